@@ -1,0 +1,105 @@
+//! The per-thread entry area: everything the entry stubs need, reached
+//! through `%gs:` (DESIGN.md invariant 3).
+//!
+//! The layout is `repr(C)` and the asm in `entry.rs` addresses fields with
+//! `offset_of!` constants, so the two cannot drift apart.
+
+/// The guest's general-purpose registers, rip, rflags and rsp.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GuestRegs {
+    pub rax: u64,
+    pub rbx: u64,
+    pub rcx: u64,
+    pub rdx: u64,
+    pub rsi: u64,
+    pub rdi: u64,
+    pub rbp: u64,
+    pub rsp: u64,
+    pub r8: u64,
+    pub r9: u64,
+    pub r10: u64,
+    pub r11: u64,
+    pub r12: u64,
+    pub r13: u64,
+    pub r14: u64,
+    pub r15: u64,
+    pub rip: u64,
+    pub rflags: u64,
+}
+
+/// Size reserved for a full `xsave` image; checked against CPUID at start-up.
+pub const XSAVE_AREA_SIZE: usize = 16384;
+
+/// xmm0-15, 16-byte aligned for movaps.
+#[repr(C, align(16))]
+pub struct XmmRegs(pub [[u64; 2]; 16]);
+
+#[repr(C, align(64))]
+pub struct XsaveArea(pub [u8; XSAVE_AREA_SIZE]);
+
+/// Why `enter_guest` returned. Values are shared with the asm.
+pub const EXIT_SYSCALL: u64 = 1;
+pub const EXIT_SIGNAL: u64 = 2;
+pub const EXIT_KICK: u64 = 3;
+
+#[repr(C, align(64))]
+pub struct EntryArea {
+    /// Linear address of this area, so asm can turn `%gs:` into a pointer.
+    pub self_ptr: u64,
+    pub regs: GuestRegs,
+    /// Guest FS base (its TLS pointer).
+    pub guest_fs: u64,
+    /// This host thread's FS base (Rust's TLS).
+    pub host_fs: u64,
+    /// Host stack pointer inside `nommu_enter_guest`, after its pushes.
+    pub host_rsp: u64,
+    /// 1 while guest code may be running (set in the entry window).
+    pub in_guest: u64,
+    /// Set by the kick handler when it lands outside guest code; checked in
+    /// the entry window so a kick can never be lost.
+    pub kicked: u64,
+    /// 1 when the CPU has FSGSBASE enabled for user space.
+    pub has_fsgsbase: u64,
+    /// 1 when `xsave` below holds the complete guest state (slow paths).
+    pub xstate_full: u64,
+    /// Result of a signal exit: signo, si_code, fault address.
+    pub exit_reason: u64,
+    pub sig_signo: u64,
+    pub sig_code: u64,
+    pub sig_addr: u64,
+    /// Guest MXCSR (fast path).
+    pub mxcsr: u32,
+    pub _pad: u32,
+    /// Guest xmm0-15 (fast path).
+    pub xmm: XmmRegs,
+    pub xsave: XsaveArea,
+}
+
+pub const GUEST_INITIAL_MXCSR: u32 = 0x1f80;
+
+impl EntryArea {
+    pub fn new_boxed() -> Box<EntryArea> {
+        let mut area = Box::new(EntryArea {
+            self_ptr: 0,
+            regs: GuestRegs::default(),
+            guest_fs: 0,
+            host_fs: 0,
+            host_rsp: 0,
+            in_guest: 0,
+            kicked: 0,
+            has_fsgsbase: super::cpu::has_fsgsbase() as u64,
+            xstate_full: 0,
+            exit_reason: 0,
+            sig_signo: 0,
+            sig_code: 0,
+            sig_addr: 0,
+            mxcsr: GUEST_INITIAL_MXCSR,
+            _pad: 0,
+            xmm: XmmRegs([[0; 2]; 16]),
+            xsave: XsaveArea([0; XSAVE_AREA_SIZE]),
+        });
+        area.self_ptr = &*area as *const EntryArea as u64;
+        area
+    }
+}

@@ -1,0 +1,282 @@
+//! The asm that crosses between host and guest.
+//!
+//! * `nommu_enter_guest(area)`: saves the host's callee-saved registers and
+//!   stack pointer in the area, loads the guest's state and jumps to it. It
+//!   "returns" (through `nommu_host_return`) when the guest makes a syscall,
+//!   takes a signal, or is kicked, with an `EXIT_*` code in `rax`.
+//! * `nommu_syscall_entry`: where the page-0 sled lands. The guest arrived by
+//!   `call *%rax`, so `[rsp]` is its return address and `rsp + 8` its stack.
+//! * `nommu_signal_exit`: where a host signal handler sends a thread whose
+//!   guest code it interrupted (the handler already copied the guest state).
+//! * `nommu_entry_abort`: where a kick that lands inside the entry window is
+//!   sent, so it is never lost between the run loop's last check and the
+//!   jump into the guest (KVM's `immediate_exit` problem).
+//!
+//! Only xmm0-15 and MXCSR are saved on the fast path: nommu is a static musl
+//! build, and host code on the syscall path touches no other vector state
+//! (DESIGN.md invariant 4). Everything else stays live in the registers.
+
+use super::area::{EntryArea, GuestRegs, EXIT_KICK, EXIT_SIGNAL, EXIT_SYSCALL};
+use core::mem::offset_of;
+
+const _: () = assert!(offset_of!(EntryArea, xmm) % 16 == 0);
+
+/// MXCSR host code runs with: all exceptions masked, round to nearest.
+#[no_mangle]
+static NOMMU_HOST_MXCSR: u32 = 0x1f80;
+
+const ARCH_SET_FS: u64 = 0x1002;
+const SYS_ARCH_PRCTL: u64 = 158;
+
+core::arch::global_asm!(
+    ".text",
+    ".p2align 6",
+    ".globl nommu_enter_guest",
+    "nommu_enter_guest:",
+    "push rbx",
+    "push rbp",
+    "push r12",
+    "push r13",
+    "push r14",
+    "push r15",
+    "mov [rdi + {host_rsp}], rsp",
+    // Everything from here to nommu_entry_window_end may be abandoned by a
+    // kick: it only reads the area, so starting over loses nothing.
+    ".globl nommu_entry_window_start",
+    "nommu_entry_window_start:",
+    "mov qword ptr [rdi + {in_guest}], 1",
+    "cmp qword ptr [rdi + {kicked}], 0",
+    "jne nommu_entry_abort",
+    "ldmxcsr [rdi + {mxcsr}]",
+    "movaps xmm0, [rdi + {xmm} + 0*16]",
+    "movaps xmm1, [rdi + {xmm} + 1*16]",
+    "movaps xmm2, [rdi + {xmm} + 2*16]",
+    "movaps xmm3, [rdi + {xmm} + 3*16]",
+    "movaps xmm4, [rdi + {xmm} + 4*16]",
+    "movaps xmm5, [rdi + {xmm} + 5*16]",
+    "movaps xmm6, [rdi + {xmm} + 6*16]",
+    "movaps xmm7, [rdi + {xmm} + 7*16]",
+    "movaps xmm8, [rdi + {xmm} + 8*16]",
+    "movaps xmm9, [rdi + {xmm} + 9*16]",
+    "movaps xmm10, [rdi + {xmm} + 10*16]",
+    "movaps xmm11, [rdi + {xmm} + 11*16]",
+    "movaps xmm12, [rdi + {xmm} + 12*16]",
+    "movaps xmm13, [rdi + {xmm} + 13*16]",
+    "movaps xmm14, [rdi + {xmm} + 14*16]",
+    "movaps xmm15, [rdi + {xmm} + 15*16]",
+    "cmp qword ptr [rdi + {has_fsgsbase}], 0",
+    "je 2f",
+    "mov rax, [rdi + {guest_fs}]",
+    "wrfsbase rax",
+    "jmp 3f",
+    "2:",
+    "mov rsi, [rdi + {guest_fs}]",
+    "mov r12, rdi",
+    "mov edi, {arch_set_fs}",
+    "mov eax, {sys_arch_prctl}",
+    "syscall",
+    "mov rdi, r12",
+    "3:",
+    "push qword ptr [rdi + {rflags}]",
+    "popfq",
+    "mov rax, [rdi + {rax}]",
+    "mov rbx, [rdi + {rbx}]",
+    "mov rcx, [rdi + {rcx}]",
+    "mov rdx, [rdi + {rdx}]",
+    "mov rsi, [rdi + {rsi}]",
+    "mov rbp, [rdi + {rbp}]",
+    "mov r8, [rdi + {r8}]",
+    "mov r9, [rdi + {r9}]",
+    "mov r10, [rdi + {r10}]",
+    "mov r11, [rdi + {r11}]",
+    "mov r12, [rdi + {r12}]",
+    "mov r13, [rdi + {r13}]",
+    "mov r14, [rdi + {r14}]",
+    "mov r15, [rdi + {r15}]",
+    "mov rsp, [rdi + {rsp}]",
+    "mov rdi, [rdi + {rdi}]",
+    "jmp qword ptr gs:[{rip}]",
+    ".globl nommu_entry_window_end",
+    "nommu_entry_window_end:",
+    "int3",
+    //
+    // The sled's jump lands here. Guest rsp points at the return address.
+    ".p2align 6",
+    ".globl nommu_syscall_entry",
+    "nommu_syscall_entry:",
+    "mov gs:[{rax}], rax",
+    "mov gs:[{rbx}], rbx",
+    "mov gs:[{rcx}], rcx",
+    "mov gs:[{rdx}], rdx",
+    "mov gs:[{rsi}], rsi",
+    "mov gs:[{rdi}], rdi",
+    "mov gs:[{rbp}], rbp",
+    "mov gs:[{r8}], r8",
+    "mov gs:[{r9}], r9",
+    "mov gs:[{r10}], r10",
+    "mov gs:[{r11}], r11",
+    "mov gs:[{r12}], r12",
+    "mov gs:[{r13}], r13",
+    "mov gs:[{r14}], r14",
+    "mov gs:[{r15}], r15",
+    "mov rax, [rsp]",
+    "mov gs:[{rip}], rax",
+    "lea rax, [rsp + 8]",
+    "mov gs:[{rsp}], rax",
+    // Off the guest stack before anything is pushed: its red zone is live.
+    "mov rsp, gs:[{host_rsp}]",
+    "pushfq",
+    "pop qword ptr gs:[{rflags}]",
+    "cld",
+    "mov rdi, gs:[{self_ptr}]",
+    "movaps [rdi + {xmm} + 0*16], xmm0",
+    "movaps [rdi + {xmm} + 1*16], xmm1",
+    "movaps [rdi + {xmm} + 2*16], xmm2",
+    "movaps [rdi + {xmm} + 3*16], xmm3",
+    "movaps [rdi + {xmm} + 4*16], xmm4",
+    "movaps [rdi + {xmm} + 5*16], xmm5",
+    "movaps [rdi + {xmm} + 6*16], xmm6",
+    "movaps [rdi + {xmm} + 7*16], xmm7",
+    "movaps [rdi + {xmm} + 8*16], xmm8",
+    "movaps [rdi + {xmm} + 9*16], xmm9",
+    "movaps [rdi + {xmm} + 10*16], xmm10",
+    "movaps [rdi + {xmm} + 11*16], xmm11",
+    "movaps [rdi + {xmm} + 12*16], xmm12",
+    "movaps [rdi + {xmm} + 13*16], xmm13",
+    "movaps [rdi + {xmm} + 14*16], xmm14",
+    "movaps [rdi + {xmm} + 15*16], xmm15",
+    "stmxcsr [rdi + {mxcsr}]",
+    "ldmxcsr [rip + NOMMU_HOST_MXCSR]",
+    "cmp qword ptr [rdi + {has_fsgsbase}], 0",
+    "je 2f",
+    "rdfsbase rax",
+    "mov [rdi + {guest_fs}], rax",
+    "mov rax, [rdi + {host_fs}]",
+    "wrfsbase rax",
+    "jmp 3f",
+    "2:",
+    // Without FSGSBASE the guest cannot change FS except through our
+    // arch_prctl, so guest_fs in the area is already current.
+    "call nommu_restore_host_fs_syscall",
+    "3:",
+    "mov qword ptr [rdi + {in_guest}], 0",
+    "mov eax, {exit_syscall}",
+    ".globl nommu_host_return",
+    "nommu_host_return:",
+    "pop r15",
+    "pop r14",
+    "pop r13",
+    "pop r12",
+    "pop rbp",
+    "pop rbx",
+    "ret",
+    ".globl nommu_syscall_entry_end",
+    "nommu_syscall_entry_end:",
+    //
+    // A host signal handler interrupted guest code and saved its state.
+    // The handler set rsp = host_rsp; FS still holds whatever was live.
+    ".globl nommu_signal_exit",
+    "nommu_signal_exit:",
+    "cld",
+    "ldmxcsr [rip + NOMMU_HOST_MXCSR]",
+    "mov rdi, gs:[{self_ptr}]",
+    "call nommu_restore_host_fs",
+    "mov qword ptr [rdi + {in_guest}], 0",
+    "mov eax, {exit_signal}",
+    "jmp nommu_host_return",
+    //
+    // A kick landed inside the entry window.
+    ".globl nommu_entry_abort",
+    "nommu_entry_abort:",
+    "mov rsp, gs:[{host_rsp}]",
+    "cld",
+    "ldmxcsr [rip + NOMMU_HOST_MXCSR]",
+    "mov rdi, gs:[{self_ptr}]",
+    "call nommu_restore_host_fs",
+    "mov qword ptr [rdi + {in_guest}], 0",
+    "mov eax, {exit_kick}",
+    "jmp nommu_host_return",
+    //
+    // rdi = area. Preserves rdi.
+    "nommu_restore_host_fs:",
+    "cmp qword ptr [rdi + {has_fsgsbase}], 0",
+    "je nommu_restore_host_fs_syscall",
+    "mov rax, [rdi + {host_fs}]",
+    "wrfsbase rax",
+    "ret",
+    "nommu_restore_host_fs_syscall:",
+    "push rdi",
+    "mov rsi, [rdi + {host_fs}]",
+    "mov edi, {arch_set_fs}",
+    "mov eax, {sys_arch_prctl}",
+    "syscall",
+    "pop rdi",
+    "ret",
+    ".globl nommu_stubs_end",
+    "nommu_stubs_end:",
+    host_rsp = const offset_of!(EntryArea, host_rsp),
+    in_guest = const offset_of!(EntryArea, in_guest),
+    kicked = const offset_of!(EntryArea, kicked),
+    mxcsr = const offset_of!(EntryArea, mxcsr),
+    xmm = const offset_of!(EntryArea, xmm),
+    has_fsgsbase = const offset_of!(EntryArea, has_fsgsbase),
+    guest_fs = const offset_of!(EntryArea, guest_fs),
+    host_fs = const offset_of!(EntryArea, host_fs),
+    self_ptr = const offset_of!(EntryArea, self_ptr),
+    rflags = const offset_of!(EntryArea, regs) + offset_of!(GuestRegs, rflags),
+    rip = const offset_of!(EntryArea, regs) + offset_of!(GuestRegs, rip),
+    rax = const offset_of!(EntryArea, regs) + offset_of!(GuestRegs, rax),
+    rbx = const offset_of!(EntryArea, regs) + offset_of!(GuestRegs, rbx),
+    rcx = const offset_of!(EntryArea, regs) + offset_of!(GuestRegs, rcx),
+    rdx = const offset_of!(EntryArea, regs) + offset_of!(GuestRegs, rdx),
+    rsi = const offset_of!(EntryArea, regs) + offset_of!(GuestRegs, rsi),
+    rdi = const offset_of!(EntryArea, regs) + offset_of!(GuestRegs, rdi),
+    rbp = const offset_of!(EntryArea, regs) + offset_of!(GuestRegs, rbp),
+    rsp = const offset_of!(EntryArea, regs) + offset_of!(GuestRegs, rsp),
+    r8 = const offset_of!(EntryArea, regs) + offset_of!(GuestRegs, r8),
+    r9 = const offset_of!(EntryArea, regs) + offset_of!(GuestRegs, r9),
+    r10 = const offset_of!(EntryArea, regs) + offset_of!(GuestRegs, r10),
+    r11 = const offset_of!(EntryArea, regs) + offset_of!(GuestRegs, r11),
+    r12 = const offset_of!(EntryArea, regs) + offset_of!(GuestRegs, r12),
+    r13 = const offset_of!(EntryArea, regs) + offset_of!(GuestRegs, r13),
+    r14 = const offset_of!(EntryArea, regs) + offset_of!(GuestRegs, r14),
+    r15 = const offset_of!(EntryArea, regs) + offset_of!(GuestRegs, r15),
+    arch_set_fs = const ARCH_SET_FS,
+    sys_arch_prctl = const SYS_ARCH_PRCTL,
+    exit_syscall = const EXIT_SYSCALL,
+    exit_signal = const EXIT_SIGNAL,
+    exit_kick = const EXIT_KICK,
+);
+
+extern "C" {
+    pub fn nommu_enter_guest(area: *mut EntryArea) -> u64;
+    pub fn nommu_syscall_entry();
+    pub fn nommu_syscall_entry_end();
+    pub fn nommu_entry_window_start();
+    pub fn nommu_entry_window_end();
+    pub fn nommu_signal_exit();
+    pub fn nommu_entry_abort();
+    pub fn nommu_stubs_end();
+}
+
+/// Where in the host's text an interrupted thread was, for the signal stubs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StubRegion {
+    /// Between the last pending-work check and the jump into the guest.
+    EntryWindow,
+    /// Inside the exit paths: on its way back to the run loop.
+    ExitPath,
+    Elsewhere,
+}
+
+pub fn classify_host_rip(rip: u64) -> StubRegion {
+    let window = nommu_entry_window_start as *const () as usize as u64..=nommu_entry_window_end as *const () as usize as u64;
+    let exits = nommu_syscall_entry as *const () as usize as u64..nommu_stubs_end as *const () as usize as u64;
+    if window.contains(&rip) {
+        StubRegion::EntryWindow
+    } else if exits.contains(&rip) {
+        StubRegion::ExitPath
+    } else {
+        StubRegion::Elsewhere
+    }
+}

@@ -1,0 +1,292 @@
+//! Host signals that can interrupt guest code (DESIGN.md invariant 6).
+//!
+//! The handler is an asm stub: it runs on the thread's sigaltstack, finds the
+//! thread's entry area through GS, switches FS back to the host's before any
+//! Rust runs, and puts the interrupted FS back on the way out. The Rust part
+//! turns a guest fault or a kick into a run-loop exit by editing the saved
+//! context so that `sigreturn` lands in `nommu_signal_exit`.
+
+use super::area::{EntryArea, GuestRegs};
+use super::entry::{classify_host_rip, nommu_entry_abort, nommu_signal_exit, StubRegion};
+use core::mem::offset_of;
+use std::sync::OnceLock;
+
+/// Kernel `struct sigcontext` as laid out in `ucontext.uc_mcontext`.
+#[repr(C)]
+struct KernelSigcontext {
+    r8: u64,
+    r9: u64,
+    r10: u64,
+    r11: u64,
+    r12: u64,
+    r13: u64,
+    r14: u64,
+    r15: u64,
+    rdi: u64,
+    rsi: u64,
+    rbp: u64,
+    rbx: u64,
+    rdx: u64,
+    rax: u64,
+    rcx: u64,
+    rsp: u64,
+    rip: u64,
+    eflags: u64,
+    csgsfs: u64,
+    err: u64,
+    trapno: u64,
+    oldmask: u64,
+    cr2: u64,
+    fpstate: u64,
+    reserved: [u64; 8],
+}
+
+#[repr(C)]
+struct KernelUcontext {
+    uc_flags: u64,
+    uc_link: u64,
+    ss_sp: u64,
+    ss_flags: u64,
+    ss_size: u64,
+    mcontext: KernelSigcontext,
+    sigmask: u64,
+}
+
+const FP_XSTATE_MAGIC1: u32 = 0x4650_5853;
+const FXSAVE_SIZE: usize = 512;
+const XSAVE_HEADER_END: usize = 576;
+const EFLAGS_TF: u64 = 1 << 8;
+const EFLAGS_DF: u64 = 1 << 10;
+const EFLAGS_AC: u64 = 1 << 18;
+
+/// Set once at start-up; read by the stub before it can touch GS.
+#[no_mangle]
+static mut NOMMU_STUB_FSGSBASE: u8 = 0;
+
+core::arch::global_asm!(
+    ".text",
+    ".globl nommu_host_signal_stub",
+    "nommu_host_signal_stub:",
+    "push rbx",
+    "push r12",
+    "push r13",
+    "push r14",
+    "push r15",
+    "mov rbx, rdi",
+    "mov r12, rsi",
+    "mov r13, rdx",
+    "cmp byte ptr [rip + NOMMU_STUB_FSGSBASE], 0",
+    "je 2f",
+    "rdgsbase r14",
+    "jmp 3f",
+    "2:",
+    "sub rsp, 16",
+    "mov edi, 0x1004", // ARCH_GET_GS
+    "mov rsi, rsp",
+    "mov eax, 158",
+    "syscall",
+    "mov r14, [rsp]",
+    "add rsp, 16",
+    "3:",
+    "xor r15d, r15d",
+    "test r14, r14",
+    "jz 6f",
+    // A thread with an entry area: remember the live FS, install the host's.
+    "cmp byte ptr [rip + NOMMU_STUB_FSGSBASE], 0",
+    "je 4f",
+    "rdfsbase r15",
+    "mov rax, [r14 + {host_fs}]",
+    "wrfsbase rax",
+    "jmp 6f",
+    "4:",
+    "sub rsp, 16",
+    "mov edi, 0x1003", // ARCH_GET_FS
+    "mov rsi, rsp",
+    "mov eax, 158",
+    "syscall",
+    "mov r15, [rsp]",
+    "add rsp, 16",
+    "mov rsi, [r14 + {host_fs}]",
+    "mov edi, 0x1002", // ARCH_SET_FS
+    "mov eax, 158",
+    "syscall",
+    "6:",
+    "mov rdi, rbx",
+    "mov rsi, r12",
+    "mov rdx, r13",
+    "mov rcx, r14",
+    "mov r8, r15",
+    "call {handler}",
+    "test r14, r14",
+    "jz 9f",
+    "cmp byte ptr [rip + NOMMU_STUB_FSGSBASE], 0",
+    "je 7f",
+    "wrfsbase r15",
+    "jmp 9f",
+    "7:",
+    "mov rsi, r15",
+    "mov edi, 0x1002",
+    "mov eax, 158",
+    "syscall",
+    "9:",
+    "pop r15",
+    "pop r14",
+    "pop r13",
+    "pop r12",
+    "pop rbx",
+    "ret",
+    host_fs = const offset_of!(EntryArea, host_fs),
+    handler = sym host_signal,
+);
+
+extern "C" {
+    fn nommu_host_signal_stub(signo: i32, info: *mut libc::siginfo_t, uc: *mut libc::c_void);
+}
+
+/// The host signal used to kick a vCPU thread out of guest code.
+pub fn kick_signal() -> i32 {
+    libc::SIGRTMAX() - 1
+}
+
+/// The synchronous signals that guest code can raise.
+pub const GUEST_FAULT_SIGNALS: [i32; 5] =
+    [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE, libc::SIGTRAP];
+
+/// Installs the stub for guest faults and kicks. Call once, before any vCPU.
+pub fn install() -> std::io::Result<()> {
+    static DONE: OnceLock<std::io::Result<()>> = OnceLock::new();
+    let result = DONE.get_or_init(|| {
+        // SAFETY: written once before any thread that reads it exists.
+        unsafe { NOMMU_STUB_FSGSBASE = super::cpu::has_fsgsbase() as u8 };
+        for signo in GUEST_FAULT_SIGNALS.iter().copied().chain([kick_signal()]) {
+            set_handler(signo, nommu_host_signal_stub as *const () as usize)?;
+        }
+        Ok(())
+    });
+    match result {
+        Ok(()) => Ok(()),
+        Err(e) => Err(std::io::Error::new(e.kind(), e.to_string())),
+    }
+}
+
+fn set_handler(signo: i32, handler: usize) -> std::io::Result<()> {
+    // SAFETY: a zeroed sigaction is a valid starting point; the handler is
+    // either our stub (which follows the SA_SIGINFO ABI) or SIG_DFL.
+    unsafe {
+        let mut sa: libc::sigaction = core::mem::zeroed();
+        sa.sa_sigaction = handler;
+        sa.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK | libc::SA_NODEFER;
+        libc::sigfillset(&mut sa.sa_mask);
+        if libc::sigaction(signo, &sa, core::ptr::null_mut()) != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
+/// A fault in nommu's own code: let it take its default action (a core
+/// dump) when the faulting instruction runs again.
+fn crash_with(signo: i32) {
+    let _ = set_handler(signo, libc::SIG_DFL);
+}
+
+extern "C" fn host_signal(
+    signo: i32,
+    info: *mut libc::siginfo_t,
+    uc: *mut KernelUcontext,
+    area: *mut EntryArea,
+    interrupted_fs: u64,
+) {
+    let is_kick = signo == kick_signal();
+    if area.is_null() {
+        if !is_kick {
+            crash_with(signo);
+        }
+        return;
+    }
+    // SAFETY: the kernel passes valid siginfo and ucontext pointers; `area`
+    // is this thread's own entry area (GS base), only ever touched by this
+    // thread, and the interrupted code is not using it while we run.
+    let (area, info, uc) = unsafe { (&mut *area, &*info, &mut *uc) };
+    let rip = uc.mcontext.rip;
+    match classify_host_rip(rip) {
+        StubRegion::EntryWindow if is_kick => {
+            uc.mcontext.rip = nommu_entry_abort as *const () as usize as u64;
+        }
+        StubRegion::EntryWindow | StubRegion::ExitPath => {
+            if is_kick {
+                area.kicked = 1;
+            } else {
+                crash_with(signo);
+            }
+        }
+        StubRegion::Elsewhere if area.in_guest != 0 => {
+            save_guest_state(area, uc);
+            if area.has_fsgsbase != 0 {
+                // Guest code may set FS with wrfsbase; without FSGSBASE only
+                // our arch_prctl can, and the area is already current.
+                area.guest_fs = interrupted_fs;
+            }
+            area.sig_signo = signo as u64;
+            // SAFETY: for fault signals the kernel fills si_addr.
+            area.sig_addr = unsafe { info.si_addr() } as u64;
+            area.sig_code = info.si_code as u64;
+            uc.mcontext.rip = nommu_signal_exit as *const () as usize as u64;
+            uc.mcontext.rsp = area.host_rsp;
+            uc.mcontext.eflags &= !(EFLAGS_DF | EFLAGS_TF | EFLAGS_AC);
+        }
+        StubRegion::Elsewhere => {
+            if is_kick {
+                area.kicked = 1;
+            } else {
+                crash_with(signo);
+            }
+        }
+    }
+}
+
+fn save_guest_state(area: &mut EntryArea, uc: &KernelUcontext) {
+    let m = &uc.mcontext;
+    area.regs = GuestRegs {
+        rax: m.rax,
+        rbx: m.rbx,
+        rcx: m.rcx,
+        rdx: m.rdx,
+        rsi: m.rsi,
+        rdi: m.rdi,
+        rbp: m.rbp,
+        rsp: m.rsp,
+        r8: m.r8,
+        r9: m.r9,
+        r10: m.r10,
+        r11: m.r11,
+        r12: m.r12,
+        r13: m.r13,
+        r14: m.r14,
+        r15: m.r15,
+        rip: m.rip,
+        rflags: m.eflags,
+    };
+    if m.fpstate == 0 {
+        return;
+    }
+    let fp = m.fpstate as *const u8;
+    // SAFETY: fpstate points at the kernel-written fxsave/xsave image in
+    // this signal frame; its software-reserved bytes say how large it is.
+    let (magic, size) = unsafe {
+        let sw = fp.add(464) as *const u32;
+        (sw.read_unaligned(), sw.add(3).read_unaligned() as usize)
+    };
+    let len = if magic == FP_XSTATE_MAGIC1 { size } else { FXSAVE_SIZE };
+    let len = len.min(area.xsave.0.len());
+    // SAFETY: `len` bytes are readable at fp (bounded by the frame's own
+    // size field and by our buffer).
+    let image = unsafe { core::slice::from_raw_parts(fp, len) };
+    area.xsave.0[..len].copy_from_slice(image);
+    if len < XSAVE_HEADER_END {
+        // A legacy fxsave image: mark x87 and SSE as present, no extensions.
+        area.xsave.0[FXSAVE_SIZE..XSAVE_HEADER_END].fill(0);
+        area.xsave.0[FXSAVE_SIZE] = 0b11;
+    }
+    area.xstate_full = 1;
+}

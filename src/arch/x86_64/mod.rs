@@ -1,0 +1,12 @@
+//! x86-64 host: zpoline trampoline, entry area, vCPU, host signals.
+
+pub mod area;
+pub mod cpu;
+pub mod entry;
+pub mod host;
+pub mod hostsig;
+pub mod trampoline;
+pub mod vcpu;
+
+pub use area::GuestRegs;
+pub use vcpu::{Vcpu, VcpuExit};

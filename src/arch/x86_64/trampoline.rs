@@ -1,0 +1,154 @@
+//! The zpoline trampoline at virtual address 0 (DESIGN.md invariant 1).
+//!
+//! Layout of page 0 (execute-only once built):
+//!
+//! ```text
+//!   0 .. 512   0x90 nop sled: `call *%rax` with rax = syscall number < 512
+//!              lands at byte rax and slides to 512
+//!   512        e9 90 90 00 00   jmp rel32 -> HOP_ADDR (0x9295)
+//!   517 ..     0xcc (int3)
+//! ```
+//!
+//! The rel32 was chosen so that entering *inside* the jump (rax = 513..516)
+//! still traps: `90 90 00 00` is nop, nop, `add [rax], al`, a write to the
+//! execute-only page 0, and `00 cc` then `int3`. Every rax ≥ 512 therefore
+//! ends in a fault whose return address is a rewritten site, which the run
+//! loop turns into `-ENOSYS` (numbers ≥ 4096 fault on the call itself).
+//! The hop page holds `movabs r11, nommu_syscall_entry; jmp r11` (r11 is
+//! clobbered by `syscall` anyway).
+
+use super::entry::nommu_syscall_entry;
+
+pub const PAGE_SIZE: usize = 4096;
+/// Syscall numbers below this slide straight into the kernel.
+pub const SLED_LEN: usize = 512;
+pub const HOP_PAGE: usize = 0x9000;
+pub const HOP_ADDR: usize = 0x9295;
+const JMP_REL32: u8 = 0xe9;
+const INT3: u8 = 0xcc;
+const NOP: u8 = 0x90;
+
+#[derive(Debug)]
+pub enum TrampolineError {
+    /// `vm.mmap_min_addr` forbids mapping page 0.
+    MmapMinAddr { current: Option<u64>, source: std::io::Error },
+    /// Something else is already at page 0 or at the hop page.
+    Map(std::io::Error),
+}
+
+impl std::fmt::Display for TrampolineError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TrampolineError::MmapMinAddr { current, source } => {
+                let cur = current.map(|v| v.to_string()).unwrap_or_else(|| "unknown".into());
+                write!(
+                    f,
+                    "cannot map the syscall trampoline at address 0 ({source}): \
+                     vm.mmap_min_addr is {cur}, it must be 0. Fix (as root): sysctl -w vm.mmap_min_addr=0"
+                )
+            }
+            TrampolineError::Map(e) => write!(f, "cannot map the syscall trampoline: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for TrampolineError {}
+
+/// True when `rip` is inside the trampoline pages (a syscall with an
+/// out-of-range number faulted there).
+pub fn contains(rip: u64) -> bool {
+    (rip as usize) <= PAGE_SIZE || (HOP_PAGE..HOP_PAGE + PAGE_SIZE).contains(&(rip as usize))
+}
+
+fn mmap_min_addr() -> Option<u64> {
+    std::fs::read_to_string("/proc/sys/vm/mmap_min_addr").ok()?.trim().parse().ok()
+}
+
+fn map_fixed(addr: usize) -> std::io::Result<*mut u8> {
+    // SAFETY: MAP_FIXED_NOREPLACE never replaces an existing mapping; the
+    // page is ours from here on and never unmapped.
+    let p = unsafe {
+        libc::mmap(
+            addr as *mut libc::c_void,
+            PAGE_SIZE,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED_NOREPLACE,
+            -1,
+            0,
+        )
+    };
+    if p == libc::MAP_FAILED {
+        return Err(std::io::Error::last_os_error());
+    }
+    if p as usize != addr {
+        // Kernels before 4.17 treat NOREPLACE as a hint.
+        // SAFETY: unmapping the page we were just given elsewhere.
+        unsafe { libc::munmap(p, PAGE_SIZE) };
+        return Err(std::io::Error::from_raw_os_error(libc::EEXIST));
+    }
+    Ok(p as *mut u8)
+}
+
+fn make_execute_only(p: *mut u8) -> std::io::Result<()> {
+    // SAFETY: p is a page we mapped; PROT_EXEC alone is execute-only with PKU.
+    if unsafe { libc::mprotect(p as *mut libc::c_void, PAGE_SIZE, libc::PROT_EXEC) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+fn sled_page() -> [u8; PAGE_SIZE] {
+    let mut page = [INT3; PAGE_SIZE];
+    page[..SLED_LEN].fill(NOP);
+    let rel = (HOP_ADDR as i64 - (SLED_LEN as i64 + 5)) as i32;
+    page[SLED_LEN] = JMP_REL32;
+    page[SLED_LEN + 1..SLED_LEN + 5].copy_from_slice(&rel.to_le_bytes());
+    page
+}
+
+fn hop_page() -> [u8; PAGE_SIZE] {
+    let mut page = [INT3; PAGE_SIZE];
+    let target = nommu_syscall_entry as *const () as usize as u64;
+    let off = HOP_ADDR - HOP_PAGE;
+    page[off..off + 2].copy_from_slice(&[0x49, 0xbb]); // movabs r11, imm64
+    page[off + 2..off + 10].copy_from_slice(&target.to_le_bytes());
+    page[off + 10..off + 13].copy_from_slice(&[0x41, 0xff, 0xe3]); // jmp r11
+    page
+}
+
+/// Maps page 0 and the hop page. Idempotent per process.
+pub fn install() -> Result<(), TrampolineError> {
+    static DONE: std::sync::Mutex<bool> = std::sync::Mutex::new(false);
+    let mut done = DONE.lock().unwrap_or_else(|e| e.into_inner());
+    if *done {
+        return Ok(());
+    }
+    let page0 = map_fixed(0).map_err(|source| match source.raw_os_error() {
+        Some(libc::EPERM) | Some(libc::EACCES) => TrampolineError::MmapMinAddr { current: mmap_min_addr(), source },
+        _ => TrampolineError::Map(source),
+    })?;
+    let hop = map_fixed(HOP_PAGE).map_err(TrampolineError::Map)?;
+    let sled = sled_page();
+    let hop_bytes = hop_page();
+    // SAFETY: both pages were just mapped read-write by us, PAGE_SIZE long.
+    unsafe {
+        core::ptr::copy_nonoverlapping(sled.as_ptr(), page0, PAGE_SIZE);
+        core::ptr::copy_nonoverlapping(hop_bytes.as_ptr(), hop, PAGE_SIZE);
+    }
+    make_execute_only(page0).map_err(TrampolineError::Map)?;
+    make_execute_only(hop).map_err(TrampolineError::Map)?;
+    *done = true;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jump_bytes_trap_when_entered_midway() {
+        let page = sled_page();
+        assert_eq!(&page[SLED_LEN..SLED_LEN + 6], &[0xe9, 0x90, 0x90, 0x00, 0x00, 0xcc]);
+        assert!(page[..SLED_LEN].iter().all(|&b| b == NOP));
+    }
+}

@@ -1,0 +1,176 @@
+//! A vCPU: one host thread's entry area plus the `run()` that enters guest
+//! code and returns a typed exit (DESIGN.md, "The shape").
+
+use super::area::{EntryArea, GuestRegs, EXIT_KICK, EXIT_SIGNAL, EXIT_SYSCALL, GUEST_INITIAL_MXCSR};
+use super::entry::nommu_enter_guest;
+use super::hostsig::kick_signal;
+
+/// Why `Vcpu::run` returned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VcpuExit {
+    /// The guest executed a (rewritten) syscall; `regs().rax` is its number.
+    Syscall,
+    /// Guest code raised a synchronous signal.
+    Fault { signo: i32, code: i32, addr: u64 },
+    /// Another thread asked this one to look at pending work.
+    Kick,
+}
+
+const ARCH_SET_GS: i32 = 0x1001;
+const ARCH_GET_FS: i32 = 0x1003;
+const SIGALTSTACK_SIZE: usize = 64 * 1024;
+const XSAVE_MXCSR_OFFSET: usize = 24;
+const XSAVE_XMM_OFFSET: usize = 160;
+const XSAVE_XSTATE_BV_OFFSET: usize = 512;
+const X87_INITIAL_FCW: u16 = 0x37f;
+
+/// Bound to the host thread that created it: GS points at its entry area.
+pub struct Vcpu {
+    area: Box<EntryArea>,
+    _altstack: Vec<u8>,
+    host_tid: i32,
+}
+
+impl Vcpu {
+    /// Makes the calling host thread a vCPU thread.
+    pub fn new_on_current_thread() -> std::io::Result<Vcpu> {
+        super::hostsig::install()?;
+        if super::cpu::xsave_size() > super::area::XSAVE_AREA_SIZE {
+            return Err(std::io::Error::other("CPU xsave image larger than nommu's buffer"));
+        }
+        let mut area = EntryArea::new_boxed();
+        let mut altstack = vec![0u8; SIGALTSTACK_SIZE];
+        // SAFETY: plain syscalls on this thread; the area and the altstack
+        // are heap allocations owned by the returned Vcpu, which is !Send,
+        // so they outlive every use by this thread's signal handlers.
+        unsafe {
+            let ss = libc::stack_t {
+                ss_sp: altstack.as_mut_ptr() as *mut libc::c_void,
+                ss_flags: 0,
+                ss_size: altstack.len(),
+            };
+            if libc::sigaltstack(&ss, core::ptr::null_mut()) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            let mut fs: u64 = 0;
+            if libc::syscall(libc::SYS_arch_prctl, ARCH_GET_FS, &mut fs as *mut u64) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            area.host_fs = fs;
+            let area_ptr = &mut *area as *mut EntryArea as u64;
+            if libc::syscall(libc::SYS_arch_prctl, ARCH_SET_GS, area_ptr) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+        }
+        let mut vcpu = Vcpu { area, _altstack: altstack, host_tid: current_host_tid() };
+        vcpu.reset_vector_state();
+        Ok(vcpu)
+    }
+
+    pub fn regs(&self) -> &GuestRegs {
+        &self.area.regs
+    }
+
+    pub fn regs_mut(&mut self) -> &mut GuestRegs {
+        &mut self.area.regs
+    }
+
+    pub fn fs_base(&self) -> u64 {
+        self.area.guest_fs
+    }
+
+    pub fn set_fs_base(&mut self, fs: u64) {
+        self.area.guest_fs = fs;
+    }
+
+    /// Host thread id, for `kick_thread`.
+    pub fn host_tid(&self) -> i32 {
+        self.host_tid
+    }
+
+    /// Forget a pending kick; the caller then checks for work itself.
+    pub fn clear_kick(&mut self) {
+        self.area.kicked = 0;
+    }
+
+    /// Vector and FPU state as after execve: x87 and SSE in their initial
+    /// configuration, every extended component in its init state.
+    pub fn reset_vector_state(&mut self) {
+        let image = &mut self.area.xsave.0;
+        image.fill(0);
+        image[0..2].copy_from_slice(&X87_INITIAL_FCW.to_le_bytes());
+        image[XSAVE_MXCSR_OFFSET..XSAVE_MXCSR_OFFSET + 4].copy_from_slice(&GUEST_INITIAL_MXCSR.to_le_bytes());
+        self.area.xstate_full = 1;
+    }
+
+    /// Enters guest code at `regs().rip` and runs it until the next exit.
+    pub fn run(&mut self) -> VcpuExit {
+        if self.area.xstate_full != 0 {
+            self.load_full_xstate();
+        }
+        // SAFETY: the area belongs to this thread (GS points at it) and holds
+        // a complete guest state; the asm returns here on every exit.
+        let code = unsafe { nommu_enter_guest(&mut *self.area) };
+        match code {
+            EXIT_SYSCALL => VcpuExit::Syscall,
+            EXIT_KICK => VcpuExit::Kick,
+            EXIT_SIGNAL if self.area.sig_signo as i32 == kick_signal() => VcpuExit::Kick,
+            EXIT_SIGNAL => VcpuExit::Fault {
+                signo: self.area.sig_signo as i32,
+                code: self.area.sig_code as i32,
+                addr: self.area.sig_addr,
+            },
+            other => unreachable!("entry stub returned unknown exit code {other}"),
+        }
+    }
+
+    /// Puts the slow-path image into the registers. The entry window then
+    /// reloads xmm0-15 and MXCSR (host code may clobber those), so copy them
+    /// from the image into the fast-path slots first.
+    fn load_full_xstate(&mut self) {
+        let area = &mut *self.area;
+        let image = &area.xsave.0;
+        let bv = u64::from_le_bytes(image[XSAVE_XSTATE_BV_OFFSET..XSAVE_XSTATE_BV_OFFSET + 8].try_into().unwrap());
+        area.mxcsr = u32::from_le_bytes(image[XSAVE_MXCSR_OFFSET..XSAVE_MXCSR_OFFSET + 4].try_into().unwrap());
+        for (i, slot) in area.xmm.0.iter_mut().enumerate() {
+            if bv & 0b10 == 0 {
+                *slot = [0, 0];
+                continue;
+            }
+            let off = XSAVE_XMM_OFFSET + 16 * i;
+            let lo = u64::from_le_bytes(image[off..off + 8].try_into().unwrap());
+            let hi = u64::from_le_bytes(image[off + 8..off + 16].try_into().unwrap());
+            *slot = [lo, hi];
+        }
+        // SAFETY: the image is 64-byte aligned, at least as large as this
+        // CPU's xsave size (checked in new), and has a valid xsave header
+        // (zeroed or written by the kernel). MXCSR is reset right after so
+        // host code never runs with the guest's.
+        unsafe {
+            core::arch::asm!(
+                "xrstor64 [{img}]",
+                "ldmxcsr [{host_mxcsr}]",
+                img = in(reg) area.xsave.0.as_ptr(),
+                host_mxcsr = in(reg) &0x1f80u32,
+                in("eax") u32::MAX,
+                in("edx") u32::MAX,
+                options(nostack),
+            );
+        }
+        area.xstate_full = 0;
+    }
+}
+
+fn current_host_tid() -> i32 {
+    // SAFETY: gettid has no preconditions.
+    unsafe { libc::gettid() }
+}
+
+/// Asks the vCPU thread `host_tid` to leave guest code and check for work.
+pub fn kick_thread(host_tid: i32) {
+    // SAFETY: tgkill to a thread of our own process; a stale tid at worst
+    // returns ESRCH, which is ignored (the thread already exited).
+    unsafe {
+        libc::syscall(libc::SYS_tgkill, libc::getpid(), host_tid, kick_signal());
+    }
+}

@@ -1,0 +1,105 @@
+//! A process's share of the arena: the list of regions it owns.
+//!
+//! Without an MMU this is all a process's "address space" is: a set of
+//! runs in the one arena, returned when the process lets go of them.
+
+use crate::errno::{Errno, SysResult};
+use crate::mm::{page_up, Memory};
+use std::collections::BTreeMap;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RegionKind {
+    Text,
+    Data,
+    Stack,
+    Mmap,
+}
+
+impl RegionKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            RegionKind::Text => "text",
+            RegionKind::Data => "data",
+            RegionKind::Stack => "stack",
+            RegionKind::Mmap => "mmap",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Region {
+    pub start: u64,
+    pub len: u64,
+    pub kind: RegionKind,
+}
+
+#[derive(Debug, Default)]
+pub struct Regions {
+    map: BTreeMap<u64, Region>,
+    /// brk: on no-MMU Linux (binfmt_elf_fdpic) the break cannot grow; it
+    /// may only move within [start_brk, end_brk], and end_brk == start_brk.
+    pub start_brk: u64,
+    pub brk: u64,
+}
+
+impl Regions {
+    pub fn insert(&mut self, start: u64, len: u64, kind: RegionKind) {
+        self.map.insert(start, Region { start, len: page_up(len), kind });
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Region> {
+        self.map.values()
+    }
+
+    /// The region containing all of [addr, addr+len), if any.
+    pub fn containing(&self, addr: u64, len: u64) -> Option<Region> {
+        let (_, r) = self.map.range(..=addr).next_back()?;
+        (addr + len <= r.start + r.len).then_some(*r)
+    }
+
+    /// Unmaps [addr, addr+len) from every region it overlaps, returning the
+    /// pages to the arena. Parts not owned are ignored.
+    pub fn unmap(&mut self, mem: &Memory, addr: u64, len: u64) {
+        let end = addr.saturating_add(page_up(len));
+        let overlapping: Vec<Region> =
+            self.map.range(..end).map(|(_, r)| *r).filter(|r| r.start + r.len > addr).collect();
+        for r in overlapping {
+            self.map.remove(&r.start);
+            let cut_start = r.start.max(addr);
+            let cut_end = (r.start + r.len).min(end);
+            if r.start < cut_start {
+                self.insert(r.start, cut_start - r.start, r.kind);
+            }
+            if cut_end < r.start + r.len {
+                self.insert(cut_end, r.start + r.len - cut_end, r.kind);
+            }
+            mem.free(cut_start, cut_end - cut_start);
+        }
+    }
+
+    /// Grows or shrinks the region that starts at `addr` (mremap).
+    pub fn resize(&mut self, mem: &Memory, addr: u64, new_len: u64) -> SysResult<()> {
+        let r = *self.map.get(&addr).ok_or(Errno::EFAULT)?;
+        let new_len = page_up(new_len);
+        if new_len <= r.len {
+            self.unmap(mem, addr + new_len, r.len - new_len);
+            return Ok(());
+        }
+        if !mem.extend(addr + r.len, new_len - r.len) {
+            return Err(Errno::ENOMEM);
+        }
+        self.insert(addr, new_len, r.kind);
+        Ok(())
+    }
+
+    /// Returns every region to the arena.
+    pub fn release_all(&mut self, mem: &Memory) {
+        for (_, r) in std::mem::take(&mut self.map) {
+            mem.free(r.start, r.len);
+        }
+    }
+
+    pub fn total(&self) -> u64 {
+        self.map.values().map(|r| r.len).sum()
+    }
+}

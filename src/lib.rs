@@ -1,0 +1,40 @@
+//! nommu: a user-space no-MMU Linux machine.
+//!
+//! Guest programs run natively in one flat arena; their `syscall`
+//! instructions are rewritten into calls into this kernel (zpoline).
+//! See DESIGN.md for the architecture and its invariants.
+
+pub mod arch;
+pub mod errno;
+pub mod fs;
+pub mod kernel;
+pub mod loader;
+pub mod mm;
+pub mod rewrite;
+pub mod syscall;
+
+pub use kernel::{ExitStatus, Machine, MachineConfig};
+
+/// Parses sizes like `256M`, `1G`, `65536`, `64k`.
+pub fn parse_size(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let (num, mult) = match s.char_indices().last()? {
+        (i, 'k' | 'K') => (&s[..i], 1u64 << 10),
+        (i, 'm' | 'M') => (&s[..i], 1 << 20),
+        (i, 'g' | 'G') => (&s[..i], 1 << 30),
+        _ => (s, 1),
+    };
+    num.parse::<u64>().ok()?.checked_mul(mult)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sizes() {
+        assert_eq!(super::parse_size("256M"), Some(256 << 20));
+        assert_eq!(super::parse_size("4k"), Some(4096));
+        assert_eq!(super::parse_size("1G"), Some(1 << 30));
+        assert_eq!(super::parse_size("12"), Some(12));
+        assert_eq!(super::parse_size("x"), None);
+    }
+}

@@ -1,0 +1,7 @@
+//! Program loading: ELF images into the arena, and the initial stack.
+
+pub mod elf;
+pub mod stack;
+
+pub use elf::{load_elf, ExecImage, LoadError, Segment, SegmentKind};
+pub use stack::{build_initial_stack, StackSpec};

@@ -1,0 +1,100 @@
+//! The initial process stack, laid out as Linux's `create_elf_tables` does:
+//!
+//! ```text
+//!   high  8 zero bytes | execfn | env strings | arg strings
+//!         "x86_64" | 16 random bytes | (align 16)
+//!         auxv pairs ... AT_NULL | envp ... NULL | argv ... NULL | argc  <- rsp
+//! ```
+
+use crate::errno::{Errno, SysResult};
+use crate::mm::UserMemory;
+
+pub const AT_NULL: u64 = 0;
+pub const AT_PHDR: u64 = 3;
+pub const AT_PHENT: u64 = 4;
+pub const AT_PHNUM: u64 = 5;
+pub const AT_PAGESZ: u64 = 6;
+pub const AT_BASE: u64 = 7;
+pub const AT_FLAGS: u64 = 8;
+pub const AT_ENTRY: u64 = 9;
+pub const AT_UID: u64 = 11;
+pub const AT_EUID: u64 = 12;
+pub const AT_GID: u64 = 13;
+pub const AT_EGID: u64 = 14;
+pub const AT_PLATFORM: u64 = 15;
+pub const AT_HWCAP: u64 = 16;
+pub const AT_CLKTCK: u64 = 17;
+pub const AT_SECURE: u64 = 23;
+pub const AT_RANDOM: u64 = 25;
+pub const AT_HWCAP2: u64 = 26;
+pub const AT_EXECFN: u64 = 31;
+pub const AT_MINSIGSTKSZ: u64 = 51;
+
+const PLATFORM: &[u8] = b"x86_64\0";
+
+/// Everything the initial stack needs besides strings.
+pub struct StackSpec<'a> {
+    pub argv: &'a [Vec<u8>],
+    pub envp: &'a [Vec<u8>],
+    pub execfn: &'a [u8],
+    /// Auxv entries except AT_PLATFORM, AT_RANDOM, AT_EXECFN (added here).
+    pub auxv: &'a [(u64, u64)],
+    pub random: [u8; 16],
+}
+
+fn cstr_len(s: &[u8]) -> u64 {
+    s.len() as u64 + 1
+}
+
+/// Writes the stack below `top` and returns the initial rsp.
+pub fn build_initial_stack(mem: &UserMemory, top: u64, limit: u64, spec: &StackSpec<'_>) -> SysResult<u64> {
+    let strings: u64 = 8
+        + cstr_len(spec.execfn)
+        + spec.envp.iter().map(|s| cstr_len(s)).sum::<u64>()
+        + spec.argv.iter().map(|s| cstr_len(s)).sum::<u64>()
+        + PLATFORM.len() as u64
+        + 16;
+    let nauxv = spec.auxv.len() as u64 + 4; // + platform, random, execfn, null
+    let table_words = 1 + spec.argv.len() as u64 + 1 + spec.envp.len() as u64 + 1 + 2 * nauxv;
+    let need = strings + 16 + 8 * table_words;
+    if need > limit {
+        return Err(Errno::E2BIG);
+    }
+
+    // Strings, top down.
+    let mut p = top - 8;
+    mem.write(p, &[0u8; 8])?;
+    let mut push_str = |s: &[u8]| -> SysResult<u64> {
+        p -= cstr_len(s);
+        mem.write(p, s)?;
+        mem.write(p + s.len() as u64, &[0])?;
+        Ok(p)
+    };
+    let execfn = push_str(spec.execfn)?;
+    let mut env_ptrs: Vec<u64> = spec.envp.iter().rev().map(|s| push_str(s)).collect::<SysResult<_>>()?;
+    env_ptrs.reverse();
+    let mut arg_ptrs: Vec<u64> = spec.argv.iter().rev().map(|s| push_str(s)).collect::<SysResult<_>>()?;
+    arg_ptrs.reverse();
+    p -= PLATFORM.len() as u64;
+    mem.write(p, PLATFORM)?;
+    let platform = p;
+    p -= 16;
+    mem.write(p, &spec.random)?;
+    let random = p;
+
+    // The table; rsp must be 16-byte aligned at argc.
+    let mut words: Vec<u64> = Vec::with_capacity(table_words as usize);
+    words.push(spec.argv.len() as u64);
+    words.extend(&arg_ptrs);
+    words.push(0);
+    words.extend(&env_ptrs);
+    words.push(0);
+    for &(k, v) in spec.auxv {
+        words.extend([k, v]);
+    }
+    words.extend([AT_PLATFORM, platform, AT_RANDOM, random, AT_EXECFN, execfn, AT_NULL, 0]);
+    let rsp = (p - 8 * words.len() as u64) & !15;
+    let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+    mem.write(rsp, &bytes)?;
+    Ok(rsp)
+}

@@ -1,0 +1,94 @@
+//! The machine's memory: arena + allocator + user access + site map.
+
+use super::{page_up, sitemap::SiteMap, AllocStats, Arena, PageAllocator, UserMemory, PAGE_SIZE};
+use crate::errno::{Errno, SysResult};
+use std::sync::Mutex;
+
+pub struct Memory {
+    pub arena: Arena,
+    pub user: UserMemory,
+    pub sites: SiteMap,
+    alloc: Mutex<PageAllocator>,
+}
+
+impl Memory {
+    pub fn new(size: u64) -> std::io::Result<Memory> {
+        let arena = Arena::reserve(size)?;
+        let user = UserMemory::new(&arena)?;
+        let sites = SiteMap::new(arena.base(), arena.size());
+        let alloc = Mutex::new(PageAllocator::new(arena.base(), arena.size()));
+        Ok(Memory { arena, user, sites, alloc })
+    }
+
+    fn allocator(&self) -> std::sync::MutexGuard<'_, PageAllocator> {
+        self.alloc.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Zeroed, page-aligned arena memory.
+    pub fn alloc(&self, len: u64, align: u64) -> SysResult<u64> {
+        self.allocator().alloc(len, align).ok_or(Errno::ENOMEM)
+    }
+
+    /// Claims [addr, addr+len) if free.
+    pub fn alloc_at(&self, addr: u64, len: u64) -> SysResult<()> {
+        if self.allocator().alloc_at(addr, len) {
+            Ok(())
+        } else {
+            Err(Errno::ENOMEM)
+        }
+    }
+
+    /// Grows an allocation that ends at `end` in place.
+    pub fn extend(&self, end: u64, extra: u64) -> bool {
+        self.allocator().extend(end, extra)
+    }
+
+    /// Returns memory to the arena. It reads as zero when handed out again.
+    /// Images mapped outside the arena stay mapped (their addresses stay
+    /// registered as guest memory) and are reused by the next load there.
+    pub fn free(&self, start: u64, len: u64) {
+        let len = page_up(len);
+        if !self.arena.contains(start, len) {
+            return;
+        }
+        self.sites.clear_range(start, len);
+        self.arena.discard(start, len);
+        self.allocator().free(start, len);
+    }
+
+    pub fn stats(&self) -> AllocStats {
+        self.allocator().stats()
+    }
+
+    pub fn free_runs(&self) -> Vec<(u64, u64)> {
+        self.allocator().free_runs().collect()
+    }
+
+    /// Maps [addr, addr+len) outside the arena for an image that must sit at
+    /// its link address, and makes it guest memory.
+    pub fn map_outside(&self, addr: u64, len: u64) -> SysResult<()> {
+        if addr % PAGE_SIZE != 0 || addr == 0 {
+            return Err(Errno::EINVAL);
+        }
+        // SAFETY: MAP_FIXED_NOREPLACE fails rather than replace anything.
+        let p = unsafe {
+            libc::mmap(
+                addr as *mut libc::c_void,
+                len as usize,
+                libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED_NOREPLACE,
+                -1,
+                0,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            return Err(Errno::last_os_error());
+        }
+        if p as u64 != addr {
+            // SAFETY: unmapping what the kernel just gave us elsewhere.
+            unsafe { libc::munmap(p, len as usize) };
+            return Err(Errno::EEXIST);
+        }
+        self.user.add_region(addr, len).map_err(|_| Errno::ENOMEM)
+    }
+}

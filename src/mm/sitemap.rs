@@ -1,0 +1,79 @@
+//! The set of rewritten syscall sites (DESIGN.md invariant 2).
+//!
+//! The entry path asks "is the return address minus 2 a site we rewrote?"
+//! on every syscall, so arena addresses use a bitmap (one bit per byte of
+//! arena, lazily backed by zero pages); the rare image outside the arena
+//! (an `ET_EXEC` at its link address) uses a sorted set.
+
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::RwLock;
+
+pub struct SiteMap {
+    base: u64,
+    size: u64,
+    words: Box<[AtomicU64]>,
+    outside: RwLock<BTreeSet<u64>>,
+}
+
+impl SiteMap {
+    pub fn new(base: u64, size: u64) -> SiteMap {
+        let nwords = size.div_ceil(64) as usize;
+        // A zeroed Vec<u64> comes from calloc, i.e. untouched zero pages, so
+        // a 256 MiB arena costs nothing until sites are recorded.
+        let zeroed: Box<[u64]> = vec![0u64; nwords].into_boxed_slice();
+        // SAFETY: AtomicU64 has the same size, alignment and bit validity as
+        // u64, so a boxed slice of one is a boxed slice of the other.
+        let words = unsafe { Box::from_raw(Box::into_raw(zeroed) as *mut [AtomicU64]) };
+        SiteMap { base, size, words, outside: RwLock::new(BTreeSet::new()) }
+    }
+
+    fn index(&self, addr: u64) -> Option<(usize, u64)> {
+        let off = addr.checked_sub(self.base)?;
+        (off < self.size).then(|| ((off / 64) as usize, 1u64 << (off % 64)))
+    }
+
+    pub fn insert(&self, addr: u64) {
+        match self.index(addr) {
+            Some((w, bit)) => {
+                self.words[w].fetch_or(bit, Ordering::Release);
+            }
+            None => {
+                self.outside.write().unwrap_or_else(|e| e.into_inner()).insert(addr);
+            }
+        }
+    }
+
+    pub fn contains(&self, addr: u64) -> bool {
+        match self.index(addr) {
+            Some((w, bit)) => self.words[w].load(Ordering::Acquire) & bit != 0,
+            None => self.outside.read().unwrap_or_else(|e| e.into_inner()).contains(&addr),
+        }
+    }
+
+    /// Forgets every site in [start, start+len) (the memory was freed).
+    pub fn clear_range(&self, start: u64, len: u64) {
+        let end = start.saturating_add(len);
+        let mut addr = start;
+        while addr < end {
+            match self.index(addr) {
+                Some((w, _)) if addr % 64 == 0 && addr + 64 <= end => {
+                    self.words[w].store(0, Ordering::Release);
+                    addr += 64;
+                }
+                Some((w, bit)) => {
+                    self.words[w].fetch_and(!bit, Ordering::Release);
+                    addr += 1;
+                }
+                None => {
+                    let mut set = self.outside.write().unwrap_or_else(|e| e.into_inner());
+                    let doomed: Vec<u64> = set.range(start..end).copied().collect();
+                    for a in doomed {
+                        set.remove(&a);
+                    }
+                    return;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,216 @@
+//! User-pointer access. Every guest pointer a syscall touches goes through
+//! `vm-memory` over the arena (identity addresses): a pointer outside guest
+//! memory is `EFAULT`, never a host crash.
+
+use crate::errno::{Errno, SysResult};
+use std::sync::{Arc, RwLock};
+use vm_memory::{
+    ByteValued, Bytes, GuestAddress, GuestMemoryBackend, GuestMemoryMmap, GuestRegionMmap, MmapRegion, VolatileSlice,
+};
+
+pub struct UserMemory {
+    mem: RwLock<Arc<GuestMemoryMmap>>,
+}
+
+fn region(addr: u64, len: u64) -> std::io::Result<GuestRegionMmap> {
+    // SAFETY: callers pass memory that stays mapped for the life of the
+    // machine (the arena, or an image mapped at its link address).
+    let mapping = unsafe {
+        MmapRegion::build_raw(
+            addr as *mut u8,
+            len as usize,
+            libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+        )
+    }
+    .map_err(|e| std::io::Error::other(format!("guest region {addr:#x}+{len:#x}: {e}")))?;
+    GuestRegionMmap::new(mapping, GuestAddress(addr))
+        .ok_or_else(|| std::io::Error::other(format!("guest region {addr:#x}+{len:#x} overflows")))
+}
+
+impl UserMemory {
+    pub fn new(arena: &super::Arena) -> std::io::Result<UserMemory> {
+        let r = region(arena.base(), arena.size())?;
+        let mem = GuestMemoryMmap::from_regions(vec![r]).map_err(|e| std::io::Error::other(e.to_string()))?;
+        Ok(UserMemory { mem: RwLock::new(Arc::new(mem)) })
+    }
+
+    /// Registers memory outside the arena (an `ET_EXEC` image at its link
+    /// address) as guest memory.
+    pub fn add_region(&self, addr: u64, len: u64) -> std::io::Result<()> {
+        let r = region(addr, len)?;
+        let mut guard = self.mem.write().unwrap_or_else(|e| e.into_inner());
+        let grown = guard.insert_region(Arc::new(r)).map_err(|e| std::io::Error::other(e.to_string()))?;
+        *guard = Arc::new(grown);
+        Ok(())
+    }
+
+    fn snapshot(&self) -> Arc<GuestMemoryMmap> {
+        self.mem.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub fn read(&self, addr: u64, buf: &mut [u8]) -> SysResult<()> {
+        self.snapshot().read_slice(buf, GuestAddress(addr)).map_err(|_| Errno::EFAULT)
+    }
+
+    pub fn write(&self, addr: u64, buf: &[u8]) -> SysResult<()> {
+        self.snapshot().write_slice(buf, GuestAddress(addr)).map_err(|_| Errno::EFAULT)
+    }
+
+    pub fn read_val<T: ByteValued>(&self, addr: u64) -> SysResult<T> {
+        self.snapshot().read_obj(GuestAddress(addr)).map_err(|_| Errno::EFAULT)
+    }
+
+    pub fn write_val<T: ByteValued>(&self, addr: u64, val: T) -> SysResult<()> {
+        self.snapshot().write_obj(val, GuestAddress(addr)).map_err(|_| Errno::EFAULT)
+    }
+
+    pub fn read_u64(&self, addr: u64) -> SysResult<u64> {
+        self.read_val::<u64>(addr)
+    }
+
+    /// A NUL-terminated string of at most `max` bytes (without the NUL);
+    /// longer is `ENAMETOOLONG`.
+    pub fn read_cstr(&self, addr: u64, max: usize) -> SysResult<Vec<u8>> {
+        let mem = self.snapshot();
+        let mut out = Vec::new();
+        let mut chunk = [0u8; 256];
+        let mut at = addr;
+        loop {
+            // Read up to the end of the page so a string that ends just
+            // before unmapped memory still works.
+            let page_left = (4096 - (at % 4096)) as usize;
+            let n = page_left.min(chunk.len());
+            mem.read_slice(&mut chunk[..n], GuestAddress(at)).map_err(|_| Errno::EFAULT)?;
+            if let Some(nul) = chunk[..n].iter().position(|&b| b == 0) {
+                out.extend_from_slice(&chunk[..nul]);
+                return if out.len() > max { Err(Errno::ENAMETOOLONG) } else { Ok(out) };
+            }
+            out.extend_from_slice(&chunk[..n]);
+            if out.len() > max {
+                return Err(Errno::ENAMETOOLONG);
+            }
+            at = at.checked_add(n as u64).ok_or(Errno::EFAULT)?;
+        }
+    }
+
+    /// A NULL-terminated array of pointers (argv, envp).
+    pub fn read_ptr_array(&self, addr: u64, max: usize) -> SysResult<Vec<u64>> {
+        let mut out = Vec::new();
+        loop {
+            let p = self.read_u64(addr + 8 * out.len() as u64)?;
+            if p == 0 {
+                return Ok(out);
+            }
+            if out.len() >= max {
+                return Err(Errno::E2BIG);
+            }
+            out.push(p);
+        }
+    }
+
+    /// Runs `f` with a host pointer to `len` bytes of guest memory at `addr`,
+    /// after checking the whole range is guest memory. `f` is a host call
+    /// that reads or writes the range (read(2), getrandom(2), ...).
+    fn with_host_ptr<R>(&self, addr: u64, len: usize, f: impl FnOnce(*mut u8, usize) -> R) -> SysResult<R> {
+        if len == 0 {
+            return Ok(f(core::ptr::NonNull::<u8>::dangling().as_ptr(), 0));
+        }
+        let mem = self.snapshot();
+        let slice: VolatileSlice<'_, _> = mem.get_slice(GuestAddress(addr), len).map_err(|_| Errno::EFAULT)?;
+        let guard = slice.ptr_guard_mut();
+        Ok(f(guard.as_ptr(), len))
+    }
+
+    /// read(2) from a host fd straight into guest memory.
+    pub fn host_read(&self, fd: i32, addr: u64, len: usize) -> SysResult<usize> {
+        let rc = self.with_host_ptr(addr, len, |p, n| {
+            // SAFETY: [p, p+n) is checked guest memory, mapped for the
+            // machine's lifetime; the host kernel writes into it.
+            unsafe { libc::read(fd, p as *mut libc::c_void, n) }
+        })?;
+        host_result(rc)
+    }
+
+    /// pread(2) into guest memory.
+    pub fn host_pread(&self, fd: i32, addr: u64, len: usize, off: i64) -> SysResult<usize> {
+        let rc = self.with_host_ptr(addr, len, |p, n| {
+            // SAFETY: as in host_read.
+            unsafe { libc::pread(fd, p as *mut libc::c_void, n, off) }
+        })?;
+        host_result(rc)
+    }
+
+    /// write(2) to a host fd straight from guest memory.
+    pub fn host_write(&self, fd: i32, addr: u64, len: usize) -> SysResult<usize> {
+        let rc = self.with_host_ptr(addr, len, |p, n| {
+            // SAFETY: [p, p+n) is checked guest memory; the host only reads it.
+            unsafe { libc::write(fd, p as *const libc::c_void, n) }
+        })?;
+        host_result(rc)
+    }
+
+    /// writev(2)/readv(2) with every iovec pointing into checked guest memory.
+    pub fn host_rwv(&self, fd: i32, iov: &[(u64, u64)], write: bool) -> SysResult<usize> {
+        let mem = self.snapshot();
+        let mut host_iov = Vec::with_capacity(iov.len());
+        let mut slices = Vec::with_capacity(iov.len());
+        for &(base, len) in iov {
+            if len == 0 {
+                continue;
+            }
+            let slice = mem.get_slice(GuestAddress(base), len as usize).map_err(|_| Errno::EFAULT)?;
+            slices.push(slice);
+        }
+        let guards: Vec<_> = slices.iter().map(|s| s.ptr_guard_mut()).collect();
+        for (g, s) in guards.iter().zip(&slices) {
+            host_iov.push(libc::iovec { iov_base: g.as_ptr() as *mut libc::c_void, iov_len: s.len() });
+        }
+        // SAFETY: every iovec covers checked guest memory that stays mapped;
+        // the guards keep the slices alive across the call.
+        let rc = unsafe {
+            if write {
+                libc::writev(fd, host_iov.as_ptr(), host_iov.len() as i32)
+            } else {
+                libc::readv(fd, host_iov.as_ptr(), host_iov.len() as i32)
+            }
+        };
+        host_result(rc)
+    }
+
+    /// getrandom(2) into guest memory.
+    pub fn host_getrandom(&self, addr: u64, len: usize, flags: u32) -> SysResult<usize> {
+        let rc = self.with_host_ptr(addr, len, |p, n| {
+            // SAFETY: [p, p+n) is checked guest memory.
+            unsafe { libc::getrandom(p as *mut libc::c_void, n, flags) }
+        })?;
+        host_result(rc)
+    }
+
+    /// Fills guest memory with zeros.
+    pub fn zero(&self, addr: u64, len: usize) -> SysResult<()> {
+        self.with_host_ptr(addr, len, |p, n| {
+            // SAFETY: [p, p+n) is checked guest memory.
+            unsafe { core::ptr::write_bytes(p, 0, n) }
+        })
+    }
+
+    /// Copies within guest memory (ranges may overlap).
+    pub fn copy_within(&self, src: u64, dst: u64, len: usize) -> SysResult<()> {
+        let mem = self.snapshot();
+        let s = mem.get_slice(GuestAddress(src), len).map_err(|_| Errno::EFAULT)?;
+        let d = mem.get_slice(GuestAddress(dst), len).map_err(|_| Errno::EFAULT)?;
+        let (sp, dp) = (s.ptr_guard(), d.ptr_guard_mut());
+        // SAFETY: both ranges are checked guest memory of `len` bytes.
+        unsafe { core::ptr::copy(sp.as_ptr(), dp.as_ptr(), len) };
+        Ok(())
+    }
+}
+
+fn host_result(rc: isize) -> SysResult<usize> {
+    if rc < 0 {
+        Err(Errno::last_os_error())
+    } else {
+        Ok(rc as usize)
+    }
+}

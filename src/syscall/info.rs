@@ -1,0 +1,81 @@
+//! System information: uname, limits, CPUs, randomness.
+
+use super::{arg_i32, Args, SyscallCtx};
+use crate::arch::host;
+use crate::errno::{Errno, SysResult};
+use crate::kernel::process::RLIM_NLIMITS;
+
+const UTS_FIELD: usize = 65;
+
+pub fn sys_uname(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let u = host::uname()?;
+    let mut buf = [0u8; UTS_FIELD * 6];
+    let fields: [&[u8]; 6] = [b"Linux", &u.nodename, &u.release, &u.version, b"x86_64", &u.domainname];
+    for (i, f) in fields.iter().enumerate() {
+        let n = f.len().min(UTS_FIELD - 1);
+        buf[i * UTS_FIELD..i * UTS_FIELD + n].copy_from_slice(&f[..n]);
+    }
+    ctx.user().write(a[0], &buf)?;
+    Ok(0)
+}
+
+const GRND_NONBLOCK: u64 = 1;
+const GRND_RANDOM: u64 = 2;
+const GRND_INSECURE: u64 = 4;
+
+pub fn sys_getrandom(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let flags = a[2];
+    if flags & !(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE) != 0
+        || flags & (GRND_RANDOM | GRND_INSECURE) == (GRND_RANDOM | GRND_INSECURE)
+    {
+        return Err(Errno::EINVAL);
+    }
+    let len = a[1].min(i32::MAX as u64) as usize;
+    Ok(ctx.user().host_getrandom(a[0], len, flags as u32)? as u64)
+}
+
+pub fn sys_prlimit64(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let (pid, resource, new, old) = (arg_i32(a[0]), a[1] as u32 as usize, a[2], a[3]);
+    if pid != 0 && pid != ctx.task.process.pid {
+        return Err(Errno::ESRCH);
+    }
+    if resource >= RLIM_NLIMITS {
+        return Err(Errno::EINVAL);
+    }
+    let new = if new != 0 {
+        let cur: u64 = ctx.user().read_val(new)?;
+        let max: u64 = ctx.user().read_val(new + 8)?;
+        if cur > max {
+            return Err(Errno::EINVAL);
+        }
+        Some((cur, max))
+    } else {
+        None
+    };
+    let process = ctx.task.process.clone();
+    let mut limits = process.rlimits();
+    let prev = limits[resource];
+    if let Some(n) = new {
+        limits[resource] = n;
+    }
+    drop(limits);
+    if old != 0 {
+        ctx.user().write_val(old, prev.0)?;
+        ctx.user().write_val(old + 8, prev.1)?;
+    }
+    Ok(0)
+}
+
+pub fn sys_sched_getaffinity(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let (pid, len, mask) = (arg_i32(a[0]), a[1], a[2]);
+    if pid != 0 && pid != ctx.task.tid {
+        return Err(Errno::ESRCH);
+    }
+    if len % 8 != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let mut buf = vec![0u8; (len as usize).min(8192)];
+    let n = host::sched_getaffinity(&mut buf)?;
+    ctx.user().write(mask, &buf[..n])?;
+    Ok(n as u64)
+}

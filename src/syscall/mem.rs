@@ -1,0 +1,179 @@
+//! Memory syscalls under no-MMU rules: every mapping is a run of arena
+//! memory owned by the process; nothing is ever remapped behind its back.
+
+use super::{arg_i32, Args, SyscallCtx};
+use crate::errno::{Errno, SysResult};
+use crate::kernel::regions::RegionKind;
+use crate::mm::{page_up, PAGE_SIZE};
+
+const MAP_SHARED: u64 = 0x01;
+const MAP_PRIVATE: u64 = 0x02;
+const MAP_SHARED_VALIDATE: u64 = 0x03;
+const MAP_TYPE: u64 = 0x0f;
+const MAP_FIXED: u64 = 0x10;
+const MAP_ANONYMOUS: u64 = 0x20;
+const MAP_FIXED_NOREPLACE: u64 = 0x10_0000;
+const MREMAP_MAYMOVE: u64 = 1;
+const MREMAP_FIXED: u64 = 2;
+const MREMAP_DONTUNMAP: u64 = 4;
+const MADV_DONTNEED: u64 = 4;
+/// Highest advice value Linux knows (MADV_GUARD_REMOVE).
+const MADV_MAX: u64 = 103;
+
+fn page_aligned(addr: u64) -> bool {
+    addr % PAGE_SIZE == 0
+}
+
+fn checked_len(len: u64) -> SysResult<u64> {
+    if len == 0 {
+        return Err(Errno::EINVAL);
+    }
+    len.checked_add(PAGE_SIZE - 1).map(|_| page_up(len)).filter(|&l| l < 1 << 47).ok_or(Errno::ENOMEM)
+}
+
+pub fn sys_mmap(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let (hint, flags, fd, off) = (a[0], a[3], arg_i32(a[4]), a[5]);
+    let len = checked_len(a[1])?;
+    if !page_aligned(off) {
+        return Err(Errno::EINVAL);
+    }
+    if !matches!(flags & MAP_TYPE, MAP_SHARED | MAP_PRIVATE | MAP_SHARED_VALIDATE) {
+        return Err(Errno::EINVAL);
+    }
+    let file = if flags & MAP_ANONYMOUS == 0 { Some(ctx.task.process.files().get(fd)?) } else { None };
+    let m = ctx.m;
+    let process = ctx.task.process.clone();
+    let mut regions = process.regions();
+
+    let addr = if flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0 {
+        if !page_aligned(hint) {
+            return Err(Errno::EINVAL);
+        }
+        if regions.containing(hint, len).is_none() {
+            log::warn!(
+                "pid {}: mmap MAP_FIXED at {hint:#x} outside the process's own memory: not possible without an MMU",
+                process.pid
+            );
+            return Err(Errno::EINVAL);
+        }
+        if flags & MAP_FIXED_NOREPLACE != 0 {
+            return Err(Errno::EEXIST);
+        }
+        ctx.user().zero(hint, len as usize)?;
+        hint
+    } else {
+        let addr = m.mem.alloc(len, PAGE_SIZE)?;
+        regions.insert(addr, len, RegionKind::Mmap);
+        addr
+    };
+    drop(regions);
+
+    if let Some(f) = file {
+        // A private file mapping is a copy; bytes past EOF stay zero.
+        let mut done = 0u64;
+        while done < len {
+            let n = ctx
+                .user()
+                .host_pread(f.host_fd(), addr + done, (len - done) as usize, (off + done) as i64)
+                .inspect_err(|_| {
+                    if flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) == 0 {
+                        process.regions().unmap(&m.mem, addr, len);
+                    }
+                })?;
+            if n == 0 {
+                break;
+            }
+            done += n as u64;
+        }
+    }
+    Ok(addr)
+}
+
+pub fn sys_munmap(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let addr = a[0];
+    if !page_aligned(addr) {
+        return Err(Errno::EINVAL);
+    }
+    let len = checked_len(a[1]).map_err(|_| Errno::EINVAL)?;
+    ctx.task.process.regions().unmap(&ctx.m.mem, addr, len);
+    Ok(0)
+}
+
+/// Succeeds without protecting anything: there is no MMU to do it.
+pub fn sys_mprotect(_: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    if !page_aligned(a[0]) {
+        return Err(Errno::EINVAL);
+    }
+    if a[2] & !0x0f00_000f != 0 {
+        return Err(Errno::EINVAL);
+    }
+    Ok(0)
+}
+
+pub fn sys_madvise(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let (addr, len, advice) = (a[0], a[1], a[2]);
+    if !page_aligned(addr) || advice > MADV_MAX {
+        return Err(Errno::EINVAL);
+    }
+    if advice == MADV_DONTNEED && len > 0 {
+        // Private anonymous pages read back as zero afterwards.
+        let len = page_up(len);
+        if ctx.task.process.regions().containing(addr, len).is_none() {
+            return Err(Errno::ENOMEM);
+        }
+        ctx.m.mem.arena.discard(addr, len);
+    }
+    Ok(0)
+}
+
+pub fn sys_mremap(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let (old, old_len, new_len, flags) = (a[0], page_up(a[1]), a[2], a[3]);
+    if !page_aligned(old) || flags & !(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if flags & (MREMAP_FIXED | MREMAP_DONTUNMAP) != 0 {
+        if flags & MREMAP_MAYMOVE == 0 {
+            return Err(Errno::EINVAL);
+        }
+        log::warn!("pid {}: mremap with MREMAP_FIXED/DONTUNMAP is not supported", ctx.task.process.pid);
+        return Err(Errno::EINVAL);
+    }
+    let new_len = checked_len(new_len).map_err(|_| Errno::EINVAL)?;
+    if old_len == 0 {
+        return Err(Errno::EINVAL);
+    }
+    let m = ctx.m;
+    let process = ctx.task.process.clone();
+    let mut regions = process.regions();
+    let region = regions.containing(old, old_len).ok_or(Errno::EFAULT)?;
+    if new_len <= old_len {
+        regions.unmap(&m.mem, old + new_len, old_len - new_len);
+        return Ok(old);
+    }
+    let whole = region.start == old && region.len == old_len;
+    if whole && regions.resize(&m.mem, old, new_len).is_ok() {
+        return Ok(old);
+    }
+    if flags & MREMAP_MAYMOVE == 0 {
+        return Err(Errno::ENOMEM);
+    }
+    let new = m.mem.alloc(new_len, PAGE_SIZE)?;
+    if let Err(e) = m.mem.user.copy_within(old, new, old_len as usize) {
+        m.mem.free(new, new_len);
+        return Err(e);
+    }
+    regions.insert(new, new_len, region.kind);
+    regions.unmap(&m.mem, old, old_len);
+    Ok(new)
+}
+
+/// brk on no-MMU Linux: the break may move within [start_brk, end_brk],
+/// and binfmt_elf_fdpic sets end_brk = start_brk, so it never grows.
+/// Allocators fall back to mmap, as they do on real no-MMU systems.
+pub fn sys_brk(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let mut regions = ctx.task.process.regions();
+    if a[0] >= regions.start_brk && a[0] <= regions.brk {
+        regions.brk = a[0];
+    }
+    Ok(regions.brk)
+}

@@ -1,0 +1,109 @@
+//! Process and thread identity, exit, and per-thread registers.
+
+use super::{arg_i32, Args, SyscallCtx};
+use crate::errno::{Errno, SysResult};
+use crate::kernel::ExitStatus;
+
+pub fn sys_getpid(ctx: &mut SyscallCtx<'_>, _: &Args) -> SysResult {
+    Ok(ctx.task.process.pid as u64)
+}
+
+pub fn sys_gettid(ctx: &mut SyscallCtx<'_>, _: &Args) -> SysResult {
+    Ok(ctx.task.tid as u64)
+}
+
+pub fn sys_getppid(ctx: &mut SyscallCtx<'_>, _: &Args) -> SysResult {
+    Ok(ctx.task.process.ppid as u64)
+}
+
+/// Everyone is root inside the machine.
+pub fn sys_getuid(_: &mut SyscallCtx<'_>, _: &Args) -> SysResult {
+    Ok(0)
+}
+
+pub fn sys_geteuid(_: &mut SyscallCtx<'_>, _: &Args) -> SysResult {
+    Ok(0)
+}
+
+pub fn sys_getgid(_: &mut SyscallCtx<'_>, _: &Args) -> SysResult {
+    Ok(0)
+}
+
+pub fn sys_getegid(_: &mut SyscallCtx<'_>, _: &Args) -> SysResult {
+    Ok(0)
+}
+
+/// One thread per process so far: exit ends the process.
+pub fn sys_exit(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    ctx.exit = Some(ExitStatus::Exited(arg_i32(a[0]) as u8));
+    Ok(0)
+}
+
+pub fn sys_exit_group(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    ctx.exit = Some(ExitStatus::Exited(arg_i32(a[0]) as u8));
+    Ok(0)
+}
+
+const ARCH_SET_GS: u64 = 0x1001;
+const ARCH_SET_FS: u64 = 0x1002;
+const ARCH_GET_FS: u64 = 0x1003;
+const ARCH_GET_GS: u64 = 0x1004;
+const ARCH_GET_CPUID: u64 = 0x1011;
+/// Highest canonical user address + 1.
+const USER_ADDR_LIMIT: u64 = 1 << 47;
+
+pub fn sys_arch_prctl(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let (code, addr) = (a[0], a[1]);
+    match code {
+        ARCH_SET_FS => {
+            if addr >= USER_ADDR_LIMIT {
+                return Err(Errno::EPERM);
+            }
+            ctx.task.vcpu.set_fs_base(addr);
+            Ok(0)
+        }
+        ARCH_GET_FS => {
+            let fs = ctx.task.vcpu.fs_base();
+            ctx.user().write_val(addr, fs)?;
+            Ok(0)
+        }
+        // GS belongs to nommu: it points at each thread's entry area.
+        ARCH_SET_GS => {
+            log::warn!("pid {}: arch_prctl(ARCH_SET_GS) refused: GS is reserved by nommu", ctx.task.process.pid);
+            Err(Errno::EPERM)
+        }
+        ARCH_GET_GS => {
+            ctx.user().write_val(addr, 0u64)?;
+            Ok(0)
+        }
+        ARCH_GET_CPUID => Ok(1),
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+pub fn sys_set_tid_address(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    ctx.task.clear_child_tid = a[0];
+    Ok(ctx.task.tid as u64)
+}
+
+/// sizeof(struct robust_list_head) on x86-64.
+const ROBUST_LIST_HEAD_SIZE: u64 = 24;
+
+pub fn sys_set_robust_list(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    if a[1] != ROBUST_LIST_HEAD_SIZE {
+        return Err(Errno::EINVAL);
+    }
+    ctx.task.robust_list = (a[0], a[1]);
+    Ok(0)
+}
+
+pub fn sys_get_robust_list(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let pid = arg_i32(a[0]);
+    if pid != 0 && pid != ctx.task.tid {
+        return Err(Errno::ESRCH);
+    }
+    let (head, len) = ctx.task.robust_list;
+    ctx.user().write_val(a[1], head)?;
+    ctx.user().write_val(a[2], len)?;
+    Ok(0)
+}
