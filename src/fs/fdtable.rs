@@ -55,6 +55,16 @@ impl FdTable {
         Ok(slot as i32)
     }
 
+    /// Installs at exactly `fd`, closing what was there (dup2/dup3).
+    pub fn install_at(&mut self, fd: i32, file: Arc<OpenFile>, cloexec: bool) -> SysResult<i32> {
+        let slot = usize::try_from(fd).ok().filter(|&s| s < DEFAULT_MAX_FDS).ok_or(Errno::EBADF)?;
+        if slot >= self.entries.len() {
+            self.entries.resize(slot + 1, None);
+        }
+        self.entries[slot] = Some(FdEntry { file, cloexec });
+        Ok(fd)
+    }
+
     pub fn close(&mut self, fd: i32) -> SysResult<()> {
         let slot = usize::try_from(fd).ok().and_then(|i| self.entries.get_mut(i)).ok_or(Errno::EBADF)?;
         slot.take().map(|_| ()).ok_or(Errno::EBADF)

@@ -100,3 +100,73 @@ pub fn sys_ioctl(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     ctx.user().write(a[2], &buf[..size])?;
     Ok(0)
 }
+
+const O_CLOEXEC: u64 = 0o2000000;
+const O_NONBLOCK: u64 = 0o4000;
+const O_DIRECT: u64 = 0o40000;
+
+pub fn sys_close(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    ctx.task.process.files().close(arg_i32(a[0]))?;
+    Ok(0)
+}
+
+pub fn sys_dup(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let mut files = ctx.task.process.files();
+    let f = files.get(arg_i32(a[0]))?;
+    Ok(files.install(f, false)? as u64)
+}
+
+fn dup_to(ctx: &mut SyscallCtx<'_>, old: i32, new: i32, cloexec: bool) -> SysResult {
+    let mut files = ctx.task.process.files();
+    let f = files.get(old)?;
+    Ok(files.install_at(new, f, cloexec)? as u64)
+}
+
+pub fn sys_dup2(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let (old, new) = (arg_i32(a[0]), arg_i32(a[1]));
+    if old == new {
+        ctx.task.process.files().get(old)?;
+        return Ok(new as u64);
+    }
+    dup_to(ctx, old, new, false)
+}
+
+pub fn sys_dup3(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let (old, new, flags) = (arg_i32(a[0]), arg_i32(a[1]), a[2]);
+    if flags & !O_CLOEXEC != 0 || old == new {
+        return Err(Errno::EINVAL);
+    }
+    dup_to(ctx, old, new, flags & O_CLOEXEC != 0)
+}
+
+pub fn sys_pipe2(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let flags = a[1];
+    if flags & !(O_CLOEXEC | O_NONBLOCK | O_DIRECT) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let (r, w) = crate::arch::host::pipe2((flags & (O_NONBLOCK | O_DIRECT)) as i32)?;
+    let status = (flags & O_NONBLOCK) as u32;
+    let cloexec = flags & O_CLOEXEC != 0;
+    let mut files = ctx.task.process.files();
+    let rfd = files.install(Arc::new(OpenFile::from_host(r, libc::O_RDONLY as u32 | status)), cloexec)?;
+    let wfd = match files.install(Arc::new(OpenFile::from_host(w, libc::O_WRONLY as u32 | status)), cloexec) {
+        Ok(fd) => fd,
+        Err(e) => {
+            let _ = files.close(rfd);
+            return Err(e);
+        }
+    };
+    let mut pair = [0u8; 8];
+    pair[..4].copy_from_slice(&rfd.to_le_bytes());
+    pair[4..].copy_from_slice(&wfd.to_le_bytes());
+    if let Err(e) = ctx.user().write(a[0], &pair) {
+        let _ = files.close(rfd);
+        let _ = files.close(wfd);
+        return Err(e);
+    }
+    Ok(0)
+}
+
+pub fn sys_pipe(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    sys_pipe2(ctx, &[a[0], 0, 0, 0, 0, 0])
+}

@@ -107,3 +107,8 @@ pub fn sys_get_robust_list(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     ctx.user().write_val(a[2], len)?;
     Ok(0)
 }
+
+pub fn sys_sched_yield(_: &mut SyscallCtx<'_>, _: &Args) -> SysResult {
+    std::thread::yield_now();
+    Ok(0)
+}

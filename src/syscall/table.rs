@@ -37,6 +37,7 @@ macro_rules! syscalls {
 syscalls! {
     0 read(Fd, Ptr, Len) => fs::sys_read;
     1 write(Fd, Ptr, Len) => fs::sys_write;
+    3 close(Fd) => fs::sys_close;
     5 fstat(Fd, Ptr) => fs::sys_fstat;
     9 mmap(Ptr, Len, Flags, Flags, Fd, Hex) => mem::sys_mmap;
     10 mprotect(Ptr, Len, Flags) => mem::sys_mprotect;
@@ -47,8 +48,12 @@ syscalls! {
     16 ioctl(Fd, Hex, Hex) => fs::sys_ioctl;
     19 readv(Fd, Ptr, Int) => fs::sys_readv;
     20 writev(Fd, Ptr, Int) => fs::sys_writev;
+    22 pipe(Ptr) => fs::sys_pipe;
+    24 sched_yield() => process::sys_sched_yield;
     25 mremap(Ptr, Len, Len, Flags, Ptr) => mem::sys_mremap;
     28 madvise(Ptr, Len, Int) => mem::sys_madvise;
+    32 dup(Fd) => fs::sys_dup;
+    33 dup2(Fd, Fd) => fs::sys_dup2;
     39 getpid() => process::sys_getpid;
     60 exit(Int) => process::sys_exit;
     63 uname(Ptr) => info::sys_uname;
@@ -69,6 +74,8 @@ syscalls! {
     262 newfstatat(Fd, Str, Ptr, Flags) => fs::sys_newfstatat;
     273 set_robust_list(Ptr, Len) => process::sys_set_robust_list;
     274 get_robust_list(Int, Ptr, Ptr) => process::sys_get_robust_list;
+    292 dup3(Fd, Fd, Flags) => fs::sys_dup3;
+    293 pipe2(Ptr, Flags) => fs::sys_pipe2;
     302 prlimit64(Int, Int, Ptr, Ptr) => info::sys_prlimit64;
     318 getrandom(Ptr, Len, Flags) => info::sys_getrandom;
 }

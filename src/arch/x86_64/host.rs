@@ -90,3 +90,14 @@ pub fn uname() -> std::io::Result<Uname> {
 pub fn host_pid() -> i32 {
     std::process::id() as i32
 }
+
+/// pipe2(2); the host ends are always close-on-exec (guest close-on-exec is
+/// tracked in the guest's descriptor table).
+pub fn pipe2(flags: i32) -> std::io::Result<(std::os::fd::OwnedFd, std::os::fd::OwnedFd)> {
+    use std::os::fd::FromRawFd;
+    let mut fds = [0i32; 2];
+    // SAFETY: fds is a valid out-array of two ints.
+    check(unsafe { libc::pipe2(fds.as_mut_ptr(), flags | libc::O_CLOEXEC) } as libc::c_long)?;
+    // SAFETY: pipe2 just returned these two fresh descriptors; we own them.
+    Ok(unsafe { (std::os::fd::OwnedFd::from_raw_fd(fds[0]), std::os::fd::OwnedFd::from_raw_fd(fds[1])) })
+}

@@ -275,7 +275,7 @@ fn save_guest_state(area: &mut EntryArea, uc: &KernelUcontext) {
     // this signal frame; its software-reserved bytes say how large it is.
     let (magic, size) = unsafe {
         let sw = fp.add(464) as *const u32;
-        (sw.read_unaligned(), sw.add(3).read_unaligned() as usize)
+        (sw.read_unaligned(), sw.add(4).read_unaligned() as usize)
     };
     let len = if magic == FP_XSTATE_MAGIC1 { size } else { FXSAVE_SIZE };
     let len = len.min(area.xsave.0.len());

@@ -23,6 +23,9 @@ const XSAVE_MXCSR_OFFSET: usize = 24;
 const XSAVE_XMM_OFFSET: usize = 160;
 const XSAVE_XSTATE_BV_OFFSET: usize = 512;
 const X87_INITIAL_FCW: u16 = 0x37f;
+/// Every state component except PKRU (bit 9): the protection-key rights
+/// are the host's (they make page 0 execute-only), never the guest's.
+const XRSTOR_MASK_LOW: u32 = !(1 << 9);
 
 /// Bound to the host thread that created it: GS points at its entry area.
 pub struct Vcpu {
@@ -152,7 +155,7 @@ impl Vcpu {
                 "ldmxcsr [{host_mxcsr}]",
                 img = in(reg) area.xsave.0.as_ptr(),
                 host_mxcsr = in(reg) &0x1f80u32,
-                in("eax") u32::MAX,
+                in("eax") XRSTOR_MASK_LOW,
                 in("edx") u32::MAX,
                 options(nostack),
             );
