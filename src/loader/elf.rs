@@ -68,11 +68,12 @@ pub fn load_elf(mem: &Memory, bytes: &[u8]) -> Result<ExecImage, LoadError> {
         return Err(LoadError::new(Errno::ENOEXEC, "not an ELF file"));
     }
     let elf = Elf::parse(bytes).map_err(|e| LoadError::new(Errno::ENOEXEC, format!("corrupt ELF: {e}")))?;
-    if !elf.is_64 || elf.header.e_machine != header::EM_X86_64 {
-        return Err(LoadError::new(
-            Errno::ENOEXEC,
-            format!("not an x86-64 program (machine {}, {}-bit)", header::machine_to_str(elf.header.e_machine), if elf.is_64 { 64 } else { 32 }),
-        ));
+    if !elf.is_64 {
+        return Err(LoadError::new(Errno::ENOEXEC, "a 32-bit ELF program; only x86-64 programs run"));
+    }
+    if elf.header.e_machine != header::EM_X86_64 {
+        let machine = header::machine_to_str(elf.header.e_machine);
+        return Err(LoadError::new(Errno::ENOEXEC, format!("not an x86-64 program (machine {machine})")));
     }
     if !elf.little_endian {
         return Err(LoadError::new(Errno::ENOEXEC, "big-endian ELF"));

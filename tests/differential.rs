@@ -1,0 +1,110 @@
+//! The guest tests, each run natively and under `nommu run`, for musl and
+//! glibc static-pie builds: stdout and exit status must match.
+
+mod common;
+use common::*;
+
+const LIBCS: [&str; 2] = ["musl", "glibc"];
+
+fn each_libc(name: &str, f: impl Fn(&std::path::Path)) {
+    for libc in LIBCS {
+        f(&guest(&format!("{name}-{libc}")));
+    }
+}
+
+#[test]
+fn hello_argv_env_auxv() {
+    each_libc("hello", |bin| {
+        let out = assert_same(bin, &["a", "b c", ""], &[("NOMMU_TEST_ONE", "1"), ("NOMMU_TEST_TWO", "x=y")]);
+        assert_eq!(shell_status(&out), 4);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.contains("NOMMU_TEST_TWO=x=y"), "{stdout}");
+    });
+}
+
+#[test]
+fn hello_non_pie_at_link_address() {
+    each_libc("hello-exec", |bin| {
+        assert_same(bin, &["x"], &[]);
+    });
+}
+
+#[test]
+fn tls_and_errno() {
+    each_libc("tls_errno", |bin| {
+        assert_same(bin, &[], &[]);
+    });
+}
+
+#[test]
+fn malloc_small_and_large() {
+    each_libc("malloc", |bin| {
+        assert_same(bin, &[], &[]);
+    });
+}
+
+#[test]
+fn registers_survive_syscalls() {
+    each_libc("regs", |bin| {
+        let out = assert_same(bin, &[], &[]);
+        assert!(String::from_utf8_lossy(&out.stdout).contains("regs ok"));
+    });
+}
+
+#[test]
+fn first_syscalls() {
+    each_libc("syscalls", |bin| {
+        assert_same(bin, &[], &[]);
+    });
+}
+
+#[test]
+fn unknown_syscall_numbers_are_enosys() {
+    each_libc("enosys", |bin| {
+        let out = assert_same(bin, &[], &[]);
+        assert_eq!(shell_status(&out), 0);
+    });
+}
+
+#[test]
+fn bad_pointers_are_efault() {
+    each_libc("efault", |bin| {
+        assert_same(bin, &[], &[]);
+    });
+}
+
+#[test]
+fn null_function_call_is_sigsegv() {
+    each_libc("nullcall", |bin| {
+        let out = assert_same(bin, &[], &[]);
+        assert_eq!(shell_status(&out), 139);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("killed by SIGSEGV at rip=0x0"), "{err}");
+    });
+}
+
+#[test]
+fn null_read_is_sigsegv() {
+    each_libc("nullread", |bin| {
+        let out = assert_same(bin, &[], &[]);
+        assert_eq!(shell_status(&out), 139);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("killed by SIGSEGV") && err.contains("addr=0x0"), "{err}");
+    });
+}
+
+/// Without FSGSBASE the entry path switches FS with arch_prctl instead;
+/// guests are told (AT_HWCAP2), so that one line differs by design.
+#[test]
+fn fsgsbase_fallback_path() {
+    let hide = |s: &str| s.lines().filter(|l| !l.contains("FSGSBASE")).collect::<Vec<_>>().join("\n");
+    for name in ["hello", "regs", "tls_errno", "malloc", "enosys", "nullcall"] {
+        each_libc(name, |bin| {
+            let native = run_native(bin, &["q"], &[]);
+            let mut cmd = std::process::Command::new(nommu());
+            let emulated = cmd.env("NOMMU_NO_FSGSBASE", "1").arg("run").arg(bin).arg("q").output().unwrap();
+            assert_eq!(hide(&String::from_utf8_lossy(&native.stdout)), hide(&String::from_utf8_lossy(&emulated.stdout)), "{}", bin.display());
+            assert_eq!(shell_status(&native), shell_status(&emulated), "{}", bin.display());
+        });
+    }
+}
