@@ -103,7 +103,12 @@ fn fsgsbase_fallback_path() {
             let native = run_native(bin, &["q"], &[]);
             let mut cmd = std::process::Command::new(nommu());
             let emulated = cmd.env("NOMMU_NO_FSGSBASE", "1").arg("run").arg(bin).arg("q").output().unwrap();
-            assert_eq!(hide(&String::from_utf8_lossy(&native.stdout)), hide(&String::from_utf8_lossy(&emulated.stdout)), "{}", bin.display());
+            assert_eq!(
+                hide(&String::from_utf8_lossy(&native.stdout)),
+                hide(&String::from_utf8_lossy(&emulated.stdout)),
+                "{}",
+                bin.display()
+            );
             assert_eq!(shell_status(&native), shell_status(&emulated), "{}", bin.display());
         });
     }

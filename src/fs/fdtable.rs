@@ -28,7 +28,8 @@ impl FdTable {
         let std_out = dup(std::io::stdout().as_fd())?;
         let std_err = dup(std::io::stderr().as_fd())?;
         for (fd, flags) in [(std_in, libc::O_RDONLY), (std_out, libc::O_WRONLY), (std_err, libc::O_WRONLY)] {
-            t.install(Arc::new(OpenFile::from_host(fd, flags as u32)), false).map_err(|e| std::io::Error::from_raw_os_error(e.0))?;
+            t.install(Arc::new(OpenFile::from_host(fd, flags as u32)), false)
+                .map_err(|e| std::io::Error::from_raw_os_error(e.0))?;
         }
         Ok(t)
     }

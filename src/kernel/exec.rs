@@ -98,7 +98,10 @@ pub fn load_program(m: &Machine, process: &Process, spec: &ProgramSpec) -> Resul
         image.rewrite.elapsed
     );
     let stack_size = image.stack_size.unwrap_or(DEFAULT_STACK_SIZE).max(64 << 10);
-    let oom = |e: Errno| ExecError { errno: e, message: format!("{name}: no arena memory for a {} KiB stack", stack_size >> 10) };
+    let oom = |e: Errno| ExecError {
+        errno: e,
+        message: format!("{name}: no arena memory for a {} KiB stack", stack_size >> 10),
+    };
     let stack = match m.mem.alloc(stack_size, 16) {
         Ok(s) => s,
         Err(e) => {

@@ -86,9 +86,13 @@ impl Machine {
     /// Logs an unimplemented syscall the first time it is seen.
     pub fn note_enosys(&self, nr: u64) {
         let first = self.enosys_seen.lock().unwrap_or_else(|e| e.into_inner()).insert(nr);
-        if first {
-            let name = crate::syscall::names::syscall_name(nr).unwrap_or("unknown");
-            log::warn!("unimplemented syscall {name} ({nr}) returns ENOSYS");
+        if !first {
+            return;
+        }
+        let name = crate::syscall::names::syscall_name(nr).unwrap_or("unknown");
+        match crate::syscall::table::deliberately_unsupported(nr) {
+            Some(why) => log::debug!("syscall {name} ({nr}) returns ENOSYS: {why}"),
+            None => log::warn!("unimplemented syscall {name} ({nr}) returns ENOSYS"),
         }
     }
 

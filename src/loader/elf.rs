@@ -81,7 +81,12 @@ pub fn load_elf(mem: &Memory, bytes: &[u8]) -> Result<ExecImage, LoadError> {
     let is_pie = match elf.header.e_type {
         header::ET_DYN => true,
         header::ET_EXEC => false,
-        t => return Err(LoadError::new(Errno::ENOEXEC, format!("not an executable (ELF type {})", header::et_to_str(t)))),
+        t => {
+            return Err(LoadError::new(
+                Errno::ENOEXEC,
+                format!("not an executable (ELF type {})", header::et_to_str(t)),
+            ))
+        }
     };
     if let Some(interp) = elf.interpreter {
         return Err(LoadError::new(
@@ -128,7 +133,10 @@ pub fn load_elf(mem: &Memory, bytes: &[u8]) -> Result<ExecImage, LoadError> {
         (lo, false)
     } else {
         mem.map_outside(lo, span).map_err(|e| {
-            LoadError::new(Errno::ENOMEM, format!("cannot map at link address {lo:#x}..{hi:#x}: {e} (not position-independent)"))
+            LoadError::new(
+                Errno::ENOMEM,
+                format!("cannot map at link address {lo:#x}..{hi:#x}: {e} (not position-independent)"),
+            )
         })?;
         (lo, true)
     };

@@ -29,7 +29,7 @@ pub struct PageAllocator {
 
 impl PageAllocator {
     pub fn new(base: u64, size: u64) -> Self {
-        assert!(base % PAGE_SIZE == 0 && size % PAGE_SIZE == 0);
+        assert!(base.is_multiple_of(PAGE_SIZE) && size.is_multiple_of(PAGE_SIZE));
         let mut free = BTreeMap::new();
         if size > 0 {
             free.insert(base, size);
@@ -54,7 +54,7 @@ impl PageAllocator {
     /// Claims exactly [start, start+len) if it is entirely free.
     pub fn alloc_at(&mut self, start: u64, len: u64) -> bool {
         let len = super::page_up(len);
-        if start % PAGE_SIZE != 0 {
+        if !start.is_multiple_of(PAGE_SIZE) {
             return false;
         }
         let Some((&s, &l)) = self.free.range(..=start).next_back() else {
@@ -153,7 +153,7 @@ mod tests {
         let big = a.alloc(P, 16 * P).unwrap();
         assert_eq!(big % (16 * P), 0);
         assert!(a.alloc(1000 * P, P).is_none());
-        assert!(a.alloc_at(big, P) == false);
+        assert!(!a.alloc_at(big, P));
         assert!(a.extend(big + P, 2 * P));
     }
 }

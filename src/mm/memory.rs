@@ -67,7 +67,7 @@ impl Memory {
     /// Maps [addr, addr+len) outside the arena for an image that must sit at
     /// its link address, and makes it guest memory.
     pub fn map_outside(&self, addr: u64, len: u64) -> SysResult<()> {
-        if addr % PAGE_SIZE != 0 || addr == 0 {
+        if !addr.is_multiple_of(PAGE_SIZE) || addr == 0 {
             return Err(Errno::EINVAL);
         }
         // SAFETY: MAP_FIXED_NOREPLACE fails rather than replace anything.

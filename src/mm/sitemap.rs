@@ -57,7 +57,7 @@ impl SiteMap {
         let mut addr = start;
         while addr < end {
             match self.index(addr) {
-                Some((w, _)) if addr % 64 == 0 && addr + 64 <= end => {
+                Some((w, _)) if addr.is_multiple_of(64) && addr + 64 <= end => {
                     self.words[w].store(0, Ordering::Release);
                     addr += 64;
                 }

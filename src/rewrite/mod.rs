@@ -29,7 +29,12 @@ impl RewriteStats {
 
 /// Scans `len` bytes of guest code at `addr` and rewrites its syscall sites
 /// in place, recording them in `sites`.
-pub fn rewrite_region(mem: &UserMemory, sites: &SiteMap, addr: u64, len: u64) -> Result<RewriteStats, crate::errno::Errno> {
+pub fn rewrite_region(
+    mem: &UserMemory,
+    sites: &SiteMap,
+    addr: u64,
+    len: u64,
+) -> Result<RewriteStats, crate::errno::Errno> {
     let start = Instant::now();
     let mut code = vec![0u8; len as usize];
     mem.read(addr, &mut code)?;

@@ -21,7 +21,7 @@ const MADV_DONTNEED: u64 = 4;
 const MADV_MAX: u64 = 103;
 
 fn page_aligned(addr: u64) -> bool {
-    addr % PAGE_SIZE == 0
+    addr.is_multiple_of(PAGE_SIZE)
 }
 
 fn checked_len(len: u64) -> SysResult<u64> {

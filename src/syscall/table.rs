@@ -80,6 +80,15 @@ syscalls! {
     318 getrandom(Ptr, Len, Flags) => info::sys_getrandom;
 }
 
+/// Syscalls that return ENOSYS on purpose, with the reason; libcs probe
+/// these and cope, so they are not worth a warning.
+pub const DELIBERATELY_UNSUPPORTED: &[(u64, &str)] =
+    &[(334, "rseq needs the kernel to rewrite guest registers on preemption; libcs fall back")];
+
+pub fn deliberately_unsupported(nr: u64) -> Option<&'static str> {
+    DELIBERATELY_UNSUPPORTED.iter().find(|(n, _)| *n == nr).map(|(_, why)| *why)
+}
+
 /// Number of slots in the dispatch array; also the sled length.
 pub const TABLE_LEN: usize = crate::arch::trampoline::SLED_LEN;
 

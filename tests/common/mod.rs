@@ -32,9 +32,7 @@ pub fn shell_status(out: &Output) -> i32 {
 
 fn run_with_timeout(mut cmd: Command, timeout: Duration) -> Output {
     use std::io::Read;
-    cmd.stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
+    cmd.stdin(std::process::Stdio::null()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
     let mut child = cmd.spawn().expect("spawn");
     let mut stdout = child.stdout.take().unwrap();
     let mut stderr = child.stderr.take().unwrap();
@@ -79,7 +77,12 @@ pub fn assert_same(bin: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     assert_same_filtered(bin, args, env, |s| s.to_string())
 }
 
-pub fn assert_same_filtered(bin: &Path, args: &[&str], env: &[(&str, &str)], filter: impl Fn(&str) -> String) -> Output {
+pub fn assert_same_filtered(
+    bin: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    filter: impl Fn(&str) -> String,
+) -> Output {
     let native = run_native(bin, args, env);
     let emulated = run_nommu(bin, args, env);
     let (n, e) = (String::from_utf8_lossy(&native.stdout), String::from_utf8_lossy(&emulated.stdout));

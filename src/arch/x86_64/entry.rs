@@ -270,7 +270,8 @@ pub enum StubRegion {
 }
 
 pub fn classify_host_rip(rip: u64) -> StubRegion {
-    let window = nommu_entry_window_start as *const () as usize as u64..=nommu_entry_window_end as *const () as usize as u64;
+    let window =
+        nommu_entry_window_start as *const () as usize as u64..=nommu_entry_window_end as *const () as usize as u64;
     let exits = nommu_syscall_entry as *const () as usize as u64..nommu_stubs_end as *const () as usize as u64;
     if window.contains(&rip) {
         StubRegion::EntryWindow

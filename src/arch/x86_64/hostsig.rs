@@ -149,8 +149,7 @@ pub fn kick_signal() -> i32 {
 }
 
 /// The synchronous signals that guest code can raise.
-pub const GUEST_FAULT_SIGNALS: [i32; 5] =
-    [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE, libc::SIGTRAP];
+pub const GUEST_FAULT_SIGNALS: [i32; 5] = [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE, libc::SIGTRAP];
 
 /// Installs the stub for guest faults and kicks. Call once, before any vCPU.
 pub fn install() -> std::io::Result<()> {

@@ -1,0 +1,60 @@
+# nommu — build, test, benchmark.
+#
+#   make          build the emulator and the guest test programs
+#   make test     everything a fresh machine needs, then the whole test suite
+#   make bench    native vs nommu vs qemu-x86_64, side by side
+#
+# The emulator is a static musl binary (see .cargo/config.toml); it is
+# also linked as target/release/nommu.
+
+TARGET     := x86_64-unknown-linux-musl
+NOMMU      := target/$(TARGET)/release/nommu
+APT_PKGS   := musl-tools gcc make qemu-user
+IS_ROOT    := $(shell [ "$$(id -u)" = 0 ] && echo yes)
+
+.PHONY: all nommu guest-tests test bench deps rust-target mmap-min-addr run clean
+
+all: nommu guest-tests
+
+nommu: rust-target
+	cargo build --release
+	@mkdir -p target/release
+	@ln -sf ../$(TARGET)/release/nommu target/release/nommu
+
+guest-tests: deps
+	$(MAKE) -C guest-tests
+
+# Debian packages the guest tests and benchmarks need.
+deps:
+	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$(IS_ROOT)" = yes ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "missing packages:$$missing — run: sudo apt-get install$$missing"; exit 1; fi; \
+	fi
+
+rust-target:
+	@rustup target list --installed 2>/dev/null | grep -qx $(TARGET) || rustup target add $(TARGET)
+
+# The zpoline trampoline lives at address 0.
+mmap-min-addr:
+	@if [ "$$(cat /proc/sys/vm/mmap_min_addr)" != 0 ]; then \
+	  if [ "$(IS_ROOT)" = yes ]; then sysctl -qw vm.mmap_min_addr=0; \
+	  else echo "vm.mmap_min_addr must be 0 for nommu's page-0 trampoline — run: sudo sysctl -w vm.mmap_min_addr=0"; exit 1; fi; \
+	fi
+
+test: all mmap-min-addr
+	cargo test --release
+
+bench: all mmap-min-addr
+	guest-tests/bench/run.sh $(NOMMU) 5
+
+# `make run` will boot the busybox machine (`nommu boot`); until that
+# lands it says so instead of pretending.
+run:
+	@echo "make run: the busybox machine (nommu boot) is not implemented yet."
+	@echo "Today you can run one static program:  make && ./target/release/nommu run guest-tests/bin/hello-musl a b"
+	@exit 2
+
+clean:
+	cargo clean
+	$(MAKE) -C guest-tests clean
