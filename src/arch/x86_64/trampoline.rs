@@ -158,6 +158,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn mmap_min_addr_error_says_how_to_fix() {
+        let e = TrampolineError::MmapMinAddr { current: Some(65536), source: std::io::Error::from_raw_os_error(libc::EPERM) };
+        let msg = e.to_string();
+        assert!(msg.contains("vm.mmap_min_addr is 65536"), "{msg}");
+        assert!(msg.contains("sysctl -w vm.mmap_min_addr=0"), "{msg}");
+    }
+
+    #[test]
     fn jump_bytes_trap_when_entered_midway() {
         let page = sled_page();
         assert_eq!(&page[SLED_LEN..SLED_LEN + 6], &[0xe9, 0x90, 0x90, 0x00, 0x00, 0xcc]);
