@@ -12,7 +12,7 @@ NOMMU      := target/$(TARGET)/release/nommu
 APT_PKGS   := musl-tools gcc make qemu-user
 IS_ROOT    := $(shell [ "$$(id -u)" = 0 ] && echo yes)
 
-.PHONY: all nommu guest-tests test bench deps rust-target mmap-min-addr run clean
+.PHONY: all nommu guest-tests test bench deps rust-target mmap-min-addr rootfs run clean distclean
 
 all: nommu guest-tests
 
@@ -42,7 +42,12 @@ mmap-min-addr:
 	  else echo "vm.mmap_min_addr must be 0 for nommu's page-0 trampoline — run: sudo sysctl -w vm.mmap_min_addr=0"; exit 1; fi; \
 	fi
 
-test: all mmap-min-addr
+# busybox (NOMMU, static-pie, musl) and its applet links into rootfs/.
+# A no-op when rootfs/bin/busybox exists; rootfs/build-busybox.sh --force rebuilds.
+rootfs:
+	rootfs/build-busybox.sh
+
+test: all rootfs mmap-min-addr
 	cargo test --release
 
 bench: all mmap-min-addr
@@ -58,3 +63,6 @@ run:
 clean:
 	cargo clean
 	$(MAKE) -C guest-tests clean
+
+distclean: clean
+	rm -rf build rootfs/bin rootfs/sbin rootfs/usr rootfs/linuxrc

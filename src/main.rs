@@ -71,7 +71,7 @@ fn run(root: PathBuf, mem: u64, program: OsString, args: Vec<OsString>) -> i32 {
             kv
         })
         .collect();
-    let spec = ProgramSpec { host_path: PathBuf::from(&program), guest_path, argv, envp };
+    let spec = ProgramSpec { guest_path, argv, envp };
     match machine.run_program(spec) {
         Ok(status) => status.shell_code(),
         Err(MachineError::Exec(e)) => {

@@ -16,49 +16,64 @@ pub struct FdTable {
     entries: Vec<Option<FdEntry>>,
 }
 
-/// RLIMIT_NOFILE's default soft limit.
-pub const DEFAULT_MAX_FDS: usize = 1024;
+/// Hard ceiling on any guest's table, whatever RLIMIT_NOFILE says.
+pub const MAX_FDS: usize = 1 << 20;
 
 impl FdTable {
     /// A table whose 0, 1, 2 are copies of the host's stdio.
     pub fn with_host_stdio() -> std::io::Result<FdTable> {
         let mut t = FdTable::default();
-        let dup = |fd: std::os::fd::BorrowedFd<'_>| fd.try_clone_to_owned();
-        let std_in = dup(std::io::stdin().as_fd())?;
-        let std_out = dup(std::io::stdout().as_fd())?;
-        let std_err = dup(std::io::stderr().as_fd())?;
-        for (fd, flags) in [(std_in, libc::O_RDONLY), (std_out, libc::O_WRONLY), (std_err, libc::O_WRONLY)] {
-            t.install(Arc::new(OpenFile::from_host(fd, flags as u32)), false)
-                .map_err(|e| std::io::Error::from_raw_os_error(e.0))?;
+        let stdio = [
+            std::io::stdin().as_fd().try_clone_to_owned()?,
+            std::io::stdout().as_fd().try_clone_to_owned()?,
+            std::io::stderr().as_fd().try_clone_to_owned()?,
+        ];
+        for fd in stdio {
+            t.entries
+                .push(Some(FdEntry { file: Arc::new(OpenFile::host(fd, b"/dev/console".to_vec())), cloexec: false }));
         }
         Ok(t)
     }
 
     pub fn get(&self, fd: i32) -> SysResult<Arc<OpenFile>> {
-        usize::try_from(fd)
-            .ok()
-            .and_then(|i| self.entries.get(i))
-            .and_then(|e| e.as_ref())
-            .map(|e| e.file.clone())
-            .ok_or(Errno::EBADF)
+        self.entry(fd).map(|e| e.file.clone())
     }
 
-    /// Lowest free descriptor.
-    pub fn install(&mut self, file: Arc<OpenFile>, cloexec: bool) -> SysResult<i32> {
-        let slot = self.entries.iter().position(|e| e.is_none()).unwrap_or(self.entries.len());
-        if slot >= DEFAULT_MAX_FDS {
+    pub fn entry(&self, fd: i32) -> SysResult<&FdEntry> {
+        usize::try_from(fd).ok().and_then(|i| self.entries.get(i)).and_then(|e| e.as_ref()).ok_or(Errno::EBADF)
+    }
+
+    pub fn set_cloexec(&mut self, fd: i32, cloexec: bool) -> SysResult<()> {
+        let e = usize::try_from(fd)
+            .ok()
+            .and_then(|i| self.entries.get_mut(i))
+            .and_then(|e| e.as_mut())
+            .ok_or(Errno::EBADF)?;
+        e.cloexec = cloexec;
+        Ok(())
+    }
+
+    /// Lowest free descriptor ≥ `min`, below `limit` (RLIMIT_NOFILE).
+    pub fn install_from(&mut self, min: usize, limit: usize, file: Arc<OpenFile>, cloexec: bool) -> SysResult<i32> {
+        let limit = limit.min(MAX_FDS);
+        let slot = (min..).find(|&i| self.entries.get(i).is_none_or(|e| e.is_none())).unwrap_or(usize::MAX);
+        if slot >= limit {
             return Err(Errno::EMFILE);
         }
-        if slot == self.entries.len() {
-            self.entries.push(None);
+        if slot >= self.entries.len() {
+            self.entries.resize(slot + 1, None);
         }
         self.entries[slot] = Some(FdEntry { file, cloexec });
         Ok(slot as i32)
     }
 
+    pub fn install(&mut self, limit: usize, file: Arc<OpenFile>, cloexec: bool) -> SysResult<i32> {
+        self.install_from(0, limit, file, cloexec)
+    }
+
     /// Installs at exactly `fd`, closing what was there (dup2/dup3).
-    pub fn install_at(&mut self, fd: i32, file: Arc<OpenFile>, cloexec: bool) -> SysResult<i32> {
-        let slot = usize::try_from(fd).ok().filter(|&s| s < DEFAULT_MAX_FDS).ok_or(Errno::EBADF)?;
+    pub fn install_at(&mut self, fd: i32, limit: usize, file: Arc<OpenFile>, cloexec: bool) -> SysResult<i32> {
+        let slot = usize::try_from(fd).ok().filter(|&s| s < limit.min(MAX_FDS)).ok_or(Errno::EBADF)?;
         if slot >= self.entries.len() {
             self.entries.resize(slot + 1, None);
         }
@@ -66,8 +81,22 @@ impl FdTable {
         Ok(fd)
     }
 
-    pub fn close(&mut self, fd: i32) -> SysResult<()> {
+    pub fn close(&mut self, fd: i32) -> SysResult<Arc<OpenFile>> {
         let slot = usize::try_from(fd).ok().and_then(|i| self.entries.get_mut(i)).ok_or(Errno::EBADF)?;
-        slot.take().map(|_| ()).ok_or(Errno::EBADF)
+        slot.take().map(|e| e.file).ok_or(Errno::EBADF)
+    }
+
+    /// Drops every close-on-exec descriptor (execve).
+    pub fn close_on_exec(&mut self) {
+        for e in self.entries.iter_mut() {
+            if e.as_ref().is_some_and(|e| e.cloexec) {
+                *e = None;
+            }
+        }
+    }
+
+    /// Open descriptors, in order (for /proc/<pid>/fd).
+    pub fn iter(&self) -> impl Iterator<Item = (i32, &FdEntry)> {
+        self.entries.iter().enumerate().filter_map(|(i, e)| e.as_ref().map(|e| (i as i32, e)))
     }
 }

@@ -1,22 +1,25 @@
 //! Turning a program file into a runnable image in a process.
 
 use super::machine::Machine;
+use super::process::ImageInfo;
 use super::process::Process;
 use super::regions::{RegionKind, Regions};
 use crate::arch::{cpu, Vcpu};
 use crate::errno::Errno;
+use crate::fs::file::FileKind;
+use crate::fs::{path, vfs};
 use crate::loader::{build_initial_stack, load_elf, stack::*, Segment, SegmentKind, StackSpec};
-use std::os::unix::fs::PermissionsExt;
-use std::path::PathBuf;
+use std::io::Read;
+use std::os::fd::AsRawFd;
+use std::sync::Arc;
 
 /// Stack size when the program does not ask (PT_GNU_STACK p_memsz). A
 /// no-MMU stack cannot grow, so this is all the program gets.
 pub const DEFAULT_STACK_SIZE: u64 = 1 << 20;
 
 pub struct ProgramSpec {
-    /// Where the file is on the host.
-    pub host_path: PathBuf,
-    /// The name the guest used (AT_EXECFN, error messages).
+    /// The guest path of the program, as given (AT_EXECFN, messages);
+    /// relative paths start at the process's working directory.
     pub guest_path: Vec<u8>,
     pub argv: Vec<Vec<u8>>,
     pub envp: Vec<Vec<u8>>,
@@ -64,30 +67,40 @@ impl StartState {
     }
 }
 
-fn read_program(spec: &ProgramSpec) -> Result<Vec<u8>, ExecError> {
+/// Opens the program through the guest's file system and reads it all.
+/// Returns the bytes and the executable's absolute guest path.
+fn read_program(m: &Machine, process: &Arc<Process>, spec: &ProgramSpec) -> Result<(Vec<u8>, Vec<u8>), ExecError> {
     let name = String::from_utf8_lossy(&spec.guest_path).into_owned();
-    let fail = |errno: Errno, why: String| ExecError { errno, message: format!("{name}: {why}") };
-    let meta = std::fs::metadata(&spec.host_path).map_err(|e| {
-        let errno = Errno::from(e);
-        fail(errno, errno.description().to_string())
-    })?;
-    if !meta.is_file() {
-        return Err(fail(Errno::EACCES, "not a regular file".into()));
+    let fail = |errno: Errno, why: &str| ExecError { errno, message: format!("{name}: {why}") };
+    let errno_fail = |errno: Errno| fail(errno, errno.description());
+    if spec.guest_path.is_empty() {
+        return Err(errno_fail(Errno::ENOENT));
     }
-    if meta.permissions().mode() & 0o111 == 0 {
-        return Err(fail(Errno::EACCES, "Permission denied (not executable)".into()));
+    let abs = path::join(&process.fs().cwd, &spec.guest_path);
+    let file = vfs::open(m, process, abs.clone(), libc::O_RDONLY, 0, 0).map_err(errno_fail)?;
+    let st = vfs::fstat(&file).map_err(errno_fail)?;
+    let mode = u32::from_le_bytes(st[24..28].try_into().unwrap_or_default());
+    if mode & 0o170000 != 0o100000 {
+        return Err(fail(Errno::EACCES, "Permission denied (not a regular file)"));
     }
-    std::fs::read(&spec.host_path).map_err(|e| {
-        let errno = Errno::from(e);
-        fail(errno, errno.description().to_string())
-    })
+    if mode & 0o111 == 0 {
+        return Err(fail(Errno::EACCES, "Permission denied (not executable)"));
+    }
+    let FileKind::Host(fd) = &file.kind else {
+        return Err(errno_fail(Errno::EACCES));
+    };
+    let exe = m.root.guest_path_of(fd.as_raw_fd()).unwrap_or_else(|| path::normalize(&abs));
+    let mut bytes = Vec::new();
+    let dup = fd.try_clone().map_err(|e| errno_fail(Errno::from(e)))?;
+    std::fs::File::from(dup).read_to_end(&mut bytes).map_err(|e| errno_fail(Errno::from(e)))?;
+    Ok((bytes, exe))
 }
 
 /// Loads the program into fresh arena memory owned by `process` and builds
 /// its initial stack.
-pub fn load_program(m: &Machine, process: &Process, spec: &ProgramSpec) -> Result<StartState, ExecError> {
+pub fn load_program(m: &Machine, process: &Arc<Process>, spec: &ProgramSpec) -> Result<StartState, ExecError> {
     let name = String::from_utf8_lossy(&spec.guest_path).into_owned();
-    let bytes = read_program(spec)?;
+    let (bytes, exe) = read_program(m, process, spec)?;
     let image = load_elf(&m.mem, &bytes).map_err(|e| ExecError { errno: e.errno, message: format!("{name}: {e}") })?;
     log::info!(
         "exec {name}: image {:#x}+{:#x}, {} syscall sites rewritten ({} may use the red zone) in {:?}",
@@ -153,6 +166,8 @@ pub fn load_program(m: &Machine, process: &Process, spec: &ProgramSpec) -> Resul
     drop(regions);
     let base = spec.guest_path.rsplit(|&c| c == b'/').next().unwrap_or(&spec.guest_path);
     process.set_comm(base);
+    let nul_joined = |v: &[Vec<u8>]| v.iter().flat_map(|s| s.iter().copied().chain([0])).collect::<Vec<u8>>();
+    *process.image() = ImageInfo { exe, cmdline: nul_joined(&spec.argv), environ: nul_joined(&spec.envp) };
     Ok(StartState { rip: image.entry, rsp })
 }
 

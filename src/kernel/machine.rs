@@ -1,16 +1,17 @@
 //! The machine: arena, trampoline, pid allocator, and the first process.
 
 use super::exec::{load_program, ExecError, ProgramSpec};
-use super::process::{ExitStatus, Process};
+use super::process::{ExitStatus, FsContext, Process};
 use super::runloop::run_task;
 use super::task::Task;
 use crate::arch::{trampoline, Vcpu};
 use crate::fs::FdTable;
+use crate::fs::HostRoot;
 use crate::mm::Memory;
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Instant;
 
 #[derive(Clone, Debug)]
@@ -29,9 +30,13 @@ impl Default for MachineConfig {
 
 pub struct Machine {
     pub mem: Memory,
+    pub root: HostRoot,
+    processes: Mutex<BTreeMap<i32, Weak<Process>>>,
     pub config: MachineConfig,
     pub boot_time: Instant,
     next_pid: AtomicI32,
+    /// The console's foreground process group (virtual; see TIOCSPGRP).
+    foreground_pgrp: AtomicI32,
     enosys_seen: Mutex<HashSet<u64>>,
 }
 
@@ -40,6 +45,7 @@ pub struct Machine {
 pub enum MachineError {
     Trampoline(trampoline::TrampolineError),
     Arena(std::io::Error),
+    Root(std::path::PathBuf, std::io::Error),
     Exec(ExecError),
     Thread(std::io::Error),
 }
@@ -49,6 +55,7 @@ impl std::fmt::Display for MachineError {
         match self {
             MachineError::Trampoline(e) => write!(f, "{e}"),
             MachineError::Arena(e) => write!(f, "cannot reserve the arena: {e}"),
+            MachineError::Root(p, e) => write!(f, "root directory {}: {e}", p.display()),
             MachineError::Exec(e) => write!(f, "{e}"),
             MachineError::Thread(e) => write!(f, "cannot start a vCPU thread: {e}"),
         }
@@ -63,6 +70,10 @@ const HOST_THREAD_STACK: usize = 1 << 20;
 impl Machine {
     pub fn new(config: MachineConfig) -> Result<Arc<Machine>, MachineError> {
         trampoline::install().map_err(MachineError::Trampoline)?;
+        let root = HostRoot::open(&config.root).map_err(|e| MachineError::Root(config.root.clone(), e))?;
+        // Each guest applies its own umask; the host's must not get in the way.
+        crate::arch::host::set_umask(0);
+        crate::arch::host::raise_nofile_limit();
         let mem = Memory::new(config.mem_size).map_err(MachineError::Arena)?;
         log::info!(
             "arena {:#x}..{:#x} ({} MiB)",
@@ -72,11 +83,22 @@ impl Machine {
         );
         Ok(Arc::new(Machine {
             mem,
+            root,
+            processes: Mutex::new(BTreeMap::new()),
             config,
             boot_time: Instant::now(),
             next_pid: AtomicI32::new(1),
+            foreground_pgrp: AtomicI32::new(1),
             enosys_seen: Mutex::new(HashSet::new()),
         }))
+    }
+
+    pub fn foreground_pgrp(&self) -> i32 {
+        self.foreground_pgrp.load(Ordering::Relaxed)
+    }
+
+    pub fn set_foreground_pgrp(&self, pgrp: i32) {
+        self.foreground_pgrp.store(pgrp, Ordering::Relaxed)
     }
 
     pub fn alloc_pid(&self) -> i32 {
@@ -96,10 +118,39 @@ impl Machine {
         }
     }
 
+    pub fn register(&self, p: &Arc<Process>) {
+        self.processes.lock().unwrap_or_else(|e| e.into_inner()).insert(p.pid, Arc::downgrade(p));
+    }
+
+    pub fn unregister(&self, pid: i32) {
+        self.processes.lock().unwrap_or_else(|e| e.into_inner()).remove(&pid);
+    }
+
+    pub fn process(&self, pid: i32) -> Option<Arc<Process>> {
+        self.processes.lock().unwrap_or_else(|e| e.into_inner()).get(&pid).and_then(Weak::upgrade)
+    }
+
+    /// Live processes in pid order.
+    pub fn processes(&self) -> Vec<Arc<Process>> {
+        self.processes.lock().unwrap_or_else(|e| e.into_inner()).values().filter_map(Weak::upgrade).collect()
+    }
+
+    /// The guest's starting directory: the host cwd if it lies inside the
+    /// root, else "/".
+    pub fn initial_cwd(&self) -> Vec<u8> {
+        std::env::current_dir()
+            .ok()
+            .and_then(|d| std::fs::canonicalize(d).ok())
+            .and_then(|d| self.root.guest_path_of_host(&d))
+            .unwrap_or_else(|| b"/".to_vec())
+    }
+
     /// Runs one program as pid 1 until it exits; returns its status.
     pub fn run_program(self: &Arc<Self>, spec: ProgramSpec) -> Result<ExitStatus, MachineError> {
         let files = FdTable::with_host_stdio().map_err(MachineError::Thread)?;
-        let process = Arc::new(Process::new(self.alloc_pid(), 0, files));
+        let fs = FsContext { cwd: self.initial_cwd(), umask: 0o022 };
+        let process = Arc::new(Process::new(self.alloc_pid(), 0, files, fs));
+        self.register(&process);
         let start = load_program(self, &process, &spec).map_err(MachineError::Exec)?;
         let machine = self.clone();
         let tid = process.pid;
@@ -108,9 +159,12 @@ impl Machine {
             .stack_size(HOST_THREAD_STACK)
             .spawn(move || -> std::io::Result<ExitStatus> {
                 let mut vcpu = Vcpu::new_on_current_thread()?;
+                process.host_tid.store(vcpu.host_tid(), std::sync::atomic::Ordering::Relaxed);
                 start.apply(&mut vcpu);
-                let mut task = Task::new(tid, process, vcpu);
-                Ok(run_task(&machine, &mut task))
+                let mut task = Task::new(tid, process.clone(), vcpu);
+                let status = run_task(&machine, &mut task);
+                machine.unregister(process.pid);
+                Ok(status)
             })
             .map_err(MachineError::Thread)?;
         match handle.join() {

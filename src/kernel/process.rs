@@ -4,7 +4,9 @@
 use super::regions::Regions;
 use super::signal::SigActions;
 use crate::fs::FdTable;
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Mutex, MutexGuard};
+use std::time::Instant;
 
 /// How a process ended, encoded as wait(2) would see it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,9 +27,36 @@ impl ExitStatus {
 
 pub const RLIM_NLIMITS: usize = 16;
 
+/// Where a process stands in the file system.
+#[derive(Clone, Debug)]
+pub struct FsContext {
+    /// Absolute guest path of the working directory (physical, as the
+    /// host resolved it).
+    pub cwd: Vec<u8>,
+    pub umask: u32,
+}
+
+/// What exec recorded about the running image (for /proc).
+#[derive(Clone, Debug, Default)]
+pub struct ImageInfo {
+    /// Absolute guest path of the executable.
+    pub exe: Vec<u8>,
+    /// argv, each followed by a NUL (/proc/<pid>/cmdline).
+    pub cmdline: Vec<u8>,
+    /// envp, each followed by a NUL (/proc/<pid>/environ).
+    pub environ: Vec<u8>,
+}
+
 pub struct Process {
     pub pid: i32,
     pub ppid: i32,
+    pub pgid: AtomicI32,
+    pub sid: AtomicI32,
+    pub start_time: Instant,
+    /// Host thread id of the main task (its CPU times are this process's).
+    pub host_tid: AtomicI32,
+    pub fs: Mutex<FsContext>,
+    pub image: Mutex<ImageInfo>,
     pub regions: Mutex<Regions>,
     pub files: Mutex<FdTable>,
     pub sigactions: Mutex<SigActions>,
@@ -41,7 +70,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Process {
-    pub fn new(pid: i32, ppid: i32, files: FdTable) -> Process {
+    pub fn new(pid: i32, ppid: i32, files: FdTable, fs: FsContext) -> Process {
         let mut rlimits = [(u64::MAX, u64::MAX); RLIM_NLIMITS];
         for (i, lim) in rlimits.iter_mut().enumerate() {
             if let Ok(host) = crate::arch::host::getrlimit(i as u32) {
@@ -51,6 +80,12 @@ impl Process {
         Process {
             pid,
             ppid,
+            pgid: AtomicI32::new(pid),
+            sid: AtomicI32::new(pid),
+            start_time: Instant::now(),
+            host_tid: AtomicI32::new(0),
+            fs: Mutex::new(fs),
+            image: Mutex::new(ImageInfo::default()),
             regions: Mutex::new(Regions::default()),
             files: Mutex::new(files),
             sigactions: Mutex::new(SigActions::default()),
@@ -73,6 +108,31 @@ impl Process {
 
     pub fn rlimits(&self) -> MutexGuard<'_, [(u64, u64); RLIM_NLIMITS]> {
         lock(&self.rlimits)
+    }
+
+    pub fn fs(&self) -> MutexGuard<'_, FsContext> {
+        lock(&self.fs)
+    }
+
+    pub fn image(&self) -> MutexGuard<'_, ImageInfo> {
+        lock(&self.image)
+    }
+
+    pub fn pgid(&self) -> i32 {
+        self.pgid.load(Ordering::Relaxed)
+    }
+
+    pub fn sid(&self) -> i32 {
+        self.sid.load(Ordering::Relaxed)
+    }
+
+    /// RLIMIT_NOFILE's soft limit, as a descriptor-table size.
+    pub fn fd_limit(&self) -> usize {
+        usize::try_from(lock(&self.rlimits)[libc::RLIMIT_NOFILE as usize].0).unwrap_or(usize::MAX)
+    }
+
+    pub fn comm_bytes(&self) -> Vec<u8> {
+        lock(&self.comm).clone()
     }
 
     pub fn comm(&self) -> String {

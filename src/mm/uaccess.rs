@@ -141,6 +141,15 @@ impl UserMemory {
         host_result(rc)
     }
 
+    /// pwrite(2) from guest memory.
+    pub fn host_pwrite(&self, fd: i32, addr: u64, len: usize, off: i64) -> SysResult<usize> {
+        let rc = self.with_host_ptr(addr, len, |p, n| {
+            // SAFETY: [p, p+n) is checked guest memory; the host only reads it.
+            unsafe { libc::pwrite(fd, p as *const libc::c_void, n, off) }
+        })?;
+        host_result(rc)
+    }
+
     /// write(2) to a host fd straight from guest memory.
     pub fn host_write(&self, fd: i32, addr: u64, len: usize) -> SysResult<usize> {
         let rc = self.with_host_ptr(addr, len, |p, n| {
@@ -151,7 +160,8 @@ impl UserMemory {
     }
 
     /// writev(2)/readv(2) with every iovec pointing into checked guest memory.
-    pub fn host_rwv(&self, fd: i32, iov: &[(u64, u64)], write: bool) -> SysResult<usize> {
+    /// With `offset`, preadv/pwritev at that offset.
+    pub fn host_rwv(&self, fd: i32, iov: &[(u64, u64)], write: bool, offset: Option<i64>) -> SysResult<usize> {
         let mem = self.snapshot();
         let mut host_iov = Vec::with_capacity(iov.len());
         let mut slices = Vec::with_capacity(iov.len());
@@ -168,11 +178,13 @@ impl UserMemory {
         }
         // SAFETY: every iovec covers checked guest memory that stays mapped;
         // the guards keep the slices alive across the call.
+        let (ptr, cnt) = (host_iov.as_ptr(), host_iov.len() as i32);
         let rc = unsafe {
-            if write {
-                libc::writev(fd, host_iov.as_ptr(), host_iov.len() as i32)
-            } else {
-                libc::readv(fd, host_iov.as_ptr(), host_iov.len() as i32)
+            match (write, offset) {
+                (true, None) => libc::writev(fd, ptr, cnt),
+                (false, None) => libc::readv(fd, ptr, cnt),
+                (true, Some(off)) => libc::pwritev(fd, ptr, cnt, off),
+                (false, Some(off)) => libc::preadv(fd, ptr, cnt, off),
             }
         };
         host_result(rc)

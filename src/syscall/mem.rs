@@ -40,7 +40,13 @@ pub fn sys_mmap(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     if !matches!(flags & MAP_TYPE, MAP_SHARED | MAP_PRIVATE | MAP_SHARED_VALIDATE) {
         return Err(Errno::EINVAL);
     }
-    let file = if flags & MAP_ANONYMOUS == 0 { Some(ctx.task.process.files().get(fd)?) } else { None };
+    let file = if flags & MAP_ANONYMOUS == 0 {
+        let f = ctx.task.process.files().get(fd)?;
+        // Generated /proc files cannot be mapped (as on Linux).
+        Some(f.host_fd().map_err(|_| Errno::ENODEV)?)
+    } else {
+        None
+    };
     let m = ctx.m;
     let process = ctx.task.process.clone();
     let mut regions = process.regions();
@@ -68,13 +74,13 @@ pub fn sys_mmap(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     };
     drop(regions);
 
-    if let Some(f) = file {
+    if let Some(host_fd) = file {
         // A private file mapping is a copy; bytes past EOF stay zero.
         let mut done = 0u64;
         while done < len {
             let n = ctx
                 .user()
-                .host_pread(f.host_fd(), addr + done, (len - done) as usize, (off + done) as i64)
+                .host_pread(host_fd, addr + done, (len - done) as usize, (off + done) as i64)
                 .inspect_err(|_| {
                     if flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) == 0 {
                         process.regions().unmap(&m.mem, addr, len);

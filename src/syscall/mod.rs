@@ -1,18 +1,24 @@
 //! Syscalls: one table from number to handler, name and arguments; the
 //! handlers grouped by area. Every handler is `Result<u64, Errno>`.
 
-pub mod fs;
+pub mod file;
 pub mod info;
 pub mod mem;
 pub mod names;
+pub mod path;
+pub mod poll;
 pub mod process;
 pub mod signal;
 pub mod table;
 pub mod time;
 
 use crate::errno::{Errno, SysResult};
+use crate::fs::file::FileKind;
+use crate::fs::path::{self as fspath, PATH_MAX};
+use crate::fs::OpenFile;
 use crate::kernel::{ExitStatus, Machine, Task};
 use crate::mm::UserMemory;
+use std::sync::Arc;
 
 /// What a handler sees: the machine, the calling task, and a slot for
 /// "this process is over".
@@ -26,7 +32,64 @@ impl SyscallCtx<'_> {
     pub fn user(&self) -> &UserMemory {
         &self.m.mem.user
     }
+
+    pub fn file(&self, fd: u64) -> SysResult<Arc<OpenFile>> {
+        self.task.process.files().get(arg_i32(fd))
+    }
+
+    /// Installs a new descriptor, honouring RLIMIT_NOFILE.
+    pub fn install(&self, file: OpenFile, cloexec: bool) -> SysResult {
+        let limit = self.task.process.fd_limit();
+        Ok(self.task.process.files().install(limit, Arc::new(file), cloexec)? as u64)
+    }
+
+    /// A path argument: at most PATH_MAX - 1 bytes; empty is ENOENT.
+    pub fn path(&self, ptr: u64) -> SysResult<Vec<u8>> {
+        let p = self.user().read_cstr(ptr, PATH_MAX - 1)?;
+        if p.is_empty() {
+            return Err(Errno::ENOENT);
+        }
+        Ok(p)
+    }
+
+    /// `path` made absolute against `dirfd` (AT_FDCWD: the cwd).
+    pub fn at(&self, dirfd: u64, path: &[u8]) -> SysResult<Vec<u8>> {
+        if path.first() == Some(&b'/') {
+            return Ok(path.to_vec());
+        }
+        let dirfd = arg_i32(dirfd);
+        let base = if dirfd == AT_FDCWD { self.task.process.fs().cwd.clone() } else { self.dir_path(dirfd)? };
+        Ok(fspath::join(&base, path))
+    }
+
+    /// The absolute guest path of an open directory.
+    fn dir_path(&self, fd: i32) -> SysResult<Vec<u8>> {
+        let f = self.task.process.files().get(fd)?;
+        match &f.kind {
+            FileKind::Dir(_) => Ok(f.path.clone()),
+            FileKind::Generated(_) => Err(Errno::ENOTDIR),
+            FileKind::Host(_) => {
+                let st = crate::fs::vfs::fstat(&f)?;
+                if u32::from_le_bytes(st[24..28].try_into().unwrap()) & 0o170000 != 0o040000 {
+                    return Err(Errno::ENOTDIR);
+                }
+                Ok(self.m.root.guest_path_of(f.host_fd()?).unwrap_or_else(|| f.path.clone()))
+            }
+        }
+    }
+
+    /// The calling process dies of `signo` unless it ignores or blocks it
+    /// (used for SIGPIPE until guest handlers can run).
+    pub fn default_signal(&mut self, signo: i32) {
+        let handler = self.task.process.sigactions().get(signo).handler;
+        let blocked = self.task.sigmask & crate::kernel::signal::sigbit(signo) != 0;
+        if handler == 0 && !blocked {
+            self.exit = Some(ExitStatus::Signaled(signo));
+        }
+    }
 }
+
+pub const AT_FDCWD: i32 = -100;
 
 pub type Args = [u64; 6];
 pub type Handler = fn(&mut SyscallCtx<'_>, &Args) -> SysResult;

@@ -1,4 +1,5 @@
-//! Names of every x86-64 Linux syscall, generated from <asm/unistd_64.h>;
+//! Names of every x86-64 Linux syscall, generated from <asm/unistd_64.h> (plus the
+//! numbers added since Debian 12's headers);
 //! used to name syscalls nommu does not implement.
 
 pub fn syscall_name(nr: u64) -> Option<&'static str> {
@@ -365,6 +366,22 @@ pub fn syscall_name(nr: u64) -> Option<&'static str> {
         448 => "process_mrelease",
         449 => "futex_waitv",
         450 => "set_mempolicy_home_node",
+        451 => "cachestat",
+        452 => "fchmodat2",
+        453 => "map_shadow_stack",
+        454 => "futex_wake",
+        455 => "futex_wait",
+        456 => "futex_requeue",
+        457 => "statmount",
+        458 => "listmount",
+        459 => "lsm_get_self_attr",
+        460 => "lsm_set_self_attr",
+        461 => "lsm_list_modules",
+        462 => "mseal",
+        463 => "setxattrat",
+        464 => "getxattrat",
+        465 => "listxattrat",
+        466 => "removexattrat",
         _ => return None,
     })
 }

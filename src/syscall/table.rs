@@ -1,7 +1,7 @@
 //! The syscall table: number → name, argument kinds, handler. It doubles
 //! as the list of what nommu supports (README, "Syscalls").
 
-use super::{fs, info, mem, process, signal, time, Handler};
+use super::{file, info, mem, path, poll, process, signal, time, Handler};
 use std::sync::OnceLock;
 
 /// How an argument is shown (trace) and checked.
@@ -35,49 +35,108 @@ macro_rules! syscalls {
 }
 
 syscalls! {
-    0 read(Fd, Ptr, Len) => fs::sys_read;
-    1 write(Fd, Ptr, Len) => fs::sys_write;
-    3 close(Fd) => fs::sys_close;
-    5 fstat(Fd, Ptr) => fs::sys_fstat;
+    0 read(Fd, Ptr, Len) => file::sys_read;
+    1 write(Fd, Ptr, Len) => file::sys_write;
+    2 open(Str, Flags, Hex) => path::sys_open;
+    3 close(Fd) => file::sys_close;
+    4 stat(Str, Ptr) => path::sys_stat;
+    5 fstat(Fd, Ptr) => file::sys_fstat;
+    6 lstat(Str, Ptr) => path::sys_lstat;
+    7 poll(Ptr, Int, Int) => poll::sys_poll;
+    8 lseek(Fd, Int, Int) => file::sys_lseek;
     9 mmap(Ptr, Len, Flags, Flags, Fd, Hex) => mem::sys_mmap;
     10 mprotect(Ptr, Len, Flags) => mem::sys_mprotect;
     11 munmap(Ptr, Len) => mem::sys_munmap;
     12 brk(Ptr) => mem::sys_brk;
     13 rt_sigaction(Signal, Ptr, Ptr, Len) => signal::sys_rt_sigaction;
     14 rt_sigprocmask(Int, Ptr, Ptr, Len) => signal::sys_rt_sigprocmask;
-    16 ioctl(Fd, Hex, Hex) => fs::sys_ioctl;
-    19 readv(Fd, Ptr, Int) => fs::sys_readv;
-    20 writev(Fd, Ptr, Int) => fs::sys_writev;
-    22 pipe(Ptr) => fs::sys_pipe;
+    16 ioctl(Fd, Hex, Hex) => file::sys_ioctl;
+    17 pread64(Fd, Ptr, Len, Int) => file::sys_pread64;
+    18 pwrite64(Fd, Ptr, Len, Int) => file::sys_pwrite64;
+    19 readv(Fd, Ptr, Int) => file::sys_readv;
+    20 writev(Fd, Ptr, Int) => file::sys_writev;
+    21 access(Str, Flags) => path::sys_access;
+    22 pipe(Ptr) => file::sys_pipe;
+    23 select(Int, Ptr, Ptr, Ptr, Ptr) => poll::sys_select;
     24 sched_yield() => process::sys_sched_yield;
     25 mremap(Ptr, Len, Len, Flags, Ptr) => mem::sys_mremap;
     28 madvise(Ptr, Len, Int) => mem::sys_madvise;
-    32 dup(Fd) => fs::sys_dup;
-    33 dup2(Fd, Fd) => fs::sys_dup2;
+    32 dup(Fd) => file::sys_dup;
+    33 dup2(Fd, Fd) => file::sys_dup2;
     39 getpid() => process::sys_getpid;
+    40 sendfile(Fd, Fd, Ptr, Len) => file::sys_sendfile;
     60 exit(Int) => process::sys_exit;
     63 uname(Ptr) => info::sys_uname;
+    72 fcntl(Fd, Int, Hex) => file::sys_fcntl;
+    73 flock(Fd, Int) => file::sys_flock;
+    74 fsync(Fd) => file::sys_fsync;
+    75 fdatasync(Fd) => file::sys_fdatasync;
+    76 truncate(Str, Int) => path::sys_truncate;
+    77 ftruncate(Fd, Int) => file::sys_ftruncate;
+    79 getcwd(Ptr, Len) => path::sys_getcwd;
+    80 chdir(Str) => path::sys_chdir;
+    81 fchdir(Fd) => file::sys_fchdir;
+    82 rename(Str, Str) => path::sys_rename;
+    83 mkdir(Str, Hex) => path::sys_mkdir;
+    84 rmdir(Str) => path::sys_rmdir;
+    85 creat(Str, Hex) => path::sys_creat;
+    86 link(Str, Str) => path::sys_link;
+    87 unlink(Str) => path::sys_unlink;
+    88 symlink(Str, Str) => path::sys_symlink;
+    89 readlink(Str, Ptr, Len) => path::sys_readlink;
+    90 chmod(Str, Hex) => path::sys_chmod;
+    91 fchmod(Fd, Hex) => file::sys_fchmod;
+    92 chown(Str, Int, Int) => path::sys_chown;
+    93 fchown(Fd, Int, Int) => file::sys_fchown;
+    94 lchown(Str, Int, Int) => path::sys_lchown;
+    95 umask(Hex) => path::sys_umask;
     96 gettimeofday(Ptr, Ptr) => time::sys_gettimeofday;
     102 getuid() => process::sys_getuid;
     104 getgid() => process::sys_getgid;
     107 geteuid() => process::sys_geteuid;
     108 getegid() => process::sys_getegid;
     110 getppid() => process::sys_getppid;
+    133 mknod(Str, Hex, Hex) => path::sys_mknod;
+    137 statfs(Str, Ptr) => path::sys_statfs;
+    138 fstatfs(Fd, Ptr) => file::sys_fstatfs;
     158 arch_prctl(Hex, Hex) => process::sys_arch_prctl;
     186 gettid() => process::sys_gettid;
     201 time(Ptr) => time::sys_time;
     204 sched_getaffinity(Int, Len, Ptr) => info::sys_sched_getaffinity;
+    217 getdents64(Fd, Ptr, Len) => file::sys_getdents64;
     218 set_tid_address(Ptr) => process::sys_set_tid_address;
     228 clock_gettime(Int, Ptr) => time::sys_clock_gettime;
     229 clock_getres(Int, Ptr) => time::sys_clock_getres;
     231 exit_group(Int) => process::sys_exit_group;
-    262 newfstatat(Fd, Str, Ptr, Flags) => fs::sys_newfstatat;
+    257 openat(Fd, Str, Flags, Hex) => path::sys_openat;
+    258 mkdirat(Fd, Str, Hex) => path::sys_mkdirat;
+    259 mknodat(Fd, Str, Hex, Hex) => path::sys_mknodat;
+    260 fchownat(Fd, Str, Int, Int, Flags) => path::sys_fchownat;
+    262 newfstatat(Fd, Str, Ptr, Flags) => path::sys_newfstatat;
+    263 unlinkat(Fd, Str, Flags) => path::sys_unlinkat;
+    264 renameat(Fd, Str, Fd, Str) => path::sys_renameat;
+    265 linkat(Fd, Str, Fd, Str, Flags) => path::sys_linkat;
+    266 symlinkat(Str, Fd, Str) => path::sys_symlinkat;
+    267 readlinkat(Fd, Str, Ptr, Len) => path::sys_readlinkat;
+    268 fchmodat(Fd, Str, Hex) => path::sys_fchmodat_legacy;
+    269 faccessat(Fd, Str, Flags) => path::sys_faccessat;
+    270 pselect6(Int, Ptr, Ptr, Ptr, Ptr, Ptr) => poll::sys_pselect6;
+    271 ppoll(Ptr, Int, Ptr, Ptr, Len) => poll::sys_ppoll;
     273 set_robust_list(Ptr, Len) => process::sys_set_robust_list;
     274 get_robust_list(Int, Ptr, Ptr) => process::sys_get_robust_list;
-    292 dup3(Fd, Fd, Flags) => fs::sys_dup3;
-    293 pipe2(Ptr, Flags) => fs::sys_pipe2;
+    280 utimensat(Fd, Str, Ptr, Flags) => path::sys_utimensat;
+    285 fallocate(Fd, Int, Int, Int) => file::sys_fallocate;
+    292 dup3(Fd, Fd, Flags) => file::sys_dup3;
+    293 pipe2(Ptr, Flags) => file::sys_pipe2;
+    295 preadv(Fd, Ptr, Int, Int) => file::sys_preadv;
+    296 pwritev(Fd, Ptr, Int, Int) => file::sys_pwritev;
     302 prlimit64(Int, Int, Ptr, Ptr) => info::sys_prlimit64;
+    316 renameat2(Fd, Str, Fd, Str, Flags) => path::sys_renameat2;
     318 getrandom(Ptr, Len, Flags) => info::sys_getrandom;
+    326 copy_file_range(Fd, Ptr, Fd, Ptr, Len, Flags) => file::sys_copy_file_range;
+    332 statx(Fd, Str, Flags, Hex, Ptr) => path::sys_statx;
+    439 faccessat2(Fd, Str, Flags, Flags) => path::sys_faccessat2;
+    452 fchmodat2(Fd, Str, Hex, Flags) => path::sys_fchmodat;
 }
 
 /// Syscalls that return ENOSYS on purpose, with the reason; libcs probe

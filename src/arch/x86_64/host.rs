@@ -2,7 +2,8 @@
 //! not offer. Buffers here are host memory; guest memory goes through
 //! `mm::uaccess`.
 
-use std::os::fd::RawFd;
+use std::ffi::CStr;
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
 fn check(rc: libc::c_long) -> std::io::Result<libc::c_long> {
     if rc < 0 {
@@ -93,11 +94,224 @@ pub fn host_pid() -> i32 {
 
 /// pipe2(2); the host ends are always close-on-exec (guest close-on-exec is
 /// tracked in the guest's descriptor table).
-pub fn pipe2(flags: i32) -> std::io::Result<(std::os::fd::OwnedFd, std::os::fd::OwnedFd)> {
-    use std::os::fd::FromRawFd;
+pub fn pipe2(flags: i32) -> std::io::Result<(OwnedFd, OwnedFd)> {
     let mut fds = [0i32; 2];
     // SAFETY: fds is a valid out-array of two ints.
     check(unsafe { libc::pipe2(fds.as_mut_ptr(), flags | libc::O_CLOEXEC) } as libc::c_long)?;
     // SAFETY: pipe2 just returned these two fresh descriptors; we own them.
-    Ok(unsafe { (std::os::fd::OwnedFd::from_raw_fd(fds[0]), std::os::fd::OwnedFd::from_raw_fd(fds[1])) })
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
+
+// ---- files -------------------------------------------------------------
+
+fn owned(rc: libc::c_long) -> std::io::Result<OwnedFd> {
+    let fd = check(rc)? as RawFd;
+    // SAFETY: the syscall just returned this fresh descriptor; we own it.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+#[repr(C)]
+struct OpenHow {
+    flags: u64,
+    mode: u64,
+    resolve: u64,
+}
+
+pub const RESOLVE_NO_MAGICLINKS: u64 = 0x02;
+pub const RESOLVE_IN_ROOT: u64 = 0x10;
+
+/// openat2(2); the result is always close-on-exec on the host.
+pub fn openat2(dirfd: BorrowedFd<'_>, path: &CStr, flags: i32, mode: u32, resolve: u64) -> std::io::Result<OwnedFd> {
+    let how = OpenHow { flags: (flags | libc::O_CLOEXEC) as u32 as u64, mode: mode as u64, resolve };
+    // SAFETY: path is NUL-terminated, how is a valid open_how of the size passed.
+    owned(unsafe {
+        libc::syscall(libc::SYS_openat2, dirfd.as_raw_fd(), path.as_ptr(), &how, std::mem::size_of::<OpenHow>())
+    })
+}
+
+/// open(2) of a host path chosen by nommu itself (devices, /proc/self/fd/N).
+pub fn open(path: &CStr, flags: i32, mode: u32) -> std::io::Result<OwnedFd> {
+    // SAFETY: path is NUL-terminated.
+    owned(unsafe { libc::open(path.as_ptr(), flags | libc::O_CLOEXEC, mode) } as libc::c_long)
+}
+
+/// fstatat(2) into a raw `struct stat` image.
+pub fn fstatat_raw(dirfd: RawFd, path: &CStr, flags: i32) -> std::io::Result<[u8; 144]> {
+    let mut buf = [0u8; 144];
+    // SAFETY: buf is sizeof(struct stat) on x86-64; path is NUL-terminated.
+    check(unsafe { libc::syscall(libc::SYS_newfstatat, dirfd, path.as_ptr(), buf.as_mut_ptr(), flags) })?;
+    Ok(buf)
+}
+
+/// statx(2) into a raw `struct statx` image.
+pub fn statx_raw(dirfd: RawFd, path: &CStr, flags: i32, mask: u32) -> std::io::Result<[u8; 256]> {
+    let mut buf = [0u8; 256];
+    // SAFETY: buf is sizeof(struct statx); path is NUL-terminated.
+    check(unsafe { libc::syscall(libc::SYS_statx, dirfd, path.as_ptr(), flags, mask, buf.as_mut_ptr()) })?;
+    Ok(buf)
+}
+
+pub fn statfs_raw(fd: RawFd) -> std::io::Result<[u8; 120]> {
+    let mut buf = [0u8; 120];
+    // SAFETY: buf is sizeof(struct statfs) on x86-64.
+    check(unsafe { libc::syscall(libc::SYS_fstatfs, fd, buf.as_mut_ptr()) })?;
+    Ok(buf)
+}
+
+pub fn mkdirat(dirfd: RawFd, name: &CStr, mode: u32) -> std::io::Result<()> {
+    // SAFETY: name is NUL-terminated.
+    check(unsafe { libc::mkdirat(dirfd, name.as_ptr(), mode) } as libc::c_long).map(drop)
+}
+
+pub fn mknodat(dirfd: RawFd, name: &CStr, mode: u32, dev: u64) -> std::io::Result<()> {
+    // SAFETY: name is NUL-terminated.
+    check(unsafe { libc::mknodat(dirfd, name.as_ptr(), mode, dev) } as libc::c_long).map(drop)
+}
+
+pub fn unlinkat(dirfd: RawFd, name: &CStr, flags: i32) -> std::io::Result<()> {
+    // SAFETY: name is NUL-terminated.
+    check(unsafe { libc::unlinkat(dirfd, name.as_ptr(), flags) } as libc::c_long).map(drop)
+}
+
+pub fn renameat2(olddir: RawFd, old: &CStr, newdir: RawFd, new: &CStr, flags: u32) -> std::io::Result<()> {
+    // SAFETY: both names are NUL-terminated.
+    check(unsafe { libc::syscall(libc::SYS_renameat2, olddir, old.as_ptr(), newdir, new.as_ptr(), flags) }).map(drop)
+}
+
+pub fn linkat(olddir: RawFd, old: &CStr, newdir: RawFd, new: &CStr, flags: i32) -> std::io::Result<()> {
+    // SAFETY: both names are NUL-terminated.
+    check(unsafe { libc::linkat(olddir, old.as_ptr(), newdir, new.as_ptr(), flags) } as libc::c_long).map(drop)
+}
+
+pub fn symlinkat(target: &CStr, dirfd: RawFd, name: &CStr) -> std::io::Result<()> {
+    // SAFETY: both strings are NUL-terminated.
+    check(unsafe { libc::symlinkat(target.as_ptr(), dirfd, name.as_ptr()) } as libc::c_long).map(drop)
+}
+
+pub fn readlinkat(dirfd: RawFd, name: &CStr) -> std::io::Result<Vec<u8>> {
+    let mut buf = vec![0u8; 4096];
+    // SAFETY: buf is writable for its length; name is NUL-terminated.
+    let n = check(unsafe { libc::readlinkat(dirfd, name.as_ptr(), buf.as_mut_ptr() as *mut libc::c_char, buf.len()) }
+        as libc::c_long)?;
+    buf.truncate(n as usize);
+    Ok(buf)
+}
+
+pub fn fchmodat(dirfd: RawFd, path: &CStr, mode: u32) -> std::io::Result<()> {
+    // SAFETY: path is NUL-terminated.
+    check(unsafe { libc::fchmodat(dirfd, path.as_ptr(), mode, 0) } as libc::c_long).map(drop)
+}
+
+pub fn fchownat(dirfd: RawFd, path: &CStr, uid: u32, gid: u32, flags: i32) -> std::io::Result<()> {
+    // SAFETY: path is NUL-terminated.
+    check(unsafe { libc::fchownat(dirfd, path.as_ptr(), uid, gid, flags) } as libc::c_long).map(drop)
+}
+
+pub fn utimensat(dirfd: RawFd, path: &CStr, times: Option<[(i64, i64); 2]>, flags: i32) -> std::io::Result<()> {
+    let ts = times.map(|t| t.map(|(s, ns)| libc::timespec { tv_sec: s, tv_nsec: ns }));
+    let p = ts.as_ref().map_or(core::ptr::null(), |t| t.as_ptr());
+    // SAFETY: path is NUL-terminated; p is null or two timespecs.
+    check(unsafe { libc::utimensat(dirfd, path.as_ptr(), p, flags) } as libc::c_long).map(drop)
+}
+
+pub fn faccessat2(dirfd: RawFd, path: &CStr, mode: i32, flags: i32) -> std::io::Result<()> {
+    // SAFETY: path is NUL-terminated.
+    check(unsafe { libc::syscall(libc::SYS_faccessat2, dirfd, path.as_ptr(), mode, flags) }).map(drop)
+}
+
+pub fn ftruncate(fd: RawFd, len: i64) -> std::io::Result<()> {
+    // SAFETY: plain syscall on a descriptor.
+    check(unsafe { libc::ftruncate(fd, len) } as libc::c_long).map(drop)
+}
+
+/// fsync, fdatasync, flock, fallocate, lseek, fcntl with integer arguments.
+pub fn fsync(fd: RawFd, data_only: bool) -> std::io::Result<()> {
+    // SAFETY: plain syscalls on a descriptor.
+    check(unsafe {
+        if data_only {
+            libc::fdatasync(fd)
+        } else {
+            libc::fsync(fd)
+        }
+    } as libc::c_long)
+    .map(drop)
+}
+
+pub fn flock(fd: RawFd, op: i32) -> std::io::Result<()> {
+    // SAFETY: plain syscall on a descriptor.
+    check(unsafe { libc::flock(fd, op) } as libc::c_long).map(drop)
+}
+
+pub fn fallocate(fd: RawFd, mode: i32, off: i64, len: i64) -> std::io::Result<()> {
+    // SAFETY: plain syscall on a descriptor.
+    check(unsafe { libc::fallocate(fd, mode, off, len) } as libc::c_long).map(drop)
+}
+
+pub fn lseek(fd: RawFd, off: i64, whence: i32) -> std::io::Result<i64> {
+    // SAFETY: plain syscall on a descriptor.
+    check(unsafe { libc::lseek(fd, off, whence) })
+}
+
+pub fn fcntl_int(fd: RawFd, cmd: i32, arg: i64) -> std::io::Result<i32> {
+    // SAFETY: only called with commands whose argument is an integer.
+    check(unsafe { libc::fcntl(fd, cmd, arg) } as libc::c_long).map(|r| r as i32)
+}
+
+/// fcntl with a `struct flock` (F_GETLK/F_SETLK/F_SETLKW/F_OFD_*).
+pub fn fcntl_lock(fd: RawFd, cmd: i32, lock: &mut [u8; 32]) -> std::io::Result<i32> {
+    // SAFETY: lock is a struct flock image (32 bytes on x86-64).
+    check(unsafe { libc::fcntl(fd, cmd, lock.as_mut_ptr()) } as libc::c_long).map(|r| r as i32)
+}
+
+pub fn getdents64(fd: RawFd, buf: &mut [u8]) -> std::io::Result<usize> {
+    // SAFETY: buf is writable for its length.
+    check(unsafe { libc::syscall(libc::SYS_getdents64, fd, buf.as_mut_ptr(), buf.len()) }).map(|n| n as usize)
+}
+
+pub fn sendfile(out: RawFd, inp: RawFd, off: Option<&mut i64>, count: usize) -> std::io::Result<usize> {
+    let p = off.map_or(core::ptr::null_mut(), |o| o as *mut i64);
+    // SAFETY: p is null or a valid i64.
+    check(unsafe { libc::sendfile(out, inp, p, count) } as libc::c_long).map(|n| n as usize)
+}
+
+pub fn copy_file_range(
+    inp: RawFd,
+    off_in: Option<&mut i64>,
+    out: RawFd,
+    off_out: Option<&mut i64>,
+    len: usize,
+    flags: u32,
+) -> std::io::Result<usize> {
+    let pi = off_in.map_or(core::ptr::null_mut(), |o| o as *mut i64);
+    let po = off_out.map_or(core::ptr::null_mut(), |o| o as *mut i64);
+    // SAFETY: the offset pointers are null or valid i64s.
+    check(unsafe { libc::syscall(libc::SYS_copy_file_range, inp, pi, out, po, len, flags) }).map(|n| n as usize)
+}
+
+/// ppoll(2) on host descriptors; `timeout` None waits forever.
+pub fn ppoll(fds: &mut [libc::pollfd], timeout: Option<(i64, i64)>) -> std::io::Result<usize> {
+    let ts = timeout.map(|(s, ns)| libc::timespec { tv_sec: s, tv_nsec: ns });
+    let p = ts.as_ref().map_or(core::ptr::null(), |t| t as *const libc::timespec);
+    // SAFETY: fds is a valid array of pollfd; p is null or a timespec.
+    check(unsafe { libc::ppoll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, p, core::ptr::null()) } as libc::c_long)
+        .map(|n| n as usize)
+}
+
+/// Sets the host umask (nommu keeps it 0 and applies each guest's own).
+pub fn set_umask(mask: u32) {
+    // SAFETY: umask cannot fail.
+    unsafe { libc::umask(mask) };
+}
+
+/// Raises RLIMIT_NOFILE to its hard limit: all guest processes share the
+/// host process's descriptor table.
+pub fn raise_nofile_limit() {
+    let mut r = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: r is a valid out/in pointer.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut r) == 0 && r.rlim_cur < r.rlim_max {
+            r.rlim_cur = r.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &r);
+        }
+    }
 }

@@ -159,7 +159,10 @@ mod tests {
 
     #[test]
     fn mmap_min_addr_error_says_how_to_fix() {
-        let e = TrampolineError::MmapMinAddr { current: Some(65536), source: std::io::Error::from_raw_os_error(libc::EPERM) };
+        let e = TrampolineError::MmapMinAddr {
+            current: Some(65536),
+            source: std::io::Error::from_raw_os_error(libc::EPERM),
+        };
         let msg = e.to_string();
         assert!(msg.contains("vm.mmap_min_addr is 65536"), "{msg}");
         assert!(msg.contains("sysctl -w vm.mmap_min_addr=0"), "{msg}");

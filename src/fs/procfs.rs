@@ -1,0 +1,294 @@
+//! /proc, generated from the kernel's own state. In a no-MMU machine every
+//! process's `maps` lists regions of the one shared arena: this is where a
+//! student sees it.
+
+use super::file::{DirEntry, OpenFile, DT_DIR, DT_LNK, DT_REG};
+use super::stat::synthetic_ino;
+use crate::errno::{Errno, SysResult};
+use crate::kernel::regions::RegionKind;
+use crate::kernel::{Machine, Process};
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+/// What a symlink leads to when followed.
+#[derive(Debug)]
+pub enum LinkTarget {
+    /// Another guest path.
+    Path(Vec<u8>),
+    /// An open file (/proc/<pid>/fd/N): reopened, as Linux does.
+    File(Arc<OpenFile>),
+}
+
+#[derive(Debug)]
+pub enum Node {
+    Dir(Vec<DirEntry>),
+    File(Vec<u8>),
+    /// Shown target (readlink) and where following it leads.
+    Link(Vec<u8>, LinkTarget),
+    /// A host device node, opened on the host (/dev/null, ...).
+    HostDevice(String),
+    /// The machine console.
+    Console,
+}
+
+#[derive(Debug)]
+pub enum Step {
+    Node(Node),
+    /// The walk continues at another absolute guest path (a symlink in the
+    /// middle of the path).
+    Redirect(Vec<u8>),
+}
+
+const GLOBAL_FILES: [&str; 9] =
+    ["meminfo", "uptime", "loadavg", "mounts", "cpuinfo", "version", "stat", "filesystems", "cmdline"];
+const PID_FILES: [&str; 7] = ["cmdline", "comm", "environ", "maps", "stat", "statm", "status"];
+const PID_LINKS: [&str; 3] = ["exe", "cwd", "root"];
+
+fn entry(name: &str, kind: u8) -> DirEntry {
+    DirEntry { ino: synthetic_ino(name.as_bytes()), kind, name: name.as_bytes().to_vec() }
+}
+
+fn rest_after(target: &[u8], rest: &[Vec<u8>]) -> Step {
+    if rest.is_empty() {
+        return Step::Redirect(target.to_vec());
+    }
+    Step::Redirect(super::path::join(target, &rest.join(&b'/')))
+}
+
+pub fn lookup(m: &Machine, me: &Arc<Process>, comps: &[Vec<u8>]) -> SysResult<Step> {
+    let Some(first) = comps.first() else {
+        let mut entries: Vec<DirEntry> = GLOBAL_FILES.iter().map(|n| entry(n, DT_REG)).collect();
+        entries.push(entry("self", DT_LNK));
+        entries.push(entry("thread-self", DT_LNK));
+        entries.extend(m.processes().iter().map(|p| entry(&p.pid.to_string(), DT_DIR)));
+        return Ok(Step::Node(Node::Dir(entries)));
+    };
+    let name = std::str::from_utf8(first).map_err(|_| Errno::ENOENT)?;
+    if name == "self" || name == "thread-self" {
+        let pid = me.pid.to_string().into_bytes();
+        if comps.len() == 1 {
+            let abs = [b"/proc/".as_slice(), &pid].concat();
+            return Ok(Step::Node(Node::Link(pid, LinkTarget::Path(abs))));
+        }
+        return Ok(rest_after(&[b"/proc/".as_slice(), &pid].concat(), &comps[1..]));
+    }
+    if let Ok(pid) = name.parse::<i32>() {
+        let p = m.process(pid).ok_or(Errno::ENOENT)?;
+        return pid_lookup(m, me, &p, &comps[1..]);
+    }
+    if !GLOBAL_FILES.contains(&name) {
+        return Err(Errno::ENOENT);
+    }
+    if comps.len() > 1 {
+        return Err(Errno::ENOTDIR);
+    }
+    Ok(Step::Node(Node::File(global_file(m, name))))
+}
+
+fn pid_lookup(m: &Machine, me: &Arc<Process>, p: &Arc<Process>, comps: &[Vec<u8>]) -> SysResult<Step> {
+    let Some(first) = comps.first() else {
+        let mut entries: Vec<DirEntry> = PID_FILES.iter().map(|n| entry(n, DT_REG)).collect();
+        entries.extend(PID_LINKS.iter().map(|n| entry(n, DT_LNK)));
+        entries.push(entry("fd", DT_DIR));
+        return Ok(Step::Node(Node::Dir(entries)));
+    };
+    let name = std::str::from_utf8(first).map_err(|_| Errno::ENOENT)?;
+    let rest = &comps[1..];
+    match name {
+        "exe" | "cwd" | "root" => {
+            let target = match name {
+                "exe" => p.image().exe.clone(),
+                "cwd" => p.fs().cwd.clone(),
+                _ => b"/".to_vec(),
+            };
+            if rest.is_empty() {
+                return Ok(Step::Node(Node::Link(target.clone(), LinkTarget::Path(target))));
+            }
+            Ok(rest_after(&target, rest))
+        }
+        "fd" => fd_lookup(m, p, rest),
+        _ if PID_FILES.contains(&name) => {
+            if !rest.is_empty() {
+                return Err(Errno::ENOTDIR);
+            }
+            Ok(Step::Node(Node::File(pid_file(m, me, p, name))))
+        }
+        _ => Err(Errno::ENOENT),
+    }
+}
+
+fn fd_lookup(m: &Machine, p: &Arc<Process>, comps: &[Vec<u8>]) -> SysResult<Step> {
+    let files = p.files();
+    let Some(first) = comps.first() else {
+        let entries = files.iter().map(|(fd, _)| entry(&fd.to_string(), DT_LNK)).collect();
+        return Ok(Step::Node(Node::Dir(entries)));
+    };
+    let fd: i32 = std::str::from_utf8(first).ok().and_then(|s| s.parse().ok()).ok_or(Errno::ENOENT)?;
+    let file = files.get(fd).map_err(|_| Errno::ENOENT)?;
+    drop(files);
+    let shown = link_text(m, &file);
+    if comps.len() > 1 {
+        return Ok(rest_after(&shown, &comps[1..]));
+    }
+    Ok(Step::Node(Node::Link(shown, LinkTarget::File(file))))
+}
+
+/// What readlink of /proc/<pid>/fd/N shows: the guest path, or the host's
+/// description of a pipe or socket ("pipe:[1234]").
+pub fn link_text(m: &Machine, file: &OpenFile) -> Vec<u8> {
+    let Ok(fd) = file.host_fd() else {
+        return file.path.clone();
+    };
+    if let Some(p) = m.root.guest_path_of(fd) {
+        return p;
+    }
+    let link = std::ffi::CString::new(format!("/proc/self/fd/{fd}")).unwrap_or_default();
+    crate::arch::host::readlinkat(libc::AT_FDCWD, &link).unwrap_or_else(|_| file.path.clone())
+}
+
+fn global_file(m: &Machine, name: &str) -> Vec<u8> {
+    let mut s = String::new();
+    match name {
+        "meminfo" => {
+            let st = m.mem.stats();
+            let kb = |b: u64| b >> 10;
+            for (k, v) in [
+                ("MemTotal", kb(st.total)),
+                ("MemFree", kb(st.free)),
+                ("MemAvailable", kb(st.free)),
+                ("Buffers", 0),
+                ("Cached", 0),
+                ("SwapCached", 0),
+                ("Active", kb(st.used)),
+                ("Inactive", 0),
+                ("SwapTotal", 0),
+                ("SwapFree", 0),
+                ("Shmem", 0),
+                ("Slab", 0),
+                ("SReclaimable", 0),
+                // No MMU: this is the one contiguous run the next
+                // allocation can use, i.e. the real measure of free memory.
+                ("LargestFreeBlock", kb(st.largest_free)),
+                ("ArenaPeakUsed", kb(st.peak_used)),
+            ] {
+                let _ = writeln!(s, "{:<16}{:>8} kB", format!("{k}:"), v);
+            }
+        }
+        "uptime" => {
+            let up = m.boot_time.elapsed().as_secs_f64();
+            let _ = writeln!(s, "{up:.2} {:.2}", up * cpus() as f64);
+        }
+        "loadavg" => {
+            let n = m.processes().len();
+            let last = m.processes().last().map_or(0, |p| p.pid);
+            let _ = writeln!(s, "0.00 0.00 0.00 1/{n} {last}");
+        }
+        "mounts" => {
+            s.push_str("rootfs / hostfs rw 0 0\nproc /proc proc rw,nosuid,nodev,noexec 0 0\n");
+            s.push_str("devtmpfs /dev devtmpfs rw,nosuid 0 0\n");
+        }
+        "filesystems" => s.push_str("nodev\tproc\nnodev\tdevtmpfs\n\thostfs\n"),
+        "version" => {
+            let u = crate::arch::host::uname().ok();
+            let rel = u.as_ref().map(|u| String::from_utf8_lossy(&u.release).into_owned()).unwrap_or_default();
+            let _ = writeln!(s, "Linux version {rel} (nommu {}) #1 no-MMU", env!("CARGO_PKG_VERSION"));
+        }
+        "cmdline" => s.push_str("nommu\n"),
+        // The machine's CPUs are the host's.
+        "cpuinfo" | "stat" => return std::fs::read(format!("/proc/{name}")).unwrap_or_default(),
+        _ => {}
+    }
+    s.into_bytes()
+}
+
+fn cpus() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// utime and stime of a host thread, in clock ticks.
+fn host_thread_times(host_tid: i32) -> (u64, u64) {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/self/task/{host_tid}/stat")) else {
+        return (0, 0);
+    };
+    let after_comm = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = after_comm.split_whitespace().collect();
+    let get = |i: usize| f.get(i).and_then(|v| v.parse().ok()).unwrap_or(0);
+    (get(11), get(12))
+}
+
+fn pid_file(m: &Machine, me: &Arc<Process>, p: &Arc<Process>, name: &str) -> Vec<u8> {
+    let mut s = String::new();
+    let vsize = p.regions().total();
+    let state = if Arc::ptr_eq(me, p) { "R (running)" } else { "S (sleeping)" };
+    match name {
+        "cmdline" => return p.image().cmdline.clone(),
+        "environ" => return p.image().environ.clone(),
+        "comm" => {
+            let mut c = p.comm_bytes();
+            c.push(b'\n');
+            return c;
+        }
+        "maps" => {
+            let exe = String::from_utf8_lossy(&p.image().exe).into_owned();
+            for r in p.regions().iter() {
+                let (perm, label) = match r.kind {
+                    RegionKind::Text => ("r-xp", exe.as_str()),
+                    RegionKind::Data => ("rw-p", exe.as_str()),
+                    RegionKind::Stack => ("rw-p", "[stack]"),
+                    RegionKind::Mmap => ("rw-p", ""),
+                };
+                let _ =
+                    writeln!(s, "{:08x}-{:08x} {perm} 00000000 00:00 0 {:>20}{label}", r.start, r.start + r.len, "");
+            }
+        }
+        "stat" => {
+            let (utime, stime) = host_thread_times(p.host_tid.load(std::sync::atomic::Ordering::Relaxed));
+            let start = p.start_time.duration_since(m.boot_time).as_millis() as u64 / 10;
+            let comm = p.comm();
+            let _ = writeln!(
+                s,
+                "{} ({comm}) {} {} {} {} 0 -1 4194304 0 0 0 0 {utime} {stime} 0 0 20 0 1 0 {start} {vsize} {} \
+                 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0",
+                p.pid,
+                &state[..1],
+                p.ppid,
+                p.pgid(),
+                p.sid(),
+                vsize / 4096,
+            );
+        }
+        "statm" => {
+            let pages = vsize / 4096;
+            let _ = writeln!(s, "{pages} {pages} 0 0 0 {pages} 0");
+        }
+        "status" => {
+            let comm = p.comm();
+            let umask = p.fs().umask;
+            let fds = p.files().iter().count();
+            let actions = p.sigactions();
+            let (mut ign, mut cgt) = (0u64, 0u64);
+            for sig in 1..=64 {
+                match actions.get(sig).handler {
+                    0 => {}
+                    1 => ign |= 1 << (sig - 1),
+                    _ => cgt |= 1 << (sig - 1),
+                }
+            }
+            drop(actions);
+            let kb = vsize >> 10;
+            let _ = write!(
+                s,
+                "Name:\t{comm}\nUmask:\t{umask:04o}\nState:\t{state}\nTgid:\t{pid}\nNgid:\t0\nPid:\t{pid}\n\
+                 PPid:\t{ppid}\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t{fdsize}\nGroups:\t\n\
+                 VmPeak:\t{kb:8} kB\nVmSize:\t{kb:8} kB\nVmRSS:\t{kb:8} kB\nThreads:\t1\nSigQ:\t0/0\n\
+                 SigPnd:\t{z:016x}\nShdPnd:\t{z:016x}\nSigBlk:\t{z:016x}\nSigIgn:\t{ign:016x}\nSigCgt:\t{cgt:016x}\n",
+                pid = p.pid,
+                ppid = p.ppid,
+                fdsize = fds.next_power_of_two().max(64),
+                z = 0,
+            );
+        }
+        _ => {}
+    }
+    s.into_bytes()
+}

@@ -1,0 +1,69 @@
+//! The host directory that is the guest's `/`, and walks inside it.
+
+use crate::arch::host;
+use crate::errno::{Errno, SysResult};
+use std::ffi::{CStr, CString};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+pub struct HostRoot {
+    fd: OwnedFd,
+    host_path: PathBuf,
+}
+
+impl HostRoot {
+    pub fn open(dir: &Path) -> std::io::Result<HostRoot> {
+        let host_path = std::fs::canonicalize(dir)?;
+        let c = CString::new(host_path.as_os_str().as_encoded_bytes()).map_err(std::io::Error::other)?;
+        let fd = host::open(&c, libc::O_PATH | libc::O_DIRECTORY, 0)?;
+        Ok(HostRoot { fd, host_path })
+    }
+
+    pub fn host_path(&self) -> &Path {
+        &self.host_path
+    }
+
+    /// Opens an absolute guest path; the walk can never leave the root.
+    pub fn openat(&self, abs: &CStr, flags: i32, mode: u32) -> SysResult<OwnedFd> {
+        host::openat2(self.fd.as_fd(), abs, flags, mode, host::RESOLVE_IN_ROOT | host::RESOLVE_NO_MAGICLINKS)
+            .map_err(Errno::from)
+    }
+
+    /// An O_PATH handle on `abs` (following a final symlink or not).
+    pub fn path_fd(&self, abs: &CStr, follow: bool) -> SysResult<OwnedFd> {
+        let nofollow = if follow { 0 } else { libc::O_NOFOLLOW };
+        self.openat(abs, libc::O_PATH | nofollow, 0)
+    }
+
+    /// An O_PATH handle on the directory that holds `abs`'s last component,
+    /// and that component. Callers reject "." and ".." as last components
+    /// first (`path::is_dot_or_dotdot`): those must never be used with the
+    /// parent handle, or ".." at the root would name the root's parent.
+    pub fn parent_fd(&self, abs: &[u8]) -> SysResult<(OwnedFd, CString)> {
+        let (parent, last) = super::path::split_last(abs);
+        let parent = CString::new(parent).map_err(|_| Errno::EINVAL)?;
+        let dir = self.openat(&parent, libc::O_PATH | libc::O_DIRECTORY, 0)?;
+        let last = CString::new(last).map_err(|_| Errno::EINVAL)?;
+        Ok((dir, last))
+    }
+
+    /// The guest path of an open host descriptor, if it lies in the root.
+    pub fn guest_path_of(&self, fd: RawFd) -> Option<Vec<u8>> {
+        let link = CString::new(format!("/proc/self/fd/{fd}")).ok()?;
+        let host_path = host::readlinkat(libc::AT_FDCWD, &link).ok()?;
+        self.guest_path_of_host(Path::new(std::ffi::OsStr::from_bytes(&host_path)))
+    }
+
+    /// Maps a host path to the guest's view of it.
+    pub fn guest_path_of_host(&self, host_path: &Path) -> Option<Vec<u8>> {
+        let rest = host_path.strip_prefix(&self.host_path).ok()?;
+        let mut out = b"/".to_vec();
+        out.extend_from_slice(rest.as_os_str().as_encoded_bytes());
+        Some(out)
+    }
+
+    pub fn raw_fd(&self) -> RawFd {
+        self.fd.as_raw_fd()
+    }
+}

@@ -1,0 +1,78 @@
+//! `struct stat` and `struct statx` images, for files the kernel makes up.
+
+/// Device number reported for /proc and /dev's generated entries.
+pub const PROC_DEV: u64 = 0x16;
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Stat {
+    pub dev: u64,
+    pub ino: u64,
+    pub nlink: u64,
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub rdev: u64,
+    pub size: i64,
+    pub blksize: i64,
+    pub blocks: i64,
+    /// atime, mtime, ctime: (seconds, nanoseconds).
+    pub time: (i64, i64),
+}
+
+pub const S_IFDIR: u32 = 0o040000;
+pub const S_IFREG: u32 = 0o100000;
+pub const S_IFLNK: u32 = 0o120000;
+
+impl Stat {
+    /// x86-64 `struct stat` (144 bytes).
+    pub fn to_bytes(&self) -> [u8; 144] {
+        let mut b = [0u8; 144];
+        let mut put = |off: usize, v: &[u8]| b[off..off + v.len()].copy_from_slice(v);
+        put(0, &self.dev.to_le_bytes());
+        put(8, &self.ino.to_le_bytes());
+        put(16, &self.nlink.to_le_bytes());
+        put(24, &self.mode.to_le_bytes());
+        put(28, &self.uid.to_le_bytes());
+        put(32, &self.gid.to_le_bytes());
+        put(40, &self.rdev.to_le_bytes());
+        put(48, &self.size.to_le_bytes());
+        put(56, &self.blksize.to_le_bytes());
+        put(64, &self.blocks.to_le_bytes());
+        for off in [72, 88, 104] {
+            put(off, &self.time.0.to_le_bytes());
+            put(off + 8, &self.time.1.to_le_bytes());
+        }
+        b
+    }
+
+    /// `struct statx` (256 bytes) with the basic fields.
+    pub fn to_statx(&self) -> [u8; 256] {
+        const STATX_BASIC_STATS: u32 = 0x7ff;
+        let mut b = [0u8; 256];
+        let mut put = |off: usize, v: &[u8]| b[off..off + v.len()].copy_from_slice(v);
+        put(0, &STATX_BASIC_STATS.to_le_bytes());
+        put(4, &(self.blksize as u32).to_le_bytes());
+        put(16, &(self.nlink as u32).to_le_bytes());
+        put(20, &self.uid.to_le_bytes());
+        put(24, &self.gid.to_le_bytes());
+        put(28, &(self.mode as u16).to_le_bytes());
+        put(32, &self.ino.to_le_bytes());
+        put(40, &self.size.to_le_bytes());
+        put(48, &self.blocks.to_le_bytes());
+        for off in [64, 96, 112] {
+            put(off, &self.time.0.to_le_bytes());
+            put(off + 8, &(self.time.1 as u32).to_le_bytes());
+        }
+        put(128, &((self.rdev >> 8) as u32 & 0xfff).to_le_bytes());
+        put(132, &(self.rdev as u32 & 0xff).to_le_bytes());
+        put(136, &((self.dev >> 8) as u32 & 0xfff).to_le_bytes());
+        put(140, &(self.dev as u32 & 0xff).to_le_bytes());
+        b
+    }
+}
+
+/// A stable made-up inode number for a generated path.
+pub fn synthetic_ino(path: &[u8]) -> u64 {
+    // FNV-1a: stable across runs, good enough to tell entries apart.
+    path.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3)) | 1
+}

@@ -1,0 +1,201 @@
+//! Path walks across the three file systems (host root, /proc, /dev) and
+//! the operations that need one: open, stat, readlink.
+
+use super::devfs;
+use super::file::{FileKind, OpenFile};
+use super::path::{self, Fs};
+use super::procfs::{self, LinkTarget, Node, Step};
+use super::stat::{synthetic_ino, Stat, PROC_DEV, S_IFDIR, S_IFLNK, S_IFREG};
+use crate::arch::host;
+use crate::errno::{Errno, SysResult};
+use crate::kernel::{Machine, Process};
+use std::ffi::CString;
+use std::os::fd::{AsRawFd, OwnedFd};
+
+use std::sync::Arc;
+
+/// Linux's limit on symlinks followed in one walk.
+const MAX_LINKS: usize = 40;
+
+/// Where a walk ended.
+pub enum Resolved {
+    /// A path in the host root (absolute guest path).
+    Host(CString),
+    /// A generated node, with the absolute guest path it was reached by.
+    Virtual(Node, Vec<u8>),
+    /// A link to an open file that is to be followed (reopened).
+    OpenFile(Arc<OpenFile>),
+}
+
+/// Walks `abs` (an absolute guest path) through /proc and /dev links.
+/// With `follow`, a symlink in last position is followed too.
+pub fn resolve(m: &Machine, me: &Arc<Process>, abs: Vec<u8>, follow: bool) -> SysResult<Resolved> {
+    let mut abs = abs;
+    for _ in 0..MAX_LINKS {
+        let step = match path::classify(&abs)? {
+            Fs::Host(c) => return Ok(Resolved::Host(c)),
+            Fs::Proc(comps) => procfs::lookup(m, me, &comps)?,
+            Fs::Dev(comps) => devfs::lookup(&comps)?,
+        };
+        match step {
+            Step::Redirect(next) => abs = next,
+            Step::Node(Node::Link(_, LinkTarget::Path(target))) if follow => abs = path::join(b"/", &target),
+            Step::Node(Node::Link(_, LinkTarget::File(f))) if follow => return Ok(Resolved::OpenFile(f)),
+            Step::Node(node) => return Ok(Resolved::Virtual(node, path::normalize(&abs))),
+        }
+    }
+    Err(Errno::ELOOP)
+}
+
+const O_ACCMODE: i32 = 0o3;
+const O_CREAT: i32 = 0o100;
+const O_EXCL: i32 = 0o200;
+const O_DIRECTORY: i32 = 0o200000;
+const O_PATH: i32 = 0o10000000;
+
+/// open(2) of an absolute guest path. `umask` is the caller's.
+pub fn open(m: &Machine, me: &Arc<Process>, abs: Vec<u8>, flags: i32, mode: u32, umask: u32) -> SysResult<OpenFile> {
+    let follow = flags & libc::O_NOFOLLOW == 0;
+    let host_flags = flags & !libc::O_CLOEXEC;
+    match resolve(m, me, abs.clone(), follow)? {
+        Resolved::Host(c) => {
+            let fd = m.root.openat(&c, host_flags, mode & 0o7777 & !umask)?;
+            Ok(OpenFile::host(fd, path::normalize(&abs)))
+        }
+        Resolved::OpenFile(f) => reopen(&f, host_flags),
+        Resolved::Virtual(node, norm) => {
+            if flags & (O_CREAT | O_EXCL) == (O_CREAT | O_EXCL) {
+                return Err(Errno::EEXIST);
+            }
+            let write = flags & O_ACCMODE != libc::O_RDONLY;
+            match node {
+                Node::File(_) if write => Err(Errno::EACCES),
+                Node::File(_) if flags & O_DIRECTORY != 0 => Err(Errno::ENOTDIR),
+                Node::File(data) => Ok(OpenFile::generated(data, norm, flags as u32)),
+                Node::Dir(_) if write => Err(Errno::EISDIR),
+                Node::Dir(entries) => Ok(OpenFile::dir(entries, norm, flags as u32)),
+                Node::Link(..) => Err(Errno::ELOOP),
+                Node::HostDevice(dev) => {
+                    let c = CString::new(dev).map_err(|_| Errno::EINVAL)?;
+                    Ok(OpenFile::host(host::open(&c, host_flags, 0)?, norm))
+                }
+                Node::Console => Ok(OpenFile::host(open_console(host_flags)?, norm)),
+            }
+        }
+    }
+}
+
+/// Opening /proc/<pid>/fd/N opens the same file anew (its own offset), as
+/// Linux does; pipes and terminals included.
+fn reopen(f: &OpenFile, flags: i32) -> SysResult<OpenFile> {
+    match &f.kind {
+        FileKind::Host(fd) => {
+            let c = CString::new(format!("/proc/self/fd/{}", fd.as_raw_fd())).map_err(|_| Errno::EINVAL)?;
+            Ok(OpenFile::host(host::open(&c, flags, 0)?, f.path.clone()))
+        }
+        FileKind::Generated(data) => Ok(OpenFile::generated(data.clone(), f.path.clone(), flags as u32)),
+        FileKind::Dir(entries) => Ok(OpenFile::dir(entries.clone(), f.path.clone(), flags as u32)),
+    }
+}
+
+/// The console is the terminal nommu runs on (its stdin, when that is a
+/// terminal); without one, reads see end-of-file and writes go to stdout.
+fn open_console(flags: i32) -> SysResult<OwnedFd> {
+    let stdin_is_tty = host::ioctl_buf(0, libc::TCGETS as u64, &mut [0u8; 64]).is_ok();
+    let path = if stdin_is_tty {
+        "/proc/self/fd/0"
+    } else if flags & O_ACCMODE == libc::O_WRONLY {
+        "/proc/self/fd/1"
+    } else {
+        "/dev/null"
+    };
+    let c = CString::new(path).map_err(|_| Errno::EINVAL)?;
+    Ok(host::open(&c, flags, 0)?)
+}
+
+fn virtual_stat(node: &Node, norm: &[u8]) -> Stat {
+    let (mode, nlink, size) = match node {
+        Node::Dir(e) => (S_IFDIR | 0o555, 2 + e.iter().filter(|e| e.kind == super::file::DT_DIR).count() as u64, 0),
+        Node::File(_) => (S_IFREG | 0o444, 1, 0),
+        Node::Link(t, _) => (S_IFLNK | 0o777, 1, t.len() as i64),
+        Node::HostDevice(_) | Node::Console => (0o020000 | 0o620, 1, 0),
+    };
+    Stat { dev: PROC_DEV, ino: synthetic_ino(norm), nlink, mode, blksize: 1024, size, ..Stat::default() }
+}
+
+/// stat/lstat of an absolute guest path, as a raw `struct stat`.
+pub fn stat(m: &Machine, me: &Arc<Process>, abs: Vec<u8>, follow: bool) -> SysResult<[u8; 144]> {
+    match resolve(m, me, abs, follow)? {
+        Resolved::Host(c) => {
+            let fd = m.root.path_fd(&c, follow)?;
+            Ok(host::fstatat_raw(fd.as_raw_fd(), c"", libc::AT_EMPTY_PATH)?)
+        }
+        Resolved::OpenFile(f) => fstat(&f),
+        Resolved::Virtual(Node::HostDevice(dev), _) => {
+            let c = CString::new(dev).map_err(|_| Errno::EINVAL)?;
+            Ok(host::fstatat_raw(libc::AT_FDCWD, &c, 0)?)
+        }
+        Resolved::Virtual(node, norm) => Ok(virtual_stat(&node, &norm).to_bytes()),
+    }
+}
+
+/// fstat of an open file.
+pub fn fstat(f: &OpenFile) -> SysResult<[u8; 144]> {
+    match &f.kind {
+        FileKind::Host(fd) => Ok(host::fstatat_raw(fd.as_raw_fd(), c"", libc::AT_EMPTY_PATH)?),
+        // Like procfs, generated files report size 0.
+        FileKind::Generated(_) => Ok(virtual_stat(&Node::File(Vec::new()), &f.path).to_bytes()),
+        FileKind::Dir(entries) => Ok(virtual_stat(&Node::Dir(entries.clone()), &f.path).to_bytes()),
+    }
+}
+
+/// readlink of an absolute guest path.
+pub fn readlink(m: &Machine, me: &Arc<Process>, abs: Vec<u8>) -> SysResult<Vec<u8>> {
+    match resolve(m, me, abs, false)? {
+        Resolved::Host(c) => {
+            let fd = m.root.path_fd(&c, false)?;
+            let st = host::fstatat_raw(fd.as_raw_fd(), c"", libc::AT_EMPTY_PATH)?;
+            let mode = u32::from_le_bytes(st[24..28].try_into().unwrap_or_default());
+            if mode & 0o170000 != S_IFLNK {
+                return Err(Errno::EINVAL);
+            }
+            Ok(host::readlinkat(fd.as_raw_fd(), c"")?)
+        }
+        Resolved::Virtual(Node::Link(shown, _), _) => Ok(shown),
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+/// The directory chdir(abs) would make current: its absolute guest path.
+pub fn directory(m: &Machine, me: &Arc<Process>, abs: Vec<u8>) -> SysResult<Vec<u8>> {
+    match resolve(m, me, abs, true)? {
+        Resolved::Host(c) => {
+            let fd = m.root.openat(&c, O_PATH | O_DIRECTORY, 0)?;
+            Ok(m.root.guest_path_of(fd.as_raw_fd()).unwrap_or_else(|| path::normalize(c.as_bytes())))
+        }
+        Resolved::Virtual(Node::Dir(_), norm) => Ok(norm),
+        Resolved::OpenFile(f) if f.is_dir() => Ok(f.path.clone()),
+        Resolved::OpenFile(f) => match &f.kind {
+            FileKind::Host(fd) => {
+                let st = host::fstatat_raw(fd.as_raw_fd(), c"", libc::AT_EMPTY_PATH)?;
+                let mode = u32::from_le_bytes(st[24..28].try_into().unwrap_or_default());
+                if mode & 0o170000 != S_IFDIR {
+                    return Err(Errno::ENOTDIR);
+                }
+                Ok(m.root.guest_path_of(fd.as_raw_fd()).unwrap_or_else(|| f.path.clone()))
+            }
+            _ => Err(Errno::ENOTDIR),
+        },
+        Resolved::Virtual(..) => Err(Errno::ENOTDIR),
+    }
+}
+
+/// statfs of /proc and /dev.
+pub fn proc_statfs() -> [u8; 120] {
+    const PROC_SUPER_MAGIC: u64 = 0x9fa0;
+    let mut b = [0u8; 120];
+    b[..8].copy_from_slice(&PROC_SUPER_MAGIC.to_le_bytes());
+    b[8..16].copy_from_slice(&4096u64.to_le_bytes());
+    b[64..72].copy_from_slice(&255u64.to_le_bytes());
+    b
+}

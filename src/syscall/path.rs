@@ -1,0 +1,531 @@
+//! Path syscalls: open, stat, create, remove, rename, link, metadata.
+//!
+//! Each resolves the guest path to an absolute one (cwd or dirfd), then
+//! lets `fs::vfs` pick the file system. Host operations that create or
+//! remove a name work on an O_PATH handle of the parent directory, opened
+//! inside the root; the ones that follow a final symlink work on an O_PATH
+//! handle of the file itself. The host kernel therefore does every walk.
+
+use super::{arg_i32, Args, SyscallCtx, AT_FDCWD};
+use crate::arch::host;
+use crate::errno::{Errno, SysResult};
+use crate::fs::path::{self, is_dot_or_dotdot, Fs};
+use crate::fs::vfs::{self, Resolved};
+use std::ffi::CString;
+use std::os::fd::AsRawFd;
+
+const AT_SYMLINK_NOFOLLOW: u64 = 0x100;
+const AT_REMOVEDIR: u64 = 0x200;
+const AT_SYMLINK_FOLLOW: u64 = 0x400;
+const AT_EMPTY_PATH: u64 = 0x1000;
+const AT_EACCESS: u64 = 0x200;
+const O_CLOEXEC: i32 = 0o2000000;
+const O_CREAT: i32 = 0o100;
+const O_WRONLY: i32 = 0o1;
+const O_TRUNC: i32 = 0o1000;
+const O_PATH: i32 = 0o10000000;
+const O_TMPFILE: i32 = 0o20200000;
+
+fn umask(ctx: &SyscallCtx<'_>) -> u32 {
+    ctx.task.process.fs().umask
+}
+
+/// Absolute path of a path argument, with AT_EMPTY_PATH meaning "dirfd
+/// itself" (returned as None).
+fn at_path(ctx: &SyscallCtx<'_>, dirfd: u64, ptr: u64, flags: u64) -> SysResult<Option<Vec<u8>>> {
+    let p = ctx.user().read_cstr(ptr, path::PATH_MAX - 1)?;
+    if p.is_empty() {
+        if flags & AT_EMPTY_PATH != 0 {
+            return Ok(None);
+        }
+        return Err(Errno::ENOENT);
+    }
+    Ok(Some(ctx.at(dirfd, &p)?))
+}
+
+fn do_open(ctx: &mut SyscallCtx<'_>, dirfd: u64, ptr: u64, flags: i32, mode: u32) -> SysResult {
+    let p = ctx.path(ptr)?;
+    let abs = ctx.at(dirfd, &p)?;
+    if flags & O_TMPFILE == O_TMPFILE && flags & 3 == 0 {
+        return Err(Errno::EINVAL);
+    }
+    let f = vfs::open(ctx.m, &ctx.task.process, abs, flags, mode, umask(ctx))?;
+    ctx.install(f, flags & O_CLOEXEC != 0)
+}
+
+pub fn sys_open(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    do_open(ctx, AT_FDCWD as u64, a[0], arg_i32(a[1]), a[2] as u32)
+}
+
+pub fn sys_openat(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    do_open(ctx, a[0], a[1], arg_i32(a[2]), a[3] as u32)
+}
+
+pub fn sys_creat(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    do_open(ctx, AT_FDCWD as u64, a[0], O_CREAT | O_WRONLY | O_TRUNC, a[1] as u32)
+}
+
+fn stat_common(ctx: &mut SyscallCtx<'_>, dirfd: u64, ptr: u64, buf: u64, flags: u64) -> SysResult {
+    if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | 0x800/* AT_NO_AUTOMOUNT */) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let st = match at_path(ctx, dirfd, ptr, flags)? {
+        None if arg_i32(dirfd) == AT_FDCWD => {
+            vfs::stat(ctx.m, &ctx.task.process, ctx.task.process.fs().cwd.clone(), true)?
+        }
+        None => vfs::fstat(&*ctx.file(dirfd)?)?,
+        Some(abs) => vfs::stat(ctx.m, &ctx.task.process, abs, flags & AT_SYMLINK_NOFOLLOW == 0)?,
+    };
+    ctx.user().write(buf, &st)?;
+    Ok(0)
+}
+
+pub fn sys_stat(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    stat_common(ctx, AT_FDCWD as u64, a[0], a[1], 0)
+}
+
+pub fn sys_lstat(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    stat_common(ctx, AT_FDCWD as u64, a[0], a[1], AT_SYMLINK_NOFOLLOW)
+}
+
+pub fn sys_newfstatat(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    stat_common(ctx, a[0], a[1], a[2], a[3])
+}
+
+pub fn sys_statx(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let (dirfd, ptr, flags, mask, buf) = (a[0], a[1], a[2], a[3] as u32, a[4]);
+    if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | 0x800 | 0x6000/* AT_STATX_SYNC_TYPE */) != 0
+        || mask & 0x8000_0000 != 0
+    {
+        return Err(Errno::EINVAL);
+    }
+    let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
+    let sync = (flags & 0x6000) as i32;
+    let target = match at_path(ctx, dirfd, ptr, flags)? {
+        None if arg_i32(dirfd) == AT_FDCWD => {
+            Resolved::Host(CString::new(ctx.task.process.fs().cwd.clone()).map_err(|_| Errno::EINVAL)?)
+        }
+        None => Resolved::OpenFile(ctx.file(dirfd)?),
+        Some(abs) => vfs::resolve(ctx.m, &ctx.task.process, abs, follow)?,
+    };
+    let out = match target {
+        Resolved::Host(c) => {
+            let fd = ctx.m.root.path_fd(&c, follow)?;
+            host::statx_raw(fd.as_raw_fd(), c"", libc::AT_EMPTY_PATH | sync, mask)?
+        }
+        Resolved::OpenFile(f) if f.is_host() => host::statx_raw(f.host_fd()?, c"", libc::AT_EMPTY_PATH | sync, mask)?,
+        other => {
+            let st = match other {
+                Resolved::OpenFile(f) => vfs::fstat(&f)?,
+                Resolved::Virtual(..) => {
+                    let abs = ctx.at(dirfd, &ctx.path(ptr)?)?;
+                    vfs::stat(ctx.m, &ctx.task.process, abs, follow)?
+                }
+                Resolved::Host(_) => unreachable!(),
+            };
+            stat_to_statx(&st)
+        }
+    };
+    ctx.user().write(buf, &out)?;
+    Ok(0)
+}
+
+fn stat_to_statx(st: &[u8; 144]) -> [u8; 256] {
+    let u64_at = |o: usize| u64::from_le_bytes(st[o..o + 8].try_into().unwrap());
+    let u32_at = |o: usize| u32::from_le_bytes(st[o..o + 4].try_into().unwrap());
+    crate::fs::stat::Stat {
+        dev: u64_at(0),
+        ino: u64_at(8),
+        nlink: u64_at(16),
+        mode: u32_at(24),
+        uid: u32_at(28),
+        gid: u32_at(32),
+        rdev: u64_at(40),
+        size: u64_at(48) as i64,
+        blksize: u64_at(56) as i64,
+        blocks: u64_at(64) as i64,
+        time: (u64_at(88) as i64, u64_at(96) as i64),
+    }
+    .to_statx()
+}
+
+fn access_common(ctx: &mut SyscallCtx<'_>, dirfd: u64, ptr: u64, mode: u64, flags: u64) -> SysResult {
+    if mode & !7 != 0 || flags & !(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
+    let abs = match at_path(ctx, dirfd, ptr, flags)? {
+        Some(abs) => abs,
+        None => ctx.at(dirfd, b".")?,
+    };
+    match vfs::resolve(ctx.m, &ctx.task.process, abs, follow)? {
+        Resolved::Host(c) => {
+            let fd = ctx.m.root.path_fd(&c, follow)?;
+            host::faccessat2(fd.as_raw_fd(), c"", mode as i32, libc::AT_EMPTY_PATH | (flags & AT_EACCESS) as i32)?;
+            Ok(0)
+        }
+        // Everyone is root inside; generated files are read-only.
+        Resolved::Virtual(..) | Resolved::OpenFile(_) if mode & 2 != 0 => Err(Errno::EACCES),
+        _ => Ok(0),
+    }
+}
+
+pub fn sys_access(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    access_common(ctx, AT_FDCWD as u64, a[0], a[1], 0)
+}
+
+pub fn sys_faccessat(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    access_common(ctx, a[0], a[1], a[2], 0)
+}
+
+pub fn sys_faccessat2(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    access_common(ctx, a[0], a[1], a[2], a[3])
+}
+
+/// The parent directory handle and last name of a host path that is about
+/// to be created, removed or renamed; EACCES in /proc and /dev.
+fn host_parent(abs: &[u8], ctx: &SyscallCtx<'_>) -> SysResult<(std::os::fd::OwnedFd, CString)> {
+    match path::classify(abs)? {
+        Fs::Host(_) => ctx.m.root.parent_fd(abs),
+        _ => Err(Errno::EACCES),
+    }
+}
+
+fn mkdir_common(ctx: &mut SyscallCtx<'_>, dirfd: u64, ptr: u64, mode: u64) -> SysResult {
+    let abs = ctx.at(dirfd, &ctx.path(ptr)?)?;
+    if is_dot_or_dotdot(&path::split_last(&abs).1) {
+        return Err(Errno::EEXIST);
+    }
+    let (dir, name) = host_parent(&abs, ctx)?;
+    host::mkdirat(dir.as_raw_fd(), &name, mode as u32 & 0o7777 & !umask(ctx))?;
+    Ok(0)
+}
+
+pub fn sys_mkdir(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    mkdir_common(ctx, AT_FDCWD as u64, a[0], a[1])
+}
+
+pub fn sys_mkdirat(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    mkdir_common(ctx, a[0], a[1], a[2])
+}
+
+fn unlink_common(ctx: &mut SyscallCtx<'_>, dirfd: u64, ptr: u64, flags: u64) -> SysResult {
+    if flags & !AT_REMOVEDIR != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let abs = ctx.at(dirfd, &ctx.path(ptr)?)?;
+    let last = path::split_last(&abs).1;
+    if is_dot_or_dotdot(&last) {
+        return Err(match (flags & AT_REMOVEDIR != 0, last.starts_with(b"..")) {
+            (true, false) => Errno::EINVAL,
+            (true, true) => Errno::ENOTEMPTY,
+            (false, _) => Errno::EISDIR,
+        });
+    }
+    let (dir, name) = host_parent(&abs, ctx)?;
+    host::unlinkat(dir.as_raw_fd(), &name, (flags & AT_REMOVEDIR) as i32)?;
+    Ok(0)
+}
+
+pub fn sys_unlink(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    unlink_common(ctx, AT_FDCWD as u64, a[0], 0)
+}
+
+pub fn sys_rmdir(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    unlink_common(ctx, AT_FDCWD as u64, a[0], AT_REMOVEDIR)
+}
+
+pub fn sys_unlinkat(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    unlink_common(ctx, a[0], a[1], a[2])
+}
+
+fn rename_common(ctx: &mut SyscallCtx<'_>, olddir: u64, oldp: u64, newdir: u64, newp: u64, flags: u64) -> SysResult {
+    const RENAME_NOREPLACE: u64 = 1;
+    const RENAME_EXCHANGE: u64 = 2;
+    const RENAME_WHITEOUT: u64 = 4;
+    if flags & !(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT) != 0
+        || flags & RENAME_NOREPLACE != 0 && flags & RENAME_EXCHANGE != 0
+    {
+        return Err(Errno::EINVAL);
+    }
+    let old = ctx.at(olddir, &ctx.path(oldp)?)?;
+    let new = ctx.at(newdir, &ctx.path(newp)?)?;
+    if is_dot_or_dotdot(&path::split_last(&old).1) || is_dot_or_dotdot(&path::split_last(&new).1) {
+        return Err(Errno::EBUSY);
+    }
+    let (od, on) = host_parent(&old, ctx)?;
+    let (nd, nn) = host_parent(&new, ctx)?;
+    host::renameat2(od.as_raw_fd(), &on, nd.as_raw_fd(), &nn, flags as u32)?;
+    Ok(0)
+}
+
+pub fn sys_rename(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    rename_common(ctx, AT_FDCWD as u64, a[0], AT_FDCWD as u64, a[1], 0)
+}
+
+pub fn sys_renameat(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    rename_common(ctx, a[0], a[1], a[2], a[3], 0)
+}
+
+pub fn sys_renameat2(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    rename_common(ctx, a[0], a[1], a[2], a[3], a[4])
+}
+
+fn link_common(ctx: &mut SyscallCtx<'_>, olddir: u64, oldp: u64, newdir: u64, newp: u64, flags: u64) -> SysResult {
+    if flags & !(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let new = ctx.at(newdir, &ctx.path(newp)?)?;
+    if is_dot_or_dotdot(&path::split_last(&new).1) {
+        return Err(Errno::EEXIST);
+    }
+    // The source: an O_PATH handle (following a final symlink only with
+    // AT_SYMLINK_FOLLOW), linked with AT_EMPTY_PATH.
+    let src = match at_path(ctx, olddir, oldp, flags)? {
+        Some(old) => match vfs::resolve(ctx.m, &ctx.task.process, old, flags & AT_SYMLINK_FOLLOW != 0)? {
+            Resolved::Host(c) => ctx.m.root.path_fd(&c, flags & AT_SYMLINK_FOLLOW != 0)?,
+            _ => return Err(Errno::EXDEV),
+        },
+        None => {
+            let f = ctx.file(olddir)?;
+            let fd = f.host_fd().map_err(|_| Errno::EXDEV)?;
+            let c = CString::new(format!("/proc/self/fd/{fd}")).map_err(|_| Errno::EINVAL)?;
+            host::open(&c, O_PATH, 0)?
+        }
+    };
+    let (nd, nn) = host_parent(&new, ctx)?;
+    host::linkat(src.as_raw_fd(), c"", nd.as_raw_fd(), &nn, libc::AT_EMPTY_PATH)?;
+    Ok(0)
+}
+
+pub fn sys_link(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    link_common(ctx, AT_FDCWD as u64, a[0], AT_FDCWD as u64, a[1], 0)
+}
+
+pub fn sys_linkat(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    link_common(ctx, a[0], a[1], a[2], a[3], a[4])
+}
+
+fn symlink_common(ctx: &mut SyscallCtx<'_>, target: u64, dirfd: u64, ptr: u64) -> SysResult {
+    let target = CString::new(ctx.path(target)?).map_err(|_| Errno::EINVAL)?;
+    let abs = ctx.at(dirfd, &ctx.path(ptr)?)?;
+    if is_dot_or_dotdot(&path::split_last(&abs).1) {
+        return Err(Errno::EEXIST);
+    }
+    let (dir, name) = host_parent(&abs, ctx)?;
+    host::symlinkat(&target, dir.as_raw_fd(), &name)?;
+    Ok(0)
+}
+
+pub fn sys_symlink(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    symlink_common(ctx, a[0], AT_FDCWD as u64, a[1])
+}
+
+pub fn sys_symlinkat(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    symlink_common(ctx, a[0], a[1], a[2])
+}
+
+fn readlink_common(ctx: &mut SyscallCtx<'_>, dirfd: u64, ptr: u64, buf: u64, size: u64) -> SysResult {
+    let size = arg_i32(size);
+    if size <= 0 {
+        return Err(Errno::EINVAL);
+    }
+    let abs = match at_path(ctx, dirfd, ptr, AT_EMPTY_PATH)? {
+        Some(abs) => abs,
+        None => return Err(Errno::ENOENT),
+    };
+    let target = vfs::readlink(ctx.m, &ctx.task.process, abs)?;
+    let n = target.len().min(size as usize);
+    ctx.user().write(buf, &target[..n])?;
+    Ok(n as u64)
+}
+
+pub fn sys_readlink(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    readlink_common(ctx, AT_FDCWD as u64, a[0], a[1], a[2])
+}
+
+pub fn sys_readlinkat(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    readlink_common(ctx, a[0], a[1], a[2], a[3])
+}
+
+pub fn sys_chdir(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let abs = ctx.at(AT_FDCWD as u64, &ctx.path(a[0])?)?;
+    let dir = vfs::directory(ctx.m, &ctx.task.process, abs)?;
+    ctx.task.process.fs().cwd = dir;
+    Ok(0)
+}
+
+pub fn sys_getcwd(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let mut cwd = ctx.task.process.fs().cwd.clone();
+    cwd.push(0);
+    if (a[1] as usize) < cwd.len() {
+        return Err(Errno::ERANGE);
+    }
+    ctx.user().write(a[0], &cwd)?;
+    Ok(cwd.len() as u64)
+}
+
+/// An O_PATH handle on the host file a metadata call applies to.
+fn host_target(ctx: &SyscallCtx<'_>, dirfd: u64, ptr: u64, flags: u64) -> SysResult<std::os::fd::OwnedFd> {
+    let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
+    let abs = match at_path(ctx, dirfd, ptr, flags)? {
+        Some(abs) => abs,
+        None => ctx.at(dirfd, b".")?,
+    };
+    match vfs::resolve(ctx.m, &ctx.task.process, abs, follow)? {
+        Resolved::Host(c) => ctx.m.root.path_fd(&c, follow),
+        Resolved::OpenFile(f) if f.is_host() => {
+            let c = CString::new(format!("/proc/self/fd/{}", f.host_fd()?)).map_err(|_| Errno::EINVAL)?;
+            Ok(host::open(&c, O_PATH, 0)?)
+        }
+        _ => Err(Errno::EPERM),
+    }
+}
+
+/// chmod through /proc/self/fd/N: the host's fchmodat cannot take an
+/// O_PATH descriptor directly.
+fn chmod_fd(fd: &std::os::fd::OwnedFd, mode: u64) -> SysResult {
+    let c = CString::new(format!("/proc/self/fd/{}", fd.as_raw_fd())).map_err(|_| Errno::EINVAL)?;
+    host::fchmodat(libc::AT_FDCWD, &c, mode as u32 & 0o7777)?;
+    Ok(0)
+}
+
+pub fn sys_chmod(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let fd = host_target(ctx, AT_FDCWD as u64, a[0], 0)?;
+    chmod_fd(&fd, a[1])
+}
+
+pub fn sys_fchmodat(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    if a[3] & !AT_SYMLINK_NOFOLLOW != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let fd = host_target(ctx, a[0], a[1], a[3])?;
+    if a[3] & AT_SYMLINK_NOFOLLOW != 0 {
+        // Linux cannot change a symlink's mode.
+        let st = host::fstatat_raw(fd.as_raw_fd(), c"", libc::AT_EMPTY_PATH)?;
+        if u32::from_le_bytes(st[24..28].try_into().unwrap()) & 0o170000 == 0o120000 {
+            return Err(Errno::EOPNOTSUPP);
+        }
+    }
+    chmod_fd(&fd, a[2])
+}
+
+/// The original fchmodat has no flags argument.
+pub fn sys_fchmodat_legacy(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    sys_fchmodat(ctx, &[a[0], a[1], a[2], 0, 0, 0])
+}
+
+fn chown_common(ctx: &mut SyscallCtx<'_>, dirfd: u64, ptr: u64, uid: u64, gid: u64, flags: u64) -> SysResult {
+    if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let fd = host_target(ctx, dirfd, ptr, flags)?;
+    host::fchownat(fd.as_raw_fd(), c"", uid as u32, gid as u32, libc::AT_EMPTY_PATH)?;
+    Ok(0)
+}
+
+pub fn sys_chown(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    chown_common(ctx, AT_FDCWD as u64, a[0], a[1], a[2], 0)
+}
+
+pub fn sys_lchown(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    chown_common(ctx, AT_FDCWD as u64, a[0], a[1], a[2], AT_SYMLINK_NOFOLLOW)
+}
+
+pub fn sys_fchownat(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    chown_common(ctx, a[0], a[1], a[2], a[3], a[4])
+}
+
+pub fn sys_utimensat(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let (dirfd, ptr, times, flags) = (a[0], a[1], a[2], a[3]);
+    if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let times = if times != 0 {
+        let mut t = [(0i64, 0i64); 2];
+        for (i, slot) in t.iter_mut().enumerate() {
+            let sec: i64 = ctx.user().read_val(times + 16 * i as u64)?;
+            let nsec: i64 = ctx.user().read_val(times + 16 * i as u64 + 8)?;
+            let special = nsec == libc::UTIME_NOW || nsec == libc::UTIME_OMIT;
+            if !special && !(0..1_000_000_000).contains(&nsec) {
+                return Err(Errno::EINVAL);
+            }
+            *slot = (sec, nsec);
+        }
+        Some(t)
+    } else {
+        None
+    };
+    // utimensat(fd, NULL, ...) is futimens.
+    let fd = if ptr == 0 {
+        let f = ctx.file(dirfd)?;
+        let c = CString::new(format!("/proc/self/fd/{}", f.host_fd().map_err(|_| Errno::EPERM)?))
+            .map_err(|_| Errno::EINVAL)?;
+        host::open(&c, O_PATH, 0)?
+    } else {
+        host_target(ctx, dirfd, ptr, flags)?
+    };
+    let c = CString::new(format!("/proc/self/fd/{}", fd.as_raw_fd())).map_err(|_| Errno::EINVAL)?;
+    let nofollow = if flags & AT_SYMLINK_NOFOLLOW != 0 { libc::AT_SYMLINK_NOFOLLOW } else { 0 };
+    // A symlink itself: its own O_PATH handle is the only way to name it.
+    let r = host::utimensat(libc::AT_FDCWD, &c, times, 0);
+    if r.is_err() && nofollow != 0 {
+        host::utimensat(fd.as_raw_fd(), c"", times, libc::AT_EMPTY_PATH)?;
+        return Ok(0);
+    }
+    r?;
+    Ok(0)
+}
+
+pub fn sys_truncate(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let abs = ctx.at(AT_FDCWD as u64, &ctx.path(a[0])?)?;
+    if (a[1] as i64) < 0 {
+        return Err(Errno::EINVAL);
+    }
+    let f = vfs::open(ctx.m, &ctx.task.process, abs, O_WRONLY, 0, 0)?;
+    host::ftruncate(f.host_fd().map_err(|_| Errno::EACCES)?, a[1] as i64)?;
+    Ok(0)
+}
+
+pub fn sys_statfs(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let abs = ctx.at(AT_FDCWD as u64, &ctx.path(a[0])?)?;
+    let st = match vfs::resolve(ctx.m, &ctx.task.process, abs, true)? {
+        Resolved::Host(c) => host::statfs_raw(ctx.m.root.path_fd(&c, true)?.as_raw_fd())?,
+        _ => vfs::proc_statfs(),
+    };
+    ctx.user().write(a[1], &st)?;
+    Ok(0)
+}
+
+pub fn sys_umask(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let mut fs = ctx.task.process.fs();
+    let old = fs.umask;
+    fs.umask = a[0] as u32 & 0o777;
+    Ok(old as u64)
+}
+
+fn mknod_common(ctx: &mut SyscallCtx<'_>, dirfd: u64, ptr: u64, mode: u64, dev: u64) -> SysResult {
+    let abs = ctx.at(dirfd, &ctx.path(ptr)?)?;
+    let kind = mode as u32 & 0o170000;
+    let kind = if kind == 0 { 0o100000 } else { kind };
+    match kind {
+        0o010000 | 0o100000 | 0o140000 => {}
+        // Device nodes would be the host's: a guest may not make them.
+        0o020000 | 0o060000 => return Err(Errno::EPERM),
+        _ => return Err(Errno::EINVAL),
+    }
+    if is_dot_or_dotdot(&path::split_last(&abs).1) {
+        return Err(Errno::EEXIST);
+    }
+    let (dir, name) = host_parent(&abs, ctx)?;
+    host::mknodat(dir.as_raw_fd(), &name, kind | (mode as u32 & 0o7777 & !umask(ctx)), dev)?;
+    Ok(0)
+}
+
+pub fn sys_mknod(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    mknod_common(ctx, AT_FDCWD as u64, a[0], a[1], a[2])
+}
+
+pub fn sys_mknodat(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    mknod_common(ctx, a[0], a[1], a[2], a[3])
+}

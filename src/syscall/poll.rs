@@ -1,0 +1,207 @@
+//! poll, ppoll, select, pselect6: readiness of host descriptors comes from
+//! the host's ppoll; generated files are always ready.
+
+use super::{arg_i32, Args, SyscallCtx};
+use crate::arch::host;
+use crate::errno::{Errno, SysResult};
+use std::time::{Duration, Instant};
+
+const POLLIN: i16 = 0x001;
+const POLLPRI: i16 = 0x002;
+const POLLOUT: i16 = 0x004;
+const POLLERR: i16 = 0x008;
+const POLLHUP: i16 = 0x010;
+const POLLNVAL: i16 = 0x020;
+const POLLRDNORM: i16 = 0x040;
+const POLLWRNORM: i16 = 0x100;
+
+struct Want {
+    fd: i32,
+    events: i16,
+    revents: i16,
+}
+
+/// Polls guest descriptors; fills `revents` and returns how many are ready.
+fn poll_fds(ctx: &SyscallCtx<'_>, wants: &mut [Want], timeout: Option<Duration>) -> SysResult<usize> {
+    let mut host_fds = Vec::new();
+    let mut map = Vec::new();
+    let mut ready_now = 0;
+    {
+        let files = ctx.task.process.files();
+        for (i, w) in wants.iter_mut().enumerate() {
+            w.revents = 0;
+            if w.fd < 0 {
+                continue;
+            }
+            match files.get(w.fd) {
+                Err(_) => w.revents = POLLNVAL,
+                Ok(f) => match f.host_fd() {
+                    Ok(h) => {
+                        host_fds.push(libc::pollfd { fd: h, events: w.events, revents: 0 });
+                        map.push(i);
+                    }
+                    Err(_) => w.revents = w.events & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM),
+                },
+            }
+            if w.revents != 0 {
+                ready_now += 1;
+            }
+        }
+    }
+    let timeout = if ready_now > 0 { Some(Duration::ZERO) } else { timeout };
+    let ts = timeout.map(|d| (d.as_secs() as i64, d.subsec_nanos() as i64));
+    host::ppoll(&mut host_fds, ts)?;
+    for (pfd, &i) in host_fds.iter().zip(&map) {
+        wants[i].revents = pfd.revents;
+    }
+    Ok(wants.iter().filter(|w| w.revents != 0).count())
+}
+
+fn read_timespec(ctx: &SyscallCtx<'_>, ptr: u64) -> SysResult<Option<Duration>> {
+    if ptr == 0 {
+        return Ok(None);
+    }
+    let sec: i64 = ctx.user().read_val(ptr)?;
+    let nsec: i64 = ctx.user().read_val(ptr + 8)?;
+    if sec < 0 || !(0..1_000_000_000).contains(&nsec) {
+        return Err(Errno::EINVAL);
+    }
+    Ok(Some(Duration::new(sec as u64, nsec as u32)))
+}
+
+fn do_poll(ctx: &mut SyscallCtx<'_>, ptr: u64, nfds: u64, timeout: Option<Duration>) -> SysResult {
+    if nfds > ctx.task.process.fd_limit().max(4096) as u64 {
+        return Err(Errno::EINVAL);
+    }
+    let mut raw = vec![0u8; 8 * nfds as usize];
+    ctx.user().read(ptr, &mut raw)?;
+    let mut wants: Vec<Want> = raw
+        .chunks_exact(8)
+        .map(|c| Want {
+            fd: i32::from_le_bytes(c[..4].try_into().unwrap()),
+            events: i16::from_le_bytes(c[4..6].try_into().unwrap()),
+            revents: 0,
+        })
+        .collect();
+    let n = poll_fds(ctx, &mut wants, timeout)?;
+    for (c, w) in raw.chunks_exact_mut(8).zip(&wants) {
+        c[6..8].copy_from_slice(&w.revents.to_le_bytes());
+    }
+    ctx.user().write(ptr, &raw)?;
+    Ok(n as u64)
+}
+
+pub fn sys_poll(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let ms = arg_i32(a[2]);
+    let timeout = (ms >= 0).then(|| Duration::from_millis(ms as u64));
+    do_poll(ctx, a[0], a[1], timeout)
+}
+
+pub fn sys_ppoll(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let timeout = read_timespec(ctx, a[2])?;
+    let start = Instant::now();
+    let r = do_poll(ctx, a[0], a[1], timeout);
+    write_remaining(ctx, a[2], timeout, start, 1)?;
+    r
+}
+
+/// Linux writes the unslept time back into the timeout (select, pselect6,
+/// ppoll); `unit_ns` is 1 for timespec, 1000 for timeval.
+fn write_remaining(
+    ctx: &SyscallCtx<'_>,
+    ptr: u64,
+    timeout: Option<Duration>,
+    start: Instant,
+    unit_ns: u32,
+) -> SysResult<()> {
+    if let (Some(t), true) = (timeout, ptr != 0) {
+        let left = t.saturating_sub(start.elapsed());
+        ctx.user().write_val(ptr, left.as_secs() as i64)?;
+        ctx.user().write_val(ptr + 8, (left.subsec_nanos() / unit_ns) as i64)?;
+    }
+    Ok(())
+}
+
+/// select's fd_set bitmaps → poll, and back.
+fn do_select(ctx: &mut SyscallCtx<'_>, a: &Args, timeout: Option<Duration>) -> SysResult {
+    let nfds = arg_i32(a[0]);
+    if nfds < 0 {
+        return Err(Errno::EINVAL);
+    }
+    let nfds = (nfds as usize).min(ctx.task.process.fd_limit().max(1024));
+    let bytes = nfds.div_ceil(64) * 8;
+    let mut sets = [vec![0u8; bytes], vec![0u8; bytes], vec![0u8; bytes]];
+    for (set, &ptr) in sets.iter_mut().zip(&a[1..4]) {
+        if ptr != 0 {
+            ctx.user().read(ptr, set)?;
+        }
+    }
+    let bit = |s: &Vec<u8>, fd: usize| s[fd / 8] & (1 << (fd % 8)) != 0;
+    let mut wants = Vec::new();
+    for fd in 0..nfds {
+        let mut events = 0;
+        if bit(&sets[0], fd) {
+            events |= POLLIN;
+        }
+        if bit(&sets[1], fd) {
+            events |= POLLOUT;
+        }
+        if bit(&sets[2], fd) {
+            events |= POLLPRI;
+        }
+        if events != 0 {
+            wants.push(Want { fd: fd as i32, events, revents: 0 });
+        }
+    }
+    poll_fds(ctx, &mut wants, timeout)?;
+    if wants.iter().any(|w| w.revents & POLLNVAL != 0) {
+        return Err(Errno::EBADF);
+    }
+    let mut out = [vec![0u8; bytes], vec![0u8; bytes], vec![0u8; bytes]];
+    let mut count = 0;
+    for w in &wants {
+        let fd = w.fd as usize;
+        let hits = [
+            w.events & POLLIN != 0 && w.revents & (POLLIN | POLLHUP | POLLERR) != 0,
+            w.events & POLLOUT != 0 && w.revents & (POLLOUT | POLLERR) != 0,
+            w.events & POLLPRI != 0 && w.revents & POLLPRI != 0,
+        ];
+        for (set, hit) in out.iter_mut().zip(hits) {
+            if hit {
+                set[fd / 8] |= 1 << (fd % 8);
+                count += 1;
+            }
+        }
+    }
+    for (set, &ptr) in out.iter().zip(&a[1..4]) {
+        if ptr != 0 {
+            ctx.user().write(ptr, set)?;
+        }
+    }
+    Ok(count)
+}
+
+pub fn sys_select(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let timeout = if a[4] != 0 {
+        let sec: i64 = ctx.user().read_val(a[4])?;
+        let usec: i64 = ctx.user().read_val(a[4] + 8)?;
+        if sec < 0 || !(0..1_000_000).contains(&usec) {
+            return Err(Errno::EINVAL);
+        }
+        Some(Duration::new(sec as u64, usec as u32 * 1000))
+    } else {
+        None
+    };
+    let start = Instant::now();
+    let r = do_select(ctx, a, timeout);
+    write_remaining(ctx, a[4], timeout, start, 1000)?;
+    r
+}
+
+pub fn sys_pselect6(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let timeout = read_timespec(ctx, a[4])?;
+    let start = Instant::now();
+    let r = do_select(ctx, a, timeout);
+    write_remaining(ctx, a[4], timeout, start, 1)?;
+    r
+}
