@@ -26,6 +26,11 @@ impl HostRoot {
 
     /// Opens an absolute guest path; the walk can never leave the root.
     pub fn openat(&self, abs: &CStr, flags: i32, mode: u32) -> SysResult<OwnedFd> {
+        // openat2 insists on mode 0 unless a file may be created; open(2)
+        // ignores it, and libcs pass garbage there.
+        const O_TMPFILE: i32 = 0o20200000;
+        let creates = flags & libc::O_CREAT != 0 || flags & O_TMPFILE == O_TMPFILE;
+        let mode = if creates { mode } else { 0 };
         host::openat2(self.fd.as_fd(), abs, flags, mode, host::RESOLVE_IN_ROOT | host::RESOLVE_NO_MAGICLINKS)
             .map_err(Errno::from)
     }

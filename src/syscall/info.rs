@@ -79,3 +79,22 @@ pub fn sys_sched_getaffinity(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     ctx.user().write(mask, &buf[..n])?;
     Ok(n as u64)
 }
+
+/// sysinfo(2): the arena is the machine's RAM.
+pub fn sys_sysinfo(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let st = ctx.m.mem.stats();
+    let uptime = ctx.m.boot_time.elapsed().as_secs() as i64;
+    let procs = ctx.m.processes().len() as u16;
+    let mut b = [0u8; 112];
+    let mut put = |off: usize, v: &[u8]| b[off..off + v.len()].copy_from_slice(v);
+    put(0, &uptime.to_le_bytes());
+    // loads[3] at 8: zero.
+    put(32, &st.total.to_le_bytes());
+    put(40, &st.free.to_le_bytes());
+    // sharedram, bufferram, totalswap, freeswap: zero.
+    put(80, &procs.to_le_bytes());
+    // totalhigh, freehigh: zero; mem_unit at 104.
+    put(104, &1u32.to_le_bytes());
+    ctx.user().write(a[0], &b)?;
+    Ok(0)
+}

@@ -112,3 +112,50 @@ pub fn sys_sched_yield(_: &mut SyscallCtx<'_>, _: &Args) -> SysResult {
     std::thread::yield_now();
     Ok(0)
 }
+
+const PR_SET_PDEATHSIG: u64 = 1;
+const PR_GET_PDEATHSIG: u64 = 2;
+const PR_GET_DUMPABLE: u64 = 3;
+const PR_SET_DUMPABLE: u64 = 4;
+const PR_SET_NAME: u64 = 15;
+const PR_GET_NAME: u64 = 16;
+const PR_SET_CHILD_SUBREAPER: u64 = 36;
+const PR_GET_CHILD_SUBREAPER: u64 = 37;
+const PR_SET_NO_NEW_PRIVS: u64 = 38;
+const PR_GET_NO_NEW_PRIVS: u64 = 39;
+const TASK_COMM_LEN: usize = 16;
+
+pub fn sys_prctl(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    match a[0] {
+        PR_SET_NAME => {
+            let mut name = [0u8; TASK_COMM_LEN];
+            // Like Linux: copy up to 16 bytes, stop at the NUL.
+            let n = (0..TASK_COMM_LEN)
+                .map_while(|i| ctx.user().read_val::<u8>(a[1] + i as u64).ok().filter(|&b| b != 0))
+                .count();
+            ctx.user().read(a[1], &mut name[..n])?;
+            ctx.task.process.set_comm(&name[..n]);
+            Ok(0)
+        }
+        PR_GET_NAME => {
+            let mut name = [0u8; TASK_COMM_LEN];
+            let comm = ctx.task.process.comm_bytes();
+            name[..comm.len()].copy_from_slice(&comm);
+            ctx.user().write(a[1], &name)?;
+            Ok(0)
+        }
+        PR_GET_DUMPABLE => Ok(1),
+        PR_SET_DUMPABLE => (a[1] <= 1).then_some(0).ok_or(Errno::EINVAL),
+        PR_GET_PDEATHSIG | PR_GET_CHILD_SUBREAPER => {
+            ctx.user().write_val(a[1], 0i32)?;
+            Ok(0)
+        }
+        PR_SET_PDEATHSIG | PR_SET_CHILD_SUBREAPER => {
+            log::debug!("prctl({}) accepted but not acted on", a[0]);
+            Ok(0)
+        }
+        PR_SET_NO_NEW_PRIVS => (a[1] == 1).then_some(0).ok_or(Errno::EINVAL),
+        PR_GET_NO_NEW_PRIVS => Ok(0),
+        _ => Err(Errno::EINVAL),
+    }
+}

@@ -63,6 +63,7 @@ syscalls! {
     28 madvise(Ptr, Len, Int) => mem::sys_madvise;
     32 dup(Fd) => file::sys_dup;
     33 dup2(Fd, Fd) => file::sys_dup2;
+    35 nanosleep(Ptr, Ptr) => time::sys_nanosleep;
     39 getpid() => process::sys_getpid;
     40 sendfile(Fd, Fd, Ptr, Len) => file::sys_sendfile;
     60 exit(Int) => process::sys_exit;
@@ -91,6 +92,7 @@ syscalls! {
     94 lchown(Str, Int, Int) => path::sys_lchown;
     95 umask(Hex) => path::sys_umask;
     96 gettimeofday(Ptr, Ptr) => time::sys_gettimeofday;
+    99 sysinfo(Ptr) => info::sys_sysinfo;
     102 getuid() => process::sys_getuid;
     104 getgid() => process::sys_getgid;
     107 geteuid() => process::sys_geteuid;
@@ -99,6 +101,7 @@ syscalls! {
     133 mknod(Str, Hex, Hex) => path::sys_mknod;
     137 statfs(Str, Ptr) => path::sys_statfs;
     138 fstatfs(Fd, Ptr) => file::sys_fstatfs;
+    157 prctl(Int, Hex, Hex, Hex, Hex) => process::sys_prctl;
     158 arch_prctl(Hex, Hex) => process::sys_arch_prctl;
     186 gettid() => process::sys_gettid;
     201 time(Ptr) => time::sys_time;
@@ -107,6 +110,7 @@ syscalls! {
     218 set_tid_address(Ptr) => process::sys_set_tid_address;
     228 clock_gettime(Int, Ptr) => time::sys_clock_gettime;
     229 clock_getres(Int, Ptr) => time::sys_clock_getres;
+    230 clock_nanosleep(Int, Flags, Ptr, Ptr) => time::sys_clock_nanosleep;
     231 exit_group(Int) => process::sys_exit_group;
     257 openat(Fd, Str, Flags, Hex) => path::sys_openat;
     258 mkdirat(Fd, Str, Hex) => path::sys_mkdirat;

@@ -56,3 +56,41 @@ pub fn sys_time(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     }
     Ok(sec as u64)
 }
+
+fn read_timespec(ctx: &SyscallCtx<'_>, ptr: u64) -> SysResult<(i64, i64)> {
+    let sec: i64 = ctx.user().read_val(ptr)?;
+    let nsec: i64 = ctx.user().read_val(ptr + 8)?;
+    if sec < 0 || !(0..1_000_000_000).contains(&nsec) {
+        return Err(Errno::EINVAL);
+    }
+    Ok((sec, nsec))
+}
+
+const TIMER_ABSTIME: i32 = 1;
+
+fn sleep(ctx: &mut SyscallCtx<'_>, clock: i32, flags: i32, req: u64, rem: u64) -> SysResult {
+    let t = read_timespec(ctx, req)?;
+    match host::clock_nanosleep(clock, flags & TIMER_ABSTIME, t) {
+        Ok(()) => Ok(0),
+        Err((libc::EINTR, left)) => {
+            if rem != 0 && flags & TIMER_ABSTIME == 0 {
+                ctx.user().write(rem, &timespec_bytes(left))?;
+            }
+            Err(Errno::EINTR)
+        }
+        Err((e, _)) => Err(Errno(e)),
+    }
+}
+
+pub fn sys_nanosleep(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    sleep(ctx, libc::CLOCK_MONOTONIC, 0, a[0], a[1])
+}
+
+pub fn sys_clock_nanosleep(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let clock = arg_i32(a[0]);
+    // The CPU-time clocks cannot be slept on (Linux: EINVAL for threads).
+    if !matches!(clock, 0 | 1 | 7 | 11) {
+        return Err(if clock == 3 { Errno::EINVAL } else { Errno::EOPNOTSUPP });
+    }
+    sleep(ctx, clock, arg_i32(a[1]), a[2], a[3])
+}

@@ -315,3 +315,16 @@ pub fn raise_nofile_limit() {
         }
     }
 }
+
+/// clock_nanosleep(2). On EINTR returns the unslept time (relative sleeps).
+pub fn clock_nanosleep(clock: i32, flags: i32, t: (i64, i64)) -> Result<(), (i32, (i64, i64))> {
+    let req = libc::timespec { tv_sec: t.0, tv_nsec: t.1 };
+    let mut rem = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: req and rem are valid timespecs.
+    let rc = unsafe { libc::clock_nanosleep(clock, flags, &req, &mut rem) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err((rc, (rem.tv_sec, rem.tv_nsec)))
+    }
+}

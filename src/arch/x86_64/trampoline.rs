@@ -110,7 +110,7 @@ fn sled_page() -> [u8; PAGE_SIZE] {
     // Runs end at byte SLED_LEN - 1, so the jump starts on an instruction
     // boundary whatever the entry point.
     for (i, b) in page[..SLED_LEN].iter_mut().enumerate() {
-        *b = if (SLED_LEN - 1 - i) % SLED_RUN == 0 { NOP } else { OPSIZE_PREFIX };
+        *b = if (SLED_LEN - 1 - i).is_multiple_of(SLED_RUN) { NOP } else { OPSIZE_PREFIX };
     }
     let rel = (HOP_ADDR as i64 - (SLED_LEN as i64 + 5)) as i32;
     page[SLED_LEN] = JMP_REL32;

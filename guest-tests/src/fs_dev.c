@@ -1,0 +1,248 @@
+/*
+ * fs_dev: the device files a program expects.
+ *   /dev/null (EOF, swallows writes), /dev/zero (zeros), /dev/full
+ *   (ENOSPC on write, zeros on read), /dev/random and /dev/urandom (16
+ *   bytes), their types and device numbers, /dev/fd/N reopening an fd
+ *   (for a regular file Linux opens a NEW open file description: its own
+ *   offset), /dev/fd/1 and /dev/stdout carrying a line to stdout,
+ *   /dev/stderr writable, /dev/stdin openable (the test runs it with
+ *   stdin = /dev/null, so it reads EOF), ENOENT for a missing device.
+ * /dev/tty and /dev/console are left out: whether they open depends on
+ * the terminal the tests run from.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+/* ---- shared by the fs_*.c tests (each file is standalone) ---- */
+static int failures;
+
+static const char *ename(int e)
+{
+    switch (e) {
+#define E_(x) case x: return #x;
+    E_(EPERM) E_(ENOENT) E_(ESRCH) E_(EINTR) E_(EIO) E_(ENXIO) E_(E2BIG)
+    E_(ENOEXEC) E_(EBADF) E_(ECHILD) E_(EAGAIN) E_(ENOMEM) E_(EACCES)
+    E_(EFAULT) E_(ENOTBLK) E_(EBUSY) E_(EEXIST) E_(EXDEV) E_(ENODEV)
+    E_(ENOTDIR) E_(EISDIR) E_(EINVAL) E_(ENFILE) E_(EMFILE) E_(ENOTTY)
+    E_(ETXTBSY) E_(EFBIG) E_(ENOSPC) E_(ESPIPE) E_(EROFS) E_(EMLINK)
+    E_(EPIPE) E_(EDOM) E_(ERANGE) E_(EDEADLK) E_(ENAMETOOLONG) E_(ENOLCK)
+    E_(ENOSYS) E_(ENOTEMPTY) E_(ELOOP) E_(ENODATA) E_(EOVERFLOW)
+    E_(EBADFD) E_(ENOTSOCK) E_(EOPNOTSUPP) E_(ENOTCONN) E_(ETIMEDOUT)
+    E_(ESTALE) E_(EDQUOT) E_(ENOMEDIUM) E_(ECANCELED) E_(EMSGSIZE)
+#undef E_
+    case 0: return "0";
+    }
+    static char buf[32];
+    snprintf(buf, sizeof buf, "errno#%d", e);
+    return buf;
+}
+
+/* Prints "what = r", or "what = -1 ENAME" on failure, and counts a
+ * failure unless r == want (and errno == want_errno when want is -1). */
+__attribute__((unused)) static long check_ret(const char *what, long r, int e, long want, int want_errno)
+{
+    if (r == -1)
+        printf("%s = -1 %s\n", what, ename(e));
+    else
+        printf("%s = %ld\n", what, r);
+    if (r != want || (want == -1 && e != want_errno)) {
+        if (want == -1)
+            printf("FAIL %s: expected -1 %s\n", what, ename(want_errno));
+        else
+            printf("FAIL %s: expected %ld\n", what, want);
+        failures++;
+    }
+    fflush(stdout);
+    return r;
+}
+
+/* Like check_ret for values best read in octal (modes, umask). */
+__attribute__((unused)) static long check_oct(const char *what, long r, long want)
+{
+    printf("%s = 0%lo\n", what, r);
+    if (r != want) {
+        printf("FAIL %s: expected 0%lo\n", what, want);
+        failures++;
+    }
+    fflush(stdout);
+    return r;
+}
+#define TOCT(expr, want) check_oct(#expr, (long)(expr), (want))
+
+/* For calls that return a new fd (or any non-negative value whose exact
+ * number is not part of the contract): prints "what = fd". */
+__attribute__((unused)) static long check_fd(const char *what, long r, int e)
+{
+    if (r >= 0)
+        printf("%s = fd\n", what);
+    else {
+        printf("%s = -1 %s\nFAIL %s: expected an fd\n", what, ename(e), what);
+        failures++;
+    }
+    fflush(stdout);
+    return r;
+}
+
+__attribute__((unused)) static void check(const char *what, int ok)
+{
+    printf("%s: %s\n", what, ok ? "ok" : "FAIL");
+    if (!ok)
+        failures++;
+    fflush(stdout);
+}
+
+#define T(expr, want, werr) \
+    ({ errno = 0; long r_ = (long)(expr); int e_ = errno; check_ret(#expr, r_, e_, (want), (werr)); })
+#define OK(expr) \
+    ({ errno = 0; long r_ = (long)(expr); int e_ = errno; check_ret(#expr, r_, e_, 0, 0); })
+#define ERR(expr, e) \
+    ({ errno = 0; long r_ = (long)(expr); int e_ = errno; check_ret(#expr, r_, e_, -1, (e)); })
+#define FD(expr) ({ errno = 0; long r_ = (long)(expr); int e_ = errno; check_fd(#expr, r_, e_); })
+
+static int finish(const char *name)
+{
+    printf("%s: %s\n", name, failures ? "FAILED" : "all ok");
+    fflush(stdout);
+    return failures ? 1 : 0;
+}
+/* ---- end of shared part ---- */
+
+static void show_dev(const char *path, unsigned maj, unsigned min)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        printf("stat(%s) = -1 %s\nFAIL stat(%s)\n", path, ename(errno), path);
+        failures++;
+        return;
+    }
+    printf("%s: %s %u,%u mode %o\n", path, S_ISCHR(st.st_mode) ? "char" : "NOT-char", major(st.st_rdev),
+           minor(st.st_rdev), st.st_mode & 0777);
+    if (!S_ISCHR(st.st_mode) || major(st.st_rdev) != maj || minor(st.st_rdev) != min) {
+        printf("FAIL %s: expected char %u,%u\n", path, maj, min);
+        failures++;
+    }
+}
+
+static int all_zero(const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (b[i])
+            return 0;
+    return 1;
+}
+
+int main(void)
+{
+    char buf[4096];
+    char path[64];
+
+    /* /dev/null */
+    int fd = FD(open("/dev/null", O_RDWR));
+    T(read(fd, buf, sizeof buf), 0, 0);
+    T(write(fd, buf, sizeof buf), 4096, 0);
+    T(lseek(fd, 100, SEEK_SET), 0, 0);
+    T(pread(fd, buf, 10, 0), 0, 0);
+    T(fcntl(fd, F_GETFL), O_RDWR | 0100000, 0);
+    OK(close(fd));
+    show_dev("/dev/null", 1, 3);
+
+    /* /dev/zero */
+    fd = FD(open("/dev/zero", O_RDWR));
+    memset(buf, 'x', sizeof buf);
+    T(read(fd, buf, 1000), 1000, 0);
+    check("/dev/zero gives zeros", all_zero(buf, 1000) && buf[1000] == 'x');
+    T(write(fd, "abc", 3), 3, 0);
+    OK(close(fd));
+    show_dev("/dev/zero", 1, 5);
+
+    /* /dev/full */
+    fd = FD(open("/dev/full", O_RDWR));
+    ERR(write(fd, "x", 1), ENOSPC);
+    memset(buf, 'x', 16);
+    T(read(fd, buf, 16), 16, 0);
+    check("/dev/full reads zeros", all_zero(buf, 16));
+    OK(close(fd));
+    show_dev("/dev/full", 1, 7);
+
+    /* /dev/random, /dev/urandom */
+    fd = FD(open("/dev/urandom", O_RDONLY));
+    memset(buf, 0, 16);
+    T(read(fd, buf, 16), 16, 0);
+    check("/dev/urandom: not all zero", !all_zero(buf, 16));
+    OK(close(fd));
+    show_dev("/dev/urandom", 1, 9);
+    fd = FD(open("/dev/random", O_RDONLY));
+    memset(buf, 0, 16);
+    T(read(fd, buf, 16), 16, 0);
+    check("/dev/random: not all zero", !all_zero(buf, 16));
+    OK(close(fd));
+    show_dev("/dev/random", 1, 8);
+
+    ERR(open("/dev/no-such-device", O_RDONLY), ENOENT);
+    struct stat st;
+    OK(stat("/dev", &st));
+    check("/dev is a directory", S_ISDIR(st.st_mode));
+    OK(stat("/dev/fd", &st));
+    check("/dev/fd is (or leads to) a directory", S_ISDIR(st.st_mode));
+
+    /* /dev/fd/N of a regular file: a new open file description */
+    int f = FD(open("file", O_RDWR | O_CREAT | O_TRUNC, 0644));
+    T(write(f, "abcdef", 6), 6, 0);
+    snprintf(path, sizeof path, "/dev/fd/%d", f);
+    int g = FD(open(path, O_RDONLY));
+    check("reopened fd is a different fd", g != f);
+    T(read(g, buf, 3), 3, 0);
+    check("it starts at offset 0: \"abc\"", memcmp(buf, "abc", 3) == 0);
+    T(lseek(f, 0, SEEK_CUR), 6, 0);
+    T(fcntl(g, F_GETFL), O_RDONLY | 0100000, 0);
+    OK(fstat(g, &st));
+    T(st.st_size, 6, 0);
+    OK(close(g));
+    ERR(open("/dev/fd/99", O_RDONLY), ENOENT);
+    OK(close(f));
+    ERR(open(path, O_RDONLY), ENOENT);
+
+    /* stdout through /dev/fd/1 and /dev/stdout (stdout is a pipe) */
+    fflush(stdout);
+    fd = FD(open("/dev/fd/1", O_WRONLY));
+    fflush(stdout);
+    T(write(fd, "a line through /dev/fd/1\n", 25), 25, 0);
+    OK(close(fd));
+    fd = FD(open("/dev/stdout", O_WRONLY));
+    fflush(stdout);
+    T(write(fd, "a line through /dev/stdout\n", 27), 27, 0);
+    OK(close(fd));
+    fd = FD(open("/dev/stderr", O_WRONLY));
+    T(write(fd, "a line through /dev/stderr\n", 27), 27, 0);
+    OK(close(fd));
+
+    /* stdin is /dev/null in the test */
+    fd = FD(open("/dev/stdin", O_RDONLY));
+    T(read(fd, buf, sizeof buf), 0, 0);
+    OK(close(fd));
+    fd = FD(open("/dev/fd/0", O_RDONLY));
+    OK(fstat(fd, &st));
+    check("/dev/fd/0 is /dev/null (char 1,3)",
+          S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 && minor(st.st_rdev) == 3);
+    OK(close(fd));
+
+    /* a pipe through /dev/fd/N shares the pipe */
+    int p[2];
+    OK(pipe(p));
+    snprintf(path, sizeof path, "/dev/fd/%d", p[1]);
+    int w = FD(open(path, O_WRONLY));
+    T(write(w, "via", 3), 3, 0);
+    T(read(p[0], buf, sizeof buf), 3, 0);
+    OK(close(w));
+    OK(close(p[0]));
+    OK(close(p[1]));
+
+    return finish("fs_dev");
+}

@@ -1,0 +1,257 @@
+/*
+ * fs_efault: every pointer-taking file system call, given a bad pointer
+ * ((void*)16, NULL or a kernel-half address), fails with EFAULT and the
+ * process carries on. Raw syscall() throughout, so libc never touches
+ * the pointer. Also: a failed pipe() leaks no fds, a failed read consumes
+ * no data. Run in an empty directory.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+/* ---- shared by the fs_*.c tests (each file is standalone) ---- */
+static int failures;
+
+static const char *ename(int e)
+{
+    switch (e) {
+#define E_(x) case x: return #x;
+    E_(EPERM) E_(ENOENT) E_(ESRCH) E_(EINTR) E_(EIO) E_(ENXIO) E_(E2BIG)
+    E_(ENOEXEC) E_(EBADF) E_(ECHILD) E_(EAGAIN) E_(ENOMEM) E_(EACCES)
+    E_(EFAULT) E_(ENOTBLK) E_(EBUSY) E_(EEXIST) E_(EXDEV) E_(ENODEV)
+    E_(ENOTDIR) E_(EISDIR) E_(EINVAL) E_(ENFILE) E_(EMFILE) E_(ENOTTY)
+    E_(ETXTBSY) E_(EFBIG) E_(ENOSPC) E_(ESPIPE) E_(EROFS) E_(EMLINK)
+    E_(EPIPE) E_(EDOM) E_(ERANGE) E_(EDEADLK) E_(ENAMETOOLONG) E_(ENOLCK)
+    E_(ENOSYS) E_(ENOTEMPTY) E_(ELOOP) E_(ENODATA) E_(EOVERFLOW)
+    E_(EBADFD) E_(ENOTSOCK) E_(EOPNOTSUPP) E_(ENOTCONN) E_(ETIMEDOUT)
+    E_(ESTALE) E_(EDQUOT) E_(ENOMEDIUM) E_(ECANCELED) E_(EMSGSIZE)
+#undef E_
+    case 0: return "0";
+    }
+    static char buf[32];
+    snprintf(buf, sizeof buf, "errno#%d", e);
+    return buf;
+}
+
+/* Prints "what = r", or "what = -1 ENAME" on failure, and counts a
+ * failure unless r == want (and errno == want_errno when want is -1). */
+__attribute__((unused)) static long check_ret(const char *what, long r, int e, long want, int want_errno)
+{
+    if (r == -1)
+        printf("%s = -1 %s\n", what, ename(e));
+    else
+        printf("%s = %ld\n", what, r);
+    if (r != want || (want == -1 && e != want_errno)) {
+        if (want == -1)
+            printf("FAIL %s: expected -1 %s\n", what, ename(want_errno));
+        else
+            printf("FAIL %s: expected %ld\n", what, want);
+        failures++;
+    }
+    fflush(stdout);
+    return r;
+}
+
+/* Like check_ret for values best read in octal (modes, umask). */
+__attribute__((unused)) static long check_oct(const char *what, long r, long want)
+{
+    printf("%s = 0%lo\n", what, r);
+    if (r != want) {
+        printf("FAIL %s: expected 0%lo\n", what, want);
+        failures++;
+    }
+    fflush(stdout);
+    return r;
+}
+#define TOCT(expr, want) check_oct(#expr, (long)(expr), (want))
+
+/* For calls that return a new fd (or any non-negative value whose exact
+ * number is not part of the contract): prints "what = fd". */
+__attribute__((unused)) static long check_fd(const char *what, long r, int e)
+{
+    if (r >= 0)
+        printf("%s = fd\n", what);
+    else {
+        printf("%s = -1 %s\nFAIL %s: expected an fd\n", what, ename(e), what);
+        failures++;
+    }
+    fflush(stdout);
+    return r;
+}
+
+__attribute__((unused)) static void check(const char *what, int ok)
+{
+    printf("%s: %s\n", what, ok ? "ok" : "FAIL");
+    if (!ok)
+        failures++;
+    fflush(stdout);
+}
+
+#define T(expr, want, werr) \
+    ({ errno = 0; long r_ = (long)(expr); int e_ = errno; check_ret(#expr, r_, e_, (want), (werr)); })
+#define OK(expr) \
+    ({ errno = 0; long r_ = (long)(expr); int e_ = errno; check_ret(#expr, r_, e_, 0, 0); })
+#define ERR(expr, e) \
+    ({ errno = 0; long r_ = (long)(expr); int e_ = errno; check_ret(#expr, r_, e_, -1, (e)); })
+#define FD(expr) ({ errno = 0; long r_ = (long)(expr); int e_ = errno; check_fd(#expr, r_, e_); })
+
+static int finish(const char *name)
+{
+    printf("%s: %s\n", name, failures ? "FAILED" : "all ok");
+    fflush(stdout);
+    return failures ? 1 : 0;
+}
+/* ---- end of shared part ---- */
+
+#ifndef SYS_faccessat2
+#define SYS_faccessat2 439
+#endif
+
+#define BAD ((void *)16)
+#define KBAD ((void *)-4096L)
+
+int main(void)
+{
+    struct stat st;
+    char buf[256];
+    char statxbuf[256];
+
+    for (int i = 3; i < 256; i++)
+        close(i);
+    int fd = T(open("f", O_RDWR | O_CREAT | O_TRUNC, 0644), 3, 0);
+    T(write(fd, "0123456789", 10), 10, 0);
+    OK(symlink("f", "lnk"));
+    OK(mkdir("d", 0755));
+    int dfd = T(open("d", O_RDONLY | O_DIRECTORY), 4, 0);
+    int p[2];
+    OK(pipe(p));
+    T(write(p[1], "pipe data", 9), 9, 0);
+    struct iovec badiov = { BAD, 5 };
+    struct timespec ts[2] = { { 1, 0 }, { 2, 0 } };
+
+    /* paths */
+    ERR(syscall(SYS_open, BAD, O_RDONLY), EFAULT);
+    ERR(syscall(SYS_open, NULL, O_RDONLY), EFAULT);
+    ERR(syscall(SYS_open, KBAD, O_RDONLY), EFAULT);
+    ERR(syscall(SYS_openat, AT_FDCWD, BAD, O_RDONLY), EFAULT);
+    ERR(syscall(SYS_openat, dfd, NULL, O_RDONLY), EFAULT);
+    ERR(syscall(SYS_creat, BAD, 0644), EFAULT);
+    ERR(syscall(SYS_stat, BAD, &st), EFAULT);
+    ERR(syscall(SYS_lstat, NULL, &st), EFAULT);
+    ERR(syscall(SYS_newfstatat, AT_FDCWD, BAD, &st, 0), EFAULT);
+    ERR(syscall(SYS_statx, AT_FDCWD, BAD, 0, 0x7ff, statxbuf), EFAULT);
+    ERR(syscall(SYS_access, BAD, F_OK), EFAULT);
+    ERR(syscall(SYS_faccessat, AT_FDCWD, BAD, F_OK), EFAULT);
+    ERR(syscall(SYS_faccessat2, AT_FDCWD, BAD, F_OK, 0), EFAULT);
+    ERR(syscall(SYS_mkdir, BAD, 0755), EFAULT);
+    ERR(syscall(SYS_mkdirat, AT_FDCWD, NULL, 0755), EFAULT);
+    ERR(syscall(SYS_rmdir, BAD), EFAULT);
+    ERR(syscall(SYS_unlink, BAD), EFAULT);
+    ERR(syscall(SYS_unlinkat, AT_FDCWD, BAD, 0), EFAULT);
+    ERR(syscall(SYS_rename, BAD, "x"), EFAULT);
+    ERR(syscall(SYS_rename, "f", BAD), EFAULT);
+    ERR(syscall(SYS_renameat, AT_FDCWD, "f", AT_FDCWD, NULL), EFAULT);
+    ERR(syscall(SYS_renameat2, AT_FDCWD, BAD, AT_FDCWD, "x", 0), EFAULT);
+    ERR(syscall(SYS_link, BAD, "x"), EFAULT);
+    ERR(syscall(SYS_link, "f", BAD), EFAULT);
+    ERR(syscall(SYS_linkat, AT_FDCWD, "f", AT_FDCWD, BAD, 0), EFAULT);
+    ERR(syscall(SYS_symlink, BAD, "x"), EFAULT);
+    ERR(syscall(SYS_symlink, "x", BAD), EFAULT);
+    ERR(syscall(SYS_symlinkat, "x", AT_FDCWD, BAD), EFAULT);
+    ERR(syscall(SYS_readlink, BAD, buf, sizeof buf), EFAULT);
+    ERR(syscall(SYS_readlinkat, AT_FDCWD, BAD, buf, sizeof buf), EFAULT);
+    ERR(syscall(SYS_chdir, BAD), EFAULT);
+    ERR(syscall(SYS_chmod, BAD, 0644), EFAULT);
+    ERR(syscall(SYS_fchmodat, AT_FDCWD, BAD, 0644), EFAULT);
+    ERR(syscall(SYS_chown, BAD, 0, 0), EFAULT);
+    ERR(syscall(SYS_lchown, BAD, 0, 0), EFAULT);
+    ERR(syscall(SYS_fchownat, AT_FDCWD, BAD, 0, 0, 0), EFAULT);
+    ERR(syscall(SYS_utimensat, AT_FDCWD, BAD, ts, 0), EFAULT);
+    ERR(syscall(SYS_truncate, BAD, 0), EFAULT);
+    ERR(syscall(SYS_statfs, BAD, buf), EFAULT);
+    ERR(syscall(SYS_mknodat, AT_FDCWD, BAD, S_IFIFO | 0644, 0), EFAULT);
+    ERR(syscall(SYS_mknod, BAD, S_IFIFO | 0644, 0), EFAULT);
+
+    /* result buffers */
+    ERR(syscall(SYS_stat, "f", BAD), EFAULT);
+    ERR(syscall(SYS_lstat, "lnk", BAD), EFAULT);
+    ERR(syscall(SYS_fstat, fd, BAD), EFAULT);
+    ERR(syscall(SYS_fstat, fd, NULL), EFAULT);
+    ERR(syscall(SYS_newfstatat, AT_FDCWD, "f", BAD, 0), EFAULT);
+    ERR(syscall(SYS_newfstatat, fd, "", KBAD, AT_EMPTY_PATH), EFAULT);
+    ERR(syscall(SYS_statx, AT_FDCWD, "f", 0, 0x7ff, BAD), EFAULT);
+    ERR(syscall(SYS_readlink, "lnk", BAD, 100), EFAULT);
+    ERR(syscall(SYS_readlinkat, AT_FDCWD, "lnk", NULL, 100), EFAULT);
+    ERR(syscall(SYS_getcwd, BAD, 100), EFAULT);
+    ERR(syscall(SYS_getcwd, NULL, 100), EFAULT);
+    ERR(syscall(SYS_getdents64, dfd, BAD, 4096), EFAULT);
+    ERR(syscall(SYS_statfs, ".", BAD), EFAULT);
+    ERR(syscall(SYS_fstatfs, fd, BAD), EFAULT);
+    ERR(syscall(SYS_utimensat, AT_FDCWD, "f", BAD, 0), EFAULT);
+    ERR(syscall(SYS_pipe, BAD), EFAULT);
+    ERR(syscall(SYS_pipe2, NULL, 0), EFAULT);
+    ERR(syscall(SYS_pipe2, KBAD, O_CLOEXEC), EFAULT);
+
+    /* data buffers and vectors */
+    T(lseek(fd, 0, SEEK_SET), 0, 0);
+    ERR(syscall(SYS_read, fd, BAD, 5), EFAULT);
+    ERR(syscall(SYS_read, fd, NULL, 5), EFAULT);
+    T(lseek(fd, 0, SEEK_CUR), 0, 0);
+    ERR(syscall(SYS_write, fd, BAD, 5), EFAULT);
+    ERR(syscall(SYS_pread64, fd, BAD, 5, 0), EFAULT);
+    ERR(syscall(SYS_pwrite64, fd, KBAD, 5, 0), EFAULT);
+    ERR(syscall(SYS_readv, fd, BAD, 1), EFAULT);
+    ERR(syscall(SYS_readv, fd, &badiov, 1), EFAULT);
+    ERR(syscall(SYS_writev, fd, BAD, 1), EFAULT);
+    ERR(syscall(SYS_writev, fd, &badiov, 1), EFAULT);
+    ERR(syscall(SYS_preadv, fd, BAD, 1, 0, 0), EFAULT);
+    ERR(syscall(SYS_preadv, fd, &badiov, 1, 0, 0), EFAULT);
+    ERR(syscall(SYS_pwritev, fd, NULL, 1, 0, 0), EFAULT);
+    ERR(syscall(SYS_pwritev, fd, &badiov, 1, 0, 0), EFAULT);
+    ERR(syscall(SYS_read, p[0], BAD, 5), EFAULT);
+    ERR(syscall(SYS_readv, p[0], &badiov, 1), EFAULT);
+    ERR(syscall(SYS_write, p[1], BAD, 5), EFAULT);
+    T(read(p[0], buf, sizeof buf), 9, 0); /* nothing was consumed or added */
+    T(pread(fd, buf, 100, 0), 10, 0);
+    check("file unchanged", memcmp(buf, "0123456789", 10) == 0);
+
+    /* offsets passed by pointer */
+    int out = FD(open("out", O_RDWR | O_CREAT | O_TRUNC, 0644));
+    ERR(syscall(SYS_sendfile, out, fd, BAD, 5), EFAULT);
+    ERR(syscall(SYS_copy_file_range, fd, BAD, out, NULL, 5, 0), EFAULT);
+    ERR(syscall(SYS_copy_file_range, fd, NULL, out, KBAD, 5, 0), EFAULT);
+    OK(fstat(out, &st));
+    T(st.st_size, 0, 0);
+
+    /* poll and select */
+    ERR(syscall(SYS_poll, BAD, 1, 0), EFAULT);
+    ERR(syscall(SYS_ppoll, NULL, 1, NULL, NULL, 8), EFAULT);
+    struct pollfd pf = { p[0], POLLIN, 0 };
+    struct timespec zero = { 0, 0 };
+    ERR(syscall(SYS_ppoll, &pf, 1, BAD, NULL, 8), EFAULT);
+    struct timeval tv = { 0, 0 };
+    ERR(syscall(SYS_select, 1, BAD, NULL, NULL, &tv), EFAULT);
+    fd_set rs;
+    FD_ZERO(&rs);
+    FD_SET(p[0], &rs);
+    ERR(syscall(SYS_select, p[0] + 1, &rs, NULL, NULL, BAD), EFAULT);
+    ERR(syscall(SYS_pselect6, 1, NULL, BAD, NULL, &zero, NULL), EFAULT);
+    ERR(syscall(SYS_pselect6, p[0] + 1, &rs, NULL, NULL, BAD, NULL), EFAULT);
+
+    /* nothing leaked: the next fd is still the lowest free one */
+    int next = T(dup(0), 8, 0);
+    OK(close(next));
+    ERR(syscall(SYS_pipe2, BAD, 0), EFAULT);
+    T(dup(0), 8, 0);
+
+    return finish("fs_efault");
+}
