@@ -8,8 +8,9 @@
  *   link/linkat (AT_SYMLINK_FOLLOW), symlink/symlinkat/readlink/readlinkat
  *   (truncation, EINVAL), ELOOP (a loop, a 41-link chain; 40 is fine),
  *   directory listing with opendir/readdir and raw getdents64 (sorted,
- *   with d_type; 200 entries; small buffers), chdir/fchdir/getcwd
- *   (ERANGE, ENOENT once the cwd is removed).
+ *   with d_type; 200 entries; small buffers; telldir/seekdir),
+ *   realpath, chdir/fchdir/getcwd (ERANGE, ENOENT once the cwd is
+ *   removed). Also run with its start directory as the root ("/").
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -162,7 +163,9 @@ static void show_cwd(const char *want)
         return;
     }
     size_t n = strlen(start);
-    if (strncmp(cwd, start, n) == 0)
+    if (strcmp(start, "/") == 0) /* run with the start directory as the root */
+        snprintf(shown, sizeof shown, "<start>%s", strcmp(cwd, "/") == 0 ? "" : cwd);
+    else if (strncmp(cwd, start, n) == 0 && (cwd[n] == 0 || cwd[n] == '/'))
         snprintf(shown, sizeof shown, "<start>%s", cwd + n);
     else
         snprintf(shown, sizeof shown, "%s", cwd);
@@ -551,8 +554,45 @@ int main(void)
         n1++;
     closedir(dp);
     T(n1, 102, 0);
+    /* telldir / seekdir come back to the same entry */
+    dp = opendir("many");
+    for (int i = 0; i < 40; i++)
+        readdir(dp);
+    long pos = telldir(dp);
+    struct dirent *de = readdir(dp);
+    char saved[256];
+    snprintf(saved, sizeof saved, "%s", de ? de->d_name : "");
+    for (int i = 0; i < 30; i++)
+        readdir(dp);
+    seekdir(dp, pos);
+    de = readdir(dp);
+    check("seekdir(telldir()) returns to the same entry", de && strcmp(de->d_name, saved) == 0);
+    n1 = 41;
+    while (readdir(dp))
+        n1++;
+    T(n1, 102, 0);
+    closedir(dp);
     ERR(opendir("f") ? 0 : -1, ENOTDIR);
     ERR(opendir("missing") ? 0 : -1, ENOENT);
+
+    /* realpath (libc: readlink and getcwd, or O_PATH + /proc) */
+    char real[PATH_MAX], shown[PATH_MAX + 16];
+    struct { const char *in, *want; } rp[] = {
+        { ".", "" }, { "d/../dl/sub", "/d/sub" }, { "dl", "/d" }, { "./d/sub/../../f", "/f" },
+    };
+    for (unsigned i = 0; i < sizeof rp / sizeof rp[0]; i++) {
+        char *r = realpath(rp[i].in, real);
+        size_t n = strcmp(start, "/") == 0 ? 0 : strlen(start);
+        snprintf(shown, sizeof shown, "<start>%s", r ? (strcmp(r, "/") == 0 ? "" : real + n) : ename(errno));
+        printf("realpath(%s) = %s\n", rp[i].in, shown);
+        char want[64];
+        snprintf(want, sizeof want, "<start>%s", rp[i].want);
+        if (!r || strcmp(shown, want) != 0)
+            printf("FAIL realpath(%s): expected %s\n", rp[i].in, want), failures++;
+    }
+    ERR(realpath("missing/x", real) ? 0 : -1, ENOENT);
+    ERR(realpath("self", real) ? 0 : -1, ELOOP);
+    ERR(realpath("f/x", real) ? 0 : -1, ENOTDIR);
 
     /* chdir / fchdir / getcwd */
     OK(chdir("d"));
@@ -584,7 +624,7 @@ int main(void)
     show_cwd("<start>/d");
     OK(chdir(".."));
     char small[4];
-    ERR(syscall(SYS_getcwd, small, sizeof small), ERANGE);
+    ERR(syscall(SYS_getcwd, small, 1), ERANGE);
     ERR(syscall(SYS_getcwd, small, 0), ERANGE);
     long len = syscall(SYS_getcwd, buf, sizeof buf);
     check("raw getcwd returns strlen + 1", len == (long)strlen(start) + 1 && strcmp(buf, start) == 0);

@@ -3,7 +3,8 @@
  * ((void*)16, NULL or a kernel-half address), fails with EFAULT and the
  * process carries on. Raw syscall() throughout, so libc never touches
  * the pointer. Also: a failed pipe() leaks no fds, a failed read consumes
- * no data. Run in an empty directory.
+ * no data, and a readv whose second buffer is bad returns the bytes that
+ * went into the first (as Linux does). Run in an empty directory.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -221,6 +222,12 @@ int main(void)
     ERR(syscall(SYS_readv, p[0], &badiov, 1), EFAULT);
     ERR(syscall(SYS_write, p[1], BAD, 5), EFAULT);
     T(read(p[0], buf, sizeof buf), 9, 0); /* nothing was consumed or added */
+    /* a vector whose second buffer is bad: the first part is transferred */
+    struct iovec half[2] = { { buf, 4 }, { BAD, 4 } };
+    T(syscall(SYS_readv, fd, half, 2, 0), 4, 0);
+    check("readv filled the good buffer", memcmp(buf, "0123", 4) == 0);
+    T(lseek(fd, 0, SEEK_CUR), 4, 0);
+    T(lseek(fd, 0, SEEK_SET), 0, 0);
     T(pread(fd, buf, 100, 0), 10, 0);
     check("file unchanged", memcmp(buf, "0123456789", 10) == 0);
 

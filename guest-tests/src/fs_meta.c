@@ -7,7 +7,8 @@
  *   chmod/fchmod/fchmodat, chown/fchown/lchown/fchownat (to 1234:1234 and
  *   back to 0:0, -1 keeps a value, chown clears set-user-ID),
  *   utimensat/futimens with fixed times, UTIME_OMIT and UTIME_NOW,
- *   truncate/ftruncate and their errors, umask applied to mkdir and open.
+ *   truncate/ftruncate and their errors, umask applied to mkdir, open and
+ *   mknod (not symlinks), special bits through mkdir (only sticky) and open.
  * uid/gid are only compared, never printed (nommu reports uid 0; the
  * native run must be as root for the chown checks).
  */
@@ -419,6 +420,11 @@ int main(void)
     TOCT(umask(022), 027);
     OK(chmod("m", 01777));
     TOCT(st_of("m").st_mode, 041777);
+    OK(mkdir("sticky", 07777)); /* mkdir keeps only the sticky bit */
+    TOCT(st_of("sticky").st_mode, 041755);
+    int su = FD(open("suid", O_WRONLY | O_CREAT, 07777));
+    OK(close(su));
+    TOCT(st_of("suid").st_mode, 0107755);
 
     OK(close(dfd));
     OK(close(fd));

@@ -1,6 +1,7 @@
 /*
  * fs_misc: the remaining file calls, run in an empty directory.
  *   statfs/fstatfs (succeed, f_bsize > 0, same f_type both ways, ENOENT),
+ *   poll/select on a regular file (always ready),
  *   fsync/fdatasync (files, directories, EINVAL on a pipe, EBADF),
  *   sendfile (with and without an offset pointer, to a pipe, EBADF,
  *   EINVAL on an O_APPEND target), copy_file_range (offsets, file
@@ -19,7 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/file.h>
+#include <sys/select.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -177,6 +180,18 @@ int main(int argc, char **argv)
     ERR(fstatfs(999, &sf), EBADF);
     OK(syscall(SYS_statfs, ".", &sf));
     OK(syscall(SYS_fstatfs, fd, &sf));
+
+    /* a regular file is always ready */
+    struct pollfd pf = { fd, POLLIN | POLLOUT | POLLPRI, 0 };
+    T(poll(&pf, 1, 1000), 1, 0);
+    T(pf.revents, POLLIN | POLLOUT, 0);
+    fd_set rs, ws;
+    FD_ZERO(&rs);
+    FD_ZERO(&ws);
+    FD_SET(fd, &rs);
+    FD_SET(fd, &ws);
+    struct timeval tv = { 5, 0 };
+    T(select(fd + 1, &rs, &ws, NULL, &tv), 2, 0);
 
     /* fsync / fdatasync */
     OK(fsync(fd));

@@ -5,7 +5,9 @@
  * select/pselect6 readiness (empty, with data, full, writer closed ->
  * POLLHUP, reader closed -> POLLERR, POLLNVAL for a closed fd, a 50 ms
  * timeout that expires), EOF after the writer closes, EPIPE with SIGPIPE
- * ignored, F_GETPIPE_SZ, and EBADF on the wrong end.
+ * ignored (and select reporting the broken pipe writable), zero-length
+ * reads and writes (never EAGAIN/EPIPE), fstat S_IFIFO, isatty ENOTTY,
+ * F_GETPIPE_SZ, and EBADF on the wrong end.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -16,7 +18,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/select.h>
+#include <sys/stat.h>
+#include <termios.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -192,7 +197,15 @@ int main(void)
     OK(fcntl(p[0], F_SETFL, O_NONBLOCK));
     T(fcntl(p[0], F_GETFL), O_RDONLY | O_NONBLOCK, 0);
     ERR(read(p[0], buf, 1), EAGAIN);
+    T(read(p[0], buf, 0), 0, 0); /* zero bytes: no EAGAIN */
     OK(fcntl(p[0], F_SETFL, 0));
+
+    /* what a pipe looks like */
+    struct stat st;
+    OK(fstat(p[0], &st));
+    check("fstat: S_IFIFO, size 0", S_ISFIFO(st.st_mode) && st.st_size == 0);
+    T(isatty(p[0]), 0, 0);
+    ERR(ioctl(p[0], TCGETS, buf), ENOTTY);
 
     /* ppoll, pselect6, raw poll/select */
     T(write(p[1], "x", 1), 1, 0);
@@ -296,6 +309,11 @@ int main(void)
     OK(pipe(p));
     OK(close(p[0]));
     show_revents("reader closed, write end", p[1], POLLOUT, POLLOUT | POLLERR);
+    FD_ZERO(&ws);
+    FD_SET(p[1], &ws);
+    T(select(p[1] + 1, NULL, &ws, NULL, &tz), 1, 0);
+    check("select: a broken pipe is writable", FD_ISSET(p[1], &ws));
+    T(write(p[1], "", 0), 0, 0); /* zero bytes: no EPIPE */
     ERR(write(p[1], "x", 1), EPIPE);
     struct iovec iov = { "x", 1 };
     ERR(writev(p[1], &iov, 1), EPIPE);

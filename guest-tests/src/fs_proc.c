@@ -7,7 +7,9 @@
  *   comm == basename(argv[0]) (first 15 bytes); exe ends with the
  *   binary's name, is a regular executable file starting with \177ELF;
  *   cwd == getcwd(); fd/ lists 0 1 2, an opened file and the directory's
- *   own fd; fd/N links (a file's path, "pipe:[", /dev/null for stdin);
+ *   own fd; fd/N links (a file's path, "pipe:[", /dev/null for stdin, the
+ *   new name of a renamed directory, "... (deleted)" for an unlinked file);
+ *   /proc lists "self" and <pid>;
  *   stat field 1 == pid, field 2 == "(comm)", state R, ppid == getppid();
  *   status has Name:, Pid:, PPid:, Uid:; maps lines parse and main()'s
  *   address is in an executable mapping; /proc/meminfo MemTotal:,
@@ -300,6 +302,42 @@ int main(int argc, char **argv)
     OK(stat("/proc/self/fd/3", &st2));
     check("stat fd/3 == fstat 3", st.st_ino == st2.st_ino && st.st_dev == st2.st_dev);
 
+    /* fd links follow renames; an unlinked file says (deleted) */
+    OK(mkdir("pdir", 0755));
+    int pd = T(open("pdir", O_RDONLY | O_DIRECTORY), 6, 0);
+    OK(rename("pdir", "pdir2"));
+    snprintf(path, sizeof path, "/proc/self/fd/%d", pd);
+    n = readlink(path, link, sizeof link - 1);
+    link[n > 0 ? n : 0] = 0;
+    snprintf(want, sizeof want, "%s/pdir2", cwd);
+    check("fd link of a renamed directory shows the new name", n > 0 && strcmp(link, want) == 0);
+    OK(fchdir(pd));
+    n = readlink("/proc/self/cwd", link, sizeof link - 1);
+    link[n > 0 ? n : 0] = 0;
+    check("cwd link after fchdir", n > 0 && strcmp(link, want) == 0);
+    OK(chdir(cwd));
+    OK(close(pd));
+    int gf = FD(open("gone-file", O_WRONLY | O_CREAT, 0644));
+    OK(unlink("gone-file"));
+    snprintf(path, sizeof path, "/proc/self/fd/%d", gf);
+    n = readlink(path, link, sizeof link - 1);
+    link[n > 0 ? n : 0] = 0;
+    snprintf(want, sizeof want, "%s/gone-file (deleted)", cwd);
+    check("fd link of an unlinked file ends in \" (deleted)\"", n > 0 && strcmp(link, want) == 0);
+    OK(close(gf));
+
+    /* /proc lists self and our pid */
+    d = opendir("/proc");
+    int has_self = 0, has_pid = 0;
+    snprintf(want, sizeof want, "%d", pid);
+    while (d && (e = readdir(d))) {
+        has_self += strcmp(e->d_name, "self") == 0;
+        has_pid += strcmp(e->d_name, want) == 0;
+    }
+    if (d)
+        closedir(d);
+    check("/proc lists self and <pid>", has_self == 1 && has_pid == 1);
+
     /* stat */
     n = slurp("/proc/self/stat", buf, sizeof buf);
     int spid = -1, sppid = -1;
@@ -383,7 +421,7 @@ int main(int argc, char **argv)
     double up = -1, idle = -1;
     char extra;
     check("uptime: two non-negative floats and a newline",
-          n > 0 && sscanf(buf, "%lf %lf%c", &up, &idle, &extra) == 3 && up > 0 && idle >= 0 && extra == '\n');
+          n > 0 && sscanf(buf, "%lf %lf%c", &up, &idle, &extra) == 3 && up >= 0 && idle >= 0 && extra == '\n');
     n = slurp("/proc/loadavg", buf, sizeof buf);
     double l1, l5, l15;
     int running, total, last;

@@ -71,6 +71,14 @@ impl FdTable {
         self.install_from(0, limit, file, cloexec)
     }
 
+    /// How many descriptors below `limit` are free (capped at 2: callers
+    /// only ask whether one or two more fit).
+    pub fn free_below(&self, limit: usize) -> usize {
+        let limit = limit.min(MAX_FDS);
+        let holes = self.entries.iter().take(limit).filter(|e| e.is_none()).count();
+        (holes + limit.saturating_sub(self.entries.len())).min(2)
+    }
+
     /// Installs at exactly `fd`, closing what was there (dup2/dup3).
     pub fn install_at(&mut self, fd: i32, limit: usize, file: Arc<OpenFile>, cloexec: bool) -> SysResult<i32> {
         let slot = usize::try_from(fd).ok().filter(|&s| s < limit.min(MAX_FDS)).ok_or(Errno::EBADF)?;

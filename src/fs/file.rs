@@ -29,8 +29,8 @@ pub enum FileKind {
     Host(OwnedFd),
     /// A generated file: its content as of open (like seq_file).
     Generated(Vec<u8>),
-    /// A generated directory listing.
-    Dir(Vec<DirEntry>),
+    /// A generated directory listing (refreshed when read from the start).
+    Dir(Mutex<Vec<DirEntry>>),
 }
 
 #[derive(Debug)]
@@ -56,7 +56,7 @@ impl OpenFile {
     }
 
     pub fn dir(entries: Vec<DirEntry>, path: Vec<u8>, flags: u32) -> OpenFile {
-        OpenFile { kind: FileKind::Dir(entries), path, flags: AtomicU32::new(flags), pos: Mutex::new(0) }
+        OpenFile { kind: FileKind::Dir(Mutex::new(entries)), path, flags: AtomicU32::new(flags), pos: Mutex::new(0) }
     }
 
     /// The host descriptor, or EINVAL for generated files (which callers

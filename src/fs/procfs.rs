@@ -95,10 +95,25 @@ fn pid_lookup(m: &Machine, me: &Arc<Process>, p: &Arc<Process>, comps: &[Vec<u8>
     let name = std::str::from_utf8(first).map_err(|_| Errno::ENOENT)?;
     let rest = &comps[1..];
     match name {
+        "cwd" if rest.is_empty() => {
+            let fs = p.fs();
+            let (shown, fd) = match fs.cwd_path(&m.root) {
+                Ok(path) => (path, fs.cwd_fd.clone()),
+                Err(_) => ([fs.cwd.as_slice(), b" (deleted)"].concat(), fs.cwd_fd.clone()),
+            };
+            let target = match fd.and_then(|fd| fd.try_clone().ok()) {
+                Some(dup) => LinkTarget::File(Arc::new(OpenFile::host(dup, fs.cwd.clone()))),
+                None => LinkTarget::Path(fs.cwd.clone()),
+            };
+            Ok(Step::Node(Node::Link(shown, target)))
+        }
         "exe" | "cwd" | "root" => {
             let target = match name {
                 "exe" => p.image().exe.clone(),
-                "cwd" => p.fs().cwd.clone(),
+                "cwd" => {
+                    let fs = p.fs();
+                    fs.cwd_path(&m.root).unwrap_or_else(|_| fs.cwd.clone())
+                }
                 _ => b"/".to_vec(),
             };
             if rest.is_empty() {

@@ -94,7 +94,9 @@ fn reopen(f: &OpenFile, flags: i32) -> SysResult<OpenFile> {
             Ok(OpenFile::host(host::open(&c, flags, 0)?, f.path.clone()))
         }
         FileKind::Generated(data) => Ok(OpenFile::generated(data.clone(), f.path.clone(), flags as u32)),
-        FileKind::Dir(entries) => Ok(OpenFile::dir(entries.clone(), f.path.clone(), flags as u32)),
+        FileKind::Dir(entries) => {
+            Ok(OpenFile::dir(entries.lock().unwrap_or_else(|e| e.into_inner()).clone(), f.path.clone(), flags as u32))
+        }
     }
 }
 
@@ -145,7 +147,10 @@ pub fn fstat(f: &OpenFile) -> SysResult<[u8; 144]> {
         FileKind::Host(fd) => Ok(host::fstatat_raw(fd.as_raw_fd(), c"", libc::AT_EMPTY_PATH)?),
         // Like procfs, generated files report size 0.
         FileKind::Generated(_) => Ok(virtual_stat(&Node::File(Vec::new()), &f.path).to_bytes()),
-        FileKind::Dir(entries) => Ok(virtual_stat(&Node::Dir(entries.clone()), &f.path).to_bytes()),
+        FileKind::Dir(entries) => {
+            let entries = entries.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            Ok(virtual_stat(&Node::Dir(entries), &f.path).to_bytes())
+        }
     }
 }
 
@@ -166,28 +171,24 @@ pub fn readlink(m: &Machine, me: &Arc<Process>, abs: Vec<u8>) -> SysResult<Vec<u
     }
 }
 
-/// The directory chdir(abs) would make current: its absolute guest path.
-pub fn directory(m: &Machine, me: &Arc<Process>, abs: Vec<u8>) -> SysResult<Vec<u8>> {
-    match resolve(m, me, abs, true)? {
-        Resolved::Host(c) => {
-            let fd = m.root.openat(&c, O_PATH | O_DIRECTORY, 0)?;
-            Ok(m.root.guest_path_of(fd.as_raw_fd()).unwrap_or_else(|| path::normalize(c.as_bytes())))
-        }
-        Resolved::Virtual(Node::Dir(_), norm) => Ok(norm),
-        Resolved::OpenFile(f) if f.is_dir() => Ok(f.path.clone()),
+/// The directory chdir(abs) would make current: its absolute guest path,
+/// and for host directories an O_PATH handle on it.
+pub fn directory(m: &Machine, me: &Arc<Process>, abs: Vec<u8>) -> SysResult<(Vec<u8>, Option<OwnedFd>)> {
+    let fd = match resolve(m, me, abs, true)? {
+        Resolved::Host(c) => m.root.openat(&c, O_PATH | O_DIRECTORY, 0)?,
+        Resolved::Virtual(Node::Dir(_), norm) => return Ok((norm, None)),
+        Resolved::OpenFile(f) if f.is_dir() => return Ok((f.path.clone(), None)),
         Resolved::OpenFile(f) => match &f.kind {
             FileKind::Host(fd) => {
-                let st = host::fstatat_raw(fd.as_raw_fd(), c"", libc::AT_EMPTY_PATH)?;
-                let mode = u32::from_le_bytes(st[24..28].try_into().unwrap_or_default());
-                if mode & 0o170000 != S_IFDIR {
-                    return Err(Errno::ENOTDIR);
-                }
-                Ok(m.root.guest_path_of(fd.as_raw_fd()).unwrap_or_else(|| f.path.clone()))
+                let c = CString::new(format!("/proc/self/fd/{}", fd.as_raw_fd())).map_err(|_| Errno::EINVAL)?;
+                host::open(&c, O_PATH | O_DIRECTORY, 0)?
             }
-            _ => Err(Errno::ENOTDIR),
+            _ => return Err(Errno::ENOTDIR),
         },
-        Resolved::Virtual(..) => Err(Errno::ENOTDIR),
-    }
+        Resolved::Virtual(..) => return Err(Errno::ENOTDIR),
+    };
+    let path = m.root.guest_path_of(fd.as_raw_fd()).unwrap_or_else(|| b"/".to_vec());
+    Ok((path, Some(fd)))
 }
 
 /// statfs of /proc and /dev.
@@ -198,4 +199,12 @@ pub fn proc_statfs() -> [u8; 120] {
     b[8..16].copy_from_slice(&4096u64.to_le_bytes());
     b[64..72].copy_from_slice(&255u64.to_le_bytes());
     b
+}
+
+/// The current listing of a generated directory, if it still exists.
+pub fn relist(m: &Machine, me: &Arc<Process>, path: &[u8]) -> Option<Vec<super::file::DirEntry>> {
+    match resolve(m, me, path.to_vec(), true).ok()? {
+        Resolved::Virtual(Node::Dir(entries), _) => Some(entries),
+        _ => None,
+    }
 }

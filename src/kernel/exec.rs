@@ -76,7 +76,8 @@ fn read_program(m: &Machine, process: &Arc<Process>, spec: &ProgramSpec) -> Resu
     if spec.guest_path.is_empty() {
         return Err(errno_fail(Errno::ENOENT));
     }
-    let abs = path::join(&process.fs().cwd, &spec.guest_path);
+    let cwd = process.fs().cwd_path(&m.root).map_err(errno_fail)?;
+    let abs = path::join(&cwd, &spec.guest_path);
     let file = vfs::open(m, process, abs.clone(), libc::O_RDONLY, 0, 0).map_err(errno_fail)?;
     let st = vfs::fstat(&file).map_err(errno_fail)?;
     let mode = u32::from_le_bytes(st[24..28].try_into().unwrap_or_default());

@@ -148,7 +148,12 @@ impl Machine {
     /// Runs one program as pid 1 until it exits; returns its status.
     pub fn run_program(self: &Arc<Self>, spec: ProgramSpec) -> Result<ExitStatus, MachineError> {
         let files = FdTable::with_host_stdio().map_err(MachineError::Thread)?;
-        let fs = FsContext { cwd: self.initial_cwd(), umask: 0o022 };
+        let cwd = self.initial_cwd();
+        let cwd_fd = std::ffi::CString::new(cwd.clone())
+            .ok()
+            .and_then(|c| self.root.openat(&c, libc::O_PATH | libc::O_DIRECTORY, 0).ok())
+            .map(Arc::new);
+        let fs = FsContext { cwd, cwd_fd, umask: 0o022 };
         let process = Arc::new(Process::new(self.alloc_pid(), 0, files, fs));
         self.register(&process);
         let start = load_program(self, &process, &spec).map_err(MachineError::Exec)?;

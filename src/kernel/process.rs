@@ -3,9 +3,12 @@
 
 use super::regions::Regions;
 use super::signal::SigActions;
+use crate::errno::{Errno, SysResult};
 use crate::fs::FdTable;
+use crate::fs::HostRoot;
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::atomic::{AtomicI32, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 /// How a process ended, encoded as wait(2) would see it.
@@ -30,10 +33,27 @@ pub const RLIM_NLIMITS: usize = 16;
 /// Where a process stands in the file system.
 #[derive(Clone, Debug)]
 pub struct FsContext {
-    /// Absolute guest path of the working directory (physical, as the
-    /// host resolved it).
+    /// The working directory: an O_PATH handle for host directories (so a
+    /// renamed or removed cwd behaves as on Linux), and its guest path as
+    /// last seen (the only record for /proc and /dev directories).
     pub cwd: Vec<u8>,
+    pub cwd_fd: Option<Arc<OwnedFd>>,
     pub umask: u32,
+}
+
+impl FsContext {
+    /// The absolute guest path of the working directory, as the host sees
+    /// it now; ENOENT once it has been removed (as getcwd reports).
+    pub fn cwd_path(&self, root: &HostRoot) -> SysResult<Vec<u8>> {
+        let Some(fd) = &self.cwd_fd else {
+            return Ok(self.cwd.clone());
+        };
+        let st = crate::arch::host::fstatat_raw(fd.as_raw_fd(), c"", libc::AT_EMPTY_PATH)?;
+        if u64::from_le_bytes(st[16..24].try_into().unwrap_or_default()) == 0 {
+            return Err(Errno::ENOENT);
+        }
+        Ok(root.guest_path_of(fd.as_raw_fd()).unwrap_or_else(|| self.cwd.clone()))
+    }
 }
 
 /// What exec recorded about the running image (for /proc).

@@ -169,8 +169,13 @@ impl UserMemory {
             if len == 0 {
                 continue;
             }
-            let slice = mem.get_slice(GuestAddress(base), len as usize).map_err(|_| Errno::EFAULT)?;
-            slices.push(slice);
+            // Like Linux, transfer up to the first bad buffer; only a bad
+            // first buffer is EFAULT.
+            match mem.get_slice(GuestAddress(base), len as usize) {
+                Ok(slice) => slices.push(slice),
+                Err(_) if slices.is_empty() => return Err(Errno::EFAULT),
+                Err(_) => break,
+            }
         }
         let guards: Vec<_> = slices.iter().map(|s| s.ptr_guard_mut()).collect();
         for (g, s) in guards.iter().zip(&slices) {

@@ -162,7 +162,7 @@ pub fn sys_lseek(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     let len = match &f.kind {
         FileKind::Host(_) => return Ok(host::lseek(f.host_fd()?, off, whence)? as u64),
         FileKind::Generated(d) => d.len() as i64,
-        FileKind::Dir(e) => e.len() as i64 + 2,
+        FileKind::Dir(e) => e.lock().unwrap_or_else(|e| e.into_inner()).len() as i64 + 2,
     };
     let mut pos = f.lock_pos();
     let new = match whence {
@@ -381,6 +381,7 @@ pub fn sys_pipe2(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     if flags & !(O_CLOEXEC | O_NONBLOCK | O_DIRECT) != 0 {
         return Err(Errno::EINVAL);
     }
+    ctx.check_free_fds(2)?;
     let (r, w) = host::pipe2((flags & (O_NONBLOCK | O_DIRECT)) as i32)?;
     let cloexec = flags & O_CLOEXEC != 0;
     let limit = ctx.task.process.fd_limit();
@@ -444,7 +445,18 @@ pub fn sys_getdents64(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     let f = ctx.file(a[0])?;
     let len = (a[2] as u32 as usize).min(1 << 20);
     match &f.kind {
-        FileKind::Dir(entries) => getdents_generated(ctx, &f, entries, a[1], len),
+        FileKind::Dir(entries) => {
+            // Like procfs, a directory read from the start sees the state
+            // of now (e.g. /proc/self/fd including the listing's own fd).
+            if *f.lock_pos() == 0 {
+                let fresh = crate::fs::vfs::relist(ctx.m, &ctx.task.process, &f.path);
+                if let Some(fresh) = fresh {
+                    *entries.lock().unwrap_or_else(|e| e.into_inner()) = fresh;
+                }
+            }
+            let entries = entries.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            getdents_generated(ctx, &f, &entries, a[1], len)
+        }
         FileKind::Generated(_) => Err(Errno::ENOTDIR),
         FileKind::Host(_) => {
             let mut buf = vec![0u8; len];
@@ -557,7 +569,9 @@ pub fn sys_fchown(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
 
 pub fn sys_fchdir(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     let base = ctx.at(a[0], b".")?;
-    let dir = crate::fs::vfs::directory(ctx.m, &ctx.task.process, base)?;
-    ctx.task.process.fs().cwd = dir;
+    let (path, fd) = crate::fs::vfs::directory(ctx.m, &ctx.task.process, base)?;
+    let mut fs = ctx.task.process.fs();
+    fs.cwd = path;
+    fs.cwd_fd = fd.map(Arc::new);
     Ok(0)
 }

@@ -18,6 +18,7 @@ use crate::fs::path::{self as fspath, PATH_MAX};
 use crate::fs::OpenFile;
 use crate::kernel::{ExitStatus, Machine, Task};
 use crate::mm::UserMemory;
+use std::os::fd::{AsFd, AsRawFd};
 use std::sync::Arc;
 
 /// What a handler sees: the machine, the calling task, and a slot for
@@ -43,6 +44,15 @@ impl SyscallCtx<'_> {
         Ok(self.task.process.files().install(limit, Arc::new(file), cloexec)? as u64)
     }
 
+    /// EMFILE unless `n` descriptors could be installed now.
+    pub fn check_free_fds(&self, n: usize) -> SysResult<()> {
+        let limit = self.task.process.fd_limit();
+        if self.task.process.files().free_below(limit) < n {
+            return Err(Errno::EMFILE);
+        }
+        Ok(())
+    }
+
     /// A path argument: at most PATH_MAX - 1 bytes; empty is ENOENT.
     pub fn path(&self, ptr: u64) -> SysResult<Vec<u8>> {
         let p = self.user().read_cstr(ptr, PATH_MAX - 1)?;
@@ -58,8 +68,36 @@ impl SyscallCtx<'_> {
             return Ok(path.to_vec());
         }
         let dirfd = arg_i32(dirfd);
-        let base = if dirfd == AT_FDCWD { self.task.process.fs().cwd.clone() } else { self.dir_path(dirfd)? };
+        let base = if dirfd == AT_FDCWD {
+            match self.cwd() {
+                Ok(cwd) => cwd,
+                Err(Errno::ENOENT) => return self.at_removed_cwd(path),
+                Err(e) => return Err(e),
+            }
+        } else {
+            self.dir_path(dirfd)?
+        };
         Ok(fspath::join(&base, path))
+    }
+
+    /// A removed working directory has no path any more: ".." still leads
+    /// to where it was, anything else goes through the handle that
+    /// /proc/self/cwd holds (and finds nothing, as on Linux).
+    fn at_removed_cwd(&self, path: &[u8]) -> SysResult<Vec<u8>> {
+        let rest = match path.strip_prefix(b"..") {
+            Some(r) if r.is_empty() || r[0] == b'/' => r,
+            _ => return Ok(fspath::join(b"/proc/self/cwd", path)),
+        };
+        let fs = self.task.process.fs();
+        let fd = fs.cwd_fd.as_ref().ok_or(Errno::ENOENT)?;
+        let parent = crate::arch::host::openat2(fd.as_fd(), c"..", libc::O_PATH | libc::O_DIRECTORY, 0, 0)?;
+        let base = self.m.root.guest_path_of(parent.as_raw_fd()).unwrap_or_else(|| b"/".to_vec());
+        Ok(fspath::join(&base, rest.strip_prefix(b"/").unwrap_or(rest)))
+    }
+
+    /// The absolute guest path of the working directory.
+    pub fn cwd(&self) -> SysResult<Vec<u8>> {
+        self.task.process.fs().cwd_path(&self.m.root)
     }
 
     /// The absolute guest path of an open directory.

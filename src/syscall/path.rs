@@ -44,6 +44,8 @@ fn at_path(ctx: &SyscallCtx<'_>, dirfd: u64, ptr: u64, flags: u64) -> SysResult<
 }
 
 fn do_open(ctx: &mut SyscallCtx<'_>, dirfd: u64, ptr: u64, flags: i32, mode: u32) -> SysResult {
+    // Like Linux, a full table fails before the path is even looked at.
+    ctx.check_free_fds(1)?;
     let p = ctx.path(ptr)?;
     let abs = ctx.at(dirfd, &p)?;
     if flags & O_TMPFILE == O_TMPFILE && flags & 3 == 0 {
@@ -154,11 +156,16 @@ fn access_common(ctx: &mut SyscallCtx<'_>, dirfd: u64, ptr: u64, mode: u64, flag
         return Err(Errno::EINVAL);
     }
     let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
-    let abs = match at_path(ctx, dirfd, ptr, flags)? {
-        Some(abs) => abs,
-        None => ctx.at(dirfd, b".")?,
+    let target = match at_path(ctx, dirfd, ptr, flags)? {
+        Some(abs) => vfs::resolve(ctx.m, &ctx.task.process, abs, follow)?,
+        None => empty_path(ctx, dirfd)?,
     };
-    match vfs::resolve(ctx.m, &ctx.task.process, abs, follow)? {
+    match target {
+        Resolved::OpenFile(f) if f.is_host() => {
+            let fd = f.host_fd()?;
+            host::faccessat2(fd, c"", mode as i32, libc::AT_EMPTY_PATH | (flags & AT_EACCESS) as i32)?;
+            Ok(0)
+        }
         Resolved::Host(c) => {
             let fd = ctx.m.root.path_fd(&c, follow)?;
             host::faccessat2(fd.as_raw_fd(), c"", mode as i32, libc::AT_EMPTY_PATH | (flags & AT_EACCESS) as i32)?;
@@ -185,8 +192,19 @@ pub fn sys_faccessat2(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
 /// The parent directory handle and last name of a host path that is about
 /// to be created, removed or renamed; EACCES in /proc and /dev.
 fn host_parent(abs: &[u8], ctx: &SyscallCtx<'_>) -> SysResult<(std::os::fd::OwnedFd, CString)> {
-    match path::classify(abs)? {
-        Fs::Host(_) => ctx.m.root.parent_fd(abs),
+    if let Fs::Host(_) = path::classify(abs)? {
+        return ctx.m.root.parent_fd(abs);
+    }
+    // Under /proc or /dev: only a link back to a host directory (such as
+    // /proc/self/cwd) leads anywhere that can hold new names.
+    let (parent, last) = path::split_last(abs);
+    let name = CString::new(last).map_err(|_| Errno::EINVAL)?;
+    match vfs::resolve(ctx.m, &ctx.task.process, parent, true)? {
+        Resolved::Host(c) => Ok((ctx.m.root.openat(&c, O_PATH | libc::O_DIRECTORY, 0)?, name)),
+        Resolved::OpenFile(f) if f.is_host() => {
+            let c = CString::new(format!("/proc/self/fd/{}", f.host_fd()?)).map_err(|_| Errno::EINVAL)?;
+            Ok((host::open(&c, O_PATH | libc::O_DIRECTORY, 0)?, name))
+        }
         _ => Err(Errno::EACCES),
     }
 }
@@ -350,13 +368,15 @@ pub fn sys_readlinkat(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
 
 pub fn sys_chdir(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     let abs = ctx.at(AT_FDCWD as u64, &ctx.path(a[0])?)?;
-    let dir = vfs::directory(ctx.m, &ctx.task.process, abs)?;
-    ctx.task.process.fs().cwd = dir;
+    let (path, fd) = vfs::directory(ctx.m, &ctx.task.process, abs)?;
+    let mut fs = ctx.task.process.fs();
+    fs.cwd = path;
+    fs.cwd_fd = fd.map(std::sync::Arc::new);
     Ok(0)
 }
 
 pub fn sys_getcwd(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let mut cwd = ctx.task.process.fs().cwd.clone();
+    let mut cwd = ctx.cwd()?;
     cwd.push(0);
     if (a[1] as usize) < cwd.len() {
         return Err(Errno::ERANGE);
@@ -365,14 +385,23 @@ pub fn sys_getcwd(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     Ok(cwd.len() as u64)
 }
 
+/// What an empty path with AT_EMPTY_PATH names: dirfd's file itself, or
+/// the working directory for AT_FDCWD.
+fn empty_path(ctx: &SyscallCtx<'_>, dirfd: u64) -> SysResult<Resolved> {
+    if arg_i32(dirfd) == AT_FDCWD {
+        return vfs::resolve(ctx.m, &ctx.task.process, ctx.cwd()?, true);
+    }
+    Ok(Resolved::OpenFile(ctx.file(dirfd)?))
+}
+
 /// An O_PATH handle on the host file a metadata call applies to.
 fn host_target(ctx: &SyscallCtx<'_>, dirfd: u64, ptr: u64, flags: u64) -> SysResult<std::os::fd::OwnedFd> {
     let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
-    let abs = match at_path(ctx, dirfd, ptr, flags)? {
-        Some(abs) => abs,
-        None => ctx.at(dirfd, b".")?,
+    let target = match at_path(ctx, dirfd, ptr, flags)? {
+        Some(abs) => vfs::resolve(ctx.m, &ctx.task.process, abs, follow)?,
+        None => empty_path(ctx, dirfd)?,
     };
-    match vfs::resolve(ctx.m, &ctx.task.process, abs, follow)? {
+    match target {
         Resolved::Host(c) => ctx.m.root.path_fd(&c, follow),
         Resolved::OpenFile(f) if f.is_host() => {
             let c = CString::new(format!("/proc/self/fd/{}", f.host_fd()?)).map_err(|_| Errno::EINVAL)?;
@@ -457,6 +486,9 @@ pub fn sys_utimensat(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
         None
     };
     // utimensat(fd, NULL, ...) is futimens.
+    if ptr == 0 && arg_i32(dirfd) == AT_FDCWD {
+        return Err(Errno::EFAULT);
+    }
     let fd = if ptr == 0 {
         let f = ctx.file(dirfd)?;
         let c = CString::new(format!("/proc/self/fd/{}", f.host_fd().map_err(|_| Errno::EPERM)?))

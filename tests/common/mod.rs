@@ -102,3 +102,127 @@ pub fn assert_same_filtered(
     );
     emulated
 }
+
+// ---- running in a fresh directory (file system tests) ----
+
+/// A fresh, empty directory under the system temp dir (canonical path),
+/// removed with everything in it when dropped.
+pub struct TempDir {
+    path: PathBuf,
+}
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let base = std::env::temp_dir().canonicalize().unwrap_or_else(|_| std::env::temp_dir());
+        let path = base.join(format!("nommu-{tag}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).unwrap_or_else(|e| panic!("creating {}: {e}", path.display()));
+        TempDir { path }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+/// True when the tests run as root (chroot, chown and friends need it).
+pub fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// Runs `bin` natively with `dir` as its working directory.
+pub fn run_native_in(dir: &Path, bin: &Path, args: &[&str]) -> Output {
+    run_native_in_env(dir, bin, args, &[])
+}
+
+pub fn run_native_in_env(dir: &Path, bin: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(bin);
+    cmd.current_dir(dir).args(args).envs(env.iter().copied());
+    run_with_timeout(cmd, Duration::from_secs(60))
+}
+
+/// Runs `nommu run [extra_nommu_args] bin args` with `dir` as the host
+/// working directory (inside the root, so the guest starts there).
+pub fn run_nommu_in(dir: &Path, bin: &Path, args: &[&str], extra_nommu_args: &[&str]) -> Output {
+    run_nommu_in_env(dir, bin, args, &[], extra_nommu_args)
+}
+
+pub fn run_nommu_in_env(
+    dir: &Path,
+    bin: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    extra_nommu_args: &[&str],
+) -> Output {
+    let mut cmd = Command::new(nommu());
+    cmd.current_dir(dir).arg("run").args(extra_nommu_args).arg(bin).args(args).envs(env.iter().copied());
+    run_with_timeout(cmd, Duration::from_secs(60))
+}
+
+/// The first line where two outputs differ, with a little context, for
+/// readable failure messages on long outputs.
+pub fn first_difference(native: &str, emulated: &str) -> String {
+    let (a, b): (Vec<&str>, Vec<&str>) = (native.lines().collect(), emulated.lines().collect());
+    let i = a.iter().zip(b.iter()).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len()));
+    let from = i.saturating_sub(3);
+    let show = |v: &[&str]| {
+        v.iter()
+            .enumerate()
+            .skip(from)
+            .take(i - from + 4)
+            .map(|(k, l)| format!("  {:4} {l}\n", k + 1))
+            .collect::<String>()
+    };
+    format!(
+        "first difference at line {} (native has {} lines, nommu {}):\n--- native:\n{}--- nommu:\n{}",
+        i + 1,
+        a.len(),
+        b.len(),
+        show(&a),
+        show(&b)
+    )
+}
+
+/// Compares a native and an emulated run: stdout and status must match.
+pub fn assert_outputs_match(what: &str, native: &Output, emulated: &Output) {
+    let (n, e) = (String::from_utf8_lossy(&native.stdout), String::from_utf8_lossy(&emulated.stdout));
+    assert!(
+        n == e,
+        "stdout differs for {what}\n{}\n--- nommu stderr:\n{}",
+        first_difference(&n, &e),
+        String::from_utf8_lossy(&emulated.stderr)
+    );
+    assert_eq!(
+        shell_status(native),
+        shell_status(emulated),
+        "exit status differs for {what}\n--- nommu stderr:\n{}",
+        String::from_utf8_lossy(&emulated.stderr)
+    );
+}
+
+/// Runs `bin` natively and under nommu, each in its own fresh empty
+/// directory (its cwd); stdout and status must match. Returns nommu's
+/// output.
+pub fn assert_same_in(bin: &Path, args: &[&str], env: &[(&str, &str)], extra_nommu_args: &[&str]) -> Output {
+    let name = bin.file_name().unwrap().to_string_lossy().into_owned();
+    let native = {
+        let dir = TempDir::new(&format!("{name}-native"));
+        run_native_in_env(dir.path(), bin, args, env)
+    };
+    let emulated = {
+        let dir = TempDir::new(&format!("{name}-nommu"));
+        run_nommu_in_env(dir.path(), bin, args, env, extra_nommu_args)
+    };
+    assert_outputs_match(&bin.display().to_string(), &native, &emulated);
+    emulated
+}

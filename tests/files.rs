@@ -1,0 +1,265 @@
+//! The file system guest tests (`guest-tests/src/fs_*.c`): each program
+//! runs natively and under `nommu run`, each time in a fresh empty
+//! directory that is its working directory, for musl and glibc builds;
+//! stdout and exit status must match. The native run must also pass on
+//! its own (status 0, or the expected signal status), so a broken test
+//! program or host shows up as such and not as an emulator bug.
+//!
+//! Some programs need root natively (chown to other users, chroot);
+//! without root those tests print why on stderr and pass without running.
+
+mod common;
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const LIBCS: [&str; 2] = ["musl", "glibc"];
+
+fn each_libc(name: &str, f: impl Fn(&Path)) {
+    for libc in LIBCS {
+        f(&guest(&format!("{name}-{libc}")));
+    }
+}
+
+fn text(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The native run must itself end with `want_status`; then nommu must
+/// produce the same stdout and status. Returns (native, nommu).
+fn differential(bin: &Path, args: &[&str], env: &[(&str, &str)], want_status: i32) -> (Output, Output) {
+    let name = bin.file_name().unwrap().to_string_lossy().into_owned();
+    let native = {
+        let dir = TempDir::new(&format!("{name}-native"));
+        run_native_in_env(dir.path(), bin, args, env)
+    };
+    assert_eq!(
+        shell_status(&native),
+        want_status,
+        "the NATIVE run of {} did not pass, so the test program (or this host) is wrong, not nommu:\n{}\n--- stderr:\n{}",
+        bin.display(),
+        text(&native),
+        String::from_utf8_lossy(&native.stderr)
+    );
+    let emulated = {
+        let dir = TempDir::new(&format!("{name}-nommu"));
+        run_nommu_in_env(dir.path(), bin, args, env, &[])
+    };
+    assert_outputs_match(&bin.display().to_string(), &native, &emulated);
+    (native, emulated)
+}
+
+#[test]
+fn fs_open_flags_and_errors() {
+    each_libc("fs_open", |bin| {
+        differential(bin, &[], &[], 0);
+    });
+}
+
+#[test]
+fn fs_fd_table() {
+    each_libc("fs_fd", |bin| {
+        differential(bin, &[], &[], 0);
+    });
+}
+
+#[test]
+fn fs_read_write_seek_and_large_files() {
+    each_libc("fs_rw", |bin| {
+        differential(bin, &[], &[], 0);
+    });
+}
+
+#[test]
+fn fs_metadata() {
+    if !is_root() {
+        eprintln!("fs_metadata skipped: it chowns files to 1234:1234 and relies on root's access rights; run as root");
+        return;
+    }
+    each_libc("fs_meta", |bin| {
+        differential(bin, &[], &[], 0);
+    });
+}
+
+#[test]
+fn fs_directories_and_links() {
+    each_libc("fs_dir", |bin| {
+        differential(bin, &[], &[], 0);
+    });
+}
+
+#[test]
+fn fs_pipes_and_poll() {
+    each_libc("fs_pipe", |bin| {
+        differential(bin, &[], &[], 0);
+    });
+}
+
+#[test]
+fn fs_sigpipe_kills_with_141() {
+    each_libc("fs_sigpipe", |bin| {
+        let (_, emulated) = differential(bin, &[], &[], 141);
+        assert_eq!(text(&emulated), "writing to a pipe with no reader\n");
+    });
+}
+
+#[test]
+fn fs_misc_calls() {
+    each_libc("fs_misc", |bin| {
+        differential(bin, &[], &[], 0);
+    });
+}
+
+/// nommu refuses device nodes (only FIFOs may be made); natively root
+/// could make them, so this one runs under nommu only.
+#[test]
+fn fs_mknod_device_is_eperm_under_nommu() {
+    each_libc("fs_misc", |bin| {
+        let dir = TempDir::new("fs_misc-chardev");
+        let out = run_nommu_in(dir.path(), bin, &["chardev"], &[]);
+        assert_eq!(
+            shell_status(&out),
+            0,
+            "{}\n--- nommu stderr:\n{}",
+            text(&out),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!dir.path().join("cdev").exists() && !dir.path().join("bdev").exists());
+    });
+}
+
+#[test]
+fn fs_dev_files() {
+    each_libc("fs_dev", |bin| {
+        let (_, emulated) = differential(bin, &[], &[], 0);
+        let out = text(&emulated);
+        assert!(out.contains("a line through /dev/fd/1\n") && out.contains("a line through /dev/stdout\n"), "{out}");
+        assert!(String::from_utf8_lossy(&emulated.stderr).contains("a line through /dev/stderr\n"));
+    });
+}
+
+#[test]
+fn fs_proc_structure() {
+    each_libc("fs_proc", |bin| {
+        differential(bin, &["one", "two three", ""], &[("NOMMU_PROC_TEST", "1")], 0);
+    });
+}
+
+#[test]
+fn fs_bad_pointers_are_efault() {
+    each_libc("fs_efault", |bin| {
+        differential(bin, &[], &[], 0);
+    });
+}
+
+/// The escape test's world: TOP/outside-marker ("ESCAPED") and the root
+/// TOP/root with inside.txt, abs -> /, up -> ../../.., sub/ and prog.
+struct EscapeWorld {
+    top: TempDir,
+    root: PathBuf,
+    marker: PathBuf,
+}
+
+fn escape_world(bin: &Path, tag: &str) -> EscapeWorld {
+    let top = TempDir::new(tag);
+    let root = top.path().join("root");
+    let marker = top.path().join("outside-marker");
+    std::fs::write(&marker, "ESCAPED").unwrap();
+    std::fs::create_dir(&root).unwrap();
+    std::fs::write(root.join("inside.txt"), "inside").unwrap();
+    std::os::unix::fs::symlink("/", root.join("abs")).unwrap();
+    std::os::unix::fs::symlink("../../..", root.join("up")).unwrap();
+    std::fs::create_dir(root.join("sub")).unwrap();
+    std::fs::copy(bin, root.join("prog")).unwrap();
+    EscapeWorld { top, root, marker }
+}
+
+fn sorted_names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    v.sort();
+    v
+}
+
+/// After a run, nothing outside the root changed and the root is as before.
+fn assert_world_intact(w: &EscapeWorld, how: &str) {
+    assert_eq!(sorted_names(w.top.path()), ["outside-marker", "root"], "{how}: something was created outside the root");
+    assert_eq!(std::fs::read_to_string(&w.marker).unwrap(), "ESCAPED", "{how}: the marker changed");
+    assert_eq!(sorted_names(&w.root), ["abs", "inside.txt", "prog", "sub", "up"], "{how}: root left in another state");
+    assert_eq!(sorted_names(&w.root.join("sub")), Vec::<String>::new(), "{how}: root/sub not empty");
+}
+
+#[test]
+fn fs_escape_is_contained() {
+    if !is_root() {
+        eprintln!("fs_escape_is_contained skipped: the native side runs under chroot(8), which needs root");
+        return;
+    }
+    each_libc("fs_escape", |bin| {
+        let native = {
+            let w = escape_world(bin, "fs_escape-native");
+            let (marker, root) = (w.marker.to_str().unwrap(), w.root.to_str().unwrap());
+            let mut cmd = Command::new("chroot");
+            cmd.current_dir(&w.root).arg(&w.root).arg("./prog").args([marker, root]);
+            let out = cmd.output().expect("running chroot");
+            assert_world_intact(&w, "native");
+            out
+        };
+        assert_eq!(
+            shell_status(&native),
+            0,
+            "the NATIVE (chroot) run of {} failed, so the test program is wrong:\n{}\n--- stderr:\n{}",
+            bin.display(),
+            text(&native),
+            String::from_utf8_lossy(&native.stderr)
+        );
+        let w = escape_world(bin, "fs_escape-nommu");
+        let (marker, root) = (w.marker.to_str().unwrap(), w.root.to_str().unwrap());
+        let emulated = run_nommu_in(&w.root, Path::new("./prog"), &[marker, root], &["--root", root]);
+        assert_outputs_match(&format!("{} under --root", bin.display()), &native, &emulated);
+        assert!(!text(&emulated).contains("ESCAPED"), "{}", text(&emulated));
+        assert_world_intact(&w, "nommu");
+    });
+}
+
+/// The path-heavy programs again, this time with their start directory as
+/// the root: natively `chroot ROOT ./prog`, under nommu `nommu run --root
+/// ROOT ./prog` (cwd ROOT, so the guest starts at `/`). Absolute paths,
+/// getcwd, realpath and symlinks are then all guest paths. Nothing may
+/// appear next to the root.
+#[test]
+fn fs_programs_under_a_root() {
+    if !is_root() {
+        eprintln!("fs_programs_under_a_root skipped: the native side runs under chroot(8), which needs root");
+        return;
+    }
+    for name in ["fs_open", "fs_dir", "fs_rw", "fs_fd", "fs_meta", "fs_misc", "fs_pipe", "fs_efault"] {
+        each_libc(name, |bin| {
+            let run = |tag: &str, nommu: bool| {
+                let top = TempDir::new(&format!("{name}-root-{tag}"));
+                let root = top.path().join("root");
+                std::fs::create_dir(&root).unwrap();
+                std::fs::copy(bin, root.join("prog")).unwrap();
+                let out = if nommu {
+                    run_nommu_in(&root, Path::new("./prog"), &[], &["--root", root.to_str().unwrap()])
+                } else {
+                    let mut cmd = Command::new("chroot");
+                    cmd.current_dir(&root).arg(&root).arg("./prog").stdin(std::process::Stdio::null());
+                    cmd.output().expect("running chroot")
+                };
+                assert_eq!(sorted_names(top.path()), ["root"], "{tag}: {name} created something outside the root");
+                out
+            };
+            let native = run("native", false);
+            assert_eq!(
+                shell_status(&native),
+                0,
+                "the NATIVE (chroot) run of {} failed, so the test program is wrong:\n{}",
+                bin.display(),
+                text(&native)
+            );
+            let emulated = run("nommu", true);
+            assert_outputs_match(&format!("{} under --root", bin.display()), &native, &emulated);
+        });
+    }
+}
