@@ -68,9 +68,20 @@ errnos! {
     ENOTSOCK = 88, "Socket operation on non-socket";
     EOPNOTSUPP = 95, "Operation not supported";
     ETIMEDOUT = 110, "Connection timed out";
+    // Kernel-internal: never reach the guest (the run loop turns them into
+    // a restart or EINTR once it knows whether a handler runs).
+    ERESTARTSYS = 512, "Restart after a handler with SA_RESTART";
+    ERESTARTNOINTR = 513, "Restart always";
+    ERESTARTNOHAND = 514, "Restart unless a handler ran";
+    ERESTART_RESTARTBLOCK = 516, "Restart with the remaining time";
 }
 
 impl Errno {
+    /// One of the -ERESTART* codes.
+    pub fn is_restart(self) -> bool {
+        matches!(self.0, 512..=516)
+    }
+
     /// The value a syscall returns in rax.
     pub fn as_return(self) -> u64 {
         (-(self.0 as i64)) as u64

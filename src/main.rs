@@ -52,7 +52,7 @@ fn main() {
 }
 
 fn run(root: PathBuf, mem: u64, program: OsString, args: Vec<OsString>) -> i32 {
-    let config = MachineConfig { mem_size: mem, root };
+    let config = MachineConfig { mem_size: mem, root, protect_init: false };
     let machine = match Machine::new(config) {
         Ok(m) => m,
         Err(e) => {

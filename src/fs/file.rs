@@ -44,19 +44,27 @@ pub struct OpenFile {
     flags: AtomicU32,
     /// Offset of generated files.
     pos: Mutex<u64>,
+    /// I/O on it can block indefinitely (pipe, FIFO, terminal, socket,
+    /// character device), so it must be interruptible by guest signals.
+    pub may_block: bool,
 }
 
 impl OpenFile {
     pub fn host(fd: OwnedFd, path: Vec<u8>) -> OpenFile {
-        OpenFile { kind: FileKind::Host(fd), path, flags: AtomicU32::new(0), pos: Mutex::new(0) }
+        let mode = crate::arch::host::fstatat_raw(fd.as_raw_fd(), c"", libc::AT_EMPTY_PATH)
+            .map_or(0, |st| u32::from_le_bytes(st[24..28].try_into().unwrap_or_default()));
+        let may_block = matches!(mode & 0o170000, 0o010000 | 0o020000 | 0o140000);
+        OpenFile { kind: FileKind::Host(fd), path, flags: AtomicU32::new(0), pos: Mutex::new(0), may_block }
     }
 
     pub fn generated(data: Vec<u8>, path: Vec<u8>, flags: u32) -> OpenFile {
-        OpenFile { kind: FileKind::Generated(data), path, flags: AtomicU32::new(flags), pos: Mutex::new(0) }
+        let (kind, flags) = (FileKind::Generated(data), AtomicU32::new(flags));
+        OpenFile { kind, path, flags, pos: Mutex::new(0), may_block: false }
     }
 
     pub fn dir(entries: Vec<DirEntry>, path: Vec<u8>, flags: u32) -> OpenFile {
-        OpenFile { kind: FileKind::Dir(Mutex::new(entries)), path, flags: AtomicU32::new(flags), pos: Mutex::new(0) }
+        let (kind, flags) = (FileKind::Dir(Mutex::new(entries)), AtomicU32::new(flags));
+        OpenFile { kind, path, flags, pos: Mutex::new(0), may_block: false }
     }
 
     /// The host descriptor, or EINVAL for generated files (which callers

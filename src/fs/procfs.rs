@@ -221,7 +221,10 @@ fn cpus() -> usize {
 }
 
 /// utime and stime of a host thread, in clock ticks.
-fn host_thread_times(host_tid: i32) -> (u64, u64) {
+pub fn host_thread_times(host_tid: i32) -> (u64, u64) {
+    if host_tid == 0 {
+        return (0, 0);
+    }
     let Ok(stat) = std::fs::read_to_string(format!("/proc/self/task/{host_tid}/stat")) else {
         return (0, 0);
     };
@@ -257,7 +260,8 @@ fn pid_file(m: &Machine, me: &Arc<Process>, p: &Arc<Process>, name: &str) -> Vec
             }
         }
         "stat" => {
-            let (utime, stime) = host_thread_times(p.host_tid.load(std::sync::atomic::Ordering::Relaxed));
+            let t = p.cpu_times();
+            let (utime, stime) = (t.user, t.system);
             let start = p.start_time.duration_since(m.boot_time).as_millis() as u64 / 10;
             let comm = p.comm();
             let _ = writeln!(
@@ -266,7 +270,7 @@ fn pid_file(m: &Machine, me: &Arc<Process>, p: &Arc<Process>, name: &str) -> Vec
                  18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0",
                 p.pid,
                 &state[..1],
-                p.ppid,
+                p.ppid(),
                 p.pgid(),
                 p.sid(),
                 vsize / 4096,
@@ -298,7 +302,7 @@ fn pid_file(m: &Machine, me: &Arc<Process>, p: &Arc<Process>, name: &str) -> Vec
                  VmPeak:\t{kb:8} kB\nVmSize:\t{kb:8} kB\nVmRSS:\t{kb:8} kB\nThreads:\t1\nSigQ:\t0/0\n\
                  SigPnd:\t{z:016x}\nShdPnd:\t{z:016x}\nSigBlk:\t{z:016x}\nSigIgn:\t{ign:016x}\nSigCgt:\t{cgt:016x}\n",
                 pid = p.pid,
-                ppid = p.ppid,
+                ppid = p.ppid(),
                 fdsize = fds.next_power_of_two().max(64),
                 z = 0,
             );

@@ -50,6 +50,7 @@ impl ExecError {
 }
 
 /// Registers a fresh image starts with.
+#[derive(Clone, Copy, Debug)]
 pub struct StartState {
     pub rip: u64,
     pub rsp: u64,
@@ -69,15 +70,15 @@ impl StartState {
 
 /// Opens the program through the guest's file system and reads it all.
 /// Returns the bytes and the executable's absolute guest path.
-fn read_program(m: &Machine, process: &Arc<Process>, spec: &ProgramSpec) -> Result<(Vec<u8>, Vec<u8>), ExecError> {
-    let name = String::from_utf8_lossy(&spec.guest_path).into_owned();
+fn read_program(m: &Machine, process: &Arc<Process>, guest_path: &[u8]) -> Result<(Vec<u8>, Vec<u8>), ExecError> {
+    let name = String::from_utf8_lossy(guest_path).into_owned();
     let fail = |errno: Errno, why: &str| ExecError { errno, message: format!("{name}: {why}") };
     let errno_fail = |errno: Errno| fail(errno, errno.description());
-    if spec.guest_path.is_empty() {
+    if guest_path.is_empty() {
         return Err(errno_fail(Errno::ENOENT));
     }
     let cwd = process.fs().cwd_path(&m.root).map_err(errno_fail)?;
-    let abs = path::join(&cwd, &spec.guest_path);
+    let abs = path::join(&cwd, guest_path);
     let file = vfs::open(m, process, abs.clone(), libc::O_RDONLY, 0, 0).map_err(errno_fail)?;
     let st = vfs::fstat(&file).map_err(errno_fail)?;
     let mode = u32::from_le_bytes(st[24..28].try_into().unwrap_or_default());
@@ -97,12 +98,99 @@ fn read_program(m: &Machine, process: &Arc<Process>, spec: &ProgramSpec) -> Resu
     Ok((bytes, exe))
 }
 
-/// Loads the program into fresh arena memory owned by `process` and builds
-/// its initial stack.
-pub fn load_program(m: &Machine, process: &Arc<Process>, spec: &ProgramSpec) -> Result<StartState, ExecError> {
-    let name = String::from_utf8_lossy(&spec.guest_path).into_owned();
-    let (bytes, exe) = read_program(m, process, spec)?;
-    let image = load_elf(&m.mem, &bytes).map_err(|e| ExecError { errno: e.errno, message: format!("{name}: {e}") })?;
+/// A program loaded into fresh arena memory, not yet given to its process.
+pub struct LoadedProgram {
+    pub start: StartState,
+    regions: Regions,
+    image: ImageInfo,
+    comm: Vec<u8>,
+}
+
+impl LoadedProgram {
+    /// The point of no return of execve: the process drops the memory it
+    /// owned (a vfork child owns none of its parent's) and takes the new.
+    pub fn commit(self, m: &Machine, process: &Process) -> StartState {
+        let mut regions = process.regions();
+        regions.release_all(&m.mem);
+        *regions = self.regions;
+        drop(regions);
+        process.set_comm(&self.comm);
+        *process.image() = self.image;
+        self.start
+    }
+
+    /// Gives the memory back (exec failed after loading).
+    pub fn discard(mut self, m: &Machine) {
+        self.regions.release_all(&m.mem);
+    }
+}
+
+/// How many `#!` interpreters may chain (Linux: BINPRM_MAX_RECURSION).
+const MAX_INTERPRETERS: usize = 4;
+/// Linux reads this much of a `#!` line.
+const SHEBANG_MAX: usize = 256;
+
+/// `#!interpreter [one-arg]` of a script, if it is one.
+fn shebang(bytes: &[u8]) -> Option<(Vec<u8>, Option<Vec<u8>>)> {
+    let rest = bytes.strip_prefix(b"#!")?;
+    let line = &rest[..rest.len().min(SHEBANG_MAX)];
+    let line = &line[..line.iter().position(|&b| b == b'\n').unwrap_or(line.len())];
+    let trimmed: &[u8] = {
+        let start = line.iter().position(|&b| b != b' ' && b != b'\t').unwrap_or(line.len());
+        let end = line.iter().rposition(|&b| b != b' ' && b != b'\t' && b != b'\r').map_or(start, |e| e + 1);
+        &line[start..end.max(start)]
+    };
+    if trimmed.is_empty() {
+        return None;
+    }
+    let split = trimmed.iter().position(|&b| b == b' ' || b == b'\t');
+    match split {
+        None => Some((trimmed.to_vec(), None)),
+        Some(i) => {
+            let arg = &trimmed[i..];
+            let arg_start = arg.iter().position(|&b| b != b' ' && b != b'\t').unwrap_or(arg.len());
+            let arg = &arg[arg_start..];
+            Some((trimmed[..i].to_vec(), (!arg.is_empty()).then(|| arg.to_vec())))
+        }
+    }
+}
+
+/// Loads a program (following `#!` interpreters) into fresh arena memory
+/// and builds its initial stack. The process itself is not changed.
+pub fn load_program(m: &Machine, process: &Arc<Process>, spec: &ProgramSpec) -> Result<LoadedProgram, ExecError> {
+    let mut path = spec.guest_path.clone();
+    let mut argv = spec.argv.clone();
+    let mut bytes_exe = read_program(m, process, &path)?;
+    for depth in 0.. {
+        let Some((interp, arg)) = shebang(&bytes_exe.0) else { break };
+        if depth >= MAX_INTERPRETERS {
+            let name = String::from_utf8_lossy(&spec.guest_path).into_owned();
+            return Err(ExecError { errno: Errno::ELOOP, message: format!("{name}: too many #! interpreters") });
+        }
+        // argv becomes: interpreter [arg] script-path original-argv[1..].
+        let mut new_argv = vec![interp.clone()];
+        new_argv.extend(arg);
+        new_argv.push(path.clone());
+        new_argv.extend(argv.iter().skip(1).cloned());
+        argv = new_argv;
+        path = interp;
+        bytes_exe = read_program(m, process, &path)?;
+    }
+    let (bytes, exe) = bytes_exe;
+    load_image(m, &path, &spec.guest_path, &argv, &spec.envp, &bytes, exe)
+}
+
+fn load_image(
+    m: &Machine,
+    path: &[u8],
+    execfn: &[u8],
+    argv: &[Vec<u8>],
+    envp: &[Vec<u8>],
+    bytes: &[u8],
+    exe: Vec<u8>,
+) -> Result<LoadedProgram, ExecError> {
+    let name = String::from_utf8_lossy(path).into_owned();
+    let image = load_elf(&m.mem, bytes).map_err(|e| ExecError { errno: e.errno, message: format!("{name}: {e}") })?;
     log::info!(
         "exec {name}: image {:#x}+{:#x}, {} syscall sites rewritten ({} may use the red zone) in {:?}",
         image.alloc_start,
@@ -111,18 +199,22 @@ pub fn load_program(m: &Machine, process: &Arc<Process>, spec: &ProgramSpec) -> 
         image.rewrite.redzone_sites,
         image.rewrite.elapsed
     );
+    let mut regions = Regions::default();
+    if !image.fixed_outside_arena {
+        insert_image_regions(&mut regions, image.alloc_start, image.alloc_len, &image.segments);
+    }
     let stack_size = image.stack_size.unwrap_or(DEFAULT_STACK_SIZE).max(64 << 10);
-    let oom = |e: Errno| ExecError {
-        errno: e,
-        message: format!("{name}: no arena memory for a {} KiB stack", stack_size >> 10),
-    };
     let stack = match m.mem.alloc(stack_size, 16) {
         Ok(s) => s,
         Err(e) => {
-            m.mem.free(image.alloc_start, image.alloc_len);
-            return Err(oom(e));
+            regions.release_all(&m.mem);
+            let message = format!("{name}: no arena memory for a {} KiB stack", stack_size >> 10);
+            return Err(ExecError { errno: e, message });
         }
     };
+    regions.insert(stack, stack_size, RegionKind::Stack);
+    regions.start_brk = image.brk;
+    regions.brk = image.brk;
     let mut random = [0u8; 16];
     let _ = getrandom_host(&mut random);
     let mut hwcap2 = cpu::hwcap2();
@@ -147,29 +239,22 @@ pub fn load_program(m: &Machine, process: &Arc<Process>, spec: &ProgramSpec) -> 
         (AT_SECURE, 0),
         (AT_HWCAP2, hwcap2),
     ];
-    let spec_stack = StackSpec { argv: &spec.argv, envp: &spec.envp, execfn: &spec.guest_path, auxv: &auxv, random };
+    let spec_stack = StackSpec { argv, envp, execfn, auxv: &auxv, random };
     let rsp = match build_initial_stack(&m.mem.user, stack + stack_size, stack_size / 2, &spec_stack) {
         Ok(rsp) => rsp,
         Err(e) => {
-            m.mem.free(image.alloc_start, image.alloc_len);
-            m.mem.free(stack, stack_size);
+            regions.release_all(&m.mem);
             return Err(ExecError { errno: e, message: format!("{name}: argument list too long") });
         }
     };
-
-    let mut regions = process.regions();
-    if !image.fixed_outside_arena {
-        insert_image_regions(&mut regions, image.alloc_start, image.alloc_len, &image.segments);
-    }
-    regions.insert(stack, stack_size, RegionKind::Stack);
-    regions.start_brk = image.brk;
-    regions.brk = image.brk;
-    drop(regions);
-    let base = spec.guest_path.rsplit(|&c| c == b'/').next().unwrap_or(&spec.guest_path);
-    process.set_comm(base);
+    let base = path.rsplit(|&c| c == b'/').next().unwrap_or(path).to_vec();
     let nul_joined = |v: &[Vec<u8>]| v.iter().flat_map(|s| s.iter().copied().chain([0])).collect::<Vec<u8>>();
-    *process.image() = ImageInfo { exe, cmdline: nul_joined(&spec.argv), environ: nul_joined(&spec.envp) };
-    Ok(StartState { rip: image.entry, rsp })
+    Ok(LoadedProgram {
+        start: StartState { rip: image.entry, rsp },
+        regions,
+        image: ImageInfo { exe, cmdline: nul_joined(argv), environ: nul_joined(envp) },
+        comm: base,
+    })
 }
 
 /// Splits the image allocation into text/data regions at segment

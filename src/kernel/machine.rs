@@ -1,17 +1,22 @@
-//! The machine: arena, trampoline, pid allocator, and the first process.
+//! The machine: arena, trampoline, root directory, the process and task
+//! tables, and the life of pid 1.
+//!
+//! Lock order (outer first): `processes` → a process's `state` →
+//! `tasks`/`shared_pending` → a task's `pending`. No lock is held across a
+//! blocking wait.
 
 use super::exec::{load_program, ExecError, ProgramSpec};
 use super::process::{ExitStatus, FsContext, Process};
 use super::runloop::run_task;
-use super::task::Task;
-use crate::arch::{trampoline, Vcpu};
-use crate::fs::FdTable;
-use crate::fs::HostRoot;
+use super::signal::SIGCHLD;
+use super::task::{Task, TaskShared};
+use crate::arch::{trampoline, GuestRegs, Vcpu};
+use crate::fs::{FdTable, HostRoot};
 use crate::mm::Memory;
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI32, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
 use std::time::Instant;
 
 #[derive(Clone, Debug)]
@@ -20,24 +25,34 @@ pub struct MachineConfig {
     pub mem_size: u64,
     /// Host directory that is the guest's `/`.
     pub root: PathBuf,
+    /// Linux protects init from signals it has no handler for; a real init
+    /// (`nommu boot`) gets that, a single program (`nommu run`) does not,
+    /// so it behaves as it does natively.
+    pub protect_init: bool,
 }
 
 impl Default for MachineConfig {
     fn default() -> Self {
-        MachineConfig { mem_size: 256 << 20, root: PathBuf::from("/") }
+        MachineConfig { mem_size: 256 << 20, root: PathBuf::from("/"), protect_init: false }
     }
 }
 
 pub struct Machine {
+    self_ref: Weak<Machine>,
     pub mem: Memory,
     pub root: HostRoot,
-    processes: Mutex<BTreeMap<i32, Weak<Process>>>,
     pub config: MachineConfig,
     pub boot_time: Instant,
+    processes: Mutex<BTreeMap<i32, Arc<Process>>>,
+    tasks: Mutex<BTreeMap<i32, Arc<TaskShared>>>,
     next_pid: AtomicI32,
     /// The console's foreground process group (virtual; see TIOCSPGRP).
     foreground_pgrp: AtomicI32,
     enosys_seen: Mutex<HashSet<u64>>,
+    /// Set once pid 1 has exited: the machine is over.
+    shutdown: Mutex<Option<ExitStatus>>,
+    shutdown_cv: Condvar,
+    pub timers: super::timers::TimerWheel,
 }
 
 /// Why the machine could not start.
@@ -65,7 +80,11 @@ impl std::fmt::Display for MachineError {
 impl std::error::Error for MachineError {}
 
 /// Host stack for each vCPU thread (kernel code only; guests have their own).
-const HOST_THREAD_STACK: usize = 1 << 20;
+const HOST_THREAD_STACK: usize = 256 << 10;
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 impl Machine {
     pub fn new(config: MachineConfig) -> Result<Arc<Machine>, MachineError> {
@@ -81,16 +100,26 @@ impl Machine {
             mem.arena.base() + mem.arena.size(),
             mem.arena.size() >> 20
         );
-        Ok(Arc::new(Machine {
+        Ok(Arc::new_cyclic(|self_ref| Machine {
+            self_ref: self_ref.clone(),
             mem,
             root,
-            processes: Mutex::new(BTreeMap::new()),
             config,
             boot_time: Instant::now(),
+            processes: Mutex::new(BTreeMap::new()),
+            tasks: Mutex::new(BTreeMap::new()),
             next_pid: AtomicI32::new(1),
             foreground_pgrp: AtomicI32::new(1),
             enosys_seen: Mutex::new(HashSet::new()),
+            shutdown: Mutex::new(None),
+            shutdown_cv: Condvar::new(),
+            timers: Default::default(),
         }))
+    }
+
+    /// The machine as an `Arc`, for work that outlives a syscall (threads).
+    pub fn arc(&self) -> Arc<Machine> {
+        self.self_ref.upgrade().expect("the machine outlives its tasks")
     }
 
     pub fn foreground_pgrp(&self) -> i32 {
@@ -101,14 +130,14 @@ impl Machine {
         self.foreground_pgrp.store(pgrp, Ordering::Relaxed)
     }
 
+    /// The next free pid (pids are never reused while nommu runs).
     pub fn alloc_pid(&self) -> i32 {
         self.next_pid.fetch_add(1, Ordering::Relaxed)
     }
 
     /// Logs an unimplemented syscall the first time it is seen.
     pub fn note_enosys(&self, nr: u64) {
-        let first = self.enosys_seen.lock().unwrap_or_else(|e| e.into_inner()).insert(nr);
-        if !first {
+        if !lock(&self.enosys_seen).insert(nr) {
             return;
         }
         let name = crate::syscall::names::syscall_name(nr).unwrap_or("unknown");
@@ -119,20 +148,57 @@ impl Machine {
     }
 
     pub fn register(&self, p: &Arc<Process>) {
-        self.processes.lock().unwrap_or_else(|e| e.into_inner()).insert(p.pid, Arc::downgrade(p));
+        lock(&self.processes).insert(p.pid, p.clone());
     }
 
+    /// Forgets a reaped process.
     pub fn unregister(&self, pid: i32) {
-        self.processes.lock().unwrap_or_else(|e| e.into_inner()).remove(&pid);
+        lock(&self.processes).remove(&pid);
     }
 
     pub fn process(&self, pid: i32) -> Option<Arc<Process>> {
-        self.processes.lock().unwrap_or_else(|e| e.into_inner()).get(&pid).and_then(Weak::upgrade)
+        lock(&self.processes).get(&pid).cloned()
     }
 
-    /// Live processes in pid order.
+    /// Every process, zombies included, in pid order.
     pub fn processes(&self) -> Vec<Arc<Process>> {
-        self.processes.lock().unwrap_or_else(|e| e.into_inner()).values().filter_map(Weak::upgrade).collect()
+        lock(&self.processes).values().cloned().collect()
+    }
+
+    /// Live (not zombie) processes, in pid order.
+    pub fn live_processes(&self) -> Vec<Arc<Process>> {
+        self.processes().into_iter().filter(|p| !p.is_zombie()).collect()
+    }
+
+    pub fn children_of(&self, pid: i32) -> Vec<Arc<Process>> {
+        lock(&self.processes).values().filter(|p| p.ppid() == pid && p.pid != pid).cloned().collect()
+    }
+
+    /// Hands every child of `pid` to pid 1; returns whether any was a zombie.
+    pub fn reparent_children(&self, pid: i32) -> bool {
+        let mut zombie = false;
+        for child in self.children_of(pid) {
+            child.ppid.store(1, Ordering::Relaxed);
+            zombie |= child.is_zombie();
+        }
+        zombie
+    }
+
+    pub fn task(&self, tid: i32) -> Option<Arc<TaskShared>> {
+        lock(&self.tasks).get(&tid).cloned()
+    }
+
+    pub fn register_task(&self, t: &Arc<TaskShared>) {
+        lock(&self.tasks).insert(t.tid, t.clone());
+    }
+
+    pub fn unregister_task(&self, tid: i32) {
+        lock(&self.tasks).remove(&tid);
+    }
+
+    /// The process a task belongs to.
+    pub fn process_of_task(&self, tid: i32) -> Option<Arc<Process>> {
+        lock(&self.processes).values().find(|p| p.tasks().iter().any(|t| t.tid == tid)).cloned()
     }
 
     /// The guest's starting directory: the host cwd if it lies inside the
@@ -145,6 +211,50 @@ impl Machine {
             .unwrap_or_else(|| b"/".to_vec())
     }
 
+    /// Starts a task of `process` on a new host thread; `setup` prepares
+    /// its registers on that thread before it first enters the guest.
+    pub fn spawn_task(
+        self: &Arc<Self>,
+        process: Arc<Process>,
+        shared: Arc<TaskShared>,
+        setup: impl FnOnce(&mut Task) + Send + 'static,
+    ) -> std::io::Result<()> {
+        let machine = self.clone();
+        process.tasks().push(shared.clone());
+        self.register_task(&shared);
+        let name = format!("vcpu-{}", shared.tid);
+        let thread_shared = shared.clone();
+        let thread_process = process.clone();
+        let spawned = std::thread::Builder::new().name(name).stack_size(HOST_THREAD_STACK).spawn(move || {
+            let vcpu = match Vcpu::new_on_current_thread() {
+                Ok(v) => v,
+                Err(e) => {
+                    log::error!("cannot set up a vCPU for task {}: {e}", thread_shared.tid);
+                    return;
+                }
+            };
+            thread_shared.set_host_tid(vcpu.host_tid());
+            let mut task = Task::new(thread_shared, thread_process, vcpu);
+            setup(&mut task);
+            run_task(&machine, &mut task);
+        });
+        if let Err(e) = spawned {
+            process.tasks().retain(|t| t.tid != shared.tid);
+            self.unregister_task(shared.tid);
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// Records that pid 1 is gone; `run_program` returns its status.
+    pub fn shut_down(&self, status: ExitStatus) {
+        let mut s = lock(&self.shutdown);
+        if s.is_none() {
+            *s = Some(status);
+        }
+        self.shutdown_cv.notify_all();
+    }
+
     /// Runs one program as pid 1 until it exits; returns its status.
     pub fn run_program(self: &Arc<Self>, spec: ProgramSpec) -> Result<ExitStatus, MachineError> {
         let files = FdTable::with_host_stdio().map_err(MachineError::Thread)?;
@@ -154,27 +264,28 @@ impl Machine {
             .and_then(|c| self.root.openat(&c, libc::O_PATH | libc::O_DIRECTORY, 0).ok())
             .map(Arc::new);
         let fs = FsContext { cwd, cwd_fd, umask: 0o022 };
-        let process = Arc::new(Process::new(self.alloc_pid(), 0, files, fs));
+        let process = Arc::new(Process::new(self.alloc_pid(), 0, SIGCHLD, files, fs));
         self.register(&process);
-        let start = load_program(self, &process, &spec).map_err(MachineError::Exec)?;
-        let machine = self.clone();
-        let tid = process.pid;
-        let handle = std::thread::Builder::new()
-            .name(format!("vcpu-{tid}"))
-            .stack_size(HOST_THREAD_STACK)
-            .spawn(move || -> std::io::Result<ExitStatus> {
-                let mut vcpu = Vcpu::new_on_current_thread()?;
-                process.host_tid.store(vcpu.host_tid(), std::sync::atomic::Ordering::Relaxed);
-                start.apply(&mut vcpu);
-                let mut task = Task::new(tid, process.clone(), vcpu);
-                let status = run_task(&machine, &mut task);
-                machine.unregister(process.pid);
-                Ok(status)
-            })
-            .map_err(MachineError::Thread)?;
-        match handle.join() {
-            Ok(r) => r.map_err(MachineError::Thread),
-            Err(_) => Err(MachineError::Thread(std::io::Error::other("vCPU thread panicked"))),
+        let loaded = load_program(self, &process, &spec).map_err(MachineError::Exec)?;
+        let start = loaded.commit(self, &process);
+        let shared = Arc::new(TaskShared::new(process.pid, 0));
+        self.spawn_task(process, shared, move |task| start.apply(&mut task.vcpu)).map_err(MachineError::Thread)?;
+        let mut s = lock(&self.shutdown);
+        while s.is_none() {
+            s = self.shutdown_cv.wait(s).unwrap_or_else(|e| e.into_inner());
         }
+        Ok(s.unwrap())
     }
+}
+
+/// Registers of a new task that continues from a syscall of its parent.
+pub fn child_regs(parent: &GuestRegs, stack: u64) -> GuestRegs {
+    let mut r = *parent;
+    r.rax = 0;
+    r.rcx = r.rip;
+    r.r11 = r.rflags;
+    if stack != 0 {
+        r.rsp = stack;
+    }
+    r
 }

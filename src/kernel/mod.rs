@@ -1,12 +1,15 @@
 //! The kernel: machine, processes, tasks and the per-task run loop.
 
+pub mod delivery;
 pub mod exec;
+pub mod lifecycle;
 pub mod machine;
 pub mod process;
 pub mod regions;
 pub mod runloop;
 pub mod signal;
 pub mod task;
+pub mod timers;
 
 pub use machine::{Machine, MachineConfig};
 pub use process::{ExitStatus, Process};

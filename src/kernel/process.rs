@@ -3,11 +3,13 @@
 
 use super::regions::Regions;
 use super::signal::SigActions;
+use super::signal::SigQueue;
+use super::task::TaskShared;
 use crate::errno::{Errno, SysResult};
 use crate::fs::FdTable;
 use crate::fs::HostRoot;
 use std::os::fd::{AsRawFd, OwnedFd};
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
@@ -19,6 +21,14 @@ pub enum ExitStatus {
 }
 
 impl ExitStatus {
+    /// The status word wait4 reports.
+    pub fn wait_status(self) -> i32 {
+        match self {
+            ExitStatus::Exited(c) => (c as i32) << 8,
+            ExitStatus::Signaled(s) => s & 0x7f,
+        }
+    }
+
     /// The status a shell reports: the code, or 128 + signal.
     pub fn shell_code(self) -> i32 {
         match self {
@@ -29,6 +39,27 @@ impl ExitStatus {
 }
 
 pub const RLIM_NLIMITS: usize = 16;
+
+/// Where a process is in its life, as wait(2) sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProcState {
+    Running,
+    /// Stopped by `signo`; `reported` once a WUNTRACED wait saw it.
+    Stopped {
+        signo: i32,
+        reported: bool,
+    },
+    /// Continued by SIGCONT, not yet seen by a WCONTINUED wait.
+    Continued,
+    Zombie(ExitStatus),
+}
+
+/// CPU time in clock ticks (100 Hz), for times(2), getrusage and SIGCHLD.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CpuTimes {
+    pub user: u64,
+    pub system: u64,
+}
 
 /// Where a process stands in the file system.
 #[derive(Clone, Debug)]
@@ -69,12 +100,32 @@ pub struct ImageInfo {
 
 pub struct Process {
     pub pid: i32,
-    pub ppid: i32,
+    /// Parent pid; changes when the parent exits (reparenting to pid 1).
+    pub ppid: AtomicI32,
+    /// Signal sent to the parent when this process ends (SIGCHLD or 0).
+    pub exit_signal: i32,
+    pub state: Mutex<ProcState>,
+    /// Futex word bumped whenever one of this process's children changes
+    /// state; wait4 sleeps on it.
+    pub child_event: AtomicU32,
+    /// Futex word set to 1 when this process execs or exits: a vfork
+    /// parent sleeps on it.
+    pub vfork_done: AtomicU32,
+    /// Futex word bumped on SIGCONT; stopped tasks sleep on it.
+    pub cont_event: AtomicU32,
+    /// Set by execve (setpgid on a child that has exec'd is EACCES).
+    pub did_exec: AtomicBool,
+    /// Process-directed pending signals.
+    pub shared_pending: Mutex<SigQueue>,
+    pub tasks: Mutex<Vec<Arc<TaskShared>>>,
+    /// CPU time of reaped children (and their children).
+    pub children_times: Mutex<CpuTimes>,
+    /// Times of exited threads of this process.
+    pub dead_times: Mutex<CpuTimes>,
+    pub real_timer: Mutex<super::timers::RealTimer>,
     pub pgid: AtomicI32,
     pub sid: AtomicI32,
     pub start_time: Instant,
-    /// Host thread id of the main task (its CPU times are this process's).
-    pub host_tid: AtomicI32,
     pub fs: Mutex<FsContext>,
     pub image: Mutex<ImageInfo>,
     pub regions: Mutex<Regions>,
@@ -90,7 +141,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Process {
-    pub fn new(pid: i32, ppid: i32, files: FdTable, fs: FsContext) -> Process {
+    pub fn new(pid: i32, ppid: i32, exit_signal: i32, files: FdTable, fs: FsContext) -> Process {
         let mut rlimits = [(u64::MAX, u64::MAX); RLIM_NLIMITS];
         for (i, lim) in rlimits.iter_mut().enumerate() {
             if let Ok(host) = crate::arch::host::getrlimit(i as u32) {
@@ -99,11 +150,21 @@ impl Process {
         }
         Process {
             pid,
-            ppid,
+            ppid: AtomicI32::new(ppid),
+            exit_signal,
+            state: Mutex::new(ProcState::Running),
+            child_event: AtomicU32::new(0),
+            vfork_done: AtomicU32::new(0),
+            cont_event: AtomicU32::new(0),
+            did_exec: AtomicBool::new(false),
+            shared_pending: Mutex::new(SigQueue::default()),
+            tasks: Mutex::new(Vec::new()),
+            children_times: Mutex::new(CpuTimes::default()),
+            dead_times: Mutex::new(CpuTimes::default()),
+            real_timer: Mutex::new(Default::default()),
             pgid: AtomicI32::new(pid),
             sid: AtomicI32::new(pid),
             start_time: Instant::now(),
-            host_tid: AtomicI32::new(0),
             fs: Mutex::new(fs),
             image: Mutex::new(ImageInfo::default()),
             regions: Mutex::new(Regions::default()),
@@ -136,6 +197,41 @@ impl Process {
 
     pub fn image(&self) -> MutexGuard<'_, ImageInfo> {
         lock(&self.image)
+    }
+
+    pub fn ppid(&self) -> i32 {
+        self.ppid.load(Ordering::Relaxed)
+    }
+
+    pub fn state(&self) -> MutexGuard<'_, ProcState> {
+        lock(&self.state)
+    }
+
+    pub fn shared_pending(&self) -> MutexGuard<'_, SigQueue> {
+        lock(&self.shared_pending)
+    }
+
+    pub fn tasks(&self) -> MutexGuard<'_, Vec<Arc<TaskShared>>> {
+        lock(&self.tasks)
+    }
+
+    pub fn real_timer(&self) -> MutexGuard<'_, super::timers::RealTimer> {
+        lock(&self.real_timer)
+    }
+
+    pub fn is_zombie(&self) -> bool {
+        matches!(*self.state(), ProcState::Zombie(_))
+    }
+
+    /// CPU time of the live threads (host thread clocks) and dead ones.
+    pub fn cpu_times(&self) -> CpuTimes {
+        let mut t = *lock(&self.dead_times);
+        for task in self.tasks().iter() {
+            let (u, s) = crate::fs::procfs::host_thread_times(task.host_tid());
+            t.user += u;
+            t.system += s;
+        }
+        t
     }
 
     pub fn pgid(&self) -> i32 {

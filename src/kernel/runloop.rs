@@ -1,21 +1,30 @@
-//! The per-task run loop: enter the guest, handle the exit, repeat.
+//! The per-task run loop: deliver signals, enter the guest, handle the
+//! exit, repeat.
 
+use super::delivery::{deliver, force_fault};
+use super::lifecycle::exit_process;
 use super::machine::Machine;
 use super::process::ExitStatus;
-use super::signal::signal_name;
-use super::task::Task;
-use crate::arch::{trampoline, VcpuExit};
+use super::signal::{default_action, signal_name, DefaultAction, SigInfo, SIGSEGV};
+use super::task::{PendingRestart, Task};
+use crate::arch::{host, trampoline, VcpuExit};
 use crate::errno::Errno;
-use crate::syscall::{self, SyscallCtx};
+use crate::syscall::{self, SyscallCtx, TaskExit};
 
-/// Runs `task` until its process ends.
-pub fn run_task(m: &Machine, task: &mut Task) -> ExitStatus {
-    let status = loop {
+/// SEGV_MAPERR: address not mapped.
+const SEGV_MAPERR: i32 = 1;
+
+/// Runs `task` until it ends; the last task of a process ends the process.
+pub fn run_task(m: &Machine, task: &mut Task) {
+    let end = loop {
         task.vcpu.clear_kick();
+        if let Some(status) = deliver(m, task) {
+            break TaskExit::Group(status);
+        }
         match task.vcpu.run() {
             VcpuExit::Syscall => {
-                if let Some(status) = handle_syscall(m, task) {
-                    break status;
+                if let Some(end) = handle_syscall(m, task) {
+                    break end;
                 }
             }
             VcpuExit::Fault { signo, code, addr } => {
@@ -23,17 +32,16 @@ pub fn run_task(m: &Machine, task: &mut Task) -> ExitStatus {
                     continue;
                 }
                 log::debug!("pid {} fault {} code {code} addr {addr:#x}", task.process.pid, signal_name(signo));
-                break kill_with_signal(task, signo, task.vcpu.regs().rip, addr);
+                force_fault(task, SigInfo::fault(signo, code, addr));
             }
             VcpuExit::Kick => {}
         }
     };
-    task.process.regions().release_all(&m.mem);
-    status
+    end_task(m, task, end);
 }
 
-/// Handles one syscall exit; `Some` when the process is over.
-fn handle_syscall(m: &Machine, task: &mut Task) -> Option<ExitStatus> {
+/// Handles one syscall exit; `Some` when the task is over.
+fn handle_syscall(m: &Machine, task: &mut Task) -> Option<TaskExit> {
     let regs = *task.vcpu.regs();
     // Only a rewritten site may enter (invariant 2). Anything else that
     // reached page 0 was a call through a NULL (or tiny) function pointer:
@@ -42,19 +50,31 @@ fn handle_syscall(m: &Machine, task: &mut Task) -> Option<ExitStatus> {
         let r = task.vcpu.regs_mut();
         r.rsp = regs.rsp - 8;
         r.rip = 0;
-        return Some(kill_with_signal(task, libc::SIGSEGV, 0, 0));
+        force_fault(task, SigInfo::fault(SIGSEGV, SEGV_MAPERR, 0));
+        return None;
     }
     let args = [regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9];
-    let mut ctx = SyscallCtx { m, task, exit: None };
+    let mut ctx = SyscallCtx::new(m, task);
     let ret = syscall::dispatch(&mut ctx, regs.rax, args);
-    if let Some(status) = ctx.exit {
-        return Some(status);
+    let (exit, regs_replaced) = (ctx.exit.take(), ctx.regs_replaced);
+    if let Some(end) = exit {
+        return Some(end);
+    }
+    if regs_replaced {
+        return None;
     }
     let r = task.vcpu.regs_mut();
-    r.rax = ret;
     // What the `syscall` instruction leaves behind on Linux.
     r.rcx = r.rip;
     r.r11 = r.rflags;
+    match ret {
+        Err(code) if code.is_restart() => {
+            r.rax = Errno::EINTR.as_return();
+            task.restart = Some(PendingRestart { nr: regs.rax, code });
+        }
+        Err(e) => r.rax = e.as_return(),
+        Ok(v) => r.rax = v,
+    }
     None
 }
 
@@ -83,13 +103,50 @@ fn complete_out_of_range_syscall(m: &Machine, task: &mut Task) -> bool {
     true
 }
 
-/// A fatal signal with no handler: the process dies with it.
-fn kill_with_signal(task: &Task, signo: i32, rip: u64, addr: u64) -> ExitStatus {
+/// The task is over: clear_child_tid, leave the process; the last one out
+/// ends the process.
+fn end_task(m: &Machine, task: &mut Task, end: TaskExit) {
+    let status = match end {
+        TaskExit::Group(status) => status,
+        TaskExit::Thread(code) => ExitStatus::Exited(code),
+    };
+    if let ExitStatus::Signaled(signo) = status {
+        report_fatal(task, signo);
+    }
+    if task.clear_child_tid != 0 && m.mem.user.write_val(task.clear_child_tid, 0u32).is_ok() {
+        host::futex_wake_addr(task.clear_child_tid, 1);
+    }
+    let p = task.process.clone();
+    let last = {
+        let mut tasks = p.tasks();
+        tasks.retain(|t| t.tid != task.tid);
+        tasks.is_empty()
+    };
+    let t = crate::fs::procfs::host_thread_times(task.shared.host_tid());
+    {
+        let mut dead = p.dead_times.lock().unwrap_or_else(|e| e.into_inner());
+        dead.user += t.0;
+        dead.system += t.1;
+    }
+    m.unregister_task(task.tid);
+    if last {
+        exit_process(m, &p, status);
+    }
+}
+
+/// One line for a process killed by a signal that would dump core (the
+/// kernel's "segfault at" line); plain terminations stay quiet, as in a
+/// shell.
+fn report_fatal(task: &Task, signo: i32) {
+    if default_action(signo) != DefaultAction::Core {
+        return;
+    }
+    let addr = task.last_fatal.map_or(0, |i| i.addr);
     eprintln!(
-        "nommu: pid {} ({}) killed by {} at rip={rip:#x} addr={addr:#x}",
+        "nommu: pid {} ({}) killed by {} at rip={:#x} addr={addr:#x}",
         task.process.pid,
         task.process.comm(),
-        signal_name(signo)
+        signal_name(signo),
+        task.vcpu.regs().rip,
     );
-    ExitStatus::Signaled(signo)
 }

@@ -1,11 +1,12 @@
-//! Signal numbers, actions and masks (the state; delivery comes with the
-//! processes work).
+//! Signal numbers, actions, masks, pending queues and default actions.
 
 use crate::errno::{Errno, SysResult};
 
 pub const NSIG: usize = 64;
 pub const SIGKILL: i32 = 9;
 pub const SIGSTOP: i32 = 19;
+pub const SIGUSR1: i32 = 10;
+pub const SIGUSR2: i32 = 12;
 
 /// Kernel `struct sigaction` for rt_sigaction on x86-64.
 #[repr(C)]
@@ -100,5 +101,213 @@ impl SigActions {
         }
         self.actions[(signo - 1) as usize] = act;
         Ok(())
+    }
+}
+
+pub const SIGHUP: i32 = 1;
+pub const SIGINT: i32 = 2;
+pub const SIGQUIT: i32 = 3;
+pub const SIGILL: i32 = 4;
+pub const SIGTRAP: i32 = 5;
+pub const SIGABRT: i32 = 6;
+pub const SIGBUS: i32 = 7;
+pub const SIGFPE: i32 = 8;
+pub const SIGSEGV: i32 = 11;
+pub const SIGPIPE: i32 = 13;
+pub const SIGALRM: i32 = 14;
+pub const SIGTERM: i32 = 15;
+pub const SIGCHLD: i32 = 17;
+pub const SIGCONT: i32 = 18;
+pub const SIGTSTP: i32 = 20;
+pub const SIGTTIN: i32 = 21;
+pub const SIGTTOU: i32 = 22;
+pub const SIGURG: i32 = 23;
+pub const SIGXCPU: i32 = 24;
+pub const SIGXFSZ: i32 = 25;
+pub const SIGVTALRM: i32 = 26;
+pub const SIGPROF: i32 = 27;
+pub const SIGWINCH: i32 = 28;
+pub const SIGSYS: i32 = 31;
+pub const SIGRTMIN: i32 = 32;
+
+pub const SIG_DFL: u64 = 0;
+pub const SIG_IGN: u64 = 1;
+
+pub const SA_NOCLDSTOP: u64 = 0x1;
+pub const SA_NOCLDWAIT: u64 = 0x2;
+pub const SA_SIGINFO: u64 = 0x4;
+pub const SA_RESTORER: u64 = 0x0400_0000;
+pub const SA_ONSTACK: u64 = 0x0800_0000;
+pub const SA_RESTART: u64 = 0x1000_0000;
+pub const SA_NODEFER: u64 = 0x4000_0000;
+pub const SA_RESETHAND: u64 = 0x8000_0000;
+
+// si_code values.
+pub const SI_USER: i32 = 0;
+pub const SI_KERNEL: i32 = 0x80;
+pub const SI_QUEUE: i32 = -1;
+pub const SI_TIMER: i32 = -2;
+pub const SI_TKILL: i32 = -6;
+pub const CLD_EXITED: i32 = 1;
+pub const CLD_KILLED: i32 = 2;
+pub const CLD_DUMPED: i32 = 3;
+pub const CLD_STOPPED: i32 = 5;
+pub const CLD_CONTINUED: i32 = 6;
+
+/// What happens to a process when a signal with SIG_DFL arrives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DefaultAction {
+    Terminate,
+    /// Terminate, and a real kernel would dump core.
+    Core,
+    Ignore,
+    Stop,
+    Continue,
+}
+
+pub fn default_action(signo: i32) -> DefaultAction {
+    match signo {
+        SIGCHLD | SIGURG | SIGWINCH => DefaultAction::Ignore,
+        SIGCONT => DefaultAction::Continue,
+        SIGSTOP | SIGTSTP | SIGTTIN | SIGTTOU => DefaultAction::Stop,
+        SIGQUIT | SIGILL | SIGTRAP | SIGABRT | SIGBUS | SIGFPE | SIGSEGV | SIGXCPU | SIGXFSZ | SIGSYS => {
+            DefaultAction::Core
+        }
+        _ => DefaultAction::Terminate,
+    }
+}
+
+/// The part of `siginfo_t` nommu fills in (the rest is zero).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SigInfo {
+    pub signo: i32,
+    pub errno: i32,
+    pub code: i32,
+    /// si_pid / si_uid (kill, SIGCHLD), or si_addr (faults): the union's
+    /// first words.
+    pub pid: i32,
+    pub uid: u32,
+    /// SIGCHLD: si_status; sigqueue: si_value (low word).
+    pub status: i32,
+    pub addr: u64,
+    /// sigqueue's si_value (pointer-sized).
+    pub value: u64,
+    /// SIGCHLD: user and system time in clock ticks.
+    pub utime: i64,
+    pub stime: i64,
+}
+
+impl SigInfo {
+    pub fn user(signo: i32, code: i32, pid: i32) -> SigInfo {
+        SigInfo { signo, code, pid, ..Default::default() }
+    }
+
+    pub fn fault(signo: i32, code: i32, addr: u64) -> SigInfo {
+        SigInfo { signo, code, addr, ..Default::default() }
+    }
+
+    pub fn is_fault(&self) -> bool {
+        matches!(self.signo, SIGSEGV | SIGBUS | SIGILL | SIGFPE | SIGTRAP) && self.code > 0
+    }
+
+    /// The 128-byte `siginfo_t` for x86-64.
+    pub fn to_bytes(&self) -> [u8; 128] {
+        let mut b = [0u8; 128];
+        b[0..4].copy_from_slice(&self.signo.to_le_bytes());
+        b[4..8].copy_from_slice(&self.errno.to_le_bytes());
+        b[8..12].copy_from_slice(&self.code.to_le_bytes());
+        if self.is_fault() {
+            b[16..24].copy_from_slice(&self.addr.to_le_bytes());
+        } else if self.signo == SIGCHLD {
+            b[16..20].copy_from_slice(&self.pid.to_le_bytes());
+            b[20..24].copy_from_slice(&self.uid.to_le_bytes());
+            b[24..28].copy_from_slice(&self.status.to_le_bytes());
+            b[32..40].copy_from_slice(&self.utime.to_le_bytes());
+            b[40..48].copy_from_slice(&self.stime.to_le_bytes());
+        } else {
+            b[16..20].copy_from_slice(&self.pid.to_le_bytes());
+            b[20..24].copy_from_slice(&self.uid.to_le_bytes());
+            b[24..32].copy_from_slice(&self.value.to_le_bytes());
+        }
+        b
+    }
+
+    /// Reads what rt_sigqueueinfo passes in.
+    pub fn from_bytes(b: &[u8; 128]) -> SigInfo {
+        let i32_at = |o: usize| i32::from_le_bytes(b[o..o + 4].try_into().unwrap());
+        SigInfo {
+            signo: i32_at(0),
+            errno: i32_at(4),
+            code: i32_at(8),
+            pid: i32_at(16),
+            uid: i32_at(20) as u32,
+            value: u64::from_le_bytes(b[24..32].try_into().unwrap()),
+            ..Default::default()
+        }
+    }
+}
+
+/// Pending signals: standard signals are a set (one instance each), real-
+/// time signals queue.
+#[derive(Clone, Debug, Default)]
+pub struct SigQueue {
+    entries: Vec<SigInfo>,
+}
+
+impl SigQueue {
+    pub fn set(&self) -> SigSet {
+        self.entries.iter().fold(0, |s, i| s | sigbit(i.signo))
+    }
+
+    /// Adds a signal; a standard signal already pending is not queued twice.
+    pub fn push(&mut self, info: SigInfo) {
+        if info.signo < SIGRTMIN && self.entries.iter().any(|e| e.signo == info.signo) {
+            return;
+        }
+        self.entries.push(info);
+    }
+
+    /// Removes and returns the lowest-numbered pending signal not in `mask`
+    /// (synchronous faults first, as Linux does).
+    pub fn take(&mut self, mask: SigSet) -> Option<SigInfo> {
+        let pick = self
+            .entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| mask & sigbit(e.signo) == 0)
+            .min_by_key(|(_, e)| (!e.is_fault(), e.signo))
+            .map(|(i, _)| i)?;
+        Some(self.entries.remove(pick))
+    }
+
+    /// Drops every pending instance of the signals in `set`.
+    pub fn discard(&mut self, set: SigSet) {
+        self.entries.retain(|e| set & sigbit(e.signo) == 0);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// sigaltstack state of a task.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AltStack {
+    pub sp: u64,
+    pub flags: i32,
+    pub size: u64,
+}
+
+pub const SS_ONSTACK: i32 = 1;
+pub const SS_DISABLE: i32 = 2;
+pub const SS_AUTODISARM: i32 = 1 << 31;
+
+impl AltStack {
+    pub fn disabled() -> AltStack {
+        AltStack { sp: 0, flags: SS_DISABLE, size: 0 }
+    }
+
+    pub fn contains(&self, sp: u64) -> bool {
+        self.flags & SS_DISABLE == 0 && sp > self.sp && sp <= self.sp + self.size
     }
 }

@@ -1,22 +1,107 @@
 //! A task: one guest thread of control, bound to one host thread and vCPU.
 
 use super::process::Process;
-use super::signal::SigSet;
+use super::signal::{AltStack, SigQueue, SigSet, UNBLOCKABLE};
+use crate::arch::vcpu::kick_thread;
 use crate::arch::Vcpu;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// The part of a task other threads touch: its identity, signal mask and
+/// pending signals, and the host thread to kick.
+pub struct TaskShared {
+    pub tid: i32,
+    host_tid: AtomicI32,
+    sigmask: AtomicU64,
+    pending: Mutex<SigQueue>,
+}
+
+impl TaskShared {
+    pub fn new(tid: i32, sigmask: SigSet) -> TaskShared {
+        TaskShared {
+            tid,
+            host_tid: AtomicI32::new(0),
+            sigmask: AtomicU64::new(sigmask),
+            pending: Mutex::new(SigQueue::default()),
+        }
+    }
+
+    pub fn sigmask(&self) -> SigSet {
+        self.sigmask.load(Ordering::Acquire)
+    }
+
+    pub fn set_sigmask(&self, mask: SigSet) {
+        self.sigmask.store(mask & !UNBLOCKABLE, Ordering::Release);
+    }
+
+    pub fn pending(&self) -> MutexGuard<'_, SigQueue> {
+        self.pending.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn set_host_tid(&self, tid: i32) {
+        self.host_tid.store(tid, Ordering::Release);
+    }
+
+    pub fn host_tid(&self) -> i32 {
+        self.host_tid.load(Ordering::Acquire)
+    }
+
+    /// Makes the task look at its pending work: leaves guest code, or
+    /// abandons a blocking host call.
+    pub fn kick(&self) {
+        let t = self.host_tid();
+        if t != 0 {
+            kick_thread(t);
+        }
+    }
+}
+
+/// Why the task's syscall has to be restarted or failed with EINTR, decided
+/// once we know whether a handler runs (Linux's -ERESTART* codes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PendingRestart {
+    pub nr: u64,
+    pub code: crate::errno::Errno,
+}
 
 pub struct Task {
+    pub shared: Arc<TaskShared>,
     pub tid: i32,
     pub process: Arc<Process>,
     pub vcpu: Vcpu,
-    pub sigmask: SigSet,
     /// set_tid_address: cleared and futex-woken when the task exits.
     pub clear_child_tid: u64,
     pub robust_list: (u64, u64),
+    pub altstack: AltStack,
+    /// rt_sigsuspend/ppoll/pselect6 run with a temporary mask; the one to
+    /// restore once a handler has been set up.
+    pub saved_sigmask: Option<SigSet>,
+    pub restart: Option<PendingRestart>,
+    /// The signal that killed the process, for the one-line report.
+    pub last_fatal: Option<super::signal::SigInfo>,
 }
 
 impl Task {
-    pub fn new(tid: i32, process: Arc<Process>, vcpu: Vcpu) -> Task {
-        Task { tid, process, vcpu, sigmask: 0, clear_child_tid: 0, robust_list: (0, 0) }
+    pub fn new(shared: Arc<TaskShared>, process: Arc<Process>, vcpu: Vcpu) -> Task {
+        Task {
+            tid: shared.tid,
+            shared,
+            process,
+            vcpu,
+            clear_child_tid: 0,
+            robust_list: (0, 0),
+            altstack: AltStack::disabled(),
+            saved_sigmask: None,
+            restart: None,
+            last_fatal: None,
+        }
+    }
+
+    pub fn sigmask(&self) -> SigSet {
+        self.shared.sigmask()
+    }
+
+    pub fn set_sigmask(&self, mask: SigSet) {
+        self.shared.set_sigmask(mask)
     }
 }

@@ -123,13 +123,15 @@ impl UserMemory {
     }
 
     /// read(2) from a host fd straight into guest memory.
-    pub fn host_read(&self, fd: i32, addr: u64, len: usize) -> SysResult<usize> {
+    /// With `interruptible`, a kick of this vCPU thread ends a blocked
+    /// read with EINTR (pipes, terminals: see `arch::isyscall`).
+    pub fn host_read(&self, fd: i32, addr: u64, len: usize, interruptible: bool) -> SysResult<usize> {
         let rc = self.with_host_ptr(addr, len, |p, n| {
             // SAFETY: [p, p+n) is checked guest memory, mapped for the
             // machine's lifetime; the host kernel writes into it.
-            unsafe { libc::read(fd, p as *mut libc::c_void, n) }
+            unsafe { raw_syscall(libc::SYS_read, [fd as u64, p as u64, n as u64, 0, 0, 0], interruptible) }
         })?;
-        host_result(rc)
+        raw_result(rc)
     }
 
     /// pread(2) into guest memory.
@@ -151,17 +153,24 @@ impl UserMemory {
     }
 
     /// write(2) to a host fd straight from guest memory.
-    pub fn host_write(&self, fd: i32, addr: u64, len: usize) -> SysResult<usize> {
+    pub fn host_write(&self, fd: i32, addr: u64, len: usize, interruptible: bool) -> SysResult<usize> {
         let rc = self.with_host_ptr(addr, len, |p, n| {
             // SAFETY: [p, p+n) is checked guest memory; the host only reads it.
-            unsafe { libc::write(fd, p as *const libc::c_void, n) }
+            unsafe { raw_syscall(libc::SYS_write, [fd as u64, p as u64, n as u64, 0, 0, 0], interruptible) }
         })?;
-        host_result(rc)
+        raw_result(rc)
     }
 
     /// writev(2)/readv(2) with every iovec pointing into checked guest memory.
     /// With `offset`, preadv/pwritev at that offset.
-    pub fn host_rwv(&self, fd: i32, iov: &[(u64, u64)], write: bool, offset: Option<i64>) -> SysResult<usize> {
+    pub fn host_rwv(
+        &self,
+        fd: i32,
+        iov: &[(u64, u64)],
+        write: bool,
+        offset: Option<i64>,
+        interruptible: bool,
+    ) -> SysResult<usize> {
         let mem = self.snapshot();
         let mut host_iov = Vec::with_capacity(iov.len());
         let mut slices = Vec::with_capacity(iov.len());
@@ -184,15 +193,14 @@ impl UserMemory {
         // SAFETY: every iovec covers checked guest memory that stays mapped;
         // the guards keep the slices alive across the call.
         let (ptr, cnt) = (host_iov.as_ptr(), host_iov.len() as i32);
-        let rc = unsafe {
-            match (write, offset) {
-                (true, None) => libc::writev(fd, ptr, cnt),
-                (false, None) => libc::readv(fd, ptr, cnt),
-                (true, Some(off)) => libc::pwritev(fd, ptr, cnt, off),
-                (false, Some(off)) => libc::preadv(fd, ptr, cnt, off),
-            }
+        let (nr, off) = match (write, offset) {
+            (true, None) => (libc::SYS_writev, 0),
+            (false, None) => (libc::SYS_readv, 0),
+            (true, Some(off)) => (libc::SYS_pwritev, off),
+            (false, Some(off)) => (libc::SYS_preadv, off),
         };
-        host_result(rc)
+        let rc = unsafe { raw_syscall(nr, [fd as u64, ptr as u64, cnt as u64, off as u64, 0, 0], interruptible) };
+        raw_result(rc)
     }
 
     /// getrandom(2) into guest memory.
@@ -224,6 +232,35 @@ impl UserMemory {
     }
 }
 
+/// A raw host syscall, through the interruptible stub when asked.
+///
+/// # Safety
+/// As for `syscall(2)`: the arguments must be valid for `nr`.
+unsafe fn raw_syscall(nr: i64, a: [u64; 6], interruptible: bool) -> isize {
+    if interruptible {
+        // SAFETY: forwarded from the caller.
+        unsafe { crate::arch::isyscall::interruptible_syscall(nr, a) as isize }
+    } else {
+        // SAFETY: forwarded from the caller.
+        let rc = unsafe { libc::syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]) };
+        if rc == -1 {
+            -(Errno::last_os_error().0 as isize)
+        } else {
+            rc as isize
+        }
+    }
+}
+
+/// A raw syscall result (negative errno) as a SysResult.
+fn raw_result(rc: isize) -> SysResult<usize> {
+    if rc < 0 {
+        Err(Errno(-rc as i32))
+    } else {
+        Ok(rc as usize)
+    }
+}
+
+/// A libc-style result (-1 and errno) as a SysResult.
 fn host_result(rc: isize) -> SysResult<usize> {
     if rc < 0 {
         Err(Errno::last_os_error())

@@ -23,7 +23,7 @@ fn count(n: u64) -> usize {
 /// A write that hit a closed pipe also raises SIGPIPE.
 fn epipe(ctx: &mut SyscallCtx<'_>, r: SysResult<usize>) -> SysResult {
     if r == Err(Errno::EPIPE) {
-        ctx.default_signal(SIGPIPE);
+        ctx.raise(SIGPIPE);
     }
     r.map(|n| n as u64)
 }
@@ -53,13 +53,22 @@ pub fn sys_read(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     check_readable(&f)?;
     match &f.kind {
         FileKind::Generated(d) => read_generated(ctx, &f, d, a[1], count(a[2]), None),
-        _ => Ok(ctx.user().host_read(f.host_fd()?, a[1], count(a[2]))? as u64),
+        _ if f.may_block => {
+            let fd = f.host_fd()?;
+            ctx.block(Errno::ERESTARTSYS, |ctx| ctx.user().host_read(fd, a[1], count(a[2]), true)).map(|n| n as u64)
+        }
+        _ => Ok(ctx.user().host_read(f.host_fd()?, a[1], count(a[2]), false)? as u64),
     }
 }
 
 pub fn sys_write(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     let f = ctx.file(a[0])?;
-    let r = ctx.user().host_write(f.host_fd().map_err(|_| Errno::EBADF)?, a[1], count(a[2]));
+    let fd = f.host_fd().map_err(|_| Errno::EBADF)?;
+    let r = if f.may_block {
+        ctx.block(Errno::ERESTARTSYS, |ctx| ctx.user().host_write(fd, a[1], count(a[2]), true))
+    } else {
+        ctx.user().host_write(fd, a[1], count(a[2]), false)
+    };
     epipe(ctx, r)
 }
 
@@ -132,7 +141,11 @@ fn rwv(ctx: &mut SyscallCtx<'_>, a: &Args, write: bool, at: Option<u64>) -> SysR
         }
     }
     let fd = f.host_fd().map_err(|_| Errno::EBADF)?;
-    let r = ctx.user().host_rwv(fd, &iov, write, off);
+    let r = if f.may_block && off.is_none() {
+        ctx.block(Errno::ERESTARTSYS, |ctx| ctx.user().host_rwv(fd, &iov, write, off, true))
+    } else {
+        ctx.user().host_rwv(fd, &iov, write, off, false)
+    };
     if write {
         epipe(ctx, r)
     } else {

@@ -9,8 +9,10 @@ pub mod path;
 pub mod poll;
 pub mod process;
 pub mod signal;
+pub mod spawn;
 pub mod table;
 pub mod time;
+pub mod wait;
 
 use crate::errno::{Errno, SysResult};
 use crate::fs::file::FileKind;
@@ -21,15 +23,62 @@ use crate::mm::UserMemory;
 use std::os::fd::{AsFd, AsRawFd};
 use std::sync::Arc;
 
-/// What a handler sees: the machine, the calling task, and a slot for
-/// "this process is over".
+/// How a task ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TaskExit {
+    /// exit(2): this thread only (the process ends with its last thread).
+    Thread(u8),
+    /// exit_group(2) or a fatal signal: the whole process.
+    Group(ExitStatus),
+}
+
+/// What a handler sees: the machine, the calling task, and slots for
+/// "this task is over" and "the registers were replaced" (execve,
+/// rt_sigreturn: nothing of the syscall's return convention applies).
 pub struct SyscallCtx<'a> {
     pub m: &'a Machine,
     pub task: &'a mut Task,
-    pub exit: Option<ExitStatus>,
+    pub exit: Option<TaskExit>,
+    pub regs_replaced: bool,
+}
+
+impl<'a> SyscallCtx<'a> {
+    pub fn new(m: &'a Machine, task: &'a mut Task) -> SyscallCtx<'a> {
+        SyscallCtx { m, task, exit: None, regs_replaced: false }
+    }
 }
 
 impl SyscallCtx<'_> {
+    /// A signal the task does not block is pending.
+    pub fn signal_pending(&self) -> bool {
+        let mask = self.task.sigmask();
+        let pending = self.task.shared.pending().set() | self.task.process.shared_pending().set();
+        pending & !mask != 0
+    }
+
+    /// Runs a blocking operation so that a guest signal interrupts it:
+    /// `restart` (an -ERESTART* code) is returned once a signal is pending;
+    /// EINTR from the operation (this thread was kicked) is retried when
+    /// nothing is pending after all.
+    pub fn block<T>(&mut self, restart: Errno, mut op: impl FnMut(&Self) -> SysResult<T>) -> SysResult<T> {
+        loop {
+            self.task.vcpu.clear_kick();
+            if self.signal_pending() {
+                return Err(restart);
+            }
+            match op(self) {
+                Err(Errno::EINTR) => continue,
+                r => return r,
+            }
+        }
+    }
+
+    /// Sends `signo` to the calling thread (SIGPIPE after EPIPE, ...).
+    pub fn raise(&mut self, signo: i32) {
+        let info = crate::kernel::signal::SigInfo::user(signo, crate::kernel::signal::SI_USER, self.task.process.pid);
+        crate::kernel::lifecycle::send_to_task(self.m, &self.task.process, &self.task.shared, info);
+    }
+
     pub fn user(&self) -> &UserMemory {
         &self.m.mem.user
     }
@@ -115,16 +164,6 @@ impl SyscallCtx<'_> {
             }
         }
     }
-
-    /// The calling process dies of `signo` unless it ignores or blocks it
-    /// (used for SIGPIPE until guest handlers can run).
-    pub fn default_signal(&mut self, signo: i32) {
-        let handler = self.task.process.sigactions().get(signo).handler;
-        let blocked = self.task.sigmask & crate::kernel::signal::sigbit(signo) != 0;
-        if handler == 0 && !blocked {
-            self.exit = Some(ExitStatus::Signaled(signo));
-        }
-    }
 }
 
 pub const AT_FDCWD: i32 = -100;
@@ -132,21 +171,18 @@ pub const AT_FDCWD: i32 = -100;
 pub type Args = [u64; 6];
 pub type Handler = fn(&mut SyscallCtx<'_>, &Args) -> SysResult;
 
-/// Runs syscall `nr`; returns the value for rax (negative errno on error).
-pub fn dispatch(ctx: &mut SyscallCtx<'_>, nr: u64, args: Args) -> u64 {
+/// Runs syscall `nr`.
+pub fn dispatch(ctx: &mut SyscallCtx<'_>, nr: u64, args: Args) -> SysResult {
     let Some(def) = table::lookup(nr) else {
         ctx.m.note_enosys(nr);
-        return Errno::ENOSYS.as_return();
+        return Err(Errno::ENOSYS);
     };
     let result = (def.handler)(ctx, &args);
     if log::log_enabled!(target: "nommu::syscall", log::Level::Trace) {
         let shown = &args[..def.args.len()];
         log::trace!(target: "nommu::syscall", "[pid {}] {}({:x?}) = {:?}", ctx.task.tid, def.name, shown, result);
     }
-    match result {
-        Ok(v) => v,
-        Err(e) => e.as_return(),
-    }
+    result
 }
 
 /// Guest `int` arguments arrive in 64-bit registers; the kernel looks only

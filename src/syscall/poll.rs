@@ -22,7 +22,15 @@ struct Want {
 }
 
 /// Polls guest descriptors; fills `revents` and returns how many are ready.
-fn poll_fds(ctx: &SyscallCtx<'_>, wants: &mut [Want], timeout: Option<Duration>) -> SysResult<usize> {
+fn poll_fds(ctx: &mut SyscallCtx<'_>, wants: &mut [Want], timeout: Option<Duration>) -> SysResult<usize> {
+    let deadline = timeout.map(|t| Instant::now() + t);
+    ctx.block(Errno::ERESTARTNOHAND, |ctx| {
+        let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        poll_once(ctx, wants, left)
+    })
+}
+
+fn poll_once(ctx: &SyscallCtx<'_>, wants: &mut [Want], timeout: Option<Duration>) -> SysResult<usize> {
     let mut host_fds = Vec::new();
     let mut map = Vec::new();
     let mut ready_now = 0;

@@ -1,8 +1,9 @@
 //! Process and thread identity, exit, and per-thread registers.
 
-use super::{arg_i32, Args, SyscallCtx};
+use super::{arg_i32, Args, SyscallCtx, TaskExit};
 use crate::errno::{Errno, SysResult};
 use crate::kernel::ExitStatus;
+use std::sync::atomic::Ordering;
 
 pub fn sys_getpid(ctx: &mut SyscallCtx<'_>, _: &Args) -> SysResult {
     Ok(ctx.task.process.pid as u64)
@@ -13,7 +14,7 @@ pub fn sys_gettid(ctx: &mut SyscallCtx<'_>, _: &Args) -> SysResult {
 }
 
 pub fn sys_getppid(ctx: &mut SyscallCtx<'_>, _: &Args) -> SysResult {
-    Ok(ctx.task.process.ppid as u64)
+    Ok(ctx.task.process.ppid() as u64)
 }
 
 /// Everyone is root inside the machine.
@@ -33,14 +34,14 @@ pub fn sys_getegid(_: &mut SyscallCtx<'_>, _: &Args) -> SysResult {
     Ok(0)
 }
 
-/// One thread per process so far: exit ends the process.
+/// exit ends the calling thread; the process ends with its last thread.
 pub fn sys_exit(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    ctx.exit = Some(ExitStatus::Exited(arg_i32(a[0]) as u8));
+    ctx.exit = Some(TaskExit::Thread(arg_i32(a[0]) as u8));
     Ok(0)
 }
 
 pub fn sys_exit_group(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    ctx.exit = Some(ExitStatus::Exited(arg_i32(a[0]) as u8));
+    ctx.exit = Some(TaskExit::Group(ExitStatus::Exited(arg_i32(a[0]) as u8)));
     Ok(0)
 }
 
@@ -158,4 +159,71 @@ pub fn sys_prctl(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
         PR_GET_NO_NEW_PRIVS => Ok(0),
         _ => Err(Errno::EINVAL),
     }
+}
+
+pub fn sys_getpgid(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let pid = arg_i32(a[0]);
+    if pid == 0 {
+        return Ok(ctx.task.process.pgid() as u64);
+    }
+    let p = ctx.m.process(pid).filter(|p| !p.is_zombie()).ok_or(Errno::ESRCH)?;
+    Ok(p.pgid() as u64)
+}
+
+pub fn sys_getpgrp(ctx: &mut SyscallCtx<'_>, _: &Args) -> SysResult {
+    Ok(ctx.task.process.pgid() as u64)
+}
+
+pub fn sys_getsid(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let pid = arg_i32(a[0]);
+    if pid == 0 {
+        return Ok(ctx.task.process.sid() as u64);
+    }
+    let p = ctx.m.process(pid).filter(|p| !p.is_zombie()).ok_or(Errno::ESRCH)?;
+    Ok(p.sid() as u64)
+}
+
+pub fn sys_setpgid(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let me = ctx.task.process.clone();
+    let pid = match arg_i32(a[0]) {
+        0 => me.pid,
+        p if p < 0 => return Err(Errno::EINVAL),
+        p => p,
+    };
+    let pgid = match arg_i32(a[1]) {
+        0 => pid,
+        g if g < 0 => return Err(Errno::EINVAL),
+        g => g,
+    };
+    let target = ctx.m.process(pid).filter(|p| !p.is_zombie()).ok_or(Errno::ESRCH)?;
+    if target.pid != me.pid {
+        if target.ppid() != me.pid {
+            return Err(Errno::ESRCH);
+        }
+        if target.sid() != me.sid() {
+            return Err(Errno::EPERM);
+        }
+        if target.did_exec.load(Ordering::Relaxed) {
+            return Err(Errno::EACCES);
+        }
+    }
+    if target.sid() == target.pid {
+        return Err(Errno::EPERM);
+    }
+    // The group must exist in the same session, unless it is a new one.
+    if pgid != pid && !ctx.m.live_processes().iter().any(|p| p.pgid() == pgid && p.sid() == me.sid()) {
+        return Err(Errno::EPERM);
+    }
+    target.pgid.store(pgid, Ordering::Relaxed);
+    Ok(0)
+}
+
+pub fn sys_setsid(ctx: &mut SyscallCtx<'_>, _: &Args) -> SysResult {
+    let me = ctx.task.process.clone();
+    if ctx.m.live_processes().iter().any(|p| p.pgid() == me.pid) {
+        return Err(Errno::EPERM);
+    }
+    me.sid.store(me.pid, Ordering::Relaxed);
+    me.pgid.store(me.pid, Ordering::Relaxed);
+    Ok(me.pid as u64)
 }

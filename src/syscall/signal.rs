@@ -1,8 +1,13 @@
-//! Signal dispositions and masks.
+//! Signal syscalls: dispositions, masks, sending, waiting, returning.
 
-use super::{arg_i32, Args, SyscallCtx};
+use super::{arg_i32, Args, SyscallCtx, TaskExit};
+use crate::arch::{host, sigframe};
 use crate::errno::{Errno, SysResult};
-use crate::kernel::signal::{check_signo, SigAction, UNBLOCKABLE};
+use crate::kernel::lifecycle::{send_to_process, send_to_task};
+use crate::kernel::process::{ExitStatus, Process};
+use crate::kernel::signal::*;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 const SIGSET_SIZE: u64 = 8;
 const SIG_BLOCK: i32 = 0;
@@ -21,6 +26,13 @@ fn write_sigaction(ctx: &SyscallCtx<'_>, addr: u64, act: SigAction) -> SysResult
     ctx.user().write(addr, &b)
 }
 
+fn read_sigset(ctx: &SyscallCtx<'_>, ptr: u64, size: u64) -> SysResult<SigSet> {
+    if size != SIGSET_SIZE {
+        return Err(Errno::EINVAL);
+    }
+    ctx.user().read_val(ptr)
+}
+
 pub fn sys_rt_sigaction(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     let (signo, act, oact) = (check_signo(a[0])?, a[1], a[2]);
     if a[3] != SIGSET_SIZE {
@@ -33,8 +45,19 @@ pub fn sys_rt_sigaction(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     if let Some(mut new) = new {
         new.mask &= !UNBLOCKABLE;
         actions.set(signo, new)?;
+        drop(actions);
+        // POSIX: setting a pending signal to be ignored discards it.
+        let ignored =
+            new.handler == SIG_IGN || new.handler == SIG_DFL && default_action(signo) == DefaultAction::Ignore;
+        if ignored {
+            process.shared_pending().discard(sigbit(signo));
+            for t in process.tasks().iter() {
+                t.pending().discard(sigbit(signo));
+            }
+        }
+    } else {
+        drop(actions);
     }
-    drop(actions);
     if oact != 0 {
         write_sigaction(ctx, oact, old)?;
     }
@@ -46,7 +69,7 @@ pub fn sys_rt_sigprocmask(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     if a[3] != SIGSET_SIZE {
         return Err(Errno::EINVAL);
     }
-    let old = ctx.task.sigmask;
+    let old = ctx.task.sigmask();
     if set != 0 {
         let set: u64 = ctx.user().read_val(set)?;
         let new = match how {
@@ -55,10 +78,247 @@ pub fn sys_rt_sigprocmask(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
             SIG_SETMASK => set,
             _ => return Err(Errno::EINVAL),
         };
-        ctx.task.sigmask = new & !UNBLOCKABLE;
+        ctx.task.set_sigmask(new);
     }
     if oset != 0 {
         ctx.user().write_val(oset, old)?;
     }
     Ok(0)
+}
+
+pub fn sys_rt_sigpending(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    if a[1] > SIGSET_SIZE {
+        return Err(Errno::EINVAL);
+    }
+    let pending = (ctx.task.shared.pending().set() | ctx.task.process.shared_pending().set()) & ctx.task.sigmask();
+    ctx.user().write(a[0], &pending.to_le_bytes()[..a[1] as usize])?;
+    Ok(0)
+}
+
+/// Sleeps until a signal is delivered (the result is then EINTR, set by
+/// the delivery of a handler; with no handler the wait goes on).
+fn wait_for_signal(ctx: &mut SyscallCtx<'_>) -> SysResult {
+    // A word nobody wakes: only a kick ends the wait.
+    let never = std::sync::atomic::AtomicU32::new(0);
+    ctx.block(Errno::ERESTARTNOHAND, |_| host::futex_wait_interruptible(&never, 0).map_err(Errno::from).map(|_| 0))
+}
+
+pub fn sys_pause(ctx: &mut SyscallCtx<'_>, _: &Args) -> SysResult {
+    wait_for_signal(ctx)
+}
+
+pub fn sys_rt_sigsuspend(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let mask = read_sigset(ctx, a[0], a[1])?;
+    // The handler frame saves the old mask; sigreturn puts it back.
+    if ctx.task.saved_sigmask.is_none() {
+        ctx.task.saved_sigmask = Some(ctx.task.sigmask());
+    }
+    ctx.task.set_sigmask(mask);
+    wait_for_signal(ctx)
+}
+
+/// rt_sigreturn: the handler is done; everything comes back from the frame.
+pub fn sys_rt_sigreturn(ctx: &mut SyscallCtx<'_>, _: &Args) -> SysResult {
+    let frame = ctx.task.vcpu.regs().rsp.wrapping_sub(8);
+    let restored = match sigframe::read_frame(ctx.user(), frame, crate::arch::cpu::xsave_size()) {
+        Ok(r) => r,
+        Err(_) => {
+            // A frame that cannot be read: Linux kills with SIGSEGV.
+            ctx.exit = Some(TaskExit::Group(ExitStatus::Signaled(SIGSEGV)));
+            return Ok(0);
+        }
+    };
+    *ctx.task.vcpu.regs_mut() = restored.regs;
+    ctx.task.set_sigmask(restored.blocked);
+    match restored.xstate {
+        Some(img) => ctx.task.vcpu.restore_xstate(&img),
+        None => ctx.task.vcpu.reset_vector_state(),
+    }
+    let (sp, flags, size) = restored.altstack;
+    let _ = set_altstack(ctx, sp, flags, size);
+    ctx.regs_replaced = true;
+    Ok(0)
+}
+
+fn set_altstack(ctx: &mut SyscallCtx<'_>, sp: u64, flags: i32, size: u64) -> SysResult<()> {
+    let rsp = ctx.task.vcpu.regs().rsp;
+    if ctx.task.altstack.contains(rsp) {
+        return Err(Errno::EPERM);
+    }
+    let mode = flags & !SS_AUTODISARM;
+    if mode != 0 && mode != SS_DISABLE && mode != SS_ONSTACK {
+        return Err(Errno::EINVAL);
+    }
+    if mode == SS_DISABLE {
+        ctx.task.altstack = AltStack::disabled();
+        return Ok(());
+    }
+    if size < crate::arch::cpu::minsigstksz().max(2048) {
+        return Err(Errno::ENOMEM);
+    }
+    ctx.task.altstack = AltStack { sp, flags: flags & SS_AUTODISARM, size };
+    Ok(())
+}
+
+pub fn sys_sigaltstack(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let old = ctx.task.altstack;
+    let on = if old.contains(ctx.task.vcpu.regs().rsp) { SS_ONSTACK } else { 0 };
+    if a[0] != 0 {
+        let sp: u64 = ctx.user().read_val(a[0])?;
+        let flags: i32 = ctx.user().read_val(a[0] + 8)?;
+        let size: u64 = ctx.user().read_val(a[0] + 16)?;
+        set_altstack(ctx, sp, flags, size)?;
+    }
+    if a[1] != 0 {
+        let mut b = [0u8; 24];
+        b[..8].copy_from_slice(&old.sp.to_le_bytes());
+        b[8..12].copy_from_slice(&(old.flags | on).to_le_bytes());
+        b[16..].copy_from_slice(&old.size.to_le_bytes());
+        ctx.user().write(a[1], &b)?;
+    }
+    Ok(0)
+}
+
+/// The processes `kill(pid, ...)` is aimed at.
+fn kill_targets(ctx: &SyscallCtx<'_>, pid: i32) -> SysResult<Vec<Arc<Process>>> {
+    let me = &ctx.task.process;
+    let targets: Vec<Arc<Process>> = match pid {
+        p if p > 0 => ctx.m.process(p).into_iter().collect(),
+        0 => ctx.m.live_processes().into_iter().filter(|p| p.pgid() == me.pgid()).collect(),
+        -1 => ctx.m.live_processes().into_iter().filter(|p| p.pid != 1 && p.pid != me.pid).collect(),
+        p => ctx.m.live_processes().into_iter().filter(|q| q.pgid() == -p).collect(),
+    };
+    if targets.is_empty() {
+        return Err(Errno::ESRCH);
+    }
+    Ok(targets)
+}
+
+pub fn sys_kill(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let (pid, signo) = (arg_i32(a[0]), a[1] as u32 as u64);
+    if signo > NSIG as u64 {
+        return Err(Errno::EINVAL);
+    }
+    let targets = kill_targets(ctx, pid)?;
+    if signo == 0 {
+        return Ok(0);
+    }
+    let info = SigInfo::user(signo as i32, SI_USER, ctx.task.process.pid);
+    for p in targets {
+        send_to_process(ctx.m, &p, info, false);
+    }
+    Ok(0)
+}
+
+fn thread_kill(ctx: &mut SyscallCtx<'_>, tgid: Option<i32>, tid: i32, info: SigInfo) -> SysResult {
+    if tid <= 0 || tgid.is_some_and(|g| g <= 0) || !(0..=NSIG as i32).contains(&info.signo) {
+        return Err(Errno::EINVAL);
+    }
+    let task = ctx.m.task(tid).ok_or(Errno::ESRCH)?;
+    let p = ctx.m.process_of_task(tid).ok_or(Errno::ESRCH)?;
+    if tgid.is_some_and(|g| g != p.pid) {
+        return Err(Errno::ESRCH);
+    }
+    if info.signo != 0 {
+        send_to_task(ctx.m, &p, &task, info);
+    }
+    Ok(0)
+}
+
+pub fn sys_tkill(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let info = SigInfo::user(arg_i32(a[1]), SI_TKILL, ctx.task.process.pid);
+    thread_kill(ctx, None, arg_i32(a[0]), info)
+}
+
+pub fn sys_tgkill(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let info = SigInfo::user(arg_i32(a[2]), SI_TKILL, ctx.task.process.pid);
+    thread_kill(ctx, Some(arg_i32(a[0])), arg_i32(a[1]), info)
+}
+
+fn user_siginfo(ctx: &SyscallCtx<'_>, signo: i32, ptr: u64) -> SysResult<SigInfo> {
+    let mut raw = [0u8; 128];
+    ctx.user().read(ptr, &mut raw)?;
+    let mut info = SigInfo::from_bytes(&raw);
+    // Only the kernel may claim to be the kernel (or kill/tkill).
+    if info.code >= 0 || info.code == SI_TKILL {
+        return Err(Errno::EPERM);
+    }
+    info.signo = signo;
+    Ok(info)
+}
+
+pub fn sys_rt_sigqueueinfo(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let signo = check_signo(a[1])?;
+    let info = user_siginfo(ctx, signo, a[2])?;
+    let p = ctx.m.process(arg_i32(a[0])).filter(|p| !p.is_zombie()).ok_or(Errno::ESRCH)?;
+    send_to_process(ctx.m, &p, info, false);
+    Ok(0)
+}
+
+pub fn sys_rt_tgsigqueueinfo(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let signo = check_signo(a[2])?;
+    let info = user_siginfo(ctx, signo, a[3])?;
+    thread_kill(ctx, Some(arg_i32(a[0])), arg_i32(a[1]), info)
+}
+
+/// rt_sigtimedwait(set, info, timeout, sigsetsize): takes a pending signal
+/// from `set` without running its handler.
+pub fn sys_rt_sigtimedwait(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let set = read_sigset(ctx, a[0], a[3])? & !UNBLOCKABLE;
+    let timeout = if a[2] != 0 {
+        let sec: i64 = ctx.user().read_val(a[2])?;
+        let nsec: i64 = ctx.user().read_val(a[2] + 8)?;
+        if sec < 0 || !(0..1_000_000_000).contains(&nsec) {
+            return Err(Errno::EINVAL);
+        }
+        Some(Duration::new(sec as u64, nsec as u32))
+    } else {
+        None
+    };
+    let deadline = timeout.map(|t| Instant::now() + t);
+    // While waiting, the signals of `set` are unblocked for the purpose of
+    // waking up (Linux: blocked &= ~set for the duration).
+    let old_mask = ctx.task.sigmask();
+    let take = |ctx: &SyscallCtx<'_>| {
+        let others = !set;
+        ctx.task.shared.pending().take(others).or_else(|| ctx.task.process.shared_pending().take(others))
+    };
+    loop {
+        if let Some(info) = take(ctx) {
+            if a[1] != 0 {
+                ctx.user().write(a[1], &info.to_bytes())?;
+            }
+            return Ok(info.signo as u64);
+        }
+        let left = match deadline {
+            Some(d) => {
+                let now = Instant::now();
+                if now >= d {
+                    return Err(Errno::EAGAIN);
+                }
+                Some(d - now)
+            }
+            None => None,
+        };
+        ctx.task.set_sigmask(old_mask & !set);
+        let never = std::sync::atomic::AtomicU32::new(0);
+        let r = ctx.block(Errno::EINTR, |_| match left {
+            Some(l) => host::futex_wait_timeout_interruptible(&never, 0, l).map_err(Errno::from),
+            None => host::futex_wait_interruptible(&never, 0).map_err(Errno::from),
+        });
+        ctx.task.set_sigmask(old_mask);
+        match r {
+            // A signal arrived: one of ours is taken above; another one
+            // interrupts the wait (and is delivered).
+            Err(Errno::EINTR) if take_peek(ctx, set) => continue,
+            Err(Errno::EINTR) => return Err(Errno::EINTR),
+            Err(Errno::ETIMEDOUT) => continue,
+            Err(e) => return Err(e),
+            Ok(()) => continue,
+        }
+    }
+}
+
+fn take_peek(ctx: &SyscallCtx<'_>, set: SigSet) -> bool {
+    (ctx.task.shared.pending().set() | ctx.task.process.shared_pending().set()) & set != 0
 }

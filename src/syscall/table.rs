@@ -1,7 +1,7 @@
 //! The syscall table: number → name, argument kinds, handler. It doubles
 //! as the list of what nommu supports (README, "Syscalls").
 
-use super::{file, info, mem, path, poll, process, signal, time, Handler};
+use super::{file, info, mem, path, poll, process, signal, spawn, time, wait, Handler};
 use std::sync::OnceLock;
 
 /// How an argument is shown (trace) and checked.
@@ -49,6 +49,7 @@ syscalls! {
     11 munmap(Ptr, Len) => mem::sys_munmap;
     12 brk(Ptr) => mem::sys_brk;
     13 rt_sigaction(Signal, Ptr, Ptr, Len) => signal::sys_rt_sigaction;
+    15 rt_sigreturn() => signal::sys_rt_sigreturn;
     14 rt_sigprocmask(Int, Ptr, Ptr, Len) => signal::sys_rt_sigprocmask;
     16 ioctl(Fd, Hex, Hex) => file::sys_ioctl;
     17 pread64(Fd, Ptr, Len, Int) => file::sys_pread64;
@@ -64,9 +65,19 @@ syscalls! {
     32 dup(Fd) => file::sys_dup;
     33 dup2(Fd, Fd) => file::sys_dup2;
     35 nanosleep(Ptr, Ptr) => time::sys_nanosleep;
+    34 pause() => signal::sys_pause;
+    36 getitimer(Int, Ptr) => time::sys_getitimer;
+    37 alarm(Int) => time::sys_alarm;
+    38 setitimer(Int, Ptr, Ptr) => time::sys_setitimer;
     39 getpid() => process::sys_getpid;
     40 sendfile(Fd, Fd, Ptr, Len) => file::sys_sendfile;
+    56 clone(Flags, Ptr, Ptr, Ptr, Hex) => spawn::sys_clone;
+    57 fork() => spawn::sys_fork;
+    58 vfork() => spawn::sys_vfork;
+    59 execve(Str, Ptr, Ptr) => spawn::sys_execve;
     60 exit(Int) => process::sys_exit;
+    61 wait4(Int, Ptr, Flags, Ptr) => wait::sys_wait4;
+    62 kill(Int, Signal) => signal::sys_kill;
     63 uname(Ptr) => info::sys_uname;
     72 fcntl(Fd, Int, Hex) => file::sys_fcntl;
     73 flock(Fd, Int) => file::sys_flock;
@@ -92,18 +103,31 @@ syscalls! {
     94 lchown(Str, Int, Int) => path::sys_lchown;
     95 umask(Hex) => path::sys_umask;
     96 gettimeofday(Ptr, Ptr) => time::sys_gettimeofday;
+    98 getrusage(Int, Ptr) => time::sys_getrusage;
     99 sysinfo(Ptr) => info::sys_sysinfo;
+    100 times(Ptr) => time::sys_times;
     102 getuid() => process::sys_getuid;
     104 getgid() => process::sys_getgid;
     107 geteuid() => process::sys_geteuid;
     108 getegid() => process::sys_getegid;
+    109 setpgid(Int, Int) => process::sys_setpgid;
     110 getppid() => process::sys_getppid;
+    111 getpgrp() => process::sys_getpgrp;
+    112 setsid() => process::sys_setsid;
+    121 getpgid(Int) => process::sys_getpgid;
+    124 getsid(Int) => process::sys_getsid;
+    127 rt_sigpending(Ptr, Len) => signal::sys_rt_sigpending;
+    128 rt_sigtimedwait(Ptr, Ptr, Ptr, Len) => signal::sys_rt_sigtimedwait;
+    129 rt_sigqueueinfo(Int, Signal, Ptr) => signal::sys_rt_sigqueueinfo;
+    130 rt_sigsuspend(Ptr, Len) => signal::sys_rt_sigsuspend;
+    131 sigaltstack(Ptr, Ptr) => signal::sys_sigaltstack;
     133 mknod(Str, Hex, Hex) => path::sys_mknod;
     137 statfs(Str, Ptr) => path::sys_statfs;
     138 fstatfs(Fd, Ptr) => file::sys_fstatfs;
     157 prctl(Int, Hex, Hex, Hex, Hex) => process::sys_prctl;
     158 arch_prctl(Hex, Hex) => process::sys_arch_prctl;
     186 gettid() => process::sys_gettid;
+    200 tkill(Int, Signal) => signal::sys_tkill;
     201 time(Ptr) => time::sys_time;
     204 sched_getaffinity(Int, Len, Ptr) => info::sys_sched_getaffinity;
     217 getdents64(Fd, Ptr, Len) => file::sys_getdents64;
@@ -112,6 +136,8 @@ syscalls! {
     229 clock_getres(Int, Ptr) => time::sys_clock_getres;
     230 clock_nanosleep(Int, Flags, Ptr, Ptr) => time::sys_clock_nanosleep;
     231 exit_group(Int) => process::sys_exit_group;
+    234 tgkill(Int, Int, Signal) => signal::sys_tgkill;
+    247 waitid(Int, Int, Ptr, Flags, Ptr) => wait::sys_waitid;
     257 openat(Fd, Str, Flags, Hex) => path::sys_openat;
     258 mkdirat(Fd, Str, Hex) => path::sys_mkdirat;
     259 mknodat(Fd, Str, Hex, Hex) => path::sys_mknodat;
@@ -134,11 +160,14 @@ syscalls! {
     293 pipe2(Ptr, Flags) => file::sys_pipe2;
     295 preadv(Fd, Ptr, Int, Int) => file::sys_preadv;
     296 pwritev(Fd, Ptr, Int, Int) => file::sys_pwritev;
+    297 rt_tgsigqueueinfo(Int, Int, Signal, Ptr) => signal::sys_rt_tgsigqueueinfo;
     302 prlimit64(Int, Int, Ptr, Ptr) => info::sys_prlimit64;
     316 renameat2(Fd, Str, Fd, Str, Flags) => path::sys_renameat2;
     318 getrandom(Ptr, Len, Flags) => info::sys_getrandom;
+    322 execveat(Fd, Str, Ptr, Ptr, Flags) => spawn::sys_execveat;
     326 copy_file_range(Fd, Ptr, Fd, Ptr, Len, Flags) => file::sys_copy_file_range;
     332 statx(Fd, Str, Flags, Hex, Ptr) => path::sys_statx;
+    435 clone3(Ptr, Len) => spawn::sys_clone3;
     439 faccessat2(Fd, Str, Flags, Flags) => path::sys_faccessat2;
     452 fchmodat2(Fd, Str, Hex, Flags) => path::sys_fchmodat;
 }

@@ -3,6 +3,7 @@
 use super::{arg_i32, Args, SyscallCtx};
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
+use std::time::{Duration, Instant};
 
 /// CLOCK_REALTIME .. CLOCK_BOOTTIME, plus CLOCK_TAI; the CPU-time clocks
 /// of the calling thread (host thread == guest task) are exact, the
@@ -68,18 +69,33 @@ fn read_timespec(ctx: &SyscallCtx<'_>, ptr: u64) -> SysResult<(i64, i64)> {
 
 const TIMER_ABSTIME: i32 = 1;
 
+/// Sleeps; a guest signal ends the sleep early (EINTR, with the time left
+/// in `rem`), after which an ignored signal resumes it (restart).
 fn sleep(ctx: &mut SyscallCtx<'_>, clock: i32, flags: i32, req: u64, rem: u64) -> SysResult {
     let t = read_timespec(ctx, req)?;
-    match host::clock_nanosleep(clock, flags & TIMER_ABSTIME, t) {
-        Ok(()) => Ok(0),
-        Err((libc::EINTR, left)) => {
-            if rem != 0 && flags & TIMER_ABSTIME == 0 {
-                ctx.user().write(rem, &timespec_bytes(left))?;
-            }
-            Err(Errno::EINTR)
-        }
-        Err((e, _)) => Err(Errno(e)),
+    let abs = flags & TIMER_ABSTIME != 0;
+    // Sleep to an absolute deadline, so that retries after spurious kicks
+    // do not stretch the sleep.
+    let deadline = if abs {
+        t
+    } else {
+        let (s, ns) = host::clock_gettime(clock)?;
+        let total = ns + t.1;
+        (s + t.0 + total / 1_000_000_000, total % 1_000_000_000)
+    };
+    let r = ctx.block(Errno::ERESTARTSYS, |_| match host::clock_nanosleep_abs_interruptible(clock, deadline) {
+        Ok(()) => Ok(()),
+        Err(e) => Err(Errno(e)),
+    });
+    if r == Err(Errno::ERESTARTSYS) && rem != 0 && !abs {
+        let (s, ns) = host::clock_gettime(clock)?;
+        let left = (deadline.0 - s) * 1_000_000_000 + (deadline.1 - ns);
+        let left = left.max(0);
+        ctx.user().write(rem, &timespec_bytes((left / 1_000_000_000, left % 1_000_000_000)))?;
     }
+    // A handler interrupts the sleep with EINTR (never restarted, as with
+    // Linux's restart_block for a handled signal).
+    r.map(|_| 0).map_err(|e| if e == Errno::ERESTARTSYS { Errno::ERESTARTNOHAND } else { e })
 }
 
 pub fn sys_nanosleep(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
@@ -93,4 +109,110 @@ pub fn sys_clock_nanosleep(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
         return Err(if clock == 3 { Errno::EINVAL } else { Errno::EOPNOTSUPP });
     }
     sleep(ctx, clock, arg_i32(a[1]), a[2], a[3])
+}
+
+/// times(2): CPU times in clock ticks; returns ticks since boot.
+pub fn sys_times(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    if a[0] != 0 {
+        let me = ctx.task.process.cpu_times();
+        let children = *ctx.task.process.children_times.lock().unwrap_or_else(|e| e.into_inner());
+        let words = [me.user, me.system, children.user, children.system];
+        let b: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+        ctx.user().write(a[0], &b)?;
+    }
+    Ok((ctx.m.boot_time.elapsed().as_millis() / 10) as u64)
+}
+
+const RUSAGE_SELF: i32 = 0;
+const RUSAGE_CHILDREN: i32 = -1;
+const RUSAGE_THREAD: i32 = 1;
+
+pub fn sys_getrusage(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let t = match arg_i32(a[0]) {
+        RUSAGE_SELF => ctx.task.process.cpu_times(),
+        RUSAGE_CHILDREN => *ctx.task.process.children_times.lock().unwrap_or_else(|e| e.into_inner()),
+        RUSAGE_THREAD => {
+            let (user, system) = crate::fs::procfs::host_thread_times(ctx.task.shared.host_tid());
+            crate::kernel::process::CpuTimes { user, system }
+        }
+        _ => return Err(Errno::EINVAL),
+    };
+    ctx.user().write(a[1], &super::wait::rusage_bytes(t))?;
+    Ok(0)
+}
+
+const ITIMER_REAL: i32 = 0;
+const ITIMER_VIRTUAL: i32 = 1;
+const ITIMER_PROF: i32 = 2;
+
+fn timeval_bytes(d: Duration) -> [u8; 16] {
+    let mut b = [0u8; 16];
+    b[..8].copy_from_slice(&(d.as_secs() as i64).to_le_bytes());
+    b[8..].copy_from_slice(&(d.subsec_micros() as i64).to_le_bytes());
+    b
+}
+
+fn current_itimer(ctx: &SyscallCtx<'_>) -> (Duration, Duration) {
+    let t = ctx.task.process.real_timer();
+    let left = t.deadline.map_or(Duration::ZERO, |d| d.saturating_duration_since(Instant::now()));
+    // A timer that is due reports at least 1 µs left, as Linux does.
+    let left = if t.deadline.is_some() && left.is_zero() { Duration::from_micros(1) } else { left };
+    (t.interval, left)
+}
+
+fn check_which(which: i32) -> SysResult<()> {
+    match which {
+        ITIMER_REAL => Ok(()),
+        ITIMER_VIRTUAL | ITIMER_PROF => {
+            log::warn!("ITIMER_VIRTUAL/ITIMER_PROF are not supported");
+            Err(Errno::EINVAL)
+        }
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+pub fn sys_getitimer(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    check_which(arg_i32(a[0]))?;
+    let (interval, left) = current_itimer(ctx);
+    let mut b = timeval_bytes(interval).to_vec();
+    b.extend(timeval_bytes(left));
+    ctx.user().write(a[1], &b)?;
+    Ok(0)
+}
+
+fn read_timeval(ctx: &SyscallCtx<'_>, ptr: u64) -> SysResult<Duration> {
+    let sec: i64 = ctx.user().read_val(ptr)?;
+    let usec: i64 = ctx.user().read_val(ptr + 8)?;
+    if sec < 0 || !(0..1_000_000).contains(&usec) {
+        return Err(Errno::EINVAL);
+    }
+    Ok(Duration::new(sec as u64, usec as u32 * 1000))
+}
+
+fn arm(ctx: &SyscallCtx<'_>, value: Duration, interval: Duration) {
+    *ctx.task.process.real_timer() =
+        crate::kernel::timers::RealTimer { deadline: (!value.is_zero()).then(|| Instant::now() + value), interval };
+    ctx.m.timers.rearm(ctx.m);
+}
+
+pub fn sys_setitimer(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    check_which(arg_i32(a[0]))?;
+    let (interval, value) =
+        if a[1] != 0 { (read_timeval(ctx, a[1])?, read_timeval(ctx, a[1] + 16)?) } else { Default::default() };
+    let (old_interval, old_left) = current_itimer(ctx);
+    arm(ctx, value, interval);
+    if a[2] != 0 {
+        let mut b = timeval_bytes(old_interval).to_vec();
+        b.extend(timeval_bytes(old_left));
+        ctx.user().write(a[2], &b)?;
+    }
+    Ok(0)
+}
+
+pub fn sys_alarm(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let (_, left) = current_itimer(ctx);
+    arm(ctx, Duration::from_secs(a[0] as u32 as u64), Duration::ZERO);
+    // Remaining seconds, rounded to nearest (and at least 1 if any left).
+    let secs = (left.as_millis() as u64 + 500) / 1000;
+    Ok(if secs == 0 && !left.is_zero() { 1 } else { secs })
 }

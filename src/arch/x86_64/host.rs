@@ -288,13 +288,19 @@ pub fn copy_file_range(
     check(unsafe { libc::syscall(libc::SYS_copy_file_range, inp, pi, out, po, len, flags) }).map(|n| n as usize)
 }
 
-/// ppoll(2) on host descriptors; `timeout` None waits forever.
+/// ppoll(2) on host descriptors; `timeout` None waits forever. A kick of
+/// this vCPU thread ends the wait with EINTR.
 pub fn ppoll(fds: &mut [libc::pollfd], timeout: Option<(i64, i64)>) -> std::io::Result<usize> {
     let ts = timeout.map(|(s, ns)| libc::timespec { tv_sec: s, tv_nsec: ns });
     let p = ts.as_ref().map_or(core::ptr::null(), |t| t as *const libc::timespec);
+    let args = [fds.as_mut_ptr() as u64, fds.len() as u64, p as u64, 0, 8, 0];
     // SAFETY: fds is a valid array of pollfd; p is null or a timespec.
-    check(unsafe { libc::ppoll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, p, core::ptr::null()) } as libc::c_long)
-        .map(|n| n as usize)
+    let rc = unsafe { super::isyscall::interruptible_syscall(libc::SYS_ppoll, args) };
+    if rc < 0 {
+        Err(std::io::Error::from_raw_os_error(-rc as i32))
+    } else {
+        Ok(rc as usize)
+    }
 }
 
 /// Sets the host umask (nommu keeps it 0 and applies each guest's own).
@@ -326,5 +332,75 @@ pub fn clock_nanosleep(clock: i32, flags: i32, t: (i64, i64)) -> Result<(), (i32
         Ok(())
     } else {
         Err((rc, (rem.tv_sec, rem.tv_nsec)))
+    }
+}
+
+// ---- futexes on kernel-owned words ------------------------------------------
+
+const FUTEX_WAIT_PRIVATE: i64 = 128;
+const FUTEX_WAKE_PRIVATE: i64 = 129;
+
+/// Wakes up to `n` waiters on `word`.
+pub fn futex_wake(word: &std::sync::atomic::AtomicU32, n: i32) {
+    // SAFETY: word is a live, aligned u32.
+    unsafe { libc::syscall(libc::SYS_futex, word.as_ptr(), FUTEX_WAKE_PRIVATE, n, 0, 0, 0) };
+}
+
+/// Sleeps while `word == expected`; returns early (EINTR) when this vCPU
+/// thread is kicked. Spurious wake-ups are possible: callers loop.
+pub fn futex_wait_interruptible(word: &std::sync::atomic::AtomicU32, expected: u32) -> std::io::Result<()> {
+    let args = [word.as_ptr() as u64, FUTEX_WAIT_PRIVATE as u64, expected as u64, 0, 0, 0];
+    // SAFETY: a FUTEX_WAIT on a live u32 with no timeout.
+    let rc = unsafe { super::isyscall::interruptible_syscall(libc::SYS_futex, args) };
+    match rc {
+        0 => Ok(()),
+        e if e == -(libc::EAGAIN as i64) => Ok(()),
+        e => Err(std::io::Error::from_raw_os_error(-e as i32)),
+    }
+}
+
+/// Sleeps while `word == expected`, whatever signals arrive.
+pub fn futex_wait(word: &std::sync::atomic::AtomicU32, expected: u32) {
+    // SAFETY: a FUTEX_WAIT on a live u32 with no timeout.
+    unsafe { libc::syscall(libc::SYS_futex, word.as_ptr(), FUTEX_WAIT_PRIVATE, expected, 0, 0, 0) };
+}
+
+/// FUTEX_WAKE on a guest word (an arena address is a host address).
+pub fn futex_wake_addr(addr: u64, n: i32) {
+    // SAFETY: FUTEX_WAKE only uses the address as a key; it never touches
+    // memory that is not mapped (EFAULT).
+    unsafe {
+        libc::syscall(libc::SYS_futex, addr as *const u32, 1 /* FUTEX_WAKE */, n, 0, 0, 0)
+    };
+}
+
+/// Like `futex_wait_interruptible`, for at most `timeout`; ETIMEDOUT then.
+pub fn futex_wait_timeout_interruptible(
+    word: &std::sync::atomic::AtomicU32,
+    expected: u32,
+    timeout: std::time::Duration,
+) -> std::io::Result<()> {
+    let ts = libc::timespec { tv_sec: timeout.as_secs() as i64, tv_nsec: timeout.subsec_nanos() as i64 };
+    let args = [word.as_ptr() as u64, FUTEX_WAIT_PRIVATE as u64, expected as u64, &ts as *const _ as u64, 0, 0];
+    // SAFETY: a FUTEX_WAIT on a live u32 with a relative timeout.
+    let rc = unsafe { super::isyscall::interruptible_syscall(libc::SYS_futex, args) };
+    match rc {
+        0 => Ok(()),
+        e if e == -(libc::EAGAIN as i64) => Ok(()),
+        e => Err(std::io::Error::from_raw_os_error(-e as i32)),
+    }
+}
+
+/// clock_nanosleep until an absolute time; ends early with EINTR when this
+/// vCPU thread is kicked. Err carries the errno.
+pub fn clock_nanosleep_abs_interruptible(clock: i32, t: (i64, i64)) -> Result<(), i32> {
+    let ts = libc::timespec { tv_sec: t.0, tv_nsec: t.1 };
+    let args = [clock as u64, libc::TIMER_ABSTIME as u64, &ts as *const _ as u64, 0, 0, 0];
+    // SAFETY: ts is a valid timespec; no remaining-time pointer.
+    let rc = unsafe { super::isyscall::interruptible_syscall(libc::SYS_clock_nanosleep, args) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(-rc as i32)
     }
 }

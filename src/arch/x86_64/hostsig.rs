@@ -208,6 +208,12 @@ extern "C" fn host_signal(
     // thread, and the interrupted code is not using it while we run.
     let (area, info, uc) = unsafe { (&mut *area, &*info, &mut *uc) };
     let rip = uc.mcontext.rip;
+    if is_kick && super::isyscall::in_window(rip) {
+        // About to block in the host: do not.
+        uc.mcontext.rip = super::isyscall::abort_address();
+        area.kicked = 1;
+        return;
+    }
     match classify_host_rip(rip) {
         StubRegion::EntryWindow if is_kick => {
             uc.mcontext.rip = nommu_entry_abort as *const () as usize as u64;

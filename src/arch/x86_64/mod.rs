@@ -5,6 +5,8 @@ pub mod cpu;
 pub mod entry;
 pub mod host;
 pub mod hostsig;
+pub mod isyscall;
+pub mod sigframe;
 pub mod trampoline;
 pub mod vcpu;
 

@@ -1,7 +1,7 @@
 //! A vCPU: one host thread's entry area plus the `run()` that enters guest
 //! code and returns a typed exit (DESIGN.md, "The shape").
 
-use super::area::{EntryArea, GuestRegs, EXIT_KICK, EXIT_SIGNAL, EXIT_SYSCALL, GUEST_INITIAL_MXCSR};
+use super::area::{EntryArea, GuestRegs, XsaveArea, EXIT_KICK, EXIT_SIGNAL, EXIT_SYSCALL, GUEST_INITIAL_MXCSR};
 use super::entry::nommu_enter_guest;
 use super::hostsig::kick_signal;
 
@@ -104,6 +104,75 @@ impl Vcpu {
         image[0..2].copy_from_slice(&X87_INITIAL_FCW.to_le_bytes());
         image[XSAVE_MXCSR_OFFSET..XSAVE_MXCSR_OFFSET + 4].copy_from_slice(&GUEST_INITIAL_MXCSR.to_le_bytes());
         self.area.xstate_full = 1;
+    }
+
+    /// The guest's complete vector/FPU state as a standard-format xsave
+    /// image (for a signal frame): the registers hold everything but
+    /// xmm0-15 and MXCSR, whose current values are in the area.
+    pub fn capture_xstate(&mut self) -> Vec<u8> {
+        let size = super::cpu::xsave_size();
+        if self.area.xstate_full != 0 {
+            return self.area.xsave.0[..size].to_vec();
+        }
+        let mut buf = XsaveArea([0; super::area::XSAVE_AREA_SIZE]);
+        // SAFETY: buf is 64-byte aligned and at least xsave_size bytes;
+        // the mask excludes PKRU (the host's, not the guest's).
+        unsafe {
+            core::arch::asm!(
+                "xsave64 [{img}]",
+                img = in(reg) buf.0.as_mut_ptr(),
+                in("eax") XRSTOR_MASK_LOW,
+                in("edx") u32::MAX,
+                options(nostack),
+            );
+        }
+        let img = &mut buf.0;
+        img[XSAVE_MXCSR_OFFSET..XSAVE_MXCSR_OFFSET + 4].copy_from_slice(&self.area.mxcsr.to_le_bytes());
+        for (i, x) in self.area.xmm.0.iter().enumerate() {
+            let off = XSAVE_XMM_OFFSET + 16 * i;
+            img[off..off + 8].copy_from_slice(&x[0].to_le_bytes());
+            img[off + 8..off + 16].copy_from_slice(&x[1].to_le_bytes());
+        }
+        // xmm now live in the image: mark SSE state present.
+        let bv = u64::from_le_bytes(img[XSAVE_XSTATE_BV_OFFSET..XSAVE_XSTATE_BV_OFFSET + 8].try_into().unwrap()) | 0b10;
+        img[XSAVE_XSTATE_BV_OFFSET..XSAVE_XSTATE_BV_OFFSET + 8].copy_from_slice(&bv.to_le_bytes());
+        img[..size].to_vec()
+    }
+
+    /// Installs a guest-supplied xsave image (rt_sigreturn). It is made
+    /// safe for xrstor first: a bad header or MXCSR would fault in nommu.
+    pub fn restore_xstate(&mut self, image: &[u8]) {
+        let size = super::cpu::xsave_size().min(image.len());
+        let img = &mut self.area.xsave.0;
+        img.fill(0);
+        img[..size].copy_from_slice(&image[..size]);
+        let mxcsr = u32::from_le_bytes(img[XSAVE_MXCSR_OFFSET..XSAVE_MXCSR_OFFSET + 4].try_into().unwrap());
+        img[XSAVE_MXCSR_OFFSET..XSAVE_MXCSR_OFFSET + 4]
+            .copy_from_slice(&(mxcsr & super::cpu::mxcsr_mask()).to_le_bytes());
+        // The mask of MXCSR itself (fxsave's mxcsr_mask) must stay as is.
+        let allowed = super::cpu::xcr0() & !(1 << 9);
+        let bv = u64::from_le_bytes(img[XSAVE_XSTATE_BV_OFFSET..XSAVE_XSTATE_BV_OFFSET + 8].try_into().unwrap());
+        img[XSAVE_XSTATE_BV_OFFSET..XSAVE_XSTATE_BV_OFFSET + 64].fill(0);
+        img[XSAVE_XSTATE_BV_OFFSET..XSAVE_XSTATE_BV_OFFSET + 8].copy_from_slice(&(bv & allowed).to_le_bytes());
+        self.area.xstate_full = 1;
+    }
+
+    /// Copies the fast-path vector state (xmm0-15, MXCSR) from another
+    /// vCPU: a vfork child continues with its parent's.
+    pub fn copy_fast_vector_state(&mut self, xmm: [[u64; 2]; 16], mxcsr: u32) {
+        self.reset_vector_state();
+        let img = &mut self.area.xsave.0;
+        img[XSAVE_MXCSR_OFFSET..XSAVE_MXCSR_OFFSET + 4].copy_from_slice(&mxcsr.to_le_bytes());
+        for (i, x) in xmm.iter().enumerate() {
+            let off = XSAVE_XMM_OFFSET + 16 * i;
+            img[off..off + 8].copy_from_slice(&x[0].to_le_bytes());
+            img[off + 8..off + 16].copy_from_slice(&x[1].to_le_bytes());
+        }
+        img[XSAVE_XSTATE_BV_OFFSET] = 0b10;
+    }
+
+    pub fn fast_vector_state(&self) -> ([[u64; 2]; 16], u32) {
+        (self.area.xmm.0, self.area.mxcsr)
     }
 
     /// Enters guest code at `regs().rip` and runs it until the next exit.

@@ -1,0 +1,158 @@
+//! Signal delivery, on the way back into guest code: default actions,
+//! handler frames, syscall restarts, stopped processes.
+
+use super::lifecycle;
+use super::machine::Machine;
+use super::process::{ExitStatus, ProcState};
+use super::signal::*;
+use super::task::Task;
+use crate::arch::{host, sigframe};
+use crate::errno::Errno;
+use std::sync::atomic::Ordering;
+
+const EFLAGS_TF: u64 = 1 << 8;
+const EFLAGS_DF: u64 = 1 << 10;
+const EFLAGS_RF: u64 = 1 << 16;
+
+/// Re-executes the interrupted syscall: back to the rewritten `call *%rax`
+/// with the syscall number in rax (every other register is unchanged).
+fn rewind(task: &mut Task, nr: u64) {
+    let r = task.vcpu.regs_mut();
+    r.rip -= 2;
+    r.rax = nr;
+}
+
+/// No handler ran: an interrupted syscall restarts.
+fn restart_without_handler(task: &mut Task) {
+    if let Some(r) = task.restart.take() {
+        rewind(task, r.nr);
+    }
+}
+
+/// A handler is about to run: restart the syscall after it (SA_RESTART)
+/// or make it fail with EINTR.
+fn restart_with_handler(task: &mut Task, flags: u64) {
+    let Some(r) = task.restart.take() else { return };
+    let restart = r.code == Errno::ERESTARTNOINTR || r.code == Errno::ERESTARTSYS && flags & SA_RESTART != 0;
+    if restart {
+        rewind(task, r.nr);
+    } else {
+        task.vcpu.regs_mut().rax = Errno::EINTR.as_return();
+    }
+}
+
+/// Parks a task of a stopped process until SIGCONT or SIGKILL.
+fn wait_while_stopped(task: &mut Task) -> Option<ExitStatus> {
+    loop {
+        task.vcpu.clear_kick();
+        let seq = task.process.cont_event.load(Ordering::Acquire);
+        if !matches!(*task.process.state(), ProcState::Stopped { .. }) {
+            return None;
+        }
+        let kill = sigbit(SIGKILL);
+        if task.shared.pending().set() & kill != 0 || task.process.shared_pending().set() & kill != 0 {
+            return Some(ExitStatus::Signaled(SIGKILL));
+        }
+        let _ = host::futex_wait_interruptible(&task.process.cont_event, seq);
+    }
+}
+
+/// Delivers pending signals before the task re-enters guest code. Returns
+/// the status the process dies with, if a signal kills it.
+pub fn deliver(m: &Machine, task: &mut Task) -> Option<ExitStatus> {
+    loop {
+        if let Some(death) = wait_while_stopped(task) {
+            return Some(death);
+        }
+        let mask = task.sigmask();
+        let info = task.shared.pending().take(mask).or_else(|| task.process.shared_pending().take(mask));
+        let Some(info) = info else {
+            restart_without_handler(task);
+            return None;
+        };
+        let signo = info.signo;
+        if signo == SIGKILL {
+            return Some(ExitStatus::Signaled(SIGKILL));
+        }
+        let act = task.process.sigactions().get(signo);
+        match act.handler {
+            SIG_IGN => continue,
+            SIG_DFL => match default_action(signo) {
+                DefaultAction::Ignore | DefaultAction::Continue => continue,
+                DefaultAction::Stop => {
+                    lifecycle::stop(m, &task.process, signo);
+                    continue;
+                }
+                DefaultAction::Terminate | DefaultAction::Core => {
+                    task.last_fatal = Some(info);
+                    return Some(ExitStatus::Signaled(signo));
+                }
+            },
+            _ => {
+                restart_with_handler(task, act.flags);
+                if setup_frame(m, task, &info, act).is_err() {
+                    // No room for the frame: Linux forces SIGSEGV.
+                    log::debug!("pid {}: cannot write a signal frame; SIGSEGV", task.process.pid);
+                    task.last_fatal = Some(SigInfo::fault(SIGSEGV, SI_KERNEL, 0));
+                    return Some(ExitStatus::Signaled(SIGSEGV));
+                }
+                return None;
+            }
+        }
+    }
+}
+
+fn setup_frame(m: &Machine, task: &mut Task, info: &SigInfo, act: SigAction) -> Result<(), Errno> {
+    let regs = *task.vcpu.regs();
+    let alt = task.altstack;
+    let use_alt = act.flags & SA_ONSTACK != 0 && alt.flags & SS_DISABLE == 0 && !alt.contains(regs.rsp);
+    let sp = if use_alt { alt.sp + alt.size } else { regs.rsp.checked_sub(sigframe::RED_ZONE).ok_or(Errno::EFAULT)? };
+    let xstate = task.vcpu.capture_xstate();
+    let blocked = task.saved_sigmask.take().unwrap_or(task.sigmask());
+    let on_alt = if alt.contains(regs.rsp) { SS_ONSTACK } else { 0 };
+    let spec = sigframe::FrameSpec {
+        regs: &regs,
+        sp,
+        blocked,
+        altstack: (alt.sp, alt.flags | on_alt, alt.size),
+        siginfo: info.to_bytes(),
+        xstate: &xstate,
+        restorer: act.restorer,
+    };
+    let frame = sigframe::write_frame(&m.mem.user, &spec)?;
+    let r = task.vcpu.regs_mut();
+    r.rsp = frame;
+    r.rip = act.handler;
+    r.rdi = info.signo as u64;
+    r.rsi = frame + sigframe::FRAME_SIZE - 128;
+    r.rdx = frame + 8;
+    r.rax = 0;
+    r.rflags &= !(EFLAGS_DF | EFLAGS_TF | EFLAGS_RF);
+    task.vcpu.reset_vector_state();
+    let mut mask = task.sigmask() | act.mask;
+    if act.flags & SA_NODEFER == 0 {
+        mask |= sigbit(info.signo);
+    }
+    task.set_sigmask(mask);
+    if act.flags & SA_RESETHAND != 0 {
+        let _ = task.process.sigactions().set(info.signo, SigAction::default());
+    }
+    if use_alt && alt.flags & SS_AUTODISARM != 0 {
+        task.altstack = AltStack::disabled();
+    }
+    Ok(())
+}
+
+/// A synchronous fault in guest code. A handler gets it unless the signal
+/// is blocked or ignored; then, as Linux's force_sig does, the default
+/// action (death) applies.
+pub fn force_fault(task: &mut Task, info: SigInfo) {
+    let signo = info.signo;
+    let act = task.process.sigactions().get(signo);
+    let blocked = task.sigmask() & sigbit(signo) != 0;
+    if blocked || act.handler == SIG_IGN {
+        let _ = task.process.sigactions().set(signo, SigAction::default());
+        task.set_sigmask(task.sigmask() & !sigbit(signo));
+    }
+    task.shared.pending().push(info);
+}

@@ -1,0 +1,164 @@
+//! Sending signals, stopping and continuing, and the end of a process.
+
+use super::machine::Machine;
+use super::process::{ExitStatus, ProcState, Process};
+use super::signal::*;
+use super::task::TaskShared;
+use crate::arch::host;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+/// Who may receive a process-directed signal: a task that does not block
+/// it, else any (it stays pending).
+fn pick_task(p: &Process, signo: i32) -> Option<Arc<TaskShared>> {
+    let tasks = p.tasks();
+    tasks.iter().find(|t| t.sigmask() & sigbit(signo) == 0).or_else(|| tasks.first()).cloned()
+}
+
+/// Whether a signal would be thrown away on arrival: ignored, and not
+/// blocked (a blocked ignored signal stays pending, as on Linux).
+fn discarded_on_arrival(p: &Process, signo: i32, blocked_everywhere: bool) -> bool {
+    if signo == SIGKILL || signo == SIGSTOP || blocked_everywhere {
+        return false;
+    }
+    let handler = p.sigactions().get(signo).handler;
+    handler == SIG_IGN || handler == SIG_DFL && default_action(signo) == DefaultAction::Ignore
+}
+
+/// Sends a process-directed signal (kill). `from_kernel` bypasses init's
+/// protection.
+pub fn send_to_process(m: &Machine, p: &Arc<Process>, info: SigInfo, from_kernel: bool) {
+    let signo = info.signo;
+    if p.is_zombie() {
+        return;
+    }
+    if p.pid == 1 && m.config.protect_init && !from_kernel && p.sigactions().get(signo).handler == SIG_DFL {
+        return;
+    }
+    match signo {
+        SIGCONT | SIGKILL => {
+            p.shared_pending().discard(sigbit(SIGSTOP) | sigbit(SIGTSTP) | sigbit(SIGTTIN) | sigbit(SIGTTOU));
+            for t in p.tasks().iter() {
+                t.pending().discard(sigbit(SIGSTOP) | sigbit(SIGTSTP) | sigbit(SIGTTIN) | sigbit(SIGTTOU));
+            }
+            resume(m, p);
+        }
+        SIGSTOP | SIGTSTP | SIGTTIN | SIGTTOU => {
+            p.shared_pending().discard(sigbit(SIGCONT));
+        }
+        _ => {}
+    }
+    let blocked_everywhere = p.tasks().iter().all(|t| t.sigmask() & sigbit(signo) != 0);
+    if discarded_on_arrival(p, signo, blocked_everywhere) {
+        return;
+    }
+    p.shared_pending().push(info);
+    if let Some(t) = pick_task(p, signo) {
+        t.kick();
+    }
+}
+
+/// Sends a thread-directed signal (tkill, tgkill, faults).
+pub fn send_to_task(m: &Machine, p: &Arc<Process>, t: &TaskShared, info: SigInfo) {
+    let signo = info.signo;
+    if signo == SIGCONT || signo == SIGKILL {
+        resume(m, p);
+    }
+    let blocked = t.sigmask() & sigbit(signo) != 0;
+    if discarded_on_arrival(p, signo, blocked) {
+        return;
+    }
+    t.pending().push(info);
+    t.kick();
+}
+
+/// SIGCONT (or SIGKILL) for a stopped process: it runs again.
+fn resume(m: &Machine, p: &Arc<Process>) {
+    let mut st = p.state();
+    if !matches!(*st, ProcState::Stopped { .. }) {
+        return;
+    }
+    *st = ProcState::Continued;
+    drop(st);
+    p.cont_event.fetch_add(1, Ordering::Release);
+    host::futex_wake(&p.cont_event, i32::MAX);
+    notify_parent(m, p, CLD_CONTINUED, SIGCONT);
+}
+
+/// A stop signal's default action: the process stops until SIGCONT.
+pub fn stop(m: &Machine, p: &Arc<Process>, signo: i32) {
+    {
+        let mut st = p.state();
+        if !matches!(*st, ProcState::Running | ProcState::Continued) {
+            return;
+        }
+        *st = ProcState::Stopped { signo, reported: false };
+    }
+    notify_parent(m, p, CLD_STOPPED, signo);
+}
+
+/// Tells the parent a child stopped, continued or ended: SIGCHLD (unless
+/// SA_NOCLDSTOP says otherwise) and a wake-up for wait4.
+pub fn notify_parent(m: &Machine, child: &Process, code: i32, status: i32) {
+    let Some(parent) = m.process(child.ppid()) else { return };
+    let act = parent.sigactions().get(SIGCHLD);
+    let stop_or_cont = code == CLD_STOPPED || code == CLD_CONTINUED;
+    let signo = if stop_or_cont { SIGCHLD } else { child.exit_signal };
+    if signo != 0 && !(stop_or_cont && act.flags & SA_NOCLDSTOP != 0) {
+        let t = child.cpu_times();
+        let info = SigInfo {
+            signo,
+            code,
+            pid: child.pid,
+            status,
+            utime: t.user as i64,
+            stime: t.system as i64,
+            ..Default::default()
+        };
+        send_to_process(m, &parent, info, true);
+    }
+    parent.child_event.fetch_add(1, Ordering::Release);
+    host::futex_wake(&parent.child_event, i32::MAX);
+}
+
+/// The last task of `p` has gone: release everything, become a zombie,
+/// tell the parent. pid 1's end is the machine's.
+pub fn exit_process(m: &Machine, p: &Arc<Process>, status: ExitStatus) {
+    p.regions().release_all(&m.mem);
+    *p.files() = crate::fs::FdTable::default();
+    p.fs().cwd_fd = None;
+    finish_vfork(p);
+    let had_zombies = m.reparent_children(p.pid);
+    *p.state() = ProcState::Zombie(status);
+    if p.pid == 1 {
+        m.shut_down(status);
+        return;
+    }
+    if had_zombies {
+        if let Some(init) = m.process(1) {
+            init.child_event.fetch_add(1, Ordering::Release);
+            host::futex_wake(&init.child_event, i32::MAX);
+        }
+    }
+    let (code, st) = match status {
+        ExitStatus::Exited(c) => (CLD_EXITED, c as i32),
+        ExitStatus::Signaled(s) => (if default_action(s) == DefaultAction::Core { CLD_DUMPED } else { CLD_KILLED }, s),
+    };
+    // A parent that ignores SIGCHLD (or says SA_NOCLDWAIT) never sees
+    // zombies: the child is reaped at once.
+    let auto_reap = m.process(p.ppid()).is_some_and(|parent| {
+        let act = parent.sigactions().get(SIGCHLD);
+        act.handler == SIG_IGN || act.flags & SA_NOCLDWAIT != 0
+    });
+    if auto_reap {
+        m.unregister(p.pid);
+    }
+    notify_parent(m, p, code, st);
+}
+
+/// A vfork parent waits for this: the child has exec'd or exited.
+pub fn finish_vfork(p: &Process) {
+    if p.vfork_done.swap(1, Ordering::AcqRel) == 0 {
+        host::futex_wake(&p.vfork_done, i32::MAX);
+    }
+}

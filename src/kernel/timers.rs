@@ -1,0 +1,66 @@
+//! ITIMER_REAL (alarm, setitimer): one host thread sends SIGALRM when a
+//! process's timer expires.
+
+use super::lifecycle::send_to_process;
+use super::machine::Machine;
+use super::signal::{SigInfo, SIGALRM, SI_KERNEL};
+use std::sync::{Arc, Condvar, Mutex, Weak};
+use std::time::{Duration, Instant};
+
+/// A process's real-time interval timer.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RealTimer {
+    pub deadline: Option<Instant>,
+    pub interval: Duration,
+}
+
+#[derive(Default)]
+pub struct TimerWheel {
+    changed: Mutex<bool>,
+    cv: Condvar,
+    started: std::sync::OnceLock<()>,
+}
+
+impl TimerWheel {
+    /// Wakes the timer thread to look at the deadlines again (starting it
+    /// the first time).
+    pub fn rearm(&self, m: &Machine) {
+        let weak = Arc::downgrade(&m.arc());
+        self.started.get_or_init(|| {
+            let _ = std::thread::Builder::new().name("itimers".into()).spawn(move || run(weak));
+        });
+        *self.changed.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        self.cv.notify_all();
+    }
+}
+
+fn run(m: Weak<Machine>) {
+    loop {
+        let Some(machine) = m.upgrade() else { return };
+        let now = Instant::now();
+        let mut next: Option<Instant> = None;
+        for p in machine.live_processes() {
+            let mut t = p.real_timer();
+            let Some(d) = t.deadline else { continue };
+            if d <= now {
+                t.deadline = (!t.interval.is_zero()).then(|| d.max(now - t.interval) + t.interval);
+                drop(t);
+                send_to_process(&machine, &p, SigInfo::user(SIGALRM, SI_KERNEL, 0), true);
+                let t = p.real_timer();
+                next = match (next, t.deadline) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+            } else {
+                next = Some(next.map_or(d, |n| n.min(d)));
+            }
+        }
+        let wheel = &machine.timers;
+        let mut changed = wheel.changed.lock().unwrap_or_else(|e| e.into_inner());
+        if !*changed {
+            let wait = next.map_or(Duration::from_secs(3600), |n| n.saturating_duration_since(Instant::now()));
+            changed = wheel.cv.wait_timeout(changed, wait).unwrap_or_else(|e| e.into_inner()).0;
+        }
+        *changed = false;
+    }
+}

@@ -1,0 +1,267 @@
+//! Process creation without an MMU: vfork (and clone with CLONE_VM |
+//! CLONE_VFORK), execve. fork is impossible, as on a no-MMU kernel.
+
+use super::{arg_i32, Args, SyscallCtx};
+use crate::arch::host;
+use crate::errno::{Errno, SysResult};
+use crate::kernel::exec::{load_program, ProgramSpec};
+use crate::kernel::lifecycle::finish_vfork;
+use crate::kernel::machine::child_regs;
+use crate::kernel::process::{FsContext, Process};
+use crate::kernel::signal::{SigAction, SIG_IGN};
+use crate::kernel::task::TaskShared;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+const CLONE_VM: u64 = 0x100;
+const CLONE_FS: u64 = 0x200;
+const CLONE_FILES: u64 = 0x400;
+const CLONE_SIGHAND: u64 = 0x800;
+const CLONE_PIDFD: u64 = 0x1000;
+const CLONE_VFORK: u64 = 0x4000;
+const CLONE_PARENT: u64 = 0x8000;
+const CLONE_THREAD: u64 = 0x10000;
+const CLONE_SETTLS: u64 = 0x80000;
+const CLONE_PARENT_SETTID: u64 = 0x100000;
+const CLONE_CHILD_CLEARTID: u64 = 0x200000;
+const CLONE_CHILD_SETTID: u64 = 0x1000000;
+const CSIGNAL: u64 = 0xff;
+
+/// clone arguments, from clone(2) or clone3(2).
+struct CloneArgs {
+    flags: u64,
+    exit_signal: i32,
+    stack: u64,
+    parent_tid: u64,
+    child_tid: u64,
+    tls: u64,
+}
+
+fn no_mmu_refusal(ctx: &SyscallCtx<'_>, what: &str) -> Errno {
+    static LOGGED: std::sync::Once = std::sync::Once::new();
+    LOGGED.call_once(|| {
+        log::warn!(
+            "pid {}: {what}: a no-MMU system cannot copy an address space; use vfork or posix_spawn",
+            ctx.task.process.pid
+        )
+    });
+    Errno::ENOSYS
+}
+
+/// vfork(2) and clone(CLONE_VM|CLONE_VFORK): the child runs on its own host
+/// thread in the same memory, from the parent's registers; the parent is
+/// suspended until the child execs or exits.
+fn spawn(ctx: &mut SyscallCtx<'_>, args: CloneArgs) -> SysResult {
+    let flags = args.flags;
+    if flags & CLONE_VM == 0 {
+        return Err(no_mmu_refusal(ctx, "fork (clone without CLONE_VM)"));
+    }
+    if flags & CLONE_THREAD != 0 {
+        log::warn!("pid {}: threads (CLONE_THREAD) are not supported yet", ctx.task.process.pid);
+        return Err(Errno::ENOSYS);
+    }
+    if flags & CLONE_VFORK == 0 {
+        // A process sharing memory but running concurrently with its parent
+        // is what no-MMU clone means; it works the same way, the parent
+        // just does not wait.
+        log::debug!("pid {}: clone(CLONE_VM) without CLONE_VFORK", ctx.task.process.pid);
+    }
+    if flags & (CLONE_SIGHAND | CLONE_PIDFD) != 0 || flags & CLONE_SIGHAND != 0 && flags & CLONE_VM == 0 {
+        return Err(Errno::EINVAL);
+    }
+    let m = ctx.m;
+    let parent = ctx.task.process.clone();
+    let pid = m.alloc_pid();
+    // Without threads, a separate process gets copies of the descriptor
+    // table and fs context even when asked to share them.
+    if flags & (CLONE_FILES | CLONE_FS) != 0 {
+        log::debug!("pid {}: CLONE_FILES/CLONE_FS for a process: the child gets copies", parent.pid);
+    }
+    let files = parent.files().clone();
+    let fs = {
+        let f = parent.fs();
+        FsContext { cwd: f.cwd.clone(), cwd_fd: f.cwd_fd.clone(), umask: f.umask }
+    };
+    let ppid = if flags & CLONE_PARENT != 0 { parent.ppid() } else { parent.pid };
+    let child = Arc::new(Process::new(pid, ppid, args.exit_signal, files, fs));
+    child.pgid.store(parent.pgid(), Ordering::Relaxed);
+    child.sid.store(parent.sid(), Ordering::Relaxed);
+    *child.sigactions() = parent.sigactions().clone();
+    *child.rlimits() = *parent.rlimits();
+    child.set_comm(&parent.comm_bytes());
+    *child.image() = parent.image().clone();
+    m.register(&child);
+
+    if flags & CLONE_PARENT_SETTID != 0 {
+        let _ = ctx.user().write_val(args.parent_tid, pid);
+    }
+    if flags & CLONE_CHILD_SETTID != 0 {
+        let _ = ctx.user().write_val(args.child_tid, pid);
+    }
+    let regs = child_regs(ctx.task.vcpu.regs(), args.stack);
+    let fs_base = if flags & CLONE_SETTLS != 0 { args.tls } else { ctx.task.vcpu.fs_base() };
+    let (xmm, mxcsr) = ctx.task.vcpu.fast_vector_state();
+    let clear_tid = if flags & CLONE_CHILD_CLEARTID != 0 { args.child_tid } else { 0 };
+    let shared = Arc::new(TaskShared::new(pid, ctx.task.sigmask()));
+    let spawned = m.arc().spawn_task(child.clone(), shared, move |task| {
+        *task.vcpu.regs_mut() = regs;
+        task.vcpu.set_fs_base(fs_base);
+        task.vcpu.copy_fast_vector_state(xmm, mxcsr);
+        task.clear_child_tid = clear_tid;
+    });
+    if let Err(e) = spawned {
+        m.unregister(pid);
+        log::warn!("cannot start a host thread for pid {pid}: {e}");
+        return Err(Errno::EAGAIN);
+    }
+    log::info!("pid {} vfork -> pid {pid}", parent.pid);
+    if flags & CLONE_VFORK != 0 {
+        // Like Linux's wait_for_vfork_done: ordinary signals wait until the
+        // child has let go of the parent's memory.
+        while child.vfork_done.load(Ordering::Acquire) == 0 {
+            host::futex_wait(&child.vfork_done, 0);
+        }
+    }
+    Ok(pid as u64)
+}
+
+pub fn sys_vfork(ctx: &mut SyscallCtx<'_>, _: &Args) -> SysResult {
+    spawn(
+        ctx,
+        CloneArgs { flags: CLONE_VM | CLONE_VFORK, exit_signal: 17, stack: 0, parent_tid: 0, child_tid: 0, tls: 0 },
+    )
+}
+
+pub fn sys_fork(ctx: &mut SyscallCtx<'_>, _: &Args) -> SysResult {
+    Err(no_mmu_refusal(ctx, "fork"))
+}
+
+/// clone(flags, stack, parent_tid, child_tid, tls) (x86-64 argument order).
+pub fn sys_clone(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let flags = a[0];
+    spawn(
+        ctx,
+        CloneArgs {
+            flags: flags & !CSIGNAL,
+            exit_signal: (flags & CSIGNAL) as i32,
+            stack: a[1],
+            parent_tid: a[2],
+            child_tid: a[3],
+            tls: a[4],
+        },
+    )
+}
+
+/// clone3(struct clone_args *, size).
+pub fn sys_clone3(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    const CLONE_ARGS_SIZE_VER0: u64 = 64;
+    let size = a[1];
+    if !(CLONE_ARGS_SIZE_VER0..=4096).contains(&size) {
+        return Err(Errno::EINVAL);
+    }
+    let mut raw = vec![0u8; size as usize];
+    ctx.user().read(a[0], &mut raw)?;
+    let w = |i: usize| u64::from_le_bytes(raw[i * 8..i * 8 + 8].try_into().unwrap());
+    // flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size,
+    // tls, then set_tid, set_tid_size, cgroup (not supported: must be 0).
+    if w(4) > 64 || raw.len() > 64 && raw[64..].iter().any(|&b| b != 0) {
+        return Err(Errno::EINVAL);
+    }
+    let (stack, stack_size) = (w(5), w(6));
+    if (stack == 0) != (stack_size == 0) {
+        return Err(Errno::EINVAL);
+    }
+    spawn(
+        ctx,
+        CloneArgs {
+            flags: w(0),
+            exit_signal: w(4) as i32,
+            stack: if stack != 0 { stack + stack_size } else { 0 },
+            parent_tid: w(3),
+            child_tid: w(2),
+            tls: w(7),
+        },
+    )
+}
+
+/// Linux's limit on argv + envp strings (32 pages × 4 KiB × 16).
+const ARG_MAX: usize = 2 << 20;
+const MAX_ARGS: usize = 0x7fff_ffff;
+
+fn read_strings(ctx: &SyscallCtx<'_>, ptr: u64, total: &mut usize) -> SysResult<Vec<Vec<u8>>> {
+    if ptr == 0 {
+        return Ok(Vec::new());
+    }
+    let ptrs = ctx.user().read_ptr_array(ptr, MAX_ARGS)?;
+    let mut out = Vec::with_capacity(ptrs.len());
+    for p in ptrs {
+        let s =
+            ctx.user().read_cstr(p, ARG_MAX).map_err(|e| if e == Errno::ENAMETOOLONG { Errno::E2BIG } else { e })?;
+        *total += s.len() + 1;
+        if *total > ARG_MAX {
+            return Err(Errno::E2BIG);
+        }
+        out.push(s);
+    }
+    Ok(out)
+}
+
+fn do_execve(ctx: &mut SyscallCtx<'_>, path: Vec<u8>, argv_ptr: u64, envp_ptr: u64) -> SysResult {
+    let mut total = 0;
+    let argv = read_strings(ctx, argv_ptr, &mut total)?;
+    let envp = read_strings(ctx, envp_ptr, &mut total)?;
+    let spec = ProgramSpec { guest_path: path, argv, envp };
+    let m = ctx.m;
+    let process = ctx.task.process.clone();
+    let loaded = load_program(m, &process, &spec).map_err(|e| {
+        log::debug!("pid {}: execve: {e}", process.pid);
+        e.errno
+    })?;
+    // The point of no return.
+    log::info!("pid {} execve {}", process.pid, String::from_utf8_lossy(&spec.guest_path));
+    let start = loaded.commit(m, &process);
+    process.files().close_on_exec();
+    {
+        let mut actions = process.sigactions();
+        for signo in 1..=64 {
+            let act = actions.get(signo);
+            if act.handler != SIG_IGN && act.handler != 0 {
+                let _ = actions.set(signo, SigAction::default());
+            }
+        }
+    }
+    process.did_exec.store(true, Ordering::Relaxed);
+    ctx.task.altstack = crate::kernel::signal::AltStack::disabled();
+    ctx.task.clear_child_tid = 0;
+    ctx.task.robust_list = (0, 0);
+    finish_vfork(&process);
+    start.apply(&mut ctx.task.vcpu);
+    ctx.regs_replaced = true;
+    Ok(0)
+}
+
+pub fn sys_execve(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let path = ctx.path(a[0])?;
+    do_execve(ctx, path, a[1], a[2])
+}
+
+const AT_EMPTY_PATH: u64 = 0x1000;
+const AT_SYMLINK_NOFOLLOW: u64 = 0x100;
+
+pub fn sys_execveat(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let (dirfd, flags) = (a[0], a[4]);
+    if flags & !(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let p = ctx.user().read_cstr(a[1], crate::fs::path::PATH_MAX - 1)?;
+    let path = if p.is_empty() {
+        if flags & AT_EMPTY_PATH == 0 {
+            return Err(Errno::ENOENT);
+        }
+        // The file the descriptor refers to.
+        format!("/proc/self/fd/{}", arg_i32(dirfd)).into_bytes()
+    } else {
+        ctx.at(dirfd, &p)?
+    };
+    do_execve(ctx, path, a[2], a[3])
+}
