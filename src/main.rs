@@ -45,6 +45,8 @@ fn main() {
         .format_timestamp(None)
         .init();
     let cli = Cli::parse();
+    // Before any thread exists: every thread inherits the mask.
+    nommu::kernel::hostsignals::block_routed();
     let code = match cli.command {
         Command::Run { root, mem, program, args } => run(root, mem, program, args),
     };

@@ -95,6 +95,11 @@ pub fn stop(m: &Machine, p: &Arc<Process>, signo: i32) {
         *st = ProcState::Stopped { signo, reported: false };
     }
     notify_parent(m, p, CLD_STOPPED, signo);
+    // A single program (`nommu run`) that stops hands the terminal back to
+    // the host shell: the emulator stops too, and SIGCONT resumes both.
+    if p.pid == 1 && !m.config.protect_init {
+        host::stop_self();
+    }
 }
 
 /// Tells the parent a child stopped, continued or ended: SIGCHLD (unless

@@ -268,6 +268,7 @@ impl Machine {
         self.register(&process);
         let loaded = load_program(self, &process, &spec).map_err(MachineError::Exec)?;
         let start = loaded.commit(self, &process);
+        super::hostsignals::start(self);
         let shared = Arc::new(TaskShared::new(process.pid, 0));
         self.spawn_task(process, shared, move |task| start.apply(&mut task.vcpu)).map_err(MachineError::Thread)?;
         let mut s = lock(&self.shutdown);

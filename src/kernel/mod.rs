@@ -2,6 +2,7 @@
 
 pub mod delivery;
 pub mod exec;
+pub mod hostsignals;
 pub mod lifecycle;
 pub mod machine;
 pub mod process;

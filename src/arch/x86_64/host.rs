@@ -404,3 +404,44 @@ pub fn clock_nanosleep_abs_interruptible(clock: i32, t: (i64, i64)) -> Result<()
         Err(-rc as i32)
     }
 }
+
+// ---- host signals routed to the guest -------------------------------------
+
+fn sigset_of(signals: &[i32]) -> libc::sigset_t {
+    // SAFETY: sigemptyset/sigaddset initialise and fill a local sigset_t.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for &s in signals {
+            libc::sigaddset(&mut set, s);
+        }
+        set
+    }
+}
+
+/// Blocks `signals` in the calling thread (and so in every thread it
+/// starts afterwards).
+pub fn block_signals(signals: &[i32]) {
+    let set = sigset_of(signals);
+    // SAFETY: set is a valid sigset_t.
+    unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &set, core::ptr::null_mut()) };
+}
+
+/// Waits for one of `signals` (which must be blocked); returns its number.
+pub fn wait_for_signal(signals: &[i32]) -> i32 {
+    let set = sigset_of(signals);
+    loop {
+        // SAFETY: set is valid; no siginfo is requested.
+        let s = unsafe { libc::sigwaitinfo(&set, core::ptr::null_mut()) };
+        if s > 0 {
+            return s;
+        }
+    }
+}
+
+/// Stops the whole emulator (job control: the guest's foreground program
+/// stopped, so the host shell gets the terminal back).
+pub fn stop_self() {
+    // SAFETY: signalling our own process.
+    unsafe { libc::kill(libc::getpid(), libc::SIGSTOP) };
+}
