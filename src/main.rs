@@ -3,7 +3,7 @@
 use clap::{Parser, Subcommand};
 use nommu::kernel::exec::ProgramSpec;
 use nommu::kernel::machine::MachineError;
-use nommu::{Machine, MachineConfig};
+use nommu::{ExitStatus, Machine, MachineConfig};
 use std::ffi::OsString;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::PathBuf;
@@ -31,6 +31,25 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<OsString>,
     },
+    /// Boot the machine like User-Mode Linux: init as pid 1 on the console.
+    ///
+    /// UML-style parameters work too: mem=64M root=DIR init=/bin/sh. Other
+    /// key=value parameters go to init's environment, other words to its
+    /// arguments (as the Linux kernel does).
+    Boot {
+        /// Host directory that is the guest's root file system.
+        #[arg(long, default_value = "rootfs")]
+        root: PathBuf,
+        /// Arena size (all guest memory), e.g. 64M, 1G.
+        #[arg(long, default_value = "256M", value_parser = parse_mem)]
+        mem: u64,
+        /// The init program (default /sbin/init, else /bin/sh).
+        #[arg(long)]
+        init: Option<OsString>,
+        /// key=value parameters and init arguments.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        params: Vec<OsString>,
+    },
 }
 
 fn parse_mem(s: &str) -> Result<u64, String> {
@@ -47,42 +66,118 @@ fn main() {
     let cli = Cli::parse();
     // Before any thread exists: every thread inherits the mask.
     nommu::kernel::hostsignals::block_routed();
+    let terminal = nommu::arch::host::save_terminal();
     let code = match cli.command {
         Command::Run { root, mem, program, args } => run(root, mem, program, args),
+        Command::Boot { root, mem, init, params } => boot(root, mem, init, params),
     };
+    // Whatever the guest did to the terminal, the user gets it back.
+    if let Some(t) = terminal {
+        nommu::arch::host::restore_terminal(&t);
+    }
     std::process::exit(code);
 }
 
-fn run(root: PathBuf, mem: u64, program: OsString, args: Vec<OsString>) -> i32 {
-    let config = MachineConfig { mem_size: mem, root, protect_init: false };
-    let machine = match Machine::new(config) {
-        Ok(m) => m,
-        Err(e) => {
-            eprintln!("nommu: {e}");
-            return 1;
-        }
-    };
-    let guest_path = program.as_bytes().to_vec();
-    let mut argv = vec![guest_path.clone()];
-    argv.extend(args.into_iter().map(OsString::into_vec));
-    let envp = std::env::vars_os()
+fn host_env() -> Vec<Vec<u8>> {
+    std::env::vars_os()
         .map(|(k, v)| {
             let mut kv = k.into_vec();
             kv.push(b'=');
             kv.extend(v.into_vec());
             kv
         })
-        .collect();
-    let spec = ProgramSpec { guest_path, argv, envp };
+        .collect()
+}
+
+fn exec_failure(e: MachineError) -> i32 {
+    eprintln!("nommu: {e}");
+    match e {
+        MachineError::Exec(e) => e.shell_code(),
+        _ => 1,
+    }
+}
+
+fn run(root: PathBuf, mem: u64, program: OsString, args: Vec<OsString>) -> i32 {
+    let config = MachineConfig { mem_size: mem, root, protect_init: false };
+    let machine = match Machine::new(config) {
+        Ok(m) => m,
+        Err(e) => return exec_failure(e),
+    };
+    let guest_path = program.as_bytes().to_vec();
+    let mut argv = vec![guest_path.clone()];
+    argv.extend(args.into_iter().map(OsString::into_vec));
+    let spec = ProgramSpec { guest_path, argv, envp: host_env() };
     match machine.run_program(spec) {
         Ok(status) => status.shell_code(),
-        Err(MachineError::Exec(e)) => {
-            eprintln!("nommu: {e}");
-            e.shell_code()
+        Err(e) => exec_failure(e),
+    }
+}
+
+fn boot(mut root: PathBuf, mut mem: u64, mut init: Option<OsString>, params: Vec<OsString>) -> i32 {
+    let mut init_args = Vec::new();
+    let mut init_env = vec![b"HOME=/".to_vec()];
+    if let Some(term) = std::env::var_os("TERM") {
+        init_env.push([b"TERM=".as_slice(), term.as_bytes()].concat());
+    }
+    for p in params {
+        let bytes = p.as_bytes();
+        match bytes.iter().position(|&b| b == b'=') {
+            Some(i) => {
+                let (key, value) = (&bytes[..i], &bytes[i + 1..]);
+                let text = String::from_utf8_lossy(value).into_owned();
+                match key {
+                    b"mem" => match parse_mem(&text) {
+                        Ok(m) => mem = m,
+                        Err(e) => {
+                            eprintln!("nommu: {e}");
+                            return 2;
+                        }
+                    },
+                    b"root" => root = PathBuf::from(OsString::from_vec(value.to_vec())),
+                    b"init" => init = Some(OsString::from_vec(value.to_vec())),
+                    _ => init_env.push(bytes.to_vec()),
+                }
+            }
+            None => init_args.push(bytes.to_vec()),
         }
-        Err(e) => {
-            eprintln!("nommu: {e}");
-            1
+    }
+    let init = init.map(OsString::into_vec).unwrap_or_else(|| {
+        if root.join("sbin/init").exists() {
+            b"/sbin/init".to_vec()
+        } else {
+            b"/bin/sh".to_vec()
+        }
+    });
+    let config = MachineConfig { mem_size: mem, root: root.clone(), protect_init: true };
+    println!("nommu {}: a no-MMU Linux machine in user space (x86-64, zpoline)", env!("CARGO_PKG_VERSION"));
+    let machine = match Machine::new(config) {
+        Ok(m) => m,
+        Err(e) => return exec_failure(e),
+    };
+    let (base, size) = (machine.mem.arena.base(), machine.mem.arena.size());
+    println!("Memory: {} MiB arena at {base:#x}-{:#x}, one address space for every process", size >> 20, base + size);
+    println!(
+        "Trampoline: page 0 (512-byte sled, execute-only), FS switched with {}",
+        if nommu::arch::cpu::has_fsgsbase() { "wrfsbase" } else { "arch_prctl" }
+    );
+    println!("Root: {} (hostfs); /proc and /dev are the kernel's", machine.root.host_path().display());
+    let mut argv = vec![init.clone()];
+    argv.extend(init_args);
+    let spec = ProgramSpec { guest_path: init.clone(), argv, envp: init_env };
+    match machine.start_init(spec) {
+        Ok(rewrite) => println!(
+            "Run {} as init process: {} syscall sites rewritten in {:.1} ms",
+            String::from_utf8_lossy(&init),
+            rewrite.sites,
+            rewrite.elapsed.as_secs_f64() * 1000.0
+        ),
+        Err(e) => return exec_failure(e),
+    }
+    match machine.wait_for_shutdown() {
+        ExitStatus::Exited(0) => 0,
+        status => {
+            eprintln!("nommu: init ended ({status:?}): the machine stops");
+            status.shell_code()
         }
     }
 }

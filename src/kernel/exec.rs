@@ -101,6 +101,7 @@ fn read_program(m: &Machine, process: &Arc<Process>, guest_path: &[u8]) -> Resul
 /// A program loaded into fresh arena memory, not yet given to its process.
 pub struct LoadedProgram {
     pub start: StartState,
+    pub rewrite: crate::rewrite::RewriteStats,
     regions: Regions,
     image: ImageInfo,
     comm: Vec<u8>,
@@ -251,6 +252,7 @@ fn load_image(
     let nul_joined = |v: &[Vec<u8>]| v.iter().flat_map(|s| s.iter().copied().chain([0])).collect::<Vec<u8>>();
     Ok(LoadedProgram {
         start: StartState { rip: image.entry, rsp },
+        rewrite: image.rewrite,
         regions,
         image: ImageInfo { exe, cmdline: nul_joined(argv), environ: nul_joined(envp) },
         comm: base,

@@ -32,7 +32,15 @@ pub fn send_to_process(m: &Machine, p: &Arc<Process>, info: SigInfo, from_kernel
     if p.is_zombie() {
         return;
     }
-    if p.pid == 1 && m.config.protect_init && !from_kernel && p.sigactions().get(signo).handler == SIG_DFL {
+    // Linux protects init from signals it has no handler for; a blocked
+    // signal is never ignored (init may be waiting for it in sigtimedwait).
+    let blocked_everywhere = p.tasks().iter().all(|t| t.blocks(signo));
+    if p.pid == 1
+        && m.config.protect_init
+        && !from_kernel
+        && !blocked_everywhere
+        && p.sigactions().get(signo).handler == SIG_DFL
+    {
         return;
     }
     match signo {
@@ -48,7 +56,6 @@ pub fn send_to_process(m: &Machine, p: &Arc<Process>, info: SigInfo, from_kernel
         }
         _ => {}
     }
-    let blocked_everywhere = p.tasks().iter().all(|t| t.sigmask() & sigbit(signo) != 0);
     if discarded_on_arrival(p, signo, blocked_everywhere) {
         return;
     }
@@ -64,7 +71,7 @@ pub fn send_to_task(m: &Machine, p: &Arc<Process>, t: &TaskShared, info: SigInfo
     if signo == SIGCONT || signo == SIGKILL {
         resume(m, p);
     }
-    let blocked = t.sigmask() & sigbit(signo) != 0;
+    let blocked = t.blocks(signo);
     if discarded_on_arrival(p, signo, blocked) {
         return;
     }

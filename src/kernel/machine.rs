@@ -53,6 +53,8 @@ pub struct Machine {
     shutdown: Mutex<Option<ExitStatus>>,
     shutdown_cv: Condvar,
     pub timers: super::timers::TimerWheel,
+    /// The machine's host and domain names (uname, sethostname).
+    pub uts: Mutex<(Vec<u8>, Vec<u8>)>,
 }
 
 /// Why the machine could not start.
@@ -114,6 +116,7 @@ impl Machine {
             shutdown: Mutex::new(None),
             shutdown_cv: Condvar::new(),
             timers: Default::default(),
+            uts: Mutex::new(crate::arch::host::uname().map(|u| (u.nodename, u.domainname)).unwrap_or_default()),
         }))
     }
 
@@ -255,8 +258,8 @@ impl Machine {
         self.shutdown_cv.notify_all();
     }
 
-    /// Runs one program as pid 1 until it exits; returns its status.
-    pub fn run_program(self: &Arc<Self>, spec: ProgramSpec) -> Result<ExitStatus, MachineError> {
+    /// Starts `spec` as pid 1; returns what loading it took.
+    pub fn start_init(self: &Arc<Self>, spec: ProgramSpec) -> Result<crate::rewrite::RewriteStats, MachineError> {
         let files = FdTable::with_host_stdio().map_err(MachineError::Thread)?;
         let cwd = self.initial_cwd();
         let cwd_fd = std::ffi::CString::new(cwd.clone())
@@ -266,16 +269,34 @@ impl Machine {
         let fs = FsContext { cwd, cwd_fd, umask: 0o022 };
         let process = Arc::new(Process::new(self.alloc_pid(), 0, SIGCHLD, files, fs));
         self.register(&process);
-        let loaded = load_program(self, &process, &spec).map_err(MachineError::Exec)?;
+        let loaded = match load_program(self, &process, &spec) {
+            Ok(l) => l,
+            Err(e) => {
+                self.unregister(process.pid);
+                return Err(MachineError::Exec(e));
+            }
+        };
+        let rewrite = loaded.rewrite;
         let start = loaded.commit(self, &process);
         super::hostsignals::start(self);
         let shared = Arc::new(TaskShared::new(process.pid, 0));
         self.spawn_task(process, shared, move |task| start.apply(&mut task.vcpu)).map_err(MachineError::Thread)?;
+        Ok(rewrite)
+    }
+
+    /// Blocks until the machine is over (pid 1 exited, or reboot(2)).
+    pub fn wait_for_shutdown(&self) -> ExitStatus {
         let mut s = lock(&self.shutdown);
         while s.is_none() {
             s = self.shutdown_cv.wait(s).unwrap_or_else(|e| e.into_inner());
         }
-        Ok(s.unwrap())
+        s.unwrap()
+    }
+
+    /// Runs one program as pid 1 until it exits; returns its status.
+    pub fn run_program(self: &Arc<Self>, spec: ProgramSpec) -> Result<ExitStatus, MachineError> {
+        self.start_init(spec)?;
+        Ok(self.wait_for_shutdown())
     }
 }
 

@@ -13,6 +13,9 @@ pub struct TaskShared {
     pub tid: i32,
     host_tid: AtomicI32,
     sigmask: AtomicU64,
+    /// During rt_sigtimedwait: the mask from before the wait (Linux's
+    /// real_blocked). Signals in it are not ignored on arrival.
+    real_blocked: AtomicU64,
     pending: Mutex<SigQueue>,
 }
 
@@ -22,6 +25,7 @@ impl TaskShared {
             tid,
             host_tid: AtomicI32::new(0),
             sigmask: AtomicU64::new(sigmask),
+            real_blocked: AtomicU64::new(0),
             pending: Mutex::new(SigQueue::default()),
         }
     }
@@ -32,6 +36,16 @@ impl TaskShared {
 
     pub fn set_sigmask(&self, mask: SigSet) {
         self.sigmask.store(mask & !UNBLOCKABLE, Ordering::Release);
+    }
+
+    /// Blocked for the purpose of "is this signal ignored on arrival".
+    pub fn blocks(&self, signo: i32) -> bool {
+        let bit = super::signal::sigbit(signo);
+        (self.sigmask() | self.real_blocked.load(Ordering::Acquire)) & bit != 0
+    }
+
+    pub fn set_real_blocked(&self, mask: SigSet) {
+        self.real_blocked.store(mask, Ordering::Release);
     }
 
     pub fn pending(&self) -> MutexGuard<'_, SigQueue> {

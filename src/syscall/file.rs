@@ -384,7 +384,13 @@ pub fn sys_ioctl(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
             ctx.m.set_foreground_pgrp(pgrp);
             Ok(0)
         }
-        TIOCSCTTY | TIOCNOTTY if is_tty(fd) => Ok(0),
+        // The console is the only terminal: a session leader that takes it
+        // as its controlling terminal becomes its foreground group.
+        TIOCSCTTY if is_tty(fd) => {
+            ctx.m.set_foreground_pgrp(ctx.task.process.pgid());
+            Ok(0)
+        }
+        TIOCNOTTY if is_tty(fd) => Ok(0),
         _ => Err(Errno::ENOTTY),
     }
 }

@@ -9,8 +9,9 @@ const UTS_FIELD: usize = 65;
 
 pub fn sys_uname(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     let u = host::uname()?;
+    let (node, domain) = ctx.m.uts.lock().unwrap_or_else(|e| e.into_inner()).clone();
     let mut buf = [0u8; UTS_FIELD * 6];
-    let fields: [&[u8]; 6] = [b"Linux", &u.nodename, &u.release, &u.version, b"x86_64", &u.domainname];
+    let fields: [&[u8]; 6] = [b"Linux", &node, &u.release, &u.version, b"x86_64", &domain];
     for (i, f) in fields.iter().enumerate() {
         let n = f.len().min(UTS_FIELD - 1);
         buf[i * UTS_FIELD..i * UTS_FIELD + n].copy_from_slice(&f[..n]);
@@ -96,5 +97,44 @@ pub fn sys_sysinfo(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     // totalhigh, freehigh: zero; mem_unit at 104.
     put(104, &1u32.to_le_bytes());
     ctx.user().write(a[0], &b)?;
+    Ok(0)
+}
+
+fn set_uts_field(ctx: &mut SyscallCtx<'_>, a: &Args, domain: bool) -> SysResult {
+    let len = a[1] as i64;
+    if !(0..UTS_FIELD as i64).contains(&len) {
+        return Err(Errno::EINVAL);
+    }
+    let mut name = vec![0u8; len as usize];
+    ctx.user().read(a[0], &mut name)?;
+    let mut uts = ctx.m.uts.lock().unwrap_or_else(|e| e.into_inner());
+    if domain {
+        uts.1 = name;
+    } else {
+        uts.0 = name;
+    }
+    Ok(0)
+}
+
+/// The machine's own host name (a UTS namespace of its own).
+pub fn sys_sethostname(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    set_uts_field(ctx, a, false)
+}
+
+pub fn sys_setdomainname(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    set_uts_field(ctx, a, true)
+}
+
+/// sync(2): flushes the file system of the root directory.
+pub fn sys_sync(ctx: &mut SyscallCtx<'_>, _: &Args) -> SysResult {
+    host::syncfs(ctx.m.root.raw_fd());
+    Ok(0)
+}
+
+pub fn sys_syncfs(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let f = ctx.file(a[0])?;
+    if let Ok(fd) = f.host_fd() {
+        host::syncfs(fd);
+    }
     Ok(0)
 }

@@ -227,3 +227,35 @@ pub fn sys_setsid(ctx: &mut SyscallCtx<'_>, _: &Args) -> SysResult {
     me.pgid.store(me.pid, Ordering::Relaxed);
     Ok(me.pid as u64)
 }
+
+const LINUX_REBOOT_MAGIC1: u64 = 0xfee1_dead;
+const LINUX_REBOOT_MAGIC2: [u64; 4] = [672_274_793, 85_072_278, 369_367_448, 537_993_216];
+const LINUX_REBOOT_CMD_RESTART: u64 = 0x0123_4567;
+const LINUX_REBOOT_CMD_HALT: u64 = 0xCDEF_0123;
+const LINUX_REBOOT_CMD_POWER_OFF: u64 = 0x4321_FEDC;
+const LINUX_REBOOT_CMD_CAD_ON: u64 = 0x89AB_CDEF;
+const LINUX_REBOOT_CMD_CAD_OFF: u64 = 0;
+
+/// reboot(2): halt and power-off end the machine with status 0; restart
+/// ends it too (nommu does not boot again by itself), with a note.
+pub fn sys_reboot(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    if a[0] as u32 as u64 != LINUX_REBOOT_MAGIC1 || !LINUX_REBOOT_MAGIC2.contains(&(a[1] as u32 as u64)) {
+        return Err(Errno::EINVAL);
+    }
+    match a[2] as u32 as u64 {
+        LINUX_REBOOT_CMD_CAD_ON | LINUX_REBOOT_CMD_CAD_OFF => Ok(0),
+        cmd @ (LINUX_REBOOT_CMD_HALT | LINUX_REBOOT_CMD_POWER_OFF | LINUX_REBOOT_CMD_RESTART) => {
+            let what = match cmd {
+                LINUX_REBOOT_CMD_HALT => "System halted.",
+                LINUX_REBOOT_CMD_POWER_OFF => "Power down.",
+                _ => "Restarting system: nommu exits; boot it again to restart.",
+            };
+            eprintln!("nommu: {what}");
+            ctx.m.shut_down(ExitStatus::Exited(0));
+            // The calling task never returns to the guest.
+            ctx.exit = Some(TaskExit::Group(ExitStatus::Exited(0)));
+            Ok(0)
+        }
+        _ => Err(Errno::EINVAL),
+    }
+}

@@ -300,6 +300,7 @@ pub fn sys_rt_sigtimedwait(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
             }
             None => None,
         };
+        ctx.task.shared.set_real_blocked(old_mask);
         ctx.task.set_sigmask(old_mask & !set);
         let never = std::sync::atomic::AtomicU32::new(0);
         let r = ctx.block(Errno::EINTR, |_| match left {
@@ -307,6 +308,7 @@ pub fn sys_rt_sigtimedwait(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
             None => host::futex_wait_interruptible(&never, 0).map_err(Errno::from),
         });
         ctx.task.set_sigmask(old_mask);
+        ctx.task.shared.set_real_blocked(0);
         match r {
             // A signal arrived: one of ours is taken above; another one
             // interrupts the wait (and is delivered).

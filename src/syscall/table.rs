@@ -126,6 +126,10 @@ syscalls! {
     138 fstatfs(Fd, Ptr) => file::sys_fstatfs;
     157 prctl(Int, Hex, Hex, Hex, Hex) => process::sys_prctl;
     158 arch_prctl(Hex, Hex) => process::sys_arch_prctl;
+    169 reboot(Hex, Hex, Hex, Ptr) => process::sys_reboot;
+    162 sync() => info::sys_sync;
+    170 sethostname(Str, Len) => info::sys_sethostname;
+    171 setdomainname(Str, Len) => info::sys_setdomainname;
     186 gettid() => process::sys_gettid;
     200 tkill(Int, Signal) => signal::sys_tkill;
     201 time(Ptr) => time::sys_time;
@@ -162,6 +166,7 @@ syscalls! {
     296 pwritev(Fd, Ptr, Int, Int) => file::sys_pwritev;
     297 rt_tgsigqueueinfo(Int, Int, Signal, Ptr) => signal::sys_rt_tgsigqueueinfo;
     302 prlimit64(Int, Int, Ptr, Ptr) => info::sys_prlimit64;
+    306 syncfs(Fd) => info::sys_syncfs;
     316 renameat2(Fd, Str, Fd, Str, Flags) => path::sys_renameat2;
     318 getrandom(Ptr, Len, Flags) => info::sys_getrandom;
     322 execveat(Fd, Str, Ptr, Ptr, Flags) => spawn::sys_execveat;

@@ -445,3 +445,19 @@ pub fn stop_self() {
     // SAFETY: signalling our own process.
     unsafe { libc::kill(libc::getpid(), libc::SIGSTOP) };
 }
+
+/// The terminal settings of stdin, if it is a terminal.
+pub fn save_terminal() -> Option<[u8; 64]> {
+    let mut t = [0u8; 64];
+    ioctl_buf(0, libc::TCGETS as u64, &mut t).ok().map(|_| t)
+}
+
+pub fn restore_terminal(t: &[u8; 64]) {
+    let mut t = *t;
+    let _ = ioctl_buf(0, libc::TCSETSW as u64, &mut t);
+}
+
+pub fn syncfs(fd: RawFd) {
+    // SAFETY: plain syscall on a descriptor.
+    unsafe { libc::syncfs(fd) };
+}

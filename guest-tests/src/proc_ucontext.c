@@ -1,0 +1,670 @@
+/*
+ * proc_ucontext: the signal frame's ucontext, and register state across
+ * handlers.
+ *
+ * - faults a handler repairs by editing uc_mcontext: a NULL read
+ *   (`mov (%rax),%eax`, 2 bytes) whose handler sets RAX and skips the
+ *   instruction, a NULL write, a read at address 8, ud2 (SIGILL), an
+ *   integer division by zero (SIGFPE), int3 (SIGTRAP); si_signo, si_code,
+ *   si_addr and the REG_TRAPNO/REG_ERR of the frame where Linux defines
+ *   them;
+ * - a handler that changes xmm0 in uc_mcontext.fpregs: the interrupted
+ *   code sees the new value after sigreturn;
+ * - siglongjmp out of a SIGSEGV handler, the mask comes back;
+ * - a fault while SIGSEGV is blocked, or ignored, kills the process
+ *   (checked in a vfork+exec'd child);
+ * - every register (GPRs but rax/rcx/r11 after a syscall, rflags' DF,
+ *   MXCSR, x87 control word, xmm/ymm/zmm and k registers, whatever the
+ *   CPU has) survives a handler that clobbers them all: once for a signal
+ *   delivered at the return of a raw kill syscall, once for SIGALRM
+ *   arriving while the code spins without syscalls; the handler runs with
+ *   DF clear.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+static int failures;
+static const char *self;
+
+static void check(const char *what, int ok)
+{
+    printf("%s: %s\n", what, ok ? "ok" : "FAIL");
+    if (!ok)
+        failures++;
+}
+
+/* ---- faults fixed up by the handler ---- */
+static volatile int fault_sig, fault_code, fault_hits;
+static volatile uintptr_t fault_addr, fault_rip;
+static volatile long fault_trapno = -1, fault_err = -1;
+static volatile int skip_len;
+static volatile uint64_t set_rax;
+
+static void fixup(int sig, siginfo_t *si, void *ucv)
+{
+    ucontext_t *uc = ucv;
+    fault_sig = si->si_signo == sig ? sig : -1;
+    fault_code = si->si_code;
+    fault_addr = (uintptr_t)si->si_addr;
+    fault_rip = uc->uc_mcontext.gregs[REG_RIP];
+    fault_trapno = uc->uc_mcontext.gregs[REG_TRAPNO];
+    fault_err = uc->uc_mcontext.gregs[REG_ERR];
+    fault_hits++;
+    uc->uc_mcontext.gregs[REG_RIP] += skip_len;
+    if (set_rax)
+        uc->uc_mcontext.gregs[REG_RAX] = set_rax;
+}
+
+static void reset_fault(int len, uint64_t rax)
+{
+    fault_sig = fault_code = 0;
+    fault_addr = fault_rip = 0;
+    fault_trapno = fault_err = -1;
+    skip_len = len;
+    set_rax = rax;
+}
+
+extern char null_read_insn[], null_write_insn[], ud2_insn[], div_insn[], int3_after[];
+
+static void test_fixups(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = fixup;
+    sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    for (int s = 1; s < 32; s++)
+        if (s == SIGSEGV || s == SIGILL || s == SIGFPE || s == SIGTRAP || s == SIGBUS)
+            sigaction(s, &sa, NULL);
+
+    /* NULL read: handler sets eax and skips the 2-byte instruction */
+    reset_fault(2, 0x1234);
+    uint64_t rax = 0;
+    __asm__ volatile(".globl null_read_insn\nnull_read_insn: mov (%%rax), %%eax" : "+a"(rax) : : "memory");
+    check("NULL read: SIGSEGV handled", fault_sig == SIGSEGV);
+    check("NULL read: si_addr == 0", fault_addr == 0);
+    printf("NULL read: si_code == SEGV_MAPERR: %s\n", fault_code == SEGV_MAPERR ? "yes" : "no");
+    check("NULL read: uc RIP is the faulting instruction", fault_rip == (uintptr_t)null_read_insn);
+    printf("NULL read: REG_TRAPNO == 14 (page fault): %s\n", fault_trapno == 14 ? "yes" : "no");
+    printf("NULL read: REG_ERR == 4 (user read, not present): %s\n", fault_err == 4 ? "yes" : "no");
+    check("NULL read: execution continues with the handler's RAX", rax == 0x1234);
+
+    /* NULL write */
+    reset_fault(2, 0);
+    rax = 0;
+    __asm__ volatile(".globl null_write_insn\nnull_write_insn: mov %%ecx, (%%rax)" : : "a"(rax), "c"(7) : "memory");
+    check("NULL write: SIGSEGV handled", fault_sig == SIGSEGV && fault_addr == 0);
+    printf("NULL write: REG_ERR == 6 (user write, not present): %s\n", fault_err == 6 ? "yes" : "no");
+    check("NULL write: uc RIP is the faulting instruction", fault_rip == (uintptr_t)null_write_insn);
+
+    /* read at address 8 */
+    reset_fault(2, 0x55);
+    rax = 8;
+    __asm__ volatile("mov (%%rax), %%eax" : "+a"(rax) : : "memory");
+    check("read at 8: si_addr == 8", fault_sig == SIGSEGV && fault_addr == 8 && rax == 0x55);
+
+    /* ud2 */
+    reset_fault(2, 0);
+    __asm__ volatile(".globl ud2_insn\nud2_insn: ud2" ::: "memory");
+    check("ud2: SIGILL handled", fault_sig == SIGILL);
+    printf("ud2: si_code == ILL_ILLOPN: %s\n", fault_code == ILL_ILLOPN ? "yes" : "no");
+    check("ud2: si_addr is the instruction", fault_addr == (uintptr_t)ud2_insn);
+    printf("ud2: REG_TRAPNO == 6: %s\n", fault_trapno == 6 ? "yes" : "no");
+
+    /* division by zero: div %ecx (f7 f1) */
+    reset_fault(2, 0);
+    unsigned int lo = 10, hi = 0, d = 0;
+    __asm__ volatile(".globl div_insn\ndiv_insn: div %%ecx" : "+a"(lo), "+d"(hi) : "c"(d) : "memory");
+    check("div by 0: SIGFPE handled", fault_sig == SIGFPE);
+    printf("div by 0: si_code == FPE_INTDIV: %s\n", fault_code == FPE_INTDIV ? "yes" : "no");
+    check("div by 0: si_addr is the instruction", fault_addr == (uintptr_t)div_insn);
+
+    /* int3: SIGTRAP, rip already after the instruction */
+    reset_fault(0, 0);
+    __asm__ volatile("int3\n.globl int3_after\nint3_after:" ::: "memory");
+    check("int3: SIGTRAP handled", fault_sig == SIGTRAP);
+    check("int3: uc RIP is after the int3", fault_rip == (uintptr_t)int3_after);
+    printf("int3: si_code == SI_KERNEL: %s\n", fault_code == SI_KERNEL ? "yes" : "no");
+
+    /* a kernel address */
+    reset_fault(2, 0x77);
+    rax = 0xffff888000000000ull;
+    __asm__ volatile("mov (%%rax), %%eax" : "+a"(rax) : : "memory");
+    check("read at a kernel address: SIGSEGV handled", fault_sig == SIGSEGV && rax == 0x77);
+    printf("kernel address: si_addr == the address: %s\n", fault_addr == 0xffff888000000000ull ? "yes" : "no");
+
+    /* a non-canonical address: #GP, si_addr 0, SI_KERNEL */
+    reset_fault(2, 0x78);
+    rax = 0x8000000000000000ull;
+    __asm__ volatile("mov (%%rax), %%eax" : "+a"(rax) : : "memory");
+    check("non-canonical address: SIGSEGV handled", fault_sig == SIGSEGV && rax == 0x78);
+    printf("non-canonical: si_code == SI_KERNEL: %s, si_addr == 0: %s\n", fault_code == SI_KERNEL ? "yes" : "no",
+           fault_addr == 0 ? "yes" : "no");
+
+    sa.sa_handler = SIG_DFL;
+    sa.sa_flags = 0;
+    for (int s = 1; s < 32; s++)
+        if (s == SIGSEGV || s == SIGILL || s == SIGFPE || s == SIGTRAP || s == SIGBUS)
+            sigaction(s, &sa, NULL);
+}
+
+/* ---- editing xmm0 through fpregs ---- */
+static volatile int fp_present;
+
+static void fp_handler(int sig, siginfo_t *si, void *ucv)
+{
+    (void)sig;
+    (void)si;
+    ucontext_t *uc = ucv;
+    fp_present = uc->uc_mcontext.fpregs != NULL;
+    if (fp_present) {
+        uint32_t *x = uc->uc_mcontext.fpregs->_xmm[0].element;
+        x[0] = 0xdeadbeef;
+        x[1] = 0x01020304;
+        x[2] = 0xcafef00d;
+        x[3] = 0x0badc0de;
+    }
+}
+
+static void test_fpregs(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = fp_handler;
+    sa.sa_flags = SA_SIGINFO;
+    sigaction(SIGUSR1, &sa, NULL);
+    uint32_t out[4];
+    long pid = getpid();
+    /* xmm0 = 0; kill(self, SIGUSR1) with a raw syscall; store xmm0 */
+    __asm__ volatile("pxor %%xmm0, %%xmm0\n\t"
+                     "mov $62, %%eax\n\t"
+                     "syscall\n\t"
+                     "movdqu %%xmm0, (%[out])\n\t"
+                     : "+D"(pid)
+                     : "S"((long)SIGUSR1), [out] "r"(out)
+                     : "rax", "rcx", "r11", "xmm0", "memory");
+    check("uc_mcontext.fpregs present", fp_present);
+    check("xmm0 changed by the handler through fpregs",
+          out[0] == 0xdeadbeef && out[1] == 0x01020304 && out[2] == 0xcafef00d && out[3] == 0x0badc0de);
+    sa.sa_handler = SIG_DFL;
+    sa.sa_flags = 0;
+    sigaction(SIGUSR1, &sa, NULL);
+}
+
+/* ---- siglongjmp out of a handler ---- */
+static sigjmp_buf jb;
+
+static void jump_handler(int sig)
+{
+    siglongjmp(jb, sig);
+}
+
+static void test_longjmp(void)
+{
+    signal(SIGSEGV, jump_handler);
+    volatile int stage = 0;
+    int r = sigsetjmp(jb, 1);
+    if (r == 0) {
+        stage = 1;
+        *(volatile int *)(uintptr_t)16 = 1;
+        stage = 2;
+    }
+    check("siglongjmp out of the SIGSEGV handler", r == SIGSEGV && stage == 1);
+    sigset_t m;
+    sigprocmask(SIG_SETMASK, NULL, &m);
+    check("after siglongjmp: SIGSEGV unblocked again", !sigismember(&m, SIGSEGV));
+    /* and a second fault works the same */
+    r = sigsetjmp(jb, 1);
+    if (r == 0)
+        *(volatile int *)(uintptr_t)16 = 1;
+    check("a second fault is handled too", r == SIGSEGV);
+    signal(SIGSEGV, SIG_DFL);
+}
+
+static int run_self(const char *mode)
+{
+    char *argv[] = { (char *)self, (char *)mode, NULL };
+    fflush(stdout);
+    pid_t pid = vfork();
+    if (pid == 0) {
+        execv(self, argv);
+        _exit(127);
+    }
+    int st = 0;
+    waitpid(pid, &st, 0);
+    return st;
+}
+
+static void test_fatal_faults(void)
+{
+    int st = run_self("blocked-segv");
+    check("fault with SIGSEGV blocked (handler installed): killed by SIGSEGV", WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);
+    st = run_self("ignored-segv");
+    check("fault with SIGSEGV ignored: killed by SIGSEGV", WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);
+    st = run_self("handler-returns-ud2-blocked");
+    check("ud2 with SIGILL blocked: killed by SIGILL", WIFSIGNALED(st) && WTERMSIG(st) == SIGILL);
+}
+
+static void never(int sig)
+{
+    (void)sig;
+    _exit(50);
+}
+
+static int child_mode(const char *mode)
+{
+    sigset_t s;
+    sigemptyset(&s);
+    if (!strcmp(mode, "blocked-segv")) {
+        signal(SIGSEGV, never);
+        sigaddset(&s, SIGSEGV);
+        sigprocmask(SIG_BLOCK, &s, NULL);
+        *(volatile int *)(uintptr_t)0 = 1;
+    } else if (!strcmp(mode, "ignored-segv")) {
+        signal(SIGSEGV, SIG_IGN);
+        *(volatile int *)(uintptr_t)0 = 1;
+    } else if (!strcmp(mode, "handler-returns-ud2-blocked")) {
+        signal(SIGILL, never);
+        sigaddset(&s, SIGILL);
+        sigprocmask(SIG_BLOCK, &s, NULL);
+        __asm__ volatile("ud2");
+    }
+    return 3;
+}
+
+/* ---- register state across handlers ---- */
+struct regstate {
+    uint64_t gpr[16];        /* rax rbx rcx rdx rsi rdi rbp r8-r15; [15] rflags @0 */
+    uint32_t mxcsr;          /* @128 */
+    uint16_t fcw;            /* @132 */
+    uint8_t pad[58];
+    uint64_t k[8];           /* @192 */
+    uint8_t vec[32][64];     /* @256 */
+};
+_Static_assert(offsetof(struct regstate, k) == 192, "layout");
+_Static_assert(offsetof(struct regstate, vec) == 256, "layout");
+
+static const char *const GPR_NAMES[15] = {
+    "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
+};
+enum { RAX = 0, RCX = 2, RDX = 3, RSI = 4, RDI = 5, R11 = 10, RFLAGS = 15 };
+
+volatile int spin_flag;
+
+/* void regs_around(const struct regstate *in, struct regstate *out, int level, int spin)
+ * Loads everything from *in, then either executes `syscall` (spin == 0)
+ * or spins until spin_flag != 0 (spin == 1), stores everything to *out. */
+void regs_around(const struct regstate *in, struct regstate *out, int level, int spin);
+
+__asm__(
+    "    .text\n"
+    "    .globl regs_around\n"
+    "    .hidden regs_around\n"
+    "    .type regs_around,@function\n"
+    "    .p2align 4\n"
+    "regs_around:\n"
+    "    push %rbp\n"
+    "    push %rbx\n"
+    "    push %r12\n"
+    "    push %r13\n"
+    "    push %r14\n"
+    "    push %r15\n"
+    "    push %rsi\n"                 /* out   @40 after sub */
+    "    push %rdx\n"                 /* level @32 */
+    "    push %rcx\n"                 /* spin  @24 */
+    "    sub $24, %rsp\n"
+    "    stmxcsr (%rsp)\n"
+    "    fnstcw 4(%rsp)\n"
+    "    mov %rdi, %rax\n"
+    "    cmp $2, %edx\n"
+    "    je 12f\n"
+    "    cmp $1, %edx\n"
+    "    je 11f\n"
+    "    .irp i,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n"
+    "    movdqu 256+\\i*64(%rax), %xmm\\i\n"
+    "    .endr\n"
+    "    jmp 19f\n"
+    "11:\n"
+    "    .irp i,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n"
+    "    vmovdqu 256+\\i*64(%rax), %ymm\\i\n"
+    "    .endr\n"
+    "    jmp 19f\n"
+    "12:\n"
+    "    .irp i,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31\n"
+    "    vmovdqu64 256+\\i*64(%rax), %zmm\\i\n"
+    "    .endr\n"
+    "    .irp i,0,1,2,3,4,5,6,7\n"
+    "    kmovq 192+\\i*8(%rax), %k\\i\n"
+    "    .endr\n"
+    "19:\n"
+    "    ldmxcsr 128(%rax)\n"
+    "    fldcw 132(%rax)\n"
+    "    mov 24(%rsp), %rcx\n"
+    "    test %ecx, %ecx\n"
+    "    jnz 30f\n"
+    /* syscall variant */
+    "    pushq 120(%rax)\n"
+    "    popfq\n"
+    "    mov 8(%rax), %rbx\n"
+    "    mov 16(%rax), %rcx\n"
+    "    mov 24(%rax), %rdx\n"
+    "    mov 32(%rax), %rsi\n"
+    "    mov 40(%rax), %rdi\n"
+    "    mov 48(%rax), %rbp\n"
+    "    mov 56(%rax), %r8\n"
+    "    mov 64(%rax), %r9\n"
+    "    mov 72(%rax), %r10\n"
+    "    mov 80(%rax), %r11\n"
+    "    mov 88(%rax), %r12\n"
+    "    mov 96(%rax), %r13\n"
+    "    mov 104(%rax), %r14\n"
+    "    mov 112(%rax), %r15\n"
+    "    mov 0(%rax), %rax\n"
+    "    syscall\n"
+    "    jmp 40f\n"
+    /* spin variant: rflags loaded, then a loop that only touches the
+     * arithmetic flags */
+    "30:\n"
+    "    pushq 120(%rax)\n"
+    "    popfq\n"
+    "    mov 8(%rax), %rbx\n"
+    "    mov 16(%rax), %rcx\n"
+    "    mov 24(%rax), %rdx\n"
+    "    mov 32(%rax), %rsi\n"
+    "    mov 40(%rax), %rdi\n"
+    "    mov 48(%rax), %rbp\n"
+    "    mov 56(%rax), %r8\n"
+    "    mov 64(%rax), %r9\n"
+    "    mov 72(%rax), %r10\n"
+    "    mov 80(%rax), %r11\n"
+    "    mov 88(%rax), %r12\n"
+    "    mov 96(%rax), %r13\n"
+    "    mov 104(%rax), %r14\n"
+    "    mov 112(%rax), %r15\n"
+    "    mov 0(%rax), %rax\n"
+    "31:\n"
+    "    cmpl $0, spin_flag(%rip)\n"
+    "    je 31b\n"
+    "40:\n"
+    "    pushfq\n"
+    "    push %r11\n"
+    "    mov 56(%rsp), %r11\n"        /* out (rsp moved by 16) */
+    "    popq 80(%r11)\n"
+    "    popq 120(%r11)\n"
+    "    cld\n"
+    "    mov %rax, 0(%r11)\n"
+    "    mov %rbx, 8(%r11)\n"
+    "    mov %rcx, 16(%r11)\n"
+    "    mov %rdx, 24(%r11)\n"
+    "    mov %rsi, 32(%r11)\n"
+    "    mov %rdi, 40(%r11)\n"
+    "    mov %rbp, 48(%r11)\n"
+    "    mov %r8, 56(%r11)\n"
+    "    mov %r9, 64(%r11)\n"
+    "    mov %r10, 72(%r11)\n"
+    "    mov %r12, 88(%r11)\n"
+    "    mov %r13, 96(%r11)\n"
+    "    mov %r14, 104(%r11)\n"
+    "    mov %r15, 112(%r11)\n"
+    "    stmxcsr 128(%r11)\n"
+    "    fnstcw 132(%r11)\n"
+    "    mov 32(%rsp), %rcx\n"        /* level */
+    "    cmp $2, %ecx\n"
+    "    je 22f\n"
+    "    cmp $1, %ecx\n"
+    "    je 21f\n"
+    "    .irp i,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n"
+    "    movdqu %xmm\\i, 256+\\i*64(%r11)\n"
+    "    .endr\n"
+    "    jmp 29f\n"
+    "21:\n"
+    "    .irp i,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n"
+    "    vmovdqu %ymm\\i, 256+\\i*64(%r11)\n"
+    "    .endr\n"
+    "    vzeroupper\n"
+    "    jmp 29f\n"
+    "22:\n"
+    "    .irp i,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31\n"
+    "    vmovdqu64 %zmm\\i, 256+\\i*64(%r11)\n"
+    "    .endr\n"
+    "    .irp i,0,1,2,3,4,5,6,7\n"
+    "    kmovq %k\\i, 192+\\i*8(%r11)\n"
+    "    .endr\n"
+    "    vzeroupper\n"
+    "29:\n"
+    "    ldmxcsr (%rsp)\n"
+    "    fldcw 4(%rsp)\n"
+    "    add $48, %rsp\n"
+    "    pop %r15\n"
+    "    pop %r14\n"
+    "    pop %r13\n"
+    "    pop %r12\n"
+    "    pop %rbx\n"
+    "    pop %rbp\n"
+    "    ret\n"
+    "    .size regs_around, .-regs_around\n");
+
+/* Clobbers every vector register, the k registers, MXCSR and the x87
+ * control word (the handler's job). */
+void clobber_vectors(int level);
+__asm__(
+    "    .text\n"
+    "    .globl clobber_vectors\n"
+    "    .hidden clobber_vectors\n"
+    "    .type clobber_vectors,@function\n"
+    "clobber_vectors:\n"
+    "    sub $8, %rsp\n"
+    "    movl $0x1f80, (%rsp)\n"      /* default MXCSR */
+    "    movw $0x037f, 4(%rsp)\n"     /* default FCW */
+    "    ldmxcsr (%rsp)\n"
+    "    fldcw 4(%rsp)\n"
+    "    add $8, %rsp\n"
+    "    pcmpeqd %xmm0, %xmm0\n"
+    "    cmp $2, %edi\n"
+    "    je 2f\n"
+    "    cmp $1, %edi\n"
+    "    je 1f\n"
+    "    .irp i,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n"
+    "    movdqa %xmm0, %xmm\\i\n"
+    "    .endr\n"
+    "    ret\n"
+    "1:\n"
+    "    vpcmpeqd %ymm0, %ymm0, %ymm0\n"
+    "    .irp i,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n"
+    "    vmovdqa %ymm0, %ymm\\i\n"
+    "    .endr\n"
+    "    vzeroupper\n"
+    "    ret\n"
+    "2:\n"
+    "    vpternlogd $0xff, %zmm0, %zmm0, %zmm0\n"
+    "    .irp i,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31\n"
+    "    vmovdqa64 %zmm0, %zmm\\i\n"
+    "    .endr\n"
+    "    kxnorq %k0, %k0, %k0\n"
+    "    .irp i,1,2,3,4,5,6,7\n"
+    "    kmovq %k0, %k\\i\n"
+    "    .endr\n"
+    "    vzeroupper\n"
+    "    ret\n"
+    "    .size clobber_vectors, .-clobber_vectors\n");
+
+static int level;
+static volatile int handler_runs, handler_df;
+
+/* Clobbers everything it can, including callee-saved GPRs (restored by
+ * the asm block's clobber list) and DF is reported as seen on entry. */
+static void clobber_handler(int sig)
+{
+    (void)sig;
+    uint64_t fl;
+    __asm__ volatile("pushfq; pop %0" : "=r"(fl));
+    handler_df = (fl >> 10) & 1;
+    clobber_vectors(level);
+    __asm__ volatile("mov $-1, %%rbx\n\tmov $-1, %%r12\n\tmov $-1, %%r13\n\tmov $-1, %%r14\n\tmov $-1, %%r15\n\t"
+                     "mov $-1, %%rdx\n\tmov $-1, %%rsi\n\tmov $-1, %%rdi\n\tmov $-1, %%r8\n\tmov $-1, %%r9\n\t"
+                     "mov $-1, %%r10\n\tmov $-1, %%r11\n\tmov $-1, %%rcx\n\tstd\n\tcld"
+                     ::: "rbx", "r12", "r13", "r14", "r15", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "rcx",
+                       "memory");
+    handler_runs++;
+    spin_flag = 1;
+}
+
+static void fill(struct regstate *s, int seed, uint64_t rflags, uint32_t mxcsr, uint16_t fcw)
+{
+    memset(s, 0, sizeof *s);
+    for (int i = 0; i < 15; i++)
+        s->gpr[i] = 0x5a00000000000000ull + ((uint64_t)(i + 1) << 48) + 0x0123456789ull * (uint64_t)(i + 1) +
+                    (uint64_t)seed;
+    s->gpr[RFLAGS] = rflags;
+    s->mxcsr = mxcsr;
+    s->fcw = fcw;
+    for (int i = 0; i < 8; i++)
+        s->k[i] = 0x1111111111111111ull * (uint64_t)(i + 1) ^ (uint64_t)seed;
+    for (int r = 0; r < 32; r++)
+        for (int b = 0; b < 64; b++)
+            s->vec[r][b] = (uint8_t)((r * 71 + b * 13 + seed * 5) ^ 0x5a);
+}
+
+static int compare(const char *what, const struct regstate *in, const struct regstate *out, int syscall_variant,
+                   uint64_t flag_mask)
+{
+    for (int i = 0; i < 15; i++) {
+        if (syscall_variant && (i == RAX || i == RCX || i == R11))
+            continue;
+        if (out->gpr[i] != in->gpr[i]) {
+            printf("%s: %s = %#llx, want %#llx\n", what, GPR_NAMES[i], (unsigned long long)out->gpr[i],
+                   (unsigned long long)in->gpr[i]);
+            return 1;
+        }
+    }
+    if ((out->gpr[RFLAGS] & flag_mask) != (in->gpr[RFLAGS] & flag_mask)) {
+        printf("%s: rflags = %#llx, want %#llx (mask %#llx)\n", what, (unsigned long long)out->gpr[RFLAGS],
+               (unsigned long long)in->gpr[RFLAGS], (unsigned long long)flag_mask);
+        return 1;
+    }
+    if (out->mxcsr != in->mxcsr) {
+        printf("%s: mxcsr = %#x, want %#x\n", what, out->mxcsr, in->mxcsr);
+        return 1;
+    }
+    if (out->fcw != in->fcw) {
+        printf("%s: fcw = %#x, want %#x\n", what, out->fcw, in->fcw);
+        return 1;
+    }
+    int nvec = level == 2 ? 32 : 16, bytes = level == 2 ? 64 : level == 1 ? 32 : 16;
+    for (int r = 0; r < nvec; r++)
+        if (memcmp(out->vec[r], in->vec[r], bytes) != 0) {
+            printf("%s: vector register %d differs\n", what, r);
+            return 1;
+        }
+    if (level == 2)
+        for (int i = 0; i < 8; i++)
+            if (out->k[i] != in->k[i]) {
+                printf("%s: k%d differs\n", what, i);
+                return 1;
+            }
+    return 0;
+}
+
+static void test_registers(void)
+{
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw"))
+        level = 2;
+    else if (__builtin_cpu_supports("avx"))
+        level = 1;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = clobber_handler;
+    sigaction(SIGUSR1, &sa, NULL);
+    sigaction(SIGALRM, &sa, NULL);
+    static struct regstate in, out;
+
+    /* delivered at a syscall's return: kill(getpid(), SIGUSR1) */
+    static const struct { const char *name; uint64_t rflags; uint32_t mxcsr; uint16_t fcw; } sets[] = {
+        { "flags set", 0x8d7, 0x7fc0, 0x0f7f },
+        { "flags clear", 0x002, 0x3f80, 0x077f },
+        { "DF set", 0x403, 0x5f80, 0x0b7f },
+    };
+    int bad = 0;
+    for (unsigned i = 0; i < 3; i++) {
+        fill(&in, (int)i + 1, sets[i].rflags, sets[i].mxcsr, sets[i].fcw);
+        in.gpr[RAX] = SYS_kill;
+        in.gpr[RDI] = (uint64_t)getpid();
+        in.gpr[RSI] = SIGUSR1;
+        handler_runs = 0;
+        handler_df = -1;
+        memset(&out, 0, sizeof out);
+        char what[64];
+        snprintf(what, sizeof what, "signal at syscall return, %s", sets[i].name);
+        regs_around(&in, &out, level, 0);
+        if (handler_runs != 1) {
+            printf("%s: handler ran %d times\n", what, handler_runs);
+            bad = 1;
+        } else if (out.gpr[RAX] != 0) {
+            printf("%s: kill returned %lld\n", what, (long long)out.gpr[RAX]);
+            bad = 1;
+        } else
+            bad |= compare(what, &in, &out, 1, 0xcd5);
+        if (handler_df != 0) {
+            printf("%s: handler ran with DF=%d\n", what, handler_df);
+            bad = 1;
+        }
+    }
+    check("all registers survive a handler run at a syscall's return", !bad);
+
+    /* delivered while spinning in guest code: SIGALRM */
+    bad = 0;
+    for (unsigned i = 0; i < 2; i++) {
+        uint64_t fl = i == 0 ? 0x402 : 0x002; /* DF set / clear */
+        fill(&in, (int)i + 10, fl, sets[i].mxcsr, sets[i].fcw);
+        spin_flag = 0;
+        handler_runs = 0;
+        handler_df = -1;
+        struct itimerval it = { { 0, 0 }, { 0, 20000 } };
+        setitimer(ITIMER_REAL, &it, NULL);
+        memset(&out, 0, sizeof out);
+        regs_around(&in, &out, level, 1);
+        char what[64];
+        snprintf(what, sizeof what, "SIGALRM while spinning, DF=%d", i == 0);
+        if (handler_runs != 1) {
+            printf("%s: handler ran %d times\n", what, handler_runs);
+            bad = 1;
+        } else
+            bad |= compare(what, &in, &out, 0, 0x400);
+        if (handler_df != 0) {
+            printf("%s: handler ran with DF=%d\n", what, handler_df);
+            bad = 1;
+        }
+    }
+    check("all registers survive a handler run while spinning in guest code", !bad);
+    sa.sa_handler = SIG_DFL;
+    sigaction(SIGUSR1, &sa, NULL);
+    sigaction(SIGALRM, &sa, NULL);
+}
+
+int main(int argc, char **argv)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    self = argv[0];
+    if (argc > 1)
+        return child_mode(argv[1]);
+    test_fixups();
+    test_fpregs();
+    test_longjmp();
+    test_fatal_faults();
+    test_registers();
+    printf("%s\n", failures ? "SOME CHECKS FAILED" : "all ok");
+    return failures ? 1 : 0;
+}
