@@ -106,7 +106,7 @@ fn run(root: PathBuf, mem: u64, program: OsString, args: Vec<OsString>) -> i32 {
     let guest_path = program.as_bytes().to_vec();
     let mut argv = vec![guest_path.clone()];
     argv.extend(args.into_iter().map(OsString::into_vec));
-    let spec = ProgramSpec { guest_path, argv, envp: host_env() };
+    let spec = ProgramSpec::new(guest_path, argv, host_env());
     match machine.run_program(spec) {
         Ok(status) => status.shell_code(),
         Err(e) => exec_failure(e),
@@ -163,7 +163,7 @@ fn boot(mut root: PathBuf, mut mem: u64, mut init: Option<OsString>, params: Vec
     println!("Root: {} (hostfs); /proc and /dev are the kernel's", machine.root.host_path().display());
     let mut argv = vec![init.clone()];
     argv.extend(init_args);
-    let spec = ProgramSpec { guest_path: init.clone(), argv, envp: init_env };
+    let spec = ProgramSpec::new(init.clone(), argv, init_env);
     match machine.start_init(spec) {
         Ok(rewrite) => println!(
             "Run {} as init process: {} syscall sites rewritten in {:.1} ms",

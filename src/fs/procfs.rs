@@ -236,7 +236,8 @@ pub fn host_thread_times(host_tid: i32) -> (u64, u64) {
 
 fn pid_file(m: &Machine, me: &Arc<Process>, p: &Arc<Process>, name: &str) -> Vec<u8> {
     let mut s = String::new();
-    let vsize = p.regions().total();
+    let mm = p.mm();
+    let vsize = mm.regions().total();
     let state = if Arc::ptr_eq(me, p) { "R (running)" } else { "S (sleeping)" };
     match name {
         "cmdline" => return p.image().cmdline.clone(),
@@ -248,7 +249,7 @@ fn pid_file(m: &Machine, me: &Arc<Process>, p: &Arc<Process>, name: &str) -> Vec
         }
         "maps" => {
             let exe = String::from_utf8_lossy(&p.image().exe).into_owned();
-            for r in p.regions().iter() {
+            for r in mm.regions().iter() {
                 let (perm, label) = match r.kind {
                     RegionKind::Text => ("r-xp", exe.as_str()),
                     RegionKind::Data => ("rw-p", exe.as_str()),

@@ -22,16 +22,21 @@ fn rewind(task: &mut Task, nr: u64) {
     r.rax = nr;
 }
 
-/// No handler ran: an interrupted syscall restarts.
+/// No handler ran: an interrupted syscall restarts, and a temporary mask
+/// (ppoll, pselect6) goes back.
 fn restart_without_handler(task: &mut Task) {
     if let Some(r) = task.restart.take() {
         rewind(task, r.nr);
+    }
+    if let Some(mask) = task.saved_sigmask.take() {
+        task.set_sigmask(mask);
     }
 }
 
 /// A handler is about to run: restart the syscall after it (SA_RESTART)
 /// or make it fail with EINTR.
 fn restart_with_handler(task: &mut Task, flags: u64) {
+    task.restart_deadline = None;
     let Some(r) = task.restart.take() else { return };
     let restart = r.code == Errno::ERESTARTNOINTR || r.code == Errno::ERESTARTSYS && flags & SA_RESTART != 0;
     if restart {
@@ -96,7 +101,9 @@ pub fn deliver(m: &Machine, task: &mut Task) -> Option<ExitStatus> {
                     task.last_fatal = Some(SigInfo::fault(SIGSEGV, SI_KERNEL, 0));
                     return Some(ExitStatus::Signaled(SIGSEGV));
                 }
-                return None;
+                // Like Linux, every deliverable signal gets its frame before
+                // the guest runs again: the last one set up runs first.
+                continue;
             }
         }
     }
@@ -118,6 +125,7 @@ fn setup_frame(m: &Machine, task: &mut Task, info: &SigInfo, act: SigAction) -> 
         siginfo: info.to_bytes(),
         xstate: &xstate,
         restorer: act.restorer,
+        fault: if info.is_fault() { task.fault.take() } else { None },
     };
     let frame = sigframe::write_frame(&m.mem.user, &spec)?;
     let r = task.vcpu.regs_mut();

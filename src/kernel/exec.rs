@@ -3,7 +3,7 @@
 use super::machine::Machine;
 use super::process::ImageInfo;
 use super::process::Process;
-use super::regions::{RegionKind, Regions};
+use super::regions::{Mm, RegionKind, Regions};
 use crate::arch::{cpu, Vcpu};
 use crate::errno::Errno;
 use crate::fs::file::FileKind;
@@ -21,6 +21,12 @@ pub struct ProgramSpec {
     /// The guest path of the program, as given (AT_EXECFN, messages);
     /// relative paths start at the process's working directory.
     pub guest_path: Vec<u8>,
+    /// What the program is called (AT_EXECFN, a script's argument):
+    /// `guest_path`, or `/dev/fd/N/...` for execveat with a descriptor.
+    pub name: Vec<u8>,
+    /// The file cannot be reopened after exec (execveat with a
+    /// close-on-exec descriptor): a `#!` script fails with ENOENT.
+    pub inaccessible_after_exec: bool,
     pub argv: Vec<Vec<u8>>,
     pub envp: Vec<Vec<u8>>,
 }
@@ -35,6 +41,13 @@ pub struct ExecError {
 impl std::fmt::Display for ExecError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.message)
+    }
+}
+
+impl ProgramSpec {
+    /// A program named by its path.
+    pub fn new(path: Vec<u8>, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> ProgramSpec {
+        ProgramSpec { name: path.clone(), guest_path: path, argv, envp, inaccessible_after_exec: false }
     }
 }
 
@@ -68,6 +81,24 @@ impl StartState {
     }
 }
 
+/// Linux refuses to execute a file someone has open for writing (ETXTBSY).
+/// nommu knows every guest's open files; writers outside the machine it
+/// cannot see.
+fn open_for_writing_in_guest(m: &Machine, st: &[u8; 144]) -> bool {
+    let id = |s: &[u8; 144]| {
+        (u64::from_le_bytes(s[0..8].try_into().unwrap()), u64::from_le_bytes(s[8..16].try_into().unwrap()))
+    };
+    let target = id(st);
+    m.live_processes().iter().any(|p| {
+        let files: Vec<_> = p.files().iter().map(|(_, e)| e.file.clone()).collect();
+        files.iter().any(|f| {
+            let Ok(fd) = f.host_fd() else { return false };
+            let writable = crate::arch::host::fcntl_int(fd, libc::F_GETFL, 0).is_ok_and(|fl| fl & 3 != libc::O_RDONLY);
+            writable && vfs::fstat(f).is_ok_and(|s| id(&s) == target)
+        })
+    })
+}
+
 /// Opens the program through the guest's file system and reads it all.
 /// Returns the bytes and the executable's absolute guest path.
 fn read_program(m: &Machine, process: &Arc<Process>, guest_path: &[u8]) -> Result<(Vec<u8>, Vec<u8>), ExecError> {
@@ -91,6 +122,9 @@ fn read_program(m: &Machine, process: &Arc<Process>, guest_path: &[u8]) -> Resul
     let FileKind::Host(fd) = &file.kind else {
         return Err(errno_fail(Errno::EACCES));
     };
+    if open_for_writing_in_guest(m, &st) {
+        return Err(errno_fail(Errno::ETXTBSY));
+    }
     let exe = m.root.guest_path_of(fd.as_raw_fd()).unwrap_or_else(|| path::normalize(&abs));
     let mut bytes = Vec::new();
     let dup = fd.try_clone().map_err(|e| errno_fail(Errno::from(e)))?;
@@ -111,13 +145,12 @@ impl LoadedProgram {
     /// The point of no return of execve: the process drops the memory it
     /// owned (a vfork child owns none of its parent's) and takes the new.
     pub fn commit(self, m: &Machine, process: &Process) -> StartState {
-        let mut regions = process.regions();
-        regions.release_all(&m.mem);
-        *regions = self.regions;
-        drop(regions);
-        process.set_comm(&self.comm);
-        *process.image() = self.image;
-        self.start
+        let LoadedProgram { start, rewrite: _, mut regions, image, comm } = self;
+        let fresh = Arc::new(Mm::new(std::mem::take(&mut regions), Arc::downgrade(&m.arc())));
+        process.set_mm(fresh);
+        process.set_comm(&comm);
+        *process.image() = image;
+        start
     }
 
     /// Gives the memory back (exec failed after loading).
@@ -138,7 +171,8 @@ fn shebang(bytes: &[u8]) -> Option<(Vec<u8>, Option<Vec<u8>>)> {
     let line = &line[..line.iter().position(|&b| b == b'\n').unwrap_or(line.len())];
     let trimmed: &[u8] = {
         let start = line.iter().position(|&b| b != b' ' && b != b'\t').unwrap_or(line.len());
-        let end = line.iter().rposition(|&b| b != b' ' && b != b'\t' && b != b'\r').map_or(start, |e| e + 1);
+        // Linux strips spaces and tabs only: a CRLF line keeps its \r.
+        let end = line.iter().rposition(|&b| b != b' ' && b != b'\t').map_or(start, |e| e + 1);
         &line[start..end.max(start)]
     };
     if trimmed.is_empty() {
@@ -168,17 +202,21 @@ pub fn load_program(m: &Machine, process: &Arc<Process>, spec: &ProgramSpec) -> 
             let name = String::from_utf8_lossy(&spec.guest_path).into_owned();
             return Err(ExecError { errno: Errno::ELOOP, message: format!("{name}: too many #! interpreters") });
         }
-        // argv becomes: interpreter [arg] script-path original-argv[1..].
+        if depth == 0 && spec.inaccessible_after_exec {
+            let name = String::from_utf8_lossy(&spec.name).into_owned();
+            return Err(ExecError { errno: Errno::ENOENT, message: format!("{name}: script closed on exec") });
+        }
+        // argv becomes: interpreter [arg] script-name original-argv[1..].
         let mut new_argv = vec![interp.clone()];
         new_argv.extend(arg);
-        new_argv.push(path.clone());
+        new_argv.push(if depth == 0 { spec.name.clone() } else { path.clone() });
         new_argv.extend(argv.iter().skip(1).cloned());
         argv = new_argv;
         path = interp;
         bytes_exe = read_program(m, process, &path)?;
     }
     let (bytes, exe) = bytes_exe;
-    load_image(m, &path, &spec.guest_path, &argv, &spec.envp, &bytes, exe)
+    load_image(m, &path, &spec.name, &argv, &spec.envp, &bytes, exe)
 }
 
 fn load_image(

@@ -49,7 +49,7 @@ pub fn send_to_process(m: &Machine, p: &Arc<Process>, info: SigInfo, from_kernel
             for t in p.tasks().iter() {
                 t.pending().discard(sigbit(SIGSTOP) | sigbit(SIGTSTP) | sigbit(SIGTTIN) | sigbit(SIGTTOU));
             }
-            resume(m, p);
+            resume(m, p, signo == SIGCONT);
         }
         SIGSTOP | SIGTSTP | SIGTTIN | SIGTTOU => {
             p.shared_pending().discard(sigbit(SIGCONT));
@@ -69,7 +69,7 @@ pub fn send_to_process(m: &Machine, p: &Arc<Process>, info: SigInfo, from_kernel
 pub fn send_to_task(m: &Machine, p: &Arc<Process>, t: &TaskShared, info: SigInfo) {
     let signo = info.signo;
     if signo == SIGCONT || signo == SIGKILL {
-        resume(m, p);
+        resume(m, p, signo == SIGCONT);
     }
     let blocked = t.blocks(signo);
     if discarded_on_arrival(p, signo, blocked) {
@@ -79,17 +79,20 @@ pub fn send_to_task(m: &Machine, p: &Arc<Process>, t: &TaskShared, info: SigInfo
     t.kick();
 }
 
-/// SIGCONT (or SIGKILL) for a stopped process: it runs again.
-fn resume(m: &Machine, p: &Arc<Process>) {
+/// SIGCONT (or SIGKILL) for a stopped process: it runs again. Only
+/// SIGCONT tells the parent (CLD_CONTINUED); SIGKILL just lets it die.
+fn resume(m: &Machine, p: &Arc<Process>, continued: bool) {
     let mut st = p.state();
     if !matches!(*st, ProcState::Stopped { .. }) {
         return;
     }
-    *st = ProcState::Continued;
+    *st = if continued { ProcState::Continued } else { ProcState::Running };
     drop(st);
     p.cont_event.fetch_add(1, Ordering::Release);
     host::futex_wake(&p.cont_event, i32::MAX);
-    notify_parent(m, p, CLD_CONTINUED, SIGCONT);
+    if continued {
+        notify_parent(m, p, CLD_CONTINUED, SIGCONT);
+    }
 }
 
 /// A stop signal's default action: the process stops until SIGCONT.
@@ -136,7 +139,7 @@ pub fn notify_parent(m: &Machine, child: &Process, code: i32, status: i32) {
 /// The last task of `p` has gone: release everything, become a zombie,
 /// tell the parent. pid 1's end is the machine's.
 pub fn exit_process(m: &Machine, p: &Arc<Process>, status: ExitStatus) {
-    p.regions().release_all(&m.mem);
+    p.set_mm(Arc::new(super::regions::Mm::empty()));
     *p.files() = crate::fs::FdTable::default();
     p.fs().cwd_fd = None;
     finish_vfork(p);

@@ -1,7 +1,7 @@
 //! A guest process: pid, its regions of the arena, descriptors, signal
 //! dispositions. No address space of its own: that is the no-MMU model.
 
-use super::regions::Regions;
+use super::regions::Mm;
 use super::signal::SigActions;
 use super::signal::SigQueue;
 use super::task::TaskShared;
@@ -128,7 +128,8 @@ pub struct Process {
     pub start_time: Instant,
     pub fs: Mutex<FsContext>,
     pub image: Mutex<ImageInfo>,
-    pub regions: Mutex<Regions>,
+    /// The memory context (shared with a vfork parent until exec).
+    mm: Mutex<Arc<Mm>>,
     pub files: Mutex<FdTable>,
     pub sigactions: Mutex<SigActions>,
     /// Name of the program (comm), at most 15 bytes.
@@ -167,7 +168,7 @@ impl Process {
             start_time: Instant::now(),
             fs: Mutex::new(fs),
             image: Mutex::new(ImageInfo::default()),
-            regions: Mutex::new(Regions::default()),
+            mm: Mutex::new(Arc::new(Mm::empty())),
             files: Mutex::new(files),
             sigactions: Mutex::new(SigActions::default()),
             comm: Mutex::new(Vec::new()),
@@ -175,8 +176,15 @@ impl Process {
         }
     }
 
-    pub fn regions(&self) -> MutexGuard<'_, Regions> {
-        lock(&self.regions)
+    pub fn mm(&self) -> Arc<Mm> {
+        lock(&self.mm).clone()
+    }
+
+    /// Installs a new memory context; the old one goes away with its last
+    /// user.
+    pub fn set_mm(&self, mm: Arc<Mm>) {
+        let old = std::mem::replace(&mut *lock(&self.mm), mm);
+        drop(old);
     }
 
     pub fn files(&self) -> MutexGuard<'_, FdTable> {

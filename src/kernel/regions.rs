@@ -103,3 +103,36 @@ impl Regions {
         self.map.values().map(|r| r.len).sum()
     }
 }
+
+/// A memory context: the regions one or more processes use. Without an
+/// MMU this is all an "address space" is. A vfork child shares its
+/// parent's (CLONE_VM): what it maps belongs to both, and stays with the
+/// parent when the child execs or exits. The last user returns the
+/// regions to the arena.
+pub struct Mm {
+    regions: std::sync::Mutex<Regions>,
+    machine: std::sync::Weak<super::Machine>,
+}
+
+impl Mm {
+    pub fn new(regions: Regions, machine: std::sync::Weak<super::Machine>) -> Mm {
+        Mm { regions: std::sync::Mutex::new(regions), machine }
+    }
+
+    /// An empty context (a process before its first exec, or a zombie).
+    pub fn empty() -> Mm {
+        Mm::new(Regions::default(), std::sync::Weak::new())
+    }
+
+    pub fn regions(&self) -> std::sync::MutexGuard<'_, Regions> {
+        self.regions.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Drop for Mm {
+    fn drop(&mut self) {
+        if let Some(m) = self.machine.upgrade() {
+            self.regions.get_mut().unwrap_or_else(|e| e.into_inner()).release_all(&m.mem);
+        }
+    }
+}

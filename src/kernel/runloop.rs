@@ -13,6 +13,14 @@ use crate::syscall::{self, SyscallCtx, TaskExit};
 
 /// SEGV_MAPERR: address not mapped.
 const SEGV_MAPERR: i32 = 1;
+/// SEGV_PKUERR: protection-key violation.
+const SEGV_PKUERR: i32 = 4;
+/// x86 page fault: trap 14; error code bits: user mode, instruction fetch.
+const X86_TRAP_PF: u64 = 14;
+const PF_USER_FETCH: u64 = 0x14;
+/// Page-fault error code bits: the page was present; protection key.
+const PF_PROT: u64 = 0x1;
+const PF_PK: u64 = 0x20;
 
 /// Runs `task` until it ends; the last task of a process ends the process.
 pub fn run_task(m: &Machine, task: &mut Task) {
@@ -32,6 +40,17 @@ pub fn run_task(m: &Machine, task: &mut Task) {
                     continue;
                 }
                 log::debug!("pid {} fault {} code {code} addr {addr:#x}", task.process.pid, signal_name(signo));
+                let (trapno, mut err) = task.vcpu.fault_details();
+                // Page 0 is protected with a protection key (execute-only);
+                // to the guest a fault there is a plain unmapped page: not
+                // "present, key violation" but "not present".
+                let code = if code == SEGV_PKUERR {
+                    err &= !(PF_PROT | PF_PK);
+                    SEGV_MAPERR
+                } else {
+                    code
+                };
+                task.fault = Some((trapno, err, addr));
                 force_fault(task, SigInfo::fault(signo, code, addr));
             }
             VcpuExit::Kick => {}
@@ -50,6 +69,7 @@ fn handle_syscall(m: &Machine, task: &mut Task) -> Option<TaskExit> {
         let r = task.vcpu.regs_mut();
         r.rsp = regs.rsp - 8;
         r.rip = 0;
+        task.fault = Some((X86_TRAP_PF, PF_USER_FETCH, 0));
         force_fault(task, SigInfo::fault(SIGSEGV, SEGV_MAPERR, 0));
         return None;
     }

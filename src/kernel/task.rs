@@ -91,6 +91,13 @@ pub struct Task {
     /// restore once a handler has been set up.
     pub saved_sigmask: Option<SigSet>,
     pub restart: Option<PendingRestart>,
+    /// A timed syscall that was interrupted and will be restarted (no
+    /// handler ran) continues to its original deadline, like Linux's
+    /// restart_block: (syscall number, clock, absolute time).
+    pub restart_deadline: Option<(u64, i32, (i64, i64))>,
+    /// Trap number, error code and address of the last fault, for the
+    /// signal frame of the fault's signal.
+    pub fault: Option<(u64, u64, u64)>,
     /// The signal that killed the process, for the one-line report.
     pub last_fatal: Option<super::signal::SigInfo>,
 }
@@ -107,7 +114,9 @@ impl Task {
             altstack: AltStack::disabled(),
             saved_sigmask: None,
             restart: None,
+            restart_deadline: None,
             last_fatal: None,
+            fault: None,
         }
     }
 

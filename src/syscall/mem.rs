@@ -48,8 +48,8 @@ pub fn sys_mmap(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
         None
     };
     let m = ctx.m;
-    let process = ctx.task.process.clone();
-    let mut regions = process.regions();
+    let mm = ctx.task.process.mm();
+    let mut regions = mm.regions();
 
     let addr = if flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0 {
         if !page_aligned(hint) {
@@ -58,7 +58,7 @@ pub fn sys_mmap(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
         if regions.containing(hint, len).is_none() {
             log::warn!(
                 "pid {}: mmap MAP_FIXED at {hint:#x} outside the process's own memory: not possible without an MMU",
-                process.pid
+                ctx.task.process.pid
             );
             return Err(Errno::EINVAL);
         }
@@ -83,7 +83,7 @@ pub fn sys_mmap(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
                 .host_pread(host_fd, addr + done, (len - done) as usize, (off + done) as i64)
                 .inspect_err(|_| {
                     if flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) == 0 {
-                        process.regions().unmap(&m.mem, addr, len);
+                        mm.regions().unmap(&m.mem, addr, len);
                     }
                 })?;
             if n == 0 {
@@ -101,7 +101,7 @@ pub fn sys_munmap(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
         return Err(Errno::EINVAL);
     }
     let len = checked_len(a[1]).map_err(|_| Errno::EINVAL)?;
-    ctx.task.process.regions().unmap(&ctx.m.mem, addr, len);
+    ctx.task.process.mm().regions().unmap(&ctx.m.mem, addr, len);
     Ok(0)
 }
 
@@ -124,7 +124,7 @@ pub fn sys_madvise(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     if advice == MADV_DONTNEED && len > 0 {
         // Private anonymous pages read back as zero afterwards.
         let len = page_up(len);
-        if ctx.task.process.regions().containing(addr, len).is_none() {
+        if ctx.task.process.mm().regions().containing(addr, len).is_none() {
             return Err(Errno::ENOMEM);
         }
         ctx.m.mem.arena.discard(addr, len);
@@ -149,8 +149,8 @@ pub fn sys_mremap(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
         return Err(Errno::EINVAL);
     }
     let m = ctx.m;
-    let process = ctx.task.process.clone();
-    let mut regions = process.regions();
+    let mm = ctx.task.process.mm();
+    let mut regions = mm.regions();
     let region = regions.containing(old, old_len).ok_or(Errno::EFAULT)?;
     if new_len <= old_len {
         regions.unmap(&m.mem, old + new_len, old_len - new_len);
@@ -177,7 +177,8 @@ pub fn sys_mremap(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
 /// and binfmt_elf_fdpic sets end_brk = start_brk, so it never grows.
 /// Allocators fall back to mmap, as they do on real no-MMU systems.
 pub fn sys_brk(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let mut regions = ctx.task.process.regions();
+    let mm = ctx.task.process.mm();
+    let mut regions = mm.regions();
     if a[0] >= regions.start_brk && a[0] <= regions.brk {
         regions.brk = a[0];
     }

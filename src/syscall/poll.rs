@@ -99,16 +99,60 @@ fn do_poll(ctx: &mut SyscallCtx<'_>, ptr: u64, nfds: u64, timeout: Option<Durati
     Ok(n as u64)
 }
 
+const SYS_POLL: u64 = 7;
+
 pub fn sys_poll(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     let ms = arg_i32(a[2]);
-    let timeout = (ms >= 0).then(|| Duration::from_millis(ms as u64));
-    do_poll(ctx, a[0], a[1], timeout)
+    let mut timeout = (ms >= 0).then(|| Duration::from_millis(ms as u64));
+    // poll's timeout is a plain int: a restarted poll continues to the
+    // original deadline (Linux's restart_block).
+    let now = crate::arch::host::clock_gettime(libc::CLOCK_MONOTONIC)?;
+    if let Some((SYS_POLL, _, (s, ns))) = ctx.task.restart_deadline.take() {
+        let left = (s - now.0) * 1_000_000_000 + (ns - now.1);
+        timeout = Some(Duration::from_nanos(left.max(0) as u64));
+    }
+    let r = do_poll(ctx, a[0], a[1], timeout);
+    if r == Err(Errno::ERESTARTNOHAND) {
+        if let Some(t) = timeout {
+            let total = now.1 + t.subsec_nanos() as i64;
+            let deadline = (now.0 + t.as_secs() as i64 + total / 1_000_000_000, total % 1_000_000_000);
+            ctx.task.restart_deadline = Some((SYS_POLL, libc::CLOCK_MONOTONIC, deadline));
+        }
+    }
+    r
+}
+
+/// ppoll and pselect6 run with a temporary signal mask; it stays in force
+/// until a handler for the interrupting signal has been set up (the frame
+/// then restores the old one).
+fn with_temporary_mask(
+    ctx: &mut SyscallCtx<'_>,
+    mask_ptr: u64,
+    size: u64,
+    op: impl FnOnce(&mut SyscallCtx<'_>) -> SysResult,
+) -> SysResult {
+    if mask_ptr == 0 {
+        return op(ctx);
+    }
+    if size != 8 {
+        return Err(Errno::EINVAL);
+    }
+    let mask: u64 = ctx.user().read_val(mask_ptr)?;
+    let old = ctx.task.sigmask();
+    ctx.task.set_sigmask(mask);
+    let r = op(ctx);
+    if r == Err(Errno::ERESTARTNOHAND) {
+        ctx.task.saved_sigmask = Some(old);
+    } else {
+        ctx.task.set_sigmask(old);
+    }
+    r
 }
 
 pub fn sys_ppoll(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     let timeout = read_timespec(ctx, a[2])?;
     let start = Instant::now();
-    let r = do_poll(ctx, a[0], a[1], timeout);
+    let r = with_temporary_mask(ctx, a[3], a[4], |ctx| do_poll(ctx, a[0], a[1], timeout));
     write_remaining(ctx, a[2], timeout, start, 1)?;
     r
 }
@@ -208,8 +252,11 @@ pub fn sys_select(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
 
 pub fn sys_pselect6(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     let timeout = read_timespec(ctx, a[4])?;
+    // The sixth argument points at { const sigset_t *ss; size_t ss_len }.
+    let (mask_ptr, mask_size) =
+        if a[5] != 0 { (ctx.user().read_u64(a[5])?, ctx.user().read_u64(a[5] + 8)?) } else { (0, 0) };
     let start = Instant::now();
-    let r = do_select(ctx, a, timeout);
+    let r = with_temporary_mask(ctx, mask_ptr, mask_size, |ctx| do_select(ctx, a, timeout));
     write_remaining(ctx, a[4], timeout, start, 1)?;
     r
 }

@@ -166,7 +166,8 @@ pub fn sys_getpgid(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     if pid == 0 {
         return Ok(ctx.task.process.pgid() as u64);
     }
-    let p = ctx.m.process(pid).filter(|p| !p.is_zombie()).ok_or(Errno::ESRCH)?;
+    // A zombie keeps its ids until it is reaped.
+    let p = ctx.m.process(pid).ok_or(Errno::ESRCH)?;
     Ok(p.pgid() as u64)
 }
 
@@ -179,7 +180,7 @@ pub fn sys_getsid(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     if pid == 0 {
         return Ok(ctx.task.process.sid() as u64);
     }
-    let p = ctx.m.process(pid).filter(|p| !p.is_zombie()).ok_or(Errno::ESRCH)?;
+    let p = ctx.m.process(pid).ok_or(Errno::ESRCH)?;
     Ok(p.sid() as u64)
 }
 

@@ -235,12 +235,13 @@ pub fn sys_tgkill(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     thread_kill(ctx, Some(arg_i32(a[0])), arg_i32(a[1]), info)
 }
 
-fn user_siginfo(ctx: &SyscallCtx<'_>, signo: i32, ptr: u64) -> SysResult<SigInfo> {
+/// The siginfo a process queues; it may claim to be the kernel (or kill,
+/// or tkill) only when it signals itself.
+fn user_siginfo(ctx: &SyscallCtx<'_>, signo: i32, ptr: u64, target_pid: i32) -> SysResult<SigInfo> {
     let mut raw = [0u8; 128];
     ctx.user().read(ptr, &mut raw)?;
     let mut info = SigInfo::from_bytes(&raw);
-    // Only the kernel may claim to be the kernel (or kill/tkill).
-    if info.code >= 0 || info.code == SI_TKILL {
+    if (info.code >= 0 || info.code == SI_TKILL) && target_pid != ctx.task.process.pid {
         return Err(Errno::EPERM);
     }
     info.signo = signo;
@@ -249,15 +250,15 @@ fn user_siginfo(ctx: &SyscallCtx<'_>, signo: i32, ptr: u64) -> SysResult<SigInfo
 
 pub fn sys_rt_sigqueueinfo(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     let signo = check_signo(a[1])?;
-    let info = user_siginfo(ctx, signo, a[2])?;
-    let p = ctx.m.process(arg_i32(a[0])).filter(|p| !p.is_zombie()).ok_or(Errno::ESRCH)?;
+    let info = user_siginfo(ctx, signo, a[2], arg_i32(a[0]))?;
+    let p = ctx.m.process(arg_i32(a[0])).ok_or(Errno::ESRCH)?;
     send_to_process(ctx.m, &p, info, false);
     Ok(0)
 }
 
 pub fn sys_rt_tgsigqueueinfo(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     let signo = check_signo(a[2])?;
-    let info = user_siginfo(ctx, signo, a[3])?;
+    let info = user_siginfo(ctx, signo, a[3], arg_i32(a[0]))?;
     thread_kill(ctx, Some(arg_i32(a[0])), arg_i32(a[1]), info)
 }
 

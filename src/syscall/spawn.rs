@@ -89,6 +89,8 @@ fn spawn(ctx: &mut SyscallCtx<'_>, args: CloneArgs) -> SysResult {
     *child.sigactions() = parent.sigactions().clone();
     *child.rlimits() = *parent.rlimits();
     child.set_comm(&parent.comm_bytes());
+    // CLONE_VM: one memory context for both until the child execs.
+    child.set_mm(parent.mm());
     *child.image() = parent.image().clone();
     m.register(&child);
 
@@ -102,12 +104,17 @@ fn spawn(ctx: &mut SyscallCtx<'_>, args: CloneArgs) -> SysResult {
     let fs_base = if flags & CLONE_SETTLS != 0 { args.tls } else { ctx.task.vcpu.fs_base() };
     let (xmm, mxcsr) = ctx.task.vcpu.fast_vector_state();
     let clear_tid = if flags & CLONE_CHILD_CLEARTID != 0 { args.child_tid } else { 0 };
+    // A vfork child keeps the alternate signal stack (it runs on the
+    // parent's memory anyway); a CLONE_VM child without CLONE_VFORK does not.
+    let altstack =
+        if flags & CLONE_VFORK != 0 { ctx.task.altstack } else { crate::kernel::signal::AltStack::disabled() };
     let shared = Arc::new(TaskShared::new(pid, ctx.task.sigmask()));
     let spawned = m.arc().spawn_task(child.clone(), shared, move |task| {
         *task.vcpu.regs_mut() = regs;
         task.vcpu.set_fs_base(fs_base);
         task.vcpu.copy_fast_vector_state(xmm, mxcsr);
         task.clear_child_tid = clear_tid;
+        task.altstack = altstack;
     });
     if let Err(e) = spawned {
         m.unregister(pid);
@@ -117,12 +124,33 @@ fn spawn(ctx: &mut SyscallCtx<'_>, args: CloneArgs) -> SysResult {
     log::info!("pid {} vfork -> pid {pid}", parent.pid);
     if flags & CLONE_VFORK != 0 {
         // Like Linux's wait_for_vfork_done: ordinary signals wait until the
-        // child has let go of the parent's memory.
+        // child has let go of the parent's memory; a fatal one does not.
         while child.vfork_done.load(Ordering::Acquire) == 0 {
-            host::futex_wait(&child.vfork_done, 0);
+            ctx.task.vcpu.clear_kick();
+            if fatal_signal_pending(ctx) {
+                break;
+            }
+            let _ = host::futex_wait_interruptible(&child.vfork_done, 0);
         }
     }
     Ok(pid as u64)
+}
+
+/// A pending signal that will kill the process (SIGKILL, or an unblocked
+/// signal whose default action is to terminate and that has no handler).
+fn fatal_signal_pending(ctx: &SyscallCtx<'_>) -> bool {
+    use crate::kernel::signal::{default_action, DefaultAction, SIGKILL, SIG_DFL};
+    let mask = ctx.task.sigmask();
+    let pending = ctx.task.shared.pending().set() | ctx.task.process.shared_pending().set();
+    let actions = ctx.task.process.sigactions();
+    (1..=64).any(|sig| {
+        let bit = 1u64 << (sig - 1);
+        pending & bit != 0
+            && (sig == SIGKILL
+                || mask & bit == 0
+                    && actions.get(sig).handler == SIG_DFL
+                    && matches!(default_action(sig), DefaultAction::Terminate | DefaultAction::Core))
+    })
 }
 
 pub fn sys_vfork(ctx: &mut SyscallCtx<'_>, _: &Args) -> SysResult {
@@ -206,11 +234,14 @@ fn read_strings(ctx: &SyscallCtx<'_>, ptr: u64, total: &mut usize) -> SysResult<
     Ok(out)
 }
 
-fn do_execve(ctx: &mut SyscallCtx<'_>, path: Vec<u8>, argv_ptr: u64, envp_ptr: u64) -> SysResult {
+fn do_execve(ctx: &mut SyscallCtx<'_>, mut spec: ProgramSpec, argv_ptr: u64, envp_ptr: u64) -> SysResult {
     let mut total = 0;
-    let argv = read_strings(ctx, argv_ptr, &mut total)?;
-    let envp = read_strings(ctx, envp_ptr, &mut total)?;
-    let spec = ProgramSpec { guest_path: path, argv, envp };
+    spec.argv = read_strings(ctx, argv_ptr, &mut total)?;
+    spec.envp = read_strings(ctx, envp_ptr, &mut total)?;
+    // Linux (5.18+) never starts a program with argc 0.
+    if spec.argv.is_empty() {
+        spec.argv.push(Vec::new());
+    }
     let m = ctx.m;
     let process = ctx.task.process.clone();
     let loaded = load_program(m, &process, &spec).map_err(|e| {
@@ -242,26 +273,44 @@ fn do_execve(ctx: &mut SyscallCtx<'_>, path: Vec<u8>, argv_ptr: u64, envp_ptr: u
 
 pub fn sys_execve(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     let path = ctx.path(a[0])?;
-    do_execve(ctx, path, a[1], a[2])
+    do_execve(ctx, ProgramSpec::new(path, Vec::new(), Vec::new()), a[1], a[2])
 }
 
 const AT_EMPTY_PATH: u64 = 0x1000;
 const AT_SYMLINK_NOFOLLOW: u64 = 0x100;
 
 pub fn sys_execveat(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let (dirfd, flags) = (a[0], a[4]);
+    let (dirfd, flags) = (arg_i32(a[0]), a[4]);
     if flags & !(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0 {
         return Err(Errno::EINVAL);
     }
     let p = ctx.user().read_cstr(a[1], crate::fs::path::PATH_MAX - 1)?;
-    let path = if p.is_empty() {
+    let absolute = p.first() == Some(&b'/');
+    let fd_cloexec =
+        dirfd != super::AT_FDCWD && !absolute && ctx.task.process.files().entry(dirfd).is_ok_and(|e| e.cloexec);
+    let (lookup, name) = if p.is_empty() {
         if flags & AT_EMPTY_PATH == 0 {
             return Err(Errno::ENOENT);
         }
-        // The file the descriptor refers to.
-        format!("/proc/self/fd/{}", arg_i32(dirfd)).into_bytes()
+        ctx.file(dirfd as u64)?;
+        (format!("/proc/self/fd/{dirfd}").into_bytes(), format!("/dev/fd/{dirfd}").into_bytes())
+    } else if absolute || dirfd == super::AT_FDCWD {
+        (ctx.at(a[0], &p)?, p.clone())
     } else {
-        ctx.at(dirfd, &p)?
+        (ctx.at(a[0], &p)?, [format!("/dev/fd/{dirfd}/").into_bytes(), p.clone()].concat())
     };
-    do_execve(ctx, path, a[2], a[3])
+    if flags & AT_SYMLINK_NOFOLLOW != 0 && !p.is_empty() {
+        let st = crate::fs::vfs::stat(ctx.m, &ctx.task.process, lookup.clone(), false)?;
+        if u32::from_le_bytes(st[24..28].try_into().unwrap()) & 0o170000 == 0o120000 {
+            return Err(Errno::ELOOP);
+        }
+    }
+    let spec = ProgramSpec {
+        guest_path: lookup,
+        name,
+        argv: Vec::new(),
+        envp: Vec::new(),
+        inaccessible_after_exec: fd_cloexec,
+    };
+    do_execve(ctx, spec, a[2], a[3])
 }

@@ -74,24 +74,29 @@ const TIMER_ABSTIME: i32 = 1;
 fn sleep(ctx: &mut SyscallCtx<'_>, clock: i32, flags: i32, req: u64, rem: u64) -> SysResult {
     let t = read_timespec(ctx, req)?;
     let abs = flags & TIMER_ABSTIME != 0;
+    let nr = if flags & NANOSLEEP != 0 { 35 } else { 230 };
     // Sleep to an absolute deadline, so that retries after spurious kicks
-    // do not stretch the sleep.
-    let deadline = if abs {
-        t
-    } else {
-        let (s, ns) = host::clock_gettime(clock)?;
-        let total = ns + t.1;
-        (s + t.0 + total / 1_000_000_000, total % 1_000_000_000)
+    // do not stretch the sleep; a restarted sleep keeps its deadline.
+    let deadline = match ctx.task.restart_deadline.take() {
+        Some((n, c, d)) if n == nr && c == clock && !abs => d,
+        _ if abs => t,
+        _ => {
+            let (s, ns) = host::clock_gettime(clock)?;
+            let total = ns + t.1;
+            (s + t.0 + total / 1_000_000_000, total % 1_000_000_000)
+        }
     };
     let r = ctx.block(Errno::ERESTARTSYS, |_| match host::clock_nanosleep_abs_interruptible(clock, deadline) {
         Ok(()) => Ok(()),
         Err(e) => Err(Errno(e)),
     });
-    if r == Err(Errno::ERESTARTSYS) && rem != 0 && !abs {
-        let (s, ns) = host::clock_gettime(clock)?;
-        let left = (deadline.0 - s) * 1_000_000_000 + (deadline.1 - ns);
-        let left = left.max(0);
-        ctx.user().write(rem, &timespec_bytes((left / 1_000_000_000, left % 1_000_000_000)))?;
+    if r == Err(Errno::ERESTARTSYS) && !abs {
+        ctx.task.restart_deadline = Some((nr, clock, deadline));
+        if rem != 0 {
+            let (s, ns) = host::clock_gettime(clock)?;
+            let left = ((deadline.0 - s) * 1_000_000_000 + (deadline.1 - ns)).max(0);
+            ctx.user().write(rem, &timespec_bytes((left / 1_000_000_000, left % 1_000_000_000)))?;
+        }
     }
     // A handler interrupts the sleep with EINTR (never restarted, as with
     // Linux's restart_block for a handled signal).
@@ -99,8 +104,11 @@ fn sleep(ctx: &mut SyscallCtx<'_>, clock: i32, flags: i32, req: u64, rem: u64) -
 }
 
 pub fn sys_nanosleep(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    sleep(ctx, libc::CLOCK_MONOTONIC, 0, a[0], a[1])
+    sleep(ctx, libc::CLOCK_MONOTONIC, NANOSLEEP, a[0], a[1])
 }
+
+/// Marks the call as nanosleep (not clock_nanosleep) for restarts.
+const NANOSLEEP: i32 = 1 << 30;
 
 pub fn sys_clock_nanosleep(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     let clock = arg_i32(a[0]);

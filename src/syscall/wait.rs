@@ -143,7 +143,8 @@ pub fn rusage_bytes(t: CpuTimes) -> [u8; 144] {
 }
 
 pub fn sys_wait4(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let (pid, status_ptr, options, rusage) = (arg_i32(a[0]), a[1], a[2], a[3]);
+    // Options are an int: musl sign-extends __WCLONE into the upper half.
+    let (pid, status_ptr, options, rusage) = (arg_i32(a[0]), a[1], a[2] as u32 as u64, a[3]);
     if options & !(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE) != 0 {
         return Err(Errno::EINVAL);
     }
@@ -172,7 +173,7 @@ const P_PID: u64 = 1;
 const P_PGID: u64 = 2;
 
 pub fn sys_waitid(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let (idtype, id, infop, options, rusage) = (a[0], arg_i32(a[1]), a[2], a[3], a[4]);
+    let (idtype, id, infop, options, rusage) = (a[0], arg_i32(a[1]), a[2], a[3] as u32 as u64, a[4]);
     if options & !(WNOHANG | WSTOPPED | WEXITED | WCONTINUED | WNOWAIT | WNOTHREAD | WALL | WCLONE) != 0
         || options & (WEXITED | WSTOPPED | WCONTINUED) == 0
     {

@@ -68,6 +68,9 @@ pub struct EntryArea {
     pub sig_signo: u64,
     pub sig_code: u64,
     pub sig_addr: u64,
+    /// Trap number and error code of a fault (for the guest's sigcontext).
+    pub sig_trapno: u64,
+    pub sig_err: u64,
     /// Guest MXCSR (fast path).
     pub mxcsr: u32,
     pub _pad: u32,
@@ -94,6 +97,8 @@ impl EntryArea {
             sig_signo: 0,
             sig_code: 0,
             sig_addr: 0,
+            sig_trapno: 0,
+            sig_err: 0,
             mxcsr: GUEST_INITIAL_MXCSR,
             _pad: 0,
             xmm: XmmRegs([[0; 2]; 16]),

@@ -236,6 +236,8 @@ extern "C" fn host_signal(
             // SAFETY: for fault signals the kernel fills si_addr.
             area.sig_addr = unsafe { info.si_addr() } as u64;
             area.sig_code = info.si_code as u64;
+            area.sig_trapno = uc.mcontext.trapno;
+            area.sig_err = uc.mcontext.err;
             uc.mcontext.rip = nommu_signal_exit as *const () as usize as u64;
             uc.mcontext.rsp = area.host_rsp;
             uc.mcontext.eflags &= !(EFLAGS_DF | EFLAGS_TF | EFLAGS_AC);

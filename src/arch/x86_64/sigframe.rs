@@ -43,6 +43,8 @@ pub struct FrameSpec<'a> {
     pub siginfo: [u8; 128],
     pub xstate: &'a [u8],
     pub restorer: u64,
+    /// For faults: trap number, error code, fault address (cr2).
+    pub fault: Option<(u64, u64, u64)>,
 }
 
 fn words(v: &[u64]) -> Vec<u8> {
@@ -87,9 +89,8 @@ pub fn write_frame(mem: &UserMemory, spec: &FrameSpec<'_>) -> SysResult<u64> {
         ss_flags as u32 as u64,
         ss_size,
     ]);
-    let signo = i32::from_le_bytes(spec.siginfo[..4].try_into().unwrap());
-    let cr2 = if matches!(signo, 11 | 7) { u64::from_le_bytes(spec.siginfo[16..24].try_into().unwrap()) } else { 0 };
-    head.extend(sigcontext(spec.regs, fp, if signo == 11 { 14 } else { 0 }, 0, cr2));
+    let (trapno, err, cr2) = spec.fault.unwrap_or((0, 0, 0));
+    head.extend(sigcontext(spec.regs, fp, trapno, err, cr2));
     head.extend(spec.blocked.to_le_bytes());
     head.extend(spec.siginfo);
     debug_assert_eq!(head.len() as u64, FRAME_SIZE);

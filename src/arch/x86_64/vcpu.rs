@@ -78,6 +78,11 @@ impl Vcpu {
         &mut self.area.regs
     }
 
+    /// Trap number and error code of the last fault exit.
+    pub fn fault_details(&self) -> (u64, u64) {
+        (self.area.sig_trapno, self.area.sig_err)
+    }
+
     pub fn fs_base(&self) -> u64 {
         self.area.guest_fs
     }
