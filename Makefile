@@ -9,7 +9,7 @@
 
 TARGET     := x86_64-unknown-linux-musl
 NOMMU      := target/$(TARGET)/release/nommu
-APT_PKGS   := musl-tools gcc make qemu-user
+APT_PKGS   := musl-tools gcc make qemu-user python3 util-linux
 IS_ROOT    := $(shell [ "$$(id -u)" = 0 ] && echo yes)
 
 .PHONY: all nommu guest-tests test bench deps rust-target mmap-min-addr rootfs run clean distclean
@@ -53,12 +53,9 @@ test: all rootfs mmap-min-addr
 bench: all mmap-min-addr
 	guest-tests/bench/run.sh $(NOMMU) 5
 
-# `make run` will boot the busybox machine (`nommu boot`); until that
-# lands it says so instead of pretending.
-run:
-	@echo "make run: the busybox machine (nommu boot) is not implemented yet."
-	@echo "Today you can run one static program:  make && ./target/release/nommu run guest-tests/bin/hello-musl a b"
-	@exit 2
+# Boot the busybox machine on this terminal ('poweroff' ends it).
+run: nommu rootfs mmap-min-addr
+	$(NOMMU) boot --root rootfs
 
 clean:
 	cargo clean

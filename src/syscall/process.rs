@@ -251,7 +251,8 @@ pub fn sys_reboot(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
                 LINUX_REBOOT_CMD_POWER_OFF => "Power down.",
                 _ => "Restarting system: nommu exits; boot it again to restart.",
             };
-            eprintln!("nommu: {what}");
+            // The kernel's last words go to the console.
+            println!("nommu: {what}");
             ctx.m.shut_down(ExitStatus::Exited(0));
             // The calling task never returns to the guest.
             ctx.exit = Some(TaskExit::Group(ExitStatus::Exited(0)));

@@ -57,17 +57,26 @@ def main():
             os.write(fd, text)
         elif verb == "sleep":
             time.sleep(float(arg))
+    # Read until the program has exited (a read can fail transiently while
+    # the terminal changes hands), then drain what is left.
     deadline = time.monotonic() + TIMEOUT
-    while pump(deadline):
+    status = None
+    while time.monotonic() < deadline:
+        wpid, st = os.waitpid(pid, os.WNOHANG)
+        if wpid:
+            status = st
+            break
+        if pump(time.monotonic() + 0.05) is None:
+            time.sleep(0.05)
+    if status is None:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        sys.stdout.buffer.write(seen)
+        print("\n[drive.py: the program did not exit]")
+        sys.exit(124)
+    while pump(time.monotonic() + 0.2):
         pass
     sys.stdout.buffer.write(seen)
-    for _ in range(200):
-        wpid, status = os.waitpid(pid, os.WNOHANG)
-        if wpid:
-            sys.exit(os.waitstatus_to_exitcode(status) % 256)
-        time.sleep(0.05)
-    os.kill(pid, signal.SIGKILL)
-    print("\n[drive.py: the program did not exit]")
-    sys.exit(124)
+    sys.exit(os.waitstatus_to_exitcode(status) % 256)
 
 main()

@@ -1,0 +1,126 @@
+//! The booted machine: an interactive console on a pseudo-terminal (line
+//! editing, history, completion, Ctrl-C), a scripted session through
+//! pipes, and the ways a machine ends.
+
+mod common;
+use common::*;
+use std::process::{Command, Stdio};
+
+fn rootfs() -> std::path::PathBuf {
+    let r = repo().join("rootfs");
+    assert!(r.join("bin/busybox").exists(), "run `make rootfs` first");
+    r
+}
+
+/// Runs `cmd` on a pty driven by `steps` (tests/console/drive.py).
+fn drive(steps: &str, cmd: &[&str]) -> (i32, String) {
+    let out = Command::new("python3")
+        .arg(repo().join("tests/console/drive.py"))
+        .arg(repo().join("tests/console").join(steps))
+        .arg("--")
+        .args(cmd)
+        .output()
+        .expect("python3");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn interactive_console_on_a_pty() {
+    let nommu = nommu().display().to_string();
+    let root = rootfs().display().to_string();
+    // stty before and after: the terminal must be left as it was found.
+    // The wrapper shell ignores Ctrl-C (it would die of it: `sh -c` has no
+    // job control); nommu takes SIGINT for the guest whatever it inherits.
+    let script = format!("trap '' INT; stty -g; {nommu} boot --root {root}; echo status=$?; stty -g");
+    let (code, out) = drive("interactive.steps", &["sh", "-c", &script]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Run /sbin/init as init process"), "{out}");
+    assert!(out.contains("[nommu:~]#"), "the prompt shows the machine: {out}");
+    assert!(out.contains("status=0"), "poweroff ends the machine with 0: {out}");
+    let stty: Vec<&str> = out.lines().filter(|l| l.trim_end().matches(':').count() > 10).collect();
+    assert_eq!(stty.len(), 2, "{out}");
+    assert_eq!(stty[0].trim_end(), stty[1].trim_end(), "terminal modes restored");
+}
+
+/// A scripted session through pipes: what a CI job does with the machine.
+#[test]
+fn scripted_boot_session() {
+    let script = "\
+ls /proc | grep -c -E '^(self|meminfo|1)$'
+ps | grep -c init
+free | grep -c Mem:
+echo one two three | tr ' ' '\\n' | sort -r | head -1
+(cd /tmp; echo subshell-in-$(pwd)); echo parent-in-$(pwd)
+sleep 0.2 & echo started; wait; echo waited
+sleep 10 & kill $!; wait $!; echo killed-status=$?
+trap 'echo caught-usr1' USR1; kill -USR1 $$
+x=$(echo nested $(echo deep)); echo $x
+poweroff
+";
+    let mut child = Command::new(nommu())
+        .args(["boot", "--root"])
+        .arg(rootfs())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(script.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    for want in [
+        "Welcome to nommu",
+        "\n3\n",
+        "\n1\n",
+        "two\n",
+        "subshell-in-/tmp\nparent-in-/root",
+        "started\nwaited",
+        "killed-status=143",
+        "caught-usr1",
+        "nested deep",
+        "Power down",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in:\n{text}");
+    }
+}
+
+/// With init=/bin/sh the shell is pid 1: when it exits (Ctrl-D, or end of
+/// input) the machine ends with its status.
+#[test]
+fn shell_as_init_ends_the_machine() {
+    let mut child = Command::new(nommu())
+        .args(["boot", "--root"])
+        .arg(rootfs())
+        .arg("init=/bin/sh")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(b"echo I am pid $$\nexit 5\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("I am pid 1"), "{text}");
+    assert_eq!(out.status.code(), Some(5), "{text}");
+}
+
+/// UML-style parameters: mem= sizes the arena, unknown key=value goes to
+/// init's environment, plain words to its arguments.
+#[test]
+fn uml_style_parameters() {
+    let out = Command::new(nommu())
+        .args(["boot", "--root"])
+        .arg(rootfs())
+        .args(["mem=64M", "init=/bin/sh", "GREETING=hello", "-c", "echo $GREETING $0; grep MemTotal /proc/meminfo"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Memory: 64 MiB arena"), "{text}");
+    assert!(text.contains("hello /bin/sh"), "{text}");
+    assert!(text.contains("65536 kB"), "{text}");
+    assert_eq!(out.status.code(), Some(0));
+}
