@@ -90,6 +90,7 @@ fn pid_lookup(m: &Machine, me: &Arc<Process>, p: &Arc<Process>, comps: &[Vec<u8>
         let mut entries: Vec<DirEntry> = PID_FILES.iter().map(|n| entry(n, DT_REG)).collect();
         entries.extend(PID_LINKS.iter().map(|n| entry(n, DT_LNK)));
         entries.push(entry("fd", DT_DIR));
+        entries.push(entry("task", DT_DIR));
         return Ok(Step::Node(Node::Dir(entries)));
     };
     let name = std::str::from_utf8(first).map_err(|_| Errno::ENOENT)?;
@@ -122,6 +123,21 @@ fn pid_lookup(m: &Machine, me: &Arc<Process>, p: &Arc<Process>, comps: &[Vec<u8>
             Ok(rest_after(&target, rest))
         }
         "fd" => fd_lookup(m, p, rest),
+        // Threads: task/<tid> shows the process's files (per-thread stat
+        // and status are the process's too).
+        "task" => match rest.first() {
+            None => {
+                let tids: Vec<DirEntry> = p.tasks().iter().map(|t| entry(&t.tid.to_string(), DT_DIR)).collect();
+                Ok(Step::Node(Node::Dir(tids)))
+            }
+            Some(tid) => {
+                let tid: i32 = std::str::from_utf8(tid).ok().and_then(|s| s.parse().ok()).ok_or(Errno::ENOENT)?;
+                if !p.tasks().iter().any(|t| t.tid == tid) {
+                    return Err(Errno::ENOENT);
+                }
+                pid_lookup(m, me, p, &rest[1..])
+            }
+        },
         _ if PID_FILES.contains(&name) => {
             if !rest.is_empty() {
                 return Err(Errno::ENOTDIR);

@@ -66,6 +66,9 @@ fn wait_while_stopped(task: &mut Task) -> Option<ExitStatus> {
 /// the status the process dies with, if a signal kills it.
 pub fn deliver(m: &Machine, task: &mut Task) -> Option<ExitStatus> {
     loop {
+        if let Some(g) = task.process.group_exit_for(task.tid) {
+            return Some(g.status);
+        }
         if let Some(death) = wait_while_stopped(task) {
             return Some(death);
         }
@@ -77,7 +80,7 @@ pub fn deliver(m: &Machine, task: &mut Task) -> Option<ExitStatus> {
         };
         let signo = info.signo;
         if signo == SIGKILL {
-            return Some(ExitStatus::Signaled(SIGKILL));
+            return Some(group_dies(task, ExitStatus::Signaled(SIGKILL)));
         }
         let act = task.process.sigactions().get(signo);
         match act.handler {
@@ -90,7 +93,7 @@ pub fn deliver(m: &Machine, task: &mut Task) -> Option<ExitStatus> {
                 }
                 DefaultAction::Terminate | DefaultAction::Core => {
                     task.last_fatal = Some(info);
-                    return Some(ExitStatus::Signaled(signo));
+                    return Some(group_dies(task, ExitStatus::Signaled(signo)));
                 }
             },
             _ => {
@@ -99,7 +102,7 @@ pub fn deliver(m: &Machine, task: &mut Task) -> Option<ExitStatus> {
                     // No room for the frame: Linux forces SIGSEGV.
                     log::debug!("pid {}: cannot write a signal frame; SIGSEGV", task.process.pid);
                     task.last_fatal = Some(SigInfo::fault(SIGSEGV, SI_KERNEL, 0));
-                    return Some(ExitStatus::Signaled(SIGSEGV));
+                    return Some(group_dies(task, ExitStatus::Signaled(SIGSEGV)));
                 }
                 // Like Linux, every deliverable signal gets its frame before
                 // the guest runs again: the last one set up runs first.
@@ -107,6 +110,12 @@ pub fn deliver(m: &Machine, task: &mut Task) -> Option<ExitStatus> {
             }
         }
     }
+}
+
+/// A fatal signal ends every thread of the process.
+fn group_dies(task: &Task, status: ExitStatus) -> ExitStatus {
+    task.process.start_group_exit(super::process::GroupExit { status, survivor: None });
+    status
 }
 
 fn setup_frame(m: &Machine, task: &mut Task, info: &SigInfo, act: SigAction) -> Result<(), Errno> {

@@ -54,6 +54,14 @@ pub enum ProcState {
     Zombie(ExitStatus),
 }
 
+/// Why every task of a process is ending.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GroupExit {
+    pub status: ExitStatus,
+    /// The task that survives (execve from a thread), if any.
+    pub survivor: Option<i32>,
+}
+
 /// CPU time in clock ticks (100 Hz), for times(2), getrusage and SIGCHLD.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CpuTimes {
@@ -123,6 +131,10 @@ pub struct Process {
     /// Times of exited threads of this process.
     pub dead_times: Mutex<CpuTimes>,
     pub real_timer: Mutex<super::timers::RealTimer>,
+    /// Set by exit_group, a fatal signal, or an execve from a thread: every
+    /// task of the process ends (with this status; `None` inside for execve,
+    /// whose caller lives on).
+    group_exit: Mutex<Option<GroupExit>>,
     pub pgid: AtomicI32,
     pub sid: AtomicI32,
     pub start_time: Instant,
@@ -163,6 +175,7 @@ impl Process {
             children_times: Mutex::new(CpuTimes::default()),
             dead_times: Mutex::new(CpuTimes::default()),
             real_timer: Mutex::new(Default::default()),
+            group_exit: Mutex::new(None),
             pgid: AtomicI32::new(pid),
             sid: AtomicI32::new(pid),
             start_time: Instant::now(),
@@ -225,6 +238,32 @@ impl Process {
 
     pub fn real_timer(&self) -> MutexGuard<'_, super::timers::RealTimer> {
         lock(&self.real_timer)
+    }
+
+    /// Ends every task of the process (the first request wins). Tasks in
+    /// guest code or blocked in the kernel are kicked to notice.
+    pub fn start_group_exit(&self, exit: GroupExit) {
+        {
+            let mut g = lock(&self.group_exit);
+            if g.is_some() {
+                return;
+            }
+            *g = Some(exit);
+        }
+        for t in self.tasks().iter() {
+            t.kick();
+        }
+    }
+
+    /// The group exit `tid` must take part in, if any.
+    pub fn group_exit_for(&self, tid: i32) -> Option<GroupExit> {
+        lock(&self.group_exit).filter(|g| g.survivor != Some(tid))
+    }
+
+    /// execve from a thread is done waiting for the others: the process
+    /// goes on.
+    pub fn clear_group_exit(&self) {
+        *lock(&self.group_exit) = None;
     }
 
     pub fn is_zombie(&self) -> bool {

@@ -4,7 +4,7 @@
 use super::delivery::{deliver, force_fault};
 use super::lifecycle::exit_process;
 use super::machine::Machine;
-use super::process::ExitStatus;
+use super::process::{ExitStatus, GroupExit};
 use super::signal::{default_action, signal_name, DefaultAction, SigInfo, SIGSEGV};
 use super::task::{PendingRestart, Task};
 use crate::arch::{host, trampoline, VcpuExit};
@@ -127,12 +127,16 @@ fn complete_out_of_range_syscall(m: &Machine, task: &mut Task) -> bool {
 /// ends the process.
 fn end_task(m: &Machine, task: &mut Task, end: TaskExit) {
     let status = match end {
-        TaskExit::Group(status) => status,
+        TaskExit::Group(status) => {
+            task.process.start_group_exit(GroupExit { status, survivor: None });
+            status
+        }
         TaskExit::Thread(code) => ExitStatus::Exited(code),
     };
-    if let ExitStatus::Signaled(signo) = status {
+    if let (ExitStatus::Signaled(signo), Some(_)) = (status, task.last_fatal) {
         report_fatal(task, signo);
     }
+    walk_robust_list(m, task);
     if task.clear_child_tid != 0 && m.mem.user.write_val(task.clear_child_tid, 0u32).is_ok() {
         host::futex_wake_addr(task.clear_child_tid, 1);
     }
@@ -169,4 +173,50 @@ fn report_fatal(task: &Task, signo: i32) {
         signal_name(signo),
         task.vcpu.regs().rip,
     );
+}
+
+const FUTEX_WAITERS: u32 = 0x8000_0000;
+const FUTEX_OWNER_DIED: u32 = 0x4000_0000;
+const FUTEX_TID_MASK: u32 = 0x3fff_ffff;
+/// Linux stops walking a robust list after this many entries.
+const ROBUST_LIST_LIMIT: usize = 2048;
+
+/// A dying thread's robust futexes (set_robust_list): each lock it still
+/// holds gets FUTEX_OWNER_DIED, and a waiter is woken to take it over.
+fn walk_robust_list(m: &Machine, task: &Task) {
+    let (head, _) = task.robust_list;
+    if head == 0 {
+        return;
+    }
+    let mem = &m.mem.user;
+    let (Ok(mut entry), Ok(offset), Ok(pending)) =
+        (mem.read_u64(head), mem.read_u64(head + 8).map(|o| o as i64), mem.read_u64(head + 16))
+    else {
+        return;
+    };
+    let handle = |entry: u64| {
+        let word = entry.wrapping_add(offset as u64);
+        let Ok(val) = mem.read_val::<u32>(word) else { return };
+        if val & FUTEX_TID_MASK == task.tid as u32 {
+            let new = (val & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+            if mem.write_val(word, new).is_ok() && val & FUTEX_WAITERS != 0 {
+                host::futex_wake_addr(word, 1);
+            }
+        }
+    };
+    for _ in 0..ROBUST_LIST_LIMIT {
+        if entry == head || entry == 0 {
+            break;
+        }
+        // Bit 0 marks a PI futex; the entry is the list node itself.
+        let node = entry & !1;
+        let Ok(next) = mem.read_u64(node) else { break };
+        if node != pending & !1 {
+            handle(node);
+        }
+        entry = next;
+    }
+    if pending != 0 {
+        handle(pending & !1);
+    }
 }

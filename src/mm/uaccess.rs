@@ -203,6 +203,52 @@ impl UserMemory {
         raw_result(rc)
     }
 
+    /// futex(2) on guest words (arena addresses are host addresses, so the
+    /// host kernel serves guest futexes directly). `uaddr` (and `uaddr2`
+    /// when given) must be 4 guest bytes; `timeout` is a host copy.
+    pub fn host_futex(
+        &self,
+        uaddr: u64,
+        op: u32,
+        val: u32,
+        timeout: Option<&libc::timespec>,
+        uaddr2: Option<u64>,
+        val3: u32,
+        interruptible: bool,
+    ) -> SysResult<usize> {
+        let mem = self.snapshot();
+        for a in [Some(uaddr), uaddr2].into_iter().flatten() {
+            mem.get_slice(GuestAddress(a), 4).map_err(|_| Errno::EFAULT)?;
+        }
+        let t = timeout.map_or(0, |t| t as *const libc::timespec as u64);
+        let args = [uaddr, op as u64, val as u64, t, uaddr2.unwrap_or(0), val3 as u64];
+        // SAFETY: the futex words were checked to be guest memory (mapped
+        // for the machine's life); the timeout is a live host timespec.
+        let rc = unsafe { raw_syscall(libc::SYS_futex, args, interruptible) };
+        raw_result(rc)
+    }
+
+    /// futex(2) operations whose fourth argument is a count (val2):
+    /// REQUEUE, CMP_REQUEUE, WAKE_OP. Both words must be guest memory.
+    pub fn host_futex_val2(
+        &self,
+        uaddr: u64,
+        op: u32,
+        val: u32,
+        val2: u32,
+        uaddr2: u64,
+        val3: u32,
+    ) -> SysResult<usize> {
+        let mem = self.snapshot();
+        for a in [uaddr, uaddr2] {
+            mem.get_slice(GuestAddress(a), 4).map_err(|_| Errno::EFAULT)?;
+        }
+        let args = [uaddr, op as u64, val as u64, val2 as u64, uaddr2, val3 as u64];
+        // SAFETY: both futex words were checked to be guest memory.
+        let rc = unsafe { raw_syscall(libc::SYS_futex, args, false) };
+        raw_result(rc)
+    }
+
     /// getrandom(2) into guest memory.
     pub fn host_getrandom(&self, addr: u64, len: usize, flags: u32) -> SysResult<usize> {
         let rc = self.with_host_ptr(addr, len, |p, n| {

@@ -138,3 +138,84 @@ pub fn sys_syncfs(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     }
     Ok(0)
 }
+
+/// The task a sched_* call names: 0 is the caller.
+fn sched_target(ctx: &SyscallCtx<'_>, pid: i32) -> SysResult<i32> {
+    match pid {
+        0 => Ok(ctx.task.shared.host_tid()),
+        p if p < 0 => Err(Errno::EINVAL),
+        p => ctx.m.task(p).map(|t| t.host_tid()).ok_or(Errno::ESRCH),
+    }
+}
+
+/// Pins the task's host thread: guest threads are host threads.
+pub fn sys_sched_setaffinity(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let host_tid = sched_target(ctx, arg_i32(a[0]))?;
+    let len = (a[1] as usize).min(8192);
+    let mut mask = vec![0u8; len];
+    ctx.user().read(a[2], &mut mask)?;
+    host::sched_setaffinity(host_tid, &mask)?;
+    Ok(0)
+}
+
+const SCHED_OTHER: u64 = 0;
+
+pub fn sys_sched_getscheduler(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    sched_target(ctx, arg_i32(a[0]))?;
+    Ok(SCHED_OTHER)
+}
+
+pub fn sys_sched_getparam(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    sched_target(ctx, arg_i32(a[0]))?;
+    ctx.user().write_val(a[1], 0i32)?;
+    Ok(0)
+}
+
+/// Only SCHED_OTHER (priority 0) is offered.
+pub fn sys_sched_setscheduler(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    sched_target(ctx, arg_i32(a[0]))?;
+    let prio: i32 = ctx.user().read_val(a[2])?;
+    if a[1] as u32 as u64 != SCHED_OTHER || prio != 0 {
+        return Err(Errno::EPERM);
+    }
+    Ok(0)
+}
+
+/// SCHED_FIFO and SCHED_RR have priorities 1..99, the others only 0.
+fn priority_range(policy: u64) -> SysResult<(u64, u64)> {
+    match policy {
+        0 | 3 | 5 => Ok((0, 0)),
+        1 | 2 => Ok((1, 99)),
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+pub fn sys_sched_get_priority_max(_: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    Ok(priority_range(a[0])?.1)
+}
+
+pub fn sys_sched_get_priority_min(_: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    Ok(priority_range(a[0])?.0)
+}
+
+pub fn sys_getcpu(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let (cpu, node) = host::getcpu();
+    if a[0] != 0 {
+        ctx.user().write_val(a[0], cpu)?;
+    }
+    if a[1] != 0 {
+        ctx.user().write_val(a[1], node)?;
+    }
+    Ok(0)
+}
+
+const MEMBARRIER_CMD_QUERY: u64 = 0;
+
+/// membarrier: every guest thread is a host thread of this process, so the
+/// host's private expedited barrier covers exactly them.
+pub fn sys_membarrier(_: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    if a[0] == MEMBARRIER_CMD_QUERY {
+        return Ok(host::membarrier(0, a[1] as u32)? as u64);
+    }
+    Ok(host::membarrier(a[0] as i32, a[1] as u32)? as u64)
+}

@@ -2,6 +2,7 @@
 //! handlers grouped by area. Every handler is `Result<u64, Errno>`.
 
 pub mod file;
+pub mod futex;
 pub mod info;
 pub mod mem;
 pub mod names;
@@ -49,8 +50,12 @@ impl<'a> SyscallCtx<'a> {
 }
 
 impl SyscallCtx<'_> {
-    /// A signal the task does not block is pending.
+    /// A signal the task does not block is pending (or the whole process
+    /// is ending).
     pub fn signal_pending(&self) -> bool {
+        if self.task.process.group_exit_for(self.task.tid).is_some() {
+            return true;
+        }
         let mask = self.task.sigmask();
         let pending = self.task.shared.pending().set() | self.task.process.shared_pending().set();
         pending & !mask != 0

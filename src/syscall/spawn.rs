@@ -57,8 +57,7 @@ fn spawn(ctx: &mut SyscallCtx<'_>, args: CloneArgs) -> SysResult {
         return Err(no_mmu_refusal(ctx, "fork (clone without CLONE_VM)"));
     }
     if flags & CLONE_THREAD != 0 {
-        log::warn!("pid {}: threads (CLONE_THREAD) are not supported yet", ctx.task.process.pid);
-        return Err(Errno::ENOSYS);
+        return spawn_thread(ctx, args);
     }
     if flags & CLONE_VFORK == 0 {
         // A process sharing memory but running concurrently with its parent
@@ -134,6 +133,50 @@ fn spawn(ctx: &mut SyscallCtx<'_>, args: CloneArgs) -> SysResult {
         }
     }
     Ok(pid as u64)
+}
+
+/// clone(CLONE_THREAD ...): a new task of the same process, on its own host
+/// thread, running in parallel. It shares everything the process holds
+/// (memory, descriptors, fs context, signal handlers).
+fn spawn_thread(ctx: &mut SyscallCtx<'_>, args: CloneArgs) -> SysResult {
+    let flags = args.flags;
+    // Linux: CLONE_THREAD needs CLONE_SIGHAND, which needs CLONE_VM.
+    if flags & CLONE_SIGHAND == 0 || flags & CLONE_VFORK != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if flags & (CLONE_FS | CLONE_FILES) != (CLONE_FS | CLONE_FILES) {
+        log::debug!("thread without CLONE_FS|CLONE_FILES: shares them anyway");
+    }
+    let m = ctx.m;
+    let process = ctx.task.process.clone();
+    if process.group_exit_for(ctx.task.tid).is_some() {
+        return Err(Errno::EAGAIN);
+    }
+    let tid = m.alloc_pid();
+    if flags & CLONE_PARENT_SETTID != 0 {
+        ctx.user().write_val(args.parent_tid, tid)?;
+    }
+    if flags & CLONE_CHILD_SETTID != 0 {
+        ctx.user().write_val(args.child_tid, tid)?;
+    }
+    let regs = child_regs(ctx.task.vcpu.regs(), args.stack);
+    let fs_base = if flags & CLONE_SETTLS != 0 { args.tls } else { ctx.task.vcpu.fs_base() };
+    let (xmm, mxcsr) = ctx.task.vcpu.fast_vector_state();
+    let clear_tid = if flags & CLONE_CHILD_CLEARTID != 0 { args.child_tid } else { 0 };
+    let shared = Arc::new(TaskShared::new(tid, ctx.task.sigmask()));
+    m.arc()
+        .spawn_task(process, shared, move |task| {
+            *task.vcpu.regs_mut() = regs;
+            task.vcpu.set_fs_base(fs_base);
+            task.vcpu.copy_fast_vector_state(xmm, mxcsr);
+            task.clear_child_tid = clear_tid;
+        })
+        .map_err(|e| {
+            log::warn!("cannot start a host thread for thread {tid}: {e}");
+            Errno::EAGAIN
+        })?;
+    log::debug!("pid {} new thread {tid}", ctx.task.process.pid);
+    Ok(tid as u64)
 }
 
 /// A pending signal that will kill the process (SIGKILL, or an unblocked
@@ -248,7 +291,8 @@ fn do_execve(ctx: &mut SyscallCtx<'_>, mut spec: ProgramSpec, argv_ptr: u64, env
         log::debug!("pid {}: execve: {e}", process.pid);
         e.errno
     })?;
-    // The point of no return.
+    // The point of no return. Other threads of the process die first.
+    kill_other_threads(ctx);
     log::info!("pid {} execve {}", process.pid, String::from_utf8_lossy(&spec.guest_path));
     let start = loaded.commit(m, &process);
     process.files().close_on_exec();
@@ -269,6 +313,24 @@ fn do_execve(ctx: &mut SyscallCtx<'_>, mut spec: ProgramSpec, argv_ptr: u64, env
     start.apply(&mut ctx.task.vcpu);
     ctx.regs_replaced = true;
     Ok(0)
+}
+
+/// execve from one thread ends the others (Linux's de_thread) and waits
+/// until they are gone.
+fn kill_other_threads(ctx: &mut SyscallCtx<'_>) {
+    let p = ctx.task.process.clone();
+    if p.tasks().len() <= 1 {
+        return;
+    }
+    let me = ctx.task.tid;
+    p.start_group_exit(crate::kernel::process::GroupExit {
+        status: crate::kernel::ExitStatus::Signaled(crate::kernel::signal::SIGKILL),
+        survivor: Some(me),
+    });
+    while p.tasks().iter().any(|t| t.tid != me) {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    p.clear_group_exit();
 }
 
 pub fn sys_execve(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {

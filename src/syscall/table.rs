@@ -1,7 +1,7 @@
 //! The syscall table: number → name, argument kinds, handler. It doubles
 //! as the list of what nommu supports (README, "Syscalls").
 
-use super::{file, info, mem, path, poll, process, signal, spawn, time, wait, Handler};
+use super::{file, futex, info, mem, path, poll, process, signal, spawn, time, wait, Handler};
 use std::sync::OnceLock;
 
 /// How an argument is shown (trace) and checked.
@@ -124,6 +124,11 @@ syscalls! {
     133 mknod(Str, Hex, Hex) => path::sys_mknod;
     137 statfs(Str, Ptr) => path::sys_statfs;
     138 fstatfs(Fd, Ptr) => file::sys_fstatfs;
+    143 sched_getparam(Int, Ptr) => info::sys_sched_getparam;
+    144 sched_setscheduler(Int, Int, Ptr) => info::sys_sched_setscheduler;
+    145 sched_getscheduler(Int) => info::sys_sched_getscheduler;
+    146 sched_get_priority_max(Int) => info::sys_sched_get_priority_max;
+    147 sched_get_priority_min(Int) => info::sys_sched_get_priority_min;
     157 prctl(Int, Hex, Hex, Hex, Hex) => process::sys_prctl;
     158 arch_prctl(Hex, Hex) => process::sys_arch_prctl;
     169 reboot(Hex, Hex, Hex, Ptr) => process::sys_reboot;
@@ -133,6 +138,8 @@ syscalls! {
     186 gettid() => process::sys_gettid;
     200 tkill(Int, Signal) => signal::sys_tkill;
     201 time(Ptr) => time::sys_time;
+    202 futex(Ptr, Int, Int, Ptr, Ptr, Int) => futex::sys_futex;
+    203 sched_setaffinity(Int, Len, Ptr) => info::sys_sched_setaffinity;
     204 sched_getaffinity(Int, Len, Ptr) => info::sys_sched_getaffinity;
     217 getdents64(Fd, Ptr, Len) => file::sys_getdents64;
     218 set_tid_address(Ptr) => process::sys_set_tid_address;
@@ -167,9 +174,11 @@ syscalls! {
     297 rt_tgsigqueueinfo(Int, Int, Signal, Ptr) => signal::sys_rt_tgsigqueueinfo;
     302 prlimit64(Int, Int, Ptr, Ptr) => info::sys_prlimit64;
     306 syncfs(Fd) => info::sys_syncfs;
+    309 getcpu(Ptr, Ptr, Ptr) => info::sys_getcpu;
     316 renameat2(Fd, Str, Fd, Str, Flags) => path::sys_renameat2;
     318 getrandom(Ptr, Len, Flags) => info::sys_getrandom;
     322 execveat(Fd, Str, Ptr, Ptr, Flags) => spawn::sys_execveat;
+    324 membarrier(Int, Flags) => info::sys_membarrier;
     326 copy_file_range(Fd, Ptr, Fd, Ptr, Len, Flags) => file::sys_copy_file_range;
     332 statx(Fd, Str, Flags, Hex, Ptr) => path::sys_statx;
     435 clone3(Ptr, Len) => spawn::sys_clone3;

@@ -467,3 +467,21 @@ pub fn syncfs(fd: RawFd) {
     // SAFETY: plain syscall on a descriptor.
     unsafe { libc::syncfs(fd) };
 }
+
+pub fn sched_setaffinity(host_tid: i32, mask: &[u8]) -> std::io::Result<()> {
+    // SAFETY: mask is a readable buffer of its length.
+    check(unsafe { libc::syscall(libc::SYS_sched_setaffinity, host_tid, mask.len(), mask.as_ptr()) }).map(drop)
+}
+
+/// (cpu, node) the calling thread runs on.
+pub fn getcpu() -> (u32, u32) {
+    let (mut cpu, mut node) = (0u32, 0u32);
+    // SAFETY: two valid out-pointers.
+    unsafe { libc::syscall(libc::SYS_getcpu, &mut cpu as *mut u32, &mut node as *mut u32, 0usize) };
+    (cpu, node)
+}
+
+pub fn membarrier(cmd: i32, flags: u32) -> std::io::Result<i64> {
+    // SAFETY: membarrier takes no pointers.
+    check(unsafe { libc::syscall(libc::SYS_membarrier, cmd, flags, 0) })
+}

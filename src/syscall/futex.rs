@@ -1,0 +1,100 @@
+//! futex(2): guest futex words are arena addresses, which are host
+//! addresses, so the host kernel does the waiting and waking. Waits go
+//! through the interruptible stub so guest signals and exit_group end them.
+
+use super::{Args, SyscallCtx};
+use crate::arch::host;
+use crate::errno::{Errno, SysResult};
+
+const FUTEX_WAIT: u32 = 0;
+const FUTEX_WAKE: u32 = 1;
+const FUTEX_REQUEUE: u32 = 3;
+const FUTEX_CMP_REQUEUE: u32 = 4;
+const FUTEX_WAKE_OP: u32 = 5;
+const FUTEX_LOCK_PI: u32 = 6;
+const FUTEX_WAIT_BITSET: u32 = 9;
+const FUTEX_WAKE_BITSET: u32 = 10;
+const FUTEX_LOCK_PI2: u32 = 13;
+const FUTEX_PRIVATE_FLAG: u32 = 128;
+const FUTEX_CLOCK_REALTIME: u32 = 256;
+const FUTEX_CMD_MASK: u32 = !(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+const FUTEX_BITSET_MATCH_ANY: u32 = u32::MAX;
+
+fn read_timespec(ctx: &SyscallCtx<'_>, ptr: u64) -> SysResult<(i64, i64)> {
+    let sec: i64 = ctx.user().read_val(ptr)?;
+    let nsec: i64 = ctx.user().read_val(ptr + 8)?;
+    if sec < 0 || !(0..1_000_000_000).contains(&nsec) {
+        return Err(Errno::EINVAL);
+    }
+    Ok((sec, nsec))
+}
+
+/// Sleeps on `uaddr` while it holds `val`, until `deadline` (absolute, on
+/// `clock`) if given. Implemented as FUTEX_WAIT_BITSET with an absolute
+/// time, so retries after spurious kicks do not stretch the timeout.
+fn wait(
+    ctx: &mut SyscallCtx<'_>,
+    uaddr: u64,
+    val: u32,
+    flags: u32,
+    bitset: u32,
+    deadline: Option<(i64, i64)>,
+) -> SysResult {
+    if bitset == 0 {
+        return Err(Errno::EINVAL);
+    }
+    let ts = deadline.map(|(s, ns)| libc::timespec { tv_sec: s, tv_nsec: ns });
+    let op = FUTEX_WAIT_BITSET | (flags & (FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME));
+    let restart = if deadline.is_some() { Errno::ERESTARTNOHAND } else { Errno::ERESTARTSYS };
+    ctx.block(restart, |ctx| ctx.user().host_futex(uaddr, op, val, ts.as_ref(), None, bitset, true)).map(|n| n as u64)
+}
+
+pub fn sys_futex(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let (uaddr, op, val, utime, uaddr2, val3) = (a[0], a[1] as u32, a[2] as u32, a[3], a[4], a[5] as u32);
+    if uaddr % 4 != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let cmd = op & FUTEX_CMD_MASK;
+    let flags = op & !FUTEX_CMD_MASK;
+    if flags & FUTEX_CLOCK_REALTIME != 0 && !matches!(cmd, FUTEX_WAIT | FUTEX_WAIT_BITSET | FUTEX_LOCK_PI2) {
+        return Err(Errno::ENOSYS);
+    }
+    let private = flags & FUTEX_PRIVATE_FLAG;
+    match cmd {
+        FUTEX_WAIT => {
+            // A relative timeout, always on CLOCK_MONOTONIC.
+            let deadline = if utime != 0 {
+                let (s, ns) = read_timespec(ctx, utime)?;
+                let (now_s, now_ns) = host::clock_gettime(libc::CLOCK_MONOTONIC)?;
+                let total = now_ns + ns;
+                Some((now_s + s + total / 1_000_000_000, total % 1_000_000_000))
+            } else {
+                None
+            };
+            wait(ctx, uaddr, val, private, FUTEX_BITSET_MATCH_ANY, deadline)
+        }
+        FUTEX_WAIT_BITSET => {
+            let deadline = if utime != 0 { Some(read_timespec(ctx, utime)?) } else { None };
+            wait(ctx, uaddr, val, flags, val3, deadline)
+        }
+        FUTEX_WAKE | FUTEX_WAKE_BITSET => {
+            let (op, bitset) = if cmd == FUTEX_WAKE { (FUTEX_WAKE, 0) } else { (FUTEX_WAKE_BITSET, val3) };
+            if cmd == FUTEX_WAKE_BITSET && bitset == 0 {
+                return Err(Errno::EINVAL);
+            }
+            Ok(ctx.user().host_futex(uaddr, op | private, val, None, None, bitset, false)? as u64)
+        }
+        FUTEX_REQUEUE | FUTEX_CMP_REQUEUE | FUTEX_WAKE_OP => {
+            // The fourth argument is a count (val2), not a pointer.
+            let n = ctx.user().host_futex_val2(uaddr, cmd | private, val, utime as u32, uaddr2, val3)?;
+            Ok(n as u64)
+        }
+        FUTEX_LOCK_PI..=8 | 11 | 12 | FUTEX_LOCK_PI2 => {
+            // Priority-inheritance futexes hold the owner's tid, which the
+            // host kernel would take for one of its own threads.
+            log::warn!("pid {}: PI futexes are not supported", ctx.task.process.pid);
+            Err(Errno::ENOSYS)
+        }
+        _ => Err(Errno::ENOSYS),
+    }
+}
