@@ -203,28 +203,23 @@ impl UserMemory {
         raw_result(rc)
     }
 
-    /// futex(2) on guest words (arena addresses are host addresses, so the
-    /// host kernel serves guest futexes directly). `uaddr` (and `uaddr2`
-    /// when given) must be 4 guest bytes; `timeout` is a host copy.
+    /// FUTEX_WAIT_BITSET / FUTEX_WAKE(_BITSET) on a guest word (arena
+    /// addresses are host addresses, so the host kernel serves guest
+    /// futexes directly). `timeout` is a host copy; waits are interruptible.
     pub fn host_futex(
         &self,
         uaddr: u64,
         op: u32,
         val: u32,
         timeout: Option<&libc::timespec>,
-        uaddr2: Option<u64>,
-        val3: u32,
-        interruptible: bool,
+        bitset: u32,
     ) -> SysResult<usize> {
-        let mem = self.snapshot();
-        for a in [Some(uaddr), uaddr2].into_iter().flatten() {
-            mem.get_slice(GuestAddress(a), 4).map_err(|_| Errno::EFAULT)?;
-        }
+        self.snapshot().get_slice(GuestAddress(uaddr), 4).map_err(|_| Errno::EFAULT)?;
         let t = timeout.map_or(0, |t| t as *const libc::timespec as u64);
-        let args = [uaddr, op as u64, val as u64, t, uaddr2.unwrap_or(0), val3 as u64];
-        // SAFETY: the futex words were checked to be guest memory (mapped
-        // for the machine's life); the timeout is a live host timespec.
-        let rc = unsafe { raw_syscall(libc::SYS_futex, args, interruptible) };
+        let args = [uaddr, op as u64, val as u64, t, 0, bitset as u64];
+        // SAFETY: the futex word was checked to be guest memory (mapped for
+        // the machine's life); the timeout is a live host timespec.
+        let rc = unsafe { raw_syscall(libc::SYS_futex, args, true) };
         raw_result(rc)
     }
 

@@ -46,7 +46,7 @@ fn wait(
     let ts = deadline.map(|(s, ns)| libc::timespec { tv_sec: s, tv_nsec: ns });
     let op = FUTEX_WAIT_BITSET | (flags & (FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME));
     let restart = if deadline.is_some() { Errno::ERESTARTNOHAND } else { Errno::ERESTARTSYS };
-    ctx.block(restart, |ctx| ctx.user().host_futex(uaddr, op, val, ts.as_ref(), None, bitset, true)).map(|n| n as u64)
+    ctx.block(restart, |ctx| ctx.user().host_futex(uaddr, op, val, ts.as_ref(), bitset)).map(|n| n as u64)
 }
 
 pub fn sys_futex(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
@@ -82,7 +82,7 @@ pub fn sys_futex(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
             if cmd == FUTEX_WAKE_BITSET && bitset == 0 {
                 return Err(Errno::EINVAL);
             }
-            Ok(ctx.user().host_futex(uaddr, op | private, val, None, None, bitset, false)? as u64)
+            Ok(ctx.user().host_futex(uaddr, op | private, val, None, bitset)? as u64)
         }
         FUTEX_REQUEUE | FUTEX_CMP_REQUEUE | FUTEX_WAKE_OP => {
             // The fourth argument is a count (val2), not a pointer.
