@@ -15,6 +15,55 @@ struct Cli {
     command: Command,
 }
 
+/// What the machine shows about itself.
+#[derive(clap::Args, Clone, Default)]
+struct Observe {
+    /// Print syscalls, signals and exits like strace: `--trace`, or
+    /// `--trace=open,read,%file,%process,%signal,%memory`.
+    #[arg(long, num_args = 0..=1, default_missing_value = "all", require_equals = true, value_name = "SYSCALLS")]
+    trace: Option<String>,
+    /// Write the trace (and the summary) to FILE instead of stderr.
+    #[arg(long, value_name = "FILE")]
+    trace_file: Option<PathBuf>,
+    /// At exit, a table like `strace -c` plus the no-MMU facts: execs and
+    /// their rewrite cost, peak arena use, largest free block.
+    #[arg(long)]
+    summary: bool,
+}
+
+impl Observe {
+    fn install(&self, m: &Machine) -> Result<(), String> {
+        if self.trace.is_none() && !self.summary {
+            return Ok(());
+        }
+        let spec = match &self.trace {
+            Some(s) => Some(nommu::syscall::trace::TraceSpec::parse(s)?),
+            None => None,
+        };
+        let out: Box<dyn std::io::Write + Send> = match &self.trace_file {
+            Some(p) => Box::new(std::fs::File::create(p).map_err(|e| format!("{}: {e}", p.display()))?),
+            None => Box::new(std::io::stderr()),
+        };
+        m.set_tracer(nommu::syscall::trace::Tracer::new(spec, out, self.summary));
+        Ok(())
+    }
+
+    fn finish(&self, m: &Machine) {
+        let Some(t) = m.tracer() else { return };
+        let Some(table) = t.summary_table() else { return };
+        let text = format!("{table}{}", m.memory_summary());
+        match &self.trace_file {
+            Some(p) => {
+                use std::io::Write;
+                if let Ok(mut f) = std::fs::OpenOptions::new().append(true).open(p) {
+                    let _ = f.write_all(text.as_bytes());
+                }
+            }
+            None => eprint!("{text}"),
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run one program; exit with its status (128+signal if killed).
@@ -25,6 +74,8 @@ enum Command {
         /// Arena size (all guest memory), e.g. 64M, 1G.
         #[arg(long, default_value = "256M", value_parser = parse_mem)]
         mem: u64,
+        #[command(flatten)]
+        observe: Observe,
         /// The program (a static or static-pie x86-64 ELF).
         program: OsString,
         /// Its arguments.
@@ -46,6 +97,8 @@ enum Command {
         /// The init program (default /sbin/init, else /bin/sh).
         #[arg(long)]
         init: Option<OsString>,
+        #[command(flatten)]
+        observe: Observe,
         /// key=value parameters and init arguments.
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         params: Vec<OsString>,
@@ -68,8 +121,8 @@ fn main() {
     nommu::kernel::hostsignals::block_routed();
     let terminal = nommu::arch::host::save_terminal();
     let code = match cli.command {
-        Command::Run { root, mem, program, args } => run(root, mem, program, args),
-        Command::Boot { root, mem, init, params } => boot(root, mem, init, params),
+        Command::Run { root, mem, observe, program, args } => run(root, mem, observe, program, args),
+        Command::Boot { root, mem, init, observe, params } => boot(root, mem, init, observe, params),
     };
     // Whatever the guest did to the terminal, the user gets it back.
     if let Some(t) = terminal {
@@ -97,23 +150,29 @@ fn exec_failure(e: MachineError) -> i32 {
     }
 }
 
-fn run(root: PathBuf, mem: u64, program: OsString, args: Vec<OsString>) -> i32 {
+fn run(root: PathBuf, mem: u64, observe: Observe, program: OsString, args: Vec<OsString>) -> i32 {
     let config = MachineConfig { mem_size: mem, root, protect_init: false };
     let machine = match Machine::new(config) {
         Ok(m) => m,
         Err(e) => return exec_failure(e),
     };
+    if let Err(e) = observe.install(&machine) {
+        eprintln!("nommu: {e}");
+        return 2;
+    }
     let guest_path = program.as_bytes().to_vec();
     let mut argv = vec![guest_path.clone()];
     argv.extend(args.into_iter().map(OsString::into_vec));
     let spec = ProgramSpec::new(guest_path, argv, host_env());
-    match machine.run_program(spec) {
+    let code = match machine.run_program(spec) {
         Ok(status) => status.shell_code(),
         Err(e) => exec_failure(e),
-    }
+    };
+    observe.finish(&machine);
+    code
 }
 
-fn boot(mut root: PathBuf, mut mem: u64, mut init: Option<OsString>, params: Vec<OsString>) -> i32 {
+fn boot(mut root: PathBuf, mut mem: u64, mut init: Option<OsString>, observe: Observe, params: Vec<OsString>) -> i32 {
     let mut init_args = Vec::new();
     let mut init_env = vec![b"HOME=/".to_vec()];
     if let Some(term) = std::env::var_os("TERM") {
@@ -154,6 +213,10 @@ fn boot(mut root: PathBuf, mut mem: u64, mut init: Option<OsString>, params: Vec
         Ok(m) => m,
         Err(e) => return exec_failure(e),
     };
+    if let Err(e) = observe.install(&machine) {
+        eprintln!("nommu: {e}");
+        return 2;
+    }
     let (base, size) = (machine.mem.arena.base(), machine.mem.arena.size());
     println!("Memory: {} MiB arena at {base:#x}-{:#x}, one address space for every process", size >> 20, base + size);
     println!(
@@ -173,7 +236,9 @@ fn boot(mut root: PathBuf, mut mem: u64, mut init: Option<OsString>, params: Vec
         ),
         Err(e) => return exec_failure(e),
     }
-    match machine.wait_for_shutdown() {
+    let status = machine.wait_for_shutdown();
+    observe.finish(&machine);
+    match status {
         ExitStatus::Exited(0) => 0,
         status => {
             eprintln!("nommu: init ended ({status:?}): the machine stops");

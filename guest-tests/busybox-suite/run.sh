@@ -10,7 +10,8 @@
 # Environment: OUT (work dir, default build/busybox-suite), NOMMU (the
 # emulator, default target/release/nommu), NOMMU_MEM (arena, default the
 # emulator's), TMO (seconds one applet process may run, default 60),
-# JOBS (1 = run the native and the nommu side one after the other).
+# JOBS (1 = run the native and the nommu side one after the other),
+# SKIP_TESTS (files removed from the testsuite copy, default mount.tests).
 #
 # Two suites, each run twice with the same rootfs/bin/busybox binary:
 #
@@ -48,6 +49,9 @@ NOMMU=${NOMMU:-$REPO/target/release/nommu}
 TMO=${TMO:-60}
 JOBS=${JOBS:-2}
 XFAIL=$HERE/expected-failures.txt
+# mount.tests mounts tmpfs, loop devices and bind mounts on the host when
+# run as root: not something to do to the host, and nommu has no mount(2).
+SKIP_TESTS=${SKIP_TESTS-mount.tests}
 
 SIDES="native nommu"
 SUITES="runtest hush"
@@ -81,6 +85,10 @@ case $SIDES in *nommu*)
 	[ "$(cat /proc/sys/vm/mmap_min_addr)" = 0 ] || die "vm.mmap_min_addr must be 0 — run: sudo sysctl -w vm.mmap_min_addr=0"
 esac
 TIMEOUT=$(command -v timeout) || die "needs timeout(1) (coreutils)"
+# Background jobs of a non-interactive shell start with SIGINT and SIGQUIT
+# ignored (the two sides run in parallel): give the suites the defaults.
+DFL="$(command -v env) --default-signal=INT,QUIT"
+$DFL true 2>/dev/null || DFL=
 command -v gcc >/dev/null || die "needs gcc (testsuite/testing.sh builds an echo -ne helper)"
 
 # ------------------------------------------------------------------ setup
@@ -91,7 +99,7 @@ setup() {
 	T=$OUT/$side
 	rm -rf "$T"
 	mkdir -p "$T/guest-bin"
-	for a in $("$BB" --list); do
+	for a in busybox $("$BB" --list); do
 		ln -s "$BB" "$T/guest-bin/$a"
 	done
 	case $side in
@@ -115,6 +123,9 @@ setup() {
 	chmod +x "$T/busybox"
 	cp "$SRC/.config" "$T/.config"
 	cp -pPR "$SRC/testsuite" "$T/testsuite"
+	for t in $SKIP_TESTS; do
+		rm -rf "$T/testsuite/$t"
+	done
 	ln -s "$SRC/scripts" "$T/scripts"
 	ln -s "$SRC/examples" "$T/examples"
 	# hush_test: ./hush is the static busybox itself (the harness runs
@@ -132,7 +143,7 @@ run_runtest() {
 	# As busybox's `make check`: bindir=objtree, srcdir=the source testsuite.
 	# Stdin from /dev/null: nothing may wait on the terminal.
 	bindir=$T srcdir=$SRC/testsuite \
-		timeout -k 10 1800 ./runtest $APPLETS </dev/null >"$T/runtest.log" 2>&1
+		$TIMEOUT -k 10 1800 $DFL ./runtest $APPLETS </dev/null >"$T/runtest.log" 2>&1
 	echo $? > "$T/runtest.rc"
 }
 
@@ -147,7 +158,7 @@ run_hush() {
 		native) set -- "$BB" ;;
 		nommu) set -- "$NOMMU" run ${NOMMU_MEM:+--mem $NOMMU_MEM} "$BB" ;;
 		esac
-		PATH=$T/guest-bin:$PATH timeout -k 10 300 "$@" sh ./run-all "$m" \
+		PATH=$T/guest-bin:$PATH $TIMEOUT -k 10 300 $DFL "$@" sh ./run-all "$m" \
 			</dev/null >>"$T/hush.log" 2>&1
 		rc=$?
 		[ $rc = 124 ] || [ $rc = 137 ] && echo "$m: TIMEOUT (rc $rc)" >> "$T/hush.log"

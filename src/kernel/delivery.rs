@@ -79,6 +79,9 @@ pub fn deliver(m: &Machine, task: &mut Task) -> Option<ExitStatus> {
             return None;
         };
         let signo = info.signo;
+        if let Some(t) = m.tracer() {
+            t.signal(task.tid, &info);
+        }
         if signo == SIGKILL {
             return Some(group_dies(task, ExitStatus::Signaled(SIGKILL)));
         }

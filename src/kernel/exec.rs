@@ -238,6 +238,8 @@ fn load_image(
         image.rewrite.redzone_sites,
         image.rewrite.elapsed
     );
+    m.exec_stats.lock().unwrap_or_else(|e| e.into_inner()).add(&image.rewrite);
+    m.execs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let mut regions = Regions::default();
     if !image.fixed_outside_arena {
         insert_image_regions(&mut regions, image.alloc_start, image.alloc_len, &image.segments);

@@ -55,6 +55,10 @@ pub struct Machine {
     pub timers: super::timers::TimerWheel,
     /// The machine's host and domain names (uname, sethostname).
     pub uts: Mutex<(Vec<u8>, Vec<u8>)>,
+    tracer: std::sync::OnceLock<crate::syscall::trace::Tracer>,
+    /// Programs loaded, and what rewriting them cost (for --summary).
+    pub exec_stats: Mutex<crate::rewrite::RewriteStats>,
+    pub execs: std::sync::atomic::AtomicU64,
 }
 
 /// Why the machine could not start.
@@ -116,6 +120,9 @@ impl Machine {
             shutdown: Mutex::new(None),
             shutdown_cv: Condvar::new(),
             timers: Default::default(),
+            tracer: std::sync::OnceLock::new(),
+            exec_stats: Mutex::new(Default::default()),
+            execs: std::sync::atomic::AtomicU64::new(0),
             uts: Mutex::new(crate::arch::host::uname().map(|u| (u.nodename, u.domainname)).unwrap_or_default()),
         }))
     }
@@ -123,6 +130,15 @@ impl Machine {
     /// The machine as an `Arc`, for work that outlives a syscall (threads).
     pub fn arc(&self) -> Arc<Machine> {
         self.self_ref.upgrade().expect("the machine outlives its tasks")
+    }
+
+    /// Installs the tracer (before the first process starts).
+    pub fn set_tracer(&self, t: crate::syscall::trace::Tracer) {
+        let _ = self.tracer.set(t);
+    }
+
+    pub fn tracer(&self) -> Option<&crate::syscall::trace::Tracer> {
+        self.tracer.get()
     }
 
     pub fn foreground_pgrp(&self) -> i32 {
@@ -282,6 +298,29 @@ impl Machine {
         let shared = Arc::new(TaskShared::new(process.pid, 0));
         self.spawn_task(process, shared, move |task| start.apply(&mut task.vcpu)).map_err(MachineError::Thread)?;
         Ok(rewrite)
+    }
+
+    /// The no-MMU part of --summary: execs, rewriting, the arena.
+    pub fn memory_summary(&self) -> String {
+        let st = self.mem.stats();
+        let r = *lock(&self.exec_stats);
+        let execs = self.execs.load(Ordering::Relaxed);
+        let mib = |b: u64| b as f64 / (1 << 20) as f64;
+        let frag = if st.free == 0 { 0.0 } else { 100.0 * (1.0 - st.largest_free as f64 / st.free as f64) };
+        format!(
+            "execs: {execs}, {} syscall sites rewritten in {:.1} MiB of code, {:.2} ms ({:.1} ms/MiB)\n\
+             arena: {:.1} MiB, peak use {:.1} MiB; now free {:.1} MiB in {} blocks, largest {:.1} MiB \
+             (fragmentation {frag:.1}%)\n",
+            r.sites,
+            mib(r.bytes_scanned),
+            r.elapsed.as_secs_f64() * 1e3,
+            if r.bytes_scanned == 0 { 0.0 } else { r.elapsed.as_secs_f64() * 1e3 / mib(r.bytes_scanned) },
+            mib(st.total),
+            mib(st.peak_used),
+            mib(st.free),
+            st.free_blocks,
+            mib(st.largest_free),
+        )
     }
 
     /// Blocks until the machine is over (pid 1 exited, or reboot(2)).

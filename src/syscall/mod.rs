@@ -1,6 +1,7 @@
 //! Syscalls: one table from number to handler, name and arguments; the
 //! handlers grouped by area. Every handler is `Result<u64, Errno>`.
 
+pub mod decode;
 pub mod file;
 pub mod futex;
 pub mod info;
@@ -13,6 +14,7 @@ pub mod signal;
 pub mod spawn;
 pub mod table;
 pub mod time;
+pub mod trace;
 pub mod wait;
 
 use crate::errno::{Errno, SysResult};
@@ -182,10 +184,30 @@ pub fn dispatch(ctx: &mut SyscallCtx<'_>, nr: u64, args: Args) -> SysResult {
         ctx.m.note_enosys(nr);
         return Err(Errno::ENOSYS);
     };
+    let Some(tracer) = ctx.m.tracer() else {
+        let result = (def.handler)(ctx, &args);
+        if log::log_enabled!(target: "nommu::syscall", log::Level::Trace) {
+            let shown = &args[..def.args.len()];
+            log::trace!(target: "nommu::syscall", "[pid {}] {}({:x?}) = {:?}", ctx.task.tid, def.name, shown, result);
+        }
+        return result;
+    };
+    let printing = tracer.wants(nr);
+    let pre = if printing { decode::entry(ctx, def, &args) } else { Vec::new() };
+    let start = std::time::Instant::now();
     let result = (def.handler)(ctx, &args);
-    if log::log_enabled!(target: "nommu::syscall", log::Level::Trace) {
-        let shown = &args[..def.args.len()];
-        log::trace!(target: "nommu::syscall", "[pid {}] {}({:x?}) = {:?}", ctx.task.tid, def.name, shown, result);
+    tracer.count(nr, result.is_err(), start.elapsed());
+    if printing {
+        let text = if ctx.exit.is_some() || (ctx.regs_replaced && result.is_ok() && def.name != "rt_sigreturn") {
+            if def.name.starts_with("execve") {
+                format!("{} = 0", decode::no_return(def, &args, pre).trim_end_matches(" = ?"))
+            } else {
+                decode::no_return(def, &args, pre)
+            }
+        } else {
+            decode::line(ctx, def, &args, pre, &result)
+        };
+        tracer.emit(ctx.task.tid, &text);
     }
     result
 }

@@ -4,17 +4,39 @@
 use super::{file, futex, info, mem, path, poll, process, signal, spawn, time, wait, Handler};
 use std::sync::OnceLock;
 
-/// How an argument is shown (trace) and checked.
+/// How an argument is shown by `--trace` (and which are paths: `%file`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Arg {
     Int,
     Hex,
+    /// A mode, in octal.
+    Oct,
+    /// A descriptor (AT_FDCWD by name).
     Fd,
     Ptr,
+    /// A path or other NUL-terminated string.
     Str,
     Len,
     Flags,
     Signal,
+    /// Bytes the caller passes in; the next argument is the length.
+    InBuf,
+    /// Bytes the kernel fills in; the return value is the length.
+    OutBuf,
+    OpenFlags,
+    AtFlags,
+    Prot,
+    MapFlags,
+    /// struct stat the kernel fills in.
+    Stat,
+    Timespec,
+    Sigaction,
+    SigSetPtr,
+    /// An iovec array; the next argument is the count.
+    Iovec,
+    PipeFds,
+    /// argv/envp.
+    StrArray,
 }
 
 pub struct SyscallDef {
@@ -35,36 +57,36 @@ macro_rules! syscalls {
 }
 
 syscalls! {
-    0 read(Fd, Ptr, Len) => file::sys_read;
-    1 write(Fd, Ptr, Len) => file::sys_write;
-    2 open(Str, Flags, Hex) => path::sys_open;
+    0 read(Fd, OutBuf, Len) => file::sys_read;
+    1 write(Fd, InBuf, Len) => file::sys_write;
+    2 open(Str, OpenFlags, Oct) => path::sys_open;
     3 close(Fd) => file::sys_close;
-    4 stat(Str, Ptr) => path::sys_stat;
-    5 fstat(Fd, Ptr) => file::sys_fstat;
-    6 lstat(Str, Ptr) => path::sys_lstat;
+    4 stat(Str, Stat) => path::sys_stat;
+    5 fstat(Fd, Stat) => file::sys_fstat;
+    6 lstat(Str, Stat) => path::sys_lstat;
     7 poll(Ptr, Int, Int) => poll::sys_poll;
     8 lseek(Fd, Int, Int) => file::sys_lseek;
-    9 mmap(Ptr, Len, Flags, Flags, Fd, Hex) => mem::sys_mmap;
-    10 mprotect(Ptr, Len, Flags) => mem::sys_mprotect;
+    9 mmap(Ptr, Len, Prot, MapFlags, Fd, Hex) => mem::sys_mmap;
+    10 mprotect(Ptr, Len, Prot) => mem::sys_mprotect;
     11 munmap(Ptr, Len) => mem::sys_munmap;
     12 brk(Ptr) => mem::sys_brk;
-    13 rt_sigaction(Signal, Ptr, Ptr, Len) => signal::sys_rt_sigaction;
+    13 rt_sigaction(Signal, Sigaction, Sigaction, Len) => signal::sys_rt_sigaction;
     15 rt_sigreturn() => signal::sys_rt_sigreturn;
-    14 rt_sigprocmask(Int, Ptr, Ptr, Len) => signal::sys_rt_sigprocmask;
+    14 rt_sigprocmask(Int, SigSetPtr, SigSetPtr, Len) => signal::sys_rt_sigprocmask;
     16 ioctl(Fd, Hex, Hex) => file::sys_ioctl;
-    17 pread64(Fd, Ptr, Len, Int) => file::sys_pread64;
-    18 pwrite64(Fd, Ptr, Len, Int) => file::sys_pwrite64;
-    19 readv(Fd, Ptr, Int) => file::sys_readv;
-    20 writev(Fd, Ptr, Int) => file::sys_writev;
+    17 pread64(Fd, OutBuf, Len, Int) => file::sys_pread64;
+    18 pwrite64(Fd, InBuf, Len, Int) => file::sys_pwrite64;
+    19 readv(Fd, Iovec, Int) => file::sys_readv;
+    20 writev(Fd, Iovec, Int) => file::sys_writev;
     21 access(Str, Flags) => path::sys_access;
-    22 pipe(Ptr) => file::sys_pipe;
+    22 pipe(PipeFds) => file::sys_pipe;
     23 select(Int, Ptr, Ptr, Ptr, Ptr) => poll::sys_select;
     24 sched_yield() => process::sys_sched_yield;
     25 mremap(Ptr, Len, Len, Flags, Ptr) => mem::sys_mremap;
     28 madvise(Ptr, Len, Int) => mem::sys_madvise;
     32 dup(Fd) => file::sys_dup;
     33 dup2(Fd, Fd) => file::sys_dup2;
-    35 nanosleep(Ptr, Ptr) => time::sys_nanosleep;
+    35 nanosleep(Timespec, Ptr) => time::sys_nanosleep;
     34 pause() => signal::sys_pause;
     36 getitimer(Int, Ptr) => time::sys_getitimer;
     37 alarm(Int) => time::sys_alarm;
@@ -74,7 +96,7 @@ syscalls! {
     56 clone(Flags, Ptr, Ptr, Ptr, Hex) => spawn::sys_clone;
     57 fork() => spawn::sys_fork;
     58 vfork() => spawn::sys_vfork;
-    59 execve(Str, Ptr, Ptr) => spawn::sys_execve;
+    59 execve(Str, StrArray, StrArray) => spawn::sys_execve;
     60 exit(Int) => process::sys_exit;
     61 wait4(Int, Ptr, Flags, Ptr) => wait::sys_wait4;
     62 kill(Int, Signal) => signal::sys_kill;
@@ -85,23 +107,23 @@ syscalls! {
     75 fdatasync(Fd) => file::sys_fdatasync;
     76 truncate(Str, Int) => path::sys_truncate;
     77 ftruncate(Fd, Int) => file::sys_ftruncate;
-    79 getcwd(Ptr, Len) => path::sys_getcwd;
+    79 getcwd(OutBuf, Len) => path::sys_getcwd;
     80 chdir(Str) => path::sys_chdir;
     81 fchdir(Fd) => file::sys_fchdir;
     82 rename(Str, Str) => path::sys_rename;
-    83 mkdir(Str, Hex) => path::sys_mkdir;
+    83 mkdir(Str, Oct) => path::sys_mkdir;
     84 rmdir(Str) => path::sys_rmdir;
-    85 creat(Str, Hex) => path::sys_creat;
+    85 creat(Str, Oct) => path::sys_creat;
     86 link(Str, Str) => path::sys_link;
     87 unlink(Str) => path::sys_unlink;
     88 symlink(Str, Str) => path::sys_symlink;
-    89 readlink(Str, Ptr, Len) => path::sys_readlink;
-    90 chmod(Str, Hex) => path::sys_chmod;
-    91 fchmod(Fd, Hex) => file::sys_fchmod;
+    89 readlink(Str, OutBuf, Len) => path::sys_readlink;
+    90 chmod(Str, Oct) => path::sys_chmod;
+    91 fchmod(Fd, Oct) => file::sys_fchmod;
     92 chown(Str, Int, Int) => path::sys_chown;
     93 fchown(Fd, Int, Int) => file::sys_fchown;
     94 lchown(Str, Int, Int) => path::sys_lchown;
-    95 umask(Hex) => path::sys_umask;
+    95 umask(Oct) => path::sys_umask;
     96 gettimeofday(Ptr, Ptr) => time::sys_gettimeofday;
     98 getrusage(Int, Ptr) => time::sys_getrusage;
     99 sysinfo(Ptr) => info::sys_sysinfo;
@@ -143,32 +165,32 @@ syscalls! {
     204 sched_getaffinity(Int, Len, Ptr) => info::sys_sched_getaffinity;
     217 getdents64(Fd, Ptr, Len) => file::sys_getdents64;
     218 set_tid_address(Ptr) => process::sys_set_tid_address;
-    228 clock_gettime(Int, Ptr) => time::sys_clock_gettime;
+    228 clock_gettime(Int, Timespec) => time::sys_clock_gettime;
     229 clock_getres(Int, Ptr) => time::sys_clock_getres;
-    230 clock_nanosleep(Int, Flags, Ptr, Ptr) => time::sys_clock_nanosleep;
+    230 clock_nanosleep(Int, Flags, Timespec, Ptr) => time::sys_clock_nanosleep;
     231 exit_group(Int) => process::sys_exit_group;
     234 tgkill(Int, Int, Signal) => signal::sys_tgkill;
     247 waitid(Int, Int, Ptr, Flags, Ptr) => wait::sys_waitid;
-    257 openat(Fd, Str, Flags, Hex) => path::sys_openat;
-    258 mkdirat(Fd, Str, Hex) => path::sys_mkdirat;
+    257 openat(Fd, Str, OpenFlags, Oct) => path::sys_openat;
+    258 mkdirat(Fd, Str, Oct) => path::sys_mkdirat;
     259 mknodat(Fd, Str, Hex, Hex) => path::sys_mknodat;
     260 fchownat(Fd, Str, Int, Int, Flags) => path::sys_fchownat;
-    262 newfstatat(Fd, Str, Ptr, Flags) => path::sys_newfstatat;
-    263 unlinkat(Fd, Str, Flags) => path::sys_unlinkat;
+    262 newfstatat(Fd, Str, Stat, AtFlags) => path::sys_newfstatat;
+    263 unlinkat(Fd, Str, AtFlags) => path::sys_unlinkat;
     264 renameat(Fd, Str, Fd, Str) => path::sys_renameat;
     265 linkat(Fd, Str, Fd, Str, Flags) => path::sys_linkat;
     266 symlinkat(Str, Fd, Str) => path::sys_symlinkat;
-    267 readlinkat(Fd, Str, Ptr, Len) => path::sys_readlinkat;
-    268 fchmodat(Fd, Str, Hex) => path::sys_fchmodat_legacy;
-    269 faccessat(Fd, Str, Flags) => path::sys_faccessat;
+    267 readlinkat(Fd, Str, OutBuf, Len) => path::sys_readlinkat;
+    268 fchmodat(Fd, Str, Oct) => path::sys_fchmodat_legacy;
+    269 faccessat(Fd, Str, Int) => path::sys_faccessat;
     270 pselect6(Int, Ptr, Ptr, Ptr, Ptr, Ptr) => poll::sys_pselect6;
     271 ppoll(Ptr, Int, Ptr, Ptr, Len) => poll::sys_ppoll;
     273 set_robust_list(Ptr, Len) => process::sys_set_robust_list;
     274 get_robust_list(Int, Ptr, Ptr) => process::sys_get_robust_list;
-    280 utimensat(Fd, Str, Ptr, Flags) => path::sys_utimensat;
+    280 utimensat(Fd, Str, Ptr, AtFlags) => path::sys_utimensat;
     285 fallocate(Fd, Int, Int, Int) => file::sys_fallocate;
     292 dup3(Fd, Fd, Flags) => file::sys_dup3;
-    293 pipe2(Ptr, Flags) => file::sys_pipe2;
+    293 pipe2(PipeFds, OpenFlags) => file::sys_pipe2;
     295 preadv(Fd, Ptr, Int, Int) => file::sys_preadv;
     296 pwritev(Fd, Ptr, Int, Int) => file::sys_pwritev;
     297 rt_tgsigqueueinfo(Int, Int, Signal, Ptr) => signal::sys_rt_tgsigqueueinfo;
@@ -177,7 +199,7 @@ syscalls! {
     309 getcpu(Ptr, Ptr, Ptr) => info::sys_getcpu;
     316 renameat2(Fd, Str, Fd, Str, Flags) => path::sys_renameat2;
     318 getrandom(Ptr, Len, Flags) => info::sys_getrandom;
-    322 execveat(Fd, Str, Ptr, Ptr, Flags) => spawn::sys_execveat;
+    322 execveat(Fd, Str, StrArray, StrArray, AtFlags) => spawn::sys_execveat;
     324 membarrier(Int, Flags) => info::sys_membarrier;
     326 copy_file_range(Fd, Ptr, Fd, Ptr, Len, Flags) => file::sys_copy_file_range;
     332 statx(Fd, Str, Flags, Hex, Ptr) => path::sys_statx;

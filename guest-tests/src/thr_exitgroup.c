@@ -1,0 +1,144 @@
+/*
+ * thr_exitgroup: one thread ends the whole process.
+ *
+ *   usage: thr_exitgroup [exit|raw|signal|main-blocked]
+ *
+ *   Threads block in pthread_cond_wait (a futex), in read() on a pipe, in
+ *   nanosleep, in poll, in sigwaitinfo, and one spins in pure guest code;
+ *   the main thread waits in pthread_join. Then a further thread ends the
+ *   process:
+ *     exit          exit(7): atexit handlers run, stdout is flushed
+ *     raw           syscall(SYS_exit_group, 9): nothing runs
+ *     signal        raise(SIGTERM) with the default action: status 128+15
+ *   The process must end at once with that status (the caller measures
+ *   the time), whatever the other threads were doing.
+ */
+#define _GNU_SOURCE
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static const char *mode = "exit";
+static int ready;
+static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static int pipefd[2];
+
+static void arrived(void)
+{
+    __atomic_add_fetch(&ready, 1, __ATOMIC_SEQ_CST);
+}
+
+static void *cond_blocker(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&m);
+    arrived();
+    for (;;)
+        pthread_cond_wait(&cv, &m);
+    return NULL;
+}
+
+static void *read_blocker(void *arg)
+{
+    (void)arg;
+    char c;
+    arrived();
+    read(pipefd[0], &c, 1);
+    printf("read returned\n");
+    return NULL;
+}
+
+static void *sleeper(void *arg)
+{
+    (void)arg;
+    arrived();
+    sleep(100);
+    printf("sleep returned\n");
+    return NULL;
+}
+
+static void *poller(void *arg)
+{
+    (void)arg;
+    struct pollfd p = { .fd = pipefd[0], .events = POLLIN };
+    arrived();
+    poll(&p, 1, -1);
+    printf("poll returned\n");
+    return NULL;
+}
+
+static void *sigwaiter(void *arg)
+{
+    (void)arg;
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGUSR2);
+    arrived();
+    sigwaitinfo(&s, NULL);
+    printf("sigwaitinfo returned\n");
+    return NULL;
+}
+
+static void *spinner(void *arg)
+{
+    (void)arg;
+    arrived();
+    volatile unsigned long x = 0;
+    for (;;)
+        x++;
+    return NULL;
+}
+
+static void *ender(void *arg)
+{
+    (void)arg;
+    while (__atomic_load_n(&ready, __ATOMIC_SEQ_CST) < 6)
+        usleep(1000);
+    usleep(100000); /* let everybody block */
+    printf("ending the process (%s)\n", mode);
+    if (strcmp(mode, "raw") == 0) {
+        fflush(stdout);
+        syscall(SYS_exit_group, 9);
+    } else if (strcmp(mode, "signal") == 0) {
+        fflush(stdout);
+        raise(SIGTERM);
+    } else {
+        exit(7);
+    }
+    printf("still here\n");
+    return NULL;
+}
+
+static void at_exit(void)
+{
+    printf("atexit handler ran\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1)
+        mode = argv[1];
+    setvbuf(stdout, NULL, _IOFBF, 4096); /* exit() must flush it */
+    atexit(at_exit);
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGUSR2);
+    pthread_sigmask(SIG_BLOCK, &s, NULL);
+    if (pipe(pipefd) != 0)
+        return 1;
+    void *(*fns[])(void *) = { cond_blocker, read_blocker, sleeper, poller, sigwaiter, spinner, ender };
+    pthread_t t[7];
+    for (int i = 0; i < 7; i++)
+        if (pthread_create(&t[i], NULL, fns[i], NULL) != 0)
+            return 1;
+    printf("main joins\n");
+    pthread_join(t[6], NULL);
+    printf("join returned\n");
+    return 0;
+}

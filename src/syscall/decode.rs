@@ -1,0 +1,348 @@
+//! strace-style rendering of syscalls, driven by the argument kinds in the
+//! one syscall table (no printer per call).
+
+use super::table::{Arg, SyscallDef};
+use super::SyscallCtx;
+use crate::errno::{Errno, SysResult};
+use crate::kernel::signal::signal_name;
+use std::fmt::Write as _;
+
+/// strace shows at most this many bytes of a string or buffer.
+const STRING_LIMIT: usize = 32;
+
+fn quote(bytes: &[u8], complete: bool) -> String {
+    let mut s = String::from("\"");
+    for &b in bytes.iter().take(STRING_LIMIT) {
+        match b {
+            b'"' => s.push_str("\\\""),
+            b'\\' => s.push_str("\\\\"),
+            b'\n' => s.push_str("\\n"),
+            b'\t' => s.push_str("\\t"),
+            b'\r' => s.push_str("\\r"),
+            0x20..=0x7e => s.push(b as char),
+            _ => {
+                let _ = write!(s, "\\{b:o}");
+            }
+        }
+    }
+    s.push('"');
+    if bytes.len() > STRING_LIMIT || !complete {
+        s.push_str("...");
+    }
+    s
+}
+
+fn flags(value: u64, names: &[(u64, &str)], zero: &str) -> String {
+    if value == 0 {
+        return zero.to_string();
+    }
+    let mut parts = Vec::new();
+    let mut rest = value;
+    for &(bit, name) in names {
+        if bit != 0 && rest & bit == bit {
+            parts.push(name.to_string());
+            rest &= !bit;
+        }
+    }
+    if rest != 0 {
+        parts.push(format!("{rest:#x}"));
+    }
+    parts.join("|")
+}
+
+fn open_flags(v: u64) -> String {
+    let acc = match v & 3 {
+        0 => "O_RDONLY",
+        1 => "O_WRONLY",
+        2 => "O_RDWR",
+        _ => "O_ACCMODE",
+    };
+    const NAMES: &[(u64, &str)] = &[
+        (0o100, "O_CREAT"),
+        (0o200, "O_EXCL"),
+        (0o400, "O_NOCTTY"),
+        (0o1000, "O_TRUNC"),
+        (0o2000, "O_APPEND"),
+        (0o4000, "O_NONBLOCK"),
+        (0o10000, "O_DSYNC"),
+        (0o20000, "O_ASYNC"),
+        (0o40000, "O_DIRECT"),
+        (0o100000, "O_LARGEFILE"),
+        (0o200000, "O_DIRECTORY"),
+        (0o400000, "O_NOFOLLOW"),
+        (0o1000000, "O_NOATIME"),
+        (0o2000000, "O_CLOEXEC"),
+        (0o10000000, "O_PATH"),
+    ];
+    let rest = flags(v & !3, NAMES, "");
+    if rest.is_empty() {
+        acc.to_string()
+    } else {
+        format!("{acc}|{rest}")
+    }
+}
+
+fn at_flags(v: u64) -> String {
+    const NAMES: &[(u64, &str)] = &[
+        (0x100, "AT_SYMLINK_NOFOLLOW"),
+        (0x200, "AT_REMOVEDIR"),
+        (0x400, "AT_SYMLINK_FOLLOW"),
+        (0x800, "AT_NO_AUTOMOUNT"),
+        (0x1000, "AT_EMPTY_PATH"),
+    ];
+    flags(v, NAMES, "0")
+}
+
+fn prot(v: u64) -> String {
+    flags(v, &[(1, "PROT_READ"), (2, "PROT_WRITE"), (4, "PROT_EXEC")], "PROT_NONE")
+}
+
+fn map_flags(v: u64) -> String {
+    const NAMES: &[(u64, &str)] = &[
+        (0x01, "MAP_SHARED"),
+        (0x02, "MAP_PRIVATE"),
+        (0x10, "MAP_FIXED"),
+        (0x20, "MAP_ANONYMOUS"),
+        (0x100, "MAP_GROWSDOWN"),
+        (0x800, "MAP_DENYWRITE"),
+        (0x1000, "MAP_EXECUTABLE"),
+        (0x2000, "MAP_LOCKED"),
+        (0x4000, "MAP_NORESERVE"),
+        (0x8000, "MAP_POPULATE"),
+        (0x20000, "MAP_STACK"),
+        (0x10_0000, "MAP_FIXED_NOREPLACE"),
+    ];
+    flags(v, NAMES, "0")
+}
+
+fn sigset(v: u64) -> String {
+    let names: Vec<String> = (1..=64)
+        .filter(|s| v & (1u64 << (s - 1)) != 0)
+        .map(|s| signal_name(s).trim_start_matches("SIG").to_string())
+        .collect();
+    format!("[{}]", names.join(" "))
+}
+
+fn fd(v: u64) -> String {
+    let fd = v as u32 as i32;
+    if fd == super::AT_FDCWD {
+        "AT_FDCWD".into()
+    } else {
+        fd.to_string()
+    }
+}
+
+fn timespec(ctx: &SyscallCtx<'_>, p: u64) -> String {
+    if p == 0 {
+        return "NULL".into();
+    }
+    match (ctx.user().read_val::<i64>(p), ctx.user().read_val::<i64>(p + 8)) {
+        (Ok(s), Ok(ns)) => format!("{{tv_sec={s}, tv_nsec={ns}}}"),
+        _ => format!("{p:#x}"),
+    }
+}
+
+fn stat(ctx: &SyscallCtx<'_>, p: u64) -> String {
+    let mut b = [0u8; 144];
+    if ctx.user().read(p, &mut b).is_err() {
+        return format!("{p:#x}");
+    }
+    let u64_at = |o: usize| u64::from_le_bytes(b[o..o + 8].try_into().unwrap());
+    let mode = u32::from_le_bytes(b[24..28].try_into().unwrap());
+    let kind = match mode & 0o170000 {
+        0o040000 => "S_IFDIR",
+        0o100000 => "S_IFREG",
+        0o120000 => "S_IFLNK",
+        0o020000 => "S_IFCHR",
+        0o060000 => "S_IFBLK",
+        0o010000 => "S_IFIFO",
+        0o140000 => "S_IFSOCK",
+        _ => "0",
+    };
+    format!("{{st_mode={kind}|{:04o}, st_size={}, ...}}", mode & 0o7777, u64_at(48))
+}
+
+fn sigaction(ctx: &SyscallCtx<'_>, p: u64) -> String {
+    if p == 0 {
+        return "NULL".into();
+    }
+    let w = |i: u64| ctx.user().read_u64(p + 8 * i);
+    match (w(0), w(1), w(3)) {
+        (Ok(h), Ok(f), Ok(m)) => {
+            let handler = match h {
+                0 => "SIG_DFL".to_string(),
+                1 => "SIG_IGN".to_string(),
+                h => format!("{h:#x}"),
+            };
+            const NAMES: &[(u64, &str)] = &[
+                (0x1, "SA_NOCLDSTOP"),
+                (0x2, "SA_NOCLDWAIT"),
+                (0x4, "SA_SIGINFO"),
+                (0x0400_0000, "SA_RESTORER"),
+                (0x0800_0000, "SA_ONSTACK"),
+                (0x1000_0000, "SA_RESTART"),
+                (0x4000_0000, "SA_NODEFER"),
+                (0x8000_0000, "SA_RESETHAND"),
+            ];
+            format!("{{sa_handler={handler}, sa_mask={}, sa_flags={}}}", sigset(m), flags(f, NAMES, "0"))
+        }
+        _ => format!("{p:#x}"),
+    }
+}
+
+fn iovec(ctx: &SyscallCtx<'_>, p: u64, count: u64, total: Option<u64>) -> String {
+    let mut parts = Vec::new();
+    let mut left = total.unwrap_or(u64::MAX);
+    for i in 0..count.min(8) {
+        let (Ok(base), Ok(len)) = (ctx.user().read_u64(p + 16 * i), ctx.user().read_u64(p + 16 * i + 8)) else {
+            return format!("{p:#x}");
+        };
+        let shown = len.min(left).min(STRING_LIMIT as u64 + 1);
+        let mut buf = vec![0u8; shown as usize];
+        let data = if ctx.user().read(base, &mut buf).is_ok() {
+            quote(&buf, shown >= len.min(left))
+        } else {
+            format!("{base:#x}")
+        };
+        left = left.saturating_sub(len);
+        parts.push(format!("{{iov_base={data}, iov_len={len}}}"));
+    }
+    if count > 8 {
+        parts.push("...".into());
+    }
+    format!("[{}]", parts.join(", "))
+}
+
+fn string_array(ctx: &SyscallCtx<'_>, p: u64) -> String {
+    if p == 0 {
+        return "NULL".into();
+    }
+    let Ok(ptrs) = ctx.user().read_ptr_array(p, 4096) else {
+        return format!("{p:#x}");
+    };
+    let shown: Vec<String> = ptrs
+        .iter()
+        .take(16)
+        .map(|&s| ctx.user().read_cstr(s, 4096).map_or(format!("{s:#x}"), |b| quote(&b, true)))
+        .collect();
+    let more = if ptrs.len() > 16 { format!(", /* {} more */", ptrs.len() - 16) } else { String::new() };
+    format!("[{}{more}]", shown.join(", "))
+}
+
+fn buffer(ctx: &SyscallCtx<'_>, p: u64, len: u64) -> String {
+    let shown = len.min(STRING_LIMIT as u64 + 1) as usize;
+    let mut buf = vec![0u8; shown];
+    match ctx.user().read(p, &mut buf) {
+        Ok(()) => quote(&buf[..shown.min(len as usize)], len as usize <= STRING_LIMIT),
+        Err(_) => format!("{p:#x}"),
+    }
+}
+
+/// Arguments as shown before the call runs (strings, input buffers).
+pub fn entry(ctx: &SyscallCtx<'_>, def: &SyscallDef, a: &[u64; 6]) -> Vec<Option<String>> {
+    def.args
+        .iter()
+        .enumerate()
+        .map(|(i, kind)| match kind {
+            Arg::Str => Some(if a[i] == 0 {
+                "NULL".into()
+            } else {
+                ctx.user().read_cstr(a[i], 4095).map_or(format!("{:#x}", a[i]), |b| quote(&b, true))
+            }),
+            Arg::InBuf => Some(buffer(ctx, a[i], a.get(i + 1).copied().unwrap_or(0))),
+            // envp: strace shows only how many variables there are.
+            Arg::StrArray if i == def.args.len() - 1 || (def.name == "execveat" && i == 3) => {
+                let n = ctx.user().read_ptr_array(a[i], 1 << 20).map_or(0, |v| v.len());
+                Some(format!("{:#x} /* {n} vars */", a[i]))
+            }
+            Arg::StrArray => Some(string_array(ctx, a[i])),
+            Arg::Iovec if def.name.starts_with("write") || def.name.starts_with("pwrite") => {
+                Some(iovec(ctx, a[i], a[i + 1], None))
+            }
+            Arg::Sigaction if i == 1 => Some(sigaction(ctx, a[i])),
+            Arg::SigSetPtr if i == 1 => Some(ctx.user().read_u64(a[i]).map_or("NULL".into(), sigset)),
+            // Timeouts are inputs; clock_gettime's is shown after the call.
+            Arg::Timespec if def.name.contains("sleep") => Some(timespec(ctx, a[i])),
+            _ => None,
+        })
+        .collect()
+}
+
+/// One strace line (without the "[pid N] " prefix).
+pub fn line(ctx: &SyscallCtx<'_>, def: &SyscallDef, a: &[u64; 6], pre: Vec<Option<String>>, r: &SysResult) -> String {
+    let ok = r.as_ref().ok().copied();
+    let mut args = Vec::new();
+    for (i, kind) in def.args.iter().enumerate() {
+        if let Some(Some(s)) = pre.get(i) {
+            args.push(s.clone());
+            continue;
+        }
+        let v = a[i];
+        let shown = match kind {
+            Arg::Int | Arg::Len => (v as i64).to_string(),
+            Arg::Hex | Arg::Flags => format!("{v:#x}"),
+            Arg::Oct => format!("{:#o}", v as u32),
+            Arg::Fd => fd(v),
+            Arg::Ptr | Arg::Str | Arg::InBuf | Arg::StrArray => {
+                if v == 0 {
+                    "NULL".into()
+                } else {
+                    format!("{v:#x}")
+                }
+            }
+            Arg::OutBuf => match ok {
+                // getcwd counts the terminating NUL; strace does not show it.
+                Some(n) if v != 0 && def.name == "getcwd" => buffer(ctx, v, n.saturating_sub(1)),
+                Some(n) if v != 0 => buffer(ctx, v, n),
+                _ => format!("{v:#x}"),
+            },
+            Arg::OpenFlags => open_flags(v),
+            Arg::AtFlags => at_flags(v),
+            Arg::Prot => prot(v),
+            Arg::MapFlags => map_flags(v),
+            Arg::Signal => signal_name(v as i32),
+            Arg::Stat => match ok {
+                Some(_) => stat(ctx, v),
+                None => format!("{v:#x}"),
+            },
+            Arg::Timespec => timespec(ctx, v),
+            Arg::Sigaction => sigaction(ctx, v),
+            Arg::SigSetPtr => {
+                if v == 0 {
+                    "NULL".into()
+                } else {
+                    ctx.user().read_u64(v).map_or(format!("{v:#x}"), sigset)
+                }
+            }
+            Arg::Iovec => iovec(ctx, v, a[i + 1], ok),
+            Arg::PipeFds => match (ok, ctx.user().read_val::<[i32; 2]>(v)) {
+                (Some(_), Ok([r, w])) => format!("[{r}, {w}]"),
+                _ => format!("{v:#x}"),
+            },
+        };
+        args.push(shown);
+    }
+    let result = match r {
+        Ok(v) if matches!(def.name, "mmap" | "brk" | "mremap") => format!("{v:#x}"),
+        Ok(v) => (*v as i64).to_string(),
+        Err(e) if e.is_restart() => format!("? {} ({})", e.name().unwrap_or("ERESTART"), e.description()),
+        Err(e) => format!("-1 {} ({})", e.name().unwrap_or("E?"), e.description()),
+    };
+    format!("{}({}) = {result}", def.name, args.join(", "))
+}
+
+/// The line for a syscall that does not return (exit, exit_group, a
+/// successful execve replaces the image and returns 0).
+pub fn no_return(def: &SyscallDef, a: &[u64; 6], pre: Vec<Option<String>>) -> String {
+    let args: Vec<String> = def
+        .args
+        .iter()
+        .enumerate()
+        .map(|(i, _)| pre.get(i).cloned().flatten().unwrap_or_else(|| (a[i] as i64).to_string()))
+        .collect();
+    format!("{}({}) = ?", def.name, args.join(", "))
+}
+
+pub fn errno_text(e: Errno) -> String {
+    format!("{} ({})", e.name().unwrap_or("E?"), e.description())
+}

@@ -1,0 +1,92 @@
+//! --trace and --summary: strace's format, filters, signals and exits.
+
+mod common;
+use common::*;
+use std::process::Command;
+
+fn traced(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(nommu()).arg("run").args(args).output().unwrap();
+    (
+        shell_status(&out),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn trace_lines_look_like_strace() {
+    let hello = guest("hello-musl").display().to_string();
+    let (code, stdout, err) = traced(&["--trace", &hello, "a"]);
+    assert_eq!(code, 2);
+    assert!(stdout.contains("hello, world"), "{stdout}");
+    // musl's stdio writes with writev; the iovec is decoded as strace does.
+    assert!(
+        err.contains(
+            r#"[pid 1] writev(1, [{iov_base="hello, world", iov_len=12}, {iov_base="\n", iov_len=1}], 2) = 13"#
+        ),
+        "{err}"
+    );
+    assert!(err.contains("[pid 1] exit_group(2) = ?"), "{err}");
+    assert!(err.contains("[pid 1] +++ exited with 2 +++"), "{err}");
+}
+
+#[test]
+fn trace_filters_errors_and_signals() {
+    let bin = guest("nullread-musl").display().to_string();
+    let (code, _, err) = traced(&["--trace=%memory", &bin]);
+    assert_eq!(code, 139);
+    assert!(err.contains("--- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=NULL} ---"), "{err}");
+    assert!(err.contains("+++ killed by SIGSEGV +++"), "{err}");
+    assert!(
+        err.lines().filter(|l| l.contains(") = ")).all(|l| [
+            "mmap(",
+            "munmap(",
+            "brk(",
+            "mprotect(",
+            "mremap(",
+            "madvise("
+        ]
+        .iter()
+        .any(|n| l.contains(n))),
+        "{err}"
+    );
+    let (_, _, err) = traced(&["--trace=openat,open", "/nonexistent-dir/x"]);
+    assert!(err.contains("nommu:") || err.is_empty(), "{err}");
+    let (code, _, err) = traced(&["--trace=bogus", "/bin/true"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown syscall or class in --trace: bogus"), "{err}");
+}
+
+#[test]
+fn trace_of_a_failing_syscall_and_vfork() {
+    let root = repo().join("rootfs");
+    assert!(root.join("bin/busybox").exists(), "run `make rootfs` first");
+    let out = Command::new(nommu())
+        .args(["run", "--trace=%process,open,openat,stat", "--root"])
+        .arg(&root)
+        .args(["/bin/sh", "-c", "cat /nonexistent; ls / | wc -l"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("open(\"/nonexistent\", O_RDONLY|O_LARGEFILE, 0o0) = -1 ENOENT (No such file or directory)"),
+        "{err}"
+    );
+    assert!(err.contains("] vfork() = "), "{err}");
+    assert!(err.contains("] execve(\"/bin/ls\", [\"ls\", \"/\"], 0x"), "{err}");
+    assert!(err.contains("--- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED"), "{err}");
+}
+
+#[test]
+fn summary_table_and_no_mmu_facts() {
+    let hello = guest("hello-glibc").display().to_string();
+    let dir = std::env::temp_dir().join(format!("nommu-summary-{}", std::process::id()));
+    let (code, _, err) = traced(&["--summary", "--trace-file", dir.to_str().unwrap(), &hello]);
+    assert_eq!(code, 1, "{err}");
+    let text = std::fs::read_to_string(&dir).unwrap();
+    let _ = std::fs::remove_file(&dir);
+    assert!(text.contains("% time     seconds  usecs/call     calls    errors syscall"), "{text}");
+    assert!(text.lines().any(|l| l.ends_with(" write") || l.ends_with(" writev")), "{text}");
+    assert!(text.contains("execs: 1, 105 syscall sites rewritten"), "{text}");
+    assert!(text.contains("peak use"), "{text}");
+}
