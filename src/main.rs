@@ -29,11 +29,22 @@ struct Observe {
     /// their rewrite cost, peak arena use, largest free block.
     #[arg(long)]
     summary: bool,
+    /// At exit, a JSON report for CI (schema in the README).
+    #[arg(long, value_name = "FILE.json")]
+    report: Option<PathBuf>,
+    /// Draw the arena (regions by process and kind, free space) at its
+    /// busiest, and whenever nommu gets SIGUSR1.
+    #[arg(long, value_name = "FILE.svg")]
+    memmap: Option<PathBuf>,
 }
 
 impl Observe {
     fn install(&self, m: &Machine) -> Result<(), String> {
-        if self.trace.is_none() && !self.summary {
+        if let Some(p) = &self.memmap {
+            m.memmap_enabled.store(true, std::sync::atomic::Ordering::Relaxed);
+            *m.memmap_path.lock().unwrap_or_else(|e| e.into_inner()) = Some(p.clone());
+        }
+        if self.trace.is_none() && !self.summary && self.report.is_none() {
             return Ok(());
         }
         let spec = match &self.trace {
@@ -44,11 +55,27 @@ impl Observe {
             Some(p) => Box::new(std::fs::File::create(p).map_err(|e| format!("{}: {e}", p.display()))?),
             None => Box::new(std::io::stderr()),
         };
-        m.set_tracer(nommu::syscall::trace::Tracer::new(spec, out, self.summary));
+        m.set_tracer(nommu::syscall::trace::Tracer::new(spec, out, self.summary || self.report.is_some()));
         Ok(())
     }
 
-    fn finish(&self, m: &Machine) {
+    fn finish(&self, m: &Machine, status: Option<ExitStatus>, started: std::time::Instant) {
+        if let Some(p) = &self.memmap {
+            let snap = m.memmap.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            let snap = snap.unwrap_or_else(|| nommu::kernel::memmap::snapshot(m));
+            if let Err(e) = std::fs::write(p, nommu::kernel::memmap::svg(&snap)) {
+                eprintln!("nommu: {}: {e}", p.display());
+            }
+        }
+        if let Some(p) = &self.report {
+            let json = nommu::kernel::report::json(m, status, started.elapsed());
+            if let Err(e) = std::fs::write(p, json) {
+                eprintln!("nommu: {}: {e}", p.display());
+            }
+        }
+        if !self.summary {
+            return;
+        }
         let Some(t) = m.tracer() else { return };
         let Some(table) = t.summary_table() else { return };
         let text = format!("{table}{}", m.memory_summary());
@@ -164,11 +191,12 @@ fn run(root: PathBuf, mem: u64, observe: Observe, program: OsString, args: Vec<O
     let mut argv = vec![guest_path.clone()];
     argv.extend(args.into_iter().map(OsString::into_vec));
     let spec = ProgramSpec::new(guest_path, argv, host_env());
-    let code = match machine.run_program(spec) {
-        Ok(status) => status.shell_code(),
-        Err(e) => exec_failure(e),
+    let started = std::time::Instant::now();
+    let (code, status) = match machine.run_program(spec) {
+        Ok(status) => (status.shell_code(), Some(status)),
+        Err(e) => (exec_failure(e), None),
     };
-    observe.finish(&machine);
+    observe.finish(&machine, status, started);
     code
 }
 
@@ -236,8 +264,9 @@ fn boot(mut root: PathBuf, mut mem: u64, mut init: Option<OsString>, observe: Ob
         ),
         Err(e) => return exec_failure(e),
     }
+    let started = std::time::Instant::now();
     let status = machine.wait_for_shutdown();
-    observe.finish(&machine);
+    observe.finish(&machine, Some(status), started);
     match status {
         ExitStatus::Exited(0) => 0,
         status => {

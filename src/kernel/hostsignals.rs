@@ -10,7 +10,8 @@ use std::sync::{Arc, Weak};
 
 /// The signals routed to the guest. Call `block_routed` before any other
 /// thread starts so that all of them inherit the mask.
-const ROUTED: [i32; 10] = [
+const ROUTED: [i32; 11] = [
+    libc::SIGUSR1,
     libc::SIGINT,
     libc::SIGQUIT,
     libc::SIGTSTP,
@@ -54,6 +55,17 @@ fn route(m: Weak<Machine>) {
                 for p in m.live_processes() {
                     if matches!(*p.state(), super::process::ProcState::Stopped { .. }) {
                         send_to_process(&m, &p, info, true);
+                    }
+                }
+            }
+            // SIGUSR1 to nommu: draw the arena now (--memmap).
+            libc::SIGUSR1 => {
+                let path = m.memmap_path.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                if let Some(path) = path {
+                    let svg = super::memmap::svg(&super::memmap::snapshot(&m));
+                    match std::fs::write(&path, svg) {
+                        Ok(()) => log::warn!("arena picture written to {}", path.display()),
+                        Err(e) => log::warn!("cannot write {}: {e}", path.display()),
                     }
                 }
             }

@@ -59,6 +59,13 @@ pub struct Machine {
     /// Programs loaded, and what rewriting them cost (for --summary).
     pub exec_stats: Mutex<crate::rewrite::RewriteStats>,
     pub execs: std::sync::atomic::AtomicU64,
+    /// Things a no-MMU kernel would refuse that a program tried (--report).
+    incompatibilities: Mutex<std::collections::BTreeSet<String>>,
+    /// The busiest picture of the arena seen so far (--memmap).
+    pub memmap: Mutex<Option<super::memmap::Snapshot>>,
+    pub memmap_enabled: std::sync::atomic::AtomicBool,
+    /// Where SIGUSR1 to nommu writes the arena picture.
+    pub memmap_path: Mutex<Option<PathBuf>>,
 }
 
 /// Why the machine could not start.
@@ -123,6 +130,10 @@ impl Machine {
             tracer: std::sync::OnceLock::new(),
             exec_stats: Mutex::new(Default::default()),
             execs: std::sync::atomic::AtomicU64::new(0),
+            incompatibilities: Mutex::new(Default::default()),
+            memmap: Mutex::new(None),
+            memmap_enabled: std::sync::atomic::AtomicBool::new(false),
+            memmap_path: Mutex::new(None),
             uts: Mutex::new(crate::arch::host::uname().map(|u| (u.nodename, u.domainname)).unwrap_or_default()),
         }))
     }
@@ -152,6 +163,24 @@ impl Machine {
     /// The next free pid (pids are never reused while nommu runs).
     pub fn alloc_pid(&self) -> i32 {
         self.next_pid.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Records (once) something a real no-MMU kernel would refuse.
+    pub fn note_incompatibility(&self, what: &str) {
+        lock(&self.incompatibilities).insert(what.to_string());
+    }
+
+    pub fn incompatibilities(&self) -> Vec<String> {
+        lock(&self.incompatibilities).iter().cloned().collect()
+    }
+
+    /// Names of the syscalls that returned ENOSYS because nommu lacks them.
+    pub fn enosys_names(&self) -> Vec<String> {
+        let mut v: Vec<u64> = lock(&self.enosys_seen).iter().copied().collect();
+        v.sort();
+        v.into_iter()
+            .map(|nr| crate::syscall::names::syscall_name(nr).map_or(format!("syscall {nr}"), |n| n.to_string()))
+            .collect()
     }
 
     /// Logs an unimplemented syscall the first time it is seen.

@@ -40,6 +40,12 @@ pub fn sys_mmap(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     if !matches!(flags & MAP_TYPE, MAP_SHARED | MAP_PRIVATE | MAP_SHARED_VALIDATE) {
         return Err(Errno::EINVAL);
     }
+    let prot = a[2];
+    if flags & MAP_TYPE != MAP_PRIVATE && flags & MAP_ANONYMOUS == 0 && prot & 2 != 0 {
+        // A no-MMU kernel cannot share a writable file mapping; nommu
+        // gives a private copy (writes never reach the file).
+        ctx.m.note_incompatibility("shared writable file mapping (MAP_SHARED|PROT_WRITE)");
+    }
     let file = if flags & MAP_ANONYMOUS == 0 {
         let f = ctx.task.process.files().get(fd)?;
         // Generated /proc files cannot be mapped (as on Linux).

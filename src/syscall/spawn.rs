@@ -38,6 +38,7 @@ struct CloneArgs {
 }
 
 fn no_mmu_refusal(ctx: &SyscallCtx<'_>, what: &str) -> Errno {
+    ctx.m.note_incompatibility(what);
     static LOGGED: std::sync::Once = std::sync::Once::new();
     LOGGED.call_once(|| {
         log::warn!(
@@ -312,6 +313,7 @@ fn do_execve(ctx: &mut SyscallCtx<'_>, mut spec: ProgramSpec, argv_ptr: u64, env
     finish_vfork(&process);
     start.apply(&mut ctx.task.vcpu);
     ctx.regs_replaced = true;
+    crate::kernel::memmap::maybe_record(m);
     Ok(0)
 }
 

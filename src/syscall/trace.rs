@@ -170,6 +170,18 @@ impl Tracer {
         self.emit(pid, &text);
     }
 
+    /// Per-syscall counts so far: (name, calls, errors).
+    pub fn counts(&self) -> Vec<(String, u64, u64)> {
+        let Some(s) = &self.summary else { return Vec::new() };
+        let s = s.lock().unwrap_or_else(|e| e.into_inner());
+        s.iter()
+            .map(|(nr, c)| {
+                let name = lookup(*nr).map(|d| d.name).or_else(|| super::names::syscall_name(*nr)).unwrap_or("?");
+                (name.to_string(), c.calls, c.errors)
+            })
+            .collect()
+    }
+
     /// The `strace -c` table.
     pub fn summary_table(&self) -> Option<String> {
         let s = self.summary.as_ref()?.lock().unwrap_or_else(|e| e.into_inner()).clone();

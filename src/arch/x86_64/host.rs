@@ -485,3 +485,17 @@ pub fn membarrier(cmd: i32, flags: u32) -> std::io::Result<i64> {
     // SAFETY: membarrier takes no pointers.
     check(unsafe { libc::syscall(libc::SYS_membarrier, cmd, flags, 0) })
 }
+
+/// User + system CPU time of the whole emulator (every guest thread).
+pub fn process_cpu_seconds() -> f64 {
+    let mut r: libc::rusage = unsafe_zeroed_rusage();
+    // SAFETY: r is a valid out-pointer.
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut r) };
+    let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    tv(r.ru_utime) + tv(r.ru_stime)
+}
+
+fn unsafe_zeroed_rusage() -> libc::rusage {
+    // SAFETY: rusage is plain integers; all-zero is valid.
+    unsafe { std::mem::zeroed() }
+}

@@ -1,0 +1,73 @@
+//! `--report FILE.json`: what a CI job wants to know about a run.
+//!
+//! Schema (all keys always present):
+//! ```json
+//! { "status": {"exited": 0} | {"signaled": "SIGSEGV"} | {"failed_to_start": true},
+//!   "syscalls": {"write": {"calls": 3, "errors": 0}, ...},
+//!   "enosys": ["socket", ...],
+//!   "nommu_incompatibilities": ["fork", ...],
+//!   "memory": {"arena_bytes": N, "peak_used_bytes": N, "largest_free_block_bytes": N, "free_blocks": N},
+//!   "execs": N, "syscall_sites_rewritten": N, "rewrite_seconds": F,
+//!   "wall_seconds": F, "cpu_seconds": F }
+//! ```
+
+use super::machine::Machine;
+use super::process::ExitStatus;
+use super::signal::signal_name;
+use std::fmt::Write as _;
+use std::time::Duration;
+
+fn string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn list(items: &[String]) -> String {
+    format!("[{}]", items.iter().map(|s| string(s)).collect::<Vec<_>>().join(", "))
+}
+
+pub fn json(m: &Machine, status: Option<ExitStatus>, wall: Duration) -> String {
+    let status = match status {
+        Some(ExitStatus::Exited(c)) => format!("{{\"exited\": {c}}}"),
+        Some(ExitStatus::Signaled(s)) => format!("{{\"signaled\": {}}}", string(&signal_name(s))),
+        None => "{\"failed_to_start\": true}".to_string(),
+    };
+    let calls = m
+        .tracer()
+        .map(|t| t.counts())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(name, c, e)| format!("{}: {{\"calls\": {c}, \"errors\": {e}}}", string(&name)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let st = m.mem.stats();
+    let r = *m.exec_stats.lock().unwrap_or_else(|e| e.into_inner());
+    let cpu = crate::arch::host::process_cpu_seconds();
+    format!(
+        "{{\n  \"status\": {status},\n  \"syscalls\": {{{calls}}},\n  \"enosys\": {},\n  \"nommu_incompatibilities\": {},\n  \
+         \"memory\": {{\"arena_bytes\": {}, \"peak_used_bytes\": {}, \"largest_free_block_bytes\": {}, \"free_blocks\": {}}},\n  \
+         \"execs\": {}, \"syscall_sites_rewritten\": {}, \"rewrite_seconds\": {:.6},\n  \
+         \"wall_seconds\": {:.6}, \"cpu_seconds\": {cpu:.6}\n}}\n",
+        list(&m.enosys_names()),
+        list(&m.incompatibilities()),
+        st.total,
+        st.peak_used,
+        st.largest_free,
+        st.free_blocks,
+        m.execs.load(std::sync::atomic::Ordering::Relaxed),
+        r.sites,
+        r.elapsed.as_secs_f64(),
+        wall.as_secs_f64(),
+    )
+}
