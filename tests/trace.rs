@@ -90,3 +90,39 @@ fn summary_table_and_no_mmu_facts() {
     assert!(text.contains("execs: 1, 105 syscall sites rewritten"), "{text}");
     assert!(text.contains("peak use"), "{text}");
 }
+
+#[test]
+fn report_json_and_memory_map() {
+    let root = repo().join("rootfs");
+    assert!(root.join("bin/busybox").exists(), "run `make rootfs` first");
+    let dir = std::env::temp_dir().join(format!("nommu-report-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (json, svg) = (dir.join("r.json"), dir.join("m.svg"));
+    let out = Command::new(nommu())
+        .args(["run", "--root"])
+        .arg(&root)
+        .arg("--report")
+        .arg(&json)
+        .arg("--memmap")
+        .arg(&svg)
+        .args(["/bin/sh", "-c", "ls / | wc -l; exit 4"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    let j = std::fs::read_to_string(&json).unwrap();
+    for key in [
+        "\"status\": {\"exited\": 4}",
+        "\"vfork\": {\"calls\": 2, \"errors\": 0}",
+        "\"enosys\": [",
+        "\"nommu_incompatibilities\": [",
+        "\"peak_used_bytes\": ",
+        "\"execs\": 3",
+        "\"wall_seconds\": ",
+        "\"cpu_seconds\": ",
+    ] {
+        assert!(j.contains(key), "{key} missing in {j}");
+    }
+    let s = std::fs::read_to_string(&svg).unwrap();
+    assert!(s.starts_with("<svg") && s.contains("pid 1 (sh)") && s.contains("largest free block"), "{s}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

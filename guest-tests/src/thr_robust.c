@@ -71,6 +71,7 @@ static volatile int may_die;
 static void *owner(void *arg)
 {
     (void)arg;
+    owner_tid = (pid_t)syscall(SYS_gettid);
     for (int i = 0; i < nheld; i++)
         pthread_mutex_lock(&ms[i]);
     holding = 1;
@@ -81,6 +82,26 @@ static void *owner(void *arg)
     if (how == PTHREAD_EXIT)
         pthread_exit(NULL);
     return NULL;
+}
+
+static volatile pid_t owner_tid;
+
+/* Waits for the owner to be gone. A thread that left by a raw exit
+ * syscall cannot be joined under musl (its join waits for a word the
+ * libc's own pthread_exit clears), so watch its tid instead. */
+static void wait_owner_gone(pthread_t t)
+{
+    if (how != RAW_EXIT) {
+        pthread_join(t, NULL);
+        return;
+    }
+    for (int i = 0; i < 5000; i++) {
+        if (syscall(SYS_tgkill, getpid(), owner_tid, 0) == -1 && errno == ESRCH)
+            return;
+        usleep(1000);
+    }
+    printf("the owner thread did not go away\n");
+    exit(1);
 }
 
 static pthread_t start_owner(int n, enum how h)
@@ -102,7 +123,7 @@ static void dies_holding(enum how h, int pshared)
     init_robust(&ms[0], pshared);
     pthread_t t = start_owner(1, h);
     may_die = 1;
-    pthread_join(t, NULL);
+    wait_owner_gone(t);
     int r1 = pthread_mutex_lock(&ms[0]);
     int c = r1 == EOWNERDEAD ? pthread_mutex_consistent(&ms[0]) : -1;
     int u = pthread_mutex_unlock(&ms[0]);
@@ -120,7 +141,7 @@ static void not_recoverable(void)
     init_robust(&ms[0], 0);
     pthread_t t = start_owner(1, RAW_EXIT);
     may_die = 1;
-    pthread_join(t, NULL);
+    wait_owner_gone(t);
     int r1 = pthread_mutex_lock(&ms[0]);
     int u = pthread_mutex_unlock(&ms[0]); /* without consistent */
     int r2 = pthread_mutex_lock(&ms[0]);
@@ -160,7 +181,7 @@ static void waiter_wakes(enum how h)
     usleep(100000); /* the waiter sleeps in the kernel now */
     int blocked = waiter_result == -1;
     may_die = 1;
-    pthread_join(t, NULL);
+    wait_owner_gone(t);
     for (int i = 0; i < 5000 && waiter_result == -1; i++)
         usleep(1000);
     if (waiter_result == -1) {
@@ -180,7 +201,7 @@ static void several_held(void)
         init_robust(&ms[i], 0);
     pthread_t t = start_owner(NM, RAW_EXIT);
     may_die = 1;
-    pthread_join(t, NULL);
+    wait_owner_gone(t);
     int all = 1;
     for (int i = 0; i < NM; i++) {
         int r = pthread_mutex_trylock(&ms[i]);
