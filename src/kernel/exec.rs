@@ -8,6 +8,7 @@ use crate::arch::{cpu, Vcpu};
 use crate::errno::Errno;
 use crate::fs::file::FileKind;
 use crate::fs::{path, vfs};
+use crate::loader::cache::{CachedImage, FileId};
 use crate::loader::{build_initial_stack, load_elf, stack::*, Segment, SegmentKind, StackSpec};
 use std::io::Read;
 use std::os::fd::AsRawFd;
@@ -101,7 +102,23 @@ fn open_for_writing_in_guest(m: &Machine, st: &[u8; 144]) -> bool {
 
 /// Opens the program through the guest's file system and reads it all.
 /// Returns the bytes and the executable's absolute guest path.
-fn read_program(m: &Machine, process: &Arc<Process>, guest_path: &[u8]) -> Result<(Vec<u8>, Vec<u8>), ExecError> {
+/// A program file: already loaded once (the image cache has it), or its
+/// bytes.
+enum ProgramFile {
+    Cached(Arc<CachedImage>),
+    Bytes(Vec<u8>, FileId),
+}
+
+impl ProgramFile {
+    fn shebang(&self) -> Option<(Vec<u8>, Option<Vec<u8>>)> {
+        match self {
+            ProgramFile::Cached(_) => None,
+            ProgramFile::Bytes(b, _) => shebang(b),
+        }
+    }
+}
+
+fn read_program(m: &Machine, process: &Arc<Process>, guest_path: &[u8]) -> Result<(ProgramFile, Vec<u8>), ExecError> {
     let name = String::from_utf8_lossy(guest_path).into_owned();
     let fail = |errno: Errno, why: &str| ExecError { errno, message: format!("{name}: {why}") };
     let errno_fail = |errno: Errno| fail(errno, errno.description());
@@ -126,10 +143,14 @@ fn read_program(m: &Machine, process: &Arc<Process>, guest_path: &[u8]) -> Resul
         return Err(errno_fail(Errno::ETXTBSY));
     }
     let exe = m.root.guest_path_of(fd.as_raw_fd()).unwrap_or_else(|| path::normalize(&abs));
+    let id = FileId::from_stat(&st);
+    if let Some(hit) = m.images.get(&id) {
+        return Ok((ProgramFile::Cached(hit), exe));
+    }
     let mut bytes = Vec::new();
     let dup = fd.try_clone().map_err(|e| errno_fail(Errno::from(e)))?;
     std::fs::File::from(dup).read_to_end(&mut bytes).map_err(|e| errno_fail(Errno::from(e)))?;
-    Ok((bytes, exe))
+    Ok((ProgramFile::Bytes(bytes, id), exe))
 }
 
 /// A program loaded into fresh arena memory, not yet given to its process.
@@ -197,7 +218,7 @@ pub fn load_program(m: &Machine, process: &Arc<Process>, spec: &ProgramSpec) -> 
     let mut argv = spec.argv.clone();
     let mut bytes_exe = read_program(m, process, &path)?;
     for depth in 0.. {
-        let Some((interp, arg)) = shebang(&bytes_exe.0) else { break };
+        let Some((interp, arg)) = bytes_exe.0.shebang() else { break };
         if depth >= MAX_INTERPRETERS {
             let name = String::from_utf8_lossy(&spec.guest_path).into_owned();
             return Err(ExecError { errno: Errno::ELOOP, message: format!("{name}: too many #! interpreters") });
@@ -215,8 +236,8 @@ pub fn load_program(m: &Machine, process: &Arc<Process>, spec: &ProgramSpec) -> 
         path = interp;
         bytes_exe = read_program(m, process, &path)?;
     }
-    let (bytes, exe) = bytes_exe;
-    load_image(m, &path, &spec.name, &argv, &spec.envp, &bytes, exe)
+    let (file, exe) = bytes_exe;
+    load_image(m, &path, &spec.name, &argv, &spec.envp, file, exe)
 }
 
 fn load_image(
@@ -225,11 +246,21 @@ fn load_image(
     execfn: &[u8],
     argv: &[Vec<u8>],
     envp: &[Vec<u8>],
-    bytes: &[u8],
+    file: ProgramFile,
     exe: Vec<u8>,
 ) -> Result<LoadedProgram, ExecError> {
     let name = String::from_utf8_lossy(path).into_owned();
-    let image = load_elf(&m.mem, bytes).map_err(|e| ExecError { errno: e.errno, message: format!("{name}: {e}") })?;
+    let image = match file {
+        ProgramFile::Cached(c) => c
+            .instantiate(&m.mem)
+            .map_err(|e| ExecError { errno: e, message: format!("{name}: out of arena memory for the image") })?,
+        ProgramFile::Bytes(bytes, id) => {
+            let image =
+                load_elf(&m.mem, &bytes).map_err(|e| ExecError { errno: e.errno, message: format!("{name}: {e}") })?;
+            m.images.insert(&m.mem, id, &image, image.align);
+            image
+        }
+    };
     log::info!(
         "exec {name}: image {:#x}+{:#x}, {} syscall sites rewritten ({} may use the red zone) in {:?}",
         image.alloc_start,

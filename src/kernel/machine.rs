@@ -66,6 +66,8 @@ pub struct Machine {
     pub memmap_enabled: std::sync::atomic::AtomicBool,
     /// Where SIGUSR1 to nommu writes the arena picture.
     pub memmap_path: Mutex<Option<PathBuf>>,
+    /// Rewritten images of programs already exec'd.
+    pub images: crate::loader::cache::ImageCache,
 }
 
 /// Why the machine could not start.
@@ -134,6 +136,7 @@ impl Machine {
             memmap: Mutex::new(None),
             memmap_enabled: std::sync::atomic::AtomicBool::new(false),
             memmap_path: Mutex::new(None),
+            images: Default::default(),
             uts: Mutex::new(crate::arch::host::uname().map(|u| (u.nodename, u.domainname)).unwrap_or_default()),
         }))
     }

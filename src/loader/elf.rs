@@ -40,7 +40,7 @@ pub struct Segment {
     pub kind: SegmentKind,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct ExecImage {
     /// The whole allocation holding the image (what is freed at the end).
     pub alloc_start: u64,
@@ -58,6 +58,8 @@ pub struct ExecImage {
     /// PT_GNU_STACK's size if the linker set one.
     pub stack_size: Option<u64>,
     pub rewrite: RewriteStats,
+    /// The alignment the image was placed with.
+    pub align: u64,
 }
 
 /// Largest image span we accept (a sanity bound against corrupt headers).
@@ -155,6 +157,7 @@ pub fn load_elf(mem: &Memory, bytes: &[u8]) -> Result<ExecImage, LoadError> {
         brk: hi + bias,
         stack_size: None,
         rewrite: RewriteStats::default(),
+        align,
     };
     let release = |image: &ExecImage| {
         if !image.fixed_outside_arena {

@@ -1,5 +1,6 @@
 //! Program loading: ELF images into the arena, and the initial stack.
 
+pub mod cache;
 pub mod elf;
 pub mod stack;
 

@@ -51,6 +51,31 @@ impl SiteMap {
         }
     }
 
+    /// Every recorded site in [start, start+len), in order.
+    pub fn collect_range(&self, start: u64, len: u64) -> Vec<u64> {
+        let mut out = Vec::new();
+        let end = start.saturating_add(len);
+        let mut addr = start & !63;
+        while addr < end {
+            if let Some((w, _)) = self.index(addr) {
+                let mut bits = self.words[w].load(Ordering::Acquire);
+                while bits != 0 {
+                    let b = bits.trailing_zeros() as u64;
+                    let a = addr + b;
+                    if a >= start && a < end {
+                        out.push(a);
+                    }
+                    bits &= bits - 1;
+                }
+            } else {
+                let set = self.outside.read().unwrap_or_else(|e| e.into_inner());
+                return set.range(start..end).copied().collect();
+            }
+            addr += 64;
+        }
+        out
+    }
+
     /// Forgets every site in [start, start+len) (the memory was freed).
     pub fn clear_range(&self, start: u64, len: u64) {
         let end = start.saturating_add(len);

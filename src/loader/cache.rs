@@ -1,0 +1,137 @@
+//! The exec image cache: the rewritten image of a program, keyed by the
+//! file's identity (device, inode, size, mtime). A second exec of the same
+//! binary — what a shell does all day, and why the zpoline UML port's
+//! fork+exec was 9× slower than native — only copies the image into fresh
+//! arena memory and records its syscall sites; nothing is parsed or
+//! scanned again. Static-PIE images relocate themselves, so the copy is
+//! position independent.
+
+use super::elf::{ExecImage, Segment};
+use crate::errno::Errno;
+use crate::mm::Memory;
+use crate::rewrite::RewriteStats;
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// What identifies a file's content without reading it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FileId {
+    pub dev: u64,
+    pub ino: u64,
+    pub size: u64,
+    pub mtime: (i64, i64),
+}
+
+impl FileId {
+    /// From a raw `struct stat`.
+    pub fn from_stat(st: &[u8; 144]) -> FileId {
+        let u = |o: usize| u64::from_le_bytes(st[o..o + 8].try_into().unwrap());
+        FileId { dev: u(0), ino: u(8), size: u(48), mtime: (u(88) as i64, u(96) as i64) }
+    }
+}
+
+/// A loaded, rewritten image, relative to its base address.
+pub struct CachedImage {
+    /// The whole span as loaded (segments, gaps, zeroed bss).
+    bytes: Vec<u8>,
+    /// Offsets of the rewritten syscall sites.
+    sites: Vec<u64>,
+    align: u64,
+    template: ExecImage,
+}
+
+/// Bytes of images the cache keeps (least recently used go first).
+const CACHE_LIMIT: usize = 128 << 20;
+
+#[derive(Default)]
+pub struct ImageCache {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    images: HashMap<FileId, Arc<CachedImage>>,
+    order: VecDeque<FileId>,
+    bytes: usize,
+}
+
+impl ImageCache {
+    pub fn get(&self, id: &FileId) -> Option<Arc<CachedImage>> {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let hit = inner.images.get(id).cloned()?;
+        inner.order.retain(|k| k != id);
+        inner.order.push_back(*id);
+        Some(hit)
+    }
+
+    /// Remembers a freshly loaded position-independent image.
+    pub fn insert(&self, mem: &Memory, id: FileId, image: &ExecImage, align: u64) {
+        if image.fixed_outside_arena || image.load_bias != image.alloc_start {
+            // Only images whose lowest vaddr is 0 (the static-PIE norm) are
+            // kept: the copy then needs no adjustment but its base.
+            return;
+        }
+        let mut bytes = vec![0u8; image.alloc_len as usize];
+        if mem.user.read(image.alloc_start, &mut bytes).is_err() {
+            return;
+        }
+        let sites = mem.sites.collect_range(image.alloc_start, image.alloc_len);
+        let sites = sites.into_iter().map(|a| a - image.alloc_start).collect();
+        let template = ExecImage {
+            alloc_start: 0,
+            load_bias: 0,
+            entry: image.entry - image.alloc_start,
+            phdr: image.phdr - image.alloc_start,
+            brk: image.brk - image.alloc_start,
+            segments: image.segments.iter().map(|s| Segment { start: s.start - image.alloc_start, ..*s }).collect(),
+            ..image.clone()
+        };
+        let size = bytes.len();
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if inner.images.contains_key(&id) || size > CACHE_LIMIT {
+            return;
+        }
+        while inner.bytes + size > CACHE_LIMIT {
+            let Some(old) = inner.order.pop_front() else { break };
+            if let Some(img) = inner.images.remove(&old) {
+                inner.bytes -= img.bytes.len();
+            }
+        }
+        inner.bytes += size;
+        inner.order.push_back(id);
+        inner.images.insert(id, Arc::new(CachedImage { bytes, sites, align, template }));
+    }
+}
+
+impl CachedImage {
+    /// A copy of the image in fresh arena memory.
+    pub fn instantiate(&self, mem: &Memory) -> Result<ExecImage, Errno> {
+        let start = Instant::now();
+        let len = self.bytes.len() as u64;
+        let base = mem.alloc(len, self.align)?;
+        if let Err(e) = mem.user.write(base, &self.bytes) {
+            mem.free(base, len);
+            return Err(e);
+        }
+        for off in &self.sites {
+            mem.sites.insert(base + off);
+        }
+        let t = &self.template;
+        Ok(ExecImage {
+            alloc_start: base,
+            load_bias: base,
+            entry: base + t.entry,
+            phdr: base + t.phdr,
+            brk: base + t.brk,
+            segments: t.segments.iter().map(|s| Segment { start: base + s.start, ..*s }).collect(),
+            rewrite: RewriteStats {
+                bytes_scanned: 0,
+                sites: self.sites.len() as u64,
+                redzone_sites: 0,
+                elapsed: start.elapsed(),
+            },
+            ..t.clone()
+        })
+    }
+}
