@@ -53,7 +53,13 @@ impl OpenFile {
     pub fn host(fd: OwnedFd, path: Vec<u8>) -> OpenFile {
         let mode = crate::arch::host::fstatat_raw(fd.as_raw_fd(), c"", libc::AT_EMPTY_PATH)
             .map_or(0, |st| u32::from_le_bytes(st[24..28].try_into().unwrap_or_default()));
-        let may_block = matches!(mode & 0o170000, 0o010000 | 0o020000 | 0o140000);
+        // FIFOs and sockets can block; of character devices, terminals
+        // (not /dev/null, /dev/zero, /dev/urandom).
+        let may_block = match mode & 0o170000 {
+            0o010000 | 0o140000 => true,
+            0o020000 => crate::arch::host::ioctl_buf(fd.as_raw_fd(), libc::TCGETS as u64, &mut [0u8; 64]).is_ok(),
+            _ => false,
+        };
         OpenFile { kind: FileKind::Host(fd), path, flags: AtomicU32::new(0), pos: Mutex::new(0), may_block }
     }
 

@@ -1,0 +1,32 @@
+/* Cost of simple syscalls, nanoseconds per call.
+ * Usage: syscalls MODE [iterations]; MODE: read1 write1 stat openclose */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+int main(int argc, char **argv) {
+    const char *mode = argc > 1 ? argv[1] : "read1";
+    long n = argc > 2 ? atol(argv[2]) : 1000000;
+    int fd = open("/dev/null", O_RDWR);
+    char c = 'x';
+    struct stat st;
+    double t0 = now_ns();
+    for (long i = 0; i < n; i++) {
+        if (!strcmp(mode, "read1")) read(fd, &c, 1);
+        else if (!strcmp(mode, "write1")) write(fd, &c, 1);
+        else if (!strcmp(mode, "stat")) stat("/dev/null", &st);
+        else if (!strcmp(mode, "openclose")) close(open("/dev/null", O_RDONLY));
+    }
+    printf("%.1f ns/call (%s)\n", (now_ns() - t0) / n, mode);
+    return 0;
+}
