@@ -177,16 +177,22 @@ fn exec_failure(e: MachineError) -> i32 {
     }
 }
 
+/// A machine with its observers installed, or the exit code to leave with.
+fn new_machine(config: MachineConfig, observe: &Observe) -> Result<std::sync::Arc<Machine>, i32> {
+    let machine = Machine::new(config).map_err(exec_failure)?;
+    observe.install(&machine).map_err(|e| {
+        eprintln!("nommu: {e}");
+        2
+    })?;
+    Ok(machine)
+}
+
 fn run(root: PathBuf, mem: u64, observe: Observe, program: OsString, args: Vec<OsString>) -> i32 {
     let config = MachineConfig { mem_size: mem, root, protect_init: false };
-    let machine = match Machine::new(config) {
+    let machine = match new_machine(config, &observe) {
         Ok(m) => m,
-        Err(e) => return exec_failure(e),
+        Err(code) => return code,
     };
-    if let Err(e) = observe.install(&machine) {
-        eprintln!("nommu: {e}");
-        return 2;
-    }
     let guest_path = program.as_bytes().to_vec();
     let mut argv = vec![guest_path.clone()];
     argv.extend(args.into_iter().map(OsString::into_vec));
@@ -237,14 +243,10 @@ fn boot(mut root: PathBuf, mut mem: u64, mut init: Option<OsString>, observe: Ob
     });
     let config = MachineConfig { mem_size: mem, root: root.clone(), protect_init: true };
     println!("nommu {}: a no-MMU Linux machine in user space (x86-64, zpoline)", env!("CARGO_PKG_VERSION"));
-    let machine = match Machine::new(config) {
+    let machine = match new_machine(config, &observe) {
         Ok(m) => m,
-        Err(e) => return exec_failure(e),
+        Err(code) => return code,
     };
-    if let Err(e) = observe.install(&machine) {
-        eprintln!("nommu: {e}");
-        return 2;
-    }
     let (base, size) = (machine.mem.arena.base(), machine.mem.arena.size());
     println!("Memory: {} MiB arena at {base:#x}-{:#x}, one address space for every process", size >> 20, base + size);
     println!(

@@ -20,15 +20,6 @@ const FUTEX_CLOCK_REALTIME: u32 = 256;
 const FUTEX_CMD_MASK: u32 = !(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
 const FUTEX_BITSET_MATCH_ANY: u32 = u32::MAX;
 
-fn read_timespec(ctx: &SyscallCtx<'_>, ptr: u64) -> SysResult<(i64, i64)> {
-    let sec: i64 = ctx.user().read_val(ptr)?;
-    let nsec: i64 = ctx.user().read_val(ptr + 8)?;
-    if sec < 0 || !(0..1_000_000_000).contains(&nsec) {
-        return Err(Errno::EINVAL);
-    }
-    Ok((sec, nsec))
-}
-
 /// Sleeps on `uaddr` while it holds `val`, until `deadline` (absolute, on
 /// `clock`) if given. Implemented as FUTEX_WAIT_BITSET with an absolute
 /// time, so retries after spurious kicks do not stretch the timeout.
@@ -64,7 +55,7 @@ pub fn sys_futex(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
         FUTEX_WAIT => {
             // A relative timeout, always on CLOCK_MONOTONIC.
             let deadline = if utime != 0 {
-                let (s, ns) = read_timespec(ctx, utime)?;
+                let (s, ns) = ctx.read_timespec(utime)?;
                 let (now_s, now_ns) = host::clock_gettime(libc::CLOCK_MONOTONIC)?;
                 let total = now_ns + ns;
                 Some((now_s + s + total / 1_000_000_000, total % 1_000_000_000))
@@ -74,7 +65,7 @@ pub fn sys_futex(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
             wait(ctx, uaddr, val, private, FUTEX_BITSET_MATCH_ANY, deadline)
         }
         FUTEX_WAIT_BITSET => {
-            let deadline = if utime != 0 { Some(read_timespec(ctx, utime)?) } else { None };
+            let deadline = if utime != 0 { Some(ctx.read_timespec(utime)?) } else { None };
             wait(ctx, uaddr, val, flags, val3, deadline)
         }
         FUTEX_WAKE | FUTEX_WAKE_BITSET => {

@@ -100,6 +100,16 @@ impl SyscallCtx<'_> {
         Ok(self.task.process.files().install(limit, Arc::new(file), cloexec)? as u64)
     }
 
+    /// A `struct timespec` argument: (seconds, nanoseconds), validated.
+    pub fn read_timespec(&self, ptr: u64) -> SysResult<(i64, i64)> {
+        let sec: i64 = self.user().read_val(ptr)?;
+        let nsec: i64 = self.user().read_val(ptr + 8)?;
+        if sec < 0 || !(0..1_000_000_000).contains(&nsec) {
+            return Err(Errno::EINVAL);
+        }
+        Ok((sec, nsec))
+    }
+
     /// EMFILE unless `n` descriptors could be installed now.
     pub fn check_free_fds(&self, n: usize) -> SysResult<()> {
         let limit = self.task.process.fd_limit();

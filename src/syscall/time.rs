@@ -58,21 +58,12 @@ pub fn sys_time(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     Ok(sec as u64)
 }
 
-fn read_timespec(ctx: &SyscallCtx<'_>, ptr: u64) -> SysResult<(i64, i64)> {
-    let sec: i64 = ctx.user().read_val(ptr)?;
-    let nsec: i64 = ctx.user().read_val(ptr + 8)?;
-    if sec < 0 || !(0..1_000_000_000).contains(&nsec) {
-        return Err(Errno::EINVAL);
-    }
-    Ok((sec, nsec))
-}
-
 const TIMER_ABSTIME: i32 = 1;
 
 /// Sleeps; a guest signal ends the sleep early (EINTR, with the time left
 /// in `rem`), after which an ignored signal resumes it (restart).
 fn sleep(ctx: &mut SyscallCtx<'_>, clock: i32, flags: i32, req: u64, rem: u64) -> SysResult {
-    let t = read_timespec(ctx, req)?;
+    let t = ctx.read_timespec(req)?;
     let abs = flags & TIMER_ABSTIME != 0;
     let nr = if flags & NANOSLEEP != 0 { 35 } else { 230 };
     // Sleep to an absolute deadline, so that retries after spurious kicks
