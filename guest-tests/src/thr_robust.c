@@ -5,7 +5,10 @@
  *   a thread locks a PTHREAD_MUTEX_ROBUST mutex and ends without
  *   unlocking it, three ways: returning from its start routine, through
  *   pthread_exit, and through a raw exit syscall (no libc clean-up: only
- *   the kernel's robust-list walk can mark it); the next lock returns
+ *   the kernel's robust-list walk can mark it; musl registers its robust
+ *   list with the kernel only for process-shared mutexes and walks it
+ *   itself in pthread_exit, so raw exits use process-shared ones); the
+ *   next lock returns
  *   EOWNERDEAD; pthread_mutex_consistent makes it usable again; a mutex
  *   left inconsistent becomes ENOTRECOVERABLE; a waiter blocked in
  *   pthread_mutex_lock when the owner dies wakes with EOWNERDEAD; one
@@ -67,7 +70,7 @@ static int nheld;
 static enum how how;
 static volatile int holding;
 static volatile int may_die;
-
+static volatile pid_t owner_tid;
 static void *owner(void *arg)
 {
     (void)arg;
@@ -83,8 +86,6 @@ static void *owner(void *arg)
         pthread_exit(NULL);
     return NULL;
 }
-
-static volatile pid_t owner_tid;
 
 /* Waits for the owner to be gone. A thread that left by a raw exit
  * syscall cannot be joined under musl (its join waits for a word the
@@ -139,7 +140,7 @@ static void dies_holding(enum how h, int pshared)
 static void not_recoverable(void)
 {
     init_robust(&ms[0], 0);
-    pthread_t t = start_owner(1, RAW_EXIT);
+    pthread_t t = start_owner(1, RETURN);
     may_die = 1;
     wait_owner_gone(t);
     int r1 = pthread_mutex_lock(&ms[0]);
@@ -170,7 +171,7 @@ static void *waiter(void *arg)
 
 static void waiter_wakes(enum how h)
 {
-    init_robust(&ms[0], 0);
+    init_robust(&ms[0], h == RAW_EXIT);
     pthread_t t = start_owner(1, h);
     pthread_t w;
     waiter_result = -1;
@@ -190,15 +191,15 @@ static void waiter_wakes(enum how h)
     }
     pthread_join(w, NULL);
     char line[160];
-    snprintf(line, sizeof line, "waiter blocked in lock while the owner ends by %s: wakes with %s", how_name[h],
-             errname(waiter_result));
+    snprintf(line, sizeof line, "waiter blocked in lock while the owner ends by %s%s: wakes with %s", how_name[h],
+             h == RAW_EXIT ? " (process-shared)" : "", errname(waiter_result));
     check(line, blocked && waiter_result == EOWNERDEAD);
 }
 
 static void several_held(void)
 {
     for (int i = 0; i < NM; i++)
-        init_robust(&ms[i], 0);
+        init_robust(&ms[i], 1);
     pthread_t t = start_owner(NM, RAW_EXIT);
     may_die = 1;
     wait_owner_gone(t);
@@ -211,7 +212,7 @@ static void several_held(void)
             pthread_mutex_consistent(&ms[i]);
         pthread_mutex_unlock(&ms[i]);
     }
-    check("three robust mutexes held at a raw exit: trylock gives EOWNERDEAD for each", all);
+    check("three process-shared robust mutexes held at a raw exit: trylock gives EOWNERDEAD for each", all);
 }
 
 int main(void)
@@ -219,7 +220,6 @@ int main(void)
     setvbuf(stdout, NULL, _IOLBF, 0);
     dies_holding(RETURN, 0);
     dies_holding(PTHREAD_EXIT, 0);
-    dies_holding(RAW_EXIT, 0);
     dies_holding(RAW_EXIT, 1);
     dies_holding(RETURN, 1);
     not_recoverable();

@@ -9,7 +9,8 @@
  *   the target blocks stays pending for that thread only; masks are
  *   inherited by new threads; FUTEX_WAIT (raw syscall) interrupted by a
  *   handler without SA_RESTART returns EINTR, and with SA_RESTART it is
- *   restarted and returns 0 on the wake; tgkill with a wrong tgid is ESRCH.
+ *   restarted and returns 0 on the wake; tgkill with a wrong tgid is ESRCH;
+ *   sigaltstack is per thread (a new thread starts without one).
  *
  * Prints relations only (yes/no), never tids. Exit 0 when all hold.
  */
@@ -433,6 +434,56 @@ static void test_futex_eintr(void)
     signal(SIGUSR2, SIG_DFL);
 }
 
+/* ---- sigaltstack is per thread ---- */
+
+static char main_alt[65536], thread_alt[65536];
+static volatile int ran_on_alt;
+
+static void alt_handler(int s)
+{
+    (void)s;
+    stack_t cur;
+    sigaltstack(NULL, &cur);
+    ran_on_alt = (cur.ss_flags & SS_ONSTACK) != 0;
+}
+
+static volatile int thread_alt_disabled, thread_ran_on_alt;
+
+static void *alt_thread(void *arg)
+{
+    (void)arg;
+    stack_t cur;
+    sigaltstack(NULL, &cur);
+    thread_alt_disabled = (cur.ss_flags & SS_DISABLE) != 0;
+    stack_t ss = { .ss_sp = thread_alt, .ss_size = sizeof thread_alt };
+    sigaltstack(&ss, NULL);
+    ran_on_alt = 0;
+    raise(SIGUSR1);
+    thread_ran_on_alt = ran_on_alt;
+    return NULL;
+}
+
+static void test_altstack(void)
+{
+    stack_t ss = { .ss_sp = main_alt, .ss_size = sizeof main_alt };
+    sigaltstack(&ss, NULL);
+    install(SIGUSR1, alt_handler, SA_ONSTACK);
+    pthread_t t;
+    pthread_create(&t, NULL, alt_thread, NULL);
+    pthread_join(t, NULL);
+    check("a new thread starts without an alternate signal stack", thread_alt_disabled);
+    check("a thread's handler runs on that thread's own alternate stack", thread_ran_on_alt);
+    stack_t cur;
+    sigaltstack(NULL, &cur);
+    check("main's alternate stack is untouched", !(cur.ss_flags & SS_DISABLE) && cur.ss_sp == main_alt);
+    ran_on_alt = 0;
+    raise(SIGUSR1);
+    check("main's handler runs on main's alternate stack", ran_on_alt);
+    ss.ss_flags = SS_DISABLE;
+    sigaltstack(&ss, NULL);
+    signal(SIGUSR1, SIG_DFL);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -442,6 +493,7 @@ int main(void)
     test_thread_pending();
     test_mask_inherit();
     test_futex_eintr();
+    test_altstack();
     printf(failures ? "%d FAILED\n" : "all ok\n", failures);
     return failures != 0;
 }

@@ -73,7 +73,8 @@ pub fn lookup(m: &Machine, me: &Arc<Process>, comps: &[Vec<u8>]) -> SysResult<St
         return Ok(rest_after(&[b"/proc/".as_slice(), &pid].concat(), &comps[1..]));
     }
     if let Ok(pid) = name.parse::<i32>() {
-        let p = m.process(pid).ok_or(Errno::ENOENT)?;
+        // /proc/<tid> of a thread shows its process (not listed, as on Linux).
+        let p = m.process(pid).or_else(|| m.process_of_task(pid)).ok_or(Errno::ENOENT)?;
         return pid_lookup(m, me, &p, &comps[1..]);
     }
     if !GLOBAL_FILES.contains(&name) {
@@ -86,6 +87,17 @@ pub fn lookup(m: &Machine, me: &Arc<Process>, comps: &[Vec<u8>]) -> SysResult<St
 }
 
 fn pid_lookup(m: &Machine, me: &Arc<Process>, p: &Arc<Process>, comps: &[Vec<u8>]) -> SysResult<Step> {
+    pid_lookup_as(m, me, p, comps, None)
+}
+
+/// /proc/<pid>/... or, with `tid`, /proc/<pid>/task/<tid>/...
+fn pid_lookup_as(
+    m: &Machine,
+    me: &Arc<Process>,
+    p: &Arc<Process>,
+    comps: &[Vec<u8>],
+    tid: Option<i32>,
+) -> SysResult<Step> {
     let Some(first) = comps.first() else {
         let mut entries: Vec<DirEntry> = PID_FILES.iter().map(|n| entry(n, DT_REG)).collect();
         entries.extend(PID_LINKS.iter().map(|n| entry(n, DT_LNK)));
@@ -135,14 +147,14 @@ fn pid_lookup(m: &Machine, me: &Arc<Process>, p: &Arc<Process>, comps: &[Vec<u8>
                 if !p.tasks().iter().any(|t| t.tid == tid) {
                     return Err(Errno::ENOENT);
                 }
-                pid_lookup(m, me, p, &rest[1..])
+                pid_lookup_as(m, me, p, &rest[1..], Some(tid))
             }
         },
         _ if PID_FILES.contains(&name) => {
             if !rest.is_empty() {
                 return Err(Errno::ENOTDIR);
             }
-            Ok(Step::Node(Node::File(pid_file(m, me, p, name))))
+            Ok(Step::Node(Node::File(pid_file(m, me, p, name, tid))))
         }
         _ => Err(Errno::ENOENT),
     }
@@ -250,7 +262,10 @@ pub fn host_thread_times(host_tid: i32) -> (u64, u64) {
     (get(11), get(12))
 }
 
-fn pid_file(m: &Machine, me: &Arc<Process>, p: &Arc<Process>, name: &str) -> Vec<u8> {
+fn pid_file(m: &Machine, me: &Arc<Process>, p: &Arc<Process>, name: &str, tid: Option<i32>) -> Vec<u8> {
+    let id = tid.unwrap_or(p.pid);
+    let thread_name =
+        tid.and_then(|t| m.task(t)).and_then(|t| t.name.lock().unwrap_or_else(|e| e.into_inner()).clone());
     let mut s = String::new();
     let mm = p.mm();
     let vsize = mm.regions().total();
@@ -259,7 +274,7 @@ fn pid_file(m: &Machine, me: &Arc<Process>, p: &Arc<Process>, name: &str) -> Vec
         "cmdline" => return p.image().cmdline.clone(),
         "environ" => return p.image().environ.clone(),
         "comm" => {
-            let mut c = p.comm_bytes();
+            let mut c = thread_name.clone().unwrap_or_else(|| p.comm_bytes());
             c.push(b'\n');
             return c;
         }
@@ -279,13 +294,14 @@ fn pid_file(m: &Machine, me: &Arc<Process>, p: &Arc<Process>, name: &str) -> Vec
         "stat" => {
             let t = p.cpu_times();
             let (utime, stime) = (t.user, t.system);
+            let threads = p.tasks().len().max(1);
             let start = p.start_time.duration_since(m.boot_time).as_millis() as u64 / 10;
-            let comm = p.comm();
+            let comm = thread_name.as_deref().map_or_else(|| p.comm(), |n| String::from_utf8_lossy(n).into_owned());
             let _ = writeln!(
                 s,
-                "{} ({comm}) {} {} {} {} 0 -1 4194304 0 0 0 0 {utime} {stime} 0 0 20 0 1 0 {start} {vsize} {} \
+                "{} ({comm}) {} {} {} {} 0 -1 4194304 0 0 0 0 {utime} {stime} 0 0 20 0 {threads} 0 {start} {vsize} {} \
                  18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0",
-                p.pid,
+                id,
                 &state[..1],
                 p.ppid(),
                 p.pgid(),
@@ -298,7 +314,7 @@ fn pid_file(m: &Machine, me: &Arc<Process>, p: &Arc<Process>, name: &str) -> Vec
             let _ = writeln!(s, "{pages} {pages} 0 0 0 {pages} 0");
         }
         "status" => {
-            let comm = p.comm();
+            let comm = thread_name.as_deref().map_or_else(|| p.comm(), |n| String::from_utf8_lossy(n).into_owned());
             let umask = p.fs().umask;
             let fds = p.files().iter().count();
             let actions = p.sigactions();
@@ -314,13 +330,14 @@ fn pid_file(m: &Machine, me: &Arc<Process>, p: &Arc<Process>, name: &str) -> Vec
             let kb = vsize >> 10;
             let _ = write!(
                 s,
-                "Name:\t{comm}\nUmask:\t{umask:04o}\nState:\t{state}\nTgid:\t{pid}\nNgid:\t0\nPid:\t{pid}\n\
+                "Name:\t{comm}\nUmask:\t{umask:04o}\nState:\t{state}\nTgid:\t{pid}\nNgid:\t0\nPid:\t{id}\n\
                  PPid:\t{ppid}\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t{fdsize}\nGroups:\t\n\
-                 VmPeak:\t{kb:8} kB\nVmSize:\t{kb:8} kB\nVmRSS:\t{kb:8} kB\nThreads:\t1\nSigQ:\t0/0\n\
+                 VmPeak:\t{kb:8} kB\nVmSize:\t{kb:8} kB\nVmRSS:\t{kb:8} kB\nThreads:\t{threads}\nSigQ:\t0/0\n\
                  SigPnd:\t{z:016x}\nShdPnd:\t{z:016x}\nSigBlk:\t{z:016x}\nSigIgn:\t{ign:016x}\nSigCgt:\t{cgt:016x}\n",
                 pid = p.pid,
                 ppid = p.ppid(),
                 fdsize = fds.next_power_of_two().max(64),
+                threads = p.tasks().len().max(1),
                 z = 0,
             );
         }

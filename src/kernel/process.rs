@@ -161,6 +161,9 @@ impl Process {
                 *lim = host;
             }
         }
+        // A no-MMU stack is a fixed allocation: say so (glibc also sizes its
+        // thread stacks by this, and they are real arena memory).
+        rlimits[libc::RLIMIT_STACK as usize].0 = super::exec::DEFAULT_STACK_SIZE;
         Process {
             pid,
             ppid: AtomicI32::new(ppid),
@@ -258,6 +261,11 @@ impl Process {
     /// The group exit `tid` must take part in, if any.
     pub fn group_exit_for(&self, tid: i32) -> Option<GroupExit> {
         lock(&self.group_exit).filter(|g| g.survivor != Some(tid))
+    }
+
+    /// The status of a group exit in progress (not execve's).
+    pub fn group_exit_status(&self) -> Option<ExitStatus> {
+        lock(&self.group_exit).filter(|g| g.survivor.is_none()).map(|g| g.status)
     }
 
     /// execve from a thread is done waiting for the others: the process

@@ -77,6 +77,28 @@ impl Regions {
         }
     }
 
+    /// Like `unmap`, but hands the memory back to the caller instead of the
+    /// arena (it is freed later): the pieces that were owned.
+    pub fn detach(&mut self, addr: u64, len: u64) -> Vec<(u64, u64)> {
+        let end = addr.saturating_add(page_up(len));
+        let overlapping: Vec<Region> =
+            self.map.range(..end).map(|(_, r)| *r).filter(|r| r.start + r.len > addr).collect();
+        let mut out = Vec::new();
+        for r in overlapping {
+            self.map.remove(&r.start);
+            let cut_start = r.start.max(addr);
+            let cut_end = (r.start + r.len).min(end);
+            if r.start < cut_start {
+                self.insert(r.start, cut_start - r.start, r.kind);
+            }
+            if cut_end < r.start + r.len {
+                self.insert(cut_end, r.start + r.len - cut_end, r.kind);
+            }
+            out.push((cut_start, cut_end - cut_start));
+        }
+        out
+    }
+
     /// Grows or shrinks the region that starts at `addr` (mremap).
     pub fn resize(&mut self, mem: &Memory, addr: u64, new_len: u64) -> SysResult<()> {
         let r = *self.map.get(&addr).ok_or(Errno::EFAULT)?;

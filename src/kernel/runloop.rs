@@ -133,6 +133,7 @@ fn end_task(m: &Machine, task: &mut Task, end: TaskExit) {
         }
         TaskExit::Thread(code) => ExitStatus::Exited(code),
     };
+
     if let (ExitStatus::Signaled(signo), Some(_)) = (status, task.last_fatal) {
         report_fatal(task, signo);
     }
@@ -153,7 +154,13 @@ fn end_task(m: &Machine, task: &mut Task, end: TaskExit) {
         dead.system += t.1;
     }
     m.unregister_task(task.tid);
+    for (start, len) in task.deferred_free.drain(..) {
+        m.mem.free(start, len);
+    }
     if last {
+        // Whoever leaves last, a group exit (started before the others
+        // left) decides the process's status.
+        let status = p.group_exit_status().unwrap_or(status);
         exit_process(m, &p, status);
     }
 }
@@ -184,7 +191,7 @@ const ROBUST_LIST_LIMIT: usize = 2048;
 /// A dying thread's robust futexes (set_robust_list): each lock it still
 /// holds gets FUTEX_OWNER_DIED, and a waiter is woken to take it over.
 fn walk_robust_list(m: &Machine, task: &Task) {
-    let (head, _) = task.robust_list;
+    let (head, _) = task.robust_list();
     if head == 0 {
         return;
     }

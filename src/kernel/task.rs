@@ -17,6 +17,11 @@ pub struct TaskShared {
     /// real_blocked). Signals in it are not ignored on arrival.
     real_blocked: AtomicU64,
     pending: Mutex<SigQueue>,
+    /// set_robust_list (head, len): other threads may ask (get_robust_list).
+    pub robust_list: Mutex<(u64, u64)>,
+    /// A thread's own name (PR_SET_NAME); the main thread's is the
+    /// process's comm.
+    pub name: Mutex<Option<Vec<u8>>>,
 }
 
 impl TaskShared {
@@ -27,6 +32,8 @@ impl TaskShared {
             sigmask: AtomicU64::new(sigmask),
             real_blocked: AtomicU64::new(0),
             pending: Mutex::new(SigQueue::default()),
+            robust_list: Mutex::new((0, 0)),
+            name: Mutex::new(None),
         }
     }
 
@@ -85,7 +92,6 @@ pub struct Task {
     pub vcpu: Vcpu,
     /// set_tid_address: cleared and futex-woken when the task exits.
     pub clear_child_tid: u64,
-    pub robust_list: (u64, u64),
     pub altstack: AltStack,
     /// rt_sigsuspend/ppoll/pselect6 run with a temporary mask; the one to
     /// restore once a handler has been set up.
@@ -98,6 +104,9 @@ pub struct Task {
     /// Trap number, error code and address of the last fault, for the
     /// signal frame of the fault's signal.
     pub fault: Option<(u64, u64, u64)>,
+    /// Memory unmapped while the task still stood on it (its own stack):
+    /// freed when the task exits.
+    pub deferred_free: Vec<(u64, u64)>,
     /// The signal that killed the process, for the one-line report.
     pub last_fatal: Option<super::signal::SigInfo>,
 }
@@ -110,18 +119,22 @@ impl Task {
             process,
             vcpu,
             clear_child_tid: 0,
-            robust_list: (0, 0),
             altstack: AltStack::disabled(),
             saved_sigmask: None,
             restart: None,
             restart_deadline: None,
             last_fatal: None,
             fault: None,
+            deferred_free: Vec::new(),
         }
     }
 
     pub fn sigmask(&self) -> SigSet {
         self.shared.sigmask()
+    }
+
+    pub fn robust_list(&self) -> (u64, u64) {
+        *self.shared.robust_list.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn set_sigmask(&self, mask: SigSet) {

@@ -223,6 +223,16 @@ impl UserMemory {
         raw_result(rc)
     }
 
+    /// FUTEX_WAKE(_BITSET): the address is only a key (a private wake of
+    /// an unmapped word wakes nobody, as on Linux), so it is not checked.
+    pub fn host_futex_wake(&self, uaddr: u64, op: u32, val: u32, bitset: u32) -> SysResult<usize> {
+        let args = [uaddr, op as u64, val as u64, 0, 0, bitset as u64];
+        // SAFETY: FUTEX_WAKE never dereferences the address in user space;
+        // the host kernel validates it.
+        let rc = unsafe { raw_syscall(libc::SYS_futex, args, false) };
+        raw_result(rc)
+    }
+
     /// futex(2) operations whose fourth argument is a count (val2):
     /// REQUEUE, CMP_REQUEUE, WAKE_OP. Both words must be guest memory.
     pub fn host_futex_val2(

@@ -58,7 +58,11 @@ pub fn sys_futex(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
                 let (s, ns) = ctx.read_timespec(utime)?;
                 let (now_s, now_ns) = host::clock_gettime(libc::CLOCK_MONOTONIC)?;
                 let total = now_ns + ns;
-                Some((now_s + s + total / 1_000_000_000, total % 1_000_000_000))
+                // A huge timeout is "forever"; do not overflow.
+                now_s
+                    .checked_add(s)
+                    .and_then(|t| t.checked_add(total / 1_000_000_000))
+                    .map(|sec| (sec, total % 1_000_000_000))
             } else {
                 None
             };
@@ -73,7 +77,8 @@ pub fn sys_futex(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
             if cmd == FUTEX_WAKE_BITSET && bitset == 0 {
                 return Err(Errno::EINVAL);
             }
-            Ok(ctx.user().host_futex(uaddr, op | private, val, None, bitset)? as u64)
+            // A wake only uses the address as a key; the host checks it.
+            Ok(ctx.user().host_futex_wake(uaddr, op | private, val, bitset)? as u64)
         }
         FUTEX_REQUEUE | FUTEX_CMP_REQUEUE | FUTEX_WAKE_OP => {
             // The fourth argument is a count (val2), not a pointer.

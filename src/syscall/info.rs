@@ -68,15 +68,13 @@ pub fn sys_prlimit64(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
 }
 
 pub fn sys_sched_getaffinity(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let (pid, len, mask) = (arg_i32(a[0]), a[1], a[2]);
-    if pid != 0 && pid != ctx.task.tid {
-        return Err(Errno::ESRCH);
-    }
+    let (len, mask) = (a[1], a[2]);
+    let host_tid = sched_target(ctx, arg_i32(a[0]))?;
     if len % 8 != 0 {
         return Err(Errno::EINVAL);
     }
     let mut buf = vec![0u8; (len as usize).min(8192)];
-    let n = host::sched_getaffinity(&mut buf)?;
+    let n = host::sched_getaffinity_of(host_tid, &mut buf)?;
     ctx.user().write(mask, &buf[..n])?;
     Ok(n as u64)
 }

@@ -107,7 +107,17 @@ pub fn sys_munmap(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
         return Err(Errno::EINVAL);
     }
     let len = checked_len(a[1]).map_err(|_| Errno::EINVAL)?;
-    ctx.task.process.mm().regions().unmap(&ctx.m.mem, addr, len);
+    let mm = ctx.task.process.mm();
+    let rsp = ctx.task.vcpu.regs().rsp;
+    if (addr..addr + len).contains(&rsp.wrapping_sub(8)) {
+        // A thread unmapping its own stack (musl's __unmapself) still makes
+        // one syscall on it: `exit`, whose `call *%rax` pushes a return
+        // address there. The pages go back to the arena when it exits.
+        let pieces = mm.regions().detach(addr, len);
+        ctx.task.deferred_free.extend(pieces);
+        return Ok(0);
+    }
+    mm.regions().unmap(&ctx.m.mem, addr, len);
     Ok(0)
 }
 

@@ -94,16 +94,14 @@ pub fn sys_set_robust_list(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     if a[1] != ROBUST_LIST_HEAD_SIZE {
         return Err(Errno::EINVAL);
     }
-    ctx.task.robust_list = (a[0], a[1]);
+    *ctx.task.shared.robust_list.lock().unwrap_or_else(|e| e.into_inner()) = (a[0], a[1]);
     Ok(0)
 }
 
 pub fn sys_get_robust_list(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let pid = arg_i32(a[0]);
-    if pid != 0 && pid != ctx.task.tid {
-        return Err(Errno::ESRCH);
-    }
-    let (head, len) = ctx.task.robust_list;
+    let tid = arg_i32(a[0]);
+    let task = if tid == 0 { Some(ctx.task.shared.clone()) } else { ctx.m.task(tid) };
+    let (head, len) = *task.ok_or(Errno::ESRCH)?.robust_list.lock().unwrap_or_else(|e| e.into_inner());
     ctx.user().write_val(a[1], head)?;
     ctx.user().write_val(a[2], len)?;
     Ok(0)
@@ -135,12 +133,18 @@ pub fn sys_prctl(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
                 .map_while(|i| ctx.user().read_val::<u8>(a[1] + i as u64).ok().filter(|&b| b != 0))
                 .count();
             ctx.user().read(a[1], &mut name[..n])?;
-            ctx.task.process.set_comm(&name[..n]);
+            // The main thread's name is the process's; others have their own.
+            if ctx.task.tid == ctx.task.process.pid {
+                ctx.task.process.set_comm(&name[..n]);
+            } else {
+                *ctx.task.shared.name.lock().unwrap_or_else(|e| e.into_inner()) = Some(name[..n].to_vec());
+            }
             Ok(0)
         }
         PR_GET_NAME => {
             let mut name = [0u8; TASK_COMM_LEN];
-            let comm = ctx.task.process.comm_bytes();
+            let own = ctx.task.shared.name.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            let comm = own.unwrap_or_else(|| ctx.task.process.comm_bytes());
             name[..comm.len()].copy_from_slice(&comm);
             ctx.user().write(a[1], &name)?;
             Ok(0)
@@ -260,4 +264,53 @@ pub fn sys_reboot(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
         }
         _ => Err(Errno::EINVAL),
     }
+}
+
+/// Everyone is root inside; nommu cannot become anyone else. Setting the
+/// ids nommu already has succeeds; anything else is EPERM.
+fn only_root(ids: &[u64]) -> SysResult {
+    if ids.iter().all(|&id| id as u32 == 0 || id as u32 == u32::MAX) {
+        Ok(0)
+    } else {
+        log::warn!("nommu runs every process as uid 0: cannot change to {ids:?}");
+        Err(Errno::EPERM)
+    }
+}
+
+pub fn sys_setuid(_: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    only_root(&a[..1])
+}
+
+pub fn sys_setreuid(_: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    only_root(&a[..2])
+}
+
+pub fn sys_setresuid(_: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    only_root(&a[..3])
+}
+
+pub fn sys_getresuid(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    for &p in &a[..3] {
+        ctx.user().write_val(p, 0u32)?;
+    }
+    Ok(0)
+}
+
+pub fn sys_getgroups(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    if (a[0] as i32) < 0 {
+        return Err(Errno::EINVAL);
+    }
+    if a[0] > 0 {
+        ctx.user().write_val(a[1], 0u32)?;
+    }
+    Ok(1)
+}
+
+pub fn sys_setgroups(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let n = (a[0] as usize).min(65536);
+    let mut ids = Vec::with_capacity(n);
+    for i in 0..n {
+        ids.push(ctx.user().read_val::<u32>(a[1] + 4 * i as u64)? as u64);
+    }
+    only_root(&ids)
 }

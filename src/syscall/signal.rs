@@ -183,7 +183,8 @@ pub fn sys_sigaltstack(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
 fn kill_targets(ctx: &SyscallCtx<'_>, pid: i32) -> SysResult<Vec<Arc<Process>>> {
     let me = &ctx.task.process;
     let targets: Vec<Arc<Process>> = match pid {
-        p if p > 0 => ctx.m.process(p).into_iter().collect(),
+        // A thread id names its process (Linux: kill() of a tid).
+        p if p > 0 => ctx.m.process(p).or_else(|| ctx.m.process_of_task(p)).into_iter().collect(),
         0 => ctx.m.live_processes().into_iter().filter(|p| p.pgid() == me.pgid()).collect(),
         -1 => ctx.m.live_processes().into_iter().filter(|p| p.pid != 1 && p.pid != me.pid).collect(),
         p => ctx.m.live_processes().into_iter().filter(|q| q.pgid() == -p).collect(),

@@ -54,6 +54,9 @@ fn no_mmu_refusal(ctx: &SyscallCtx<'_>, what: &str) -> Errno {
 /// suspended until the child execs or exits.
 fn spawn(ctx: &mut SyscallCtx<'_>, args: CloneArgs) -> SysResult {
     let flags = args.flags;
+    if flags & CLONE_SIGHAND != 0 && flags & CLONE_VM == 0 || flags & CLONE_THREAD != 0 && flags & CLONE_SIGHAND == 0 {
+        return Err(Errno::EINVAL);
+    }
     if flags & CLONE_VM == 0 {
         return Err(no_mmu_refusal(ctx, "fork (clone without CLONE_VM)"));
     }
@@ -127,7 +130,7 @@ fn spawn(ctx: &mut SyscallCtx<'_>, args: CloneArgs) -> SysResult {
         // child has let go of the parent's memory; a fatal one does not.
         while child.vfork_done.load(Ordering::Acquire) == 0 {
             ctx.task.vcpu.clear_kick();
-            if fatal_signal_pending(ctx) {
+            if fatal_signal_pending(ctx) || parent.group_exit_for(ctx.task.tid).is_some() {
                 break;
             }
             let _ = host::futex_wait_interruptible(&child.vfork_done, 0);
@@ -309,7 +312,8 @@ fn do_execve(ctx: &mut SyscallCtx<'_>, mut spec: ProgramSpec, argv_ptr: u64, env
     process.did_exec.store(true, Ordering::Relaxed);
     ctx.task.altstack = crate::kernel::signal::AltStack::disabled();
     ctx.task.clear_child_tid = 0;
-    ctx.task.robust_list = (0, 0);
+    *ctx.task.shared.robust_list.lock().unwrap_or_else(|e| e.into_inner()) = (0, 0);
+    *ctx.task.shared.name.lock().unwrap_or_else(|e| e.into_inner()) = None;
     finish_vfork(&process);
     start.apply(&mut ctx.task.vcpu);
     ctx.regs_replaced = true;

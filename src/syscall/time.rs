@@ -22,16 +22,54 @@ fn timespec_bytes((sec, nsec): (i64, i64)) -> [u8; 16] {
     b
 }
 
+/// The host clocks behind a guest CPU-time clock id (pthread_getcpuclockid,
+/// clock_getcpuclockid): guest tasks are host threads, so a thread's clock
+/// is its host thread's, and a process's the sum of its threads'.
+fn cpu_clock_sources(ctx: &SyscallCtx<'_>, clock: i32) -> SysResult<Vec<i32>> {
+    const CPUCLOCK_PERTHREAD: i32 = 4;
+    let id = !(clock >> 3);
+    let kind = clock & 3;
+    if kind == 3 {
+        return Err(Errno::EINVAL);
+    }
+    let host_clock = |host_tid: i32| (!host_tid << 3) | CPUCLOCK_PERTHREAD | kind;
+    if clock & CPUCLOCK_PERTHREAD != 0 {
+        let t = if id == 0 { Some(ctx.task.shared.clone()) } else { ctx.m.task(id) };
+        let t = t.ok_or(Errno::EINVAL)?;
+        return Ok(vec![host_clock(t.host_tid())]);
+    }
+    let p = if id == 0 { Some(ctx.task.process.clone()) } else { ctx.m.process(id) };
+    let p = p.filter(|p| !p.is_zombie()).ok_or(Errno::EINVAL)?;
+    let tasks = p.tasks();
+    Ok(tasks.iter().map(|t| host_clock(t.host_tid())).collect())
+}
+
+fn read_clock(ctx: &SyscallCtx<'_>, clock: i32) -> SysResult<(i64, i64)> {
+    if clock >= 0 {
+        return Ok(host::clock_gettime(check_clock(clock)?)?);
+    }
+    let mut total: i64 = 0;
+    for c in cpu_clock_sources(ctx, clock)? {
+        let (s, ns) = host::clock_gettime(c)?;
+        total += s * 1_000_000_000 + ns;
+    }
+    Ok((total / 1_000_000_000, total % 1_000_000_000))
+}
+
 pub fn sys_clock_gettime(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let clock = check_clock(arg_i32(a[0]))?;
-    let ts = host::clock_gettime(clock)?;
+    let ts = read_clock(ctx, arg_i32(a[0]))?;
     ctx.user().write(a[1], &timespec_bytes(ts))?;
     Ok(0)
 }
 
 pub fn sys_clock_getres(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let clock = check_clock(arg_i32(a[0]))?;
-    let ts = host::clock_getres(clock)?;
+    let clock = arg_i32(a[0]);
+    let ts = if clock < 0 {
+        cpu_clock_sources(ctx, clock)?;
+        (0, 1)
+    } else {
+        host::clock_getres(check_clock(clock)?)?
+    };
     if a[1] != 0 {
         ctx.user().write(a[1], &timespec_bytes(ts))?;
     }

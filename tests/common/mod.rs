@@ -226,3 +226,23 @@ pub fn assert_same_in(bin: &Path, args: &[&str], env: &[(&str, &str)], extra_nom
     assert_outputs_match(&bin.display().to_string(), &native, &emulated);
     emulated
 }
+
+/// Every line where two outputs differ (native first, nommu second), for
+/// programs that print one check per line: a failure shows all broken
+/// checks at once, not only the first.
+pub fn differing_lines(native: &str, emulated: &str) -> String {
+    let (a, b): (Vec<&str>, Vec<&str>) = (native.lines().collect(), emulated.lines().collect());
+    let mut out = String::new();
+    for i in 0..a.len().max(b.len()) {
+        let (x, y) = (a.get(i).copied(), b.get(i).copied());
+        if x != y {
+            out += &format!(
+                "  line {:3}  native: {}\n            nommu:  {}\n",
+                i + 1,
+                x.unwrap_or("<none>"),
+                y.unwrap_or("<none>")
+            );
+        }
+    }
+    out
+}

@@ -48,6 +48,13 @@ pub fn getrlimit(resource: u32) -> std::io::Result<(u64, u64)> {
     Ok((r.rlim_cur, r.rlim_max))
 }
 
+/// The host CPU affinity mask of host thread `tid`, as raw bytes.
+pub fn sched_getaffinity_of(tid: i32, buf: &mut [u8]) -> std::io::Result<usize> {
+    // SAFETY: raw syscall writing at most buf.len() bytes into buf.
+    let rc = unsafe { libc::syscall(libc::SYS_sched_getaffinity, tid, buf.len(), buf.as_mut_ptr()) };
+    check(rc).map(|r| r as usize)
+}
+
 /// The host CPU affinity mask of the calling thread, as raw bytes.
 pub fn sched_getaffinity(buf: &mut [u8]) -> std::io::Result<usize> {
     // SAFETY: raw syscall writing at most buf.len() bytes into buf.

@@ -1,0 +1,110 @@
+/*
+ * launch: the "$bindir/busybox" of the nommu side of run.sh.
+ *
+ * busybox's testsuite/runtest links every applet name to "$bindir/busybox"
+ * and runs the tests with those links first in PATH. The same path is
+ * executed from two places:
+ *
+ *   - by the test harness on the host (dash running *.tests): there it
+ *     must start the applet inside nommu;
+ *   - by an applet inside nommu (xargs, find -exec, env, hush, awk's
+ *     system(), `$(which busybox)`, "$THIS_SH" in hush_test ...): there
+ *     it must simply be busybox. A shell-script wrapper cannot be this
+ *     (its interpreter, the host /bin/sh, is dynamically linked and nommu
+ *     refuses it); a static-pie binary runs in both worlds.
+ *
+ * So this static-pie program looks where it runs. Inside nommu
+ * (/proc/version says "no-MMU") it execs busybox with its own argv, so
+ * busybox picks the applet from argv[0] as with a plain symlink. On the
+ * host it execs
+ *
+ *     timeout --foreground -k 5 TMO  nommu run [--mem M] /proc/self/exe ARGS...
+ *
+ * passing its argv[0] in LAUNCH_ARGV0 (nommu sets argv[0] to the program
+ * path); the copy inside nommu restores argv[0] and drops the variable.
+ * With -DLINKS=DIR (a directory of applet links to this program) the
+ * guest's PATH starts with DIR.
+ *
+ * Build (run.sh does it): gcc -specs=../musl-static-pie.specs -static-pie
+ *   -DBUSYBOX='"..."' -DNOMMU='"..."' -DTIMEOUT='"..."' -DTMO='"180"'
+ *   [-DMEM='"256M"'] [-DLINKS='"DIR"'] -o launch launch.c
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int inside_nommu(void)
+{
+	char buf[512];
+	int fd = open("/proc/version", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	return strstr(buf, "no-MMU") != NULL || strstr(buf, "(nommu ") != NULL;
+}
+
+int main(int argc, char **argv)
+{
+	if (inside_nommu()) {
+		const char *a0 = getenv("LAUNCH_ARGV0");
+		if (a0) {
+			argv[0] = strdup(a0);
+			unsetenv("LAUNCH_ARGV0");
+		}
+		execv(BUSYBOX, argv);
+		fprintf(stderr, "launch: cannot exec %s inside nommu: %m\n", BUSYBOX);
+		return 127;
+	}
+
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0) {
+		perror("launch: /proc/self/exe");
+		return 126;
+	}
+	self[n] = 0;
+	setenv("LAUNCH_ARGV0", argv[0], 1);
+#ifdef LINKS
+	/* The guest finds applets first in LINKS (-> this program) even where
+	 * the harness's PATH does not have runtest's links dir (old-style
+	 * tests: "busybox xargs md5sum" must not reach the host's md5sum). */
+	const char *path = getenv("PATH");
+	size_t ll = strlen(LINKS);
+	if (!path || strncmp(path, LINKS ":", ll + 1) != 0) {
+		char *np = malloc(ll + 2 + (path ? strlen(path) : 0));
+		sprintf(np, "%s:%s", LINKS, path ? path : "/usr/bin:/bin");
+		setenv("PATH", np, 1);
+	}
+#endif
+
+	char **nargv = calloc(argc + 16, sizeof(char *));
+	int i = 0;
+	nargv[i++] = TIMEOUT;
+	nargv[i++] = "--foreground";
+	nargv[i++] = "-k";
+	nargv[i++] = "5";
+	nargv[i++] = TMO;
+	nargv[i++] = NOMMU;
+	nargv[i++] = "run";
+#ifdef MEM
+	nargv[i++] = "--mem";
+	nargv[i++] = MEM;
+#endif
+	nargv[i++] = self;
+	for (int j = 1; j < argc; j++)
+		nargv[i++] = argv[j];
+	nargv[i] = NULL;
+	execv(TIMEOUT, nargv);
+	fprintf(stderr, "launch: cannot exec %s: %m\n", TIMEOUT);
+	return 127;
+}
