@@ -11,6 +11,10 @@ use std::path::PathBuf;
 #[derive(Parser)]
 #[command(name = "nommu", version, about = "A user-space no-MMU Linux machine for x86-64 programs")]
 struct Cli {
+    /// One line per exec, vfork, rewrite, signal delivery, process birth
+    /// and death on stderr (RUST_LOG=nommu=info; RUST_LOG overrides).
+    #[arg(long, short, global = true)]
+    verbose: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -140,10 +144,9 @@ fn parse_mem(s: &str) -> Result<u64, String> {
 }
 
 fn main() {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("nommu=warn"))
-        .format_timestamp(None)
-        .init();
     let cli = Cli::parse();
+    let level = if cli.verbose { "nommu=info" } else { "nommu=warn" };
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(level)).format_timestamp(None).init();
     // Before any thread exists: every thread inherits the mask.
     nommu::kernel::hostsignals::block_routed();
     let terminal = nommu::arch::host::save_terminal();

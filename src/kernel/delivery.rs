@@ -79,6 +79,7 @@ pub fn deliver(m: &Machine, task: &mut Task) -> Option<ExitStatus> {
             return None;
         };
         let signo = info.signo;
+        log::info!("pid {} takes {}", task.tid, crate::kernel::signal::signal_name(signo));
         if let Some(t) = m.tracer() {
             t.signal(task.tid, &info);
         }

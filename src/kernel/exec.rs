@@ -261,8 +261,9 @@ fn load_image(
             image
         }
     };
+    let how = if image.rewrite.bytes_scanned == 0 { "copied from the image cache" } else { "rewritten" };
     log::info!(
-        "exec {name}: image {:#x}+{:#x}, {} syscall sites rewritten ({} may use the red zone) in {:?}",
+        "exec {name}: image {:#x}+{:#x}, {} syscall sites {how} ({} may use the red zone) in {:?}",
         image.alloc_start,
         image.alloc_len,
         image.rewrite.sites,

@@ -139,6 +139,7 @@ pub fn notify_parent(m: &Machine, child: &Process, code: i32, status: i32) {
 /// The last task of `p` has gone: release everything, become a zombie,
 /// tell the parent. pid 1's end is the machine's.
 pub fn exit_process(m: &Machine, p: &Arc<Process>, status: ExitStatus) {
+    log::info!("pid {} ({}) ends: {status:?}", p.pid, p.comm());
     if p.pid == 1 {
         super::memmap::maybe_record(m);
     }
