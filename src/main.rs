@@ -13,7 +13,7 @@ use std::path::PathBuf;
 struct Cli {
     /// One line per exec, vfork, rewrite, signal delivery, process birth
     /// and death on stderr (RUST_LOG=nommu=info; RUST_LOG overrides).
-    #[arg(long, short, global = true)]
+    #[arg(long, short)]
     verbose: bool,
     #[command(subcommand)]
     command: Command,
@@ -107,11 +107,10 @@ enum Command {
         mem: u64,
         #[command(flatten)]
         observe: Observe,
-        /// The program (a static or static-pie x86-64 ELF).
-        program: OsString,
-        /// Its arguments.
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-        args: Vec<OsString>,
+        /// The program (a static or static-pie x86-64 ELF) and its
+        /// arguments; everything after it is the program's, `--help` too.
+        #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true, value_name = "PROGRAM [ARGS]")]
+        command: Vec<OsString>,
     },
     /// Boot the machine like User-Mode Linux: init as pid 1 on the console.
     ///
@@ -151,7 +150,10 @@ fn main() {
     nommu::kernel::hostsignals::block_routed();
     let terminal = nommu::arch::host::save_terminal();
     let code = match cli.command {
-        Command::Run { root, mem, observe, program, args } => run(root, mem, observe, program, args),
+        Command::Run { root, mem, observe, mut command } => {
+            let program = command.remove(0);
+            run(root, mem, observe, program, command)
+        }
         Command::Boot { root, mem, init, observe, params } => boot(root, mem, init, observe, params),
     };
     // Whatever the guest did to the terminal, the user gets it back.

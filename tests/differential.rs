@@ -113,3 +113,12 @@ fn fsgsbase_fallback_path() {
         });
     }
 }
+
+/// Everything after PROGRAM is the program's, options included.
+#[test]
+fn program_options_are_not_nommus() {
+    each_libc("hello", |bin| {
+        let out = assert_same(bin, &["--help", "-v", "--trace"], &[]);
+        assert!(String::from_utf8_lossy(&out.stdout).contains("argv[1]=--help"));
+    });
+}
