@@ -48,7 +48,7 @@ rootfs:
 	rootfs/build-busybox.sh
 
 test: all rootfs mmap-min-addr
-	cargo test --release
+	cargo test --release -- --test-threads=1
 
 bench: all mmap-min-addr
 	guest-tests/bench/run.sh $(NOMMU) 5

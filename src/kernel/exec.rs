@@ -320,7 +320,9 @@ fn load_image(
             return Err(ExecError { errno: e, message: format!("{name}: argument list too long") });
         }
     };
-    let base = path.rsplit(|&c| c == b'/').next().unwrap_or(path).to_vec();
+    // comm is the name of the file exec'd (a script's, not its
+    // interpreter's), as Linux's kbasename(bprm->filename).
+    let base = execfn.rsplit(|&c| c == b'/').next().unwrap_or(execfn).to_vec();
     let nul_joined = |v: &[Vec<u8>]| v.iter().flat_map(|s| s.iter().copied().chain([0])).collect::<Vec<u8>>();
     Ok(LoadedProgram {
         start: StartState { rip: image.entry, rsp },

@@ -53,6 +53,8 @@ pub struct Machine {
     shutdown: Mutex<Option<ExitStatus>>,
     shutdown_cv: Condvar,
     pub timers: super::timers::TimerWheel,
+    /// The umask nommu was started with: pid 1 inherits it.
+    initial_umask: u32,
     /// The machine's host and domain names (uname, sethostname).
     pub uts: Mutex<(Vec<u8>, Vec<u8>)>,
     tracer: std::sync::OnceLock<crate::syscall::trace::Tracer>,
@@ -106,7 +108,7 @@ impl Machine {
         trampoline::install().map_err(MachineError::Trampoline)?;
         let root = HostRoot::open(&config.root).map_err(|e| MachineError::Root(config.root.clone(), e))?;
         // Each guest applies its own umask; the host's must not get in the way.
-        crate::arch::host::set_umask(0);
+        let host_umask = crate::arch::host::set_umask(0);
         crate::arch::host::raise_nofile_limit();
         let mem = Memory::new(config.mem_size).map_err(MachineError::Arena)?;
         log::info!(
@@ -129,6 +131,7 @@ impl Machine {
             shutdown: Mutex::new(None),
             shutdown_cv: Condvar::new(),
             timers: Default::default(),
+            initial_umask: host_umask,
             tracer: std::sync::OnceLock::new(),
             exec_stats: Mutex::new(Default::default()),
             execs: std::sync::atomic::AtomicU64::new(0),
@@ -314,7 +317,7 @@ impl Machine {
             .ok()
             .and_then(|c| self.root.openat(&c, libc::O_PATH | libc::O_DIRECTORY, 0).ok())
             .map(Arc::new);
-        let fs = FsContext { cwd, cwd_fd, umask: 0o022 };
+        let fs = FsContext { cwd, cwd_fd, umask: self.initial_umask };
         let process = Arc::new(Process::new(self.alloc_pid(), 0, SIGCHLD, files, fs));
         self.register(&process);
         let loaded = match load_program(self, &process, &spec) {

@@ -310,10 +310,11 @@ pub fn ppoll(fds: &mut [libc::pollfd], timeout: Option<(i64, i64)>) -> std::io::
     }
 }
 
-/// Sets the host umask (nommu keeps it 0 and applies each guest's own).
-pub fn set_umask(mask: u32) {
+/// Sets the host umask (nommu keeps it 0 and applies each guest's own);
+/// returns the previous one.
+pub fn set_umask(mask: u32) -> u32 {
     // SAFETY: umask cannot fail.
-    unsafe { libc::umask(mask) };
+    unsafe { libc::umask(mask) as u32 }
 }
 
 /// Raises RLIMIT_NOFILE to its hard limit: all guest processes share the
