@@ -12,7 +12,7 @@ NOMMU      := target/$(TARGET)/release/nommu
 APT_PKGS   := musl-tools gcc make qemu-user python3 util-linux
 IS_ROOT    := $(shell [ "$$(id -u)" = 0 ] && echo yes)
 
-.PHONY: all nommu guest-tests test bench deps rust-target mmap-min-addr rootfs run clean distclean
+.PHONY: all nommu guest-tests test test-busybox bench deps rust-target mmap-min-addr rootfs run clean distclean
 
 all: nommu guest-tests
 
@@ -49,6 +49,10 @@ rootfs:
 
 test: all rootfs mmap-min-addr
 	cargo test --release -- --test-threads=1
+
+# busybox's own test suites, natively and inside nommu (COMPATIBILITY.md).
+test-busybox: all rootfs mmap-min-addr
+	guest-tests/busybox-suite/run.sh
 
 bench: all mmap-min-addr
 	guest-tests/bench/run.sh $(NOMMU) 5

@@ -23,11 +23,12 @@
  * passing its argv[0] in LAUNCH_ARGV0 (nommu sets argv[0] to the program
  * path); the copy inside nommu restores argv[0] and drops the variable.
  * With -DLINKS=DIR (a directory of applet links to this program) the
- * guest's PATH starts with DIR.
+ * guest's PATH starts with DIR. With -DREPORT_DIR=DIR each nommu run
+ * writes --report=DIR/<time>.<pid>.json.
  *
  * Build (run.sh does it): gcc -specs=../musl-static-pie.specs -static-pie
  *   -DBUSYBOX='"..."' -DNOMMU='"..."' -DTIMEOUT='"..."' -DTMO='"180"'
- *   [-DMEM='"256M"'] [-DLINKS='"DIR"'] -o launch launch.c
+ *   [-DMEM='"256M"'] [-DLINKS='"DIR"'] [-DREPORT_DIR='"DIR"'] -o launch launch.c
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -35,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static int inside_nommu(void)
@@ -99,6 +101,16 @@ int main(int argc, char **argv)
 #ifdef MEM
 	nargv[i++] = "--mem";
 	nargv[i++] = MEM;
+#endif
+#ifdef REPORT_DIR
+	/* One JSON report per nommu run (ENOSYS syscalls, no-MMU
+	 * incompatibilities, how it ended): run.sh adds them up. */
+	static char report[PATH_MAX + 64];
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(report, sizeof(report), "--report=%s/%ld.%09ld.%d.json", REPORT_DIR,
+		 (long)ts.tv_sec, ts.tv_nsec, (int)getpid());
+	nargv[i++] = report;
 #endif
 	nargv[i++] = self;
 	for (int j = 1; j < argc; j++)

@@ -10,9 +10,9 @@
 # Environment: OUT (work dir, default build/busybox-suite), NOMMU (the
 # emulator, default target/release/nommu), NOMMU_MEM (arena, default the
 # emulator's), TMO (seconds one applet process may run under nommu,
-# default 180), JOBS (1 = the native and the nommu side one after the
-# other, default 2 = side by side), SKIP_TESTS (testsuite files removed
-# from the copy, default mount.tests).
+# default 180), JOBS (1 = all four runs one after the other, default 2 =
+# two at a time), SKIP_TESTS (testsuite files removed from the copy,
+# default mount.tests).
 #
 # Two suites, each run twice with the same rootfs/bin/busybox binary:
 #
@@ -117,11 +117,17 @@ DFL="$(command -v env) --default-signal=INT,QUIT"
 $DFL true 2>/dev/null || DFL=
 
 # ------------------------------------------------------------------ setup
-# The nommu side's "$bindir/busybox" (see launch.c).
+# The nommu side's "$bindir/busybox" (see launch.c). With an emulator that
+# has --report, every nommu run leaves a JSON report in $OUT/nommu/reports.
 build_launch() {
+	REPORTS=
+	if "$NOMMU" run --help 2>/dev/null | grep -q -- '--report'; then
+		REPORTS=$OUT/nommu/reports
+	fi
 	gcc -specs="$REPO/guest-tests/musl-static-pie.specs" -static-pie -fPIE -O2 -Wall \
 		-DBUSYBOX="\"$BB\"" -DNOMMU="\"$NOMMU\"" -DTIMEOUT="\"$TIMEOUT\"" \
 		-DTMO="\"$TMO\"" ${NOMMU_MEM:+-DMEM="\"$NOMMU_MEM\""} -DLINKS="\"$OUT/nommu/links\"" \
+		${REPORTS:+-DREPORT_DIR="\"$REPORTS\""} \
 		-o "$OUT/launch" "$HERE/launch.c" || die "cannot build $HERE/launch.c"
 }
 
@@ -134,7 +140,7 @@ setup() {
 	mkdir -p "$T/links"
 	case $side in
 	native) ln -s "$BB" "$T/busybox" ;;
-	nommu) cp "$OUT/launch" "$T/busybox" ;;
+	nommu) cp "$OUT/launch" "$T/busybox"; mkdir -p "$T/reports" ;;
 	esac
 	for a in busybox $("$BB" --list); do
 		ln -s "$T/busybox" "$T/links/$a"
@@ -187,15 +193,15 @@ run_hush() {
 	echo >> "$T/hush.log"
 }
 
-run_side() {
-	side=$1
-	start=$(date +%s)
-	for s in $SUITES; do
+# run_queue SIDE:SUITE...: one after the other, each timed.
+run_queue() {
+	for task; do
+		side=${task%:*}
+		s=${task#*:}
 		s0=$(date +%s)
 		run_$s "$side"
 		echo "$s $(( $(date +%s) - s0 ))" >> "$OUT/$side/times"
 	done
-	echo "total $(( $(date +%s) - start ))" >> "$OUT/$side/times"
 }
 
 # ------------------------------------------------------------------ results
@@ -221,6 +227,27 @@ count() { # count FILE RESULT
 # expected-failures.txt: "SUITE<TAB>TEST[<TAB>comment]" lines, # comments.
 known() { # known SUITE TEST
 	[ -f "$XFAIL" ] && grep -v '^#' "$XFAIL" | cut -f1,2 | grep -qxF "$1	$2"
+}
+
+# What the nommu runs' --report files say, added up: how runs ended
+# other than by exit, the syscalls that returned ENOSYS, the no-MMU
+# incompatibilities met (each with the number of runs).
+reports() {
+	R=$OUT/nommu/reports
+	[ -d "$R" ] || return 0
+	n=$(find "$R" -name '*.json' | wc -l)
+	[ "$n" -gt 0 ] || return 0
+	echo ""
+	echo "nommu --report over $n runs:"
+	find "$R" -name '*.json' -exec cat {} + | tr -d '\n' | sed 's/}{/}\n{/g' > "$OUT/nommu/reports.all"
+	echo >> "$OUT/nommu/reports.all"
+	grep -o '"status": {[^}]*}' "$OUT/nommu/reports.all" | grep -v '"exited"' |
+		sort | uniq -c | sed 's/^/  ended: /'
+	for key in enosys nommu_incompatibilities; do
+		grep -o "\"$key\": \[[^]]*\]" "$OUT/nommu/reports.all" |
+			sed 's/^[^[]*\[//; s/\]$//' | tr ',' '\n' | sed 's/^ *"//; s/"$//' |
+			grep . | sort | uniq -c | sort -rn | sed "s/^/  $key: /"
+	done
 }
 
 summarise() {
@@ -271,10 +298,9 @@ summarise() {
 			fi
 		done
 	fi
+	reports >> "$S"
 	echo "" >> "$S"
-	for side in $SIDES; do
-		echo "$side wall time: $(sed -n 's/^total //p' "$OUT/$side/times")s" >> "$S"
-	done
+	echo "wall time: ${WALL}s (JOBS=$JOBS)" >> "$S"
 	echo "logs: $OUT/{native,nommu}/{runtest,hush}.log, hush_test/*.fail" >> "$S"
 	cat "$S"
 	[ $new = 0 ]
@@ -287,17 +313,31 @@ case $SIDES in *nommu*) build_launch ;; esac
 for side in $SIDES; do
 	setup "$side"
 done
+# The tasks, heaviest first (nommu runtest ~4, nommu hush ~2, native ~1
+# each), dealt to JOBS=2 queues by least load: on two CPUs the nommu
+# runtest runs beside everything else.
+weight() {
+	case $1 in nommu:runtest) echo 4 ;; nommu:hush) echo 2 ;; *) echo 1 ;; esac
+}
+TASKS=
+for t in nommu:runtest nommu:hush native:runtest native:hush; do
+	case " $SIDES " in *" ${t%:*} "*) ;; *) continue ;; esac
+	case " $SUITES " in *" ${t#*:} "*) ;; *) continue ;; esac
+	TASKS="$TASKS $t"
+done
+say "running$TASKS (logs: $OUT/{native,nommu}/)"
 if [ "$JOBS" -gt 1 ]; then
-	for side in $SIDES; do
-		say "running $SUITES, $side (log: $OUT/$side/)"
-		run_side "$side" &
+	qa= qb= la=0 lb=0
+	for t in $TASKS; do
+		w=$(weight "$t")
+		if [ $la -le $lb ]; then qa="$qa $t"; la=$((la + w)); else qb="$qb $t"; lb=$((lb + w)); fi
 	done
+	run_queue $qa &
+	[ -n "$qb" ] && run_queue $qb &
 	wait
 else
-	for side in $SIDES; do
-		say "running $SUITES, $side (log: $OUT/$side/)"
-		run_side "$side"
-	done
+	run_queue $TASKS
 fi
-say "done in $(( $(date +%s) - t0 ))s"
+WALL=$(( $(date +%s) - t0 ))
+say "done in ${WALL}s"
 summarise
