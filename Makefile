@@ -9,7 +9,7 @@
 
 TARGET     := x86_64-unknown-linux-musl
 NOMMU      := target/$(TARGET)/release/nommu
-APT_PKGS   := musl-tools gcc make qemu-user python3 util-linux
+APT_PKGS   := musl-tools gcc make qemu-user python3 util-linux strace
 IS_ROOT    := $(shell [ "$$(id -u)" = 0 ] && echo yes)
 
 .PHONY: all nommu guest-tests test test-busybox bench deps rust-target mmap-min-addr rootfs run clean distclean

@@ -126,3 +126,41 @@ fn report_json_and_memory_map() {
     assert!(s.starts_with("<svg") && s.contains("pid 1 (sh)") && s.contains("largest free block"), "{s}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The decoder against real strace output for the same static binary run
+/// natively: the deterministic lines must be the same (modulo strace's
+/// column padding before "= ?").
+#[test]
+fn trace_matches_real_strace() {
+    if Command::new("strace").arg("-V").output().is_err() {
+        eprintln!("skipped: strace is not installed (make deps / .ci/run install it)");
+        return;
+    }
+    for name in ["hello-musl", "hello-glibc", "efault-musl"] {
+        let bin = guest(name);
+        let filter = "trace=write,writev,uname,exit_group";
+        let log = std::env::temp_dir().join(format!("nommu-strace-{}-{name}", std::process::id()));
+        let native = Command::new("strace").args(["-e", filter, "-o"]).arg(&log).arg(&bin).arg("x").output().unwrap();
+        assert!(native.status.code().is_some());
+        let strace = std::fs::read_to_string(&log).unwrap();
+        let _ = std::fs::remove_file(&log);
+        let ours = Command::new(nommu())
+            .arg("run")
+            .arg(format!("--trace={}", &filter[6..]))
+            .arg(&bin)
+            .arg("x")
+            .output()
+            .unwrap();
+        let ours = String::from_utf8_lossy(&ours.stderr);
+        let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        let theirs: Vec<String> = strace.lines().map(norm).collect();
+        let mine: Vec<String> = ours
+            .lines()
+            .filter_map(|l| l.strip_prefix("[pid 1] "))
+            .map(norm)
+            .filter(|l| !l.starts_with("uname("))
+            .collect();
+        let theirs: Vec<String> = theirs.into_iter().filter(|l| !l.starts_with("uname(")).collect();
+        assert_eq!(theirs, mine, "{name}: strace vs nommu --trace");
+    }
+}

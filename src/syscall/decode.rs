@@ -199,7 +199,9 @@ fn iovec(ctx: &SyscallCtx<'_>, p: u64, count: u64, total: Option<u64>) -> String
         };
         let shown = len.min(left).min(STRING_LIMIT as u64 + 1);
         let mut buf = vec![0u8; shown as usize];
-        let data = if ctx.user().read(base, &mut buf).is_ok() {
+        let data = if base == 0 {
+            "NULL".to_string()
+        } else if ctx.user().read(base, &mut buf).is_ok() {
             quote(&buf, shown >= len.min(left))
         } else {
             format!("{base:#x}")
