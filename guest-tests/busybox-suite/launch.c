@@ -24,11 +24,14 @@
  * path); the copy inside nommu restores argv[0] and drops the variable.
  * With -DLINKS=DIR (a directory of applet links to this program) the
  * guest's PATH starts with DIR. With -DREPORT_DIR=DIR each nommu run
- * writes --report=DIR/<time>.<pid>.json.
+ * writes --report=DIR/<time>.<pid>.json. With -DREAL=DIR (applet name ->
+ * busybox symlinks) the copy inside nommu execs DIR/<applet> (so comm is
+ * the applet's name), and the guest's THIS_SH (hush_test) is DIR/hush.
  *
  * Build (run.sh does it): gcc -specs=../musl-static-pie.specs -static-pie
  *   -DBUSYBOX='"..."' -DNOMMU='"..."' -DTIMEOUT='"..."' -DTMO='"180"'
- *   [-DMEM='"256M"'] [-DLINKS='"DIR"'] [-DREPORT_DIR='"DIR"'] -o launch launch.c
+ *   [-DMEM='"256M"'] [-DLINKS='"DIR"'] [-DREPORT_DIR='"DIR"'] [-DREAL='"DIR"']
+ *   -o launch launch.c
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -63,6 +66,19 @@ int main(int argc, char **argv)
 			argv[0] = strdup(a0);
 			unsetenv("LAUNCH_ARGV0");
 		}
+#ifdef REAL
+		/* Exec REAL/<applet> (a symlink to busybox) rather than busybox
+		 * itself, so that the process's comm is the applet's name, as
+		 * after a direct exec of an applet link. */
+		const char *name = strrchr(argv[0], '/');
+		name = name ? name + 1 : argv[0];
+		if (*name && strncmp(name, "busybox", 7) != 0 && !strchr(name, '/')) {
+			char real[PATH_MAX];
+			snprintf(real, sizeof(real), "%s/%s", REAL, name);
+			if (access(real, X_OK) == 0)
+				execv(real, argv);
+		}
+#endif
 		execv(BUSYBOX, argv);
 		fprintf(stderr, "launch: cannot exec %s inside nommu: %m\n", BUSYBOX);
 		return 127;
@@ -76,6 +92,13 @@ int main(int argc, char **argv)
 	}
 	self[n] = 0;
 	setenv("LAUNCH_ARGV0", argv[0], 1);
+#ifdef REAL
+	/* hush_test: "$THIS_SH" names the shell under test; inside the guest
+	 * that is busybox hush itself (a #!$THIS_SH script must get its own
+	 * name as comm, not this launcher's second exec's). */
+	if (getenv("THIS_SH"))
+		setenv("THIS_SH", REAL "/hush", 1);
+#endif
 #ifdef LINKS
 	/* The guest finds applets first in LINKS (-> this program) even where
 	 * the harness's PATH does not have runtest's links dir (old-style

@@ -25,12 +25,14 @@
 #    is `launch` (launch.c, built static-pie here), which on the host execs
 #    `nommu run` (default root /: guest paths == host paths, the guest
 #    starts in the host cwd) on itself, and inside nommu execs busybox with
-#    the same argv. So every applet the harness starts runs inside nommu,
-#    and an applet that execs another one by PATH (xargs, find -exec, env,
-#    hush, `$(which busybox)`) finds the same links and stays inside: the
-#    guest's PATH starts with $OUT/nommu/links (applet -> launch) also
-#    where the harness's PATH lacks runtest's links (old-style tests, where
-#    natively `busybox xargs md5sum` runs the host's md5sum).
+#    the same argv (through $OUT/nommu/real/APPLET, a symlink to busybox,
+#    so that comm is the applet's name). So every applet the harness
+#    starts runs inside nommu, and an applet that execs another one by
+#    PATH (xargs, find -exec, env, hush, `$(which busybox)`) finds the
+#    same links and stays inside: the guest's PATH starts with
+#    $OUT/nommu/links (applet -> launch) also where the harness's PATH
+#    lacks runtest's links (old-style tests, where natively
+#    `busybox xargs md5sum` runs the host's md5sum).
 #    Programs named by absolute host paths (/bin/sh for awk's popen,
 #    /bin/echo, /bin/false) are the host's, dynamically linked: nommu
 #    refuses them (FAILURES.md lists those tests as not emulator bugs).
@@ -39,7 +41,9 @@
 #
 # 2. shell/hush_test/run-all, as upstream runs it (host /bin/sh), each
 #    test as "$THIS_SH ./x.tests" with THIS_SH=hush_test/hush -> the same
-#    "$bindir/busybox" (native: busybox; nommu: launch). PATH starts with
+#    "$bindir/busybox" (native: busybox; nommu: launch, which gives the
+#    guest THIS_SH=$OUT/nommu/real/hush: busybox itself, also as the
+#    interpreter of the tests' #!$THIS_SH scripts). PATH starts with
 #    $OUT/<side>/links (every applet -> "$bindir/busybox") on both sides,
 #    so the tests' echo/cat/sed/printf (and run-all's own sed and diff)
 #    are busybox applets, inside nommu on the nommu side. Stdin is a FIFO
@@ -49,8 +53,8 @@
 # Results: $OUT/<side>/{runtest,hush}.log, the per-test failure output in
 # $OUT/<side>/hush_test/*.fail, the summary in $OUT/summary.txt: counts,
 # then the tests that pass natively but not under nommu. Those listed in
-# guest-tests/busybox-suite/expected-failures.txt are shown as [known],
-# others as [NEW]; exit status 1 when there is a [NEW] one.
+# guest-tests/busybox-suite/expected-failures.txt are shown as [known]
+# (or [flaky]), others as [NEW]; exit status 1 when there is a [NEW] one.
 set -u
 
 # Start with no descriptors above 2: the hush redir tests count the open
@@ -129,7 +133,7 @@ build_launch() {
 	gcc -specs="$REPO/guest-tests/musl-static-pie.specs" -static-pie -fPIE -O2 -Wall \
 		-DBUSYBOX="\"$BB\"" -DNOMMU="\"$NOMMU\"" -DTIMEOUT="\"$TIMEOUT\"" \
 		-DTMO="\"$TMO\"" ${NOMMU_MEM:+-DMEM="\"$NOMMU_MEM\""} -DLINKS="\"$OUT/nommu/links\"" \
-		${REPORTS:+-DREPORT_DIR="\"$REPORTS\""} \
+		${REPORTS:+-DREPORT_DIR="\"$REPORTS\""} -DREAL="\"$OUT/nommu/real\"" \
 		-o "$OUT/launch" "$HERE/launch.c" || die "cannot build $HERE/launch.c"
 }
 
@@ -142,10 +146,11 @@ setup() {
 	mkdir -p "$T/links"
 	case $side in
 	native) ln -s "$BB" "$T/busybox" ;;
-	nommu) cp "$OUT/launch" "$T/busybox"; mkdir -p "$T/reports" ;;
+	nommu) cp "$OUT/launch" "$T/busybox"; mkdir -p "$T/reports" "$T/real" ;;
 	esac
 	for a in busybox $("$BB" --list); do
 		ln -s "$T/busybox" "$T/links/$a"
+		[ "$side" = nommu ] && ln -s "$BB" "$T/real/$a"
 	done
 	cp "$SRC/.config" "$T/.config"
 	cp -pPR "$SRC/testsuite" "$T/testsuite"
@@ -231,9 +236,12 @@ results_hush() {
 count() { # count FILE RESULT
 	grep -c "^$2	" "$1" 2>/dev/null || true
 }
-# expected-failures.txt: "SUITE<TAB>TEST[<TAB>comment]" lines, # comments.
-known() { # known SUITE TEST
-	[ -f "$XFAIL" ] && grep -v '^#' "$XFAIL" | cut -f1,2 | grep -qxF "$1	$2"
+# expected-failures.txt: "SUITE<TAB>TEST<TAB>CAUSE" lines, # comments.
+# CAUSE "F ..." marks a test whose outcome depends on timing (on both
+# sides): [flaky] when it fails, and no "passing now" when it passes.
+known() { # known SUITE TEST -> prints the CAUSE
+	[ -f "$XFAIL" ] && grep -v '^#' "$XFAIL" |
+		awk -F'\t' -v s="$1" -v t="$2" '$1 == s && $2 == t { print $3; f = 1 } END { exit !f }'
 }
 
 # What the nommu runs' --report files say, added up: how runs ended
@@ -284,8 +292,11 @@ summarise() {
 			echo "" >> "$S"
 			echo "$s: pass natively, not under nommu ($(wc -l < "$OUT/$s.regressions")):" >> "$S"
 			while IFS= read -r t; do
-				if known "$s" "$t"; then
-					echo "  [known] $t" >> "$S"
+				if cause=$(known "$s" "$t"); then
+					case $cause in
+					F*) echo "  [flaky] $t" >> "$S" ;;
+					*) echo "  [known] $t" >> "$S" ;;
+					esac
 				else
 					echo "  [NEW]   $t" >> "$S"
 					new=$((new + 1))
@@ -293,10 +304,15 @@ summarise() {
 			done < "$OUT/$s.regressions"
 			if [ -s "$OUT/$s.fixed" ]; then
 				echo "$s: fail natively, pass under nommu:" >> "$S"
-				sed 's/^/  /' "$OUT/$s.fixed" >> "$S"
+				while IFS= read -r t; do
+					case $(known "$s" "$t") in
+					F*) echo "  [flaky] $t" >> "$S" ;;
+					*) echo "          $t" >> "$S" ;;
+					esac
+				done < "$OUT/$s.fixed"
 			fi
 			if [ -f "$XFAIL" ] && [ -z "$APPLETS" ]; then
-				grep -v '^#' "$XFAIL" | awk -F'\t' -v s="$s" '$1 == s { print $2 }' | sort |
+				grep -v '^#' "$XFAIL" | awk -F'\t' -v s="$s" '$1 == s && $3 !~ /^F/ { print $2 }' | sort |
 					comm -23 - "$OUT/$s.regressions" > "$OUT/$s.xpass"
 				if [ -s "$OUT/$s.xpass" ]; then
 					echo "$s: in expected-failures.txt but passing now (remove them):" >> "$S"
