@@ -87,7 +87,7 @@ fn summary_table_and_no_mmu_facts() {
     let _ = std::fs::remove_file(&dir);
     assert!(text.contains("% time     seconds  usecs/call     calls    errors syscall"), "{text}");
     assert!(text.lines().any(|l| l.ends_with(" write") || l.ends_with(" writev")), "{text}");
-    assert!(text.contains("execs: 1, 105 syscall sites rewritten"), "{text}");
+    assert!(text.contains("execs: 1 (0 from the image cache), 105 syscall sites rewritten"), "{text}");
     assert!(text.contains("peak use"), "{text}");
 }
 

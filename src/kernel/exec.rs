@@ -270,7 +270,10 @@ fn load_image(
         image.rewrite.redzone_sites,
         image.rewrite.elapsed
     );
-    m.exec_stats.lock().unwrap_or_else(|e| e.into_inner()).add(&image.rewrite);
+    if image.rewrite.bytes_scanned > 0 {
+        // Copies from the image cache rewrite nothing: count only real scans.
+        m.exec_stats.lock().unwrap_or_else(|e| e.into_inner()).add(&image.rewrite);
+    }
     m.execs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let mut regions = Regions::default();
     if !image.fixed_outside_arena {

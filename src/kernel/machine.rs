@@ -343,9 +343,10 @@ impl Machine {
         let mib = |b: u64| b as f64 / (1 << 20) as f64;
         let frag = if st.free == 0 { 0.0 } else { 100.0 * (1.0 - st.largest_free as f64 / st.free as f64) };
         format!(
-            "execs: {execs}, {} syscall sites rewritten in {:.1} MiB of code, {:.2} ms ({:.1} ms/MiB)\n\
+            "execs: {execs} ({} from the image cache), {} syscall sites rewritten in {:.1} MiB of code, {:.2} ms ({:.1} ms/MiB)\n\
              arena: {:.1} MiB, peak use {:.1} MiB; now free {:.1} MiB in {} blocks, largest {:.1} MiB \
              (fragmentation {frag:.1}%)\n",
+            execs.saturating_sub(self.images.scans()),
             r.sites,
             mib(r.bytes_scanned),
             r.elapsed.as_secs_f64() * 1e3,

@@ -51,12 +51,18 @@ pub struct ImageCache {
 
 #[derive(Default)]
 struct Inner {
+    inserted: u64,
     images: HashMap<FileId, Arc<CachedImage>>,
     order: VecDeque<FileId>,
     bytes: usize,
 }
 
 impl ImageCache {
+    /// How many images were scanned and remembered (cache misses).
+    pub fn scans(&self) -> u64 {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner()).inserted
+    }
+
     pub fn get(&self, id: &FileId) -> Option<Arc<CachedImage>> {
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         let hit = inner.images.get(id).cloned()?;
@@ -99,6 +105,7 @@ impl ImageCache {
             }
         }
         inner.bytes += size;
+        inner.inserted += 1;
         inner.order.push_back(id);
         inner.images.insert(id, Arc::new(CachedImage { bytes, sites, align, template }));
     }
