@@ -19,6 +19,6 @@ int main(int argc, char **argv) {
     double t0 = now_ns();
     for (long i = 0; i < n; i++) sink += syscall(SYS_getpid);
     double t1 = now_ns();
-    printf("%.1f ns/call (%ld calls, checksum %ld)\n", (t1 - t0) / n, n, sink > 0);
+    printf("%.1f ns/call (%ld calls, checksum %d)\n", (t1 - t0) / n, n, sink > 0);
     return 0;
 }
