@@ -150,14 +150,18 @@ int main(void)
     ERR(select(-1, NULL, NULL, NULL, &tz), EINVAL);
     struct timeval badtv = { 0, -1 };
     ERR(select(1, NULL, NULL, NULL, &badtv), EINVAL);
+    /* the lowest free fd, closed again: surely not open, whatever the
+       environment passed down */
+    int closed_fd = dup(0);
+    close(closed_fd);
     FD_ZERO(&rs);
-    FD_SET(200, &rs);
-    ERR(select(201, &rs, NULL, NULL, &tz), EBADF);
+    FD_SET(closed_fd, &rs);
+    ERR(select(closed_fd + 1, &rs, NULL, NULL, &tz), EBADF);
     struct timespec badts = { 0, 1000000000 };
     ERR(ppoll(pf, 1, &badts, NULL), EINVAL);
 
     /* POLLNVAL for a closed fd, counted in the result */
-    struct pollfd nv[2] = { { 100, POLLIN, 0 }, { p[1], POLLOUT, 0 } };
+    struct pollfd nv[2] = { { closed_fd, POLLIN, 0 }, { p[1], POLLOUT, 0 } };
     T(poll(nv, 2, 0), 2, 0);
     check("closed fd: POLLNVAL", nv[0].revents == POLLNVAL && nv[1].revents == POLLOUT);
     T(poll(NULL, 0, 0), 0, 0);

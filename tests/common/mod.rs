@@ -10,11 +10,27 @@ pub fn repo() -> PathBuf {
 }
 
 pub fn nommu() -> PathBuf {
+    keep_inherited_fds_out_of_children();
     PathBuf::from(env!("CARGO_BIN_EXE_nommu"))
+}
+
+/// Whatever launched the tests (a CI runner's lock file, a make jobserver)
+/// may have left fds above 2 open; a native guest would inherit them while
+/// under nommu it starts with 0, 1 and 2 only, and the two runs would
+/// differ. Marking them close-on-exec once makes both start alike.
+fn keep_inherited_fds_out_of_children() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: close_range with CLOSE_RANGE_CLOEXEC only sets a flag on
+        // this process's fds; it touches no memory.
+        let r = unsafe { libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, libc::CLOSE_RANGE_CLOEXEC) };
+        assert_eq!(r, 0, "close_range(CLOSE_RANGE_CLOEXEC): {}", std::io::Error::last_os_error());
+    });
 }
 
 /// A built guest test binary; the Makefile builds them before cargo test.
 pub fn guest(name: &str) -> PathBuf {
+    keep_inherited_fds_out_of_children();
     let p = repo().join("guest-tests/bin").join(name);
     assert!(p.exists(), "{} is missing: run `make -C guest-tests` (or `make test`)", p.display());
     p
@@ -32,6 +48,7 @@ pub fn shell_status(out: &Output) -> i32 {
 
 fn run_with_timeout(mut cmd: Command, timeout: Duration) -> Output {
     use std::io::Read;
+    keep_inherited_fds_out_of_children();
     cmd.stdin(std::process::Stdio::null()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
     let mut child = cmd.spawn().expect("spawn");
     let mut stdout = child.stdout.take().unwrap();
