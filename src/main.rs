@@ -40,6 +40,17 @@ struct Observe {
     /// busiest, and whenever nommu gets SIGUSR1.
     #[arg(long, value_name = "FILE.svg")]
     memmap: Option<PathBuf>,
+    /// Rewrite no syscall sites and map no page 0: every syscall takes the
+    /// trap path (Syscall User Dispatch or seccomp). Slower; what nommu
+    /// does by itself when page 0 cannot be mapped. Also NOMMU_TRAP_ONLY=1.
+    #[arg(long)]
+    trap_only: bool,
+}
+
+impl Observe {
+    fn trap_only(&self) -> bool {
+        self.trap_only || std::env::var_os("NOMMU_TRAP_ONLY").is_some_and(|v| v == "1")
+    }
 }
 
 impl Observe {
@@ -193,7 +204,7 @@ fn new_machine(config: MachineConfig, observe: &Observe) -> Result<std::sync::Ar
 }
 
 fn run(root: PathBuf, mem: u64, observe: Observe, program: OsString, args: Vec<OsString>) -> i32 {
-    let config = MachineConfig { mem_size: mem, root, protect_init: false };
+    let config = MachineConfig { mem_size: mem, root, protect_init: false, trap_only: observe.trap_only() };
     let machine = match new_machine(config, &observe) {
         Ok(m) => m,
         Err(code) => return code,
@@ -246,7 +257,8 @@ fn boot(mut root: PathBuf, mut mem: u64, mut init: Option<OsString>, observe: Ob
             b"/bin/sh".to_vec()
         }
     });
-    let config = MachineConfig { mem_size: mem, root: root.clone(), protect_init: true };
+    let config =
+        MachineConfig { mem_size: mem, root: root.clone(), protect_init: true, trap_only: observe.trap_only() };
     println!("nommu {}: a no-MMU Linux machine in user space (x86-64, zpoline)", env!("CARGO_PKG_VERSION"));
     let machine = match new_machine(config, &observe) {
         Ok(m) => m,
@@ -255,7 +267,8 @@ fn boot(mut root: PathBuf, mut mem: u64, mut init: Option<OsString>, observe: Ob
     let (base, size) = (machine.mem.arena.base(), machine.mem.arena.size());
     println!("Memory: {} MiB arena at {base:#x}-{:#x}, one address space for every process", size >> 20, base + size);
     println!(
-        "Trampoline: page 0 (512-byte sled, execute-only), FS switched with {}",
+        "Syscalls: {}; FS switched with {}",
+        machine.syscall_paths.describe(),
         if nommu::arch::cpu::has_fsgsbase() { "wrfsbase" } else { "arch_prctl" }
     );
     println!("Root: {} (hostfs); /proc and /dev are the kernel's", machine.root.host_path().display());
@@ -264,9 +277,10 @@ fn boot(mut root: PathBuf, mut mem: u64, mut init: Option<OsString>, observe: Ob
     let spec = ProgramSpec::new(init.clone(), argv, init_env);
     match machine.start_init(spec) {
         Ok(rewrite) => println!(
-            "Run {} as init process: {} syscall sites rewritten in {:.1} ms",
+            "Run {} as init process: {} syscall sites rewritten, {} left to the trap path, in {:.1} ms",
             String::from_utf8_lossy(&init),
             rewrite.sites,
+            rewrite.trap_sites,
             rewrite.elapsed.as_secs_f64() * 1000.0
         ),
         Err(e) => return exec_failure(e),

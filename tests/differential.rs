@@ -122,3 +122,36 @@ fn program_options_are_not_nommus() {
         assert!(String::from_utf8_lossy(&out.stdout).contains("argv[1]=--help"));
     });
 }
+
+/// Code written at run time (RWX memory, mprotect'ed memory, sites at every
+/// alignment) reaches the kernel through the trap path and gets the
+/// emulated pid, not the host's.
+#[test]
+fn jit_code_reaches_the_kernel() {
+    each_libc("jit", |bin| {
+        let out = assert_same(bin, &[], &[]);
+        assert_eq!(shell_status(&out), 0);
+    });
+}
+
+/// A leaf function with live data below rsp across a syscall: its site is
+/// left to the trap path, so the data survives.
+#[test]
+fn red_zone_survives_a_syscall() {
+    each_libc("redzone", |bin| {
+        let out = assert_same(bin, &[], &[]);
+        assert_eq!(shell_status(&out), 0);
+    });
+}
+
+/// The seccomp fallback of the trap path, with nothing rewritten: every
+/// syscall of these programs goes through SECCOMP_RET_TRAP.
+#[test]
+fn seccomp_trap_path() {
+    let env = [("NOMMU_SYSCALL_TRAP", "seccomp"), ("NOMMU_TRAP_ONLY", "1")];
+    for name in ["hello", "regs", "jit", "redzone", "tls_errno"] {
+        each_libc(name, |bin| {
+            assert_same(bin, &[], &env);
+        });
+    }
+}

@@ -263,10 +263,12 @@ fn load_image(
     };
     let how = if image.rewrite.bytes_scanned == 0 { "copied from the image cache" } else { "rewritten" };
     log::info!(
-        "exec {name}: image {:#x}+{:#x}, {} syscall sites {how} ({} may use the red zone) in {:?}",
+        "exec {name}: image {:#x}+{:#x}, {} syscall sites {how}, {} left to the trap path \
+         ({} may use the red zone) in {:?}",
         image.alloc_start,
         image.alloc_len,
         image.rewrite.sites,
+        image.rewrite.trap_sites,
         image.rewrite.redzone_sites,
         image.rewrite.elapsed
     );

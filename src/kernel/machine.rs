@@ -10,9 +10,10 @@ use super::process::{ExitStatus, FsContext, Process};
 use super::runloop::run_task;
 use super::signal::SIGCHLD;
 use super::task::{Task, TaskShared};
+use crate::arch::systrap::TrapKind;
 use crate::arch::{trampoline, GuestRegs, Vcpu};
 use crate::fs::{FdTable, HostRoot};
-use crate::mm::Memory;
+use crate::mm::{sitemap::SitePolicy, Memory};
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI32, Ordering};
@@ -29,16 +30,42 @@ pub struct MachineConfig {
     /// (`nommu boot`) gets that, a single program (`nommu run`) does not,
     /// so it behaves as it does natively.
     pub protect_init: bool,
+    /// Rewrite nothing and map no page 0: every syscall takes the trap path
+    /// (what happens anyway when page 0 cannot be mapped).
+    pub trap_only: bool,
 }
 
 impl Default for MachineConfig {
     fn default() -> Self {
-        MachineConfig { mem_size: 256 << 20, root: PathBuf::from("/"), protect_init: false }
+        MachineConfig { mem_size: 256 << 20, root: PathBuf::from("/"), protect_init: false, trap_only: false }
+    }
+}
+
+/// How guest syscalls reach the kernel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SyscallPaths {
+    /// The page-0 trampoline is mapped and syscall sites are rewritten.
+    pub trampoline: bool,
+    /// What catches the syscalls that were not rewritten.
+    pub trap: Option<TrapKind>,
+}
+
+impl SyscallPaths {
+    pub fn describe(&self) -> String {
+        match (self.trampoline, self.trap) {
+            (true, Some(t)) => format!("page-0 trampoline (512-byte sled, execute-only), trap path: {}", t.describe()),
+            (true, None) => "page-0 trampoline (512-byte sled, execute-only), no trap path: code that appears at \
+                             run time and red-zone sites cannot be caught"
+                .to_string(),
+            (false, Some(t)) => format!("trap path only ({}): every syscall is a host signal, slower", t.describe()),
+            (false, None) => "none".to_string(),
+        }
     }
 }
 
 pub struct Machine {
     self_ref: Weak<Machine>,
+    pub syscall_paths: SyscallPaths,
     pub mem: Memory,
     pub root: HostRoot,
     pub config: MachineConfig,
@@ -80,6 +107,7 @@ pub enum MachineError {
     Root(std::path::PathBuf, std::io::Error),
     Exec(ExecError),
     Thread(std::io::Error),
+    NoTrapPath,
 }
 
 impl std::fmt::Display for MachineError {
@@ -90,11 +118,35 @@ impl std::fmt::Display for MachineError {
             MachineError::Root(p, e) => write!(f, "root directory {}: {e}", p.display()),
             MachineError::Exec(e) => write!(f, "{e}"),
             MachineError::Thread(e) => write!(f, "cannot start a vCPU thread: {e}"),
+            MachineError::NoTrapPath => write!(
+                f,
+                "trap-only mode needs Syscall User Dispatch (Linux 5.11+) or seccomp, and this host offers neither"
+            ),
         }
     }
 }
 
 impl std::error::Error for MachineError {}
+
+/// The page-0 trampoline when it can be mapped, the trap path when the
+/// host has one; at least one of the two.
+fn choose_syscall_paths(trap_only: bool) -> Result<SyscallPaths, MachineError> {
+    let trap = crate::arch::systrap::activate();
+    if trap_only {
+        return match trap {
+            Some(_) => Ok(SyscallPaths { trampoline: false, trap }),
+            None => Err(MachineError::NoTrapPath),
+        };
+    }
+    match trampoline::install() {
+        Ok(()) => Ok(SyscallPaths { trampoline: true, trap }),
+        Err(e @ trampoline::TrampolineError::MmapMinAddr { .. }) if trap.is_some() => {
+            eprintln!("nommu: warning: {e}; every syscall takes the slower trap path instead");
+            Ok(SyscallPaths { trampoline: false, trap })
+        }
+        Err(e) => Err(MachineError::Trampoline(e)),
+    }
+}
 
 /// Host stack for each vCPU thread (kernel code only; guests have their own).
 const HOST_THREAD_STACK: usize = 256 << 10;
@@ -105,12 +157,18 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Machine {
     pub fn new(config: MachineConfig) -> Result<Arc<Machine>, MachineError> {
-        trampoline::install().map_err(MachineError::Trampoline)?;
+        let syscall_paths = choose_syscall_paths(config.trap_only)?;
         let root = HostRoot::open(&config.root).map_err(|e| MachineError::Root(config.root.clone(), e))?;
         // Each guest applies its own umask; the host's must not get in the way.
         let host_umask = crate::arch::host::set_umask(0);
         crate::arch::host::raise_nofile_limit();
         let mem = Memory::new(config.mem_size).map_err(MachineError::Arena)?;
+        mem.set_site_policy(match syscall_paths {
+            SyscallPaths { trampoline: false, .. } => SitePolicy::TrapOnly,
+            SyscallPaths { trap: Some(_), .. } => SitePolicy::SkipRedZone,
+            SyscallPaths { trap: None, .. } => SitePolicy::RewriteAll,
+        });
+        log::info!("syscalls: {}", syscall_paths.describe());
         log::info!(
             "arena {:#x}..{:#x} ({} MiB)",
             mem.arena.base(),
@@ -119,6 +177,7 @@ impl Machine {
         );
         Ok(Arc::new_cyclic(|self_ref| Machine {
             self_ref: self_ref.clone(),
+            syscall_paths,
             mem,
             root,
             config,

@@ -30,8 +30,11 @@ pub fn run_task(m: &Machine, task: &mut Task) {
             break TaskExit::Group(status);
         }
         match task.vcpu.run() {
-            VcpuExit::Syscall => {
-                if let Some(end) = handle_syscall(m, task) {
+            VcpuExit::Syscall { trapped } => {
+                if trapped {
+                    rewrite_trapped_site(m, task);
+                }
+                if let Some(end) = handle_syscall(m, task, trapped) {
                     break end;
                 }
             }
@@ -59,13 +62,27 @@ pub fn run_task(m: &Machine, task: &mut Task) {
     end_task(m, task, end);
 }
 
+/// A `syscall` that was not rewritten trapped (code written at run time, a
+/// red-zone site, trap-only mode). With a trampoline, patch it now so the
+/// next call takes the fast path, if that is safe (lazypoline-style).
+fn rewrite_trapped_site(m: &Machine, task: &Task) {
+    if m.mem.site_policy() != crate::rewrite::SitePolicy::SkipRedZone {
+        return;
+    }
+    let site = task.vcpu.regs().rip.wrapping_sub(2);
+    let lowest = task.process.mm().regions().containing(site, 2).map_or(site, |r| r.start);
+    if crate::rewrite::rewrite_trapped_site(&m.mem.user, &m.mem.sites, site, lowest) {
+        log::debug!("pid {}: rewrote the trapped syscall site {site:#x}", task.process.pid);
+    }
+}
+
 /// Handles one syscall exit; `Some` when the task is over.
-fn handle_syscall(m: &Machine, task: &mut Task) -> Option<TaskExit> {
+fn handle_syscall(m: &Machine, task: &mut Task, trapped: bool) -> Option<TaskExit> {
     let regs = *task.vcpu.regs();
     // Only a rewritten site may enter (invariant 2). Anything else that
     // reached page 0 was a call through a NULL (or tiny) function pointer:
     // the CPU would have pushed the return address and faulted at 0.
-    if !m.mem.sites.contains(regs.rip.wrapping_sub(2)) {
+    if !trapped && !m.mem.sites.contains(regs.rip.wrapping_sub(2)) {
         let r = task.vcpu.regs_mut();
         r.rsp = regs.rsp - 8;
         r.rip = 0;

@@ -135,8 +135,8 @@ impl CachedImage {
             rewrite: RewriteStats {
                 bytes_scanned: 0,
                 sites: self.sites.len() as u64,
-                redzone_sites: 0,
                 elapsed: start.elapsed(),
+                ..Default::default()
             },
             ..t.clone()
         })

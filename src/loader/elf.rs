@@ -176,7 +176,7 @@ pub fn load_elf(mem: &Memory, bytes: &[u8]) -> Result<ExecImage, LoadError> {
         let start = page_down(dst);
         image.segments.push(Segment { start, len: page_up(dst + p.p_memsz) - start, kind });
         if kind == SegmentKind::Text {
-            match rewrite_region(&mem.user, &mem.sites, dst, p.p_filesz) {
+            match rewrite_region(&mem.user, &mem.sites, mem.site_policy(), dst, p.p_filesz) {
                 Ok(stats) => image.rewrite.add(&stats),
                 Err(e) => {
                     release(&image);

@@ -1,6 +1,10 @@
 //! The machine's memory: arena + allocator + user access + site map.
 
-use super::{page_up, sitemap::SiteMap, AllocStats, Arena, PageAllocator, UserMemory, PAGE_SIZE};
+use super::{
+    page_up,
+    sitemap::{SiteMap, SitePolicy},
+    AllocStats, Arena, PageAllocator, UserMemory, PAGE_SIZE,
+};
 use crate::errno::{Errno, SysResult};
 use std::sync::Mutex;
 
@@ -9,6 +13,7 @@ pub struct Memory {
     pub user: UserMemory,
     pub sites: SiteMap,
     alloc: Mutex<PageAllocator>,
+    site_policy: Mutex<SitePolicy>,
 }
 
 impl Memory {
@@ -17,7 +22,17 @@ impl Memory {
         let user = UserMemory::new(&arena)?;
         let sites = SiteMap::new(arena.base(), arena.size());
         let alloc = Mutex::new(PageAllocator::new(arena.base(), arena.size()));
-        Ok(Memory { arena, user, sites, alloc })
+        Ok(Memory { arena, user, sites, alloc, site_policy: Mutex::new(SitePolicy::RewriteAll) })
+    }
+
+    /// How code loaded from now on is rewritten (set once the machine knows
+    /// which syscall paths it has).
+    pub fn set_site_policy(&self, policy: SitePolicy) {
+        *self.site_policy.lock().unwrap_or_else(|e| e.into_inner()) = policy;
+    }
+
+    pub fn site_policy(&self) -> SitePolicy {
+        *self.site_policy.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn allocator(&self) -> std::sync::MutexGuard<'_, PageAllocator> {

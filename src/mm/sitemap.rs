@@ -9,6 +9,17 @@ use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::RwLock;
 
+/// Which syscall sites get rewritten.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SitePolicy {
+    /// No trap path exists: every site is rewritten, red-zone risk or not.
+    RewriteAll,
+    /// Sites that may hold live red-zone data are left to the trap path.
+    SkipRedZone,
+    /// No page 0: nothing is rewritten, every syscall takes the trap path.
+    TrapOnly,
+}
+
 pub struct SiteMap {
     base: u64,
     size: u64,

@@ -271,6 +271,41 @@ impl UserMemory {
         })
     }
 
+    /// Replaces the two code bytes at `addr` with `new` if they still are
+    /// `old`, in one atomic store, so that another thread executing them
+    /// sees either instruction whole. Returns false (and changes nothing)
+    /// when the bytes differ or straddle an 8-byte boundary.
+    pub fn patch_code_u16(&self, addr: u64, old: [u8; 2], new: [u8; 2]) -> SysResult<bool> {
+        let word = addr & !7;
+        let shift = (addr - word) * 8;
+        if addr - word > 6 {
+            return Ok(false);
+        }
+        self.with_host_ptr(word, 8, |p, _| {
+            // SAFETY: [p, p+8) is checked, 8-byte aligned guest memory
+            // (guest address == host address), valid for an AtomicU64.
+            let cell = unsafe { &*(p as *const core::sync::atomic::AtomicU64) };
+            let mask = 0xffffu64 << shift;
+            let want = (u16::from_le_bytes(old) as u64) << shift;
+            let put = (u16::from_le_bytes(new) as u64) << shift;
+            let mut cur = cell.load(core::sync::atomic::Ordering::Acquire);
+            loop {
+                if cur & mask != want {
+                    return false;
+                }
+                match cell.compare_exchange_weak(
+                    cur,
+                    (cur & !mask) | put,
+                    core::sync::atomic::Ordering::AcqRel,
+                    core::sync::atomic::Ordering::Acquire,
+                ) {
+                    Ok(_) => return true,
+                    Err(now) => cur = now,
+                }
+            }
+        })
+    }
+
     /// Copies within guest memory (ranges may overlap).
     pub fn copy_within(&self, src: u64, dst: u64, len: usize) -> SysResult<()> {
         let mem = self.snapshot();

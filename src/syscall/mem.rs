@@ -97,8 +97,33 @@ pub fn sys_mmap(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
             }
             done += n as u64;
         }
+        if prot & PROT_EXEC != 0 {
+            rewrite_new_code(ctx, addr, done);
+        }
     }
     Ok(addr)
+}
+
+const PROT_EXEC: u64 = 4;
+
+/// Code that becomes executable at run time (a file mapped or memory
+/// mprotect'ed with PROT_EXEC) gets its syscall sites rewritten like an
+/// exec'd image; whatever this misses (code written later into RWX memory)
+/// the trap path catches and rewrites site by site.
+fn rewrite_new_code(ctx: &SyscallCtx<'_>, addr: u64, len: u64) {
+    if len == 0 || addr.checked_add(len).is_none() || ctx.task.process.mm().regions().containing(addr, len).is_none() {
+        return;
+    }
+    let mem = &ctx.m.mem;
+    match crate::rewrite::rewrite_region(&mem.user, &mem.sites, mem.site_policy(), addr, len) {
+        Ok(stats) => log::debug!(
+            "pid {}: new code at {addr:#x}+{len:#x}: {} syscall sites rewritten, {} left to the trap path",
+            ctx.task.process.pid,
+            stats.sites,
+            stats.trap_sites
+        ),
+        Err(e) => log::debug!("pid {}: cannot rewrite new code at {addr:#x}: {e:?}", ctx.task.process.pid),
+    }
 }
 
 pub fn sys_munmap(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
@@ -122,12 +147,15 @@ pub fn sys_munmap(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
 }
 
 /// Succeeds without protecting anything: there is no MMU to do it.
-pub fn sys_mprotect(_: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+pub fn sys_mprotect(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     if !page_aligned(a[0]) {
         return Err(Errno::EINVAL);
     }
     if a[2] & !0x0f00_000f != 0 {
         return Err(Errno::EINVAL);
+    }
+    if let (true, Ok(len)) = (a[2] & PROT_EXEC != 0, checked_len(a[1])) {
+        rewrite_new_code(ctx, a[0], len);
     }
     Ok(0)
 }

@@ -59,6 +59,9 @@ pub struct EntryArea {
     /// Set by the kick handler when it lands outside guest code; checked in
     /// the entry window so a kick can never be lost.
     pub kicked: u64,
+    /// Syscall User Dispatch selector (low byte): BLOCK while guest code
+    /// runs, ALLOW while host code does (see systrap.rs).
+    pub dispatch_selector: u64,
     /// 1 when the CPU has FSGSBASE enabled for user space.
     pub has_fsgsbase: u64,
     /// 1 when `xsave` below holds the complete guest state (slow paths).
@@ -91,6 +94,7 @@ impl EntryArea {
             host_rsp: 0,
             in_guest: 0,
             kicked: 0,
+            dispatch_selector: super::systrap::SELECTOR_ALLOW as u64,
             has_fsgsbase: super::cpu::has_fsgsbase() as u64,
             xstate_full: 0,
             exit_reason: 0,

@@ -8,6 +8,7 @@
 
 use super::area::{EntryArea, GuestRegs};
 use super::entry::{classify_host_rip, nommu_entry_abort, nommu_signal_exit, StubRegion};
+use super::systrap::{AUDIT_ARCH_X86_64, SELECTOR_ALLOW, SYS_SECCOMP, SYS_USER_DISPATCH};
 use core::mem::offset_of;
 use std::sync::OnceLock;
 
@@ -157,7 +158,7 @@ pub fn install() -> std::io::Result<()> {
     let result = DONE.get_or_init(|| {
         // SAFETY: written once before any thread that reads it exists.
         unsafe { NOMMU_STUB_FSGSBASE = super::cpu::has_fsgsbase() as u8 };
-        for signo in GUEST_FAULT_SIGNALS.iter().copied().chain([kick_signal()]) {
+        for signo in GUEST_FAULT_SIGNALS.iter().copied().chain([kick_signal(), libc::SIGSYS]) {
             set_handler(signo, nommu_host_signal_stub as *const () as usize)?;
         }
         Ok(())
@@ -184,9 +185,14 @@ fn set_handler(signo: i32, handler: usize) -> std::io::Result<()> {
 }
 
 /// A fault in nommu's own code: let it take its default action (a core
-/// dump) when the faulting instruction runs again.
+/// dump) when the faulting instruction runs again. A trapped syscall does
+/// not run again, so it is raised anew (delivered once this handler ends).
 fn crash_with(signo: i32) {
     let _ = set_handler(signo, libc::SIG_DFL);
+    if signo == libc::SIGSYS {
+        // SAFETY: tgkill to the calling thread.
+        unsafe { libc::syscall(libc::SYS_tgkill, libc::getpid(), libc::gettid(), signo) };
+    }
 }
 
 extern "C" fn host_signal(
@@ -197,6 +203,11 @@ extern "C" fn host_signal(
     interrupted_fs: u64,
 ) {
     let is_kick = signo == kick_signal();
+    // SAFETY: the kernel passes a valid siginfo.
+    if signo == libc::SIGSYS && !is_trapped_syscall(unsafe { &*info }) {
+        // Somebody sent nommu a SIGSYS by hand: nothing to do.
+        return;
+    }
     if area.is_null() {
         if !is_kick {
             crash_with(signo);
@@ -207,6 +218,25 @@ extern "C" fn host_signal(
     // is this thread's own entry area (GS base), only ever touched by this
     // thread, and the interrupted code is not using it while we run.
     let (area, info, uc) = unsafe { (&mut *area, &*info, &mut *uc) };
+    let rip = uc.mcontext.rip;
+    // Host code runs with syscalls allowed; the interrupted code gets its
+    // selector back unless it is being sent to an exit stub.
+    let selector = area.dispatch_selector;
+    area.dispatch_selector = SELECTOR_ALLOW as u64;
+    handle_in_area(signo, is_kick, area, info, uc, interrupted_fs);
+    if uc.mcontext.rip == rip {
+        area.dispatch_selector = selector;
+    }
+}
+
+fn handle_in_area(
+    signo: i32,
+    is_kick: bool,
+    area: &mut EntryArea,
+    info: &libc::siginfo_t,
+    uc: &mut KernelUcontext,
+    interrupted_fs: u64,
+) {
     let rip = uc.mcontext.rip;
     if is_kick && super::isyscall::in_window(rip) {
         // About to block in the host: do not.
@@ -236,6 +266,13 @@ extern "C" fn host_signal(
             // SAFETY: for fault signals the kernel fills si_addr.
             area.sig_addr = unsafe { info.si_addr() } as u64;
             area.sig_code = info.si_code as u64;
+            if signo == libc::SIGSYS {
+                // The syscall did not run; its number is in the siginfo
+                // (seccomp leaves -ENOSYS in rax). Another ABI (int 0x80)
+                // gets a number no table has.
+                let (nr, arch) = trapped_syscall(info);
+                area.regs.rax = if arch == AUDIT_ARCH_X86_64 { nr as u64 } else { u64::MAX };
+            }
             area.sig_trapno = uc.mcontext.trapno;
             area.sig_err = uc.mcontext.err;
             uc.mcontext.rip = nommu_signal_exit as *const () as usize as u64;
@@ -250,6 +287,18 @@ extern "C" fn host_signal(
             }
         }
     }
+}
+
+fn is_trapped_syscall(info: &libc::siginfo_t) -> bool {
+    matches!(info.si_code, SYS_SECCOMP | SYS_USER_DISPATCH)
+}
+
+/// `si_syscall` and `si_arch` of a SIGSYS siginfo.
+fn trapped_syscall(info: &libc::siginfo_t) -> (i32, u32) {
+    let base = info as *const libc::siginfo_t as *const u8;
+    // SAFETY: siginfo_t is 128 bytes; for SIGSYS the kernel stores
+    // si_call_addr at 16, si_syscall at 24 and si_arch at 28.
+    unsafe { ((base.add(24) as *const i32).read_unaligned(), (base.add(28) as *const u32).read_unaligned()) }
 }
 
 fn save_guest_state(area: &mut EntryArea, uc: &KernelUcontext) {

@@ -7,6 +7,7 @@ pub mod host;
 pub mod hostsig;
 pub mod isyscall;
 pub mod sigframe;
+pub mod systrap;
 pub mod trampoline;
 pub mod vcpu;
 

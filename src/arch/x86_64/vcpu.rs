@@ -8,8 +8,10 @@ use super::hostsig::kick_signal;
 /// Why `Vcpu::run` returned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum VcpuExit {
-    /// The guest executed a (rewritten) syscall; `regs().rax` is its number.
-    Syscall,
+    /// The guest made a syscall; `regs().rax` is its number and `regs().rip`
+    /// the instruction after it. `trapped`: it came through the trap path
+    /// (an instruction that was not rewritten), not through page 0.
+    Syscall { trapped: bool },
     /// Guest code raised a synchronous signal.
     Fault { signo: i32, code: i32, addr: u64 },
     /// Another thread asked this one to look at pending work.
@@ -65,6 +67,7 @@ impl Vcpu {
                 return Err(std::io::Error::last_os_error());
             }
         }
+        super::systrap::enable_on_current_thread(&area.dispatch_selector as *const u64 as *const u8)?;
         let mut vcpu = Vcpu { area, _altstack: altstack, host_tid: current_host_tid() };
         vcpu.reset_vector_state();
         Ok(vcpu)
@@ -189,9 +192,11 @@ impl Vcpu {
         // a complete guest state; the asm returns here on every exit.
         let code = unsafe { nommu_enter_guest(&mut *self.area) };
         match code {
-            EXIT_SYSCALL => VcpuExit::Syscall,
+            EXIT_SYSCALL => VcpuExit::Syscall { trapped: false },
             EXIT_KICK => VcpuExit::Kick,
             EXIT_SIGNAL if self.area.sig_signo as i32 == kick_signal() => VcpuExit::Kick,
+            // Only a trapped syscall makes the host stub exit with SIGSYS.
+            EXIT_SIGNAL if self.area.sig_signo as i32 == libc::SIGSYS => VcpuExit::Syscall { trapped: true },
             EXIT_SIGNAL => VcpuExit::Fault {
                 signo: self.area.sig_signo as i32,
                 code: self.area.sig_code as i32,
@@ -235,6 +240,13 @@ impl Vcpu {
             );
         }
         area.xstate_full = 0;
+    }
+}
+
+impl Drop for Vcpu {
+    fn drop(&mut self) {
+        // The selector lives in the area, which goes away with the Vcpu.
+        super::systrap::disable_on_current_thread();
     }
 }
 

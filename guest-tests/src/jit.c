@@ -1,0 +1,82 @@
+/* Code that appears at run time (issue 7): a guest writes
+ * `mov $39,%eax; syscall; ret` into memory and calls it. The exec-time
+ * rewrite never saw these bytes; the trap path must catch the syscall
+ * (and may rewrite the site afterwards). Every call must return our pid. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static const unsigned char getpid_code[] = {
+    0xb8, SYS_getpid, 0, 0, 0, /* mov $SYS_getpid, %eax */
+    0x0f, 0x05,                /* syscall */
+    0xc3,                      /* ret */
+};
+
+static const unsigned char gettid_code[] = {
+    0xb8, SYS_gettid, 0, 0, 0, 0x0f, 0x05, 0xc3,
+};
+
+typedef long (*fn_t)(void);
+
+static int failures;
+
+static void check(const char *what, int ok) {
+    printf("%s: %s\n", what, ok ? "ok" : "FAILED");
+    failures += !ok;
+}
+
+static void call_many(const char *what, fn_t f, long want) {
+    int ok = 1;
+    for (int i = 0; i < 1000; i++)
+        ok &= f() == want;
+    check(what, ok);
+}
+
+int main(void) {
+    long pid = getpid(), tid = syscall(SYS_gettid);
+
+    /* An RWX mapping, written and called: no mprotect ever happens. */
+    unsigned char *rwx = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    check("mmap rwx", rwx != MAP_FAILED);
+    memcpy(rwx, getpid_code, sizeof getpid_code);
+    __builtin___clear_cache((char *)rwx, (char *)rwx + sizeof getpid_code);
+    call_many("rwx getpid returns the pid", (fn_t)rwx, pid);
+
+    /* The same bytes rewritten to another syscall: a site patched earlier
+     * must not keep running the old code. */
+    memcpy(rwx, gettid_code, sizeof gettid_code);
+    __builtin___clear_cache((char *)rwx, (char *)rwx + sizeof gettid_code);
+    call_many("rwx rewritten to gettid returns the tid", (fn_t)rwx, tid);
+
+    /* The W^X way: write, then mprotect to read+exec. */
+    unsigned char *rw = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    check("mmap rw", rw != MAP_FAILED);
+    unsigned char *code = rw + 4096 - 3; /* the site straddles a page */
+    memcpy(code, getpid_code, sizeof getpid_code);
+    check("mprotect r-x", mprotect(rw, 8192, PROT_READ | PROT_EXEC) == 0);
+    call_many("mprotect'ed getpid returns the pid", (fn_t)code, pid);
+
+    /* A syscall site at every alignment within an 8-byte word. */
+    unsigned char *many = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    int all = 1;
+    for (int a = 0; a < 8; a++) {
+        memcpy(many + 64 * a + a, getpid_code, sizeof getpid_code);
+        for (int i = 0; i < 100; i++)
+            all &= ((fn_t)(many + 64 * a + a))() == pid;
+    }
+    check("sites at every alignment", all);
+
+    /* An unknown syscall number from JIT code is ENOSYS, not a crash. */
+    unsigned char bad[] = { 0xb8, 0xe8, 0x03, 0, 0, 0x0f, 0x05, 0xc3 }; /* 1000 */
+    memcpy(many + 1024, bad, sizeof bad);
+    check("unknown number from JIT code is -ENOSYS", ((fn_t)(many + 1024))() == -38);
+
+    munmap(rwx, 4096);
+    munmap(rw, 8192);
+    munmap(many, 4096);
+    printf("jit: %s\n", failures ? "FAILED" : "all ok");
+    return failures != 0;
+}
