@@ -165,6 +165,8 @@ all ok
         assert_eq!(shell_status(&out), 0);
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains("killed by SIGSEGV"), "nommu should report the crashed children: {err}");
+        assert!(err.contains("killed by SIGILL at rip=0x"), "the report names the signal and rip: {err}");
+        assert!(err.contains(" in main+0x"), "the report names the function from the symbol table: {err}");
     });
 }
 

@@ -333,7 +333,7 @@ fn load_image(
         start: StartState { rip: image.entry, rsp },
         rewrite: image.rewrite,
         regions,
-        image: ImageInfo { exe, cmdline: nul_joined(argv), environ: nul_joined(envp) },
+        image: ImageInfo { exe, cmdline: nul_joined(argv), environ: nul_joined(envp), load_bias: image.load_bias },
         comm: base,
     })
 }

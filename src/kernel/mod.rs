@@ -11,6 +11,7 @@ pub mod regions;
 pub mod report;
 pub mod runloop;
 pub mod signal;
+pub mod symbolize;
 pub mod task;
 pub mod timers;
 

@@ -104,6 +104,8 @@ pub struct ImageInfo {
     pub cmdline: Vec<u8>,
     /// envp, each followed by a NUL (/proc/<pid>/environ).
     pub environ: Vec<u8>,
+    /// Where the executable's link address 0 landed (for crash reports).
+    pub load_bias: u64,
 }
 
 pub struct Process {

@@ -152,7 +152,7 @@ fn end_task(m: &Machine, task: &mut Task, end: TaskExit) {
     };
 
     if let (ExitStatus::Signaled(signo), Some(_)) = (status, task.last_fatal) {
-        report_fatal(task, signo);
+        report_fatal(m, task, signo);
     }
     walk_robust_list(m, task);
     if task.clear_child_tid != 0 && m.mem.user.write_val(task.clear_child_tid, 0u32).is_ok() {
@@ -183,19 +183,24 @@ fn end_task(m: &Machine, task: &mut Task, end: TaskExit) {
 }
 
 /// One line for a process killed by a signal that would dump core (the
-/// kernel's "segfault at" line); plain terminations stay quiet, as in a
-/// shell.
-fn report_fatal(task: &Task, signo: i32) {
+/// kernel's "segfault at" line, with the function when the executable has
+/// symbols); plain terminations stay quiet, as in a shell.
+fn report_fatal(m: &Machine, task: &Task, signo: i32) {
     if default_action(signo) != DefaultAction::Core {
         return;
     }
     let addr = task.last_fatal.map_or(0, |i| i.addr);
+    let rip = task.vcpu.regs().rip;
+    let (exe, bias) = {
+        let image = task.process.image();
+        (image.exe.clone(), image.load_bias)
+    };
+    let symbol = super::symbolize::symbolize(m, &exe, bias, rip).map(|s| format!(" in {s}")).unwrap_or_default();
     eprintln!(
-        "nommu: pid {} ({}) killed by {} at rip={:#x} addr={addr:#x}",
+        "nommu: pid {} ({}) killed by {} at rip={rip:#x}{symbol} addr={addr:#x}",
         task.process.pid,
         task.process.comm(),
         signal_name(signo),
-        task.vcpu.regs().rip,
     );
 }
 

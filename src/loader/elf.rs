@@ -1,11 +1,13 @@
-//! ELF loading (goblin): static-PIE anywhere in the arena, `ET_EXEC` at its
-//! link address when that is free. Dynamically linked programs are refused
-//! until the interpreter is supported.
+//! ELF loading: static-PIE anywhere in the arena, `ET_EXEC` at its link
+//! address when that is free. Dynamically linked programs are refused
+//! until the interpreter is supported. Only the ELF and program headers
+//! are read, and checked as Linux's `binfmt_elf` checks them; a file that
+//! fails is refused with one line saying why (tests/hostile_elf.rs).
 
 use crate::errno::Errno;
 use crate::mm::{page_down, page_up, Memory, PAGE_SIZE};
 use crate::rewrite::{rewrite_region, RewriteStats};
-use goblin::elf::{header, program_header as ph, Elf};
+use goblin::elf::{header, program_header as ph};
 
 /// Why a program could not be loaded; `Display` is the one-line reason.
 #[derive(Debug)]
@@ -64,63 +66,203 @@ pub struct ExecImage {
 
 /// Largest image span we accept (a sanity bound against corrupt headers).
 const MAX_SPAN: u64 = 1 << 32;
+/// Largest stack a program may ask for with PT_GNU_STACK.
+const MAX_STACK: u64 = 1 << 32;
+/// The end of user space on x86-64 (Linux's TASK_SIZE, 4-level paging):
+/// no segment reaches past it, so no address sum below can overflow.
+const TASK_SIZE: u64 = (1 << 47) - PAGE_SIZE;
+const EHDR_SIZE: usize = 64;
+/// `sizeof(Elf64_Phdr)`: Linux refuses any other `e_phentsize`.
+const PHDR_SIZE: usize = 56;
+/// Linux reads at most one page of program headers (`load_elf_phdrs`).
+const MAX_PHDRS: usize = PAGE_SIZE as usize / PHDR_SIZE;
+/// Linux's bound on the PT_INTERP path, NUL included.
+const PATH_MAX: u64 = 4096;
 
-pub fn load_elf(mem: &Memory, bytes: &[u8]) -> Result<ExecImage, LoadError> {
+fn noexec(reason: impl Into<String>) -> LoadError {
+    LoadError::new(Errno::ENOEXEC, reason)
+}
+
+fn u16_at(b: &[u8], at: usize) -> u16 {
+    u16::from_le_bytes([b[at], b[at + 1]])
+}
+
+fn u32_at(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(b[at..at + 4].try_into().unwrap_or_default())
+}
+
+fn u64_at(b: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(b[at..at + 8].try_into().unwrap_or_default())
+}
+
+/// The ELF header fields loading uses.
+struct Header {
+    e_type: u16,
+    e_entry: u64,
+    e_phoff: u64,
+    e_phnum: u16,
+}
+
+/// Checks the ELF header the way Linux's `binfmt_elf` does and reads the
+/// program header table. Like Linux, only these headers count: section
+/// headers, symbols and the dynamic section are never looked at, so a
+/// stripped, `sstrip`ped or otherwise odd but loadable file still runs.
+fn parse_headers(bytes: &[u8]) -> Result<(Header, Vec<ph::ProgramHeader>), LoadError> {
     if bytes.len() < 4 || &bytes[..4] != b"\x7fELF" {
-        return Err(LoadError::new(Errno::ENOEXEC, "not an ELF file"));
+        return Err(noexec("not an ELF file"));
     }
-    let elf = Elf::parse(bytes).map_err(|e| LoadError::new(Errno::ENOEXEC, format!("corrupt ELF: {e}")))?;
-    if !elf.is_64 {
-        return Err(LoadError::new(Errno::ENOEXEC, "a 32-bit ELF program; only x86-64 programs run"));
+    match bytes.get(header::EI_CLASS) {
+        Some(&header::ELFCLASS64) => {}
+        Some(&header::ELFCLASS32) => return Err(noexec("a 32-bit ELF program; only x86-64 programs run")),
+        Some(&c) if bytes.len() >= EHDR_SIZE => return Err(noexec(format!("corrupt ELF: unknown ELF class {c}"))),
+        _ => {}
     }
-    if elf.header.e_machine != header::EM_X86_64 {
-        let machine = header::machine_to_str(elf.header.e_machine);
-        return Err(LoadError::new(Errno::ENOEXEC, format!("not an x86-64 program (machine {machine})")));
+    if bytes.len() < EHDR_SIZE {
+        let n = bytes.len();
+        return Err(noexec(format!("corrupt ELF: the ELF header is cut short ({n} of {EHDR_SIZE} bytes)")));
     }
-    if !elf.little_endian {
-        return Err(LoadError::new(Errno::ENOEXEC, "big-endian ELF"));
+    let data = bytes[header::EI_DATA];
+    let e_machine = match data {
+        header::ELFDATA2MSB => u16::from_be_bytes([bytes[18], bytes[19]]),
+        _ => u16_at(bytes, 18),
+    };
+    if e_machine != header::EM_X86_64 {
+        let name = match header::machine_to_str(e_machine) {
+            "EM_UNKNOWN" => e_machine.to_string(),
+            name => name.to_string(),
+        };
+        return Err(noexec(format!("not an x86-64 program (machine {name})")));
     }
-    let is_pie = match elf.header.e_type {
-        header::ET_DYN => true,
-        header::ET_EXEC => false,
-        t => {
-            return Err(LoadError::new(
-                Errno::ENOEXEC,
-                format!("not an executable (ELF type {})", header::et_to_str(t)),
-            ))
+    match data {
+        header::ELFDATA2LSB => {}
+        header::ELFDATA2MSB => return Err(noexec("big-endian ELF")),
+        d => return Err(noexec(format!("corrupt ELF: unknown data encoding {d}"))),
+    }
+    let e_type = u16_at(bytes, 16);
+    if e_type != header::ET_DYN && e_type != header::ET_EXEC {
+        let name = match header::et_to_str(e_type) {
+            "UNKNOWN_ET" => e_type.to_string(),
+            name => name.to_string(),
+        };
+        return Err(noexec(format!("not an executable (ELF type {name})")));
+    }
+    let eh = Header { e_type, e_entry: u64_at(bytes, 24), e_phoff: u64_at(bytes, 32), e_phnum: u16_at(bytes, 56) };
+    let phentsize = u16_at(bytes, 54);
+    if phentsize as usize != PHDR_SIZE {
+        return Err(noexec(format!("corrupt ELF: program header size {phentsize}, not {PHDR_SIZE}")));
+    }
+    let phnum = eh.e_phnum as usize;
+    if phnum == 0 || phnum > MAX_PHDRS {
+        return Err(noexec(format!("corrupt ELF: {phnum} program headers (1 to {MAX_PHDRS} allowed)")));
+    }
+    let table = (phnum * PHDR_SIZE) as u64;
+    let start = match eh.e_phoff.checked_add(table) {
+        Some(end) if end <= bytes.len() as u64 => eh.e_phoff as usize,
+        _ => {
+            let off = eh.e_phoff;
+            return Err(noexec(format!("corrupt ELF: program headers at {off:#x}+{table:#x} are outside the file")));
         }
     };
-    if let Some(interp) = elf.interpreter {
-        return Err(LoadError::new(
-            Errno::ENOEXEC,
-            format!("dynamically linked (interpreter {interp}); only static and static-pie programs run so far"),
-        ));
+    let phdrs = (0..phnum)
+        .map(|i| {
+            let at = start + i * PHDR_SIZE;
+            ph::ProgramHeader {
+                p_type: u32_at(bytes, at),
+                p_flags: u32_at(bytes, at + 4),
+                p_offset: u64_at(bytes, at + 8),
+                p_vaddr: u64_at(bytes, at + 16),
+                p_paddr: u64_at(bytes, at + 24),
+                p_filesz: u64_at(bytes, at + 32),
+                p_memsz: u64_at(bytes, at + 40),
+                p_align: u64_at(bytes, at + 48),
+            }
+        })
+        .collect();
+    Ok((eh, phdrs))
+}
+
+/// The PT_INTERP path if it is one Linux would read (2 to PATH_MAX bytes
+/// inside the file, NUL-terminated), escaped and shortened for a message.
+fn interpreter(bytes: &[u8], p: &ph::ProgramHeader) -> Option<String> {
+    if p.p_filesz < 2 || p.p_filesz > PATH_MAX {
+        return None;
     }
-    let loads: Vec<&ph::ProgramHeader> = elf.program_headers.iter().filter(|p| p.p_type == ph::PT_LOAD).collect();
+    let end = p.p_offset.checked_add(p.p_filesz)?;
+    let raw = bytes.get(usize::try_from(p.p_offset).ok()?..usize::try_from(end).ok()?)?;
+    let (&last, path) = raw.split_last()?;
+    if last != 0 {
+        return None;
+    }
+    let path = &path[..path.iter().position(|&b| b == 0).unwrap_or(path.len())];
+    let shown: String = path.escape_ascii().to_string();
+    Some(if shown.len() > 100 { format!("{}...", &shown[..100]) } else { shown })
+}
+
+pub fn load_elf(mem: &Memory, bytes: &[u8]) -> Result<ExecImage, LoadError> {
+    let (eh, phdrs) = parse_headers(bytes)?;
+    let is_pie = eh.e_type == header::ET_DYN;
+    if let Some(p) = phdrs.iter().find(|p| p.p_type == ph::PT_INTERP) {
+        return Err(noexec(match interpreter(bytes, p) {
+            Some(interp) => {
+                format!("dynamically linked (interpreter {interp}); only static and static-pie programs run so far")
+            }
+            None => "corrupt ELF: bad interpreter path (PT_INTERP)".to_string(),
+        }));
+    }
+    let loads: Vec<&ph::ProgramHeader> = phdrs.iter().filter(|p| p.p_type == ph::PT_LOAD).collect();
     if loads.is_empty() {
-        return Err(LoadError::new(Errno::ENOEXEC, "no loadable segments"));
+        return Err(noexec("no loadable segments"));
     }
+    // Linux's checks of each PT_LOAD (EINVAL, as its mmap of the segment
+    // would fail), plus the file must hold what is copied from it.
     let mut lo = u64::MAX;
     let mut hi = 0u64;
     let mut align = PAGE_SIZE;
     for p in &loads {
-        let end_file = p.p_offset.checked_add(p.p_filesz);
-        let end_mem = p.p_vaddr.checked_add(p.p_memsz);
-        if end_file.is_none_or(|e| e > bytes.len() as u64) || end_mem.is_none() || p.p_filesz > p.p_memsz {
-            return Err(LoadError::new(Errno::ENOEXEC, "corrupt ELF: segment outside the file"));
+        let (off, filesz, vaddr, memsz) = (p.p_offset, p.p_filesz, p.p_vaddr, p.p_memsz);
+        if off.checked_add(filesz).is_none_or(|e| e > bytes.len() as u64) {
+            return Err(noexec(format!("corrupt ELF: segment outside the file (offset {off:#x}, size {filesz:#x})")));
         }
-        if p.p_align > 1 && (p.p_vaddr % p.p_align) != (p.p_offset % p.p_align) {
-            return Err(LoadError::new(Errno::ENOEXEC, "corrupt ELF: misaligned segment"));
+        if filesz > memsz {
+            let why = format!("corrupt ELF: segment file size {filesz:#x} exceeds its memory size {memsz:#x}");
+            return Err(LoadError::new(Errno::EINVAL, why));
         }
-        lo = lo.min(page_down(p.p_vaddr));
-        hi = hi.max(page_up(end_mem.unwrap()));
+        let Some(end) = vaddr.checked_add(memsz).filter(|&e| e <= TASK_SIZE) else {
+            let why = format!("corrupt ELF: segment {vaddr:#x}+{memsz:#x} reaches past the end of user space");
+            return Err(LoadError::new(Errno::EINVAL, why));
+        };
+        if filesz > 0 && vaddr % PAGE_SIZE != off % PAGE_SIZE {
+            let why = format!("corrupt ELF: misaligned segment (address {vaddr:#x}, file offset {off:#x})");
+            return Err(LoadError::new(Errno::EINVAL, why));
+        }
+        lo = lo.min(page_down(vaddr));
+        hi = hi.max(page_up(end));
         if p.p_align.is_power_of_two() {
             align = align.max(p.p_align.min(1 << 21));
         }
     }
     let span = hi - lo;
-    if span == 0 || span > MAX_SPAN {
-        return Err(LoadError::new(Errno::ENOEXEC, format!("corrupt ELF: image span {span:#x}")));
+    if span == 0 {
+        return Err(LoadError::new(Errno::EINVAL, "corrupt ELF: the loadable segments are all empty"));
+    }
+    if span > MAX_SPAN {
+        let why = format!("image too large: its segments span {} MiB (at most {} MiB)", span >> 20, MAX_SPAN >> 20);
+        return Err(LoadError::new(Errno::ENOMEM, why));
+    }
+    // Where the entry point and the program headers (AT_PHDR: inside the
+    // segment that holds e_phoff, as Linux computes it) sit in the image.
+    let entry_off = eh.e_entry.wrapping_sub(lo);
+    if entry_off >= span {
+        return Err(noexec(format!("corrupt ELF: entry point {:#x} outside the image {lo:#x}..{hi:#x}", eh.e_entry)));
+    }
+    let phdr_vaddr = loads
+        .iter()
+        .find(|p| eh.e_phoff >= p.p_offset && eh.e_phoff < p.p_offset + p.p_filesz)
+        .map_or(0, |p| p.p_vaddr + (eh.e_phoff - p.p_offset));
+    let stack_size = phdrs.iter().find(|p| p.p_type == ph::PT_GNU_STACK).map(|p| p.p_memsz).filter(|&s| s > 0);
+    if let Some(s) = stack_size.filter(|&s| s > MAX_STACK) {
+        let why = format!("the program asks for a {} MiB stack (at most {} MiB)", s >> 20, MAX_STACK >> 20);
+        return Err(LoadError::new(Errno::ENOMEM, why));
     }
 
     let (alloc_start, fixed_outside_arena) = if is_pie {
@@ -142,7 +284,10 @@ pub fn load_elf(mem: &Memory, bytes: &[u8]) -> Result<ExecImage, LoadError> {
         })?;
         (lo, true)
     };
-    let bias = alloc_start - lo;
+    // Every segment lies in [lo, hi), so `alloc_start + (vaddr - lo)` stays
+    // inside the allocation; the bias itself may wrap (a link address
+    // above the arena), which only the AT_PHDR arithmetic sees.
+    let bias = alloc_start.wrapping_sub(lo);
 
     let mut image = ExecImage {
         alloc_start,
@@ -150,12 +295,12 @@ pub fn load_elf(mem: &Memory, bytes: &[u8]) -> Result<ExecImage, LoadError> {
         fixed_outside_arena,
         segments: Vec::new(),
         load_bias: bias,
-        entry: elf.header.e_entry.wrapping_add(bias),
-        phdr: 0,
-        phent: elf.header.e_phentsize as u64,
-        phnum: elf.header.e_phnum as u64,
-        brk: hi + bias,
-        stack_size: None,
+        entry: alloc_start + entry_off,
+        phdr: phdr_vaddr.wrapping_add(bias),
+        phent: PHDR_SIZE as u64,
+        phnum: eh.e_phnum as u64,
+        brk: alloc_start + span,
+        stack_size,
         rewrite: RewriteStats::default(),
         align,
     };
@@ -166,7 +311,7 @@ pub fn load_elf(mem: &Memory, bytes: &[u8]) -> Result<ExecImage, LoadError> {
     };
 
     for p in &loads {
-        let dst = p.p_vaddr + bias;
+        let dst = alloc_start + (p.p_vaddr - lo);
         let src = &bytes[p.p_offset as usize..(p.p_offset + p.p_filesz) as usize];
         if let Err(e) = mem.user.write(dst, src) {
             release(&image);
@@ -184,21 +329,6 @@ pub fn load_elf(mem: &Memory, bytes: &[u8]) -> Result<ExecImage, LoadError> {
                 }
             }
         }
-    }
-
-    image.phdr = match elf.program_headers.iter().find(|p| p.p_type == ph::PT_PHDR) {
-        Some(p) => p.p_vaddr + bias,
-        None => loads
-            .iter()
-            .find(|p| elf.header.e_phoff >= p.p_offset && elf.header.e_phoff < p.p_offset + p.p_filesz)
-            .map(|p| p.p_vaddr + (elf.header.e_phoff - p.p_offset) + bias)
-            .unwrap_or(0),
-    };
-    image.stack_size =
-        elf.program_headers.iter().find(|p| p.p_type == ph::PT_GNU_STACK).map(|p| p.p_memsz).filter(|&s| s > 0);
-    if !(alloc_start..alloc_start + span).contains(&image.entry) {
-        release(&image);
-        return Err(LoadError::new(Errno::ENOEXEC, "corrupt ELF: entry point outside the image"));
     }
     Ok(image)
 }
