@@ -69,6 +69,19 @@ int main(void) {
     }
     check("sites at every alignment", all);
 
+    /* Code whose site was rewritten, moved by mremap: it must keep working
+     * at its new address. */
+    unsigned char *mv = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    memcpy(mv, getpid_code, sizeof getpid_code);
+    mprotect(mv, 4096, PROT_READ | PROT_WRITE | PROT_EXEC);
+    call_many("getpid before mremap", (fn_t)mv, pid);
+    unsigned char *blocker = mmap(mv + 4096, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    unsigned char *moved = mremap(mv, 4096, 65536, MREMAP_MAYMOVE);
+    check("mremap", moved != MAP_FAILED);
+    call_many("getpid after mremap", (fn_t)moved, pid);
+    munmap(moved, 65536);
+    munmap(blocker, 4096);
+
     /* An unknown syscall number from JIT code is ENOSYS, not a crash. */
     unsigned char bad[] = { 0xb8, 0xe8, 0x03, 0, 0, 0x0f, 0x05, 0xc3 }; /* 1000 */
     memcpy(many + 1024, bad, sizeof bad);

@@ -78,6 +78,10 @@ impl ImageCache {
             // kept: the copy then needs no adjustment but its base.
             return;
         }
+        if image.alloc_len > CACHE_LIMIT as u64 {
+            // Not before copying gigabytes of (mostly bss) image to find out.
+            return;
+        }
         let mut bytes = vec![0u8; image.alloc_len as usize];
         if mem.user.read(image.alloc_start, &mut bytes).is_err() {
             return;

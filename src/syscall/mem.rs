@@ -212,6 +212,11 @@ pub fn sys_mremap(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
         m.mem.free(new, new_len);
         return Err(e);
     }
+    // Rewritten syscall sites move with the code (the old ones are
+    // forgotten when the old pages are freed).
+    for site in m.mem.sites.collect_range(old, old_len) {
+        m.mem.sites.insert(new + (site - old));
+    }
     regions.insert(new, new_len, region.kind);
     regions.unmap(&m.mem, old, old_len);
     Ok(new)
