@@ -155,3 +155,14 @@ fn seccomp_trap_path() {
         });
     }
 }
+
+/// Unbounded recursion reaches the guard below the main stack: SIGSEGV, for
+/// an exec'd vfork child (the parent sees it) and for the process itself.
+#[test]
+fn stack_overflow_hits_the_guard() {
+    each_libc("stack_guard", |bin| {
+        let out = assert_same(bin, &[], &[]);
+        assert_eq!(shell_status(&out), 139);
+        assert!(String::from_utf8_lossy(&out.stdout).contains("killed by SIGSEGV"));
+    });
+}

@@ -282,7 +282,7 @@ fn load_image(
         insert_image_regions(&mut regions, image.alloc_start, image.alloc_len, &image.segments);
     }
     let stack_size = image.stack_size.unwrap_or(DEFAULT_STACK_SIZE).max(64 << 10);
-    let stack = match m.mem.alloc(stack_size, 16) {
+    let (stack_alloc, stack_alloc_len, stack) = match m.mem.alloc_stack(stack_size) {
         Ok(s) => s,
         Err(e) => {
             regions.release_all(&m.mem);
@@ -290,7 +290,7 @@ fn load_image(
             return Err(ExecError { errno: e, message });
         }
     };
-    regions.insert(stack, stack_size, RegionKind::Stack);
+    regions.insert(stack_alloc, stack_alloc_len, RegionKind::Stack);
     regions.start_brk = image.brk;
     regions.brk = image.brk;
     let mut random = [0u8; 16];

@@ -402,9 +402,11 @@ impl Machine {
         let mib = |b: u64| b as f64 / (1 << 20) as f64;
         let frag = if st.free == 0 { 0.0 } else { 100.0 * (1.0 - st.largest_free as f64 / st.free as f64) };
         format!(
-            "execs: {execs} ({} from the image cache), {} syscall sites rewritten in {:.1} MiB of code, {:.2} ms ({:.1} ms/MiB)\n\
+            "syscalls: {}\n\
+             execs: {execs} ({} from the image cache), {} syscall sites rewritten in {:.1} MiB of code, {:.2} ms ({:.1} ms/MiB)\n\
              arena: {:.1} MiB, peak use {:.1} MiB; now free {:.1} MiB in {} blocks, largest {:.1} MiB \
              (fragmentation {frag:.1}%)\n",
+            self.syscall_paths.describe(),
             execs.saturating_sub(self.images.scans()),
             r.sites,
             mib(r.bytes_scanned),

@@ -47,4 +47,20 @@ impl Arena {
         // MADV_DONTNEED there only zero-fills those pages.
         unsafe { libc::madvise(addr as *mut libc::c_void, len as usize, libc::MADV_DONTNEED) };
     }
+
+    /// Makes [addr, addr+len) inaccessible to everyone (a guard page), or
+    /// read-write-execute again.
+    pub fn protect(&self, addr: u64, len: u64, guard: bool) -> std::io::Result<()> {
+        if len == 0 || !self.contains(addr, len) {
+            return Err(std::io::Error::from_raw_os_error(libc::EINVAL));
+        }
+        let prot = if guard { libc::PROT_NONE } else { libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC };
+        // SAFETY: the range lies inside our own mapping; nommu never
+        // accesses guard pages (uaccess checks the guard map first).
+        let rc = unsafe { libc::mprotect(addr as *mut libc::c_void, len as usize, prot) };
+        if rc != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(())
+    }
 }

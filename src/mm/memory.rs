@@ -8,6 +8,10 @@ use super::{
 use crate::errno::{Errno, SysResult};
 use std::sync::Mutex;
 
+/// Inaccessible bytes below each main stack (DESIGN.md: what a no-MMU
+/// kernel cannot do, the host MMU can do for it).
+pub const STACK_GUARD: u64 = 16 * PAGE_SIZE;
+
 pub struct Memory {
     pub arena: Arena,
     pub user: UserMemory,
@@ -44,6 +48,19 @@ impl Memory {
         self.allocator().alloc(len, align).ok_or(Errno::ENOMEM)
     }
 
+    /// A main stack of `len` bytes with `STACK_GUARD` inaccessible bytes
+    /// below it, so that an overflow faults: returns (allocation start,
+    /// allocation length, stack bottom). Freeing the allocation removes
+    /// the guard.
+    pub fn alloc_stack(&self, len: u64) -> SysResult<(u64, u64, u64)> {
+        let total = page_up(len) + STACK_GUARD;
+        let start = self.alloc(total, PAGE_SIZE)?;
+        if self.arena.protect(start, STACK_GUARD, true).is_ok() {
+            self.user.guards.set(start, STACK_GUARD, true);
+        }
+        Ok((start, total, start + STACK_GUARD))
+    }
+
     /// Claims [addr, addr+len) if free.
     pub fn alloc_at(&self, addr: u64, len: u64) -> SysResult<()> {
         if self.allocator().alloc_at(addr, len) {
@@ -67,6 +84,15 @@ impl Memory {
             return;
         }
         self.sites.clear_range(start, len);
+        if self.user.guards.overlaps(start, len) {
+            if let Err(e) = self.arena.protect(start, len, false) {
+                // Leave the pages guarded and out of circulation rather
+                // than hand out memory nobody can use.
+                log::error!("cannot lift the guard at {start:#x}+{len:#x}: {e}");
+                return;
+            }
+            self.user.guards.set(start, len, false);
+        }
         self.arena.discard(start, len);
         self.allocator().free(start, len);
     }

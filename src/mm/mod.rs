@@ -2,6 +2,7 @@
 
 pub mod alloc;
 pub mod arena;
+pub mod guard;
 pub mod memory;
 pub mod sitemap;
 pub mod uaccess;

@@ -10,6 +10,8 @@ use vm_memory::{
 
 pub struct UserMemory {
     mem: RwLock<Arc<GuestMemoryMmap>>,
+    /// Pages of the arena that must not be touched (stack guards).
+    pub guards: super::guard::GuardMap,
 }
 
 fn region(addr: u64, len: u64) -> std::io::Result<GuestRegionMmap> {
@@ -32,7 +34,10 @@ impl UserMemory {
     pub fn new(arena: &super::Arena) -> std::io::Result<UserMemory> {
         let r = region(arena.base(), arena.size())?;
         let mem = GuestMemoryMmap::from_regions(vec![r]).map_err(|e| std::io::Error::other(e.to_string()))?;
-        Ok(UserMemory { mem: RwLock::new(Arc::new(mem)) })
+        Ok(UserMemory {
+            mem: RwLock::new(Arc::new(mem)),
+            guards: super::guard::GuardMap::new(arena.base(), arena.size()),
+        })
     }
 
     /// Registers memory outside the arena (an `ET_EXEC` image at its link
@@ -45,23 +50,35 @@ impl UserMemory {
         Ok(())
     }
 
+    /// EFAULT for a range that touches a guard page.
+    fn unguarded(&self, addr: u64, len: usize) -> SysResult<()> {
+        if self.guards.overlaps(addr, len as u64) {
+            return Err(Errno::EFAULT);
+        }
+        Ok(())
+    }
+
     fn snapshot(&self) -> Arc<GuestMemoryMmap> {
         self.mem.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     pub fn read(&self, addr: u64, buf: &mut [u8]) -> SysResult<()> {
+        self.unguarded(addr, buf.len())?;
         self.snapshot().read_slice(buf, GuestAddress(addr)).map_err(|_| Errno::EFAULT)
     }
 
     pub fn write(&self, addr: u64, buf: &[u8]) -> SysResult<()> {
+        self.unguarded(addr, buf.len())?;
         self.snapshot().write_slice(buf, GuestAddress(addr)).map_err(|_| Errno::EFAULT)
     }
 
     pub fn read_val<T: ByteValued>(&self, addr: u64) -> SysResult<T> {
+        self.unguarded(addr, core::mem::size_of::<T>())?;
         self.snapshot().read_obj(GuestAddress(addr)).map_err(|_| Errno::EFAULT)
     }
 
     pub fn write_val<T: ByteValued>(&self, addr: u64, val: T) -> SysResult<()> {
+        self.unguarded(addr, core::mem::size_of::<T>())?;
         self.snapshot().write_obj(val, GuestAddress(addr)).map_err(|_| Errno::EFAULT)
     }
 
@@ -81,6 +98,7 @@ impl UserMemory {
             // before unmapped memory still works.
             let page_left = (4096 - (at % 4096)) as usize;
             let n = page_left.min(chunk.len());
+            self.unguarded(at, n)?;
             mem.read_slice(&mut chunk[..n], GuestAddress(at)).map_err(|_| Errno::EFAULT)?;
             if let Some(nul) = chunk[..n].iter().position(|&b| b == 0) {
                 out.extend_from_slice(&chunk[..nul]);
@@ -116,6 +134,7 @@ impl UserMemory {
         if len == 0 {
             return Ok(f(core::ptr::NonNull::<u8>::dangling().as_ptr(), 0));
         }
+        self.unguarded(addr, len)?;
         let mem = self.snapshot();
         let slice: VolatileSlice<'_, _> = mem.get_slice(GuestAddress(addr), len).map_err(|_| Errno::EFAULT)?;
         let guard = slice.ptr_guard_mut();
@@ -308,6 +327,8 @@ impl UserMemory {
 
     /// Copies within guest memory (ranges may overlap).
     pub fn copy_within(&self, src: u64, dst: u64, len: usize) -> SysResult<()> {
+        self.unguarded(src, len)?;
+        self.unguarded(dst, len)?;
         let mem = self.snapshot();
         let s = mem.get_slice(GuestAddress(src), len).map_err(|_| Errno::EFAULT)?;
         let d = mem.get_slice(GuestAddress(dst), len).map_err(|_| Errno::EFAULT)?;
