@@ -390,3 +390,20 @@ fn hush_pipelines_with_many_environment_variables() {
         assert_eq!(hush_env("true | true; echo hi | cat; echo ok", &env), "hi\nok\n", "with {n} variables");
     }
 }
+
+/// A non-PIE program sits at its link address outside the arena; once it
+/// exits the next exec of it must get that place again (it was refused
+/// with "Out of memory" before).
+#[test]
+fn non_pie_program_runs_again_after_it_exits() {
+    let root = make_root("nonpie-again", Some(&guest("hello-exec-musl")));
+    let script = "for i in 1 2 3; do /prog x | head -n 1; done";
+    let out = nommu_in_root(root.path(), &["/bin/sh", "-c", script], &[]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "hello, world\n".repeat(3),
+        "--- nommu stderr:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(shell_status(&out), 0);
+}

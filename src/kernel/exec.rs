@@ -278,7 +278,9 @@ fn load_image(
     }
     m.execs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let mut regions = Regions::default();
-    if !image.fixed_outside_arena {
+    if image.fixed_outside_arena {
+        regions.outside_image = Some((image.alloc_start, image.alloc_len));
+    } else {
         insert_image_regions(&mut regions, image.alloc_start, image.alloc_len, &image.segments);
     }
     let stack_size = image.stack_size.unwrap_or(DEFAULT_STACK_SIZE).max(64 << 10);

@@ -40,6 +40,8 @@ pub struct Regions {
     /// may only move within [start_brk, end_brk], and end_brk == start_brk.
     pub start_brk: u64,
     pub brk: u64,
+    /// An image mapped outside the arena at its link address (start, len).
+    pub outside_image: Option<(u64, u64)>,
 }
 
 impl Regions {
@@ -116,6 +118,9 @@ impl Regions {
 
     /// Returns every region to the arena.
     pub fn release_all(&mut self, mem: &Memory) {
+        if let Some((start, len)) = self.outside_image.take() {
+            mem.free(start, len);
+        }
         for (_, r) in std::mem::take(&mut self.map) {
             mem.free(r.start, r.len);
         }

@@ -249,14 +249,16 @@ pub fn load_elf(mem: &Memory, bytes: &[u8]) -> Result<ExecImage, LoadError> {
         let why = format!("image too large: its segments span {} MiB (at most {} MiB)", span >> 20, MAX_SPAN >> 20);
         return Err(LoadError::new(Errno::ENOMEM, why));
     }
-    // Where the entry point and the program headers (AT_PHDR: inside the
-    // segment that holds e_phoff, as Linux computes it) sit in the image.
+    // Where the entry point and the program headers sit in the image.
+    // AT_PHDR is computed as Linux does (since 5.18): from the (last)
+    // PT_LOAD holding e_phoff, whatever PT_PHDR says.
     let entry_off = eh.e_entry.wrapping_sub(lo);
     if entry_off >= span {
         return Err(noexec(format!("corrupt ELF: entry point {:#x} outside the image {lo:#x}..{hi:#x}", eh.e_entry)));
     }
     let phdr_vaddr = loads
         .iter()
+        .rev()
         .find(|p| eh.e_phoff >= p.p_offset && eh.e_phoff < p.p_offset + p.p_filesz)
         .map_or(0, |p| p.p_vaddr + (eh.e_phoff - p.p_offset));
     let stack_size = phdrs.iter().find(|p| p.p_type == ph::PT_GNU_STACK).map(|p| p.p_memsz).filter(|&s| s > 0);
@@ -304,11 +306,7 @@ pub fn load_elf(mem: &Memory, bytes: &[u8]) -> Result<ExecImage, LoadError> {
         rewrite: RewriteStats::default(),
         align,
     };
-    let release = |image: &ExecImage| {
-        if !image.fixed_outside_arena {
-            mem.free(image.alloc_start, image.alloc_len);
-        }
-    };
+    let release = |image: &ExecImage| mem.free(image.alloc_start, image.alloc_len);
 
     for p in &loads {
         let dst = alloc_start + (p.p_vaddr - lo);

@@ -18,6 +18,9 @@ pub struct Memory {
     pub sites: SiteMap,
     alloc: Mutex<PageAllocator>,
     site_policy: Mutex<SitePolicy>,
+    /// Images mapped outside the arena at their link address: (start, len,
+    /// in use). A free one is reused by the next load at that address.
+    outside: Mutex<Vec<(u64, u64, bool)>>,
 }
 
 impl Memory {
@@ -26,7 +29,14 @@ impl Memory {
         let user = UserMemory::new(&arena)?;
         let sites = SiteMap::new(arena.base(), arena.size());
         let alloc = Mutex::new(PageAllocator::new(arena.base(), arena.size()));
-        Ok(Memory { arena, user, sites, alloc, site_policy: Mutex::new(SitePolicy::RewriteAll) })
+        Ok(Memory {
+            arena,
+            user,
+            sites,
+            alloc,
+            site_policy: Mutex::new(SitePolicy::RewriteAll),
+            outside: Mutex::new(Vec::new()),
+        })
     }
 
     /// How code loaded from now on is rewritten (set once the machine knows
@@ -45,6 +55,9 @@ impl Memory {
 
     /// Zeroed, page-aligned arena memory.
     pub fn alloc(&self, len: u64, align: u64) -> SysResult<u64> {
+        if len > self.arena.size() {
+            return Err(Errno::ENOMEM);
+        }
         self.allocator().alloc(len, align).ok_or(Errno::ENOMEM)
     }
 
@@ -81,6 +94,11 @@ impl Memory {
     pub fn free(&self, start: u64, len: u64) {
         let len = page_up(len);
         if !self.arena.contains(start, len) {
+            let mut outside = self.outside.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(m) = outside.iter_mut().find(|m| m.0 == start) {
+                self.sites.clear_range(m.0, m.1);
+                m.2 = false;
+            }
             return;
         }
         self.sites.clear_range(start, len);
@@ -111,6 +129,17 @@ impl Memory {
         if !addr.is_multiple_of(PAGE_SIZE) || addr == 0 {
             return Err(Errno::EINVAL);
         }
+        let mut outside = self.outside.lock().unwrap_or_else(|e| e.into_inner());
+        let end = addr.checked_add(len).ok_or(Errno::EINVAL)?;
+        if let Some(m) = outside.iter_mut().find(|m| m.0 < end && addr < m.0 + m.1) {
+            // Only one image can sit at a link address at a time (no MMU).
+            if m.2 || addr < m.0 || end > m.0 + m.1 {
+                return Err(Errno::EEXIST);
+            }
+            self.user.zero(m.0, m.1 as usize)?;
+            m.2 = true;
+            return Ok(());
+        }
         // SAFETY: MAP_FIXED_NOREPLACE fails rather than replace anything.
         let p = unsafe {
             libc::mmap(
@@ -130,6 +159,8 @@ impl Memory {
             unsafe { libc::munmap(p, len as usize) };
             return Err(Errno::EEXIST);
         }
-        self.user.add_region(addr, len).map_err(|_| Errno::ENOMEM)
+        self.user.add_region(addr, len).map_err(|_| Errno::ENOMEM)?;
+        outside.push((addr, len, true));
+        Ok(())
     }
 }
