@@ -209,9 +209,9 @@ fn run(root: PathBuf, mem: u64, observe: Observe, program: OsString, args: Vec<O
         Ok(m) => m,
         Err(code) => return code,
     };
-    let guest_path = program.as_bytes().to_vec();
-    let mut argv = vec![guest_path.clone()];
+    let mut argv = vec![program.as_bytes().to_vec()];
     argv.extend(args.into_iter().map(OsString::into_vec));
+    let guest_path = search_path(machine.root.host_path(), program.as_bytes());
     let spec = ProgramSpec::new(guest_path, argv, host_env());
     let started = std::time::Instant::now();
     let (code, status) = match machine.run_program(spec) {
@@ -220,6 +220,26 @@ fn run(root: PathBuf, mem: u64, observe: Observe, program: OsString, args: Vec<O
     };
     observe.finish(&machine, status, started);
     code
+}
+
+/// A program named without a `/` is looked up in `$PATH` inside the root,
+/// as a shell would (`nommu run ls`); failing that, it is a file in the
+/// current directory.
+fn search_path(root: &std::path::Path, program: &[u8]) -> Vec<u8> {
+    use std::os::unix::fs::PermissionsExt;
+    if program.contains(&b'/') || program.is_empty() {
+        return program.to_vec();
+    }
+    let path = std::env::var_os("PATH").unwrap_or_else(|| OsString::from("/usr/local/bin:/usr/bin:/bin"));
+    for dir in path.as_bytes().split(|&b| b == b':').filter(|d| d.starts_with(b"/")) {
+        let guest = [dir, b"/", program].concat();
+        let host = root.join(std::ffi::OsStr::from_bytes(&guest[1..]));
+        // Only a quick look: exec resolves the path inside the root itself.
+        if std::fs::metadata(&host).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0) {
+            return guest;
+        }
+    }
+    program.to_vec()
 }
 
 fn boot(mut root: PathBuf, mut mem: u64, mut init: Option<OsString>, observe: Observe, params: Vec<OsString>) -> i32 {

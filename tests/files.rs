@@ -13,10 +13,19 @@ use common::*;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const LIBCS: [&str; 2] = ["musl", "glibc"];
+/// Static-pie builds, then the same programs dynamically linked (loaded by
+/// the host root's /lib/ld-musl-x86_64.so.1 and /lib64/ld-linux-x86-64.so.2).
+const LIBCS: [&str; 4] = ["musl", "glibc", "musl-dyn", "glibc-dyn"];
 
 fn each_libc(name: &str, f: impl Fn(&Path)) {
     for libc in LIBCS {
+        f(&guest(&format!("{name}-{libc}")));
+    }
+}
+
+/// Only the static builds: for roots that hold nothing but the program.
+fn each_static_libc(name: &str, f: impl Fn(&Path)) {
+    for libc in &LIBCS[..2] {
         f(&guest(&format!("{name}-{libc}")));
     }
 }
@@ -195,7 +204,7 @@ fn fs_escape_is_contained() {
         eprintln!("fs_escape_is_contained skipped: the native side runs under chroot(8), which needs root");
         return;
     }
-    each_libc("fs_escape", |bin| {
+    each_static_libc("fs_escape", |bin| {
         let native = {
             let w = escape_world(bin, "fs_escape-native");
             let (marker, root) = (w.marker.to_str().unwrap(), w.root.to_str().unwrap());
@@ -234,7 +243,7 @@ fn fs_programs_under_a_root() {
         return;
     }
     for name in ["fs_open", "fs_dir", "fs_rw", "fs_fd", "fs_meta", "fs_misc", "fs_pipe", "fs_efault"] {
-        each_libc(name, |bin| {
+        each_static_libc(name, |bin| {
             let run = |tag: &str, nommu: bool| {
                 let top = TempDir::new(&format!("{name}-root-{tag}"));
                 let root = top.path().join("root");

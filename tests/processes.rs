@@ -20,7 +20,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-const LIBCS: [&str; 2] = ["musl", "glibc"];
+/// Static-pie builds, then the same programs dynamically linked (loaded by
+/// the host root's /lib/ld-musl-x86_64.so.1 and /lib64/ld-linux-x86-64.so.2).
+const LIBCS: [&str; 4] = ["musl", "glibc", "musl-dyn", "glibc-dyn"];
 
 fn each_libc(name: &str, f: impl Fn(&Path)) {
     for libc in LIBCS {
@@ -198,8 +200,21 @@ fn make_root(tag: &str, prog: Option<&Path>) -> TempDir {
     }
     if let Some(p) = prog {
         std::fs::copy(p, root.join("prog")).unwrap();
+        if p.to_string_lossy().ends_with("-dyn") {
+            install_dynamic_loaders(root);
+        }
     }
     top
+}
+
+/// What a dynamically linked guest program needs in its root: the musl
+/// loader (which is musl's libc too) and glibc's loader and libc.
+fn install_dynamic_loaders(root: &Path) {
+    for lib in ["/lib/ld-musl-x86_64.so.1", "/lib64/ld-linux-x86-64.so.2", "/lib/x86_64-linux-gnu/libc.so.6"] {
+        let dst = root.join(&lib[1..]);
+        std::fs::create_dir_all(dst.parent().unwrap()).unwrap();
+        std::fs::copy(lib, &dst).unwrap_or_else(|e| panic!("{lib}: {e}"));
+    }
 }
 
 /// Whether the native side can run: root, and a private mount namespace

@@ -18,7 +18,9 @@ use std::process::Output;
 use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
-const LIBCS: [&str; 2] = ["musl", "glibc"];
+/// Static-pie builds, then the same programs dynamically linked (loaded by
+/// the host root's /lib/ld-musl-x86_64.so.1 and /lib64/ld-linux-x86-64.so.2).
+const LIBCS: [&str; 4] = ["musl", "glibc", "musl-dyn", "glibc-dyn"];
 
 /// Tests take it shared; the CPU-speedup test takes it alone.
 static CPU: RwLock<()> = RwLock::new(());

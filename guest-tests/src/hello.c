@@ -79,7 +79,12 @@ int main(int argc, char **argv)
     printf("AT_PHENT=%lu\n", getauxval(AT_PHENT));
     printf("AT_PHNUM=%lu\n", getauxval(AT_PHNUM));
     printf("AT_CLKTCK=%lu\n", getauxval(AT_CLKTCK));
-    printf("AT_BASE=%lu\n", getauxval(AT_BASE));
+    /* 0 for a static program; a dynamic one's interpreter is loaded there. */
+    unsigned long base = getauxval(AT_BASE);
+    if (base == 0)
+        printf("AT_BASE=0\n");
+    else
+        printf("AT_BASE is the interpreter's ELF header: %s\n", yesno(memcmp((void *)base, "\177ELF", 4) == 0));
     printf("AT_PLATFORM=%s\n", str_or_null(getauxval(AT_PLATFORM)));
     printf("AT_EXECFN=%s\n", str_or_null(getauxval(AT_EXECFN)));
 

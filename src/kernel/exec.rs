@@ -9,7 +9,7 @@ use crate::errno::Errno;
 use crate::fs::file::FileKind;
 use crate::fs::{path, vfs};
 use crate::loader::cache::{CachedImage, FileId};
-use crate::loader::{build_initial_stack, load_elf, stack::*, Segment, SegmentKind, StackSpec};
+use crate::loader::{build_initial_stack, load_elf, stack::*, ExecImage, Segment, SegmentKind, StackSpec};
 use std::io::Read;
 use std::os::fd::AsRawFd;
 use std::sync::Arc;
@@ -237,19 +237,12 @@ pub fn load_program(m: &Machine, process: &Arc<Process>, spec: &ProgramSpec) -> 
         bytes_exe = read_program(m, process, &path)?;
     }
     let (file, exe) = bytes_exe;
-    load_image(m, &path, &spec.name, &argv, &spec.envp, file, exe)
+    load_image(m, process, &path, &spec.name, &argv, &spec.envp, file, exe)
 }
 
-fn load_image(
-    m: &Machine,
-    path: &[u8],
-    execfn: &[u8],
-    argv: &[Vec<u8>],
-    envp: &[Vec<u8>],
-    file: ProgramFile,
-    exe: Vec<u8>,
-) -> Result<LoadedProgram, ExecError> {
-    let name = String::from_utf8_lossy(path).into_owned();
+/// Puts a program file's image into fresh arena memory: a copy of the
+/// cached image, or a load (and rewrite) of its bytes.
+fn instantiate(m: &Machine, name: &str, file: ProgramFile) -> Result<ExecImage, ExecError> {
     let image = match file {
         ProgramFile::Cached(c) => c
             .instantiate(&m.mem)
@@ -276,12 +269,63 @@ fn load_image(
         // Copies from the image cache rewrite nothing: count only real scans.
         m.exec_stats.lock().unwrap_or_else(|e| e.into_inner()).add(&image.rewrite);
     }
+    Ok(image)
+}
+
+/// The dynamic linker a program names in PT_INTERP, loaded from inside the
+/// root like the program itself (binfmt_elf's `open_exec` of it).
+fn load_interpreter(m: &Machine, process: &Arc<Process>, program: &str, path: &[u8]) -> Result<ExecImage, ExecError> {
+    let shown = String::from_utf8_lossy(path).into_owned();
+    let (file, _) = read_program(m, process, path).map_err(|e| ExecError {
+        errno: e.errno,
+        message: format!("{program}: cannot load its interpreter {shown}: {}", e.errno.description()),
+    })?;
+    let interp = instantiate(m, &shown, file)?;
+    if interp.interp.is_some() || interp.fixed_outside_arena {
+        m.mem.free(interp.alloc_start, interp.alloc_len);
+        let message =
+            format!("{program}: its interpreter {shown} is not a self-contained position-independent program");
+        return Err(ExecError { errno: Errno::ELIBBAD, message });
+    }
+    Ok(interp)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn load_image(
+    m: &Machine,
+    process: &Arc<Process>,
+    path: &[u8],
+    execfn: &[u8],
+    argv: &[Vec<u8>],
+    envp: &[Vec<u8>],
+    file: ProgramFile,
+    exe: Vec<u8>,
+) -> Result<LoadedProgram, ExecError> {
+    let name = String::from_utf8_lossy(path).into_owned();
+    let image = instantiate(m, &name, file)?;
+    let interp = match &image.interp {
+        Some(ipath) => match load_interpreter(m, process, &name, ipath) {
+            Ok(i) => Some(i),
+            Err(e) => {
+                m.mem.free(image.alloc_start, image.alloc_len);
+                return Err(e);
+            }
+        },
+        None => None,
+    };
     m.execs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let mut regions = Regions::default();
     if image.fixed_outside_arena {
         regions.outside_image = Some((image.alloc_start, image.alloc_len));
     } else {
         insert_image_regions(&mut regions, image.alloc_start, image.alloc_len, &image.segments);
+    }
+    if let Some(i) = &interp {
+        insert_image_regions(&mut regions, i.alloc_start, i.alloc_len, &i.segments);
+    }
+    let mut rewrite = image.rewrite;
+    if let Some(i) = &interp {
+        rewrite.add(&i.rewrite);
     }
     let stack_size = image.stack_size.unwrap_or(DEFAULT_STACK_SIZE).max(64 << 10);
     let (stack_alloc, stack_alloc_len, stack) = match m.mem.alloc_stack(stack_size) {
@@ -309,7 +353,7 @@ fn load_image(
         (AT_PHDR, image.phdr),
         (AT_PHENT, image.phent),
         (AT_PHNUM, image.phnum),
-        (AT_BASE, 0),
+        (AT_BASE, interp.as_ref().map_or(0, |i| i.load_bias)),
         (AT_FLAGS, 0),
         (AT_ENTRY, image.entry),
         (AT_UID, 0),
@@ -332,8 +376,8 @@ fn load_image(
     let base = execfn.rsplit(|&c| c == b'/').next().unwrap_or(execfn).to_vec();
     let nul_joined = |v: &[Vec<u8>]| v.iter().flat_map(|s| s.iter().copied().chain([0])).collect::<Vec<u8>>();
     Ok(LoadedProgram {
-        start: StartState { rip: image.entry, rsp },
-        rewrite: image.rewrite,
+        start: StartState { rip: interp.as_ref().map_or(image.entry, |i| i.entry), rsp },
+        rewrite,
         regions,
         image: ImageInfo { exe, cmdline: nul_joined(argv), environ: nul_joined(envp), load_bias: image.load_bias },
         comm: base,

@@ -97,6 +97,8 @@ pub struct Machine {
     pub memmap_path: Mutex<Option<PathBuf>>,
     /// Rewritten images of programs already exec'd.
     pub images: crate::loader::cache::ImageCache,
+    /// Rewritten code of files mapped with PROT_EXEC (shared libraries).
+    pub code: crate::loader::codecache::CodeCache,
 }
 
 /// Why the machine could not start.
@@ -199,6 +201,7 @@ impl Machine {
             memmap_enabled: std::sync::atomic::AtomicBool::new(false),
             memmap_path: Mutex::new(None),
             images: Default::default(),
+            code: Default::default(),
             uts: Mutex::new(crate::arch::host::uname().map(|u| (u.nodename, u.domainname)).unwrap_or_default()),
         }))
     }

@@ -1,6 +1,6 @@
-//! ELF loading: static-PIE anywhere in the arena, `ET_EXEC` at its link
-//! address when that is free. Dynamically linked programs are refused
-//! until the interpreter is supported. Only the ELF and program headers
+//! ELF loading: PIE anywhere in the arena, `ET_EXEC` at its link address
+//! when that is free. A dynamically linked program's interpreter
+//! (PT_INTERP) is named in the image; exec loads it next. Only the ELF and program headers
 //! are read, and checked as Linux's `binfmt_elf` checks them; a file that
 //! fails is refused with one line saying why (tests/hostile_elf.rs).
 
@@ -62,6 +62,8 @@ pub struct ExecImage {
     pub rewrite: RewriteStats,
     /// The alignment the image was placed with.
     pub align: u64,
+    /// PT_INTERP: the dynamic linker this program needs, if any.
+    pub interp: Option<Vec<u8>>,
 }
 
 /// Largest image span we accept (a sanity bound against corrupt headers).
@@ -182,8 +184,8 @@ fn parse_headers(bytes: &[u8]) -> Result<(Header, Vec<ph::ProgramHeader>), LoadE
 }
 
 /// The PT_INTERP path if it is one Linux would read (2 to PATH_MAX bytes
-/// inside the file, NUL-terminated), escaped and shortened for a message.
-fn interpreter(bytes: &[u8], p: &ph::ProgramHeader) -> Option<String> {
+/// inside the file, NUL-terminated).
+fn interpreter(bytes: &[u8], p: &ph::ProgramHeader) -> Option<Vec<u8>> {
     if p.p_filesz < 2 || p.p_filesz > PATH_MAX {
         return None;
     }
@@ -194,21 +196,16 @@ fn interpreter(bytes: &[u8], p: &ph::ProgramHeader) -> Option<String> {
         return None;
     }
     let path = &path[..path.iter().position(|&b| b == 0).unwrap_or(path.len())];
-    let shown: String = path.escape_ascii().to_string();
-    Some(if shown.len() > 100 { format!("{}...", &shown[..100]) } else { shown })
+    (!path.is_empty()).then(|| path.to_vec())
 }
 
 pub fn load_elf(mem: &Memory, bytes: &[u8]) -> Result<ExecImage, LoadError> {
     let (eh, phdrs) = parse_headers(bytes)?;
     let is_pie = eh.e_type == header::ET_DYN;
-    if let Some(p) = phdrs.iter().find(|p| p.p_type == ph::PT_INTERP) {
-        return Err(noexec(match interpreter(bytes, p) {
-            Some(interp) => {
-                format!("dynamically linked (interpreter {interp}); only static and static-pie programs run so far")
-            }
-            None => "corrupt ELF: bad interpreter path (PT_INTERP)".to_string(),
-        }));
-    }
+    let interp = match phdrs.iter().find(|p| p.p_type == ph::PT_INTERP) {
+        Some(p) => Some(interpreter(bytes, p).ok_or_else(|| noexec("corrupt ELF: bad interpreter path (PT_INTERP)"))?),
+        None => None,
+    };
     let loads: Vec<&ph::ProgramHeader> = phdrs.iter().filter(|p| p.p_type == ph::PT_LOAD).collect();
     if loads.is_empty() {
         return Err(noexec("no loadable segments"));
@@ -305,6 +302,7 @@ pub fn load_elf(mem: &Memory, bytes: &[u8]) -> Result<ExecImage, LoadError> {
         stack_size,
         rewrite: RewriteStats::default(),
         align,
+        interp,
     };
     let release = |image: &ExecImage| mem.free(image.alloc_start, image.alloc_len);
 

@@ -1,6 +1,7 @@
 //! Program loading: ELF images into the arena, and the initial stack.
 
 pub mod cache;
+pub mod codecache;
 pub mod elf;
 pub mod stack;
 

@@ -81,6 +81,12 @@ pub fn sys_mmap(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     drop(regions);
 
     if let Some(host_fd) = file {
+        let code_key = (prot & PROT_EXEC != 0).then(|| code_key(host_fd, off, len)).flatten();
+        if let Some(hit) = code_key.as_ref().and_then(|k| m.code.get(k)) {
+            if hit.place(&m.mem, addr).is_ok() {
+                return Ok(addr);
+            }
+        }
         // A private file mapping is a copy; bytes past EOF stay zero.
         let mut done = 0u64;
         while done < len {
@@ -99,9 +105,22 @@ pub fn sys_mmap(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
         }
         if prot & PROT_EXEC != 0 {
             rewrite_new_code(ctx, addr, done);
+            if let Some(key) = code_key {
+                m.code.insert(&m.mem, key, addr, len);
+            }
         }
     }
     Ok(addr)
+}
+
+/// What identifies `len` bytes at `offset` of the file behind `host_fd`.
+fn code_key(host_fd: i32, offset: u64, len: u64) -> Option<crate::loader::codecache::CodeKey> {
+    let st = crate::arch::host::fstatat_raw(host_fd, c"", libc::AT_EMPTY_PATH).ok()?;
+    let file = crate::loader::cache::FileId::from_stat(&st);
+    // Only regular files: their (device, inode, size, mtime) says whether
+    // the content changed.
+    let mode = u32::from_le_bytes(st[24..28].try_into().ok()?);
+    (mode & libc::S_IFMT == libc::S_IFREG).then_some(crate::loader::codecache::CodeKey { file, offset, len })
 }
 
 const PROT_EXEC: u64 = 4;
