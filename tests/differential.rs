@@ -168,3 +168,20 @@ fn stack_overflow_hits_the_guard() {
         assert!(String::from_utf8_lossy(&out.stdout).contains("killed by SIGSEGV"));
     });
 }
+
+/// dlopen of a library, calls into it (its own syscall instruction too),
+/// dlclose, again; then a child process with the same library open at the
+/// same time, each with its own copy of the library's data.
+#[test]
+fn dlopen_call_close_and_two_processes() {
+    for libc in LIBCS {
+        let bin = guest(&format!("dlopen-{libc}"));
+        let lib = guest(&format!("libdltest-{}.so", libc.trim_end_matches("-dyn")));
+        let out = assert_same(&bin, &[lib.to_str().unwrap()], &[]);
+        assert_eq!(shell_status(&out), 0);
+        let text = String::from_utf8_lossy(&out.stdout);
+        if libc.ends_with("-dyn") {
+            assert!(text.contains("dlopen: all ok"), "{text}");
+        }
+    }
+}
