@@ -46,6 +46,11 @@ pub fn shell_status(out: &Output) -> i32 {
     }
 }
 
+/// Runs a prepared command (stdin empty) with the usual 60 s limit.
+pub fn run_command(cmd: Command) -> Output {
+    run_with_timeout(cmd, Duration::from_secs(60))
+}
+
 fn run_with_timeout(mut cmd: Command, timeout: Duration) -> Output {
     use std::io::Read;
     keep_inherited_fds_out_of_children();
