@@ -272,3 +272,13 @@ fn fs_programs_under_a_root() {
         });
     }
 }
+
+/// Writable MAP_SHARED file mappings are the file's own pages (the host
+/// MMU maps them into the arena): writes reach the file, a second process
+/// sees them, msync works.
+#[test]
+fn fs_mmap_shared_file() {
+    each_libc("mmap_shared", |bin| {
+        differential(bin, &[], &[], 0);
+    });
+}

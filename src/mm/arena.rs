@@ -63,4 +63,58 @@ impl Arena {
         }
         Ok(())
     }
+
+    /// Maps `len` bytes of host file `fd` at `off` over [addr, addr+len),
+    /// shared: writes reach the file and every other mapping of it. The
+    /// host MMU does what the guest's machine has none for.
+    pub fn map_shared_file(&self, addr: u64, len: u64, fd: i32, off: u64, exec: bool) -> std::io::Result<()> {
+        if len == 0 || !self.contains(addr, len) {
+            return Err(std::io::Error::from_raw_os_error(libc::EINVAL));
+        }
+        let prot = libc::PROT_READ | libc::PROT_WRITE | if exec { libc::PROT_EXEC } else { 0 };
+        // SAFETY: MAP_FIXED over pages of our own arena that the caller
+        // owns (freshly allocated for this mapping); nothing else uses them.
+        let p = unsafe {
+            libc::mmap(addr as *mut libc::c_void, len as usize, prot, libc::MAP_SHARED | libc::MAP_FIXED, fd, off as i64)
+        };
+        if p == libc::MAP_FAILED {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
+    /// Puts fresh private anonymous read-write-execute pages back over
+    /// [addr, addr+len) (after a shared file mapping there ends).
+    pub fn map_anonymous(&self, addr: u64, len: u64) -> std::io::Result<()> {
+        if len == 0 || !self.contains(addr, len) {
+            return Err(std::io::Error::from_raw_os_error(libc::EINVAL));
+        }
+        // SAFETY: MAP_FIXED over pages of our own arena being released.
+        let p = unsafe {
+            libc::mmap(
+                addr as *mut libc::c_void,
+                len as usize,
+                libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED,
+                -1,
+                0,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
+    /// msync(2) of part of a shared file mapping.
+    pub fn msync(&self, addr: u64, len: u64, flags: i32) -> std::io::Result<()> {
+        if len == 0 || !self.contains(addr, len) {
+            return Ok(());
+        }
+        // SAFETY: msync only writes back pages of our own mapping.
+        if unsafe { libc::msync(addr as *mut libc::c_void, len as usize, flags) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(())
+    }
 }

@@ -21,6 +21,8 @@ pub struct Memory {
     /// Images mapped outside the arena at their link address: (start, len,
     /// in use). A free one is reused by the next load at that address.
     outside: Mutex<Vec<(u64, u64, bool)>>,
+    /// Arena ranges backed by a shared host file mapping (start -> len).
+    shared: Mutex<std::collections::BTreeMap<u64, u64>>,
 }
 
 impl Memory {
@@ -36,6 +38,7 @@ impl Memory {
             alloc,
             site_policy: Mutex::new(SitePolicy::RewriteAll),
             outside: Mutex::new(Vec::new()),
+            shared: Mutex::new(Default::default()),
         })
     }
 
@@ -74,6 +77,51 @@ impl Memory {
         Ok((start, total, start + STACK_GUARD))
     }
 
+    /// Makes [addr, addr+len) (arena memory the caller owns) a shared
+    /// mapping of `len` bytes of host file `fd` at `off`.
+    pub fn map_shared_file(&self, addr: u64, len: u64, fd: i32, off: u64, exec: bool) -> SysResult<()> {
+        let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+        self.arena.map_shared_file(addr, len, fd, off, exec).map_err(Errno::from)?;
+        shared.insert(addr, page_up(len));
+        Ok(())
+    }
+
+    /// Ends the shared file mappings in [start, start+len): the pages
+    /// become private anonymous memory again. False if that failed (the
+    /// pages then stay out of circulation).
+    fn unshare(&self, start: u64, len: u64) -> bool {
+        let end = start + len;
+        let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+        let overlapping: Vec<(u64, u64)> =
+            shared.range(..end).map(|(&s, &l)| (s, l)).filter(|&(s, l)| s + l > start).collect();
+        for (s, l) in overlapping {
+            shared.remove(&s);
+            let (cut_start, cut_end) = (s.max(start), (s + l).min(end));
+            if s < cut_start {
+                shared.insert(s, cut_start - s);
+            }
+            if cut_end < s + l {
+                shared.insert(cut_end, s + l - cut_end);
+            }
+            if let Err(e) = self.arena.map_anonymous(cut_start, cut_end - cut_start) {
+                log::error!("cannot end the shared mapping at {cut_start:#x}: {e}");
+                return false;
+            }
+        }
+        true
+    }
+
+    /// msync(2): writes back the shared file mappings in the range.
+    pub fn msync(&self, addr: u64, len: u64, flags: i32) -> SysResult<()> {
+        let end = addr.saturating_add(len);
+        let shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+        for (&s, &l) in shared.range(..end).filter(|(&s, &l)| s + l > addr) {
+            let (from, to) = (s.max(addr), (s + l).min(end));
+            self.arena.msync(from, to - from, flags).map_err(Errno::from)?;
+        }
+        Ok(())
+    }
+
     /// Claims [addr, addr+len) if free.
     pub fn alloc_at(&self, addr: u64, len: u64) -> SysResult<()> {
         if self.allocator().alloc_at(addr, len) {
@@ -102,6 +150,9 @@ impl Memory {
             return;
         }
         self.sites.clear_range(start, len);
+        if !self.unshare(start, len) {
+            return;
+        }
         if self.user.guards.overlaps(start, len) {
             if let Err(e) = self.arena.protect(start, len, false) {
                 // Leave the pages guarded and out of circulation rather

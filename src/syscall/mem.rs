@@ -41,9 +41,10 @@ pub fn sys_mmap(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
         return Err(Errno::EINVAL);
     }
     let prot = a[2];
-    if flags & MAP_TYPE != MAP_PRIVATE && flags & MAP_ANONYMOUS == 0 && prot & 2 != 0 {
-        // A no-MMU kernel cannot share a writable file mapping; nommu
-        // gives a private copy (writes never reach the file).
+    let shared_file = flags & MAP_TYPE != MAP_PRIVATE && flags & MAP_ANONYMOUS == 0 && prot & PROT_WRITE != 0;
+    if shared_file {
+        // A no-MMU kernel cannot share a writable file mapping (only
+        // ramfs-like ones); nommu can, with the host's MMU.
         ctx.m.note_incompatibility("shared writable file mapping (MAP_SHARED|PROT_WRITE)");
     }
     let file = if flags & MAP_ANONYMOUS == 0 {
@@ -80,6 +81,14 @@ pub fn sys_mmap(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     };
     drop(regions);
 
+    if let (Some(host_fd), true) = (file, shared_file) {
+        share_file(ctx, addr, len, host_fd, off, prot).inspect_err(|_| {
+            if flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) == 0 {
+                mm.regions().unmap(&m.mem, addr, len);
+            }
+        })?;
+        return Ok(addr);
+    }
     if let Some(host_fd) = file {
         let code_key = (prot & PROT_EXEC != 0).then(|| code_key(host_fd, off, len)).flatten();
         if let Some(hit) = code_key.as_ref().and_then(|k| m.code.get(k)) {
@@ -123,7 +132,45 @@ fn code_key(host_fd: i32, offset: u64, len: u64) -> Option<crate::loader::codeca
     (mode & libc::S_IFMT == libc::S_IFREG).then_some(crate::loader::codecache::CodeKey { file, offset, len })
 }
 
+const PROT_WRITE: u64 = 2;
 const PROT_EXEC: u64 = 4;
+
+/// A writable MAP_SHARED file mapping: the file's pages themselves, mapped
+/// by the host over the arena range, so that writes reach the file and
+/// other processes (in the machine or not) see them. Pages past the end of
+/// the file stay plain zeroed memory: nommu's own accesses to guest memory
+/// must never fault, and beyond EOF a host mapping would (SIGBUS).
+fn share_file(ctx: &SyscallCtx<'_>, addr: u64, len: u64, host_fd: i32, off: u64, prot: u64) -> SysResult<()> {
+    let st = crate::arch::host::fstatat_raw(host_fd, c"", libc::AT_EMPTY_PATH)?;
+    let size = u64::from_le_bytes(st[48..56].try_into().unwrap_or_default());
+    let backed = if off < size { len.min(page_up(size - off)) } else { 0 };
+    if backed == 0 {
+        return Ok(());
+    }
+    ctx.m.mem.map_shared_file(addr, backed, host_fd, off, prot & PROT_EXEC != 0)
+}
+
+/// msync: shared file mappings are written back; everything else is
+/// memory with no file behind it.
+pub fn sys_msync(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    const MS_ASYNC: u64 = 1;
+    const MS_INVALIDATE: u64 = 2;
+    const MS_SYNC: u64 = 4;
+    let (addr, len, flags) = (a[0], a[1], a[2]);
+    if !page_aligned(addr) || flags & !(MS_ASYNC | MS_INVALIDATE | MS_SYNC) != 0 || flags & MS_ASYNC & (flags >> 2) != 0
+    {
+        return Err(Errno::EINVAL);
+    }
+    let len = page_up(len.min(1 << 47));
+    if len == 0 {
+        return Ok(0);
+    }
+    if ctx.task.process.mm().regions().containing(addr, len).is_none() {
+        return Err(Errno::ENOMEM);
+    }
+    ctx.m.mem.msync(addr, len, flags as i32)?;
+    Ok(0)
+}
 
 /// Code that becomes executable at run time (a file mapped or memory
 /// mprotect'ed with PROT_EXEC) gets its syscall sites rewritten like an
