@@ -83,6 +83,7 @@ syscalls! {
     23 select(Int, Ptr, Ptr, Ptr, Ptr) => poll::sys_select;
     24 sched_yield() => process::sys_sched_yield;
     25 mremap(Ptr, Len, Len, Flags, Ptr) => mem::sys_mremap;
+    26 msync(Ptr, Len, Flags) => mem::sys_msync;
     28 madvise(Ptr, Len, Int) => mem::sys_madvise;
     32 dup(Fd) => file::sys_dup;
     33 dup2(Fd, Fd) => file::sys_dup2;
