@@ -80,6 +80,19 @@ int main(int argc, char **argv) {
     munmap(p, 4096);
     close(fd);
     unlink("shared.dat");
+
+    /* The file shrinks under a shared mapping: a path in the cut-off page
+     * cannot be read by the kernel (natively EFAULT), and the machine lives. */
+    int fd2 = open("shrink.dat", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    check("write another file", write(fd2, block, sizeof block) == sizeof block);
+    char *m = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd2, 0);
+    check("map it shared", m != MAP_FAILED);
+    memcpy(m + 4096, "/etc/passwd", 12);
+    check("ftruncate it to 100 bytes", ftruncate(fd2, 100) == 0);
+    check("open() of a path in the lost page fails", open(m + 4096, O_RDONLY) == -1);
+    munmap(m, 8192);
+    close(fd2);
+    unlink("shrink.dat");
     printf("mmap_shared: %s\n", failures ? "FAILED" : "all ok");
     return failures != 0;
 }

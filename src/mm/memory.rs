@@ -28,6 +28,7 @@ pub struct Memory {
 impl Memory {
     pub fn new(size: u64) -> std::io::Result<Memory> {
         let arena = Arena::reserve(size)?;
+        crate::arch::hostsig::set_arena(arena.base(), arena.size());
         let user = UserMemory::new(&arena)?;
         let sites = SiteMap::new(arena.base(), arena.size());
         let alloc = Mutex::new(PageAllocator::new(arena.base(), arena.size()));

@@ -195,6 +195,47 @@ fn crash_with(signo: i32) {
     }
 }
 
+/// The arena, for `recover_shared_file_fault`: [base, base+size).
+static ARENA_BASE: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+static ARENA_SIZE: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+/// Tells the signal handler where the arena is (once, at start-up).
+pub fn set_arena(base: u64, size: u64) {
+    ARENA_BASE.store(base, core::sync::atomic::Ordering::Relaxed);
+    ARENA_SIZE.store(size, core::sync::atomic::Ordering::Relaxed);
+}
+
+/// nommu's own code touched a page of a shared file mapping that lies past
+/// the file's end (someone truncated the file after it was mapped): a
+/// SIGBUS that must not kill the machine. The page becomes plain zeroed
+/// memory and the access is retried.
+fn recover_shared_file_fault(signo: i32, info: &libc::siginfo_t) -> bool {
+    if signo != libc::SIGBUS {
+        return false;
+    }
+    // SAFETY: for SIGBUS the kernel fills si_addr.
+    let addr = unsafe { info.si_addr() } as u64;
+    let (base, size) = (ARENA_BASE.load(core::sync::atomic::Ordering::Relaxed), ARENA_SIZE.load(core::sync::atomic::Ordering::Relaxed));
+    if addr < base || addr >= base + size {
+        return false;
+    }
+    let page = addr & !4095;
+    // SAFETY: replaces one page of our own arena (only file-backed pages
+    // raise SIGBUS there) with fresh anonymous memory; mmap is
+    // async-signal-safe.
+    let p = unsafe {
+        libc::mmap(
+            page as *mut libc::c_void,
+            4096,
+            libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED,
+            -1,
+            0,
+        )
+    };
+    p != libc::MAP_FAILED
+}
+
 extern "C" fn host_signal(
     signo: i32,
     info: *mut libc::siginfo_t,
@@ -209,7 +250,8 @@ extern "C" fn host_signal(
         return;
     }
     if area.is_null() {
-        if !is_kick {
+        // SAFETY: the kernel passes a valid siginfo.
+        if !is_kick && !recover_shared_file_fault(signo, unsafe { &*info }) {
             crash_with(signo);
         }
         return;
@@ -282,7 +324,7 @@ fn handle_in_area(
         StubRegion::Elsewhere => {
             if is_kick {
                 area.kicked = 1;
-            } else {
+            } else if !recover_shared_file_fault(signo, info) {
                 crash_with(signo);
             }
         }
