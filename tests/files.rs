@@ -282,3 +282,16 @@ fn fs_mmap_shared_file() {
         differential(bin, &[], &[], 0);
     });
 }
+
+/// Extended attributes (none kept: EOPNOTSUPP and empty lists after the
+/// path and descriptor checks) and fadvise; nommu only, since natively the
+/// answers depend on the host's file system.
+#[test]
+fn fs_xattr_and_fadvise_under_nommu() {
+    each_libc("fs_xattr", |bin| {
+        let dir = TempDir::new("fs_xattr");
+        let out = run_nommu_in(dir.path(), bin, &[], &[]);
+        assert_eq!(shell_status(&out), 0, "{}\n{}", text(&out), String::from_utf8_lossy(&out.stderr));
+        assert!(text(&out).ends_with("fs_xattr: all ok\n"), "{}", text(&out));
+    });
+}

@@ -16,6 +16,7 @@ pub mod table;
 pub mod time;
 pub mod trace;
 pub mod wait;
+pub mod xattr;
 
 use crate::errno::{Errno, SysResult};
 use crate::fs::file::FileKind;

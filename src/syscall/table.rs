@@ -1,7 +1,7 @@
 //! The syscall table: number → name, argument kinds, handler. It doubles
 //! as the list of what nommu supports (README, "Syscalls").
 
-use super::{file, futex, info, mem, path, poll, process, signal, spawn, time, wait, Handler};
+use super::{file, futex, info, mem, path, poll, process, signal, spawn, time, wait, xattr, Handler};
 use std::sync::OnceLock;
 
 /// How an argument is shown by `--trace` (and which are paths: `%file`).
@@ -169,6 +169,18 @@ syscalls! {
     170 sethostname(Str, Len) => info::sys_sethostname;
     171 setdomainname(Str, Len) => info::sys_setdomainname;
     186 gettid() => process::sys_gettid;
+    188 setxattr(Str, Str, Ptr, Len, Flags) => xattr::sys_setxattr;
+    189 lsetxattr(Str, Str, Ptr, Len, Flags) => xattr::sys_lsetxattr;
+    190 fsetxattr(Fd, Str, Ptr, Len, Flags) => xattr::sys_fsetxattr;
+    191 getxattr(Str, Str, Ptr, Len) => xattr::sys_getxattr;
+    192 lgetxattr(Str, Str, Ptr, Len) => xattr::sys_lgetxattr;
+    193 fgetxattr(Fd, Str, Ptr, Len) => xattr::sys_fgetxattr;
+    194 listxattr(Str, Ptr, Len) => xattr::sys_listxattr;
+    195 llistxattr(Str, Ptr, Len) => xattr::sys_llistxattr;
+    196 flistxattr(Fd, Ptr, Len) => xattr::sys_flistxattr;
+    197 removexattr(Str, Str) => xattr::sys_removexattr;
+    198 lremovexattr(Str, Str) => xattr::sys_lremovexattr;
+    199 fremovexattr(Fd, Str) => xattr::sys_fremovexattr;
     200 tkill(Int, Signal) => signal::sys_tkill;
     201 time(Ptr) => time::sys_time;
     202 futex(Ptr, Int, Int, Ptr, Ptr, Int) => futex::sys_futex;
@@ -176,6 +188,7 @@ syscalls! {
     204 sched_getaffinity(Int, Len, Ptr) => info::sys_sched_getaffinity;
     217 getdents64(Fd, Ptr, Len) => file::sys_getdents64;
     218 set_tid_address(Ptr) => process::sys_set_tid_address;
+    221 fadvise64(Fd, Int, Int, Int) => xattr::sys_fadvise64;
     228 clock_gettime(Int, Timespec) => time::sys_clock_gettime;
     229 clock_getres(Int, Ptr) => time::sys_clock_getres;
     230 clock_nanosleep(Int, Flags, Timespec, Ptr) => time::sys_clock_nanosleep;

@@ -41,6 +41,15 @@ pub fn clock_getres(clock: i32) -> std::io::Result<(i64, i64)> {
     Ok((ts.tv_sec, ts.tv_nsec))
 }
 
+/// posix_fadvise(2) on a host descriptor.
+pub fn fadvise(fd: RawFd, offset: i64, len: i64, advice: i32) -> std::io::Result<()> {
+    // SAFETY: advice only; no memory is passed.
+    match unsafe { libc::posix_fadvise(fd, offset, len, advice) } {
+        0 => Ok(()),
+        e => Err(std::io::Error::from_raw_os_error(e)),
+    }
+}
+
 pub fn getrlimit(resource: u32) -> std::io::Result<(u64, u64)> {
     let mut r = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
     // SAFETY: r is a valid out-pointer.
