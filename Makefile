@@ -12,7 +12,7 @@ NOMMU      := target/$(TARGET)/release/nommu
 APT_PKGS   := musl-tools gcc make qemu-user python3 util-linux strace
 IS_ROOT    := $(shell [ "$$(id -u)" = 0 ] && echo yes)
 
-.PHONY: all nommu guest-tests test test-busybox bench deps rust-target mmap-min-addr rootfs run clean distclean
+.PHONY: all nommu guest-tests test test-busybox fuzz bench deps rust-target mmap-min-addr rootfs run clean distclean
 
 all: nommu guest-tests
 
@@ -54,6 +54,12 @@ test: all rootfs mmap-min-addr
 	cargo test --release -- --test-threads=1
 	@echo "=== the same tests again, every syscall on the trap path (NOMMU_TRAP_ONLY=1) ==="
 	NOMMU_TRAP_ONLY=1 cargo test --release -- --test-threads=1
+
+# The hostile-guest tests, long: 200000 random syscalls per fuzz run
+# (tests/hostile.rs) and 100000 mutated ELF files (tests/hostile_elf.rs).
+fuzz: all mmap-min-addr
+	NOMMU_FUZZ_CALLS=200000 cargo test --release --test hostile -- --test-threads=1
+	NOMMU_FUZZ_ITERS=100000 cargo test --release --test hostile_elf -- --test-threads=1
 
 # busybox's own test suites, natively and inside nommu (COMPATIBILITY.md).
 test-busybox: all rootfs mmap-min-addr

@@ -4,9 +4,17 @@ use super::file::{DirEntry, DT_CHR, DT_LNK};
 use super::procfs::{LinkTarget, Node, Step};
 use super::stat::synthetic_ino;
 use crate::errno::{Errno, SysResult};
+use std::ffi::CStr;
 
-/// Devices that are the host's own, opened on the host.
-const HOST_DEVICES: [&str; 6] = ["null", "zero", "full", "random", "urandom", "tty"];
+/// Devices that are the host's own, opened on the host: name, host path.
+const HOST_DEVICES: [(&str, &CStr); 6] = [
+    ("null", c"/dev/null"),
+    ("zero", c"/dev/zero"),
+    ("full", c"/dev/full"),
+    ("random", c"/dev/random"),
+    ("urandom", c"/dev/urandom"),
+    ("tty", c"/dev/tty"),
+];
 const LINKS: [(&str, &str); 4] = [
     ("fd", "/proc/self/fd"),
     ("stdin", "/proc/self/fd/0"),
@@ -14,10 +22,11 @@ const LINKS: [(&str, &str); 4] = [
     ("stderr", "/proc/self/fd/2"),
 ];
 
-pub fn lookup(comps: &[Vec<u8>]) -> SysResult<Step> {
+pub fn lookup(comps: &[&[u8]]) -> SysResult<Step> {
     let Some(first) = comps.first() else {
         let mut entries: Vec<DirEntry> = HOST_DEVICES
             .iter()
+            .map(|(n, _)| n)
             .chain(["console"].iter())
             .map(|n| DirEntry { ino: synthetic_ino(n.as_bytes()), kind: DT_CHR, name: n.as_bytes().to_vec() })
             .collect();
@@ -28,20 +37,21 @@ pub fn lookup(comps: &[Vec<u8>]) -> SysResult<Step> {
         }));
         return Ok(Step::Node(Node::Dir(entries)));
     };
-    let name = std::str::from_utf8(first).map_err(|_| Errno::ENOENT)?;
-    if let Some((_, target)) = LINKS.iter().find(|(n, _)| *n == name) {
+    let name: &[u8] = first;
+    if let Some((_, target)) = LINKS.iter().find(|(n, _)| n.as_bytes() == name) {
         if comps.len() > 1 {
             return Ok(Step::Redirect(super::path::join(target.as_bytes(), &comps[1..].join(&b'/'))));
         }
         return Ok(Step::Node(Node::Link(target.as_bytes().to_vec(), LinkTarget::Path(target.as_bytes().to_vec()))));
     }
+    let host = HOST_DEVICES.iter().find(|(n, _)| n.as_bytes() == name).map(|(_, path)| *path);
     if comps.len() > 1 {
-        return Err(if HOST_DEVICES.contains(&name) || name == "console" { Errno::ENOTDIR } else { Errno::ENOENT });
+        return Err(if host.is_some() || name == b"console" { Errno::ENOTDIR } else { Errno::ENOENT });
     }
-    if HOST_DEVICES.contains(&name) {
-        return Ok(Step::Node(Node::HostDevice(format!("/dev/{name}"))));
+    if let Some(path) = host {
+        return Ok(Step::Node(Node::HostDevice(path)));
     }
-    if name == "console" {
+    if name == b"console" {
         return Ok(Step::Node(Node::Console));
     }
     Err(Errno::ENOENT)

@@ -75,8 +75,12 @@ impl FdTable {
     /// only ask whether one or two more fit).
     pub fn free_below(&self, limit: usize) -> usize {
         let limit = limit.min(MAX_FDS);
-        let holes = self.entries.iter().take(limit).filter(|e| e.is_none()).count();
-        (holes + limit.saturating_sub(self.entries.len())).min(2)
+        let beyond = limit.saturating_sub(self.entries.len());
+        if beyond >= 2 {
+            return 2;
+        }
+        let holes = self.entries.iter().take(limit).filter(|e| e.is_none()).take(2).count();
+        (holes + beyond).min(2)
     }
 
     /// Installs at exactly `fd`, closing what was there (dup2/dup3).

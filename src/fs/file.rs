@@ -6,7 +6,7 @@
 
 use crate::errno::{Errno, SysResult};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU8, Ordering};
 use std::sync::Mutex;
 
 /// One entry of a generated directory.
@@ -44,33 +44,48 @@ pub struct OpenFile {
     flags: AtomicU32,
     /// Offset of generated files.
     pos: Mutex<u64>,
-    /// I/O on it can block indefinitely (pipe, FIFO, terminal, socket,
-    /// character device), so it must be interruptible by guest signals.
-    pub may_block: bool,
+    /// Whether I/O on it can block indefinitely: `BLOCKING_UNKNOWN` until
+    /// the first I/O asks (`may_block`), so that an open that is never read
+    /// or written costs the host no extra calls.
+    blocking: AtomicU8,
 }
+
+const BLOCKING_UNKNOWN: u8 = 0;
+const BLOCKING_NO: u8 = 1;
+const BLOCKING_YES: u8 = 2;
 
 impl OpenFile {
     pub fn host(fd: OwnedFd, path: Vec<u8>) -> OpenFile {
-        let mode = crate::arch::host::fstatat_raw(fd.as_raw_fd(), c"", libc::AT_EMPTY_PATH)
-            .map_or(0, |st| u32::from_le_bytes(st[24..28].try_into().unwrap_or_default()));
-        // FIFOs and sockets can block; of character devices, terminals
-        // (not /dev/null, /dev/zero, /dev/urandom).
-        let may_block = match mode & 0o170000 {
-            0o010000 | 0o140000 => true,
-            0o020000 => crate::arch::host::ioctl_buf(fd.as_raw_fd(), libc::TCGETS as u64, &mut [0u8; 64]).is_ok(),
-            _ => false,
-        };
-        OpenFile { kind: FileKind::Host(fd), path, flags: AtomicU32::new(0), pos: Mutex::new(0), may_block }
+        let blocking = AtomicU8::new(BLOCKING_UNKNOWN);
+        OpenFile { kind: FileKind::Host(fd), path, flags: AtomicU32::new(0), pos: Mutex::new(0), blocking }
     }
 
     pub fn generated(data: Vec<u8>, path: Vec<u8>, flags: u32) -> OpenFile {
         let (kind, flags) = (FileKind::Generated(data), AtomicU32::new(flags));
-        OpenFile { kind, path, flags, pos: Mutex::new(0), may_block: false }
+        OpenFile { kind, path, flags, pos: Mutex::new(0), blocking: AtomicU8::new(BLOCKING_NO) }
     }
 
     pub fn dir(entries: Vec<DirEntry>, path: Vec<u8>, flags: u32) -> OpenFile {
         let (kind, flags) = (FileKind::Dir(Mutex::new(entries)), AtomicU32::new(flags));
-        OpenFile { kind, path, flags, pos: Mutex::new(0), may_block: false }
+        OpenFile { kind, path, flags, pos: Mutex::new(0), blocking: AtomicU8::new(BLOCKING_NO) }
+    }
+
+    /// I/O on it can block indefinitely (pipe, FIFO, terminal, socket), so
+    /// it must be interruptible by guest signals. Asked of the host once,
+    /// at the first I/O: an open file's type never changes.
+    pub fn may_block(&self) -> bool {
+        match self.blocking.load(Ordering::Relaxed) {
+            BLOCKING_NO => false,
+            BLOCKING_YES => true,
+            _ => {
+                let yes = match &self.kind {
+                    FileKind::Host(fd) => host_may_block(fd.as_raw_fd()),
+                    _ => false,
+                };
+                self.blocking.store(if yes { BLOCKING_YES } else { BLOCKING_NO }, Ordering::Relaxed);
+                yes
+            }
+        }
     }
 
     /// The host descriptor, or EINVAL for generated files (which callers
@@ -100,5 +115,17 @@ impl OpenFile {
 
     pub fn lock_pos(&self) -> std::sync::MutexGuard<'_, u64> {
         self.pos.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// FIFOs and sockets can block; of character devices, terminals (not
+/// /dev/null, /dev/zero, /dev/urandom).
+fn host_may_block(fd: RawFd) -> bool {
+    let mode = crate::arch::host::fstatat_raw(fd, c"", libc::AT_EMPTY_PATH)
+        .map_or(0, |st| u32::from_le_bytes(st[24..28].try_into().unwrap_or_default()));
+    match mode & 0o170000 {
+        0o010000 | 0o140000 => true,
+        0o020000 => crate::arch::host::ioctl_buf(fd, libc::TCGETS as u64, &mut [0u8; 64]).is_ok(),
+        _ => false,
     }
 }

@@ -5,29 +5,80 @@
 //! only used to decide which file system a path belongs to: the host
 //! directory, or the kernel's own /proc and /dev.
 
-use crate::errno::{Errno, SysResult};
-use std::ffi::CString;
+use std::ffi::{CStr, CString};
 
 /// PATH_MAX, including the terminating NUL.
 pub const PATH_MAX: usize = 4096;
 
-/// Where a path lives.
-#[derive(Debug, PartialEq, Eq)]
+/// Path arguments up to this length (NUL included) stay on the stack.
+pub const INLINE_PATH: usize = 256;
+
+/// A path argument as the guest passed it: on the stack when short (nearly
+/// always), so that an absolute path in the host root reaches the host
+/// without touching the heap. Filled in place (`SyscallCtx::read_path`):
+/// it is too big to move around cheaply.
+pub struct PathArg {
+    pub inline: [u8; INLINE_PATH],
+    /// Length without the NUL, when the path is in `inline`.
+    pub len: usize,
+    /// A path too long for `inline`.
+    pub heap: Option<CString>,
+}
+
+impl Default for PathArg {
+    fn default() -> Self {
+        PathArg { inline: [0; INLINE_PATH], len: 0, heap: None }
+    }
+}
+
+impl PathArg {
+    pub fn as_bytes(&self) -> &[u8] {
+        match &self.heap {
+            Some(c) => c.as_bytes(),
+            None => &self.inline[..self.len],
+        }
+    }
+
+    pub fn as_cstr(&self) -> &CStr {
+        match &self.heap {
+            Some(c) => c.as_c_str(),
+            None => CStr::from_bytes_until_nul(&self.inline[..=self.len]).unwrap_or_default(),
+        }
+    }
+
+    /// The path as an owned vector (with room for a NUL).
+    pub fn to_vec(&mut self) -> Vec<u8> {
+        match self.heap.take() {
+            Some(c) => c.into_bytes(),
+            None => {
+                let mut v = Vec::with_capacity(self.len + 1);
+                v.extend_from_slice(&self.inline[..self.len]);
+                v
+            }
+        }
+    }
+}
+
+/// Which file system a path lives in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Fs {
-    /// In the host root directory; the absolute guest path, as given.
-    Host(CString),
-    /// Under /proc: the normalised components after "proc".
-    Proc(Vec<Vec<u8>>),
-    /// Under /dev: the normalised components after "dev".
-    Dev(Vec<Vec<u8>>),
+    /// The host root directory.
+    Host,
+    /// The kernel's /proc.
+    Proc,
+    /// The kernel's /dev.
+    Dev,
 }
 
 /// `path` made absolute against `base` (an absolute guest directory path).
+/// The result has room for a terminating NUL (a `CString` without copying).
 pub fn join(base: &[u8], path: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(base.len() + path.len() + 2);
     if path.first() == Some(&b'/') {
-        return path.to_vec();
+        out.extend_from_slice(path);
+        return out;
     }
-    let mut out = base.to_vec();
+    out.extend_from_slice(base);
     if out.last() != Some(&b'/') {
         out.push(b'/');
     }
@@ -36,46 +87,104 @@ pub fn join(base: &[u8], path: &[u8]) -> Vec<u8> {
 }
 
 /// Lexically normalised components of an absolute path.
-pub fn components(abs: &[u8]) -> Vec<Vec<u8>> {
-    let mut out: Vec<Vec<u8>> = Vec::new();
+pub fn components(abs: &[u8]) -> Vec<&[u8]> {
+    let mut out: Vec<&[u8]> = Vec::new();
     for c in abs.split(|&b| b == b'/') {
         match c {
             b"" | b"." => {}
             b".." => {
                 out.pop();
             }
-            c => out.push(c.to_vec()),
+            c => out.push(c),
         }
     }
     out
+}
+
+/// `components` into `stack` when they fit (nearly always: /proc and /dev
+/// paths are short), else on the heap; `f` gets them either way.
+pub fn with_components<R>(abs: &[u8], f: impl FnOnce(&[&[u8]]) -> R) -> R {
+    let mut stack: [&[u8]; 16] = [&[]; 16];
+    let mut n = 0usize;
+    for c in abs.split(|&b| b == b'/') {
+        match c {
+            b"" | b"." => {}
+            b".." => n = n.saturating_sub(1),
+            c if n < stack.len() => {
+                stack[n] = c;
+                n += 1;
+            }
+            _ => return f(&components(abs)),
+        }
+    }
+    f(&stack[..n])
+}
+
+/// Is `abs` already normalised: "/" or "/name/name..." with no empty,
+/// "." or ".." component and no trailing slash?
+fn is_normal(abs: &[u8]) -> bool {
+    if abs == b"/" {
+        return true;
+    }
+    abs.first() == Some(&b'/') && abs[1..].split(|&b| b == b'/').all(|c| !matches!(c, b"" | b"." | b".."))
 }
 
 /// The normalised absolute path ("/" for the root).
 pub fn normalize(abs: &[u8]) -> Vec<u8> {
-    let comps = components(abs);
-    if comps.is_empty() {
-        return b"/".to_vec();
+    let mut out = Vec::with_capacity(abs.len() + 1);
+    if is_normal(abs) {
+        out.extend_from_slice(abs);
+        return out;
     }
-    let mut out = Vec::new();
-    for c in comps {
+    for c in abs.split(|&b| b == b'/') {
+        match c {
+            b"" | b"." => {}
+            b".." => {
+                let cut = out.iter().rposition(|&b| b == b'/').unwrap_or(0);
+                out.truncate(cut);
+            }
+            c => {
+                out.push(b'/');
+                out.extend_from_slice(c);
+            }
+        }
+    }
+    if out.is_empty() {
         out.push(b'/');
-        out.extend_from_slice(&c);
     }
     out
 }
 
-pub fn classify(abs: &[u8]) -> SysResult<Fs> {
-    let mut comps = components(abs);
-    match comps.first().map(|c| c.as_slice()) {
-        Some(b"proc") => {
-            comps.remove(0);
-            Ok(Fs::Proc(comps))
+/// The file system an absolute path belongs to, decided by the first
+/// component of its normalised form (without building it).
+pub fn classify(abs: &[u8]) -> Fs {
+    let (mut depth, mut first) = (0usize, 0..0);
+    let mut i = 0;
+    while i < abs.len() {
+        if abs[i] == b'/' {
+            i += 1;
+            continue;
         }
-        Some(b"dev") => {
-            comps.remove(0);
-            Ok(Fs::Dev(comps))
+        let start = i;
+        while i < abs.len() && abs[i] != b'/' {
+            i += 1;
         }
-        _ => Ok(Fs::Host(CString::new(abs.to_vec()).map_err(|_| Errno::EINVAL)?)),
+        match &abs[start..i] {
+            b"." => {}
+            b".." => depth = depth.saturating_sub(1),
+            _ => {
+                if depth == 0 {
+                    first = start..i;
+                }
+                depth += 1;
+            }
+        }
+    }
+    match &abs[first] {
+        _ if depth == 0 => Fs::Host,
+        b"proc" => Fs::Proc,
+        b"dev" => Fs::Dev,
+        _ => Fs::Host,
     }
 }
 
@@ -108,9 +217,38 @@ mod tests {
         assert_eq!(join(b"/", b"c"), b"/c");
         assert_eq!(join(b"/a", b"/x"), b"/x");
         assert_eq!(normalize(b"/a/../../b/./c//"), b"/b/c");
-        assert_eq!(classify(b"/proc/self/../1/stat").unwrap(), Fs::Proc(vec![b"1".to_vec(), b"stat".to_vec()]));
-        assert_eq!(classify(b"/dev").unwrap(), Fs::Dev(vec![]));
-        assert!(matches!(classify(b"/etc/../proc2").unwrap(), Fs::Host(_)));
+        assert_eq!(normalize(b"/a/.."), b"/");
+        assert_eq!(normalize(b"//"), b"/");
+        assert_eq!(normalize(b"/proc/self/../1/stat"), b"/proc/1/stat");
+        assert_eq!(normalize(b"/a/b"), b"/a/b");
+        assert_eq!(normalize(b"/a/b/"), b"/a/b");
+        assert_eq!(normalize(b"/a/.b/..c"), b"/a/.b/..c");
+        assert_eq!(normalize(b"/a/./b"), b"/a/b");
+        assert_eq!(normalize(b"/"), b"/");
+        assert!(!is_normal(b"/a/") && !is_normal(b"/.") && !is_normal(b"//a") && is_normal(b"/..a"));
+        assert_eq!(components(b"/proc/self/../1/stat"), [b"proc".as_slice(), b"1", b"stat"]);
+        let deep = [b"/a".as_slice(); 40].concat();
+        for p in [&b"/proc/self/../1/stat"[..], b"/", b"/a/../..", &deep, b"/x/y/z/../w/."] {
+            with_components(p, |c| assert_eq!(c, components(p).as_slice()));
+        }
+        assert_eq!(classify(b"/proc/self/../1/stat"), Fs::Proc);
+        assert_eq!(classify(b"/dev"), Fs::Dev);
+        assert_eq!(classify(b"/dev/../dev/./null"), Fs::Dev);
+        assert_eq!(classify(b"/x/../dev/null"), Fs::Dev);
+        assert_eq!(classify(b"/dev/../x"), Fs::Host);
+        assert_eq!(classify(b"/../../proc"), Fs::Proc);
+        assert_eq!(classify(b"/"), Fs::Host);
+        assert_eq!(classify(b"/devx/null"), Fs::Host);
+        assert_eq!(classify(b"/etc/../proc2"), Fs::Host);
+        // Same answer as the first normalised component, whatever the path.
+        for p in [&b"/a/b/../../proc/x"[..], b"/a/../b/../dev", b"/proc/..", b"/./proc/./", b"/a/b/c/../../.."] {
+            let want = match components(p).first().copied() {
+                Some(b"proc") => Fs::Proc,
+                Some(b"dev") => Fs::Dev,
+                _ => Fs::Host,
+            };
+            assert_eq!(classify(p), want, "{}", String::from_utf8_lossy(p));
+        }
     }
 
     #[test]

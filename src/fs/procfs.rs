@@ -26,7 +26,7 @@ pub enum Node {
     /// Shown target (readlink) and where following it leads.
     Link(Vec<u8>, LinkTarget),
     /// A host device node, opened on the host (/dev/null, ...).
-    HostDevice(String),
+    HostDevice(&'static std::ffi::CStr),
     /// The machine console.
     Console,
 }
@@ -48,14 +48,14 @@ fn entry(name: &str, kind: u8) -> DirEntry {
     DirEntry { ino: synthetic_ino(name.as_bytes()), kind, name: name.as_bytes().to_vec() }
 }
 
-fn rest_after(target: &[u8], rest: &[Vec<u8>]) -> Step {
+fn rest_after(target: &[u8], rest: &[&[u8]]) -> Step {
     if rest.is_empty() {
         return Step::Redirect(target.to_vec());
     }
     Step::Redirect(super::path::join(target, &rest.join(&b'/')))
 }
 
-pub fn lookup(m: &Machine, me: &Arc<Process>, comps: &[Vec<u8>]) -> SysResult<Step> {
+pub fn lookup(m: &Machine, me: &Arc<Process>, comps: &[&[u8]]) -> SysResult<Step> {
     let Some(first) = comps.first() else {
         let mut entries: Vec<DirEntry> = GLOBAL_FILES.iter().map(|n| entry(n, DT_REG)).collect();
         entries.push(entry("self", DT_LNK));
@@ -86,7 +86,7 @@ pub fn lookup(m: &Machine, me: &Arc<Process>, comps: &[Vec<u8>]) -> SysResult<St
     Ok(Step::Node(Node::File(global_file(m, name))))
 }
 
-fn pid_lookup(m: &Machine, me: &Arc<Process>, p: &Arc<Process>, comps: &[Vec<u8>]) -> SysResult<Step> {
+fn pid_lookup(m: &Machine, me: &Arc<Process>, p: &Arc<Process>, comps: &[&[u8]]) -> SysResult<Step> {
     pid_lookup_as(m, me, p, comps, None)
 }
 
@@ -95,7 +95,7 @@ fn pid_lookup_as(
     m: &Machine,
     me: &Arc<Process>,
     p: &Arc<Process>,
-    comps: &[Vec<u8>],
+    comps: &[&[u8]],
     tid: Option<i32>,
 ) -> SysResult<Step> {
     let Some(first) = comps.first() else {
@@ -160,7 +160,7 @@ fn pid_lookup_as(
     }
 }
 
-fn fd_lookup(m: &Machine, p: &Arc<Process>, comps: &[Vec<u8>]) -> SysResult<Step> {
+fn fd_lookup(m: &Machine, p: &Arc<Process>, comps: &[&[u8]]) -> SysResult<Step> {
     let files = p.files();
     let Some(first) = comps.first() else {
         let entries = files.iter().map(|(fd, _)| entry(&fd.to_string(), DT_LNK)).collect();

@@ -9,7 +9,7 @@ use super::stat::{synthetic_ino, Stat, PROC_DEV, S_IFDIR, S_IFLNK, S_IFREG};
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
 use crate::kernel::{Machine, Process};
-use std::ffi::CString;
+use std::ffi::{CStr, CString};
 use std::os::fd::{AsRawFd, OwnedFd};
 
 use std::sync::Arc;
@@ -21,7 +21,8 @@ const MAX_LINKS: usize = 40;
 pub enum Resolved {
     /// A path in the host root (absolute guest path).
     Host(CString),
-    /// A generated node, with the absolute guest path it was reached by.
+    /// A generated node, with the absolute guest path it was reached by
+    /// (not normalised yet: `path::normalize` when it is needed).
     Virtual(Node, Vec<u8>),
     /// A link to an open file that is to be followed (reopened).
     OpenFile(Arc<OpenFile>),
@@ -30,18 +31,32 @@ pub enum Resolved {
 /// Walks `abs` (an absolute guest path) through /proc and /dev links.
 /// With `follow`, a symlink in last position is followed too.
 pub fn resolve(m: &Machine, me: &Arc<Process>, abs: Vec<u8>, follow: bool) -> SysResult<Resolved> {
+    resolve_from(m, me, abs, follow).map(|(r, _)| r)
+}
+
+/// `resolve`, also returning the path walked from when the walk left it
+/// for another (a link under /proc or /dev).
+fn resolve_from(m: &Machine, me: &Arc<Process>, abs: Vec<u8>, follow: bool) -> SysResult<(Resolved, Option<Vec<u8>>)> {
     let mut abs = abs;
+    let mut first: Option<Vec<u8>> = None;
+    let mut moved_to = |abs: &mut Vec<u8>, next: Vec<u8>| {
+        let old = std::mem::replace(abs, next);
+        first.get_or_insert(old);
+    };
     for _ in 0..MAX_LINKS {
-        let step = match path::classify(&abs)? {
-            Fs::Host(c) => return Ok(Resolved::Host(c)),
-            Fs::Proc(comps) => procfs::lookup(m, me, &comps)?,
-            Fs::Dev(comps) => devfs::lookup(&comps)?,
+        let step = match path::classify(&abs) {
+            // `abs` usually has room for the NUL: no copy.
+            Fs::Host => return Ok((Resolved::Host(CString::new(abs).map_err(|_| Errno::EINVAL)?), first)),
+            Fs::Proc => path::with_components(&abs, |c| procfs::lookup(m, me, &c[1..]))?,
+            Fs::Dev => path::with_components(&abs, |c| devfs::lookup(&c[1..]))?,
         };
         match step {
-            Step::Redirect(next) => abs = next,
-            Step::Node(Node::Link(_, LinkTarget::Path(target))) if follow => abs = path::join(b"/", &target),
-            Step::Node(Node::Link(_, LinkTarget::File(f))) if follow => return Ok(Resolved::OpenFile(f)),
-            Step::Node(node) => return Ok(Resolved::Virtual(node, path::normalize(&abs))),
+            Step::Redirect(next) => moved_to(&mut abs, next),
+            Step::Node(Node::Link(_, LinkTarget::Path(target))) if follow => {
+                moved_to(&mut abs, path::join(b"/", &target))
+            }
+            Step::Node(Node::Link(_, LinkTarget::File(f))) if follow => return Ok((Resolved::OpenFile(f), first)),
+            Step::Node(node) => return Ok((Resolved::Virtual(node, abs), first)),
         }
     }
     Err(Errno::ELOOP)
@@ -57,13 +72,16 @@ const O_PATH: i32 = 0o10000000;
 pub fn open(m: &Machine, me: &Arc<Process>, abs: Vec<u8>, flags: i32, mode: u32, umask: u32) -> SysResult<OpenFile> {
     let follow = flags & libc::O_NOFOLLOW == 0;
     let host_flags = flags & !libc::O_CLOEXEC;
-    match resolve(m, me, abs.clone(), follow)? {
-        Resolved::Host(c) => {
-            let fd = m.root.openat(&c, host_flags, mode & 0o7777 & !umask)?;
-            Ok(OpenFile::host(fd, path::normalize(&abs)))
+    // The path a host file is known by is the one it was opened by (a path
+    // in the host root resolves to itself; /proc and /dev links may lead
+    // there from elsewhere).
+    match resolve_from(m, me, abs, follow)? {
+        (Resolved::Host(c), original) => {
+            open_host(m, &c, original.as_deref().unwrap_or(c.as_bytes()), flags, mode, umask)
         }
-        Resolved::OpenFile(f) => reopen(&f, host_flags),
-        Resolved::Virtual(node, norm) => {
+        (Resolved::OpenFile(f), _) => reopen(&f, host_flags),
+        (Resolved::Virtual(node, reached), _) => {
+            let norm = path::normalize(&reached);
             if flags & (O_CREAT | O_EXCL) == (O_CREAT | O_EXCL) {
                 return Err(Errno::EEXIST);
             }
@@ -75,14 +93,24 @@ pub fn open(m: &Machine, me: &Arc<Process>, abs: Vec<u8>, flags: i32, mode: u32,
                 Node::Dir(_) if write => Err(Errno::EISDIR),
                 Node::Dir(entries) => Ok(OpenFile::dir(entries, norm, flags as u32)),
                 Node::Link(..) => Err(Errno::ELOOP),
-                Node::HostDevice(dev) => {
-                    let c = CString::new(dev).map_err(|_| Errno::EINVAL)?;
-                    Ok(OpenFile::host(host::open(&c, host_flags, 0)?, norm))
-                }
+                Node::HostDevice(dev) => Ok(OpenFile::host(host::open(dev, host_flags, 0)?, norm)),
                 Node::Console => Ok(OpenFile::host(open_console(host_flags)?, norm)),
             }
         }
     }
+}
+
+/// open(2) of `abs`, an absolute path in the host root; the file is known
+/// by `opened_as` (normalised here).
+pub fn open_host(m: &Machine, abs: &CStr, opened_as: &[u8], flags: i32, mode: u32, umask: u32) -> SysResult<OpenFile> {
+    let fd = m.root.openat(abs, flags & !libc::O_CLOEXEC, mode & 0o7777 & !umask)?;
+    Ok(OpenFile::host(fd, path::normalize(opened_as)))
+}
+
+/// stat/lstat of `abs`, an absolute path in the host root.
+pub fn stat_host(m: &Machine, abs: &CStr, follow: bool) -> SysResult<[u8; 144]> {
+    let fd = m.root.path_fd(abs, follow)?;
+    Ok(host::fstatat_raw(fd.as_raw_fd(), c"", libc::AT_EMPTY_PATH)?)
 }
 
 /// Opening /proc/<pid>/fd/N opens the same file anew (its own offset), as
@@ -128,16 +156,10 @@ fn virtual_stat(node: &Node, norm: &[u8]) -> Stat {
 /// stat/lstat of an absolute guest path, as a raw `struct stat`.
 pub fn stat(m: &Machine, me: &Arc<Process>, abs: Vec<u8>, follow: bool) -> SysResult<[u8; 144]> {
     match resolve(m, me, abs, follow)? {
-        Resolved::Host(c) => {
-            let fd = m.root.path_fd(&c, follow)?;
-            Ok(host::fstatat_raw(fd.as_raw_fd(), c"", libc::AT_EMPTY_PATH)?)
-        }
+        Resolved::Host(c) => stat_host(m, &c, follow),
         Resolved::OpenFile(f) => fstat(&f),
-        Resolved::Virtual(Node::HostDevice(dev), _) => {
-            let c = CString::new(dev).map_err(|_| Errno::EINVAL)?;
-            Ok(host::fstatat_raw(libc::AT_FDCWD, &c, 0)?)
-        }
-        Resolved::Virtual(node, norm) => Ok(virtual_stat(&node, &norm).to_bytes()),
+        Resolved::Virtual(Node::HostDevice(dev), _) => Ok(host::fstatat_raw(libc::AT_FDCWD, dev, 0)?),
+        Resolved::Virtual(node, reached) => Ok(virtual_stat(&node, &path::normalize(&reached)).to_bytes()),
     }
 }
 
@@ -176,7 +198,7 @@ pub fn readlink(m: &Machine, me: &Arc<Process>, abs: Vec<u8>) -> SysResult<Vec<u
 pub fn directory(m: &Machine, me: &Arc<Process>, abs: Vec<u8>) -> SysResult<(Vec<u8>, Option<OwnedFd>)> {
     let fd = match resolve(m, me, abs, true)? {
         Resolved::Host(c) => m.root.openat(&c, O_PATH | O_DIRECTORY, 0)?,
-        Resolved::Virtual(Node::Dir(_), norm) => return Ok((norm, None)),
+        Resolved::Virtual(Node::Dir(_), reached) => return Ok((path::normalize(&reached), None)),
         Resolved::OpenFile(f) if f.is_dir() => return Ok((f.path.clone(), None)),
         Resolved::OpenFile(f) => match &f.kind {
             FileKind::Host(fd) => {

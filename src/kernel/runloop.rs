@@ -78,13 +78,14 @@ fn rewrite_trapped_site(m: &Machine, task: &Task) {
 
 /// Handles one syscall exit; `Some` when the task is over.
 fn handle_syscall(m: &Machine, task: &mut Task, trapped: bool) -> Option<TaskExit> {
-    let regs = *task.vcpu.regs();
+    let regs = task.vcpu.regs();
+    let nr = regs.rax;
     // Only a rewritten site may enter (invariant 2). Anything else that
     // reached page 0 was a call through a NULL (or tiny) function pointer:
     // the CPU would have pushed the return address and faulted at 0.
     if !trapped && !m.mem.sites.contains(regs.rip.wrapping_sub(2)) {
         let r = task.vcpu.regs_mut();
-        r.rsp = regs.rsp - 8;
+        r.rsp -= 8;
         r.rip = 0;
         task.fault = Some((X86_TRAP_PF, PF_USER_FETCH, 0));
         force_fault(task, SigInfo::fault(SIGSEGV, SEGV_MAPERR, 0));
@@ -92,7 +93,7 @@ fn handle_syscall(m: &Machine, task: &mut Task, trapped: bool) -> Option<TaskExi
     }
     let args = [regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9];
     let mut ctx = SyscallCtx::new(m, task);
-    let ret = syscall::dispatch(&mut ctx, regs.rax, args);
+    let ret = syscall::dispatch(&mut ctx, nr, args);
     let (exit, regs_replaced) = (ctx.exit.take(), ctx.regs_replaced);
     if let Some(end) = exit {
         return Some(end);
@@ -107,7 +108,7 @@ fn handle_syscall(m: &Machine, task: &mut Task, trapped: bool) -> Option<TaskExi
     match ret {
         Err(code) if code.is_restart() => {
             r.rax = Errno::EINTR.as_return();
-            task.restart = Some(PendingRestart { nr: regs.rax, code });
+            task.restart = Some(PendingRestart { nr, code });
         }
         Err(e) => r.rax = e.as_return(),
         Ok(v) => r.rax = v,

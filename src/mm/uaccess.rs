@@ -9,6 +9,14 @@ use vm_memory::{
 };
 
 pub struct UserMemory {
+    /// The arena alone. It never changes, so the common case (a range inside
+    /// the arena) needs no lock and no reference count.
+    arena: GuestMemoryMmap,
+    /// [arena_start, arena_end): what `arena` covers.
+    arena_start: u64,
+    arena_end: u64,
+    /// Every guest region: the arena plus images mapped at their link
+    /// address (`add_region`, rare). Only ranges outside the arena look here.
     mem: RwLock<Arc<GuestMemoryMmap>>,
     /// Pages of the arena that must not be touched (stack guards).
     pub guards: super::guard::GuardMap,
@@ -32,9 +40,13 @@ fn region(addr: u64, len: u64) -> std::io::Result<GuestRegionMmap> {
 
 impl UserMemory {
     pub fn new(arena: &super::Arena) -> std::io::Result<UserMemory> {
-        let r = region(arena.base(), arena.size())?;
-        let mem = GuestMemoryMmap::from_regions(vec![r]).map_err(|e| std::io::Error::other(e.to_string()))?;
+        let r = Arc::new(region(arena.base(), arena.size())?);
+        let err = |e: vm_memory::GuestRegionCollectionError| std::io::Error::other(e.to_string());
+        let mem = GuestMemoryMmap::from_arc_regions(vec![r.clone()]).map_err(err)?;
         Ok(UserMemory {
+            arena: GuestMemoryMmap::from_arc_regions(vec![r]).map_err(err)?,
+            arena_start: arena.base(),
+            arena_end: arena.base() + arena.size(),
             mem: RwLock::new(Arc::new(mem)),
             guards: super::guard::GuardMap::new(arena.base(), arena.size()),
         })
@@ -58,28 +70,64 @@ impl UserMemory {
         Ok(())
     }
 
-    fn snapshot(&self) -> Arc<GuestMemoryMmap> {
-        self.mem.read().unwrap_or_else(|e| e.into_inner()).clone()
+    /// Does [addr, addr+len) lie inside the arena?
+    #[inline]
+    fn in_arena(&self, addr: u64, len: usize) -> bool {
+        addr >= self.arena_start && addr <= self.arena_end && len as u64 <= self.arena_end - addr
     }
 
+    /// Runs `f` on guest memory that covers [addr, addr+len) if any does:
+    /// the arena directly when the range lies inside it (no lock, no
+    /// reference count: this is every syscall's path), else the whole map.
+    /// Both answer the same for such a range: the arena is one region of it.
+    fn with_mem<R>(&self, addr: u64, len: usize, f: impl FnOnce(&GuestMemoryMmap) -> R) -> R {
+        if self.in_arena(addr, len) {
+            f(&self.arena)
+        } else {
+            f(&self.mem.read().unwrap_or_else(|e| e.into_inner()))
+        }
+    }
+
+    /// Buffers up to this size go through vm-memory's copy, which moves an
+    /// aligned word in one access; larger ones in the arena (one region)
+    /// are one `memcpy`, as vm-memory would do too, without its per-call
+    /// bookkeeping.
+    const SMALL: usize = 8;
+
     pub fn read(&self, addr: u64, buf: &mut [u8]) -> SysResult<()> {
+        if buf.len() > Self::SMALL && self.in_arena(addr, buf.len()) {
+            return self.with_host_ptr(addr, buf.len(), |p, n| {
+                // SAFETY: [p, p+n) is checked guest memory, which never
+                // overlaps a host buffer; buf has n bytes.
+                unsafe { core::ptr::copy_nonoverlapping(p as *const u8, buf.as_mut_ptr(), n) }
+            });
+        }
         self.unguarded(addr, buf.len())?;
-        self.snapshot().read_slice(buf, GuestAddress(addr)).map_err(|_| Errno::EFAULT)
+        self.with_mem(addr, buf.len(), |m| m.read_slice(buf, GuestAddress(addr))).map_err(|_| Errno::EFAULT)
     }
 
     pub fn write(&self, addr: u64, buf: &[u8]) -> SysResult<()> {
+        if buf.len() > Self::SMALL && self.in_arena(addr, buf.len()) {
+            return self.with_host_ptr(addr, buf.len(), |p, n| {
+                // SAFETY: [p, p+n) is checked guest memory, which never
+                // overlaps a host buffer; buf has n bytes.
+                unsafe { core::ptr::copy_nonoverlapping(buf.as_ptr(), p, n) }
+            });
+        }
         self.unguarded(addr, buf.len())?;
-        self.snapshot().write_slice(buf, GuestAddress(addr)).map_err(|_| Errno::EFAULT)
+        self.with_mem(addr, buf.len(), |m| m.write_slice(buf, GuestAddress(addr))).map_err(|_| Errno::EFAULT)
     }
 
     pub fn read_val<T: ByteValued>(&self, addr: u64) -> SysResult<T> {
-        self.unguarded(addr, core::mem::size_of::<T>())?;
-        self.snapshot().read_obj(GuestAddress(addr)).map_err(|_| Errno::EFAULT)
+        let len = core::mem::size_of::<T>();
+        self.unguarded(addr, len)?;
+        self.with_mem(addr, len, |m| m.read_obj(GuestAddress(addr))).map_err(|_| Errno::EFAULT)
     }
 
     pub fn write_val<T: ByteValued>(&self, addr: u64, val: T) -> SysResult<()> {
-        self.unguarded(addr, core::mem::size_of::<T>())?;
-        self.snapshot().write_obj(val, GuestAddress(addr)).map_err(|_| Errno::EFAULT)
+        let len = core::mem::size_of::<T>();
+        self.unguarded(addr, len)?;
+        self.with_mem(addr, len, |m| m.write_obj(val, GuestAddress(addr))).map_err(|_| Errno::EFAULT)
     }
 
     pub fn read_u64(&self, addr: u64) -> SysResult<u64> {
@@ -89,27 +137,57 @@ impl UserMemory {
     /// A NUL-terminated string of at most `max` bytes (without the NUL);
     /// longer is `ENAMETOOLONG`.
     pub fn read_cstr(&self, addr: u64, max: usize) -> SysResult<Vec<u8>> {
-        let mem = self.snapshot();
-        let mut out = Vec::new();
-        let mut chunk = [0u8; 256];
+        let mut out: Vec<u8> = Vec::with_capacity(64);
         let mut at = addr;
         loop {
-            // Read up to the end of the page so a string that ends just
-            // before unmapped memory still works.
-            let page_left = (4096 - (at % 4096)) as usize;
-            let n = page_left.min(chunk.len());
-            self.unguarded(at, n)?;
-            mem.read_slice(&mut chunk[..n], GuestAddress(at)).map_err(|_| Errno::EFAULT)?;
-            if let Some(nul) = chunk[..n].iter().position(|&b| b == 0) {
-                out.extend_from_slice(&chunk[..nul]);
-                return if out.len() > max { Err(Errno::ENAMETOOLONG) } else { Ok(out) };
-            }
-            out.extend_from_slice(&chunk[..n]);
-            if out.len() > max {
-                return Err(Errno::ENAMETOOLONG);
+            // A page at a time, so a string that ends just before unmapped
+            // memory still works: the scan never touches the next page.
+            let n = (4096 - (at % 4096)) as usize;
+            let found = self.with_host_ptr(at, n, |p, n| {
+                // Copied as scanned, so a string another guest thread is
+                // changing still comes out as one consistent string.
+                for i in 0..n {
+                    // SAFETY: [p, p+n) is checked guest memory; volatile
+                    // reads, as other guest threads may be writing it.
+                    let b = unsafe { p.add(i).read_volatile() };
+                    if b == 0 {
+                        return Ok(true);
+                    }
+                    if out.len() >= max {
+                        return Err(Errno::ENAMETOOLONG);
+                    }
+                    out.push(b);
+                }
+                Ok(false)
+            })??;
+            if found {
+                return Ok(out);
             }
             at = at.checked_add(n as u64).ok_or(Errno::EFAULT)?;
         }
+    }
+
+    /// A NUL-terminated string that fits in `buf` (NUL included), copied
+    /// there without touching the heap: `Some(length)`, or `None` when it
+    /// does not fit (then `read_cstr` reads it). The errors are those
+    /// `read_cstr` would give for the same bytes.
+    pub fn read_cstr_into(&self, addr: u64, buf: &mut [u8]) -> SysResult<Option<usize>> {
+        // Within the first page only: guest memory and guard pages come in
+        // whole pages, so checking less of that page answers the same.
+        let n = ((4096 - (addr % 4096)) as usize).min(buf.len());
+        self.with_host_ptr(addr, n, |p, n| {
+            // One pass, so what lands in buf is exactly what was scanned
+            // even if another guest thread is writing the string.
+            for (i, slot) in buf[..n].iter_mut().enumerate() {
+                // SAFETY: [p, p+n) is checked guest memory; volatile reads,
+                // as other guest threads may be writing it.
+                *slot = unsafe { p.add(i).read_volatile() };
+                if *slot == 0 {
+                    return Some(i);
+                }
+            }
+            None
+        })
     }
 
     /// A NULL-terminated array of pointers (argv, envp).
@@ -135,10 +213,11 @@ impl UserMemory {
             return Ok(f(core::ptr::NonNull::<u8>::dangling().as_ptr(), 0));
         }
         self.unguarded(addr, len)?;
-        let mem = self.snapshot();
-        let slice: VolatileSlice<'_, _> = mem.get_slice(GuestAddress(addr), len).map_err(|_| Errno::EFAULT)?;
-        let guard = slice.ptr_guard_mut();
-        Ok(f(guard.as_ptr(), len))
+        self.with_mem(addr, len, |mem| {
+            let slice: VolatileSlice<'_, _> = mem.get_slice(GuestAddress(addr), len).map_err(|_| Errno::EFAULT)?;
+            let guard = slice.ptr_guard_mut();
+            Ok(f(guard.as_ptr(), len))
+        })
     }
 
     /// read(2) from a host fd straight into guest memory.
@@ -190,7 +269,13 @@ impl UserMemory {
         offset: Option<i64>,
         interruptible: bool,
     ) -> SysResult<usize> {
-        let mem = self.snapshot();
+        let whole;
+        let mem = if iov.iter().all(|&(base, len)| self.in_arena(base, len as usize)) {
+            &self.arena
+        } else {
+            whole = self.mem.read().unwrap_or_else(|e| e.into_inner());
+            &**whole
+        };
         let mut host_iov = Vec::with_capacity(iov.len());
         let mut slices = Vec::with_capacity(iov.len());
         for &(base, len) in iov {
@@ -233,7 +318,7 @@ impl UserMemory {
         timeout: Option<&libc::timespec>,
         bitset: u32,
     ) -> SysResult<usize> {
-        self.snapshot().get_slice(GuestAddress(uaddr), 4).map_err(|_| Errno::EFAULT)?;
+        self.with_mem(uaddr, 4, |m| m.get_slice(GuestAddress(uaddr), 4).map(drop)).map_err(|_| Errno::EFAULT)?;
         let t = timeout.map_or(0, |t| t as *const libc::timespec as u64);
         let args = [uaddr, op as u64, val as u64, t, 0, bitset as u64];
         // SAFETY: the futex word was checked to be guest memory (mapped for
@@ -263,9 +348,8 @@ impl UserMemory {
         uaddr2: u64,
         val3: u32,
     ) -> SysResult<usize> {
-        let mem = self.snapshot();
         for a in [uaddr, uaddr2] {
-            mem.get_slice(GuestAddress(a), 4).map_err(|_| Errno::EFAULT)?;
+            self.with_mem(a, 4, |m| m.get_slice(GuestAddress(a), 4).map(drop)).map_err(|_| Errno::EFAULT)?;
         }
         let args = [uaddr, op as u64, val as u64, val2 as u64, uaddr2, val3 as u64];
         // SAFETY: both futex words were checked to be guest memory.
@@ -329,7 +413,13 @@ impl UserMemory {
     pub fn copy_within(&self, src: u64, dst: u64, len: usize) -> SysResult<()> {
         self.unguarded(src, len)?;
         self.unguarded(dst, len)?;
-        let mem = self.snapshot();
+        let whole;
+        let mem = if self.in_arena(src, len) && self.in_arena(dst, len) {
+            &self.arena
+        } else {
+            whole = self.mem.read().unwrap_or_else(|e| e.into_inner());
+            &**whole
+        };
         let s = mem.get_slice(GuestAddress(src), len).map_err(|_| Errno::EFAULT)?;
         let d = mem.get_slice(GuestAddress(dst), len).map_err(|_| Errno::EFAULT)?;
         let (sp, dp) = (s.ptr_guard(), d.ptr_guard_mut());

@@ -53,7 +53,7 @@ pub fn sys_read(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     check_readable(&f)?;
     match &f.kind {
         FileKind::Generated(d) => read_generated(ctx, &f, d, a[1], count(a[2]), None),
-        _ if f.may_block => {
+        _ if f.may_block() => {
             let fd = f.host_fd()?;
             ctx.block(Errno::ERESTARTSYS, |ctx| ctx.user().host_read(fd, a[1], count(a[2]), true)).map(|n| n as u64)
         }
@@ -64,7 +64,7 @@ pub fn sys_read(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
 pub fn sys_write(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     let f = ctx.file(a[0])?;
     let fd = f.host_fd().map_err(|_| Errno::EBADF)?;
-    let r = if f.may_block {
+    let r = if f.may_block() {
         ctx.block(Errno::ERESTARTSYS, |ctx| ctx.user().host_write(fd, a[1], count(a[2]), true))
     } else {
         ctx.user().host_write(fd, a[1], count(a[2]), false)
@@ -131,7 +131,12 @@ fn rwv(ctx: &mut SyscallCtx<'_>, a: &Args, write: bool, at: Option<u64>) -> SysR
             let mut total = 0u64;
             for (base, len) in iov {
                 let pos = off.map(|o| o as u64 + total);
-                let n = read_generated(ctx, &f, d, base, len as usize, pos)?;
+                let n = match read_generated(ctx, &f, d, base, len as usize, pos) {
+                    Ok(n) => n,
+                    // What the earlier buffers received counts (as on Linux).
+                    Err(_) if total > 0 => break,
+                    Err(e) => return Err(e),
+                };
                 total += n;
                 if n < len {
                     break;
@@ -141,7 +146,7 @@ fn rwv(ctx: &mut SyscallCtx<'_>, a: &Args, write: bool, at: Option<u64>) -> SysR
         }
     }
     let fd = f.host_fd().map_err(|_| Errno::EBADF)?;
-    let r = if f.may_block && off.is_none() {
+    let r = if f.may_block() && off.is_none() {
         ctx.block(Errno::ERESTARTSYS, |ctx| ctx.user().host_rwv(fd, &iov, write, off, true))
     } else {
         ctx.user().host_rwv(fd, &iov, write, off, false)
@@ -192,7 +197,9 @@ pub fn sys_lseek(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
 }
 
 pub fn sys_close(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    ctx.task.process.files().close(arg_i32(a[0]))?;
+    let file = ctx.task.process.files().close(arg_i32(a[0]))?;
+    // The host close (the last reference) runs after the table is unlocked.
+    drop(file);
     Ok(0)
 }
 
@@ -401,7 +408,8 @@ pub fn sys_pipe2(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
         return Err(Errno::EINVAL);
     }
     ctx.check_free_fds(2)?;
-    let (r, w) = host::pipe2((flags & (O_NONBLOCK | O_DIRECT)) as i32)?;
+    let (r, w) = host::pipe2((flags & (O_NONBLOCK | O_DIRECT)) as i32)
+        .map_err(|e| super::host_table_full_is_enfile(e.into()))?;
     let cloexec = flags & O_CLOEXEC != 0;
     let limit = ctx.task.process.fd_limit();
     let mut files = ctx.task.process.files();
@@ -478,9 +486,18 @@ pub fn sys_getdents64(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
         }
         FileKind::Generated(_) => Err(Errno::ENOTDIR),
         FileKind::Host(_) => {
+            let fd = f.host_fd()?;
             let mut buf = vec![0u8; len];
-            let n = host::getdents64(f.host_fd()?, &mut buf)?;
-            ctx.user().write(a[1], &buf[..n])?;
+            // Entries the guest cannot receive must not be used up: Linux
+            // leaves the position at the first one it could not copy.
+            let before = host::lseek(fd, 0, libc::SEEK_CUR);
+            let n = host::getdents64(fd, &mut buf)?;
+            if let Err(e) = ctx.user().write(a[1], &buf[..n]) {
+                if let Ok(pos) = before {
+                    let _ = host::lseek(fd, pos, libc::SEEK_SET);
+                }
+                return Err(e);
+            }
             Ok(n as u64)
         }
     }

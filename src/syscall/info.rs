@@ -57,6 +57,12 @@ pub fn sys_prlimit64(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     let mut limits = process.rlimits();
     let prev = limits[resource];
     if let Some(n) = new {
+        // No descriptor table grows past nr_open (MAX_FDS): Linux refuses
+        // a higher hard limit with EPERM. (One inherited from a host with a
+        // higher ceiling may be kept.)
+        if resource == libc::RLIMIT_NOFILE as usize && n.1 > crate::fs::fdtable::MAX_FDS as u64 && n.1 > prev.1 {
+            return Err(Errno::EPERM);
+        }
         limits[resource] = n;
     }
     drop(limits);

@@ -97,8 +97,13 @@ impl SyscallCtx<'_> {
 
     /// Installs a new descriptor, honouring RLIMIT_NOFILE.
     pub fn install(&self, file: OpenFile, cloexec: bool) -> SysResult {
-        let limit = self.task.process.fd_limit();
-        Ok(self.task.process.files().install(limit, Arc::new(file), cloexec)? as u64)
+        self.install_below(self.task.process.fd_limit(), file, cloexec)
+    }
+
+    /// `install` with RLIMIT_NOFILE already looked up.
+    pub fn install_below(&self, limit: usize, file: OpenFile, cloexec: bool) -> SysResult {
+        let file = Arc::new(file);
+        Ok(self.task.process.files().install(limit, file, cloexec)? as u64)
     }
 
     /// A `struct timespec` argument: (seconds, nanoseconds), validated.
@@ -111,13 +116,14 @@ impl SyscallCtx<'_> {
         Ok((sec, nsec))
     }
 
-    /// EMFILE unless `n` descriptors could be installed now.
-    pub fn check_free_fds(&self, n: usize) -> SysResult<()> {
+    /// EMFILE unless `n` descriptors could be installed now; the limit
+    /// (RLIMIT_NOFILE) it checked against.
+    pub fn check_free_fds(&self, n: usize) -> SysResult<usize> {
         let limit = self.task.process.fd_limit();
         if self.task.process.files().free_below(limit) < n {
             return Err(Errno::EMFILE);
         }
-        Ok(())
+        Ok(limit)
     }
 
     /// A path argument: at most PATH_MAX - 1 bytes; empty is ENOENT.
@@ -129,11 +135,35 @@ impl SyscallCtx<'_> {
         Ok(p)
     }
 
+    /// Reads a path argument of at most PATH_MAX - 1 bytes into `arg`, on
+    /// the stack when short; empty is allowed (callers decide what it means).
+    pub fn read_path(&self, ptr: u64, arg: &mut fspath::PathArg) -> SysResult<()> {
+        if let Some(len) = self.user().read_cstr_into(ptr, &mut arg.inline)? {
+            arg.len = len;
+            return Ok(());
+        }
+        let long = self.user().read_cstr(ptr, PATH_MAX - 1)?;
+        arg.heap = Some(std::ffi::CString::new(long).map_err(|_| Errno::EINVAL)?);
+        Ok(())
+    }
+
     /// `path` made absolute against `dirfd` (AT_FDCWD: the cwd).
     pub fn at(&self, dirfd: u64, path: &[u8]) -> SysResult<Vec<u8>> {
         if path.first() == Some(&b'/') {
-            return Ok(path.to_vec());
+            return Ok(fspath::join(b"/", path));
         }
+        self.at_relative(dirfd, path)
+    }
+
+    /// `at` for a path the caller owns (an absolute one is used as is).
+    pub fn at_vec(&self, dirfd: u64, path: Vec<u8>) -> SysResult<Vec<u8>> {
+        if path.first() == Some(&b'/') {
+            return Ok(path);
+        }
+        self.at_relative(dirfd, &path)
+    }
+
+    fn at_relative(&self, dirfd: u64, path: &[u8]) -> SysResult<Vec<u8>> {
         let dirfd = arg_i32(dirfd);
         let base = if dirfd == AT_FDCWD {
             match self.cwd() {
@@ -184,39 +214,73 @@ impl SyscallCtx<'_> {
     }
 }
 
+/// Linux keeps kernel times in signed 64-bit nanoseconds (ktime_t) and
+/// saturates longer ones there (about 292 years: forever, in practice).
+/// Timeouts and timers here do the same, which also keeps `Instant +
+/// Duration` from overflowing when a guest asks for i64::MAX seconds.
+pub const KTIME_MAX: std::time::Duration = std::time::Duration::from_nanos(i64::MAX as u64);
+
+/// The instant `t` from now, saturated as Linux saturates it.
+pub fn deadline_in(t: std::time::Duration) -> std::time::Instant {
+    std::time::Instant::now() + t.min(KTIME_MAX)
+}
+
+/// Every guest descriptor that is a host file is a host descriptor, and all
+/// guest processes share the host's table: when it is full, the machine is
+/// out of files. A guest whose own table has room (the caller checked) gets
+/// ENFILE, as from a Linux system at fs.file-max, never EMFILE.
+pub fn host_table_full_is_enfile(e: Errno) -> Errno {
+    if e == Errno::EMFILE {
+        Errno::ENFILE
+    } else {
+        e
+    }
+}
+
 pub const AT_FDCWD: i32 = -100;
 
 pub type Args = [u64; 6];
 pub type Handler = fn(&mut SyscallCtx<'_>, &Args) -> SysResult;
 
 /// Runs syscall `nr`.
+#[inline]
 pub fn dispatch(ctx: &mut SyscallCtx<'_>, nr: u64, args: Args) -> SysResult {
     let Some(def) = table::lookup(nr) else {
         ctx.m.note_enosys(nr);
         return Err(Errno::ENOSYS);
     };
+    match ctx.m.tracer() {
+        None if !log::log_enabled!(target: "nommu::syscall", log::Level::Trace) => (def.handler)(ctx, &args),
+        _ => dispatch_observed(ctx, def, &args),
+    }
+}
+
+/// `dispatch` with `--trace`/`--summary` or trace logging on: kept out of
+/// line so that the common path carries none of its weight.
+#[cold]
+#[inline(never)]
+fn dispatch_observed(ctx: &mut SyscallCtx<'_>, def: &table::SyscallDef, args: &Args) -> SysResult {
+    let nr = def.nr;
     let Some(tracer) = ctx.m.tracer() else {
-        let result = (def.handler)(ctx, &args);
-        if log::log_enabled!(target: "nommu::syscall", log::Level::Trace) {
-            let shown = &args[..def.args.len()];
-            log::trace!(target: "nommu::syscall", "[pid {}] {}({:x?}) = {:?}", ctx.task.tid, def.name, shown, result);
-        }
+        let result = (def.handler)(ctx, args);
+        let shown = &args[..def.args.len()];
+        log::trace!(target: "nommu::syscall", "[pid {}] {}({:x?}) = {:?}", ctx.task.tid, def.name, shown, result);
         return result;
     };
     let printing = tracer.wants(nr);
-    let pre = if printing { decode::entry(ctx, def, &args) } else { Vec::new() };
+    let pre = if printing { decode::entry(ctx, def, args) } else { Vec::new() };
     let start = std::time::Instant::now();
-    let result = (def.handler)(ctx, &args);
+    let result = (def.handler)(ctx, args);
     tracer.count(nr, result.is_err(), start.elapsed());
     if printing {
         let text = if ctx.exit.is_some() || (ctx.regs_replaced && result.is_ok() && def.name != "rt_sigreturn") {
             if def.name.starts_with("execve") {
-                format!("{} = 0", decode::no_return(def, &args, pre).trim_end_matches(" = ?"))
+                format!("{} = 0", decode::no_return(def, args, pre).trim_end_matches(" = ?"))
             } else {
-                decode::no_return(def, &args, pre)
+                decode::no_return(def, args, pre)
             }
         } else {
-            decode::line(ctx, def, &args, pre, &result)
+            decode::line(ctx, def, args, pre, &result)
         };
         tracer.emit(ctx.task.tid, &text);
     }

@@ -6,12 +6,12 @@
 //! inside the root; the ones that follow a final symlink work on an O_PATH
 //! handle of the file itself. The host kernel therefore does every walk.
 
-use super::{arg_i32, Args, SyscallCtx, AT_FDCWD};
+use super::{arg_i32, host_table_full_is_enfile, Args, SyscallCtx, AT_FDCWD};
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
 use crate::fs::path::{self, is_dot_or_dotdot, Fs};
 use crate::fs::vfs::{self, Resolved};
-use std::ffi::CString;
+use std::ffi::{CStr, CString};
 use std::os::fd::AsRawFd;
 
 const AT_SYMLINK_NOFOLLOW: u64 = 0x100;
@@ -40,19 +40,56 @@ fn at_path(ctx: &SyscallCtx<'_>, dirfd: u64, ptr: u64, flags: u64) -> SysResult<
         }
         return Err(Errno::ENOENT);
     }
-    Ok(Some(ctx.at(dirfd, &p)?))
+    Ok(Some(ctx.at_vec(dirfd, p)?))
+}
+
+/// A path argument made absolute. An absolute path in the host root (most
+/// path arguments) stays as the guest wrote it, on the stack.
+enum Target<'a> {
+    /// An empty path with AT_EMPTY_PATH: dirfd itself.
+    Empty,
+    /// An absolute path in the host root.
+    Host(&'a CStr),
+    /// Any other path, made absolute against the cwd or dirfd.
+    Abs(Vec<u8>),
+}
+
+/// `at_path`, without a heap copy for absolute paths in the host root;
+/// `arg` holds the path read.
+fn target<'a>(
+    ctx: &SyscallCtx<'_>,
+    dirfd: u64,
+    ptr: u64,
+    flags: u64,
+    arg: &'a mut path::PathArg,
+) -> SysResult<Target<'a>> {
+    ctx.read_path(ptr, arg)?;
+    match arg.as_bytes() {
+        [] if flags & AT_EMPTY_PATH != 0 => Ok(Target::Empty),
+        [] => Err(Errno::ENOENT),
+        b @ [b'/', ..] if path::classify(b) == Fs::Host => Ok(Target::Host(arg.as_cstr())),
+        _ => Ok(Target::Abs(ctx.at_vec(dirfd, arg.to_vec())?)),
+    }
 }
 
 fn do_open(ctx: &mut SyscallCtx<'_>, dirfd: u64, ptr: u64, flags: i32, mode: u32) -> SysResult {
     // Like Linux, a full table fails before the path is even looked at.
-    ctx.check_free_fds(1)?;
-    let p = ctx.path(ptr)?;
-    let abs = ctx.at(dirfd, &p)?;
+    let limit = ctx.check_free_fds(1)?;
+    let mut arg = path::PathArg::default();
+    let target = target(ctx, dirfd, ptr, 0, &mut arg)?;
     if flags & O_TMPFILE == O_TMPFILE && flags & 3 == 0 {
         return Err(Errno::EINVAL);
     }
-    let f = vfs::open(ctx.m, &ctx.task.process, abs, flags, mode, umask(ctx))?;
-    ctx.install(f, flags & O_CLOEXEC != 0)
+    // Only a file being created looks at the umask.
+    let creates = flags & O_CREAT != 0 || flags & O_TMPFILE == O_TMPFILE;
+    let umask = if creates { umask(ctx) } else { 0 };
+    let f = match target {
+        Target::Host(p) => vfs::open_host(ctx.m, p, p.to_bytes(), flags, mode, umask),
+        Target::Abs(abs) => vfs::open(ctx.m, &ctx.task.process, abs, flags, mode, umask),
+        Target::Empty => Err(Errno::ENOENT),
+    };
+    let f = f.map_err(host_table_full_is_enfile)?;
+    ctx.install_below(limit, f, flags & O_CLOEXEC != 0)
 }
 
 pub fn sys_open(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
@@ -71,12 +108,15 @@ fn stat_common(ctx: &mut SyscallCtx<'_>, dirfd: u64, ptr: u64, buf: u64, flags: 
     if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | 0x800/* AT_NO_AUTOMOUNT */) != 0 {
         return Err(Errno::EINVAL);
     }
-    let st = match at_path(ctx, dirfd, ptr, flags)? {
-        None if arg_i32(dirfd) == AT_FDCWD => {
+    let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
+    let mut arg = path::PathArg::default();
+    let st = match target(ctx, dirfd, ptr, flags, &mut arg)? {
+        Target::Empty if arg_i32(dirfd) == AT_FDCWD => {
             vfs::stat(ctx.m, &ctx.task.process, ctx.task.process.fs().cwd.clone(), true)?
         }
-        None => vfs::fstat(&*ctx.file(dirfd)?)?,
-        Some(abs) => vfs::stat(ctx.m, &ctx.task.process, abs, flags & AT_SYMLINK_NOFOLLOW == 0)?,
+        Target::Empty => vfs::fstat(&*ctx.file(dirfd)?)?,
+        Target::Host(p) => vfs::stat_host(ctx.m, p, follow)?,
+        Target::Abs(abs) => vfs::stat(ctx.m, &ctx.task.process, abs, follow)?,
     };
     ctx.user().write(buf, &st)?;
     Ok(0)
@@ -103,12 +143,19 @@ pub fn sys_statx(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     }
     let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
     let sync = (flags & 0x6000) as i32;
-    let target = match at_path(ctx, dirfd, ptr, flags)? {
-        None if arg_i32(dirfd) == AT_FDCWD => {
+    let mut arg = path::PathArg::default();
+    let target = match target(ctx, dirfd, ptr, flags, &mut arg)? {
+        Target::Empty if arg_i32(dirfd) == AT_FDCWD => {
             Resolved::Host(CString::new(ctx.task.process.fs().cwd.clone()).map_err(|_| Errno::EINVAL)?)
         }
-        None => Resolved::OpenFile(ctx.file(dirfd)?),
-        Some(abs) => vfs::resolve(ctx.m, &ctx.task.process, abs, follow)?,
+        Target::Empty => Resolved::OpenFile(ctx.file(dirfd)?),
+        Target::Host(p) => {
+            let fd = ctx.m.root.path_fd(p, follow)?;
+            let out = host::statx_raw(fd.as_raw_fd(), c"", libc::AT_EMPTY_PATH | sync, mask)?;
+            ctx.user().write(buf, &out)?;
+            return Ok(0);
+        }
+        Target::Abs(abs) => vfs::resolve(ctx.m, &ctx.task.process, abs, follow)?,
     };
     let out = match target {
         Resolved::Host(c) => {
@@ -120,7 +167,7 @@ pub fn sys_statx(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
             let st = match other {
                 Resolved::OpenFile(f) => vfs::fstat(&f)?,
                 Resolved::Virtual(..) => {
-                    let abs = ctx.at(dirfd, &ctx.path(ptr)?)?;
+                    let abs = ctx.at_vec(dirfd, ctx.path(ptr)?)?;
                     vfs::stat(ctx.m, &ctx.task.process, abs, follow)?
                 }
                 Resolved::Host(_) => unreachable!(),
@@ -156,21 +203,25 @@ fn access_common(ctx: &mut SyscallCtx<'_>, dirfd: u64, ptr: u64, mode: u64, flag
         return Err(Errno::EINVAL);
     }
     let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
-    let target = match at_path(ctx, dirfd, ptr, flags)? {
-        Some(abs) => vfs::resolve(ctx.m, &ctx.task.process, abs, follow)?,
-        None => empty_path(ctx, dirfd)?,
+    let host_flags = libc::AT_EMPTY_PATH | (flags & AT_EACCESS) as i32;
+    let access_host = |c: &CStr| -> SysResult {
+        let fd = ctx.m.root.path_fd(c, follow)?;
+        host::faccessat2(fd.as_raw_fd(), c"", mode as i32, host_flags)?;
+        Ok(0)
+    };
+    let mut arg = path::PathArg::default();
+    let target = match target(ctx, dirfd, ptr, flags, &mut arg)? {
+        Target::Host(p) => return access_host(p),
+        Target::Abs(abs) => vfs::resolve(ctx.m, &ctx.task.process, abs, follow)?,
+        Target::Empty => empty_path(ctx, dirfd)?,
     };
     match target {
         Resolved::OpenFile(f) if f.is_host() => {
             let fd = f.host_fd()?;
-            host::faccessat2(fd, c"", mode as i32, libc::AT_EMPTY_PATH | (flags & AT_EACCESS) as i32)?;
+            host::faccessat2(fd, c"", mode as i32, host_flags)?;
             Ok(0)
         }
-        Resolved::Host(c) => {
-            let fd = ctx.m.root.path_fd(&c, follow)?;
-            host::faccessat2(fd.as_raw_fd(), c"", mode as i32, libc::AT_EMPTY_PATH | (flags & AT_EACCESS) as i32)?;
-            Ok(0)
-        }
+        Resolved::Host(c) => access_host(&c),
         // Everyone is root inside; generated files are read-only.
         Resolved::Virtual(..) | Resolved::OpenFile(_) if mode & 2 != 0 => Err(Errno::EACCES),
         _ => Ok(0),
@@ -192,7 +243,7 @@ pub fn sys_faccessat2(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
 /// The parent directory handle and last name of a host path that is about
 /// to be created, removed or renamed; EACCES in /proc and /dev.
 fn host_parent(abs: &[u8], ctx: &SyscallCtx<'_>) -> SysResult<(std::os::fd::OwnedFd, CString)> {
-    if let Fs::Host(_) = path::classify(abs)? {
+    if path::classify(abs) == Fs::Host {
         return ctx.m.root.parent_fd(abs);
     }
     // Under /proc or /dev: only a link back to a host directory (such as
@@ -210,7 +261,7 @@ fn host_parent(abs: &[u8], ctx: &SyscallCtx<'_>) -> SysResult<(std::os::fd::Owne
 }
 
 fn mkdir_common(ctx: &mut SyscallCtx<'_>, dirfd: u64, ptr: u64, mode: u64) -> SysResult {
-    let abs = ctx.at(dirfd, &ctx.path(ptr)?)?;
+    let abs = ctx.at_vec(dirfd, ctx.path(ptr)?)?;
     if is_dot_or_dotdot(&path::split_last(&abs).1) {
         return Err(Errno::EEXIST);
     }
@@ -231,7 +282,7 @@ fn unlink_common(ctx: &mut SyscallCtx<'_>, dirfd: u64, ptr: u64, flags: u64) -> 
     if flags & !AT_REMOVEDIR != 0 {
         return Err(Errno::EINVAL);
     }
-    let abs = ctx.at(dirfd, &ctx.path(ptr)?)?;
+    let abs = ctx.at_vec(dirfd, ctx.path(ptr)?)?;
     let last = path::split_last(&abs).1;
     if is_dot_or_dotdot(&last) {
         return Err(match (flags & AT_REMOVEDIR != 0, last.starts_with(b"..")) {
@@ -266,8 +317,8 @@ fn rename_common(ctx: &mut SyscallCtx<'_>, olddir: u64, oldp: u64, newdir: u64, 
     {
         return Err(Errno::EINVAL);
     }
-    let old = ctx.at(olddir, &ctx.path(oldp)?)?;
-    let new = ctx.at(newdir, &ctx.path(newp)?)?;
+    let old = ctx.at_vec(olddir, ctx.path(oldp)?)?;
+    let new = ctx.at_vec(newdir, ctx.path(newp)?)?;
     if is_dot_or_dotdot(&path::split_last(&old).1) || is_dot_or_dotdot(&path::split_last(&new).1) {
         return Err(Errno::EBUSY);
     }
@@ -293,7 +344,7 @@ fn link_common(ctx: &mut SyscallCtx<'_>, olddir: u64, oldp: u64, newdir: u64, ne
     if flags & !(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH) != 0 {
         return Err(Errno::EINVAL);
     }
-    let new = ctx.at(newdir, &ctx.path(newp)?)?;
+    let new = ctx.at_vec(newdir, ctx.path(newp)?)?;
     if is_dot_or_dotdot(&path::split_last(&new).1) {
         return Err(Errno::EEXIST);
     }
@@ -326,7 +377,7 @@ pub fn sys_linkat(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
 
 fn symlink_common(ctx: &mut SyscallCtx<'_>, target: u64, dirfd: u64, ptr: u64) -> SysResult {
     let target = CString::new(ctx.path(target)?).map_err(|_| Errno::EINVAL)?;
-    let abs = ctx.at(dirfd, &ctx.path(ptr)?)?;
+    let abs = ctx.at_vec(dirfd, ctx.path(ptr)?)?;
     if is_dot_or_dotdot(&path::split_last(&abs).1) {
         return Err(Errno::EEXIST);
     }
@@ -367,7 +418,7 @@ pub fn sys_readlinkat(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
 }
 
 pub fn sys_chdir(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let abs = ctx.at(AT_FDCWD as u64, &ctx.path(a[0])?)?;
+    let abs = ctx.at_vec(AT_FDCWD as u64, ctx.path(a[0])?)?;
     let (path, fd) = vfs::directory(ctx.m, &ctx.task.process, abs)?;
     let mut fs = ctx.task.process.fs();
     fs.cwd = path;
@@ -510,7 +561,7 @@ pub fn sys_utimensat(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
 }
 
 pub fn sys_truncate(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let abs = ctx.at(AT_FDCWD as u64, &ctx.path(a[0])?)?;
+    let abs = ctx.at_vec(AT_FDCWD as u64, ctx.path(a[0])?)?;
     if (a[1] as i64) < 0 {
         return Err(Errno::EINVAL);
     }
@@ -520,7 +571,7 @@ pub fn sys_truncate(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
 }
 
 pub fn sys_statfs(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let abs = ctx.at(AT_FDCWD as u64, &ctx.path(a[0])?)?;
+    let abs = ctx.at_vec(AT_FDCWD as u64, ctx.path(a[0])?)?;
     let st = match vfs::resolve(ctx.m, &ctx.task.process, abs, true)? {
         Resolved::Host(c) => host::statfs_raw(ctx.m.root.path_fd(&c, true)?.as_raw_fd())?,
         _ => vfs::proc_statfs(),
@@ -537,7 +588,7 @@ pub fn sys_umask(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
 }
 
 fn mknod_common(ctx: &mut SyscallCtx<'_>, dirfd: u64, ptr: u64, mode: u64, dev: u64) -> SysResult {
-    let abs = ctx.at(dirfd, &ctx.path(ptr)?)?;
+    let abs = ctx.at_vec(dirfd, ctx.path(ptr)?)?;
     let kind = mode as u32 & 0o170000;
     let kind = if kind == 0 { 0o100000 } else { kind };
     match kind {

@@ -23,7 +23,7 @@ struct Want {
 
 /// Polls guest descriptors; fills `revents` and returns how many are ready.
 fn poll_fds(ctx: &mut SyscallCtx<'_>, wants: &mut [Want], timeout: Option<Duration>) -> SysResult<usize> {
-    let deadline = timeout.map(|t| Instant::now() + t);
+    let deadline = timeout.map(super::deadline_in);
     ctx.block(Errno::ERESTARTNOHAND, |ctx| {
         let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
         poll_once(ctx, wants, left)
@@ -77,8 +77,16 @@ fn read_timespec(ctx: &SyscallCtx<'_>, ptr: u64) -> SysResult<Option<Duration>> 
     Ok(Some(Duration::new(sec as u64, nsec as u32)))
 }
 
+/// The most descriptors poll and select look at: RLIMIT_NOFILE, which on
+/// Linux can never exceed nr_open (the table's hard ceiling, MAX_FDS).
+fn fd_ceiling(ctx: &SyscallCtx<'_>) -> usize {
+    ctx.task.process.fd_limit().min(crate::fs::fdtable::MAX_FDS)
+}
+
 fn do_poll(ctx: &mut SyscallCtx<'_>, ptr: u64, nfds: u64, timeout: Option<Duration>) -> SysResult {
-    if nfds > ctx.task.process.fd_limit().max(4096) as u64 {
+    // nfds is an unsigned int.
+    let nfds = nfds as u32 as u64;
+    if nfds > fd_ceiling(ctx).max(4096) as u64 {
         return Err(Errno::EINVAL);
     }
     let mut raw = vec![0u8; 8 * nfds as usize];
@@ -180,7 +188,7 @@ fn do_select(ctx: &mut SyscallCtx<'_>, a: &Args, timeout: Option<Duration>) -> S
     if nfds < 0 {
         return Err(Errno::EINVAL);
     }
-    let nfds = (nfds as usize).min(ctx.task.process.fd_limit().max(1024));
+    let nfds = (nfds as usize).min(fd_ceiling(ctx).max(1024));
     let bytes = nfds.div_ceil(64) * 8;
     let mut sets = [vec![0u8; bytes], vec![0u8; bytes], vec![0u8; bytes]];
     for (set, &ptr) in sets.iter_mut().zip(&a[1..4]) {

@@ -187,7 +187,11 @@ fn kill_targets(ctx: &SyscallCtx<'_>, pid: i32) -> SysResult<Vec<Arc<Process>>> 
         p if p > 0 => ctx.m.process(p).or_else(|| ctx.m.process_of_task(p)).into_iter().collect(),
         0 => ctx.m.live_processes().into_iter().filter(|p| p.pgid() == me.pgid()).collect(),
         -1 => ctx.m.live_processes().into_iter().filter(|p| p.pid != 1 && p.pid != me.pid).collect(),
-        p => ctx.m.live_processes().into_iter().filter(|q| q.pgid() == -p).collect(),
+        // -INT_MIN names no group (Linux: ESRCH); it would overflow here.
+        p => {
+            let group = p.checked_neg().ok_or(Errno::ESRCH)?;
+            ctx.m.live_processes().into_iter().filter(|q| q.pgid() == group).collect()
+        }
     };
     if targets.is_empty() {
         return Err(Errno::ESRCH);
@@ -277,7 +281,7 @@ pub fn sys_rt_sigtimedwait(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     } else {
         None
     };
-    let deadline = timeout.map(|t| Instant::now() + t);
+    let deadline = timeout.map(super::deadline_in);
     // While waiting, the signals of `set` are unblocked for the purpose of
     // waking up (Linux: blocked &= ~set for the duration).
     let old_mask = ctx.task.sigmask();

@@ -2,7 +2,6 @@
 //! as the list of what nommu supports (README, "Syscalls").
 
 use super::{file, futex, info, mem, path, poll, process, signal, spawn, time, wait, xattr, Handler};
-use std::sync::OnceLock;
 
 /// How an argument is shown by `--trace` (and which are paths: `%file`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -268,18 +267,24 @@ pub fn deliberately_unsupported(nr: u64) -> Option<&'static str> {
 /// Number of slots in the dispatch array; also the sled length.
 pub const TABLE_LEN: usize = crate::arch::trampoline::SLED_LEN;
 
+/// Definitions by number, built at compile time (a duplicate number fails
+/// the build).
+static BY_NUMBER: [Option<&SyscallDef>; TABLE_LEN] = {
+    let mut t: [Option<&SyscallDef>; TABLE_LEN] = [None; TABLE_LEN];
+    let mut i = 0;
+    while i < SYSCALLS.len() {
+        let def = &SYSCALLS[i];
+        assert!(t[def.nr as usize].is_none(), "a syscall is listed twice");
+        t[def.nr as usize] = Some(def);
+        i += 1;
+    }
+    t
+};
+
 /// The definition for syscall `nr`, if nommu implements it.
+#[inline]
 pub fn lookup(nr: u64) -> Option<&'static SyscallDef> {
-    static BY_NUMBER: OnceLock<Vec<Option<&'static SyscallDef>>> = OnceLock::new();
-    let table = BY_NUMBER.get_or_init(|| {
-        let mut t = vec![None; TABLE_LEN];
-        for def in SYSCALLS {
-            assert!(t[def.nr as usize].is_none(), "syscall {} listed twice", def.nr);
-            t[def.nr as usize] = Some(def);
-        }
-        t
-    });
-    table.get(nr as usize).copied().flatten()
+    BY_NUMBER.get(nr as usize).copied().flatten()
 }
 
 #[cfg(test)]

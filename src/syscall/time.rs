@@ -110,9 +110,12 @@ fn sleep(ctx: &mut SyscallCtx<'_>, clock: i32, flags: i32, req: u64, rem: u64) -
         Some((n, c, d)) if n == nr && c == clock && !abs => d,
         _ if abs => t,
         _ => {
+            // Saturated like Linux's ktime (a guest may ask for i64::MAX
+            // seconds: that is forever, not a deadline in the past).
+            let t = Duration::new(t.0 as u64, t.1 as u32).min(super::KTIME_MAX);
             let (s, ns) = host::clock_gettime(clock)?;
-            let total = ns + t.1;
-            (s + t.0 + total / 1_000_000_000, total % 1_000_000_000)
+            let total = ns + i64::from(t.subsec_nanos());
+            (s + t.as_secs() as i64 + total / 1_000_000_000, total % 1_000_000_000)
         }
     };
     let r = ctx.block(Errno::ERESTARTSYS, |_| match host::clock_nanosleep_abs_interruptible(clock, deadline) {
@@ -227,8 +230,10 @@ fn read_timeval(ctx: &SyscallCtx<'_>, ptr: u64) -> SysResult<Duration> {
 }
 
 fn arm(ctx: &SyscallCtx<'_>, value: Duration, interval: Duration) {
-    *ctx.task.process.real_timer() =
-        crate::kernel::timers::RealTimer { deadline: (!value.is_zero()).then(|| Instant::now() + value), interval };
+    *ctx.task.process.real_timer() = crate::kernel::timers::RealTimer {
+        deadline: (!value.is_zero()).then(|| super::deadline_in(value)),
+        interval: interval.min(super::KTIME_MAX),
+    };
     ctx.m.timers.rearm(ctx.m);
 }
 
