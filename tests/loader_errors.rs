@@ -64,12 +64,15 @@ fn truncated() {
     refused(&scratch("truncated", &b[..300], 0o755), 126, "corrupt ELF");
 }
 
+/// A dynamically linked program whose interpreter is not inside the root:
+/// ENOENT (127, like a shell), with a line naming program and interpreter.
 #[test]
-fn dynamically_linked() {
-    // Any dynamically linked host program will do.
-    let dynamic = ["/bin/true", "/usr/bin/true"].into_iter().map(std::path::Path::new).find(|p| p.exists()).unwrap();
-    let b = std::fs::read(dynamic).unwrap();
-    refused(&scratch("dynamic", &b, 0o755), 126, "dynamically linked");
+fn dynamically_linked_without_its_interpreter() {
+    let mut b = std::fs::read(guest("hello-musl-dyn")).unwrap();
+    let (from, to) = (b"/lib/ld-musl-x86_64.so.1".as_slice(), b"/lib/ld-none-x86_64.so.1".as_slice());
+    let at = b.windows(from.len()).position(|w| w == from).expect("PT_INTERP string");
+    b[at..at + to.len()].copy_from_slice(to);
+    refused(&scratch("no-interp", &b, 0o755), 127, "cannot load its interpreter /lib/ld-none-x86_64.so.1");
 }
 
 #[test]
