@@ -31,11 +31,11 @@ struct RedZone {
 
 impl RedZone {
     fn touches(&self, instr: &Instruction) -> bool {
-        let has_mem = (0..instr.op_count()).any(|i| instr.op_kind(i) == OpKind::Memory);
-        let below = (instr.memory_displacement64() as i64) < 0;
-        has_mem
-            && below
-            && (instr.memory_base() == Register::RSP || (self.rbp_is_rsp && instr.memory_base() == Register::RBP))
+        // Cheapest test first: the sweep runs this on every instruction.
+        let base = instr.memory_base();
+        (base == Register::RSP || (self.rbp_is_rsp && base == Register::RBP))
+            && (instr.memory_displacement64() as i64) < 0
+            && (0..instr.op_count()).any(|i| instr.op_kind(i) == OpKind::Memory)
     }
 
     fn step(&mut self, instr: &Instruction) {
@@ -46,19 +46,23 @@ impl RedZone {
         if self.touches(instr) {
             self.live = true;
         }
-        let reg_op = |i| instr.op_kind(i) == OpKind::Register;
-        if instr.mnemonic() == Mnemonic::Mov
-            && instr.op_count() == 2
-            && reg_op(0)
-            && reg_op(1)
-            && instr.op0_register() == Register::RBP
-            && instr.op1_register() == Register::RSP
-        {
-            self.rbp_is_rsp = true;
-        } else if instr.mnemonic() == Mnemonic::Push
-            || (instr.op_count() > 0 && reg_op(0) && instr.op0_register() == Register::RSP)
-        {
-            self.rbp_is_rsp = false;
+        // Only instructions that write rbp or rsp change the frame picture.
+        if instr.op_count() == 0 || instr.op_kind(0) != OpKind::Register {
+            if instr.mnemonic() == Mnemonic::Push {
+                self.rbp_is_rsp = false;
+            }
+            return;
+        }
+        match instr.op0_register() {
+            Register::RBP => {
+                self.rbp_is_rsp = instr.mnemonic() == Mnemonic::Mov
+                    && instr.op_count() == 2
+                    && instr.op_kind(1) == OpKind::Register
+                    && instr.op1_register() == Register::RSP;
+            }
+            Register::RSP => self.rbp_is_rsp = false,
+            _ if instr.mnemonic() == Mnemonic::Push => self.rbp_is_rsp = false,
+            _ => {}
         }
     }
 }
