@@ -65,6 +65,19 @@ fn wait_while_stopped(task: &mut Task) -> Option<ExitStatus> {
 /// Delivers pending signals before the task re-enters guest code. Returns
 /// the status the process dies with, if a signal kills it.
 pub fn deliver(m: &Machine, task: &mut Task) -> Option<ExitStatus> {
+    let epoch = signal_epoch();
+    if epoch == task.seen_signal_epoch && task.restart.is_none() && task.saved_sigmask.is_none() {
+        // Nothing changed since the last look found nothing to do.
+        return None;
+    }
+    let outcome = deliver_pending(m, task);
+    if outcome.is_none() {
+        task.seen_signal_epoch = epoch;
+    }
+    outcome
+}
+
+fn deliver_pending(m: &Machine, task: &mut Task) -> Option<ExitStatus> {
     loop {
         if let Some(g) = task.process.group_exit_for(task.tid) {
             return Some(g.status);

@@ -88,6 +88,7 @@ fn resume(m: &Machine, p: &Arc<Process>, continued: bool) {
     }
     *st = if continued { ProcState::Continued } else { ProcState::Running };
     drop(st);
+    super::signal::bump_signal_epoch();
     p.cont_event.fetch_add(1, Ordering::Release);
     host::futex_wake(&p.cont_event, i32::MAX);
     if continued {
@@ -104,6 +105,7 @@ pub fn stop(m: &Machine, p: &Arc<Process>, signo: i32) {
         }
         *st = ProcState::Stopped { signo, reported: false };
     }
+    super::signal::bump_signal_epoch();
     notify_parent(m, p, CLD_STOPPED, signo);
     // A single program (`nommu run`) that stops hands the terminal back to
     // the host shell: the emulator stops too, and SIGCONT resumes both.

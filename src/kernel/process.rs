@@ -255,6 +255,7 @@ impl Process {
             }
             *g = Some(exit);
         }
+        super::signal::bump_signal_epoch();
         for t in self.tasks().iter() {
             t.kick();
         }

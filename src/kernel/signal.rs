@@ -1,6 +1,7 @@
 //! Signal numbers, actions, masks, pending queues and default actions.
 
 use crate::errno::{Errno, SysResult};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 pub const NSIG: usize = 64;
 pub const SIGKILL: i32 = 9;
@@ -254,6 +255,21 @@ pub struct SigQueue {
     entries: Vec<SigInfo>,
 }
 
+/// Bumped after every change that can give a task something to do on its
+/// way back into guest code: a signal queued, a mask changed, a group exit
+/// or a stop begun or ended. A task that saw the current value and found
+/// nothing to do can skip `deliver`'s locks (the fast path of every
+/// syscall); any later change moves the value on and sends it the slow way.
+static SIGNAL_EPOCH: AtomicU64 = AtomicU64::new(0);
+
+pub fn signal_epoch() -> u64 {
+    SIGNAL_EPOCH.load(Ordering::Acquire)
+}
+
+pub fn bump_signal_epoch() {
+    SIGNAL_EPOCH.fetch_add(1, Ordering::AcqRel);
+}
+
 impl SigQueue {
     pub fn set(&self) -> SigSet {
         self.entries.iter().fold(0, |s, i| s | sigbit(i.signo))
@@ -265,6 +281,7 @@ impl SigQueue {
             return;
         }
         self.entries.push(info);
+        bump_signal_epoch();
     }
 
     /// Removes and returns the lowest-numbered pending signal not in `mask`

@@ -43,6 +43,7 @@ impl TaskShared {
 
     pub fn set_sigmask(&self, mask: SigSet) {
         self.sigmask.store(mask & !UNBLOCKABLE, Ordering::Release);
+        super::signal::bump_signal_epoch();
     }
 
     /// Blocked for the purpose of "is this signal ignored on arrival".
@@ -97,6 +98,8 @@ pub struct Task {
     /// restore once a handler has been set up.
     pub saved_sigmask: Option<SigSet>,
     pub restart: Option<PendingRestart>,
+    /// The signal epoch at which `deliver` last found nothing to do.
+    pub seen_signal_epoch: u64,
     /// A timed syscall that was interrupted and will be restarted (no
     /// handler ran) continues to its original deadline, like Linux's
     /// restart_block: (syscall number, clock, absolute time).
@@ -122,6 +125,7 @@ impl Task {
             altstack: AltStack::disabled(),
             saved_sigmask: None,
             restart: None,
+            seen_signal_epoch: u64::MAX,
             restart_deadline: None,
             last_fatal: None,
             fault: None,
