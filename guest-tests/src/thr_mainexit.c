@@ -25,6 +25,7 @@
 static const char *mode = "exit";
 static pid_t main_pid;
 static int token;
+static int worker0_done;
 static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static volatile sig_atomic_t got_usr1;
@@ -57,12 +58,16 @@ static void *worker(void *arg)
         for (int i = 0; i < 1000 && !got_usr1; i++)
             usleep(1000);
         printf("worker: process-directed signal handled after main left: %s\n", got_usr1 ? "yes" : "no");
+        __atomic_store_n(&worker0_done, 1, __ATOMIC_SEQ_CST);
         return NULL;
     }
     if (me == 1)
         return NULL;
-    /* me == 2: the last one, once the others are gone. */
-    usleep(200000);
+    /* me == 2: the last one, once the others are gone (worker 0 has
+       printed; a little longer for worker 1 to finish returning). */
+    for (int i = 0; i < 5000 && !__atomic_load_n(&worker0_done, __ATOMIC_SEQ_CST); i++)
+        usleep(1000);
+    usleep(50000);
     printf("last worker: token %d\n", token);
     fflush(stdout);
     if (strcmp(mode, "raw") == 0)

@@ -147,8 +147,10 @@ pub fn openat2(dirfd: BorrowedFd<'_>, path: &CStr, flags: i32, mode: u32, resolv
 
 /// open(2) of a host path chosen by nommu itself (devices, /proc/self/fd/N).
 pub fn open(path: &CStr, flags: i32, mode: u32) -> std::io::Result<OwnedFd> {
+    // A raw openat: musl's open() follows an O_CLOEXEC open with an
+    // fcntl(F_SETFD) for old kernels, one host syscall too many here.
     // SAFETY: path is NUL-terminated.
-    owned(unsafe { libc::open(path.as_ptr(), flags | libc::O_CLOEXEC, mode) } as libc::c_long)
+    owned(unsafe { libc::syscall(libc::SYS_openat, libc::AT_FDCWD, path.as_ptr(), flags | libc::O_CLOEXEC, mode) })
 }
 
 /// fstatat(2) into a raw `struct stat` image.
