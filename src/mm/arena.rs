@@ -75,7 +75,14 @@ impl Arena {
         // SAFETY: MAP_FIXED over pages of our own arena that the caller
         // owns (freshly allocated for this mapping); nothing else uses them.
         let p = unsafe {
-            libc::mmap(addr as *mut libc::c_void, len as usize, prot, libc::MAP_SHARED | libc::MAP_FIXED, fd, off as i64)
+            libc::mmap(
+                addr as *mut libc::c_void,
+                len as usize,
+                prot,
+                libc::MAP_SHARED | libc::MAP_FIXED,
+                fd,
+                off as i64,
+            )
         };
         if p == libc::MAP_FAILED {
             return Err(std::io::Error::last_os_error());

@@ -215,7 +215,10 @@ fn recover_shared_file_fault(signo: i32, info: &libc::siginfo_t) -> bool {
     }
     // SAFETY: for SIGBUS the kernel fills si_addr.
     let addr = unsafe { info.si_addr() } as u64;
-    let (base, size) = (ARENA_BASE.load(core::sync::atomic::Ordering::Relaxed), ARENA_SIZE.load(core::sync::atomic::Ordering::Relaxed));
+    let (base, size) = (
+        ARENA_BASE.load(core::sync::atomic::Ordering::Relaxed),
+        ARENA_SIZE.load(core::sync::atomic::Ordering::Relaxed),
+    );
     if addr < base || addr >= base + size {
         return false;
     }
