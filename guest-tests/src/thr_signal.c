@@ -227,7 +227,7 @@ static void *sigwait_thread(void *arg)
     sigemptyset(&s);
     sigaddset(&s, SIGUSR2);
     sigaddset(&s, SIGRTMIN);
-    sigaddset(&s, SIGTERM);
+    sigaddset(&s, SIGRTMIN + 1);
     for (;;) {
         siginfo_t si;
         int sig = sigwaitinfo(&s, &si);
@@ -236,7 +236,7 @@ static void *sigwait_thread(void *arg)
         else if (sig == SIGRTMIN) {
             waited_rt++;
             rt_value_sum += si.si_value.sival_int;
-        } else if (sig == SIGTERM)
+        } else if (sig == SIGRTMIN + 1)
             break;
     }
     return NULL;
@@ -248,7 +248,7 @@ static void test_sigwait(void)
     sigemptyset(&s);
     sigaddset(&s, SIGUSR2);
     sigaddset(&s, SIGRTMIN);
-    sigaddset(&s, SIGTERM);
+    sigaddset(&s, SIGRTMIN + 1);
     pthread_sigmask(SIG_BLOCK, &s, NULL); /* before creating: everybody blocks them */
     pthread_t t;
     pthread_create(&t, NULL, sigwait_thread, NULL);
@@ -257,8 +257,10 @@ static void test_sigwait(void)
         sigqueue(getpid(), SIGRTMIN, v); /* queued: none lost */
     }
     kill(getpid(), SIGUSR2);
-    usleep(100000);
-    kill(getpid(), SIGTERM);
+    /* The end marker: sigwaitinfo takes the lowest pending signal first, so
+       SIGRTMIN+1 comes after everything queued before it, however slowly
+       the thread runs. */
+    kill(getpid(), SIGRTMIN + 1);
     pthread_join(t, NULL);
     printf("sigwait thread: %d SIGUSR2, %d SIGRTMIN, values sum %ld\n", waited_usr2, waited_rt, rt_value_sum);
     check("sigwait thread took every queued signal", waited_usr2 == 1 && waited_rt == 10 && rt_value_sum == 55);

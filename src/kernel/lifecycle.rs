@@ -59,7 +59,11 @@ pub fn send_to_process(m: &Machine, p: &Arc<Process>, info: SigInfo, from_kernel
     if discarded_on_arrival(p, signo, blocked_everywhere) {
         return;
     }
-    p.shared_pending().push(info);
+    // Like Linux, a standard signal that is already pending wakes nobody:
+    // a sender in a loop must not keep the target out of guest code.
+    if !p.shared_pending().push(info) {
+        return;
+    }
     if let Some(t) = pick_task(p, signo) {
         t.kick();
     }
@@ -75,8 +79,9 @@ pub fn send_to_task(m: &Machine, p: &Arc<Process>, t: &TaskShared, info: SigInfo
     if discarded_on_arrival(p, signo, blocked) {
         return;
     }
-    t.pending().push(info);
-    t.kick();
+    if t.pending().push(info) {
+        t.kick();
+    }
 }
 
 /// SIGCONT (or SIGKILL) for a stopped process: it runs again. Only

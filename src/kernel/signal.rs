@@ -276,12 +276,14 @@ impl SigQueue {
     }
 
     /// Adds a signal; a standard signal already pending is not queued twice.
-    pub fn push(&mut self, info: SigInfo) {
+    /// Returns whether it was queued (whether the target has news).
+    pub fn push(&mut self, info: SigInfo) -> bool {
         if info.signo < SIGRTMIN && self.entries.iter().any(|e| e.signo == info.signo) {
-            return;
+            return false;
         }
         self.entries.push(info);
         bump_signal_epoch();
+        true
     }
 
     /// Removes and returns the lowest-numbered pending signal not in `mask`
