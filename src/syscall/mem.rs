@@ -79,14 +79,21 @@ pub fn sys_mmap(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
         regions.insert(addr, len, RegionKind::Mmap);
         addr
     };
-    drop(regions);
+    // The regions stay locked until the mapping is filled in: another
+    // thread's munmap of this range must not free it under the copy (the
+    // kernel's mmap holds mmap_lock the same way).
+    let fresh = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) == 0;
+    let undo = |regions: &mut crate::kernel::regions::Regions| {
+        if fresh {
+            regions.unmap(&m.mem, addr, len);
+        }
+    };
 
     if let (Some(host_fd), true) = (file, shared_file) {
-        share_file(ctx, addr, len, host_fd, off, prot).inspect_err(|_| {
-            if flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) == 0 {
-                mm.regions().unmap(&m.mem, addr, len);
-            }
-        })?;
+        if let Err(e) = share_file(ctx, addr, len, host_fd, off, prot) {
+            undo(&mut regions);
+            return Err(e);
+        }
         return Ok(addr);
     }
     if let Some(host_fd) = file {
@@ -99,21 +106,20 @@ pub fn sys_mmap(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
         // A private file mapping is a copy; bytes past EOF stay zero.
         let mut done = 0u64;
         while done < len {
-            let n = ctx
-                .user()
-                .host_pread(host_fd, addr + done, (len - done) as usize, (off + done) as i64)
-                .inspect_err(|_| {
-                    if flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) == 0 {
-                        mm.regions().unmap(&m.mem, addr, len);
-                    }
-                })?;
+            let n = match ctx.user().host_pread(host_fd, addr + done, (len - done) as usize, (off + done) as i64) {
+                Ok(n) => n,
+                Err(e) => {
+                    undo(&mut regions);
+                    return Err(e);
+                }
+            };
             if n == 0 {
                 break;
             }
             done += n as u64;
         }
         if prot & PROT_EXEC != 0 {
-            rewrite_new_code(ctx, addr, done);
+            rewrite_new_code(ctx, &regions, addr, done);
             if let Some(key) = code_key {
                 m.code.insert(&m.mem, key, addr, len);
             }
@@ -176,8 +182,10 @@ pub fn sys_msync(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
 /// mprotect'ed with PROT_EXEC) gets its syscall sites rewritten like an
 /// exec'd image; whatever this misses (code written later into RWX memory)
 /// the trap path catches and rewrites site by site.
-fn rewrite_new_code(ctx: &SyscallCtx<'_>, addr: u64, len: u64) {
-    if len == 0 || addr.checked_add(len).is_none() || ctx.task.process.mm().regions().containing(addr, len).is_none() {
+/// `regions` (the process's, locked by the caller) must own the range for
+/// as long as the sweep writes into it.
+fn rewrite_new_code(ctx: &SyscallCtx<'_>, regions: &crate::kernel::regions::Regions, addr: u64, len: u64) {
+    if len == 0 || addr.checked_add(len).is_none() || regions.containing(addr, len).is_none() {
         return;
     }
     let mem = &ctx.m.mem;
@@ -221,7 +229,9 @@ pub fn sys_mprotect(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
         return Err(Errno::EINVAL);
     }
     if let (true, Ok(len)) = (a[2] & PROT_EXEC != 0, checked_len(a[1])) {
-        rewrite_new_code(ctx, a[0], len);
+        let mm = ctx.task.process.mm();
+        let regions = mm.regions();
+        rewrite_new_code(ctx, &regions, a[0], len);
     }
     Ok(0)
 }
