@@ -23,15 +23,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static int failures;
-
-static void check(const char *what, int ok)
-{
-    printf("%s: %s\n", what, ok ? "ok" : "FAIL");
-    fflush(stdout);
-    if (!ok)
-        failures++;
-}
+#include "thr_check.h"
 
 static void must(int rc, const char *what)
 {
@@ -460,6 +452,5 @@ int main(void)
     test_semaphores();
     test_tls();
     test_ids();
-    printf(failures ? "%d FAILED\n" : "all ok\n", failures);
-    return failures != 0;
+    return finish();
 }

@@ -19,15 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static int failures;
-
-static void check(const char *what, int ok)
-{
-    printf("%s: %s\n", what, ok ? "ok" : "FAIL");
-    fflush(stdout);
-    if (!ok)
-        failures++;
-}
+#include "thr_check.h"
 
 static volatile int started;
 static volatile int cleanups;
@@ -180,6 +172,5 @@ int main(void)
     check("pipe still usable", write(pipefd[1], "x", 1) == 1);
     char c;
     check("read back", read(pipefd[0], &c, 1) == 1 && c == 'x');
-    printf(failures ? "%d FAILED\n" : "all ok\n", failures);
-    return failures != 0;
+    return finish();
 }

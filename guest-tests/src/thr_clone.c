@@ -29,18 +29,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#define CHECK_YES "yes"
+#define CHECK_NO "NO"
+#include "thr_check.h"
+
 #define FUTEX_WAIT 0
 #define ARCH_GET_FS 0x1003
-
-static int failures;
-
-static void check(const char *what, int ok)
-{
-    printf("%s: %s\n", what, ok ? "yes" : "NO");
-    fflush(stdout);
-    if (!ok)
-        failures++;
-}
 
 #define STACK (256 * 1024)
 static char stacks[4][STACK] __attribute__((aligned(16)));
@@ -174,6 +168,5 @@ int main(void)
     int dummy;
     pid_t t = (pid_t)syscall(SYS_set_tid_address, &dummy);
     check("set_tid_address returns the caller's tid", t == (pid_t)syscall(SYS_gettid));
-    printf(failures ? "%d FAILED\n" : "all ok\n", failures);
-    return failures != 0;
+    return finish();
 }

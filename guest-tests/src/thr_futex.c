@@ -26,6 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "thr_check.h"
+
 /* <linux/futex.h> is not on musl's include path. */
 #define FUTEX_WAIT 0
 #define FUTEX_WAKE 1
@@ -43,16 +45,6 @@
 #define FUTEX_OP_CMP_GT 4
 #define FUTEX_OP(op, oparg, cmp, cmparg) \
     ((((op) & 0xf) << 28) | (((cmp) & 0xf) << 24) | (((oparg) & 0xfff) << 12) | ((cmparg) & 0xfff))
-
-static int failures;
-
-static void check(const char *what, int ok)
-{
-    printf("%s: %s\n", what, ok ? "ok" : "FAIL");
-    fflush(stdout);
-    if (!ok)
-        failures++;
-}
 
 static long futex(void *uaddr, int op, uint32_t val, const void *ts_or_val2, void *uaddr2, uint32_t val3)
 {
@@ -409,6 +401,5 @@ int main(void)
     test_requeue();
     test_wake_op();
     test_gate();
-    printf(failures ? "%d FAILED\n" : "all ok\n", failures);
-    return failures != 0;
+    return finish();
 }

@@ -31,20 +31,9 @@
 #include <time.h>
 #include <unistd.h>
 
-static int failures;
-
-static void check(const char *what, int ok)
-{
-    printf("%s: %s\n", what, ok ? "yes" : "NO");
-    fflush(stdout);
-    if (!ok)
-        failures++;
-}
-
-static pid_t my_tid(void)
-{
-    return (pid_t)syscall(SYS_gettid);
-}
+#define CHECK_YES "yes"
+#define CHECK_NO "NO"
+#include "thr_check.h"
 
 static volatile int stop;
 static volatile unsigned long spins;
@@ -297,6 +286,5 @@ int main(int argc, char **argv)
         left = proc_status_threads();
     }
     check("after the joins: Threads: 1", left == 1);
-    printf(failures ? "%d FAILED\n" : "all ok\n", failures);
-    return failures != 0;
+    return finish();
 }

@@ -26,15 +26,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static int failures;
-
-static void check(const char *what, int ok)
-{
-    printf("%s: %s\n", what, ok ? "ok" : "FAIL");
-    fflush(stdout);
-    if (!ok)
-        failures++;
-}
+#include "thr_check.h"
 
 static const char *errname(int e)
 {
@@ -231,6 +223,5 @@ int main(void)
     pthread_mutex_lock(&n);
     check("a plain mutex: trylock by the owner is EBUSY", pthread_mutex_trylock(&n) == EBUSY);
     pthread_mutex_unlock(&n);
-    printf(failures ? "%d FAILED\n" : "all ok\n", failures);
-    return failures != 0;
+    return finish();
 }

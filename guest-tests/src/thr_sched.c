@@ -27,20 +27,9 @@
 #include <time.h>
 #include <unistd.h>
 
-static int failures;
-
-static void check(const char *what, int ok)
-{
-    printf("%s: %s\n", what, ok ? "yes" : "NO");
-    fflush(stdout);
-    if (!ok)
-        failures++;
-}
-
-static pid_t my_tid(void)
-{
-    return (pid_t)syscall(SYS_gettid);
-}
+#define CHECK_YES "yes"
+#define CHECK_NO "NO"
+#include "thr_check.h"
 
 static int ncpu;
 static volatile pid_t worker_tid;
@@ -231,6 +220,5 @@ int main(void)
               syscall(SYS_membarrier, 16, 0) == 0 && syscall(SYS_membarrier, 8, 0) == 0);
     else
         check("membarrier private expedited after registering", 1);
-    printf(failures ? "%d FAILED\n" : "all ok\n", failures);
-    return failures != 0;
+    return finish();
 }

@@ -26,27 +26,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#define CHECK_YES "yes"
+#define CHECK_NO "NO"
+#include "thr_check.h"
+
 /* <linux/futex.h> is not on musl's include path. */
 #define FUTEX_WAIT 0
 #define FUTEX_WAKE 1
 #define FUTEX_PRIVATE_FLAG 128
 #define FUTEX_WAIT_PRIVATE (FUTEX_WAIT | FUTEX_PRIVATE_FLAG)
 #define FUTEX_WAKE_PRIVATE (FUTEX_WAKE | FUTEX_PRIVATE_FLAG)
-
-static int failures;
-
-static void check(const char *what, int ok)
-{
-    printf("%s: %s\n", what, ok ? "yes" : "NO");
-    fflush(stdout);
-    if (!ok)
-        failures++;
-}
-
-static pid_t my_tid(void)
-{
-    return (pid_t)syscall(SYS_gettid);
-}
 
 static void block(int sig)
 {
@@ -496,6 +485,5 @@ int main(void)
     test_mask_inherit();
     test_futex_eintr();
     test_altstack();
-    printf(failures ? "%d FAILED\n" : "all ok\n", failures);
-    return failures != 0;
+    return finish();
 }

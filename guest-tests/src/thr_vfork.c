@@ -29,16 +29,11 @@
 #include <time.h>
 #include <unistd.h>
 
-static int failures;
-static char self[4096];
+#define CHECK_YES "yes"
+#define CHECK_NO "NO"
+#include "thr_check.h"
 
-static void check(const char *what, int ok)
-{
-    printf("%s: %s\n", what, ok ? "yes" : "NO");
-    fflush(stdout);
-    if (!ok)
-        failures++;
-}
+static char self[4096];
 
 static double now(void)
 {
@@ -172,6 +167,5 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0);
     test_others_run();
     test_exit_group_during_vfork();
-    printf(failures ? "%d FAILED\n" : "all ok\n", failures);
-    return failures != 0;
+    return finish();
 }
