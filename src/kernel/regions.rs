@@ -62,20 +62,8 @@ impl Regions {
     /// Unmaps [addr, addr+len) from every region it overlaps, returning the
     /// pages to the arena. Parts not owned are ignored.
     pub fn unmap(&mut self, mem: &Memory, addr: u64, len: u64) {
-        let end = addr.saturating_add(page_up(len));
-        let overlapping: Vec<Region> =
-            self.map.range(..end).map(|(_, r)| *r).filter(|r| r.start + r.len > addr).collect();
-        for r in overlapping {
-            self.map.remove(&r.start);
-            let cut_start = r.start.max(addr);
-            let cut_end = (r.start + r.len).min(end);
-            if r.start < cut_start {
-                self.insert(r.start, cut_start - r.start, r.kind);
-            }
-            if cut_end < r.start + r.len {
-                self.insert(cut_end, r.start + r.len - cut_end, r.kind);
-            }
-            mem.free(cut_start, cut_end - cut_start);
+        for (start, len) in self.detach(addr, len) {
+            mem.free(start, len);
         }
     }
 

@@ -7,11 +7,11 @@
 //! position independent.
 
 use super::elf::{ExecImage, Segment};
+use super::lru::ByteLru;
 use crate::errno::Errno;
 use crate::mm::Memory;
 use crate::rewrite::RewriteStats;
-use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// What identifies a file's content without reading it.
@@ -44,31 +44,24 @@ pub struct CachedImage {
 /// Bytes of images the cache keeps (least recently used go first).
 const CACHE_LIMIT: usize = 128 << 20;
 
-#[derive(Default)]
 pub struct ImageCache {
-    inner: Mutex<Inner>,
+    images: ByteLru<FileId, CachedImage>,
 }
 
-#[derive(Default)]
-struct Inner {
-    inserted: u64,
-    images: HashMap<FileId, Arc<CachedImage>>,
-    order: VecDeque<FileId>,
-    bytes: usize,
+impl Default for ImageCache {
+    fn default() -> Self {
+        ImageCache { images: ByteLru::new(CACHE_LIMIT) }
+    }
 }
 
 impl ImageCache {
     /// How many images were scanned and remembered (cache misses).
     pub fn scans(&self) -> u64 {
-        self.inner.lock().unwrap_or_else(|e| e.into_inner()).inserted
+        self.images.inserted()
     }
 
     pub fn get(&self, id: &FileId) -> Option<Arc<CachedImage>> {
-        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        let hit = inner.images.get(id).cloned()?;
-        inner.order.retain(|k| k != id);
-        inner.order.push_back(*id);
-        Some(hit)
+        self.images.get(id)
     }
 
     /// Remembers a freshly loaded position-independent image.
@@ -98,20 +91,7 @@ impl ImageCache {
             ..image.clone()
         };
         let size = bytes.len();
-        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        if inner.images.contains_key(&id) || size > CACHE_LIMIT {
-            return;
-        }
-        while inner.bytes + size > CACHE_LIMIT {
-            let Some(old) = inner.order.pop_front() else { break };
-            if let Some(img) = inner.images.remove(&old) {
-                inner.bytes -= img.bytes.len();
-            }
-        }
-        inner.bytes += size;
-        inner.inserted += 1;
-        inner.order.push_back(id);
-        inner.images.insert(id, Arc::new(CachedImage { bytes, sites, align, template }));
+        self.images.insert(id, CachedImage { bytes, sites, align, template }, size);
     }
 }
 

@@ -5,9 +5,9 @@
 //! image cache does the same for whole programs.
 
 use super::cache::FileId;
+use super::lru::ByteLru;
 use crate::mm::Memory;
-use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct CodeKey {
@@ -25,30 +25,24 @@ pub struct CachedCode {
 /// Bytes of code the cache keeps (least recently used go first).
 const LIMIT: usize = 64 << 20;
 
-#[derive(Default)]
 pub struct CodeCache {
-    inner: Mutex<Inner>,
+    entries: ByteLru<CodeKey, CachedCode>,
 }
 
-#[derive(Default)]
-struct Inner {
-    entries: HashMap<CodeKey, Arc<CachedCode>>,
-    order: VecDeque<CodeKey>,
-    bytes: usize,
+impl Default for CodeCache {
+    fn default() -> Self {
+        CodeCache { entries: ByteLru::new(LIMIT) }
+    }
 }
 
 impl CodeCache {
     pub fn get(&self, key: &CodeKey) -> Option<Arc<CachedCode>> {
-        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        let hit = inner.entries.get(key).cloned()?;
-        inner.order.retain(|k| k != key);
-        inner.order.push_back(*key);
-        Some(hit)
+        self.entries.get(key)
     }
 
     /// Remembers `len` bytes of freshly rewritten code at `addr`.
     pub fn insert(&self, mem: &Memory, key: CodeKey, addr: u64, len: u64) {
-        if len as usize > LIMIT {
+        if len as usize > self.entries.limit() || self.entries.contains(&key) {
             return;
         }
         let mut bytes = vec![0u8; len as usize];
@@ -56,19 +50,7 @@ impl CodeCache {
             return;
         }
         let sites = mem.sites.collect_range(addr, len).into_iter().map(|a| a - addr).collect();
-        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        if inner.entries.contains_key(&key) {
-            return;
-        }
-        while inner.bytes + bytes.len() > LIMIT {
-            let Some(old) = inner.order.pop_front() else { break };
-            if let Some(c) = inner.entries.remove(&old) {
-                inner.bytes -= c.bytes.len();
-            }
-        }
-        inner.bytes += bytes.len();
-        inner.order.push_back(key);
-        inner.entries.insert(key, Arc::new(CachedCode { bytes, sites }));
+        self.entries.insert(key, CachedCode { bytes, sites }, len as usize);
     }
 }
 

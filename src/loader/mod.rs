@@ -3,6 +3,7 @@
 pub mod cache;
 pub mod codecache;
 pub mod elf;
+pub mod lru;
 pub mod stack;
 
 pub use elf::{load_elf, ExecImage, LoadError, Segment, SegmentKind};
