@@ -256,8 +256,8 @@ pub struct SigQueue {
 }
 
 /// Bumped after every change that can give a task something to do on its
-/// way back into guest code: a signal queued, a mask changed, a group exit
-/// or a stop begun or ended. A task that saw the current value and found
+/// way back into guest code: a signal queued, a group exit or a stop begun
+/// or ended. (A task's own mask change forgets what it saw instead.) A task that saw the current value and found
 /// nothing to do can skip `deliver`'s locks (the fast path of every
 /// syscall); any later change moves the value on and sends it the slow way.
 static SIGNAL_EPOCH: AtomicU64 = AtomicU64::new(0);

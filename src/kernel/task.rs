@@ -43,7 +43,6 @@ impl TaskShared {
 
     pub fn set_sigmask(&self, mask: SigSet) {
         self.sigmask.store(mask & !UNBLOCKABLE, Ordering::Release);
-        super::signal::bump_signal_epoch();
     }
 
     /// Blocked for the purpose of "is this signal ignored on arrival".
@@ -141,7 +140,10 @@ impl Task {
         *self.shared.robust_list.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub fn set_sigmask(&self, mask: SigSet) {
-        self.shared.set_sigmask(mask)
+    /// Only the task itself changes its mask, so only its own next
+    /// `deliver` has to look again (signals it now unblocks may be pending).
+    pub fn set_sigmask(&mut self, mask: SigSet) {
+        self.shared.set_sigmask(mask);
+        self.seen_signal_epoch = u64::MAX;
     }
 }
