@@ -127,7 +127,9 @@ static void test_ids(void)
     check("getpgrp() == getpgid(0)", getpgrp() == getpgid(0));
     check("getpgid(getpid()) == getpgrp()", getpgid(getpid()) == getpgrp());
     check("getsid(0) == getsid(getpid())", getsid(0) == getsid(getpid()));
-    check("getsid(0) > 0 and getpgrp() > 0", getsid(0) > 0 && getpgrp() > 0);
+    /* 0, not a pid, when the session leader lives in another pid
+     * namespace (a container started by a runner outside it) */
+    check("getsid(0) >= 0 and getpgrp() >= 0", getsid(0) >= 0 && getpgrp() >= 0);
     errno = 0;
     check("getpgid(-1): ESRCH", getpgid(-1) == -1 && errno == ESRCH);
 }
