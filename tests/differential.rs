@@ -169,6 +169,17 @@ fn stack_overflow_hits_the_guard() {
     });
 }
 
+/// PROT_NONE pages are inaccessible to guest code (SIGSEGV, SEGV_ACCERR)
+/// and to syscalls (EFAULT, or a short count up to them), keep their
+/// contents, move with mremap; a thread's stack overflow hits its guard.
+#[test]
+fn mprotect_prot_none_and_thread_stack_guards() {
+    each_libc("mprotect", |bin| {
+        let out = assert_same(bin, &[], &[]);
+        assert_eq!(shell_status(&out), 0);
+    });
+}
+
 /// dlopen of a library, calls into it (its own syscall instruction too),
 /// dlclose, again; then a child process with the same library open at the
 /// same time, each with its own copy of the library's data.

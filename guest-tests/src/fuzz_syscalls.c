@@ -55,8 +55,12 @@
  *    device nodes; RLIMIT_FSIZE keeps files at 16 MiB.
  * The scratch buffer is followed by 72 KiB of slack (zeroed before each
  * call) so that medium lengths (<= 8192, or 8192 elements of a small
- * struct) stay inside it; huge lengths (>= 2 GiB) are more than nommu's
- * arena holds and fail with EFAULT there, or hit a guard page natively.
+ * struct) stay inside it, and then by a PROT_NONE guard page: a length
+ * drawn from the flag-ish values (up to 2 GiB) runs into it, and the call
+ * fails with EFAULT or stops there (under nommu as natively: the host MMU
+ * makes PROT_NONE real) instead of writing over the next allocation. Huge
+ * lengths (>= 2 GiB) are more than nommu's arena holds and fail with
+ * EFAULT there.
  * The fuzzer allocates no memory once fuzzing has started (no malloc, no
  * stdio): a hole a fuzzed munmap leaves in its mapping buffer may be
  * reused by any allocation, and then unmapped again by the next one.
@@ -1026,8 +1030,7 @@ static volatile int go;
 
 static int setup_buffers(struct worker *w)
 {
-    /* Scratch: REFILL + SLACK, then a guard page (nommu cannot protect it:
-       nothing reaches it there, see the top). */
+    /* Scratch: REFILL + SLACK, then a guard page (see the top). */
     unsigned char *s = mmap(NULL, SCRATCH_LEN + 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     unsigned char *m = mmap(NULL, MAPBUF_LEN + 8192, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (s == MAP_FAILED || m == MAP_FAILED) {

@@ -59,6 +59,28 @@ impl Regions {
         (addr + len <= r.start + r.len).then_some(*r)
     }
 
+    /// Is every page of [addr, addr+len) in one of the regions (adjacent
+    /// regions together may cover it), or in the image outside the arena?
+    pub fn covers(&self, addr: u64, len: u64) -> bool {
+        let Some(end) = addr.checked_add(len) else { return false };
+        if let Some((s, l)) = self.outside_image {
+            if addr >= s && end <= s + l {
+                return true;
+            }
+        }
+        let mut at = addr;
+        for r in self.map.range(..end).map(|(_, r)| r).skip_while(|r| r.start + r.len <= addr) {
+            if r.start > at {
+                return false;
+            }
+            at = at.max(r.start + r.len);
+            if at >= end {
+                return true;
+            }
+        }
+        at >= end
+    }
+
     /// Unmaps [addr, addr+len) from every region it overlaps, returning the
     /// pages to the arena. Parts not owned are ignored.
     pub fn unmap(&mut self, mem: &Memory, addr: u64, len: u64) {
@@ -149,5 +171,29 @@ impl Drop for Mm {
         if let Some(m) = self.machine.upgrade() {
             self.regions.get_mut().unwrap_or_else(|e| e.into_inner()).release_all(&m.mem);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn covers_adjacent_regions_but_not_holes() {
+        let mut r = Regions::default();
+        r.insert(0x10000, 0x2000, RegionKind::Text);
+        r.insert(0x12000, 0x1000, RegionKind::Data);
+        r.insert(0x20000, 0x1000, RegionKind::Mmap);
+        assert!(r.covers(0x10000, 0x3000), "two adjacent regions");
+        assert!(r.covers(0x11000, 0x1800));
+        assert!(!r.covers(0x10000, 0x4000), "runs into a hole");
+        assert!(!r.covers(0xf000, 0x2000), "starts before");
+        assert!(!r.covers(0x13000, 0x1000), "a hole");
+        assert!(r.covers(0x20000, 0x1000));
+        assert!(!r.covers(0x12000, 0xf000), "spans the hole to the next");
+        assert!(!r.covers(u64::MAX - 0xfff, 0x2000), "wraps");
+        r.outside_image = Some((0x400000, 0x5000));
+        assert!(r.covers(0x401000, 0x1000));
+        assert!(!r.covers(0x404000, 0x2000));
     }
 }

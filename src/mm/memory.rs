@@ -72,10 +72,52 @@ impl Memory {
     pub fn alloc_stack(&self, len: u64) -> SysResult<(u64, u64, u64)> {
         let total = page_up(len) + STACK_GUARD;
         let start = self.alloc(total, PAGE_SIZE)?;
-        if self.arena.protect(start, STACK_GUARD, true).is_ok() {
-            self.user.guards.set(start, STACK_GUARD, true);
-        }
+        // Without the guard the stack still works (as on a no-MMU kernel).
+        let _ = self.set_inaccessible(start, STACK_GUARD, true);
         Ok((start, total, start + STACK_GUARD))
+    }
+
+    /// PROT_NONE for arena pages the caller owns: the host MMU makes them
+    /// inaccessible (guest code touching them gets SIGSEGV) and nommu's own
+    /// accesses answer EFAULT; or accessible again. A no-MMU kernel cannot
+    /// do this; nommu can, so guard pages (thread stacks, allocators'
+    /// reservations) behave as the program expects. Pages outside the
+    /// arena stay accessible.
+    pub fn set_inaccessible(&self, addr: u64, len: u64, inaccessible: bool) -> SysResult<()> {
+        let len = page_up(len);
+        if len == 0 || !self.arena.contains(addr, len) {
+            return Ok(());
+        }
+        if !inaccessible && !self.user.guards.overlaps(addr, len) {
+            return Ok(());
+        }
+        // Marked before the host protection and unmarked after it: nommu
+        // never reads a page it believes accessible while the host has it
+        // PROT_NONE, except across another thread's racing mprotect (see
+        // `arch::hostsig`, which gives such a page back to the guest).
+        if inaccessible {
+            self.user.guards.set(addr, len, true);
+        }
+        if let Err(e) = self.arena.protect(addr, len, inaccessible) {
+            log::error!("cannot change the protection of {addr:#x}+{len:#x}: {e}");
+            if inaccessible {
+                self.user.guards.set(addr, len, false);
+            }
+            return Err(Errno::ENOMEM);
+        }
+        if !inaccessible {
+            self.user.guards.set(addr, len, false);
+        }
+        Ok(())
+    }
+
+    /// Which pages of [addr, addr+len) are inaccessible, as offsets from
+    /// `addr` (for moving a mapping with its protection).
+    pub fn inaccessible_pages(&self, addr: u64, len: u64) -> Vec<u64> {
+        (0..page_up(len) / PAGE_SIZE)
+            .map(|i| i * PAGE_SIZE)
+            .filter(|&off| self.user.guards.overlaps(addr + off, PAGE_SIZE))
+            .collect()
     }
 
     /// Makes [addr, addr+len) (arena memory the caller owns) a shared
@@ -154,14 +196,10 @@ impl Memory {
         if !self.unshare(start, len) {
             return;
         }
-        if self.user.guards.overlaps(start, len) {
-            if let Err(e) = self.arena.protect(start, len, false) {
-                // Leave the pages guarded and out of circulation rather
-                // than hand out memory nobody can use.
-                log::error!("cannot lift the guard at {start:#x}+{len:#x}: {e}");
-                return;
-            }
-            self.user.guards.set(start, len, false);
+        if self.set_inaccessible(start, len, false).is_err() {
+            // Leave the pages guarded and out of circulation rather than
+            // hand out memory nobody can use.
+            return;
         }
         self.arena.discard(start, len);
         self.allocator().free(start, len);

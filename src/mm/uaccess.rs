@@ -209,10 +209,17 @@ impl UserMemory {
     /// after checking the whole range is guest memory. `f` is a host call
     /// that reads or writes the range (read(2), getrandom(2), ...).
     fn with_host_ptr<R>(&self, addr: u64, len: usize, f: impl FnOnce(*mut u8, usize) -> R) -> SysResult<R> {
+        self.unguarded(addr, len)?;
+        self.with_kernel_ptr(addr, len, f)
+    }
+
+    /// Like `with_host_ptr`, for a pointer only the host kernel will use:
+    /// inaccessible pages are left to it, and it answers for them exactly
+    /// as Linux does (a short count up to the first one, or EFAULT).
+    fn with_kernel_ptr<R>(&self, addr: u64, len: usize, f: impl FnOnce(*mut u8, usize) -> R) -> SysResult<R> {
         if len == 0 {
             return Ok(f(core::ptr::NonNull::<u8>::dangling().as_ptr(), 0));
         }
-        self.unguarded(addr, len)?;
         self.with_mem(addr, len, |mem| {
             let slice: VolatileSlice<'_, _> = mem.get_slice(GuestAddress(addr), len).map_err(|_| Errno::EFAULT)?;
             let guard = slice.ptr_guard_mut();
@@ -224,7 +231,7 @@ impl UserMemory {
     /// With `interruptible`, a kick of this vCPU thread ends a blocked
     /// read with EINTR (pipes, terminals: see `arch::isyscall`).
     pub fn host_read(&self, fd: i32, addr: u64, len: usize, interruptible: bool) -> SysResult<usize> {
-        let rc = self.with_host_ptr(addr, len, |p, n| {
+        let rc = self.with_kernel_ptr(addr, len, |p, n| {
             // SAFETY: [p, p+n) is checked guest memory, mapped for the
             // machine's lifetime; the host kernel writes into it.
             unsafe { raw_syscall(libc::SYS_read, [fd as u64, p as u64, n as u64, 0, 0, 0], interruptible) }
@@ -234,7 +241,7 @@ impl UserMemory {
 
     /// pread(2) into guest memory.
     pub fn host_pread(&self, fd: i32, addr: u64, len: usize, off: i64) -> SysResult<usize> {
-        let rc = self.with_host_ptr(addr, len, |p, n| {
+        let rc = self.with_kernel_ptr(addr, len, |p, n| {
             // SAFETY: as in host_read.
             unsafe { libc::pread(fd, p as *mut libc::c_void, n, off) }
         })?;
@@ -243,7 +250,7 @@ impl UserMemory {
 
     /// pwrite(2) from guest memory.
     pub fn host_pwrite(&self, fd: i32, addr: u64, len: usize, off: i64) -> SysResult<usize> {
-        let rc = self.with_host_ptr(addr, len, |p, n| {
+        let rc = self.with_kernel_ptr(addr, len, |p, n| {
             // SAFETY: [p, p+n) is checked guest memory; the host only reads it.
             unsafe { libc::pwrite(fd, p as *const libc::c_void, n, off) }
         })?;
@@ -252,7 +259,7 @@ impl UserMemory {
 
     /// write(2) to a host fd straight from guest memory.
     pub fn host_write(&self, fd: i32, addr: u64, len: usize, interruptible: bool) -> SysResult<usize> {
-        let rc = self.with_host_ptr(addr, len, |p, n| {
+        let rc = self.with_kernel_ptr(addr, len, |p, n| {
             // SAFETY: [p, p+n) is checked guest memory; the host only reads it.
             unsafe { raw_syscall(libc::SYS_write, [fd as u64, p as u64, n as u64, 0, 0, 0], interruptible) }
         })?;
@@ -359,7 +366,7 @@ impl UserMemory {
 
     /// getrandom(2) into guest memory.
     pub fn host_getrandom(&self, addr: u64, len: usize, flags: u32) -> SysResult<usize> {
-        let rc = self.with_host_ptr(addr, len, |p, n| {
+        let rc = self.with_kernel_ptr(addr, len, |p, n| {
             // SAFETY: [p, p+n) is checked guest memory.
             unsafe { libc::getrandom(p as *mut libc::c_void, n, flags) }
         })?;

@@ -72,6 +72,7 @@ pub fn sys_mmap(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
         if flags & MAP_FIXED_NOREPLACE != 0 {
             return Err(Errno::EEXIST);
         }
+        m.mem.set_inaccessible(hint, len, false)?;
         ctx.user().zero(hint, len as usize)?;
         hint
     } else {
@@ -125,6 +126,12 @@ pub fn sys_mmap(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
             }
         }
     }
+    if prot & PROT_ACCESS == 0 {
+        if let Err(e) = m.mem.set_inaccessible(addr, len, true) {
+            undo(&mut regions);
+            return Err(e);
+        }
+    }
     Ok(addr)
 }
 
@@ -140,6 +147,8 @@ fn code_key(host_fd: i32, offset: u64, len: u64) -> Option<crate::loader::codeca
 
 const PROT_WRITE: u64 = 2;
 const PROT_EXEC: u64 = 4;
+/// PROT_READ | PROT_WRITE | PROT_EXEC: none of them is PROT_NONE.
+const PROT_ACCESS: u64 = 7;
 
 /// A writable MAP_SHARED file mapping: the file's pages themselves, mapped
 /// by the host over the arena range, so that writes reach the file and
@@ -220,18 +229,29 @@ pub fn sys_munmap(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     Ok(0)
 }
 
-/// Succeeds without protecting anything: there is no MMU to do it.
+/// Without an MMU there is nothing to protect memory with, and every
+/// mapping stays readable, writable and executable; nommu borrows the
+/// host's MMU for one case: PROT_NONE pages really are inaccessible, so
+/// guard pages (thread stacks, allocators' reservations) catch what they
+/// are there to catch.
 pub fn sys_mprotect(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    if !page_aligned(a[0]) {
+    let (addr, prot) = (a[0], a[2]);
+    if !page_aligned(addr) || prot & !0x0f00_000f != 0 {
         return Err(Errno::EINVAL);
     }
-    if a[2] & !0x0f00_000f != 0 {
-        return Err(Errno::EINVAL);
+    let len = match checked_len(a[1]) {
+        Ok(len) => len,
+        Err(Errno::EINVAL) => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    let mm = ctx.task.process.mm();
+    let regions = mm.regions();
+    if !regions.covers(addr, len) {
+        return Err(Errno::ENOMEM);
     }
-    if let (true, Ok(len)) = (a[2] & PROT_EXEC != 0, checked_len(a[1])) {
-        let mm = ctx.task.process.mm();
-        let regions = mm.regions();
-        rewrite_new_code(ctx, &regions, a[0], len);
+    ctx.m.mem.set_inaccessible(addr, len, prot & PROT_ACCESS == 0)?;
+    if prot & PROT_EXEC != 0 {
+        rewrite_new_code(ctx, &regions, addr, len);
     }
     Ok(0)
 }
@@ -276,17 +296,34 @@ pub fn sys_mremap(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
         regions.unmap(&m.mem, old + new_len, old_len - new_len);
         return Ok(old);
     }
+    // Like a VMA's protection, an inaccessible end carries over to the
+    // part the mapping grows by.
+    let tail_inaccessible = !m.mem.inaccessible_pages(old + old_len - PAGE_SIZE, PAGE_SIZE).is_empty();
     let whole = region.start == old && region.len == old_len;
     if whole && regions.resize(&m.mem, old, new_len).is_ok() {
+        if tail_inaccessible {
+            m.mem.set_inaccessible(old + old_len, new_len - old_len, true)?;
+        }
         return Ok(old);
     }
     if flags & MREMAP_MAYMOVE == 0 {
         return Err(Errno::ENOMEM);
     }
     let new = m.mem.alloc(new_len, PAGE_SIZE)?;
+    let inaccessible = m.mem.inaccessible_pages(old, old_len);
+    if !inaccessible.is_empty() {
+        // The old pages are freed below; their contents move first.
+        m.mem.set_inaccessible(old, old_len, false)?;
+    }
     if let Err(e) = m.mem.user.copy_within(old, new, old_len as usize) {
         m.mem.free(new, new_len);
         return Err(e);
+    }
+    for (off, len) in page_runs(&inaccessible) {
+        m.mem.set_inaccessible(new + off, len, true)?;
+    }
+    if tail_inaccessible {
+        m.mem.set_inaccessible(new + old_len, new_len - old_len, true)?;
     }
     // Rewritten syscall sites move with the code (the old ones are
     // forgotten when the old pages are freed).
@@ -296,6 +333,18 @@ pub fn sys_mremap(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     regions.insert(new, new_len, region.kind);
     regions.unmap(&m.mem, old, old_len);
     Ok(new)
+}
+
+/// Runs of consecutive page offsets, as (offset, length).
+fn page_runs(offsets: &[u64]) -> Vec<(u64, u64)> {
+    let mut runs: Vec<(u64, u64)> = Vec::new();
+    for &off in offsets {
+        match runs.last_mut() {
+            Some((start, len)) if *start + *len == off => *len += PAGE_SIZE,
+            _ => runs.push((off, PAGE_SIZE)),
+        }
+    }
+    runs
 }
 
 /// brk on no-MMU Linux: the break may move within [start_brk, end_brk],

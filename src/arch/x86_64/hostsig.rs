@@ -195,7 +195,7 @@ fn crash_with(signo: i32) {
     }
 }
 
-/// The arena, for `recover_shared_file_fault`: [base, base+size).
+/// The arena, for `recover_arena_fault`: [base, base+size).
 static ARENA_BASE: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
 static ARENA_SIZE: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
 
@@ -205,15 +205,27 @@ pub fn set_arena(base: u64, size: u64) {
     ARENA_SIZE.store(size, core::sync::atomic::Ordering::Relaxed);
 }
 
-/// nommu's own code touched a page of a shared file mapping that lies past
-/// the file's end (someone truncated the file after it was mapped): a
-/// SIGBUS that must not kill the machine. The page becomes plain zeroed
-/// memory and the access is retried.
-fn recover_shared_file_fault(signo: i32, info: &libc::siginfo_t) -> bool {
-    if signo != libc::SIGBUS {
+/// nommu's own code faulted on an arena page, which it only ever touches
+/// after checking it is guest memory it may use. Two races can still get
+/// here, and neither may kill the machine:
+/// - SIGBUS: a page of a shared file mapping that lies past the file's
+///   end (someone truncated the file after it was mapped). The page
+///   becomes plain zeroed memory.
+/// - SIGSEGV on an inaccessible (PROT_NONE) page: another guest thread
+///   made it so while a syscall was copying to or from it. The page is
+///   given back to the guest readable and writable (it stays marked, so
+///   later syscalls answer EFAULT for it): the guest loses the protection
+///   it raced against, nothing else.
+///
+/// Either way the access is retried.
+fn recover_arena_fault(signo: i32, info: &libc::siginfo_t) -> bool {
+    const SEGV_ACCERR: i32 = 2;
+    let file_past_eof = signo == libc::SIGBUS;
+    let inaccessible = signo == libc::SIGSEGV && info.si_code == SEGV_ACCERR;
+    if !file_past_eof && !inaccessible {
         return false;
     }
-    // SAFETY: for SIGBUS the kernel fills si_addr.
+    // SAFETY: for SIGBUS and SIGSEGV the kernel fills si_addr.
     let addr = unsafe { info.si_addr() } as u64;
     let (base, size) = (
         ARENA_BASE.load(core::sync::atomic::Ordering::Relaxed),
@@ -223,6 +235,11 @@ fn recover_shared_file_fault(signo: i32, info: &libc::siginfo_t) -> bool {
         return false;
     }
     let page = addr & !4095;
+    let rwx = libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC;
+    if inaccessible {
+        // SAFETY: one page of our own arena; mprotect is async-signal-safe.
+        return unsafe { libc::mprotect(page as *mut libc::c_void, 4096, rwx) } == 0;
+    }
     // SAFETY: replaces one page of our own arena (only file-backed pages
     // raise SIGBUS there) with fresh anonymous memory; mmap is
     // async-signal-safe.
@@ -230,7 +247,7 @@ fn recover_shared_file_fault(signo: i32, info: &libc::siginfo_t) -> bool {
         libc::mmap(
             page as *mut libc::c_void,
             4096,
-            libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC,
+            rwx,
             libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED,
             -1,
             0,
@@ -254,7 +271,7 @@ extern "C" fn host_signal(
     }
     if area.is_null() {
         // SAFETY: the kernel passes a valid siginfo.
-        if !is_kick && !recover_shared_file_fault(signo, unsafe { &*info }) {
+        if !is_kick && !recover_arena_fault(signo, unsafe { &*info }) {
             crash_with(signo);
         }
         return;
@@ -327,7 +344,7 @@ fn handle_in_area(
         StubRegion::Elsewhere => {
             if is_kick {
                 area.kicked = 1;
-            } else if !recover_shared_file_fault(signo, info) {
+            } else if !recover_arena_fault(signo, info) {
                 crash_with(signo);
             }
         }
