@@ -273,6 +273,15 @@ fn fs_programs_under_a_root() {
     }
 }
 
+/// A FIFO's open and a file lock wait until a signal ends the wait
+/// (EINTR); truncate and exec of a FIFO never wait for its other end.
+#[test]
+fn fs_opens_and_locks_that_wait() {
+    each_libc("fs_wait", |bin| {
+        differential(bin, &[], &[], 0);
+    });
+}
+
 /// Writable MAP_SHARED file mappings are the file's own pages (the host
 /// MMU maps them into the arena): writes reach the file, a second process
 /// sees them, msync works.

@@ -26,13 +26,18 @@ impl HostRoot {
 
     /// Opens an absolute guest path; the walk can never leave the root.
     pub fn openat(&self, abs: &CStr, flags: i32, mode: u32) -> SysResult<OwnedFd> {
+        self.openat_waiting(abs, flags, mode, host::Wait::Uninterruptible)
+    }
+
+    /// `openat`, which may wait (a FIFO waits for its other end).
+    pub fn openat_waiting(&self, abs: &CStr, flags: i32, mode: u32, wait: host::Wait) -> SysResult<OwnedFd> {
         // openat2 insists on mode 0 unless a file may be created; open(2)
         // ignores it, and libcs pass garbage there.
         const O_TMPFILE: i32 = 0o20200000;
         let creates = flags & libc::O_CREAT != 0 || flags & O_TMPFILE == O_TMPFILE;
         let mode = if creates { mode } else { 0 };
-        host::openat2(self.fd.as_fd(), abs, flags, mode, host::RESOLVE_IN_ROOT | host::RESOLVE_NO_MAGICLINKS)
-            .map_err(Errno::from)
+        let resolve = host::RESOLVE_IN_ROOT | host::RESOLVE_NO_MAGICLINKS;
+        host::openat2_waiting(self.fd.as_fd(), abs, flags, mode, resolve, wait).map_err(Errno::from)
     }
 
     /// An O_PATH handle on `abs` (following a final symlink or not).

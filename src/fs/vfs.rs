@@ -68,18 +68,26 @@ const O_EXCL: i32 = 0o200;
 const O_DIRECTORY: i32 = 0o200000;
 const O_PATH: i32 = 0o10000000;
 
-/// open(2) of an absolute guest path. `umask` is the caller's.
-pub fn open(m: &Machine, me: &Arc<Process>, abs: Vec<u8>, flags: i32, mode: u32, umask: u32) -> SysResult<OpenFile> {
+/// The file and how the open may wait (a FIFO waits for its other end).
+pub struct OpenRequest {
+    pub flags: i32,
+    pub mode: u32,
+    /// The caller's umask (used only when creating).
+    pub umask: u32,
+    pub wait: host::Wait,
+}
+
+/// open(2) of an absolute guest path.
+pub fn open(m: &Machine, me: &Arc<Process>, abs: Vec<u8>, req: &OpenRequest) -> SysResult<OpenFile> {
+    let flags = req.flags;
     let follow = flags & libc::O_NOFOLLOW == 0;
     let host_flags = flags & !libc::O_CLOEXEC;
     // The path a host file is known by is the one it was opened by (a path
     // in the host root resolves to itself; /proc and /dev links may lead
     // there from elsewhere).
     match resolve_from(m, me, abs, follow)? {
-        (Resolved::Host(c), original) => {
-            open_host(m, &c, original.as_deref().unwrap_or(c.as_bytes()), flags, mode, umask)
-        }
-        (Resolved::OpenFile(f), _) => reopen(&f, host_flags),
+        (Resolved::Host(c), original) => open_host(m, &c, original.as_deref().unwrap_or(c.as_bytes()), req),
+        (Resolved::OpenFile(f), _) => reopen(&f, host_flags, req.wait),
         (Resolved::Virtual(node, reached), _) => {
             let norm = path::normalize(&reached);
             if flags & (O_CREAT | O_EXCL) == (O_CREAT | O_EXCL) {
@@ -93,7 +101,7 @@ pub fn open(m: &Machine, me: &Arc<Process>, abs: Vec<u8>, flags: i32, mode: u32,
                 Node::Dir(_) if write => Err(Errno::EISDIR),
                 Node::Dir(entries) => Ok(OpenFile::dir(entries, norm, flags as u32)),
                 Node::Link(..) => Err(Errno::ELOOP),
-                Node::HostDevice(dev) => Ok(OpenFile::host(host::open(dev, host_flags, 0)?, norm)),
+                Node::HostDevice(dev) => Ok(OpenFile::host(host::open_waiting(dev, host_flags, 0, req.wait)?, norm)),
                 Node::Console => Ok(OpenFile::host(open_console(host_flags)?, norm)),
             }
         }
@@ -102,8 +110,9 @@ pub fn open(m: &Machine, me: &Arc<Process>, abs: Vec<u8>, flags: i32, mode: u32,
 
 /// open(2) of `abs`, an absolute path in the host root; the file is known
 /// by `opened_as` (normalised here).
-pub fn open_host(m: &Machine, abs: &CStr, opened_as: &[u8], flags: i32, mode: u32, umask: u32) -> SysResult<OpenFile> {
-    let fd = m.root.openat(abs, flags & !libc::O_CLOEXEC, mode & 0o7777 & !umask)?;
+pub fn open_host(m: &Machine, abs: &CStr, opened_as: &[u8], req: &OpenRequest) -> SysResult<OpenFile> {
+    let mode = req.mode & 0o7777 & !req.umask;
+    let fd = m.root.openat_waiting(abs, req.flags & !libc::O_CLOEXEC, mode, req.wait)?;
     Ok(OpenFile::host(fd, path::normalize(opened_as)))
 }
 
@@ -115,11 +124,11 @@ pub fn stat_host(m: &Machine, abs: &CStr, follow: bool) -> SysResult<[u8; 144]> 
 
 /// Opening /proc/<pid>/fd/N opens the same file anew (its own offset), as
 /// Linux does; pipes and terminals included.
-fn reopen(f: &OpenFile, flags: i32) -> SysResult<OpenFile> {
+fn reopen(f: &OpenFile, flags: i32, wait: host::Wait) -> SysResult<OpenFile> {
     match &f.kind {
         FileKind::Host(fd) => {
             let c = CString::new(format!("/proc/self/fd/{}", fd.as_raw_fd())).map_err(|_| Errno::EINVAL)?;
-            Ok(OpenFile::host(host::open(&c, flags, 0)?, f.path.clone()))
+            Ok(OpenFile::host(host::open_waiting(&c, flags, 0, wait)?, f.path.clone()))
         }
         FileKind::Generated(data) => Ok(OpenFile::generated(data.clone(), f.path.clone(), flags as u32)),
         FileKind::Dir(entries) => {

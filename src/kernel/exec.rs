@@ -127,7 +127,15 @@ fn read_program(m: &Machine, process: &Arc<Process>, guest_path: &[u8]) -> Resul
     }
     let cwd = process.fs().cwd_path(&m.root).map_err(errno_fail)?;
     let abs = path::join(&cwd, guest_path);
-    let file = vfs::open(m, process, abs.clone(), libc::O_RDONLY, 0, 0).map_err(errno_fail)?;
+    // O_NONBLOCK: a FIFO must not make exec wait (it is refused below, as
+    // Linux refuses anything but a regular file).
+    let req = vfs::OpenRequest {
+        flags: libc::O_RDONLY | libc::O_NONBLOCK,
+        mode: 0,
+        umask: 0,
+        wait: crate::arch::host::Wait::Uninterruptible,
+    };
+    let file = vfs::open(m, process, abs.clone(), &req).map_err(errno_fail)?;
     let st = vfs::fstat(&file).map_err(errno_fail)?;
     let mode = u32::from_le_bytes(st[24..28].try_into().unwrap_or_default());
     if mode & 0o170000 != 0o100000 {

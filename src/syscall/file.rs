@@ -292,7 +292,15 @@ pub fn sys_fcntl(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
             let f = ctx.file(a[0])?;
             let mut lock = [0u8; 32];
             ctx.user().read(arg, &mut lock)?;
-            host::fcntl_lock(f.host_fd().map_err(|_| Errno::EBADF)?, cmd, &mut lock)?;
+            let fd = f.host_fd().map_err(|_| Errno::EBADF)?;
+            if matches!(cmd, F_SETLKW | F_OFD_SETLKW) {
+                // Waits for the lock until a signal ends the wait.
+                ctx.block(Errno::ERESTARTSYS, |_| {
+                    Ok(host::fcntl_lock(fd, cmd, &mut lock, host::Wait::Interruptible)?)
+                })?;
+            } else {
+                host::fcntl_lock(fd, cmd, &mut lock, host::Wait::Uninterruptible)?;
+            }
             if matches!(cmd, F_GETLK | F_OFD_GETLK) {
                 ctx.user().write(arg, &lock)?;
             }
@@ -542,7 +550,13 @@ pub fn sys_fallocate(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
 
 pub fn sys_flock(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     let (_f, fd) = host_file(ctx, a[0], Errno::EINVAL)?;
-    host::flock(fd, arg_i32(a[1]))?;
+    let op = arg_i32(a[1]);
+    if op & libc::LOCK_NB == 0 {
+        // Waits for the lock until a signal ends the wait.
+        ctx.block(Errno::ERESTARTSYS, |_| Ok(host::flock(fd, op, host::Wait::Interruptible)?))?;
+    } else {
+        host::flock(fd, op, host::Wait::Uninterruptible)?;
+    }
     Ok(0)
 }
 

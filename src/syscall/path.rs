@@ -83,11 +83,17 @@ fn do_open(ctx: &mut SyscallCtx<'_>, dirfd: u64, ptr: u64, flags: i32, mode: u32
     // Only a file being created looks at the umask.
     let creates = flags & O_CREAT != 0 || flags & O_TMPFILE == O_TMPFILE;
     let umask = if creates { umask(ctx) } else { 0 };
-    let f = match target {
-        Target::Host(p) => vfs::open_host(ctx.m, p, p.to_bytes(), flags, mode, umask),
-        Target::Abs(abs) => vfs::open(ctx.m, &ctx.task.process, abs, flags, mode, umask),
+    // A FIFO's open waits for the other end (a terminal's may too) until a
+    // signal ends it; O_PATH and O_NONBLOCK opens never wait.
+    let may_wait = flags & (O_PATH | libc::O_NONBLOCK) == 0;
+    let wait = if may_wait { host::Wait::Interruptible } else { host::Wait::Uninterruptible };
+    let req = vfs::OpenRequest { flags, mode, umask, wait };
+    let open = |ctx: &SyscallCtx<'_>| match &target {
+        Target::Host(p) => vfs::open_host(ctx.m, p, p.to_bytes(), &req),
+        Target::Abs(abs) => vfs::open(ctx.m, &ctx.task.process, abs.clone(), &req),
         Target::Empty => Err(Errno::ENOENT),
     };
+    let f = if may_wait { ctx.block(Errno::ERESTARTSYS, open) } else { open(ctx) };
     let f = f.map_err(host_table_full_is_enfile)?;
     ctx.install_below(limit, f, flags & O_CLOEXEC != 0)
 }
@@ -565,8 +571,16 @@ pub fn sys_truncate(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     if (a[1] as i64) < 0 {
         return Err(Errno::EINVAL);
     }
-    let f = vfs::open(ctx.m, &ctx.task.process, abs, O_WRONLY, 0, 0)?;
-    host::ftruncate(f.host_fd().map_err(|_| Errno::EACCES)?, a[1] as i64)?;
+    // The file itself is never opened (a FIFO's open would wait): the host
+    // truncates what an O_PATH handle names, with Linux's checks (EISDIR,
+    // EINVAL for what is not a regular file, EACCES, ETXTBSY).
+    let handle = match vfs::resolve(ctx.m, &ctx.task.process, abs, true)? {
+        Resolved::Host(c) => ctx.m.root.path_fd(&c, true)?,
+        Resolved::Virtual(crate::fs::procfs::Node::HostDevice(dev), _) => host::open(dev, O_PATH, 0)?,
+        _ => return Err(Errno::EACCES),
+    };
+    let c = CString::new(format!("/proc/self/fd/{}", handle.as_raw_fd())).map_err(|_| Errno::EINVAL)?;
+    host::truncate(&c, a[1] as i64)?;
     Ok(0)
 }
 

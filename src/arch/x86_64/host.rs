@@ -13,6 +13,36 @@ fn check(rc: libc::c_long) -> std::io::Result<libc::c_long> {
     }
 }
 
+/// How a host call that can wait indefinitely (opening a FIFO, taking a
+/// file lock) waits. `Interruptible` only on a vCPU thread: a kick of the
+/// thread (a guest signal, the process ending) ends the wait with EINTR,
+/// even one that arrived just before the call started.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wait {
+    Uninterruptible,
+    Interruptible,
+}
+
+/// A raw host syscall, waiting as asked.
+///
+/// # Safety
+/// As for `syscall(2)`: the arguments must be valid for `nr`.
+unsafe fn call(nr: libc::c_long, a: [u64; 6], wait: Wait) -> std::io::Result<libc::c_long> {
+    match wait {
+        // SAFETY: forwarded from the caller.
+        Wait::Uninterruptible => check(unsafe { libc::syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]) }),
+        Wait::Interruptible => {
+            // SAFETY: forwarded from the caller.
+            let rc = unsafe { super::isyscall::interruptible_syscall(nr, a) };
+            if rc < 0 {
+                Err(std::io::Error::from_raw_os_error(-rc as i32))
+            } else {
+                Ok(rc)
+            }
+        }
+    }
+}
+
 /// An ioctl whose argument is a buffer the host kernel fills or reads.
 pub fn ioctl_buf(fd: RawFd, request: u64, buf: &mut [u8]) -> std::io::Result<i32> {
     // SAFETY: `buf` is a valid host buffer sized by the caller for `request`.
@@ -120,8 +150,8 @@ pub fn pipe2(flags: i32) -> std::io::Result<(OwnedFd, OwnedFd)> {
 
 // ---- files -------------------------------------------------------------
 
-fn owned(rc: libc::c_long) -> std::io::Result<OwnedFd> {
-    let fd = check(rc)? as RawFd;
+fn owned(rc: std::io::Result<libc::c_long>) -> std::io::Result<OwnedFd> {
+    let fd = rc? as RawFd;
     // SAFETY: the syscall just returned this fresh descriptor; we own it.
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
@@ -138,19 +168,37 @@ pub const RESOLVE_IN_ROOT: u64 = 0x10;
 
 /// openat2(2); the result is always close-on-exec on the host.
 pub fn openat2(dirfd: BorrowedFd<'_>, path: &CStr, flags: i32, mode: u32, resolve: u64) -> std::io::Result<OwnedFd> {
+    openat2_waiting(dirfd, path, flags, mode, resolve, Wait::Uninterruptible)
+}
+
+/// `openat2`, which may wait (a FIFO waits for its other end).
+pub fn openat2_waiting(
+    dirfd: BorrowedFd<'_>,
+    path: &CStr,
+    flags: i32,
+    mode: u32,
+    resolve: u64,
+    wait: Wait,
+) -> std::io::Result<OwnedFd> {
     let how = OpenHow { flags: (flags | libc::O_CLOEXEC) as u32 as u64, mode: mode as u64, resolve };
+    let args = [dirfd.as_raw_fd() as u64, path.as_ptr() as u64, &how as *const OpenHow as u64, 24, 0, 0];
     // SAFETY: path is NUL-terminated, how is a valid open_how of the size passed.
-    owned(unsafe {
-        libc::syscall(libc::SYS_openat2, dirfd.as_raw_fd(), path.as_ptr(), &how, std::mem::size_of::<OpenHow>())
-    })
+    owned(unsafe { call(libc::SYS_openat2, args, wait) })
 }
 
 /// open(2) of a host path chosen by nommu itself (devices, /proc/self/fd/N).
 pub fn open(path: &CStr, flags: i32, mode: u32) -> std::io::Result<OwnedFd> {
+    open_waiting(path, flags, mode, Wait::Uninterruptible)
+}
+
+/// `open`, which may wait (a FIFO waits for its other end).
+pub fn open_waiting(path: &CStr, flags: i32, mode: u32, wait: Wait) -> std::io::Result<OwnedFd> {
     // A raw openat: musl's open() follows an O_CLOEXEC open with an
     // fcntl(F_SETFD) for old kernels, one host syscall too many here.
+    let args =
+        [libc::AT_FDCWD as u64, path.as_ptr() as u64, (flags | libc::O_CLOEXEC) as u32 as u64, mode as u64, 0, 0];
     // SAFETY: path is NUL-terminated.
-    owned(unsafe { libc::syscall(libc::SYS_openat, libc::AT_FDCWD, path.as_ptr(), flags | libc::O_CLOEXEC, mode) })
+    owned(unsafe { call(libc::SYS_openat, args, wait) })
 }
 
 /// fstatat(2) into a raw `struct stat` image.
@@ -237,6 +285,11 @@ pub fn faccessat2(dirfd: RawFd, path: &CStr, mode: i32, flags: i32) -> std::io::
     check(unsafe { libc::syscall(libc::SYS_faccessat2, dirfd, path.as_ptr(), mode, flags) }).map(drop)
 }
 
+pub fn truncate(path: &CStr, len: i64) -> std::io::Result<()> {
+    // SAFETY: path is NUL-terminated.
+    check(unsafe { libc::truncate(path.as_ptr(), len) } as libc::c_long).map(drop)
+}
+
 pub fn ftruncate(fd: RawFd, len: i64) -> std::io::Result<()> {
     // SAFETY: plain syscall on a descriptor.
     check(unsafe { libc::ftruncate(fd, len) } as libc::c_long).map(drop)
@@ -255,9 +308,9 @@ pub fn fsync(fd: RawFd, data_only: bool) -> std::io::Result<()> {
     .map(drop)
 }
 
-pub fn flock(fd: RawFd, op: i32) -> std::io::Result<()> {
+pub fn flock(fd: RawFd, op: i32, wait: Wait) -> std::io::Result<()> {
     // SAFETY: plain syscall on a descriptor.
-    check(unsafe { libc::flock(fd, op) } as libc::c_long).map(drop)
+    unsafe { call(libc::SYS_flock, [fd as u64, op as u32 as u64, 0, 0, 0, 0], wait) }.map(drop)
 }
 
 pub fn fallocate(fd: RawFd, mode: i32, off: i64, len: i64) -> std::io::Result<()> {
@@ -276,9 +329,10 @@ pub fn fcntl_int(fd: RawFd, cmd: i32, arg: i64) -> std::io::Result<i32> {
 }
 
 /// fcntl with a `struct flock` (F_GETLK/F_SETLK/F_SETLKW/F_OFD_*).
-pub fn fcntl_lock(fd: RawFd, cmd: i32, lock: &mut [u8; 32]) -> std::io::Result<i32> {
+pub fn fcntl_lock(fd: RawFd, cmd: i32, lock: &mut [u8; 32], wait: Wait) -> std::io::Result<i32> {
+    let args = [fd as u64, cmd as u32 as u64, lock.as_mut_ptr() as u64, 0, 0, 0];
     // SAFETY: lock is a struct flock image (32 bytes on x86-64).
-    check(unsafe { libc::fcntl(fd, cmd, lock.as_mut_ptr()) } as libc::c_long).map(|r| r as i32)
+    unsafe { call(libc::SYS_fcntl, args, wait) }.map(|r| r as i32)
 }
 
 pub fn getdents64(fd: RawFd, buf: &mut [u8]) -> std::io::Result<usize> {
