@@ -6,6 +6,7 @@
  * - flock(LOCK_EX) and fcntl(F_OFD_SETLKW) wait for a lock another open
  *   file description holds, until a signal ends the wait (EINTR);
  *   LOCK_NB and F_OFD_SETLK answer EWOULDBLOCK/EAGAIN at once;
+ * - sendfile into a full pipe waits for room until a signal (EINTR);
  * - truncate() of a FIFO is EINVAL, of a directory EISDIR, and exec of a
  *   FIFO is EACCES: neither waits for the FIFO's other end. */
 #define _GNU_SOURCE
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -92,6 +94,28 @@ int main(void)
     check("closing the holder frees it", fcntl(f2, F_OFD_SETLKW, &lk) == 0);
     close(f2);
 
+    /* sendfile into a full pipe waits for room. */
+    int pp[2];
+    pipe(pp);
+    fcntl(pp[1], F_SETFL, O_NONBLOCK);
+    static char chunk[4096];
+    while (write(pp[1], chunk, sizeof chunk) > 0)
+        ;
+    fcntl(pp[1], F_SETFL, 0);
+    int src = open("data", O_RDWR | O_CREAT, 0600);
+    write(src, chunk, 100);
+    lseek(src, 0, SEEK_SET);
+    alarm_soon();
+    errno = 0;
+    check("sendfile into a full pipe waits until a signal: EINTR",
+          sendfile(pp[1], src, NULL, 100) == -1 && errno == EINTR && alarms == 5);
+    char drain[8192];
+    check("with room in the pipe it goes through", read(pp[0], drain, sizeof drain) > 0 &&
+                                                     sendfile(pp[1], src, NULL, 10) == 10);
+    close(src);
+    close(pp[0]);
+    close(pp[1]);
+
     /* What must not wait. */
     errno = 0;
     check("truncate(FIFO): EINVAL", truncate("fifo", 0) == -1 && errno == EINVAL);
@@ -117,6 +141,7 @@ int main(void)
 
     unlink("fifo");
     unlink("lockfile");
+    unlink("data");
     rmdir("dir");
     printf("%s\n", failures ? "SOME CHECKS FAILED" : "all ok");
     return failures != 0;

@@ -579,10 +579,17 @@ fn read_off(ctx: &SyscallCtx<'_>, ptr: u64) -> SysResult<Option<i64>> {
 }
 
 pub fn sys_sendfile(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let (_o, out) = host_file(ctx, a[0], Errno::EINVAL)?;
-    let (_i, inp) = host_file(ctx, a[1], Errno::EINVAL)?;
+    let (o, out) = host_file(ctx, a[0], Errno::EINVAL)?;
+    let (i, inp) = host_file(ctx, a[1], Errno::EINVAL)?;
     let mut off = read_off(ctx, a[2])?;
-    let r = host::sendfile(out, inp, off.as_mut(), count(a[3])).map_err(Errno::from);
+    let r = if o.may_block() || i.may_block() {
+        // A pipe at either end can wait, until a signal ends the wait.
+        ctx.block(Errno::ERESTARTSYS, |_| {
+            Ok(host::sendfile(out, inp, off.as_mut(), count(a[3]), host::Wait::Interruptible)?)
+        })
+    } else {
+        host::sendfile(out, inp, off.as_mut(), count(a[3]), host::Wait::Uninterruptible).map_err(Errno::from)
+    };
     if let (Some(o), Ok(_)) = (off, &r) {
         ctx.user().write_val(a[2], o)?;
     }

@@ -340,10 +340,11 @@ pub fn getdents64(fd: RawFd, buf: &mut [u8]) -> std::io::Result<usize> {
     check(unsafe { libc::syscall(libc::SYS_getdents64, fd, buf.as_mut_ptr(), buf.len()) }).map(|n| n as usize)
 }
 
-pub fn sendfile(out: RawFd, inp: RawFd, off: Option<&mut i64>, count: usize) -> std::io::Result<usize> {
+pub fn sendfile(out: RawFd, inp: RawFd, off: Option<&mut i64>, count: usize, wait: Wait) -> std::io::Result<usize> {
     let p = off.map_or(core::ptr::null_mut(), |o| o as *mut i64);
+    let args = [out as u64, inp as u64, p as u64, count as u64, 0, 0];
     // SAFETY: p is null or a valid i64.
-    check(unsafe { libc::sendfile(out, inp, p, count) } as libc::c_long).map(|n| n as usize)
+    unsafe { call(libc::SYS_sendfile, args, wait) }.map(|n| n as usize)
 }
 
 pub fn copy_file_range(
@@ -367,12 +368,7 @@ pub fn ppoll(fds: &mut [libc::pollfd], timeout: Option<(i64, i64)>) -> std::io::
     let p = ts.as_ref().map_or(core::ptr::null(), |t| t as *const libc::timespec);
     let args = [fds.as_mut_ptr() as u64, fds.len() as u64, p as u64, 0, 8, 0];
     // SAFETY: fds is a valid array of pollfd; p is null or a timespec.
-    let rc = unsafe { super::isyscall::interruptible_syscall(libc::SYS_ppoll, args) };
-    if rc < 0 {
-        Err(std::io::Error::from_raw_os_error(-rc as i32))
-    } else {
-        Ok(rc as usize)
-    }
+    unsafe { call(libc::SYS_ppoll, args, Wait::Interruptible) }.map(|n| n as usize)
 }
 
 /// Sets the host umask (nommu keeps it 0 and applies each guest's own);
