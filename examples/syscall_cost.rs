@@ -38,7 +38,7 @@ fn main() {
     let m = Machine::new(cfg).expect("machine");
     let files = FdTable::with_host_stdio().expect("stdio");
     let fs = FsContext { cwd: b"/".to_vec(), cwd_fd: None, umask: 0o22 };
-    let p = Arc::new(Process::new(m.alloc_pid(), 0, libc::SIGCHLD, files, fs));
+    let p = Arc::new(Process::new(m.alloc_pid(), 0, libc::SIGCHLD, files, fs, Process::initial_rlimits()));
     m.register(&p);
     let shared = Arc::new(TaskShared::new(p.pid, 0));
     m.register_task(&shared);

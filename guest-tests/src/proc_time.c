@@ -16,7 +16,8 @@
  * - times() and getrusage(): sane, non-negative; CPU burnt by this
  *   process shows in RUSAGE_SELF and tms_utime+tms_stime; a child that
  *   burns ~250 ms shows in RUSAGE_CHILDREN and tms_cutime only after it
- *   is waited for, and a grandchild's time through its parent;
+ *   is waited for, and a grandchild's time through its parent; a new
+ *   process's CPU clocks and usage start near zero;
  * - sysinfo: uptime, totalram, procs sane.
  */
 #define _GNU_SOURCE
@@ -355,6 +356,12 @@ static void test_cpu_times(void)
     struct rusage w4;
     wait4(pid, &st, 0, &w4);
     check("wait4 rusage of a 150 ms burner >= 60 ms", tv_ms(w4.ru_utime) + tv_ms(w4.ru_stime) >= 60);
+
+    /* a new process starts from zero, whatever ran before it */
+    pid = spawn_self("fresh", NULL);
+    waitpid(pid, &st, 0);
+    check("a new process's thread clock, RUSAGE_SELF/THREAD and times() start near 0",
+          WIFEXITED(st) && WEXITSTATUS(st) == 0);
     errno = 0;
     check("getrusage(42): EINVAL", getrusage(42, &rc3) == -1 && errno == EINVAL);
 }
@@ -380,6 +387,16 @@ int main(int argc, char **argv)
         pid_t pid = spawn_self("burn", argv[2]);
         int st;
         return waitpid(pid, &st, 0) == pid ? 0 : 1;
+    }
+    if (argc >= 2 && !strcmp(argv[1], "fresh")) {
+        struct rusage self_ru, thread_ru;
+        struct tms tm;
+        getrusage(RUSAGE_SELF, &self_ru);
+        getrusage(RUSAGE_THREAD, &thread_ru);
+        times(&tm);
+        int ok = thread_cpu_ns() < 50000000LL && tv_ms(self_ru.ru_utime) + tv_ms(self_ru.ru_stime) < 50 &&
+                 tv_ms(thread_ru.ru_utime) + tv_ms(thread_ru.ru_stime) < 50 && tm.tms_utime + tm.tms_stime < 5;
+        return ok ? 0 : 1;
     }
     if (argc >= 2 && !strcmp(argv[1], "alarm-dies")) {
         struct itimerval it = { { 0, 0 }, { 0, 30000 } };

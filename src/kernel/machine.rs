@@ -99,6 +99,8 @@ pub struct Machine {
     pub images: crate::loader::cache::ImageCache,
     /// Rewritten code of files mapped with PROT_EXEC (shared libraries).
     pub code: crate::loader::codecache::CodeCache,
+    /// Host threads that run tasks, reused from one task to the next.
+    threads: Arc<super::threadpool::ThreadPool>,
 }
 
 /// Why the machine could not start.
@@ -202,6 +204,7 @@ impl Machine {
             memmap_path: Mutex::new(None),
             images: Default::default(),
             code: Default::default(),
+            threads: Arc::new(super::threadpool::ThreadPool::new(HOST_THREAD_STACK)),
             uts: Mutex::new(crate::arch::host::uname().map(|u| (u.nodename, u.domainname)).unwrap_or_default()),
         }))
     }
@@ -341,19 +344,25 @@ impl Machine {
         let name = format!("vcpu-{}", shared.tid);
         let thread_shared = shared.clone();
         let thread_process = process.clone();
-        let spawned = std::thread::Builder::new().name(name).stack_size(HOST_THREAD_STACK).spawn(move || {
-            let vcpu = match Vcpu::new_on_current_thread() {
-                Ok(v) => v,
-                Err(e) => {
-                    log::error!("cannot set up a vCPU for task {}: {e}", thread_shared.tid);
-                    return;
-                }
-            };
-            thread_shared.set_host_tid(vcpu.host_tid());
-            let mut task = Task::new(thread_shared, thread_process, vcpu);
-            setup(&mut task);
-            run_task(&machine, &mut task);
-        });
+        let thread_name = name.clone();
+        let spawned = self.threads.spawn(
+            name,
+            Box::new(move || {
+                crate::arch::host::set_thread_name(&thread_name);
+                let vcpu = match Vcpu::new_on_current_thread() {
+                    Ok(v) => v,
+                    Err(e) => {
+                        log::error!("cannot set up a vCPU for task {}: {e}", thread_shared.tid);
+                        return;
+                    }
+                };
+                thread_shared.set_host_tid(vcpu.host_tid());
+                thread_shared.start_cpu_accounting();
+                let mut task = Task::new(thread_shared, thread_process, vcpu);
+                setup(&mut task);
+                run_task(&machine, &mut task);
+            }),
+        );
         if let Err(e) = spawned {
             process.tasks().retain(|t| t.tid != shared.tid);
             self.unregister_task(shared.tid);
@@ -380,7 +389,7 @@ impl Machine {
             .and_then(|c| self.root.openat(&c, libc::O_PATH | libc::O_DIRECTORY, 0).ok())
             .map(Arc::new);
         let fs = FsContext { cwd, cwd_fd, umask: self.initial_umask };
-        let process = Arc::new(Process::new(self.alloc_pid(), 0, SIGCHLD, files, fs));
+        let process = Arc::new(Process::new(self.alloc_pid(), 0, SIGCHLD, files, fs, Process::initial_rlimits()));
         self.register(&process);
         let loaded = match load_program(self, &process, &spec) {
             Ok(l) => l,

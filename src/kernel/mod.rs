@@ -13,6 +13,7 @@ pub mod runloop;
 pub mod signal;
 pub mod symbolize;
 pub mod task;
+pub mod threadpool;
 pub mod timers;
 
 pub use machine::{Machine, MachineConfig};

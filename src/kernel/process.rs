@@ -156,16 +156,29 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Process {
-    pub fn new(pid: i32, ppid: i32, exit_signal: i32, files: FdTable, fs: FsContext) -> Process {
+    /// The resource limits of the first process: the host's, except the
+    /// stack. A no-MMU stack is a fixed allocation: say so (glibc also
+    /// sizes its thread stacks by this, and they are real arena memory).
+    pub fn initial_rlimits() -> [(u64, u64); RLIM_NLIMITS] {
         let mut rlimits = [(u64::MAX, u64::MAX); RLIM_NLIMITS];
         for (i, lim) in rlimits.iter_mut().enumerate() {
             if let Ok(host) = crate::arch::host::getrlimit(i as u32) {
                 *lim = host;
             }
         }
-        // A no-MMU stack is a fixed allocation: say so (glibc also sizes its
-        // thread stacks by this, and they are real arena memory).
         rlimits[libc::RLIMIT_STACK as usize].0 = super::exec::DEFAULT_STACK_SIZE;
+        rlimits
+    }
+
+    /// A process with `rlimits` (a child inherits its parent's).
+    pub fn new(
+        pid: i32,
+        ppid: i32,
+        exit_signal: i32,
+        files: FdTable,
+        fs: FsContext,
+        rlimits: [(u64, u64); RLIM_NLIMITS],
+    ) -> Process {
         Process {
             pid,
             ppid: AtomicI32::new(ppid),
@@ -285,7 +298,7 @@ impl Process {
     pub fn cpu_times(&self) -> CpuTimes {
         let mut t = *lock(&self.dead_times);
         for task in self.tasks().iter() {
-            let (u, s) = crate::fs::procfs::host_thread_times(task.host_tid());
+            let (u, s) = task.cpu_ticks(false);
             t.user += u;
             t.system += s;
         }

@@ -165,7 +165,7 @@ fn end_task(m: &Machine, task: &mut Task, end: TaskExit) {
         tasks.retain(|t| t.tid != task.tid);
         tasks.is_empty()
     };
-    let t = crate::fs::procfs::host_thread_times(task.shared.host_tid());
+    let t = task.shared.cpu_ticks(true);
     {
         let mut dead = p.dead_times.lock().unwrap_or_else(|e| e.into_inner());
         dead.user += t.0;

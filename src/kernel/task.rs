@@ -22,6 +22,23 @@ pub struct TaskShared {
     /// A thread's own name (PR_SET_NAME); the main thread's is the
     /// process's comm.
     pub name: Mutex<Option<Vec<u8>>>,
+    /// What the host thread had used before this task started on it (host
+    /// threads are reused, `kernel::threadpool`): its CPU clock in ns,
+    /// user and system time in µs. The task's own CPU time is the host
+    /// thread's since then.
+    cpu_base: Mutex<CpuBase>,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct CpuBase {
+    clock_ns: u64,
+    user_us: u64,
+    system_us: u64,
+}
+
+/// Clock ticks (USER_HZ) in a microsecond count.
+fn us_to_ticks(us: u64) -> u64 {
+    us / 10_000
 }
 
 impl TaskShared {
@@ -34,7 +51,39 @@ impl TaskShared {
             pending: Mutex::new(SigQueue::default()),
             robust_list: Mutex::new((0, 0)),
             name: Mutex::new(None),
+            cpu_base: Mutex::new(CpuBase::default()),
         }
+    }
+
+    fn cpu_base(&self) -> CpuBase {
+        *self.cpu_base.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Starts counting CPU time: on the task's own host thread, before it
+    /// first enters the guest.
+    pub fn start_cpu_accounting(&self) {
+        let (s, ns) = crate::arch::host::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID).unwrap_or((0, 0));
+        let (user_us, system_us) = crate::arch::host::thread_rusage();
+        *self.cpu_base.lock().unwrap_or_else(|e| e.into_inner()) =
+            CpuBase { clock_ns: s as u64 * 1_000_000_000 + ns as u64, user_us, system_us };
+    }
+
+    /// The task's share of a reading of its host thread's CPU clock (ns).
+    pub fn cpu_clock_ns(&self, host_ns: u64) -> u64 {
+        host_ns.saturating_sub(self.cpu_base().clock_ns)
+    }
+
+    /// The task's user and system time in clock ticks. On the task's own
+    /// thread (`own`) from getrusage, else from /proc.
+    pub fn cpu_ticks(&self, own: bool) -> (u64, u64) {
+        let base = self.cpu_base();
+        let (user_us, system_us) = if own {
+            crate::arch::host::thread_rusage()
+        } else {
+            let (u, s) = crate::fs::procfs::host_thread_times(self.host_tid());
+            (u * 10_000, s * 10_000)
+        };
+        (us_to_ticks(user_us.saturating_sub(base.user_us)), us_to_ticks(system_us.saturating_sub(base.system_us)))
     }
 
     pub fn sigmask(&self) -> SigSet {

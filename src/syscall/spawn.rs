@@ -86,11 +86,10 @@ fn spawn(ctx: &mut SyscallCtx<'_>, args: CloneArgs) -> SysResult {
         FsContext { cwd: f.cwd.clone(), cwd_fd: f.cwd_fd.clone(), umask: f.umask }
     };
     let ppid = if flags & CLONE_PARENT != 0 { parent.ppid() } else { parent.pid };
-    let child = Arc::new(Process::new(pid, ppid, args.exit_signal, files, fs));
+    let child = Arc::new(Process::new(pid, ppid, args.exit_signal, files, fs, *parent.rlimits()));
     child.pgid.store(parent.pgid(), Ordering::Relaxed);
     child.sid.store(parent.sid(), Ordering::Relaxed);
     *child.sigactions() = parent.sigactions().clone();
-    *child.rlimits() = *parent.rlimits();
     child.set_comm(&parent.comm_bytes());
     // CLONE_VM: one memory context for both until the child execs.
     child.set_mm(parent.mm());

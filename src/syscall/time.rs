@@ -3,6 +3,8 @@
 use super::{arg_i32, Args, SyscallCtx};
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
+use crate::kernel::task::TaskShared;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// CLOCK_REALTIME .. CLOCK_BOOTTIME, plus CLOCK_TAI; the CPU-time clocks
@@ -23,9 +25,10 @@ fn timespec_bytes((sec, nsec): (i64, i64)) -> [u8; 16] {
 }
 
 /// The host clocks behind a guest CPU-time clock id (pthread_getcpuclockid,
-/// clock_getcpuclockid): guest tasks are host threads, so a thread's clock
-/// is its host thread's, and a process's the sum of its threads'.
-fn cpu_clock_sources(ctx: &SyscallCtx<'_>, clock: i32) -> SysResult<Vec<i32>> {
+/// clock_getcpuclockid), each with its task: guest tasks are host threads,
+/// so a thread's clock is its host thread's (since the task started on it),
+/// and a process's the sum of its threads'.
+fn cpu_clock_sources(ctx: &SyscallCtx<'_>, clock: i32) -> SysResult<Vec<(i32, Arc<TaskShared>)>> {
     const CPUCLOCK_PERTHREAD: i32 = 4;
     let id = !(clock >> 3);
     let kind = clock & 3;
@@ -36,24 +39,33 @@ fn cpu_clock_sources(ctx: &SyscallCtx<'_>, clock: i32) -> SysResult<Vec<i32>> {
     if clock & CPUCLOCK_PERTHREAD != 0 {
         let t = if id == 0 { Some(ctx.task.shared.clone()) } else { ctx.m.task(id) };
         let t = t.ok_or(Errno::EINVAL)?;
-        return Ok(vec![host_clock(t.host_tid())]);
+        return Ok(vec![(host_clock(t.host_tid()), t)]);
     }
     let p = if id == 0 { Some(ctx.task.process.clone()) } else { ctx.m.process(id) };
     let p = p.filter(|p| !p.is_zombie()).ok_or(Errno::EINVAL)?;
     let tasks = p.tasks();
-    Ok(tasks.iter().map(|t| host_clock(t.host_tid())).collect())
+    Ok(tasks.iter().map(|t| (host_clock(t.host_tid()), t.clone())).collect())
+}
+
+/// A task's share of a host thread CPU clock.
+fn task_cpu_clock(host_clock: i32, task: &TaskShared) -> SysResult<u64> {
+    let (s, ns) = host::clock_gettime(host_clock)?;
+    Ok(task.cpu_clock_ns(s as u64 * 1_000_000_000 + ns as u64))
 }
 
 fn read_clock(ctx: &SyscallCtx<'_>, clock: i32) -> SysResult<(i64, i64)> {
-    if clock >= 0 {
+    let total = if clock == libc::CLOCK_THREAD_CPUTIME_ID {
+        task_cpu_clock(clock, &ctx.task.shared)?
+    } else if clock >= 0 {
         return Ok(host::clock_gettime(check_clock(clock)?)?);
-    }
-    let mut total: i64 = 0;
-    for c in cpu_clock_sources(ctx, clock)? {
-        let (s, ns) = host::clock_gettime(c)?;
-        total += s * 1_000_000_000 + ns;
-    }
-    Ok((total / 1_000_000_000, total % 1_000_000_000))
+    } else {
+        let mut total = 0;
+        for (c, task) in cpu_clock_sources(ctx, clock)? {
+            total += task_cpu_clock(c, &task)?;
+        }
+        total
+    };
+    Ok(((total / 1_000_000_000) as i64, (total % 1_000_000_000) as i64))
 }
 
 pub fn sys_clock_gettime(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
@@ -172,7 +184,7 @@ pub fn sys_getrusage(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
         RUSAGE_SELF => ctx.task.process.cpu_times(),
         RUSAGE_CHILDREN => *ctx.task.process.children_times.lock().unwrap_or_else(|e| e.into_inner()),
         RUSAGE_THREAD => {
-            let (user, system) = crate::fs::procfs::host_thread_times(ctx.task.shared.host_tid());
+            let (user, system) = ctx.task.shared.cpu_ticks(true);
             crate::kernel::process::CpuTimes { user, system }
         }
         _ => return Err(Errno::EINVAL),

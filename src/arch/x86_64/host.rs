@@ -64,6 +64,16 @@ pub fn clock_gettime(clock: i32) -> std::io::Result<(i64, i64)> {
     Ok((ts.tv_sec, ts.tv_nsec))
 }
 
+/// The calling thread's CPU time: (user µs, system µs).
+pub fn thread_rusage() -> (u64, u64) {
+    // SAFETY: a zeroed rusage is a valid out-buffer.
+    let mut ru: libc::rusage = unsafe { core::mem::zeroed() };
+    // SAFETY: ru is a valid out-pointer; RUSAGE_THREAD has no other needs.
+    unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut ru) };
+    let us = |tv: libc::timeval| tv.tv_sec as u64 * 1_000_000 + tv.tv_usec as u64;
+    (us(ru.ru_utime), us(ru.ru_stime))
+}
+
 pub fn clock_getres(clock: i32) -> std::io::Result<(i64, i64)> {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: ts is a valid out-pointer.
@@ -164,6 +174,7 @@ struct OpenHow {
 }
 
 pub const RESOLVE_NO_MAGICLINKS: u64 = 0x02;
+pub const RESOLVE_BENEATH: u64 = 0x08;
 pub const RESOLVE_IN_ROOT: u64 = 0x10;
 
 /// openat2(2); the result is always close-on-exec on the host.
@@ -556,6 +567,15 @@ pub fn membarrier(cmd: i32, flags: u32) -> std::io::Result<i64> {
 }
 
 /// User + system CPU time of the whole emulator (every guest thread).
+/// Names the calling thread (what ps, top and gdb show), at most 15 bytes.
+pub fn set_thread_name(name: &str) {
+    let mut buf = [0u8; 16];
+    let n = name.len().min(15);
+    buf[..n].copy_from_slice(&name.as_bytes()[..n]);
+    // SAFETY: PR_SET_NAME reads a NUL-terminated string of at most 16 bytes.
+    unsafe { libc::prctl(libc::PR_SET_NAME, buf.as_ptr()) };
+}
+
 pub fn process_cpu_seconds() -> f64 {
     let mut r: libc::rusage = unsafe_zeroed_rusage();
     // SAFETY: r is a valid out-pointer.

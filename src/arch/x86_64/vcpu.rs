@@ -244,9 +244,19 @@ impl Vcpu {
 }
 
 impl Drop for Vcpu {
+    /// The thread lives on (it may run another task): nothing of it may
+    /// still point at the area or the alternate stack, which go away now.
     fn drop(&mut self) {
-        // The selector lives in the area, which goes away with the Vcpu.
+        // The selector lives in the area.
         super::systrap::disable_on_current_thread();
+        // SAFETY: plain syscalls on this thread. GS 0 tells the host signal
+        // stub that this thread has no entry area; a disabled alternate
+        // stack is never used again.
+        unsafe {
+            libc::syscall(libc::SYS_arch_prctl, ARCH_SET_GS, 0u64);
+            let ss = libc::stack_t { ss_sp: core::ptr::null_mut(), ss_flags: libc::SS_DISABLE, ss_size: 0 };
+            libc::sigaltstack(&ss, core::ptr::null_mut());
+        }
     }
 }
 
