@@ -16,13 +16,14 @@ trap 'rm -rf "$DATA"' EXIT
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 # Wall time of a command in milliseconds (for programs that do not time
-# themselves).
+# themselves). $EPOCHREALTIME, not $(date): a date process started after
+# the command would be counted with it (about 1-2 ms).
 wall_ms() {
     local t0 t1
-    t0=$(date +%s%N)
+    t0=$EPOCHREALTIME
     "$@" >/dev/null
-    t1=$(date +%s%N)
-    echo "$(( (t1 - t0) / 1000 )) " | awk '{printf "%.3f ms\n", $1 / 1000}'
+    t1=$EPOCHREALTIME
+    awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f ms\n", (b - a) * 1000}'
 }
 
 # bench NAME UNIT COMMAND...  (the command prints "<number> <unit>...")

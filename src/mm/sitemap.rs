@@ -94,8 +94,16 @@ impl SiteMap {
         while addr < end {
             match self.index(addr) {
                 Some((w, _)) if addr.is_multiple_of(64) && addr + 64 <= end => {
-                    self.words[w].store(0, Ordering::Release);
-                    addr += 64;
+                    // All whole words in one pass. Reading first leaves the
+                    // bitmap pages no site ever touched unpopulated (most
+                    // freed memory is data, stacks, heaps).
+                    let last = (w + ((end - addr) / 64) as usize).min(self.words.len());
+                    for word in &self.words[w..last] {
+                        if word.load(Ordering::Relaxed) != 0 {
+                            word.store(0, Ordering::Release);
+                        }
+                    }
+                    addr += (last - w) as u64 * 64;
                 }
                 Some((w, bit)) => {
                     self.words[w].fetch_and(!bit, Ordering::Release);
@@ -111,5 +119,29 @@ impl SiteMap {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clear_range_forgets_exactly_the_range() {
+        let base = 0x10_0000;
+        let map = SiteMap::new(base, 1 << 20);
+        let sites = [base + 3, base + 64, base + 100, base + 4096 + 7, base + 8191, base + 8192, base + 9000];
+        for s in sites {
+            map.insert(s);
+        }
+        map.insert(0x1000); // outside the arena
+        map.clear_range(base + 64, 8192 - 64 + 1); // [base+64, base+8193)
+        let left: Vec<u64> = sites.iter().copied().filter(|&s| map.contains(s)).collect();
+        assert_eq!(left, vec![base + 3, base + 9000]);
+        assert!(map.contains(0x1000));
+        map.clear_range(0x1000, 1);
+        assert!(!map.contains(0x1000));
+        map.clear_range(base, 1 << 20);
+        assert!(!map.contains(base + 3) && !map.contains(base + 9000));
     }
 }

@@ -64,11 +64,46 @@ fn target<'a>(
     arg: &'a mut path::PathArg,
 ) -> SysResult<Target<'a>> {
     ctx.read_path(ptr, arg)?;
+    target_of(ctx, dirfd, flags, arg)
+}
+
+/// `target` of a path already read into `arg`.
+fn target_of<'a>(ctx: &SyscallCtx<'_>, dirfd: u64, flags: u64, arg: &'a mut path::PathArg) -> SysResult<Target<'a>> {
     match arg.as_bytes() {
         [] if flags & AT_EMPTY_PATH != 0 => Ok(Target::Empty),
         [] => Err(Errno::ENOENT),
         b @ [b'/', ..] if path::classify(b) == Fs::Host => Ok(Target::Host(arg.as_cstr())),
         _ => Ok(Target::Abs(ctx.at_vec(dirfd, arg.to_vec())?)),
+    }
+}
+
+/// A relative path looked up by the host beneath the working directory's
+/// handle, without working out the directory's current guest path (a
+/// readlink of /proc/self/fd/N, then a walk from the root): an O_PATH
+/// handle on the file. `Ok(None)` leaves the path to the general walk: a
+/// cwd of "/" (its `proc` and `dev` are nommu's own) or outside the host
+/// root, and paths that leave the cwd (`..` above it, absolute symlinks:
+/// EXDEV). ENOENT and ENOTDIR are final, as the general walk would find.
+fn beneath_cwd(ctx: &SyscallCtx<'_>, dirfd: u64, rel: &CStr, follow: bool) -> SysResult<Option<std::os::fd::OwnedFd>> {
+    use std::os::fd::AsFd;
+    if arg_i32(dirfd) != AT_FDCWD || matches!(rel.to_bytes(), [] | [b'/', ..]) {
+        return Ok(None);
+    }
+    let cwd = {
+        let fs = ctx.task.process.fs();
+        if fs.cwd.as_slice() == b"/" || path::classify(&fs.cwd) != Fs::Host {
+            return Ok(None);
+        }
+        match &fs.cwd_fd {
+            Some(fd) => fd.clone(),
+            None => return Ok(None),
+        }
+    };
+    let flags = O_PATH | if follow { 0 } else { libc::O_NOFOLLOW };
+    match host::openat2(cwd.as_fd(), rel, flags, 0, host::RESOLVE_BENEATH | host::RESOLVE_NO_MAGICLINKS) {
+        Ok(fd) => Ok(Some(fd)),
+        Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT | libc::ENOTDIR)) => Err(Errno::from(e)),
+        Err(_) => Ok(None),
     }
 }
 
@@ -116,7 +151,13 @@ fn stat_common(ctx: &mut SyscallCtx<'_>, dirfd: u64, ptr: u64, buf: u64, flags: 
     }
     let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
     let mut arg = path::PathArg::default();
-    let st = match target(ctx, dirfd, ptr, flags, &mut arg)? {
+    ctx.read_path(ptr, &mut arg)?;
+    if let Some(fd) = beneath_cwd(ctx, dirfd, arg.as_cstr(), follow)? {
+        let st = host::fstatat_raw(fd.as_raw_fd(), c"", libc::AT_EMPTY_PATH)?;
+        ctx.user().write(buf, &st)?;
+        return Ok(0);
+    }
+    let st = match target_of(ctx, dirfd, flags, &mut arg)? {
         Target::Empty if arg_i32(dirfd) == AT_FDCWD => {
             vfs::stat(ctx.m, &ctx.task.process, ctx.task.process.fs().cwd.clone(), true)?
         }
