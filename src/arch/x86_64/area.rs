@@ -76,7 +76,9 @@ pub struct EntryArea {
     pub sig_err: u64,
     /// Guest MXCSR (fast path).
     pub mxcsr: u32,
-    pub _pad: u32,
+    /// Where the entry path reads the live MXCSR, to skip reloading an
+    /// equal value (`ldmxcsr` stalls).
+    pub mxcsr_scratch: u32,
     /// Guest xmm0-15 (fast path).
     pub xmm: XmmRegs,
     pub xsave: XsaveArea,
@@ -104,7 +106,7 @@ impl EntryArea {
             sig_trapno: 0,
             sig_err: 0,
             mxcsr: GUEST_INITIAL_MXCSR,
-            _pad: 0,
+            mxcsr_scratch: 0,
             xmm: XmmRegs([[0; 2]; 16]),
             xsave: XsaveArea([0; XSAVE_AREA_SIZE]),
         });

@@ -22,8 +22,14 @@ use core::mem::offset_of;
 const _: () = assert!(offset_of!(EntryArea, xmm) % 16 == 0);
 
 /// MXCSR host code runs with: all exceptions masked, round to nearest.
+const HOST_MXCSR: u32 = 0x1f80;
 #[no_mangle]
-static NOMMU_HOST_MXCSR: u32 = 0x1f80;
+static NOMMU_HOST_MXCSR: u32 = HOST_MXCSR;
+
+/// CF PF AF ZF SF OF: what `sahf` (and an `add` for OF) can restore.
+const ARITH_FLAGS: u64 = 0x8d5;
+/// Everything else as host code has it: bit 1 (always set) and IF.
+const PLAIN_FLAGS: u64 = 0x202;
 
 const ARCH_SET_FS: u64 = 0x1002;
 const SYS_ARCH_PRCTL: u64 = 158;
@@ -47,7 +53,14 @@ core::arch::global_asm!(
     "mov qword ptr [rdi + {in_guest}], 1",
     "cmp qword ptr [rdi + {kicked}], 0",
     "jne nommu_entry_abort",
+    // MXCSR is nearly always the same on both sides: reload it only when
+    // it differs.
+    "stmxcsr [rdi + {mxcsr_scratch}]",
+    "mov eax, [rdi + {mxcsr}]",
+    "cmp eax, [rdi + {mxcsr_scratch}]",
+    "je 1f",
     "ldmxcsr [rdi + {mxcsr}]",
+    "1:",
     "movaps xmm0, [rdi + {xmm} + 0*16]",
     "movaps xmm1, [rdi + {xmm} + 1*16]",
     "movaps xmm2, [rdi + {xmm} + 2*16]",
@@ -77,8 +90,25 @@ core::arch::global_asm!(
     "syscall",
     "mov rdi, r12",
     "3:",
+    // The guest's flags. popfq is slow; when only the arithmetic flags
+    // can differ from the host's (IF set, DF/TF/AC/ID/... clear, the
+    // usual case), OF is made by an add and the rest loaded by sahf.
+    "mov rax, [rdi + {rflags}]",
+    "mov rcx, rax",
+    "and rcx, {not_arith}",
+    "cmp rcx, {plain_flags}",
+    "jne 4f",
+    "mov ecx, eax",
+    "shr ecx, 4",
+    "and ecx, 0x80",
+    "add cl, cl",
+    "mov ah, al",
+    "sahf",
+    "jmp 5f",
+    "4:",
     "push qword ptr [rdi + {rflags}]",
     "popfq",
+    "5:",
     "mov rax, [rdi + {rax}]",
     "mov rbx, [rdi + {rbx}]",
     "mov rcx, [rdi + {rcx}]",
@@ -148,7 +178,10 @@ core::arch::global_asm!(
     "movaps [rdi + {xmm} + 14*16], xmm14",
     "movaps [rdi + {xmm} + 15*16], xmm15",
     "stmxcsr [rdi + {mxcsr}]",
+    "cmp dword ptr [rdi + {mxcsr}], {host_mxcsr}",
+    "je 1f",
     "ldmxcsr [rip + NOMMU_HOST_MXCSR]",
+    "1:",
     "cmp qword ptr [rdi + {has_fsgsbase}], 0",
     "je 2f",
     "rdfsbase rax",
@@ -223,6 +256,10 @@ core::arch::global_asm!(
     block = const super::systrap::SELECTOR_BLOCK,
     allow = const super::systrap::SELECTOR_ALLOW,
     mxcsr = const offset_of!(EntryArea, mxcsr),
+    mxcsr_scratch = const offset_of!(EntryArea, mxcsr_scratch),
+    host_mxcsr = const HOST_MXCSR,
+    not_arith = const !ARITH_FLAGS,
+    plain_flags = const PLAIN_FLAGS,
     xmm = const offset_of!(EntryArea, xmm),
     has_fsgsbase = const offset_of!(EntryArea, has_fsgsbase),
     guest_fs = const offset_of!(EntryArea, guest_fs),
