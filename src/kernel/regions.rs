@@ -132,7 +132,7 @@ impl Regions {
             mem.free(start, len);
         }
         for (_, r) in std::mem::take(&mut self.map) {
-            mem.free(r.start, r.len);
+            mem.free_as(r.start, r.len, r.kind != RegionKind::Stack);
         }
     }
 

@@ -38,6 +38,16 @@ impl Arena {
         addr >= self.base() && addr.checked_add(len).is_some_and(|end| end <= self.base() + self.size())
     }
 
+    /// Zeroes [addr, addr+len) in place (pages that stay populated).
+    pub fn zero(&self, addr: u64, len: u64) {
+        if len == 0 || !self.contains(addr, len) {
+            return;
+        }
+        // SAFETY: the range lies inside our read-write mapping and belongs
+        // to the caller, who just allocated it.
+        unsafe { core::ptr::write_bytes(addr as *mut u8, 0, len as usize) };
+    }
+
     /// Gives pages back to the host; they read as zero afterwards.
     pub fn discard(&self, addr: u64, len: u64) {
         if len == 0 || !self.contains(addr, len) {

@@ -23,6 +23,17 @@ pub struct Memory {
     outside: Mutex<Vec<(u64, u64, bool)>>,
     /// Arena ranges backed by a shared host file mapping (start -> len).
     shared: Mutex<std::collections::BTreeMap<u64, u64>>,
+    /// Freed pages kept populated (zeroed when allocated again).
+    resident: Mutex<super::resident::ResidentFree>,
+}
+
+/// Larger frees go back to the host: big mappings are seldom written all
+/// over (glibc's 8 MiB thread stacks, allocators' reservations).
+const KEEP_AT_MOST: u64 = 2 << 20;
+
+/// Freed memory kept populated: an eighth of the arena, at most 64 MiB.
+fn resident_budget(arena_size: u64) -> u64 {
+    (arena_size / 8).min(64 << 20)
 }
 
 impl Memory {
@@ -32,6 +43,7 @@ impl Memory {
         let user = UserMemory::new(&arena)?;
         let sites = SiteMap::new(arena.base(), arena.size());
         let alloc = Mutex::new(PageAllocator::new(arena.base(), arena.size()));
+        let resident = super::resident::ResidentFree::new(arena.base(), arena.size(), resident_budget(arena.size()));
         Ok(Memory {
             arena,
             user,
@@ -40,6 +52,7 @@ impl Memory {
             site_policy: Mutex::new(SitePolicy::RewriteAll),
             outside: Mutex::new(Vec::new()),
             shared: Mutex::new(Default::default()),
+            resident: Mutex::new(resident),
         })
     }
 
@@ -57,12 +70,26 @@ impl Memory {
         self.alloc.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    fn resident(&self) -> std::sync::MutexGuard<'_, super::resident::ResidentFree> {
+        self.resident.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Zeroes what was freed into [start, start+len) and kept populated.
+    fn zero_resident(&self, start: u64, len: u64) {
+        let runs = self.resident().take(start, page_up(len));
+        for (s, l) in runs {
+            self.arena.zero(s, l);
+        }
+    }
+
     /// Zeroed, page-aligned arena memory.
     pub fn alloc(&self, len: u64, align: u64) -> SysResult<u64> {
         if len > self.arena.size() {
             return Err(Errno::ENOMEM);
         }
-        self.allocator().alloc(len, align).ok_or(Errno::ENOMEM)
+        let start = self.allocator().alloc(len, align).ok_or(Errno::ENOMEM)?;
+        self.zero_resident(start, len);
+        Ok(start)
     }
 
     /// A main stack of `len` bytes with `STACK_GUARD` inaccessible bytes
@@ -168,6 +195,7 @@ impl Memory {
     /// Claims [addr, addr+len) if free.
     pub fn alloc_at(&self, addr: u64, len: u64) -> SysResult<()> {
         if self.allocator().alloc_at(addr, len) {
+            self.zero_resident(addr, len);
             Ok(())
         } else {
             Err(Errno::ENOMEM)
@@ -176,13 +204,26 @@ impl Memory {
 
     /// Grows an allocation that ends at `end` in place.
     pub fn extend(&self, end: u64, extra: u64) -> bool {
-        self.allocator().extend(end, extra)
+        let grown = self.allocator().extend(end, extra);
+        if grown {
+            self.zero_resident(end, extra);
+        }
+        grown
     }
 
-    /// Returns memory to the arena. It reads as zero when handed out again.
+    /// Returns memory to the arena. It reads as zero when handed out again
+    /// (kept populated within a budget, see `resident`).
     /// Images mapped outside the arena stay mapped (their addresses stay
     /// registered as guest memory) and are reused by the next load there.
     pub fn free(&self, start: u64, len: u64) {
+        self.free_as(start, len, true);
+    }
+
+    /// `free`, saying whether the memory was likely written all over (an
+    /// image, a heap) rather than touched here and there (a stack): only
+    /// such memory is worth keeping populated, since zeroing it all costs
+    /// more than faulting in the few pages the next owner touches.
+    pub fn free_as(&self, start: u64, len: u64, mostly_written: bool) {
         let len = page_up(len);
         if !self.arena.contains(start, len) {
             let mut outside = self.outside.lock().unwrap_or_else(|e| e.into_inner());
@@ -201,7 +242,10 @@ impl Memory {
             // hand out memory nobody can use.
             return;
         }
-        self.arena.discard(start, len);
+        // Marked before the allocator can hand the pages out again.
+        if !(mostly_written && len <= KEEP_AT_MOST && self.resident().keep(start, len)) {
+            self.arena.discard(start, len);
+        }
         self.allocator().free(start, len);
     }
 

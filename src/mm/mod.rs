@@ -4,6 +4,7 @@ pub mod alloc;
 pub mod arena;
 pub mod guard;
 pub mod memory;
+pub mod resident;
 pub mod sitemap;
 pub mod uaccess;
 
