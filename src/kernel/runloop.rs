@@ -156,20 +156,22 @@ fn end_task(m: &Machine, task: &mut Task, end: TaskExit) {
         report_fatal(m, task, signo);
     }
     walk_robust_list(m, task);
-    if task.clear_child_tid != 0 && m.mem.user.write_val(task.clear_child_tid, 0u32).is_ok() {
-        host::futex_wake_addr(task.clear_child_tid, 1);
-    }
     let p = task.process.clone();
+    let t = task.shared.cpu_ticks(true);
     let last = {
         let mut tasks = p.tasks();
         tasks.retain(|t| t.tid != task.tid);
         tasks.is_empty()
     };
-    let t = task.shared.cpu_ticks(true);
     {
         let mut dead = p.dead_times.lock().unwrap_or_else(|e| e.into_inner());
         dead.user += t.0;
         dead.system += t.1;
+    }
+    // A joiner wakes once the thread has left its process (/proc/self/task
+    // no longer lists it), before its stack may be freed below.
+    if task.clear_child_tid != 0 && m.mem.user.write_val(task.clear_child_tid, 0u32).is_ok() {
+        host::futex_wake_addr(task.clear_child_tid, 1);
     }
     m.unregister_task(task.tid);
     for (start, len) in task.deferred_free.drain(..) {
