@@ -65,6 +65,8 @@ done
 bench "pipe round trip (2 procs)" us "$BIN/bench-spawn-musl" pipe_rtt 20000
 bench "vfork + _exit + wait" us "$BIN/bench-spawn-musl" vfork_exit 2000
 bench "vfork + execve + wait" us "$BIN/bench-spawn-musl" vfork_exec 300
+# fork where there is one (natively, qemu), vfork under nommu (no fork).
+bench "fork|vfork + execve + wait" us "$BIN/bench-spawn-musl" fork_exec 300
 bench "hush: 100 x /bin/true" ms wall_ms "$BB" sh -c "i=0; while [ \$i -lt 100 ]; do $BB true; i=\$((i+1)); done"
 bench "hush loop, 200000 iterations" ms wall_ms "$BB" sh -c 'i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done'
 bench "sha256 of 64 MiB" s "$BIN/bench-sha256-musl" 64
