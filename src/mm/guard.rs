@@ -1,6 +1,7 @@
 //! Guard pages: arena pages the host MMU makes inaccessible (below each
-//! main stack), so that a guest overflowing its stack faults instead of
-//! silently writing over whatever lies below. nommu's own accesses to guest
+//! main stack, and the guest's own PROT_NONE pages), so that a guest
+//! overflowing a stack faults instead of silently writing over whatever
+//! lies below. nommu's own accesses to guest
 //! memory check this map first and answer `EFAULT`, since touching a guard
 //! page from host code would crash the emulator.
 

@@ -138,9 +138,17 @@ impl Memory {
         Ok(())
     }
 
+    /// Is any page of [addr, addr+len) inaccessible?
+    pub fn is_inaccessible(&self, addr: u64, len: u64) -> bool {
+        self.user.guards.overlaps(addr, len)
+    }
+
     /// Which pages of [addr, addr+len) are inaccessible, as offsets from
     /// `addr` (for moving a mapping with its protection).
     pub fn inaccessible_pages(&self, addr: u64, len: u64) -> Vec<u64> {
+        if !self.is_inaccessible(addr, len) {
+            return Vec::new();
+        }
         (0..page_up(len) / PAGE_SIZE)
             .map(|i| i * PAGE_SIZE)
             .filter(|&off| self.user.guards.overlaps(addr + off, PAGE_SIZE))

@@ -2,6 +2,7 @@
 //! `vm-memory` over the arena (identity addresses): a pointer outside guest
 //! memory is `EFAULT`, never a host crash.
 
+use crate::arch::host;
 use crate::errno::{Errno, SysResult};
 use std::sync::{Arc, RwLock};
 use vm_memory::{
@@ -18,7 +19,8 @@ pub struct UserMemory {
     /// Every guest region: the arena plus images mapped at their link
     /// address (`add_region`, rare). Only ranges outside the arena look here.
     mem: RwLock<Arc<GuestMemoryMmap>>,
-    /// Pages of the arena that must not be touched (stack guards).
+    /// Pages of the arena that must not be touched (stack guards, guest
+    /// PROT_NONE pages).
     pub guards: super::guard::GuardMap,
 }
 
@@ -231,12 +233,11 @@ impl UserMemory {
     /// With `interruptible`, a kick of this vCPU thread ends a blocked
     /// read with EINTR (pipes, terminals: see `arch::isyscall`).
     pub fn host_read(&self, fd: i32, addr: u64, len: usize, interruptible: bool) -> SysResult<usize> {
-        let rc = self.with_kernel_ptr(addr, len, |p, n| {
+        self.with_kernel_ptr(addr, len, |p, n| {
             // SAFETY: [p, p+n) is checked guest memory, mapped for the
             // machine's lifetime; the host kernel writes into it.
             unsafe { raw_syscall(libc::SYS_read, [fd as u64, p as u64, n as u64, 0, 0, 0], interruptible) }
-        })?;
-        raw_result(rc)
+        })?
     }
 
     /// pread(2) into guest memory.
@@ -259,11 +260,10 @@ impl UserMemory {
 
     /// write(2) to a host fd straight from guest memory.
     pub fn host_write(&self, fd: i32, addr: u64, len: usize, interruptible: bool) -> SysResult<usize> {
-        let rc = self.with_kernel_ptr(addr, len, |p, n| {
+        self.with_kernel_ptr(addr, len, |p, n| {
             // SAFETY: [p, p+n) is checked guest memory; the host only reads it.
             unsafe { raw_syscall(libc::SYS_write, [fd as u64, p as u64, n as u64, 0, 0, 0], interruptible) }
-        })?;
-        raw_result(rc)
+        })?
     }
 
     /// writev(2)/readv(2) with every iovec pointing into checked guest memory.
@@ -310,8 +310,7 @@ impl UserMemory {
             (true, Some(off)) => (libc::SYS_pwritev, off),
             (false, Some(off)) => (libc::SYS_preadv, off),
         };
-        let rc = unsafe { raw_syscall(nr, [fd as u64, ptr as u64, cnt as u64, off as u64, 0, 0], interruptible) };
-        raw_result(rc)
+        unsafe { raw_syscall(nr, [fd as u64, ptr as u64, cnt as u64, off as u64, 0, 0], interruptible) }
     }
 
     /// FUTEX_WAIT_BITSET / FUTEX_WAKE(_BITSET) on a guest word (arena
@@ -330,8 +329,7 @@ impl UserMemory {
         let args = [uaddr, op as u64, val as u64, t, 0, bitset as u64];
         // SAFETY: the futex word was checked to be guest memory (mapped for
         // the machine's life); the timeout is a live host timespec.
-        let rc = unsafe { raw_syscall(libc::SYS_futex, args, true) };
-        raw_result(rc)
+        unsafe { raw_syscall(libc::SYS_futex, args, true) }
     }
 
     /// FUTEX_WAKE(_BITSET): the address is only a key (a private wake of
@@ -340,8 +338,7 @@ impl UserMemory {
         let args = [uaddr, op as u64, val as u64, 0, 0, bitset as u64];
         // SAFETY: FUTEX_WAKE never dereferences the address in user space;
         // the host kernel validates it.
-        let rc = unsafe { raw_syscall(libc::SYS_futex, args, false) };
-        raw_result(rc)
+        unsafe { raw_syscall(libc::SYS_futex, args, false) }
     }
 
     /// futex(2) operations whose fourth argument is a count (val2):
@@ -360,8 +357,7 @@ impl UserMemory {
         }
         let args = [uaddr, op as u64, val as u64, val2 as u64, uaddr2, val3 as u64];
         // SAFETY: both futex words were checked to be guest memory.
-        let rc = unsafe { raw_syscall(libc::SYS_futex, args, false) };
-        raw_result(rc)
+        unsafe { raw_syscall(libc::SYS_futex, args, false) }
     }
 
     /// getrandom(2) into guest memory.
@@ -436,32 +432,15 @@ impl UserMemory {
     }
 }
 
-/// A raw host syscall, through the interruptible stub when asked.
+/// A raw host syscall (`arch::host::call`), through the interruptible
+/// stub when asked.
 ///
 /// # Safety
 /// As for `syscall(2)`: the arguments must be valid for `nr`.
-unsafe fn raw_syscall(nr: i64, a: [u64; 6], interruptible: bool) -> isize {
-    if interruptible {
-        // SAFETY: forwarded from the caller.
-        unsafe { crate::arch::isyscall::interruptible_syscall(nr, a) as isize }
-    } else {
-        // SAFETY: forwarded from the caller.
-        let rc = unsafe { libc::syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]) };
-        if rc == -1 {
-            -(Errno::last_os_error().0 as isize)
-        } else {
-            rc as isize
-        }
-    }
-}
-
-/// A raw syscall result (negative errno) as a SysResult.
-fn raw_result(rc: isize) -> SysResult<usize> {
-    if rc < 0 {
-        Err(Errno(-rc as i32))
-    } else {
-        Ok(rc as usize)
-    }
+unsafe fn raw_syscall(nr: i64, a: [u64; 6], interruptible: bool) -> SysResult<usize> {
+    let wait = if interruptible { host::Wait::Interruptible } else { host::Wait::Uninterruptible };
+    // SAFETY: forwarded from the caller.
+    unsafe { host::call(nr, a, wait) }.map(|n| n as usize).map_err(Errno::from)
 }
 
 /// A libc-style result (-1 and errno) as a SysResult.

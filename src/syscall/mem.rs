@@ -298,7 +298,7 @@ pub fn sys_mremap(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     }
     // Like a VMA's protection, an inaccessible end carries over to the
     // part the mapping grows by.
-    let tail_inaccessible = !m.mem.inaccessible_pages(old + old_len - PAGE_SIZE, PAGE_SIZE).is_empty();
+    let tail_inaccessible = m.mem.is_inaccessible(old + old_len - PAGE_SIZE, PAGE_SIZE);
     let whole = region.start == old && region.len == old_len;
     if whole && regions.resize(&m.mem, old, new_len).is_ok() {
         if tail_inaccessible {

@@ -27,7 +27,7 @@ pub enum Wait {
 ///
 /// # Safety
 /// As for `syscall(2)`: the arguments must be valid for `nr`.
-unsafe fn call(nr: libc::c_long, a: [u64; 6], wait: Wait) -> std::io::Result<libc::c_long> {
+pub unsafe fn call(nr: libc::c_long, a: [u64; 6], wait: Wait) -> std::io::Result<libc::c_long> {
     match wait {
         // SAFETY: forwarded from the caller.
         Wait::Uninterruptible => check(unsafe { libc::syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]) }),
@@ -66,8 +66,7 @@ pub fn clock_gettime(clock: i32) -> std::io::Result<(i64, i64)> {
 
 /// The calling thread's CPU time: (user µs, system µs).
 pub fn thread_rusage() -> (u64, u64) {
-    // SAFETY: a zeroed rusage is a valid out-buffer.
-    let mut ru: libc::rusage = unsafe { core::mem::zeroed() };
+    let mut ru = unsafe_zeroed_rusage();
     // SAFETY: ru is a valid out-pointer; RUSAGE_THREAD has no other needs.
     unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut ru) };
     let us = |tv: libc::timeval| tv.tv_sec as u64 * 1_000_000 + tv.tv_usec as u64;
@@ -192,7 +191,8 @@ pub fn openat2_waiting(
     wait: Wait,
 ) -> std::io::Result<OwnedFd> {
     let how = OpenHow { flags: (flags | libc::O_CLOEXEC) as u32 as u64, mode: mode as u64, resolve };
-    let args = [dirfd.as_raw_fd() as u64, path.as_ptr() as u64, &how as *const OpenHow as u64, 24, 0, 0];
+    let size = std::mem::size_of::<OpenHow>() as u64;
+    let args = [dirfd.as_raw_fd() as u64, path.as_ptr() as u64, &how as *const OpenHow as u64, size, 0, 0];
     // SAFETY: path is NUL-terminated, how is a valid open_how of the size passed.
     owned(unsafe { call(libc::SYS_openat2, args, wait) })
 }
@@ -566,7 +566,6 @@ pub fn membarrier(cmd: i32, flags: u32) -> std::io::Result<i64> {
     check(unsafe { libc::syscall(libc::SYS_membarrier, cmd, flags, 0) })
 }
 
-/// User + system CPU time of the whole emulator (every guest thread).
 /// Names the calling thread (what ps, top and gdb show), at most 15 bytes.
 pub fn set_thread_name(name: &str) {
     let mut buf = [0u8; 16];
@@ -576,6 +575,7 @@ pub fn set_thread_name(name: &str) {
     unsafe { libc::prctl(libc::PR_SET_NAME, buf.as_ptr()) };
 }
 
+/// User + system CPU time of the whole emulator (every guest thread).
 pub fn process_cpu_seconds() -> f64 {
     let mut r: libc::rusage = unsafe_zeroed_rusage();
     // SAFETY: r is a valid out-pointer.
