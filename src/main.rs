@@ -1,5 +1,8 @@
 //! The `nommu` command line.
 
+// The command line computes with sizes it parsed itself (checked there).
+#![allow(clippy::arithmetic_side_effects)]
+
 use clap::{Parser, Subcommand};
 use nommu::kernel::exec::ProgramSpec;
 use nommu::kernel::machine::MachineError;
@@ -45,11 +48,27 @@ struct Observe {
     /// does by itself when page 0 cannot be mapped. Also NOMMU_TRAP_ONLY=1.
     #[arg(long)]
     trap_only: bool,
+    /// Make NULL reads fault on every host. With PKU page 0 is
+    /// execute-only anyway; without it page 0 would be readable, so nommu
+    /// maps none and every syscall takes the trap path. Also
+    /// NOMMU_NULL_GUARD=1.
+    #[arg(long)]
+    null_guard: bool,
+}
+
+fn env_flag(name: &str) -> bool {
+    std::env::var_os(name).is_some_and(|v| v == "1")
 }
 
 impl Observe {
-    fn trap_only(&self) -> bool {
-        self.trap_only || std::env::var_os("NOMMU_TRAP_ONLY").is_some_and(|v| v == "1")
+    fn config(&self, mem_size: u64, root: PathBuf, protect_init: bool) -> MachineConfig {
+        MachineConfig {
+            mem_size,
+            root,
+            protect_init,
+            trap_only: self.trap_only || env_flag("NOMMU_TRAP_ONLY"),
+            null_guard: self.null_guard || env_flag("NOMMU_NULL_GUARD"),
+        }
     }
 }
 
@@ -144,6 +163,16 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         params: Vec<OsString>,
     },
+    /// Say what this host gives nommu and what is in force (page 0, PKU,
+    /// FSGSBASE, the trap path), honouring the same options and NOMMU_*
+    /// switches as `run`; `key=value` lines with --machine.
+    Caps {
+        #[command(flatten)]
+        observe: Observe,
+        /// One `key=value` line each, for scripts and tests.
+        #[arg(long)]
+        machine: bool,
+    },
 }
 
 fn parse_mem(s: &str) -> Result<u64, String> {
@@ -155,7 +184,9 @@ fn parse_mem(s: &str) -> Result<u64, String> {
 
 fn main() {
     let cli = Cli::parse();
-    let level = if cli.verbose { "nommu=info" } else { "nommu=warn" };
+    // The guest's stderr is the guest's: by default only nommu's own failures
+    // reach it; what the kernel notices (ENOSYS, refusals) needs -v or RUST_LOG.
+    let level = if cli.verbose { "nommu=info" } else { "nommu=error" };
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(level)).format_timestamp(None).init();
     // Before any thread exists: every thread inherits the mask.
     nommu::kernel::hostsignals::block_routed();
@@ -166,6 +197,7 @@ fn main() {
             run(root, mem, observe, program, command)
         }
         Command::Boot { root, mem, init, observe, params } => boot(root, mem, init, observe, params),
+        Command::Caps { observe, machine } => caps(observe, machine),
     };
     // Whatever the guest did to the terminal, the user gets it back.
     if let Some(t) = terminal {
@@ -204,7 +236,7 @@ fn new_machine(config: MachineConfig, observe: &Observe) -> Result<std::sync::Ar
 }
 
 fn run(root: PathBuf, mem: u64, observe: Observe, program: OsString, args: Vec<OsString>) -> i32 {
-    let config = MachineConfig { mem_size: mem, root, protect_init: false, trap_only: observe.trap_only() };
+    let config = observe.config(mem, root, false);
     let machine = match new_machine(config, &observe) {
         Ok(m) => m,
         Err(code) => return code,
@@ -242,6 +274,29 @@ fn search_path(root: &std::path::Path, program: &[u8]) -> Vec<u8> {
     program.to_vec()
 }
 
+/// `nommu caps`: what a machine started here with these options would
+/// have in force.
+fn caps(observe: Observe, machine_readable: bool) -> i32 {
+    let config = observe.config(16 << 20, PathBuf::from("/"), false);
+    let machine = match Machine::new(config) {
+        Ok(m) => m,
+        Err(e) => return exec_failure(e),
+    };
+    let c = &machine.caps;
+    if machine_readable {
+        println!("page0={}", c.page0.name());
+        println!("trampoline={}", c.trampoline());
+        println!("pku={}", c.pku.name());
+        println!("fsgsbase={}", c.fsgsbase.name());
+        println!("trap={}", c.trap.map_or("none", |t| t.name()));
+    } else {
+        for (key, value) in c.lines() {
+            println!("{key}: {value}");
+        }
+    }
+    0
+}
+
 fn boot(mut root: PathBuf, mut mem: u64, mut init: Option<OsString>, observe: Observe, params: Vec<OsString>) -> i32 {
     let mut init_args = Vec::new();
     let mut init_env = vec![b"HOME=/".to_vec()];
@@ -277,8 +332,7 @@ fn boot(mut root: PathBuf, mut mem: u64, mut init: Option<OsString>, observe: Ob
             b"/bin/sh".to_vec()
         }
     });
-    let config =
-        MachineConfig { mem_size: mem, root: root.clone(), protect_init: true, trap_only: observe.trap_only() };
+    let config = observe.config(mem, root.clone(), true);
     println!("nommu {}: a no-MMU Linux machine in user space (x86-64, zpoline)", env!("CARGO_PKG_VERSION"));
     let machine = match new_machine(config, &observe) {
         Ok(m) => m,
@@ -286,10 +340,14 @@ fn boot(mut root: PathBuf, mut mem: u64, mut init: Option<OsString>, observe: Ob
     };
     let (base, size) = (machine.mem.arena.base(), machine.mem.arena.size());
     println!("Memory: {} MiB arena at {base:#x}-{:#x}, one address space for every process", size >> 20, base + size);
+    let caps = &machine.caps;
+    println!("Syscalls: {}", caps.describe_syscalls());
+    println!("Page 0: {}", caps.describe_page0());
     println!(
-        "Syscalls: {}; FS switched with {}",
-        machine.syscall_paths.describe(),
-        if nommu::arch::cpu::has_fsgsbase() { "wrfsbase" } else { "arch_prctl" }
+        "CPU: PKU {}, FSGSBASE {} (FS switched with {})",
+        caps.pku.short(),
+        caps.fsgsbase.short(),
+        if caps.fsgsbase.in_force() { "wrfsbase" } else { "arch_prctl" }
     );
     println!("Root: {} (hostfs); /proc and /dev are the kernel's", machine.root.host_path().display());
     let mut argv = vec![init.clone()];

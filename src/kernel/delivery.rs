@@ -116,9 +116,17 @@ fn deliver_pending(m: &Machine, task: &mut Task) -> Option<ExitStatus> {
             _ => {
                 restart_with_handler(task, act.flags);
                 if setup_frame(m, task, &info, act).is_err() {
-                    // No room for the frame: Linux forces SIGSEGV.
-                    log::debug!("pid {}: cannot write a signal frame; SIGSEGV", task.process.pid);
-                    task.last_fatal = Some(SigInfo::fault(SIGSEGV, SI_KERNEL, 0));
+                    // No room for the frame (a bad stack pointer, an
+                    // alternate stack too small): as Linux's force_sigsegv,
+                    // a SIGSEGV the task may still handle, unless the frame
+                    // was for SIGSEGV itself, which is then fatal.
+                    log::debug!("pid {}: cannot write a signal frame for {signo}; SIGSEGV", task.process.pid);
+                    let segv = SigInfo::fault(SIGSEGV, SI_KERNEL, 0);
+                    if signo != SIGSEGV {
+                        force_fault(task, segv);
+                        continue;
+                    }
+                    task.last_fatal = Some(segv);
                     return Some(group_dies(task, ExitStatus::Signaled(SIGSEGV)));
                 }
                 // Like Linux, every deliverable signal gets its frame before
@@ -139,13 +147,18 @@ fn setup_frame(m: &Machine, task: &mut Task, info: &SigInfo, act: SigAction) -> 
     let regs = *task.vcpu.regs();
     let alt = task.altstack;
     let use_alt = act.flags & SA_ONSTACK != 0 && alt.flags & SS_DISABLE == 0 && !alt.contains(regs.rsp);
-    let sp = if use_alt { alt.sp + alt.size } else { regs.rsp.checked_sub(sigframe::RED_ZONE).ok_or(Errno::EFAULT)? };
+    let (sp, floor) = if use_alt {
+        (alt.sp.checked_add(alt.size).ok_or(Errno::EFAULT)?, alt.sp)
+    } else {
+        (regs.rsp.checked_sub(sigframe::RED_ZONE).ok_or(Errno::EFAULT)?, 0)
+    };
     let xstate = task.vcpu.capture_xstate();
     let blocked = task.saved_sigmask.take().unwrap_or(task.sigmask());
     let on_alt = if alt.contains(regs.rsp) { SS_ONSTACK } else { 0 };
     let spec = sigframe::FrameSpec {
         regs: &regs,
         sp,
+        floor,
         blocked,
         altstack: (alt.sp, alt.flags | on_alt, alt.size),
         siginfo: info.to_bytes(),

@@ -65,7 +65,7 @@ fn route(m: Weak<Machine>) {
                     let svg = super::memmap::svg(&super::memmap::snapshot(&m));
                     match std::fs::write(&path, svg) {
                         Ok(()) => log::warn!("arena picture written to {}", path.display()),
-                        Err(e) => log::warn!("cannot write {}: {e}", path.display()),
+                        Err(e) => log::error!("cannot write {}: {e}", path.display()),
                     }
                 }
             }

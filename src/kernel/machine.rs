@@ -10,8 +10,8 @@ use super::process::{ExitStatus, FsContext, Process};
 use super::runloop::run_task;
 use super::signal::SIGCHLD;
 use super::task::{Task, TaskShared};
-use crate::arch::systrap::TrapKind;
-use crate::arch::{trampoline, GuestRegs, Vcpu};
+use crate::arch::caps::{Feature, HostCaps, Page0, Page0Absence, Switch};
+use crate::arch::{cpu, trampoline, GuestRegs, Vcpu};
 use crate::fs::{FdTable, HostRoot};
 use crate::mm::{sitemap::SitePolicy, Memory};
 use std::collections::{BTreeMap, HashSet};
@@ -33,39 +33,27 @@ pub struct MachineConfig {
     /// Rewrite nothing and map no page 0: every syscall takes the trap path
     /// (what happens anyway when page 0 cannot be mapped).
     pub trap_only: bool,
+    /// NULL reads must fault: where page 0 could only be readable (no
+    /// PKU), map no page 0 and take the trap path instead.
+    pub null_guard: bool,
 }
 
 impl Default for MachineConfig {
     fn default() -> Self {
-        MachineConfig { mem_size: 256 << 20, root: PathBuf::from("/"), protect_init: false, trap_only: false }
-    }
-}
-
-/// How guest syscalls reach the kernel.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct SyscallPaths {
-    /// The page-0 trampoline is mapped and syscall sites are rewritten.
-    pub trampoline: bool,
-    /// What catches the syscalls that were not rewritten.
-    pub trap: Option<TrapKind>,
-}
-
-impl SyscallPaths {
-    pub fn describe(&self) -> String {
-        match (self.trampoline, self.trap) {
-            (true, Some(t)) => format!("page-0 trampoline (512-byte sled, execute-only), trap path: {}", t.describe()),
-            (true, None) => "page-0 trampoline (512-byte sled, execute-only), no trap path: code that appears at \
-                             run time and red-zone sites cannot be caught"
-                .to_string(),
-            (false, Some(t)) => format!("trap path only ({}): every syscall is a host signal, slower", t.describe()),
-            (false, None) => "none".to_string(),
+        MachineConfig {
+            mem_size: 256 << 20,
+            root: PathBuf::from("/"),
+            protect_init: false,
+            trap_only: false,
+            null_guard: false,
         }
     }
 }
 
 pub struct Machine {
     self_ref: Weak<Machine>,
-    pub syscall_paths: SyscallPaths,
+    /// What the host gives, measured at start (banner, -v, --report).
+    pub caps: HostCaps,
     pub mem: Memory,
     pub root: HostRoot,
     pub config: MachineConfig,
@@ -132,21 +120,36 @@ impl std::fmt::Display for MachineError {
 
 impl std::error::Error for MachineError {}
 
-/// The page-0 trampoline when it can be mapped, the trap path when the
-/// host has one; at least one of the two.
-fn choose_syscall_paths(trap_only: bool) -> Result<SyscallPaths, MachineError> {
+/// The page-0 trampoline when it can be mapped (and, with `null_guard`,
+/// made unreadable), the trap path when the host has one; at least one of
+/// the two. What is in force is measured, not assumed.
+fn detect_caps(config: &MachineConfig) -> Result<HostCaps, MachineError> {
     let trap = crate::arch::systrap::activate();
-    if trap_only {
-        return match trap {
-            Some(_) => Ok(SyscallPaths { trampoline: false, trap }),
-            None => Err(MachineError::NoTrapPath),
-        };
+    let pku = Feature::detect(cpu::cpu_has_pku(), Switch::NoPku);
+    let fsgsbase = Feature::detect(cpu::cpu_has_fsgsbase(), Switch::NoFsgsbase);
+    let trap_only = |absence| match trap {
+        Some(_) => Ok(HostCaps { page0: Page0::Unmapped, page0_absence: Some(absence), pku, fsgsbase, trap }),
+        None => Err(MachineError::NoTrapPath),
+    };
+    if config.trap_only {
+        return trap_only(Page0Absence::TrapOnly);
     }
-    match trampoline::install() {
-        Ok(()) => Ok(SyscallPaths { trampoline: true, trap }),
+    if config.null_guard && !pku.in_force() {
+        return trap_only(Page0Absence::NullGuard);
+    }
+    match trampoline::install(pku.in_force()) {
+        Ok(t) if t.readable && config.null_guard => {
+            log::info!("page 0 stayed readable although PKU is in force; --null-guard takes the trap path");
+            trampoline::uninstall();
+            trap_only(Page0Absence::NullGuard)
+        }
+        Ok(t) => {
+            let page0 = if t.readable { Page0::Readable } else { Page0::ExecuteOnly };
+            Ok(HostCaps { page0, page0_absence: None, pku, fsgsbase, trap })
+        }
         Err(e @ trampoline::TrampolineError::MmapMinAddr { .. }) if trap.is_some() => {
-            eprintln!("nommu: warning: {e}; every syscall takes the slower trap path instead");
-            Ok(SyscallPaths { trampoline: false, trap })
+            log::warn!("{e}; every syscall takes the slower trap path instead");
+            trap_only(Page0Absence::MmapMinAddr)
         }
         Err(e) => Err(MachineError::Trampoline(e)),
     }
@@ -161,18 +164,20 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Machine {
     pub fn new(config: MachineConfig) -> Result<Arc<Machine>, MachineError> {
-        let syscall_paths = choose_syscall_paths(config.trap_only)?;
+        let caps = detect_caps(&config)?;
         let root = HostRoot::open(&config.root).map_err(|e| MachineError::Root(config.root.clone(), e))?;
         // Each guest applies its own umask; the host's must not get in the way.
         let host_umask = crate::arch::host::set_umask(0);
         crate::arch::host::raise_nofile_limit();
         let mem = Memory::new(config.mem_size).map_err(MachineError::Arena)?;
-        mem.set_site_policy(match syscall_paths {
-            SyscallPaths { trampoline: false, .. } => SitePolicy::TrapOnly,
-            SyscallPaths { trap: Some(_), .. } => SitePolicy::SkipRedZone,
-            SyscallPaths { trap: None, .. } => SitePolicy::RewriteAll,
+        mem.set_site_policy(match (caps.trampoline(), caps.trap) {
+            (false, _) => SitePolicy::TrapOnly,
+            (true, Some(_)) => SitePolicy::SkipRedZone,
+            (true, None) => SitePolicy::RewriteAll,
         });
-        log::info!("syscalls: {}", syscall_paths.describe());
+        for (key, value) in caps.lines() {
+            log::info!("{key}: {value}");
+        }
         log::info!(
             "arena {:#x}..{:#x} ({} MiB)",
             mem.arena.base(),
@@ -181,7 +186,7 @@ impl Machine {
         );
         Ok(Arc::new_cyclic(|self_ref| Machine {
             self_ref: self_ref.clone(),
-            syscall_paths,
+            caps,
             mem,
             root,
             config,
@@ -418,7 +423,7 @@ impl Machine {
              execs: {execs} ({} from the image cache), {} syscall sites rewritten in {:.1} MiB of code, {:.2} ms ({:.1} ms/MiB)\n\
              arena: {:.1} MiB, peak use {:.1} MiB; now free {:.1} MiB in {} blocks, largest {:.1} MiB \
              (fragmentation {frag:.1}%)\n",
-            self.syscall_paths.describe(),
+            self.caps.describe_syscalls(),
             execs.saturating_sub(self.images.scans()),
             r.sites,
             mib(r.bytes_scanned),

@@ -1,19 +1,36 @@
 //! The kernel: machine, processes, tasks and the per-task run loop.
+//!
+//! `regions` (a process's share of the arena) keeps clippy's
+//! `arithmetic_side_effects` lint; the rest works on host values.
 
+#[allow(clippy::arithmetic_side_effects)]
 pub mod delivery;
+#[allow(clippy::arithmetic_side_effects)]
 pub mod exec;
+#[allow(clippy::arithmetic_side_effects)]
 pub mod hostsignals;
+#[allow(clippy::arithmetic_side_effects)]
 pub mod lifecycle;
+#[allow(clippy::arithmetic_side_effects)]
 pub mod machine;
+#[allow(clippy::arithmetic_side_effects)]
 pub mod memmap;
+#[allow(clippy::arithmetic_side_effects)]
 pub mod process;
 pub mod regions;
+#[allow(clippy::arithmetic_side_effects)]
 pub mod report;
+#[allow(clippy::arithmetic_side_effects)]
 pub mod runloop;
+#[allow(clippy::arithmetic_side_effects)]
 pub mod signal;
+#[allow(clippy::arithmetic_side_effects)]
 pub mod symbolize;
+#[allow(clippy::arithmetic_side_effects)]
 pub mod task;
+#[allow(clippy::arithmetic_side_effects)]
 pub mod threadpool;
+#[allow(clippy::arithmetic_side_effects)]
 pub mod timers;
 
 pub use machine::{Machine, MachineConfig};

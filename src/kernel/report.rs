@@ -8,7 +8,10 @@
 //!   "nommu_incompatibilities": ["fork", ...],
 //!   "memory": {"arena_bytes": N, "peak_used_bytes": N, "largest_free_block_bytes": N, "free_blocks": N},
 //!   "execs": N, "syscall_sites_rewritten": N, "rewrite_seconds": F,
-//!   "wall_seconds": F, "cpu_seconds": F }
+//!   "wall_seconds": F, "cpu_seconds": F,
+//!   "host": {"page0": "execute-only" | "readable" | "unmapped", "trampoline": B,
+//!            "pku": "yes" | "no" | "forced_off", "fsgsbase": "yes" | "no" | "forced_off",
+//!            "trap": "sud" | "seccomp" | null} }
 //! ```
 
 use super::machine::Machine;
@@ -58,7 +61,7 @@ pub fn json(m: &Machine, status: Option<ExitStatus>, wall: Duration) -> String {
         "{{\n  \"status\": {status},\n  \"syscalls\": {{{calls}}},\n  \"enosys\": {},\n  \"nommu_incompatibilities\": {},\n  \
          \"memory\": {{\"arena_bytes\": {}, \"peak_used_bytes\": {}, \"largest_free_block_bytes\": {}, \"free_blocks\": {}}},\n  \
          \"execs\": {}, \"syscall_sites_rewritten\": {}, \"rewrite_seconds\": {:.6},\n  \
-         \"wall_seconds\": {:.6}, \"cpu_seconds\": {cpu:.6}\n}}\n",
+         \"wall_seconds\": {:.6}, \"cpu_seconds\": {cpu:.6},\n  \"host\": {}\n}}\n",
         list(&m.enosys_names()),
         list(&m.incompatibilities()),
         st.total,
@@ -69,5 +72,6 @@ pub fn json(m: &Machine, status: Option<ExitStatus>, wall: Duration) -> String {
         r.sites,
         r.elapsed.as_secs_f64(),
         wall.as_secs_f64(),
+        m.caps.json(),
     )
 }

@@ -13,6 +13,8 @@ use crate::syscall::{self, SyscallCtx, TaskExit};
 
 /// SEGV_MAPERR: address not mapped.
 const SEGV_MAPERR: i32 = 1;
+/// SEGV_ACCERR: the page is there, the access not allowed.
+const SEGV_ACCERR: i32 = 2;
 /// SEGV_PKUERR: protection-key violation.
 const SEGV_PKUERR: i32 = 4;
 /// x86 page fault: trap 14; error code bits: user mode, instruction fetch.
@@ -44,10 +46,17 @@ pub fn run_task(m: &Machine, task: &mut Task) {
                 }
                 log::debug!("pid {} fault {} code {code} addr {addr:#x}", task.process.pid, signal_name(signo));
                 let (trapno, mut err) = task.vcpu.fault_details();
-                // Page 0 is protected with a protection key (execute-only);
-                // to the guest a fault there is a plain unmapped page: not
-                // "present, key violation" but "not present".
-                let code = if code == SEGV_PKUERR {
+                // The trampoline pages are the kernel's, not the guest's:
+                // whatever protects them (a protection key, or no write
+                // permission where they are readable), to the guest a
+                // fault there is a plain unmapped page: not "present,
+                // key violation" or "present, read-only" but "not present".
+                let on_trampoline = signo == SIGSEGV
+                    && code == SEGV_ACCERR
+                    && trapno == X86_TRAP_PF
+                    && m.caps.trampoline()
+                    && trampoline::contains(addr);
+                let code = if code == SEGV_PKUERR || on_trampoline {
                     err &= !(PF_PROT | PF_PK);
                     SEGV_MAPERR
                 } else {
@@ -131,7 +140,8 @@ fn complete_out_of_range_syscall(m: &Machine, task: &mut Task) -> bool {
         return false;
     }
     let nr = if regs.rip == regs.rax { regs.rax } else { regs.rip.saturating_sub(1) };
-    m.note_enosys(nr);
+    let args = [regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9];
+    syscall::unimplemented(m, task.tid, nr, &args);
     let r = task.vcpu.regs_mut();
     r.rip = ret;
     r.rsp = regs.rsp + 8;

@@ -246,12 +246,28 @@ pub type Handler = fn(&mut SyscallCtx<'_>, &Args) -> SysResult;
 #[inline]
 pub fn dispatch(ctx: &mut SyscallCtx<'_>, nr: u64, args: Args) -> SysResult {
     let Some(def) = table::lookup(nr) else {
-        ctx.m.note_enosys(nr);
+        unimplemented(ctx.m, ctx.task.tid, nr, &args);
         return Err(Errno::ENOSYS);
     };
     match ctx.m.tracer() {
         None if !log::log_enabled!(target: "nommu::syscall", log::Level::Trace) => (def.handler)(ctx, &args),
         _ => dispatch_observed(ctx, def, &args),
+    }
+}
+
+/// A syscall nommu does not implement (or a number Linux has no syscall
+/// for): logged once by name, and seen by `--trace`, `--summary` and
+/// `--report` like any other, with its raw arguments (strace's form for
+/// calls it cannot decode: `syscall_0x1f4(0x1, ...)` for unknown numbers).
+#[cold]
+pub fn unimplemented(m: &Machine, tid: i32, nr: u64, args: &Args) {
+    m.note_enosys(nr);
+    let Some(tracer) = m.tracer() else { return };
+    tracer.count(nr, true, std::time::Duration::ZERO);
+    if tracer.wants(nr) {
+        let name = trace::display_name(nr);
+        let shown: Vec<String> = args.iter().map(|&a| if a == 0 { "0".to_string() } else { format!("{a:#x}") }).collect();
+        tracer.emit(tid, &format!("{name}({}) = -1 {}", shown.join(", "), decode::errno_text(Errno::ENOSYS)));
     }
 }
 

@@ -266,27 +266,78 @@ pub fn sys_reboot(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     }
 }
 
+/// The id -1 (`(uid_t)-1`): Linux's INVALID_UID. Where an id must be given
+/// it is EINVAL; in setre*id/setres*id it means "leave this one".
+const NO_ID: u32 = u32::MAX;
+/// NGROUPS_MAX: the most supplementary groups setgroups takes.
+const NGROUPS_MAX: u64 = 65536;
+
 /// Everyone is root inside; nommu cannot become anyone else. Setting the
 /// ids nommu already has succeeds; anything else is EPERM.
-fn only_root(ids: &[u64]) -> SysResult {
-    if ids.iter().all(|&id| id as u32 == 0 || id as u32 == u32::MAX) {
+fn only_root(kind: &str, ids: &[u32]) -> SysResult {
+    if ids.iter().all(|&id| id == 0 || id == NO_ID) {
         Ok(0)
     } else {
-        log::warn!("nommu runs every process as uid 0: cannot change to {ids:?}");
+        log::warn!("nommu runs every process as uid and gid 0: cannot change the {kind} to {ids:?}");
         Err(Errno::EPERM)
     }
 }
 
+/// setuid/setgid: one id that must be valid.
+fn set_one(kind: &str, id: u64) -> SysResult {
+    let id = id as u32;
+    if id == NO_ID {
+        return Err(Errno::EINVAL);
+    }
+    only_root(kind, &[id])
+}
+
+/// setre*id/setres*id: -1 leaves an id as it is.
+fn set_several(kind: &str, ids: &[u64]) -> SysResult {
+    let ids: Vec<u32> = ids.iter().map(|&id| id as u32).collect();
+    only_root(kind, &ids)
+}
+
 pub fn sys_setuid(_: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    only_root(&a[..1])
+    set_one("uid", a[0])
+}
+
+pub fn sys_setgid(_: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    set_one("gid", a[0])
 }
 
 pub fn sys_setreuid(_: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    only_root(&a[..2])
+    set_several("uids", &a[..2])
+}
+
+pub fn sys_setregid(_: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    set_several("gids", &a[..2])
 }
 
 pub fn sys_setresuid(_: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    only_root(&a[..3])
+    set_several("uids", &a[..3])
+}
+
+pub fn sys_setresgid(_: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    set_several("gids", &a[..3])
+}
+
+/// setfsuid/setfsgid never fail: they return the old id (always 0 here)
+/// and change it only when allowed, which inside nommu means to 0.
+pub fn sys_setfsuid(_: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let id = a[0] as u32;
+    if id != 0 && id != NO_ID {
+        log::warn!("nommu runs every process as uid 0: setfsuid({id}) leaves the fsuid at 0");
+    }
+    Ok(0)
+}
+
+pub fn sys_setfsgid(_: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let id = a[0] as u32;
+    if id != 0 && id != NO_ID {
+        log::warn!("nommu runs every process as gid 0: setfsgid({id}) leaves the fsgid at 0");
+    }
+    Ok(0)
 }
 
 pub fn sys_getresuid(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
@@ -307,10 +358,17 @@ pub fn sys_getgroups(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
 }
 
 pub fn sys_setgroups(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let n = (a[0] as usize).min(65536);
-    let mut ids = Vec::with_capacity(n);
-    for i in 0..n {
-        ids.push(ctx.user().read_val::<u32>(a[1] + 4 * i as u64)? as u64);
+    // The size is an int; Linux compares it as unsigned.
+    let n = a[0] as u32 as u64;
+    if n > NGROUPS_MAX {
+        return Err(Errno::EINVAL);
     }
-    only_root(&ids)
+    let mut ids = Vec::with_capacity(n as usize);
+    for i in 0..n {
+        ids.push(ctx.user().read_val::<u32>(a[1].wrapping_add(4 * i))?);
+    }
+    if ids.contains(&NO_ID) {
+        return Err(Errno::EINVAL);
+    }
+    only_root("supplementary groups", &ids)
 }

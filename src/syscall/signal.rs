@@ -120,7 +120,7 @@ pub fn sys_rt_sigsuspend(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
 /// rt_sigreturn: the handler is done; everything comes back from the frame.
 pub fn sys_rt_sigreturn(ctx: &mut SyscallCtx<'_>, _: &Args) -> SysResult {
     let frame = ctx.task.vcpu.regs().rsp.wrapping_sub(8);
-    let restored = match sigframe::read_frame(ctx.user(), frame, crate::arch::cpu::xsave_size()) {
+    let restored = match sigframe::read_frame(ctx.user(), frame, crate::arch::cpu::frame_xsave_size()) {
         Ok(r) => r,
         Err(_) => {
             // A frame that cannot be read: Linux kills with SIGSEGV.
@@ -140,6 +140,9 @@ pub fn sys_rt_sigreturn(ctx: &mut SyscallCtx<'_>, _: &Args) -> SysResult {
     Ok(0)
 }
 
+/// MINSIGSTKSZ of the x86-64 ABI: the smallest alternate stack Linux takes.
+const MINSIGSTKSZ: u64 = 2048;
+
 fn set_altstack(ctx: &mut SyscallCtx<'_>, sp: u64, flags: i32, size: u64) -> SysResult<()> {
     let rsp = ctx.task.vcpu.regs().rsp;
     if ctx.task.altstack.contains(rsp) {
@@ -153,7 +156,10 @@ fn set_altstack(ctx: &mut SyscallCtx<'_>, sp: u64, flags: i32, size: u64) -> Sys
         ctx.task.altstack = AltStack::disabled();
         return Ok(());
     }
-    if size < crate::arch::cpu::minsigstksz().max(2048) {
+    // Linux takes any size from MINSIGSTKSZ up (unless the task opted into
+    // strict sizes, which nommu does not offer); a frame that does not fit
+    // then faults at delivery, as natively.
+    if size < MINSIGSTKSZ {
         return Err(Errno::ENOMEM);
     }
     ctx.task.altstack = AltStack { sp, flags: flags & SS_AUTODISARM, size };

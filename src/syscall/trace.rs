@@ -75,6 +75,15 @@ impl TraceSpec {
     }
 }
 
+/// The name strace gives syscall `nr`: `syscall_0x1f4` for numbers Linux
+/// has no syscall for.
+pub fn display_name(nr: u64) -> String {
+    lookup(nr)
+        .map(|d| d.name)
+        .or_else(|| super::names::syscall_name(nr))
+        .map_or_else(|| format!("syscall_{nr:#x}"), str::to_string)
+}
+
 fn by_names(names: &[&str]) -> Vec<u64> {
     SYSCALLS.iter().filter(|d| names.contains(&d.name)).map(|d| d.nr).collect()
 }
@@ -176,8 +185,7 @@ impl Tracer {
         let s = s.lock().unwrap_or_else(|e| e.into_inner());
         s.iter()
             .map(|(nr, c)| {
-                let name = lookup(*nr).map(|d| d.name).or_else(|| super::names::syscall_name(*nr)).unwrap_or("?");
-                (name.to_string(), c.calls, c.errors)
+                (display_name(*nr), c.calls, c.errors)
             })
             .collect()
     }
@@ -195,7 +203,7 @@ impl Tracer {
         for (nr, c) in &rows {
             let pct = if total.is_zero() { 0.0 } else { 100.0 * c.time.as_secs_f64() / total.as_secs_f64() };
             let per = c.time.as_micros() as u64 / c.calls.max(1);
-            let name = lookup(*nr).map(|d| d.name).or_else(|| super::names::syscall_name(*nr)).unwrap_or("?");
+            let name = display_name(*nr);
             let err = if c.errors > 0 { c.errors.to_string() } else { String::new() };
             out.push_str(&format!("{pct:6.2} {:11.6} {per:11} {:9} {err:>9} {name}\n", c.time.as_secs_f64(), c.calls));
             calls += c.calls;

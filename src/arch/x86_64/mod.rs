@@ -1,6 +1,7 @@
 //! x86-64 host: zpoline trampoline, entry area, vCPU, host signals.
 
 pub mod area;
+pub mod caps;
 pub mod cpu;
 pub mod entry;
 pub mod host;

@@ -37,6 +37,9 @@ pub struct FrameSpec<'a> {
     pub regs: &'a GuestRegs,
     /// Where the frame goes below (the stack pointer to use).
     pub sp: u64,
+    /// The lowest address the frame may use (the base of the alternate
+    /// stack it goes on, else 0): a frame that does not fit is EFAULT.
+    pub floor: u64,
     pub blocked: u64,
     /// sigaltstack as saved in uc_stack.
     pub altstack: (u64, i32, u64),
@@ -67,15 +70,21 @@ fn sigcontext(r: &GuestRegs, fpstate: u64, trapno: u64, err: u64, cr2: u64) -> V
 /// handler's rsp).
 pub fn write_frame(mem: &UserMemory, spec: &FrameSpec<'_>) -> SysResult<u64> {
     let xsize = spec.xstate.len() as u64;
-    let fp = (spec.sp - xsize - 4) & !63;
-    let frame = ((fp - FRAME_SIZE) & !15) - 8;
+    // The guest chose sp (its rsp, or its alternate stack): near 0 the
+    // frame would wrap.
+    let below = |a: u64, b: u64| a.checked_sub(b).ok_or(Errno::EFAULT);
+    let fp = below(spec.sp, xsize + 4)? & !63;
+    let frame = below(below(fp, FRAME_SIZE)? & !15, 8)?;
+    if frame < spec.floor {
+        return Err(Errno::EFAULT);
+    }
     // The xsave image, with the software-reserved bytes saying how big it
     // is, and the trailing magic.
     let mut image = spec.xstate.to_vec();
     if image.len() >= 512 {
         image[464..468].copy_from_slice(&FP_XSTATE_MAGIC1.to_le_bytes());
         image[468..472].copy_from_slice(&((xsize + 4) as u32).to_le_bytes());
-        image[472..480].copy_from_slice(&super::cpu::xcr0().to_le_bytes());
+        image[472..480].copy_from_slice(&super::cpu::frame_xfeatures().to_le_bytes());
         image[480..484].copy_from_slice(&(xsize as u32).to_le_bytes());
     }
     mem.write(fp, &image)?;
@@ -147,11 +156,3 @@ pub fn read_frame(mem: &UserMemory, frame: u64, xsave_size: usize) -> SysResult<
     Ok(Restored { regs, blocked: w(SIGMASK_OFF), altstack, xstate })
 }
 
-/// Stack pointer for a new frame: below the red zone of the interrupted
-/// code, or at the top of the alternate stack.
-pub fn frame_sp(rsp: u64, altstack_top: Option<u64>) -> u64 {
-    match altstack_top {
-        Some(top) => top,
-        None => rsp.checked_sub(RED_ZONE).ok_or(Errno::EFAULT).unwrap_or(0),
-    }
-}

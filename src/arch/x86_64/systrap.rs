@@ -24,6 +24,14 @@ pub enum TrapKind {
 }
 
 impl TrapKind {
+    /// The `NOMMU_SYSCALL_TRAP` value that picks it.
+    pub fn name(self) -> &'static str {
+        match self {
+            TrapKind::UserDispatch => "sud",
+            TrapKind::Seccomp => "seccomp",
+        }
+    }
+
     pub fn describe(self) -> &'static str {
         match self {
             TrapKind::UserDispatch => "Syscall User Dispatch",

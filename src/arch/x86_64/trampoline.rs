@@ -1,6 +1,7 @@
 //! The zpoline trampoline at virtual address 0 (DESIGN.md invariant 1).
 //!
-//! Layout of page 0 (execute-only once built):
+//! Layout of page 0 (execute-only once built where PKU can make it so,
+//! else readable and executable: `caps::Page0` says which is in force):
 //!
 //! ```text
 //!   0 .. 512   nop sled: `call *%rax` with rax = syscall number < 512
@@ -15,8 +16,8 @@
 //! ```
 //!
 //! The rel32 was chosen so that entering *inside* the jump (rax = 513..516)
-//! still traps: `90 90 00 00` is nop, nop, `add [rax], al`, a write to the
-//! execute-only page 0, and `00 cc` then `int3`. Every rax ≥ 512 therefore
+//! still traps: `90 90 00 00` is nop, nop, `add [rax], al`, a write to
+//! page 0 (never writable), and `00 cc` then `int3`. Every rax ≥ 512 therefore
 //! ends in a fault whose return address is a rewritten site, which the run
 //! loop turns into `-ENOSYS` (numbers ≥ 4096 fault on the call itself).
 //! The hop page holds `movabs r11, nommu_syscall_entry; jmp r11` (r11 is
@@ -97,12 +98,53 @@ fn map_fixed(addr: usize) -> std::io::Result<*mut u8> {
     Ok(p as *mut u8)
 }
 
-fn make_execute_only(p: *mut u8) -> std::io::Result<()> {
-    // SAFETY: p is a page we mapped; PROT_EXEC alone is execute-only with PKU.
-    if unsafe { libc::mprotect(p as *mut libc::c_void, PAGE_SIZE, libc::PROT_EXEC) } != 0 {
+/// Execute-only when the CPU's protection keys can make it so (Linux gives
+/// `PROT_EXEC` alone an execute-only key); readable and executable
+/// otherwise, which is what x86 page tables can express.
+fn protect(p: *mut u8, execute_only: bool) -> std::io::Result<()> {
+    let prot = if execute_only { libc::PROT_EXEC } else { libc::PROT_READ | libc::PROT_EXEC };
+    // SAFETY: p is a page we mapped; nothing of ours reads it afterwards
+    // except through the kernel (`readable`).
+    if unsafe { libc::mprotect(p as *mut libc::c_void, PAGE_SIZE, prot) } != 0 {
         return Err(std::io::Error::last_os_error());
     }
     Ok(())
+}
+
+/// Copies a page into `dst` with `rep movsb`: page 0 is address 0, which
+/// Rust's pointer functions may assume never to be written through.
+fn fill_page(dst: *mut u8, page: &[u8; PAGE_SIZE]) {
+    // SAFETY: `dst` is a read-write page of ours, PAGE_SIZE long; the
+    // source is a PAGE_SIZE array; DF is clear in Rust code (ABI).
+    unsafe {
+        core::arch::asm!(
+            "rep movsb",
+            inout("rdi") dst => _,
+            inout("rsi") page.as_ptr() => _,
+            inout("rcx") PAGE_SIZE => _,
+            options(nostack, preserves_flags)
+        )
+    };
+}
+
+/// Whether user-mode reads of `addr` succeed, measured rather than
+/// assumed: the kernel copies one byte from it into a pipe, and says
+/// EFAULT if the protection (a protection key) forbids reading.
+pub fn readable(addr: usize) -> bool {
+    let mut fds = [0i32; 2];
+    // SAFETY: pipe2 writes two descriptors into `fds`.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return true;
+    }
+    // SAFETY: the kernel reads from `addr` on our behalf and reports a bad
+    // address as EFAULT; no Rust reference to that memory exists.
+    let n = unsafe { libc::write(fds[1], addr as *const libc::c_void, 1) };
+    // SAFETY: closing the two descriptors pipe2 gave us.
+    unsafe {
+        libc::close(fds[0]);
+        libc::close(fds[1]);
+    }
+    n == 1
 }
 
 fn sled_page() -> [u8; PAGE_SIZE] {
@@ -128,29 +170,60 @@ fn hop_page() -> [u8; PAGE_SIZE] {
     page
 }
 
-/// Maps page 0 and the hop page. Idempotent per process.
-pub fn install() -> Result<(), TrampolineError> {
-    static DONE: std::sync::Mutex<bool> = std::sync::Mutex::new(false);
-    let mut done = DONE.lock().unwrap_or_else(|e| e.into_inner());
-    if *done {
-        return Ok(());
+/// What `install` set up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Installed {
+    /// Guest code can read page 0 (measured after protecting it).
+    pub readable: bool,
+}
+
+static INSTALLED: std::sync::Mutex<Option<Installed>> = std::sync::Mutex::new(None);
+
+/// Maps page 0 and the hop page, execute-only when `execute_only` (the
+/// caller knows PKU is in force), else readable and executable; says
+/// what it measured. Idempotent per process.
+pub fn install(execute_only: bool) -> Result<Installed, TrampolineError> {
+    let mut installed = INSTALLED.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(done) = *installed {
+        return Ok(done);
     }
     let page0 = map_fixed(0).map_err(|source| match source.raw_os_error() {
         Some(libc::EPERM) | Some(libc::EACCES) => TrampolineError::MmapMinAddr { current: mmap_min_addr(), source },
         _ => TrampolineError::Map(source),
     })?;
-    let hop = map_fixed(HOP_PAGE).map_err(TrampolineError::Map)?;
-    let sled = sled_page();
-    let hop_bytes = hop_page();
-    // SAFETY: both pages were just mapped read-write by us, PAGE_SIZE long.
-    unsafe {
-        core::ptr::copy_nonoverlapping(sled.as_ptr(), page0, PAGE_SIZE);
-        core::ptr::copy_nonoverlapping(hop_bytes.as_ptr(), hop, PAGE_SIZE);
+    let hop = match map_fixed(HOP_PAGE) {
+        Ok(hop) => hop,
+        Err(e) => {
+            unmap(0);
+            return Err(TrampolineError::Map(e));
+        }
+    };
+    fill_page(page0, &sled_page());
+    fill_page(hop, &hop_page());
+    if let Err(e) = protect(page0, execute_only).and_then(|()| protect(hop, execute_only)) {
+        unmap(0);
+        unmap(HOP_PAGE);
+        return Err(TrampolineError::Map(e));
     }
-    make_execute_only(page0).map_err(TrampolineError::Map)?;
-    make_execute_only(hop).map_err(TrampolineError::Map)?;
-    *done = true;
-    Ok(())
+    let done = Installed { readable: readable(0) };
+    *installed = Some(done);
+    Ok(done)
+}
+
+/// Takes the trampoline away again (it turned out readable where the user
+/// wants NULL reads to fault). No guest code may have run yet.
+pub fn uninstall() {
+    let mut installed = INSTALLED.lock().unwrap_or_else(|e| e.into_inner());
+    if installed.take().is_some() {
+        unmap(0);
+        unmap(HOP_PAGE);
+    }
+}
+
+fn unmap(addr: usize) {
+    // SAFETY: only the trampoline pages, which hold no Rust objects and
+    // which no guest has entered yet.
+    unsafe { libc::munmap(addr as *mut libc::c_void, PAGE_SIZE) };
 }
 
 #[cfg(test)]

@@ -36,6 +36,13 @@ pub struct Vcpu {
     host_tid: i32,
 }
 
+/// A signal frame's image says it holds only the components frames carry.
+fn only_frame_features(img: &mut [u8]) {
+    let bv = u64::from_le_bytes(img[XSAVE_XSTATE_BV_OFFSET..XSAVE_XSTATE_BV_OFFSET + 8].try_into().unwrap());
+    let bv = bv & super::cpu::frame_xfeatures();
+    img[XSAVE_XSTATE_BV_OFFSET..XSAVE_XSTATE_BV_OFFSET + 8].copy_from_slice(&bv.to_le_bytes());
+}
+
 impl Vcpu {
     /// Makes the calling host thread a vCPU thread.
     pub fn new_on_current_thread() -> std::io::Result<Vcpu> {
@@ -118,9 +125,11 @@ impl Vcpu {
     /// image (for a signal frame): the registers hold everything but
     /// xmm0-15 and MXCSR, whose current values are in the area.
     pub fn capture_xstate(&mut self) -> Vec<u8> {
-        let size = super::cpu::xsave_size();
+        let size = super::cpu::frame_xsave_size();
         if self.area.xstate_full != 0 {
-            return self.area.xsave.0[..size].to_vec();
+            let mut img = self.area.xsave.0[..size].to_vec();
+            only_frame_features(&mut img);
+            return img;
         }
         let mut buf = XsaveArea([0; super::area::XSAVE_AREA_SIZE]);
         // SAFETY: buf is 64-byte aligned and at least xsave_size bytes;
@@ -144,13 +153,15 @@ impl Vcpu {
         // xmm now live in the image: mark SSE state present.
         let bv = u64::from_le_bytes(img[XSAVE_XSTATE_BV_OFFSET..XSAVE_XSTATE_BV_OFFSET + 8].try_into().unwrap()) | 0b10;
         img[XSAVE_XSTATE_BV_OFFSET..XSAVE_XSTATE_BV_OFFSET + 8].copy_from_slice(&bv.to_le_bytes());
-        img[..size].to_vec()
+        let mut img = img[..size].to_vec();
+        only_frame_features(&mut img);
+        img
     }
 
     /// Installs a guest-supplied xsave image (rt_sigreturn). It is made
     /// safe for xrstor first: a bad header or MXCSR would fault in nommu.
     pub fn restore_xstate(&mut self, image: &[u8]) {
-        let size = super::cpu::xsave_size().min(image.len());
+        let size = super::cpu::frame_xsave_size().min(image.len());
         let img = &mut self.area.xsave.0;
         img.fill(0);
         img[..size].copy_from_slice(&image[..size]);
@@ -158,7 +169,9 @@ impl Vcpu {
         img[XSAVE_MXCSR_OFFSET..XSAVE_MXCSR_OFFSET + 4]
             .copy_from_slice(&(mxcsr & super::cpu::mxcsr_mask()).to_le_bytes());
         // The mask of MXCSR itself (fxsave's mxcsr_mask) must stay as is.
-        let allowed = super::cpu::xcr0() & !(1 << 9);
+        // Components enabled on demand (AMX) are never restored: with
+        // XFD armed, xrstor of them would fault in nommu.
+        let allowed = super::cpu::frame_xfeatures() & !(1 << 9);
         let bv = u64::from_le_bytes(img[XSAVE_XSTATE_BV_OFFSET..XSAVE_XSTATE_BV_OFFSET + 8].try_into().unwrap());
         img[XSAVE_XSTATE_BV_OFFSET..XSAVE_XSTATE_BV_OFFSET + 64].fill(0);
         img[XSAVE_XSTATE_BV_OFFSET..XSAVE_XSTATE_BV_OFFSET + 8].copy_from_slice(&(bv & allowed).to_le_bytes());

@@ -1,0 +1,238 @@
+//! What the host gives nommu, found out at start and never assumed, and
+//! the switches that take each capability away so that every path can be
+//! tested on every host.
+//!
+//! | capability | what it changes | switch that forces its absence |
+//! |---|---|---|
+//! | page 0 mappable (`vm.mmap_min_addr=0`) | the fast path: rewritten sites call into a sled at address 0 | `NOMMU_TRAP_ONLY=1` / `--trap-only` |
+//! | PKU (protection keys) | page 0 is execute-only: NULL reads fault | `NOMMU_NO_PKU=1` |
+//! | Syscall User Dispatch | trap path for code not rewritten | `NOMMU_SYSCALL_TRAP=seccomp` (or `none`) |
+//! | seccomp `RET_TRAP` | the trap path's fallback | `NOMMU_SYSCALL_TRAP=sud` (or `none`) |
+//! | FSGSBASE | FS switched with `wrfsbase` instead of `arch_prctl` | `NOMMU_NO_FSGSBASE=1` |
+
+use super::systrap::TrapKind;
+
+/// A capability a switch can take away.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Switch {
+    NoPku,
+    NoFsgsbase,
+}
+
+impl Switch {
+    pub fn var(self) -> &'static str {
+        match self {
+            Switch::NoPku => "NOMMU_NO_PKU",
+            Switch::NoFsgsbase => "NOMMU_NO_FSGSBASE",
+        }
+    }
+}
+
+/// True when the switch's variable is set to anything but "" or "0".
+pub fn forced_off(switch: Switch) -> bool {
+    std::env::var_os(switch.var()).is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+/// Whether a CPU or kernel feature is in force.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Feature {
+    InForce,
+    /// The host has it; a switch took it away.
+    ForcedOff(Switch),
+    /// The host does not have it.
+    Absent,
+}
+
+impl Feature {
+    pub fn detect(host_has: bool, switch: Switch) -> Feature {
+        match (host_has, forced_off(switch)) {
+            (false, _) => Feature::Absent,
+            (true, true) => Feature::ForcedOff(switch),
+            (true, false) => Feature::InForce,
+        }
+    }
+
+    pub fn in_force(self) -> bool {
+        self == Feature::InForce
+    }
+
+    fn describe(self, absent: &str) -> String {
+        match self {
+            Feature::InForce => "yes".to_string(),
+            Feature::ForcedOff(s) => format!("off ({}=1)", s.var()),
+            Feature::Absent => format!("no ({absent})"),
+        }
+    }
+
+    /// `yes`, `forced_off` or `no` (`nommu caps --machine`, `--report`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Feature::InForce => "yes",
+            Feature::ForcedOff(_) => "forced_off",
+            Feature::Absent => "no",
+        }
+    }
+
+    /// For the boot banner: `yes`, `no`, `off (NOMMU_NO_PKU=1)`.
+    pub fn short(self) -> String {
+        match self {
+            Feature::ForcedOff(s) => format!("off ({}=1)", s.var()),
+            f => f.name().to_string(),
+        }
+    }
+}
+
+/// What lies at virtual address 0, as measured after setting it up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Page0 {
+    /// The trampoline, execute-only (PKU): NULL reads and writes fault.
+    ExecuteOnly,
+    /// The trampoline, readable: NULL reads return the sled's bytes; NULL
+    /// writes and calls still fault.
+    Readable,
+    /// Nothing: every syscall takes the trap path; NULL accesses fault.
+    Unmapped,
+}
+
+impl Page0 {
+    pub fn name(self) -> &'static str {
+        match self {
+            Page0::ExecuteOnly => "execute-only",
+            Page0::Readable => "readable",
+            Page0::Unmapped => "unmapped",
+        }
+    }
+}
+
+/// Why page 0 is not mapped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Page0Absence {
+    /// `--trap-only` / `NOMMU_TRAP_ONLY=1`.
+    TrapOnly,
+    /// `--null-guard` on a host where page 0 could only be readable.
+    NullGuard,
+    /// `vm.mmap_min_addr` is not 0.
+    MmapMinAddr,
+}
+
+/// Everything nommu found out about its host, and what is in force.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HostCaps {
+    pub page0: Page0,
+    /// Why page 0 is unmapped (with `Page0::Unmapped`).
+    pub page0_absence: Option<Page0Absence>,
+    pub pku: Feature,
+    pub fsgsbase: Feature,
+    /// What catches the syscalls that were not rewritten.
+    pub trap: Option<TrapKind>,
+}
+
+impl HostCaps {
+    /// The page-0 trampoline is mapped and sites are rewritten.
+    pub fn trampoline(&self) -> bool {
+        self.page0 != Page0::Unmapped
+    }
+
+    /// One line on page 0, saying what a NULL read does.
+    pub fn describe_page0(&self) -> String {
+        match self.page0 {
+            Page0::ExecuteOnly => "execute-only (PKU): NULL reads, writes and calls fault".to_string(),
+            Page0::Readable => {
+                let why = match self.pku {
+                    Feature::ForcedOff(s) => format!("{}=1", s.var()),
+                    Feature::Absent => "this CPU has no PKU".to_string(),
+                    Feature::InForce => "the kernel did not make it execute-only".to_string(),
+                };
+                format!(
+                    "readable ({why}): NULL reads return data, as on most no-MMU hardware; NULL writes and \
+                     calls fault; --null-guard makes NULL reads fault too (on the trap path)"
+                )
+            }
+            Page0::Unmapped => {
+                let why = match self.page0_absence {
+                    Some(Page0Absence::NullGuard) => "--null-guard without PKU",
+                    Some(Page0Absence::MmapMinAddr) => "vm.mmap_min_addr is not 0",
+                    Some(Page0Absence::TrapOnly) | None => "trap-only",
+                };
+                format!("not mapped ({why}): NULL reads, writes and calls fault")
+            }
+        }
+    }
+
+    /// How guest syscalls reach the kernel.
+    pub fn describe_syscalls(&self) -> String {
+        match (self.trampoline(), self.trap) {
+            (true, Some(t)) => format!("page-0 trampoline (512-byte sled), trap path: {}", t.describe()),
+            (true, None) => "page-0 trampoline (512-byte sled), no trap path: code that appears at run time and \
+                             red-zone sites cannot be caught"
+                .to_string(),
+            (false, Some(t)) => format!("trap path only ({}): every syscall is a host signal, slower", t.describe()),
+            (false, None) => "none".to_string(),
+        }
+    }
+
+    /// `key: value` lines for the boot log, `nommu -v` and `nommu caps`.
+    pub fn lines(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("syscalls", self.describe_syscalls()),
+            ("page 0", self.describe_page0()),
+            ("PKU", self.pku.describe("this CPU has none, or the kernel did not enable it")),
+            ("FSGSBASE", self.fsgsbase.describe("FS is switched with arch_prctl, a syscall per entry and exit")),
+            (
+                "trap path",
+                match self.trap {
+                    Some(t) => t.describe().to_string(),
+                    None => "none (NOMMU_SYSCALL_TRAP=none, or neither SUD nor seccomp works here)".to_string(),
+                },
+            ),
+        ]
+    }
+
+    /// The `"host"` object of `--report`.
+    pub fn json(&self) -> String {
+        let trap = self.trap.map_or("null".to_string(), |t| format!("\"{}\"", t.name()));
+        format!(
+            "{{\"page0\": \"{}\", \"trampoline\": {}, \"pku\": \"{}\", \"fsgsbase\": \"{}\", \"trap\": {trap}}}",
+            self.page0.name(),
+            self.trampoline(),
+            self.pku.name(),
+            self.fsgsbase.name(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caps(page0: Page0, pku: Feature) -> HostCaps {
+        HostCaps {
+            page0,
+            page0_absence: None,
+            pku,
+            fsgsbase: Feature::InForce,
+            trap: Some(TrapKind::UserDispatch),
+        }
+    }
+
+    #[test]
+    fn a_readable_page_0_is_never_called_execute_only() {
+        let c = caps(Page0::Readable, Feature::Absent);
+        let text = c.describe_page0();
+        assert!(text.starts_with("readable (this CPU has no PKU)"), "{text}");
+        assert!(!c.describe_syscalls().contains("execute-only"));
+        assert!(c.json().contains("\"page0\": \"readable\""));
+        let forced = caps(Page0::Readable, Feature::ForcedOff(Switch::NoPku)).describe_page0();
+        assert!(forced.contains("NOMMU_NO_PKU=1"), "{forced}");
+    }
+
+    #[test]
+    fn execute_only_and_unmapped_say_nulls_fault() {
+        assert!(caps(Page0::ExecuteOnly, Feature::InForce).describe_page0().contains("NULL reads, writes"));
+        let mut c = caps(Page0::Unmapped, Feature::Absent);
+        c.page0_absence = Some(Page0Absence::NullGuard);
+        assert!(c.describe_page0().contains("--null-guard"));
+        assert!(!c.trampoline());
+        assert!(c.json().contains("\"trampoline\": false"));
+    }
+}
