@@ -85,14 +85,50 @@ fn null_function_call_is_sigsegv() {
     });
 }
 
+/// A NULL read does what page 0 promises on this host: SIGSEGV where it is
+/// execute-only (PKU) or unmapped (trap path), the sled's bytes where it is
+/// readable (no PKU), which `nommu caps` must then say. `--null-guard`
+/// makes it SIGSEGV everywhere, as natively.
 #[test]
-fn null_read_is_sigsegv() {
+fn null_read_follows_page_0() {
+    let page0 = caps(&[]).page0;
+    eprintln!("page 0 here: {page0}");
     each_libc("nullread", |bin| {
-        let out = assert_same(bin, &[], &[]);
+        if page0 == "readable" {
+            let out = run_nommu(bin, &[], &[]);
+            assert_eq!(shell_status(&out), 1, "{}", bin.display());
+            let text = String::from_utf8_lossy(&out.stdout);
+            // 0x66666666: four of the sled's operand-size prefixes.
+            assert!(text.contains("survived the NULL read?! (read 1717997670)"), "{text}");
+        } else {
+            let out = assert_same(bin, &[], &[]);
+            assert_eq!(shell_status(&out), 139);
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(err.contains("killed by SIGSEGV") && err.contains("addr=0x0"), "{err}");
+        }
+        let out = assert_same(bin, &[], &[("NOMMU_NULL_GUARD", "1")]);
         assert_eq!(shell_status(&out), 139);
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains("killed by SIGSEGV") && err.contains("addr=0x0"), "{err}");
     });
+}
+
+/// Whatever protects page 0, a NULL write or call faults as on an unmapped
+/// page (SEGV_MAPERR, "not present"), and --null-guard leaves no readable
+/// page 0 behind on any host.
+#[test]
+fn null_guard_means_no_readable_page_0() {
+    let guarded = caps(&["--null-guard"]);
+    assert_ne!(guarded.page0, "readable");
+    if guarded.page0 == "unmapped" {
+        assert!(!guarded.trampoline);
+        assert_ne!(guarded.trap, "none");
+    }
+    let plain = caps(&[]);
+    match plain.pku.as_str() {
+        "yes" => assert_eq!(plain.page0, "execute-only"),
+        _ => assert!(plain.page0 == "readable" || plain.page0 == "unmapped", "{}", plain.page0),
+    }
 }
 
 /// Without FSGSBASE the entry path switches FS with arch_prctl instead;

@@ -33,7 +33,10 @@ fn trace_lines_look_like_strace() {
 #[test]
 fn trace_filters_errors_and_signals() {
     let bin = guest("nullread-musl").display().to_string();
-    let (code, _, err) = traced(&["--trace=%memory", &bin]);
+    // The NULL read must fault: --null-guard where page 0 is readable.
+    let mut args = null_faults_args();
+    args.extend(["--trace=%memory", &bin]);
+    let (code, _, err) = traced(&args);
     assert_eq!(code, 139);
     assert!(err.contains("--- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=NULL} ---"), "{err}");
     assert!(err.contains("+++ killed by SIGSEGV +++"), "{err}");
@@ -169,4 +172,44 @@ fn trace_matches_real_strace() {
         let theirs: Vec<String> = theirs.into_iter().filter(|l| !l.starts_with("uname(")).collect();
         assert_eq!(theirs, mine, "{name}: strace vs nommu --trace");
     }
+}
+
+/// Calls nommu does not implement and numbers Linux has no syscall for are
+/// traced, counted and reported like any other, by name.
+#[test]
+fn enosys_and_unknown_numbers_are_seen() {
+    let bin = guest("trace_enosys-musl").display().to_string();
+    let (code, out, err) = traced(&["--trace=socket", "--summary", &bin]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "done\n");
+    assert!(err.contains("[pid 1] socket("), "{err}");
+    assert!(err.contains("[pid 1] syscall_0x1f4(0x1, 0x2, 0x3, 0x4, 0x5, 0x6) = -1 ENOSYS"), "{err}");
+    assert!(err.contains("[pid 1] syscall_0x3e8(0x7"), "{err}");
+    assert!(!err.contains("writev(") && !err.contains("write("), "the filter lets only socket through: {err}");
+    let summary_row = |name: &str| err.lines().any(|l| l.split_whitespace().last() == Some(name));
+    for name in ["socket", "syscall_0x1f4", "syscall_0x3e8", "write"] {
+        assert!(summary_row(name), "no --summary row for {name}: {err}");
+    }
+    let dir = TempDir::new("trace-enosys");
+    let report = dir.path().join("r.json");
+    let (code, _, _) = traced(&["--report", report.to_str().unwrap(), &bin]);
+    assert_eq!(code, 0);
+    let json = std::fs::read_to_string(&report).unwrap();
+    assert!(json.contains("\"syscall_0x1f4\": {\"calls\": 1, \"errors\": 1}"), "{json}");
+    assert!(json.contains("\"socket\": {\"calls\": 1"), "{json}");
+    assert!(json.contains("\"host\": {\"page0\": "), "{json}");
+}
+
+/// The guest's stderr is the guest's: what the kernel notices (ENOSYS)
+/// appears only with -v or RUST_LOG.
+#[test]
+fn nothing_of_nommus_own_on_the_guests_stderr() {
+    let bin = guest("trace_enosys-musl").display().to_string();
+    let out = Command::new(nommu()).env_remove("RUST_LOG").args(["run", &bin]).output().unwrap();
+    assert_eq!(shell_status(&out), 0);
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "", "nommu wrote on the guest's stderr");
+    let out = Command::new(nommu()).env_remove("RUST_LOG").args(["-v", "run", &bin]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("(500) returns ENOSYS"), "{err}");
+    assert!(err.contains("page 0: "), "-v states what page 0 is: {err}");
 }

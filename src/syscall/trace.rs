@@ -106,9 +106,12 @@ impl Tracer {
         Tracer { spec, out: Mutex::new(out), summary: summary.then(|| Mutex::new(BTreeMap::new())) }
     }
 
-    /// Whether syscall `nr` is printed.
+    /// Whether syscall `nr` is printed. As strace does, a number Linux has
+    /// no syscall for is printed whatever the filter.
     pub fn wants(&self, nr: u64) -> bool {
-        self.spec.as_ref().is_some_and(|s| s.wanted.get(nr as usize).copied().unwrap_or(true))
+        self.spec.as_ref().is_some_and(|s| {
+            s.wanted.get(nr as usize).copied().unwrap_or(true) || super::names::syscall_name(nr).is_none()
+        })
     }
 
     pub fn summarising(&self) -> bool {

@@ -268,3 +268,48 @@ pub fn differing_lines(native: &str, emulated: &str) -> String {
     }
     out
 }
+
+// ---- what the host gives (nommu caps) ----
+
+/// What `nommu run` has in force on this host with the test's environment
+/// (`NOMMU_NO_PKU`, `NOMMU_TRAP_ONLY`, ...): `nommu caps --machine`.
+pub struct Caps {
+    /// `execute-only`, `readable` or `unmapped`.
+    pub page0: String,
+    pub trampoline: bool,
+    /// `yes`, `no` or `forced_off`.
+    pub pku: String,
+    pub fsgsbase: String,
+    /// `sud`, `seccomp` or `none`.
+    pub trap: String,
+}
+
+pub fn caps(nommu_args: &[&str]) -> Caps {
+    let out = Command::new(nommu()).arg("caps").arg("--machine").args(nommu_args).output().expect("nommu caps");
+    assert!(out.status.success(), "nommu caps failed: {}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let get = |key: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(key).and_then(|r| r.strip_prefix('=')))
+            .unwrap_or_else(|| panic!("nommu caps says nothing of {key}: {text}"))
+            .to_string()
+    };
+    Caps {
+        page0: get("page0"),
+        trampoline: get("trampoline") == "true",
+        pku: get("pku"),
+        fsgsbase: get("fsgsbase"),
+        trap: get("trap"),
+    }
+}
+
+/// The `nommu run` options a test needs for NULL reads to fault as they do
+/// natively: none where page 0 is execute-only or unmapped, `--null-guard`
+/// where it is readable (no PKU).
+pub fn null_faults_args() -> Vec<&'static str> {
+    if caps(&[]).page0 == "readable" {
+        vec!["--null-guard"]
+    } else {
+        Vec::new()
+    }
+}
