@@ -12,7 +12,7 @@ NOMMU      := target/$(TARGET)/release/nommu
 APT_PKGS   := musl-tools gcc make qemu-user python3 util-linux strace
 IS_ROOT    := $(shell [ "$$(id -u)" = 0 ] && echo yes)
 
-.PHONY: all nommu guest-tests test test-busybox fuzz bench deps rust-target mmap-min-addr rootfs run clean distclean
+.PHONY: all nommu guest-tests test test-debug test-busybox fuzz bench deps rust-target mmap-min-addr rootfs run clean distclean
 
 all: nommu guest-tests
 
@@ -49,11 +49,23 @@ rootfs:
 	rootfs/build-busybox.sh
 
 # Every test twice: with the page-0 trampoline (rewritten sites, trap path
-# for the rest), then with every syscall on the trap path.
+# for the rest), then with every syscall on the trap path; then the tests
+# that depend on the host's capabilities under every other combination
+# this host can provide; then the core suites in a debug build (overflow
+# checks on).
 test: all rootfs mmap-min-addr
+	@echo "=== this host: $$($(NOMMU) caps --machine | tr '\n' ' ')"
 	cargo test --release -- --test-threads=1
 	@echo "=== the same tests again, every syscall on the trap path (NOMMU_TRAP_ONLY=1) ==="
 	NOMMU_TRAP_ONLY=1 cargo test --release -- --test-threads=1
+	tests/capability-matrix.sh $(NOMMU)
+	$(MAKE) test-debug
+
+# The core suites against a debug build of nommu: arithmetic that wraps on
+# a guest value panics there instead of giving a wrong answer.
+test-debug: all mmap-min-addr
+	@echo "=== debug build: differential, files, processes, hostile ==="
+	cargo test --test differential --test files --test processes --test hostile -- --test-threads=1
 
 # The hostile-guest tests, long: 200000 random syscalls per fuzz run
 # (tests/hostile.rs) and 100000 mutated ELF files (tests/hostile_elf.rs).

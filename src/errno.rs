@@ -86,7 +86,8 @@ impl Errno {
 
     /// The value a syscall returns in rax.
     pub fn as_return(self) -> u64 {
-        (-(self.0 as i64)) as u64
+        // An errno is 1..=4095, so the negation cannot overflow.
+        (self.0 as i64).wrapping_neg() as u64
     }
 
     pub fn last_os_error() -> Errno {

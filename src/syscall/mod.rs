@@ -266,7 +266,8 @@ pub fn unimplemented(m: &Machine, tid: i32, nr: u64, args: &Args) {
     tracer.count(nr, true, std::time::Duration::ZERO);
     if tracer.wants(nr) {
         let name = trace::display_name(nr);
-        let shown: Vec<String> = args.iter().map(|&a| if a == 0 { "0".to_string() } else { format!("{a:#x}") }).collect();
+        let shown: Vec<String> =
+            args.iter().map(|&a| if a == 0 { "0".to_string() } else { format!("{a:#x}") }).collect();
         tracer.emit(tid, &format!("{name}({}) = -1 {}", shown.join(", "), decode::errno_text(Errno::ENOSYS)));
     }
 }

@@ -186,11 +186,7 @@ impl Tracer {
     pub fn counts(&self) -> Vec<(String, u64, u64)> {
         let Some(s) = &self.summary else { return Vec::new() };
         let s = s.lock().unwrap_or_else(|e| e.into_inner());
-        s.iter()
-            .map(|(nr, c)| {
-                (display_name(*nr), c.calls, c.errors)
-            })
-            .collect()
+        s.iter().map(|(nr, c)| (display_name(*nr), c.calls, c.errors)).collect()
     }
 
     /// The `strace -c` table.

@@ -206,13 +206,7 @@ mod tests {
     use super::*;
 
     fn caps(page0: Page0, pku: Feature) -> HostCaps {
-        HostCaps {
-            page0,
-            page0_absence: None,
-            pku,
-            fsgsbase: Feature::InForce,
-            trap: Some(TrapKind::UserDispatch),
-        }
+        HostCaps { page0, page0_absence: None, pku, fsgsbase: Feature::InForce, trap: Some(TrapKind::UserDispatch) }
     }
 
     #[test]

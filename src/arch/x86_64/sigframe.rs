@@ -155,4 +155,3 @@ pub fn read_frame(mem: &UserMemory, frame: u64, xsave_size: usize) -> SysResult<
     let altstack = (w(UC_OFF + 16), w(UC_OFF + 24) as u32 as i32, w(UC_OFF + 32));
     Ok(Restored { regs, blocked: w(SIGMASK_OFF), altstack, xstate })
 }
-

@@ -1,0 +1,67 @@
+#!/bin/bash
+# The tests whose behaviour depends on what the host gives nommu (page 0,
+# PKU, FSGSBASE, the trap path), once under every combination this host can
+# provide that the two full passes of `make test` did not already cover.
+# Each combination is asked of nommu itself (`nommu caps --machine`), so a
+# switch that changes nothing on this host (NOMMU_NO_PKU=1 without PKU) is
+# a combination already run, and skipped; each test asserts what its
+# combination promises (tests/common: caps, null_faults_args).
+#
+#   tests/capability-matrix.sh NOMMU_BINARY
+set -euo pipefail
+cd "$(dirname "$0")/.."
+nommu=${1:-target/release/nommu}
+
+# What the host has at all, with nothing forced off.
+describe() { env "$@" "$nommu" caps --machine | tr '\n' ' ' | sed 's/ $//'; }
+echo "=== capability matrix: this host gives: $(describe)"
+
+# The two full passes (Makefile: as is, then NOMMU_TRAP_ONLY=1).
+declare -A seen
+seen["$(describe)"]="full pass 1"
+seen["$(describe NOMMU_TRAP_ONLY=1)"]="full pass 2"
+
+combos=(
+    "NOMMU_NO_PKU=1"
+    "NOMMU_NO_FSGSBASE=1"
+    "NOMMU_NO_PKU=1 NOMMU_NO_FSGSBASE=1"
+    "NOMMU_NULL_GUARD=1"
+    "NOMMU_NULL_GUARD=1 NOMMU_NO_PKU=1"
+    "NOMMU_SYSCALL_TRAP=seccomp"
+    "NOMMU_SYSCALL_TRAP=seccomp NOMMU_NO_PKU=1 NOMMU_NO_FSGSBASE=1"
+    "NOMMU_SYSCALL_TRAP=seccomp NOMMU_TRAP_ONLY=1"
+    "NOMMU_SYSCALL_TRAP=seccomp NOMMU_TRAP_ONLY=1 NOMMU_NO_FSGSBASE=1"
+)
+
+ran=0
+skipped=0
+for combo in "${combos[@]}"; do
+    # shellcheck disable=SC2086
+    if ! caps=$(describe $combo 2>/dev/null); then
+        echo "--- $combo: this host cannot provide it (nommu caps failed), skipped"
+        skipped=$((skipped + 1))
+        continue
+    fi
+    case "$caps" in
+    *"trap=none"*)
+        echo "--- $combo: no trap path here ($caps), skipped"
+        skipped=$((skipped + 1))
+        continue
+        ;;
+    esac
+    if [ -n "${seen[$caps]:-}" ]; then
+        echo "--- $combo: same as ${seen[$caps]} ($caps), skipped"
+        skipped=$((skipped + 1))
+        continue
+    fi
+    seen["$caps"]="$combo"
+    echo "=== capability combination: $combo -> $caps"
+    # shellcheck disable=SC2086
+    env $combo cargo test --release --test differential --test trace -- --test-threads=1
+    # shellcheck disable=SC2086
+    env $combo cargo test --release --test processes -- --test-threads=1 signal sigaltstack vfork_clone
+    # shellcheck disable=SC2086
+    env $combo cargo test --release --test threads -- --test-threads=1 create_join signals_to_threads raw_clone vfork_from
+    ran=$((ran + 1))
+done
+echo "=== capability matrix: $ran combinations run beyond the two full passes, $skipped skipped"
