@@ -146,6 +146,10 @@ fn trace_matches_real_strace() {
         return;
     }
     for name in ["hello-musl", "hello-glibc", "efault-musl"] {
+        if name.starts_with("hello") && fsgsbase_forced_off() {
+            // Its output (and so the writev lengths) differs by design.
+            continue;
+        }
         let bin = guest(name);
         let filter = "trace=write,writev,uname,exit_group";
         let log = std::env::temp_dir().join(format!("nommu-strace-{}-{name}", std::process::id()));

@@ -216,11 +216,16 @@ pub fn first_difference(native: &str, emulated: &str) -> String {
 }
 
 /// Compares a native and an emulated run: stdout and status must match.
+/// The tests run with `NOMMU_NO_FSGSBASE=1` (the capability matrix).
+pub fn fsgsbase_forced_off() -> bool {
+    std::env::var_os("NOMMU_NO_FSGSBASE").is_some_and(|v| !v.is_empty() && v != "0")
+}
+
 /// Output that differs from a native run by design of the capability
 /// combination the tests run under: with `NOMMU_NO_FSGSBASE=1` guests are
 /// told (AT_HWCAP2) that FSGSBASE is missing, and say so.
 pub fn by_design(text: &str) -> String {
-    if std::env::var_os("NOMMU_NO_FSGSBASE").is_some_and(|v| !v.is_empty() && v != "0") {
+    if fsgsbase_forced_off() {
         text.lines().filter(|l| !l.contains("FSGSBASE")).map(|l| format!("{l}\n")).collect()
     } else {
         text.to_string()
