@@ -232,3 +232,16 @@ fn dlopen_call_close_and_two_processes() {
         }
     }
 }
+
+/// The memory syscalls with lengths and addresses at the edges: 0, near
+/// 2^64, 2^63, past TASK_SIZE, wrapping when rounded up to a page or added
+/// to the address, unaligned, file offsets past the largest a file has.
+/// Linux's exact answers, and no mapping lost or changed by a call that
+/// fails (mremap or munmap with such a length once dropped whole regions).
+#[test]
+fn mm_huge_and_wrapping_lengths() {
+    each_libc("mm_edges", |bin| {
+        let out = assert_same(bin, &[], &[]);
+        assert_eq!(shell_status(&out), 0);
+    });
+}

@@ -4,7 +4,7 @@
 //! runs in the one arena, returned when the process lets go of them.
 
 use crate::errno::{Errno, SysResult};
-use crate::mm::{page_up, Memory};
+use crate::mm::{checked_page_up, Memory};
 use std::collections::BTreeMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,8 +33,18 @@ pub struct Region {
     pub kind: RegionKind,
 }
 
+impl Region {
+    /// The first address past the region (`insert` checked that it does
+    /// not wrap).
+    pub fn end(&self) -> u64 {
+        self.start.saturating_add(self.len)
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct Regions {
+    /// start -> region; regions never overlap, and `start + len` of each
+    /// fits in a u64.
     map: BTreeMap<u64, Region>,
     /// brk: on no-MMU Linux (binfmt_elf_fdpic) the break cannot grow; it
     /// may only move within [start_brk, end_brk], and end_brk == start_brk.
@@ -45,8 +55,16 @@ pub struct Regions {
 }
 
 impl Regions {
+    /// Records [start, start+len) (len rounded up to pages) as the
+    /// process's. A range that would wrap past 2^64 cannot be memory
+    /// anyone allocated: it is refused (and logged).
     pub fn insert(&mut self, start: u64, len: u64, kind: RegionKind) {
-        self.map.insert(start, Region { start, len: page_up(len), kind });
+        match checked_page_up(len).filter(|&l| start.checked_add(l).is_some()) {
+            Some(len) => {
+                self.map.insert(start, Region { start, len, kind });
+            }
+            None => log::error!("region {start:#x}+{len:#x} wraps past 2^64: not recorded"),
+        }
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Region> {
@@ -55,8 +73,15 @@ impl Regions {
 
     /// The region containing all of [addr, addr+len), if any.
     pub fn containing(&self, addr: u64, len: u64) -> Option<Region> {
+        let end = addr.checked_add(len)?;
         let (_, r) = self.map.range(..=addr).next_back()?;
-        (addr + len <= r.start + r.len).then_some(*r)
+        (end <= r.end()).then_some(*r)
+    }
+
+    /// The region `addr` lies in (Linux's `vma_lookup`).
+    pub fn at(&self, addr: u64) -> Option<Region> {
+        let (_, r) = self.map.range(..=addr).next_back()?;
+        (addr < r.end()).then_some(*r)
     }
 
     /// Is every page of [addr, addr+len) in one of the regions (adjacent
@@ -64,21 +89,37 @@ impl Regions {
     pub fn covers(&self, addr: u64, len: u64) -> bool {
         let Some(end) = addr.checked_add(len) else { return false };
         if let Some((s, l)) = self.outside_image {
-            if addr >= s && end <= s + l {
+            if addr >= s && end <= s.saturating_add(l) {
                 return true;
             }
         }
         let mut at = addr;
-        for r in self.map.range(..end).map(|(_, r)| r).skip_while(|r| r.start + r.len <= addr) {
+        for r in self.map.range(..end).map(|(_, r)| r).skip_while(|r| r.end() <= addr) {
             if r.start > at {
                 return false;
             }
-            at = at.max(r.start + r.len);
+            at = at.max(r.end());
             if at >= end {
                 return true;
             }
         }
         at >= end
+    }
+
+    /// The parts of [addr, addr+len) that lie in the regions, in order
+    /// (nothing if the range wraps past 2^64).
+    pub fn pieces(&self, addr: u64, len: u64) -> Vec<(u64, u64)> {
+        let Some(end) = addr.checked_add(len) else { return Vec::new() };
+        self.map
+            .range(..end)
+            .map(|(_, r)| r)
+            .filter(|r| r.end() > addr)
+            .map(|r| {
+                let (from, to) = (r.start.max(addr), r.end().min(end));
+                // The region overlaps [addr, end): from < to.
+                (from, to.saturating_sub(from))
+            })
+            .collect()
     }
 
     /// Unmaps [addr, addr+len) from every region it overlaps, returning the
@@ -90,36 +131,44 @@ impl Regions {
     }
 
     /// Like `unmap`, but hands the memory back to the caller instead of the
-    /// arena (it is freed later): the pieces that were owned.
+    /// arena (it is freed later): the pieces that were owned. A range that
+    /// would run past 2^64 (rounded up to pages) detaches nothing: callers
+    /// check lengths first, and no such range is anyone's memory.
     pub fn detach(&mut self, addr: u64, len: u64) -> Vec<(u64, u64)> {
-        let end = addr.saturating_add(page_up(len));
-        let overlapping: Vec<Region> =
-            self.map.range(..end).map(|(_, r)| *r).filter(|r| r.start + r.len > addr).collect();
+        let Some(end) = checked_page_up(len).and_then(|len| addr.checked_add(len)) else {
+            log::error!("unmapping {addr:#x}+{len:#x}, which runs past 2^64: nothing unmapped");
+            return Vec::new();
+        };
+        let overlapping: Vec<Region> = self.map.range(..end).map(|(_, r)| *r).filter(|r| r.end() > addr).collect();
         let mut out = Vec::new();
         for r in overlapping {
             self.map.remove(&r.start);
             let cut_start = r.start.max(addr);
-            let cut_end = (r.start + r.len).min(end);
-            if r.start < cut_start {
-                self.insert(r.start, cut_start - r.start, r.kind);
+            let cut_end = r.end().min(end);
+            if let Some(before) = cut_start.checked_sub(r.start).filter(|&n| n > 0) {
+                self.insert(r.start, before, r.kind);
             }
-            if cut_end < r.start + r.len {
-                self.insert(cut_end, r.start + r.len - cut_end, r.kind);
+            if let Some(after) = r.end().checked_sub(cut_end).filter(|&n| n > 0) {
+                self.insert(cut_end, after, r.kind);
             }
-            out.push((cut_start, cut_end - cut_start));
+            // The region overlaps [addr, end): cut_start < cut_end.
+            out.push((cut_start, cut_end.saturating_sub(cut_start)));
         }
         out
     }
 
-    /// Grows or shrinks the region that starts at `addr` (mremap).
+    /// Grows or shrinks the region that starts at `addr` (mremap): EFAULT
+    /// if no region starts there, ENOMEM if the pages after it are taken.
     pub fn resize(&mut self, mem: &Memory, addr: u64, new_len: u64) -> SysResult<()> {
         let r = *self.map.get(&addr).ok_or(Errno::EFAULT)?;
-        let new_len = page_up(new_len);
-        if new_len <= r.len {
-            self.unmap(mem, addr + new_len, r.len - new_len);
+        let new_len = checked_page_up(new_len).ok_or(Errno::ENOMEM)?;
+        let new_end = addr.checked_add(new_len).ok_or(Errno::ENOMEM)?;
+        if let Some(shrink) = r.len.checked_sub(new_len) {
+            self.unmap(mem, new_end, shrink);
             return Ok(());
         }
-        if !mem.extend(addr + r.len, new_len - r.len) {
+        // new_len > r.len here.
+        if !mem.extend(r.end(), new_len.saturating_sub(r.len)) {
             return Err(Errno::ENOMEM);
         }
         self.insert(addr, new_len, r.kind);
@@ -137,7 +186,8 @@ impl Regions {
     }
 
     pub fn total(&self) -> u64 {
-        self.map.values().map(|r| r.len).sum()
+        // Regions do not overlap and each fits below 2^64: neither does the sum.
+        self.map.values().fold(0u64, |sum, r| sum.saturating_add(r.len))
     }
 }
 
@@ -175,6 +225,7 @@ impl Drop for Mm {
 }
 
 #[cfg(test)]
+#[allow(clippy::arithmetic_side_effects)]
 mod tests {
     use super::*;
 
@@ -192,8 +243,30 @@ mod tests {
         assert!(r.covers(0x20000, 0x1000));
         assert!(!r.covers(0x12000, 0xf000), "spans the hole to the next");
         assert!(!r.covers(u64::MAX - 0xfff, 0x2000), "wraps");
+        assert!(!r.covers(0x10000, u64::MAX), "wraps");
+        assert!(r.containing(0x10000, u64::MAX).is_none(), "wraps");
+        assert!(r.containing(0x10000, 0x2000).is_some());
+        assert_eq!(r.at(0x12fff).map(|r| r.start), Some(0x12000));
+        assert!(r.at(0x13000).is_none());
+        assert_eq!(r.pieces(0x11000, 0x10000), vec![(0x11000, 0x1000), (0x12000, 0x1000), (0x20000, 0x1000)]);
+        assert!(r.pieces(0x11000, u64::MAX).is_empty());
         r.outside_image = Some((0x400000, 0x5000));
         assert!(r.covers(0x401000, 0x1000));
         assert!(!r.covers(0x404000, 0x2000));
+    }
+
+    #[test]
+    fn a_length_that_wraps_detaches_nothing() {
+        let mut r = Regions::default();
+        r.insert(0x10000, 0x4000, RegionKind::Mmap);
+        r.insert(0x20000, 0x1000, RegionKind::Mmap);
+        r.insert(u64::MAX - 0xfff, 0x2000, RegionKind::Mmap);
+        assert_eq!(r.iter().count(), 2, "a region that wraps is refused");
+        assert!(r.detach(0x11000, u64::MAX - 0xfff).is_empty());
+        assert!(r.detach(0x11000, u64::MAX).is_empty());
+        assert_eq!(r.total(), 0x5000);
+        assert_eq!(r.detach(0x11000, 0x1001), vec![(0x11000, 0x2000)]);
+        let left: Vec<(u64, u64)> = r.iter().map(|r| (r.start, r.len)).collect();
+        assert_eq!(left, vec![(0x10000, 0x1000), (0x13000, 0x1000), (0x20000, 0x1000)]);
     }
 }

@@ -9,8 +9,10 @@ pub struct Arena {
 
 impl Arena {
     pub fn reserve(size: u64) -> std::io::Result<Arena> {
-        let size = super::page_up(size);
-        let map = MmapOptions::new().len(size as usize).map_anon()?;
+        let size = super::checked_page_up(size)
+            .and_then(|s| usize::try_from(s).ok())
+            .ok_or_else(|| std::io::Error::from_raw_os_error(libc::ENOMEM))?;
+        let map = MmapOptions::new().len(size).map_anon()?;
         // SAFETY: changing the protection of our own fresh mapping; nothing
         // holds references into it yet.
         let rc = unsafe {
@@ -34,8 +36,13 @@ impl Arena {
         self.map.len() as u64
     }
 
+    /// The first address past the arena (a host mapping: below 2^64).
+    pub fn end(&self) -> u64 {
+        self.base().saturating_add(self.size())
+    }
+
     pub fn contains(&self, addr: u64, len: u64) -> bool {
-        addr >= self.base() && addr.checked_add(len).is_some_and(|end| end <= self.base() + self.size())
+        addr >= self.base() && addr.checked_add(len).is_some_and(|end| end <= self.end())
     }
 
     /// Zeroes [addr, addr+len) in place (pages that stay populated).

@@ -20,20 +20,29 @@ impl GuardMap {
         GuardMap { base, pages, words }
     }
 
+    /// The first and last arena page [addr, addr+len) touches (the range
+    /// clipped to the arena), if any.
     fn page_range(&self, addr: u64, len: u64) -> Option<(u64, u64)> {
         let off = addr.checked_sub(self.base)?;
         let first = off / super::PAGE_SIZE;
-        if first >= self.pages || len == 0 {
+        let last_page = self.pages.checked_sub(1)?;
+        if first > last_page {
             return None;
         }
-        let last = (off.saturating_add(len - 1) / super::PAGE_SIZE).min(self.pages - 1);
-        Some((first, last))
+        // A range running past 2^64 still ends in the arena's last page.
+        let last_byte = off.saturating_add(len.checked_sub(1)?);
+        Some((first, (last_byte / super::PAGE_SIZE).min(last_page)))
+    }
+
+    /// The word holding `page`'s bit, and the bit.
+    fn bit(page: u64) -> (usize, u64) {
+        ((page / 64) as usize, 1u64 << (page % 64))
     }
 
     pub fn set(&self, addr: u64, len: u64, guarded: bool) {
         let Some((first, last)) = self.page_range(addr, len) else { return };
         for page in first..=last {
-            let (w, bit) = ((page / 64) as usize, 1u64 << (page % 64));
+            let (w, bit) = Self::bit(page);
             if guarded {
                 self.words[w].fetch_or(bit, Ordering::Release);
             } else {
@@ -45,24 +54,20 @@ impl GuardMap {
     /// Does [addr, addr+len) touch a guard page?
     pub fn overlaps(&self, addr: u64, len: u64) -> bool {
         let Some((first, last)) = self.page_range(addr, len) else { return false };
-        let mut page = first;
-        while page <= last {
-            let w = self.words[(page / 64) as usize].load(Ordering::Acquire);
-            if w != 0 {
-                let lo = page % 64;
-                let hi = (last - (page - lo)).min(63);
-                let mask = (u64::MAX >> (63 - hi)) & (u64::MAX << lo);
-                if w & mask != 0 {
-                    return true;
-                }
-            }
-            page = (page / 64 + 1) * 64;
-        }
-        false
+        let (first_word, last_word) = (first / 64, last / 64);
+        (first_word..=last_word).any(|w| {
+            let bits = self.words[w as usize].load(Ordering::Acquire);
+            // The bits of pages first..=last within this word: from lo up
+            // to hi (63 ^ hi is 63 - hi, as hi < 64).
+            let lo = if w == first_word { first % 64 } else { 0 };
+            let hi = if w == last_word { last % 64 } else { 63 };
+            bits != 0 && bits & (u64::MAX << lo) & (u64::MAX >> (63 ^ hi)) != 0
+        })
     }
 }
 
 #[cfg(test)]
+#[allow(clippy::arithmetic_side_effects)]
 mod tests {
     use super::*;
 
@@ -78,7 +83,14 @@ mod tests {
         assert!(g.overlaps(0x10000, 1 << 24));
         assert!(!g.overlaps(0x10000, 64 * 4096));
         assert!(!g.overlaps(0, 0x10000), "below the arena");
+        assert!(g.overlaps(0x10000 + 71 * 4096, u64::MAX), "runs past 2^64");
+        assert!(!g.overlaps(0x10000 + 72 * 4096, u64::MAX));
+        assert!(!g.overlaps(0x10000 + 70 * 4096, 0));
+        assert!(!g.overlaps(u64::MAX, u64::MAX), "above the arena");
         g.set(0x10000 + 70 * 4096, 2 * 4096, false);
         assert!(!g.overlaps(0x10000, 1 << 24));
+        g.set(0x10000 + 130 * 4096, u64::MAX, true);
+        assert!(g.overlaps(0x10000 + (1 << 24) - 1, 1), "to the arena's end");
+        assert!(!g.overlaps(0x10000 + 129 * 4096, 4096));
     }
 }

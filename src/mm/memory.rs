@@ -1,7 +1,7 @@
 //! The machine's memory: arena + allocator + user access + site map.
 
 use super::{
-    page_up,
+    checked_page_up,
     sitemap::{SiteMap, SitePolicy},
     AllocStats, Arena, PageAllocator, UserMemory, PAGE_SIZE,
 };
@@ -34,6 +34,12 @@ const KEEP_AT_MOST: u64 = 2 << 20;
 /// Freed memory kept populated: an eighth of the arena, at most 64 MiB.
 fn resident_budget(arena_size: u64) -> u64 {
     (arena_size / 8).min(64 << 20)
+}
+
+/// The end of a range this module recorded itself (a shared mapping, an
+/// image outside the arena): checked when recorded, so it cannot wrap.
+fn end_of(start: u64, len: u64) -> u64 {
+    start.saturating_add(len)
 }
 
 impl Memory {
@@ -74,9 +80,10 @@ impl Memory {
         self.resident.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Zeroes what was freed into [start, start+len) and kept populated.
+    /// Zeroes what was freed into [start, start+len) (whole pages, just
+    /// allocated) and kept populated.
     fn zero_resident(&self, start: u64, len: u64) {
-        let runs = self.resident().take(start, page_up(len));
+        let runs = self.resident().take(start, len);
         for (s, l) in runs {
             self.arena.zero(s, l);
         }
@@ -84,9 +91,7 @@ impl Memory {
 
     /// Zeroed, page-aligned arena memory.
     pub fn alloc(&self, len: u64, align: u64) -> SysResult<u64> {
-        if len > self.arena.size() {
-            return Err(Errno::ENOMEM);
-        }
+        let len = checked_page_up(len.max(1)).filter(|&l| l <= self.arena.size()).ok_or(Errno::ENOMEM)?;
         let start = self.allocator().alloc(len, align).ok_or(Errno::ENOMEM)?;
         self.zero_resident(start, len);
         Ok(start)
@@ -97,11 +102,12 @@ impl Memory {
     /// allocation length, stack bottom). Freeing the allocation removes
     /// the guard.
     pub fn alloc_stack(&self, len: u64) -> SysResult<(u64, u64, u64)> {
-        let total = page_up(len) + STACK_GUARD;
+        let total = checked_page_up(len).and_then(|l| l.checked_add(STACK_GUARD)).ok_or(Errno::ENOMEM)?;
         let start = self.alloc(total, PAGE_SIZE)?;
         // Without the guard the stack still works (as on a no-MMU kernel).
         let _ = self.set_inaccessible(start, STACK_GUARD, true);
-        Ok((start, total, start + STACK_GUARD))
+        // Inside the allocation, which lies in the arena: cannot wrap.
+        Ok((start, total, start.saturating_add(STACK_GUARD)))
     }
 
     /// PROT_NONE for arena pages the caller owns: the host MMU makes them
@@ -111,7 +117,7 @@ impl Memory {
     /// reservations) behave as the program expects. Pages outside the
     /// arena stay accessible.
     pub fn set_inaccessible(&self, addr: u64, len: u64, inaccessible: bool) -> SysResult<()> {
-        let len = page_up(len);
+        let len = checked_page_up(len).ok_or(Errno::ENOMEM)?;
         if len == 0 || !self.arena.contains(addr, len) {
             return Ok(());
         }
@@ -149,9 +155,9 @@ impl Memory {
         if !self.is_inaccessible(addr, len) {
             return Vec::new();
         }
-        (0..page_up(len) / PAGE_SIZE)
-            .map(|i| i * PAGE_SIZE)
-            .filter(|&off| self.user.guards.overlaps(addr + off, PAGE_SIZE))
+        (0..len)
+            .step_by(PAGE_SIZE as usize)
+            .filter(|&off| addr.checked_add(off).is_some_and(|page| self.user.guards.overlaps(page, PAGE_SIZE)))
             .collect()
     }
 
@@ -159,8 +165,9 @@ impl Memory {
     /// mapping of `len` bytes of host file `fd` at `off`.
     pub fn map_shared_file(&self, addr: u64, len: u64, fd: i32, off: u64, exec: bool) -> SysResult<()> {
         let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+        let len = checked_page_up(len).filter(|&l| self.arena.contains(addr, l)).ok_or(Errno::EINVAL)?;
         self.arena.map_shared_file(addr, len, fd, off, exec).map_err(Errno::from)?;
-        shared.insert(addr, page_up(len));
+        shared.insert(addr, len);
         Ok(())
     }
 
@@ -168,20 +175,21 @@ impl Memory {
     /// become private anonymous memory again. False if that failed (the
     /// pages then stay out of circulation).
     fn unshare(&self, start: u64, len: u64) -> bool {
-        let end = start + len;
+        let Some(end) = start.checked_add(len) else { return false };
         let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
         let overlapping: Vec<(u64, u64)> =
-            shared.range(..end).map(|(&s, &l)| (s, l)).filter(|&(s, l)| s + l > start).collect();
+            shared.range(..end).map(|(&s, &l)| (s, l)).filter(|&(s, l)| end_of(s, l) > start).collect();
         for (s, l) in overlapping {
             shared.remove(&s);
-            let (cut_start, cut_end) = (s.max(start), (s + l).min(end));
-            if s < cut_start {
-                shared.insert(s, cut_start - s);
+            let (cut_start, cut_end) = (s.max(start), end_of(s, l).min(end));
+            if let Some(before) = cut_start.checked_sub(s).filter(|&n| n > 0) {
+                shared.insert(s, before);
             }
-            if cut_end < s + l {
-                shared.insert(cut_end, s + l - cut_end);
+            if let Some(after) = end_of(s, l).checked_sub(cut_end).filter(|&n| n > 0) {
+                shared.insert(cut_end, after);
             }
-            if let Err(e) = self.arena.map_anonymous(cut_start, cut_end - cut_start) {
+            // s < end and start < s + l, so cut_start < cut_end.
+            if let Err(e) = self.arena.map_anonymous(cut_start, cut_end.saturating_sub(cut_start)) {
                 log::error!("cannot end the shared mapping at {cut_start:#x}: {e}");
                 return false;
             }
@@ -191,17 +199,19 @@ impl Memory {
 
     /// msync(2): writes back the shared file mappings in the range.
     pub fn msync(&self, addr: u64, len: u64, flags: i32) -> SysResult<()> {
-        let end = addr.saturating_add(len);
+        let end = addr.checked_add(len).ok_or(Errno::ENOMEM)?;
         let shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
-        for (&s, &l) in shared.range(..end).filter(|(&s, &l)| s + l > addr) {
-            let (from, to) = (s.max(addr), (s + l).min(end));
-            self.arena.msync(from, to - from, flags).map_err(Errno::from)?;
+        for (&s, &l) in shared.range(..end).filter(|(&s, &l)| end_of(s, l) > addr) {
+            let (from, to) = (s.max(addr), end_of(s, l).min(end));
+            // The entry overlaps [addr, end): from < to.
+            self.arena.msync(from, to.saturating_sub(from), flags).map_err(Errno::from)?;
         }
         Ok(())
     }
 
     /// Claims [addr, addr+len) if free.
     pub fn alloc_at(&self, addr: u64, len: u64) -> SysResult<()> {
+        let len = checked_page_up(len).ok_or(Errno::ENOMEM)?;
         if self.allocator().alloc_at(addr, len) {
             self.zero_resident(addr, len);
             Ok(())
@@ -212,6 +222,7 @@ impl Memory {
 
     /// Grows an allocation that ends at `end` in place.
     pub fn extend(&self, end: u64, extra: u64) -> bool {
+        let Some(extra) = checked_page_up(extra) else { return false };
         let grown = self.allocator().extend(end, extra);
         if grown {
             self.zero_resident(end, extra);
@@ -232,7 +243,10 @@ impl Memory {
     /// such memory is worth keeping populated, since zeroing it all costs
     /// more than faulting in the few pages the next owner touches.
     pub fn free_as(&self, start: u64, len: u64, mostly_written: bool) {
-        let len = page_up(len);
+        let Some(len) = checked_page_up(len) else {
+            log::error!("freeing {start:#x}+{len:#x}, which runs past 2^64: ignored");
+            return;
+        };
         if !self.arena.contains(start, len) {
             let mut outside = self.outside.lock().unwrap_or_else(|e| e.into_inner());
             if let Some(m) = outside.iter_mut().find(|m| m.0 == start) {
@@ -273,9 +287,10 @@ impl Memory {
         }
         let mut outside = self.outside.lock().unwrap_or_else(|e| e.into_inner());
         let end = addr.checked_add(len).ok_or(Errno::EINVAL)?;
-        if let Some(m) = outside.iter_mut().find(|m| m.0 < end && addr < m.0 + m.1) {
+        let len_usize = usize::try_from(len).map_err(|_| Errno::EINVAL)?;
+        if let Some(m) = outside.iter_mut().find(|m| m.0 < end && addr < end_of(m.0, m.1)) {
             // Only one image can sit at a link address at a time (no MMU).
-            if m.2 || addr < m.0 || end > m.0 + m.1 {
+            if m.2 || addr < m.0 || end > end_of(m.0, m.1) {
                 return Err(Errno::EEXIST);
             }
             self.user.zero(m.0, m.1 as usize)?;
@@ -286,7 +301,7 @@ impl Memory {
         let p = unsafe {
             libc::mmap(
                 addr as *mut libc::c_void,
-                len as usize,
+                len_usize,
                 libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC,
                 libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED_NOREPLACE,
                 -1,
@@ -298,7 +313,7 @@ impl Memory {
         }
         if p as u64 != addr {
             // SAFETY: unmapping what the kernel just gave us elsewhere.
-            unsafe { libc::munmap(p, len as usize) };
+            unsafe { libc::munmap(p, len_usize) };
             return Err(Errno::EEXIST);
         }
         self.user.add_region(addr, len).map_err(|_| Errno::ENOMEM)?;

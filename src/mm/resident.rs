@@ -23,22 +23,27 @@ impl ResidentFree {
         ResidentFree { base, bits: vec![0; npages.div_ceil(64) as usize], pages: 0, budget_pages: budget / PAGE_SIZE }
     }
 
-    fn page_index(&self, addr: u64) -> usize {
-        ((addr - self.base) / PAGE_SIZE) as usize
+    /// The arena pages [start, start+len) covers, as indices into `bits`
+    /// (None when that is not inside the arena).
+    fn page_indices(&self, start: u64, len: u64) -> Option<std::ops::Range<usize>> {
+        let first = usize::try_from(start.checked_sub(self.base)? / PAGE_SIZE).ok()?;
+        let end = first.checked_add(usize::try_from(len / PAGE_SIZE).ok()?)?;
+        (end <= self.bits.len().saturating_mul(64)).then_some(first..end)
     }
 
     /// Records freed pages [start, start+len) as populated and dirty, if the
     /// budget allows; false if they must be given back to the host instead.
     pub fn keep(&mut self, start: u64, len: u64) -> bool {
         let n = len / PAGE_SIZE;
-        if self.pages + n > self.budget_pages {
+        if self.pages.saturating_add(n) > self.budget_pages {
             return false;
         }
-        let first = self.page_index(start);
-        for p in first..first + n as usize {
+        let Some(pages) = self.page_indices(start, len) else { return false };
+        for p in pages {
             self.bits[p / 64] |= 1 << (p % 64);
         }
-        self.pages += n;
+        // Within the budget (checked above).
+        self.pages = self.pages.saturating_add(n);
         true
     }
 
@@ -49,26 +54,26 @@ impl ResidentFree {
         if self.pages == 0 {
             return runs;
         }
-        let first = self.page_index(start);
-        let last = first + (len / PAGE_SIZE) as usize;
-        let mut p = first;
-        while p < last {
+        let Some(pages) = self.page_indices(start, len) else { return runs };
+        let mut p = pages.start;
+        while p < pages.end {
             let word = self.bits[p / 64];
             if word == 0 && p.is_multiple_of(64) {
-                p += 64;
+                p = p.saturating_add(64);
                 continue;
             }
             let bit = 1u64 << (p % 64);
             if word & bit != 0 {
                 self.bits[p / 64] &= !bit;
-                self.pages -= 1;
-                let addr = self.base + p as u64 * PAGE_SIZE;
+                self.pages = self.pages.saturating_sub(1);
+                // An arena page: base + p * PAGE_SIZE lies in the arena.
+                let addr = self.base.saturating_add((p as u64).saturating_mul(PAGE_SIZE));
                 match runs.last_mut() {
-                    Some((s, l)) if *s + *l == addr => *l += PAGE_SIZE,
+                    Some((s, l)) if s.checked_add(*l) == Some(addr) => *l = l.saturating_add(PAGE_SIZE),
                     _ => runs.push((addr, PAGE_SIZE)),
                 }
             }
-            p += 1;
+            p = p.saturating_add(1);
         }
         runs
     }
@@ -79,6 +84,7 @@ impl ResidentFree {
 }
 
 #[cfg(test)]
+#[allow(clippy::arithmetic_side_effects)]
 mod tests {
     use super::*;
 

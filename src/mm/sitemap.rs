@@ -62,7 +62,8 @@ impl SiteMap {
         }
     }
 
-    /// Every recorded site in [start, start+len), in order.
+    /// Every recorded site in [start, start+len), in order (a range
+    /// running past 2^64 ends there).
     pub fn collect_range(&self, start: u64, len: u64) -> Vec<u64> {
         let mut out = Vec::new();
         let end = start.saturating_add(len);
@@ -71,43 +72,49 @@ impl SiteMap {
             if let Some((w, _)) = self.index(addr) {
                 let mut bits = self.words[w].load(Ordering::Acquire);
                 while bits != 0 {
-                    let b = bits.trailing_zeros() as u64;
-                    let a = addr + b;
+                    // addr is a multiple of 64 in the arena; b < 64.
+                    let a = addr | u64::from(bits.trailing_zeros());
                     if a >= start && a < end {
                         out.push(a);
                     }
-                    bits &= bits - 1;
+                    bits &= bits.wrapping_sub(1); // clears the lowest set bit; bits != 0
                 }
             } else {
                 let set = self.outside.read().unwrap_or_else(|e| e.into_inner());
                 return set.range(start..end).copied().collect();
             }
-            addr += 64;
+            let Some(next) = addr.checked_add(64) else { break };
+            addr = next;
         }
         out
     }
 
-    /// Forgets every site in [start, start+len) (the memory was freed).
+    /// Forgets every site in [start, start+len) (the memory was freed; a
+    /// range running past 2^64 ends there).
     pub fn clear_range(&self, start: u64, len: u64) {
         let end = start.saturating_add(len);
         let mut addr = start;
         while addr < end {
             match self.index(addr) {
-                Some((w, _)) if addr.is_multiple_of(64) && addr + 64 <= end => {
+                Some((w, _)) if addr.is_multiple_of(64) && end.checked_sub(addr).is_some_and(|n| n >= 64) => {
                     // All whole words in one pass. Reading first leaves the
                     // bitmap pages no site ever touched unpopulated (most
                     // freed memory is data, stacks, heaps).
-                    let last = (w + ((end - addr) / 64) as usize).min(self.words.len());
+                    let whole = usize::try_from(end.saturating_sub(addr) / 64).unwrap_or(usize::MAX);
+                    let last = w.saturating_add(whole).min(self.words.len());
                     for word in &self.words[w..last] {
                         if word.load(Ordering::Relaxed) != 0 {
                             word.store(0, Ordering::Release);
                         }
                     }
-                    addr += (last - w) as u64 * 64;
+                    // last > w: at least this word was cleared.
+                    let cleared = (last.saturating_sub(w) as u64).saturating_mul(64);
+                    addr = addr.saturating_add(cleared);
                 }
                 Some((w, bit)) => {
                     self.words[w].fetch_and(!bit, Ordering::Release);
-                    addr += 1;
+                    // addr < end: cannot wrap.
+                    addr = addr.saturating_add(1);
                 }
                 None => {
                     let mut set = self.outside.write().unwrap_or_else(|e| e.into_inner());
@@ -123,6 +130,7 @@ impl SiteMap {
 }
 
 #[cfg(test)]
+#[allow(clippy::arithmetic_side_effects)]
 mod tests {
     use super::*;
 

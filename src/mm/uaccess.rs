@@ -48,7 +48,7 @@ impl UserMemory {
         Ok(UserMemory {
             arena: GuestMemoryMmap::from_arc_regions(vec![r]).map_err(err)?,
             arena_start: arena.base(),
-            arena_end: arena.base() + arena.size(),
+            arena_end: arena.end(),
             mem: RwLock::new(Arc::new(mem)),
             guards: super::guard::GuardMap::new(arena.base(), arena.size()),
         })
@@ -75,7 +75,7 @@ impl UserMemory {
     /// Does [addr, addr+len) lie inside the arena?
     #[inline]
     fn in_arena(&self, addr: u64, len: usize) -> bool {
-        addr >= self.arena_start && addr <= self.arena_end && len as u64 <= self.arena_end - addr
+        addr >= self.arena_start && self.arena_end.checked_sub(addr).is_some_and(|room| len as u64 <= room)
     }
 
     /// Runs `f` on guest memory that covers [addr, addr+len) if any does:
@@ -144,7 +144,7 @@ impl UserMemory {
         loop {
             // A page at a time, so a string that ends just before unmapped
             // memory still works: the scan never touches the next page.
-            let n = (4096 - (at % 4096)) as usize;
+            let n = super::to_page_end(at) as usize;
             let found = self.with_host_ptr(at, n, |p, n| {
                 // Copied as scanned, so a string another guest thread is
                 // changing still comes out as one consistent string.
@@ -176,7 +176,7 @@ impl UserMemory {
     pub fn read_cstr_into(&self, addr: u64, buf: &mut [u8]) -> SysResult<Option<usize>> {
         // Within the first page only: guest memory and guard pages come in
         // whole pages, so checking less of that page answers the same.
-        let n = ((4096 - (addr % 4096)) as usize).min(buf.len());
+        let n = (super::to_page_end(addr) as usize).min(buf.len());
         self.with_host_ptr(addr, n, |p, n| {
             // One pass, so what lands in buf is exactly what was scanned
             // even if another guest thread is writing the string.
@@ -196,7 +196,8 @@ impl UserMemory {
     pub fn read_ptr_array(&self, addr: u64, max: usize) -> SysResult<Vec<u64>> {
         let mut out = Vec::new();
         loop {
-            let p = self.read_u64(addr + 8 * out.len() as u64)?;
+            let at = (out.len() as u64).checked_mul(8).and_then(|off| addr.checked_add(off)).ok_or(Errno::EFAULT)?;
+            let p = self.read_u64(at)?;
             if p == 0 {
                 return Ok(out);
             }
@@ -382,11 +383,11 @@ impl UserMemory {
     /// sees either instruction whole. Returns false (and changes nothing)
     /// when the bytes differ or straddle an 8-byte boundary.
     pub fn patch_code_u16(&self, addr: u64, old: [u8; 2], new: [u8; 2]) -> SysResult<bool> {
-        let word = addr & !7;
-        let shift = (addr - word) * 8;
-        if addr - word > 6 {
+        let (word, byte) = (addr & !7, addr & 7);
+        if byte > 6 {
             return Ok(false);
         }
+        let shift = byte << 3;
         self.with_host_ptr(word, 8, |p, _| {
             // SAFETY: [p, p+8) is checked, 8-byte aligned guest memory
             // (guest address == host address), valid for an AtomicU64.

@@ -1,79 +1,149 @@
 //! Memory syscalls under no-MMU rules: every mapping is a run of arena
 //! memory owned by the process; nothing is ever remapped behind its back.
+//!
+//! Each call first checks its arguments as Linux (with an MMU, x86-64,
+//! 4-level paging) does, in Linux's order, so that huge, wrapping or odd
+//! values get exactly Linux's answer; only then does it act on the
+//! process's regions. The Linux function each rule comes from is named
+//! where it is applied. Arguments are guest values: arithmetic on them is
+//! checked (clippy's `arithmetic_side_effects` is denied here, as in `mm`).
+
+#![deny(clippy::arithmetic_side_effects)]
 
 use super::{arg_i32, Args, SyscallCtx};
 use crate::errno::{Errno, SysResult};
-use crate::kernel::regions::RegionKind;
-use crate::mm::{page_up, PAGE_SIZE};
+use crate::kernel::regions::{RegionKind, Regions};
+use crate::mm::{checked_page_up, page_align_wrapping, page_down, page_offset, PAGE_SIZE, TASK_SIZE};
 
 const MAP_SHARED: u64 = 0x01;
 const MAP_PRIVATE: u64 = 0x02;
 const MAP_SHARED_VALIDATE: u64 = 0x03;
+const MAP_DROPPABLE: u64 = 0x08;
 const MAP_TYPE: u64 = 0x0f;
 const MAP_FIXED: u64 = 0x10;
 const MAP_ANONYMOUS: u64 = 0x20;
+const MAP_GROWSDOWN: u64 = 0x100;
+const MAP_LOCKED: u64 = 0x2000;
 const MAP_FIXED_NOREPLACE: u64 = 0x10_0000;
 const MREMAP_MAYMOVE: u64 = 1;
 const MREMAP_FIXED: u64 = 2;
 const MREMAP_DONTUNMAP: u64 = 4;
-const MADV_DONTNEED: u64 = 4;
-/// Highest advice value Linux knows (MADV_GUARD_REMOVE).
-const MADV_MAX: u64 = 103;
+const PROT_WRITE: u64 = 2;
+const PROT_EXEC: u64 = 4;
+/// PROT_READ | PROT_WRITE | PROT_EXEC: none of them is PROT_NONE.
+const PROT_ACCESS: u64 = 7;
+const PROT_SEM: u64 = 8;
+const PROT_GROWSDOWN: u64 = 0x0100_0000;
+const PROT_GROWSUP: u64 = 0x0200_0000;
+const MADV_DONTNEED: i32 = 4;
+const MADV_DONTNEED_LOCKED: i32 = 24;
+const MLOCK_ONFAULT: i32 = 1;
+/// Linux's MAX_LFS_FILESIZE on 64-bit: the end of any regular file.
+const MAX_LFS_FILESIZE: u64 = i64::MAX as u64;
+/// The last 4095 values below 2^64 read as -errno (IS_ERR_VALUE).
+const FIRST_ERR_VALUE: u64 = -4095i64 as u64;
 
 fn page_aligned(addr: u64) -> bool {
     addr.is_multiple_of(PAGE_SIZE)
 }
 
-fn checked_len(len: u64) -> SysResult<u64> {
-    if len == 0 {
-        return Err(Errno::EINVAL);
-    }
-    len.checked_add(PAGE_SIZE - 1).map(|_| page_up(len)).filter(|&l| l < 1 << 47).ok_or(Errno::ENOMEM)
+/// Does [a, a+a_len) overlap [b, b+b_len)? (Ends past 2^64 count as 2^64.)
+fn overlap(a: u64, a_len: u64, b: u64, b_len: u64) -> bool {
+    a.saturating_add(a_len) > b && b.saturating_add(b_len) > a
 }
 
+/// mmap(2), in the order of Linux's checks: the offset's alignment
+/// (arch/x86/kernel/sys_x86_64.c, `sys_mmap`); the descriptor
+/// (mm/mmap.c, `ksys_mmap_pgoff`); then `do_mmap`: a zero length is
+/// EINVAL, one that wraps when rounded up to a page is ENOMEM;
+/// `__get_unmapped_area`: longer than TASK_SIZE is ENOMEM, a fixed range
+/// that ends past TASK_SIZE is ENOMEM and an unaligned fixed address
+/// EINVAL (but a fixed address in the last 4095 bytes below 2^64 comes
+/// back as it is, which reads as -errno); MAP_FIXED_NOREPLACE over
+/// memory is EEXIST; a file range ending past the file's largest offset
+/// is EOVERFLOW (`file_mmap_ok`); an unknown mapping type is EINVAL.
 pub fn sys_mmap(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let (hint, flags, fd, off) = (a[0], a[3], arg_i32(a[4]), a[5]);
-    let len = checked_len(a[1])?;
+    let (hint, len, prot, flags, fd, off) = (a[0], a[1], a[2], a[3], arg_i32(a[4]), a[5]);
     if !page_aligned(off) {
         return Err(Errno::EINVAL);
     }
-    if !matches!(flags & MAP_TYPE, MAP_SHARED | MAP_PRIVATE | MAP_SHARED_VALIDATE) {
+    let file = if flags & MAP_ANONYMOUS == 0 { Some(ctx.task.process.files().get(fd)?) } else { None };
+    if len == 0 {
         return Err(Errno::EINVAL);
     }
-    let prot = a[2];
-    let shared_file = flags & MAP_TYPE != MAP_PRIVATE && flags & MAP_ANONYMOUS == 0 && prot & PROT_WRITE != 0;
-    if shared_file {
-        // A no-MMU kernel cannot share a writable file mapping (only
-        // ramfs-like ones); nommu can, with the host's MMU.
-        ctx.m.note_incompatibility("shared writable file mapping (MAP_SHARED|PROT_WRITE)");
+    let len = checked_page_up(len).ok_or(Errno::ENOMEM)?;
+    if len > TASK_SIZE {
+        return Err(Errno::ENOMEM);
     }
-    let file = if flags & MAP_ANONYMOUS == 0 {
-        let f = ctx.task.process.files().get(fd)?;
-        // Generated /proc files cannot be mapped (as on Linux).
-        Some(f.host_fd().map_err(|_| Errno::ENODEV)?)
-    } else {
-        None
+    let fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0;
+    if fixed {
+        if hint >= FIRST_ERR_VALUE {
+            return Ok(hint);
+        }
+        if TASK_SIZE.checked_sub(len).is_none_or(|highest| hint > highest) {
+            return Err(Errno::ENOMEM);
+        }
+        if !page_aligned(hint) {
+            return Err(Errno::EINVAL);
+        }
+    }
+    let host_fd = file.as_ref().map(|f| f.host_fd().ok());
+    let kind = flags & MAP_TYPE;
+    let known_type = match host_fd {
+        Some(_) => matches!(kind, MAP_SHARED | MAP_PRIVATE | MAP_SHARED_VALIDATE),
+        // MAP_DROPPABLE memory may be dropped under pressure: keeping it
+        // is one of its valid behaviours. It cannot be locked or a stack.
+        None => {
+            matches!(kind, MAP_SHARED | MAP_PRIVATE)
+                || (kind == MAP_DROPPABLE && flags & (MAP_LOCKED | MAP_GROWSDOWN) == 0)
+        }
     };
     let m = ctx.m;
     let mm = ctx.task.process.mm();
     let mut regions = mm.regions();
-
-    let addr = if flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0 {
-        if !page_aligned(hint) {
-            return Err(Errno::EINVAL);
+    if fixed {
+        // No MMU: a fixed address must lie in the process's own memory.
+        if flags & MAP_FIXED_NOREPLACE != 0 && !regions.pieces(hint, len).is_empty() {
+            return Err(Errno::EEXIST);
         }
-        if regions.containing(hint, len).is_none() {
+        if flags & MAP_FIXED_NOREPLACE != 0 || regions.containing(hint, len).is_none() {
             log::warn!(
                 "pid {}: mmap MAP_FIXED at {hint:#x} outside the process's own memory: not possible without an MMU",
                 ctx.task.process.pid
             );
             return Err(Errno::EINVAL);
         }
-        if flags & MAP_FIXED_NOREPLACE != 0 {
-            return Err(Errno::EEXIST);
+    }
+    if let Some(host_fd) = host_fd {
+        // Regular files, block devices and sockets end at MAX_LFS_FILESIZE
+        // (generated /proc files are regular files), other files at 2^64.
+        let max = match host_fd.map(file_type) {
+            Some(Some(t)) if ![libc::S_IFREG, libc::S_IFBLK, libc::S_IFSOCK].contains(&t) => u64::MAX,
+            _ => MAX_LFS_FILESIZE,
+        };
+        let room_in_pages = max.checked_sub(len).map(|room| room / PAGE_SIZE);
+        if room_in_pages.is_none_or(|room| off / PAGE_SIZE > room) {
+            return Err(Errno::EOVERFLOW);
         }
+    }
+    if !known_type {
+        return Err(Errno::EINVAL);
+    }
+    // Generated /proc files cannot be mapped (as on Linux).
+    let file = match host_fd {
+        Some(host_fd) => Some(host_fd.ok_or(Errno::ENODEV)?),
+        None => None,
+    };
+    let shared_file = file.is_some() && kind != MAP_PRIVATE && prot & PROT_WRITE != 0;
+    if shared_file {
+        // A no-MMU kernel cannot share a writable file mapping (only
+        // ramfs-like ones); nommu can, with the host's MMU.
+        m.note_incompatibility("shared writable file mapping (MAP_SHARED|PROT_WRITE)");
+    }
+
+    let addr = if fixed {
         m.mem.set_inaccessible(hint, len, false)?;
-        ctx.user().zero(hint, len as usize)?;
+        ctx.user().zero(hint, usize::try_from(len).map_err(|_| Errno::ENOMEM)?)?;
         hint
     } else {
         let addr = m.mem.alloc(len, PAGE_SIZE)?;
@@ -83,9 +153,8 @@ pub fn sys_mmap(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     // The regions stay locked until the mapping is filled in: another
     // thread's munmap of this range must not free it under the copy (the
     // kernel's mmap holds mmap_lock the same way).
-    let fresh = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) == 0;
-    let undo = |regions: &mut crate::kernel::regions::Regions| {
-        if fresh {
+    let undo = |regions: &mut Regions| {
+        if !fixed {
             regions.unmap(&m.mem, addr, len);
         }
     };
@@ -105,20 +174,13 @@ pub fn sys_mmap(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
             }
         }
         // A private file mapping is a copy; bytes past EOF stay zero.
-        let mut done = 0u64;
-        while done < len {
-            let n = match ctx.user().host_pread(host_fd, addr + done, (len - done) as usize, (off + done) as i64) {
-                Ok(n) => n,
-                Err(e) => {
-                    undo(&mut regions);
-                    return Err(e);
-                }
-            };
-            if n == 0 {
-                break;
+        let done = match read_file(ctx, host_fd, addr, len, off) {
+            Ok(done) => done,
+            Err(e) => {
+                undo(&mut regions);
+                return Err(e);
             }
-            done += n as u64;
-        }
+        };
         if prot & PROT_EXEC != 0 {
             rewrite_new_code(ctx, &regions, addr, done);
             if let Some(key) = code_key {
@@ -135,6 +197,33 @@ pub fn sys_mmap(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     Ok(addr)
 }
 
+/// The file type bits (S_IFMT) of host descriptor `fd`.
+fn file_type(fd: i32) -> Option<u32> {
+    let st = crate::arch::host::fstatat_raw(fd, c"", libc::AT_EMPTY_PATH).ok()?;
+    Some(u32::from_le_bytes(st[24..28].try_into().ok()?) & libc::S_IFMT)
+}
+
+/// Copies `len` bytes of the file at `off` to guest memory at `addr`, up
+/// to the end of the file: how many bytes were copied.
+fn read_file(ctx: &SyscallCtx<'_>, host_fd: i32, addr: u64, len: u64, off: u64) -> SysResult<u64> {
+    let mut done = 0u64;
+    while let Some(left) = len.checked_sub(done).filter(|&n| n > 0) {
+        // Offsets past i64::MAX (only files without a size limit have
+        // them) read as the end of the file.
+        let (Some(at), Some(pos)) =
+            (addr.checked_add(done), off.checked_add(done).and_then(|pos| i64::try_from(pos).ok()))
+        else {
+            break;
+        };
+        let n = ctx.user().host_pread(host_fd, at, usize::try_from(left).unwrap_or(usize::MAX), pos)?;
+        if n == 0 {
+            break;
+        }
+        done = done.saturating_add(n as u64); // at most len
+    }
+    Ok(done)
+}
+
 /// What identifies `len` bytes at `offset` of the file behind `host_fd`.
 fn code_key(host_fd: i32, offset: u64, len: u64) -> Option<crate::loader::codecache::CodeKey> {
     let st = crate::arch::host::fstatat_raw(host_fd, c"", libc::AT_EMPTY_PATH).ok()?;
@@ -145,11 +234,6 @@ fn code_key(host_fd: i32, offset: u64, len: u64) -> Option<crate::loader::codeca
     (mode & libc::S_IFMT == libc::S_IFREG).then_some(crate::loader::codecache::CodeKey { file, offset, len })
 }
 
-const PROT_WRITE: u64 = 2;
-const PROT_EXEC: u64 = 4;
-/// PROT_READ | PROT_WRITE | PROT_EXEC: none of them is PROT_NONE.
-const PROT_ACCESS: u64 = 7;
-
 /// A writable MAP_SHARED file mapping: the file's pages themselves, mapped
 /// by the host over the arena range, so that writes reach the file and
 /// other processes (in the machine or not) see them. Pages past the end of
@@ -158,33 +242,53 @@ const PROT_ACCESS: u64 = 7;
 fn share_file(ctx: &SyscallCtx<'_>, addr: u64, len: u64, host_fd: i32, off: u64, prot: u64) -> SysResult<()> {
     let st = crate::arch::host::fstatat_raw(host_fd, c"", libc::AT_EMPTY_PATH)?;
     let size = u64::from_le_bytes(st[48..56].try_into().unwrap_or_default());
-    let backed = if off < size { len.min(page_up(size - off)) } else { 0 };
+    let in_file = size.saturating_sub(off);
+    let backed = checked_page_up(in_file).map_or(len, |n| n.min(len));
     if backed == 0 {
         return Ok(());
     }
     ctx.m.mem.map_shared_file(addr, backed, host_fd, off, prot & PROT_EXEC != 0)
 }
 
-/// msync: shared file mappings are written back; everything else is
-/// memory with no file behind it.
+/// msync(2), as mm/msync.c checks it: unknown flags, an unaligned
+/// address, or MS_ASYNC with MS_SYNC are EINVAL; the length is rounded up
+/// to a page the way Linux does it, so one that wraps to 0 is no length
+/// at all (0), while a range that then ends past 2^64 is ENOMEM; memory
+/// not mapped in the range is ENOMEM, after syncing what is (at once for
+/// MS_ASYNC alone). Shared file mappings are written back; everything
+/// else is memory with no file behind it.
 pub fn sys_msync(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    const MS_ASYNC: u64 = 1;
-    const MS_INVALIDATE: u64 = 2;
-    const MS_SYNC: u64 = 4;
-    let (addr, len, flags) = (a[0], a[1], a[2]);
-    if !page_aligned(addr) || flags & !(MS_ASYNC | MS_INVALIDATE | MS_SYNC) != 0 || flags & MS_ASYNC & (flags >> 2) != 0
+    const MS_ASYNC: i32 = 1;
+    const MS_INVALIDATE: i32 = 2;
+    const MS_SYNC: i32 = 4;
+    let (addr, flags) = (a[0], arg_i32(a[2]));
+    if flags & !(MS_ASYNC | MS_INVALIDATE | MS_SYNC) != 0
+        || !page_aligned(addr)
+        || (flags & MS_ASYNC != 0 && flags & MS_SYNC != 0)
     {
         return Err(Errno::EINVAL);
     }
-    let len = page_up(len.min(1 << 47));
+    let len = page_align_wrapping(a[1]);
+    if addr.checked_add(len).is_none() {
+        return Err(Errno::ENOMEM);
+    }
     if len == 0 {
         return Ok(0);
     }
-    if ctx.task.process.mm().regions().containing(addr, len).is_none() {
+    let mm = ctx.task.process.mm();
+    let regions = mm.regions();
+    let mapped = regions.covers(addr, len);
+    if !mapped && flags == MS_ASYNC {
         return Err(Errno::ENOMEM);
     }
-    ctx.m.mem.msync(addr, len, flags as i32)?;
-    Ok(0)
+    for (start, len) in regions.pieces(addr, len) {
+        ctx.m.mem.msync(start, len, flags)?;
+    }
+    if mapped {
+        Ok(0)
+    } else {
+        Err(Errno::ENOMEM)
+    }
 }
 
 /// Code that becomes executable at run time (a file mapped or memory
@@ -193,8 +297,8 @@ pub fn sys_msync(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
 /// the trap path catches and rewrites site by site.
 /// `regions` (the process's, locked by the caller) must own the range for
 /// as long as the sweep writes into it.
-fn rewrite_new_code(ctx: &SyscallCtx<'_>, regions: &crate::kernel::regions::Regions, addr: u64, len: u64) {
-    if len == 0 || addr.checked_add(len).is_none() || regions.containing(addr, len).is_none() {
+fn rewrite_new_code(ctx: &SyscallCtx<'_>, regions: &Regions, addr: u64, len: u64) {
+    if len == 0 || regions.containing(addr, len).is_none() {
         return;
     }
     let mem = &ctx.m.mem;
@@ -209,15 +313,33 @@ fn rewrite_new_code(ctx: &SyscallCtx<'_>, regions: &crate::kernel::regions::Regi
     }
 }
 
-pub fn sys_munmap(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let addr = a[0];
-    if !page_aligned(addr) {
+/// The checks of Linux's `do_vmi_munmap` (mm/vma.c): an unaligned
+/// address, one past TASK_SIZE, a length reaching past TASK_SIZE or one
+/// that is 0 once rounded up to a page are EINVAL. The end of the range.
+fn munmap_range(addr: u64, len: u64) -> SysResult<u64> {
+    let room = TASK_SIZE.checked_sub(addr).filter(|_| page_aligned(addr)).ok_or(Errno::EINVAL)?;
+    if len > room {
         return Err(Errno::EINVAL);
     }
-    let len = checked_len(a[1]).map_err(|_| Errno::EINVAL)?;
+    // len ≤ room = TASK_SIZE - addr, both page-aligned: neither the rounding
+    // nor the end can wrap.
+    let end = checked_page_up(len).and_then(|len| addr.checked_add(len)).ok_or(Errno::EINVAL)?;
+    if end == addr {
+        return Err(Errno::EINVAL);
+    }
+    Ok(end)
+}
+
+/// munmap(2): Linux's checks (`munmap_range`), then every owned page of
+/// the range goes back to the arena; the rest is ignored, as Linux ignores
+/// unmapped parts.
+pub fn sys_munmap(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let addr = a[0];
+    let end = munmap_range(addr, a[1])?;
+    let len = end.saturating_sub(addr);
     let mm = ctx.task.process.mm();
     let rsp = ctx.task.vcpu.regs().rsp;
-    if (addr..addr + len).contains(&rsp.wrapping_sub(8)) {
+    if (addr..end).contains(&rsp.wrapping_sub(8)) {
         // A thread unmapping its own stack (musl's __unmapself) still makes
         // one syscall on it: `exit`, whose `call *%rax` pushes a return
         // address there. The pages go back to the arena when it exits.
@@ -229,106 +351,196 @@ pub fn sys_munmap(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     Ok(0)
 }
 
-/// Without an MMU there is nothing to protect memory with, and every
-/// mapping stays readable, writable and executable; nommu borrows the
-/// host's MMU for one case: PROT_NONE pages really are inaccessible, so
-/// guard pages (thread stacks, allocators' reservations) catch what they
-/// are there to catch.
+/// mprotect(2). Without an MMU there is nothing to protect memory with,
+/// and every mapping stays readable, writable and executable; nommu
+/// borrows the host's MMU for one case: PROT_NONE pages really are
+/// inaccessible, so guard pages (thread stacks, allocators' reservations)
+/// catch what they are there to catch.
+///
+/// The checks are those of `do_mprotect_pkey` (mm/mprotect.c), in order:
+/// PROT_GROWSDOWN with PROT_GROWSUP, or an unaligned address, is EINVAL;
+/// a zero length does nothing; a range that (rounded up to pages) ends
+/// past 2^64 or wraps to nothing is ENOMEM; unknown protection bits are
+/// EINVAL; unmapped memory in the range is ENOMEM; PROT_GROWSUP (no
+/// mapping grows up on x86) or PROT_GROWSDOWN on anything but the main
+/// stack is EINVAL. (Protection changes only apply when all of the range
+/// is mapped; Linux changes the mappings before the first hole too.)
 pub fn sys_mprotect(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let (addr, prot) = (a[0], a[2]);
-    if !page_aligned(addr) || prot & !0x0f00_000f != 0 {
+    let (addr, len) = (a[0], a[1]);
+    let grows = a[2] & (PROT_GROWSDOWN | PROT_GROWSUP);
+    let prot = a[2] & !grows;
+    if grows == PROT_GROWSDOWN | PROT_GROWSUP || !page_aligned(addr) {
         return Err(Errno::EINVAL);
     }
-    let len = match checked_len(a[1]) {
-        Ok(len) => len,
-        Err(Errno::EINVAL) => return Ok(0),
-        Err(e) => return Err(e),
-    };
+    if len == 0 {
+        return Ok(0);
+    }
+    let len = page_align_wrapping(len);
+    let end = addr.checked_add(len).filter(|&end| end > addr).ok_or(Errno::ENOMEM)?;
+    if prot & !(PROT_ACCESS | PROT_SEM) != 0 {
+        return Err(Errno::EINVAL);
+    }
     let mm = ctx.task.process.mm();
     let regions = mm.regions();
-    if !regions.covers(addr, len) {
-        return Err(Errno::ENOMEM);
+    if grows == PROT_GROWSUP {
+        return Err(if regions.covers(addr, PAGE_SIZE) { Errno::EINVAL } else { Errno::ENOMEM });
     }
-    ctx.m.mem.set_inaccessible(addr, len, prot & PROT_ACCESS == 0)?;
-    if prot & PROT_EXEC != 0 {
-        rewrite_new_code(ctx, &regions, addr, len);
-    }
-    Ok(0)
-}
-
-pub fn sys_madvise(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let (addr, len, advice) = (a[0], a[1], a[2]);
-    if !page_aligned(addr) || advice > MADV_MAX {
-        return Err(Errno::EINVAL);
-    }
-    if advice == MADV_DONTNEED && len > 0 {
-        // Private anonymous pages read back as zero afterwards.
-        let len = page_up(len);
-        if ctx.task.process.mm().regions().containing(addr, len).is_none() {
-            return Err(Errno::ENOMEM);
-        }
-        ctx.m.mem.arena.discard(addr, len);
-    }
-    Ok(0)
-}
-
-pub fn sys_mremap(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let (old, old_len, new_len, flags) = (a[0], page_up(a[1]), a[2], a[3]);
-    if !page_aligned(old) || flags & !(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP) != 0 {
-        return Err(Errno::EINVAL);
-    }
-    if flags & (MREMAP_FIXED | MREMAP_DONTUNMAP) != 0 {
-        if flags & MREMAP_MAYMOVE == 0 {
+    let start = if grows == PROT_GROWSDOWN {
+        // The first mapping in the range must grow down: only the main
+        // stack does. Linux then starts at its bottom; nommu starts at
+        // `addr` when that lies in it, so that the stack's guard pages
+        // (part of its region here) stay inaccessible.
+        let first = regions.pieces(addr, len).first().and_then(|&(at, _)| regions.at(at)).ok_or(Errno::ENOMEM)?;
+        if first.kind != RegionKind::Stack {
             return Err(Errno::EINVAL);
         }
-        log::warn!("pid {}: mremap with MREMAP_FIXED/DONTUNMAP is not supported", ctx.task.process.pid);
+        first.start.max(addr)
+    } else {
+        addr
+    };
+    let len = end.saturating_sub(start); // start ≤ addr < end
+    if !regions.covers(start, len) {
+        return Err(Errno::ENOMEM);
+    }
+    ctx.m.mem.set_inaccessible(start, len, prot & PROT_ACCESS == 0)?;
+    if prot & PROT_EXEC != 0 {
+        rewrite_new_code(ctx, &regions, start, len);
+    }
+    Ok(0)
+}
+
+/// The advice values Linux knows (`madvise_behavior_valid`, mm/madvise.c,
+/// for a kernel with KSM and transparent huge pages, without
+/// CONFIG_MEMORY_FAILURE: nommu cannot inject memory errors).
+fn madvise_behavior_valid(advice: i32) -> bool {
+    matches!(advice, 0..=4 | 8..=25 | 102 | 103)
+}
+
+/// madvise(2), as `madvise_should_skip` and `madvise_walk_vmas`
+/// (mm/madvise.c) check it: an unknown advice, an unaligned address, a
+/// length that wraps to 0 when rounded up to a page, or a range ending
+/// past 2^64 are EINVAL; an empty range does nothing; memory not mapped
+/// in the range is ENOMEM, after advising what is. Only MADV_DONTNEED
+/// changes anything here: private anonymous pages read back as zero.
+pub fn sys_madvise(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let (addr, len_in, advice) = (a[0], a[1], arg_i32(a[2]));
+    if !madvise_behavior_valid(advice) || !page_aligned(addr) {
         return Err(Errno::EINVAL);
     }
-    let new_len = checked_len(new_len).map_err(|_| Errno::EINVAL)?;
-    if old_len == 0 {
+    let len = page_align_wrapping(len_in);
+    if (len_in != 0 && len == 0) || addr.checked_add(len).is_none() {
+        return Err(Errno::EINVAL);
+    }
+    if len == 0 {
+        return Ok(0);
+    }
+    let mm = ctx.task.process.mm();
+    let regions = mm.regions();
+    if matches!(advice, MADV_DONTNEED | MADV_DONTNEED_LOCKED) {
+        for (start, len) in regions.pieces(addr, len) {
+            ctx.m.mem.arena.discard(start, len);
+        }
+    }
+    if regions.covers(addr, len) {
+        Ok(0)
+    } else {
+        Err(Errno::ENOMEM)
+    }
+}
+
+/// mremap(2). The checks are Linux's (mm/mremap.c): `do_mremap` rounds
+/// both lengths up to pages (wrapping to 0); `check_mremap_params`: unknown
+/// flags, an unaligned address, a new length of 0 or past TASK_SIZE are
+/// EINVAL, and so are a bad target for MREMAP_FIXED/MREMAP_DONTUNMAP;
+/// `check_prep_vma`: an address in no mapping is EFAULT. Then: the same
+/// length changes nothing; a shorter one unmaps the tail as munmap would
+/// (its checks included: an old length reaching past TASK_SIZE is EINVAL,
+/// and nothing is unmapped); a longer one needs a non-zero old length
+/// (EINVAL) inside one mapping (EFAULT), and grows in place when the old
+/// range ends where the mapping does and the pages after it are free,
+/// else moves (with MREMAP_MAYMOVE) or fails (ENOMEM).
+pub fn sys_mremap(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    let (old, flags, new_addr) = (a[0], a[3], a[4]);
+    let (old_len, new_len) = (page_align_wrapping(a[1]), page_align_wrapping(a[2]));
+    if flags & !(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP) != 0
+        || !page_aligned(old)
+        || new_len == 0
+        || new_len > TASK_SIZE
+    {
         return Err(Errno::EINVAL);
     }
     let m = ctx.m;
     let mm = ctx.task.process.mm();
     let mut regions = mm.regions();
-    let region = regions.containing(old, old_len).ok_or(Errno::EFAULT)?;
-    if new_len <= old_len {
-        regions.unmap(&m.mem, old + new_len, old_len - new_len);
+    if flags & (MREMAP_FIXED | MREMAP_DONTUNMAP) != 0 {
+        // new_len ≤ TASK_SIZE (checked above).
+        if new_addr > TASK_SIZE.saturating_sub(new_len)
+            || !page_aligned(new_addr)
+            || flags & MREMAP_MAYMOVE == 0
+            || (flags & MREMAP_DONTUNMAP != 0 && old_len != new_len)
+            || overlap(old, old_len, new_addr, new_len)
+        {
+            return Err(Errno::EINVAL);
+        }
+        regions.at(old).ok_or(Errno::EFAULT)?;
+        log::warn!("pid {}: mremap with MREMAP_FIXED/DONTUNMAP is not supported", ctx.task.process.pid);
+        return Err(Errno::EINVAL);
+    }
+    let region = regions.at(old).ok_or(Errno::EFAULT)?;
+    if new_len == old_len {
         return Ok(old);
     }
-    // Like a VMA's protection, an inaccessible end carries over to the
-    // part the mapping grows by.
-    let tail_inaccessible = m.mem.is_inaccessible(old + old_len - PAGE_SIZE, PAGE_SIZE);
-    let whole = region.start == old && region.len == old_len;
-    if whole && regions.resize(&m.mem, old, new_len).is_ok() {
-        if tail_inaccessible {
-            m.mem.set_inaccessible(old + old_len, new_len - old_len, true)?;
-        }
+    if let Some(shrink) = old_len.checked_sub(new_len) {
+        // old lies in a region, below 2^64 - TASK_SIZE: cannot wrap.
+        let tail = old.saturating_add(new_len);
+        let end = munmap_range(tail, shrink)?;
+        regions.unmap(&m.mem, tail, end.saturating_sub(tail));
         return Ok(old);
+    }
+    if old_len == 0 {
+        // Linux refuses to "duplicate" a private mapping.
+        return Err(Errno::EINVAL);
+    }
+    let old_end = old.checked_add(old_len).filter(|&end| end <= region.end()).ok_or(Errno::EFAULT)?;
+    let grow = new_len.saturating_sub(old_len); // new_len > old_len here
+                                                // Like a VMA's protection, an inaccessible end carries over to the
+                                                // part the mapping grows by (old_len ≥ a page).
+    let tail_inaccessible = m.mem.is_inaccessible(old_end.saturating_sub(PAGE_SIZE), PAGE_SIZE);
+    if old_end == region.end() {
+        let grown = region.len.checked_add(grow).ok_or(Errno::ENOMEM)?;
+        if regions.resize(&m.mem, region.start, grown).is_ok() {
+            if tail_inaccessible {
+                m.mem.set_inaccessible(old_end, grow, true)?;
+            }
+            return Ok(old);
+        }
     }
     if flags & MREMAP_MAYMOVE == 0 {
         return Err(Errno::ENOMEM);
     }
     let new = m.mem.alloc(new_len, PAGE_SIZE)?;
+    // Both inside the arena (or the image outside it): nothing here wraps.
+    let new_old_end = new.saturating_add(old_len);
     let inaccessible = m.mem.inaccessible_pages(old, old_len);
     if !inaccessible.is_empty() {
         // The old pages are freed below; their contents move first.
         m.mem.set_inaccessible(old, old_len, false)?;
     }
-    if let Err(e) = m.mem.user.copy_within(old, new, old_len as usize) {
+    let copy = usize::try_from(old_len).map_err(|_| Errno::ENOMEM);
+    if let Err(e) = copy.and_then(|n| m.mem.user.copy_within(old, new, n)) {
         m.mem.free(new, new_len);
         return Err(e);
     }
     for (off, len) in page_runs(&inaccessible) {
-        m.mem.set_inaccessible(new + off, len, true)?;
+        m.mem.set_inaccessible(new.saturating_add(off), len, true)?;
     }
     if tail_inaccessible {
-        m.mem.set_inaccessible(new + old_len, new_len - old_len, true)?;
+        m.mem.set_inaccessible(new_old_end, grow, true)?;
     }
     // Rewritten syscall sites move with the code (the old ones are
     // forgotten when the old pages are freed).
     for site in m.mem.sites.collect_range(old, old_len) {
-        m.mem.sites.insert(new + (site - old));
+        m.mem.sites.insert(new.saturating_add(site.saturating_sub(old)));
     }
     regions.insert(new, new_len, region.kind);
     regions.unmap(&m.mem, old, old_len);
@@ -340,7 +552,7 @@ fn page_runs(offsets: &[u64]) -> Vec<(u64, u64)> {
     let mut runs: Vec<(u64, u64)> = Vec::new();
     for &off in offsets {
         match runs.last_mut() {
-            Some((start, len)) if *start + *len == off => *len += PAGE_SIZE,
+            Some((start, len)) if start.checked_add(*len) == Some(off) => *len = len.saturating_add(PAGE_SIZE),
             _ => runs.push((off, PAGE_SIZE)),
         }
     }
@@ -349,7 +561,9 @@ fn page_runs(offsets: &[u64]) -> Vec<(u64, u64)> {
 
 /// brk on no-MMU Linux: the break may move within [start_brk, end_brk],
 /// and binfmt_elf_fdpic sets end_brk = start_brk, so it never grows.
-/// Allocators fall back to mmap, as they do on real no-MMU systems.
+/// Allocators fall back to mmap, as they do on real no-MMU systems. Any
+/// other value (huge, wrapping, below the start) leaves the break where
+/// it is, which is what brk returns, as on Linux.
 pub fn sys_brk(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     let mm = ctx.task.process.mm();
     let mut regions = mm.regions();
@@ -357,4 +571,68 @@ pub fn sys_brk(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
         regions.brk = a[0];
     }
     Ok(regions.brk)
+}
+
+/// mlock(2). A no-MMU machine's memory never pages out, so locking
+/// changes nothing; the answers are those of `do_mlock` and
+/// `apply_vma_lock_flags` (mm/mlock.c).
+pub fn sys_mlock(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    lock_range(ctx, a[0], a[1], true)
+}
+
+/// mlock2(2): mlock with flags; only MLOCK_ONFAULT exists (else EINVAL).
+pub fn sys_mlock2(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    if arg_i32(a[2]) & !MLOCK_ONFAULT != 0 {
+        return Err(Errno::EINVAL);
+    }
+    lock_range(ctx, a[0], a[1], true)
+}
+
+/// munlock(2): as mlock, without the privilege checks.
+pub fn sys_munlock(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+    lock_range(ctx, a[0], a[1], false)
+}
+
+/// Linux's checks for m(un)lock, in order: locking needs RLIMIT_MEMLOCK
+/// above 0 or CAP_IPC_LOCK (EPERM); the range is widened to whole pages
+/// with Linux's own wrapping arithmetic (so a length that wraps to 0 is
+/// no length); more pages than RLIMIT_MEMLOCK allows is ENOMEM without
+/// CAP_IPC_LOCK; a range ending past 2^64 is EINVAL; a hole in it ENOMEM.
+/// No page is ever locked here, so the limit counts this call's only.
+fn lock_range(ctx: &mut SyscallCtx<'_>, start: u64, len: u64, lock: bool) -> SysResult {
+    let limit = ctx.task.process.rlimits()[libc::RLIMIT_MEMLOCK as usize].0;
+    if lock && limit == 0 && !can_lock_any_amount() {
+        return Err(Errno::EPERM);
+    }
+    // PAGE_ALIGN(len + offset_in_page(start)): Linux's wrap included.
+    let len = page_align_wrapping(len.wrapping_add(page_offset(start)));
+    let start = page_down(start);
+    if lock && len / PAGE_SIZE > limit / PAGE_SIZE && !can_lock_any_amount() {
+        return Err(Errno::ENOMEM);
+    }
+    if start.checked_add(len).is_none() {
+        return Err(Errno::EINVAL);
+    }
+    if len == 0 {
+        return Ok(0);
+    }
+    if !ctx.task.process.mm().regions().covers(start, len) {
+        return Err(Errno::ENOMEM);
+    }
+    Ok(0)
+}
+
+/// CAP_IPC_LOCK: whether the host would let this process lock memory
+/// past RLIMIT_MEMLOCK (what a native run of the guest would get).
+fn can_lock_any_amount() -> bool {
+    const CAP_IPC_LOCK: u32 = 14;
+    static CAN: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *CAN.get_or_init(|| {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("CapEff:"))
+            .and_then(|caps| u64::from_str_radix(caps.trim(), 16).ok())
+            .is_some_and(|caps| caps & (1 << CAP_IPC_LOCK) != 0)
+    })
 }

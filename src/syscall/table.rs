@@ -163,6 +163,8 @@ syscalls! {
     145 sched_getscheduler(Int) => info::sys_sched_getscheduler;
     146 sched_get_priority_max(Int) => info::sys_sched_get_priority_max;
     147 sched_get_priority_min(Int) => info::sys_sched_get_priority_min;
+    149 mlock(Ptr, Len) => mem::sys_mlock;
+    150 munlock(Ptr, Len) => mem::sys_munlock;
     157 prctl(Int, Hex, Hex, Hex, Hex) => process::sys_prctl;
     158 arch_prctl(Hex, Hex) => process::sys_arch_prctl;
     169 reboot(Hex, Hex, Hex, Ptr) => process::sys_reboot;
@@ -226,6 +228,7 @@ syscalls! {
     318 getrandom(Ptr, Len, Flags) => info::sys_getrandom;
     322 execveat(Fd, Str, StrArray, StrArray, AtFlags) => spawn::sys_execveat;
     324 membarrier(Int, Flags) => info::sys_membarrier;
+    325 mlock2(Ptr, Len, Flags) => mem::sys_mlock2;
     326 copy_file_range(Fd, Ptr, Fd, Ptr, Len, Flags) => file::sys_copy_file_range;
     332 statx(Fd, Str, Flags, Hex, Ptr) => path::sys_statx;
     435 clone3(Ptr, Len) => spawn::sys_clone3;

@@ -138,7 +138,9 @@ fn sleep(ctx: &mut SyscallCtx<'_>, clock: i32, flags: i32, req: u64, rem: u64) -
         ctx.task.restart_deadline = Some((nr, clock, deadline));
         if rem != 0 {
             let (s, ns) = host::clock_gettime(clock)?;
-            let left = ((deadline.0 - s) * 1_000_000_000 + (deadline.1 - ns)).max(0);
+            // An absolute deadline comes from the guest: saturate, never wrap.
+            let left =
+                deadline.0.saturating_sub(s).saturating_mul(1_000_000_000).saturating_add(deadline.1 - ns).max(0);
             ctx.user().write(rem, &timespec_bytes((left / 1_000_000_000, left % 1_000_000_000)))?;
         }
     }

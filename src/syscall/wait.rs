@@ -149,6 +149,8 @@ pub fn sys_wait4(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
         return Err(Errno::EINVAL);
     }
     let which = match pid {
+        // -INT_MIN names no group (Linux: ESRCH); it would overflow here.
+        i32::MIN => return Err(Errno::ESRCH),
         -1 => Which::Any,
         0 => Which::Pgid(ctx.task.process.pgid()),
         p if p < -1 => Which::Pgid(-p),
