@@ -6,10 +6,11 @@ use super::lifecycle::exit_process;
 use super::machine::Machine;
 use super::process::{ExitStatus, GroupExit};
 use super::signal::{default_action, signal_name, DefaultAction, SigInfo, SIGSEGV};
+use super::task::TaskExit;
 use super::task::{PendingRestart, Task};
 use crate::arch::{host, trampoline, VcpuExit};
 use crate::errno::Errno;
-use crate::syscall::{self, SyscallCtx, TaskExit};
+use crate::syscall::{self, SyscallCtx, SyscallReturn};
 
 /// SEGV_MAPERR: address not mapped.
 const SEGV_MAPERR: i32 = 1;
@@ -101,27 +102,22 @@ fn handle_syscall(m: &Machine, task: &mut Task, trapped: bool) -> Option<TaskExi
         return None;
     }
     let args = [regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9];
-    let mut ctx = SyscallCtx::new(m, task);
-    let ret = syscall::dispatch(&mut ctx, nr, args);
-    let (exit, regs_replaced) = (ctx.exit.take(), ctx.regs_replaced);
-    if let Some(end) = exit {
-        return Some(end);
-    }
-    if regs_replaced {
-        return None;
-    }
+    let ret = syscall::dispatch(&mut SyscallCtx::new(m, task), nr, args);
+    let rax = match ret {
+        Ok(SyscallReturn::Exit(end)) => return Some(end),
+        Ok(SyscallReturn::Exec | SyscallReturn::SigReturn) => return None,
+        Ok(SyscallReturn::Return(v)) => v,
+        Err(code) if code.is_restart() => {
+            task.restart = Some(PendingRestart { nr, code });
+            Errno::EINTR.as_return()
+        }
+        Err(e) => e.as_return(),
+    };
     let r = task.vcpu.regs_mut();
     // What the `syscall` instruction leaves behind on Linux.
     r.rcx = r.rip;
     r.r11 = r.rflags;
-    match ret {
-        Err(code) if code.is_restart() => {
-            r.rax = Errno::EINTR.as_return();
-            task.restart = Some(PendingRestart { nr, code });
-        }
-        Err(e) => r.rax = e.as_return(),
-        Ok(v) => r.rax = v,
-    }
+    r.rax = rax;
     None
 }
 

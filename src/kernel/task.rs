@@ -9,6 +9,15 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 /// The part of a task other threads touch: its identity, signal mask and
 /// pending signals, and the host thread to kick.
+/// How a task ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TaskExit {
+    /// exit(2): this thread only (the process ends with its last thread).
+    Thread(u8),
+    /// exit_group(2) or a fatal signal: the whole process.
+    Group(super::process::ExitStatus),
+}
+
 pub struct TaskShared {
     pub tid: i32,
     host_tid: AtomicI32,

@@ -1,7 +1,7 @@
 //! strace-style rendering of syscalls, driven by the argument kinds in the
 //! one syscall table (no printer per call).
 
-use super::table::{Arg, SyscallDef};
+use super::table::{Arg, Ret, SyscallDef};
 use super::SyscallCtx;
 use crate::errno::{Errno, SysResult};
 use crate::kernel::signal::signal_name;
@@ -253,18 +253,16 @@ pub fn entry(ctx: &SyscallCtx<'_>, def: &SyscallDef, a: &[u64; 6]) -> Vec<Option
             }),
             Arg::InBuf => Some(buffer(ctx, a[i], a.get(i + 1).copied().unwrap_or(0))),
             // envp: strace shows only how many variables there are.
-            Arg::StrArray if i == def.args.len() - 1 || (def.name == "execveat" && i == 3) => {
+            Arg::EnvArray => {
                 let n = ctx.user().read_ptr_array(a[i], 1 << 20).map_or(0, |v| v.len());
                 Some(format!("{:#x} /* {n} vars */", a[i]))
             }
             Arg::StrArray => Some(string_array(ctx, a[i])),
-            Arg::Iovec if def.name.starts_with("write") || def.name.starts_with("pwrite") => {
-                Some(iovec(ctx, a[i], a[i + 1], None))
-            }
-            Arg::Sigaction if i == 1 => Some(sigaction(ctx, a[i])),
-            Arg::SigSetPtr if i == 1 => Some(ctx.user().read_u64(a[i]).map_or("NULL".into(), sigset)),
+            Arg::IovecIn => Some(iovec(ctx, a[i], a.get(i + 1).copied().unwrap_or(0), None)),
+            Arg::SigactionIn => Some(sigaction(ctx, a[i])),
+            Arg::SigSetIn => Some(ctx.user().read_u64(a[i]).map_or("NULL".into(), sigset)),
             // Timeouts are inputs; clock_gettime's is shown after the call.
-            Arg::Timespec if def.name.contains("sleep") => Some(timespec(ctx, a[i])),
+            Arg::TimespecIn => Some(timespec(ctx, a[i])),
             _ => None,
         })
         .collect()
@@ -285,7 +283,7 @@ pub fn line(ctx: &SyscallCtx<'_>, def: &SyscallDef, a: &[u64; 6], pre: Vec<Optio
             Arg::Hex | Arg::Flags => format!("{v:#x}"),
             Arg::Oct => format!("{:#o}", v as u32),
             Arg::Fd => fd(v),
-            Arg::Ptr | Arg::Str | Arg::InBuf | Arg::StrArray => {
+            Arg::Ptr | Arg::Str | Arg::InBuf | Arg::StrArray | Arg::EnvArray | Arg::IovecIn => {
                 if v == 0 {
                     "NULL".into()
                 } else {
@@ -293,9 +291,12 @@ pub fn line(ctx: &SyscallCtx<'_>, def: &SyscallDef, a: &[u64; 6], pre: Vec<Optio
                 }
             }
             Arg::OutBuf => match ok {
-                // getcwd counts the terminating NUL; strace does not show it.
-                Some(n) if v != 0 && def.name == "getcwd" => buffer(ctx, v, n.saturating_sub(1)),
                 Some(n) if v != 0 => buffer(ctx, v, n),
+                _ => format!("{v:#x}"),
+            },
+            // getcwd counts the terminating NUL; strace does not show it.
+            Arg::OutBufNul => match ok {
+                Some(n) if v != 0 => buffer(ctx, v, n.saturating_sub(1)),
                 _ => format!("{v:#x}"),
             },
             Arg::OpenFlags => open_flags(v),
@@ -307,9 +308,9 @@ pub fn line(ctx: &SyscallCtx<'_>, def: &SyscallDef, a: &[u64; 6], pre: Vec<Optio
                 Some(_) => stat(ctx, v),
                 None => format!("{v:#x}"),
             },
-            Arg::Timespec => timespec(ctx, v),
-            Arg::Sigaction => sigaction(ctx, v),
-            Arg::SigSetPtr => {
+            Arg::Timespec | Arg::TimespecIn => timespec(ctx, v),
+            Arg::Sigaction | Arg::SigactionIn => sigaction(ctx, v),
+            Arg::SigSetPtr | Arg::SigSetIn => {
                 if v == 0 {
                     "NULL".into()
                 } else {
@@ -325,7 +326,7 @@ pub fn line(ctx: &SyscallCtx<'_>, def: &SyscallDef, a: &[u64; 6], pre: Vec<Optio
         args.push(shown);
     }
     let result = match r {
-        Ok(v) if matches!(def.name, "mmap" | "brk" | "mremap") => format!("{v:#x}"),
+        Ok(v) if def.ret == Ret::Addr => format!("{v:#x}"),
         Ok(v) => (*v as i64).to_string(),
         Err(e) if e.is_restart() => format!("? {} ({})", e.name().unwrap_or("ERESTART"), e.description()),
         Err(e) => format!("-1 {} ({})", e.name().unwrap_or("E?"), e.description()),

@@ -1,6 +1,7 @@
 //! Process and thread identity, exit, and per-thread registers.
 
-use super::{arg_i32, Args, SyscallCtx, TaskExit};
+use super::args::{Opaque, UserPtr};
+use super::{arg_i32, Args, SyscallCtx, SyscallReturn, TaskExit};
 use crate::errno::{Errno, SysResult};
 use crate::kernel::ExitStatus;
 use std::sync::atomic::Ordering;
@@ -35,14 +36,12 @@ pub fn sys_getegid(_: &mut SyscallCtx<'_>, _: &Args) -> SysResult {
 }
 
 /// exit ends the calling thread; the process ends with its last thread.
-pub fn sys_exit(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    ctx.exit = Some(TaskExit::Thread(arg_i32(a[0]) as u8));
-    Ok(0)
+pub fn sys_exit(_: &mut SyscallCtx<'_>, status: i32) -> SysResult<SyscallReturn> {
+    Ok(SyscallReturn::Exit(TaskExit::Thread(status as u8)))
 }
 
-pub fn sys_exit_group(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    ctx.exit = Some(TaskExit::Group(ExitStatus::Exited(arg_i32(a[0]) as u8)));
-    Ok(0)
+pub fn sys_exit_group(_: &mut SyscallCtx<'_>, status: i32) -> SysResult<SyscallReturn> {
+    Ok(SyscallReturn::Exit(TaskExit::Group(ExitStatus::Exited(status as u8))))
 }
 
 const ARCH_SET_GS: u64 = 0x1001;
@@ -243,12 +242,18 @@ const LINUX_REBOOT_CMD_CAD_OFF: u64 = 0;
 
 /// reboot(2): halt and power-off end the machine with status 0; restart
 /// ends it too (nommu does not boot again by itself), with a note.
-pub fn sys_reboot(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    if a[0] as u32 as u64 != LINUX_REBOOT_MAGIC1 || !LINUX_REBOOT_MAGIC2.contains(&(a[1] as u32 as u64)) {
+pub fn sys_reboot(
+    ctx: &mut SyscallCtx<'_>,
+    magic: u32,
+    magic2: u32,
+    cmd: u32,
+    _arg: UserPtr<Opaque>,
+) -> SysResult<SyscallReturn> {
+    if u64::from(magic) != LINUX_REBOOT_MAGIC1 || !LINUX_REBOOT_MAGIC2.contains(&u64::from(magic2)) {
         return Err(Errno::EINVAL);
     }
-    match a[2] as u32 as u64 {
-        LINUX_REBOOT_CMD_CAD_ON | LINUX_REBOOT_CMD_CAD_OFF => Ok(0),
+    match u64::from(cmd) {
+        LINUX_REBOOT_CMD_CAD_ON | LINUX_REBOOT_CMD_CAD_OFF => Ok(SyscallReturn::Return(0)),
         cmd @ (LINUX_REBOOT_CMD_HALT | LINUX_REBOOT_CMD_POWER_OFF | LINUX_REBOOT_CMD_RESTART) => {
             let what = match cmd {
                 LINUX_REBOOT_CMD_HALT => "System halted.",
@@ -259,8 +264,7 @@ pub fn sys_reboot(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
             println!("nommu: {what}");
             ctx.m.shut_down(ExitStatus::Exited(0));
             // The calling task never returns to the guest.
-            ctx.exit = Some(TaskExit::Group(ExitStatus::Exited(0)));
-            Ok(0)
+            Ok(SyscallReturn::Exit(TaskExit::Group(ExitStatus::Exited(0))))
         }
         _ => Err(Errno::EINVAL),
     }

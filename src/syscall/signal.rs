@@ -1,6 +1,6 @@
 //! Signal syscalls: dispositions, masks, sending, waiting, returning.
 
-use super::{arg_i32, Args, SyscallCtx, TaskExit};
+use super::{arg_i32, Args, SyscallCtx, SyscallReturn, TaskExit};
 use crate::arch::{host, sigframe};
 use crate::errno::{Errno, SysResult};
 use crate::kernel::lifecycle::{send_to_process, send_to_task};
@@ -118,14 +118,13 @@ pub fn sys_rt_sigsuspend(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
 }
 
 /// rt_sigreturn: the handler is done; everything comes back from the frame.
-pub fn sys_rt_sigreturn(ctx: &mut SyscallCtx<'_>, _: &Args) -> SysResult {
+pub fn sys_rt_sigreturn(ctx: &mut SyscallCtx<'_>) -> SysResult<SyscallReturn> {
     let frame = ctx.task.vcpu.regs().rsp.wrapping_sub(8);
     let restored = match sigframe::read_frame(ctx.user(), frame, crate::arch::cpu::frame_xsave_size()) {
         Ok(r) => r,
         Err(_) => {
             // A frame that cannot be read: Linux kills with SIGSEGV.
-            ctx.exit = Some(TaskExit::Group(ExitStatus::Signaled(SIGSEGV)));
-            return Ok(0);
+            return Ok(SyscallReturn::Exit(TaskExit::Group(ExitStatus::Signaled(SIGSEGV))));
         }
     };
     *ctx.task.vcpu.regs_mut() = restored.regs;
@@ -136,8 +135,7 @@ pub fn sys_rt_sigreturn(ctx: &mut SyscallCtx<'_>, _: &Args) -> SysResult {
     }
     let (sp, flags, size) = restored.altstack;
     let _ = set_altstack(ctx, sp, flags, size);
-    ctx.regs_replaced = true;
-    Ok(0)
+    Ok(SyscallReturn::SigReturn)
 }
 
 /// MINSIGSTKSZ of the x86-64 ABI: the smallest alternate stack Linux takes.

@@ -1,7 +1,8 @@
 //! Process creation without an MMU: vfork (and clone with CLONE_VM |
 //! CLONE_VFORK), execve. fork is impossible, as on a no-MMU kernel.
 
-use super::{arg_i32, Args, SyscallCtx};
+use super::args::{Argv, AtFlags, CStr, Envp, Fd, UserPtr};
+use super::{Args, SyscallCtx, SyscallReturn};
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
 use crate::kernel::exec::{load_program, ProgramSpec};
@@ -280,10 +281,15 @@ fn read_strings(ctx: &SyscallCtx<'_>, ptr: u64, total: &mut usize) -> SysResult<
     Ok(out)
 }
 
-fn do_execve(ctx: &mut SyscallCtx<'_>, mut spec: ProgramSpec, argv_ptr: u64, envp_ptr: u64) -> SysResult {
+fn do_execve(
+    ctx: &mut SyscallCtx<'_>,
+    mut spec: ProgramSpec,
+    argv: UserPtr<Argv>,
+    envp: UserPtr<Envp>,
+) -> SysResult<SyscallReturn> {
     let mut total = 0;
-    spec.argv = read_strings(ctx, argv_ptr, &mut total)?;
-    spec.envp = read_strings(ctx, envp_ptr, &mut total)?;
+    spec.argv = read_strings(ctx, argv.addr(), &mut total)?;
+    spec.envp = read_strings(ctx, envp.addr(), &mut total)?;
     // Linux (5.18+) never starts a program with argc 0.
     if spec.argv.is_empty() {
         spec.argv.push(Vec::new());
@@ -315,9 +321,8 @@ fn do_execve(ctx: &mut SyscallCtx<'_>, mut spec: ProgramSpec, argv_ptr: u64, env
     *ctx.task.shared.name.lock().unwrap_or_else(|e| e.into_inner()) = None;
     finish_vfork(&process);
     start.apply(&mut ctx.task.vcpu);
-    ctx.regs_replaced = true;
     crate::kernel::memmap::maybe_record(m);
-    Ok(0)
+    Ok(SyscallReturn::Exec)
 }
 
 /// execve from one thread ends the others (Linux's de_thread) and waits
@@ -338,20 +343,32 @@ fn kill_other_threads(ctx: &mut SyscallCtx<'_>) {
     p.clear_group_exit();
 }
 
-pub fn sys_execve(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let path = ctx.path(a[0])?;
-    do_execve(ctx, ProgramSpec::new(path, Vec::new(), Vec::new()), a[1], a[2])
+pub fn sys_execve(
+    ctx: &mut SyscallCtx<'_>,
+    path: UserPtr<CStr>,
+    argv: UserPtr<Argv>,
+    envp: UserPtr<Envp>,
+) -> SysResult<SyscallReturn> {
+    let path = ctx.path(path.addr())?;
+    do_execve(ctx, ProgramSpec::new(path, Vec::new(), Vec::new()), argv, envp)
 }
 
 const AT_EMPTY_PATH: u64 = 0x1000;
 const AT_SYMLINK_NOFOLLOW: u64 = 0x100;
 
-pub fn sys_execveat(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let (dirfd, flags) = (arg_i32(a[0]), a[4]);
+pub fn sys_execveat(
+    ctx: &mut SyscallCtx<'_>,
+    dirfd: Fd,
+    path: UserPtr<CStr>,
+    argv: UserPtr<Argv>,
+    envp: UserPtr<Envp>,
+    flags: AtFlags,
+) -> SysResult<SyscallReturn> {
+    let (dirfd, flags) = (dirfd.0, u64::from(flags.0));
     if flags & !(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0 {
         return Err(Errno::EINVAL);
     }
-    let p = ctx.user().read_cstr(a[1], crate::fs::path::PATH_MAX - 1)?;
+    let p = ctx.user().read_cstr(path.addr(), crate::fs::path::PATH_MAX - 1)?;
     let absolute = p.first() == Some(&b'/');
     let fd_cloexec =
         dirfd != super::AT_FDCWD && !absolute && ctx.task.process.files().entry(dirfd).is_ok_and(|e| e.cloexec);
@@ -362,9 +379,9 @@ pub fn sys_execveat(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
         ctx.file(dirfd as u64)?;
         (format!("/proc/self/fd/{dirfd}").into_bytes(), format!("/dev/fd/{dirfd}").into_bytes())
     } else if absolute || dirfd == super::AT_FDCWD {
-        (ctx.at(a[0], &p)?, p.clone())
+        (ctx.at(dirfd as u64, &p)?, p.clone())
     } else {
-        (ctx.at(a[0], &p)?, [format!("/dev/fd/{dirfd}/").into_bytes(), p.clone()].concat())
+        (ctx.at(dirfd as u64, &p)?, [format!("/dev/fd/{dirfd}/").into_bytes(), p.clone()].concat())
     };
     if flags & AT_SYMLINK_NOFOLLOW != 0 && !p.is_empty() {
         let st = crate::fs::vfs::stat(ctx.m, &ctx.task.process, lookup.clone(), false)?;
@@ -379,5 +396,5 @@ pub fn sys_execveat(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
         envp: Vec::new(),
         inaccessible_after_exec: fd_cloexec,
     };
-    do_execve(ctx, spec, a[2], a[3])
+    do_execve(ctx, spec, argv, envp)
 }

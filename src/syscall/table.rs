@@ -1,9 +1,15 @@
 //! The syscall table: number → name, argument kinds, handler. It doubles
 //! as the list of what nommu supports (README, "Syscalls").
 
-use super::{file, futex, info, mem, path, poll, process, signal, spawn, time, wait, xattr, Handler};
+use super::args::SyscallArg;
+#[allow(unused_imports)]
+use super::args::*;
+use super::{file, futex, info, mem, path, poll, process, signal, spawn, time, wait, xattr, Args, Handler};
+use super::{SyscallCtx, SyscallReturn};
+use crate::errno::SysResult;
 
 /// How an argument is shown by `--trace` (and which are paths: `%file`).
+/// Each argument type of `args` names one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Arg {
     Int,
@@ -22,218 +28,303 @@ pub enum Arg {
     InBuf,
     /// Bytes the kernel fills in; the return value is the length.
     OutBuf,
+    /// Like OutBuf, with a terminating NUL the return value counts.
+    OutBufNul,
     OpenFlags,
     AtFlags,
     Prot,
     MapFlags,
     /// struct stat the kernel fills in.
     Stat,
+    /// A timespec the kernel fills in (shown after the call).
     Timespec,
+    /// A timespec the caller passes in (shown before the call).
+    TimespecIn,
+    /// A sigaction the kernel fills in.
     Sigaction,
+    /// A sigaction the caller passes in.
+    SigactionIn,
+    /// A signal set the kernel fills in.
     SigSetPtr,
-    /// An iovec array; the next argument is the count.
+    /// A signal set the caller passes in.
+    SigSetIn,
+    /// An iovec array the kernel fills; the next argument is the count.
     Iovec,
+    /// An iovec array the kernel reads from.
+    IovecIn,
     PipeFds,
-    /// argv/envp.
+    /// argv.
     StrArray,
+    /// envp: shown as how many variables.
+    EnvArray,
+}
+
+/// How `--trace` shows what a syscall returns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ret {
+    Int,
+    /// An address (mmap, brk, mremap), in hex.
+    Addr,
 }
 
 pub struct SyscallDef {
     pub nr: u64,
     pub name: &'static str,
+    /// The parameters' names, as the table declares them.
+    pub params: &'static [&'static str],
+    /// How each parameter is shown.
     pub args: &'static [Arg],
+    pub ret: Ret,
     pub handler: Handler,
 }
 
-use Arg::*;
-
+/// The table: `NR name(param: Type, ...) [-> Ret] => handler;`. The
+/// macro makes each entry's `Handler`, which turns the registers into the
+/// declared types and calls the handler with them. Entries written
+/// `NR name[Kind, ...] => handler;` are handlers that still take the raw
+/// registers (`&Args`) and are being converted.
 macro_rules! syscalls {
-    ($($nr:literal $name:ident ($($arg:ident),*) => $handler:path;)*) => {
+    ($($nr:literal $name:ident $params:tt $(-> $ret:ident)? => $handler:path;)*) => {
         pub static SYSCALLS: &[SyscallDef] = &[
-            $(SyscallDef { nr: $nr, name: stringify!($name), args: &[$($arg),*], handler: $handler },)*
+            $(syscall_def!($nr, $name, $params, [$($ret)?], $handler),)*
         ];
     };
 }
 
+macro_rules! syscall_def {
+    ($nr:literal, $name:ident, ($($p:ident : $t:ty),* $(,)?), [$($ret:ident)?], $handler:path) => {
+        SyscallDef {
+            nr: $nr,
+            name: stringify!($name),
+            params: &[$(stringify!($p)),*],
+            args: &[$(<$t as SyscallArg>::SHOW),*],
+            ret: ret_kind!($($ret)?),
+            handler: {
+                // A syscall without parameters reads no register.
+                #[allow(unused_variables)]
+                fn entry(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult<SyscallReturn> {
+                    typed_call!($handler, ctx, a, [0 1 2 3 4 5], [] $(, $t)*)
+                }
+                entry
+            },
+        }
+    };
+    ($nr:literal, $name:ident, [$($k:ident),* $(,)?], [$($ret:ident)?], $handler:path) => {
+        SyscallDef {
+            nr: $nr,
+            name: stringify!($name),
+            params: &[],
+            args: &[$(Arg::$k),*],
+            ret: ret_kind!($($ret)?),
+            handler: {
+                fn entry(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult<SyscallReturn> {
+                    $handler(ctx, a).map(Into::into)
+                }
+                entry
+            },
+        }
+    };
+}
+
+/// Calls `$h` with each declared type made from the next register; more
+/// than six parameters do not match and fail the build.
+macro_rules! typed_call {
+    ($h:path, $ctx:ident, $a:ident, [$i:tt $($is:tt)*], [$($done:expr),*], $t:ty $(, $ts:ty)*) => {
+        typed_call!($h, $ctx, $a, [$($is)*], [$($done,)* <$t as SyscallArg>::from_reg($a[$i])] $(, $ts)*)
+    };
+    ($h:path, $ctx:ident, $a:ident, [$($is:tt)*], [$($done:expr),*]) => {
+        $h($ctx $(, $done)*).map(Into::into)
+    };
+}
+
+macro_rules! ret_kind {
+    () => {
+        Ret::Int
+    };
+    ($r:ident) => {
+        Ret::$r
+    };
+}
+
 syscalls! {
-    0 read(Fd, OutBuf, Len) => file::sys_read;
-    1 write(Fd, InBuf, Len) => file::sys_write;
-    2 open(Str, OpenFlags, Oct) => path::sys_open;
-    3 close(Fd) => file::sys_close;
-    4 stat(Str, Stat) => path::sys_stat;
-    5 fstat(Fd, Stat) => file::sys_fstat;
-    6 lstat(Str, Stat) => path::sys_lstat;
-    7 poll(Ptr, Int, Int) => poll::sys_poll;
-    8 lseek(Fd, Int, Int) => file::sys_lseek;
-    9 mmap(Ptr, Len, Prot, MapFlags, Fd, Hex) => mem::sys_mmap;
-    10 mprotect(Ptr, Len, Prot) => mem::sys_mprotect;
-    11 munmap(Ptr, Len) => mem::sys_munmap;
-    12 brk(Ptr) => mem::sys_brk;
-    13 rt_sigaction(Signal, Sigaction, Sigaction, Len) => signal::sys_rt_sigaction;
+    0 read[Fd, OutBuf, Len] => file::sys_read;
+    1 write[Fd, InBuf, Len] => file::sys_write;
+    2 open[Str, OpenFlags, Oct] => path::sys_open;
+    3 close[Fd] => file::sys_close;
+    4 stat[Str, Stat] => path::sys_stat;
+    5 fstat[Fd, Stat] => file::sys_fstat;
+    6 lstat[Str, Stat] => path::sys_lstat;
+    7 poll[Ptr, Int, Int] => poll::sys_poll;
+    8 lseek[Fd, Int, Int] => file::sys_lseek;
+    9 mmap[Ptr, Len, Prot, MapFlags, Fd, Hex] -> Addr => mem::sys_mmap;
+    10 mprotect[Ptr, Len, Prot] => mem::sys_mprotect;
+    11 munmap[Ptr, Len] => mem::sys_munmap;
+    12 brk[Ptr] -> Addr => mem::sys_brk;
+    13 rt_sigaction[Signal, SigactionIn, Sigaction, Len] => signal::sys_rt_sigaction;
     15 rt_sigreturn() => signal::sys_rt_sigreturn;
-    14 rt_sigprocmask(Int, SigSetPtr, SigSetPtr, Len) => signal::sys_rt_sigprocmask;
-    16 ioctl(Fd, Hex, Hex) => file::sys_ioctl;
-    17 pread64(Fd, OutBuf, Len, Int) => file::sys_pread64;
-    18 pwrite64(Fd, InBuf, Len, Int) => file::sys_pwrite64;
-    19 readv(Fd, Iovec, Int) => file::sys_readv;
-    20 writev(Fd, Iovec, Int) => file::sys_writev;
-    21 access(Str, Flags) => path::sys_access;
-    22 pipe(PipeFds) => file::sys_pipe;
-    23 select(Int, Ptr, Ptr, Ptr, Ptr) => poll::sys_select;
-    24 sched_yield() => process::sys_sched_yield;
-    25 mremap(Ptr, Len, Len, Flags, Ptr) => mem::sys_mremap;
-    26 msync(Ptr, Len, Flags) => mem::sys_msync;
-    28 madvise(Ptr, Len, Int) => mem::sys_madvise;
-    32 dup(Fd) => file::sys_dup;
-    33 dup2(Fd, Fd) => file::sys_dup2;
-    35 nanosleep(Timespec, Ptr) => time::sys_nanosleep;
-    34 pause() => signal::sys_pause;
-    36 getitimer(Int, Ptr) => time::sys_getitimer;
-    37 alarm(Int) => time::sys_alarm;
-    38 setitimer(Int, Ptr, Ptr) => time::sys_setitimer;
-    39 getpid() => process::sys_getpid;
-    40 sendfile(Fd, Fd, Ptr, Len) => file::sys_sendfile;
-    56 clone(Flags, Ptr, Ptr, Ptr, Hex) => spawn::sys_clone;
-    57 fork() => spawn::sys_fork;
-    58 vfork() => spawn::sys_vfork;
-    59 execve(Str, StrArray, StrArray) => spawn::sys_execve;
-    60 exit(Int) => process::sys_exit;
-    61 wait4(Int, Ptr, Flags, Ptr) => wait::sys_wait4;
-    62 kill(Int, Signal) => signal::sys_kill;
-    63 uname(Ptr) => info::sys_uname;
-    72 fcntl(Fd, Int, Hex) => file::sys_fcntl;
-    73 flock(Fd, Int) => file::sys_flock;
-    74 fsync(Fd) => file::sys_fsync;
-    75 fdatasync(Fd) => file::sys_fdatasync;
-    76 truncate(Str, Int) => path::sys_truncate;
-    77 ftruncate(Fd, Int) => file::sys_ftruncate;
-    79 getcwd(OutBuf, Len) => path::sys_getcwd;
-    80 chdir(Str) => path::sys_chdir;
-    81 fchdir(Fd) => file::sys_fchdir;
-    82 rename(Str, Str) => path::sys_rename;
-    83 mkdir(Str, Oct) => path::sys_mkdir;
-    84 rmdir(Str) => path::sys_rmdir;
-    85 creat(Str, Oct) => path::sys_creat;
-    86 link(Str, Str) => path::sys_link;
-    87 unlink(Str) => path::sys_unlink;
-    88 symlink(Str, Str) => path::sys_symlink;
-    89 readlink(Str, OutBuf, Len) => path::sys_readlink;
-    90 chmod(Str, Oct) => path::sys_chmod;
-    91 fchmod(Fd, Oct) => file::sys_fchmod;
-    92 chown(Str, Int, Int) => path::sys_chown;
-    93 fchown(Fd, Int, Int) => file::sys_fchown;
-    94 lchown(Str, Int, Int) => path::sys_lchown;
-    95 umask(Oct) => path::sys_umask;
-    96 gettimeofday(Ptr, Ptr) => time::sys_gettimeofday;
-    98 getrusage(Int, Ptr) => time::sys_getrusage;
-    99 sysinfo(Ptr) => info::sys_sysinfo;
-    100 times(Ptr) => time::sys_times;
-    102 getuid() => process::sys_getuid;
-    104 getgid() => process::sys_getgid;
-    105 setuid(Int) => process::sys_setuid;
-    106 setgid(Int) => process::sys_setgid;
-    107 geteuid() => process::sys_geteuid;
-    108 getegid() => process::sys_getegid;
-    109 setpgid(Int, Int) => process::sys_setpgid;
-    110 getppid() => process::sys_getppid;
-    111 getpgrp() => process::sys_getpgrp;
-    113 setreuid(Int, Int) => process::sys_setreuid;
-    114 setregid(Int, Int) => process::sys_setregid;
-    115 getgroups(Int, Ptr) => process::sys_getgroups;
-    116 setgroups(Int, Ptr) => process::sys_setgroups;
-    117 setresuid(Int, Int, Int) => process::sys_setresuid;
-    118 getresuid(Ptr, Ptr, Ptr) => process::sys_getresuid;
-    119 setresgid(Int, Int, Int) => process::sys_setresgid;
-    120 getresgid(Ptr, Ptr, Ptr) => process::sys_getresuid;
-    112 setsid() => process::sys_setsid;
-    121 getpgid(Int) => process::sys_getpgid;
-    122 setfsuid(Int) => process::sys_setfsuid;
-    123 setfsgid(Int) => process::sys_setfsgid;
-    124 getsid(Int) => process::sys_getsid;
-    127 rt_sigpending(Ptr, Len) => signal::sys_rt_sigpending;
-    128 rt_sigtimedwait(Ptr, Ptr, Ptr, Len) => signal::sys_rt_sigtimedwait;
-    129 rt_sigqueueinfo(Int, Signal, Ptr) => signal::sys_rt_sigqueueinfo;
-    130 rt_sigsuspend(Ptr, Len) => signal::sys_rt_sigsuspend;
-    131 sigaltstack(Ptr, Ptr) => signal::sys_sigaltstack;
-    133 mknod(Str, Hex, Hex) => path::sys_mknod;
-    137 statfs(Str, Ptr) => path::sys_statfs;
-    138 fstatfs(Fd, Ptr) => file::sys_fstatfs;
-    143 sched_getparam(Int, Ptr) => info::sys_sched_getparam;
-    144 sched_setscheduler(Int, Int, Ptr) => info::sys_sched_setscheduler;
-    145 sched_getscheduler(Int) => info::sys_sched_getscheduler;
-    146 sched_get_priority_max(Int) => info::sys_sched_get_priority_max;
-    147 sched_get_priority_min(Int) => info::sys_sched_get_priority_min;
-    149 mlock(Ptr, Len) => mem::sys_mlock;
-    150 munlock(Ptr, Len) => mem::sys_munlock;
-    157 prctl(Int, Hex, Hex, Hex, Hex) => process::sys_prctl;
-    158 arch_prctl(Hex, Hex) => process::sys_arch_prctl;
-    169 reboot(Hex, Hex, Hex, Ptr) => process::sys_reboot;
-    162 sync() => info::sys_sync;
-    170 sethostname(Str, Len) => info::sys_sethostname;
-    171 setdomainname(Str, Len) => info::sys_setdomainname;
-    186 gettid() => process::sys_gettid;
-    188 setxattr(Str, Str, Ptr, Len, Flags) => xattr::sys_setxattr;
-    189 lsetxattr(Str, Str, Ptr, Len, Flags) => xattr::sys_lsetxattr;
-    190 fsetxattr(Fd, Str, Ptr, Len, Flags) => xattr::sys_fsetxattr;
-    191 getxattr(Str, Str, Ptr, Len) => xattr::sys_getxattr;
-    192 lgetxattr(Str, Str, Ptr, Len) => xattr::sys_lgetxattr;
-    193 fgetxattr(Fd, Str, Ptr, Len) => xattr::sys_fgetxattr;
-    194 listxattr(Str, Ptr, Len) => xattr::sys_listxattr;
-    195 llistxattr(Str, Ptr, Len) => xattr::sys_llistxattr;
-    196 flistxattr(Fd, Ptr, Len) => xattr::sys_flistxattr;
-    197 removexattr(Str, Str) => xattr::sys_removexattr;
-    198 lremovexattr(Str, Str) => xattr::sys_lremovexattr;
-    199 fremovexattr(Fd, Str) => xattr::sys_fremovexattr;
-    200 tkill(Int, Signal) => signal::sys_tkill;
-    201 time(Ptr) => time::sys_time;
-    202 futex(Ptr, Int, Int, Ptr, Ptr, Int) => futex::sys_futex;
-    203 sched_setaffinity(Int, Len, Ptr) => info::sys_sched_setaffinity;
-    204 sched_getaffinity(Int, Len, Ptr) => info::sys_sched_getaffinity;
-    217 getdents64(Fd, Ptr, Len) => file::sys_getdents64;
-    218 set_tid_address(Ptr) => process::sys_set_tid_address;
-    221 fadvise64(Fd, Int, Int, Int) => xattr::sys_fadvise64;
-    228 clock_gettime(Int, Timespec) => time::sys_clock_gettime;
-    229 clock_getres(Int, Ptr) => time::sys_clock_getres;
-    230 clock_nanosleep(Int, Flags, Timespec, Ptr) => time::sys_clock_nanosleep;
-    231 exit_group(Int) => process::sys_exit_group;
-    234 tgkill(Int, Int, Signal) => signal::sys_tgkill;
-    247 waitid(Int, Int, Ptr, Flags, Ptr) => wait::sys_waitid;
-    257 openat(Fd, Str, OpenFlags, Oct) => path::sys_openat;
-    258 mkdirat(Fd, Str, Oct) => path::sys_mkdirat;
-    259 mknodat(Fd, Str, Hex, Hex) => path::sys_mknodat;
-    260 fchownat(Fd, Str, Int, Int, Flags) => path::sys_fchownat;
-    262 newfstatat(Fd, Str, Stat, AtFlags) => path::sys_newfstatat;
-    263 unlinkat(Fd, Str, AtFlags) => path::sys_unlinkat;
-    264 renameat(Fd, Str, Fd, Str) => path::sys_renameat;
-    265 linkat(Fd, Str, Fd, Str, Flags) => path::sys_linkat;
-    266 symlinkat(Str, Fd, Str) => path::sys_symlinkat;
-    267 readlinkat(Fd, Str, OutBuf, Len) => path::sys_readlinkat;
-    268 fchmodat(Fd, Str, Oct) => path::sys_fchmodat_legacy;
-    269 faccessat(Fd, Str, Int) => path::sys_faccessat;
-    270 pselect6(Int, Ptr, Ptr, Ptr, Ptr, Ptr) => poll::sys_pselect6;
-    271 ppoll(Ptr, Int, Ptr, Ptr, Len) => poll::sys_ppoll;
-    273 set_robust_list(Ptr, Len) => process::sys_set_robust_list;
-    274 get_robust_list(Int, Ptr, Ptr) => process::sys_get_robust_list;
-    280 utimensat(Fd, Str, Ptr, AtFlags) => path::sys_utimensat;
-    285 fallocate(Fd, Int, Int, Int) => file::sys_fallocate;
-    292 dup3(Fd, Fd, Flags) => file::sys_dup3;
-    293 pipe2(PipeFds, OpenFlags) => file::sys_pipe2;
-    295 preadv(Fd, Ptr, Int, Int) => file::sys_preadv;
-    296 pwritev(Fd, Ptr, Int, Int) => file::sys_pwritev;
-    297 rt_tgsigqueueinfo(Int, Int, Signal, Ptr) => signal::sys_rt_tgsigqueueinfo;
-    302 prlimit64(Int, Int, Ptr, Ptr) => info::sys_prlimit64;
-    306 syncfs(Fd) => info::sys_syncfs;
-    309 getcpu(Ptr, Ptr, Ptr) => info::sys_getcpu;
-    316 renameat2(Fd, Str, Fd, Str, Flags) => path::sys_renameat2;
-    318 getrandom(Ptr, Len, Flags) => info::sys_getrandom;
-    322 execveat(Fd, Str, StrArray, StrArray, AtFlags) => spawn::sys_execveat;
-    324 membarrier(Int, Flags) => info::sys_membarrier;
-    325 mlock2(Ptr, Len, Flags) => mem::sys_mlock2;
-    326 copy_file_range(Fd, Ptr, Fd, Ptr, Len, Flags) => file::sys_copy_file_range;
-    332 statx(Fd, Str, Flags, Hex, Ptr) => path::sys_statx;
-    435 clone3(Ptr, Len) => spawn::sys_clone3;
-    439 faccessat2(Fd, Str, Flags, Flags) => path::sys_faccessat2;
-    452 fchmodat2(Fd, Str, Hex, Flags) => path::sys_fchmodat;
+    14 rt_sigprocmask[Int, SigSetIn, SigSetPtr, Len] => signal::sys_rt_sigprocmask;
+    16 ioctl[Fd, Hex, Hex] => file::sys_ioctl;
+    17 pread64[Fd, OutBuf, Len, Int] => file::sys_pread64;
+    18 pwrite64[Fd, InBuf, Len, Int] => file::sys_pwrite64;
+    19 readv[Fd, Iovec, Int] => file::sys_readv;
+    20 writev[Fd, IovecIn, Int] => file::sys_writev;
+    21 access[Str, Flags] => path::sys_access;
+    22 pipe[PipeFds] => file::sys_pipe;
+    23 select[Int, Ptr, Ptr, Ptr, Ptr] => poll::sys_select;
+    24 sched_yield[] => process::sys_sched_yield;
+    25 mremap[Ptr, Len, Len, Flags, Ptr] -> Addr => mem::sys_mremap;
+    26 msync[Ptr, Len, Flags] => mem::sys_msync;
+    28 madvise[Ptr, Len, Int] => mem::sys_madvise;
+    32 dup[Fd] => file::sys_dup;
+    33 dup2[Fd, Fd] => file::sys_dup2;
+    35 nanosleep[TimespecIn, Ptr] => time::sys_nanosleep;
+    34 pause[] => signal::sys_pause;
+    36 getitimer[Int, Ptr] => time::sys_getitimer;
+    37 alarm[Int] => time::sys_alarm;
+    38 setitimer[Int, Ptr, Ptr] => time::sys_setitimer;
+    39 getpid[] => process::sys_getpid;
+    40 sendfile[Fd, Fd, Ptr, Len] => file::sys_sendfile;
+    56 clone[Flags, Ptr, Ptr, Ptr, Hex] => spawn::sys_clone;
+    57 fork[] => spawn::sys_fork;
+    58 vfork[] => spawn::sys_vfork;
+    59 execve(path: UserPtr<CStr>, argv: UserPtr<Argv>, envp: UserPtr<Envp>) => spawn::sys_execve;
+    60 exit(status: i32) => process::sys_exit;
+    61 wait4[Int, Ptr, Flags, Ptr] => wait::sys_wait4;
+    62 kill[Int, Signal] => signal::sys_kill;
+    63 uname[Ptr] => info::sys_uname;
+    72 fcntl[Fd, Int, Hex] => file::sys_fcntl;
+    73 flock[Fd, Int] => file::sys_flock;
+    74 fsync[Fd] => file::sys_fsync;
+    75 fdatasync[Fd] => file::sys_fdatasync;
+    76 truncate[Str, Int] => path::sys_truncate;
+    77 ftruncate[Fd, Int] => file::sys_ftruncate;
+    79 getcwd[OutBufNul, Len] => path::sys_getcwd;
+    80 chdir[Str] => path::sys_chdir;
+    81 fchdir[Fd] => file::sys_fchdir;
+    82 rename[Str, Str] => path::sys_rename;
+    83 mkdir[Str, Oct] => path::sys_mkdir;
+    84 rmdir[Str] => path::sys_rmdir;
+    85 creat[Str, Oct] => path::sys_creat;
+    86 link[Str, Str] => path::sys_link;
+    87 unlink[Str] => path::sys_unlink;
+    88 symlink[Str, Str] => path::sys_symlink;
+    89 readlink[Str, OutBuf, Len] => path::sys_readlink;
+    90 chmod[Str, Oct] => path::sys_chmod;
+    91 fchmod[Fd, Oct] => file::sys_fchmod;
+    92 chown[Str, Int, Int] => path::sys_chown;
+    93 fchown[Fd, Int, Int] => file::sys_fchown;
+    94 lchown[Str, Int, Int] => path::sys_lchown;
+    95 umask[Oct] => path::sys_umask;
+    96 gettimeofday[Ptr, Ptr] => time::sys_gettimeofday;
+    98 getrusage[Int, Ptr] => time::sys_getrusage;
+    99 sysinfo[Ptr] => info::sys_sysinfo;
+    100 times[Ptr] => time::sys_times;
+    102 getuid[] => process::sys_getuid;
+    104 getgid[] => process::sys_getgid;
+    105 setuid[Int] => process::sys_setuid;
+    106 setgid[Int] => process::sys_setgid;
+    107 geteuid[] => process::sys_geteuid;
+    108 getegid[] => process::sys_getegid;
+    109 setpgid[Int, Int] => process::sys_setpgid;
+    110 getppid[] => process::sys_getppid;
+    111 getpgrp[] => process::sys_getpgrp;
+    113 setreuid[Int, Int] => process::sys_setreuid;
+    114 setregid[Int, Int] => process::sys_setregid;
+    115 getgroups[Int, Ptr] => process::sys_getgroups;
+    116 setgroups[Int, Ptr] => process::sys_setgroups;
+    117 setresuid[Int, Int, Int] => process::sys_setresuid;
+    118 getresuid[Ptr, Ptr, Ptr] => process::sys_getresuid;
+    119 setresgid[Int, Int, Int] => process::sys_setresgid;
+    120 getresgid[Ptr, Ptr, Ptr] => process::sys_getresuid;
+    112 setsid[] => process::sys_setsid;
+    121 getpgid[Int] => process::sys_getpgid;
+    122 setfsuid[Int] => process::sys_setfsuid;
+    123 setfsgid[Int] => process::sys_setfsgid;
+    124 getsid[Int] => process::sys_getsid;
+    127 rt_sigpending[Ptr, Len] => signal::sys_rt_sigpending;
+    128 rt_sigtimedwait[Ptr, Ptr, Ptr, Len] => signal::sys_rt_sigtimedwait;
+    129 rt_sigqueueinfo[Int, Signal, Ptr] => signal::sys_rt_sigqueueinfo;
+    130 rt_sigsuspend[Ptr, Len] => signal::sys_rt_sigsuspend;
+    131 sigaltstack[Ptr, Ptr] => signal::sys_sigaltstack;
+    133 mknod[Str, Hex, Hex] => path::sys_mknod;
+    137 statfs[Str, Ptr] => path::sys_statfs;
+    138 fstatfs[Fd, Ptr] => file::sys_fstatfs;
+    143 sched_getparam[Int, Ptr] => info::sys_sched_getparam;
+    144 sched_setscheduler[Int, Int, Ptr] => info::sys_sched_setscheduler;
+    145 sched_getscheduler[Int] => info::sys_sched_getscheduler;
+    146 sched_get_priority_max[Int] => info::sys_sched_get_priority_max;
+    147 sched_get_priority_min[Int] => info::sys_sched_get_priority_min;
+    149 mlock[Ptr, Len] => mem::sys_mlock;
+    150 munlock[Ptr, Len] => mem::sys_munlock;
+    157 prctl[Int, Hex, Hex, Hex, Hex] => process::sys_prctl;
+    158 arch_prctl[Hex, Hex] => process::sys_arch_prctl;
+    169 reboot(magic: u32, magic2: u32, cmd: u32, arg: UserPtr<Opaque>) => process::sys_reboot;
+    162 sync[] => info::sys_sync;
+    170 sethostname[Str, Len] => info::sys_sethostname;
+    171 setdomainname[Str, Len] => info::sys_setdomainname;
+    186 gettid[] => process::sys_gettid;
+    188 setxattr[Str, Str, Ptr, Len, Flags] => xattr::sys_setxattr;
+    189 lsetxattr[Str, Str, Ptr, Len, Flags] => xattr::sys_lsetxattr;
+    190 fsetxattr[Fd, Str, Ptr, Len, Flags] => xattr::sys_fsetxattr;
+    191 getxattr[Str, Str, Ptr, Len] => xattr::sys_getxattr;
+    192 lgetxattr[Str, Str, Ptr, Len] => xattr::sys_lgetxattr;
+    193 fgetxattr[Fd, Str, Ptr, Len] => xattr::sys_fgetxattr;
+    194 listxattr[Str, Ptr, Len] => xattr::sys_listxattr;
+    195 llistxattr[Str, Ptr, Len] => xattr::sys_llistxattr;
+    196 flistxattr[Fd, Ptr, Len] => xattr::sys_flistxattr;
+    197 removexattr[Str, Str] => xattr::sys_removexattr;
+    198 lremovexattr[Str, Str] => xattr::sys_lremovexattr;
+    199 fremovexattr[Fd, Str] => xattr::sys_fremovexattr;
+    200 tkill[Int, Signal] => signal::sys_tkill;
+    201 time[Ptr] => time::sys_time;
+    202 futex[Ptr, Int, Int, Ptr, Ptr, Int] => futex::sys_futex;
+    203 sched_setaffinity[Int, Len, Ptr] => info::sys_sched_setaffinity;
+    204 sched_getaffinity[Int, Len, Ptr] => info::sys_sched_getaffinity;
+    217 getdents64[Fd, Ptr, Len] => file::sys_getdents64;
+    218 set_tid_address[Ptr] => process::sys_set_tid_address;
+    221 fadvise64[Fd, Int, Int, Int] => xattr::sys_fadvise64;
+    228 clock_gettime[Int, Timespec] => time::sys_clock_gettime;
+    229 clock_getres[Int, Ptr] => time::sys_clock_getres;
+    230 clock_nanosleep[Int, Flags, TimespecIn, Ptr] => time::sys_clock_nanosleep;
+    231 exit_group(status: i32) => process::sys_exit_group;
+    234 tgkill[Int, Int, Signal] => signal::sys_tgkill;
+    247 waitid[Int, Int, Ptr, Flags, Ptr] => wait::sys_waitid;
+    257 openat[Fd, Str, OpenFlags, Oct] => path::sys_openat;
+    258 mkdirat[Fd, Str, Oct] => path::sys_mkdirat;
+    259 mknodat[Fd, Str, Hex, Hex] => path::sys_mknodat;
+    260 fchownat[Fd, Str, Int, Int, Flags] => path::sys_fchownat;
+    262 newfstatat[Fd, Str, Stat, AtFlags] => path::sys_newfstatat;
+    263 unlinkat[Fd, Str, AtFlags] => path::sys_unlinkat;
+    264 renameat[Fd, Str, Fd, Str] => path::sys_renameat;
+    265 linkat[Fd, Str, Fd, Str, Flags] => path::sys_linkat;
+    266 symlinkat[Str, Fd, Str] => path::sys_symlinkat;
+    267 readlinkat[Fd, Str, OutBuf, Len] => path::sys_readlinkat;
+    268 fchmodat[Fd, Str, Oct] => path::sys_fchmodat_legacy;
+    269 faccessat[Fd, Str, Int] => path::sys_faccessat;
+    270 pselect6[Int, Ptr, Ptr, Ptr, Ptr, Ptr] => poll::sys_pselect6;
+    271 ppoll[Ptr, Int, Ptr, Ptr, Len] => poll::sys_ppoll;
+    273 set_robust_list[Ptr, Len] => process::sys_set_robust_list;
+    274 get_robust_list[Int, Ptr, Ptr] => process::sys_get_robust_list;
+    280 utimensat[Fd, Str, Ptr, AtFlags] => path::sys_utimensat;
+    285 fallocate[Fd, Int, Int, Int] => file::sys_fallocate;
+    292 dup3[Fd, Fd, Flags] => file::sys_dup3;
+    293 pipe2[PipeFds, OpenFlags] => file::sys_pipe2;
+    295 preadv[Fd, Ptr, Int, Int] => file::sys_preadv;
+    296 pwritev[Fd, Ptr, Int, Int] => file::sys_pwritev;
+    297 rt_tgsigqueueinfo[Int, Int, Signal, Ptr] => signal::sys_rt_tgsigqueueinfo;
+    302 prlimit64[Int, Int, Ptr, Ptr] => info::sys_prlimit64;
+    306 syncfs[Fd] => info::sys_syncfs;
+    309 getcpu[Ptr, Ptr, Ptr] => info::sys_getcpu;
+    316 renameat2[Fd, Str, Fd, Str, Flags] => path::sys_renameat2;
+    318 getrandom[Ptr, Len, Flags] => info::sys_getrandom;
+    322 execveat(dirfd: Fd, path: UserPtr<CStr>, argv: UserPtr<Argv>, envp: UserPtr<Envp>, flags: AtFlags) => spawn::sys_execveat;
+    324 membarrier[Int, Flags] => info::sys_membarrier;
+    325 mlock2[Ptr, Len, Flags] => mem::sys_mlock2;
+    326 copy_file_range[Fd, Ptr, Fd, Ptr, Len, Flags] => file::sys_copy_file_range;
+    332 statx[Fd, Str, Flags, Hex, Ptr] => path::sys_statx;
+    435 clone3[Ptr, Len] => spawn::sys_clone3;
+    439 faccessat2[Fd, Str, Flags, Flags] => path::sys_faccessat2;
+    452 fchmodat2[Fd, Str, Hex, Flags] => path::sys_fchmodat;
 }
 
 /// Syscalls that return ENOSYS on purpose, with the reason; libcs probe
