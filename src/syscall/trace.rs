@@ -114,10 +114,6 @@ impl Tracer {
         })
     }
 
-    pub fn summarising(&self) -> bool {
-        self.summary.is_some()
-    }
-
     pub fn emit(&self, tid: i32, text: &str) {
         let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
         let _ = writeln!(out, "[pid {tid}] {text}");

@@ -110,14 +110,6 @@ pub fn sched_getaffinity(buf: &mut [u8]) -> std::io::Result<usize> {
     check(rc).map(|r| r as usize)
 }
 
-/// fstat(2) into a raw `struct stat` image (144 bytes on x86-64).
-pub fn fstat_raw(fd: RawFd) -> std::io::Result<[u8; 144]> {
-    let mut buf = [0u8; 144];
-    // SAFETY: buf is exactly sizeof(struct stat) on x86-64.
-    check(unsafe { libc::syscall(libc::SYS_fstat, fd, buf.as_mut_ptr()) })?;
-    Ok(buf)
-}
-
 pub struct Uname {
     pub sysname: Vec<u8>,
     pub nodename: Vec<u8>,
@@ -141,10 +133,6 @@ pub fn uname() -> std::io::Result<Uname> {
         machine: field(&u.machine),
         domainname: field(&u.domainname),
     })
-}
-
-pub fn host_pid() -> i32 {
-    std::process::id() as i32
 }
 
 /// pipe2(2); the host ends are always close-on-exec (guest close-on-exec is
