@@ -2,7 +2,7 @@
 //!
 //! Guest programs run natively in one flat arena; their `syscall`
 //! instructions are rewritten into calls into this kernel (zpoline).
-//! See DESIGN.md for the architecture and its invariants.
+//! See docs/architecture.md for the architecture and its invariants.
 
 // Arithmetic on guest-supplied addresses and lengths is checked in `mm`
 // and `kernel::regions` (denied there by Cargo.toml's lint). The modules

@@ -1,4 +1,4 @@
-/* The red zone (issue 7, DESIGN.md invariant 5): a leaf function keeps
+/* The red zone (issue 7, docs/architecture.md, invariant 5): a leaf function keeps
  * data below rsp across a `syscall`. Rewritten into `call *%rax`, the call
  * would push its return address over rsp-8; such a site must be left to
  * the trap path. */

@@ -1,5 +1,5 @@
 //! Terminal and job-control signals sent to nommu itself become guest
-//! signals (DESIGN.md invariant 6): every thread blocks them, and one host
+//! signals (docs/architecture.md, invariant 6): every thread blocks them, and one host
 //! thread takes them with sigwaitinfo and routes them.
 
 use super::lifecycle::send_to_process;

@@ -1,5 +1,5 @@
 //! The arena: one read-write-execute reservation that is all guest memory.
-//! No MMU: guest address == host address (DESIGN.md invariant 7).
+//! No MMU: guest address == host address (docs/architecture.md, invariant 7).
 
 use memmap2::{MmapMut, MmapOptions};
 

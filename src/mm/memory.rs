@@ -8,7 +8,7 @@ use super::{
 use crate::errno::{Errno, SysResult};
 use std::sync::Mutex;
 
-/// Inaccessible bytes below each main stack (DESIGN.md: what a no-MMU
+/// Inaccessible bytes below each main stack (docs/architecture.md, "Memory": what a no-MMU
 /// kernel cannot do, the host MMU can do for it).
 pub const STACK_GUARD: u64 = 16 * PAGE_SIZE;
 

@@ -1,4 +1,4 @@
-//! The set of rewritten syscall sites (DESIGN.md invariant 2).
+//! The set of rewritten syscall sites (docs/architecture.md, invariant 2).
 //!
 //! The entry path asks "is the return address minus 2 a site we rewrote?"
 //! on every syscall, so arena addresses use a bitmap (one bit per byte of

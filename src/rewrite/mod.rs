@@ -1,7 +1,7 @@
 //! Finding and patching syscall sites (zpoline): every `syscall` (0f 05) and
 //! `sysenter` (0f 34) in guest code becomes `call *%rax` (ff d0), unless
 //! the `call` could clobber live red-zone data and a trap path exists to
-//! take that site instead (DESIGN.md invariants 5 and 8).
+//! take that site instead (docs/architecture.md, invariants 5 and 8).
 
 pub mod sweep;
 

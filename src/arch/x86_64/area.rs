@@ -1,5 +1,5 @@
 //! The per-thread entry area: everything the entry stubs need, reached
-//! through `%gs:` (DESIGN.md invariant 3).
+//! through `%gs:` (docs/architecture.md, invariant 3).
 //!
 //! The layout is `repr(C)` and the asm in `entry.rs` addresses fields with
 //! `offset_of!` constants, so the two cannot drift apart.

@@ -14,7 +14,7 @@
 //!
 //! Only xmm0-15 and MXCSR are saved on the fast path: nommu is a static musl
 //! build, and host code on the syscall path touches no other vector state
-//! (DESIGN.md invariant 4). Everything else stays live in the registers.
+//! (docs/architecture.md, invariant 4). Everything else stays live in the registers.
 
 use super::area::{EntryArea, GuestRegs, EXIT_KICK, EXIT_SIGNAL, EXIT_SYSCALL};
 use core::mem::offset_of;

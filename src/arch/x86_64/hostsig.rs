@@ -1,4 +1,4 @@
-//! Host signals that can interrupt guest code (DESIGN.md invariant 6).
+//! Host signals that can interrupt guest code (docs/architecture.md, invariant 6).
 //!
 //! The handler is an asm stub: it runs on the thread's sigaltstack, finds the
 //! thread's entry area through GS, switches FS back to the host's before any

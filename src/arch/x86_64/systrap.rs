@@ -1,4 +1,4 @@
-//! The trap path (DESIGN.md invariant 8): every `syscall` instruction that
+//! The trap path (docs/architecture.md, invariant 8): every `syscall` instruction that
 //! guest code executes without having been rewritten raises SIGSYS, which
 //! the host signal stub turns into the same syscall exit as the fast path.
 //!

@@ -1,4 +1,4 @@
-//! The zpoline trampoline at virtual address 0 (DESIGN.md invariant 1).
+//! The zpoline trampoline at virtual address 0 (docs/architecture.md, invariant 1).
 //!
 //! Layout of page 0 (execute-only once built where PKU can make it so,
 //! else readable and executable: `caps::Page0` says which is in force):

@@ -1,5 +1,5 @@
 //! A vCPU: one host thread's entry area plus the `run()` that enters guest
-//! code and returns a typed exit (DESIGN.md, "The shape").
+//! code and returns a typed exit (docs/architecture.md, "The run loop").
 
 use super::area::{EntryArea, GuestRegs, XsaveArea, EXIT_KICK, EXIT_SIGNAL, EXIT_SYSCALL, GUEST_INITIAL_MXCSR};
 use super::entry::nommu_enter_guest;
