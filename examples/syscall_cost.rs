@@ -19,7 +19,7 @@ use nommu::fs::FdTable;
 use nommu::kernel::process::FsContext;
 use nommu::kernel::task::TaskShared;
 use nommu::kernel::{Machine, MachineConfig, Process, Task};
-use nommu::syscall::{dispatch, SyscallCtx};
+use nommu::syscall::{dispatch, SyscallCtx, SyscallReturn};
 use std::sync::Arc;
 
 const MODES: [&str; 7] = ["getpid", "read1", "write1", "stat", "openclose", "stat-host", "openclose-host"];
@@ -61,7 +61,11 @@ fn main() {
         let regs = task.vcpu.regs_mut();
         regs.rcx = regs.rip;
         regs.r11 = regs.rflags;
-        regs.rax = r.unwrap_or_else(|e| e.as_return());
+        regs.rax = match r {
+            Ok(SyscallReturn::Return(v)) => v,
+            Ok(other) => panic!("syscall {nr} did not return: {other:?}"),
+            Err(e) => e.as_return(),
+        };
         regs.rax
     };
     const AT_FDCWD: u64 = -100i64 as u64;

@@ -4,16 +4,6 @@
 mod common;
 use common::*;
 
-/// Static-pie builds, then the same programs dynamically linked (loaded by
-/// the host root's /lib/ld-musl-x86_64.so.1 and /lib64/ld-linux-x86-64.so.2).
-const LIBCS: [&str; 4] = ["musl", "glibc", "musl-dyn", "glibc-dyn"];
-
-fn each_libc(name: &str, f: impl Fn(&std::path::Path)) {
-    for libc in LIBCS {
-        f(&guest(&format!("{name}-{libc}")));
-    }
-}
-
 #[test]
 fn hello_argv_env_auxv() {
     each_libc("hello", |bin| {

@@ -13,49 +13,10 @@ use common::*;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// Static-pie builds, then the same programs dynamically linked (loaded by
-/// the host root's /lib/ld-musl-x86_64.so.1 and /lib64/ld-linux-x86-64.so.2).
-const LIBCS: [&str; 4] = ["musl", "glibc", "musl-dyn", "glibc-dyn"];
-
-fn each_libc(name: &str, f: impl Fn(&Path)) {
-    for libc in LIBCS {
-        f(&guest(&format!("{name}-{libc}")));
-    }
-}
-
-/// Only the static builds: for roots that hold nothing but the program.
-fn each_static_libc(name: &str, f: impl Fn(&Path)) {
-    for libc in &LIBCS[..2] {
-        f(&guest(&format!("{name}-{libc}")));
-    }
-}
-
-fn text(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 /// The native run must itself end with `want_status`; then nommu must
 /// produce the same stdout and status. Returns (native, nommu).
 fn differential(bin: &Path, args: &[&str], env: &[(&str, &str)], want_status: i32) -> (Output, Output) {
-    let name = bin.file_name().unwrap().to_string_lossy().into_owned();
-    let native = {
-        let dir = TempDir::new(&format!("{name}-native"));
-        run_native_in_env(dir.path(), bin, args, env)
-    };
-    assert_eq!(
-        shell_status(&native),
-        want_status,
-        "the NATIVE run of {} did not pass, so the test program (or this host) is wrong, not nommu:\n{}\n--- stderr:\n{}",
-        bin.display(),
-        text(&native),
-        String::from_utf8_lossy(&native.stderr)
-    );
-    let emulated = {
-        let dir = TempDir::new(&format!("{name}-nommu"));
-        run_nommu_in_env(dir.path(), bin, args, env, &[])
-    };
-    assert_outputs_match(&bin.display().to_string(), &native, &emulated);
-    (native, emulated)
+    differential_in_dirs(bin, args, env, &[], want_status)
 }
 
 #[test]

@@ -20,43 +20,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-/// Static-pie builds, then the same programs dynamically linked (loaded by
-/// the host root's /lib/ld-musl-x86_64.so.1 and /lib64/ld-linux-x86-64.so.2).
-const LIBCS: [&str; 4] = ["musl", "glibc", "musl-dyn", "glibc-dyn"];
-
-fn each_libc(name: &str, f: impl Fn(&Path)) {
-    for libc in LIBCS {
-        f(&guest(&format!("{name}-{libc}")));
-    }
-}
-
-fn text(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 /// The native run must pass (status 0); then nommu (with `nommu_args`)
-/// must produce the same stdout and status. Each run gets a fresh empty
-/// working directory.
+/// must produce the same stdout and status.
 fn differential(bin: &Path, args: &[&str], nommu_args: &[&str]) -> (Output, Output) {
-    let name = bin.file_name().unwrap().to_string_lossy().into_owned();
-    let native = {
-        let dir = TempDir::new(&format!("{name}-native"));
-        run_native_in_env(dir.path(), bin, args, &[])
-    };
-    assert_eq!(
-        shell_status(&native),
-        0,
-        "the NATIVE run of {} did not pass, so the test program (or this host) is wrong, not nommu:\n{}\n--- stderr:\n{}",
-        bin.display(),
-        text(&native),
-        String::from_utf8_lossy(&native.stderr)
-    );
-    let emulated = {
-        let dir = TempDir::new(&format!("{name}-nommu"));
-        run_nommu_in_env(dir.path(), bin, args, &[], nommu_args)
-    };
-    assert_outputs_match(&bin.display().to_string(), &native, &emulated);
-    (native, emulated)
+    differential_in_dirs(bin, args, &[], nommu_args, 0)
 }
 
 #[test]

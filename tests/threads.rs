@@ -18,26 +18,17 @@ use std::process::Output;
 use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
-/// Static-pie builds, then the same programs dynamically linked (loaded by
-/// the host root's /lib/ld-musl-x86_64.so.1 and /lib64/ld-linux-x86-64.so.2).
-const LIBCS: [&str; 4] = ["musl", "glibc", "musl-dyn", "glibc-dyn"];
-
 /// Tests take it shared; the CPU-speedup test takes it alone.
 static CPU: RwLock<()> = RwLock::new(());
 
+/// `common::each_libc`, holding the CPU lock shared.
 fn each_libc(name: &str, f: impl Fn(&Path)) {
     let _shared = CPU.read().unwrap_or_else(|e| e.into_inner());
-    for libc in LIBCS {
-        f(&guest(&format!("{name}-{libc}")));
-    }
-}
-
-fn text(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    common::each_libc(name, f)
 }
 
 fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
+    stderr_text(out)
 }
 
 /// Runs `bin args` natively (which must end with `native_status`), then

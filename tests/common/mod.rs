@@ -28,6 +28,66 @@ fn keep_inherited_fds_out_of_children() {
     });
 }
 
+/// Static-pie builds, then the same programs dynamically linked (loaded by
+/// the host root's /lib/ld-musl-x86_64.so.1 and /lib64/ld-linux-x86-64.so.2).
+pub const LIBCS: [&str; 4] = ["musl", "glibc", "musl-dyn", "glibc-dyn"];
+
+/// Runs `f` on each build of guest program `name`.
+pub fn each_libc(name: &str, f: impl Fn(&Path)) {
+    for libc in LIBCS {
+        f(&guest(&format!("{name}-{libc}")));
+    }
+}
+
+/// Only the static builds: for roots that hold nothing but the program.
+pub fn each_static_libc(name: &str, f: impl Fn(&Path)) {
+    for libc in &LIBCS[..2] {
+        f(&guest(&format!("{name}-{libc}")));
+    }
+}
+
+/// A run's stdout as text.
+pub fn text(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A run's stderr as text.
+pub fn stderr_text(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Runs `bin` natively, each run in a fresh empty working directory: the
+/// native run must end with `want_status` (else the test program or the
+/// host is wrong, not nommu); then under nommu (with `nommu_args`) stdout
+/// and status must be the same. Returns (native, nommu).
+pub fn differential_in_dirs(
+    bin: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    nommu_args: &[&str],
+    want_status: i32,
+) -> (Output, Output) {
+    let name = bin.file_name().unwrap().to_string_lossy().into_owned();
+    let native = {
+        let dir = TempDir::new(&format!("{name}-native"));
+        run_native_in_env(dir.path(), bin, args, env)
+    };
+    assert_eq!(
+        shell_status(&native),
+        want_status,
+        "the NATIVE run of {} did not pass, so the test program (or this host) is wrong, not nommu:\n{}\n--- stderr:\n{}",
+        bin.display(),
+        text(&native),
+        stderr_text(&native)
+    );
+    let emulated = {
+        let dir = TempDir::new(&format!("{name}-nommu"));
+        run_nommu_in_env(dir.path(), bin, args, env, nommu_args)
+    };
+    assert_outputs_match(&bin.display().to_string(), &native, &emulated);
+    (native, emulated)
+}
+
 /// A built guest test binary; the Makefile builds them before cargo test.
 pub fn guest(name: &str) -> PathBuf {
     keep_inherited_fds_out_of_children();
