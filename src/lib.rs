@@ -9,6 +9,7 @@
 // allowed here compute with host values (register images, instruction
 // bytes, file offsets the host kernel checks) or go through `mm` for every
 // guest range.
+pub mod abi;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod arch;
 pub mod errno;

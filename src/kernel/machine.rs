@@ -255,7 +255,7 @@ impl Machine {
         let mut v: Vec<u64> = lock(&self.enosys_seen).iter().copied().collect();
         v.sort();
         v.into_iter()
-            .map(|nr| crate::syscall::names::syscall_name(nr).map_or(format!("syscall {nr}"), |n| n.to_string()))
+            .map(|nr| crate::abi::names::syscall_name(nr).map_or(format!("syscall {nr}"), |n| n.to_string()))
             .collect()
     }
 
@@ -264,7 +264,7 @@ impl Machine {
         if !lock(&self.enosys_seen).insert(nr) {
             return;
         }
-        let name = crate::syscall::names::syscall_name(nr).unwrap_or("unknown");
+        let name = crate::abi::names::syscall_name(nr).unwrap_or("unknown");
         match crate::syscall::table::deliberately_unsupported(nr) {
             Some(why) => log::debug!("syscall {name} ({nr}) returns ENOSYS: {why}"),
             None => log::warn!("unimplemented syscall {name} ({nr}) returns ENOSYS"),

@@ -7,7 +7,6 @@ pub mod file;
 pub mod futex;
 pub mod info;
 pub mod mem;
-pub mod names;
 pub mod path;
 pub mod poll;
 pub mod process;
@@ -28,6 +27,7 @@ use crate::mm::UserMemory;
 use std::os::fd::{AsFd, AsRawFd};
 use std::sync::Arc;
 
+pub use crate::abi::names;
 pub use crate::kernel::task::TaskExit;
 pub use args::Args;
 

@@ -1,0 +1,5 @@
+//! The Linux x86-64 ABI as guests see it: syscall names and numbers, and
+//! (as they move here) the `#[repr(C)]` structures and constants, each
+//! defined once.
+
+pub mod names;
