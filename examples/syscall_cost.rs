@@ -35,7 +35,7 @@ fn main() {
     // Trap-only: no page 0 (valgrind could not map it); nothing runs in
     // the guest here anyway.
     let cfg = MachineConfig { trap_only: true, root: "/".into(), mem_size: 16 << 20, ..Default::default() };
-    let m = Machine::new(cfg).expect("machine");
+    let m = nommu::runloop::new_machine(cfg).expect("machine");
     let files = FdTable::with_host_stdio().expect("stdio");
     let fs = FsContext { cwd: b"/".to_vec(), cwd_fd: None, umask: 0o22 };
     let p = Arc::new(Process::new(m.alloc_pid(), 0, libc::SIGCHLD, files, fs, Process::initial_rlimits()));

@@ -22,6 +22,8 @@ pub mod mm;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod rewrite;
 #[allow(clippy::arithmetic_side_effects)]
+pub mod runloop;
+#[allow(clippy::arithmetic_side_effects)]
 pub mod syscall;
 
 pub use kernel::{ExitStatus, Machine, MachineConfig};

@@ -75,27 +75,26 @@ impl Observe {
 impl Observe {
     fn install(&self, m: &Machine) -> Result<(), String> {
         if let Some(p) = &self.memmap {
-            m.memmap_enabled.store(true, std::sync::atomic::Ordering::Relaxed);
-            *m.memmap_path.lock().unwrap_or_else(|e| e.into_inner()) = Some(p.clone());
+            m.diag.enable_memmap(p.clone());
         }
         if self.trace.is_none() && !self.summary && self.report.is_none() {
             return Ok(());
         }
         let spec = match &self.trace {
-            Some(s) => Some(nommu::syscall::trace::TraceSpec::parse(s)?),
+            Some(s) => Some(nommu::syscall::trace::TraceSpec::parse(s)?.into_wanted()),
             None => None,
         };
         let out: Box<dyn std::io::Write + Send> = match &self.trace_file {
             Some(p) => Box::new(std::fs::File::create(p).map_err(|e| format!("{}: {e}", p.display()))?),
             None => Box::new(std::io::stderr()),
         };
-        m.set_tracer(nommu::syscall::trace::Tracer::new(spec, out, self.summary || self.report.is_some()));
+        m.diag.set_tracer(nommu::kernel::trace::Tracer::new(spec, out, self.summary || self.report.is_some()));
         Ok(())
     }
 
     fn finish(&self, m: &Machine, status: Option<ExitStatus>, started: std::time::Instant) {
         if let Some(p) = &self.memmap {
-            let snap = m.memmap.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            let snap = m.diag.busiest_memmap();
             let snap = snap.unwrap_or_else(|| nommu::kernel::memmap::snapshot(m));
             if let Err(e) = std::fs::write(p, nommu::kernel::memmap::svg(&snap)) {
                 eprintln!("nommu: {}: {e}", p.display());
@@ -227,7 +226,7 @@ fn exec_failure(e: MachineError) -> i32 {
 
 /// A machine with its observers installed, or the exit code to leave with.
 fn new_machine(config: MachineConfig, observe: &Observe) -> Result<std::sync::Arc<Machine>, i32> {
-    let machine = Machine::new(config).map_err(exec_failure)?;
+    let machine = nommu::runloop::new_machine(config).map_err(exec_failure)?;
     observe.install(&machine).map_err(|e| {
         eprintln!("nommu: {e}");
         2
@@ -278,7 +277,7 @@ fn search_path(root: &std::path::Path, program: &[u8]) -> Vec<u8> {
 /// have in force.
 fn caps(observe: Observe, machine_readable: bool) -> i32 {
     let config = observe.config(16 << 20, PathBuf::from("/"), false);
-    let machine = match Machine::new(config) {
+    let machine = match nommu::runloop::new_machine(config) {
         Ok(m) => m,
         Err(e) => return exec_failure(e),
     };

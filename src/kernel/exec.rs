@@ -275,7 +275,7 @@ fn instantiate(m: &Machine, name: &str, file: ProgramFile) -> Result<ExecImage, 
     );
     if image.rewrite.bytes_scanned > 0 {
         // Copies from the image cache rewrite nothing: count only real scans.
-        m.exec_stats.lock().unwrap_or_else(|e| e.into_inner()).add(&image.rewrite);
+        m.diag.note_rewrite(&image.rewrite);
     }
     Ok(image)
 }
@@ -321,7 +321,7 @@ fn load_image(
         },
         None => None,
     };
-    m.execs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    m.diag.note_exec();
     let mut regions = Regions::default();
     if image.fixed_outside_arena {
         regions.outside_image = Some((image.alloc_start, image.alloc_len));

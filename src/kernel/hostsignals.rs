@@ -60,7 +60,7 @@ fn route(m: Weak<Machine>) {
             }
             // SIGUSR1 to nommu: draw the arena now (--memmap).
             libc::SIGUSR1 => {
-                let path = m.memmap_path.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                let path = m.diag.memmap_path();
                 if let Some(path) = path {
                     let svg = super::memmap::svg(&super::memmap::snapshot(&m));
                     match std::fs::write(&path, svg) {

@@ -7,14 +7,13 @@
 
 use super::exec::{load_program, ExecError, ProgramSpec};
 use super::process::{ExitStatus, FsContext, Process};
-use super::runloop::run_task;
 use super::signal::SIGCHLD;
 use super::task::{Task, TaskShared};
 use crate::arch::caps::{Feature, HostCaps, Page0, Page0Absence, Switch};
 use crate::arch::{cpu, trampoline, GuestRegs, Vcpu};
 use crate::fs::{FdTable, HostRoot};
 use crate::mm::{sitemap::SitePolicy, Memory};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
@@ -50,8 +49,13 @@ impl Default for MachineConfig {
     }
 }
 
+/// What a task's host thread runs: the run loop, which lives above the
+/// kernel (it dispatches syscalls) and is handed to `Machine::new`.
+pub type TaskLoop = fn(&Machine, &mut Task);
+
 pub struct Machine {
     self_ref: Weak<Machine>,
+    task_loop: TaskLoop,
     /// What the host gives, measured at start (banner, -v, --report).
     pub caps: HostCaps,
     pub mem: Memory,
@@ -63,7 +67,6 @@ pub struct Machine {
     next_pid: AtomicI32,
     /// The console's foreground process group (virtual; see TIOCSPGRP).
     foreground_pgrp: AtomicI32,
-    enosys_seen: Mutex<HashSet<u64>>,
     /// Set once pid 1 has exited: the machine is over.
     shutdown: Mutex<Option<ExitStatus>>,
     shutdown_cv: Condvar,
@@ -72,17 +75,9 @@ pub struct Machine {
     initial_umask: u32,
     /// The machine's host and domain names (uname, sethostname).
     pub uts: Mutex<(Vec<u8>, Vec<u8>)>,
-    tracer: std::sync::OnceLock<crate::syscall::trace::Tracer>,
-    /// Programs loaded, and what rewriting them cost (for --summary).
-    pub exec_stats: Mutex<crate::rewrite::RewriteStats>,
-    pub execs: std::sync::atomic::AtomicU64,
-    /// Things a no-MMU kernel would refuse that a program tried (--report).
-    incompatibilities: Mutex<std::collections::BTreeSet<String>>,
-    /// The busiest picture of the arena seen so far (--memmap).
-    pub memmap: Mutex<Option<super::memmap::Snapshot>>,
-    pub memmap_enabled: std::sync::atomic::AtomicBool,
-    /// Where SIGUSR1 to nommu writes the arena picture.
-    pub memmap_path: Mutex<Option<PathBuf>>,
+    /// What the machine shows about itself (--trace, --summary, --report,
+    /// --memmap).
+    pub diag: super::diag::Diagnostics,
     /// Rewritten images of programs already exec'd.
     pub images: crate::loader::cache::ImageCache,
     /// Rewritten code of files mapped with PROT_EXEC (shared libraries).
@@ -163,7 +158,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Machine {
-    pub fn new(config: MachineConfig) -> Result<Arc<Machine>, MachineError> {
+    pub fn new(config: MachineConfig, task_loop: TaskLoop) -> Result<Arc<Machine>, MachineError> {
         let caps = detect_caps(&config)?;
         let root = HostRoot::open(&config.root).map_err(|e| MachineError::Root(config.root.clone(), e))?;
         // Each guest applies its own umask; the host's must not get in the way.
@@ -186,6 +181,7 @@ impl Machine {
         );
         Ok(Arc::new_cyclic(|self_ref| Machine {
             self_ref: self_ref.clone(),
+            task_loop,
             caps,
             mem,
             root,
@@ -195,18 +191,11 @@ impl Machine {
             tasks: Mutex::new(BTreeMap::new()),
             next_pid: AtomicI32::new(1),
             foreground_pgrp: AtomicI32::new(1),
-            enosys_seen: Mutex::new(HashSet::new()),
             shutdown: Mutex::new(None),
             shutdown_cv: Condvar::new(),
             timers: Default::default(),
             initial_umask: host_umask,
-            tracer: std::sync::OnceLock::new(),
-            exec_stats: Mutex::new(Default::default()),
-            execs: std::sync::atomic::AtomicU64::new(0),
-            incompatibilities: Mutex::new(Default::default()),
-            memmap: Mutex::new(None),
-            memmap_enabled: std::sync::atomic::AtomicBool::new(false),
-            memmap_path: Mutex::new(None),
+            diag: Default::default(),
             images: Default::default(),
             code: Default::default(),
             threads: Arc::new(super::threadpool::ThreadPool::new(HOST_THREAD_STACK)),
@@ -219,13 +208,9 @@ impl Machine {
         self.self_ref.upgrade().expect("the machine outlives its tasks")
     }
 
-    /// Installs the tracer (before the first process starts).
-    pub fn set_tracer(&self, t: crate::syscall::trace::Tracer) {
-        let _ = self.tracer.set(t);
-    }
-
-    pub fn tracer(&self) -> Option<&crate::syscall::trace::Tracer> {
-        self.tracer.get()
+    #[inline]
+    pub fn tracer(&self) -> Option<&super::trace::Tracer> {
+        self.diag.tracer()
     }
 
     pub fn foreground_pgrp(&self) -> i32 {
@@ -243,32 +228,7 @@ impl Machine {
 
     /// Records (once) something a real no-MMU kernel would refuse.
     pub fn note_incompatibility(&self, what: &str) {
-        lock(&self.incompatibilities).insert(what.to_string());
-    }
-
-    pub fn incompatibilities(&self) -> Vec<String> {
-        lock(&self.incompatibilities).iter().cloned().collect()
-    }
-
-    /// Names of the syscalls that returned ENOSYS because nommu lacks them.
-    pub fn enosys_names(&self) -> Vec<String> {
-        let mut v: Vec<u64> = lock(&self.enosys_seen).iter().copied().collect();
-        v.sort();
-        v.into_iter()
-            .map(|nr| crate::abi::names::syscall_name(nr).map_or(format!("syscall {nr}"), |n| n.to_string()))
-            .collect()
-    }
-
-    /// Logs an unimplemented syscall the first time it is seen.
-    pub fn note_enosys(&self, nr: u64) {
-        if !lock(&self.enosys_seen).insert(nr) {
-            return;
-        }
-        let name = crate::abi::names::syscall_name(nr).unwrap_or("unknown");
-        match crate::syscall::table::deliberately_unsupported(nr) {
-            Some(why) => log::debug!("syscall {name} ({nr}) returns ENOSYS: {why}"),
-            None => log::warn!("unimplemented syscall {name} ({nr}) returns ENOSYS"),
-        }
+        self.diag.note_incompatibility(what);
     }
 
     pub fn register(&self, p: &Arc<Process>) {
@@ -365,7 +325,7 @@ impl Machine {
                 thread_shared.start_cpu_accounting();
                 let mut task = Task::new(thread_shared, thread_process, vcpu);
                 setup(&mut task);
-                run_task(&machine, &mut task);
+                (machine.task_loop)(&machine, &mut task);
             }),
         );
         if let Err(e) = spawned {
@@ -414,8 +374,8 @@ impl Machine {
     /// The no-MMU part of --summary: execs, rewriting, the arena.
     pub fn memory_summary(&self) -> String {
         let st = self.mem.stats();
-        let r = *lock(&self.exec_stats);
-        let execs = self.execs.load(Ordering::Relaxed);
+        let r = self.diag.exec_stats();
+        let execs = self.diag.execs();
         let mib = |b: u64| b as f64 / (1 << 20) as f64;
         let frag = if st.free == 0 { 0.0 } else { 100.0 * (1.0 - st.largest_free as f64 / st.free as f64) };
         format!(

@@ -52,13 +52,8 @@ pub fn snapshot(m: &Machine) -> Snapshot {
 
 /// Keeps the snapshot with the most arena in use (called after execs).
 pub fn maybe_record(m: &Machine) {
-    if !m.memmap_enabled.load(std::sync::atomic::Ordering::Relaxed) {
-        return;
-    }
-    let snap = snapshot(m);
-    let mut best = m.memmap.lock().unwrap_or_else(|e| e.into_inner());
-    if best.as_ref().is_none_or(|b| snap.used >= b.used) {
-        *best = Some(snap);
+    if m.diag.memmap_enabled() {
+        m.diag.offer_memmap(snapshot(m));
     }
 }
 

@@ -5,6 +5,7 @@
 
 #[allow(clippy::arithmetic_side_effects)]
 pub mod delivery;
+pub mod diag;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod exec;
 #[allow(clippy::arithmetic_side_effects)]
@@ -21,8 +22,6 @@ pub mod regions;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod report;
 #[allow(clippy::arithmetic_side_effects)]
-pub mod runloop;
-#[allow(clippy::arithmetic_side_effects)]
 pub mod signal;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod symbolize;
@@ -32,6 +31,8 @@ pub mod task;
 pub mod threadpool;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod timers;
+#[allow(clippy::arithmetic_side_effects)]
+pub mod trace;
 
 pub use machine::{Machine, MachineConfig};
 pub use process::{ExitStatus, Process};

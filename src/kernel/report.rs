@@ -55,20 +55,20 @@ pub fn json(m: &Machine, status: Option<ExitStatus>, wall: Duration) -> String {
         .collect::<Vec<_>>()
         .join(", ");
     let st = m.mem.stats();
-    let r = *m.exec_stats.lock().unwrap_or_else(|e| e.into_inner());
+    let r = m.diag.exec_stats();
     let cpu = crate::arch::host::process_cpu_seconds();
     format!(
         "{{\n  \"status\": {status},\n  \"syscalls\": {{{calls}}},\n  \"enosys\": {},\n  \"nommu_incompatibilities\": {},\n  \
          \"memory\": {{\"arena_bytes\": {}, \"peak_used_bytes\": {}, \"largest_free_block_bytes\": {}, \"free_blocks\": {}}},\n  \
          \"execs\": {}, \"syscall_sites_rewritten\": {}, \"rewrite_seconds\": {:.6},\n  \
          \"wall_seconds\": {:.6}, \"cpu_seconds\": {cpu:.6},\n  \"host\": {}\n}}\n",
-        list(&m.enosys_names()),
-        list(&m.incompatibilities()),
+        list(&m.diag.enosys().into_iter().map(super::trace::display_name).collect::<Vec<_>>()),
+        list(&m.diag.incompatibilities()),
         st.total,
         st.peak_used,
         st.largest_free,
         st.free_blocks,
-        m.execs.load(std::sync::atomic::Ordering::Relaxed),
+        m.diag.execs(),
         r.sites,
         r.elapsed.as_secs_f64(),
         wall.as_secs_f64(),

@@ -273,11 +273,17 @@ pub fn dispatch(ctx: &mut SyscallCtx<'_>, nr: u64, args: Args) -> SysResult<Sysc
 /// calls it cannot decode: `syscall_0x1f4(0x1, ...)` for unknown numbers).
 #[cold]
 pub fn unimplemented(m: &Machine, tid: i32, nr: u64, args: &Args) {
-    m.note_enosys(nr);
+    if m.diag.note_enosys(nr) {
+        let name = names::syscall_name(nr).unwrap_or("unknown");
+        match table::deliberately_unsupported(nr) {
+            Some(why) => log::debug!("syscall {name} ({nr}) returns ENOSYS: {why}"),
+            None => log::warn!("unimplemented syscall {name} ({nr}) returns ENOSYS"),
+        }
+    }
     let Some(tracer) = m.tracer() else { return };
     tracer.count(nr, true, std::time::Duration::ZERO);
     if tracer.wants(nr) {
-        let name = trace::display_name(nr);
+        let name = crate::kernel::trace::display_name(nr);
         let shown: Vec<String> =
             args.iter().map(|&a| if a == 0 { "0".to_string() } else { format!("{a:#x}") }).collect();
         tracer.emit(tid, &format!("{name}({}) = -1 {}", shown.join(", "), decode::errno_text(Errno::ENOSYS)));

@@ -1,15 +1,16 @@
 //! The per-task run loop: deliver signals, enter the guest, handle the
-//! exit, repeat.
+//! exit, repeat. It sits on top of everything: the kernel below it starts
+//! tasks through the `TaskLoop` it is given (`new_machine`), and syscalls
+//! go to the table of `syscall`.
 
-use super::delivery::{deliver, force_fault};
-use super::lifecycle::exit_process;
-use super::machine::Machine;
-use super::process::{ExitStatus, GroupExit};
-use super::signal::{default_action, signal_name, DefaultAction, SigInfo, SIGSEGV};
-use super::task::TaskExit;
-use super::task::{PendingRestart, Task};
 use crate::arch::{host, trampoline, VcpuExit};
 use crate::errno::Errno;
+use crate::kernel::delivery::{deliver, force_fault};
+use crate::kernel::lifecycle::exit_process;
+use crate::kernel::machine::{Machine, MachineConfig, MachineError};
+use crate::kernel::process::{ExitStatus, GroupExit};
+use crate::kernel::signal::{default_action, signal_name, DefaultAction, SigInfo, SIGSEGV};
+use crate::kernel::task::{PendingRestart, Task, TaskExit};
 use crate::syscall::{self, SyscallCtx, SyscallReturn};
 
 /// SEGV_MAPERR: address not mapped.
@@ -24,6 +25,11 @@ const PF_USER_FETCH: u64 = 0x14;
 /// Page-fault error code bits: the page was present; protection key.
 const PF_PROT: u64 = 0x1;
 const PF_PK: u64 = 0x20;
+
+/// A machine whose tasks run this run loop.
+pub fn new_machine(config: MachineConfig) -> Result<std::sync::Arc<Machine>, MachineError> {
+    Machine::new(config, run_task)
+}
 
 /// Runs `task` until it ends; the last task of a process ends the process.
 pub fn run_task(m: &Machine, task: &mut Task) {
@@ -204,7 +210,8 @@ fn report_fatal(m: &Machine, task: &Task, signo: i32) {
         let image = task.process.image();
         (image.exe.clone(), image.load_bias)
     };
-    let symbol = super::symbolize::symbolize(m, &exe, bias, rip).map(|s| format!(" in {s}")).unwrap_or_default();
+    let symbol =
+        crate::kernel::symbolize::symbolize(m, &exe, bias, rip).map(|s| format!(" in {s}")).unwrap_or_default();
     eprintln!(
         "nommu: pid {} ({}) killed by {} at rip={rip:#x}{symbol} addr={addr:#x}",
         task.process.pid,

@@ -1,0 +1,141 @@
+//! The tracer: strace-format lines (`--trace`: syscalls, signals, exits)
+//! and the per-syscall summary (`--summary`, `--report`). Which syscalls it
+//! prints is decided above it (`syscall::trace::TraceSpec`), and so is each
+//! syscall line's text (`syscall::decode`).
+
+use super::signal::{signal_name, SigInfo, SIGCHLD};
+use crate::abi::names::syscall_name;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// The name strace gives syscall `nr`: `syscall_0x1f4` for numbers Linux
+/// has no syscall for.
+pub fn display_name(nr: u64) -> String {
+    syscall_name(nr).map_or_else(|| format!("syscall_{nr:#x}"), str::to_string)
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CallStats {
+    pub calls: u64,
+    pub errors: u64,
+    pub time: Duration,
+}
+
+pub struct Tracer {
+    /// Which syscall numbers are printed (`--trace`); `None`: none.
+    spec: Option<Vec<bool>>,
+    out: Mutex<Box<dyn Write + Send>>,
+    summary: Option<Mutex<BTreeMap<u64, CallStats>>>,
+}
+
+impl Tracer {
+    /// `spec`: for each syscall number, whether it is printed (numbers
+    /// beyond it are); `None` prints nothing (`--summary` alone).
+    pub fn new(spec: Option<Vec<bool>>, out: Box<dyn Write + Send>, summary: bool) -> Tracer {
+        Tracer { spec, out: Mutex::new(out), summary: summary.then(|| Mutex::new(BTreeMap::new())) }
+    }
+
+    /// Whether syscall `nr` is printed. As strace does, a number Linux has
+    /// no syscall for is printed whatever the filter.
+    pub fn wants(&self, nr: u64) -> bool {
+        self.spec.as_ref().is_some_and(|s| s.get(nr as usize).copied().unwrap_or(true) || syscall_name(nr).is_none())
+    }
+
+    pub fn emit(&self, tid: i32, text: &str) {
+        let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = writeln!(out, "[pid {tid}] {text}");
+        let _ = out.flush();
+    }
+
+    pub fn count(&self, nr: u64, failed: bool, time: Duration) {
+        if let Some(s) = &self.summary {
+            let mut s = s.lock().unwrap_or_else(|e| e.into_inner());
+            let e = s.entry(nr).or_default();
+            e.calls += 1;
+            e.errors += failed as u64;
+            e.time += time;
+        }
+    }
+
+    /// `--- SIGCHLD {...} ---` when a signal reaches a task.
+    pub fn signal(&self, tid: i32, info: &SigInfo) {
+        if self.spec.is_none() {
+            return;
+        }
+        let code = match (info.signo, info.code) {
+            (_, 0) => "SI_USER".to_string(),
+            (_, 0x80) => "SI_KERNEL".to_string(),
+            (_, -1) => "SI_QUEUE".to_string(),
+            (_, -6) => "SI_TKILL".to_string(),
+            (SIGCHLD, 1) => "CLD_EXITED".to_string(),
+            (SIGCHLD, 2) => "CLD_KILLED".to_string(),
+            (SIGCHLD, 3) => "CLD_DUMPED".to_string(),
+            (SIGCHLD, 5) => "CLD_STOPPED".to_string(),
+            (SIGCHLD, 6) => "CLD_CONTINUED".to_string(),
+            (11, 1) => "SEGV_MAPERR".to_string(),
+            (11, 2) => "SEGV_ACCERR".to_string(),
+            (_, c) => c.to_string(),
+        };
+        let name = signal_name(info.signo);
+        let detail = if info.is_fault() {
+            let addr = if info.addr == 0 { "NULL".to_string() } else { format!("{:#x}", info.addr) };
+            format!("si_signo={name}, si_code={code}, si_addr={addr}")
+        } else if info.signo == SIGCHLD {
+            let status =
+                if matches!(info.code, 2 | 3 | 5) { signal_name(info.status) } else { info.status.to_string() };
+            format!(
+                "si_signo={name}, si_code={code}, si_pid={}, si_uid=0, si_status={status}, si_utime={}, si_stime={}",
+                info.pid, info.utime, info.stime
+            )
+        } else {
+            format!("si_signo={name}, si_code={code}, si_pid={}, si_uid=0", info.pid)
+        };
+        self.emit(tid, &format!("--- {name} {{{detail}}} ---"));
+    }
+
+    /// `+++ exited with 0 +++` / `+++ killed by SIGSEGV +++`.
+    pub fn exit(&self, pid: i32, status: crate::kernel::ExitStatus) {
+        if self.spec.is_none() {
+            return;
+        }
+        let text = match status {
+            crate::kernel::ExitStatus::Exited(c) => format!("+++ exited with {c} +++"),
+            crate::kernel::ExitStatus::Signaled(s) => format!("+++ killed by {} +++", signal_name(s)),
+        };
+        self.emit(pid, &text);
+    }
+
+    /// Per-syscall counts so far: (name, calls, errors).
+    pub fn counts(&self) -> Vec<(String, u64, u64)> {
+        let Some(s) = &self.summary else { return Vec::new() };
+        let s = s.lock().unwrap_or_else(|e| e.into_inner());
+        s.iter().map(|(nr, c)| (display_name(*nr), c.calls, c.errors)).collect()
+    }
+
+    /// The `strace -c` table.
+    pub fn summary_table(&self) -> Option<String> {
+        let s = self.summary.as_ref()?.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let total: Duration = s.values().map(|c| c.time).sum();
+        let mut rows: Vec<(u64, CallStats)> = s.into_iter().collect();
+        rows.sort_by(|a, b| b.1.time.cmp(&a.1.time).then(b.1.calls.cmp(&a.1.calls)));
+        let mut out = String::new();
+        out.push_str("% time     seconds  usecs/call     calls    errors syscall\n");
+        out.push_str("------ ----------- ----------- --------- --------- ----------------\n");
+        let (mut calls, mut errors) = (0, 0);
+        for (nr, c) in &rows {
+            let pct = if total.is_zero() { 0.0 } else { 100.0 * c.time.as_secs_f64() / total.as_secs_f64() };
+            let per = c.time.as_micros() as u64 / c.calls.max(1);
+            let name = display_name(*nr);
+            let err = if c.errors > 0 { c.errors.to_string() } else { String::new() };
+            out.push_str(&format!("{pct:6.2} {:11.6} {per:11} {:9} {err:>9} {name}\n", c.time.as_secs_f64(), c.calls));
+            calls += c.calls;
+            errors += c.errors;
+        }
+        out.push_str("------ ----------- ----------- --------- --------- ----------------\n");
+        let per = total.as_micros() as u64 / calls.max(1);
+        out.push_str(&format!("100.00 {:11.6} {per:11} {calls:9} {errors:9} total\n", total.as_secs_f64()));
+        Some(out)
+    }
+}
