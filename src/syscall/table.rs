@@ -154,7 +154,7 @@ syscalls! {
     4 stat[Str, Stat] => path::sys_stat;
     5 fstat(fd: Fd, statbuf: UserPtr<StatBuf>) => file::sys_fstat;
     6 lstat[Str, Stat] => path::sys_lstat;
-    7 poll[Ptr, Int, Int] => poll::sys_poll;
+    7 poll(fds: UserPtr<Opaque>, nfds: u32, timeout_ms: i32) => poll::sys_poll;
     8 lseek(fd: Fd, offset: i64, whence: i32) => file::sys_lseek;
     9 mmap[Ptr, Len, Prot, MapFlags, Fd, Hex] -> Addr => mem::sys_mmap;
     10 mprotect[Ptr, Len, Prot] => mem::sys_mprotect;
@@ -170,7 +170,7 @@ syscalls! {
     20 writev(fd: Fd, iov: UserPtr<IovecIn>, iovcnt: i32) => file::sys_writev;
     21 access[Str, Flags] => path::sys_access;
     22 pipe(fds: UserPtr<PipeFds>) => file::sys_pipe;
-    23 select[Int, Ptr, Ptr, Ptr, Ptr] => poll::sys_select;
+    23 select(nfds: i32, readfds: UserPtr<Opaque>, writefds: UserPtr<Opaque>, exceptfds: UserPtr<Opaque>, tvp: UserPtr<Opaque>) => poll::sys_select;
     24 sched_yield[] => process::sys_sched_yield;
     25 mremap[Ptr, Len, Len, Flags, Ptr] -> Addr => mem::sys_mremap;
     26 msync[Ptr, Len, Flags] => mem::sys_msync;
@@ -301,8 +301,8 @@ syscalls! {
     267 readlinkat[Fd, Str, OutBuf, Len] => path::sys_readlinkat;
     268 fchmodat[Fd, Str, Oct] => path::sys_fchmodat_legacy;
     269 faccessat[Fd, Str, Int] => path::sys_faccessat;
-    270 pselect6[Int, Ptr, Ptr, Ptr, Ptr, Ptr] => poll::sys_pselect6;
-    271 ppoll[Ptr, Int, Ptr, Ptr, Len] => poll::sys_ppoll;
+    270 pselect6(nfds: i32, readfds: UserPtr<Opaque>, writefds: UserPtr<Opaque>, exceptfds: UserPtr<Opaque>, tsp: UserPtr<Opaque>, sigmask_and_size: UserPtr<Opaque>) => poll::sys_pselect6;
+    271 ppoll(fds: UserPtr<Opaque>, nfds: u32, tsp: UserPtr<Opaque>, sigmask: UserPtr<Opaque>, sigsetsize: usize) => poll::sys_ppoll;
     273 set_robust_list[Ptr, Len] => process::sys_set_robust_list;
     274 get_robust_list[Int, Ptr, Ptr] => process::sys_get_robust_list;
     280 utimensat[Fd, Str, Ptr, AtFlags] => path::sys_utimensat;
