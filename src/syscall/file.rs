@@ -1,7 +1,10 @@
 //! Descriptor syscalls: I/O, offsets, duplication, fcntl, ioctl, pipes,
 //! directory reading, and the f*() metadata calls.
 
-use super::{arg_i32, Args, SyscallCtx};
+use super::args::{
+    Fd, Flags, InBytes, IovecIn, IovecOut, Mode, Opaque, OpenFlags, OutBytes, PipeFds, StatBuf, UserPtr,
+};
+use super::{arg_i32, SyscallCtx};
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
 use crate::fs::file::{DirEntry, FileKind, DT_DIR};
@@ -9,15 +12,16 @@ use crate::fs::OpenFile;
 use std::sync::Arc;
 
 /// Linux caps a single read/write at INT_MAX rounded down to a page.
-const MAX_RW_COUNT: u64 = 0x7fff_f000;
-const UIO_MAXIOV: u64 = 1024;
+const MAX_RW_COUNT: usize = 0x7fff_f000;
+const UIO_MAXIOV: i32 = 1024;
 const O_CLOEXEC: u64 = 0o2000000;
 const O_NONBLOCK: u64 = 0o4000;
 const O_DIRECT: u64 = 0o40000;
 const SIGPIPE: i32 = 13;
 
-fn count(n: u64) -> usize {
-    n.min(MAX_RW_COUNT) as usize
+/// How many bytes one read or write moves at most of the `requested`.
+fn rw_count(requested: usize) -> usize {
+    requested.min(MAX_RW_COUNT)
 }
 
 /// A write that hit a closed pipe also raises SIGPIPE.
@@ -48,67 +52,76 @@ fn check_readable(f: &OpenFile) -> SysResult<()> {
     }
 }
 
-pub fn sys_read(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let f = ctx.file(a[0])?;
+pub fn sys_read(ctx: &mut SyscallCtx<'_>, fd: Fd, buf: UserPtr<OutBytes>, count: usize) -> SysResult {
+    let f = ctx.file(fd.0 as u64)?;
     check_readable(&f)?;
+    let (buf, count) = (buf.addr(), rw_count(count));
     match &f.kind {
-        FileKind::Generated(d) => read_generated(ctx, &f, d, a[1], count(a[2]), None),
+        FileKind::Generated(d) => read_generated(ctx, &f, d, buf, count, None),
         _ if f.may_block() => {
-            let fd = f.host_fd()?;
-            ctx.block(Errno::ERESTARTSYS, |ctx| ctx.user().host_read(fd, a[1], count(a[2]), true)).map(|n| n as u64)
+            let host_fd = f.host_fd()?;
+            ctx.block(Errno::ERESTARTSYS, |ctx| ctx.user().host_read(host_fd, buf, count, true)).map(|n| n as u64)
         }
-        _ => Ok(ctx.user().host_read(f.host_fd()?, a[1], count(a[2]), false)? as u64),
+        _ => Ok(ctx.user().host_read(f.host_fd()?, buf, count, false)? as u64),
     }
 }
 
-pub fn sys_write(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let f = ctx.file(a[0])?;
-    let fd = f.host_fd().map_err(|_| Errno::EBADF)?;
+pub fn sys_write(ctx: &mut SyscallCtx<'_>, fd: Fd, buf: UserPtr<InBytes>, count: usize) -> SysResult {
+    let f = ctx.file(fd.0 as u64)?;
+    let host_fd = f.host_fd().map_err(|_| Errno::EBADF)?;
+    let (buf, count) = (buf.addr(), rw_count(count));
     let r = if f.may_block() {
-        ctx.block(Errno::ERESTARTSYS, |ctx| ctx.user().host_write(fd, a[1], count(a[2]), true))
+        ctx.block(Errno::ERESTARTSYS, |ctx| ctx.user().host_write(host_fd, buf, count, true))
     } else {
-        ctx.user().host_write(fd, a[1], count(a[2]), false)
+        ctx.user().host_write(host_fd, buf, count, false)
     };
     epipe(ctx, r)
 }
 
-fn offset(v: u64) -> SysResult<i64> {
-    let off = v as i64;
-    if off < 0 {
+/// A file offset for pread64, pwrite64, preadv and pwritev: negative is
+/// EINVAL.
+fn valid_offset(offset: i64) -> SysResult<i64> {
+    if offset < 0 {
         Err(Errno::EINVAL)
     } else {
-        Ok(off)
+        Ok(offset)
     }
 }
 
-pub fn sys_pread64(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let f = ctx.file(a[0])?;
+pub fn sys_pread64(ctx: &mut SyscallCtx<'_>, fd: Fd, buf: UserPtr<OutBytes>, count: usize, offset: i64) -> SysResult {
+    let f = ctx.file(fd.0 as u64)?;
     check_readable(&f)?;
-    let off = offset(a[3])?;
+    let offset = valid_offset(offset)?;
+    let (buf, count) = (buf.addr(), rw_count(count));
     match &f.kind {
-        FileKind::Generated(d) => read_generated(ctx, &f, d, a[1], count(a[2]), Some(off as u64)),
-        _ => Ok(ctx.user().host_pread(f.host_fd()?, a[1], count(a[2]), off)? as u64),
+        FileKind::Generated(d) => read_generated(ctx, &f, d, buf, count, Some(offset as u64)),
+        _ => Ok(ctx.user().host_pread(f.host_fd()?, buf, count, offset)? as u64),
     }
 }
 
-pub fn sys_pwrite64(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let f = ctx.file(a[0])?;
-    let off = offset(a[3])?;
-    let r = ctx.user().host_pwrite(f.host_fd().map_err(|_| Errno::EBADF)?, a[1], count(a[2]), off);
+pub fn sys_pwrite64(ctx: &mut SyscallCtx<'_>, fd: Fd, buf: UserPtr<InBytes>, count: usize, offset: i64) -> SysResult {
+    let f = ctx.file(fd.0 as u64)?;
+    let offset = valid_offset(offset)?;
+    let r = ctx.user().host_pwrite(f.host_fd().map_err(|_| Errno::EBADF)?, buf.addr(), rw_count(count), offset);
     epipe(ctx, r)
+}
+
+/// An iovec count: 0 to UIO_MAXIOV.
+fn iovec_count(iovcnt: i32) -> SysResult<usize> {
+    if !(0..=UIO_MAXIOV).contains(&iovcnt) {
+        return Err(Errno::EINVAL);
+    }
+    Ok(iovcnt as usize)
 }
 
 /// Reads a guest iovec array into (base, len) pairs, checking the limits
 /// Linux checks.
-fn read_iovecs(ctx: &SyscallCtx<'_>, addr: u64, count: u64) -> SysResult<Vec<(u64, u64)>> {
-    let count = arg_i32(count);
-    if count < 0 || count as u64 > UIO_MAXIOV {
-        return Err(Errno::EINVAL);
-    }
-    let mut raw = vec![0u8; 16 * count as usize];
+fn read_iovecs(ctx: &SyscallCtx<'_>, addr: u64, iovcnt: i32) -> SysResult<Vec<(u64, u64)>> {
+    let count = iovec_count(iovcnt)?;
+    let mut raw = vec![0u8; 16 * count];
     ctx.user().read(addr, &mut raw)?;
     let mut total: u64 = 0;
-    let mut iov = Vec::with_capacity(count as usize);
+    let mut iov = Vec::with_capacity(count);
     for c in raw.chunks_exact(16) {
         let base = u64::from_le_bytes(c[..8].try_into().unwrap());
         let len = u64::from_le_bytes(c[8..].try_into().unwrap());
@@ -121,10 +134,12 @@ fn read_iovecs(ctx: &SyscallCtx<'_>, addr: u64, count: u64) -> SysResult<Vec<(u6
     Ok(iov)
 }
 
-fn rwv(ctx: &mut SyscallCtx<'_>, a: &Args, write: bool, at: Option<u64>) -> SysResult {
-    let f = ctx.file(a[0])?;
-    let iov = read_iovecs(ctx, a[1], a[2])?;
-    let off = at.map(offset).transpose()?;
+/// readv, writev, preadv, pwritev: `at` is the offset of the p*
+/// versions.
+fn rwv(ctx: &mut SyscallCtx<'_>, fd: Fd, iov: u64, iovcnt: i32, write: bool, at: Option<i64>) -> SysResult {
+    let f = ctx.file(fd.0 as u64)?;
+    let iov = read_iovecs(ctx, iov, iovcnt)?;
+    let off = at.map(valid_offset).transpose()?;
     if !write {
         check_readable(&f)?;
         if let FileKind::Generated(d) = &f.kind {
@@ -145,11 +160,11 @@ fn rwv(ctx: &mut SyscallCtx<'_>, a: &Args, write: bool, at: Option<u64>) -> SysR
             return Ok(total);
         }
     }
-    let fd = f.host_fd().map_err(|_| Errno::EBADF)?;
+    let host_fd = f.host_fd().map_err(|_| Errno::EBADF)?;
     let r = if f.may_block() && off.is_none() {
-        ctx.block(Errno::ERESTARTSYS, |ctx| ctx.user().host_rwv(fd, &iov, write, off, true))
+        ctx.block(Errno::ERESTARTSYS, |ctx| ctx.user().host_rwv(host_fd, &iov, write, off, true))
     } else {
-        ctx.user().host_rwv(fd, &iov, write, off, false)
+        ctx.user().host_rwv(host_fd, &iov, write, off, false)
     };
     if write {
         epipe(ctx, r)
@@ -158,35 +173,34 @@ fn rwv(ctx: &mut SyscallCtx<'_>, a: &Args, write: bool, at: Option<u64>) -> SysR
     }
 }
 
-pub fn sys_readv(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    rwv(ctx, a, false, None)
+pub fn sys_readv(ctx: &mut SyscallCtx<'_>, fd: Fd, iov: UserPtr<IovecOut>, iovcnt: i32) -> SysResult {
+    rwv(ctx, fd, iov.addr(), iovcnt, false, None)
 }
 
-pub fn sys_writev(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    rwv(ctx, a, true, None)
+pub fn sys_writev(ctx: &mut SyscallCtx<'_>, fd: Fd, iov: UserPtr<IovecIn>, iovcnt: i32) -> SysResult {
+    rwv(ctx, fd, iov.addr(), iovcnt, true, None)
 }
 
-pub fn sys_preadv(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    rwv(ctx, a, false, Some(a[3]))
+pub fn sys_preadv(ctx: &mut SyscallCtx<'_>, fd: Fd, iov: UserPtr<Opaque>, iovcnt: i32, offset: i64) -> SysResult {
+    rwv(ctx, fd, iov.addr(), iovcnt, false, Some(offset))
 }
 
-pub fn sys_pwritev(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    rwv(ctx, a, true, Some(a[3]))
+pub fn sys_pwritev(ctx: &mut SyscallCtx<'_>, fd: Fd, iov: UserPtr<Opaque>, iovcnt: i32, offset: i64) -> SysResult {
+    rwv(ctx, fd, iov.addr(), iovcnt, true, Some(offset))
 }
 
-pub fn sys_lseek(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let f = ctx.file(a[0])?;
-    let (off, whence) = (a[1] as i64, arg_i32(a[2]));
+pub fn sys_lseek(ctx: &mut SyscallCtx<'_>, fd: Fd, offset: i64, whence: i32) -> SysResult {
+    let f = ctx.file(fd.0 as u64)?;
     let len = match &f.kind {
-        FileKind::Host(_) => return Ok(host::lseek(f.host_fd()?, off, whence)? as u64),
+        FileKind::Host(_) => return Ok(host::lseek(f.host_fd()?, offset, whence)? as u64),
         FileKind::Generated(d) => d.len() as i64,
         FileKind::Dir(e) => e.lock().unwrap_or_else(|e| e.into_inner()).len() as i64 + 2,
     };
     let mut pos = f.lock_pos();
     let new = match whence {
-        libc::SEEK_SET => off,
-        libc::SEEK_CUR => *pos as i64 + off,
-        libc::SEEK_END => len + off,
+        libc::SEEK_SET => offset,
+        libc::SEEK_CUR => *pos as i64 + offset,
+        libc::SEEK_END => len + offset,
         _ => return Err(Errno::EINVAL),
     };
     if new < 0 {
@@ -196,17 +210,17 @@ pub fn sys_lseek(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     Ok(new as u64)
 }
 
-pub fn sys_close(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let file = ctx.task.process.files().close(arg_i32(a[0]))?;
+pub fn sys_close(ctx: &mut SyscallCtx<'_>, fd: Fd) -> SysResult {
+    let file = ctx.task.process.files().close(fd.0)?;
     // The host close (the last reference) runs after the table is unlocked.
     drop(file);
     Ok(0)
 }
 
-pub fn sys_dup(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+pub fn sys_dup(ctx: &mut SyscallCtx<'_>, oldfd: Fd) -> SysResult {
     let limit = ctx.task.process.fd_limit();
     let mut files = ctx.task.process.files();
-    let f = files.get(arg_i32(a[0]))?;
+    let f = files.get(oldfd.0)?;
     Ok(files.install(limit, f, false)? as u64)
 }
 
@@ -217,8 +231,8 @@ fn dup_to(ctx: &mut SyscallCtx<'_>, old: i32, new: i32, cloexec: bool) -> SysRes
     Ok(files.install_at(new, limit, f, cloexec)? as u64)
 }
 
-pub fn sys_dup2(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let (old, new) = (arg_i32(a[0]), arg_i32(a[1]));
+pub fn sys_dup2(ctx: &mut SyscallCtx<'_>, oldfd: Fd, newfd: Fd) -> SysResult {
+    let (old, new) = (oldfd.0, newfd.0);
     if old == new {
         ctx.task.process.files().get(old)?;
         return Ok(new as u64);
@@ -226,12 +240,21 @@ pub fn sys_dup2(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     dup_to(ctx, old, new, false)
 }
 
-pub fn sys_dup3(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let (old, new, flags) = (arg_i32(a[0]), arg_i32(a[1]), a[2]);
-    if flags & !O_CLOEXEC != 0 || old == new {
+/// dup3's flags: O_CLOEXEC or nothing. Whether the copy is close-on-exec.
+fn dup3_cloexec(flags: Flags) -> SysResult<bool> {
+    if flags.0 & !O_CLOEXEC != 0 {
         return Err(Errno::EINVAL);
     }
-    dup_to(ctx, old, new, flags & O_CLOEXEC != 0)
+    Ok(flags.0 & O_CLOEXEC != 0)
+}
+
+pub fn sys_dup3(ctx: &mut SyscallCtx<'_>, oldfd: Fd, newfd: Fd, flags: Flags) -> SysResult {
+    let (old, new) = (oldfd.0, newfd.0);
+    let cloexec = dup3_cloexec(flags)?;
+    if old == new {
+        return Err(Errno::EINVAL);
+    }
+    dup_to(ctx, old, new, cloexec)
 }
 
 const F_DUPFD: i32 = 0;
@@ -252,8 +275,8 @@ const FD_CLOEXEC: u64 = 1;
 /// Flags F_SETFL may change.
 const SETFL_MASK: u32 = 0o2000 | 0o4000 | 0o20000 | 0o40000 | 0o1000000;
 
-pub fn sys_fcntl(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let (fd, cmd, arg) = (arg_i32(a[0]), arg_i32(a[1]), a[2]);
+pub fn sys_fcntl(ctx: &mut SyscallCtx<'_>, fd: Fd, cmd: i32, arg: u64) -> SysResult {
+    let fd = fd.0;
     let process = ctx.task.process.clone();
     match cmd {
         F_DUPFD | F_DUPFD_CLOEXEC => {
@@ -272,14 +295,14 @@ pub fn sys_fcntl(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
             Ok(0)
         }
         F_GETFL => {
-            let f = ctx.file(a[0])?;
+            let f = ctx.file(fd as u64)?;
             match f.kind {
                 FileKind::Host(_) => Ok(host::fcntl_int(f.host_fd()?, F_GETFL, 0)? as u64),
                 _ => Ok(f.flags() as u64),
             }
         }
         F_SETFL => {
-            let f = ctx.file(a[0])?;
+            let f = ctx.file(fd as u64)?;
             match f.kind {
                 FileKind::Host(_) => Ok(host::fcntl_int(f.host_fd()?, F_SETFL, arg as u32 as i64)? as u64),
                 _ => {
@@ -289,17 +312,17 @@ pub fn sys_fcntl(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
             }
         }
         F_GETLK | F_SETLK | F_SETLKW | F_OFD_GETLK | F_OFD_SETLK | F_OFD_SETLKW => {
-            let f = ctx.file(a[0])?;
+            let f = ctx.file(fd as u64)?;
             let mut lock = [0u8; 32];
             ctx.user().read(arg, &mut lock)?;
-            let fd = f.host_fd().map_err(|_| Errno::EBADF)?;
+            let host_fd = f.host_fd().map_err(|_| Errno::EBADF)?;
             if matches!(cmd, F_SETLKW | F_OFD_SETLKW) {
                 // Waits for the lock until a signal ends the wait.
                 ctx.block(Errno::ERESTARTSYS, |_| {
-                    Ok(host::fcntl_lock(fd, cmd, &mut lock, host::Wait::Interruptible)?)
+                    Ok(host::fcntl_lock(host_fd, cmd, &mut lock, host::Wait::Interruptible)?)
                 })?;
             } else {
-                host::fcntl_lock(fd, cmd, &mut lock, host::Wait::Uninterruptible)?;
+                host::fcntl_lock(host_fd, cmd, &mut lock, host::Wait::Uninterruptible)?;
             }
             if matches!(cmd, F_GETLK | F_OFD_GETLK) {
                 ctx.user().write(arg, &lock)?;
@@ -307,7 +330,7 @@ pub fn sys_fcntl(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
             Ok(0)
         }
         F_GETPIPE_SZ | F_SETPIPE_SZ => {
-            let f = ctx.file(a[0])?;
+            let f = ctx.file(fd as u64)?;
             Ok(host::fcntl_int(f.host_fd().map_err(|_| Errno::EBADF)?, cmd, arg as u32 as i64)? as u64)
         }
         _ => {
@@ -346,35 +369,37 @@ fn is_tty(fd: i32) -> bool {
     host::ioctl_buf(fd, TCGETS, &mut [0u8; 64]).is_ok()
 }
 
-pub fn sys_ioctl(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let f = ctx.file(a[0])?;
-    let (req, arg) = (a[1] & 0xffff_ffff, a[2]);
+pub fn sys_ioctl(ctx: &mut SyscallCtx<'_>, fd: Fd, request: u64, arg: u64) -> SysResult {
+    let f = ctx.file(fd.0 as u64)?;
+    // The request is an unsigned int: the upper half of its register is
+    // not looked at.
+    let req = request & 0xffff_ffff;
     match req {
         FIOCLEX | FIONCLEX => {
-            ctx.task.process.files().set_cloexec(arg_i32(a[0]), req == FIOCLEX)?;
+            ctx.task.process.files().set_cloexec(fd.0, req == FIOCLEX)?;
             return Ok(0);
         }
         FIONBIO => {
             let on: i32 = ctx.user().read_val(arg)?;
-            let fd = f.host_fd().map_err(|_| Errno::ENOTTY)?;
-            let fl = host::fcntl_int(fd, F_GETFL, 0)?;
+            let host_fd = f.host_fd().map_err(|_| Errno::ENOTTY)?;
+            let fl = host::fcntl_int(host_fd, F_GETFL, 0)?;
             let fl = if on != 0 { fl | O_NONBLOCK as i32 } else { fl & !(O_NONBLOCK as i32) };
-            host::fcntl_int(fd, F_SETFL, fl as i64)?;
+            host::fcntl_int(host_fd, F_SETFL, fl as i64)?;
             return Ok(0);
         }
         _ => {}
     }
-    let fd = f.host_fd().map_err(|_| Errno::ENOTTY)?;
+    let host_fd = f.host_fd().map_err(|_| Errno::ENOTTY)?;
     let out = |ctx: &SyscallCtx<'_>, size: usize| -> SysResult {
         let mut buf = [0u8; 64];
-        host::ioctl_buf(fd, req, &mut buf)?;
+        host::ioctl_buf(host_fd, req, &mut buf)?;
         ctx.user().write(arg, &buf[..size])?;
         Ok(0)
     };
     let inp = |ctx: &SyscallCtx<'_>, size: usize| -> SysResult {
         let mut buf = [0u8; 64];
         ctx.user().read(arg, &mut buf[..size])?;
-        host::ioctl_buf(fd, req, &mut buf)?;
+        host::ioctl_buf(host_fd, req, &mut buf)?;
         Ok(0)
     };
     match req {
@@ -383,15 +408,15 @@ pub fn sys_ioctl(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
         FIONREAD | TIOCOUTQ => out(ctx, 4),
         TCSETS | TCSETSW | TCSETSF => inp(ctx, KERNEL_TERMIOS_SIZE),
         TIOCSWINSZ => inp(ctx, WINSIZE_SIZE),
-        TCSBRK | TCXONC | TCFLSH => Ok(host::ioctl_int(fd, req, arg)? as u64),
+        TCSBRK | TCXONC | TCFLSH => Ok(host::ioctl_int(host_fd, req, arg)? as u64),
         // Process groups and sessions are the guest's own: keep the
         // terminal's view of them virtual.
-        TIOCGPGRP | TIOCGSID if is_tty(fd) => {
+        TIOCGPGRP | TIOCGSID if is_tty(host_fd) => {
             let v = if req == TIOCGPGRP { ctx.m.foreground_pgrp() } else { ctx.task.process.sid() };
             ctx.user().write_val(arg, v)?;
             Ok(0)
         }
-        TIOCSPGRP if is_tty(fd) => {
+        TIOCSPGRP if is_tty(host_fd) => {
             let pgrp: i32 = ctx.user().read_val(arg)?;
             if pgrp < 0 {
                 return Err(Errno::EINVAL);
@@ -401,24 +426,29 @@ pub fn sys_ioctl(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
         }
         // The console is the only terminal: a session leader that takes it
         // as its controlling terminal becomes its foreground group.
-        TIOCSCTTY if is_tty(fd) => {
+        TIOCSCTTY if is_tty(host_fd) => {
             ctx.m.set_foreground_pgrp(ctx.task.process.pgid());
             Ok(0)
         }
-        TIOCNOTTY if is_tty(fd) => Ok(0),
+        TIOCNOTTY if is_tty(host_fd) => Ok(0),
         _ => Err(Errno::ENOTTY),
     }
 }
 
-pub fn sys_pipe2(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let flags = a[1];
+/// pipe2's flags: O_CLOEXEC, O_NONBLOCK, O_DIRECT. The flags for the host
+/// pipe, and whether the ends are close-on-exec.
+fn pipe2_flags(flags: OpenFlags) -> SysResult<(i32, bool)> {
+    let flags = u64::from(flags.0);
     if flags & !(O_CLOEXEC | O_NONBLOCK | O_DIRECT) != 0 {
         return Err(Errno::EINVAL);
     }
+    Ok(((flags & (O_NONBLOCK | O_DIRECT)) as i32, flags & O_CLOEXEC != 0))
+}
+
+pub fn sys_pipe2(ctx: &mut SyscallCtx<'_>, fds: UserPtr<PipeFds>, flags: OpenFlags) -> SysResult {
+    let (host_flags, cloexec) = pipe2_flags(flags)?;
     ctx.check_free_fds(2)?;
-    let (r, w) = host::pipe2((flags & (O_NONBLOCK | O_DIRECT)) as i32)
-        .map_err(|e| super::host_table_full_is_enfile(e.into()))?;
-    let cloexec = flags & O_CLOEXEC != 0;
+    let (r, w) = host::pipe2(host_flags).map_err(|e| super::host_table_full_is_enfile(e.into()))?;
     let limit = ctx.task.process.fd_limit();
     let mut files = ctx.task.process.files();
     let rfd = files.install(limit, Arc::new(OpenFile::host(r, b"pipe:".to_vec())), cloexec)?;
@@ -432,7 +462,7 @@ pub fn sys_pipe2(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     let mut pair = [0u8; 8];
     pair[..4].copy_from_slice(&rfd.to_le_bytes());
     pair[4..].copy_from_slice(&wfd.to_le_bytes());
-    if let Err(e) = ctx.user().write(a[0], &pair) {
+    if let Err(e) = ctx.user().write(fds.addr(), &pair) {
         let _ = files.close(rfd);
         let _ = files.close(wfd);
         return Err(e);
@@ -440,8 +470,8 @@ pub fn sys_pipe2(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     Ok(0)
 }
 
-pub fn sys_pipe(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    sys_pipe2(ctx, &[a[0], 0, 0, 0, 0, 0])
+pub fn sys_pipe(ctx: &mut SyscallCtx<'_>, fds: UserPtr<PipeFds>) -> SysResult {
+    sys_pipe2(ctx, fds, OpenFlags(0))
 }
 
 /// Writes linux_dirent64 records for a generated directory ("." and ".."
@@ -476,9 +506,11 @@ fn getdents_generated(ctx: &SyscallCtx<'_>, f: &OpenFile, entries: &[DirEntry], 
     Ok(out.len() as u64)
 }
 
-pub fn sys_getdents64(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let f = ctx.file(a[0])?;
-    let len = (a[2] as u32 as usize).min(1 << 20);
+pub fn sys_getdents64(ctx: &mut SyscallCtx<'_>, fd: Fd, dirent: UserPtr<Opaque>, count: usize) -> SysResult {
+    let f = ctx.file(fd.0 as u64)?;
+    // The count is an unsigned int: the upper half of its register is not
+    // looked at.
+    let len = (count as u32 as usize).min(1 << 20);
     match &f.kind {
         FileKind::Dir(entries) => {
             // Like procfs, a directory read from the start sees the state
@@ -490,19 +522,19 @@ pub fn sys_getdents64(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
                 }
             }
             let entries = entries.lock().unwrap_or_else(|e| e.into_inner()).clone();
-            getdents_generated(ctx, &f, &entries, a[1], len)
+            getdents_generated(ctx, &f, &entries, dirent.addr(), len)
         }
         FileKind::Generated(_) => Err(Errno::ENOTDIR),
         FileKind::Host(_) => {
-            let fd = f.host_fd()?;
+            let host_fd = f.host_fd()?;
             let mut buf = vec![0u8; len];
             // Entries the guest cannot receive must not be used up: Linux
             // leaves the position at the first one it could not copy.
-            let before = host::lseek(fd, 0, libc::SEEK_CUR);
-            let n = host::getdents64(fd, &mut buf)?;
-            if let Err(e) = ctx.user().write(a[1], &buf[..n]) {
+            let before = host::lseek(host_fd, 0, libc::SEEK_CUR);
+            let n = host::getdents64(host_fd, &mut buf)?;
+            if let Err(e) = ctx.user().write(dirent.addr(), &buf[..n]) {
                 if let Ok(pos) = before {
-                    let _ = host::lseek(fd, pos, libc::SEEK_SET);
+                    let _ = host::lseek(host_fd, pos, libc::SEEK_SET);
                 }
                 return Err(e);
             }
@@ -511,124 +543,197 @@ pub fn sys_getdents64(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     }
 }
 
-pub fn sys_fstat(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let f = ctx.file(a[0])?;
+pub fn sys_fstat(ctx: &mut SyscallCtx<'_>, fd: Fd, statbuf: UserPtr<StatBuf>) -> SysResult {
+    let f = ctx.file(fd.0 as u64)?;
     let st = crate::fs::vfs::fstat(&f)?;
-    ctx.user().write(a[1], &st)?;
+    ctx.user().write(statbuf.addr(), &st)?;
     Ok(0)
 }
 
-fn host_file(ctx: &SyscallCtx<'_>, fd: u64, not_host: Errno) -> SysResult<(Arc<OpenFile>, i32)> {
-    let f = ctx.file(fd)?;
+/// The open file `fd` and its host descriptor; `not_host` when it has none.
+fn host_file(ctx: &SyscallCtx<'_>, fd: Fd, not_host: Errno) -> SysResult<(Arc<OpenFile>, i32)> {
+    let f = ctx.file(fd.0 as u64)?;
     let h = f.host_fd().map_err(|_| not_host)?;
     Ok((f, h))
 }
 
-pub fn sys_fsync(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let (_f, fd) = host_file(ctx, a[0], Errno::EINVAL)?;
-    host::fsync(fd, false)?;
+pub fn sys_fsync(ctx: &mut SyscallCtx<'_>, fd: Fd) -> SysResult {
+    let (_f, host_fd) = host_file(ctx, fd, Errno::EINVAL)?;
+    host::fsync(host_fd, false)?;
     Ok(0)
 }
 
-pub fn sys_fdatasync(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let (_f, fd) = host_file(ctx, a[0], Errno::EINVAL)?;
-    host::fsync(fd, true)?;
+pub fn sys_fdatasync(ctx: &mut SyscallCtx<'_>, fd: Fd) -> SysResult {
+    let (_f, host_fd) = host_file(ctx, fd, Errno::EINVAL)?;
+    host::fsync(host_fd, true)?;
     Ok(0)
 }
 
-pub fn sys_ftruncate(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let (_f, fd) = host_file(ctx, a[0], Errno::EINVAL)?;
-    host::ftruncate(fd, a[1] as i64)?;
+pub fn sys_ftruncate(ctx: &mut SyscallCtx<'_>, fd: Fd, length: i64) -> SysResult {
+    let (_f, host_fd) = host_file(ctx, fd, Errno::EINVAL)?;
+    host::ftruncate(host_fd, length)?;
     Ok(0)
 }
 
-pub fn sys_fallocate(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let (_f, fd) = host_file(ctx, a[0], Errno::ENODEV)?;
-    host::fallocate(fd, arg_i32(a[1]), a[2] as i64, a[3] as i64)?;
+pub fn sys_fallocate(ctx: &mut SyscallCtx<'_>, fd: Fd, mode: i32, offset: i64, len: i64) -> SysResult {
+    let (_f, host_fd) = host_file(ctx, fd, Errno::ENODEV)?;
+    host::fallocate(host_fd, mode, offset, len)?;
     Ok(0)
 }
 
-pub fn sys_flock(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let (_f, fd) = host_file(ctx, a[0], Errno::EINVAL)?;
-    let op = arg_i32(a[1]);
-    if op & libc::LOCK_NB == 0 {
+pub fn sys_flock(ctx: &mut SyscallCtx<'_>, fd: Fd, operation: i32) -> SysResult {
+    let (_f, host_fd) = host_file(ctx, fd, Errno::EINVAL)?;
+    if operation & libc::LOCK_NB == 0 {
         // Waits for the lock until a signal ends the wait.
-        ctx.block(Errno::ERESTARTSYS, |_| Ok(host::flock(fd, op, host::Wait::Interruptible)?))?;
+        ctx.block(Errno::ERESTARTSYS, |_| Ok(host::flock(host_fd, operation, host::Wait::Interruptible)?))?;
     } else {
-        host::flock(fd, op, host::Wait::Uninterruptible)?;
+        host::flock(host_fd, operation, host::Wait::Uninterruptible)?;
     }
     Ok(0)
 }
 
-pub fn sys_fstatfs(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let f = ctx.file(a[0])?;
+pub fn sys_fstatfs(ctx: &mut SyscallCtx<'_>, fd: Fd, buf: UserPtr<Opaque>) -> SysResult {
+    let f = ctx.file(fd.0 as u64)?;
     let st = match f.host_fd() {
-        Ok(fd) => host::statfs_raw(fd)?,
+        Ok(host_fd) => host::statfs_raw(host_fd)?,
         Err(_) => crate::fs::vfs::proc_statfs(),
     };
-    ctx.user().write(a[1], &st)?;
+    ctx.user().write(buf.addr(), &st)?;
     Ok(0)
 }
 
 /// Reads an optional guest `loff_t *`.
-fn read_off(ctx: &SyscallCtx<'_>, ptr: u64) -> SysResult<Option<i64>> {
-    if ptr == 0 {
+fn read_off(ctx: &SyscallCtx<'_>, ptr: UserPtr<Opaque>) -> SysResult<Option<i64>> {
+    if ptr.is_null() {
         return Ok(None);
     }
-    Ok(Some(ctx.user().read_val::<i64>(ptr)?))
+    Ok(Some(ctx.user().read_val::<i64>(ptr.addr())?))
 }
 
-pub fn sys_sendfile(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let (o, out) = host_file(ctx, a[0], Errno::EINVAL)?;
-    let (i, inp) = host_file(ctx, a[1], Errno::EINVAL)?;
-    let mut off = read_off(ctx, a[2])?;
+pub fn sys_sendfile(
+    ctx: &mut SyscallCtx<'_>,
+    out_fd: Fd,
+    in_fd: Fd,
+    offset: UserPtr<Opaque>,
+    count: usize,
+) -> SysResult {
+    let (o, out) = host_file(ctx, out_fd, Errno::EINVAL)?;
+    let (i, inp) = host_file(ctx, in_fd, Errno::EINVAL)?;
+    let mut off = read_off(ctx, offset)?;
+    let count = rw_count(count);
     let r = if o.may_block() || i.may_block() {
         // A pipe at either end can wait, until a signal ends the wait.
-        ctx.block(Errno::ERESTARTSYS, |_| {
-            Ok(host::sendfile(out, inp, off.as_mut(), count(a[3]), host::Wait::Interruptible)?)
-        })
+        ctx.block(Errno::ERESTARTSYS, |_| Ok(host::sendfile(out, inp, off.as_mut(), count, host::Wait::Interruptible)?))
     } else {
-        host::sendfile(out, inp, off.as_mut(), count(a[3]), host::Wait::Uninterruptible).map_err(Errno::from)
+        host::sendfile(out, inp, off.as_mut(), count, host::Wait::Uninterruptible).map_err(Errno::from)
     };
     if let (Some(o), Ok(_)) = (off, &r) {
-        ctx.user().write_val(a[2], o)?;
+        ctx.user().write_val(offset.addr(), o)?;
     }
     epipe(ctx, r)
 }
 
-pub fn sys_copy_file_range(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let (_i, inp) = host_file(ctx, a[0], Errno::EINVAL)?;
-    let (_o, out) = host_file(ctx, a[2], Errno::EINVAL)?;
-    let mut off_in = read_off(ctx, a[1])?;
-    let mut off_out = read_off(ctx, a[3])?;
-    let n = host::copy_file_range(inp, off_in.as_mut(), out, off_out.as_mut(), count(a[4]), a[5] as u32)?;
-    if let Some(o) = off_in {
-        ctx.user().write_val(a[1], o)?;
+pub fn sys_copy_file_range(
+    ctx: &mut SyscallCtx<'_>,
+    fd_in: Fd,
+    off_in: UserPtr<Opaque>,
+    fd_out: Fd,
+    off_out: UserPtr<Opaque>,
+    len: usize,
+    flags: Flags,
+) -> SysResult {
+    let (_i, inp) = host_file(ctx, fd_in, Errno::EINVAL)?;
+    let (_o, out) = host_file(ctx, fd_out, Errno::EINVAL)?;
+    let mut in_pos = read_off(ctx, off_in)?;
+    let mut out_pos = read_off(ctx, off_out)?;
+    // The flags are an unsigned int.
+    let flags = flags.0 as u32;
+    let n = host::copy_file_range(inp, in_pos.as_mut(), out, out_pos.as_mut(), rw_count(len), flags)?;
+    if let Some(pos) = in_pos {
+        ctx.user().write_val(off_in.addr(), pos)?;
     }
-    if let Some(o) = off_out {
-        ctx.user().write_val(a[3], o)?;
+    if let Some(pos) = out_pos {
+        ctx.user().write_val(off_out.addr(), pos)?;
     }
     Ok(n as u64)
 }
 
-pub fn sys_fchmod(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let (_f, fd) = host_file(ctx, a[0], Errno::EPERM)?;
-    let link = std::ffi::CString::new(format!("/proc/self/fd/{fd}")).map_err(|_| Errno::EINVAL)?;
-    host::fchmodat(libc::AT_FDCWD, &link, a[1] as u32 & 0o7777)?;
+pub fn sys_fchmod(ctx: &mut SyscallCtx<'_>, fd: Fd, mode: Mode) -> SysResult {
+    let (_f, host_fd) = host_file(ctx, fd, Errno::EPERM)?;
+    let link = std::ffi::CString::new(format!("/proc/self/fd/{host_fd}")).map_err(|_| Errno::EINVAL)?;
+    host::fchmodat(libc::AT_FDCWD, &link, mode.0 & 0o7777)?;
     Ok(0)
 }
 
-pub fn sys_fchown(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let (_f, fd) = host_file(ctx, a[0], Errno::EPERM)?;
-    host::fchownat(fd, c"", a[1] as u32, a[2] as u32, libc::AT_EMPTY_PATH)?;
+pub fn sys_fchown(ctx: &mut SyscallCtx<'_>, fd: Fd, owner: u32, group: u32) -> SysResult {
+    let (_f, host_fd) = host_file(ctx, fd, Errno::EPERM)?;
+    host::fchownat(host_fd, c"", owner, group, libc::AT_EMPTY_PATH)?;
     Ok(0)
 }
 
-pub fn sys_fchdir(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let base = ctx.at(a[0], b".")?;
+pub fn sys_fchdir(ctx: &mut SyscallCtx<'_>, fd: Fd) -> SysResult {
+    let base = ctx.at(fd.0 as u64, b".")?;
     let (path, fd) = crate::fs::vfs::directory(ctx.m, &ctx.task.process, base)?;
     let mut fs = ctx.task.process.fs();
     fs.cwd = path;
     fs.cwd_fd = fd.map(Arc::new);
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syscall::args::SyscallArg;
+
+    #[test]
+    fn reads_and_writes_are_capped_at_max_rw_count() {
+        assert_eq!(rw_count(0), 0);
+        assert_eq!(rw_count(4096), 4096);
+        assert_eq!(rw_count(MAX_RW_COUNT + 1), MAX_RW_COUNT);
+        // size_t: the whole register.
+        assert_eq!(rw_count(usize::from_reg(u64::MAX)), MAX_RW_COUNT);
+    }
+
+    #[test]
+    fn negative_offsets_are_einval() {
+        assert_eq!(valid_offset(0), Ok(0));
+        assert_eq!(valid_offset(i64::MAX), Ok(i64::MAX));
+        assert_eq!(valid_offset(-1), Err(Errno::EINVAL));
+        // loff_t: the whole register.
+        assert_eq!(valid_offset(i64::from_reg(0xffff_ffff_0000_0000)), Err(Errno::EINVAL));
+        assert_eq!(valid_offset(i64::from_reg(0x1_0000_0000)), Ok(0x1_0000_0000));
+    }
+
+    #[test]
+    fn iovec_counts_are_0_to_uio_maxiov() {
+        assert_eq!(iovec_count(0), Ok(0));
+        assert_eq!(iovec_count(UIO_MAXIOV), Ok(1024));
+        assert_eq!(iovec_count(UIO_MAXIOV + 1), Err(Errno::EINVAL));
+        assert_eq!(iovec_count(-1), Err(Errno::EINVAL));
+        // An int: the upper half of its register is ignored.
+        assert_eq!(iovec_count(i32::from_reg(0xffff_ffff_0000_0002)), Ok(2));
+        assert_eq!(iovec_count(i32::from_reg(0xffff_ffff)), Err(Errno::EINVAL));
+    }
+
+    #[test]
+    fn dup3_takes_only_cloexec() {
+        assert_eq!(dup3_cloexec(Flags(0)), Ok(false));
+        assert_eq!(dup3_cloexec(Flags(O_CLOEXEC)), Ok(true));
+        assert_eq!(dup3_cloexec(Flags(O_NONBLOCK)), Err(Errno::EINVAL));
+        assert_eq!(dup3_cloexec(Flags(0x40)), Err(Errno::EINVAL));
+        // The whole register counts, as before the typed boundary.
+        assert_eq!(dup3_cloexec(Flags::from_reg(1 << 32)), Err(Errno::EINVAL));
+    }
+
+    #[test]
+    fn pipe2_takes_cloexec_nonblock_direct() {
+        assert_eq!(pipe2_flags(OpenFlags(0)), Ok((0, false)));
+        assert_eq!(pipe2_flags(OpenFlags(O_CLOEXEC as u32)), Ok((0, true)));
+        let both = (O_NONBLOCK | O_DIRECT) as i32;
+        assert_eq!(pipe2_flags(OpenFlags((O_NONBLOCK | O_DIRECT | O_CLOEXEC) as u32)), Ok((both, true)));
+        assert_eq!(pipe2_flags(OpenFlags(libc::O_APPEND as u32)), Err(Errno::EINVAL));
+        // flags is an int: the upper half of its register is ignored, as on
+        // Linux.
+        assert_eq!(pipe2_flags(OpenFlags::from_reg((1 << 32) | O_CLOEXEC)), Ok((0, true)));
+    }
 }

@@ -1,7 +1,8 @@
 //! poll, ppoll, select, pselect6: readiness of host descriptors comes from
 //! the host's ppoll; generated files are always ready.
 
-use super::{arg_i32, Args, SyscallCtx};
+use super::args::{Opaque, UserPtr};
+use super::SyscallCtx;
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
 use std::time::{Duration, Instant};
@@ -65,10 +66,12 @@ fn poll_once(ctx: &SyscallCtx<'_>, wants: &mut [Want], timeout: Option<Duration>
     Ok(wants.iter().filter(|w| w.revents != 0).count())
 }
 
-fn read_timespec(ctx: &SyscallCtx<'_>, ptr: u64) -> SysResult<Option<Duration>> {
-    if ptr == 0 {
+/// An optional `struct timespec` timeout (NULL: none).
+fn read_timespec(ctx: &SyscallCtx<'_>, ptr: UserPtr<Opaque>) -> SysResult<Option<Duration>> {
+    if ptr.is_null() {
         return Ok(None);
     }
+    let ptr = ptr.addr();
     let sec: i64 = ctx.user().read_val(ptr)?;
     let nsec: i64 = ctx.user().read_val(ptr + 8)?;
     if sec < 0 || !(0..1_000_000_000).contains(&nsec) {
@@ -83,13 +86,19 @@ fn fd_ceiling(ctx: &SyscallCtx<'_>) -> usize {
     ctx.task.process.fd_limit().min(crate::fs::fdtable::MAX_FDS)
 }
 
-fn do_poll(ctx: &mut SyscallCtx<'_>, ptr: u64, nfds: u64, timeout: Option<Duration>) -> SysResult {
-    // nfds is an unsigned int.
-    let nfds = nfds as u32 as u64;
-    if nfds > fd_ceiling(ctx).max(4096) as u64 {
+/// How many pollfd entries poll and ppoll read: EINVAL above the
+/// descriptor `ceiling` (or 4096, if that is more).
+fn poll_nfds(nfds: u32, ceiling: usize) -> SysResult<usize> {
+    if u64::from(nfds) > ceiling.max(4096) as u64 {
         return Err(Errno::EINVAL);
     }
-    let mut raw = vec![0u8; 8 * nfds as usize];
+    Ok(nfds as usize)
+}
+
+fn do_poll(ctx: &mut SyscallCtx<'_>, fds: UserPtr<Opaque>, nfds: u32, timeout: Option<Duration>) -> SysResult {
+    let nfds = poll_nfds(nfds, fd_ceiling(ctx))?;
+    let ptr = fds.addr();
+    let mut raw = vec![0u8; 8 * nfds];
     ctx.user().read(ptr, &mut raw)?;
     let mut wants: Vec<Want> = raw
         .chunks_exact(8)
@@ -109,9 +118,9 @@ fn do_poll(ctx: &mut SyscallCtx<'_>, ptr: u64, nfds: u64, timeout: Option<Durati
 
 const SYS_POLL: u64 = 7;
 
-pub fn sys_poll(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let ms = arg_i32(a[2]);
-    let mut timeout = (ms >= 0).then(|| Duration::from_millis(ms as u64));
+pub fn sys_poll(ctx: &mut SyscallCtx<'_>, fds: UserPtr<Opaque>, nfds: u32, timeout_ms: i32) -> SysResult {
+    // A negative timeout waits for ever.
+    let mut timeout = (timeout_ms >= 0).then(|| Duration::from_millis(timeout_ms as u64));
     // poll's timeout is a plain int: a restarted poll continues to the
     // original deadline (Linux's restart_block).
     let now = crate::arch::host::clock_gettime(libc::CLOCK_MONOTONIC)?;
@@ -119,7 +128,7 @@ pub fn sys_poll(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
         let left = (s - now.0) * 1_000_000_000 + (ns - now.1);
         timeout = Some(Duration::from_nanos(left.max(0) as u64));
     }
-    let r = do_poll(ctx, a[0], a[1], timeout);
+    let r = do_poll(ctx, fds, nfds, timeout);
     if r == Err(Errno::ERESTARTNOHAND) {
         if let Some(t) = timeout {
             let total = now.1 + t.subsec_nanos() as i64;
@@ -157,11 +166,18 @@ fn with_temporary_mask(
     r
 }
 
-pub fn sys_ppoll(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let timeout = read_timespec(ctx, a[2])?;
+pub fn sys_ppoll(
+    ctx: &mut SyscallCtx<'_>,
+    fds: UserPtr<Opaque>,
+    nfds: u32,
+    tsp: UserPtr<Opaque>,
+    sigmask: UserPtr<Opaque>,
+    sigsetsize: usize,
+) -> SysResult {
+    let timeout = read_timespec(ctx, tsp)?;
     let start = Instant::now();
-    let r = with_temporary_mask(ctx, a[3], a[4], |ctx| do_poll(ctx, a[0], a[1], timeout));
-    write_remaining(ctx, a[2], timeout, start, 1)?;
+    let r = with_temporary_mask(ctx, sigmask.addr(), sigsetsize as u64, |ctx| do_poll(ctx, fds, nfds, timeout));
+    write_remaining(ctx, tsp, timeout, start, 1)?;
     r
 }
 
@@ -169,12 +185,13 @@ pub fn sys_ppoll(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
 /// ppoll); `unit_ns` is 1 for timespec, 1000 for timeval.
 fn write_remaining(
     ctx: &SyscallCtx<'_>,
-    ptr: u64,
+    ptr: UserPtr<Opaque>,
     timeout: Option<Duration>,
     start: Instant,
     unit_ns: u32,
 ) -> SysResult<()> {
-    if let (Some(t), true) = (timeout, ptr != 0) {
+    if let (Some(t), false) = (timeout, ptr.is_null()) {
+        let ptr = ptr.addr();
         let left = t.saturating_sub(start.elapsed());
         ctx.user().write_val(ptr, left.as_secs() as i64)?;
         ctx.user().write_val(ptr + 8, (left.subsec_nanos() / unit_ns) as i64)?;
@@ -182,18 +199,27 @@ fn write_remaining(
     Ok(())
 }
 
-/// select's fd_set bitmaps → poll, and back.
-fn do_select(ctx: &mut SyscallCtx<'_>, a: &Args, timeout: Option<Duration>) -> SysResult {
-    let nfds = arg_i32(a[0]);
-    if nfds < 0 {
-        return Err(Errno::EINVAL);
-    }
-    let nfds = (nfds as usize).min(fd_ceiling(ctx).max(1024));
+/// How many descriptors select and pselect6 look at: negative is EINVAL;
+/// at most the descriptor `ceiling` (or 1024, if that is more).
+fn select_nfds(nfds: i32, ceiling: usize) -> SysResult<usize> {
+    let nfds = usize::try_from(nfds).map_err(|_| Errno::EINVAL)?;
+    Ok(nfds.min(ceiling.max(1024)))
+}
+
+/// select's fd_set bitmaps (read, write, except; NULL: none) → poll, and
+/// back.
+fn do_select(
+    ctx: &mut SyscallCtx<'_>,
+    nfds: i32,
+    fd_sets: [UserPtr<Opaque>; 3],
+    timeout: Option<Duration>,
+) -> SysResult {
+    let nfds = select_nfds(nfds, fd_ceiling(ctx))?;
     let bytes = nfds.div_ceil(64) * 8;
     let mut sets = [vec![0u8; bytes], vec![0u8; bytes], vec![0u8; bytes]];
-    for (set, &ptr) in sets.iter_mut().zip(&a[1..4]) {
-        if ptr != 0 {
-            ctx.user().read(ptr, set)?;
+    for (set, ptr) in sets.iter_mut().zip(fd_sets) {
+        if !ptr.is_null() {
+            ctx.user().read(ptr.addr(), set)?;
         }
     }
     let bit = |s: &Vec<u8>, fd: usize| s[fd / 8] & (1 << (fd % 8)) != 0;
@@ -233,18 +259,26 @@ fn do_select(ctx: &mut SyscallCtx<'_>, a: &Args, timeout: Option<Duration>) -> S
             }
         }
     }
-    for (set, &ptr) in out.iter().zip(&a[1..4]) {
-        if ptr != 0 {
-            ctx.user().write(ptr, set)?;
+    for (set, ptr) in out.iter().zip(fd_sets) {
+        if !ptr.is_null() {
+            ctx.user().write(ptr.addr(), set)?;
         }
     }
     Ok(count)
 }
 
-pub fn sys_select(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let timeout = if a[4] != 0 {
-        let sec: i64 = ctx.user().read_val(a[4])?;
-        let usec: i64 = ctx.user().read_val(a[4] + 8)?;
+pub fn sys_select(
+    ctx: &mut SyscallCtx<'_>,
+    nfds: i32,
+    readfds: UserPtr<Opaque>,
+    writefds: UserPtr<Opaque>,
+    exceptfds: UserPtr<Opaque>,
+    tvp: UserPtr<Opaque>,
+) -> SysResult {
+    // A `struct timeval`.
+    let timeout = if !tvp.is_null() {
+        let sec: i64 = ctx.user().read_val(tvp.addr())?;
+        let usec: i64 = ctx.user().read_val(tvp.addr() + 8)?;
         if sec < 0 || !(0..1_000_000).contains(&usec) {
             return Err(Errno::EINVAL);
         }
@@ -253,18 +287,61 @@ pub fn sys_select(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
         None
     };
     let start = Instant::now();
-    let r = do_select(ctx, a, timeout);
-    write_remaining(ctx, a[4], timeout, start, 1000)?;
+    let r = do_select(ctx, nfds, [readfds, writefds, exceptfds], timeout);
+    write_remaining(ctx, tvp, timeout, start, 1000)?;
     r
 }
 
-pub fn sys_pselect6(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let timeout = read_timespec(ctx, a[4])?;
+pub fn sys_pselect6(
+    ctx: &mut SyscallCtx<'_>,
+    nfds: i32,
+    readfds: UserPtr<Opaque>,
+    writefds: UserPtr<Opaque>,
+    exceptfds: UserPtr<Opaque>,
+    tsp: UserPtr<Opaque>,
+    sigmask_and_size: UserPtr<Opaque>,
+) -> SysResult {
+    let timeout = read_timespec(ctx, tsp)?;
     // The sixth argument points at { const sigset_t *ss; size_t ss_len }.
-    let (mask_ptr, mask_size) =
-        if a[5] != 0 { (ctx.user().read_u64(a[5])?, ctx.user().read_u64(a[5] + 8)?) } else { (0, 0) };
+    let (mask_ptr, mask_size) = if !sigmask_and_size.is_null() {
+        let arg = sigmask_and_size.addr();
+        (ctx.user().read_u64(arg)?, ctx.user().read_u64(arg + 8)?)
+    } else {
+        (0, 0)
+    };
     let start = Instant::now();
-    let r = with_temporary_mask(ctx, mask_ptr, mask_size, |ctx| do_select(ctx, a, timeout));
-    write_remaining(ctx, a[4], timeout, start, 1)?;
+    let r = with_temporary_mask(ctx, mask_ptr, mask_size, |ctx| {
+        do_select(ctx, nfds, [readfds, writefds, exceptfds], timeout)
+    });
+    write_remaining(ctx, tsp, timeout, start, 1)?;
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syscall::args::SyscallArg;
+
+    #[test]
+    fn poll_takes_up_to_the_descriptor_ceiling_or_4096() {
+        assert_eq!(poll_nfds(0, 1024), Ok(0));
+        assert_eq!(poll_nfds(4096, 1024), Ok(4096));
+        assert_eq!(poll_nfds(4097, 1024), Err(Errno::EINVAL));
+        assert_eq!(poll_nfds(5000, 8192), Ok(5000));
+        assert_eq!(poll_nfds(8193, 8192), Err(Errno::EINVAL));
+        // nfds is an unsigned int: the upper half of its register is ignored.
+        assert_eq!(poll_nfds(u32::from_reg(0xffff_ffff_0000_0010), 1024), Ok(16));
+        assert_eq!(poll_nfds(u32::from_reg(0xffff_ffff), 1024), Err(Errno::EINVAL));
+    }
+
+    #[test]
+    fn select_caps_nfds_and_refuses_negative() {
+        assert_eq!(select_nfds(0, 1024), Ok(0));
+        assert_eq!(select_nfds(5000, 256), Ok(1024));
+        assert_eq!(select_nfds(5000, 2048), Ok(2048));
+        assert_eq!(select_nfds(-1, 1024), Err(Errno::EINVAL));
+        // nfds is an int: the upper half of its register is ignored.
+        assert_eq!(select_nfds(i32::from_reg(0xffff_ffff_0000_0003), 1024), Ok(3));
+        assert_eq!(select_nfds(i32::from_reg(0x8000_0000), 1024), Err(Errno::EINVAL));
+    }
 }

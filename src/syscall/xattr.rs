@@ -3,27 +3,28 @@
 //! after the usual path and descriptor checks, getting or setting one is
 //! `EOPNOTSUPP` and the list is empty. `ls -l` and `cp -a` ask and cope.
 
-use super::{arg_i32, Args, SyscallCtx};
+use super::args::{CStr, Fd, Flags, Opaque, UserPtr};
+use super::SyscallCtx;
 use crate::errno::{Errno, SysResult};
 use crate::fs::vfs;
 
 const AT_FDCWD: u64 = -100i64 as u64;
 /// XATTR_NAME_MAX: longer names are ERANGE.
 const XATTR_NAME_MAX: usize = 255;
-const XATTR_SIZE_MAX: u64 = 65536;
+const XATTR_SIZE_MAX: usize = 65536;
 const XATTR_CREATE: u64 = 1;
 const XATTR_REPLACE: u64 = 2;
 
 /// The path must name something (ENOENT, ENOTDIR, ELOOP, EFAULT as for stat).
-fn check_path(ctx: &SyscallCtx<'_>, ptr: u64, follow: bool) -> SysResult<()> {
-    let p = ctx.path(ptr)?;
+fn check_path(ctx: &SyscallCtx<'_>, path: UserPtr<CStr>, follow: bool) -> SysResult<()> {
+    let p = ctx.path(path.addr())?;
     let abs = ctx.at(AT_FDCWD, &p)?;
     vfs::stat(ctx.m, &ctx.task.process, abs, follow)?;
     Ok(())
 }
 
-fn check_name(ctx: &SyscallCtx<'_>, ptr: u64) -> SysResult<()> {
-    let name = ctx.user().read_cstr(ptr, XATTR_NAME_MAX + 1).map_err(|e| match e {
+fn check_name(ctx: &SyscallCtx<'_>, name: UserPtr<CStr>) -> SysResult<()> {
+    let name = ctx.user().read_cstr(name.addr(), XATTR_NAME_MAX + 1).map_err(|e| match e {
         Errno::ENAMETOOLONG => Errno::ERANGE,
         e => e,
     })?;
@@ -33,15 +34,21 @@ fn check_name(ctx: &SyscallCtx<'_>, ptr: u64) -> SysResult<()> {
     Ok(())
 }
 
-fn get(ctx: &SyscallCtx<'_>, name: u64) -> SysResult {
+fn get(ctx: &SyscallCtx<'_>, name: UserPtr<CStr>) -> SysResult {
     check_name(ctx, name)?;
     Err(Errno::EOPNOTSUPP)
 }
 
-fn set(ctx: &SyscallCtx<'_>, name: u64, size: u64, flags: u64) -> SysResult {
-    if flags & !(XATTR_CREATE | XATTR_REPLACE) != 0 {
+/// setxattr's flags: XATTR_CREATE, XATTR_REPLACE.
+fn check_set_flags(flags: Flags) -> SysResult<()> {
+    if flags.0 & !(XATTR_CREATE | XATTR_REPLACE) != 0 {
         return Err(Errno::EINVAL);
     }
+    Ok(())
+}
+
+fn set(ctx: &SyscallCtx<'_>, name: UserPtr<CStr>, size: usize, flags: Flags) -> SysResult {
+    check_set_flags(flags)?;
     check_name(ctx, name)?;
     if size > XATTR_SIZE_MAX {
         return Err(Errno::E2BIG);
@@ -49,78 +56,161 @@ fn set(ctx: &SyscallCtx<'_>, name: u64, size: u64, flags: u64) -> SysResult {
     Err(Errno::EOPNOTSUPP)
 }
 
-pub fn sys_getxattr(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    check_path(ctx, a[0], true)?;
-    get(ctx, a[1])
+pub fn sys_getxattr(
+    ctx: &mut SyscallCtx<'_>,
+    path: UserPtr<CStr>,
+    name: UserPtr<CStr>,
+    _value: UserPtr<Opaque>,
+    _size: usize,
+) -> SysResult {
+    check_path(ctx, path, true)?;
+    get(ctx, name)
 }
 
-pub fn sys_lgetxattr(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    check_path(ctx, a[0], false)?;
-    get(ctx, a[1])
+pub fn sys_lgetxattr(
+    ctx: &mut SyscallCtx<'_>,
+    path: UserPtr<CStr>,
+    name: UserPtr<CStr>,
+    _value: UserPtr<Opaque>,
+    _size: usize,
+) -> SysResult {
+    check_path(ctx, path, false)?;
+    get(ctx, name)
 }
 
-pub fn sys_fgetxattr(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    ctx.file(a[0])?;
-    get(ctx, a[1])
+pub fn sys_fgetxattr(
+    ctx: &mut SyscallCtx<'_>,
+    fd: Fd,
+    name: UserPtr<CStr>,
+    _value: UserPtr<Opaque>,
+    _size: usize,
+) -> SysResult {
+    ctx.file(fd.0 as u64)?;
+    get(ctx, name)
 }
 
-pub fn sys_setxattr(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    check_path(ctx, a[0], true)?;
-    set(ctx, a[1], a[3], a[4])
+pub fn sys_setxattr(
+    ctx: &mut SyscallCtx<'_>,
+    path: UserPtr<CStr>,
+    name: UserPtr<CStr>,
+    _value: UserPtr<Opaque>,
+    size: usize,
+    flags: Flags,
+) -> SysResult {
+    check_path(ctx, path, true)?;
+    set(ctx, name, size, flags)
 }
 
-pub fn sys_lsetxattr(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    check_path(ctx, a[0], false)?;
-    set(ctx, a[1], a[3], a[4])
+pub fn sys_lsetxattr(
+    ctx: &mut SyscallCtx<'_>,
+    path: UserPtr<CStr>,
+    name: UserPtr<CStr>,
+    _value: UserPtr<Opaque>,
+    size: usize,
+    flags: Flags,
+) -> SysResult {
+    check_path(ctx, path, false)?;
+    set(ctx, name, size, flags)
 }
 
-pub fn sys_fsetxattr(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    ctx.file(a[0])?;
-    set(ctx, a[1], a[3], a[4])
+pub fn sys_fsetxattr(
+    ctx: &mut SyscallCtx<'_>,
+    fd: Fd,
+    name: UserPtr<CStr>,
+    _value: UserPtr<Opaque>,
+    size: usize,
+    flags: Flags,
+) -> SysResult {
+    ctx.file(fd.0 as u64)?;
+    set(ctx, name, size, flags)
 }
 
-pub fn sys_listxattr(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    check_path(ctx, a[0], true)?;
+pub fn sys_listxattr(ctx: &mut SyscallCtx<'_>, path: UserPtr<CStr>, _list: UserPtr<Opaque>, _size: usize) -> SysResult {
+    check_path(ctx, path, true)?;
     Ok(0)
 }
 
-pub fn sys_llistxattr(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    check_path(ctx, a[0], false)?;
+pub fn sys_llistxattr(
+    ctx: &mut SyscallCtx<'_>,
+    path: UserPtr<CStr>,
+    _list: UserPtr<Opaque>,
+    _size: usize,
+) -> SysResult {
+    check_path(ctx, path, false)?;
     Ok(0)
 }
 
-pub fn sys_flistxattr(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    ctx.file(a[0])?;
+pub fn sys_flistxattr(ctx: &mut SyscallCtx<'_>, fd: Fd, _list: UserPtr<Opaque>, _size: usize) -> SysResult {
+    ctx.file(fd.0 as u64)?;
     Ok(0)
 }
 
-pub fn sys_removexattr(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    check_path(ctx, a[0], true)?;
-    get(ctx, a[1])
+pub fn sys_removexattr(ctx: &mut SyscallCtx<'_>, path: UserPtr<CStr>, name: UserPtr<CStr>) -> SysResult {
+    check_path(ctx, path, true)?;
+    get(ctx, name)
 }
 
-pub fn sys_lremovexattr(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    check_path(ctx, a[0], false)?;
-    get(ctx, a[1])
+pub fn sys_lremovexattr(ctx: &mut SyscallCtx<'_>, path: UserPtr<CStr>, name: UserPtr<CStr>) -> SysResult {
+    check_path(ctx, path, false)?;
+    get(ctx, name)
 }
 
-pub fn sys_fremovexattr(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    ctx.file(a[0])?;
-    get(ctx, a[1])
+pub fn sys_fremovexattr(ctx: &mut SyscallCtx<'_>, fd: Fd, name: UserPtr<CStr>) -> SysResult {
+    ctx.file(fd.0 as u64)?;
+    get(ctx, name)
+}
+
+const POSIX_FADV_NOREUSE: i32 = 5;
+
+/// fadvise64's advice (POSIX_FADV_NORMAL to POSIX_FADV_NOREUSE) and length
+/// (not negative).
+fn check_advice(len: i64, advice: i32) -> SysResult<()> {
+    if !(0..=POSIX_FADV_NOREUSE).contains(&advice) || len < 0 {
+        return Err(Errno::EINVAL);
+    }
+    Ok(())
 }
 
 /// fadvise64(fd, offset, len, advice): advice only. Passed to the host for
 /// host files (it may read ahead or drop caches); ESPIPE for pipes.
-pub fn sys_fadvise64(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    const POSIX_FADV_NOREUSE: i32 = 5;
-    let f = ctx.file(a[0])?;
-    let (off, len, advice) = (a[1] as i64, a[2] as i64, arg_i32(a[3]));
-    if !(0..=POSIX_FADV_NOREUSE).contains(&advice) || len < 0 {
-        return Err(Errno::EINVAL);
-    }
+pub fn sys_fadvise64(ctx: &mut SyscallCtx<'_>, fd: Fd, offset: i64, len: i64, advice: i32) -> SysResult {
+    let f = ctx.file(fd.0 as u64)?;
+    check_advice(len, advice)?;
     match f.host_fd() {
-        Ok(fd) => crate::arch::host::fadvise(fd, off, len, advice).map(|()| 0).map_err(Errno::from),
+        Ok(host_fd) => crate::arch::host::fadvise(host_fd, offset, len, advice).map(|()| 0).map_err(Errno::from),
         // Generated files and directories: nothing to advise about.
         Err(_) => Ok(0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syscall::args::SyscallArg;
+
+    #[test]
+    fn set_flags_are_create_or_replace() {
+        assert_eq!(check_set_flags(Flags(0)), Ok(()));
+        assert_eq!(check_set_flags(Flags(XATTR_CREATE)), Ok(()));
+        assert_eq!(check_set_flags(Flags(XATTR_REPLACE)), Ok(()));
+        assert_eq!(check_set_flags(Flags(XATTR_CREATE | XATTR_REPLACE)), Ok(()));
+        assert_eq!(check_set_flags(Flags(4)), Err(Errno::EINVAL));
+        // The whole register counts, as before the typed boundary.
+        assert_eq!(check_set_flags(Flags::from_reg(1 << 32)), Err(Errno::EINVAL));
+    }
+
+    #[test]
+    fn advice_and_length_are_checked() {
+        for advice in 0..=POSIX_FADV_NOREUSE {
+            assert_eq!(check_advice(0, advice), Ok(()));
+        }
+        assert_eq!(check_advice(i64::MAX, 0), Ok(()));
+        assert_eq!(check_advice(0, -1), Err(Errno::EINVAL));
+        assert_eq!(check_advice(0, 6), Err(Errno::EINVAL));
+        assert_eq!(check_advice(-1, 0), Err(Errno::EINVAL));
+        // The advice is an int: the upper half of its register is ignored.
+        assert_eq!(check_advice(0, i32::from_reg(0x1_0000_0004)), Ok(()));
+        // The length is a loff_t: the whole register.
+        assert_eq!(check_advice(i64::from_reg(1 << 63), 0), Err(Errno::EINVAL));
     }
 }
