@@ -160,9 +160,9 @@ syscalls! {
     10 mprotect[Ptr, Len, Prot] => mem::sys_mprotect;
     11 munmap[Ptr, Len] => mem::sys_munmap;
     12 brk[Ptr] -> Addr => mem::sys_brk;
-    13 rt_sigaction[Signal, SigactionIn, Sigaction, Len] => signal::sys_rt_sigaction;
+    13 rt_sigaction(sig: Signal, act: UserPtr<SigactionIn>, oact: UserPtr<SigactionOut>, sigsetsize: usize) => signal::sys_rt_sigaction;
     15 rt_sigreturn() => signal::sys_rt_sigreturn;
-    14 rt_sigprocmask[Int, SigSetIn, SigSetPtr, Len] => signal::sys_rt_sigprocmask;
+    14 rt_sigprocmask(how: i32, set: UserPtr<SigSetIn>, oset: UserPtr<SigSetOut>, sigsetsize: usize) => signal::sys_rt_sigprocmask;
     16 ioctl[Fd, Hex, Hex] => file::sys_ioctl;
     17 pread64[Fd, OutBuf, Len, Int] => file::sys_pread64;
     18 pwrite64[Fd, InBuf, Len, Int] => file::sys_pwrite64;
@@ -178,7 +178,7 @@ syscalls! {
     32 dup[Fd] => file::sys_dup;
     33 dup2[Fd, Fd] => file::sys_dup2;
     35 nanosleep[TimespecIn, Ptr] => time::sys_nanosleep;
-    34 pause[] => signal::sys_pause;
+    34 pause() => signal::sys_pause;
     36 getitimer[Int, Ptr] => time::sys_getitimer;
     37 alarm[Int] => time::sys_alarm;
     38 setitimer[Int, Ptr, Ptr] => time::sys_setitimer;
@@ -190,7 +190,7 @@ syscalls! {
     59 execve(path: UserPtr<CStr>, argv: UserPtr<Argv>, envp: UserPtr<Envp>) => spawn::sys_execve;
     60 exit(status: i32) => process::sys_exit;
     61 wait4[Int, Ptr, Flags, Ptr] => wait::sys_wait4;
-    62 kill[Int, Signal] => signal::sys_kill;
+    62 kill(pid: Pid, sig: Signal) => signal::sys_kill;
     63 uname[Ptr] => info::sys_uname;
     72 fcntl[Fd, Int, Hex] => file::sys_fcntl;
     73 flock[Fd, Int] => file::sys_flock;
@@ -241,11 +241,11 @@ syscalls! {
     122 setfsuid(fsuid: u32) => process::sys_setfsuid;
     123 setfsgid(fsgid: u32) => process::sys_setfsgid;
     124 getsid(pid: Pid) => process::sys_getsid;
-    127 rt_sigpending[Ptr, Len] => signal::sys_rt_sigpending;
-    128 rt_sigtimedwait[Ptr, Ptr, Ptr, Len] => signal::sys_rt_sigtimedwait;
-    129 rt_sigqueueinfo[Int, Signal, Ptr] => signal::sys_rt_sigqueueinfo;
-    130 rt_sigsuspend[Ptr, Len] => signal::sys_rt_sigsuspend;
-    131 sigaltstack[Ptr, Ptr] => signal::sys_sigaltstack;
+    127 rt_sigpending(set: UserPtr<Opaque>, sigsetsize: usize) => signal::sys_rt_sigpending;
+    128 rt_sigtimedwait(set: UserPtr<Opaque>, info: UserPtr<Opaque>, timeout: UserPtr<Opaque>, sigsetsize: usize) => signal::sys_rt_sigtimedwait;
+    129 rt_sigqueueinfo(pid: Pid, sig: Signal, info: UserPtr<Opaque>) => signal::sys_rt_sigqueueinfo;
+    130 rt_sigsuspend(mask: UserPtr<Opaque>, sigsetsize: usize) => signal::sys_rt_sigsuspend;
+    131 sigaltstack(ss: UserPtr<Opaque>, old_ss: UserPtr<Opaque>) => signal::sys_sigaltstack;
     133 mknod[Str, Hex, Hex] => path::sys_mknod;
     137 statfs[Str, Ptr] => path::sys_statfs;
     138 fstatfs[Fd, Ptr] => file::sys_fstatfs;
@@ -275,7 +275,7 @@ syscalls! {
     197 removexattr[Str, Str] => xattr::sys_removexattr;
     198 lremovexattr[Str, Str] => xattr::sys_lremovexattr;
     199 fremovexattr[Fd, Str] => xattr::sys_fremovexattr;
-    200 tkill[Int, Signal] => signal::sys_tkill;
+    200 tkill(tid: Pid, sig: Signal) => signal::sys_tkill;
     201 time[Ptr] => time::sys_time;
     202 futex[Ptr, Int, Int, Ptr, Ptr, Int] => futex::sys_futex;
     203 sched_setaffinity[Int, Len, Ptr] => info::sys_sched_setaffinity;
@@ -287,7 +287,7 @@ syscalls! {
     229 clock_getres[Int, Ptr] => time::sys_clock_getres;
     230 clock_nanosleep[Int, Flags, TimespecIn, Ptr] => time::sys_clock_nanosleep;
     231 exit_group(status: i32) => process::sys_exit_group;
-    234 tgkill[Int, Int, Signal] => signal::sys_tgkill;
+    234 tgkill(tgid: Pid, tid: Pid, sig: Signal) => signal::sys_tgkill;
     247 waitid[Int, Int, Ptr, Flags, Ptr] => wait::sys_waitid;
     257 openat[Fd, Str, OpenFlags, Oct] => path::sys_openat;
     258 mkdirat[Fd, Str, Oct] => path::sys_mkdirat;
@@ -311,7 +311,7 @@ syscalls! {
     293 pipe2[PipeFds, OpenFlags] => file::sys_pipe2;
     295 preadv[Fd, Ptr, Int, Int] => file::sys_preadv;
     296 pwritev[Fd, Ptr, Int, Int] => file::sys_pwritev;
-    297 rt_tgsigqueueinfo[Int, Int, Signal, Ptr] => signal::sys_rt_tgsigqueueinfo;
+    297 rt_tgsigqueueinfo(tgid: Pid, tid: Pid, sig: Signal, info: UserPtr<Opaque>) => signal::sys_rt_tgsigqueueinfo;
     302 prlimit64[Int, Int, Ptr, Ptr] => info::sys_prlimit64;
     306 syncfs[Fd] => info::sys_syncfs;
     309 getcpu[Ptr, Ptr, Ptr] => info::sys_getcpu;
