@@ -184,9 +184,9 @@ syscalls! {
     38 setitimer[Int, Ptr, Ptr] => time::sys_setitimer;
     39 getpid() => process::sys_getpid;
     40 sendfile[Fd, Fd, Ptr, Len] => file::sys_sendfile;
-    56 clone[Flags, Ptr, Ptr, Ptr, Hex] => spawn::sys_clone;
-    57 fork[] => spawn::sys_fork;
-    58 vfork[] => spawn::sys_vfork;
+    56 clone(flags: Flags, stack: UserPtr<Opaque>, parent_tid: UserPtr<Opaque>, child_tid: UserPtr<Opaque>, tls: u64) => spawn::sys_clone;
+    57 fork() => spawn::sys_fork;
+    58 vfork() => spawn::sys_vfork;
     59 execve(path: UserPtr<CStr>, argv: UserPtr<Argv>, envp: UserPtr<Envp>) => spawn::sys_execve;
     60 exit(status: i32) => process::sys_exit;
     61 wait4[Int, Ptr, Flags, Ptr] => wait::sys_wait4;
@@ -322,7 +322,7 @@ syscalls! {
     325 mlock2[Ptr, Len, Flags] => mem::sys_mlock2;
     326 copy_file_range[Fd, Ptr, Fd, Ptr, Len, Flags] => file::sys_copy_file_range;
     332 statx[Fd, Str, Flags, Hex, Ptr] => path::sys_statx;
-    435 clone3[Ptr, Len] => spawn::sys_clone3;
+    435 clone3(uargs: UserPtr<Opaque>, size: usize) => spawn::sys_clone3;
     439 faccessat2[Fd, Str, Flags, Flags] => path::sys_faccessat2;
     452 fchmodat2[Fd, Str, Hex, Flags] => path::sys_fchmodat;
 }
