@@ -189,7 +189,7 @@ syscalls! {
     58 vfork() => spawn::sys_vfork;
     59 execve(path: UserPtr<CStr>, argv: UserPtr<Argv>, envp: UserPtr<Envp>) => spawn::sys_execve;
     60 exit(status: i32) => process::sys_exit;
-    61 wait4[Int, Ptr, Flags, Ptr] => wait::sys_wait4;
+    61 wait4(pid: Pid, wstatus: UserPtr<Opaque>, options: Flags, rusage: UserPtr<Opaque>) => wait::sys_wait4;
     62 kill(pid: Pid, sig: Signal) => signal::sys_kill;
     63 uname(buf: UserPtr<Opaque>) => info::sys_uname;
     72 fcntl[Fd, Int, Hex] => file::sys_fcntl;
@@ -288,7 +288,7 @@ syscalls! {
     230 clock_nanosleep[Int, Flags, TimespecIn, Ptr] => time::sys_clock_nanosleep;
     231 exit_group(status: i32) => process::sys_exit_group;
     234 tgkill(tgid: Pid, tid: Pid, sig: Signal) => signal::sys_tgkill;
-    247 waitid[Int, Int, Ptr, Flags, Ptr] => wait::sys_waitid;
+    247 waitid(idtype: i64, id: Pid, infop: UserPtr<Opaque>, options: Flags, rusage: UserPtr<Opaque>) => wait::sys_waitid;
     257 openat[Fd, Str, OpenFlags, Oct] => path::sys_openat;
     258 mkdirat[Fd, Str, Oct] => path::sys_mkdirat;
     259 mknodat[Fd, Str, Hex, Hex] => path::sys_mknodat;
