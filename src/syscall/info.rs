@@ -253,7 +253,6 @@ mod tests {
         assert_eq!(getrandom_flags(Flags(GRND_NONBLOCK | GRND_INSECURE)), Ok(5));
         assert_eq!(getrandom_flags(Flags(GRND_RANDOM | GRND_INSECURE)), Err(Errno::EINVAL));
         assert_eq!(getrandom_flags(Flags(8)), Err(Errno::EINVAL));
-        assert_eq!(getrandom_flags(Flags(1 << 32)), Err(Errno::EINVAL));
     }
 
     #[test]
@@ -265,7 +264,7 @@ mod tests {
         // SCHED_FIFO, SCHED_RR.
         assert_eq!(priority_range(1), Ok((1, 99)));
         assert_eq!(priority_range(2), Ok((1, 99)));
-        for policy in [-1, 4, 6, 1 << 32] {
+        for policy in [-1, 4] {
             assert_eq!(priority_range(policy), Err(Errno::EINVAL));
         }
     }
