@@ -1,22 +1,23 @@
 //! System information: uname, limits, CPUs, randomness.
 
-use super::{arg_i32, Args, SyscallCtx};
+use super::args::{CStr, Fd, Flags, Opaque, Pid, UserPtr};
+use super::SyscallCtx;
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
 use crate::kernel::process::RLIM_NLIMITS;
 
 const UTS_FIELD: usize = 65;
 
-pub fn sys_uname(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+pub fn sys_uname(ctx: &mut SyscallCtx<'_>, buf: UserPtr<Opaque>) -> SysResult {
     let u = host::uname()?;
     let (node, domain) = ctx.m.uts.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    let mut buf = [0u8; UTS_FIELD * 6];
+    let mut utsname = [0u8; UTS_FIELD * 6];
     let fields: [&[u8]; 6] = [b"Linux", &node, &u.release, &u.version, b"x86_64", &domain];
     for (i, f) in fields.iter().enumerate() {
         let n = f.len().min(UTS_FIELD - 1);
-        buf[i * UTS_FIELD..i * UTS_FIELD + n].copy_from_slice(&f[..n]);
+        utsname[i * UTS_FIELD..i * UTS_FIELD + n].copy_from_slice(&f[..n]);
     }
-    ctx.user().write(a[0], &buf)?;
+    ctx.user().write(buf.addr(), &utsname)?;
     Ok(0)
 }
 
@@ -24,28 +25,42 @@ const GRND_NONBLOCK: u64 = 1;
 const GRND_RANDOM: u64 = 2;
 const GRND_INSECURE: u64 = 4;
 
-pub fn sys_getrandom(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let flags = a[2];
+/// getrandom's flags, checked in full (Linux: an `unsigned int`, only
+/// its low half): known bits, not both GRND_RANDOM and GRND_INSECURE.
+fn getrandom_flags(flags: Flags) -> SysResult<u32> {
+    let flags = flags.0;
     if flags & !(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE) != 0
         || flags & (GRND_RANDOM | GRND_INSECURE) == (GRND_RANDOM | GRND_INSECURE)
     {
         return Err(Errno::EINVAL);
     }
-    let len = a[1].min(i32::MAX as u64) as usize;
-    Ok(ctx.user().host_getrandom(a[0], len, flags as u32)? as u64)
+    Ok(flags as u32)
 }
 
-pub fn sys_prlimit64(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let (pid, resource, new, old) = (arg_i32(a[0]), a[1] as u32 as usize, a[2], a[3]);
-    if pid != 0 && pid != ctx.task.process.pid {
+pub fn sys_getrandom(ctx: &mut SyscallCtx<'_>, buf: UserPtr<Opaque>, count: usize, flags: Flags) -> SysResult {
+    let flags = getrandom_flags(flags)?;
+    let len = count.min(i32::MAX as usize);
+    Ok(ctx.user().host_getrandom(buf.addr(), len, flags)? as u64)
+}
+
+pub fn sys_prlimit64(
+    ctx: &mut SyscallCtx<'_>,
+    pid: Pid,
+    resource: u32,
+    new_limit: UserPtr<Opaque>,
+    old_limit: UserPtr<Opaque>,
+) -> SysResult {
+    let resource = resource as usize;
+    if pid.0 != 0 && pid.0 != ctx.task.process.pid {
         return Err(Errno::ESRCH);
     }
     if resource >= RLIM_NLIMITS {
         return Err(Errno::EINVAL);
     }
-    let new = if new != 0 {
-        let cur: u64 = ctx.user().read_val(new)?;
-        let max: u64 = ctx.user().read_val(new + 8)?;
+    let new = if !new_limit.is_null() {
+        let new_limit = new_limit.addr();
+        let cur: u64 = ctx.user().read_val(new_limit)?;
+        let max: u64 = ctx.user().read_val(new_limit + 8)?;
         if cur > max {
             return Err(Errno::EINVAL);
         }
@@ -66,27 +81,27 @@ pub fn sys_prlimit64(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
         limits[resource] = n;
     }
     drop(limits);
-    if old != 0 {
-        ctx.user().write_val(old, prev.0)?;
-        ctx.user().write_val(old + 8, prev.1)?;
+    if !old_limit.is_null() {
+        let old_limit = old_limit.addr();
+        ctx.user().write_val(old_limit, prev.0)?;
+        ctx.user().write_val(old_limit + 8, prev.1)?;
     }
     Ok(0)
 }
 
-pub fn sys_sched_getaffinity(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let (len, mask) = (a[1], a[2]);
-    let host_tid = sched_target(ctx, arg_i32(a[0]))?;
-    if len % 8 != 0 {
+pub fn sys_sched_getaffinity(ctx: &mut SyscallCtx<'_>, pid: Pid, len: usize, mask: UserPtr<Opaque>) -> SysResult {
+    let host_tid = sched_target(ctx, pid)?;
+    if !len.is_multiple_of(8) {
         return Err(Errno::EINVAL);
     }
-    let mut buf = vec![0u8; (len as usize).min(8192)];
+    let mut buf = vec![0u8; len.min(8192)];
     let n = host::sched_getaffinity_of(host_tid, &mut buf)?;
-    ctx.user().write(mask, &buf[..n])?;
+    ctx.user().write(mask.addr(), &buf[..n])?;
     Ok(n as u64)
 }
 
 /// sysinfo(2): the arena is the machine's RAM.
-pub fn sys_sysinfo(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+pub fn sys_sysinfo(ctx: &mut SyscallCtx<'_>, info: UserPtr<Opaque>) -> SysResult {
     let st = ctx.m.mem.stats();
     let uptime = ctx.m.boot_time.elapsed().as_secs() as i64;
     let procs = ctx.m.processes().len() as u16;
@@ -100,43 +115,44 @@ pub fn sys_sysinfo(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     put(80, &procs.to_le_bytes());
     // totalhigh, freehigh: zero; mem_unit at 104.
     put(104, &1u32.to_le_bytes());
-    ctx.user().write(a[0], &b)?;
+    ctx.user().write(info.addr(), &b)?;
     Ok(0)
 }
 
-fn set_uts_field(ctx: &mut SyscallCtx<'_>, a: &Args, domain: bool) -> SysResult {
-    let len = a[1] as i64;
-    if !(0..UTS_FIELD as i64).contains(&len) {
+/// The length is checked in full (Linux: an `int`, only its low half); a
+/// negative one is a huge one.
+fn set_uts_field(ctx: &mut SyscallCtx<'_>, name: UserPtr<CStr>, len: usize, domain: bool) -> SysResult {
+    if len >= UTS_FIELD {
         return Err(Errno::EINVAL);
     }
-    let mut name = vec![0u8; len as usize];
-    ctx.user().read(a[0], &mut name)?;
+    let mut bytes = vec![0u8; len];
+    ctx.user().read(name.addr(), &mut bytes)?;
     let mut uts = ctx.m.uts.lock().unwrap_or_else(|e| e.into_inner());
     if domain {
-        uts.1 = name;
+        uts.1 = bytes;
     } else {
-        uts.0 = name;
+        uts.0 = bytes;
     }
     Ok(0)
 }
 
 /// The machine's own host name (a UTS namespace of its own).
-pub fn sys_sethostname(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    set_uts_field(ctx, a, false)
+pub fn sys_sethostname(ctx: &mut SyscallCtx<'_>, name: UserPtr<CStr>, len: usize) -> SysResult {
+    set_uts_field(ctx, name, len, false)
 }
 
-pub fn sys_setdomainname(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    set_uts_field(ctx, a, true)
+pub fn sys_setdomainname(ctx: &mut SyscallCtx<'_>, name: UserPtr<CStr>, len: usize) -> SysResult {
+    set_uts_field(ctx, name, len, true)
 }
 
 /// sync(2): flushes the file system of the root directory.
-pub fn sys_sync(ctx: &mut SyscallCtx<'_>, _: &Args) -> SysResult {
+pub fn sys_sync(ctx: &mut SyscallCtx<'_>) -> SysResult {
     host::syncfs(ctx.m.root.raw_fd());
     Ok(0)
 }
 
-pub fn sys_syncfs(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let f = ctx.file(a[0])?;
+pub fn sys_syncfs(ctx: &mut SyscallCtx<'_>, fd: Fd) -> SysResult {
+    let f = ctx.file(fd.0 as u64)?;
     if let Ok(fd) = f.host_fd() {
         host::syncfs(fd);
     }
@@ -144,8 +160,8 @@ pub fn sys_syncfs(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
 }
 
 /// The task a sched_* call names: 0 is the caller.
-fn sched_target(ctx: &SyscallCtx<'_>, pid: i32) -> SysResult<i32> {
-    match pid {
+fn sched_target(ctx: &SyscallCtx<'_>, pid: Pid) -> SysResult<i32> {
+    match pid.0 {
         0 => Ok(ctx.task.shared.host_tid()),
         p if p < 0 => Err(Errno::EINVAL),
         p => ctx.m.task(p).map(|t| t.host_tid()).ok_or(Errno::ESRCH),
@@ -153,40 +169,40 @@ fn sched_target(ctx: &SyscallCtx<'_>, pid: i32) -> SysResult<i32> {
 }
 
 /// Pins the task's host thread: guest threads are host threads.
-pub fn sys_sched_setaffinity(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let host_tid = sched_target(ctx, arg_i32(a[0]))?;
-    let len = (a[1] as usize).min(8192);
-    let mut mask = vec![0u8; len];
-    ctx.user().read(a[2], &mut mask)?;
-    host::sched_setaffinity(host_tid, &mask)?;
+pub fn sys_sched_setaffinity(ctx: &mut SyscallCtx<'_>, pid: Pid, len: usize, mask: UserPtr<Opaque>) -> SysResult {
+    let host_tid = sched_target(ctx, pid)?;
+    let mut mask_bytes = vec![0u8; len.min(8192)];
+    ctx.user().read(mask.addr(), &mut mask_bytes)?;
+    host::sched_setaffinity(host_tid, &mask_bytes)?;
     Ok(0)
 }
 
-const SCHED_OTHER: u64 = 0;
+const SCHED_OTHER: u32 = 0;
 
-pub fn sys_sched_getscheduler(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    sched_target(ctx, arg_i32(a[0]))?;
-    Ok(SCHED_OTHER)
+pub fn sys_sched_getscheduler(ctx: &mut SyscallCtx<'_>, pid: Pid) -> SysResult {
+    sched_target(ctx, pid)?;
+    Ok(u64::from(SCHED_OTHER))
 }
 
-pub fn sys_sched_getparam(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    sched_target(ctx, arg_i32(a[0]))?;
-    ctx.user().write_val(a[1], 0i32)?;
+pub fn sys_sched_getparam(ctx: &mut SyscallCtx<'_>, pid: Pid, param: UserPtr<Opaque>) -> SysResult {
+    sched_target(ctx, pid)?;
+    ctx.user().write_val(param.addr(), 0i32)?;
     Ok(0)
 }
 
 /// Only SCHED_OTHER (priority 0) is offered.
-pub fn sys_sched_setscheduler(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    sched_target(ctx, arg_i32(a[0]))?;
-    let prio: i32 = ctx.user().read_val(a[2])?;
-    if a[1] as u32 as u64 != SCHED_OTHER || prio != 0 {
+pub fn sys_sched_setscheduler(ctx: &mut SyscallCtx<'_>, pid: Pid, policy: u32, param: UserPtr<Opaque>) -> SysResult {
+    sched_target(ctx, pid)?;
+    let prio: i32 = ctx.user().read_val(param.addr())?;
+    if policy != SCHED_OTHER || prio != 0 {
         return Err(Errno::EPERM);
     }
     Ok(0)
 }
 
-/// SCHED_FIFO and SCHED_RR have priorities 1..99, the others only 0.
-fn priority_range(policy: u64) -> SysResult<(u64, u64)> {
+/// SCHED_FIFO and SCHED_RR have priorities 1..99, the others only 0. The
+/// policy is compared in full (Linux: an `int`, only its low half).
+fn priority_range(policy: i64) -> SysResult<(u64, u64)> {
     match policy {
         0 | 3 | 5 => Ok((0, 0)),
         1 | 2 => Ok((1, 99)),
@@ -194,32 +210,62 @@ fn priority_range(policy: u64) -> SysResult<(u64, u64)> {
     }
 }
 
-pub fn sys_sched_get_priority_max(_: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    Ok(priority_range(a[0])?.1)
+pub fn sys_sched_get_priority_max(_: &mut SyscallCtx<'_>, policy: i64) -> SysResult {
+    Ok(priority_range(policy)?.1)
 }
 
-pub fn sys_sched_get_priority_min(_: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    Ok(priority_range(a[0])?.0)
+pub fn sys_sched_get_priority_min(_: &mut SyscallCtx<'_>, policy: i64) -> SysResult {
+    Ok(priority_range(policy)?.0)
 }
 
-pub fn sys_getcpu(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let (cpu, node) = host::getcpu();
-    if a[0] != 0 {
-        ctx.user().write_val(a[0], cpu)?;
+/// The cache argument is unused, as in Linux since 2.6.24.
+pub fn sys_getcpu(
+    ctx: &mut SyscallCtx<'_>,
+    cpu: UserPtr<Opaque>,
+    node: UserPtr<Opaque>,
+    _cache: UserPtr<Opaque>,
+) -> SysResult {
+    let (cpu_now, node_now) = host::getcpu();
+    if !cpu.is_null() {
+        ctx.user().write_val(cpu.addr(), cpu_now)?;
     }
-    if a[1] != 0 {
-        ctx.user().write_val(a[1], node)?;
+    if !node.is_null() {
+        ctx.user().write_val(node.addr(), node_now)?;
     }
     Ok(0)
 }
 
-const MEMBARRIER_CMD_QUERY: u64 = 0;
-
 /// membarrier: every guest thread is a host thread of this process, so the
 /// host's private expedited barrier covers exactly them.
-pub fn sys_membarrier(_: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    if a[0] == MEMBARRIER_CMD_QUERY {
-        return Ok(host::membarrier(0, a[1] as u32)? as u64);
+pub fn sys_membarrier(_: &mut SyscallCtx<'_>, cmd: i32, flags: Flags) -> SysResult {
+    // The flags are an `unsigned int`.
+    Ok(host::membarrier(cmd, flags.0 as u32)? as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn getrandom_takes_known_flags_not_random_with_insecure() {
+        assert_eq!(getrandom_flags(Flags(0)), Ok(0));
+        assert_eq!(getrandom_flags(Flags(GRND_NONBLOCK | GRND_RANDOM)), Ok(3));
+        assert_eq!(getrandom_flags(Flags(GRND_NONBLOCK | GRND_INSECURE)), Ok(5));
+        assert_eq!(getrandom_flags(Flags(GRND_RANDOM | GRND_INSECURE)), Err(Errno::EINVAL));
+        assert_eq!(getrandom_flags(Flags(8)), Err(Errno::EINVAL));
     }
-    Ok(host::membarrier(a[0] as i32, a[1] as u32)? as u64)
+
+    #[test]
+    fn priority_ranges_by_policy() {
+        // SCHED_OTHER, SCHED_BATCH, SCHED_IDLE.
+        for policy in [0, 3, 5] {
+            assert_eq!(priority_range(policy), Ok((0, 0)));
+        }
+        // SCHED_FIFO, SCHED_RR.
+        assert_eq!(priority_range(1), Ok((1, 99)));
+        assert_eq!(priority_range(2), Ok((1, 99)));
+        for policy in [-1, 4] {
+            assert_eq!(priority_range(policy), Err(Errno::EINVAL));
+        }
+    }
 }

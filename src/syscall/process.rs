@@ -1,37 +1,37 @@
 //! Process and thread identity, exit, and per-thread registers.
 
-use super::args::{Opaque, UserPtr};
-use super::{arg_i32, Args, SyscallCtx, SyscallReturn, TaskExit};
+use super::args::{Opaque, Pid, UserPtr};
+use super::{SyscallCtx, SyscallReturn, TaskExit};
 use crate::errno::{Errno, SysResult};
 use crate::kernel::ExitStatus;
 use std::sync::atomic::Ordering;
 
-pub fn sys_getpid(ctx: &mut SyscallCtx<'_>, _: &Args) -> SysResult {
+pub fn sys_getpid(ctx: &mut SyscallCtx<'_>) -> SysResult {
     Ok(ctx.task.process.pid as u64)
 }
 
-pub fn sys_gettid(ctx: &mut SyscallCtx<'_>, _: &Args) -> SysResult {
+pub fn sys_gettid(ctx: &mut SyscallCtx<'_>) -> SysResult {
     Ok(ctx.task.tid as u64)
 }
 
-pub fn sys_getppid(ctx: &mut SyscallCtx<'_>, _: &Args) -> SysResult {
+pub fn sys_getppid(ctx: &mut SyscallCtx<'_>) -> SysResult {
     Ok(ctx.task.process.ppid() as u64)
 }
 
 /// Everyone is root inside the machine.
-pub fn sys_getuid(_: &mut SyscallCtx<'_>, _: &Args) -> SysResult {
+pub fn sys_getuid(_: &mut SyscallCtx<'_>) -> SysResult {
     Ok(0)
 }
 
-pub fn sys_geteuid(_: &mut SyscallCtx<'_>, _: &Args) -> SysResult {
+pub fn sys_geteuid(_: &mut SyscallCtx<'_>) -> SysResult {
     Ok(0)
 }
 
-pub fn sys_getgid(_: &mut SyscallCtx<'_>, _: &Args) -> SysResult {
+pub fn sys_getgid(_: &mut SyscallCtx<'_>) -> SysResult {
     Ok(0)
 }
 
-pub fn sys_getegid(_: &mut SyscallCtx<'_>, _: &Args) -> SysResult {
+pub fn sys_getegid(_: &mut SyscallCtx<'_>) -> SysResult {
     Ok(0)
 }
 
@@ -52,8 +52,8 @@ const ARCH_GET_CPUID: u64 = 0x1011;
 /// Highest canonical user address + 1.
 const USER_ADDR_LIMIT: u64 = 1 << 47;
 
-pub fn sys_arch_prctl(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let (code, addr) = (a[0], a[1]);
+/// The code is compared in full (Linux: an `int`, only its low half).
+pub fn sys_arch_prctl(ctx: &mut SyscallCtx<'_>, code: u64, addr: u64) -> SysResult {
     match code {
         ARCH_SET_FS => {
             if addr >= USER_ADDR_LIMIT {
@@ -81,57 +81,63 @@ pub fn sys_arch_prctl(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     }
 }
 
-pub fn sys_set_tid_address(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    ctx.task.clear_child_tid = a[0];
+pub fn sys_set_tid_address(ctx: &mut SyscallCtx<'_>, tidptr: UserPtr<Opaque>) -> SysResult {
+    ctx.task.clear_child_tid = tidptr.addr();
     Ok(ctx.task.tid as u64)
 }
 
 /// sizeof(struct robust_list_head) on x86-64.
-const ROBUST_LIST_HEAD_SIZE: u64 = 24;
+const ROBUST_LIST_HEAD_SIZE: usize = 24;
 
-pub fn sys_set_robust_list(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    if a[1] != ROBUST_LIST_HEAD_SIZE {
+pub fn sys_set_robust_list(ctx: &mut SyscallCtx<'_>, head: UserPtr<Opaque>, len: usize) -> SysResult {
+    if len != ROBUST_LIST_HEAD_SIZE {
         return Err(Errno::EINVAL);
     }
-    *ctx.task.shared.robust_list.lock().unwrap_or_else(|e| e.into_inner()) = (a[0], a[1]);
+    *ctx.task.shared.robust_list.lock().unwrap_or_else(|e| e.into_inner()) = (head.addr(), len as u64);
     Ok(0)
 }
 
-pub fn sys_get_robust_list(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let tid = arg_i32(a[0]);
-    let task = if tid == 0 { Some(ctx.task.shared.clone()) } else { ctx.m.task(tid) };
+pub fn sys_get_robust_list(
+    ctx: &mut SyscallCtx<'_>,
+    tid: Pid,
+    head_ptr: UserPtr<Opaque>,
+    len_ptr: UserPtr<Opaque>,
+) -> SysResult {
+    let task = if tid.0 == 0 { Some(ctx.task.shared.clone()) } else { ctx.m.task(tid.0) };
     let (head, len) = *task.ok_or(Errno::ESRCH)?.robust_list.lock().unwrap_or_else(|e| e.into_inner());
-    ctx.user().write_val(a[1], head)?;
-    ctx.user().write_val(a[2], len)?;
+    ctx.user().write_val(head_ptr.addr(), head)?;
+    ctx.user().write_val(len_ptr.addr(), len)?;
     Ok(0)
 }
 
-pub fn sys_sched_yield(_: &mut SyscallCtx<'_>, _: &Args) -> SysResult {
+pub fn sys_sched_yield(_: &mut SyscallCtx<'_>) -> SysResult {
     std::thread::yield_now();
     Ok(0)
 }
 
-const PR_SET_PDEATHSIG: u64 = 1;
-const PR_GET_PDEATHSIG: u64 = 2;
-const PR_GET_DUMPABLE: u64 = 3;
-const PR_SET_DUMPABLE: u64 = 4;
-const PR_SET_NAME: u64 = 15;
-const PR_GET_NAME: u64 = 16;
-const PR_SET_CHILD_SUBREAPER: u64 = 36;
-const PR_GET_CHILD_SUBREAPER: u64 = 37;
-const PR_SET_NO_NEW_PRIVS: u64 = 38;
-const PR_GET_NO_NEW_PRIVS: u64 = 39;
+const PR_SET_PDEATHSIG: i64 = 1;
+const PR_GET_PDEATHSIG: i64 = 2;
+const PR_GET_DUMPABLE: i64 = 3;
+const PR_SET_DUMPABLE: i64 = 4;
+const PR_SET_NAME: i64 = 15;
+const PR_GET_NAME: i64 = 16;
+const PR_SET_CHILD_SUBREAPER: i64 = 36;
+const PR_GET_CHILD_SUBREAPER: i64 = 37;
+const PR_SET_NO_NEW_PRIVS: i64 = 38;
+const PR_GET_NO_NEW_PRIVS: i64 = 39;
 const TASK_COMM_LEN: usize = 16;
 
-pub fn sys_prctl(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    match a[0] {
+/// The option is compared in full (Linux: an `int`, only its low half);
+/// arg3 to arg5 are not used by any option nommu offers.
+pub fn sys_prctl(ctx: &mut SyscallCtx<'_>, option: i64, arg2: u64, _arg3: u64, _arg4: u64, _arg5: u64) -> SysResult {
+    match option {
         PR_SET_NAME => {
             let mut name = [0u8; TASK_COMM_LEN];
             // Like Linux: copy up to 16 bytes, stop at the NUL.
             let n = (0..TASK_COMM_LEN)
-                .map_while(|i| ctx.user().read_val::<u8>(a[1] + i as u64).ok().filter(|&b| b != 0))
+                .map_while(|i| ctx.user().read_val::<u8>(arg2 + i as u64).ok().filter(|&b| b != 0))
                 .count();
-            ctx.user().read(a[1], &mut name[..n])?;
+            ctx.user().read(arg2, &mut name[..n])?;
             // The main thread's name is the process's; others have their own.
             if ctx.task.tid == ctx.task.process.pid {
                 ctx.task.process.set_comm(&name[..n]);
@@ -145,56 +151,54 @@ pub fn sys_prctl(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
             let own = ctx.task.shared.name.lock().unwrap_or_else(|e| e.into_inner()).clone();
             let comm = own.unwrap_or_else(|| ctx.task.process.comm_bytes());
             name[..comm.len()].copy_from_slice(&comm);
-            ctx.user().write(a[1], &name)?;
+            ctx.user().write(arg2, &name)?;
             Ok(0)
         }
         PR_GET_DUMPABLE => Ok(1),
-        PR_SET_DUMPABLE => (a[1] <= 1).then_some(0).ok_or(Errno::EINVAL),
+        PR_SET_DUMPABLE => (arg2 <= 1).then_some(0).ok_or(Errno::EINVAL),
         PR_GET_PDEATHSIG | PR_GET_CHILD_SUBREAPER => {
-            ctx.user().write_val(a[1], 0i32)?;
+            ctx.user().write_val(arg2, 0i32)?;
             Ok(0)
         }
         PR_SET_PDEATHSIG | PR_SET_CHILD_SUBREAPER => {
-            log::debug!("prctl({}) accepted but not acted on", a[0]);
+            log::debug!("prctl({option}) accepted but not acted on");
             Ok(0)
         }
-        PR_SET_NO_NEW_PRIVS => (a[1] == 1).then_some(0).ok_or(Errno::EINVAL),
+        PR_SET_NO_NEW_PRIVS => (arg2 == 1).then_some(0).ok_or(Errno::EINVAL),
         PR_GET_NO_NEW_PRIVS => Ok(0),
         _ => Err(Errno::EINVAL),
     }
 }
 
-pub fn sys_getpgid(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let pid = arg_i32(a[0]);
-    if pid == 0 {
+pub fn sys_getpgid(ctx: &mut SyscallCtx<'_>, pid: Pid) -> SysResult {
+    if pid.0 == 0 {
         return Ok(ctx.task.process.pgid() as u64);
     }
     // A zombie keeps its ids until it is reaped.
-    let p = ctx.m.process(pid).ok_or(Errno::ESRCH)?;
+    let p = ctx.m.process(pid.0).ok_or(Errno::ESRCH)?;
     Ok(p.pgid() as u64)
 }
 
-pub fn sys_getpgrp(ctx: &mut SyscallCtx<'_>, _: &Args) -> SysResult {
+pub fn sys_getpgrp(ctx: &mut SyscallCtx<'_>) -> SysResult {
     Ok(ctx.task.process.pgid() as u64)
 }
 
-pub fn sys_getsid(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let pid = arg_i32(a[0]);
-    if pid == 0 {
+pub fn sys_getsid(ctx: &mut SyscallCtx<'_>, pid: Pid) -> SysResult {
+    if pid.0 == 0 {
         return Ok(ctx.task.process.sid() as u64);
     }
-    let p = ctx.m.process(pid).ok_or(Errno::ESRCH)?;
+    let p = ctx.m.process(pid.0).ok_or(Errno::ESRCH)?;
     Ok(p.sid() as u64)
 }
 
-pub fn sys_setpgid(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+pub fn sys_setpgid(ctx: &mut SyscallCtx<'_>, pid: Pid, pgid: Pid) -> SysResult {
     let me = ctx.task.process.clone();
-    let pid = match arg_i32(a[0]) {
+    let pid = match pid.0 {
         0 => me.pid,
         p if p < 0 => return Err(Errno::EINVAL),
         p => p,
     };
-    let pgid = match arg_i32(a[1]) {
+    let pgid = match pgid.0 {
         0 => pid,
         g if g < 0 => return Err(Errno::EINVAL),
         g => g,
@@ -222,7 +226,7 @@ pub fn sys_setpgid(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     Ok(0)
 }
 
-pub fn sys_setsid(ctx: &mut SyscallCtx<'_>, _: &Args) -> SysResult {
+pub fn sys_setsid(ctx: &mut SyscallCtx<'_>) -> SysResult {
     let me = ctx.task.process.clone();
     if ctx.m.live_processes().iter().any(|p| p.pgid() == me.pid) {
         return Err(Errno::EPERM);
@@ -288,91 +292,120 @@ fn only_root(kind: &str, ids: &[u32]) -> SysResult {
 }
 
 /// setuid/setgid: one id that must be valid.
-fn set_one(kind: &str, id: u64) -> SysResult {
-    let id = id as u32;
+fn set_one(kind: &str, id: u32) -> SysResult {
     if id == NO_ID {
         return Err(Errno::EINVAL);
     }
     only_root(kind, &[id])
 }
 
-/// setre*id/setres*id: -1 leaves an id as it is.
-fn set_several(kind: &str, ids: &[u64]) -> SysResult {
-    let ids: Vec<u32> = ids.iter().map(|&id| id as u32).collect();
-    only_root(kind, &ids)
+pub fn sys_setuid(_: &mut SyscallCtx<'_>, uid: u32) -> SysResult {
+    set_one("uid", uid)
 }
 
-pub fn sys_setuid(_: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    set_one("uid", a[0])
+pub fn sys_setgid(_: &mut SyscallCtx<'_>, gid: u32) -> SysResult {
+    set_one("gid", gid)
 }
 
-pub fn sys_setgid(_: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    set_one("gid", a[0])
+/// setre*id/setres*id: -1 (`NO_ID`) leaves an id as it is.
+pub fn sys_setreuid(_: &mut SyscallCtx<'_>, ruid: u32, euid: u32) -> SysResult {
+    only_root("uids", &[ruid, euid])
 }
 
-pub fn sys_setreuid(_: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    set_several("uids", &a[..2])
+pub fn sys_setregid(_: &mut SyscallCtx<'_>, rgid: u32, egid: u32) -> SysResult {
+    only_root("gids", &[rgid, egid])
 }
 
-pub fn sys_setregid(_: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    set_several("gids", &a[..2])
+pub fn sys_setresuid(_: &mut SyscallCtx<'_>, ruid: u32, euid: u32, suid: u32) -> SysResult {
+    only_root("uids", &[ruid, euid, suid])
 }
 
-pub fn sys_setresuid(_: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    set_several("uids", &a[..3])
-}
-
-pub fn sys_setresgid(_: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    set_several("gids", &a[..3])
+pub fn sys_setresgid(_: &mut SyscallCtx<'_>, rgid: u32, egid: u32, sgid: u32) -> SysResult {
+    only_root("gids", &[rgid, egid, sgid])
 }
 
 /// setfsuid/setfsgid never fail: they return the old id (always 0 here)
 /// and change it only when allowed, which inside nommu means to 0.
-pub fn sys_setfsuid(_: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let id = a[0] as u32;
-    if id != 0 && id != NO_ID {
-        log::warn!("nommu runs every process as uid 0: setfsuid({id}) leaves the fsuid at 0");
+pub fn sys_setfsuid(_: &mut SyscallCtx<'_>, fsuid: u32) -> SysResult {
+    if fsuid != 0 && fsuid != NO_ID {
+        log::warn!("nommu runs every process as uid 0: setfsuid({fsuid}) leaves the fsuid at 0");
     }
     Ok(0)
 }
 
-pub fn sys_setfsgid(_: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let id = a[0] as u32;
-    if id != 0 && id != NO_ID {
-        log::warn!("nommu runs every process as gid 0: setfsgid({id}) leaves the fsgid at 0");
+pub fn sys_setfsgid(_: &mut SyscallCtx<'_>, fsgid: u32) -> SysResult {
+    if fsgid != 0 && fsgid != NO_ID {
+        log::warn!("nommu runs every process as gid 0: setfsgid({fsgid}) leaves the fsgid at 0");
     }
     Ok(0)
 }
 
-pub fn sys_getresuid(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    for &p in &a[..3] {
-        ctx.user().write_val(p, 0u32)?;
+/// getresuid/getresgid: every id is 0.
+fn write_root_ids(ctx: &SyscallCtx<'_>, ids: [UserPtr<Opaque>; 3]) -> SysResult {
+    for id in ids {
+        ctx.user().write_val(id.addr(), 0u32)?;
     }
     Ok(0)
 }
 
-pub fn sys_getgroups(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    if (a[0] as i32) < 0 {
+pub fn sys_getresuid(
+    ctx: &mut SyscallCtx<'_>,
+    ruid: UserPtr<Opaque>,
+    euid: UserPtr<Opaque>,
+    suid: UserPtr<Opaque>,
+) -> SysResult {
+    write_root_ids(ctx, [ruid, euid, suid])
+}
+
+pub fn sys_getresgid(
+    ctx: &mut SyscallCtx<'_>,
+    rgid: UserPtr<Opaque>,
+    egid: UserPtr<Opaque>,
+    sgid: UserPtr<Opaque>,
+) -> SysResult {
+    write_root_ids(ctx, [rgid, egid, sgid])
+}
+
+/// The one supplementary group is 0. Linux's size is an `int` (the low
+/// half only); here the low half gives its sign, but any bit of the
+/// register makes it nonzero.
+pub fn sys_getgroups(ctx: &mut SyscallCtx<'_>, size: i64, list: UserPtr<Opaque>) -> SysResult {
+    if (size as i32) < 0 {
         return Err(Errno::EINVAL);
     }
-    if a[0] > 0 {
-        ctx.user().write_val(a[1], 0u32)?;
+    if size != 0 {
+        ctx.user().write_val(list.addr(), 0u32)?;
     }
     Ok(1)
 }
 
-pub fn sys_setgroups(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    // The size is an int; Linux compares it as unsigned.
-    let n = a[0] as u32 as u64;
+/// The size is an int; Linux compares it as unsigned.
+pub fn sys_setgroups(ctx: &mut SyscallCtx<'_>, size: u32, list: UserPtr<Opaque>) -> SysResult {
+    let n = u64::from(size);
     if n > NGROUPS_MAX {
         return Err(Errno::EINVAL);
     }
     let mut ids = Vec::with_capacity(n as usize);
     for i in 0..n {
-        ids.push(ctx.user().read_val::<u32>(a[1].wrapping_add(4 * i))?);
+        ids.push(ctx.user().read_val::<u32>(list.addr().wrapping_add(4 * i))?);
     }
     if ids.contains(&NO_ID) {
         return Err(Errno::EINVAL);
     }
     only_root("supplementary groups", &ids)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_root_ids_can_be_set() {
+        assert_eq!(only_root("uids", &[0, NO_ID, 0]), Ok(0));
+        assert_eq!(only_root("uids", &[0, 1000]), Err(Errno::EPERM));
+        assert_eq!(set_one("uid", 0), Ok(0));
+        assert_eq!(set_one("uid", 1), Err(Errno::EPERM));
+        // -1 leaves an id as it is, but setuid needs one.
+        assert_eq!(set_one("uid", NO_ID), Err(Errno::EINVAL));
+    }
 }

@@ -1,6 +1,7 @@
 //! Signal syscalls: dispositions, masks, sending, waiting, returning.
 
-use super::{arg_i32, Args, SyscallCtx, SyscallReturn, TaskExit};
+use super::args::{Opaque, Pid, SigSetIn, SigSetOut, SigactionIn, SigactionOut, Signal, UserPtr};
+use super::{SyscallCtx, SyscallReturn, TaskExit};
 use crate::arch::{host, sigframe};
 use crate::errno::{Errno, SysResult};
 use crate::kernel::lifecycle::{send_to_process, send_to_task};
@@ -9,7 +10,7 @@ use crate::kernel::signal::*;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const SIGSET_SIZE: u64 = 8;
+const SIGSET_SIZE: usize = 8;
 const SIG_BLOCK: i32 = 0;
 const SIG_UNBLOCK: i32 = 1;
 const SIG_SETMASK: i32 = 2;
@@ -26,19 +27,34 @@ fn write_sigaction(ctx: &SyscallCtx<'_>, addr: u64, act: SigAction) -> SysResult
     ctx.user().write(addr, &b)
 }
 
-fn read_sigset(ctx: &SyscallCtx<'_>, ptr: u64, size: u64) -> SysResult<SigSet> {
-    if size != SIGSET_SIZE {
+fn read_sigset(ctx: &SyscallCtx<'_>, set: UserPtr<Opaque>, sigsetsize: usize) -> SysResult<SigSet> {
+    if sigsetsize != SIGSET_SIZE {
         return Err(Errno::EINVAL);
     }
-    ctx.user().read_val(ptr)
+    ctx.user().read_val(set.addr())
 }
 
-pub fn sys_rt_sigaction(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let (signo, act, oact) = (check_signo(a[0])?, a[1], a[2]);
-    if a[3] != SIGSET_SIZE {
+/// A signal that can be handled, queued or waited for: 1 to NSIG.
+fn signal_number(sig: Signal) -> SysResult<i32> {
+    if (1..=NSIG as i32).contains(&sig.0) {
+        Ok(sig.0)
+    } else {
+        Err(Errno::EINVAL)
+    }
+}
+
+pub fn sys_rt_sigaction(
+    ctx: &mut SyscallCtx<'_>,
+    sig: Signal,
+    act: UserPtr<SigactionIn>,
+    oact: UserPtr<SigactionOut>,
+    sigsetsize: usize,
+) -> SysResult {
+    let signo = signal_number(sig)?;
+    if sigsetsize != SIGSET_SIZE {
         return Err(Errno::EINVAL);
     }
-    let new = if act != 0 { Some(read_sigaction(ctx, act)?) } else { None };
+    let new = if !act.is_null() { Some(read_sigaction(ctx, act.addr())?) } else { None };
     let process = ctx.task.process.clone();
     let mut actions = process.sigactions();
     let old = actions.get(signo);
@@ -58,20 +74,25 @@ pub fn sys_rt_sigaction(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     } else {
         drop(actions);
     }
-    if oact != 0 {
-        write_sigaction(ctx, oact, old)?;
+    if !oact.is_null() {
+        write_sigaction(ctx, oact.addr(), old)?;
     }
     Ok(0)
 }
 
-pub fn sys_rt_sigprocmask(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let (how, set, oset) = (arg_i32(a[0]), a[1], a[2]);
-    if a[3] != SIGSET_SIZE {
+pub fn sys_rt_sigprocmask(
+    ctx: &mut SyscallCtx<'_>,
+    how: i32,
+    set: UserPtr<SigSetIn>,
+    oset: UserPtr<SigSetOut>,
+    sigsetsize: usize,
+) -> SysResult {
+    if sigsetsize != SIGSET_SIZE {
         return Err(Errno::EINVAL);
     }
     let old = ctx.task.sigmask();
-    if set != 0 {
-        let set: u64 = ctx.user().read_val(set)?;
+    if !set.is_null() {
+        let set: u64 = ctx.user().read_val(set.addr())?;
         let new = match how {
             SIG_BLOCK => old | set,
             SIG_UNBLOCK => old & !set,
@@ -80,18 +101,18 @@ pub fn sys_rt_sigprocmask(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
         };
         ctx.task.set_sigmask(new);
     }
-    if oset != 0 {
-        ctx.user().write_val(oset, old)?;
+    if !oset.is_null() {
+        ctx.user().write_val(oset.addr(), old)?;
     }
     Ok(0)
 }
 
-pub fn sys_rt_sigpending(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    if a[1] > SIGSET_SIZE {
+pub fn sys_rt_sigpending(ctx: &mut SyscallCtx<'_>, set: UserPtr<Opaque>, sigsetsize: usize) -> SysResult {
+    if sigsetsize > SIGSET_SIZE {
         return Err(Errno::EINVAL);
     }
     let pending = (ctx.task.shared.pending().set() | ctx.task.process.shared_pending().set()) & ctx.task.sigmask();
-    ctx.user().write(a[0], &pending.to_le_bytes()[..a[1] as usize])?;
+    ctx.user().write(set.addr(), &pending.to_le_bytes()[..sigsetsize])?;
     Ok(0)
 }
 
@@ -103,12 +124,12 @@ fn wait_for_signal(ctx: &mut SyscallCtx<'_>) -> SysResult {
     ctx.block(Errno::ERESTARTNOHAND, |_| host::futex_wait_interruptible(&never, 0).map_err(Errno::from).map(|_| 0))
 }
 
-pub fn sys_pause(ctx: &mut SyscallCtx<'_>, _: &Args) -> SysResult {
+pub fn sys_pause(ctx: &mut SyscallCtx<'_>) -> SysResult {
     wait_for_signal(ctx)
 }
 
-pub fn sys_rt_sigsuspend(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let mask = read_sigset(ctx, a[0], a[1])?;
+pub fn sys_rt_sigsuspend(ctx: &mut SyscallCtx<'_>, mask: UserPtr<Opaque>, sigsetsize: usize) -> SysResult {
+    let mask = read_sigset(ctx, mask, sigsetsize)?;
     // The handler frame saves the old mask; sigreturn puts it back.
     if ctx.task.saved_sigmask.is_none() {
         ctx.task.saved_sigmask = Some(ctx.task.sigmask());
@@ -164,21 +185,22 @@ fn set_altstack(ctx: &mut SyscallCtx<'_>, sp: u64, flags: i32, size: u64) -> Sys
     Ok(())
 }
 
-pub fn sys_sigaltstack(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+pub fn sys_sigaltstack(ctx: &mut SyscallCtx<'_>, ss: UserPtr<Opaque>, old_ss: UserPtr<Opaque>) -> SysResult {
     let old = ctx.task.altstack;
     let on = if old.contains(ctx.task.vcpu.regs().rsp) { SS_ONSTACK } else { 0 };
-    if a[0] != 0 {
-        let sp: u64 = ctx.user().read_val(a[0])?;
-        let flags: i32 = ctx.user().read_val(a[0] + 8)?;
-        let size: u64 = ctx.user().read_val(a[0] + 16)?;
+    if !ss.is_null() {
+        let ss = ss.addr();
+        let sp: u64 = ctx.user().read_val(ss)?;
+        let flags: i32 = ctx.user().read_val(ss + 8)?;
+        let size: u64 = ctx.user().read_val(ss + 16)?;
         set_altstack(ctx, sp, flags, size)?;
     }
-    if a[1] != 0 {
+    if !old_ss.is_null() {
         let mut b = [0u8; 24];
         b[..8].copy_from_slice(&old.sp.to_le_bytes());
         b[8..12].copy_from_slice(&(old.flags | on).to_le_bytes());
         b[16..].copy_from_slice(&old.size.to_le_bytes());
-        ctx.user().write(a[1], &b)?;
+        ctx.user().write(old_ss.addr(), &b)?;
     }
     Ok(0)
 }
@@ -203,16 +225,16 @@ fn kill_targets(ctx: &SyscallCtx<'_>, pid: i32) -> SysResult<Vec<Arc<Process>>> 
     Ok(targets)
 }
 
-pub fn sys_kill(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let (pid, signo) = (arg_i32(a[0]), a[1] as u32 as u64);
-    if signo > NSIG as u64 {
+pub fn sys_kill(ctx: &mut SyscallCtx<'_>, pid: Pid, sig: Signal) -> SysResult {
+    // Compared as unsigned: a negative signal is out of range too.
+    if sig.0 as u32 > NSIG as u32 {
         return Err(Errno::EINVAL);
     }
-    let targets = kill_targets(ctx, pid)?;
-    if signo == 0 {
+    let targets = kill_targets(ctx, pid.0)?;
+    if sig.0 == 0 {
         return Ok(0);
     }
-    let info = SigInfo::user(signo as i32, SI_USER, ctx.task.process.pid);
+    let info = SigInfo::user(sig.0, SI_USER, ctx.task.process.pid);
     for p in targets {
         send_to_process(ctx.m, &p, info, false);
     }
@@ -234,21 +256,21 @@ fn thread_kill(ctx: &mut SyscallCtx<'_>, tgid: Option<i32>, tid: i32, info: SigI
     Ok(0)
 }
 
-pub fn sys_tkill(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let info = SigInfo::user(arg_i32(a[1]), SI_TKILL, ctx.task.process.pid);
-    thread_kill(ctx, None, arg_i32(a[0]), info)
+pub fn sys_tkill(ctx: &mut SyscallCtx<'_>, tid: Pid, sig: Signal) -> SysResult {
+    let info = SigInfo::user(sig.0, SI_TKILL, ctx.task.process.pid);
+    thread_kill(ctx, None, tid.0, info)
 }
 
-pub fn sys_tgkill(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let info = SigInfo::user(arg_i32(a[2]), SI_TKILL, ctx.task.process.pid);
-    thread_kill(ctx, Some(arg_i32(a[0])), arg_i32(a[1]), info)
+pub fn sys_tgkill(ctx: &mut SyscallCtx<'_>, tgid: Pid, tid: Pid, sig: Signal) -> SysResult {
+    let info = SigInfo::user(sig.0, SI_TKILL, ctx.task.process.pid);
+    thread_kill(ctx, Some(tgid.0), tid.0, info)
 }
 
 /// The siginfo a process queues; it may claim to be the kernel (or kill,
 /// or tkill) only when it signals itself.
-fn user_siginfo(ctx: &SyscallCtx<'_>, signo: i32, ptr: u64, target_pid: i32) -> SysResult<SigInfo> {
+fn user_siginfo(ctx: &SyscallCtx<'_>, signo: i32, uinfo: UserPtr<Opaque>, target_pid: i32) -> SysResult<SigInfo> {
     let mut raw = [0u8; 128];
-    ctx.user().read(ptr, &mut raw)?;
+    ctx.user().read(uinfo.addr(), &mut raw)?;
     let mut info = SigInfo::from_bytes(&raw);
     if (info.code >= 0 || info.code == SI_TKILL) && target_pid != ctx.task.process.pid {
         return Err(Errno::EPERM);
@@ -257,30 +279,38 @@ fn user_siginfo(ctx: &SyscallCtx<'_>, signo: i32, ptr: u64, target_pid: i32) -> 
     Ok(info)
 }
 
-pub fn sys_rt_sigqueueinfo(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let signo = check_signo(a[1])?;
-    let info = user_siginfo(ctx, signo, a[2], arg_i32(a[0]))?;
-    let p = ctx.m.process(arg_i32(a[0])).ok_or(Errno::ESRCH)?;
+pub fn sys_rt_sigqueueinfo(ctx: &mut SyscallCtx<'_>, pid: Pid, sig: Signal, uinfo: UserPtr<Opaque>) -> SysResult {
+    let signo = signal_number(sig)?;
+    let info = user_siginfo(ctx, signo, uinfo, pid.0)?;
+    let p = ctx.m.process(pid.0).ok_or(Errno::ESRCH)?;
     send_to_process(ctx.m, &p, info, false);
     Ok(0)
 }
 
-pub fn sys_rt_tgsigqueueinfo(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let signo = check_signo(a[2])?;
-    let info = user_siginfo(ctx, signo, a[3], arg_i32(a[0]))?;
-    thread_kill(ctx, Some(arg_i32(a[0])), arg_i32(a[1]), info)
+pub fn sys_rt_tgsigqueueinfo(
+    ctx: &mut SyscallCtx<'_>,
+    tgid: Pid,
+    tid: Pid,
+    sig: Signal,
+    uinfo: UserPtr<Opaque>,
+) -> SysResult {
+    let signo = signal_number(sig)?;
+    let info = user_siginfo(ctx, signo, uinfo, tgid.0)?;
+    thread_kill(ctx, Some(tgid.0), tid.0, info)
 }
 
 /// rt_sigtimedwait(set, info, timeout, sigsetsize): takes a pending signal
 /// from `set` without running its handler.
-pub fn sys_rt_sigtimedwait(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let set = read_sigset(ctx, a[0], a[3])? & !UNBLOCKABLE;
-    let timeout = if a[2] != 0 {
-        let sec: i64 = ctx.user().read_val(a[2])?;
-        let nsec: i64 = ctx.user().read_val(a[2] + 8)?;
-        if sec < 0 || !(0..1_000_000_000).contains(&nsec) {
-            return Err(Errno::EINVAL);
-        }
+pub fn sys_rt_sigtimedwait(
+    ctx: &mut SyscallCtx<'_>,
+    set: UserPtr<Opaque>,
+    uinfo: UserPtr<Opaque>,
+    timeout: UserPtr<Opaque>,
+    sigsetsize: usize,
+) -> SysResult {
+    let set = read_sigset(ctx, set, sigsetsize)? & !UNBLOCKABLE;
+    let timeout = if !timeout.is_null() {
+        let (sec, nsec) = ctx.read_timespec(timeout.addr())?;
         Some(Duration::new(sec as u64, nsec as u32))
     } else {
         None
@@ -295,8 +325,8 @@ pub fn sys_rt_sigtimedwait(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     };
     loop {
         if let Some(info) = take(ctx) {
-            if a[1] != 0 {
-                ctx.user().write(a[1], &info.to_bytes())?;
+            if !uinfo.is_null() {
+                ctx.user().write(uinfo.addr(), &info.to_bytes())?;
             }
             return Ok(info.signo as u64);
         }
@@ -333,4 +363,19 @@ pub fn sys_rt_sigtimedwait(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
 
 fn take_peek(ctx: &SyscallCtx<'_>, set: SigSet) -> bool {
     (ctx.task.shared.pending().set() | ctx.task.process.shared_pending().set()) & set != 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signal_numbers_run_from_1_to_nsig() {
+        assert_eq!(signal_number(Signal(1)), Ok(1));
+        assert_eq!(signal_number(Signal(64)), Ok(64));
+        assert_eq!(signal_number(Signal(0)), Err(Errno::EINVAL));
+        assert_eq!(signal_number(Signal(65)), Err(Errno::EINVAL));
+        assert_eq!(signal_number(Signal(-1)), Err(Errno::EINVAL));
+        assert_eq!(signal_number(Signal(i32::MIN)), Err(Errno::EINVAL));
+    }
 }

@@ -1,8 +1,8 @@
 //! Process creation without an MMU: vfork (and clone with CLONE_VM |
 //! CLONE_VFORK), execve. fork is impossible, as on a no-MMU kernel.
 
-use super::args::{Argv, AtFlags, CStr, Envp, Fd, UserPtr};
-use super::{Args, SyscallCtx, SyscallReturn};
+use super::args::{Argv, AtFlags, CStr, Envp, Fd, Flags, Opaque, UserPtr};
+use super::{SyscallCtx, SyscallReturn};
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
 use crate::kernel::exec::{load_program, ProgramSpec};
@@ -200,42 +200,48 @@ fn fatal_signal_pending(ctx: &SyscallCtx<'_>) -> bool {
     })
 }
 
-pub fn sys_vfork(ctx: &mut SyscallCtx<'_>, _: &Args) -> SysResult {
+pub fn sys_vfork(ctx: &mut SyscallCtx<'_>) -> SysResult {
     spawn(
         ctx,
         CloneArgs { flags: CLONE_VM | CLONE_VFORK, exit_signal: 17, stack: 0, parent_tid: 0, child_tid: 0, tls: 0 },
     )
 }
 
-pub fn sys_fork(ctx: &mut SyscallCtx<'_>, _: &Args) -> SysResult {
+pub fn sys_fork(ctx: &mut SyscallCtx<'_>) -> SysResult {
     Err(no_mmu_refusal(ctx, "fork"))
 }
 
 /// clone(flags, stack, parent_tid, child_tid, tls) (x86-64 argument order).
-pub fn sys_clone(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let flags = a[0];
+pub fn sys_clone(
+    ctx: &mut SyscallCtx<'_>,
+    flags: Flags,
+    stack: UserPtr<Opaque>,
+    parent_tid: UserPtr<Opaque>,
+    child_tid: UserPtr<Opaque>,
+    tls: u64,
+) -> SysResult {
+    let flags = flags.0;
     spawn(
         ctx,
         CloneArgs {
             flags: flags & !CSIGNAL,
             exit_signal: (flags & CSIGNAL) as i32,
-            stack: a[1],
-            parent_tid: a[2],
-            child_tid: a[3],
-            tls: a[4],
+            stack: stack.addr(),
+            parent_tid: parent_tid.addr(),
+            child_tid: child_tid.addr(),
+            tls,
         },
     )
 }
 
 /// clone3(struct clone_args *, size).
-pub fn sys_clone3(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    const CLONE_ARGS_SIZE_VER0: u64 = 64;
-    let size = a[1];
+pub fn sys_clone3(ctx: &mut SyscallCtx<'_>, uargs: UserPtr<Opaque>, size: usize) -> SysResult {
+    const CLONE_ARGS_SIZE_VER0: usize = 64;
     if !(CLONE_ARGS_SIZE_VER0..=4096).contains(&size) {
         return Err(Errno::EINVAL);
     }
-    let mut raw = vec![0u8; size as usize];
-    ctx.user().read(a[0], &mut raw)?;
+    let mut raw = vec![0u8; size];
+    ctx.user().read(uargs.addr(), &mut raw)?;
     let w = |i: usize| u64::from_le_bytes(raw[i * 8..i * 8 + 8].try_into().unwrap());
     // flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size,
     // tls, then set_tid, set_tid_size, cgroup (not supported: must be 0).

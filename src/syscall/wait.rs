@@ -1,6 +1,7 @@
 //! wait4 and waitid: zombies, stopped and continued children.
 
-use super::{arg_i32, Args, SyscallCtx};
+use super::args::{Flags, Opaque, Pid, UserPtr};
+use super::SyscallCtx;
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
 use crate::kernel::process::{CpuTimes, ExitStatus, ProcState, Process};
@@ -19,7 +20,7 @@ const WALL: u64 = 0x4000_0000;
 const WCLONE: u64 = 0x8000_0000;
 
 /// Which children a wait is for.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Which {
     Any,
     Pid(i32),
@@ -142,53 +143,96 @@ pub fn rusage_bytes(t: CpuTimes) -> [u8; 144] {
     b
 }
 
-pub fn sys_wait4(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    // Options are an int: musl sign-extends __WCLONE into the upper half.
-    let (pid, status_ptr, options, rusage) = (arg_i32(a[0]), a[1], a[2] as u32 as u64, a[3]);
+/// Options are an int: musl sign-extends __WCLONE into the upper half,
+/// which is dropped here.
+fn int_options(options: Flags) -> u64 {
+    u64::from(options.0 as u32)
+}
+
+/// wait4's options: what it takes of them (WEXITED is implied).
+fn wait4_options(options: Flags) -> SysResult<u64> {
+    let options = int_options(options);
     if options & !(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE) != 0 {
         return Err(Errno::EINVAL);
     }
-    let which = match pid {
+    Ok(options | WEXITED)
+}
+
+/// The children wait4's `pid` names; `own_pgid` is the caller's group.
+fn wait4_which(pid: Pid, own_pgid: i32) -> SysResult<Which> {
+    match pid.0 {
         // -INT_MIN names no group (Linux: ESRCH); it would overflow here.
-        i32::MIN => return Err(Errno::ESRCH),
-        -1 => Which::Any,
-        0 => Which::Pgid(ctx.task.process.pgid()),
-        p if p < -1 => Which::Pgid(-p),
-        p => Which::Pid(p),
-    };
-    match wait(ctx, which, options | WEXITED)? {
+        i32::MIN => Err(Errno::ESRCH),
+        -1 => Ok(Which::Any),
+        0 => Ok(Which::Pgid(own_pgid)),
+        p if p < -1 => Ok(Which::Pgid(-p)),
+        p => Ok(Which::Pid(p)),
+    }
+}
+
+pub fn sys_wait4(
+    ctx: &mut SyscallCtx<'_>,
+    pid: Pid,
+    wstatus: UserPtr<Opaque>,
+    options: Flags,
+    rusage: UserPtr<Opaque>,
+) -> SysResult {
+    let options = wait4_options(options)?;
+    let which = wait4_which(pid, ctx.task.process.pgid())?;
+    match wait(ctx, which, options)? {
         None => Ok(0),
         Some(f) => {
-            if status_ptr != 0 {
-                ctx.user().write_val(status_ptr, f.wstatus)?;
+            if !wstatus.is_null() {
+                ctx.user().write_val(wstatus.addr(), f.wstatus)?;
             }
-            if rusage != 0 {
-                ctx.user().write(rusage, &rusage_bytes(f.times))?;
+            if !rusage.is_null() {
+                ctx.user().write(rusage.addr(), &rusage_bytes(f.times))?;
             }
             Ok(f.pid as u64)
         }
     }
 }
 
-const P_ALL: u64 = 0;
-const P_PID: u64 = 1;
-const P_PGID: u64 = 2;
+const P_ALL: i64 = 0;
+const P_PID: i64 = 1;
+const P_PGID: i64 = 2;
 
-pub fn sys_waitid(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let (idtype, id, infop, options, rusage) = (a[0], arg_i32(a[1]), a[2], a[3] as u32 as u64, a[4]);
+/// waitid's options: known bits, and at least one of the states to wait for.
+fn waitid_options(options: Flags) -> SysResult<u64> {
+    let options = int_options(options);
     if options & !(WNOHANG | WSTOPPED | WEXITED | WCONTINUED | WNOWAIT | WNOTHREAD | WALL | WCLONE) != 0
         || options & (WEXITED | WSTOPPED | WCONTINUED) == 0
     {
         return Err(Errno::EINVAL);
     }
-    let which = match idtype {
-        P_ALL => Which::Any,
-        P_PID if id > 0 => Which::Pid(id),
-        P_PGID if id >= 0 => Which::Pgid(if id == 0 { ctx.task.process.pgid() } else { id }),
-        _ => return Err(Errno::EINVAL),
-    };
+    Ok(options)
+}
+
+/// The children waitid's `idtype` and `id` name; `own_pgid` is the
+/// caller's group. The idtype is compared in full (Linux: an `int`, only
+/// its low half).
+fn waitid_which(idtype: i64, id: Pid, own_pgid: i32) -> SysResult<Which> {
+    match (idtype, id.0) {
+        (P_ALL, _) => Ok(Which::Any),
+        (P_PID, id) if id > 0 => Ok(Which::Pid(id)),
+        (P_PGID, 0) => Ok(Which::Pgid(own_pgid)),
+        (P_PGID, id) if id > 0 => Ok(Which::Pgid(id)),
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+pub fn sys_waitid(
+    ctx: &mut SyscallCtx<'_>,
+    idtype: i64,
+    id: Pid,
+    infop: UserPtr<Opaque>,
+    options: Flags,
+    rusage: UserPtr<Opaque>,
+) -> SysResult {
+    let options = waitid_options(options)?;
+    let which = waitid_which(idtype, id, ctx.task.process.pgid())?;
     let found = wait(ctx, which, options)?;
-    if infop != 0 {
+    if !infop.is_null() {
         let mut info = [0u8; 128];
         if let Some(f) = &found {
             info[0..4].copy_from_slice(&SIGCHLD.to_le_bytes());
@@ -196,11 +240,55 @@ pub fn sys_waitid(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
             info[16..20].copy_from_slice(&f.pid.to_le_bytes());
             info[24..28].copy_from_slice(&f.status.to_le_bytes());
         }
-        ctx.user().write(infop, &info)?;
+        ctx.user().write(infop.addr(), &info)?;
     }
-    if rusage != 0 {
+    if !rusage.is_null() {
         let t = found.as_ref().map(|f| f.times).unwrap_or_default();
-        ctx.user().write(rusage, &rusage_bytes(t))?;
+        ctx.user().write(rusage.addr(), &rusage_bytes(t))?;
     }
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wait4_options_are_an_int() {
+        assert_eq!(wait4_options(Flags(0)), Ok(WEXITED));
+        assert_eq!(wait4_options(Flags(WNOHANG | WUNTRACED)), Ok(WNOHANG | WUNTRACED | WEXITED));
+        // musl's __WCLONE, sign-extended.
+        assert_eq!(wait4_options(Flags(0xffff_ffff_8000_0000)), Ok(WCLONE | WEXITED));
+        // waitid's own options are not wait4's.
+        assert_eq!(wait4_options(Flags(WNOWAIT)), Err(Errno::EINVAL));
+        assert_eq!(wait4_options(Flags(WEXITED)), Err(Errno::EINVAL));
+    }
+
+    #[test]
+    fn wait4_pids() {
+        assert_eq!(wait4_which(Pid(-1), 7), Ok(Which::Any));
+        assert_eq!(wait4_which(Pid(0), 7), Ok(Which::Pgid(7)));
+        assert_eq!(wait4_which(Pid(-5), 7), Ok(Which::Pgid(5)));
+        assert_eq!(wait4_which(Pid(5), 7), Ok(Which::Pid(5)));
+        assert_eq!(wait4_which(Pid(i32::MIN), 7), Err(Errno::ESRCH));
+    }
+
+    #[test]
+    fn waitid_options_need_a_state() {
+        assert_eq!(waitid_options(Flags(WEXITED | WNOWAIT)), Ok(WEXITED | WNOWAIT));
+        assert_eq!(waitid_options(Flags(0xffff_ffff_8000_0004)), Ok(WCLONE | WEXITED));
+        assert_eq!(waitid_options(Flags(WNOHANG)), Err(Errno::EINVAL));
+        assert_eq!(waitid_options(Flags(WEXITED | 0x10)), Err(Errno::EINVAL));
+    }
+
+    #[test]
+    fn waitid_ids() {
+        assert_eq!(waitid_which(P_ALL, Pid(-3), 7), Ok(Which::Any));
+        assert_eq!(waitid_which(P_PID, Pid(5), 7), Ok(Which::Pid(5)));
+        assert_eq!(waitid_which(P_PID, Pid(0), 7), Err(Errno::EINVAL));
+        assert_eq!(waitid_which(P_PGID, Pid(0), 7), Ok(Which::Pgid(7)));
+        assert_eq!(waitid_which(P_PGID, Pid(5), 7), Ok(Which::Pgid(5)));
+        assert_eq!(waitid_which(P_PGID, Pid(-5), 7), Err(Errno::EINVAL));
+        assert_eq!(waitid_which(3, Pid(5), 7), Err(Errno::EINVAL));
+    }
 }
