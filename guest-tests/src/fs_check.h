@@ -85,7 +85,7 @@ __attribute__((unused)) static void check(const char *what, int ok)
     ({ errno = 0; long r_ = (long)(expr); int e_ = errno; check_ret(#expr, r_, e_, -1, (e)); })
 #define FD(expr) ({ errno = 0; long r_ = (long)(expr); int e_ = errno; check_fd(#expr, r_, e_); })
 
-static int finish(const char *name)
+__attribute__((unused)) static int finish(const char *name)
 {
     printf("%s: %s\n", name, failures ? "FAILED" : "all ok");
     fflush(stdout);

@@ -36,22 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static int failures;
-static const char *self;
-
-static void check(const char *what, int ok)
-{
-    printf("%s: %s\n", what, ok ? "ok" : "FAIL");
-    if (!ok)
-        failures++;
-}
-
-static void msleep(int ms)
-{
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
-}
+#include "proc_check.h"
 
 static long now_ms(void)
 {
@@ -62,32 +47,17 @@ static long now_ms(void)
 
 /* All pipes are O_CLOEXEC; the child keeps the descriptor numbers that
  * appear as a2 and a3 (when numeric) across its exec. */
-static pid_t spawn_self(const char *a1, const char *a2, const char *a3, const char *a4)
+static void keep_passed_fds(char *const argv[])
 {
-    char *argv[] = { (char *)self, (char *)a1, (char *)a2, (char *)a3, (char *)a4, NULL };
-    fflush(stdout);
-    pid_t pid = vfork();
-    if (pid == 0) {
-        if (a2 && strcmp(a1, "sleep"))
-            fcntl(atoi(a2), F_SETFD, 0);
-        if (a3 && !strcmp(a1, "reader"))
-            fcntl(atoi(a3), F_SETFD, 0);
-        execv(self, argv);
-        _exit(127);
-    }
-    return pid;
+    if (argv[2] && strcmp(argv[1], "sleep"))
+        fcntl(atoi(argv[2]), F_SETFD, 0);
+    if (argv[3] && !strcmp(argv[1], "reader"))
+        fcntl(atoi(argv[3]), F_SETFD, 0);
 }
 
-static const char *describe(int st)
+static pid_t spawn_self(const char *a1, const char *a2, const char *a3, const char *a4)
 {
-    static char buf[64];
-    if (WIFEXITED(st))
-        snprintf(buf, sizeof buf, "exited %d", WEXITSTATUS(st));
-    else if (WIFSIGNALED(st))
-        snprintf(buf, sizeof buf, "killed by signal %d", WTERMSIG(st));
-    else
-        snprintf(buf, sizeof buf, "status %#x", st);
-    return buf;
+    return vfork_self(keep_passed_fds, a1, a2, a3, a4);
 }
 
 static volatile sig_atomic_t flag, hits;
@@ -463,6 +433,5 @@ int main(int argc, char **argv)
     test_wait_and_poll();
     test_other_blocking();
     test_stop_cont_reader();
-    printf("%s\n", failures ? "SOME CHECKS FAILED" : "all ok");
-    return failures ? 1 : 0;
+    return finish();
 }

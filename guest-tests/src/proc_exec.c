@@ -32,15 +32,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int failures;
-static const char *self;
-
-static void check(const char *what, int ok)
-{
-    printf("%s: %s\n", what, ok ? "ok" : "FAIL");
-    if (!ok)
-        failures++;
-}
+#include "proc_check.h"
 
 static const char *ename(int e)
 {
@@ -381,6 +373,5 @@ int main(int argc, char **argv)
     test_errors();
     test_exec_details();
     test_execveat();
-    printf("%s\n", failures ? "SOME CHECKS FAILED" : "all ok");
-    return failures ? 1 : 0;
+    return finish();
 }

@@ -19,14 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int failures;
-
-static void check(const char *what, int ok)
-{
-    printf("%s: %s\n", what, ok ? "ok" : "FAIL");
-    if (!ok)
-        failures++;
-}
+#include "proc_check.h"
 
 int main(int argc, char **argv)
 {
@@ -129,6 +122,5 @@ int main(int argc, char **argv)
     }
     printf("%d sequential children ok\n", ok);
     check("sequential children", ok == n);
-    printf("%s\n", failures ? "SOME CHECKS FAILED" : "all ok");
-    return failures ? 1 : 0;
+    return finish();
 }

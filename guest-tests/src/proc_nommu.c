@@ -25,14 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static int failures;
-
-static void check(const char *what, int ok)
-{
-    printf("%s: %s\n", what, ok ? "ok" : "FAIL");
-    if (!ok)
-        failures++;
-}
+#include "proc_check.h"
 
 static volatile sig_atomic_t flag;
 static void on_usr1(int sig)
@@ -162,6 +155,5 @@ int main(int argc, char **argv)
     errno = 0;
     check("kill(-1) with no other process: ESRCH", kill(-1, SIGTERM) == -1 && errno == ESRCH);
     check("the first process is pid 1", getpid() == 1);
-    printf("%s\n", failures ? "SOME CHECKS FAILED" : "all ok");
-    return failures ? 1 : 0;
+    return finish();
 }

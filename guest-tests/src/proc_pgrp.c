@@ -28,48 +28,18 @@
 #include <time.h>
 #include <unistd.h>
 
-static int failures;
-static const char *self;
+#include "proc_check.h"
 
-static void check(const char *what, int ok)
+static void new_group(char *const argv[])
 {
-    printf("%s: %s\n", what, ok ? "ok" : "FAIL");
-    if (!ok)
-        failures++;
-}
-
-static void msleep(int ms)
-{
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
+    (void)argv;
+    setpgid(0, 0);
 }
 
 /* vfork + exec self mode; own_group: setpgid(0, 0) in the child first */
 static pid_t spawn_self(const char *mode, int own_group)
 {
-    char *argv[] = { (char *)self, (char *)mode, NULL };
-    fflush(stdout);
-    pid_t pid = vfork();
-    if (pid == 0) {
-        if (own_group)
-            setpgid(0, 0);
-        execv(self, argv);
-        _exit(127);
-    }
-    return pid;
-}
-
-static const char *describe(int st)
-{
-    static char buf[64];
-    if (WIFEXITED(st))
-        snprintf(buf, sizeof buf, "exited %d", WEXITSTATUS(st));
-    else if (WIFSIGNALED(st))
-        snprintf(buf, sizeof buf, "killed by signal %d", WTERMSIG(st));
-    else
-        snprintf(buf, sizeof buf, "status %#x", st);
-    return buf;
+    return vfork_self(own_group ? new_group : NULL, mode, NULL, NULL, NULL);
 }
 
 static volatile sig_atomic_t got_usr1;
@@ -324,6 +294,5 @@ int main(int argc, char **argv)
     test_group_kill();
     test_wait_zero();
     test_kill_zero();
-    printf("%s\n", failures ? "SOME CHECKS FAILED" : "all ok");
-    return failures ? 1 : 0;
+    return finish();
 }

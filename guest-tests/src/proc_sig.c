@@ -49,14 +49,7 @@
 #define SS_AUTODISARM (1U << 31)
 #endif
 
-static int failures;
-
-static void check(const char *what, int ok)
-{
-    printf("%s: %s\n", what, ok ? "ok" : "FAIL");
-    if (!ok)
-        failures++;
-}
+#include "proc_check.h"
 
 /* ---- an event log written by handlers ---- */
 static char events[2048];
@@ -829,6 +822,5 @@ int main(void)
     test_frame();
     test_blocked_timer();
     test_errors();
-    printf("%s\n", failures ? "SOME CHECKS FAILED" : "all ok");
-    return failures ? 1 : 0;
+    return finish();
 }

@@ -29,28 +29,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "proc_check.h"
+
 extern char **environ;
-static int failures;
-static const char *self;
 
-static void check(const char *what, int ok)
-{
-    printf("%s: %s\n", what, ok ? "ok" : "FAIL");
-    if (!ok)
-        failures++;
-}
-
-static const char *describe(int st)
+/* What pclose or system returned: -1 (and errno), or a wait status. */
+static const char *result(int st)
 {
     static char buf[64];
-    if (st == -1)
-        snprintf(buf, sizeof buf, "-1 (%s)", strerror(errno));
-    else if (WIFEXITED(st))
-        snprintf(buf, sizeof buf, "exited %d", WEXITSTATUS(st));
-    else if (WIFSIGNALED(st))
-        snprintf(buf, sizeof buf, "killed by signal %d", WTERMSIG(st));
-    else
-        snprintf(buf, sizeof buf, "status %#x", st);
+    if (st != -1)
+        return describe(st);
+    snprintf(buf, sizeof buf, "-1 (%s)", strerror(errno));
     return buf;
 }
 
@@ -212,7 +201,7 @@ static void test_popen(void)
     int st = pclose(f);
     printf("popen r read: %s", all);
     check("popen r: the output", !strcmp(all, "hello\nWORLD\n"));
-    printf("pclose: %s\n", describe(st));
+    printf("pclose: %s\n", result(st));
     check("pclose returns exit status 3", st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 3);
 
     fflush(stdout);
@@ -233,7 +222,7 @@ static void test_popen(void)
     while (f && fgets(line, sizeof line, f)) {
     }
     st = f ? pclose(f) : -1;
-    printf("popen of a missing command: pclose %s\n", describe(st));
+    printf("popen of a missing command: pclose %s\n", result(st));
     check("missing command: status 127", st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 127);
 
     /* two at once */
@@ -255,12 +244,12 @@ static void test_system(void)
         snprintf(cmd, sizeof cmd, "exit %d", codes[i]);
         fflush(stdout);
         int st = system(cmd);
-        snprintf(what, sizeof what, "system(\"%s\"): %s", cmd, describe(st));
+        snprintf(what, sizeof what, "system(\"%s\"): %s", cmd, result(st));
         check(what, st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == codes[i]);
     }
     fflush(stdout);
     int st = system("kill -TERM $$");
-    printf("system(\"kill -TERM $$\"): %s\n", describe(st));
+    printf("system(\"kill -TERM $$\"): %s\n", result(st));
     check("system: the shell killed by SIGTERM", st != -1 && WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM);
     fflush(stdout);
     st = system("echo from system; echo piped | cat; printf '%s\\n' a b c | wc -l");
@@ -292,6 +281,5 @@ int main(int argc, char **argv)
     test_system();
     unlink("/tmp/spawn-out");
     unlink("/tmp/popen-w");
-    printf("%s\n", failures ? "SOME CHECKS FAILED" : "all ok");
-    return failures ? 1 : 0;
+    return finish();
 }

@@ -36,15 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static int failures;
-static const char *self;
-
-static void check(const char *what, int ok)
-{
-    printf("%s: %s\n", what, ok ? "ok" : "FAIL");
-    if (!ok)
-        failures++;
-}
+#include "proc_check.h"
 
 static long long now_ns(void)
 {
@@ -80,21 +72,9 @@ static long tv_ms(struct timeval tv)
     return tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
-static pid_t spawn_self4(const char *a1, const char *a2, const char *a3)
-{
-    char *argv[] = { (char *)self, (char *)a1, (char *)a2, (char *)a3, NULL };
-    fflush(stdout);
-    pid_t pid = vfork();
-    if (pid == 0) {
-        execv(self, argv);
-        _exit(127);
-    }
-    return pid;
-}
-
 static pid_t spawn_self(const char *a1, const char *a2)
 {
-    return spawn_self4(a1, a2, NULL);
+    return vfork_self(NULL, a1, a2, NULL, NULL);
 }
 
 static volatile sig_atomic_t alrm;
@@ -190,7 +170,7 @@ static void test_stopped_sleep(void)
 {
     static const char *how[] = { "nanosleep", "clock_nanosleep", "poll" };
     for (int i = 0; i < 3; i++) {
-        pid_t pid = spawn_self4("timed", how[i], "300");
+        pid_t pid = vfork_self(NULL, "timed", how[i], "300", NULL);
         struct timespec ts = { 0, 100 * 1000000L };
         nanosleep(&ts, NULL);
         kill(pid, SIGSTOP);
@@ -439,6 +419,5 @@ int main(int argc, char **argv)
     test_itimer();
     test_cpu_times();
     test_sysinfo();
-    printf("%s\n", failures ? "SOME CHECKS FAILED" : "all ok");
-    return failures ? 1 : 0;
+    return finish();
 }

@@ -35,15 +35,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-static int failures;
-static const char *self;
-
-static void check(const char *what, int ok)
-{
-    printf("%s: %s\n", what, ok ? "ok" : "FAIL");
-    if (!ok)
-        failures++;
-}
+#include "proc_check.h"
 
 /* ---- faults fixed up by the handler ---- */
 static volatile int fault_sig, fault_code, fault_hits;
@@ -235,13 +227,7 @@ static void test_longjmp(void)
 
 static int run_self(const char *mode)
 {
-    char *argv[] = { (char *)self, (char *)mode, NULL };
-    fflush(stdout);
-    pid_t pid = vfork();
-    if (pid == 0) {
-        execv(self, argv);
-        _exit(127);
-    }
+    pid_t pid = vfork_self(NULL, mode, NULL, NULL, NULL);
     int st = 0;
     waitpid(pid, &st, 0);
     return st;
@@ -665,6 +651,5 @@ int main(int argc, char **argv)
     test_longjmp();
     test_fatal_faults();
     test_registers();
-    printf("%s\n", failures ? "SOME CHECKS FAILED" : "all ok");
-    return failures ? 1 : 0;
+    return finish();
 }

@@ -41,40 +41,12 @@
 #include <time.h>
 #include <unistd.h>
 
-static int failures;
-static const char *self;
-
-static void check(const char *what, int ok)
-{
-    printf("%s: %s\n", what, ok ? "ok" : "FAIL");
-    if (!ok)
-        failures++;
-}
-
-static const char *describe(int st)
-{
-    static char buf[64];
-    if (WIFEXITED(st))
-        snprintf(buf, sizeof buf, "exited %d", WEXITSTATUS(st));
-    else if (WIFSIGNALED(st))
-        snprintf(buf, sizeof buf, "killed by signal %d", WTERMSIG(st));
-    else if (WIFSTOPPED(st))
-        snprintf(buf, sizeof buf, "stopped by signal %d", WSTOPSIG(st));
-    else
-        snprintf(buf, sizeof buf, "status %#x", st);
-    return buf;
-}
+#include "proc_check.h"
 
 /* vfork + execv(self, mode args...) and wait: returns the wait status. */
 static int run_self(const char *a1, const char *a2, const char *a3)
 {
-    char *argv[] = { (char *)self, (char *)a1, (char *)a2, (char *)a3, NULL };
-    fflush(stdout);
-    pid_t pid = vfork();
-    if (pid == 0) {
-        execv(self, argv);
-        _exit(127);
-    }
+    pid_t pid = vfork_self(NULL, a1, a2, a3, NULL);
     if (pid < 0) {
         printf("vfork: %s\n", strerror(errno));
         return -1;
@@ -515,6 +487,5 @@ int main(int argc, char **argv)
     test_clone();
     test_clone3();
     test_clone_concurrent();
-    printf("%s\n", failures ? "SOME CHECKS FAILED" : "all ok");
-    return failures ? 1 : 0;
+    return finish();
 }

@@ -14,15 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int failures;
-static const char *self;
-
-static void check(const char *what, int ok)
-{
-    printf("%s: %s\n", what, ok ? "ok" : "FAIL");
-    if (!ok)
-        failures++;
-}
+#include "proc_check.h"
 
 static char *volatile child_map;
 static void *volatile child_malloc;
@@ -74,6 +66,5 @@ int main(int argc, char **argv)
     if (argc > 1)
         return 0;
     test_child_mappings();
-    printf("%s\n", failures ? "SOME CHECKS FAILED" : "all ok");
-    return failures ? 1 : 0;
+    return finish();
 }

@@ -37,38 +37,20 @@
 #include <time.h>
 #include <unistd.h>
 
-static int failures;
-static const char *self;
+#include "proc_check.h"
 
-static void check(const char *what, int ok)
+/* pipes are O_CLOEXEC: the child keeps the ones passed on */
+static void keep_passed_fds(char *const argv[])
 {
-    printf("%s: %s\n", what, ok ? "ok" : "FAIL");
-    if (!ok)
-        failures++;
-}
-
-static void msleep(int ms)
-{
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
+    if (argv[2] && (!strcmp(argv[1], "middle") || !strcmp(argv[1], "grandchild") || !strcmp(argv[1], "vfork-hang")))
+        fcntl(atoi(argv[2]), F_SETFD, 0);
+    if (argv[4] && !strcmp(argv[1], "grandchild"))
+        fcntl(atoi(argv[4]), F_SETFD, 0);
 }
 
 static pid_t spawn_self4(const char *a1, const char *a2, const char *a3, const char *a4)
 {
-    char *argv[] = { (char *)self, (char *)a1, (char *)a2, (char *)a3, (char *)a4, NULL };
-    fflush(stdout);
-    pid_t pid = vfork();
-    if (pid == 0) {
-        /* pipes are O_CLOEXEC: keep the ones passed on */
-        if (a2 && (!strcmp(a1, "middle") || !strcmp(a1, "grandchild") || !strcmp(a1, "vfork-hang")))
-            fcntl(atoi(a2), F_SETFD, 0);
-        if (a4 && !strcmp(a1, "grandchild"))
-            fcntl(atoi(a4), F_SETFD, 0);
-        execv(self, argv);
-        _exit(127);
-    }
-    return pid;
+    return vfork_self(keep_passed_fds, a1, a2, a3, a4);
 }
 
 static pid_t spawn_self(const char *a1, const char *a2, const char *a3)
@@ -539,6 +521,5 @@ int main(int argc, char **argv)
     test_sigqueue_perm();
     test_kill_vfork_parent(); /* under nommu, the orphans become our children */
     test_reparent();
-    printf("%s\n", failures ? "SOME CHECKS FAILED" : "all ok");
-    return failures ? 1 : 0;
+    return finish();
 }

@@ -1,0 +1,70 @@
+/* Pieces shared by the proc_*.c guest tests: one line per check ("what:
+ * ok" / "what: FAIL") and a failure count, the closing "all ok" / "SOME
+ * CHECKS FAILED" line and exit status, the program's own path (self, set
+ * by main from argv[0]) with vfork + exec of it in a mode, msleep, and a
+ * wait status in words. Included once per program, after its includes. */
+#include <errno.h>
+#include <stdio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static int failures;
+__attribute__((unused)) static const char *self;
+
+static void check(const char *what, int ok)
+{
+    printf("%s: %s\n", what, ok ? "ok" : "FAIL");
+    if (!ok)
+        failures++;
+}
+
+/* The last line of the output; the exit status. */
+static int finish(void)
+{
+    printf("%s\n", failures ? "SOME CHECKS FAILED" : "all ok");
+    return failures ? 1 : 0;
+}
+
+/* Sleeps ms milliseconds, through signal handlers. */
+__attribute__((unused)) static void msleep(int ms)
+{
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+/* vfork + execv(self, { self, a1, a2, a3, a4 }) (the arguments end at the
+ * first NULL), stdout flushed first; in the child, before the exec,
+ * prepare(argv) when given (it runs on our memory: no stdio). A failed
+ * exec is exit status 127. Returns the child's pid (-1 if vfork failed). */
+__attribute__((unused)) static pid_t vfork_self(void (*prepare)(char *const argv[]), const char *a1, const char *a2,
+                                                const char *a3, const char *a4)
+{
+    char *argv[] = { (char *)self, (char *)a1, (char *)a2, (char *)a3, (char *)a4, NULL };
+    fflush(stdout);
+    pid_t pid = vfork();
+    if (pid == 0) {
+        if (prepare)
+            prepare(argv);
+        execv(self, argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* A wait status in words: "exited N", "killed by signal N", "stopped by
+ * signal N", else the raw number. */
+__attribute__((unused)) static const char *describe(int st)
+{
+    static char buf[64];
+    if (WIFEXITED(st))
+        snprintf(buf, sizeof buf, "exited %d", WEXITSTATUS(st));
+    else if (WIFSIGNALED(st))
+        snprintf(buf, sizeof buf, "killed by signal %d", WTERMSIG(st));
+    else if (WIFSTOPPED(st))
+        snprintf(buf, sizeof buf, "stopped by signal %d", WSTOPSIG(st));
+    else
+        snprintf(buf, sizeof buf, "status %#x", st);
+    return buf;
+}
