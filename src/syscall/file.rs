@@ -197,12 +197,14 @@ pub fn sys_lseek(ctx: &mut SyscallCtx<'_>, fd: Fd, offset: i64, whence: i32) -> 
         FileKind::Dir(e) => e.lock().unwrap_or_else(|e| e.into_inner()).len() as i64 + 2,
     };
     let mut pos = f.lock_pos();
+    // A sum past i64::MAX is negative in Linux's loff_t arithmetic: EINVAL.
     let new = match whence {
-        libc::SEEK_SET => offset,
-        libc::SEEK_CUR => *pos as i64 + offset,
-        libc::SEEK_END => len + offset,
+        libc::SEEK_SET => Some(offset),
+        libc::SEEK_CUR => (*pos as i64).checked_add(offset),
+        libc::SEEK_END => len.checked_add(offset),
         _ => return Err(Errno::EINVAL),
-    };
+    }
+    .ok_or(Errno::EINVAL)?;
     if new < 0 {
         return Err(Errno::EINVAL);
     }

@@ -252,12 +252,14 @@ pub fn sys_clone3(ctx: &mut SyscallCtx<'_>, uargs: UserPtr<Opaque>, size: usize)
     if (stack == 0) != (stack_size == 0) {
         return Err(Errno::EINVAL);
     }
+    // Linux's access_ok on the stack: a range that wraps is EINVAL.
+    let stack_top = stack.checked_add(stack_size).ok_or(Errno::EINVAL)?;
     spawn(
         ctx,
         CloneArgs {
             flags: w(0),
             exit_signal: w(4) as i32,
-            stack: if stack != 0 { stack + stack_size } else { 0 },
+            stack: if stack != 0 { stack_top } else { 0 },
             parent_tid: w(3),
             child_tid: w(2),
             tls: w(7),
