@@ -18,7 +18,7 @@
 use nommu::fs::FdTable;
 use nommu::kernel::process::FsContext;
 use nommu::kernel::task::TaskShared;
-use nommu::kernel::{Machine, MachineConfig, Process, Task};
+use nommu::kernel::{MachineConfig, Process, Task};
 use nommu::syscall::{dispatch, SyscallCtx, SyscallReturn};
 use std::sync::Arc;
 
@@ -32,9 +32,9 @@ fn main() {
         eprintln!("usage: syscall_cost {{{}}} [N]", MODES.join("|"));
         std::process::exit(2);
     };
-    // Trap-only: no page 0 (valgrind could not map it); nothing runs in
-    // the guest here anyway.
-    let cfg = MachineConfig { trap_only: true, root: "/".into(), mem_size: 16 << 20, ..Default::default() };
+    // No page 0 (valgrind could not map it) and no trap path: nothing runs
+    // in the guest here.
+    let cfg = MachineConfig { handlers_only: true, root: "/".into(), mem_size: 16 << 20, ..Default::default() };
     let m = nommu::runloop::new_machine(cfg).expect("machine");
     let files = FdTable::with_host_stdio().expect("stdio");
     let fs = FsContext { cwd: b"/".to_vec(), cwd_fd: None, umask: 0o22 };

@@ -68,6 +68,7 @@ impl Observe {
             protect_init,
             trap_only: self.trap_only || env_flag("NOMMU_TRAP_ONLY"),
             null_guard: self.null_guard || env_flag("NOMMU_NULL_GUARD"),
+            handlers_only: false,
         }
     }
 }

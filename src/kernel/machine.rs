@@ -35,6 +35,10 @@ pub struct MachineConfig {
     /// NULL reads must fault: where page 0 could only be readable (no
     /// PKU), map no page 0 and take the trap path instead.
     pub null_guard: bool,
+    /// A machine whose syscall handlers are called directly (unit tests,
+    /// the Rust side of a syscall under callgrind): no page 0 and no trap
+    /// path, so guest code cannot run in it.
+    pub handlers_only: bool,
 }
 
 impl Default for MachineConfig {
@@ -45,6 +49,7 @@ impl Default for MachineConfig {
             protect_init: false,
             trap_only: false,
             null_guard: false,
+            handlers_only: false,
         }
     }
 }
@@ -119,9 +124,13 @@ impl std::error::Error for MachineError {}
 /// made unreadable), the trap path when the host has one; at least one of
 /// the two. What is in force is measured, not assumed.
 fn detect_caps(config: &MachineConfig) -> Result<HostCaps, MachineError> {
-    let trap = crate::arch::systrap::activate();
     let pku = Feature::detect(cpu::cpu_has_pku(), Switch::NoPku);
     let fsgsbase = Feature::detect(cpu::cpu_has_fsgsbase(), Switch::NoFsgsbase);
+    if config.handlers_only {
+        let page0_absence = Some(Page0Absence::HandlersOnly);
+        return Ok(HostCaps { page0: Page0::Unmapped, page0_absence, pku, fsgsbase, trap: None });
+    }
+    let trap = crate::arch::systrap::activate();
     let trap_only = |absence| match trap {
         Some(_) => Ok(HostCaps { page0: Page0::Unmapped, page0_absence: Some(absence), pku, fsgsbase, trap }),
         None => Err(MachineError::NoTrapPath),

@@ -13,6 +13,8 @@ pub mod process;
 pub mod signal;
 pub mod spawn;
 pub mod table;
+#[cfg(test)]
+pub mod testkit;
 pub mod time;
 pub mod trace;
 pub mod wait;

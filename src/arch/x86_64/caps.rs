@@ -113,6 +113,8 @@ pub enum Page0Absence {
     NullGuard,
     /// `vm.mmap_min_addr` is not 0.
     MmapMinAddr,
+    /// A machine for calling syscall handlers directly: no guest code.
+    HandlersOnly,
 }
 
 /// Everything nommu found out about its host, and what is in force.
@@ -152,6 +154,7 @@ impl HostCaps {
                 let why = match self.page0_absence {
                     Some(Page0Absence::NullGuard) => "--null-guard without PKU",
                     Some(Page0Absence::MmapMinAddr) => "vm.mmap_min_addr is not 0",
+                    Some(Page0Absence::HandlersOnly) => "no guest code runs in this machine",
                     Some(Page0Absence::TrapOnly) | None => "trap-only",
                 };
                 format!("not mapped ({why}): NULL reads, writes and calls fault")
