@@ -156,10 +156,10 @@ syscalls! {
     6 lstat[Str, Stat] => path::sys_lstat;
     7 poll[Ptr, Int, Int] => poll::sys_poll;
     8 lseek[Fd, Int, Int] => file::sys_lseek;
-    9 mmap[Ptr, Len, Prot, MapFlags, Fd, Hex] -> Addr => mem::sys_mmap;
-    10 mprotect[Ptr, Len, Prot] => mem::sys_mprotect;
-    11 munmap[Ptr, Len] => mem::sys_munmap;
-    12 brk[Ptr] -> Addr => mem::sys_brk;
+    9 mmap(addr: UserPtr<Opaque>, length: usize, prot: Prot, flags: MapFlags, fd: Fd, offset: u64) -> Addr => mem::sys_mmap;
+    10 mprotect(addr: UserPtr<Opaque>, len: usize, prot: ProtLong) => mem::sys_mprotect;
+    11 munmap(addr: UserPtr<Opaque>, length: usize) => mem::sys_munmap;
+    12 brk(brk: UserPtr<Opaque>) -> Addr => mem::sys_brk;
     13 rt_sigaction[Signal, SigactionIn, Sigaction, Len] => signal::sys_rt_sigaction;
     15 rt_sigreturn() => signal::sys_rt_sigreturn;
     14 rt_sigprocmask[Int, SigSetIn, SigSetPtr, Len] => signal::sys_rt_sigprocmask;
@@ -172,9 +172,9 @@ syscalls! {
     22 pipe[PipeFds] => file::sys_pipe;
     23 select[Int, Ptr, Ptr, Ptr, Ptr] => poll::sys_select;
     24 sched_yield[] => process::sys_sched_yield;
-    25 mremap[Ptr, Len, Len, Flags, Ptr] -> Addr => mem::sys_mremap;
-    26 msync[Ptr, Len, Flags] => mem::sys_msync;
-    28 madvise[Ptr, Len, Int] => mem::sys_madvise;
+    25 mremap(old_address: UserPtr<Opaque>, old_size: usize, new_size: usize, flags: Flags, new_address: UserPtr<Opaque>) -> Addr => mem::sys_mremap;
+    26 msync(addr: UserPtr<Opaque>, length: usize, flags: Flags) => mem::sys_msync;
+    28 madvise(addr: UserPtr<Opaque>, length: usize, advice: i32) => mem::sys_madvise;
     32 dup[Fd] => file::sys_dup;
     33 dup2[Fd, Fd] => file::sys_dup2;
     35 nanosleep[TimespecIn, Ptr] => time::sys_nanosleep;
@@ -254,8 +254,8 @@ syscalls! {
     145 sched_getscheduler[Int] => info::sys_sched_getscheduler;
     146 sched_get_priority_max[Int] => info::sys_sched_get_priority_max;
     147 sched_get_priority_min[Int] => info::sys_sched_get_priority_min;
-    149 mlock[Ptr, Len] => mem::sys_mlock;
-    150 munlock[Ptr, Len] => mem::sys_munlock;
+    149 mlock(addr: UserPtr<Opaque>, len: usize) => mem::sys_mlock;
+    150 munlock(addr: UserPtr<Opaque>, len: usize) => mem::sys_munlock;
     157 prctl[Int, Hex, Hex, Hex, Hex] => process::sys_prctl;
     158 arch_prctl[Hex, Hex] => process::sys_arch_prctl;
     169 reboot(magic: u32, magic2: u32, cmd: u32, arg: UserPtr<Opaque>) => process::sys_reboot;
@@ -319,7 +319,7 @@ syscalls! {
     318 getrandom[Ptr, Len, Flags] => info::sys_getrandom;
     322 execveat(dirfd: Fd, path: UserPtr<CStr>, argv: UserPtr<Argv>, envp: UserPtr<Envp>, flags: AtFlags) => spawn::sys_execveat;
     324 membarrier[Int, Flags] => info::sys_membarrier;
-    325 mlock2[Ptr, Len, Flags] => mem::sys_mlock2;
+    325 mlock2(addr: UserPtr<Opaque>, len: usize, flags: Flags) => mem::sys_mlock2;
     326 copy_file_range[Fd, Ptr, Fd, Ptr, Len, Flags] => file::sys_copy_file_range;
     332 statx[Fd, Str, Flags, Hex, Ptr] => path::sys_statx;
     435 clone3[Ptr, Len] => spawn::sys_clone3;
