@@ -220,6 +220,8 @@ int main(void)
     ERR(unlink(""), ENOENT);
     ERR(unlinkat(AT_FDCWD, "f", AT_REMOVEDIR), ENOTDIR);
     ERR(unlinkat(AT_FDCWD, "f", 0x1), EINVAL);
+    /* The flags are an int: the upper half of the register is ignored. */
+    ERR(syscall(SYS_unlinkat, AT_FDCWD, "missing", 0x100000000L), ENOENT);
     ERR(unlinkat(999, "f", 0), EBADF);
     touch("d/h", "h");
     OK(unlinkat(dfd, "h", 0));

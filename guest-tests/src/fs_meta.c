@@ -125,6 +125,9 @@ int main(void)
     ERR(fstatat(999, "f", &st, 0), EBADF);
     ERR(syscall(SYS_newfstatat, 999, "", &st, AT_EMPTY_PATH), EBADF);
     ERR(syscall(SYS_newfstatat, AT_FDCWD, "f", &st, 0x8000), EINVAL);
+    /* The flags are an int: the upper half of the register is ignored. */
+    OK(syscall(SYS_newfstatat, AT_FDCWD, "lnk", &st, 0x100000000L | AT_SYMLINK_NOFOLLOW));
+    check("raw newfstatat, flags with the upper half set", S_ISLNK(st.st_mode));
     OK(syscall(SYS_newfstatat, AT_FDCWD, "lnk", &st, AT_SYMLINK_NOFOLLOW));
     check("raw newfstatat NOFOLLOW", S_ISLNK(st.st_mode));
     OK(syscall(SYS_stat, "lnk", &st));
@@ -286,6 +289,7 @@ int main(void)
     ERR(utimensat(AT_FDCWD, "f", bad2, 0), EINVAL);
     ERR(utimensat(AT_FDCWD, "f", ts, 0x1), EINVAL);
     ERR(utimensat(AT_FDCWD, "missing", ts, 0), ENOENT);
+    ERR(syscall(SYS_utimensat, AT_FDCWD, "missing", ts, 0x100000000L), ENOENT); /* flags: an int */
     ERR(utimensat(999, "f", ts, 0), EBADF);
     ERR(syscall(SYS_utimensat, AT_FDCWD, NULL, ts, 0), EFAULT);
 

@@ -106,6 +106,11 @@ arg_newtype!(
     /// A signal number.
     Signal(i32) as Signal
 );
+arg_newtype!(
+    /// `PROT_*` flags in an `unsigned long` (mprotect: Linux rejects
+    /// unknown bits in all 64).
+    ProtLong(u64) as Prot
+);
 
 /// A guest address of something the kernel reads or writes; `T` says what
 /// (and so how `--trace` shows it).

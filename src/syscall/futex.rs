@@ -2,7 +2,8 @@
 //! addresses, so the host kernel does the waiting and waking. Waits go
 //! through the interruptible stub so guest signals and exit_group end them.
 
-use super::{Args, SyscallCtx};
+use super::args::{Opaque, UserPtr};
+use super::SyscallCtx;
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
 
@@ -40,8 +41,18 @@ fn wait(
     ctx.block(restart, |ctx| ctx.user().host_futex(uaddr, op, val, ts.as_ref(), bitset)).map(|n| n as u64)
 }
 
-pub fn sys_futex(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let (uaddr, op, val, utime, uaddr2, val3) = (a[0], a[1] as u32, a[2] as u32, a[3], a[4], a[5] as u32);
+/// `utime` is a timeout for the waits and a count (val2, its low 32 bits)
+/// for the requeues and FUTEX_WAKE_OP.
+pub fn sys_futex(
+    ctx: &mut SyscallCtx<'_>,
+    uaddr: UserPtr<Opaque>,
+    op: u32,
+    val: u32,
+    utime: UserPtr<Opaque>,
+    uaddr2: UserPtr<Opaque>,
+    val3: u32,
+) -> SysResult {
+    let (uaddr, utime, uaddr2) = (uaddr.addr(), utime.addr(), uaddr2.addr());
     if uaddr % 4 != 0 {
         return Err(Errno::EINVAL);
     }

@@ -10,7 +10,8 @@
 
 #![deny(clippy::arithmetic_side_effects)]
 
-use super::{arg_i32, Args, SyscallCtx};
+use super::args::{Fd, Flags, MapFlags, Opaque, Prot, ProtLong, UserPtr};
+use super::{arg_i32, SyscallCtx};
 use crate::errno::{Errno, SysResult};
 use crate::kernel::regions::{RegionKind, Regions};
 use crate::mm::{checked_page_up, page_align_wrapping, page_down, page_offset, PAGE_SIZE, TASK_SIZE};
@@ -62,12 +63,22 @@ fn overlap(a: u64, a_len: u64, b: u64, b_len: u64) -> bool {
 /// back as it is, which reads as -errno); MAP_FIXED_NOREPLACE over
 /// memory is EEXIST; a file range ending past the file's largest offset
 /// is EOVERFLOW (`file_mmap_ok`); an unknown mapping type is EINVAL.
-pub fn sys_mmap(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let (hint, len, prot, flags, fd, off) = (a[0], a[1], a[2], a[3], arg_i32(a[4]), a[5]);
+/// (Linux's `prot` and `flags` are `unsigned long`s; every bit looked at
+/// here is in their low 32.)
+pub fn sys_mmap(
+    ctx: &mut SyscallCtx<'_>,
+    addr: UserPtr<Opaque>,
+    length: usize,
+    prot: Prot,
+    flags: MapFlags,
+    fd: Fd,
+    offset: u64,
+) -> SysResult {
+    let (hint, len, prot, flags, off) = (addr.addr(), length as u64, u64::from(prot.0), u64::from(flags.0), offset);
     if !page_aligned(off) {
         return Err(Errno::EINVAL);
     }
-    let file = if flags & MAP_ANONYMOUS == 0 { Some(ctx.task.process.files().get(fd)?) } else { None };
+    let file = if flags & MAP_ANONYMOUS == 0 { Some(ctx.task.process.files().get(fd.0)?) } else { None };
     if len == 0 {
         return Err(Errno::EINVAL);
     }
@@ -250,6 +261,16 @@ fn share_file(ctx: &SyscallCtx<'_>, addr: u64, len: u64, host_fd: i32, off: u64,
     ctx.m.mem.map_shared_file(addr, backed, host_fd, off, prot & PROT_EXEC != 0)
 }
 
+const MS_ASYNC: i32 = 1;
+const MS_INVALIDATE: i32 = 2;
+const MS_SYNC: i32 = 4;
+
+/// msync's flags: MS_ASYNC, MS_INVALIDATE and MS_SYNC, not MS_ASYNC with
+/// MS_SYNC.
+fn msync_flags_valid(flags: i32) -> bool {
+    flags & !(MS_ASYNC | MS_INVALIDATE | MS_SYNC) == 0 && !(flags & MS_ASYNC != 0 && flags & MS_SYNC != 0)
+}
+
 /// msync(2), as mm/msync.c checks it: unknown flags, an unaligned
 /// address, or MS_ASYNC with MS_SYNC are EINVAL; the length is rounded up
 /// to a page the way Linux does it, so one that wraps to 0 is no length
@@ -257,18 +278,13 @@ fn share_file(ctx: &SyscallCtx<'_>, addr: u64, len: u64, host_fd: i32, off: u64,
 /// not mapped in the range is ENOMEM, after syncing what is (at once for
 /// MS_ASYNC alone). Shared file mappings are written back; everything
 /// else is memory with no file behind it.
-pub fn sys_msync(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    const MS_ASYNC: i32 = 1;
-    const MS_INVALIDATE: i32 = 2;
-    const MS_SYNC: i32 = 4;
-    let (addr, flags) = (a[0], arg_i32(a[2]));
-    if flags & !(MS_ASYNC | MS_INVALIDATE | MS_SYNC) != 0
-        || !page_aligned(addr)
-        || (flags & MS_ASYNC != 0 && flags & MS_SYNC != 0)
-    {
+/// The flags are an int: only their low 32 bits count.
+pub fn sys_msync(ctx: &mut SyscallCtx<'_>, addr: UserPtr<Opaque>, length: usize, flags: Flags) -> SysResult {
+    let (addr, flags) = (addr.addr(), arg_i32(flags.0));
+    if !msync_flags_valid(flags) || !page_aligned(addr) {
         return Err(Errno::EINVAL);
     }
-    let len = page_align_wrapping(a[1]);
+    let len = page_align_wrapping(length as u64);
     if addr.checked_add(len).is_none() {
         return Err(Errno::ENOMEM);
     }
@@ -333,9 +349,9 @@ fn munmap_range(addr: u64, len: u64) -> SysResult<u64> {
 /// munmap(2): Linux's checks (`munmap_range`), then every owned page of
 /// the range goes back to the arena; the rest is ignored, as Linux ignores
 /// unmapped parts.
-pub fn sys_munmap(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let addr = a[0];
-    let end = munmap_range(addr, a[1])?;
+pub fn sys_munmap(ctx: &mut SyscallCtx<'_>, addr: UserPtr<Opaque>, length: usize) -> SysResult {
+    let addr = addr.addr();
+    let end = munmap_range(addr, length as u64)?;
     let len = end.saturating_sub(addr);
     let mm = ctx.task.process.mm();
     let rsp = ctx.task.vcpu.regs().rsp;
@@ -365,10 +381,10 @@ pub fn sys_munmap(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
 /// mapping grows up on x86) or PROT_GROWSDOWN on anything but the main
 /// stack is EINVAL. (Protection changes only apply when all of the range
 /// is mapped; Linux changes the mappings before the first hole too.)
-pub fn sys_mprotect(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let (addr, len) = (a[0], a[1]);
-    let grows = a[2] & (PROT_GROWSDOWN | PROT_GROWSUP);
-    let prot = a[2] & !grows;
+pub fn sys_mprotect(ctx: &mut SyscallCtx<'_>, addr: UserPtr<Opaque>, len: usize, prot: ProtLong) -> SysResult {
+    let (addr, len) = (addr.addr(), len as u64);
+    let grows = prot.0 & (PROT_GROWSDOWN | PROT_GROWSUP);
+    let prot = prot.0 & !grows;
     if grows == PROT_GROWSDOWN | PROT_GROWSUP || !page_aligned(addr) {
         return Err(Errno::EINVAL);
     }
@@ -422,8 +438,8 @@ fn madvise_behavior_valid(advice: i32) -> bool {
 /// past 2^64 are EINVAL; an empty range does nothing; memory not mapped
 /// in the range is ENOMEM, after advising what is. Only MADV_DONTNEED
 /// changes anything here: private anonymous pages read back as zero.
-pub fn sys_madvise(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let (addr, len_in, advice) = (a[0], a[1], arg_i32(a[2]));
+pub fn sys_madvise(ctx: &mut SyscallCtx<'_>, addr: UserPtr<Opaque>, length: usize, advice: i32) -> SysResult {
+    let (addr, len_in) = (addr.addr(), length as u64);
     if !madvise_behavior_valid(advice) || !page_aligned(addr) {
         return Err(Errno::EINVAL);
     }
@@ -459,9 +475,16 @@ pub fn sys_madvise(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
 /// (EINVAL) inside one mapping (EFAULT), and grows in place when the old
 /// range ends where the mapping does and the pages after it are free,
 /// else moves (with MREMAP_MAYMOVE) or fails (ENOMEM).
-pub fn sys_mremap(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let (old, flags, new_addr) = (a[0], a[3], a[4]);
-    let (old_len, new_len) = (page_align_wrapping(a[1]), page_align_wrapping(a[2]));
+pub fn sys_mremap(
+    ctx: &mut SyscallCtx<'_>,
+    old_address: UserPtr<Opaque>,
+    old_size: usize,
+    new_size: usize,
+    flags: Flags,
+    new_address: UserPtr<Opaque>,
+) -> SysResult {
+    let (old, flags, new_addr) = (old_address.addr(), flags.0, new_address.addr());
+    let (old_len, new_len) = (page_align_wrapping(old_size as u64), page_align_wrapping(new_size as u64));
     if flags & !(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP) != 0
         || !page_aligned(old)
         || new_len == 0
@@ -564,11 +587,12 @@ fn page_runs(offsets: &[u64]) -> Vec<(u64, u64)> {
 /// Allocators fall back to mmap, as they do on real no-MMU systems. Any
 /// other value (huge, wrapping, below the start) leaves the break where
 /// it is, which is what brk returns, as on Linux.
-pub fn sys_brk(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+pub fn sys_brk(ctx: &mut SyscallCtx<'_>, brk: UserPtr<Opaque>) -> SysResult {
+    let brk = brk.addr();
     let mm = ctx.task.process.mm();
     let mut regions = mm.regions();
-    if a[0] >= regions.start_brk && a[0] <= regions.brk {
-        regions.brk = a[0];
+    if brk >= regions.start_brk && brk <= regions.brk {
+        regions.brk = brk;
     }
     Ok(regions.brk)
 }
@@ -576,21 +600,22 @@ pub fn sys_brk(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
 /// mlock(2). A no-MMU machine's memory never pages out, so locking
 /// changes nothing; the answers are those of `do_mlock` and
 /// `apply_vma_lock_flags` (mm/mlock.c).
-pub fn sys_mlock(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    lock_range(ctx, a[0], a[1], true)
+pub fn sys_mlock(ctx: &mut SyscallCtx<'_>, addr: UserPtr<Opaque>, len: usize) -> SysResult {
+    lock_range(ctx, addr.addr(), len as u64, true)
 }
 
 /// mlock2(2): mlock with flags; only MLOCK_ONFAULT exists (else EINVAL).
-pub fn sys_mlock2(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    if arg_i32(a[2]) & !MLOCK_ONFAULT != 0 {
+/// The flags are an int: only their low 32 bits count.
+pub fn sys_mlock2(ctx: &mut SyscallCtx<'_>, addr: UserPtr<Opaque>, len: usize, flags: Flags) -> SysResult {
+    if arg_i32(flags.0) & !MLOCK_ONFAULT != 0 {
         return Err(Errno::EINVAL);
     }
-    lock_range(ctx, a[0], a[1], true)
+    lock_range(ctx, addr.addr(), len as u64, true)
 }
 
 /// munlock(2): as mlock, without the privilege checks.
-pub fn sys_munlock(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    lock_range(ctx, a[0], a[1], false)
+pub fn sys_munlock(ctx: &mut SyscallCtx<'_>, addr: UserPtr<Opaque>, len: usize) -> SysResult {
+    lock_range(ctx, addr.addr(), len as u64, false)
 }
 
 /// Linux's checks for m(un)lock, in order: locking needs RLIMIT_MEMLOCK
@@ -635,4 +660,59 @@ fn can_lock_any_amount() -> bool {
             .and_then(|caps| u64::from_str_radix(caps.trim(), 16).ok())
             .is_some_and(|caps| caps & (1 << CAP_IPC_LOCK) != 0)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syscall::args::SyscallArg;
+
+    #[test]
+    fn mprotect_sees_all_64_bits_of_prot() {
+        assert_eq!(ProtLong::from_reg(0x1_0000_0003), ProtLong(0x1_0000_0003));
+        assert_eq!(Prot::from_reg(0x1_0000_0003), Prot(3));
+    }
+
+    #[test]
+    fn msync_flags() {
+        assert!(msync_flags_valid(0));
+        assert!(msync_flags_valid(MS_SYNC | MS_INVALIDATE));
+        assert!(msync_flags_valid(MS_ASYNC | MS_INVALIDATE));
+        assert!(!msync_flags_valid(MS_ASYNC | MS_SYNC));
+        assert!(!msync_flags_valid(8));
+        assert!(!msync_flags_valid(-1));
+        // An int: the upper half of the register is not looked at.
+        assert!(msync_flags_valid(arg_i32(0x1_0000_0000 | 4)));
+    }
+
+    #[test]
+    fn madvise_advice() {
+        for ok in [0, 4, 8, 25, 102, 103] {
+            assert!(madvise_behavior_valid(ok), "{ok}");
+        }
+        for bad in [-1, 5, 7, 26, 100, 101, 104, 1000] {
+            assert!(!madvise_behavior_valid(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn munmap_checks() {
+        assert_eq!(munmap_range(0x1000, 1), Ok(0x2000));
+        assert_eq!(munmap_range(0x1000, 0x2000), Ok(0x3000));
+        assert_eq!(munmap_range(0x1000, 0), Err(Errno::EINVAL));
+        assert_eq!(munmap_range(0x1001, 0x1000), Err(Errno::EINVAL));
+        assert_eq!(munmap_range(TASK_SIZE, 0x1000), Err(Errno::EINVAL));
+        assert_eq!(munmap_range(TASK_SIZE - 0x1000, 0x1000), Ok(TASK_SIZE));
+        assert_eq!(munmap_range(TASK_SIZE - 0x1000, 0x1001), Err(Errno::EINVAL));
+        assert_eq!(munmap_range(0x1000, u64::MAX), Err(Errno::EINVAL));
+    }
+
+    #[test]
+    fn overlaps_and_page_runs() {
+        assert!(overlap(0x1000, 0x2000, 0x2000, 0x1000));
+        assert!(!overlap(0x1000, 0x1000, 0x2000, 0x1000));
+        assert!(overlap(0xffff_ffff_ffff_f000, u64::MAX, 0x1000, u64::MAX));
+        assert_eq!(page_runs(&[]), vec![]);
+        assert_eq!(page_runs(&[0, 0x1000, 0x3000]), vec![(0, 0x2000), (0x3000, 0x1000)]);
+    }
 }

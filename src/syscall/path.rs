@@ -6,7 +6,8 @@
 //! inside the root; the ones that follow a final symlink work on an O_PATH
 //! handle of the file itself. The host kernel therefore does every walk.
 
-use super::{arg_i32, host_table_full_is_enfile, Args, SyscallCtx, AT_FDCWD};
+use super::args::{self, AtFlags, Fd, Flags, Mode, Opaque, OpenFlags, OutBytes, OutCStr, StatBuf, UserPtr};
+use super::{arg_i32, host_table_full_is_enfile, SyscallCtx, AT_FDCWD};
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
 use crate::fs::path::{self, is_dot_or_dotdot, Fs};
@@ -26,21 +27,32 @@ const O_TRUNC: i32 = 0o1000;
 const O_PATH: i32 = 0o10000000;
 const O_TMPFILE: i32 = 0o20200000;
 
+/// A guest pointer to a path (or another NUL-terminated string).
+type PathPtr = UserPtr<args::CStr>;
+
+/// The working directory, for the calls without a dirfd.
+const CWD: Fd = Fd(AT_FDCWD);
+
+/// `fd` as the register value `SyscallCtx`'s descriptor lookups take.
+fn reg(fd: Fd) -> u64 {
+    fd.0 as u64
+}
+
 fn umask(ctx: &SyscallCtx<'_>) -> u32 {
     ctx.task.process.fs().umask
 }
 
 /// Absolute path of a path argument, with AT_EMPTY_PATH meaning "dirfd
 /// itself" (returned as None).
-fn at_path(ctx: &SyscallCtx<'_>, dirfd: u64, ptr: u64, flags: u64) -> SysResult<Option<Vec<u8>>> {
-    let p = ctx.user().read_cstr(ptr, path::PATH_MAX - 1)?;
+fn at_path(ctx: &SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: u64) -> SysResult<Option<Vec<u8>>> {
+    let p = ctx.user().read_cstr(pathname.addr(), path::PATH_MAX - 1)?;
     if p.is_empty() {
         if flags & AT_EMPTY_PATH != 0 {
             return Ok(None);
         }
         return Err(Errno::ENOENT);
     }
-    Ok(Some(ctx.at_vec(dirfd, p)?))
+    Ok(Some(ctx.at_vec(reg(dirfd), p)?))
 }
 
 /// A path argument made absolute. An absolute path in the host root (most
@@ -58,22 +70,22 @@ enum Target<'a> {
 /// `arg` holds the path read.
 fn target<'a>(
     ctx: &SyscallCtx<'_>,
-    dirfd: u64,
-    ptr: u64,
+    dirfd: Fd,
+    pathname: PathPtr,
     flags: u64,
     arg: &'a mut path::PathArg,
 ) -> SysResult<Target<'a>> {
-    ctx.read_path(ptr, arg)?;
+    ctx.read_path(pathname.addr(), arg)?;
     target_of(ctx, dirfd, flags, arg)
 }
 
 /// `target` of a path already read into `arg`.
-fn target_of<'a>(ctx: &SyscallCtx<'_>, dirfd: u64, flags: u64, arg: &'a mut path::PathArg) -> SysResult<Target<'a>> {
+fn target_of<'a>(ctx: &SyscallCtx<'_>, dirfd: Fd, flags: u64, arg: &'a mut path::PathArg) -> SysResult<Target<'a>> {
     match arg.as_bytes() {
         [] if flags & AT_EMPTY_PATH != 0 => Ok(Target::Empty),
         [] => Err(Errno::ENOENT),
         b @ [b'/', ..] if path::classify(b) == Fs::Host => Ok(Target::Host(arg.as_cstr())),
-        _ => Ok(Target::Abs(ctx.at_vec(dirfd, arg.to_vec())?)),
+        _ => Ok(Target::Abs(ctx.at_vec(reg(dirfd), arg.to_vec())?)),
     }
 }
 
@@ -84,9 +96,9 @@ fn target_of<'a>(ctx: &SyscallCtx<'_>, dirfd: u64, flags: u64, arg: &'a mut path
 /// cwd of "/" (its `proc` and `dev` are nommu's own) or outside the host
 /// root, and paths that leave the cwd (`..` above it, absolute symlinks:
 /// EXDEV). ENOENT and ENOTDIR are final, as the general walk would find.
-fn beneath_cwd(ctx: &SyscallCtx<'_>, dirfd: u64, rel: &CStr, follow: bool) -> SysResult<Option<std::os::fd::OwnedFd>> {
+fn beneath_cwd(ctx: &SyscallCtx<'_>, dirfd: Fd, rel: &CStr, follow: bool) -> SysResult<Option<std::os::fd::OwnedFd>> {
     use std::os::fd::AsFd;
-    if arg_i32(dirfd) != AT_FDCWD || matches!(rel.to_bytes(), [] | [b'/', ..]) {
+    if dirfd != CWD || matches!(rel.to_bytes(), [] | [b'/', ..]) {
         return Ok(None);
     }
     let cwd = {
@@ -107,11 +119,11 @@ fn beneath_cwd(ctx: &SyscallCtx<'_>, dirfd: u64, rel: &CStr, follow: bool) -> Sy
     }
 }
 
-fn do_open(ctx: &mut SyscallCtx<'_>, dirfd: u64, ptr: u64, flags: i32, mode: u32) -> SysResult {
+fn do_open(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: i32, mode: u32) -> SysResult {
     // Like Linux, a full table fails before the path is even looked at.
     let limit = ctx.check_free_fds(1)?;
     let mut arg = path::PathArg::default();
-    let target = target(ctx, dirfd, ptr, 0, &mut arg)?;
+    let target = target(ctx, dirfd, pathname, 0, &mut arg)?;
     if flags & O_TMPFILE == O_TMPFILE && flags & 3 == 0 {
         return Err(Errno::EINVAL);
     }
@@ -133,56 +145,74 @@ fn do_open(ctx: &mut SyscallCtx<'_>, dirfd: u64, ptr: u64, flags: i32, mode: u32
     ctx.install_below(limit, f, flags & O_CLOEXEC != 0)
 }
 
-pub fn sys_open(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    do_open(ctx, AT_FDCWD as u64, a[0], arg_i32(a[1]), a[2] as u32)
+pub fn sys_open(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, flags: OpenFlags, mode: Mode) -> SysResult {
+    do_open(ctx, CWD, pathname, flags.0 as i32, mode.0)
 }
 
-pub fn sys_openat(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    do_open(ctx, a[0], a[1], arg_i32(a[2]), a[3] as u32)
+pub fn sys_openat(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: OpenFlags, mode: Mode) -> SysResult {
+    do_open(ctx, dirfd, pathname, flags.0 as i32, mode.0)
 }
 
-pub fn sys_creat(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    do_open(ctx, AT_FDCWD as u64, a[0], O_CREAT | O_WRONLY | O_TRUNC, a[1] as u32)
+pub fn sys_creat(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, mode: Mode) -> SysResult {
+    do_open(ctx, CWD, pathname, O_CREAT | O_WRONLY | O_TRUNC, mode.0)
 }
 
-fn stat_common(ctx: &mut SyscallCtx<'_>, dirfd: u64, ptr: u64, buf: u64, flags: u64) -> SysResult {
+fn stat_common(
+    ctx: &mut SyscallCtx<'_>,
+    dirfd: Fd,
+    pathname: PathPtr,
+    statbuf: UserPtr<StatBuf>,
+    flags: u64,
+) -> SysResult {
     if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | 0x800/* AT_NO_AUTOMOUNT */) != 0 {
         return Err(Errno::EINVAL);
     }
     let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
     let mut arg = path::PathArg::default();
-    ctx.read_path(ptr, &mut arg)?;
+    ctx.read_path(pathname.addr(), &mut arg)?;
     if let Some(fd) = beneath_cwd(ctx, dirfd, arg.as_cstr(), follow)? {
         let st = host::fstatat_raw(fd.as_raw_fd(), c"", libc::AT_EMPTY_PATH)?;
-        ctx.user().write(buf, &st)?;
+        ctx.user().write(statbuf.addr(), &st)?;
         return Ok(0);
     }
     let st = match target_of(ctx, dirfd, flags, &mut arg)? {
-        Target::Empty if arg_i32(dirfd) == AT_FDCWD => {
-            vfs::stat(ctx.m, &ctx.task.process, ctx.task.process.fs().cwd.clone(), true)?
-        }
-        Target::Empty => vfs::fstat(&*ctx.file(dirfd)?)?,
+        Target::Empty if dirfd == CWD => vfs::stat(ctx.m, &ctx.task.process, ctx.task.process.fs().cwd.clone(), true)?,
+        Target::Empty => vfs::fstat(&*ctx.file(reg(dirfd))?)?,
         Target::Host(p) => vfs::stat_host(ctx.m, p, follow)?,
         Target::Abs(abs) => vfs::stat(ctx.m, &ctx.task.process, abs, follow)?,
     };
-    ctx.user().write(buf, &st)?;
+    ctx.user().write(statbuf.addr(), &st)?;
     Ok(0)
 }
 
-pub fn sys_stat(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    stat_common(ctx, AT_FDCWD as u64, a[0], a[1], 0)
+pub fn sys_stat(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, statbuf: UserPtr<StatBuf>) -> SysResult {
+    stat_common(ctx, CWD, pathname, statbuf, 0)
 }
 
-pub fn sys_lstat(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    stat_common(ctx, AT_FDCWD as u64, a[0], a[1], AT_SYMLINK_NOFOLLOW)
+pub fn sys_lstat(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, statbuf: UserPtr<StatBuf>) -> SysResult {
+    stat_common(ctx, CWD, pathname, statbuf, AT_SYMLINK_NOFOLLOW)
 }
 
-pub fn sys_newfstatat(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    stat_common(ctx, a[0], a[1], a[2], a[3])
+pub fn sys_newfstatat(
+    ctx: &mut SyscallCtx<'_>,
+    dirfd: Fd,
+    pathname: PathPtr,
+    statbuf: UserPtr<StatBuf>,
+    flags: AtFlags,
+) -> SysResult {
+    stat_common(ctx, dirfd, pathname, statbuf, u64::from(flags.0))
 }
 
-pub fn sys_statx(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let (dirfd, ptr, flags, mask, buf) = (a[0], a[1], a[2], a[3] as u32, a[4]);
+pub fn sys_statx(
+    ctx: &mut SyscallCtx<'_>,
+    dirfd: Fd,
+    pathname: PathPtr,
+    flags: Flags,
+    mask: u64,
+    statxbuf: UserPtr<Opaque>,
+) -> SysResult {
+    // The mask is an unsigned int: only the low 32 bits count.
+    let (flags, mask, buf) = (flags.0, mask as u32, statxbuf.addr());
     if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | 0x800 | 0x6000/* AT_STATX_SYNC_TYPE */) != 0
         || mask & 0x8000_0000 != 0
     {
@@ -191,11 +221,11 @@ pub fn sys_statx(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
     let sync = (flags & 0x6000) as i32;
     let mut arg = path::PathArg::default();
-    let target = match target(ctx, dirfd, ptr, flags, &mut arg)? {
-        Target::Empty if arg_i32(dirfd) == AT_FDCWD => {
+    let target = match target(ctx, dirfd, pathname, flags, &mut arg)? {
+        Target::Empty if dirfd == CWD => {
             Resolved::Host(CString::new(ctx.task.process.fs().cwd.clone()).map_err(|_| Errno::EINVAL)?)
         }
-        Target::Empty => Resolved::OpenFile(ctx.file(dirfd)?),
+        Target::Empty => Resolved::OpenFile(ctx.file(reg(dirfd))?),
         Target::Host(p) => {
             let fd = ctx.m.root.path_fd(p, follow)?;
             let out = host::statx_raw(fd.as_raw_fd(), c"", libc::AT_EMPTY_PATH | sync, mask)?;
@@ -214,7 +244,7 @@ pub fn sys_statx(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
             let st = match other {
                 Resolved::OpenFile(f) => vfs::fstat(&f)?,
                 Resolved::Virtual(..) => {
-                    let abs = ctx.at_vec(dirfd, ctx.path(ptr)?)?;
+                    let abs = ctx.at_vec(reg(dirfd), ctx.path(pathname.addr())?)?;
                     vfs::stat(ctx.m, &ctx.task.process, abs, follow)?
                 }
                 Resolved::Host(_) => unreachable!(),
@@ -245,8 +275,15 @@ fn stat_to_statx(st: &[u8; 144]) -> [u8; 256] {
     .to_statx()
 }
 
-fn access_common(ctx: &mut SyscallCtx<'_>, dirfd: u64, ptr: u64, mode: u64, flags: u64) -> SysResult {
-    if mode & !7 != 0 || flags & !(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
+/// access(2)'s checks: a mode other than F_OK or R_OK|W_OK|X_OK bits, or
+/// an unknown flag, is EINVAL. Both are checked in all 64 bits (Linux looks
+/// only at the low 32 of these `int`s).
+fn access_args_valid(mode: u64, flags: u64) -> bool {
+    mode & !7 == 0 && flags & !(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) == 0
+}
+
+fn access_common(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: u64, flags: u64) -> SysResult {
+    if !access_args_valid(mode, flags) {
         return Err(Errno::EINVAL);
     }
     let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
@@ -257,7 +294,7 @@ fn access_common(ctx: &mut SyscallCtx<'_>, dirfd: u64, ptr: u64, mode: u64, flag
         Ok(0)
     };
     let mut arg = path::PathArg::default();
-    let target = match target(ctx, dirfd, ptr, flags, &mut arg)? {
+    let target = match target(ctx, dirfd, pathname, flags, &mut arg)? {
         Target::Host(p) => return access_host(p),
         Target::Abs(abs) => vfs::resolve(ctx.m, &ctx.task.process, abs, follow)?,
         Target::Empty => empty_path(ctx, dirfd)?,
@@ -275,16 +312,17 @@ fn access_common(ctx: &mut SyscallCtx<'_>, dirfd: u64, ptr: u64, mode: u64, flag
     }
 }
 
-pub fn sys_access(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    access_common(ctx, AT_FDCWD as u64, a[0], a[1], 0)
+pub fn sys_access(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, mode: Flags) -> SysResult {
+    access_common(ctx, CWD, pathname, mode.0, 0)
 }
 
-pub fn sys_faccessat(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    access_common(ctx, a[0], a[1], a[2], 0)
+/// The mode is the whole register, as for access and faccessat2.
+pub fn sys_faccessat(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: i64) -> SysResult {
+    access_common(ctx, dirfd, pathname, mode as u64, 0)
 }
 
-pub fn sys_faccessat2(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    access_common(ctx, a[0], a[1], a[2], a[3])
+pub fn sys_faccessat2(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: Flags, flags: Flags) -> SysResult {
+    access_common(ctx, dirfd, pathname, mode.0, flags.0)
 }
 
 /// The parent directory handle and last name of a host path that is about
@@ -307,29 +345,29 @@ fn host_parent(abs: &[u8], ctx: &SyscallCtx<'_>) -> SysResult<(std::os::fd::Owne
     }
 }
 
-fn mkdir_common(ctx: &mut SyscallCtx<'_>, dirfd: u64, ptr: u64, mode: u64) -> SysResult {
-    let abs = ctx.at_vec(dirfd, ctx.path(ptr)?)?;
+fn mkdir_common(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: Mode) -> SysResult {
+    let abs = ctx.at_vec(reg(dirfd), ctx.path(pathname.addr())?)?;
     if is_dot_or_dotdot(&path::split_last(&abs).1) {
         return Err(Errno::EEXIST);
     }
     let (dir, name) = host_parent(&abs, ctx)?;
-    host::mkdirat(dir.as_raw_fd(), &name, mode as u32 & 0o7777 & !umask(ctx))?;
+    host::mkdirat(dir.as_raw_fd(), &name, mode.0 & 0o7777 & !umask(ctx))?;
     Ok(0)
 }
 
-pub fn sys_mkdir(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    mkdir_common(ctx, AT_FDCWD as u64, a[0], a[1])
+pub fn sys_mkdir(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, mode: Mode) -> SysResult {
+    mkdir_common(ctx, CWD, pathname, mode)
 }
 
-pub fn sys_mkdirat(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    mkdir_common(ctx, a[0], a[1], a[2])
+pub fn sys_mkdirat(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: Mode) -> SysResult {
+    mkdir_common(ctx, dirfd, pathname, mode)
 }
 
-fn unlink_common(ctx: &mut SyscallCtx<'_>, dirfd: u64, ptr: u64, flags: u64) -> SysResult {
+fn unlink_common(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: u64) -> SysResult {
     if flags & !AT_REMOVEDIR != 0 {
         return Err(Errno::EINVAL);
     }
-    let abs = ctx.at_vec(dirfd, ctx.path(ptr)?)?;
+    let abs = ctx.at_vec(reg(dirfd), ctx.path(pathname.addr())?)?;
     let last = path::split_last(&abs).1;
     if is_dot_or_dotdot(&last) {
         return Err(match (flags & AT_REMOVEDIR != 0, last.starts_with(b"..")) {
@@ -343,29 +381,42 @@ fn unlink_common(ctx: &mut SyscallCtx<'_>, dirfd: u64, ptr: u64, flags: u64) -> 
     Ok(0)
 }
 
-pub fn sys_unlink(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    unlink_common(ctx, AT_FDCWD as u64, a[0], 0)
+pub fn sys_unlink(ctx: &mut SyscallCtx<'_>, pathname: PathPtr) -> SysResult {
+    unlink_common(ctx, CWD, pathname, 0)
 }
 
-pub fn sys_rmdir(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    unlink_common(ctx, AT_FDCWD as u64, a[0], AT_REMOVEDIR)
+pub fn sys_rmdir(ctx: &mut SyscallCtx<'_>, pathname: PathPtr) -> SysResult {
+    unlink_common(ctx, CWD, pathname, AT_REMOVEDIR)
 }
 
-pub fn sys_unlinkat(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    unlink_common(ctx, a[0], a[1], a[2])
+pub fn sys_unlinkat(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: AtFlags) -> SysResult {
+    unlink_common(ctx, dirfd, pathname, u64::from(flags.0))
 }
 
-fn rename_common(ctx: &mut SyscallCtx<'_>, olddir: u64, oldp: u64, newdir: u64, newp: u64, flags: u64) -> SysResult {
+/// renameat2's flags: only RENAME_NOREPLACE, RENAME_EXCHANGE (not both)
+/// and RENAME_WHITEOUT, checked in all 64 bits (Linux's are an unsigned
+/// int).
+fn rename_flags_valid(flags: u64) -> bool {
     const RENAME_NOREPLACE: u64 = 1;
     const RENAME_EXCHANGE: u64 = 2;
     const RENAME_WHITEOUT: u64 = 4;
-    if flags & !(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT) != 0
-        || flags & RENAME_NOREPLACE != 0 && flags & RENAME_EXCHANGE != 0
-    {
+    flags & !(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT) == 0
+        && !(flags & RENAME_NOREPLACE != 0 && flags & RENAME_EXCHANGE != 0)
+}
+
+fn rename_common(
+    ctx: &mut SyscallCtx<'_>,
+    olddirfd: Fd,
+    oldpath: PathPtr,
+    newdirfd: Fd,
+    newpath: PathPtr,
+    flags: u64,
+) -> SysResult {
+    if !rename_flags_valid(flags) {
         return Err(Errno::EINVAL);
     }
-    let old = ctx.at_vec(olddir, ctx.path(oldp)?)?;
-    let new = ctx.at_vec(newdir, ctx.path(newp)?)?;
+    let old = ctx.at_vec(reg(olddirfd), ctx.path(oldpath.addr())?)?;
+    let new = ctx.at_vec(reg(newdirfd), ctx.path(newpath.addr())?)?;
     if is_dot_or_dotdot(&path::split_last(&old).1) || is_dot_or_dotdot(&path::split_last(&new).1) {
         return Err(Errno::EBUSY);
     }
@@ -375,35 +426,55 @@ fn rename_common(ctx: &mut SyscallCtx<'_>, olddir: u64, oldp: u64, newdir: u64, 
     Ok(0)
 }
 
-pub fn sys_rename(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    rename_common(ctx, AT_FDCWD as u64, a[0], AT_FDCWD as u64, a[1], 0)
+pub fn sys_rename(ctx: &mut SyscallCtx<'_>, oldpath: PathPtr, newpath: PathPtr) -> SysResult {
+    rename_common(ctx, CWD, oldpath, CWD, newpath, 0)
 }
 
-pub fn sys_renameat(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    rename_common(ctx, a[0], a[1], a[2], a[3], 0)
+pub fn sys_renameat(
+    ctx: &mut SyscallCtx<'_>,
+    olddirfd: Fd,
+    oldpath: PathPtr,
+    newdirfd: Fd,
+    newpath: PathPtr,
+) -> SysResult {
+    rename_common(ctx, olddirfd, oldpath, newdirfd, newpath, 0)
 }
 
-pub fn sys_renameat2(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    rename_common(ctx, a[0], a[1], a[2], a[3], a[4])
+pub fn sys_renameat2(
+    ctx: &mut SyscallCtx<'_>,
+    olddirfd: Fd,
+    oldpath: PathPtr,
+    newdirfd: Fd,
+    newpath: PathPtr,
+    flags: Flags,
+) -> SysResult {
+    rename_common(ctx, olddirfd, oldpath, newdirfd, newpath, flags.0)
 }
 
-fn link_common(ctx: &mut SyscallCtx<'_>, olddir: u64, oldp: u64, newdir: u64, newp: u64, flags: u64) -> SysResult {
+fn link_common(
+    ctx: &mut SyscallCtx<'_>,
+    olddirfd: Fd,
+    oldpath: PathPtr,
+    newdirfd: Fd,
+    newpath: PathPtr,
+    flags: u64,
+) -> SysResult {
     if flags & !(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH) != 0 {
         return Err(Errno::EINVAL);
     }
-    let new = ctx.at_vec(newdir, ctx.path(newp)?)?;
+    let new = ctx.at_vec(reg(newdirfd), ctx.path(newpath.addr())?)?;
     if is_dot_or_dotdot(&path::split_last(&new).1) {
         return Err(Errno::EEXIST);
     }
     // The source: an O_PATH handle (following a final symlink only with
     // AT_SYMLINK_FOLLOW), linked with AT_EMPTY_PATH.
-    let src = match at_path(ctx, olddir, oldp, flags)? {
+    let src = match at_path(ctx, olddirfd, oldpath, flags)? {
         Some(old) => match vfs::resolve(ctx.m, &ctx.task.process, old, flags & AT_SYMLINK_FOLLOW != 0)? {
             Resolved::Host(c) => ctx.m.root.path_fd(&c, flags & AT_SYMLINK_FOLLOW != 0)?,
             _ => return Err(Errno::EXDEV),
         },
         None => {
-            let f = ctx.file(olddir)?;
+            let f = ctx.file(reg(olddirfd))?;
             let fd = f.host_fd().map_err(|_| Errno::EXDEV)?;
             let c = CString::new(format!("/proc/self/fd/{fd}")).map_err(|_| Errno::EINVAL)?;
             host::open(&c, O_PATH, 0)?
@@ -414,17 +485,24 @@ fn link_common(ctx: &mut SyscallCtx<'_>, olddir: u64, oldp: u64, newdir: u64, ne
     Ok(0)
 }
 
-pub fn sys_link(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    link_common(ctx, AT_FDCWD as u64, a[0], AT_FDCWD as u64, a[1], 0)
+pub fn sys_link(ctx: &mut SyscallCtx<'_>, oldpath: PathPtr, newpath: PathPtr) -> SysResult {
+    link_common(ctx, CWD, oldpath, CWD, newpath, 0)
 }
 
-pub fn sys_linkat(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    link_common(ctx, a[0], a[1], a[2], a[3], a[4])
+pub fn sys_linkat(
+    ctx: &mut SyscallCtx<'_>,
+    olddirfd: Fd,
+    oldpath: PathPtr,
+    newdirfd: Fd,
+    newpath: PathPtr,
+    flags: Flags,
+) -> SysResult {
+    link_common(ctx, olddirfd, oldpath, newdirfd, newpath, flags.0)
 }
 
-fn symlink_common(ctx: &mut SyscallCtx<'_>, target: u64, dirfd: u64, ptr: u64) -> SysResult {
-    let target = CString::new(ctx.path(target)?).map_err(|_| Errno::EINVAL)?;
-    let abs = ctx.at_vec(dirfd, ctx.path(ptr)?)?;
+fn symlink_common(ctx: &mut SyscallCtx<'_>, target: PathPtr, newdirfd: Fd, linkpath: PathPtr) -> SysResult {
+    let target = CString::new(ctx.path(target.addr())?).map_err(|_| Errno::EINVAL)?;
+    let abs = ctx.at_vec(reg(newdirfd), ctx.path(linkpath.addr())?)?;
     if is_dot_or_dotdot(&path::split_last(&abs).1) {
         return Err(Errno::EEXIST);
     }
@@ -433,39 +511,52 @@ fn symlink_common(ctx: &mut SyscallCtx<'_>, target: u64, dirfd: u64, ptr: u64) -
     Ok(0)
 }
 
-pub fn sys_symlink(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    symlink_common(ctx, a[0], AT_FDCWD as u64, a[1])
+pub fn sys_symlink(ctx: &mut SyscallCtx<'_>, target: PathPtr, linkpath: PathPtr) -> SysResult {
+    symlink_common(ctx, target, CWD, linkpath)
 }
 
-pub fn sys_symlinkat(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    symlink_common(ctx, a[0], a[1], a[2])
+pub fn sys_symlinkat(ctx: &mut SyscallCtx<'_>, target: PathPtr, newdirfd: Fd, linkpath: PathPtr) -> SysResult {
+    symlink_common(ctx, target, newdirfd, linkpath)
 }
 
-fn readlink_common(ctx: &mut SyscallCtx<'_>, dirfd: u64, ptr: u64, buf: u64, size: u64) -> SysResult {
-    let size = arg_i32(size);
+fn readlink_common(
+    ctx: &mut SyscallCtx<'_>,
+    dirfd: Fd,
+    pathname: PathPtr,
+    buf: UserPtr<OutBytes>,
+    bufsiz: usize,
+) -> SysResult {
+    // The size is an int: the low 32 bits, and not above 0 is EINVAL.
+    let size = arg_i32(bufsiz as u64);
     if size <= 0 {
         return Err(Errno::EINVAL);
     }
-    let abs = match at_path(ctx, dirfd, ptr, AT_EMPTY_PATH)? {
+    let abs = match at_path(ctx, dirfd, pathname, AT_EMPTY_PATH)? {
         Some(abs) => abs,
         None => return Err(Errno::ENOENT),
     };
     let target = vfs::readlink(ctx.m, &ctx.task.process, abs)?;
     let n = target.len().min(size as usize);
-    ctx.user().write(buf, &target[..n])?;
+    ctx.user().write(buf.addr(), &target[..n])?;
     Ok(n as u64)
 }
 
-pub fn sys_readlink(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    readlink_common(ctx, AT_FDCWD as u64, a[0], a[1], a[2])
+pub fn sys_readlink(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, buf: UserPtr<OutBytes>, bufsiz: usize) -> SysResult {
+    readlink_common(ctx, CWD, pathname, buf, bufsiz)
 }
 
-pub fn sys_readlinkat(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    readlink_common(ctx, a[0], a[1], a[2], a[3])
+pub fn sys_readlinkat(
+    ctx: &mut SyscallCtx<'_>,
+    dirfd: Fd,
+    pathname: PathPtr,
+    buf: UserPtr<OutBytes>,
+    bufsiz: usize,
+) -> SysResult {
+    readlink_common(ctx, dirfd, pathname, buf, bufsiz)
 }
 
-pub fn sys_chdir(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let abs = ctx.at_vec(AT_FDCWD as u64, ctx.path(a[0])?)?;
+pub fn sys_chdir(ctx: &mut SyscallCtx<'_>, pathname: PathPtr) -> SysResult {
+    let abs = ctx.at_vec(reg(CWD), ctx.path(pathname.addr())?)?;
     let (path, fd) = vfs::directory(ctx.m, &ctx.task.process, abs)?;
     let mut fs = ctx.task.process.fs();
     fs.cwd = path;
@@ -473,29 +564,29 @@ pub fn sys_chdir(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     Ok(0)
 }
 
-pub fn sys_getcwd(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+pub fn sys_getcwd(ctx: &mut SyscallCtx<'_>, buf: UserPtr<OutCStr>, size: usize) -> SysResult {
     let mut cwd = ctx.cwd()?;
     cwd.push(0);
-    if (a[1] as usize) < cwd.len() {
+    if size < cwd.len() {
         return Err(Errno::ERANGE);
     }
-    ctx.user().write(a[0], &cwd)?;
+    ctx.user().write(buf.addr(), &cwd)?;
     Ok(cwd.len() as u64)
 }
 
 /// What an empty path with AT_EMPTY_PATH names: dirfd's file itself, or
 /// the working directory for AT_FDCWD.
-fn empty_path(ctx: &SyscallCtx<'_>, dirfd: u64) -> SysResult<Resolved> {
-    if arg_i32(dirfd) == AT_FDCWD {
+fn empty_path(ctx: &SyscallCtx<'_>, dirfd: Fd) -> SysResult<Resolved> {
+    if dirfd == CWD {
         return vfs::resolve(ctx.m, &ctx.task.process, ctx.cwd()?, true);
     }
-    Ok(Resolved::OpenFile(ctx.file(dirfd)?))
+    Ok(Resolved::OpenFile(ctx.file(reg(dirfd))?))
 }
 
 /// An O_PATH handle on the host file a metadata call applies to.
-fn host_target(ctx: &SyscallCtx<'_>, dirfd: u64, ptr: u64, flags: u64) -> SysResult<std::os::fd::OwnedFd> {
+fn host_target(ctx: &SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: u64) -> SysResult<std::os::fd::OwnedFd> {
     let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
-    let target = match at_path(ctx, dirfd, ptr, flags)? {
+    let target = match at_path(ctx, dirfd, pathname, flags)? {
         Some(abs) => vfs::resolve(ctx.m, &ctx.task.process, abs, follow)?,
         None => empty_path(ctx, dirfd)?,
     };
@@ -511,68 +602,93 @@ fn host_target(ctx: &SyscallCtx<'_>, dirfd: u64, ptr: u64, flags: u64) -> SysRes
 
 /// chmod through /proc/self/fd/N: the host's fchmodat cannot take an
 /// O_PATH descriptor directly.
-fn chmod_fd(fd: &std::os::fd::OwnedFd, mode: u64) -> SysResult {
+fn chmod_fd(fd: &std::os::fd::OwnedFd, mode: u32) -> SysResult {
     let c = CString::new(format!("/proc/self/fd/{}", fd.as_raw_fd())).map_err(|_| Errno::EINVAL)?;
-    host::fchmodat(libc::AT_FDCWD, &c, mode as u32 & 0o7777)?;
+    host::fchmodat(libc::AT_FDCWD, &c, mode & 0o7777)?;
     Ok(0)
 }
 
-pub fn sys_chmod(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let fd = host_target(ctx, AT_FDCWD as u64, a[0], 0)?;
-    chmod_fd(&fd, a[1])
+pub fn sys_chmod(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, mode: Mode) -> SysResult {
+    let fd = host_target(ctx, CWD, pathname, 0)?;
+    chmod_fd(&fd, mode.0)
 }
 
-pub fn sys_fchmodat(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    if a[3] & !AT_SYMLINK_NOFOLLOW != 0 {
+fn fchmodat_common(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: u32, flags: u64) -> SysResult {
+    if flags & !AT_SYMLINK_NOFOLLOW != 0 {
         return Err(Errno::EINVAL);
     }
-    let fd = host_target(ctx, a[0], a[1], a[3])?;
-    if a[3] & AT_SYMLINK_NOFOLLOW != 0 {
+    let fd = host_target(ctx, dirfd, pathname, flags)?;
+    if flags & AT_SYMLINK_NOFOLLOW != 0 {
         // Linux cannot change a symlink's mode.
         let st = host::fstatat_raw(fd.as_raw_fd(), c"", libc::AT_EMPTY_PATH)?;
         if u32::from_le_bytes(st[24..28].try_into().unwrap()) & 0o170000 == 0o120000 {
             return Err(Errno::EOPNOTSUPP);
         }
     }
-    chmod_fd(&fd, a[2])
+    chmod_fd(&fd, mode)
 }
 
 /// The original fchmodat has no flags argument.
-pub fn sys_fchmodat_legacy(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    sys_fchmodat(ctx, &[a[0], a[1], a[2], 0, 0, 0])
+pub fn sys_fchmodat(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: Mode) -> SysResult {
+    fchmodat_common(ctx, dirfd, pathname, mode.0, 0)
 }
 
-fn chown_common(ctx: &mut SyscallCtx<'_>, dirfd: u64, ptr: u64, uid: u64, gid: u64, flags: u64) -> SysResult {
+/// fchmodat2; the mode keeps its low 32 bits (of which chmod uses 12).
+pub fn sys_fchmodat2(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: u64, flags: Flags) -> SysResult {
+    fchmodat_common(ctx, dirfd, pathname, mode as u32, flags.0)
+}
+
+fn chown_common(
+    ctx: &mut SyscallCtx<'_>,
+    dirfd: Fd,
+    pathname: PathPtr,
+    owner: u32,
+    group: u32,
+    flags: u64,
+) -> SysResult {
     if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
         return Err(Errno::EINVAL);
     }
-    let fd = host_target(ctx, dirfd, ptr, flags)?;
-    host::fchownat(fd.as_raw_fd(), c"", uid as u32, gid as u32, libc::AT_EMPTY_PATH)?;
+    let fd = host_target(ctx, dirfd, pathname, flags)?;
+    host::fchownat(fd.as_raw_fd(), c"", owner, group, libc::AT_EMPTY_PATH)?;
     Ok(0)
 }
 
-pub fn sys_chown(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    chown_common(ctx, AT_FDCWD as u64, a[0], a[1], a[2], 0)
+pub fn sys_chown(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, owner: u32, group: u32) -> SysResult {
+    chown_common(ctx, CWD, pathname, owner, group, 0)
 }
 
-pub fn sys_lchown(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    chown_common(ctx, AT_FDCWD as u64, a[0], a[1], a[2], AT_SYMLINK_NOFOLLOW)
+pub fn sys_lchown(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, owner: u32, group: u32) -> SysResult {
+    chown_common(ctx, CWD, pathname, owner, group, AT_SYMLINK_NOFOLLOW)
 }
 
-pub fn sys_fchownat(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    chown_common(ctx, a[0], a[1], a[2], a[3], a[4])
+pub fn sys_fchownat(
+    ctx: &mut SyscallCtx<'_>,
+    dirfd: Fd,
+    pathname: PathPtr,
+    owner: u32,
+    group: u32,
+    flags: Flags,
+) -> SysResult {
+    chown_common(ctx, dirfd, pathname, owner, group, flags.0)
 }
 
-pub fn sys_utimensat(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let (dirfd, ptr, times, flags) = (a[0], a[1], a[2], a[3]);
+pub fn sys_utimensat(
+    ctx: &mut SyscallCtx<'_>,
+    dirfd: Fd,
+    pathname: PathPtr,
+    times: UserPtr<Opaque>,
+    flags: AtFlags,
+) -> SysResult {
+    let flags = u64::from(flags.0);
     if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
         return Err(Errno::EINVAL);
     }
-    let times = if times != 0 {
+    let times = if !times.is_null() {
         let mut t = [(0i64, 0i64); 2];
         for (i, slot) in t.iter_mut().enumerate() {
-            let sec: i64 = ctx.user().read_val(times + 16 * i as u64)?;
-            let nsec: i64 = ctx.user().read_val(times + 16 * i as u64 + 8)?;
+            let sec: i64 = ctx.user().read_val(times.addr() + 16 * i as u64)?;
+            let nsec: i64 = ctx.user().read_val(times.addr() + 16 * i as u64 + 8)?;
             let special = nsec == libc::UTIME_NOW || nsec == libc::UTIME_OMIT;
             if !special && !(0..1_000_000_000).contains(&nsec) {
                 return Err(Errno::EINVAL);
@@ -584,16 +700,16 @@ pub fn sys_utimensat(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
         None
     };
     // utimensat(fd, NULL, ...) is futimens.
-    if ptr == 0 && arg_i32(dirfd) == AT_FDCWD {
+    if pathname.is_null() && dirfd == CWD {
         return Err(Errno::EFAULT);
     }
-    let fd = if ptr == 0 {
-        let f = ctx.file(dirfd)?;
+    let fd = if pathname.is_null() {
+        let f = ctx.file(reg(dirfd))?;
         let c = CString::new(format!("/proc/self/fd/{}", f.host_fd().map_err(|_| Errno::EPERM)?))
             .map_err(|_| Errno::EINVAL)?;
         host::open(&c, O_PATH, 0)?
     } else {
-        host_target(ctx, dirfd, ptr, flags)?
+        host_target(ctx, dirfd, pathname, flags)?
     };
     let c = CString::new(format!("/proc/self/fd/{}", fd.as_raw_fd())).map_err(|_| Errno::EINVAL)?;
     let nofollow = if flags & AT_SYMLINK_NOFOLLOW != 0 { libc::AT_SYMLINK_NOFOLLOW } else { 0 };
@@ -607,9 +723,9 @@ pub fn sys_utimensat(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
     Ok(0)
 }
 
-pub fn sys_truncate(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let abs = ctx.at_vec(AT_FDCWD as u64, ctx.path(a[0])?)?;
-    if (a[1] as i64) < 0 {
+pub fn sys_truncate(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, length: i64) -> SysResult {
+    let abs = ctx.at_vec(reg(CWD), ctx.path(pathname.addr())?)?;
+    if length < 0 {
         return Err(Errno::EINVAL);
     }
     // The file itself is never opened (a FIFO's open would wait): the host
@@ -621,49 +737,102 @@ pub fn sys_truncate(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
         _ => return Err(Errno::EACCES),
     };
     let c = CString::new(format!("/proc/self/fd/{}", handle.as_raw_fd())).map_err(|_| Errno::EINVAL)?;
-    host::truncate(&c, a[1] as i64)?;
+    host::truncate(&c, length)?;
     Ok(0)
 }
 
-pub fn sys_statfs(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let abs = ctx.at_vec(AT_FDCWD as u64, ctx.path(a[0])?)?;
+pub fn sys_statfs(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, buf: UserPtr<Opaque>) -> SysResult {
+    let abs = ctx.at_vec(reg(CWD), ctx.path(pathname.addr())?)?;
     let st = match vfs::resolve(ctx.m, &ctx.task.process, abs, true)? {
         Resolved::Host(c) => host::statfs_raw(ctx.m.root.path_fd(&c, true)?.as_raw_fd())?,
         _ => vfs::proc_statfs(),
     };
-    ctx.user().write(a[1], &st)?;
+    ctx.user().write(buf.addr(), &st)?;
     Ok(0)
 }
 
-pub fn sys_umask(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+pub fn sys_umask(ctx: &mut SyscallCtx<'_>, mask: Mode) -> SysResult {
     let mut fs = ctx.task.process.fs();
     let old = fs.umask;
-    fs.umask = a[0] as u32 & 0o777;
+    fs.umask = mask.0 & 0o777;
     Ok(old as u64)
 }
 
-fn mknod_common(ctx: &mut SyscallCtx<'_>, dirfd: u64, ptr: u64, mode: u64, dev: u64) -> SysResult {
-    let abs = ctx.at_vec(dirfd, ctx.path(ptr)?)?;
-    let kind = mode as u32 & 0o170000;
-    let kind = if kind == 0 { 0o100000 } else { kind };
-    match kind {
-        0o010000 | 0o100000 | 0o140000 => {}
-        // Device nodes would be the host's: a guest may not make them.
-        0o020000 | 0o060000 => return Err(Errno::EPERM),
-        _ => return Err(Errno::EINVAL),
+/// The file type mknod makes of `mode` (a regular file when it names
+/// none), or why it may not: device nodes would be the host's (EPERM),
+/// anything else that is no FIFO, regular file or socket is EINVAL.
+fn mknod_kind(mode: u32) -> SysResult<u32> {
+    match mode & 0o170000 {
+        0 => Ok(0o100000),
+        kind @ (0o010000 | 0o100000 | 0o140000) => Ok(kind),
+        0o020000 | 0o060000 => Err(Errno::EPERM),
+        _ => Err(Errno::EINVAL),
     }
+}
+
+/// `mode` keeps its low 32 bits; `dev` goes to the host whole.
+fn mknod_common(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: u64, dev: u64) -> SysResult {
+    let abs = ctx.at_vec(reg(dirfd), ctx.path(pathname.addr())?)?;
+    let mode = mode as u32;
+    let kind = mknod_kind(mode)?;
     if is_dot_or_dotdot(&path::split_last(&abs).1) {
         return Err(Errno::EEXIST);
     }
     let (dir, name) = host_parent(&abs, ctx)?;
-    host::mknodat(dir.as_raw_fd(), &name, kind | (mode as u32 & 0o7777 & !umask(ctx)), dev)?;
+    host::mknodat(dir.as_raw_fd(), &name, kind | (mode & 0o7777 & !umask(ctx)), dev)?;
     Ok(0)
 }
 
-pub fn sys_mknod(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    mknod_common(ctx, AT_FDCWD as u64, a[0], a[1], a[2])
+pub fn sys_mknod(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, mode: u64, dev: u64) -> SysResult {
+    mknod_common(ctx, CWD, pathname, mode, dev)
 }
 
-pub fn sys_mknodat(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    mknod_common(ctx, a[0], a[1], a[2], a[3])
+pub fn sys_mknodat(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: u64, dev: u64) -> SysResult {
+    mknod_common(ctx, dirfd, pathname, mode, dev)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn access_checks() {
+        assert!(access_args_valid(0, 0));
+        assert!(access_args_valid(7, AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH));
+        assert!(!access_args_valid(8, 0));
+        assert!(!access_args_valid(0, 0x1));
+        // Whole registers, as before the typed boundary.
+        assert!(!access_args_valid(1 << 32, 0));
+        assert!(!access_args_valid(0, 1 << 32));
+    }
+
+    #[test]
+    fn rename_flags() {
+        assert!(rename_flags_valid(0));
+        assert!(rename_flags_valid(1));
+        assert!(rename_flags_valid(2));
+        assert!(rename_flags_valid(4 | 1));
+        assert!(!rename_flags_valid(1 | 2));
+        assert!(!rename_flags_valid(8));
+        assert!(!rename_flags_valid(1 << 32));
+    }
+
+    #[test]
+    fn mknod_kinds() {
+        assert_eq!(mknod_kind(0o644), Ok(0o100000));
+        assert_eq!(mknod_kind(0o100644), Ok(0o100000));
+        assert_eq!(mknod_kind(0o010600), Ok(0o010000));
+        assert_eq!(mknod_kind(0o140600), Ok(0o140000));
+        assert_eq!(mknod_kind(0o020600), Err(Errno::EPERM));
+        assert_eq!(mknod_kind(0o060600), Err(Errno::EPERM));
+        assert_eq!(mknod_kind(0o040755), Err(Errno::EINVAL));
+        assert_eq!(mknod_kind(0o120777), Err(Errno::EINVAL));
+    }
+
+    #[test]
+    fn the_working_directory_is_at_fdcwd() {
+        assert_eq!(CWD, Fd(AT_FDCWD));
+        assert_eq!(arg_i32(reg(CWD)), AT_FDCWD);
+        assert_eq!(arg_i32(reg(Fd(3))), 3);
+    }
 }

@@ -2,7 +2,6 @@
 //! as the list of what nommu supports (README, "Syscalls").
 
 use super::args::SyscallArg;
-#[allow(unused_imports)]
 use super::args::*;
 use super::{file, futex, info, mem, path, poll, process, signal, spawn, time, wait, xattr, Args, Handler};
 use super::{SyscallCtx, SyscallReturn};
@@ -80,9 +79,7 @@ pub struct SyscallDef {
 
 /// The table: `NR name(param: Type, ...) [-> Ret] => handler;`. The
 /// macro makes each entry's `Handler`, which turns the registers into the
-/// declared types and calls the handler with them. Entries written
-/// `NR name[Kind, ...] => handler;` are handlers that still take the raw
-/// registers (`&Args`) and are being converted.
+/// declared types and calls the handler with them.
 macro_rules! syscalls {
     ($($nr:literal $name:ident $params:tt $(-> $ret:ident)? => $handler:path;)*) => {
         pub static SYSCALLS: &[SyscallDef] = &[
@@ -104,21 +101,6 @@ macro_rules! syscall_def {
                 #[allow(unused_variables)]
                 fn entry(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult<SyscallReturn> {
                     typed_call!($handler, ctx, a, [0 1 2 3 4 5], [] $(, $t)*)
-                }
-                entry
-            },
-        }
-    };
-    ($nr:literal, $name:ident, [$($k:ident),* $(,)?], [$($ret:ident)?], $handler:path) => {
-        SyscallDef {
-            nr: $nr,
-            name: stringify!($name),
-            params: &[],
-            args: &[$(Arg::$k),*],
-            ret: ret_kind!($($ret)?),
-            handler: {
-                fn entry(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult<SyscallReturn> {
-                    $handler(ctx, a).map(Into::into)
                 }
                 entry
             },
@@ -149,17 +131,17 @@ macro_rules! ret_kind {
 syscalls! {
     0 read(fd: Fd, buf: UserPtr<OutBytes>, count: usize) => file::sys_read;
     1 write(fd: Fd, buf: UserPtr<InBytes>, count: usize) => file::sys_write;
-    2 open[Str, OpenFlags, Oct] => path::sys_open;
+    2 open(pathname: UserPtr<CStr>, flags: OpenFlags, mode: Mode) => path::sys_open;
     3 close(fd: Fd) => file::sys_close;
-    4 stat[Str, Stat] => path::sys_stat;
+    4 stat(pathname: UserPtr<CStr>, statbuf: UserPtr<StatBuf>) => path::sys_stat;
     5 fstat(fd: Fd, statbuf: UserPtr<StatBuf>) => file::sys_fstat;
-    6 lstat[Str, Stat] => path::sys_lstat;
+    6 lstat(pathname: UserPtr<CStr>, statbuf: UserPtr<StatBuf>) => path::sys_lstat;
     7 poll(fds: UserPtr<Opaque>, nfds: u32, timeout_ms: i32) => poll::sys_poll;
     8 lseek(fd: Fd, offset: i64, whence: i32) => file::sys_lseek;
-    9 mmap[Ptr, Len, Prot, MapFlags, Fd, Hex] -> Addr => mem::sys_mmap;
-    10 mprotect[Ptr, Len, Prot] => mem::sys_mprotect;
-    11 munmap[Ptr, Len] => mem::sys_munmap;
-    12 brk[Ptr] -> Addr => mem::sys_brk;
+    9 mmap(addr: UserPtr<Opaque>, length: usize, prot: Prot, flags: MapFlags, fd: Fd, offset: u64) -> Addr => mem::sys_mmap;
+    10 mprotect(addr: UserPtr<Opaque>, len: usize, prot: ProtLong) => mem::sys_mprotect;
+    11 munmap(addr: UserPtr<Opaque>, length: usize) => mem::sys_munmap;
+    12 brk(brk: UserPtr<Opaque>) -> Addr => mem::sys_brk;
     13 rt_sigaction(sig: Signal, act: UserPtr<SigactionIn>, oact: UserPtr<SigactionOut>, sigsetsize: usize) => signal::sys_rt_sigaction;
     15 rt_sigreturn() => signal::sys_rt_sigreturn;
     14 rt_sigprocmask(how: i32, set: UserPtr<SigSetIn>, oset: UserPtr<SigSetOut>, sigsetsize: usize) => signal::sys_rt_sigprocmask;
@@ -168,20 +150,20 @@ syscalls! {
     18 pwrite64(fd: Fd, buf: UserPtr<InBytes>, count: usize, offset: i64) => file::sys_pwrite64;
     19 readv(fd: Fd, iov: UserPtr<IovecOut>, iovcnt: i32) => file::sys_readv;
     20 writev(fd: Fd, iov: UserPtr<IovecIn>, iovcnt: i32) => file::sys_writev;
-    21 access[Str, Flags] => path::sys_access;
+    21 access(pathname: UserPtr<CStr>, mode: Flags) => path::sys_access;
     22 pipe(fds: UserPtr<PipeFds>) => file::sys_pipe;
     23 select(nfds: i32, readfds: UserPtr<Opaque>, writefds: UserPtr<Opaque>, exceptfds: UserPtr<Opaque>, tvp: UserPtr<Opaque>) => poll::sys_select;
     24 sched_yield() => process::sys_sched_yield;
-    25 mremap[Ptr, Len, Len, Flags, Ptr] -> Addr => mem::sys_mremap;
-    26 msync[Ptr, Len, Flags] => mem::sys_msync;
-    28 madvise[Ptr, Len, Int] => mem::sys_madvise;
+    25 mremap(old_address: UserPtr<Opaque>, old_size: usize, new_size: usize, flags: Flags, new_address: UserPtr<Opaque>) -> Addr => mem::sys_mremap;
+    26 msync(addr: UserPtr<Opaque>, length: usize, flags: Flags) => mem::sys_msync;
+    28 madvise(addr: UserPtr<Opaque>, length: usize, advice: i32) => mem::sys_madvise;
     32 dup(oldfd: Fd) => file::sys_dup;
     33 dup2(oldfd: Fd, newfd: Fd) => file::sys_dup2;
-    35 nanosleep[TimespecIn, Ptr] => time::sys_nanosleep;
+    35 nanosleep(request: UserPtr<TimespecIn>, remain: UserPtr<Opaque>) => time::sys_nanosleep;
     34 pause() => signal::sys_pause;
-    36 getitimer[Int, Ptr] => time::sys_getitimer;
-    37 alarm[Int] => time::sys_alarm;
-    38 setitimer[Int, Ptr, Ptr] => time::sys_setitimer;
+    36 getitimer(which: i32, curr_value: UserPtr<Opaque>) => time::sys_getitimer;
+    37 alarm(seconds: u32) => time::sys_alarm;
+    38 setitimer(which: i32, new_value: UserPtr<Opaque>, old_value: UserPtr<Opaque>) => time::sys_setitimer;
     39 getpid() => process::sys_getpid;
     40 sendfile(out_fd: Fd, in_fd: Fd, offset: UserPtr<Opaque>, count: usize) => file::sys_sendfile;
     56 clone(flags: Flags, stack: UserPtr<Opaque>, parent_tid: UserPtr<Opaque>, child_tid: UserPtr<Opaque>, tls: u64) => spawn::sys_clone;
@@ -196,29 +178,29 @@ syscalls! {
     73 flock(fd: Fd, operation: i32) => file::sys_flock;
     74 fsync(fd: Fd) => file::sys_fsync;
     75 fdatasync(fd: Fd) => file::sys_fdatasync;
-    76 truncate[Str, Int] => path::sys_truncate;
+    76 truncate(pathname: UserPtr<CStr>, length: i64) => path::sys_truncate;
     77 ftruncate(fd: Fd, length: i64) => file::sys_ftruncate;
-    79 getcwd[OutBufNul, Len] => path::sys_getcwd;
-    80 chdir[Str] => path::sys_chdir;
+    79 getcwd(buf: UserPtr<OutCStr>, size: usize) => path::sys_getcwd;
+    80 chdir(pathname: UserPtr<CStr>) => path::sys_chdir;
     81 fchdir(fd: Fd) => file::sys_fchdir;
-    82 rename[Str, Str] => path::sys_rename;
-    83 mkdir[Str, Oct] => path::sys_mkdir;
-    84 rmdir[Str] => path::sys_rmdir;
-    85 creat[Str, Oct] => path::sys_creat;
-    86 link[Str, Str] => path::sys_link;
-    87 unlink[Str] => path::sys_unlink;
-    88 symlink[Str, Str] => path::sys_symlink;
-    89 readlink[Str, OutBuf, Len] => path::sys_readlink;
-    90 chmod[Str, Oct] => path::sys_chmod;
+    82 rename(oldpath: UserPtr<CStr>, newpath: UserPtr<CStr>) => path::sys_rename;
+    83 mkdir(pathname: UserPtr<CStr>, mode: Mode) => path::sys_mkdir;
+    84 rmdir(pathname: UserPtr<CStr>) => path::sys_rmdir;
+    85 creat(pathname: UserPtr<CStr>, mode: Mode) => path::sys_creat;
+    86 link(oldpath: UserPtr<CStr>, newpath: UserPtr<CStr>) => path::sys_link;
+    87 unlink(pathname: UserPtr<CStr>) => path::sys_unlink;
+    88 symlink(target: UserPtr<CStr>, linkpath: UserPtr<CStr>) => path::sys_symlink;
+    89 readlink(pathname: UserPtr<CStr>, buf: UserPtr<OutBytes>, bufsiz: usize) => path::sys_readlink;
+    90 chmod(pathname: UserPtr<CStr>, mode: Mode) => path::sys_chmod;
     91 fchmod(fd: Fd, mode: Mode) => file::sys_fchmod;
-    92 chown[Str, Int, Int] => path::sys_chown;
+    92 chown(pathname: UserPtr<CStr>, owner: u32, group: u32) => path::sys_chown;
     93 fchown(fd: Fd, owner: u32, group: u32) => file::sys_fchown;
-    94 lchown[Str, Int, Int] => path::sys_lchown;
-    95 umask[Oct] => path::sys_umask;
-    96 gettimeofday[Ptr, Ptr] => time::sys_gettimeofday;
-    98 getrusage[Int, Ptr] => time::sys_getrusage;
+    94 lchown(pathname: UserPtr<CStr>, owner: u32, group: u32) => path::sys_lchown;
+    95 umask(mask: Mode) => path::sys_umask;
+    96 gettimeofday(tv: UserPtr<Opaque>, tz: UserPtr<Opaque>) => time::sys_gettimeofday;
+    98 getrusage(who: i32, usage: UserPtr<Opaque>) => time::sys_getrusage;
     99 sysinfo(info: UserPtr<Opaque>) => info::sys_sysinfo;
-    100 times[Ptr] => time::sys_times;
+    100 times(buf: UserPtr<Opaque>) => time::sys_times;
     102 getuid() => process::sys_getuid;
     104 getgid() => process::sys_getgid;
     105 setuid(uid: u32) => process::sys_setuid;
@@ -246,16 +228,16 @@ syscalls! {
     129 rt_sigqueueinfo(pid: Pid, sig: Signal, info: UserPtr<Opaque>) => signal::sys_rt_sigqueueinfo;
     130 rt_sigsuspend(mask: UserPtr<Opaque>, sigsetsize: usize) => signal::sys_rt_sigsuspend;
     131 sigaltstack(ss: UserPtr<Opaque>, old_ss: UserPtr<Opaque>) => signal::sys_sigaltstack;
-    133 mknod[Str, Hex, Hex] => path::sys_mknod;
-    137 statfs[Str, Ptr] => path::sys_statfs;
+    133 mknod(pathname: UserPtr<CStr>, mode: u64, dev: u64) => path::sys_mknod;
+    137 statfs(pathname: UserPtr<CStr>, buf: UserPtr<Opaque>) => path::sys_statfs;
     138 fstatfs(fd: Fd, buf: UserPtr<Opaque>) => file::sys_fstatfs;
     143 sched_getparam(pid: Pid, param: UserPtr<Opaque>) => info::sys_sched_getparam;
     144 sched_setscheduler(pid: Pid, policy: u32, param: UserPtr<Opaque>) => info::sys_sched_setscheduler;
     145 sched_getscheduler(pid: Pid) => info::sys_sched_getscheduler;
     146 sched_get_priority_max(policy: i64) => info::sys_sched_get_priority_max;
     147 sched_get_priority_min(policy: i64) => info::sys_sched_get_priority_min;
-    149 mlock[Ptr, Len] => mem::sys_mlock;
-    150 munlock[Ptr, Len] => mem::sys_munlock;
+    149 mlock(addr: UserPtr<Opaque>, len: usize) => mem::sys_mlock;
+    150 munlock(addr: UserPtr<Opaque>, len: usize) => mem::sys_munlock;
     157 prctl(option: i64, arg2: u64, arg3: u64, arg4: u64, arg5: u64) => process::sys_prctl;
     158 arch_prctl(code: u64, addr: u64) => process::sys_arch_prctl;
     169 reboot(magic: u32, magic2: u32, cmd: u32, arg: UserPtr<Opaque>) => process::sys_reboot;
@@ -276,36 +258,36 @@ syscalls! {
     198 lremovexattr(path: UserPtr<CStr>, name: UserPtr<CStr>) => xattr::sys_lremovexattr;
     199 fremovexattr(fd: Fd, name: UserPtr<CStr>) => xattr::sys_fremovexattr;
     200 tkill(tid: Pid, sig: Signal) => signal::sys_tkill;
-    201 time[Ptr] => time::sys_time;
-    202 futex[Ptr, Int, Int, Ptr, Ptr, Int] => futex::sys_futex;
+    201 time(tloc: UserPtr<Opaque>) => time::sys_time;
+    202 futex(uaddr: UserPtr<Opaque>, op: u32, val: u32, utime: UserPtr<Opaque>, uaddr2: UserPtr<Opaque>, val3: u32) => futex::sys_futex;
     203 sched_setaffinity(pid: Pid, len: usize, mask: UserPtr<Opaque>) => info::sys_sched_setaffinity;
     204 sched_getaffinity(pid: Pid, len: usize, mask: UserPtr<Opaque>) => info::sys_sched_getaffinity;
     217 getdents64(fd: Fd, dirent: UserPtr<Opaque>, count: usize) => file::sys_getdents64;
     218 set_tid_address(tidptr: UserPtr<Opaque>) => process::sys_set_tid_address;
     221 fadvise64(fd: Fd, offset: i64, len: i64, advice: i32) => xattr::sys_fadvise64;
-    228 clock_gettime[Int, Timespec] => time::sys_clock_gettime;
-    229 clock_getres[Int, Ptr] => time::sys_clock_getres;
-    230 clock_nanosleep[Int, Flags, TimespecIn, Ptr] => time::sys_clock_nanosleep;
+    228 clock_gettime(clock: i32, tp: UserPtr<TimespecOut>) => time::sys_clock_gettime;
+    229 clock_getres(clock: i32, res: UserPtr<Opaque>) => time::sys_clock_getres;
+    230 clock_nanosleep(clock: i32, flags: Flags, request: UserPtr<TimespecIn>, remain: UserPtr<Opaque>) => time::sys_clock_nanosleep;
     231 exit_group(status: i32) => process::sys_exit_group;
     234 tgkill(tgid: Pid, tid: Pid, sig: Signal) => signal::sys_tgkill;
     247 waitid(idtype: i64, id: Pid, infop: UserPtr<Opaque>, options: Flags, rusage: UserPtr<Opaque>) => wait::sys_waitid;
-    257 openat[Fd, Str, OpenFlags, Oct] => path::sys_openat;
-    258 mkdirat[Fd, Str, Oct] => path::sys_mkdirat;
-    259 mknodat[Fd, Str, Hex, Hex] => path::sys_mknodat;
-    260 fchownat[Fd, Str, Int, Int, Flags] => path::sys_fchownat;
-    262 newfstatat[Fd, Str, Stat, AtFlags] => path::sys_newfstatat;
-    263 unlinkat[Fd, Str, AtFlags] => path::sys_unlinkat;
-    264 renameat[Fd, Str, Fd, Str] => path::sys_renameat;
-    265 linkat[Fd, Str, Fd, Str, Flags] => path::sys_linkat;
-    266 symlinkat[Str, Fd, Str] => path::sys_symlinkat;
-    267 readlinkat[Fd, Str, OutBuf, Len] => path::sys_readlinkat;
-    268 fchmodat[Fd, Str, Oct] => path::sys_fchmodat_legacy;
-    269 faccessat[Fd, Str, Int] => path::sys_faccessat;
+    257 openat(dirfd: Fd, pathname: UserPtr<CStr>, flags: OpenFlags, mode: Mode) => path::sys_openat;
+    258 mkdirat(dirfd: Fd, pathname: UserPtr<CStr>, mode: Mode) => path::sys_mkdirat;
+    259 mknodat(dirfd: Fd, pathname: UserPtr<CStr>, mode: u64, dev: u64) => path::sys_mknodat;
+    260 fchownat(dirfd: Fd, pathname: UserPtr<CStr>, owner: u32, group: u32, flags: Flags) => path::sys_fchownat;
+    262 newfstatat(dirfd: Fd, pathname: UserPtr<CStr>, statbuf: UserPtr<StatBuf>, flags: AtFlags) => path::sys_newfstatat;
+    263 unlinkat(dirfd: Fd, pathname: UserPtr<CStr>, flags: AtFlags) => path::sys_unlinkat;
+    264 renameat(olddirfd: Fd, oldpath: UserPtr<CStr>, newdirfd: Fd, newpath: UserPtr<CStr>) => path::sys_renameat;
+    265 linkat(olddirfd: Fd, oldpath: UserPtr<CStr>, newdirfd: Fd, newpath: UserPtr<CStr>, flags: Flags) => path::sys_linkat;
+    266 symlinkat(target: UserPtr<CStr>, newdirfd: Fd, linkpath: UserPtr<CStr>) => path::sys_symlinkat;
+    267 readlinkat(dirfd: Fd, pathname: UserPtr<CStr>, buf: UserPtr<OutBytes>, bufsiz: usize) => path::sys_readlinkat;
+    268 fchmodat(dirfd: Fd, pathname: UserPtr<CStr>, mode: Mode) => path::sys_fchmodat;
+    269 faccessat(dirfd: Fd, pathname: UserPtr<CStr>, mode: i64) => path::sys_faccessat;
     270 pselect6(nfds: i32, readfds: UserPtr<Opaque>, writefds: UserPtr<Opaque>, exceptfds: UserPtr<Opaque>, tsp: UserPtr<Opaque>, sigmask_and_size: UserPtr<Opaque>) => poll::sys_pselect6;
     271 ppoll(fds: UserPtr<Opaque>, nfds: u32, tsp: UserPtr<Opaque>, sigmask: UserPtr<Opaque>, sigsetsize: usize) => poll::sys_ppoll;
     273 set_robust_list(head: UserPtr<Opaque>, len: usize) => process::sys_set_robust_list;
     274 get_robust_list(pid: Pid, head_ptr: UserPtr<Opaque>, len_ptr: UserPtr<Opaque>) => process::sys_get_robust_list;
-    280 utimensat[Fd, Str, Ptr, AtFlags] => path::sys_utimensat;
+    280 utimensat(dirfd: Fd, pathname: UserPtr<CStr>, times: UserPtr<Opaque>, flags: AtFlags) => path::sys_utimensat;
     285 fallocate(fd: Fd, mode: i32, offset: i64, len: i64) => file::sys_fallocate;
     292 dup3(oldfd: Fd, newfd: Fd, flags: Flags) => file::sys_dup3;
     293 pipe2(fds: UserPtr<PipeFds>, flags: OpenFlags) => file::sys_pipe2;
@@ -315,16 +297,16 @@ syscalls! {
     302 prlimit64(pid: Pid, resource: u32, new_limit: UserPtr<Opaque>, old_limit: UserPtr<Opaque>) => info::sys_prlimit64;
     306 syncfs(fd: Fd) => info::sys_syncfs;
     309 getcpu(cpu: UserPtr<Opaque>, node: UserPtr<Opaque>, cache: UserPtr<Opaque>) => info::sys_getcpu;
-    316 renameat2[Fd, Str, Fd, Str, Flags] => path::sys_renameat2;
+    316 renameat2(olddirfd: Fd, oldpath: UserPtr<CStr>, newdirfd: Fd, newpath: UserPtr<CStr>, flags: Flags) => path::sys_renameat2;
     318 getrandom(buf: UserPtr<Opaque>, count: usize, flags: Flags) => info::sys_getrandom;
     322 execveat(dirfd: Fd, path: UserPtr<CStr>, argv: UserPtr<Argv>, envp: UserPtr<Envp>, flags: AtFlags) => spawn::sys_execveat;
     324 membarrier(cmd: i32, flags: Flags) => info::sys_membarrier;
-    325 mlock2[Ptr, Len, Flags] => mem::sys_mlock2;
+    325 mlock2(addr: UserPtr<Opaque>, len: usize, flags: Flags) => mem::sys_mlock2;
     326 copy_file_range(fd_in: Fd, off_in: UserPtr<Opaque>, fd_out: Fd, off_out: UserPtr<Opaque>, len: usize, flags: Flags) => file::sys_copy_file_range;
-    332 statx[Fd, Str, Flags, Hex, Ptr] => path::sys_statx;
+    332 statx(dirfd: Fd, pathname: UserPtr<CStr>, flags: Flags, mask: u64, statxbuf: UserPtr<Opaque>) => path::sys_statx;
     435 clone3(uargs: UserPtr<Opaque>, size: usize) => spawn::sys_clone3;
-    439 faccessat2[Fd, Str, Flags, Flags] => path::sys_faccessat2;
-    452 fchmodat2[Fd, Str, Hex, Flags] => path::sys_fchmodat;
+    439 faccessat2(dirfd: Fd, pathname: UserPtr<CStr>, mode: Flags, flags: Flags) => path::sys_faccessat2;
+    452 fchmodat2(dirfd: Fd, pathname: UserPtr<CStr>, mode: u64, flags: Flags) => path::sys_fchmodat2;
 }
 
 /// Syscalls that return ENOSYS on purpose, with the reason; libcs probe

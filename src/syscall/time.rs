@@ -1,6 +1,7 @@
 //! Clocks.
 
-use super::{arg_i32, Args, SyscallCtx};
+use super::args::{Flags, Opaque, TimespecIn, TimespecOut, UserPtr};
+use super::{arg_i32, SyscallCtx};
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
 use crate::kernel::task::TaskShared;
@@ -68,42 +69,41 @@ fn read_clock(ctx: &SyscallCtx<'_>, clock: i32) -> SysResult<(i64, i64)> {
     Ok(((total / 1_000_000_000) as i64, (total % 1_000_000_000) as i64))
 }
 
-pub fn sys_clock_gettime(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let ts = read_clock(ctx, arg_i32(a[0]))?;
-    ctx.user().write(a[1], &timespec_bytes(ts))?;
+pub fn sys_clock_gettime(ctx: &mut SyscallCtx<'_>, clock: i32, tp: UserPtr<TimespecOut>) -> SysResult {
+    let ts = read_clock(ctx, clock)?;
+    ctx.user().write(tp.addr(), &timespec_bytes(ts))?;
     Ok(0)
 }
 
-pub fn sys_clock_getres(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let clock = arg_i32(a[0]);
+pub fn sys_clock_getres(ctx: &mut SyscallCtx<'_>, clock: i32, res: UserPtr<Opaque>) -> SysResult {
     let ts = if clock < 0 {
         cpu_clock_sources(ctx, clock)?;
         (0, 1)
     } else {
         host::clock_getres(check_clock(clock)?)?
     };
-    if a[1] != 0 {
-        ctx.user().write(a[1], &timespec_bytes(ts))?;
+    if !res.is_null() {
+        ctx.user().write(res.addr(), &timespec_bytes(ts))?;
     }
     Ok(0)
 }
 
-pub fn sys_gettimeofday(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+pub fn sys_gettimeofday(ctx: &mut SyscallCtx<'_>, tv: UserPtr<Opaque>, tz: UserPtr<Opaque>) -> SysResult {
     let (sec, nsec) = host::clock_gettime(libc::CLOCK_REALTIME)?;
-    if a[0] != 0 {
-        ctx.user().write(a[0], &timespec_bytes((sec, nsec / 1000)))?;
+    if !tv.is_null() {
+        ctx.user().write(tv.addr(), &timespec_bytes((sec, nsec / 1000)))?;
     }
-    if a[1] != 0 {
+    if !tz.is_null() {
         // struct timezone: always zero on Linux nowadays.
-        ctx.user().write(a[1], &[0u8; 8])?;
+        ctx.user().write(tz.addr(), &[0u8; 8])?;
     }
     Ok(0)
 }
 
-pub fn sys_time(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+pub fn sys_time(ctx: &mut SyscallCtx<'_>, tloc: UserPtr<Opaque>) -> SysResult {
     let (sec, _) = host::clock_gettime(libc::CLOCK_REALTIME)?;
-    if a[0] != 0 {
-        ctx.user().write_val(a[0], sec)?;
+    if !tloc.is_null() {
+        ctx.user().write_val(tloc.addr(), sec)?;
     }
     Ok(sec as u64)
 }
@@ -112,8 +112,14 @@ const TIMER_ABSTIME: i32 = 1;
 
 /// Sleeps; a guest signal ends the sleep early (EINTR, with the time left
 /// in `rem`), after which an ignored signal resumes it (restart).
-fn sleep(ctx: &mut SyscallCtx<'_>, clock: i32, flags: i32, req: u64, rem: u64) -> SysResult {
-    let t = ctx.read_timespec(req)?;
+fn sleep(
+    ctx: &mut SyscallCtx<'_>,
+    clock: i32,
+    flags: i32,
+    request: UserPtr<TimespecIn>,
+    remain: UserPtr<Opaque>,
+) -> SysResult {
+    let t = ctx.read_timespec(request.addr())?;
     let abs = flags & TIMER_ABSTIME != 0;
     let nr = if flags & NANOSLEEP != 0 { 35 } else { 230 };
     // Sleep to an absolute deadline, so that retries after spurious kicks
@@ -136,12 +142,12 @@ fn sleep(ctx: &mut SyscallCtx<'_>, clock: i32, flags: i32, req: u64, rem: u64) -
     });
     if r == Err(Errno::ERESTARTSYS) && !abs {
         ctx.task.restart_deadline = Some((nr, clock, deadline));
-        if rem != 0 {
+        if !remain.is_null() {
             let (s, ns) = host::clock_gettime(clock)?;
             // An absolute deadline comes from the guest: saturate, never wrap.
             let left =
                 deadline.0.saturating_sub(s).saturating_mul(1_000_000_000).saturating_add(deadline.1 - ns).max(0);
-            ctx.user().write(rem, &timespec_bytes((left / 1_000_000_000, left % 1_000_000_000)))?;
+            ctx.user().write(remain.addr(), &timespec_bytes((left / 1_000_000_000, left % 1_000_000_000)))?;
         }
     }
     // A handler interrupts the sleep with EINTR (never restarted, as with
@@ -149,30 +155,36 @@ fn sleep(ctx: &mut SyscallCtx<'_>, clock: i32, flags: i32, req: u64, rem: u64) -
     r.map(|_| 0).map_err(|e| if e == Errno::ERESTARTSYS { Errno::ERESTARTNOHAND } else { e })
 }
 
-pub fn sys_nanosleep(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    sleep(ctx, libc::CLOCK_MONOTONIC, NANOSLEEP, a[0], a[1])
+pub fn sys_nanosleep(ctx: &mut SyscallCtx<'_>, request: UserPtr<TimespecIn>, remain: UserPtr<Opaque>) -> SysResult {
+    sleep(ctx, libc::CLOCK_MONOTONIC, NANOSLEEP, request, remain)
 }
 
 /// Marks the call as nanosleep (not clock_nanosleep) for restarts.
 const NANOSLEEP: i32 = 1 << 30;
 
-pub fn sys_clock_nanosleep(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let clock = arg_i32(a[0]);
+/// The flags are an int: only their low 32 bits count.
+pub fn sys_clock_nanosleep(
+    ctx: &mut SyscallCtx<'_>,
+    clock: i32,
+    flags: Flags,
+    request: UserPtr<TimespecIn>,
+    remain: UserPtr<Opaque>,
+) -> SysResult {
     // The CPU-time clocks cannot be slept on (Linux: EINVAL for threads).
     if !matches!(clock, 0 | 1 | 7 | 11) {
         return Err(if clock == 3 { Errno::EINVAL } else { Errno::EOPNOTSUPP });
     }
-    sleep(ctx, clock, arg_i32(a[1]), a[2], a[3])
+    sleep(ctx, clock, arg_i32(flags.0), request, remain)
 }
 
 /// times(2): CPU times in clock ticks; returns ticks since boot.
-pub fn sys_times(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    if a[0] != 0 {
+pub fn sys_times(ctx: &mut SyscallCtx<'_>, buf: UserPtr<Opaque>) -> SysResult {
+    if !buf.is_null() {
         let me = ctx.task.process.cpu_times();
         let children = *ctx.task.process.children_times.lock().unwrap_or_else(|e| e.into_inner());
         let words = [me.user, me.system, children.user, children.system];
         let b: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
-        ctx.user().write(a[0], &b)?;
+        ctx.user().write(buf.addr(), &b)?;
     }
     Ok((ctx.m.boot_time.elapsed().as_millis() / 10) as u64)
 }
@@ -181,8 +193,8 @@ const RUSAGE_SELF: i32 = 0;
 const RUSAGE_CHILDREN: i32 = -1;
 const RUSAGE_THREAD: i32 = 1;
 
-pub fn sys_getrusage(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    let t = match arg_i32(a[0]) {
+pub fn sys_getrusage(ctx: &mut SyscallCtx<'_>, who: i32, usage: UserPtr<Opaque>) -> SysResult {
+    let t = match who {
         RUSAGE_SELF => ctx.task.process.cpu_times(),
         RUSAGE_CHILDREN => *ctx.task.process.children_times.lock().unwrap_or_else(|e| e.into_inner()),
         RUSAGE_THREAD => {
@@ -191,7 +203,7 @@ pub fn sys_getrusage(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
         }
         _ => return Err(Errno::EINVAL),
     };
-    ctx.user().write(a[1], &super::wait::rusage_bytes(t))?;
+    ctx.user().write(usage.addr(), &super::wait::rusage_bytes(t))?;
     Ok(0)
 }
 
@@ -225,12 +237,12 @@ fn check_which(which: i32) -> SysResult<()> {
     }
 }
 
-pub fn sys_getitimer(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    check_which(arg_i32(a[0]))?;
+pub fn sys_getitimer(ctx: &mut SyscallCtx<'_>, which: i32, curr_value: UserPtr<Opaque>) -> SysResult {
+    check_which(which)?;
     let (interval, left) = current_itimer(ctx);
     let mut b = timeval_bytes(interval).to_vec();
     b.extend(timeval_bytes(left));
-    ctx.user().write(a[1], &b)?;
+    ctx.user().write(curr_value.addr(), &b)?;
     Ok(0)
 }
 
@@ -251,24 +263,63 @@ fn arm(ctx: &SyscallCtx<'_>, value: Duration, interval: Duration) {
     ctx.m.timers.rearm(ctx.m);
 }
 
-pub fn sys_setitimer(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
-    check_which(arg_i32(a[0]))?;
-    let (interval, value) =
-        if a[1] != 0 { (read_timeval(ctx, a[1])?, read_timeval(ctx, a[1] + 16)?) } else { Default::default() };
+pub fn sys_setitimer(
+    ctx: &mut SyscallCtx<'_>,
+    which: i32,
+    new_value: UserPtr<Opaque>,
+    old_value: UserPtr<Opaque>,
+) -> SysResult {
+    check_which(which)?;
+    let (interval, value) = if !new_value.is_null() {
+        (read_timeval(ctx, new_value.addr())?, read_timeval(ctx, new_value.addr() + 16)?)
+    } else {
+        Default::default()
+    };
     let (old_interval, old_left) = current_itimer(ctx);
     arm(ctx, value, interval);
-    if a[2] != 0 {
+    if !old_value.is_null() {
         let mut b = timeval_bytes(old_interval).to_vec();
         b.extend(timeval_bytes(old_left));
-        ctx.user().write(a[2], &b)?;
+        ctx.user().write(old_value.addr(), &b)?;
     }
     Ok(0)
 }
 
-pub fn sys_alarm(ctx: &mut SyscallCtx<'_>, a: &Args) -> SysResult {
+pub fn sys_alarm(ctx: &mut SyscallCtx<'_>, seconds: u32) -> SysResult {
     let (_, left) = current_itimer(ctx);
-    arm(ctx, Duration::from_secs(a[0] as u32 as u64), Duration::ZERO);
+    arm(ctx, Duration::from_secs(u64::from(seconds)), Duration::ZERO);
     // Remaining seconds, rounded to nearest (and at least 1 if any left).
     let secs = (left.as_millis() as u64 + 500) / 1000;
     Ok(if secs == 0 && !left.is_zero() { 1 } else { secs })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clocks() {
+        for ok in [0, 1, 2, 3, 4, 5, 6, 7, 11] {
+            assert_eq!(check_clock(ok), Ok(ok));
+        }
+        for bad in [8, 9, 10, 12, -1, i32::MAX] {
+            assert_eq!(check_clock(bad), Err(Errno::EINVAL), "{bad}");
+        }
+    }
+
+    #[test]
+    fn interval_timers() {
+        assert_eq!(check_which(ITIMER_REAL), Ok(()));
+        assert_eq!(check_which(ITIMER_VIRTUAL), Err(Errno::EINVAL));
+        assert_eq!(check_which(ITIMER_PROF), Err(Errno::EINVAL));
+        assert_eq!(check_which(3), Err(Errno::EINVAL));
+        assert_eq!(check_which(-1), Err(Errno::EINVAL));
+    }
+
+    #[test]
+    fn timespecs_are_two_little_endian_words() {
+        let b = timespec_bytes((1, -2));
+        assert_eq!(&b[..8], &1i64.to_le_bytes());
+        assert_eq!(&b[8..], &(-2i64).to_le_bytes());
+    }
 }
