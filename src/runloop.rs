@@ -234,8 +234,12 @@ fn walk_robust_list(m: &Machine, task: &Task) {
         return;
     }
     let mem = &m.mem.user;
+    // The head is the guest's (set_robust_list): near 2^64 it is no list.
+    let (Some(offset_at), Some(pending_at)) = (head.checked_add(8), head.checked_add(16)) else {
+        return;
+    };
     let (Ok(mut entry), Ok(offset), Ok(pending)) =
-        (mem.read_u64(head), mem.read_u64(head + 8).map(|o| o as i64), mem.read_u64(head + 16))
+        (mem.read_u64(head), mem.read_u64(offset_at).map(|o| o as i64), mem.read_u64(pending_at))
     else {
         return;
     };

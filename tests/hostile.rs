@@ -9,11 +9,18 @@
 //! and in spawned children (a child that dies is counted, the parent goes
 //! on). Its results are not comparable with Linux's, so it runs natively
 //! only to show that the program itself is sane; the checks are that it
-//! finishes and that no call returned an errno Linux never returns. `NOMMU_FUZZ_CALLS=N` sets
+//! finishes, that no call returned an errno Linux never returns, and that
+//! its memory stays its own (no mmap/mremap hands out memory it had, its
+//! buffers stay mapped: else "LOST MEMORY" and status 4). With
+//! `edges` it draws mostly values near 2^64 and 2^47, pointer + length
+//! pairs that wrap past 2^64, the ends of the process's own memory (from
+//! /proc/self/maps) and memory calls whose length wraps (see the top of
+//! fuzz_syscalls.c). `NOMMU_FUZZ_CALLS=N` sets
 //! the number of calls per run (default 4000; `make fuzz` runs 200000),
 //! `NOMMU_FUZZ_SEED=S` other seeds. A failing seed reproduces with
-//! `nommu run guest-tests/bin/fuzz_syscalls-musl SEED COUNT trace`, which
-//! prints every call before making it.
+//! `nommu run guest-tests/bin/fuzz_syscalls-musl SEED COUNT [edges] trace`,
+//! which prints every call before making it (and the ends of memory it
+//! found).
 //!
 //! `guest-tests/src/exhaust.c` runs natively and under nommu (with a small
 //! arena where memory runs out); stdout and status must match.
@@ -105,6 +112,17 @@ fn emulated(dir: &Path, nommu_args: &[&str], bin: &Path, args: &[&str], timeout:
     run(cmd, timeout)
 }
 
+/// The fuzzer under nommu with `dir` as its root (`--root`), the program
+/// copied in: whatever a bug in nommu let the fuzzer's calls reach, it
+/// could only be files inside `dir`, never the host's (nommu runs as root
+/// in CI).
+fn fuzz_in_own_root(dir: &Path, bin: &Path, args: &[&str], timeout: Duration) -> Output {
+    let inside = dir.join("fuzz_syscalls");
+    std::fs::copy(bin, &inside).unwrap_or_else(|e| panic!("copying {} into {}: {e}", bin.display(), dir.display()));
+    let root = format!("--root={}", dir.display());
+    emulated(dir, &[&root], Path::new("/fuzz_syscalls"), args, timeout)
+}
+
 /// nommu ended by itself (it was not killed by a signal) and printed no
 /// Rust panic.
 fn assert_emulator_survived(out: &Output, what: &str) {
@@ -140,21 +158,45 @@ fn fuzz_syscalls_in_one_process() {
     let calls = fuzz_calls();
     let n = calls.to_string();
     for libc in LIBCS {
-        let bin = guest(&format!("fuzz_syscalls-{libc}"));
         for seed in fuzz_seeds() {
-            let s = seed.to_string();
-            let what = format!("fuzz_syscalls-{libc} {seed} {calls}");
-            let dir = TempDir::new("fuzz-native");
-            let out = native(dir.path(), &bin, &[&s, &n], fuzz_timeout(calls));
-            assert_fuzz_done(&out, calls, &format!("NATIVE {what} (the program, or this host, is wrong)"));
-
-            let dir = TempDir::new("fuzz-nommu");
-            let start = Instant::now();
-            let out = emulated(dir.path(), &[], &bin, &[&s, &n], fuzz_timeout(calls));
-            assert_emulator_survived(&out, &what);
-            assert_fuzz_done(&out, calls, &format!("nommu run {what}"));
-            eprintln!("{what}: {:.1?} under nommu", start.elapsed());
+            fuzz_natively_and_under_nommu(libc, &[&seed.to_string(), &n], calls);
         }
+    }
+}
+
+/// `fuzz_syscalls-LIBC ARGS` natively (the program must be sane), then
+/// under nommu: nommu survives, the fuzzer finishes `calls` calls.
+fn fuzz_natively_and_under_nommu(libc: &str, args: &[&str], calls: u64) {
+    let bin = guest(&format!("fuzz_syscalls-{libc}"));
+    let what = format!("fuzz_syscalls-{libc} {}", args.join(" "));
+    let dir = TempDir::new("fuzz-native");
+    let out = native(dir.path(), &bin, args, fuzz_timeout(calls));
+    assert_fuzz_done(&out, calls, &format!("NATIVE {what} (the program, or this host, is wrong)"));
+
+    let dir = TempDir::new("fuzz-nommu");
+    let start = Instant::now();
+    let out = fuzz_in_own_root(dir.path(), &bin, args, fuzz_timeout(calls));
+    assert_emulator_survived(&out, &what);
+    assert_fuzz_done(&out, calls, &format!("nommu run {what}"));
+    eprintln!("{what}: {:.1?} under nommu", start.elapsed());
+}
+
+/// The edge kinds, mostly (`edges`): lengths and addresses near 2^64 and
+/// 2^47, pointer + length pairs that wrap, the ends of the process's own
+/// memory, and munmap/mremap/mprotect/madvise/mlock... with lengths that
+/// wrap past 2^64 (natively all rejected before anything changes; nommu
+/// must reject them too, not unmap what lies above). In one process, and
+/// in four threads, whose stacks and buffers lie above each other's in the
+/// arena.
+#[test]
+fn fuzz_syscalls_at_the_edges() {
+    let calls = fuzz_calls();
+    let n = calls.to_string();
+    let one = (fuzz_seeds()[0] + 300).to_string();
+    let four = (fuzz_seeds()[0] + 400).to_string();
+    for libc in LIBCS {
+        fuzz_natively_and_under_nommu(libc, &[&one, &n, "edges"], calls);
+        fuzz_natively_and_under_nommu(libc, &[&four, &n, "threads", "4", "edges"], calls / 4 * 4);
     }
 }
 
@@ -167,17 +209,7 @@ fn fuzz_syscalls_in_four_threads() {
     let n = calls.to_string();
     let seed = (fuzz_seeds()[0] + 200).to_string();
     for libc in LIBCS {
-        let bin = guest(&format!("fuzz_syscalls-{libc}"));
-        let args = [seed.as_str(), n.as_str(), "threads", "4"];
-        let what = format!("fuzz_syscalls-{libc} {}", args.join(" "));
-        let dir = TempDir::new("fuzz-threads-native");
-        let out = native(dir.path(), &bin, &args, fuzz_timeout(calls));
-        assert_fuzz_done(&out, calls / 4 * 4, &format!("NATIVE {what} (the program, or this host, is wrong)"));
-
-        let dir = TempDir::new("fuzz-threads-nommu");
-        let out = emulated(dir.path(), &[], &bin, &args, fuzz_timeout(calls));
-        assert_emulator_survived(&out, &what);
-        assert_fuzz_done(&out, calls / 4 * 4, &format!("nommu run {what}"));
+        fuzz_natively_and_under_nommu(libc, &[&seed, &n, "threads", "4"], calls / 4 * 4);
     }
 }
 
@@ -202,7 +234,7 @@ fn fuzz_syscalls_in_spawned_children() {
         assert!(text(&out.stdout).contains(all_fine), "NATIVE {what}:\n{}", text(&out.stdout));
 
         let dir = TempDir::new("fuzz-spawn-nommu");
-        let out = emulated(dir.path(), &[], &bin, &args, fuzz_timeout(calls));
+        let out = fuzz_in_own_root(dir.path(), &bin, &args, fuzz_timeout(calls));
         assert_emulator_survived(&out, &what);
         assert_fuzz_done(&out, calls / 8 * 8, &format!("nommu run {what}"));
         assert!(

@@ -2,15 +2,18 @@
  * fuzz_syscalls: a fixed-seed syscall fuzzer. It must never crash or hang
  * the machine it runs on (nommu, or Linux itself).
  *
- *   fuzz_syscalls SEED COUNT [threads T] [quiet] [trace]
+ *   fuzz_syscalls SEED COUNT [threads T] [edges] [quiet] [trace]
  *                       COUNT calls in this process, by T threads at once
  *                       (default 1; each has its own buffers, thread 0 resets
  *                       the shared descriptors now and then)
- *   fuzz_syscalls SEED COUNT spawn N [parallel P] [quiet] [trace]
+ *   fuzz_syscalls SEED COUNT spawn N [parallel P] [edges] [quiet] [trace]
  *                       N children (posix_spawn of /proc/self/exe), COUNT/N
  *                       calls each, P of them at a time (default 1); how each
  *                       one ended is counted (a child killed by a signal is
  *                       contained: the parent goes on)
+ *   edges               the edge kinds below (near 2^64 and 2^47, the ends
+ *                       of the process's memory, wrapping pointer + length
+ *                       pairs) drawn about ten times as often
  *
  * Each call is syscall(nr, a1..a6) with nr drawn from 0..450 plus a few out
  * of range (-1, 512, 1000, 4096, 0x40000000|nr), and arguments drawn from
@@ -21,10 +24,46 @@
  * kinds, so structures the kernel reads through a pointer (iovecs, msghdrs,
  * timespecs, ...) are fuzzed too.
  *
+ * Edge kinds (rarer without `edges`):
+ *  - values near 2^64 and 2^47: 0xfffffffffffff000, ~0, ~0-1, 1<<63,
+ *    (1<<63)-1, 0xfffffffffffffff0, ~0-4094 (rounds up to 0 when aligned to
+ *    a page), 0x7ffffffff000 and 0x7fffffffffff (just under 2^47: beyond the
+ *    last user page), 0x800000000000 (non-canonical) and the ends of the
+ *    kernel half; as any argument.
+ *  - pointer + length pairs side by side (buf, len at a[i], a[i+1]): a
+ *    pointer into the scratch buffer, at its guard page or one of the edge
+ *    values, with a length that makes ptr + len wrap past 2^64 (-ptr + k),
+ *    end at or just past 2^47, end at the end of the memory region it
+ *    points into, or small; the same pairs also as {base, len} in the
+ *    scratch buffer (iovecs).
+ *  - the ends of the process's memory: once, before fuzzing (every thread
+ *    and buffer exists), /proc/self/maps is read into a fixed table (under
+ *    nommu it lists the process's share of the one arena), and for every
+ *    region start, start-1, start-4096, end, end-1 and end-4096 are kept.
+ *    Each is probed (a one-byte write from it into a pipe): one that faults
+ *    and lies inside one of the process's own regions is a guard page (the
+ *    stack's, a thread stack's, the buffers' below) and stays one, so it
+ *    may be any argument, like the bad pointers. Every other one is memory
+ *    the fuzzer cannot afford to have written (its code, data, stack; under
+ *    nommu other processes' memory; natively a gap a later mmap may fill):
+ *    it is used, with small, huge and wrapping lengths, only as the buffer
+ *    of calls that merely read it or look it up: write, pwrite64, writev,
+ *    pwritev(2), sendto (the data) and mincore (the address).
+ *  - memory calls (below): lengths that wrap past 2^64 once rounded up to a
+ *    page, at addresses in or next to the mapping buffer.
+ *
  * The same sequence is not reproducible across kernels (results feed the
  * fd set, files come and go), so this is no differential test: the checks
  * are that it finishes ("fuzz_syscalls: done N calls"), and that no call
  * returned an errno Linux never returns (ERESTART* and friends: anomalies).
+ * Its memory must also stay its own, or it stops at once with status 4
+ * ("LOST MEMORY", naming the call), since it would then write into memory
+ * that may be handed to someone else: no mmap or mremap may return memory
+ * it had before fuzzing (outside its mapping buffers), and after every
+ * memory call every thread's scratch buffer and the guard pages around its
+ * mapping buffer must still be mapped (mprotect of them succeeds; no call
+ * ever touches them). Natively neither can happen; under nommu a memory
+ * call with a wrapping length that unmaps what lies above does this.
  *
  * What it must not do, because it would end or derail the fuzzer itself
  * or harm the host it runs on natively (as root, in CI):
@@ -40,9 +79,23 @@
  *    are put back now and then). With threads, each SIGALRM is passed on
  *    to the other threads (SIGWINCH), and set_tid_address/set_robust_list
  *    stay libc's (pthread_join depends on them).
- *  - munmap/mremap/mprotect/madvise/brk/msync/mmap(MAP_FIXED)...: only on a
- *    buffer mapped for that purpose (in one flat arena they could destroy
- *    the fuzzer's own code and stack).
+ *  - munmap/mremap/mprotect/madvise/brk/msync/mlock/mmap(MAP_FIXED)...:
+ *    only on a buffer mapped for that purpose (in one flat arena they could
+ *    destroy the fuzzer's own code and stack), with a length that ends
+ *    inside it; or at an address inside or next to it (the guard pages
+ *    around it, the page beyond them, its last byte), or a bad one, with a
+ *    length L such that start + PAGE_ALIGN(L) wraps past 2^64, or
+ *    PAGE_ALIGN(L) is 0 (mlock rounds start down and adds its offset to L
+ *    first; that is accounted for). Linux rejects every such call before it
+ *    touches a page: munmap, mremap and mmap see a length beyond TASK_SIZE
+ *    (EINVAL, ENOMEM), mprotect, madvise, msync, mlock, mbind see end <=
+ *    start (ENOMEM, EINVAL, or nothing to do). A huge length that does NOT
+ *    wrap is never used there: munmap(buf, 1<<46) would natively unmap
+ *    everything above buf (it is below TASK_SIZE, and on a 5-level-paging
+ *    host so is 1<<47), and mprotect/madvise(buf, 1<<63) do not stop at
+ *    TASK_SIZE: they change every mapping from buf up to the first hole
+ *    (madvise even past holes), before returning ENOMEM. nommu must reject
+ *    these calls as well, without destroying anything.
  *  - paths: only a fixed set of names inside its own fresh working
  *    directory (plus a few read-only /proc ones); random bytes are never a
  *    path (they could spell "/" or "..").
@@ -246,6 +299,7 @@ static __thread struct {
     uint64_t size;
 } fuzz_ss;
 static unsigned char altstack[65536];
+static __thread uint64_t robust_head; /* what set_robust_list last installed */
 static uint64_t my_pid;
 static __thread uint64_t my_tid;
 
@@ -296,6 +350,187 @@ static const uint32_t scratch_offs[] = {0,    8,    16,   24,   32,   48,   64, 
 static int basefds[24];
 static int nbasefds;
 
+/* ---- edges: near 2^64 and 2^47, the ends of the process's memory ---- */
+
+static int edges; /* the `edges` word: the kinds below about ten times as often */
+
+/* Per 100 draws: an edge value instead of a gen_arg kind; a wrapping pair
+   in a call; a region end as the buffer of a call that only reads it; an
+   edge address + wrapping length in a memory call. */
+#define EDGE_PCT(normal, heavy) (edges ? (heavy) : (normal))
+
+static const uint64_t edge_vals[] = {
+    0xfffffffffffff000ULL, UINT64_MAX,           UINT64_MAX - 1,        1ULL << 63,
+    (1ULL << 63) - 1,      0xfffffffffffffff0ULL, UINT64_MAX - 4094,     0xffffffffffffe000ULL,
+    0x7ffffffff000ULL,     0x7fffffffffffULL,     0x800000000000ULL,     0x7ffffffff001ULL,
+    0xffff7fffffffffffULL, 0xffff800000000000ULL, 0x8000000000000fffULL, (1ULL << 63) + 4096,
+};
+
+/* The process's memory regions, as /proc/self/maps listed them before
+   fuzzing, and their ends (see the top): `any_bounds` fault and stay
+   faulting (guard pages of the process's own), any argument may be one;
+   `ro_bounds` are everything else, only for what the kernel merely reads. */
+#define MAXREGIONS 256
+static uint64_t regions[MAXREGIONS][2];
+static int nregions;
+#define MAXBOUNDS (MAXREGIONS * 6)
+static uint64_t any_bounds[MAXBOUNDS], ro_bounds[MAXBOUNDS];
+static int n_any, n_ro;
+
+static int own_memory(uint64_t v)
+{
+    for (int i = 0; i < nregions; i++)
+        if (v >= regions[i][0] && v < regions[i][1])
+            return 1;
+    return 0;
+}
+
+static void add_bound(uint64_t *set, int *n, uint64_t v)
+{
+    for (int i = 0; i < *n; i++)
+        if (set[i] == v)
+            return;
+    if (*n < MAXBOUNDS)
+        set[(*n)++] = v;
+}
+
+/* Does the kernel read a byte at v? (A write of it into a pipe.) */
+static int readable(const int *pfd, uint64_t v)
+{
+    long r = raw6(SYS_write, pfd[1], (long)v, 1, 0, 0, 0);
+    if (r == 1) {
+        char c;
+        while (read(pfd[0], &c, 1) < 0 && errno == EINTR)
+            ;
+        return 1;
+    }
+    return r != -EFAULT; /* anything but EFAULT: taken as readable */
+}
+
+/* Reads /proc/self/maps once (open/read into a static buffer) and sorts
+   the ends of every region into the two sets. Called when every thread
+   and buffer exists, before fuzzing. */
+static void read_bounds(void)
+{
+    static char buf[65536];
+    size_t n = 0;
+    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        while (n < sizeof buf - 1) {
+            ssize_t r = read(fd, buf + n, sizeof buf - 1 - n);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0)
+                break;
+            n += (size_t)r;
+        }
+        close(fd);
+    }
+    buf[n] = 0;
+    for (char *p = buf; *p && nregions < MAXREGIONS;) {
+        char *end;
+        uint64_t start = strtoull(p, &end, 16);
+        if (*end == '-') {
+            uint64_t stop = strtoull(end + 1, &end, 16);
+            if (stop > start) {
+                regions[nregions][0] = start;
+                regions[nregions][1] = stop;
+                nregions++;
+            }
+        }
+        p = strchr(p, '\n');
+        if (!p)
+            break;
+        p++;
+    }
+    int pfd[2];
+    if (pipe2(pfd, O_NONBLOCK | O_CLOEXEC) != 0)
+        return; /* no ends then: the other kinds still run */
+    for (int i = 0; i < nregions; i++) {
+        uint64_t s = regions[i][0], e = regions[i][1];
+        const uint64_t v[] = {s, s - 1, s - 4096, e, e - 1, e - 4096};
+        for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
+            if (own_memory(v[k]) && !readable(pfd, v[k]))
+                add_bound(any_bounds, &n_any, v[k]);
+            else
+                add_bound(ro_bounds, &n_ro, v[k]);
+        }
+    }
+    close(pfd[0]);
+    close(pfd[1]);
+}
+
+/* The end of the region p lies in (scratch's own end for scratch
+   pointers), or 0. */
+static uint64_t region_end(uint64_t p)
+{
+    uint64_t s = (uint64_t)scratch;
+    if (p >= s && p < s + SCRATCH_LEN)
+        return s + SCRATCH_LEN;
+    for (int i = 0; i < nregions; i++)
+        if (p >= regions[i][0] && p < regions[i][1])
+            return regions[i][1];
+    return 0;
+}
+
+/* A length for a buffer at p: ptr + len wraps past 2^64 (or just reaches
+   it), ends at or just past 2^47 or the end of p's region, an edge value,
+   or small. Only ever paired with a pointer whose writes are harmless (see
+   the top): the scratch buffer stops them at its guard page. */
+static uint64_t edge_len(uint64_t p)
+{
+    static const int64_t k[] = {0, 1, 2, 16, 4095, 4096, 4097, -1, -4096};
+    static const uint64_t small[] = {0, 1, 2, 8, 16, 4095, 4096, 4097};
+    switch (below(6)) {
+    case 0:
+    case 1:
+        return (uint64_t)0 - p + (uint64_t)PICK(k);
+    case 2:
+        return 0x800000000000ULL - p + (uint64_t)PICK(k);
+    case 3: {
+        uint64_t e = region_end(p);
+        if (e)
+            return e - p + (uint64_t)PICK(k);
+        return PICK(edge_vals);
+    }
+    case 4:
+        return PICK(edge_vals);
+    default:
+        return PICK(small);
+    }
+}
+
+/* A pointer whose every write is harmless: an edge value, a guard page of
+   the process's own, the scratch buffer's end (its slack's last byte, its
+   guard page), or any scratch pointer. */
+static uint64_t scratch_ptr(void);
+static uint64_t edge_ptr(void)
+{
+    static const int64_t d[] = {-1, 0, 1, 4095};
+    switch (below(8)) {
+    case 0:
+    case 1:
+        return PICK(edge_vals);
+    case 2:
+    case 3:
+        if (n_any)
+            return any_bounds[below(n_any)];
+        /* fall through */
+    case 4:
+        return (uint64_t)(scratch + SCRATCH_LEN) + (uint64_t)PICK(d);
+    default:
+        return scratch_ptr();
+    }
+}
+
+/* An edge value as any argument: never memory the fuzzer needs. */
+static uint64_t gen_edge(void)
+{
+    if (below(3) == 0 && n_any)
+        return any_bounds[below(n_any)];
+    return PICK(edge_vals);
+}
+
 static uint64_t scratch_ptr(void)
 {
     if (below(4) == 0)
@@ -322,6 +557,8 @@ static uint64_t gen_fd(void)
 
 static uint64_t gen_arg(void)
 {
+    if (below(100) < EDGE_PCT(4, 35))
+        return gen_edge();
     uint64_t r = below(100);
     if (r < 20)
         return PICK(small_vals);
@@ -384,6 +621,12 @@ static void refill(void)
         w[i] = PICK(secs);
         w[i + 1] = below(4) ? below(1000) : below(1000000000);
     }
+    /* {base, len} pairs (iovecs) whose end wraps or lies at an edge. */
+    for (int k = 0, n = EDGE_PCT(1, 8); k < n; k++) {
+        int i = (int)below(STR_OFF / 16) * 2;
+        w[i] = not_saved_fd(edge_ptr());
+        w[i + 1] = not_saved_fd(edge_len(w[i]));
+    }
     unsigned char *s = scratch + STR_OFF;
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         size_t n = strlen(names[i]) + 1;
@@ -436,20 +679,63 @@ static uint64_t gen_mask_ptr(void)
 
 static uint64_t gen_count(void)
 {
-    static const uint64_t v[] = {0, 1, 100, 4096, 8192, 0x7ffff000, UINT64_MAX, 0x80000000};
+    static const uint64_t v[] = {0,          1,          100,        4096,
+                                 8192,       0x7ffff000, UINT64_MAX, 0x80000000,
+                                 1ULL << 63, (1ULL << 63) - 1, UINT64_MAX - 4094, 0xfffffffffffff000ULL};
     return PICK(v);
 }
 
 static uint64_t gen_filesize(void)
 {
-    static const uint64_t v[] = {0, 1, 100, 4096, 65536, 1 << 20, (uint64_t)-1, 0x7fffffffffffffffULL, 1ULL << 40};
+    static const uint64_t v[] = {0,       1,          100,          4096,
+                                 65536,   1 << 20,    (uint64_t)-1, 0x7fffffffffffffffULL,
+                                 1ULL << 40, 1ULL << 63, UINT64_MAX - 4094};
     return PICK(v);
 }
 
-/* An address inside mapbuf and a length that ends inside it too, or a bad
-   address with a harmless length. */
-static void mm_range(uint64_t *a, int ai, int li)
+/* Does start + PAGE_ALIGN(len) wrap past 2^64, or PAGE_ALIGN(len) round
+   up to 0? Then every Linux memory call rejects [start, start+len) before
+   touching a page (see the top). The way mlock computes it, which rounds
+   start down and adds the offset to len first (in 64 bits), covers the
+   others too: with a page-aligned start the two agree, and with an
+   unaligned one the others fail with EINVAL first. */
+static int wraps(uint64_t start, uint64_t len)
 {
+    uint64_t off = start & 4095, s0 = start - off;
+    uint64_t pa = (len + off + 4095) & ~4095ULL; /* mod 2^64, as the kernel */
+    return pa == 0 || pa > UINT64_MAX - s0;
+}
+
+/* A length that wraps from start (see wraps()). */
+static uint64_t wrap_len(uint64_t start)
+{
+    static const uint64_t huge[] = {UINT64_MAX,        UINT64_MAX - 1,        0xfffffffffffffff0ULL,
+                                    UINT64_MAX - 4094, 0xfffffffffffff000ULL, 0xffffffffffffe000ULL};
+    static const int64_t k[] = {0, 1, 4095, 4096, 4097, 8192, MAPBUF_LEN, 1 << 20, -1, -2, -4095, -4096};
+    for (int t = 0; t < 4; t++) {
+        uint64_t len = below(2) ? PICK(huge) : (uint64_t)0 - start + (uint64_t)PICK(k);
+        if (wraps(start, len))
+            return len;
+    }
+    return (uint64_t)0 - start; /* start + len == 2^64 */
+}
+
+/* An address inside mapbuf and a length that ends inside it too; or (when
+   `edge`) an address inside or next to mapbuf with a length that wraps
+   (wrap_len: a no-op natively, whatever lies there); or a bad address with
+   a harmless length. */
+static void mm_range(uint64_t *a, int ai, int li, int edge)
+{
+    if (edge && below(100) < EDGE_PCT(10, 50)) {
+        uint64_t m = (uint64_t)mapbuf, end = m + MAPBUF_LEN;
+        const uint64_t near[] = {m - 4096, m - 8192, m - 1, m, end - 4096, end - 1, end, end + 4096, end + 8192};
+        uint64_t s = below(3) ? PICK(near) : m + below(MAPBUF_PAGES) * 4096;
+        a[ai] = s;
+        a[li] = wrap_len(s);
+        if (!wraps(a[ai], a[li])) /* cannot happen: but never a length that does not wrap here */
+            a[li] = 0;
+        return;
+    }
     if (below(10) < 8) {
         uint64_t off = below(MAPBUF_PAGES) * 4096;
         if (below(8) == 0)
@@ -478,6 +764,8 @@ static void mm_range(uint64_t *a, int ai, int li)
         static const uint64_t lens[] = {0, 1, 4096, UINT64_MAX};
         a[ai] = PICK(bad);
         a[li] = PICK(lens);
+        if (edge && below(2))
+            a[li] = wrap_len(a[ai]);
     }
 }
 
@@ -507,12 +795,16 @@ static void sanitize(long nr, uint64_t *a)
         if (below(3) == 0)
             a[3] = (below(2) ? MAP_PRIVATE : MAP_SHARED) | (below(2) ? MAP_ANONYMOUS : 0) | (a[3] & 0xffff00);
         if (a[3] & fixed) {
-            mm_range(a, 0, 1);
+            mm_range(a, 0, 1, 1);
             if (a[0] == 0) /* never a mapping at page 0: NULL must stay bad */
                 a[0] = 0xffff800000000000ULL;
         } else {
-            static const uint64_t lens[] = {0, 1, 4096, 8192, 65536, 1 << 20, 1 << 22, 1ULL << 40, UINT64_MAX,
-                                            0x7fffffff, 0x80000000};
+            /* Never a length near 2^47: on a 5-level-paging host it could
+               succeed (with MAP_NORESERVE) and be huge. */
+            static const uint64_t lens[] = {0,          1,          4096,       8192,
+                                            65536,      1 << 20,    1 << 22,    1ULL << 40,
+                                            UINT64_MAX, 0x7fffffff, 0x80000000, 1ULL << 63,
+                                            (1ULL << 63) - 1, UINT64_MAX - 4094, 0xfffffffffffff000ULL};
             a[1] = PICK(lens);
             /* A low hint could map page 0 (nommu's CI hosts allow it:
                vm.mmap_min_addr=0), and then NULL is a valid pointer. */
@@ -534,16 +826,18 @@ static void sanitize(long nr, uint64_t *a)
     case 237: /* mbind */
     case 329: /* pkey_mprotect */
     case 450: /* set_mempolicy_home_node */
-        mm_range(a, 0, 1);
+    case 149: /* mlock: populates what it locks (as root: no limit) */
+    case 325: /* mlock2 */
+        mm_range(a, 0, 1, 1);
         break;
-    case 25: { /* mremap */
-        mm_range(a, 0, 1);
+    case 25: { /* mremap: a wrapping old length is EINVAL before anything moves */
+        mm_range(a, 0, 1, 1);
         static const uint64_t lens[] = {0, 4096, 8192, 1 << 20, 1ULL << 40, UINT64_MAX};
         a[2] = PICK(lens);
         a[3] = below(8) | (below(4) == 0 ? 0x8000 : 0);
         if (a[3] & MREMAP_FIXED) {
             uint64_t tmp[2];
-            mm_range(tmp, 0, 1);
+            mm_range(tmp, 0, 1, 0); /* the target is unmapped first: never next to mapbuf */
             a[4] = tmp[0] ? tmp[0] : 0xffff800000000000ULL;
             if (in_mapbuf(tmp[0]) && a[2] > tmp[1])
                 a[2] = tmp[1];
@@ -552,8 +846,14 @@ static void sanitize(long nr, uint64_t *a)
         }
         break;
     }
-    case 12: /* brk */
-        a[0] = below(3) == 0 ? 0 : below(2) ? (uint64_t)(mapbuf + below(MAPBUF_LEN)) : PICK(bad_ptrs);
+    case 12: /* brk: never below the break (static glibc keeps the main thread's TLS there); the edge
+                values all lie above it */
+        if (below(3) == 0)
+            a[0] = 0;
+        else if (below(2))
+            a[0] = (uint64_t)(mapbuf + below(MAPBUF_LEN));
+        else
+            a[0] = below(2) ? PICK(bad_ptrs) : PICK(edge_vals);
         break;
     case 16: /* ioctl */
         a[1] = PICK(ioctl_cmds);
@@ -608,6 +908,9 @@ static void sanitize(long nr, uint64_t *a)
             opt = below(5) == 0 ? PICK(extra) : 1 + below(78);
         while (opt == 22 || opt == 26 || opt == 35 || opt == 59 || opt == 62);
         a[0] = opt;
+        /* PR_GET_TIMERSLACK returns the slack itself: never one that reads as an errno */
+        if (opt == 29 && a[1] > (uint64_t)-4096)
+            a[1] = 0;
         break;
     }
     case 13: /* rt_sigaction: never one of the fuzzer's own signals; only SIG_DFL/SIG_IGN */
@@ -692,6 +995,12 @@ static void sanitize(long nr, uint64_t *a)
             a[3] = below(4) ? (uint64_t)&zero_ts : PICK(bad_ptrs) | 1;
         break;
     }
+    case 273: /* set_robust_list: the right size half of the time (the list is walked when the fuzzer exits) */
+        if (edges && below(2))
+            a[0] = PICK(edge_vals);
+        if (below(2))
+            a[1] = 24;
+        break;
     case 331: /* pkey_free: never key 0 (then an execute-only mapping could get key 0, which is all memory) */
         if ((int)a[0] == 0)
             a[0] = 1;
@@ -720,7 +1029,9 @@ static void sanitize(long nr, uint64_t *a)
         a[4] = gen_count();
         break;
     case 285: { /* fallocate */
-        static const uint64_t v[] = {0, 1, 4096, 65536, 1 << 20, (uint64_t)-1, 0x7fffffffffffffffULL};
+        static const uint64_t v[] = {0,       1,          4096,         65536,
+                                     1 << 20, (uint64_t)-1, 0x7fffffffffffffffULL, 1ULL << 63,
+                                     UINT64_MAX - 4094};
         a[2] = PICK(v);
         a[3] = PICK(v);
         break;
@@ -737,6 +1048,46 @@ static void sanitize(long nr, uint64_t *a)
         a[m + 1] = 0;
         break;
     }
+    }
+}
+
+/* Calls that only read the buffer at argument `ptr` (or only look the
+   address up), with its length at `len` (-1: none): the only ones that get
+   the ends of memory the fuzzer cannot afford to have written. Not sendmsg:
+   control messages read from the fuzzer's memory could pass its saved
+   stdout on (SCM_RIGHTS). */
+static const struct {
+    short nr;
+    signed char ptr, len;
+} read_only[] = {
+    {1, 1, 2},    /* write */
+    {18, 1, 2},   /* pwrite64 */
+    {20, 1, -1},  /* writev: the iovecs are read, then what they point at */
+    {296, 1, -1}, /* pwritev */
+    {328, 1, -1}, /* pwritev2 */
+    {44, 1, 2},   /* sendto: the data */
+    {27, 0, 1},   /* mincore: the address is looked up (the vector is written: not from here) */
+};
+
+/* Before sanitize(), which has the last word: a pointer + length pair side
+   by side, and for the calls above an end of the process's memory. */
+static void edge_pass(long base, uint64_t *a)
+{
+    if (below(100) < EDGE_PCT(4, 40)) {
+        int i = (int)below(5);
+        a[i] = not_saved_fd(edge_ptr());
+        a[i + 1] = not_saved_fd(edge_len(a[i]));
+    }
+    if (base < 0 || base > NR_MAX || !n_ro || below(100) >= EDGE_PCT(15, 60))
+        return;
+    for (size_t k = 0; k < sizeof read_only / sizeof read_only[0]; k++) {
+        if (read_only[k].nr != base)
+            continue;
+        uint64_t p = ro_bounds[below(n_ro)];
+        a[read_only[k].ptr] = p;
+        if (read_only[k].len >= 0)
+            a[read_only[k].len] = not_saved_fd(edge_len(p));
+        break;
     }
 }
 
@@ -983,9 +1334,13 @@ static const short common[] = {
 
 static long pick_nr(long i, long *last_rare)
 {
+    /* With `edges`, the memory calls often: lengths that wrap matter most there. */
+    static const short memory_calls[] = {9, 10, 11, 25, 26, 27, 28, 149, 150, 325, 12, 216, 237, 329};
     for (;;) {
         long nr;
-        if (below(2) == 0) {
+        if (edges && below(8) == 0) {
+            nr = PICK(memory_calls);
+        } else if (below(2) == 0) {
             nr = PICK(common);
         } else if (below(100) < 92) {
             nr = (long)below(NR_MAX + 1);
@@ -1026,7 +1381,53 @@ struct worker {
 /* Threads start fuzzing together, once every thread and buffer exists: a
    thread's munmap must not leave a hole where the next thread's stack or
    buffers would go (its mapping buffer would then cover them). */
-static volatile int go;
+static volatile int go, finished;
+static struct worker workers[MAXTHREADS];
+
+/* Are every thread's buffers still the fuzzer's own? No call may touch the
+   scratch buffers or the guard pages around the mapping buffers (see the
+   top), so mprotect of them always succeeds natively; a kernel that
+   unmapped them (a memory call it should have refused, of this thread or
+   another) answers ENOMEM. The fuzzer stops then: it would write into
+   memory that may be handed to someone else. Returns a thread + 1, or 0. */
+static int buffers_lost(void)
+{
+    for (int t = 0; t < nthreads; t++) {
+        long s = (long)workers[t].scratch, m = (long)workers[t].mapbuf;
+        if (raw6(SYS_mprotect, s, SCRATCH_LEN, PROT_READ | PROT_WRITE, 0, 0, 0) != 0 ||
+            raw6(SYS_mprotect, m - 4096, 4096, PROT_NONE, 0, 0, 0) != 0 ||
+            raw6(SYS_mprotect, m + (long)MAPBUF_LEN, 4096, PROT_NONE, 0, 0, 0) != 0)
+            return t + 1;
+    }
+    return 0;
+}
+
+/* Does [addr, addr+len) overlap memory the fuzzer had before fuzzing
+   (the regions of /proc/self/maps)? mmap and mremap never hand that out
+   again, except inside a mapping buffer (fuzzed munmaps leave holes
+   there). */
+static int already_had(uint64_t addr, uint64_t len)
+{
+    for (int t = 0; t < nthreads; t++) {
+        uint64_t m = (uint64_t)workers[t].mapbuf;
+        if (addr >= m && addr < m + MAPBUF_LEN && len <= m + MAPBUF_LEN - addr)
+            return 0;
+    }
+    uint64_t end = addr + len < addr ? UINT64_MAX : addr + len;
+    for (int i = 0; i < nregions; i++)
+        if (regions[i][0] < end && addr < regions[i][1])
+            return 1;
+    return 0;
+}
+
+static int memory_call(long base)
+{
+    static const short nrs[] = {9, 10, 11, 12, 25, 26, 28, 149, 150, 216, 237, 325, 329, 450};
+    for (size_t i = 0; i < sizeof nrs / sizeof nrs[0]; i++)
+        if (nrs[i] == base)
+            return 1;
+    return 0;
+}
 
 static int setup_buffers(struct worker *w)
 {
@@ -1054,7 +1455,7 @@ static void *fuzz_loop(void *arg)
     thread_tids[w->index] = (int)my_tid;
     scratch = w->scratch;
     mapbuf = w->mapbuf;
-    while (!go) {
+    while (!__atomic_load_n(&go, __ATOMIC_ACQUIRE)) {
         struct timespec ts = {0, 1000000};
         nanosleep(&ts, NULL);
     }
@@ -1073,6 +1474,7 @@ static void *fuzz_loop(void *arg)
         for (int k = 0; k < 6; k++)
             a[k] = not_saved_fd(gen_arg());
         long base = nr & ~0x40000000L;
+        edge_pass(base, a);
         if (base >= 0 && base <= NR_MAX)
             sanitize(base, a);
         if (trace) {
@@ -1083,13 +1485,32 @@ static void *fuzz_loop(void *arg)
         long r = raw6(nr, (long)a[0], (long)a[1], (long)a[2], (long)a[3], (long)a[4], (long)a[5]);
         if (trace)
             complain("#%d.%ld = %ld\n", w->index, i, r);
+        int lost = memory_call(base) || i % RESET_EVERY == 0 ? buffers_lost() : 0;
+        if ((base == 9 || base == 25) && (r >= 0 || r < -4095) && already_had((uint64_t)r, base == 9 ? a[1] : a[2])) {
+            say("fuzz_syscalls: LOST MEMORY: thread %d call #%ld: syscall %ld(%#llx, %#llx, %#llx, %#llx, %#llx, "
+                "%#llx) returned %#lx, memory the fuzzer already had (the kernel gave it away as a new mapping)\n",
+                w->index, i, nr, (unsigned long long)a[0], (unsigned long long)a[1], (unsigned long long)a[2],
+                (unsigned long long)a[3], (unsigned long long)a[4], (unsigned long long)a[5], (unsigned long)r);
+            raw6(SYS_exit_group, 4, 0, 0, 0, 0, 0);
+        }
+        if (lost) {
+            say("fuzz_syscalls: LOST MEMORY: after thread %d call #%ld: syscall %ld(%#llx, %#llx, %#llx, %#llx, %#llx, "
+                "%#llx) returned %ld, thread %d's buffers are no longer the fuzzer's: the kernel unmapped memory no "
+                "call asked it to\n",
+                w->index, i, nr, (unsigned long long)a[0], (unsigned long long)a[1], (unsigned long long)a[2],
+                (unsigned long long)a[3], (unsigned long long)a[4], (unsigned long long)a[5], r, lost - 1);
+            raw6(SYS_exit_group, 4, 0, 0, 0, 0, 0);
+        }
         if (r >= 0 || r < -4095) {
             ok++;
             if (base == 9)
                 track_mapping((uint64_t)r, a[1]);
             if (base == 25)
                 track_mapping((uint64_t)r, a[2]);
-        } else if (-r > 133) {
+            if (base == 273 && r == 0)
+                robust_head = a[0];
+        } else if (-r > 133 && !(base == 274 && (uint64_t)r == robust_head)) {
+            /* (Linux 6.18's get_robust_list returns a head in [-4095, -1] as if it were an error.) */
             anomalies++;
             say("fuzz_syscalls: ANOMALY: thread %d call #%ld: syscall %ld(%#llx, %#llx, %#llx, %#llx, %#llx, %#llx) "
                 "returned %ld, an errno Linux never returns\n",
@@ -1120,6 +1541,7 @@ static void *fuzz_loop(void *arg)
         raw6(SYS_munmap, (long)maps[i][0], (long)maps[i][1], 0, 0, 0, 0);
     nmaps = 0;
     w->anomalies = anomalies;
+    __atomic_add_fetch(&finished, 1, __ATOMIC_RELEASE);
     return NULL;
 }
 
@@ -1163,7 +1585,6 @@ static int fuzz(uint64_t seed, long count, int threads, int quiet, int trace)
     my_pid = (uint64_t)getpid();
 
     /* The fuzzing threads inherit this mask: nothing blocked. */
-    static struct worker workers[MAXTHREADS];
     nthreads = threads;
     setup_signals();
     for (int t = 0; t < threads; t++) {
@@ -1178,8 +1599,22 @@ static int fuzz(uint64_t seed, long count, int threads, int quiet, int trace)
             return 1;
         }
     }
-    go = 1;
+    /* Every thread's stack and buffers exist now: the ends of memory. */
+    read_bounds();
+    if (trace) {
+        complain("fuzz_syscalls: %d regions; ends that fault (any argument):", nregions);
+        for (int i = 0; i < n_any; i++)
+            complain(" %#llx", (unsigned long long)any_bounds[i]);
+        complain("; %d ends only read\n", n_ro);
+    }
+    __atomic_store_n(&go, 1, __ATOMIC_RELEASE);
     fuzz_loop(&workers[0]);
+    /* No thread's stack goes (a joined thread's is unmapped) while others
+       still fuzz: memory the fuzzer had must stay its own until then. */
+    while (__atomic_load_n(&finished, __ATOMIC_ACQUIRE) < threads) {
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
     for (int t = 1; t < threads; t++)
         pthread_join(workers[t].thread, NULL);
     long anomalies = 0;
@@ -1239,7 +1674,13 @@ static int spawn_children(uint64_t seed, long count, int children, int parallel,
             char scount[32];
             snprintf(seeds[k], sizeof seeds[k], "%llu", (unsigned long long)(seed * 1000 + (uint64_t)k + 1));
             snprintf(scount, sizeof scount, "%ld", per);
-            char *argv[] = {"fuzz_syscalls", seeds[k], scount, "quiet", trace ? "trace" : NULL, NULL};
+            char *argv[6] = {"fuzz_syscalls", seeds[k], scount, "quiet"};
+            int a = 4;
+            if (edges)
+                argv[a++] = "edges";
+            if (trace)
+                argv[a++] = "trace";
+            argv[a] = NULL;
             int e = posix_spawn(&pids[k], "/proc/self/exe", NULL, NULL, argv, environ);
             if (e) {
                 say("fuzz_syscalls: child %d (seed %s): posix_spawn: %s\n", k, seeds[k], strerror(e));
@@ -1306,7 +1747,7 @@ static int spawn_children(uint64_t seed, long count, int children, int parallel,
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        complain("usage: %s SEED COUNT [threads T | spawn N [parallel P]] [quiet] [trace]\n", argv[0]);
+        complain("usage: %s SEED COUNT [threads T | spawn N [parallel P]] [edges] [quiet] [trace]\n", argv[0]);
         return 2;
     }
     uint64_t seed = strtoull(argv[1], NULL, 0);
@@ -1317,6 +1758,8 @@ int main(int argc, char **argv)
             quiet = 1;
         else if (!strcmp(argv[i], "trace"))
             trace = 1;
+        else if (!strcmp(argv[i], "edges"))
+            edges = 1;
         else if (!strcmp(argv[i], "spawn") && i + 1 < argc)
             children = atoi(argv[++i]);
         else if (!strcmp(argv[i], "parallel") && i + 1 < argc)
