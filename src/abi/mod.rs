@@ -3,3 +3,4 @@
 //! defined once.
 
 pub mod names;
+pub mod types;

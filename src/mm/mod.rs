@@ -5,6 +5,7 @@
 //! module): a value that would wrap past 2^64 is an error, never a small
 //! number.
 
+pub mod abi_bytes;
 pub mod alloc;
 pub mod arena;
 pub mod guard;

@@ -2,6 +2,7 @@
 
 use super::args::{Flags, Opaque, TimespecIn, TimespecOut, UserPtr};
 use super::{arg_i32, SyscallCtx};
+use crate::abi::types::{Itimerval, Timespec, Timeval};
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
 use crate::kernel::task::TaskShared;
@@ -18,11 +19,8 @@ fn check_clock(clock: i32) -> SysResult<i32> {
     }
 }
 
-fn timespec_bytes((sec, nsec): (i64, i64)) -> [u8; 16] {
-    let mut b = [0u8; 16];
-    b[..8].copy_from_slice(&sec.to_le_bytes());
-    b[8..].copy_from_slice(&nsec.to_le_bytes());
-    b
+fn timespec((tv_sec, tv_nsec): (i64, i64)) -> Timespec {
+    Timespec { tv_sec, tv_nsec }
 }
 
 /// The host clocks behind a guest CPU-time clock id (pthread_getcpuclockid,
@@ -71,7 +69,7 @@ fn read_clock(ctx: &SyscallCtx<'_>, clock: i32) -> SysResult<(i64, i64)> {
 
 pub fn sys_clock_gettime(ctx: &mut SyscallCtx<'_>, clock: i32, tp: UserPtr<TimespecOut>) -> SysResult {
     let ts = read_clock(ctx, clock)?;
-    ctx.user().write(tp.addr(), &timespec_bytes(ts))?;
+    ctx.user().write_val(tp.addr(), timespec(ts))?;
     Ok(0)
 }
 
@@ -83,7 +81,7 @@ pub fn sys_clock_getres(ctx: &mut SyscallCtx<'_>, clock: i32, res: UserPtr<Opaqu
         host::clock_getres(check_clock(clock)?)?
     };
     if !res.is_null() {
-        ctx.user().write(res.addr(), &timespec_bytes(ts))?;
+        ctx.user().write_val(res.addr(), timespec(ts))?;
     }
     Ok(0)
 }
@@ -91,7 +89,7 @@ pub fn sys_clock_getres(ctx: &mut SyscallCtx<'_>, clock: i32, res: UserPtr<Opaqu
 pub fn sys_gettimeofday(ctx: &mut SyscallCtx<'_>, tv: UserPtr<Opaque>, tz: UserPtr<Opaque>) -> SysResult {
     let (sec, nsec) = host::clock_gettime(libc::CLOCK_REALTIME)?;
     if !tv.is_null() {
-        ctx.user().write(tv.addr(), &timespec_bytes((sec, nsec / 1000)))?;
+        ctx.user().write_val(tv.addr(), timespec((sec, nsec / 1000)))?;
     }
     if !tz.is_null() {
         // struct timezone: always zero on Linux nowadays.
@@ -147,7 +145,7 @@ fn sleep(
             // An absolute deadline comes from the guest: saturate, never wrap.
             let left =
                 deadline.0.saturating_sub(s).saturating_mul(1_000_000_000).saturating_add(deadline.1 - ns).max(0);
-            ctx.user().write(remain.addr(), &timespec_bytes((left / 1_000_000_000, left % 1_000_000_000)))?;
+            ctx.user().write_val(remain.addr(), timespec((left / 1_000_000_000, left % 1_000_000_000)))?;
         }
     }
     // A handler interrupts the sleep with EINTR (never restarted, as with
@@ -203,7 +201,7 @@ pub fn sys_getrusage(ctx: &mut SyscallCtx<'_>, who: i32, usage: UserPtr<Opaque>)
         }
         _ => return Err(Errno::EINVAL),
     };
-    ctx.user().write(usage.addr(), &super::wait::rusage_bytes(t))?;
+    ctx.user().write_val(usage.addr(), super::wait::rusage(t))?;
     Ok(0)
 }
 
@@ -211,11 +209,8 @@ const ITIMER_REAL: i32 = 0;
 const ITIMER_VIRTUAL: i32 = 1;
 const ITIMER_PROF: i32 = 2;
 
-fn timeval_bytes(d: Duration) -> [u8; 16] {
-    let mut b = [0u8; 16];
-    b[..8].copy_from_slice(&(d.as_secs() as i64).to_le_bytes());
-    b[8..].copy_from_slice(&(d.subsec_micros() as i64).to_le_bytes());
-    b
+fn itimerval(interval: Duration, left: Duration) -> Itimerval {
+    Itimerval { it_interval: Timeval::from_duration(interval), it_value: Timeval::from_duration(left) }
 }
 
 fn current_itimer(ctx: &SyscallCtx<'_>) -> (Duration, Duration) {
@@ -240,19 +235,15 @@ fn check_which(which: i32) -> SysResult<()> {
 pub fn sys_getitimer(ctx: &mut SyscallCtx<'_>, which: i32, curr_value: UserPtr<Opaque>) -> SysResult {
     check_which(which)?;
     let (interval, left) = current_itimer(ctx);
-    let mut b = timeval_bytes(interval).to_vec();
-    b.extend(timeval_bytes(left));
-    ctx.user().write(curr_value.addr(), &b)?;
+    ctx.user().write_val(curr_value.addr(), itimerval(interval, left))?;
     Ok(0)
 }
 
-fn read_timeval(ctx: &SyscallCtx<'_>, ptr: u64) -> SysResult<Duration> {
-    let sec: i64 = ctx.user().read_val(ptr)?;
-    let usec: i64 = ctx.user().read_val(ptr + 8)?;
-    if sec < 0 || !(0..1_000_000).contains(&usec) {
+fn duration_of(tv: Timeval) -> SysResult<Duration> {
+    if tv.tv_sec < 0 || !(0..1_000_000).contains(&tv.tv_usec) {
         return Err(Errno::EINVAL);
     }
-    Ok(Duration::new(sec as u64, usec as u32 * 1000))
+    Ok(Duration::new(tv.tv_sec as u64, tv.tv_usec as u32 * 1000))
 }
 
 fn arm(ctx: &SyscallCtx<'_>, value: Duration, interval: Duration) {
@@ -271,16 +262,15 @@ pub fn sys_setitimer(
 ) -> SysResult {
     check_which(which)?;
     let (interval, value) = if !new_value.is_null() {
-        (read_timeval(ctx, new_value.addr())?, read_timeval(ctx, new_value.addr() + 16)?)
+        let new: Itimerval = ctx.user().read_val(new_value.addr())?;
+        (duration_of(new.it_interval)?, duration_of(new.it_value)?)
     } else {
         Default::default()
     };
     let (old_interval, old_left) = current_itimer(ctx);
     arm(ctx, value, interval);
     if !old_value.is_null() {
-        let mut b = timeval_bytes(old_interval).to_vec();
-        b.extend(timeval_bytes(old_left));
-        ctx.user().write(old_value.addr(), &b)?;
+        ctx.user().write_val(old_value.addr(), itimerval(old_interval, old_left))?;
     }
     Ok(0)
 }
@@ -317,9 +307,9 @@ mod tests {
     }
 
     #[test]
-    fn timespecs_are_two_little_endian_words() {
-        let b = timespec_bytes((1, -2));
-        assert_eq!(&b[..8], &1i64.to_le_bytes());
-        assert_eq!(&b[8..], &(-2i64).to_le_bytes());
+    fn timevals_are_checked_like_linux() {
+        assert_eq!(duration_of(Timeval { tv_sec: 1, tv_usec: 2 }), Ok(Duration::new(1, 2000)));
+        assert_eq!(duration_of(Timeval { tv_sec: -1, tv_usec: 0 }), Err(Errno::EINVAL));
+        assert_eq!(duration_of(Timeval { tv_sec: 0, tv_usec: 1_000_000 }), Err(Errno::EINVAL));
     }
 }

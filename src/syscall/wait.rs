@@ -2,6 +2,7 @@
 
 use super::args::{Flags, Opaque, Pid, UserPtr};
 use super::SyscallCtx;
+use crate::abi::types::{Rusage, Timeval};
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
 use crate::kernel::process::{CpuTimes, ExitStatus, ProcState, Process};
@@ -132,15 +133,10 @@ fn wait(ctx: &mut SyscallCtx<'_>, which: Which, options: u64) -> SysResult<Optio
 }
 
 /// struct rusage: utime and stime as timevals, the rest zero.
-pub fn rusage_bytes(t: CpuTimes) -> [u8; 144] {
-    let mut b = [0u8; 144];
-    let tv = |ticks: u64| ((ticks / 100) as i64, ((ticks % 100) * 10_000) as i64);
-    let (us, uu) = tv(t.user);
-    let (ss, su) = tv(t.system);
-    for (off, v) in [(0, us), (8, uu), (16, ss), (24, su)] {
-        b[off..off + 8].copy_from_slice(&v.to_le_bytes());
-    }
-    b
+pub fn rusage(t: CpuTimes) -> Rusage {
+    // CPU times are in clock ticks (100 a second).
+    let tv = |ticks: u64| Timeval { tv_sec: (ticks / 100) as i64, tv_usec: ((ticks % 100) * 10_000) as i64 };
+    Rusage { ru_utime: tv(t.user), ru_stime: tv(t.system), ..Default::default() }
 }
 
 /// Options are an int: musl sign-extends __WCLONE into the upper half,
@@ -186,7 +182,7 @@ pub fn sys_wait4(
                 ctx.user().write_val(wstatus.addr(), f.wstatus)?;
             }
             if !rusage.is_null() {
-                ctx.user().write(rusage.addr(), &rusage_bytes(f.times))?;
+                ctx.user().write_val(rusage.addr(), self::rusage(f.times))?;
             }
             Ok(f.pid as u64)
         }
@@ -244,7 +240,7 @@ pub fn sys_waitid(
     }
     if !rusage.is_null() {
         let t = found.as_ref().map(|f| f.times).unwrap_or_default();
-        ctx.user().write(rusage.addr(), &rusage_bytes(t))?;
+        ctx.user().write_val(rusage.addr(), self::rusage(t))?;
     }
     Ok(0)
 }

@@ -1,0 +1,22 @@
+//! vm-memory's `ByteValued` for the ABI structures, so that guest memory
+//! is read and written as those types (`UserMemory::read_val`/`write_val`).
+
+use crate::abi::types::{Iovec, Itimerval, KernelSigaction, Rusage, Stat, Timespec, Timeval};
+use vm_memory::ByteValued;
+
+// SAFETY: each is `#[repr(C)]` with only integer fields (and arrays and
+// structs of them) and no padding (sizes asserted in abi::types), so every
+// byte pattern is a valid value and no byte is uninitialised.
+unsafe impl ByteValued for Timespec {}
+// SAFETY: as above.
+unsafe impl ByteValued for Timeval {}
+// SAFETY: as above.
+unsafe impl ByteValued for Itimerval {}
+// SAFETY: as above.
+unsafe impl ByteValued for Rusage {}
+// SAFETY: as above.
+unsafe impl ByteValued for Stat {}
+// SAFETY: as above.
+unsafe impl ByteValued for Iovec {}
+// SAFETY: as above.
+unsafe impl ByteValued for KernelSigaction {}
