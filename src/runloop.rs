@@ -175,11 +175,7 @@ fn end_task(m: &Machine, task: &mut Task, end: TaskExit) {
         tasks.retain(|t| t.tid != task.tid);
         tasks.is_empty()
     };
-    {
-        let mut dead = p.dead_times.lock().unwrap_or_else(|e| e.into_inner());
-        dead.user += t.0;
-        dead.system += t.1;
-    }
+    p.add_dead_thread_times(t.0, t.1);
     // A joiner wakes once the thread has left its process (/proc/self/task
     // no longer lists it), before its stack may be freed below.
     if task.clear_child_tid != 0 && m.mem.user.write_val(task.clear_child_tid, 0u32).is_ok() {

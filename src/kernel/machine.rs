@@ -1,9 +1,8 @@
 //! The machine: arena, trampoline, root directory, the process and task
 //! tables, and the life of pid 1.
 //!
-//! Lock order (outer first): `processes` → a process's `state` →
-//! `tasks`/`shared_pending` → a task's `pending`. No lock is held across a
-//! blocking wait.
+//! The lock order of the whole machine is written once, on
+//! `kernel::process::Process`.
 
 use super::exec::{load_program, ExecError, ProgramSpec};
 use super::process::{ExitStatus, FsContext, Process};

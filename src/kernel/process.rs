@@ -108,13 +108,32 @@ pub struct ImageInfo {
     pub load_bias: u64,
 }
 
+/// A guest process. Its mutexes are private; methods hand out the guards.
+///
+/// Lock order (outer first; the whole machine's, written once here where
+/// most of the locks are declared):
+///
+/// 1. `Machine::processes` (the process table), then `Machine::tasks`;
+/// 2. a process's `state` (zombie, stop, exit status);
+/// 3. its `tasks`, then its `shared_pending`;
+/// 4. a task's `pending` (`TaskShared`).
+///
+/// Every other lock is a leaf, taken alone for a moment and released
+/// before any other is taken: here `group_exit`, `children_times`,
+/// `dead_times`, `real_timer`, `fs`, `image`, `mm`, `files`, `sigactions`,
+/// `comm`, `rlimits`; a task's `robust_list`, `name`, `cpu_base`; the
+/// machine's `shutdown`, `uts` and the locks inside `diag`, `timers`,
+/// `images`, `code` and `mem`. A memory context's regions (`Mm`) are
+/// taken after `mm` has been released (the `Arc<Mm>` is cloned out). No
+/// lock is held across a blocking wait (a host futex, a pipe read, a
+/// sleep): blocking calls copy what they need out, release, then wait.
 pub struct Process {
     pub pid: i32,
     /// Parent pid; changes when the parent exits (reparenting to pid 1).
     pub ppid: AtomicI32,
     /// Signal sent to the parent when this process ends (SIGCHLD or 0).
     pub exit_signal: i32,
-    pub state: Mutex<ProcState>,
+    state: Mutex<ProcState>,
     /// Futex word bumped whenever one of this process's children changes
     /// state; wait4 sleeps on it.
     pub child_event: AtomicU32,
@@ -126,13 +145,13 @@ pub struct Process {
     /// Set by execve (setpgid on a child that has exec'd is EACCES).
     pub did_exec: AtomicBool,
     /// Process-directed pending signals.
-    pub shared_pending: Mutex<SigQueue>,
-    pub tasks: Mutex<Vec<Arc<TaskShared>>>,
+    shared_pending: Mutex<SigQueue>,
+    tasks: Mutex<Vec<Arc<TaskShared>>>,
     /// CPU time of reaped children (and their children).
-    pub children_times: Mutex<CpuTimes>,
+    children_times: Mutex<CpuTimes>,
     /// Times of exited threads of this process.
-    pub dead_times: Mutex<CpuTimes>,
-    pub real_timer: Mutex<super::timers::RealTimer>,
+    dead_times: Mutex<CpuTimes>,
+    real_timer: Mutex<super::timers::RealTimer>,
     /// Set by exit_group, a fatal signal, or an execve from a thread: every
     /// task of the process ends (with this status; `None` inside for execve,
     /// whose caller lives on).
@@ -140,15 +159,15 @@ pub struct Process {
     pub pgid: AtomicI32,
     pub sid: AtomicI32,
     pub start_time: Instant,
-    pub fs: Mutex<FsContext>,
-    pub image: Mutex<ImageInfo>,
+    fs: Mutex<FsContext>,
+    image: Mutex<ImageInfo>,
     /// The memory context (shared with a vfork parent until exec).
     mm: Mutex<Arc<Mm>>,
-    pub files: Mutex<FdTable>,
-    pub sigactions: Mutex<SigActions>,
+    files: Mutex<FdTable>,
+    sigactions: Mutex<SigActions>,
     /// Name of the program (comm), at most 15 bytes.
-    pub comm: Mutex<Vec<u8>>,
-    pub rlimits: Mutex<[(u64, u64); RLIM_NLIMITS]>,
+    comm: Mutex<Vec<u8>>,
+    rlimits: Mutex<[(u64, u64); RLIM_NLIMITS]>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -256,6 +275,25 @@ impl Process {
 
     pub fn real_timer(&self) -> MutexGuard<'_, super::timers::RealTimer> {
         lock(&self.real_timer)
+    }
+
+    /// CPU time of reaped children (and theirs).
+    pub fn children_times(&self) -> CpuTimes {
+        *lock(&self.children_times)
+    }
+
+    /// A reaped child's time (its own and its children's) counts here.
+    pub fn add_children_times(&self, child: CpuTimes) {
+        let mut mine = lock(&self.children_times);
+        mine.user += child.user;
+        mine.system += child.system;
+    }
+
+    /// An exited thread's time stays with its process.
+    pub fn add_dead_thread_times(&self, user: u64, system: u64) {
+        let mut dead = lock(&self.dead_times);
+        dead.user += user;
+        dead.system += system;
     }
 
     /// Ends every task of the process (the first request wins). Tasks in

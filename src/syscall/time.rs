@@ -179,7 +179,7 @@ pub fn sys_clock_nanosleep(
 pub fn sys_times(ctx: &mut SyscallCtx<'_>, buf: UserPtr<Opaque>) -> SysResult {
     if !buf.is_null() {
         let me = ctx.task.process.cpu_times();
-        let children = *ctx.task.process.children_times.lock().unwrap_or_else(|e| e.into_inner());
+        let children = ctx.task.process.children_times();
         let words = [me.user, me.system, children.user, children.system];
         let b: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
         ctx.user().write(buf.addr(), &b)?;
@@ -194,7 +194,7 @@ const RUSAGE_THREAD: i32 = 1;
 pub fn sys_getrusage(ctx: &mut SyscallCtx<'_>, who: i32, usage: UserPtr<Opaque>) -> SysResult {
     let t = match who {
         RUSAGE_SELF => ctx.task.process.cpu_times(),
-        RUSAGE_CHILDREN => *ctx.task.process.children_times.lock().unwrap_or_else(|e| e.into_inner()),
+        RUSAGE_CHILDREN => ctx.task.process.children_times(),
         RUSAGE_THREAD => {
             let (user, system) = ctx.task.shared.cpu_ticks(true);
             crate::kernel::process::CpuTimes { user, system }

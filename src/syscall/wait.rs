@@ -75,12 +75,12 @@ fn find(ctx: &SyscallCtx<'_>, which: Which, options: u64) -> SysResult<Option<Fo
                 };
                 drop(st);
                 let times = c.cpu_times();
-                let children = *c.children_times.lock().unwrap_or_else(|e| e.into_inner());
+                let children = c.children_times();
                 if options & WNOWAIT == 0 {
-                    let mut mine = me.children_times.lock().unwrap_or_else(|e| e.into_inner());
-                    mine.user += times.user + children.user;
-                    mine.system += times.system + children.system;
-                    drop(mine);
+                    me.add_children_times(CpuTimes {
+                        user: times.user + children.user,
+                        system: times.system + children.system,
+                    });
                     ctx.m.unregister(c.pid);
                 }
                 return Ok(Some(Found { pid: c.pid, code, status: s, wstatus: status.wait_status(), times }));
