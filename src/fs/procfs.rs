@@ -248,20 +248,6 @@ fn cpus() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// utime and stime of a host thread, in clock ticks.
-pub fn host_thread_times(host_tid: i32) -> (u64, u64) {
-    if host_tid == 0 {
-        return (0, 0);
-    }
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/self/task/{host_tid}/stat")) else {
-        return (0, 0);
-    };
-    let after_comm = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let f: Vec<&str> = after_comm.split_whitespace().collect();
-    let get = |i: usize| f.get(i).and_then(|v| v.parse().ok()).unwrap_or(0);
-    (get(11), get(12))
-}
-
 fn pid_file(m: &Machine, me: &Arc<Process>, p: &Arc<Process>, name: &str, tid: Option<i32>) -> Vec<u8> {
     let id = tid.unwrap_or(p.pid);
     let thread_name =
