@@ -1,7 +1,7 @@
 //! /dev: a few host devices, and the /dev/fd family of links.
 
 use super::file::{DirEntry, DT_CHR, DT_LNK};
-use super::procfs::{LinkTarget, Node, Step};
+use super::node::{LinkTarget, Node, Step};
 use super::stat::synthetic_ino;
 use crate::errno::{Errno, SysResult};
 use std::ffi::CStr;

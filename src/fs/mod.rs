@@ -1,15 +1,16 @@
-//! Files: a VFS over a host root directory (like UML's hostfs), plus the
-//! kernel's own /proc and /dev.
+//! Files: a VFS over a host root directory (like UML's hostfs), plus /dev
+//! and the walk through /proc, which the kernel generates (`node::ProcFs`).
 
 pub mod devfs;
 pub mod fdtable;
 pub mod file;
+pub mod node;
 pub mod path;
-pub mod procfs;
 pub mod root;
 pub mod stat;
 pub mod vfs;
 
 pub use fdtable::FdTable;
 pub use file::OpenFile;
+pub use node::ProcFs;
 pub use root::HostRoot;

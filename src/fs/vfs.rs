@@ -1,14 +1,15 @@
 //! Path walks across the three file systems (host root, /proc, /dev) and
-//! the operations that need one: open, stat, readlink.
+//! the operations that need one: open, stat, readlink. A walk is given the
+//! host root and /proc as the calling process sees it (`ProcFs`).
 
 use super::devfs;
 use super::file::{FileKind, OpenFile};
+use super::node::{LinkTarget, Node, ProcFs, Step};
 use super::path::{self, Fs};
-use super::procfs::{self, LinkTarget, Node, Step};
+use super::root::HostRoot;
 use super::stat::{synthetic_ino, Stat, PROC_DEV, S_IFDIR, S_IFLNK, S_IFREG};
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
-use crate::kernel::{Machine, Process};
 use std::ffi::{CStr, CString};
 use std::os::fd::{AsRawFd, OwnedFd};
 
@@ -30,13 +31,13 @@ pub enum Resolved {
 
 /// Walks `abs` (an absolute guest path) through /proc and /dev links.
 /// With `follow`, a symlink in last position is followed too.
-pub fn resolve(m: &Machine, me: &Arc<Process>, abs: Vec<u8>, follow: bool) -> SysResult<Resolved> {
-    resolve_from(m, me, abs, follow).map(|(r, _)| r)
+pub fn resolve(proc: &dyn ProcFs, abs: Vec<u8>, follow: bool) -> SysResult<Resolved> {
+    resolve_from(proc, abs, follow).map(|(r, _)| r)
 }
 
 /// `resolve`, also returning the path walked from when the walk left it
 /// for another (a link under /proc or /dev).
-fn resolve_from(m: &Machine, me: &Arc<Process>, abs: Vec<u8>, follow: bool) -> SysResult<(Resolved, Option<Vec<u8>>)> {
+fn resolve_from(proc: &dyn ProcFs, abs: Vec<u8>, follow: bool) -> SysResult<(Resolved, Option<Vec<u8>>)> {
     let mut abs = abs;
     let mut first: Option<Vec<u8>> = None;
     let mut moved_to = |abs: &mut Vec<u8>, next: Vec<u8>| {
@@ -47,7 +48,7 @@ fn resolve_from(m: &Machine, me: &Arc<Process>, abs: Vec<u8>, follow: bool) -> S
         let step = match path::classify(&abs) {
             // `abs` usually has room for the NUL: no copy.
             Fs::Host => return Ok((Resolved::Host(CString::new(abs).map_err(|_| Errno::EINVAL)?), first)),
-            Fs::Proc => path::with_components(&abs, |c| procfs::lookup(m, me, &c[1..]))?,
+            Fs::Proc => path::with_components(&abs, |c| proc.lookup(&c[1..]))?,
             Fs::Dev => path::with_components(&abs, |c| devfs::lookup(&c[1..]))?,
         };
         match step {
@@ -78,15 +79,15 @@ pub struct OpenRequest {
 }
 
 /// open(2) of an absolute guest path.
-pub fn open(m: &Machine, me: &Arc<Process>, abs: Vec<u8>, req: &OpenRequest) -> SysResult<OpenFile> {
+pub fn open(root: &HostRoot, proc: &dyn ProcFs, abs: Vec<u8>, req: &OpenRequest) -> SysResult<OpenFile> {
     let flags = req.flags;
     let follow = flags & libc::O_NOFOLLOW == 0;
     let host_flags = flags & !libc::O_CLOEXEC;
     // The path a host file is known by is the one it was opened by (a path
     // in the host root resolves to itself; /proc and /dev links may lead
     // there from elsewhere).
-    match resolve_from(m, me, abs, follow)? {
-        (Resolved::Host(c), original) => open_host(m, &c, original.as_deref().unwrap_or(c.as_bytes()), req),
+    match resolve_from(proc, abs, follow)? {
+        (Resolved::Host(c), original) => open_host(root, &c, original.as_deref().unwrap_or(c.as_bytes()), req),
         (Resolved::OpenFile(f), _) => reopen(&f, host_flags, req.wait),
         (Resolved::Virtual(node, reached), _) => {
             let norm = path::normalize(&reached);
@@ -110,15 +111,15 @@ pub fn open(m: &Machine, me: &Arc<Process>, abs: Vec<u8>, req: &OpenRequest) -> 
 
 /// open(2) of `abs`, an absolute path in the host root; the file is known
 /// by `opened_as` (normalised here).
-pub fn open_host(m: &Machine, abs: &CStr, opened_as: &[u8], req: &OpenRequest) -> SysResult<OpenFile> {
+pub fn open_host(root: &HostRoot, abs: &CStr, opened_as: &[u8], req: &OpenRequest) -> SysResult<OpenFile> {
     let mode = req.mode & 0o7777 & !req.umask;
-    let fd = m.root.openat_waiting(abs, req.flags & !libc::O_CLOEXEC, mode, req.wait)?;
+    let fd = root.openat_waiting(abs, req.flags & !libc::O_CLOEXEC, mode, req.wait)?;
     Ok(OpenFile::host(fd, path::normalize(opened_as)))
 }
 
 /// stat/lstat of `abs`, an absolute path in the host root.
-pub fn stat_host(m: &Machine, abs: &CStr, follow: bool) -> SysResult<[u8; 144]> {
-    let fd = m.root.path_fd(abs, follow)?;
+pub fn stat_host(root: &HostRoot, abs: &CStr, follow: bool) -> SysResult<[u8; 144]> {
+    let fd = root.path_fd(abs, follow)?;
     Ok(host::fstatat_raw(fd.as_raw_fd(), c"", libc::AT_EMPTY_PATH)?)
 }
 
@@ -163,9 +164,9 @@ fn virtual_stat(node: &Node, norm: &[u8]) -> Stat {
 }
 
 /// stat/lstat of an absolute guest path, as a raw `struct stat`.
-pub fn stat(m: &Machine, me: &Arc<Process>, abs: Vec<u8>, follow: bool) -> SysResult<[u8; 144]> {
-    match resolve(m, me, abs, follow)? {
-        Resolved::Host(c) => stat_host(m, &c, follow),
+pub fn stat(root: &HostRoot, proc: &dyn ProcFs, abs: Vec<u8>, follow: bool) -> SysResult<[u8; 144]> {
+    match resolve(proc, abs, follow)? {
+        Resolved::Host(c) => stat_host(root, &c, follow),
         Resolved::OpenFile(f) => fstat(&f),
         Resolved::Virtual(Node::HostDevice(dev), _) => Ok(host::fstatat_raw(libc::AT_FDCWD, dev, 0)?),
         Resolved::Virtual(node, reached) => Ok(virtual_stat(&node, &path::normalize(&reached)).to_bytes()),
@@ -186,10 +187,10 @@ pub fn fstat(f: &OpenFile) -> SysResult<[u8; 144]> {
 }
 
 /// readlink of an absolute guest path.
-pub fn readlink(m: &Machine, me: &Arc<Process>, abs: Vec<u8>) -> SysResult<Vec<u8>> {
-    match resolve(m, me, abs, false)? {
+pub fn readlink(root: &HostRoot, proc: &dyn ProcFs, abs: Vec<u8>) -> SysResult<Vec<u8>> {
+    match resolve(proc, abs, false)? {
         Resolved::Host(c) => {
-            let fd = m.root.path_fd(&c, false)?;
+            let fd = root.path_fd(&c, false)?;
             let st = host::fstatat_raw(fd.as_raw_fd(), c"", libc::AT_EMPTY_PATH)?;
             let mode = u32::from_le_bytes(st[24..28].try_into().unwrap_or_default());
             if mode & 0o170000 != S_IFLNK {
@@ -204,9 +205,9 @@ pub fn readlink(m: &Machine, me: &Arc<Process>, abs: Vec<u8>) -> SysResult<Vec<u
 
 /// The directory chdir(abs) would make current: its absolute guest path,
 /// and for host directories an O_PATH handle on it.
-pub fn directory(m: &Machine, me: &Arc<Process>, abs: Vec<u8>) -> SysResult<(Vec<u8>, Option<OwnedFd>)> {
-    let fd = match resolve(m, me, abs, true)? {
-        Resolved::Host(c) => m.root.openat(&c, O_PATH | O_DIRECTORY, 0)?,
+pub fn directory(root: &HostRoot, proc: &dyn ProcFs, abs: Vec<u8>) -> SysResult<(Vec<u8>, Option<OwnedFd>)> {
+    let fd = match resolve(proc, abs, true)? {
+        Resolved::Host(c) => root.openat(&c, O_PATH | O_DIRECTORY, 0)?,
         Resolved::Virtual(Node::Dir(_), reached) => return Ok((path::normalize(&reached), None)),
         Resolved::OpenFile(f) if f.is_dir() => return Ok((f.path.clone(), None)),
         Resolved::OpenFile(f) => match &f.kind {
@@ -218,7 +219,7 @@ pub fn directory(m: &Machine, me: &Arc<Process>, abs: Vec<u8>) -> SysResult<(Vec
         },
         Resolved::Virtual(..) => return Err(Errno::ENOTDIR),
     };
-    let path = m.root.guest_path_of(fd.as_raw_fd()).unwrap_or_else(|| b"/".to_vec());
+    let path = root.guest_path_of(fd.as_raw_fd()).unwrap_or_else(|| b"/".to_vec());
     Ok((path, Some(fd)))
 }
 
@@ -233,8 +234,8 @@ pub fn proc_statfs() -> [u8; 120] {
 }
 
 /// The current listing of a generated directory, if it still exists.
-pub fn relist(m: &Machine, me: &Arc<Process>, path: &[u8]) -> Option<Vec<super::file::DirEntry>> {
-    match resolve(m, me, path.to_vec(), true).ok()? {
+pub fn relist(proc: &dyn ProcFs, path: &[u8]) -> Option<Vec<super::file::DirEntry>> {
+    match resolve(proc, path.to_vec(), true).ok()? {
         Resolved::Virtual(Node::Dir(entries), _) => Some(entries),
         _ => None,
     }

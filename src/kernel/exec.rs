@@ -3,6 +3,7 @@
 use super::machine::Machine;
 use super::process::ImageInfo;
 use super::process::Process;
+use super::procfs::ProcView;
 use super::regions::{Mm, RegionKind, Regions};
 use crate::arch::{cpu, Vcpu};
 use crate::errno::Errno;
@@ -135,7 +136,7 @@ fn read_program(m: &Machine, process: &Arc<Process>, guest_path: &[u8]) -> Resul
         umask: 0,
         wait: crate::arch::host::Wait::Uninterruptible,
     };
-    let file = vfs::open(m, process, abs.clone(), &req).map_err(errno_fail)?;
+    let file = vfs::open(&m.root, &ProcView::new(m, process), abs.clone(), &req).map_err(errno_fail)?;
     let st = vfs::fstat(&file).map_err(errno_fail)?;
     let mode = u32::from_le_bytes(st[24..28].try_into().unwrap_or_default());
     if mode & 0o170000 != 0o100000 {

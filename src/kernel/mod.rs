@@ -1,4 +1,6 @@
-//! The kernel: machine, processes, tasks and the per-task run loop.
+//! The kernel objects: the machine, processes, tasks, signals and their
+//! delivery, exec, timers, and /proc generated from them. The per-task run
+//! loop that drives them is above (`src/runloop.rs`).
 //!
 //! `regions` (a process's share of the arena) keeps clippy's
 //! `arithmetic_side_effects` lint; the rest works on host values.
@@ -18,6 +20,8 @@ pub mod machine;
 pub mod memmap;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod process;
+#[allow(clippy::arithmetic_side_effects)]
+pub mod procfs;
 pub mod regions;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod report;

@@ -89,7 +89,7 @@ impl TaskShared {
         let (user_us, system_us) = if own {
             crate::arch::host::thread_rusage()
         } else {
-            let (u, s) = crate::fs::procfs::host_thread_times(self.host_tid());
+            let (u, s) = crate::arch::host::thread_times(self.host_tid());
             (u * 10_000, s * 10_000)
         };
         (us_to_ticks(user_us.saturating_sub(base.user_us)), us_to_ticks(system_us.saturating_sub(base.system_us)))

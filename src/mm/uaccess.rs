@@ -2,7 +2,7 @@
 //! `vm-memory` over the arena (identity addresses): a pointer outside guest
 //! memory is `EFAULT`, never a host crash.
 
-use crate::arch::host;
+use crate::arch::{host, sigframe};
 use crate::errno::{Errno, SysResult};
 use std::sync::{Arc, RwLock};
 use vm_memory::{
@@ -430,6 +430,17 @@ impl UserMemory {
         // SAFETY: both ranges are checked guest memory of `len` bytes.
         unsafe { core::ptr::copy(sp.as_ptr(), dp.as_ptr(), len) };
         Ok(())
+    }
+}
+
+/// Signal frames (`arch::sigframe`) are built and read through this.
+impl sigframe::UserBytes for UserMemory {
+    fn read(&self, addr: u64, buf: &mut [u8]) -> SysResult<()> {
+        UserMemory::read(self, addr, buf)
+    }
+
+    fn write(&self, addr: u64, buf: &[u8]) -> SysResult<()> {
+        UserMemory::write(self, addr, buf)
     }
 }
 

@@ -518,7 +518,7 @@ pub fn sys_getdents64(ctx: &mut SyscallCtx<'_>, fd: Fd, dirent: UserPtr<Opaque>,
             // Like procfs, a directory read from the start sees the state
             // of now (e.g. /proc/self/fd including the listing's own fd).
             if *f.lock_pos() == 0 {
-                let fresh = crate::fs::vfs::relist(ctx.m, &ctx.task.process, &f.path);
+                let fresh = crate::fs::vfs::relist(&ctx.procfs(), &f.path);
                 if let Some(fresh) = fresh {
                     *entries.lock().unwrap_or_else(|e| e.into_inner()) = fresh;
                 }
@@ -675,7 +675,7 @@ pub fn sys_fchown(ctx: &mut SyscallCtx<'_>, fd: Fd, owner: u32, group: u32) -> S
 
 pub fn sys_fchdir(ctx: &mut SyscallCtx<'_>, fd: Fd) -> SysResult {
     let base = ctx.at(fd.0 as u64, b".")?;
-    let (path, fd) = crate::fs::vfs::directory(ctx.m, &ctx.task.process, base)?;
+    let (path, fd) = crate::fs::vfs::directory(&ctx.m.root, &ctx.procfs(), base)?;
     let mut fs = ctx.task.process.fs();
     fs.cwd = path;
     fs.cwd_fd = fd.map(Arc::new);

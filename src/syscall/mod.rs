@@ -24,6 +24,7 @@ use crate::errno::{Errno, SysResult};
 use crate::fs::file::FileKind;
 use crate::fs::path::{self as fspath, PATH_MAX};
 use crate::fs::OpenFile;
+use crate::kernel::procfs::ProcView;
 use crate::kernel::{Machine, Task};
 use crate::mm::UserMemory;
 use std::os::fd::{AsFd, AsRawFd};
@@ -102,6 +103,11 @@ impl SyscallCtx<'_> {
 
     pub fn user(&self) -> &UserMemory {
         &self.m.mem.user
+    }
+
+    /// /proc as the calling process sees it, for path walks (`fs::vfs`).
+    pub fn procfs(&self) -> ProcView<'_> {
+        ProcView::new(self.m, &self.task.process)
     }
 
     pub fn file(&self, fd: u64) -> SysResult<Arc<OpenFile>> {

@@ -136,8 +136,8 @@ fn do_open(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: i32, m
     let wait = if may_wait { host::Wait::Interruptible } else { host::Wait::Uninterruptible };
     let req = vfs::OpenRequest { flags, mode, umask, wait };
     let open = |ctx: &SyscallCtx<'_>| match &target {
-        Target::Host(p) => vfs::open_host(ctx.m, p, p.to_bytes(), &req),
-        Target::Abs(abs) => vfs::open(ctx.m, &ctx.task.process, abs.clone(), &req),
+        Target::Host(p) => vfs::open_host(&ctx.m.root, p, p.to_bytes(), &req),
+        Target::Abs(abs) => vfs::open(&ctx.m.root, &ctx.procfs(), abs.clone(), &req),
         Target::Empty => Err(Errno::ENOENT),
     };
     let f = if may_wait { ctx.block(Errno::ERESTARTSYS, open) } else { open(ctx) };
@@ -176,10 +176,12 @@ fn stat_common(
         return Ok(0);
     }
     let st = match target_of(ctx, dirfd, flags, &mut arg)? {
-        Target::Empty if dirfd == CWD => vfs::stat(ctx.m, &ctx.task.process, ctx.task.process.fs().cwd.clone(), true)?,
+        Target::Empty if dirfd == CWD => {
+            vfs::stat(&ctx.m.root, &ctx.procfs(), ctx.task.process.fs().cwd.clone(), true)?
+        }
         Target::Empty => vfs::fstat(&*ctx.file(reg(dirfd))?)?,
-        Target::Host(p) => vfs::stat_host(ctx.m, p, follow)?,
-        Target::Abs(abs) => vfs::stat(ctx.m, &ctx.task.process, abs, follow)?,
+        Target::Host(p) => vfs::stat_host(&ctx.m.root, p, follow)?,
+        Target::Abs(abs) => vfs::stat(&ctx.m.root, &ctx.procfs(), abs, follow)?,
     };
     ctx.user().write(statbuf.addr(), &st)?;
     Ok(0)
@@ -232,7 +234,7 @@ pub fn sys_statx(
             ctx.user().write(buf, &out)?;
             return Ok(0);
         }
-        Target::Abs(abs) => vfs::resolve(ctx.m, &ctx.task.process, abs, follow)?,
+        Target::Abs(abs) => vfs::resolve(&ctx.procfs(), abs, follow)?,
     };
     let out = match target {
         Resolved::Host(c) => {
@@ -245,7 +247,7 @@ pub fn sys_statx(
                 Resolved::OpenFile(f) => vfs::fstat(&f)?,
                 Resolved::Virtual(..) => {
                     let abs = ctx.at_vec(reg(dirfd), ctx.path(pathname.addr())?)?;
-                    vfs::stat(ctx.m, &ctx.task.process, abs, follow)?
+                    vfs::stat(&ctx.m.root, &ctx.procfs(), abs, follow)?
                 }
                 Resolved::Host(_) => unreachable!(),
             };
@@ -296,7 +298,7 @@ fn access_common(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: u
     let mut arg = path::PathArg::default();
     let target = match target(ctx, dirfd, pathname, flags, &mut arg)? {
         Target::Host(p) => return access_host(p),
-        Target::Abs(abs) => vfs::resolve(ctx.m, &ctx.task.process, abs, follow)?,
+        Target::Abs(abs) => vfs::resolve(&ctx.procfs(), abs, follow)?,
         Target::Empty => empty_path(ctx, dirfd)?,
     };
     match target {
@@ -335,7 +337,7 @@ fn host_parent(abs: &[u8], ctx: &SyscallCtx<'_>) -> SysResult<(std::os::fd::Owne
     // /proc/self/cwd) leads anywhere that can hold new names.
     let (parent, last) = path::split_last(abs);
     let name = CString::new(last).map_err(|_| Errno::EINVAL)?;
-    match vfs::resolve(ctx.m, &ctx.task.process, parent, true)? {
+    match vfs::resolve(&ctx.procfs(), parent, true)? {
         Resolved::Host(c) => Ok((ctx.m.root.openat(&c, O_PATH | libc::O_DIRECTORY, 0)?, name)),
         Resolved::OpenFile(f) if f.is_host() => {
             let c = CString::new(format!("/proc/self/fd/{}", f.host_fd()?)).map_err(|_| Errno::EINVAL)?;
@@ -469,7 +471,7 @@ fn link_common(
     // The source: an O_PATH handle (following a final symlink only with
     // AT_SYMLINK_FOLLOW), linked with AT_EMPTY_PATH.
     let src = match at_path(ctx, olddirfd, oldpath, flags)? {
-        Some(old) => match vfs::resolve(ctx.m, &ctx.task.process, old, flags & AT_SYMLINK_FOLLOW != 0)? {
+        Some(old) => match vfs::resolve(&ctx.procfs(), old, flags & AT_SYMLINK_FOLLOW != 0)? {
             Resolved::Host(c) => ctx.m.root.path_fd(&c, flags & AT_SYMLINK_FOLLOW != 0)?,
             _ => return Err(Errno::EXDEV),
         },
@@ -535,7 +537,7 @@ fn readlink_common(
         Some(abs) => abs,
         None => return Err(Errno::ENOENT),
     };
-    let target = vfs::readlink(ctx.m, &ctx.task.process, abs)?;
+    let target = vfs::readlink(&ctx.m.root, &ctx.procfs(), abs)?;
     let n = target.len().min(size as usize);
     ctx.user().write(buf.addr(), &target[..n])?;
     Ok(n as u64)
@@ -557,7 +559,7 @@ pub fn sys_readlinkat(
 
 pub fn sys_chdir(ctx: &mut SyscallCtx<'_>, pathname: PathPtr) -> SysResult {
     let abs = ctx.at_vec(reg(CWD), ctx.path(pathname.addr())?)?;
-    let (path, fd) = vfs::directory(ctx.m, &ctx.task.process, abs)?;
+    let (path, fd) = vfs::directory(&ctx.m.root, &ctx.procfs(), abs)?;
     let mut fs = ctx.task.process.fs();
     fs.cwd = path;
     fs.cwd_fd = fd.map(std::sync::Arc::new);
@@ -578,7 +580,7 @@ pub fn sys_getcwd(ctx: &mut SyscallCtx<'_>, buf: UserPtr<OutCStr>, size: usize) 
 /// the working directory for AT_FDCWD.
 fn empty_path(ctx: &SyscallCtx<'_>, dirfd: Fd) -> SysResult<Resolved> {
     if dirfd == CWD {
-        return vfs::resolve(ctx.m, &ctx.task.process, ctx.cwd()?, true);
+        return vfs::resolve(&ctx.procfs(), ctx.cwd()?, true);
     }
     Ok(Resolved::OpenFile(ctx.file(reg(dirfd))?))
 }
@@ -587,7 +589,7 @@ fn empty_path(ctx: &SyscallCtx<'_>, dirfd: Fd) -> SysResult<Resolved> {
 fn host_target(ctx: &SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: u64) -> SysResult<std::os::fd::OwnedFd> {
     let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
     let target = match at_path(ctx, dirfd, pathname, flags)? {
-        Some(abs) => vfs::resolve(ctx.m, &ctx.task.process, abs, follow)?,
+        Some(abs) => vfs::resolve(&ctx.procfs(), abs, follow)?,
         None => empty_path(ctx, dirfd)?,
     };
     match target {
@@ -731,9 +733,9 @@ pub fn sys_truncate(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, length: i64) ->
     // The file itself is never opened (a FIFO's open would wait): the host
     // truncates what an O_PATH handle names, with Linux's checks (EISDIR,
     // EINVAL for what is not a regular file, EACCES, ETXTBSY).
-    let handle = match vfs::resolve(ctx.m, &ctx.task.process, abs, true)? {
+    let handle = match vfs::resolve(&ctx.procfs(), abs, true)? {
         Resolved::Host(c) => ctx.m.root.path_fd(&c, true)?,
-        Resolved::Virtual(crate::fs::procfs::Node::HostDevice(dev), _) => host::open(dev, O_PATH, 0)?,
+        Resolved::Virtual(crate::fs::node::Node::HostDevice(dev), _) => host::open(dev, O_PATH, 0)?,
         _ => return Err(Errno::EACCES),
     };
     let c = CString::new(format!("/proc/self/fd/{}", handle.as_raw_fd())).map_err(|_| Errno::EINVAL)?;
@@ -743,7 +745,7 @@ pub fn sys_truncate(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, length: i64) ->
 
 pub fn sys_statfs(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, buf: UserPtr<Opaque>) -> SysResult {
     let abs = ctx.at_vec(reg(CWD), ctx.path(pathname.addr())?)?;
-    let st = match vfs::resolve(ctx.m, &ctx.task.process, abs, true)? {
+    let st = match vfs::resolve(&ctx.procfs(), abs, true)? {
         Resolved::Host(c) => host::statfs_raw(ctx.m.root.path_fd(&c, true)?.as_raw_fd())?,
         _ => vfs::proc_statfs(),
     };

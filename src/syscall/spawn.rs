@@ -392,7 +392,7 @@ pub fn sys_execveat(
         (ctx.at(dirfd as u64, &p)?, [format!("/dev/fd/{dirfd}/").into_bytes(), p.clone()].concat())
     };
     if flags & AT_SYMLINK_NOFOLLOW != 0 && !p.is_empty() {
-        let st = crate::fs::vfs::stat(ctx.m, &ctx.task.process, lookup.clone(), false)?;
+        let st = crate::fs::vfs::stat(&ctx.m.root, &ctx.procfs(), lookup.clone(), false)?;
         if u32::from_le_bytes(st[24..28].try_into().unwrap()) & 0o170000 == 0o120000 {
             return Err(Errno::ELOOP);
         }

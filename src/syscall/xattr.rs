@@ -19,7 +19,7 @@ const XATTR_REPLACE: u64 = 2;
 fn check_path(ctx: &SyscallCtx<'_>, path: UserPtr<CStr>, follow: bool) -> SysResult<()> {
     let p = ctx.path(path.addr())?;
     let abs = ctx.at(AT_FDCWD, &p)?;
-    vfs::stat(ctx.m, &ctx.task.process, abs, follow)?;
+    vfs::stat(&ctx.m.root, &ctx.procfs(), abs, follow)?;
     Ok(())
 }
 

@@ -73,6 +73,21 @@ pub fn thread_rusage() -> (u64, u64) {
     (us(ru.ru_utime), us(ru.ru_stime))
 }
 
+/// utime and stime of another host thread of this process, in clock ticks
+/// (from the host's /proc: getrusage reports only on the calling thread).
+pub fn thread_times(host_tid: i32) -> (u64, u64) {
+    if host_tid == 0 {
+        return (0, 0);
+    }
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/self/task/{host_tid}/stat")) else {
+        return (0, 0);
+    };
+    let after_comm = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = after_comm.split_whitespace().collect();
+    let get = |i: usize| f.get(i).and_then(|v| v.parse().ok()).unwrap_or(0);
+    (get(11), get(12))
+}
+
 pub fn clock_getres(clock: i32) -> std::io::Result<(i64, i64)> {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: ts is a valid out-pointer.

@@ -12,7 +12,15 @@
 
 use super::area::GuestRegs;
 use crate::errno::{Errno, SysResult};
-use crate::mm::UserMemory;
+
+/// Guest memory as a signal frame is written to and read from. `mm`'s
+/// `UserMemory` implements it; the trait lets this layer, which is below
+/// `mm`, take it without importing it. An address the guest may not use
+/// is `EFAULT`.
+pub trait UserBytes {
+    fn read(&self, addr: u64, buf: &mut [u8]) -> SysResult<()>;
+    fn write(&self, addr: u64, buf: &[u8]) -> SysResult<()>;
+}
 
 const UC_OFF: u64 = 8;
 const MCONTEXT_OFF: u64 = UC_OFF + 40;
@@ -68,7 +76,7 @@ fn sigcontext(r: &GuestRegs, fpstate: u64, trapno: u64, err: u64, cr2: u64) -> V
 
 /// Writes a frame below `spec.sp`; returns the frame address (the
 /// handler's rsp).
-pub fn write_frame(mem: &UserMemory, spec: &FrameSpec<'_>) -> SysResult<u64> {
+pub fn write_frame(mem: &dyn UserBytes, spec: &FrameSpec<'_>) -> SysResult<u64> {
     let xsize = spec.xstate.len() as u64;
     // The guest chose sp (its rsp, or its alternate stack): near 0 the
     // frame would wrap.
@@ -118,7 +126,7 @@ pub struct Restored {
 /// Reads the frame a handler returned through (`frame` = its rsp - 8 at
 /// the rt_sigreturn call). Bad pointers are EFAULT (the caller kills the
 /// task with SIGSEGV, as Linux does).
-pub fn read_frame(mem: &UserMemory, frame: u64, xsave_size: usize) -> SysResult<Restored> {
+pub fn read_frame(mem: &dyn UserBytes, frame: u64, xsave_size: usize) -> SysResult<Restored> {
     let mut raw = vec![0u8; FRAME_SIZE as usize];
     mem.read(frame, &mut raw)?;
     let w = |off: u64| u64::from_le_bytes(raw[off as usize..off as usize + 8].try_into().unwrap());

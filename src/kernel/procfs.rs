@@ -1,42 +1,33 @@
 //! /proc, generated from the kernel's own state. In a no-MMU machine every
 //! process's `maps` lists regions of the one shared arena: this is where a
-//! student sees it.
+//! student sees it. The VFS (`fs::vfs`) walks it through `fs::ProcFs`,
+//! which `ProcView` implements.
 
-use super::file::{DirEntry, OpenFile, DT_DIR, DT_LNK, DT_REG};
-use super::stat::synthetic_ino;
+use super::regions::RegionKind;
+use super::{Machine, Process};
 use crate::errno::{Errno, SysResult};
-use crate::kernel::regions::RegionKind;
-use crate::kernel::{Machine, Process};
+use crate::fs::file::{DirEntry, OpenFile, DT_DIR, DT_LNK, DT_REG};
+use crate::fs::node::{LinkTarget, Node, ProcFs, Step};
+use crate::fs::stat::synthetic_ino;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-/// What a symlink leads to when followed.
-#[derive(Debug)]
-pub enum LinkTarget {
-    /// Another guest path.
-    Path(Vec<u8>),
-    /// An open file (/proc/<pid>/fd/N): reopened, as Linux does.
-    File(Arc<OpenFile>),
+/// /proc as process `me` sees it (`/proc/self` is `me`).
+pub struct ProcView<'a> {
+    m: &'a Machine,
+    me: &'a Arc<Process>,
 }
 
-#[derive(Debug)]
-pub enum Node {
-    Dir(Vec<DirEntry>),
-    File(Vec<u8>),
-    /// Shown target (readlink) and where following it leads.
-    Link(Vec<u8>, LinkTarget),
-    /// A host device node, opened on the host (/dev/null, ...).
-    HostDevice(&'static std::ffi::CStr),
-    /// The machine console.
-    Console,
+impl<'a> ProcView<'a> {
+    pub fn new(m: &'a Machine, me: &'a Arc<Process>) -> ProcView<'a> {
+        ProcView { m, me }
+    }
 }
 
-#[derive(Debug)]
-pub enum Step {
-    Node(Node),
-    /// The walk continues at another absolute guest path (a symlink in the
-    /// middle of the path).
-    Redirect(Vec<u8>),
+impl ProcFs for ProcView<'_> {
+    fn lookup(&self, comps: &[&[u8]]) -> SysResult<Step> {
+        lookup(self.m, self.me, comps)
+    }
 }
 
 const GLOBAL_FILES: [&str; 9] =
@@ -52,10 +43,10 @@ fn rest_after(target: &[u8], rest: &[&[u8]]) -> Step {
     if rest.is_empty() {
         return Step::Redirect(target.to_vec());
     }
-    Step::Redirect(super::path::join(target, &rest.join(&b'/')))
+    Step::Redirect(crate::fs::path::join(target, &rest.join(&b'/')))
 }
 
-pub fn lookup(m: &Machine, me: &Arc<Process>, comps: &[&[u8]]) -> SysResult<Step> {
+fn lookup(m: &Machine, me: &Arc<Process>, comps: &[&[u8]]) -> SysResult<Step> {
     let Some(first) = comps.first() else {
         let mut entries: Vec<DirEntry> = GLOBAL_FILES.iter().map(|n| entry(n, DT_REG)).collect();
         entries.push(entry("self", DT_LNK));
@@ -178,7 +169,7 @@ fn fd_lookup(m: &Machine, p: &Arc<Process>, comps: &[&[u8]]) -> SysResult<Step> 
 
 /// What readlink of /proc/<pid>/fd/N shows: the guest path, or the host's
 /// description of a pipe or socket ("pipe:[1234]").
-pub fn link_text(m: &Machine, file: &OpenFile) -> Vec<u8> {
+fn link_text(m: &Machine, file: &OpenFile) -> Vec<u8> {
     let Ok(fd) = file.host_fd() else {
         return file.path.clone();
     };
@@ -246,20 +237,6 @@ fn global_file(m: &Machine, name: &str) -> Vec<u8> {
 
 fn cpus() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
-}
-
-/// utime and stime of a host thread, in clock ticks.
-pub fn host_thread_times(host_tid: i32) -> (u64, u64) {
-    if host_tid == 0 {
-        return (0, 0);
-    }
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/self/task/{host_tid}/stat")) else {
-        return (0, 0);
-    };
-    let after_comm = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let f: Vec<&str> = after_comm.split_whitespace().collect();
-    let get = |i: usize| f.get(i).and_then(|v| v.parse().ok()).unwrap_or(0);
-    (get(11), get(12))
 }
 
 fn pid_file(m: &Machine, me: &Arc<Process>, p: &Arc<Process>, name: &str, tid: Option<i32>) -> Vec<u8> {
