@@ -121,8 +121,7 @@ impl OpenFile {
 /// FIFOs and sockets can block; of character devices, terminals (not
 /// /dev/null, /dev/zero, /dev/urandom).
 fn host_may_block(fd: RawFd) -> bool {
-    let mode = crate::arch::host::fstatat_raw(fd, c"", libc::AT_EMPTY_PATH)
-        .map_or(0, |st| u32::from_le_bytes(st[24..28].try_into().unwrap_or_default()));
+    let mode = crate::arch::host::fstatat(fd, c"", libc::AT_EMPTY_PATH).map_or(0, |st| st.st_mode);
     match mode & 0o170000 {
         0o010000 | 0o140000 => true,
         0o020000 => crate::arch::host::ioctl_buf(fd, libc::TCGETS as u64, &mut [0u8; 64]).is_ok(),

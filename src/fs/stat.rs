@@ -1,5 +1,7 @@
 //! `struct stat` and `struct statx` images, for files the kernel makes up.
 
+use crate::abi::types::{Stat as AbiStat, Timespec};
+
 /// Device number reported for /proc and /dev's generated entries.
 pub const PROC_DEV: u64 = 0x16;
 
@@ -24,25 +26,42 @@ pub const S_IFREG: u32 = 0o100000;
 pub const S_IFLNK: u32 = 0o120000;
 
 impl Stat {
-    /// x86-64 `struct stat` (144 bytes).
-    pub fn to_bytes(&self) -> [u8; 144] {
-        let mut b = [0u8; 144];
-        let mut put = |off: usize, v: &[u8]| b[off..off + v.len()].copy_from_slice(v);
-        put(0, &self.dev.to_le_bytes());
-        put(8, &self.ino.to_le_bytes());
-        put(16, &self.nlink.to_le_bytes());
-        put(24, &self.mode.to_le_bytes());
-        put(28, &self.uid.to_le_bytes());
-        put(32, &self.gid.to_le_bytes());
-        put(40, &self.rdev.to_le_bytes());
-        put(48, &self.size.to_le_bytes());
-        put(56, &self.blksize.to_le_bytes());
-        put(64, &self.blocks.to_le_bytes());
-        for off in [72, 88, 104] {
-            put(off, &self.time.0.to_le_bytes());
-            put(off + 8, &self.time.1.to_le_bytes());
+    /// The guest's `struct stat`.
+    pub fn to_abi(&self) -> AbiStat {
+        let time = Timespec { tv_sec: self.time.0, tv_nsec: self.time.1 };
+        AbiStat {
+            st_dev: self.dev,
+            st_ino: self.ino,
+            st_nlink: self.nlink,
+            st_mode: self.mode,
+            st_uid: self.uid,
+            st_gid: self.gid,
+            st_rdev: self.rdev,
+            st_size: self.size,
+            st_blksize: self.blksize,
+            st_blocks: self.blocks,
+            st_atime: time,
+            st_mtime: time,
+            st_ctime: time,
+            ..Default::default()
         }
-        b
+    }
+
+    /// The fields statx reports, from a `struct stat` (its mtime).
+    pub fn from_abi(st: &AbiStat) -> Stat {
+        Stat {
+            dev: st.st_dev,
+            ino: st.st_ino,
+            nlink: st.st_nlink,
+            mode: st.st_mode,
+            uid: st.st_uid,
+            gid: st.st_gid,
+            rdev: st.st_rdev,
+            size: st.st_size,
+            blksize: st.st_blksize,
+            blocks: st.st_blocks,
+            time: (st.st_mtime.tv_sec, st.st_mtime.tv_nsec),
+        }
     }
 
     /// `struct statx` (256 bytes) with the basic fields.

@@ -8,6 +8,7 @@ use super::node::{LinkTarget, Node, ProcFs, Step};
 use super::path::{self, Fs};
 use super::root::HostRoot;
 use super::stat::{synthetic_ino, Stat, PROC_DEV, S_IFDIR, S_IFLNK, S_IFREG};
+use crate::abi::types::Stat as AbiStat;
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
 use std::ffi::{CStr, CString};
@@ -118,9 +119,9 @@ pub fn open_host(root: &HostRoot, abs: &CStr, opened_as: &[u8], req: &OpenReques
 }
 
 /// stat/lstat of `abs`, an absolute path in the host root.
-pub fn stat_host(root: &HostRoot, abs: &CStr, follow: bool) -> SysResult<[u8; 144]> {
+pub fn stat_host(root: &HostRoot, abs: &CStr, follow: bool) -> SysResult<AbiStat> {
     let fd = root.path_fd(abs, follow)?;
-    Ok(host::fstatat_raw(fd.as_raw_fd(), c"", libc::AT_EMPTY_PATH)?)
+    Ok(host::fstatat(fd.as_raw_fd(), c"", libc::AT_EMPTY_PATH)?)
 }
 
 /// Opening /proc/<pid>/fd/N opens the same file anew (its own offset), as
@@ -164,24 +165,24 @@ fn virtual_stat(node: &Node, norm: &[u8]) -> Stat {
 }
 
 /// stat/lstat of an absolute guest path, as a raw `struct stat`.
-pub fn stat(root: &HostRoot, proc: &dyn ProcFs, abs: Vec<u8>, follow: bool) -> SysResult<[u8; 144]> {
+pub fn stat(root: &HostRoot, proc: &dyn ProcFs, abs: Vec<u8>, follow: bool) -> SysResult<AbiStat> {
     match resolve(proc, abs, follow)? {
         Resolved::Host(c) => stat_host(root, &c, follow),
         Resolved::OpenFile(f) => fstat(&f),
-        Resolved::Virtual(Node::HostDevice(dev), _) => Ok(host::fstatat_raw(libc::AT_FDCWD, dev, 0)?),
-        Resolved::Virtual(node, reached) => Ok(virtual_stat(&node, &path::normalize(&reached)).to_bytes()),
+        Resolved::Virtual(Node::HostDevice(dev), _) => Ok(host::fstatat(libc::AT_FDCWD, dev, 0)?),
+        Resolved::Virtual(node, reached) => Ok(virtual_stat(&node, &path::normalize(&reached)).to_abi()),
     }
 }
 
 /// fstat of an open file.
-pub fn fstat(f: &OpenFile) -> SysResult<[u8; 144]> {
+pub fn fstat(f: &OpenFile) -> SysResult<AbiStat> {
     match &f.kind {
-        FileKind::Host(fd) => Ok(host::fstatat_raw(fd.as_raw_fd(), c"", libc::AT_EMPTY_PATH)?),
+        FileKind::Host(fd) => Ok(host::fstatat(fd.as_raw_fd(), c"", libc::AT_EMPTY_PATH)?),
         // Like procfs, generated files report size 0.
-        FileKind::Generated(_) => Ok(virtual_stat(&Node::File(Vec::new()), &f.path).to_bytes()),
+        FileKind::Generated(_) => Ok(virtual_stat(&Node::File(Vec::new()), &f.path).to_abi()),
         FileKind::Dir(entries) => {
             let entries = entries.lock().unwrap_or_else(|e| e.into_inner()).clone();
-            Ok(virtual_stat(&Node::Dir(entries), &f.path).to_bytes())
+            Ok(virtual_stat(&Node::Dir(entries), &f.path).to_abi())
         }
     }
 }
@@ -191,9 +192,8 @@ pub fn readlink(root: &HostRoot, proc: &dyn ProcFs, abs: Vec<u8>) -> SysResult<V
     match resolve(proc, abs, false)? {
         Resolved::Host(c) => {
             let fd = root.path_fd(&c, false)?;
-            let st = host::fstatat_raw(fd.as_raw_fd(), c"", libc::AT_EMPTY_PATH)?;
-            let mode = u32::from_le_bytes(st[24..28].try_into().unwrap_or_default());
-            if mode & 0o170000 != S_IFLNK {
+            let st = host::fstatat(fd.as_raw_fd(), c"", libc::AT_EMPTY_PATH)?;
+            if st.st_mode & 0o170000 != S_IFLNK {
                 return Err(Errno::EINVAL);
             }
             Ok(host::readlinkat(fd.as_raw_fd(), c"")?)

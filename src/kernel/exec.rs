@@ -86,10 +86,8 @@ impl StartState {
 /// Linux refuses to execute a file someone has open for writing (ETXTBSY).
 /// nommu knows every guest's open files; writers outside the machine it
 /// cannot see.
-fn open_for_writing_in_guest(m: &Machine, st: &[u8; 144]) -> bool {
-    let id = |s: &[u8; 144]| {
-        (u64::from_le_bytes(s[0..8].try_into().unwrap()), u64::from_le_bytes(s[8..16].try_into().unwrap()))
-    };
+fn open_for_writing_in_guest(m: &Machine, st: &crate::abi::types::Stat) -> bool {
+    let id = |s: &crate::abi::types::Stat| (s.st_dev, s.st_ino);
     let target = id(st);
     m.live_processes().iter().any(|p| {
         let files: Vec<_> = p.files().iter().map(|(_, e)| e.file.clone()).collect();
@@ -138,7 +136,7 @@ fn read_program(m: &Machine, process: &Arc<Process>, guest_path: &[u8]) -> Resul
     };
     let file = vfs::open(&m.root, &ProcView::new(m, process), abs.clone(), &req).map_err(errno_fail)?;
     let st = vfs::fstat(&file).map_err(errno_fail)?;
-    let mode = u32::from_le_bytes(st[24..28].try_into().unwrap_or_default());
+    let mode = st.st_mode;
     if mode & 0o170000 != 0o100000 {
         return Err(fail(Errno::EACCES, "Permission denied (not a regular file)"));
     }

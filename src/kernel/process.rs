@@ -87,8 +87,8 @@ impl FsContext {
         let Some(fd) = &self.cwd_fd else {
             return Ok(self.cwd.clone());
         };
-        let st = crate::arch::host::fstatat_raw(fd.as_raw_fd(), c"", libc::AT_EMPTY_PATH)?;
-        if u64::from_le_bytes(st[16..24].try_into().unwrap_or_default()) == 0 {
+        let st = crate::arch::host::fstatat(fd.as_raw_fd(), c"", libc::AT_EMPTY_PATH)?;
+        if st.st_nlink == 0 {
             return Err(Errno::ENOENT);
         }
         Ok(root.guest_path_of(fd.as_raw_fd()).unwrap_or_else(|| self.cwd.clone()))

@@ -8,6 +8,7 @@
 
 use super::elf::{ExecImage, Segment};
 use super::lru::ByteLru;
+use crate::abi::types::Stat;
 use crate::errno::Errno;
 use crate::mm::Memory;
 use crate::rewrite::RewriteStats;
@@ -24,10 +25,13 @@ pub struct FileId {
 }
 
 impl FileId {
-    /// From a raw `struct stat`.
-    pub fn from_stat(st: &[u8; 144]) -> FileId {
-        let u = |o: usize| u64::from_le_bytes(st[o..o + 8].try_into().unwrap());
-        FileId { dev: u(0), ino: u(8), size: u(48), mtime: (u(88) as i64, u(96) as i64) }
+    pub fn from_stat(st: &Stat) -> FileId {
+        FileId {
+            dev: st.st_dev,
+            ino: st.st_ino,
+            size: st.st_size as u64,
+            mtime: (st.st_mtime.tv_sec, st.st_mtime.tv_nsec),
+        }
     }
 }
 

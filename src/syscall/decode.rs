@@ -143,13 +143,10 @@ fn timespec(ctx: &SyscallCtx<'_>, p: u64) -> String {
 }
 
 fn stat(ctx: &SyscallCtx<'_>, p: u64) -> String {
-    let mut b = [0u8; 144];
-    if ctx.user().read(p, &mut b).is_err() {
+    let Ok(st) = ctx.user().read_val::<crate::abi::types::Stat>(p) else {
         return format!("{p:#x}");
-    }
-    let u64_at = |o: usize| u64::from_le_bytes(b[o..o + 8].try_into().unwrap());
-    let mode = u32::from_le_bytes(b[24..28].try_into().unwrap());
-    let kind = match mode & 0o170000 {
+    };
+    let kind = match st.st_mode & 0o170000 {
         0o040000 => "S_IFDIR",
         0o100000 => "S_IFREG",
         0o120000 => "S_IFLNK",
@@ -159,7 +156,7 @@ fn stat(ctx: &SyscallCtx<'_>, p: u64) -> String {
         0o140000 => "S_IFSOCK",
         _ => "0",
     };
-    format!("{{st_mode={kind}|{:04o}, st_size={}, ...}}", mode & 0o7777, u64_at(48))
+    format!("{{st_mode={kind}|{:04o}, st_size={}, ...}}", st.st_mode & 0o7777, st.st_size)
 }
 
 fn sigaction(ctx: &SyscallCtx<'_>, p: u64) -> String {

@@ -548,7 +548,7 @@ pub fn sys_getdents64(ctx: &mut SyscallCtx<'_>, fd: Fd, dirent: UserPtr<Opaque>,
 pub fn sys_fstat(ctx: &mut SyscallCtx<'_>, fd: Fd, statbuf: UserPtr<StatBuf>) -> SysResult {
     let f = ctx.file(fd.0 as u64)?;
     let st = crate::fs::vfs::fstat(&f)?;
-    ctx.user().write(statbuf.addr(), &st)?;
+    ctx.user().write_val(statbuf.addr(), st)?;
     Ok(0)
 }
 

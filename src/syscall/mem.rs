@@ -210,8 +210,8 @@ pub fn sys_mmap(
 
 /// The file type bits (S_IFMT) of host descriptor `fd`.
 fn file_type(fd: i32) -> Option<u32> {
-    let st = crate::arch::host::fstatat_raw(fd, c"", libc::AT_EMPTY_PATH).ok()?;
-    Some(u32::from_le_bytes(st[24..28].try_into().ok()?) & libc::S_IFMT)
+    let st = crate::arch::host::fstatat(fd, c"", libc::AT_EMPTY_PATH).ok()?;
+    Some(st.st_mode & libc::S_IFMT)
 }
 
 /// Copies `len` bytes of the file at `off` to guest memory at `addr`, up
@@ -237,12 +237,11 @@ fn read_file(ctx: &SyscallCtx<'_>, host_fd: i32, addr: u64, len: u64, off: u64) 
 
 /// What identifies `len` bytes at `offset` of the file behind `host_fd`.
 fn code_key(host_fd: i32, offset: u64, len: u64) -> Option<crate::loader::codecache::CodeKey> {
-    let st = crate::arch::host::fstatat_raw(host_fd, c"", libc::AT_EMPTY_PATH).ok()?;
+    let st = crate::arch::host::fstatat(host_fd, c"", libc::AT_EMPTY_PATH).ok()?;
     let file = crate::loader::cache::FileId::from_stat(&st);
     // Only regular files: their (device, inode, size, mtime) says whether
     // the content changed.
-    let mode = u32::from_le_bytes(st[24..28].try_into().ok()?);
-    (mode & libc::S_IFMT == libc::S_IFREG).then_some(crate::loader::codecache::CodeKey { file, offset, len })
+    (st.st_mode & libc::S_IFMT == libc::S_IFREG).then_some(crate::loader::codecache::CodeKey { file, offset, len })
 }
 
 /// A writable MAP_SHARED file mapping: the file's pages themselves, mapped
@@ -251,8 +250,9 @@ fn code_key(host_fd: i32, offset: u64, len: u64) -> Option<crate::loader::codeca
 /// the file stay plain zeroed memory: nommu's own accesses to guest memory
 /// must never fault, and beyond EOF a host mapping would (SIGBUS).
 fn share_file(ctx: &SyscallCtx<'_>, addr: u64, len: u64, host_fd: i32, off: u64, prot: u64) -> SysResult<()> {
-    let st = crate::arch::host::fstatat_raw(host_fd, c"", libc::AT_EMPTY_PATH)?;
-    let size = u64::from_le_bytes(st[48..56].try_into().unwrap_or_default());
+    let st = crate::arch::host::fstatat(host_fd, c"", libc::AT_EMPTY_PATH)?;
+    // A size is never negative; a nonsense one maps nothing of the file.
+    let size = u64::try_from(st.st_size).unwrap_or(0);
     let in_file = size.saturating_sub(off);
     let backed = checked_page_up(in_file).map_or(len, |n| n.min(len));
     if backed == 0 {

@@ -224,7 +224,7 @@ impl SyscallCtx<'_> {
             FileKind::Generated(_) => Err(Errno::ENOTDIR),
             FileKind::Host(_) => {
                 let st = crate::fs::vfs::fstat(&f)?;
-                if u32::from_le_bytes(st[24..28].try_into().unwrap()) & 0o170000 != 0o040000 {
+                if st.st_mode & 0o170000 != 0o040000 {
                     return Err(Errno::ENOTDIR);
                 }
                 Ok(self.m.root.guest_path_of(f.host_fd()?).unwrap_or_else(|| f.path.clone()))

@@ -171,8 +171,8 @@ fn stat_common(
     let mut arg = path::PathArg::default();
     ctx.read_path(pathname.addr(), &mut arg)?;
     if let Some(fd) = beneath_cwd(ctx, dirfd, arg.as_cstr(), follow)? {
-        let st = host::fstatat_raw(fd.as_raw_fd(), c"", libc::AT_EMPTY_PATH)?;
-        ctx.user().write(statbuf.addr(), &st)?;
+        let st = host::fstatat(fd.as_raw_fd(), c"", libc::AT_EMPTY_PATH)?;
+        ctx.user().write_val(statbuf.addr(), st)?;
         return Ok(0);
     }
     let st = match target_of(ctx, dirfd, flags, &mut arg)? {
@@ -183,7 +183,7 @@ fn stat_common(
         Target::Host(p) => vfs::stat_host(&ctx.m.root, p, follow)?,
         Target::Abs(abs) => vfs::stat(&ctx.m.root, &ctx.procfs(), abs, follow)?,
     };
-    ctx.user().write(statbuf.addr(), &st)?;
+    ctx.user().write_val(statbuf.addr(), st)?;
     Ok(0)
 }
 
@@ -251,30 +251,11 @@ pub fn sys_statx(
                 }
                 Resolved::Host(_) => unreachable!(),
             };
-            stat_to_statx(&st)
+            crate::fs::stat::Stat::from_abi(&st).to_statx()
         }
     };
     ctx.user().write(buf, &out)?;
     Ok(0)
-}
-
-fn stat_to_statx(st: &[u8; 144]) -> [u8; 256] {
-    let u64_at = |o: usize| u64::from_le_bytes(st[o..o + 8].try_into().unwrap());
-    let u32_at = |o: usize| u32::from_le_bytes(st[o..o + 4].try_into().unwrap());
-    crate::fs::stat::Stat {
-        dev: u64_at(0),
-        ino: u64_at(8),
-        nlink: u64_at(16),
-        mode: u32_at(24),
-        uid: u32_at(28),
-        gid: u32_at(32),
-        rdev: u64_at(40),
-        size: u64_at(48) as i64,
-        blksize: u64_at(56) as i64,
-        blocks: u64_at(64) as i64,
-        time: (u64_at(88) as i64, u64_at(96) as i64),
-    }
-    .to_statx()
 }
 
 /// access(2)'s checks: a mode other than F_OK or R_OK|W_OK|X_OK bits, or
@@ -622,8 +603,8 @@ fn fchmodat_common(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode:
     let fd = host_target(ctx, dirfd, pathname, flags)?;
     if flags & AT_SYMLINK_NOFOLLOW != 0 {
         // Linux cannot change a symlink's mode.
-        let st = host::fstatat_raw(fd.as_raw_fd(), c"", libc::AT_EMPTY_PATH)?;
-        if u32::from_le_bytes(st[24..28].try_into().unwrap()) & 0o170000 == 0o120000 {
+        let st = host::fstatat(fd.as_raw_fd(), c"", libc::AT_EMPTY_PATH)?;
+        if st.st_mode & 0o170000 == 0o120000 {
             return Err(Errno::EOPNOTSUPP);
         }
     }

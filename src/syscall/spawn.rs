@@ -393,7 +393,7 @@ pub fn sys_execveat(
     };
     if flags & AT_SYMLINK_NOFOLLOW != 0 && !p.is_empty() {
         let st = crate::fs::vfs::stat(&ctx.m.root, &ctx.procfs(), lookup.clone(), false)?;
-        if u32::from_le_bytes(st[24..28].try_into().unwrap()) & 0o170000 == 0o120000 {
+        if st.st_mode & 0o170000 == 0o120000 {
             return Err(Errno::ELOOP);
         }
     }

@@ -215,12 +215,13 @@ pub fn open_waiting(path: &CStr, flags: i32, mode: u32, wait: Wait) -> std::io::
     owned(unsafe { call(libc::SYS_openat, args, wait) })
 }
 
-/// fstatat(2) into a raw `struct stat` image.
-pub fn fstatat_raw(dirfd: RawFd, path: &CStr, flags: i32) -> std::io::Result<[u8; 144]> {
-    let mut buf = [0u8; 144];
-    // SAFETY: buf is sizeof(struct stat) on x86-64; path is NUL-terminated.
-    check(unsafe { libc::syscall(libc::SYS_newfstatat, dirfd, path.as_ptr(), buf.as_mut_ptr(), flags) })?;
-    Ok(buf)
+/// fstatat(2): the host's `struct stat`, which is the guest's too.
+pub fn fstatat(dirfd: RawFd, path: &CStr, flags: i32) -> std::io::Result<crate::abi::types::Stat> {
+    let mut st = crate::abi::types::Stat::default();
+    // SAFETY: st is an x86-64 `struct stat` (layout asserted in abi::types);
+    // path is NUL-terminated.
+    check(unsafe { libc::syscall(libc::SYS_newfstatat, dirfd, path.as_ptr(), &mut st as *mut _, flags) })?;
+    Ok(st)
 }
 
 /// statx(2) into a raw `struct statx` image.
