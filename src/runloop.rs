@@ -13,12 +13,7 @@ use crate::kernel::signal::{default_action, signal_name, DefaultAction, SigInfo,
 use crate::kernel::task::{PendingRestart, Task, TaskExit};
 use crate::syscall::{self, SyscallCtx, SyscallReturn};
 
-/// SEGV_MAPERR: address not mapped.
-const SEGV_MAPERR: i32 = 1;
-/// SEGV_ACCERR: the page is there, the access not allowed.
-const SEGV_ACCERR: i32 = 2;
-/// SEGV_PKUERR: protection-key violation.
-const SEGV_PKUERR: i32 = 4;
+use crate::abi::consts::{SEGV_ACCERR, SEGV_MAPERR, SEGV_PKUERR};
 /// x86 page fault: trap 14; error code bits: user mode, instruction fetch.
 const X86_TRAP_PF: u64 = 14;
 const PF_USER_FETCH: u64 = 0x14;

@@ -2,5 +2,6 @@
 //! (as they move here) the `#[repr(C)]` structures and constants, each
 //! defined once.
 
+pub mod consts;
 pub mod names;
 pub mod types;

@@ -8,7 +8,7 @@
 use std::ffi::{CStr, CString};
 
 /// PATH_MAX, including the terminating NUL.
-pub const PATH_MAX: usize = 4096;
+pub use crate::abi::consts::PATH_MAX;
 
 /// Path arguments up to this length (NUL included) stay on the stack.
 pub const INLINE_PATH: usize = 256;

@@ -33,7 +33,7 @@ impl HostRoot {
     pub fn openat_waiting(&self, abs: &CStr, flags: i32, mode: u32, wait: host::Wait) -> SysResult<OwnedFd> {
         // openat2 insists on mode 0 unless a file may be created; open(2)
         // ignores it, and libcs pass garbage there.
-        const O_TMPFILE: i32 = 0o20200000;
+        use crate::abi::consts::O_TMPFILE;
         let creates = flags & libc::O_CREAT != 0 || flags & O_TMPFILE == O_TMPFILE;
         let mode = if creates { mode } else { 0 };
         let resolve = host::RESOLVE_IN_ROOT | host::RESOLVE_NO_MAGICLINKS;

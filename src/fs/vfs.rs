@@ -65,10 +65,9 @@ fn resolve_from(proc: &dyn ProcFs, abs: Vec<u8>, follow: bool) -> SysResult<(Res
 }
 
 const O_ACCMODE: i32 = 0o3;
-const O_CREAT: i32 = 0o100;
+use crate::abi::consts::{O_CREAT, O_PATH};
 const O_EXCL: i32 = 0o200;
 const O_DIRECTORY: i32 = 0o200000;
-const O_PATH: i32 = 0o10000000;
 
 /// The file and how the open may wait (a FIFO waits for its other end).
 pub struct OpenRequest {

@@ -10,8 +10,7 @@ use crate::arch::{host, sigframe};
 use crate::errno::Errno;
 use std::sync::atomic::Ordering;
 
-const EFLAGS_TF: u64 = 1 << 8;
-const EFLAGS_DF: u64 = 1 << 10;
+use crate::abi::consts::{EFLAGS_DF, EFLAGS_TF};
 const EFLAGS_RF: u64 = 1 << 16;
 
 /// Re-executes the interrupted syscall: back to the rewritten `call *%rax`

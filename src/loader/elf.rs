@@ -70,16 +70,14 @@ pub struct ExecImage {
 const MAX_SPAN: u64 = 1 << 32;
 /// Largest stack a program may ask for with PT_GNU_STACK.
 const MAX_STACK: u64 = 1 << 32;
-/// The end of user space on x86-64 (Linux's TASK_SIZE, 4-level paging):
-/// no segment reaches past it, so no address sum below can overflow.
-const TASK_SIZE: u64 = (1 << 47) - PAGE_SIZE;
+use crate::abi::consts::TASK_SIZE;
 const EHDR_SIZE: usize = 64;
 /// `sizeof(Elf64_Phdr)`: Linux refuses any other `e_phentsize`.
 const PHDR_SIZE: usize = 56;
 /// Linux reads at most one page of program headers (`load_elf_phdrs`).
 const MAX_PHDRS: usize = PAGE_SIZE as usize / PHDR_SIZE;
-/// Linux's bound on the PT_INTERP path, NUL included.
-const PATH_MAX: u64 = 4096;
+/// PATH_MAX as the loader compares lengths with it.
+const PATH_MAX: u64 = crate::abi::consts::PATH_MAX as u64;
 
 fn noexec(reason: impl Into<String>) -> LoadError {
     LoadError::new(Errno::ENOEXEC, reason)

@@ -19,12 +19,8 @@ pub use arena::Arena;
 pub use memory::Memory;
 pub use uaccess::UserMemory;
 
-pub const PAGE_SIZE: u64 = 4096;
+pub use crate::abi::consts::{PAGE_SIZE, TASK_SIZE};
 const PAGE_MASK: u64 = !(PAGE_SIZE - 1);
-
-/// Linux's TASK_SIZE on x86-64 with 4-level paging: no mapping reaches past
-/// it, and the memory syscalls measure their arguments against it.
-pub const TASK_SIZE: u64 = (1 << 47) - PAGE_SIZE;
 
 /// `x` rounded up to a whole page, or `None` when that passes 2^64.
 pub fn checked_page_up(x: u64) -> Option<u64> {

@@ -14,10 +14,10 @@ use std::sync::Arc;
 /// Linux caps a single read/write at INT_MAX rounded down to a page.
 const MAX_RW_COUNT: usize = 0x7fff_f000;
 const UIO_MAXIOV: i32 = 1024;
-const O_CLOEXEC: u64 = 0o2000000;
+const O_CLOEXEC: u64 = crate::abi::consts::O_CLOEXEC as u64;
 const O_NONBLOCK: u64 = 0o4000;
 const O_DIRECT: u64 = 0o40000;
-const SIGPIPE: i32 = 13;
+use crate::kernel::signal::SIGPIPE;
 
 /// How many bytes one read or write moves at most of the `requested`.
 fn rw_count(requested: usize) -> usize {

@@ -8,6 +8,7 @@
 
 use super::args::{self, AtFlags, Fd, Flags, Mode, Opaque, OpenFlags, OutBytes, OutCStr, StatBuf, UserPtr};
 use super::{arg_i32, host_table_full_is_enfile, SyscallCtx, AT_FDCWD};
+use crate::abi::consts;
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
 use crate::fs::path::{self, is_dot_or_dotdot, Fs};
@@ -15,17 +16,14 @@ use crate::fs::vfs::{self, Resolved};
 use std::ffi::{CStr, CString};
 use std::os::fd::AsRawFd;
 
-const AT_SYMLINK_NOFOLLOW: u64 = 0x100;
+const AT_SYMLINK_NOFOLLOW: u64 = consts::AT_SYMLINK_NOFOLLOW as u64;
 const AT_REMOVEDIR: u64 = 0x200;
 const AT_SYMLINK_FOLLOW: u64 = 0x400;
-const AT_EMPTY_PATH: u64 = 0x1000;
+const AT_EMPTY_PATH: u64 = consts::AT_EMPTY_PATH as u64;
 const AT_EACCESS: u64 = 0x200;
-const O_CLOEXEC: i32 = 0o2000000;
-const O_CREAT: i32 = 0o100;
+use crate::abi::consts::{O_CLOEXEC, O_CREAT, O_PATH, O_TMPFILE};
 const O_WRONLY: i32 = 0o1;
 const O_TRUNC: i32 = 0o1000;
-const O_PATH: i32 = 0o10000000;
-const O_TMPFILE: i32 = 0o20200000;
 
 /// A guest pointer to a path (or another NUL-terminated string).
 type PathPtr = UserPtr<args::CStr>;

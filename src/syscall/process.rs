@@ -2,6 +2,7 @@
 
 use super::args::{Opaque, Pid, UserPtr};
 use super::{SyscallCtx, SyscallReturn, TaskExit};
+use crate::abi::consts;
 use crate::errno::{Errno, SysResult};
 use crate::kernel::ExitStatus;
 use std::sync::atomic::Ordering;
@@ -44,10 +45,10 @@ pub fn sys_exit_group(_: &mut SyscallCtx<'_>, status: i32) -> SysResult<SyscallR
     Ok(SyscallReturn::Exit(TaskExit::Group(ExitStatus::Exited(status as u8))))
 }
 
-const ARCH_SET_GS: u64 = 0x1001;
-const ARCH_SET_FS: u64 = 0x1002;
-const ARCH_GET_FS: u64 = 0x1003;
-const ARCH_GET_GS: u64 = 0x1004;
+const ARCH_SET_GS: u64 = consts::ARCH_SET_GS as u64;
+const ARCH_SET_FS: u64 = consts::ARCH_SET_FS as u64;
+const ARCH_GET_FS: u64 = consts::ARCH_GET_FS as u64;
+const ARCH_GET_GS: u64 = consts::ARCH_GET_GS as u64;
 const ARCH_GET_CPUID: u64 = 0x1011;
 /// Highest canonical user address + 1.
 const USER_ADDR_LIMIT: u64 = 1 << 47;

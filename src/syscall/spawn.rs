@@ -3,6 +3,7 @@
 
 use super::args::{Argv, AtFlags, CStr, Envp, Fd, Flags, Opaque, UserPtr};
 use super::{SyscallCtx, SyscallReturn};
+use crate::abi::consts;
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
 use crate::kernel::exec::{load_program, ProgramSpec};
@@ -361,8 +362,8 @@ pub fn sys_execve(
     do_execve(ctx, ProgramSpec::new(path, Vec::new(), Vec::new()), argv, envp)
 }
 
-const AT_EMPTY_PATH: u64 = 0x1000;
-const AT_SYMLINK_NOFOLLOW: u64 = 0x100;
+const AT_EMPTY_PATH: u64 = consts::AT_EMPTY_PATH as u64;
+const AT_SYMLINK_NOFOLLOW: u64 = consts::AT_SYMLINK_NOFOLLOW as u64;
 
 pub fn sys_execveat(
     ctx: &mut SyscallCtx<'_>,

@@ -8,7 +8,7 @@ use super::SyscallCtx;
 use crate::errno::{Errno, SysResult};
 use crate::fs::vfs;
 
-const AT_FDCWD: u64 = -100i64 as u64;
+const AT_FDCWD: u64 = crate::abi::consts::AT_FDCWD as i64 as u64;
 /// XATTR_NAME_MAX: longer names are ERANGE.
 const XATTR_NAME_MAX: usize = 255;
 const XATTR_SIZE_MAX: usize = 65536;

@@ -31,7 +31,7 @@ const ARITH_FLAGS: u64 = 0x8d5;
 /// Everything else as host code has it: bit 1 (always set) and IF.
 const PLAIN_FLAGS: u64 = 0x202;
 
-const ARCH_SET_FS: u64 = 0x1002;
+const ARCH_SET_FS: u64 = crate::abi::consts::ARCH_SET_FS as u64;
 const SYS_ARCH_PRCTL: u64 = 158;
 
 core::arch::global_asm!(

@@ -53,11 +53,9 @@ struct KernelUcontext {
     sigmask: u64,
 }
 
-const FP_XSTATE_MAGIC1: u32 = 0x4650_5853;
+use crate::abi::consts::{EFLAGS_DF, EFLAGS_TF, FP_XSTATE_MAGIC1, SEGV_ACCERR};
 const FXSAVE_SIZE: usize = 512;
 const XSAVE_HEADER_END: usize = 576;
-const EFLAGS_TF: u64 = 1 << 8;
-const EFLAGS_DF: u64 = 1 << 10;
 const EFLAGS_AC: u64 = 1 << 18;
 
 /// Set once at start-up; read by the stub before it can touch GS.
@@ -219,7 +217,6 @@ pub fn set_arena(base: u64, size: u64) {
 ///
 /// Either way the access is retried.
 fn recover_arena_fault(signo: i32, info: &libc::siginfo_t) -> bool {
-    const SEGV_ACCERR: i32 = 2;
     let file_past_eof = signo == libc::SIGBUS;
     let inaccessible = signo == libc::SIGSEGV && info.si_code == SEGV_ACCERR;
     if !file_past_eof && !inaccessible {

@@ -33,8 +33,7 @@ pub const RED_ZONE: u64 = 128;
 const UC_FP_XSTATE: u64 = 1;
 const UC_SIGCONTEXT_SS: u64 = 2;
 const UC_STRICT_RESTORE_SS: u64 = 4;
-const FP_XSTATE_MAGIC1: u32 = 0x4650_5853;
-const FP_XSTATE_MAGIC2: u32 = 0x4650_5845;
+use crate::abi::consts::{FP_XSTATE_MAGIC1, FP_XSTATE_MAGIC2};
 const USER_CS: u64 = 0x33;
 const USER_SS: u64 = 0x2b;
 /// rflags bits a sigreturn may change (AC OF DF TF SF ZF AF PF CF, RF...).

@@ -25,7 +25,7 @@
 
 use super::entry::nommu_syscall_entry;
 
-pub const PAGE_SIZE: usize = 4096;
+pub const PAGE_SIZE: usize = crate::abi::consts::PAGE_SIZE as usize;
 /// Syscall numbers below this slide straight into the kernel.
 pub const SLED_LEN: usize = 512;
 pub const HOP_PAGE: usize = 0x9000;

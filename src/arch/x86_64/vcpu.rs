@@ -18,8 +18,8 @@ pub enum VcpuExit {
     Kick,
 }
 
-const ARCH_SET_GS: i32 = 0x1001;
-const ARCH_GET_FS: i32 = 0x1003;
+const ARCH_SET_GS: i32 = crate::abi::consts::ARCH_SET_GS as i32;
+const ARCH_GET_FS: i32 = crate::abi::consts::ARCH_GET_FS as i32;
 const SIGALTSTACK_SIZE: usize = 64 * 1024;
 const XSAVE_MXCSR_OFFSET: usize = 24;
 const XSAVE_XMM_OFFSET: usize = 160;
