@@ -456,14 +456,13 @@ mod tests {
         let mut t = TestMachine::new();
         assert_eq!(t.errno(57, &[]), Errno::ENOSYS);
         // clone without CLONE_VM is a fork.
-        assert_eq!(t.errno(56, &[u64::from(SIGCHLD_NR), 0, 0, 0, 0]), Errno::ENOSYS);
+        assert_eq!(t.errno(56, &[17, 0, 0, 0, 0]), Errno::ENOSYS);
+        // clone3 too (exit_signal SIGCHLD, no flags).
         let mut args = [0u8; 64];
-        args[32..40].copy_from_slice(&u64::from(SIGCHLD_NR).to_le_bytes());
+        args[32..40].copy_from_slice(&17u64.to_le_bytes());
         let args = t.put(0, &args);
         assert_eq!(t.errno(435, &[args, 64]), Errno::ENOSYS);
     }
-
-    const SIGCHLD_NR: u32 = 17;
 
     #[test]
     fn clone_flags() {
@@ -546,7 +545,7 @@ mod tests {
         let mut t = root.machine();
         let (x, rel, l, empty) = (t.cstr(0, "/x"), t.cstr(0x10, "x"), t.cstr(0x20, "/l"), t.cstr(0x30, ""));
         let argv = array(&t, 0x100, &[x]);
-        let at = AT_FDCWD_REG;
+        let at = super::super::AT_FDCWD as u64;
         assert_eq!(t.errno(322, &[at, x, argv, 0, 1]), Errno::EINVAL);
         assert_eq!(t.errno(322, &[999, rel, argv, 0, 0]), Errno::EBADF);
         assert_eq!(t.errno(322, &[at, empty, argv, 0, 0]), Errno::ENOENT);
@@ -557,6 +556,4 @@ mod tests {
         let fd = t.value(2, &[f, 0, 0]).unwrap();
         assert_eq!(t.errno(322, &[fd, rel, argv, 0, 0]), Errno::ENOTDIR);
     }
-
-    const AT_FDCWD_REG: u64 = super::super::AT_FDCWD as u64;
 }
