@@ -105,3 +105,67 @@ pub fn sys_futex(
         _ => Err(Errno::ENOSYS),
     }
 }
+
+// Argument errors through the table, as a guest meets them (what Linux
+// answers was checked natively). Every wait finds a value other than the
+// expected one, so nothing sleeps.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syscall::testkit::TestMachine;
+
+    /// Two futex words holding 1, and a timespec (sec, nsec) after them.
+    fn words(t: &TestMachine, sec: i64, nsec: i64) -> (u64, u64) {
+        let w = t.put(0, &[1u32.to_le_bytes(), 1u32.to_le_bytes()].concat());
+        let ts = t.put(0x10, &[sec.to_le_bytes(), nsec.to_le_bytes()].concat());
+        (w, ts)
+    }
+
+    #[test]
+    fn futex_argument_errors() {
+        let mut t = TestMachine::new();
+        let bad = t.bad_ptr();
+        let (w, late) = words(&t, 0, 1_000_000_000);
+        let negative = t.put(0x20, &[(-1i64).to_le_bytes(), 0i64.to_le_bytes()].concat());
+        let any = u64::from(FUTEX_BITSET_MATCH_ANY);
+        for private in [0, u64::from(FUTEX_PRIVATE_FLAG)] {
+            let (wait, wake) = (u64::from(FUTEX_WAIT) | private, u64::from(FUTEX_WAKE) | private);
+            let (wait_bitset, wake_bitset) =
+                (u64::from(FUTEX_WAIT_BITSET) | private, u64::from(FUTEX_WAKE_BITSET) | private);
+            assert_eq!(t.errno(202, &[w + 1, wait, 0, 0, 0, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(202, &[w + 2, wake, 1, 0, 0, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(202, &[bad, wait, 0, 0, 0, 0]), Errno::EFAULT);
+            assert_eq!(t.errno(202, &[w, wait, 0, 0, 0, 0]), Errno::EAGAIN);
+            assert_eq!(t.errno(202, &[w, wait_bitset, 0, 0, 0, any]), Errno::EAGAIN);
+            // The timeout is read (and checked) before the word.
+            assert_eq!(t.errno(202, &[w, wait, 0, bad, 0, 0]), Errno::EFAULT);
+            assert_eq!(t.errno(202, &[w, wait, 0, late, 0, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(202, &[w, wait, 0, negative, 0, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(202, &[w, wait_bitset, 0, late, 0, any]), Errno::EINVAL);
+            assert_eq!(t.errno(202, &[w, wait_bitset, 0, 0, 0, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(202, &[w, wake_bitset, 1, 0, 0, 0]), Errno::EINVAL);
+            for op in [14, 99] {
+                assert_eq!(t.errno(202, &[w, op | private, 0, 0, 0, 0]), Errno::ENOSYS, "op {op}");
+            }
+            let realtime = u64::from(FUTEX_CLOCK_REALTIME);
+            assert_eq!(t.errno(202, &[w, wake | realtime, 1, 0, 0, 0]), Errno::ENOSYS);
+            // Requeues: the expected value, the second word.
+            let (requeue, cmp_requeue, wake_op) = (
+                u64::from(FUTEX_REQUEUE) | private,
+                u64::from(FUTEX_CMP_REQUEUE) | private,
+                u64::from(FUTEX_WAKE_OP) | private,
+            );
+            assert_eq!(t.errno(202, &[w, cmp_requeue, 1, 1, w + 4, 0]), Errno::EAGAIN);
+            assert_eq!(t.errno(202, &[w, requeue, 1, 1, w + 5, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(202, &[w, wake_op, 1, 1, bad, 0]), Errno::EFAULT);
+            // op is an int: the upper half is ignored.
+            assert_eq!(t.value(202, &[w, 1 << 32 | wake, 1, 0, 0, 0]), Ok(0));
+        }
+        // A shared futex's key needs the page; a private one only the address.
+        let wake = u64::from(FUTEX_WAKE);
+        assert_eq!(t.errno(202, &[bad, wake, 1, 0, 0, 0]), Errno::EFAULT);
+        assert_eq!(t.value(202, &[bad, wake | u64::from(FUTEX_PRIVATE_FLAG), 1, 0, 0, 0]), Ok(0));
+        let requeue = u64::from(FUTEX_REQUEUE);
+        assert_eq!(t.errno(202, &[w, requeue, 1, 1, bad, 0]), Errno::EFAULT);
+    }
+}

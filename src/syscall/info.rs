@@ -268,4 +268,96 @@ mod tests {
             assert_eq!(priority_range(policy), Err(Errno::EINVAL));
         }
     }
+
+    // Argument errors through the table, as a guest meets them (what Linux
+    // answers was checked natively). Nothing here reaches the host's
+    // scheduler, limits or names: only calls that fail before.
+    mod args {
+        use super::super::*;
+        use crate::syscall::testkit::TestMachine;
+
+        const NO_PID: u64 = 99_999;
+        const NEG: u64 = -1i64 as u64;
+
+        #[test]
+        fn system_information() {
+            let mut t = TestMachine::new();
+            let (bad, buf) = (t.bad_ptr(), t.scratch);
+            assert_eq!(t.errno(63, &[bad]), Errno::EFAULT);
+            assert_eq!(t.errno(99, &[bad]), Errno::EFAULT);
+            assert_eq!(t.errno(309, &[bad, 0, 0]), Errno::EFAULT);
+            assert_eq!(t.errno(309, &[0, bad, 0]), Errno::EFAULT);
+            assert_eq!(t.errno(306, &[999]), Errno::EBADF);
+            assert_eq!(t.errno(306, &[NEG]), Errno::EBADF);
+            assert_eq!(t.errno(324, &[1 << 20, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(324, &[0, 2]), Errno::EINVAL);
+            assert_eq!(t.value(318, &[buf, 8, 0]), Ok(8));
+        }
+
+        #[test]
+        fn getrandom() {
+            let mut t = TestMachine::new();
+            let (bad, buf) = (t.bad_ptr(), t.scratch);
+            assert_eq!(t.errno(318, &[buf, 8, 8]), Errno::EINVAL);
+            assert_eq!(t.errno(318, &[buf, 8, GRND_RANDOM | GRND_INSECURE]), Errno::EINVAL);
+            assert_eq!(t.errno(318, &[bad, 8, GRND_NONBLOCK]), Errno::EFAULT);
+        }
+
+        #[test]
+        fn host_and_domain_names() {
+            let mut t = TestMachine::new();
+            let (bad, name) = (t.bad_ptr(), t.cstr(0, "nommu"));
+            for nr in [170, 171] {
+                assert_eq!(t.errno(nr, &[name, 65]), Errno::EINVAL);
+                assert_eq!(t.errno(nr, &[name, NEG]), Errno::EINVAL);
+                assert_eq!(t.errno(nr, &[bad, 5]), Errno::EFAULT);
+            }
+        }
+
+        #[test]
+        fn scheduling() {
+            let mut t = TestMachine::new();
+            let (bad, buf) = (t.bad_ptr(), t.put(0, &[0u8; 128]));
+            assert_eq!(t.errno(143, &[NEG, buf]), Errno::EINVAL);
+            assert_eq!(t.errno(143, &[NO_PID, buf]), Errno::ESRCH);
+            assert_eq!(t.errno(143, &[0, bad]), Errno::EFAULT);
+            assert_eq!(t.errno(144, &[NEG, 0, buf]), Errno::EINVAL);
+            assert_eq!(t.errno(144, &[NO_PID, 0, buf]), Errno::ESRCH);
+            assert_eq!(t.errno(144, &[0, 0, bad]), Errno::EFAULT);
+            assert_eq!(t.errno(145, &[NEG]), Errno::EINVAL);
+            assert_eq!(t.errno(145, &[NO_PID]), Errno::ESRCH);
+            for nr in [146, 147] {
+                assert_eq!(t.errno(nr, &[NEG]), Errno::EINVAL);
+                assert_eq!(t.errno(nr, &[4]), Errno::EINVAL);
+                assert_eq!(t.errno(nr, &[6]), Errno::EINVAL);
+            }
+            // Affinity: a length of whole words, a known task, a bad mask.
+            assert_eq!(t.errno(204, &[0, 7, buf]), Errno::EINVAL);
+            assert_eq!(t.errno(204, &[0, 4, buf]), Errno::EINVAL);
+            assert_eq!(t.errno(204, &[0, 0, buf]), Errno::EINVAL);
+            assert_eq!(t.errno(204, &[0, 8, bad]), Errno::EFAULT);
+            assert_eq!(t.errno(204, &[NO_PID, 8, buf]), Errno::ESRCH);
+            assert_eq!(t.errno(203, &[NO_PID, 8, buf]), Errno::ESRCH);
+            assert_eq!(t.errno(203, &[0, 8, bad]), Errno::EFAULT);
+        }
+
+        #[test]
+        fn prlimit64() {
+            const RLIMIT_NOFILE: u64 = 7;
+            let mut t = TestMachine::new();
+            let (bad, old) = (t.bad_ptr(), t.scratch);
+            let mut lim = [0u8; 16];
+            lim[..8].copy_from_slice(&10u64.to_le_bytes());
+            lim[8..].copy_from_slice(&5u64.to_le_bytes());
+            let inverted = t.put(0x100, &lim);
+            assert_eq!(t.errno(302, &[0, 99, 0, old]), Errno::EINVAL);
+            assert_eq!(t.errno(302, &[0, 16, 0, old]), Errno::EINVAL);
+            assert_eq!(t.errno(302, &[NO_PID, RLIMIT_NOFILE, 0, old]), Errno::ESRCH);
+            assert_eq!(t.errno(302, &[0, RLIMIT_NOFILE, inverted, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(302, &[0, RLIMIT_NOFILE, bad, 0]), Errno::EFAULT);
+            assert_eq!(t.errno(302, &[0, RLIMIT_NOFILE, 0, bad]), Errno::EFAULT);
+            // The resource is an unsigned int: the upper half is ignored.
+            assert_eq!(t.value(302, &[0, 1 << 32 | RLIMIT_NOFILE, 0, old]), Ok(0));
+        }
+    }
 }

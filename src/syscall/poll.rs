@@ -344,4 +344,89 @@ mod tests {
         assert_eq!(select_nfds(i32::from_reg(0xffff_ffff_0000_0003), 1024), Ok(3));
         assert_eq!(select_nfds(i32::from_reg(0x8000_0000), 1024), Err(Errno::EINVAL));
     }
+
+    // Argument errors through the table, as a guest meets them (what Linux
+    // answers was checked natively). Every timeout is zero.
+    mod args {
+        use crate::errno::Errno;
+        use crate::syscall::testkit::TestMachine;
+
+        /// Scratch memory: a pollfd for an empty pipe's read end at 0, one
+        /// for descriptor 999 at 8, timespecs/timevals (zero, 10^9 in the
+        /// second word, negative seconds) at 0x100.., an fd_set with the
+        /// pipe at 0x200 and one with descriptor 60 at 0x300, a sigset at
+        /// 0x400. Returns the pipe's read end.
+        fn setup(t: &mut TestMachine) -> u64 {
+            let fds = t.scratch + 0x800;
+            assert_eq!(t.value(22, &[fds]), Ok(0));
+            let r: i32 = t.m.mem.user.read_val(fds).unwrap();
+            let pollfd = |fd: i32| [fd.to_le_bytes(), [1, 0, 0, 0]].concat();
+            t.put(0, &pollfd(r));
+            t.put(8, &pollfd(999));
+            let pair = |a: i64, b: i64| [a.to_le_bytes(), b.to_le_bytes()].concat();
+            t.put(0x100, &pair(0, 0));
+            t.put(0x110, &pair(0, 1_000_000_000));
+            t.put(0x120, &pair(-1, 0));
+            t.put(0x130, &pair(0, -1));
+            t.put(0x200, &(1u64 << r).to_le_bytes());
+            t.put(0x300, &(1u64 << 60).to_le_bytes());
+            t.put(0x400, &[0u8; 8]);
+            r as u64
+        }
+
+        #[test]
+        fn poll_and_ppoll() {
+            let mut t = TestMachine::new();
+            setup(&mut t);
+            let (s, bad) = (t.scratch, t.bad_ptr());
+            let (pipe, nval) = (s, s + 8);
+            let (zero, late, negative, mask) = (s + 0x100, s + 0x110, s + 0x120, s + 0x400);
+            assert_eq!(t.errno(7, &[pipe, 0x7fff_ffff, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(7, &[bad, 0x7fff_ffff, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(7, &[bad, 1, 0]), Errno::EFAULT);
+            assert_eq!(t.value(7, &[bad, 0, 0]), Ok(0));
+            // nfds is an unsigned int: the upper half is ignored.
+            assert_eq!(t.value(7, &[pipe, 1 << 32 | 1, 0]), Ok(0));
+            // An unknown descriptor is reported, not an error.
+            assert_eq!(t.value(7, &[nval, 1, 0]), Ok(1));
+            assert_eq!(t.errno(271, &[pipe, 1, bad, 0, 8]), Errno::EFAULT);
+            assert_eq!(t.errno(271, &[pipe, 1, late, 0, 8]), Errno::EINVAL);
+            assert_eq!(t.errno(271, &[pipe, 1, negative, 0, 8]), Errno::EINVAL);
+            assert_eq!(t.errno(271, &[pipe, 1, zero, mask, 4]), Errno::EINVAL);
+            assert_eq!(t.errno(271, &[pipe, 1, zero, bad, 8]), Errno::EFAULT);
+            assert_eq!(t.errno(271, &[bad, 1, zero, 0, 8]), Errno::EFAULT);
+            assert_eq!(t.errno(271, &[pipe, 0x7fff_ffff, zero, 0, 8]), Errno::EINVAL);
+            // Without a mask its size is not looked at.
+            assert_eq!(t.value(271, &[pipe, 1, zero, 0, 4]), Ok(0));
+        }
+
+        #[test]
+        fn select_and_pselect6() {
+            let mut t = TestMachine::new();
+            let r = setup(&mut t);
+            let (s, bad) = (t.scratch, t.bad_ptr());
+            let (zero, late, negative, negative_frac) = (s + 0x100, s + 0x110, s + 0x120, s + 0x130);
+            let (pipe_set, fd60_set, mask) = (s + 0x200, s + 0x300, s + 0x400);
+            let neg = -1i64 as u64;
+            assert_eq!(t.errno(23, &[neg, 0, 0, 0, zero]), Errno::EINVAL);
+            assert_eq!(t.errno(23, &[neg, 0, 0, 0, bad]), Errno::EFAULT);
+            assert_eq!(t.errno(23, &[1, 0, 0, 0, negative]), Errno::EINVAL);
+            assert_eq!(t.errno(23, &[1, 0, 0, 0, negative_frac]), Errno::EINVAL);
+            assert_eq!(t.errno(23, &[r + 1, bad, 0, 0, zero]), Errno::EFAULT);
+            assert_eq!(t.errno(23, &[61, fd60_set, 0, 0, zero]), Errno::EBADF);
+            // nfds is an int: the upper half is ignored.
+            assert_eq!(t.value(23, &[1 << 32 | (r + 1), pipe_set, 0, 0, zero]), Ok(0));
+            // pselect6's sixth argument: { sigset pointer, its size }.
+            let size4 = t.put(0x500, &[mask.to_le_bytes(), 4u64.to_le_bytes()].concat());
+            let bad_mask = t.put(0x510, &[bad.to_le_bytes(), 8u64.to_le_bytes()].concat());
+            assert_eq!(t.errno(270, &[neg, 0, 0, 0, zero, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(270, &[1, 0, 0, 0, bad, 0]), Errno::EFAULT);
+            assert_eq!(t.errno(270, &[1, 0, 0, 0, late, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(270, &[1, 0, 0, 0, zero, size4]), Errno::EINVAL);
+            assert_eq!(t.errno(270, &[1, 0, 0, 0, zero, bad]), Errno::EFAULT);
+            assert_eq!(t.errno(270, &[1, 0, 0, 0, zero, bad_mask]), Errno::EFAULT);
+            assert_eq!(t.errno(270, &[61, fd60_set, 0, 0, zero, 0]), Errno::EBADF);
+            assert_eq!(t.errno(270, &[r + 1, 0, bad, 0, zero, 0]), Errno::EFAULT);
+        }
+    }
 }

@@ -409,4 +409,100 @@ mod tests {
         // -1 leaves an id as it is, but setuid needs one.
         assert_eq!(set_one("uid", NO_ID), Err(Errno::EINVAL));
     }
+
+    // Argument errors through the table, as a guest meets them (what Linux
+    // answers was checked natively).
+    mod args {
+        use super::super::*;
+        use crate::syscall::testkit::TestMachine;
+
+        const NO_PID: u64 = 99_999;
+
+        #[test]
+        fn arch_prctl() {
+            let mut t = TestMachine::new();
+            let (bad, buf) = (t.bad_ptr(), t.scratch);
+            assert_eq!(t.errno(158, &[0x9999, buf]), Errno::EINVAL);
+            assert_eq!(t.errno(158, &[ARCH_GET_FS, bad]), Errno::EFAULT);
+            assert_eq!(t.errno(158, &[ARCH_GET_GS, bad]), Errno::EFAULT);
+            assert_eq!(t.errno(158, &[ARCH_SET_FS, USER_ADDR_LIMIT]), Errno::EPERM);
+            assert_eq!(t.errno(158, &[ARCH_SET_FS, u64::MAX]), Errno::EPERM);
+        }
+
+        #[test]
+        fn robust_lists() {
+            let mut t = TestMachine::new();
+            let (bad, buf) = (t.bad_ptr(), t.scratch);
+            assert_eq!(t.errno(273, &[buf, 23]), Errno::EINVAL);
+            assert_eq!(t.errno(273, &[buf, 1 << 32 | 24]), Errno::EINVAL);
+            assert_eq!(t.errno(274, &[NO_PID, buf, buf + 8]), Errno::ESRCH);
+            assert_eq!(t.errno(274, &[0, bad, buf]), Errno::EFAULT);
+            assert_eq!(t.errno(274, &[0, buf, bad]), Errno::EFAULT);
+        }
+
+        #[test]
+        fn prctl() {
+            let mut t = TestMachine::new();
+            let bad = t.bad_ptr();
+            assert_eq!(t.errno(157, &[0x7fff_0000]), Errno::EINVAL);
+            assert_eq!(t.errno(157, &[-1i64 as u64]), Errno::EINVAL);
+            assert_eq!(t.errno(157, &[PR_SET_DUMPABLE as u64, 2]), Errno::EINVAL);
+            assert_eq!(t.errno(157, &[PR_SET_NO_NEW_PRIVS as u64, 0]), Errno::EINVAL);
+            for option in [PR_GET_NAME, PR_GET_PDEATHSIG, PR_GET_CHILD_SUBREAPER] {
+                assert_eq!(t.errno(157, &[option as u64, bad]), Errno::EFAULT, "option {option}");
+            }
+        }
+
+        #[test]
+        fn process_groups_and_sessions() {
+            let mut t = TestMachine::new();
+            for nr in [121, 124] {
+                assert_eq!(t.errno(nr, &[NO_PID]), Errno::ESRCH);
+                assert_eq!(t.errno(nr, &[-1i64 as u64]), Errno::ESRCH);
+            }
+            assert_eq!(t.errno(109, &[0, -1i64 as u64]), Errno::EINVAL);
+            assert_eq!(t.errno(109, &[-1i64 as u64, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(109, &[NO_PID, 0]), Errno::ESRCH);
+            // The only process leads its session (and so its group).
+            assert_eq!(t.errno(109, &[0, 0]), Errno::EPERM);
+            assert_eq!(t.errno(112, &[]), Errno::EPERM);
+            // pid_t is an int: the upper half is ignored.
+            assert_eq!(t.value(121, &[1 << 32]), Ok(1));
+        }
+
+        #[test]
+        fn reboot_needs_both_magic_numbers_and_a_command() {
+            let mut t = TestMachine::new();
+            let (magic2, cad_off) = (LINUX_REBOOT_MAGIC2[0], LINUX_REBOOT_CMD_CAD_OFF);
+            assert_eq!(t.errno(169, &[0, 0, 0, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(169, &[LINUX_REBOOT_MAGIC1, 0, cad_off, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(169, &[0, magic2, cad_off, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(169, &[LINUX_REBOOT_MAGIC1, magic2, 0x1234, 0]), Errno::EINVAL);
+        }
+
+        #[test]
+        fn ids() {
+            let mut t = TestMachine::new();
+            let (bad, buf) = (t.bad_ptr(), t.scratch);
+            // -1 is no id: setuid and setgid need one.
+            assert_eq!(t.errno(105, &[u64::from(NO_ID)]), Errno::EINVAL);
+            assert_eq!(t.errno(106, &[u64::from(NO_ID)]), Errno::EINVAL);
+            assert_eq!(t.value(105, &[1 << 32]), Ok(0));
+            for nr in [118, 120] {
+                assert_eq!(t.errno(nr, &[bad, buf, buf]), Errno::EFAULT);
+                assert_eq!(t.errno(nr, &[buf, bad, buf]), Errno::EFAULT);
+                assert_eq!(t.errno(nr, &[buf, buf, bad]), Errno::EFAULT);
+            }
+            // getgroups: a negative size; a size of 0 only counts.
+            assert_eq!(t.errno(115, &[-1i64 as u64, buf]), Errno::EINVAL);
+            assert_eq!(t.errno(115, &[1, bad]), Errno::EFAULT);
+            assert_eq!(t.value(115, &[0, bad]), Ok(1));
+            // setgroups: at most NGROUPS_MAX (unsigned: -1 is too many).
+            assert_eq!(t.errno(116, &[NGROUPS_MAX + 1, buf]), Errno::EINVAL);
+            assert_eq!(t.errno(116, &[-1i64 as u64, buf]), Errno::EINVAL);
+            assert_eq!(t.errno(116, &[1, bad]), Errno::EFAULT);
+            let no_id = t.put(0x100, &NO_ID.to_le_bytes());
+            assert_eq!(t.errno(116, &[1, no_id]), Errno::EINVAL);
+        }
+    }
 }

@@ -407,3 +407,154 @@ pub fn sys_execveat(
     };
     do_execve(ctx, spec, argv, envp)
 }
+
+// Argument errors through the table, as a guest meets them (what Linux
+// answers was checked natively). Nothing here starts a task or execs: every
+// call fails before.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syscall::testkit::TestMachine;
+    use std::sync::atomic::AtomicUsize;
+
+    /// A scratch root: /f (not executable), /x (an executable script
+    /// whose interpreter does not exist in it), /l -> x.
+    struct TempRoot(std::path::PathBuf);
+
+    impl TempRoot {
+        fn new() -> TempRoot {
+            use std::os::unix::fs::PermissionsExt;
+            static N: AtomicUsize = AtomicUsize::new(0);
+            let n = N.fetch_add(1, Ordering::Relaxed);
+            let dir = std::env::temp_dir().join(format!("nommu-unit-spawn-{}-{n}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join("f"), b"x").unwrap();
+            std::fs::write(dir.join("x"), b"#!/no/such/interpreter\n").unwrap();
+            std::fs::set_permissions(dir.join("x"), std::fs::Permissions::from_mode(0o755)).unwrap();
+            std::os::unix::fs::symlink("x", dir.join("l")).unwrap();
+            TempRoot(dir)
+        }
+
+        fn machine(&self) -> TestMachine {
+            TestMachine::with_root(self.0.to_str().unwrap())
+        }
+    }
+
+    impl Drop for TempRoot {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    /// A NULL-terminated array of pointers in scratch memory.
+    fn array(t: &TestMachine, offset: u64, ptrs: &[u64]) -> u64 {
+        let bytes: Vec<u8> = ptrs.iter().chain(&[0]).flat_map(|p| p.to_le_bytes()).collect();
+        t.put(offset, &bytes)
+    }
+
+    #[test]
+    fn fork_is_impossible() {
+        let mut t = TestMachine::new();
+        assert_eq!(t.errno(57, &[]), Errno::ENOSYS);
+        // clone without CLONE_VM is a fork.
+        assert_eq!(t.errno(56, &[17, 0, 0, 0, 0]), Errno::ENOSYS);
+        // clone3 too (exit_signal SIGCHLD, no flags).
+        let mut args = [0u8; 64];
+        args[32..40].copy_from_slice(&17u64.to_le_bytes());
+        let args = t.put(0, &args);
+        assert_eq!(t.errno(435, &[args, 64]), Errno::ENOSYS);
+    }
+
+    #[test]
+    fn clone_flags() {
+        let mut t = TestMachine::new();
+        // CLONE_SIGHAND needs CLONE_VM; CLONE_THREAD needs CLONE_SIGHAND.
+        assert_eq!(t.errno(56, &[CLONE_SIGHAND | 17, 0, 0, 0, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(56, &[CLONE_THREAD | CLONE_VM | 17, 0, 0, 0, 0]), Errno::EINVAL);
+    }
+
+    #[test]
+    fn clone3_arguments() {
+        let mut t = TestMachine::new();
+        let bad = t.bad_ptr();
+        // flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls.
+        let put = |t: &TestMachine, offset: u64, words: [u64; 8]| {
+            let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+            t.put(offset, &bytes)
+        };
+        let plain = put(&t, 0, [0, 0, 0, 0, 17, 0, 0, 0]);
+        assert_eq!(t.errno(435, &[plain, 63]), Errno::EINVAL);
+        assert_eq!(t.errno(435, &[plain, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(435, &[bad, 64]), Errno::EFAULT);
+        let bad_signal = put(&t, 0x100, [0, 0, 0, 0, 65, 0, 0, 0]);
+        assert_eq!(t.errno(435, &[bad_signal, 64]), Errno::EINVAL);
+        let stack_only = put(&t, 0x200, [0, 0, 0, 0, 17, 0x1000, 0, 0]);
+        assert_eq!(t.errno(435, &[stack_only, 64]), Errno::EINVAL);
+        let size_only = put(&t, 0x300, [0, 0, 0, 0, 17, 0, 0x1000, 0]);
+        assert_eq!(t.errno(435, &[size_only, 64]), Errno::EINVAL);
+        let wrapping = put(&t, 0x400, [0, 0, 0, 0, 17, u64::MAX - 4095, 0x2000, 0]);
+        assert_eq!(t.errno(435, &[wrapping, 64]), Errno::EINVAL);
+        let sighand = put(&t, 0x500, [CLONE_SIGHAND, 0, 0, 0, 17, 0, 0, 0]);
+        assert_eq!(t.errno(435, &[sighand, 64]), Errno::EINVAL);
+        let thread = put(&t, 0x600, [CLONE_THREAD | CLONE_VM, 0, 0, 0, 17, 0, 0, 0]);
+        assert_eq!(t.errno(435, &[thread, 64]), Errno::EINVAL);
+    }
+
+    #[test]
+    fn execve_paths() {
+        let root = TempRoot::new();
+        let mut t = root.machine();
+        let x = t.cstr(0, "/x");
+        let argv = array(&t, 0x100, &[x]);
+        let paths = [
+            (t.bad_ptr(), Errno::EFAULT),
+            (t.cstr(0x200, ""), Errno::ENOENT),
+            (t.cstr(0x210, "/nope"), Errno::ENOENT),
+            (t.cstr(0x220, "/f/x"), Errno::ENOTDIR),
+            (t.cstr(0x230, "/"), Errno::EACCES),
+            (t.cstr(0x240, "/f"), Errno::EACCES),
+            (t.cstr(0x250, &"/a".repeat(2048)), Errno::ENAMETOOLONG),
+        ];
+        for (path, errno) in paths {
+            assert_eq!(t.errno(59, &[path, argv, 0]), errno, "{path:#x}");
+        }
+    }
+
+    #[test]
+    fn execve_arguments() {
+        let root = TempRoot::new();
+        let mut t = root.machine();
+        let bad = t.bad_ptr();
+        let x = t.cstr(0, "/x");
+        // Too much in all: 200 pointers to one string of 60000 bytes is
+        // past any limit Linux sets (at most 6 MiB).
+        let long = t.cstr(0x1000, &"a".repeat(60_000));
+        let many = array(&t, 0x100, &[long; 200]);
+        assert_eq!(t.errno(59, &[x, many, 0]), Errno::E2BIG);
+        assert_eq!(t.errno(59, &[x, 0, many]), Errno::E2BIG);
+        // Unreadable arrays or strings.
+        let bad_string = array(&t, 0x800, &[x, bad]);
+        assert_eq!(t.errno(59, &[x, bad, 0]), Errno::EFAULT);
+        assert_eq!(t.errno(59, &[x, bad_string, 0]), Errno::EFAULT);
+        assert_eq!(t.errno(59, &[x, 0, bad]), Errno::EFAULT);
+        assert_eq!(t.errno(59, &[x, 0, bad_string]), Errno::EFAULT);
+    }
+
+    #[test]
+    fn execveat_arguments() {
+        let root = TempRoot::new();
+        let mut t = root.machine();
+        let (x, rel, l, empty) = (t.cstr(0, "/x"), t.cstr(0x10, "x"), t.cstr(0x20, "/l"), t.cstr(0x30, ""));
+        let argv = array(&t, 0x100, &[x]);
+        let at = super::super::AT_FDCWD as u64;
+        assert_eq!(t.errno(322, &[at, x, argv, 0, 1]), Errno::EINVAL);
+        assert_eq!(t.errno(322, &[999, rel, argv, 0, 0]), Errno::EBADF);
+        assert_eq!(t.errno(322, &[at, empty, argv, 0, 0]), Errno::ENOENT);
+        assert_eq!(t.errno(322, &[999, empty, argv, 0, AT_EMPTY_PATH]), Errno::EBADF);
+        assert_eq!(t.errno(322, &[at, l, argv, 0, AT_SYMLINK_NOFOLLOW]), Errno::ELOOP);
+        assert_eq!(t.errno(322, &[at, t.bad_ptr(), argv, 0, 0]), Errno::EFAULT);
+        let f = t.cstr(0x40, "/f");
+        let fd = t.value(2, &[f, 0, 0]).unwrap();
+        assert_eq!(t.errno(322, &[fd, rel, argv, 0, 0]), Errno::ENOTDIR);
+    }
+}

@@ -312,4 +312,97 @@ mod tests {
         assert_eq!(duration_of(Timeval { tv_sec: -1, tv_usec: 0 }), Err(Errno::EINVAL));
         assert_eq!(duration_of(Timeval { tv_sec: 0, tv_usec: 1_000_000 }), Err(Errno::EINVAL));
     }
+
+    // Argument errors through the table, as a guest meets them (what Linux
+    // answers was checked natively). No call here sleeps or arms a timer.
+    mod args {
+        use crate::errno::Errno;
+        use crate::syscall::testkit::TestMachine;
+
+        const NEG: u64 = -1i64 as u64;
+
+        /// Two 64-bit words (a timespec or a timeval) in scratch memory.
+        fn pair(t: &TestMachine, offset: u64, a: i64, b: i64) -> u64 {
+            t.put(offset, &[a.to_le_bytes(), b.to_le_bytes()].concat())
+        }
+
+        #[test]
+        fn sleeps_refuse_bad_requests() {
+            let mut t = TestMachine::new();
+            let bad = t.bad_ptr();
+            let late = pair(&t, 0, 0, 1_000_000_000);
+            let negative = pair(&t, 0x10, -1, 0);
+            let negative_ns = pair(&t, 0x20, 0, -1);
+            assert_eq!(t.errno(35, &[bad, 0]), Errno::EFAULT);
+            for req in [late, negative, negative_ns] {
+                assert_eq!(t.errno(35, &[req, 0]), Errno::EINVAL);
+            }
+            for clock in [0, 1, 7, 11] {
+                assert_eq!(t.errno(230, &[clock, 0, bad, 0]), Errno::EFAULT, "clock {clock}");
+                assert_eq!(t.errno(230, &[clock, 0, late, 0]), Errno::EINVAL, "clock {clock}");
+                assert_eq!(t.errno(230, &[clock, 1, negative_ns, 0]), Errno::EINVAL, "clock {clock}");
+            }
+            // The clock is an int: the upper half is ignored.
+            assert_eq!(t.errno(230, &[1 << 32 | 1, 0, bad, 0]), Errno::EFAULT);
+            // Clocks that cannot be slept on.
+            for clock in [4, 5, 6] {
+                assert_eq!(t.errno(230, &[clock, 0, bad, 0]), Errno::EOPNOTSUPP, "clock {clock}");
+            }
+        }
+
+        #[test]
+        fn clocks() {
+            let mut t = TestMachine::new();
+            let (bad, buf) = (t.bad_ptr(), t.scratch);
+            for clock in [10, 12, NEG] {
+                assert_eq!(t.errno(228, &[clock, buf]), Errno::EINVAL, "clock {clock}");
+                assert_eq!(t.errno(229, &[clock, buf]), Errno::EINVAL, "clock {clock}");
+            }
+            assert_eq!(t.errno(228, &[0, bad]), Errno::EFAULT);
+            assert_eq!(t.errno(229, &[0, bad]), Errno::EFAULT);
+            assert_eq!(t.value(229, &[0, 0]), Ok(0));
+            assert_eq!(t.value(228, &[1 << 32 | 1, buf]), Ok(0));
+            assert_eq!(t.errno(96, &[bad, 0]), Errno::EFAULT);
+            assert_eq!(t.errno(96, &[0, bad]), Errno::EFAULT);
+            assert_eq!(t.errno(201, &[bad]), Errno::EFAULT);
+            assert_eq!(t.errno(100, &[bad]), Errno::EFAULT);
+        }
+
+        #[test]
+        fn getrusage() {
+            let mut t = TestMachine::new();
+            let (bad, buf) = (t.bad_ptr(), t.scratch);
+            assert_eq!(t.errno(98, &[2, buf]), Errno::EINVAL);
+            assert_eq!(t.errno(98, &[-2i64 as u64, buf]), Errno::EINVAL);
+            assert_eq!(t.errno(98, &[0, bad]), Errno::EFAULT);
+            // who is an int: the upper half is ignored.
+            assert_eq!(t.value(98, &[1 << 32, buf]), Ok(0));
+        }
+
+        #[test]
+        fn interval_timers() {
+            let mut t = TestMachine::new();
+            let (bad, buf) = (t.bad_ptr(), t.scratch);
+            assert_eq!(t.errno(36, &[3, buf]), Errno::EINVAL);
+            assert_eq!(t.errno(36, &[NEG, buf]), Errno::EINVAL);
+            assert_eq!(t.errno(36, &[0, bad]), Errno::EFAULT);
+            assert_eq!(t.value(36, &[1 << 32, buf]), Ok(0));
+            let mut value = [0u8; 32];
+            value[24..].copy_from_slice(&1_000_000i64.to_le_bytes());
+            let late = t.put(0x100, &value);
+            value[24..].copy_from_slice(&0i64.to_le_bytes());
+            value[16..24].copy_from_slice(&(-1i64).to_le_bytes());
+            let negative = t.put(0x200, &value);
+            value[16..24].copy_from_slice(&0i64.to_le_bytes());
+            value[8..16].copy_from_slice(&(-1i64).to_le_bytes());
+            let negative_interval = t.put(0x300, &value);
+            assert_eq!(t.errno(38, &[3, late, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(38, &[0, bad, 0]), Errno::EFAULT);
+            for v in [late, negative, negative_interval] {
+                assert_eq!(t.errno(38, &[0, v, 0]), Errno::EINVAL);
+            }
+            // Nothing was armed.
+            assert_eq!(t.value(37, &[0]), Ok(0));
+        }
+    }
 }

@@ -287,4 +287,55 @@ mod tests {
         assert_eq!(waitid_which(P_PGID, Pid(-5), 7), Err(Errno::EINVAL));
         assert_eq!(waitid_which(3, Pid(5), 7), Err(Errno::EINVAL));
     }
+
+    // Argument errors through the table, as a guest meets them (what Linux
+    // answers was checked natively). The process has no children, so no
+    // wait blocks.
+    mod args {
+        use crate::errno::Errno;
+        use crate::syscall::testkit::TestMachine;
+
+        const NEG: u64 = -1i64 as u64;
+        const WNOHANG: u64 = 1;
+        const WEXITED: u64 = 4;
+
+        #[test]
+        fn wait4() {
+            let mut t = TestMachine::new();
+            let bad = t.bad_ptr();
+            assert_eq!(t.errno(61, &[NEG, 0, 0x10, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(61, &[NEG, 0, 0x0100_0000, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(61, &[NEG, 0, WEXITED, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(61, &[i32::MIN as u64, 0, 0, 0]), Errno::ESRCH);
+            for pid in [NEG, 0, 1, 7, -7i64 as u64] {
+                assert_eq!(t.errno(61, &[pid, 0, 0, 0]), Errno::ECHILD, "pid {pid}");
+                assert_eq!(t.errno(61, &[pid, 0, WNOHANG, 0]), Errno::ECHILD, "pid {pid}");
+            }
+            // Nothing is written when there is no child.
+            assert_eq!(t.errno(61, &[NEG, bad, WNOHANG, bad]), Errno::ECHILD);
+            // The options are an int: the upper half is ignored.
+            assert_eq!(t.errno(61, &[NEG, 0, 1 << 32 | WNOHANG, 0]), Errno::ECHILD);
+        }
+
+        #[test]
+        fn waitid() {
+            const P_ALL: u64 = 0;
+            const P_PID: u64 = 1;
+            const P_PGID: u64 = 2;
+            let mut t = TestMachine::new();
+            let info = t.scratch;
+            assert_eq!(t.errno(247, &[9, 0, info, WEXITED, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(247, &[P_ALL, 0, info, WNOHANG, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(247, &[P_ALL, 0, info, WEXITED | 0x10, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(247, &[P_PID, 0, info, WEXITED, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(247, &[P_PID, NEG, info, WEXITED, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(247, &[P_PGID, -5i64 as u64, info, WEXITED, 0]), Errno::EINVAL);
+            for (idtype, id) in [(P_ALL, 0), (P_PID, 7), (P_PGID, 0), (P_PGID, 7)] {
+                assert_eq!(t.errno(247, &[idtype, id, info, WEXITED, 0]), Errno::ECHILD);
+                assert_eq!(t.errno(247, &[idtype, id, info, WEXITED | WNOHANG, 0]), Errno::ECHILD);
+            }
+            // The options are an int: the upper half is ignored.
+            assert_eq!(t.errno(247, &[P_ALL, 0, info, 1 << 32 | WEXITED, 0]), Errno::ECHILD);
+        }
+    }
 }

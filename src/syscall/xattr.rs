@@ -213,4 +213,132 @@ mod tests {
         // The length is a loff_t: the whole register.
         assert_eq!(check_advice(i64::from_reg(1 << 63), 0), Err(Errno::EINVAL));
     }
+
+    // Argument errors through the table, as a guest meets them (what Linux
+    // answers was checked natively). A scratch root holds /f.
+    mod args {
+        use crate::errno::Errno;
+        use crate::syscall::testkit::TestMachine;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+
+        const NO_FD: u64 = 999;
+        const NEG_FD: u64 = -1i64 as u64;
+
+        struct TempRoot(std::path::PathBuf);
+
+        impl TempRoot {
+            fn new() -> TempRoot {
+                static N: AtomicUsize = AtomicUsize::new(0);
+                let n = N.fetch_add(1, Ordering::Relaxed);
+                let dir = std::env::temp_dir().join(format!("nommu-unit-xattr-{}-{n}", std::process::id()));
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::write(dir.join("f"), b"x").unwrap();
+                TempRoot(dir)
+            }
+
+            fn machine(&self) -> TestMachine {
+                TestMachine::with_root(self.0.to_str().unwrap())
+            }
+        }
+
+        impl Drop for TempRoot {
+            fn drop(&mut self) {
+                let _ = std::fs::remove_dir_all(&self.0);
+            }
+        }
+
+        /// Scratch strings: /f, an open descriptor of it, a good name.
+        struct Setup {
+            t: TestMachine,
+            f: u64,
+            fd: u64,
+            name: u64,
+            buf: u64,
+        }
+
+        fn setup(root: &TempRoot) -> Setup {
+            let mut t = root.machine();
+            let f = t.cstr(0, "/f");
+            let fd = t.value(2, &[f, 0, 0]).unwrap();
+            let name = t.cstr(0x10, "user.x");
+            let buf = t.scratch + 0x1000;
+            Setup { t, f, fd, name, buf }
+        }
+
+        #[test]
+        fn paths_and_descriptors() {
+            let root = TempRoot::new();
+            let Setup { mut t, name, buf, .. } = setup(&root);
+            let bad_paths = [
+                (t.bad_ptr(), Errno::EFAULT),
+                (t.cstr(0x100, ""), Errno::ENOENT),
+                (t.cstr(0x110, "/nope"), Errno::ENOENT),
+                (t.cstr(0x120, "/f/x"), Errno::ENOTDIR),
+            ];
+            for (path, errno) in bad_paths {
+                for nr in [191, 192] {
+                    assert_eq!(t.errno(nr, &[path, name, buf, 4]), errno, "{nr}");
+                }
+                for nr in [188, 189] {
+                    assert_eq!(t.errno(nr, &[path, name, buf, 4, 0]), errno, "{nr}");
+                }
+                for nr in [194, 195] {
+                    assert_eq!(t.errno(nr, &[path, buf, 64]), errno, "{nr}");
+                }
+                for nr in [197, 198] {
+                    assert_eq!(t.errno(nr, &[path, name]), errno, "{nr}");
+                }
+            }
+            for fd in [NO_FD, NEG_FD] {
+                assert_eq!(t.errno(193, &[fd, name, buf, 4]), Errno::EBADF);
+                assert_eq!(t.errno(190, &[fd, name, buf, 4, 0]), Errno::EBADF);
+                assert_eq!(t.errno(196, &[fd, buf, 64]), Errno::EBADF);
+                assert_eq!(t.errno(199, &[fd, name]), Errno::EBADF);
+            }
+        }
+
+        #[test]
+        fn names_flags_sizes() {
+            let root = TempRoot::new();
+            let Setup { mut t, f, fd, name, buf } = setup(&root);
+            // A name must be readable, not empty, at most XATTR_NAME_MAX.
+            let bad_names = [
+                (t.bad_ptr(), Errno::EFAULT),
+                (t.cstr(0x100, ""), Errno::ERANGE),
+                (t.cstr(0x200, &format!("user.{}", "a".repeat(251))), Errno::ERANGE),
+            ];
+            for (n, errno) in bad_names {
+                assert_eq!(t.errno(191, &[f, n, buf, 4]), errno);
+                assert_eq!(t.errno(192, &[f, n, buf, 4]), errno);
+                assert_eq!(t.errno(193, &[fd, n, buf, 4]), errno);
+                assert_eq!(t.errno(188, &[f, n, buf, 4, 0]), errno);
+                assert_eq!(t.errno(189, &[f, n, buf, 4, 0]), errno);
+                assert_eq!(t.errno(190, &[fd, n, buf, 4, 0]), errno);
+                assert_eq!(t.errno(197, &[f, n]), errno);
+                assert_eq!(t.errno(198, &[f, n]), errno);
+                assert_eq!(t.errno(199, &[fd, n]), errno);
+            }
+            for (nr, target) in [(188, f), (189, f), (190, fd)] {
+                assert_eq!(t.errno(nr, &[target, name, buf, 4, 4]), Errno::EINVAL, "{nr}");
+                assert_eq!(t.errno(nr, &[target, name, buf, 65537, 0]), Errno::E2BIG, "{nr}");
+            }
+        }
+
+        #[test]
+        fn fadvise64() {
+            let root = TempRoot::new();
+            let Setup { mut t, fd, .. } = setup(&root);
+            let fds = t.scratch + 0x2000;
+            assert_eq!(t.value(22, &[fds]), Ok(0));
+            let pipe: i32 = t.m.mem.user.read_val(fds).unwrap();
+            assert_eq!(t.errno(221, &[NO_FD, 0, 0, 0]), Errno::EBADF);
+            assert_eq!(t.errno(221, &[NEG_FD, 0, 0, 6]), Errno::EBADF);
+            assert_eq!(t.errno(221, &[fd, 0, 0, 6]), Errno::EINVAL);
+            assert_eq!(t.errno(221, &[fd, 0, 0, -1i64 as u64]), Errno::EINVAL);
+            assert_eq!(t.errno(221, &[fd, 0, -1i64 as u64, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(221, &[pipe as u64, 0, 0, 0]), Errno::ESPIPE);
+            // The advice is an int: the upper half is ignored.
+            assert_eq!(t.value(221, &[fd, 0, 0, 1 << 32 | 4]), Ok(0));
+        }
+    }
 }
