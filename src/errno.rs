@@ -6,7 +6,7 @@ use std::fmt;
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Errno(pub i32);
 
-pub type SysResult<T = u64> = Result<T, Errno>;
+pub(crate) type SysResult<T = u64> = Result<T, Errno>;
 
 macro_rules! errnos {
     ($($name:ident = $val:expr, $text:expr;)*) => {
@@ -14,12 +14,12 @@ macro_rules! errnos {
             $(pub const $name: Errno = Errno($val);)*
 
             /// Symbolic name (`ENOENT`), if known.
-            pub fn name(self) -> Option<&'static str> {
+            pub(crate) fn name(self) -> Option<&'static str> {
                 match self.0 { $($val => Some(stringify!($name)),)* _ => None }
             }
 
             /// strerror text, as strace prints it.
-            pub fn description(self) -> &'static str {
+            pub(crate) fn description(self) -> &'static str {
                 match self.0 { $($val => $text,)* _ => "Unknown error" }
             }
         }
@@ -80,7 +80,7 @@ errnos! {
 
 impl Errno {
     /// One of the -ERESTART* codes.
-    pub fn is_restart(self) -> bool {
+    pub(crate) fn is_restart(self) -> bool {
         matches!(self.0, 512..=516)
     }
 
@@ -90,7 +90,7 @@ impl Errno {
         (self.0 as i64).wrapping_neg() as u64
     }
 
-    pub fn last_os_error() -> Errno {
+    pub(crate) fn last_os_error() -> Errno {
         Errno::from(std::io::Error::last_os_error())
     }
 }

@@ -27,7 +27,7 @@ pub fn new_machine(config: MachineConfig) -> Result<std::sync::Arc<Machine>, Mac
 }
 
 /// Runs `task` until it ends; the last task of a process ends the process.
-pub fn run_task(m: &Machine, task: &mut Task) {
+pub(crate) fn run_task(m: &Machine, task: &mut Task) {
     let end = loop {
         task.vcpu.clear_kick();
         if let Some(status) = deliver(m, task) {

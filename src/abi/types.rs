@@ -21,7 +21,7 @@ pub struct Timeval {
 }
 
 impl Timeval {
-    pub fn from_duration(d: std::time::Duration) -> Timeval {
+    pub(crate) fn from_duration(d: std::time::Duration) -> Timeval {
         Timeval { tv_sec: d.as_secs() as i64, tv_usec: i64::from(d.subsec_micros()) }
     }
 }

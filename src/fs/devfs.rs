@@ -22,7 +22,7 @@ const LINKS: [(&str, &str); 4] = [
     ("stderr", "/proc/self/fd/2"),
 ];
 
-pub fn lookup(comps: &[&[u8]]) -> SysResult<Step> {
+pub(crate) fn lookup(comps: &[&[u8]]) -> SysResult<Step> {
     let Some(first) = comps.first() else {
         let mut entries: Vec<DirEntry> = HOST_DEVICES
             .iter()

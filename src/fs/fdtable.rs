@@ -6,7 +6,7 @@ use std::os::fd::AsFd;
 use std::sync::Arc;
 
 #[derive(Clone, Debug)]
-pub struct FdEntry {
+pub(crate) struct FdEntry {
     pub file: Arc<OpenFile>,
     pub cloexec: bool,
 }
@@ -17,7 +17,7 @@ pub struct FdTable {
 }
 
 /// Hard ceiling on any guest's table, whatever RLIMIT_NOFILE says.
-pub const MAX_FDS: usize = 1 << 20;
+pub(crate) const MAX_FDS: usize = 1 << 20;
 
 impl FdTable {
     /// A table whose 0, 1, 2 are copies of the host's stdio.
@@ -35,15 +35,15 @@ impl FdTable {
         Ok(t)
     }
 
-    pub fn get(&self, fd: i32) -> SysResult<Arc<OpenFile>> {
+    pub(crate) fn get(&self, fd: i32) -> SysResult<Arc<OpenFile>> {
         self.entry(fd).map(|e| e.file.clone())
     }
 
-    pub fn entry(&self, fd: i32) -> SysResult<&FdEntry> {
+    pub(crate) fn entry(&self, fd: i32) -> SysResult<&FdEntry> {
         usize::try_from(fd).ok().and_then(|i| self.entries.get(i)).and_then(|e| e.as_ref()).ok_or(Errno::EBADF)
     }
 
-    pub fn set_cloexec(&mut self, fd: i32, cloexec: bool) -> SysResult<()> {
+    pub(crate) fn set_cloexec(&mut self, fd: i32, cloexec: bool) -> SysResult<()> {
         let e = usize::try_from(fd)
             .ok()
             .and_then(|i| self.entries.get_mut(i))
@@ -54,7 +54,13 @@ impl FdTable {
     }
 
     /// Lowest free descriptor ≥ `min`, below `limit` (RLIMIT_NOFILE).
-    pub fn install_from(&mut self, min: usize, limit: usize, file: Arc<OpenFile>, cloexec: bool) -> SysResult<i32> {
+    pub(crate) fn install_from(
+        &mut self,
+        min: usize,
+        limit: usize,
+        file: Arc<OpenFile>,
+        cloexec: bool,
+    ) -> SysResult<i32> {
         let limit = limit.min(MAX_FDS);
         let slot = (min..).find(|&i| self.entries.get(i).is_none_or(|e| e.is_none())).unwrap_or(usize::MAX);
         if slot >= limit {
@@ -67,13 +73,13 @@ impl FdTable {
         Ok(slot as i32)
     }
 
-    pub fn install(&mut self, limit: usize, file: Arc<OpenFile>, cloexec: bool) -> SysResult<i32> {
+    pub(crate) fn install(&mut self, limit: usize, file: Arc<OpenFile>, cloexec: bool) -> SysResult<i32> {
         self.install_from(0, limit, file, cloexec)
     }
 
     /// How many descriptors below `limit` are free (capped at 2: callers
     /// only ask whether one or two more fit).
-    pub fn free_below(&self, limit: usize) -> usize {
+    pub(crate) fn free_below(&self, limit: usize) -> usize {
         let limit = limit.min(MAX_FDS);
         let beyond = limit.saturating_sub(self.entries.len());
         if beyond >= 2 {
@@ -84,7 +90,7 @@ impl FdTable {
     }
 
     /// Installs at exactly `fd`, closing what was there (dup2/dup3).
-    pub fn install_at(&mut self, fd: i32, limit: usize, file: Arc<OpenFile>, cloexec: bool) -> SysResult<i32> {
+    pub(crate) fn install_at(&mut self, fd: i32, limit: usize, file: Arc<OpenFile>, cloexec: bool) -> SysResult<i32> {
         let slot = usize::try_from(fd).ok().filter(|&s| s < limit.min(MAX_FDS)).ok_or(Errno::EBADF)?;
         if slot >= self.entries.len() {
             self.entries.resize(slot + 1, None);
@@ -93,13 +99,13 @@ impl FdTable {
         Ok(fd)
     }
 
-    pub fn close(&mut self, fd: i32) -> SysResult<Arc<OpenFile>> {
+    pub(crate) fn close(&mut self, fd: i32) -> SysResult<Arc<OpenFile>> {
         let slot = usize::try_from(fd).ok().and_then(|i| self.entries.get_mut(i)).ok_or(Errno::EBADF)?;
         slot.take().map(|e| e.file).ok_or(Errno::EBADF)
     }
 
     /// Drops every close-on-exec descriptor (execve).
-    pub fn close_on_exec(&mut self) {
+    pub(crate) fn close_on_exec(&mut self) {
         for e in self.entries.iter_mut() {
             if e.as_ref().is_some_and(|e| e.cloexec) {
                 *e = None;
@@ -108,7 +114,7 @@ impl FdTable {
     }
 
     /// Open descriptors, in order (for /proc/<pid>/fd).
-    pub fn iter(&self) -> impl Iterator<Item = (i32, &FdEntry)> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (i32, &FdEntry)> {
         self.entries.iter().enumerate().filter_map(|(i, e)| e.as_ref().map(|e| (i as i32, e)))
     }
 }

@@ -18,10 +18,10 @@ pub struct DirEntry {
     pub name: Vec<u8>,
 }
 
-pub const DT_CHR: u8 = 2;
-pub const DT_DIR: u8 = 4;
-pub const DT_REG: u8 = 8;
-pub const DT_LNK: u8 = 10;
+pub(crate) const DT_CHR: u8 = 2;
+pub(crate) const DT_DIR: u8 = 4;
+pub(crate) const DT_REG: u8 = 8;
+pub(crate) const DT_LNK: u8 = 10;
 
 #[derive(Debug)]
 pub enum FileKind {
@@ -55,17 +55,17 @@ const BLOCKING_NO: u8 = 1;
 const BLOCKING_YES: u8 = 2;
 
 impl OpenFile {
-    pub fn host(fd: OwnedFd, path: Vec<u8>) -> OpenFile {
+    pub(crate) fn host(fd: OwnedFd, path: Vec<u8>) -> OpenFile {
         let blocking = AtomicU8::new(BLOCKING_UNKNOWN);
         OpenFile { kind: FileKind::Host(fd), path, flags: AtomicU32::new(0), pos: Mutex::new(0), blocking }
     }
 
-    pub fn generated(data: Vec<u8>, path: Vec<u8>, flags: u32) -> OpenFile {
+    pub(crate) fn generated(data: Vec<u8>, path: Vec<u8>, flags: u32) -> OpenFile {
         let (kind, flags) = (FileKind::Generated(data), AtomicU32::new(flags));
         OpenFile { kind, path, flags, pos: Mutex::new(0), blocking: AtomicU8::new(BLOCKING_NO) }
     }
 
-    pub fn dir(entries: Vec<DirEntry>, path: Vec<u8>, flags: u32) -> OpenFile {
+    pub(crate) fn dir(entries: Vec<DirEntry>, path: Vec<u8>, flags: u32) -> OpenFile {
         let (kind, flags) = (FileKind::Dir(Mutex::new(entries)), AtomicU32::new(flags));
         OpenFile { kind, path, flags, pos: Mutex::new(0), blocking: AtomicU8::new(BLOCKING_NO) }
     }
@@ -73,7 +73,7 @@ impl OpenFile {
     /// I/O on it can block indefinitely (pipe, FIFO, terminal, socket), so
     /// it must be interruptible by guest signals. Asked of the host once,
     /// at the first I/O: an open file's type never changes.
-    pub fn may_block(&self) -> bool {
+    pub(crate) fn may_block(&self) -> bool {
         match self.blocking.load(Ordering::Relaxed) {
             BLOCKING_NO => false,
             BLOCKING_YES => true,
@@ -90,30 +90,30 @@ impl OpenFile {
 
     /// The host descriptor, or EINVAL for generated files (which callers
     /// handle before asking).
-    pub fn host_fd(&self) -> SysResult<RawFd> {
+    pub(crate) fn host_fd(&self) -> SysResult<RawFd> {
         match &self.kind {
             FileKind::Host(fd) => Ok(fd.as_raw_fd()),
             _ => Err(Errno::EINVAL),
         }
     }
 
-    pub fn is_host(&self) -> bool {
+    pub(crate) fn is_host(&self) -> bool {
         matches!(self.kind, FileKind::Host(_))
     }
 
-    pub fn is_dir(&self) -> bool {
+    pub(crate) fn is_dir(&self) -> bool {
         matches!(self.kind, FileKind::Dir(_))
     }
 
-    pub fn flags(&self) -> u32 {
+    pub(crate) fn flags(&self) -> u32 {
         self.flags.load(Ordering::Relaxed)
     }
 
-    pub fn set_flags(&self, f: u32) {
+    pub(crate) fn set_flags(&self, f: u32) {
         self.flags.store(f, Ordering::Relaxed)
     }
 
-    pub fn lock_pos(&self) -> std::sync::MutexGuard<'_, u64> {
+    pub(crate) fn lock_pos(&self) -> std::sync::MutexGuard<'_, u64> {
         self.pos.lock().unwrap_or_else(|e| e.into_inner())
     }
 }

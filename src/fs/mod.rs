@@ -11,6 +11,6 @@ pub mod stat;
 pub mod vfs;
 
 pub use fdtable::FdTable;
-pub use file::OpenFile;
+pub(crate) use file::OpenFile;
 pub use node::ProcFs;
-pub use root::HostRoot;
+pub(crate) use root::HostRoot;

@@ -8,10 +8,10 @@
 use std::ffi::{CStr, CString};
 
 /// PATH_MAX, including the terminating NUL.
-pub use crate::abi::consts::PATH_MAX;
+pub(crate) use crate::abi::consts::PATH_MAX;
 
 /// Path arguments up to this length (NUL included) stay on the stack.
-pub const INLINE_PATH: usize = 256;
+pub(crate) const INLINE_PATH: usize = 256;
 
 /// A path argument as the guest passed it: on the stack when short (nearly
 /// always), so that an absolute path in the host root reaches the host
@@ -32,14 +32,14 @@ impl Default for PathArg {
 }
 
 impl PathArg {
-    pub fn as_bytes(&self) -> &[u8] {
+    pub(crate) fn as_bytes(&self) -> &[u8] {
         match &self.heap {
             Some(c) => c.as_bytes(),
             None => &self.inline[..self.len],
         }
     }
 
-    pub fn as_cstr(&self) -> &CStr {
+    pub(crate) fn as_cstr(&self) -> &CStr {
         match &self.heap {
             Some(c) => c.as_c_str(),
             None => CStr::from_bytes_until_nul(&self.inline[..=self.len]).unwrap_or_default(),
@@ -47,7 +47,7 @@ impl PathArg {
     }
 
     /// The path as an owned vector (with room for a NUL).
-    pub fn to_vec(&mut self) -> Vec<u8> {
+    pub(crate) fn take_vec(&mut self) -> Vec<u8> {
         match self.heap.take() {
             Some(c) => c.into_bytes(),
             None => {
@@ -61,7 +61,7 @@ impl PathArg {
 
 /// Which file system a path lives in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Fs {
+pub(crate) enum Fs {
     /// The host root directory.
     Host,
     /// The kernel's /proc.
@@ -72,7 +72,7 @@ pub enum Fs {
 
 /// `path` made absolute against `base` (an absolute guest directory path).
 /// The result has room for a terminating NUL (a `CString` without copying).
-pub fn join(base: &[u8], path: &[u8]) -> Vec<u8> {
+pub(crate) fn join(base: &[u8], path: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(base.len() + path.len() + 2);
     if path.first() == Some(&b'/') {
         out.extend_from_slice(path);
@@ -87,7 +87,7 @@ pub fn join(base: &[u8], path: &[u8]) -> Vec<u8> {
 }
 
 /// Lexically normalised components of an absolute path.
-pub fn components(abs: &[u8]) -> Vec<&[u8]> {
+pub(crate) fn components(abs: &[u8]) -> Vec<&[u8]> {
     let mut out: Vec<&[u8]> = Vec::new();
     for c in abs.split(|&b| b == b'/') {
         match c {
@@ -103,7 +103,7 @@ pub fn components(abs: &[u8]) -> Vec<&[u8]> {
 
 /// `components` into `stack` when they fit (nearly always: /proc and /dev
 /// paths are short), else on the heap; `f` gets them either way.
-pub fn with_components<R>(abs: &[u8], f: impl FnOnce(&[&[u8]]) -> R) -> R {
+pub(crate) fn with_components<R>(abs: &[u8], f: impl FnOnce(&[&[u8]]) -> R) -> R {
     let mut stack: [&[u8]; 16] = [&[]; 16];
     let mut n = 0usize;
     for c in abs.split(|&b| b == b'/') {
@@ -130,7 +130,7 @@ fn is_normal(abs: &[u8]) -> bool {
 }
 
 /// The normalised absolute path ("/" for the root).
-pub fn normalize(abs: &[u8]) -> Vec<u8> {
+pub(crate) fn normalize(abs: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(abs.len() + 1);
     if is_normal(abs) {
         out.extend_from_slice(abs);
@@ -157,7 +157,7 @@ pub fn normalize(abs: &[u8]) -> Vec<u8> {
 
 /// The file system an absolute path belongs to, decided by the first
 /// component of its normalised form (without building it).
-pub fn classify(abs: &[u8]) -> Fs {
+pub(crate) fn classify(abs: &[u8]) -> Fs {
     let (mut depth, mut first) = (0usize, 0..0);
     let mut i = 0;
     while i < abs.len() {
@@ -191,7 +191,7 @@ pub fn classify(abs: &[u8]) -> Fs {
 /// Splits an absolute path into its parent directory and last component.
 /// Trailing slashes stay on the last component ("a/b/" -> "a", "b/") so
 /// the host applies their meaning (the name must be a directory).
-pub fn split_last(abs: &[u8]) -> (Vec<u8>, Vec<u8>) {
+pub(crate) fn split_last(abs: &[u8]) -> (Vec<u8>, Vec<u8>) {
     let trimmed_len = abs.iter().rposition(|&b| b != b'/').map_or(0, |i| i + 1);
     if trimmed_len == 0 {
         return (b"/".to_vec(), b".".to_vec());
@@ -202,7 +202,7 @@ pub fn split_last(abs: &[u8]) -> (Vec<u8>, Vec<u8>) {
 }
 
 /// True for "." and ".." (with any trailing slashes).
-pub fn is_dot_or_dotdot(name: &[u8]) -> bool {
+pub(crate) fn is_dot_or_dotdot(name: &[u8]) -> bool {
     let n = name.iter().rposition(|&b| b != b'/').map_or(0, |i| i + 1);
     matches!(&name[..n], b"." | b"..")
 }

@@ -13,7 +13,7 @@ pub struct HostRoot {
 }
 
 impl HostRoot {
-    pub fn open(dir: &Path) -> std::io::Result<HostRoot> {
+    pub(crate) fn open(dir: &Path) -> std::io::Result<HostRoot> {
         let host_path = std::fs::canonicalize(dir)?;
         let c = CString::new(host_path.as_os_str().as_encoded_bytes()).map_err(std::io::Error::other)?;
         let fd = host::open(&c, libc::O_PATH | libc::O_DIRECTORY, 0)?;
@@ -25,12 +25,12 @@ impl HostRoot {
     }
 
     /// Opens an absolute guest path; the walk can never leave the root.
-    pub fn openat(&self, abs: &CStr, flags: i32, mode: u32) -> SysResult<OwnedFd> {
+    pub(crate) fn openat(&self, abs: &CStr, flags: i32, mode: u32) -> SysResult<OwnedFd> {
         self.openat_waiting(abs, flags, mode, host::Wait::Uninterruptible)
     }
 
     /// `openat`, which may wait (a FIFO waits for its other end).
-    pub fn openat_waiting(&self, abs: &CStr, flags: i32, mode: u32, wait: host::Wait) -> SysResult<OwnedFd> {
+    pub(crate) fn openat_waiting(&self, abs: &CStr, flags: i32, mode: u32, wait: host::Wait) -> SysResult<OwnedFd> {
         // openat2 insists on mode 0 unless a file may be created; open(2)
         // ignores it, and libcs pass garbage there.
         use crate::abi::consts::O_TMPFILE;
@@ -41,7 +41,7 @@ impl HostRoot {
     }
 
     /// An O_PATH handle on `abs` (following a final symlink or not).
-    pub fn path_fd(&self, abs: &CStr, follow: bool) -> SysResult<OwnedFd> {
+    pub(crate) fn path_fd(&self, abs: &CStr, follow: bool) -> SysResult<OwnedFd> {
         let nofollow = if follow { 0 } else { libc::O_NOFOLLOW };
         self.openat(abs, libc::O_PATH | nofollow, 0)
     }
@@ -50,7 +50,7 @@ impl HostRoot {
     /// and that component. Callers reject "." and ".." as last components
     /// first (`path::is_dot_or_dotdot`): those must never be used with the
     /// parent handle, or ".." at the root would name the root's parent.
-    pub fn parent_fd(&self, abs: &[u8]) -> SysResult<(OwnedFd, CString)> {
+    pub(crate) fn parent_fd(&self, abs: &[u8]) -> SysResult<(OwnedFd, CString)> {
         let (parent, last) = super::path::split_last(abs);
         let parent = CString::new(parent).map_err(|_| Errno::EINVAL)?;
         let dir = self.openat(&parent, libc::O_PATH | libc::O_DIRECTORY, 0)?;
@@ -59,21 +59,21 @@ impl HostRoot {
     }
 
     /// The guest path of an open host descriptor, if it lies in the root.
-    pub fn guest_path_of(&self, fd: RawFd) -> Option<Vec<u8>> {
+    pub(crate) fn guest_path_of(&self, fd: RawFd) -> Option<Vec<u8>> {
         let link = CString::new(format!("/proc/self/fd/{fd}")).ok()?;
         let host_path = host::readlinkat(libc::AT_FDCWD, &link).ok()?;
         self.guest_path_of_host(Path::new(std::ffi::OsStr::from_bytes(&host_path)))
     }
 
     /// Maps a host path to the guest's view of it.
-    pub fn guest_path_of_host(&self, host_path: &Path) -> Option<Vec<u8>> {
+    pub(crate) fn guest_path_of_host(&self, host_path: &Path) -> Option<Vec<u8>> {
         let rest = host_path.strip_prefix(&self.host_path).ok()?;
         let mut out = b"/".to_vec();
         out.extend_from_slice(rest.as_os_str().as_encoded_bytes());
         Some(out)
     }
 
-    pub fn raw_fd(&self) -> RawFd {
+    pub(crate) fn raw_fd(&self) -> RawFd {
         self.fd.as_raw_fd()
     }
 }

@@ -3,10 +3,10 @@
 use crate::abi::types::{Stat as AbiStat, Timespec};
 
 /// Device number reported for /proc and /dev's generated entries.
-pub const PROC_DEV: u64 = 0x16;
+pub(crate) const PROC_DEV: u64 = 0x16;
 
 #[derive(Clone, Copy, Debug, Default)]
-pub struct Stat {
+pub(crate) struct Stat {
     pub dev: u64,
     pub ino: u64,
     pub nlink: u64,
@@ -21,13 +21,13 @@ pub struct Stat {
     pub time: (i64, i64),
 }
 
-pub const S_IFDIR: u32 = 0o040000;
-pub const S_IFREG: u32 = 0o100000;
-pub const S_IFLNK: u32 = 0o120000;
+pub(crate) const S_IFDIR: u32 = 0o040000;
+pub(crate) const S_IFREG: u32 = 0o100000;
+pub(crate) const S_IFLNK: u32 = 0o120000;
 
 impl Stat {
     /// The guest's `struct stat`.
-    pub fn to_abi(&self) -> AbiStat {
+    pub(crate) fn to_abi(self) -> AbiStat {
         let time = Timespec { tv_sec: self.time.0, tv_nsec: self.time.1 };
         AbiStat {
             st_dev: self.dev,
@@ -48,7 +48,7 @@ impl Stat {
     }
 
     /// The fields statx reports, from a `struct stat` (its mtime).
-    pub fn from_abi(st: &AbiStat) -> Stat {
+    pub(crate) fn from_abi(st: &AbiStat) -> Stat {
         Stat {
             dev: st.st_dev,
             ino: st.st_ino,
@@ -65,7 +65,7 @@ impl Stat {
     }
 
     /// `struct statx` (256 bytes) with the basic fields.
-    pub fn to_statx(&self) -> [u8; 256] {
+    pub(crate) fn to_statx(self) -> [u8; 256] {
         const STATX_BASIC_STATS: u32 = 0x7ff;
         let mut b = [0u8; 256];
         let mut put = |off: usize, v: &[u8]| b[off..off + v.len()].copy_from_slice(v);
@@ -91,7 +91,7 @@ impl Stat {
 }
 
 /// A stable made-up inode number for a generated path.
-pub fn synthetic_ino(path: &[u8]) -> u64 {
+pub(crate) fn synthetic_ino(path: &[u8]) -> u64 {
     // FNV-1a: stable across runs, good enough to tell entries apart.
     path.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3)) | 1
 }

@@ -20,7 +20,7 @@ use std::sync::Arc;
 const MAX_LINKS: usize = 40;
 
 /// Where a walk ended.
-pub enum Resolved {
+pub(crate) enum Resolved {
     /// A path in the host root (absolute guest path).
     Host(CString),
     /// A generated node, with the absolute guest path it was reached by
@@ -32,7 +32,7 @@ pub enum Resolved {
 
 /// Walks `abs` (an absolute guest path) through /proc and /dev links.
 /// With `follow`, a symlink in last position is followed too.
-pub fn resolve(proc: &dyn ProcFs, abs: Vec<u8>, follow: bool) -> SysResult<Resolved> {
+pub(crate) fn resolve(proc: &dyn ProcFs, abs: Vec<u8>, follow: bool) -> SysResult<Resolved> {
     resolve_from(proc, abs, follow).map(|(r, _)| r)
 }
 
@@ -70,7 +70,7 @@ const O_EXCL: i32 = 0o200;
 const O_DIRECTORY: i32 = 0o200000;
 
 /// The file and how the open may wait (a FIFO waits for its other end).
-pub struct OpenRequest {
+pub(crate) struct OpenRequest {
     pub flags: i32,
     pub mode: u32,
     /// The caller's umask (used only when creating).
@@ -79,7 +79,7 @@ pub struct OpenRequest {
 }
 
 /// open(2) of an absolute guest path.
-pub fn open(root: &HostRoot, proc: &dyn ProcFs, abs: Vec<u8>, req: &OpenRequest) -> SysResult<OpenFile> {
+pub(crate) fn open(root: &HostRoot, proc: &dyn ProcFs, abs: Vec<u8>, req: &OpenRequest) -> SysResult<OpenFile> {
     let flags = req.flags;
     let follow = flags & libc::O_NOFOLLOW == 0;
     let host_flags = flags & !libc::O_CLOEXEC;
@@ -111,14 +111,14 @@ pub fn open(root: &HostRoot, proc: &dyn ProcFs, abs: Vec<u8>, req: &OpenRequest)
 
 /// open(2) of `abs`, an absolute path in the host root; the file is known
 /// by `opened_as` (normalised here).
-pub fn open_host(root: &HostRoot, abs: &CStr, opened_as: &[u8], req: &OpenRequest) -> SysResult<OpenFile> {
+pub(crate) fn open_host(root: &HostRoot, abs: &CStr, opened_as: &[u8], req: &OpenRequest) -> SysResult<OpenFile> {
     let mode = req.mode & 0o7777 & !req.umask;
     let fd = root.openat_waiting(abs, req.flags & !libc::O_CLOEXEC, mode, req.wait)?;
     Ok(OpenFile::host(fd, path::normalize(opened_as)))
 }
 
 /// stat/lstat of `abs`, an absolute path in the host root.
-pub fn stat_host(root: &HostRoot, abs: &CStr, follow: bool) -> SysResult<AbiStat> {
+pub(crate) fn stat_host(root: &HostRoot, abs: &CStr, follow: bool) -> SysResult<AbiStat> {
     let fd = root.path_fd(abs, follow)?;
     Ok(host::fstatat(fd.as_raw_fd(), c"", libc::AT_EMPTY_PATH)?)
 }
@@ -164,7 +164,7 @@ fn virtual_stat(node: &Node, norm: &[u8]) -> Stat {
 }
 
 /// stat/lstat of an absolute guest path, as a raw `struct stat`.
-pub fn stat(root: &HostRoot, proc: &dyn ProcFs, abs: Vec<u8>, follow: bool) -> SysResult<AbiStat> {
+pub(crate) fn stat(root: &HostRoot, proc: &dyn ProcFs, abs: Vec<u8>, follow: bool) -> SysResult<AbiStat> {
     match resolve(proc, abs, follow)? {
         Resolved::Host(c) => stat_host(root, &c, follow),
         Resolved::OpenFile(f) => fstat(&f),
@@ -174,7 +174,7 @@ pub fn stat(root: &HostRoot, proc: &dyn ProcFs, abs: Vec<u8>, follow: bool) -> S
 }
 
 /// fstat of an open file.
-pub fn fstat(f: &OpenFile) -> SysResult<AbiStat> {
+pub(crate) fn fstat(f: &OpenFile) -> SysResult<AbiStat> {
     match &f.kind {
         FileKind::Host(fd) => Ok(host::fstatat(fd.as_raw_fd(), c"", libc::AT_EMPTY_PATH)?),
         // Like procfs, generated files report size 0.
@@ -187,7 +187,7 @@ pub fn fstat(f: &OpenFile) -> SysResult<AbiStat> {
 }
 
 /// readlink of an absolute guest path.
-pub fn readlink(root: &HostRoot, proc: &dyn ProcFs, abs: Vec<u8>) -> SysResult<Vec<u8>> {
+pub(crate) fn readlink(root: &HostRoot, proc: &dyn ProcFs, abs: Vec<u8>) -> SysResult<Vec<u8>> {
     match resolve(proc, abs, false)? {
         Resolved::Host(c) => {
             let fd = root.path_fd(&c, false)?;
@@ -204,7 +204,7 @@ pub fn readlink(root: &HostRoot, proc: &dyn ProcFs, abs: Vec<u8>) -> SysResult<V
 
 /// The directory chdir(abs) would make current: its absolute guest path,
 /// and for host directories an O_PATH handle on it.
-pub fn directory(root: &HostRoot, proc: &dyn ProcFs, abs: Vec<u8>) -> SysResult<(Vec<u8>, Option<OwnedFd>)> {
+pub(crate) fn directory(root: &HostRoot, proc: &dyn ProcFs, abs: Vec<u8>) -> SysResult<(Vec<u8>, Option<OwnedFd>)> {
     let fd = match resolve(proc, abs, true)? {
         Resolved::Host(c) => root.openat(&c, O_PATH | O_DIRECTORY, 0)?,
         Resolved::Virtual(Node::Dir(_), reached) => return Ok((path::normalize(&reached), None)),
@@ -223,7 +223,7 @@ pub fn directory(root: &HostRoot, proc: &dyn ProcFs, abs: Vec<u8>) -> SysResult<
 }
 
 /// statfs of /proc and /dev.
-pub fn proc_statfs() -> [u8; 120] {
+pub(crate) fn proc_statfs() -> [u8; 120] {
     const PROC_SUPER_MAGIC: u64 = 0x9fa0;
     let mut b = [0u8; 120];
     b[..8].copy_from_slice(&PROC_SUPER_MAGIC.to_le_bytes());
@@ -233,7 +233,7 @@ pub fn proc_statfs() -> [u8; 120] {
 }
 
 /// The current listing of a generated directory, if it still exists.
-pub fn relist(proc: &dyn ProcFs, path: &[u8]) -> Option<Vec<super::file::DirEntry>> {
+pub(crate) fn relist(proc: &dyn ProcFs, path: &[u8]) -> Option<Vec<super::file::DirEntry>> {
     match resolve(proc, path.to_vec(), true).ok()? {
         Resolved::Virtual(Node::Dir(entries), _) => Some(entries),
         _ => None,

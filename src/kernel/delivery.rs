@@ -192,7 +192,7 @@ fn setup_frame(m: &Machine, task: &mut Task, info: &SigInfo, act: SigAction) -> 
 /// A synchronous fault in guest code. A handler gets it unless the signal
 /// is blocked or ignored; then, as Linux's force_sig does, the default
 /// action (death) applies.
-pub fn force_fault(task: &mut Task, info: SigInfo) {
+pub(crate) fn force_fault(task: &mut Task, info: SigInfo) {
     let signo = info.signo;
     let act = task.process.sigactions().get(signo);
     let blocked = task.sigmask() & sigbit(signo) != 0;

@@ -40,46 +40,46 @@ impl Diagnostics {
     }
 
     #[inline]
-    pub fn tracer(&self) -> Option<&Tracer> {
+    pub(crate) fn tracer(&self) -> Option<&Tracer> {
         self.tracer.get()
     }
 
     /// A program's code was swept and rewritten (not copied from a cache).
-    pub fn note_rewrite(&self, r: &RewriteStats) {
+    pub(crate) fn note_rewrite(&self, r: &RewriteStats) {
         lock(&self.exec_stats).add(r);
     }
 
     /// A program was exec'd.
-    pub fn note_exec(&self) {
+    pub(crate) fn note_exec(&self) {
         self.execs.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub fn execs(&self) -> u64 {
+    pub(crate) fn execs(&self) -> u64 {
         self.execs.load(Ordering::Relaxed)
     }
 
-    pub fn exec_stats(&self) -> RewriteStats {
+    pub(crate) fn exec_stats(&self) -> RewriteStats {
         *lock(&self.exec_stats)
     }
 
     /// Records an ENOSYS for a syscall nommu lacks; true the first time.
-    pub fn note_enosys(&self, nr: u64) -> bool {
+    pub(crate) fn note_enosys(&self, nr: u64) -> bool {
         lock(&self.enosys_seen).insert(nr)
     }
 
     /// The syscall numbers noted by `note_enosys`, in order.
-    pub fn enosys(&self) -> Vec<u64> {
+    pub(crate) fn enosys(&self) -> Vec<u64> {
         let mut v: Vec<u64> = lock(&self.enosys_seen).iter().copied().collect();
         v.sort_unstable();
         v
     }
 
     /// Records (once) something a real no-MMU kernel would refuse.
-    pub fn note_incompatibility(&self, what: &str) {
+    pub(crate) fn note_incompatibility(&self, what: &str) {
         lock(&self.incompatibilities).insert(what.to_string());
     }
 
-    pub fn incompatibilities(&self) -> Vec<String> {
+    pub(crate) fn incompatibilities(&self) -> Vec<String> {
         lock(&self.incompatibilities).iter().cloned().collect()
     }
 
@@ -90,16 +90,16 @@ impl Diagnostics {
         self.memmap_enabled.store(true, Ordering::Relaxed);
     }
 
-    pub fn memmap_enabled(&self) -> bool {
+    pub(crate) fn memmap_enabled(&self) -> bool {
         self.memmap_enabled.load(Ordering::Relaxed)
     }
 
-    pub fn memmap_path(&self) -> Option<PathBuf> {
+    pub(crate) fn memmap_path(&self) -> Option<PathBuf> {
         lock(&self.memmap_path).clone()
     }
 
     /// Keeps `snap` if the arena is at least as busy as in the one kept.
-    pub fn offer_memmap(&self, snap: Snapshot) {
+    pub(crate) fn offer_memmap(&self, snap: Snapshot) {
         let mut best = lock(&self.memmap);
         if best.as_ref().is_none_or(|b| snap.used >= b.used) {
             *best = Some(snap);

@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 /// Stack size when the program does not ask (PT_GNU_STACK p_memsz). A
 /// no-MMU stack cannot grow, so this is all the program gets.
-pub const DEFAULT_STACK_SIZE: u64 = 1 << 20;
+pub(crate) const DEFAULT_STACK_SIZE: u64 = 1 << 20;
 
 pub struct ProgramSpec {
     /// The guest path of the program, as given (AT_EXECFN, messages);
@@ -66,13 +66,13 @@ impl ExecError {
 
 /// Registers a fresh image starts with.
 #[derive(Clone, Copy, Debug)]
-pub struct StartState {
+pub(crate) struct StartState {
     pub rip: u64,
     pub rsp: u64,
 }
 
 impl StartState {
-    pub fn apply(&self, vcpu: &mut Vcpu) {
+    pub(crate) fn apply(&self, vcpu: &mut Vcpu) {
         let regs = vcpu.regs_mut();
         *regs = Default::default();
         regs.rip = self.rip;
@@ -161,7 +161,7 @@ fn read_program(m: &Machine, process: &Arc<Process>, guest_path: &[u8]) -> Resul
 }
 
 /// A program loaded into fresh arena memory, not yet given to its process.
-pub struct LoadedProgram {
+pub(crate) struct LoadedProgram {
     pub start: StartState,
     pub rewrite: crate::rewrite::RewriteStats,
     regions: Regions,
@@ -172,18 +172,13 @@ pub struct LoadedProgram {
 impl LoadedProgram {
     /// The point of no return of execve: the process drops the memory it
     /// owned (a vfork child owns none of its parent's) and takes the new.
-    pub fn commit(self, m: &Machine, process: &Process) -> StartState {
+    pub(crate) fn commit(self, m: &Machine, process: &Process) -> StartState {
         let LoadedProgram { start, rewrite: _, mut regions, image, comm } = self;
         let fresh = Arc::new(Mm::new(std::mem::take(&mut regions), Arc::downgrade(&m.arc())));
         process.set_mm(fresh);
         process.set_comm(&comm);
         *process.image() = image;
         start
-    }
-
-    /// Gives the memory back (exec failed after loading).
-    pub fn discard(mut self, m: &Machine) {
-        self.regions.release_all(&m.mem);
     }
 }
 
@@ -220,7 +215,11 @@ fn shebang(bytes: &[u8]) -> Option<(Vec<u8>, Option<Vec<u8>>)> {
 
 /// Loads a program (following `#!` interpreters) into fresh arena memory
 /// and builds its initial stack. The process itself is not changed.
-pub fn load_program(m: &Machine, process: &Arc<Process>, spec: &ProgramSpec) -> Result<LoadedProgram, ExecError> {
+pub(crate) fn load_program(
+    m: &Machine,
+    process: &Arc<Process>,
+    spec: &ProgramSpec,
+) -> Result<LoadedProgram, ExecError> {
     let mut path = spec.guest_path.clone();
     let mut argv = spec.argv.clone();
     let mut bytes_exe = read_program(m, process, &path)?;

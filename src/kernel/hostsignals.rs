@@ -29,7 +29,7 @@ pub fn block_routed() {
 }
 
 /// Starts the routing thread.
-pub fn start(m: &Arc<Machine>) {
+pub(crate) fn start(m: &Arc<Machine>) {
     let weak = Arc::downgrade(m);
     let _ = std::thread::Builder::new().name("hostsignals".into()).spawn(move || route(weak));
 }

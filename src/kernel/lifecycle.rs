@@ -27,7 +27,7 @@ fn discarded_on_arrival(p: &Process, signo: i32, blocked_everywhere: bool) -> bo
 
 /// Sends a process-directed signal (kill). `from_kernel` bypasses init's
 /// protection.
-pub fn send_to_process(m: &Machine, p: &Arc<Process>, info: SigInfo, from_kernel: bool) {
+pub(crate) fn send_to_process(m: &Machine, p: &Arc<Process>, info: SigInfo, from_kernel: bool) {
     let signo = info.signo;
     if p.is_zombie() {
         return;
@@ -70,7 +70,7 @@ pub fn send_to_process(m: &Machine, p: &Arc<Process>, info: SigInfo, from_kernel
 }
 
 /// Sends a thread-directed signal (tkill, tgkill, faults).
-pub fn send_to_task(m: &Machine, p: &Arc<Process>, t: &TaskShared, info: SigInfo) {
+pub(crate) fn send_to_task(m: &Machine, p: &Arc<Process>, t: &TaskShared, info: SigInfo) {
     let signo = info.signo;
     if signo == SIGCONT || signo == SIGKILL {
         resume(m, p, signo == SIGCONT);
@@ -102,7 +102,7 @@ fn resume(m: &Machine, p: &Arc<Process>, continued: bool) {
 }
 
 /// A stop signal's default action: the process stops until SIGCONT.
-pub fn stop(m: &Machine, p: &Arc<Process>, signo: i32) {
+pub(crate) fn stop(m: &Machine, p: &Arc<Process>, signo: i32) {
     {
         let mut st = p.state();
         if !matches!(*st, ProcState::Running | ProcState::Continued) {
@@ -121,7 +121,7 @@ pub fn stop(m: &Machine, p: &Arc<Process>, signo: i32) {
 
 /// Tells the parent a child stopped, continued or ended: SIGCHLD (unless
 /// SA_NOCLDSTOP says otherwise) and a wake-up for wait4.
-pub fn notify_parent(m: &Machine, child: &Process, code: i32, status: i32) {
+pub(crate) fn notify_parent(m: &Machine, child: &Process, code: i32, status: i32) {
     let Some(parent) = m.process(child.ppid()) else { return };
     let act = parent.sigactions().get(SIGCHLD);
     let stop_or_cont = code == CLD_STOPPED || code == CLD_CONTINUED;
@@ -145,7 +145,7 @@ pub fn notify_parent(m: &Machine, child: &Process, code: i32, status: i32) {
 
 /// The last task of `p` has gone: release everything, become a zombie,
 /// tell the parent. pid 1's end is the machine's.
-pub fn exit_process(m: &Machine, p: &Arc<Process>, status: ExitStatus) {
+pub(crate) fn exit_process(m: &Machine, p: &Arc<Process>, status: ExitStatus) {
     log::info!("pid {} ({}) ends: {status:?}", p.pid, p.comm());
     if p.pid == 1 {
         super::memmap::maybe_record(m);
@@ -186,7 +186,7 @@ pub fn exit_process(m: &Machine, p: &Arc<Process>, status: ExitStatus) {
 }
 
 /// A vfork parent waits for this: the child has exec'd or exited.
-pub fn finish_vfork(p: &Process) {
+pub(crate) fn finish_vfork(p: &Process) {
     if p.vfork_done.swap(1, Ordering::AcqRel) == 0 {
         host::futex_wake(&p.vfork_done, i32::MAX);
     }

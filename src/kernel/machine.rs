@@ -55,7 +55,7 @@ impl Default for MachineConfig {
 
 /// What a task's host thread runs: the run loop, which lives above the
 /// kernel (it dispatches syscalls) and is handed to `Machine::new`.
-pub type TaskLoop = fn(&Machine, &mut Task);
+pub(crate) type TaskLoop = fn(&Machine, &mut Task);
 
 pub struct Machine {
     self_ref: Weak<Machine>,

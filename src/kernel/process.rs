@@ -22,7 +22,7 @@ pub enum ExitStatus {
 
 impl ExitStatus {
     /// The status word wait4 reports.
-    pub fn wait_status(self) -> i32 {
+    pub(crate) fn wait_status(self) -> i32 {
         match self {
             ExitStatus::Exited(c) => (c as i32) << 8,
             ExitStatus::Signaled(s) => s & 0x7f,
@@ -38,11 +38,11 @@ impl ExitStatus {
     }
 }
 
-pub const RLIM_NLIMITS: usize = 16;
+pub(crate) const RLIM_NLIMITS: usize = 16;
 
 /// Where a process is in its life, as wait(2) sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ProcState {
+pub(crate) enum ProcState {
     Running,
     /// Stopped by `signo`; `reported` once a WUNTRACED wait saw it.
     Stopped {
@@ -56,7 +56,7 @@ pub enum ProcState {
 
 /// Why every task of a process is ending.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct GroupExit {
+pub(crate) struct GroupExit {
     pub status: ExitStatus,
     /// The task that survives (execve from a thread), if any.
     pub survivor: Option<i32>,
@@ -64,7 +64,7 @@ pub struct GroupExit {
 
 /// CPU time in clock ticks (100 Hz), for times(2), getrusage and SIGCHLD.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct CpuTimes {
+pub(crate) struct CpuTimes {
     pub user: u64,
     pub system: u64,
 }
@@ -83,7 +83,7 @@ pub struct FsContext {
 impl FsContext {
     /// The absolute guest path of the working directory, as the host sees
     /// it now; ENOENT once it has been removed (as getcwd reports).
-    pub fn cwd_path(&self, root: &HostRoot) -> SysResult<Vec<u8>> {
+    pub(crate) fn cwd_path(&self, root: &HostRoot) -> SysResult<Vec<u8>> {
         let Some(fd) = &self.cwd_fd else {
             return Ok(self.cwd.clone());
         };
@@ -97,7 +97,7 @@ impl FsContext {
 
 /// What exec recorded about the running image (for /proc).
 #[derive(Clone, Debug, Default)]
-pub struct ImageInfo {
+pub(crate) struct ImageInfo {
     /// Absolute guest path of the executable.
     pub exe: Vec<u8>,
     /// argv, each followed by a NUL (/proc/<pid>/cmdline).
@@ -226,71 +226,71 @@ impl Process {
         }
     }
 
-    pub fn mm(&self) -> Arc<Mm> {
+    pub(crate) fn mm(&self) -> Arc<Mm> {
         lock(&self.mm).clone()
     }
 
     /// Installs a new memory context; the old one goes away with its last
     /// user.
-    pub fn set_mm(&self, mm: Arc<Mm>) {
+    pub(crate) fn set_mm(&self, mm: Arc<Mm>) {
         let old = std::mem::replace(&mut *lock(&self.mm), mm);
         drop(old);
     }
 
-    pub fn files(&self) -> MutexGuard<'_, FdTable> {
+    pub(crate) fn files(&self) -> MutexGuard<'_, FdTable> {
         lock(&self.files)
     }
 
-    pub fn sigactions(&self) -> MutexGuard<'_, SigActions> {
+    pub(crate) fn sigactions(&self) -> MutexGuard<'_, SigActions> {
         lock(&self.sigactions)
     }
 
-    pub fn rlimits(&self) -> MutexGuard<'_, [(u64, u64); RLIM_NLIMITS]> {
+    pub(crate) fn rlimits(&self) -> MutexGuard<'_, [(u64, u64); RLIM_NLIMITS]> {
         lock(&self.rlimits)
     }
 
-    pub fn fs(&self) -> MutexGuard<'_, FsContext> {
+    pub(crate) fn fs(&self) -> MutexGuard<'_, FsContext> {
         lock(&self.fs)
     }
 
-    pub fn image(&self) -> MutexGuard<'_, ImageInfo> {
+    pub(crate) fn image(&self) -> MutexGuard<'_, ImageInfo> {
         lock(&self.image)
     }
 
-    pub fn ppid(&self) -> i32 {
+    pub(crate) fn ppid(&self) -> i32 {
         self.ppid.load(Ordering::Relaxed)
     }
 
-    pub fn state(&self) -> MutexGuard<'_, ProcState> {
+    pub(crate) fn state(&self) -> MutexGuard<'_, ProcState> {
         lock(&self.state)
     }
 
-    pub fn shared_pending(&self) -> MutexGuard<'_, SigQueue> {
+    pub(crate) fn shared_pending(&self) -> MutexGuard<'_, SigQueue> {
         lock(&self.shared_pending)
     }
 
-    pub fn tasks(&self) -> MutexGuard<'_, Vec<Arc<TaskShared>>> {
+    pub(crate) fn tasks(&self) -> MutexGuard<'_, Vec<Arc<TaskShared>>> {
         lock(&self.tasks)
     }
 
-    pub fn real_timer(&self) -> MutexGuard<'_, super::timers::RealTimer> {
+    pub(crate) fn real_timer(&self) -> MutexGuard<'_, super::timers::RealTimer> {
         lock(&self.real_timer)
     }
 
     /// CPU time of reaped children (and theirs).
-    pub fn children_times(&self) -> CpuTimes {
+    pub(crate) fn children_times(&self) -> CpuTimes {
         *lock(&self.children_times)
     }
 
     /// A reaped child's time (its own and its children's) counts here.
-    pub fn add_children_times(&self, child: CpuTimes) {
+    pub(crate) fn add_children_times(&self, child: CpuTimes) {
         let mut mine = lock(&self.children_times);
         mine.user += child.user;
         mine.system += child.system;
     }
 
     /// An exited thread's time stays with its process.
-    pub fn add_dead_thread_times(&self, user: u64, system: u64) {
+    pub(crate) fn add_dead_thread_times(&self, user: u64, system: u64) {
         let mut dead = lock(&self.dead_times);
         dead.user += user;
         dead.system += system;
@@ -298,7 +298,7 @@ impl Process {
 
     /// Ends every task of the process (the first request wins). Tasks in
     /// guest code or blocked in the kernel are kicked to notice.
-    pub fn start_group_exit(&self, exit: GroupExit) {
+    pub(crate) fn start_group_exit(&self, exit: GroupExit) {
         {
             let mut g = lock(&self.group_exit);
             if g.is_some() {
@@ -313,27 +313,27 @@ impl Process {
     }
 
     /// The group exit `tid` must take part in, if any.
-    pub fn group_exit_for(&self, tid: i32) -> Option<GroupExit> {
+    pub(crate) fn group_exit_for(&self, tid: i32) -> Option<GroupExit> {
         lock(&self.group_exit).filter(|g| g.survivor != Some(tid))
     }
 
     /// The status of a group exit in progress (not execve's).
-    pub fn group_exit_status(&self) -> Option<ExitStatus> {
+    pub(crate) fn group_exit_status(&self) -> Option<ExitStatus> {
         lock(&self.group_exit).filter(|g| g.survivor.is_none()).map(|g| g.status)
     }
 
     /// execve from a thread is done waiting for the others: the process
     /// goes on.
-    pub fn clear_group_exit(&self) {
+    pub(crate) fn clear_group_exit(&self) {
         *lock(&self.group_exit) = None;
     }
 
-    pub fn is_zombie(&self) -> bool {
+    pub(crate) fn is_zombie(&self) -> bool {
         matches!(*self.state(), ProcState::Zombie(_))
     }
 
     /// CPU time of the live threads (host thread clocks) and dead ones.
-    pub fn cpu_times(&self) -> CpuTimes {
+    pub(crate) fn cpu_times(&self) -> CpuTimes {
         let mut t = *lock(&self.dead_times);
         for task in self.tasks().iter() {
             let (u, s) = task.cpu_ticks(false);
@@ -343,28 +343,28 @@ impl Process {
         t
     }
 
-    pub fn pgid(&self) -> i32 {
+    pub(crate) fn pgid(&self) -> i32 {
         self.pgid.load(Ordering::Relaxed)
     }
 
-    pub fn sid(&self) -> i32 {
+    pub(crate) fn sid(&self) -> i32 {
         self.sid.load(Ordering::Relaxed)
     }
 
     /// RLIMIT_NOFILE's soft limit, as a descriptor-table size.
-    pub fn fd_limit(&self) -> usize {
+    pub(crate) fn fd_limit(&self) -> usize {
         usize::try_from(lock(&self.rlimits)[libc::RLIMIT_NOFILE as usize].0).unwrap_or(usize::MAX)
     }
 
-    pub fn comm_bytes(&self) -> Vec<u8> {
+    pub(crate) fn comm_bytes(&self) -> Vec<u8> {
         lock(&self.comm).clone()
     }
 
-    pub fn comm(&self) -> String {
+    pub(crate) fn comm(&self) -> String {
         String::from_utf8_lossy(&lock(&self.comm)).into_owned()
     }
 
-    pub fn set_comm(&self, name: &[u8]) {
+    pub(crate) fn set_comm(&self, name: &[u8]) {
         *lock(&self.comm) = name[..name.len().min(15)].to_vec();
     }
 }

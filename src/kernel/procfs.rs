@@ -19,7 +19,7 @@ pub struct ProcView<'a> {
 }
 
 impl<'a> ProcView<'a> {
-    pub fn new(m: &'a Machine, me: &'a Arc<Process>) -> ProcView<'a> {
+    pub(crate) fn new(m: &'a Machine, me: &'a Arc<Process>) -> ProcView<'a> {
         ProcView { m, me }
     }
 }

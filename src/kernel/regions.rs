@@ -16,7 +16,7 @@ pub enum RegionKind {
 }
 
 impl RegionKind {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             RegionKind::Text => "text",
             RegionKind::Data => "data",
@@ -27,7 +27,7 @@ impl RegionKind {
 }
 
 #[derive(Clone, Copy, Debug)]
-pub struct Region {
+pub(crate) struct Region {
     pub start: u64,
     pub len: u64,
     pub kind: RegionKind,
@@ -36,13 +36,13 @@ pub struct Region {
 impl Region {
     /// The first address past the region (`insert` checked that it does
     /// not wrap).
-    pub fn end(&self) -> u64 {
+    pub(crate) fn end(&self) -> u64 {
         self.start.saturating_add(self.len)
     }
 }
 
 #[derive(Debug, Default)]
-pub struct Regions {
+pub(crate) struct Regions {
     /// start -> region; regions never overlap, and `start + len` of each
     /// fits in a u64.
     map: BTreeMap<u64, Region>,
@@ -58,7 +58,7 @@ impl Regions {
     /// Records [start, start+len) (len rounded up to pages) as the
     /// process's. A range that would wrap past 2^64 cannot be memory
     /// anyone allocated: it is refused (and logged).
-    pub fn insert(&mut self, start: u64, len: u64, kind: RegionKind) {
+    pub(crate) fn insert(&mut self, start: u64, len: u64, kind: RegionKind) {
         match checked_page_up(len).filter(|&l| start.checked_add(l).is_some()) {
             Some(len) => {
                 self.map.insert(start, Region { start, len, kind });
@@ -67,26 +67,26 @@ impl Regions {
         }
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = &Region> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Region> {
         self.map.values()
     }
 
     /// The region containing all of [addr, addr+len), if any.
-    pub fn containing(&self, addr: u64, len: u64) -> Option<Region> {
+    pub(crate) fn containing(&self, addr: u64, len: u64) -> Option<Region> {
         let end = addr.checked_add(len)?;
         let (_, r) = self.map.range(..=addr).next_back()?;
         (end <= r.end()).then_some(*r)
     }
 
     /// The region `addr` lies in (Linux's `vma_lookup`).
-    pub fn at(&self, addr: u64) -> Option<Region> {
+    pub(crate) fn at(&self, addr: u64) -> Option<Region> {
         let (_, r) = self.map.range(..=addr).next_back()?;
         (addr < r.end()).then_some(*r)
     }
 
     /// Is every page of [addr, addr+len) in one of the regions (adjacent
     /// regions together may cover it), or in the image outside the arena?
-    pub fn covers(&self, addr: u64, len: u64) -> bool {
+    pub(crate) fn covers(&self, addr: u64, len: u64) -> bool {
         let Some(end) = addr.checked_add(len) else { return false };
         if let Some((s, l)) = self.outside_image {
             if addr >= s && end <= s.saturating_add(l) {
@@ -108,7 +108,7 @@ impl Regions {
 
     /// The parts of [addr, addr+len) that lie in the regions, in order
     /// (nothing if the range wraps past 2^64).
-    pub fn pieces(&self, addr: u64, len: u64) -> Vec<(u64, u64)> {
+    pub(crate) fn pieces(&self, addr: u64, len: u64) -> Vec<(u64, u64)> {
         let Some(end) = addr.checked_add(len) else { return Vec::new() };
         self.map
             .range(..end)
@@ -124,7 +124,7 @@ impl Regions {
 
     /// Unmaps [addr, addr+len) from every region it overlaps, returning the
     /// pages to the arena. Parts not owned are ignored.
-    pub fn unmap(&mut self, mem: &Memory, addr: u64, len: u64) {
+    pub(crate) fn unmap(&mut self, mem: &Memory, addr: u64, len: u64) {
         for (start, len) in self.detach(addr, len) {
             mem.free(start, len);
         }
@@ -134,7 +134,7 @@ impl Regions {
     /// arena (it is freed later): the pieces that were owned. A range that
     /// would run past 2^64 (rounded up to pages) detaches nothing: callers
     /// check lengths first, and no such range is anyone's memory.
-    pub fn detach(&mut self, addr: u64, len: u64) -> Vec<(u64, u64)> {
+    pub(crate) fn detach(&mut self, addr: u64, len: u64) -> Vec<(u64, u64)> {
         let Some(end) = checked_page_up(len).and_then(|len| addr.checked_add(len)) else {
             log::error!("unmapping {addr:#x}+{len:#x}, which runs past 2^64: nothing unmapped");
             return Vec::new();
@@ -159,7 +159,7 @@ impl Regions {
 
     /// Grows or shrinks the region that starts at `addr` (mremap): EFAULT
     /// if no region starts there, ENOMEM if the pages after it are taken.
-    pub fn resize(&mut self, mem: &Memory, addr: u64, new_len: u64) -> SysResult<()> {
+    pub(crate) fn resize(&mut self, mem: &Memory, addr: u64, new_len: u64) -> SysResult<()> {
         let r = *self.map.get(&addr).ok_or(Errno::EFAULT)?;
         let new_len = checked_page_up(new_len).ok_or(Errno::ENOMEM)?;
         let new_end = addr.checked_add(new_len).ok_or(Errno::ENOMEM)?;
@@ -176,7 +176,7 @@ impl Regions {
     }
 
     /// Returns every region to the arena.
-    pub fn release_all(&mut self, mem: &Memory) {
+    pub(crate) fn release_all(&mut self, mem: &Memory) {
         if let Some((start, len)) = self.outside_image.take() {
             mem.free(start, len);
         }
@@ -185,7 +185,7 @@ impl Regions {
         }
     }
 
-    pub fn total(&self) -> u64 {
+    pub(crate) fn total(&self) -> u64 {
         // Regions do not overlap and each fits below 2^64: neither does the sum.
         self.map.values().fold(0u64, |sum, r| sum.saturating_add(r.len))
     }
@@ -196,22 +196,22 @@ impl Regions {
 /// parent's (CLONE_VM): what it maps belongs to both, and stays with the
 /// parent when the child execs or exits. The last user returns the
 /// regions to the arena.
-pub struct Mm {
+pub(crate) struct Mm {
     regions: std::sync::Mutex<Regions>,
     machine: std::sync::Weak<super::Machine>,
 }
 
 impl Mm {
-    pub fn new(regions: Regions, machine: std::sync::Weak<super::Machine>) -> Mm {
+    pub(crate) fn new(regions: Regions, machine: std::sync::Weak<super::Machine>) -> Mm {
         Mm { regions: std::sync::Mutex::new(regions), machine }
     }
 
     /// An empty context (a process before its first exec, or a zombie).
-    pub fn empty() -> Mm {
+    pub(crate) fn empty() -> Mm {
         Mm::new(Regions::default(), std::sync::Weak::new())
     }
 
-    pub fn regions(&self) -> std::sync::MutexGuard<'_, Regions> {
+    pub(crate) fn regions(&self) -> std::sync::MutexGuard<'_, Regions> {
         self.regions.lock().unwrap_or_else(|e| e.into_inner())
     }
 }

@@ -3,41 +3,31 @@
 use crate::errno::{Errno, SysResult};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-pub const NSIG: usize = 64;
-pub const SIGKILL: i32 = 9;
-pub const SIGSTOP: i32 = 19;
-pub const SIGUSR1: i32 = 10;
-pub const SIGUSR2: i32 = 12;
+pub(crate) const NSIG: usize = 64;
+pub(crate) const SIGKILL: i32 = 9;
+pub(crate) const SIGSTOP: i32 = 19;
 
 /// Kernel `struct sigaction` for rt_sigaction on x86-64.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct SigAction {
+pub(crate) struct SigAction {
     pub handler: u64,
     pub flags: u64,
     pub restorer: u64,
     pub mask: u64,
 }
 
-pub type SigSet = u64;
+pub(crate) type SigSet = u64;
 
 /// The bit for signal `signo` (1-based) in a sigset.
-pub fn sigbit(signo: i32) -> SigSet {
+pub(crate) fn sigbit(signo: i32) -> SigSet {
     1u64 << (signo - 1)
 }
 
 /// SIGKILL and SIGSTOP can never be blocked.
-pub const UNBLOCKABLE: SigSet = (1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1));
+pub(crate) const UNBLOCKABLE: SigSet = (1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1));
 
-pub fn check_signo(signo: u64) -> SysResult<i32> {
-    if (1..=NSIG as u64).contains(&signo) {
-        Ok(signo as i32)
-    } else {
-        Err(Errno::EINVAL)
-    }
-}
-
-pub fn signal_name(signo: i32) -> String {
+pub(crate) fn signal_name(signo: i32) -> String {
     const NAMES: [&str; 32] = [
         "0",
         "SIGHUP",
@@ -81,7 +71,7 @@ pub fn signal_name(signo: i32) -> String {
 
 /// Per-process signal dispositions.
 #[derive(Clone, Debug)]
-pub struct SigActions {
+pub(crate) struct SigActions {
     actions: [SigAction; NSIG],
 }
 
@@ -92,11 +82,11 @@ impl Default for SigActions {
 }
 
 impl SigActions {
-    pub fn get(&self, signo: i32) -> SigAction {
+    pub(crate) fn get(&self, signo: i32) -> SigAction {
         self.actions[(signo - 1) as usize]
     }
 
-    pub fn set(&mut self, signo: i32, act: SigAction) -> SysResult<()> {
+    pub(crate) fn set(&mut self, signo: i32, act: SigAction) -> SysResult<()> {
         if signo == SIGKILL || signo == SIGSTOP {
             return Err(Errno::EINVAL);
         }
@@ -105,59 +95,50 @@ impl SigActions {
     }
 }
 
-pub const SIGHUP: i32 = 1;
-pub const SIGINT: i32 = 2;
-pub const SIGQUIT: i32 = 3;
-pub const SIGILL: i32 = 4;
-pub const SIGTRAP: i32 = 5;
-pub const SIGABRT: i32 = 6;
-pub const SIGBUS: i32 = 7;
-pub const SIGFPE: i32 = 8;
-pub const SIGSEGV: i32 = 11;
-pub const SIGPIPE: i32 = 13;
-pub const SIGALRM: i32 = 14;
-pub const SIGTERM: i32 = 15;
-pub const SIGCHLD: i32 = 17;
-pub const SIGCONT: i32 = 18;
-pub const SIGTSTP: i32 = 20;
-pub const SIGTTIN: i32 = 21;
-pub const SIGTTOU: i32 = 22;
-pub const SIGURG: i32 = 23;
-pub const SIGXCPU: i32 = 24;
-pub const SIGXFSZ: i32 = 25;
-pub const SIGVTALRM: i32 = 26;
-pub const SIGPROF: i32 = 27;
-pub const SIGWINCH: i32 = 28;
-pub const SIGSYS: i32 = 31;
-pub const SIGRTMIN: i32 = 32;
+pub(crate) const SIGQUIT: i32 = 3;
+pub(crate) const SIGILL: i32 = 4;
+pub(crate) const SIGTRAP: i32 = 5;
+pub(crate) const SIGABRT: i32 = 6;
+pub(crate) const SIGBUS: i32 = 7;
+pub(crate) const SIGFPE: i32 = 8;
+pub(crate) const SIGSEGV: i32 = 11;
+pub(crate) const SIGPIPE: i32 = 13;
+pub(crate) const SIGALRM: i32 = 14;
+pub(crate) const SIGCHLD: i32 = 17;
+pub(crate) const SIGCONT: i32 = 18;
+pub(crate) const SIGTSTP: i32 = 20;
+pub(crate) const SIGTTIN: i32 = 21;
+pub(crate) const SIGTTOU: i32 = 22;
+pub(crate) const SIGURG: i32 = 23;
+pub(crate) const SIGXCPU: i32 = 24;
+pub(crate) const SIGXFSZ: i32 = 25;
+pub(crate) const SIGWINCH: i32 = 28;
+pub(crate) const SIGSYS: i32 = 31;
+pub(crate) const SIGRTMIN: i32 = 32;
 
-pub const SIG_DFL: u64 = 0;
-pub const SIG_IGN: u64 = 1;
+pub(crate) const SIG_DFL: u64 = 0;
+pub(crate) const SIG_IGN: u64 = 1;
 
-pub const SA_NOCLDSTOP: u64 = 0x1;
-pub const SA_NOCLDWAIT: u64 = 0x2;
-pub const SA_SIGINFO: u64 = 0x4;
-pub const SA_RESTORER: u64 = 0x0400_0000;
-pub const SA_ONSTACK: u64 = 0x0800_0000;
-pub const SA_RESTART: u64 = 0x1000_0000;
-pub const SA_NODEFER: u64 = 0x4000_0000;
-pub const SA_RESETHAND: u64 = 0x8000_0000;
+pub(crate) const SA_NOCLDSTOP: u64 = 0x1;
+pub(crate) const SA_NOCLDWAIT: u64 = 0x2;
+pub(crate) const SA_ONSTACK: u64 = 0x0800_0000;
+pub(crate) const SA_RESTART: u64 = 0x1000_0000;
+pub(crate) const SA_NODEFER: u64 = 0x4000_0000;
+pub(crate) const SA_RESETHAND: u64 = 0x8000_0000;
 
 // si_code values.
-pub const SI_USER: i32 = 0;
-pub const SI_KERNEL: i32 = 0x80;
-pub const SI_QUEUE: i32 = -1;
-pub const SI_TIMER: i32 = -2;
-pub const SI_TKILL: i32 = -6;
-pub const CLD_EXITED: i32 = 1;
-pub const CLD_KILLED: i32 = 2;
-pub const CLD_DUMPED: i32 = 3;
-pub const CLD_STOPPED: i32 = 5;
-pub const CLD_CONTINUED: i32 = 6;
+pub(crate) const SI_USER: i32 = 0;
+pub(crate) const SI_KERNEL: i32 = 0x80;
+pub(crate) const SI_TKILL: i32 = -6;
+pub(crate) const CLD_EXITED: i32 = 1;
+pub(crate) const CLD_KILLED: i32 = 2;
+pub(crate) const CLD_DUMPED: i32 = 3;
+pub(crate) const CLD_STOPPED: i32 = 5;
+pub(crate) const CLD_CONTINUED: i32 = 6;
 
 /// What happens to a process when a signal with SIG_DFL arrives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DefaultAction {
+pub(crate) enum DefaultAction {
     Terminate,
     /// Terminate, and a real kernel would dump core.
     Core,
@@ -166,7 +147,7 @@ pub enum DefaultAction {
     Continue,
 }
 
-pub fn default_action(signo: i32) -> DefaultAction {
+pub(crate) fn default_action(signo: i32) -> DefaultAction {
     match signo {
         SIGCHLD | SIGURG | SIGWINCH => DefaultAction::Ignore,
         SIGCONT => DefaultAction::Continue,
@@ -199,20 +180,20 @@ pub struct SigInfo {
 }
 
 impl SigInfo {
-    pub fn user(signo: i32, code: i32, pid: i32) -> SigInfo {
+    pub(crate) fn user(signo: i32, code: i32, pid: i32) -> SigInfo {
         SigInfo { signo, code, pid, ..Default::default() }
     }
 
-    pub fn fault(signo: i32, code: i32, addr: u64) -> SigInfo {
+    pub(crate) fn fault(signo: i32, code: i32, addr: u64) -> SigInfo {
         SigInfo { signo, code, addr, ..Default::default() }
     }
 
-    pub fn is_fault(&self) -> bool {
+    pub(crate) fn is_fault(&self) -> bool {
         matches!(self.signo, SIGSEGV | SIGBUS | SIGILL | SIGFPE | SIGTRAP) && self.code > 0
     }
 
     /// The 128-byte `siginfo_t` for x86-64.
-    pub fn to_bytes(&self) -> [u8; 128] {
+    pub(crate) fn to_bytes(self) -> [u8; 128] {
         let mut b = [0u8; 128];
         b[0..4].copy_from_slice(&self.signo.to_le_bytes());
         b[4..8].copy_from_slice(&self.errno.to_le_bytes());
@@ -234,7 +215,7 @@ impl SigInfo {
     }
 
     /// Reads what rt_sigqueueinfo passes in.
-    pub fn from_bytes(b: &[u8; 128]) -> SigInfo {
+    pub(crate) fn from_bytes(b: &[u8; 128]) -> SigInfo {
         let i32_at = |o: usize| i32::from_le_bytes(b[o..o + 4].try_into().unwrap());
         SigInfo {
             signo: i32_at(0),
@@ -251,7 +232,7 @@ impl SigInfo {
 /// Pending signals: standard signals are a set (one instance each), real-
 /// time signals queue.
 #[derive(Clone, Debug, Default)]
-pub struct SigQueue {
+pub(crate) struct SigQueue {
     entries: Vec<SigInfo>,
 }
 
@@ -262,22 +243,22 @@ pub struct SigQueue {
 /// syscall); any later change moves the value on and sends it the slow way.
 static SIGNAL_EPOCH: AtomicU64 = AtomicU64::new(0);
 
-pub fn signal_epoch() -> u64 {
+pub(crate) fn signal_epoch() -> u64 {
     SIGNAL_EPOCH.load(Ordering::Acquire)
 }
 
-pub fn bump_signal_epoch() {
+pub(crate) fn bump_signal_epoch() {
     SIGNAL_EPOCH.fetch_add(1, Ordering::AcqRel);
 }
 
 impl SigQueue {
-    pub fn set(&self) -> SigSet {
+    pub(crate) fn set(&self) -> SigSet {
         self.entries.iter().fold(0, |s, i| s | sigbit(i.signo))
     }
 
     /// Adds a signal; a standard signal already pending is not queued twice.
     /// Returns whether it was queued (whether the target has news).
-    pub fn push(&mut self, info: SigInfo) -> bool {
+    pub(crate) fn push(&mut self, info: SigInfo) -> bool {
         if info.signo < SIGRTMIN && self.entries.iter().any(|e| e.signo == info.signo) {
             return false;
         }
@@ -288,7 +269,7 @@ impl SigQueue {
 
     /// Removes and returns the lowest-numbered pending signal not in `mask`
     /// (synchronous faults first, as Linux does).
-    pub fn take(&mut self, mask: SigSet) -> Option<SigInfo> {
+    pub(crate) fn take(&mut self, mask: SigSet) -> Option<SigInfo> {
         let pick = self
             .entries
             .iter()
@@ -300,12 +281,8 @@ impl SigQueue {
     }
 
     /// Drops every pending instance of the signals in `set`.
-    pub fn discard(&mut self, set: SigSet) {
+    pub(crate) fn discard(&mut self, set: SigSet) {
         self.entries.retain(|e| set & sigbit(e.signo) == 0);
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
     }
 }
 
@@ -317,16 +294,16 @@ pub struct AltStack {
     pub size: u64,
 }
 
-pub const SS_ONSTACK: i32 = 1;
-pub const SS_DISABLE: i32 = 2;
-pub const SS_AUTODISARM: i32 = 1 << 31;
+pub(crate) const SS_ONSTACK: i32 = 1;
+pub(crate) const SS_DISABLE: i32 = 2;
+pub(crate) const SS_AUTODISARM: i32 = 1 << 31;
 
 impl AltStack {
-    pub fn disabled() -> AltStack {
+    pub(crate) fn disabled() -> AltStack {
         AltStack { sp: 0, flags: SS_DISABLE, size: 0 }
     }
 
-    pub fn contains(&self, sp: u64) -> bool {
+    pub(crate) fn contains(&self, sp: u64) -> bool {
         self.flags & SS_DISABLE == 0 && sp > self.sp && sp <= self.sp + self.size
     }
 }

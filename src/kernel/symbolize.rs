@@ -10,7 +10,7 @@ const MAX_EXE: u64 = 256 << 20;
 
 /// `symbol+0xoff` for `addr` in the image of guest executable `exe`
 /// (a guest path) loaded with `load_bias`, or None.
-pub fn symbolize(m: &Machine, exe: &[u8], load_bias: u64, addr: u64) -> Option<String> {
+pub(crate) fn symbolize(m: &Machine, exe: &[u8], load_bias: u64, addr: u64) -> Option<String> {
     let mut path = exe.to_vec();
     path.push(0);
     let cpath = std::ffi::CStr::from_bytes_with_nul(&path).ok()?;

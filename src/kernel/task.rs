@@ -70,7 +70,7 @@ impl TaskShared {
 
     /// Starts counting CPU time: on the task's own host thread, before it
     /// first enters the guest.
-    pub fn start_cpu_accounting(&self) {
+    pub(crate) fn start_cpu_accounting(&self) {
         let (s, ns) = crate::arch::host::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID).unwrap_or((0, 0));
         let (user_us, system_us) = crate::arch::host::thread_rusage();
         *self.cpu_base.lock().unwrap_or_else(|e| e.into_inner()) =
@@ -78,13 +78,13 @@ impl TaskShared {
     }
 
     /// The task's share of a reading of its host thread's CPU clock (ns).
-    pub fn cpu_clock_ns(&self, host_ns: u64) -> u64 {
+    pub(crate) fn cpu_clock_ns(&self, host_ns: u64) -> u64 {
         host_ns.saturating_sub(self.cpu_base().clock_ns)
     }
 
     /// The task's user and system time in clock ticks. On the task's own
     /// thread (`own`) from getrusage, else from /proc.
-    pub fn cpu_ticks(&self, own: bool) -> (u64, u64) {
+    pub(crate) fn cpu_ticks(&self, own: bool) -> (u64, u64) {
         let base = self.cpu_base();
         let (user_us, system_us) = if own {
             crate::arch::host::thread_rusage()
@@ -95,39 +95,39 @@ impl TaskShared {
         (us_to_ticks(user_us.saturating_sub(base.user_us)), us_to_ticks(system_us.saturating_sub(base.system_us)))
     }
 
-    pub fn sigmask(&self) -> SigSet {
+    pub(crate) fn sigmask(&self) -> SigSet {
         self.sigmask.load(Ordering::Acquire)
     }
 
-    pub fn set_sigmask(&self, mask: SigSet) {
+    pub(crate) fn set_sigmask(&self, mask: SigSet) {
         self.sigmask.store(mask & !UNBLOCKABLE, Ordering::Release);
     }
 
     /// Blocked for the purpose of "is this signal ignored on arrival".
-    pub fn blocks(&self, signo: i32) -> bool {
+    pub(crate) fn blocks(&self, signo: i32) -> bool {
         let bit = super::signal::sigbit(signo);
         (self.sigmask() | self.real_blocked.load(Ordering::Acquire)) & bit != 0
     }
 
-    pub fn set_real_blocked(&self, mask: SigSet) {
+    pub(crate) fn set_real_blocked(&self, mask: SigSet) {
         self.real_blocked.store(mask, Ordering::Release);
     }
 
-    pub fn pending(&self) -> MutexGuard<'_, SigQueue> {
+    pub(crate) fn pending(&self) -> MutexGuard<'_, SigQueue> {
         self.pending.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub fn set_host_tid(&self, tid: i32) {
+    pub(crate) fn set_host_tid(&self, tid: i32) {
         self.host_tid.store(tid, Ordering::Release);
     }
 
-    pub fn host_tid(&self) -> i32 {
+    pub(crate) fn host_tid(&self) -> i32 {
         self.host_tid.load(Ordering::Acquire)
     }
 
     /// Makes the task look at its pending work: leaves guest code, or
     /// abandons a blocking host call.
-    pub fn kick(&self) {
+    pub(crate) fn kick(&self) {
         let t = self.host_tid();
         if t != 0 {
             kick_thread(t);

@@ -11,14 +11,14 @@ use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-pub type Job = Box<dyn FnOnce() + Send + 'static>;
+pub(crate) type Job = Box<dyn FnOnce() + Send + 'static>;
 
 /// How long an idle thread waits for another task before it exits.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(2);
 /// Idle threads kept at most; more exit at once.
 const MAX_IDLE: usize = 32;
 
-pub struct ThreadPool {
+pub(crate) struct ThreadPool {
     stack_size: usize,
     /// Idle threads, each with the sender its next job comes through.
     idle: Mutex<Vec<(u64, Sender<Job>)>>,
@@ -26,7 +26,7 @@ pub struct ThreadPool {
 }
 
 impl ThreadPool {
-    pub fn new(stack_size: usize) -> ThreadPool {
+    pub(crate) fn new(stack_size: usize) -> ThreadPool {
         ThreadPool { stack_size, idle: Mutex::new(Vec::new()), next_id: Default::default() }
     }
 
@@ -35,7 +35,7 @@ impl ThreadPool {
     }
 
     /// Runs `job` on an idle thread, or on a new one named `name`.
-    pub fn spawn(self: &Arc<Self>, name: String, job: Job) -> std::io::Result<()> {
+    pub(crate) fn spawn(self: &Arc<Self>, name: String, job: Job) -> std::io::Result<()> {
         let mut job = job;
         loop {
             let Some((_, next)) = self.idle().pop() else { break };

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 /// A process's real-time interval timer.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct RealTimer {
+pub(crate) struct RealTimer {
     pub deadline: Option<Instant>,
     pub interval: Duration,
 }
@@ -24,7 +24,7 @@ pub struct TimerWheel {
 impl TimerWheel {
     /// Wakes the timer thread to look at the deadlines again (starting it
     /// the first time).
-    pub fn rearm(&self, m: &Machine) {
+    pub(crate) fn rearm(&self, m: &Machine) {
         let weak = Arc::downgrade(&m.arc());
         self.started.get_or_init(|| {
             let _ = std::thread::Builder::new().name("itimers".into()).spawn(move || run(weak));

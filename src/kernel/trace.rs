@@ -12,12 +12,12 @@ use std::time::Duration;
 
 /// The name strace gives syscall `nr`: `syscall_0x1f4` for numbers Linux
 /// has no syscall for.
-pub fn display_name(nr: u64) -> String {
+pub(crate) fn display_name(nr: u64) -> String {
     syscall_name(nr).map_or_else(|| format!("syscall_{nr:#x}"), str::to_string)
 }
 
 #[derive(Clone, Copy, Debug, Default)]
-pub struct CallStats {
+pub(crate) struct CallStats {
     pub calls: u64,
     pub errors: u64,
     pub time: Duration,
@@ -39,17 +39,17 @@ impl Tracer {
 
     /// Whether syscall `nr` is printed. As strace does, a number Linux has
     /// no syscall for is printed whatever the filter.
-    pub fn wants(&self, nr: u64) -> bool {
+    pub(crate) fn wants(&self, nr: u64) -> bool {
         self.spec.as_ref().is_some_and(|s| s.get(nr as usize).copied().unwrap_or(true) || syscall_name(nr).is_none())
     }
 
-    pub fn emit(&self, tid: i32, text: &str) {
+    pub(crate) fn emit(&self, tid: i32, text: &str) {
         let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
         let _ = writeln!(out, "[pid {tid}] {text}");
         let _ = out.flush();
     }
 
-    pub fn count(&self, nr: u64, failed: bool, time: Duration) {
+    pub(crate) fn count(&self, nr: u64, failed: bool, time: Duration) {
         if let Some(s) = &self.summary {
             let mut s = s.lock().unwrap_or_else(|e| e.into_inner());
             let e = s.entry(nr).or_default();
@@ -60,7 +60,7 @@ impl Tracer {
     }
 
     /// `--- SIGCHLD {...} ---` when a signal reaches a task.
-    pub fn signal(&self, tid: i32, info: &SigInfo) {
+    pub(crate) fn signal(&self, tid: i32, info: &SigInfo) {
         if self.spec.is_none() {
             return;
         }
@@ -96,7 +96,7 @@ impl Tracer {
     }
 
     /// `+++ exited with 0 +++` / `+++ killed by SIGSEGV +++`.
-    pub fn exit(&self, pid: i32, status: crate::kernel::ExitStatus) {
+    pub(crate) fn exit(&self, pid: i32, status: crate::kernel::ExitStatus) {
         if self.spec.is_none() {
             return;
         }
@@ -108,7 +108,7 @@ impl Tracer {
     }
 
     /// Per-syscall counts so far: (name, calls, errors).
-    pub fn counts(&self) -> Vec<(String, u64, u64)> {
+    pub(crate) fn counts(&self) -> Vec<(String, u64, u64)> {
         let Some(s) = &self.summary else { return Vec::new() };
         let s = s.lock().unwrap_or_else(|e| e.into_inner());
         s.iter().map(|(nr, c)| (display_name(*nr), c.calls, c.errors)).collect()

@@ -17,7 +17,7 @@ use std::time::Instant;
 
 /// What identifies a file's content without reading it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct FileId {
+pub(crate) struct FileId {
     pub dev: u64,
     pub ino: u64,
     pub size: u64,
@@ -25,7 +25,7 @@ pub struct FileId {
 }
 
 impl FileId {
-    pub fn from_stat(st: &Stat) -> FileId {
+    pub(crate) fn from_stat(st: &Stat) -> FileId {
         FileId {
             dev: st.st_dev,
             ino: st.st_ino,
@@ -36,7 +36,7 @@ impl FileId {
 }
 
 /// A loaded, rewritten image, relative to its base address.
-pub struct CachedImage {
+pub(crate) struct CachedImage {
     /// The whole span as loaded (segments, gaps, zeroed bss).
     bytes: Vec<u8>,
     /// Offsets of the rewritten syscall sites.
@@ -60,16 +60,16 @@ impl Default for ImageCache {
 
 impl ImageCache {
     /// How many images were scanned and remembered (cache misses).
-    pub fn scans(&self) -> u64 {
+    pub(crate) fn scans(&self) -> u64 {
         self.images.inserted()
     }
 
-    pub fn get(&self, id: &FileId) -> Option<Arc<CachedImage>> {
+    pub(crate) fn get(&self, id: &FileId) -> Option<Arc<CachedImage>> {
         self.images.get(id)
     }
 
     /// Remembers a freshly loaded position-independent image.
-    pub fn insert(&self, mem: &Memory, id: FileId, image: &ExecImage, align: u64) {
+    pub(crate) fn insert(&self, mem: &Memory, id: FileId, image: &ExecImage, align: u64) {
         if image.fixed_outside_arena || image.load_bias != image.alloc_start {
             // Only images whose lowest vaddr is 0 (the static-PIE norm) are
             // kept: the copy then needs no adjustment but its base.
@@ -101,7 +101,7 @@ impl ImageCache {
 
 impl CachedImage {
     /// A copy of the image in fresh arena memory.
-    pub fn instantiate(&self, mem: &Memory) -> Result<ExecImage, Errno> {
+    pub(crate) fn instantiate(&self, mem: &Memory) -> Result<ExecImage, Errno> {
         let start = Instant::now();
         let len = self.bytes.len() as u64;
         let base = mem.alloc(len, self.align)?;

@@ -10,14 +10,14 @@ use crate::mm::Memory;
 use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct CodeKey {
+pub(crate) struct CodeKey {
     pub file: FileId,
     pub offset: u64,
     pub len: u64,
 }
 
 /// The mapping's bytes after rewriting, and its sites (offsets).
-pub struct CachedCode {
+pub(crate) struct CachedCode {
     pub bytes: Vec<u8>,
     pub sites: Vec<u64>,
 }
@@ -36,12 +36,12 @@ impl Default for CodeCache {
 }
 
 impl CodeCache {
-    pub fn get(&self, key: &CodeKey) -> Option<Arc<CachedCode>> {
+    pub(crate) fn get(&self, key: &CodeKey) -> Option<Arc<CachedCode>> {
         self.entries.get(key)
     }
 
     /// Remembers `len` bytes of freshly rewritten code at `addr`.
-    pub fn insert(&self, mem: &Memory, key: CodeKey, addr: u64, len: u64) {
+    pub(crate) fn insert(&self, mem: &Memory, key: CodeKey, addr: u64, len: u64) {
         if len as usize > self.entries.limit() || self.entries.contains(&key) {
             return;
         }
@@ -56,7 +56,7 @@ impl CodeCache {
 
 impl CachedCode {
     /// Puts the rewritten code at `addr` and records its sites.
-    pub fn place(&self, mem: &Memory, addr: u64) -> crate::errno::SysResult<()> {
+    pub(crate) fn place(&self, mem: &Memory, addr: u64) -> crate::errno::SysResult<()> {
         for off in &self.sites {
             mem.sites.insert(addr + off);
         }

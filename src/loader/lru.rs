@@ -6,7 +6,7 @@ use std::collections::{HashMap, VecDeque};
 use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 
-pub struct ByteLru<K, V> {
+pub(crate) struct ByteLru<K, V> {
     limit: usize,
     inner: Mutex<Inner<K, V>>,
 }
@@ -19,7 +19,7 @@ struct Inner<K, V> {
 }
 
 impl<K: Copy + Eq + Hash, V> ByteLru<K, V> {
-    pub fn new(limit: usize) -> Self {
+    pub(crate) fn new(limit: usize) -> Self {
         let inner = Inner { entries: HashMap::new(), order: VecDeque::new(), bytes: 0, inserted: 0 };
         ByteLru { limit, inner: Mutex::new(inner) }
     }
@@ -29,21 +29,21 @@ impl<K: Copy + Eq + Hash, V> ByteLru<K, V> {
     }
 
     /// The largest value worth building for this cache.
-    pub fn limit(&self) -> usize {
+    pub(crate) fn limit(&self) -> usize {
         self.limit
     }
 
     /// How many values were ever inserted.
-    pub fn inserted(&self) -> u64 {
+    pub(crate) fn inserted(&self) -> u64 {
         self.lock().inserted
     }
 
-    pub fn contains(&self, key: &K) -> bool {
+    pub(crate) fn contains(&self, key: &K) -> bool {
         self.lock().entries.contains_key(key)
     }
 
     /// The value for `key`, now the most recently used.
-    pub fn get(&self, key: &K) -> Option<Arc<V>> {
+    pub(crate) fn get(&self, key: &K) -> Option<Arc<V>> {
         let mut inner = self.lock();
         let hit = inner.entries.get(key).map(|(v, _)| v.clone())?;
         inner.order.retain(|k| k != key);
@@ -54,7 +54,7 @@ impl<K: Copy + Eq + Hash, V> ByteLru<K, V> {
     /// Keeps `value` (`size` bytes), evicting the least recently used until
     /// it fits; nothing happens if the key is there or the value is larger
     /// than the whole cache.
-    pub fn insert(&self, key: K, value: V, size: usize) {
+    pub(crate) fn insert(&self, key: K, value: V, size: usize) {
         let mut inner = self.lock();
         if inner.entries.contains_key(&key) || size > self.limit {
             return;

@@ -6,5 +6,5 @@ pub mod elf;
 pub mod lru;
 pub mod stack;
 
-pub use elf::{load_elf, ExecImage, LoadError, Segment, SegmentKind};
-pub use stack::{build_initial_stack, StackSpec};
+pub use elf::{load_elf, ExecImage, Segment, SegmentKind};
+pub(crate) use stack::{build_initial_stack, StackSpec};

@@ -9,31 +9,31 @@
 use crate::errno::{Errno, SysResult};
 use crate::mm::UserMemory;
 
-pub const AT_NULL: u64 = 0;
-pub const AT_PHDR: u64 = 3;
-pub const AT_PHENT: u64 = 4;
-pub const AT_PHNUM: u64 = 5;
-pub const AT_PAGESZ: u64 = 6;
-pub const AT_BASE: u64 = 7;
-pub const AT_FLAGS: u64 = 8;
-pub const AT_ENTRY: u64 = 9;
-pub const AT_UID: u64 = 11;
-pub const AT_EUID: u64 = 12;
-pub const AT_GID: u64 = 13;
-pub const AT_EGID: u64 = 14;
-pub const AT_PLATFORM: u64 = 15;
-pub const AT_HWCAP: u64 = 16;
-pub const AT_CLKTCK: u64 = 17;
-pub const AT_SECURE: u64 = 23;
-pub const AT_RANDOM: u64 = 25;
-pub const AT_HWCAP2: u64 = 26;
-pub const AT_EXECFN: u64 = 31;
-pub const AT_MINSIGSTKSZ: u64 = 51;
+pub(crate) const AT_NULL: u64 = 0;
+pub(crate) const AT_PHDR: u64 = 3;
+pub(crate) const AT_PHENT: u64 = 4;
+pub(crate) const AT_PHNUM: u64 = 5;
+pub(crate) const AT_PAGESZ: u64 = 6;
+pub(crate) const AT_BASE: u64 = 7;
+pub(crate) const AT_FLAGS: u64 = 8;
+pub(crate) const AT_ENTRY: u64 = 9;
+pub(crate) const AT_UID: u64 = 11;
+pub(crate) const AT_EUID: u64 = 12;
+pub(crate) const AT_GID: u64 = 13;
+pub(crate) const AT_EGID: u64 = 14;
+pub(crate) const AT_PLATFORM: u64 = 15;
+pub(crate) const AT_HWCAP: u64 = 16;
+pub(crate) const AT_CLKTCK: u64 = 17;
+pub(crate) const AT_SECURE: u64 = 23;
+pub(crate) const AT_RANDOM: u64 = 25;
+pub(crate) const AT_HWCAP2: u64 = 26;
+pub(crate) const AT_EXECFN: u64 = 31;
+pub(crate) const AT_MINSIGSTKSZ: u64 = 51;
 
 const PLATFORM: &[u8] = b"x86_64\0";
 
 /// Everything the initial stack needs besides strings.
-pub struct StackSpec<'a> {
+pub(crate) struct StackSpec<'a> {
     pub argv: &'a [Vec<u8>],
     pub envp: &'a [Vec<u8>],
     pub execfn: &'a [u8],
@@ -47,7 +47,7 @@ fn cstr_len(s: &[u8]) -> u64 {
 }
 
 /// Writes the stack below `top` and returns the initial rsp.
-pub fn build_initial_stack(mem: &UserMemory, top: u64, limit: u64, spec: &StackSpec<'_>) -> SysResult<u64> {
+pub(crate) fn build_initial_stack(mem: &UserMemory, top: u64, limit: u64, spec: &StackSpec<'_>) -> SysResult<u64> {
     let strings: u64 = 8
         + cstr_len(spec.execfn)
         + spec.envp.iter().map(|s| cstr_len(s)).sum::<u64>()

@@ -22,7 +22,7 @@ pub struct AllocStats {
 }
 
 #[derive(Debug)]
-pub struct PageAllocator {
+pub(crate) struct PageAllocator {
     base: u64,
     size: u64,
     /// start -> length of each free run; runs never touch (always coalesced).
@@ -37,7 +37,7 @@ fn run_end(start: u64, len: u64) -> u64 {
 }
 
 impl PageAllocator {
-    pub fn new(base: u64, size: u64) -> Self {
+    pub(crate) fn new(base: u64, size: u64) -> Self {
         assert!(base.is_multiple_of(PAGE_SIZE) && size.is_multiple_of(PAGE_SIZE));
         assert!(base.checked_add(size).is_some(), "an arena that wraps past 2^64");
         let mut free = BTreeMap::new();
@@ -49,7 +49,7 @@ impl PageAllocator {
 
     /// Lowest-addressed run of `len` bytes (rounded up to pages) whose start
     /// is a multiple of `align` (a power of two, at least a page).
-    pub fn alloc(&mut self, len: u64, align: u64) -> Option<u64> {
+    pub(crate) fn alloc(&mut self, len: u64, align: u64) -> Option<u64> {
         let len = checked_page_up(len.max(1))?;
         let align = align.max(PAGE_SIZE);
         debug_assert!(align.is_power_of_two());
@@ -63,7 +63,7 @@ impl PageAllocator {
     }
 
     /// Claims exactly [start, start+len) if it is entirely free.
-    pub fn alloc_at(&mut self, start: u64, len: u64) -> bool {
+    pub(crate) fn alloc_at(&mut self, start: u64, len: u64) -> bool {
         let Some(end) = checked_page_up(len).and_then(|len| start.checked_add(len)) else {
             return false;
         };
@@ -82,7 +82,7 @@ impl PageAllocator {
 
     /// Grows an allocation ending at `end` by `extra` bytes if the pages right
     /// after it are free (mremap in place).
-    pub fn extend(&mut self, end: u64, extra: u64) -> bool {
+    pub(crate) fn extend(&mut self, end: u64, extra: u64) -> bool {
         self.alloc_at(end, extra)
     }
 
@@ -101,7 +101,7 @@ impl PageAllocator {
     }
 
     /// Returns [start, start+len) to the free list, merging with neighbours.
-    pub fn free(&mut self, start: u64, len: u64) {
+    pub(crate) fn free(&mut self, start: u64, len: u64) {
         let arena_end = run_end(self.base, self.size);
         let room = if start >= self.base { arena_end.checked_sub(start) } else { None };
         let Some(mut len) = checked_page_up(len).filter(|&l| room.is_some_and(|room| l <= room)) else {
@@ -127,7 +127,7 @@ impl PageAllocator {
         self.free.insert(start, len);
     }
 
-    pub fn stats(&self) -> AllocStats {
+    pub(crate) fn stats(&self) -> AllocStats {
         AllocStats {
             total: self.size,
             used: self.used,
@@ -139,7 +139,7 @@ impl PageAllocator {
     }
 
     /// The free runs in address order (for maps and pictures).
-    pub fn free_runs(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
+    pub(crate) fn free_runs(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
         self.free.iter().map(|(&s, &l)| (s, l))
     }
 }

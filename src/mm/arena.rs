@@ -8,7 +8,7 @@ pub struct Arena {
 }
 
 impl Arena {
-    pub fn reserve(size: u64) -> std::io::Result<Arena> {
+    pub(crate) fn reserve(size: u64) -> std::io::Result<Arena> {
         let size = super::checked_page_up(size)
             .and_then(|s| usize::try_from(s).ok())
             .ok_or_else(|| std::io::Error::from_raw_os_error(libc::ENOMEM))?;
@@ -37,7 +37,7 @@ impl Arena {
     }
 
     /// The first address past the arena (a host mapping: below 2^64).
-    pub fn end(&self) -> u64 {
+    pub(crate) fn end(&self) -> u64 {
         self.base().saturating_add(self.size())
     }
 
@@ -46,7 +46,7 @@ impl Arena {
     }
 
     /// Zeroes [addr, addr+len) in place (pages that stay populated).
-    pub fn zero(&self, addr: u64, len: u64) {
+    pub(crate) fn zero(&self, addr: u64, len: u64) {
         if len == 0 || !self.contains(addr, len) {
             return;
         }
@@ -56,7 +56,7 @@ impl Arena {
     }
 
     /// Gives pages back to the host; they read as zero afterwards.
-    pub fn discard(&self, addr: u64, len: u64) {
+    pub(crate) fn discard(&self, addr: u64, len: u64) {
         if len == 0 || !self.contains(addr, len) {
             return;
         }
@@ -67,7 +67,7 @@ impl Arena {
 
     /// Makes [addr, addr+len) inaccessible to everyone (a guard page), or
     /// read-write-execute again.
-    pub fn protect(&self, addr: u64, len: u64, guard: bool) -> std::io::Result<()> {
+    pub(crate) fn protect(&self, addr: u64, len: u64, guard: bool) -> std::io::Result<()> {
         if len == 0 || !self.contains(addr, len) {
             return Err(std::io::Error::from_raw_os_error(libc::EINVAL));
         }
@@ -84,7 +84,7 @@ impl Arena {
     /// Maps `len` bytes of host file `fd` at `off` over [addr, addr+len),
     /// shared: writes reach the file and every other mapping of it. The
     /// host MMU does what the guest's machine has none for.
-    pub fn map_shared_file(&self, addr: u64, len: u64, fd: i32, off: u64, exec: bool) -> std::io::Result<()> {
+    pub(crate) fn map_shared_file(&self, addr: u64, len: u64, fd: i32, off: u64, exec: bool) -> std::io::Result<()> {
         if len == 0 || !self.contains(addr, len) {
             return Err(std::io::Error::from_raw_os_error(libc::EINVAL));
         }
@@ -109,7 +109,7 @@ impl Arena {
 
     /// Puts fresh private anonymous read-write-execute pages back over
     /// [addr, addr+len) (after a shared file mapping there ends).
-    pub fn map_anonymous(&self, addr: u64, len: u64) -> std::io::Result<()> {
+    pub(crate) fn map_anonymous(&self, addr: u64, len: u64) -> std::io::Result<()> {
         if len == 0 || !self.contains(addr, len) {
             return Err(std::io::Error::from_raw_os_error(libc::EINVAL));
         }
@@ -131,7 +131,7 @@ impl Arena {
     }
 
     /// msync(2) of part of a shared file mapping.
-    pub fn msync(&self, addr: u64, len: u64, flags: i32) -> std::io::Result<()> {
+    pub(crate) fn msync(&self, addr: u64, len: u64, flags: i32) -> std::io::Result<()> {
         if len == 0 || !self.contains(addr, len) {
             return Ok(());
         }

@@ -14,7 +14,7 @@ pub struct GuardMap {
 }
 
 impl GuardMap {
-    pub fn new(base: u64, size: u64) -> GuardMap {
+    pub(crate) fn new(base: u64, size: u64) -> GuardMap {
         let pages = size / super::PAGE_SIZE;
         let words = (0..pages.div_ceil(64)).map(|_| AtomicU64::new(0)).collect();
         GuardMap { base, pages, words }
@@ -39,7 +39,7 @@ impl GuardMap {
         ((page / 64) as usize, 1u64 << (page % 64))
     }
 
-    pub fn set(&self, addr: u64, len: u64, guarded: bool) {
+    pub(crate) fn set(&self, addr: u64, len: u64, guarded: bool) {
         let Some((first, last)) = self.page_range(addr, len) else { return };
         for page in first..=last {
             let (w, bit) = Self::bit(page);
@@ -52,7 +52,7 @@ impl GuardMap {
     }
 
     /// Does [addr, addr+len) touch a guard page?
-    pub fn overlaps(&self, addr: u64, len: u64) -> bool {
+    pub(crate) fn overlaps(&self, addr: u64, len: u64) -> bool {
         let Some((first, last)) = self.page_range(addr, len) else { return false };
         let (first_word, last_word) = (first / 64, last / 64);
         (first_word..=last_word).any(|w| {

@@ -10,7 +10,7 @@ use std::sync::Mutex;
 
 /// Inaccessible bytes below each main stack (docs/architecture.md, "Memory": what a no-MMU
 /// kernel cannot do, the host MMU can do for it).
-pub const STACK_GUARD: u64 = 16 * PAGE_SIZE;
+pub(crate) const STACK_GUARD: u64 = 16 * PAGE_SIZE;
 
 pub struct Memory {
     pub arena: Arena,
@@ -64,11 +64,11 @@ impl Memory {
 
     /// How code loaded from now on is rewritten (set once the machine knows
     /// which syscall paths it has).
-    pub fn set_site_policy(&self, policy: SitePolicy) {
+    pub(crate) fn set_site_policy(&self, policy: SitePolicy) {
         *self.site_policy.lock().unwrap_or_else(|e| e.into_inner()) = policy;
     }
 
-    pub fn site_policy(&self) -> SitePolicy {
+    pub(crate) fn site_policy(&self) -> SitePolicy {
         *self.site_policy.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -101,7 +101,7 @@ impl Memory {
     /// below it, so that an overflow faults: returns (allocation start,
     /// allocation length, stack bottom). Freeing the allocation removes
     /// the guard.
-    pub fn alloc_stack(&self, len: u64) -> SysResult<(u64, u64, u64)> {
+    pub(crate) fn alloc_stack(&self, len: u64) -> SysResult<(u64, u64, u64)> {
         let total = checked_page_up(len).and_then(|l| l.checked_add(STACK_GUARD)).ok_or(Errno::ENOMEM)?;
         let start = self.alloc(total, PAGE_SIZE)?;
         // Without the guard the stack still works (as on a no-MMU kernel).
@@ -116,7 +116,7 @@ impl Memory {
     /// do this; nommu can, so guard pages (thread stacks, allocators'
     /// reservations) behave as the program expects. Pages outside the
     /// arena stay accessible.
-    pub fn set_inaccessible(&self, addr: u64, len: u64, inaccessible: bool) -> SysResult<()> {
+    pub(crate) fn set_inaccessible(&self, addr: u64, len: u64, inaccessible: bool) -> SysResult<()> {
         let len = checked_page_up(len).ok_or(Errno::ENOMEM)?;
         if len == 0 || !self.arena.contains(addr, len) {
             return Ok(());
@@ -145,13 +145,13 @@ impl Memory {
     }
 
     /// Is any page of [addr, addr+len) inaccessible?
-    pub fn is_inaccessible(&self, addr: u64, len: u64) -> bool {
+    pub(crate) fn is_inaccessible(&self, addr: u64, len: u64) -> bool {
         self.user.guards.overlaps(addr, len)
     }
 
     /// Which pages of [addr, addr+len) are inaccessible, as offsets from
     /// `addr` (for moving a mapping with its protection).
-    pub fn inaccessible_pages(&self, addr: u64, len: u64) -> Vec<u64> {
+    pub(crate) fn inaccessible_pages(&self, addr: u64, len: u64) -> Vec<u64> {
         if !self.is_inaccessible(addr, len) {
             return Vec::new();
         }
@@ -163,7 +163,7 @@ impl Memory {
 
     /// Makes [addr, addr+len) (arena memory the caller owns) a shared
     /// mapping of `len` bytes of host file `fd` at `off`.
-    pub fn map_shared_file(&self, addr: u64, len: u64, fd: i32, off: u64, exec: bool) -> SysResult<()> {
+    pub(crate) fn map_shared_file(&self, addr: u64, len: u64, fd: i32, off: u64, exec: bool) -> SysResult<()> {
         let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
         let len = checked_page_up(len).filter(|&l| self.arena.contains(addr, l)).ok_or(Errno::EINVAL)?;
         self.arena.map_shared_file(addr, len, fd, off, exec).map_err(Errno::from)?;
@@ -198,7 +198,7 @@ impl Memory {
     }
 
     /// msync(2): writes back the shared file mappings in the range.
-    pub fn msync(&self, addr: u64, len: u64, flags: i32) -> SysResult<()> {
+    pub(crate) fn msync(&self, addr: u64, len: u64, flags: i32) -> SysResult<()> {
         let end = addr.checked_add(len).ok_or(Errno::ENOMEM)?;
         let shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
         for (&s, &l) in shared.range(..end).filter(|(&s, &l)| end_of(s, l) > addr) {
@@ -210,7 +210,7 @@ impl Memory {
     }
 
     /// Claims [addr, addr+len) if free.
-    pub fn alloc_at(&self, addr: u64, len: u64) -> SysResult<()> {
+    pub(crate) fn alloc_at(&self, addr: u64, len: u64) -> SysResult<()> {
         let len = checked_page_up(len).ok_or(Errno::ENOMEM)?;
         if self.allocator().alloc_at(addr, len) {
             self.zero_resident(addr, len);
@@ -221,7 +221,7 @@ impl Memory {
     }
 
     /// Grows an allocation that ends at `end` in place.
-    pub fn extend(&self, end: u64, extra: u64) -> bool {
+    pub(crate) fn extend(&self, end: u64, extra: u64) -> bool {
         let Some(extra) = checked_page_up(extra) else { return false };
         let grown = self.allocator().extend(end, extra);
         if grown {
@@ -242,7 +242,7 @@ impl Memory {
     /// image, a heap) rather than touched here and there (a stack): only
     /// such memory is worth keeping populated, since zeroing it all costs
     /// more than faulting in the few pages the next owner touches.
-    pub fn free_as(&self, start: u64, len: u64, mostly_written: bool) {
+    pub(crate) fn free_as(&self, start: u64, len: u64, mostly_written: bool) {
         let Some(len) = checked_page_up(len) else {
             log::error!("freeing {start:#x}+{len:#x}, which runs past 2^64: ignored");
             return;
@@ -281,7 +281,7 @@ impl Memory {
 
     /// Maps [addr, addr+len) outside the arena for an image that must sit at
     /// its link address, and makes it guest memory.
-    pub fn map_outside(&self, addr: u64, len: u64) -> SysResult<()> {
+    pub(crate) fn map_outside(&self, addr: u64, len: u64) -> SysResult<()> {
         if !addr.is_multiple_of(PAGE_SIZE) || addr == 0 {
             return Err(Errno::EINVAL);
         }

@@ -14,22 +14,22 @@ pub mod resident;
 pub mod sitemap;
 pub mod uaccess;
 
-pub use alloc::{AllocStats, PageAllocator};
-pub use arena::Arena;
+pub(crate) use alloc::{AllocStats, PageAllocator};
+pub(crate) use arena::Arena;
 pub use memory::Memory;
-pub use uaccess::UserMemory;
+pub(crate) use uaccess::UserMemory;
 
-pub use crate::abi::consts::{PAGE_SIZE, TASK_SIZE};
+pub(crate) use crate::abi::consts::{PAGE_SIZE, TASK_SIZE};
 const PAGE_MASK: u64 = !(PAGE_SIZE - 1);
 
 /// `x` rounded up to a whole page, or `None` when that passes 2^64.
-pub fn checked_page_up(x: u64) -> Option<u64> {
+pub(crate) fn checked_page_up(x: u64) -> Option<u64> {
     x.checked_next_multiple_of(PAGE_SIZE)
 }
 
 /// Linux's `PAGE_ALIGN(x)`, which wraps to 0 for `x` in the last page below
 /// 2^64: what the memory syscalls compute, and then check for.
-pub fn page_align_wrapping(x: u64) -> u64 {
+pub(crate) fn page_align_wrapping(x: u64) -> u64 {
     checked_page_up(x).unwrap_or(0)
 }
 
@@ -39,21 +39,21 @@ pub fn page_align_wrapping(x: u64) -> u64 {
 ///
 /// # Panics
 /// On a value in the last page below 2^64, which only a bug can pass.
-pub fn page_up(x: u64) -> u64 {
+pub(crate) fn page_up(x: u64) -> u64 {
     checked_page_up(x).expect("page_up: a value in the last page below 2^64")
 }
 
-pub fn page_down(x: u64) -> u64 {
+pub(crate) fn page_down(x: u64) -> u64 {
     x & PAGE_MASK
 }
 
 /// `x`'s offset within its page.
-pub fn page_offset(x: u64) -> u64 {
+pub(crate) fn page_offset(x: u64) -> u64 {
     x & !PAGE_MASK
 }
 
 /// Bytes from `x` to the end of its page (1 to PAGE_SIZE).
-pub fn to_page_end(x: u64) -> u64 {
+pub(crate) fn to_page_end(x: u64) -> u64 {
     // page_offset(x) < PAGE_SIZE: cannot wrap.
     PAGE_SIZE.wrapping_sub(page_offset(x))
 }

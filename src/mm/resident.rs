@@ -9,7 +9,7 @@
 
 use super::PAGE_SIZE;
 
-pub struct ResidentFree {
+pub(crate) struct ResidentFree {
     base: u64,
     /// One bit per arena page: freed, still populated, not zero.
     bits: Vec<u64>,
@@ -18,7 +18,7 @@ pub struct ResidentFree {
 }
 
 impl ResidentFree {
-    pub fn new(base: u64, size: u64, budget: u64) -> ResidentFree {
+    pub(crate) fn new(base: u64, size: u64, budget: u64) -> ResidentFree {
         let npages = size / PAGE_SIZE;
         ResidentFree { base, bits: vec![0; npages.div_ceil(64) as usize], pages: 0, budget_pages: budget / PAGE_SIZE }
     }
@@ -33,7 +33,7 @@ impl ResidentFree {
 
     /// Records freed pages [start, start+len) as populated and dirty, if the
     /// budget allows; false if they must be given back to the host instead.
-    pub fn keep(&mut self, start: u64, len: u64) -> bool {
+    pub(crate) fn keep(&mut self, start: u64, len: u64) -> bool {
         let n = len / PAGE_SIZE;
         if self.pages.saturating_add(n) > self.budget_pages {
             return false;
@@ -49,7 +49,7 @@ impl ResidentFree {
 
     /// Forgets the dirty pages of [start, start+len) (just allocated) and
     /// returns them as runs of (address, length) that need zeroing.
-    pub fn take(&mut self, start: u64, len: u64) -> Vec<(u64, u64)> {
+    pub(crate) fn take(&mut self, start: u64, len: u64) -> Vec<(u64, u64)> {
         let mut runs: Vec<(u64, u64)> = Vec::new();
         if self.pages == 0 {
             return runs;
@@ -78,7 +78,9 @@ impl ResidentFree {
         runs
     }
 
-    pub fn pages(&self) -> u64 {
+    /// Pages kept now.
+    #[cfg(test)]
+    fn pages(&self) -> u64 {
         self.pages
     }
 }

@@ -11,7 +11,7 @@ use std::sync::RwLock;
 
 /// Which syscall sites get rewritten.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SitePolicy {
+pub(crate) enum SitePolicy {
     /// No trap path exists: every site is rewritten, red-zone risk or not.
     RewriteAll,
     /// Sites that may hold live red-zone data are left to the trap path.
@@ -28,7 +28,7 @@ pub struct SiteMap {
 }
 
 impl SiteMap {
-    pub fn new(base: u64, size: u64) -> SiteMap {
+    pub(crate) fn new(base: u64, size: u64) -> SiteMap {
         let nwords = size.div_ceil(64) as usize;
         // A zeroed Vec<u64> comes from calloc, i.e. untouched zero pages, so
         // a 256 MiB arena costs nothing until sites are recorded.
@@ -44,7 +44,7 @@ impl SiteMap {
         (off < self.size).then(|| ((off / 64) as usize, 1u64 << (off % 64)))
     }
 
-    pub fn insert(&self, addr: u64) {
+    pub(crate) fn insert(&self, addr: u64) {
         match self.index(addr) {
             Some((w, bit)) => {
                 self.words[w].fetch_or(bit, Ordering::Release);
@@ -55,7 +55,7 @@ impl SiteMap {
         }
     }
 
-    pub fn contains(&self, addr: u64) -> bool {
+    pub(crate) fn contains(&self, addr: u64) -> bool {
         match self.index(addr) {
             Some((w, bit)) => self.words[w].load(Ordering::Acquire) & bit != 0,
             None => self.outside.read().unwrap_or_else(|e| e.into_inner()).contains(&addr),
@@ -64,7 +64,7 @@ impl SiteMap {
 
     /// Every recorded site in [start, start+len), in order (a range
     /// running past 2^64 ends there).
-    pub fn collect_range(&self, start: u64, len: u64) -> Vec<u64> {
+    pub(crate) fn collect_range(&self, start: u64, len: u64) -> Vec<u64> {
         let mut out = Vec::new();
         let end = start.saturating_add(len);
         let mut addr = start & !63;
@@ -91,7 +91,7 @@ impl SiteMap {
 
     /// Forgets every site in [start, start+len) (the memory was freed; a
     /// range running past 2^64 ends there).
-    pub fn clear_range(&self, start: u64, len: u64) {
+    pub(crate) fn clear_range(&self, start: u64, len: u64) {
         let end = start.saturating_add(len);
         let mut addr = start;
         while addr < end {

@@ -41,7 +41,7 @@ fn region(addr: u64, len: u64) -> std::io::Result<GuestRegionMmap> {
 }
 
 impl UserMemory {
-    pub fn new(arena: &super::Arena) -> std::io::Result<UserMemory> {
+    pub(crate) fn new(arena: &super::Arena) -> std::io::Result<UserMemory> {
         let r = Arc::new(region(arena.base(), arena.size())?);
         let err = |e: vm_memory::GuestRegionCollectionError| std::io::Error::other(e.to_string());
         let mem = GuestMemoryMmap::from_arc_regions(vec![r.clone()]).map_err(err)?;
@@ -56,7 +56,7 @@ impl UserMemory {
 
     /// Registers memory outside the arena (an `ET_EXEC` image at its link
     /// address) as guest memory.
-    pub fn add_region(&self, addr: u64, len: u64) -> std::io::Result<()> {
+    pub(crate) fn add_region(&self, addr: u64, len: u64) -> std::io::Result<()> {
         let r = region(addr, len)?;
         let mut guard = self.mem.write().unwrap_or_else(|e| e.into_inner());
         let grown = guard.insert_region(Arc::new(r)).map_err(|e| std::io::Error::other(e.to_string()))?;
@@ -120,25 +120,25 @@ impl UserMemory {
         self.with_mem(addr, buf.len(), |m| m.write_slice(buf, GuestAddress(addr))).map_err(|_| Errno::EFAULT)
     }
 
-    pub fn read_val<T: ByteValued>(&self, addr: u64) -> SysResult<T> {
+    pub(crate) fn read_val<T: ByteValued>(&self, addr: u64) -> SysResult<T> {
         let len = core::mem::size_of::<T>();
         self.unguarded(addr, len)?;
         self.with_mem(addr, len, |m| m.read_obj(GuestAddress(addr))).map_err(|_| Errno::EFAULT)
     }
 
-    pub fn write_val<T: ByteValued>(&self, addr: u64, val: T) -> SysResult<()> {
+    pub(crate) fn write_val<T: ByteValued>(&self, addr: u64, val: T) -> SysResult<()> {
         let len = core::mem::size_of::<T>();
         self.unguarded(addr, len)?;
         self.with_mem(addr, len, |m| m.write_obj(val, GuestAddress(addr))).map_err(|_| Errno::EFAULT)
     }
 
-    pub fn read_u64(&self, addr: u64) -> SysResult<u64> {
+    pub(crate) fn read_u64(&self, addr: u64) -> SysResult<u64> {
         self.read_val::<u64>(addr)
     }
 
     /// A NUL-terminated string of at most `max` bytes (without the NUL);
     /// longer is `ENAMETOOLONG`.
-    pub fn read_cstr(&self, addr: u64, max: usize) -> SysResult<Vec<u8>> {
+    pub(crate) fn read_cstr(&self, addr: u64, max: usize) -> SysResult<Vec<u8>> {
         let mut out: Vec<u8> = Vec::with_capacity(64);
         let mut at = addr;
         loop {
@@ -173,7 +173,7 @@ impl UserMemory {
     /// there without touching the heap: `Some(length)`, or `None` when it
     /// does not fit (then `read_cstr` reads it). The errors are those
     /// `read_cstr` would give for the same bytes.
-    pub fn read_cstr_into(&self, addr: u64, buf: &mut [u8]) -> SysResult<Option<usize>> {
+    pub(crate) fn read_cstr_into(&self, addr: u64, buf: &mut [u8]) -> SysResult<Option<usize>> {
         // Within the first page only: guest memory and guard pages come in
         // whole pages, so checking less of that page answers the same.
         let n = (super::to_page_end(addr) as usize).min(buf.len());
@@ -193,7 +193,7 @@ impl UserMemory {
     }
 
     /// A NULL-terminated array of pointers (argv, envp).
-    pub fn read_ptr_array(&self, addr: u64, max: usize) -> SysResult<Vec<u64>> {
+    pub(crate) fn read_ptr_array(&self, addr: u64, max: usize) -> SysResult<Vec<u64>> {
         let mut out = Vec::new();
         loop {
             let at = (out.len() as u64).checked_mul(8).and_then(|off| addr.checked_add(off)).ok_or(Errno::EFAULT)?;
@@ -233,7 +233,7 @@ impl UserMemory {
     /// read(2) from a host fd straight into guest memory.
     /// With `interruptible`, a kick of this vCPU thread ends a blocked
     /// read with EINTR (pipes, terminals: see `arch::isyscall`).
-    pub fn host_read(&self, fd: i32, addr: u64, len: usize, interruptible: bool) -> SysResult<usize> {
+    pub(crate) fn host_read(&self, fd: i32, addr: u64, len: usize, interruptible: bool) -> SysResult<usize> {
         self.with_kernel_ptr(addr, len, |p, n| {
             // SAFETY: [p, p+n) is checked guest memory, mapped for the
             // machine's lifetime; the host kernel writes into it.
@@ -242,7 +242,7 @@ impl UserMemory {
     }
 
     /// pread(2) into guest memory.
-    pub fn host_pread(&self, fd: i32, addr: u64, len: usize, off: i64) -> SysResult<usize> {
+    pub(crate) fn host_pread(&self, fd: i32, addr: u64, len: usize, off: i64) -> SysResult<usize> {
         let rc = self.with_kernel_ptr(addr, len, |p, n| {
             // SAFETY: as in host_read.
             unsafe { libc::pread(fd, p as *mut libc::c_void, n, off) }
@@ -251,7 +251,7 @@ impl UserMemory {
     }
 
     /// pwrite(2) from guest memory.
-    pub fn host_pwrite(&self, fd: i32, addr: u64, len: usize, off: i64) -> SysResult<usize> {
+    pub(crate) fn host_pwrite(&self, fd: i32, addr: u64, len: usize, off: i64) -> SysResult<usize> {
         let rc = self.with_kernel_ptr(addr, len, |p, n| {
             // SAFETY: [p, p+n) is checked guest memory; the host only reads it.
             unsafe { libc::pwrite(fd, p as *const libc::c_void, n, off) }
@@ -260,7 +260,7 @@ impl UserMemory {
     }
 
     /// write(2) to a host fd straight from guest memory.
-    pub fn host_write(&self, fd: i32, addr: u64, len: usize, interruptible: bool) -> SysResult<usize> {
+    pub(crate) fn host_write(&self, fd: i32, addr: u64, len: usize, interruptible: bool) -> SysResult<usize> {
         self.with_kernel_ptr(addr, len, |p, n| {
             // SAFETY: [p, p+n) is checked guest memory; the host only reads it.
             unsafe { raw_syscall(libc::SYS_write, [fd as u64, p as u64, n as u64, 0, 0, 0], interruptible) }
@@ -269,7 +269,7 @@ impl UserMemory {
 
     /// writev(2)/readv(2) with every iovec pointing into checked guest memory.
     /// With `offset`, preadv/pwritev at that offset.
-    pub fn host_rwv(
+    pub(crate) fn host_rwv(
         &self,
         fd: i32,
         iov: &[(u64, u64)],
@@ -317,7 +317,7 @@ impl UserMemory {
     /// FUTEX_WAIT_BITSET / FUTEX_WAKE(_BITSET) on a guest word (arena
     /// addresses are host addresses, so the host kernel serves guest
     /// futexes directly). `timeout` is a host copy; waits are interruptible.
-    pub fn host_futex(
+    pub(crate) fn host_futex(
         &self,
         uaddr: u64,
         op: u32,
@@ -335,7 +335,7 @@ impl UserMemory {
 
     /// FUTEX_WAKE(_BITSET): the address is only a key (a private wake of
     /// an unmapped word wakes nobody, as on Linux), so it is not checked.
-    pub fn host_futex_wake(&self, uaddr: u64, op: u32, val: u32, bitset: u32) -> SysResult<usize> {
+    pub(crate) fn host_futex_wake(&self, uaddr: u64, op: u32, val: u32, bitset: u32) -> SysResult<usize> {
         let args = [uaddr, op as u64, val as u64, 0, 0, bitset as u64];
         // SAFETY: FUTEX_WAKE never dereferences the address in user space;
         // the host kernel validates it.
@@ -344,7 +344,7 @@ impl UserMemory {
 
     /// futex(2) operations whose fourth argument is a count (val2):
     /// REQUEUE, CMP_REQUEUE, WAKE_OP. Both words must be guest memory.
-    pub fn host_futex_val2(
+    pub(crate) fn host_futex_val2(
         &self,
         uaddr: u64,
         op: u32,
@@ -362,7 +362,7 @@ impl UserMemory {
     }
 
     /// getrandom(2) into guest memory.
-    pub fn host_getrandom(&self, addr: u64, len: usize, flags: u32) -> SysResult<usize> {
+    pub(crate) fn host_getrandom(&self, addr: u64, len: usize, flags: u32) -> SysResult<usize> {
         let rc = self.with_kernel_ptr(addr, len, |p, n| {
             // SAFETY: [p, p+n) is checked guest memory.
             unsafe { libc::getrandom(p as *mut libc::c_void, n, flags) }
@@ -371,7 +371,7 @@ impl UserMemory {
     }
 
     /// Fills guest memory with zeros.
-    pub fn zero(&self, addr: u64, len: usize) -> SysResult<()> {
+    pub(crate) fn zero(&self, addr: u64, len: usize) -> SysResult<()> {
         self.with_host_ptr(addr, len, |p, n| {
             // SAFETY: [p, p+n) is checked guest memory.
             unsafe { core::ptr::write_bytes(p, 0, n) }
@@ -382,7 +382,7 @@ impl UserMemory {
     /// `old`, in one atomic store, so that another thread executing them
     /// sees either instruction whole. Returns false (and changes nothing)
     /// when the bytes differ or straddle an 8-byte boundary.
-    pub fn patch_code_u16(&self, addr: u64, old: [u8; 2], new: [u8; 2]) -> SysResult<bool> {
+    pub(crate) fn patch_code_u16(&self, addr: u64, old: [u8; 2], new: [u8; 2]) -> SysResult<bool> {
         let (word, byte) = (addr & !7, addr & 7);
         if byte > 6 {
             return Ok(false);
@@ -414,7 +414,7 @@ impl UserMemory {
     }
 
     /// Copies within guest memory (ranges may overlap).
-    pub fn copy_within(&self, src: u64, dst: u64, len: usize) -> SysResult<()> {
+    pub(crate) fn copy_within(&self, src: u64, dst: u64, len: usize) -> SysResult<()> {
         self.unguarded(src, len)?;
         self.unguarded(dst, len)?;
         let whole;

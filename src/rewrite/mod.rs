@@ -5,13 +5,13 @@
 
 pub mod sweep;
 
-pub use crate::mm::sitemap::SitePolicy;
+pub(crate) use crate::mm::sitemap::SitePolicy;
 use crate::mm::{sitemap::SiteMap, UserMemory};
 use std::time::{Duration, Instant};
 
 /// The two bytes written over each site.
-pub const CALL_RAX: [u8; 2] = [0xff, 0xd0];
-pub const SYSCALL: [u8; 2] = [0x0f, 0x05];
+pub(crate) const CALL_RAX: [u8; 2] = [0xff, 0xd0];
+pub(crate) const SYSCALL: [u8; 2] = [0x0f, 0x05];
 
 #[derive(Clone, Copy, Debug, Default)]
 pub struct RewriteStats {
@@ -26,7 +26,7 @@ pub struct RewriteStats {
 }
 
 impl RewriteStats {
-    pub fn add(&mut self, other: &RewriteStats) {
+    pub(crate) fn add(&mut self, other: &RewriteStats) {
         self.bytes_scanned += other.bytes_scanned;
         self.sites += other.sites;
         self.redzone_sites += other.redzone_sites;
@@ -37,7 +37,7 @@ impl RewriteStats {
 
 /// Scans `len` bytes of guest code at `addr` and rewrites its syscall sites
 /// in place as `policy` says, recording them in `sites`.
-pub fn rewrite_region(
+pub(crate) fn rewrite_region(
     mem: &UserMemory,
     sites: &SiteMap,
     policy: SitePolicy,
@@ -78,7 +78,7 @@ const LOOKAHEAD: u64 = 64;
 /// (the bytes are still `syscall`, no red-zone use around it, the patch is
 /// one atomic store). `lowest` is where the code's mapping starts. Returns
 /// whether the site is now rewritten.
-pub fn rewrite_trapped_site(mem: &UserMemory, sites: &SiteMap, site: u64, lowest: u64) -> bool {
+pub(crate) fn rewrite_trapped_site(mem: &UserMemory, sites: &SiteMap, site: u64, lowest: u64) -> bool {
     // One patcher at a time: a second thread that trapped on the same site
     // then finds it rewritten and leaves it (and the site map) alone.
     static PATCHING: std::sync::Mutex<()> = std::sync::Mutex::new(());

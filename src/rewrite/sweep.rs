@@ -3,7 +3,7 @@
 use iced_x86::{Code, Decoder, DecoderOptions, FlowControl, Instruction, Mnemonic, OpKind, Register};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Site {
+pub(crate) struct Site {
     pub addr: u64,
     /// Live data below rsp is possible around this site: a leaf function
     /// may keep it in the red zone, which the `call` (pushing 8 bytes at
@@ -12,7 +12,7 @@ pub struct Site {
 }
 
 #[derive(Debug, Default)]
-pub struct Sweep {
+pub(crate) struct Sweep {
     pub sites: Vec<Site>,
 }
 
@@ -102,7 +102,7 @@ fn used_after(code: &[u8], ip: u64, off: usize) -> bool {
 }
 
 /// Finds every `syscall`/`sysenter` in `code`, which lives at `ip`.
-pub fn find_sites(code: &[u8], ip: u64) -> Sweep {
+pub(crate) fn find_sites(code: &[u8], ip: u64) -> Sweep {
     let mut decoder = Decoder::with_ip(64, code, ip, DecoderOptions::NONE);
     let mut instr = Instruction::default();
     let mut out = Sweep::default();
@@ -122,7 +122,7 @@ pub fn find_sites(code: &[u8], ip: u64) -> Sweep {
 /// with no known instruction boundary before it but `code[0]`. It is safe
 /// to rewrite when no decoding that runs into it from an earlier byte sees
 /// red-zone use before it, and the code after it does not use the red zone.
-pub fn site_is_safe(code: &[u8], ip: u64, off: usize) -> bool {
+pub(crate) fn site_is_safe(code: &[u8], ip: u64, off: usize) -> bool {
     if used_after(code, ip, off) {
         return false;
     }

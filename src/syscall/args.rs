@@ -10,7 +10,7 @@ use super::table::Arg;
 use std::marker::PhantomData;
 
 /// A value the table's macro makes from a syscall register.
-pub trait SyscallArg: Copy {
+pub(crate) trait SyscallArg: Copy {
     /// How `--trace` shows it.
     const SHOW: Arg;
     fn from_reg(reg: u64) -> Self;
@@ -59,7 +59,7 @@ macro_rules! arg_newtype {
     ($(#[$doc:meta])* $name:ident($inner:ty) as $show:ident) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-        pub struct $name(pub $inner);
+        pub(crate) struct $name(pub $inner);
 
         impl SyscallArg for $name {
             const SHOW: Arg = Arg::$show;
@@ -114,21 +114,21 @@ arg_newtype!(
 
 /// A guest address of something the kernel reads or writes; `T` says what
 /// (and so how `--trace` shows it).
-pub struct UserPtr<T> {
+pub(crate) struct UserPtr<T> {
     addr: u64,
     _points_to: PhantomData<fn() -> T>,
 }
 
 impl<T> UserPtr<T> {
-    pub fn new(addr: u64) -> Self {
+    pub(crate) fn new(addr: u64) -> Self {
         UserPtr { addr, _points_to: PhantomData }
     }
 
-    pub fn addr(self) -> u64 {
+    pub(crate) fn addr(self) -> u64 {
         self.addr
     }
 
-    pub fn is_null(self) -> bool {
+    pub(crate) fn is_null(self) -> bool {
         self.addr == 0
     }
 }
@@ -148,7 +148,7 @@ impl<T> std::fmt::Debug for UserPtr<T> {
 }
 
 /// How `--trace` shows a pointer to `Self`.
-pub trait Pointee {
+pub(crate) trait Pointee {
     const SHOW: Arg;
 }
 
@@ -166,7 +166,7 @@ macro_rules! pointees {
         $(
             $(#[$doc])*
             #[derive(Clone, Copy, Debug)]
-            pub enum $name {}
+            pub(crate) enum $name {}
 
             impl Pointee for $name {
                 const SHOW: Arg = Arg::$show;
@@ -214,7 +214,7 @@ pointees! {
 }
 
 /// The argument registers of a syscall, in order.
-pub type Args = [u64; 6];
+pub(crate) type Args = [u64; 6];
 
 #[cfg(test)]
 mod tests {

@@ -238,7 +238,7 @@ fn buffer(ctx: &SyscallCtx<'_>, p: u64, len: u64) -> String {
 }
 
 /// Arguments as shown before the call runs (strings, input buffers).
-pub fn entry(ctx: &SyscallCtx<'_>, def: &SyscallDef, a: &[u64; 6]) -> Vec<Option<String>> {
+pub(crate) fn entry(ctx: &SyscallCtx<'_>, def: &SyscallDef, a: &[u64; 6]) -> Vec<Option<String>> {
     def.args
         .iter()
         .enumerate()
@@ -266,7 +266,13 @@ pub fn entry(ctx: &SyscallCtx<'_>, def: &SyscallDef, a: &[u64; 6]) -> Vec<Option
 }
 
 /// One strace line (without the "[pid N] " prefix).
-pub fn line(ctx: &SyscallCtx<'_>, def: &SyscallDef, a: &[u64; 6], pre: Vec<Option<String>>, r: &SysResult) -> String {
+pub(crate) fn line(
+    ctx: &SyscallCtx<'_>,
+    def: &SyscallDef,
+    a: &[u64; 6],
+    pre: Vec<Option<String>>,
+    r: &SysResult,
+) -> String {
     let ok = r.as_ref().ok().copied();
     let mut args = Vec::new();
     for (i, kind) in def.args.iter().enumerate() {
@@ -333,7 +339,7 @@ pub fn line(ctx: &SyscallCtx<'_>, def: &SyscallDef, a: &[u64; 6], pre: Vec<Optio
 
 /// The line for a syscall that does not return (exit, exit_group, a
 /// successful execve replaces the image and returns 0).
-pub fn no_return(def: &SyscallDef, a: &[u64; 6], pre: Vec<Option<String>>) -> String {
+pub(crate) fn no_return(def: &SyscallDef, a: &[u64; 6], pre: Vec<Option<String>>) -> String {
     let args: Vec<String> = def
         .args
         .iter()
@@ -343,6 +349,6 @@ pub fn no_return(def: &SyscallDef, a: &[u64; 6], pre: Vec<Option<String>>) -> St
     format!("{}({}) = ?", def.name, args.join(", "))
 }
 
-pub fn errno_text(e: Errno) -> String {
+pub(crate) fn errno_text(e: Errno) -> String {
     format!("{} ({})", e.name().unwrap_or("E?"), e.description())
 }

@@ -52,7 +52,7 @@ fn check_readable(f: &OpenFile) -> SysResult<()> {
     }
 }
 
-pub fn sys_read(ctx: &mut SyscallCtx<'_>, fd: Fd, buf: UserPtr<OutBytes>, count: usize) -> SysResult {
+pub(crate) fn sys_read(ctx: &mut SyscallCtx<'_>, fd: Fd, buf: UserPtr<OutBytes>, count: usize) -> SysResult {
     let f = ctx.file(fd.0 as u64)?;
     check_readable(&f)?;
     let (buf, count) = (buf.addr(), rw_count(count));
@@ -66,7 +66,7 @@ pub fn sys_read(ctx: &mut SyscallCtx<'_>, fd: Fd, buf: UserPtr<OutBytes>, count:
     }
 }
 
-pub fn sys_write(ctx: &mut SyscallCtx<'_>, fd: Fd, buf: UserPtr<InBytes>, count: usize) -> SysResult {
+pub(crate) fn sys_write(ctx: &mut SyscallCtx<'_>, fd: Fd, buf: UserPtr<InBytes>, count: usize) -> SysResult {
     let f = ctx.file(fd.0 as u64)?;
     let host_fd = f.host_fd().map_err(|_| Errno::EBADF)?;
     let (buf, count) = (buf.addr(), rw_count(count));
@@ -88,7 +88,13 @@ fn valid_offset(offset: i64) -> SysResult<i64> {
     }
 }
 
-pub fn sys_pread64(ctx: &mut SyscallCtx<'_>, fd: Fd, buf: UserPtr<OutBytes>, count: usize, offset: i64) -> SysResult {
+pub(crate) fn sys_pread64(
+    ctx: &mut SyscallCtx<'_>,
+    fd: Fd,
+    buf: UserPtr<OutBytes>,
+    count: usize,
+    offset: i64,
+) -> SysResult {
     let f = ctx.file(fd.0 as u64)?;
     check_readable(&f)?;
     let offset = valid_offset(offset)?;
@@ -99,7 +105,13 @@ pub fn sys_pread64(ctx: &mut SyscallCtx<'_>, fd: Fd, buf: UserPtr<OutBytes>, cou
     }
 }
 
-pub fn sys_pwrite64(ctx: &mut SyscallCtx<'_>, fd: Fd, buf: UserPtr<InBytes>, count: usize, offset: i64) -> SysResult {
+pub(crate) fn sys_pwrite64(
+    ctx: &mut SyscallCtx<'_>,
+    fd: Fd,
+    buf: UserPtr<InBytes>,
+    count: usize,
+    offset: i64,
+) -> SysResult {
     let f = ctx.file(fd.0 as u64)?;
     let offset = valid_offset(offset)?;
     let r = ctx.user().host_pwrite(f.host_fd().map_err(|_| Errno::EBADF)?, buf.addr(), rw_count(count), offset);
@@ -173,23 +185,35 @@ fn rwv(ctx: &mut SyscallCtx<'_>, fd: Fd, iov: u64, iovcnt: i32, write: bool, at:
     }
 }
 
-pub fn sys_readv(ctx: &mut SyscallCtx<'_>, fd: Fd, iov: UserPtr<IovecOut>, iovcnt: i32) -> SysResult {
+pub(crate) fn sys_readv(ctx: &mut SyscallCtx<'_>, fd: Fd, iov: UserPtr<IovecOut>, iovcnt: i32) -> SysResult {
     rwv(ctx, fd, iov.addr(), iovcnt, false, None)
 }
 
-pub fn sys_writev(ctx: &mut SyscallCtx<'_>, fd: Fd, iov: UserPtr<IovecIn>, iovcnt: i32) -> SysResult {
+pub(crate) fn sys_writev(ctx: &mut SyscallCtx<'_>, fd: Fd, iov: UserPtr<IovecIn>, iovcnt: i32) -> SysResult {
     rwv(ctx, fd, iov.addr(), iovcnt, true, None)
 }
 
-pub fn sys_preadv(ctx: &mut SyscallCtx<'_>, fd: Fd, iov: UserPtr<Opaque>, iovcnt: i32, offset: i64) -> SysResult {
+pub(crate) fn sys_preadv(
+    ctx: &mut SyscallCtx<'_>,
+    fd: Fd,
+    iov: UserPtr<Opaque>,
+    iovcnt: i32,
+    offset: i64,
+) -> SysResult {
     rwv(ctx, fd, iov.addr(), iovcnt, false, Some(offset))
 }
 
-pub fn sys_pwritev(ctx: &mut SyscallCtx<'_>, fd: Fd, iov: UserPtr<Opaque>, iovcnt: i32, offset: i64) -> SysResult {
+pub(crate) fn sys_pwritev(
+    ctx: &mut SyscallCtx<'_>,
+    fd: Fd,
+    iov: UserPtr<Opaque>,
+    iovcnt: i32,
+    offset: i64,
+) -> SysResult {
     rwv(ctx, fd, iov.addr(), iovcnt, true, Some(offset))
 }
 
-pub fn sys_lseek(ctx: &mut SyscallCtx<'_>, fd: Fd, offset: i64, whence: i32) -> SysResult {
+pub(crate) fn sys_lseek(ctx: &mut SyscallCtx<'_>, fd: Fd, offset: i64, whence: i32) -> SysResult {
     let f = ctx.file(fd.0 as u64)?;
     let len = match &f.kind {
         FileKind::Host(_) => return Ok(host::lseek(f.host_fd()?, offset, whence)? as u64),
@@ -212,14 +236,14 @@ pub fn sys_lseek(ctx: &mut SyscallCtx<'_>, fd: Fd, offset: i64, whence: i32) -> 
     Ok(new as u64)
 }
 
-pub fn sys_close(ctx: &mut SyscallCtx<'_>, fd: Fd) -> SysResult {
+pub(crate) fn sys_close(ctx: &mut SyscallCtx<'_>, fd: Fd) -> SysResult {
     let file = ctx.task.process.files().close(fd.0)?;
     // The host close (the last reference) runs after the table is unlocked.
     drop(file);
     Ok(0)
 }
 
-pub fn sys_dup(ctx: &mut SyscallCtx<'_>, oldfd: Fd) -> SysResult {
+pub(crate) fn sys_dup(ctx: &mut SyscallCtx<'_>, oldfd: Fd) -> SysResult {
     let limit = ctx.task.process.fd_limit();
     let mut files = ctx.task.process.files();
     let f = files.get(oldfd.0)?;
@@ -233,7 +257,7 @@ fn dup_to(ctx: &mut SyscallCtx<'_>, old: i32, new: i32, cloexec: bool) -> SysRes
     Ok(files.install_at(new, limit, f, cloexec)? as u64)
 }
 
-pub fn sys_dup2(ctx: &mut SyscallCtx<'_>, oldfd: Fd, newfd: Fd) -> SysResult {
+pub(crate) fn sys_dup2(ctx: &mut SyscallCtx<'_>, oldfd: Fd, newfd: Fd) -> SysResult {
     let (old, new) = (oldfd.0, newfd.0);
     if old == new {
         ctx.task.process.files().get(old)?;
@@ -250,7 +274,7 @@ fn dup3_cloexec(flags: Flags) -> SysResult<bool> {
     Ok(flags.0 & O_CLOEXEC != 0)
 }
 
-pub fn sys_dup3(ctx: &mut SyscallCtx<'_>, oldfd: Fd, newfd: Fd, flags: Flags) -> SysResult {
+pub(crate) fn sys_dup3(ctx: &mut SyscallCtx<'_>, oldfd: Fd, newfd: Fd, flags: Flags) -> SysResult {
     let (old, new) = (oldfd.0, newfd.0);
     let cloexec = dup3_cloexec(flags)?;
     if old == new {
@@ -277,7 +301,7 @@ const FD_CLOEXEC: u64 = 1;
 /// Flags F_SETFL may change.
 const SETFL_MASK: u32 = 0o2000 | 0o4000 | 0o20000 | 0o40000 | 0o1000000;
 
-pub fn sys_fcntl(ctx: &mut SyscallCtx<'_>, fd: Fd, cmd: i32, arg: u64) -> SysResult {
+pub(crate) fn sys_fcntl(ctx: &mut SyscallCtx<'_>, fd: Fd, cmd: i32, arg: u64) -> SysResult {
     let fd = fd.0;
     let process = ctx.task.process.clone();
     match cmd {
@@ -371,7 +395,7 @@ fn is_tty(fd: i32) -> bool {
     host::ioctl_buf(fd, TCGETS, &mut [0u8; 64]).is_ok()
 }
 
-pub fn sys_ioctl(ctx: &mut SyscallCtx<'_>, fd: Fd, request: u64, arg: u64) -> SysResult {
+pub(crate) fn sys_ioctl(ctx: &mut SyscallCtx<'_>, fd: Fd, request: u64, arg: u64) -> SysResult {
     let f = ctx.file(fd.0 as u64)?;
     // The request is an unsigned int: the upper half of its register is
     // not looked at.
@@ -447,7 +471,7 @@ fn pipe2_flags(flags: OpenFlags) -> SysResult<(i32, bool)> {
     Ok(((flags & (O_NONBLOCK | O_DIRECT)) as i32, flags & O_CLOEXEC != 0))
 }
 
-pub fn sys_pipe2(ctx: &mut SyscallCtx<'_>, fds: UserPtr<PipeFds>, flags: OpenFlags) -> SysResult {
+pub(crate) fn sys_pipe2(ctx: &mut SyscallCtx<'_>, fds: UserPtr<PipeFds>, flags: OpenFlags) -> SysResult {
     let (host_flags, cloexec) = pipe2_flags(flags)?;
     ctx.check_free_fds(2)?;
     let (r, w) = host::pipe2(host_flags).map_err(|e| super::host_table_full_is_enfile(e.into()))?;
@@ -472,7 +496,7 @@ pub fn sys_pipe2(ctx: &mut SyscallCtx<'_>, fds: UserPtr<PipeFds>, flags: OpenFla
     Ok(0)
 }
 
-pub fn sys_pipe(ctx: &mut SyscallCtx<'_>, fds: UserPtr<PipeFds>) -> SysResult {
+pub(crate) fn sys_pipe(ctx: &mut SyscallCtx<'_>, fds: UserPtr<PipeFds>) -> SysResult {
     sys_pipe2(ctx, fds, OpenFlags(0))
 }
 
@@ -508,7 +532,7 @@ fn getdents_generated(ctx: &SyscallCtx<'_>, f: &OpenFile, entries: &[DirEntry], 
     Ok(out.len() as u64)
 }
 
-pub fn sys_getdents64(ctx: &mut SyscallCtx<'_>, fd: Fd, dirent: UserPtr<Opaque>, count: usize) -> SysResult {
+pub(crate) fn sys_getdents64(ctx: &mut SyscallCtx<'_>, fd: Fd, dirent: UserPtr<Opaque>, count: usize) -> SysResult {
     let f = ctx.file(fd.0 as u64)?;
     // The count is an unsigned int: the upper half of its register is not
     // looked at.
@@ -545,7 +569,7 @@ pub fn sys_getdents64(ctx: &mut SyscallCtx<'_>, fd: Fd, dirent: UserPtr<Opaque>,
     }
 }
 
-pub fn sys_fstat(ctx: &mut SyscallCtx<'_>, fd: Fd, statbuf: UserPtr<StatBuf>) -> SysResult {
+pub(crate) fn sys_fstat(ctx: &mut SyscallCtx<'_>, fd: Fd, statbuf: UserPtr<StatBuf>) -> SysResult {
     let f = ctx.file(fd.0 as u64)?;
     let st = crate::fs::vfs::fstat(&f)?;
     ctx.user().write_val(statbuf.addr(), st)?;
@@ -559,31 +583,31 @@ fn host_file(ctx: &SyscallCtx<'_>, fd: Fd, not_host: Errno) -> SysResult<(Arc<Op
     Ok((f, h))
 }
 
-pub fn sys_fsync(ctx: &mut SyscallCtx<'_>, fd: Fd) -> SysResult {
+pub(crate) fn sys_fsync(ctx: &mut SyscallCtx<'_>, fd: Fd) -> SysResult {
     let (_f, host_fd) = host_file(ctx, fd, Errno::EINVAL)?;
     host::fsync(host_fd, false)?;
     Ok(0)
 }
 
-pub fn sys_fdatasync(ctx: &mut SyscallCtx<'_>, fd: Fd) -> SysResult {
+pub(crate) fn sys_fdatasync(ctx: &mut SyscallCtx<'_>, fd: Fd) -> SysResult {
     let (_f, host_fd) = host_file(ctx, fd, Errno::EINVAL)?;
     host::fsync(host_fd, true)?;
     Ok(0)
 }
 
-pub fn sys_ftruncate(ctx: &mut SyscallCtx<'_>, fd: Fd, length: i64) -> SysResult {
+pub(crate) fn sys_ftruncate(ctx: &mut SyscallCtx<'_>, fd: Fd, length: i64) -> SysResult {
     let (_f, host_fd) = host_file(ctx, fd, Errno::EINVAL)?;
     host::ftruncate(host_fd, length)?;
     Ok(0)
 }
 
-pub fn sys_fallocate(ctx: &mut SyscallCtx<'_>, fd: Fd, mode: i32, offset: i64, len: i64) -> SysResult {
+pub(crate) fn sys_fallocate(ctx: &mut SyscallCtx<'_>, fd: Fd, mode: i32, offset: i64, len: i64) -> SysResult {
     let (_f, host_fd) = host_file(ctx, fd, Errno::ENODEV)?;
     host::fallocate(host_fd, mode, offset, len)?;
     Ok(0)
 }
 
-pub fn sys_flock(ctx: &mut SyscallCtx<'_>, fd: Fd, operation: i32) -> SysResult {
+pub(crate) fn sys_flock(ctx: &mut SyscallCtx<'_>, fd: Fd, operation: i32) -> SysResult {
     let (_f, host_fd) = host_file(ctx, fd, Errno::EINVAL)?;
     if operation & libc::LOCK_NB == 0 {
         // Waits for the lock until a signal ends the wait.
@@ -594,7 +618,7 @@ pub fn sys_flock(ctx: &mut SyscallCtx<'_>, fd: Fd, operation: i32) -> SysResult 
     Ok(0)
 }
 
-pub fn sys_fstatfs(ctx: &mut SyscallCtx<'_>, fd: Fd, buf: UserPtr<Opaque>) -> SysResult {
+pub(crate) fn sys_fstatfs(ctx: &mut SyscallCtx<'_>, fd: Fd, buf: UserPtr<Opaque>) -> SysResult {
     let f = ctx.file(fd.0 as u64)?;
     let st = match f.host_fd() {
         Ok(host_fd) => host::statfs_raw(host_fd)?,
@@ -612,7 +636,7 @@ fn read_off(ctx: &SyscallCtx<'_>, ptr: UserPtr<Opaque>) -> SysResult<Option<i64>
     Ok(Some(ctx.user().read_val::<i64>(ptr.addr())?))
 }
 
-pub fn sys_sendfile(
+pub(crate) fn sys_sendfile(
     ctx: &mut SyscallCtx<'_>,
     out_fd: Fd,
     in_fd: Fd,
@@ -635,7 +659,7 @@ pub fn sys_sendfile(
     epipe(ctx, r)
 }
 
-pub fn sys_copy_file_range(
+pub(crate) fn sys_copy_file_range(
     ctx: &mut SyscallCtx<'_>,
     fd_in: Fd,
     off_in: UserPtr<Opaque>,
@@ -660,20 +684,20 @@ pub fn sys_copy_file_range(
     Ok(n as u64)
 }
 
-pub fn sys_fchmod(ctx: &mut SyscallCtx<'_>, fd: Fd, mode: Mode) -> SysResult {
+pub(crate) fn sys_fchmod(ctx: &mut SyscallCtx<'_>, fd: Fd, mode: Mode) -> SysResult {
     let (_f, host_fd) = host_file(ctx, fd, Errno::EPERM)?;
     let link = std::ffi::CString::new(format!("/proc/self/fd/{host_fd}")).map_err(|_| Errno::EINVAL)?;
     host::fchmodat(libc::AT_FDCWD, &link, mode.0 & 0o7777)?;
     Ok(0)
 }
 
-pub fn sys_fchown(ctx: &mut SyscallCtx<'_>, fd: Fd, owner: u32, group: u32) -> SysResult {
+pub(crate) fn sys_fchown(ctx: &mut SyscallCtx<'_>, fd: Fd, owner: u32, group: u32) -> SysResult {
     let (_f, host_fd) = host_file(ctx, fd, Errno::EPERM)?;
     host::fchownat(host_fd, c"", owner, group, libc::AT_EMPTY_PATH)?;
     Ok(0)
 }
 
-pub fn sys_fchdir(ctx: &mut SyscallCtx<'_>, fd: Fd) -> SysResult {
+pub(crate) fn sys_fchdir(ctx: &mut SyscallCtx<'_>, fd: Fd) -> SysResult {
     let base = ctx.at(fd.0 as u64, b".")?;
     let (path, fd) = crate::fs::vfs::directory(&ctx.m.root, &ctx.procfs(), base)?;
     let mut fs = ctx.task.process.fs();

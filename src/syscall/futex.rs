@@ -43,7 +43,7 @@ fn wait(
 
 /// `utime` is a timeout for the waits and a count (val2, its low 32 bits)
 /// for the requeues and FUTEX_WAKE_OP.
-pub fn sys_futex(
+pub(crate) fn sys_futex(
     ctx: &mut SyscallCtx<'_>,
     uaddr: UserPtr<Opaque>,
     op: u32,

@@ -8,7 +8,7 @@ use crate::kernel::process::RLIM_NLIMITS;
 
 const UTS_FIELD: usize = 65;
 
-pub fn sys_uname(ctx: &mut SyscallCtx<'_>, buf: UserPtr<Opaque>) -> SysResult {
+pub(crate) fn sys_uname(ctx: &mut SyscallCtx<'_>, buf: UserPtr<Opaque>) -> SysResult {
     let u = host::uname()?;
     let (node, domain) = ctx.m.uts.lock().unwrap_or_else(|e| e.into_inner()).clone();
     let mut utsname = [0u8; UTS_FIELD * 6];
@@ -37,13 +37,13 @@ fn getrandom_flags(flags: Flags) -> SysResult<u32> {
     Ok(flags as u32)
 }
 
-pub fn sys_getrandom(ctx: &mut SyscallCtx<'_>, buf: UserPtr<Opaque>, count: usize, flags: Flags) -> SysResult {
+pub(crate) fn sys_getrandom(ctx: &mut SyscallCtx<'_>, buf: UserPtr<Opaque>, count: usize, flags: Flags) -> SysResult {
     let flags = getrandom_flags(flags)?;
     let len = count.min(i32::MAX as usize);
     Ok(ctx.user().host_getrandom(buf.addr(), len, flags)? as u64)
 }
 
-pub fn sys_prlimit64(
+pub(crate) fn sys_prlimit64(
     ctx: &mut SyscallCtx<'_>,
     pid: Pid,
     resource: u32,
@@ -89,7 +89,12 @@ pub fn sys_prlimit64(
     Ok(0)
 }
 
-pub fn sys_sched_getaffinity(ctx: &mut SyscallCtx<'_>, pid: Pid, len: usize, mask: UserPtr<Opaque>) -> SysResult {
+pub(crate) fn sys_sched_getaffinity(
+    ctx: &mut SyscallCtx<'_>,
+    pid: Pid,
+    len: usize,
+    mask: UserPtr<Opaque>,
+) -> SysResult {
     let host_tid = sched_target(ctx, pid)?;
     if !len.is_multiple_of(8) {
         return Err(Errno::EINVAL);
@@ -101,7 +106,7 @@ pub fn sys_sched_getaffinity(ctx: &mut SyscallCtx<'_>, pid: Pid, len: usize, mas
 }
 
 /// sysinfo(2): the arena is the machine's RAM.
-pub fn sys_sysinfo(ctx: &mut SyscallCtx<'_>, info: UserPtr<Opaque>) -> SysResult {
+pub(crate) fn sys_sysinfo(ctx: &mut SyscallCtx<'_>, info: UserPtr<Opaque>) -> SysResult {
     let st = ctx.m.mem.stats();
     let uptime = ctx.m.boot_time.elapsed().as_secs() as i64;
     let procs = ctx.m.processes().len() as u16;
@@ -137,21 +142,21 @@ fn set_uts_field(ctx: &mut SyscallCtx<'_>, name: UserPtr<CStr>, len: usize, doma
 }
 
 /// The machine's own host name (a UTS namespace of its own).
-pub fn sys_sethostname(ctx: &mut SyscallCtx<'_>, name: UserPtr<CStr>, len: usize) -> SysResult {
+pub(crate) fn sys_sethostname(ctx: &mut SyscallCtx<'_>, name: UserPtr<CStr>, len: usize) -> SysResult {
     set_uts_field(ctx, name, len, false)
 }
 
-pub fn sys_setdomainname(ctx: &mut SyscallCtx<'_>, name: UserPtr<CStr>, len: usize) -> SysResult {
+pub(crate) fn sys_setdomainname(ctx: &mut SyscallCtx<'_>, name: UserPtr<CStr>, len: usize) -> SysResult {
     set_uts_field(ctx, name, len, true)
 }
 
 /// sync(2): flushes the file system of the root directory.
-pub fn sys_sync(ctx: &mut SyscallCtx<'_>) -> SysResult {
+pub(crate) fn sys_sync(ctx: &mut SyscallCtx<'_>) -> SysResult {
     host::syncfs(ctx.m.root.raw_fd());
     Ok(0)
 }
 
-pub fn sys_syncfs(ctx: &mut SyscallCtx<'_>, fd: Fd) -> SysResult {
+pub(crate) fn sys_syncfs(ctx: &mut SyscallCtx<'_>, fd: Fd) -> SysResult {
     let f = ctx.file(fd.0 as u64)?;
     if let Ok(fd) = f.host_fd() {
         host::syncfs(fd);
@@ -169,7 +174,12 @@ fn sched_target(ctx: &SyscallCtx<'_>, pid: Pid) -> SysResult<i32> {
 }
 
 /// Pins the task's host thread: guest threads are host threads.
-pub fn sys_sched_setaffinity(ctx: &mut SyscallCtx<'_>, pid: Pid, len: usize, mask: UserPtr<Opaque>) -> SysResult {
+pub(crate) fn sys_sched_setaffinity(
+    ctx: &mut SyscallCtx<'_>,
+    pid: Pid,
+    len: usize,
+    mask: UserPtr<Opaque>,
+) -> SysResult {
     let host_tid = sched_target(ctx, pid)?;
     let mut mask_bytes = vec![0u8; len.min(8192)];
     ctx.user().read(mask.addr(), &mut mask_bytes)?;
@@ -179,19 +189,24 @@ pub fn sys_sched_setaffinity(ctx: &mut SyscallCtx<'_>, pid: Pid, len: usize, mas
 
 const SCHED_OTHER: u32 = 0;
 
-pub fn sys_sched_getscheduler(ctx: &mut SyscallCtx<'_>, pid: Pid) -> SysResult {
+pub(crate) fn sys_sched_getscheduler(ctx: &mut SyscallCtx<'_>, pid: Pid) -> SysResult {
     sched_target(ctx, pid)?;
     Ok(u64::from(SCHED_OTHER))
 }
 
-pub fn sys_sched_getparam(ctx: &mut SyscallCtx<'_>, pid: Pid, param: UserPtr<Opaque>) -> SysResult {
+pub(crate) fn sys_sched_getparam(ctx: &mut SyscallCtx<'_>, pid: Pid, param: UserPtr<Opaque>) -> SysResult {
     sched_target(ctx, pid)?;
     ctx.user().write_val(param.addr(), 0i32)?;
     Ok(0)
 }
 
 /// Only SCHED_OTHER (priority 0) is offered.
-pub fn sys_sched_setscheduler(ctx: &mut SyscallCtx<'_>, pid: Pid, policy: u32, param: UserPtr<Opaque>) -> SysResult {
+pub(crate) fn sys_sched_setscheduler(
+    ctx: &mut SyscallCtx<'_>,
+    pid: Pid,
+    policy: u32,
+    param: UserPtr<Opaque>,
+) -> SysResult {
     sched_target(ctx, pid)?;
     let prio: i32 = ctx.user().read_val(param.addr())?;
     if policy != SCHED_OTHER || prio != 0 {
@@ -210,16 +225,16 @@ fn priority_range(policy: i64) -> SysResult<(u64, u64)> {
     }
 }
 
-pub fn sys_sched_get_priority_max(_: &mut SyscallCtx<'_>, policy: i64) -> SysResult {
+pub(crate) fn sys_sched_get_priority_max(_: &mut SyscallCtx<'_>, policy: i64) -> SysResult {
     Ok(priority_range(policy)?.1)
 }
 
-pub fn sys_sched_get_priority_min(_: &mut SyscallCtx<'_>, policy: i64) -> SysResult {
+pub(crate) fn sys_sched_get_priority_min(_: &mut SyscallCtx<'_>, policy: i64) -> SysResult {
     Ok(priority_range(policy)?.0)
 }
 
 /// The cache argument is unused, as in Linux since 2.6.24.
-pub fn sys_getcpu(
+pub(crate) fn sys_getcpu(
     ctx: &mut SyscallCtx<'_>,
     cpu: UserPtr<Opaque>,
     node: UserPtr<Opaque>,
@@ -237,7 +252,7 @@ pub fn sys_getcpu(
 
 /// membarrier: every guest thread is a host thread of this process, so the
 /// host's private expedited barrier covers exactly them.
-pub fn sys_membarrier(_: &mut SyscallCtx<'_>, cmd: i32, flags: Flags) -> SysResult {
+pub(crate) fn sys_membarrier(_: &mut SyscallCtx<'_>, cmd: i32, flags: Flags) -> SysResult {
     // The flags are an `unsigned int`.
     Ok(host::membarrier(cmd, flags.0 as u32)? as u64)
 }

@@ -65,7 +65,7 @@ fn overlap(a: u64, a_len: u64, b: u64, b_len: u64) -> bool {
 /// is EOVERFLOW (`file_mmap_ok`); an unknown mapping type is EINVAL.
 /// (Linux's `prot` and `flags` are `unsigned long`s; every bit looked at
 /// here is in their low 32.)
-pub fn sys_mmap(
+pub(crate) fn sys_mmap(
     ctx: &mut SyscallCtx<'_>,
     addr: UserPtr<Opaque>,
     length: usize,
@@ -279,7 +279,7 @@ fn msync_flags_valid(flags: i32) -> bool {
 /// MS_ASYNC alone). Shared file mappings are written back; everything
 /// else is memory with no file behind it.
 /// The flags are an int: only their low 32 bits count.
-pub fn sys_msync(ctx: &mut SyscallCtx<'_>, addr: UserPtr<Opaque>, length: usize, flags: Flags) -> SysResult {
+pub(crate) fn sys_msync(ctx: &mut SyscallCtx<'_>, addr: UserPtr<Opaque>, length: usize, flags: Flags) -> SysResult {
     let (addr, flags) = (addr.addr(), arg_i32(flags.0));
     if !msync_flags_valid(flags) || !page_aligned(addr) {
         return Err(Errno::EINVAL);
@@ -349,7 +349,7 @@ fn munmap_range(addr: u64, len: u64) -> SysResult<u64> {
 /// munmap(2): Linux's checks (`munmap_range`), then every owned page of
 /// the range goes back to the arena; the rest is ignored, as Linux ignores
 /// unmapped parts.
-pub fn sys_munmap(ctx: &mut SyscallCtx<'_>, addr: UserPtr<Opaque>, length: usize) -> SysResult {
+pub(crate) fn sys_munmap(ctx: &mut SyscallCtx<'_>, addr: UserPtr<Opaque>, length: usize) -> SysResult {
     let addr = addr.addr();
     let end = munmap_range(addr, length as u64)?;
     let len = end.saturating_sub(addr);
@@ -381,7 +381,7 @@ pub fn sys_munmap(ctx: &mut SyscallCtx<'_>, addr: UserPtr<Opaque>, length: usize
 /// mapping grows up on x86) or PROT_GROWSDOWN on anything but the main
 /// stack is EINVAL. (Protection changes only apply when all of the range
 /// is mapped; Linux changes the mappings before the first hole too.)
-pub fn sys_mprotect(ctx: &mut SyscallCtx<'_>, addr: UserPtr<Opaque>, len: usize, prot: ProtLong) -> SysResult {
+pub(crate) fn sys_mprotect(ctx: &mut SyscallCtx<'_>, addr: UserPtr<Opaque>, len: usize, prot: ProtLong) -> SysResult {
     let (addr, len) = (addr.addr(), len as u64);
     let grows = prot.0 & (PROT_GROWSDOWN | PROT_GROWSUP);
     let prot = prot.0 & !grows;
@@ -438,7 +438,7 @@ fn madvise_behavior_valid(advice: i32) -> bool {
 /// past 2^64 are EINVAL; an empty range does nothing; memory not mapped
 /// in the range is ENOMEM, after advising what is. Only MADV_DONTNEED
 /// changes anything here: private anonymous pages read back as zero.
-pub fn sys_madvise(ctx: &mut SyscallCtx<'_>, addr: UserPtr<Opaque>, length: usize, advice: i32) -> SysResult {
+pub(crate) fn sys_madvise(ctx: &mut SyscallCtx<'_>, addr: UserPtr<Opaque>, length: usize, advice: i32) -> SysResult {
     let (addr, len_in) = (addr.addr(), length as u64);
     if !madvise_behavior_valid(advice) || !page_aligned(addr) {
         return Err(Errno::EINVAL);
@@ -475,7 +475,7 @@ pub fn sys_madvise(ctx: &mut SyscallCtx<'_>, addr: UserPtr<Opaque>, length: usiz
 /// (EINVAL) inside one mapping (EFAULT), and grows in place when the old
 /// range ends where the mapping does and the pages after it are free,
 /// else moves (with MREMAP_MAYMOVE) or fails (ENOMEM).
-pub fn sys_mremap(
+pub(crate) fn sys_mremap(
     ctx: &mut SyscallCtx<'_>,
     old_address: UserPtr<Opaque>,
     old_size: usize,
@@ -587,7 +587,7 @@ fn page_runs(offsets: &[u64]) -> Vec<(u64, u64)> {
 /// Allocators fall back to mmap, as they do on real no-MMU systems. Any
 /// other value (huge, wrapping, below the start) leaves the break where
 /// it is, which is what brk returns, as on Linux.
-pub fn sys_brk(ctx: &mut SyscallCtx<'_>, brk: UserPtr<Opaque>) -> SysResult {
+pub(crate) fn sys_brk(ctx: &mut SyscallCtx<'_>, brk: UserPtr<Opaque>) -> SysResult {
     let brk = brk.addr();
     let mm = ctx.task.process.mm();
     let mut regions = mm.regions();
@@ -600,13 +600,13 @@ pub fn sys_brk(ctx: &mut SyscallCtx<'_>, brk: UserPtr<Opaque>) -> SysResult {
 /// mlock(2). A no-MMU machine's memory never pages out, so locking
 /// changes nothing; the answers are those of `do_mlock` and
 /// `apply_vma_lock_flags` (mm/mlock.c).
-pub fn sys_mlock(ctx: &mut SyscallCtx<'_>, addr: UserPtr<Opaque>, len: usize) -> SysResult {
+pub(crate) fn sys_mlock(ctx: &mut SyscallCtx<'_>, addr: UserPtr<Opaque>, len: usize) -> SysResult {
     lock_range(ctx, addr.addr(), len as u64, true)
 }
 
 /// mlock2(2): mlock with flags; only MLOCK_ONFAULT exists (else EINVAL).
 /// The flags are an int: only their low 32 bits count.
-pub fn sys_mlock2(ctx: &mut SyscallCtx<'_>, addr: UserPtr<Opaque>, len: usize, flags: Flags) -> SysResult {
+pub(crate) fn sys_mlock2(ctx: &mut SyscallCtx<'_>, addr: UserPtr<Opaque>, len: usize, flags: Flags) -> SysResult {
     if arg_i32(flags.0) & !MLOCK_ONFAULT != 0 {
         return Err(Errno::EINVAL);
     }
@@ -614,7 +614,7 @@ pub fn sys_mlock2(ctx: &mut SyscallCtx<'_>, addr: UserPtr<Opaque>, len: usize, f
 }
 
 /// munlock(2): as mlock, without the privilege checks.
-pub fn sys_munlock(ctx: &mut SyscallCtx<'_>, addr: UserPtr<Opaque>, len: usize) -> SysResult {
+pub(crate) fn sys_munlock(ctx: &mut SyscallCtx<'_>, addr: UserPtr<Opaque>, len: usize) -> SysResult {
     lock_range(ctx, addr.addr(), len as u64, false)
 }
 

@@ -31,8 +31,8 @@ use std::os::fd::{AsFd, AsRawFd};
 use std::sync::Arc;
 
 pub use crate::abi::names;
-pub use crate::kernel::task::TaskExit;
-pub use args::Args;
+pub(crate) use crate::kernel::task::TaskExit;
+pub(crate) use args::Args;
 
 /// What a syscall did, besides failing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -306,8 +306,8 @@ fn dispatch_observed(ctx: &mut SyscallCtx<'_>, def: &table::SyscallDef, args: &A
     let nr = def.nr;
     let Some(tracer) = ctx.m.tracer() else {
         let result = (def.handler)(ctx, args);
-        let shown = &args[..def.args.len()];
-        log::trace!(target: "nommu::syscall", "[pid {}] {}({:x?}) = {:?}", ctx.task.tid, def.name, shown, result);
+        let shown: Vec<String> = def.params.iter().zip(args).map(|(p, v)| format!("{p}={v:#x}")).collect();
+        log::trace!(target: "nommu::syscall", "[pid {}] {}({}) = {:?}", ctx.task.tid, def.name, shown.join(", "), result);
         return result;
     };
     let printing = tracer.wants(nr);

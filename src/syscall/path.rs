@@ -83,7 +83,7 @@ fn target_of<'a>(ctx: &SyscallCtx<'_>, dirfd: Fd, flags: u64, arg: &'a mut path:
         [] if flags & AT_EMPTY_PATH != 0 => Ok(Target::Empty),
         [] => Err(Errno::ENOENT),
         b @ [b'/', ..] if path::classify(b) == Fs::Host => Ok(Target::Host(arg.as_cstr())),
-        _ => Ok(Target::Abs(ctx.at_vec(reg(dirfd), arg.to_vec())?)),
+        _ => Ok(Target::Abs(ctx.at_vec(reg(dirfd), arg.take_vec())?)),
     }
 }
 
@@ -143,15 +143,21 @@ fn do_open(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: i32, m
     ctx.install_below(limit, f, flags & O_CLOEXEC != 0)
 }
 
-pub fn sys_open(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, flags: OpenFlags, mode: Mode) -> SysResult {
+pub(crate) fn sys_open(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, flags: OpenFlags, mode: Mode) -> SysResult {
     do_open(ctx, CWD, pathname, flags.0 as i32, mode.0)
 }
 
-pub fn sys_openat(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: OpenFlags, mode: Mode) -> SysResult {
+pub(crate) fn sys_openat(
+    ctx: &mut SyscallCtx<'_>,
+    dirfd: Fd,
+    pathname: PathPtr,
+    flags: OpenFlags,
+    mode: Mode,
+) -> SysResult {
     do_open(ctx, dirfd, pathname, flags.0 as i32, mode.0)
 }
 
-pub fn sys_creat(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, mode: Mode) -> SysResult {
+pub(crate) fn sys_creat(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, mode: Mode) -> SysResult {
     do_open(ctx, CWD, pathname, O_CREAT | O_WRONLY | O_TRUNC, mode.0)
 }
 
@@ -185,15 +191,15 @@ fn stat_common(
     Ok(0)
 }
 
-pub fn sys_stat(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, statbuf: UserPtr<StatBuf>) -> SysResult {
+pub(crate) fn sys_stat(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, statbuf: UserPtr<StatBuf>) -> SysResult {
     stat_common(ctx, CWD, pathname, statbuf, 0)
 }
 
-pub fn sys_lstat(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, statbuf: UserPtr<StatBuf>) -> SysResult {
+pub(crate) fn sys_lstat(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, statbuf: UserPtr<StatBuf>) -> SysResult {
     stat_common(ctx, CWD, pathname, statbuf, AT_SYMLINK_NOFOLLOW)
 }
 
-pub fn sys_newfstatat(
+pub(crate) fn sys_newfstatat(
     ctx: &mut SyscallCtx<'_>,
     dirfd: Fd,
     pathname: PathPtr,
@@ -203,7 +209,7 @@ pub fn sys_newfstatat(
     stat_common(ctx, dirfd, pathname, statbuf, u64::from(flags.0))
 }
 
-pub fn sys_statx(
+pub(crate) fn sys_statx(
     ctx: &mut SyscallCtx<'_>,
     dirfd: Fd,
     pathname: PathPtr,
@@ -293,16 +299,22 @@ fn access_common(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: u
     }
 }
 
-pub fn sys_access(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, mode: Flags) -> SysResult {
+pub(crate) fn sys_access(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, mode: Flags) -> SysResult {
     access_common(ctx, CWD, pathname, mode.0, 0)
 }
 
 /// The mode is the whole register, as for access and faccessat2.
-pub fn sys_faccessat(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: i64) -> SysResult {
+pub(crate) fn sys_faccessat(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: i64) -> SysResult {
     access_common(ctx, dirfd, pathname, mode as u64, 0)
 }
 
-pub fn sys_faccessat2(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: Flags, flags: Flags) -> SysResult {
+pub(crate) fn sys_faccessat2(
+    ctx: &mut SyscallCtx<'_>,
+    dirfd: Fd,
+    pathname: PathPtr,
+    mode: Flags,
+    flags: Flags,
+) -> SysResult {
     access_common(ctx, dirfd, pathname, mode.0, flags.0)
 }
 
@@ -336,11 +348,11 @@ fn mkdir_common(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: Mo
     Ok(0)
 }
 
-pub fn sys_mkdir(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, mode: Mode) -> SysResult {
+pub(crate) fn sys_mkdir(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, mode: Mode) -> SysResult {
     mkdir_common(ctx, CWD, pathname, mode)
 }
 
-pub fn sys_mkdirat(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: Mode) -> SysResult {
+pub(crate) fn sys_mkdirat(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: Mode) -> SysResult {
     mkdir_common(ctx, dirfd, pathname, mode)
 }
 
@@ -362,15 +374,15 @@ fn unlink_common(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: 
     Ok(0)
 }
 
-pub fn sys_unlink(ctx: &mut SyscallCtx<'_>, pathname: PathPtr) -> SysResult {
+pub(crate) fn sys_unlink(ctx: &mut SyscallCtx<'_>, pathname: PathPtr) -> SysResult {
     unlink_common(ctx, CWD, pathname, 0)
 }
 
-pub fn sys_rmdir(ctx: &mut SyscallCtx<'_>, pathname: PathPtr) -> SysResult {
+pub(crate) fn sys_rmdir(ctx: &mut SyscallCtx<'_>, pathname: PathPtr) -> SysResult {
     unlink_common(ctx, CWD, pathname, AT_REMOVEDIR)
 }
 
-pub fn sys_unlinkat(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: AtFlags) -> SysResult {
+pub(crate) fn sys_unlinkat(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: AtFlags) -> SysResult {
     unlink_common(ctx, dirfd, pathname, u64::from(flags.0))
 }
 
@@ -407,11 +419,11 @@ fn rename_common(
     Ok(0)
 }
 
-pub fn sys_rename(ctx: &mut SyscallCtx<'_>, oldpath: PathPtr, newpath: PathPtr) -> SysResult {
+pub(crate) fn sys_rename(ctx: &mut SyscallCtx<'_>, oldpath: PathPtr, newpath: PathPtr) -> SysResult {
     rename_common(ctx, CWD, oldpath, CWD, newpath, 0)
 }
 
-pub fn sys_renameat(
+pub(crate) fn sys_renameat(
     ctx: &mut SyscallCtx<'_>,
     olddirfd: Fd,
     oldpath: PathPtr,
@@ -421,7 +433,7 @@ pub fn sys_renameat(
     rename_common(ctx, olddirfd, oldpath, newdirfd, newpath, 0)
 }
 
-pub fn sys_renameat2(
+pub(crate) fn sys_renameat2(
     ctx: &mut SyscallCtx<'_>,
     olddirfd: Fd,
     oldpath: PathPtr,
@@ -466,11 +478,11 @@ fn link_common(
     Ok(0)
 }
 
-pub fn sys_link(ctx: &mut SyscallCtx<'_>, oldpath: PathPtr, newpath: PathPtr) -> SysResult {
+pub(crate) fn sys_link(ctx: &mut SyscallCtx<'_>, oldpath: PathPtr, newpath: PathPtr) -> SysResult {
     link_common(ctx, CWD, oldpath, CWD, newpath, 0)
 }
 
-pub fn sys_linkat(
+pub(crate) fn sys_linkat(
     ctx: &mut SyscallCtx<'_>,
     olddirfd: Fd,
     oldpath: PathPtr,
@@ -492,11 +504,11 @@ fn symlink_common(ctx: &mut SyscallCtx<'_>, target: PathPtr, newdirfd: Fd, linkp
     Ok(0)
 }
 
-pub fn sys_symlink(ctx: &mut SyscallCtx<'_>, target: PathPtr, linkpath: PathPtr) -> SysResult {
+pub(crate) fn sys_symlink(ctx: &mut SyscallCtx<'_>, target: PathPtr, linkpath: PathPtr) -> SysResult {
     symlink_common(ctx, target, CWD, linkpath)
 }
 
-pub fn sys_symlinkat(ctx: &mut SyscallCtx<'_>, target: PathPtr, newdirfd: Fd, linkpath: PathPtr) -> SysResult {
+pub(crate) fn sys_symlinkat(ctx: &mut SyscallCtx<'_>, target: PathPtr, newdirfd: Fd, linkpath: PathPtr) -> SysResult {
     symlink_common(ctx, target, newdirfd, linkpath)
 }
 
@@ -522,11 +534,16 @@ fn readlink_common(
     Ok(n as u64)
 }
 
-pub fn sys_readlink(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, buf: UserPtr<OutBytes>, bufsiz: usize) -> SysResult {
+pub(crate) fn sys_readlink(
+    ctx: &mut SyscallCtx<'_>,
+    pathname: PathPtr,
+    buf: UserPtr<OutBytes>,
+    bufsiz: usize,
+) -> SysResult {
     readlink_common(ctx, CWD, pathname, buf, bufsiz)
 }
 
-pub fn sys_readlinkat(
+pub(crate) fn sys_readlinkat(
     ctx: &mut SyscallCtx<'_>,
     dirfd: Fd,
     pathname: PathPtr,
@@ -536,7 +553,7 @@ pub fn sys_readlinkat(
     readlink_common(ctx, dirfd, pathname, buf, bufsiz)
 }
 
-pub fn sys_chdir(ctx: &mut SyscallCtx<'_>, pathname: PathPtr) -> SysResult {
+pub(crate) fn sys_chdir(ctx: &mut SyscallCtx<'_>, pathname: PathPtr) -> SysResult {
     let abs = ctx.at_vec(reg(CWD), ctx.path(pathname.addr())?)?;
     let (path, fd) = vfs::directory(&ctx.m.root, &ctx.procfs(), abs)?;
     let mut fs = ctx.task.process.fs();
@@ -545,7 +562,7 @@ pub fn sys_chdir(ctx: &mut SyscallCtx<'_>, pathname: PathPtr) -> SysResult {
     Ok(0)
 }
 
-pub fn sys_getcwd(ctx: &mut SyscallCtx<'_>, buf: UserPtr<OutCStr>, size: usize) -> SysResult {
+pub(crate) fn sys_getcwd(ctx: &mut SyscallCtx<'_>, buf: UserPtr<OutCStr>, size: usize) -> SysResult {
     let mut cwd = ctx.cwd()?;
     cwd.push(0);
     if size < cwd.len() {
@@ -589,7 +606,7 @@ fn chmod_fd(fd: &std::os::fd::OwnedFd, mode: u32) -> SysResult {
     Ok(0)
 }
 
-pub fn sys_chmod(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, mode: Mode) -> SysResult {
+pub(crate) fn sys_chmod(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, mode: Mode) -> SysResult {
     let fd = host_target(ctx, CWD, pathname, 0)?;
     chmod_fd(&fd, mode.0)
 }
@@ -610,12 +627,18 @@ fn fchmodat_common(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode:
 }
 
 /// The original fchmodat has no flags argument.
-pub fn sys_fchmodat(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: Mode) -> SysResult {
+pub(crate) fn sys_fchmodat(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: Mode) -> SysResult {
     fchmodat_common(ctx, dirfd, pathname, mode.0, 0)
 }
 
 /// fchmodat2; the mode keeps its low 32 bits (of which chmod uses 12).
-pub fn sys_fchmodat2(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: u64, flags: Flags) -> SysResult {
+pub(crate) fn sys_fchmodat2(
+    ctx: &mut SyscallCtx<'_>,
+    dirfd: Fd,
+    pathname: PathPtr,
+    mode: u64,
+    flags: Flags,
+) -> SysResult {
     fchmodat_common(ctx, dirfd, pathname, mode as u32, flags.0)
 }
 
@@ -635,15 +658,15 @@ fn chown_common(
     Ok(0)
 }
 
-pub fn sys_chown(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, owner: u32, group: u32) -> SysResult {
+pub(crate) fn sys_chown(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, owner: u32, group: u32) -> SysResult {
     chown_common(ctx, CWD, pathname, owner, group, 0)
 }
 
-pub fn sys_lchown(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, owner: u32, group: u32) -> SysResult {
+pub(crate) fn sys_lchown(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, owner: u32, group: u32) -> SysResult {
     chown_common(ctx, CWD, pathname, owner, group, AT_SYMLINK_NOFOLLOW)
 }
 
-pub fn sys_fchownat(
+pub(crate) fn sys_fchownat(
     ctx: &mut SyscallCtx<'_>,
     dirfd: Fd,
     pathname: PathPtr,
@@ -654,7 +677,7 @@ pub fn sys_fchownat(
     chown_common(ctx, dirfd, pathname, owner, group, flags.0)
 }
 
-pub fn sys_utimensat(
+pub(crate) fn sys_utimensat(
     ctx: &mut SyscallCtx<'_>,
     dirfd: Fd,
     pathname: PathPtr,
@@ -704,7 +727,7 @@ pub fn sys_utimensat(
     Ok(0)
 }
 
-pub fn sys_truncate(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, length: i64) -> SysResult {
+pub(crate) fn sys_truncate(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, length: i64) -> SysResult {
     let abs = ctx.at_vec(reg(CWD), ctx.path(pathname.addr())?)?;
     if length < 0 {
         return Err(Errno::EINVAL);
@@ -722,7 +745,7 @@ pub fn sys_truncate(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, length: i64) ->
     Ok(0)
 }
 
-pub fn sys_statfs(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, buf: UserPtr<Opaque>) -> SysResult {
+pub(crate) fn sys_statfs(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, buf: UserPtr<Opaque>) -> SysResult {
     let abs = ctx.at_vec(reg(CWD), ctx.path(pathname.addr())?)?;
     let st = match vfs::resolve(&ctx.procfs(), abs, true)? {
         Resolved::Host(c) => host::statfs_raw(ctx.m.root.path_fd(&c, true)?.as_raw_fd())?,
@@ -732,7 +755,7 @@ pub fn sys_statfs(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, buf: UserPtr<Opaq
     Ok(0)
 }
 
-pub fn sys_umask(ctx: &mut SyscallCtx<'_>, mask: Mode) -> SysResult {
+pub(crate) fn sys_umask(ctx: &mut SyscallCtx<'_>, mask: Mode) -> SysResult {
     let mut fs = ctx.task.process.fs();
     let old = fs.umask;
     fs.umask = mask.0 & 0o777;
@@ -764,11 +787,11 @@ fn mknod_common(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: u6
     Ok(0)
 }
 
-pub fn sys_mknod(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, mode: u64, dev: u64) -> SysResult {
+pub(crate) fn sys_mknod(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, mode: u64, dev: u64) -> SysResult {
     mknod_common(ctx, CWD, pathname, mode, dev)
 }
 
-pub fn sys_mknodat(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: u64, dev: u64) -> SysResult {
+pub(crate) fn sys_mknodat(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: u64, dev: u64) -> SysResult {
     mknod_common(ctx, dirfd, pathname, mode, dev)
 }
 

@@ -118,7 +118,7 @@ fn do_poll(ctx: &mut SyscallCtx<'_>, fds: UserPtr<Opaque>, nfds: u32, timeout: O
 
 const SYS_POLL: u64 = 7;
 
-pub fn sys_poll(ctx: &mut SyscallCtx<'_>, fds: UserPtr<Opaque>, nfds: u32, timeout_ms: i32) -> SysResult {
+pub(crate) fn sys_poll(ctx: &mut SyscallCtx<'_>, fds: UserPtr<Opaque>, nfds: u32, timeout_ms: i32) -> SysResult {
     // A negative timeout waits for ever.
     let mut timeout = (timeout_ms >= 0).then(|| Duration::from_millis(timeout_ms as u64));
     // poll's timeout is a plain int: a restarted poll continues to the
@@ -166,7 +166,7 @@ fn with_temporary_mask(
     r
 }
 
-pub fn sys_ppoll(
+pub(crate) fn sys_ppoll(
     ctx: &mut SyscallCtx<'_>,
     fds: UserPtr<Opaque>,
     nfds: u32,
@@ -267,7 +267,7 @@ fn do_select(
     Ok(count)
 }
 
-pub fn sys_select(
+pub(crate) fn sys_select(
     ctx: &mut SyscallCtx<'_>,
     nfds: i32,
     readfds: UserPtr<Opaque>,
@@ -292,7 +292,7 @@ pub fn sys_select(
     r
 }
 
-pub fn sys_pselect6(
+pub(crate) fn sys_pselect6(
     ctx: &mut SyscallCtx<'_>,
     nfds: i32,
     readfds: UserPtr<Opaque>,

@@ -7,41 +7,41 @@ use crate::errno::{Errno, SysResult};
 use crate::kernel::ExitStatus;
 use std::sync::atomic::Ordering;
 
-pub fn sys_getpid(ctx: &mut SyscallCtx<'_>) -> SysResult {
+pub(crate) fn sys_getpid(ctx: &mut SyscallCtx<'_>) -> SysResult {
     Ok(ctx.task.process.pid as u64)
 }
 
-pub fn sys_gettid(ctx: &mut SyscallCtx<'_>) -> SysResult {
+pub(crate) fn sys_gettid(ctx: &mut SyscallCtx<'_>) -> SysResult {
     Ok(ctx.task.tid as u64)
 }
 
-pub fn sys_getppid(ctx: &mut SyscallCtx<'_>) -> SysResult {
+pub(crate) fn sys_getppid(ctx: &mut SyscallCtx<'_>) -> SysResult {
     Ok(ctx.task.process.ppid() as u64)
 }
 
 /// Everyone is root inside the machine.
-pub fn sys_getuid(_: &mut SyscallCtx<'_>) -> SysResult {
+pub(crate) fn sys_getuid(_: &mut SyscallCtx<'_>) -> SysResult {
     Ok(0)
 }
 
-pub fn sys_geteuid(_: &mut SyscallCtx<'_>) -> SysResult {
+pub(crate) fn sys_geteuid(_: &mut SyscallCtx<'_>) -> SysResult {
     Ok(0)
 }
 
-pub fn sys_getgid(_: &mut SyscallCtx<'_>) -> SysResult {
+pub(crate) fn sys_getgid(_: &mut SyscallCtx<'_>) -> SysResult {
     Ok(0)
 }
 
-pub fn sys_getegid(_: &mut SyscallCtx<'_>) -> SysResult {
+pub(crate) fn sys_getegid(_: &mut SyscallCtx<'_>) -> SysResult {
     Ok(0)
 }
 
 /// exit ends the calling thread; the process ends with its last thread.
-pub fn sys_exit(_: &mut SyscallCtx<'_>, status: i32) -> SysResult<SyscallReturn> {
+pub(crate) fn sys_exit(_: &mut SyscallCtx<'_>, status: i32) -> SysResult<SyscallReturn> {
     Ok(SyscallReturn::Exit(TaskExit::Thread(status as u8)))
 }
 
-pub fn sys_exit_group(_: &mut SyscallCtx<'_>, status: i32) -> SysResult<SyscallReturn> {
+pub(crate) fn sys_exit_group(_: &mut SyscallCtx<'_>, status: i32) -> SysResult<SyscallReturn> {
     Ok(SyscallReturn::Exit(TaskExit::Group(ExitStatus::Exited(status as u8))))
 }
 
@@ -54,7 +54,7 @@ const ARCH_GET_CPUID: u64 = 0x1011;
 const USER_ADDR_LIMIT: u64 = 1 << 47;
 
 /// The code is compared in full (Linux: an `int`, only its low half).
-pub fn sys_arch_prctl(ctx: &mut SyscallCtx<'_>, code: u64, addr: u64) -> SysResult {
+pub(crate) fn sys_arch_prctl(ctx: &mut SyscallCtx<'_>, code: u64, addr: u64) -> SysResult {
     match code {
         ARCH_SET_FS => {
             if addr >= USER_ADDR_LIMIT {
@@ -82,7 +82,7 @@ pub fn sys_arch_prctl(ctx: &mut SyscallCtx<'_>, code: u64, addr: u64) -> SysResu
     }
 }
 
-pub fn sys_set_tid_address(ctx: &mut SyscallCtx<'_>, tidptr: UserPtr<Opaque>) -> SysResult {
+pub(crate) fn sys_set_tid_address(ctx: &mut SyscallCtx<'_>, tidptr: UserPtr<Opaque>) -> SysResult {
     ctx.task.clear_child_tid = tidptr.addr();
     Ok(ctx.task.tid as u64)
 }
@@ -90,7 +90,7 @@ pub fn sys_set_tid_address(ctx: &mut SyscallCtx<'_>, tidptr: UserPtr<Opaque>) ->
 /// sizeof(struct robust_list_head) on x86-64.
 const ROBUST_LIST_HEAD_SIZE: usize = 24;
 
-pub fn sys_set_robust_list(ctx: &mut SyscallCtx<'_>, head: UserPtr<Opaque>, len: usize) -> SysResult {
+pub(crate) fn sys_set_robust_list(ctx: &mut SyscallCtx<'_>, head: UserPtr<Opaque>, len: usize) -> SysResult {
     if len != ROBUST_LIST_HEAD_SIZE {
         return Err(Errno::EINVAL);
     }
@@ -98,7 +98,7 @@ pub fn sys_set_robust_list(ctx: &mut SyscallCtx<'_>, head: UserPtr<Opaque>, len:
     Ok(0)
 }
 
-pub fn sys_get_robust_list(
+pub(crate) fn sys_get_robust_list(
     ctx: &mut SyscallCtx<'_>,
     tid: Pid,
     head_ptr: UserPtr<Opaque>,
@@ -111,7 +111,7 @@ pub fn sys_get_robust_list(
     Ok(0)
 }
 
-pub fn sys_sched_yield(_: &mut SyscallCtx<'_>) -> SysResult {
+pub(crate) fn sys_sched_yield(_: &mut SyscallCtx<'_>) -> SysResult {
     std::thread::yield_now();
     Ok(0)
 }
@@ -130,7 +130,14 @@ const TASK_COMM_LEN: usize = 16;
 
 /// The option is compared in full (Linux: an `int`, only its low half);
 /// arg3 to arg5 are not used by any option nommu offers.
-pub fn sys_prctl(ctx: &mut SyscallCtx<'_>, option: i64, arg2: u64, _arg3: u64, _arg4: u64, _arg5: u64) -> SysResult {
+pub(crate) fn sys_prctl(
+    ctx: &mut SyscallCtx<'_>,
+    option: i64,
+    arg2: u64,
+    _arg3: u64,
+    _arg4: u64,
+    _arg5: u64,
+) -> SysResult {
     match option {
         PR_SET_NAME => {
             let mut name = [0u8; TASK_COMM_LEN];
@@ -171,7 +178,7 @@ pub fn sys_prctl(ctx: &mut SyscallCtx<'_>, option: i64, arg2: u64, _arg3: u64, _
     }
 }
 
-pub fn sys_getpgid(ctx: &mut SyscallCtx<'_>, pid: Pid) -> SysResult {
+pub(crate) fn sys_getpgid(ctx: &mut SyscallCtx<'_>, pid: Pid) -> SysResult {
     if pid.0 == 0 {
         return Ok(ctx.task.process.pgid() as u64);
     }
@@ -180,11 +187,11 @@ pub fn sys_getpgid(ctx: &mut SyscallCtx<'_>, pid: Pid) -> SysResult {
     Ok(p.pgid() as u64)
 }
 
-pub fn sys_getpgrp(ctx: &mut SyscallCtx<'_>) -> SysResult {
+pub(crate) fn sys_getpgrp(ctx: &mut SyscallCtx<'_>) -> SysResult {
     Ok(ctx.task.process.pgid() as u64)
 }
 
-pub fn sys_getsid(ctx: &mut SyscallCtx<'_>, pid: Pid) -> SysResult {
+pub(crate) fn sys_getsid(ctx: &mut SyscallCtx<'_>, pid: Pid) -> SysResult {
     if pid.0 == 0 {
         return Ok(ctx.task.process.sid() as u64);
     }
@@ -192,7 +199,7 @@ pub fn sys_getsid(ctx: &mut SyscallCtx<'_>, pid: Pid) -> SysResult {
     Ok(p.sid() as u64)
 }
 
-pub fn sys_setpgid(ctx: &mut SyscallCtx<'_>, pid: Pid, pgid: Pid) -> SysResult {
+pub(crate) fn sys_setpgid(ctx: &mut SyscallCtx<'_>, pid: Pid, pgid: Pid) -> SysResult {
     let me = ctx.task.process.clone();
     let pid = match pid.0 {
         0 => me.pid,
@@ -227,7 +234,7 @@ pub fn sys_setpgid(ctx: &mut SyscallCtx<'_>, pid: Pid, pgid: Pid) -> SysResult {
     Ok(0)
 }
 
-pub fn sys_setsid(ctx: &mut SyscallCtx<'_>) -> SysResult {
+pub(crate) fn sys_setsid(ctx: &mut SyscallCtx<'_>) -> SysResult {
     let me = ctx.task.process.clone();
     if ctx.m.live_processes().iter().any(|p| p.pgid() == me.pid) {
         return Err(Errno::EPERM);
@@ -247,7 +254,7 @@ const LINUX_REBOOT_CMD_CAD_OFF: u64 = 0;
 
 /// reboot(2): halt and power-off end the machine with status 0; restart
 /// ends it too (nommu does not boot again by itself), with a note.
-pub fn sys_reboot(
+pub(crate) fn sys_reboot(
     ctx: &mut SyscallCtx<'_>,
     magic: u32,
     magic2: u32,
@@ -300,41 +307,41 @@ fn set_one(kind: &str, id: u32) -> SysResult {
     only_root(kind, &[id])
 }
 
-pub fn sys_setuid(_: &mut SyscallCtx<'_>, uid: u32) -> SysResult {
+pub(crate) fn sys_setuid(_: &mut SyscallCtx<'_>, uid: u32) -> SysResult {
     set_one("uid", uid)
 }
 
-pub fn sys_setgid(_: &mut SyscallCtx<'_>, gid: u32) -> SysResult {
+pub(crate) fn sys_setgid(_: &mut SyscallCtx<'_>, gid: u32) -> SysResult {
     set_one("gid", gid)
 }
 
 /// setre*id/setres*id: -1 (`NO_ID`) leaves an id as it is.
-pub fn sys_setreuid(_: &mut SyscallCtx<'_>, ruid: u32, euid: u32) -> SysResult {
+pub(crate) fn sys_setreuid(_: &mut SyscallCtx<'_>, ruid: u32, euid: u32) -> SysResult {
     only_root("uids", &[ruid, euid])
 }
 
-pub fn sys_setregid(_: &mut SyscallCtx<'_>, rgid: u32, egid: u32) -> SysResult {
+pub(crate) fn sys_setregid(_: &mut SyscallCtx<'_>, rgid: u32, egid: u32) -> SysResult {
     only_root("gids", &[rgid, egid])
 }
 
-pub fn sys_setresuid(_: &mut SyscallCtx<'_>, ruid: u32, euid: u32, suid: u32) -> SysResult {
+pub(crate) fn sys_setresuid(_: &mut SyscallCtx<'_>, ruid: u32, euid: u32, suid: u32) -> SysResult {
     only_root("uids", &[ruid, euid, suid])
 }
 
-pub fn sys_setresgid(_: &mut SyscallCtx<'_>, rgid: u32, egid: u32, sgid: u32) -> SysResult {
+pub(crate) fn sys_setresgid(_: &mut SyscallCtx<'_>, rgid: u32, egid: u32, sgid: u32) -> SysResult {
     only_root("gids", &[rgid, egid, sgid])
 }
 
 /// setfsuid/setfsgid never fail: they return the old id (always 0 here)
 /// and change it only when allowed, which inside nommu means to 0.
-pub fn sys_setfsuid(_: &mut SyscallCtx<'_>, fsuid: u32) -> SysResult {
+pub(crate) fn sys_setfsuid(_: &mut SyscallCtx<'_>, fsuid: u32) -> SysResult {
     if fsuid != 0 && fsuid != NO_ID {
         log::warn!("nommu runs every process as uid 0: setfsuid({fsuid}) leaves the fsuid at 0");
     }
     Ok(0)
 }
 
-pub fn sys_setfsgid(_: &mut SyscallCtx<'_>, fsgid: u32) -> SysResult {
+pub(crate) fn sys_setfsgid(_: &mut SyscallCtx<'_>, fsgid: u32) -> SysResult {
     if fsgid != 0 && fsgid != NO_ID {
         log::warn!("nommu runs every process as gid 0: setfsgid({fsgid}) leaves the fsgid at 0");
     }
@@ -349,7 +356,7 @@ fn write_root_ids(ctx: &SyscallCtx<'_>, ids: [UserPtr<Opaque>; 3]) -> SysResult 
     Ok(0)
 }
 
-pub fn sys_getresuid(
+pub(crate) fn sys_getresuid(
     ctx: &mut SyscallCtx<'_>,
     ruid: UserPtr<Opaque>,
     euid: UserPtr<Opaque>,
@@ -358,7 +365,7 @@ pub fn sys_getresuid(
     write_root_ids(ctx, [ruid, euid, suid])
 }
 
-pub fn sys_getresgid(
+pub(crate) fn sys_getresgid(
     ctx: &mut SyscallCtx<'_>,
     rgid: UserPtr<Opaque>,
     egid: UserPtr<Opaque>,
@@ -370,7 +377,7 @@ pub fn sys_getresgid(
 /// The one supplementary group is 0. Linux's size is an `int` (the low
 /// half only); here the low half gives its sign, but any bit of the
 /// register makes it nonzero.
-pub fn sys_getgroups(ctx: &mut SyscallCtx<'_>, size: i64, list: UserPtr<Opaque>) -> SysResult {
+pub(crate) fn sys_getgroups(ctx: &mut SyscallCtx<'_>, size: i64, list: UserPtr<Opaque>) -> SysResult {
     if (size as i32) < 0 {
         return Err(Errno::EINVAL);
     }
@@ -381,7 +388,7 @@ pub fn sys_getgroups(ctx: &mut SyscallCtx<'_>, size: i64, list: UserPtr<Opaque>)
 }
 
 /// The size is an int; Linux compares it as unsigned.
-pub fn sys_setgroups(ctx: &mut SyscallCtx<'_>, size: u32, list: UserPtr<Opaque>) -> SysResult {
+pub(crate) fn sys_setgroups(ctx: &mut SyscallCtx<'_>, size: u32, list: UserPtr<Opaque>) -> SysResult {
     let n = u64::from(size);
     if n > NGROUPS_MAX {
         return Err(Errno::EINVAL);

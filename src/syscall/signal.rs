@@ -43,7 +43,7 @@ fn signal_number(sig: Signal) -> SysResult<i32> {
     }
 }
 
-pub fn sys_rt_sigaction(
+pub(crate) fn sys_rt_sigaction(
     ctx: &mut SyscallCtx<'_>,
     sig: Signal,
     act: UserPtr<SigactionIn>,
@@ -80,7 +80,7 @@ pub fn sys_rt_sigaction(
     Ok(0)
 }
 
-pub fn sys_rt_sigprocmask(
+pub(crate) fn sys_rt_sigprocmask(
     ctx: &mut SyscallCtx<'_>,
     how: i32,
     set: UserPtr<SigSetIn>,
@@ -107,7 +107,7 @@ pub fn sys_rt_sigprocmask(
     Ok(0)
 }
 
-pub fn sys_rt_sigpending(ctx: &mut SyscallCtx<'_>, set: UserPtr<Opaque>, sigsetsize: usize) -> SysResult {
+pub(crate) fn sys_rt_sigpending(ctx: &mut SyscallCtx<'_>, set: UserPtr<Opaque>, sigsetsize: usize) -> SysResult {
     if sigsetsize > SIGSET_SIZE {
         return Err(Errno::EINVAL);
     }
@@ -124,11 +124,11 @@ fn wait_for_signal(ctx: &mut SyscallCtx<'_>) -> SysResult {
     ctx.block(Errno::ERESTARTNOHAND, |_| host::futex_wait_interruptible(&never, 0).map_err(Errno::from).map(|_| 0))
 }
 
-pub fn sys_pause(ctx: &mut SyscallCtx<'_>) -> SysResult {
+pub(crate) fn sys_pause(ctx: &mut SyscallCtx<'_>) -> SysResult {
     wait_for_signal(ctx)
 }
 
-pub fn sys_rt_sigsuspend(ctx: &mut SyscallCtx<'_>, mask: UserPtr<Opaque>, sigsetsize: usize) -> SysResult {
+pub(crate) fn sys_rt_sigsuspend(ctx: &mut SyscallCtx<'_>, mask: UserPtr<Opaque>, sigsetsize: usize) -> SysResult {
     let mask = read_sigset(ctx, mask, sigsetsize)?;
     // The handler frame saves the old mask; sigreturn puts it back.
     if ctx.task.saved_sigmask.is_none() {
@@ -139,7 +139,7 @@ pub fn sys_rt_sigsuspend(ctx: &mut SyscallCtx<'_>, mask: UserPtr<Opaque>, sigset
 }
 
 /// rt_sigreturn: the handler is done; everything comes back from the frame.
-pub fn sys_rt_sigreturn(ctx: &mut SyscallCtx<'_>) -> SysResult<SyscallReturn> {
+pub(crate) fn sys_rt_sigreturn(ctx: &mut SyscallCtx<'_>) -> SysResult<SyscallReturn> {
     let frame = ctx.task.vcpu.regs().rsp.wrapping_sub(8);
     let restored = match sigframe::read_frame(ctx.user(), frame, crate::arch::cpu::frame_xsave_size()) {
         Ok(r) => r,
@@ -185,7 +185,7 @@ fn set_altstack(ctx: &mut SyscallCtx<'_>, sp: u64, flags: i32, size: u64) -> Sys
     Ok(())
 }
 
-pub fn sys_sigaltstack(ctx: &mut SyscallCtx<'_>, ss: UserPtr<Opaque>, old_ss: UserPtr<Opaque>) -> SysResult {
+pub(crate) fn sys_sigaltstack(ctx: &mut SyscallCtx<'_>, ss: UserPtr<Opaque>, old_ss: UserPtr<Opaque>) -> SysResult {
     let old = ctx.task.altstack;
     let on = if old.contains(ctx.task.vcpu.regs().rsp) { SS_ONSTACK } else { 0 };
     if !ss.is_null() {
@@ -225,7 +225,7 @@ fn kill_targets(ctx: &SyscallCtx<'_>, pid: i32) -> SysResult<Vec<Arc<Process>>> 
     Ok(targets)
 }
 
-pub fn sys_kill(ctx: &mut SyscallCtx<'_>, pid: Pid, sig: Signal) -> SysResult {
+pub(crate) fn sys_kill(ctx: &mut SyscallCtx<'_>, pid: Pid, sig: Signal) -> SysResult {
     // Compared as unsigned: a negative signal is out of range too.
     if sig.0 as u32 > NSIG as u32 {
         return Err(Errno::EINVAL);
@@ -256,12 +256,12 @@ fn thread_kill(ctx: &mut SyscallCtx<'_>, tgid: Option<i32>, tid: i32, info: SigI
     Ok(0)
 }
 
-pub fn sys_tkill(ctx: &mut SyscallCtx<'_>, tid: Pid, sig: Signal) -> SysResult {
+pub(crate) fn sys_tkill(ctx: &mut SyscallCtx<'_>, tid: Pid, sig: Signal) -> SysResult {
     let info = SigInfo::user(sig.0, SI_TKILL, ctx.task.process.pid);
     thread_kill(ctx, None, tid.0, info)
 }
 
-pub fn sys_tgkill(ctx: &mut SyscallCtx<'_>, tgid: Pid, tid: Pid, sig: Signal) -> SysResult {
+pub(crate) fn sys_tgkill(ctx: &mut SyscallCtx<'_>, tgid: Pid, tid: Pid, sig: Signal) -> SysResult {
     let info = SigInfo::user(sig.0, SI_TKILL, ctx.task.process.pid);
     thread_kill(ctx, Some(tgid.0), tid.0, info)
 }
@@ -279,7 +279,12 @@ fn user_siginfo(ctx: &SyscallCtx<'_>, signo: i32, uinfo: UserPtr<Opaque>, target
     Ok(info)
 }
 
-pub fn sys_rt_sigqueueinfo(ctx: &mut SyscallCtx<'_>, pid: Pid, sig: Signal, uinfo: UserPtr<Opaque>) -> SysResult {
+pub(crate) fn sys_rt_sigqueueinfo(
+    ctx: &mut SyscallCtx<'_>,
+    pid: Pid,
+    sig: Signal,
+    uinfo: UserPtr<Opaque>,
+) -> SysResult {
     let signo = signal_number(sig)?;
     let info = user_siginfo(ctx, signo, uinfo, pid.0)?;
     let p = ctx.m.process(pid.0).ok_or(Errno::ESRCH)?;
@@ -287,7 +292,7 @@ pub fn sys_rt_sigqueueinfo(ctx: &mut SyscallCtx<'_>, pid: Pid, sig: Signal, uinf
     Ok(0)
 }
 
-pub fn sys_rt_tgsigqueueinfo(
+pub(crate) fn sys_rt_tgsigqueueinfo(
     ctx: &mut SyscallCtx<'_>,
     tgid: Pid,
     tid: Pid,
@@ -301,7 +306,7 @@ pub fn sys_rt_tgsigqueueinfo(
 
 /// rt_sigtimedwait(set, info, timeout, sigsetsize): takes a pending signal
 /// from `set` without running its handler.
-pub fn sys_rt_sigtimedwait(
+pub(crate) fn sys_rt_sigtimedwait(
     ctx: &mut SyscallCtx<'_>,
     set: UserPtr<Opaque>,
     uinfo: UserPtr<Opaque>,

@@ -201,19 +201,19 @@ fn fatal_signal_pending(ctx: &SyscallCtx<'_>) -> bool {
     })
 }
 
-pub fn sys_vfork(ctx: &mut SyscallCtx<'_>) -> SysResult {
+pub(crate) fn sys_vfork(ctx: &mut SyscallCtx<'_>) -> SysResult {
     spawn(
         ctx,
         CloneArgs { flags: CLONE_VM | CLONE_VFORK, exit_signal: 17, stack: 0, parent_tid: 0, child_tid: 0, tls: 0 },
     )
 }
 
-pub fn sys_fork(ctx: &mut SyscallCtx<'_>) -> SysResult {
+pub(crate) fn sys_fork(ctx: &mut SyscallCtx<'_>) -> SysResult {
     Err(no_mmu_refusal(ctx, "fork"))
 }
 
 /// clone(flags, stack, parent_tid, child_tid, tls) (x86-64 argument order).
-pub fn sys_clone(
+pub(crate) fn sys_clone(
     ctx: &mut SyscallCtx<'_>,
     flags: Flags,
     stack: UserPtr<Opaque>,
@@ -236,7 +236,7 @@ pub fn sys_clone(
 }
 
 /// clone3(struct clone_args *, size).
-pub fn sys_clone3(ctx: &mut SyscallCtx<'_>, uargs: UserPtr<Opaque>, size: usize) -> SysResult {
+pub(crate) fn sys_clone3(ctx: &mut SyscallCtx<'_>, uargs: UserPtr<Opaque>, size: usize) -> SysResult {
     const CLONE_ARGS_SIZE_VER0: usize = 64;
     if !(CLONE_ARGS_SIZE_VER0..=4096).contains(&size) {
         return Err(Errno::EINVAL);
@@ -352,7 +352,7 @@ fn kill_other_threads(ctx: &mut SyscallCtx<'_>) {
     p.clear_group_exit();
 }
 
-pub fn sys_execve(
+pub(crate) fn sys_execve(
     ctx: &mut SyscallCtx<'_>,
     path: UserPtr<CStr>,
     argv: UserPtr<Argv>,
@@ -365,7 +365,7 @@ pub fn sys_execve(
 const AT_EMPTY_PATH: u64 = consts::AT_EMPTY_PATH as u64;
 const AT_SYMLINK_NOFOLLOW: u64 = consts::AT_SYMLINK_NOFOLLOW as u64;
 
-pub fn sys_execveat(
+pub(crate) fn sys_execveat(
     ctx: &mut SyscallCtx<'_>,
     dirfd: Fd,
     path: UserPtr<CStr>,

@@ -10,7 +10,7 @@ use crate::errno::SysResult;
 /// How an argument is shown by `--trace` (and which are paths: `%file`).
 /// Each argument type of `args` names one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Arg {
+pub(crate) enum Arg {
     Int,
     Hex,
     /// A mode, in octal.
@@ -60,13 +60,13 @@ pub enum Arg {
 
 /// How `--trace` shows what a syscall returns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Ret {
+pub(crate) enum Ret {
     Int,
     /// An address (mmap, brk, mremap), in hex.
     Addr,
 }
 
-pub struct SyscallDef {
+pub(crate) struct SyscallDef {
     pub nr: u64,
     pub name: &'static str,
     /// The parameters' names, as the table declares them.
@@ -82,7 +82,7 @@ pub struct SyscallDef {
 /// declared types and calls the handler with them.
 macro_rules! syscalls {
     ($($nr:literal $name:ident $params:tt $(-> $ret:ident)? => $handler:path;)*) => {
-        pub static SYSCALLS: &[SyscallDef] = &[
+        pub(crate) static SYSCALLS: &[SyscallDef] = &[
             $(syscall_def!($nr, $name, $params, [$($ret)?], $handler),)*
         ];
     };
@@ -311,7 +311,7 @@ syscalls! {
 
 /// Syscalls that return ENOSYS on purpose, with the reason; libcs probe
 /// these and cope, so they are not worth a warning.
-pub const DELIBERATELY_UNSUPPORTED: &[(u64, &str)] = &[
+pub(crate) const DELIBERATELY_UNSUPPORTED: &[(u64, &str)] = &[
     (334, "rseq needs the kernel to rewrite guest registers on preemption; libcs fall back"),
     // A kernel built without networking (CONFIG_NET=n) answers these with
     // ENOSYS; programs probe them (name service lookups, "is stdin a
@@ -338,12 +338,12 @@ pub const DELIBERATELY_UNSUPPORTED: &[(u64, &str)] = &[
 
 const NO_NETWORK: &str = "this machine has no network stack (sockets)";
 
-pub fn deliberately_unsupported(nr: u64) -> Option<&'static str> {
+pub(crate) fn deliberately_unsupported(nr: u64) -> Option<&'static str> {
     DELIBERATELY_UNSUPPORTED.iter().find(|(n, _)| *n == nr).map(|(_, why)| *why)
 }
 
 /// Number of slots in the dispatch array; also the sled length.
-pub const TABLE_LEN: usize = crate::arch::trampoline::SLED_LEN;
+pub(crate) const TABLE_LEN: usize = crate::arch::trampoline::SLED_LEN;
 
 /// Definitions by number, built at compile time (a duplicate number fails
 /// the build).
@@ -361,7 +361,7 @@ static BY_NUMBER: [Option<&SyscallDef>; TABLE_LEN] = {
 
 /// The definition for syscall `nr`, if nommu implements it.
 #[inline]
-pub fn lookup(nr: u64) -> Option<&'static SyscallDef> {
+pub(crate) fn lookup(nr: u64) -> Option<&'static SyscallDef> {
     BY_NUMBER.get(nr as usize).copied().flatten()
 }
 

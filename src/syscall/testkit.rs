@@ -13,9 +13,9 @@ use crate::kernel::{Machine, MachineConfig, Process, Task};
 use std::sync::Arc;
 
 /// Bytes of guest memory a test may use, at `TestMachine::scratch`.
-pub const SCRATCH_LEN: u64 = 64 << 10;
+pub(crate) const SCRATCH_LEN: u64 = 64 << 10;
 
-pub struct TestMachine {
+pub(crate) struct TestMachine {
     pub m: Arc<Machine>,
     pub task: Task,
     /// The start of `SCRATCH_LEN` bytes of guest memory.
@@ -28,11 +28,11 @@ fn no_task_loop(_: &Machine, _: &mut Task) {
 
 impl TestMachine {
     /// A machine whose root is the host's `/`.
-    pub fn new() -> TestMachine {
+    pub(crate) fn new() -> TestMachine {
         TestMachine::with_root("/")
     }
 
-    pub fn with_root(root: &str) -> TestMachine {
+    pub(crate) fn with_root(root: &str) -> TestMachine {
         let config = MachineConfig { handlers_only: true, root: root.into(), mem_size: 16 << 20, ..Default::default() };
         let m = Machine::new(config, no_task_loop).expect("a handlers-only machine");
         let files = FdTable::with_host_stdio().expect("stdio");
@@ -48,14 +48,14 @@ impl TestMachine {
     }
 
     /// Syscall `nr` with up to six arguments (the rest are 0).
-    pub fn call(&mut self, nr: u64, args: &[u64]) -> SysResult<SyscallReturn> {
+    pub(crate) fn call(&mut self, nr: u64, args: &[u64]) -> SysResult<SyscallReturn> {
         let mut a: Args = [0; 6];
         a[..args.len()].copy_from_slice(args);
         dispatch(&mut SyscallCtx::new(&self.m, &mut self.task), nr, a)
     }
 
     /// `call` for a syscall that returns a value.
-    pub fn value(&mut self, nr: u64, args: &[u64]) -> SysResult<u64> {
+    pub(crate) fn value(&mut self, nr: u64, args: &[u64]) -> SysResult<u64> {
         match self.call(nr, args)? {
             SyscallReturn::Return(v) => Ok(v),
             other => panic!("syscall {nr} did not return a value: {other:?}"),
@@ -63,7 +63,7 @@ impl TestMachine {
     }
 
     /// The errno of a call that must fail.
-    pub fn errno(&mut self, nr: u64, args: &[u64]) -> Errno {
+    pub(crate) fn errno(&mut self, nr: u64, args: &[u64]) -> Errno {
         match self.call(nr, args) {
             Err(e) => e,
             Ok(r) => panic!("syscall {nr}({args:x?}) succeeded ({r:?}); an error was expected"),
@@ -71,19 +71,19 @@ impl TestMachine {
     }
 
     /// Writes `bytes` into scratch memory at `offset`; returns the address.
-    pub fn put(&self, offset: u64, bytes: &[u8]) -> u64 {
+    pub(crate) fn put(&self, offset: u64, bytes: &[u8]) -> u64 {
         let addr = self.scratch + offset;
         self.m.mem.user.write(addr, bytes).expect("scratch write");
         addr
     }
 
     /// A NUL-terminated string in scratch memory at `offset`.
-    pub fn cstr(&self, offset: u64, s: &str) -> u64 {
+    pub(crate) fn cstr(&self, offset: u64, s: &str) -> u64 {
         self.put(offset, &[s.as_bytes(), b"\0"].concat())
     }
 
     /// An address no guest memory is at (EFAULT for any access).
-    pub fn bad_ptr(&self) -> u64 {
+    pub(crate) fn bad_ptr(&self) -> u64 {
         8
     }
 }

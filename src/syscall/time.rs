@@ -67,13 +67,13 @@ fn read_clock(ctx: &SyscallCtx<'_>, clock: i32) -> SysResult<(i64, i64)> {
     Ok(((total / 1_000_000_000) as i64, (total % 1_000_000_000) as i64))
 }
 
-pub fn sys_clock_gettime(ctx: &mut SyscallCtx<'_>, clock: i32, tp: UserPtr<TimespecOut>) -> SysResult {
+pub(crate) fn sys_clock_gettime(ctx: &mut SyscallCtx<'_>, clock: i32, tp: UserPtr<TimespecOut>) -> SysResult {
     let ts = read_clock(ctx, clock)?;
     ctx.user().write_val(tp.addr(), timespec(ts))?;
     Ok(0)
 }
 
-pub fn sys_clock_getres(ctx: &mut SyscallCtx<'_>, clock: i32, res: UserPtr<Opaque>) -> SysResult {
+pub(crate) fn sys_clock_getres(ctx: &mut SyscallCtx<'_>, clock: i32, res: UserPtr<Opaque>) -> SysResult {
     let ts = if clock < 0 {
         cpu_clock_sources(ctx, clock)?;
         (0, 1)
@@ -86,7 +86,7 @@ pub fn sys_clock_getres(ctx: &mut SyscallCtx<'_>, clock: i32, res: UserPtr<Opaqu
     Ok(0)
 }
 
-pub fn sys_gettimeofday(ctx: &mut SyscallCtx<'_>, tv: UserPtr<Opaque>, tz: UserPtr<Opaque>) -> SysResult {
+pub(crate) fn sys_gettimeofday(ctx: &mut SyscallCtx<'_>, tv: UserPtr<Opaque>, tz: UserPtr<Opaque>) -> SysResult {
     let (sec, nsec) = host::clock_gettime(libc::CLOCK_REALTIME)?;
     if !tv.is_null() {
         ctx.user().write_val(tv.addr(), timespec((sec, nsec / 1000)))?;
@@ -98,7 +98,7 @@ pub fn sys_gettimeofday(ctx: &mut SyscallCtx<'_>, tv: UserPtr<Opaque>, tz: UserP
     Ok(0)
 }
 
-pub fn sys_time(ctx: &mut SyscallCtx<'_>, tloc: UserPtr<Opaque>) -> SysResult {
+pub(crate) fn sys_time(ctx: &mut SyscallCtx<'_>, tloc: UserPtr<Opaque>) -> SysResult {
     let (sec, _) = host::clock_gettime(libc::CLOCK_REALTIME)?;
     if !tloc.is_null() {
         ctx.user().write_val(tloc.addr(), sec)?;
@@ -153,7 +153,11 @@ fn sleep(
     r.map(|_| 0).map_err(|e| if e == Errno::ERESTARTSYS { Errno::ERESTARTNOHAND } else { e })
 }
 
-pub fn sys_nanosleep(ctx: &mut SyscallCtx<'_>, request: UserPtr<TimespecIn>, remain: UserPtr<Opaque>) -> SysResult {
+pub(crate) fn sys_nanosleep(
+    ctx: &mut SyscallCtx<'_>,
+    request: UserPtr<TimespecIn>,
+    remain: UserPtr<Opaque>,
+) -> SysResult {
     sleep(ctx, libc::CLOCK_MONOTONIC, NANOSLEEP, request, remain)
 }
 
@@ -161,7 +165,7 @@ pub fn sys_nanosleep(ctx: &mut SyscallCtx<'_>, request: UserPtr<TimespecIn>, rem
 const NANOSLEEP: i32 = 1 << 30;
 
 /// The flags are an int: only their low 32 bits count.
-pub fn sys_clock_nanosleep(
+pub(crate) fn sys_clock_nanosleep(
     ctx: &mut SyscallCtx<'_>,
     clock: i32,
     flags: Flags,
@@ -176,7 +180,7 @@ pub fn sys_clock_nanosleep(
 }
 
 /// times(2): CPU times in clock ticks; returns ticks since boot.
-pub fn sys_times(ctx: &mut SyscallCtx<'_>, buf: UserPtr<Opaque>) -> SysResult {
+pub(crate) fn sys_times(ctx: &mut SyscallCtx<'_>, buf: UserPtr<Opaque>) -> SysResult {
     if !buf.is_null() {
         let me = ctx.task.process.cpu_times();
         let children = ctx.task.process.children_times();
@@ -191,7 +195,7 @@ const RUSAGE_SELF: i32 = 0;
 const RUSAGE_CHILDREN: i32 = -1;
 const RUSAGE_THREAD: i32 = 1;
 
-pub fn sys_getrusage(ctx: &mut SyscallCtx<'_>, who: i32, usage: UserPtr<Opaque>) -> SysResult {
+pub(crate) fn sys_getrusage(ctx: &mut SyscallCtx<'_>, who: i32, usage: UserPtr<Opaque>) -> SysResult {
     let t = match who {
         RUSAGE_SELF => ctx.task.process.cpu_times(),
         RUSAGE_CHILDREN => ctx.task.process.children_times(),
@@ -232,7 +236,7 @@ fn check_which(which: i32) -> SysResult<()> {
     }
 }
 
-pub fn sys_getitimer(ctx: &mut SyscallCtx<'_>, which: i32, curr_value: UserPtr<Opaque>) -> SysResult {
+pub(crate) fn sys_getitimer(ctx: &mut SyscallCtx<'_>, which: i32, curr_value: UserPtr<Opaque>) -> SysResult {
     check_which(which)?;
     let (interval, left) = current_itimer(ctx);
     ctx.user().write_val(curr_value.addr(), itimerval(interval, left))?;
@@ -254,7 +258,7 @@ fn arm(ctx: &SyscallCtx<'_>, value: Duration, interval: Duration) {
     ctx.m.timers.rearm(ctx.m);
 }
 
-pub fn sys_setitimer(
+pub(crate) fn sys_setitimer(
     ctx: &mut SyscallCtx<'_>,
     which: i32,
     new_value: UserPtr<Opaque>,
@@ -275,7 +279,7 @@ pub fn sys_setitimer(
     Ok(0)
 }
 
-pub fn sys_alarm(ctx: &mut SyscallCtx<'_>, seconds: u32) -> SysResult {
+pub(crate) fn sys_alarm(ctx: &mut SyscallCtx<'_>, seconds: u32) -> SysResult {
     let (_, left) = current_itimer(ctx);
     arm(ctx, Duration::from_secs(u64::from(seconds)), Duration::ZERO);
     // Remaining seconds, rounded to nearest (and at least 1 if any left).

@@ -133,7 +133,7 @@ fn wait(ctx: &mut SyscallCtx<'_>, which: Which, options: u64) -> SysResult<Optio
 }
 
 /// struct rusage: utime and stime as timevals, the rest zero.
-pub fn rusage(t: CpuTimes) -> Rusage {
+pub(crate) fn rusage(t: CpuTimes) -> Rusage {
     // CPU times are in clock ticks (100 a second).
     let tv = |ticks: u64| Timeval { tv_sec: (ticks / 100) as i64, tv_usec: ((ticks % 100) * 10_000) as i64 };
     Rusage { ru_utime: tv(t.user), ru_stime: tv(t.system), ..Default::default() }
@@ -166,7 +166,7 @@ fn wait4_which(pid: Pid, own_pgid: i32) -> SysResult<Which> {
     }
 }
 
-pub fn sys_wait4(
+pub(crate) fn sys_wait4(
     ctx: &mut SyscallCtx<'_>,
     pid: Pid,
     wstatus: UserPtr<Opaque>,
@@ -217,7 +217,7 @@ fn waitid_which(idtype: i64, id: Pid, own_pgid: i32) -> SysResult<Which> {
     }
 }
 
-pub fn sys_waitid(
+pub(crate) fn sys_waitid(
     ctx: &mut SyscallCtx<'_>,
     idtype: i64,
     id: Pid,

@@ -56,7 +56,7 @@ fn set(ctx: &SyscallCtx<'_>, name: UserPtr<CStr>, size: usize, flags: Flags) -> 
     Err(Errno::EOPNOTSUPP)
 }
 
-pub fn sys_getxattr(
+pub(crate) fn sys_getxattr(
     ctx: &mut SyscallCtx<'_>,
     path: UserPtr<CStr>,
     name: UserPtr<CStr>,
@@ -67,7 +67,7 @@ pub fn sys_getxattr(
     get(ctx, name)
 }
 
-pub fn sys_lgetxattr(
+pub(crate) fn sys_lgetxattr(
     ctx: &mut SyscallCtx<'_>,
     path: UserPtr<CStr>,
     name: UserPtr<CStr>,
@@ -78,7 +78,7 @@ pub fn sys_lgetxattr(
     get(ctx, name)
 }
 
-pub fn sys_fgetxattr(
+pub(crate) fn sys_fgetxattr(
     ctx: &mut SyscallCtx<'_>,
     fd: Fd,
     name: UserPtr<CStr>,
@@ -89,7 +89,7 @@ pub fn sys_fgetxattr(
     get(ctx, name)
 }
 
-pub fn sys_setxattr(
+pub(crate) fn sys_setxattr(
     ctx: &mut SyscallCtx<'_>,
     path: UserPtr<CStr>,
     name: UserPtr<CStr>,
@@ -101,7 +101,7 @@ pub fn sys_setxattr(
     set(ctx, name, size, flags)
 }
 
-pub fn sys_lsetxattr(
+pub(crate) fn sys_lsetxattr(
     ctx: &mut SyscallCtx<'_>,
     path: UserPtr<CStr>,
     name: UserPtr<CStr>,
@@ -113,7 +113,7 @@ pub fn sys_lsetxattr(
     set(ctx, name, size, flags)
 }
 
-pub fn sys_fsetxattr(
+pub(crate) fn sys_fsetxattr(
     ctx: &mut SyscallCtx<'_>,
     fd: Fd,
     name: UserPtr<CStr>,
@@ -125,12 +125,17 @@ pub fn sys_fsetxattr(
     set(ctx, name, size, flags)
 }
 
-pub fn sys_listxattr(ctx: &mut SyscallCtx<'_>, path: UserPtr<CStr>, _list: UserPtr<Opaque>, _size: usize) -> SysResult {
+pub(crate) fn sys_listxattr(
+    ctx: &mut SyscallCtx<'_>,
+    path: UserPtr<CStr>,
+    _list: UserPtr<Opaque>,
+    _size: usize,
+) -> SysResult {
     check_path(ctx, path, true)?;
     Ok(0)
 }
 
-pub fn sys_llistxattr(
+pub(crate) fn sys_llistxattr(
     ctx: &mut SyscallCtx<'_>,
     path: UserPtr<CStr>,
     _list: UserPtr<Opaque>,
@@ -140,22 +145,22 @@ pub fn sys_llistxattr(
     Ok(0)
 }
 
-pub fn sys_flistxattr(ctx: &mut SyscallCtx<'_>, fd: Fd, _list: UserPtr<Opaque>, _size: usize) -> SysResult {
+pub(crate) fn sys_flistxattr(ctx: &mut SyscallCtx<'_>, fd: Fd, _list: UserPtr<Opaque>, _size: usize) -> SysResult {
     ctx.file(fd.0 as u64)?;
     Ok(0)
 }
 
-pub fn sys_removexattr(ctx: &mut SyscallCtx<'_>, path: UserPtr<CStr>, name: UserPtr<CStr>) -> SysResult {
+pub(crate) fn sys_removexattr(ctx: &mut SyscallCtx<'_>, path: UserPtr<CStr>, name: UserPtr<CStr>) -> SysResult {
     check_path(ctx, path, true)?;
     get(ctx, name)
 }
 
-pub fn sys_lremovexattr(ctx: &mut SyscallCtx<'_>, path: UserPtr<CStr>, name: UserPtr<CStr>) -> SysResult {
+pub(crate) fn sys_lremovexattr(ctx: &mut SyscallCtx<'_>, path: UserPtr<CStr>, name: UserPtr<CStr>) -> SysResult {
     check_path(ctx, path, false)?;
     get(ctx, name)
 }
 
-pub fn sys_fremovexattr(ctx: &mut SyscallCtx<'_>, fd: Fd, name: UserPtr<CStr>) -> SysResult {
+pub(crate) fn sys_fremovexattr(ctx: &mut SyscallCtx<'_>, fd: Fd, name: UserPtr<CStr>) -> SysResult {
     ctx.file(fd.0 as u64)?;
     get(ctx, name)
 }
@@ -173,7 +178,7 @@ fn check_advice(len: i64, advice: i32) -> SysResult<()> {
 
 /// fadvise64(fd, offset, len, advice): advice only. Passed to the host for
 /// host files (it may read ahead or drop caches); ESPIPE for pipes.
-pub fn sys_fadvise64(ctx: &mut SyscallCtx<'_>, fd: Fd, offset: i64, len: i64, advice: i32) -> SysResult {
+pub(crate) fn sys_fadvise64(ctx: &mut SyscallCtx<'_>, fd: Fd, offset: i64, len: i64, advice: i32) -> SysResult {
     let f = ctx.file(fd.0 as u64)?;
     check_advice(len, advice)?;
     match f.host_fd() {

@@ -29,22 +29,22 @@ pub struct GuestRegs {
 }
 
 /// Size reserved for a full `xsave` image; checked against CPUID at start-up.
-pub const XSAVE_AREA_SIZE: usize = 16384;
+pub(crate) const XSAVE_AREA_SIZE: usize = 16384;
 
 /// xmm0-15, 16-byte aligned for movaps.
 #[repr(C, align(16))]
-pub struct XmmRegs(pub [[u64; 2]; 16]);
+pub(crate) struct XmmRegs(pub [[u64; 2]; 16]);
 
 #[repr(C, align(64))]
-pub struct XsaveArea(pub [u8; XSAVE_AREA_SIZE]);
+pub(crate) struct XsaveArea(pub [u8; XSAVE_AREA_SIZE]);
 
 /// Why `enter_guest` returned. Values are shared with the asm.
-pub const EXIT_SYSCALL: u64 = 1;
-pub const EXIT_SIGNAL: u64 = 2;
-pub const EXIT_KICK: u64 = 3;
+pub(crate) const EXIT_SYSCALL: u64 = 1;
+pub(crate) const EXIT_SIGNAL: u64 = 2;
+pub(crate) const EXIT_KICK: u64 = 3;
 
 #[repr(C, align(64))]
-pub struct EntryArea {
+pub(crate) struct EntryArea {
     /// Linear address of this area, so asm can turn `%gs:` into a pointer.
     pub self_ptr: u64,
     pub regs: GuestRegs,
@@ -84,10 +84,10 @@ pub struct EntryArea {
     pub xsave: XsaveArea,
 }
 
-pub const GUEST_INITIAL_MXCSR: u32 = 0x1f80;
+pub(crate) const GUEST_INITIAL_MXCSR: u32 = 0x1f80;
 
 impl EntryArea {
-    pub fn new_boxed() -> Box<EntryArea> {
+    pub(crate) fn new_boxed() -> Box<EntryArea> {
         let mut area = Box::new(EntryArea {
             self_ptr: 0,
             regs: GuestRegs::default(),

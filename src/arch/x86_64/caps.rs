@@ -20,7 +20,7 @@ pub enum Switch {
 }
 
 impl Switch {
-    pub fn var(self) -> &'static str {
+    pub(crate) fn var(self) -> &'static str {
         match self {
             Switch::NoPku => "NOMMU_NO_PKU",
             Switch::NoFsgsbase => "NOMMU_NO_FSGSBASE",
@@ -29,7 +29,7 @@ impl Switch {
 }
 
 /// True when the switch's variable is set to anything but "" or "0".
-pub fn forced_off(switch: Switch) -> bool {
+pub(crate) fn forced_off(switch: Switch) -> bool {
     std::env::var_os(switch.var()).is_some_and(|v| !v.is_empty() && v != "0")
 }
 
@@ -44,7 +44,7 @@ pub enum Feature {
 }
 
 impl Feature {
-    pub fn detect(host_has: bool, switch: Switch) -> Feature {
+    pub(crate) fn detect(host_has: bool, switch: Switch) -> Feature {
         match (host_has, forced_off(switch)) {
             (false, _) => Feature::Absent,
             (true, true) => Feature::ForcedOff(switch),
@@ -192,7 +192,7 @@ impl HostCaps {
     }
 
     /// The `"host"` object of `--report`.
-    pub fn json(&self) -> String {
+    pub(crate) fn json(&self) -> String {
         let trap = self.trap.map_or("null".to_string(), |t| format!("\"{}\"", t.name()));
         format!(
             "{{\"page0\": \"{}\", \"trampoline\": {}, \"pku\": \"{}\", \"fsgsbase\": \"{}\", \"trap\": {trap}}}",

@@ -5,7 +5,6 @@ use std::sync::OnceLock;
 const HWCAP2_FSGSBASE: u64 = 1 << 1;
 
 struct CpuFacts {
-    xcr0: u64,
     mxcsr_mask: u32,
     hwcap: u64,
     hwcap2: u64,
@@ -69,7 +68,6 @@ fn facts() -> &'static CpuFacts {
         let xcr0 = (hi as u64) << 32 | lo as u64;
         let (frame_xfeatures, frame_xsave_size) = frame_xstate(xcr0);
         CpuFacts {
-            xcr0,
             frame_xfeatures,
             frame_xsave_size,
             mxcsr_mask: if mask == 0 { 0xffbf } else { mask },
@@ -82,14 +80,14 @@ fn facts() -> &'static CpuFacts {
 }
 
 /// `rdfsbase`/`wrfsbase` usable from user space (kernel reports it in AT_HWCAP2).
-pub fn has_fsgsbase() -> bool {
+pub(crate) fn has_fsgsbase() -> bool {
     !super::caps::forced_off(super::caps::Switch::NoFsgsbase) && cpu_has_fsgsbase()
 }
 
 /// Memory protection keys: the CPU has them (CPUID.7.0:ECX.PKU) and the
 /// kernel switched them on (ECX.OSPKE, which mirrors CR4.PKE). Linux then
 /// makes `PROT_EXEC`-only mappings execute-only with a reserved key.
-pub fn cpu_has_pku() -> bool {
+pub(crate) fn cpu_has_pku() -> bool {
     const PKU: u32 = 1 << 3;
     const OSPKE: u32 = 1 << 4;
     if core::arch::x86_64::__cpuid(0).eax < 7 {
@@ -100,44 +98,39 @@ pub fn cpu_has_pku() -> bool {
 }
 
 /// The CPU offers FSGSBASE to user space, whatever `NOMMU_NO_FSGSBASE` says.
-pub fn cpu_has_fsgsbase() -> bool {
+pub(crate) fn cpu_has_fsgsbase() -> bool {
     facts().hwcap2 & HWCAP2_FSGSBASE != 0
 }
 
 /// AT_HWCAP as the host kernel gave it to us; guests see the same CPU.
-pub fn hwcap() -> u64 {
+pub(crate) fn hwcap() -> u64 {
     facts().hwcap
 }
 
-pub fn hwcap2() -> u64 {
+pub(crate) fn hwcap2() -> u64 {
     facts().hwcap2
 }
 
-pub fn minsigstksz() -> u64 {
+pub(crate) fn minsigstksz() -> u64 {
     facts().minsigstksz
 }
 
 /// Bytes of a full `xsave` image on this CPU.
-pub fn xsave_size() -> usize {
+pub(crate) fn xsave_size() -> usize {
     facts().xsave_size
 }
 
 /// Bytes of the xsave image in a signal frame (`frame_xstate`).
-pub fn frame_xsave_size() -> usize {
+pub(crate) fn frame_xsave_size() -> usize {
     facts().frame_xsave_size
 }
 
 /// The state components a signal frame carries (`frame_xstate`).
-pub fn frame_xfeatures() -> u64 {
+pub(crate) fn frame_xfeatures() -> u64 {
     facts().frame_xfeatures
 }
 
-/// XCR0: the state components the OS enabled.
-pub fn xcr0() -> u64 {
-    facts().xcr0
-}
-
 /// MXCSR bits that may be set (others #GP in ldmxcsr/xrstor).
-pub fn mxcsr_mask() -> u32 {
+pub(crate) fn mxcsr_mask() -> u32 {
     facts().mxcsr_mask
 }

@@ -291,19 +291,18 @@ core::arch::global_asm!(
 );
 
 extern "C" {
-    pub fn nommu_enter_guest(area: *mut EntryArea) -> u64;
-    pub fn nommu_syscall_entry();
-    pub fn nommu_syscall_entry_end();
-    pub fn nommu_entry_window_start();
-    pub fn nommu_entry_window_end();
-    pub fn nommu_signal_exit();
-    pub fn nommu_entry_abort();
-    pub fn nommu_stubs_end();
+    pub(crate) fn nommu_enter_guest(area: *mut EntryArea) -> u64;
+    pub(crate) fn nommu_syscall_entry();
+    pub(crate) fn nommu_entry_window_start();
+    pub(crate) fn nommu_entry_window_end();
+    pub(crate) fn nommu_signal_exit();
+    pub(crate) fn nommu_entry_abort();
+    pub(crate) fn nommu_stubs_end();
 }
 
 /// Where in the host's text an interrupted thread was, for the signal stubs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StubRegion {
+pub(crate) enum StubRegion {
     /// Between the last pending-work check and the jump into the guest.
     EntryWindow,
     /// Inside the exit paths: on its way back to the run loop.
@@ -311,7 +310,7 @@ pub enum StubRegion {
     Elsewhere,
 }
 
-pub fn classify_host_rip(rip: u64) -> StubRegion {
+pub(crate) fn classify_host_rip(rip: u64) -> StubRegion {
     let window =
         nommu_entry_window_start as *const () as usize as u64..=nommu_entry_window_end as *const () as usize as u64;
     let exits = nommu_syscall_entry as *const () as usize as u64..nommu_stubs_end as *const () as usize as u64;

@@ -18,7 +18,7 @@ fn check(rc: libc::c_long) -> std::io::Result<libc::c_long> {
 /// thread (a guest signal, the process ending) ends the wait with EINTR,
 /// even one that arrived just before the call started.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Wait {
+pub(crate) enum Wait {
     Uninterruptible,
     Interruptible,
 }
@@ -27,7 +27,7 @@ pub enum Wait {
 ///
 /// # Safety
 /// As for `syscall(2)`: the arguments must be valid for `nr`.
-pub unsafe fn call(nr: libc::c_long, a: [u64; 6], wait: Wait) -> std::io::Result<libc::c_long> {
+pub(crate) unsafe fn call(nr: libc::c_long, a: [u64; 6], wait: Wait) -> std::io::Result<libc::c_long> {
     match wait {
         // SAFETY: forwarded from the caller.
         Wait::Uninterruptible => check(unsafe { libc::syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]) }),
@@ -44,20 +44,20 @@ pub unsafe fn call(nr: libc::c_long, a: [u64; 6], wait: Wait) -> std::io::Result
 }
 
 /// An ioctl whose argument is a buffer the host kernel fills or reads.
-pub fn ioctl_buf(fd: RawFd, request: u64, buf: &mut [u8]) -> std::io::Result<i32> {
+pub(crate) fn ioctl_buf(fd: RawFd, request: u64, buf: &mut [u8]) -> std::io::Result<i32> {
     // SAFETY: `buf` is a valid host buffer sized by the caller for `request`.
     let rc = unsafe { libc::ioctl(fd, request as _, buf.as_mut_ptr()) };
     check(rc as libc::c_long).map(|r| r as i32)
 }
 
 /// An ioctl whose argument is an integer.
-pub fn ioctl_int(fd: RawFd, request: u64, arg: u64) -> std::io::Result<i32> {
+pub(crate) fn ioctl_int(fd: RawFd, request: u64, arg: u64) -> std::io::Result<i32> {
     // SAFETY: the request takes its argument by value.
     let rc = unsafe { libc::ioctl(fd, request as _, arg) };
     check(rc as libc::c_long).map(|r| r as i32)
 }
 
-pub fn clock_gettime(clock: i32) -> std::io::Result<(i64, i64)> {
+pub(crate) fn clock_gettime(clock: i32) -> std::io::Result<(i64, i64)> {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: ts is a valid out-pointer.
     check(unsafe { libc::clock_gettime(clock, &mut ts) } as libc::c_long)?;
@@ -65,7 +65,7 @@ pub fn clock_gettime(clock: i32) -> std::io::Result<(i64, i64)> {
 }
 
 /// The calling thread's CPU time: (user µs, system µs).
-pub fn thread_rusage() -> (u64, u64) {
+pub(crate) fn thread_rusage() -> (u64, u64) {
     let mut ru = unsafe_zeroed_rusage();
     // SAFETY: ru is a valid out-pointer; RUSAGE_THREAD has no other needs.
     unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut ru) };
@@ -75,7 +75,7 @@ pub fn thread_rusage() -> (u64, u64) {
 
 /// utime and stime of another host thread of this process, in clock ticks
 /// (from the host's /proc: getrusage reports only on the calling thread).
-pub fn thread_times(host_tid: i32) -> (u64, u64) {
+pub(crate) fn thread_times(host_tid: i32) -> (u64, u64) {
     if host_tid == 0 {
         return (0, 0);
     }
@@ -88,7 +88,7 @@ pub fn thread_times(host_tid: i32) -> (u64, u64) {
     (get(11), get(12))
 }
 
-pub fn clock_getres(clock: i32) -> std::io::Result<(i64, i64)> {
+pub(crate) fn clock_getres(clock: i32) -> std::io::Result<(i64, i64)> {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: ts is a valid out-pointer.
     check(unsafe { libc::clock_getres(clock, &mut ts) } as libc::c_long)?;
@@ -96,7 +96,7 @@ pub fn clock_getres(clock: i32) -> std::io::Result<(i64, i64)> {
 }
 
 /// posix_fadvise(2) on a host descriptor.
-pub fn fadvise(fd: RawFd, offset: i64, len: i64, advice: i32) -> std::io::Result<()> {
+pub(crate) fn fadvise(fd: RawFd, offset: i64, len: i64, advice: i32) -> std::io::Result<()> {
     // SAFETY: advice only; no memory is passed.
     match unsafe { libc::posix_fadvise(fd, offset, len, advice) } {
         0 => Ok(()),
@@ -104,7 +104,7 @@ pub fn fadvise(fd: RawFd, offset: i64, len: i64, advice: i32) -> std::io::Result
     }
 }
 
-pub fn getrlimit(resource: u32) -> std::io::Result<(u64, u64)> {
+pub(crate) fn getrlimit(resource: u32) -> std::io::Result<(u64, u64)> {
     let mut r = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
     // SAFETY: r is a valid out-pointer.
     check(unsafe { libc::getrlimit(resource as _, &mut r) } as libc::c_long)?;
@@ -112,47 +112,36 @@ pub fn getrlimit(resource: u32) -> std::io::Result<(u64, u64)> {
 }
 
 /// The host CPU affinity mask of host thread `tid`, as raw bytes.
-pub fn sched_getaffinity_of(tid: i32, buf: &mut [u8]) -> std::io::Result<usize> {
+pub(crate) fn sched_getaffinity_of(tid: i32, buf: &mut [u8]) -> std::io::Result<usize> {
     // SAFETY: raw syscall writing at most buf.len() bytes into buf.
     let rc = unsafe { libc::syscall(libc::SYS_sched_getaffinity, tid, buf.len(), buf.as_mut_ptr()) };
     check(rc).map(|r| r as usize)
 }
 
-/// The host CPU affinity mask of the calling thread, as raw bytes.
-pub fn sched_getaffinity(buf: &mut [u8]) -> std::io::Result<usize> {
-    // SAFETY: raw syscall writing at most buf.len() bytes into buf.
-    let rc = unsafe { libc::syscall(libc::SYS_sched_getaffinity, 0, buf.len(), buf.as_mut_ptr()) };
-    check(rc).map(|r| r as usize)
-}
-
-pub struct Uname {
-    pub sysname: Vec<u8>,
+pub(crate) struct Uname {
     pub nodename: Vec<u8>,
     pub release: Vec<u8>,
     pub version: Vec<u8>,
-    pub machine: Vec<u8>,
     pub domainname: Vec<u8>,
 }
 
-pub fn uname() -> std::io::Result<Uname> {
+pub(crate) fn uname() -> std::io::Result<Uname> {
     // SAFETY: zeroed utsname is valid; uname fills it with NUL-terminated strings.
     let mut u: libc::utsname = unsafe { std::mem::zeroed() };
     // SAFETY: u is a valid out-pointer.
     check(unsafe { libc::uname(&mut u) } as libc::c_long)?;
     let field = |f: &[libc::c_char]| f.iter().take_while(|&&c| c != 0).map(|&c| c as u8).collect::<Vec<u8>>();
     Ok(Uname {
-        sysname: field(&u.sysname),
         nodename: field(&u.nodename),
         release: field(&u.release),
         version: field(&u.version),
-        machine: field(&u.machine),
         domainname: field(&u.domainname),
     })
 }
 
 /// pipe2(2); the host ends are always close-on-exec (guest close-on-exec is
 /// tracked in the guest's descriptor table).
-pub fn pipe2(flags: i32) -> std::io::Result<(OwnedFd, OwnedFd)> {
+pub(crate) fn pipe2(flags: i32) -> std::io::Result<(OwnedFd, OwnedFd)> {
     let mut fds = [0i32; 2];
     // SAFETY: fds is a valid out-array of two ints.
     check(unsafe { libc::pipe2(fds.as_mut_ptr(), flags | libc::O_CLOEXEC) } as libc::c_long)?;
@@ -175,17 +164,23 @@ struct OpenHow {
     resolve: u64,
 }
 
-pub const RESOLVE_NO_MAGICLINKS: u64 = 0x02;
-pub const RESOLVE_BENEATH: u64 = 0x08;
-pub const RESOLVE_IN_ROOT: u64 = 0x10;
+pub(crate) const RESOLVE_NO_MAGICLINKS: u64 = 0x02;
+pub(crate) const RESOLVE_BENEATH: u64 = 0x08;
+pub(crate) const RESOLVE_IN_ROOT: u64 = 0x10;
 
 /// openat2(2); the result is always close-on-exec on the host.
-pub fn openat2(dirfd: BorrowedFd<'_>, path: &CStr, flags: i32, mode: u32, resolve: u64) -> std::io::Result<OwnedFd> {
+pub(crate) fn openat2(
+    dirfd: BorrowedFd<'_>,
+    path: &CStr,
+    flags: i32,
+    mode: u32,
+    resolve: u64,
+) -> std::io::Result<OwnedFd> {
     openat2_waiting(dirfd, path, flags, mode, resolve, Wait::Uninterruptible)
 }
 
 /// `openat2`, which may wait (a FIFO waits for its other end).
-pub fn openat2_waiting(
+pub(crate) fn openat2_waiting(
     dirfd: BorrowedFd<'_>,
     path: &CStr,
     flags: i32,
@@ -201,12 +196,12 @@ pub fn openat2_waiting(
 }
 
 /// open(2) of a host path chosen by nommu itself (devices, /proc/self/fd/N).
-pub fn open(path: &CStr, flags: i32, mode: u32) -> std::io::Result<OwnedFd> {
+pub(crate) fn open(path: &CStr, flags: i32, mode: u32) -> std::io::Result<OwnedFd> {
     open_waiting(path, flags, mode, Wait::Uninterruptible)
 }
 
 /// `open`, which may wait (a FIFO waits for its other end).
-pub fn open_waiting(path: &CStr, flags: i32, mode: u32, wait: Wait) -> std::io::Result<OwnedFd> {
+pub(crate) fn open_waiting(path: &CStr, flags: i32, mode: u32, wait: Wait) -> std::io::Result<OwnedFd> {
     // A raw openat: musl's open() follows an O_CLOEXEC open with an
     // fcntl(F_SETFD) for old kernels, one host syscall too many here.
     let args =
@@ -216,7 +211,7 @@ pub fn open_waiting(path: &CStr, flags: i32, mode: u32, wait: Wait) -> std::io::
 }
 
 /// fstatat(2): the host's `struct stat`, which is the guest's too.
-pub fn fstatat(dirfd: RawFd, path: &CStr, flags: i32) -> std::io::Result<crate::abi::types::Stat> {
+pub(crate) fn fstatat(dirfd: RawFd, path: &CStr, flags: i32) -> std::io::Result<crate::abi::types::Stat> {
     let mut st = crate::abi::types::Stat::default();
     // SAFETY: st is an x86-64 `struct stat` (layout asserted in abi::types);
     // path is NUL-terminated.
@@ -225,51 +220,51 @@ pub fn fstatat(dirfd: RawFd, path: &CStr, flags: i32) -> std::io::Result<crate::
 }
 
 /// statx(2) into a raw `struct statx` image.
-pub fn statx_raw(dirfd: RawFd, path: &CStr, flags: i32, mask: u32) -> std::io::Result<[u8; 256]> {
+pub(crate) fn statx_raw(dirfd: RawFd, path: &CStr, flags: i32, mask: u32) -> std::io::Result<[u8; 256]> {
     let mut buf = [0u8; 256];
     // SAFETY: buf is sizeof(struct statx); path is NUL-terminated.
     check(unsafe { libc::syscall(libc::SYS_statx, dirfd, path.as_ptr(), flags, mask, buf.as_mut_ptr()) })?;
     Ok(buf)
 }
 
-pub fn statfs_raw(fd: RawFd) -> std::io::Result<[u8; 120]> {
+pub(crate) fn statfs_raw(fd: RawFd) -> std::io::Result<[u8; 120]> {
     let mut buf = [0u8; 120];
     // SAFETY: buf is sizeof(struct statfs) on x86-64.
     check(unsafe { libc::syscall(libc::SYS_fstatfs, fd, buf.as_mut_ptr()) })?;
     Ok(buf)
 }
 
-pub fn mkdirat(dirfd: RawFd, name: &CStr, mode: u32) -> std::io::Result<()> {
+pub(crate) fn mkdirat(dirfd: RawFd, name: &CStr, mode: u32) -> std::io::Result<()> {
     // SAFETY: name is NUL-terminated.
     check(unsafe { libc::mkdirat(dirfd, name.as_ptr(), mode) } as libc::c_long).map(drop)
 }
 
-pub fn mknodat(dirfd: RawFd, name: &CStr, mode: u32, dev: u64) -> std::io::Result<()> {
+pub(crate) fn mknodat(dirfd: RawFd, name: &CStr, mode: u32, dev: u64) -> std::io::Result<()> {
     // SAFETY: name is NUL-terminated.
     check(unsafe { libc::mknodat(dirfd, name.as_ptr(), mode, dev) } as libc::c_long).map(drop)
 }
 
-pub fn unlinkat(dirfd: RawFd, name: &CStr, flags: i32) -> std::io::Result<()> {
+pub(crate) fn unlinkat(dirfd: RawFd, name: &CStr, flags: i32) -> std::io::Result<()> {
     // SAFETY: name is NUL-terminated.
     check(unsafe { libc::unlinkat(dirfd, name.as_ptr(), flags) } as libc::c_long).map(drop)
 }
 
-pub fn renameat2(olddir: RawFd, old: &CStr, newdir: RawFd, new: &CStr, flags: u32) -> std::io::Result<()> {
+pub(crate) fn renameat2(olddir: RawFd, old: &CStr, newdir: RawFd, new: &CStr, flags: u32) -> std::io::Result<()> {
     // SAFETY: both names are NUL-terminated.
     check(unsafe { libc::syscall(libc::SYS_renameat2, olddir, old.as_ptr(), newdir, new.as_ptr(), flags) }).map(drop)
 }
 
-pub fn linkat(olddir: RawFd, old: &CStr, newdir: RawFd, new: &CStr, flags: i32) -> std::io::Result<()> {
+pub(crate) fn linkat(olddir: RawFd, old: &CStr, newdir: RawFd, new: &CStr, flags: i32) -> std::io::Result<()> {
     // SAFETY: both names are NUL-terminated.
     check(unsafe { libc::linkat(olddir, old.as_ptr(), newdir, new.as_ptr(), flags) } as libc::c_long).map(drop)
 }
 
-pub fn symlinkat(target: &CStr, dirfd: RawFd, name: &CStr) -> std::io::Result<()> {
+pub(crate) fn symlinkat(target: &CStr, dirfd: RawFd, name: &CStr) -> std::io::Result<()> {
     // SAFETY: both strings are NUL-terminated.
     check(unsafe { libc::symlinkat(target.as_ptr(), dirfd, name.as_ptr()) } as libc::c_long).map(drop)
 }
 
-pub fn readlinkat(dirfd: RawFd, name: &CStr) -> std::io::Result<Vec<u8>> {
+pub(crate) fn readlinkat(dirfd: RawFd, name: &CStr) -> std::io::Result<Vec<u8>> {
     let mut buf = vec![0u8; 4096];
     // SAFETY: buf is writable for its length; name is NUL-terminated.
     let n = check(unsafe { libc::readlinkat(dirfd, name.as_ptr(), buf.as_mut_ptr() as *mut libc::c_char, buf.len()) }
@@ -278,40 +273,40 @@ pub fn readlinkat(dirfd: RawFd, name: &CStr) -> std::io::Result<Vec<u8>> {
     Ok(buf)
 }
 
-pub fn fchmodat(dirfd: RawFd, path: &CStr, mode: u32) -> std::io::Result<()> {
+pub(crate) fn fchmodat(dirfd: RawFd, path: &CStr, mode: u32) -> std::io::Result<()> {
     // SAFETY: path is NUL-terminated.
     check(unsafe { libc::fchmodat(dirfd, path.as_ptr(), mode, 0) } as libc::c_long).map(drop)
 }
 
-pub fn fchownat(dirfd: RawFd, path: &CStr, uid: u32, gid: u32, flags: i32) -> std::io::Result<()> {
+pub(crate) fn fchownat(dirfd: RawFd, path: &CStr, uid: u32, gid: u32, flags: i32) -> std::io::Result<()> {
     // SAFETY: path is NUL-terminated.
     check(unsafe { libc::fchownat(dirfd, path.as_ptr(), uid, gid, flags) } as libc::c_long).map(drop)
 }
 
-pub fn utimensat(dirfd: RawFd, path: &CStr, times: Option<[(i64, i64); 2]>, flags: i32) -> std::io::Result<()> {
+pub(crate) fn utimensat(dirfd: RawFd, path: &CStr, times: Option<[(i64, i64); 2]>, flags: i32) -> std::io::Result<()> {
     let ts = times.map(|t| t.map(|(s, ns)| libc::timespec { tv_sec: s, tv_nsec: ns }));
     let p = ts.as_ref().map_or(core::ptr::null(), |t| t.as_ptr());
     // SAFETY: path is NUL-terminated; p is null or two timespecs.
     check(unsafe { libc::utimensat(dirfd, path.as_ptr(), p, flags) } as libc::c_long).map(drop)
 }
 
-pub fn faccessat2(dirfd: RawFd, path: &CStr, mode: i32, flags: i32) -> std::io::Result<()> {
+pub(crate) fn faccessat2(dirfd: RawFd, path: &CStr, mode: i32, flags: i32) -> std::io::Result<()> {
     // SAFETY: path is NUL-terminated.
     check(unsafe { libc::syscall(libc::SYS_faccessat2, dirfd, path.as_ptr(), mode, flags) }).map(drop)
 }
 
-pub fn truncate(path: &CStr, len: i64) -> std::io::Result<()> {
+pub(crate) fn truncate(path: &CStr, len: i64) -> std::io::Result<()> {
     // SAFETY: path is NUL-terminated.
     check(unsafe { libc::truncate(path.as_ptr(), len) } as libc::c_long).map(drop)
 }
 
-pub fn ftruncate(fd: RawFd, len: i64) -> std::io::Result<()> {
+pub(crate) fn ftruncate(fd: RawFd, len: i64) -> std::io::Result<()> {
     // SAFETY: plain syscall on a descriptor.
     check(unsafe { libc::ftruncate(fd, len) } as libc::c_long).map(drop)
 }
 
 /// fsync, fdatasync, flock, fallocate, lseek, fcntl with integer arguments.
-pub fn fsync(fd: RawFd, data_only: bool) -> std::io::Result<()> {
+pub(crate) fn fsync(fd: RawFd, data_only: bool) -> std::io::Result<()> {
     // SAFETY: plain syscalls on a descriptor.
     check(unsafe {
         if data_only {
@@ -323,46 +318,52 @@ pub fn fsync(fd: RawFd, data_only: bool) -> std::io::Result<()> {
     .map(drop)
 }
 
-pub fn flock(fd: RawFd, op: i32, wait: Wait) -> std::io::Result<()> {
+pub(crate) fn flock(fd: RawFd, op: i32, wait: Wait) -> std::io::Result<()> {
     // SAFETY: plain syscall on a descriptor.
     unsafe { call(libc::SYS_flock, [fd as u64, op as u32 as u64, 0, 0, 0, 0], wait) }.map(drop)
 }
 
-pub fn fallocate(fd: RawFd, mode: i32, off: i64, len: i64) -> std::io::Result<()> {
+pub(crate) fn fallocate(fd: RawFd, mode: i32, off: i64, len: i64) -> std::io::Result<()> {
     // SAFETY: plain syscall on a descriptor.
     check(unsafe { libc::fallocate(fd, mode, off, len) } as libc::c_long).map(drop)
 }
 
-pub fn lseek(fd: RawFd, off: i64, whence: i32) -> std::io::Result<i64> {
+pub(crate) fn lseek(fd: RawFd, off: i64, whence: i32) -> std::io::Result<i64> {
     // SAFETY: plain syscall on a descriptor.
     check(unsafe { libc::lseek(fd, off, whence) })
 }
 
-pub fn fcntl_int(fd: RawFd, cmd: i32, arg: i64) -> std::io::Result<i32> {
+pub(crate) fn fcntl_int(fd: RawFd, cmd: i32, arg: i64) -> std::io::Result<i32> {
     // SAFETY: only called with commands whose argument is an integer.
     check(unsafe { libc::fcntl(fd, cmd, arg) } as libc::c_long).map(|r| r as i32)
 }
 
 /// fcntl with a `struct flock` (F_GETLK/F_SETLK/F_SETLKW/F_OFD_*).
-pub fn fcntl_lock(fd: RawFd, cmd: i32, lock: &mut [u8; 32], wait: Wait) -> std::io::Result<i32> {
+pub(crate) fn fcntl_lock(fd: RawFd, cmd: i32, lock: &mut [u8; 32], wait: Wait) -> std::io::Result<i32> {
     let args = [fd as u64, cmd as u32 as u64, lock.as_mut_ptr() as u64, 0, 0, 0];
     // SAFETY: lock is a struct flock image (32 bytes on x86-64).
     unsafe { call(libc::SYS_fcntl, args, wait) }.map(|r| r as i32)
 }
 
-pub fn getdents64(fd: RawFd, buf: &mut [u8]) -> std::io::Result<usize> {
+pub(crate) fn getdents64(fd: RawFd, buf: &mut [u8]) -> std::io::Result<usize> {
     // SAFETY: buf is writable for its length.
     check(unsafe { libc::syscall(libc::SYS_getdents64, fd, buf.as_mut_ptr(), buf.len()) }).map(|n| n as usize)
 }
 
-pub fn sendfile(out: RawFd, inp: RawFd, off: Option<&mut i64>, count: usize, wait: Wait) -> std::io::Result<usize> {
+pub(crate) fn sendfile(
+    out: RawFd,
+    inp: RawFd,
+    off: Option<&mut i64>,
+    count: usize,
+    wait: Wait,
+) -> std::io::Result<usize> {
     let p = off.map_or(core::ptr::null_mut(), |o| o as *mut i64);
     let args = [out as u64, inp as u64, p as u64, count as u64, 0, 0];
     // SAFETY: p is null or a valid i64.
     unsafe { call(libc::SYS_sendfile, args, wait) }.map(|n| n as usize)
 }
 
-pub fn copy_file_range(
+pub(crate) fn copy_file_range(
     inp: RawFd,
     off_in: Option<&mut i64>,
     out: RawFd,
@@ -378,7 +379,7 @@ pub fn copy_file_range(
 
 /// ppoll(2) on host descriptors; `timeout` None waits forever. A kick of
 /// this vCPU thread ends the wait with EINTR.
-pub fn ppoll(fds: &mut [libc::pollfd], timeout: Option<(i64, i64)>) -> std::io::Result<usize> {
+pub(crate) fn ppoll(fds: &mut [libc::pollfd], timeout: Option<(i64, i64)>) -> std::io::Result<usize> {
     let ts = timeout.map(|(s, ns)| libc::timespec { tv_sec: s, tv_nsec: ns });
     let p = ts.as_ref().map_or(core::ptr::null(), |t| t as *const libc::timespec);
     let args = [fds.as_mut_ptr() as u64, fds.len() as u64, p as u64, 0, 8, 0];
@@ -388,14 +389,14 @@ pub fn ppoll(fds: &mut [libc::pollfd], timeout: Option<(i64, i64)>) -> std::io::
 
 /// Sets the host umask (nommu keeps it 0 and applies each guest's own);
 /// returns the previous one.
-pub fn set_umask(mask: u32) -> u32 {
+pub(crate) fn set_umask(mask: u32) -> u32 {
     // SAFETY: umask cannot fail.
     unsafe { libc::umask(mask) as u32 }
 }
 
 /// Raises RLIMIT_NOFILE to its hard limit: all guest processes share the
 /// host process's descriptor table.
-pub fn raise_nofile_limit() {
+pub(crate) fn raise_nofile_limit() {
     let mut r = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
     // SAFETY: r is a valid out/in pointer.
     unsafe {
@@ -406,33 +407,20 @@ pub fn raise_nofile_limit() {
     }
 }
 
-/// clock_nanosleep(2). On EINTR returns the unslept time (relative sleeps).
-pub fn clock_nanosleep(clock: i32, flags: i32, t: (i64, i64)) -> Result<(), (i32, (i64, i64))> {
-    let req = libc::timespec { tv_sec: t.0, tv_nsec: t.1 };
-    let mut rem = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: req and rem are valid timespecs.
-    let rc = unsafe { libc::clock_nanosleep(clock, flags, &req, &mut rem) };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err((rc, (rem.tv_sec, rem.tv_nsec)))
-    }
-}
-
 // ---- futexes on kernel-owned words ------------------------------------------
 
 const FUTEX_WAIT_PRIVATE: i64 = 128;
 const FUTEX_WAKE_PRIVATE: i64 = 129;
 
 /// Wakes up to `n` waiters on `word`.
-pub fn futex_wake(word: &std::sync::atomic::AtomicU32, n: i32) {
+pub(crate) fn futex_wake(word: &std::sync::atomic::AtomicU32, n: i32) {
     // SAFETY: word is a live, aligned u32.
     unsafe { libc::syscall(libc::SYS_futex, word.as_ptr(), FUTEX_WAKE_PRIVATE, n, 0, 0, 0) };
 }
 
 /// Sleeps while `word == expected`; returns early (EINTR) when this vCPU
 /// thread is kicked. Spurious wake-ups are possible: callers loop.
-pub fn futex_wait_interruptible(word: &std::sync::atomic::AtomicU32, expected: u32) -> std::io::Result<()> {
+pub(crate) fn futex_wait_interruptible(word: &std::sync::atomic::AtomicU32, expected: u32) -> std::io::Result<()> {
     let args = [word.as_ptr() as u64, FUTEX_WAIT_PRIVATE as u64, expected as u64, 0, 0, 0];
     // SAFETY: a FUTEX_WAIT on a live u32 with no timeout.
     let rc = unsafe { super::isyscall::interruptible_syscall(libc::SYS_futex, args) };
@@ -443,14 +431,8 @@ pub fn futex_wait_interruptible(word: &std::sync::atomic::AtomicU32, expected: u
     }
 }
 
-/// Sleeps while `word == expected`, whatever signals arrive.
-pub fn futex_wait(word: &std::sync::atomic::AtomicU32, expected: u32) {
-    // SAFETY: a FUTEX_WAIT on a live u32 with no timeout.
-    unsafe { libc::syscall(libc::SYS_futex, word.as_ptr(), FUTEX_WAIT_PRIVATE, expected, 0, 0, 0) };
-}
-
 /// FUTEX_WAKE on a guest word (an arena address is a host address).
-pub fn futex_wake_addr(addr: u64, n: i32) {
+pub(crate) fn futex_wake_addr(addr: u64, n: i32) {
     // SAFETY: FUTEX_WAKE only uses the address as a key; it never touches
     // memory that is not mapped (EFAULT).
     unsafe {
@@ -459,7 +441,7 @@ pub fn futex_wake_addr(addr: u64, n: i32) {
 }
 
 /// Like `futex_wait_interruptible`, for at most `timeout`; ETIMEDOUT then.
-pub fn futex_wait_timeout_interruptible(
+pub(crate) fn futex_wait_timeout_interruptible(
     word: &std::sync::atomic::AtomicU32,
     expected: u32,
     timeout: std::time::Duration,
@@ -477,7 +459,7 @@ pub fn futex_wait_timeout_interruptible(
 
 /// clock_nanosleep until an absolute time; ends early with EINTR when this
 /// vCPU thread is kicked. Err carries the errno.
-pub fn clock_nanosleep_abs_interruptible(clock: i32, t: (i64, i64)) -> Result<(), i32> {
+pub(crate) fn clock_nanosleep_abs_interruptible(clock: i32, t: (i64, i64)) -> Result<(), i32> {
     let ts = libc::timespec { tv_sec: t.0, tv_nsec: t.1 };
     let args = [clock as u64, libc::TIMER_ABSTIME as u64, &ts as *const _ as u64, 0, 0, 0];
     // SAFETY: ts is a valid timespec; no remaining-time pointer.
@@ -506,7 +488,7 @@ fn sigset_of(signals: &[i32]) -> libc::sigset_t {
 /// Blocks `signals` in the calling thread (and so in every thread it
 /// starts afterwards), with their default disposition: an ignored signal
 /// (inherited from the parent) would be discarded before sigwaitinfo.
-pub fn block_signals(signals: &[i32]) {
+pub(crate) fn block_signals(signals: &[i32]) {
     let set = sigset_of(signals);
     // SAFETY: set is a valid sigset_t; SIG_DFL is a valid disposition.
     unsafe {
@@ -518,7 +500,7 @@ pub fn block_signals(signals: &[i32]) {
 }
 
 /// Waits for one of `signals` (which must be blocked); returns its number.
-pub fn wait_for_signal(signals: &[i32]) -> i32 {
+pub(crate) fn wait_for_signal(signals: &[i32]) -> i32 {
     let set = sigset_of(signals);
     loop {
         // SAFETY: set is valid; no siginfo is requested.
@@ -531,7 +513,7 @@ pub fn wait_for_signal(signals: &[i32]) -> i32 {
 
 /// Stops the whole emulator (job control: the guest's foreground program
 /// stopped, so the host shell gets the terminal back).
-pub fn stop_self() {
+pub(crate) fn stop_self() {
     // SAFETY: signalling our own process.
     unsafe { libc::kill(libc::getpid(), libc::SIGSTOP) };
 }
@@ -547,31 +529,31 @@ pub fn restore_terminal(t: &[u8; 64]) {
     let _ = ioctl_buf(0, libc::TCSETSW as u64, &mut t);
 }
 
-pub fn syncfs(fd: RawFd) {
+pub(crate) fn syncfs(fd: RawFd) {
     // SAFETY: plain syscall on a descriptor.
     unsafe { libc::syncfs(fd) };
 }
 
-pub fn sched_setaffinity(host_tid: i32, mask: &[u8]) -> std::io::Result<()> {
+pub(crate) fn sched_setaffinity(host_tid: i32, mask: &[u8]) -> std::io::Result<()> {
     // SAFETY: mask is a readable buffer of its length.
     check(unsafe { libc::syscall(libc::SYS_sched_setaffinity, host_tid, mask.len(), mask.as_ptr()) }).map(drop)
 }
 
 /// (cpu, node) the calling thread runs on.
-pub fn getcpu() -> (u32, u32) {
+pub(crate) fn getcpu() -> (u32, u32) {
     let (mut cpu, mut node) = (0u32, 0u32);
     // SAFETY: two valid out-pointers.
     unsafe { libc::syscall(libc::SYS_getcpu, &mut cpu as *mut u32, &mut node as *mut u32, 0usize) };
     (cpu, node)
 }
 
-pub fn membarrier(cmd: i32, flags: u32) -> std::io::Result<i64> {
+pub(crate) fn membarrier(cmd: i32, flags: u32) -> std::io::Result<i64> {
     // SAFETY: membarrier takes no pointers.
     check(unsafe { libc::syscall(libc::SYS_membarrier, cmd, flags, 0) })
 }
 
 /// Names the calling thread (what ps, top and gdb show), at most 15 bytes.
-pub fn set_thread_name(name: &str) {
+pub(crate) fn set_thread_name(name: &str) {
     let mut buf = [0u8; 16];
     let n = name.len().min(15);
     buf[..n].copy_from_slice(&name.as_bytes()[..n]);
@@ -580,7 +562,7 @@ pub fn set_thread_name(name: &str) {
 }
 
 /// User + system CPU time of the whole emulator (every guest thread).
-pub fn process_cpu_seconds() -> f64 {
+pub(crate) fn process_cpu_seconds() -> f64 {
     let mut r: libc::rusage = unsafe_zeroed_rusage();
     // SAFETY: r is a valid out-pointer.
     unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut r) };

@@ -143,15 +143,16 @@ extern "C" {
 }
 
 /// The host signal used to kick a vCPU thread out of guest code.
-pub fn kick_signal() -> i32 {
+pub(crate) fn kick_signal() -> i32 {
     libc::SIGRTMAX() - 1
 }
 
 /// The synchronous signals that guest code can raise.
-pub const GUEST_FAULT_SIGNALS: [i32; 5] = [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE, libc::SIGTRAP];
+pub(crate) const GUEST_FAULT_SIGNALS: [i32; 5] =
+    [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE, libc::SIGTRAP];
 
 /// Installs the stub for guest faults and kicks. Call once, before any vCPU.
-pub fn install() -> std::io::Result<()> {
+pub(crate) fn install() -> std::io::Result<()> {
     static DONE: OnceLock<std::io::Result<()>> = OnceLock::new();
     let result = DONE.get_or_init(|| {
         // SAFETY: written once before any thread that reads it exists.
@@ -198,7 +199,7 @@ static ARENA_BASE: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64
 static ARENA_SIZE: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
 
 /// Tells the signal handler where the arena is (once, at start-up).
-pub fn set_arena(base: u64, size: u64) {
+pub(crate) fn set_arena(base: u64, size: u64) {
     ARENA_BASE.store(base, core::sync::atomic::Ordering::Relaxed);
     ARENA_SIZE.store(size, core::sync::atomic::Ordering::Relaxed);
 }

@@ -45,19 +45,19 @@ core::arch::global_asm!(
 
 extern "C" {
     fn nommu_isyscall(nr: u64, args: *const [u64; 6]) -> i64;
-    pub fn nommu_isyscall_window_start();
-    pub fn nommu_isyscall_window_last();
-    pub fn nommu_isyscall_abort();
+    pub(crate) fn nommu_isyscall_window_start();
+    pub(crate) fn nommu_isyscall_window_last();
+    pub(crate) fn nommu_isyscall_abort();
 }
 
 /// True if `rip` is inside the window, i.e. the syscall has not started.
-pub fn in_window(rip: u64) -> bool {
+pub(crate) fn in_window(rip: u64) -> bool {
     let start = nommu_isyscall_window_start as *const () as u64;
     let last = nommu_isyscall_window_last as *const () as u64;
     (start..=last).contains(&rip)
 }
 
-pub fn abort_address() -> u64 {
+pub(crate) fn abort_address() -> u64 {
     nommu_isyscall_abort as *const () as u64
 }
 
@@ -67,7 +67,7 @@ pub fn abort_address() -> u64 {
 /// # Safety
 /// The arguments must be valid for syscall `nr` (pointers to live memory
 /// of the right size), as for a raw `syscall(2)`.
-pub unsafe fn interruptible_syscall(nr: i64, args: [u64; 6]) -> i64 {
+pub(crate) unsafe fn interruptible_syscall(nr: i64, args: [u64; 6]) -> i64 {
     // SAFETY: the caller guarantees the arguments; the stub preserves the
     // callee-saved registers and only reads `args`.
     unsafe { nommu_isyscall(nr as u64, &args) }

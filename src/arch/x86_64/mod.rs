@@ -13,4 +13,5 @@ pub mod trampoline;
 pub mod vcpu;
 
 pub use area::GuestRegs;
-pub use vcpu::{Vcpu, VcpuExit};
+pub use vcpu::Vcpu;
+pub(crate) use vcpu::VcpuExit;

@@ -17,7 +17,7 @@ use crate::errno::{Errno, SysResult};
 /// `UserMemory` implements it; the trait lets this layer, which is below
 /// `mm`, take it without importing it. An address the guest may not use
 /// is `EFAULT`.
-pub trait UserBytes {
+pub(crate) trait UserBytes {
     fn read(&self, addr: u64, buf: &mut [u8]) -> SysResult<()>;
     fn write(&self, addr: u64, buf: &[u8]) -> SysResult<()>;
 }
@@ -26,9 +26,9 @@ const UC_OFF: u64 = 8;
 const MCONTEXT_OFF: u64 = UC_OFF + 40;
 const SIGMASK_OFF: u64 = MCONTEXT_OFF + 256;
 const SIGINFO_OFF: u64 = SIGMASK_OFF + 8;
-pub const FRAME_SIZE: u64 = SIGINFO_OFF + 128;
+pub(crate) const FRAME_SIZE: u64 = SIGINFO_OFF + 128;
 /// Bytes below rsp a leaf function may use without moving rsp.
-pub const RED_ZONE: u64 = 128;
+pub(crate) const RED_ZONE: u64 = 128;
 
 const UC_FP_XSTATE: u64 = 1;
 const UC_SIGCONTEXT_SS: u64 = 2;
@@ -40,7 +40,7 @@ const USER_SS: u64 = 0x2b;
 const FIX_EFLAGS: u64 = 0x0004_0DD5 | (1 << 16) | (1 << 8);
 
 /// What goes into a frame.
-pub struct FrameSpec<'a> {
+pub(crate) struct FrameSpec<'a> {
     pub regs: &'a GuestRegs,
     /// Where the frame goes below (the stack pointer to use).
     pub sp: u64,
@@ -75,7 +75,7 @@ fn sigcontext(r: &GuestRegs, fpstate: u64, trapno: u64, err: u64, cr2: u64) -> V
 
 /// Writes a frame below `spec.sp`; returns the frame address (the
 /// handler's rsp).
-pub fn write_frame(mem: &dyn UserBytes, spec: &FrameSpec<'_>) -> SysResult<u64> {
+pub(crate) fn write_frame(mem: &dyn UserBytes, spec: &FrameSpec<'_>) -> SysResult<u64> {
     let xsize = spec.xstate.len() as u64;
     // The guest chose sp (its rsp, or its alternate stack): near 0 the
     // frame would wrap.
@@ -115,7 +115,7 @@ pub fn write_frame(mem: &dyn UserBytes, spec: &FrameSpec<'_>) -> SysResult<u64> 
 }
 
 /// What rt_sigreturn restores.
-pub struct Restored {
+pub(crate) struct Restored {
     pub regs: GuestRegs,
     pub blocked: u64,
     pub altstack: (u64, i32, u64),
@@ -125,7 +125,7 @@ pub struct Restored {
 /// Reads the frame a handler returned through (`frame` = its rsp - 8 at
 /// the rt_sigreturn call). Bad pointers are EFAULT (the caller kills the
 /// task with SIGSEGV, as Linux does).
-pub fn read_frame(mem: &dyn UserBytes, frame: u64, xsave_size: usize) -> SysResult<Restored> {
+pub(crate) fn read_frame(mem: &dyn UserBytes, frame: u64, xsave_size: usize) -> SysResult<Restored> {
     let mut raw = vec![0u8; FRAME_SIZE as usize];
     mem.read(frame, &mut raw)?;
     let w = |off: u64| u64::from_le_bytes(raw[off as usize..off as usize + 8].try_into().unwrap());

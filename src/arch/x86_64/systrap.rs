@@ -32,7 +32,7 @@ impl TrapKind {
         }
     }
 
-    pub fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         match self {
             TrapKind::UserDispatch => "Syscall User Dispatch",
             TrapKind::Seccomp => "seccomp SECCOMP_RET_TRAP",
@@ -41,13 +41,13 @@ impl TrapKind {
 }
 
 /// Selector values (`SYSCALL_DISPATCH_FILTER_*`).
-pub const SELECTOR_ALLOW: u8 = 0;
-pub const SELECTOR_BLOCK: u8 = 1;
+pub(crate) const SELECTOR_ALLOW: u8 = 0;
+pub(crate) const SELECTOR_BLOCK: u8 = 1;
 
 /// `si_code` of a SIGSYS raised by the two mechanisms.
-pub const SYS_SECCOMP: i32 = 1;
-pub const SYS_USER_DISPATCH: i32 = 2;
-pub const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
+pub(crate) const SYS_SECCOMP: i32 = 1;
+pub(crate) const SYS_USER_DISPATCH: i32 = 2;
+pub(crate) const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
 
 const PR_SET_SYSCALL_USER_DISPATCH: i32 = 59;
 const PR_SYS_DISPATCH_OFF: u64 = 0;
@@ -56,13 +56,13 @@ const PR_SYS_DISPATCH_ON: u64 = 1;
 static ACTIVE: OnceLock<Option<TrapKind>> = OnceLock::new();
 
 /// The trap mechanism in force (after `activate`), if any.
-pub fn active() -> Option<TrapKind> {
+pub(crate) fn active() -> Option<TrapKind> {
     ACTIVE.get().copied().flatten()
 }
 
 /// Finds a working trap mechanism and switches it on for the process
 /// (seccomp) or for each vCPU thread from now on (SUD). Idempotent.
-pub fn activate() -> Option<TrapKind> {
+pub(crate) fn activate() -> Option<TrapKind> {
     *ACTIVE.get_or_init(|| {
         let wanted = std::env::var("NOMMU_SYSCALL_TRAP").unwrap_or_default();
         let sud = || probe_user_dispatch().then_some(TrapKind::UserDispatch);
@@ -84,7 +84,7 @@ pub fn activate() -> Option<TrapKind> {
 
 /// Makes the calling thread's syscalls from outside nommu's text trap
 /// whenever `*selector` is `SELECTOR_BLOCK`. Call on every vCPU thread.
-pub fn enable_on_current_thread(selector: *const u8) -> std::io::Result<()> {
+pub(crate) fn enable_on_current_thread(selector: *const u8) -> std::io::Result<()> {
     if active() != Some(TrapKind::UserDispatch) {
         return Ok(());
     }
@@ -100,7 +100,7 @@ pub fn enable_on_current_thread(selector: *const u8) -> std::io::Result<()> {
 }
 
 /// Undoes `enable_on_current_thread` before the selector goes away.
-pub fn disable_on_current_thread() {
+pub(crate) fn disable_on_current_thread() {
     if active() == Some(TrapKind::UserDispatch) {
         // SAFETY: switching dispatch off has no memory effects.
         unsafe { libc::prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF, 0u64, 0u64, 0u64) };
@@ -132,7 +132,7 @@ fn probe_user_dispatch() -> bool {
 }
 
 /// The executable mapping holding nommu's own code, [start, end).
-pub fn host_text() -> Option<(u64, u64)> {
+pub(crate) fn host_text() -> Option<(u64, u64)> {
     static TEXT: OnceLock<Option<(u64, u64)>> = OnceLock::new();
     *TEXT.get_or_init(|| {
         let probe = super::entry::nommu_syscall_entry as *const () as usize as u64;

@@ -25,11 +25,11 @@
 
 use super::entry::nommu_syscall_entry;
 
-pub const PAGE_SIZE: usize = crate::abi::consts::PAGE_SIZE as usize;
+pub(crate) const PAGE_SIZE: usize = crate::abi::consts::PAGE_SIZE as usize;
 /// Syscall numbers below this slide straight into the kernel.
-pub const SLED_LEN: usize = 512;
-pub const HOP_PAGE: usize = 0x9000;
-pub const HOP_ADDR: usize = 0x9295;
+pub(crate) const SLED_LEN: usize = 512;
+pub(crate) const HOP_PAGE: usize = 0x9000;
+pub(crate) const HOP_ADDR: usize = 0x9295;
 const JMP_REL32: u8 = 0xe9;
 const INT3: u8 = 0xcc;
 const NOP: u8 = 0x90;
@@ -65,7 +65,7 @@ impl std::error::Error for TrampolineError {}
 
 /// True when `rip` is inside the trampoline pages (a syscall with an
 /// out-of-range number faulted there).
-pub fn contains(rip: u64) -> bool {
+pub(crate) fn contains(rip: u64) -> bool {
     (rip as usize) <= PAGE_SIZE || (HOP_PAGE..HOP_PAGE + PAGE_SIZE).contains(&(rip as usize))
 }
 
@@ -130,7 +130,7 @@ fn fill_page(dst: *mut u8, page: &[u8; PAGE_SIZE]) {
 /// Whether user-mode reads of `addr` succeed, measured rather than
 /// assumed: the kernel copies one byte from it into a pipe, and says
 /// EFAULT if the protection (a protection key) forbids reading.
-pub fn readable(addr: usize) -> bool {
+pub(crate) fn readable(addr: usize) -> bool {
     let mut fds = [0i32; 2];
     // SAFETY: pipe2 writes two descriptors into `fds`.
     if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
@@ -172,7 +172,7 @@ fn hop_page() -> [u8; PAGE_SIZE] {
 
 /// What `install` set up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Installed {
+pub(crate) struct Installed {
     /// Guest code can read page 0 (measured after protecting it).
     pub readable: bool,
 }
@@ -182,7 +182,7 @@ static INSTALLED: std::sync::Mutex<Option<Installed>> = std::sync::Mutex::new(No
 /// Maps page 0 and the hop page, execute-only when `execute_only` (the
 /// caller knows PKU is in force), else readable and executable; says
 /// what it measured. Idempotent per process.
-pub fn install(execute_only: bool) -> Result<Installed, TrampolineError> {
+pub(crate) fn install(execute_only: bool) -> Result<Installed, TrampolineError> {
     let mut installed = INSTALLED.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(done) = *installed {
         return Ok(done);
@@ -212,7 +212,7 @@ pub fn install(execute_only: bool) -> Result<Installed, TrampolineError> {
 
 /// Takes the trampoline away again (it turned out readable where the user
 /// wants NULL reads to fault). No guest code may have run yet.
-pub fn uninstall() {
+pub(crate) fn uninstall() {
     let mut installed = INSTALLED.lock().unwrap_or_else(|e| e.into_inner());
     if installed.take().is_some() {
         unmap(0);

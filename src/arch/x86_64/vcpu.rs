@@ -7,7 +7,7 @@ use super::hostsig::kick_signal;
 
 /// Why `Vcpu::run` returned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum VcpuExit {
+pub(crate) enum VcpuExit {
     /// The guest made a syscall; `regs().rax` is its number and `regs().rip`
     /// the instruction after it. `trapped`: it came through the trap path
     /// (an instruction that was not rewritten), not through page 0.
@@ -80,7 +80,7 @@ impl Vcpu {
         Ok(vcpu)
     }
 
-    pub fn regs(&self) -> &GuestRegs {
+    pub(crate) fn regs(&self) -> &GuestRegs {
         &self.area.regs
     }
 
@@ -89,31 +89,31 @@ impl Vcpu {
     }
 
     /// Trap number and error code of the last fault exit.
-    pub fn fault_details(&self) -> (u64, u64) {
+    pub(crate) fn fault_details(&self) -> (u64, u64) {
         (self.area.sig_trapno, self.area.sig_err)
     }
 
-    pub fn fs_base(&self) -> u64 {
+    pub(crate) fn fs_base(&self) -> u64 {
         self.area.guest_fs
     }
 
-    pub fn set_fs_base(&mut self, fs: u64) {
+    pub(crate) fn set_fs_base(&mut self, fs: u64) {
         self.area.guest_fs = fs;
     }
 
     /// Host thread id, for `kick_thread`.
-    pub fn host_tid(&self) -> i32 {
+    pub(crate) fn host_tid(&self) -> i32 {
         self.host_tid
     }
 
     /// Forget a pending kick; the caller then checks for work itself.
-    pub fn clear_kick(&mut self) {
+    pub(crate) fn clear_kick(&mut self) {
         self.area.kicked = 0;
     }
 
     /// Vector and FPU state as after execve: x87 and SSE in their initial
     /// configuration, every extended component in its init state.
-    pub fn reset_vector_state(&mut self) {
+    pub(crate) fn reset_vector_state(&mut self) {
         let image = &mut self.area.xsave.0;
         image.fill(0);
         image[0..2].copy_from_slice(&X87_INITIAL_FCW.to_le_bytes());
@@ -124,7 +124,7 @@ impl Vcpu {
     /// The guest's complete vector/FPU state as a standard-format xsave
     /// image (for a signal frame): the registers hold everything but
     /// xmm0-15 and MXCSR, whose current values are in the area.
-    pub fn capture_xstate(&mut self) -> Vec<u8> {
+    pub(crate) fn capture_xstate(&mut self) -> Vec<u8> {
         let size = super::cpu::frame_xsave_size();
         if self.area.xstate_full != 0 {
             let mut img = self.area.xsave.0[..size].to_vec();
@@ -160,7 +160,7 @@ impl Vcpu {
 
     /// Installs a guest-supplied xsave image (rt_sigreturn). It is made
     /// safe for xrstor first: a bad header or MXCSR would fault in nommu.
-    pub fn restore_xstate(&mut self, image: &[u8]) {
+    pub(crate) fn restore_xstate(&mut self, image: &[u8]) {
         let size = super::cpu::frame_xsave_size().min(image.len());
         let img = &mut self.area.xsave.0;
         img.fill(0);
@@ -180,7 +180,7 @@ impl Vcpu {
 
     /// Copies the fast-path vector state (xmm0-15, MXCSR) from another
     /// vCPU: a vfork child continues with its parent's.
-    pub fn copy_fast_vector_state(&mut self, xmm: [[u64; 2]; 16], mxcsr: u32) {
+    pub(crate) fn copy_fast_vector_state(&mut self, xmm: [[u64; 2]; 16], mxcsr: u32) {
         self.reset_vector_state();
         let img = &mut self.area.xsave.0;
         img[XSAVE_MXCSR_OFFSET..XSAVE_MXCSR_OFFSET + 4].copy_from_slice(&mxcsr.to_le_bytes());
@@ -192,12 +192,12 @@ impl Vcpu {
         img[XSAVE_XSTATE_BV_OFFSET] = 0b10;
     }
 
-    pub fn fast_vector_state(&self) -> ([[u64; 2]; 16], u32) {
+    pub(crate) fn fast_vector_state(&self) -> ([[u64; 2]; 16], u32) {
         (self.area.xmm.0, self.area.mxcsr)
     }
 
     /// Enters guest code at `regs().rip` and runs it until the next exit.
-    pub fn run(&mut self) -> VcpuExit {
+    pub(crate) fn run(&mut self) -> VcpuExit {
         if self.area.xstate_full != 0 {
             self.load_full_xstate();
         }
@@ -279,7 +279,7 @@ fn current_host_tid() -> i32 {
 }
 
 /// Asks the vCPU thread `host_tid` to leave guest code and check for work.
-pub fn kick_thread(host_tid: i32) {
+pub(crate) fn kick_thread(host_tid: i32) {
     // SAFETY: tgkill to a thread of our own process; a stale tid at worst
     // returns ESRCH, which is ignored (the thread already exited).
     unsafe {
