@@ -15,12 +15,9 @@
 //! openclose (/dev/null; two syscalls), stat-host and openclose-host
 //! (/etc/hostname in the host root: the openat2 walk).
 
-use nommu::fs::FdTable;
-use nommu::kernel::process::FsContext;
-use nommu::kernel::task::TaskShared;
-use nommu::kernel::{MachineConfig, Process, Task};
+use nommu::kernel::Task;
+use nommu::syscall::testkit::TestMachine;
 use nommu::syscall::{dispatch, SyscallCtx, SyscallReturn};
-use std::sync::Arc;
 
 const MODES: [&str; 7] = ["getpid", "read1", "write1", "stat", "openclose", "stat-host", "openclose-host"];
 
@@ -34,18 +31,7 @@ fn main() {
     };
     // No page 0 (valgrind could not map it) and no trap path: nothing runs
     // in the guest here.
-    let cfg = MachineConfig { handlers_only: true, root: "/".into(), mem_size: 16 << 20, ..Default::default() };
-    let m = nommu::runloop::new_machine(cfg).expect("machine");
-    let files = FdTable::with_host_stdio().expect("stdio");
-    let fs = FsContext { cwd: b"/".to_vec(), cwd_fd: None, umask: 0o22 };
-    let p = Arc::new(Process::new(m.alloc_pid(), 0, libc::SIGCHLD, files, fs, Process::initial_rlimits()));
-    m.register(&p);
-    let shared = Arc::new(TaskShared::new(p.pid, 0));
-    m.register_task(&shared);
-    let vcpu = nommu::arch::Vcpu::new_on_current_thread().expect("vcpu");
-    let mut task = Task::new(shared, p, vcpu);
-
-    let buf = m.mem.alloc(65536, 4096).expect("guest memory");
+    let TestMachine { m, mut task, scratch: buf } = TestMachine::new();
     let (dev_null, host_file, stat_buf) = (buf + 1024, buf + 2048, buf + 4096);
     m.mem.user.write(dev_null, b"/dev/null\0").expect("guest write");
     m.mem.user.write(host_file, b"/etc/hostname\0").expect("guest write");

@@ -767,8 +767,7 @@ mod tests {
     // answers was checked natively).
     mod args {
         use crate::errno::Errno;
-        use crate::syscall::testkit::TestMachine;
-        use std::sync::atomic::{AtomicUsize, Ordering};
+        use crate::syscall::testkit::{TempRoot, TestMachine};
 
         const O_RDONLY: u64 = 0;
         const O_RDWR: u64 = 2;
@@ -783,28 +782,13 @@ mod tests {
         }
 
         /// A scratch directory for the machine's root, removed at the end.
-        struct TempRoot(std::path::PathBuf);
-
-        impl TempRoot {
-            fn new() -> TempRoot {
-                static N: AtomicUsize = AtomicUsize::new(0);
-                let n = N.fetch_add(1, Ordering::Relaxed);
-                let dir = std::env::temp_dir().join(format!("nommu-unit-file-{}-{n}", std::process::id()));
-                std::fs::create_dir_all(&dir).unwrap();
-                std::fs::write(dir.join("f"), b"hello").unwrap();
-                std::fs::write(dir.join("g"), b"").unwrap();
-                TempRoot(dir)
-            }
-
-            fn machine(&self) -> TestMachine {
-                TestMachine::with_root(self.0.to_str().unwrap())
-            }
-        }
-
-        impl Drop for TempRoot {
-            fn drop(&mut self) {
-                let _ = std::fs::remove_dir_all(&self.0);
-            }
+        /// The files these tests work on, in a fresh root.
+        fn temp_root() -> TempRoot {
+            let root = TempRoot::new("file");
+            let dir = &root.0;
+            std::fs::write(dir.join("f"), b"hello").unwrap();
+            std::fs::write(dir.join("g"), b"").unwrap();
+            root
         }
 
         fn open(t: &mut TestMachine, path: &str, flags: u64) -> u64 {
@@ -824,7 +808,7 @@ mod tests {
 
         #[test]
         fn read_and_write() {
-            let root = TempRoot::new();
+            let root = temp_root();
             let mut t = root.machine();
             let (bad, buf) = (t.bad_ptr(), t.scratch);
             let (r, w) = pipe(&mut t);
@@ -842,7 +826,7 @@ mod tests {
 
         #[test]
         fn positional_reads_and_writes() {
-            let root = TempRoot::new();
+            let root = temp_root();
             let mut t = root.machine();
             let (bad, buf) = (t.bad_ptr(), t.scratch);
             let (r, w) = pipe(&mut t);
@@ -862,7 +846,7 @@ mod tests {
 
         #[test]
         fn vectored_io() {
-            let root = TempRoot::new();
+            let root = temp_root();
             let mut t = root.machine();
             let bad = t.bad_ptr();
             let (r, w) = pipe(&mut t);
@@ -897,7 +881,7 @@ mod tests {
 
         #[test]
         fn close_fstat_lseek() {
-            let root = TempRoot::new();
+            let root = temp_root();
             let mut t = root.machine();
             let (bad, buf) = (t.bad_ptr(), t.scratch);
             let (r, _w) = pipe(&mut t);
@@ -927,7 +911,7 @@ mod tests {
             const TCGETS: u64 = 0x5401;
             const FIONREAD: u64 = 0x541B;
             const FIONBIO: u64 = 0x5421;
-            let root = TempRoot::new();
+            let root = temp_root();
             let mut t = root.machine();
             let (bad, buf) = (t.bad_ptr(), t.scratch);
             let (r, _w) = pipe(&mut t);
@@ -954,7 +938,7 @@ mod tests {
 
         #[test]
         fn dup_family() {
-            let root = TempRoot::new();
+            let root = temp_root();
             let mut t = root.machine();
             let f = open(&mut t, "/f", O_RDONLY);
             assert_eq!(t.errno(32, &[NEG_FD]), Errno::EBADF);
@@ -977,7 +961,7 @@ mod tests {
             const F_GETFD: u64 = 1;
             const F_GETLK: u64 = 5;
             const F_SETLK: u64 = 6;
-            let root = TempRoot::new();
+            let root = temp_root();
             let mut t = root.machine();
             let bad = t.bad_ptr();
             let f = open(&mut t, "/f", O_RDONLY);
@@ -995,7 +979,7 @@ mod tests {
 
         #[test]
         fn sync_truncate_allocate_lock() {
-            let root = TempRoot::new();
+            let root = temp_root();
             let mut t = root.machine();
             let (r, w) = pipe(&mut t);
             let f = open(&mut t, "/f", O_RDONLY);
@@ -1019,7 +1003,7 @@ mod tests {
 
         #[test]
         fn sendfile_and_copy_file_range() {
-            let root = TempRoot::new();
+            let root = temp_root();
             let mut t = root.machine();
             let bad = t.bad_ptr();
             let (_r, w) = pipe(&mut t);
@@ -1041,7 +1025,7 @@ mod tests {
 
         #[test]
         fn directories_and_metadata() {
-            let root = TempRoot::new();
+            let root = temp_root();
             let mut t = root.machine();
             let (bad, buf) = (t.bad_ptr(), t.scratch);
             let f = open(&mut t, "/f", O_RDONLY);

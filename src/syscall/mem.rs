@@ -722,8 +722,7 @@ mod tests {
     mod args {
         use super::super::*;
         use crate::mm::TASK_SIZE;
-        use crate::syscall::testkit::TestMachine;
-        use std::sync::atomic::{AtomicUsize, Ordering};
+        use crate::syscall::testkit::{TempRoot, TestMachine};
 
         const PROT_RW: u64 = 3;
         const MAP_PRIVATE: u64 = 2;
@@ -738,28 +737,17 @@ mod tests {
             t.value(9, &[0, 8192, PROT_RW, MAP_PRIVATE | MAP_ANON, NEG, 0]).expect("mmap")
         }
 
-        struct TempRoot(std::path::PathBuf);
-
-        impl TempRoot {
-            fn new() -> TempRoot {
-                static N: AtomicUsize = AtomicUsize::new(0);
-                let n = N.fetch_add(1, Ordering::Relaxed);
-                let dir = std::env::temp_dir().join(format!("nommu-unit-mem-{}-{n}", std::process::id()));
-                std::fs::create_dir_all(&dir).unwrap();
-                std::fs::write(dir.join("f"), [b'x'; 100]).unwrap();
-                TempRoot(dir)
-            }
-        }
-
-        impl Drop for TempRoot {
-            fn drop(&mut self) {
-                let _ = std::fs::remove_dir_all(&self.0);
-            }
+        /// The files these tests work on, in a fresh root.
+        fn temp_root() -> TempRoot {
+            let root = TempRoot::new("mem");
+            let dir = &root.0;
+            std::fs::write(dir.join("f"), [b'x'; 100]).unwrap();
+            root
         }
 
         #[test]
         fn mmap() {
-            let root = TempRoot::new();
+            let root = temp_root();
             let mut t = TestMachine::with_root(root.0.to_str().unwrap());
             let f = t.cstr(0, "/f");
             let fd = t.value(2, &[f, 0, 0]).unwrap();

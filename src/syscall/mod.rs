@@ -13,7 +13,6 @@ pub mod process;
 pub mod signal;
 pub mod spawn;
 pub mod table;
-#[cfg(test)]
 pub mod testkit;
 pub mod time;
 pub mod trace;

@@ -845,8 +845,7 @@ mod tests {
     // /f (a file), /d (an empty directory), /full (holding x), /l -> f.
     mod args {
         use crate::errno::Errno;
-        use crate::syscall::testkit::TestMachine;
-        use std::sync::atomic::{AtomicUsize, Ordering};
+        use crate::syscall::testkit::{TempRoot, TestMachine};
 
         const AT: u64 = -100i64 as u64;
         const NO_FD: u64 = 999;
@@ -857,34 +856,16 @@ mod tests {
         const AT_REMOVEDIR: u64 = 0x200;
         const AT_EMPTY_PATH: u64 = 0x1000;
 
-        struct TempRoot(std::path::PathBuf);
-
-        impl TempRoot {
-            fn new() -> TempRoot {
-                static N: AtomicUsize = AtomicUsize::new(0);
-                let n = N.fetch_add(1, Ordering::Relaxed);
-                let dir = std::env::temp_dir().join(format!("nommu-unit-path-{}-{n}", std::process::id()));
-                std::fs::create_dir_all(dir.join("d")).unwrap();
-                std::fs::create_dir_all(dir.join("full")).unwrap();
-                std::fs::write(dir.join("full/x"), b"").unwrap();
-                std::fs::write(dir.join("f"), b"hello").unwrap();
-                std::os::unix::fs::symlink("f", dir.join("l")).unwrap();
-                TempRoot(dir)
-            }
-
-            fn machine(&self) -> TestMachine {
-                TestMachine::with_root(self.0.to_str().unwrap())
-            }
-
-            fn exists(&self, name: &str) -> bool {
-                self.0.join(name).symlink_metadata().is_ok()
-            }
-        }
-
-        impl Drop for TempRoot {
-            fn drop(&mut self) {
-                let _ = std::fs::remove_dir_all(&self.0);
-            }
+        /// The files these tests work on, in a fresh root.
+        fn temp_root() -> TempRoot {
+            let root = TempRoot::new("path");
+            let dir = &root.0;
+            std::fs::create_dir_all(dir.join("d")).unwrap();
+            std::fs::create_dir_all(dir.join("full")).unwrap();
+            std::fs::write(dir.join("full/x"), b"").unwrap();
+            std::fs::write(dir.join("f"), b"hello").unwrap();
+            std::os::unix::fs::symlink("f", dir.join("l")).unwrap();
+            root
         }
 
         /// Strings in scratch memory, from offset 0x100 on.
@@ -920,7 +901,7 @@ mod tests {
 
         #[test]
         fn every_path_argument_refuses_bad_paths() {
-            let root = TempRoot::new();
+            let root = temp_root();
             let mut t = root.machine();
             let mut s = Strings::new();
             let (f, buf) = (s.s(&t, "/f"), t.scratch + 0x8000);
@@ -986,7 +967,7 @@ mod tests {
 
         #[test]
         fn directory_descriptors() {
-            let root = TempRoot::new();
+            let root = temp_root();
             let mut t = root.machine();
             let mut s = Strings::new();
             let (rel, abs, buf) = (s.s(&t, "f"), s.s(&t, "/f"), t.scratch + 0x8000);
@@ -1034,7 +1015,7 @@ mod tests {
 
         #[test]
         fn flags() {
-            let root = TempRoot::new();
+            let root = temp_root();
             let mut t = root.machine();
             let mut s = Strings::new();
             let (f, d, l, newp, buf) =
@@ -1086,7 +1067,7 @@ mod tests {
 
         #[test]
         fn names_that_exist_or_cannot() {
-            let root = TempRoot::new();
+            let root = temp_root();
             let mut t = root.machine();
             let mut s = Strings::new();
             let (f, d, l, full) = (s.s(&t, "/f"), s.s(&t, "/d"), s.s(&t, "/l"), s.s(&t, "/full"));
@@ -1131,7 +1112,7 @@ mod tests {
 
         #[test]
         fn links_cwd_truncate_times() {
-            let root = TempRoot::new();
+            let root = temp_root();
             let mut t = root.machine();
             let mut s = Strings::new();
             let (f, d, l, buf, bad) = (s.s(&t, "/f"), s.s(&t, "/d"), s.s(&t, "/l"), t.scratch + 0x8000, t.bad_ptr());

@@ -414,36 +414,20 @@ pub(crate) fn sys_execveat(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::syscall::testkit::TestMachine;
-    use std::sync::atomic::AtomicUsize;
+    use crate::syscall::testkit::{TempRoot, TestMachine};
 
     /// A scratch root: /f (not executable), /x (an executable script
     /// whose interpreter does not exist in it), /l -> x.
-    struct TempRoot(std::path::PathBuf);
-
-    impl TempRoot {
-        fn new() -> TempRoot {
-            use std::os::unix::fs::PermissionsExt;
-            static N: AtomicUsize = AtomicUsize::new(0);
-            let n = N.fetch_add(1, Ordering::Relaxed);
-            let dir = std::env::temp_dir().join(format!("nommu-unit-spawn-{}-{n}", std::process::id()));
-            std::fs::create_dir_all(&dir).unwrap();
-            std::fs::write(dir.join("f"), b"x").unwrap();
-            std::fs::write(dir.join("x"), b"#!/no/such/interpreter\n").unwrap();
-            std::fs::set_permissions(dir.join("x"), std::fs::Permissions::from_mode(0o755)).unwrap();
-            std::os::unix::fs::symlink("x", dir.join("l")).unwrap();
-            TempRoot(dir)
-        }
-
-        fn machine(&self) -> TestMachine {
-            TestMachine::with_root(self.0.to_str().unwrap())
-        }
-    }
-
-    impl Drop for TempRoot {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
+    /// The files these tests work on, in a fresh root.
+    fn temp_root() -> TempRoot {
+        let root = TempRoot::new("spawn");
+        let dir = &root.0;
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::write(dir.join("f"), b"x").unwrap();
+        std::fs::write(dir.join("x"), b"#!/no/such/interpreter\n").unwrap();
+        std::fs::set_permissions(dir.join("x"), std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::os::unix::fs::symlink("x", dir.join("l")).unwrap();
+        root
     }
 
     /// A NULL-terminated array of pointers in scratch memory.
@@ -502,7 +486,7 @@ mod tests {
 
     #[test]
     fn execve_paths() {
-        let root = TempRoot::new();
+        let root = temp_root();
         let mut t = root.machine();
         let x = t.cstr(0, "/x");
         let argv = array(&t, 0x100, &[x]);
@@ -522,7 +506,7 @@ mod tests {
 
     #[test]
     fn execve_arguments() {
-        let root = TempRoot::new();
+        let root = temp_root();
         let mut t = root.machine();
         let bad = t.bad_ptr();
         let x = t.cstr(0, "/x");
@@ -542,7 +526,7 @@ mod tests {
 
     #[test]
     fn execveat_arguments() {
-        let root = TempRoot::new();
+        let root = temp_root();
         let mut t = root.machine();
         let (x, rel, l, empty) = (t.cstr(0, "/x"), t.cstr(0x10, "x"), t.cstr(0x20, "/l"), t.cstr(0x30, ""));
         let argv = array(&t, 0x100, &[x]);

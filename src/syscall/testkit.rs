@@ -1,4 +1,5 @@
-//! A seam for unit tests of syscall handlers: a machine without page 0 or
+//! A seam for calling syscall handlers directly (unit tests, and
+//! `examples/syscall_cost` under callgrind): a machine without page 0 or
 //! a trap path (`MachineConfig::handlers_only`), one process with one task
 //! on the test's own thread, and scratch guest memory. Tests call syscalls
 //! by number through the one table, as the run loop does, so argument
@@ -13,9 +14,9 @@ use crate::kernel::{Machine, MachineConfig, Process, Task};
 use std::sync::Arc;
 
 /// Bytes of guest memory a test may use, at `TestMachine::scratch`.
-pub(crate) const SCRATCH_LEN: u64 = 64 << 10;
+pub const SCRATCH_LEN: u64 = 64 << 10;
 
-pub(crate) struct TestMachine {
+pub struct TestMachine {
     pub m: Arc<Machine>,
     pub task: Task,
     /// The start of `SCRATCH_LEN` bytes of guest memory.
@@ -26,13 +27,19 @@ fn no_task_loop(_: &Machine, _: &mut Task) {
     unreachable!("a handlers-only machine runs no guest tasks");
 }
 
+impl Default for TestMachine {
+    fn default() -> Self {
+        TestMachine::new()
+    }
+}
+
 impl TestMachine {
     /// A machine whose root is the host's `/`.
-    pub(crate) fn new() -> TestMachine {
+    pub fn new() -> TestMachine {
         TestMachine::with_root("/")
     }
 
-    pub(crate) fn with_root(root: &str) -> TestMachine {
+    pub fn with_root(root: &str) -> TestMachine {
         let config = MachineConfig { handlers_only: true, root: root.into(), mem_size: 16 << 20, ..Default::default() };
         let m = Machine::new(config, no_task_loop).expect("a handlers-only machine");
         let files = FdTable::with_host_stdio().expect("stdio");
@@ -48,14 +55,14 @@ impl TestMachine {
     }
 
     /// Syscall `nr` with up to six arguments (the rest are 0).
-    pub(crate) fn call(&mut self, nr: u64, args: &[u64]) -> SysResult<SyscallReturn> {
+    pub fn call(&mut self, nr: u64, args: &[u64]) -> SysResult<SyscallReturn> {
         let mut a: Args = [0; 6];
         a[..args.len()].copy_from_slice(args);
         dispatch(&mut SyscallCtx::new(&self.m, &mut self.task), nr, a)
     }
 
     /// `call` for a syscall that returns a value.
-    pub(crate) fn value(&mut self, nr: u64, args: &[u64]) -> SysResult<u64> {
+    pub fn value(&mut self, nr: u64, args: &[u64]) -> SysResult<u64> {
         match self.call(nr, args)? {
             SyscallReturn::Return(v) => Ok(v),
             other => panic!("syscall {nr} did not return a value: {other:?}"),
@@ -63,7 +70,7 @@ impl TestMachine {
     }
 
     /// The errno of a call that must fail.
-    pub(crate) fn errno(&mut self, nr: u64, args: &[u64]) -> Errno {
+    pub fn errno(&mut self, nr: u64, args: &[u64]) -> Errno {
         match self.call(nr, args) {
             Err(e) => e,
             Ok(r) => panic!("syscall {nr}({args:x?}) succeeded ({r:?}); an error was expected"),
@@ -71,20 +78,54 @@ impl TestMachine {
     }
 
     /// Writes `bytes` into scratch memory at `offset`; returns the address.
-    pub(crate) fn put(&self, offset: u64, bytes: &[u8]) -> u64 {
+    pub fn put(&self, offset: u64, bytes: &[u8]) -> u64 {
         let addr = self.scratch + offset;
         self.m.mem.user.write(addr, bytes).expect("scratch write");
         addr
     }
 
     /// A NUL-terminated string in scratch memory at `offset`.
-    pub(crate) fn cstr(&self, offset: u64, s: &str) -> u64 {
+    pub fn cstr(&self, offset: u64, s: &str) -> u64 {
         self.put(offset, &[s.as_bytes(), b"\0"].concat())
     }
 
     /// An address no guest memory is at (EFAULT for any access).
-    pub(crate) fn bad_ptr(&self) -> u64 {
+    pub fn bad_ptr(&self) -> u64 {
         8
+    }
+}
+
+/// A fresh directory under the system's temp dir, to be a test machine's
+/// root; removed with everything in it when dropped.
+#[cfg(test)]
+pub(crate) struct TempRoot(pub std::path::PathBuf);
+
+#[cfg(test)]
+impl TempRoot {
+    pub(crate) fn new(tag: &str) -> TempRoot {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let n = N.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("nommu-unit-{tag}-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a temporary root");
+        TempRoot(dir)
+    }
+
+    /// A machine whose `/` is this directory.
+    pub(crate) fn machine(&self) -> TestMachine {
+        TestMachine::with_root(self.0.to_str().expect("a UTF-8 temp path"))
+    }
+
+    /// Whether `name` exists (as anything, symlinks not followed).
+    pub(crate) fn exists(&self, name: &str) -> bool {
+        self.0.join(name).symlink_metadata().is_ok()
+    }
+}
+
+#[cfg(test)]
+impl Drop for TempRoot {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 

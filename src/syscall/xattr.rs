@@ -223,33 +223,17 @@ mod tests {
     // answers was checked natively). A scratch root holds /f.
     mod args {
         use crate::errno::Errno;
-        use crate::syscall::testkit::TestMachine;
-        use std::sync::atomic::{AtomicUsize, Ordering};
+        use crate::syscall::testkit::{TempRoot, TestMachine};
 
         const NO_FD: u64 = 999;
         const NEG_FD: u64 = -1i64 as u64;
 
-        struct TempRoot(std::path::PathBuf);
-
-        impl TempRoot {
-            fn new() -> TempRoot {
-                static N: AtomicUsize = AtomicUsize::new(0);
-                let n = N.fetch_add(1, Ordering::Relaxed);
-                let dir = std::env::temp_dir().join(format!("nommu-unit-xattr-{}-{n}", std::process::id()));
-                std::fs::create_dir_all(&dir).unwrap();
-                std::fs::write(dir.join("f"), b"x").unwrap();
-                TempRoot(dir)
-            }
-
-            fn machine(&self) -> TestMachine {
-                TestMachine::with_root(self.0.to_str().unwrap())
-            }
-        }
-
-        impl Drop for TempRoot {
-            fn drop(&mut self) {
-                let _ = std::fs::remove_dir_all(&self.0);
-            }
+        /// The files these tests work on, in a fresh root.
+        fn temp_root() -> TempRoot {
+            let root = TempRoot::new("xattr");
+            let dir = &root.0;
+            std::fs::write(dir.join("f"), b"x").unwrap();
+            root
         }
 
         /// Scratch strings: /f, an open descriptor of it, a good name.
@@ -272,7 +256,7 @@ mod tests {
 
         #[test]
         fn paths_and_descriptors() {
-            let root = TempRoot::new();
+            let root = temp_root();
             let Setup { mut t, name, buf, .. } = setup(&root);
             let bad_paths = [
                 (t.bad_ptr(), Errno::EFAULT),
@@ -304,7 +288,7 @@ mod tests {
 
         #[test]
         fn names_flags_sizes() {
-            let root = TempRoot::new();
+            let root = temp_root();
             let Setup { mut t, f, fd, name, buf } = setup(&root);
             // A name must be readable, not empty, at most XATTR_NAME_MAX.
             let bad_names = [
@@ -331,7 +315,7 @@ mod tests {
 
         #[test]
         fn fadvise64() {
-            let root = TempRoot::new();
+            let root = temp_root();
             let Setup { mut t, fd, .. } = setup(&root);
             let fds = t.scratch + 0x2000;
             assert_eq!(t.value(22, &[fds]), Ok(0));
