@@ -64,8 +64,8 @@ pub struct Machine {
     pub caps: HostCaps,
     pub mem: Memory,
     pub root: HostRoot,
-    pub config: MachineConfig,
-    pub boot_time: Instant,
+    pub(crate) config: MachineConfig,
+    pub(crate) boot_time: Instant,
     processes: Mutex<BTreeMap<i32, Arc<Process>>>,
     tasks: Mutex<BTreeMap<i32, Arc<TaskShared>>>,
     next_pid: AtomicI32,
@@ -74,18 +74,18 @@ pub struct Machine {
     /// Set once pid 1 has exited: the machine is over.
     shutdown: Mutex<Option<ExitStatus>>,
     shutdown_cv: Condvar,
-    pub timers: super::timers::TimerWheel,
+    pub(crate) timers: super::timers::TimerWheel,
     /// The umask nommu was started with: pid 1 inherits it.
     initial_umask: u32,
     /// The machine's host and domain names (uname, sethostname).
-    pub uts: Mutex<(Vec<u8>, Vec<u8>)>,
+    pub(crate) uts: Mutex<(Vec<u8>, Vec<u8>)>,
     /// What the machine shows about itself (--trace, --summary, --report,
     /// --memmap).
     pub diag: super::diag::Diagnostics,
     /// Rewritten images of programs already exec'd.
-    pub images: crate::loader::cache::ImageCache,
+    pub(crate) images: crate::loader::cache::ImageCache,
     /// Rewritten code of files mapped with PROT_EXEC (shared libraries).
-    pub code: crate::loader::codecache::CodeCache,
+    pub(crate) code: crate::loader::codecache::CodeCache,
     /// Host threads that run tasks, reused from one task to the next.
     threads: Arc<super::threadpool::ThreadPool>,
 }
