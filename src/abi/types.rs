@@ -77,6 +77,43 @@ pub struct Stat {
     pub __unused: [i64; 3],
 }
 
+/// `struct statx_timestamp`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StatxTimestamp {
+    pub tv_sec: i64,
+    pub tv_nsec: u32,
+    pub __reserved: i32,
+}
+
+/// `struct statx` (what `statx` fills in; the fields after `stx_dev_minor`
+/// are kept as spare words, zero for the files nommu makes up).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Statx {
+    pub stx_mask: u32,
+    pub stx_blksize: u32,
+    pub stx_attributes: u64,
+    pub stx_nlink: u32,
+    pub stx_uid: u32,
+    pub stx_gid: u32,
+    pub stx_mode: u16,
+    pub __spare0: u16,
+    pub stx_ino: u64,
+    pub stx_size: u64,
+    pub stx_blocks: u64,
+    pub stx_attributes_mask: u64,
+    pub stx_atime: StatxTimestamp,
+    pub stx_btime: StatxTimestamp,
+    pub stx_ctime: StatxTimestamp,
+    pub stx_mtime: StatxTimestamp,
+    pub stx_rdev_major: u32,
+    pub stx_rdev_minor: u32,
+    pub stx_dev_major: u32,
+    pub stx_dev_minor: u32,
+    pub __spare: [u64; 14],
+}
+
 /// `struct iovec`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -105,5 +142,10 @@ const _: () = {
     assert!(std::mem::offset_of!(Stat, st_rdev) == 40);
     assert!(std::mem::offset_of!(Stat, st_atime) == 72);
     assert!(std::mem::size_of::<Iovec>() == 16);
+    assert!(std::mem::size_of::<StatxTimestamp>() == 16);
+    assert!(std::mem::size_of::<Statx>() == 256);
+    assert!(std::mem::offset_of!(Statx, stx_ino) == 32);
+    assert!(std::mem::offset_of!(Statx, stx_atime) == 64);
+    assert!(std::mem::offset_of!(Statx, stx_rdev_major) == 128);
     assert!(std::mem::size_of::<KernelSigaction>() == 32);
 };

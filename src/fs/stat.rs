@@ -1,6 +1,6 @@
 //! `struct stat` and `struct statx` images, for files the kernel makes up.
 
-use crate::abi::types::{Stat as AbiStat, Timespec};
+use crate::abi::types::{Stat as AbiStat, Statx, StatxTimestamp, Timespec};
 
 /// Device number reported for /proc and /dev's generated entries.
 pub(crate) const PROC_DEV: u64 = 0x16;
@@ -64,29 +64,29 @@ impl Stat {
         }
     }
 
-    /// `struct statx` (256 bytes) with the basic fields.
-    pub(crate) fn to_statx(self) -> [u8; 256] {
+    /// `struct statx` with the basic fields.
+    pub(crate) fn to_statx(self) -> Statx {
         const STATX_BASIC_STATS: u32 = 0x7ff;
-        let mut b = [0u8; 256];
-        let mut put = |off: usize, v: &[u8]| b[off..off + v.len()].copy_from_slice(v);
-        put(0, &STATX_BASIC_STATS.to_le_bytes());
-        put(4, &(self.blksize as u32).to_le_bytes());
-        put(16, &(self.nlink as u32).to_le_bytes());
-        put(20, &self.uid.to_le_bytes());
-        put(24, &self.gid.to_le_bytes());
-        put(28, &(self.mode as u16).to_le_bytes());
-        put(32, &self.ino.to_le_bytes());
-        put(40, &self.size.to_le_bytes());
-        put(48, &self.blocks.to_le_bytes());
-        for off in [64, 96, 112] {
-            put(off, &self.time.0.to_le_bytes());
-            put(off + 8, &(self.time.1 as u32).to_le_bytes());
+        let time = StatxTimestamp { tv_sec: self.time.0, tv_nsec: self.time.1 as u32, __reserved: 0 };
+        Statx {
+            stx_mask: STATX_BASIC_STATS,
+            stx_blksize: self.blksize as u32,
+            stx_nlink: self.nlink as u32,
+            stx_uid: self.uid,
+            stx_gid: self.gid,
+            stx_mode: self.mode as u16,
+            stx_ino: self.ino,
+            stx_size: self.size as u64,
+            stx_blocks: self.blocks as u64,
+            stx_atime: time,
+            stx_ctime: time,
+            stx_mtime: time,
+            stx_rdev_major: (self.rdev >> 8) as u32 & 0xfff,
+            stx_rdev_minor: self.rdev as u32 & 0xff,
+            stx_dev_major: (self.dev >> 8) as u32 & 0xfff,
+            stx_dev_minor: self.dev as u32 & 0xff,
+            ..Default::default()
         }
-        put(128, &((self.rdev >> 8) as u32 & 0xfff).to_le_bytes());
-        put(132, &(self.rdev as u32 & 0xff).to_le_bytes());
-        put(136, &((self.dev >> 8) as u32 & 0xfff).to_le_bytes());
-        put(140, &(self.dev as u32 & 0xff).to_le_bytes());
-        b
     }
 }
 

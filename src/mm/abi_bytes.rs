@@ -1,7 +1,7 @@
 //! vm-memory's `ByteValued` for the ABI structures, so that guest memory
 //! is read and written as those types (`UserMemory::read_val`/`write_val`).
 
-use crate::abi::types::{Iovec, Itimerval, KernelSigaction, Rusage, Stat, Timespec, Timeval};
+use crate::abi::types::{Iovec, Itimerval, KernelSigaction, Rusage, Stat, Statx, StatxTimestamp, Timespec, Timeval};
 use vm_memory::ByteValued;
 
 // SAFETY: each is `#[repr(C)]` with only integer fields (and arrays and
@@ -18,5 +18,9 @@ unsafe impl ByteValued for Rusage {}
 unsafe impl ByteValued for Stat {}
 // SAFETY: as above.
 unsafe impl ByteValued for Iovec {}
+// SAFETY: as above.
+unsafe impl ByteValued for StatxTimestamp {}
+// SAFETY: as above.
+unsafe impl ByteValued for Statx {}
 // SAFETY: as above.
 unsafe impl ByteValued for KernelSigaction {}

@@ -163,9 +163,8 @@ fn sigaction(ctx: &SyscallCtx<'_>, p: u64) -> String {
     if p == 0 {
         return "NULL".into();
     }
-    let w = |i: u64| ctx.user().read_u64(p + 8 * i);
-    match (w(0), w(1), w(3)) {
-        (Ok(h), Ok(f), Ok(m)) => {
+    match ctx.user().read_val::<crate::abi::types::KernelSigaction>(p) {
+        Ok(crate::abi::types::KernelSigaction { sa_handler: h, sa_flags: f, sa_mask: m, .. }) => {
             let handler = match h {
                 0 => "SIG_DFL".to_string(),
                 1 => "SIG_IGN".to_string(),

@@ -234,8 +234,8 @@ pub(crate) fn sys_statx(
         Target::Empty => Resolved::OpenFile(ctx.file(reg(dirfd))?),
         Target::Host(p) => {
             let fd = ctx.m.root.path_fd(p, follow)?;
-            let out = host::statx_raw(fd.as_raw_fd(), c"", libc::AT_EMPTY_PATH | sync, mask)?;
-            ctx.user().write(buf, &out)?;
+            let out = host::statx(fd.as_raw_fd(), c"", libc::AT_EMPTY_PATH | sync, mask)?;
+            ctx.user().write_val(buf, out)?;
             return Ok(0);
         }
         Target::Abs(abs) => vfs::resolve(&ctx.procfs(), abs, follow)?,
@@ -243,9 +243,9 @@ pub(crate) fn sys_statx(
     let out = match target {
         Resolved::Host(c) => {
             let fd = ctx.m.root.path_fd(&c, follow)?;
-            host::statx_raw(fd.as_raw_fd(), c"", libc::AT_EMPTY_PATH | sync, mask)?
+            host::statx(fd.as_raw_fd(), c"", libc::AT_EMPTY_PATH | sync, mask)?
         }
-        Resolved::OpenFile(f) if f.is_host() => host::statx_raw(f.host_fd()?, c"", libc::AT_EMPTY_PATH | sync, mask)?,
+        Resolved::OpenFile(f) if f.is_host() => host::statx(f.host_fd()?, c"", libc::AT_EMPTY_PATH | sync, mask)?,
         other => {
             let st = match other {
                 Resolved::OpenFile(f) => vfs::fstat(&f)?,
@@ -258,7 +258,7 @@ pub(crate) fn sys_statx(
             crate::fs::stat::Stat::from_abi(&st).to_statx()
         }
     };
-    ctx.user().write(buf, &out)?;
+    ctx.user().write_val(buf, out)?;
     Ok(0)
 }
 

@@ -2,6 +2,7 @@
 
 use super::args::{Opaque, Pid, SigSetIn, SigSetOut, SigactionIn, SigactionOut, Signal, UserPtr};
 use super::{SyscallCtx, SyscallReturn, TaskExit};
+use crate::abi::types::KernelSigaction;
 use crate::arch::{host, sigframe};
 use crate::errno::{Errno, SysResult};
 use crate::kernel::lifecycle::{send_to_process, send_to_task};
@@ -16,15 +17,14 @@ const SIG_UNBLOCK: i32 = 1;
 const SIG_SETMASK: i32 = 2;
 
 fn read_sigaction(ctx: &SyscallCtx<'_>, addr: u64) -> SysResult<SigAction> {
-    let mut b = [0u8; 32];
-    ctx.user().read(addr, &mut b)?;
-    let w = |i: usize| u64::from_le_bytes(b[i * 8..i * 8 + 8].try_into().unwrap());
-    Ok(SigAction { handler: w(0), flags: w(1), restorer: w(2), mask: w(3) })
+    let k: KernelSigaction = ctx.user().read_val(addr)?;
+    Ok(SigAction { handler: k.sa_handler, flags: k.sa_flags, restorer: k.sa_restorer, mask: k.sa_mask })
 }
 
 fn write_sigaction(ctx: &SyscallCtx<'_>, addr: u64, act: SigAction) -> SysResult<()> {
-    let b: Vec<u8> = [act.handler, act.flags, act.restorer, act.mask].iter().flat_map(|w| w.to_le_bytes()).collect();
-    ctx.user().write(addr, &b)
+    let k =
+        KernelSigaction { sa_handler: act.handler, sa_flags: act.flags, sa_restorer: act.restorer, sa_mask: act.mask };
+    ctx.user().write_val(addr, k)
 }
 
 fn read_sigset(ctx: &SyscallCtx<'_>, set: UserPtr<Opaque>, sigsetsize: usize) -> SysResult<SigSet> {

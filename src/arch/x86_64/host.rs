@@ -219,12 +219,13 @@ pub(crate) fn fstatat(dirfd: RawFd, path: &CStr, flags: i32) -> std::io::Result<
     Ok(st)
 }
 
-/// statx(2) into a raw `struct statx` image.
-pub(crate) fn statx_raw(dirfd: RawFd, path: &CStr, flags: i32, mask: u32) -> std::io::Result<[u8; 256]> {
-    let mut buf = [0u8; 256];
-    // SAFETY: buf is sizeof(struct statx); path is NUL-terminated.
-    check(unsafe { libc::syscall(libc::SYS_statx, dirfd, path.as_ptr(), flags, mask, buf.as_mut_ptr()) })?;
-    Ok(buf)
+/// statx(2): the host's `struct statx`, which is the guest's too.
+pub(crate) fn statx(dirfd: RawFd, path: &CStr, flags: i32, mask: u32) -> std::io::Result<crate::abi::types::Statx> {
+    let mut stx = crate::abi::types::Statx::default();
+    // SAFETY: stx is a `struct statx` (256 bytes, layout asserted in
+    // abi::types); path is NUL-terminated.
+    check(unsafe { libc::syscall(libc::SYS_statx, dirfd, path.as_ptr(), flags, mask, &mut stx as *mut _) })?;
+    Ok(stx)
 }
 
 pub(crate) fn statfs_raw(fd: RawFd) -> std::io::Result<[u8; 120]> {
