@@ -185,17 +185,30 @@ fn jump(code: u16, k: u32, jt: u8, jf: u8) -> SockFilter {
     SockFilter { code, jt, jf, k }
 }
 
+/// `[start, end)` cut at every 4 GiB boundary it crosses: BPF compares
+/// 32 bits at a time, so each piece must have one upper half. (Where ASLR
+/// puts nommu's text across such a boundary — rarely, but it happens —
+/// the text is two pieces.)
+fn split_at_4gib(start: u64, end: u64) -> Vec<(u64, u64)> {
+    let mut pieces = Vec::new();
+    let mut at = start;
+    while at < end {
+        let boundary = (at | 0xffff_ffff).saturating_add(1);
+        let piece_end = boundary.min(end);
+        pieces.push((at, piece_end));
+        at = piece_end;
+    }
+    pieces
+}
+
 /// Allow syscalls from the given [start, end) ranges, trap the rest.
-/// Each range must not cross a 4 GiB boundary (BPF compares 32 bits).
 fn trap_filter(allowed: &[(u64, u64)]) -> Option<Vec<SockFilter>> {
-    let n = allowed.len();
+    let pieces: Vec<(u64, u64)> = allowed.iter().flat_map(|&(s, e)| split_at_4gib(s, e)).collect();
+    let n = pieces.len();
     let mut prog =
         vec![stmt(BPF_LD_W_ABS, DATA_ARCH), jump(BPF_JEQ_K, AUDIT_ARCH_X86_64, 0, u8::try_from(6 * n).ok()?)];
-    for &(start, end) in allowed {
+    for &(start, end) in &pieces {
         let last = end.checked_sub(1)?;
-        if start >> 32 != last >> 32 {
-            return None;
-        }
         prog.extend([
             stmt(BPF_LD_W_ABS, DATA_IP_HI),
             jump(BPF_JEQ_K, (start >> 32) as u32, 0, 4),
@@ -220,7 +233,7 @@ fn install_seccomp_filter() -> std::io::Result<()> {
     let text = host_text().ok_or_else(|| std::io::Error::other("cannot find nommu's text"))?;
     let mut allowed = vec![text];
     allowed.extend(vdso());
-    let prog = trap_filter(&allowed).ok_or_else(|| std::io::Error::other("host text crosses a 4 GiB boundary"))?;
+    let prog = trap_filter(&allowed).ok_or_else(|| std::io::Error::other("too many ranges for one BPF jump"))?;
     let fprog = SockFprog { len: prog.len() as u16, filter: prog.as_ptr() };
     // SAFETY: no_new_privs only restricts future execve of set-id programs
     // (nommu runs none); the filter program is valid for the call's
@@ -292,7 +305,15 @@ mod tests {
     }
 
     #[test]
-    fn filter_refuses_a_range_across_4g() {
-        assert!(trap_filter(&[(0xffff_f000, 0x1_0000_1000)]).is_none());
+    fn a_range_across_4g_is_allowed_in_two_pieces() {
+        let (start, end) = (0x7fff_ffff_f000u64, 0x8000_0000_1000u64);
+        assert_eq!(split_at_4gib(start, end), vec![(start, 0x8000_0000_0000), (0x8000_0000_0000, end)]);
+        let prog = trap_filter(&[(start, end)]).unwrap();
+        for ip in [start, 0x7fff_ffff_fffe, 0x8000_0000_0000, end - 1] {
+            assert_eq!(run(&prog, AUDIT_ARCH_X86_64, ip), SECCOMP_RET_ALLOW, "{ip:#x}");
+        }
+        for ip in [start - 1, end, 0x8000_ffff_f000, 0x7ffe_ffff_f000] {
+            assert_eq!(run(&prog, AUDIT_ARCH_X86_64, ip), SECCOMP_RET_TRAP, "{ip:#x}");
+        }
     }
 }
