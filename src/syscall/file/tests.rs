@@ -1,0 +1,342 @@
+//! Unit tests of `syscall::file`: argument checks through the table
+//! (`syscall::testkit`) and the pure helpers.
+
+use super::*;
+use crate::syscall::args::SyscallArg;
+
+#[test]
+fn reads_and_writes_are_capped_at_max_rw_count() {
+    assert_eq!(rw_count(0), 0);
+    assert_eq!(rw_count(4096), 4096);
+    assert_eq!(rw_count(MAX_RW_COUNT + 1), MAX_RW_COUNT);
+    // size_t: the whole register.
+    assert_eq!(rw_count(usize::from_reg(u64::MAX)), MAX_RW_COUNT);
+}
+
+#[test]
+fn negative_offsets_are_einval() {
+    assert_eq!(valid_offset(0), Ok(0));
+    assert_eq!(valid_offset(i64::MAX), Ok(i64::MAX));
+    assert_eq!(valid_offset(-1), Err(Errno::EINVAL));
+    // loff_t: the whole register.
+    assert_eq!(valid_offset(i64::from_reg(0xffff_ffff_0000_0000)), Err(Errno::EINVAL));
+    assert_eq!(valid_offset(i64::from_reg(0x1_0000_0000)), Ok(0x1_0000_0000));
+}
+
+#[test]
+fn iovec_counts_are_0_to_uio_maxiov() {
+    assert_eq!(iovec_count(0), Ok(0));
+    assert_eq!(iovec_count(UIO_MAXIOV), Ok(1024));
+    assert_eq!(iovec_count(UIO_MAXIOV + 1), Err(Errno::EINVAL));
+    assert_eq!(iovec_count(-1), Err(Errno::EINVAL));
+    // An int: the upper half of its register is ignored.
+    assert_eq!(iovec_count(i32::from_reg(0xffff_ffff_0000_0002)), Ok(2));
+    assert_eq!(iovec_count(i32::from_reg(0xffff_ffff)), Err(Errno::EINVAL));
+}
+
+#[test]
+fn dup3_takes_only_cloexec() {
+    assert_eq!(dup3_cloexec(Flags(0)), Ok(false));
+    assert_eq!(dup3_cloexec(Flags(O_CLOEXEC)), Ok(true));
+    assert_eq!(dup3_cloexec(Flags(O_NONBLOCK)), Err(Errno::EINVAL));
+    assert_eq!(dup3_cloexec(Flags(0x40)), Err(Errno::EINVAL));
+    // The whole register counts, as before the typed boundary.
+    assert_eq!(dup3_cloexec(Flags::from_reg(1 << 32)), Err(Errno::EINVAL));
+}
+
+#[test]
+fn pipe2_takes_cloexec_nonblock_direct() {
+    assert_eq!(pipe2_flags(OpenFlags(0)), Ok((0, false)));
+    assert_eq!(pipe2_flags(OpenFlags(O_CLOEXEC as u32)), Ok((0, true)));
+    let both = (O_NONBLOCK | O_DIRECT) as i32;
+    assert_eq!(pipe2_flags(OpenFlags((O_NONBLOCK | O_DIRECT | O_CLOEXEC) as u32)), Ok((both, true)));
+    assert_eq!(pipe2_flags(OpenFlags(libc::O_APPEND as u32)), Err(Errno::EINVAL));
+    // flags is an int: the upper half of its register is ignored, as on
+    // Linux.
+    assert_eq!(pipe2_flags(OpenFlags::from_reg((1 << 32) | O_CLOEXEC)), Ok((0, true)));
+}
+
+// Argument errors through the table, as a guest meets them (what Linux
+// answers was checked natively).
+mod args {
+    use crate::errno::Errno;
+    use crate::syscall::testkit::{TempRoot, TestMachine};
+
+    const O_RDONLY: u64 = 0;
+    const O_RDWR: u64 = 2;
+    const O_DIRECTORY: u64 = 0o200000;
+    const SEEK_SET: u64 = 0;
+    const NO_FD: u64 = 999;
+    const NEG_FD: u64 = -1i64 as u64;
+    /// A valid descriptor `fd` with junk in the upper half of its
+    /// register (an `unsigned int` in Linux: ignored).
+    fn high(fd: u64) -> u64 {
+        0xdead_0000_0000_0000 | fd
+    }
+
+    /// A scratch directory for the machine's root, removed at the end.
+    /// The files these tests work on, in a fresh root.
+    fn temp_root() -> TempRoot {
+        let root = TempRoot::new("file");
+        let dir = &root.0;
+        std::fs::write(dir.join("f"), b"hello").unwrap();
+        std::fs::write(dir.join("g"), b"").unwrap();
+        root
+    }
+
+    fn open(t: &mut TestMachine, path: &str, flags: u64) -> u64 {
+        let p = t.cstr(0x8000, path);
+        t.value(2, &[p, flags, 0o644]).expect("open")
+    }
+
+    /// A pipe holding one byte: (read end, write end).
+    fn pipe(t: &mut TestMachine) -> (u64, u64) {
+        let fds = t.scratch + 0x9000;
+        assert_eq!(t.value(22, &[fds]), Ok(0));
+        let pair: [i32; 2] = [t.m.mem.user.read_val(fds).unwrap(), t.m.mem.user.read_val(fds + 4).unwrap()];
+        let byte = t.put(0x9010, b"x");
+        assert_eq!(t.value(1, &[pair[1] as u64, byte, 1]), Ok(1));
+        (pair[0] as u64, pair[1] as u64)
+    }
+
+    #[test]
+    fn read_and_write() {
+        let root = temp_root();
+        let mut t = root.machine();
+        let (bad, buf) = (t.bad_ptr(), t.scratch);
+        let (r, w) = pipe(&mut t);
+        let dir = open(&mut t, "/", O_RDONLY | O_DIRECTORY);
+        for fd in [NEG_FD, NO_FD] {
+            assert_eq!(t.errno(0, &[fd, buf, 1]), Errno::EBADF);
+            assert_eq!(t.errno(1, &[fd, buf, 1]), Errno::EBADF);
+        }
+        assert_eq!(t.errno(0, &[w, buf, 1]), Errno::EBADF);
+        assert_eq!(t.errno(1, &[r, buf, 1]), Errno::EBADF);
+        assert_eq!(t.errno(0, &[dir, buf, 1]), Errno::EISDIR);
+        assert_eq!(t.errno(1, &[w, bad, 1]), Errno::EFAULT);
+        assert_eq!(t.errno(0, &[r, bad, 1]), Errno::EFAULT);
+    }
+
+    #[test]
+    fn positional_reads_and_writes() {
+        let root = temp_root();
+        let mut t = root.machine();
+        let (bad, buf) = (t.bad_ptr(), t.scratch);
+        let (r, w) = pipe(&mut t);
+        let f = open(&mut t, "/f", O_RDONLY);
+        let dir = open(&mut t, "/", O_RDONLY | O_DIRECTORY);
+        let neg = -1i64 as u64;
+        assert_eq!(t.errno(17, &[NO_FD, buf, 1, 0]), Errno::EBADF);
+        assert_eq!(t.errno(18, &[NEG_FD, buf, 1, 0]), Errno::EBADF);
+        assert_eq!(t.errno(17, &[f, buf, 1, neg]), Errno::EINVAL);
+        assert_eq!(t.errno(18, &[w, buf, 1, neg]), Errno::EINVAL);
+        assert_eq!(t.errno(17, &[r, buf, 1, 0]), Errno::ESPIPE);
+        assert_eq!(t.errno(18, &[w, buf, 1, 0]), Errno::ESPIPE);
+        assert_eq!(t.errno(17, &[f, bad, 1, 0]), Errno::EFAULT);
+        assert_eq!(t.errno(17, &[dir, buf, 1, 0]), Errno::EISDIR);
+        assert_eq!(t.errno(18, &[f, buf, 1, 0]), Errno::EBADF);
+    }
+
+    #[test]
+    fn vectored_io() {
+        let root = temp_root();
+        let mut t = root.machine();
+        let bad = t.bad_ptr();
+        let (r, w) = pipe(&mut t);
+        let f = open(&mut t, "/f", O_RDONLY);
+        let data = t.scratch;
+        let mut iov = [0u8; 16];
+        iov[..8].copy_from_slice(&data.to_le_bytes());
+        iov[8..].copy_from_slice(&u64::MAX.to_le_bytes());
+        let negative_len = t.put(0x100, &iov);
+        iov[..8].copy_from_slice(&bad.to_le_bytes());
+        iov[8..].copy_from_slice(&4u64.to_le_bytes());
+        let bad_base = t.put(0x200, &iov);
+        for nr in [19, 20, 295, 296] {
+            assert_eq!(t.errno(nr, &[NO_FD, bad_base, 1, 0]), Errno::EBADF, "{nr}");
+            assert_eq!(t.errno(nr, &[f, bad_base, -1i64 as u64, 0]), Errno::EINVAL, "{nr}");
+            assert_eq!(t.errno(nr, &[f, bad_base, 1025, 0]), Errno::EINVAL, "{nr}");
+            assert_eq!(t.errno(nr, &[f, bad, 1, 0]), Errno::EFAULT, "{nr}");
+            assert_eq!(t.errno(nr, &[f, negative_len, 1, 0]), Errno::EINVAL, "{nr}");
+        }
+        // The count is truncated to 32 bits, as by Linux: 0 here.
+        assert_eq!(t.value(19, &[f, bad, 1 << 32]), Ok(0));
+        assert_eq!(t.errno(19, &[r, bad_base, 1]), Errno::EFAULT);
+        assert_eq!(t.errno(20, &[w, bad_base, 1]), Errno::EFAULT);
+        // p*v: a negative offset, and pipes cannot seek.
+        assert_eq!(t.errno(295, &[f, bad_base, 1, -1i64 as u64]), Errno::EINVAL);
+        assert_eq!(t.errno(296, &[w, bad_base, 1, -1i64 as u64]), Errno::EINVAL);
+        iov[..8].copy_from_slice(&data.to_le_bytes());
+        let good = t.put(0x300, &iov);
+        assert_eq!(t.errno(295, &[r, good, 1, 0]), Errno::ESPIPE);
+        assert_eq!(t.errno(296, &[w, good, 1, 0]), Errno::ESPIPE);
+    }
+
+    #[test]
+    fn close_fstat_lseek() {
+        let root = temp_root();
+        let mut t = root.machine();
+        let (bad, buf) = (t.bad_ptr(), t.scratch);
+        let (r, _w) = pipe(&mut t);
+        let f = open(&mut t, "/f", O_RDONLY);
+        for fd in [NEG_FD, NO_FD] {
+            assert_eq!(t.errno(3, &[fd]), Errno::EBADF);
+            assert_eq!(t.errno(5, &[fd, buf]), Errno::EBADF);
+            assert_eq!(t.errno(8, &[fd, 0, SEEK_SET]), Errno::EBADF);
+        }
+        assert_eq!(t.errno(5, &[f, bad]), Errno::EFAULT);
+        assert_eq!(t.value(5, &[high(f), buf]), Ok(0));
+        assert_eq!(t.errno(8, &[r, 0, SEEK_SET]), Errno::ESPIPE);
+        assert_eq!(t.errno(8, &[f, 0, 5]), Errno::EINVAL);
+        assert_eq!(t.errno(8, &[f, -1i64 as u64, SEEK_SET]), Errno::EINVAL);
+        // whence is an unsigned int: the upper half is ignored.
+        assert_eq!(t.value(8, &[f, 2, high(SEEK_SET)]), Ok(2));
+        // A generated file: the same answers.
+        let stat = open(&mut t, "/proc/self/stat", O_RDONLY);
+        assert_eq!(t.errno(8, &[stat, 0, 5]), Errno::EINVAL);
+        assert_eq!(t.errno(8, &[stat, -1i64 as u64, SEEK_SET]), Errno::EINVAL);
+        assert_eq!(t.value(3, &[high(f)]), Ok(0));
+        assert_eq!(t.errno(3, &[f]), Errno::EBADF);
+    }
+
+    #[test]
+    fn ioctl() {
+        const TCGETS: u64 = 0x5401;
+        const FIONREAD: u64 = 0x541B;
+        const FIONBIO: u64 = 0x5421;
+        let root = temp_root();
+        let mut t = root.machine();
+        let (bad, buf) = (t.bad_ptr(), t.scratch);
+        let (r, _w) = pipe(&mut t);
+        let f = open(&mut t, "/f", O_RDONLY);
+        assert_eq!(t.errno(16, &[NEG_FD, TCGETS, buf]), Errno::EBADF);
+        assert_eq!(t.errno(16, &[f, TCGETS, buf]), Errno::ENOTTY);
+        assert_eq!(t.errno(16, &[r, TCGETS, buf]), Errno::ENOTTY);
+        assert_eq!(t.errno(16, &[r, FIONBIO, bad]), Errno::EFAULT);
+        assert_eq!(t.errno(16, &[r, FIONREAD, bad]), Errno::EFAULT);
+        // The request is an unsigned int.
+        assert_eq!(t.errno(16, &[r, high(FIONREAD), bad]), Errno::EFAULT);
+    }
+
+    #[test]
+    fn pipes() {
+        let mut t = TestMachine::new();
+        let bad = t.bad_ptr();
+        assert_eq!(t.errno(22, &[bad]), Errno::EFAULT);
+        assert_eq!(t.errno(293, &[bad, 0]), Errno::EFAULT);
+        assert_eq!(t.errno(293, &[t.scratch, libc::O_APPEND as u64]), Errno::EINVAL);
+        // The descriptors of a pipe that could not be returned are gone.
+        assert_eq!(t.errno(5, &[3, t.scratch]), Errno::EBADF);
+    }
+
+    #[test]
+    fn dup_family() {
+        let root = temp_root();
+        let mut t = root.machine();
+        let f = open(&mut t, "/f", O_RDONLY);
+        assert_eq!(t.errno(32, &[NEG_FD]), Errno::EBADF);
+        assert_eq!(t.errno(32, &[NO_FD]), Errno::EBADF);
+        assert_eq!(t.errno(33, &[NO_FD, 10]), Errno::EBADF);
+        assert_eq!(t.errno(33, &[NO_FD, NO_FD]), Errno::EBADF);
+        assert_eq!(t.errno(33, &[f, NEG_FD]), Errno::EBADF);
+        assert_eq!(t.errno(292, &[NO_FD, 10, 0]), Errno::EBADF);
+        assert_eq!(t.errno(292, &[f, NEG_FD, 0]), Errno::EBADF);
+        // The same descriptor twice is EINVAL before it is looked at.
+        assert_eq!(t.errno(292, &[f, f, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(292, &[NO_FD, NO_FD, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(292, &[f, 10, libc::O_NONBLOCK as u64]), Errno::EINVAL);
+        assert_eq!(t.value(32, &[high(f)]), Ok(f + 1));
+    }
+
+    #[test]
+    fn fcntl() {
+        const F_DUPFD: u64 = 0;
+        const F_GETFD: u64 = 1;
+        const F_GETLK: u64 = 5;
+        const F_SETLK: u64 = 6;
+        let root = temp_root();
+        let mut t = root.machine();
+        let bad = t.bad_ptr();
+        let f = open(&mut t, "/f", O_RDONLY);
+        assert_eq!(t.errno(72, &[NEG_FD, F_GETFD, 0]), Errno::EBADF);
+        assert_eq!(t.errno(72, &[NO_FD, F_GETFD, 0]), Errno::EBADF);
+        assert_eq!(t.errno(72, &[NO_FD, 9999, 0]), Errno::EBADF);
+        assert_eq!(t.errno(72, &[f, 9999, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(72, &[f, F_DUPFD, -1i64 as u64]), Errno::EINVAL);
+        assert_eq!(t.errno(72, &[f, F_DUPFD, 1 << 30]), Errno::EINVAL);
+        assert_eq!(t.errno(72, &[f, F_SETLK, bad]), Errno::EFAULT);
+        assert_eq!(t.errno(72, &[f, F_GETLK, bad]), Errno::EFAULT);
+        // cmd is an unsigned int: the upper half is ignored.
+        assert_eq!(t.value(72, &[f, high(F_GETFD), 0]), Ok(0));
+    }
+
+    #[test]
+    fn sync_truncate_allocate_lock() {
+        let root = temp_root();
+        let mut t = root.machine();
+        let (r, w) = pipe(&mut t);
+        let f = open(&mut t, "/f", O_RDONLY);
+        let g = open(&mut t, "/g", O_RDWR);
+        for nr in [74, 75] {
+            assert_eq!(t.errno(nr, &[NEG_FD]), Errno::EBADF);
+            assert_eq!(t.errno(nr, &[r]), Errno::EINVAL);
+        }
+        assert_eq!(t.errno(77, &[NO_FD, 0]), Errno::EBADF);
+        assert_eq!(t.errno(77, &[g, -1i64 as u64]), Errno::EINVAL);
+        assert_eq!(t.errno(77, &[f, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(77, &[w, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(285, &[NO_FD, 0, 0, 1]), Errno::EBADF);
+        assert_eq!(t.errno(285, &[g, 0, 0, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(285, &[g, 0, -1i64 as u64, 1]), Errno::EINVAL);
+        assert_eq!(t.errno(285, &[f, 0, 0, 1]), Errno::EBADF);
+        assert_eq!(t.errno(285, &[w, 0, 0, 1]), Errno::ESPIPE);
+        assert_eq!(t.errno(73, &[NO_FD, libc::LOCK_SH as u64]), Errno::EBADF);
+        assert_eq!(t.errno(73, &[f, 0]), Errno::EINVAL);
+    }
+
+    #[test]
+    fn sendfile_and_copy_file_range() {
+        let root = temp_root();
+        let mut t = root.machine();
+        let bad = t.bad_ptr();
+        let (_r, w) = pipe(&mut t);
+        let f = open(&mut t, "/f", O_RDONLY);
+        let g = open(&mut t, "/g", O_RDWR);
+        assert_eq!(t.errno(40, &[NO_FD, f, 0, 1]), Errno::EBADF);
+        assert_eq!(t.errno(40, &[w, NEG_FD, 0, 1]), Errno::EBADF);
+        assert_eq!(t.errno(40, &[w, f, bad, 1]), Errno::EFAULT);
+        assert_eq!(t.errno(40, &[f, f, 0, 1]), Errno::EBADF);
+        assert_eq!(t.errno(326, &[NO_FD, 0, g, 0, 1, 0]), Errno::EBADF);
+        assert_eq!(t.errno(326, &[f, 0, NEG_FD, 0, 1, 0]), Errno::EBADF);
+        assert_eq!(t.errno(326, &[f, 0, g, 0, 1, 1]), Errno::EINVAL);
+        assert_eq!(t.errno(326, &[f, bad, g, 0, 1, 0]), Errno::EFAULT);
+        assert_eq!(t.errno(326, &[f, 0, g, bad, 1, 0]), Errno::EFAULT);
+        assert_eq!(t.errno(326, &[f, 0, f, 0, 1, 0]), Errno::EBADF);
+        // flags is an unsigned int: the upper half is ignored.
+        assert_eq!(t.value(326, &[f, 0, g, 0, 1, 1 << 32]), Ok(1));
+    }
+
+    #[test]
+    fn directories_and_metadata() {
+        let root = temp_root();
+        let mut t = root.machine();
+        let (bad, buf) = (t.bad_ptr(), t.scratch);
+        let f = open(&mut t, "/f", O_RDONLY);
+        let dir = open(&mut t, "/", O_RDONLY | O_DIRECTORY);
+        assert_eq!(t.errno(81, &[NO_FD]), Errno::EBADF);
+        assert_eq!(t.errno(81, &[f]), Errno::ENOTDIR);
+        assert_eq!(t.errno(91, &[NO_FD, 0o644]), Errno::EBADF);
+        assert_eq!(t.errno(93, &[NEG_FD, 0, 0]), Errno::EBADF);
+        assert_eq!(t.errno(138, &[NO_FD, buf]), Errno::EBADF);
+        assert_eq!(t.errno(138, &[f, bad]), Errno::EFAULT);
+        assert_eq!(t.errno(217, &[NO_FD, buf, 4096]), Errno::EBADF);
+        assert_eq!(t.errno(217, &[f, buf, 4096]), Errno::ENOTDIR);
+        assert_eq!(t.errno(217, &[dir, buf, 1]), Errno::EINVAL);
+        assert_eq!(t.errno(217, &[dir, bad, 4096]), Errno::EFAULT);
+        // The count is an unsigned int: the upper half is ignored.
+        assert!(t.value(217, &[dir, buf, high(4096)]).unwrap() > 0);
+        // A generated directory: too small a buffer is EINVAL too.
+        let proc_dir = open(&mut t, "/proc", O_RDONLY | O_DIRECTORY);
+        assert_eq!(t.errno(217, &[proc_dir, buf, 1]), Errno::EINVAL);
+    }
+}

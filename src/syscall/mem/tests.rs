@@ -1,0 +1,194 @@
+//! Unit tests of `syscall::mem`: argument checks through the table
+//! (`syscall::testkit`) and the pure helpers.
+
+use super::*;
+use crate::syscall::args::SyscallArg;
+
+#[test]
+fn mprotect_sees_all_64_bits_of_prot() {
+    assert_eq!(ProtLong::from_reg(0x1_0000_0003), ProtLong(0x1_0000_0003));
+    assert_eq!(Prot::from_reg(0x1_0000_0003), Prot(3));
+}
+
+#[test]
+fn msync_flags() {
+    assert!(msync_flags_valid(0));
+    assert!(msync_flags_valid(MS_SYNC | MS_INVALIDATE));
+    assert!(msync_flags_valid(MS_ASYNC | MS_INVALIDATE));
+    assert!(!msync_flags_valid(MS_ASYNC | MS_SYNC));
+    assert!(!msync_flags_valid(8));
+    assert!(!msync_flags_valid(-1));
+    // An int: the upper half of the register is not looked at.
+    assert!(msync_flags_valid(arg_i32(0x1_0000_0000 | 4)));
+}
+
+#[test]
+fn madvise_advice() {
+    for ok in [0, 4, 8, 25, 102, 103] {
+        assert!(madvise_behavior_valid(ok), "{ok}");
+    }
+    for bad in [-1, 5, 7, 26, 100, 101, 104, 1000] {
+        assert!(!madvise_behavior_valid(bad), "{bad}");
+    }
+}
+
+#[test]
+fn munmap_checks() {
+    assert_eq!(munmap_range(0x1000, 1), Ok(0x2000));
+    assert_eq!(munmap_range(0x1000, 0x2000), Ok(0x3000));
+    assert_eq!(munmap_range(0x1000, 0), Err(Errno::EINVAL));
+    assert_eq!(munmap_range(0x1001, 0x1000), Err(Errno::EINVAL));
+    assert_eq!(munmap_range(TASK_SIZE, 0x1000), Err(Errno::EINVAL));
+    assert_eq!(munmap_range(TASK_SIZE - 0x1000, 0x1000), Ok(TASK_SIZE));
+    assert_eq!(munmap_range(TASK_SIZE - 0x1000, 0x1001), Err(Errno::EINVAL));
+    assert_eq!(munmap_range(0x1000, u64::MAX), Err(Errno::EINVAL));
+}
+
+#[test]
+fn overlaps_and_page_runs() {
+    assert!(overlap(0x1000, 0x2000, 0x2000, 0x1000));
+    assert!(!overlap(0x1000, 0x1000, 0x2000, 0x1000));
+    assert!(overlap(0xffff_ffff_ffff_f000, u64::MAX, 0x1000, u64::MAX));
+    assert_eq!(page_runs(&[]), vec![]);
+    assert_eq!(page_runs(&[0, 0x1000, 0x3000]), vec![(0, 0x2000), (0x3000, 0x1000)]);
+}
+
+// Argument errors through the table, as a guest meets them (what Linux
+// answers was checked natively).
+#[allow(clippy::arithmetic_side_effects)]
+mod args {
+    use super::super::*;
+    use crate::mm::TASK_SIZE;
+    use crate::syscall::testkit::{TempRoot, TestMachine};
+
+    const PROT_RW: u64 = 3;
+    const MAP_PRIVATE: u64 = 2;
+    const MAP_ANON: u64 = 0x20;
+    const MAP_FIXED: u64 = 0x10;
+    /// An address no mapping is at.
+    const UNMAPPED: u64 = 0x10000;
+    const NEG: u64 = -1i64 as u64;
+
+    /// A fresh private anonymous mapping of two pages.
+    fn map(t: &mut TestMachine) -> u64 {
+        t.value(9, &[0, 8192, PROT_RW, MAP_PRIVATE | MAP_ANON, NEG, 0]).expect("mmap")
+    }
+
+    /// The files these tests work on, in a fresh root.
+    fn temp_root() -> TempRoot {
+        let root = TempRoot::new("mem");
+        let dir = &root.0;
+        std::fs::write(dir.join("f"), [b'x'; 100]).unwrap();
+        root
+    }
+
+    #[test]
+    fn mmap() {
+        let root = temp_root();
+        let mut t = TestMachine::with_root(root.0.to_str().unwrap());
+        let f = t.cstr(0, "/f");
+        let fd = t.value(2, &[f, 0, 0]).unwrap();
+        let anon = MAP_PRIVATE | MAP_ANON;
+        assert_eq!(t.errno(9, &[0, 4096, 1, MAP_PRIVATE, fd, 1]), Errno::EINVAL);
+        assert_eq!(t.errno(9, &[0, 4096, 1, MAP_PRIVATE, 999, 0]), Errno::EBADF);
+        assert_eq!(t.errno(9, &[0, 0, PROT_RW, anon, NEG, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(9, &[0, u64::MAX, PROT_RW, anon, NEG, 0]), Errno::ENOMEM);
+        assert_eq!(t.errno(9, &[0, 1 << 47, PROT_RW, anon, NEG, 0]), Errno::ENOMEM);
+        assert_eq!(t.errno(9, &[UNMAPPED + 1, 4096, PROT_RW, anon | MAP_FIXED, NEG, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(9, &[TASK_SIZE - 4096, 8192, PROT_RW, anon | MAP_FIXED, NEG, 0]), Errno::ENOMEM);
+        // A mapping type is needed.
+        assert_eq!(t.errno(9, &[0, 4096, PROT_RW, MAP_ANON, NEG, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(9, &[0, 4096, PROT_RW, MAP_ANON | 0xf, NEG, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(9, &[0, 4096, 1, 0, fd, 0]), Errno::EINVAL);
+        // A file range past the largest offset.
+        assert_eq!(t.errno(9, &[0, 8192, 1, MAP_PRIVATE, fd, (1 << 63) - 4096]), Errno::EOVERFLOW);
+        // An anonymous mapping does not look at fd; fd is an int.
+        assert!(t.value(9, &[0, 4096, 1, anon, 999, 0]).is_ok());
+        assert!(t.value(9, &[0, 4096, 1, MAP_PRIVATE, 1 << 32 | fd, 0]).is_ok());
+    }
+
+    #[test]
+    fn mprotect_munmap_brk() {
+        let mut t = TestMachine::new();
+        let a = map(&mut t);
+        assert_eq!(t.errno(10, &[a + 1, 4096, 1]), Errno::EINVAL);
+        assert_eq!(t.errno(10, &[a + 1, 0, 1]), Errno::EINVAL);
+        assert_eq!(t.errno(10, &[a, 4096, 0x10]), Errno::EINVAL);
+        assert_eq!(t.errno(10, &[a, 4096, 1 << 32 | 1]), Errno::EINVAL);
+        assert_eq!(t.errno(10, &[a, 4096, PROT_GROWSDOWN | PROT_GROWSUP | 1]), Errno::EINVAL);
+        assert_eq!(t.errno(10, &[a, 4096, PROT_GROWSUP | 1]), Errno::EINVAL);
+        assert_eq!(t.errno(10, &[a, 4096, PROT_GROWSDOWN | 1]), Errno::EINVAL);
+        assert_eq!(t.errno(10, &[UNMAPPED, 4096, 1]), Errno::ENOMEM);
+        assert_eq!(t.errno(10, &[a, u64::MAX - 4095, 1]), Errno::ENOMEM);
+        assert_eq!(t.value(10, &[a, 0, 1]), Ok(0));
+        assert_eq!(t.errno(11, &[a + 1, 4096]), Errno::EINVAL);
+        assert_eq!(t.errno(11, &[a, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(11, &[1 << 47, 4096]), Errno::EINVAL);
+        assert_eq!(t.errno(11, &[TASK_SIZE - 4096, 8192]), Errno::EINVAL);
+        assert_eq!(t.errno(11, &[a, u64::MAX]), Errno::EINVAL);
+        // brk never fails: it answers where the break is.
+        let now = t.value(12, &[0]).unwrap();
+        assert_eq!(t.value(12, &[u64::MAX]), Ok(now));
+    }
+
+    #[test]
+    fn mremap() {
+        let mut t = TestMachine::new();
+        let a = map(&mut t);
+        let (maymove, fixed, dontunmap) = (MREMAP_MAYMOVE, MREMAP_FIXED, MREMAP_DONTUNMAP);
+        assert_eq!(t.errno(25, &[a, 4096, 4096, 8, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(25, &[a + 1, 4096, 4096, 0, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(25, &[a, 4096, 0, 0, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(25, &[a, 4096, 1 << 47, maymove, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(25, &[UNMAPPED, 4096, 8192, 0, 0]), Errno::EFAULT);
+        assert_eq!(t.errno(25, &[a, 4096, 4096, fixed, UNMAPPED]), Errno::EINVAL);
+        assert_eq!(t.errno(25, &[a, 4096, 8192, maymove | dontunmap, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(25, &[a, 8192, 8192, maymove | fixed, a + 4096]), Errno::EINVAL);
+        assert_eq!(t.errno(25, &[a, 4096, 4096, maymove | fixed, UNMAPPED + 1]), Errno::EINVAL);
+        assert_eq!(t.errno(25, &[a, 0, 8192, maymove, 0]), Errno::EINVAL);
+    }
+
+    #[test]
+    fn msync_madvise() {
+        let mut t = TestMachine::new();
+        let a = map(&mut t);
+        let sync = MS_SYNC as u64;
+        assert_eq!(t.errno(26, &[a + 1, 4096, sync]), Errno::EINVAL);
+        assert_eq!(t.errno(26, &[a, 4096, 8]), Errno::EINVAL);
+        assert_eq!(t.errno(26, &[a, 4096, (MS_ASYNC | MS_SYNC) as u64]), Errno::EINVAL);
+        assert_eq!(t.errno(26, &[UNMAPPED, 4096, sync]), Errno::ENOMEM);
+        assert_eq!(t.errno(26, &[UNMAPPED, 4096, MS_ASYNC as u64]), Errno::ENOMEM);
+        assert_eq!(t.errno(26, &[a, u64::MAX - 4095, sync]), Errno::ENOMEM);
+        assert_eq!(t.value(26, &[a, 0, sync]), Ok(0));
+        // The flags are an int: the upper half is ignored.
+        assert_eq!(t.value(26, &[a, 4096, 1 << 32 | sync]), Ok(0));
+        assert_eq!(t.errno(28, &[a, 4096, 5]), Errno::EINVAL);
+        assert_eq!(t.errno(28, &[a, 4096, NEG]), Errno::EINVAL);
+        assert_eq!(t.errno(28, &[a + 1, 4096, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(28, &[UNMAPPED, 4096, 0]), Errno::ENOMEM);
+        assert_eq!(t.errno(28, &[a, u64::MAX, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(28, &[a, u64::MAX - a + 1, 0]), Errno::EINVAL);
+        assert_eq!(t.value(28, &[a, 0, 0]), Ok(0));
+        // The advice is an int.
+        assert_eq!(t.value(28, &[a, 4096, 1 << 32 | MADV_DONTNEED as u64]), Ok(0));
+    }
+
+    #[test]
+    fn memory_locks() {
+        let mut t = TestMachine::new();
+        let a = map(&mut t);
+        // A RLIMIT_MEMLOCK of 1 MiB (the machine's own), so that the
+        // answers do not depend on the host's limit or privileges.
+        let limit = t.put(0x100, &[(1u64 << 20).to_le_bytes(), (1u64 << 20).to_le_bytes()].concat());
+        assert_eq!(t.value(302, &[0, libc::RLIMIT_MEMLOCK as u64, limit, 0]), Ok(0));
+        assert_eq!(t.errno(149, &[UNMAPPED, 4096]), Errno::ENOMEM);
+        assert_eq!(t.value(149, &[UNMAPPED, 0]), Ok(0));
+        assert_eq!(t.errno(150, &[UNMAPPED, 4096]), Errno::ENOMEM);
+        assert_eq!(t.errno(150, &[a, u64::MAX - 4095]), Errno::EINVAL);
+        assert_eq!(t.value(150, &[UNMAPPED, 0]), Ok(0));
+        assert_eq!(t.errno(325, &[a, 4096, 2]), Errno::EINVAL);
+        assert_eq!(t.errno(325, &[UNMAPPED, 4096, MLOCK_ONFAULT as u64]), Errno::ENOMEM);
+        // The flags are an int: the upper half is ignored.
+        assert_eq!(t.errno(325, &[UNMAPPED, 4096, 1 << 32]), Errno::ENOMEM);
+    }
+}

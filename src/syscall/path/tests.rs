@@ -1,0 +1,361 @@
+//! Unit tests of `syscall::path`: argument checks through the table
+//! (`syscall::testkit`) and the pure helpers.
+
+use super::*;
+
+#[test]
+fn access_checks() {
+    assert!(access_args_valid(0, 0));
+    assert!(access_args_valid(7, AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH));
+    assert!(!access_args_valid(8, 0));
+    assert!(!access_args_valid(0, 0x1));
+    // Whole registers, as before the typed boundary.
+    assert!(!access_args_valid(1 << 32, 0));
+    assert!(!access_args_valid(0, 1 << 32));
+}
+
+#[test]
+fn rename_flags() {
+    assert!(rename_flags_valid(0));
+    assert!(rename_flags_valid(1));
+    assert!(rename_flags_valid(2));
+    assert!(rename_flags_valid(4 | 1));
+    assert!(!rename_flags_valid(1 | 2));
+    assert!(!rename_flags_valid(8));
+    assert!(!rename_flags_valid(1 << 32));
+}
+
+#[test]
+fn mknod_kinds() {
+    assert_eq!(mknod_kind(0o644), Ok(0o100000));
+    assert_eq!(mknod_kind(0o100644), Ok(0o100000));
+    assert_eq!(mknod_kind(0o010600), Ok(0o010000));
+    assert_eq!(mknod_kind(0o140600), Ok(0o140000));
+    assert_eq!(mknod_kind(0o020600), Err(Errno::EPERM));
+    assert_eq!(mknod_kind(0o060600), Err(Errno::EPERM));
+    assert_eq!(mknod_kind(0o040755), Err(Errno::EINVAL));
+    assert_eq!(mknod_kind(0o120777), Err(Errno::EINVAL));
+}
+
+#[test]
+fn the_working_directory_is_at_fdcwd() {
+    assert_eq!(CWD, Fd(AT_FDCWD));
+    assert_eq!(arg_i32(reg(CWD)), AT_FDCWD);
+    assert_eq!(arg_i32(reg(Fd(3))), 3);
+}
+
+// Argument errors through the table, as a guest meets them (what Linux
+// answers was checked natively). Each test has a scratch root:
+// /f (a file), /d (an empty directory), /full (holding x), /l -> f.
+mod args {
+    use crate::errno::Errno;
+    use crate::syscall::testkit::{TempRoot, TestMachine};
+
+    const AT: u64 = -100i64 as u64;
+    const NO_FD: u64 = 999;
+    const NEG_FD: u64 = -1i64 as u64;
+    const O_RDONLY: u64 = 0;
+    const O_DIRECTORY: u64 = 0o200000;
+    const AT_SYMLINK_NOFOLLOW: u64 = 0x100;
+    const AT_REMOVEDIR: u64 = 0x200;
+    const AT_EMPTY_PATH: u64 = 0x1000;
+
+    /// The files these tests work on, in a fresh root.
+    fn temp_root() -> TempRoot {
+        let root = TempRoot::new("path");
+        let dir = &root.0;
+        std::fs::create_dir_all(dir.join("d")).unwrap();
+        std::fs::create_dir_all(dir.join("full")).unwrap();
+        std::fs::write(dir.join("full/x"), b"").unwrap();
+        std::fs::write(dir.join("f"), b"hello").unwrap();
+        std::os::unix::fs::symlink("f", dir.join("l")).unwrap();
+        root
+    }
+
+    /// Strings in scratch memory, from offset 0x100 on.
+    struct Strings {
+        next: u64,
+    }
+
+    impl Strings {
+        fn new() -> Strings {
+            Strings { next: 0x100 }
+        }
+
+        fn s(&mut self, t: &TestMachine, s: &str) -> u64 {
+            let at = t.cstr(self.next, s);
+            self.next += (s.len() as u64 + 1).next_multiple_of(16);
+            at
+        }
+    }
+
+    /// Paths every path argument refuses, with Linux's answer: an
+    /// unreadable one, an empty one, a missing directory, a file used
+    /// as a directory, one of PATH_MAX bytes, a name of NAME_MAX + 1.
+    fn bad_paths(t: &TestMachine, s: &mut Strings) -> Vec<(u64, Errno)> {
+        vec![
+            (t.bad_ptr(), Errno::EFAULT),
+            (s.s(t, ""), Errno::ENOENT),
+            (s.s(t, "/nope/x"), Errno::ENOENT),
+            (s.s(t, "/f/x"), Errno::ENOTDIR),
+            (s.s(t, &"/a".repeat(2048)), Errno::ENAMETOOLONG),
+            (s.s(t, &format!("/{}", "b".repeat(256))), Errno::ENAMETOOLONG),
+        ]
+    }
+
+    #[test]
+    fn every_path_argument_refuses_bad_paths() {
+        let root = temp_root();
+        let mut t = root.machine();
+        let mut s = Strings::new();
+        let (f, buf) = (s.s(&t, "/f"), t.scratch + 0x8000);
+        let newp = s.s(&t, "/new");
+        let bad = bad_paths(&t, &mut s);
+        // Syscall number and arguments, with the path argument at `at`.
+        let calls: &[(u64, usize, [u64; 6])] = &[
+            (2, 0, [0, O_RDONLY, 0, 0, 0, 0]),
+            (4, 0, [0, buf, 0, 0, 0, 0]),
+            (6, 0, [0, buf, 0, 0, 0, 0]),
+            (21, 0, [0, 0, 0, 0, 0, 0]),
+            (76, 0, [0, 0, 0, 0, 0, 0]),
+            (80, 0, [0; 6]),
+            (82, 0, [0, newp, 0, 0, 0, 0]),
+            (82, 1, [f, 0, 0, 0, 0, 0]),
+            (83, 0, [0, 0o755, 0, 0, 0, 0]),
+            (84, 0, [0; 6]),
+            (85, 0, [0, 0o644, 0, 0, 0, 0]),
+            (86, 0, [0, newp, 0, 0, 0, 0]),
+            (86, 1, [f, 0, 0, 0, 0, 0]),
+            (87, 0, [0; 6]),
+            (88, 1, [f, 0, 0, 0, 0, 0]),
+            (89, 0, [0, buf, 64, 0, 0, 0]),
+            (90, 0, [0, 0o644, 0, 0, 0, 0]),
+            (92, 0, [0, 0, 0, 0, 0, 0]),
+            (94, 0, [0, 0, 0, 0, 0, 0]),
+            (133, 0, [0, 0o100644, 0, 0, 0, 0]),
+            (137, 0, [0, buf, 0, 0, 0, 0]),
+            (257, 1, [AT, 0, O_RDONLY, 0, 0, 0]),
+            (258, 1, [AT, 0, 0o755, 0, 0, 0]),
+            (259, 1, [AT, 0, 0o100644, 0, 0, 0]),
+            (260, 1, [AT, 0, 0, 0, 0, 0]),
+            (262, 1, [AT, 0, buf, 0, 0, 0]),
+            (263, 1, [AT, 0, 0, 0, 0, 0]),
+            (264, 1, [AT, 0, AT, newp, 0, 0]),
+            (264, 3, [AT, f, AT, 0, 0, 0]),
+            (265, 1, [AT, 0, AT, newp, 0, 0]),
+            (265, 3, [AT, f, AT, 0, 0, 0]),
+            (266, 2, [f, AT, 0, 0, 0, 0]),
+            (267, 1, [AT, 0, buf, 64, 0, 0]),
+            (268, 1, [AT, 0, 0o644, 0, 0, 0]),
+            (269, 1, [AT, 0, 0, 0, 0, 0]),
+            (280, 1, [AT, 0, 0, 0, 0, 0]),
+            (316, 1, [AT, 0, AT, newp, 0, 0]),
+            (316, 3, [AT, f, AT, 0, 0, 0]),
+            (332, 1, [AT, 0, 0, 0xfff, buf, 0]),
+            (439, 1, [AT, 0, 0, 0, 0, 0]),
+            (452, 1, [AT, 0, 0o644, 0, 0, 0]),
+        ];
+        for &(nr, at, args) in calls {
+            for &(path, errno) in &bad {
+                let mut args = args;
+                args[at] = path;
+                assert_eq!(t.errno(nr, &args), errno, "syscall {nr}, argument {at}: {path:#x}");
+            }
+        }
+        // symlink's target is only a string: it must be readable and
+        // not empty.
+        assert_eq!(t.errno(88, &[t.bad_ptr(), newp]), Errno::EFAULT);
+        assert_eq!(t.errno(266, &[s.s(&t, ""), AT, newp]), Errno::ENOENT);
+        assert!(!root.exists("new"));
+    }
+
+    #[test]
+    fn directory_descriptors() {
+        let root = temp_root();
+        let mut t = root.machine();
+        let mut s = Strings::new();
+        let (rel, abs, buf) = (s.s(&t, "f"), s.s(&t, "/f"), t.scratch + 0x8000);
+        let file = t.value(2, &[abs, O_RDONLY]).unwrap();
+        let calls: &[(u64, [u64; 6])] = &[
+            (257, [0, rel, O_RDONLY, 0, 0, 0]),
+            (258, [0, rel, 0o755, 0, 0, 0]),
+            (259, [0, rel, 0o100644, 0, 0, 0]),
+            (260, [0, rel, 0, 0, 0, 0]),
+            (262, [0, rel, buf, 0, 0, 0]),
+            (263, [0, rel, 0, 0, 0, 0]),
+            (267, [0, rel, buf, 64, 0, 0]),
+            (268, [0, rel, 0o644, 0, 0, 0]),
+            (269, [0, rel, 0, 0, 0, 0]),
+            (280, [0, rel, 0, 0, 0, 0]),
+            (332, [0, rel, 0, 0xfff, buf, 0]),
+            (439, [0, rel, 0, 0, 0, 0]),
+            (452, [0, rel, 0o644, 0, 0, 0]),
+        ];
+        for &(nr, args) in calls {
+            for (dirfd, errno) in [(NO_FD, Errno::EBADF), (NEG_FD, Errno::EBADF), (file, Errno::ENOTDIR)] {
+                let mut args = args;
+                args[0] = dirfd;
+                assert_eq!(t.errno(nr, &args), errno, "syscall {nr}, dirfd {dirfd}");
+            }
+        }
+        // Two directory descriptors.
+        for (nr, flags) in [(264, 0), (265, 0), (316, 0)] {
+            assert_eq!(t.errno(nr, &[NO_FD, rel, AT, rel, flags]), Errno::EBADF, "{nr}");
+            assert_eq!(t.errno(nr, &[AT, rel, NO_FD, rel, flags]), Errno::EBADF, "{nr}");
+        }
+        assert_eq!(t.errno(266, &[abs, NO_FD, rel]), Errno::EBADF);
+        // An absolute path does not look at dirfd.
+        assert_eq!(t.value(262, &[NO_FD, abs, buf, 0]), Ok(0));
+        assert_eq!(t.value(269, &[NO_FD, abs, 0]), Ok(0));
+        // An empty path names dirfd itself only with AT_EMPTY_PATH.
+        let empty = s.s(&t, "");
+        assert_eq!(t.errno(262, &[NO_FD, empty, buf, AT_EMPTY_PATH]), Errno::EBADF);
+        assert_eq!(t.errno(262, &[file, empty, buf, 0]), Errno::ENOENT);
+        assert_eq!(t.value(262, &[file, empty, buf, AT_EMPTY_PATH]), Ok(0));
+        assert_eq!(t.errno(260, &[file, empty, 0, 0, 0]), Errno::ENOENT);
+        assert_eq!(t.errno(265, &[file, empty, AT, s.s(&t, "new"), 0]), Errno::ENOENT);
+        assert_eq!(t.errno(267, &[file, empty, buf, 64]), Errno::ENOENT);
+    }
+
+    #[test]
+    fn flags() {
+        let root = temp_root();
+        let mut t = root.machine();
+        let mut s = Strings::new();
+        let (f, d, l, newp, buf) = (s.s(&t, "/f"), s.s(&t, "/d"), s.s(&t, "/l"), s.s(&t, "/new"), t.scratch + 0x8000);
+        let high = 1u64 << 32;
+        // open: O_TMPFILE needs write access; O_CREAT with O_DIRECTORY
+        // is EINVAL; a directory cannot be opened for writing.
+        assert_eq!(t.errno(2, &[d, libc::O_TMPFILE as u64, 0o600]), Errno::EINVAL);
+        assert_eq!(t.errno(2, &[newp, (libc::O_CREAT | libc::O_DIRECTORY) as u64, 0o600]), Errno::EINVAL);
+        assert_eq!(t.errno(2, &[f, O_DIRECTORY, 0]), Errno::ENOTDIR);
+        assert_eq!(t.errno(2, &[f, (libc::O_CREAT | libc::O_EXCL) as u64, 0o600]), Errno::EEXIST);
+        assert_eq!(t.errno(2, &[d, libc::O_WRONLY as u64, 0]), Errno::EISDIR);
+        // The flags are an int: the upper half is ignored.
+        assert!(t.value(2, &[f, high | O_RDONLY, 0]).is_ok());
+        // newfstatat, statx.
+        assert_eq!(t.errno(262, &[AT, f, buf, 1]), Errno::EINVAL);
+        assert_eq!(t.value(262, &[AT, f, buf, high]), Ok(0));
+        assert_eq!(t.errno(262, &[AT, f, t.bad_ptr(), 0]), Errno::EFAULT);
+        assert_eq!(t.errno(4, &[f, t.bad_ptr()]), Errno::EFAULT);
+        assert_eq!(t.errno(332, &[AT, f, 1, 0xfff, buf]), Errno::EINVAL);
+        assert_eq!(t.errno(332, &[AT, f, 0x6000, 0xfff, buf]), Errno::EINVAL);
+        assert_eq!(t.errno(332, &[AT, f, 0, 0x8000_0000, buf]), Errno::EINVAL);
+        assert_eq!(t.errno(332, &[AT, f, 0, 0xfff, t.bad_ptr()]), Errno::EFAULT);
+        // The mask is an unsigned int: STATX__RESERVED above it is not.
+        assert_eq!(t.value(332, &[AT, f, 0, 0x8000_0000 << 32 | 0xfff, buf]), Ok(0));
+        // access and friends: a mode beyond R_OK|W_OK|X_OK, unknown flags.
+        assert_eq!(t.errno(21, &[f, 8]), Errno::EINVAL);
+        assert_eq!(t.errno(269, &[AT, f, 8]), Errno::EINVAL);
+        assert_eq!(t.errno(439, &[AT, f, 8, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(439, &[AT, f, 0, 1]), Errno::EINVAL);
+        // unlinkat: only AT_REMOVEDIR (an int: the upper half ignored).
+        assert_eq!(t.errno(263, &[AT, f, 1]), Errno::EINVAL);
+        assert_eq!(t.errno(263, &[AT, s.s(&t, "/gone"), high]), Errno::ENOENT);
+        assert_eq!(t.errno(263, &[AT, f, AT_REMOVEDIR]), Errno::ENOTDIR);
+        // renameat2: known flags, not RENAME_NOREPLACE|RENAME_EXCHANGE.
+        assert_eq!(t.errno(316, &[AT, f, AT, newp, 8]), Errno::EINVAL);
+        assert_eq!(t.errno(316, &[AT, f, AT, newp, 3]), Errno::EINVAL);
+        assert_eq!(t.errno(316, &[AT, f, AT, l, 1]), Errno::EEXIST);
+        assert_eq!(t.errno(316, &[AT, f, AT, newp, 2]), Errno::ENOENT);
+        // linkat, fchownat, utimensat, fchmodat2.
+        assert_eq!(t.errno(265, &[AT, f, AT, newp, 1]), Errno::EINVAL);
+        assert_eq!(t.errno(260, &[AT, f, 0, 0, 1]), Errno::EINVAL);
+        assert_eq!(t.errno(280, &[AT, f, 0, 1]), Errno::EINVAL);
+        assert_eq!(t.value(280, &[AT, f, 0, high]), Ok(0));
+        assert_eq!(t.errno(452, &[AT, f, 0o644, 1]), Errno::EINVAL);
+        assert_eq!(t.errno(452, &[AT, l, 0o644, AT_SYMLINK_NOFOLLOW]), Errno::EOPNOTSUPP);
+        assert!(!root.exists("new"));
+    }
+
+    #[test]
+    fn names_that_exist_or_cannot() {
+        let root = temp_root();
+        let mut t = root.machine();
+        let mut s = Strings::new();
+        let (f, d, l, full) = (s.s(&t, "/f"), s.s(&t, "/d"), s.s(&t, "/l"), s.s(&t, "/full"));
+        let (dot, dotdot, newp) = (s.s(&t, "."), s.s(&t, ".."), s.s(&t, "/new"));
+        let (d_sub, nope) = (s.s(&t, "/d/sub"), s.s(&t, "/nope"));
+        // mkdir
+        assert_eq!(t.errno(83, &[d, 0o755]), Errno::EEXIST);
+        assert_eq!(t.errno(83, &[dot, 0o755]), Errno::EEXIST);
+        assert_eq!(t.errno(83, &[dotdot, 0o755]), Errno::EEXIST);
+        // rmdir, unlink
+        assert_eq!(t.errno(84, &[f]), Errno::ENOTDIR);
+        assert_eq!(t.errno(84, &[dot]), Errno::EINVAL);
+        assert_eq!(t.errno(84, &[dotdot]), Errno::ENOTEMPTY);
+        assert_eq!(t.errno(84, &[full]), Errno::ENOTEMPTY);
+        assert_eq!(t.errno(87, &[d]), Errno::EISDIR);
+        assert_eq!(t.errno(87, &[dot]), Errno::EISDIR);
+        // rename
+        assert_eq!(t.errno(82, &[dot, newp]), Errno::EBUSY);
+        assert_eq!(t.errno(82, &[f, dot]), Errno::EBUSY);
+        assert_eq!(t.errno(82, &[dotdot, newp]), Errno::EBUSY);
+        assert_eq!(t.errno(82, &[nope, newp]), Errno::ENOENT);
+        assert_eq!(t.errno(82, &[d, d_sub]), Errno::EINVAL);
+        assert_eq!(t.errno(82, &[d, f]), Errno::ENOTDIR);
+        assert_eq!(t.errno(82, &[f, d]), Errno::EISDIR);
+        assert_eq!(t.errno(82, &[d, full]), Errno::ENOTEMPTY);
+        // link, symlink
+        assert_eq!(t.errno(86, &[f, l]), Errno::EEXIST);
+        assert_eq!(t.errno(86, &[nope, newp]), Errno::ENOENT);
+        assert_eq!(t.errno(86, &[d, newp]), Errno::EPERM);
+        assert_eq!(t.errno(86, &[f, dot]), Errno::EEXIST);
+        assert_eq!(t.errno(88, &[f, l]), Errno::EEXIST);
+        assert_eq!(t.errno(88, &[f, dot]), Errno::EEXIST);
+        // mknod: no directories or symlinks; an existing name.
+        assert_eq!(t.errno(133, &[newp, 0o120777, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(133, &[newp, 0o070000, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(133, &[f, 0o100644, 0]), Errno::EEXIST);
+        assert!(!root.exists("new") && !root.exists("d/sub"));
+        // The mode is a umode_t: bits above the 16th are not looked at.
+        assert_eq!(t.value(133, &[newp, 1 << 32 | 1 << 16 | 0o100644, 0]), Ok(0));
+        assert!(root.0.join("new").is_file());
+    }
+
+    #[test]
+    fn links_cwd_truncate_times() {
+        let root = temp_root();
+        let mut t = root.machine();
+        let mut s = Strings::new();
+        let (f, d, l, buf, bad) = (s.s(&t, "/f"), s.s(&t, "/d"), s.s(&t, "/l"), t.scratch + 0x8000, t.bad_ptr());
+        // readlink: a size of at most 0 (an int), not a link, bad buffer.
+        assert_eq!(t.errno(89, &[f, buf, 64]), Errno::EINVAL);
+        assert_eq!(t.errno(89, &[l, buf, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(89, &[l, buf, -1i64 as u64]), Errno::EINVAL);
+        assert_eq!(t.errno(89, &[l, buf, 1 << 32]), Errno::EINVAL);
+        assert_eq!(t.value(89, &[l, buf, 1 << 32 | 64]), Ok(1));
+        assert_eq!(t.errno(89, &[l, bad, 64]), Errno::EFAULT);
+        // getcwd: too small a buffer, a bad one.
+        assert_eq!(t.errno(79, &[buf, 0]), Errno::ERANGE);
+        assert_eq!(t.errno(79, &[buf, 1]), Errno::ERANGE);
+        assert_eq!(t.errno(79, &[bad, 4096]), Errno::EFAULT);
+        assert_eq!(t.value(79, &[buf, 1 << 32]), Ok(2));
+        // chdir to a file.
+        assert_eq!(t.errno(80, &[f]), Errno::ENOTDIR);
+        // truncate
+        assert_eq!(t.errno(76, &[f, -1i64 as u64]), Errno::EINVAL);
+        assert_eq!(t.errno(76, &[d, 0]), Errno::EISDIR);
+        // statfs
+        assert_eq!(t.errno(137, &[f, bad]), Errno::EFAULT);
+        // utimensat: nanoseconds out of range, unreadable times, NULL
+        // path (futimens) with AT_FDCWD or a bad descriptor.
+        let mut times = [0u8; 32];
+        times[8..16].copy_from_slice(&1_000_000_000i64.to_le_bytes());
+        let late = t.put(0x7000, &times);
+        times[8..16].copy_from_slice(&(-1i64).to_le_bytes());
+        let negative = t.put(0x7100, &times);
+        assert_eq!(t.errno(280, &[AT, f, late, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(280, &[AT, f, negative, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(280, &[AT, f, bad, 0]), Errno::EFAULT);
+        assert_eq!(t.errno(280, &[AT, 0, 0, 0]), Errno::EFAULT);
+        assert_eq!(t.errno(280, &[NO_FD, 0, 0, 0]), Errno::EBADF);
+    }
+
+    #[test]
+    fn umask_keeps_permission_bits() {
+        let mut t = TestMachine::new();
+        assert_eq!(t.value(95, &[1 << 32 | 0o7777]), Ok(0o22));
+        assert_eq!(t.value(95, &[0o22]), Ok(0o777));
+    }
+}
