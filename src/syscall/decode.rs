@@ -331,7 +331,7 @@ pub(crate) fn line(
         Ok(v) if def.ret == Ret::Addr => format!("{v:#x}"),
         Ok(v) => (*v as i64).to_string(),
         Err(e) if e.is_restart() => format!("? {} ({})", e.name().unwrap_or("ERESTART"), e.description()),
-        Err(e) => format!("-1 {} ({})", e.name().unwrap_or("E?"), e.description()),
+        Err(e) => format!("-1 {}", errno_text(*e)),
     };
     format!("{}({}) = {result}", def.name, args.join(", "))
 }

@@ -334,18 +334,19 @@ pub(crate) fn sys_setresgid(_: &mut SyscallCtx<'_>, rgid: u32, egid: u32, sgid: 
 
 /// setfsuid/setfsgid never fail: they return the old id (always 0 here)
 /// and change it only when allowed, which inside nommu means to 0.
-pub(crate) fn sys_setfsuid(_: &mut SyscallCtx<'_>, fsuid: u32) -> SysResult {
-    if fsuid != 0 && fsuid != NO_ID {
-        log::warn!("nommu runs every process as uid 0: setfsuid({fsuid}) leaves the fsuid at 0");
+fn set_fs_id(kind: &str, id: u32) -> SysResult {
+    if id != 0 && id != NO_ID {
+        log::warn!("nommu runs every process as {kind} 0: setfs{kind}({id}) leaves the fs{kind} at 0");
     }
     Ok(0)
 }
 
+pub(crate) fn sys_setfsuid(_: &mut SyscallCtx<'_>, fsuid: u32) -> SysResult {
+    set_fs_id("uid", fsuid)
+}
+
 pub(crate) fn sys_setfsgid(_: &mut SyscallCtx<'_>, fsgid: u32) -> SysResult {
-    if fsgid != 0 && fsgid != NO_ID {
-        log::warn!("nommu runs every process as gid 0: setfsgid({fsgid}) leaves the fsgid at 0");
-    }
-    Ok(0)
+    set_fs_id("gid", fsgid)
 }
 
 /// getresuid/getresgid: every id is 0.

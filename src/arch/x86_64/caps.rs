@@ -56,11 +56,11 @@ impl Feature {
         self == Feature::InForce
     }
 
+    /// `short`, with why a feature the host lacks is missing.
     fn describe(self, absent: &str) -> String {
         match self {
-            Feature::InForce => "yes".to_string(),
-            Feature::ForcedOff(s) => format!("off ({}=1)", s.var()),
             Feature::Absent => format!("no ({absent})"),
+            f => f.short(),
         }
     }
 
