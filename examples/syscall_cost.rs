@@ -31,10 +31,10 @@ fn main() {
     };
     // No page 0 (valgrind could not map it) and no trap path: nothing runs
     // in the guest here.
-    let TestMachine { m, mut task, scratch: buf } = TestMachine::new();
-    let (dev_null, host_file, stat_buf) = (buf + 1024, buf + 2048, buf + 4096);
-    m.mem.user.write(dev_null, b"/dev/null\0").expect("guest write");
-    m.mem.user.write(host_file, b"/etc/hostname\0").expect("guest write");
+    let machine = TestMachine::new();
+    let (dev_null, host_file) = (machine.cstr(1024, "/dev/null"), machine.cstr(2048, "/etc/hostname"));
+    let TestMachine { m, mut task, scratch: buf } = machine;
+    let stat_buf = buf + 4096;
 
     let deliver = std::env::var_os("NODELIVER").is_none();
     // What run_task and handle_syscall do around the handler.

@@ -76,7 +76,7 @@ impl Observe {
 impl Observe {
     fn install(&self, m: &Machine) -> Result<(), String> {
         if let Some(p) = &self.memmap {
-            m.diag.enable_memmap(p.clone());
+            m.diagnostics().enable_memmap(p.clone());
         }
         if self.trace.is_none() && !self.summary && self.report.is_none() {
             return Ok(());
@@ -89,13 +89,13 @@ impl Observe {
             Some(p) => Box::new(std::fs::File::create(p).map_err(|e| format!("{}: {e}", p.display()))?),
             None => Box::new(std::io::stderr()),
         };
-        m.diag.set_tracer(nommu::kernel::trace::Tracer::new(spec, out, self.summary || self.report.is_some()));
+        m.diagnostics().set_tracer(nommu::kernel::trace::Tracer::new(spec, out, self.summary || self.report.is_some()));
         Ok(())
     }
 
     fn finish(&self, m: &Machine, status: Option<ExitStatus>, started: std::time::Instant) {
         if let Some(p) = &self.memmap {
-            let snap = m.diag.busiest_memmap();
+            let snap = m.diagnostics().busiest_memmap();
             let snap = snap.unwrap_or_else(|| nommu::kernel::memmap::snapshot(m));
             if let Err(e) = std::fs::write(p, nommu::kernel::memmap::svg(&snap)) {
                 eprintln!("nommu: {}: {e}", p.display());
@@ -243,7 +243,7 @@ fn run(root: PathBuf, mem: u64, observe: Observe, program: OsString, args: Vec<O
     };
     let mut argv = vec![program.as_bytes().to_vec()];
     argv.extend(args.into_iter().map(OsString::into_vec));
-    let guest_path = search_path(machine.root.host_path(), program.as_bytes());
+    let guest_path = search_path(machine.root_path(), program.as_bytes());
     let spec = ProgramSpec::new(guest_path, argv, host_env());
     let started = std::time::Instant::now();
     let (code, status) = match machine.run_program(spec) {
@@ -282,7 +282,7 @@ fn caps(observe: Observe, machine_readable: bool) -> i32 {
         Ok(m) => m,
         Err(e) => return exec_failure(e),
     };
-    let c = &machine.caps;
+    let c = machine.caps();
     if machine_readable {
         println!("page0={}", c.page0.name());
         println!("trampoline={}", c.trampoline());
@@ -338,9 +338,9 @@ fn boot(mut root: PathBuf, mut mem: u64, mut init: Option<OsString>, observe: Ob
         Ok(m) => m,
         Err(code) => return code,
     };
-    let (base, size) = (machine.mem.arena.base(), machine.mem.arena.size());
+    let (base, size) = machine.arena_range();
     println!("Memory: {} MiB arena at {base:#x}-{:#x}, one address space for every process", size >> 20, base + size);
-    let caps = &machine.caps;
+    let caps = machine.caps();
     println!("Syscalls: {}", caps.describe_syscalls());
     println!("Page 0: {}", caps.describe_page0());
     println!(
@@ -349,7 +349,7 @@ fn boot(mut root: PathBuf, mut mem: u64, mut init: Option<OsString>, observe: Ob
         caps.fsgsbase.short(),
         if caps.fsgsbase.in_force() { "wrfsbase" } else { "arch_prctl" }
     );
-    println!("Root: {} (hostfs); /proc and /dev are the kernel's", machine.root.host_path().display());
+    println!("Root: {} (hostfs); /proc and /dev are the kernel's", machine.root_path().display());
     let mut argv = vec![init.clone()];
     argv.extend(init_args);
     let spec = ProgramSpec::new(init.clone(), argv, init_env);

@@ -61,9 +61,9 @@ pub struct Machine {
     self_ref: Weak<Machine>,
     task_loop: TaskLoop,
     /// What the host gives, measured at start (banner, -v, --report).
-    pub caps: HostCaps,
-    pub mem: Memory,
-    pub root: HostRoot,
+    pub(crate) caps: HostCaps,
+    pub(crate) mem: Memory,
+    pub(crate) root: HostRoot,
     pub(crate) config: MachineConfig,
     pub(crate) boot_time: Instant,
     processes: Mutex<BTreeMap<i32, Arc<Process>>>,
@@ -81,7 +81,7 @@ pub struct Machine {
     pub(crate) uts: Mutex<(Vec<u8>, Vec<u8>)>,
     /// What the machine shows about itself (--trace, --summary, --report,
     /// --memmap).
-    pub diag: super::diag::Diagnostics,
+    pub(crate) diag: super::diag::Diagnostics,
     /// Rewritten images of programs already exec'd.
     pub(crate) images: crate::loader::cache::ImageCache,
     /// Rewritten code of files mapped with PROT_EXEC (shared libraries).
@@ -212,6 +212,26 @@ impl Machine {
     }
 
     /// The machine as an `Arc`, for work that outlives a syscall (threads).
+    /// What the host gives, measured at start.
+    pub fn caps(&self) -> &HostCaps {
+        &self.caps
+    }
+
+    /// The arena's first address and its size.
+    pub fn arena_range(&self) -> (u64, u64) {
+        (self.mem.arena.base(), self.mem.arena.size())
+    }
+
+    /// The host directory that is the guest's `/`.
+    pub fn root_path(&self) -> &std::path::Path {
+        self.root.host_path()
+    }
+
+    /// The tracer, counters and memory-map recorder.
+    pub fn diagnostics(&self) -> &super::diag::Diagnostics {
+        &self.diag
+    }
+
     pub fn arc(&self) -> Arc<Machine> {
         self.self_ref.upgrade().expect("the machine outlives its tasks")
     }
