@@ -6,6 +6,7 @@
 use clap::{Parser, Subcommand};
 use nommu::kernel::exec::ProgramSpec;
 use nommu::kernel::machine::MachineError;
+use nommu::kernel::net::NetMode;
 use nommu::{ExitStatus, Machine, MachineConfig};
 use std::ffi::OsString;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
@@ -54,6 +55,15 @@ struct Observe {
     /// NOMMU_NULL_GUARD=1.
     #[arg(long)]
     null_guard: bool,
+    /// What guests' internet sockets reach: `host` (the host's network, as
+    /// qemu-user gives it) or `none` (unix sockets only; internet sockets
+    /// get ENETUNREACH).
+    #[arg(long, default_value = "host", value_parser = parse_net, value_name = "host|none")]
+    net: NetMode,
+}
+
+fn parse_net(s: &str) -> Result<NetMode, String> {
+    NetMode::parse(s).ok_or_else(|| format!("'{s}' is not a network mode (host or none)"))
 }
 
 fn env_flag(name: &str) -> bool {
@@ -69,6 +79,7 @@ impl Observe {
             trap_only: self.trap_only || env_flag("NOMMU_TRAP_ONLY"),
             null_guard: self.null_guard || env_flag("NOMMU_NULL_GUARD"),
             handlers_only: false,
+            net: self.net,
         }
     }
 }
@@ -350,6 +361,7 @@ fn boot(mut root: PathBuf, mut mem: u64, mut init: Option<OsString>, observe: Ob
         if caps.fsgsbase.in_force() { "wrfsbase" } else { "arch_prctl" }
     );
     println!("Root: {} (hostfs); /proc and /dev are the kernel's", machine.root_path().display());
+    println!("Network: {}", machine.describe_net());
     let mut argv = vec![init.clone()];
     argv.extend(init_args);
     let spec = ProgramSpec::new(init.clone(), argv, init_env);

@@ -4,4 +4,5 @@
 
 pub mod consts;
 pub mod names;
+pub mod socket;
 pub mod types;

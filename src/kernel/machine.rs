@@ -38,6 +38,8 @@ pub struct MachineConfig {
     /// the Rust side of a syscall under callgrind): no page 0 and no trap
     /// path, so guest code cannot run in it.
     pub handlers_only: bool,
+    /// What guests' internet sockets reach (`--net`).
+    pub net: super::net::NetMode,
 }
 
 impl Default for MachineConfig {
@@ -49,6 +51,7 @@ impl Default for MachineConfig {
             trap_only: false,
             null_guard: false,
             handlers_only: false,
+            net: super::net::NetMode::Host,
         }
     }
 }
@@ -84,6 +87,8 @@ pub struct Machine {
     pub(crate) diag: super::diag::Diagnostics,
     /// Rewritten images of programs already exec'd.
     pub(crate) images: crate::loader::cache::ImageCache,
+    /// Guests' sockets: owners, bound names, the abstract-name tag.
+    pub(crate) net: super::net::Net,
     /// Rewritten code of files mapped with PROT_EXEC (shared libraries).
     pub(crate) code: crate::loader::codecache::CodeCache,
     /// Host threads that run tasks, reused from one task to the next.
@@ -187,6 +192,7 @@ impl Machine {
             mem.arena.base() + mem.arena.size(),
             mem.arena.size() >> 20
         );
+        let net = super::net::Net::new(config.net);
         Ok(Arc::new_cyclic(|self_ref| Machine {
             self_ref: self_ref.clone(),
             task_loop,
@@ -205,6 +211,7 @@ impl Machine {
             initial_umask: host_umask,
             diag: Default::default(),
             images: Default::default(),
+            net,
             code: Default::default(),
             threads: Arc::new(super::threadpool::ThreadPool::new(HOST_THREAD_STACK)),
             uts: Mutex::new(crate::arch::host::uname().map(|u| (u.nodename, u.domainname)).unwrap_or_default()),
@@ -225,6 +232,11 @@ impl Machine {
     /// The host directory that is the guest's `/`.
     pub fn root_path(&self) -> &std::path::Path {
         self.root.host_path()
+    }
+
+    /// What guests' sockets reach.
+    pub fn describe_net(&self) -> &'static str {
+        self.net.mode().describe()
     }
 
     /// The tracer, counters and memory-map recorder.

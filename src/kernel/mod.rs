@@ -18,6 +18,7 @@ pub mod lifecycle;
 pub mod machine;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod memmap;
+pub mod net;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod process;
 #[allow(clippy::arithmetic_side_effects)]

@@ -11,7 +11,8 @@
 //!   "wall_seconds": F, "cpu_seconds": F,
 //!   "host": {"page0": "execute-only" | "readable" | "unmapped", "trampoline": B,
 //!            "pku": "yes" | "no" | "forced_off", "fsgsbase": "yes" | "no" | "forced_off",
-//!            "trap": "sud" | "seccomp" | null} }
+//!            "trap": "sud" | "seccomp" | null},
+//!   "net": "host" | "none" }
 //! ```
 
 use super::machine::Machine;
@@ -61,7 +62,7 @@ pub fn json(m: &Machine, status: Option<ExitStatus>, wall: Duration) -> String {
         "{{\n  \"status\": {status},\n  \"syscalls\": {{{calls}}},\n  \"enosys\": {},\n  \"nommu_incompatibilities\": {},\n  \
          \"memory\": {{\"arena_bytes\": {}, \"peak_used_bytes\": {}, \"largest_free_block_bytes\": {}, \"free_blocks\": {}}},\n  \
          \"execs\": {}, \"syscall_sites_rewritten\": {}, \"rewrite_seconds\": {:.6},\n  \
-         \"wall_seconds\": {:.6}, \"cpu_seconds\": {cpu:.6},\n  \"host\": {}\n}}\n",
+         \"wall_seconds\": {:.6}, \"cpu_seconds\": {cpu:.6},\n  \"host\": {},\n  \"net\": {}\n}}\n",
         list(&m.diag.enosys().into_iter().map(super::trace::display_name).collect::<Vec<_>>()),
         list(&m.diag.incompatibilities()),
         st.total,
@@ -73,5 +74,6 @@ pub fn json(m: &Machine, status: Option<ExitStatus>, wall: Duration) -> String {
         r.elapsed.as_secs_f64(),
         wall.as_secs_f64(),
         m.caps.json(),
+        string(m.net.mode().name()),
     )
 }

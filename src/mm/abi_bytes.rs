@@ -1,6 +1,7 @@
 //! vm-memory's `ByteValued` for the ABI structures, so that guest memory
 //! is read and written as those types (`UserMemory::read_val`/`write_val`).
 
+use crate::abi::socket::{Cmsghdr, Mmsghdr, Msghdr, Ucred};
 use crate::abi::types::{Iovec, Itimerval, KernelSigaction, Rusage, Stat, Statx, StatxTimestamp, Timespec, Timeval};
 use vm_memory::ByteValued;
 
@@ -24,3 +25,11 @@ unsafe impl ByteValued for StatxTimestamp {}
 unsafe impl ByteValued for Statx {}
 // SAFETY: as above.
 unsafe impl ByteValued for KernelSigaction {}
+// SAFETY: as above.
+unsafe impl ByteValued for Msghdr {}
+// SAFETY: as above.
+unsafe impl ByteValued for Mmsghdr {}
+// SAFETY: as above.
+unsafe impl ByteValued for Cmsghdr {}
+// SAFETY: as above.
+unsafe impl ByteValued for Ucred {}

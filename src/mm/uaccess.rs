@@ -2,12 +2,24 @@
 //! `vm-memory` over the arena (identity addresses): a pointer outside guest
 //! memory is `EFAULT`, never a host crash.
 
+use crate::abi::socket::Msghdr;
 use crate::arch::{host, sigframe};
 use crate::errno::{Errno, SysResult};
 use std::sync::{Arc, RwLock};
 use vm_memory::{
     ByteValued, Bytes, GuestAddress, GuestMemoryBackend, GuestMemoryMmap, GuestRegionMmap, MmapRegion, VolatileSlice,
 };
+
+/// What `host_recvmsg` received: the data's length (which with MSG_TRUNC
+/// may exceed what was stored), and how much of the name and control
+/// buffers the host filled, with the message's flags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Received {
+    pub len: usize,
+    pub name_len: usize,
+    pub control_len: usize,
+    pub flags: i32,
+}
 
 pub struct UserMemory {
     /// The arena alone. It never changes, so the common case (a range inside
@@ -277,6 +289,87 @@ impl UserMemory {
         offset: Option<i64>,
         interruptible: bool,
     ) -> SysResult<usize> {
+        let (nr, off) = match (write, offset) {
+            (true, None) => (libc::SYS_writev, 0),
+            (false, None) => (libc::SYS_readv, 0),
+            (true, Some(off)) => (libc::SYS_pwritev, off),
+            (false, Some(off)) => (libc::SYS_preadv, off),
+        };
+        self.with_host_iovecs(iov, |host_iov| {
+            let (ptr, cnt) = (host_iov.as_ptr(), host_iov.len() as i32);
+            // SAFETY: every iovec covers checked guest memory that stays
+            // mapped for the call.
+            unsafe { raw_syscall(nr, [fd as u64, ptr as u64, cnt as u64, off as u64, 0, 0], interruptible) }
+        })?
+    }
+
+    /// sendmsg(2) of guest data: `iov` in guest memory, `name` and
+    /// `control` (already translated) in host memory.
+    pub(crate) fn host_sendmsg(
+        &self,
+        fd: i32,
+        iov: &[(u64, u64)],
+        name: &[u8],
+        control: &[u8],
+        flags: i32,
+        interruptible: bool,
+    ) -> SysResult<usize> {
+        self.with_host_iovecs(iov, |host_iov| {
+            let hdr = Msghdr {
+                msg_name: if name.is_empty() { 0 } else { name.as_ptr() as u64 },
+                msg_namelen: name.len() as u32,
+                msg_iov: host_iov.as_ptr() as u64,
+                msg_iovlen: host_iov.len() as u64,
+                msg_control: if control.is_empty() { 0 } else { control.as_ptr() as u64 },
+                msg_controllen: control.len() as u64,
+                ..Msghdr::default()
+            };
+            let args = [fd as u64, &hdr as *const Msghdr as u64, flags as u64, 0, 0, 0];
+            // SAFETY: the iovecs cover checked guest memory; name and
+            // control are live host buffers; the kernel only reads them.
+            unsafe { raw_syscall(libc::SYS_sendmsg, args, interruptible) }
+        })?
+    }
+
+    /// recvmsg(2) into guest memory: the data lands in `iov` (guest
+    /// memory); the sender's address and control messages land in the
+    /// host buffers `name` and `control`.
+    pub(crate) fn host_recvmsg(
+        &self,
+        fd: i32,
+        iov: &[(u64, u64)],
+        name: &mut [u8],
+        control: &mut [u8],
+        flags: i32,
+        interruptible: bool,
+    ) -> SysResult<Received> {
+        self.with_host_iovecs(iov, |host_iov| {
+            let mut hdr = Msghdr {
+                msg_name: if name.is_empty() { 0 } else { name.as_mut_ptr() as u64 },
+                msg_namelen: name.len() as u32,
+                msg_iov: host_iov.as_ptr() as u64,
+                msg_iovlen: host_iov.len() as u64,
+                msg_control: if control.is_empty() { 0 } else { control.as_mut_ptr() as u64 },
+                msg_controllen: control.len() as u64,
+                ..Msghdr::default()
+            };
+            let args = [fd as u64, &mut hdr as *mut Msghdr as u64, flags as u64, 0, 0, 0];
+            // SAFETY: the iovecs cover checked guest memory; name and
+            // control are live host buffers of the lengths given.
+            let len = unsafe { raw_syscall(libc::SYS_recvmsg, args, interruptible) }?;
+            Ok(Received {
+                len,
+                name_len: hdr.msg_namelen as usize,
+                control_len: hdr.msg_controllen as usize,
+                flags: hdr.msg_flags,
+            })
+        })?
+    }
+
+    /// Runs `f` with host iovecs for guest buffers, keeping the guest
+    /// memory they point to alive for the call. Like Linux, the transfer
+    /// goes up to the first bad buffer; only a bad first buffer is EFAULT.
+    fn with_host_iovecs<R>(&self, iov: &[(u64, u64)], f: impl FnOnce(&[libc::iovec]) -> R) -> SysResult<R> {
         let whole;
         let mem = if iov.iter().all(|&(base, len)| self.in_arena(base, len as usize)) {
             &self.arena
@@ -284,14 +377,11 @@ impl UserMemory {
             whole = self.mem.read().unwrap_or_else(|e| e.into_inner());
             &**whole
         };
-        let mut host_iov = Vec::with_capacity(iov.len());
         let mut slices = Vec::with_capacity(iov.len());
         for &(base, len) in iov {
             if len == 0 {
                 continue;
             }
-            // Like Linux, transfer up to the first bad buffer; only a bad
-            // first buffer is EFAULT.
             match mem.get_slice(GuestAddress(base), len as usize) {
                 Ok(slice) => slices.push(slice),
                 Err(_) if slices.is_empty() => return Err(Errno::EFAULT),
@@ -299,19 +389,12 @@ impl UserMemory {
             }
         }
         let guards: Vec<_> = slices.iter().map(|s| s.ptr_guard_mut()).collect();
-        for (g, s) in guards.iter().zip(&slices) {
-            host_iov.push(libc::iovec { iov_base: g.as_ptr() as *mut libc::c_void, iov_len: s.len() });
-        }
-        // SAFETY: every iovec covers checked guest memory that stays mapped;
-        // the guards keep the slices alive across the call.
-        let (ptr, cnt) = (host_iov.as_ptr(), host_iov.len() as i32);
-        let (nr, off) = match (write, offset) {
-            (true, None) => (libc::SYS_writev, 0),
-            (false, None) => (libc::SYS_readv, 0),
-            (true, Some(off)) => (libc::SYS_pwritev, off),
-            (false, Some(off)) => (libc::SYS_preadv, off),
-        };
-        unsafe { raw_syscall(nr, [fd as u64, ptr as u64, cnt as u64, off as u64, 0, 0], interruptible) }
+        let host_iov: Vec<libc::iovec> = guards
+            .iter()
+            .zip(&slices)
+            .map(|(g, s)| libc::iovec { iov_base: g.as_ptr() as *mut libc::c_void, iov_len: s.len() })
+            .collect();
+        Ok(f(&host_iov))
     }
 
     /// FUTEX_WAIT_BITSET / FUTEX_WAKE(_BITSET) on a guest word (arena

@@ -107,6 +107,14 @@ arg_newtype!(
     Signal(i32) as Signal
 );
 arg_newtype!(
+    /// A socket's address family (`AF_*`).
+    SockDomain(i32) as SockDomain
+);
+arg_newtype!(
+    /// A socket type with its `SOCK_NONBLOCK`/`SOCK_CLOEXEC` flags.
+    SockType(i32) as SockType
+);
+arg_newtype!(
     /// `PROT_*` flags in an `unsigned long` (mprotect: Linux rejects
     /// unknown bits in all 64).
     ProtLong(u64) as Prot
@@ -209,8 +217,16 @@ pointees! {
     IovecIn => IovecIn;
     /// An iovec array the kernel fills (readv).
     IovecOut => Iovec;
-    /// `int[2]` for pipe(2).
+    /// `int[2]` for pipe(2) and socketpair(2).
     PipeFds => PipeFds;
+    /// A socket address the caller passes in; the next argument is its
+    /// length.
+    SockAddrIn => SockAddr;
+    /// A socket address the kernel fills in; the next argument points to
+    /// its length.
+    SockAddrOut => SockAddrOut;
+    /// A `socklen_t` in and out (an address's or an option's length).
+    SockLen => SockLen;
 }
 
 /// The argument registers of a syscall, in order.

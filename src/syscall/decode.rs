@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 /// strace shows at most this many bytes of a string or buffer.
 const STRING_LIMIT: usize = 32;
 
-fn quote(bytes: &[u8], complete: bool) -> String {
+pub(crate) fn quote(bytes: &[u8], complete: bool) -> String {
     let mut s = String::from("\"");
     for &b in bytes.iter().take(STRING_LIMIT) {
         match b {
@@ -259,6 +259,7 @@ pub(crate) fn entry(ctx: &SyscallCtx<'_>, def: &SyscallDef, a: &[u64; 6]) -> Vec
             Arg::SigSetIn => Some(ctx.user().read_u64(a[i]).map_or("NULL".into(), sigset)),
             // Timeouts are inputs; clock_gettime's is shown after the call.
             Arg::TimespecIn => Some(timespec(ctx, a[i])),
+            Arg::SockAddr => Some(super::net::show::sockaddr_in(ctx, a[i], a.get(i + 1).copied().unwrap_or(0))),
             _ => None,
         })
         .collect()
@@ -285,15 +286,17 @@ pub(crate) fn line(
             Arg::Hex | Arg::Flags => format!("{v:#x}"),
             Arg::Oct => format!("{:#o}", v as u32),
             Arg::Fd => fd(v),
-            Arg::Ptr | Arg::Str | Arg::InBuf | Arg::StrArray | Arg::EnvArray | Arg::IovecIn => {
+            Arg::Ptr | Arg::Str | Arg::InBuf | Arg::StrArray | Arg::EnvArray | Arg::IovecIn | Arg::SockAddr => {
                 if v == 0 {
                     "NULL".into()
                 } else {
                     format!("{v:#x}")
                 }
             }
+            // What was stored: at most the buffer (recv with MSG_TRUNC
+            // returns more).
             Arg::OutBuf => match ok {
-                Some(n) if v != 0 => buffer(ctx, v, n),
+                Some(n) if v != 0 => buffer(ctx, v, n.min(a.get(i + 1).copied().unwrap_or(n))),
                 _ => format!("{v:#x}"),
             },
             // getcwd counts the terminating NUL; strace does not show it.
@@ -320,6 +323,14 @@ pub(crate) fn line(
                 }
             }
             Arg::Iovec => iovec(ctx, v, a[i + 1], ok),
+            Arg::SockAddrOut => match ok {
+                Some(_) => super::net::show::sockaddr_out(ctx, v, a.get(i + 1).copied().unwrap_or(0)),
+                None if v == 0 => "NULL".into(),
+                None => format!("{v:#x}"),
+            },
+            Arg::SockLen => super::net::show::socklen(ctx, v),
+            Arg::SockDomain => super::net::show::domain(v as i32),
+            Arg::SockType => super::net::show::sock_type(v as i32),
             Arg::PipeFds => match (ok, ctx.user().read_val::<[i32; 2]>(v)) {
                 (Some(_), Ok([r, w])) => format!("[{r}, {w}]"),
                 _ => format!("{v:#x}"),

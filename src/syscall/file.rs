@@ -25,7 +25,7 @@ fn rw_count(requested: usize) -> usize {
 }
 
 /// A write that hit a closed pipe also raises SIGPIPE.
-fn epipe(ctx: &mut SyscallCtx<'_>, r: SysResult<usize>) -> SysResult {
+pub(crate) fn epipe(ctx: &mut SyscallCtx<'_>, r: SysResult<usize>) -> SysResult {
     if r == Err(Errno::EPIPE) {
         ctx.raise(SIGPIPE);
     }
@@ -128,7 +128,7 @@ fn iovec_count(iovcnt: i32) -> SysResult<usize> {
 
 /// Reads a guest iovec array into (base, len) pairs, checking the limits
 /// Linux checks.
-fn read_iovecs(ctx: &SyscallCtx<'_>, addr: u64, iovcnt: i32) -> SysResult<Vec<(u64, u64)>> {
+pub(crate) fn read_iovecs(ctx: &SyscallCtx<'_>, addr: u64, iovcnt: i32) -> SysResult<Vec<(u64, u64)>> {
     let count = iovec_count(iovcnt)?;
     let mut raw = vec![0u8; 16 * count];
     ctx.user().read(addr, &mut raw)?;

@@ -7,6 +7,7 @@ pub mod file;
 pub mod futex;
 pub mod info;
 pub mod mem;
+pub mod net;
 pub mod path;
 pub mod poll;
 pub mod process;

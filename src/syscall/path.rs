@@ -320,7 +320,7 @@ pub(crate) fn sys_faccessat2(
 
 /// The parent directory handle and last name of a host path that is about
 /// to be created, removed or renamed; EACCES in /proc and /dev.
-fn host_parent(abs: &[u8], ctx: &SyscallCtx<'_>) -> SysResult<(std::os::fd::OwnedFd, CString)> {
+pub(crate) fn host_parent(abs: &[u8], ctx: &SyscallCtx<'_>) -> SysResult<(std::os::fd::OwnedFd, CString)> {
     if path::classify(abs) == Fs::Host {
         return ctx.m.root.parent_fd(abs);
     }

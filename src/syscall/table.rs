@@ -3,7 +3,7 @@
 
 use super::args::SyscallArg;
 use super::args::*;
-use super::{file, futex, info, mem, path, poll, process, signal, spawn, time, wait, xattr, Args, Handler};
+use super::{file, futex, info, mem, net, path, poll, process, signal, spawn, time, wait, xattr, Args, Handler};
 use super::{SyscallCtx, SyscallReturn};
 use crate::errno::SysResult;
 
@@ -56,6 +56,14 @@ pub(crate) enum Arg {
     StrArray,
     /// envp: shown as how many variables.
     EnvArray,
+    /// A socket address passed in; the next argument is its length.
+    SockAddr,
+    /// A socket address filled in; the next argument points to its length.
+    SockAddrOut,
+    SockDomain,
+    SockType,
+    /// A `socklen_t` the kernel reads and updates.
+    SockLen,
 }
 
 /// How `--trace` shows what a syscall returns.
@@ -166,6 +174,21 @@ syscalls! {
     38 setitimer(which: i32, new_value: UserPtr<Opaque>, old_value: UserPtr<Opaque>) => time::sys_setitimer;
     39 getpid() => process::sys_getpid;
     40 sendfile(out_fd: Fd, in_fd: Fd, offset: UserPtr<Opaque>, count: usize) => file::sys_sendfile;
+    41 socket(domain: SockDomain, type_: SockType, protocol: i32) => net::sys_socket;
+    42 connect(sockfd: Fd, addr: UserPtr<SockAddrIn>, addrlen: u32) => net::sys_connect;
+    43 accept(sockfd: Fd, addr: UserPtr<SockAddrOut>, addrlen: UserPtr<SockLen>) => net::sys_accept;
+    44 sendto(sockfd: Fd, buf: UserPtr<InBytes>, len: usize, flags: Flags, dest_addr: UserPtr<SockAddrIn>, addrlen: u32) => net::sys_sendto;
+    45 recvfrom(sockfd: Fd, buf: UserPtr<OutBytes>, len: usize, flags: Flags, src_addr: UserPtr<SockAddrOut>, addrlen: UserPtr<SockLen>) => net::sys_recvfrom;
+    46 sendmsg(sockfd: Fd, msg: UserPtr<Opaque>, flags: Flags) => net::sys_sendmsg;
+    47 recvmsg(sockfd: Fd, msg: UserPtr<Opaque>, flags: Flags) => net::sys_recvmsg;
+    48 shutdown(sockfd: Fd, how: i32) => net::sys_shutdown;
+    49 bind(sockfd: Fd, addr: UserPtr<SockAddrIn>, addrlen: u32) => net::sys_bind;
+    50 listen(sockfd: Fd, backlog: i32) => net::sys_listen;
+    51 getsockname(sockfd: Fd, addr: UserPtr<SockAddrOut>, addrlen: UserPtr<SockLen>) => net::sys_getsockname;
+    52 getpeername(sockfd: Fd, addr: UserPtr<SockAddrOut>, addrlen: UserPtr<SockLen>) => net::sys_getpeername;
+    53 socketpair(domain: SockDomain, type_: SockType, protocol: i32, sv: UserPtr<PipeFds>) => net::sys_socketpair;
+    54 setsockopt(sockfd: Fd, level: i32, optname: i32, optval: UserPtr<InBytes>, optlen: u32) => net::sys_setsockopt;
+    55 getsockopt(sockfd: Fd, level: i32, optname: i32, optval: UserPtr<Opaque>, optlen: UserPtr<SockLen>) => net::sys_getsockopt;
     56 clone(flags: Flags, stack: UserPtr<Opaque>, parent_tid: UserPtr<Opaque>, child_tid: UserPtr<Opaque>, tls: u64) => spawn::sys_clone;
     57 fork() => spawn::sys_fork;
     58 vfork() => spawn::sys_vfork;
@@ -289,13 +312,16 @@ syscalls! {
     274 get_robust_list(pid: Pid, head_ptr: UserPtr<Opaque>, len_ptr: UserPtr<Opaque>) => process::sys_get_robust_list;
     280 utimensat(dirfd: Fd, pathname: UserPtr<CStr>, times: UserPtr<Opaque>, flags: AtFlags) => path::sys_utimensat;
     285 fallocate(fd: Fd, mode: i32, offset: i64, len: i64) => file::sys_fallocate;
+    288 accept4(sockfd: Fd, addr: UserPtr<SockAddrOut>, addrlen: UserPtr<SockLen>, flags: SockType) => net::sys_accept4;
     292 dup3(oldfd: Fd, newfd: Fd, flags: Flags) => file::sys_dup3;
     293 pipe2(fds: UserPtr<PipeFds>, flags: OpenFlags) => file::sys_pipe2;
     295 preadv(fd: Fd, iov: UserPtr<Opaque>, iovcnt: i32, offset: i64) => file::sys_preadv;
     296 pwritev(fd: Fd, iov: UserPtr<Opaque>, iovcnt: i32, offset: i64) => file::sys_pwritev;
     297 rt_tgsigqueueinfo(tgid: Pid, tid: Pid, sig: Signal, info: UserPtr<Opaque>) => signal::sys_rt_tgsigqueueinfo;
     302 prlimit64(pid: Pid, resource: u32, new_limit: UserPtr<Opaque>, old_limit: UserPtr<Opaque>) => info::sys_prlimit64;
+    299 recvmmsg(sockfd: Fd, msgvec: UserPtr<Opaque>, vlen: u32, flags: Flags, timeout: UserPtr<TimespecIn>) => net::sys_recvmmsg;
     306 syncfs(fd: Fd) => info::sys_syncfs;
+    307 sendmmsg(sockfd: Fd, msgvec: UserPtr<Opaque>, vlen: u32, flags: Flags) => net::sys_sendmmsg;
     309 getcpu(cpu: UserPtr<Opaque>, node: UserPtr<Opaque>, cache: UserPtr<Opaque>) => info::sys_getcpu;
     316 renameat2(olddirfd: Fd, oldpath: UserPtr<CStr>, newdirfd: Fd, newpath: UserPtr<CStr>, flags: Flags) => path::sys_renameat2;
     318 getrandom(buf: UserPtr<Opaque>, count: usize, flags: Flags) => info::sys_getrandom;

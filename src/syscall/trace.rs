@@ -45,11 +45,31 @@ const SIGNAL: &[&str] = &[
     "tgkill",
     "pause",
 ];
+const NETWORK: &[&str] = &[
+    "socket",
+    "socketpair",
+    "bind",
+    "listen",
+    "connect",
+    "accept",
+    "accept4",
+    "getsockname",
+    "getpeername",
+    "shutdown",
+    "sendto",
+    "recvfrom",
+    "sendmsg",
+    "recvmsg",
+    "sendmmsg",
+    "recvmmsg",
+    "getsockopt",
+    "setsockopt",
+];
 const MEMORY: &[&str] = &["mmap", "munmap", "mprotect", "brk", "mremap", "madvise"];
 
 impl TraceSpec {
     /// `all`, or a comma-separated list of syscall names and classes
-    /// (`%file %process %signal %memory`), as strace's `-e trace=`.
+    /// (`%file %process %signal %memory %network`), as strace's `-e trace=`.
     pub fn parse(spec: &str) -> Result<TraceSpec, String> {
         let mut wanted = vec![false; TABLE_LEN];
         if spec.is_empty() || spec == "all" {
@@ -62,6 +82,7 @@ impl TraceSpec {
                 "%process" => by_names(PROCESS),
                 "%signal" => by_names(SIGNAL),
                 "%memory" => by_names(MEMORY),
+                "%network" | "%net" => by_names(NETWORK),
                 name => {
                     let nr = (0..TABLE_LEN as u64)
                         .find(|&n| super::names::syscall_name(n) == Some(name))
