@@ -12,3 +12,21 @@ fn unix_sockets_pairs_paths_abstract_rights_and_errors() {
         differential_in_dirs(bin, &[], &[], &[], 0);
     });
 }
+
+#[test]
+fn internet_sockets_on_loopback_tcp_udp_v4_v6() {
+    each_libc("net_inet", |bin| {
+        differential_in_dirs(bin, &[], &[], &[], 0);
+    });
+}
+
+/// `--net none`: internet sockets are made but reach nothing; unix
+/// sockets work. Not differential: natively there is a network.
+#[test]
+fn net_none_reaches_nothing() {
+    each_static_libc("net_inet", |bin| {
+        let out = run_nommu_in_env(&std::env::temp_dir(), bin, &["none"], &[], &["--net", "none"]);
+        assert_eq!(shell_status(&out), 0, "{}{}", text(&out), stderr_text(&out));
+        assert!(text(&out).ends_with("all ok\n"), "{}", text(&out));
+    });
+}
