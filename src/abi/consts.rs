@@ -8,6 +8,8 @@ pub const PAGE_SIZE: u64 = 4096;
 pub const TASK_SIZE: u64 = (1 << 47) - PAGE_SIZE;
 /// The longest path, with its NUL.
 pub const PATH_MAX: usize = 4096;
+/// The longest file name (one path component).
+pub const NAME_MAX: usize = 255;
 
 /// `open` flags.
 pub const O_CREAT: i32 = 0o100;
