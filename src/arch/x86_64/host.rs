@@ -165,10 +165,6 @@ struct OpenHow {
     resolve: u64,
 }
 
-pub(crate) const RESOLVE_NO_MAGICLINKS: u64 = 0x02;
-pub(crate) const RESOLVE_BENEATH: u64 = 0x08;
-pub(crate) const RESOLVE_IN_ROOT: u64 = 0x10;
-
 /// openat2(2); the result is always close-on-exec on the host.
 pub(crate) fn openat2(
     dirfd: BorrowedFd<'_>,
