@@ -11,17 +11,6 @@ pub const PATH_MAX: usize = 4096;
 /// The longest file name (one path component).
 pub const NAME_MAX: usize = 255;
 
-/// `open` flags.
-pub const O_CREAT: i32 = 0o100;
-pub const O_CLOEXEC: i32 = 0o2000000;
-pub const O_PATH: i32 = 0o10000000;
-pub const O_TMPFILE: i32 = 0o20200000;
-
-/// `*at` calls: the working directory as dirfd, and their flags.
-pub const AT_FDCWD: i32 = -100;
-pub const AT_SYMLINK_NOFOLLOW: u32 = 0x100;
-pub const AT_EMPTY_PATH: u32 = 0x1000;
-
 /// `arch_prctl` codes.
 pub const ARCH_SET_GS: u32 = 0x1001;
 pub const ARCH_SET_FS: u32 = 0x1002;
