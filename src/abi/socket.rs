@@ -61,9 +61,6 @@ pub const SOCKADDR_STORAGE_SIZE: usize = 128;
 pub const SOCKADDR_IN_SIZE: usize = 16;
 pub const SOCKADDR_IN6_SIZE: usize = 28;
 
-/// The most iovecs one call may pass (`UIO_MAXIOV`).
-pub const UIO_MAXIOV: usize = 1024;
-
 /// `sock_diag` over netlink: how nommu learns which socket is a unix
 /// socket's peer.
 pub const NETLINK_SOCK_DIAG: i32 = 4;

@@ -1,8 +1,9 @@
 //! /dev: a few host devices, and the /dev/fd family of links.
 
-use super::file::{DirEntry, DT_CHR, DT_LNK};
+use super::file::DirEntry;
 use super::node::{LinkTarget, Node, Step};
 use super::stat::synthetic_ino;
+use crate::abi::dirent::{DT_CHR, DT_LNK};
 use crate::errno::{Errno, SysResult};
 use std::ffi::CStr;
 

@@ -4,6 +4,9 @@
 //! the terminal, host devices): the host keeps their offset and status
 //! flags. The kernel's own /proc and /dev files are generated in memory.
 
+use crate::abi::fcntl::AT_EMPTY_PATH;
+use crate::abi::ioctl::TCGETS;
+use crate::abi::stat::{S_IFCHR, S_IFIFO, S_IFMT, S_IFSOCK};
 use crate::errno::{Errno, SysResult};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicU32, AtomicU8, Ordering};
@@ -17,11 +20,6 @@ pub struct DirEntry {
     pub kind: u8,
     pub name: Vec<u8>,
 }
-
-pub(crate) const DT_CHR: u8 = 2;
-pub(crate) const DT_DIR: u8 = 4;
-pub(crate) const DT_REG: u8 = 8;
-pub(crate) const DT_LNK: u8 = 10;
 
 #[derive(Debug)]
 pub enum FileKind {
@@ -121,10 +119,10 @@ impl OpenFile {
 /// FIFOs and sockets can block; of character devices, terminals (not
 /// /dev/null, /dev/zero, /dev/urandom).
 fn host_may_block(fd: RawFd) -> bool {
-    let mode = crate::arch::host::fstatat(fd, c"", libc::AT_EMPTY_PATH).map_or(0, |st| st.st_mode);
-    match mode & 0o170000 {
-        0o010000 | 0o140000 => true,
-        0o020000 => crate::arch::host::ioctl_buf(fd, libc::TCGETS as u64, &mut [0u8; 64]).is_ok(),
+    let mode = crate::arch::host::fstatat(fd, c"", AT_EMPTY_PATH).map_or(0, |st| st.st_mode);
+    match mode & S_IFMT {
+        S_IFIFO | S_IFSOCK => true,
+        S_IFCHR => crate::arch::host::ioctl_buf(fd, TCGETS, &mut [0u8; 64]).is_ok(),
         _ => false,
     }
 }

@@ -1,5 +1,8 @@
 //! The host directory that is the guest's `/`, and walks inside it.
 
+use crate::abi::fcntl::{
+    AT_FDCWD, O_CREAT, O_DIRECTORY, O_NOFOLLOW, O_PATH, O_TMPFILE, RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS,
+};
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
 use std::ffi::{CStr, CString};
@@ -16,7 +19,7 @@ impl HostRoot {
     pub(crate) fn open(dir: &Path) -> std::io::Result<HostRoot> {
         let host_path = std::fs::canonicalize(dir)?;
         let c = CString::new(host_path.as_os_str().as_encoded_bytes()).map_err(std::io::Error::other)?;
-        let fd = host::open(&c, libc::O_PATH | libc::O_DIRECTORY, 0)?;
+        let fd = host::open(&c, O_PATH | O_DIRECTORY, 0)?;
         Ok(HostRoot { fd, host_path })
     }
 
@@ -33,17 +36,16 @@ impl HostRoot {
     pub(crate) fn openat_waiting(&self, abs: &CStr, flags: i32, mode: u32, wait: host::Wait) -> SysResult<OwnedFd> {
         // openat2 insists on mode 0 unless a file may be created; open(2)
         // ignores it, and libcs pass garbage there.
-        use crate::abi::consts::O_TMPFILE;
-        let creates = flags & libc::O_CREAT != 0 || flags & O_TMPFILE == O_TMPFILE;
+        let creates = flags & O_CREAT != 0 || flags & O_TMPFILE == O_TMPFILE;
         let mode = if creates { mode } else { 0 };
-        let resolve = host::RESOLVE_IN_ROOT | host::RESOLVE_NO_MAGICLINKS;
+        let resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
         host::openat2_waiting(self.fd.as_fd(), abs, flags, mode, resolve, wait).map_err(Errno::from)
     }
 
     /// An O_PATH handle on `abs` (following a final symlink or not).
     pub(crate) fn path_fd(&self, abs: &CStr, follow: bool) -> SysResult<OwnedFd> {
-        let nofollow = if follow { 0 } else { libc::O_NOFOLLOW };
-        self.openat(abs, libc::O_PATH | nofollow, 0)
+        let nofollow = if follow { 0 } else { O_NOFOLLOW };
+        self.openat(abs, O_PATH | nofollow, 0)
     }
 
     /// An O_PATH handle on the directory that holds `abs`'s last component,
@@ -53,7 +55,7 @@ impl HostRoot {
     pub(crate) fn parent_fd(&self, abs: &[u8]) -> SysResult<(OwnedFd, CString)> {
         let (parent, last) = super::path::split_last(abs);
         let parent = CString::new(parent).map_err(|_| Errno::EINVAL)?;
-        let dir = self.openat(&parent, libc::O_PATH | libc::O_DIRECTORY, 0)?;
+        let dir = self.openat(&parent, O_PATH | O_DIRECTORY, 0)?;
         let last = CString::new(last).map_err(|_| Errno::EINVAL)?;
         Ok((dir, last))
     }
@@ -61,7 +63,7 @@ impl HostRoot {
     /// The guest path of an open host descriptor, if it lies in the root.
     pub(crate) fn guest_path_of(&self, fd: RawFd) -> Option<Vec<u8>> {
         let link = CString::new(format!("/proc/self/fd/{fd}")).ok()?;
-        let host_path = host::readlinkat(libc::AT_FDCWD, &link).ok()?;
+        let host_path = host::readlinkat(AT_FDCWD, &link).ok()?;
         self.guest_path_of_host(Path::new(std::ffi::OsStr::from_bytes(&host_path)))
     }
 

@@ -1,5 +1,6 @@
 //! `struct stat` and `struct statx` images, for files the kernel makes up.
 
+use crate::abi::stat::STATX_BASIC_STATS;
 use crate::abi::types::{Stat as AbiStat, Statx, StatxTimestamp, Timespec};
 
 /// Device number reported for /proc and /dev's generated entries.
@@ -20,10 +21,6 @@ pub(crate) struct Stat {
     /// atime, mtime, ctime: (seconds, nanoseconds).
     pub time: (i64, i64),
 }
-
-pub(crate) const S_IFDIR: u32 = 0o040000;
-pub(crate) const S_IFREG: u32 = 0o100000;
-pub(crate) const S_IFLNK: u32 = 0o120000;
 
 impl Stat {
     /// The guest's `struct stat`.
@@ -66,7 +63,6 @@ impl Stat {
 
     /// `struct statx` with the basic fields.
     pub(crate) fn to_statx(self) -> Statx {
-        const STATX_BASIC_STATS: u32 = 0x7ff;
         let time = StatxTimestamp { tv_sec: self.time.0, tv_nsec: self.time.1 as u32, __reserved: 0 };
         Statx {
             stx_mask: STATX_BASIC_STATS,

@@ -7,7 +7,18 @@ use super::file::{FileKind, OpenFile};
 use super::node::{LinkTarget, Node, ProcFs, Step};
 use super::path::{self, Fs};
 use super::root::HostRoot;
-use super::stat::{synthetic_ino, Stat, PROC_DEV, S_IFDIR, S_IFLNK, S_IFREG};
+use super::stat::{synthetic_ino, Stat, PROC_DEV};
+use crate::abi::consts::{NAME_MAX, PAGE_SIZE};
+use crate::abi::dirent::DT_DIR;
+use crate::abi::fcntl::{
+    AT_EMPTY_PATH, AT_FDCWD, MAXSYMLINKS, O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH,
+    O_RDONLY, O_WRONLY,
+};
+use crate::abi::ioctl::TCGETS;
+use crate::abi::stat::{
+    PROC_SUPER_MAGIC, S_IALLUGO, S_IFCHR, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, S_IRUGO, S_IRUSR, S_IRWXUGO, S_IWGRP,
+    S_IWUSR, S_IXUGO,
+};
 use crate::abi::types::Stat as AbiStat;
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
@@ -15,9 +26,6 @@ use std::ffi::{CStr, CString};
 use std::os::fd::{AsRawFd, OwnedFd};
 
 use std::sync::Arc;
-
-/// Linux's limit on symlinks followed in one walk.
-const MAX_LINKS: usize = 40;
 
 /// Where a walk ended.
 pub(crate) enum Resolved {
@@ -45,7 +53,7 @@ fn resolve_from(proc: &dyn ProcFs, abs: Vec<u8>, follow: bool) -> SysResult<(Res
         let old = std::mem::replace(abs, next);
         first.get_or_insert(old);
     };
-    for _ in 0..MAX_LINKS {
+    for _ in 0..MAXSYMLINKS {
         let step = match path::classify(&abs) {
             // `abs` usually has room for the NUL: no copy.
             Fs::Host => return Ok((Resolved::Host(CString::new(abs).map_err(|_| Errno::EINVAL)?), first)),
@@ -64,11 +72,6 @@ fn resolve_from(proc: &dyn ProcFs, abs: Vec<u8>, follow: bool) -> SysResult<(Res
     Err(Errno::ELOOP)
 }
 
-const O_ACCMODE: i32 = 0o3;
-use crate::abi::consts::{O_CREAT, O_PATH};
-const O_EXCL: i32 = 0o200;
-const O_DIRECTORY: i32 = 0o200000;
-
 /// The file and how the open may wait (a FIFO waits for its other end).
 pub(crate) struct OpenRequest {
     pub flags: i32,
@@ -81,8 +84,8 @@ pub(crate) struct OpenRequest {
 /// open(2) of an absolute guest path.
 pub(crate) fn open(root: &HostRoot, proc: &dyn ProcFs, abs: Vec<u8>, req: &OpenRequest) -> SysResult<OpenFile> {
     let flags = req.flags;
-    let follow = flags & libc::O_NOFOLLOW == 0;
-    let host_flags = flags & !libc::O_CLOEXEC;
+    let follow = flags & O_NOFOLLOW == 0;
+    let host_flags = flags & !O_CLOEXEC;
     // The path a host file is known by is the one it was opened by (a path
     // in the host root resolves to itself; /proc and /dev links may lead
     // there from elsewhere).
@@ -94,7 +97,7 @@ pub(crate) fn open(root: &HostRoot, proc: &dyn ProcFs, abs: Vec<u8>, req: &OpenR
             if flags & (O_CREAT | O_EXCL) == (O_CREAT | O_EXCL) {
                 return Err(Errno::EEXIST);
             }
-            let write = flags & O_ACCMODE != libc::O_RDONLY;
+            let write = flags & O_ACCMODE != O_RDONLY;
             match node {
                 Node::File(_) if write => Err(Errno::EACCES),
                 Node::File(_) if flags & O_DIRECTORY != 0 => Err(Errno::ENOTDIR),
@@ -112,15 +115,15 @@ pub(crate) fn open(root: &HostRoot, proc: &dyn ProcFs, abs: Vec<u8>, req: &OpenR
 /// open(2) of `abs`, an absolute path in the host root; the file is known
 /// by `opened_as` (normalised here).
 pub(crate) fn open_host(root: &HostRoot, abs: &CStr, opened_as: &[u8], req: &OpenRequest) -> SysResult<OpenFile> {
-    let mode = req.mode & 0o7777 & !req.umask;
-    let fd = root.openat_waiting(abs, req.flags & !libc::O_CLOEXEC, mode, req.wait)?;
+    let mode = req.mode & S_IALLUGO & !req.umask;
+    let fd = root.openat_waiting(abs, req.flags & !O_CLOEXEC, mode, req.wait)?;
     Ok(OpenFile::host(fd, path::normalize(opened_as)))
 }
 
 /// stat/lstat of `abs`, an absolute path in the host root.
 pub(crate) fn stat_host(root: &HostRoot, abs: &CStr, follow: bool) -> SysResult<AbiStat> {
     let fd = root.path_fd(abs, follow)?;
-    Ok(host::fstatat(fd.as_raw_fd(), c"", libc::AT_EMPTY_PATH)?)
+    Ok(host::fstatat(fd.as_raw_fd(), c"", AT_EMPTY_PATH)?)
 }
 
 /// Opening /proc/<pid>/fd/N opens the same file anew (its own offset), as
@@ -141,10 +144,10 @@ fn reopen(f: &OpenFile, flags: i32, wait: host::Wait) -> SysResult<OpenFile> {
 /// The console is the terminal nommu runs on (its stdin, when that is a
 /// terminal); without one, reads see end-of-file and writes go to stdout.
 fn open_console(flags: i32) -> SysResult<OwnedFd> {
-    let stdin_is_tty = host::ioctl_buf(0, libc::TCGETS as u64, &mut [0u8; 64]).is_ok();
+    let stdin_is_tty = host::ioctl_buf(0, TCGETS, &mut [0u8; 64]).is_ok();
     let path = if stdin_is_tty {
         "/proc/self/fd/0"
-    } else if flags & O_ACCMODE == libc::O_WRONLY {
+    } else if flags & O_ACCMODE == O_WRONLY {
         "/proc/self/fd/1"
     } else {
         "/dev/null"
@@ -155,10 +158,10 @@ fn open_console(flags: i32) -> SysResult<OwnedFd> {
 
 fn virtual_stat(node: &Node, norm: &[u8]) -> Stat {
     let (mode, nlink, size) = match node {
-        Node::Dir(e) => (S_IFDIR | 0o555, 2 + e.iter().filter(|e| e.kind == super::file::DT_DIR).count() as u64, 0),
-        Node::File(_) => (S_IFREG | 0o444, 1, 0),
-        Node::Link(t, _) => (S_IFLNK | 0o777, 1, t.len() as i64),
-        Node::HostDevice(_) | Node::Console => (0o020000 | 0o620, 1, 0),
+        Node::Dir(e) => (S_IFDIR | S_IRUGO | S_IXUGO, 2 + e.iter().filter(|e| e.kind == DT_DIR).count() as u64, 0),
+        Node::File(_) => (S_IFREG | S_IRUGO, 1, 0),
+        Node::Link(t, _) => (S_IFLNK | S_IRWXUGO, 1, t.len() as i64),
+        Node::HostDevice(_) | Node::Console => (S_IFCHR | S_IRUSR | S_IWUSR | S_IWGRP, 1, 0),
     };
     Stat { dev: PROC_DEV, ino: synthetic_ino(norm), nlink, mode, blksize: 1024, size, ..Stat::default() }
 }
@@ -168,7 +171,7 @@ pub(crate) fn stat(root: &HostRoot, proc: &dyn ProcFs, abs: Vec<u8>, follow: boo
     match resolve(proc, abs, follow)? {
         Resolved::Host(c) => stat_host(root, &c, follow),
         Resolved::OpenFile(f) => fstat(&f),
-        Resolved::Virtual(Node::HostDevice(dev), _) => Ok(host::fstatat(libc::AT_FDCWD, dev, 0)?),
+        Resolved::Virtual(Node::HostDevice(dev), _) => Ok(host::fstatat(AT_FDCWD, dev, 0)?),
         Resolved::Virtual(node, reached) => Ok(virtual_stat(&node, &path::normalize(&reached)).to_abi()),
     }
 }
@@ -176,7 +179,7 @@ pub(crate) fn stat(root: &HostRoot, proc: &dyn ProcFs, abs: Vec<u8>, follow: boo
 /// fstat of an open file.
 pub(crate) fn fstat(f: &OpenFile) -> SysResult<AbiStat> {
     match &f.kind {
-        FileKind::Host(fd) => Ok(host::fstatat(fd.as_raw_fd(), c"", libc::AT_EMPTY_PATH)?),
+        FileKind::Host(fd) => Ok(host::fstatat(fd.as_raw_fd(), c"", AT_EMPTY_PATH)?),
         // Like procfs, generated files report size 0.
         FileKind::Generated(_) => Ok(virtual_stat(&Node::File(Vec::new()), &f.path).to_abi()),
         FileKind::Dir(entries) => {
@@ -191,8 +194,8 @@ pub(crate) fn readlink(root: &HostRoot, proc: &dyn ProcFs, abs: Vec<u8>) -> SysR
     match resolve(proc, abs, false)? {
         Resolved::Host(c) => {
             let fd = root.path_fd(&c, false)?;
-            let st = host::fstatat(fd.as_raw_fd(), c"", libc::AT_EMPTY_PATH)?;
-            if st.st_mode & 0o170000 != S_IFLNK {
+            let st = host::fstatat(fd.as_raw_fd(), c"", AT_EMPTY_PATH)?;
+            if st.st_mode & S_IFMT != S_IFLNK {
                 return Err(Errno::EINVAL);
             }
             Ok(host::readlinkat(fd.as_raw_fd(), c"")?)
@@ -224,11 +227,10 @@ pub(crate) fn directory(root: &HostRoot, proc: &dyn ProcFs, abs: Vec<u8>) -> Sys
 
 /// statfs of /proc and /dev.
 pub(crate) fn proc_statfs() -> [u8; 120] {
-    const PROC_SUPER_MAGIC: u64 = 0x9fa0;
     let mut b = [0u8; 120];
     b[..8].copy_from_slice(&PROC_SUPER_MAGIC.to_le_bytes());
-    b[8..16].copy_from_slice(&4096u64.to_le_bytes());
-    b[64..72].copy_from_slice(&255u64.to_le_bytes());
+    b[8..16].copy_from_slice(&PAGE_SIZE.to_le_bytes());
+    b[64..72].copy_from_slice(&(NAME_MAX as u64).to_le_bytes());
     b
 }
 

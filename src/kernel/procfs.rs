@@ -5,8 +5,10 @@
 
 use super::regions::RegionKind;
 use super::{Machine, Process};
+use crate::abi::dirent::{DT_DIR, DT_LNK, DT_REG};
+use crate::abi::fcntl::AT_FDCWD;
 use crate::errno::{Errno, SysResult};
-use crate::fs::file::{DirEntry, OpenFile, DT_DIR, DT_LNK, DT_REG};
+use crate::fs::file::{DirEntry, OpenFile};
 use crate::fs::node::{LinkTarget, Node, ProcFs, Step};
 use crate::fs::stat::synthetic_ino;
 use std::fmt::Write as _;
@@ -177,7 +179,7 @@ fn link_text(m: &Machine, file: &OpenFile) -> Vec<u8> {
         return p;
     }
     let link = std::ffi::CString::new(format!("/proc/self/fd/{fd}")).unwrap_or_default();
-    crate::arch::host::readlinkat(libc::AT_FDCWD, &link).unwrap_or_else(|_| file.path.clone())
+    crate::arch::host::readlinkat(AT_FDCWD, &link).unwrap_or_else(|_| file.path.clone())
 }
 
 fn global_file(m: &Machine, name: &str) -> Vec<u8> {

@@ -4,6 +4,11 @@
 //! are read, and checked as Linux's `binfmt_elf` checks them; a file that
 //! fails is refused with one line saying why (tests/hostile_elf.rs).
 
+use crate::abi::consts::{PATH_MAX, TASK_SIZE};
+use crate::abi::elf::{
+    EI_CLASS, EI_DATA, ELF64_EHDR_SIZE, ELF64_PHDR_SIZE, ELFCLASS32, ELFCLASS64, ELFDATA2LSB, ELFDATA2MSB, ELFMAG,
+    EM_X86_64, ET_DYN, ET_EXEC, PF_X, PT_GNU_STACK, PT_INTERP, PT_LOAD,
+};
 use crate::errno::Errno;
 use crate::mm::{page_down, page_up, Memory, PAGE_SIZE};
 use crate::rewrite::{rewrite_region, RewriteStats};
@@ -70,14 +75,8 @@ pub struct ExecImage {
 const MAX_SPAN: u64 = 1 << 32;
 /// Largest stack a program may ask for with PT_GNU_STACK.
 const MAX_STACK: u64 = 1 << 32;
-use crate::abi::consts::TASK_SIZE;
-const EHDR_SIZE: usize = 64;
-/// `sizeof(Elf64_Phdr)`: Linux refuses any other `e_phentsize`.
-const PHDR_SIZE: usize = 56;
 /// Linux reads at most one page of program headers (`load_elf_phdrs`).
-const MAX_PHDRS: usize = PAGE_SIZE as usize / PHDR_SIZE;
-/// PATH_MAX as the loader compares lengths with it.
-const PATH_MAX: u64 = crate::abi::consts::PATH_MAX as u64;
+const MAX_PHDRS: usize = PAGE_SIZE as usize / ELF64_PHDR_SIZE;
 
 fn noexec(reason: impl Into<String>) -> LoadError {
     LoadError::new(Errno::ENOEXEC, reason)
@@ -108,25 +107,27 @@ struct Header {
 /// headers, symbols and the dynamic section are never looked at, so a
 /// stripped, `sstrip`ped or otherwise odd but loadable file still runs.
 fn parse_headers(bytes: &[u8]) -> Result<(Header, Vec<ph::ProgramHeader>), LoadError> {
-    if bytes.len() < 4 || &bytes[..4] != b"\x7fELF" {
+    if !bytes.starts_with(ELFMAG) {
         return Err(noexec("not an ELF file"));
     }
-    match bytes.get(header::EI_CLASS) {
-        Some(&header::ELFCLASS64) => {}
-        Some(&header::ELFCLASS32) => return Err(noexec("a 32-bit ELF program; only x86-64 programs run")),
-        Some(&c) if bytes.len() >= EHDR_SIZE => return Err(noexec(format!("corrupt ELF: unknown ELF class {c}"))),
+    match bytes.get(EI_CLASS) {
+        Some(&ELFCLASS64) => {}
+        Some(&ELFCLASS32) => return Err(noexec("a 32-bit ELF program; only x86-64 programs run")),
+        Some(&c) if bytes.len() >= ELF64_EHDR_SIZE => {
+            return Err(noexec(format!("corrupt ELF: unknown ELF class {c}")))
+        }
         _ => {}
     }
-    if bytes.len() < EHDR_SIZE {
+    if bytes.len() < ELF64_EHDR_SIZE {
         let n = bytes.len();
-        return Err(noexec(format!("corrupt ELF: the ELF header is cut short ({n} of {EHDR_SIZE} bytes)")));
+        return Err(noexec(format!("corrupt ELF: the ELF header is cut short ({n} of {ELF64_EHDR_SIZE} bytes)")));
     }
-    let data = bytes[header::EI_DATA];
+    let data = bytes[EI_DATA];
     let e_machine = match data {
-        header::ELFDATA2MSB => u16::from_be_bytes([bytes[18], bytes[19]]),
+        ELFDATA2MSB => u16::from_be_bytes([bytes[18], bytes[19]]),
         _ => u16_at(bytes, 18),
     };
-    if e_machine != header::EM_X86_64 {
+    if e_machine != EM_X86_64 {
         let name = match header::machine_to_str(e_machine) {
             "EM_UNKNOWN" => e_machine.to_string(),
             name => name.to_string(),
@@ -134,12 +135,12 @@ fn parse_headers(bytes: &[u8]) -> Result<(Header, Vec<ph::ProgramHeader>), LoadE
         return Err(noexec(format!("not an x86-64 program (machine {name})")));
     }
     match data {
-        header::ELFDATA2LSB => {}
-        header::ELFDATA2MSB => return Err(noexec("big-endian ELF")),
+        ELFDATA2LSB => {}
+        ELFDATA2MSB => return Err(noexec("big-endian ELF")),
         d => return Err(noexec(format!("corrupt ELF: unknown data encoding {d}"))),
     }
     let e_type = u16_at(bytes, 16);
-    if e_type != header::ET_DYN && e_type != header::ET_EXEC {
+    if e_type != ET_DYN && e_type != ET_EXEC {
         let name = match header::et_to_str(e_type) {
             "UNKNOWN_ET" => e_type.to_string(),
             name => name.to_string(),
@@ -148,14 +149,14 @@ fn parse_headers(bytes: &[u8]) -> Result<(Header, Vec<ph::ProgramHeader>), LoadE
     }
     let eh = Header { e_type, e_entry: u64_at(bytes, 24), e_phoff: u64_at(bytes, 32), e_phnum: u16_at(bytes, 56) };
     let phentsize = u16_at(bytes, 54);
-    if phentsize as usize != PHDR_SIZE {
-        return Err(noexec(format!("corrupt ELF: program header size {phentsize}, not {PHDR_SIZE}")));
+    if phentsize as usize != ELF64_PHDR_SIZE {
+        return Err(noexec(format!("corrupt ELF: program header size {phentsize}, not {ELF64_PHDR_SIZE}")));
     }
     let phnum = eh.e_phnum as usize;
     if phnum == 0 || phnum > MAX_PHDRS {
         return Err(noexec(format!("corrupt ELF: {phnum} program headers (1 to {MAX_PHDRS} allowed)")));
     }
-    let table = (phnum * PHDR_SIZE) as u64;
+    let table = (phnum * ELF64_PHDR_SIZE) as u64;
     let start = match eh.e_phoff.checked_add(table) {
         Some(end) if end <= bytes.len() as u64 => eh.e_phoff as usize,
         _ => {
@@ -165,7 +166,7 @@ fn parse_headers(bytes: &[u8]) -> Result<(Header, Vec<ph::ProgramHeader>), LoadE
     };
     let phdrs = (0..phnum)
         .map(|i| {
-            let at = start + i * PHDR_SIZE;
+            let at = start + i * ELF64_PHDR_SIZE;
             ph::ProgramHeader {
                 p_type: u32_at(bytes, at),
                 p_flags: u32_at(bytes, at + 4),
@@ -184,7 +185,7 @@ fn parse_headers(bytes: &[u8]) -> Result<(Header, Vec<ph::ProgramHeader>), LoadE
 /// The PT_INTERP path if it is one Linux would read (2 to PATH_MAX bytes
 /// inside the file, NUL-terminated).
 fn interpreter(bytes: &[u8], p: &ph::ProgramHeader) -> Option<Vec<u8>> {
-    if p.p_filesz < 2 || p.p_filesz > PATH_MAX {
+    if p.p_filesz < 2 || p.p_filesz > PATH_MAX as u64 {
         return None;
     }
     let end = p.p_offset.checked_add(p.p_filesz)?;
@@ -199,12 +200,12 @@ fn interpreter(bytes: &[u8], p: &ph::ProgramHeader) -> Option<Vec<u8>> {
 
 pub fn load_elf(mem: &Memory, bytes: &[u8]) -> Result<ExecImage, LoadError> {
     let (eh, phdrs) = parse_headers(bytes)?;
-    let is_pie = eh.e_type == header::ET_DYN;
-    let interp = match phdrs.iter().find(|p| p.p_type == ph::PT_INTERP) {
+    let is_pie = eh.e_type == ET_DYN;
+    let interp = match phdrs.iter().find(|p| p.p_type == PT_INTERP) {
         Some(p) => Some(interpreter(bytes, p).ok_or_else(|| noexec("corrupt ELF: bad interpreter path (PT_INTERP)"))?),
         None => None,
     };
-    let loads: Vec<&ph::ProgramHeader> = phdrs.iter().filter(|p| p.p_type == ph::PT_LOAD).collect();
+    let loads: Vec<&ph::ProgramHeader> = phdrs.iter().filter(|p| p.p_type == PT_LOAD).collect();
     if loads.is_empty() {
         return Err(noexec("no loadable segments"));
     }
@@ -256,7 +257,7 @@ pub fn load_elf(mem: &Memory, bytes: &[u8]) -> Result<ExecImage, LoadError> {
         .rev()
         .find(|p| eh.e_phoff >= p.p_offset && eh.e_phoff < p.p_offset + p.p_filesz)
         .map_or(0, |p| p.p_vaddr + (eh.e_phoff - p.p_offset));
-    let stack_size = phdrs.iter().find(|p| p.p_type == ph::PT_GNU_STACK).map(|p| p.p_memsz).filter(|&s| s > 0);
+    let stack_size = phdrs.iter().find(|p| p.p_type == PT_GNU_STACK).map(|p| p.p_memsz).filter(|&s| s > 0);
     if let Some(s) = stack_size.filter(|&s| s > MAX_STACK) {
         let why = format!("the program asks for a {} MiB stack (at most {} MiB)", s >> 20, MAX_STACK >> 20);
         return Err(LoadError::new(Errno::ENOMEM, why));
@@ -294,7 +295,7 @@ pub fn load_elf(mem: &Memory, bytes: &[u8]) -> Result<ExecImage, LoadError> {
         load_bias: bias,
         entry: alloc_start + entry_off,
         phdr: phdr_vaddr.wrapping_add(bias),
-        phent: PHDR_SIZE as u64,
+        phent: ELF64_PHDR_SIZE as u64,
         phnum: eh.e_phnum as u64,
         brk: alloc_start + span,
         stack_size,
@@ -311,7 +312,7 @@ pub fn load_elf(mem: &Memory, bytes: &[u8]) -> Result<ExecImage, LoadError> {
             release(&image);
             return Err(LoadError::new(e, "cannot copy segment into guest memory"));
         }
-        let kind = if p.p_flags & ph::PF_X != 0 { SegmentKind::Text } else { SegmentKind::Data };
+        let kind = if p.p_flags & PF_X != 0 { SegmentKind::Text } else { SegmentKind::Data };
         let start = page_down(dst);
         image.segments.push(Segment { start, len: page_up(dst + p.p_memsz) - start, kind });
         if kind == SegmentKind::Text {

@@ -3,6 +3,16 @@
 
 use super::table::{Arg, Ret, SyscallDef};
 use super::SyscallCtx;
+use crate::abi::fcntl::{
+    AT_EMPTY_PATH, AT_FDCWD, AT_NO_AUTOMOUNT, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW, FASYNC, O_ACCMODE,
+    O_APPEND, O_CLOEXEC, O_CREAT, O_DIRECT, O_DIRECTORY, O_DSYNC, O_EXCL, O_LARGEFILE, O_NOATIME, O_NOCTTY, O_NOFOLLOW,
+    O_NONBLOCK, O_PATH, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY,
+};
+use crate::abi::mman::{
+    MAP_ANONYMOUS, MAP_DENYWRITE, MAP_EXECUTABLE, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_GROWSDOWN, MAP_LOCKED,
+    MAP_NORESERVE, MAP_POPULATE, MAP_PRIVATE, MAP_SHARED, MAP_STACK, PROT_EXEC, PROT_READ, PROT_WRITE,
+};
+use crate::abi::stat::{S_IALLUGO, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK};
 use crate::errno::{Errno, SysResult};
 use crate::kernel::signal::signal_name;
 use std::fmt::Write as _;
@@ -51,30 +61,30 @@ fn flags(value: u64, names: &[(u64, &str)], zero: &str) -> String {
 }
 
 fn open_flags(v: u64) -> String {
-    let acc = match v & 3 {
-        0 => "O_RDONLY",
-        1 => "O_WRONLY",
-        2 => "O_RDWR",
+    let acc = match v as i32 & O_ACCMODE {
+        O_RDONLY => "O_RDONLY",
+        O_WRONLY => "O_WRONLY",
+        O_RDWR => "O_RDWR",
         _ => "O_ACCMODE",
     };
     const NAMES: &[(u64, &str)] = &[
-        (0o100, "O_CREAT"),
-        (0o200, "O_EXCL"),
-        (0o400, "O_NOCTTY"),
-        (0o1000, "O_TRUNC"),
-        (0o2000, "O_APPEND"),
-        (0o4000, "O_NONBLOCK"),
-        (0o10000, "O_DSYNC"),
-        (0o20000, "O_ASYNC"),
-        (0o40000, "O_DIRECT"),
-        (0o100000, "O_LARGEFILE"),
-        (0o200000, "O_DIRECTORY"),
-        (0o400000, "O_NOFOLLOW"),
-        (0o1000000, "O_NOATIME"),
-        (0o2000000, "O_CLOEXEC"),
-        (0o10000000, "O_PATH"),
+        (O_CREAT as u64, "O_CREAT"),
+        (O_EXCL as u64, "O_EXCL"),
+        (O_NOCTTY as u64, "O_NOCTTY"),
+        (O_TRUNC as u64, "O_TRUNC"),
+        (O_APPEND as u64, "O_APPEND"),
+        (O_NONBLOCK as u64, "O_NONBLOCK"),
+        (O_DSYNC as u64, "O_DSYNC"),
+        (FASYNC as u64, "O_ASYNC"),
+        (O_DIRECT as u64, "O_DIRECT"),
+        (O_LARGEFILE as u64, "O_LARGEFILE"),
+        (O_DIRECTORY as u64, "O_DIRECTORY"),
+        (O_NOFOLLOW as u64, "O_NOFOLLOW"),
+        (O_NOATIME as u64, "O_NOATIME"),
+        (O_CLOEXEC as u64, "O_CLOEXEC"),
+        (O_PATH as u64, "O_PATH"),
     ];
-    let rest = flags(v & !3, NAMES, "");
+    let rest = flags(v & !(O_ACCMODE as u64), NAMES, "");
     if rest.is_empty() {
         acc.to_string()
     } else {
@@ -84,33 +94,33 @@ fn open_flags(v: u64) -> String {
 
 fn at_flags(v: u64) -> String {
     const NAMES: &[(u64, &str)] = &[
-        (0x100, "AT_SYMLINK_NOFOLLOW"),
-        (0x200, "AT_REMOVEDIR"),
-        (0x400, "AT_SYMLINK_FOLLOW"),
-        (0x800, "AT_NO_AUTOMOUNT"),
-        (0x1000, "AT_EMPTY_PATH"),
+        (AT_SYMLINK_NOFOLLOW as u64, "AT_SYMLINK_NOFOLLOW"),
+        (AT_REMOVEDIR as u64, "AT_REMOVEDIR"),
+        (AT_SYMLINK_FOLLOW as u64, "AT_SYMLINK_FOLLOW"),
+        (AT_NO_AUTOMOUNT as u64, "AT_NO_AUTOMOUNT"),
+        (AT_EMPTY_PATH as u64, "AT_EMPTY_PATH"),
     ];
     flags(v, NAMES, "0")
 }
 
 fn prot(v: u64) -> String {
-    flags(v, &[(1, "PROT_READ"), (2, "PROT_WRITE"), (4, "PROT_EXEC")], "PROT_NONE")
+    flags(v, &[(PROT_READ, "PROT_READ"), (PROT_WRITE, "PROT_WRITE"), (PROT_EXEC, "PROT_EXEC")], "PROT_NONE")
 }
 
 fn map_flags(v: u64) -> String {
     const NAMES: &[(u64, &str)] = &[
-        (0x01, "MAP_SHARED"),
-        (0x02, "MAP_PRIVATE"),
-        (0x10, "MAP_FIXED"),
-        (0x20, "MAP_ANONYMOUS"),
-        (0x100, "MAP_GROWSDOWN"),
-        (0x800, "MAP_DENYWRITE"),
-        (0x1000, "MAP_EXECUTABLE"),
-        (0x2000, "MAP_LOCKED"),
-        (0x4000, "MAP_NORESERVE"),
-        (0x8000, "MAP_POPULATE"),
-        (0x20000, "MAP_STACK"),
-        (0x10_0000, "MAP_FIXED_NOREPLACE"),
+        (MAP_SHARED, "MAP_SHARED"),
+        (MAP_PRIVATE, "MAP_PRIVATE"),
+        (MAP_FIXED, "MAP_FIXED"),
+        (MAP_ANONYMOUS, "MAP_ANONYMOUS"),
+        (MAP_GROWSDOWN, "MAP_GROWSDOWN"),
+        (MAP_DENYWRITE, "MAP_DENYWRITE"),
+        (MAP_EXECUTABLE, "MAP_EXECUTABLE"),
+        (MAP_LOCKED, "MAP_LOCKED"),
+        (MAP_NORESERVE, "MAP_NORESERVE"),
+        (MAP_POPULATE, "MAP_POPULATE"),
+        (MAP_STACK, "MAP_STACK"),
+        (MAP_FIXED_NOREPLACE, "MAP_FIXED_NOREPLACE"),
     ];
     flags(v, NAMES, "0")
 }
@@ -125,7 +135,7 @@ fn sigset(v: u64) -> String {
 
 fn fd(v: u64) -> String {
     let fd = v as u32 as i32;
-    if fd == super::AT_FDCWD {
+    if fd == AT_FDCWD {
         "AT_FDCWD".into()
     } else {
         fd.to_string()
@@ -146,17 +156,17 @@ fn stat(ctx: &SyscallCtx<'_>, p: u64) -> String {
     let Ok(st) = ctx.user().read_val::<crate::abi::types::Stat>(p) else {
         return format!("{p:#x}");
     };
-    let kind = match st.st_mode & 0o170000 {
-        0o040000 => "S_IFDIR",
-        0o100000 => "S_IFREG",
-        0o120000 => "S_IFLNK",
-        0o020000 => "S_IFCHR",
-        0o060000 => "S_IFBLK",
-        0o010000 => "S_IFIFO",
-        0o140000 => "S_IFSOCK",
+    let kind = match st.st_mode & S_IFMT {
+        S_IFDIR => "S_IFDIR",
+        S_IFREG => "S_IFREG",
+        S_IFLNK => "S_IFLNK",
+        S_IFCHR => "S_IFCHR",
+        S_IFBLK => "S_IFBLK",
+        S_IFIFO => "S_IFIFO",
+        S_IFSOCK => "S_IFSOCK",
         _ => "0",
     };
-    format!("{{st_mode={kind}|{:04o}, st_size={}, ...}}", st.st_mode & 0o7777, st.st_size)
+    format!("{{st_mode={kind}|{:04o}, st_size={}, ...}}", st.st_mode & S_IALLUGO, st.st_size)
 }
 
 fn sigaction(ctx: &SyscallCtx<'_>, p: u64) -> String {

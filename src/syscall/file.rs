@@ -5,19 +5,24 @@ use super::args::{
     Fd, Flags, InBytes, IovecIn, IovecOut, Mode, Opaque, OpenFlags, OutBytes, PipeFds, StatBuf, UserPtr,
 };
 use super::{arg_i32, SyscallCtx};
+use crate::abi::dirent::{DIRENT64_ALIGN, DIRENT64_NAME_OFFSET, DT_DIR};
+use crate::abi::fcntl::{
+    AT_EMPTY_PATH, AT_FDCWD, FASYNC, FD_CLOEXEC, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_GETLK, F_GETPIPE_SZ,
+    F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_SETFD, F_SETFL, F_SETLK, F_SETLKW, F_SETPIPE_SZ, LOCK_NB, MAX_RW_COUNT,
+    O_ACCMODE, O_APPEND, O_CLOEXEC, O_DIRECT, O_NOATIME, O_NONBLOCK, O_WRONLY, SEEK_CUR, SEEK_END, SEEK_SET,
+    UIO_MAXIOV,
+};
+use crate::abi::ioctl::{
+    FIOCLEX, FIONBIO, FIONCLEX, FIONREAD, TCFLSH, TCGETS, TCSBRK, TCSETS, TCSETSF, TCSETSW, TCXONC, TERMIOS_SIZE,
+    TIOCGPGRP, TIOCGSID, TIOCGWINSZ, TIOCNOTTY, TIOCOUTQ, TIOCSCTTY, TIOCSPGRP, TIOCSWINSZ, WINSIZE_SIZE,
+};
+use crate::abi::stat::S_IALLUGO;
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
-use crate::fs::file::{DirEntry, FileKind, DT_DIR};
+use crate::fs::file::{DirEntry, FileKind};
 use crate::fs::OpenFile;
-use std::sync::Arc;
-
-/// Linux caps a single read/write at INT_MAX rounded down to a page.
-const MAX_RW_COUNT: usize = 0x7fff_f000;
-const UIO_MAXIOV: i32 = 1024;
-const O_CLOEXEC: u64 = crate::abi::consts::O_CLOEXEC as u64;
-const O_NONBLOCK: u64 = 0o4000;
-const O_DIRECT: u64 = 0o40000;
 use crate::kernel::signal::SIGPIPE;
+use std::sync::Arc;
 
 /// How many bytes one read or write moves at most of the `requested`.
 fn rw_count(requested: usize) -> usize {
@@ -47,7 +52,7 @@ fn read_generated(ctx: &SyscallCtx<'_>, f: &OpenFile, data: &[u8], buf: u64, len
 fn check_readable(f: &OpenFile) -> SysResult<()> {
     match &f.kind {
         FileKind::Dir(_) => Err(Errno::EISDIR),
-        FileKind::Generated(_) if f.flags() & 3 == libc::O_WRONLY as u32 => Err(Errno::EBADF),
+        FileKind::Generated(_) if f.flags() as i32 & O_ACCMODE == O_WRONLY => Err(Errno::EBADF),
         _ => Ok(()),
     }
 }
@@ -223,9 +228,9 @@ pub(crate) fn sys_lseek(ctx: &mut SyscallCtx<'_>, fd: Fd, offset: i64, whence: i
     let mut pos = f.lock_pos();
     // A sum past i64::MAX is negative in Linux's loff_t arithmetic: EINVAL.
     let new = match whence {
-        libc::SEEK_SET => Some(offset),
-        libc::SEEK_CUR => (*pos as i64).checked_add(offset),
-        libc::SEEK_END => len.checked_add(offset),
+        SEEK_SET => Some(offset),
+        SEEK_CUR => (*pos as i64).checked_add(offset),
+        SEEK_END => len.checked_add(offset),
         _ => return Err(Errno::EINVAL),
     }
     .ok_or(Errno::EINVAL)?;
@@ -268,10 +273,10 @@ pub(crate) fn sys_dup2(ctx: &mut SyscallCtx<'_>, oldfd: Fd, newfd: Fd) -> SysRes
 
 /// dup3's flags: O_CLOEXEC or nothing. Whether the copy is close-on-exec.
 fn dup3_cloexec(flags: Flags) -> SysResult<bool> {
-    if flags.0 & !O_CLOEXEC != 0 {
+    if flags.0 & !(O_CLOEXEC as u64) != 0 {
         return Err(Errno::EINVAL);
     }
-    Ok(flags.0 & O_CLOEXEC != 0)
+    Ok(flags.0 & (O_CLOEXEC as u64) != 0)
 }
 
 pub(crate) fn sys_dup3(ctx: &mut SyscallCtx<'_>, oldfd: Fd, newfd: Fd, flags: Flags) -> SysResult {
@@ -283,23 +288,8 @@ pub(crate) fn sys_dup3(ctx: &mut SyscallCtx<'_>, oldfd: Fd, newfd: Fd, flags: Fl
     dup_to(ctx, old, new, cloexec)
 }
 
-const F_DUPFD: i32 = 0;
-const F_GETFD: i32 = 1;
-const F_SETFD: i32 = 2;
-const F_GETFL: i32 = 3;
-const F_SETFL: i32 = 4;
-const F_GETLK: i32 = 5;
-const F_SETLK: i32 = 6;
-const F_SETLKW: i32 = 7;
-const F_OFD_GETLK: i32 = 36;
-const F_OFD_SETLK: i32 = 37;
-const F_OFD_SETLKW: i32 = 38;
-const F_DUPFD_CLOEXEC: i32 = 1030;
-const F_SETPIPE_SZ: i32 = 1031;
-const F_GETPIPE_SZ: i32 = 1032;
-const FD_CLOEXEC: u64 = 1;
 /// Flags F_SETFL may change.
-const SETFL_MASK: u32 = 0o2000 | 0o4000 | 0o20000 | 0o40000 | 0o1000000;
+const SETFL_MASK: u32 = (O_APPEND | O_NONBLOCK | FASYNC | O_DIRECT | O_NOATIME) as u32;
 
 pub(crate) fn sys_fcntl(ctx: &mut SyscallCtx<'_>, fd: Fd, cmd: i32, arg: u64) -> SysResult {
     let fd = fd.0;
@@ -315,9 +305,9 @@ pub(crate) fn sys_fcntl(ctx: &mut SyscallCtx<'_>, fd: Fd, cmd: i32, arg: u64) ->
             let f = files.get(fd)?;
             Ok(files.install_from(min, limit, f, cmd == F_DUPFD_CLOEXEC)? as u64)
         }
-        F_GETFD => Ok(process.files().entry(fd)?.cloexec as u64),
+        F_GETFD => Ok(if process.files().entry(fd)?.cloexec { FD_CLOEXEC as u64 } else { 0 }),
         F_SETFD => {
-            process.files().set_cloexec(fd, arg & FD_CLOEXEC != 0)?;
+            process.files().set_cloexec(fd, arg_i32(arg) & FD_CLOEXEC != 0)?;
             Ok(0)
         }
         F_GETFL => {
@@ -367,30 +357,6 @@ pub(crate) fn sys_fcntl(ctx: &mut SyscallCtx<'_>, fd: Fd, cmd: i32, arg: u64) ->
     }
 }
 
-// ioctl requests (asm-generic/ioctls.h).
-const TCGETS: u64 = 0x5401;
-const TCSETS: u64 = 0x5402;
-const TCSETSW: u64 = 0x5403;
-const TCSETSF: u64 = 0x5404;
-const TCSBRK: u64 = 0x5409;
-const TCXONC: u64 = 0x540A;
-const TCFLSH: u64 = 0x540B;
-const TIOCSCTTY: u64 = 0x540E;
-const TIOCGPGRP: u64 = 0x540F;
-const TIOCSPGRP: u64 = 0x5410;
-const TIOCOUTQ: u64 = 0x5411;
-const TIOCGWINSZ: u64 = 0x5413;
-const TIOCSWINSZ: u64 = 0x5414;
-const FIONREAD: u64 = 0x541B;
-const FIONBIO: u64 = 0x5421;
-const TIOCNOTTY: u64 = 0x5422;
-const TIOCGSID: u64 = 0x5429;
-const FIONCLEX: u64 = 0x5450;
-const FIOCLEX: u64 = 0x5451;
-/// sizeof(struct termios) as the kernel's TCGETS writes it.
-const KERNEL_TERMIOS_SIZE: usize = 36;
-const WINSIZE_SIZE: usize = 8;
-
 fn is_tty(fd: i32) -> bool {
     host::ioctl_buf(fd, TCGETS, &mut [0u8; 64]).is_ok()
 }
@@ -399,7 +365,7 @@ pub(crate) fn sys_ioctl(ctx: &mut SyscallCtx<'_>, fd: Fd, request: u64, arg: u64
     let f = ctx.file(fd.0 as u64)?;
     // The request is an unsigned int: the upper half of its register is
     // not looked at.
-    let req = request & 0xffff_ffff;
+    let req = request as u32;
     match req {
         FIOCLEX | FIONCLEX => {
             ctx.task.process.files().set_cloexec(fd.0, req == FIOCLEX)?;
@@ -409,7 +375,7 @@ pub(crate) fn sys_ioctl(ctx: &mut SyscallCtx<'_>, fd: Fd, request: u64, arg: u64
             let on: i32 = ctx.user().read_val(arg)?;
             let host_fd = f.host_fd().map_err(|_| Errno::ENOTTY)?;
             let fl = host::fcntl_int(host_fd, F_GETFL, 0)?;
-            let fl = if on != 0 { fl | O_NONBLOCK as i32 } else { fl & !(O_NONBLOCK as i32) };
+            let fl = if on != 0 { fl | O_NONBLOCK } else { fl & !O_NONBLOCK };
             host::fcntl_int(host_fd, F_SETFL, fl as i64)?;
             return Ok(0);
         }
@@ -429,10 +395,10 @@ pub(crate) fn sys_ioctl(ctx: &mut SyscallCtx<'_>, fd: Fd, request: u64, arg: u64
         Ok(0)
     };
     match req {
-        TCGETS => out(ctx, KERNEL_TERMIOS_SIZE),
+        TCGETS => out(ctx, TERMIOS_SIZE),
         TIOCGWINSZ => out(ctx, WINSIZE_SIZE),
         FIONREAD | TIOCOUTQ => out(ctx, 4),
-        TCSETS | TCSETSW | TCSETSF => inp(ctx, KERNEL_TERMIOS_SIZE),
+        TCSETS | TCSETSW | TCSETSF => inp(ctx, TERMIOS_SIZE),
         TIOCSWINSZ => inp(ctx, WINSIZE_SIZE),
         TCSBRK | TCXONC | TCFLSH => Ok(host::ioctl_int(host_fd, req, arg)? as u64),
         // Process groups and sessions are the guest's own: keep the
@@ -464,11 +430,11 @@ pub(crate) fn sys_ioctl(ctx: &mut SyscallCtx<'_>, fd: Fd, request: u64, arg: u64
 /// pipe2's flags: O_CLOEXEC, O_NONBLOCK, O_DIRECT. The flags for the host
 /// pipe, and whether the ends are close-on-exec.
 fn pipe2_flags(flags: OpenFlags) -> SysResult<(i32, bool)> {
-    let flags = u64::from(flags.0);
+    let flags = flags.0 as i32;
     if flags & !(O_CLOEXEC | O_NONBLOCK | O_DIRECT) != 0 {
         return Err(Errno::EINVAL);
     }
-    Ok(((flags & (O_NONBLOCK | O_DIRECT)) as i32, flags & O_CLOEXEC != 0))
+    Ok((flags & (O_NONBLOCK | O_DIRECT), flags & O_CLOEXEC != 0))
 }
 
 pub(crate) fn sys_pipe2(ctx: &mut SyscallCtx<'_>, fds: UserPtr<PipeFds>, flags: OpenFlags) -> SysResult {
@@ -511,7 +477,7 @@ fn getdents_generated(ctx: &SyscallCtx<'_>, f: &OpenFile, entries: &[DirEntry], 
     let mut out = Vec::new();
     let mut i = *pos as usize;
     while let Some(e) = dots.get(i).or_else(|| entries.get(i.wrapping_sub(2))) {
-        let reclen = (19 + e.name.len() + 1).next_multiple_of(8);
+        let reclen = (DIRENT64_NAME_OFFSET + e.name.len() + 1).next_multiple_of(DIRENT64_ALIGN);
         if out.len() + reclen > len {
             break;
         }
@@ -556,11 +522,11 @@ pub(crate) fn sys_getdents64(ctx: &mut SyscallCtx<'_>, fd: Fd, dirent: UserPtr<O
             let mut buf = vec![0u8; len];
             // Entries the guest cannot receive must not be used up: Linux
             // leaves the position at the first one it could not copy.
-            let before = host::lseek(host_fd, 0, libc::SEEK_CUR);
+            let before = host::lseek(host_fd, 0, SEEK_CUR);
             let n = host::getdents64(host_fd, &mut buf)?;
             if let Err(e) = ctx.user().write(dirent.addr(), &buf[..n]) {
                 if let Ok(pos) = before {
-                    let _ = host::lseek(host_fd, pos, libc::SEEK_SET);
+                    let _ = host::lseek(host_fd, pos, SEEK_SET);
                 }
                 return Err(e);
             }
@@ -609,7 +575,7 @@ pub(crate) fn sys_fallocate(ctx: &mut SyscallCtx<'_>, fd: Fd, mode: i32, offset:
 
 pub(crate) fn sys_flock(ctx: &mut SyscallCtx<'_>, fd: Fd, operation: i32) -> SysResult {
     let (_f, host_fd) = host_file(ctx, fd, Errno::EINVAL)?;
-    if operation & libc::LOCK_NB == 0 {
+    if operation & LOCK_NB == 0 {
         // Waits for the lock until a signal ends the wait.
         ctx.block(Errno::ERESTARTSYS, |_| Ok(host::flock(host_fd, operation, host::Wait::Interruptible)?))?;
     } else {
@@ -687,13 +653,13 @@ pub(crate) fn sys_copy_file_range(
 pub(crate) fn sys_fchmod(ctx: &mut SyscallCtx<'_>, fd: Fd, mode: Mode) -> SysResult {
     let (_f, host_fd) = host_file(ctx, fd, Errno::EPERM)?;
     let link = std::ffi::CString::new(format!("/proc/self/fd/{host_fd}")).map_err(|_| Errno::EINVAL)?;
-    host::fchmodat(libc::AT_FDCWD, &link, mode.0 & 0o7777)?;
+    host::fchmodat(AT_FDCWD, &link, mode.0 & S_IALLUGO)?;
     Ok(0)
 }
 
 pub(crate) fn sys_fchown(ctx: &mut SyscallCtx<'_>, fd: Fd, owner: u32, group: u32) -> SysResult {
     let (_f, host_fd) = host_file(ctx, fd, Errno::EPERM)?;
-    host::fchownat(host_fd, c"", owner, group, libc::AT_EMPTY_PATH)?;
+    host::fchownat(host_fd, c"", owner, group, AT_EMPTY_PATH)?;
     Ok(0)
 }
 

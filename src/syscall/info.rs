@@ -2,6 +2,7 @@
 
 use super::args::{CStr, Fd, Flags, Opaque, Pid, UserPtr};
 use super::SyscallCtx;
+use crate::abi::random::{GRND_INSECURE, GRND_NONBLOCK, GRND_RANDOM};
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
 use crate::kernel::process::RLIM_NLIMITS;
@@ -21,20 +22,16 @@ pub(crate) fn sys_uname(ctx: &mut SyscallCtx<'_>, buf: UserPtr<Opaque>) -> SysRe
     Ok(0)
 }
 
-const GRND_NONBLOCK: u64 = 1;
-const GRND_RANDOM: u64 = 2;
-const GRND_INSECURE: u64 = 4;
-
 /// getrandom's flags, checked in full (Linux: an `unsigned int`, only
 /// its low half): known bits, not both GRND_RANDOM and GRND_INSECURE.
 fn getrandom_flags(flags: Flags) -> SysResult<u32> {
-    let flags = flags.0;
+    let flags = u32::try_from(flags.0).map_err(|_| Errno::EINVAL)?;
     if flags & !(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE) != 0
         || flags & (GRND_RANDOM | GRND_INSECURE) == (GRND_RANDOM | GRND_INSECURE)
     {
         return Err(Errno::EINVAL);
     }
-    Ok(flags as u32)
+    Ok(flags)
 }
 
 pub(crate) fn sys_getrandom(ctx: &mut SyscallCtx<'_>, buf: UserPtr<Opaque>, count: usize, flags: Flags) -> SysResult {
@@ -264,9 +261,9 @@ mod tests {
     #[test]
     fn getrandom_takes_known_flags_not_random_with_insecure() {
         assert_eq!(getrandom_flags(Flags(0)), Ok(0));
-        assert_eq!(getrandom_flags(Flags(GRND_NONBLOCK | GRND_RANDOM)), Ok(3));
-        assert_eq!(getrandom_flags(Flags(GRND_NONBLOCK | GRND_INSECURE)), Ok(5));
-        assert_eq!(getrandom_flags(Flags(GRND_RANDOM | GRND_INSECURE)), Err(Errno::EINVAL));
+        assert_eq!(getrandom_flags(Flags(u64::from(GRND_NONBLOCK | GRND_RANDOM))), Ok(3));
+        assert_eq!(getrandom_flags(Flags(u64::from(GRND_NONBLOCK | GRND_INSECURE))), Ok(5));
+        assert_eq!(getrandom_flags(Flags(u64::from(GRND_RANDOM | GRND_INSECURE))), Err(Errno::EINVAL));
         assert_eq!(getrandom_flags(Flags(8)), Err(Errno::EINVAL));
     }
 
@@ -314,8 +311,8 @@ mod tests {
             let mut t = TestMachine::new();
             let (bad, buf) = (t.bad_ptr(), t.scratch);
             assert_eq!(t.errno(318, &[buf, 8, 8]), Errno::EINVAL);
-            assert_eq!(t.errno(318, &[buf, 8, GRND_RANDOM | GRND_INSECURE]), Errno::EINVAL);
-            assert_eq!(t.errno(318, &[bad, 8, GRND_NONBLOCK]), Errno::EFAULT);
+            assert_eq!(t.errno(318, &[buf, 8, u64::from(GRND_RANDOM | GRND_INSECURE)]), Errno::EINVAL);
+            assert_eq!(t.errno(318, &[bad, 8, u64::from(GRND_NONBLOCK)]), Errno::EFAULT);
         }
 
         #[test]

@@ -12,37 +12,23 @@
 
 use super::args::{Fd, Flags, MapFlags, Opaque, Prot, ProtLong, UserPtr};
 use super::{arg_i32, SyscallCtx};
+use crate::abi::capability::CAP_IPC_LOCK;
+use crate::abi::fcntl::{AT_EMPTY_PATH, MAX_LFS_FILESIZE};
+use crate::abi::mman::{
+    MADV_COLLAPSE, MADV_DONTNEED, MADV_DONTNEED_LOCKED, MADV_FREE, MADV_GUARD_INSTALL, MADV_GUARD_REMOVE, MADV_NORMAL,
+    MAP_ANONYMOUS, MAP_DROPPABLE, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_GROWSDOWN, MAP_LOCKED, MAP_PRIVATE, MAP_SHARED,
+    MAP_SHARED_VALIDATE, MAP_TYPE, MAX_ERRNO, MLOCK_ONFAULT, MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE, MS_ASYNC,
+    MS_INVALIDATE, MS_SYNC, PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP, PROT_READ, PROT_SEM, PROT_WRITE,
+};
+use crate::abi::stat::{S_IFBLK, S_IFMT, S_IFREG, S_IFSOCK};
 use crate::errno::{Errno, SysResult};
 use crate::kernel::regions::{RegionKind, Regions};
 use crate::mm::{checked_page_up, page_align_wrapping, page_down, page_offset, PAGE_SIZE, TASK_SIZE};
 
-const MAP_SHARED: u64 = 0x01;
-const MAP_PRIVATE: u64 = 0x02;
-const MAP_SHARED_VALIDATE: u64 = 0x03;
-const MAP_DROPPABLE: u64 = 0x08;
-const MAP_TYPE: u64 = 0x0f;
-const MAP_FIXED: u64 = 0x10;
-const MAP_ANONYMOUS: u64 = 0x20;
-const MAP_GROWSDOWN: u64 = 0x100;
-const MAP_LOCKED: u64 = 0x2000;
-const MAP_FIXED_NOREPLACE: u64 = 0x10_0000;
-const MREMAP_MAYMOVE: u64 = 1;
-const MREMAP_FIXED: u64 = 2;
-const MREMAP_DONTUNMAP: u64 = 4;
-const PROT_WRITE: u64 = 2;
-const PROT_EXEC: u64 = 4;
-/// PROT_READ | PROT_WRITE | PROT_EXEC: none of them is PROT_NONE.
-const PROT_ACCESS: u64 = 7;
-const PROT_SEM: u64 = 8;
-const PROT_GROWSDOWN: u64 = 0x0100_0000;
-const PROT_GROWSUP: u64 = 0x0200_0000;
-const MADV_DONTNEED: i32 = 4;
-const MADV_DONTNEED_LOCKED: i32 = 24;
-const MLOCK_ONFAULT: i32 = 1;
-/// Linux's MAX_LFS_FILESIZE on 64-bit: the end of any regular file.
-const MAX_LFS_FILESIZE: u64 = i64::MAX as u64;
-/// The last 4095 values below 2^64 read as -errno (IS_ERR_VALUE).
-const FIRST_ERR_VALUE: u64 = -4095i64 as u64;
+/// Any of these makes memory accessible (anything but PROT_NONE).
+const PROT_ACCESS: u64 = PROT_READ | PROT_WRITE | PROT_EXEC;
+/// The first of the values that read as -errno (IS_ERR_VALUE).
+const FIRST_ERR_VALUE: u64 = MAX_ERRNO.wrapping_neg();
 
 fn page_aligned(addr: u64) -> bool {
     addr.is_multiple_of(PAGE_SIZE)
@@ -129,7 +115,7 @@ pub(crate) fn sys_mmap(
         // Regular files, block devices and sockets end at MAX_LFS_FILESIZE
         // (generated /proc files are regular files), other files at 2^64.
         let max = match host_fd.map(file_type) {
-            Some(Some(t)) if ![libc::S_IFREG, libc::S_IFBLK, libc::S_IFSOCK].contains(&t) => u64::MAX,
+            Some(Some(t)) if ![S_IFREG, S_IFBLK, S_IFSOCK].contains(&t) => u64::MAX,
             _ => MAX_LFS_FILESIZE,
         };
         let room_in_pages = max.checked_sub(len).map(|room| room / PAGE_SIZE);
@@ -210,8 +196,8 @@ pub(crate) fn sys_mmap(
 
 /// The file type bits (S_IFMT) of host descriptor `fd`.
 fn file_type(fd: i32) -> Option<u32> {
-    let st = crate::arch::host::fstatat(fd, c"", libc::AT_EMPTY_PATH).ok()?;
-    Some(st.st_mode & libc::S_IFMT)
+    let st = crate::arch::host::fstatat(fd, c"", AT_EMPTY_PATH).ok()?;
+    Some(st.st_mode & S_IFMT)
 }
 
 /// Copies `len` bytes of the file at `off` to guest memory at `addr`, up
@@ -237,11 +223,11 @@ fn read_file(ctx: &SyscallCtx<'_>, host_fd: i32, addr: u64, len: u64, off: u64) 
 
 /// What identifies `len` bytes at `offset` of the file behind `host_fd`.
 fn code_key(host_fd: i32, offset: u64, len: u64) -> Option<crate::loader::codecache::CodeKey> {
-    let st = crate::arch::host::fstatat(host_fd, c"", libc::AT_EMPTY_PATH).ok()?;
+    let st = crate::arch::host::fstatat(host_fd, c"", AT_EMPTY_PATH).ok()?;
     let file = crate::loader::cache::FileId::from_stat(&st);
     // Only regular files: their (device, inode, size, mtime) says whether
     // the content changed.
-    (st.st_mode & libc::S_IFMT == libc::S_IFREG).then_some(crate::loader::codecache::CodeKey { file, offset, len })
+    (st.st_mode & S_IFMT == S_IFREG).then_some(crate::loader::codecache::CodeKey { file, offset, len })
 }
 
 /// A writable MAP_SHARED file mapping: the file's pages themselves, mapped
@@ -250,7 +236,7 @@ fn code_key(host_fd: i32, offset: u64, len: u64) -> Option<crate::loader::codeca
 /// the file stay plain zeroed memory: nommu's own accesses to guest memory
 /// must never fault, and beyond EOF a host mapping would (SIGBUS).
 fn share_file(ctx: &SyscallCtx<'_>, addr: u64, len: u64, host_fd: i32, off: u64, prot: u64) -> SysResult<()> {
-    let st = crate::arch::host::fstatat(host_fd, c"", libc::AT_EMPTY_PATH)?;
+    let st = crate::arch::host::fstatat(host_fd, c"", AT_EMPTY_PATH)?;
     // A size is never negative; a nonsense one maps nothing of the file.
     let size = u64::try_from(st.st_size).unwrap_or(0);
     let in_file = size.saturating_sub(off);
@@ -260,10 +246,6 @@ fn share_file(ctx: &SyscallCtx<'_>, addr: u64, len: u64, host_fd: i32, off: u64,
     }
     ctx.m.mem.map_shared_file(addr, backed, host_fd, off, prot & PROT_EXEC != 0)
 }
-
-const MS_ASYNC: i32 = 1;
-const MS_INVALIDATE: i32 = 2;
-const MS_SYNC: i32 = 4;
 
 /// msync's flags: MS_ASYNC, MS_INVALIDATE and MS_SYNC, not MS_ASYNC with
 /// MS_SYNC.
@@ -429,7 +411,10 @@ pub(crate) fn sys_mprotect(ctx: &mut SyscallCtx<'_>, addr: UserPtr<Opaque>, len:
 /// for a kernel with KSM and transparent huge pages, without
 /// CONFIG_MEMORY_FAILURE: nommu cannot inject memory errors).
 fn madvise_behavior_valid(advice: i32) -> bool {
-    matches!(advice, 0..=4 | 8..=25 | 102 | 103)
+    matches!(
+        advice,
+        MADV_NORMAL..=MADV_DONTNEED | MADV_FREE..=MADV_COLLAPSE | MADV_GUARD_INSTALL | MADV_GUARD_REMOVE
+    )
 }
 
 /// madvise(2), as `madvise_should_skip` and `madvise_walk_vmas`
@@ -650,7 +635,6 @@ fn lock_range(ctx: &mut SyscallCtx<'_>, start: u64, len: u64, lock: bool) -> Sys
 /// CAP_IPC_LOCK: whether the host would let this process lock memory
 /// past RLIMIT_MEMLOCK (what a native run of the guest would get).
 fn can_lock_any_amount() -> bool {
-    const CAP_IPC_LOCK: u32 = 14;
     static CAN: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *CAN.get_or_init(|| {
         let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();

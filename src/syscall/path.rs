@@ -7,23 +7,23 @@
 //! handle of the file itself. The host kernel therefore does every walk.
 
 use super::args::{self, AtFlags, Fd, Flags, Mode, Opaque, OpenFlags, OutBytes, OutCStr, StatBuf, UserPtr};
-use super::{arg_i32, host_table_full_is_enfile, SyscallCtx, AT_FDCWD};
-use crate::abi::consts;
+use super::{arg_i32, host_table_full_is_enfile, SyscallCtx};
+use crate::abi::fcntl::{
+    AT_EACCESS, AT_EMPTY_PATH, AT_FDCWD, AT_NO_AUTOMOUNT, AT_REMOVEDIR, AT_STATX_SYNC_TYPE, AT_SYMLINK_FOLLOW,
+    AT_SYMLINK_NOFOLLOW, O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_NOFOLLOW, O_NONBLOCK, O_PATH, O_RDONLY,
+    O_TMPFILE, O_TRUNC, O_WRONLY, RENAME_EXCHANGE, RENAME_NOREPLACE, RENAME_WHITEOUT, RESOLVE_BENEATH,
+    RESOLVE_NO_MAGICLINKS, R_OK, W_OK, X_OK,
+};
+use crate::abi::stat::{
+    STATX__RESERVED, S_IALLUGO, S_IFBLK, S_IFCHR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK, S_IRWXUGO, UTIME_NOW,
+    UTIME_OMIT,
+};
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
 use crate::fs::path::{self, is_dot_or_dotdot, Fs};
 use crate::fs::vfs::{self, Resolved};
 use std::ffi::{CStr, CString};
 use std::os::fd::AsRawFd;
-
-const AT_SYMLINK_NOFOLLOW: u64 = consts::AT_SYMLINK_NOFOLLOW as u64;
-const AT_REMOVEDIR: u64 = 0x200;
-const AT_SYMLINK_FOLLOW: u64 = 0x400;
-const AT_EMPTY_PATH: u64 = consts::AT_EMPTY_PATH as u64;
-const AT_EACCESS: u64 = 0x200;
-use crate::abi::consts::{O_CLOEXEC, O_CREAT, O_PATH, O_TMPFILE};
-const O_WRONLY: i32 = 0o1;
-const O_TRUNC: i32 = 0o1000;
 
 /// A guest pointer to a path (or another NUL-terminated string).
 type PathPtr = UserPtr<args::CStr>;
@@ -36,13 +36,22 @@ fn reg(fd: Fd) -> u64 {
     fd.0 as u64
 }
 
+/// `flags` as the `int` they are, if no bit outside `known` is set in any
+/// of the register's 64 bits (the calls that take them check all 64).
+fn known_flags(flags: u64, known: i32) -> SysResult<i32> {
+    if flags & !(known as u64) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    Ok(flags as i32)
+}
+
 fn umask(ctx: &SyscallCtx<'_>) -> u32 {
     ctx.task.process.fs().umask
 }
 
 /// Absolute path of a path argument, with AT_EMPTY_PATH meaning "dirfd
 /// itself" (returned as None).
-fn at_path(ctx: &SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: u64) -> SysResult<Option<Vec<u8>>> {
+fn at_path(ctx: &SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: i32) -> SysResult<Option<Vec<u8>>> {
     let p = ctx.user().read_cstr(pathname.addr(), path::PATH_MAX - 1)?;
     if p.is_empty() {
         if flags & AT_EMPTY_PATH != 0 {
@@ -70,7 +79,7 @@ fn target<'a>(
     ctx: &SyscallCtx<'_>,
     dirfd: Fd,
     pathname: PathPtr,
-    flags: u64,
+    flags: i32,
     arg: &'a mut path::PathArg,
 ) -> SysResult<Target<'a>> {
     ctx.read_path(pathname.addr(), arg)?;
@@ -78,7 +87,7 @@ fn target<'a>(
 }
 
 /// `target` of a path already read into `arg`.
-fn target_of<'a>(ctx: &SyscallCtx<'_>, dirfd: Fd, flags: u64, arg: &'a mut path::PathArg) -> SysResult<Target<'a>> {
+fn target_of<'a>(ctx: &SyscallCtx<'_>, dirfd: Fd, flags: i32, arg: &'a mut path::PathArg) -> SysResult<Target<'a>> {
     match arg.as_bytes() {
         [] if flags & AT_EMPTY_PATH != 0 => Ok(Target::Empty),
         [] => Err(Errno::ENOENT),
@@ -109,8 +118,8 @@ fn beneath_cwd(ctx: &SyscallCtx<'_>, dirfd: Fd, rel: &CStr, follow: bool) -> Sys
             None => return Ok(None),
         }
     };
-    let flags = O_PATH | if follow { 0 } else { libc::O_NOFOLLOW };
-    match host::openat2(cwd.as_fd(), rel, flags, 0, host::RESOLVE_BENEATH | host::RESOLVE_NO_MAGICLINKS) {
+    let flags = O_PATH | if follow { 0 } else { O_NOFOLLOW };
+    match host::openat2(cwd.as_fd(), rel, flags, 0, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS) {
         Ok(fd) => Ok(Some(fd)),
         Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT | libc::ENOTDIR)) => Err(Errno::from(e)),
         Err(_) => Ok(None),
@@ -122,7 +131,7 @@ fn do_open(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: i32, m
     let limit = ctx.check_free_fds(1)?;
     let mut arg = path::PathArg::default();
     let target = target(ctx, dirfd, pathname, 0, &mut arg)?;
-    if flags & O_TMPFILE == O_TMPFILE && flags & 3 == 0 {
+    if flags & O_TMPFILE == O_TMPFILE && flags & O_ACCMODE == O_RDONLY {
         return Err(Errno::EINVAL);
     }
     // Only a file being created looks at the umask.
@@ -130,7 +139,7 @@ fn do_open(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: i32, m
     let umask = if creates { umask(ctx) } else { 0 };
     // A FIFO's open waits for the other end (a terminal's may too) until a
     // signal ends it; O_PATH and O_NONBLOCK opens never wait.
-    let may_wait = flags & (O_PATH | libc::O_NONBLOCK) == 0;
+    let may_wait = flags & (O_PATH | O_NONBLOCK) == 0;
     let wait = if may_wait { host::Wait::Interruptible } else { host::Wait::Uninterruptible };
     let req = vfs::OpenRequest { flags, mode, umask, wait };
     let open = |ctx: &SyscallCtx<'_>| match &target {
@@ -166,16 +175,16 @@ fn stat_common(
     dirfd: Fd,
     pathname: PathPtr,
     statbuf: UserPtr<StatBuf>,
-    flags: u64,
+    flags: i32,
 ) -> SysResult {
-    if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | 0x800/* AT_NO_AUTOMOUNT */) != 0 {
+    if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT) != 0 {
         return Err(Errno::EINVAL);
     }
     let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
     let mut arg = path::PathArg::default();
     ctx.read_path(pathname.addr(), &mut arg)?;
     if let Some(fd) = beneath_cwd(ctx, dirfd, arg.as_cstr(), follow)? {
-        let st = host::fstatat(fd.as_raw_fd(), c"", libc::AT_EMPTY_PATH)?;
+        let st = host::fstatat(fd.as_raw_fd(), c"", AT_EMPTY_PATH)?;
         ctx.user().write_val(statbuf.addr(), st)?;
         return Ok(0);
     }
@@ -206,7 +215,7 @@ pub(crate) fn sys_newfstatat(
     statbuf: UserPtr<StatBuf>,
     flags: AtFlags,
 ) -> SysResult {
-    stat_common(ctx, dirfd, pathname, statbuf, u64::from(flags.0))
+    stat_common(ctx, dirfd, pathname, statbuf, flags.0 as i32)
 }
 
 pub(crate) fn sys_statx(
@@ -218,14 +227,13 @@ pub(crate) fn sys_statx(
     statxbuf: UserPtr<Opaque>,
 ) -> SysResult {
     // The mask is an unsigned int: only the low 32 bits count.
-    let (flags, mask, buf) = (flags.0, mask as u32, statxbuf.addr());
-    if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | 0x800 | 0x6000/* AT_STATX_SYNC_TYPE */) != 0
-        || mask & 0x8000_0000 != 0
-    {
+    let (mask, buf) = (mask as u32, statxbuf.addr());
+    let flags = known_flags(flags.0, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT | AT_STATX_SYNC_TYPE)?;
+    if mask & STATX__RESERVED != 0 {
         return Err(Errno::EINVAL);
     }
     let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
-    let sync = (flags & 0x6000) as i32;
+    let sync = flags & AT_STATX_SYNC_TYPE;
     let mut arg = path::PathArg::default();
     let target = match target(ctx, dirfd, pathname, flags, &mut arg)? {
         Target::Empty if dirfd == CWD => {
@@ -234,7 +242,7 @@ pub(crate) fn sys_statx(
         Target::Empty => Resolved::OpenFile(ctx.file(reg(dirfd))?),
         Target::Host(p) => {
             let fd = ctx.m.root.path_fd(p, follow)?;
-            let out = host::statx(fd.as_raw_fd(), c"", libc::AT_EMPTY_PATH | sync, mask)?;
+            let out = host::statx(fd.as_raw_fd(), c"", AT_EMPTY_PATH | sync, mask)?;
             ctx.user().write_val(buf, out)?;
             return Ok(0);
         }
@@ -243,9 +251,9 @@ pub(crate) fn sys_statx(
     let out = match target {
         Resolved::Host(c) => {
             let fd = ctx.m.root.path_fd(&c, follow)?;
-            host::statx(fd.as_raw_fd(), c"", libc::AT_EMPTY_PATH | sync, mask)?
+            host::statx(fd.as_raw_fd(), c"", AT_EMPTY_PATH | sync, mask)?
         }
-        Resolved::OpenFile(f) if f.is_host() => host::statx(f.host_fd()?, c"", libc::AT_EMPTY_PATH | sync, mask)?,
+        Resolved::OpenFile(f) if f.is_host() => host::statx(f.host_fd()?, c"", AT_EMPTY_PATH | sync, mask)?,
         other => {
             let st = match other {
                 Resolved::OpenFile(f) => vfs::fstat(&f)?,
@@ -264,20 +272,19 @@ pub(crate) fn sys_statx(
 
 /// access(2)'s checks: a mode other than F_OK or R_OK|W_OK|X_OK bits, or
 /// an unknown flag, is EINVAL. Both are checked in all 64 bits (Linux looks
-/// only at the low 32 of these `int`s).
-fn access_args_valid(mode: u64, flags: u64) -> bool {
-    mode & !7 == 0 && flags & !(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) == 0
+/// only at the low 32 of these `int`s). The mode and the flags.
+fn access_args(mode: u64, flags: u64) -> SysResult<(i32, i32)> {
+    let mode = known_flags(mode, R_OK | W_OK | X_OK)?;
+    Ok((mode, known_flags(flags, AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)?))
 }
 
 fn access_common(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: u64, flags: u64) -> SysResult {
-    if !access_args_valid(mode, flags) {
-        return Err(Errno::EINVAL);
-    }
+    let (mode, flags) = access_args(mode, flags)?;
     let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
-    let host_flags = libc::AT_EMPTY_PATH | (flags & AT_EACCESS) as i32;
+    let host_flags = AT_EMPTY_PATH | (flags & AT_EACCESS);
     let access_host = |c: &CStr| -> SysResult {
         let fd = ctx.m.root.path_fd(c, follow)?;
-        host::faccessat2(fd.as_raw_fd(), c"", mode as i32, host_flags)?;
+        host::faccessat2(fd.as_raw_fd(), c"", mode, host_flags)?;
         Ok(0)
     };
     let mut arg = path::PathArg::default();
@@ -289,12 +296,12 @@ fn access_common(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: u
     match target {
         Resolved::OpenFile(f) if f.is_host() => {
             let fd = f.host_fd()?;
-            host::faccessat2(fd, c"", mode as i32, host_flags)?;
+            host::faccessat2(fd, c"", mode, host_flags)?;
             Ok(0)
         }
         Resolved::Host(c) => access_host(&c),
         // Everyone is root inside; generated files are read-only.
-        Resolved::Virtual(..) | Resolved::OpenFile(_) if mode & 2 != 0 => Err(Errno::EACCES),
+        Resolved::Virtual(..) | Resolved::OpenFile(_) if mode & W_OK != 0 => Err(Errno::EACCES),
         _ => Ok(0),
     }
 }
@@ -329,10 +336,10 @@ pub(crate) fn host_parent(abs: &[u8], ctx: &SyscallCtx<'_>) -> SysResult<(std::o
     let (parent, last) = path::split_last(abs);
     let name = CString::new(last).map_err(|_| Errno::EINVAL)?;
     match vfs::resolve(&ctx.procfs(), parent, true)? {
-        Resolved::Host(c) => Ok((ctx.m.root.openat(&c, O_PATH | libc::O_DIRECTORY, 0)?, name)),
+        Resolved::Host(c) => Ok((ctx.m.root.openat(&c, O_PATH | O_DIRECTORY, 0)?, name)),
         Resolved::OpenFile(f) if f.is_host() => {
             let c = CString::new(format!("/proc/self/fd/{}", f.host_fd()?)).map_err(|_| Errno::EINVAL)?;
-            Ok((host::open(&c, O_PATH | libc::O_DIRECTORY, 0)?, name))
+            Ok((host::open(&c, O_PATH | O_DIRECTORY, 0)?, name))
         }
         _ => Err(Errno::EACCES),
     }
@@ -344,7 +351,7 @@ fn mkdir_common(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: Mo
         return Err(Errno::EEXIST);
     }
     let (dir, name) = host_parent(&abs, ctx)?;
-    host::mkdirat(dir.as_raw_fd(), &name, mode.0 & 0o7777 & !umask(ctx))?;
+    host::mkdirat(dir.as_raw_fd(), &name, mode.0 & S_IALLUGO & !umask(ctx))?;
     Ok(0)
 }
 
@@ -356,7 +363,7 @@ pub(crate) fn sys_mkdirat(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr
     mkdir_common(ctx, dirfd, pathname, mode)
 }
 
-fn unlink_common(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: u64) -> SysResult {
+fn unlink_common(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: i32) -> SysResult {
     if flags & !AT_REMOVEDIR != 0 {
         return Err(Errno::EINVAL);
     }
@@ -370,7 +377,7 @@ fn unlink_common(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: 
         });
     }
     let (dir, name) = host_parent(&abs, ctx)?;
-    host::unlinkat(dir.as_raw_fd(), &name, (flags & AT_REMOVEDIR) as i32)?;
+    host::unlinkat(dir.as_raw_fd(), &name, flags & AT_REMOVEDIR)?;
     Ok(0)
 }
 
@@ -383,18 +390,15 @@ pub(crate) fn sys_rmdir(ctx: &mut SyscallCtx<'_>, pathname: PathPtr) -> SysResul
 }
 
 pub(crate) fn sys_unlinkat(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: AtFlags) -> SysResult {
-    unlink_common(ctx, dirfd, pathname, u64::from(flags.0))
+    unlink_common(ctx, dirfd, pathname, flags.0 as i32)
 }
 
 /// renameat2's flags: only RENAME_NOREPLACE, RENAME_EXCHANGE (not both)
 /// and RENAME_WHITEOUT, checked in all 64 bits (Linux's are an unsigned
 /// int).
 fn rename_flags_valid(flags: u64) -> bool {
-    const RENAME_NOREPLACE: u64 = 1;
-    const RENAME_EXCHANGE: u64 = 2;
-    const RENAME_WHITEOUT: u64 = 4;
-    flags & !(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT) == 0
-        && !(flags & RENAME_NOREPLACE != 0 && flags & RENAME_EXCHANGE != 0)
+    let both = u64::from(RENAME_NOREPLACE | RENAME_EXCHANGE);
+    flags & !u64::from(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT) == 0 && flags & both != both
 }
 
 fn rename_common(
@@ -452,9 +456,7 @@ fn link_common(
     newpath: PathPtr,
     flags: u64,
 ) -> SysResult {
-    if flags & !(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH) != 0 {
-        return Err(Errno::EINVAL);
-    }
+    let flags = known_flags(flags, AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)?;
     let new = ctx.at_vec(reg(newdirfd), ctx.path(newpath.addr())?)?;
     if is_dot_or_dotdot(&path::split_last(&new).1) {
         return Err(Errno::EEXIST);
@@ -474,7 +476,7 @@ fn link_common(
         }
     };
     let (nd, nn) = host_parent(&new, ctx)?;
-    host::linkat(src.as_raw_fd(), c"", nd.as_raw_fd(), &nn, libc::AT_EMPTY_PATH)?;
+    host::linkat(src.as_raw_fd(), c"", nd.as_raw_fd(), &nn, AT_EMPTY_PATH)?;
     Ok(0)
 }
 
@@ -582,7 +584,7 @@ fn empty_path(ctx: &SyscallCtx<'_>, dirfd: Fd) -> SysResult<Resolved> {
 }
 
 /// An O_PATH handle on the host file a metadata call applies to.
-fn host_target(ctx: &SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: u64) -> SysResult<std::os::fd::OwnedFd> {
+fn host_target(ctx: &SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: i32) -> SysResult<std::os::fd::OwnedFd> {
     let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
     let target = match at_path(ctx, dirfd, pathname, flags)? {
         Some(abs) => vfs::resolve(&ctx.procfs(), abs, follow)?,
@@ -602,7 +604,7 @@ fn host_target(ctx: &SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: u64) -
 /// O_PATH descriptor directly.
 fn chmod_fd(fd: &std::os::fd::OwnedFd, mode: u32) -> SysResult {
     let c = CString::new(format!("/proc/self/fd/{}", fd.as_raw_fd())).map_err(|_| Errno::EINVAL)?;
-    host::fchmodat(libc::AT_FDCWD, &c, mode & 0o7777)?;
+    host::fchmodat(AT_FDCWD, &c, mode & S_IALLUGO)?;
     Ok(0)
 }
 
@@ -612,14 +614,12 @@ pub(crate) fn sys_chmod(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, mode: Mode)
 }
 
 fn fchmodat_common(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: u32, flags: u64) -> SysResult {
-    if flags & !AT_SYMLINK_NOFOLLOW != 0 {
-        return Err(Errno::EINVAL);
-    }
+    let flags = known_flags(flags, AT_SYMLINK_NOFOLLOW)?;
     let fd = host_target(ctx, dirfd, pathname, flags)?;
     if flags & AT_SYMLINK_NOFOLLOW != 0 {
         // Linux cannot change a symlink's mode.
-        let st = host::fstatat(fd.as_raw_fd(), c"", libc::AT_EMPTY_PATH)?;
-        if st.st_mode & 0o170000 == 0o120000 {
+        let st = host::fstatat(fd.as_raw_fd(), c"", AT_EMPTY_PATH)?;
+        if st.st_mode & S_IFMT == S_IFLNK {
             return Err(Errno::EOPNOTSUPP);
         }
     }
@@ -650,11 +650,9 @@ fn chown_common(
     group: u32,
     flags: u64,
 ) -> SysResult {
-    if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
-        return Err(Errno::EINVAL);
-    }
+    let flags = known_flags(flags, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)?;
     let fd = host_target(ctx, dirfd, pathname, flags)?;
-    host::fchownat(fd.as_raw_fd(), c"", owner, group, libc::AT_EMPTY_PATH)?;
+    host::fchownat(fd.as_raw_fd(), c"", owner, group, AT_EMPTY_PATH)?;
     Ok(0)
 }
 
@@ -663,7 +661,7 @@ pub(crate) fn sys_chown(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, owner: u32,
 }
 
 pub(crate) fn sys_lchown(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, owner: u32, group: u32) -> SysResult {
-    chown_common(ctx, CWD, pathname, owner, group, AT_SYMLINK_NOFOLLOW)
+    chown_common(ctx, CWD, pathname, owner, group, AT_SYMLINK_NOFOLLOW as u64)
 }
 
 pub(crate) fn sys_fchownat(
@@ -684,7 +682,7 @@ pub(crate) fn sys_utimensat(
     times: UserPtr<Opaque>,
     flags: AtFlags,
 ) -> SysResult {
-    let flags = u64::from(flags.0);
+    let flags = flags.0 as i32;
     if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
         return Err(Errno::EINVAL);
     }
@@ -693,7 +691,7 @@ pub(crate) fn sys_utimensat(
         for (i, slot) in t.iter_mut().enumerate() {
             let sec: i64 = ctx.user().read_val(times.addr() + 16 * i as u64)?;
             let nsec: i64 = ctx.user().read_val(times.addr() + 16 * i as u64 + 8)?;
-            let special = nsec == libc::UTIME_NOW || nsec == libc::UTIME_OMIT;
+            let special = nsec == UTIME_NOW || nsec == UTIME_OMIT;
             if !special && !(0..1_000_000_000).contains(&nsec) {
                 return Err(Errno::EINVAL);
             }
@@ -716,11 +714,10 @@ pub(crate) fn sys_utimensat(
         host_target(ctx, dirfd, pathname, flags)?
     };
     let c = CString::new(format!("/proc/self/fd/{}", fd.as_raw_fd())).map_err(|_| Errno::EINVAL)?;
-    let nofollow = if flags & AT_SYMLINK_NOFOLLOW != 0 { libc::AT_SYMLINK_NOFOLLOW } else { 0 };
     // A symlink itself: its own O_PATH handle is the only way to name it.
-    let r = host::utimensat(libc::AT_FDCWD, &c, times, 0);
-    if r.is_err() && nofollow != 0 {
-        host::utimensat(fd.as_raw_fd(), c"", times, libc::AT_EMPTY_PATH)?;
+    let r = host::utimensat(AT_FDCWD, &c, times, 0);
+    if r.is_err() && flags & AT_SYMLINK_NOFOLLOW != 0 {
+        host::utimensat(fd.as_raw_fd(), c"", times, AT_EMPTY_PATH)?;
         return Ok(0);
     }
     r?;
@@ -758,7 +755,7 @@ pub(crate) fn sys_statfs(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, buf: UserP
 pub(crate) fn sys_umask(ctx: &mut SyscallCtx<'_>, mask: Mode) -> SysResult {
     let mut fs = ctx.task.process.fs();
     let old = fs.umask;
-    fs.umask = mask.0 & 0o777;
+    fs.umask = mask.0 & S_IRWXUGO;
     Ok(old as u64)
 }
 
@@ -766,10 +763,10 @@ pub(crate) fn sys_umask(ctx: &mut SyscallCtx<'_>, mask: Mode) -> SysResult {
 /// none), or why it may not: device nodes would be the host's (EPERM),
 /// anything else that is no FIFO, regular file or socket is EINVAL.
 fn mknod_kind(mode: u32) -> SysResult<u32> {
-    match mode & 0o170000 {
-        0 => Ok(0o100000),
-        kind @ (0o010000 | 0o100000 | 0o140000) => Ok(kind),
-        0o020000 | 0o060000 => Err(Errno::EPERM),
+    match mode & S_IFMT {
+        0 => Ok(S_IFREG),
+        kind @ (S_IFIFO | S_IFREG | S_IFSOCK) => Ok(kind),
+        S_IFCHR | S_IFBLK => Err(Errno::EPERM),
         _ => Err(Errno::EINVAL),
     }
 }
@@ -783,7 +780,7 @@ fn mknod_common(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: u6
         return Err(Errno::EEXIST);
     }
     let (dir, name) = host_parent(&abs, ctx)?;
-    host::mknodat(dir.as_raw_fd(), &name, kind | (mode & 0o7777 & !umask(ctx)), dev)?;
+    host::mknodat(dir.as_raw_fd(), &name, kind | (mode & S_IALLUGO & !umask(ctx)), dev)?;
     Ok(0)
 }
 

@@ -3,18 +3,10 @@
 
 use super::args::{Opaque, UserPtr};
 use super::SyscallCtx;
+use crate::abi::poll::{POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDNORM, POLLWRNORM};
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
 use std::time::{Duration, Instant};
-
-const POLLIN: i16 = 0x001;
-const POLLPRI: i16 = 0x002;
-const POLLOUT: i16 = 0x004;
-const POLLERR: i16 = 0x008;
-const POLLHUP: i16 = 0x010;
-const POLLNVAL: i16 = 0x020;
-const POLLRDNORM: i16 = 0x040;
-const POLLWRNORM: i16 = 0x100;
 
 struct Want {
     fd: i32,
@@ -348,6 +340,7 @@ mod tests {
     // Argument errors through the table, as a guest meets them (what Linux
     // answers was checked natively). Every timeout is zero.
     mod args {
+        use crate::abi::poll::POLLIN;
         use crate::errno::Errno;
         use crate::syscall::testkit::TestMachine;
 
@@ -360,7 +353,7 @@ mod tests {
             let fds = t.scratch + 0x800;
             assert_eq!(t.value(22, &[fds]), Ok(0));
             let r: i32 = t.m.mem.user.read_val(fds).unwrap();
-            let pollfd = |fd: i32| [fd.to_le_bytes(), [1, 0, 0, 0]].concat();
+            let pollfd = |fd: i32| [&fd.to_le_bytes()[..], &POLLIN.to_le_bytes(), &0i16.to_le_bytes()].concat();
             t.put(0, &pollfd(r));
             t.put(8, &pollfd(999));
             let pair = |a: i64, b: i64| [a.to_le_bytes(), b.to_le_bytes()].concat();

@@ -3,7 +3,7 @@
 
 use super::args::{Argv, AtFlags, CStr, Envp, Fd, Flags, Opaque, UserPtr};
 use super::{SyscallCtx, SyscallReturn};
-use crate::abi::consts;
+use crate::abi::fcntl::{AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW};
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
 use crate::kernel::exec::{load_program, ProgramSpec};
@@ -362,9 +362,6 @@ pub(crate) fn sys_execve(
     do_execve(ctx, ProgramSpec::new(path, Vec::new(), Vec::new()), argv, envp)
 }
 
-const AT_EMPTY_PATH: u64 = consts::AT_EMPTY_PATH as u64;
-const AT_SYMLINK_NOFOLLOW: u64 = consts::AT_SYMLINK_NOFOLLOW as u64;
-
 pub(crate) fn sys_execveat(
     ctx: &mut SyscallCtx<'_>,
     dirfd: Fd,
@@ -373,21 +370,20 @@ pub(crate) fn sys_execveat(
     envp: UserPtr<Envp>,
     flags: AtFlags,
 ) -> SysResult<SyscallReturn> {
-    let (dirfd, flags) = (dirfd.0, u64::from(flags.0));
+    let (dirfd, flags) = (dirfd.0, flags.0 as i32);
     if flags & !(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0 {
         return Err(Errno::EINVAL);
     }
     let p = ctx.user().read_cstr(path.addr(), crate::fs::path::PATH_MAX - 1)?;
     let absolute = p.first() == Some(&b'/');
-    let fd_cloexec =
-        dirfd != super::AT_FDCWD && !absolute && ctx.task.process.files().entry(dirfd).is_ok_and(|e| e.cloexec);
+    let fd_cloexec = dirfd != AT_FDCWD && !absolute && ctx.task.process.files().entry(dirfd).is_ok_and(|e| e.cloexec);
     let (lookup, name) = if p.is_empty() {
         if flags & AT_EMPTY_PATH == 0 {
             return Err(Errno::ENOENT);
         }
         ctx.file(dirfd as u64)?;
         (format!("/proc/self/fd/{dirfd}").into_bytes(), format!("/dev/fd/{dirfd}").into_bytes())
-    } else if absolute || dirfd == super::AT_FDCWD {
+    } else if absolute || dirfd == AT_FDCWD {
         (ctx.at(dirfd as u64, &p)?, p.clone())
     } else {
         (ctx.at(dirfd as u64, &p)?, [format!("/dev/fd/{dirfd}/").into_bytes(), p.clone()].concat())
@@ -530,12 +526,12 @@ mod tests {
         let mut t = root.machine();
         let (x, rel, l, empty) = (t.cstr(0, "/x"), t.cstr(0x10, "x"), t.cstr(0x20, "/l"), t.cstr(0x30, ""));
         let argv = array(&t, 0x100, &[x]);
-        let at = super::super::AT_FDCWD as u64;
+        let at = AT_FDCWD as u64;
         assert_eq!(t.errno(322, &[at, x, argv, 0, 1]), Errno::EINVAL);
         assert_eq!(t.errno(322, &[999, rel, argv, 0, 0]), Errno::EBADF);
         assert_eq!(t.errno(322, &[at, empty, argv, 0, 0]), Errno::ENOENT);
-        assert_eq!(t.errno(322, &[999, empty, argv, 0, AT_EMPTY_PATH]), Errno::EBADF);
-        assert_eq!(t.errno(322, &[at, l, argv, 0, AT_SYMLINK_NOFOLLOW]), Errno::ELOOP);
+        assert_eq!(t.errno(322, &[999, empty, argv, 0, AT_EMPTY_PATH as u64]), Errno::EBADF);
+        assert_eq!(t.errno(322, &[at, l, argv, 0, AT_SYMLINK_NOFOLLOW as u64]), Errno::ELOOP);
         assert_eq!(t.errno(322, &[at, t.bad_ptr(), argv, 0, 0]), Errno::EFAULT);
         let f = t.cstr(0x40, "/f");
         let fd = t.value(2, &[f, 0, 0]).unwrap();

@@ -5,20 +5,15 @@
 
 use super::args::{CStr, Fd, Flags, Opaque, UserPtr};
 use super::SyscallCtx;
+use crate::abi::fcntl::{AT_FDCWD, POSIX_FADV_NOREUSE, POSIX_FADV_NORMAL};
+use crate::abi::xattr::{XATTR_CREATE, XATTR_NAME_MAX, XATTR_REPLACE, XATTR_SIZE_MAX};
 use crate::errno::{Errno, SysResult};
 use crate::fs::vfs;
-
-const AT_FDCWD: u64 = crate::abi::consts::AT_FDCWD as i64 as u64;
-/// XATTR_NAME_MAX: longer names are ERANGE.
-const XATTR_NAME_MAX: usize = 255;
-const XATTR_SIZE_MAX: usize = 65536;
-const XATTR_CREATE: u64 = 1;
-const XATTR_REPLACE: u64 = 2;
 
 /// The path must name something (ENOENT, ENOTDIR, ELOOP, EFAULT as for stat).
 fn check_path(ctx: &SyscallCtx<'_>, path: UserPtr<CStr>, follow: bool) -> SysResult<()> {
     let p = ctx.path(path.addr())?;
-    let abs = ctx.at(AT_FDCWD, &p)?;
+    let abs = ctx.at(AT_FDCWD as u64, &p)?;
     vfs::stat(&ctx.m.root, &ctx.procfs(), abs, follow)?;
     Ok(())
 }
@@ -41,7 +36,7 @@ fn get(ctx: &SyscallCtx<'_>, name: UserPtr<CStr>) -> SysResult {
 
 /// setxattr's flags: XATTR_CREATE, XATTR_REPLACE.
 fn check_set_flags(flags: Flags) -> SysResult<()> {
-    if flags.0 & !(XATTR_CREATE | XATTR_REPLACE) != 0 {
+    if flags.0 & !((XATTR_CREATE | XATTR_REPLACE) as u64) != 0 {
         return Err(Errno::EINVAL);
     }
     Ok(())
@@ -165,12 +160,10 @@ pub(crate) fn sys_fremovexattr(ctx: &mut SyscallCtx<'_>, fd: Fd, name: UserPtr<C
     get(ctx, name)
 }
 
-const POSIX_FADV_NOREUSE: i32 = 5;
-
 /// fadvise64's advice (POSIX_FADV_NORMAL to POSIX_FADV_NOREUSE) and length
 /// (not negative).
 fn check_advice(len: i64, advice: i32) -> SysResult<()> {
-    if !(0..=POSIX_FADV_NOREUSE).contains(&advice) || len < 0 {
+    if !(POSIX_FADV_NORMAL..=POSIX_FADV_NOREUSE).contains(&advice) || len < 0 {
         return Err(Errno::EINVAL);
     }
     Ok(())
@@ -196,9 +189,9 @@ mod tests {
     #[test]
     fn set_flags_are_create_or_replace() {
         assert_eq!(check_set_flags(Flags(0)), Ok(()));
-        assert_eq!(check_set_flags(Flags(XATTR_CREATE)), Ok(()));
-        assert_eq!(check_set_flags(Flags(XATTR_REPLACE)), Ok(()));
-        assert_eq!(check_set_flags(Flags(XATTR_CREATE | XATTR_REPLACE)), Ok(()));
+        assert_eq!(check_set_flags(Flags(XATTR_CREATE as u64)), Ok(()));
+        assert_eq!(check_set_flags(Flags(XATTR_REPLACE as u64)), Ok(()));
+        assert_eq!(check_set_flags(Flags((XATTR_CREATE | XATTR_REPLACE) as u64)), Ok(()));
         assert_eq!(check_set_flags(Flags(4)), Err(Errno::EINVAL));
         // The whole register counts, as before the typed boundary.
         assert_eq!(check_set_flags(Flags::from_reg(1 << 32)), Err(Errno::EINVAL));
@@ -206,7 +199,7 @@ mod tests {
 
     #[test]
     fn advice_and_length_are_checked() {
-        for advice in 0..=POSIX_FADV_NOREUSE {
+        for advice in POSIX_FADV_NORMAL..=POSIX_FADV_NOREUSE {
             assert_eq!(check_advice(0, advice), Ok(()));
         }
         assert_eq!(check_advice(i64::MAX, 0), Ok(()));

@@ -2,6 +2,7 @@
 //! not offer. Buffers here are host memory; guest memory goes through
 //! `mm::uaccess`.
 
+use crate::abi::ioctl::{TCGETS, TCSETSW};
 use std::ffi::CStr;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
@@ -44,14 +45,14 @@ pub(crate) unsafe fn call(nr: libc::c_long, a: [u64; 6], wait: Wait) -> std::io:
 }
 
 /// An ioctl whose argument is a buffer the host kernel fills or reads.
-pub(crate) fn ioctl_buf(fd: RawFd, request: u64, buf: &mut [u8]) -> std::io::Result<i32> {
+pub(crate) fn ioctl_buf(fd: RawFd, request: u32, buf: &mut [u8]) -> std::io::Result<i32> {
     // SAFETY: `buf` is a valid host buffer sized by the caller for `request`.
     let rc = unsafe { libc::ioctl(fd, request as _, buf.as_mut_ptr()) };
     check(rc as libc::c_long).map(|r| r as i32)
 }
 
 /// An ioctl whose argument is an integer.
-pub(crate) fn ioctl_int(fd: RawFd, request: u64, arg: u64) -> std::io::Result<i32> {
+pub(crate) fn ioctl_int(fd: RawFd, request: u32, arg: u64) -> std::io::Result<i32> {
     // SAFETY: the request takes its argument by value.
     let rc = unsafe { libc::ioctl(fd, request as _, arg) };
     check(rc as libc::c_long).map(|r| r as i32)
@@ -163,10 +164,6 @@ struct OpenHow {
     mode: u64,
     resolve: u64,
 }
-
-pub(crate) const RESOLVE_NO_MAGICLINKS: u64 = 0x02;
-pub(crate) const RESOLVE_BENEATH: u64 = 0x08;
-pub(crate) const RESOLVE_IN_ROOT: u64 = 0x10;
 
 /// openat2(2); the result is always close-on-exec on the host.
 pub(crate) fn openat2(
@@ -522,12 +519,12 @@ pub(crate) fn stop_self() {
 /// The terminal settings of stdin, if it is a terminal.
 pub fn save_terminal() -> Option<[u8; 64]> {
     let mut t = [0u8; 64];
-    ioctl_buf(0, libc::TCGETS as u64, &mut t).ok().map(|_| t)
+    ioctl_buf(0, TCGETS, &mut t).ok().map(|_| t)
 }
 
 pub fn restore_terminal(t: &[u8; 64]) {
     let mut t = *t;
-    let _ = ioctl_buf(0, libc::TCSETSW as u64, &mut t);
+    let _ = ioctl_buf(0, TCSETSW, &mut t);
 }
 
 pub(crate) fn syncfs(fd: RawFd) {

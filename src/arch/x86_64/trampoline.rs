@@ -24,8 +24,8 @@
 //! clobbered by `syscall` anyway).
 
 use super::entry::nommu_syscall_entry;
+use crate::abi::consts::PAGE_SIZE;
 
-pub(crate) const PAGE_SIZE: usize = crate::abi::consts::PAGE_SIZE as usize;
 /// Syscall numbers below this slide straight into the kernel.
 pub(crate) const SLED_LEN: usize = 512;
 pub(crate) const HOP_PAGE: usize = 0x9000;
@@ -66,7 +66,7 @@ impl std::error::Error for TrampolineError {}
 /// True when `rip` is inside the trampoline pages (a syscall with an
 /// out-of-range number faulted there).
 pub(crate) fn contains(rip: u64) -> bool {
-    (rip as usize) <= PAGE_SIZE || (HOP_PAGE..HOP_PAGE + PAGE_SIZE).contains(&(rip as usize))
+    (rip as usize) <= PAGE_SIZE as usize || (HOP_PAGE..HOP_PAGE + PAGE_SIZE as usize).contains(&(rip as usize))
 }
 
 fn mmap_min_addr() -> Option<u64> {
@@ -79,7 +79,7 @@ fn map_fixed(addr: usize) -> std::io::Result<*mut u8> {
     let p = unsafe {
         libc::mmap(
             addr as *mut libc::c_void,
-            PAGE_SIZE,
+            PAGE_SIZE as usize,
             libc::PROT_READ | libc::PROT_WRITE,
             libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED_NOREPLACE,
             -1,
@@ -92,7 +92,7 @@ fn map_fixed(addr: usize) -> std::io::Result<*mut u8> {
     if p as usize != addr {
         // Kernels before 4.17 treat NOREPLACE as a hint.
         // SAFETY: unmapping the page we were just given elsewhere.
-        unsafe { libc::munmap(p, PAGE_SIZE) };
+        unsafe { libc::munmap(p, PAGE_SIZE as usize) };
         return Err(std::io::Error::from_raw_os_error(libc::EEXIST));
     }
     Ok(p as *mut u8)
@@ -105,7 +105,7 @@ fn protect(p: *mut u8, execute_only: bool) -> std::io::Result<()> {
     let prot = if execute_only { libc::PROT_EXEC } else { libc::PROT_READ | libc::PROT_EXEC };
     // SAFETY: p is a page we mapped; nothing of ours reads it afterwards
     // except through the kernel (`readable`).
-    if unsafe { libc::mprotect(p as *mut libc::c_void, PAGE_SIZE, prot) } != 0 {
+    if unsafe { libc::mprotect(p as *mut libc::c_void, PAGE_SIZE as usize, prot) } != 0 {
         return Err(std::io::Error::last_os_error());
     }
     Ok(())
@@ -113,7 +113,7 @@ fn protect(p: *mut u8, execute_only: bool) -> std::io::Result<()> {
 
 /// Copies a page into `dst` with `rep movsb`: page 0 is address 0, which
 /// Rust's pointer functions may assume never to be written through.
-fn fill_page(dst: *mut u8, page: &[u8; PAGE_SIZE]) {
+fn fill_page(dst: *mut u8, page: &[u8; PAGE_SIZE as usize]) {
     // SAFETY: `dst` is a read-write page of ours, PAGE_SIZE long; the
     // source is a PAGE_SIZE array; DF is clear in Rust code (ABI).
     unsafe {
@@ -121,7 +121,7 @@ fn fill_page(dst: *mut u8, page: &[u8; PAGE_SIZE]) {
             "rep movsb",
             inout("rdi") dst => _,
             inout("rsi") page.as_ptr() => _,
-            inout("rcx") PAGE_SIZE => _,
+            inout("rcx") PAGE_SIZE as usize => _,
             options(nostack, preserves_flags)
         )
     };
@@ -147,8 +147,8 @@ pub(crate) fn readable(addr: usize) -> bool {
     n == 1
 }
 
-fn sled_page() -> [u8; PAGE_SIZE] {
-    let mut page = [INT3; PAGE_SIZE];
+fn sled_page() -> [u8; PAGE_SIZE as usize] {
+    let mut page = [INT3; PAGE_SIZE as usize];
     // Runs end at byte SLED_LEN - 1, so the jump starts on an instruction
     // boundary whatever the entry point.
     for (i, b) in page[..SLED_LEN].iter_mut().enumerate() {
@@ -160,8 +160,8 @@ fn sled_page() -> [u8; PAGE_SIZE] {
     page
 }
 
-fn hop_page() -> [u8; PAGE_SIZE] {
-    let mut page = [INT3; PAGE_SIZE];
+fn hop_page() -> [u8; PAGE_SIZE as usize] {
+    let mut page = [INT3; PAGE_SIZE as usize];
     let target = nommu_syscall_entry as *const () as usize as u64;
     let off = HOP_ADDR - HOP_PAGE;
     page[off..off + 2].copy_from_slice(&[0x49, 0xbb]); // movabs r11, imm64
@@ -223,7 +223,7 @@ pub(crate) fn uninstall() {
 fn unmap(addr: usize) {
     // SAFETY: only the trampoline pages, which hold no Rust objects and
     // which no guest has entered yet.
-    unsafe { libc::munmap(addr as *mut libc::c_void, PAGE_SIZE) };
+    unsafe { libc::munmap(addr as *mut libc::c_void, PAGE_SIZE as usize) };
 }
 
 #[cfg(test)]

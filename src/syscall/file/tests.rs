@@ -37,8 +37,8 @@ fn iovec_counts_are_0_to_uio_maxiov() {
 #[test]
 fn dup3_takes_only_cloexec() {
     assert_eq!(dup3_cloexec(Flags(0)), Ok(false));
-    assert_eq!(dup3_cloexec(Flags(O_CLOEXEC)), Ok(true));
-    assert_eq!(dup3_cloexec(Flags(O_NONBLOCK)), Err(Errno::EINVAL));
+    assert_eq!(dup3_cloexec(Flags(O_CLOEXEC as u64)), Ok(true));
+    assert_eq!(dup3_cloexec(Flags(O_NONBLOCK as u64)), Err(Errno::EINVAL));
     assert_eq!(dup3_cloexec(Flags(0x40)), Err(Errno::EINVAL));
     // The whole register counts, as before the typed boundary.
     assert_eq!(dup3_cloexec(Flags::from_reg(1 << 32)), Err(Errno::EINVAL));
@@ -48,24 +48,24 @@ fn dup3_takes_only_cloexec() {
 fn pipe2_takes_cloexec_nonblock_direct() {
     assert_eq!(pipe2_flags(OpenFlags(0)), Ok((0, false)));
     assert_eq!(pipe2_flags(OpenFlags(O_CLOEXEC as u32)), Ok((0, true)));
-    let both = (O_NONBLOCK | O_DIRECT) as i32;
+    let both = O_NONBLOCK | O_DIRECT;
     assert_eq!(pipe2_flags(OpenFlags((O_NONBLOCK | O_DIRECT | O_CLOEXEC) as u32)), Ok((both, true)));
-    assert_eq!(pipe2_flags(OpenFlags(libc::O_APPEND as u32)), Err(Errno::EINVAL));
+    assert_eq!(pipe2_flags(OpenFlags(O_APPEND as u32)), Err(Errno::EINVAL));
     // flags is an int: the upper half of its register is ignored, as on
     // Linux.
-    assert_eq!(pipe2_flags(OpenFlags::from_reg((1 << 32) | O_CLOEXEC)), Ok((0, true)));
+    assert_eq!(pipe2_flags(OpenFlags::from_reg((1 << 32) | O_CLOEXEC as u64)), Ok((0, true)));
 }
 
 // Argument errors through the table, as a guest meets them (what Linux
 // answers was checked natively).
 mod args {
+    use crate::abi::fcntl::{
+        F_DUPFD, F_GETFD, F_GETLK, F_SETLK, LOCK_SH, O_APPEND, O_DIRECTORY, O_NONBLOCK, O_RDONLY, O_RDWR, SEEK_SET,
+    };
+    use crate::abi::ioctl::{FIONBIO, FIONREAD, TCGETS};
     use crate::errno::Errno;
     use crate::syscall::testkit::{TempRoot, TestMachine};
 
-    const O_RDONLY: u64 = 0;
-    const O_RDWR: u64 = 2;
-    const O_DIRECTORY: u64 = 0o200000;
-    const SEEK_SET: u64 = 0;
     const NO_FD: u64 = 999;
     const NEG_FD: u64 = -1i64 as u64;
     /// A valid descriptor `fd` with junk in the upper half of its
@@ -84,9 +84,9 @@ mod args {
         root
     }
 
-    fn open(t: &mut TestMachine, path: &str, flags: u64) -> u64 {
+    fn open(t: &mut TestMachine, path: &str, flags: i32) -> u64 {
         let p = t.cstr(0x8000, path);
-        t.value(2, &[p, flags, 0o644]).expect("open")
+        t.value(2, &[p, flags as u64, 0o644]).expect("open")
     }
 
     /// A pipe holding one byte: (read end, write end).
@@ -179,43 +179,42 @@ mod args {
         let (bad, buf) = (t.bad_ptr(), t.scratch);
         let (r, _w) = pipe(&mut t);
         let f = open(&mut t, "/f", O_RDONLY);
+        let seek_set = SEEK_SET as u64;
         for fd in [NEG_FD, NO_FD] {
             assert_eq!(t.errno(3, &[fd]), Errno::EBADF);
             assert_eq!(t.errno(5, &[fd, buf]), Errno::EBADF);
-            assert_eq!(t.errno(8, &[fd, 0, SEEK_SET]), Errno::EBADF);
+            assert_eq!(t.errno(8, &[fd, 0, seek_set]), Errno::EBADF);
         }
         assert_eq!(t.errno(5, &[f, bad]), Errno::EFAULT);
         assert_eq!(t.value(5, &[high(f), buf]), Ok(0));
-        assert_eq!(t.errno(8, &[r, 0, SEEK_SET]), Errno::ESPIPE);
+        assert_eq!(t.errno(8, &[r, 0, seek_set]), Errno::ESPIPE);
         assert_eq!(t.errno(8, &[f, 0, 5]), Errno::EINVAL);
-        assert_eq!(t.errno(8, &[f, -1i64 as u64, SEEK_SET]), Errno::EINVAL);
+        assert_eq!(t.errno(8, &[f, -1i64 as u64, seek_set]), Errno::EINVAL);
         // whence is an unsigned int: the upper half is ignored.
-        assert_eq!(t.value(8, &[f, 2, high(SEEK_SET)]), Ok(2));
+        assert_eq!(t.value(8, &[f, 2, high(seek_set)]), Ok(2));
         // A generated file: the same answers.
         let stat = open(&mut t, "/proc/self/stat", O_RDONLY);
         assert_eq!(t.errno(8, &[stat, 0, 5]), Errno::EINVAL);
-        assert_eq!(t.errno(8, &[stat, -1i64 as u64, SEEK_SET]), Errno::EINVAL);
+        assert_eq!(t.errno(8, &[stat, -1i64 as u64, seek_set]), Errno::EINVAL);
         assert_eq!(t.value(3, &[high(f)]), Ok(0));
         assert_eq!(t.errno(3, &[f]), Errno::EBADF);
     }
 
     #[test]
     fn ioctl() {
-        const TCGETS: u64 = 0x5401;
-        const FIONREAD: u64 = 0x541B;
-        const FIONBIO: u64 = 0x5421;
+        let (tcgets, fionread, fionbio) = (u64::from(TCGETS), u64::from(FIONREAD), u64::from(FIONBIO));
         let root = temp_root();
         let mut t = root.machine();
         let (bad, buf) = (t.bad_ptr(), t.scratch);
         let (r, _w) = pipe(&mut t);
         let f = open(&mut t, "/f", O_RDONLY);
-        assert_eq!(t.errno(16, &[NEG_FD, TCGETS, buf]), Errno::EBADF);
-        assert_eq!(t.errno(16, &[f, TCGETS, buf]), Errno::ENOTTY);
-        assert_eq!(t.errno(16, &[r, TCGETS, buf]), Errno::ENOTTY);
-        assert_eq!(t.errno(16, &[r, FIONBIO, bad]), Errno::EFAULT);
-        assert_eq!(t.errno(16, &[r, FIONREAD, bad]), Errno::EFAULT);
+        assert_eq!(t.errno(16, &[NEG_FD, tcgets, buf]), Errno::EBADF);
+        assert_eq!(t.errno(16, &[f, tcgets, buf]), Errno::ENOTTY);
+        assert_eq!(t.errno(16, &[r, tcgets, buf]), Errno::ENOTTY);
+        assert_eq!(t.errno(16, &[r, fionbio, bad]), Errno::EFAULT);
+        assert_eq!(t.errno(16, &[r, fionread, bad]), Errno::EFAULT);
         // The request is an unsigned int.
-        assert_eq!(t.errno(16, &[r, high(FIONREAD), bad]), Errno::EFAULT);
+        assert_eq!(t.errno(16, &[r, high(fionread), bad]), Errno::EFAULT);
     }
 
     #[test]
@@ -224,7 +223,7 @@ mod args {
         let bad = t.bad_ptr();
         assert_eq!(t.errno(22, &[bad]), Errno::EFAULT);
         assert_eq!(t.errno(293, &[bad, 0]), Errno::EFAULT);
-        assert_eq!(t.errno(293, &[t.scratch, libc::O_APPEND as u64]), Errno::EINVAL);
+        assert_eq!(t.errno(293, &[t.scratch, O_APPEND as u64]), Errno::EINVAL);
         // The descriptors of a pipe that could not be returned are gone.
         assert_eq!(t.errno(5, &[3, t.scratch]), Errno::EBADF);
     }
@@ -244,30 +243,27 @@ mod args {
         // The same descriptor twice is EINVAL before it is looked at.
         assert_eq!(t.errno(292, &[f, f, 0]), Errno::EINVAL);
         assert_eq!(t.errno(292, &[NO_FD, NO_FD, 0]), Errno::EINVAL);
-        assert_eq!(t.errno(292, &[f, 10, libc::O_NONBLOCK as u64]), Errno::EINVAL);
+        assert_eq!(t.errno(292, &[f, 10, O_NONBLOCK as u64]), Errno::EINVAL);
         assert_eq!(t.value(32, &[high(f)]), Ok(f + 1));
     }
 
     #[test]
     fn fcntl() {
-        const F_DUPFD: u64 = 0;
-        const F_GETFD: u64 = 1;
-        const F_GETLK: u64 = 5;
-        const F_SETLK: u64 = 6;
+        let (f_dupfd, f_getfd, f_getlk, f_setlk) = (F_DUPFD as u64, F_GETFD as u64, F_GETLK as u64, F_SETLK as u64);
         let root = temp_root();
         let mut t = root.machine();
         let bad = t.bad_ptr();
         let f = open(&mut t, "/f", O_RDONLY);
-        assert_eq!(t.errno(72, &[NEG_FD, F_GETFD, 0]), Errno::EBADF);
-        assert_eq!(t.errno(72, &[NO_FD, F_GETFD, 0]), Errno::EBADF);
+        assert_eq!(t.errno(72, &[NEG_FD, f_getfd, 0]), Errno::EBADF);
+        assert_eq!(t.errno(72, &[NO_FD, f_getfd, 0]), Errno::EBADF);
         assert_eq!(t.errno(72, &[NO_FD, 9999, 0]), Errno::EBADF);
         assert_eq!(t.errno(72, &[f, 9999, 0]), Errno::EINVAL);
-        assert_eq!(t.errno(72, &[f, F_DUPFD, -1i64 as u64]), Errno::EINVAL);
-        assert_eq!(t.errno(72, &[f, F_DUPFD, 1 << 30]), Errno::EINVAL);
-        assert_eq!(t.errno(72, &[f, F_SETLK, bad]), Errno::EFAULT);
-        assert_eq!(t.errno(72, &[f, F_GETLK, bad]), Errno::EFAULT);
+        assert_eq!(t.errno(72, &[f, f_dupfd, -1i64 as u64]), Errno::EINVAL);
+        assert_eq!(t.errno(72, &[f, f_dupfd, 1 << 30]), Errno::EINVAL);
+        assert_eq!(t.errno(72, &[f, f_setlk, bad]), Errno::EFAULT);
+        assert_eq!(t.errno(72, &[f, f_getlk, bad]), Errno::EFAULT);
         // cmd is an unsigned int: the upper half is ignored.
-        assert_eq!(t.value(72, &[f, high(F_GETFD), 0]), Ok(0));
+        assert_eq!(t.value(72, &[f, high(f_getfd), 0]), Ok(0));
     }
 
     #[test]
@@ -290,7 +286,7 @@ mod args {
         assert_eq!(t.errno(285, &[g, 0, -1i64 as u64, 1]), Errno::EINVAL);
         assert_eq!(t.errno(285, &[f, 0, 0, 1]), Errno::EBADF);
         assert_eq!(t.errno(285, &[w, 0, 0, 1]), Errno::ESPIPE);
-        assert_eq!(t.errno(73, &[NO_FD, libc::LOCK_SH as u64]), Errno::EBADF);
+        assert_eq!(t.errno(73, &[NO_FD, LOCK_SH as u64]), Errno::EBADF);
         assert_eq!(t.errno(73, &[f, 0]), Errno::EINVAL);
     }
 

@@ -61,17 +61,14 @@ mod args {
     use crate::mm::TASK_SIZE;
     use crate::syscall::testkit::{TempRoot, TestMachine};
 
-    const PROT_RW: u64 = 3;
-    const MAP_PRIVATE: u64 = 2;
-    const MAP_ANON: u64 = 0x20;
-    const MAP_FIXED: u64 = 0x10;
+    const PROT_RW: u64 = PROT_READ | PROT_WRITE;
     /// An address no mapping is at.
     const UNMAPPED: u64 = 0x10000;
     const NEG: u64 = -1i64 as u64;
 
     /// A fresh private anonymous mapping of two pages.
     fn map(t: &mut TestMachine) -> u64 {
-        t.value(9, &[0, 8192, PROT_RW, MAP_PRIVATE | MAP_ANON, NEG, 0]).expect("mmap")
+        t.value(9, &[0, 8192, PROT_RW, MAP_PRIVATE | MAP_ANONYMOUS, NEG, 0]).expect("mmap")
     }
 
     /// The files these tests work on, in a fresh root.
@@ -88,39 +85,39 @@ mod args {
         let mut t = TestMachine::with_root(root.0.to_str().unwrap());
         let f = t.cstr(0, "/f");
         let fd = t.value(2, &[f, 0, 0]).unwrap();
-        let anon = MAP_PRIVATE | MAP_ANON;
-        assert_eq!(t.errno(9, &[0, 4096, 1, MAP_PRIVATE, fd, 1]), Errno::EINVAL);
-        assert_eq!(t.errno(9, &[0, 4096, 1, MAP_PRIVATE, 999, 0]), Errno::EBADF);
+        let anon = MAP_PRIVATE | MAP_ANONYMOUS;
+        assert_eq!(t.errno(9, &[0, 4096, PROT_READ, MAP_PRIVATE, fd, 1]), Errno::EINVAL);
+        assert_eq!(t.errno(9, &[0, 4096, PROT_READ, MAP_PRIVATE, 999, 0]), Errno::EBADF);
         assert_eq!(t.errno(9, &[0, 0, PROT_RW, anon, NEG, 0]), Errno::EINVAL);
         assert_eq!(t.errno(9, &[0, u64::MAX, PROT_RW, anon, NEG, 0]), Errno::ENOMEM);
         assert_eq!(t.errno(9, &[0, 1 << 47, PROT_RW, anon, NEG, 0]), Errno::ENOMEM);
         assert_eq!(t.errno(9, &[UNMAPPED + 1, 4096, PROT_RW, anon | MAP_FIXED, NEG, 0]), Errno::EINVAL);
         assert_eq!(t.errno(9, &[TASK_SIZE - 4096, 8192, PROT_RW, anon | MAP_FIXED, NEG, 0]), Errno::ENOMEM);
         // A mapping type is needed.
-        assert_eq!(t.errno(9, &[0, 4096, PROT_RW, MAP_ANON, NEG, 0]), Errno::EINVAL);
-        assert_eq!(t.errno(9, &[0, 4096, PROT_RW, MAP_ANON | 0xf, NEG, 0]), Errno::EINVAL);
-        assert_eq!(t.errno(9, &[0, 4096, 1, 0, fd, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(9, &[0, 4096, PROT_RW, MAP_ANONYMOUS, NEG, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(9, &[0, 4096, PROT_RW, MAP_ANONYMOUS | MAP_TYPE, NEG, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(9, &[0, 4096, PROT_READ, 0, fd, 0]), Errno::EINVAL);
         // A file range past the largest offset.
-        assert_eq!(t.errno(9, &[0, 8192, 1, MAP_PRIVATE, fd, (1 << 63) - 4096]), Errno::EOVERFLOW);
+        assert_eq!(t.errno(9, &[0, 8192, PROT_READ, MAP_PRIVATE, fd, (1 << 63) - 4096]), Errno::EOVERFLOW);
         // An anonymous mapping does not look at fd; fd is an int.
-        assert!(t.value(9, &[0, 4096, 1, anon, 999, 0]).is_ok());
-        assert!(t.value(9, &[0, 4096, 1, MAP_PRIVATE, 1 << 32 | fd, 0]).is_ok());
+        assert!(t.value(9, &[0, 4096, PROT_READ, anon, 999, 0]).is_ok());
+        assert!(t.value(9, &[0, 4096, PROT_READ, MAP_PRIVATE, 1 << 32 | fd, 0]).is_ok());
     }
 
     #[test]
     fn mprotect_munmap_brk() {
         let mut t = TestMachine::new();
         let a = map(&mut t);
-        assert_eq!(t.errno(10, &[a + 1, 4096, 1]), Errno::EINVAL);
-        assert_eq!(t.errno(10, &[a + 1, 0, 1]), Errno::EINVAL);
+        assert_eq!(t.errno(10, &[a + 1, 4096, PROT_READ]), Errno::EINVAL);
+        assert_eq!(t.errno(10, &[a + 1, 0, PROT_READ]), Errno::EINVAL);
         assert_eq!(t.errno(10, &[a, 4096, 0x10]), Errno::EINVAL);
-        assert_eq!(t.errno(10, &[a, 4096, 1 << 32 | 1]), Errno::EINVAL);
-        assert_eq!(t.errno(10, &[a, 4096, PROT_GROWSDOWN | PROT_GROWSUP | 1]), Errno::EINVAL);
-        assert_eq!(t.errno(10, &[a, 4096, PROT_GROWSUP | 1]), Errno::EINVAL);
-        assert_eq!(t.errno(10, &[a, 4096, PROT_GROWSDOWN | 1]), Errno::EINVAL);
-        assert_eq!(t.errno(10, &[UNMAPPED, 4096, 1]), Errno::ENOMEM);
-        assert_eq!(t.errno(10, &[a, u64::MAX - 4095, 1]), Errno::ENOMEM);
-        assert_eq!(t.value(10, &[a, 0, 1]), Ok(0));
+        assert_eq!(t.errno(10, &[a, 4096, 1 << 32 | PROT_READ]), Errno::EINVAL);
+        assert_eq!(t.errno(10, &[a, 4096, PROT_GROWSDOWN | PROT_GROWSUP | PROT_READ]), Errno::EINVAL);
+        assert_eq!(t.errno(10, &[a, 4096, PROT_GROWSUP | PROT_READ]), Errno::EINVAL);
+        assert_eq!(t.errno(10, &[a, 4096, PROT_GROWSDOWN | PROT_READ]), Errno::EINVAL);
+        assert_eq!(t.errno(10, &[UNMAPPED, 4096, PROT_READ]), Errno::ENOMEM);
+        assert_eq!(t.errno(10, &[a, u64::MAX - 4095, PROT_READ]), Errno::ENOMEM);
+        assert_eq!(t.value(10, &[a, 0, PROT_READ]), Ok(0));
         assert_eq!(t.errno(11, &[a + 1, 4096]), Errno::EINVAL);
         assert_eq!(t.errno(11, &[a, 0]), Errno::EINVAL);
         assert_eq!(t.errno(11, &[1 << 47, 4096]), Errno::EINVAL);

@@ -92,7 +92,7 @@ fn unix_to_host(ctx: &SyscallCtx<'_>, guest: &[u8], how: Use) -> SysResult<HostA
         Some(_) => {}
     }
     let name = &name[..name.iter().position(|&b| b == 0).unwrap_or(name.len())];
-    let abs = ctx.at_vec(crate::abi::consts::AT_FDCWD as u64, name.to_vec())?;
+    let abs = ctx.at_vec(crate::abi::fcntl::AT_FDCWD as u64, name.to_vec())?;
     if how == Use::Reach {
         // The socket file itself, found by a walk that cannot leave the
         // root; the host connects through the walk's descriptor.

@@ -486,7 +486,7 @@ fn each_mmsg(
     vlen: u32,
     mut one: impl FnMut(&mut SyscallCtx<'_>, u64, usize) -> SysResult,
 ) -> SysResult {
-    let vlen = vlen.min(crate::abi::socket::UIO_MAXIOV as u32) as u64;
+    let vlen = vlen.min(crate::abi::fcntl::UIO_MAXIOV as u32) as u64;
     let size = std::mem::size_of::<Mmsghdr>() as u64;
     let mut done = 0u64;
     while done < vlen {

@@ -8,9 +8,10 @@
 
 use super::super::SyscallCtx;
 use super::addr;
+use crate::abi::fcntl::UIO_MAXIOV;
 use crate::abi::socket::{
     cmsg_align, Cmsghdr, Msghdr, Ucred, CMSG_HDR_LEN, MSG_CMSG_CLOEXEC, MSG_CTRUNC, SCM_CREDENTIALS, SCM_MAX_FD,
-    SCM_RIGHTS, SOCKADDR_STORAGE_SIZE, SOL_SOCKET, UIO_MAXIOV,
+    SCM_RIGHTS, SOCKADDR_STORAGE_SIZE, SOL_SOCKET,
 };
 use crate::errno::{Errno, SysResult};
 use crate::fs::file::OpenFile;

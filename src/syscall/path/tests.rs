@@ -2,39 +2,43 @@
 //! (`syscall::testkit`) and the pure helpers.
 
 use super::*;
+use crate::abi::stat::S_IFDIR;
 
 #[test]
 fn access_checks() {
-    assert!(access_args_valid(0, 0));
-    assert!(access_args_valid(7, AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH));
-    assert!(!access_args_valid(8, 0));
-    assert!(!access_args_valid(0, 0x1));
+    let (all_modes, all_flags) = (R_OK | W_OK | X_OK, AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH);
+    assert_eq!(access_args(0, 0), Ok((0, 0)));
+    assert_eq!(access_args(all_modes as u64, all_flags as u64), Ok((all_modes, all_flags)));
+    assert!(access_args(8, 0).is_err());
+    assert!(access_args(0, 0x1).is_err());
     // Whole registers, as before the typed boundary.
-    assert!(!access_args_valid(1 << 32, 0));
-    assert!(!access_args_valid(0, 1 << 32));
+    assert!(access_args(1 << 32, 0).is_err());
+    assert!(access_args(0, 1 << 32).is_err());
 }
 
 #[test]
 fn rename_flags() {
+    let (noreplace, exchange, whiteout) =
+        (u64::from(RENAME_NOREPLACE), u64::from(RENAME_EXCHANGE), u64::from(RENAME_WHITEOUT));
     assert!(rename_flags_valid(0));
-    assert!(rename_flags_valid(1));
-    assert!(rename_flags_valid(2));
-    assert!(rename_flags_valid(4 | 1));
-    assert!(!rename_flags_valid(1 | 2));
+    assert!(rename_flags_valid(noreplace));
+    assert!(rename_flags_valid(exchange));
+    assert!(rename_flags_valid(whiteout | noreplace));
+    assert!(!rename_flags_valid(noreplace | exchange));
     assert!(!rename_flags_valid(8));
     assert!(!rename_flags_valid(1 << 32));
 }
 
 #[test]
 fn mknod_kinds() {
-    assert_eq!(mknod_kind(0o644), Ok(0o100000));
-    assert_eq!(mknod_kind(0o100644), Ok(0o100000));
-    assert_eq!(mknod_kind(0o010600), Ok(0o010000));
-    assert_eq!(mknod_kind(0o140600), Ok(0o140000));
-    assert_eq!(mknod_kind(0o020600), Err(Errno::EPERM));
-    assert_eq!(mknod_kind(0o060600), Err(Errno::EPERM));
-    assert_eq!(mknod_kind(0o040755), Err(Errno::EINVAL));
-    assert_eq!(mknod_kind(0o120777), Err(Errno::EINVAL));
+    assert_eq!(mknod_kind(0o644), Ok(S_IFREG));
+    assert_eq!(mknod_kind(S_IFREG | 0o644), Ok(S_IFREG));
+    assert_eq!(mknod_kind(S_IFIFO | 0o600), Ok(S_IFIFO));
+    assert_eq!(mknod_kind(S_IFSOCK | 0o600), Ok(S_IFSOCK));
+    assert_eq!(mknod_kind(S_IFCHR | 0o600), Err(Errno::EPERM));
+    assert_eq!(mknod_kind(S_IFBLK | 0o600), Err(Errno::EPERM));
+    assert_eq!(mknod_kind(S_IFDIR | 0o755), Err(Errno::EINVAL));
+    assert_eq!(mknod_kind(S_IFLNK | 0o777), Err(Errno::EINVAL));
 }
 
 #[test]
@@ -48,17 +52,20 @@ fn the_working_directory_is_at_fdcwd() {
 // answers was checked natively). Each test has a scratch root:
 // /f (a file), /d (an empty directory), /full (holding x), /l -> f.
 mod args {
+    use crate::abi::fcntl::{
+        AT_EMPTY_PATH, AT_FDCWD, AT_REMOVEDIR, AT_STATX_SYNC_TYPE, AT_SYMLINK_NOFOLLOW, O_CREAT, O_DIRECTORY, O_EXCL,
+        O_RDONLY, O_TMPFILE, O_WRONLY, RENAME_EXCHANGE, RENAME_NOREPLACE,
+    };
+    use crate::abi::stat::{STATX__RESERVED, S_IFLNK, S_IFREG};
     use crate::errno::Errno;
     use crate::syscall::testkit::{TempRoot, TestMachine};
 
-    const AT: u64 = -100i64 as u64;
+    /// The working directory as a dirfd register holds it.
+    const AT: u64 = AT_FDCWD as u64;
     const NO_FD: u64 = 999;
     const NEG_FD: u64 = -1i64 as u64;
-    const O_RDONLY: u64 = 0;
-    const O_DIRECTORY: u64 = 0o200000;
-    const AT_SYMLINK_NOFOLLOW: u64 = 0x100;
-    const AT_REMOVEDIR: u64 = 0x200;
-    const AT_EMPTY_PATH: u64 = 0x1000;
+    /// A regular file's mode, as mknod's register holds it.
+    const REGULAR: u64 = (S_IFREG | 0o644) as u64;
 
     /// The files these tests work on, in a fresh root.
     fn temp_root() -> TempRoot {
@@ -113,7 +120,7 @@ mod args {
         let bad = bad_paths(&t, &mut s);
         // Syscall number and arguments, with the path argument at `at`.
         let calls: &[(u64, usize, [u64; 6])] = &[
-            (2, 0, [0, O_RDONLY, 0, 0, 0, 0]),
+            (2, 0, [0, O_RDONLY as u64, 0, 0, 0, 0]),
             (4, 0, [0, buf, 0, 0, 0, 0]),
             (6, 0, [0, buf, 0, 0, 0, 0]),
             (21, 0, [0, 0, 0, 0, 0, 0]),
@@ -132,11 +139,11 @@ mod args {
             (90, 0, [0, 0o644, 0, 0, 0, 0]),
             (92, 0, [0, 0, 0, 0, 0, 0]),
             (94, 0, [0, 0, 0, 0, 0, 0]),
-            (133, 0, [0, 0o100644, 0, 0, 0, 0]),
+            (133, 0, [0, REGULAR, 0, 0, 0, 0]),
             (137, 0, [0, buf, 0, 0, 0, 0]),
-            (257, 1, [AT, 0, O_RDONLY, 0, 0, 0]),
+            (257, 1, [AT, 0, O_RDONLY as u64, 0, 0, 0]),
             (258, 1, [AT, 0, 0o755, 0, 0, 0]),
-            (259, 1, [AT, 0, 0o100644, 0, 0, 0]),
+            (259, 1, [AT, 0, REGULAR, 0, 0, 0]),
             (260, 1, [AT, 0, 0, 0, 0, 0]),
             (262, 1, [AT, 0, buf, 0, 0, 0]),
             (263, 1, [AT, 0, 0, 0, 0, 0]),
@@ -175,11 +182,11 @@ mod args {
         let mut t = root.machine();
         let mut s = Strings::new();
         let (rel, abs, buf) = (s.s(&t, "f"), s.s(&t, "/f"), t.scratch + 0x8000);
-        let file = t.value(2, &[abs, O_RDONLY]).unwrap();
+        let file = t.value(2, &[abs, O_RDONLY as u64]).unwrap();
         let calls: &[(u64, [u64; 6])] = &[
-            (257, [0, rel, O_RDONLY, 0, 0, 0]),
+            (257, [0, rel, O_RDONLY as u64, 0, 0, 0]),
             (258, [0, rel, 0o755, 0, 0, 0]),
-            (259, [0, rel, 0o100644, 0, 0, 0]),
+            (259, [0, rel, REGULAR, 0, 0, 0]),
             (260, [0, rel, 0, 0, 0, 0]),
             (262, [0, rel, buf, 0, 0, 0]),
             (263, [0, rel, 0, 0, 0, 0]),
@@ -209,9 +216,9 @@ mod args {
         assert_eq!(t.value(269, &[NO_FD, abs, 0]), Ok(0));
         // An empty path names dirfd itself only with AT_EMPTY_PATH.
         let empty = s.s(&t, "");
-        assert_eq!(t.errno(262, &[NO_FD, empty, buf, AT_EMPTY_PATH]), Errno::EBADF);
+        assert_eq!(t.errno(262, &[NO_FD, empty, buf, AT_EMPTY_PATH as u64]), Errno::EBADF);
         assert_eq!(t.errno(262, &[file, empty, buf, 0]), Errno::ENOENT);
-        assert_eq!(t.value(262, &[file, empty, buf, AT_EMPTY_PATH]), Ok(0));
+        assert_eq!(t.value(262, &[file, empty, buf, AT_EMPTY_PATH as u64]), Ok(0));
         assert_eq!(t.errno(260, &[file, empty, 0, 0, 0]), Errno::ENOENT);
         assert_eq!(t.errno(265, &[file, empty, AT, s.s(&t, "new"), 0]), Errno::ENOENT);
         assert_eq!(t.errno(267, &[file, empty, buf, 64]), Errno::ENOENT);
@@ -226,24 +233,24 @@ mod args {
         let high = 1u64 << 32;
         // open: O_TMPFILE needs write access; O_CREAT with O_DIRECTORY
         // is EINVAL; a directory cannot be opened for writing.
-        assert_eq!(t.errno(2, &[d, libc::O_TMPFILE as u64, 0o600]), Errno::EINVAL);
-        assert_eq!(t.errno(2, &[newp, (libc::O_CREAT | libc::O_DIRECTORY) as u64, 0o600]), Errno::EINVAL);
-        assert_eq!(t.errno(2, &[f, O_DIRECTORY, 0]), Errno::ENOTDIR);
-        assert_eq!(t.errno(2, &[f, (libc::O_CREAT | libc::O_EXCL) as u64, 0o600]), Errno::EEXIST);
-        assert_eq!(t.errno(2, &[d, libc::O_WRONLY as u64, 0]), Errno::EISDIR);
+        assert_eq!(t.errno(2, &[d, O_TMPFILE as u64, 0o600]), Errno::EINVAL);
+        assert_eq!(t.errno(2, &[newp, (O_CREAT | O_DIRECTORY) as u64, 0o600]), Errno::EINVAL);
+        assert_eq!(t.errno(2, &[f, O_DIRECTORY as u64, 0]), Errno::ENOTDIR);
+        assert_eq!(t.errno(2, &[f, (O_CREAT | O_EXCL) as u64, 0o600]), Errno::EEXIST);
+        assert_eq!(t.errno(2, &[d, O_WRONLY as u64, 0]), Errno::EISDIR);
         // The flags are an int: the upper half is ignored.
-        assert!(t.value(2, &[f, high | O_RDONLY, 0]).is_ok());
+        assert!(t.value(2, &[f, high | O_RDONLY as u64, 0]).is_ok());
         // newfstatat, statx.
         assert_eq!(t.errno(262, &[AT, f, buf, 1]), Errno::EINVAL);
         assert_eq!(t.value(262, &[AT, f, buf, high]), Ok(0));
         assert_eq!(t.errno(262, &[AT, f, t.bad_ptr(), 0]), Errno::EFAULT);
         assert_eq!(t.errno(4, &[f, t.bad_ptr()]), Errno::EFAULT);
         assert_eq!(t.errno(332, &[AT, f, 1, 0xfff, buf]), Errno::EINVAL);
-        assert_eq!(t.errno(332, &[AT, f, 0x6000, 0xfff, buf]), Errno::EINVAL);
-        assert_eq!(t.errno(332, &[AT, f, 0, 0x8000_0000, buf]), Errno::EINVAL);
+        assert_eq!(t.errno(332, &[AT, f, AT_STATX_SYNC_TYPE as u64, 0xfff, buf]), Errno::EINVAL);
+        assert_eq!(t.errno(332, &[AT, f, 0, u64::from(STATX__RESERVED), buf]), Errno::EINVAL);
         assert_eq!(t.errno(332, &[AT, f, 0, 0xfff, t.bad_ptr()]), Errno::EFAULT);
         // The mask is an unsigned int: STATX__RESERVED above it is not.
-        assert_eq!(t.value(332, &[AT, f, 0, 0x8000_0000 << 32 | 0xfff, buf]), Ok(0));
+        assert_eq!(t.value(332, &[AT, f, 0, u64::from(STATX__RESERVED) << 32 | 0xfff, buf]), Ok(0));
         // access and friends: a mode beyond R_OK|W_OK|X_OK, unknown flags.
         assert_eq!(t.errno(21, &[f, 8]), Errno::EINVAL);
         assert_eq!(t.errno(269, &[AT, f, 8]), Errno::EINVAL);
@@ -252,19 +259,20 @@ mod args {
         // unlinkat: only AT_REMOVEDIR (an int: the upper half ignored).
         assert_eq!(t.errno(263, &[AT, f, 1]), Errno::EINVAL);
         assert_eq!(t.errno(263, &[AT, s.s(&t, "/gone"), high]), Errno::ENOENT);
-        assert_eq!(t.errno(263, &[AT, f, AT_REMOVEDIR]), Errno::ENOTDIR);
+        assert_eq!(t.errno(263, &[AT, f, AT_REMOVEDIR as u64]), Errno::ENOTDIR);
         // renameat2: known flags, not RENAME_NOREPLACE|RENAME_EXCHANGE.
+        let (noreplace, exchange) = (u64::from(RENAME_NOREPLACE), u64::from(RENAME_EXCHANGE));
         assert_eq!(t.errno(316, &[AT, f, AT, newp, 8]), Errno::EINVAL);
-        assert_eq!(t.errno(316, &[AT, f, AT, newp, 3]), Errno::EINVAL);
-        assert_eq!(t.errno(316, &[AT, f, AT, l, 1]), Errno::EEXIST);
-        assert_eq!(t.errno(316, &[AT, f, AT, newp, 2]), Errno::ENOENT);
+        assert_eq!(t.errno(316, &[AT, f, AT, newp, noreplace | exchange]), Errno::EINVAL);
+        assert_eq!(t.errno(316, &[AT, f, AT, l, noreplace]), Errno::EEXIST);
+        assert_eq!(t.errno(316, &[AT, f, AT, newp, exchange]), Errno::ENOENT);
         // linkat, fchownat, utimensat, fchmodat2.
         assert_eq!(t.errno(265, &[AT, f, AT, newp, 1]), Errno::EINVAL);
         assert_eq!(t.errno(260, &[AT, f, 0, 0, 1]), Errno::EINVAL);
         assert_eq!(t.errno(280, &[AT, f, 0, 1]), Errno::EINVAL);
         assert_eq!(t.value(280, &[AT, f, 0, high]), Ok(0));
         assert_eq!(t.errno(452, &[AT, f, 0o644, 1]), Errno::EINVAL);
-        assert_eq!(t.errno(452, &[AT, l, 0o644, AT_SYMLINK_NOFOLLOW]), Errno::EOPNOTSUPP);
+        assert_eq!(t.errno(452, &[AT, l, 0o644, AT_SYMLINK_NOFOLLOW as u64]), Errno::EOPNOTSUPP);
         assert!(!root.exists("new"));
     }
 
@@ -304,12 +312,12 @@ mod args {
         assert_eq!(t.errno(88, &[f, l]), Errno::EEXIST);
         assert_eq!(t.errno(88, &[f, dot]), Errno::EEXIST);
         // mknod: no directories or symlinks; an existing name.
-        assert_eq!(t.errno(133, &[newp, 0o120777, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(133, &[newp, u64::from(S_IFLNK | 0o777), 0]), Errno::EINVAL);
         assert_eq!(t.errno(133, &[newp, 0o070000, 0]), Errno::EINVAL);
-        assert_eq!(t.errno(133, &[f, 0o100644, 0]), Errno::EEXIST);
+        assert_eq!(t.errno(133, &[f, REGULAR, 0]), Errno::EEXIST);
         assert!(!root.exists("new") && !root.exists("d/sub"));
         // The mode is a umode_t: bits above the 16th are not looked at.
-        assert_eq!(t.value(133, &[newp, 1 << 32 | 1 << 16 | 0o100644, 0]), Ok(0));
+        assert_eq!(t.value(133, &[newp, 1 << 32 | 1 << 16 | REGULAR, 0]), Ok(0));
         assert!(root.0.join("new").is_file());
     }
 
