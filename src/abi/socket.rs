@@ -127,3 +127,25 @@ const _: () = {
     assert!(std::mem::size_of::<Cmsghdr>() == 16);
     assert!(std::mem::size_of::<Ucred>() == 12);
 };
+
+/// The interface ioctls that only read (`<linux/sockios.h>`): what
+/// `ifconfig`, `ip` and `route` ask. Those that change the host's
+/// interfaces are not among them.
+pub const SIOCGIFNAME: u32 = 0x8910;
+pub const SIOCGIFCONF: u32 = 0x8912;
+pub const SIOCGIFFLAGS: u32 = 0x8913;
+pub const SIOCGIFADDR: u32 = 0x8915;
+pub const SIOCGIFDSTADDR: u32 = 0x8917;
+pub const SIOCGIFBRDADDR: u32 = 0x8919;
+pub const SIOCGIFNETMASK: u32 = 0x891b;
+pub const SIOCGIFMETRIC: u32 = 0x891d;
+pub const SIOCGIFMTU: u32 = 0x8921;
+pub const SIOCGIFHWADDR: u32 = 0x8927;
+pub const SIOCGIFINDEX: u32 = 0x8933;
+pub const SIOCGIFTXQLEN: u32 = 0x8942;
+pub const SIOCGIFMAP: u32 = 0x8970;
+/// Bytes waiting to be sent (`TIOCOUTQ` on sockets) and received.
+pub const SIOCOUTQ: u32 = 0x5411;
+pub const SIOCINQ: u32 = 0x541B;
+/// `sizeof(struct ifreq)`.
+pub const IFREQ_SIZE: usize = 40;

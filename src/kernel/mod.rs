@@ -23,6 +23,8 @@ pub mod net;
 pub mod process;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod procfs;
+#[allow(clippy::arithmetic_side_effects)]
+pub mod procnet;
 pub mod regions;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod report;

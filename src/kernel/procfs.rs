@@ -53,6 +53,7 @@ fn lookup(m: &Machine, me: &Arc<Process>, comps: &[&[u8]]) -> SysResult<Step> {
         let mut entries: Vec<DirEntry> = GLOBAL_FILES.iter().map(|n| entry(n, DT_REG)).collect();
         entries.push(entry("self", DT_LNK));
         entries.push(entry("thread-self", DT_LNK));
+        entries.push(entry("net", DT_DIR));
         entries.extend(m.processes().iter().map(|p| entry(&p.pid.to_string(), DT_DIR)));
         return Ok(Step::Node(Node::Dir(entries)));
     };
@@ -70,6 +71,9 @@ fn lookup(m: &Machine, me: &Arc<Process>, comps: &[&[u8]]) -> SysResult<Step> {
         let p = m.process(pid).or_else(|| m.process_of_task(pid)).ok_or(Errno::ENOENT)?;
         return pid_lookup(m, me, &p, &comps[1..]);
     }
+    if name == "net" {
+        return net_lookup(m, &comps[1..]);
+    }
     if !GLOBAL_FILES.contains(&name) {
         return Err(Errno::ENOENT);
     }
@@ -77,6 +81,18 @@ fn lookup(m: &Machine, me: &Arc<Process>, comps: &[&[u8]]) -> SysResult<Step> {
         return Err(Errno::ENOTDIR);
     }
     Ok(Step::Node(Node::File(global_file(m, name))))
+}
+
+fn net_lookup(m: &Machine, comps: &[&[u8]]) -> SysResult<Step> {
+    use super::procnet::{file, NET_FILES};
+    let Some(first) = comps.first() else {
+        return Ok(Step::Node(Node::Dir(NET_FILES.iter().map(|n| entry(n, DT_REG)).collect())));
+    };
+    let name = NET_FILES.iter().find(|n| n.as_bytes() == *first).ok_or(Errno::ENOENT)?;
+    if comps.len() > 1 {
+        return Err(Errno::ENOTDIR);
+    }
+    Ok(Step::Node(Node::File(file(m, name))))
 }
 
 fn pid_lookup(m: &Machine, me: &Arc<Process>, p: &Arc<Process>, comps: &[&[u8]]) -> SysResult<Step> {

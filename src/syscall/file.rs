@@ -382,6 +382,9 @@ pub(crate) fn sys_ioctl(ctx: &mut SyscallCtx<'_>, fd: Fd, request: u64, arg: u64
         _ => {}
     }
     let host_fd = f.host_fd().map_err(|_| Errno::ENOTTY)?;
+    if let Some(r) = super::net::ioctl::interface_ioctl(ctx, host_fd, req, arg) {
+        return r;
+    }
     let out = |ctx: &SyscallCtx<'_>, size: usize| -> SysResult {
         let mut buf = [0u8; 64];
         host::ioctl_buf(host_fd, req, &mut buf)?;

@@ -116,6 +116,25 @@ pub(crate) fn setsockopt(fd: RawFd, level: i32, name: i32, value: &[u8]) -> Resu
     unsafe { call(libc::SYS_setsockopt, args, Wait::Uninterruptible) }.map(drop)
 }
 
+/// SIOCGIFCONF into `buf` (an empty one asks only for the length):
+/// returns the length of the interface list.
+pub(crate) fn ifconf(fd: RawFd, buf: &mut [u8]) -> Result<usize> {
+    #[repr(C)]
+    struct Ifconf {
+        len: i32,
+        buf: *mut u8,
+    }
+    let ptr = if buf.is_empty() { std::ptr::null_mut() } else { buf.as_mut_ptr() };
+    let mut conf = Ifconf { len: buf.len() as i32, buf: ptr };
+    // SAFETY: conf is a live ifconf whose buffer is null or `buf`, which
+    // the kernel fills up to conf.len bytes.
+    let rc = unsafe { libc::ioctl(fd, crate::abi::socket::SIOCGIFCONF as _, &mut conf) };
+    if rc < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(conf.len.max(0) as usize)
+}
+
 /// The inode number of a socket (what `/proc/<pid>/fd` shows as
 /// `socket:[N]` and `sock_diag` names sockets by).
 pub(crate) fn socket_inode(fd: RawFd) -> Result<u64> {

@@ -7,6 +7,7 @@
 //! remembers which guest process owns each socket).
 
 mod addr;
+pub(crate) mod ioctl;
 mod msg;
 pub(crate) mod show;
 #[cfg(test)]
