@@ -337,32 +337,8 @@ syscalls! {
 
 /// Syscalls that return ENOSYS on purpose, with the reason; libcs probe
 /// these and cope, so they are not worth a warning.
-pub(crate) const DELIBERATELY_UNSUPPORTED: &[(u64, &str)] = &[
-    (334, "rseq needs the kernel to rewrite guest registers on preemption; libcs fall back"),
-    // A kernel built without networking (CONFIG_NET=n) answers these with
-    // ENOSYS; programs probe them (name service lookups, "is stdin a
-    // socket?") and go on.
-    (41, NO_NETWORK),
-    (42, NO_NETWORK),
-    (43, NO_NETWORK),
-    (44, NO_NETWORK),
-    (45, NO_NETWORK),
-    (46, NO_NETWORK),
-    (47, NO_NETWORK),
-    (48, NO_NETWORK),
-    (49, NO_NETWORK),
-    (50, NO_NETWORK),
-    (51, NO_NETWORK),
-    (52, NO_NETWORK),
-    (53, NO_NETWORK),
-    (54, NO_NETWORK),
-    (55, NO_NETWORK),
-    (288, NO_NETWORK),
-    (299, NO_NETWORK),
-    (307, NO_NETWORK),
-];
-
-const NO_NETWORK: &str = "this machine has no network stack (sockets)";
+pub(crate) const DELIBERATELY_UNSUPPORTED: &[(u64, &str)] =
+    &[(334, "rseq needs the kernel to rewrite guest registers on preemption; libcs fall back")];
 
 pub(crate) fn deliberately_unsupported(nr: u64) -> Option<&'static str> {
     DELIBERATELY_UNSUPPORTED.iter().find(|(n, _)| *n == nr).map(|(_, why)| *why)
