@@ -3,6 +3,7 @@
 //! defined once.
 
 pub mod consts;
+pub mod event;
 pub mod names;
 pub mod socket;
 pub mod types;
