@@ -10,12 +10,14 @@
  * and poll on an epoll, a timeout that expires, EINTR of a blocking
  * epoll_wait by a SIGALRM handler (with and without SA_RESTART: never
  * restarted), epoll_pwait's temporary mask (a pending blocked signal
- * interrupts, the mask comes back after the handler) and epoll_pwait2.
+ * interrupts, the mask comes back after the handler) and epoll_pwait2,
+ * a wait another thread's write ends, and one a pthread_kill ends.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -370,6 +372,62 @@ static void timeouts_and_signals(void)
     close(ep);
 }
 
+static int thread_pipe, thread_ep;
+static volatile int thread_waiting;
+static long thread_result, thread_errno;
+
+static void *late_writer(void *arg)
+{
+    (void)arg;
+    usleep(20000);
+    write(thread_pipe, "t", 1);
+    return NULL;
+}
+
+static void *waiter(void *arg)
+{
+    (void)arg;
+    struct epoll_event evs[4];
+    thread_waiting = 1;
+    errno = 0;
+    thread_result = epoll_wait(thread_ep, evs, 4, 3000);
+    thread_errno = errno;
+    return NULL;
+}
+
+/* Another thread makes the epoll ready; a signal for the waiting thread
+ * alone ends its wait. */
+static void threads(void)
+{
+    int ep = epoll_create1(0), p[2];
+    struct epoll_event evs[4];
+    pipe(p);
+    add(ep, p[0], EPOLLIN, 11);
+    thread_pipe = p[1];
+    pthread_t t;
+    pthread_create(&t, NULL, late_writer, NULL);
+    T(epoll_wait(ep, evs, 4, 5000), 1, 0);
+    check("woken by another thread's write", evs[0].data.u64 == 11);
+    pthread_join(t, NULL);
+
+    int empty = epoll_create1(0);
+    thread_ep = empty;
+    handle(SIGUSR2, on_usr1, 0);
+    int before = usr1s;
+    pthread_create(&t, NULL, waiter, NULL);
+    while (!thread_waiting)
+        usleep(1000);
+    usleep(50000);
+    pthread_kill(t, SIGUSR2);
+    pthread_join(t, NULL);
+    check("pthread_kill ends that thread's wait: EINTR", thread_result == -1 && thread_errno == EINTR);
+    T(usr1s - before, 1, 0);
+    close(empty);
+    close(p[0]);
+    close(p[1]);
+    close(ep);
+}
+
 int main(void)
 {
     for (int i = 3; i < 256; i++)
@@ -381,5 +439,6 @@ int main(void)
     edge_and_oneshot();
     nesting();
     timeouts_and_signals();
+    threads();
     return finish("ev_epoll");
 }

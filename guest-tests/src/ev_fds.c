@@ -13,8 +13,10 @@
  * short buffer, a blocked SIGUSR1 raised and read (ssi_pid == getpid(),
  * SI_TKILL), kill's SI_USER, sigqueue's value, several signals in one
  * read, a new mask, no writing, signalfd in poll, select and epoll, a
- * blocking read of a SIGALRM, and a blocking read ended by a handled
- * signal (EINTR).
+ * blocking read of a SIGALRM, a blocking read ended by a handled signal
+ * (EINTR); signals from a vfork+exec'd child (its kill ending a blocking
+ * read and waking an epoll, its SIGCHLD with pid and status), and a
+ * signal a handler took leaving nothing to read.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -32,6 +34,7 @@
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/timerfd.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,7 +42,8 @@
 
 #define BAD_PTR ((void *)16)
 
-static volatile sig_atomic_t alarms;
+static volatile sig_atomic_t alarms, usr2s;
+static const char *self;
 static int alarm_writes_to = -1;
 
 static void on_alarm(int sig)
@@ -50,6 +54,12 @@ static void on_alarm(int sig)
         uint64_t one = 1;
         write(alarm_writes_to, &one, 8);
     }
+}
+
+static void on_usr2(int sig)
+{
+    (void)sig;
+    usr2s++;
 }
 
 static void handle(int sig, void (*fn)(int), int flags)
@@ -341,12 +351,88 @@ static void signalfds(void)
     close(p[1]);
 }
 
-int main(void)
+/* vfork + exec of this program in a mode; the child's pid. */
+static pid_t spawn(const char *mode)
 {
+    fflush(stdout);
+    pid_t pid = vfork();
+    if (pid == 0) {
+        execl(self, self, mode, (char *)NULL);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* Signals from another process: a blocking read that a child's kill
+ * ends, readiness in an epoll that a child's kill makes, SIGCHLD read
+ * with the child's pid and status; a signal a handler took is not ready. */
+static void signals_from_children(void)
+{
+    struct signalfd_siginfo si;
+    sigset_t usr1 = set_of(SIGUSR1, 0), chld = set_of(SIGCHLD, 0);
+    sigprocmask(SIG_BLOCK, &usr1, NULL);
+    sigprocmask(SIG_BLOCK, &chld, NULL);
+    int s = signalfd(-1, &usr1, 0);
+    pid_t kid = spawn("kill-parent");
+    T(read(s, &si, sizeof si), sizeof si, 0);
+    check("a child's kill: SI_USER with its pid",
+          si.ssi_signo == SIGUSR1 && si.ssi_code == SI_USER && si.ssi_pid == (uint32_t)kid);
+    int st;
+    check("child reaped", waitpid(kid, &st, 0) == kid);
+
+    int c = signalfd(-1, &chld, SFD_NONBLOCK);
+    T(read(c, &si, sizeof si), sizeof si, 0);
+    check("SIGCHLD of that child: CLD_EXITED 3", si.ssi_signo == SIGCHLD && si.ssi_code == CLD_EXITED &&
+                                                    si.ssi_pid == (uint32_t)kid && si.ssi_status == 3);
+    int ep = epoll_create1(0);
+    struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 1 }, got;
+    epoll_ctl(ep, EPOLL_CTL_ADD, s, &ev);
+    ev.data.u64 = 2;
+    epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev);
+    kid = spawn("kill-parent");
+    /* (its SIGCHLD may be ready by the time this wait returns, too) */
+    struct epoll_event two[2];
+    int n = epoll_wait(ep, two, 2, 5000);
+    check("epoll: woken by the child's signal", (n == 1 || n == 2) && (two[0].data.u64 == 1 || two[n - 1].data.u64 == 1));
+    T(read(s, &si, sizeof si), sizeof si, 0);
+    check("child reaped", waitpid(kid, &st, 0) == kid);
+    check("exit status 3", WIFEXITED(st) && WEXITSTATUS(st) == 3);
+    T(epoll_wait(ep, &got, 1, 1000), 1, 0);
+    check("epoll: SIGCHLD", got.data.u64 == 2);
+    T(read(c, &si, sizeof si), sizeof si, 0);
+    check("SIGCHLD: CLD_EXITED 3", si.ssi_code == CLD_EXITED && si.ssi_status == 3 && si.ssi_pid == (uint32_t)kid);
+    T(epoll_wait(ep, &got, 1, 0), 0, 0);
+    sigprocmask(SIG_UNBLOCK, &chld, NULL);
+    sigprocmask(SIG_UNBLOCK, &usr1, NULL);
+
+    /* a signal in the mask but not blocked goes to its handler: nothing
+     * is left to read */
+    handle(SIGUSR2, on_usr2, 0);
+    sigset_t usr2 = set_of(SIGUSR2, 0);
+    int h = signalfd(-1, &usr2, SFD_NONBLOCK);
+    raise(SIGUSR2);
+    T(usr2s, 1, 0);
+    T(revents(h, POLLIN), 0, 0);
+    ERR(read(h, &si, sizeof si), EAGAIN);
+    close(h);
+    close(ep);
+    close(c);
+    close(s);
+}
+
+int main(int argc, char **argv)
+{
+    self = argv[0];
+    if (argc > 1 && strcmp(argv[1], "kill-parent") == 0) {
+        usleep(20000);
+        kill(getppid(), SIGUSR1);
+        return 3;
+    }
     for (int i = 3; i < 256; i++)
         close(i);
     eventfds();
     timerfds();
     signalfds();
+    signals_from_children();
     return finish("ev_fds");
 }
