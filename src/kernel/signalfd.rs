@@ -13,7 +13,8 @@
 //! process, the signalfd's reader (whoever made it, then whoever last read
 //! it or added it to an epoll), and counts the signals pending for any of
 //! its threads. A read takes, as on Linux, only what the reading thread
-//! may take: its own pending signals and its process's.
+//! may take: its own pending signals and its process's. Stop signals that
+//! SIGCONT discards leave a doorbell rung until the next change.
 //!
 //! Lock order: a signalfd's `sync` lock is taken before the reader's
 //! `tasks` and pending queues (it covers one look at them and the

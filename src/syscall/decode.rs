@@ -339,6 +339,7 @@ pub(crate) fn line(
                 None => format!("{v:#x}"),
             },
             Arg::SockLen => super::net::show::socklen(ctx, v),
+            Arg::EpollEvents | Arg::Itimerspec if v == 0 => "NULL".into(),
             Arg::EpollEvents => match ok {
                 Some(n) => super::event::show::epoll_events(ctx, v, n),
                 None => format!("{v:#x}"),
