@@ -6,6 +6,7 @@ pub mod capability;
 pub mod consts;
 pub mod dirent;
 pub mod elf;
+pub mod event;
 pub mod fcntl;
 pub mod ioctl;
 pub mod mman;

@@ -10,7 +10,7 @@ use crate::abi::stat::{S_IFCHR, S_IFIFO, S_IFMT, S_IFSOCK};
 use crate::errno::{Errno, SysResult};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicU32, AtomicU8, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// One entry of a generated directory.
 #[derive(Clone, Debug)]
@@ -31,6 +31,11 @@ pub enum FileKind {
     Dir(Mutex<Vec<DirEntry>>),
 }
 
+/// The kernel's own side of a file it builds on a host descriptor (a
+/// signalfd over a host eventfd): reads and writes go to it, and the host
+/// descriptor only carries readiness for poll and epoll.
+pub(crate) trait Emulated: std::any::Any + Send + Sync + std::fmt::Debug {}
+
 #[derive(Debug)]
 pub struct OpenFile {
     pub kind: FileKind,
@@ -46,6 +51,8 @@ pub struct OpenFile {
     /// the first I/O asks (`may_block`), so that an open that is never read
     /// or written costs the host no extra calls.
     blocking: AtomicU8,
+    /// The kernel's side of an emulated file, if this is one.
+    emulated: Option<Arc<dyn Emulated>>,
 }
 
 const BLOCKING_UNKNOWN: u8 = 0;
@@ -55,17 +62,35 @@ const BLOCKING_YES: u8 = 2;
 impl OpenFile {
     pub(crate) fn host(fd: OwnedFd, path: Vec<u8>) -> OpenFile {
         let blocking = AtomicU8::new(BLOCKING_UNKNOWN);
-        OpenFile { kind: FileKind::Host(fd), path, flags: AtomicU32::new(0), pos: Mutex::new(0), blocking }
+        OpenFile {
+            kind: FileKind::Host(fd),
+            path,
+            flags: AtomicU32::new(0),
+            pos: Mutex::new(0),
+            blocking,
+            emulated: None,
+        }
+    }
+
+    /// A host descriptor whose reads wait for an event (eventfd, timerfd, a
+    /// signalfd's doorbell): its I/O is interruptible by guest signals.
+    /// `emulated`: the kernel's side of it, if it has one.
+    pub(crate) fn host_waiting(fd: OwnedFd, path: Vec<u8>, emulated: Option<Arc<dyn Emulated>>) -> OpenFile {
+        OpenFile { emulated, blocking: AtomicU8::new(BLOCKING_YES), ..OpenFile::host(fd, path) }
+    }
+
+    pub(crate) fn emulated(&self) -> Option<&Arc<dyn Emulated>> {
+        self.emulated.as_ref()
     }
 
     pub(crate) fn generated(data: Vec<u8>, path: Vec<u8>, flags: u32) -> OpenFile {
         let (kind, flags) = (FileKind::Generated(data), AtomicU32::new(flags));
-        OpenFile { kind, path, flags, pos: Mutex::new(0), blocking: AtomicU8::new(BLOCKING_NO) }
+        OpenFile { kind, path, flags, pos: Mutex::new(0), blocking: AtomicU8::new(BLOCKING_NO), emulated: None }
     }
 
     pub(crate) fn dir(entries: Vec<DirEntry>, path: Vec<u8>, flags: u32) -> OpenFile {
         let (kind, flags) = (FileKind::Dir(Mutex::new(entries)), AtomicU32::new(flags));
-        OpenFile { kind, path, flags, pos: Mutex::new(0), blocking: AtomicU8::new(BLOCKING_NO) }
+        OpenFile { kind, path, flags, pos: Mutex::new(0), blocking: AtomicU8::new(BLOCKING_NO), emulated: None }
     }
 
     /// I/O on it can block indefinitely (pipe, FIFO, terminal, socket), so

@@ -90,6 +90,7 @@ fn deliver_pending(m: &Machine, task: &mut Task) -> Option<ExitStatus> {
             restart_without_handler(task);
             return None;
         };
+        super::signalfd::changed(&task.process);
         let signo = info.signo;
         log::info!("pid {} takes {}", task.tid, crate::kernel::signal::signal_name(signo));
         if let Some(t) = m.tracer() {

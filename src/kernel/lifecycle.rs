@@ -64,6 +64,7 @@ pub(crate) fn send_to_process(m: &Machine, p: &Arc<Process>, info: SigInfo, from
     if !p.shared_pending().push(info) {
         return;
     }
+    super::signalfd::changed(p);
     if let Some(t) = pick_task(p, signo) {
         t.kick();
     }
@@ -80,6 +81,7 @@ pub(crate) fn send_to_task(m: &Machine, p: &Arc<Process>, t: &TaskShared, info: 
         return;
     }
     if t.pending().push(info) {
+        super::signalfd::changed(p);
         t.kick();
     }
 }

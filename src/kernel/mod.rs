@@ -30,6 +30,7 @@ pub mod regions;
 pub mod report;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod signal;
+pub mod signalfd;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod symbolize;
 #[allow(clippy::arithmetic_side_effects)]

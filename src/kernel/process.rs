@@ -118,6 +118,9 @@ pub(crate) struct ImageInfo {
 /// 3. its `tasks`, then its `shared_pending`;
 /// 4. a task's `pending` (`TaskShared`).
 ///
+/// A signalfd's `sync` lock (`kernel::signalfd`) comes before 3 and 4: it
+/// covers one look at the pending signals and its doorbell's update.
+///
 /// Every other lock is a leaf, taken alone for a moment and released
 /// before any other is taken: here `group_exit`, `children_times`,
 /// `dead_times`, `real_timer`, `fs`, `image`, `mm`, `files`, `sigactions`,

@@ -1,6 +1,7 @@
 //! vm-memory's `ByteValued` for the ABI structures, so that guest memory
 //! is read and written as those types (`UserMemory::read_val`/`write_val`).
 
+use crate::abi::event::{EpollEvent, Itimerspec, SignalfdSiginfo};
 use crate::abi::socket::{Cmsghdr, Mmsghdr, Msghdr, Ucred};
 use crate::abi::types::{Iovec, Itimerval, KernelSigaction, Rusage, Stat, Statx, StatxTimestamp, Timespec, Timeval};
 use vm_memory::ByteValued;
@@ -33,3 +34,10 @@ unsafe impl ByteValued for Mmsghdr {}
 unsafe impl ByteValued for Cmsghdr {}
 // SAFETY: as above.
 unsafe impl ByteValued for Ucred {}
+// SAFETY: as above, sizes asserted in abi::event (EpollEvent is packed: 12
+// bytes, no padding at all).
+unsafe impl ByteValued for EpollEvent {}
+// SAFETY: as above.
+unsafe impl ByteValued for Itimerspec {}
+// SAFETY: as above.
+unsafe impl ByteValued for SignalfdSiginfo {}

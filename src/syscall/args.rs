@@ -87,6 +87,11 @@ arg_newtype!(
     Flags(u64) as Flags
 );
 arg_newtype!(
+    /// Flags in an `int` (the upper half of the register is not looked
+    /// at), shown in hex.
+    IntFlags(u32) as Flags
+);
+arg_newtype!(
     /// `O_*` flags.
     OpenFlags(u32) as OpenFlags
 );
@@ -227,6 +232,15 @@ pointees! {
     SockAddrOut => SockAddrOut;
     /// A `socklen_t` in and out (an address's or an option's length).
     SockLen => SockLen;
+    /// A `struct epoll_event` the caller passes in (epoll_ctl).
+    EpollEventIn => EpollEvent;
+    /// `struct epoll_event`s the kernel fills in; the return value is how
+    /// many.
+    EpollEventsOut => EpollEvents;
+    /// A `struct itimerspec` the caller passes in.
+    ItimerspecIn => ItimerspecIn;
+    /// A `struct itimerspec` the kernel fills in.
+    ItimerspecOut => Itimerspec;
 }
 
 /// The argument registers of a syscall, in order.

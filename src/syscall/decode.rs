@@ -270,6 +270,8 @@ pub(crate) fn entry(ctx: &SyscallCtx<'_>, def: &SyscallDef, a: &[u64; 6]) -> Vec
             // Timeouts are inputs; clock_gettime's is shown after the call.
             Arg::TimespecIn => Some(timespec(ctx, a[i])),
             Arg::SockAddr => Some(super::net::show::sockaddr_in(ctx, a[i], a.get(i + 1).copied().unwrap_or(0))),
+            Arg::EpollEvent => Some(super::event::show::epoll_event(ctx, a[i])),
+            Arg::ItimerspecIn => Some(super::event::show::itimerspec(ctx, a[i])),
             _ => None,
         })
         .collect()
@@ -296,7 +298,15 @@ pub(crate) fn line(
             Arg::Hex | Arg::Flags => format!("{v:#x}"),
             Arg::Oct => format!("{:#o}", v as u32),
             Arg::Fd => fd(v),
-            Arg::Ptr | Arg::Str | Arg::InBuf | Arg::StrArray | Arg::EnvArray | Arg::IovecIn | Arg::SockAddr => {
+            Arg::Ptr
+            | Arg::Str
+            | Arg::InBuf
+            | Arg::StrArray
+            | Arg::EnvArray
+            | Arg::IovecIn
+            | Arg::SockAddr
+            | Arg::EpollEvent
+            | Arg::ItimerspecIn => {
                 if v == 0 {
                     "NULL".into()
                 } else {
@@ -339,6 +349,15 @@ pub(crate) fn line(
                 None => format!("{v:#x}"),
             },
             Arg::SockLen => super::net::show::socklen(ctx, v),
+            Arg::EpollEvents | Arg::Itimerspec if v == 0 => "NULL".into(),
+            Arg::EpollEvents => match ok {
+                Some(n) => super::event::show::epoll_events(ctx, v, n),
+                None => format!("{v:#x}"),
+            },
+            Arg::Itimerspec => match ok {
+                Some(_) => super::event::show::itimerspec(ctx, v),
+                None => format!("{v:#x}"),
+            },
             Arg::SockDomain => super::net::show::domain(v as i32),
             Arg::SockType => super::net::show::sock_type(v as i32),
             Arg::PipeFds => match (ok, ctx.user().read_val::<[i32; 2]>(v)) {

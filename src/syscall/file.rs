@@ -63,6 +63,7 @@ pub(crate) fn sys_read(ctx: &mut SyscallCtx<'_>, fd: Fd, buf: UserPtr<OutBytes>,
     let (buf, count) = (buf.addr(), rw_count(count));
     match &f.kind {
         FileKind::Generated(d) => read_generated(ctx, &f, d, buf, count, None),
+        _ if f.emulated().is_some() => super::event::read_emulated(ctx, &f, buf, count),
         _ if f.may_block() => {
             let host_fd = f.host_fd()?;
             ctx.block(Errno::ERESTARTSYS, |ctx| ctx.user().host_read(host_fd, buf, count, true)).map(|n| n as u64)
@@ -74,6 +75,10 @@ pub(crate) fn sys_read(ctx: &mut SyscallCtx<'_>, fd: Fd, buf: UserPtr<OutBytes>,
 pub(crate) fn sys_write(ctx: &mut SyscallCtx<'_>, fd: Fd, buf: UserPtr<InBytes>, count: usize) -> SysResult {
     let f = ctx.file(fd.0 as u64)?;
     let host_fd = f.host_fd().map_err(|_| Errno::EBADF)?;
+    if f.emulated().is_some() {
+        // A signalfd cannot be written to.
+        return Err(Errno::EINVAL);
+    }
     let (buf, count) = (buf.addr(), rw_count(count));
     let r = if f.may_block() {
         ctx.block(Errno::ERESTARTSYS, |ctx| ctx.user().host_write(host_fd, buf, count, true))
@@ -157,6 +162,9 @@ fn rwv(ctx: &mut SyscallCtx<'_>, fd: Fd, iov: u64, iovcnt: i32, write: bool, at:
     let f = ctx.file(fd.0 as u64)?;
     let iov = read_iovecs(ctx, iov, iovcnt)?;
     let off = at.map(valid_offset).transpose()?;
+    if f.emulated().is_some() && at.is_none() {
+        return if write { Err(Errno::EINVAL) } else { super::event::readv_emulated(ctx, &f, &iov) };
+    }
     if !write {
         check_readable(&f)?;
         if let FileKind::Generated(d) = &f.kind {

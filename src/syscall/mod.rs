@@ -3,6 +3,7 @@
 
 pub mod args;
 pub mod decode;
+pub mod event;
 pub mod file;
 pub mod futex;
 pub mod info;

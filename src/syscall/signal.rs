@@ -70,6 +70,7 @@ pub(crate) fn sys_rt_sigaction(
             for t in process.tasks().iter() {
                 t.pending().discard(sigbit(signo));
             }
+            crate::kernel::signalfd::changed(&process);
         }
     } else {
         drop(actions);
@@ -330,6 +331,7 @@ pub(crate) fn sys_rt_sigtimedwait(
     };
     loop {
         if let Some(info) = take(ctx) {
+            crate::kernel::signalfd::changed(&ctx.task.process);
             if !uinfo.is_null() {
                 ctx.user().write(uinfo.addr(), &info.to_bytes())?;
             }

@@ -3,7 +3,7 @@
 
 use super::args::SyscallArg;
 use super::args::*;
-use super::{file, futex, info, mem, net, path, poll, process, signal, spawn, time, wait, xattr, Args, Handler};
+use super::{event, file, futex, info, mem, net, path, poll, process, signal, spawn, time, wait, xattr, Args, Handler};
 use super::{SyscallCtx, SyscallReturn};
 use crate::errno::SysResult;
 
@@ -64,6 +64,14 @@ pub(crate) enum Arg {
     SockType,
     /// A `socklen_t` the kernel reads and updates.
     SockLen,
+    /// An epoll_event passed in.
+    EpollEvent,
+    /// epoll_events filled in; the return value is how many.
+    EpollEvents,
+    /// An itimerspec passed in.
+    ItimerspecIn,
+    /// An itimerspec filled in.
+    Itimerspec,
 }
 
 /// How `--trace` shows what a syscall returns.
@@ -285,6 +293,7 @@ syscalls! {
     202 futex(uaddr: UserPtr<Opaque>, op: u32, val: u32, utime: UserPtr<Opaque>, uaddr2: UserPtr<Opaque>, val3: u32) => futex::sys_futex;
     203 sched_setaffinity(pid: Pid, len: usize, mask: UserPtr<Opaque>) => info::sys_sched_setaffinity;
     204 sched_getaffinity(pid: Pid, len: usize, mask: UserPtr<Opaque>) => info::sys_sched_getaffinity;
+    213 epoll_create(size: i32) => event::sys_epoll_create;
     217 getdents64(fd: Fd, dirent: UserPtr<Opaque>, count: usize) => file::sys_getdents64;
     218 set_tid_address(tidptr: UserPtr<Opaque>) => process::sys_set_tid_address;
     221 fadvise64(fd: Fd, offset: i64, len: i64, advice: i32) => xattr::sys_fadvise64;
@@ -292,6 +301,8 @@ syscalls! {
     229 clock_getres(clock: i32, res: UserPtr<Opaque>) => time::sys_clock_getres;
     230 clock_nanosleep(clock: i32, flags: Flags, request: UserPtr<TimespecIn>, remain: UserPtr<Opaque>) => time::sys_clock_nanosleep;
     231 exit_group(status: i32) => process::sys_exit_group;
+    232 epoll_wait(epfd: Fd, events: UserPtr<EpollEventsOut>, maxevents: i32, timeout: i32) => event::sys_epoll_wait;
+    233 epoll_ctl(epfd: Fd, op: i32, fd: Fd, event: UserPtr<EpollEventIn>) => event::sys_epoll_ctl;
     234 tgkill(tgid: Pid, tid: Pid, sig: Signal) => signal::sys_tgkill;
     247 waitid(idtype: i64, id: Pid, infop: UserPtr<Opaque>, options: Flags, rusage: UserPtr<Opaque>) => wait::sys_waitid;
     257 openat(dirfd: Fd, pathname: UserPtr<CStr>, flags: OpenFlags, mode: Mode) => path::sys_openat;
@@ -311,8 +322,17 @@ syscalls! {
     273 set_robust_list(head: UserPtr<Opaque>, len: usize) => process::sys_set_robust_list;
     274 get_robust_list(pid: Pid, head_ptr: UserPtr<Opaque>, len_ptr: UserPtr<Opaque>) => process::sys_get_robust_list;
     280 utimensat(dirfd: Fd, pathname: UserPtr<CStr>, times: UserPtr<Opaque>, flags: AtFlags) => path::sys_utimensat;
+    281 epoll_pwait(epfd: Fd, events: UserPtr<EpollEventsOut>, maxevents: i32, timeout: i32, sigmask: UserPtr<SigSetIn>, sigsetsize: usize) => event::sys_epoll_pwait;
+    282 signalfd(fd: Fd, mask: UserPtr<SigSetIn>, sizemask: usize) => event::sys_signalfd;
+    283 timerfd_create(clockid: i32, flags: IntFlags) => event::sys_timerfd_create;
+    284 eventfd(count: u32) => event::sys_eventfd;
     285 fallocate(fd: Fd, mode: i32, offset: i64, len: i64) => file::sys_fallocate;
+    286 timerfd_settime(fd: Fd, flags: IntFlags, new_value: UserPtr<ItimerspecIn>, old_value: UserPtr<ItimerspecOut>) => event::sys_timerfd_settime;
+    287 timerfd_gettime(fd: Fd, curr_value: UserPtr<ItimerspecOut>) => event::sys_timerfd_gettime;
     288 accept4(sockfd: Fd, addr: UserPtr<SockAddrOut>, addrlen: UserPtr<SockLen>, flags: SockType) => net::sys_accept4;
+    289 signalfd4(fd: Fd, mask: UserPtr<SigSetIn>, sizemask: usize, flags: IntFlags) => event::sys_signalfd4;
+    290 eventfd2(count: u32, flags: IntFlags) => event::sys_eventfd2;
+    291 epoll_create1(flags: IntFlags) => event::sys_epoll_create1;
     292 dup3(oldfd: Fd, newfd: Fd, flags: Flags) => file::sys_dup3;
     293 pipe2(fds: UserPtr<PipeFds>, flags: OpenFlags) => file::sys_pipe2;
     295 preadv(fd: Fd, iov: UserPtr<Opaque>, iovcnt: i32, offset: i64) => file::sys_preadv;
@@ -332,6 +352,7 @@ syscalls! {
     332 statx(dirfd: Fd, pathname: UserPtr<CStr>, flags: Flags, mask: u64, statxbuf: UserPtr<Opaque>) => path::sys_statx;
     435 clone3(uargs: UserPtr<Opaque>, size: usize) => spawn::sys_clone3;
     439 faccessat2(dirfd: Fd, pathname: UserPtr<CStr>, mode: Flags, flags: Flags) => path::sys_faccessat2;
+    441 epoll_pwait2(epfd: Fd, events: UserPtr<EpollEventsOut>, maxevents: i32, timeout: UserPtr<TimespecIn>, sigmask: UserPtr<SigSetIn>, sigsetsize: usize) => event::sys_epoll_pwait2;
     452 fchmodat2(dirfd: Fd, pathname: UserPtr<CStr>, mode: u64, flags: Flags) => path::sys_fchmodat2;
 }
 

@@ -5,6 +5,7 @@ pub mod caps;
 pub mod cpu;
 pub mod entry;
 pub mod host;
+pub mod hostevent;
 pub mod hostnet;
 pub mod hostsig;
 pub mod isyscall;

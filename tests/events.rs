@@ -1,0 +1,21 @@
+//! The event descriptor guest tests (`guest-tests/src/ev_*.c`): epoll,
+//! eventfd, timerfd and signalfd. Each program runs natively and under
+//! `nommu run` in a fresh directory, for musl and glibc builds, static and
+//! dynamic; stdout and exit status must match.
+
+mod common;
+use common::*;
+
+#[test]
+fn epoll_levels_edges_oneshot_nesting_signals_and_errors() {
+    each_libc("ev_epoll", |bin| {
+        differential_in_dirs(bin, &[], &[], &[], 0);
+    });
+}
+
+#[test]
+fn eventfd_timerfd_signalfd_and_errors() {
+    each_libc("ev_fds", |bin| {
+        differential_in_dirs(bin, &[], &[], &[], 0);
+    });
+}
