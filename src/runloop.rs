@@ -3,17 +3,17 @@
 //! tasks through the `TaskLoop` it is given (`new_machine`), and syscalls
 //! go to the table of `syscall`.
 
+use crate::abi::signal::{SEGV_ACCERR, SEGV_MAPERR, SEGV_PKUERR, SIGSEGV};
 use crate::arch::{host, trampoline, VcpuExit};
 use crate::errno::Errno;
 use crate::kernel::delivery::{deliver, force_fault};
 use crate::kernel::lifecycle::exit_process;
 use crate::kernel::machine::{Machine, MachineConfig, MachineError};
 use crate::kernel::process::{ExitStatus, GroupExit};
-use crate::kernel::signal::{default_action, signal_name, DefaultAction, SigInfo, SIGSEGV};
+use crate::kernel::signal::{default_action, signal_name, DefaultAction, SigInfo};
 use crate::kernel::task::{PendingRestart, Task, TaskExit};
 use crate::syscall::{self, SyscallCtx, SyscallReturn};
 
-use crate::abi::consts::{SEGV_ACCERR, SEGV_MAPERR, SEGV_PKUERR};
 /// x86 page fault: trap 14; error code bits: user mode, instruction fetch.
 const X86_TRAP_PF: u64 = 14;
 const PF_USER_FETCH: u64 = 0x14;

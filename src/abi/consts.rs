@@ -26,11 +26,6 @@ pub const ARCH_SET_FS: u32 = 0x1002;
 pub const ARCH_GET_FS: u32 = 0x1003;
 pub const ARCH_GET_GS: u32 = 0x1004;
 
-/// `si_code`s of SIGSEGV.
-pub const SEGV_MAPERR: i32 = 1;
-pub const SEGV_ACCERR: i32 = 2;
-pub const SEGV_PKUERR: i32 = 4;
-
 /// rflags bits.
 pub const EFLAGS_TF: u64 = 1 << 8;
 pub const EFLAGS_DF: u64 = 1 << 10;

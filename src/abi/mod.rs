@@ -4,4 +4,5 @@
 
 pub mod consts;
 pub mod names;
+pub mod signal;
 pub mod types;

@@ -6,6 +6,7 @@ use super::machine::Machine;
 use super::process::{ExitStatus, ProcState};
 use super::signal::*;
 use super::task::Task;
+use crate::abi::signal::*;
 use crate::arch::{host, sigframe};
 use crate::errno::Errno;
 use std::sync::atomic::Ordering;
@@ -160,7 +161,7 @@ fn setup_frame(m: &Machine, task: &mut Task, info: &SigInfo, act: SigAction) -> 
         floor,
         blocked,
         altstack: (alt.sp, alt.flags | on_alt, alt.size),
-        siginfo: info.to_bytes(),
+        siginfo: info.to_user(),
         xstate: &xstate,
         restorer: act.restorer,
         fault: if info.is_fault() { task.fault.take() } else { None },

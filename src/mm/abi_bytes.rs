@@ -1,6 +1,7 @@
 //! vm-memory's `ByteValued` for the ABI structures, so that guest memory
 //! is read and written as those types (`UserMemory::read_val`/`write_val`).
 
+use crate::abi::signal::{Sigaltstack, Siginfo};
 use crate::abi::types::{Iovec, Itimerval, KernelSigaction, Rusage, Stat, Statx, StatxTimestamp, Timespec, Timeval};
 use vm_memory::ByteValued;
 
@@ -24,3 +25,8 @@ unsafe impl ByteValued for StatxTimestamp {}
 unsafe impl ByteValued for Statx {}
 // SAFETY: as above.
 unsafe impl ByteValued for KernelSigaction {}
+// SAFETY: as above; the union in Siginfo has one layout (`raw`) that
+// covers all of it, and abi::signal only ever sets it whole.
+unsafe impl ByteValued for Siginfo {}
+// SAFETY: as above.
+unsafe impl ByteValued for Sigaltstack {}

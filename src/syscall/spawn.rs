@@ -4,13 +4,14 @@
 use super::args::{Argv, AtFlags, CStr, Envp, Fd, Flags, Opaque, UserPtr};
 use super::{SyscallCtx, SyscallReturn};
 use crate::abi::consts;
+use crate::abi::signal::{NSIG, SIGCHLD, SIGKILL, SIG_DFL, SIG_IGN};
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
 use crate::kernel::exec::{load_program, ProgramSpec};
 use crate::kernel::lifecycle::finish_vfork;
 use crate::kernel::machine::child_regs;
 use crate::kernel::process::{FsContext, Process};
-use crate::kernel::signal::{SigAction, SIG_IGN};
+use crate::kernel::signal::SigAction;
 use crate::kernel::task::TaskShared;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -187,11 +188,11 @@ fn spawn_thread(ctx: &mut SyscallCtx<'_>, args: CloneArgs) -> SysResult {
 /// A pending signal that will kill the process (SIGKILL, or an unblocked
 /// signal whose default action is to terminate and that has no handler).
 fn fatal_signal_pending(ctx: &SyscallCtx<'_>) -> bool {
-    use crate::kernel::signal::{default_action, DefaultAction, SIGKILL, SIG_DFL};
+    use crate::kernel::signal::{default_action, DefaultAction};
     let mask = ctx.task.sigmask();
     let pending = ctx.task.shared.pending().set() | ctx.task.process.shared_pending().set();
     let actions = ctx.task.process.sigactions();
-    (1..=64).any(|sig| {
+    (1..=NSIG as i32).any(|sig| {
         let bit = 1u64 << (sig - 1);
         pending & bit != 0
             && (sig == SIGKILL
@@ -204,7 +205,14 @@ fn fatal_signal_pending(ctx: &SyscallCtx<'_>) -> bool {
 pub(crate) fn sys_vfork(ctx: &mut SyscallCtx<'_>) -> SysResult {
     spawn(
         ctx,
-        CloneArgs { flags: CLONE_VM | CLONE_VFORK, exit_signal: 17, stack: 0, parent_tid: 0, child_tid: 0, tls: 0 },
+        CloneArgs {
+            flags: CLONE_VM | CLONE_VFORK,
+            exit_signal: SIGCHLD,
+            stack: 0,
+            parent_tid: 0,
+            child_tid: 0,
+            tls: 0,
+        },
     )
 }
 
@@ -316,9 +324,9 @@ fn do_execve(
     process.files().close_on_exec();
     {
         let mut actions = process.sigactions();
-        for signo in 1..=64 {
+        for signo in 1..=NSIG as i32 {
             let act = actions.get(signo);
-            if act.handler != SIG_IGN && act.handler != 0 {
+            if act.handler != SIG_IGN && act.handler != SIG_DFL {
                 let _ = actions.set(signo, SigAction::default());
             }
         }
@@ -343,7 +351,7 @@ fn kill_other_threads(ctx: &mut SyscallCtx<'_>) {
     }
     let me = ctx.task.tid;
     p.start_group_exit(crate::kernel::process::GroupExit {
-        status: crate::kernel::ExitStatus::Signaled(crate::kernel::signal::SIGKILL),
+        status: crate::kernel::ExitStatus::Signaled(SIGKILL),
         survivor: Some(me),
     });
     while p.tasks().iter().any(|t| t.tid != me) {

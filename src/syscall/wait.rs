@@ -2,11 +2,13 @@
 
 use super::args::{Flags, Opaque, Pid, UserPtr};
 use super::SyscallCtx;
+use crate::abi::signal::{
+    SiChld, Siginfo, CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, SIGCHLD, SIGCONT,
+};
 use crate::abi::types::{Rusage, Timeval};
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
 use crate::kernel::process::{CpuTimes, ExitStatus, ProcState, Process};
-use crate::kernel::signal::{CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, SIGCHLD};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -105,7 +107,7 @@ fn find(ctx: &SyscallCtx<'_>, which: Which, options: u64) -> SysResult<Option<Fo
                 let found = Found {
                     pid: c.pid,
                     code: CLD_CONTINUED,
-                    status: crate::kernel::signal::SIGCONT,
+                    status: SIGCONT,
                     wstatus: 0xffff,
                     times: CpuTimes::default(),
                 };
@@ -229,14 +231,11 @@ pub(crate) fn sys_waitid(
     let which = waitid_which(idtype, id, ctx.task.process.pgid())?;
     let found = wait(ctx, which, options)?;
     if !infop.is_null() {
-        let mut info = [0u8; 128];
-        if let Some(f) = &found {
-            info[0..4].copy_from_slice(&SIGCHLD.to_le_bytes());
-            info[8..12].copy_from_slice(&f.code.to_le_bytes());
-            info[16..20].copy_from_slice(&f.pid.to_le_bytes());
-            info[24..28].copy_from_slice(&f.status.to_le_bytes());
-        }
-        ctx.user().write(infop.addr(), &info)?;
+        // Nothing found (WNOHANG): all zeros.
+        let info = found.as_ref().map_or_else(Siginfo::default, |f| {
+            Siginfo::chld(SIGCHLD, f.code, SiChld { si_pid: f.pid, si_status: f.status, ..Default::default() })
+        });
+        ctx.user().write_val(infop.addr(), info)?;
     }
     if !rusage.is_null() {
         let t = found.as_ref().map(|f| f.times).unwrap_or_default();

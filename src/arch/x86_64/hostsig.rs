@@ -8,7 +8,8 @@
 
 use super::area::{EntryArea, GuestRegs};
 use super::entry::{classify_host_rip, nommu_entry_abort, nommu_signal_exit, StubRegion};
-use super::systrap::{AUDIT_ARCH_X86_64, SELECTOR_ALLOW, SYS_SECCOMP, SYS_USER_DISPATCH};
+use super::systrap::{AUDIT_ARCH_X86_64, SELECTOR_ALLOW};
+use crate::abi::signal::{Siginfo, SEGV_ACCERR, SYS_SECCOMP, SYS_USER_DISPATCH};
 use core::mem::offset_of;
 use std::sync::OnceLock;
 
@@ -53,7 +54,7 @@ struct KernelUcontext {
     sigmask: u64,
 }
 
-use crate::abi::consts::{EFLAGS_DF, EFLAGS_TF, FP_XSTATE_MAGIC1, SEGV_ACCERR};
+use crate::abi::consts::{EFLAGS_DF, EFLAGS_TF, FP_XSTATE_MAGIC1};
 const FXSAVE_SIZE: usize = 512;
 const XSAVE_HEADER_END: usize = 576;
 const EFLAGS_AC: u64 = 1 << 18;
@@ -353,12 +354,14 @@ fn is_trapped_syscall(info: &libc::siginfo_t) -> bool {
     matches!(info.si_code, SYS_SECCOMP | SYS_USER_DISPATCH)
 }
 
+const _: () = assert!(core::mem::size_of::<libc::siginfo_t>() == core::mem::size_of::<Siginfo>());
+
 /// `si_syscall` and `si_arch` of a SIGSYS siginfo.
 fn trapped_syscall(info: &libc::siginfo_t) -> (i32, u32) {
-    let base = info as *const libc::siginfo_t as *const u8;
-    // SAFETY: siginfo_t is 128 bytes; for SIGSYS the kernel stores
-    // si_call_addr at 16, si_syscall at 24 and si_arch at 28.
-    unsafe { ((base.add(24) as *const i32).read_unaligned(), (base.add(28) as *const u32).read_unaligned()) }
+    // SAFETY: libc's siginfo_t is the kernel's, 128 bytes as `Siginfo` is;
+    // any bytes are a valid `Siginfo`.
+    let sys = unsafe { (info as *const libc::siginfo_t as *const Siginfo).read_unaligned() }.sys_fields();
+    (sys.si_syscall, sys.si_arch)
 }
 
 fn save_guest_state(area: &mut EntryArea, uc: &KernelUcontext) {

@@ -11,6 +11,7 @@
 //! `frame + 8` is 16-byte aligned, as after a `call`.
 
 use super::area::GuestRegs;
+use crate::abi::signal::Siginfo;
 use crate::errno::{Errno, SysResult};
 
 /// Guest memory as a signal frame is written to and read from. `mm`'s
@@ -50,7 +51,7 @@ pub(crate) struct FrameSpec<'a> {
     pub blocked: u64,
     /// sigaltstack as saved in uc_stack.
     pub altstack: (u64, i32, u64),
-    pub siginfo: [u8; 128],
+    pub siginfo: Siginfo,
     pub xstate: &'a [u8],
     pub restorer: u64,
     /// For faults: trap number, error code, fault address (cr2).
@@ -108,7 +109,7 @@ pub(crate) fn write_frame(mem: &dyn UserBytes, spec: &FrameSpec<'_>) -> SysResul
     let (trapno, err, cr2) = spec.fault.unwrap_or((0, 0, 0));
     head.extend(sigcontext(spec.regs, fp, trapno, err, cr2));
     head.extend(spec.blocked.to_le_bytes());
-    head.extend(spec.siginfo);
+    head.extend(vm_memory::ByteValued::as_slice(&spec.siginfo));
     debug_assert_eq!(head.len() as u64, FRAME_SIZE);
     mem.write(frame, &head)?;
     Ok(frame)

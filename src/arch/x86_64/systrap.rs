@@ -44,9 +44,6 @@ impl TrapKind {
 pub(crate) const SELECTOR_ALLOW: u8 = 0;
 pub(crate) const SELECTOR_BLOCK: u8 = 1;
 
-/// `si_code` of a SIGSYS raised by the two mechanisms.
-pub(crate) const SYS_SECCOMP: i32 = 1;
-pub(crate) const SYS_USER_DISPATCH: i32 = 2;
 pub(crate) const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
 
 const PR_SET_SYSCALL_USER_DISPATCH: i32 = 59;
