@@ -4,6 +4,7 @@
 //! go to the table of `syscall`.
 
 use crate::abi::signal::{SEGV_ACCERR, SEGV_MAPERR, SEGV_PKUERR, SIGSEGV};
+use crate::abi::x86::{X86_PF_INSTR, X86_PF_PK, X86_PF_PROT, X86_PF_USER, X86_TRAP_PF};
 use crate::arch::{host, trampoline, VcpuExit};
 use crate::errno::Errno;
 use crate::kernel::delivery::{deliver, force_fault};
@@ -13,13 +14,6 @@ use crate::kernel::process::{ExitStatus, GroupExit};
 use crate::kernel::signal::{default_action, signal_name, DefaultAction, SigInfo};
 use crate::kernel::task::{PendingRestart, Task, TaskExit};
 use crate::syscall::{self, SyscallCtx, SyscallReturn};
-
-/// x86 page fault: trap 14; error code bits: user mode, instruction fetch.
-const X86_TRAP_PF: u64 = 14;
-const PF_USER_FETCH: u64 = 0x14;
-/// Page-fault error code bits: the page was present; protection key.
-const PF_PROT: u64 = 0x1;
-const PF_PK: u64 = 0x20;
 
 /// A machine whose tasks run this run loop.
 pub fn new_machine(config: MachineConfig) -> Result<std::sync::Arc<Machine>, MachineError> {
@@ -59,7 +53,7 @@ pub(crate) fn run_task(m: &Machine, task: &mut Task) {
                     && m.caps.trampoline()
                     && trampoline::contains(addr);
                 let code = if code == SEGV_PKUERR || on_trampoline {
-                    err &= !(PF_PROT | PF_PK);
+                    err &= !(X86_PF_PROT | X86_PF_PK);
                     SEGV_MAPERR
                 } else {
                     code
@@ -98,7 +92,7 @@ fn handle_syscall(m: &Machine, task: &mut Task, trapped: bool) -> Option<TaskExi
         let r = task.vcpu.regs_mut();
         r.rsp -= 8;
         r.rip = 0;
-        task.fault = Some((X86_TRAP_PF, PF_USER_FETCH, 0));
+        task.fault = Some((X86_TRAP_PF, X86_PF_USER | X86_PF_INSTR, 0));
         force_fault(task, SigInfo::fault(SIGSEGV, SEGV_MAPERR, 0));
         return None;
     }

@@ -25,11 +25,3 @@ pub const ARCH_SET_GS: u32 = 0x1001;
 pub const ARCH_SET_FS: u32 = 0x1002;
 pub const ARCH_GET_FS: u32 = 0x1003;
 pub const ARCH_GET_GS: u32 = 0x1004;
-
-/// rflags bits.
-pub const EFLAGS_TF: u64 = 1 << 8;
-pub const EFLAGS_DF: u64 = 1 << 10;
-
-/// The magic numbers that mark an extended xsave image in a signal frame.
-pub const FP_XSTATE_MAGIC1: u32 = 0x4650_5853;
-pub const FP_XSTATE_MAGIC2: u32 = 0x4650_5845;

@@ -6,3 +6,4 @@ pub mod consts;
 pub mod names;
 pub mod signal;
 pub mod types;
+pub mod x86;

@@ -5,6 +5,7 @@ use super::process::ImageInfo;
 use super::process::Process;
 use super::procfs::ProcView;
 use super::regions::{Mm, RegionKind, Regions};
+use crate::abi::x86::HWCAP2_FSGSBASE;
 use crate::arch::{cpu, Vcpu};
 use crate::errno::Errno;
 use crate::fs::file::FileKind;
@@ -349,7 +350,7 @@ fn load_image(
     let _ = getrandom_host(&mut random);
     let mut hwcap2 = cpu::hwcap2();
     if !cpu::has_fsgsbase() {
-        hwcap2 &= !2;
+        hwcap2 &= !HWCAP2_FSGSBASE;
     }
     let auxv = [
         (AT_MINSIGSTKSZ, cpu::minsigstksz()),

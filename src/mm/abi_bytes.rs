@@ -3,6 +3,7 @@
 
 use crate::abi::signal::{Sigaltstack, Siginfo};
 use crate::abi::types::{Iovec, Itimerval, KernelSigaction, Rusage, Stat, Statx, StatxTimestamp, Timespec, Timeval};
+use crate::abi::x86::{Fpstate, FpxSwBytes, RtSigframe, Sigcontext, Ucontext, XstateHeader};
 use vm_memory::ByteValued;
 
 // SAFETY: each is `#[repr(C)]` with only integer fields (and arrays and
@@ -30,3 +31,15 @@ unsafe impl ByteValued for KernelSigaction {}
 unsafe impl ByteValued for Siginfo {}
 // SAFETY: as above.
 unsafe impl ByteValued for Sigaltstack {}
+// SAFETY: as above.
+unsafe impl ByteValued for FpxSwBytes {}
+// SAFETY: as above.
+unsafe impl ByteValued for Fpstate {}
+// SAFETY: as above.
+unsafe impl ByteValued for XstateHeader {}
+// SAFETY: as above.
+unsafe impl ByteValued for Sigcontext {}
+// SAFETY: as above.
+unsafe impl ByteValued for Ucontext {}
+// SAFETY: as above (its siginfo as for Siginfo).
+unsafe impl ByteValued for RtSigframe {}

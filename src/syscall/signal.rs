@@ -150,8 +150,8 @@ pub(crate) fn sys_rt_sigreturn(ctx: &mut SyscallCtx<'_>) -> SysResult<SyscallRet
         Some(img) => ctx.task.vcpu.restore_xstate(&img),
         None => ctx.task.vcpu.reset_vector_state(),
     }
-    let (sp, flags, size) = restored.altstack;
-    let _ = set_altstack(ctx, sp, flags, size);
+    let ss = restored.altstack;
+    let _ = set_altstack(ctx, ss.ss_sp, ss.ss_flags, ss.ss_size);
     Ok(SyscallReturn::SigReturn)
 }
 

@@ -17,19 +17,23 @@
 //! (docs/architecture.md, invariant 4). Everything else stays live in the registers.
 
 use super::area::{EntryArea, GuestRegs, EXIT_KICK, EXIT_SIGNAL, EXIT_SYSCALL};
+use crate::abi::x86::{
+    X86_EFLAGS_AF, X86_EFLAGS_CF, X86_EFLAGS_FIXED, X86_EFLAGS_IF, X86_EFLAGS_OF, X86_EFLAGS_PF, X86_EFLAGS_SF,
+    X86_EFLAGS_ZF,
+};
 use core::mem::offset_of;
 
 const _: () = assert!(offset_of!(EntryArea, xmm) % 16 == 0);
 
 /// MXCSR host code runs with: all exceptions masked, round to nearest.
-const HOST_MXCSR: u32 = 0x1f80;
+const HOST_MXCSR: u32 = crate::abi::x86::MXCSR_DEFAULT;
 #[no_mangle]
 static NOMMU_HOST_MXCSR: u32 = HOST_MXCSR;
 
 /// CF PF AF ZF SF OF: what `sahf` (and an `add` for OF) can restore.
-const ARITH_FLAGS: u64 = 0x8d5;
+const ARITH_FLAGS: u64 = X86_EFLAGS_CF | X86_EFLAGS_PF | X86_EFLAGS_AF | X86_EFLAGS_ZF | X86_EFLAGS_SF | X86_EFLAGS_OF;
 /// Everything else as host code has it: bit 1 (always set) and IF.
-const PLAIN_FLAGS: u64 = 0x202;
+const PLAIN_FLAGS: u64 = X86_EFLAGS_FIXED | X86_EFLAGS_IF;
 
 const ARCH_SET_FS: u64 = crate::abi::consts::ARCH_SET_FS as u64;
 const SYS_ARCH_PRCTL: u64 = 158;

@@ -10,54 +10,16 @@ use super::area::{EntryArea, GuestRegs};
 use super::entry::{classify_host_rip, nommu_entry_abort, nommu_signal_exit, StubRegion};
 use super::systrap::{AUDIT_ARCH_X86_64, SELECTOR_ALLOW};
 use crate::abi::signal::{Siginfo, SEGV_ACCERR, SYS_SECCOMP, SYS_USER_DISPATCH};
-use core::mem::offset_of;
+use crate::abi::x86::{
+    Fpstate, FpxSwBytes, Ucontext, XstateHeader, FP_XSTATE_MAGIC1, X86_EFLAGS_AC, X86_EFLAGS_DF, X86_EFLAGS_TF,
+};
+use core::mem::{offset_of, size_of};
 use std::sync::OnceLock;
 
-/// Kernel `struct sigcontext` as laid out in `ucontext.uc_mcontext`.
-#[repr(C)]
-struct KernelSigcontext {
-    r8: u64,
-    r9: u64,
-    r10: u64,
-    r11: u64,
-    r12: u64,
-    r13: u64,
-    r14: u64,
-    r15: u64,
-    rdi: u64,
-    rsi: u64,
-    rbp: u64,
-    rbx: u64,
-    rdx: u64,
-    rax: u64,
-    rcx: u64,
-    rsp: u64,
-    rip: u64,
-    eflags: u64,
-    csgsfs: u64,
-    err: u64,
-    trapno: u64,
-    oldmask: u64,
-    cr2: u64,
-    fpstate: u64,
-    reserved: [u64; 8],
-}
-
-#[repr(C)]
-struct KernelUcontext {
-    uc_flags: u64,
-    uc_link: u64,
-    ss_sp: u64,
-    ss_flags: u64,
-    ss_size: u64,
-    mcontext: KernelSigcontext,
-    sigmask: u64,
-}
-
-use crate::abi::consts::{EFLAGS_DF, EFLAGS_TF, FP_XSTATE_MAGIC1};
-const FXSAVE_SIZE: usize = 512;
-const XSAVE_HEADER_END: usize = 576;
-const EFLAGS_AC: u64 = 1 << 18;
+/// The legacy fxsave area, and it with the xsave header: a smaller image
+/// is an fxsave one.
+const FXSAVE_SIZE: usize = size_of::<Fpstate>();
+const XSAVE_HEADER_END: usize = FXSAVE_SIZE + size_of::<XstateHeader>();
 
 /// Set once at start-up; read by the stub before it can touch GS.
 #[no_mangle]
@@ -258,7 +220,7 @@ fn recover_arena_fault(signo: i32, info: &libc::siginfo_t) -> bool {
 extern "C" fn host_signal(
     signo: i32,
     info: *mut libc::siginfo_t,
-    uc: *mut KernelUcontext,
+    uc: *mut Ucontext,
     area: *mut EntryArea,
     interrupted_fs: u64,
 ) {
@@ -279,13 +241,13 @@ extern "C" fn host_signal(
     // is this thread's own entry area (GS base), only ever touched by this
     // thread, and the interrupted code is not using it while we run.
     let (area, info, uc) = unsafe { (&mut *area, &*info, &mut *uc) };
-    let rip = uc.mcontext.rip;
+    let rip = uc.uc_mcontext.rip;
     // Host code runs with syscalls allowed; the interrupted code gets its
     // selector back unless it is being sent to an exit stub.
     let selector = area.dispatch_selector;
     area.dispatch_selector = SELECTOR_ALLOW as u64;
     handle_in_area(signo, is_kick, area, info, uc, interrupted_fs);
-    if uc.mcontext.rip == rip {
+    if uc.uc_mcontext.rip == rip {
         area.dispatch_selector = selector;
     }
 }
@@ -295,19 +257,19 @@ fn handle_in_area(
     is_kick: bool,
     area: &mut EntryArea,
     info: &libc::siginfo_t,
-    uc: &mut KernelUcontext,
+    uc: &mut Ucontext,
     interrupted_fs: u64,
 ) {
-    let rip = uc.mcontext.rip;
+    let rip = uc.uc_mcontext.rip;
     if is_kick && super::isyscall::in_window(rip) {
         // About to block in the host: do not.
-        uc.mcontext.rip = super::isyscall::abort_address();
+        uc.uc_mcontext.rip = super::isyscall::abort_address();
         area.kicked = 1;
         return;
     }
     match classify_host_rip(rip) {
         StubRegion::EntryWindow if is_kick => {
-            uc.mcontext.rip = nommu_entry_abort as *const () as usize as u64;
+            uc.uc_mcontext.rip = nommu_entry_abort as *const () as usize as u64;
         }
         StubRegion::EntryWindow | StubRegion::ExitPath => {
             if is_kick {
@@ -334,11 +296,11 @@ fn handle_in_area(
                 let (nr, arch) = trapped_syscall(info);
                 area.regs.rax = if arch == AUDIT_ARCH_X86_64 { nr as u64 } else { u64::MAX };
             }
-            area.sig_trapno = uc.mcontext.trapno;
-            area.sig_err = uc.mcontext.err;
-            uc.mcontext.rip = nommu_signal_exit as *const () as usize as u64;
-            uc.mcontext.rsp = area.host_rsp;
-            uc.mcontext.eflags &= !(EFLAGS_DF | EFLAGS_TF | EFLAGS_AC);
+            area.sig_trapno = uc.uc_mcontext.trapno;
+            area.sig_err = uc.uc_mcontext.err;
+            uc.uc_mcontext.rip = nommu_signal_exit as *const () as usize as u64;
+            uc.uc_mcontext.rsp = area.host_rsp;
+            uc.uc_mcontext.eflags &= !(X86_EFLAGS_DF | X86_EFLAGS_TF | X86_EFLAGS_AC);
         }
         StubRegion::Elsewhere => {
             if is_kick {
@@ -364,8 +326,8 @@ fn trapped_syscall(info: &libc::siginfo_t) -> (i32, u32) {
     (sys.si_syscall, sys.si_arch)
 }
 
-fn save_guest_state(area: &mut EntryArea, uc: &KernelUcontext) {
-    let m = &uc.mcontext;
+fn save_guest_state(area: &mut EntryArea, uc: &Ucontext) {
+    let m = &uc.uc_mcontext;
     area.regs = GuestRegs {
         rax: m.rax,
         rbx: m.rbx,
@@ -392,11 +354,8 @@ fn save_guest_state(area: &mut EntryArea, uc: &KernelUcontext) {
     let fp = m.fpstate as *const u8;
     // SAFETY: fpstate points at the kernel-written fxsave/xsave image in
     // this signal frame; its software-reserved bytes say how large it is.
-    let (magic, size) = unsafe {
-        let sw = fp.add(464) as *const u32;
-        (sw.read_unaligned(), sw.add(4).read_unaligned() as usize)
-    };
-    let len = if magic == FP_XSTATE_MAGIC1 { size } else { FXSAVE_SIZE };
+    let sw = unsafe { (fp.add(offset_of!(Fpstate, sw_reserved)) as *const FpxSwBytes).read_unaligned() };
+    let len = if sw.magic1 == FP_XSTATE_MAGIC1 { sw.xstate_size as usize } else { FXSAVE_SIZE };
     let len = len.min(area.xsave.0.len());
     // SAFETY: `len` bytes are readable at fp (bounded by the frame's own
     // size field and by our buffer).
