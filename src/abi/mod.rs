@@ -2,8 +2,11 @@
 //! (as they move here) the `#[repr(C)]` structures and constants, each
 //! defined once.
 
+pub mod binfmts;
 pub mod consts;
 pub mod names;
+pub mod sched;
 pub mod signal;
 pub mod types;
+pub mod wait;
 pub mod x86;

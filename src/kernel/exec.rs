@@ -5,6 +5,7 @@ use super::process::ImageInfo;
 use super::process::Process;
 use super::procfs::ProcView;
 use super::regions::{Mm, RegionKind, Regions};
+use crate::abi::binfmts::{BINPRM_BUF_SIZE, BINPRM_MAX_RECURSION};
 use crate::abi::x86::HWCAP2_FSGSBASE;
 use crate::arch::{cpu, Vcpu};
 use crate::errno::Errno;
@@ -183,15 +184,10 @@ impl LoadedProgram {
     }
 }
 
-/// How many `#!` interpreters may chain (Linux: BINPRM_MAX_RECURSION).
-const MAX_INTERPRETERS: usize = 4;
-/// Linux reads this much of a `#!` line.
-const SHEBANG_MAX: usize = 256;
-
 /// `#!interpreter [one-arg]` of a script, if it is one.
 fn shebang(bytes: &[u8]) -> Option<(Vec<u8>, Option<Vec<u8>>)> {
     let rest = bytes.strip_prefix(b"#!")?;
-    let line = &rest[..rest.len().min(SHEBANG_MAX)];
+    let line = &rest[..rest.len().min(BINPRM_BUF_SIZE)];
     let line = &line[..line.iter().position(|&b| b == b'\n').unwrap_or(line.len())];
     let trimmed: &[u8] = {
         let start = line.iter().position(|&b| b != b' ' && b != b'\t').unwrap_or(line.len());
@@ -226,7 +222,7 @@ pub(crate) fn load_program(
     let mut bytes_exe = read_program(m, process, &path)?;
     for depth in 0.. {
         let Some((interp, arg)) = bytes_exe.0.shebang() else { break };
-        if depth >= MAX_INTERPRETERS {
+        if depth >= BINPRM_MAX_RECURSION {
             let name = String::from_utf8_lossy(&spec.guest_path).into_owned();
             return Err(ExecError { errno: Errno::ELOOP, message: format!("{name}: too many #! interpreters") });
         }

@@ -1,6 +1,7 @@
 //! vm-memory's `ByteValued` for the ABI structures, so that guest memory
 //! is read and written as those types (`UserMemory::read_val`/`write_val`).
 
+use crate::abi::sched::CloneArgs;
 use crate::abi::signal::{Sigaltstack, Siginfo};
 use crate::abi::types::{Iovec, Itimerval, KernelSigaction, Rusage, Stat, Statx, StatxTimestamp, Timespec, Timeval};
 use crate::abi::x86::{Fpstate, FpxSwBytes, RtSigframe, Sigcontext, Ucontext, XstateHeader};
@@ -43,3 +44,5 @@ unsafe impl ByteValued for Sigcontext {}
 unsafe impl ByteValued for Ucontext {}
 // SAFETY: as above (its siginfo as for Siginfo).
 unsafe impl ByteValued for RtSigframe {}
+// SAFETY: as above.
+unsafe impl ByteValued for CloneArgs {}

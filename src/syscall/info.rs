@@ -2,6 +2,7 @@
 
 use super::args::{CStr, Fd, Flags, Opaque, Pid, UserPtr};
 use super::SyscallCtx;
+use crate::abi::sched::{MAX_RT_PRIO, SCHED_BATCH, SCHED_FIFO, SCHED_IDLE, SCHED_OTHER, SCHED_RR};
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
 use crate::kernel::process::RLIM_NLIMITS;
@@ -187,11 +188,9 @@ pub(crate) fn sys_sched_setaffinity(
     Ok(0)
 }
 
-const SCHED_OTHER: u32 = 0;
-
 pub(crate) fn sys_sched_getscheduler(ctx: &mut SyscallCtx<'_>, pid: Pid) -> SysResult {
     sched_target(ctx, pid)?;
-    Ok(u64::from(SCHED_OTHER))
+    Ok(SCHED_OTHER as u64)
 }
 
 pub(crate) fn sys_sched_getparam(ctx: &mut SyscallCtx<'_>, pid: Pid, param: UserPtr<Opaque>) -> SysResult {
@@ -209,7 +208,7 @@ pub(crate) fn sys_sched_setscheduler(
 ) -> SysResult {
     sched_target(ctx, pid)?;
     let prio: i32 = ctx.user().read_val(param.addr())?;
-    if policy != SCHED_OTHER || prio != 0 {
+    if policy != SCHED_OTHER as u32 || prio != 0 {
         return Err(Errno::EPERM);
     }
     Ok(0)
@@ -218,9 +217,10 @@ pub(crate) fn sys_sched_setscheduler(
 /// SCHED_FIFO and SCHED_RR have priorities 1..99, the others only 0. The
 /// policy is compared in full (Linux: an `int`, only its low half).
 fn priority_range(policy: i64) -> SysResult<(u64, u64)> {
-    match policy {
-        0 | 3 | 5 => Ok((0, 0)),
-        1 | 2 => Ok((1, 99)),
+    // Every policy fits an int: another value matches none of them.
+    match i32::try_from(policy).map_err(|_| Errno::EINVAL)? {
+        SCHED_OTHER | SCHED_BATCH | SCHED_IDLE => Ok((0, 0)),
+        SCHED_FIFO | SCHED_RR => Ok((1, MAX_RT_PRIO as u64 - 1)),
         _ => Err(Errno::EINVAL),
     }
 }
@@ -272,14 +272,13 @@ mod tests {
 
     #[test]
     fn priority_ranges_by_policy() {
-        // SCHED_OTHER, SCHED_BATCH, SCHED_IDLE.
-        for policy in [0, 3, 5] {
-            assert_eq!(priority_range(policy), Ok((0, 0)));
+        for policy in [SCHED_OTHER, SCHED_BATCH, SCHED_IDLE] {
+            assert_eq!(priority_range(policy.into()), Ok((0, 0)));
         }
-        // SCHED_FIFO, SCHED_RR.
-        assert_eq!(priority_range(1), Ok((1, 99)));
-        assert_eq!(priority_range(2), Ok((1, 99)));
-        for policy in [-1, 4] {
+        assert_eq!(priority_range(SCHED_FIFO.into()), Ok((1, 99)));
+        assert_eq!(priority_range(SCHED_RR.into()), Ok((1, 99)));
+        // 4 is no policy (SCHED_ISO was never merged).
+        for policy in [-1, 4, 1 << 32 | i64::from(SCHED_FIFO)] {
             assert_eq!(priority_range(policy), Err(Errno::EINVAL));
         }
     }
