@@ -4,6 +4,7 @@
 
 pub mod binfmts;
 pub mod consts;
+pub mod futex;
 pub mod names;
 pub mod sched;
 pub mod signal;

@@ -1,6 +1,7 @@
 //! vm-memory's `ByteValued` for the ABI structures, so that guest memory
 //! is read and written as those types (`UserMemory::read_val`/`write_val`).
 
+use crate::abi::futex::RobustListHead;
 use crate::abi::sched::CloneArgs;
 use crate::abi::signal::{Sigaltstack, Siginfo};
 use crate::abi::types::{Iovec, Itimerval, KernelSigaction, Rusage, Stat, Statx, StatxTimestamp, Timespec, Timeval};
@@ -46,3 +47,5 @@ unsafe impl ByteValued for Ucontext {}
 unsafe impl ByteValued for RtSigframe {}
 // SAFETY: as above.
 unsafe impl ByteValued for CloneArgs {}
+// SAFETY: as above.
+unsafe impl ByteValued for RobustListHead {}

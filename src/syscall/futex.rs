@@ -4,22 +4,9 @@
 
 use super::args::{Opaque, UserPtr};
 use super::SyscallCtx;
+use crate::abi::futex::*;
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
-
-const FUTEX_WAIT: u32 = 0;
-const FUTEX_WAKE: u32 = 1;
-const FUTEX_REQUEUE: u32 = 3;
-const FUTEX_CMP_REQUEUE: u32 = 4;
-const FUTEX_WAKE_OP: u32 = 5;
-const FUTEX_LOCK_PI: u32 = 6;
-const FUTEX_WAIT_BITSET: u32 = 9;
-const FUTEX_WAKE_BITSET: u32 = 10;
-const FUTEX_LOCK_PI2: u32 = 13;
-const FUTEX_PRIVATE_FLAG: u32 = 128;
-const FUTEX_CLOCK_REALTIME: u32 = 256;
-const FUTEX_CMD_MASK: u32 = !(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
-const FUTEX_BITSET_MATCH_ANY: u32 = u32::MAX;
 
 /// Sleeps on `uaddr` while it holds `val`, until `deadline` (absolute, on
 /// `clock`) if given. Implemented as FUTEX_WAIT_BITSET with an absolute
@@ -96,7 +83,7 @@ pub(crate) fn sys_futex(
             let n = ctx.user().host_futex_val2(uaddr, cmd | private, val, utime as u32, uaddr2, val3)?;
             Ok(n as u64)
         }
-        FUTEX_LOCK_PI..=8 | 11 | 12 | FUTEX_LOCK_PI2 => {
+        FUTEX_LOCK_PI..=FUTEX_TRYLOCK_PI | FUTEX_WAIT_REQUEUE_PI | FUTEX_CMP_REQUEUE_PI | FUTEX_LOCK_PI2 => {
             // Priority-inheritance futexes hold the owner's tid, which the
             // host kernel would take for one of its own threads.
             log::warn!("pid {}: PI futexes are not supported", ctx.task.process.pid);

@@ -3,6 +3,7 @@
 use super::args::{Opaque, Pid, UserPtr};
 use super::{SyscallCtx, SyscallReturn, TaskExit};
 use crate::abi::consts;
+use crate::abi::futex::RobustListHead;
 use crate::errno::{Errno, SysResult};
 use crate::kernel::ExitStatus;
 use std::sync::atomic::Ordering;
@@ -87,11 +88,8 @@ pub(crate) fn sys_set_tid_address(ctx: &mut SyscallCtx<'_>, tidptr: UserPtr<Opaq
     Ok(ctx.task.tid as u64)
 }
 
-/// sizeof(struct robust_list_head) on x86-64.
-const ROBUST_LIST_HEAD_SIZE: usize = 24;
-
 pub(crate) fn sys_set_robust_list(ctx: &mut SyscallCtx<'_>, head: UserPtr<Opaque>, len: usize) -> SysResult {
-    if len != ROBUST_LIST_HEAD_SIZE {
+    if len != std::mem::size_of::<RobustListHead>() {
         return Err(Errno::EINVAL);
     }
     *ctx.task.shared.robust_list.lock().unwrap_or_else(|e| e.into_inner()) = (head.addr(), len as u64);
