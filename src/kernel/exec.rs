@@ -6,6 +6,8 @@ use super::process::Process;
 use super::procfs::ProcView;
 use super::regions::{Mm, RegionKind, Regions};
 use crate::abi::binfmts::{BINPRM_BUF_SIZE, BINPRM_MAX_RECURSION};
+use crate::abi::consts::PAGE_SIZE;
+use crate::abi::time::USER_HZ;
 use crate::abi::x86::HWCAP2_FSGSBASE;
 use crate::arch::{cpu, Vcpu};
 use crate::errno::Errno;
@@ -351,8 +353,8 @@ fn load_image(
     let auxv = [
         (AT_MINSIGSTKSZ, cpu::minsigstksz()),
         (AT_HWCAP, cpu::hwcap()),
-        (AT_PAGESZ, 4096),
-        (AT_CLKTCK, 100),
+        (AT_PAGESZ, PAGE_SIZE),
+        (AT_CLKTCK, USER_HZ),
         (AT_PHDR, image.phdr),
         (AT_PHENT, image.phent),
         (AT_PHNUM, image.phnum),

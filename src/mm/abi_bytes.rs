@@ -2,8 +2,10 @@
 //! is read and written as those types (`UserMemory::read_val`/`write_val`).
 
 use crate::abi::futex::RobustListHead;
+use crate::abi::resource::Rlimit64;
 use crate::abi::sched::CloneArgs;
 use crate::abi::signal::{Sigaltstack, Siginfo};
+use crate::abi::time::Tms;
 use crate::abi::types::{Iovec, Itimerval, KernelSigaction, Rusage, Stat, Statx, StatxTimestamp, Timespec, Timeval};
 use crate::abi::x86::{Fpstate, FpxSwBytes, RtSigframe, Sigcontext, Ucontext, XstateHeader};
 use vm_memory::ByteValued;
@@ -49,3 +51,7 @@ unsafe impl ByteValued for RtSigframe {}
 unsafe impl ByteValued for CloneArgs {}
 // SAFETY: as above.
 unsafe impl ByteValued for RobustListHead {}
+// SAFETY: as above.
+unsafe impl ByteValued for Tms {}
+// SAFETY: as above.
+unsafe impl ByteValued for Rlimit64 {}

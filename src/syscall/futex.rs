@@ -5,6 +5,7 @@
 use super::args::{Opaque, UserPtr};
 use super::SyscallCtx;
 use crate::abi::futex::*;
+use crate::abi::time::CLOCK_MONOTONIC;
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
 
@@ -54,7 +55,7 @@ pub(crate) fn sys_futex(
             // A relative timeout, always on CLOCK_MONOTONIC.
             let deadline = if utime != 0 {
                 let (s, ns) = ctx.read_timespec(utime)?;
-                let (now_s, now_ns) = host::clock_gettime(libc::CLOCK_MONOTONIC)?;
+                let (now_s, now_ns) = host::clock_gettime(CLOCK_MONOTONIC)?;
                 let total = now_ns + ns;
                 // A huge timeout is "forever"; do not overflow.
                 now_s

@@ -2,10 +2,10 @@
 
 use super::args::{CStr, Fd, Flags, Opaque, Pid, UserPtr};
 use super::SyscallCtx;
+use crate::abi::resource::{Rlimit64, RLIMIT_NOFILE, RLIM_NLIMITS};
 use crate::abi::sched::{MAX_RT_PRIO, SCHED_BATCH, SCHED_FIFO, SCHED_IDLE, SCHED_OTHER, SCHED_RR};
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
-use crate::kernel::process::RLIM_NLIMITS;
 
 const UTS_FIELD: usize = 65;
 
@@ -51,7 +51,6 @@ pub(crate) fn sys_prlimit64(
     new_limit: UserPtr<Opaque>,
     old_limit: UserPtr<Opaque>,
 ) -> SysResult {
-    let resource = resource as usize;
     if pid.0 != 0 && pid.0 != ctx.task.process.pid {
         return Err(Errno::ESRCH);
     }
@@ -59,33 +58,29 @@ pub(crate) fn sys_prlimit64(
         return Err(Errno::EINVAL);
     }
     let new = if !new_limit.is_null() {
-        let new_limit = new_limit.addr();
-        let cur: u64 = ctx.user().read_val(new_limit)?;
-        let max: u64 = ctx.user().read_val(new_limit + 8)?;
-        if cur > max {
+        let new: Rlimit64 = ctx.user().read_val(new_limit.addr())?;
+        if new.rlim_cur > new.rlim_max {
             return Err(Errno::EINVAL);
         }
-        Some((cur, max))
+        Some((new.rlim_cur, new.rlim_max))
     } else {
         None
     };
     let process = ctx.task.process.clone();
     let mut limits = process.rlimits();
-    let prev = limits[resource];
+    let prev = limits[resource as usize];
     if let Some(n) = new {
         // No descriptor table grows past nr_open (MAX_FDS): Linux refuses
         // a higher hard limit with EPERM. (One inherited from a host with a
         // higher ceiling may be kept.)
-        if resource == libc::RLIMIT_NOFILE as usize && n.1 > crate::fs::fdtable::MAX_FDS as u64 && n.1 > prev.1 {
+        if resource == RLIMIT_NOFILE && n.1 > crate::fs::fdtable::MAX_FDS as u64 && n.1 > prev.1 {
             return Err(Errno::EPERM);
         }
-        limits[resource] = n;
+        limits[resource as usize] = n;
     }
     drop(limits);
     if !old_limit.is_null() {
-        let old_limit = old_limit.addr();
-        ctx.user().write_val(old_limit, prev.0)?;
-        ctx.user().write_val(old_limit + 8, prev.1)?;
+        ctx.user().write_val(old_limit.addr(), Rlimit64 { rlim_cur: prev.0, rlim_max: prev.1 })?;
     }
     Ok(0)
 }
@@ -289,6 +284,7 @@ mod tests {
     mod args {
         use super::super::*;
         use crate::syscall::testkit::TestMachine;
+        use vm_memory::ByteValued;
 
         const NO_PID: u64 = 99_999;
         const NEG: u64 = -1i64 as u64;
@@ -357,21 +353,18 @@ mod tests {
 
         #[test]
         fn prlimit64() {
-            const RLIMIT_NOFILE: u64 = 7;
             let mut t = TestMachine::new();
             let (bad, old) = (t.bad_ptr(), t.scratch);
-            let mut lim = [0u8; 16];
-            lim[..8].copy_from_slice(&10u64.to_le_bytes());
-            lim[8..].copy_from_slice(&5u64.to_le_bytes());
-            let inverted = t.put(0x100, &lim);
+            let inverted = t.put(0x100, Rlimit64 { rlim_cur: 10, rlim_max: 5 }.as_slice());
+            let nofile = u64::from(RLIMIT_NOFILE);
             assert_eq!(t.errno(302, &[0, 99, 0, old]), Errno::EINVAL);
-            assert_eq!(t.errno(302, &[0, 16, 0, old]), Errno::EINVAL);
-            assert_eq!(t.errno(302, &[NO_PID, RLIMIT_NOFILE, 0, old]), Errno::ESRCH);
-            assert_eq!(t.errno(302, &[0, RLIMIT_NOFILE, inverted, 0]), Errno::EINVAL);
-            assert_eq!(t.errno(302, &[0, RLIMIT_NOFILE, bad, 0]), Errno::EFAULT);
-            assert_eq!(t.errno(302, &[0, RLIMIT_NOFILE, 0, bad]), Errno::EFAULT);
+            assert_eq!(t.errno(302, &[0, u64::from(RLIM_NLIMITS), 0, old]), Errno::EINVAL);
+            assert_eq!(t.errno(302, &[NO_PID, nofile, 0, old]), Errno::ESRCH);
+            assert_eq!(t.errno(302, &[0, nofile, inverted, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(302, &[0, nofile, bad, 0]), Errno::EFAULT);
+            assert_eq!(t.errno(302, &[0, nofile, 0, bad]), Errno::EFAULT);
             // The resource is an unsigned int: the upper half is ignored.
-            assert_eq!(t.value(302, &[0, 1 << 32 | RLIMIT_NOFILE, 0, old]), Ok(0));
+            assert_eq!(t.value(302, &[0, 1 << 32 | nofile, 0, old]), Ok(0));
         }
     }
 }

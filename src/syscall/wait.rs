@@ -5,6 +5,7 @@ use super::SyscallCtx;
 use crate::abi::signal::{
     SiChld, Siginfo, CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, SIGCHLD, SIGCONT,
 };
+use crate::abi::time::USER_HZ;
 use crate::abi::types::{Rusage, Timeval};
 use crate::abi::wait::*;
 use crate::arch::host;
@@ -127,8 +128,11 @@ fn wait(ctx: &mut SyscallCtx<'_>, which: Which, options: u32) -> SysResult<Optio
 
 /// struct rusage: utime and stime as timevals, the rest zero.
 pub(crate) fn rusage(t: CpuTimes) -> Rusage {
-    // CPU times are in clock ticks (100 a second).
-    let tv = |ticks: u64| Timeval { tv_sec: (ticks / 100) as i64, tv_usec: ((ticks % 100) * 10_000) as i64 };
+    // CPU times are in clock ticks.
+    let tv = |ticks: u64| Timeval {
+        tv_sec: (ticks / USER_HZ) as i64,
+        tv_usec: ((ticks % USER_HZ) * (1_000_000 / USER_HZ)) as i64,
+    };
     Rusage { ru_utime: tv(t.user), ru_stime: tv(t.system), ..Default::default() }
 }
 
