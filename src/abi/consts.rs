@@ -19,9 +19,3 @@ pub const O_TMPFILE: i32 = 0o20200000;
 pub const AT_FDCWD: i32 = -100;
 pub const AT_SYMLINK_NOFOLLOW: u32 = 0x100;
 pub const AT_EMPTY_PATH: u32 = 0x1000;
-
-/// `arch_prctl` codes.
-pub const ARCH_SET_GS: u32 = 0x1001;
-pub const ARCH_SET_FS: u32 = 0x1002;
-pub const ARCH_GET_FS: u32 = 0x1003;
-pub const ARCH_GET_GS: u32 = 0x1004;

@@ -94,7 +94,7 @@ impl EntryArea {
             host_rsp: 0,
             in_guest: 0,
             kicked: 0,
-            dispatch_selector: super::systrap::SELECTOR_ALLOW as u64,
+            dispatch_selector: crate::abi::prctl::SYSCALL_DISPATCH_FILTER_ALLOW as u64,
             has_fsgsbase: super::cpu::has_fsgsbase() as u64,
             xstate_full: 0,
             exit_reason: 0,

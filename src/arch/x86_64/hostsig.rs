@@ -8,7 +8,8 @@
 
 use super::area::{EntryArea, GuestRegs};
 use super::entry::{classify_host_rip, nommu_entry_abort, nommu_signal_exit, StubRegion};
-use super::systrap::{AUDIT_ARCH_X86_64, SELECTOR_ALLOW};
+use crate::abi::prctl::{ARCH_GET_FS, ARCH_GET_GS, ARCH_SET_FS, SYSCALL_DISPATCH_FILTER_ALLOW};
+use crate::abi::seccomp::AUDIT_ARCH_X86_64;
 use crate::abi::signal::{Siginfo, SEGV_ACCERR, SYS_SECCOMP, SYS_USER_DISPATCH};
 use crate::abi::x86::{
     Fpstate, FpxSwBytes, Ucontext, XstateHeader, FP_XSTATE_MAGIC1, X86_EFLAGS_AC, X86_EFLAGS_DF, X86_EFLAGS_TF,
@@ -43,9 +44,9 @@ core::arch::global_asm!(
     "jmp 3f",
     "2:",
     "sub rsp, 16",
-    "mov edi, 0x1004", // ARCH_GET_GS
+    "mov edi, {arch_get_gs}",
     "mov rsi, rsp",
-    "mov eax, 158",
+    "mov eax, {sys_arch_prctl}",
     "syscall",
     "mov r14, [rsp]",
     "add rsp, 16",
@@ -62,15 +63,15 @@ core::arch::global_asm!(
     "jmp 6f",
     "4:",
     "sub rsp, 16",
-    "mov edi, 0x1003", // ARCH_GET_FS
+    "mov edi, {arch_get_fs}",
     "mov rsi, rsp",
-    "mov eax, 158",
+    "mov eax, {sys_arch_prctl}",
     "syscall",
     "mov r15, [rsp]",
     "add rsp, 16",
     "mov rsi, [r14 + {host_fs}]",
-    "mov edi, 0x1002", // ARCH_SET_FS
-    "mov eax, 158",
+    "mov edi, {arch_set_fs}",
+    "mov eax, {sys_arch_prctl}",
     "syscall",
     "6:",
     "mov rdi, rbx",
@@ -87,8 +88,8 @@ core::arch::global_asm!(
     "jmp 9f",
     "7:",
     "mov rsi, r15",
-    "mov edi, 0x1002",
-    "mov eax, 158",
+    "mov edi, {arch_set_fs}",
+    "mov eax, {sys_arch_prctl}",
     "syscall",
     "9:",
     "pop r15",
@@ -98,6 +99,10 @@ core::arch::global_asm!(
     "pop rbx",
     "ret",
     host_fs = const offset_of!(EntryArea, host_fs),
+    arch_get_gs = const ARCH_GET_GS,
+    arch_get_fs = const ARCH_GET_FS,
+    arch_set_fs = const ARCH_SET_FS,
+    sys_arch_prctl = const libc::SYS_arch_prctl,
     handler = sym host_signal,
 );
 
@@ -245,7 +250,7 @@ extern "C" fn host_signal(
     // Host code runs with syscalls allowed; the interrupted code gets its
     // selector back unless it is being sent to an exit stub.
     let selector = area.dispatch_selector;
-    area.dispatch_selector = SELECTOR_ALLOW as u64;
+    area.dispatch_selector = SYSCALL_DISPATCH_FILTER_ALLOW as u64;
     handle_in_area(signo, is_kick, area, info, uc, interrupted_fs);
     if uc.uc_mcontext.rip == rip {
         area.dispatch_selector = selector;

@@ -4,6 +4,7 @@
 use super::area::{EntryArea, GuestRegs, XsaveArea, EXIT_KICK, EXIT_SIGNAL, EXIT_SYSCALL};
 use super::entry::nommu_enter_guest;
 use super::hostsig::kick_signal;
+use crate::abi::prctl::{ARCH_GET_FS, ARCH_SET_GS};
 use crate::abi::x86::{Fpstate, XstateHeader, MXCSR_DEFAULT};
 use core::mem::{offset_of, size_of};
 
@@ -20,8 +21,6 @@ pub(crate) enum VcpuExit {
     Kick,
 }
 
-const ARCH_SET_GS: i32 = crate::abi::consts::ARCH_SET_GS as i32;
-const ARCH_GET_FS: i32 = crate::abi::consts::ARCH_GET_FS as i32;
 const SIGALTSTACK_SIZE: usize = 64 * 1024;
 /// Where MXCSR, xmm0-15 and the header's XSTATE_BV are in an xsave image.
 const XSAVE_MXCSR_OFFSET: usize = offset_of!(Fpstate, mxcsr);
