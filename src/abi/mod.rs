@@ -2,6 +2,7 @@
 //! (as they move here) the `#[repr(C)]` structures and constants, each
 //! defined once.
 
+pub mod auxv;
 pub mod binfmts;
 pub mod consts;
 pub mod futex;

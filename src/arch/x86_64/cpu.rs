@@ -1,5 +1,6 @@
 //! CPU feature facts the rest of nommu asks for.
 
+use crate::abi::auxv::{AT_HWCAP, AT_HWCAP2, AT_MINSIGSTKSZ};
 use crate::abi::x86::{Fpstate, XstateHeader, HWCAP2_FSGSBASE};
 use core::mem::{offset_of, size_of};
 use std::sync::OnceLock;
@@ -45,13 +46,8 @@ fn facts() -> &'static CpuFacts {
     static FACTS: OnceLock<CpuFacts> = OnceLock::new();
     FACTS.get_or_init(|| {
         // SAFETY: getauxval reads the process's own auxiliary vector.
-        let (hwcap, hwcap2, minsigstksz) = unsafe {
-            (
-                libc::getauxval(libc::AT_HWCAP),
-                libc::getauxval(libc::AT_HWCAP2),
-                libc::getauxval(51 /* AT_MINSIGSTKSZ */),
-            )
-        };
+        let (hwcap, hwcap2, minsigstksz) =
+            unsafe { (libc::getauxval(AT_HWCAP), libc::getauxval(AT_HWCAP2), libc::getauxval(AT_MINSIGSTKSZ)) };
         // CPUID leaf 0xD subleaf 0 EBX: size of the xsave image for the
         // features enabled in XCR0.
         let xsave_size = core::arch::x86_64::__cpuid_count(0xd, 0).ebx as usize;
