@@ -8,6 +8,8 @@ pub const PAGE_SIZE: u64 = 4096;
 pub const TASK_SIZE: u64 = (1 << 47) - PAGE_SIZE;
 /// The longest path, with its NUL.
 pub const PATH_MAX: usize = 4096;
+/// The most supplementary groups a process may have.
+pub const NGROUPS_MAX: u64 = 65536;
 
 /// `open` flags.
 pub const O_CREAT: i32 = 0o100;

@@ -5,8 +5,10 @@ use crate::abi::futex::RobustListHead;
 use crate::abi::resource::Rlimit64;
 use crate::abi::sched::CloneArgs;
 use crate::abi::signal::{Sigaltstack, Siginfo};
+use crate::abi::sysinfo::Sysinfo;
 use crate::abi::time::Tms;
 use crate::abi::types::{Iovec, Itimerval, KernelSigaction, Rusage, Stat, Statx, StatxTimestamp, Timespec, Timeval};
+use crate::abi::utsname::NewUtsname;
 use crate::abi::x86::{Fpstate, FpxSwBytes, RtSigframe, Sigcontext, Ucontext, XstateHeader};
 use vm_memory::ByteValued;
 
@@ -55,3 +57,7 @@ unsafe impl ByteValued for RobustListHead {}
 unsafe impl ByteValued for Tms {}
 // SAFETY: as above.
 unsafe impl ByteValued for Rlimit64 {}
+// SAFETY: as above.
+unsafe impl ByteValued for NewUtsname {}
+// SAFETY: as above.
+unsafe impl ByteValued for Sysinfo {}

@@ -4,21 +4,30 @@ use super::args::{CStr, Fd, Flags, Opaque, Pid, UserPtr};
 use super::SyscallCtx;
 use crate::abi::resource::{Rlimit64, RLIMIT_NOFILE, RLIM_NLIMITS};
 use crate::abi::sched::{MAX_RT_PRIO, SCHED_BATCH, SCHED_FIFO, SCHED_IDLE, SCHED_OTHER, SCHED_RR};
+use crate::abi::sysinfo::Sysinfo;
+use crate::abi::utsname::{NewUtsname, NEW_UTS_LEN};
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
-
-const UTS_FIELD: usize = 65;
 
 pub(crate) fn sys_uname(ctx: &mut SyscallCtx<'_>, buf: UserPtr<Opaque>) -> SysResult {
     let u = host::uname()?;
     let (node, domain) = ctx.m.uts.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    let mut utsname = [0u8; UTS_FIELD * 6];
-    let fields: [&[u8]; 6] = [b"Linux", &node, &u.release, &u.version, b"x86_64", &domain];
-    for (i, f) in fields.iter().enumerate() {
-        let n = f.len().min(UTS_FIELD - 1);
-        utsname[i * UTS_FIELD..i * UTS_FIELD + n].copy_from_slice(&f[..n]);
-    }
-    ctx.user().write(buf.addr(), &utsname)?;
+    // Cut to fit, NUL-padded.
+    let field = |s: &[u8]| {
+        let mut f = [0u8; NEW_UTS_LEN + 1];
+        let n = s.len().min(NEW_UTS_LEN);
+        f[..n].copy_from_slice(&s[..n]);
+        f
+    };
+    let utsname = NewUtsname {
+        sysname: field(b"Linux"),
+        nodename: field(&node),
+        release: field(&u.release),
+        version: field(&u.version),
+        machine: field(b"x86_64"),
+        domainname: field(&domain),
+    };
+    ctx.user().write_val(buf.addr(), utsname)?;
     Ok(0)
 }
 
@@ -106,24 +115,15 @@ pub(crate) fn sys_sysinfo(ctx: &mut SyscallCtx<'_>, info: UserPtr<Opaque>) -> Sy
     let st = ctx.m.mem.stats();
     let uptime = ctx.m.boot_time.elapsed().as_secs() as i64;
     let procs = ctx.m.processes().len() as u16;
-    let mut b = [0u8; 112];
-    let mut put = |off: usize, v: &[u8]| b[off..off + v.len()].copy_from_slice(v);
-    put(0, &uptime.to_le_bytes());
-    // loads[3] at 8: zero.
-    put(32, &st.total.to_le_bytes());
-    put(40, &st.free.to_le_bytes());
-    // sharedram, bufferram, totalswap, freeswap: zero.
-    put(80, &procs.to_le_bytes());
-    // totalhigh, freehigh: zero; mem_unit at 104.
-    put(104, &1u32.to_le_bytes());
-    ctx.user().write(info.addr(), &b)?;
+    let sysinfo = Sysinfo { uptime, totalram: st.total, freeram: st.free, procs, mem_unit: 1, ..Default::default() };
+    ctx.user().write_val(info.addr(), sysinfo)?;
     Ok(0)
 }
 
 /// The length is checked in full (Linux: an `int`, only its low half); a
 /// negative one is a huge one.
 fn set_uts_field(ctx: &mut SyscallCtx<'_>, name: UserPtr<CStr>, len: usize, domain: bool) -> SysResult {
-    if len >= UTS_FIELD {
+    if len > NEW_UTS_LEN {
         return Err(Errno::EINVAL);
     }
     let mut bytes = vec![0u8; len];
@@ -318,7 +318,7 @@ mod tests {
             let mut t = TestMachine::new();
             let (bad, name) = (t.bad_ptr(), t.cstr(0, "nommu"));
             for nr in [170, 171] {
-                assert_eq!(t.errno(nr, &[name, 65]), Errno::EINVAL);
+                assert_eq!(t.errno(nr, &[name, NEW_UTS_LEN as u64 + 1]), Errno::EINVAL);
                 assert_eq!(t.errno(nr, &[name, NEG]), Errno::EINVAL);
                 assert_eq!(t.errno(nr, &[bad, 5]), Errno::EFAULT);
             }

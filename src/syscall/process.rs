@@ -2,6 +2,7 @@
 
 use super::args::{Opaque, Pid, UserPtr};
 use super::{SyscallCtx, SyscallReturn, TaskExit};
+use crate::abi::consts::NGROUPS_MAX;
 use crate::abi::futex::RobustListHead;
 use crate::abi::prctl::*;
 use crate::abi::reboot::*;
@@ -264,8 +265,6 @@ pub(crate) fn sys_reboot(
 /// The id -1 (`(uid_t)-1`): Linux's INVALID_UID. Where an id must be given
 /// it is EINVAL; in setre*id/setres*id it means "leave this one".
 const NO_ID: u32 = u32::MAX;
-/// NGROUPS_MAX: the most supplementary groups setgroups takes.
-const NGROUPS_MAX: u64 = 65536;
 
 /// Everyone is root inside; nommu cannot become anyone else. Setting the
 /// ids nommu already has succeeds; anything else is EPERM.
