@@ -9,7 +9,7 @@ use crate::abi::auxv::*;
 use crate::abi::binfmts::{BINPRM_BUF_SIZE, BINPRM_MAX_RECURSION};
 use crate::abi::consts::PAGE_SIZE;
 use crate::abi::time::USER_HZ;
-use crate::abi::x86::HWCAP2_FSGSBASE;
+use crate::abi::x86::{HWCAP2_FSGSBASE, X86_EFLAGS_FIXED, X86_EFLAGS_IF};
 use crate::arch::{cpu, Vcpu};
 use crate::errno::Errno;
 use crate::fs::file::FileKind;
@@ -82,7 +82,7 @@ impl StartState {
         *regs = Default::default();
         regs.rip = self.rip;
         regs.rsp = self.rsp;
-        regs.rflags = 0x202;
+        regs.rflags = X86_EFLAGS_FIXED | X86_EFLAGS_IF;
         vcpu.set_fs_base(0);
         vcpu.reset_vector_state();
     }

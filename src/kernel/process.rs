@@ -6,6 +6,7 @@ use super::signal::SigActions;
 use super::signal::SigQueue;
 use super::task::TaskShared;
 use crate::abi::resource::{RLIM64_INFINITY, RLIMIT_NOFILE, RLIMIT_STACK, RLIM_NLIMITS};
+use crate::abi::sched::TASK_COMM_LEN;
 use crate::errno::{Errno, SysResult};
 use crate::fs::FdTable;
 use crate::fs::HostRoot;
@@ -360,6 +361,6 @@ impl Process {
     }
 
     pub(crate) fn set_comm(&self, name: &[u8]) {
-        *lock(&self.comm) = name[..name.len().min(15)].to_vec();
+        *lock(&self.comm) = name[..name.len().min(TASK_COMM_LEN - 1)].to_vec();
     }
 }

@@ -29,7 +29,7 @@ pub(crate) fn sigbit(signo: i32) -> SigSet {
 pub(crate) const UNBLOCKABLE: SigSet = (1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1));
 
 pub(crate) fn signal_name(signo: i32) -> String {
-    const NAMES: [&str; 32] = [
+    const NAMES: [&str; SIGRTMIN as usize] = [
         "0",
         "SIGHUP",
         "SIGINT",
@@ -64,8 +64,8 @@ pub(crate) fn signal_name(signo: i32) -> String {
         "SIGSYS",
     ];
     match signo {
-        1..=31 => NAMES[signo as usize].to_string(),
-        32..=64 => format!("SIGRT{}", signo - 32),
+        1..SIGRTMIN => NAMES[signo as usize].to_string(),
+        SIGRTMIN..=SIGRTMAX => format!("SIGRT{}", signo - SIGRTMIN),
         _ => format!("signal {signo}"),
     }
 }

@@ -5,7 +5,7 @@ use super::SyscallCtx;
 use crate::abi::resource::{Rlimit64, RLIMIT_NOFILE, RLIM_NLIMITS};
 use crate::abi::sched::{MAX_RT_PRIO, SCHED_BATCH, SCHED_FIFO, SCHED_IDLE, SCHED_OTHER, SCHED_RR};
 use crate::abi::sysinfo::Sysinfo;
-use crate::abi::utsname::{NewUtsname, NEW_UTS_LEN};
+use crate::abi::utsname::{NewUtsname, NEW_UTS_LEN, UTS_MACHINE, UTS_SYSNAME};
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
 
@@ -20,11 +20,11 @@ pub(crate) fn sys_uname(ctx: &mut SyscallCtx<'_>, buf: UserPtr<Opaque>) -> SysRe
         f
     };
     let utsname = NewUtsname {
-        sysname: field(b"Linux"),
+        sysname: field(UTS_SYSNAME),
         nodename: field(&node),
         release: field(&u.release),
         version: field(&u.version),
-        machine: field(b"x86_64"),
+        machine: field(UTS_MACHINE),
         domainname: field(&domain),
     };
     ctx.user().write_val(buf.addr(), utsname)?;

@@ -8,6 +8,7 @@
 
 use super::area::{EntryArea, GuestRegs};
 use super::entry::{classify_host_rip, nommu_entry_abort, nommu_signal_exit, StubRegion};
+use crate::abi::consts::PAGE_SIZE;
 use crate::abi::prctl::{ARCH_GET_FS, ARCH_GET_GS, ARCH_SET_FS, SYSCALL_DISPATCH_FILTER_ALLOW};
 use crate::abi::seccomp::AUDIT_ARCH_X86_64;
 use crate::abi::signal::{Siginfo, SEGV_ACCERR, SYS_SECCOMP, SYS_USER_DISPATCH};
@@ -200,11 +201,11 @@ fn recover_arena_fault(signo: i32, info: &libc::siginfo_t) -> bool {
     if addr < base || addr >= base + size {
         return false;
     }
-    let page = addr & !4095;
+    let page = addr & !(PAGE_SIZE - 1);
     let rwx = libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC;
     if inaccessible {
         // SAFETY: one page of our own arena; mprotect is async-signal-safe.
-        return unsafe { libc::mprotect(page as *mut libc::c_void, 4096, rwx) } == 0;
+        return unsafe { libc::mprotect(page as *mut libc::c_void, PAGE_SIZE as usize, rwx) } == 0;
     }
     // SAFETY: replaces one page of our own arena (only file-backed pages
     // raise SIGBUS there) with fresh anonymous memory; mmap is
@@ -212,7 +213,7 @@ fn recover_arena_fault(signo: i32, info: &libc::siginfo_t) -> bool {
     let p = unsafe {
         libc::mmap(
             page as *mut libc::c_void,
-            4096,
+            PAGE_SIZE as usize,
             rwx,
             libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED,
             -1,
