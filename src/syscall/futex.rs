@@ -100,12 +100,14 @@ pub(crate) fn sys_futex(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::abi::types::Timespec;
     use crate::syscall::testkit::TestMachine;
+    use vm_memory::ByteValued;
 
-    /// Two futex words holding 1, and a timespec (sec, nsec) after them.
-    fn words(t: &TestMachine, sec: i64, nsec: i64) -> (u64, u64) {
+    /// Two futex words holding 1, and a timespec after them.
+    fn words(t: &TestMachine, tv_sec: i64, tv_nsec: i64) -> (u64, u64) {
         let w = t.put(0, &[1u32.to_le_bytes(), 1u32.to_le_bytes()].concat());
-        let ts = t.put(0x10, &[sec.to_le_bytes(), nsec.to_le_bytes()].concat());
+        let ts = t.put(0x10, Timespec { tv_sec, tv_nsec }.as_slice());
         (w, ts)
     }
 
@@ -114,7 +116,7 @@ mod tests {
         let mut t = TestMachine::new();
         let bad = t.bad_ptr();
         let (w, late) = words(&t, 0, 1_000_000_000);
-        let negative = t.put(0x20, &[(-1i64).to_le_bytes(), 0i64.to_le_bytes()].concat());
+        let negative = t.put(0x20, Timespec { tv_sec: -1, tv_nsec: 0 }.as_slice());
         let any = u64::from(FUTEX_BITSET_MATCH_ANY);
         for private in [0, u64::from(FUTEX_PRIVATE_FLAG)] {
             let (wait, wake) = (u64::from(FUTEX_WAIT) | private, u64::from(FUTEX_WAKE) | private);
@@ -132,7 +134,8 @@ mod tests {
             assert_eq!(t.errno(202, &[w, wait_bitset, 0, late, 0, any]), Errno::EINVAL);
             assert_eq!(t.errno(202, &[w, wait_bitset, 0, 0, 0, 0]), Errno::EINVAL);
             assert_eq!(t.errno(202, &[w, wake_bitset, 1, 0, 0, 0]), Errno::EINVAL);
-            for op in [14, 99] {
+            // Past the last operation.
+            for op in [u64::from(FUTEX_LOCK_PI2) + 1, 99] {
                 assert_eq!(t.errno(202, &[w, op | private, 0, 0, 0, 0]), Errno::ENOSYS, "op {op}");
             }
             let realtime = u64::from(FUTEX_CLOCK_REALTIME);
