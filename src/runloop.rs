@@ -3,23 +3,18 @@
 //! tasks through the `TaskLoop` it is given (`new_machine`), and syscalls
 //! go to the table of `syscall`.
 
+use crate::abi::futex::{RobustListHead, FUTEX_OWNER_DIED, FUTEX_TID_MASK, FUTEX_WAITERS, ROBUST_LIST_LIMIT};
+use crate::abi::signal::{SEGV_ACCERR, SEGV_MAPERR, SEGV_PKUERR, SIGSEGV};
+use crate::abi::x86::{X86_PF_INSTR, X86_PF_PK, X86_PF_PROT, X86_PF_USER, X86_TRAP_PF};
 use crate::arch::{host, trampoline, VcpuExit};
 use crate::errno::Errno;
 use crate::kernel::delivery::{deliver, force_fault};
 use crate::kernel::lifecycle::exit_process;
 use crate::kernel::machine::{Machine, MachineConfig, MachineError};
 use crate::kernel::process::{ExitStatus, GroupExit};
-use crate::kernel::signal::{default_action, signal_name, DefaultAction, SigInfo, SIGSEGV};
+use crate::kernel::signal::{default_action, signal_name, DefaultAction, SigInfo};
 use crate::kernel::task::{PendingRestart, Task, TaskExit};
 use crate::syscall::{self, SyscallCtx, SyscallReturn};
-
-use crate::abi::consts::{SEGV_ACCERR, SEGV_MAPERR, SEGV_PKUERR};
-/// x86 page fault: trap 14; error code bits: user mode, instruction fetch.
-const X86_TRAP_PF: u64 = 14;
-const PF_USER_FETCH: u64 = 0x14;
-/// Page-fault error code bits: the page was present; protection key.
-const PF_PROT: u64 = 0x1;
-const PF_PK: u64 = 0x20;
 
 /// A machine whose tasks run this run loop.
 pub fn new_machine(config: MachineConfig) -> Result<std::sync::Arc<Machine>, MachineError> {
@@ -59,7 +54,7 @@ pub(crate) fn run_task(m: &Machine, task: &mut Task) {
                     && m.caps.trampoline()
                     && trampoline::contains(addr);
                 let code = if code == SEGV_PKUERR || on_trampoline {
-                    err &= !(PF_PROT | PF_PK);
+                    err &= !(X86_PF_PROT | X86_PF_PK);
                     SEGV_MAPERR
                 } else {
                     code
@@ -98,7 +93,7 @@ fn handle_syscall(m: &Machine, task: &mut Task, trapped: bool) -> Option<TaskExi
         let r = task.vcpu.regs_mut();
         r.rsp -= 8;
         r.rip = 0;
-        task.fault = Some((X86_TRAP_PF, PF_USER_FETCH, 0));
+        task.fault = Some((X86_TRAP_PF, X86_PF_USER | X86_PF_INSTR, 0));
         force_fault(task, SigInfo::fault(SIGSEGV, SEGV_MAPERR, 0));
         return None;
     }
@@ -211,12 +206,6 @@ fn report_fatal(m: &Machine, task: &Task, signo: i32) {
     );
 }
 
-const FUTEX_WAITERS: u32 = 0x8000_0000;
-const FUTEX_OWNER_DIED: u32 = 0x4000_0000;
-const FUTEX_TID_MASK: u32 = 0x3fff_ffff;
-/// Linux stops walking a robust list after this many entries.
-const ROBUST_LIST_LIMIT: usize = 2048;
-
 /// A dying thread's robust futexes (set_robust_list): each lock it still
 /// holds gets FUTEX_OWNER_DIED, and a waiter is woken to take it over.
 fn walk_robust_list(m: &Machine, task: &Task) {
@@ -225,12 +214,9 @@ fn walk_robust_list(m: &Machine, task: &Task) {
         return;
     }
     let mem = &m.mem.user;
-    // The head is the guest's (set_robust_list): near 2^64 it is no list.
-    let (Some(offset_at), Some(pending_at)) = (head.checked_add(8), head.checked_add(16)) else {
-        return;
-    };
-    let (Ok(mut entry), Ok(offset), Ok(pending)) =
-        (mem.read_u64(head), mem.read_u64(offset_at).map(|o| o as i64), mem.read_u64(pending_at))
+    // The head is the guest's (set_robust_list): one that cannot be read
+    // (or wraps) is no list.
+    let Ok(RobustListHead { list: mut entry, futex_offset: offset, list_op_pending: pending }) = mem.read_val(head)
     else {
         return;
     };

@@ -6,12 +6,12 @@ use super::machine::Machine;
 use super::process::{ExitStatus, ProcState};
 use super::signal::*;
 use super::task::Task;
+use crate::abi::signal::*;
 use crate::arch::{host, sigframe};
 use crate::errno::Errno;
 use std::sync::atomic::Ordering;
 
-use crate::abi::consts::{EFLAGS_DF, EFLAGS_TF};
-const EFLAGS_RF: u64 = 1 << 16;
+use crate::abi::x86::{X86_EFLAGS_DF, X86_EFLAGS_RF, X86_EFLAGS_TF};
 
 /// Re-executes the interrupted syscall: back to the rewritten `call *%rax`
 /// with the syscall number in rax (every other register is unchanged).
@@ -160,8 +160,8 @@ fn setup_frame(m: &Machine, task: &mut Task, info: &SigInfo, act: SigAction) -> 
         sp,
         floor,
         blocked,
-        altstack: (alt.sp, alt.flags | on_alt, alt.size),
-        siginfo: info.to_bytes(),
+        altstack: Sigaltstack { ss_sp: alt.sp, ss_flags: alt.flags | on_alt, ss_size: alt.size, ..Default::default() },
+        siginfo: info.to_user(),
         xstate: &xstate,
         restorer: act.restorer,
         fault: if info.is_fault() { task.fault.take() } else { None },
@@ -171,10 +171,10 @@ fn setup_frame(m: &Machine, task: &mut Task, info: &SigInfo, act: SigAction) -> 
     r.rsp = frame;
     r.rip = act.handler;
     r.rdi = info.signo as u64;
-    r.rsi = frame + sigframe::FRAME_SIZE - 128;
-    r.rdx = frame + 8;
+    r.rsi = frame + sigframe::INFO_OFFSET;
+    r.rdx = frame + sigframe::UC_OFFSET;
     r.rax = 0;
-    r.rflags &= !(EFLAGS_DF | EFLAGS_TF | EFLAGS_RF);
+    r.rflags &= !(X86_EFLAGS_DF | X86_EFLAGS_TF | X86_EFLAGS_RF);
     task.vcpu.reset_vector_state();
     let mut mask = task.sigmask() | act.mask;
     if act.flags & SA_NODEFER == 0 {

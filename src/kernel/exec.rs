@@ -5,12 +5,17 @@ use super::process::ImageInfo;
 use super::process::Process;
 use super::procfs::ProcView;
 use super::regions::{Mm, RegionKind, Regions};
+use crate::abi::auxv::*;
+use crate::abi::binfmts::{BINPRM_BUF_SIZE, BINPRM_MAX_RECURSION};
+use crate::abi::consts::PAGE_SIZE;
+use crate::abi::time::USER_HZ;
+use crate::abi::x86::{HWCAP2_FSGSBASE, X86_EFLAGS_FIXED, X86_EFLAGS_IF};
 use crate::arch::{cpu, Vcpu};
 use crate::errno::Errno;
 use crate::fs::file::FileKind;
 use crate::fs::{path, vfs};
 use crate::loader::cache::{CachedImage, FileId};
-use crate::loader::{build_initial_stack, load_elf, stack::*, ExecImage, Segment, SegmentKind, StackSpec};
+use crate::loader::{build_initial_stack, load_elf, ExecImage, Segment, SegmentKind, StackSpec};
 use std::io::Read;
 use std::os::fd::AsRawFd;
 use std::sync::Arc;
@@ -77,7 +82,7 @@ impl StartState {
         *regs = Default::default();
         regs.rip = self.rip;
         regs.rsp = self.rsp;
-        regs.rflags = 0x202;
+        regs.rflags = X86_EFLAGS_FIXED | X86_EFLAGS_IF;
         vcpu.set_fs_base(0);
         vcpu.reset_vector_state();
     }
@@ -182,15 +187,10 @@ impl LoadedProgram {
     }
 }
 
-/// How many `#!` interpreters may chain (Linux: BINPRM_MAX_RECURSION).
-const MAX_INTERPRETERS: usize = 4;
-/// Linux reads this much of a `#!` line.
-const SHEBANG_MAX: usize = 256;
-
 /// `#!interpreter [one-arg]` of a script, if it is one.
 fn shebang(bytes: &[u8]) -> Option<(Vec<u8>, Option<Vec<u8>>)> {
     let rest = bytes.strip_prefix(b"#!")?;
-    let line = &rest[..rest.len().min(SHEBANG_MAX)];
+    let line = &rest[..rest.len().min(BINPRM_BUF_SIZE)];
     let line = &line[..line.iter().position(|&b| b == b'\n').unwrap_or(line.len())];
     let trimmed: &[u8] = {
         let start = line.iter().position(|&b| b != b' ' && b != b'\t').unwrap_or(line.len());
@@ -225,7 +225,7 @@ pub(crate) fn load_program(
     let mut bytes_exe = read_program(m, process, &path)?;
     for depth in 0.. {
         let Some((interp, arg)) = bytes_exe.0.shebang() else { break };
-        if depth >= MAX_INTERPRETERS {
+        if depth >= BINPRM_MAX_RECURSION {
             let name = String::from_utf8_lossy(&spec.guest_path).into_owned();
             return Err(ExecError { errno: Errno::ELOOP, message: format!("{name}: too many #! interpreters") });
         }
@@ -349,13 +349,13 @@ fn load_image(
     let _ = getrandom_host(&mut random);
     let mut hwcap2 = cpu::hwcap2();
     if !cpu::has_fsgsbase() {
-        hwcap2 &= !2;
+        hwcap2 &= !HWCAP2_FSGSBASE;
     }
     let auxv = [
         (AT_MINSIGSTKSZ, cpu::minsigstksz()),
         (AT_HWCAP, cpu::hwcap()),
-        (AT_PAGESZ, 4096),
-        (AT_CLKTCK, 100),
+        (AT_PAGESZ, PAGE_SIZE),
+        (AT_CLKTCK, USER_HZ),
         (AT_PHDR, image.phdr),
         (AT_PHENT, image.phent),
         (AT_PHNUM, image.phnum),

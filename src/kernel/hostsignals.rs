@@ -4,7 +4,8 @@
 
 use super::lifecycle::send_to_process;
 use super::machine::Machine;
-use super::signal::{SigInfo, SI_KERNEL};
+use super::signal::SigInfo;
+use crate::abi::signal::SI_KERNEL;
 use crate::arch::host;
 use std::sync::{Arc, Weak};
 

@@ -4,6 +4,7 @@ use super::machine::Machine;
 use super::process::{ExitStatus, ProcState, Process};
 use super::signal::*;
 use super::task::TaskShared;
+use crate::abi::signal::*;
 use crate::arch::host;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;

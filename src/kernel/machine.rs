@@ -6,8 +6,8 @@
 
 use super::exec::{load_program, ExecError, ProgramSpec};
 use super::process::{ExitStatus, FsContext, Process};
-use super::signal::SIGCHLD;
 use super::task::{Task, TaskShared};
+use crate::abi::signal::SIGCHLD;
 use crate::arch::caps::{Feature, HostCaps, Page0, Page0Absence, Switch};
 use crate::arch::{cpu, trampoline, GuestRegs, Vcpu};
 use crate::fs::{FdTable, HostRoot};

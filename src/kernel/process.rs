@@ -5,6 +5,8 @@ use super::regions::Mm;
 use super::signal::SigActions;
 use super::signal::SigQueue;
 use super::task::TaskShared;
+use crate::abi::resource::{RLIM64_INFINITY, RLIMIT_NOFILE, RLIMIT_STACK, RLIM_NLIMITS};
+use crate::abi::sched::TASK_COMM_LEN;
 use crate::errno::{Errno, SysResult};
 use crate::fs::FdTable;
 use crate::fs::HostRoot;
@@ -38,7 +40,8 @@ impl ExitStatus {
     }
 }
 
-pub(crate) const RLIM_NLIMITS: usize = 16;
+/// A process's resource limits: (soft, hard) for each resource.
+pub type Rlimits = [(u64, u64); RLIM_NLIMITS as usize];
 
 /// Where a process is in its life, as wait(2) sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -170,7 +173,7 @@ pub struct Process {
     sigactions: Mutex<SigActions>,
     /// Name of the program (comm), at most 15 bytes.
     comm: Mutex<Vec<u8>>,
-    rlimits: Mutex<[(u64, u64); RLIM_NLIMITS]>,
+    rlimits: Mutex<Rlimits>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -181,26 +184,19 @@ impl Process {
     /// The resource limits of the first process: the host's, except the
     /// stack. A no-MMU stack is a fixed allocation: say so (glibc also
     /// sizes its thread stacks by this, and they are real arena memory).
-    pub fn initial_rlimits() -> [(u64, u64); RLIM_NLIMITS] {
-        let mut rlimits = [(u64::MAX, u64::MAX); RLIM_NLIMITS];
+    pub fn initial_rlimits() -> Rlimits {
+        let mut rlimits = [(RLIM64_INFINITY, RLIM64_INFINITY); RLIM_NLIMITS as usize];
         for (i, lim) in rlimits.iter_mut().enumerate() {
             if let Ok(host) = crate::arch::host::getrlimit(i as u32) {
                 *lim = host;
             }
         }
-        rlimits[libc::RLIMIT_STACK as usize].0 = super::exec::DEFAULT_STACK_SIZE;
+        rlimits[RLIMIT_STACK as usize].0 = super::exec::DEFAULT_STACK_SIZE;
         rlimits
     }
 
     /// A process with `rlimits` (a child inherits its parent's).
-    pub fn new(
-        pid: i32,
-        ppid: i32,
-        exit_signal: i32,
-        files: FdTable,
-        fs: FsContext,
-        rlimits: [(u64, u64); RLIM_NLIMITS],
-    ) -> Process {
+    pub fn new(pid: i32, ppid: i32, exit_signal: i32, files: FdTable, fs: FsContext, rlimits: Rlimits) -> Process {
         Process {
             pid,
             ppid: AtomicI32::new(ppid),
@@ -248,7 +244,7 @@ impl Process {
         lock(&self.sigactions)
     }
 
-    pub(crate) fn rlimits(&self) -> MutexGuard<'_, [(u64, u64); RLIM_NLIMITS]> {
+    pub(crate) fn rlimits(&self) -> MutexGuard<'_, Rlimits> {
         lock(&self.rlimits)
     }
 
@@ -356,7 +352,7 @@ impl Process {
 
     /// RLIMIT_NOFILE's soft limit, as a descriptor-table size.
     pub(crate) fn fd_limit(&self) -> usize {
-        usize::try_from(lock(&self.rlimits)[libc::RLIMIT_NOFILE as usize].0).unwrap_or(usize::MAX)
+        usize::try_from(lock(&self.rlimits)[RLIMIT_NOFILE as usize].0).unwrap_or(usize::MAX)
     }
 
     pub(crate) fn comm_bytes(&self) -> Vec<u8> {
@@ -368,6 +364,6 @@ impl Process {
     }
 
     pub(crate) fn set_comm(&self, name: &[u8]) {
-        *lock(&self.comm) = name[..name.len().min(15)].to_vec();
+        *lock(&self.comm) = name[..name.len().min(TASK_COMM_LEN - 1)].to_vec();
     }
 }

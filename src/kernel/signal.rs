@@ -1,11 +1,12 @@
-//! Signal numbers, actions, masks, pending queues and default actions.
+//! Signal dispositions, masks, pending queues and default actions (the
+//! numbers, flags and `siginfo_t` are `abi::signal`'s).
 
+use crate::abi::signal::*;
 use crate::errno::{Errno, SysResult};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-pub(crate) const NSIG: usize = 64;
-pub(crate) const SIGKILL: i32 = 9;
-pub(crate) const SIGSTOP: i32 = 19;
+/// syscall::file's import, until it takes SIGPIPE from abi::signal.
+pub(crate) use crate::abi::signal::SIGPIPE;
 
 /// Kernel `struct sigaction` for rt_sigaction on x86-64.
 #[repr(C)]
@@ -28,7 +29,7 @@ pub(crate) fn sigbit(signo: i32) -> SigSet {
 pub(crate) const UNBLOCKABLE: SigSet = (1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1));
 
 pub(crate) fn signal_name(signo: i32) -> String {
-    const NAMES: [&str; 32] = [
+    const NAMES: [&str; SIGRTMIN as usize] = [
         "0",
         "SIGHUP",
         "SIGINT",
@@ -63,8 +64,8 @@ pub(crate) fn signal_name(signo: i32) -> String {
         "SIGSYS",
     ];
     match signo {
-        1..=31 => NAMES[signo as usize].to_string(),
-        32..=64 => format!("SIGRT{}", signo - 32),
+        1..SIGRTMIN => NAMES[signo as usize].to_string(),
+        SIGRTMIN..=SIGRTMAX => format!("SIGRT{}", signo - SIGRTMIN),
         _ => format!("signal {signo}"),
     }
 }
@@ -94,47 +95,6 @@ impl SigActions {
         Ok(())
     }
 }
-
-pub(crate) const SIGQUIT: i32 = 3;
-pub(crate) const SIGILL: i32 = 4;
-pub(crate) const SIGTRAP: i32 = 5;
-pub(crate) const SIGABRT: i32 = 6;
-pub(crate) const SIGBUS: i32 = 7;
-pub(crate) const SIGFPE: i32 = 8;
-pub(crate) const SIGSEGV: i32 = 11;
-pub(crate) const SIGPIPE: i32 = 13;
-pub(crate) const SIGALRM: i32 = 14;
-pub(crate) const SIGCHLD: i32 = 17;
-pub(crate) const SIGCONT: i32 = 18;
-pub(crate) const SIGTSTP: i32 = 20;
-pub(crate) const SIGTTIN: i32 = 21;
-pub(crate) const SIGTTOU: i32 = 22;
-pub(crate) const SIGURG: i32 = 23;
-pub(crate) const SIGXCPU: i32 = 24;
-pub(crate) const SIGXFSZ: i32 = 25;
-pub(crate) const SIGWINCH: i32 = 28;
-pub(crate) const SIGSYS: i32 = 31;
-pub(crate) const SIGRTMIN: i32 = 32;
-
-pub(crate) const SIG_DFL: u64 = 0;
-pub(crate) const SIG_IGN: u64 = 1;
-
-pub(crate) const SA_NOCLDSTOP: u64 = 0x1;
-pub(crate) const SA_NOCLDWAIT: u64 = 0x2;
-pub(crate) const SA_ONSTACK: u64 = 0x0800_0000;
-pub(crate) const SA_RESTART: u64 = 0x1000_0000;
-pub(crate) const SA_NODEFER: u64 = 0x4000_0000;
-pub(crate) const SA_RESETHAND: u64 = 0x8000_0000;
-
-// si_code values.
-pub(crate) const SI_USER: i32 = 0;
-pub(crate) const SI_KERNEL: i32 = 0x80;
-pub(crate) const SI_TKILL: i32 = -6;
-pub(crate) const CLD_EXITED: i32 = 1;
-pub(crate) const CLD_KILLED: i32 = 2;
-pub(crate) const CLD_DUMPED: i32 = 3;
-pub(crate) const CLD_STOPPED: i32 = 5;
-pub(crate) const CLD_CONTINUED: i32 = 6;
 
 /// What happens to a process when a signal with SIG_DFL arrives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -192,38 +152,38 @@ impl SigInfo {
         matches!(self.signo, SIGSEGV | SIGBUS | SIGILL | SIGFPE | SIGTRAP) && self.code > 0
     }
 
-    /// The 128-byte `siginfo_t` for x86-64.
-    pub(crate) fn to_bytes(self) -> [u8; 128] {
-        let mut b = [0u8; 128];
-        b[0..4].copy_from_slice(&self.signo.to_le_bytes());
-        b[4..8].copy_from_slice(&self.errno.to_le_bytes());
-        b[8..12].copy_from_slice(&self.code.to_le_bytes());
-        if self.is_fault() {
-            b[16..24].copy_from_slice(&self.addr.to_le_bytes());
+    /// The `siginfo_t` a guest reads: the fault layout for faults, the
+    /// SIGCHLD one for SIGCHLD, else kill's with sigqueue's value.
+    pub(crate) fn to_user(self) -> Siginfo {
+        let mut info = if self.is_fault() {
+            Siginfo::fault(self.signo, self.code, SiFault { si_addr: self.addr, ..Default::default() })
         } else if self.signo == SIGCHLD {
-            b[16..20].copy_from_slice(&self.pid.to_le_bytes());
-            b[20..24].copy_from_slice(&self.uid.to_le_bytes());
-            b[24..28].copy_from_slice(&self.status.to_le_bytes());
-            b[32..40].copy_from_slice(&self.utime.to_le_bytes());
-            b[40..48].copy_from_slice(&self.stime.to_le_bytes());
+            let chld = SiChld {
+                si_pid: self.pid,
+                si_uid: self.uid,
+                si_status: self.status,
+                si_utime: self.utime,
+                si_stime: self.stime,
+                ..Default::default()
+            };
+            Siginfo::chld(self.signo, self.code, chld)
         } else {
-            b[16..20].copy_from_slice(&self.pid.to_le_bytes());
-            b[20..24].copy_from_slice(&self.uid.to_le_bytes());
-            b[24..32].copy_from_slice(&self.value.to_le_bytes());
-        }
-        b
+            Siginfo::rt(self.signo, self.code, SiRt { si_pid: self.pid, si_uid: self.uid, si_value: self.value })
+        };
+        info.si_errno = self.errno;
+        info
     }
 
-    /// Reads what rt_sigqueueinfo passes in.
-    pub(crate) fn from_bytes(b: &[u8; 128]) -> SigInfo {
-        let i32_at = |o: usize| i32::from_le_bytes(b[o..o + 4].try_into().unwrap());
+    /// What rt_sigqueueinfo passes in: kill's fields and sigqueue's value.
+    pub(crate) fn from_user(info: &Siginfo) -> SigInfo {
+        let rt = info.rt_fields();
         SigInfo {
-            signo: i32_at(0),
-            errno: i32_at(4),
-            code: i32_at(8),
-            pid: i32_at(16),
-            uid: i32_at(20) as u32,
-            value: u64::from_le_bytes(b[24..32].try_into().unwrap()),
+            signo: info.si_signo,
+            errno: info.si_errno,
+            code: info.si_code,
+            pid: rt.si_pid,
+            uid: rt.si_uid,
+            value: rt.si_value,
             ..Default::default()
         }
     }
@@ -293,10 +253,6 @@ pub struct AltStack {
     pub flags: i32,
     pub size: u64,
 }
-
-pub(crate) const SS_ONSTACK: i32 = 1;
-pub(crate) const SS_DISABLE: i32 = 2;
-pub(crate) const SS_AUTODISARM: i32 = 1 << 31;
 
 impl AltStack {
     pub(crate) fn disabled() -> AltStack {

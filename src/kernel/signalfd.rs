@@ -21,8 +21,9 @@
 //! doorbell's update); `REGISTRY` is a leaf.
 
 use super::process::Process;
-use super::signal::{SigInfo, SigSet, CLD_CONTINUED, SIGCHLD, SI_KERNEL, UNBLOCKABLE};
+use super::signal::{SigInfo, SigSet, UNBLOCKABLE};
 use crate::abi::event::SignalfdSiginfo;
+use crate::abi::signal::{CLD_CONTINUED, SIGCHLD, SI_KERNEL};
 use crate::arch::hostevent;
 use crate::fs::file::Emulated;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
@@ -183,7 +184,7 @@ pub(crate) fn siginfo(info: &SigInfo) -> SignalfdSiginfo {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernel::signal::{SIGSEGV, SI_TKILL, SI_USER};
+    use crate::abi::signal::{SIGSEGV, SI_TKILL, SI_USER};
 
     #[test]
     fn siginfo_layouts_follow_the_code() {

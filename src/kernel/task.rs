@@ -2,6 +2,7 @@
 
 use super::process::Process;
 use super::signal::{AltStack, SigQueue, SigSet, UNBLOCKABLE};
+use crate::abi::time::USER_HZ;
 use crate::arch::vcpu::kick_thread;
 use crate::arch::Vcpu;
 use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
@@ -45,9 +46,11 @@ struct CpuBase {
     system_us: u64,
 }
 
-/// Clock ticks (USER_HZ) in a microsecond count.
+const US_PER_TICK: u64 = 1_000_000 / USER_HZ;
+
+/// Clock ticks in a microsecond count.
 fn us_to_ticks(us: u64) -> u64 {
-    us / 10_000
+    us / US_PER_TICK
 }
 
 impl TaskShared {
@@ -90,7 +93,7 @@ impl TaskShared {
             crate::arch::host::thread_rusage()
         } else {
             let (u, s) = crate::arch::host::thread_times(self.host_tid());
-            (u * 10_000, s * 10_000)
+            (u * US_PER_TICK, s * US_PER_TICK)
         };
         (us_to_ticks(user_us.saturating_sub(base.user_us)), us_to_ticks(system_us.saturating_sub(base.system_us)))
     }

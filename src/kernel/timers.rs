@@ -3,7 +3,8 @@
 
 use super::lifecycle::send_to_process;
 use super::machine::Machine;
-use super::signal::{SigInfo, SIGALRM, SI_KERNEL};
+use super::signal::SigInfo;
+use crate::abi::signal::{SIGALRM, SI_KERNEL};
 use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::time::{Duration, Instant};
 

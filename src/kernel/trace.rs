@@ -3,8 +3,9 @@
 //! prints is decided above it (`syscall::trace::TraceSpec`), and so is each
 //! syscall line's text (`syscall::decode`).
 
-use super::signal::{signal_name, SigInfo, SIGCHLD};
+use super::signal::{signal_name, SigInfo};
 use crate::abi::names::syscall_name;
+use crate::abi::signal::*;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::Mutex;
@@ -65,17 +66,17 @@ impl Tracer {
             return;
         }
         let code = match (info.signo, info.code) {
-            (_, 0) => "SI_USER".to_string(),
-            (_, 0x80) => "SI_KERNEL".to_string(),
-            (_, -1) => "SI_QUEUE".to_string(),
-            (_, -6) => "SI_TKILL".to_string(),
-            (SIGCHLD, 1) => "CLD_EXITED".to_string(),
-            (SIGCHLD, 2) => "CLD_KILLED".to_string(),
-            (SIGCHLD, 3) => "CLD_DUMPED".to_string(),
-            (SIGCHLD, 5) => "CLD_STOPPED".to_string(),
-            (SIGCHLD, 6) => "CLD_CONTINUED".to_string(),
-            (11, 1) => "SEGV_MAPERR".to_string(),
-            (11, 2) => "SEGV_ACCERR".to_string(),
+            (_, SI_USER) => "SI_USER".to_string(),
+            (_, SI_KERNEL) => "SI_KERNEL".to_string(),
+            (_, SI_QUEUE) => "SI_QUEUE".to_string(),
+            (_, SI_TKILL) => "SI_TKILL".to_string(),
+            (SIGCHLD, CLD_EXITED) => "CLD_EXITED".to_string(),
+            (SIGCHLD, CLD_KILLED) => "CLD_KILLED".to_string(),
+            (SIGCHLD, CLD_DUMPED) => "CLD_DUMPED".to_string(),
+            (SIGCHLD, CLD_STOPPED) => "CLD_STOPPED".to_string(),
+            (SIGCHLD, CLD_CONTINUED) => "CLD_CONTINUED".to_string(),
+            (SIGSEGV, SEGV_MAPERR) => "SEGV_MAPERR".to_string(),
+            (SIGSEGV, SEGV_ACCERR) => "SEGV_ACCERR".to_string(),
             (_, c) => c.to_string(),
         };
         let name = signal_name(info.signo);
@@ -83,8 +84,11 @@ impl Tracer {
             let addr = if info.addr == 0 { "NULL".to_string() } else { format!("{:#x}", info.addr) };
             format!("si_signo={name}, si_code={code}, si_addr={addr}")
         } else if info.signo == SIGCHLD {
-            let status =
-                if matches!(info.code, 2 | 3 | 5) { signal_name(info.status) } else { info.status.to_string() };
+            let status = if matches!(info.code, CLD_KILLED | CLD_DUMPED | CLD_STOPPED) {
+                signal_name(info.status)
+            } else {
+                info.status.to_string()
+            };
             format!(
                 "si_signo={name}, si_code={code}, si_pid={}, si_uid=0, si_status={status}, si_utime={}, si_stime={}",
                 info.pid, info.utime, info.stime

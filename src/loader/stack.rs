@@ -2,35 +2,14 @@
 //!
 //! ```text
 //!   high  8 zero bytes | execfn | env strings | arg strings
-//!         "x86_64" | 16 random bytes | (align 16)
+//!         platform ("x86_64") | 16 random bytes | (align 16)
 //!         auxv pairs ... AT_NULL | envp ... NULL | argv ... NULL | argc  <- rsp
 //! ```
 
+use crate::abi::auxv::{AT_EXECFN, AT_NULL, AT_PLATFORM, AT_RANDOM};
+use crate::abi::utsname::UTS_MACHINE;
 use crate::errno::{Errno, SysResult};
 use crate::mm::UserMemory;
-
-pub(crate) const AT_NULL: u64 = 0;
-pub(crate) const AT_PHDR: u64 = 3;
-pub(crate) const AT_PHENT: u64 = 4;
-pub(crate) const AT_PHNUM: u64 = 5;
-pub(crate) const AT_PAGESZ: u64 = 6;
-pub(crate) const AT_BASE: u64 = 7;
-pub(crate) const AT_FLAGS: u64 = 8;
-pub(crate) const AT_ENTRY: u64 = 9;
-pub(crate) const AT_UID: u64 = 11;
-pub(crate) const AT_EUID: u64 = 12;
-pub(crate) const AT_GID: u64 = 13;
-pub(crate) const AT_EGID: u64 = 14;
-pub(crate) const AT_PLATFORM: u64 = 15;
-pub(crate) const AT_HWCAP: u64 = 16;
-pub(crate) const AT_CLKTCK: u64 = 17;
-pub(crate) const AT_SECURE: u64 = 23;
-pub(crate) const AT_RANDOM: u64 = 25;
-pub(crate) const AT_HWCAP2: u64 = 26;
-pub(crate) const AT_EXECFN: u64 = 31;
-pub(crate) const AT_MINSIGSTKSZ: u64 = 51;
-
-const PLATFORM: &[u8] = b"x86_64\0";
 
 /// Everything the initial stack needs besides strings.
 pub(crate) struct StackSpec<'a> {
@@ -52,7 +31,7 @@ pub(crate) fn build_initial_stack(mem: &UserMemory, top: u64, limit: u64, spec: 
         + cstr_len(spec.execfn)
         + spec.envp.iter().map(|s| cstr_len(s)).sum::<u64>()
         + spec.argv.iter().map(|s| cstr_len(s)).sum::<u64>()
-        + PLATFORM.len() as u64
+        + cstr_len(UTS_MACHINE)
         + 16;
     let nauxv = spec.auxv.len() as u64 + 4; // + platform, random, execfn, null
     let table_words = 1 + spec.argv.len() as u64 + 1 + spec.envp.len() as u64 + 1 + 2 * nauxv;
@@ -75,9 +54,7 @@ pub(crate) fn build_initial_stack(mem: &UserMemory, top: u64, limit: u64, spec: 
     env_ptrs.reverse();
     let mut arg_ptrs: Vec<u64> = spec.argv.iter().rev().map(|s| push_str(s)).collect::<SysResult<_>>()?;
     arg_ptrs.reverse();
-    p -= PLATFORM.len() as u64;
-    mem.write(p, PLATFORM)?;
-    let platform = p;
+    let platform = push_str(UTS_MACHINE)?;
     p -= 16;
     mem.write(p, &spec.random)?;
     let random = p;

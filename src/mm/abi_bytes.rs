@@ -2,8 +2,16 @@
 //! is read and written as those types (`UserMemory::read_val`/`write_val`).
 
 use crate::abi::event::{EpollEvent, Itimerspec, SignalfdSiginfo};
+use crate::abi::futex::RobustListHead;
+use crate::abi::resource::Rlimit64;
+use crate::abi::sched::CloneArgs;
+use crate::abi::signal::{Sigaltstack, Siginfo};
 use crate::abi::socket::{Cmsghdr, Mmsghdr, Msghdr, Ucred};
+use crate::abi::sysinfo::Sysinfo;
+use crate::abi::time::Tms;
 use crate::abi::types::{Iovec, Itimerval, KernelSigaction, Rusage, Stat, Statx, StatxTimestamp, Timespec, Timeval};
+use crate::abi::utsname::NewUtsname;
+use crate::abi::x86::{Fpstate, FpxSwBytes, RtSigframe, Sigcontext, Ucontext, XstateHeader};
 use vm_memory::ByteValued;
 
 // SAFETY: each is `#[repr(C)]` with only integer fields (and arrays and
@@ -41,3 +49,32 @@ unsafe impl ByteValued for EpollEvent {}
 unsafe impl ByteValued for Itimerspec {}
 // SAFETY: as above.
 unsafe impl ByteValued for SignalfdSiginfo {}
+// SAFETY: as above; the union in Siginfo has one layout (`raw`) that
+// covers all of it, and abi::signal only ever sets it whole.
+unsafe impl ByteValued for Siginfo {}
+// SAFETY: as above.
+unsafe impl ByteValued for Sigaltstack {}
+// SAFETY: as above.
+unsafe impl ByteValued for FpxSwBytes {}
+// SAFETY: as above.
+unsafe impl ByteValued for Fpstate {}
+// SAFETY: as above.
+unsafe impl ByteValued for XstateHeader {}
+// SAFETY: as above.
+unsafe impl ByteValued for Sigcontext {}
+// SAFETY: as above.
+unsafe impl ByteValued for Ucontext {}
+// SAFETY: as above (its siginfo as for Siginfo).
+unsafe impl ByteValued for RtSigframe {}
+// SAFETY: as above.
+unsafe impl ByteValued for CloneArgs {}
+// SAFETY: as above.
+unsafe impl ByteValued for RobustListHead {}
+// SAFETY: as above.
+unsafe impl ByteValued for Tms {}
+// SAFETY: as above.
+unsafe impl ByteValued for Rlimit64 {}
+// SAFETY: as above.
+unsafe impl ByteValued for NewUtsname {}
+// SAFETY: as above.
+unsafe impl ByteValued for Sysinfo {}

@@ -4,22 +4,10 @@
 
 use super::args::{Opaque, UserPtr};
 use super::SyscallCtx;
+use crate::abi::futex::*;
+use crate::abi::time::CLOCK_MONOTONIC;
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
-
-const FUTEX_WAIT: u32 = 0;
-const FUTEX_WAKE: u32 = 1;
-const FUTEX_REQUEUE: u32 = 3;
-const FUTEX_CMP_REQUEUE: u32 = 4;
-const FUTEX_WAKE_OP: u32 = 5;
-const FUTEX_LOCK_PI: u32 = 6;
-const FUTEX_WAIT_BITSET: u32 = 9;
-const FUTEX_WAKE_BITSET: u32 = 10;
-const FUTEX_LOCK_PI2: u32 = 13;
-const FUTEX_PRIVATE_FLAG: u32 = 128;
-const FUTEX_CLOCK_REALTIME: u32 = 256;
-const FUTEX_CMD_MASK: u32 = !(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
-const FUTEX_BITSET_MATCH_ANY: u32 = u32::MAX;
 
 /// Sleeps on `uaddr` while it holds `val`, until `deadline` (absolute, on
 /// `clock`) if given. Implemented as FUTEX_WAIT_BITSET with an absolute
@@ -67,7 +55,7 @@ pub(crate) fn sys_futex(
             // A relative timeout, always on CLOCK_MONOTONIC.
             let deadline = if utime != 0 {
                 let (s, ns) = ctx.read_timespec(utime)?;
-                let (now_s, now_ns) = host::clock_gettime(libc::CLOCK_MONOTONIC)?;
+                let (now_s, now_ns) = host::clock_gettime(CLOCK_MONOTONIC)?;
                 let total = now_ns + ns;
                 // A huge timeout is "forever"; do not overflow.
                 now_s
@@ -96,7 +84,7 @@ pub(crate) fn sys_futex(
             let n = ctx.user().host_futex_val2(uaddr, cmd | private, val, utime as u32, uaddr2, val3)?;
             Ok(n as u64)
         }
-        FUTEX_LOCK_PI..=8 | 11 | 12 | FUTEX_LOCK_PI2 => {
+        FUTEX_LOCK_PI..=FUTEX_TRYLOCK_PI | FUTEX_WAIT_REQUEUE_PI | FUTEX_CMP_REQUEUE_PI | FUTEX_LOCK_PI2 => {
             // Priority-inheritance futexes hold the owner's tid, which the
             // host kernel would take for one of its own threads.
             log::warn!("pid {}: PI futexes are not supported", ctx.task.process.pid);
@@ -112,12 +100,14 @@ pub(crate) fn sys_futex(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::abi::types::Timespec;
     use crate::syscall::testkit::TestMachine;
+    use vm_memory::ByteValued;
 
-    /// Two futex words holding 1, and a timespec (sec, nsec) after them.
-    fn words(t: &TestMachine, sec: i64, nsec: i64) -> (u64, u64) {
+    /// Two futex words holding 1, and a timespec after them.
+    fn words(t: &TestMachine, tv_sec: i64, tv_nsec: i64) -> (u64, u64) {
         let w = t.put(0, &[1u32.to_le_bytes(), 1u32.to_le_bytes()].concat());
-        let ts = t.put(0x10, &[sec.to_le_bytes(), nsec.to_le_bytes()].concat());
+        let ts = t.put(0x10, Timespec { tv_sec, tv_nsec }.as_slice());
         (w, ts)
     }
 
@@ -126,7 +116,7 @@ mod tests {
         let mut t = TestMachine::new();
         let bad = t.bad_ptr();
         let (w, late) = words(&t, 0, 1_000_000_000);
-        let negative = t.put(0x20, &[(-1i64).to_le_bytes(), 0i64.to_le_bytes()].concat());
+        let negative = t.put(0x20, Timespec { tv_sec: -1, tv_nsec: 0 }.as_slice());
         let any = u64::from(FUTEX_BITSET_MATCH_ANY);
         for private in [0, u64::from(FUTEX_PRIVATE_FLAG)] {
             let (wait, wake) = (u64::from(FUTEX_WAIT) | private, u64::from(FUTEX_WAKE) | private);
@@ -144,7 +134,8 @@ mod tests {
             assert_eq!(t.errno(202, &[w, wait_bitset, 0, late, 0, any]), Errno::EINVAL);
             assert_eq!(t.errno(202, &[w, wait_bitset, 0, 0, 0, 0]), Errno::EINVAL);
             assert_eq!(t.errno(202, &[w, wake_bitset, 1, 0, 0, 0]), Errno::EINVAL);
-            for op in [14, 99] {
+            // Past the last operation.
+            for op in [u64::from(FUTEX_LOCK_PI2) + 1, 99] {
                 assert_eq!(t.errno(202, &[w, op | private, 0, 0, 0, 0]), Errno::ENOSYS, "op {op}");
             }
             let realtime = u64::from(FUTEX_CLOCK_REALTIME);

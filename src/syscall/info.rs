@@ -3,22 +3,32 @@
 use super::args::{CStr, Fd, Flags, Opaque, Pid, UserPtr};
 use super::SyscallCtx;
 use crate::abi::random::{GRND_INSECURE, GRND_NONBLOCK, GRND_RANDOM};
+use crate::abi::resource::{Rlimit64, RLIMIT_NOFILE, RLIM_NLIMITS};
+use crate::abi::sched::{MAX_RT_PRIO, SCHED_BATCH, SCHED_FIFO, SCHED_IDLE, SCHED_OTHER, SCHED_RR};
+use crate::abi::sysinfo::Sysinfo;
+use crate::abi::utsname::{NewUtsname, NEW_UTS_LEN, UTS_MACHINE, UTS_SYSNAME};
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
-use crate::kernel::process::RLIM_NLIMITS;
-
-const UTS_FIELD: usize = 65;
 
 pub(crate) fn sys_uname(ctx: &mut SyscallCtx<'_>, buf: UserPtr<Opaque>) -> SysResult {
     let u = host::uname()?;
     let (node, domain) = ctx.m.uts.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    let mut utsname = [0u8; UTS_FIELD * 6];
-    let fields: [&[u8]; 6] = [b"Linux", &node, &u.release, &u.version, b"x86_64", &domain];
-    for (i, f) in fields.iter().enumerate() {
-        let n = f.len().min(UTS_FIELD - 1);
-        utsname[i * UTS_FIELD..i * UTS_FIELD + n].copy_from_slice(&f[..n]);
-    }
-    ctx.user().write(buf.addr(), &utsname)?;
+    // Cut to fit, NUL-padded.
+    let field = |s: &[u8]| {
+        let mut f = [0u8; NEW_UTS_LEN + 1];
+        let n = s.len().min(NEW_UTS_LEN);
+        f[..n].copy_from_slice(&s[..n]);
+        f
+    };
+    let utsname = NewUtsname {
+        sysname: field(UTS_SYSNAME),
+        nodename: field(&node),
+        release: field(&u.release),
+        version: field(&u.version),
+        machine: field(UTS_MACHINE),
+        domainname: field(&domain),
+    };
+    ctx.user().write_val(buf.addr(), utsname)?;
     Ok(0)
 }
 
@@ -47,7 +57,6 @@ pub(crate) fn sys_prlimit64(
     new_limit: UserPtr<Opaque>,
     old_limit: UserPtr<Opaque>,
 ) -> SysResult {
-    let resource = resource as usize;
     if pid.0 != 0 && pid.0 != ctx.task.process.pid {
         return Err(Errno::ESRCH);
     }
@@ -55,33 +64,29 @@ pub(crate) fn sys_prlimit64(
         return Err(Errno::EINVAL);
     }
     let new = if !new_limit.is_null() {
-        let new_limit = new_limit.addr();
-        let cur: u64 = ctx.user().read_val(new_limit)?;
-        let max: u64 = ctx.user().read_val(new_limit + 8)?;
-        if cur > max {
+        let new: Rlimit64 = ctx.user().read_val(new_limit.addr())?;
+        if new.rlim_cur > new.rlim_max {
             return Err(Errno::EINVAL);
         }
-        Some((cur, max))
+        Some((new.rlim_cur, new.rlim_max))
     } else {
         None
     };
     let process = ctx.task.process.clone();
     let mut limits = process.rlimits();
-    let prev = limits[resource];
+    let prev = limits[resource as usize];
     if let Some(n) = new {
         // No descriptor table grows past nr_open (MAX_FDS): Linux refuses
         // a higher hard limit with EPERM. (One inherited from a host with a
         // higher ceiling may be kept.)
-        if resource == libc::RLIMIT_NOFILE as usize && n.1 > crate::fs::fdtable::MAX_FDS as u64 && n.1 > prev.1 {
+        if resource == RLIMIT_NOFILE && n.1 > crate::fs::fdtable::MAX_FDS as u64 && n.1 > prev.1 {
             return Err(Errno::EPERM);
         }
-        limits[resource] = n;
+        limits[resource as usize] = n;
     }
     drop(limits);
     if !old_limit.is_null() {
-        let old_limit = old_limit.addr();
-        ctx.user().write_val(old_limit, prev.0)?;
-        ctx.user().write_val(old_limit + 8, prev.1)?;
+        ctx.user().write_val(old_limit.addr(), Rlimit64 { rlim_cur: prev.0, rlim_max: prev.1 })?;
     }
     Ok(0)
 }
@@ -107,24 +112,15 @@ pub(crate) fn sys_sysinfo(ctx: &mut SyscallCtx<'_>, info: UserPtr<Opaque>) -> Sy
     let st = ctx.m.mem.stats();
     let uptime = ctx.m.boot_time.elapsed().as_secs() as i64;
     let procs = ctx.m.processes().len() as u16;
-    let mut b = [0u8; 112];
-    let mut put = |off: usize, v: &[u8]| b[off..off + v.len()].copy_from_slice(v);
-    put(0, &uptime.to_le_bytes());
-    // loads[3] at 8: zero.
-    put(32, &st.total.to_le_bytes());
-    put(40, &st.free.to_le_bytes());
-    // sharedram, bufferram, totalswap, freeswap: zero.
-    put(80, &procs.to_le_bytes());
-    // totalhigh, freehigh: zero; mem_unit at 104.
-    put(104, &1u32.to_le_bytes());
-    ctx.user().write(info.addr(), &b)?;
+    let sysinfo = Sysinfo { uptime, totalram: st.total, freeram: st.free, procs, mem_unit: 1, ..Default::default() };
+    ctx.user().write_val(info.addr(), sysinfo)?;
     Ok(0)
 }
 
 /// The length is checked in full (Linux: an `int`, only its low half); a
 /// negative one is a huge one.
 fn set_uts_field(ctx: &mut SyscallCtx<'_>, name: UserPtr<CStr>, len: usize, domain: bool) -> SysResult {
-    if len >= UTS_FIELD {
+    if len > NEW_UTS_LEN {
         return Err(Errno::EINVAL);
     }
     let mut bytes = vec![0u8; len];
@@ -184,11 +180,9 @@ pub(crate) fn sys_sched_setaffinity(
     Ok(0)
 }
 
-const SCHED_OTHER: u32 = 0;
-
 pub(crate) fn sys_sched_getscheduler(ctx: &mut SyscallCtx<'_>, pid: Pid) -> SysResult {
     sched_target(ctx, pid)?;
-    Ok(u64::from(SCHED_OTHER))
+    Ok(SCHED_OTHER as u64)
 }
 
 pub(crate) fn sys_sched_getparam(ctx: &mut SyscallCtx<'_>, pid: Pid, param: UserPtr<Opaque>) -> SysResult {
@@ -206,7 +200,7 @@ pub(crate) fn sys_sched_setscheduler(
 ) -> SysResult {
     sched_target(ctx, pid)?;
     let prio: i32 = ctx.user().read_val(param.addr())?;
-    if policy != SCHED_OTHER || prio != 0 {
+    if policy != SCHED_OTHER as u32 || prio != 0 {
         return Err(Errno::EPERM);
     }
     Ok(0)
@@ -215,9 +209,10 @@ pub(crate) fn sys_sched_setscheduler(
 /// SCHED_FIFO and SCHED_RR have priorities 1..99, the others only 0. The
 /// policy is compared in full (Linux: an `int`, only its low half).
 fn priority_range(policy: i64) -> SysResult<(u64, u64)> {
-    match policy {
-        0 | 3 | 5 => Ok((0, 0)),
-        1 | 2 => Ok((1, 99)),
+    // Every policy fits an int: another value matches none of them.
+    match i32::try_from(policy).map_err(|_| Errno::EINVAL)? {
+        SCHED_OTHER | SCHED_BATCH | SCHED_IDLE => Ok((0, 0)),
+        SCHED_FIFO | SCHED_RR => Ok((1, MAX_RT_PRIO as u64 - 1)),
         _ => Err(Errno::EINVAL),
     }
 }
@@ -269,14 +264,13 @@ mod tests {
 
     #[test]
     fn priority_ranges_by_policy() {
-        // SCHED_OTHER, SCHED_BATCH, SCHED_IDLE.
-        for policy in [0, 3, 5] {
-            assert_eq!(priority_range(policy), Ok((0, 0)));
+        for policy in [SCHED_OTHER, SCHED_BATCH, SCHED_IDLE] {
+            assert_eq!(priority_range(policy.into()), Ok((0, 0)));
         }
-        // SCHED_FIFO, SCHED_RR.
-        assert_eq!(priority_range(1), Ok((1, 99)));
-        assert_eq!(priority_range(2), Ok((1, 99)));
-        for policy in [-1, 4] {
+        assert_eq!(priority_range(SCHED_FIFO.into()), Ok((1, 99)));
+        assert_eq!(priority_range(SCHED_RR.into()), Ok((1, 99)));
+        // 4 is no policy (SCHED_ISO was never merged).
+        for policy in [-1, 4, 1 << 32 | i64::from(SCHED_FIFO)] {
             assert_eq!(priority_range(policy), Err(Errno::EINVAL));
         }
     }
@@ -287,6 +281,7 @@ mod tests {
     mod args {
         use super::super::*;
         use crate::syscall::testkit::TestMachine;
+        use vm_memory::ByteValued;
 
         const NO_PID: u64 = 99_999;
         const NEG: u64 = -1i64 as u64;
@@ -320,7 +315,7 @@ mod tests {
             let mut t = TestMachine::new();
             let (bad, name) = (t.bad_ptr(), t.cstr(0, "nommu"));
             for nr in [170, 171] {
-                assert_eq!(t.errno(nr, &[name, 65]), Errno::EINVAL);
+                assert_eq!(t.errno(nr, &[name, NEW_UTS_LEN as u64 + 1]), Errno::EINVAL);
                 assert_eq!(t.errno(nr, &[name, NEG]), Errno::EINVAL);
                 assert_eq!(t.errno(nr, &[bad, 5]), Errno::EFAULT);
             }
@@ -355,21 +350,18 @@ mod tests {
 
         #[test]
         fn prlimit64() {
-            const RLIMIT_NOFILE: u64 = 7;
             let mut t = TestMachine::new();
             let (bad, old) = (t.bad_ptr(), t.scratch);
-            let mut lim = [0u8; 16];
-            lim[..8].copy_from_slice(&10u64.to_le_bytes());
-            lim[8..].copy_from_slice(&5u64.to_le_bytes());
-            let inverted = t.put(0x100, &lim);
+            let inverted = t.put(0x100, Rlimit64 { rlim_cur: 10, rlim_max: 5 }.as_slice());
+            let nofile = u64::from(RLIMIT_NOFILE);
             assert_eq!(t.errno(302, &[0, 99, 0, old]), Errno::EINVAL);
-            assert_eq!(t.errno(302, &[0, 16, 0, old]), Errno::EINVAL);
-            assert_eq!(t.errno(302, &[NO_PID, RLIMIT_NOFILE, 0, old]), Errno::ESRCH);
-            assert_eq!(t.errno(302, &[0, RLIMIT_NOFILE, inverted, 0]), Errno::EINVAL);
-            assert_eq!(t.errno(302, &[0, RLIMIT_NOFILE, bad, 0]), Errno::EFAULT);
-            assert_eq!(t.errno(302, &[0, RLIMIT_NOFILE, 0, bad]), Errno::EFAULT);
+            assert_eq!(t.errno(302, &[0, u64::from(RLIM_NLIMITS), 0, old]), Errno::EINVAL);
+            assert_eq!(t.errno(302, &[NO_PID, nofile, 0, old]), Errno::ESRCH);
+            assert_eq!(t.errno(302, &[0, nofile, inverted, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(302, &[0, nofile, bad, 0]), Errno::EFAULT);
+            assert_eq!(t.errno(302, &[0, nofile, 0, bad]), Errno::EFAULT);
             // The resource is an unsigned int: the upper half is ignored.
-            assert_eq!(t.value(302, &[0, 1 << 32 | RLIMIT_NOFILE, 0, old]), Ok(0));
+            assert_eq!(t.value(302, &[0, 1 << 32 | nofile, 0, old]), Ok(0));
         }
     }
 }

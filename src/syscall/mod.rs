@@ -100,7 +100,7 @@ impl SyscallCtx<'_> {
 
     /// Sends `signo` to the calling thread (SIGPIPE after EPIPE, ...).
     pub fn raise(&mut self, signo: i32) {
-        let info = crate::kernel::signal::SigInfo::user(signo, crate::kernel::signal::SI_USER, self.task.process.pid);
+        let info = crate::kernel::signal::SigInfo::user(signo, crate::abi::signal::SI_USER, self.task.process.pid);
         crate::kernel::lifecycle::send_to_task(self.m, &self.task.process, &self.task.shared, info);
     }
 

@@ -2,7 +2,11 @@
 
 use super::args::{Opaque, Pid, UserPtr};
 use super::{SyscallCtx, SyscallReturn, TaskExit};
-use crate::abi::consts;
+use crate::abi::consts::NGROUPS_MAX;
+use crate::abi::futex::RobustListHead;
+use crate::abi::prctl::*;
+use crate::abi::reboot::*;
+use crate::abi::sched::TASK_COMM_LEN;
 use crate::errno::{Errno, SysResult};
 use crate::kernel::ExitStatus;
 use std::sync::atomic::Ordering;
@@ -45,17 +49,13 @@ pub(crate) fn sys_exit_group(_: &mut SyscallCtx<'_>, status: i32) -> SysResult<S
     Ok(SyscallReturn::Exit(TaskExit::Group(ExitStatus::Exited(status as u8))))
 }
 
-const ARCH_SET_GS: u64 = consts::ARCH_SET_GS as u64;
-const ARCH_SET_FS: u64 = consts::ARCH_SET_FS as u64;
-const ARCH_GET_FS: u64 = consts::ARCH_GET_FS as u64;
-const ARCH_GET_GS: u64 = consts::ARCH_GET_GS as u64;
-const ARCH_GET_CPUID: u64 = 0x1011;
 /// Highest canonical user address + 1.
 const USER_ADDR_LIMIT: u64 = 1 << 47;
 
 /// The code is compared in full (Linux: an `int`, only its low half).
 pub(crate) fn sys_arch_prctl(ctx: &mut SyscallCtx<'_>, code: u64, addr: u64) -> SysResult {
-    match code {
+    // Every code fits 32 bits: another value matches none of them.
+    match u32::try_from(code).map_err(|_| Errno::EINVAL)? {
         ARCH_SET_FS => {
             if addr >= USER_ADDR_LIMIT {
                 return Err(Errno::EPERM);
@@ -87,11 +87,8 @@ pub(crate) fn sys_set_tid_address(ctx: &mut SyscallCtx<'_>, tidptr: UserPtr<Opaq
     Ok(ctx.task.tid as u64)
 }
 
-/// sizeof(struct robust_list_head) on x86-64.
-const ROBUST_LIST_HEAD_SIZE: usize = 24;
-
 pub(crate) fn sys_set_robust_list(ctx: &mut SyscallCtx<'_>, head: UserPtr<Opaque>, len: usize) -> SysResult {
-    if len != ROBUST_LIST_HEAD_SIZE {
+    if len != std::mem::size_of::<RobustListHead>() {
         return Err(Errno::EINVAL);
     }
     *ctx.task.shared.robust_list.lock().unwrap_or_else(|e| e.into_inner()) = (head.addr(), len as u64);
@@ -116,18 +113,6 @@ pub(crate) fn sys_sched_yield(_: &mut SyscallCtx<'_>) -> SysResult {
     Ok(0)
 }
 
-const PR_SET_PDEATHSIG: i64 = 1;
-const PR_GET_PDEATHSIG: i64 = 2;
-const PR_GET_DUMPABLE: i64 = 3;
-const PR_SET_DUMPABLE: i64 = 4;
-const PR_SET_NAME: i64 = 15;
-const PR_GET_NAME: i64 = 16;
-const PR_SET_CHILD_SUBREAPER: i64 = 36;
-const PR_GET_CHILD_SUBREAPER: i64 = 37;
-const PR_SET_NO_NEW_PRIVS: i64 = 38;
-const PR_GET_NO_NEW_PRIVS: i64 = 39;
-const TASK_COMM_LEN: usize = 16;
-
 /// The option is compared in full (Linux: an `int`, only its low half);
 /// arg3 to arg5 are not used by any option nommu offers.
 pub(crate) fn sys_prctl(
@@ -138,7 +123,8 @@ pub(crate) fn sys_prctl(
     _arg4: u64,
     _arg5: u64,
 ) -> SysResult {
-    match option {
+    // Every option fits an int: another value matches none of them.
+    match i32::try_from(option).map_err(|_| Errno::EINVAL)? {
         PR_SET_NAME => {
             let mut name = [0u8; TASK_COMM_LEN];
             // Like Linux: copy up to 16 bytes, stop at the NUL.
@@ -244,14 +230,6 @@ pub(crate) fn sys_setsid(ctx: &mut SyscallCtx<'_>) -> SysResult {
     Ok(me.pid as u64)
 }
 
-const LINUX_REBOOT_MAGIC1: u64 = 0xfee1_dead;
-const LINUX_REBOOT_MAGIC2: [u64; 4] = [672_274_793, 85_072_278, 369_367_448, 537_993_216];
-const LINUX_REBOOT_CMD_RESTART: u64 = 0x0123_4567;
-const LINUX_REBOOT_CMD_HALT: u64 = 0xCDEF_0123;
-const LINUX_REBOOT_CMD_POWER_OFF: u64 = 0x4321_FEDC;
-const LINUX_REBOOT_CMD_CAD_ON: u64 = 0x89AB_CDEF;
-const LINUX_REBOOT_CMD_CAD_OFF: u64 = 0;
-
 /// reboot(2): halt and power-off end the machine with status 0; restart
 /// ends it too (nommu does not boot again by itself), with a note.
 pub(crate) fn sys_reboot(
@@ -261,10 +239,12 @@ pub(crate) fn sys_reboot(
     cmd: u32,
     _arg: UserPtr<Opaque>,
 ) -> SysResult<SyscallReturn> {
-    if u64::from(magic) != LINUX_REBOOT_MAGIC1 || !LINUX_REBOOT_MAGIC2.contains(&u64::from(magic2)) {
+    let magic2_ok =
+        [LINUX_REBOOT_MAGIC2, LINUX_REBOOT_MAGIC2A, LINUX_REBOOT_MAGIC2B, LINUX_REBOOT_MAGIC2C].contains(&magic2);
+    if magic != LINUX_REBOOT_MAGIC1 || !magic2_ok {
         return Err(Errno::EINVAL);
     }
-    match u64::from(cmd) {
+    match cmd {
         LINUX_REBOOT_CMD_CAD_ON | LINUX_REBOOT_CMD_CAD_OFF => Ok(SyscallReturn::Return(0)),
         cmd @ (LINUX_REBOOT_CMD_HALT | LINUX_REBOOT_CMD_POWER_OFF | LINUX_REBOOT_CMD_RESTART) => {
             let what = match cmd {
@@ -285,8 +265,6 @@ pub(crate) fn sys_reboot(
 /// The id -1 (`(uid_t)-1`): Linux's INVALID_UID. Where an id must be given
 /// it is EINVAL; in setre*id/setres*id it means "leave this one".
 const NO_ID: u32 = u32::MAX;
-/// NGROUPS_MAX: the most supplementary groups setgroups takes.
-const NGROUPS_MAX: u64 = 65536;
 
 /// Everyone is root inside; nommu cannot become anyone else. Setting the
 /// ids nommu already has succeeds; anything else is EPERM.
@@ -430,11 +408,13 @@ mod tests {
         fn arch_prctl() {
             let mut t = TestMachine::new();
             let (bad, buf) = (t.bad_ptr(), t.scratch);
+            let (get_fs, get_gs, set_fs) = (ARCH_GET_FS.into(), ARCH_GET_GS.into(), ARCH_SET_FS.into());
             assert_eq!(t.errno(158, &[0x9999, buf]), Errno::EINVAL);
-            assert_eq!(t.errno(158, &[ARCH_GET_FS, bad]), Errno::EFAULT);
-            assert_eq!(t.errno(158, &[ARCH_GET_GS, bad]), Errno::EFAULT);
-            assert_eq!(t.errno(158, &[ARCH_SET_FS, USER_ADDR_LIMIT]), Errno::EPERM);
-            assert_eq!(t.errno(158, &[ARCH_SET_FS, u64::MAX]), Errno::EPERM);
+            assert_eq!(t.errno(158, &[1 << 32 | get_fs, buf]), Errno::EINVAL);
+            assert_eq!(t.errno(158, &[get_fs, bad]), Errno::EFAULT);
+            assert_eq!(t.errno(158, &[get_gs, bad]), Errno::EFAULT);
+            assert_eq!(t.errno(158, &[set_fs, USER_ADDR_LIMIT]), Errno::EPERM);
+            assert_eq!(t.errno(158, &[set_fs, u64::MAX]), Errno::EPERM);
         }
 
         #[test]
@@ -481,11 +461,12 @@ mod tests {
         #[test]
         fn reboot_needs_both_magic_numbers_and_a_command() {
             let mut t = TestMachine::new();
-            let (magic2, cad_off) = (LINUX_REBOOT_MAGIC2[0], LINUX_REBOOT_CMD_CAD_OFF);
+            let (magic1, magic2) = (LINUX_REBOOT_MAGIC1.into(), LINUX_REBOOT_MAGIC2.into());
+            let cad_off = LINUX_REBOOT_CMD_CAD_OFF.into();
             assert_eq!(t.errno(169, &[0, 0, 0, 0]), Errno::EINVAL);
-            assert_eq!(t.errno(169, &[LINUX_REBOOT_MAGIC1, 0, cad_off, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(169, &[magic1, 0, cad_off, 0]), Errno::EINVAL);
             assert_eq!(t.errno(169, &[0, magic2, cad_off, 0]), Errno::EINVAL);
-            assert_eq!(t.errno(169, &[LINUX_REBOOT_MAGIC1, magic2, 0x1234, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(169, &[magic1, magic2, 0x1234, 0]), Errno::EINVAL);
         }
 
         #[test]

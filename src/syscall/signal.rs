@@ -2,6 +2,7 @@
 
 use super::args::{Opaque, Pid, SigSetIn, SigSetOut, SigactionIn, SigactionOut, Signal, UserPtr};
 use super::{SyscallCtx, SyscallReturn, TaskExit};
+use crate::abi::signal::*;
 use crate::abi::types::KernelSigaction;
 use crate::arch::{host, sigframe};
 use crate::errno::{Errno, SysResult};
@@ -10,11 +11,6 @@ use crate::kernel::process::{ExitStatus, Process};
 use crate::kernel::signal::*;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-const SIGSET_SIZE: usize = 8;
-const SIG_BLOCK: i32 = 0;
-const SIG_UNBLOCK: i32 = 1;
-const SIG_SETMASK: i32 = 2;
 
 fn read_sigaction(ctx: &SyscallCtx<'_>, addr: u64) -> SysResult<SigAction> {
     let k: KernelSigaction = ctx.user().read_val(addr)?;
@@ -155,13 +151,10 @@ pub(crate) fn sys_rt_sigreturn(ctx: &mut SyscallCtx<'_>) -> SysResult<SyscallRet
         Some(img) => ctx.task.vcpu.restore_xstate(&img),
         None => ctx.task.vcpu.reset_vector_state(),
     }
-    let (sp, flags, size) = restored.altstack;
-    let _ = set_altstack(ctx, sp, flags, size);
+    let ss = restored.altstack;
+    let _ = set_altstack(ctx, ss.ss_sp, ss.ss_flags, ss.ss_size);
     Ok(SyscallReturn::SigReturn)
 }
-
-/// MINSIGSTKSZ of the x86-64 ABI: the smallest alternate stack Linux takes.
-const MINSIGSTKSZ: u64 = 2048;
 
 fn set_altstack(ctx: &mut SyscallCtx<'_>, sp: u64, flags: i32, size: u64) -> SysResult<()> {
     let rsp = ctx.task.vcpu.regs().rsp;
@@ -190,18 +183,12 @@ pub(crate) fn sys_sigaltstack(ctx: &mut SyscallCtx<'_>, ss: UserPtr<Opaque>, old
     let old = ctx.task.altstack;
     let on = if old.contains(ctx.task.vcpu.regs().rsp) { SS_ONSTACK } else { 0 };
     if !ss.is_null() {
-        let ss = ss.addr();
-        let sp: u64 = ctx.user().read_val(ss)?;
-        let flags: i32 = ctx.user().read_val(ss + 8)?;
-        let size: u64 = ctx.user().read_val(ss + 16)?;
-        set_altstack(ctx, sp, flags, size)?;
+        let ss: Sigaltstack = ctx.user().read_val(ss.addr())?;
+        set_altstack(ctx, ss.ss_sp, ss.ss_flags, ss.ss_size)?;
     }
     if !old_ss.is_null() {
-        let mut b = [0u8; 24];
-        b[..8].copy_from_slice(&old.sp.to_le_bytes());
-        b[8..12].copy_from_slice(&(old.flags | on).to_le_bytes());
-        b[16..].copy_from_slice(&old.size.to_le_bytes());
-        ctx.user().write(old_ss.addr(), &b)?;
+        let ss = Sigaltstack { ss_sp: old.sp, ss_flags: old.flags | on, ss_size: old.size, ..Default::default() };
+        ctx.user().write_val(old_ss.addr(), ss)?;
     }
     Ok(0)
 }
@@ -270,9 +257,7 @@ pub(crate) fn sys_tgkill(ctx: &mut SyscallCtx<'_>, tgid: Pid, tid: Pid, sig: Sig
 /// The siginfo a process queues; it may claim to be the kernel (or kill,
 /// or tkill) only when it signals itself.
 fn user_siginfo(ctx: &SyscallCtx<'_>, signo: i32, uinfo: UserPtr<Opaque>, target_pid: i32) -> SysResult<SigInfo> {
-    let mut raw = [0u8; 128];
-    ctx.user().read(uinfo.addr(), &mut raw)?;
-    let mut info = SigInfo::from_bytes(&raw);
+    let mut info = SigInfo::from_user(&ctx.user().read_val(uinfo.addr())?);
     if (info.code >= 0 || info.code == SI_TKILL) && target_pid != ctx.task.process.pid {
         return Err(Errno::EPERM);
     }
@@ -333,7 +318,7 @@ pub(crate) fn sys_rt_sigtimedwait(
         if let Some(info) = take(ctx) {
             crate::kernel::signalfd::changed(&ctx.task.process);
             if !uinfo.is_null() {
-                ctx.user().write(uinfo.addr(), &info.to_bytes())?;
+                ctx.user().write_val(uinfo.addr(), info.to_user())?;
             }
             return Ok(info.signo as u64);
         }
@@ -390,92 +375,91 @@ mod tests {
     // answers was checked natively). No signal is ever sent: only calls
     // that fail, or signal 0, which checks without sending.
     mod args {
+        use crate::abi::signal::{SiRt, Sigaltstack, Siginfo, MINSIGSTKSZ, NSIG, SIGSET_SIZE, SI_QUEUE, SI_USER};
+        use crate::abi::signal::{SIGKILL, SIGUSR1, SIG_BLOCK, SIG_SETMASK};
+        use crate::abi::types::Timespec;
         use crate::errno::Errno;
         use crate::syscall::testkit::TestMachine;
+        use vm_memory::ByteValued;
 
         const NO_PID: u64 = 99_999;
-        const SIGUSR1: u64 = 10;
-        const SIGKILL: u64 = 9;
         const NEG: u64 = -1i64 as u64;
+        /// Signal numbers and sizes as syscall arguments.
+        const USR1: u64 = SIGUSR1 as u64;
+        const KILL: u64 = SIGKILL as u64;
+        const PAST_NSIG: u64 = NSIG as u64 + 1;
+        const SETSIZE: u64 = SIGSET_SIZE as u64;
+        /// A `how` rt_sigprocmask does not know.
+        const BAD_HOW: u64 = SIG_SETMASK as u64 + 1;
 
         /// A siginfo from sigqueue (si_code SI_QUEUE) in scratch memory.
         fn queued_info(t: &TestMachine) -> u64 {
-            let mut info = [0u8; 128];
-            info[..4].copy_from_slice(&10i32.to_le_bytes());
-            info[8..12].copy_from_slice(&(-1i32).to_le_bytes());
-            t.put(0x400, &info)
+            t.put(0x400, Siginfo::rt(SIGUSR1, SI_QUEUE, SiRt::default()).as_slice())
         }
 
         #[test]
         fn rt_sigaction() {
             let mut t = TestMachine::new();
             let (bad, buf) = (t.bad_ptr(), t.scratch);
-            for sig in [0, 65, NEG] {
-                assert_eq!(t.errno(13, &[sig, 0, buf, 8]), Errno::EINVAL, "signal {sig}");
+            for sig in [0, PAST_NSIG, NEG] {
+                assert_eq!(t.errno(13, &[sig, 0, buf, SETSIZE]), Errno::EINVAL, "signal {sig}");
             }
-            assert_eq!(t.errno(13, &[SIGUSR1, 0, buf, 4]), Errno::EINVAL);
-            assert_eq!(t.errno(13, &[SIGUSR1, 0, buf, 1 << 32 | 8]), Errno::EINVAL);
-            assert_eq!(t.errno(13, &[SIGUSR1, bad, 0, 8]), Errno::EFAULT);
-            assert_eq!(t.errno(13, &[SIGUSR1, 0, bad, 8]), Errno::EFAULT);
+            assert_eq!(t.errno(13, &[USR1, 0, buf, 4]), Errno::EINVAL);
+            assert_eq!(t.errno(13, &[USR1, 0, buf, 1 << 32 | SETSIZE]), Errno::EINVAL);
+            assert_eq!(t.errno(13, &[USR1, bad, 0, SETSIZE]), Errno::EFAULT);
+            assert_eq!(t.errno(13, &[USR1, 0, bad, SETSIZE]), Errno::EFAULT);
             // SIGKILL's action can be read, not changed.
-            assert_eq!(t.errno(13, &[SIGKILL, buf, 0, 8]), Errno::EINVAL);
-            assert_eq!(t.value(13, &[SIGKILL, 0, buf, 8]), Ok(0));
+            assert_eq!(t.errno(13, &[KILL, buf, 0, SETSIZE]), Errno::EINVAL);
+            assert_eq!(t.value(13, &[KILL, 0, buf, SETSIZE]), Ok(0));
             // The signal is an int: the upper half is ignored.
-            assert_eq!(t.value(13, &[1 << 32 | SIGUSR1, 0, buf, 8]), Ok(0));
+            assert_eq!(t.value(13, &[1 << 32 | USR1, 0, buf, SETSIZE]), Ok(0));
         }
 
         #[test]
         fn rt_sigprocmask() {
             let mut t = TestMachine::new();
-            let (bad, buf) = (t.bad_ptr(), t.put(0, &[0u8; 8]));
-            assert_eq!(t.errno(14, &[3, buf, 0, 8]), Errno::EINVAL);
-            assert_eq!(t.errno(14, &[0, 0, 0, 4]), Errno::EINVAL);
-            assert_eq!(t.errno(14, &[0, bad, 0, 8]), Errno::EFAULT);
-            assert_eq!(t.errno(14, &[0, 0, bad, 8]), Errno::EFAULT);
-            assert_eq!(t.errno(14, &[3, bad, 0, 8]), Errno::EFAULT);
+            let (bad, buf) = (t.bad_ptr(), t.put(0, &[0u8; SIGSET_SIZE]));
+            let block = SIG_BLOCK as u64;
+            assert_eq!(t.errno(14, &[BAD_HOW, buf, 0, SETSIZE]), Errno::EINVAL);
+            assert_eq!(t.errno(14, &[block, 0, 0, 4]), Errno::EINVAL);
+            assert_eq!(t.errno(14, &[block, bad, 0, SETSIZE]), Errno::EFAULT);
+            assert_eq!(t.errno(14, &[block, 0, bad, SETSIZE]), Errno::EFAULT);
+            assert_eq!(t.errno(14, &[BAD_HOW, bad, 0, SETSIZE]), Errno::EFAULT);
             // Without a new set, `how` is not looked at; it is an int.
-            assert_eq!(t.value(14, &[3, 0, buf, 8]), Ok(0));
-            assert_eq!(t.value(14, &[1 << 32, buf, 0, 8]), Ok(0));
+            assert_eq!(t.value(14, &[BAD_HOW, 0, buf, SETSIZE]), Ok(0));
+            assert_eq!(t.value(14, &[1 << 32 | block, buf, 0, SETSIZE]), Ok(0));
         }
 
         #[test]
         fn pending_waiting_suspending() {
             let mut t = TestMachine::new();
-            let (bad, set) = (t.bad_ptr(), t.put(0, &[0u8; 8]));
-            assert_eq!(t.errno(127, &[set, 9]), Errno::EINVAL);
-            assert_eq!(t.errno(127, &[bad, 8]), Errno::EFAULT);
+            let (bad, set) = (t.bad_ptr(), t.put(0, &[0u8; SIGSET_SIZE]));
+            assert_eq!(t.errno(127, &[set, SETSIZE + 1]), Errno::EINVAL);
+            assert_eq!(t.errno(127, &[bad, SETSIZE]), Errno::EFAULT);
             assert_eq!(t.value(127, &[set, 4]), Ok(0));
-            let mut ts = [0u8; 16];
-            let zero = t.put(0x100, &ts);
-            ts[8..].copy_from_slice(&1_000_000_000i64.to_le_bytes());
-            let late = t.put(0x200, &ts);
-            ts[..8].copy_from_slice(&(-1i64).to_le_bytes());
-            ts[8..].copy_from_slice(&0i64.to_le_bytes());
-            let negative = t.put(0x300, &ts);
+            let ts = |tv_sec, tv_nsec| Timespec { tv_sec, tv_nsec };
+            let zero = t.put(0x100, ts(0, 0).as_slice());
+            let late = t.put(0x200, ts(0, 1_000_000_000).as_slice());
+            let negative = t.put(0x300, ts(-1, 0).as_slice());
             assert_eq!(t.errno(128, &[set, 0, zero, 4]), Errno::EINVAL);
-            assert_eq!(t.errno(128, &[bad, 0, zero, 8]), Errno::EFAULT);
-            assert_eq!(t.errno(128, &[set, 0, bad, 8]), Errno::EFAULT);
-            assert_eq!(t.errno(128, &[set, 0, late, 8]), Errno::EINVAL);
-            assert_eq!(t.errno(128, &[set, 0, negative, 8]), Errno::EINVAL);
+            assert_eq!(t.errno(128, &[bad, 0, zero, SETSIZE]), Errno::EFAULT);
+            assert_eq!(t.errno(128, &[set, 0, bad, SETSIZE]), Errno::EFAULT);
+            assert_eq!(t.errno(128, &[set, 0, late, SETSIZE]), Errno::EINVAL);
+            assert_eq!(t.errno(128, &[set, 0, negative, SETSIZE]), Errno::EINVAL);
             // Nothing pending and no time to wait.
-            assert_eq!(t.errno(128, &[set, 0, zero, 8]), Errno::EAGAIN);
+            assert_eq!(t.errno(128, &[set, 0, zero, SETSIZE]), Errno::EAGAIN);
             assert_eq!(t.errno(130, &[set, 4]), Errno::EINVAL);
-            assert_eq!(t.errno(130, &[bad, 8]), Errno::EFAULT);
+            assert_eq!(t.errno(130, &[bad, SETSIZE]), Errno::EFAULT);
         }
 
         #[test]
         fn sigaltstack() {
             let mut t = TestMachine::new();
             let bad = t.bad_ptr();
-            let stack = |flags: i32, size: u64| {
-                let mut ss = [0u8; 24];
-                ss[..8].copy_from_slice(&0x1000u64.to_le_bytes());
-                ss[8..12].copy_from_slice(&flags.to_le_bytes());
-                ss[16..].copy_from_slice(&size.to_le_bytes());
-                ss
-            };
-            let odd_flags = t.put(0, &stack(0x55, 65536));
-            let small = t.put(0x100, &stack(0, super::super::MINSIGSTKSZ - 1));
+            let stack =
+                |ss_flags: i32, ss_size: u64| Sigaltstack { ss_sp: 0x1000, ss_flags, ss_size, ..Default::default() };
+            let odd_flags = t.put(0, stack(0x55, 65536).as_slice());
+            let small = t.put(0x100, stack(0, MINSIGSTKSZ - 1).as_slice());
             assert_eq!(t.errno(131, &[odd_flags, 0]), Errno::EINVAL);
             assert_eq!(t.errno(131, &[small, 0]), Errno::ENOMEM);
             assert_eq!(t.errno(131, &[bad, 0]), Errno::EFAULT);
@@ -489,7 +473,7 @@ mod tests {
             // does not), so that its tid names it.
             t.task.process.tasks().push(t.task.shared.clone());
             let me = t.value(39, &[]).unwrap();
-            for sig in [65, NEG] {
+            for sig in [PAST_NSIG, NEG] {
                 assert_eq!(t.errno(62, &[me, sig]), Errno::EINVAL, "kill signal {sig}");
                 assert_eq!(t.errno(200, &[me, sig]), Errno::EINVAL, "tkill signal {sig}");
                 assert_eq!(t.errno(234, &[me, me, sig]), Errno::EINVAL, "tgkill signal {sig}");
@@ -515,19 +499,17 @@ mod tests {
             let mut t = TestMachine::new();
             let me = t.value(39, &[]).unwrap();
             let (bad, info) = (t.bad_ptr(), queued_info(&t));
-            assert_eq!(t.errno(129, &[me, 65, info]), Errno::EINVAL);
-            assert_eq!(t.errno(129, &[me, SIGUSR1, bad]), Errno::EFAULT);
-            assert_eq!(t.errno(129, &[NO_PID, SIGUSR1, info]), Errno::ESRCH);
-            assert_eq!(t.errno(297, &[me, me, 65, info]), Errno::EINVAL);
-            assert_eq!(t.errno(297, &[me, me, SIGUSR1, bad]), Errno::EFAULT);
-            assert_eq!(t.errno(297, &[me, 0, SIGUSR1, info]), Errno::EINVAL);
-            assert_eq!(t.errno(297, &[me, NO_PID, SIGUSR1, info]), Errno::ESRCH);
+            assert_eq!(t.errno(129, &[me, PAST_NSIG, info]), Errno::EINVAL);
+            assert_eq!(t.errno(129, &[me, USR1, bad]), Errno::EFAULT);
+            assert_eq!(t.errno(129, &[NO_PID, USR1, info]), Errno::ESRCH);
+            assert_eq!(t.errno(297, &[me, me, PAST_NSIG, info]), Errno::EINVAL);
+            assert_eq!(t.errno(297, &[me, me, USR1, bad]), Errno::EFAULT);
+            assert_eq!(t.errno(297, &[me, 0, USR1, info]), Errno::EINVAL);
+            assert_eq!(t.errno(297, &[me, NO_PID, USR1, info]), Errno::ESRCH);
             // Only a process signalling itself may claim to be the kernel or
             // kill (si_code >= 0).
-            let mut user = [0u8; 128];
-            user[..4].copy_from_slice(&10i32.to_le_bytes());
-            let user = t.put(0x600, &user);
-            assert_eq!(t.errno(129, &[NO_PID, SIGUSR1, user]), Errno::EPERM);
+            let user = t.put(0x600, Siginfo::rt(SIGUSR1, SI_USER, SiRt::default()).as_slice());
+            assert_eq!(t.errno(129, &[NO_PID, USR1, user]), Errno::EPERM);
         }
     }
 }

@@ -3,34 +3,25 @@
 
 use super::args::{Argv, AtFlags, CStr, Envp, Fd, Flags, Opaque, UserPtr};
 use super::{SyscallCtx, SyscallReturn};
+use crate::abi::binfmts::MAX_ARG_STRINGS;
+use crate::abi::consts::PAGE_SIZE;
 use crate::abi::fcntl::{AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW};
+use crate::abi::sched::*;
+use crate::abi::signal::{NSIG, SIGCHLD, SIGKILL, SIG_DFL, SIG_IGN};
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
 use crate::kernel::exec::{load_program, ProgramSpec};
 use crate::kernel::lifecycle::finish_vfork;
 use crate::kernel::machine::child_regs;
 use crate::kernel::process::{FsContext, Process};
-use crate::kernel::signal::{SigAction, SIG_IGN};
+use crate::kernel::signal::SigAction;
 use crate::kernel::task::TaskShared;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-
-const CLONE_VM: u64 = 0x100;
-const CLONE_FS: u64 = 0x200;
-const CLONE_FILES: u64 = 0x400;
-const CLONE_SIGHAND: u64 = 0x800;
-const CLONE_PIDFD: u64 = 0x1000;
-const CLONE_VFORK: u64 = 0x4000;
-const CLONE_PARENT: u64 = 0x8000;
-const CLONE_THREAD: u64 = 0x10000;
-const CLONE_SETTLS: u64 = 0x80000;
-const CLONE_PARENT_SETTID: u64 = 0x100000;
-const CLONE_CHILD_CLEARTID: u64 = 0x200000;
-const CLONE_CHILD_SETTID: u64 = 0x1000000;
-const CSIGNAL: u64 = 0xff;
+use vm_memory::ByteValued;
 
 /// clone arguments, from clone(2) or clone3(2).
-struct CloneArgs {
+struct SpawnArgs {
     flags: u64,
     exit_signal: i32,
     stack: u64,
@@ -54,7 +45,7 @@ fn no_mmu_refusal(ctx: &SyscallCtx<'_>, what: &str) -> Errno {
 /// vfork(2) and clone(CLONE_VM|CLONE_VFORK): the child runs on its own host
 /// thread in the same memory, from the parent's registers; the parent is
 /// suspended until the child execs or exits.
-fn spawn(ctx: &mut SyscallCtx<'_>, args: CloneArgs) -> SysResult {
+fn spawn(ctx: &mut SyscallCtx<'_>, args: SpawnArgs) -> SysResult {
     let flags = args.flags;
     if flags & CLONE_SIGHAND != 0 && flags & CLONE_VM == 0 || flags & CLONE_THREAD != 0 && flags & CLONE_SIGHAND == 0 {
         return Err(Errno::EINVAL);
@@ -143,7 +134,7 @@ fn spawn(ctx: &mut SyscallCtx<'_>, args: CloneArgs) -> SysResult {
 /// clone(CLONE_THREAD ...): a new task of the same process, on its own host
 /// thread, running in parallel. It shares everything the process holds
 /// (memory, descriptors, fs context, signal handlers).
-fn spawn_thread(ctx: &mut SyscallCtx<'_>, args: CloneArgs) -> SysResult {
+fn spawn_thread(ctx: &mut SyscallCtx<'_>, args: SpawnArgs) -> SysResult {
     let flags = args.flags;
     // Linux: CLONE_THREAD needs CLONE_SIGHAND, which needs CLONE_VM.
     if flags & CLONE_SIGHAND == 0 || flags & CLONE_VFORK != 0 {
@@ -187,11 +178,11 @@ fn spawn_thread(ctx: &mut SyscallCtx<'_>, args: CloneArgs) -> SysResult {
 /// A pending signal that will kill the process (SIGKILL, or an unblocked
 /// signal whose default action is to terminate and that has no handler).
 fn fatal_signal_pending(ctx: &SyscallCtx<'_>) -> bool {
-    use crate::kernel::signal::{default_action, DefaultAction, SIGKILL, SIG_DFL};
+    use crate::kernel::signal::{default_action, DefaultAction};
     let mask = ctx.task.sigmask();
     let pending = ctx.task.shared.pending().set() | ctx.task.process.shared_pending().set();
     let actions = ctx.task.process.sigactions();
-    (1..=64).any(|sig| {
+    (1..=NSIG as i32).any(|sig| {
         let bit = 1u64 << (sig - 1);
         pending & bit != 0
             && (sig == SIGKILL
@@ -204,7 +195,14 @@ fn fatal_signal_pending(ctx: &SyscallCtx<'_>) -> bool {
 pub(crate) fn sys_vfork(ctx: &mut SyscallCtx<'_>) -> SysResult {
     spawn(
         ctx,
-        CloneArgs { flags: CLONE_VM | CLONE_VFORK, exit_signal: 17, stack: 0, parent_tid: 0, child_tid: 0, tls: 0 },
+        SpawnArgs {
+            flags: CLONE_VM | CLONE_VFORK,
+            exit_signal: SIGCHLD,
+            stack: 0,
+            parent_tid: 0,
+            child_tid: 0,
+            tls: 0,
+        },
     )
 }
 
@@ -224,7 +222,7 @@ pub(crate) fn sys_clone(
     let flags = flags.0;
     spawn(
         ctx,
-        CloneArgs {
+        SpawnArgs {
             flags: flags & !CSIGNAL,
             exit_signal: (flags & CSIGNAL) as i32,
             stack: stack.addr(),
@@ -237,19 +235,20 @@ pub(crate) fn sys_clone(
 
 /// clone3(struct clone_args *, size).
 pub(crate) fn sys_clone3(ctx: &mut SyscallCtx<'_>, uargs: UserPtr<Opaque>, size: usize) -> SysResult {
-    const CLONE_ARGS_SIZE_VER0: usize = 64;
-    if !(CLONE_ARGS_SIZE_VER0..=4096).contains(&size) {
+    if !(CLONE_ARGS_SIZE_VER0..=PAGE_SIZE as usize).contains(&size) {
         return Err(Errno::EINVAL);
     }
     let mut raw = vec![0u8; size];
     ctx.user().read(uargs.addr(), &mut raw)?;
-    let w = |i: usize| u64::from_le_bytes(raw[i * 8..i * 8 + 8].try_into().unwrap());
-    // flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size,
-    // tls, then set_tid, set_tid_size, cgroup (not supported: must be 0).
-    if w(4) > 64 || raw.len() > 64 && raw[64..].iter().any(|&b| b != 0) {
+    let mut args = CloneArgs::default();
+    let known = size.min(std::mem::size_of::<CloneArgs>());
+    args.as_mut_slice()[..known].copy_from_slice(&raw[..known]);
+    // Nothing after the first version (set_tid, cgroup, ...) is supported:
+    // it must be 0.
+    if args.exit_signal > NSIG as u64 || raw[CLONE_ARGS_SIZE_VER0..].iter().any(|&b| b != 0) {
         return Err(Errno::EINVAL);
     }
-    let (stack, stack_size) = (w(5), w(6));
+    let (stack, stack_size) = (args.stack, args.stack_size);
     if (stack == 0) != (stack_size == 0) {
         return Err(Errno::EINVAL);
     }
@@ -257,26 +256,25 @@ pub(crate) fn sys_clone3(ctx: &mut SyscallCtx<'_>, uargs: UserPtr<Opaque>, size:
     let stack_top = stack.checked_add(stack_size).ok_or(Errno::EINVAL)?;
     spawn(
         ctx,
-        CloneArgs {
-            flags: w(0),
-            exit_signal: w(4) as i32,
+        SpawnArgs {
+            flags: args.flags,
+            exit_signal: args.exit_signal as i32,
             stack: if stack != 0 { stack_top } else { 0 },
-            parent_tid: w(3),
-            child_tid: w(2),
-            tls: w(7),
+            parent_tid: args.parent_tid,
+            child_tid: args.child_tid,
+            tls: args.tls,
         },
     )
 }
 
 /// Linux's limit on argv + envp strings (32 pages × 4 KiB × 16).
 const ARG_MAX: usize = 2 << 20;
-const MAX_ARGS: usize = 0x7fff_ffff;
 
 fn read_strings(ctx: &SyscallCtx<'_>, ptr: u64, total: &mut usize) -> SysResult<Vec<Vec<u8>>> {
     if ptr == 0 {
         return Ok(Vec::new());
     }
-    let ptrs = ctx.user().read_ptr_array(ptr, MAX_ARGS)?;
+    let ptrs = ctx.user().read_ptr_array(ptr, MAX_ARG_STRINGS)?;
     let mut out = Vec::with_capacity(ptrs.len());
     for p in ptrs {
         let s =
@@ -316,9 +314,9 @@ fn do_execve(
     process.files().close_on_exec();
     {
         let mut actions = process.sigactions();
-        for signo in 1..=64 {
+        for signo in 1..=NSIG as i32 {
             let act = actions.get(signo);
-            if act.handler != SIG_IGN && act.handler != 0 {
+            if act.handler != SIG_IGN && act.handler != SIG_DFL {
                 let _ = actions.set(signo, SigAction::default());
             }
         }
@@ -343,7 +341,7 @@ fn kill_other_threads(ctx: &mut SyscallCtx<'_>) {
     }
     let me = ctx.task.tid;
     p.start_group_exit(crate::kernel::process::GroupExit {
-        status: crate::kernel::ExitStatus::Signaled(crate::kernel::signal::SIGKILL),
+        status: crate::kernel::ExitStatus::Signaled(SIGKILL),
         survivor: Some(me),
     });
     while p.tasks().iter().any(|t| t.tid != me) {
@@ -412,6 +410,9 @@ mod tests {
     use super::*;
     use crate::syscall::testkit::{TempRoot, TestMachine};
 
+    /// SIGCHLD as clone's exit signal.
+    const CHLD: u64 = SIGCHLD as u64;
+
     /// A scratch root: /f (not executable), /x (an executable script
     /// whose interpreter does not exist in it), /l -> x.
     /// The files these tests work on, in a fresh root.
@@ -437,47 +438,45 @@ mod tests {
         let mut t = TestMachine::new();
         assert_eq!(t.errno(57, &[]), Errno::ENOSYS);
         // clone without CLONE_VM is a fork.
-        assert_eq!(t.errno(56, &[17, 0, 0, 0, 0]), Errno::ENOSYS);
+        assert_eq!(t.errno(56, &[CHLD, 0, 0, 0, 0]), Errno::ENOSYS);
         // clone3 too (exit_signal SIGCHLD, no flags).
-        let mut args = [0u8; 64];
-        args[32..40].copy_from_slice(&17u64.to_le_bytes());
-        let args = t.put(0, &args);
-        assert_eq!(t.errno(435, &[args, 64]), Errno::ENOSYS);
+        let args = t.put(0, &CloneArgs { exit_signal: CHLD, ..Default::default() }.as_slice()[..CLONE_ARGS_SIZE_VER0]);
+        assert_eq!(t.errno(435, &[args, CLONE_ARGS_SIZE_VER0 as u64]), Errno::ENOSYS);
     }
 
     #[test]
     fn clone_flags() {
         let mut t = TestMachine::new();
         // CLONE_SIGHAND needs CLONE_VM; CLONE_THREAD needs CLONE_SIGHAND.
-        assert_eq!(t.errno(56, &[CLONE_SIGHAND | 17, 0, 0, 0, 0]), Errno::EINVAL);
-        assert_eq!(t.errno(56, &[CLONE_THREAD | CLONE_VM | 17, 0, 0, 0, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(56, &[CLONE_SIGHAND | CHLD, 0, 0, 0, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(56, &[CLONE_THREAD | CLONE_VM | CHLD, 0, 0, 0, 0]), Errno::EINVAL);
     }
 
     #[test]
     fn clone3_arguments() {
         let mut t = TestMachine::new();
         let bad = t.bad_ptr();
-        // flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls.
-        let put = |t: &TestMachine, offset: u64, words: [u64; 8]| {
-            let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
-            t.put(offset, &bytes)
-        };
-        let plain = put(&t, 0, [0, 0, 0, 0, 17, 0, 0, 0]);
-        assert_eq!(t.errno(435, &[plain, 63]), Errno::EINVAL);
-        assert_eq!(t.errno(435, &[plain, 0]), Errno::EINVAL);
-        assert_eq!(t.errno(435, &[bad, 64]), Errno::EFAULT);
-        let bad_signal = put(&t, 0x100, [0, 0, 0, 0, 65, 0, 0, 0]);
-        assert_eq!(t.errno(435, &[bad_signal, 64]), Errno::EINVAL);
-        let stack_only = put(&t, 0x200, [0, 0, 0, 0, 17, 0x1000, 0, 0]);
-        assert_eq!(t.errno(435, &[stack_only, 64]), Errno::EINVAL);
-        let size_only = put(&t, 0x300, [0, 0, 0, 0, 17, 0, 0x1000, 0]);
-        assert_eq!(t.errno(435, &[size_only, 64]), Errno::EINVAL);
-        let wrapping = put(&t, 0x400, [0, 0, 0, 0, 17, u64::MAX - 4095, 0x2000, 0]);
-        assert_eq!(t.errno(435, &[wrapping, 64]), Errno::EINVAL);
-        let sighand = put(&t, 0x500, [CLONE_SIGHAND, 0, 0, 0, 17, 0, 0, 0]);
-        assert_eq!(t.errno(435, &[sighand, 64]), Errno::EINVAL);
-        let thread = put(&t, 0x600, [CLONE_THREAD | CLONE_VM, 0, 0, 0, 17, 0, 0, 0]);
-        assert_eq!(t.errno(435, &[thread, 64]), Errno::EINVAL);
+        let v0 = CLONE_ARGS_SIZE_VER0 as u64;
+        // The first version of the structure.
+        let put =
+            |t: &TestMachine, offset: u64, args: CloneArgs| t.put(offset, &args.as_slice()[..CLONE_ARGS_SIZE_VER0]);
+        let plain = CloneArgs { exit_signal: CHLD, ..Default::default() };
+        let at = put(&t, 0, plain);
+        assert_eq!(t.errno(435, &[at, v0 - 1]), Errno::EINVAL);
+        assert_eq!(t.errno(435, &[at, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(435, &[bad, v0]), Errno::EFAULT);
+        let bad_signal = put(&t, 0x100, CloneArgs { exit_signal: NSIG as u64 + 1, ..plain });
+        assert_eq!(t.errno(435, &[bad_signal, v0]), Errno::EINVAL);
+        let stack_only = put(&t, 0x200, CloneArgs { stack: 0x1000, ..plain });
+        assert_eq!(t.errno(435, &[stack_only, v0]), Errno::EINVAL);
+        let size_only = put(&t, 0x300, CloneArgs { stack_size: 0x1000, ..plain });
+        assert_eq!(t.errno(435, &[size_only, v0]), Errno::EINVAL);
+        let wrapping = put(&t, 0x400, CloneArgs { stack: u64::MAX - 4095, stack_size: 0x2000, ..plain });
+        assert_eq!(t.errno(435, &[wrapping, v0]), Errno::EINVAL);
+        let sighand = put(&t, 0x500, CloneArgs { flags: CLONE_SIGHAND, ..plain });
+        assert_eq!(t.errno(435, &[sighand, v0]), Errno::EINVAL);
+        let thread = put(&t, 0x600, CloneArgs { flags: CLONE_THREAD | CLONE_VM, ..plain });
+        assert_eq!(t.errno(435, &[thread, v0]), Errno::EINVAL);
     }
 
     #[test]

@@ -44,7 +44,14 @@ impl TestMachine {
         let m = Machine::new(config, no_task_loop).expect("a handlers-only machine");
         let files = FdTable::with_host_stdio().expect("stdio");
         let fs = FsContext { cwd: b"/".to_vec(), cwd_fd: None, umask: 0o22 };
-        let p = Arc::new(Process::new(m.alloc_pid(), 0, libc::SIGCHLD, files, fs, Process::initial_rlimits()));
+        let p = Arc::new(Process::new(
+            m.alloc_pid(),
+            0,
+            crate::abi::signal::SIGCHLD,
+            files,
+            fs,
+            Process::initial_rlimits(),
+        ));
         m.register(&p);
         let shared = Arc::new(TaskShared::new(p.pid, 0));
         m.register_task(&shared);

@@ -2,6 +2,8 @@
 
 use super::args::{Flags, Opaque, TimespecIn, TimespecOut, UserPtr};
 use super::{arg_i32, SyscallCtx};
+use crate::abi::resource::{RUSAGE_CHILDREN, RUSAGE_SELF, RUSAGE_THREAD};
+use crate::abi::time::*;
 use crate::abi::types::{Itimerval, Timespec, Timeval};
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
@@ -14,7 +16,7 @@ use std::time::{Duration, Instant};
 /// process one covers the whole machine.
 fn check_clock(clock: i32) -> SysResult<i32> {
     match clock {
-        0..=7 | 11 => Ok(clock),
+        CLOCK_REALTIME..=CLOCK_BOOTTIME | CLOCK_TAI => Ok(clock),
         _ => Err(Errno::EINVAL),
     }
 }
@@ -28,14 +30,13 @@ fn timespec((tv_sec, tv_nsec): (i64, i64)) -> Timespec {
 /// so a thread's clock is its host thread's (since the task started on it),
 /// and a process's the sum of its threads'.
 fn cpu_clock_sources(ctx: &SyscallCtx<'_>, clock: i32) -> SysResult<Vec<(i32, Arc<TaskShared>)>> {
-    const CPUCLOCK_PERTHREAD: i32 = 4;
     let id = !(clock >> 3);
-    let kind = clock & 3;
-    if kind == 3 {
+    let kind = clock & CPUCLOCK_CLOCK_MASK;
+    if kind == CPUCLOCK_MAX {
         return Err(Errno::EINVAL);
     }
-    let host_clock = |host_tid: i32| (!host_tid << 3) | CPUCLOCK_PERTHREAD | kind;
-    if clock & CPUCLOCK_PERTHREAD != 0 {
+    let host_clock = |host_tid: i32| (!host_tid << 3) | CPUCLOCK_PERTHREAD_MASK | kind;
+    if clock & CPUCLOCK_PERTHREAD_MASK != 0 {
         let t = if id == 0 { Some(ctx.task.shared.clone()) } else { ctx.m.task(id) };
         let t = t.ok_or(Errno::EINVAL)?;
         return Ok(vec![(host_clock(t.host_tid()), t)]);
@@ -53,7 +54,7 @@ fn task_cpu_clock(host_clock: i32, task: &TaskShared) -> SysResult<u64> {
 }
 
 fn read_clock(ctx: &SyscallCtx<'_>, clock: i32) -> SysResult<(i64, i64)> {
-    let total = if clock == libc::CLOCK_THREAD_CPUTIME_ID {
+    let total = if clock == CLOCK_THREAD_CPUTIME_ID {
         task_cpu_clock(clock, &ctx.task.shared)?
     } else if clock >= 0 {
         return Ok(host::clock_gettime(check_clock(clock)?)?);
@@ -87,7 +88,7 @@ pub(crate) fn sys_clock_getres(ctx: &mut SyscallCtx<'_>, clock: i32, res: UserPt
 }
 
 pub(crate) fn sys_gettimeofday(ctx: &mut SyscallCtx<'_>, tv: UserPtr<Opaque>, tz: UserPtr<Opaque>) -> SysResult {
-    let (sec, nsec) = host::clock_gettime(libc::CLOCK_REALTIME)?;
+    let (sec, nsec) = host::clock_gettime(CLOCK_REALTIME)?;
     if !tv.is_null() {
         ctx.user().write_val(tv.addr(), timespec((sec, nsec / 1000)))?;
     }
@@ -99,14 +100,12 @@ pub(crate) fn sys_gettimeofday(ctx: &mut SyscallCtx<'_>, tv: UserPtr<Opaque>, tz
 }
 
 pub(crate) fn sys_time(ctx: &mut SyscallCtx<'_>, tloc: UserPtr<Opaque>) -> SysResult {
-    let (sec, _) = host::clock_gettime(libc::CLOCK_REALTIME)?;
+    let (sec, _) = host::clock_gettime(CLOCK_REALTIME)?;
     if !tloc.is_null() {
         ctx.user().write_val(tloc.addr(), sec)?;
     }
     Ok(sec as u64)
 }
-
-const TIMER_ABSTIME: i32 = 1;
 
 /// Sleeps; a guest signal ends the sleep early (EINTR, with the time left
 /// in `rem`), after which an ignored signal resumes it (restart).
@@ -158,7 +157,7 @@ pub(crate) fn sys_nanosleep(
     request: UserPtr<TimespecIn>,
     remain: UserPtr<Opaque>,
 ) -> SysResult {
-    sleep(ctx, libc::CLOCK_MONOTONIC, NANOSLEEP, request, remain)
+    sleep(ctx, CLOCK_MONOTONIC, NANOSLEEP, request, remain)
 }
 
 /// Marks the call as nanosleep (not clock_nanosleep) for restarts.
@@ -173,8 +172,8 @@ pub(crate) fn sys_clock_nanosleep(
     remain: UserPtr<Opaque>,
 ) -> SysResult {
     // The CPU-time clocks cannot be slept on (Linux: EINVAL for threads).
-    if !matches!(clock, 0 | 1 | 7 | 11) {
-        return Err(if clock == 3 { Errno::EINVAL } else { Errno::EOPNOTSUPP });
+    if !matches!(clock, CLOCK_REALTIME | CLOCK_MONOTONIC | CLOCK_BOOTTIME | CLOCK_TAI) {
+        return Err(if clock == CLOCK_THREAD_CPUTIME_ID { Errno::EINVAL } else { Errno::EOPNOTSUPP });
     }
     sleep(ctx, clock, arg_i32(flags.0), request, remain)
 }
@@ -184,16 +183,16 @@ pub(crate) fn sys_times(ctx: &mut SyscallCtx<'_>, buf: UserPtr<Opaque>) -> SysRe
     if !buf.is_null() {
         let me = ctx.task.process.cpu_times();
         let children = ctx.task.process.children_times();
-        let words = [me.user, me.system, children.user, children.system];
-        let b: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
-        ctx.user().write(buf.addr(), &b)?;
+        let tms = Tms {
+            tms_utime: me.user as i64,
+            tms_stime: me.system as i64,
+            tms_cutime: children.user as i64,
+            tms_cstime: children.system as i64,
+        };
+        ctx.user().write_val(buf.addr(), tms)?;
     }
-    Ok((ctx.m.boot_time.elapsed().as_millis() / 10) as u64)
+    Ok((ctx.m.boot_time.elapsed().as_millis() * u128::from(USER_HZ) / 1000) as u64)
 }
-
-const RUSAGE_SELF: i32 = 0;
-const RUSAGE_CHILDREN: i32 = -1;
-const RUSAGE_THREAD: i32 = 1;
 
 pub(crate) fn sys_getrusage(ctx: &mut SyscallCtx<'_>, who: i32, usage: UserPtr<Opaque>) -> SysResult {
     let t = match who {
@@ -208,10 +207,6 @@ pub(crate) fn sys_getrusage(ctx: &mut SyscallCtx<'_>, who: i32, usage: UserPtr<O
     ctx.user().write_val(usage.addr(), super::wait::rusage(t))?;
     Ok(0)
 }
-
-const ITIMER_REAL: i32 = 0;
-const ITIMER_VIRTUAL: i32 = 1;
-const ITIMER_PROF: i32 = 2;
 
 fn itimerval(interval: Duration, left: Duration) -> Itimerval {
     Itimerval { it_interval: Timeval::from_duration(interval), it_value: Timeval::from_duration(left) }
@@ -293,10 +288,21 @@ mod tests {
 
     #[test]
     fn clocks() {
-        for ok in [0, 1, 2, 3, 4, 5, 6, 7, 11] {
+        for ok in [
+            CLOCK_REALTIME,
+            CLOCK_MONOTONIC,
+            CLOCK_PROCESS_CPUTIME_ID,
+            CLOCK_THREAD_CPUTIME_ID,
+            CLOCK_MONOTONIC_RAW,
+            CLOCK_REALTIME_COARSE,
+            CLOCK_MONOTONIC_COARSE,
+            CLOCK_BOOTTIME,
+            CLOCK_TAI,
+        ] {
             assert_eq!(check_clock(ok), Ok(ok));
         }
-        for bad in [8, 9, 10, 12, -1, i32::MAX] {
+        // The alarm clocks are not offered; 10 is no clock.
+        for bad in [CLOCK_REALTIME_ALARM, CLOCK_BOOTTIME_ALARM, 10, 12, -1, i32::MAX] {
             assert_eq!(check_clock(bad), Err(Errno::EINVAL), "{bad}");
         }
     }
@@ -320,37 +326,48 @@ mod tests {
     // Argument errors through the table, as a guest meets them (what Linux
     // answers was checked natively). No call here sleeps or arms a timer.
     mod args {
+        use crate::abi::resource::{RUSAGE_CHILDREN, RUSAGE_SELF, RUSAGE_THREAD};
+        use crate::abi::time::*;
+        use crate::abi::types::{Itimerval, Timespec, Timeval};
         use crate::errno::Errno;
         use crate::syscall::testkit::TestMachine;
+        use vm_memory::ByteValued;
 
         const NEG: u64 = -1i64 as u64;
 
-        /// Two 64-bit words (a timespec or a timeval) in scratch memory.
-        fn pair(t: &TestMachine, offset: u64, a: i64, b: i64) -> u64 {
-            t.put(offset, &[a.to_le_bytes(), b.to_le_bytes()].concat())
+        /// A clock id as a syscall argument.
+        fn clock(id: i32) -> u64 {
+            id as u64
+        }
+
+        fn timespec(t: &TestMachine, offset: u64, tv_sec: i64, tv_nsec: i64) -> u64 {
+            t.put(offset, Timespec { tv_sec, tv_nsec }.as_slice())
         }
 
         #[test]
         fn sleeps_refuse_bad_requests() {
             let mut t = TestMachine::new();
             let bad = t.bad_ptr();
-            let late = pair(&t, 0, 0, 1_000_000_000);
-            let negative = pair(&t, 0x10, -1, 0);
-            let negative_ns = pair(&t, 0x20, 0, -1);
+            let late = timespec(&t, 0, 0, 1_000_000_000);
+            let negative = timespec(&t, 0x10, -1, 0);
+            let negative_ns = timespec(&t, 0x20, 0, -1);
+            let abs = TIMER_ABSTIME as u64;
             assert_eq!(t.errno(35, &[bad, 0]), Errno::EFAULT);
             for req in [late, negative, negative_ns] {
                 assert_eq!(t.errno(35, &[req, 0]), Errno::EINVAL);
             }
-            for clock in [0, 1, 7, 11] {
-                assert_eq!(t.errno(230, &[clock, 0, bad, 0]), Errno::EFAULT, "clock {clock}");
-                assert_eq!(t.errno(230, &[clock, 0, late, 0]), Errno::EINVAL, "clock {clock}");
-                assert_eq!(t.errno(230, &[clock, 1, negative_ns, 0]), Errno::EINVAL, "clock {clock}");
+            for id in [CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME, CLOCK_TAI] {
+                let c = clock(id);
+                assert_eq!(t.errno(230, &[c, 0, bad, 0]), Errno::EFAULT, "clock {c}");
+                assert_eq!(t.errno(230, &[c, 0, late, 0]), Errno::EINVAL, "clock {c}");
+                assert_eq!(t.errno(230, &[c, abs, negative_ns, 0]), Errno::EINVAL, "clock {c}");
             }
             // The clock is an int: the upper half is ignored.
-            assert_eq!(t.errno(230, &[1 << 32 | 1, 0, bad, 0]), Errno::EFAULT);
+            assert_eq!(t.errno(230, &[1 << 32 | clock(CLOCK_MONOTONIC), 0, bad, 0]), Errno::EFAULT);
             // Clocks that cannot be slept on.
-            for clock in [4, 5, 6] {
-                assert_eq!(t.errno(230, &[clock, 0, bad, 0]), Errno::EOPNOTSUPP, "clock {clock}");
+            for id in [CLOCK_MONOTONIC_RAW, CLOCK_REALTIME_COARSE, CLOCK_MONOTONIC_COARSE] {
+                let c = clock(id);
+                assert_eq!(t.errno(230, &[c, 0, bad, 0]), Errno::EOPNOTSUPP, "clock {c}");
             }
         }
 
@@ -358,14 +375,15 @@ mod tests {
         fn clocks() {
             let mut t = TestMachine::new();
             let (bad, buf) = (t.bad_ptr(), t.scratch);
-            for clock in [10, 12, NEG] {
-                assert_eq!(t.errno(228, &[clock, buf]), Errno::EINVAL, "clock {clock}");
-                assert_eq!(t.errno(229, &[clock, buf]), Errno::EINVAL, "clock {clock}");
+            for c in [10, 12, NEG] {
+                assert_eq!(t.errno(228, &[c, buf]), Errno::EINVAL, "clock {c}");
+                assert_eq!(t.errno(229, &[c, buf]), Errno::EINVAL, "clock {c}");
             }
-            assert_eq!(t.errno(228, &[0, bad]), Errno::EFAULT);
-            assert_eq!(t.errno(229, &[0, bad]), Errno::EFAULT);
-            assert_eq!(t.value(229, &[0, 0]), Ok(0));
-            assert_eq!(t.value(228, &[1 << 32 | 1, buf]), Ok(0));
+            let realtime = clock(CLOCK_REALTIME);
+            assert_eq!(t.errno(228, &[realtime, bad]), Errno::EFAULT);
+            assert_eq!(t.errno(229, &[realtime, bad]), Errno::EFAULT);
+            assert_eq!(t.value(229, &[realtime, 0]), Ok(0));
+            assert_eq!(t.value(228, &[1 << 32 | clock(CLOCK_MONOTONIC), buf]), Ok(0));
             assert_eq!(t.errno(96, &[bad, 0]), Errno::EFAULT);
             assert_eq!(t.errno(96, &[0, bad]), Errno::EFAULT);
             assert_eq!(t.errno(201, &[bad]), Errno::EFAULT);
@@ -376,34 +394,33 @@ mod tests {
         fn getrusage() {
             let mut t = TestMachine::new();
             let (bad, buf) = (t.bad_ptr(), t.scratch);
-            assert_eq!(t.errno(98, &[2, buf]), Errno::EINVAL);
-            assert_eq!(t.errno(98, &[-2i64 as u64, buf]), Errno::EINVAL);
-            assert_eq!(t.errno(98, &[0, bad]), Errno::EFAULT);
+            assert_eq!(t.errno(98, &[RUSAGE_THREAD as u64 + 1, buf]), Errno::EINVAL);
+            assert_eq!(t.errno(98, &[(RUSAGE_CHILDREN - 1) as u64, buf]), Errno::EINVAL);
+            assert_eq!(t.errno(98, &[RUSAGE_SELF as u64, bad]), Errno::EFAULT);
             // who is an int: the upper half is ignored.
-            assert_eq!(t.value(98, &[1 << 32, buf]), Ok(0));
+            assert_eq!(t.value(98, &[1 << 32 | RUSAGE_SELF as u64, buf]), Ok(0));
         }
 
         #[test]
         fn interval_timers() {
             let mut t = TestMachine::new();
             let (bad, buf) = (t.bad_ptr(), t.scratch);
-            assert_eq!(t.errno(36, &[3, buf]), Errno::EINVAL);
+            let (real, prof) = (ITIMER_REAL as u64, ITIMER_PROF as u64);
+            assert_eq!(t.errno(36, &[prof + 1, buf]), Errno::EINVAL);
             assert_eq!(t.errno(36, &[NEG, buf]), Errno::EINVAL);
-            assert_eq!(t.errno(36, &[0, bad]), Errno::EFAULT);
-            assert_eq!(t.value(36, &[1 << 32, buf]), Ok(0));
-            let mut value = [0u8; 32];
-            value[24..].copy_from_slice(&1_000_000i64.to_le_bytes());
-            let late = t.put(0x100, &value);
-            value[24..].copy_from_slice(&0i64.to_le_bytes());
-            value[16..24].copy_from_slice(&(-1i64).to_le_bytes());
-            let negative = t.put(0x200, &value);
-            value[16..24].copy_from_slice(&0i64.to_le_bytes());
-            value[8..16].copy_from_slice(&(-1i64).to_le_bytes());
-            let negative_interval = t.put(0x300, &value);
-            assert_eq!(t.errno(38, &[3, late, 0]), Errno::EINVAL);
-            assert_eq!(t.errno(38, &[0, bad, 0]), Errno::EFAULT);
+            assert_eq!(t.errno(36, &[real, bad]), Errno::EFAULT);
+            assert_eq!(t.value(36, &[1 << 32 | real, buf]), Ok(0));
+            let tv = |tv_sec, tv_usec| Timeval { tv_sec, tv_usec };
+            let timer = |t: &TestMachine, offset: u64, it_interval, it_value| {
+                t.put(offset, Itimerval { it_interval, it_value }.as_slice())
+            };
+            let late = timer(&t, 0x100, tv(0, 0), tv(0, 1_000_000));
+            let negative = timer(&t, 0x200, tv(0, 0), tv(-1, 0));
+            let negative_interval = timer(&t, 0x300, tv(0, -1), tv(0, 0));
+            assert_eq!(t.errno(38, &[prof + 1, late, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(38, &[real, bad, 0]), Errno::EFAULT);
             for v in [late, negative, negative_interval] {
-                assert_eq!(t.errno(38, &[0, v, 0]), Errno::EINVAL);
+                assert_eq!(t.errno(38, &[real, v, 0]), Errno::EINVAL);
             }
             // Nothing was armed.
             assert_eq!(t.value(37, &[0]), Ok(0));

@@ -2,23 +2,17 @@
 
 use super::args::{Flags, Opaque, Pid, UserPtr};
 use super::SyscallCtx;
+use crate::abi::signal::{
+    SiChld, Siginfo, CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, SIGCHLD, SIGCONT,
+};
+use crate::abi::time::USER_HZ;
 use crate::abi::types::{Rusage, Timeval};
+use crate::abi::wait::*;
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
 use crate::kernel::process::{CpuTimes, ExitStatus, ProcState, Process};
-use crate::kernel::signal::{CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, SIGCHLD};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-
-const WNOHANG: u64 = 1;
-const WUNTRACED: u64 = 2;
-const WSTOPPED: u64 = 2;
-const WEXITED: u64 = 4;
-const WCONTINUED: u64 = 8;
-const WNOWAIT: u64 = 0x0100_0000;
-const WNOTHREAD: u64 = 0x2000_0000;
-const WALL: u64 = 0x4000_0000;
-const WCLONE: u64 = 0x8000_0000;
 
 /// Which children a wait is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,7 +43,7 @@ struct Found {
 
 /// Looks for a child that changed state; reaps zombies unless WNOWAIT.
 /// Err(ECHILD) when there is no child to wait for at all.
-fn find(ctx: &SyscallCtx<'_>, which: Which, options: u64) -> SysResult<Option<Found>> {
+fn find(ctx: &SyscallCtx<'_>, which: Which, options: u32) -> SysResult<Option<Found>> {
     let me = &ctx.task.process;
     let children: Vec<Arc<Process>> = ctx.m.children_of(me.pid).into_iter().filter(|c| which.matches(c)).collect();
     // __WCLONE waits only for children that do not send SIGCHLD; __WALL
@@ -105,7 +99,7 @@ fn find(ctx: &SyscallCtx<'_>, which: Which, options: u64) -> SysResult<Option<Fo
                 let found = Found {
                     pid: c.pid,
                     code: CLD_CONTINUED,
-                    status: crate::kernel::signal::SIGCONT,
+                    status: SIGCONT,
                     wstatus: 0xffff,
                     times: CpuTimes::default(),
                 };
@@ -118,7 +112,7 @@ fn find(ctx: &SyscallCtx<'_>, which: Which, options: u64) -> SysResult<Option<Fo
 }
 
 /// Waits until `find` has something (or WNOHANG).
-fn wait(ctx: &mut SyscallCtx<'_>, which: Which, options: u64) -> SysResult<Option<Found>> {
+fn wait(ctx: &mut SyscallCtx<'_>, which: Which, options: u32) -> SysResult<Option<Found>> {
     let me = ctx.task.process.clone();
     loop {
         let seq = me.child_event.load(Ordering::Acquire);
@@ -134,19 +128,22 @@ fn wait(ctx: &mut SyscallCtx<'_>, which: Which, options: u64) -> SysResult<Optio
 
 /// struct rusage: utime and stime as timevals, the rest zero.
 pub(crate) fn rusage(t: CpuTimes) -> Rusage {
-    // CPU times are in clock ticks (100 a second).
-    let tv = |ticks: u64| Timeval { tv_sec: (ticks / 100) as i64, tv_usec: ((ticks % 100) * 10_000) as i64 };
+    // CPU times are in clock ticks.
+    let tv = |ticks: u64| Timeval {
+        tv_sec: (ticks / USER_HZ) as i64,
+        tv_usec: ((ticks % USER_HZ) * (1_000_000 / USER_HZ)) as i64,
+    };
     Rusage { ru_utime: tv(t.user), ru_stime: tv(t.system), ..Default::default() }
 }
 
 /// Options are an int: musl sign-extends __WCLONE into the upper half,
 /// which is dropped here.
-fn int_options(options: Flags) -> u64 {
-    u64::from(options.0 as u32)
+fn int_options(options: Flags) -> u32 {
+    options.0 as u32
 }
 
 /// wait4's options: what it takes of them (WEXITED is implied).
-fn wait4_options(options: Flags) -> SysResult<u64> {
+fn wait4_options(options: Flags) -> SysResult<u32> {
     let options = int_options(options);
     if options & !(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE) != 0 {
         return Err(Errno::EINVAL);
@@ -189,12 +186,8 @@ pub(crate) fn sys_wait4(
     }
 }
 
-const P_ALL: i64 = 0;
-const P_PID: i64 = 1;
-const P_PGID: i64 = 2;
-
 /// waitid's options: known bits, and at least one of the states to wait for.
-fn waitid_options(options: Flags) -> SysResult<u64> {
+fn waitid_options(options: Flags) -> SysResult<u32> {
     let options = int_options(options);
     if options & !(WNOHANG | WSTOPPED | WEXITED | WCONTINUED | WNOWAIT | WNOTHREAD | WALL | WCLONE) != 0
         || options & (WEXITED | WSTOPPED | WCONTINUED) == 0
@@ -208,6 +201,8 @@ fn waitid_options(options: Flags) -> SysResult<u64> {
 /// caller's group. The idtype is compared in full (Linux: an `int`, only
 /// its low half).
 fn waitid_which(idtype: i64, id: Pid, own_pgid: i32) -> SysResult<Which> {
+    // Every idtype fits an int: another value matches none of them.
+    let idtype = i32::try_from(idtype).map_err(|_| Errno::EINVAL)?;
     match (idtype, id.0) {
         (P_ALL, _) => Ok(Which::Any),
         (P_PID, id) if id > 0 => Ok(Which::Pid(id)),
@@ -229,14 +224,11 @@ pub(crate) fn sys_waitid(
     let which = waitid_which(idtype, id, ctx.task.process.pgid())?;
     let found = wait(ctx, which, options)?;
     if !infop.is_null() {
-        let mut info = [0u8; 128];
-        if let Some(f) = &found {
-            info[0..4].copy_from_slice(&SIGCHLD.to_le_bytes());
-            info[8..12].copy_from_slice(&f.code.to_le_bytes());
-            info[16..20].copy_from_slice(&f.pid.to_le_bytes());
-            info[24..28].copy_from_slice(&f.status.to_le_bytes());
-        }
-        ctx.user().write(infop.addr(), &info)?;
+        // Nothing found (WNOHANG): all zeros.
+        let info = found.as_ref().map_or_else(Siginfo::default, |f| {
+            Siginfo::chld(SIGCHLD, f.code, SiChld { si_pid: f.pid, si_status: f.status, ..Default::default() })
+        });
+        ctx.user().write_val(infop.addr(), info)?;
     }
     if !rusage.is_null() {
         let t = found.as_ref().map(|f| f.times).unwrap_or_default();
@@ -249,15 +241,20 @@ pub(crate) fn sys_waitid(
 mod tests {
     use super::*;
 
+    /// Options as a syscall argument.
+    fn opts(options: u32) -> Flags {
+        Flags(u64::from(options))
+    }
+
     #[test]
     fn wait4_options_are_an_int() {
         assert_eq!(wait4_options(Flags(0)), Ok(WEXITED));
-        assert_eq!(wait4_options(Flags(WNOHANG | WUNTRACED)), Ok(WNOHANG | WUNTRACED | WEXITED));
+        assert_eq!(wait4_options(opts(WNOHANG | WUNTRACED)), Ok(WNOHANG | WUNTRACED | WEXITED));
         // musl's __WCLONE, sign-extended.
         assert_eq!(wait4_options(Flags(0xffff_ffff_8000_0000)), Ok(WCLONE | WEXITED));
         // waitid's own options are not wait4's.
-        assert_eq!(wait4_options(Flags(WNOWAIT)), Err(Errno::EINVAL));
-        assert_eq!(wait4_options(Flags(WEXITED)), Err(Errno::EINVAL));
+        assert_eq!(wait4_options(opts(WNOWAIT)), Err(Errno::EINVAL));
+        assert_eq!(wait4_options(opts(WEXITED)), Err(Errno::EINVAL));
     }
 
     #[test]
@@ -271,71 +268,75 @@ mod tests {
 
     #[test]
     fn waitid_options_need_a_state() {
-        assert_eq!(waitid_options(Flags(WEXITED | WNOWAIT)), Ok(WEXITED | WNOWAIT));
+        assert_eq!(waitid_options(opts(WEXITED | WNOWAIT)), Ok(WEXITED | WNOWAIT));
         assert_eq!(waitid_options(Flags(0xffff_ffff_8000_0004)), Ok(WCLONE | WEXITED));
-        assert_eq!(waitid_options(Flags(WNOHANG)), Err(Errno::EINVAL));
-        assert_eq!(waitid_options(Flags(WEXITED | 0x10)), Err(Errno::EINVAL));
+        assert_eq!(waitid_options(opts(WNOHANG)), Err(Errno::EINVAL));
+        assert_eq!(waitid_options(opts(WEXITED | 0x10)), Err(Errno::EINVAL));
     }
 
     #[test]
     fn waitid_ids() {
-        assert_eq!(waitid_which(P_ALL, Pid(-3), 7), Ok(Which::Any));
-        assert_eq!(waitid_which(P_PID, Pid(5), 7), Ok(Which::Pid(5)));
-        assert_eq!(waitid_which(P_PID, Pid(0), 7), Err(Errno::EINVAL));
-        assert_eq!(waitid_which(P_PGID, Pid(0), 7), Ok(Which::Pgid(7)));
-        assert_eq!(waitid_which(P_PGID, Pid(5), 7), Ok(Which::Pgid(5)));
-        assert_eq!(waitid_which(P_PGID, Pid(-5), 7), Err(Errno::EINVAL));
-        assert_eq!(waitid_which(3, Pid(5), 7), Err(Errno::EINVAL));
+        let (all, pid, pgid) = (i64::from(P_ALL), i64::from(P_PID), i64::from(P_PGID));
+        assert_eq!(waitid_which(all, Pid(-3), 7), Ok(Which::Any));
+        assert_eq!(waitid_which(pid, Pid(5), 7), Ok(Which::Pid(5)));
+        assert_eq!(waitid_which(pid, Pid(0), 7), Err(Errno::EINVAL));
+        assert_eq!(waitid_which(pgid, Pid(0), 7), Ok(Which::Pgid(7)));
+        assert_eq!(waitid_which(pgid, Pid(5), 7), Ok(Which::Pgid(5)));
+        assert_eq!(waitid_which(pgid, Pid(-5), 7), Err(Errno::EINVAL));
+        assert_eq!(waitid_which(i64::from(P_PIDFD), Pid(5), 7), Err(Errno::EINVAL));
+        assert_eq!(waitid_which(1 << 32 | all, Pid(5), 7), Err(Errno::EINVAL));
     }
 
     // Argument errors through the table, as a guest meets them (what Linux
     // answers was checked natively). The process has no children, so no
     // wait blocks.
     mod args {
+        use crate::abi::wait::{P_ALL, P_PGID, P_PID, WEXITED, WNOHANG, WNOWAIT};
         use crate::errno::Errno;
         use crate::syscall::testkit::TestMachine;
 
         const NEG: u64 = -1i64 as u64;
-        const WNOHANG: u64 = 1;
-        const WEXITED: u64 = 4;
+        /// Options and id types as syscall arguments.
+        const NOHANG: u64 = WNOHANG as u64;
+        const EXITED: u64 = WEXITED as u64;
+        const ALL: u64 = P_ALL as u64;
+        const PID: u64 = P_PID as u64;
+        const PGID: u64 = P_PGID as u64;
 
         #[test]
         fn wait4() {
             let mut t = TestMachine::new();
             let bad = t.bad_ptr();
             assert_eq!(t.errno(61, &[NEG, 0, 0x10, 0]), Errno::EINVAL);
-            assert_eq!(t.errno(61, &[NEG, 0, 0x0100_0000, 0]), Errno::EINVAL);
-            assert_eq!(t.errno(61, &[NEG, 0, WEXITED, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(61, &[NEG, 0, u64::from(WNOWAIT), 0]), Errno::EINVAL);
+            assert_eq!(t.errno(61, &[NEG, 0, EXITED, 0]), Errno::EINVAL);
             assert_eq!(t.errno(61, &[i32::MIN as u64, 0, 0, 0]), Errno::ESRCH);
             for pid in [NEG, 0, 1, 7, -7i64 as u64] {
                 assert_eq!(t.errno(61, &[pid, 0, 0, 0]), Errno::ECHILD, "pid {pid}");
-                assert_eq!(t.errno(61, &[pid, 0, WNOHANG, 0]), Errno::ECHILD, "pid {pid}");
+                assert_eq!(t.errno(61, &[pid, 0, NOHANG, 0]), Errno::ECHILD, "pid {pid}");
             }
             // Nothing is written when there is no child.
-            assert_eq!(t.errno(61, &[NEG, bad, WNOHANG, bad]), Errno::ECHILD);
+            assert_eq!(t.errno(61, &[NEG, bad, NOHANG, bad]), Errno::ECHILD);
             // The options are an int: the upper half is ignored.
-            assert_eq!(t.errno(61, &[NEG, 0, 1 << 32 | WNOHANG, 0]), Errno::ECHILD);
+            assert_eq!(t.errno(61, &[NEG, 0, 1 << 32 | NOHANG, 0]), Errno::ECHILD);
         }
 
         #[test]
         fn waitid() {
-            const P_ALL: u64 = 0;
-            const P_PID: u64 = 1;
-            const P_PGID: u64 = 2;
             let mut t = TestMachine::new();
             let info = t.scratch;
-            assert_eq!(t.errno(247, &[9, 0, info, WEXITED, 0]), Errno::EINVAL);
-            assert_eq!(t.errno(247, &[P_ALL, 0, info, WNOHANG, 0]), Errno::EINVAL);
-            assert_eq!(t.errno(247, &[P_ALL, 0, info, WEXITED | 0x10, 0]), Errno::EINVAL);
-            assert_eq!(t.errno(247, &[P_PID, 0, info, WEXITED, 0]), Errno::EINVAL);
-            assert_eq!(t.errno(247, &[P_PID, NEG, info, WEXITED, 0]), Errno::EINVAL);
-            assert_eq!(t.errno(247, &[P_PGID, -5i64 as u64, info, WEXITED, 0]), Errno::EINVAL);
-            for (idtype, id) in [(P_ALL, 0), (P_PID, 7), (P_PGID, 0), (P_PGID, 7)] {
-                assert_eq!(t.errno(247, &[idtype, id, info, WEXITED, 0]), Errno::ECHILD);
-                assert_eq!(t.errno(247, &[idtype, id, info, WEXITED | WNOHANG, 0]), Errno::ECHILD);
+            assert_eq!(t.errno(247, &[9, 0, info, EXITED, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(247, &[ALL, 0, info, NOHANG, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(247, &[ALL, 0, info, EXITED | 0x10, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(247, &[PID, 0, info, EXITED, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(247, &[PID, NEG, info, EXITED, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(247, &[PGID, -5i64 as u64, info, EXITED, 0]), Errno::EINVAL);
+            for (idtype, id) in [(ALL, 0), (PID, 7), (PGID, 0), (PGID, 7)] {
+                assert_eq!(t.errno(247, &[idtype, id, info, EXITED, 0]), Errno::ECHILD);
+                assert_eq!(t.errno(247, &[idtype, id, info, EXITED | NOHANG, 0]), Errno::ECHILD);
             }
             // The options are an int: the upper half is ignored.
-            assert_eq!(t.errno(247, &[P_ALL, 0, info, 1 << 32 | WEXITED, 0]), Errno::ECHILD);
+            assert_eq!(t.errno(247, &[ALL, 0, info, 1 << 32 | EXITED, 0]), Errno::ECHILD);
         }
     }
 }

@@ -84,8 +84,6 @@ pub(crate) struct EntryArea {
     pub xsave: XsaveArea,
 }
 
-pub(crate) const GUEST_INITIAL_MXCSR: u32 = 0x1f80;
-
 impl EntryArea {
     pub(crate) fn new_boxed() -> Box<EntryArea> {
         let mut area = Box::new(EntryArea {
@@ -96,7 +94,7 @@ impl EntryArea {
             host_rsp: 0,
             in_guest: 0,
             kicked: 0,
-            dispatch_selector: super::systrap::SELECTOR_ALLOW as u64,
+            dispatch_selector: crate::abi::prctl::SYSCALL_DISPATCH_FILTER_ALLOW as u64,
             has_fsgsbase: super::cpu::has_fsgsbase() as u64,
             xstate_full: 0,
             exit_reason: 0,
@@ -105,7 +103,7 @@ impl EntryArea {
             sig_addr: 0,
             sig_trapno: 0,
             sig_err: 0,
-            mxcsr: GUEST_INITIAL_MXCSR,
+            mxcsr: crate::abi::x86::MXCSR_DEFAULT,
             mxcsr_scratch: 0,
             xmm: XmmRegs([[0; 2]; 16]),
             xsave: XsaveArea([0; XSAVE_AREA_SIZE]),

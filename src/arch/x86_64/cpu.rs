@@ -1,8 +1,9 @@
 //! CPU feature facts the rest of nommu asks for.
 
+use crate::abi::auxv::{AT_HWCAP, AT_HWCAP2, AT_MINSIGSTKSZ};
+use crate::abi::x86::{Fpstate, XstateHeader, HWCAP2_FSGSBASE};
+use core::mem::{offset_of, size_of};
 use std::sync::OnceLock;
-
-const HWCAP2_FSGSBASE: u64 = 1 << 1;
 
 struct CpuFacts {
     mxcsr_mask: u32,
@@ -20,7 +21,7 @@ struct CpuFacts {
 /// did not ask for them gets frames without them, 2.7 KiB on an AVX-512 CPU
 /// instead of 11 KiB with AMX, so an 8 KiB sigaltstack works there.
 fn frame_xstate(xcr0: u64) -> (u64, usize) {
-    const LEGACY_AND_HEADER: usize = 512 + 64;
+    const LEGACY_AND_HEADER: usize = size_of::<Fpstate>() + size_of::<XstateHeader>();
     const XFD_SUPPORTED: u32 = 1 << 2;
     let mut features = xcr0 & 0b11;
     let mut end = LEGACY_AND_HEADER;
@@ -45,13 +46,8 @@ fn facts() -> &'static CpuFacts {
     static FACTS: OnceLock<CpuFacts> = OnceLock::new();
     FACTS.get_or_init(|| {
         // SAFETY: getauxval reads the process's own auxiliary vector.
-        let (hwcap, hwcap2, minsigstksz) = unsafe {
-            (
-                libc::getauxval(libc::AT_HWCAP),
-                libc::getauxval(libc::AT_HWCAP2),
-                libc::getauxval(51 /* AT_MINSIGSTKSZ */),
-            )
-        };
+        let (hwcap, hwcap2, minsigstksz) =
+            unsafe { (libc::getauxval(AT_HWCAP), libc::getauxval(AT_HWCAP2), libc::getauxval(AT_MINSIGSTKSZ)) };
         // CPUID leaf 0xD subleaf 0 EBX: size of the xsave image for the
         // features enabled in XCR0.
         let xsave_size = core::arch::x86_64::__cpuid_count(0xd, 0).ebx as usize;
@@ -59,12 +55,14 @@ fn facts() -> &'static CpuFacts {
         // SAFETY: XGETBV with ECX=0 reads XCR0; x86-64 Linux with XSAVE
         // (required by nommu's entry path) enables it for user space.
         unsafe { core::arch::asm!("xgetbv", in("ecx") 0, out("eax") lo, out("edx") hi, options(nomem, nostack)) };
-        let mut fx = [0u8; 512 + 64];
+        // An fxsave area and room to align it to 16.
+        let mut fx = [0u8; size_of::<Fpstate>() + 16];
         let off = fx.as_ptr().align_offset(16);
         // SAFETY: fxsave64 writes 512 bytes at a 16-byte-aligned address
         // inside `fx`.
         unsafe { core::arch::asm!("fxsave64 [{}]", in(reg) fx.as_mut_ptr().add(off), options(nostack)) };
-        let mask = u32::from_le_bytes(fx[off + 28..off + 32].try_into().unwrap());
+        let at = off + offset_of!(Fpstate, mxcsr_mask);
+        let mask = u32::from_le_bytes(fx[at..at + 4].try_into().unwrap());
         let xcr0 = (hi as u64) << 32 | lo as u64;
         let (frame_xfeatures, frame_xsave_size) = frame_xstate(xcr0);
         CpuFacts {

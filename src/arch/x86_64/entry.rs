@@ -17,22 +17,24 @@
 //! (docs/architecture.md, invariant 4). Everything else stays live in the registers.
 
 use super::area::{EntryArea, GuestRegs, EXIT_KICK, EXIT_SIGNAL, EXIT_SYSCALL};
+use crate::abi::prctl::{ARCH_SET_FS, SYSCALL_DISPATCH_FILTER_ALLOW, SYSCALL_DISPATCH_FILTER_BLOCK};
+use crate::abi::x86::{
+    X86_EFLAGS_AF, X86_EFLAGS_CF, X86_EFLAGS_FIXED, X86_EFLAGS_IF, X86_EFLAGS_OF, X86_EFLAGS_PF, X86_EFLAGS_SF,
+    X86_EFLAGS_ZF,
+};
 use core::mem::offset_of;
 
 const _: () = assert!(offset_of!(EntryArea, xmm) % 16 == 0);
 
 /// MXCSR host code runs with: all exceptions masked, round to nearest.
-const HOST_MXCSR: u32 = 0x1f80;
+const HOST_MXCSR: u32 = crate::abi::x86::MXCSR_DEFAULT;
 #[no_mangle]
 static NOMMU_HOST_MXCSR: u32 = HOST_MXCSR;
 
 /// CF PF AF ZF SF OF: what `sahf` (and an `add` for OF) can restore.
-const ARITH_FLAGS: u64 = 0x8d5;
+const ARITH_FLAGS: u64 = X86_EFLAGS_CF | X86_EFLAGS_PF | X86_EFLAGS_AF | X86_EFLAGS_ZF | X86_EFLAGS_SF | X86_EFLAGS_OF;
 /// Everything else as host code has it: bit 1 (always set) and IF.
-const PLAIN_FLAGS: u64 = 0x202;
-
-const ARCH_SET_FS: u64 = crate::abi::consts::ARCH_SET_FS as u64;
-const SYS_ARCH_PRCTL: u64 = 158;
+const PLAIN_FLAGS: u64 = X86_EFLAGS_FIXED | X86_EFLAGS_IF;
 
 core::arch::global_asm!(
     ".text",
@@ -253,8 +255,8 @@ core::arch::global_asm!(
     in_guest = const offset_of!(EntryArea, in_guest),
     kicked = const offset_of!(EntryArea, kicked),
     selector = const offset_of!(EntryArea, dispatch_selector),
-    block = const super::systrap::SELECTOR_BLOCK,
-    allow = const super::systrap::SELECTOR_ALLOW,
+    block = const SYSCALL_DISPATCH_FILTER_BLOCK,
+    allow = const SYSCALL_DISPATCH_FILTER_ALLOW,
     mxcsr = const offset_of!(EntryArea, mxcsr),
     mxcsr_scratch = const offset_of!(EntryArea, mxcsr_scratch),
     host_mxcsr = const HOST_MXCSR,
@@ -284,7 +286,7 @@ core::arch::global_asm!(
     r14 = const offset_of!(EntryArea, regs) + offset_of!(GuestRegs, r14),
     r15 = const offset_of!(EntryArea, regs) + offset_of!(GuestRegs, r15),
     arch_set_fs = const ARCH_SET_FS,
-    sys_arch_prctl = const SYS_ARCH_PRCTL,
+    sys_arch_prctl = const libc::SYS_arch_prctl,
     exit_syscall = const EXIT_SYSCALL,
     exit_signal = const EXIT_SIGNAL,
     exit_kick = const EXIT_KICK,

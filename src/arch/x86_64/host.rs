@@ -407,8 +407,7 @@ pub(crate) fn raise_nofile_limit() {
 
 // ---- futexes on kernel-owned words ------------------------------------------
 
-const FUTEX_WAIT_PRIVATE: i64 = 128;
-const FUTEX_WAKE_PRIVATE: i64 = 129;
+use crate::abi::futex::{FUTEX_WAIT_PRIVATE, FUTEX_WAKE, FUTEX_WAKE_PRIVATE};
 
 /// Wakes up to `n` waiters on `word`.
 pub(crate) fn futex_wake(word: &std::sync::atomic::AtomicU32, n: i32) {
@@ -419,7 +418,7 @@ pub(crate) fn futex_wake(word: &std::sync::atomic::AtomicU32, n: i32) {
 /// Sleeps while `word == expected`; returns early (EINTR) when this vCPU
 /// thread is kicked. Spurious wake-ups are possible: callers loop.
 pub(crate) fn futex_wait_interruptible(word: &std::sync::atomic::AtomicU32, expected: u32) -> std::io::Result<()> {
-    let args = [word.as_ptr() as u64, FUTEX_WAIT_PRIVATE as u64, expected as u64, 0, 0, 0];
+    let args = [word.as_ptr() as u64, u64::from(FUTEX_WAIT_PRIVATE), expected as u64, 0, 0, 0];
     // SAFETY: a FUTEX_WAIT on a live u32 with no timeout.
     let rc = unsafe { super::isyscall::interruptible_syscall(libc::SYS_futex, args) };
     match rc {
@@ -433,9 +432,7 @@ pub(crate) fn futex_wait_interruptible(word: &std::sync::atomic::AtomicU32, expe
 pub(crate) fn futex_wake_addr(addr: u64, n: i32) {
     // SAFETY: FUTEX_WAKE only uses the address as a key; it never touches
     // memory that is not mapped (EFAULT).
-    unsafe {
-        libc::syscall(libc::SYS_futex, addr as *const u32, 1 /* FUTEX_WAKE */, n, 0, 0, 0)
-    };
+    unsafe { libc::syscall(libc::SYS_futex, addr as *const u32, FUTEX_WAKE, n, 0, 0, 0) };
 }
 
 /// Like `futex_wait_interruptible`, for at most `timeout`; ETIMEDOUT then.
@@ -445,7 +442,7 @@ pub(crate) fn futex_wait_timeout_interruptible(
     timeout: std::time::Duration,
 ) -> std::io::Result<()> {
     let ts = libc::timespec { tv_sec: timeout.as_secs() as i64, tv_nsec: timeout.subsec_nanos() as i64 };
-    let args = [word.as_ptr() as u64, FUTEX_WAIT_PRIVATE as u64, expected as u64, &ts as *const _ as u64, 0, 0];
+    let args = [word.as_ptr() as u64, u64::from(FUTEX_WAIT_PRIVATE), expected as u64, &ts as *const _ as u64, 0, 0];
     // SAFETY: a FUTEX_WAIT on a live u32 with a relative timeout.
     let rc = unsafe { super::isyscall::interruptible_syscall(libc::SYS_futex, args) };
     match rc {

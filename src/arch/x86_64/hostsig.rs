@@ -8,55 +8,20 @@
 
 use super::area::{EntryArea, GuestRegs};
 use super::entry::{classify_host_rip, nommu_entry_abort, nommu_signal_exit, StubRegion};
-use super::systrap::{AUDIT_ARCH_X86_64, SELECTOR_ALLOW, SYS_SECCOMP, SYS_USER_DISPATCH};
-use core::mem::offset_of;
+use crate::abi::consts::PAGE_SIZE;
+use crate::abi::prctl::{ARCH_GET_FS, ARCH_GET_GS, ARCH_SET_FS, SYSCALL_DISPATCH_FILTER_ALLOW};
+use crate::abi::seccomp::AUDIT_ARCH_X86_64;
+use crate::abi::signal::{Siginfo, SEGV_ACCERR, SYS_SECCOMP, SYS_USER_DISPATCH};
+use crate::abi::x86::{
+    Fpstate, FpxSwBytes, Ucontext, XstateHeader, FP_XSTATE_MAGIC1, X86_EFLAGS_AC, X86_EFLAGS_DF, X86_EFLAGS_TF,
+};
+use core::mem::{offset_of, size_of};
 use std::sync::OnceLock;
 
-/// Kernel `struct sigcontext` as laid out in `ucontext.uc_mcontext`.
-#[repr(C)]
-struct KernelSigcontext {
-    r8: u64,
-    r9: u64,
-    r10: u64,
-    r11: u64,
-    r12: u64,
-    r13: u64,
-    r14: u64,
-    r15: u64,
-    rdi: u64,
-    rsi: u64,
-    rbp: u64,
-    rbx: u64,
-    rdx: u64,
-    rax: u64,
-    rcx: u64,
-    rsp: u64,
-    rip: u64,
-    eflags: u64,
-    csgsfs: u64,
-    err: u64,
-    trapno: u64,
-    oldmask: u64,
-    cr2: u64,
-    fpstate: u64,
-    reserved: [u64; 8],
-}
-
-#[repr(C)]
-struct KernelUcontext {
-    uc_flags: u64,
-    uc_link: u64,
-    ss_sp: u64,
-    ss_flags: u64,
-    ss_size: u64,
-    mcontext: KernelSigcontext,
-    sigmask: u64,
-}
-
-use crate::abi::consts::{EFLAGS_DF, EFLAGS_TF, FP_XSTATE_MAGIC1, SEGV_ACCERR};
-const FXSAVE_SIZE: usize = 512;
-const XSAVE_HEADER_END: usize = 576;
-const EFLAGS_AC: u64 = 1 << 18;
+/// The legacy fxsave area, and it with the xsave header: a smaller image
+/// is an fxsave one.
+const FXSAVE_SIZE: usize = size_of::<Fpstate>();
+const XSAVE_HEADER_END: usize = FXSAVE_SIZE + size_of::<XstateHeader>();
 
 /// Set once at start-up; read by the stub before it can touch GS.
 #[no_mangle]
@@ -80,9 +45,9 @@ core::arch::global_asm!(
     "jmp 3f",
     "2:",
     "sub rsp, 16",
-    "mov edi, 0x1004", // ARCH_GET_GS
+    "mov edi, {arch_get_gs}",
     "mov rsi, rsp",
-    "mov eax, 158",
+    "mov eax, {sys_arch_prctl}",
     "syscall",
     "mov r14, [rsp]",
     "add rsp, 16",
@@ -99,15 +64,15 @@ core::arch::global_asm!(
     "jmp 6f",
     "4:",
     "sub rsp, 16",
-    "mov edi, 0x1003", // ARCH_GET_FS
+    "mov edi, {arch_get_fs}",
     "mov rsi, rsp",
-    "mov eax, 158",
+    "mov eax, {sys_arch_prctl}",
     "syscall",
     "mov r15, [rsp]",
     "add rsp, 16",
     "mov rsi, [r14 + {host_fs}]",
-    "mov edi, 0x1002", // ARCH_SET_FS
-    "mov eax, 158",
+    "mov edi, {arch_set_fs}",
+    "mov eax, {sys_arch_prctl}",
     "syscall",
     "6:",
     "mov rdi, rbx",
@@ -124,8 +89,8 @@ core::arch::global_asm!(
     "jmp 9f",
     "7:",
     "mov rsi, r15",
-    "mov edi, 0x1002",
-    "mov eax, 158",
+    "mov edi, {arch_set_fs}",
+    "mov eax, {sys_arch_prctl}",
     "syscall",
     "9:",
     "pop r15",
@@ -135,6 +100,10 @@ core::arch::global_asm!(
     "pop rbx",
     "ret",
     host_fs = const offset_of!(EntryArea, host_fs),
+    arch_get_gs = const ARCH_GET_GS,
+    arch_get_fs = const ARCH_GET_FS,
+    arch_set_fs = const ARCH_SET_FS,
+    sys_arch_prctl = const libc::SYS_arch_prctl,
     handler = sym host_signal,
 );
 
@@ -232,11 +201,11 @@ fn recover_arena_fault(signo: i32, info: &libc::siginfo_t) -> bool {
     if addr < base || addr >= base + size {
         return false;
     }
-    let page = addr & !4095;
+    let page = addr & !(PAGE_SIZE - 1);
     let rwx = libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC;
     if inaccessible {
         // SAFETY: one page of our own arena; mprotect is async-signal-safe.
-        return unsafe { libc::mprotect(page as *mut libc::c_void, 4096, rwx) } == 0;
+        return unsafe { libc::mprotect(page as *mut libc::c_void, PAGE_SIZE as usize, rwx) } == 0;
     }
     // SAFETY: replaces one page of our own arena (only file-backed pages
     // raise SIGBUS there) with fresh anonymous memory; mmap is
@@ -244,7 +213,7 @@ fn recover_arena_fault(signo: i32, info: &libc::siginfo_t) -> bool {
     let p = unsafe {
         libc::mmap(
             page as *mut libc::c_void,
-            4096,
+            PAGE_SIZE as usize,
             rwx,
             libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED,
             -1,
@@ -257,7 +226,7 @@ fn recover_arena_fault(signo: i32, info: &libc::siginfo_t) -> bool {
 extern "C" fn host_signal(
     signo: i32,
     info: *mut libc::siginfo_t,
-    uc: *mut KernelUcontext,
+    uc: *mut Ucontext,
     area: *mut EntryArea,
     interrupted_fs: u64,
 ) {
@@ -278,13 +247,13 @@ extern "C" fn host_signal(
     // is this thread's own entry area (GS base), only ever touched by this
     // thread, and the interrupted code is not using it while we run.
     let (area, info, uc) = unsafe { (&mut *area, &*info, &mut *uc) };
-    let rip = uc.mcontext.rip;
+    let rip = uc.uc_mcontext.rip;
     // Host code runs with syscalls allowed; the interrupted code gets its
     // selector back unless it is being sent to an exit stub.
     let selector = area.dispatch_selector;
-    area.dispatch_selector = SELECTOR_ALLOW as u64;
+    area.dispatch_selector = SYSCALL_DISPATCH_FILTER_ALLOW as u64;
     handle_in_area(signo, is_kick, area, info, uc, interrupted_fs);
-    if uc.mcontext.rip == rip {
+    if uc.uc_mcontext.rip == rip {
         area.dispatch_selector = selector;
     }
 }
@@ -294,19 +263,19 @@ fn handle_in_area(
     is_kick: bool,
     area: &mut EntryArea,
     info: &libc::siginfo_t,
-    uc: &mut KernelUcontext,
+    uc: &mut Ucontext,
     interrupted_fs: u64,
 ) {
-    let rip = uc.mcontext.rip;
+    let rip = uc.uc_mcontext.rip;
     if is_kick && super::isyscall::in_window(rip) {
         // About to block in the host: do not.
-        uc.mcontext.rip = super::isyscall::abort_address();
+        uc.uc_mcontext.rip = super::isyscall::abort_address();
         area.kicked = 1;
         return;
     }
     match classify_host_rip(rip) {
         StubRegion::EntryWindow if is_kick => {
-            uc.mcontext.rip = nommu_entry_abort as *const () as usize as u64;
+            uc.uc_mcontext.rip = nommu_entry_abort as *const () as usize as u64;
         }
         StubRegion::EntryWindow | StubRegion::ExitPath => {
             if is_kick {
@@ -333,11 +302,11 @@ fn handle_in_area(
                 let (nr, arch) = trapped_syscall(info);
                 area.regs.rax = if arch == AUDIT_ARCH_X86_64 { nr as u64 } else { u64::MAX };
             }
-            area.sig_trapno = uc.mcontext.trapno;
-            area.sig_err = uc.mcontext.err;
-            uc.mcontext.rip = nommu_signal_exit as *const () as usize as u64;
-            uc.mcontext.rsp = area.host_rsp;
-            uc.mcontext.eflags &= !(EFLAGS_DF | EFLAGS_TF | EFLAGS_AC);
+            area.sig_trapno = uc.uc_mcontext.trapno;
+            area.sig_err = uc.uc_mcontext.err;
+            uc.uc_mcontext.rip = nommu_signal_exit as *const () as usize as u64;
+            uc.uc_mcontext.rsp = area.host_rsp;
+            uc.uc_mcontext.eflags &= !(X86_EFLAGS_DF | X86_EFLAGS_TF | X86_EFLAGS_AC);
         }
         StubRegion::Elsewhere => {
             if is_kick {
@@ -353,16 +322,18 @@ fn is_trapped_syscall(info: &libc::siginfo_t) -> bool {
     matches!(info.si_code, SYS_SECCOMP | SYS_USER_DISPATCH)
 }
 
+const _: () = assert!(core::mem::size_of::<libc::siginfo_t>() == core::mem::size_of::<Siginfo>());
+
 /// `si_syscall` and `si_arch` of a SIGSYS siginfo.
 fn trapped_syscall(info: &libc::siginfo_t) -> (i32, u32) {
-    let base = info as *const libc::siginfo_t as *const u8;
-    // SAFETY: siginfo_t is 128 bytes; for SIGSYS the kernel stores
-    // si_call_addr at 16, si_syscall at 24 and si_arch at 28.
-    unsafe { ((base.add(24) as *const i32).read_unaligned(), (base.add(28) as *const u32).read_unaligned()) }
+    // SAFETY: libc's siginfo_t is the kernel's, 128 bytes as `Siginfo` is;
+    // any bytes are a valid `Siginfo`.
+    let sys = unsafe { (info as *const libc::siginfo_t as *const Siginfo).read_unaligned() }.sys_fields();
+    (sys.si_syscall, sys.si_arch)
 }
 
-fn save_guest_state(area: &mut EntryArea, uc: &KernelUcontext) {
-    let m = &uc.mcontext;
+fn save_guest_state(area: &mut EntryArea, uc: &Ucontext) {
+    let m = &uc.uc_mcontext;
     area.regs = GuestRegs {
         rax: m.rax,
         rbx: m.rbx,
@@ -389,11 +360,8 @@ fn save_guest_state(area: &mut EntryArea, uc: &KernelUcontext) {
     let fp = m.fpstate as *const u8;
     // SAFETY: fpstate points at the kernel-written fxsave/xsave image in
     // this signal frame; its software-reserved bytes say how large it is.
-    let (magic, size) = unsafe {
-        let sw = fp.add(464) as *const u32;
-        (sw.read_unaligned(), sw.add(4).read_unaligned() as usize)
-    };
-    let len = if magic == FP_XSTATE_MAGIC1 { size } else { FXSAVE_SIZE };
+    let sw = unsafe { (fp.add(offset_of!(Fpstate, sw_reserved)) as *const FpxSwBytes).read_unaligned() };
+    let len = if sw.magic1 == FP_XSTATE_MAGIC1 { sw.xstate_size as usize } else { FXSAVE_SIZE };
     let len = len.min(area.xsave.0.len());
     // SAFETY: `len` bytes are readable at fp (bounded by the frame's own
     // size field and by our buffer).

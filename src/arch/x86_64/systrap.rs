@@ -15,6 +15,12 @@
 //! `NOMMU_SYSCALL_TRAP=sud|seccomp|none` picks one (for testing the
 //! fallbacks); by default the first that works.
 
+use crate::abi::prctl::{
+    PR_SET_NO_NEW_PRIVS, PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF, PR_SYS_DISPATCH_ON,
+    SYSCALL_DISPATCH_FILTER_ALLOW,
+};
+use crate::abi::seccomp::*;
+use core::mem::offset_of;
 use std::sync::OnceLock;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,19 +45,6 @@ impl TrapKind {
         }
     }
 }
-
-/// Selector values (`SYSCALL_DISPATCH_FILTER_*`).
-pub(crate) const SELECTOR_ALLOW: u8 = 0;
-pub(crate) const SELECTOR_BLOCK: u8 = 1;
-
-/// `si_code` of a SIGSYS raised by the two mechanisms.
-pub(crate) const SYS_SECCOMP: i32 = 1;
-pub(crate) const SYS_USER_DISPATCH: i32 = 2;
-pub(crate) const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
-
-const PR_SET_SYSCALL_USER_DISPATCH: i32 = 59;
-const PR_SYS_DISPATCH_OFF: u64 = 0;
-const PR_SYS_DISPATCH_ON: u64 = 1;
 
 static ACTIVE: OnceLock<Option<TrapKind>> = OnceLock::new();
 
@@ -83,7 +76,7 @@ pub(crate) fn activate() -> Option<TrapKind> {
 }
 
 /// Makes the calling thread's syscalls from outside nommu's text trap
-/// whenever `*selector` is `SELECTOR_BLOCK`. Call on every vCPU thread.
+/// whenever `*selector` is `SYSCALL_DISPATCH_FILTER_BLOCK`. Call on every vCPU thread.
 pub(crate) fn enable_on_current_thread(selector: *const u8) -> std::io::Result<()> {
     if active() != Some(TrapKind::UserDispatch) {
         return Ok(());
@@ -108,7 +101,7 @@ pub(crate) fn disable_on_current_thread() {
 }
 
 fn probe_user_dispatch() -> bool {
-    static PROBE_SELECTOR: u8 = SELECTOR_ALLOW;
+    static PROBE_SELECTOR: u8 = SYSCALL_DISPATCH_FILTER_ALLOW;
     let Some((start, end)) = host_text() else {
         return false;
     };
@@ -165,17 +158,16 @@ struct SockFilter {
     k: u32,
 }
 
-const BPF_LD_W_ABS: u16 = 0x20;
-const BPF_JEQ_K: u16 = 0x15;
-const BPF_JGE_K: u16 = 0x35;
-const BPF_JGT_K: u16 = 0x25;
-const BPF_RET_K: u16 = 0x06;
-const SECCOMP_RET_ALLOW: u32 = 0x7fff_0000;
-const SECCOMP_RET_TRAP: u32 = 0x0003_0000;
-/// Offsets in `struct seccomp_data`.
-const DATA_ARCH: u32 = 4;
-const DATA_IP_LO: u32 = 8;
-const DATA_IP_HI: u32 = 12;
+/// The instructions the filter is made of.
+const BPF_LD_W_ABS: u16 = BPF_LD | BPF_W | BPF_ABS;
+const BPF_JEQ_K: u16 = BPF_JMP | BPF_JEQ | BPF_K;
+const BPF_JGE_K: u16 = BPF_JMP | BPF_JGE | BPF_K;
+const BPF_JGT_K: u16 = BPF_JMP | BPF_JGT | BPF_K;
+const BPF_RET_K: u16 = BPF_RET | BPF_K;
+/// What it loads: the architecture, and the instruction pointer's halves.
+const DATA_ARCH: u32 = offset_of!(SeccompData, arch) as u32;
+const DATA_IP_LO: u32 = offset_of!(SeccompData, instruction_pointer) as u32;
+const DATA_IP_HI: u32 = DATA_IP_LO + 4;
 
 fn stmt(code: u16, k: u32) -> SockFilter {
     SockFilter { code, jt: 0, jf: 0, k }
@@ -223,8 +215,6 @@ fn trap_filter(allowed: &[(u64, u64)]) -> Option<Vec<SockFilter>> {
 }
 
 fn install_seccomp_filter() -> std::io::Result<()> {
-    const SECCOMP_SET_MODE_FILTER: u64 = 1;
-    const SECCOMP_FILTER_FLAG_TSYNC: u64 = 1;
     #[repr(C)]
     struct SockFprog {
         len: u16,
@@ -239,7 +229,7 @@ fn install_seccomp_filter() -> std::io::Result<()> {
     // (nommu runs none); the filter program is valid for the call's
     // duration and the kernel copies it.
     unsafe {
-        if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1u64, 0u64, 0u64, 0u64) != 0 {
+        if libc::prctl(PR_SET_NO_NEW_PRIVS, 1u64, 0u64, 0u64, 0u64) != 0 {
             return Err(std::io::Error::last_os_error());
         }
         let rc = libc::syscall(
@@ -301,7 +291,7 @@ mod tests {
         for ip in [0, text.0 - 1, text.1, vdso.0 - 1, vdso.1, 0x1000_0000, 0x5556_0000_1000, u64::MAX] {
             assert_eq!(run(&prog, a, ip), SECCOMP_RET_TRAP, "{ip:#x}");
         }
-        assert_eq!(run(&prog, 0x4000_0003, text.0), SECCOMP_RET_TRAP, "i386 int 0x80 traps");
+        assert_eq!(run(&prog, AUDIT_ARCH_I386, text.0), SECCOMP_RET_TRAP, "i386 int 0x80 traps");
     }
 
     #[test]

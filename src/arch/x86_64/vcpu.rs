@@ -1,9 +1,12 @@
 //! A vCPU: one host thread's entry area plus the `run()` that enters guest
 //! code and returns a typed exit (docs/architecture.md, "The run loop").
 
-use super::area::{EntryArea, GuestRegs, XsaveArea, EXIT_KICK, EXIT_SIGNAL, EXIT_SYSCALL, GUEST_INITIAL_MXCSR};
+use super::area::{EntryArea, GuestRegs, XsaveArea, EXIT_KICK, EXIT_SIGNAL, EXIT_SYSCALL};
 use super::entry::nommu_enter_guest;
 use super::hostsig::kick_signal;
+use crate::abi::prctl::{ARCH_GET_FS, ARCH_SET_GS};
+use crate::abi::x86::{Fpstate, XstateHeader, MXCSR_DEFAULT};
+use core::mem::{offset_of, size_of};
 
 /// Why `Vcpu::run` returned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,12 +21,11 @@ pub(crate) enum VcpuExit {
     Kick,
 }
 
-const ARCH_SET_GS: i32 = crate::abi::consts::ARCH_SET_GS as i32;
-const ARCH_GET_FS: i32 = crate::abi::consts::ARCH_GET_FS as i32;
 const SIGALTSTACK_SIZE: usize = 64 * 1024;
-const XSAVE_MXCSR_OFFSET: usize = 24;
-const XSAVE_XMM_OFFSET: usize = 160;
-const XSAVE_XSTATE_BV_OFFSET: usize = 512;
+/// Where MXCSR, xmm0-15 and the header's XSTATE_BV are in an xsave image.
+const XSAVE_MXCSR_OFFSET: usize = offset_of!(Fpstate, mxcsr);
+const XSAVE_XMM_OFFSET: usize = offset_of!(Fpstate, xmm_space);
+const XSAVE_XSTATE_BV_OFFSET: usize = size_of::<Fpstate>() + offset_of!(XstateHeader, xfeatures);
 const X87_INITIAL_FCW: u16 = 0x37f;
 /// Every state component except PKRU (bit 9): the protection-key rights
 /// are the host's (they make page 0 execute-only), never the guest's.
@@ -117,7 +119,7 @@ impl Vcpu {
         let image = &mut self.area.xsave.0;
         image.fill(0);
         image[0..2].copy_from_slice(&X87_INITIAL_FCW.to_le_bytes());
-        image[XSAVE_MXCSR_OFFSET..XSAVE_MXCSR_OFFSET + 4].copy_from_slice(&GUEST_INITIAL_MXCSR.to_le_bytes());
+        image[XSAVE_MXCSR_OFFSET..XSAVE_MXCSR_OFFSET + 4].copy_from_slice(&MXCSR_DEFAULT.to_le_bytes());
         self.area.xstate_full = 1;
     }
 
@@ -173,7 +175,7 @@ impl Vcpu {
         // XFD armed, xrstor of them would fault in nommu.
         let allowed = super::cpu::frame_xfeatures() & !(1 << 9);
         let bv = u64::from_le_bytes(img[XSAVE_XSTATE_BV_OFFSET..XSAVE_XSTATE_BV_OFFSET + 8].try_into().unwrap());
-        img[XSAVE_XSTATE_BV_OFFSET..XSAVE_XSTATE_BV_OFFSET + 64].fill(0);
+        img[XSAVE_XSTATE_BV_OFFSET..XSAVE_XSTATE_BV_OFFSET + size_of::<XstateHeader>()].fill(0);
         img[XSAVE_XSTATE_BV_OFFSET..XSAVE_XSTATE_BV_OFFSET + 8].copy_from_slice(&(bv & allowed).to_le_bytes());
         self.area.xstate_full = 1;
     }
@@ -246,7 +248,7 @@ impl Vcpu {
                 "xrstor64 [{img}]",
                 "ldmxcsr [{host_mxcsr}]",
                 img = in(reg) area.xsave.0.as_ptr(),
-                host_mxcsr = in(reg) &0x1f80u32,
+                host_mxcsr = in(reg) &MXCSR_DEFAULT,
                 in("eax") XRSTOR_MASK_LOW,
                 in("edx") u32::MAX,
                 options(nostack),
