@@ -1,5 +1,5 @@
-//! Linux x86-64 constants nommu uses in more than one place, defined once.
-//! (Constants only one handler needs stay next to it.)
+//! Linux x86-64 constants that belong to no one header: the page size,
+//! the top of user space, and the limits of paths and groups.
 
 /// The page size of x86-64.
 pub const PAGE_SIZE: u64 = 4096;

@@ -100,7 +100,7 @@ fn deliver_pending(m: &Machine, task: &mut Task) -> Option<ExitStatus> {
             return Some(group_dies(task, ExitStatus::Signaled(SIGKILL)));
         }
         let act = task.process.sigactions().get(signo);
-        match act.handler {
+        match act.sa_handler {
             SIG_IGN => continue,
             SIG_DFL => match default_action(signo) {
                 DefaultAction::Ignore | DefaultAction::Continue => continue,
@@ -114,7 +114,7 @@ fn deliver_pending(m: &Machine, task: &mut Task) -> Option<ExitStatus> {
                 }
             },
             _ => {
-                restart_with_handler(task, act.flags);
+                restart_with_handler(task, act.sa_flags);
                 if setup_frame(m, task, &info, act).is_err() {
                     // No room for the frame (a bad stack pointer, an
                     // alternate stack too small): as Linux's force_sigsegv,
@@ -146,7 +146,7 @@ fn group_dies(task: &Task, status: ExitStatus) -> ExitStatus {
 fn setup_frame(m: &Machine, task: &mut Task, info: &SigInfo, act: SigAction) -> Result<(), Errno> {
     let regs = *task.vcpu.regs();
     let alt = task.altstack;
-    let use_alt = act.flags & SA_ONSTACK != 0 && alt.flags & SS_DISABLE == 0 && !alt.contains(regs.rsp);
+    let use_alt = act.sa_flags & SA_ONSTACK != 0 && alt.flags & SS_DISABLE == 0 && !alt.contains(regs.rsp);
     let (sp, floor) = if use_alt {
         (alt.sp.checked_add(alt.size).ok_or(Errno::EFAULT)?, alt.sp)
     } else {
@@ -163,25 +163,25 @@ fn setup_frame(m: &Machine, task: &mut Task, info: &SigInfo, act: SigAction) -> 
         altstack: Sigaltstack { ss_sp: alt.sp, ss_flags: alt.flags | on_alt, ss_size: alt.size, ..Default::default() },
         siginfo: info.to_user(),
         xstate: &xstate,
-        restorer: act.restorer,
+        restorer: act.sa_restorer,
         fault: if info.is_fault() { task.fault.take() } else { None },
     };
     let frame = sigframe::write_frame(&m.mem.user, &spec)?;
     let r = task.vcpu.regs_mut();
     r.rsp = frame;
-    r.rip = act.handler;
+    r.rip = act.sa_handler;
     r.rdi = info.signo as u64;
     r.rsi = frame + sigframe::INFO_OFFSET;
     r.rdx = frame + sigframe::UC_OFFSET;
     r.rax = 0;
     r.rflags &= !(X86_EFLAGS_DF | X86_EFLAGS_TF | X86_EFLAGS_RF);
     task.vcpu.reset_vector_state();
-    let mut mask = task.sigmask() | act.mask;
-    if act.flags & SA_NODEFER == 0 {
+    let mut mask = task.sigmask() | act.sa_mask;
+    if act.sa_flags & SA_NODEFER == 0 {
         mask |= sigbit(info.signo);
     }
     task.set_sigmask(mask);
-    if act.flags & SA_RESETHAND != 0 {
+    if act.sa_flags & SA_RESETHAND != 0 {
         let _ = task.process.sigactions().set(info.signo, SigAction::default());
     }
     if use_alt && alt.flags & SS_AUTODISARM != 0 {
@@ -197,7 +197,7 @@ pub(crate) fn force_fault(task: &mut Task, info: SigInfo) {
     let signo = info.signo;
     let act = task.process.sigactions().get(signo);
     let blocked = task.sigmask() & sigbit(signo) != 0;
-    if blocked || act.handler == SIG_IGN {
+    if blocked || act.sa_handler == SIG_IGN {
         let _ = task.process.sigactions().set(signo, SigAction::default());
         task.set_sigmask(task.sigmask() & !sigbit(signo));
     }

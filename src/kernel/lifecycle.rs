@@ -22,7 +22,7 @@ fn discarded_on_arrival(p: &Process, signo: i32, blocked_everywhere: bool) -> bo
     if signo == SIGKILL || signo == SIGSTOP || blocked_everywhere {
         return false;
     }
-    let handler = p.sigactions().get(signo).handler;
+    let handler = p.sigactions().get(signo).sa_handler;
     handler == SIG_IGN || handler == SIG_DFL && default_action(signo) == DefaultAction::Ignore
 }
 
@@ -40,7 +40,7 @@ pub(crate) fn send_to_process(m: &Machine, p: &Arc<Process>, info: SigInfo, from
         && m.config.protect_init
         && !from_kernel
         && !blocked_everywhere
-        && p.sigactions().get(signo).handler == SIG_DFL
+        && p.sigactions().get(signo).sa_handler == SIG_DFL
     {
         return;
     }
@@ -129,7 +129,7 @@ pub(crate) fn notify_parent(m: &Machine, child: &Process, code: i32, status: i32
     let act = parent.sigactions().get(SIGCHLD);
     let stop_or_cont = code == CLD_STOPPED || code == CLD_CONTINUED;
     let signo = if stop_or_cont { SIGCHLD } else { child.exit_signal };
-    if signo != 0 && !(stop_or_cont && act.flags & SA_NOCLDSTOP != 0) {
+    if signo != 0 && !(stop_or_cont && act.sa_flags & SA_NOCLDSTOP != 0) {
         let t = child.cpu_times();
         let info = SigInfo {
             signo,
@@ -180,7 +180,7 @@ pub(crate) fn exit_process(m: &Machine, p: &Arc<Process>, status: ExitStatus) {
     // zombies: the child is reaped at once.
     let auto_reap = m.process(p.ppid()).is_some_and(|parent| {
         let act = parent.sigactions().get(SIGCHLD);
-        act.handler == SIG_IGN || act.flags & SA_NOCLDWAIT != 0
+        act.sa_handler == SIG_IGN || act.sa_flags & SA_NOCLDWAIT != 0
     });
     if auto_reap {
         m.unregister(p.pid);

@@ -136,20 +136,20 @@ pub(crate) struct ImageInfo {
 pub struct Process {
     pub pid: i32,
     /// Parent pid; changes when the parent exits (reparenting to pid 1).
-    pub ppid: AtomicI32,
+    pub(crate) ppid: AtomicI32,
     /// Signal sent to the parent when this process ends (SIGCHLD or 0).
-    pub exit_signal: i32,
+    pub(crate) exit_signal: i32,
     state: Mutex<ProcState>,
     /// Futex word bumped whenever one of this process's children changes
     /// state; wait4 sleeps on it.
-    pub child_event: AtomicU32,
+    pub(crate) child_event: AtomicU32,
     /// Futex word set to 1 when this process execs or exits: a vfork
     /// parent sleeps on it.
-    pub vfork_done: AtomicU32,
+    pub(crate) vfork_done: AtomicU32,
     /// Futex word bumped on SIGCONT; stopped tasks sleep on it.
-    pub cont_event: AtomicU32,
+    pub(crate) cont_event: AtomicU32,
     /// Set by execve (setpgid on a child that has exec'd is EACCES).
-    pub did_exec: AtomicBool,
+    pub(crate) did_exec: AtomicBool,
     /// Process-directed pending signals.
     shared_pending: Mutex<SigQueue>,
     tasks: Mutex<Vec<Arc<TaskShared>>>,
@@ -162,9 +162,9 @@ pub struct Process {
     /// task of the process ends (with this status; `None` inside for execve,
     /// whose caller lives on).
     group_exit: Mutex<Option<GroupExit>>,
-    pub pgid: AtomicI32,
-    pub sid: AtomicI32,
-    pub start_time: Instant,
+    pub(crate) pgid: AtomicI32,
+    pub(crate) sid: AtomicI32,
+    pub(crate) start_time: Instant,
     fs: Mutex<FsContext>,
     image: Mutex<ImageInfo>,
     /// The memory context (shared with a vfork parent until exec).

@@ -315,7 +315,7 @@ fn pid_file(m: &Machine, me: &Arc<Process>, p: &Arc<Process>, name: &str, tid: O
             let actions = p.sigactions();
             let (mut ign, mut cgt) = (0u64, 0u64);
             for sig in 1..=64 {
-                match actions.get(sig).handler {
+                match actions.get(sig).sa_handler {
                     0 => {}
                     1 => ign |= 1 << (sig - 1),
                     _ => cgt |= 1 << (sig - 1),

@@ -5,18 +5,9 @@ use crate::abi::signal::*;
 use crate::errno::{Errno, SysResult};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// syscall::file's import, until it takes SIGPIPE from abi::signal.
-pub(crate) use crate::abi::signal::SIGPIPE;
-
-/// Kernel `struct sigaction` for rt_sigaction on x86-64.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct SigAction {
-    pub handler: u64,
-    pub flags: u64,
-    pub restorer: u64,
-    pub mask: u64,
-}
+/// A disposition is the kernel's `struct sigaction`, as rt_sigaction
+/// passes it.
+pub(crate) use crate::abi::types::KernelSigaction as SigAction;
 
 pub(crate) type SigSet = u64;
 

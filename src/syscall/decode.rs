@@ -175,20 +175,24 @@ fn sigaction(ctx: &SyscallCtx<'_>, p: u64) -> String {
     }
     match ctx.user().read_val::<crate::abi::types::KernelSigaction>(p) {
         Ok(crate::abi::types::KernelSigaction { sa_handler: h, sa_flags: f, sa_mask: m, .. }) => {
+            use crate::abi::signal::{
+                SA_NOCLDSTOP, SA_NOCLDWAIT, SA_NODEFER, SA_ONSTACK, SA_RESETHAND, SA_RESTART, SA_RESTORER, SA_SIGINFO,
+                SIG_DFL, SIG_IGN,
+            };
             let handler = match h {
-                0 => "SIG_DFL".to_string(),
-                1 => "SIG_IGN".to_string(),
+                SIG_DFL => "SIG_DFL".to_string(),
+                SIG_IGN => "SIG_IGN".to_string(),
                 h => format!("{h:#x}"),
             };
             const NAMES: &[(u64, &str)] = &[
-                (0x1, "SA_NOCLDSTOP"),
-                (0x2, "SA_NOCLDWAIT"),
-                (0x4, "SA_SIGINFO"),
-                (0x0400_0000, "SA_RESTORER"),
-                (0x0800_0000, "SA_ONSTACK"),
-                (0x1000_0000, "SA_RESTART"),
-                (0x4000_0000, "SA_NODEFER"),
-                (0x8000_0000, "SA_RESETHAND"),
+                (SA_NOCLDSTOP, "SA_NOCLDSTOP"),
+                (SA_NOCLDWAIT, "SA_NOCLDWAIT"),
+                (SA_SIGINFO, "SA_SIGINFO"),
+                (SA_RESTORER, "SA_RESTORER"),
+                (SA_ONSTACK, "SA_ONSTACK"),
+                (SA_RESTART, "SA_RESTART"),
+                (SA_NODEFER, "SA_NODEFER"),
+                (SA_RESETHAND, "SA_RESETHAND"),
             ];
             format!("{{sa_handler={handler}, sa_mask={}, sa_flags={}}}", sigset(m), flags(f, NAMES, "0"))
         }

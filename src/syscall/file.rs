@@ -16,12 +16,12 @@ use crate::abi::ioctl::{
     FIOCLEX, FIONBIO, FIONCLEX, FIONREAD, TCFLSH, TCGETS, TCSBRK, TCSETS, TCSETSF, TCSETSW, TCXONC, TERMIOS_SIZE,
     TIOCGPGRP, TIOCGSID, TIOCGWINSZ, TIOCNOTTY, TIOCOUTQ, TIOCSCTTY, TIOCSPGRP, TIOCSWINSZ, WINSIZE_SIZE,
 };
+use crate::abi::signal::SIGPIPE;
 use crate::abi::stat::S_IALLUGO;
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
 use crate::fs::file::{DirEntry, FileKind};
 use crate::fs::OpenFile;
-use crate::kernel::signal::SIGPIPE;
 use std::sync::Arc;
 
 /// How many bytes one read or write moves at most of the `requested`.

@@ -115,7 +115,7 @@ pub(crate) fn sys_poll(ctx: &mut SyscallCtx<'_>, fds: UserPtr<Opaque>, nfds: u32
     let mut timeout = (timeout_ms >= 0).then(|| Duration::from_millis(timeout_ms as u64));
     // poll's timeout is a plain int: a restarted poll continues to the
     // original deadline (Linux's restart_block).
-    let now = crate::arch::host::clock_gettime(libc::CLOCK_MONOTONIC)?;
+    let now = crate::arch::host::clock_gettime(crate::abi::time::CLOCK_MONOTONIC)?;
     if let Some((SYS_POLL, _, (s, ns))) = ctx.task.restart_deadline.take() {
         let left = (s - now.0) * 1_000_000_000 + (ns - now.1);
         timeout = Some(Duration::from_nanos(left.max(0) as u64));
@@ -125,7 +125,7 @@ pub(crate) fn sys_poll(ctx: &mut SyscallCtx<'_>, fds: UserPtr<Opaque>, nfds: u32
         if let Some(t) = timeout {
             let total = now.1 + t.subsec_nanos() as i64;
             let deadline = (now.0 + t.as_secs() as i64 + total / 1_000_000_000, total % 1_000_000_000);
-            ctx.task.restart_deadline = Some((SYS_POLL, libc::CLOCK_MONOTONIC, deadline));
+            ctx.task.restart_deadline = Some((SYS_POLL, crate::abi::time::CLOCK_MONOTONIC, deadline));
         }
     }
     r

@@ -3,7 +3,6 @@
 use super::args::{Opaque, Pid, SigSetIn, SigSetOut, SigactionIn, SigactionOut, Signal, UserPtr};
 use super::{SyscallCtx, SyscallReturn, TaskExit};
 use crate::abi::signal::*;
-use crate::abi::types::KernelSigaction;
 use crate::arch::{host, sigframe};
 use crate::errno::{Errno, SysResult};
 use crate::kernel::lifecycle::{send_to_process, send_to_task};
@@ -13,14 +12,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 fn read_sigaction(ctx: &SyscallCtx<'_>, addr: u64) -> SysResult<SigAction> {
-    let k: KernelSigaction = ctx.user().read_val(addr)?;
-    Ok(SigAction { handler: k.sa_handler, flags: k.sa_flags, restorer: k.sa_restorer, mask: k.sa_mask })
+    ctx.user().read_val(addr)
 }
 
 fn write_sigaction(ctx: &SyscallCtx<'_>, addr: u64, act: SigAction) -> SysResult<()> {
-    let k =
-        KernelSigaction { sa_handler: act.handler, sa_flags: act.flags, sa_restorer: act.restorer, sa_mask: act.mask };
-    ctx.user().write_val(addr, k)
+    ctx.user().write_val(addr, act)
 }
 
 fn read_sigset(ctx: &SyscallCtx<'_>, set: UserPtr<Opaque>, sigsetsize: usize) -> SysResult<SigSet> {
@@ -55,12 +51,12 @@ pub(crate) fn sys_rt_sigaction(
     let mut actions = process.sigactions();
     let old = actions.get(signo);
     if let Some(mut new) = new {
-        new.mask &= !UNBLOCKABLE;
+        new.sa_mask &= !UNBLOCKABLE;
         actions.set(signo, new)?;
         drop(actions);
         // POSIX: setting a pending signal to be ignored discards it.
         let ignored =
-            new.handler == SIG_IGN || new.handler == SIG_DFL && default_action(signo) == DefaultAction::Ignore;
+            new.sa_handler == SIG_IGN || new.sa_handler == SIG_DFL && default_action(signo) == DefaultAction::Ignore;
         if ignored {
             process.shared_pending().discard(sigbit(signo));
             for t in process.tasks().iter() {

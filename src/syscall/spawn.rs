@@ -187,7 +187,7 @@ fn fatal_signal_pending(ctx: &SyscallCtx<'_>) -> bool {
         pending & bit != 0
             && (sig == SIGKILL
                 || mask & bit == 0
-                    && actions.get(sig).handler == SIG_DFL
+                    && actions.get(sig).sa_handler == SIG_DFL
                     && matches!(default_action(sig), DefaultAction::Terminate | DefaultAction::Core))
     })
 }
@@ -316,7 +316,7 @@ fn do_execve(
         let mut actions = process.sigactions();
         for signo in 1..=NSIG as i32 {
             let act = actions.get(signo);
-            if act.handler != SIG_IGN && act.handler != SIG_DFL {
+            if act.sa_handler != SIG_IGN && act.sa_handler != SIG_DFL {
                 let _ = actions.set(signo, SigAction::default());
             }
         }

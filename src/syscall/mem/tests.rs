@@ -177,7 +177,7 @@ mod args {
         // A RLIMIT_MEMLOCK of 1 MiB (the machine's own), so that the
         // answers do not depend on the host's limit or privileges.
         let limit = t.put(0x100, &[(1u64 << 20).to_le_bytes(), (1u64 << 20).to_le_bytes()].concat());
-        assert_eq!(t.value(302, &[0, libc::RLIMIT_MEMLOCK as u64, limit, 0]), Ok(0));
+        assert_eq!(t.value(302, &[0, u64::from(crate::abi::resource::RLIMIT_MEMLOCK), limit, 0]), Ok(0));
         assert_eq!(t.errno(149, &[UNMAPPED, 4096]), Errno::ENOMEM);
         assert_eq!(t.value(149, &[UNMAPPED, 0]), Ok(0));
         assert_eq!(t.errno(150, &[UNMAPPED, 4096]), Errno::ENOMEM);
