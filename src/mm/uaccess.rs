@@ -315,15 +315,7 @@ impl UserMemory {
         interruptible: bool,
     ) -> SysResult<usize> {
         self.with_host_iovecs(iov, |host_iov| {
-            let hdr = Msghdr {
-                msg_name: if name.is_empty() { 0 } else { name.as_ptr() as u64 },
-                msg_namelen: name.len() as u32,
-                msg_iov: host_iov.as_ptr() as u64,
-                msg_iovlen: host_iov.len() as u64,
-                msg_control: if control.is_empty() { 0 } else { control.as_ptr() as u64 },
-                msg_controllen: control.len() as u64,
-                ..Msghdr::default()
-            };
+            let hdr = host_msghdr(host_iov, name.as_ptr(), name.len(), control.as_ptr(), control.len());
             let args = [fd as u64, &hdr as *const Msghdr as u64, flags as u64, 0, 0, 0];
             // SAFETY: the iovecs cover checked guest memory; name and
             // control are live host buffers; the kernel only reads them.
@@ -344,15 +336,10 @@ impl UserMemory {
         interruptible: bool,
     ) -> SysResult<Received> {
         self.with_host_iovecs(iov, |host_iov| {
-            let mut hdr = Msghdr {
-                msg_name: if name.is_empty() { 0 } else { name.as_mut_ptr() as u64 },
-                msg_namelen: name.len() as u32,
-                msg_iov: host_iov.as_ptr() as u64,
-                msg_iovlen: host_iov.len() as u64,
-                msg_control: if control.is_empty() { 0 } else { control.as_mut_ptr() as u64 },
-                msg_controllen: control.len() as u64,
-                ..Msghdr::default()
-            };
+            // The host writes the name and control through these pointers:
+            // made from the mutable borrows.
+            let (name_len, control_len) = (name.len(), control.len());
+            let mut hdr = host_msghdr(host_iov, name.as_mut_ptr(), name_len, control.as_mut_ptr(), control_len);
             let args = [fd as u64, &mut hdr as *mut Msghdr as u64, flags as u64, 0, 0, 0];
             // SAFETY: the iovecs cover checked guest memory; name and
             // control are live host buffers of the lengths given.
@@ -536,6 +523,27 @@ unsafe fn raw_syscall(nr: i64, a: [u64; 6], interruptible: bool) -> SysResult<us
     let wait = if interruptible { host::Wait::Interruptible } else { host::Wait::Uninterruptible };
     // SAFETY: forwarded from the caller.
     unsafe { host::call(nr, a, wait) }.map(|n| n as usize).map_err(Errno::from)
+}
+
+/// A `msghdr` for the host: data in `iov`, name and control (null when
+/// empty) in host buffers.
+fn host_msghdr(
+    iov: &[libc::iovec],
+    name: *const u8,
+    name_len: usize,
+    control: *const u8,
+    control_len: usize,
+) -> Msghdr {
+    let ptr = |p: *const u8, len: usize| if len == 0 { 0 } else { p as u64 };
+    Msghdr {
+        msg_name: ptr(name, name_len),
+        msg_namelen: name_len as u32,
+        msg_iov: iov.as_ptr() as u64,
+        msg_iovlen: iov.len() as u64,
+        msg_control: ptr(control, control_len),
+        msg_controllen: control_len as u64,
+        ..Msghdr::default()
+    }
 }
 
 /// A libc-style result (-1 and errno) as a SysResult.

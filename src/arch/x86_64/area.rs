@@ -28,6 +28,33 @@ pub struct GuestRegs {
     pub rflags: u64,
 }
 
+impl GuestRegs {
+    /// The registers a signal frame's `sigcontext` holds (rflags as it
+    /// says; callers that must not trust it filter it).
+    pub(crate) fn from_sigcontext(m: &crate::abi::x86::Sigcontext) -> GuestRegs {
+        GuestRegs {
+            rax: m.rax,
+            rbx: m.rbx,
+            rcx: m.rcx,
+            rdx: m.rdx,
+            rsi: m.rsi,
+            rdi: m.rdi,
+            rbp: m.rbp,
+            rsp: m.rsp,
+            r8: m.r8,
+            r9: m.r9,
+            r10: m.r10,
+            r11: m.r11,
+            r12: m.r12,
+            r13: m.r13,
+            r14: m.r14,
+            r15: m.r15,
+            rip: m.rip,
+            rflags: m.eflags,
+        }
+    }
+}
+
 /// Size reserved for a full `xsave` image; checked against CPUID at start-up.
 pub(crate) const XSAVE_AREA_SIZE: usize = 16384;
 

@@ -334,26 +334,7 @@ fn trapped_syscall(info: &libc::siginfo_t) -> (i32, u32) {
 
 fn save_guest_state(area: &mut EntryArea, uc: &Ucontext) {
     let m = &uc.uc_mcontext;
-    area.regs = GuestRegs {
-        rax: m.rax,
-        rbx: m.rbx,
-        rcx: m.rcx,
-        rdx: m.rdx,
-        rsi: m.rsi,
-        rdi: m.rdi,
-        rbp: m.rbp,
-        rsp: m.rsp,
-        r8: m.r8,
-        r9: m.r9,
-        r10: m.r10,
-        r11: m.r11,
-        r12: m.r12,
-        r13: m.r13,
-        r14: m.r14,
-        r15: m.r15,
-        rip: m.rip,
-        rflags: m.eflags,
-    };
+    area.regs = GuestRegs::from_sigcontext(m);
     if m.fpstate == 0 {
         return;
     }

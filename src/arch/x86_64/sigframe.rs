@@ -150,26 +150,8 @@ pub(crate) fn read_frame(mem: &dyn UserBytes, frame: u64, xsave_size: usize) -> 
     let m = &rt.uc.uc_mcontext;
     // What FIX_EFLAGS leaves out is as in any task making a syscall.
     let old_flags = X86_EFLAGS_FIXED | X86_EFLAGS_IF;
-    let regs = GuestRegs {
-        r8: m.r8,
-        r9: m.r9,
-        r10: m.r10,
-        r11: m.r11,
-        r12: m.r12,
-        r13: m.r13,
-        r14: m.r14,
-        r15: m.r15,
-        rdi: m.rdi,
-        rsi: m.rsi,
-        rbp: m.rbp,
-        rbx: m.rbx,
-        rdx: m.rdx,
-        rax: m.rax,
-        rcx: m.rcx,
-        rsp: m.rsp,
-        rip: m.rip,
-        rflags: (old_flags & !FIX_EFLAGS) | (m.eflags & FIX_EFLAGS),
-    };
+    let mut regs = GuestRegs::from_sigcontext(m);
+    regs.rflags = (old_flags & !FIX_EFLAGS) | (m.eflags & FIX_EFLAGS);
     let xstate = if m.fpstate != 0 {
         let mut img = vec![0u8; xsave_size];
         mem.read(m.fpstate, &mut img)?;
