@@ -57,3 +57,11 @@ pub(crate) fn lookup(comps: &[&[u8]]) -> SysResult<Step> {
     }
     Err(Errno::ENOENT)
 }
+
+/// Whether `name` (a component right below /dev) is one the kernel
+/// generates; other names under /dev are the root's own.
+pub(crate) fn generates(name: &[u8]) -> bool {
+    name == b"console"
+        || HOST_DEVICES.iter().any(|(n, _)| n.as_bytes() == name)
+        || LINKS.iter().any(|(n, _)| n.as_bytes() == name)
+}

@@ -151,3 +151,19 @@ fn host_may_block(fd: RawFd) -> bool {
         _ => false,
     }
 }
+
+/// The `d_type` of a host directory entry's file type.
+pub(crate) fn dirent_type(t: &std::fs::FileType) -> u8 {
+    use crate::abi::dirent::{DT_BLK, DT_CHR, DT_DIR, DT_FIFO, DT_LNK, DT_REG, DT_SOCK, DT_UNKNOWN};
+    use std::os::unix::fs::FileTypeExt;
+    match () {
+        _ if t.is_dir() => DT_DIR,
+        _ if t.is_file() => DT_REG,
+        _ if t.is_symlink() => DT_LNK,
+        _ if t.is_char_device() => DT_CHR,
+        _ if t.is_block_device() => DT_BLK,
+        _ if t.is_fifo() => DT_FIFO,
+        _ if t.is_socket() => DT_SOCK,
+        _ => DT_UNKNOWN,
+    }
+}

@@ -156,9 +156,12 @@ pub(crate) fn normalize(abs: &[u8]) -> Vec<u8> {
 }
 
 /// The file system an absolute path belongs to, decided by the first
-/// component of its normalised form (without building it).
+/// components of its normalised form (without building it). Under /dev,
+/// the names the kernel generates are its own; any other name is the
+/// root's (`/dev/shm`, `/dev/log`, …), as if the generated devices were
+/// mounted over the root's /dev.
 pub(crate) fn classify(abs: &[u8]) -> Fs {
-    let (mut depth, mut first) = (0usize, 0..0);
+    let (mut depth, mut first, mut second) = (0usize, 0..0, 0..0);
     let mut i = 0;
     while i < abs.len() {
         if abs[i] == b'/' {
@@ -173,8 +176,10 @@ pub(crate) fn classify(abs: &[u8]) -> Fs {
             b"." => {}
             b".." => depth = depth.saturating_sub(1),
             _ => {
-                if depth == 0 {
-                    first = start..i;
+                match depth {
+                    0 => first = start..i,
+                    1 => second = start..i,
+                    _ => {}
                 }
                 depth += 1;
             }
@@ -183,7 +188,7 @@ pub(crate) fn classify(abs: &[u8]) -> Fs {
     match &abs[first] {
         _ if depth == 0 => Fs::Host,
         b"proc" => Fs::Proc,
-        b"dev" => Fs::Dev,
+        b"dev" if depth == 1 || super::devfs::generates(&abs[second]) => Fs::Dev,
         _ => Fs::Host,
     }
 }
@@ -240,6 +245,11 @@ mod tests {
         assert_eq!(classify(b"/"), Fs::Host);
         assert_eq!(classify(b"/devx/null"), Fs::Host);
         assert_eq!(classify(b"/etc/../proc2"), Fs::Host);
+        // /dev names the kernel does not generate are the root's.
+        assert_eq!(classify(b"/dev/shm/sem.x"), Fs::Host);
+        assert_eq!(classify(b"/dev/log"), Fs::Host);
+        assert_eq!(classify(b"/dev/shm/../null"), Fs::Dev);
+        assert_eq!(classify(b"/dev/shm/../../dev/fd/1"), Fs::Dev);
         // Same answer as the first normalised component, whatever the path.
         for p in [&b"/a/b/../../proc/x"[..], b"/a/../b/../dev", b"/proc/..", b"/./proc/./", b"/a/b/c/../../.."] {
             let want = match components(p).first().copied() {

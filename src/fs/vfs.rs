@@ -25,6 +25,7 @@ use crate::errno::{Errno, SysResult};
 use std::ffi::{CStr, CString};
 use std::os::fd::{AsRawFd, OwnedFd};
 
+use std::os::unix::fs::DirEntryExt;
 use std::sync::Arc;
 
 /// Where a walk ended.
@@ -103,7 +104,10 @@ pub(crate) fn open(root: &HostRoot, proc: &dyn ProcFs, abs: Vec<u8>, req: &OpenR
                 Node::File(_) if flags & O_DIRECTORY != 0 => Err(Errno::ENOTDIR),
                 Node::File(data) => Ok(OpenFile::generated(data, norm, flags as u32)),
                 Node::Dir(_) if write => Err(Errno::EISDIR),
-                Node::Dir(entries) => Ok(OpenFile::dir(entries, norm, flags as u32)),
+                Node::Dir(entries) => {
+                    let entries = with_roots_dev(root, &norm, entries);
+                    Ok(OpenFile::dir(entries, norm, flags as u32))
+                }
                 Node::Link(..) => Err(Errno::ELOOP),
                 Node::HostDevice(dev) => Ok(OpenFile::host(host::open_waiting(dev, host_flags, 0, req.wait)?, norm)),
                 Node::Console => Ok(OpenFile::host(open_console(host_flags)?, norm)),
@@ -235,9 +239,28 @@ pub(crate) fn proc_statfs() -> [u8; 120] {
 }
 
 /// The current listing of a generated directory, if it still exists.
-pub(crate) fn relist(proc: &dyn ProcFs, path: &[u8]) -> Option<Vec<super::file::DirEntry>> {
+pub(crate) fn relist(root: &HostRoot, proc: &dyn ProcFs, path: &[u8]) -> Option<Vec<super::file::DirEntry>> {
     match resolve(proc, path.to_vec(), true).ok()? {
-        Resolved::Virtual(Node::Dir(entries), _) => Some(entries),
+        Resolved::Virtual(Node::Dir(entries), _) => Some(with_roots_dev(root, path, entries)),
         _ => None,
     }
+}
+
+/// /dev lists the kernel's devices and the root's own /dev entries that
+/// they do not hide (`shm`, `log`, …).
+fn with_roots_dev(root: &HostRoot, dir: &[u8], mut entries: Vec<super::file::DirEntry>) -> Vec<super::file::DirEntry> {
+    if dir != b"/dev" {
+        return entries;
+    }
+    let Ok(fd) = root.openat(c"/dev", O_RDONLY | O_DIRECTORY, 0) else { return entries };
+    let Ok(list) = std::fs::read_dir(format!("/proc/self/fd/{}", fd.as_raw_fd())) else { return entries };
+    for e in list.flatten() {
+        let name = e.file_name().into_encoded_bytes();
+        if devfs::generates(&name) {
+            continue;
+        }
+        let kind = e.file_type().map_or(crate::abi::dirent::DT_UNKNOWN, |t| super::file::dirent_type(&t));
+        entries.push(super::file::DirEntry { ino: e.ino(), kind, name });
+    }
+    entries
 }

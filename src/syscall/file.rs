@@ -519,7 +519,7 @@ pub(crate) fn sys_getdents64(ctx: &mut SyscallCtx<'_>, fd: Fd, dirent: UserPtr<O
             // Like procfs, a directory read from the start sees the state
             // of now (e.g. /proc/self/fd including the listing's own fd).
             if *f.lock_pos() == 0 {
-                let fresh = crate::fs::vfs::relist(&ctx.procfs(), &f.path);
+                let fresh = crate::fs::vfs::relist(&ctx.m.root, &ctx.procfs(), &f.path);
                 if let Some(fresh) = fresh {
                     *entries.lock().unwrap_or_else(|e| e.into_inner()) = fresh;
                 }
