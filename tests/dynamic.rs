@@ -97,6 +97,30 @@ fn python_and_perl() {
     same_host_program(dir.path(), &["perl", "-e", "print join(',', map { $_ * 2 } 1..5), \"\\n\""]);
 }
 
+/// Python's asyncio (epoll, socketpair for its self-pipe, non-blocking
+/// connect) serving TCP on 127.0.0.1 and a unix socket in the working
+/// directory, with the client in the same process.
+#[test]
+fn python_asyncio_echo_servers() {
+    let dir = sample_tree();
+    let script = "
+import asyncio, os
+async def handle(r, w):
+    w.write((await r.read(100)).upper()); await w.drain(); w.close()
+async def main():
+    srv = await asyncio.start_server(handle, '127.0.0.1', 0)
+    r, w = await asyncio.open_connection('127.0.0.1', srv.sockets[0].getsockname()[1])
+    w.write(b'tcp echo'); await w.drain(); print((await r.read(100)).decode()); w.close(); srv.close()
+    srv = await asyncio.start_unix_server(handle, 'echo.sock')
+    r, w = await asyncio.open_unix_connection('echo.sock')
+    w.write(b'unix echo'); await w.drain(); print((await r.read(100)).decode()); w.close(); srv.close()
+    os.unlink('echo.sock')
+asyncio.run(main())
+";
+    let out = same_host_program(dir.path(), &["python3", "-c", script]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "TCP ECHO\nUNIX ECHO\n");
+}
+
 /// gzip, then gunzip of what nommu wrote, natively: the round trip holds.
 #[test]
 fn gzip_round_trip_through_the_guest() {
