@@ -23,6 +23,7 @@ pub mod net;
 pub mod process;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod procfs;
+pub mod pty;
 pub mod regions;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod report;

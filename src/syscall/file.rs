@@ -75,6 +75,9 @@ pub(crate) fn sys_write(ctx: &mut SyscallCtx<'_>, fd: Fd, buf: UserPtr<InBytes>,
     } else {
         ctx.user().host_write(host_fd, buf, count, false)
     };
+    if let Ok(n) = r {
+        super::tty::typed(ctx, &f, &[(buf, count as u64)], n);
+    }
     epipe(ctx, r)
 }
 
@@ -179,6 +182,9 @@ fn rwv(ctx: &mut SyscallCtx<'_>, fd: Fd, iov: u64, iovcnt: i32, write: bool, at:
         ctx.user().host_rwv(host_fd, &iov, write, off, false)
     };
     if write {
+        if let Ok(n) = r {
+            super::tty::typed(ctx, &f, &iov, n);
+        }
         epipe(ctx, r)
     } else {
         r.map(|n| n as u64)
@@ -375,25 +381,16 @@ const TCSETSF: u64 = 0x5404;
 const TCSBRK: u64 = 0x5409;
 const TCXONC: u64 = 0x540A;
 const TCFLSH: u64 = 0x540B;
-const TIOCSCTTY: u64 = 0x540E;
-const TIOCGPGRP: u64 = 0x540F;
-const TIOCSPGRP: u64 = 0x5410;
 const TIOCOUTQ: u64 = 0x5411;
 const TIOCGWINSZ: u64 = 0x5413;
 const TIOCSWINSZ: u64 = 0x5414;
 const FIONREAD: u64 = 0x541B;
 const FIONBIO: u64 = 0x5421;
-const TIOCNOTTY: u64 = 0x5422;
-const TIOCGSID: u64 = 0x5429;
 const FIONCLEX: u64 = 0x5450;
 const FIOCLEX: u64 = 0x5451;
 /// sizeof(struct termios) as the kernel's TCGETS writes it.
 const KERNEL_TERMIOS_SIZE: usize = 36;
 const WINSIZE_SIZE: usize = 8;
-
-fn is_tty(fd: i32) -> bool {
-    host::ioctl_buf(fd, TCGETS, &mut [0u8; 64]).is_ok()
-}
 
 pub(crate) fn sys_ioctl(ctx: &mut SyscallCtx<'_>, fd: Fd, request: u64, arg: u64) -> SysResult {
     let f = ctx.file(fd.0 as u64)?;
@@ -416,6 +413,10 @@ pub(crate) fn sys_ioctl(ctx: &mut SyscallCtx<'_>, fd: Fd, request: u64, arg: u64
         _ => {}
     }
     let host_fd = f.host_fd().map_err(|_| Errno::ENOTTY)?;
+    // Job control and the pty requests (syscall/tty.rs).
+    if let Some(r) = super::tty::ioctl(ctx, &f, host_fd, req, arg) {
+        return r;
+    }
     let out = |ctx: &SyscallCtx<'_>, size: usize| -> SysResult {
         let mut buf = [0u8; 64];
         host::ioctl_buf(host_fd, req, &mut buf)?;
@@ -435,28 +436,6 @@ pub(crate) fn sys_ioctl(ctx: &mut SyscallCtx<'_>, fd: Fd, request: u64, arg: u64
         TCSETS | TCSETSW | TCSETSF => inp(ctx, KERNEL_TERMIOS_SIZE),
         TIOCSWINSZ => inp(ctx, WINSIZE_SIZE),
         TCSBRK | TCXONC | TCFLSH => Ok(host::ioctl_int(host_fd, req, arg)? as u64),
-        // Process groups and sessions are the guest's own: keep the
-        // terminal's view of them virtual.
-        TIOCGPGRP | TIOCGSID if is_tty(host_fd) => {
-            let v = if req == TIOCGPGRP { ctx.m.foreground_pgrp() } else { ctx.task.process.sid() };
-            ctx.user().write_val(arg, v)?;
-            Ok(0)
-        }
-        TIOCSPGRP if is_tty(host_fd) => {
-            let pgrp: i32 = ctx.user().read_val(arg)?;
-            if pgrp < 0 {
-                return Err(Errno::EINVAL);
-            }
-            ctx.m.set_foreground_pgrp(pgrp);
-            Ok(0)
-        }
-        // The console is the only terminal: a session leader that takes it
-        // as its controlling terminal becomes its foreground group.
-        TIOCSCTTY if is_tty(host_fd) => {
-            ctx.m.set_foreground_pgrp(ctx.task.process.pgid());
-            Ok(0)
-        }
-        TIOCNOTTY if is_tty(host_fd) => Ok(0),
         _ => Err(Errno::ENOTTY),
     }
 }

@@ -17,6 +17,7 @@ pub mod table;
 pub mod testkit;
 pub mod time;
 pub mod trace;
+pub mod tty;
 pub mod wait;
 pub mod xattr;
 
