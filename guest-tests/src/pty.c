@@ -119,6 +119,23 @@ static int child(const char *mode, const char *slave, const char *parent_pgrp)
     int tty = FD(open("/dev/tty", O_RDWR));
     snprintf(what, sizeof what, "%s: /dev/tty is a terminal", mode);
     check(what, isatty(tty));
+    if (strcmp(mode, "hup") == 0) {
+        /* The parent closes the master: the session leader is told. */
+        struct sigaction sa = { 0 };
+        sa.sa_handler = on_sig;
+        sigaction(SIGHUP, &sa, NULL);
+        sigset_t block, during;
+        sigemptyset(&block);
+        sigaddset(&block, SIGHUP);
+        sigprocmask(SIG_BLOCK, &block, &during);
+        sigdelset(&during, SIGHUP);
+        put(tty, "ready\n");
+        check("hup: sigsuspend ends in EINTR", sigsuspend(&during) == -1 && errno == EINTR);
+        check("hup: closing the master is SIGHUP for the session leader", got & (1 << SIGHUP));
+        char c;
+        T(read(fd, &c, 1), 0, 0);
+        return finish("pty child hup");
+    }
     if (strcmp(mode, "open") == 0) {
         int r = finish("pty child open");
         put(tty, "bye\n");
@@ -435,6 +452,19 @@ int main(int argc, char **argv)
     expect("open child: bye", m, "bye\r\n");
     waitpid(pid, &status, 0);
     check("open child passed", WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+    /* A session leader on a third pty hears of its master's close. */
+    int m3 = FD(posix_openpt(O_RDWR | O_NOCTTY));
+    OK(unlockpt(m3));
+    OK(fcntl(m3, F_SETFD, FD_CLOEXEC)); /* the child must not hold it */
+    char name3[64];
+    snprintf(name3, sizeof name3, "%s", ptsname(m3));
+    pid = spawn(argv[0], "hup", name3);
+    expect("hup child: ready", m3, "ready\r\n");
+    fflush(stdout);
+    close(m3);
+    waitpid(pid, &status, 0);
+    check("hup child passed", WIFEXITED(status) && WEXITSTATUS(status) == 0);
 
     /* Every slave closed: the master reads EIO. */
     close(s);

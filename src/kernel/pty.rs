@@ -20,10 +20,12 @@ use super::lifecycle::send_to_process;
 use super::machine::Machine;
 use super::signal::{SigInfo, SI_KERNEL};
 use crate::arch::host;
+use crate::arch::hostwatch::HangupSet;
 use crate::errno::SysResult;
 use crate::fs::OpenFile;
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 
 /// TIOCGPTN: the pty number of a master.
 pub(crate) const TIOCGPTN: u64 = 0x8004_5430;
@@ -42,6 +44,8 @@ pub(crate) struct JobControl {
 struct Pty {
     /// The master opened in the machine: the number is ours while it lives.
     master: Weak<OpenFile>,
+    /// Tells this pty from an earlier one of the same number.
+    serial: u32,
     jobs: JobControl,
 }
 
@@ -52,12 +56,21 @@ struct Pty {
 pub(crate) struct Terminals {
     console: Mutex<JobControl>,
     ptys: Mutex<BTreeMap<u32, Pty>>,
+    serial: AtomicU32,
+    /// Controlling-terminal slaves watched for their master's close (made
+    /// with the thread that waits on it, at the first use).
+    hangups: OnceLock<Option<Arc<HangupSet>>>,
 }
 
 impl Default for Terminals {
     /// The console is pid 1's controlling terminal, pid 1 its foreground.
     fn default() -> Self {
-        Terminals { console: Mutex::new(JobControl { session: 1, pgrp: 1 }), ptys: Mutex::new(BTreeMap::new()) }
+        Terminals {
+            console: Mutex::new(JobControl { session: 1, pgrp: 1 }),
+            ptys: Mutex::new(BTreeMap::new()),
+            serial: AtomicU32::new(0),
+            hangups: OnceLock::new(),
+        }
     }
 }
 
@@ -145,7 +158,8 @@ impl Terminals {
         let n = host_number(f)?;
         let mut ptys = lock(&self.ptys);
         ptys.retain(|_, p| p.master.strong_count() > 0);
-        ptys.insert(n, Pty { master: Arc::downgrade(f), jobs: JobControl::default() });
+        let serial = self.serial.fetch_add(1, Ordering::Relaxed);
+        ptys.insert(n, Pty { master: Arc::downgrade(f), serial, jobs: JobControl::default() });
         Ok(n)
     }
 
@@ -206,6 +220,60 @@ pub(crate) fn opened(m: &Machine, p: &super::Process, f: &Arc<OpenFile>, flags: 
     }
     if m.terminals.jobs(m, n).is_some_and(|j| j.session == 0) && !m.terminals.has_ctty(m, sid) {
         m.terminals.set_jobs(n, JobControl { session: sid, pgrp: p.pgid() });
+        watch_hangup(m, n, f);
+    }
+}
+
+/// Slave `f` of pty `n` has just become a controlling terminal: when the
+/// master is closed, the session's leader gets SIGHUP and SIGCONT and the
+/// terminal is nobody's, as Linux's hangup does. (The host reports the
+/// close as a hangup of the slave.)
+pub(crate) fn watch_hangup(m: &Machine, n: u32, f: &OpenFile) {
+    let Ok(fd) = f.host_fd() else { return };
+    let Some(serial) = lock(&m.terminals.ptys).get(&n).map(|p| p.serial) else { return };
+    let set = m.terminals.hangups.get_or_init(|| {
+        let set = HangupSet::new().map(Arc::new);
+        let spawned = set.as_ref().map_err(|e| e.to_string()).and_then(|set| {
+            let (watch, machine) = (set.clone(), Arc::downgrade(&m.arc()));
+            let thread = std::thread::Builder::new().name("pty-hangups".into());
+            thread.spawn(move || hangups(&watch, &machine)).map_err(|e| e.to_string())
+        });
+        if let Err(e) = spawned {
+            log::warn!("pty hangups will not be seen: {e}");
+            return None;
+        }
+        set.ok()
+    });
+    let Some(set) = set else { return };
+    if let Err(e) = set.watch(fd, (u64::from(serial) << 32) | u64::from(n)) {
+        log::debug!("cannot watch pty {n} for hangups: {e}");
+    }
+}
+
+/// The hangup thread: waits for watched slaves to hang up while the
+/// machine lives.
+fn hangups(set: &HangupSet, machine: &Weak<Machine>) {
+    loop {
+        let tokens = set.wait(1000);
+        let Some(m) = machine.upgrade() else { return };
+        for token in tokens {
+            hang_up(&m, token as u32, (token >> 32) as u32);
+        }
+    }
+}
+
+fn hang_up(m: &Machine, n: u32, serial: u32) {
+    let jobs = match lock(&m.terminals.ptys).get_mut(&n) {
+        Some(p) if p.serial == serial => std::mem::take(&mut p.jobs),
+        _ => return,
+    };
+    if !session_alive(m, jobs.session) {
+        return;
+    }
+    if let Some(leader) = m.process(jobs.session) {
+        for signo in [libc::SIGHUP, super::signal::SIGCONT] {
+            send_to_process(m, &leader, SigInfo::user(signo, SI_KERNEL, 0), false);
+        }
     }
 }
 

@@ -63,8 +63,8 @@ pub(crate) fn ioctl(
             }
             Some(match pty::classify(f) {
                 Tty::Console => console_jobs(ctx, req, arg),
-                Tty::Master(n) => pty_jobs(ctx, n, true, req, arg),
-                Tty::Slave(n) => pty_jobs(ctx, n, false, req, arg),
+                Tty::Master(n) => pty_jobs(ctx, f, n, true, req, arg),
+                Tty::Slave(n) => pty_jobs(ctx, f, n, false, req, arg),
             })
         }
         TIOCGPTN | TIOCSPTLCK | TIOCGPTLCK | TIOCPKT | TIOCGPKT | TIOCGPTPEER | TIOCSIG => {
@@ -104,7 +104,7 @@ fn console_jobs(ctx: &mut SyscallCtx<'_>, req: u64, arg: u64) -> SysResult {
 
 /// Job control of pty `n`, through its slave or (`master`) its master, as
 /// Linux's tty_jobctrl_ioctl does it.
-fn pty_jobs(ctx: &mut SyscallCtx<'_>, n: u32, master: bool, req: u64, arg: u64) -> SysResult {
+fn pty_jobs(ctx: &mut SyscallCtx<'_>, f: &OpenFile, n: u32, master: bool, req: u64, arg: u64) -> SysResult {
     let m = ctx.m;
     let me = ctx.task.process.clone();
     let sid = me.sid();
@@ -159,6 +159,9 @@ fn pty_jobs(ctx: &mut SyscallCtx<'_>, n: u32, master: bool, req: u64, arg: u64) 
                 return Err(Errno::EPERM);
             }
             m.terminals.set_jobs(n, JobControl { session: sid, pgrp: me.pgid() });
+            if !master {
+                pty::watch_hangup(m, n, f);
+            }
             Ok(0)
         }
         TIOCNOTTY if master || !is_ctty => Err(Errno::ENOTTY),

@@ -7,6 +7,7 @@ pub mod entry;
 pub mod host;
 pub mod hostnet;
 pub mod hostsig;
+pub mod hostwatch;
 pub mod isyscall;
 pub mod sigframe;
 pub mod systrap;
