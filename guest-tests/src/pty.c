@@ -90,7 +90,66 @@ static int wait_for(int fd, int sig, sigset_t *blocked)
     return r == -1 && errno == EINTR && (got & (1 << sig));
 }
 
-static int child(const char *mode, const char *slave, const char *parent_pgrp)
+/* A background job of the child's session (its own group), doing `what`
+ * on the terminal fd: "read", "read-ignored" (SIGTTIN ignored), "write"
+ * (TOSTOP is set), "tcsetattr", "tcsetattr-ignored" (SIGTTOU ignored).
+ * Exits 0 if the call went through, 5 if it failed with EIO, else 3. */
+static int background(const char *what, int fd)
+{
+    char c;
+    struct termios t;
+    tcgetattr(fd, &t);
+    int reads = strncmp(what, "read", 4) == 0;
+    if (strstr(what, "ignored"))
+        signal(reads ? SIGTTIN : SIGTTOU, SIG_IGN);
+    long r;
+    if (reads)
+        r = read(fd, &c, 1) == 1 ? 0 : -1;
+    else if (strcmp(what, "write") == 0)
+        r = write(fd, "w", 1) == 1 ? 0 : -1;
+    else
+        r = tcsetattr(fd, TCSANOW, &t);
+    return r == 0 ? 0 : errno == EIO ? 5 : 3;
+}
+
+/* A wait status in words. */
+static const char *describe(int st)
+{
+    static char buf[64];
+    if (WIFEXITED(st))
+        snprintf(buf, sizeof buf, "exited %d", WEXITSTATUS(st));
+    else if (WIFSIGNALED(st))
+        snprintf(buf, sizeof buf, "killed by signal %d", WTERMSIG(st));
+    else if (WIFSTOPPED(st))
+        snprintf(buf, sizeof buf, "stopped by signal %d", WSTOPSIG(st));
+    else
+        snprintf(buf, sizeof buf, "status %#x", st);
+    return buf;
+}
+
+/* Runs background(what) in a new group and says how it ended. */
+static void in_background(const char *self, const char *what, int fd, const char *want)
+{
+    char fdstr[16], line[96];
+    snprintf(fdstr, sizeof fdstr, "%d", fd);
+    fflush(stdout);
+    pid_t pid = vfork();
+    if (pid == 0) {
+        setpgid(0, 0);
+        execl(self, self, "bg", what, fdstr, (char *)NULL);
+        _exit(127);
+    }
+    int st = 0;
+    waitpid(pid, &st, WUNTRACED);
+    snprintf(line, sizeof line, "background %s: %s", what, describe(st));
+    check(line, strcmp(describe(st), want) == 0);
+    if (WIFSTOPPED(st)) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &st, 0);
+    }
+}
+
+static int child(const char *self, const char *mode, const char *slave, const char *parent_pgrp)
 {
     char what[64];
     T(getpgrp() == getpid(), 0, 0);
@@ -137,6 +196,18 @@ static int child(const char *mode, const char *slave, const char *parent_pgrp)
         return finish("pty child hup");
     }
     if (strcmp(mode, "open") == 0) {
+        /* Job control of the session's background groups. */
+        in_background(self, "read", fd, "stopped by signal 21");
+        in_background(self, "read-ignored", fd, "exited 5");
+        in_background(self, "tcsetattr", fd, "stopped by signal 22");
+        in_background(self, "tcsetattr-ignored", fd, "exited 0");
+        struct termios t;
+        tcgetattr(fd, &t);
+        t.c_lflag |= TOSTOP;
+        OK(tcsetattr(fd, TCSANOW, &t));
+        in_background(self, "write", fd, "stopped by signal 22");
+        t.c_lflag &= ~TOSTOP;
+        OK(tcsetattr(fd, TCSANOW, &t));
         int r = finish("pty child open");
         put(tty, "bye\n");
         return r;
@@ -287,7 +358,9 @@ static int machine_only(const char *host)
 int main(int argc, char **argv)
 {
     if (argc == 5 && strcmp(argv[1], "child") == 0)
-        return child(argv[2], argv[3], argv[4]);
+        return child(argv[0], argv[2], argv[3], argv[4]);
+    if (argc == 4 && strcmp(argv[1], "bg") == 0)
+        return background(argv[2], atoi(argv[3]));
     if (argc == 3 && strcmp(argv[1], "machine") == 0)
         return machine_only(argv[2]);
     setvbuf(stdout, NULL, _IOFBF, 1 << 16);

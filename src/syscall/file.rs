@@ -59,6 +59,7 @@ pub(crate) fn sys_read(ctx: &mut SyscallCtx<'_>, fd: Fd, buf: UserPtr<OutBytes>,
     match &f.kind {
         FileKind::Generated(d) => read_generated(ctx, &f, d, buf, count, None),
         _ if f.may_block() => {
+            super::tty::read_check(ctx, &f)?;
             let host_fd = f.host_fd()?;
             ctx.block(Errno::ERESTARTSYS, |ctx| ctx.user().host_read(host_fd, buf, count, true)).map(|n| n as u64)
         }
@@ -71,6 +72,7 @@ pub(crate) fn sys_write(ctx: &mut SyscallCtx<'_>, fd: Fd, buf: UserPtr<InBytes>,
     let host_fd = f.host_fd().map_err(|_| Errno::EBADF)?;
     let (buf, count) = (buf.addr(), rw_count(count));
     let r = if f.may_block() {
+        super::tty::write_check(ctx, &f)?;
         ctx.block(Errno::ERESTARTSYS, |ctx| ctx.user().host_write(host_fd, buf, count, true))
     } else {
         ctx.user().host_write(host_fd, buf, count, false)
@@ -177,6 +179,7 @@ fn rwv(ctx: &mut SyscallCtx<'_>, fd: Fd, iov: u64, iovcnt: i32, write: bool, at:
     }
     let host_fd = f.host_fd().map_err(|_| Errno::EBADF)?;
     let r = if f.may_block() && off.is_none() {
+        if write { super::tty::write_check(ctx, &f) } else { super::tty::read_check(ctx, &f) }?;
         ctx.block(Errno::ERESTARTSYS, |ctx| ctx.user().host_rwv(host_fd, &iov, write, off, true))
     } else {
         ctx.user().host_rwv(host_fd, &iov, write, off, false)

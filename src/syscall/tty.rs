@@ -29,11 +29,17 @@ const TIOCGPKT: u64 = 0x8004_5438;
 const TIOCGPTLCK: u64 = 0x8004_5439;
 const TIOCGPTPEER: u64 = 0x5441;
 const TCGETS: u64 = 0x5401;
+const TCSETS: u64 = 0x5402;
+const TCSETSW: u64 = 0x5403;
+const TCSETSF: u64 = 0x5404;
+const TCXONC: u64 = 0x540A;
+const TCFLSH: u64 = 0x540B;
 
 const SIGHUP: i32 = 1;
 const SIGINT: i32 = 2;
 const SIGQUIT: i32 = 3;
 const SIGTSTP: i32 = 20;
+const SIGTTIN: i32 = 21;
 const SIGTTOU: i32 = 22;
 const SIGWINCH: i32 = 28;
 
@@ -72,6 +78,10 @@ pub(crate) fn ioctl(
                 Tty::Master(n) => master_request(ctx, f, host_fd, n, req, arg),
                 _ => Err(Errno::ENOTTY),
             })
+        }
+        TCSETS | TCSETSW | TCSETSF | TCFLSH | TCXONC => {
+            let jobs = own_ctty(ctx, f)?;
+            check_change(ctx, jobs, SIGTTOU).err().map(Err)
         }
         TIOCSWINSZ => match pty::classify(f) {
             Tty::Master(n) | Tty::Slave(n) => Some(resize(ctx, host_fd, n, arg)),
@@ -126,7 +136,7 @@ fn pty_jobs(ctx: &mut SyscallCtx<'_>, f: &OpenFile, n: u32, master: bool, req: u
         }
         TIOCSPGRP => {
             if is_ctty {
-                check_change(ctx, jobs)?;
+                check_change(ctx, jobs, SIGTTOU).map_err(|e| if e == Errno::EIO { Errno::ENOTTY } else { e })?;
             }
             let pgrp: i32 = ctx.user().read_val(arg)?;
             if pgrp < 0 {
@@ -181,24 +191,59 @@ fn pty_jobs(ctx: &mut SyscallCtx<'_>, f: &OpenFile, n: u32, master: bool, req: u
     }
 }
 
-/// Linux's tty_check_change for a request that changes the terminal: a
-/// process outside the foreground group gets SIGTTOU (its group does)
-/// unless it ignores or blocks it; an orphaned group gets ENOTTY.
-fn check_change(ctx: &mut SyscallCtx<'_>, jobs: JobControl) -> SysResult<()> {
+/// Linux's __tty_check_change, for a process whose controlling terminal
+/// this is: outside the foreground group, its group gets `sig` (SIGTTIN
+/// for reads, SIGTTOU for writes and changes) and the call restarts once
+/// it may go on; if it ignores or blocks `sig`, reads fail with EIO and
+/// the rest go ahead; an orphaned group gets EIO.
+fn check_change(ctx: &mut SyscallCtx<'_>, jobs: JobControl, sig: i32) -> SysResult<()> {
     let me = ctx.task.process.clone();
     let pgid = me.pgid();
     if jobs.pgrp == 0 || jobs.pgrp == pgid {
         return Ok(());
     }
-    let ignored = ctx.task.shared.blocks(SIGTTOU) || me.sigactions().get(SIGTTOU).handler == SIG_IGN;
+    let ignored = ctx.task.shared.blocks(sig) || me.sigactions().get(sig).handler == SIG_IGN;
     if ignored {
-        return Ok(());
+        return if sig == SIGTTIN { Err(Errno::EIO) } else { Ok(()) };
     }
     if orphaned(ctx.m, pgid, me.sid()) {
-        return Err(Errno::ENOTTY);
+        return Err(Errno::EIO);
     }
-    pty::signal_group(ctx.m, pgid, SIGTTOU);
+    pty::signal_group(ctx.m, pgid, sig);
     Err(Errno::ERESTARTSYS)
+}
+
+/// The job control of the pty slave `f` if it is the caller's controlling
+/// terminal.
+fn own_ctty(ctx: &SyscallCtx<'_>, f: &OpenFile) -> Option<JobControl> {
+    let n = pty::slave_number(&f.path)?;
+    let jobs = ctx.m.terminals.jobs(ctx.m, n)?;
+    (jobs.session != 0 && jobs.session == ctx.task.process.sid()).then_some(jobs)
+}
+
+/// Before a read of `f`: a background process reading its pty gets
+/// SIGTTIN. (Cheap for anything that is not a /dev/pts file.)
+pub(crate) fn read_check(ctx: &mut SyscallCtx<'_>, f: &OpenFile) -> SysResult<()> {
+    match own_ctty(ctx, f) {
+        Some(jobs) => check_change(ctx, jobs, SIGTTIN),
+        None => Ok(()),
+    }
+}
+
+/// Before a write to `f`: with TOSTOP set, a background process writing to
+/// its pty gets SIGTTOU.
+pub(crate) fn write_check(ctx: &mut SyscallCtx<'_>, f: &OpenFile) -> SysResult<()> {
+    let Some(jobs) = own_ctty(ctx, f) else { return Ok(()) };
+    if jobs.pgrp == 0 || jobs.pgrp == ctx.task.process.pgid() {
+        return Ok(());
+    }
+    const TOSTOP: u32 = 0o400;
+    let mut termios = [0u8; 64];
+    host::ioctl_buf(f.host_fd()?, TCGETS, &mut termios)?;
+    if u32::from_le_bytes([termios[12], termios[13], termios[14], termios[15]]) & TOSTOP == 0 {
+        return Ok(());
+    }
+    check_change(ctx, jobs, SIGTTOU)
 }
 
 /// Whether process group `pgrp` (of session `sid`) is orphaned: no member
