@@ -42,8 +42,9 @@ pub(crate) struct JobControl {
 
 #[derive(Debug)]
 struct Pty {
-    /// The master opened in the machine: the number is ours while it lives.
-    master: Weak<OpenFile>,
+    /// The master's open file descriptions in the machine (opened in it,
+    /// or received over a socket): the number is ours while one lives.
+    masters: Vec<Weak<OpenFile>>,
     /// Tells this pty from an earlier one of the same number.
     serial: u32,
     jobs: JobControl,
@@ -84,6 +85,12 @@ pub(crate) enum Tty {
     Master(u32),
     /// The slave of pty N (/dev/pts/N).
     Slave(u32),
+}
+
+impl Pty {
+    fn live(&self) -> bool {
+        self.masters.iter().any(|w| w.strong_count() > 0)
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -153,25 +160,34 @@ impl Terminals {
         *lock(&self.console) = jobs;
     }
 
-    /// Records a master just opened in the machine: its number becomes ours.
+    /// Records a master that came into the machine: its number becomes
+    /// ours (a new pty, unless another description of it is here already).
     pub(crate) fn add_master(&self, f: &Arc<OpenFile>) -> SysResult<u32> {
         let n = host_number(f)?;
         let mut ptys = lock(&self.ptys);
-        ptys.retain(|_, p| p.master.strong_count() > 0);
-        let serial = self.serial.fetch_add(1, Ordering::Relaxed);
-        ptys.insert(n, Pty { master: Arc::downgrade(f), serial, jobs: JobControl::default() });
+        for p in ptys.values_mut() {
+            p.masters.retain(|w| w.strong_count() > 0);
+        }
+        ptys.retain(|_, p| !p.masters.is_empty());
+        match ptys.get_mut(&n) {
+            Some(p) => p.masters.push(Arc::downgrade(f)),
+            None => {
+                let serial = self.serial.fetch_add(1, Ordering::Relaxed);
+                ptys.insert(n, Pty { masters: vec![Arc::downgrade(f)], serial, jobs: JobControl::default() });
+            }
+        }
         Ok(n)
     }
 
     /// The numbers of the machine's ptys (their masters are open).
     pub(crate) fn numbers(&self) -> Vec<u32> {
-        lock(&self.ptys).iter().filter(|(_, p)| p.master.strong_count() > 0).map(|(n, _)| *n).collect()
+        lock(&self.ptys).iter().filter(|(_, p)| p.live()).map(|(n, _)| *n).collect()
     }
 
     /// Job control of pty `n` as it stands (its session's leader alive),
     /// or None if `n` is not one of the machine's ptys.
     pub(crate) fn jobs(&self, m: &Machine, n: u32) -> Option<JobControl> {
-        let jobs = lock(&self.ptys).get(&n).filter(|p| p.master.strong_count() > 0).map(|p| p.jobs)?;
+        let jobs = lock(&self.ptys).get(&n).filter(|p| p.live()).map(|p| p.jobs)?;
         if jobs.session != 0 && !session_alive(m, jobs.session) {
             self.set_jobs(n, JobControl::default());
             return Some(JobControl::default());
@@ -187,11 +203,8 @@ impl Terminals {
 
     /// The pty that is the controlling terminal of session `sid`.
     pub(crate) fn ctty_pty(&self, m: &Machine, sid: i32) -> Option<u32> {
-        let candidates: Vec<u32> = lock(&self.ptys)
-            .iter()
-            .filter(|(_, p)| p.jobs.session == sid && p.master.strong_count() > 0)
-            .map(|(n, _)| *n)
-            .collect();
+        let candidates: Vec<u32> =
+            lock(&self.ptys).iter().filter(|(_, p)| p.jobs.session == sid && p.live()).map(|(n, _)| *n).collect();
         candidates.into_iter().find(|&n| self.jobs(m, n).is_some_and(|j| j.session == sid))
     }
 
@@ -199,6 +212,14 @@ impl Terminals {
     /// pty).
     pub(crate) fn has_ctty(&self, m: &Machine, sid: i32) -> bool {
         lock(&self.console).session == sid || self.ctty_pty(m, sid).is_some()
+    }
+}
+
+/// A descriptor received over a socket: if it is a pty master, its number
+/// is the machine's too.
+pub(crate) fn received(m: &Machine, f: &Arc<OpenFile>) {
+    if is_master(f) {
+        let _ = m.terminals.add_master(f);
     }
 }
 
