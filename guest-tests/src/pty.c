@@ -73,6 +73,10 @@ static void put(int fd, const char *text)
 /* The child side of the job-control checks, in a new session: "ctty"
  * opens the slave O_NOCTTY and takes it with TIOCSCTTY; "open" gets it by
  * opening it. Reports through its exit status and stdout. */
+/* Where a job left behind reports (the same number natively and in the
+ * machine). */
+#define REPORT_FD 20
+
 static volatile sig_atomic_t got;
 static void on_sig(int sig)
 {
@@ -125,6 +129,27 @@ static const char *describe(int st)
     else
         snprintf(buf, sizeof buf, "status %#x", st);
     return buf;
+}
+
+/* A foreground group of the "open" child's session, left behind when the
+ * session leader exits: it hears SIGHUP, and says so down `report` (a
+ * pipe to the top process, REPORT_FD) once it told the leader it is
+ * ready (down `ready`). */
+static int foreground(int report, int ready)
+{
+    struct sigaction sa = { 0 };
+    sa.sa_handler = on_sig;
+    sigaction(SIGHUP, &sa, NULL);
+    sigset_t block, during;
+    sigemptyset(&block);
+    sigaddset(&block, SIGHUP);
+    sigprocmask(SIG_BLOCK, &block, &during);
+    sigdelset(&during, SIGHUP);
+    if (write(ready, "r", 1) != 1)
+        return 1;
+    alarm(10);
+    sigsuspend(&during);
+    return write(report, (got & (1 << SIGHUP)) ? "H" : "-", 1) == 1 ? 0 : 1;
 }
 
 /* Runs background(what) in a new group and says how it ended. */
@@ -208,6 +233,23 @@ static int child(const char *self, const char *mode, const char *slave, const ch
         in_background(self, "write", fd, "stopped by signal 22");
         t.c_lflag &= ~TOSTOP;
         OK(tcsetattr(fd, TCSANOW, &t));
+        /* A foreground group left behind when this leader exits. */
+        int ready[2];
+        pipe(ready);
+        char rfd[16], wfd[16];
+        snprintf(rfd, sizeof rfd, "%d", REPORT_FD);
+        snprintf(wfd, sizeof wfd, "%d", ready[1]);
+        fflush(stdout);
+        pid_t fg = vfork();
+        if (fg == 0) {
+            setpgid(0, 0);
+            execl(self, self, "fg", rfd, wfd, (char *)NULL);
+            _exit(127);
+        }
+        close(ready[1]);
+        char c = 0;
+        check("open: foreground job ready", read(ready[0], &c, 1) == 1 && c == 'r');
+        OK(tcsetpgrp(fd, fg));
         int r = finish("pty child open");
         put(tty, "bye\n");
         return r;
@@ -361,6 +403,8 @@ int main(int argc, char **argv)
         return child(argv[0], argv[2], argv[3], argv[4]);
     if (argc == 4 && strcmp(argv[1], "bg") == 0)
         return background(argv[2], atoi(argv[3]));
+    if (argc == 4 && strcmp(argv[1], "fg") == 0)
+        return foreground(atoi(argv[2]), atoi(argv[3]));
     if (argc == 3 && strcmp(argv[1], "machine") == 0)
         return machine_only(argv[2]);
     setvbuf(stdout, NULL, _IOFBF, 1 << 16);
@@ -521,10 +565,17 @@ int main(int argc, char **argv)
     check("session leader gone: no foreground group", pg == 0);
     ERR(ioctl(m, TIOCGSID, &pg), ENOTTY);
 
+    int report[2];
+    pipe(report);
+    dup2(report[1], REPORT_FD);
+    close(report[1]);
     pid = spawn(argv[0], "open", name);
+    close(REPORT_FD);
     expect("open child: bye", m, "bye\r\n");
     waitpid(pid, &status, 0);
     check("open child passed", WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    expect("the leader's exit is SIGHUP for the foreground group", report[0], "H");
+    close(report[0]);
 
     /* A session leader on a third pty hears of its master's close. */
     int m3 = FD(posix_openpt(O_RDWR | O_NOCTTY));

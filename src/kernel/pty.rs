@@ -298,6 +298,21 @@ fn hang_up(m: &Machine, n: u32, serial: u32) {
     }
 }
 
+/// Process `p` has exited: if it led a session with a pty as controlling
+/// terminal, the terminal's foreground group gets SIGHUP and the terminal
+/// is nobody's (Linux's disassociate_ctty on exit).
+pub(crate) fn exited(m: &Machine, p: &super::Process) {
+    let sid = p.sid();
+    if p.pid != sid {
+        return;
+    }
+    let mut ptys = lock(&m.terminals.ptys);
+    let Some(pty) = ptys.values_mut().find(|t| t.jobs.session == sid) else { return };
+    let jobs = std::mem::take(&mut pty.jobs);
+    drop(ptys);
+    signal_group(m, jobs.pgrp, libc::SIGHUP);
+}
+
 /// Sends `signo` from the kernel to every live process of group `pgrp`.
 pub(crate) fn signal_group(m: &Machine, pgrp: i32, signo: i32) {
     if pgrp <= 0 {
