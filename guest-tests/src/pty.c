@@ -4,8 +4,11 @@
  * isatty and ttyname, the lock (TIOCSPTLCK, TIOCGPTLCK) and TIOCGPTPEER,
  * job control (a vfork'ed child that makes a new session, takes the slave
  * as controlling terminal and is signalled by a Ctrl-C typed into the
- * master; one that gets it by opening it), and EIO on the master once
- * every slave is closed. Prints no number the host chooses (pty numbers,
+ * master, TIOCSIG and a window-size change; one that gets it by opening
+ * it, whose background jobs get SIGTTIN/SIGTTOU and whose foreground job
+ * gets SIGHUP when it exits; one that gets SIGHUP when the master is
+ * closed), and EIO on the master once every slave is closed. Mode
+ * "machine" holds the checks that only hold under nommu. Prints no number the host chooses (pty numbers,
  * pids), so that a native run and a run under nommu print the same; what
  * happens to a number once its master is closed (another host process may
  * take it at once) is checked under nommu only (tests/pty.rs). */
