@@ -26,6 +26,18 @@ pub const FIOCLEX: u32 = 0x5451;
 /// sizeof(struct termios) as the kernel's TCGETS writes it
 /// (<asm-generic/termbits.h>: four flag words, c_line, 19 c_cc), which is
 /// smaller than a libc's `struct termios`.
+/// Pseudo-terminal requests.
+pub const TIOCPKT: u32 = 0x5420;
+pub const TIOCGPTN: u32 = 0x8004_5430;
+pub const TIOCSPTLCK: u32 = 0x4004_5431;
+pub const TIOCSIG: u32 = 0x4004_5436;
+pub const TIOCGPKT: u32 = 0x8004_5438;
+pub const TIOCGPTLCK: u32 = 0x8004_5439;
+pub const TIOCGPTPEER: u32 = 0x5441;
+/// termios `c_lflag` bits nommu looks at (`<asm-generic/termbits.h>`).
+pub const ISIG: u32 = 0o1;
+pub const TOSTOP: u32 = 0o400;
+pub const IEXTEN: u32 = 0o100000;
 pub const TERMIOS_SIZE: usize = 36;
 /// sizeof(struct winsize): four `unsigned short`s.
 pub const WINSIZE_SIZE: usize = 8;

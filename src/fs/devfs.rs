@@ -1,9 +1,11 @@
-//! /dev: a few host devices, and the /dev/fd family of links.
+//! /dev: a few host devices, the /dev/fd family of links, and the
+//! machine's pseudo-terminals (/dev/ptmx opens a host pty master; /dev/pts
+//! holds only the ptys opened in the machine).
 
 use super::file::DirEntry;
-use super::node::{LinkTarget, Node, Step};
+use super::node::{LinkTarget, Node, ProcFs, PtyNode, Step};
 use super::stat::synthetic_ino;
-use crate::abi::dirent::{DT_CHR, DT_LNK};
+use crate::abi::dirent::{DT_CHR, DT_DIR, DT_LNK};
 use crate::errno::{Errno, SysResult};
 use std::ffi::CStr;
 
@@ -23,12 +25,12 @@ const LINKS: [(&str, &str); 4] = [
     ("stderr", "/proc/self/fd/2"),
 ];
 
-pub(crate) fn lookup(comps: &[&[u8]]) -> SysResult<Step> {
+pub(crate) fn lookup(comps: &[&[u8]], proc: &dyn ProcFs) -> SysResult<Step> {
     let Some(first) = comps.first() else {
         let mut entries: Vec<DirEntry> = HOST_DEVICES
             .iter()
             .map(|(n, _)| n)
-            .chain(["console"].iter())
+            .chain(["console", "ptmx"].iter())
             .map(|n| DirEntry { ino: synthetic_ino(n.as_bytes()), kind: DT_CHR, name: n.as_bytes().to_vec() })
             .collect();
         entries.extend(LINKS.iter().map(|(n, _)| DirEntry {
@@ -36,9 +38,13 @@ pub(crate) fn lookup(comps: &[&[u8]]) -> SysResult<Step> {
             kind: DT_LNK,
             name: n.as_bytes().to_vec(),
         }));
+        entries.push(DirEntry { ino: synthetic_ino(b"pts"), kind: DT_DIR, name: b"pts".to_vec() });
         return Ok(Step::Node(Node::Dir(entries)));
     };
     let name: &[u8] = first;
+    if name == b"pts" {
+        return devpts(&comps[1..], proc);
+    }
     if let Some((_, target)) = LINKS.iter().find(|(n, _)| n.as_bytes() == name) {
         if comps.len() > 1 {
             return Ok(Step::Redirect(super::path::join(target.as_bytes(), &comps[1..].join(&b'/'))));
@@ -47,15 +53,48 @@ pub(crate) fn lookup(comps: &[&[u8]]) -> SysResult<Step> {
     }
     let host = HOST_DEVICES.iter().find(|(n, _)| n.as_bytes() == name).map(|(_, path)| *path);
     if comps.len() > 1 {
-        return Err(if host.is_some() || name == b"console" { Errno::ENOTDIR } else { Errno::ENOENT });
+        let device = host.is_some() || name == b"console" || name == b"ptmx";
+        return Err(if device { Errno::ENOTDIR } else { Errno::ENOENT });
+    }
+    if name == b"tty" {
+        if let Some(n) = proc.ctty_pty() {
+            return Ok(Step::Node(Node::Pty(PtyNode::Tty(n))));
+        }
     }
     if let Some(path) = host {
         return Ok(Step::Node(Node::HostDevice(path)));
     }
-    if name == b"console" {
-        return Ok(Step::Node(Node::Console));
+    match name {
+        b"console" => Ok(Step::Node(Node::Console)),
+        b"ptmx" => Ok(Step::Node(Node::Pty(PtyNode::Master(c"/dev/ptmx")))),
+        _ => Err(Errno::ENOENT),
     }
-    Err(Errno::ENOENT)
+}
+
+/// /dev/pts: its ptmx and the slaves of the machine's ptys (inode numbers
+/// as devpts gives them: 2 for ptmx, N + 3 for slave N).
+fn devpts(comps: &[&[u8]], proc: &dyn ProcFs) -> SysResult<Step> {
+    let Some(name) = comps.first() else {
+        let mut entries = vec![DirEntry { ino: 2, kind: DT_CHR, name: b"ptmx".to_vec() }];
+        entries.extend(proc.ptys().into_iter().map(|n| DirEntry {
+            ino: u64::from(n) + 3,
+            kind: DT_CHR,
+            name: n.to_string().into_bytes(),
+        }));
+        return Ok(Step::Node(Node::Dir(entries)));
+    };
+    let node = if *name == b"ptmx" {
+        PtyNode::Master(c"/dev/pts/ptmx")
+    } else {
+        let canonical = |s: &&str| s.bytes().all(|b| b.is_ascii_digit()) && (!s.starts_with('0') || s.len() == 1);
+        let n = std::str::from_utf8(name).ok().filter(canonical).and_then(|s| s.parse::<u32>().ok());
+        let n = n.filter(|n| proc.ptys().contains(n));
+        PtyNode::Slave(n.ok_or(Errno::ENOENT)?)
+    };
+    if comps.len() > 1 {
+        return Err(Errno::ENOTDIR);
+    }
+    Ok(Step::Node(Node::Pty(node)))
 }
 
 /// Whether `name` (a component right below /dev) is one the kernel

@@ -4,7 +4,7 @@
 
 use super::devfs;
 use super::file::{FileKind, OpenFile};
-use super::node::{LinkTarget, Node, ProcFs, Step};
+use super::node::{LinkTarget, Node, ProcFs, PtyNode, Step};
 use super::path::{self, Fs};
 use super::root::HostRoot;
 use super::stat::{synthetic_ino, Stat, PROC_DEV};
@@ -59,7 +59,7 @@ fn resolve_from(proc: &dyn ProcFs, abs: Vec<u8>, follow: bool) -> SysResult<(Res
             // `abs` usually has room for the NUL: no copy.
             Fs::Host => return Ok((Resolved::Host(CString::new(abs).map_err(|_| Errno::EINVAL)?), first)),
             Fs::Proc => path::with_components(&abs, |c| proc.lookup(&c[1..]))?,
-            Fs::Dev => path::with_components(&abs, |c| devfs::lookup(&c[1..]))?,
+            Fs::Dev => path::with_components(&abs, |c| devfs::lookup(&c[1..], proc))?,
         };
         match step {
             Step::Redirect(next) => moved_to(&mut abs, next),
@@ -111,6 +111,7 @@ pub(crate) fn open(root: &HostRoot, proc: &dyn ProcFs, abs: Vec<u8>, req: &OpenR
                 Node::Link(..) => Err(Errno::ELOOP),
                 Node::HostDevice(dev) => Ok(OpenFile::host(host::open_waiting(dev, host_flags, 0, req.wait)?, norm)),
                 Node::Console => Ok(OpenFile::host(open_console(host_flags)?, norm)),
+                Node::Pty(pty) => open_pty(pty, host_flags, req.wait, norm),
             }
         }
     }
@@ -145,6 +146,29 @@ fn reopen(f: &OpenFile, flags: i32, wait: host::Wait) -> SysResult<OpenFile> {
     }
 }
 
+/// The host path of a pty node.
+fn pty_host_path(pty: PtyNode) -> SysResult<CString> {
+    match pty {
+        PtyNode::Master(path) => Ok(path.to_owned()),
+        PtyNode::Slave(n) | PtyNode::Tty(n) => CString::new(format!("/dev/pts/{n}")).map_err(|_| Errno::EINVAL),
+    }
+}
+
+/// Opens a pty on the host, never as nommu's own controlling terminal
+/// (the machine keeps job control itself). A slave is known by its
+/// /dev/pts path however it was reached (/dev/tty included), which is how
+/// the kernel tells the machine's terminals apart (`kernel::pty`).
+fn open_pty(pty: PtyNode, flags: i32, wait: host::Wait, norm: Vec<u8>) -> SysResult<OpenFile> {
+    const O_NOCTTY: i32 = 0o400;
+    let path = pty_host_path(pty)?;
+    let fd = host::open_waiting(&path, flags | O_NOCTTY, 0, wait)?;
+    let known_by = match pty {
+        PtyNode::Master(_) => norm,
+        PtyNode::Slave(_) | PtyNode::Tty(_) => path.into_bytes(),
+    };
+    Ok(OpenFile::host(fd, known_by))
+}
+
 /// The console is the terminal nommu runs on (its stdin, when that is a
 /// terminal); without one, reads see end-of-file and writes go to stdout.
 fn open_console(flags: i32) -> SysResult<OwnedFd> {
@@ -165,7 +189,7 @@ fn virtual_stat(node: &Node, norm: &[u8]) -> Stat {
         Node::Dir(e) => (S_IFDIR | S_IRUGO | S_IXUGO, 2 + e.iter().filter(|e| e.kind == DT_DIR).count() as u64, 0),
         Node::File(_) => (S_IFREG | S_IRUGO, 1, 0),
         Node::Link(t, _) => (S_IFLNK | S_IRWXUGO, 1, t.len() as i64),
-        Node::HostDevice(_) | Node::Console => (S_IFCHR | S_IRUSR | S_IWUSR | S_IWGRP, 1, 0),
+        Node::HostDevice(_) | Node::Console | Node::Pty(_) => (S_IFCHR | S_IRUSR | S_IWUSR | S_IWGRP, 1, 0),
     };
     Stat { dev: PROC_DEV, ino: synthetic_ino(norm), nlink, mode, blksize: 1024, size, ..Stat::default() }
 }
@@ -176,6 +200,7 @@ pub(crate) fn stat(root: &HostRoot, proc: &dyn ProcFs, abs: Vec<u8>, follow: boo
         Resolved::Host(c) => stat_host(root, &c, follow),
         Resolved::OpenFile(f) => fstat(&f),
         Resolved::Virtual(Node::HostDevice(dev), _) => Ok(host::fstatat(AT_FDCWD, dev, 0)?),
+        Resolved::Virtual(Node::Pty(pty), _) => Ok(host::fstatat(AT_FDCWD, &pty_host_path(pty)?, 0)?),
         Resolved::Virtual(node, reached) => Ok(virtual_stat(&node, &path::normalize(&reached)).to_abi()),
     }
 }

@@ -162,6 +162,7 @@ pub(crate) fn exit_process(m: &Machine, p: &Arc<Process>, status: ExitStatus) {
     finish_vfork(p);
     let had_zombies = m.reparent_children(p.pid);
     *p.state() = ProcState::Zombie(status);
+    super::pty::exited(m, p);
     if p.pid == 1 {
         m.shut_down(status);
         return;

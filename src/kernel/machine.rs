@@ -72,8 +72,8 @@ pub struct Machine {
     processes: Mutex<BTreeMap<i32, Arc<Process>>>,
     tasks: Mutex<BTreeMap<i32, Arc<TaskShared>>>,
     next_pid: AtomicI32,
-    /// The console's foreground process group (virtual; see TIOCSPGRP).
-    foreground_pgrp: AtomicI32,
+    /// The console and the machine's ptys, with their job control.
+    pub(crate) terminals: super::pty::Terminals,
     /// Set once pid 1 has exited: the machine is over.
     shutdown: Mutex<Option<ExitStatus>>,
     shutdown_cv: Condvar,
@@ -204,7 +204,7 @@ impl Machine {
             processes: Mutex::new(BTreeMap::new()),
             tasks: Mutex::new(BTreeMap::new()),
             next_pid: AtomicI32::new(1),
-            foreground_pgrp: AtomicI32::new(1),
+            terminals: Default::default(),
             shutdown: Mutex::new(None),
             shutdown_cv: Condvar::new(),
             timers: Default::default(),
@@ -253,12 +253,9 @@ impl Machine {
         self.diag.tracer()
     }
 
+    /// The console's foreground process group.
     pub fn foreground_pgrp(&self) -> i32 {
-        self.foreground_pgrp.load(Ordering::Relaxed)
-    }
-
-    pub fn set_foreground_pgrp(&self, pgrp: i32) {
-        self.foreground_pgrp.store(pgrp, Ordering::Relaxed)
+        self.terminals.console_pgrp()
     }
 
     /// The next free pid (pids are never reused while nommu runs).

@@ -25,6 +25,7 @@ pub mod process;
 pub mod procfs;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod procnet;
+pub mod pty;
 pub mod regions;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod report;

@@ -30,6 +30,14 @@ impl ProcFs for ProcView<'_> {
     fn lookup(&self, comps: &[&[u8]]) -> SysResult<Step> {
         lookup(self.m, self.me, comps)
     }
+
+    fn ptys(&self) -> Vec<u32> {
+        self.m.terminals.numbers()
+    }
+
+    fn ctty_pty(&self) -> Option<u32> {
+        self.m.terminals.ctty_pty(self.m, self.me.sid())
+    }
 }
 
 const GLOBAL_FILES: [&str; 9] =

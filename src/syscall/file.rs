@@ -14,7 +14,7 @@ use crate::abi::fcntl::{
 };
 use crate::abi::ioctl::{
     FIOCLEX, FIONBIO, FIONCLEX, FIONREAD, TCFLSH, TCGETS, TCSBRK, TCSETS, TCSETSF, TCSETSW, TCXONC, TERMIOS_SIZE,
-    TIOCGPGRP, TIOCGSID, TIOCGWINSZ, TIOCNOTTY, TIOCOUTQ, TIOCSCTTY, TIOCSPGRP, TIOCSWINSZ, WINSIZE_SIZE,
+    TIOCGWINSZ, TIOCOUTQ, TIOCSWINSZ, WINSIZE_SIZE,
 };
 use crate::abi::signal::SIGPIPE;
 use crate::abi::stat::S_IALLUGO;
@@ -65,6 +65,7 @@ pub(crate) fn sys_read(ctx: &mut SyscallCtx<'_>, fd: Fd, buf: UserPtr<OutBytes>,
         FileKind::Generated(d) => read_generated(ctx, &f, d, buf, count, None),
         _ if f.emulated().is_some() => super::event::read_emulated(ctx, &f, buf, count),
         _ if f.may_block() => {
+            super::tty::read_check(ctx, &f)?;
             let host_fd = f.host_fd()?;
             ctx.block(Errno::ERESTARTSYS, |ctx| ctx.user().host_read(host_fd, buf, count, true)).map(|n| n as u64)
         }
@@ -81,10 +82,14 @@ pub(crate) fn sys_write(ctx: &mut SyscallCtx<'_>, fd: Fd, buf: UserPtr<InBytes>,
     }
     let (buf, count) = (buf.addr(), rw_count(count));
     let r = if f.may_block() {
+        super::tty::write_check(ctx, &f)?;
         ctx.block(Errno::ERESTARTSYS, |ctx| ctx.user().host_write(host_fd, buf, count, true))
     } else {
         ctx.user().host_write(host_fd, buf, count, false)
     };
+    if let Ok(n) = r {
+        super::tty::typed(ctx, &f, &[(buf, count as u64)], n);
+    }
     epipe(ctx, r)
 }
 
@@ -187,11 +192,15 @@ fn rwv(ctx: &mut SyscallCtx<'_>, fd: Fd, iov: u64, iovcnt: i32, write: bool, at:
     }
     let host_fd = f.host_fd().map_err(|_| Errno::EBADF)?;
     let r = if f.may_block() && off.is_none() {
+        if write { super::tty::write_check(ctx, &f) } else { super::tty::read_check(ctx, &f) }?;
         ctx.block(Errno::ERESTARTSYS, |ctx| ctx.user().host_rwv(host_fd, &iov, write, off, true))
     } else {
         ctx.user().host_rwv(host_fd, &iov, write, off, false)
     };
     if write {
+        if let Ok(n) = r {
+            super::tty::typed(ctx, &f, &iov, n);
+        }
         epipe(ctx, r)
     } else {
         r.map(|n| n as u64)
@@ -365,10 +374,6 @@ pub(crate) fn sys_fcntl(ctx: &mut SyscallCtx<'_>, fd: Fd, cmd: i32, arg: u64) ->
     }
 }
 
-fn is_tty(fd: i32) -> bool {
-    host::ioctl_buf(fd, TCGETS, &mut [0u8; 64]).is_ok()
-}
-
 pub(crate) fn sys_ioctl(ctx: &mut SyscallCtx<'_>, fd: Fd, request: u64, arg: u64) -> SysResult {
     let f = ctx.file(fd.0 as u64)?;
     // The request is an unsigned int: the upper half of its register is
@@ -393,6 +398,10 @@ pub(crate) fn sys_ioctl(ctx: &mut SyscallCtx<'_>, fd: Fd, request: u64, arg: u64
     if let Some(r) = super::net::ioctl::interface_ioctl(ctx, host_fd, req, arg) {
         return r;
     }
+    // Job control and the pty requests (syscall/tty.rs).
+    if let Some(r) = super::tty::ioctl(ctx, &f, host_fd, req, arg) {
+        return r;
+    }
     let out = |ctx: &SyscallCtx<'_>, size: usize| -> SysResult {
         let mut buf = [0u8; 64];
         host::ioctl_buf(host_fd, req, &mut buf)?;
@@ -412,28 +421,6 @@ pub(crate) fn sys_ioctl(ctx: &mut SyscallCtx<'_>, fd: Fd, request: u64, arg: u64
         TCSETS | TCSETSW | TCSETSF => inp(ctx, TERMIOS_SIZE),
         TIOCSWINSZ => inp(ctx, WINSIZE_SIZE),
         TCSBRK | TCXONC | TCFLSH => Ok(host::ioctl_int(host_fd, req, arg)? as u64),
-        // Process groups and sessions are the guest's own: keep the
-        // terminal's view of them virtual.
-        TIOCGPGRP | TIOCGSID if is_tty(host_fd) => {
-            let v = if req == TIOCGPGRP { ctx.m.foreground_pgrp() } else { ctx.task.process.sid() };
-            ctx.user().write_val(arg, v)?;
-            Ok(0)
-        }
-        TIOCSPGRP if is_tty(host_fd) => {
-            let pgrp: i32 = ctx.user().read_val(arg)?;
-            if pgrp < 0 {
-                return Err(Errno::EINVAL);
-            }
-            ctx.m.set_foreground_pgrp(pgrp);
-            Ok(0)
-        }
-        // The console is the only terminal: a session leader that takes it
-        // as its controlling terminal becomes its foreground group.
-        TIOCSCTTY if is_tty(host_fd) => {
-            ctx.m.set_foreground_pgrp(ctx.task.process.pgid());
-            Ok(0)
-        }
-        TIOCNOTTY if is_tty(host_fd) => Ok(0),
         _ => Err(Errno::ENOTTY),
     }
 }

@@ -18,6 +18,7 @@ pub mod table;
 pub mod testkit;
 pub mod time;
 pub mod trace;
+pub mod tty;
 pub mod wait;
 pub mod xattr;
 

@@ -148,8 +148,9 @@ fn do_open(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: i32, m
         Target::Empty => Err(Errno::ENOENT),
     };
     let f = if may_wait { ctx.block(Errno::ERESTARTSYS, open) } else { open(ctx) };
-    let f = f.map_err(host_table_full_is_enfile)?;
-    ctx.install_below(limit, f, flags & O_CLOEXEC != 0)
+    let f = std::sync::Arc::new(f.map_err(host_table_full_is_enfile)?);
+    crate::kernel::pty::opened(ctx.m, &ctx.task.process, &f, flags);
+    Ok(ctx.task.process.files().install(limit, f, flags & O_CLOEXEC != 0)? as u64)
 }
 
 pub(crate) fn sys_open(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, flags: OpenFlags, mode: Mode) -> SysResult {

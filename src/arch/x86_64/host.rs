@@ -58,6 +58,13 @@ pub(crate) fn ioctl_int(fd: RawFd, request: u32, arg: u64) -> std::io::Result<i3
     check(rc as libc::c_long).map(|r| r as i32)
 }
 
+/// An ioctl that returns a new descriptor (TIOCGPTPEER), which the
+/// caller then owns.
+pub(crate) fn ioctl_new_fd(fd: RawFd, request: u32, arg: u64) -> std::io::Result<OwnedFd> {
+    // SAFETY: the request takes its argument by value.
+    owned(check(unsafe { libc::ioctl(fd, request as _, arg) } as libc::c_long))
+}
+
 pub(crate) fn clock_gettime(clock: i32) -> std::io::Result<(i64, i64)> {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: ts is a valid out-pointer.

@@ -8,6 +8,7 @@ pub mod host;
 pub mod hostevent;
 pub mod hostnet;
 pub mod hostsig;
+pub mod hostwatch;
 pub mod isyscall;
 pub mod sigframe;
 pub mod systrap;

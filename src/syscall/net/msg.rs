@@ -187,8 +187,10 @@ pub(super) fn control_to_guest(
 
 fn install_received(ctx: &SyscallCtx<'_>, fd: OwnedFd, cloexec: bool) -> SysResult<i32> {
     let path = super::socket_or_host_path(ctx, &fd);
-    let n = ctx.install(OpenFile::host(fd, path), cloexec)?;
-    Ok(n as i32)
+    let file = std::sync::Arc::new(OpenFile::host(fd, path));
+    crate::kernel::pty::received(ctx.m, &file);
+    let n = ctx.task.process.files().install(ctx.task.process.fd_limit(), file, cloexec)?;
+    Ok(n)
 }
 
 /// The name a message came from, in the guest's form, written to the
