@@ -8,6 +8,7 @@ pub mod dirent;
 pub mod elf;
 pub mod fcntl;
 pub mod ioctl;
+pub mod ipc;
 pub mod mman;
 pub mod names;
 pub mod poll;

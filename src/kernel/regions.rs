@@ -52,6 +52,20 @@ pub(crate) struct Regions {
     pub brk: u64,
     /// An image mapped outside the arena at its link address (start, len).
     pub outside_image: Option<(u64, u64)>,
+    /// SysV shared memory attached here, by the segment's one address
+    /// (not regions: the segment's memory is the IPC object's, and goes
+    /// when it is removed and nothing is attached).
+    pub shm: BTreeMap<u64, ShmAttach>,
+}
+
+/// The attachments of one shared memory segment.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ShmAttach {
+    pub len: u64,
+    /// How many times it is attached (each shmat returns the same address).
+    pub count: u32,
+    /// The process that attached it last.
+    pub pid: i32,
 }
 
 impl Regions {
@@ -185,6 +199,23 @@ impl Regions {
         }
     }
 
+    /// shmat: one more attachment of the segment at `addr`.
+    pub(crate) fn attach_shm(&mut self, addr: u64, len: u64, pid: i32) {
+        let a = self.shm.entry(addr).or_insert(ShmAttach { len, count: 0, pid });
+        a.count = a.count.saturating_add(1);
+        a.pid = pid;
+    }
+
+    /// shmdt: one attachment fewer; false if nothing is attached at `addr`.
+    pub(crate) fn detach_shm(&mut self, addr: u64) -> bool {
+        let Some(a) = self.shm.get_mut(&addr) else { return false };
+        a.count = a.count.saturating_sub(1);
+        if a.count == 0 {
+            self.shm.remove(&addr);
+        }
+        true
+    }
+
     pub(crate) fn total(&self) -> u64 {
         // Regions do not overlap and each fits below 2^64: neither does the sum.
         self.map.values().fold(0u64, |sum, r| sum.saturating_add(r.len))
@@ -219,7 +250,14 @@ impl Mm {
 impl Drop for Mm {
     fn drop(&mut self) {
         if let Some(m) = self.machine.upgrade() {
-            self.regions.get_mut().unwrap_or_else(|e| e.into_inner()).release_all(&m.mem);
+            let regions = self.regions.get_mut().unwrap_or_else(|e| e.into_inner());
+            for (addr, a) in std::mem::take(&mut regions.shm) {
+                let mut shm = m.ipc.shm();
+                for _ in 0..a.count {
+                    shm.detach(&m.mem, addr, a.pid);
+                }
+            }
+            regions.release_all(&m.mem);
         }
     }
 }

@@ -33,3 +33,25 @@ unsafe impl ByteValued for Mmsghdr {}
 unsafe impl ByteValued for Cmsghdr {}
 // SAFETY: as above.
 unsafe impl ByteValued for Ucred {}
+
+use crate::abi::ipc::{Ipc64Perm, Msginfo, Msqid64Ds, Sembuf, Semid64Ds, Seminfo, ShmInfo, Shmid64Ds, Shminfo64};
+
+// SAFETY: as above (sizes asserted in abi::ipc; the padding is explicit
+// fields).
+unsafe impl ByteValued for Ipc64Perm {}
+// SAFETY: as above.
+unsafe impl ByteValued for Msqid64Ds {}
+// SAFETY: as above.
+unsafe impl ByteValued for Semid64Ds {}
+// SAFETY: as above.
+unsafe impl ByteValued for Shmid64Ds {}
+// SAFETY: as above.
+unsafe impl ByteValued for Sembuf {}
+// SAFETY: as above.
+unsafe impl ByteValued for Msginfo {}
+// SAFETY: as above.
+unsafe impl ByteValued for Seminfo {}
+// SAFETY: as above.
+unsafe impl ByteValued for Shminfo64 {}
+// SAFETY: as above.
+unsafe impl ByteValued for ShmInfo {}

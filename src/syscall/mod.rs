@@ -6,6 +6,7 @@ pub mod decode;
 pub mod file;
 pub mod futex;
 pub mod info;
+pub mod ipc;
 pub mod mem;
 pub mod net;
 pub mod path;
