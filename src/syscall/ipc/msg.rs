@@ -1,6 +1,6 @@
 //! msgget, msgsnd, msgrcv, msgctl.
 
-use super::super::args::{Opaque, UserPtr};
+use super::super::args::{Flags, IpcKey, Mode, Opaque, UserPtr};
 use super::super::SyscallCtx;
 use super::sleep;
 use crate::abi::ipc::{
@@ -15,8 +15,8 @@ fn text_of(msgp: u64) -> SysResult<u64> {
     msgp.checked_add(8).ok_or(Errno::EFAULT)
 }
 
-pub(crate) fn sys_msgget(ctx: &mut SyscallCtx<'_>, key: i32, msgflg: i32) -> SysResult {
-    Ok(ctx.m.ipc.msg().get_queue(key, msgflg)? as u64)
+pub(crate) fn sys_msgget(ctx: &mut SyscallCtx<'_>, key: IpcKey, msgflg: Mode) -> SysResult {
+    Ok(ctx.m.ipc.msg().get_queue(key.0, msgflg.0 as i32)? as u64)
 }
 
 /// msgsnd(2): the type is read first (EFAULT); a size past MSGMAX, a bad
@@ -29,8 +29,9 @@ pub(crate) fn sys_msgsnd(
     msqid: i32,
     msgp: UserPtr<Opaque>,
     msgsz: usize,
-    msgflg: i32,
+    msgflg: Flags,
 ) -> SysResult {
+    let msgflg = msgflg.0 as i32;
     let mtype: i64 = ctx.user().read_val(msgp.addr())?;
     if msgsz > MSGMAX as usize || msqid < 0 || mtype < 1 {
         return Err(Errno::EINVAL);
@@ -86,8 +87,9 @@ pub(crate) fn sys_msgrcv(
     msgp: UserPtr<Opaque>,
     msgsz: usize,
     msgtyp: i64,
-    msgflg: i32,
+    msgflg: Flags,
 ) -> SysResult {
+    let msgflg = msgflg.0 as i32;
     if msqid < 0 || (msgsz as i64) < 0 {
         return Err(Errno::EINVAL);
     }

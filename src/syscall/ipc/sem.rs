@@ -1,6 +1,6 @@
 //! semget, semop, semtimedop, semctl.
 
-use super::super::args::{Opaque, TimespecIn, UserPtr};
+use super::super::args::{IpcKey, Mode, Opaque, TimespecIn, UserPtr};
 use super::super::SyscallCtx;
 use super::sleep;
 use crate::abi::ipc::{
@@ -10,8 +10,8 @@ use crate::abi::ipc::{
 use crate::errno::{Errno, SysResult};
 use std::time::Duration;
 
-pub(crate) fn sys_semget(ctx: &mut SyscallCtx<'_>, key: i32, nsems: i32, semflg: i32) -> SysResult {
-    Ok(ctx.m.ipc.sem().get_array(key, nsems, semflg)? as u64)
+pub(crate) fn sys_semget(ctx: &mut SyscallCtx<'_>, key: IpcKey, nsems: i32, semflg: Mode) -> SysResult {
+    Ok(ctx.m.ipc.sem().get_array(key.0, nsems, semflg.0 as i32)? as u64)
 }
 
 pub(crate) fn sys_semop(ctx: &mut SyscallCtx<'_>, semid: i32, sops: UserPtr<Opaque>, nsops: u32) -> SysResult {

@@ -3,7 +3,7 @@
 //! attachments are counted with its memory (`kernel::regions`), so they
 //! go when it exits or execs.
 
-use super::super::args::{Opaque, UserPtr};
+use super::super::args::{Flags, IpcKey, Mode, Opaque, UserPtr};
 use super::super::SyscallCtx;
 use crate::abi::ipc::{
     Shmid64Ds, IPC_INFO, IPC_RMID, IPC_SET, IPC_STAT, SHMLBA, SHM_INFO, SHM_LOCK, SHM_REMAP, SHM_RND, SHM_STAT,
@@ -11,9 +11,11 @@ use crate::abi::ipc::{
 };
 use crate::errno::{Errno, SysResult};
 
-pub(crate) fn sys_shmget(ctx: &mut SyscallCtx<'_>, key: i32, size: usize, shmflg: i32) -> SysResult {
+/// shmget(2); `shmflg` is an int (its permission bits and IPC_CREAT,
+/// IPC_EXCL; SHM_HUGETLB and SHM_NORESERVE change nothing here).
+pub(crate) fn sys_shmget(ctx: &mut SyscallCtx<'_>, key: IpcKey, size: usize, shmflg: Mode) -> SysResult {
     let pid = ctx.task.process.pid;
-    Ok(ctx.m.ipc.shm().get_segment(&ctx.m.mem, key, size as u64, shmflg, pid)? as u64)
+    Ok(ctx.m.ipc.shm().get_segment(&ctx.m.mem, key.0, size as u64, shmflg.0 as i32, pid)? as u64)
 }
 
 /// shmat(2), with `do_shmat`'s checks: a negative id is EINVAL; an
@@ -22,7 +24,8 @@ pub(crate) fn sys_shmget(ctx: &mut SyscallCtx<'_>, key: i32, size: usize, shmflg
 /// address is EINVAL. Without an MMU the segment is where it is: an
 /// address given must be that one (EINVAL otherwise). SHM_RDONLY and
 /// SHM_EXEC are accepted; memory is never protected here.
-pub(crate) fn sys_shmat(ctx: &mut SyscallCtx<'_>, shmid: i32, shmaddr: UserPtr<Opaque>, shmflg: i32) -> SysResult {
+pub(crate) fn sys_shmat(ctx: &mut SyscallCtx<'_>, shmid: i32, shmaddr: UserPtr<Opaque>, shmflg: Flags) -> SysResult {
+    let shmflg = shmflg.0 as i32;
     if shmid < 0 {
         return Err(Errno::EINVAL);
     }
