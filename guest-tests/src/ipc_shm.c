@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
+#include <sys/mman.h>
 #include <sys/shm.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -135,6 +136,8 @@ int main(int argc, char **argv)
     check("SHM_REMAP without an address: EINVAL", failed(shmat(s, NULL, SHM_REMAP), EINVAL));
     check("shmat of a bad id: EINVAL", failed(shmat(0x7ffffff0, NULL, 0), EINVAL));
     check("shmat of a negative id: EINVAL", failed(shmat(-1, NULL, 0), EINVAL));
+    check("mprotect and msync of an attachment", mprotect(p, 8192, PROT_READ | PROT_WRITE) == 0 &&
+                                                    msync(p, 8192, MS_SYNC) == 0);
     check("shmdt of the read-only one", shmdt(q) == 0 && nattch(s) == 1);
     check("IPC_STAT: detached", shmctl(s, IPC_STAT, &ds) == 0 && ds.shm_dtime > 0);
 
