@@ -50,6 +50,9 @@ pub const F_OFD_SETLKW: i32 = 38;
 pub const F_DUPFD_CLOEXEC: i32 = 1030;
 pub const F_SETPIPE_SZ: i32 = 1031;
 pub const F_GETPIPE_SZ: i32 = 1032;
+/// memfd seals (<linux/fcntl.h>): add some, or read them.
+pub const F_ADD_SEALS: i32 = 1033;
+pub const F_GET_SEALS: i32 = 1034;
 
 /// The descriptor flag of F_GETFD and F_SETFD.
 pub const FD_CLOEXEC: i32 = 1;

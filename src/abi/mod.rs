@@ -12,6 +12,7 @@ pub mod event;
 pub mod fcntl;
 pub mod futex;
 pub mod ioctl;
+pub mod ipc;
 pub mod mman;
 pub mod names;
 pub mod poll;

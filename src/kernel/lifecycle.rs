@@ -157,6 +157,7 @@ pub(crate) fn exit_process(m: &Machine, p: &Arc<Process>, status: ExitStatus) {
         t.exit(p.pid, status);
     }
     p.set_mm(Arc::new(super::regions::Mm::empty()));
+    m.ipc.exit_process(p.pid);
     *p.files() = crate::fs::FdTable::default();
     p.fs().cwd_fd = None;
     finish_vfork(p);

@@ -12,6 +12,7 @@ pub mod diag;
 pub mod exec;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod hostsignals;
+pub mod ipc;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod lifecycle;
 #[allow(clippy::arithmetic_side_effects)]

@@ -129,8 +129,11 @@ pub(crate) struct ImageInfo {
 /// `dead_times`, `real_timer`, `fs`, `image`, `mm`, `files`, `sigactions`,
 /// `comm`, `rlimits`; a task's `robust_list`, `name`, `cpu_base`; the
 /// machine's `shutdown`, `uts` and the locks inside `diag`, `timers`,
-/// `images`, `code` and `mem`. A memory context's regions (`Mm`) are
-/// taken after `mm` has been released (the `Arc<Mm>` is cloned out). No
+/// `images`, `code` and `mem`; the SysV IPC tables (`ipc`), each taken
+/// alone, take `mem`'s inside (segments are arena memory). A memory
+/// context's regions (`Mm`) are taken after `mm` has been released (the
+/// `Arc<Mm>` is cloned out); the last `Arc<Mm>` detaches its shared
+/// memory (the `ipc` table) as it goes. No
 /// lock is held across a blocking wait (a host futex, a pipe read, a
 /// sleep): blocking calls copy what they need out, release, then wait.
 pub struct Process {

@@ -62,6 +62,7 @@ fn lookup(m: &Machine, me: &Arc<Process>, comps: &[&[u8]]) -> SysResult<Step> {
         entries.push(entry("self", DT_LNK));
         entries.push(entry("thread-self", DT_LNK));
         entries.push(entry("net", DT_DIR));
+        entries.push(entry("sysvipc", DT_DIR));
         entries.extend(m.processes().iter().map(|p| entry(&p.pid.to_string(), DT_DIR)));
         return Ok(Step::Node(Node::Dir(entries)));
     };
@@ -82,6 +83,9 @@ fn lookup(m: &Machine, me: &Arc<Process>, comps: &[&[u8]]) -> SysResult<Step> {
     if name == "net" {
         return net_lookup(m, &comps[1..]);
     }
+    if name == "sysvipc" {
+        return sysvipc_lookup(m, &comps[1..]);
+    }
     if !GLOBAL_FILES.contains(&name) {
         return Err(Errno::ENOENT);
     }
@@ -101,6 +105,18 @@ fn net_lookup(m: &Machine, comps: &[&[u8]]) -> SysResult<Step> {
         return Err(Errno::ENOTDIR);
     }
     Ok(Step::Node(Node::File(file(m, name))))
+}
+
+/// /proc/sysvipc: the machine's SysV IPC objects.
+fn sysvipc_lookup(m: &Machine, comps: &[&[u8]]) -> SysResult<Step> {
+    let Some(first) = comps.first() else {
+        return Ok(Step::Node(Node::Dir(super::ipc::PROC_FILES.iter().map(|n| entry(n, DT_REG)).collect())));
+    };
+    let text = m.ipc.proc_file(first).ok_or(Errno::ENOENT)?;
+    if comps.len() > 1 {
+        return Err(Errno::ENOTDIR);
+    }
+    Ok(Step::Node(Node::File(text)))
 }
 
 fn pid_lookup(m: &Machine, me: &Arc<Process>, p: &Arc<Process>, comps: &[&[u8]]) -> SysResult<Step> {
@@ -223,7 +239,7 @@ fn global_file(m: &Machine, name: &str) -> Vec<u8> {
                 ("Inactive", 0),
                 ("SwapTotal", 0),
                 ("SwapFree", 0),
-                ("Shmem", 0),
+                ("Shmem", kb(m.ipc.shm_bytes())),
                 ("Slab", 0),
                 ("SReclaimable", 0),
                 // No MMU: this is the one contiguous run the next
@@ -283,15 +299,28 @@ fn pid_file(m: &Machine, me: &Arc<Process>, p: &Arc<Process>, name: &str, tid: O
         }
         "maps" => {
             let exe = String::from_utf8_lossy(&p.image().exe).into_owned();
-            for r in mm.regions().iter() {
-                let (perm, label) = match r.kind {
-                    RegionKind::Text => ("r-xp", exe.as_str()),
-                    RegionKind::Data => ("rw-p", exe.as_str()),
-                    RegionKind::Stack => ("rw-p", "[stack]"),
-                    RegionKind::Mmap => ("rw-p", ""),
-                };
-                let _ =
-                    writeln!(s, "{:08x}-{:08x} {perm} 00000000 00:00 0 {:>20}{label}", r.start, r.start + r.len, "");
+            let regions = mm.regions();
+            let mut lines: Vec<(u64, u64, &str, String)> = regions
+                .iter()
+                .map(|r| {
+                    let (perm, label) = match r.kind {
+                        RegionKind::Text => ("r-xp", exe.as_str()),
+                        RegionKind::Data => ("rw-p", exe.as_str()),
+                        RegionKind::Stack => ("rw-p", "[stack]"),
+                        RegionKind::Mmap => ("rw-p", ""),
+                    };
+                    (r.start, r.start + r.len, perm, label.to_string())
+                })
+                .collect();
+            let shm: Vec<(u64, u64)> = regions.shm.iter().map(|(&at, a)| (at, a.len)).collect();
+            drop(regions);
+            // SysV shared memory, shown as Linux shows it.
+            for (at, len) in shm {
+                lines.push((at, at + len, "rw-s", m.ipc.shm_map_label(at)));
+            }
+            lines.sort_by_key(|l| l.0);
+            for (start, end, perm, label) in lines {
+                let _ = writeln!(s, "{start:08x}-{end:08x} {perm} 00000000 00:00 0 {:>20}{label}", "");
             }
         }
         "stat" => {

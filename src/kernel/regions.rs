@@ -52,6 +52,20 @@ pub(crate) struct Regions {
     pub brk: u64,
     /// An image mapped outside the arena at its link address (start, len).
     pub outside_image: Option<(u64, u64)>,
+    /// SysV shared memory attached here, by the segment's one address
+    /// (not regions: the segment's memory is the IPC object's, and goes
+    /// when it is removed and nothing is attached).
+    pub shm: BTreeMap<u64, ShmAttach>,
+}
+
+/// The attachments of one shared memory segment.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ShmAttach {
+    pub len: u64,
+    /// How many times it is attached (each shmat returns the same address).
+    pub count: u32,
+    /// The process that attached it last.
+    pub pid: i32,
 }
 
 impl Regions {
@@ -84,8 +98,9 @@ impl Regions {
         (addr < r.end()).then_some(*r)
     }
 
-    /// Is every page of [addr, addr+len) in one of the regions (adjacent
-    /// regions together may cover it), or in the image outside the arena?
+    /// Is every page of [addr, addr+len) in one of the regions or shared
+    /// memory attachments (adjacent ones together may cover it), or in the
+    /// image outside the arena?
     pub(crate) fn covers(&self, addr: u64, len: u64) -> bool {
         let Some(end) = addr.checked_add(len) else { return false };
         if let Some((s, l)) = self.outside_image {
@@ -93,12 +108,26 @@ impl Regions {
                 return true;
             }
         }
+        let regions = self.map.range(..end).map(|(_, r)| (r.start, r.end())).skip_while(|&(_, e)| e <= addr);
+        if self.shm.is_empty() {
+            return Self::runs_cover(regions, addr, end);
+        }
+        // Attachments lie in the arena: their ends do not wrap.
+        let shm = self.shm.range(..end).map(|(&s, a)| (s, s.saturating_add(a.len)));
+        let mut runs: Vec<(u64, u64)> = regions.chain(shm.filter(|&(_, e)| e > addr)).collect();
+        runs.sort_unstable();
+        Self::runs_cover(runs.into_iter(), addr, end)
+    }
+
+    /// Do the runs (start, end), in order of their starts, cover
+    /// [addr, end) without a hole?
+    fn runs_cover(runs: impl Iterator<Item = (u64, u64)>, addr: u64, end: u64) -> bool {
         let mut at = addr;
-        for r in self.map.range(..end).map(|(_, r)| r).skip_while(|r| r.end() <= addr) {
-            if r.start > at {
+        for (start, r_end) in runs {
+            if start > at {
                 return false;
             }
-            at = at.max(r.end());
+            at = at.max(r_end);
             if at >= end {
                 return true;
             }
@@ -185,6 +214,23 @@ impl Regions {
         }
     }
 
+    /// shmat: one more attachment of the segment at `addr`.
+    pub(crate) fn attach_shm(&mut self, addr: u64, len: u64, pid: i32) {
+        let a = self.shm.entry(addr).or_insert(ShmAttach { len, count: 0, pid });
+        a.count = a.count.saturating_add(1);
+        a.pid = pid;
+    }
+
+    /// shmdt: one attachment fewer; false if nothing is attached at `addr`.
+    pub(crate) fn detach_shm(&mut self, addr: u64) -> bool {
+        let Some(a) = self.shm.get_mut(&addr) else { return false };
+        a.count = a.count.saturating_sub(1);
+        if a.count == 0 {
+            self.shm.remove(&addr);
+        }
+        true
+    }
+
     pub(crate) fn total(&self) -> u64 {
         // Regions do not overlap and each fits below 2^64: neither does the sum.
         self.map.values().fold(0u64, |sum, r| sum.saturating_add(r.len))
@@ -219,7 +265,14 @@ impl Mm {
 impl Drop for Mm {
     fn drop(&mut self) {
         if let Some(m) = self.machine.upgrade() {
-            self.regions.get_mut().unwrap_or_else(|e| e.into_inner()).release_all(&m.mem);
+            let regions = self.regions.get_mut().unwrap_or_else(|e| e.into_inner());
+            for (addr, a) in std::mem::take(&mut regions.shm) {
+                let mut shm = m.ipc.shm();
+                for _ in 0..a.count {
+                    shm.detach(&m.mem, addr, a.pid);
+                }
+            }
+            regions.release_all(&m.mem);
         }
     }
 }
@@ -253,6 +306,23 @@ mod tests {
         r.outside_image = Some((0x400000, 0x5000));
         assert!(r.covers(0x401000, 0x1000));
         assert!(!r.covers(0x404000, 0x2000));
+    }
+
+    #[test]
+    fn shared_memory_attachments_count_as_covered() {
+        let mut r = Regions::default();
+        r.insert(0x10000, 0x1000, RegionKind::Mmap);
+        r.insert(0x13000, 0x1000, RegionKind::Mmap);
+        assert!(!r.covers(0x10000, 0x4000));
+        r.attach_shm(0x11000, 0x2000, 7);
+        assert!(r.covers(0x10000, 0x4000), "region, attachment, region");
+        assert!(r.covers(0x11800, 0x800));
+        assert!(!r.covers(0x10000, 0x5000));
+        r.attach_shm(0x11000, 0x2000, 7);
+        assert!(r.detach_shm(0x11000) && r.covers(0x12000, 0x1000), "attached twice, detached once");
+        assert!(r.detach_shm(0x11000) && !r.detach_shm(0x11000));
+        assert!(!r.covers(0x12000, 0x1000));
+        assert!(r.pieces(0x11000, 0x2000).is_empty(), "an attachment is no region of the process");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use crate::abi::event::{EpollEvent, Itimerspec, SignalfdSiginfo};
 use crate::abi::futex::RobustListHead;
+use crate::abi::ipc::{Ipc64Perm, Msginfo, Msqid64Ds, Sembuf, Semid64Ds, Seminfo, ShmInfo, Shmid64Ds, Shminfo64};
 use crate::abi::resource::Rlimit64;
 use crate::abi::sched::CloneArgs;
 use crate::abi::signal::{Sigaltstack, Siginfo};
@@ -78,3 +79,23 @@ unsafe impl ByteValued for Rlimit64 {}
 unsafe impl ByteValued for NewUtsname {}
 // SAFETY: as above.
 unsafe impl ByteValued for Sysinfo {}
+
+// SAFETY: as above (sizes asserted in abi::ipc; the padding is explicit
+// fields).
+unsafe impl ByteValued for Ipc64Perm {}
+// SAFETY: as above.
+unsafe impl ByteValued for Msqid64Ds {}
+// SAFETY: as above.
+unsafe impl ByteValued for Semid64Ds {}
+// SAFETY: as above.
+unsafe impl ByteValued for Shmid64Ds {}
+// SAFETY: as above.
+unsafe impl ByteValued for Sembuf {}
+// SAFETY: as above.
+unsafe impl ByteValued for Msginfo {}
+// SAFETY: as above.
+unsafe impl ByteValued for Seminfo {}
+// SAFETY: as above.
+unsafe impl ByteValued for Shminfo64 {}
+// SAFETY: as above.
+unsafe impl ByteValued for ShmInfo {}

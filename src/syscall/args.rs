@@ -120,6 +120,10 @@ arg_newtype!(
     SockType(i32) as SockType
 );
 arg_newtype!(
+    /// A SysV IPC key (`key_t`, an int), shown in hex.
+    IpcKey(i32) as Hex
+);
+arg_newtype!(
     /// `PROT_*` flags in an `unsigned long` (mprotect: Linux rejects
     /// unknown bits in all 64).
     ProtLong(u64) as Prot

@@ -366,6 +366,11 @@ pub(crate) fn sys_fcntl(ctx: &mut SyscallCtx<'_>, fd: Fd, cmd: i32, arg: u64) ->
             let f = ctx.file(fd as u64)?;
             Ok(host::fcntl_int(f.host_fd().map_err(|_| Errno::EBADF)?, cmd, arg as u32 as i64)? as u64)
         }
+        // Seals are the host memfd's (files that are not shmem: EINVAL).
+        crate::abi::fcntl::F_ADD_SEALS | crate::abi::fcntl::F_GET_SEALS => {
+            let f = ctx.file(fd as u64)?;
+            Ok(host::fcntl_int(f.host_fd()?, cmd, arg as u32 as i64)? as u64)
+        }
         _ => {
             process.files().get(fd)?;
             log::debug!("fcntl command {cmd} not supported");

@@ -7,6 +7,7 @@ pub mod event;
 pub mod file;
 pub mod futex;
 pub mod info;
+pub mod ipc;
 pub mod mem;
 pub mod net;
 pub mod path;

@@ -3,7 +3,9 @@
 
 use super::args::SyscallArg;
 use super::args::*;
-use super::{event, file, futex, info, mem, net, path, poll, process, signal, spawn, time, wait, xattr, Args, Handler};
+use super::{
+    event, file, futex, info, ipc, mem, net, path, poll, process, signal, spawn, time, wait, xattr, Args, Handler,
+};
 use super::{SyscallCtx, SyscallReturn};
 use crate::errno::SysResult;
 
@@ -173,6 +175,9 @@ syscalls! {
     25 mremap(old_address: UserPtr<Opaque>, old_size: usize, new_size: usize, flags: Flags, new_address: UserPtr<Opaque>) -> Addr => mem::sys_mremap;
     26 msync(addr: UserPtr<Opaque>, length: usize, flags: Flags) => mem::sys_msync;
     28 madvise(addr: UserPtr<Opaque>, length: usize, advice: i32) => mem::sys_madvise;
+    29 shmget(key: IpcKey, size: usize, shmflg: Mode) => ipc::shm::sys_shmget;
+    30 shmat(shmid: i32, shmaddr: UserPtr<Opaque>, shmflg: Flags) -> Addr => ipc::shm::sys_shmat;
+    31 shmctl(shmid: i32, cmd: i32, buf: UserPtr<Opaque>) => ipc::shm::sys_shmctl;
     32 dup(oldfd: Fd) => file::sys_dup;
     33 dup2(oldfd: Fd, newfd: Fd) => file::sys_dup2;
     35 nanosleep(request: UserPtr<TimespecIn>, remain: UserPtr<Opaque>) => time::sys_nanosleep;
@@ -205,6 +210,14 @@ syscalls! {
     61 wait4(pid: Pid, wstatus: UserPtr<Opaque>, options: Flags, rusage: UserPtr<Opaque>) => wait::sys_wait4;
     62 kill(pid: Pid, sig: Signal) => signal::sys_kill;
     63 uname(buf: UserPtr<Opaque>) => info::sys_uname;
+    64 semget(key: IpcKey, nsems: i32, semflg: Mode) => ipc::sem::sys_semget;
+    65 semop(semid: i32, sops: UserPtr<Opaque>, nsops: u32) => ipc::sem::sys_semop;
+    66 semctl(semid: i32, semnum: i32, cmd: i32, arg: u64) => ipc::sem::sys_semctl;
+    67 shmdt(shmaddr: UserPtr<Opaque>) => ipc::shm::sys_shmdt;
+    68 msgget(key: IpcKey, msgflg: Mode) => ipc::msg::sys_msgget;
+    69 msgsnd(msqid: i32, msgp: UserPtr<Opaque>, msgsz: usize, msgflg: Flags) => ipc::msg::sys_msgsnd;
+    70 msgrcv(msqid: i32, msgp: UserPtr<Opaque>, msgsz: usize, msgtyp: i64, msgflg: Flags) => ipc::msg::sys_msgrcv;
+    71 msgctl(msqid: i32, cmd: i32, buf: UserPtr<Opaque>) => ipc::msg::sys_msgctl;
     72 fcntl(fd: Fd, cmd: i32, arg: u64) => file::sys_fcntl;
     73 flock(fd: Fd, operation: i32) => file::sys_flock;
     74 fsync(fd: Fd) => file::sys_fsync;
@@ -296,6 +309,7 @@ syscalls! {
     213 epoll_create(size: i32) => event::sys_epoll_create;
     217 getdents64(fd: Fd, dirent: UserPtr<Opaque>, count: usize) => file::sys_getdents64;
     218 set_tid_address(tidptr: UserPtr<Opaque>) => process::sys_set_tid_address;
+    220 semtimedop(semid: i32, sops: UserPtr<Opaque>, nsops: u32, timeout: UserPtr<TimespecIn>) => ipc::sem::sys_semtimedop;
     221 fadvise64(fd: Fd, offset: i64, len: i64, advice: i32) => xattr::sys_fadvise64;
     228 clock_gettime(clock: i32, tp: UserPtr<TimespecOut>) => time::sys_clock_gettime;
     229 clock_getres(clock: i32, res: UserPtr<Opaque>) => time::sys_clock_getres;
@@ -345,6 +359,7 @@ syscalls! {
     309 getcpu(cpu: UserPtr<Opaque>, node: UserPtr<Opaque>, cache: UserPtr<Opaque>) => info::sys_getcpu;
     316 renameat2(olddirfd: Fd, oldpath: UserPtr<CStr>, newdirfd: Fd, newpath: UserPtr<CStr>, flags: Flags) => path::sys_renameat2;
     318 getrandom(buf: UserPtr<Opaque>, count: usize, flags: Flags) => info::sys_getrandom;
+    319 memfd_create(name: UserPtr<CStr>, flags: Flags) => ipc::sys_memfd_create;
     322 execveat(dirfd: Fd, path: UserPtr<CStr>, argv: UserPtr<Argv>, envp: UserPtr<Envp>, flags: AtFlags) => spawn::sys_execveat;
     324 membarrier(cmd: i32, flags: Flags) => info::sys_membarrier;
     325 mlock2(addr: UserPtr<Opaque>, len: usize, flags: Flags) => mem::sys_mlock2;

@@ -165,6 +165,13 @@ fn owned(rc: std::io::Result<libc::c_long>) -> std::io::Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
+/// memfd_create(2) with the guest's flags; the result is always
+/// close-on-exec on the host.
+pub(crate) fn memfd_create(name: &CStr, flags: u32) -> std::io::Result<OwnedFd> {
+    // SAFETY: name is a NUL-terminated string that outlives the call.
+    owned(check(unsafe { libc::syscall(libc::SYS_memfd_create, name.as_ptr(), flags | libc::MFD_CLOEXEC) }))
+}
+
 #[repr(C)]
 struct OpenHow {
     flags: u64,
