@@ -93,6 +93,8 @@ pub struct Machine {
     pub(crate) code: crate::loader::codecache::CodeCache,
     /// Host threads that run tasks, reused from one task to the next.
     threads: Arc<super::threadpool::ThreadPool>,
+    /// Priority-inheritance futexes: owners and waiters.
+    pub(crate) pi_futexes: super::pifutex::PiFutexes,
 }
 
 /// Why the machine could not start.
@@ -214,6 +216,7 @@ impl Machine {
             net,
             code: Default::default(),
             threads: Arc::new(super::threadpool::ThreadPool::new(HOST_THREAD_STACK)),
+            pi_futexes: Default::default(),
             uts: Mutex::new(crate::arch::host::uname().map(|u| (u.nodename, u.domainname)).unwrap_or_default()),
         }))
     }

@@ -19,6 +19,7 @@ pub mod machine;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod memmap;
 pub mod net;
+pub mod pifutex;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod process;
 #[allow(clippy::arithmetic_side_effects)]
@@ -28,6 +29,7 @@ pub mod procnet;
 pub mod regions;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod report;
+pub mod robust;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod signal;
 pub mod signalfd;
