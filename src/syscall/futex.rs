@@ -2,7 +2,7 @@
 //! addresses, so the host kernel does the waiting and waking. Waits go
 //! through the interruptible stub so guest signals and exit_group end them.
 
-use super::args::{Opaque, UserPtr};
+use super::args::{FutexOp, Opaque, UserPtr};
 use super::futex_pi;
 use super::SyscallCtx;
 use crate::abi::futex::*;
@@ -35,13 +35,13 @@ fn wait(
 pub(crate) fn sys_futex(
     ctx: &mut SyscallCtx<'_>,
     uaddr: UserPtr<Opaque>,
-    op: u32,
+    op: FutexOp,
     val: u32,
     utime: UserPtr<Opaque>,
     uaddr2: UserPtr<Opaque>,
     val3: u32,
 ) -> SysResult {
-    let (uaddr, utime, uaddr2) = (uaddr.addr(), utime.addr(), uaddr2.addr());
+    let (uaddr, op, utime, uaddr2) = (uaddr.addr(), op.0, utime.addr(), uaddr2.addr());
     let cmd = op & FUTEX_CMD_MASK;
     let flags = op & !FUTEX_CMD_MASK;
     // FUTEX_UNLOCK_PI reads the word and checks its owner first.
