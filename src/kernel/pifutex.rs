@@ -305,8 +305,7 @@ impl PiFutexes {
         super::robust::walk(&m.mem.user, head, tid);
         let owned: Vec<u64> = reg.locks.iter().filter(|(_, l)| l.owner == Some(tid)).map(|(&a, _)| a).collect();
         for uaddr in owned {
-            let Some(lock) = reg.locks.get_mut(&uaddr) else { continue };
-            lock.owner = None;
+            let Some(lock) = reg.locks.get(&uaddr) else { continue };
             let next = lock.waiters.front().expect("a PI lock in the registry has waiters").clone();
             let new = FUTEX_WAITERS | FUTEX_OWNER_DIED | next.tid as u32;
             let mem = &m.mem.user;
