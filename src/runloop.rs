@@ -3,7 +3,6 @@
 //! tasks through the `TaskLoop` it is given (`new_machine`), and syscalls
 //! go to the table of `syscall`.
 
-use crate::abi::futex::{RobustListHead, FUTEX_OWNER_DIED, FUTEX_TID_MASK, FUTEX_WAITERS, ROBUST_LIST_LIMIT};
 use crate::abi::signal::{SEGV_ACCERR, SEGV_MAPERR, SEGV_PKUERR, SIGSEGV};
 use crate::abi::x86::{X86_PF_INSTR, X86_PF_PK, X86_PF_PROT, X86_PF_USER, X86_TRAP_PF};
 use crate::arch::{host, trampoline, VcpuExit};
@@ -157,7 +156,8 @@ fn end_task(m: &Machine, task: &mut Task, end: TaskExit) {
     if let (ExitStatus::Signaled(signo), Some(_)) = (status, task.last_fatal) {
         report_fatal(m, task, signo);
     }
-    walk_robust_list(m, task);
+    // Robust futexes get FUTEX_OWNER_DIED; PI locks go to their waiters.
+    m.pi_futexes.release(m, &task.shared, true);
     let p = task.process.clone();
     let t = task.shared.cpu_ticks(true);
     let last = {
@@ -204,45 +204,4 @@ fn report_fatal(m: &Machine, task: &Task, signo: i32) {
         task.process.comm(),
         signal_name(signo),
     );
-}
-
-/// A dying thread's robust futexes (set_robust_list): each lock it still
-/// holds gets FUTEX_OWNER_DIED, and a waiter is woken to take it over.
-fn walk_robust_list(m: &Machine, task: &Task) {
-    let (head, _) = task.robust_list();
-    if head == 0 {
-        return;
-    }
-    let mem = &m.mem.user;
-    // The head is the guest's (set_robust_list): one that cannot be read
-    // (or wraps) is no list.
-    let Ok(RobustListHead { list: mut entry, futex_offset: offset, list_op_pending: pending }) = mem.read_val(head)
-    else {
-        return;
-    };
-    let handle = |entry: u64| {
-        let word = entry.wrapping_add(offset as u64);
-        let Ok(val) = mem.read_val::<u32>(word) else { return };
-        if val & FUTEX_TID_MASK == task.tid as u32 {
-            let new = (val & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
-            if mem.write_val(word, new).is_ok() && val & FUTEX_WAITERS != 0 {
-                host::futex_wake_addr(word, 1);
-            }
-        }
-    };
-    for _ in 0..ROBUST_LIST_LIMIT {
-        if entry == head || entry == 0 {
-            break;
-        }
-        // Bit 0 marks a PI futex; the entry is the list node itself.
-        let node = entry & !1;
-        let Ok(next) = mem.read_u64(node) else { break };
-        if node != pending & !1 {
-            handle(node);
-        }
-        entry = next;
-    }
-    if pending != 0 {
-        handle(pending & !1);
-    }
 }

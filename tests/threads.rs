@@ -189,6 +189,18 @@ fn futex_operations_and_errors() {
     });
 }
 
+/// Priority-inheritance futexes: PTHREAD_PRIO_INHERIT mutexes (contended,
+/// trylock, timedlock, error-checking, robust with a dying owner), a
+/// condvar over one, and raw FUTEX_*_PI calls: errors, timeouts on both
+/// clocks, hand-over, owner death, ABBA deadlock, requeue-PI.
+#[test]
+fn priority_inheritance_futexes() {
+    each_libc("thr_pi", |bin| {
+        let e = differential(bin, &[]);
+        assert!(text(&e).ends_with("all ok\n"), "{}", text(&e));
+    });
+}
+
 /// execve from a non-main thread (and from main) while other threads spin
 /// and block: the new image runs as the same process, single-threaded,
 /// with the execing thread as the leader (tid == pid).

@@ -95,6 +95,8 @@ pub struct Machine {
     threads: Arc<super::threadpool::ThreadPool>,
     /// SysV message queues, semaphores and shared memory.
     pub(crate) ipc: super::ipc::Ipc,
+    /// Priority-inheritance futexes: owners and waiters.
+    pub(crate) pi_futexes: super::pifutex::PiFutexes,
 }
 
 /// Why the machine could not start.
@@ -217,6 +219,7 @@ impl Machine {
             code: Default::default(),
             threads: Arc::new(super::threadpool::ThreadPool::new(HOST_THREAD_STACK)),
             ipc: Default::default(),
+            pi_futexes: Default::default(),
             uts: Mutex::new(crate::arch::host::uname().map(|u| (u.nodename, u.domainname)).unwrap_or_default()),
         }))
     }

@@ -20,6 +20,7 @@ pub mod machine;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod memmap;
 pub mod net;
+pub mod pifutex;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod process;
 #[allow(clippy::arithmetic_side_effects)]
@@ -30,6 +31,7 @@ pub mod pty;
 pub mod regions;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod report;
+pub mod robust;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod signal;
 pub mod signalfd;

@@ -124,6 +124,12 @@ pub(crate) struct ImageInfo {
 /// A signalfd's `sync` lock (`kernel::signalfd`) comes before 3 and 4: it
 /// covers one look at the pending signals and its doorbell's update.
 ///
+/// The PI futex registry (`Machine::pi_futexes`, `kernel::pifutex`) comes
+/// before `Machine::tasks`: it looks a PI lock's owner up by tid while
+/// held. Under it run only guest-memory accesses (leaf locks) and host
+/// wake-ups; a task's `robust_list` is read before it is taken. No one
+/// holding any other lock takes it.
+///
 /// Every other lock is a leaf, taken alone for a moment and released
 /// before any other is taken: here `group_exit`, `children_times`,
 /// `dead_times`, `real_timer`, `fs`, `image`, `mm`, `files`, `sigactions`,

@@ -5,7 +5,7 @@ use super::signal::{AltStack, SigQueue, SigSet, UNBLOCKABLE};
 use crate::abi::time::USER_HZ;
 use crate::arch::vcpu::kick_thread;
 use crate::arch::Vcpu;
-use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// The part of a task other threads touch: its identity, signal mask and
@@ -37,6 +37,10 @@ pub struct TaskShared {
     /// user and system time in µs. The task's own CPU time is the host
     /// thread's since then.
     cpu_base: Mutex<CpuBase>,
+    /// Set (under the PI futex registry's lock) once the exiting task has
+    /// released its futexes: a PI lock naming it no longer has a live
+    /// owner (Linux's FUTEX_STATE_DEAD).
+    futex_dead: AtomicBool,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -64,6 +68,7 @@ impl TaskShared {
             robust_list: Mutex::new((0, 0)),
             name: Mutex::new(None),
             cpu_base: Mutex::new(CpuBase::default()),
+            futex_dead: AtomicBool::new(false),
         }
     }
 
@@ -126,6 +131,16 @@ impl TaskShared {
 
     pub(crate) fn host_tid(&self) -> i32 {
         self.host_tid.load(Ordering::Acquire)
+    }
+
+    /// Whether the task has released its futexes on the way out (it can
+    /// own no PI lock any more).
+    pub(crate) fn futex_dead(&self) -> bool {
+        self.futex_dead.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn set_futex_dead(&self) {
+        self.futex_dead.store(true, Ordering::Release);
     }
 
     /// Makes the task look at its pending work: leaves guest code, or

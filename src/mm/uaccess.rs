@@ -5,6 +5,7 @@
 use crate::abi::socket::Msghdr;
 use crate::arch::{host, sigframe};
 use crate::errno::{Errno, SysResult};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, RwLock};
 use vm_memory::{
     ByteValued, Bytes, GuestAddress, GuestMemoryBackend, GuestMemoryMmap, GuestRegionMmap, MmapRegion, VolatileSlice,
@@ -480,6 +481,34 @@ impl UserMemory {
                     Err(now) => cur = now,
                 }
             }
+        })
+    }
+
+    /// Runs `f` on the aligned guest u32 at `addr` as an atomic (a futex
+    /// word other guest threads change with their own atomics): EINVAL
+    /// for an unaligned address, EFAULT where no guest memory is.
+    fn with_atomic_u32<R>(&self, addr: u64, f: impl FnOnce(&AtomicU32) -> R) -> SysResult<R> {
+        if addr & 3 != 0 {
+            return Err(Errno::EINVAL);
+        }
+        self.with_host_ptr(addr, 4, |p, _| {
+            // SAFETY: [p, p+4) is checked, 4-byte aligned guest memory
+            // (guest address == host address), mapped for the machine's
+            // life: valid for an AtomicU32, which it is only used as.
+            f(unsafe { &*(p as *const AtomicU32) })
+        })
+    }
+
+    /// An atomic load of a guest futex word.
+    pub(crate) fn load_u32(&self, addr: u64) -> SysResult<u32> {
+        self.with_atomic_u32(addr, |w| w.load(Ordering::SeqCst))
+    }
+
+    /// Compare-and-exchange on a guest futex word: stores `new` if the
+    /// word holds `old`; returns the value found (`old` when it stored).
+    pub(crate) fn cmpxchg_u32(&self, addr: u64, old: u32, new: u32) -> SysResult<u32> {
+        self.with_atomic_u32(addr, |w| match w.compare_exchange(old, new, Ordering::SeqCst, Ordering::SeqCst) {
+            Ok(v) | Err(v) => v,
         })
     }
 

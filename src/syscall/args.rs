@@ -124,6 +124,10 @@ arg_newtype!(
     IpcKey(i32) as Hex
 );
 arg_newtype!(
+    /// A futex(2) operation (`FUTEX_*`, with the private and clock flags).
+    FutexOp(u32) as FutexOp
+);
+arg_newtype!(
     /// `PROT_*` flags in an `unsigned long` (mprotect: Linux rejects
     /// unknown bits in all 64).
     ProtLong(u64) as Prot

@@ -125,6 +125,33 @@ fn map_flags(v: u64) -> String {
     flags(v, NAMES, "0")
 }
 
+/// A futex(2) operation as strace shows it: `FUTEX_LOCK_PI_PRIVATE`,
+/// `FUTEX_WAIT_BITSET|FUTEX_CLOCK_REALTIME`.
+fn futex_op(v: u64) -> String {
+    use crate::abi::futex::*;
+    let op = v as u32;
+    let name = match op & FUTEX_CMD_MASK {
+        FUTEX_WAIT => "FUTEX_WAIT",
+        FUTEX_WAKE => "FUTEX_WAKE",
+        FUTEX_FD => "FUTEX_FD",
+        FUTEX_REQUEUE => "FUTEX_REQUEUE",
+        FUTEX_CMP_REQUEUE => "FUTEX_CMP_REQUEUE",
+        FUTEX_WAKE_OP => "FUTEX_WAKE_OP",
+        FUTEX_LOCK_PI => "FUTEX_LOCK_PI",
+        FUTEX_UNLOCK_PI => "FUTEX_UNLOCK_PI",
+        FUTEX_TRYLOCK_PI => "FUTEX_TRYLOCK_PI",
+        FUTEX_WAIT_BITSET => "FUTEX_WAIT_BITSET",
+        FUTEX_WAKE_BITSET => "FUTEX_WAKE_BITSET",
+        FUTEX_WAIT_REQUEUE_PI => "FUTEX_WAIT_REQUEUE_PI",
+        FUTEX_CMP_REQUEUE_PI => "FUTEX_CMP_REQUEUE_PI",
+        FUTEX_LOCK_PI2 => "FUTEX_LOCK_PI2",
+        _ => return format!("{op:#x} /* FUTEX_??? */"),
+    };
+    let private = if op & FUTEX_PRIVATE_FLAG != 0 { "_PRIVATE" } else { "" };
+    let clock = if op & FUTEX_CLOCK_REALTIME != 0 { "|FUTEX_CLOCK_REALTIME" } else { "" };
+    format!("{name}{private}{clock}")
+}
+
 fn sigset(v: u64) -> String {
     let names: Vec<String> = (1..=64)
         .filter(|s| v & (1u64 << (s - 1)) != 0)
@@ -333,6 +360,7 @@ pub(crate) fn line(
             Arg::Prot => prot(v),
             Arg::MapFlags => map_flags(v),
             Arg::Signal => signal_name(v as i32),
+            Arg::FutexOp => futex_op(v),
             Arg::Stat => match ok {
                 Some(_) => stat(ctx, v),
                 None => format!("{v:#x}"),
@@ -394,4 +422,20 @@ pub(crate) fn no_return(def: &SyscallDef, a: &[u64; 6], pre: Vec<Option<String>>
 
 pub(crate) fn errno_text(e: Errno) -> String {
     format!("{} ({})", e.name().unwrap_or("E?"), e.description())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::futex_op;
+
+    #[test]
+    fn futex_ops_by_name() {
+        assert_eq!(futex_op(0x80), "FUTEX_WAIT_PRIVATE");
+        assert_eq!(futex_op(6), "FUTEX_LOCK_PI");
+        assert_eq!(futex_op(7 | 0x80), "FUTEX_UNLOCK_PI_PRIVATE");
+        assert_eq!(futex_op(13 | 0x100), "FUTEX_LOCK_PI2|FUTEX_CLOCK_REALTIME");
+        assert_eq!(futex_op(11 | 0x180), "FUTEX_WAIT_REQUEUE_PI_PRIVATE|FUTEX_CLOCK_REALTIME");
+        assert_eq!(futex_op(12), "FUTEX_CMP_REQUEUE_PI");
+        assert_eq!(futex_op(99), "0x63 /* FUTEX_??? */");
+    }
 }

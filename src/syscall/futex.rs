@@ -2,7 +2,8 @@
 //! addresses, so the host kernel does the waiting and waking. Waits go
 //! through the interruptible stub so guest signals and exit_group end them.
 
-use super::args::{Opaque, UserPtr};
+use super::args::{FutexOp, Opaque, UserPtr};
+use super::futex_pi;
 use super::SyscallCtx;
 use crate::abi::futex::*;
 use crate::abi::time::CLOCK_MONOTONIC;
@@ -34,19 +35,22 @@ fn wait(
 pub(crate) fn sys_futex(
     ctx: &mut SyscallCtx<'_>,
     uaddr: UserPtr<Opaque>,
-    op: u32,
+    op: FutexOp,
     val: u32,
     utime: UserPtr<Opaque>,
     uaddr2: UserPtr<Opaque>,
     val3: u32,
 ) -> SysResult {
-    let (uaddr, utime, uaddr2) = (uaddr.addr(), utime.addr(), uaddr2.addr());
-    if uaddr % 4 != 0 {
-        return Err(Errno::EINVAL);
-    }
+    let (uaddr, op, utime, uaddr2) = (uaddr.addr(), op.0, utime.addr(), uaddr2.addr());
     let cmd = op & FUTEX_CMD_MASK;
     let flags = op & !FUTEX_CMD_MASK;
-    if flags & FUTEX_CLOCK_REALTIME != 0 && !matches!(cmd, FUTEX_WAIT | FUTEX_WAIT_BITSET | FUTEX_LOCK_PI2) {
+    // FUTEX_UNLOCK_PI reads the word and checks its owner first.
+    if uaddr % 4 != 0 && cmd != FUTEX_UNLOCK_PI {
+        return Err(Errno::EINVAL);
+    }
+    if flags & FUTEX_CLOCK_REALTIME != 0
+        && !matches!(cmd, FUTEX_WAIT | FUTEX_WAIT_BITSET | FUTEX_WAIT_REQUEUE_PI | FUTEX_LOCK_PI2)
+    {
         return Err(Errno::ENOSYS);
     }
     let private = flags & FUTEX_PRIVATE_FLAG;
@@ -84,12 +88,13 @@ pub(crate) fn sys_futex(
             let n = ctx.user().host_futex_val2(uaddr, cmd | private, val, utime as u32, uaddr2, val3)?;
             Ok(n as u64)
         }
-        FUTEX_LOCK_PI..=FUTEX_TRYLOCK_PI | FUTEX_WAIT_REQUEUE_PI | FUTEX_CMP_REQUEUE_PI | FUTEX_LOCK_PI2 => {
-            // Priority-inheritance futexes hold the owner's tid, which the
-            // host kernel would take for one of its own threads.
-            log::warn!("pid {}: PI futexes are not supported", ctx.task.process.pid);
-            Err(Errno::ENOSYS)
-        }
+        // Priority inheritance: the words hold guest tids, which the host
+        // would take for its own; the kernel serves them.
+        FUTEX_LOCK_PI | FUTEX_LOCK_PI2 => futex_pi::lock(ctx, uaddr, cmd, flags, utime),
+        FUTEX_TRYLOCK_PI => futex_pi::trylock(ctx, uaddr),
+        FUTEX_UNLOCK_PI => futex_pi::unlock(ctx, uaddr),
+        FUTEX_WAIT_REQUEUE_PI => futex_pi::wait_requeue(ctx, uaddr, val, utime, uaddr2, flags),
+        FUTEX_CMP_REQUEUE_PI => futex_pi::cmp_requeue(ctx, uaddr, val, utime as u32, uaddr2, val3, flags),
         _ => Err(Errno::ENOSYS),
     }
 }

@@ -6,6 +6,7 @@ pub mod decode;
 pub mod event;
 pub mod file;
 pub mod futex;
+mod futex_pi;
 pub mod info;
 pub mod ipc;
 pub mod mem;

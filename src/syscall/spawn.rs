@@ -310,6 +310,10 @@ fn do_execve(
     // The point of no return. Other threads of the process die first.
     kill_other_threads(ctx);
     log::info!("pid {} execve {}", process.pid, String::from_utf8_lossy(&spec.guest_path));
+    // As Linux's exec_mm_release: the old image's robust futexes get
+    // FUTEX_OWNER_DIED and its PI locks go to their waiters, while that
+    // memory is still there.
+    m.pi_futexes.release(m, &ctx.task.shared, false);
     let start = loaded.commit(m, &process);
     process.files().close_on_exec();
     {

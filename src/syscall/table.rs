@@ -74,6 +74,8 @@ pub(crate) enum Arg {
     ItimerspecIn,
     /// An itimerspec filled in.
     Itimerspec,
+    /// A futex(2) operation with its flags.
+    FutexOp,
 }
 
 /// How `--trace` shows what a syscall returns.
@@ -303,7 +305,7 @@ syscalls! {
     199 fremovexattr(fd: Fd, name: UserPtr<CStr>) => xattr::sys_fremovexattr;
     200 tkill(tid: Pid, sig: Signal) => signal::sys_tkill;
     201 time(tloc: UserPtr<Opaque>) => time::sys_time;
-    202 futex(uaddr: UserPtr<Opaque>, op: u32, val: u32, utime: UserPtr<Opaque>, uaddr2: UserPtr<Opaque>, val3: u32) => futex::sys_futex;
+    202 futex(uaddr: UserPtr<Opaque>, op: FutexOp, val: u32, utime: UserPtr<Opaque>, uaddr2: UserPtr<Opaque>, val3: u32) => futex::sys_futex;
     203 sched_setaffinity(pid: Pid, len: usize, mask: UserPtr<Opaque>) => info::sys_sched_setaffinity;
     204 sched_getaffinity(pid: Pid, len: usize, mask: UserPtr<Opaque>) => info::sys_sched_getaffinity;
     213 epoll_create(size: i32) => event::sys_epoll_create;

@@ -466,6 +466,32 @@ pub(crate) fn futex_wait_timeout_interruptible(
     }
 }
 
+/// Sleeps while `word == expected`, until `deadline` if given: an
+/// absolute time on CLOCK_REALTIME when `realtime`, else on
+/// CLOCK_MONOTONIC (FUTEX_WAIT_BITSET), so retries after spurious wake-ups
+/// do not stretch it. Returns early (EINTR) when this vCPU thread is
+/// kicked; ETIMEDOUT at the deadline. Callers loop.
+pub(crate) fn futex_wait_until_interruptible(
+    word: &std::sync::atomic::AtomicU32,
+    expected: u32,
+    deadline: Option<(i64, i64)>,
+    realtime: bool,
+) -> std::io::Result<()> {
+    use crate::abi::futex::{FUTEX_BITSET_MATCH_ANY, FUTEX_CLOCK_REALTIME, FUTEX_PRIVATE_FLAG, FUTEX_WAIT_BITSET};
+    let ts = deadline.map(|(s, ns)| libc::timespec { tv_sec: s, tv_nsec: ns });
+    let t = ts.as_ref().map_or(0, |t| t as *const libc::timespec as u64);
+    let op = FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG | if realtime { FUTEX_CLOCK_REALTIME } else { 0 };
+    let args = [word.as_ptr() as u64, u64::from(op), expected as u64, t, 0, u64::from(FUTEX_BITSET_MATCH_ANY)];
+    // SAFETY: a FUTEX_WAIT_BITSET on a live u32 with a live absolute
+    // timespec (or none).
+    let rc = unsafe { super::isyscall::interruptible_syscall(libc::SYS_futex, args) };
+    match rc {
+        0 => Ok(()),
+        e if e == -(libc::EAGAIN as i64) => Ok(()),
+        e => Err(std::io::Error::from_raw_os_error(-e as i32)),
+    }
+}
+
 /// clock_nanosleep until an absolute time; ends early with EINTR when this
 /// vCPU thread is kicked. Err carries the errno.
 pub(crate) fn clock_nanosleep_abs_interruptible(clock: i32, t: (i64, i64)) -> Result<(), i32> {
