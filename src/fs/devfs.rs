@@ -100,7 +100,7 @@ fn devpts(comps: &[&[u8]], proc: &dyn ProcFs) -> SysResult<Step> {
 /// Whether `name` (a component right below /dev) is one the kernel
 /// generates; other names under /dev are the root's own.
 pub(crate) fn generates(name: &[u8]) -> bool {
-    name == b"console"
+    matches!(name, b"console" | b"ptmx" | b"pts")
         || HOST_DEVICES.iter().any(|(n, _)| n.as_bytes() == name)
         || LINKS.iter().any(|(n, _)| n.as_bytes() == name)
 }

@@ -248,6 +248,8 @@ mod tests {
         // /dev names the kernel does not generate are the root's.
         assert_eq!(classify(b"/dev/shm/sem.x"), Fs::Host);
         assert_eq!(classify(b"/dev/log"), Fs::Host);
+        assert_eq!(classify(b"/dev/pts/3"), Fs::Dev);
+        assert_eq!(classify(b"/dev/ptmx"), Fs::Dev);
         assert_eq!(classify(b"/dev/shm/../null"), Fs::Dev);
         assert_eq!(classify(b"/dev/shm/../../dev/fd/1"), Fs::Dev);
         // Same answer as the first normalised component, whatever the path.
