@@ -132,7 +132,7 @@ mod tests {
     use std::sync::Arc;
     use vm_memory::ByteValued;
 
-    const FUTEX: u64 = 202;
+    const FUTEX: u64 = crate::abi::names::number("futex");
     const PRIVATE: u64 = FUTEX_PRIVATE_FLAG as u64;
     /// A tid no task has.
     const NOBODY: u32 = 0x3fff_fff0;

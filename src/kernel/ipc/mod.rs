@@ -15,14 +15,13 @@ pub mod sem;
 pub mod shm;
 
 use crate::abi::ipc::{Ipc64Perm, IPCMNI, IPCMNI_SHIFT, IPC_CREAT, IPC_EXCL, IPC_PRIVATE};
+use crate::abi::stat::S_IRWXUGO;
 use crate::errno::{Errno, SysResult};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-/// The permission bits of a mode (S_IRWXUGO).
-const S_IRWXUGO: u32 = 0o777;
 /// The highest sequence number (INT_MAX >> IPCMNI_SHIFT); it then wraps.
 const SEQ_MAX: u32 = (i32::MAX as u32) >> IPCMNI_SHIFT;
 /// Indices cycle through at least this many before reusing low ones.

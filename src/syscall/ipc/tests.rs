@@ -6,20 +6,20 @@ use crate::abi::ipc::*;
 use crate::errno::Errno;
 use crate::syscall::testkit::TestMachine;
 
-const SHMGET: u64 = 29;
-const SHMAT: u64 = 30;
-const SHMCTL: u64 = 31;
-const SEMGET: u64 = 64;
-const SEMOP: u64 = 65;
-const SEMCTL: u64 = 66;
-const SHMDT: u64 = 67;
-const MSGGET: u64 = 68;
-const MSGSND: u64 = 69;
-const MSGRCV: u64 = 70;
-const MSGCTL: u64 = 71;
-const SEMTIMEDOP: u64 = 220;
-const MEMFD_CREATE: u64 = 319;
-const FCNTL: u64 = 72;
+const SHMGET: u64 = crate::abi::names::number("shmget");
+const SHMAT: u64 = crate::abi::names::number("shmat");
+const SHMCTL: u64 = crate::abi::names::number("shmctl");
+const SEMGET: u64 = crate::abi::names::number("semget");
+const SEMOP: u64 = crate::abi::names::number("semop");
+const SEMCTL: u64 = crate::abi::names::number("semctl");
+const SHMDT: u64 = crate::abi::names::number("shmdt");
+const MSGGET: u64 = crate::abi::names::number("msgget");
+const MSGSND: u64 = crate::abi::names::number("msgsnd");
+const MSGRCV: u64 = crate::abi::names::number("msgrcv");
+const MSGCTL: u64 = crate::abi::names::number("msgctl");
+const SEMTIMEDOP: u64 = crate::abi::names::number("semtimedop");
+const MEMFD_CREATE: u64 = crate::abi::names::number("memfd_create");
+const FCNTL: u64 = crate::abi::names::number("fcntl");
 
 /// An int argument as its register holds it (sign-extended).
 fn int(v: i32) -> u64 {

@@ -4,11 +4,11 @@ use crate::abi::socket::{AF_UNIX, SOCK_STREAM};
 use crate::errno::Errno;
 use crate::syscall::testkit::TestMachine;
 
-const SOCKET: u64 = 41;
-const CONNECT: u64 = 42;
-const BIND: u64 = 49;
-const SOCKETPAIR: u64 = 53;
-const GETSOCKOPT: u64 = 55;
+const SOCKET: u64 = crate::abi::names::number("socket");
+const CONNECT: u64 = crate::abi::names::number("connect");
+const BIND: u64 = crate::abi::names::number("bind");
+const SOCKETPAIR: u64 = crate::abi::names::number("socketpair");
+const GETSOCKOPT: u64 = crate::abi::names::number("getsockopt");
 
 #[test]
 fn socket_rejects_unknown_families_and_flags() {
