@@ -124,6 +124,16 @@ fn cancellation() {
     });
 }
 
+/// Cancellation of threads blocked in the calls that talk: sockets,
+/// pipes, poll, epoll, SysV messages, named semaphores, pause, sleep.
+#[test]
+fn cancellation_points_that_talk() {
+    each_libc("thr_cancel_points", |bin| {
+        let e = differential(bin, &[]);
+        assert!(text(&e).ends_with("all ok\n"), "{}", text(&e));
+    });
+}
+
 /// A non-main thread ends the process (exit(7), a raw exit_group(9), a
 /// fatal SIGTERM, a NULL-page write) while others block in a futex, read, nanosleep, poll,
 /// sigwaitinfo and one spins in guest code: the status is right and it

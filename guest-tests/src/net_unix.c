@@ -321,6 +321,31 @@ static void abstract(void)
     c = socket(AF_UNIX, SOCK_STREAM, 0);
     check("connect to an unbound abstract name: ECONNREFUSED", errno_is(connect(c, (struct sockaddr *)&a, alen), ECONNREFUSED));
     close(c);
+
+    /* A name padded with NULs to the whole sun_path (sizeof the struct),
+     * as many programs pass it: the NULs are part of the name. */
+    struct sockaddr_un full;
+    memset(&full, 0, sizeof full);
+    full.sun_family = AF_UNIX;
+    snprintf(full.sun_path + 1, sizeof full.sun_path - 1, "net_unix.full.%d", getpid());
+    l = socket(AF_UNIX, SOCK_STREAM, 0);
+    check("bind abstract, whole sun_path", bind(l, (struct sockaddr *)&full, sizeof full) == 0);
+    len = sizeof b;
+    memset(&b, 0xff, sizeof b);
+    check("getsockname gives the whole sun_path", getsockname(l, (struct sockaddr *)&b, &len) == 0 &&
+                                                      len == sizeof full && memcmp(&b, &full, sizeof full) == 0);
+    listen(l, 1);
+    c = socket(AF_UNIX, SOCK_STREAM, 0);
+    check("connect with the whole sun_path", connect(c, (struct sockaddr *)&full, sizeof full) == 0);
+    len = sizeof b;
+    check("getpeername gives the whole sun_path", getpeername(c, (struct sockaddr *)&b, &len) == 0 && len == sizeof full);
+    close(c);
+    c = socket(AF_UNIX, SOCK_STREAM, 0);
+    socklen_t short_len = offsetof(struct sockaddr_un, sun_path) + 1 + strlen(full.sun_path + 1);
+    check("the name without its NULs is another: ECONNREFUSED",
+          errno_is(connect(c, (struct sockaddr *)&full, short_len), ECONNREFUSED));
+    close(c);
+    close(l);
 }
 
 static void errors(void)

@@ -82,9 +82,13 @@ fn unix_to_host(ctx: &SyscallCtx<'_>, guest: &[u8], how: Use) -> SysResult<HostA
         Some(0) => {
             host.push(0);
             host.extend_from_slice(ctx.m.net.abstract_tag());
-            host.extend_from_slice(&name[1..]);
-            if host.len() > SOCKADDR_UN_SIZE {
-                return Err(Errno::EINVAL);
+            if host.len() + name.len() - 1 <= SOCKADDR_UN_SIZE {
+                host.extend_from_slice(&name[1..]);
+            } else {
+                // A name that leaves no room for the tag (often a whole
+                // sun_path of trailing NULs) is known to the host by its
+                // hash, the same for every guest that uses it.
+                host.extend_from_slice(format!("#{:016x}", fnv1a(&name[1..])).as_bytes());
             }
             let guest_name = Some(name.to_vec());
             return Ok(HostAddr { bytes: host, _walk: None, guest_name });
@@ -127,6 +131,11 @@ fn unix_to_host(ctx: &SyscallCtx<'_>, guest: &[u8], how: Use) -> SysResult<HostA
     Ok(HostAddr { bytes: host, _walk: Some(dir), guest_name: Some(name.to_vec()) })
 }
 
+/// FNV-1a, 64 bits: a stable name for a long abstract address.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
 fn proc_fd_path(fd: &OwnedFd) -> SysResult<std::ffi::CString> {
     std::ffi::CString::new(format!("/proc/self/fd/{}", fd.as_raw_fd())).map_err(|_| Errno::EINVAL)
 }
@@ -140,6 +149,13 @@ pub(super) fn to_guest(ctx: &SyscallCtx<'_>, host: &[u8], len: usize) -> (Vec<u8
     let name = &host[SUN_PATH_OFFSET..];
     let mut guest = AF_UNIX.to_ne_bytes().to_vec();
     if name[0] == 0 {
+        // A bound name as the guest gave it (a long one is known to the
+        // host only by its hash), else the host's without the tag.
+        if let Some(n) = ctx.m.net.guest_name(name) {
+            guest.extend_from_slice(&n);
+            let len = guest.len();
+            return (guest, len);
+        }
         let tag = ctx.m.net.abstract_tag();
         guest.push(0);
         guest.extend_from_slice(name[1..].strip_prefix(tag).unwrap_or(&name[1..]));
