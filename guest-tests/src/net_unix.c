@@ -187,6 +187,76 @@ static void rights(void)
     close(pfd[1]);
 }
 
+/* Receives one byte with SO_PASSCRED on: the sender's pid (-1 if none). */
+static pid_t recv_creds(int sock)
+{
+    char byte;
+    struct iovec iov = { &byte, 1 };
+    union {
+        char buf[CMSG_SPACE(sizeof(struct ucred))];
+        struct cmsghdr align;
+    } u;
+    struct msghdr m = { 0 };
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    m.msg_control = u.buf;
+    m.msg_controllen = sizeof u.buf;
+    if (recvmsg(sock, &m, 0) != 1)
+        return -1;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+    if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_CREDENTIALS)
+        return -1;
+    struct ucred cr;
+    memcpy(&cr, CMSG_DATA(c), sizeof cr);
+    return cr.uid == getuid() && cr.gid == getgid() ? cr.pid : -2;
+}
+
+static int send_creds(int sock, int explicit)
+{
+    char byte = 'C';
+    struct iovec iov = { &byte, 1 };
+    union {
+        char buf[CMSG_SPACE(sizeof(struct ucred))];
+        struct cmsghdr align;
+    } u;
+    memset(&u, 0, sizeof u);
+    struct msghdr m = { 0 };
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    if (explicit) {
+        m.msg_control = u.buf;
+        m.msg_controllen = sizeof u.buf;
+        struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_CREDENTIALS;
+        c->cmsg_len = CMSG_LEN(sizeof(struct ucred));
+        struct ucred cr = { getpid(), getuid(), getgid() };
+        memcpy(CMSG_DATA(c), &cr, sizeof cr);
+    }
+    return sendmsg(sock, &m, 0);
+}
+
+/* SCM_CREDENTIALS names the process that sent: this one, a child, a
+ * child that names itself. */
+static void creds(void)
+{
+    int sv[2], one = 1, st;
+    socketpair(AF_UNIX, SOCK_DGRAM, 0, sv);
+    check("SO_PASSCRED", setsockopt(sv[0], SOL_SOCKET, SO_PASSCRED, &one, sizeof one) == 0);
+    check("SCM_CREDENTIALS from this process", send_creds(sv[1], 0) == 1 && recv_creds(sv[0]) == getpid());
+    char fdarg[16];
+    snprintf(fdarg, sizeof fdarg, "%d", sv[1]);
+    pid_t pid = vfork_self(NULL, "child-creds", fdarg, NULL, NULL);
+    check("SCM_CREDENTIALS from a child", recv_creds(sv[0]) == pid);
+    waitpid(pid, &st, 0);
+    pid = vfork_self(NULL, "child-creds-explicit", fdarg, NULL, NULL);
+    check("SCM_CREDENTIALS a child sent itself", recv_creds(sv[0]) == pid);
+    waitpid(pid, &st, 0);
+    check("SCM_CREDENTIALS from this process again", send_creds(sv[1], 1) == 1 && recv_creds(sv[0]) == getpid());
+    close(sv[0]);
+    close(sv[1]);
+}
+
 static void on_alarm(int sig)
 {
     (void)sig;
@@ -398,6 +468,8 @@ static void errors(void)
 
 static int child(const char *mode, int sock)
 {
+    if (strncmp(mode, "child-creds", 11) == 0)
+        return send_creds(sock, strcmp(mode, "child-creds-explicit") == 0) == 1 ? 0 : 1;
     if (strcmp(mode, "child-rights") == 0) {
         int flags;
         int fd = recv_fd(sock, 0, &flags);
@@ -417,6 +489,7 @@ int main(int argc, char **argv)
         return child(argv[1], atoi(argv[2]));
     pairs();
     rights();
+    creds();
     paths();
     abstract();
     errors();

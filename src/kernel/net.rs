@@ -51,6 +51,9 @@ struct Owned {
     /// The peer's pid where nommu learnt it when connecting (socketpair,
     /// connect); accepted sockets ask the host who their peer is.
     peer_pid: Option<i32>,
+    /// Who sent on it last (or named itself in `SCM_CREDENTIALS`): the
+    /// sender a receiver's `SCM_CREDENTIALS` names.
+    last_sender: Option<i32>,
 }
 
 /// A unix socket path as a guest bound it.
@@ -140,7 +143,7 @@ impl Net {
         let mut sockets = lock(&self.sockets);
         match sockets.get_mut(&ino) {
             Some(s) => s.pid = pid,
-            None => sockets.insert(ino, Owned { file: Arc::downgrade(file), pid, peer_pid: None }),
+            None => sockets.insert(ino, Owned { file: Arc::downgrade(file), pid, peer_pid: None, last_sender: None }),
         }
     }
 
@@ -153,6 +156,18 @@ impl Net {
         if let Some(s) = lock(&self.sockets).get_mut(&ino) {
             s.peer_pid = Some(peer_pid);
         }
+    }
+
+    /// `pid` sends on the guest socket `ino`.
+    pub(crate) fn note_sender(&self, ino: u64, pid: i32) {
+        if let Some(s) = lock(&self.sockets).get_mut(&ino) {
+            s.last_sender = Some(pid);
+        }
+    }
+
+    /// Whom a message from the guest socket `ino` comes from.
+    pub(crate) fn sender(&self, ino: u64) -> Option<i32> {
+        lock(&self.sockets).get(&ino).map(|s| s.last_sender.unwrap_or(s.pid))
     }
 
     pub(crate) fn known_peer(&self, ino: u64) -> Option<i32> {

@@ -297,6 +297,19 @@ fn peer_pid(ctx: &SyscallCtx<'_>, sock: &Sock) -> Option<i32> {
     hostnet::unix_peer_inode(ino).and_then(|peer| ctx.m.net.owner(peer))
 }
 
+/// The guest process a received message came from: the last to send on
+/// the socket it was sent from (named by the sender's address, else this
+/// socket's peer).
+fn sender_pid(ctx: &SyscallCtx<'_>, sock: &Sock, from: &[u8]) -> Option<i32> {
+    let from_ino = match from.get(2..).filter(|n| !n.is_empty()) {
+        Some(name) => {
+            ctx.m.net.bound_socket(name).and_then(|f| f.host_fd().ok()).and_then(|fd| hostnet::socket_inode(fd).ok())
+        }
+        None => hostnet::unix_peer_inode(sock.ino()),
+    };
+    from_ino.and_then(|ino| ctx.m.net.sender(ino)).or_else(|| peer_pid(ctx, sock))
+}
+
 pub(crate) fn sys_getsockopt(
     ctx: &mut SyscallCtx<'_>,
     fd: Fd,
@@ -360,7 +373,11 @@ fn send(
     name: &[u8],
     control: &[u8],
     flags: i32,
+    sender: i32,
 ) -> SysResult {
+    if sock.family == AF_UNIX {
+        ctx.m.net.note_sender(sock.ino(), sender);
+    }
     let host_flags = flags | MSG_NOSIGNAL;
     let r = if sock.may_block(flags) {
         ctx.block(Errno::ERESTARTSYS, |ctx| ctx.user().host_sendmsg(sock.fd, iov, name, control, host_flags, true))
@@ -388,7 +405,8 @@ pub(crate) fn sys_sendto(
         false => Some(addr::to_host(ctx, &addr::read(ctx, dest.addr(), addrlen)?, addr::Use::Reach)?),
     };
     let name = host.as_ref().map_or(&[][..], |h| &h.bytes[..]);
-    send(ctx, &sock, &[(buf.addr(), len.min(i32::MAX as usize) as u64)], name, &[], flags.0 as i32)
+    let pid = ctx.task.process.pid;
+    send(ctx, &sock, &[(buf.addr(), len.min(i32::MAX as usize) as u64)], name, &[], flags.0 as i32, pid)
 }
 
 pub(crate) fn sys_recvfrom(
@@ -443,9 +461,10 @@ fn sendmsg_one(ctx: &mut SyscallCtx<'_>, sock: &Sock, ptr: u64, flags: i32) -> S
         0 => None,
         n => Some(msg::control_to_host(ctx, m.hdr.msg_control, n)?),
     };
+    let sender = control.as_ref().and_then(|c| c.cred_pid).unwrap_or(ctx.task.process.pid);
     let name = host.as_ref().map_or(&[][..], |h| &h.bytes[..]);
     let control = control.as_ref().map_or(&[][..], |c| &c.bytes[..]);
-    send(ctx, sock, &m.iov, name, control, flags)
+    send(ctx, sock, &m.iov, name, control, flags, sender)
 }
 
 /// One recvmsg into the message at `ptr`: writes back its name and
@@ -458,7 +477,8 @@ fn recvmsg_one(ctx: &mut SyscallCtx<'_>, sock: &Sock, ptr: u64, flags: i32) -> S
     let got = receive(ctx, sock, &m.iov, name_buf, &mut control, flags)?;
     let mut msg_flags = got.flags;
     let control = &mut control[..got.control_len.min(m.hdr.msg_controllen as usize)];
-    let peer = || peer_pid(ctx, sock);
+    let from = &name[..got.name_len.min(128)];
+    let peer = || sender_pid(ctx, sock, from);
     msg::control_to_guest(ctx, control, flags, &mut msg_flags, &peer);
     let namelen = msg::name_to_guest(ctx, &m.hdr, &name[..got.name_len.min(128)])?;
     if !control.is_empty() {

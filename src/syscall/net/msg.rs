@@ -54,6 +54,8 @@ pub(super) fn read_msghdr(ctx: &SyscallCtx<'_>, ptr: u64) -> SysResult<GuestMsg>
 pub(super) struct HostControl {
     pub bytes: Vec<u8>,
     _files: Vec<Arc<OpenFile>>,
+    /// The pid an `SCM_CREDENTIALS` message named.
+    pub cred_pid: Option<i32>,
 }
 
 pub(super) fn control_to_host(ctx: &SyscallCtx<'_>, ptr: u64, len: u64) -> SysResult<HostControl> {
@@ -66,6 +68,7 @@ pub(super) fn control_to_host(ctx: &SyscallCtx<'_>, ptr: u64, len: u64) -> SysRe
     let mut bytes = vec![0u8; len as usize];
     ctx.user().read(ptr, &mut bytes)?;
     let mut files = Vec::new();
+    let mut cred_pid = None;
     let mut at = 0usize;
     while bytes.len().saturating_sub(at) >= CMSG_HDR_LEN {
         let hdr = cmsg_at(&bytes, at);
@@ -99,12 +102,13 @@ pub(super) fn control_to_host(ctx: &SyscallCtx<'_>, ptr: u64, len: u64) -> SysRe
             if cred.pid != ctx.task.process.pid && ctx.m.process(cred.pid).is_none() {
                 return Err(Errno::ESRCH);
             }
+            cred_pid = Some(cred.pid);
             let host = host_creds();
             bytes[data].copy_from_slice(&ucred_bytes(host));
         }
         at = at.saturating_add(cmsg_align(clen));
     }
-    Ok(HostControl { bytes, _files: files })
+    Ok(HostControl { bytes, _files: files, cred_pid })
 }
 
 fn cmsg_at(bytes: &[u8], at: usize) -> Cmsghdr {
