@@ -362,7 +362,12 @@ static int machine_only(const char *host)
     unsigned n1, n2;
     ioctl(m1, TIOCGPTN, &n1);
     ioctl(m2, TIOCGPTN, &n2);
-    snprintf(want, sizeof want, "%u %u ptmx", n1 < n2 ? n1 : n2, n1 < n2 ? n2 : n1);
+    /* The listing is sorted as strings ("10" before "9"). */
+    char a[16], b[16];
+    snprintf(a, sizeof a, "%u", n1);
+    snprintf(b, sizeof b, "%u", n2);
+    int a_first = strcmp(a, b) < 0;
+    snprintf(want, sizeof want, "%s %s ptmx", a_first ? a : b, a_first ? b : a);
     check("/dev/pts holds the two ptys", strcmp(pts_listing(), want) == 0);
     snprintf(path, sizeof path, "/dev/pts/%s", host);
     ERR(open(path, O_RDWR | O_NOCTTY), ENOENT);
