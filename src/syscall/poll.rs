@@ -108,7 +108,7 @@ fn do_poll(ctx: &mut SyscallCtx<'_>, fds: UserPtr<Opaque>, nfds: u32, timeout: O
     Ok(n as u64)
 }
 
-const SYS_POLL: u64 = 7;
+const SYS_POLL: u64 = crate::abi::names::number("poll");
 
 pub(crate) fn sys_poll(ctx: &mut SyscallCtx<'_>, fds: UserPtr<Opaque>, nfds: u32, timeout_ms: i32) -> SysResult {
     // A negative timeout waits for ever.

@@ -2,6 +2,7 @@
 
 use super::args::{Flags, Opaque, TimespecIn, TimespecOut, UserPtr};
 use super::{arg_i32, SyscallCtx};
+use crate::abi::names::number;
 use crate::abi::resource::{RUSAGE_CHILDREN, RUSAGE_SELF, RUSAGE_THREAD};
 use crate::abi::time::*;
 use crate::abi::types::{Itimerval, Timespec, Timeval};
@@ -118,7 +119,7 @@ fn sleep(
 ) -> SysResult {
     let t = ctx.read_timespec(request.addr())?;
     let abs = flags & TIMER_ABSTIME != 0;
-    let nr = if flags & NANOSLEEP != 0 { 35 } else { 230 };
+    let nr = if flags & NANOSLEEP != 0 { number("nanosleep") } else { number("clock_nanosleep") };
     // Sleep to an absolute deadline, so that retries after spurious kicks
     // do not stretch the sleep; a restarted sleep keeps its deadline.
     let deadline = match ctx.task.restart_deadline.take() {
