@@ -105,6 +105,7 @@ pub(crate) fn sys_futex(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::abi::names::number as nr;
     use crate::abi::types::Timespec;
     use crate::syscall::testkit::TestMachine;
     use vm_memory::ByteValued;
@@ -127,41 +128,41 @@ mod tests {
             let (wait, wake) = (u64::from(FUTEX_WAIT) | private, u64::from(FUTEX_WAKE) | private);
             let (wait_bitset, wake_bitset) =
                 (u64::from(FUTEX_WAIT_BITSET) | private, u64::from(FUTEX_WAKE_BITSET) | private);
-            assert_eq!(t.errno(202, &[w + 1, wait, 0, 0, 0, 0]), Errno::EINVAL);
-            assert_eq!(t.errno(202, &[w + 2, wake, 1, 0, 0, 0]), Errno::EINVAL);
-            assert_eq!(t.errno(202, &[bad, wait, 0, 0, 0, 0]), Errno::EFAULT);
-            assert_eq!(t.errno(202, &[w, wait, 0, 0, 0, 0]), Errno::EAGAIN);
-            assert_eq!(t.errno(202, &[w, wait_bitset, 0, 0, 0, any]), Errno::EAGAIN);
+            assert_eq!(t.errno(nr("futex"), &[w + 1, wait, 0, 0, 0, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("futex"), &[w + 2, wake, 1, 0, 0, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("futex"), &[bad, wait, 0, 0, 0, 0]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("futex"), &[w, wait, 0, 0, 0, 0]), Errno::EAGAIN);
+            assert_eq!(t.errno(nr("futex"), &[w, wait_bitset, 0, 0, 0, any]), Errno::EAGAIN);
             // The timeout is read (and checked) before the word.
-            assert_eq!(t.errno(202, &[w, wait, 0, bad, 0, 0]), Errno::EFAULT);
-            assert_eq!(t.errno(202, &[w, wait, 0, late, 0, 0]), Errno::EINVAL);
-            assert_eq!(t.errno(202, &[w, wait, 0, negative, 0, 0]), Errno::EINVAL);
-            assert_eq!(t.errno(202, &[w, wait_bitset, 0, late, 0, any]), Errno::EINVAL);
-            assert_eq!(t.errno(202, &[w, wait_bitset, 0, 0, 0, 0]), Errno::EINVAL);
-            assert_eq!(t.errno(202, &[w, wake_bitset, 1, 0, 0, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("futex"), &[w, wait, 0, bad, 0, 0]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("futex"), &[w, wait, 0, late, 0, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("futex"), &[w, wait, 0, negative, 0, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("futex"), &[w, wait_bitset, 0, late, 0, any]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("futex"), &[w, wait_bitset, 0, 0, 0, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("futex"), &[w, wake_bitset, 1, 0, 0, 0]), Errno::EINVAL);
             // Past the last operation.
             for op in [u64::from(FUTEX_LOCK_PI2) + 1, 99] {
-                assert_eq!(t.errno(202, &[w, op | private, 0, 0, 0, 0]), Errno::ENOSYS, "op {op}");
+                assert_eq!(t.errno(nr("futex"), &[w, op | private, 0, 0, 0, 0]), Errno::ENOSYS, "op {op}");
             }
             let realtime = u64::from(FUTEX_CLOCK_REALTIME);
-            assert_eq!(t.errno(202, &[w, wake | realtime, 1, 0, 0, 0]), Errno::ENOSYS);
+            assert_eq!(t.errno(nr("futex"), &[w, wake | realtime, 1, 0, 0, 0]), Errno::ENOSYS);
             // Requeues: the expected value, the second word.
             let (requeue, cmp_requeue, wake_op) = (
                 u64::from(FUTEX_REQUEUE) | private,
                 u64::from(FUTEX_CMP_REQUEUE) | private,
                 u64::from(FUTEX_WAKE_OP) | private,
             );
-            assert_eq!(t.errno(202, &[w, cmp_requeue, 1, 1, w + 4, 0]), Errno::EAGAIN);
-            assert_eq!(t.errno(202, &[w, requeue, 1, 1, w + 5, 0]), Errno::EINVAL);
-            assert_eq!(t.errno(202, &[w, wake_op, 1, 1, bad, 0]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("futex"), &[w, cmp_requeue, 1, 1, w + 4, 0]), Errno::EAGAIN);
+            assert_eq!(t.errno(nr("futex"), &[w, requeue, 1, 1, w + 5, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("futex"), &[w, wake_op, 1, 1, bad, 0]), Errno::EFAULT);
             // op is an int: the upper half is ignored.
-            assert_eq!(t.value(202, &[w, 1 << 32 | wake, 1, 0, 0, 0]), Ok(0));
+            assert_eq!(t.value(nr("futex"), &[w, 1 << 32 | wake, 1, 0, 0, 0]), Ok(0));
         }
         // A shared futex's key needs the page; a private one only the address.
         let wake = u64::from(FUTEX_WAKE);
-        assert_eq!(t.errno(202, &[bad, wake, 1, 0, 0, 0]), Errno::EFAULT);
-        assert_eq!(t.value(202, &[bad, wake | u64::from(FUTEX_PRIVATE_FLAG), 1, 0, 0, 0]), Ok(0));
+        assert_eq!(t.errno(nr("futex"), &[bad, wake, 1, 0, 0, 0]), Errno::EFAULT);
+        assert_eq!(t.value(nr("futex"), &[bad, wake | u64::from(FUTEX_PRIVATE_FLAG), 1, 0, 0, 0]), Ok(0));
         let requeue = u64::from(FUTEX_REQUEUE);
-        assert_eq!(t.errno(202, &[w, requeue, 1, 1, bad, 0]), Errno::EFAULT);
+        assert_eq!(t.errno(nr("futex"), &[w, requeue, 1, 1, bad, 0]), Errno::EFAULT);
     }
 }

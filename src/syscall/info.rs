@@ -280,6 +280,7 @@ mod tests {
     // scheduler, limits or names: only calls that fail before.
     mod args {
         use super::super::*;
+        use crate::abi::names::number as nr;
         use crate::syscall::testkit::TestMachine;
         use vm_memory::ByteValued;
 
@@ -290,24 +291,24 @@ mod tests {
         fn system_information() {
             let mut t = TestMachine::new();
             let (bad, buf) = (t.bad_ptr(), t.scratch);
-            assert_eq!(t.errno(63, &[bad]), Errno::EFAULT);
-            assert_eq!(t.errno(99, &[bad]), Errno::EFAULT);
-            assert_eq!(t.errno(309, &[bad, 0, 0]), Errno::EFAULT);
-            assert_eq!(t.errno(309, &[0, bad, 0]), Errno::EFAULT);
-            assert_eq!(t.errno(306, &[999]), Errno::EBADF);
-            assert_eq!(t.errno(306, &[NEG]), Errno::EBADF);
-            assert_eq!(t.errno(324, &[1 << 20, 0]), Errno::EINVAL);
-            assert_eq!(t.errno(324, &[0, 2]), Errno::EINVAL);
-            assert_eq!(t.value(318, &[buf, 8, 0]), Ok(8));
+            assert_eq!(t.errno(nr("uname"), &[bad]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("sysinfo"), &[bad]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("getcpu"), &[bad, 0, 0]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("getcpu"), &[0, bad, 0]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("syncfs"), &[999]), Errno::EBADF);
+            assert_eq!(t.errno(nr("syncfs"), &[NEG]), Errno::EBADF);
+            assert_eq!(t.errno(nr("membarrier"), &[1 << 20, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("membarrier"), &[0, 2]), Errno::EINVAL);
+            assert_eq!(t.value(nr("getrandom"), &[buf, 8, 0]), Ok(8));
         }
 
         #[test]
         fn getrandom() {
             let mut t = TestMachine::new();
             let (bad, buf) = (t.bad_ptr(), t.scratch);
-            assert_eq!(t.errno(318, &[buf, 8, 8]), Errno::EINVAL);
-            assert_eq!(t.errno(318, &[buf, 8, u64::from(GRND_RANDOM | GRND_INSECURE)]), Errno::EINVAL);
-            assert_eq!(t.errno(318, &[bad, 8, u64::from(GRND_NONBLOCK)]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("getrandom"), &[buf, 8, 8]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("getrandom"), &[buf, 8, u64::from(GRND_RANDOM | GRND_INSECURE)]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("getrandom"), &[bad, 8, u64::from(GRND_NONBLOCK)]), Errno::EFAULT);
         }
 
         #[test]
@@ -325,27 +326,27 @@ mod tests {
         fn scheduling() {
             let mut t = TestMachine::new();
             let (bad, buf) = (t.bad_ptr(), t.put(0, &[0u8; 128]));
-            assert_eq!(t.errno(143, &[NEG, buf]), Errno::EINVAL);
-            assert_eq!(t.errno(143, &[NO_PID, buf]), Errno::ESRCH);
-            assert_eq!(t.errno(143, &[0, bad]), Errno::EFAULT);
-            assert_eq!(t.errno(144, &[NEG, 0, buf]), Errno::EINVAL);
-            assert_eq!(t.errno(144, &[NO_PID, 0, buf]), Errno::ESRCH);
-            assert_eq!(t.errno(144, &[0, 0, bad]), Errno::EFAULT);
-            assert_eq!(t.errno(145, &[NEG]), Errno::EINVAL);
-            assert_eq!(t.errno(145, &[NO_PID]), Errno::ESRCH);
+            assert_eq!(t.errno(nr("sched_getparam"), &[NEG, buf]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("sched_getparam"), &[NO_PID, buf]), Errno::ESRCH);
+            assert_eq!(t.errno(nr("sched_getparam"), &[0, bad]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("sched_setscheduler"), &[NEG, 0, buf]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("sched_setscheduler"), &[NO_PID, 0, buf]), Errno::ESRCH);
+            assert_eq!(t.errno(nr("sched_setscheduler"), &[0, 0, bad]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("sched_getscheduler"), &[NEG]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("sched_getscheduler"), &[NO_PID]), Errno::ESRCH);
             for nr in [146, 147] {
                 assert_eq!(t.errno(nr, &[NEG]), Errno::EINVAL);
                 assert_eq!(t.errno(nr, &[4]), Errno::EINVAL);
                 assert_eq!(t.errno(nr, &[6]), Errno::EINVAL);
             }
             // Affinity: a length of whole words, a known task, a bad mask.
-            assert_eq!(t.errno(204, &[0, 7, buf]), Errno::EINVAL);
-            assert_eq!(t.errno(204, &[0, 4, buf]), Errno::EINVAL);
-            assert_eq!(t.errno(204, &[0, 0, buf]), Errno::EINVAL);
-            assert_eq!(t.errno(204, &[0, 8, bad]), Errno::EFAULT);
-            assert_eq!(t.errno(204, &[NO_PID, 8, buf]), Errno::ESRCH);
-            assert_eq!(t.errno(203, &[NO_PID, 8, buf]), Errno::ESRCH);
-            assert_eq!(t.errno(203, &[0, 8, bad]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("sched_getaffinity"), &[0, 7, buf]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("sched_getaffinity"), &[0, 4, buf]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("sched_getaffinity"), &[0, 0, buf]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("sched_getaffinity"), &[0, 8, bad]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("sched_getaffinity"), &[NO_PID, 8, buf]), Errno::ESRCH);
+            assert_eq!(t.errno(nr("sched_setaffinity"), &[NO_PID, 8, buf]), Errno::ESRCH);
+            assert_eq!(t.errno(nr("sched_setaffinity"), &[0, 8, bad]), Errno::EFAULT);
         }
 
         #[test]
@@ -354,14 +355,14 @@ mod tests {
             let (bad, old) = (t.bad_ptr(), t.scratch);
             let inverted = t.put(0x100, Rlimit64 { rlim_cur: 10, rlim_max: 5 }.as_slice());
             let nofile = u64::from(RLIMIT_NOFILE);
-            assert_eq!(t.errno(302, &[0, 99, 0, old]), Errno::EINVAL);
-            assert_eq!(t.errno(302, &[0, u64::from(RLIM_NLIMITS), 0, old]), Errno::EINVAL);
-            assert_eq!(t.errno(302, &[NO_PID, nofile, 0, old]), Errno::ESRCH);
-            assert_eq!(t.errno(302, &[0, nofile, inverted, 0]), Errno::EINVAL);
-            assert_eq!(t.errno(302, &[0, nofile, bad, 0]), Errno::EFAULT);
-            assert_eq!(t.errno(302, &[0, nofile, 0, bad]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("prlimit64"), &[0, 99, 0, old]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("prlimit64"), &[0, u64::from(RLIM_NLIMITS), 0, old]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("prlimit64"), &[NO_PID, nofile, 0, old]), Errno::ESRCH);
+            assert_eq!(t.errno(nr("prlimit64"), &[0, nofile, inverted, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("prlimit64"), &[0, nofile, bad, 0]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("prlimit64"), &[0, nofile, 0, bad]), Errno::EFAULT);
             // The resource is an unsigned int: the upper half is ignored.
-            assert_eq!(t.value(302, &[0, 1 << 32 | nofile, 0, old]), Ok(0));
+            assert_eq!(t.value(nr("prlimit64"), &[0, 1 << 32 | nofile, 0, old]), Ok(0));
         }
     }
 }

@@ -340,6 +340,7 @@ mod tests {
     // Argument errors through the table, as a guest meets them (what Linux
     // answers was checked natively). Every timeout is zero.
     mod args {
+        use crate::abi::names::number as nr;
         use crate::abi::poll::POLLIN;
         use crate::errno::Errno;
         use crate::syscall::testkit::TestMachine;
@@ -351,7 +352,7 @@ mod tests {
         /// 0x400. Returns the pipe's read end.
         fn setup(t: &mut TestMachine) -> u64 {
             let fds = t.scratch + 0x800;
-            assert_eq!(t.value(22, &[fds]), Ok(0));
+            assert_eq!(t.value(nr("pipe"), &[fds]), Ok(0));
             let r: i32 = t.m.mem.user.read_val(fds).unwrap();
             let pollfd = |fd: i32| [&fd.to_le_bytes()[..], &POLLIN.to_le_bytes(), &0i16.to_le_bytes()].concat();
             t.put(0, &pollfd(r));
@@ -374,23 +375,23 @@ mod tests {
             let (s, bad) = (t.scratch, t.bad_ptr());
             let (pipe, nval) = (s, s + 8);
             let (zero, late, negative, mask) = (s + 0x100, s + 0x110, s + 0x120, s + 0x400);
-            assert_eq!(t.errno(7, &[pipe, 0x7fff_ffff, 0]), Errno::EINVAL);
-            assert_eq!(t.errno(7, &[bad, 0x7fff_ffff, 0]), Errno::EINVAL);
-            assert_eq!(t.errno(7, &[bad, 1, 0]), Errno::EFAULT);
-            assert_eq!(t.value(7, &[bad, 0, 0]), Ok(0));
+            assert_eq!(t.errno(nr("poll"), &[pipe, 0x7fff_ffff, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("poll"), &[bad, 0x7fff_ffff, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("poll"), &[bad, 1, 0]), Errno::EFAULT);
+            assert_eq!(t.value(nr("poll"), &[bad, 0, 0]), Ok(0));
             // nfds is an unsigned int: the upper half is ignored.
-            assert_eq!(t.value(7, &[pipe, 1 << 32 | 1, 0]), Ok(0));
+            assert_eq!(t.value(nr("poll"), &[pipe, 1 << 32 | 1, 0]), Ok(0));
             // An unknown descriptor is reported, not an error.
-            assert_eq!(t.value(7, &[nval, 1, 0]), Ok(1));
-            assert_eq!(t.errno(271, &[pipe, 1, bad, 0, 8]), Errno::EFAULT);
-            assert_eq!(t.errno(271, &[pipe, 1, late, 0, 8]), Errno::EINVAL);
-            assert_eq!(t.errno(271, &[pipe, 1, negative, 0, 8]), Errno::EINVAL);
-            assert_eq!(t.errno(271, &[pipe, 1, zero, mask, 4]), Errno::EINVAL);
-            assert_eq!(t.errno(271, &[pipe, 1, zero, bad, 8]), Errno::EFAULT);
-            assert_eq!(t.errno(271, &[bad, 1, zero, 0, 8]), Errno::EFAULT);
-            assert_eq!(t.errno(271, &[pipe, 0x7fff_ffff, zero, 0, 8]), Errno::EINVAL);
+            assert_eq!(t.value(nr("poll"), &[nval, 1, 0]), Ok(1));
+            assert_eq!(t.errno(nr("ppoll"), &[pipe, 1, bad, 0, 8]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("ppoll"), &[pipe, 1, late, 0, 8]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("ppoll"), &[pipe, 1, negative, 0, 8]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("ppoll"), &[pipe, 1, zero, mask, 4]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("ppoll"), &[pipe, 1, zero, bad, 8]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("ppoll"), &[bad, 1, zero, 0, 8]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("ppoll"), &[pipe, 0x7fff_ffff, zero, 0, 8]), Errno::EINVAL);
             // Without a mask its size is not looked at.
-            assert_eq!(t.value(271, &[pipe, 1, zero, 0, 4]), Ok(0));
+            assert_eq!(t.value(nr("ppoll"), &[pipe, 1, zero, 0, 4]), Ok(0));
         }
 
         #[test]
@@ -401,25 +402,25 @@ mod tests {
             let (zero, late, negative, negative_frac) = (s + 0x100, s + 0x110, s + 0x120, s + 0x130);
             let (pipe_set, fd60_set, mask) = (s + 0x200, s + 0x300, s + 0x400);
             let neg = -1i64 as u64;
-            assert_eq!(t.errno(23, &[neg, 0, 0, 0, zero]), Errno::EINVAL);
-            assert_eq!(t.errno(23, &[neg, 0, 0, 0, bad]), Errno::EFAULT);
-            assert_eq!(t.errno(23, &[1, 0, 0, 0, negative]), Errno::EINVAL);
-            assert_eq!(t.errno(23, &[1, 0, 0, 0, negative_frac]), Errno::EINVAL);
-            assert_eq!(t.errno(23, &[r + 1, bad, 0, 0, zero]), Errno::EFAULT);
-            assert_eq!(t.errno(23, &[61, fd60_set, 0, 0, zero]), Errno::EBADF);
+            assert_eq!(t.errno(nr("select"), &[neg, 0, 0, 0, zero]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("select"), &[neg, 0, 0, 0, bad]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("select"), &[1, 0, 0, 0, negative]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("select"), &[1, 0, 0, 0, negative_frac]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("select"), &[r + 1, bad, 0, 0, zero]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("select"), &[61, fd60_set, 0, 0, zero]), Errno::EBADF);
             // nfds is an int: the upper half is ignored.
-            assert_eq!(t.value(23, &[1 << 32 | (r + 1), pipe_set, 0, 0, zero]), Ok(0));
+            assert_eq!(t.value(nr("select"), &[1 << 32 | (r + 1), pipe_set, 0, 0, zero]), Ok(0));
             // pselect6's sixth argument: { sigset pointer, its size }.
             let size4 = t.put(0x500, &[mask.to_le_bytes(), 4u64.to_le_bytes()].concat());
             let bad_mask = t.put(0x510, &[bad.to_le_bytes(), 8u64.to_le_bytes()].concat());
-            assert_eq!(t.errno(270, &[neg, 0, 0, 0, zero, 0]), Errno::EINVAL);
-            assert_eq!(t.errno(270, &[1, 0, 0, 0, bad, 0]), Errno::EFAULT);
-            assert_eq!(t.errno(270, &[1, 0, 0, 0, late, 0]), Errno::EINVAL);
-            assert_eq!(t.errno(270, &[1, 0, 0, 0, zero, size4]), Errno::EINVAL);
-            assert_eq!(t.errno(270, &[1, 0, 0, 0, zero, bad]), Errno::EFAULT);
-            assert_eq!(t.errno(270, &[1, 0, 0, 0, zero, bad_mask]), Errno::EFAULT);
-            assert_eq!(t.errno(270, &[61, fd60_set, 0, 0, zero, 0]), Errno::EBADF);
-            assert_eq!(t.errno(270, &[r + 1, 0, bad, 0, zero, 0]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("pselect6"), &[neg, 0, 0, 0, zero, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("pselect6"), &[1, 0, 0, 0, bad, 0]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("pselect6"), &[1, 0, 0, 0, late, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("pselect6"), &[1, 0, 0, 0, zero, size4]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("pselect6"), &[1, 0, 0, 0, zero, bad]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("pselect6"), &[1, 0, 0, 0, zero, bad_mask]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("pselect6"), &[61, fd60_set, 0, 0, zero, 0]), Errno::EBADF);
+            assert_eq!(t.errno(nr("pselect6"), &[r + 1, 0, bad, 0, zero, 0]), Errno::EFAULT);
         }
     }
 }

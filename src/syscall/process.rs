@@ -400,6 +400,7 @@ mod tests {
     // answers was checked natively).
     mod args {
         use super::super::*;
+        use crate::abi::names::number as nr;
         use crate::syscall::testkit::TestMachine;
 
         const NO_PID: u64 = 99_999;
@@ -409,35 +410,35 @@ mod tests {
             let mut t = TestMachine::new();
             let (bad, buf) = (t.bad_ptr(), t.scratch);
             let (get_fs, get_gs, set_fs) = (ARCH_GET_FS.into(), ARCH_GET_GS.into(), ARCH_SET_FS.into());
-            assert_eq!(t.errno(158, &[0x9999, buf]), Errno::EINVAL);
-            assert_eq!(t.errno(158, &[1 << 32 | get_fs, buf]), Errno::EINVAL);
-            assert_eq!(t.errno(158, &[get_fs, bad]), Errno::EFAULT);
-            assert_eq!(t.errno(158, &[get_gs, bad]), Errno::EFAULT);
-            assert_eq!(t.errno(158, &[set_fs, USER_ADDR_LIMIT]), Errno::EPERM);
-            assert_eq!(t.errno(158, &[set_fs, u64::MAX]), Errno::EPERM);
+            assert_eq!(t.errno(nr("arch_prctl"), &[0x9999, buf]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("arch_prctl"), &[1 << 32 | get_fs, buf]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("arch_prctl"), &[get_fs, bad]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("arch_prctl"), &[get_gs, bad]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("arch_prctl"), &[set_fs, USER_ADDR_LIMIT]), Errno::EPERM);
+            assert_eq!(t.errno(nr("arch_prctl"), &[set_fs, u64::MAX]), Errno::EPERM);
         }
 
         #[test]
         fn robust_lists() {
             let mut t = TestMachine::new();
             let (bad, buf) = (t.bad_ptr(), t.scratch);
-            assert_eq!(t.errno(273, &[buf, 23]), Errno::EINVAL);
-            assert_eq!(t.errno(273, &[buf, 1 << 32 | 24]), Errno::EINVAL);
-            assert_eq!(t.errno(274, &[NO_PID, buf, buf + 8]), Errno::ESRCH);
-            assert_eq!(t.errno(274, &[0, bad, buf]), Errno::EFAULT);
-            assert_eq!(t.errno(274, &[0, buf, bad]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("set_robust_list"), &[buf, 23]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("set_robust_list"), &[buf, 1 << 32 | 24]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("get_robust_list"), &[NO_PID, buf, buf + 8]), Errno::ESRCH);
+            assert_eq!(t.errno(nr("get_robust_list"), &[0, bad, buf]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("get_robust_list"), &[0, buf, bad]), Errno::EFAULT);
         }
 
         #[test]
         fn prctl() {
             let mut t = TestMachine::new();
             let bad = t.bad_ptr();
-            assert_eq!(t.errno(157, &[0x7fff_0000]), Errno::EINVAL);
-            assert_eq!(t.errno(157, &[-1i64 as u64]), Errno::EINVAL);
-            assert_eq!(t.errno(157, &[PR_SET_DUMPABLE as u64, 2]), Errno::EINVAL);
-            assert_eq!(t.errno(157, &[PR_SET_NO_NEW_PRIVS as u64, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("prctl"), &[0x7fff_0000]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("prctl"), &[-1i64 as u64]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("prctl"), &[PR_SET_DUMPABLE as u64, 2]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("prctl"), &[PR_SET_NO_NEW_PRIVS as u64, 0]), Errno::EINVAL);
             for option in [PR_GET_NAME, PR_GET_PDEATHSIG, PR_GET_CHILD_SUBREAPER] {
-                assert_eq!(t.errno(157, &[option as u64, bad]), Errno::EFAULT, "option {option}");
+                assert_eq!(t.errno(nr("prctl"), &[option as u64, bad]), Errno::EFAULT, "option {option}");
             }
         }
 
@@ -448,14 +449,14 @@ mod tests {
                 assert_eq!(t.errno(nr, &[NO_PID]), Errno::ESRCH);
                 assert_eq!(t.errno(nr, &[-1i64 as u64]), Errno::ESRCH);
             }
-            assert_eq!(t.errno(109, &[0, -1i64 as u64]), Errno::EINVAL);
-            assert_eq!(t.errno(109, &[-1i64 as u64, 0]), Errno::EINVAL);
-            assert_eq!(t.errno(109, &[NO_PID, 0]), Errno::ESRCH);
+            assert_eq!(t.errno(nr("setpgid"), &[0, -1i64 as u64]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("setpgid"), &[-1i64 as u64, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("setpgid"), &[NO_PID, 0]), Errno::ESRCH);
             // The only process leads its session (and so its group).
-            assert_eq!(t.errno(109, &[0, 0]), Errno::EPERM);
-            assert_eq!(t.errno(112, &[]), Errno::EPERM);
+            assert_eq!(t.errno(nr("setpgid"), &[0, 0]), Errno::EPERM);
+            assert_eq!(t.errno(nr("setsid"), &[]), Errno::EPERM);
             // pid_t is an int: the upper half is ignored.
-            assert_eq!(t.value(121, &[1 << 32]), Ok(1));
+            assert_eq!(t.value(nr("getpgid"), &[1 << 32]), Ok(1));
         }
 
         #[test]
@@ -463,10 +464,10 @@ mod tests {
             let mut t = TestMachine::new();
             let (magic1, magic2) = (LINUX_REBOOT_MAGIC1.into(), LINUX_REBOOT_MAGIC2.into());
             let cad_off = LINUX_REBOOT_CMD_CAD_OFF.into();
-            assert_eq!(t.errno(169, &[0, 0, 0, 0]), Errno::EINVAL);
-            assert_eq!(t.errno(169, &[magic1, 0, cad_off, 0]), Errno::EINVAL);
-            assert_eq!(t.errno(169, &[0, magic2, cad_off, 0]), Errno::EINVAL);
-            assert_eq!(t.errno(169, &[magic1, magic2, 0x1234, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("reboot"), &[0, 0, 0, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("reboot"), &[magic1, 0, cad_off, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("reboot"), &[0, magic2, cad_off, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("reboot"), &[magic1, magic2, 0x1234, 0]), Errno::EINVAL);
         }
 
         #[test]
@@ -474,24 +475,24 @@ mod tests {
             let mut t = TestMachine::new();
             let (bad, buf) = (t.bad_ptr(), t.scratch);
             // -1 is no id: setuid and setgid need one.
-            assert_eq!(t.errno(105, &[u64::from(NO_ID)]), Errno::EINVAL);
-            assert_eq!(t.errno(106, &[u64::from(NO_ID)]), Errno::EINVAL);
-            assert_eq!(t.value(105, &[1 << 32]), Ok(0));
+            assert_eq!(t.errno(nr("setuid"), &[u64::from(NO_ID)]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("setgid"), &[u64::from(NO_ID)]), Errno::EINVAL);
+            assert_eq!(t.value(nr("setuid"), &[1 << 32]), Ok(0));
             for nr in [118, 120] {
                 assert_eq!(t.errno(nr, &[bad, buf, buf]), Errno::EFAULT);
                 assert_eq!(t.errno(nr, &[buf, bad, buf]), Errno::EFAULT);
                 assert_eq!(t.errno(nr, &[buf, buf, bad]), Errno::EFAULT);
             }
             // getgroups: a negative size; a size of 0 only counts.
-            assert_eq!(t.errno(115, &[-1i64 as u64, buf]), Errno::EINVAL);
-            assert_eq!(t.errno(115, &[1, bad]), Errno::EFAULT);
-            assert_eq!(t.value(115, &[0, bad]), Ok(1));
+            assert_eq!(t.errno(nr("getgroups"), &[-1i64 as u64, buf]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("getgroups"), &[1, bad]), Errno::EFAULT);
+            assert_eq!(t.value(nr("getgroups"), &[0, bad]), Ok(1));
             // setgroups: at most NGROUPS_MAX (unsigned: -1 is too many).
-            assert_eq!(t.errno(116, &[NGROUPS_MAX + 1, buf]), Errno::EINVAL);
-            assert_eq!(t.errno(116, &[-1i64 as u64, buf]), Errno::EINVAL);
-            assert_eq!(t.errno(116, &[1, bad]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("setgroups"), &[NGROUPS_MAX + 1, buf]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("setgroups"), &[-1i64 as u64, buf]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("setgroups"), &[1, bad]), Errno::EFAULT);
             let no_id = t.put(0x100, &NO_ID.to_le_bytes());
-            assert_eq!(t.errno(116, &[1, no_id]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("setgroups"), &[1, no_id]), Errno::EINVAL);
         }
     }
 }

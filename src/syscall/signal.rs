@@ -371,6 +371,7 @@ mod tests {
     // answers was checked natively). No signal is ever sent: only calls
     // that fail, or signal 0, which checks without sending.
     mod args {
+        use crate::abi::names::number as nr;
         use crate::abi::signal::{SiRt, Sigaltstack, Siginfo, MINSIGSTKSZ, NSIG, SIGSET_SIZE, SI_QUEUE, SI_USER};
         use crate::abi::signal::{SIGKILL, SIGUSR1, SIG_BLOCK, SIG_SETMASK};
         use crate::abi::types::Timespec;
@@ -398,17 +399,17 @@ mod tests {
             let mut t = TestMachine::new();
             let (bad, buf) = (t.bad_ptr(), t.scratch);
             for sig in [0, PAST_NSIG, NEG] {
-                assert_eq!(t.errno(13, &[sig, 0, buf, SETSIZE]), Errno::EINVAL, "signal {sig}");
+                assert_eq!(t.errno(nr("rt_sigaction"), &[sig, 0, buf, SETSIZE]), Errno::EINVAL, "signal {sig}");
             }
-            assert_eq!(t.errno(13, &[USR1, 0, buf, 4]), Errno::EINVAL);
-            assert_eq!(t.errno(13, &[USR1, 0, buf, 1 << 32 | SETSIZE]), Errno::EINVAL);
-            assert_eq!(t.errno(13, &[USR1, bad, 0, SETSIZE]), Errno::EFAULT);
-            assert_eq!(t.errno(13, &[USR1, 0, bad, SETSIZE]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("rt_sigaction"), &[USR1, 0, buf, 4]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("rt_sigaction"), &[USR1, 0, buf, 1 << 32 | SETSIZE]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("rt_sigaction"), &[USR1, bad, 0, SETSIZE]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("rt_sigaction"), &[USR1, 0, bad, SETSIZE]), Errno::EFAULT);
             // SIGKILL's action can be read, not changed.
-            assert_eq!(t.errno(13, &[KILL, buf, 0, SETSIZE]), Errno::EINVAL);
-            assert_eq!(t.value(13, &[KILL, 0, buf, SETSIZE]), Ok(0));
+            assert_eq!(t.errno(nr("rt_sigaction"), &[KILL, buf, 0, SETSIZE]), Errno::EINVAL);
+            assert_eq!(t.value(nr("rt_sigaction"), &[KILL, 0, buf, SETSIZE]), Ok(0));
             // The signal is an int: the upper half is ignored.
-            assert_eq!(t.value(13, &[1 << 32 | USR1, 0, buf, SETSIZE]), Ok(0));
+            assert_eq!(t.value(nr("rt_sigaction"), &[1 << 32 | USR1, 0, buf, SETSIZE]), Ok(0));
         }
 
         #[test]
@@ -416,36 +417,36 @@ mod tests {
             let mut t = TestMachine::new();
             let (bad, buf) = (t.bad_ptr(), t.put(0, &[0u8; SIGSET_SIZE]));
             let block = SIG_BLOCK as u64;
-            assert_eq!(t.errno(14, &[BAD_HOW, buf, 0, SETSIZE]), Errno::EINVAL);
-            assert_eq!(t.errno(14, &[block, 0, 0, 4]), Errno::EINVAL);
-            assert_eq!(t.errno(14, &[block, bad, 0, SETSIZE]), Errno::EFAULT);
-            assert_eq!(t.errno(14, &[block, 0, bad, SETSIZE]), Errno::EFAULT);
-            assert_eq!(t.errno(14, &[BAD_HOW, bad, 0, SETSIZE]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("rt_sigprocmask"), &[BAD_HOW, buf, 0, SETSIZE]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("rt_sigprocmask"), &[block, 0, 0, 4]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("rt_sigprocmask"), &[block, bad, 0, SETSIZE]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("rt_sigprocmask"), &[block, 0, bad, SETSIZE]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("rt_sigprocmask"), &[BAD_HOW, bad, 0, SETSIZE]), Errno::EFAULT);
             // Without a new set, `how` is not looked at; it is an int.
-            assert_eq!(t.value(14, &[BAD_HOW, 0, buf, SETSIZE]), Ok(0));
-            assert_eq!(t.value(14, &[1 << 32 | block, buf, 0, SETSIZE]), Ok(0));
+            assert_eq!(t.value(nr("rt_sigprocmask"), &[BAD_HOW, 0, buf, SETSIZE]), Ok(0));
+            assert_eq!(t.value(nr("rt_sigprocmask"), &[1 << 32 | block, buf, 0, SETSIZE]), Ok(0));
         }
 
         #[test]
         fn pending_waiting_suspending() {
             let mut t = TestMachine::new();
             let (bad, set) = (t.bad_ptr(), t.put(0, &[0u8; SIGSET_SIZE]));
-            assert_eq!(t.errno(127, &[set, SETSIZE + 1]), Errno::EINVAL);
-            assert_eq!(t.errno(127, &[bad, SETSIZE]), Errno::EFAULT);
-            assert_eq!(t.value(127, &[set, 4]), Ok(0));
+            assert_eq!(t.errno(nr("rt_sigpending"), &[set, SETSIZE + 1]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("rt_sigpending"), &[bad, SETSIZE]), Errno::EFAULT);
+            assert_eq!(t.value(nr("rt_sigpending"), &[set, 4]), Ok(0));
             let ts = |tv_sec, tv_nsec| Timespec { tv_sec, tv_nsec };
             let zero = t.put(0x100, ts(0, 0).as_slice());
             let late = t.put(0x200, ts(0, 1_000_000_000).as_slice());
             let negative = t.put(0x300, ts(-1, 0).as_slice());
-            assert_eq!(t.errno(128, &[set, 0, zero, 4]), Errno::EINVAL);
-            assert_eq!(t.errno(128, &[bad, 0, zero, SETSIZE]), Errno::EFAULT);
-            assert_eq!(t.errno(128, &[set, 0, bad, SETSIZE]), Errno::EFAULT);
-            assert_eq!(t.errno(128, &[set, 0, late, SETSIZE]), Errno::EINVAL);
-            assert_eq!(t.errno(128, &[set, 0, negative, SETSIZE]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("rt_sigtimedwait"), &[set, 0, zero, 4]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("rt_sigtimedwait"), &[bad, 0, zero, SETSIZE]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("rt_sigtimedwait"), &[set, 0, bad, SETSIZE]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("rt_sigtimedwait"), &[set, 0, late, SETSIZE]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("rt_sigtimedwait"), &[set, 0, negative, SETSIZE]), Errno::EINVAL);
             // Nothing pending and no time to wait.
-            assert_eq!(t.errno(128, &[set, 0, zero, SETSIZE]), Errno::EAGAIN);
-            assert_eq!(t.errno(130, &[set, 4]), Errno::EINVAL);
-            assert_eq!(t.errno(130, &[bad, SETSIZE]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("rt_sigtimedwait"), &[set, 0, zero, SETSIZE]), Errno::EAGAIN);
+            assert_eq!(t.errno(nr("rt_sigsuspend"), &[set, 4]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("rt_sigsuspend"), &[bad, SETSIZE]), Errno::EFAULT);
         }
 
         #[test]
@@ -456,10 +457,10 @@ mod tests {
                 |ss_flags: i32, ss_size: u64| Sigaltstack { ss_sp: 0x1000, ss_flags, ss_size, ..Default::default() };
             let odd_flags = t.put(0, stack(0x55, 65536).as_slice());
             let small = t.put(0x100, stack(0, MINSIGSTKSZ - 1).as_slice());
-            assert_eq!(t.errno(131, &[odd_flags, 0]), Errno::EINVAL);
-            assert_eq!(t.errno(131, &[small, 0]), Errno::ENOMEM);
-            assert_eq!(t.errno(131, &[bad, 0]), Errno::EFAULT);
-            assert_eq!(t.errno(131, &[0, bad]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("sigaltstack"), &[odd_flags, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("sigaltstack"), &[small, 0]), Errno::ENOMEM);
+            assert_eq!(t.errno(nr("sigaltstack"), &[bad, 0]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("sigaltstack"), &[0, bad]), Errno::EFAULT);
         }
 
         #[test]
@@ -468,44 +469,44 @@ mod tests {
             // As spawn_task would: the process lists its task (the testkit
             // does not), so that its tid names it.
             t.task.process.tasks().push(t.task.shared.clone());
-            let me = t.value(39, &[]).unwrap();
+            let me = t.value(nr("getpid"), &[]).unwrap();
             for sig in [PAST_NSIG, NEG] {
-                assert_eq!(t.errno(62, &[me, sig]), Errno::EINVAL, "kill signal {sig}");
-                assert_eq!(t.errno(200, &[me, sig]), Errno::EINVAL, "tkill signal {sig}");
-                assert_eq!(t.errno(234, &[me, me, sig]), Errno::EINVAL, "tgkill signal {sig}");
+                assert_eq!(t.errno(nr("kill"), &[me, sig]), Errno::EINVAL, "kill signal {sig}");
+                assert_eq!(t.errno(nr("tkill"), &[me, sig]), Errno::EINVAL, "tkill signal {sig}");
+                assert_eq!(t.errno(nr("tgkill"), &[me, me, sig]), Errno::EINVAL, "tgkill signal {sig}");
             }
-            assert_eq!(t.errno(62, &[NO_PID, 0]), Errno::ESRCH);
-            assert_eq!(t.errno(62, &[i32::MIN as u64, 0]), Errno::ESRCH);
-            assert_eq!(t.value(62, &[me, 0]), Ok(0));
+            assert_eq!(t.errno(nr("kill"), &[NO_PID, 0]), Errno::ESRCH);
+            assert_eq!(t.errno(nr("kill"), &[i32::MIN as u64, 0]), Errno::ESRCH);
+            assert_eq!(t.value(nr("kill"), &[me, 0]), Ok(0));
             // Both are ints: the upper halves are ignored.
-            assert_eq!(t.value(62, &[1 << 32 | me, 1 << 32]), Ok(0));
-            assert_eq!(t.errno(200, &[0, 0]), Errno::EINVAL);
-            assert_eq!(t.errno(200, &[NEG, 0]), Errno::EINVAL);
-            assert_eq!(t.errno(200, &[NO_PID, 0]), Errno::ESRCH);
-            assert_eq!(t.value(200, &[me, 0]), Ok(0));
-            assert_eq!(t.errno(234, &[0, me, 0]), Errno::EINVAL);
-            assert_eq!(t.errno(234, &[me, 0, 0]), Errno::EINVAL);
-            assert_eq!(t.errno(234, &[NO_PID, me, 0]), Errno::ESRCH);
-            assert_eq!(t.errno(234, &[me, NO_PID, 0]), Errno::ESRCH);
-            assert_eq!(t.value(234, &[me, me, 0]), Ok(0));
+            assert_eq!(t.value(nr("kill"), &[1 << 32 | me, 1 << 32]), Ok(0));
+            assert_eq!(t.errno(nr("tkill"), &[0, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("tkill"), &[NEG, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("tkill"), &[NO_PID, 0]), Errno::ESRCH);
+            assert_eq!(t.value(nr("tkill"), &[me, 0]), Ok(0));
+            assert_eq!(t.errno(nr("tgkill"), &[0, me, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("tgkill"), &[me, 0, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("tgkill"), &[NO_PID, me, 0]), Errno::ESRCH);
+            assert_eq!(t.errno(nr("tgkill"), &[me, NO_PID, 0]), Errno::ESRCH);
+            assert_eq!(t.value(nr("tgkill"), &[me, me, 0]), Ok(0));
         }
 
         #[test]
         fn queued_signals() {
             let mut t = TestMachine::new();
-            let me = t.value(39, &[]).unwrap();
+            let me = t.value(nr("getpid"), &[]).unwrap();
             let (bad, info) = (t.bad_ptr(), queued_info(&t));
-            assert_eq!(t.errno(129, &[me, PAST_NSIG, info]), Errno::EINVAL);
-            assert_eq!(t.errno(129, &[me, USR1, bad]), Errno::EFAULT);
-            assert_eq!(t.errno(129, &[NO_PID, USR1, info]), Errno::ESRCH);
-            assert_eq!(t.errno(297, &[me, me, PAST_NSIG, info]), Errno::EINVAL);
-            assert_eq!(t.errno(297, &[me, me, USR1, bad]), Errno::EFAULT);
-            assert_eq!(t.errno(297, &[me, 0, USR1, info]), Errno::EINVAL);
-            assert_eq!(t.errno(297, &[me, NO_PID, USR1, info]), Errno::ESRCH);
+            assert_eq!(t.errno(nr("rt_sigqueueinfo"), &[me, PAST_NSIG, info]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("rt_sigqueueinfo"), &[me, USR1, bad]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("rt_sigqueueinfo"), &[NO_PID, USR1, info]), Errno::ESRCH);
+            assert_eq!(t.errno(nr("rt_tgsigqueueinfo"), &[me, me, PAST_NSIG, info]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("rt_tgsigqueueinfo"), &[me, me, USR1, bad]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("rt_tgsigqueueinfo"), &[me, 0, USR1, info]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("rt_tgsigqueueinfo"), &[me, NO_PID, USR1, info]), Errno::ESRCH);
             // Only a process signalling itself may claim to be the kernel or
             // kill (si_code >= 0).
             let user = t.put(0x600, Siginfo::rt(SIGUSR1, SI_USER, SiRt::default()).as_slice());
-            assert_eq!(t.errno(129, &[NO_PID, USR1, user]), Errno::EPERM);
+            assert_eq!(t.errno(nr("rt_sigqueueinfo"), &[NO_PID, USR1, user]), Errno::EPERM);
         }
     }
 }

@@ -412,6 +412,7 @@ pub(crate) fn sys_execveat(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::abi::names::number as nr;
     use crate::syscall::testkit::{TempRoot, TestMachine};
 
     /// SIGCHLD as clone's exit signal.
@@ -440,20 +441,20 @@ mod tests {
     #[test]
     fn fork_is_impossible() {
         let mut t = TestMachine::new();
-        assert_eq!(t.errno(57, &[]), Errno::ENOSYS);
+        assert_eq!(t.errno(nr("fork"), &[]), Errno::ENOSYS);
         // clone without CLONE_VM is a fork.
-        assert_eq!(t.errno(56, &[CHLD, 0, 0, 0, 0]), Errno::ENOSYS);
+        assert_eq!(t.errno(nr("clone"), &[CHLD, 0, 0, 0, 0]), Errno::ENOSYS);
         // clone3 too (exit_signal SIGCHLD, no flags).
         let args = t.put(0, &CloneArgs { exit_signal: CHLD, ..Default::default() }.as_slice()[..CLONE_ARGS_SIZE_VER0]);
-        assert_eq!(t.errno(435, &[args, CLONE_ARGS_SIZE_VER0 as u64]), Errno::ENOSYS);
+        assert_eq!(t.errno(nr("clone3"), &[args, CLONE_ARGS_SIZE_VER0 as u64]), Errno::ENOSYS);
     }
 
     #[test]
     fn clone_flags() {
         let mut t = TestMachine::new();
         // CLONE_SIGHAND needs CLONE_VM; CLONE_THREAD needs CLONE_SIGHAND.
-        assert_eq!(t.errno(56, &[CLONE_SIGHAND | CHLD, 0, 0, 0, 0]), Errno::EINVAL);
-        assert_eq!(t.errno(56, &[CLONE_THREAD | CLONE_VM | CHLD, 0, 0, 0, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("clone"), &[CLONE_SIGHAND | CHLD, 0, 0, 0, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("clone"), &[CLONE_THREAD | CLONE_VM | CHLD, 0, 0, 0, 0]), Errno::EINVAL);
     }
 
     #[test]
@@ -466,21 +467,21 @@ mod tests {
             |t: &TestMachine, offset: u64, args: CloneArgs| t.put(offset, &args.as_slice()[..CLONE_ARGS_SIZE_VER0]);
         let plain = CloneArgs { exit_signal: CHLD, ..Default::default() };
         let at = put(&t, 0, plain);
-        assert_eq!(t.errno(435, &[at, v0 - 1]), Errno::EINVAL);
-        assert_eq!(t.errno(435, &[at, 0]), Errno::EINVAL);
-        assert_eq!(t.errno(435, &[bad, v0]), Errno::EFAULT);
+        assert_eq!(t.errno(nr("clone3"), &[at, v0 - 1]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("clone3"), &[at, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("clone3"), &[bad, v0]), Errno::EFAULT);
         let bad_signal = put(&t, 0x100, CloneArgs { exit_signal: NSIG as u64 + 1, ..plain });
-        assert_eq!(t.errno(435, &[bad_signal, v0]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("clone3"), &[bad_signal, v0]), Errno::EINVAL);
         let stack_only = put(&t, 0x200, CloneArgs { stack: 0x1000, ..plain });
-        assert_eq!(t.errno(435, &[stack_only, v0]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("clone3"), &[stack_only, v0]), Errno::EINVAL);
         let size_only = put(&t, 0x300, CloneArgs { stack_size: 0x1000, ..plain });
-        assert_eq!(t.errno(435, &[size_only, v0]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("clone3"), &[size_only, v0]), Errno::EINVAL);
         let wrapping = put(&t, 0x400, CloneArgs { stack: u64::MAX - 4095, stack_size: 0x2000, ..plain });
-        assert_eq!(t.errno(435, &[wrapping, v0]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("clone3"), &[wrapping, v0]), Errno::EINVAL);
         let sighand = put(&t, 0x500, CloneArgs { flags: CLONE_SIGHAND, ..plain });
-        assert_eq!(t.errno(435, &[sighand, v0]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("clone3"), &[sighand, v0]), Errno::EINVAL);
         let thread = put(&t, 0x600, CloneArgs { flags: CLONE_THREAD | CLONE_VM, ..plain });
-        assert_eq!(t.errno(435, &[thread, v0]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("clone3"), &[thread, v0]), Errno::EINVAL);
     }
 
     #[test]
@@ -499,7 +500,7 @@ mod tests {
             (t.cstr(0x250, &"/a".repeat(2048)), Errno::ENAMETOOLONG),
         ];
         for (path, errno) in paths {
-            assert_eq!(t.errno(59, &[path, argv, 0]), errno, "{path:#x}");
+            assert_eq!(t.errno(nr("execve"), &[path, argv, 0]), errno, "{path:#x}");
         }
     }
 
@@ -513,14 +514,14 @@ mod tests {
         // past any limit Linux sets (at most 6 MiB).
         let long = t.cstr(0x1000, &"a".repeat(60_000));
         let many = array(&t, 0x100, &[long; 200]);
-        assert_eq!(t.errno(59, &[x, many, 0]), Errno::E2BIG);
-        assert_eq!(t.errno(59, &[x, 0, many]), Errno::E2BIG);
+        assert_eq!(t.errno(nr("execve"), &[x, many, 0]), Errno::E2BIG);
+        assert_eq!(t.errno(nr("execve"), &[x, 0, many]), Errno::E2BIG);
         // Unreadable arrays or strings.
         let bad_string = array(&t, 0x800, &[x, bad]);
-        assert_eq!(t.errno(59, &[x, bad, 0]), Errno::EFAULT);
-        assert_eq!(t.errno(59, &[x, bad_string, 0]), Errno::EFAULT);
-        assert_eq!(t.errno(59, &[x, 0, bad]), Errno::EFAULT);
-        assert_eq!(t.errno(59, &[x, 0, bad_string]), Errno::EFAULT);
+        assert_eq!(t.errno(nr("execve"), &[x, bad, 0]), Errno::EFAULT);
+        assert_eq!(t.errno(nr("execve"), &[x, bad_string, 0]), Errno::EFAULT);
+        assert_eq!(t.errno(nr("execve"), &[x, 0, bad]), Errno::EFAULT);
+        assert_eq!(t.errno(nr("execve"), &[x, 0, bad_string]), Errno::EFAULT);
     }
 
     #[test]
@@ -530,14 +531,14 @@ mod tests {
         let (x, rel, l, empty) = (t.cstr(0, "/x"), t.cstr(0x10, "x"), t.cstr(0x20, "/l"), t.cstr(0x30, ""));
         let argv = array(&t, 0x100, &[x]);
         let at = AT_FDCWD as u64;
-        assert_eq!(t.errno(322, &[at, x, argv, 0, 1]), Errno::EINVAL);
-        assert_eq!(t.errno(322, &[999, rel, argv, 0, 0]), Errno::EBADF);
-        assert_eq!(t.errno(322, &[at, empty, argv, 0, 0]), Errno::ENOENT);
-        assert_eq!(t.errno(322, &[999, empty, argv, 0, AT_EMPTY_PATH as u64]), Errno::EBADF);
-        assert_eq!(t.errno(322, &[at, l, argv, 0, AT_SYMLINK_NOFOLLOW as u64]), Errno::ELOOP);
-        assert_eq!(t.errno(322, &[at, t.bad_ptr(), argv, 0, 0]), Errno::EFAULT);
+        assert_eq!(t.errno(nr("execveat"), &[at, x, argv, 0, 1]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("execveat"), &[999, rel, argv, 0, 0]), Errno::EBADF);
+        assert_eq!(t.errno(nr("execveat"), &[at, empty, argv, 0, 0]), Errno::ENOENT);
+        assert_eq!(t.errno(nr("execveat"), &[999, empty, argv, 0, AT_EMPTY_PATH as u64]), Errno::EBADF);
+        assert_eq!(t.errno(nr("execveat"), &[at, l, argv, 0, AT_SYMLINK_NOFOLLOW as u64]), Errno::ELOOP);
+        assert_eq!(t.errno(nr("execveat"), &[at, t.bad_ptr(), argv, 0, 0]), Errno::EFAULT);
         let f = t.cstr(0x40, "/f");
-        let fd = t.value(2, &[f, 0, 0]).unwrap();
-        assert_eq!(t.errno(322, &[fd, rel, argv, 0, 0]), Errno::ENOTDIR);
+        let fd = t.value(nr("open"), &[f, 0, 0]).unwrap();
+        assert_eq!(t.errno(nr("execveat"), &[fd, rel, argv, 0, 0]), Errno::ENOTDIR);
     }
 }

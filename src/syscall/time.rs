@@ -327,6 +327,7 @@ mod tests {
     // Argument errors through the table, as a guest meets them (what Linux
     // answers was checked natively). No call here sleeps or arms a timer.
     mod args {
+        use crate::abi::names::number as nr;
         use crate::abi::resource::{RUSAGE_CHILDREN, RUSAGE_SELF, RUSAGE_THREAD};
         use crate::abi::time::*;
         use crate::abi::types::{Itimerval, Timespec, Timeval};
@@ -353,22 +354,22 @@ mod tests {
             let negative = timespec(&t, 0x10, -1, 0);
             let negative_ns = timespec(&t, 0x20, 0, -1);
             let abs = TIMER_ABSTIME as u64;
-            assert_eq!(t.errno(35, &[bad, 0]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("nanosleep"), &[bad, 0]), Errno::EFAULT);
             for req in [late, negative, negative_ns] {
-                assert_eq!(t.errno(35, &[req, 0]), Errno::EINVAL);
+                assert_eq!(t.errno(nr("nanosleep"), &[req, 0]), Errno::EINVAL);
             }
             for id in [CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME, CLOCK_TAI] {
                 let c = clock(id);
-                assert_eq!(t.errno(230, &[c, 0, bad, 0]), Errno::EFAULT, "clock {c}");
-                assert_eq!(t.errno(230, &[c, 0, late, 0]), Errno::EINVAL, "clock {c}");
-                assert_eq!(t.errno(230, &[c, abs, negative_ns, 0]), Errno::EINVAL, "clock {c}");
+                assert_eq!(t.errno(nr("clock_nanosleep"), &[c, 0, bad, 0]), Errno::EFAULT, "clock {c}");
+                assert_eq!(t.errno(nr("clock_nanosleep"), &[c, 0, late, 0]), Errno::EINVAL, "clock {c}");
+                assert_eq!(t.errno(nr("clock_nanosleep"), &[c, abs, negative_ns, 0]), Errno::EINVAL, "clock {c}");
             }
             // The clock is an int: the upper half is ignored.
-            assert_eq!(t.errno(230, &[1 << 32 | clock(CLOCK_MONOTONIC), 0, bad, 0]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("clock_nanosleep"), &[1 << 32 | clock(CLOCK_MONOTONIC), 0, bad, 0]), Errno::EFAULT);
             // Clocks that cannot be slept on.
             for id in [CLOCK_MONOTONIC_RAW, CLOCK_REALTIME_COARSE, CLOCK_MONOTONIC_COARSE] {
                 let c = clock(id);
-                assert_eq!(t.errno(230, &[c, 0, bad, 0]), Errno::EOPNOTSUPP, "clock {c}");
+                assert_eq!(t.errno(nr("clock_nanosleep"), &[c, 0, bad, 0]), Errno::EOPNOTSUPP, "clock {c}");
             }
         }
 
@@ -377,29 +378,29 @@ mod tests {
             let mut t = TestMachine::new();
             let (bad, buf) = (t.bad_ptr(), t.scratch);
             for c in [10, 12, NEG] {
-                assert_eq!(t.errno(228, &[c, buf]), Errno::EINVAL, "clock {c}");
-                assert_eq!(t.errno(229, &[c, buf]), Errno::EINVAL, "clock {c}");
+                assert_eq!(t.errno(nr("clock_gettime"), &[c, buf]), Errno::EINVAL, "clock {c}");
+                assert_eq!(t.errno(nr("clock_getres"), &[c, buf]), Errno::EINVAL, "clock {c}");
             }
             let realtime = clock(CLOCK_REALTIME);
-            assert_eq!(t.errno(228, &[realtime, bad]), Errno::EFAULT);
-            assert_eq!(t.errno(229, &[realtime, bad]), Errno::EFAULT);
-            assert_eq!(t.value(229, &[realtime, 0]), Ok(0));
-            assert_eq!(t.value(228, &[1 << 32 | clock(CLOCK_MONOTONIC), buf]), Ok(0));
-            assert_eq!(t.errno(96, &[bad, 0]), Errno::EFAULT);
-            assert_eq!(t.errno(96, &[0, bad]), Errno::EFAULT);
-            assert_eq!(t.errno(201, &[bad]), Errno::EFAULT);
-            assert_eq!(t.errno(100, &[bad]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("clock_gettime"), &[realtime, bad]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("clock_getres"), &[realtime, bad]), Errno::EFAULT);
+            assert_eq!(t.value(nr("clock_getres"), &[realtime, 0]), Ok(0));
+            assert_eq!(t.value(nr("clock_gettime"), &[1 << 32 | clock(CLOCK_MONOTONIC), buf]), Ok(0));
+            assert_eq!(t.errno(nr("gettimeofday"), &[bad, 0]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("gettimeofday"), &[0, bad]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("time"), &[bad]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("times"), &[bad]), Errno::EFAULT);
         }
 
         #[test]
         fn getrusage() {
             let mut t = TestMachine::new();
             let (bad, buf) = (t.bad_ptr(), t.scratch);
-            assert_eq!(t.errno(98, &[RUSAGE_THREAD as u64 + 1, buf]), Errno::EINVAL);
-            assert_eq!(t.errno(98, &[(RUSAGE_CHILDREN - 1) as u64, buf]), Errno::EINVAL);
-            assert_eq!(t.errno(98, &[RUSAGE_SELF as u64, bad]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("getrusage"), &[RUSAGE_THREAD as u64 + 1, buf]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("getrusage"), &[(RUSAGE_CHILDREN - 1) as u64, buf]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("getrusage"), &[RUSAGE_SELF as u64, bad]), Errno::EFAULT);
             // who is an int: the upper half is ignored.
-            assert_eq!(t.value(98, &[1 << 32 | RUSAGE_SELF as u64, buf]), Ok(0));
+            assert_eq!(t.value(nr("getrusage"), &[1 << 32 | RUSAGE_SELF as u64, buf]), Ok(0));
         }
 
         #[test]
@@ -407,10 +408,10 @@ mod tests {
             let mut t = TestMachine::new();
             let (bad, buf) = (t.bad_ptr(), t.scratch);
             let (real, prof) = (ITIMER_REAL as u64, ITIMER_PROF as u64);
-            assert_eq!(t.errno(36, &[prof + 1, buf]), Errno::EINVAL);
-            assert_eq!(t.errno(36, &[NEG, buf]), Errno::EINVAL);
-            assert_eq!(t.errno(36, &[real, bad]), Errno::EFAULT);
-            assert_eq!(t.value(36, &[1 << 32 | real, buf]), Ok(0));
+            assert_eq!(t.errno(nr("getitimer"), &[prof + 1, buf]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("getitimer"), &[NEG, buf]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("getitimer"), &[real, bad]), Errno::EFAULT);
+            assert_eq!(t.value(nr("getitimer"), &[1 << 32 | real, buf]), Ok(0));
             let tv = |tv_sec, tv_usec| Timeval { tv_sec, tv_usec };
             let timer = |t: &TestMachine, offset: u64, it_interval, it_value| {
                 t.put(offset, Itimerval { it_interval, it_value }.as_slice())
@@ -418,13 +419,13 @@ mod tests {
             let late = timer(&t, 0x100, tv(0, 0), tv(0, 1_000_000));
             let negative = timer(&t, 0x200, tv(0, 0), tv(-1, 0));
             let negative_interval = timer(&t, 0x300, tv(0, -1), tv(0, 0));
-            assert_eq!(t.errno(38, &[prof + 1, late, 0]), Errno::EINVAL);
-            assert_eq!(t.errno(38, &[real, bad, 0]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("setitimer"), &[prof + 1, late, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("setitimer"), &[real, bad, 0]), Errno::EFAULT);
             for v in [late, negative, negative_interval] {
-                assert_eq!(t.errno(38, &[real, v, 0]), Errno::EINVAL);
+                assert_eq!(t.errno(nr("setitimer"), &[real, v, 0]), Errno::EINVAL);
             }
             // Nothing was armed.
-            assert_eq!(t.value(37, &[0]), Ok(0));
+            assert_eq!(t.value(nr("alarm"), &[0]), Ok(0));
         }
     }
 }

@@ -291,6 +291,7 @@ mod tests {
     // answers was checked natively). The process has no children, so no
     // wait blocks.
     mod args {
+        use crate::abi::names::number as nr;
         use crate::abi::wait::{P_ALL, P_PGID, P_PID, WEXITED, WNOHANG, WNOWAIT};
         use crate::errno::Errno;
         use crate::syscall::testkit::TestMachine;
@@ -307,36 +308,36 @@ mod tests {
         fn wait4() {
             let mut t = TestMachine::new();
             let bad = t.bad_ptr();
-            assert_eq!(t.errno(61, &[NEG, 0, 0x10, 0]), Errno::EINVAL);
-            assert_eq!(t.errno(61, &[NEG, 0, u64::from(WNOWAIT), 0]), Errno::EINVAL);
-            assert_eq!(t.errno(61, &[NEG, 0, EXITED, 0]), Errno::EINVAL);
-            assert_eq!(t.errno(61, &[i32::MIN as u64, 0, 0, 0]), Errno::ESRCH);
+            assert_eq!(t.errno(nr("wait4"), &[NEG, 0, 0x10, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("wait4"), &[NEG, 0, u64::from(WNOWAIT), 0]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("wait4"), &[NEG, 0, EXITED, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("wait4"), &[i32::MIN as u64, 0, 0, 0]), Errno::ESRCH);
             for pid in [NEG, 0, 1, 7, -7i64 as u64] {
-                assert_eq!(t.errno(61, &[pid, 0, 0, 0]), Errno::ECHILD, "pid {pid}");
-                assert_eq!(t.errno(61, &[pid, 0, NOHANG, 0]), Errno::ECHILD, "pid {pid}");
+                assert_eq!(t.errno(nr("wait4"), &[pid, 0, 0, 0]), Errno::ECHILD, "pid {pid}");
+                assert_eq!(t.errno(nr("wait4"), &[pid, 0, NOHANG, 0]), Errno::ECHILD, "pid {pid}");
             }
             // Nothing is written when there is no child.
-            assert_eq!(t.errno(61, &[NEG, bad, NOHANG, bad]), Errno::ECHILD);
+            assert_eq!(t.errno(nr("wait4"), &[NEG, bad, NOHANG, bad]), Errno::ECHILD);
             // The options are an int: the upper half is ignored.
-            assert_eq!(t.errno(61, &[NEG, 0, 1 << 32 | NOHANG, 0]), Errno::ECHILD);
+            assert_eq!(t.errno(nr("wait4"), &[NEG, 0, 1 << 32 | NOHANG, 0]), Errno::ECHILD);
         }
 
         #[test]
         fn waitid() {
             let mut t = TestMachine::new();
             let info = t.scratch;
-            assert_eq!(t.errno(247, &[9, 0, info, EXITED, 0]), Errno::EINVAL);
-            assert_eq!(t.errno(247, &[ALL, 0, info, NOHANG, 0]), Errno::EINVAL);
-            assert_eq!(t.errno(247, &[ALL, 0, info, EXITED | 0x10, 0]), Errno::EINVAL);
-            assert_eq!(t.errno(247, &[PID, 0, info, EXITED, 0]), Errno::EINVAL);
-            assert_eq!(t.errno(247, &[PID, NEG, info, EXITED, 0]), Errno::EINVAL);
-            assert_eq!(t.errno(247, &[PGID, -5i64 as u64, info, EXITED, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("waitid"), &[9, 0, info, EXITED, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("waitid"), &[ALL, 0, info, NOHANG, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("waitid"), &[ALL, 0, info, EXITED | 0x10, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("waitid"), &[PID, 0, info, EXITED, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("waitid"), &[PID, NEG, info, EXITED, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("waitid"), &[PGID, -5i64 as u64, info, EXITED, 0]), Errno::EINVAL);
             for (idtype, id) in [(ALL, 0), (PID, 7), (PGID, 0), (PGID, 7)] {
-                assert_eq!(t.errno(247, &[idtype, id, info, EXITED, 0]), Errno::ECHILD);
-                assert_eq!(t.errno(247, &[idtype, id, info, EXITED | NOHANG, 0]), Errno::ECHILD);
+                assert_eq!(t.errno(nr("waitid"), &[idtype, id, info, EXITED, 0]), Errno::ECHILD);
+                assert_eq!(t.errno(nr("waitid"), &[idtype, id, info, EXITED | NOHANG, 0]), Errno::ECHILD);
             }
             // The options are an int: the upper half is ignored.
-            assert_eq!(t.errno(247, &[ALL, 0, info, 1 << 32 | EXITED, 0]), Errno::ECHILD);
+            assert_eq!(t.errno(nr("waitid"), &[ALL, 0, info, 1 << 32 | EXITED, 0]), Errno::ECHILD);
         }
     }
 }

@@ -215,6 +215,7 @@ mod tests {
     // Argument errors through the table, as a guest meets them (what Linux
     // answers was checked natively). A scratch root holds /f.
     mod args {
+        use crate::abi::names::number as nr;
         use crate::errno::Errno;
         use crate::syscall::testkit::{TempRoot, TestMachine};
 
@@ -241,7 +242,7 @@ mod tests {
         fn setup(root: &TempRoot) -> Setup {
             let mut t = root.machine();
             let f = t.cstr(0, "/f");
-            let fd = t.value(2, &[f, 0, 0]).unwrap();
+            let fd = t.value(nr("open"), &[f, 0, 0]).unwrap();
             let name = t.cstr(0x10, "user.x");
             let buf = t.scratch + 0x1000;
             Setup { t, f, fd, name, buf }
@@ -272,10 +273,10 @@ mod tests {
                 }
             }
             for fd in [NO_FD, NEG_FD] {
-                assert_eq!(t.errno(193, &[fd, name, buf, 4]), Errno::EBADF);
-                assert_eq!(t.errno(190, &[fd, name, buf, 4, 0]), Errno::EBADF);
-                assert_eq!(t.errno(196, &[fd, buf, 64]), Errno::EBADF);
-                assert_eq!(t.errno(199, &[fd, name]), Errno::EBADF);
+                assert_eq!(t.errno(nr("fgetxattr"), &[fd, name, buf, 4]), Errno::EBADF);
+                assert_eq!(t.errno(nr("fsetxattr"), &[fd, name, buf, 4, 0]), Errno::EBADF);
+                assert_eq!(t.errno(nr("flistxattr"), &[fd, buf, 64]), Errno::EBADF);
+                assert_eq!(t.errno(nr("fremovexattr"), &[fd, name]), Errno::EBADF);
             }
         }
 
@@ -290,15 +291,15 @@ mod tests {
                 (t.cstr(0x200, &format!("user.{}", "a".repeat(251))), Errno::ERANGE),
             ];
             for (n, errno) in bad_names {
-                assert_eq!(t.errno(191, &[f, n, buf, 4]), errno);
-                assert_eq!(t.errno(192, &[f, n, buf, 4]), errno);
-                assert_eq!(t.errno(193, &[fd, n, buf, 4]), errno);
-                assert_eq!(t.errno(188, &[f, n, buf, 4, 0]), errno);
-                assert_eq!(t.errno(189, &[f, n, buf, 4, 0]), errno);
-                assert_eq!(t.errno(190, &[fd, n, buf, 4, 0]), errno);
-                assert_eq!(t.errno(197, &[f, n]), errno);
-                assert_eq!(t.errno(198, &[f, n]), errno);
-                assert_eq!(t.errno(199, &[fd, n]), errno);
+                assert_eq!(t.errno(nr("getxattr"), &[f, n, buf, 4]), errno);
+                assert_eq!(t.errno(nr("lgetxattr"), &[f, n, buf, 4]), errno);
+                assert_eq!(t.errno(nr("fgetxattr"), &[fd, n, buf, 4]), errno);
+                assert_eq!(t.errno(nr("setxattr"), &[f, n, buf, 4, 0]), errno);
+                assert_eq!(t.errno(nr("lsetxattr"), &[f, n, buf, 4, 0]), errno);
+                assert_eq!(t.errno(nr("fsetxattr"), &[fd, n, buf, 4, 0]), errno);
+                assert_eq!(t.errno(nr("removexattr"), &[f, n]), errno);
+                assert_eq!(t.errno(nr("lremovexattr"), &[f, n]), errno);
+                assert_eq!(t.errno(nr("fremovexattr"), &[fd, n]), errno);
             }
             for (nr, target) in [(188, f), (189, f), (190, fd)] {
                 assert_eq!(t.errno(nr, &[target, name, buf, 4, 4]), Errno::EINVAL, "{nr}");
@@ -311,16 +312,16 @@ mod tests {
             let root = temp_root();
             let Setup { mut t, fd, .. } = setup(&root);
             let fds = t.scratch + 0x2000;
-            assert_eq!(t.value(22, &[fds]), Ok(0));
+            assert_eq!(t.value(nr("pipe"), &[fds]), Ok(0));
             let pipe: i32 = t.m.mem.user.read_val(fds).unwrap();
-            assert_eq!(t.errno(221, &[NO_FD, 0, 0, 0]), Errno::EBADF);
-            assert_eq!(t.errno(221, &[NEG_FD, 0, 0, 6]), Errno::EBADF);
-            assert_eq!(t.errno(221, &[fd, 0, 0, 6]), Errno::EINVAL);
-            assert_eq!(t.errno(221, &[fd, 0, 0, -1i64 as u64]), Errno::EINVAL);
-            assert_eq!(t.errno(221, &[fd, 0, -1i64 as u64, 0]), Errno::EINVAL);
-            assert_eq!(t.errno(221, &[pipe as u64, 0, 0, 0]), Errno::ESPIPE);
+            assert_eq!(t.errno(nr("fadvise64"), &[NO_FD, 0, 0, 0]), Errno::EBADF);
+            assert_eq!(t.errno(nr("fadvise64"), &[NEG_FD, 0, 0, 6]), Errno::EBADF);
+            assert_eq!(t.errno(nr("fadvise64"), &[fd, 0, 0, 6]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("fadvise64"), &[fd, 0, 0, -1i64 as u64]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("fadvise64"), &[fd, 0, -1i64 as u64, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("fadvise64"), &[pipe as u64, 0, 0, 0]), Errno::ESPIPE);
             // The advice is an int: the upper half is ignored.
-            assert_eq!(t.value(221, &[fd, 0, 0, 1 << 32 | 4]), Ok(0));
+            assert_eq!(t.value(nr("fadvise64"), &[fd, 0, 0, 1 << 32 | 4]), Ok(0));
         }
     }
 }

@@ -63,6 +63,7 @@ mod args {
         F_DUPFD, F_GETFD, F_GETLK, F_SETLK, LOCK_SH, O_APPEND, O_DIRECTORY, O_NONBLOCK, O_RDONLY, O_RDWR, SEEK_SET,
     };
     use crate::abi::ioctl::{FIONBIO, FIONREAD, TCGETS};
+    use crate::abi::names::number as nr;
     use crate::errno::Errno;
     use crate::syscall::testkit::{TempRoot, TestMachine};
 
@@ -86,16 +87,16 @@ mod args {
 
     fn open(t: &mut TestMachine, path: &str, flags: i32) -> u64 {
         let p = t.cstr(0x8000, path);
-        t.value(2, &[p, flags as u64, 0o644]).expect("open")
+        t.value(nr("open"), &[p, flags as u64, 0o644]).expect("open")
     }
 
     /// A pipe holding one byte: (read end, write end).
     fn pipe(t: &mut TestMachine) -> (u64, u64) {
         let fds = t.scratch + 0x9000;
-        assert_eq!(t.value(22, &[fds]), Ok(0));
+        assert_eq!(t.value(nr("pipe"), &[fds]), Ok(0));
         let pair: [i32; 2] = [t.m.mem.user.read_val(fds).unwrap(), t.m.mem.user.read_val(fds + 4).unwrap()];
         let byte = t.put(0x9010, b"x");
-        assert_eq!(t.value(1, &[pair[1] as u64, byte, 1]), Ok(1));
+        assert_eq!(t.value(nr("write"), &[pair[1] as u64, byte, 1]), Ok(1));
         (pair[0] as u64, pair[1] as u64)
     }
 
@@ -107,14 +108,14 @@ mod args {
         let (r, w) = pipe(&mut t);
         let dir = open(&mut t, "/", O_RDONLY | O_DIRECTORY);
         for fd in [NEG_FD, NO_FD] {
-            assert_eq!(t.errno(0, &[fd, buf, 1]), Errno::EBADF);
-            assert_eq!(t.errno(1, &[fd, buf, 1]), Errno::EBADF);
+            assert_eq!(t.errno(nr("read"), &[fd, buf, 1]), Errno::EBADF);
+            assert_eq!(t.errno(nr("write"), &[fd, buf, 1]), Errno::EBADF);
         }
-        assert_eq!(t.errno(0, &[w, buf, 1]), Errno::EBADF);
-        assert_eq!(t.errno(1, &[r, buf, 1]), Errno::EBADF);
-        assert_eq!(t.errno(0, &[dir, buf, 1]), Errno::EISDIR);
-        assert_eq!(t.errno(1, &[w, bad, 1]), Errno::EFAULT);
-        assert_eq!(t.errno(0, &[r, bad, 1]), Errno::EFAULT);
+        assert_eq!(t.errno(nr("read"), &[w, buf, 1]), Errno::EBADF);
+        assert_eq!(t.errno(nr("write"), &[r, buf, 1]), Errno::EBADF);
+        assert_eq!(t.errno(nr("read"), &[dir, buf, 1]), Errno::EISDIR);
+        assert_eq!(t.errno(nr("write"), &[w, bad, 1]), Errno::EFAULT);
+        assert_eq!(t.errno(nr("read"), &[r, bad, 1]), Errno::EFAULT);
     }
 
     #[test]
@@ -126,15 +127,15 @@ mod args {
         let f = open(&mut t, "/f", O_RDONLY);
         let dir = open(&mut t, "/", O_RDONLY | O_DIRECTORY);
         let neg = -1i64 as u64;
-        assert_eq!(t.errno(17, &[NO_FD, buf, 1, 0]), Errno::EBADF);
-        assert_eq!(t.errno(18, &[NEG_FD, buf, 1, 0]), Errno::EBADF);
-        assert_eq!(t.errno(17, &[f, buf, 1, neg]), Errno::EINVAL);
-        assert_eq!(t.errno(18, &[w, buf, 1, neg]), Errno::EINVAL);
-        assert_eq!(t.errno(17, &[r, buf, 1, 0]), Errno::ESPIPE);
-        assert_eq!(t.errno(18, &[w, buf, 1, 0]), Errno::ESPIPE);
-        assert_eq!(t.errno(17, &[f, bad, 1, 0]), Errno::EFAULT);
-        assert_eq!(t.errno(17, &[dir, buf, 1, 0]), Errno::EISDIR);
-        assert_eq!(t.errno(18, &[f, buf, 1, 0]), Errno::EBADF);
+        assert_eq!(t.errno(nr("pread64"), &[NO_FD, buf, 1, 0]), Errno::EBADF);
+        assert_eq!(t.errno(nr("pwrite64"), &[NEG_FD, buf, 1, 0]), Errno::EBADF);
+        assert_eq!(t.errno(nr("pread64"), &[f, buf, 1, neg]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("pwrite64"), &[w, buf, 1, neg]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("pread64"), &[r, buf, 1, 0]), Errno::ESPIPE);
+        assert_eq!(t.errno(nr("pwrite64"), &[w, buf, 1, 0]), Errno::ESPIPE);
+        assert_eq!(t.errno(nr("pread64"), &[f, bad, 1, 0]), Errno::EFAULT);
+        assert_eq!(t.errno(nr("pread64"), &[dir, buf, 1, 0]), Errno::EISDIR);
+        assert_eq!(t.errno(nr("pwrite64"), &[f, buf, 1, 0]), Errno::EBADF);
     }
 
     #[test]
@@ -160,16 +161,16 @@ mod args {
             assert_eq!(t.errno(nr, &[f, negative_len, 1, 0]), Errno::EINVAL, "{nr}");
         }
         // The count is truncated to 32 bits, as by Linux: 0 here.
-        assert_eq!(t.value(19, &[f, bad, 1 << 32]), Ok(0));
-        assert_eq!(t.errno(19, &[r, bad_base, 1]), Errno::EFAULT);
-        assert_eq!(t.errno(20, &[w, bad_base, 1]), Errno::EFAULT);
+        assert_eq!(t.value(nr("readv"), &[f, bad, 1 << 32]), Ok(0));
+        assert_eq!(t.errno(nr("readv"), &[r, bad_base, 1]), Errno::EFAULT);
+        assert_eq!(t.errno(nr("writev"), &[w, bad_base, 1]), Errno::EFAULT);
         // p*v: a negative offset, and pipes cannot seek.
-        assert_eq!(t.errno(295, &[f, bad_base, 1, -1i64 as u64]), Errno::EINVAL);
-        assert_eq!(t.errno(296, &[w, bad_base, 1, -1i64 as u64]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("preadv"), &[f, bad_base, 1, -1i64 as u64]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("pwritev"), &[w, bad_base, 1, -1i64 as u64]), Errno::EINVAL);
         iov[..8].copy_from_slice(&data.to_le_bytes());
         let good = t.put(0x300, &iov);
-        assert_eq!(t.errno(295, &[r, good, 1, 0]), Errno::ESPIPE);
-        assert_eq!(t.errno(296, &[w, good, 1, 0]), Errno::ESPIPE);
+        assert_eq!(t.errno(nr("preadv"), &[r, good, 1, 0]), Errno::ESPIPE);
+        assert_eq!(t.errno(nr("pwritev"), &[w, good, 1, 0]), Errno::ESPIPE);
     }
 
     #[test]
@@ -181,23 +182,23 @@ mod args {
         let f = open(&mut t, "/f", O_RDONLY);
         let seek_set = SEEK_SET as u64;
         for fd in [NEG_FD, NO_FD] {
-            assert_eq!(t.errno(3, &[fd]), Errno::EBADF);
-            assert_eq!(t.errno(5, &[fd, buf]), Errno::EBADF);
-            assert_eq!(t.errno(8, &[fd, 0, seek_set]), Errno::EBADF);
+            assert_eq!(t.errno(nr("close"), &[fd]), Errno::EBADF);
+            assert_eq!(t.errno(nr("fstat"), &[fd, buf]), Errno::EBADF);
+            assert_eq!(t.errno(nr("lseek"), &[fd, 0, seek_set]), Errno::EBADF);
         }
-        assert_eq!(t.errno(5, &[f, bad]), Errno::EFAULT);
-        assert_eq!(t.value(5, &[high(f), buf]), Ok(0));
-        assert_eq!(t.errno(8, &[r, 0, seek_set]), Errno::ESPIPE);
-        assert_eq!(t.errno(8, &[f, 0, 5]), Errno::EINVAL);
-        assert_eq!(t.errno(8, &[f, -1i64 as u64, seek_set]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("fstat"), &[f, bad]), Errno::EFAULT);
+        assert_eq!(t.value(nr("fstat"), &[high(f), buf]), Ok(0));
+        assert_eq!(t.errno(nr("lseek"), &[r, 0, seek_set]), Errno::ESPIPE);
+        assert_eq!(t.errno(nr("lseek"), &[f, 0, 5]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("lseek"), &[f, -1i64 as u64, seek_set]), Errno::EINVAL);
         // whence is an unsigned int: the upper half is ignored.
-        assert_eq!(t.value(8, &[f, 2, high(seek_set)]), Ok(2));
+        assert_eq!(t.value(nr("lseek"), &[f, 2, high(seek_set)]), Ok(2));
         // A generated file: the same answers.
         let stat = open(&mut t, "/proc/self/stat", O_RDONLY);
-        assert_eq!(t.errno(8, &[stat, 0, 5]), Errno::EINVAL);
-        assert_eq!(t.errno(8, &[stat, -1i64 as u64, seek_set]), Errno::EINVAL);
-        assert_eq!(t.value(3, &[high(f)]), Ok(0));
-        assert_eq!(t.errno(3, &[f]), Errno::EBADF);
+        assert_eq!(t.errno(nr("lseek"), &[stat, 0, 5]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("lseek"), &[stat, -1i64 as u64, seek_set]), Errno::EINVAL);
+        assert_eq!(t.value(nr("close"), &[high(f)]), Ok(0));
+        assert_eq!(t.errno(nr("close"), &[f]), Errno::EBADF);
     }
 
     #[test]
@@ -208,24 +209,24 @@ mod args {
         let (bad, buf) = (t.bad_ptr(), t.scratch);
         let (r, _w) = pipe(&mut t);
         let f = open(&mut t, "/f", O_RDONLY);
-        assert_eq!(t.errno(16, &[NEG_FD, tcgets, buf]), Errno::EBADF);
-        assert_eq!(t.errno(16, &[f, tcgets, buf]), Errno::ENOTTY);
-        assert_eq!(t.errno(16, &[r, tcgets, buf]), Errno::ENOTTY);
-        assert_eq!(t.errno(16, &[r, fionbio, bad]), Errno::EFAULT);
-        assert_eq!(t.errno(16, &[r, fionread, bad]), Errno::EFAULT);
+        assert_eq!(t.errno(nr("ioctl"), &[NEG_FD, tcgets, buf]), Errno::EBADF);
+        assert_eq!(t.errno(nr("ioctl"), &[f, tcgets, buf]), Errno::ENOTTY);
+        assert_eq!(t.errno(nr("ioctl"), &[r, tcgets, buf]), Errno::ENOTTY);
+        assert_eq!(t.errno(nr("ioctl"), &[r, fionbio, bad]), Errno::EFAULT);
+        assert_eq!(t.errno(nr("ioctl"), &[r, fionread, bad]), Errno::EFAULT);
         // The request is an unsigned int.
-        assert_eq!(t.errno(16, &[r, high(fionread), bad]), Errno::EFAULT);
+        assert_eq!(t.errno(nr("ioctl"), &[r, high(fionread), bad]), Errno::EFAULT);
     }
 
     #[test]
     fn pipes() {
         let mut t = TestMachine::new();
         let bad = t.bad_ptr();
-        assert_eq!(t.errno(22, &[bad]), Errno::EFAULT);
-        assert_eq!(t.errno(293, &[bad, 0]), Errno::EFAULT);
-        assert_eq!(t.errno(293, &[t.scratch, O_APPEND as u64]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("pipe"), &[bad]), Errno::EFAULT);
+        assert_eq!(t.errno(nr("pipe2"), &[bad, 0]), Errno::EFAULT);
+        assert_eq!(t.errno(nr("pipe2"), &[t.scratch, O_APPEND as u64]), Errno::EINVAL);
         // The descriptors of a pipe that could not be returned are gone.
-        assert_eq!(t.errno(5, &[3, t.scratch]), Errno::EBADF);
+        assert_eq!(t.errno(nr("fstat"), &[3, t.scratch]), Errno::EBADF);
     }
 
     #[test]
@@ -233,18 +234,18 @@ mod args {
         let root = temp_root();
         let mut t = root.machine();
         let f = open(&mut t, "/f", O_RDONLY);
-        assert_eq!(t.errno(32, &[NEG_FD]), Errno::EBADF);
-        assert_eq!(t.errno(32, &[NO_FD]), Errno::EBADF);
-        assert_eq!(t.errno(33, &[NO_FD, 10]), Errno::EBADF);
-        assert_eq!(t.errno(33, &[NO_FD, NO_FD]), Errno::EBADF);
-        assert_eq!(t.errno(33, &[f, NEG_FD]), Errno::EBADF);
-        assert_eq!(t.errno(292, &[NO_FD, 10, 0]), Errno::EBADF);
-        assert_eq!(t.errno(292, &[f, NEG_FD, 0]), Errno::EBADF);
+        assert_eq!(t.errno(nr("dup"), &[NEG_FD]), Errno::EBADF);
+        assert_eq!(t.errno(nr("dup"), &[NO_FD]), Errno::EBADF);
+        assert_eq!(t.errno(nr("dup2"), &[NO_FD, 10]), Errno::EBADF);
+        assert_eq!(t.errno(nr("dup2"), &[NO_FD, NO_FD]), Errno::EBADF);
+        assert_eq!(t.errno(nr("dup2"), &[f, NEG_FD]), Errno::EBADF);
+        assert_eq!(t.errno(nr("dup3"), &[NO_FD, 10, 0]), Errno::EBADF);
+        assert_eq!(t.errno(nr("dup3"), &[f, NEG_FD, 0]), Errno::EBADF);
         // The same descriptor twice is EINVAL before it is looked at.
-        assert_eq!(t.errno(292, &[f, f, 0]), Errno::EINVAL);
-        assert_eq!(t.errno(292, &[NO_FD, NO_FD, 0]), Errno::EINVAL);
-        assert_eq!(t.errno(292, &[f, 10, O_NONBLOCK as u64]), Errno::EINVAL);
-        assert_eq!(t.value(32, &[high(f)]), Ok(f + 1));
+        assert_eq!(t.errno(nr("dup3"), &[f, f, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("dup3"), &[NO_FD, NO_FD, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("dup3"), &[f, 10, O_NONBLOCK as u64]), Errno::EINVAL);
+        assert_eq!(t.value(nr("dup"), &[high(f)]), Ok(f + 1));
     }
 
     #[test]
@@ -254,16 +255,16 @@ mod args {
         let mut t = root.machine();
         let bad = t.bad_ptr();
         let f = open(&mut t, "/f", O_RDONLY);
-        assert_eq!(t.errno(72, &[NEG_FD, f_getfd, 0]), Errno::EBADF);
-        assert_eq!(t.errno(72, &[NO_FD, f_getfd, 0]), Errno::EBADF);
-        assert_eq!(t.errno(72, &[NO_FD, 9999, 0]), Errno::EBADF);
-        assert_eq!(t.errno(72, &[f, 9999, 0]), Errno::EINVAL);
-        assert_eq!(t.errno(72, &[f, f_dupfd, -1i64 as u64]), Errno::EINVAL);
-        assert_eq!(t.errno(72, &[f, f_dupfd, 1 << 30]), Errno::EINVAL);
-        assert_eq!(t.errno(72, &[f, f_setlk, bad]), Errno::EFAULT);
-        assert_eq!(t.errno(72, &[f, f_getlk, bad]), Errno::EFAULT);
+        assert_eq!(t.errno(nr("fcntl"), &[NEG_FD, f_getfd, 0]), Errno::EBADF);
+        assert_eq!(t.errno(nr("fcntl"), &[NO_FD, f_getfd, 0]), Errno::EBADF);
+        assert_eq!(t.errno(nr("fcntl"), &[NO_FD, 9999, 0]), Errno::EBADF);
+        assert_eq!(t.errno(nr("fcntl"), &[f, 9999, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("fcntl"), &[f, f_dupfd, -1i64 as u64]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("fcntl"), &[f, f_dupfd, 1 << 30]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("fcntl"), &[f, f_setlk, bad]), Errno::EFAULT);
+        assert_eq!(t.errno(nr("fcntl"), &[f, f_getlk, bad]), Errno::EFAULT);
         // cmd is an unsigned int: the upper half is ignored.
-        assert_eq!(t.value(72, &[f, high(f_getfd), 0]), Ok(0));
+        assert_eq!(t.value(nr("fcntl"), &[f, high(f_getfd), 0]), Ok(0));
     }
 
     #[test]
@@ -277,17 +278,17 @@ mod args {
             assert_eq!(t.errno(nr, &[NEG_FD]), Errno::EBADF);
             assert_eq!(t.errno(nr, &[r]), Errno::EINVAL);
         }
-        assert_eq!(t.errno(77, &[NO_FD, 0]), Errno::EBADF);
-        assert_eq!(t.errno(77, &[g, -1i64 as u64]), Errno::EINVAL);
-        assert_eq!(t.errno(77, &[f, 0]), Errno::EINVAL);
-        assert_eq!(t.errno(77, &[w, 0]), Errno::EINVAL);
-        assert_eq!(t.errno(285, &[NO_FD, 0, 0, 1]), Errno::EBADF);
-        assert_eq!(t.errno(285, &[g, 0, 0, 0]), Errno::EINVAL);
-        assert_eq!(t.errno(285, &[g, 0, -1i64 as u64, 1]), Errno::EINVAL);
-        assert_eq!(t.errno(285, &[f, 0, 0, 1]), Errno::EBADF);
-        assert_eq!(t.errno(285, &[w, 0, 0, 1]), Errno::ESPIPE);
-        assert_eq!(t.errno(73, &[NO_FD, LOCK_SH as u64]), Errno::EBADF);
-        assert_eq!(t.errno(73, &[f, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("ftruncate"), &[NO_FD, 0]), Errno::EBADF);
+        assert_eq!(t.errno(nr("ftruncate"), &[g, -1i64 as u64]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("ftruncate"), &[f, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("ftruncate"), &[w, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("fallocate"), &[NO_FD, 0, 0, 1]), Errno::EBADF);
+        assert_eq!(t.errno(nr("fallocate"), &[g, 0, 0, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("fallocate"), &[g, 0, -1i64 as u64, 1]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("fallocate"), &[f, 0, 0, 1]), Errno::EBADF);
+        assert_eq!(t.errno(nr("fallocate"), &[w, 0, 0, 1]), Errno::ESPIPE);
+        assert_eq!(t.errno(nr("flock"), &[NO_FD, LOCK_SH as u64]), Errno::EBADF);
+        assert_eq!(t.errno(nr("flock"), &[f, 0]), Errno::EINVAL);
     }
 
     #[test]
@@ -298,18 +299,18 @@ mod args {
         let (_r, w) = pipe(&mut t);
         let f = open(&mut t, "/f", O_RDONLY);
         let g = open(&mut t, "/g", O_RDWR);
-        assert_eq!(t.errno(40, &[NO_FD, f, 0, 1]), Errno::EBADF);
-        assert_eq!(t.errno(40, &[w, NEG_FD, 0, 1]), Errno::EBADF);
-        assert_eq!(t.errno(40, &[w, f, bad, 1]), Errno::EFAULT);
-        assert_eq!(t.errno(40, &[f, f, 0, 1]), Errno::EBADF);
-        assert_eq!(t.errno(326, &[NO_FD, 0, g, 0, 1, 0]), Errno::EBADF);
-        assert_eq!(t.errno(326, &[f, 0, NEG_FD, 0, 1, 0]), Errno::EBADF);
-        assert_eq!(t.errno(326, &[f, 0, g, 0, 1, 1]), Errno::EINVAL);
-        assert_eq!(t.errno(326, &[f, bad, g, 0, 1, 0]), Errno::EFAULT);
-        assert_eq!(t.errno(326, &[f, 0, g, bad, 1, 0]), Errno::EFAULT);
-        assert_eq!(t.errno(326, &[f, 0, f, 0, 1, 0]), Errno::EBADF);
+        assert_eq!(t.errno(nr("sendfile"), &[NO_FD, f, 0, 1]), Errno::EBADF);
+        assert_eq!(t.errno(nr("sendfile"), &[w, NEG_FD, 0, 1]), Errno::EBADF);
+        assert_eq!(t.errno(nr("sendfile"), &[w, f, bad, 1]), Errno::EFAULT);
+        assert_eq!(t.errno(nr("sendfile"), &[f, f, 0, 1]), Errno::EBADF);
+        assert_eq!(t.errno(nr("copy_file_range"), &[NO_FD, 0, g, 0, 1, 0]), Errno::EBADF);
+        assert_eq!(t.errno(nr("copy_file_range"), &[f, 0, NEG_FD, 0, 1, 0]), Errno::EBADF);
+        assert_eq!(t.errno(nr("copy_file_range"), &[f, 0, g, 0, 1, 1]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("copy_file_range"), &[f, bad, g, 0, 1, 0]), Errno::EFAULT);
+        assert_eq!(t.errno(nr("copy_file_range"), &[f, 0, g, bad, 1, 0]), Errno::EFAULT);
+        assert_eq!(t.errno(nr("copy_file_range"), &[f, 0, f, 0, 1, 0]), Errno::EBADF);
         // flags is an unsigned int: the upper half is ignored.
-        assert_eq!(t.value(326, &[f, 0, g, 0, 1, 1 << 32]), Ok(1));
+        assert_eq!(t.value(nr("copy_file_range"), &[f, 0, g, 0, 1, 1 << 32]), Ok(1));
     }
 
     #[test]
@@ -319,20 +320,20 @@ mod args {
         let (bad, buf) = (t.bad_ptr(), t.scratch);
         let f = open(&mut t, "/f", O_RDONLY);
         let dir = open(&mut t, "/", O_RDONLY | O_DIRECTORY);
-        assert_eq!(t.errno(81, &[NO_FD]), Errno::EBADF);
-        assert_eq!(t.errno(81, &[f]), Errno::ENOTDIR);
-        assert_eq!(t.errno(91, &[NO_FD, 0o644]), Errno::EBADF);
-        assert_eq!(t.errno(93, &[NEG_FD, 0, 0]), Errno::EBADF);
-        assert_eq!(t.errno(138, &[NO_FD, buf]), Errno::EBADF);
-        assert_eq!(t.errno(138, &[f, bad]), Errno::EFAULT);
-        assert_eq!(t.errno(217, &[NO_FD, buf, 4096]), Errno::EBADF);
-        assert_eq!(t.errno(217, &[f, buf, 4096]), Errno::ENOTDIR);
-        assert_eq!(t.errno(217, &[dir, buf, 1]), Errno::EINVAL);
-        assert_eq!(t.errno(217, &[dir, bad, 4096]), Errno::EFAULT);
+        assert_eq!(t.errno(nr("fchdir"), &[NO_FD]), Errno::EBADF);
+        assert_eq!(t.errno(nr("fchdir"), &[f]), Errno::ENOTDIR);
+        assert_eq!(t.errno(nr("fchmod"), &[NO_FD, 0o644]), Errno::EBADF);
+        assert_eq!(t.errno(nr("fchown"), &[NEG_FD, 0, 0]), Errno::EBADF);
+        assert_eq!(t.errno(nr("fstatfs"), &[NO_FD, buf]), Errno::EBADF);
+        assert_eq!(t.errno(nr("fstatfs"), &[f, bad]), Errno::EFAULT);
+        assert_eq!(t.errno(nr("getdents64"), &[NO_FD, buf, 4096]), Errno::EBADF);
+        assert_eq!(t.errno(nr("getdents64"), &[f, buf, 4096]), Errno::ENOTDIR);
+        assert_eq!(t.errno(nr("getdents64"), &[dir, buf, 1]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("getdents64"), &[dir, bad, 4096]), Errno::EFAULT);
         // The count is an unsigned int: the upper half is ignored.
-        assert!(t.value(217, &[dir, buf, high(4096)]).unwrap() > 0);
+        assert!(t.value(nr("getdents64"), &[dir, buf, high(4096)]).unwrap() > 0);
         // A generated directory: too small a buffer is EINVAL too.
         let proc_dir = open(&mut t, "/proc", O_RDONLY | O_DIRECTORY);
-        assert_eq!(t.errno(217, &[proc_dir, buf, 1]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("getdents64"), &[proc_dir, buf, 1]), Errno::EINVAL);
     }
 }

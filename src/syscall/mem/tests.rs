@@ -58,6 +58,7 @@ fn overlaps_and_page_runs() {
 #[allow(clippy::arithmetic_side_effects)]
 mod args {
     use super::super::*;
+    use crate::abi::names::number as nr;
     use crate::mm::TASK_SIZE;
     use crate::syscall::testkit::{TempRoot, TestMachine};
 
@@ -68,7 +69,7 @@ mod args {
 
     /// A fresh private anonymous mapping of two pages.
     fn map(t: &mut TestMachine) -> u64 {
-        t.value(9, &[0, 8192, PROT_RW, MAP_PRIVATE | MAP_ANONYMOUS, NEG, 0]).expect("mmap")
+        t.value(nr("mmap"), &[0, 8192, PROT_RW, MAP_PRIVATE | MAP_ANONYMOUS, NEG, 0]).expect("mmap")
     }
 
     /// The files these tests work on, in a fresh root.
@@ -84,48 +85,48 @@ mod args {
         let root = temp_root();
         let mut t = TestMachine::with_root(root.0.to_str().unwrap());
         let f = t.cstr(0, "/f");
-        let fd = t.value(2, &[f, 0, 0]).unwrap();
+        let fd = t.value(nr("open"), &[f, 0, 0]).unwrap();
         let anon = MAP_PRIVATE | MAP_ANONYMOUS;
-        assert_eq!(t.errno(9, &[0, 4096, PROT_READ, MAP_PRIVATE, fd, 1]), Errno::EINVAL);
-        assert_eq!(t.errno(9, &[0, 4096, PROT_READ, MAP_PRIVATE, 999, 0]), Errno::EBADF);
-        assert_eq!(t.errno(9, &[0, 0, PROT_RW, anon, NEG, 0]), Errno::EINVAL);
-        assert_eq!(t.errno(9, &[0, u64::MAX, PROT_RW, anon, NEG, 0]), Errno::ENOMEM);
-        assert_eq!(t.errno(9, &[0, 1 << 47, PROT_RW, anon, NEG, 0]), Errno::ENOMEM);
-        assert_eq!(t.errno(9, &[UNMAPPED + 1, 4096, PROT_RW, anon | MAP_FIXED, NEG, 0]), Errno::EINVAL);
-        assert_eq!(t.errno(9, &[TASK_SIZE - 4096, 8192, PROT_RW, anon | MAP_FIXED, NEG, 0]), Errno::ENOMEM);
+        assert_eq!(t.errno(nr("mmap"), &[0, 4096, PROT_READ, MAP_PRIVATE, fd, 1]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("mmap"), &[0, 4096, PROT_READ, MAP_PRIVATE, 999, 0]), Errno::EBADF);
+        assert_eq!(t.errno(nr("mmap"), &[0, 0, PROT_RW, anon, NEG, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("mmap"), &[0, u64::MAX, PROT_RW, anon, NEG, 0]), Errno::ENOMEM);
+        assert_eq!(t.errno(nr("mmap"), &[0, 1 << 47, PROT_RW, anon, NEG, 0]), Errno::ENOMEM);
+        assert_eq!(t.errno(nr("mmap"), &[UNMAPPED + 1, 4096, PROT_RW, anon | MAP_FIXED, NEG, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("mmap"), &[TASK_SIZE - 4096, 8192, PROT_RW, anon | MAP_FIXED, NEG, 0]), Errno::ENOMEM);
         // A mapping type is needed.
-        assert_eq!(t.errno(9, &[0, 4096, PROT_RW, MAP_ANONYMOUS, NEG, 0]), Errno::EINVAL);
-        assert_eq!(t.errno(9, &[0, 4096, PROT_RW, MAP_ANONYMOUS | MAP_TYPE, NEG, 0]), Errno::EINVAL);
-        assert_eq!(t.errno(9, &[0, 4096, PROT_READ, 0, fd, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("mmap"), &[0, 4096, PROT_RW, MAP_ANONYMOUS, NEG, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("mmap"), &[0, 4096, PROT_RW, MAP_ANONYMOUS | MAP_TYPE, NEG, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("mmap"), &[0, 4096, PROT_READ, 0, fd, 0]), Errno::EINVAL);
         // A file range past the largest offset.
-        assert_eq!(t.errno(9, &[0, 8192, PROT_READ, MAP_PRIVATE, fd, (1 << 63) - 4096]), Errno::EOVERFLOW);
+        assert_eq!(t.errno(nr("mmap"), &[0, 8192, PROT_READ, MAP_PRIVATE, fd, (1 << 63) - 4096]), Errno::EOVERFLOW);
         // An anonymous mapping does not look at fd; fd is an int.
-        assert!(t.value(9, &[0, 4096, PROT_READ, anon, 999, 0]).is_ok());
-        assert!(t.value(9, &[0, 4096, PROT_READ, MAP_PRIVATE, 1 << 32 | fd, 0]).is_ok());
+        assert!(t.value(nr("mmap"), &[0, 4096, PROT_READ, anon, 999, 0]).is_ok());
+        assert!(t.value(nr("mmap"), &[0, 4096, PROT_READ, MAP_PRIVATE, 1 << 32 | fd, 0]).is_ok());
     }
 
     #[test]
     fn mprotect_munmap_brk() {
         let mut t = TestMachine::new();
         let a = map(&mut t);
-        assert_eq!(t.errno(10, &[a + 1, 4096, PROT_READ]), Errno::EINVAL);
-        assert_eq!(t.errno(10, &[a + 1, 0, PROT_READ]), Errno::EINVAL);
-        assert_eq!(t.errno(10, &[a, 4096, 0x10]), Errno::EINVAL);
-        assert_eq!(t.errno(10, &[a, 4096, 1 << 32 | PROT_READ]), Errno::EINVAL);
-        assert_eq!(t.errno(10, &[a, 4096, PROT_GROWSDOWN | PROT_GROWSUP | PROT_READ]), Errno::EINVAL);
-        assert_eq!(t.errno(10, &[a, 4096, PROT_GROWSUP | PROT_READ]), Errno::EINVAL);
-        assert_eq!(t.errno(10, &[a, 4096, PROT_GROWSDOWN | PROT_READ]), Errno::EINVAL);
-        assert_eq!(t.errno(10, &[UNMAPPED, 4096, PROT_READ]), Errno::ENOMEM);
-        assert_eq!(t.errno(10, &[a, u64::MAX - 4095, PROT_READ]), Errno::ENOMEM);
-        assert_eq!(t.value(10, &[a, 0, PROT_READ]), Ok(0));
-        assert_eq!(t.errno(11, &[a + 1, 4096]), Errno::EINVAL);
-        assert_eq!(t.errno(11, &[a, 0]), Errno::EINVAL);
-        assert_eq!(t.errno(11, &[1 << 47, 4096]), Errno::EINVAL);
-        assert_eq!(t.errno(11, &[TASK_SIZE - 4096, 8192]), Errno::EINVAL);
-        assert_eq!(t.errno(11, &[a, u64::MAX]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("mprotect"), &[a + 1, 4096, PROT_READ]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("mprotect"), &[a + 1, 0, PROT_READ]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("mprotect"), &[a, 4096, 0x10]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("mprotect"), &[a, 4096, 1 << 32 | PROT_READ]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("mprotect"), &[a, 4096, PROT_GROWSDOWN | PROT_GROWSUP | PROT_READ]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("mprotect"), &[a, 4096, PROT_GROWSUP | PROT_READ]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("mprotect"), &[a, 4096, PROT_GROWSDOWN | PROT_READ]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("mprotect"), &[UNMAPPED, 4096, PROT_READ]), Errno::ENOMEM);
+        assert_eq!(t.errno(nr("mprotect"), &[a, u64::MAX - 4095, PROT_READ]), Errno::ENOMEM);
+        assert_eq!(t.value(nr("mprotect"), &[a, 0, PROT_READ]), Ok(0));
+        assert_eq!(t.errno(nr("munmap"), &[a + 1, 4096]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("munmap"), &[a, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("munmap"), &[1 << 47, 4096]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("munmap"), &[TASK_SIZE - 4096, 8192]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("munmap"), &[a, u64::MAX]), Errno::EINVAL);
         // brk never fails: it answers where the break is.
-        let now = t.value(12, &[0]).unwrap();
-        assert_eq!(t.value(12, &[u64::MAX]), Ok(now));
+        let now = t.value(nr("brk"), &[0]).unwrap();
+        assert_eq!(t.value(nr("brk"), &[u64::MAX]), Ok(now));
     }
 
     #[test]
@@ -133,16 +134,16 @@ mod args {
         let mut t = TestMachine::new();
         let a = map(&mut t);
         let (maymove, fixed, dontunmap) = (MREMAP_MAYMOVE, MREMAP_FIXED, MREMAP_DONTUNMAP);
-        assert_eq!(t.errno(25, &[a, 4096, 4096, 8, 0]), Errno::EINVAL);
-        assert_eq!(t.errno(25, &[a + 1, 4096, 4096, 0, 0]), Errno::EINVAL);
-        assert_eq!(t.errno(25, &[a, 4096, 0, 0, 0]), Errno::EINVAL);
-        assert_eq!(t.errno(25, &[a, 4096, 1 << 47, maymove, 0]), Errno::EINVAL);
-        assert_eq!(t.errno(25, &[UNMAPPED, 4096, 8192, 0, 0]), Errno::EFAULT);
-        assert_eq!(t.errno(25, &[a, 4096, 4096, fixed, UNMAPPED]), Errno::EINVAL);
-        assert_eq!(t.errno(25, &[a, 4096, 8192, maymove | dontunmap, 0]), Errno::EINVAL);
-        assert_eq!(t.errno(25, &[a, 8192, 8192, maymove | fixed, a + 4096]), Errno::EINVAL);
-        assert_eq!(t.errno(25, &[a, 4096, 4096, maymove | fixed, UNMAPPED + 1]), Errno::EINVAL);
-        assert_eq!(t.errno(25, &[a, 0, 8192, maymove, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("mremap"), &[a, 4096, 4096, 8, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("mremap"), &[a + 1, 4096, 4096, 0, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("mremap"), &[a, 4096, 0, 0, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("mremap"), &[a, 4096, 1 << 47, maymove, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("mremap"), &[UNMAPPED, 4096, 8192, 0, 0]), Errno::EFAULT);
+        assert_eq!(t.errno(nr("mremap"), &[a, 4096, 4096, fixed, UNMAPPED]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("mremap"), &[a, 4096, 8192, maymove | dontunmap, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("mremap"), &[a, 8192, 8192, maymove | fixed, a + 4096]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("mremap"), &[a, 4096, 4096, maymove | fixed, UNMAPPED + 1]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("mremap"), &[a, 0, 8192, maymove, 0]), Errno::EINVAL);
     }
 
     #[test]
@@ -150,24 +151,24 @@ mod args {
         let mut t = TestMachine::new();
         let a = map(&mut t);
         let sync = MS_SYNC as u64;
-        assert_eq!(t.errno(26, &[a + 1, 4096, sync]), Errno::EINVAL);
-        assert_eq!(t.errno(26, &[a, 4096, 8]), Errno::EINVAL);
-        assert_eq!(t.errno(26, &[a, 4096, (MS_ASYNC | MS_SYNC) as u64]), Errno::EINVAL);
-        assert_eq!(t.errno(26, &[UNMAPPED, 4096, sync]), Errno::ENOMEM);
-        assert_eq!(t.errno(26, &[UNMAPPED, 4096, MS_ASYNC as u64]), Errno::ENOMEM);
-        assert_eq!(t.errno(26, &[a, u64::MAX - 4095, sync]), Errno::ENOMEM);
-        assert_eq!(t.value(26, &[a, 0, sync]), Ok(0));
+        assert_eq!(t.errno(nr("msync"), &[a + 1, 4096, sync]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("msync"), &[a, 4096, 8]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("msync"), &[a, 4096, (MS_ASYNC | MS_SYNC) as u64]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("msync"), &[UNMAPPED, 4096, sync]), Errno::ENOMEM);
+        assert_eq!(t.errno(nr("msync"), &[UNMAPPED, 4096, MS_ASYNC as u64]), Errno::ENOMEM);
+        assert_eq!(t.errno(nr("msync"), &[a, u64::MAX - 4095, sync]), Errno::ENOMEM);
+        assert_eq!(t.value(nr("msync"), &[a, 0, sync]), Ok(0));
         // The flags are an int: the upper half is ignored.
-        assert_eq!(t.value(26, &[a, 4096, 1 << 32 | sync]), Ok(0));
-        assert_eq!(t.errno(28, &[a, 4096, 5]), Errno::EINVAL);
-        assert_eq!(t.errno(28, &[a, 4096, NEG]), Errno::EINVAL);
-        assert_eq!(t.errno(28, &[a + 1, 4096, 0]), Errno::EINVAL);
-        assert_eq!(t.errno(28, &[UNMAPPED, 4096, 0]), Errno::ENOMEM);
-        assert_eq!(t.errno(28, &[a, u64::MAX, 0]), Errno::EINVAL);
-        assert_eq!(t.errno(28, &[a, u64::MAX - a + 1, 0]), Errno::EINVAL);
-        assert_eq!(t.value(28, &[a, 0, 0]), Ok(0));
+        assert_eq!(t.value(nr("msync"), &[a, 4096, 1 << 32 | sync]), Ok(0));
+        assert_eq!(t.errno(nr("madvise"), &[a, 4096, 5]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("madvise"), &[a, 4096, NEG]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("madvise"), &[a + 1, 4096, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("madvise"), &[UNMAPPED, 4096, 0]), Errno::ENOMEM);
+        assert_eq!(t.errno(nr("madvise"), &[a, u64::MAX, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("madvise"), &[a, u64::MAX - a + 1, 0]), Errno::EINVAL);
+        assert_eq!(t.value(nr("madvise"), &[a, 0, 0]), Ok(0));
         // The advice is an int.
-        assert_eq!(t.value(28, &[a, 4096, 1 << 32 | MADV_DONTNEED as u64]), Ok(0));
+        assert_eq!(t.value(nr("madvise"), &[a, 4096, 1 << 32 | MADV_DONTNEED as u64]), Ok(0));
     }
 
     #[test]
@@ -177,15 +178,15 @@ mod args {
         // A RLIMIT_MEMLOCK of 1 MiB (the machine's own), so that the
         // answers do not depend on the host's limit or privileges.
         let limit = t.put(0x100, &[(1u64 << 20).to_le_bytes(), (1u64 << 20).to_le_bytes()].concat());
-        assert_eq!(t.value(302, &[0, u64::from(crate::abi::resource::RLIMIT_MEMLOCK), limit, 0]), Ok(0));
-        assert_eq!(t.errno(149, &[UNMAPPED, 4096]), Errno::ENOMEM);
-        assert_eq!(t.value(149, &[UNMAPPED, 0]), Ok(0));
-        assert_eq!(t.errno(150, &[UNMAPPED, 4096]), Errno::ENOMEM);
-        assert_eq!(t.errno(150, &[a, u64::MAX - 4095]), Errno::EINVAL);
-        assert_eq!(t.value(150, &[UNMAPPED, 0]), Ok(0));
-        assert_eq!(t.errno(325, &[a, 4096, 2]), Errno::EINVAL);
-        assert_eq!(t.errno(325, &[UNMAPPED, 4096, MLOCK_ONFAULT as u64]), Errno::ENOMEM);
+        assert_eq!(t.value(nr("prlimit64"), &[0, u64::from(crate::abi::resource::RLIMIT_MEMLOCK), limit, 0]), Ok(0));
+        assert_eq!(t.errno(nr("mlock"), &[UNMAPPED, 4096]), Errno::ENOMEM);
+        assert_eq!(t.value(nr("mlock"), &[UNMAPPED, 0]), Ok(0));
+        assert_eq!(t.errno(nr("munlock"), &[UNMAPPED, 4096]), Errno::ENOMEM);
+        assert_eq!(t.errno(nr("munlock"), &[a, u64::MAX - 4095]), Errno::EINVAL);
+        assert_eq!(t.value(nr("munlock"), &[UNMAPPED, 0]), Ok(0));
+        assert_eq!(t.errno(nr("mlock2"), &[a, 4096, 2]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("mlock2"), &[UNMAPPED, 4096, MLOCK_ONFAULT as u64]), Errno::ENOMEM);
         // The flags are an int: the upper half is ignored.
-        assert_eq!(t.errno(325, &[UNMAPPED, 4096, 1 << 32]), Errno::ENOMEM);
+        assert_eq!(t.errno(nr("mlock2"), &[UNMAPPED, 4096, 1 << 32]), Errno::ENOMEM);
     }
 }

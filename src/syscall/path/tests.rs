@@ -56,6 +56,7 @@ mod args {
         AT_EMPTY_PATH, AT_FDCWD, AT_REMOVEDIR, AT_STATX_SYNC_TYPE, AT_SYMLINK_NOFOLLOW, O_CREAT, O_DIRECTORY, O_EXCL,
         O_RDONLY, O_TMPFILE, O_WRONLY, RENAME_EXCHANGE, RENAME_NOREPLACE,
     };
+    use crate::abi::names::number as nr;
     use crate::abi::stat::{STATX__RESERVED, S_IFLNK, S_IFREG};
     use crate::errno::Errno;
     use crate::syscall::testkit::{TempRoot, TestMachine};
@@ -171,8 +172,8 @@ mod args {
         }
         // symlink's target is only a string: it must be readable and
         // not empty.
-        assert_eq!(t.errno(88, &[t.bad_ptr(), newp]), Errno::EFAULT);
-        assert_eq!(t.errno(266, &[s.s(&t, ""), AT, newp]), Errno::ENOENT);
+        assert_eq!(t.errno(nr("symlink"), &[t.bad_ptr(), newp]), Errno::EFAULT);
+        assert_eq!(t.errno(nr("symlinkat"), &[s.s(&t, ""), AT, newp]), Errno::ENOENT);
         assert!(!root.exists("new"));
     }
 
@@ -182,7 +183,7 @@ mod args {
         let mut t = root.machine();
         let mut s = Strings::new();
         let (rel, abs, buf) = (s.s(&t, "f"), s.s(&t, "/f"), t.scratch + 0x8000);
-        let file = t.value(2, &[abs, O_RDONLY as u64]).unwrap();
+        let file = t.value(nr("open"), &[abs, O_RDONLY as u64]).unwrap();
         let calls: &[(u64, [u64; 6])] = &[
             (257, [0, rel, O_RDONLY as u64, 0, 0, 0]),
             (258, [0, rel, 0o755, 0, 0, 0]),
@@ -210,18 +211,18 @@ mod args {
             assert_eq!(t.errno(nr, &[NO_FD, rel, AT, rel, flags]), Errno::EBADF, "{nr}");
             assert_eq!(t.errno(nr, &[AT, rel, NO_FD, rel, flags]), Errno::EBADF, "{nr}");
         }
-        assert_eq!(t.errno(266, &[abs, NO_FD, rel]), Errno::EBADF);
+        assert_eq!(t.errno(nr("symlinkat"), &[abs, NO_FD, rel]), Errno::EBADF);
         // An absolute path does not look at dirfd.
-        assert_eq!(t.value(262, &[NO_FD, abs, buf, 0]), Ok(0));
-        assert_eq!(t.value(269, &[NO_FD, abs, 0]), Ok(0));
+        assert_eq!(t.value(nr("newfstatat"), &[NO_FD, abs, buf, 0]), Ok(0));
+        assert_eq!(t.value(nr("faccessat"), &[NO_FD, abs, 0]), Ok(0));
         // An empty path names dirfd itself only with AT_EMPTY_PATH.
         let empty = s.s(&t, "");
-        assert_eq!(t.errno(262, &[NO_FD, empty, buf, AT_EMPTY_PATH as u64]), Errno::EBADF);
-        assert_eq!(t.errno(262, &[file, empty, buf, 0]), Errno::ENOENT);
-        assert_eq!(t.value(262, &[file, empty, buf, AT_EMPTY_PATH as u64]), Ok(0));
-        assert_eq!(t.errno(260, &[file, empty, 0, 0, 0]), Errno::ENOENT);
-        assert_eq!(t.errno(265, &[file, empty, AT, s.s(&t, "new"), 0]), Errno::ENOENT);
-        assert_eq!(t.errno(267, &[file, empty, buf, 64]), Errno::ENOENT);
+        assert_eq!(t.errno(nr("newfstatat"), &[NO_FD, empty, buf, AT_EMPTY_PATH as u64]), Errno::EBADF);
+        assert_eq!(t.errno(nr("newfstatat"), &[file, empty, buf, 0]), Errno::ENOENT);
+        assert_eq!(t.value(nr("newfstatat"), &[file, empty, buf, AT_EMPTY_PATH as u64]), Ok(0));
+        assert_eq!(t.errno(nr("fchownat"), &[file, empty, 0, 0, 0]), Errno::ENOENT);
+        assert_eq!(t.errno(nr("linkat"), &[file, empty, AT, s.s(&t, "new"), 0]), Errno::ENOENT);
+        assert_eq!(t.errno(nr("readlinkat"), &[file, empty, buf, 64]), Errno::ENOENT);
     }
 
     #[test]
@@ -233,46 +234,46 @@ mod args {
         let high = 1u64 << 32;
         // open: O_TMPFILE needs write access; O_CREAT with O_DIRECTORY
         // is EINVAL; a directory cannot be opened for writing.
-        assert_eq!(t.errno(2, &[d, O_TMPFILE as u64, 0o600]), Errno::EINVAL);
-        assert_eq!(t.errno(2, &[newp, (O_CREAT | O_DIRECTORY) as u64, 0o600]), Errno::EINVAL);
-        assert_eq!(t.errno(2, &[f, O_DIRECTORY as u64, 0]), Errno::ENOTDIR);
-        assert_eq!(t.errno(2, &[f, (O_CREAT | O_EXCL) as u64, 0o600]), Errno::EEXIST);
-        assert_eq!(t.errno(2, &[d, O_WRONLY as u64, 0]), Errno::EISDIR);
+        assert_eq!(t.errno(nr("open"), &[d, O_TMPFILE as u64, 0o600]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("open"), &[newp, (O_CREAT | O_DIRECTORY) as u64, 0o600]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("open"), &[f, O_DIRECTORY as u64, 0]), Errno::ENOTDIR);
+        assert_eq!(t.errno(nr("open"), &[f, (O_CREAT | O_EXCL) as u64, 0o600]), Errno::EEXIST);
+        assert_eq!(t.errno(nr("open"), &[d, O_WRONLY as u64, 0]), Errno::EISDIR);
         // The flags are an int: the upper half is ignored.
-        assert!(t.value(2, &[f, high | O_RDONLY as u64, 0]).is_ok());
+        assert!(t.value(nr("open"), &[f, high | O_RDONLY as u64, 0]).is_ok());
         // newfstatat, statx.
-        assert_eq!(t.errno(262, &[AT, f, buf, 1]), Errno::EINVAL);
-        assert_eq!(t.value(262, &[AT, f, buf, high]), Ok(0));
-        assert_eq!(t.errno(262, &[AT, f, t.bad_ptr(), 0]), Errno::EFAULT);
-        assert_eq!(t.errno(4, &[f, t.bad_ptr()]), Errno::EFAULT);
-        assert_eq!(t.errno(332, &[AT, f, 1, 0xfff, buf]), Errno::EINVAL);
-        assert_eq!(t.errno(332, &[AT, f, AT_STATX_SYNC_TYPE as u64, 0xfff, buf]), Errno::EINVAL);
-        assert_eq!(t.errno(332, &[AT, f, 0, u64::from(STATX__RESERVED), buf]), Errno::EINVAL);
-        assert_eq!(t.errno(332, &[AT, f, 0, 0xfff, t.bad_ptr()]), Errno::EFAULT);
+        assert_eq!(t.errno(nr("newfstatat"), &[AT, f, buf, 1]), Errno::EINVAL);
+        assert_eq!(t.value(nr("newfstatat"), &[AT, f, buf, high]), Ok(0));
+        assert_eq!(t.errno(nr("newfstatat"), &[AT, f, t.bad_ptr(), 0]), Errno::EFAULT);
+        assert_eq!(t.errno(nr("stat"), &[f, t.bad_ptr()]), Errno::EFAULT);
+        assert_eq!(t.errno(nr("statx"), &[AT, f, 1, 0xfff, buf]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("statx"), &[AT, f, AT_STATX_SYNC_TYPE as u64, 0xfff, buf]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("statx"), &[AT, f, 0, u64::from(STATX__RESERVED), buf]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("statx"), &[AT, f, 0, 0xfff, t.bad_ptr()]), Errno::EFAULT);
         // The mask is an unsigned int: STATX__RESERVED above it is not.
-        assert_eq!(t.value(332, &[AT, f, 0, u64::from(STATX__RESERVED) << 32 | 0xfff, buf]), Ok(0));
+        assert_eq!(t.value(nr("statx"), &[AT, f, 0, u64::from(STATX__RESERVED) << 32 | 0xfff, buf]), Ok(0));
         // access and friends: a mode beyond R_OK|W_OK|X_OK, unknown flags.
-        assert_eq!(t.errno(21, &[f, 8]), Errno::EINVAL);
-        assert_eq!(t.errno(269, &[AT, f, 8]), Errno::EINVAL);
-        assert_eq!(t.errno(439, &[AT, f, 8, 0]), Errno::EINVAL);
-        assert_eq!(t.errno(439, &[AT, f, 0, 1]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("access"), &[f, 8]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("faccessat"), &[AT, f, 8]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("faccessat2"), &[AT, f, 8, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("faccessat2"), &[AT, f, 0, 1]), Errno::EINVAL);
         // unlinkat: only AT_REMOVEDIR (an int: the upper half ignored).
-        assert_eq!(t.errno(263, &[AT, f, 1]), Errno::EINVAL);
-        assert_eq!(t.errno(263, &[AT, s.s(&t, "/gone"), high]), Errno::ENOENT);
-        assert_eq!(t.errno(263, &[AT, f, AT_REMOVEDIR as u64]), Errno::ENOTDIR);
+        assert_eq!(t.errno(nr("unlinkat"), &[AT, f, 1]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("unlinkat"), &[AT, s.s(&t, "/gone"), high]), Errno::ENOENT);
+        assert_eq!(t.errno(nr("unlinkat"), &[AT, f, AT_REMOVEDIR as u64]), Errno::ENOTDIR);
         // renameat2: known flags, not RENAME_NOREPLACE|RENAME_EXCHANGE.
         let (noreplace, exchange) = (u64::from(RENAME_NOREPLACE), u64::from(RENAME_EXCHANGE));
-        assert_eq!(t.errno(316, &[AT, f, AT, newp, 8]), Errno::EINVAL);
-        assert_eq!(t.errno(316, &[AT, f, AT, newp, noreplace | exchange]), Errno::EINVAL);
-        assert_eq!(t.errno(316, &[AT, f, AT, l, noreplace]), Errno::EEXIST);
-        assert_eq!(t.errno(316, &[AT, f, AT, newp, exchange]), Errno::ENOENT);
+        assert_eq!(t.errno(nr("renameat2"), &[AT, f, AT, newp, 8]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("renameat2"), &[AT, f, AT, newp, noreplace | exchange]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("renameat2"), &[AT, f, AT, l, noreplace]), Errno::EEXIST);
+        assert_eq!(t.errno(nr("renameat2"), &[AT, f, AT, newp, exchange]), Errno::ENOENT);
         // linkat, fchownat, utimensat, fchmodat2.
-        assert_eq!(t.errno(265, &[AT, f, AT, newp, 1]), Errno::EINVAL);
-        assert_eq!(t.errno(260, &[AT, f, 0, 0, 1]), Errno::EINVAL);
-        assert_eq!(t.errno(280, &[AT, f, 0, 1]), Errno::EINVAL);
-        assert_eq!(t.value(280, &[AT, f, 0, high]), Ok(0));
-        assert_eq!(t.errno(452, &[AT, f, 0o644, 1]), Errno::EINVAL);
-        assert_eq!(t.errno(452, &[AT, l, 0o644, AT_SYMLINK_NOFOLLOW as u64]), Errno::EOPNOTSUPP);
+        assert_eq!(t.errno(nr("linkat"), &[AT, f, AT, newp, 1]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("fchownat"), &[AT, f, 0, 0, 1]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("utimensat"), &[AT, f, 0, 1]), Errno::EINVAL);
+        assert_eq!(t.value(nr("utimensat"), &[AT, f, 0, high]), Ok(0));
+        assert_eq!(t.errno(nr("fchmodat2"), &[AT, f, 0o644, 1]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("fchmodat2"), &[AT, l, 0o644, AT_SYMLINK_NOFOLLOW as u64]), Errno::EOPNOTSUPP);
         assert!(!root.exists("new"));
     }
 
@@ -285,39 +286,39 @@ mod args {
         let (dot, dotdot, newp) = (s.s(&t, "."), s.s(&t, ".."), s.s(&t, "/new"));
         let (d_sub, nope) = (s.s(&t, "/d/sub"), s.s(&t, "/nope"));
         // mkdir
-        assert_eq!(t.errno(83, &[d, 0o755]), Errno::EEXIST);
-        assert_eq!(t.errno(83, &[dot, 0o755]), Errno::EEXIST);
-        assert_eq!(t.errno(83, &[dotdot, 0o755]), Errno::EEXIST);
+        assert_eq!(t.errno(nr("mkdir"), &[d, 0o755]), Errno::EEXIST);
+        assert_eq!(t.errno(nr("mkdir"), &[dot, 0o755]), Errno::EEXIST);
+        assert_eq!(t.errno(nr("mkdir"), &[dotdot, 0o755]), Errno::EEXIST);
         // rmdir, unlink
-        assert_eq!(t.errno(84, &[f]), Errno::ENOTDIR);
-        assert_eq!(t.errno(84, &[dot]), Errno::EINVAL);
-        assert_eq!(t.errno(84, &[dotdot]), Errno::ENOTEMPTY);
-        assert_eq!(t.errno(84, &[full]), Errno::ENOTEMPTY);
-        assert_eq!(t.errno(87, &[d]), Errno::EISDIR);
-        assert_eq!(t.errno(87, &[dot]), Errno::EISDIR);
+        assert_eq!(t.errno(nr("rmdir"), &[f]), Errno::ENOTDIR);
+        assert_eq!(t.errno(nr("rmdir"), &[dot]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("rmdir"), &[dotdot]), Errno::ENOTEMPTY);
+        assert_eq!(t.errno(nr("rmdir"), &[full]), Errno::ENOTEMPTY);
+        assert_eq!(t.errno(nr("unlink"), &[d]), Errno::EISDIR);
+        assert_eq!(t.errno(nr("unlink"), &[dot]), Errno::EISDIR);
         // rename
-        assert_eq!(t.errno(82, &[dot, newp]), Errno::EBUSY);
-        assert_eq!(t.errno(82, &[f, dot]), Errno::EBUSY);
-        assert_eq!(t.errno(82, &[dotdot, newp]), Errno::EBUSY);
-        assert_eq!(t.errno(82, &[nope, newp]), Errno::ENOENT);
-        assert_eq!(t.errno(82, &[d, d_sub]), Errno::EINVAL);
-        assert_eq!(t.errno(82, &[d, f]), Errno::ENOTDIR);
-        assert_eq!(t.errno(82, &[f, d]), Errno::EISDIR);
-        assert_eq!(t.errno(82, &[d, full]), Errno::ENOTEMPTY);
+        assert_eq!(t.errno(nr("rename"), &[dot, newp]), Errno::EBUSY);
+        assert_eq!(t.errno(nr("rename"), &[f, dot]), Errno::EBUSY);
+        assert_eq!(t.errno(nr("rename"), &[dotdot, newp]), Errno::EBUSY);
+        assert_eq!(t.errno(nr("rename"), &[nope, newp]), Errno::ENOENT);
+        assert_eq!(t.errno(nr("rename"), &[d, d_sub]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("rename"), &[d, f]), Errno::ENOTDIR);
+        assert_eq!(t.errno(nr("rename"), &[f, d]), Errno::EISDIR);
+        assert_eq!(t.errno(nr("rename"), &[d, full]), Errno::ENOTEMPTY);
         // link, symlink
-        assert_eq!(t.errno(86, &[f, l]), Errno::EEXIST);
-        assert_eq!(t.errno(86, &[nope, newp]), Errno::ENOENT);
-        assert_eq!(t.errno(86, &[d, newp]), Errno::EPERM);
-        assert_eq!(t.errno(86, &[f, dot]), Errno::EEXIST);
-        assert_eq!(t.errno(88, &[f, l]), Errno::EEXIST);
-        assert_eq!(t.errno(88, &[f, dot]), Errno::EEXIST);
+        assert_eq!(t.errno(nr("link"), &[f, l]), Errno::EEXIST);
+        assert_eq!(t.errno(nr("link"), &[nope, newp]), Errno::ENOENT);
+        assert_eq!(t.errno(nr("link"), &[d, newp]), Errno::EPERM);
+        assert_eq!(t.errno(nr("link"), &[f, dot]), Errno::EEXIST);
+        assert_eq!(t.errno(nr("symlink"), &[f, l]), Errno::EEXIST);
+        assert_eq!(t.errno(nr("symlink"), &[f, dot]), Errno::EEXIST);
         // mknod: no directories or symlinks; an existing name.
-        assert_eq!(t.errno(133, &[newp, u64::from(S_IFLNK | 0o777), 0]), Errno::EINVAL);
-        assert_eq!(t.errno(133, &[newp, 0o070000, 0]), Errno::EINVAL);
-        assert_eq!(t.errno(133, &[f, REGULAR, 0]), Errno::EEXIST);
+        assert_eq!(t.errno(nr("mknod"), &[newp, u64::from(S_IFLNK | 0o777), 0]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("mknod"), &[newp, 0o070000, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("mknod"), &[f, REGULAR, 0]), Errno::EEXIST);
         assert!(!root.exists("new") && !root.exists("d/sub"));
         // The mode is a umode_t: bits above the 16th are not looked at.
-        assert_eq!(t.value(133, &[newp, 1 << 32 | 1 << 16 | REGULAR, 0]), Ok(0));
+        assert_eq!(t.value(nr("mknod"), &[newp, 1 << 32 | 1 << 16 | REGULAR, 0]), Ok(0));
         assert!(root.0.join("new").is_file());
     }
 
@@ -328,24 +329,24 @@ mod args {
         let mut s = Strings::new();
         let (f, d, l, buf, bad) = (s.s(&t, "/f"), s.s(&t, "/d"), s.s(&t, "/l"), t.scratch + 0x8000, t.bad_ptr());
         // readlink: a size of at most 0 (an int), not a link, bad buffer.
-        assert_eq!(t.errno(89, &[f, buf, 64]), Errno::EINVAL);
-        assert_eq!(t.errno(89, &[l, buf, 0]), Errno::EINVAL);
-        assert_eq!(t.errno(89, &[l, buf, -1i64 as u64]), Errno::EINVAL);
-        assert_eq!(t.errno(89, &[l, buf, 1 << 32]), Errno::EINVAL);
-        assert_eq!(t.value(89, &[l, buf, 1 << 32 | 64]), Ok(1));
-        assert_eq!(t.errno(89, &[l, bad, 64]), Errno::EFAULT);
+        assert_eq!(t.errno(nr("readlink"), &[f, buf, 64]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("readlink"), &[l, buf, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("readlink"), &[l, buf, -1i64 as u64]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("readlink"), &[l, buf, 1 << 32]), Errno::EINVAL);
+        assert_eq!(t.value(nr("readlink"), &[l, buf, 1 << 32 | 64]), Ok(1));
+        assert_eq!(t.errno(nr("readlink"), &[l, bad, 64]), Errno::EFAULT);
         // getcwd: too small a buffer, a bad one.
-        assert_eq!(t.errno(79, &[buf, 0]), Errno::ERANGE);
-        assert_eq!(t.errno(79, &[buf, 1]), Errno::ERANGE);
-        assert_eq!(t.errno(79, &[bad, 4096]), Errno::EFAULT);
-        assert_eq!(t.value(79, &[buf, 1 << 32]), Ok(2));
+        assert_eq!(t.errno(nr("getcwd"), &[buf, 0]), Errno::ERANGE);
+        assert_eq!(t.errno(nr("getcwd"), &[buf, 1]), Errno::ERANGE);
+        assert_eq!(t.errno(nr("getcwd"), &[bad, 4096]), Errno::EFAULT);
+        assert_eq!(t.value(nr("getcwd"), &[buf, 1 << 32]), Ok(2));
         // chdir to a file.
-        assert_eq!(t.errno(80, &[f]), Errno::ENOTDIR);
+        assert_eq!(t.errno(nr("chdir"), &[f]), Errno::ENOTDIR);
         // truncate
-        assert_eq!(t.errno(76, &[f, -1i64 as u64]), Errno::EINVAL);
-        assert_eq!(t.errno(76, &[d, 0]), Errno::EISDIR);
+        assert_eq!(t.errno(nr("truncate"), &[f, -1i64 as u64]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("truncate"), &[d, 0]), Errno::EISDIR);
         // statfs
-        assert_eq!(t.errno(137, &[f, bad]), Errno::EFAULT);
+        assert_eq!(t.errno(nr("statfs"), &[f, bad]), Errno::EFAULT);
         // utimensat: nanoseconds out of range, unreadable times, NULL
         // path (futimens) with AT_FDCWD or a bad descriptor.
         let mut times = [0u8; 32];
@@ -353,17 +354,17 @@ mod args {
         let late = t.put(0x7000, &times);
         times[8..16].copy_from_slice(&(-1i64).to_le_bytes());
         let negative = t.put(0x7100, &times);
-        assert_eq!(t.errno(280, &[AT, f, late, 0]), Errno::EINVAL);
-        assert_eq!(t.errno(280, &[AT, f, negative, 0]), Errno::EINVAL);
-        assert_eq!(t.errno(280, &[AT, f, bad, 0]), Errno::EFAULT);
-        assert_eq!(t.errno(280, &[AT, 0, 0, 0]), Errno::EFAULT);
-        assert_eq!(t.errno(280, &[NO_FD, 0, 0, 0]), Errno::EBADF);
+        assert_eq!(t.errno(nr("utimensat"), &[AT, f, late, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("utimensat"), &[AT, f, negative, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("utimensat"), &[AT, f, bad, 0]), Errno::EFAULT);
+        assert_eq!(t.errno(nr("utimensat"), &[AT, 0, 0, 0]), Errno::EFAULT);
+        assert_eq!(t.errno(nr("utimensat"), &[NO_FD, 0, 0, 0]), Errno::EBADF);
     }
 
     #[test]
     fn umask_keeps_permission_bits() {
         let mut t = TestMachine::new();
-        assert_eq!(t.value(95, &[1 << 32 | 0o7777]), Ok(0o22));
-        assert_eq!(t.value(95, &[0o22]), Ok(0o777));
+        assert_eq!(t.value(nr("umask"), &[1 << 32 | 0o7777]), Ok(0o22));
+        assert_eq!(t.value(nr("umask"), &[0o22]), Ok(0o777));
     }
 }
