@@ -139,14 +139,15 @@ impl Drop for TempRoot {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::abi::names::number;
 
     #[test]
     fn the_seam_reaches_handlers_through_the_table() {
         let mut t = TestMachine::new();
         assert!(!t.m.caps.trampoline() && t.m.caps.trap.is_none());
-        assert_eq!(t.value(39, &[]), Ok(1)); // getpid: the first pid
+        assert_eq!(t.value(number("getpid"), &[]), Ok(1)); // the first pid
         assert_eq!(t.errno(500, &[]), Errno::ENOSYS);
         let bad = t.bad_ptr();
-        assert_eq!(t.errno(4, &[bad, t.scratch]), Errno::EFAULT); // stat(bad path)
+        assert_eq!(t.errno(number("stat"), &[bad, t.scratch]), Errno::EFAULT);
     }
 }
