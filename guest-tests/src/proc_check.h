@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "wait_words.h"
+
 static int failures;
 __attribute__((unused)) static const char *self;
 
@@ -53,18 +55,3 @@ __attribute__((unused)) static pid_t vfork_self(void (*prepare)(char *const argv
     return pid;
 }
 
-/* A wait status in words: "exited N", "killed by signal N", "stopped by
- * signal N", else the raw number. */
-__attribute__((unused)) static const char *describe(int st)
-{
-    static char buf[64];
-    if (WIFEXITED(st))
-        snprintf(buf, sizeof buf, "exited %d", WEXITSTATUS(st));
-    else if (WIFSIGNALED(st))
-        snprintf(buf, sizeof buf, "killed by signal %d", WTERMSIG(st));
-    else if (WIFSTOPPED(st))
-        snprintf(buf, sizeof buf, "stopped by signal %d", WSTOPSIG(st));
-    else
-        snprintf(buf, sizeof buf, "status %#x", st);
-    return buf;
-}

@@ -28,6 +28,7 @@
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
+#include "wait_words.h"
 #include "fs_check.h"
 
 #ifndef TIOCGPTPEER
@@ -117,21 +118,6 @@ static int background(const char *what, int fd)
     else
         r = tcsetattr(fd, TCSANOW, &t);
     return r == 0 ? 0 : errno == EIO ? 5 : 3;
-}
-
-/* A wait status in words. */
-static const char *describe(int st)
-{
-    static char buf[64];
-    if (WIFEXITED(st))
-        snprintf(buf, sizeof buf, "exited %d", WEXITSTATUS(st));
-    else if (WIFSIGNALED(st))
-        snprintf(buf, sizeof buf, "killed by signal %d", WTERMSIG(st));
-    else if (WIFSTOPPED(st))
-        snprintf(buf, sizeof buf, "stopped by signal %d", WSTOPSIG(st));
-    else
-        snprintf(buf, sizeof buf, "status %#x", st);
-    return buf;
 }
 
 /* A foreground group of the "open" child's session, left behind when the
