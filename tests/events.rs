@@ -19,3 +19,10 @@ fn eventfd_timerfd_signalfd_and_errors() {
         differential_in_dirs(bin, &[], &[], &[], 0);
     });
 }
+
+#[test]
+fn inotify_events_names_cookies_and_errors() {
+    each_libc("ev_inotify", |bin| {
+        differential_in_dirs(bin, &[], &[], &[], 0);
+    });
+}

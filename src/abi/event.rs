@@ -104,3 +104,15 @@ const _: () = {
     assert!(std::mem::offset_of!(SignalfdSiginfo, ssi_call_addr) == 88);
     assert!(std::mem::offset_of!(SignalfdSiginfo, __pad) == 100);
 };
+
+/// `inotify_init1` flags and the watch options (`<linux/inotify.h>`).
+pub const IN_NONBLOCK: i32 = 0o4000;
+pub const IN_CLOEXEC: i32 = 0o2000000;
+/// Every event a watch can ask for.
+pub const IN_ALL_EVENTS: u32 = 0x0000_0fff;
+pub const IN_ONLYDIR: u32 = 0x0100_0000;
+pub const IN_DONT_FOLLOW: u32 = 0x0200_0000;
+pub const IN_EXCL_UNLINK: u32 = 0x0400_0000;
+pub const IN_MASK_CREATE: u32 = 0x1000_0000;
+pub const IN_MASK_ADD: u32 = 0x2000_0000;
+pub const IN_ONESHOT: u32 = 0x8000_0000;

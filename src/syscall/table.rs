@@ -321,6 +321,9 @@ syscalls! {
     233 epoll_ctl(epfd: Fd, op: i32, fd: Fd, event: UserPtr<EpollEventIn>) => event::sys_epoll_ctl;
     234 tgkill(tgid: Pid, tid: Pid, sig: Signal) => signal::sys_tgkill;
     247 waitid(idtype: i64, id: Pid, infop: UserPtr<Opaque>, options: Flags, rusage: UserPtr<Opaque>) => wait::sys_waitid;
+    253 inotify_init() => event::sys_inotify_init;
+    254 inotify_add_watch(fd: Fd, pathname: UserPtr<CStr>, mask: IntFlags) => event::sys_inotify_add_watch;
+    255 inotify_rm_watch(fd: Fd, wd: i32) => event::sys_inotify_rm_watch;
     257 openat(dirfd: Fd, pathname: UserPtr<CStr>, flags: OpenFlags, mode: Mode) => path::sys_openat;
     258 mkdirat(dirfd: Fd, pathname: UserPtr<CStr>, mode: Mode) => path::sys_mkdirat;
     259 mknodat(dirfd: Fd, pathname: UserPtr<CStr>, mode: u64, dev: u64) => path::sys_mknodat;
@@ -351,6 +354,7 @@ syscalls! {
     291 epoll_create1(flags: IntFlags) => event::sys_epoll_create1;
     292 dup3(oldfd: Fd, newfd: Fd, flags: Flags) => file::sys_dup3;
     293 pipe2(fds: UserPtr<PipeFds>, flags: OpenFlags) => file::sys_pipe2;
+    294 inotify_init1(flags: IntFlags) => event::sys_inotify_init1;
     295 preadv(fd: Fd, iov: UserPtr<Opaque>, iovcnt: i32, offset: i64) => file::sys_preadv;
     296 pwritev(fd: Fd, iov: UserPtr<Opaque>, iovcnt: i32, offset: i64) => file::sys_pwritev;
     297 rt_tgsigqueueinfo(tgid: Pid, tid: Pid, sig: Signal, info: UserPtr<Opaque>) => signal::sys_rt_tgsigqueueinfo;

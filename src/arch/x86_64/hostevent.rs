@@ -106,3 +106,23 @@ pub(crate) fn timerfd_gettime(fd: RawFd) -> Result<Itimerspec> {
     unsafe { call(libc::SYS_timerfd_gettime, args, Wait::Uninterruptible) }?;
     Ok(cur)
 }
+
+/// inotify_init1(2), close-on-exec on the host.
+pub(crate) fn inotify_init(flags: i32) -> Result<OwnedFd> {
+    let args = [(flags | crate::abi::event::IN_CLOEXEC) as u64, 0, 0, 0, 0, 0];
+    // SAFETY: no pointers.
+    owned(unsafe { call(libc::SYS_inotify_init1, args, Wait::Uninterruptible) })
+}
+
+/// inotify_add_watch(2) of what `path` names (a path through a
+/// descriptor of the machine's own walk).
+pub(crate) fn inotify_add_watch(fd: RawFd, path: &std::ffi::CStr, mask: u32) -> Result<i32> {
+    let args = [fd as u64, path.as_ptr() as u64, u64::from(mask), 0, 0, 0];
+    // SAFETY: path is a live NUL-terminated string.
+    unsafe { call(libc::SYS_inotify_add_watch, args, Wait::Uninterruptible) }.map(|n| n as i32)
+}
+
+pub(crate) fn inotify_rm_watch(fd: RawFd, wd: i32) -> Result<()> {
+    // SAFETY: no pointers.
+    unsafe { call(libc::SYS_inotify_rm_watch, [fd as u64, wd as u64, 0, 0, 0, 0], Wait::Uninterruptible) }.map(drop)
+}

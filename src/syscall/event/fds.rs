@@ -19,7 +19,7 @@ use std::sync::Arc;
 /// A new event descriptor made by `make` (a host call), installed with
 /// `cloexec`: EMFILE before the host is asked, ENFILE when the host's
 /// table is full.
-fn install_new(
+pub(super) fn install_new(
     ctx: &SyscallCtx<'_>,
     path: &[u8],
     cloexec: bool,
@@ -48,11 +48,7 @@ pub(crate) fn sys_eventfd(ctx: &mut SyscallCtx<'_>, count: u32) -> SysResult {
     sys_eventfd2(ctx, count, IntFlags(0))
 }
 
-const CLOCK_REALTIME: i32 = 0;
-const CLOCK_MONOTONIC: i32 = 1;
-const CLOCK_BOOTTIME: i32 = 7;
-const CLOCK_REALTIME_ALARM: i32 = 8;
-const CLOCK_BOOTTIME_ALARM: i32 = 9;
+use crate::abi::time::{CLOCK_BOOTTIME, CLOCK_BOOTTIME_ALARM, CLOCK_MONOTONIC, CLOCK_REALTIME, CLOCK_REALTIME_ALARM};
 
 /// timerfd_create's clock and flags (checked together, as Linux does): the
 /// host's flags and whether it is close-on-exec.

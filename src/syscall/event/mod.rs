@@ -15,7 +15,10 @@
 //! one-shot registrations.
 
 mod fds;
+mod inotify;
 pub(crate) mod show;
+
+pub(crate) use inotify::{sys_inotify_add_watch, sys_inotify_init, sys_inotify_init1, sys_inotify_rm_watch};
 
 pub(crate) use fds::{
     read_emulated, readv_emulated, sys_eventfd, sys_eventfd2, sys_signalfd, sys_signalfd4, sys_timerfd_create,

@@ -223,3 +223,24 @@ fn signalfd_reads_pending_signals() {
     assert_eq!(t.errno(READ, &[sfd, bad, 128]), Errno::EFAULT);
     assert_eq!(t.value(POLL, &[pollfd, 1, 0]), Ok(0));
 }
+
+#[test]
+fn inotify_argument_errors() {
+    use crate::abi::names::number as nr;
+    let mut t = TestMachine::new();
+    assert_eq!(t.errno(nr("inotify_init1"), &[0x10]), Errno::EINVAL);
+    let fd = t.value(nr("inotify_init1"), &[IN_NONBLOCK as u64]).unwrap();
+    let dot = t.cstr(0x100, "/");
+    // The mask first, then the descriptor, then the path.
+    assert_eq!(t.errno(nr("inotify_add_watch"), &[999, dot, 0]), Errno::EINVAL);
+    assert_eq!(t.errno(nr("inotify_add_watch"), &[999, dot, 0x100]), Errno::EBADF);
+    assert_eq!(t.errno(nr("inotify_add_watch"), &[0, dot, 0x100]), Errno::EINVAL);
+    let both = u64::from(0x100 | IN_MASK_ADD | IN_MASK_CREATE);
+    assert_eq!(t.errno(nr("inotify_add_watch"), &[fd, dot, both]), Errno::EINVAL);
+    assert_eq!(t.errno(nr("inotify_add_watch"), &[fd, t.bad_ptr(), 0x100]), Errno::EFAULT);
+    // /proc is generated: nothing to watch there.
+    let proc_path = t.cstr(0x200, "/proc/self/status");
+    assert_eq!(t.errno(nr("inotify_add_watch"), &[fd, proc_path, 0x100]), Errno::EACCES);
+    assert_eq!(t.errno(nr("inotify_rm_watch"), &[fd, 12345]), Errno::EINVAL);
+    assert_eq!(t.errno(nr("inotify_rm_watch"), &[0, 1]), Errno::EINVAL);
+}
