@@ -360,7 +360,7 @@ fn boot(mut root: PathBuf, mut mem: u64, mut init: Option<OsString>, observe: Ob
         caps.fsgsbase.short(),
         if caps.fsgsbase.in_force() { "wrfsbase" } else { "arch_prctl" }
     );
-    println!("Root: {} (hostfs); /proc and /dev are the kernel's", machine.root_path().display());
+    println!("Root: {} (hostfs); /proc and the devices in /dev are the kernel's", machine.root_path().display());
     println!("Network: {}", machine.describe_net());
     let mut argv = vec![init.clone()];
     argv.extend(init_args);
