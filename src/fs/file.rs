@@ -53,6 +53,9 @@ pub struct OpenFile {
     blocking: AtomicU8,
     /// The kernel's side of an emulated file, if this is one.
     emulated: Option<Arc<dyn Emulated>>,
+    /// A socket's family and inode, asked of the host once: they never
+    /// change.
+    socket: std::sync::OnceLock<(u16, u64)>,
 }
 
 const BLOCKING_UNKNOWN: u8 = 0;
@@ -69,6 +72,7 @@ impl OpenFile {
             pos: Mutex::new(0),
             blocking,
             emulated: None,
+            socket: std::sync::OnceLock::new(),
         }
     }
 
@@ -85,12 +89,28 @@ impl OpenFile {
 
     pub(crate) fn generated(data: Vec<u8>, path: Vec<u8>, flags: u32) -> OpenFile {
         let (kind, flags) = (FileKind::Generated(data), AtomicU32::new(flags));
-        OpenFile { kind, path, flags, pos: Mutex::new(0), blocking: AtomicU8::new(BLOCKING_NO), emulated: None }
+        OpenFile {
+            kind,
+            path,
+            flags,
+            pos: Mutex::new(0),
+            blocking: AtomicU8::new(BLOCKING_NO),
+            emulated: None,
+            socket: std::sync::OnceLock::new(),
+        }
     }
 
     pub(crate) fn dir(entries: Vec<DirEntry>, path: Vec<u8>, flags: u32) -> OpenFile {
         let (kind, flags) = (FileKind::Dir(Mutex::new(entries)), AtomicU32::new(flags));
-        OpenFile { kind, path, flags, pos: Mutex::new(0), blocking: AtomicU8::new(BLOCKING_NO), emulated: None }
+        OpenFile {
+            kind,
+            path,
+            flags,
+            pos: Mutex::new(0),
+            blocking: AtomicU8::new(BLOCKING_NO),
+            emulated: None,
+            socket: std::sync::OnceLock::new(),
+        }
     }
 
     /// I/O on it can block indefinitely (pipe, FIFO, terminal, socket), so
@@ -126,6 +146,15 @@ impl OpenFile {
 
     pub(crate) fn is_dir(&self) -> bool {
         matches!(self.kind, FileKind::Dir(_))
+    }
+
+    /// A socket's family and inode, from `query` the first time.
+    pub(crate) fn socket_id<E>(&self, query: impl FnOnce() -> Result<(u16, u64), E>) -> Result<(u16, u64), E> {
+        if let Some(id) = self.socket.get() {
+            return Ok(*id);
+        }
+        let id = query()?;
+        Ok(*self.socket.get_or_init(|| id))
     }
 
     pub(crate) fn flags(&self) -> u32 {

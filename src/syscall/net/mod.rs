@@ -35,24 +35,28 @@ use std::sync::Arc;
 /// far shorter).
 const OPTVAL_MAX: usize = 4096;
 
-/// A guest socket: its open file, host descriptor and family.
+/// A guest socket: its open file, host descriptor, family and inode.
 struct Sock {
     file: Arc<OpenFile>,
     fd: RawFd,
     family: u16,
+    ino: u64,
 }
 
 impl Sock {
     fn get(ctx: &SyscallCtx<'_>, fd: Fd) -> SysResult<Sock> {
         let file = ctx.file(fd.0 as u64)?;
         let host_fd = file.host_fd().map_err(|_| Errno::ENOTSOCK)?;
-        let mut domain = [0u8; 4];
-        hostnet::getsockopt(host_fd, SOL_SOCKET, SO_DOMAIN, &mut domain)?;
-        Ok(Sock { file, fd: host_fd, family: i32::from_ne_bytes(domain) as u16 })
+        let (family, ino) = file.socket_id(|| -> SysResult<(u16, u64)> {
+            let mut domain = [0u8; 4];
+            hostnet::getsockopt(host_fd, SOL_SOCKET, SO_DOMAIN, &mut domain)?;
+            Ok((i32::from_ne_bytes(domain) as u16, hostnet::socket_inode(host_fd)?))
+        })?;
+        Ok(Sock { file, fd: host_fd, family, ino })
     }
 
     fn ino(&self) -> u64 {
-        hostnet::socket_inode(self.fd).unwrap_or(0)
+        self.ino
     }
 
     /// Whether a call on it may wait (then a guest signal must end it).
