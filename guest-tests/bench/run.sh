@@ -62,6 +62,7 @@ done
 for mode in read1 write1 stat openclose; do
     bench "$mode" ns/call "$BIN/bench-syscalls-musl" "$mode" 300000
 done
+bench "send1 + recv1 (socketpair)" ns/pair "$BIN/bench-syscalls-musl" sendrecv1 300000
 bench "pipe round trip (2 procs)" us "$BIN/bench-spawn-musl" pipe_rtt 20000
 bench "vfork + _exit + wait" us "$BIN/bench-spawn-musl" vfork_exit 2000
 bench "vfork + execve + wait" us "$BIN/bench-spawn-musl" vfork_exec 300

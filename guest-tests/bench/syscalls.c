@@ -1,9 +1,11 @@
 /* Cost of simple syscalls, nanoseconds per call.
- * Usage: syscalls MODE [iterations]; MODE: read1 write1 stat openclose */
+ * Usage: syscalls MODE [iterations]; MODE: read1 write1 stat openclose
+ * sendrecv1 (a one-byte send and recv over a unix socketpair: the pair). */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,12 +22,16 @@ int main(int argc, char **argv) {
     int fd = open("/dev/null", O_RDWR);
     char c = 'x';
     struct stat st;
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+        return 1;
     double t0 = now_ns();
     for (long i = 0; i < n; i++) {
         if (!strcmp(mode, "read1")) read(fd, &c, 1);
         else if (!strcmp(mode, "write1")) write(fd, &c, 1);
         else if (!strcmp(mode, "stat")) stat("/dev/null", &st);
         else if (!strcmp(mode, "openclose")) close(open("/dev/null", O_RDONLY));
+        else if (!strcmp(mode, "sendrecv1")) send(sv[0], &c, 1, 0), recv(sv[1], &c, 1, 0);
     }
     printf("%.1f ns/call (%s)\n", (now_ns() - t0) / n, mode);
     return 0;
