@@ -62,21 +62,6 @@ static void on_usr2(int sig)
     usr2s++;
 }
 
-static void handle(int sig, void (*fn)(int), int flags)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = fn;
-    sa.sa_flags = flags;
-    sigaction(sig, &sa, NULL);
-}
-
-static void alarm_in_ms(int ms)
-{
-    struct itimerval it = { { 0, 0 }, { ms / 1000, (ms % 1000) * 1000 } };
-    setitimer(ITIMER_REAL, &it, NULL);
-}
-
 static short revents(int fd, short events)
 {
     struct pollfd p = { fd, events, 0 };

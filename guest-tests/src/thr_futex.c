@@ -57,23 +57,6 @@ static int fails_with(long r, int e)
     return r == -1 && errno == e;
 }
 
-static double now(clockid_t c)
-{
-    struct timespec ts;
-    clock_gettime(c, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static struct timespec in(clockid_t c, long ms)
-{
-    struct timespec ts;
-    clock_gettime(c, &ts);
-    ts.tv_nsec += (ms % 1000) * 1000000L;
-    ts.tv_sec += ms / 1000 + ts.tv_nsec / 1000000000L;
-    ts.tv_nsec %= 1000000000L;
-    return ts;
-}
-
 static void test_errors(void)
 {
     uint32_t w = 5;

@@ -98,23 +98,6 @@ static void expect(const char *what, long r, int want)
     check(line, r == (want ? -1 : 0) && e == want);
 }
 
-static double now(clockid_t c)
-{
-    struct timespec ts;
-    clock_gettime(c, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static struct timespec in(clockid_t c, long ms)
-{
-    struct timespec ts;
-    clock_gettime(c, &ts);
-    ts.tv_nsec += (ms % 1000) * 1000000L;
-    ts.tv_sec += ms / 1000 + ts.tv_nsec / 1000000000L;
-    ts.tv_nsec %= 1000000000L;
-    return ts;
-}
-
 static void init_pi(pthread_mutex_t *m, int type, int robust)
 {
     pthread_mutexattr_t a;
