@@ -13,6 +13,7 @@ use crate::errno::{Errno, SysResult};
 use crate::fs::path::{self, Fs};
 use crate::kernel::net::NetMode;
 use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
 
 /// What a socket call does with an address (the checks differ).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -175,8 +176,6 @@ pub(super) fn to_guest(ctx: &SyscallCtx<'_>, host: &[u8], len: usize) -> (Vec<u8
     let len = guest.len();
     (guest, len)
 }
-
-use std::os::unix::ffi::OsStrExt;
 
 /// Writes an address and its length out, as Linux's `move_addr_to_user`:
 /// at most the caller's buffer, and the full length in `*len_ptr`.

@@ -20,8 +20,9 @@ use super::args::{
 use super::file::epipe;
 use super::SyscallCtx;
 use crate::abi::socket::{
-    Mmsghdr, Msghdr, Ucred, AF_INET, AF_INET6, AF_UNIX, MSG_DONTWAIT, MSG_NOSIGNAL, MSG_WAITFORONE, SOCK_CLOEXEC,
-    SOCK_NONBLOCK, SOCK_RAW, SOCK_TYPE_MASK, SOL_SOCKET, SO_DOMAIN, SO_PEERCRED, SO_PEERPIDFD,
+    Mmsghdr, Msghdr, Ucred, AF_INET, AF_INET6, AF_UNIX, MSG_DONTWAIT, MSG_NOSIGNAL, MSG_WAITFORONE,
+    SOCKADDR_STORAGE_SIZE, SOCK_CLOEXEC, SOCK_NONBLOCK, SOCK_RAW, SOCK_TYPE_MASK, SOL_SOCKET, SO_DOMAIN, SO_PEERCRED,
+    SO_PEERPIDFD,
 };
 use crate::arch::host::Wait;
 use crate::arch::hostnet;
@@ -423,12 +424,12 @@ pub(crate) fn sys_recvfrom(
     addrlen: UserPtr<SockLen>,
 ) -> SysResult {
     let sock = Sock::get(ctx, fd)?;
-    let mut name = [0u8; 128];
+    let mut name = [0u8; SOCKADDR_STORAGE_SIZE];
     let want_name = !src.is_null();
     let iov = [(buf.addr(), len.min(i32::MAX as usize) as u64)];
     let got = receive(ctx, &sock, &iov, if want_name { &mut name } else { &mut [] }, &mut [], flags.0 as i32)?;
     if want_name {
-        let (guest, glen) = addr::to_guest(ctx, &name[..got.name_len.min(128)], got.name_len);
+        let (guest, glen) = addr::to_guest(ctx, &name[..got.name_len.min(SOCKADDR_STORAGE_SIZE)], got.name_len);
         addr::write_out(ctx, src.addr(), addrlen.addr(), &guest, glen)?;
     }
     Ok(got.len as u64)
@@ -475,16 +476,16 @@ fn sendmsg_one(ctx: &mut SyscallCtx<'_>, sock: &Sock, ptr: u64, flags: i32) -> S
 /// control lengths and flags; returns the bytes received.
 fn recvmsg_one(ctx: &mut SyscallCtx<'_>, sock: &Sock, ptr: u64, flags: i32) -> SysResult {
     let m = msg::read_msghdr(ctx, ptr)?;
-    let mut name = [0u8; 128];
-    let mut control = vec![0u8; (m.hdr.msg_controllen as usize).min(64 << 10)];
+    let mut name = [0u8; SOCKADDR_STORAGE_SIZE];
+    let mut control = vec![0u8; (m.hdr.msg_controllen as usize).min(msg::CONTROL_MAX)];
     let name_buf: &mut [u8] = if m.hdr.msg_name == 0 { &mut [] } else { &mut name };
     let got = receive(ctx, sock, &m.iov, name_buf, &mut control, flags)?;
     let mut msg_flags = got.flags;
     let control = &mut control[..got.control_len.min(m.hdr.msg_controllen as usize)];
-    let from = &name[..got.name_len.min(128)];
+    let from = &name[..got.name_len.min(SOCKADDR_STORAGE_SIZE)];
     let peer = || sender_pid(ctx, sock, from);
     msg::control_to_guest(ctx, control, flags, &mut msg_flags, &peer);
-    let namelen = msg::name_to_guest(ctx, &m.hdr, &name[..got.name_len.min(128)])?;
+    let namelen = msg::name_to_guest(ctx, &m.hdr, from)?;
     if !control.is_empty() {
         ctx.user().write(m.hdr.msg_control, control)?;
     }

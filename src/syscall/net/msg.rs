@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 /// The most control data one call passes (Linux's `optmem_max` is of
 /// this order).
-const CONTROL_MAX: usize = 64 << 10;
+pub(super) const CONTROL_MAX: usize = 64 << 10;
 
 /// A guest `msghdr`, checked as Linux's `copy_msghdr_from_user` checks it.
 pub(super) struct GuestMsg {
@@ -59,10 +59,7 @@ pub(super) struct HostControl {
 }
 
 pub(super) fn control_to_host(ctx: &SyscallCtx<'_>, ptr: u64, len: u64) -> SysResult<HostControl> {
-    if len > i32::MAX as u64 {
-        return Err(Errno::ENOBUFS);
-    }
-    if len as usize > CONTROL_MAX {
+    if len > CONTROL_MAX as u64 {
         return Err(Errno::ENOBUFS);
     }
     let mut bytes = vec![0u8; len as usize];
