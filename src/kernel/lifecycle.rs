@@ -162,6 +162,17 @@ pub(crate) fn exit_process(m: &Machine, p: &Arc<Process>, status: ExitStatus) {
     p.fs().cwd_fd = None;
     finish_vfork(p);
     let had_zombies = m.reparent_children(p.pid);
+    // A parent that ignores SIGCHLD (or says SA_NOCLDWAIT) never sees
+    // zombies: the child is reaped before it could be found as one, or a
+    // parent already in wait4 could reap it in between.
+    let auto_reap = p.pid != 1
+        && m.process(p.ppid()).is_some_and(|parent| {
+            let act = parent.sigactions().get(SIGCHLD);
+            act.sa_handler == SIG_IGN || act.sa_flags & SA_NOCLDWAIT != 0
+        });
+    if auto_reap {
+        m.unregister(p.pid);
+    }
     *p.state() = ProcState::Zombie(status);
     super::pty::exited(m, p);
     if p.pid == 1 {
@@ -178,15 +189,6 @@ pub(crate) fn exit_process(m: &Machine, p: &Arc<Process>, status: ExitStatus) {
         ExitStatus::Exited(c) => (CLD_EXITED, c as i32),
         ExitStatus::Signaled(s) => (if default_action(s) == DefaultAction::Core { CLD_DUMPED } else { CLD_KILLED }, s),
     };
-    // A parent that ignores SIGCHLD (or says SA_NOCLDWAIT) never sees
-    // zombies: the child is reaped at once.
-    let auto_reap = m.process(p.ppid()).is_some_and(|parent| {
-        let act = parent.sigactions().get(SIGCHLD);
-        act.sa_handler == SIG_IGN || act.sa_flags & SA_NOCLDWAIT != 0
-    });
-    if auto_reap {
-        m.unregister(p.pid);
-    }
     notify_parent(m, p, code, st);
 }
 
