@@ -15,6 +15,10 @@ pub mod arch;
 pub mod errno;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod fs;
+// initrd computes offsets inside the archive it holds, each bounded by its
+// length (sizes from headers are checked against it before use).
+#[allow(clippy::arithmetic_side_effects)]
+pub mod initrd;
 pub mod kernel;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod loader;
