@@ -130,10 +130,7 @@ pub fn read_entry(stream: &[u8], at: usize) -> Result<(Entry<'_>, usize), ParseE
                 let have = stream.len().saturating_sub(data_at);
                 return fail(
                     data_at.min(stream.len()),
-                    format!(
-                        "truncated data of \"{}\" ({have} of {filesize} bytes; entry at offset {at})",
-                        String::from_utf8_lossy(name)
-                    ),
+                    format!("truncated data of \"{}\" ({have} of {filesize} bytes; entry at offset {at})", show(name)),
                 );
             }
         }
@@ -146,7 +143,7 @@ pub fn read_entry(stream: &[u8], at: usize) -> Result<(Entry<'_>, usize), ParseE
                 at,
                 format!(
                     "checksum mismatch for \"{}\" (header says {check:#010x}, data sums to {sum:#010x})",
-                    String::from_utf8_lossy(name)
+                    show(name)
                 ),
             );
         }
@@ -165,6 +162,12 @@ pub fn read_entry(stream: &[u8], at: usize) -> Result<(Entry<'_>, usize), ParseE
         data,
     };
     Ok((entry, next))
+}
+
+/// A name for a one-line message: invalid UTF-8 replaced, control
+/// characters and quotes escaped.
+pub fn show(name: &[u8]) -> String {
+    String::from_utf8_lossy(name).escape_debug().to_string()
 }
 
 fn describe_magic_full(bytes: &[u8]) -> String {

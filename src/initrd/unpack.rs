@@ -2,7 +2,7 @@
 //! names are made relative to the root, hard links are joined by inode,
 //! directories get their metadata after everything inside them exists.
 
-use super::newc::{Entry, TRAILER};
+use super::newc::{show, Entry, TRAILER};
 use super::sink::{Meta, Sink};
 use crate::abi::stat::{S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK};
 use std::collections::HashMap;
@@ -59,7 +59,7 @@ impl<'s> Unpacker<'s> {
         self.counts.entries += 1;
         let path = clean(e.name);
         let meta = Meta { mode: e.mode, uid: e.uid, gid: e.gid, mtime: e.mtime };
-        let shown = || String::from_utf8_lossy(e.name).into_owned();
+        let shown = || show(e.name);
         let kind = e.mode & S_IFMT;
         if path.is_empty() {
             // "." or "/": the root's own metadata.
@@ -153,9 +153,9 @@ impl<'s> Unpacker<'s> {
     /// Applies the directories' metadata; call once the archive is read.
     pub fn finish(&mut self) -> Result<(), EntryError> {
         while let Some((path, meta)) = self.dirs.pop() {
-            self.sink.set_meta(&path, &meta).map_err(|err| {
-                format!("cannot set the mode of directory \"/{}\": {err}", String::from_utf8_lossy(&path))
-            })?;
+            self.sink
+                .set_meta(&path, &meta)
+                .map_err(|err| format!("cannot set the mode of directory \"/{}\": {err}", show(&path)))?;
         }
         Ok(())
     }
@@ -207,7 +207,7 @@ impl<'s> Unpacker<'s> {
 }
 
 fn link_error(e: &Entry<'_>, first: &[u8], err: io::Error) -> String {
-    format!("cannot link \"{}\" to \"{}\": {err}", String::from_utf8_lossy(e.name), String::from_utf8_lossy(first))
+    format!("cannot link \"{}\" to \"{}\": {err}", show(e.name), show(first))
 }
 
 fn node_kind(kind: u32) -> &'static str {
