@@ -9,10 +9,10 @@
 
 TARGET     := x86_64-unknown-linux-musl
 NOMMU      := target/$(TARGET)/release/nommu
-APT_PKGS   := musl-tools gcc make qemu-user python3 util-linux strace
+APT_PKGS   := musl-tools gcc make qemu-user python3 util-linux strace cpio
 IS_ROOT    := $(shell [ "$$(id -u)" = 0 ] && echo yes)
 
-.PHONY: all nommu guest-tests test test-debug test-busybox fuzz bench deps rust-target mmap-min-addr rootfs run clean distclean
+.PHONY: all nommu guest-tests test test-debug test-busybox fuzz bench deps rust-target mmap-min-addr rootfs rootfs.cpio.gz run run-initrd clean distclean
 
 all: nommu guest-tests
 
@@ -47,6 +47,20 @@ mmap-min-addr:
 # A no-op when rootfs/bin/busybox exists; rootfs/build-busybox.sh --force rebuilds.
 rootfs:
 	rootfs/build-busybox.sh
+
+# The busybox root as an initramfs, as a buildroot no-MMU build makes one:
+# a gzip'd newc cpio archive, every file owned by root:root, with /init a
+# symlink to /sbin/init (buildroot's choice when /dev is static; here /dev
+# is the kernel's). `nommu boot initrd=rootfs.cpio.gz` boots it.
+rootfs.cpio.gz: rootfs deps
+	rm -rf build/initramfs && mkdir -p build
+	cp -a rootfs build/initramfs
+	rm -f build/initramfs/build-busybox.sh build/initramfs/.gitignore build/initramfs/root/.*_history
+	find build/initramfs/dev build/initramfs/tmp -mindepth 1 -delete
+	ln -sfn sbin/init build/initramfs/init
+	cd build/initramfs && find . | LC_ALL=C sort | cpio --quiet -o -H newc --owner 0:0 --reproducible | gzip -9n > ../../$@.tmp
+	mv $@.tmp $@
+	@echo "$@: $$(stat -c %s $@) bytes"
 
 # Every test twice: with the page-0 trampoline (rewritten sites, trap path
 # for the rest), then with every syscall on the trap path; then the tests
@@ -84,9 +98,13 @@ bench: all mmap-min-addr
 run: nommu rootfs mmap-min-addr
 	$(NOMMU) boot --root rootfs
 
+# Boot the same machine from its initramfs (an in-memory root).
+run-initrd: nommu rootfs.cpio.gz mmap-min-addr
+	$(NOMMU) boot initrd=rootfs.cpio.gz
+
 clean:
 	cargo clean
 	$(MAKE) -C guest-tests clean
 
 distclean: clean
-	rm -rf build rootfs/bin rootfs/sbin rootfs/usr rootfs/linuxrc
+	rm -rf build rootfs/bin rootfs/sbin rootfs/usr rootfs/linuxrc rootfs.cpio.gz

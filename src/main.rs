@@ -155,17 +155,24 @@ enum Command {
     },
     /// Boot the machine like User-Mode Linux: init as pid 1 on the console.
     ///
-    /// UML-style parameters work too: mem=64M root=DIR init=/bin/sh. Other
-    /// key=value parameters go to init's environment, other words to its
-    /// arguments (as the Linux kernel does).
+    /// UML-style parameters work too: mem=64M root=DIR init=/bin/sh
+    /// initrd=FILE rdinit=/init. Other key=value parameters go to init's
+    /// environment, other words to its arguments (as the Linux kernel does).
     Boot {
-        /// Host directory that is the guest's root file system.
-        #[arg(long, default_value = "rootfs")]
-        root: PathBuf,
+        /// Host directory that is the guest's root file system (default
+        /// rootfs).
+        #[arg(long)]
+        root: Option<PathBuf>,
+        /// A newc cpio archive (gzip'd or not), unpacked into an in-memory
+        /// root that init (default /init) runs from, as Linux boots an
+        /// initramfs. Not with --root.
+        #[arg(long, value_name = "FILE")]
+        initrd: Option<PathBuf>,
         /// Arena size (all guest memory), e.g. 64M, 1G.
         #[arg(long, default_value = "256M", value_parser = parse_mem)]
         mem: u64,
-        /// The init program (default /sbin/init, else /bin/sh).
+        /// The init program (default /sbin/init, else /bin/sh; /init with
+        /// --initrd).
         #[arg(long)]
         init: Option<OsString>,
         #[command(flatten)]
@@ -207,7 +214,9 @@ fn main() {
             let program = command.remove(0);
             run(root, mem, observe, program, command)
         }
-        Command::Boot { root, mem, init, observe, params } => boot(root, mem, init, observe, params),
+        Command::Boot { root, initrd, mem, init, observe, params } => {
+            boot(BootArgs { root, initrd, mem, init, rdinit: None }, observe, params)
+        }
         Command::Caps { observe, machine } => caps(observe, machine),
     };
     // Whatever the guest did to the terminal, the user gets it back.
@@ -308,7 +317,62 @@ fn caps(observe: Observe, machine_readable: bool) -> i32 {
     0
 }
 
-fn boot(mut root: PathBuf, mut mem: u64, mut init: Option<OsString>, observe: Observe, params: Vec<OsString>) -> i32 {
+/// What chooses the root and init, from options and from parameters.
+struct BootArgs {
+    root: Option<PathBuf>,
+    initrd: Option<PathBuf>,
+    mem: u64,
+    init: Option<OsString>,
+    rdinit: Option<OsString>,
+}
+
+/// The root file system a boot runs on: a host directory, or an initramfs
+/// unpacked into a temporary one (removed when this is dropped).
+enum BootRoot {
+    Dir(PathBuf),
+    Initramfs { file: PathBuf, root: nommu::initrd::TempRoot, summary: nommu::initrd::Summary },
+}
+
+impl BootRoot {
+    fn path(&self) -> PathBuf {
+        match self {
+            BootRoot::Dir(p) => p.clone(),
+            BootRoot::Initramfs { root, .. } => root.path().to_path_buf(),
+        }
+    }
+
+    /// The init to run when none is named: Linux runs rdinit (default
+    /// /init) from an initramfs.
+    fn default_init(&self) -> Vec<u8> {
+        match self {
+            BootRoot::Initramfs { .. } => b"/init".to_vec(),
+            BootRoot::Dir(root) if root.join("sbin/init").exists() => b"/sbin/init".to_vec(),
+            BootRoot::Dir(_) => b"/bin/sh".to_vec(),
+        }
+    }
+
+    fn describe(&self, machine_root: &std::path::Path) -> String {
+        match self {
+            BootRoot::Dir(_) => format!("{} (hostfs)", machine_root.display()),
+            BootRoot::Initramfs { file, root, summary } => {
+                let c = &summary.counts;
+                let gz = if summary.layers.gzip_members > 0 { ", gzip" } else { "" };
+                let place = if root.in_memory() { "in memory: a host tmpfs" } else { "a host directory" };
+                let owners = if root.owners_kept() { "" } else { "; owners not kept (not host root)" };
+                let skipped = if c.skipped > 0 { format!(", {} skipped (see -v)", c.skipped) } else { String::new() };
+                format!(
+                    "initramfs {} ({} bytes{gz}, {} entries{skipped}) unpacked into {} ({place}, removed at the end{owners})",
+                    file.display(),
+                    summary.file_bytes,
+                    c.entries,
+                    machine_root.display()
+                )
+            }
+        }
+    }
+}
+
+fn boot(mut args: BootArgs, observe: Observe, params: Vec<OsString>) -> i32 {
     let mut init_args = Vec::new();
     let mut init_env = vec![b"HOME=/".to_vec()];
     if let Some(term) = std::env::var_os("TERM") {
@@ -320,31 +384,55 @@ fn boot(mut root: PathBuf, mut mem: u64, mut init: Option<OsString>, observe: Ob
             Some(i) => {
                 let (key, value) = (&bytes[..i], &bytes[i + 1..]);
                 let text = String::from_utf8_lossy(value).into_owned();
+                let os = || OsString::from_vec(value.to_vec());
                 match key {
                     b"mem" => match parse_mem(&text) {
-                        Ok(m) => mem = m,
+                        Ok(m) => args.mem = m,
                         Err(e) => {
                             eprintln!("nommu: {e}");
                             return 2;
                         }
                     },
-                    b"root" => root = PathBuf::from(OsString::from_vec(value.to_vec())),
-                    b"init" => init = Some(OsString::from_vec(value.to_vec())),
+                    b"root" => args.root = Some(PathBuf::from(os())),
+                    b"initrd" => args.initrd = Some(PathBuf::from(os())),
+                    b"init" => args.init = Some(os()),
+                    b"rdinit" => args.rdinit = Some(os()),
                     _ => init_env.push(bytes.to_vec()),
                 }
             }
             None => init_args.push(bytes.to_vec()),
         }
     }
-    let init = init.map(OsString::into_vec).unwrap_or_else(|| {
-        if root.join("sbin/init").exists() {
-            b"/sbin/init".to_vec()
-        } else {
-            b"/bin/sh".to_vec()
-        }
-    });
-    let config = observe.config(mem, root.clone(), true);
+    if args.root.is_some() && args.initrd.is_some() {
+        eprintln!("nommu: --initrd (initrd=) and --root (root=) both name the root file system: give one");
+        return 2;
+    }
     println!("nommu {}: a no-MMU Linux machine in user space (x86-64, zpoline)", env!("CARGO_PKG_VERSION"));
+    let boot_root = match (args.root, args.initrd) {
+        (root, None) => BootRoot::Dir(root.unwrap_or_else(|| PathBuf::from("rootfs"))),
+        (_, Some(file)) => match nommu::initrd::load_into_temp_root(&file) {
+            Ok((root, summary)) => BootRoot::Initramfs { file, root, summary },
+            Err(e) => {
+                eprintln!("nommu: {e}");
+                return 1;
+            }
+        },
+    };
+    // From an initramfs Linux runs rdinit= (default /init); init= names the
+    // program on the real root mounted after it. nommu has no root after
+    // the initramfs, so init= names the initramfs's program too.
+    let init = args.rdinit.or(args.init).map(OsString::into_vec).unwrap_or_else(|| boot_root.default_init());
+    if let BootRoot::Initramfs { file, root, .. } = &boot_root {
+        if !root.contains(&init) {
+            eprintln!(
+                "nommu: initrd {}: no {} in the archive to run as init (name another with init=/PATH)",
+                file.display(),
+                String::from_utf8_lossy(&init)
+            );
+            return 1;
+        }
+    }
+    let config = observe.config(args.mem, boot_root.path(), true);
     let machine = match new_machine(config, &observe) {
         Ok(m) => m,
         Err(code) => return code,
@@ -360,7 +448,7 @@ fn boot(mut root: PathBuf, mut mem: u64, mut init: Option<OsString>, observe: Ob
         caps.fsgsbase.short(),
         if caps.fsgsbase.in_force() { "wrfsbase" } else { "arch_prctl" }
     );
-    println!("Root: {} (hostfs); /proc and the devices in /dev are the kernel's", machine.root_path().display());
+    println!("Root: {}; /proc and the devices in /dev are the kernel's", boot_root.describe(machine.root_path()));
     println!("Network: {}", machine.describe_net());
     let mut argv = vec![init.clone()];
     argv.extend(init_args);

@@ -13,6 +13,7 @@ pub mod fcntl;
 pub mod futex;
 pub mod ioctl;
 pub mod ipc;
+pub mod magic;
 pub mod mman;
 pub mod names;
 pub mod poll;

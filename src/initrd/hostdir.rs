@@ -17,6 +17,7 @@ use crate::abi::fcntl::{
     AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, O_CREAT, O_DIRECTORY, O_NOFOLLOW, O_PATH, O_TRUNC, O_WRONLY, RESOLVE_BENEATH,
     RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS,
 };
+use crate::abi::magic::{RAMFS_MAGIC, TMPFS_MAGIC};
 use crate::abi::stat::{S_IFDIR, S_IFLNK, S_IFMT, S_IFREG};
 use crate::arch::host;
 use std::ffi::{CStr, CString};
@@ -98,6 +99,14 @@ impl TempRoot {
         let rel = if rel.is_empty() { &b"."[..] } else { rel };
         let Ok(c) = CString::new(rel) else { return false };
         host::openat2(self.fd.as_fd(), &c, O_PATH, 0, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS).is_ok()
+    }
+
+    /// Whether the root is in memory (a host tmpfs or ramfs).
+    pub fn in_memory(&self) -> bool {
+        host::statfs_raw(self.fd.as_raw_fd()).is_ok_and(|b| {
+            let f_type = i64::from_ne_bytes(b[..8].try_into().unwrap_or_default());
+            f_type == TMPFS_MAGIC || f_type == RAMFS_MAGIC
+        })
     }
 
     /// Whether the archive's owners were kept (false: the host refused).

@@ -1,0 +1,4 @@
+//! linux/magic.h: file system types as `statfs(2)` reports them.
+
+pub const TMPFS_MAGIC: i64 = 0x0102_1994;
+pub const RAMFS_MAGIC: i64 = 0x8584_58f6;
