@@ -56,7 +56,7 @@ pub fn read_all(file: &str, data: &[u8], unpacker: &mut Unpacker<'_>) -> Result<
     while let Some(&b) = data.get(pos) {
         if b == 0 {
             pos += 1;
-        } else if b == b'0' && pos % 4 == 0 {
+        } else if b == b'0' && pos.is_multiple_of(4) {
             pos = cpio_run(&mut ctx, data, pos, Place::File)?;
         } else if data[pos..].starts_with(&[0x1f, 0x8b]) {
             pos = gzip_member(&mut ctx, data, pos)?;
@@ -89,7 +89,7 @@ fn cpio_run(ctx: &mut Ctx<'_, '_, '_>, data: &[u8], mut pos: usize, place: Place
             pos += 1;
             continue;
         }
-        if !in_archive && (data[pos] != b'0' || pos % 4 != 0) {
+        if !in_archive && (data[pos] != b'0' || !pos.is_multiple_of(4)) {
             if let Place::File = place {
                 break;
             }
