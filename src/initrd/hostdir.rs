@@ -72,6 +72,26 @@ impl TempRoot {
         }
     }
 
+    /// Removes the roots that earlier nommu processes left in `base` when
+    /// they were killed before they could (SIGKILL): those of this user
+    /// whose process is gone.
+    pub fn sweep_stale(&self, base: &Path) {
+        use std::os::unix::fs::MetadataExt;
+        let Ok(me) = std::fs::metadata(&self.outer).map(|m| m.uid()) else { return };
+        let Ok(entries) = std::fs::read_dir(base) else { return };
+        for e in entries.flatten() {
+            let name = e.file_name();
+            let Some(rest) = name.to_str().and_then(|n| n.strip_prefix("nommu-initrd-")) else { continue };
+            let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else { continue };
+            let ours = std::fs::symlink_metadata(e.path()).is_ok_and(|m| m.is_dir() && m.uid() == me);
+            if ours && pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+                log::info!("initrd: removing {}, left by a nommu that is gone", e.path().display());
+                make_writable(&e.path());
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    }
+
     /// The directories tried in order: the host tmpfs when it is a
     /// writable directory, then `$TMPDIR` (or /tmp).
     pub fn bases() -> Vec<PathBuf> {
@@ -249,4 +269,83 @@ fn make_writable(dir: &Path) {
 fn makedev(major: u32, minor: u32) -> u64 {
     let (major, minor) = (u64::from(major), u64::from(minor));
     ((major & 0xffff_f000) << 32) | ((major & 0xfff) << 8) | ((minor & 0xffff_ff00) << 12) | (minor & 0xff)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::newc::{write_entry, write_trailer, Entry};
+    use super::*;
+
+    fn base(tag: &str) -> PathBuf {
+        let b = std::env::temp_dir().join(format!("nommu-initrd-test-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&b);
+        std::fs::create_dir_all(&b).unwrap();
+        b
+    }
+
+    fn add(a: &mut Vec<u8>, name: &str, mode: u32, data: &[u8]) {
+        let e = Entry {
+            name: name.as_bytes(),
+            ino: a.len() as u32,
+            mode,
+            uid: 0,
+            gid: 0,
+            nlink: 1,
+            mtime: 1_000_000,
+            dev: (0, 0),
+            rdev: (0, 0),
+            data,
+        };
+        write_entry(a, &e, false);
+    }
+
+    /// Symlinks in the archive cannot make a later entry land outside the
+    /// root; everything stays under `<outer>/root`, which drop removes.
+    #[test]
+    fn nothing_leaves_the_root() {
+        let b = base("escape");
+        let outside = b.join("outside");
+        std::fs::create_dir(&outside).unwrap();
+        let mut a = Vec::new();
+        let target = outside.to_str().unwrap();
+        add(&mut a, "abs", 0o120777, target.as_bytes());
+        add(&mut a, "abs/file", 0o100644, b"1");
+        add(&mut a, "up", 0o120777, b"../../..");
+        add(&mut a, "up/file2", 0o100644, b"2");
+        add(&mut a, "../../file3", 0o100644, b"3");
+        add(&mut a, "dir", 0o040555, b"");
+        add(&mut a, "dir/inside", 0o100444, b"4");
+        add(&mut a, "fifo", 0o010600, b"");
+        write_trailer(&mut a);
+        let mut root = TempRoot::create_in(&b).unwrap();
+        let outer = root.outer.clone();
+        let summary = super::super::unpack("t", &a, &mut root).unwrap();
+        assert_eq!(summary.counts.entries, 8);
+        assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0, "wrote outside the root");
+        let r = root.path().to_path_buf();
+        assert_eq!(std::fs::read(r.join("file2")).unwrap(), b"2", "up/ resolves to the root itself");
+        assert_eq!(std::fs::read(r.join("file3")).unwrap(), b"3");
+        assert_eq!(std::fs::read(r.join("dir/inside")).unwrap(), b"4");
+        assert!(root.contains(b"/dir/inside") && !root.contains(b"/nope"));
+        let names: Vec<_> = std::fs::read_dir(&outer).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, ["root"]);
+        drop(root);
+        assert!(!outer.exists(), "a read-only directory inside kept the root from going");
+        std::fs::remove_dir_all(&b).unwrap();
+    }
+
+    #[test]
+    fn stale_roots_are_swept() {
+        let b = base("sweep");
+        // A pid that cannot exist (above pid_max's limit of 2^22).
+        let stale = b.join("nommu-initrd-99999999-0");
+        std::fs::create_dir_all(stale.join("root/x")).unwrap();
+        let live = b.join(format!("nommu-initrd-{}-77", std::process::id()));
+        std::fs::create_dir(&live).unwrap();
+        let root = TempRoot::create_in(&b).unwrap();
+        root.sweep_stale(&b);
+        assert!(!stale.exists() && live.exists() && root.path().exists());
+        drop(root);
+        std::fs::remove_dir_all(&b).unwrap();
+    }
 }

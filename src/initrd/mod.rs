@@ -98,6 +98,7 @@ pub fn load_into_temp_root(path: &Path) -> Result<(TempRoot, Summary), Error> {
                 continue;
             }
         };
+        root.sweep_stale(base);
         match unpack(&file, &data, &mut root) {
             Ok(summary) => return Ok((root, summary)),
             Err(e) if root.full => {

@@ -308,3 +308,26 @@ fn mutated_archives_never_panic() {
     }
     assert!(errors > iters / 4, "the mutations should break most archives ({errors} of {iters})");
 }
+
+/// Mutated archives into a real host directory: errors or not, nothing
+/// appears beside the root, and each root is removed.
+#[test]
+fn mutated_archives_stay_in_a_host_root() {
+    let base = std::env::temp_dir().join(format!("nommu-initrd-test-fuzz-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    std::fs::create_dir_all(&base).unwrap();
+    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    let plain = sample(false);
+    for _ in 0..300 {
+        let m = mutate(&mut rng, &plain);
+        let mut root = TempRoot::create_in(&base).unwrap();
+        let _ = unpack("fuzz", &m, &mut root);
+        let outer = root.path().parent().unwrap().to_path_buf();
+        let names: Vec<_> = std::fs::read_dir(&outer).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, ["root"]);
+        drop(root);
+        assert!(!outer.exists());
+    }
+    assert_eq!(std::fs::read_dir(&base).unwrap().count(), 0);
+    std::fs::remove_dir_all(&base).unwrap();
+}
