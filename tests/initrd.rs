@@ -315,6 +315,12 @@ fn bad_archives_name_file_and_offset() {
         bad("odc.cpio", b"070707000000000000000000000000000000000000000000000000000000000000000000000000");
     assert!(err.starts_with(&format!("nommu: initrd {file}: old portable (odc) cpio header")), "{err}");
 
+    let long = "d/".repeat(2500);
+    let mut a = Archive::new();
+    let data = a.add(".", DIR, b"").add(&long, DIR, b"").finish();
+    let (err, file) = bad("long.cpio", &data);
+    assert_eq!(err, format!("nommu: initrd {file}: name too long (5001 bytes, at most 4096) at offset 112"));
+
     let (err, file) = bad("empty.cpio", b"");
     assert_eq!(err, format!("nommu: initrd {file}: empty file at offset 0"));
 }
