@@ -229,23 +229,30 @@ fn global_file(m: &Machine, name: &str) -> Vec<u8> {
             let st = m.mem.stats();
             let kb = |b: u64| b >> 10;
             for (k, v) in [
-                ("MemTotal", kb(st.total)),
-                ("MemFree", kb(st.free)),
-                ("MemAvailable", kb(st.free)),
+                ("MemTotal", kb(st.mem_total)),
+                ("MemFree", kb(st.mem_free)),
+                ("MemAvailable", kb(st.mem_free)),
                 ("Buffers", 0),
                 ("Cached", 0),
                 ("SwapCached", 0),
-                ("Active", kb(st.used)),
+                ("Active", kb(st.committed)),
                 ("Inactive", 0),
                 ("SwapTotal", 0),
                 ("SwapFree", 0),
                 ("Shmem", kb(m.ipc.shm_bytes())),
                 ("Slab", 0),
                 ("SReclaimable", 0),
-                // No MMU: this is the one contiguous run the next
-                // allocation can use, i.e. the real measure of free memory.
+                // Strict accounting: what is committed cannot pass --mem.
+                ("CommitLimit", kb(st.mem_total)),
+                ("Committed_AS", kb(st.committed)),
+                // The arena's address range: what reservations come from.
+                ("VmallocTotal", kb(st.space_total)),
+                ("VmallocUsed", kb(st.reserved)),
+                // No MMU: this is the one contiguous run of address space
+                // the next allocation can use.
                 ("LargestFreeBlock", kb(st.largest_free)),
-                ("ArenaPeakUsed", kb(st.peak_used)),
+                ("ArenaPeakUsed", kb(st.peak_committed)),
+                ("ArenaPeakReserved", kb(st.peak_reserved)),
             ] {
                 let _ = writeln!(s, "{:<16}{:>8} kB", format!("{k}:"), v);
             }

@@ -187,8 +187,9 @@ impl Regions {
     }
 
     /// Grows or shrinks the region that starts at `addr` (mremap): EFAULT
-    /// if no region starts there, ENOMEM if the pages after it are taken.
-    pub(crate) fn resize(&mut self, mem: &Memory, addr: u64, new_len: u64) -> SysResult<()> {
+    /// if no region starts there, ENOMEM if the pages after it are taken
+    /// (or, if `accessible`, would take more memory than there is).
+    pub(crate) fn resize(&mut self, mem: &Memory, addr: u64, new_len: u64, accessible: bool) -> SysResult<()> {
         let r = *self.map.get(&addr).ok_or(Errno::EFAULT)?;
         let new_len = checked_page_up(new_len).ok_or(Errno::ENOMEM)?;
         let new_end = addr.checked_add(new_len).ok_or(Errno::ENOMEM)?;
@@ -197,7 +198,7 @@ impl Regions {
             return Ok(());
         }
         // new_len > r.len here.
-        if !mem.extend(r.end(), new_len.saturating_sub(r.len)) {
+        if !mem.extend(r.end(), new_len.saturating_sub(r.len), accessible) {
             return Err(Errno::ENOMEM);
         }
         self.insert(addr, new_len, r.kind);

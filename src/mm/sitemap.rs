@@ -2,11 +2,11 @@
 //!
 //! The entry path asks "is the return address minus 2 a site we rewrote?"
 //! on every syscall, so arena addresses use a bitmap (one bit per byte of
-//! arena, lazily backed by zero pages); the rare image outside the arena
+//! arena's address range, lazily backed by zero pages); the rare image outside the arena
 //! (an `ET_EXEC` at its link address) uses a sorted set.
 
 use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::RwLock;
 
 /// Which syscall sites get rewritten.
@@ -23,20 +23,17 @@ pub(crate) enum SitePolicy {
 pub struct SiteMap {
     base: u64,
     size: u64,
-    words: Box<[AtomicU64]>,
+    words: super::zeroed::ZeroedWords,
     outside: RwLock<BTreeSet<u64>>,
 }
 
 impl SiteMap {
-    pub(crate) fn new(base: u64, size: u64) -> SiteMap {
-        let nwords = size.div_ceil(64) as usize;
-        // A zeroed Vec<u64> comes from calloc, i.e. untouched zero pages, so
-        // a 256 MiB arena costs nothing until sites are recorded.
-        let zeroed: Box<[u64]> = vec![0u64; nwords].into_boxed_slice();
-        // SAFETY: AtomicU64 has the same size, alignment and bit validity as
-        // u64, so a boxed slice of one is a boxed slice of the other.
-        let words = unsafe { Box::from_raw(Box::into_raw(zeroed) as *mut [AtomicU64]) };
-        SiteMap { base, size, words, outside: RwLock::new(BTreeSet::new()) }
+    pub(crate) fn new(base: u64, size: u64) -> std::io::Result<SiteMap> {
+        let nwords = usize::try_from(size.div_ceil(64)).map_err(|_| std::io::Error::from_raw_os_error(libc::ENOMEM))?;
+        // Untouched zero pages (MAP_NORESERVE): an arena's address range
+        // costs nothing here until sites are recorded.
+        let words = super::zeroed::ZeroedWords::new(nwords)?;
+        Ok(SiteMap { base, size, words, outside: RwLock::new(BTreeSet::new()) })
     }
 
     fn index(&self, addr: u64) -> Option<(usize, u64)> {
@@ -137,7 +134,7 @@ mod tests {
     #[test]
     fn clear_range_forgets_exactly_the_range() {
         let base = 0x10_0000;
-        let map = SiteMap::new(base, 1 << 20);
+        let map = SiteMap::new(base, 1 << 20).unwrap();
         let sites = [base + 3, base + 64, base + 100, base + 4096 + 7, base + 8191, base + 8192, base + 9000];
         for s in sites {
             map.insert(s);
