@@ -298,6 +298,13 @@ impl Memory {
         Ok(())
     }
 
+    /// Are some pages of [addr, addr+len) accessible and some not (two
+    /// mappings, to Linux)?
+    pub(crate) fn mixed_access(&self, addr: u64, len: u64) -> bool {
+        let guarded = self.user.guards.count(addr, len);
+        guarded != 0 && guarded < len / PAGE_SIZE
+    }
+
     /// The accessible runs of [addr, addr+len) (arena pages), in order.
     pub(crate) fn accessible_runs(&self, addr: u64, len: u64) -> Vec<(u64, u64)> {
         if !self.arena.contains(addr, len) {

@@ -372,8 +372,9 @@ pub(crate) fn sys_munmap(ctx: &mut SyscallCtx<'_>, addr: UserPtr<Opaque>, length
 /// past 2^64 or wraps to nothing is ENOMEM; unknown protection bits are
 /// EINVAL; unmapped memory in the range is ENOMEM; PROT_GROWSUP (no
 /// mapping grows up on x86) or PROT_GROWSDOWN on anything but the main
-/// stack is EINVAL. (Protection changes only apply when all of the range
-/// is mapped; Linux changes the mappings before the first hole too.)
+/// stack is EINVAL. A hole in the range is ENOMEM, after the mappings
+/// before it changed (as on Linux). Making memory accessible commits it:
+/// ENOMEM past `--mem` (as under Linux's strict overcommit).
 pub(crate) fn sys_mprotect(ctx: &mut SyscallCtx<'_>, addr: UserPtr<Opaque>, len: usize, prot: ProtLong) -> SysResult {
     let (addr, len) = (addr.addr(), len as u64);
     let grows = prot.0 & (PROT_GROWSDOWN | PROT_GROWSUP);
@@ -408,12 +409,17 @@ pub(crate) fn sys_mprotect(ctx: &mut SyscallCtx<'_>, addr: UserPtr<Opaque>, len:
         addr
     };
     let len = end.saturating_sub(start); // start ≤ addr < end
-    if !regions.covers(start, len) {
+    // Up to the first hole the change applies, then ENOMEM (as Linux).
+    let mapped = regions.covered_from(start, len);
+    if mapped == 0 {
         return Err(Errno::ENOMEM);
     }
-    ctx.m.mem.set_inaccessible(start, len, prot & PROT_ACCESS == 0)?;
+    ctx.m.mem.set_inaccessible(start, mapped, prot & PROT_ACCESS == 0)?;
     if prot & PROT_EXEC != 0 {
-        rewrite_new_code(ctx, &regions, start, len);
+        rewrite_new_code(ctx, &regions, start, mapped);
+    }
+    if mapped < len {
+        return Err(Errno::ENOMEM);
     }
     Ok(0)
 }
@@ -529,6 +535,11 @@ pub(crate) fn sys_mremap(
         return Err(Errno::EINVAL);
     }
     let old_end = old.checked_add(old_len).filter(|&end| end <= region.end()).ok_or(Errno::EFAULT)?;
+    if m.mem.mixed_access(old, old_len) {
+        // Accessible and PROT_NONE pages are two mappings to Linux, and
+        // what grows must lie in one.
+        return Err(Errno::EFAULT);
+    }
     let grow = new_len.saturating_sub(old_len); // new_len > old_len here
                                                 // Like a VMA's protection, an inaccessible end carries over to the
                                                 // part the mapping grows by (old_len ≥ a page).
