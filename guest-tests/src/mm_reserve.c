@@ -88,7 +88,7 @@ static int reserve(void)
         int flags = MAP_PRIVATE | MAP_ANONYMOUS | (i < N_NORESERVE ? MAP_NORESERVE : 0);
         r[i] = mmap(NULL, GIB, PROT_NONE, flags, -1, 0);
         if (r[i] == MAP_FAILED) {
-            printf("reserve %d: %s\n", i, strerror(errno));
+            printf("reserve %d: %s\n", i, errno == ENOMEM ? "ENOMEM" : strerror(errno));
             return 1;
         }
     }

@@ -29,6 +29,11 @@ impl Commit {
         }
     }
 
+    /// Would `bytes` more stay within the limit?
+    pub(crate) fn fits(&self, bytes: u64) -> bool {
+        self.committed.checked_add(bytes).is_some_and(|n| n <= self.limit)
+    }
+
     /// `bytes` fewer committed.
     pub(crate) fn uncharge(&mut self, bytes: u64) {
         debug_assert!(bytes <= self.committed, "uncommitting {bytes:#x} of {:#x}", self.committed);
@@ -55,6 +60,7 @@ mod tests {
     #[test]
     fn charges_up_to_the_limit() {
         let mut c = Commit::new(10 << 20);
+        assert!(c.fits(10 << 20) && !c.fits((10 << 20) + 1));
         assert!(c.charge(6 << 20));
         assert!(!c.charge(5 << 20), "past the limit");
         assert!(c.charge(4 << 20), "exactly to the limit");

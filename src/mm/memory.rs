@@ -146,15 +146,6 @@ impl Memory {
         self.commit.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Commits `bytes` more: ENOMEM past `--mem`.
-    fn charge(&self, bytes: u64) -> SysResult<()> {
-        if self.commit().charge(bytes) {
-            Ok(())
-        } else {
-            Err(Errno::ENOMEM)
-        }
-    }
-
     fn uncharge(&self, bytes: u64) {
         self.commit().uncharge(bytes);
     }
@@ -182,11 +173,7 @@ impl Memory {
     /// Zeroed, page-aligned arena memory: committed (ENOMEM past `--mem`).
     pub fn alloc(&self, len: u64, align: u64) -> SysResult<u64> {
         let len = checked_page_up(len.max(1)).filter(|&l| l <= self.arena.size()).ok_or(Errno::ENOMEM)?;
-        self.charge(len)?;
-        let Some(start) = self.allocator().alloc(len, align) else {
-            self.uncharge(len);
-            return Err(Errno::ENOMEM);
-        };
+        let start = self.alloc_charged(len, align, len)?;
         self.zero_resident(start, len);
         Ok(start)
     }
@@ -197,16 +184,32 @@ impl Memory {
     pub(crate) fn alloc_inaccessible(&self, len: u64, align: u64) -> SysResult<u64> {
         let len = checked_page_up(len.max(1)).filter(|&l| l <= self.arena.size()).ok_or(Errno::ENOMEM)?;
         let charge = if self.lazy { 0 } else { len };
-        self.charge(charge)?;
-        let Some(start) = self.allocator().alloc(len, align) else {
-            self.uncharge(charge);
-            return Err(Errno::ENOMEM);
-        };
+        let start = self.alloc_charged(len, align, charge)?;
         if let Err(e) = self.reserve_fresh(start, len) {
-            self.free(start, len);
+            self.unalloc(start, len, charge);
             return Err(e);
         }
         Ok(start)
+    }
+
+    /// `len` bytes of address space, committing `charge` bytes: ENOMEM if
+    /// either runs out. (Committed only once allocated, so that the peak
+    /// counts what was in use.)
+    fn alloc_charged(&self, len: u64, align: u64, charge: u64) -> SysResult<u64> {
+        let mut commit = self.commit();
+        if !commit.fits(charge) {
+            return Err(Errno::ENOMEM);
+        }
+        let start = self.allocator().alloc(len, align).ok_or(Errno::ENOMEM)?;
+        commit.charge(charge);
+        Ok(start)
+    }
+
+    /// Undoes an allocation that was never handed out (its pages are
+    /// accessible and hold nothing): `charge` was committed for it.
+    fn unalloc(&self, start: u64, len: u64, charge: u64) {
+        self.allocator().free(start, len);
+        self.uncharge(charge);
     }
 
     /// Makes just-allocated [start, start+len) zeroed and inaccessible:
@@ -399,14 +402,14 @@ impl Memory {
     /// Claims [addr, addr+len) if free (committed: ENOMEM past `--mem`).
     pub(crate) fn alloc_at(&self, addr: u64, len: u64) -> SysResult<()> {
         let len = checked_page_up(len).ok_or(Errno::ENOMEM)?;
-        self.charge(len)?;
-        if self.allocator().alloc_at(addr, len) {
-            self.zero_resident(addr, len);
-            Ok(())
-        } else {
-            self.uncharge(len);
-            Err(Errno::ENOMEM)
+        let mut commit = self.commit();
+        if !commit.fits(len) || !self.allocator().alloc_at(addr, len) {
+            return Err(Errno::ENOMEM);
         }
+        commit.charge(len);
+        drop(commit);
+        self.zero_resident(addr, len);
+        Ok(())
     }
 
     /// Grows an allocation that ends at `end` in place, by pages that are
@@ -415,20 +418,17 @@ impl Memory {
     pub(crate) fn extend(&self, end: u64, extra: u64, accessible: bool) -> bool {
         let Some(extra) = checked_page_up(extra) else { return false };
         let charge = if accessible || !self.lazy { extra } else { 0 };
-        if self.charge(charge).is_err() {
+        let mut commit = self.commit();
+        if !commit.fits(charge) || !self.allocator().extend(end, extra) {
             return false;
         }
-        if !self.allocator().extend(end, extra) {
-            self.uncharge(charge);
-            return false;
-        }
+        commit.charge(charge);
+        drop(commit);
         if accessible {
             self.zero_resident(end, extra);
         } else if self.reserve_fresh(end, extra).is_err() {
-            // Accessible after all, and charged as such.
-            self.uncharge(charge);
-            let _ = self.charge(extra);
-            self.zero_resident(end, extra);
+            self.unalloc(end, extra, charge);
+            return false;
         }
         true
     }

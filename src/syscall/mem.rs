@@ -409,7 +409,7 @@ pub(crate) fn sys_mprotect(ctx: &mut SyscallCtx<'_>, addr: UserPtr<Opaque>, len:
         addr
     };
     let len = end.saturating_sub(start); // start ≤ addr < end
-    // Up to the first hole the change applies, then ENOMEM (as Linux).
+                                         // Up to the first hole the change applies, then ENOMEM (as Linux).
     let mapped = regions.covered_from(start, len);
     if mapped == 0 {
         return Err(Errno::ENOMEM);
