@@ -366,7 +366,12 @@ fn boot(mut root: PathBuf, mut mem: u64, mut init: Option<OsString>, observe: Ob
         Err(code) => return code,
     };
     let (base, size) = machine.arena_range();
-    println!("Memory: {} MiB arena at {base:#x}-{:#x}, one address space for every process", size >> 20, base + size);
+    println!(
+        "Memory: {} MiB in a {} MiB arena at {base:#x}-{:#x}, one address space for every process",
+        mem >> 20,
+        size >> 20,
+        base + size
+    );
     let caps = machine.caps();
     println!("Syscalls: {}", caps.describe_syscalls());
     println!("Page 0: {}", caps.describe_page0());
