@@ -307,18 +307,27 @@ fn pid_file(m: &Machine, me: &Arc<Process>, p: &Arc<Process>, name: &str, tid: O
         "maps" => {
             let exe = String::from_utf8_lossy(&p.image().exe).into_owned();
             let regions = mm.regions();
-            let mut lines: Vec<(u64, u64, &str, String)> = regions
-                .iter()
-                .map(|r| {
-                    let (perm, label) = match r.kind {
-                        RegionKind::Text => ("r-xp", exe.as_str()),
-                        RegionKind::Data => ("rw-p", exe.as_str()),
-                        RegionKind::Stack => ("rw-p", "[stack]"),
-                        RegionKind::Mmap => ("rw-p", ""),
-                    };
-                    (r.start, r.start + r.len, perm, label.to_string())
-                })
-                .collect();
+            let mut lines: Vec<(u64, u64, &str, String)> = Vec::new();
+            for r in regions.iter() {
+                let (perm, label) = match r.kind {
+                    RegionKind::Text => ("r-xp", exe.as_str()),
+                    RegionKind::Data => ("rw-p", exe.as_str()),
+                    RegionKind::Stack => ("rw-p", "[stack]"),
+                    RegionKind::Mmap => ("rw-p", ""),
+                };
+                // Inaccessible (PROT_NONE) parts are mappings of their own.
+                let mut at = r.start;
+                for (start, len) in m.mem.accessible_runs(r.start, r.len) {
+                    if start > at {
+                        lines.push((at, start, "---p", String::new()));
+                    }
+                    lines.push((start, start + len, perm, label.to_string()));
+                    at = start + len;
+                }
+                if at < r.start + r.len {
+                    lines.push((at, r.start + r.len, "---p", String::new()));
+                }
+            }
             let shm: Vec<(u64, u64)> = regions.shm.iter().map(|(&at, a)| (at, a.len)).collect();
             drop(regions);
             // SysV shared memory, shown as Linux shows it.
