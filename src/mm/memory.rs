@@ -543,3 +543,59 @@ impl Memory {
         Ok(())
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::arithmetic_side_effects)]
+mod tests {
+    use super::*;
+    const MIB: u64 = 1 << 20;
+
+    #[test]
+    fn reservations_take_address_space_and_accessible_pages_memory() {
+        let m = Memory::with_address_space(16 * MIB, 1 << 30).unwrap();
+        let r = m.alloc_inaccessible(512 * MIB, PAGE_SIZE).unwrap();
+        let st = m.stats();
+        assert_eq!((st.mem_total, st.committed, st.reserved, st.space_total), (16 * MIB, 0, 512 * MIB, 1 << 30));
+        assert!(m.is_inaccessible(r, 512 * MIB) && !m.mixed_access(r, 512 * MIB));
+        m.set_inaccessible(r + 64 * MIB, 8 * MIB, false).unwrap();
+        assert!(m.mixed_access(r, 512 * MIB));
+        assert_eq!(m.accessible_runs(r, 512 * MIB), vec![(r + 64 * MIB, 8 * MIB)]);
+        m.user.write(r + 64 * MIB, b"kept").unwrap();
+        assert_eq!(m.stats().committed, 8 * MIB);
+        assert_eq!(m.set_inaccessible(r, 16 * MIB, false), Err(Errno::ENOMEM), "past --mem");
+        assert!(m.is_inaccessible(r, 1) && m.stats().committed == 8 * MIB, "nothing changed");
+        assert_eq!(m.alloc(9 * MIB, PAGE_SIZE), Err(Errno::ENOMEM));
+        let a = m.alloc(8 * MIB, PAGE_SIZE).unwrap();
+        assert_eq!((m.stats().committed, m.stats().mem_free), (16 * MIB, 0));
+        m.free(a, 8 * MIB);
+        // Uncommitted, contents kept; committed again, contents there.
+        m.set_inaccessible(r + 64 * MIB, 8 * MIB, true).unwrap();
+        assert_eq!(m.stats().committed, 0);
+        m.set_inaccessible(r + 64 * MIB, 4096, false).unwrap();
+        let mut buf = [0u8; 4];
+        m.user.read(r + 64 * MIB, &mut buf).unwrap();
+        assert_eq!((&buf, m.stats().committed), (b"kept", 4096));
+        // Grown in place by reserved pages: no memory.
+        assert!(m.extend(r + 512 * MIB, 256 * MIB, false));
+        assert!(!m.extend(r + 768 * MIB, 17 * MIB, true), "past --mem");
+        assert_eq!((m.stats().committed, m.stats().reserved), (4096, 768 * MIB));
+        m.free(r, 768 * MIB);
+        let st = m.stats();
+        assert_eq!((st.committed, st.reserved, st.peak_committed, st.peak_reserved), (0, 0, 16 * MIB, 768 * MIB));
+        assert!(!m.is_inaccessible(r, 768 * MIB), "freed pages are no longer guarded");
+    }
+
+    #[test]
+    fn without_reservations_every_allocated_page_is_memory() {
+        let m = Memory::new(16 * MIB).unwrap();
+        assert!(!m.reservations_are_free());
+        assert_eq!(m.alloc_inaccessible(32 * MIB, PAGE_SIZE), Err(Errno::ENOMEM));
+        let r = m.alloc_inaccessible(8 * MIB, PAGE_SIZE).unwrap();
+        assert_eq!(m.stats().committed, 8 * MIB);
+        m.set_inaccessible(r, 4 * MIB, false).unwrap();
+        assert_eq!(m.stats().committed, 8 * MIB);
+        m.free(r, 8 * MIB);
+        let st = m.stats();
+        assert_eq!((st.committed, st.mem_total, st.space_total), (0, 16 * MIB, 16 * MIB));
+    }
+}
