@@ -254,7 +254,8 @@ fn global_file(m: &Machine, name: &str) -> Vec<u8> {
                 ("ArenaPeakUsed", kb(st.peak_committed)),
                 ("ArenaPeakReserved", kb(st.peak_reserved)),
             ] {
-                let _ = writeln!(s, "{:<16}{:>8} kB", format!("{k}:"), v);
+                // A label as long as the column still gets a space.
+                let _ = writeln!(s, "{:<16}{:>8} kB", format!("{k}:{}", if k.len() >= 15 { " " } else { "" }), v);
             }
         }
         "uptime" => {
