@@ -30,7 +30,7 @@ pub mod runloop;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod syscall;
 
-pub use kernel::{ExitStatus, Machine, MachineConfig};
+pub use kernel::{ExitStatus, Machine, MachineConfig, Reserve};
 
 /// Parses sizes like `256M`, `1G`, `65536`, `64k`.
 pub fn parse_size(s: &str) -> Option<u64> {

@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 use nommu::kernel::exec::ProgramSpec;
 use nommu::kernel::machine::MachineError;
 use nommu::kernel::net::NetMode;
-use nommu::{ExitStatus, Machine, MachineConfig};
+use nommu::{ExitStatus, Machine, MachineConfig, Reserve};
 use std::ffi::OsString;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::PathBuf;
@@ -60,6 +60,21 @@ struct Observe {
     /// get ENETUNREACH).
     #[arg(long, default_value = "host", value_parser = parse_net, value_name = "host|none")]
     net: NetMode,
+    /// Address space reserved without access (PROT_NONE: thread arenas,
+    /// guard areas, JIT heaps) costs no memory until made accessible:
+    /// `on` (an address range of 64 GiB, or 4 times --mem), a range size
+    /// (e.g. 16G), or `off` (every allocated page counts against --mem,
+    /// as on a no-MMU kernel).
+    #[arg(long, default_value = "on", value_parser = parse_reserve, value_name = "on|off|SIZE")]
+    reserve: Reserve,
+}
+
+fn parse_reserve(s: &str) -> Result<Reserve, String> {
+    match s {
+        "on" => Ok(Reserve::Auto),
+        "off" => Ok(Reserve::Off),
+        _ => parse_mem(s).map(Reserve::Size).map_err(|_| format!("'{s}' is not on, off or a size (like 16G)")),
+    }
 }
 
 fn parse_net(s: &str) -> Result<NetMode, String> {
@@ -74,6 +89,7 @@ impl Observe {
     fn config(&self, mem_size: u64, root: PathBuf, protect_init: bool) -> MachineConfig {
         MachineConfig {
             mem_size,
+            reserve: self.reserve,
             root,
             protect_init,
             trap_only: self.trap_only || env_flag("NOMMU_TRAP_ONLY"),
@@ -143,7 +159,7 @@ enum Command {
         /// Host directory that is the guest's root file system.
         #[arg(long, default_value = "/")]
         root: PathBuf,
-        /// Arena size (all guest memory), e.g. 64M, 1G.
+        /// Memory (what guests may have in use at once), e.g. 64M, 1G.
         #[arg(long, default_value = "256M", value_parser = parse_mem)]
         mem: u64,
         #[command(flatten)]
@@ -168,7 +184,7 @@ enum Command {
         /// initramfs. Not with --root.
         #[arg(long, value_name = "FILE")]
         initrd: Option<PathBuf>,
-        /// Arena size (all guest memory), e.g. 64M, 1G.
+        /// Memory (what guests may have in use at once), e.g. 64M, 1G.
         #[arg(long, default_value = "256M", value_parser = parse_mem)]
         mem: u64,
         /// The init program (default /sbin/init, else /bin/sh; /init with
@@ -438,7 +454,12 @@ fn boot(mut args: BootArgs, observe: Observe, params: Vec<OsString>) -> i32 {
         Err(code) => return code,
     };
     let (base, size) = machine.arena_range();
-    println!("Memory: {} MiB arena at {base:#x}-{:#x}, one address space for every process", size >> 20, base + size);
+    println!(
+        "Memory: {} MiB in a {} MiB arena at {base:#x}-{:#x}, one address space for every process",
+        mem >> 20,
+        size >> 20,
+        base + size
+    );
     let caps = machine.caps();
     println!("Syscalls: {}", caps.describe_syscalls());
     println!("Page 0: {}", caps.describe_page0());

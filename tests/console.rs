@@ -119,7 +119,7 @@ fn uml_style_parameters() {
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("Memory: 64 MiB arena"), "{text}");
+    assert!(text.contains("Memory: 64 MiB in a "), "{text}");
     assert!(text.contains("hello /bin/sh"), "{text}");
     assert!(text.contains("65536 kB"), "{text}");
     assert_eq!(out.status.code(), Some(0));

@@ -235,3 +235,45 @@ fn mm_huge_and_wrapping_lengths() {
         assert_eq!(shell_status(&out), 0);
     });
 }
+
+/// Address space reserved with PROT_NONE (12 GiB: 8 x 1 GiB with
+/// MAP_NORESERVE, 4 without) costs no memory until made accessible: 1 MiB
+/// of each committed, written and read back in the default --mem, its
+/// neighbours still faulting; PROT_NONE and back, MADV_DONTNEED, mremap
+/// of a reservation and of a committed part, mprotect up to a hole
+/// (ENOMEM after changing what lies before it), munmap.
+#[test]
+fn reservations_cost_nothing_until_used() {
+    each_libc("mm_reserve", |bin| {
+        let out = assert_same(bin, &[], &[]);
+        assert_eq!(shell_status(&out), 0);
+    });
+}
+
+/// nommu only (natively the host's memory is the limit): with --mem 32M,
+/// committing more than that in a reservation is ENOMEM from mprotect,
+/// mmap and mremap and changes nothing; PROT_NONE uncommits; /proc/meminfo
+/// says MemTotal = --mem and counts Committed_AS. With --reserve off (a
+/// strict no-MMU machine) reservations are memory: 1 GiB of them is ENOMEM.
+#[test]
+fn committing_past_mem_is_enomem() {
+    each_libc("mm_reserve", |bin| {
+        let dir = TempDir::new("mm_reserve-limit");
+        let out = run_nommu_in(dir.path(), bin, &["limit", "32"], &["--mem", "32M"]);
+        let stdout = text(&out);
+        assert!(
+            shell_status(&out) == 0 && !stdout.contains("FAILED") && stdout.contains("committing all of --mem more"),
+            "{} limit 32 under --mem 32M:\n{stdout}\n--- stderr:\n{}",
+            bin.display(),
+            stderr_text(&out)
+        );
+        let out = run_nommu_in(dir.path(), bin, &[], &["--reserve", "off"]);
+        assert_eq!(
+            (shell_status(&out), text(&out).as_str()),
+            (1, "reserve 0: ENOMEM\n"),
+            "{} under --reserve off: {}",
+            bin.display(),
+            stderr_text(&out)
+        );
+    });
+}

@@ -97,6 +97,29 @@ fn python_and_perl() {
     same_host_program(dir.path(), &["perl", "-e", "print join(',', map { $_ * 2 } 1..5), \"\\n\""]);
 }
 
+/// Python starting 50 threads that each allocate a little, all alive at
+/// once: glibc gives the threads their own malloc arenas (64 MiB
+/// reservations each), which must not run the default --mem out.
+#[test]
+fn python_fifty_threads_allocating() {
+    let dir = sample_tree();
+    let script = "
+import threading
+results = [None] * 50
+barrier = threading.Barrier(50)
+def work(i):
+    data = [bytes([i % 256]) * (1000 + j) for j in range(200)]
+    barrier.wait()
+    results[i] = sum(len(d) for d in data)
+threads = [threading.Thread(target=work, args=(i,)) for i in range(50)]
+for t in threads: t.start()
+for t in threads: t.join()
+print(len(threads), 'threads', sum(results))
+";
+    let out = same_host_program(dir.path(), &["python3", "-c", script]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "50 threads 10995000\n");
+}
+
 /// Python's asyncio (epoll, socketpair for its self-pipe, non-blocking
 /// connect) serving TCP on 127.0.0.1 and a unix socket in the working
 /// directory, with the client in the same process.

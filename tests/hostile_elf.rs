@@ -397,7 +397,7 @@ impl Arena {
         let canary = mem.alloc(CANARY_LEN, 4096).expect("canary");
         assert_eq!(canary, mem.arena.base(), "first-fit puts the canary first");
         mem.user.write(canary, &vec![CANARY; CANARY_LEN as usize]).unwrap();
-        let baseline_used = mem.stats().used;
+        let baseline_used = mem.stats().reserved;
         Arena { mem, canary, baseline_used }
     }
 
@@ -492,7 +492,7 @@ fn try_load(arena: &mut Arena, bytes: &[u8]) -> Outcome {
         *arena = Arena::new();
         return Outcome::Bug("wrote outside its image (the arena's canary changed)".into());
     }
-    let used = arena.mem.stats().used;
+    let used = arena.mem.stats().reserved;
     if used != arena.baseline_used {
         let leaked = used as i64 - arena.baseline_used as i64;
         *arena = Arena::new();

@@ -370,3 +370,13 @@ fn exiting_thread_leaves_its_unmapped_stack_alone() {
         assert!(text(&e).contains("never wrote into fresh mappings: yes"), "{}", text(&e));
     });
 }
+
+/// 50 threads alive at once, each allocating with malloc: glibc's
+/// per-thread arenas reserve 64 MiB each (PROT_NONE, committed as used),
+/// which in the default --mem costs what it costs natively.
+#[test]
+fn fifty_threads_with_their_own_malloc_arenas() {
+    each_libc("thr_arenas", |bin| {
+        differential(bin, &[]);
+    });
+}

@@ -11,17 +11,34 @@ use crate::abi::signal::SIGCHLD;
 use crate::arch::caps::{Feature, HostCaps, Page0, Page0Absence, Switch};
 use crate::arch::{cpu, trampoline, GuestRegs, Vcpu};
 use crate::fs::{FdTable, HostRoot};
-use crate::mm::{sitemap::SitePolicy, Memory};
+use crate::mm::{default_address_space, sitemap::SitePolicy, Memory};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
 use std::time::Instant;
 
+/// Whether address space reserved without access (PROT_NONE) is free.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Reserve {
+    /// Reservations cost nothing until used, in an address range of
+    /// `mm::default_address_space` (the default).
+    #[default]
+    Auto,
+    /// The same, in an address range of this many bytes.
+    Size(u64),
+    /// Every allocated page is memory and the arena is `mem_size` bytes,
+    /// as on a no-MMU kernel (the strict no-MMU profile).
+    Off,
+}
+
 #[derive(Clone, Debug)]
 pub struct MachineConfig {
-    /// Arena size in bytes.
+    /// Memory in bytes (`--mem`): what guests may have committed
+    /// (accessible) at once.
     pub mem_size: u64,
+    /// Whether PROT_NONE reservations cost memory (`--reserve`).
+    pub reserve: Reserve,
     /// Host directory that is the guest's `/`.
     pub root: PathBuf,
     /// Linux protects init from signals it has no handler for; a real init
@@ -46,6 +63,7 @@ impl Default for MachineConfig {
     fn default() -> Self {
         MachineConfig {
             mem_size: 256 << 20,
+            reserve: Reserve::Auto,
             root: PathBuf::from("/"),
             protect_init: false,
             trap_only: false,
@@ -181,7 +199,12 @@ impl Machine {
         // Each guest applies its own umask; the host's must not get in the way.
         let host_umask = crate::arch::host::set_umask(0);
         crate::arch::host::raise_nofile_limit();
-        let mem = Memory::new(config.mem_size).map_err(MachineError::Arena)?;
+        let mem = match config.reserve {
+            Reserve::Off => Memory::new(config.mem_size),
+            Reserve::Auto => Memory::with_address_space(config.mem_size, default_address_space(config.mem_size)),
+            Reserve::Size(space) => Memory::with_address_space(config.mem_size, space),
+        }
+        .map_err(MachineError::Arena)?;
         mem.set_site_policy(match (caps.trampoline(), caps.trap) {
             (false, _) => SitePolicy::TrapOnly,
             (true, Some(_)) => SitePolicy::SkipRedZone,
@@ -191,10 +214,12 @@ impl Machine {
             log::info!("{key}: {value}");
         }
         log::info!(
-            "arena {:#x}..{:#x} ({} MiB)",
+            "arena {:#x}..{:#x} ({} MiB of address space, {} MiB of memory{})",
             mem.arena.base(),
             mem.arena.base() + mem.arena.size(),
-            mem.arena.size() >> 20
+            mem.arena.size() >> 20,
+            config.mem_size >> 20,
+            if mem.reservations_are_free() { "" } else { ", reservations cost memory" }
         );
         let net = super::net::Net::new(config.net);
         Ok(Arc::new_cyclic(|self_ref| Machine {
@@ -420,21 +445,25 @@ impl Machine {
         let r = self.diag.exec_stats();
         let execs = self.diag.execs();
         let mib = |b: u64| b as f64 / (1 << 20) as f64;
-        let frag = if st.free == 0 { 0.0 } else { 100.0 * (1.0 - st.largest_free as f64 / st.free as f64) };
+        let frag = if st.space_free == 0 { 0.0 } else { 100.0 * (1.0 - st.largest_free as f64 / st.space_free as f64) };
         format!(
             "syscalls: {}\n\
              execs: {execs} ({} from the image cache), {} syscall sites rewritten in {:.1} MiB of code, {:.2} ms ({:.1} ms/MiB)\n\
-             arena: {:.1} MiB, peak use {:.1} MiB; now free {:.1} MiB in {} blocks, largest {:.1} MiB \
-             (fragmentation {frag:.1}%)\n",
+             memory: {:.1} MiB, peak use {:.1} MiB, in use now {:.1} MiB\n\
+             arena: {:.1} MiB of address space, peak reserved {:.1} MiB; now free {:.1} MiB in {} blocks, \
+             largest {:.1} MiB (fragmentation {frag:.1}%)\n",
             self.caps.describe_syscalls(),
             execs.saturating_sub(self.images.scans()),
             r.sites,
             mib(r.bytes_scanned),
             r.elapsed.as_secs_f64() * 1e3,
             if r.bytes_scanned == 0 { 0.0 } else { r.elapsed.as_secs_f64() * 1e3 / mib(r.bytes_scanned) },
-            mib(st.total),
-            mib(st.peak_used),
-            mib(st.free),
+            mib(st.mem_total),
+            mib(st.peak_committed),
+            mib(st.committed),
+            mib(st.space_total),
+            mib(st.peak_reserved),
+            mib(st.space_free),
             st.free_blocks,
             mib(st.largest_free),
         )

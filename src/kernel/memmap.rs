@@ -43,7 +43,7 @@ pub fn snapshot(m: &Machine) -> Snapshot {
     Snapshot {
         base: m.mem.arena.base(),
         size: m.mem.arena.size(),
-        used: st.used,
+        used: st.reserved,
         regions,
         free: m.mem.free_runs(),
         processes,

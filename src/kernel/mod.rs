@@ -46,6 +46,6 @@ pub mod timers;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod trace;
 
-pub use machine::{Machine, MachineConfig};
+pub use machine::{Machine, MachineConfig, Reserve};
 pub use process::{ExitStatus, Process};
 pub use task::Task;

@@ -229,25 +229,33 @@ fn global_file(m: &Machine, name: &str) -> Vec<u8> {
             let st = m.mem.stats();
             let kb = |b: u64| b >> 10;
             for (k, v) in [
-                ("MemTotal", kb(st.total)),
-                ("MemFree", kb(st.free)),
-                ("MemAvailable", kb(st.free)),
+                ("MemTotal", kb(st.mem_total)),
+                ("MemFree", kb(st.mem_free)),
+                ("MemAvailable", kb(st.mem_free)),
                 ("Buffers", 0),
                 ("Cached", 0),
                 ("SwapCached", 0),
-                ("Active", kb(st.used)),
+                ("Active", kb(st.committed)),
                 ("Inactive", 0),
                 ("SwapTotal", 0),
                 ("SwapFree", 0),
                 ("Shmem", kb(m.ipc.shm_bytes())),
                 ("Slab", 0),
                 ("SReclaimable", 0),
-                // No MMU: this is the one contiguous run the next
-                // allocation can use, i.e. the real measure of free memory.
+                // Strict accounting: what is committed cannot pass --mem.
+                ("CommitLimit", kb(st.mem_total)),
+                ("Committed_AS", kb(st.committed)),
+                // The arena's address range: what reservations come from.
+                ("VmallocTotal", kb(st.space_total)),
+                ("VmallocUsed", kb(st.reserved)),
+                // No MMU: this is the one contiguous run of address space
+                // the next allocation can use.
                 ("LargestFreeBlock", kb(st.largest_free)),
-                ("ArenaPeakUsed", kb(st.peak_used)),
+                ("ArenaPeakUsed", kb(st.peak_committed)),
+                ("ArenaPeakReserved", kb(st.peak_reserved)),
             ] {
-                let _ = writeln!(s, "{:<16}{:>8} kB", format!("{k}:"), v);
+                // A label as long as the column still gets a space.
+                let _ = writeln!(s, "{:<16}{:>8} kB", format!("{k}:{}", if k.len() >= 15 { " " } else { "" }), v);
             }
         }
         "uptime" => {
@@ -300,18 +308,27 @@ fn pid_file(m: &Machine, me: &Arc<Process>, p: &Arc<Process>, name: &str, tid: O
         "maps" => {
             let exe = String::from_utf8_lossy(&p.image().exe).into_owned();
             let regions = mm.regions();
-            let mut lines: Vec<(u64, u64, &str, String)> = regions
-                .iter()
-                .map(|r| {
-                    let (perm, label) = match r.kind {
-                        RegionKind::Text => ("r-xp", exe.as_str()),
-                        RegionKind::Data => ("rw-p", exe.as_str()),
-                        RegionKind::Stack => ("rw-p", "[stack]"),
-                        RegionKind::Mmap => ("rw-p", ""),
-                    };
-                    (r.start, r.start + r.len, perm, label.to_string())
-                })
-                .collect();
+            let mut lines: Vec<(u64, u64, &str, String)> = Vec::new();
+            for r in regions.iter() {
+                let (perm, label) = match r.kind {
+                    RegionKind::Text => ("r-xp", exe.as_str()),
+                    RegionKind::Data => ("rw-p", exe.as_str()),
+                    RegionKind::Stack => ("rw-p", "[stack]"),
+                    RegionKind::Mmap => ("rw-p", ""),
+                };
+                // Inaccessible (PROT_NONE) parts are mappings of their own.
+                let mut at = r.start;
+                for (start, len) in m.mem.accessible_runs(r.start, r.len) {
+                    if start > at {
+                        lines.push((at, start, "---p", String::new()));
+                    }
+                    lines.push((start, start + len, perm, label.to_string()));
+                    at = start + len;
+                }
+                if at < r.start + r.len {
+                    lines.push((at, r.start + r.len, "---p", String::new()));
+                }
+            }
             let shm: Vec<(u64, u64)> = regions.shm.iter().map(|(&at, a)| (at, a.len)).collect();
             drop(regions);
             // SysV shared memory, shown as Linux shows it.

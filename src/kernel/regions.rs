@@ -102,37 +102,46 @@ impl Regions {
     /// memory attachments (adjacent ones together may cover it), or in the
     /// image outside the arena?
     pub(crate) fn covers(&self, addr: u64, len: u64) -> bool {
-        let Some(end) = addr.checked_add(len) else { return false };
+        addr.checked_add(len).is_some() && self.covered_from(addr, len) >= len
+    }
+
+    /// How much of [addr, addr+len) is covered from `addr` on without a
+    /// hole (by regions, attachments or the image outside the arena): 0
+    /// when `addr` itself is not mapped, `len` when all of it is.
+    pub(crate) fn covered_from(&self, addr: u64, len: u64) -> u64 {
+        let Some(end) = addr.checked_add(len) else { return 0 };
         if let Some((s, l)) = self.outside_image {
-            if addr >= s && end <= s.saturating_add(l) {
-                return true;
+            if addr >= s && addr < s.saturating_add(l) {
+                return s.saturating_add(l).min(end).saturating_sub(addr);
             }
         }
         let regions = self.map.range(..end).map(|(_, r)| (r.start, r.end())).skip_while(|&(_, e)| e <= addr);
-        if self.shm.is_empty() {
-            return Self::runs_cover(regions, addr, end);
-        }
-        // Attachments lie in the arena: their ends do not wrap.
-        let shm = self.shm.range(..end).map(|(&s, a)| (s, s.saturating_add(a.len)));
-        let mut runs: Vec<(u64, u64)> = regions.chain(shm.filter(|&(_, e)| e > addr)).collect();
-        runs.sort_unstable();
-        Self::runs_cover(runs.into_iter(), addr, end)
+        let reached = if self.shm.is_empty() {
+            Self::runs_reach(regions, addr, end)
+        } else {
+            // Attachments lie in the arena: their ends do not wrap.
+            let shm = self.shm.range(..end).map(|(&s, a)| (s, s.saturating_add(a.len)));
+            let mut runs: Vec<(u64, u64)> = regions.chain(shm.filter(|&(_, e)| e > addr)).collect();
+            runs.sort_unstable();
+            Self::runs_reach(runs.into_iter(), addr, end)
+        };
+        reached.min(end).saturating_sub(addr)
     }
 
-    /// Do the runs (start, end), in order of their starts, cover
-    /// [addr, end) without a hole?
-    fn runs_cover(runs: impl Iterator<Item = (u64, u64)>, addr: u64, end: u64) -> bool {
+    /// How far from `addr` (towards `end`) do the runs (start, end), in
+    /// order of their starts, reach without a hole?
+    fn runs_reach(runs: impl Iterator<Item = (u64, u64)>, addr: u64, end: u64) -> u64 {
         let mut at = addr;
         for (start, r_end) in runs {
             if start > at {
-                return false;
+                return at;
             }
             at = at.max(r_end);
             if at >= end {
-                return true;
+                return at;
             }
         }
-        at >= end
+        at
     }
 
     /// The parts of [addr, addr+len) that lie in the regions, in order
@@ -187,8 +196,9 @@ impl Regions {
     }
 
     /// Grows or shrinks the region that starts at `addr` (mremap): EFAULT
-    /// if no region starts there, ENOMEM if the pages after it are taken.
-    pub(crate) fn resize(&mut self, mem: &Memory, addr: u64, new_len: u64) -> SysResult<()> {
+    /// if no region starts there, ENOMEM if the pages after it are taken
+    /// (or, if `accessible`, would take more memory than there is).
+    pub(crate) fn resize(&mut self, mem: &Memory, addr: u64, new_len: u64, accessible: bool) -> SysResult<()> {
         let r = *self.map.get(&addr).ok_or(Errno::EFAULT)?;
         let new_len = checked_page_up(new_len).ok_or(Errno::ENOMEM)?;
         let new_end = addr.checked_add(new_len).ok_or(Errno::ENOMEM)?;
@@ -197,7 +207,7 @@ impl Regions {
             return Ok(());
         }
         // new_len > r.len here.
-        if !mem.extend(r.end(), new_len.saturating_sub(r.len)) {
+        if !mem.extend(r.end(), new_len.saturating_sub(r.len), accessible) {
             return Err(Errno::ENOMEM);
         }
         self.insert(addr, new_len, r.kind);
@@ -294,6 +304,9 @@ mod tests {
         assert!(!r.covers(0xf000, 0x2000), "starts before");
         assert!(!r.covers(0x13000, 0x1000), "a hole");
         assert!(r.covers(0x20000, 0x1000));
+        assert_eq!(r.covered_from(0x11000, 0x10000), 0x2000, "up to the hole");
+        assert_eq!(r.covered_from(0x13000, 0x1000), 0, "starts in the hole");
+        assert_eq!(r.covered_from(0x10000, 0x1800), 0x1800);
         assert!(!r.covers(0x12000, 0xf000), "spans the hole to the next");
         assert!(!r.covers(u64::MAX - 0xfff, 0x2000), "wraps");
         assert!(!r.covers(0x10000, u64::MAX), "wraps");

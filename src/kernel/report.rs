@@ -6,7 +6,9 @@
 //!   "syscalls": {"write": {"calls": 3, "errors": 0}, ...},
 //!   "enosys": ["socket", ...],
 //!   "nommu_incompatibilities": ["fork", ...],
-//!   "memory": {"arena_bytes": N, "peak_used_bytes": N, "largest_free_block_bytes": N, "free_blocks": N},
+//!   "memory": {"mem_bytes": N, "used_bytes": N, "peak_used_bytes": N,
+//!              "arena_bytes": N, "reserved_bytes": N, "peak_reserved_bytes": N,
+//!              "largest_free_block_bytes": N, "free_blocks": N},
 //!   "execs": N, "syscall_sites_rewritten": N, "rewrite_seconds": F,
 //!   "wall_seconds": F, "cpu_seconds": F,
 //!   "host": {"page0": "execute-only" | "readable" | "unmapped", "trampoline": B,
@@ -60,13 +62,19 @@ pub fn json(m: &Machine, status: Option<ExitStatus>, wall: Duration) -> String {
     let cpu = crate::arch::host::process_cpu_seconds();
     format!(
         "{{\n  \"status\": {status},\n  \"syscalls\": {{{calls}}},\n  \"enosys\": {},\n  \"nommu_incompatibilities\": {},\n  \
-         \"memory\": {{\"arena_bytes\": {}, \"peak_used_bytes\": {}, \"largest_free_block_bytes\": {}, \"free_blocks\": {}}},\n  \
+         \"memory\": {{\"mem_bytes\": {}, \"used_bytes\": {}, \"peak_used_bytes\": {}, \
+         \"arena_bytes\": {}, \"reserved_bytes\": {}, \"peak_reserved_bytes\": {}, \
+         \"largest_free_block_bytes\": {}, \"free_blocks\": {}}},\n  \
          \"execs\": {}, \"syscall_sites_rewritten\": {}, \"rewrite_seconds\": {:.6},\n  \
          \"wall_seconds\": {:.6}, \"cpu_seconds\": {cpu:.6},\n  \"host\": {},\n  \"net\": {}\n}}\n",
         list(&m.diag.enosys().into_iter().map(super::trace::display_name).collect::<Vec<_>>()),
         list(&m.diag.incompatibilities()),
-        st.total,
-        st.peak_used,
+        st.mem_total,
+        st.committed,
+        st.peak_committed,
+        st.space_total,
+        st.reserved,
+        st.peak_reserved,
         st.largest_free,
         st.free_blocks,
         m.diag.execs(),

@@ -8,11 +8,16 @@ pub struct Arena {
 }
 
 impl Arena {
+    /// Reserves `size` bytes (rounded up to pages) of read-write-execute
+    /// address space with MAP_NORESERVE: the host charges nothing for it
+    /// (under its default overcommit policies), and a page costs host
+    /// memory only once touched. What the guest may have committed is
+    /// counted by `Memory`, not by the host.
     pub(crate) fn reserve(size: u64) -> std::io::Result<Arena> {
         let size = super::checked_page_up(size)
             .and_then(|s| usize::try_from(s).ok())
             .ok_or_else(|| std::io::Error::from_raw_os_error(libc::ENOMEM))?;
-        let map = MmapOptions::new().len(size).map_anon()?;
+        let map = MmapOptions::new().len(size).no_reserve_swap().map_anon()?;
         // SAFETY: changing the protection of our own fresh mapping; nothing
         // holds references into it yet.
         let rc = unsafe {
@@ -26,6 +31,25 @@ impl Arena {
             return Err(std::io::Error::last_os_error());
         }
         Ok(Arena { map })
+    }
+
+    /// Reserves `want` bytes of address space, or less down to `at_least`
+    /// (halving) when the host refuses (RLIMIT_AS, a small address space).
+    /// Under strict overcommit (vm.overcommit_memory = 2) MAP_NORESERVE is
+    /// ignored and every reserved byte would be charged to the host's
+    /// commit limit, so only `at_least` is asked for there.
+    pub(crate) fn reserve_up_to(want: u64, at_least: u64) -> std::io::Result<Arena> {
+        let mut size = if host_overcommit_is_strict() { at_least } else { want.max(at_least) };
+        loop {
+            match Arena::reserve(size) {
+                Ok(a) => return Ok(a),
+                Err(e) if size <= at_least => return Err(e),
+                Err(e) => {
+                    log::info!("cannot reserve {} MiB of address space ({e}): trying half", size >> 20);
+                    size = (size / 2).max(at_least);
+                }
+            }
+        }
     }
 
     pub fn base(&self) -> u64 {
@@ -63,6 +87,59 @@ impl Arena {
         // SAFETY: the range lies inside our private anonymous mapping;
         // MADV_DONTNEED there only zero-fills those pages.
         unsafe { libc::madvise(addr as *mut libc::c_void, len as usize, libc::MADV_DONTNEED) };
+    }
+
+    /// MADV_FREE: the host may take the pages back whenever it likes (they
+    /// then read as zero) until they are written again, as natively.
+    pub(crate) fn free_lazily(&self, addr: u64, len: u64) {
+        if len == 0 || !self.contains(addr, len) {
+            return;
+        }
+        // SAFETY: the range lies inside our private anonymous mapping;
+        // MADV_FREE there only lets the host zero-fill those pages.
+        unsafe { libc::madvise(addr as *mut libc::c_void, len as usize, libc::MADV_FREE) };
+    }
+
+    /// Copies `len` bytes from `from` to `to`, two ranges of the arena that
+    /// do not overlap and that the host has accessible.
+    pub(crate) fn copy(&self, from: u64, to: u64, len: u64) {
+        let apart = from.checked_add(len).is_some_and(|e| e <= to) || to.checked_add(len).is_some_and(|e| e <= from);
+        if len == 0 || !self.contains(from, len) || !self.contains(to, len) || !apart {
+            return;
+        }
+        // SAFETY: both ranges lie inside our read-write mapping, do not
+        // overlap, and belong to the caller (a mapping being moved).
+        unsafe { core::ptr::copy_nonoverlapping(from as *const u8, to as *mut u8, len as usize) };
+    }
+
+    /// The runs of [addr, addr+len) (whole pages) the host has memory
+    /// for (mincore), in order: what an inaccessible range may hold.
+    pub(crate) fn resident_runs(&self, addr: u64, len: u64) -> Vec<(u64, u64)> {
+        let mut out: Vec<(u64, u64)> = Vec::new();
+        let Ok(pages) = usize::try_from(len / super::PAGE_SIZE) else { return out };
+        if pages == 0 || !self.contains(addr, len) || !addr.is_multiple_of(super::PAGE_SIZE) {
+            return out;
+        }
+        let mut vec = vec![0u8; pages];
+        // SAFETY: the range lies inside our own mapping; mincore writes one
+        // byte per page into `vec`, which has that many.
+        let rc = unsafe { libc::mincore(addr as *mut libc::c_void, len as usize, vec.as_mut_ptr()) };
+        if rc != 0 {
+            // Cannot tell: all of it may hold something.
+            return vec![(addr, len)];
+        }
+        for (i, v) in vec.iter().enumerate() {
+            if v & 1 == 0 {
+                continue;
+            }
+            // A page of the range: below addr + len.
+            let at = addr.saturating_add((i as u64).saturating_mul(super::PAGE_SIZE));
+            match out.last_mut() {
+                Some((s, l)) if s.saturating_add(*l) == at => *l = l.saturating_add(super::PAGE_SIZE),
+                _ => out.push((at, super::PAGE_SIZE)),
+            }
+        }
+        out
     }
 
     /// Makes [addr, addr+len) inaccessible to everyone (a guard page), or
@@ -141,4 +218,9 @@ impl Arena {
         }
         Ok(())
     }
+}
+
+/// Is the host's overcommit policy strict (vm.overcommit_memory = 2)?
+fn host_overcommit_is_strict() -> bool {
+    std::fs::read_to_string("/proc/sys/vm/overcommit_memory").is_ok_and(|v| v.trim() == "2")
 }

@@ -5,19 +5,20 @@
 //! memory check this map first and answer `EFAULT`, since touching a guard
 //! page from host code would crash the emulator.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 
 pub struct GuardMap {
     base: u64,
     pages: u64,
-    words: Box<[AtomicU64]>,
+    words: super::zeroed::ZeroedWords,
 }
 
 impl GuardMap {
-    pub(crate) fn new(base: u64, size: u64) -> GuardMap {
+    pub(crate) fn new(base: u64, size: u64) -> std::io::Result<GuardMap> {
         let pages = size / super::PAGE_SIZE;
-        let words = (0..pages.div_ceil(64)).map(|_| AtomicU64::new(0)).collect();
-        GuardMap { base, pages, words }
+        let nwords =
+            usize::try_from(pages.div_ceil(64)).map_err(|_| std::io::Error::from_raw_os_error(libc::ENOMEM))?;
+        Ok(GuardMap { base, pages, words: super::zeroed::ZeroedWords::new(nwords)? })
     }
 
     /// The first and last arena page [addr, addr+len) touches (the range
@@ -41,13 +42,19 @@ impl GuardMap {
 
     pub(crate) fn set(&self, addr: u64, len: u64, guarded: bool) {
         let Some((first, last)) = self.page_range(addr, len) else { return };
-        for page in first..=last {
+        let mut page = first;
+        while page <= last {
             let (w, bit) = Self::bit(page);
+            // A whole word at a time where the range covers one (a large
+            // reservation is many thousands of pages).
+            let whole = page.is_multiple_of(64) && last.checked_sub(page).is_some_and(|n| n >= 63);
+            let (mask, n) = if whole { (u64::MAX, 64) } else { (bit, 1) };
             if guarded {
-                self.words[w].fetch_or(bit, Ordering::Release);
+                self.words[w].fetch_or(mask, Ordering::Release);
             } else {
-                self.words[w].fetch_and(!bit, Ordering::Release);
+                self.words[w].fetch_and(!mask, Ordering::Release);
             }
+            page = page.saturating_add(n);
         }
     }
 
@@ -64,6 +71,52 @@ impl GuardMap {
             bits != 0 && bits & (u64::MAX << lo) & (u64::MAX >> (63 ^ hi)) != 0
         })
     }
+
+    /// How many pages of [addr, addr+len) (clipped to the arena) are
+    /// guarded.
+    pub(crate) fn count(&self, addr: u64, len: u64) -> u64 {
+        let Some((first, last)) = self.page_range(addr, len) else { return 0 };
+        let (first_word, last_word) = (first / 64, last / 64);
+        (first_word..=last_word)
+            .map(|w| {
+                let bits = self.words[w as usize].load(Ordering::Acquire);
+                let lo = if w == first_word { first % 64 } else { 0 };
+                let hi = if w == last_word { last % 64 } else { 63 };
+                u64::from((bits & (u64::MAX << lo) & (u64::MAX >> (63 ^ hi))).count_ones())
+            })
+            .sum()
+    }
+
+    /// The runs of pages of [addr, addr+len) (clipped to the arena) that
+    /// are guarded (`guarded`) or not, as (address, length) in order.
+    pub(crate) fn runs(&self, addr: u64, len: u64, guarded: bool) -> Vec<(u64, u64)> {
+        let mut out: Vec<(u64, u64)> = Vec::new();
+        let Some((first, last)) = self.page_range(addr, len) else { return out };
+        let want = if guarded { u64::MAX } else { 0 };
+        let mut page = first;
+        while page <= last {
+            let (w, bit) = Self::bit(page);
+            let bits = self.words[w].load(Ordering::Acquire);
+            // A whole word of pages alike is one step.
+            let whole = page.is_multiple_of(64) && last.checked_sub(page).is_some_and(|n| n >= 63);
+            let (n, matches): (u64, bool) = if whole && (bits == 0 || bits == u64::MAX) {
+                (64, bits == want)
+            } else {
+                (1, (bits & bit != 0) == guarded)
+            };
+            if matches {
+                // Pages of the arena: their addresses do not wrap.
+                let at = self.base.saturating_add(page.saturating_mul(super::PAGE_SIZE));
+                let l = n.saturating_mul(super::PAGE_SIZE);
+                match out.last_mut() {
+                    Some((s, sl)) if s.saturating_add(*sl) == at => *sl = sl.saturating_add(l),
+                    _ => out.push((at, l)),
+                }
+            }
+            page = page.saturating_add(n);
+        }
+        out
+    }
 }
 
 #[cfg(test)]
@@ -73,7 +126,7 @@ mod tests {
 
     #[test]
     fn ranges() {
-        let g = GuardMap::new(0x10000, 1 << 24);
+        let g = GuardMap::new(0x10000, 1 << 24).unwrap();
         g.set(0x10000 + 70 * 4096, 2 * 4096, true);
         assert!(g.overlaps(0x10000 + 70 * 4096, 1));
         assert!(g.overlaps(0x10000 + 71 * 4096 + 4095, 1));
@@ -92,5 +145,25 @@ mod tests {
         g.set(0x10000 + 130 * 4096, u64::MAX, true);
         assert!(g.overlaps(0x10000 + (1 << 24) - 1, 1), "to the arena's end");
         assert!(!g.overlaps(0x10000 + 129 * 4096, 4096));
+    }
+
+    #[test]
+    fn counts_and_runs() {
+        let base = 0x10000;
+        let g = GuardMap::new(base, 1 << 24).unwrap();
+        g.set(base + 3 * 4096, 200 * 4096, true);
+        g.set(base + 100 * 4096, 4096, false);
+        assert_eq!(g.count(base, 1 << 24), 199);
+        assert_eq!(g.count(base + 4 * 4096, 4096), 1);
+        assert_eq!(g.count(base + 100 * 4096, 4096), 0);
+        assert_eq!(g.count(base + 64 * 4096, 64 * 4096), 63);
+        assert_eq!(g.count(0, 1 << 30), 0, "starts below the arena");
+        assert_eq!(g.runs(base, 300 * 4096, true), vec![(base + 3 * 4096, 97 * 4096), (base + 101 * 4096, 102 * 4096)]);
+        assert_eq!(
+            g.runs(base + 2 * 4096, 300 * 4096, false),
+            vec![(base + 2 * 4096, 4096), (base + 100 * 4096, 4096), (base + 203 * 4096, 99 * 4096)]
+        );
+        assert_eq!(g.runs(base + 100 * 4096, 1, false), vec![(base + 100 * 4096, 4096)]);
+        assert!(g.runs(base + 100 * 4096, 0, false).is_empty());
     }
 }

@@ -2,6 +2,7 @@
 
 use super::{
     checked_page_up,
+    commit::Commit,
     sitemap::{SiteMap, SitePolicy},
     AllocStats, Arena, PageAllocator, UserMemory, PAGE_SIZE,
 };
@@ -25,15 +26,56 @@ pub struct Memory {
     shared: Mutex<std::collections::BTreeMap<u64, u64>>,
     /// Freed pages kept populated (zeroed when allocated again).
     resident: Mutex<super::resident::ResidentFree>,
+    /// Memory in use, against `--mem` (held while pages change between
+    /// accessible and inaccessible, so the count matches the guard map).
+    commit: Mutex<Commit>,
+    /// Reservations cost nothing until used: PROT_NONE pages take address
+    /// space only. Off on a strict no-MMU machine, where every allocated
+    /// page is memory.
+    lazy: bool,
+}
+
+/// The arena's address range when reservations cost nothing: 64 GiB, or
+/// 4 times `--mem` if that is more. Room for what programs reserve and
+/// never use: 8 × 1 GiB, glibc's 64 MiB per thread arena (up to 8 per
+/// core), JIT code ranges. Reserving it costs the host nothing
+/// (MAP_NORESERVE); nommu's per-page bitmaps over it are 2 MiB each and
+/// its per-byte site map 8 GiB of address space, touched only where code
+/// lives.
+pub fn default_address_space(mem: u64) -> u64 {
+    (64u64 << 30).max(mem.saturating_mul(4))
+}
+
+/// What the machine's memory looks like: memory (`--mem`, what counts
+/// against it) and address space (the arena's range, what is reserved).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MemStats {
+    /// `--mem`: memory the guests may commit.
+    pub mem_total: u64,
+    /// Committed now: accessible allocated pages (all allocated pages
+    /// when reservations are off).
+    pub committed: u64,
+    pub peak_committed: u64,
+    /// `mem_total - committed`.
+    pub mem_free: u64,
+    /// The arena's address range.
+    pub space_total: u64,
+    /// Address space allocated (accessible or not).
+    pub reserved: u64,
+    pub peak_reserved: u64,
+    pub space_free: u64,
+    /// The largest run of free address space, and how many runs there are.
+    pub largest_free: u64,
+    pub free_blocks: usize,
 }
 
 /// Larger frees go back to the host: big mappings are seldom written all
 /// over (glibc's 8 MiB thread stacks, allocators' reservations).
 const KEEP_AT_MOST: u64 = 2 << 20;
 
-/// Freed memory kept populated: an eighth of the arena, at most 64 MiB.
-fn resident_budget(arena_size: u64) -> u64 {
-    (arena_size / 8).min(64 << 20)
+/// Freed memory kept populated: an eighth of `--mem`, at most 64 MiB.
+fn resident_budget(mem: u64) -> u64 {
+    (mem / 8).min(64 << 20)
 }
 
 /// The end of a range this module recorded itself (a shared mapping, an
@@ -43,13 +85,26 @@ fn end_of(start: u64, len: u64) -> u64 {
 }
 
 impl Memory {
+    /// `size` bytes of memory, every allocated page of which counts
+    /// (a strict no-MMU machine: reservations are memory).
     pub fn new(size: u64) -> std::io::Result<Memory> {
-        let arena = Arena::reserve(size)?;
+        Memory::build(Arena::reserve(size)?, size, false)
+    }
+
+    /// `mem` bytes of memory in an address range of up to `space` bytes
+    /// (less if the host will not reserve that much, never less than
+    /// `mem`): PROT_NONE pages take address space only.
+    pub fn with_address_space(mem: u64, space: u64) -> std::io::Result<Memory> {
+        Memory::build(Arena::reserve_up_to(space, mem)?, mem, true)
+    }
+
+    fn build(arena: Arena, mem: u64, lazy: bool) -> std::io::Result<Memory> {
         crate::arch::hostsig::set_arena(arena.base(), arena.size());
         let user = UserMemory::new(&arena)?;
-        let sites = SiteMap::new(arena.base(), arena.size());
+        let sites = SiteMap::new(arena.base(), arena.size())?;
         let alloc = Mutex::new(PageAllocator::new(arena.base(), arena.size()));
-        let resident = super::resident::ResidentFree::new(arena.base(), arena.size(), resident_budget(arena.size()));
+        let resident = super::resident::ResidentFree::new(arena.base(), arena.size(), resident_budget(mem));
+        let limit = if lazy { checked_page_up(mem).unwrap_or(mem) } else { arena.size() };
         Ok(Memory {
             arena,
             user,
@@ -59,7 +114,14 @@ impl Memory {
             outside: Mutex::new(Vec::new()),
             shared: Mutex::new(Default::default()),
             resident: Mutex::new(resident),
+            commit: Mutex::new(Commit::new(limit)),
+            lazy,
         })
+    }
+
+    /// Do PROT_NONE pages cost nothing (reservations on)?
+    pub fn reservations_are_free(&self) -> bool {
+        self.lazy
     }
 
     /// How code loaded from now on is rewritten (set once the machine knows
@@ -80,6 +142,25 @@ impl Memory {
         self.resident.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    fn commit(&self) -> std::sync::MutexGuard<'_, Commit> {
+        self.commit.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn uncharge(&self, bytes: u64) {
+        self.commit().uncharge(bytes);
+    }
+
+    /// The bytes of [addr, addr+len) (allocated arena pages) that count
+    /// against `--mem`: the accessible ones, or all when reservations
+    /// are off.
+    fn charged_in(&self, addr: u64, len: u64) -> u64 {
+        if !self.lazy {
+            return len;
+        }
+        let guarded = self.user.guards.count(addr, len).saturating_mul(PAGE_SIZE);
+        len.saturating_sub(guarded)
+    }
+
     /// Zeroes what was freed into [start, start+len) (whole pages, just
     /// allocated) and kept populated.
     fn zero_resident(&self, start: u64, len: u64) {
@@ -89,12 +170,62 @@ impl Memory {
         }
     }
 
-    /// Zeroed, page-aligned arena memory.
+    /// Zeroed, page-aligned arena memory: committed (ENOMEM past `--mem`).
     pub fn alloc(&self, len: u64, align: u64) -> SysResult<u64> {
         let len = checked_page_up(len.max(1)).filter(|&l| l <= self.arena.size()).ok_or(Errno::ENOMEM)?;
-        let start = self.allocator().alloc(len, align).ok_or(Errno::ENOMEM)?;
+        let start = self.alloc_charged(len, align, len)?;
         self.zero_resident(start, len);
         Ok(start)
+    }
+
+    /// Zeroed, page-aligned arena address space, all of it inaccessible
+    /// (PROT_NONE): it costs no memory until made accessible (unless
+    /// reservations are off).
+    pub(crate) fn alloc_inaccessible(&self, len: u64, align: u64) -> SysResult<u64> {
+        let len = checked_page_up(len.max(1)).filter(|&l| l <= self.arena.size()).ok_or(Errno::ENOMEM)?;
+        let charge = if self.lazy { 0 } else { len };
+        let start = self.alloc_charged(len, align, charge)?;
+        if let Err(e) = self.reserve_fresh(start, len) {
+            self.unalloc(start, len, charge);
+            return Err(e);
+        }
+        Ok(start)
+    }
+
+    /// `len` bytes of address space, committing `charge` bytes: ENOMEM if
+    /// either runs out. (Committed only once allocated, so that the peak
+    /// counts what was in use.)
+    fn alloc_charged(&self, len: u64, align: u64, charge: u64) -> SysResult<u64> {
+        let mut commit = self.commit();
+        if !commit.fits(charge) {
+            return Err(Errno::ENOMEM);
+        }
+        let start = self.allocator().alloc(len, align).ok_or(Errno::ENOMEM)?;
+        commit.charge(charge);
+        Ok(start)
+    }
+
+    /// Undoes an allocation that was never handed out (its pages are
+    /// accessible and hold nothing): `charge` was committed for it.
+    fn unalloc(&self, start: u64, len: u64, charge: u64) {
+        self.allocator().free(start, len);
+        self.uncharge(charge);
+    }
+
+    /// Makes just-allocated [start, start+len) zeroed and inaccessible:
+    /// what was kept populated there goes back to the host.
+    fn reserve_fresh(&self, start: u64, len: u64) -> SysResult<()> {
+        for (s, l) in self.resident().take(start, len) {
+            self.arena.discard(s, l);
+        }
+        self.user.guards.set(start, len, true);
+        if let Err(e) = self.arena.protect(start, len, true) {
+            log::error!("cannot reserve {start:#x}+{len:#x}: {e}");
+            // Accessible as allocated: `free` gives it back as such.
+            self.user.guards.set(start, len, false);
+            return Err(Errno::ENOMEM);
+        }
+        Ok(())
     }
 
     /// A main stack of `len` bytes with `STACK_GUARD` inaccessible bytes
@@ -116,6 +247,10 @@ impl Memory {
     /// do this; nommu can, so guard pages (thread stacks, allocators'
     /// reservations) behave as the program expects. Pages outside the
     /// arena stay accessible.
+    ///
+    /// Making pages accessible commits them (ENOMEM past `--mem`, and
+    /// nothing changes); making them inaccessible uncommits them, their
+    /// contents kept.
     pub(crate) fn set_inaccessible(&self, addr: u64, len: u64, inaccessible: bool) -> SysResult<()> {
         let len = checked_page_up(len).ok_or(Errno::ENOMEM)?;
         if len == 0 || !self.arena.contains(addr, len) {
@@ -124,6 +259,28 @@ impl Memory {
         if !inaccessible && !self.user.guards.overlaps(addr, len) {
             return Ok(());
         }
+        // Held until the guard map says what the count says.
+        let mut commit = self.commit();
+        let guarded = self.user.guards.count(addr, len).saturating_mul(PAGE_SIZE);
+        let (charge, uncharge) = match (self.lazy, inaccessible) {
+            (false, _) => (0, 0),
+            (true, false) => (guarded, 0),
+            (true, true) => (0, len.saturating_sub(guarded)),
+        };
+        if !commit.charge(charge) {
+            return Err(Errno::ENOMEM);
+        }
+        if let Err(e) = self.protect(addr, len, inaccessible) {
+            commit.uncharge(charge);
+            return Err(e);
+        }
+        commit.uncharge(uncharge);
+        Ok(())
+    }
+
+    /// The guard map and the host protection of [addr, addr+len), with no
+    /// accounting.
+    fn protect(&self, addr: u64, len: u64, inaccessible: bool) -> SysResult<()> {
         // Marked before the host protection and unmarked after it: nommu
         // never reads a page it believes accessible while the host has it
         // PROT_NONE, except across another thread's racing mprotect (see
@@ -144,21 +301,54 @@ impl Memory {
         Ok(())
     }
 
+    /// Are some pages of [addr, addr+len) accessible and some not (two
+    /// mappings, to Linux)?
+    pub(crate) fn mixed_access(&self, addr: u64, len: u64) -> bool {
+        let guarded = self.user.guards.count(addr, len);
+        guarded != 0 && guarded < len / PAGE_SIZE
+    }
+
+    /// The accessible runs of [addr, addr+len) (arena pages), in order.
+    pub(crate) fn accessible_runs(&self, addr: u64, len: u64) -> Vec<(u64, u64)> {
+        if !self.arena.contains(addr, len) {
+            return vec![(addr, len)];
+        }
+        self.user.guards.runs(addr, len, false)
+    }
+
+    /// Moves the contents of [from, from+len) to [to, to+len), two arena
+    /// ranges with the same pages inaccessible (mremap): inaccessible
+    /// pages move too, as far as they hold anything (host-resident).
+    pub(crate) fn move_contents(&self, from: u64, to: u64, len: u64) -> SysResult<()> {
+        if !self.arena.contains(from, len) || !self.arena.contains(to, len) {
+            return Err(Errno::EFAULT);
+        }
+        for (s, l) in self.user.guards.runs(from, len, false) {
+            // Inside [from, from+len): s - from + to lies inside [to, to+len).
+            let n = usize::try_from(l).map_err(|_| Errno::ENOMEM)?;
+            self.user.copy_within(s, to.saturating_add(s.saturating_sub(from)), n)?;
+        }
+        for (s, l) in self.user.guards.runs(from, len, true) {
+            for (rs, rl) in self.arena.resident_runs(s, l) {
+                let dst = to.saturating_add(rs.saturating_sub(from));
+                // Opened to nommu for the copy only; the guard map still
+                // says inaccessible, so syscalls meanwhile answer EFAULT.
+                self.arena.protect(rs, rl, false).map_err(|_| Errno::ENOMEM)?;
+                let opened = self.arena.protect(dst, rl, false);
+                if opened.is_ok() {
+                    self.arena.copy(rs, dst, rl);
+                    let _ = self.arena.protect(dst, rl, true);
+                }
+                let _ = self.arena.protect(rs, rl, true);
+                opened.map_err(|_| Errno::ENOMEM)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Is any page of [addr, addr+len) inaccessible?
     pub(crate) fn is_inaccessible(&self, addr: u64, len: u64) -> bool {
         self.user.guards.overlaps(addr, len)
-    }
-
-    /// Which pages of [addr, addr+len) are inaccessible, as offsets from
-    /// `addr` (for moving a mapping with its protection).
-    pub(crate) fn inaccessible_pages(&self, addr: u64, len: u64) -> Vec<u64> {
-        if !self.is_inaccessible(addr, len) {
-            return Vec::new();
-        }
-        (0..len)
-            .step_by(PAGE_SIZE as usize)
-            .filter(|&off| addr.checked_add(off).is_some_and(|page| self.user.guards.overlaps(page, PAGE_SIZE)))
-            .collect()
     }
 
     /// Makes [addr, addr+len) (arena memory the caller owns) a shared
@@ -209,25 +399,38 @@ impl Memory {
         Ok(())
     }
 
-    /// Claims [addr, addr+len) if free.
+    /// Claims [addr, addr+len) if free (committed: ENOMEM past `--mem`).
     pub(crate) fn alloc_at(&self, addr: u64, len: u64) -> SysResult<()> {
         let len = checked_page_up(len).ok_or(Errno::ENOMEM)?;
-        if self.allocator().alloc_at(addr, len) {
-            self.zero_resident(addr, len);
-            Ok(())
-        } else {
-            Err(Errno::ENOMEM)
+        let mut commit = self.commit();
+        if !commit.fits(len) || !self.allocator().alloc_at(addr, len) {
+            return Err(Errno::ENOMEM);
         }
+        commit.charge(len);
+        drop(commit);
+        self.zero_resident(addr, len);
+        Ok(())
     }
 
-    /// Grows an allocation that ends at `end` in place.
-    pub(crate) fn extend(&self, end: u64, extra: u64) -> bool {
+    /// Grows an allocation that ends at `end` in place, by pages that are
+    /// accessible or not. False if the pages are taken, or would take
+    /// more than `--mem`.
+    pub(crate) fn extend(&self, end: u64, extra: u64, accessible: bool) -> bool {
         let Some(extra) = checked_page_up(extra) else { return false };
-        let grown = self.allocator().extend(end, extra);
-        if grown {
-            self.zero_resident(end, extra);
+        let charge = if accessible || !self.lazy { extra } else { 0 };
+        let mut commit = self.commit();
+        if !commit.fits(charge) || !self.allocator().extend(end, extra) {
+            return false;
         }
-        grown
+        commit.charge(charge);
+        drop(commit);
+        if accessible {
+            self.zero_resident(end, extra);
+        } else if self.reserve_fresh(end, extra).is_err() {
+            self.unalloc(end, extra, charge);
+            return false;
+        }
+        true
     }
 
     /// Returns memory to the arena. It reads as zero when handed out again
@@ -259,10 +462,15 @@ impl Memory {
         if !self.unshare(start, len) {
             return;
         }
-        if self.set_inaccessible(start, len, false).is_err() {
-            // Leave the pages guarded and out of circulation rather than
-            // hand out memory nobody can use.
-            return;
+        {
+            let mut commit = self.commit();
+            let charged = self.charged_in(start, len);
+            if self.user.guards.overlaps(start, len) && self.protect(start, len, false).is_err() {
+                // Leave the pages guarded and out of circulation rather
+                // than hand out memory nobody can use.
+                return;
+            }
+            commit.uncharge(charged);
         }
         // Marked before the allocator can hand the pages out again.
         if !(mostly_written && len <= KEEP_AT_MOST && self.resident().keep(start, len)) {
@@ -271,8 +479,22 @@ impl Memory {
         self.allocator().free(start, len);
     }
 
-    pub fn stats(&self) -> AllocStats {
-        self.allocator().stats()
+    pub fn stats(&self) -> MemStats {
+        let a: AllocStats = self.allocator().stats();
+        let c = self.commit();
+        let mem_total = if self.lazy { c.limit() } else { a.total };
+        MemStats {
+            mem_total,
+            committed: c.committed(),
+            peak_committed: c.peak(),
+            mem_free: mem_total.saturating_sub(c.committed()),
+            space_total: a.total,
+            reserved: a.used,
+            peak_reserved: a.peak_used,
+            space_free: a.free,
+            largest_free: a.largest_free,
+            free_blocks: a.free_blocks,
+        }
     }
 
     pub fn free_runs(&self) -> Vec<(u64, u64)> {
@@ -319,5 +541,61 @@ impl Memory {
         self.user.add_region(addr, len).map_err(|_| Errno::ENOMEM)?;
         outside.push((addr, len, true));
         Ok(())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::arithmetic_side_effects)]
+mod tests {
+    use super::*;
+    const MIB: u64 = 1 << 20;
+
+    #[test]
+    fn reservations_take_address_space_and_accessible_pages_memory() {
+        let m = Memory::with_address_space(16 * MIB, 1 << 30).unwrap();
+        let r = m.alloc_inaccessible(512 * MIB, PAGE_SIZE).unwrap();
+        let st = m.stats();
+        assert_eq!((st.mem_total, st.committed, st.reserved, st.space_total), (16 * MIB, 0, 512 * MIB, 1 << 30));
+        assert!(m.is_inaccessible(r, 512 * MIB) && !m.mixed_access(r, 512 * MIB));
+        m.set_inaccessible(r + 64 * MIB, 8 * MIB, false).unwrap();
+        assert!(m.mixed_access(r, 512 * MIB));
+        assert_eq!(m.accessible_runs(r, 512 * MIB), vec![(r + 64 * MIB, 8 * MIB)]);
+        m.user.write(r + 64 * MIB, b"kept").unwrap();
+        assert_eq!(m.stats().committed, 8 * MIB);
+        assert_eq!(m.set_inaccessible(r, 16 * MIB, false), Err(Errno::ENOMEM), "past --mem");
+        assert!(m.is_inaccessible(r, 1) && m.stats().committed == 8 * MIB, "nothing changed");
+        assert_eq!(m.alloc(9 * MIB, PAGE_SIZE), Err(Errno::ENOMEM));
+        let a = m.alloc(8 * MIB, PAGE_SIZE).unwrap();
+        assert_eq!((m.stats().committed, m.stats().mem_free), (16 * MIB, 0));
+        m.free(a, 8 * MIB);
+        // Uncommitted, contents kept; committed again, contents there.
+        m.set_inaccessible(r + 64 * MIB, 8 * MIB, true).unwrap();
+        assert_eq!(m.stats().committed, 0);
+        m.set_inaccessible(r + 64 * MIB, 4096, false).unwrap();
+        let mut buf = [0u8; 4];
+        m.user.read(r + 64 * MIB, &mut buf).unwrap();
+        assert_eq!((&buf, m.stats().committed), (b"kept", 4096));
+        // Grown in place by reserved pages: no memory.
+        assert!(m.extend(r + 512 * MIB, 256 * MIB, false));
+        assert!(!m.extend(r + 768 * MIB, 17 * MIB, true), "past --mem");
+        assert_eq!((m.stats().committed, m.stats().reserved), (4096, 768 * MIB));
+        m.free(r, 768 * MIB);
+        let st = m.stats();
+        assert_eq!((st.committed, st.reserved, st.peak_committed, st.peak_reserved), (0, 0, 16 * MIB, 768 * MIB));
+        assert!(!m.is_inaccessible(r, 768 * MIB), "freed pages are no longer guarded");
+    }
+
+    #[test]
+    fn without_reservations_every_allocated_page_is_memory() {
+        let m = Memory::new(16 * MIB).unwrap();
+        assert!(!m.reservations_are_free());
+        assert_eq!(m.alloc_inaccessible(32 * MIB, PAGE_SIZE), Err(Errno::ENOMEM));
+        let r = m.alloc_inaccessible(8 * MIB, PAGE_SIZE).unwrap();
+        assert_eq!(m.stats().committed, 8 * MIB);
+        m.set_inaccessible(r, 4 * MIB, false).unwrap();
+        assert_eq!(m.stats().committed, 8 * MIB);
+        m.free(r, 8 * MIB);
+        let st = m.stats();
+        assert_eq!((st.committed, st.mem_total, st.space_total), (0, 16 * MIB, 16 * MIB));
     }
 }

@@ -8,15 +8,17 @@
 pub mod abi_bytes;
 pub mod alloc;
 pub mod arena;
+mod commit;
 pub mod guard;
 pub mod memory;
 pub mod resident;
 pub mod sitemap;
 pub mod uaccess;
+mod zeroed;
 
 pub(crate) use alloc::{AllocStats, PageAllocator};
 pub(crate) use arena::Arena;
-pub use memory::Memory;
+pub use memory::{default_address_space, MemStats, Memory};
 pub(crate) use uaccess::UserMemory;
 
 pub(crate) use crate::abi::consts::{PAGE_SIZE, TASK_SIZE};

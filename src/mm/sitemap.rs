@@ -2,12 +2,15 @@
 //!
 //! The entry path asks "is the return address minus 2 a site we rewrote?"
 //! on every syscall, so arena addresses use a bitmap (one bit per byte of
-//! arena, lazily backed by zero pages); the rare image outside the arena
+//! arena's address range, lazily backed by zero pages); the rare image outside the arena
 //! (an `ET_EXEC` at its link address) uses a sorted set.
 
 use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::RwLock;
+
+/// Arena bytes per chunk: one page of the bitmap.
+const CHUNK: u64 = 4096 * 8;
 
 /// Which syscall sites get rewritten.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,20 +26,44 @@ pub(crate) enum SitePolicy {
 pub struct SiteMap {
     base: u64,
     size: u64,
-    words: Box<[AtomicU64]>,
+    words: super::zeroed::ZeroedWords,
+    /// One bit per CHUNK bytes of arena: might a site lie there? Lets a
+    /// sweep over a large range (freeing a 1 GiB reservation) skip the
+    /// bitmap pages no site ever touched without reading them.
+    chunks: super::zeroed::ZeroedWords,
     outside: RwLock<BTreeSet<u64>>,
 }
 
 impl SiteMap {
-    pub(crate) fn new(base: u64, size: u64) -> SiteMap {
-        let nwords = size.div_ceil(64) as usize;
-        // A zeroed Vec<u64> comes from calloc, i.e. untouched zero pages, so
-        // a 256 MiB arena costs nothing until sites are recorded.
-        let zeroed: Box<[u64]> = vec![0u64; nwords].into_boxed_slice();
-        // SAFETY: AtomicU64 has the same size, alignment and bit validity as
-        // u64, so a boxed slice of one is a boxed slice of the other.
-        let words = unsafe { Box::from_raw(Box::into_raw(zeroed) as *mut [AtomicU64]) };
-        SiteMap { base, size, words, outside: RwLock::new(BTreeSet::new()) }
+    pub(crate) fn new(base: u64, size: u64) -> std::io::Result<SiteMap> {
+        let nwords = usize::try_from(size.div_ceil(64)).map_err(|_| std::io::Error::from_raw_os_error(libc::ENOMEM))?;
+        // Untouched zero pages (MAP_NORESERVE): an arena's address range
+        // costs nothing here until sites are recorded.
+        let words = super::zeroed::ZeroedWords::new(nwords)?;
+        let nchunks = usize::try_from(size.div_ceil(CHUNK).div_ceil(64))
+            .map_err(|_| std::io::Error::from_raw_os_error(libc::ENOMEM))?;
+        let chunks = super::zeroed::ZeroedWords::new(nchunks)?;
+        Ok(SiteMap { base, size, words, chunks, outside: RwLock::new(BTreeSet::new()) })
+    }
+
+    /// The word and bit of the chunk holding arena address `addr`.
+    fn chunk_index(&self, addr: u64) -> Option<(usize, u64)> {
+        let off = addr.checked_sub(self.base)?;
+        let c = off / CHUNK;
+        (off < self.size).then(|| ((c / 64) as usize, 1u64 << (c % 64)))
+    }
+
+    /// Might a site lie in the chunk holding `addr`?
+    fn chunk_marked(&self, addr: u64) -> bool {
+        self.chunk_index(addr).is_none_or(|(w, bit)| self.chunks[w].load(Ordering::Acquire) & bit != 0)
+    }
+
+    /// The end of the chunk holding `addr`, or `end` if that comes first.
+    fn chunk_end(addr: u64, end: u64) -> u64 {
+        addr.checked_next_multiple_of(CHUNK)
+            .filter(|&e| e > addr)
+            .or_else(|| addr.checked_add(CHUNK))
+            .map_or(end, |e| e.min(end))
     }
 
     fn index(&self, addr: u64) -> Option<(usize, u64)> {
@@ -47,6 +74,10 @@ impl SiteMap {
     pub(crate) fn insert(&self, addr: u64) {
         match self.index(addr) {
             Some((w, bit)) => {
+                // The chunk first: a sweep that sees the site saw the chunk.
+                if let Some((cw, cbit)) = self.chunk_index(addr) {
+                    self.chunks[cw].fetch_or(cbit, Ordering::Release);
+                }
                 self.words[w].fetch_or(bit, Ordering::Release);
             }
             None => {
@@ -69,6 +100,11 @@ impl SiteMap {
         let end = start.saturating_add(len);
         let mut addr = start & !63;
         while addr < end {
+            if self.index(addr).is_some() && !self.chunk_marked(addr) {
+                // No site in this chunk (its start is a multiple of 64).
+                addr = Self::chunk_end(addr, end);
+                continue;
+            }
             if let Some((w, _)) = self.index(addr) {
                 let mut bits = self.words[w].load(Ordering::Acquire);
                 while bits != 0 {
@@ -95,35 +131,57 @@ impl SiteMap {
         let end = start.saturating_add(len);
         let mut addr = start;
         while addr < end {
-            match self.index(addr) {
-                Some((w, _)) if addr.is_multiple_of(64) && end.checked_sub(addr).is_some_and(|n| n >= 64) => {
-                    // All whole words in one pass. Reading first leaves the
-                    // bitmap pages no site ever touched unpopulated (most
-                    // freed memory is data, stacks, heaps).
-                    let whole = usize::try_from(end.saturating_sub(addr) / 64).unwrap_or(usize::MAX);
-                    let last = w.saturating_add(whole).min(self.words.len());
-                    for word in &self.words[w..last] {
-                        if word.load(Ordering::Relaxed) != 0 {
-                            word.store(0, Ordering::Release);
-                        }
+            if self.index(addr).is_some() {
+                let chunk_end = Self::chunk_end(addr, end);
+                if !self.chunk_marked(addr) {
+                    addr = chunk_end;
+                    continue;
+                }
+                if addr.is_multiple_of(CHUNK) && chunk_end.checked_sub(addr) == Some(CHUNK) {
+                    // All of the chunk goes: so does its mark (freed memory
+                    // gets no new sites meanwhile).
+                    if let Some((cw, cbit)) = self.chunk_index(addr) {
+                        self.chunks[cw].fetch_and(!cbit, Ordering::Release);
                     }
-                    // last > w: at least this word was cleared.
-                    let cleared = (last.saturating_sub(w) as u64).saturating_mul(64);
-                    addr = addr.saturating_add(cleared);
                 }
-                Some((w, bit)) => {
-                    self.words[w].fetch_and(!bit, Ordering::Release);
-                    // addr < end: cannot wrap.
-                    addr = addr.saturating_add(1);
-                }
-                None => {
-                    let mut set = self.outside.write().unwrap_or_else(|e| e.into_inner());
-                    let doomed: Vec<u64> = set.range(start..end).copied().collect();
-                    for a in doomed {
-                        set.remove(&a);
+                self.clear_bits(addr, chunk_end);
+                addr = chunk_end;
+                continue;
+            }
+            // Outside the arena: the sorted set.
+            let mut set = self.outside.write().unwrap_or_else(|e| e.into_inner());
+            let doomed: Vec<u64> = set.range(start..end).copied().collect();
+            for a in doomed {
+                set.remove(&a);
+            }
+            return;
+        }
+    }
+}
+
+impl SiteMap {
+    /// Forgets the sites in [addr, end), a range inside the arena.
+    fn clear_bits(&self, mut addr: u64, end: u64) {
+        while addr < end {
+            let Some((w, bit)) = self.index(addr) else { return };
+            if addr.is_multiple_of(64) && end.checked_sub(addr).is_some_and(|n| n >= 64) {
+                // All whole words in one pass. Reading first leaves the
+                // bitmap pages no site ever touched unpopulated (most
+                // freed memory is data, stacks, heaps).
+                let whole = usize::try_from(end.saturating_sub(addr) / 64).unwrap_or(usize::MAX);
+                let last = w.saturating_add(whole).min(self.words.len());
+                for word in &self.words[w..last] {
+                    if word.load(Ordering::Relaxed) != 0 {
+                        word.store(0, Ordering::Release);
                     }
-                    return;
                 }
+                // last > w: at least this word was cleared.
+                let cleared = (last.saturating_sub(w) as u64).saturating_mul(64);
+                addr = addr.saturating_add(cleared);
+            } else {
+                self.words[w].fetch_and(!bit, Ordering::Release);
+                // addr < end: cannot wrap.
+                addr = addr.saturating_add(1);
             }
         }
     }
@@ -137,7 +195,7 @@ mod tests {
     #[test]
     fn clear_range_forgets_exactly_the_range() {
         let base = 0x10_0000;
-        let map = SiteMap::new(base, 1 << 20);
+        let map = SiteMap::new(base, 1 << 20).unwrap();
         let sites = [base + 3, base + 64, base + 100, base + 4096 + 7, base + 8191, base + 8192, base + 9000];
         for s in sites {
             map.insert(s);
@@ -151,5 +209,25 @@ mod tests {
         assert!(!map.contains(0x1000));
         map.clear_range(base, 1 << 20);
         assert!(!map.contains(base + 3) && !map.contains(base + 9000));
+    }
+
+    #[test]
+    fn chunks_without_sites_are_skipped_and_marks_go_with_them() {
+        let base = 0x100_0000;
+        let map = SiteMap::new(base, 1 << 24).unwrap();
+        let (a, b, c) = (base + 3 * CHUNK + 5, base + 10 * CHUNK, base + 10 * CHUNK + 64 * 5 + 1);
+        for s in [a, b, c] {
+            map.insert(s);
+        }
+        assert_eq!(map.collect_range(base, 1 << 24), vec![a, b, c]);
+        assert_eq!(map.collect_range(a + 1, 8 * CHUNK), vec![b, c]);
+        map.clear_range(base, 4 * CHUNK);
+        assert!(!map.contains(a) && !map.chunk_marked(a), "a whole chunk cleared: its mark too");
+        map.clear_range(b, 1);
+        assert!(!map.contains(b) && map.contains(c) && map.chunk_marked(c), "a part: the mark stays");
+        map.insert(a);
+        assert_eq!(map.collect_range(base, 1 << 24), vec![a, c]);
+        map.clear_range(base + 10 * CHUNK + 1, CHUNK);
+        assert_eq!(map.collect_range(base, 1 << 24), vec![a]);
     }
 }

@@ -63,7 +63,7 @@ impl UserMemory {
             arena_start: arena.base(),
             arena_end: arena.end(),
             mem: RwLock::new(Arc::new(mem)),
-            guards: super::guard::GuardMap::new(arena.base(), arena.size()),
+            guards: super::guard::GuardMap::new(arena.base(), arena.size())?,
         })
     }
 

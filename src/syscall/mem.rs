@@ -138,10 +138,21 @@ pub(crate) fn sys_mmap(
         m.note_incompatibility("shared writable file mapping (MAP_SHARED|PROT_WRITE)");
     }
 
-    let addr = if fixed {
+    // Anonymous PROT_NONE memory is address space only: it costs no
+    // memory until made accessible (reservations, guard areas).
+    let reservation = file.is_none() && prot & PROT_ACCESS == 0;
+    let addr = if fixed && reservation {
+        m.mem.set_inaccessible(hint, len, true)?;
+        m.mem.arena.discard(hint, len);
+        return Ok(hint);
+    } else if fixed {
         m.mem.set_inaccessible(hint, len, false)?;
         ctx.user().zero(hint, usize::try_from(len).map_err(|_| Errno::ENOMEM)?)?;
         hint
+    } else if reservation {
+        let addr = m.mem.alloc_inaccessible(len, PAGE_SIZE)?;
+        regions.insert(addr, len, RegionKind::Mmap);
+        return Ok(addr);
     } else {
         let addr = m.mem.alloc(len, PAGE_SIZE)?;
         regions.insert(addr, len, RegionKind::Mmap);
@@ -361,8 +372,9 @@ pub(crate) fn sys_munmap(ctx: &mut SyscallCtx<'_>, addr: UserPtr<Opaque>, length
 /// past 2^64 or wraps to nothing is ENOMEM; unknown protection bits are
 /// EINVAL; unmapped memory in the range is ENOMEM; PROT_GROWSUP (no
 /// mapping grows up on x86) or PROT_GROWSDOWN on anything but the main
-/// stack is EINVAL. (Protection changes only apply when all of the range
-/// is mapped; Linux changes the mappings before the first hole too.)
+/// stack is EINVAL. A hole in the range is ENOMEM, after the mappings
+/// before it changed (as on Linux). Making memory accessible commits it:
+/// ENOMEM past `--mem` (as under Linux's strict overcommit).
 pub(crate) fn sys_mprotect(ctx: &mut SyscallCtx<'_>, addr: UserPtr<Opaque>, len: usize, prot: ProtLong) -> SysResult {
     let (addr, len) = (addr.addr(), len as u64);
     let grows = prot.0 & (PROT_GROWSDOWN | PROT_GROWSUP);
@@ -397,12 +409,17 @@ pub(crate) fn sys_mprotect(ctx: &mut SyscallCtx<'_>, addr: UserPtr<Opaque>, len:
         addr
     };
     let len = end.saturating_sub(start); // start ≤ addr < end
-    if !regions.covers(start, len) {
+                                         // Up to the first hole the change applies, then ENOMEM (as Linux).
+    let mapped = regions.covered_from(start, len);
+    if mapped == 0 {
         return Err(Errno::ENOMEM);
     }
-    ctx.m.mem.set_inaccessible(start, len, prot & PROT_ACCESS == 0)?;
+    ctx.m.mem.set_inaccessible(start, mapped, prot & PROT_ACCESS == 0)?;
     if prot & PROT_EXEC != 0 {
-        rewrite_new_code(ctx, &regions, start, len);
+        rewrite_new_code(ctx, &regions, start, mapped);
+    }
+    if mapped < len {
+        return Err(Errno::ENOMEM);
     }
     Ok(0)
 }
@@ -421,8 +438,10 @@ fn madvise_behavior_valid(advice: i32) -> bool {
 /// (mm/madvise.c) check it: an unknown advice, an unaligned address, a
 /// length that wraps to 0 when rounded up to a page, or a range ending
 /// past 2^64 are EINVAL; an empty range does nothing; memory not mapped
-/// in the range is ENOMEM, after advising what is. Only MADV_DONTNEED
-/// changes anything here: private anonymous pages read back as zero.
+/// in the range is ENOMEM, after advising what is. MADV_DONTNEED gives
+/// the pages back to the host (they read back as zero), MADV_FREE lets
+/// the host take them when it likes; neither changes what is committed
+/// (as on Linux). Other advice changes nothing.
 pub(crate) fn sys_madvise(ctx: &mut SyscallCtx<'_>, addr: UserPtr<Opaque>, length: usize, advice: i32) -> SysResult {
     let (addr, len_in) = (addr.addr(), length as u64);
     if !madvise_behavior_valid(advice) || !page_aligned(addr) {
@@ -440,6 +459,12 @@ pub(crate) fn sys_madvise(ctx: &mut SyscallCtx<'_>, addr: UserPtr<Opaque>, lengt
     if matches!(advice, MADV_DONTNEED | MADV_DONTNEED_LOCKED) {
         for (start, len) in regions.pieces(addr, len) {
             ctx.m.mem.arena.discard(start, len);
+        }
+    }
+    if advice == MADV_FREE {
+        // The host may take the pages back, as it would natively.
+        for (start, len) in regions.pieces(addr, len) {
+            ctx.m.mem.arena.free_lazily(start, len);
         }
     }
     if regions.covers(addr, len) {
@@ -510,40 +535,43 @@ pub(crate) fn sys_mremap(
         return Err(Errno::EINVAL);
     }
     let old_end = old.checked_add(old_len).filter(|&end| end <= region.end()).ok_or(Errno::EFAULT)?;
+    if m.mem.mixed_access(old, old_len) {
+        // Accessible and PROT_NONE pages are two mappings to Linux, and
+        // what grows must lie in one.
+        return Err(Errno::EFAULT);
+    }
     let grow = new_len.saturating_sub(old_len); // new_len > old_len here
                                                 // Like a VMA's protection, an inaccessible end carries over to the
                                                 // part the mapping grows by (old_len ≥ a page).
     let tail_inaccessible = m.mem.is_inaccessible(old_end.saturating_sub(PAGE_SIZE), PAGE_SIZE);
     if old_end == region.end() {
         let grown = region.len.checked_add(grow).ok_or(Errno::ENOMEM)?;
-        if regions.resize(&m.mem, region.start, grown).is_ok() {
-            if tail_inaccessible {
-                m.mem.set_inaccessible(old_end, grow, true)?;
-            }
+        if regions.resize(&m.mem, region.start, grown, !tail_inaccessible).is_ok() {
             return Ok(old);
         }
     }
     if flags & MREMAP_MAYMOVE == 0 {
         return Err(Errno::ENOMEM);
     }
-    let new = m.mem.alloc(new_len, PAGE_SIZE)?;
-    // Both inside the arena (or the image outside it): nothing here wraps.
+    // The new mapping starts inaccessible, and becomes accessible (memory)
+    // where the old one is; its contents move, then the old one goes.
+    let new = m.mem.alloc_inaccessible(new_len, PAGE_SIZE)?;
+    // Both inside the arena: nothing here wraps.
     let new_old_end = new.saturating_add(old_len);
-    let inaccessible = m.mem.inaccessible_pages(old, old_len);
-    if !inaccessible.is_empty() {
-        // The old pages are freed below; their contents move first.
-        m.mem.set_inaccessible(old, old_len, false)?;
+    let mut accessible = m.mem.accessible_runs(old, old_len);
+    for r in &mut accessible {
+        r.0 = new.saturating_add(r.0.saturating_sub(old));
     }
-    let copy = usize::try_from(old_len).map_err(|_| Errno::ENOMEM);
-    if let Err(e) = copy.and_then(|n| m.mem.user.copy_within(old, new, n)) {
+    if !tail_inaccessible {
+        accessible.push((new_old_end, grow));
+    }
+    let moved = accessible
+        .iter()
+        .try_for_each(|&(at, len)| m.mem.set_inaccessible(at, len, false))
+        .and_then(|()| m.mem.move_contents(old, new, old_len));
+    if let Err(e) = moved {
         m.mem.free(new, new_len);
         return Err(e);
-    }
-    for (off, len) in page_runs(&inaccessible) {
-        m.mem.set_inaccessible(new.saturating_add(off), len, true)?;
-    }
-    if tail_inaccessible {
-        m.mem.set_inaccessible(new_old_end, grow, true)?;
     }
     // Rewritten syscall sites move with the code (the old ones are
     // forgotten when the old pages are freed).
@@ -553,18 +581,6 @@ pub(crate) fn sys_mremap(
     regions.insert(new, new_len, region.kind);
     regions.unmap(&m.mem, old, old_len);
     Ok(new)
-}
-
-/// Runs of consecutive page offsets, as (offset, length).
-fn page_runs(offsets: &[u64]) -> Vec<(u64, u64)> {
-    let mut runs: Vec<(u64, u64)> = Vec::new();
-    for &off in offsets {
-        match runs.last_mut() {
-            Some((start, len)) if start.checked_add(*len) == Some(off) => *len = len.saturating_add(PAGE_SIZE),
-            _ => runs.push((off, PAGE_SIZE)),
-        }
-    }
-    runs
 }
 
 /// brk on no-MMU Linux: the break may move within [start_brk, end_brk],

@@ -206,13 +206,13 @@ fn shm_argument_errors() {
     assert_eq!((st.shm_perm.mode, st.shm_perm.key), (0o600 | SHM_DEST, 0));
     assert_eq!(t.errno(SHMDT, &[a + 1]), Errno::EINVAL);
     assert_eq!(t.errno(SHMDT, &[a + 4096]), Errno::EINVAL);
-    let free = t.m.mem.stats().free;
+    let free = t.m.mem.stats().mem_free;
     for _ in 0..3 {
         assert_eq!(t.value(SHMDT, &[a]), Ok(0));
     }
     assert_eq!(t.errno(SHMDT, &[a]), Errno::EINVAL);
     assert_eq!(t.errno(SHMCTL, &[s, int(IPC_STAT), ds]), Errno::EINVAL, "gone at the last detach");
-    assert_eq!(t.m.mem.stats().free, free + 4096, "its page went back to the arena");
+    assert_eq!(t.m.mem.stats().mem_free, free + 4096, "its page went back to the arena");
 
     assert_eq!(t.errno(SHMCTL, &[0, int(-1), ds]), Errno::EINVAL);
     assert_eq!(t.errno(SHMCTL, &[int(-1), int(IPC_STAT), ds]), Errno::EINVAL);
