@@ -456,7 +456,7 @@ fn boot(mut args: BootArgs, observe: Observe, params: Vec<OsString>) -> i32 {
     let (base, size) = machine.arena_range();
     println!(
         "Memory: {} MiB in a {} MiB arena at {base:#x}-{:#x}, one address space for every process",
-        mem >> 20,
+        args.mem >> 20,
         size >> 20,
         base + size
     );
