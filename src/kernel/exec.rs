@@ -4,7 +4,7 @@ use super::machine::Machine;
 use super::process::ImageInfo;
 use super::process::Process;
 use super::procfs::ProcView;
-use super::regions::{Mm, RegionKind, Regions};
+use super::regions::{FixedImage, Mm, RegionKind, Regions};
 use crate::abi::auxv::*;
 use crate::abi::binfmts::{BINPRM_BUF_SIZE, BINPRM_MAX_RECURSION};
 use crate::abi::consts::PAGE_SIZE;
@@ -15,7 +15,7 @@ use crate::errno::Errno;
 use crate::fs::file::FileKind;
 use crate::fs::{path, vfs};
 use crate::loader::cache::{CachedImage, FileId};
-use crate::loader::{build_initial_stack, load_elf, ExecImage, Segment, SegmentKind, StackSpec};
+use crate::loader::{build_initial_stack, load_elf_for, ExecImage, FixedOwner, Segment, SegmentKind, StackSpec};
 use std::io::Read;
 use std::os::fd::AsRawFd;
 use std::sync::Arc;
@@ -34,6 +34,9 @@ pub struct ProgramSpec {
     /// The file cannot be reopened after exec (execveat with a
     /// close-on-exec descriptor): a `#!` script fails with ENOENT.
     pub inaccessible_after_exec: bool,
+    /// The task that will run the program (it runs on a fixed image's
+    /// copy from the load on).
+    pub tid: i32,
     pub argv: Vec<Vec<u8>>,
     pub envp: Vec<Vec<u8>>,
 }
@@ -43,6 +46,8 @@ pub struct ProgramSpec {
 pub struct ExecError {
     pub errno: Errno,
     pub message: String,
+    /// A fixed range the image needs is in use now (`LoadError::fixed_busy`).
+    pub fixed_busy: Option<(u64, u64)>,
 }
 
 impl std::fmt::Display for ExecError {
@@ -54,7 +59,7 @@ impl std::fmt::Display for ExecError {
 impl ProgramSpec {
     /// A program named by its path.
     pub fn new(path: Vec<u8>, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> ProgramSpec {
-        ProgramSpec { name: path.clone(), guest_path: path, argv, envp, inaccessible_after_exec: false }
+        ProgramSpec { name: path.clone(), guest_path: path, argv, envp, inaccessible_after_exec: false, tid: 0 }
     }
 }
 
@@ -124,7 +129,7 @@ impl ProgramFile {
 
 fn read_program(m: &Machine, process: &Arc<Process>, guest_path: &[u8]) -> Result<(ProgramFile, Vec<u8>), ExecError> {
     let name = String::from_utf8_lossy(guest_path).into_owned();
-    let fail = |errno: Errno, why: &str| ExecError { errno, message: format!("{name}: {why}") };
+    let fail = |errno: Errno, why: &str| ExecError { errno, message: format!("{name}: {why}"), fixed_busy: None };
     let errno_fail = |errno: Errno| fail(errno, errno.description());
     if guest_path.is_empty() {
         return Err(errno_fail(Errno::ENOENT));
@@ -177,6 +182,11 @@ pub(crate) struct LoadedProgram {
 impl LoadedProgram {
     /// The point of no return of execve: the process drops the memory it
     /// owned (a vfork child owns none of its parent's) and takes the new.
+    /// The fixed image's copy the program runs on, if it has one.
+    pub(crate) fn fixed(&self) -> Option<u64> {
+        self.regions.outside_image.map(|f| f.id)
+    }
+
     pub(crate) fn commit(self, m: &Machine, process: &Process) -> StartState {
         let LoadedProgram { start, rewrite: _, mut regions, image, comm } = self;
         let fresh = Arc::new(Mm::new(std::mem::take(&mut regions), Arc::downgrade(&m.arc())));
@@ -227,11 +237,11 @@ pub(crate) fn load_program(
         let Some((interp, arg)) = bytes_exe.0.shebang() else { break };
         if depth >= BINPRM_MAX_RECURSION {
             let name = String::from_utf8_lossy(&spec.guest_path).into_owned();
-            return Err(ExecError { errno: Errno::ELOOP, message: format!("{name}: too many #! interpreters") });
+            return Err(ExecError { errno: Errno::ELOOP, message: format!("{name}: too many #! interpreters"), fixed_busy: None });
         }
         if depth == 0 && spec.inaccessible_after_exec {
             let name = String::from_utf8_lossy(&spec.name).into_owned();
-            return Err(ExecError { errno: Errno::ENOENT, message: format!("{name}: script closed on exec") });
+            return Err(ExecError { errno: Errno::ENOENT, message: format!("{name}: script closed on exec"), fixed_busy: None });
         }
         // argv becomes: interpreter [arg] script-name original-argv[1..].
         let mut new_argv = vec![interp.clone()];
@@ -243,19 +253,22 @@ pub(crate) fn load_program(
         bytes_exe = read_program(m, process, &path)?;
     }
     let (file, exe) = bytes_exe;
-    load_image(m, process, &path, &spec.name, &argv, &spec.envp, file, exe)
+    load_image(m, process, spec.tid, &path, &spec.name, &argv, &spec.envp, file, exe)
 }
 
 /// Puts a program file's image into fresh arena memory: a copy of the
 /// cached image, or a load (and rewrite) of its bytes.
-fn instantiate(m: &Machine, name: &str, file: ProgramFile) -> Result<ExecImage, ExecError> {
+fn instantiate(m: &Machine, owner: &FixedOwner<'_>, name: &str, file: ProgramFile) -> Result<ExecImage, ExecError> {
     let image = match file {
         ProgramFile::Cached(c) => c
             .instantiate(&m.mem)
-            .map_err(|e| ExecError { errno: e, message: format!("{name}: out of arena memory for the image") })?,
+            .map_err(|e| ExecError { errno: e, message: format!("{name}: out of arena memory for the image"), fixed_busy: None })?,
         ProgramFile::Bytes(bytes, id) => {
-            let image =
-                load_elf(&m.mem, &bytes).map_err(|e| ExecError { errno: e.errno, message: format!("{name}: {e}") })?;
+            let image = load_elf_for(&m.mem, &bytes, owner).map_err(|e| ExecError {
+                errno: e.errno,
+                message: format!("{name}: {e}"),
+                fixed_busy: e.fixed_busy,
+            })?;
             m.images.insert(&m.mem, id, &image, image.align);
             image
         }
@@ -284,14 +297,13 @@ fn load_interpreter(m: &Machine, process: &Arc<Process>, program: &str, path: &[
     let shown = String::from_utf8_lossy(path).into_owned();
     let (file, _) = read_program(m, process, path).map_err(|e| ExecError {
         errno: e.errno,
-        message: format!("{program}: cannot load its interpreter {shown}: {}", e.errno.description()),
-    })?;
-    let interp = instantiate(m, &shown, file)?;
-    if interp.interp.is_some() || interp.fixed_outside_arena {
-        m.mem.free(interp.alloc_start, interp.alloc_len);
+        message: format!("{program}: cannot load its interpreter {shown}: {}", e.errno.description()), fixed_busy: None })?;
+    let interp = instantiate(m, &FixedOwner { tid: 0, label: "" }, &shown, file)?;
+    if interp.interp.is_some() || interp.fixed.is_some() {
+        interp.release(&m.mem);
         let message =
             format!("{program}: its interpreter {shown} is not a self-contained position-independent program");
-        return Err(ExecError { errno: Errno::ELIBBAD, message });
+        return Err(ExecError { errno: Errno::ELIBBAD, message, fixed_busy: None });
     }
     Ok(interp)
 }
@@ -300,6 +312,7 @@ fn load_interpreter(m: &Machine, process: &Arc<Process>, program: &str, path: &[
 fn load_image(
     m: &Machine,
     process: &Arc<Process>,
+    tid: i32,
     path: &[u8],
     execfn: &[u8],
     argv: &[Vec<u8>],
@@ -308,12 +321,13 @@ fn load_image(
     exe: Vec<u8>,
 ) -> Result<LoadedProgram, ExecError> {
     let name = String::from_utf8_lossy(path).into_owned();
-    let image = instantiate(m, &name, file)?;
+    let label = format!("pid {} ({})", process.pid, String::from_utf8_lossy(execfn));
+    let image = instantiate(m, &FixedOwner { tid, label: &label }, &name, file)?;
     let interp = match &image.interp {
         Some(ipath) => match load_interpreter(m, process, &name, ipath) {
             Ok(i) => Some(i),
             Err(e) => {
-                m.mem.free(image.alloc_start, image.alloc_len);
+                image.release(&m.mem);
                 return Err(e);
             }
         },
@@ -321,8 +335,8 @@ fn load_image(
     };
     m.diag.note_exec();
     let mut regions = Regions::default();
-    if image.fixed_outside_arena {
-        regions.outside_image = Some((image.alloc_start, image.alloc_len));
+    if let Some(id) = image.fixed {
+        regions.outside_image = Some(FixedImage { start: image.alloc_start, len: image.alloc_len, id });
     } else {
         insert_image_regions(&mut regions, image.alloc_start, image.alloc_len, &image.segments);
     }
@@ -339,7 +353,7 @@ fn load_image(
         Err(e) => {
             regions.release_all(&m.mem);
             let message = format!("{name}: no arena memory for a {} KiB stack", stack_size >> 10);
-            return Err(ExecError { errno: e, message });
+            return Err(ExecError { errno: e, message, fixed_busy: None });
         }
     };
     regions.insert(stack_alloc, stack_alloc_len, RegionKind::Stack);
@@ -374,7 +388,7 @@ fn load_image(
         Ok(rsp) => rsp,
         Err(e) => {
             regions.release_all(&m.mem);
-            return Err(ExecError { errno: e, message: format!("{name}: argument list too long") });
+            return Err(ExecError { errno: e, message: format!("{name}: argument list too long"), fixed_busy: None });
         }
     };
     // comm is the name of the file exec'd (a script's, not its

@@ -8,6 +8,7 @@
 pub mod abi_bytes;
 pub mod alloc;
 pub mod arena;
+pub mod fixed;
 pub mod guard;
 pub mod memory;
 pub mod resident;

@@ -134,7 +134,7 @@ fn sleep(
             (s + t.as_secs() as i64 + total / 1_000_000_000, total % 1_000_000_000)
         }
     };
-    let r = ctx.block(Errno::ERESTARTSYS, |_| match host::clock_nanosleep_abs_interruptible(clock, deadline) {
+    let r = ctx.block_parked(Errno::ERESTARTSYS, &[], |_| match host::clock_nanosleep_abs_interruptible(clock, deadline) {
         Ok(()) => Ok(()),
         Err(e) => Err(Errno(e)),
     });
