@@ -114,10 +114,11 @@ static int do_pingpong(int rounds)
     if (pipe(to_child) || pipe(to_parent))
         return 1;
     fill(3);
-    char in[16], out[16];
+    char in[16], out[16], stray[32];
     snprintf(in, sizeof in, "%d", to_child[0]);
     snprintf(out, sizeof out, "%d", to_parent[1]);
-    char *argv[] = {self, "pong", in, out, NULL};
+    snprintf(stray, sizeof stray, "%d,%d", to_child[1], to_parent[0]);
+    char *argv[] = {self, "pong", in, out, stray, NULL};
     pid_t pid = spawn(argv);
     close(to_child[0]);
     close(to_parent[1]);
@@ -169,7 +170,9 @@ static int do_conflict(void)
         return 1;
     char in[16];
     snprintf(in, sizeof in, "%d", p[0]);
-    char *argv[] = {self, "reader", in, NULL};
+    char stray[16];
+    snprintf(stray, sizeof stray, "%d", p[1]);
+    char *argv[] = {self, "reader", in, stray, NULL};
     pid_t pid = spawn(argv);
     close(p[0]);
     if (write(p[1], "hello", 5) != 5)
@@ -190,14 +193,23 @@ int main(int argc, char **argv)
         return child_writes();
     if (!strcmp(mode, "pingpong"))
         return do_pingpong(argc > 2 ? atoi(argv[2]) : 100);
-    if (!strcmp(mode, "pong"))
+    if (!strcmp(mode, "pong")) {
+        /* The parent's ends, inherited: closed so that EOF can come. */
+        int a, b;
+        if (sscanf(argv[4], "%d,%d", &a, &b) == 2) {
+            close(a);
+            close(b);
+        }
         return pong(atoi(argv[2]), atoi(argv[3]));
+    }
     if (!strcmp(mode, "gen"))
         return do_gen(argc > 2 ? atoi(argv[2]) : 3) == 0;
     if (!strcmp(mode, "conflict"))
         return do_conflict();
-    if (!strcmp(mode, "reader"))
+    if (!strcmp(mode, "reader")) {
+        close(atoi(argv[3]));
         return reader(atoi(argv[2]));
+    }
     fprintf(stderr, "unknown mode %s\n", mode);
     return 2;
 }
