@@ -237,11 +237,19 @@ pub(crate) fn load_program(
         let Some((interp, arg)) = bytes_exe.0.shebang() else { break };
         if depth >= BINPRM_MAX_RECURSION {
             let name = String::from_utf8_lossy(&spec.guest_path).into_owned();
-            return Err(ExecError { errno: Errno::ELOOP, message: format!("{name}: too many #! interpreters"), fixed_busy: None });
+            return Err(ExecError {
+                errno: Errno::ELOOP,
+                message: format!("{name}: too many #! interpreters"),
+                fixed_busy: None,
+            });
         }
         if depth == 0 && spec.inaccessible_after_exec {
             let name = String::from_utf8_lossy(&spec.name).into_owned();
-            return Err(ExecError { errno: Errno::ENOENT, message: format!("{name}: script closed on exec"), fixed_busy: None });
+            return Err(ExecError {
+                errno: Errno::ENOENT,
+                message: format!("{name}: script closed on exec"),
+                fixed_busy: None,
+            });
         }
         // argv becomes: interpreter [arg] script-name original-argv[1..].
         let mut new_argv = vec![interp.clone()];
@@ -260,9 +268,11 @@ pub(crate) fn load_program(
 /// cached image, or a load (and rewrite) of its bytes.
 fn instantiate(m: &Machine, owner: &FixedOwner<'_>, name: &str, file: ProgramFile) -> Result<ExecImage, ExecError> {
     let image = match file {
-        ProgramFile::Cached(c) => c
-            .instantiate(&m.mem)
-            .map_err(|e| ExecError { errno: e, message: format!("{name}: out of arena memory for the image"), fixed_busy: None })?,
+        ProgramFile::Cached(c) => c.instantiate(&m.mem).map_err(|e| ExecError {
+            errno: e,
+            message: format!("{name}: out of arena memory for the image"),
+            fixed_busy: None,
+        })?,
         ProgramFile::Bytes(bytes, id) => {
             let image = load_elf_for(&m.mem, &bytes, owner).map_err(|e| ExecError {
                 errno: e.errno,
@@ -297,7 +307,9 @@ fn load_interpreter(m: &Machine, process: &Arc<Process>, program: &str, path: &[
     let shown = String::from_utf8_lossy(path).into_owned();
     let (file, _) = read_program(m, process, path).map_err(|e| ExecError {
         errno: e.errno,
-        message: format!("{program}: cannot load its interpreter {shown}: {}", e.errno.description()), fixed_busy: None })?;
+        message: format!("{program}: cannot load its interpreter {shown}: {}", e.errno.description()),
+        fixed_busy: None,
+    })?;
     let interp = instantiate(m, &FixedOwner { tid: 0, label: "" }, &shown, file)?;
     if interp.interp.is_some() || interp.fixed.is_some() {
         interp.release(&m.mem);

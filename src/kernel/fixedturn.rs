@@ -25,7 +25,8 @@ const POLL: Duration = Duration::from_millis(50);
 const GRACE: Duration = Duration::from_millis(500);
 
 /// A signal that ends the process without a handler (SIGKILL, or one at
-/// its default fatal action and not blocked) is pending: its number.
+/// its default fatal action and not blocked) is pending: its number (a
+/// vfork parent stops waiting for it, as a waiter for a range does).
 pub(crate) fn fatal_signal(task: &Task) -> Option<i32> {
     use super::signal::{default_action, DefaultAction};
     let mask = task.sigmask();
@@ -35,8 +36,9 @@ pub(crate) fn fatal_signal(task: &Task) -> Option<i32> {
     }
     let actions = task.process.sigactions();
     (1..=NSIG as i32).find(|&sig| {
-        let bit = 1u64 << (sig - 1);
-        pending & bit != 0
+        let bit = sig.checked_sub(1).and_then(|s| 1u64.checked_shl(s as u32)).unwrap_or(0);
+        bit != 0
+            && pending & bit != 0
             && (sig == SIGKILL
                 || mask & bit == 0
                     && actions.get(sig).sa_handler == SIG_DFL
@@ -147,8 +149,8 @@ fn wait_until(
             let who: Vec<&str> = holders.iter().map(|h| h.label.as_str()).collect();
             log::info!("pid {}: waits for its fixed range, in use by {}", task.tid, who.join(", "));
         }
-        let all_blocked = !holders.is_empty()
-            && holders.iter().all(|h| h.running.iter().all(|&t| m.mem.fixed_is_blocked(t)));
+        let all_blocked =
+            !holders.is_empty() && holders.iter().all(|h| h.running.iter().all(|&t| m.mem.fixed_is_blocked(t)));
         if all_blocked {
             let since = *stuck_since.get_or_insert_with(Instant::now);
             if since.elapsed() >= GRACE {

@@ -67,8 +67,10 @@ pub(crate) fn sys_read(ctx: &mut SyscallCtx<'_>, fd: Fd, buf: UserPtr<OutBytes>,
         _ if f.may_block() => {
             super::tty::read_check(ctx, &f)?;
             let host_fd = f.host_fd()?;
-            ctx.block_parked(Errno::ERESTARTSYS, &[(buf, count as u64)], |ctx| ctx.user().host_read(host_fd, buf, count, true))
-                .map(|n| n as u64)
+            ctx.block_parked(Errno::ERESTARTSYS, &[(buf, count as u64)], |ctx| {
+                ctx.user().host_read(host_fd, buf, count, true)
+            })
+            .map(|n| n as u64)
         }
         _ => Ok(ctx.user().host_read(f.host_fd()?, buf, count, false)? as u64),
     }
@@ -84,7 +86,9 @@ pub(crate) fn sys_write(ctx: &mut SyscallCtx<'_>, fd: Fd, buf: UserPtr<InBytes>,
     let (buf, count) = (buf.addr(), rw_count(count));
     let r = if f.may_block() {
         super::tty::write_check(ctx, &f)?;
-        ctx.block_parked(Errno::ERESTARTSYS, &[(buf, count as u64)], |ctx| ctx.user().host_write(host_fd, buf, count, true))
+        ctx.block_parked(Errno::ERESTARTSYS, &[(buf, count as u64)], |ctx| {
+            ctx.user().host_write(host_fd, buf, count, true)
+        })
     } else {
         ctx.user().host_write(host_fd, buf, count, false)
     };
@@ -194,8 +198,7 @@ fn rwv(ctx: &mut SyscallCtx<'_>, fd: Fd, iov: u64, iovcnt: i32, write: bool, at:
     let host_fd = f.host_fd().map_err(|_| Errno::EBADF)?;
     let r = if f.may_block() && off.is_none() {
         if write { super::tty::write_check(ctx, &f) } else { super::tty::read_check(ctx, &f) }?;
-        let touches: Vec<(u64, u64)> = iov.iter().map(|&(b, n)| (b, n as u64)).collect();
-        ctx.block_parked(Errno::ERESTARTSYS, &touches, |ctx| ctx.user().host_rwv(host_fd, &iov, write, off, true))
+        ctx.block_parked(Errno::ERESTARTSYS, &iov, |ctx| ctx.user().host_rwv(host_fd, &iov, write, off, true))
     } else {
         ctx.user().host_rwv(host_fd, &iov, write, off, false)
     };

@@ -27,7 +27,8 @@ fn wait(
     let ts = deadline.map(|(s, ns)| libc::timespec { tv_sec: s, tv_nsec: ns });
     let op = FUTEX_WAIT_BITSET | (flags & (FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME));
     let restart = if deadline.is_some() { Errno::ERESTARTNOHAND } else { Errno::ERESTARTSYS };
-    ctx.block_parked(restart, &[(uaddr, 4)], |ctx| ctx.user().host_futex(uaddr, op, val, ts.as_ref(), bitset)).map(|n| n as u64)
+    ctx.block_parked(restart, &[(uaddr, 4)], |ctx| ctx.user().host_futex(uaddr, op, val, ts.as_ref(), bitset))
+        .map(|n| n as u64)
 }
 
 /// `utime` is a timeout for the waits and a count (val2, its low 32 bits)

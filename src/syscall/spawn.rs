@@ -127,7 +127,7 @@ fn spawn(ctx: &mut SyscallCtx<'_>, args: SpawnArgs) -> SysResult {
         // child has let go of the parent's memory; a fatal one does not.
         while child.vfork_done.load(Ordering::Acquire) == 0 {
             ctx.task.vcpu.clear_kick();
-            if fatal_signal_pending(ctx) || parent.group_exit_for(ctx.task.tid).is_some() {
+            if fixedturn::fatal_signal(ctx.task).is_some() || parent.group_exit_for(ctx.task.tid).is_some() {
                 break;
             }
             let _ = host::futex_wait_interruptible(&child.vfork_done, 0);
@@ -178,23 +178,6 @@ fn spawn_thread(ctx: &mut SyscallCtx<'_>, args: SpawnArgs) -> SysResult {
         })?;
     log::debug!("pid {} new thread {tid}", ctx.task.process.pid);
     Ok(tid as u64)
-}
-
-/// A pending signal that will kill the process (SIGKILL, or an unblocked
-/// signal whose default action is to terminate and that has no handler).
-fn fatal_signal_pending(ctx: &SyscallCtx<'_>) -> bool {
-    use crate::kernel::signal::{default_action, DefaultAction};
-    let mask = ctx.task.sigmask();
-    let pending = ctx.task.shared.pending().set() | ctx.task.process.shared_pending().set();
-    let actions = ctx.task.process.sigactions();
-    (1..=NSIG as i32).any(|sig| {
-        let bit = 1u64 << (sig - 1);
-        pending & bit != 0
-            && (sig == SIGKILL
-                || mask & bit == 0
-                    && actions.get(sig).sa_handler == SIG_DFL
-                    && matches!(default_action(sig), DefaultAction::Terminate | DefaultAction::Core))
-    })
 }
 
 pub(crate) fn sys_vfork(ctx: &mut SyscallCtx<'_>) -> SysResult {
