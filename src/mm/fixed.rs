@@ -80,6 +80,18 @@ pub(crate) struct FixedRanges {
     changed: Condvar,
 }
 
+impl Drop for FixedRanges {
+    /// The machine is gone: so are the host ranges it held.
+    fn drop(&mut self) {
+        let state = self.state.get_mut().unwrap_or_else(|e| e.into_inner());
+        for &(addr, len) in &state.reserved {
+            // SAFETY: a range this module mapped; the memory (and every
+            // guest that could use it) goes with the machine.
+            unsafe { libc::munmap(addr as *mut libc::c_void, len as usize) };
+        }
+    }
+}
+
 impl FixedRanges {
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
