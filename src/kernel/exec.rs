@@ -64,6 +64,10 @@ impl ProgramSpec {
 }
 
 impl ExecError {
+    pub(crate) fn new(errno: Errno, message: String) -> ExecError {
+        ExecError { errno, message, fixed_busy: None }
+    }
+
     /// The exit status a shell uses for this failure (127: not found).
     pub fn shell_code(&self) -> i32 {
         if self.errno == Errno::ENOENT || self.errno == Errno::ENOTDIR {
@@ -129,7 +133,7 @@ impl ProgramFile {
 
 fn read_program(m: &Machine, process: &Arc<Process>, guest_path: &[u8]) -> Result<(ProgramFile, Vec<u8>), ExecError> {
     let name = String::from_utf8_lossy(guest_path).into_owned();
-    let fail = |errno: Errno, why: &str| ExecError { errno, message: format!("{name}: {why}"), fixed_busy: None };
+    let fail = |errno: Errno, why: &str| ExecError::new(errno, format!("{name}: {why}"));
     let errno_fail = |errno: Errno| fail(errno, errno.description());
     if guest_path.is_empty() {
         return Err(errno_fail(Errno::ENOENT));
@@ -180,12 +184,13 @@ pub(crate) struct LoadedProgram {
 }
 
 impl LoadedProgram {
-    /// The point of no return of execve: the process drops the memory it
-    /// owned (a vfork child owns none of its parent's) and takes the new.
     /// The fixed image's copy the program runs on, if it has one.
     pub(crate) fn fixed(&self) -> Option<u64> {
         self.regions.outside_image.map(|f| f.id)
     }
+
+    /// The point of no return of execve: the process drops the memory it
+    /// owned (a vfork child owns none of its parent's) and takes the new.
 
     pub(crate) fn commit(self, m: &Machine, process: &Process) -> StartState {
         let LoadedProgram { start, rewrite: _, mut regions, image, comm } = self;
@@ -237,19 +242,11 @@ pub(crate) fn load_program(
         let Some((interp, arg)) = bytes_exe.0.shebang() else { break };
         if depth >= BINPRM_MAX_RECURSION {
             let name = String::from_utf8_lossy(&spec.guest_path).into_owned();
-            return Err(ExecError {
-                errno: Errno::ELOOP,
-                message: format!("{name}: too many #! interpreters"),
-                fixed_busy: None,
-            });
+            return Err(ExecError::new(Errno::ELOOP, format!("{name}: too many #! interpreters")));
         }
         if depth == 0 && spec.inaccessible_after_exec {
             let name = String::from_utf8_lossy(&spec.name).into_owned();
-            return Err(ExecError {
-                errno: Errno::ENOENT,
-                message: format!("{name}: script closed on exec"),
-                fixed_busy: None,
-            });
+            return Err(ExecError::new(Errno::ENOENT, format!("{name}: script closed on exec")));
         }
         // argv becomes: interpreter [arg] script-name original-argv[1..].
         let mut new_argv = vec![interp.clone()];
@@ -268,11 +265,9 @@ pub(crate) fn load_program(
 /// cached image, or a load (and rewrite) of its bytes.
 fn instantiate(m: &Machine, owner: &FixedOwner<'_>, name: &str, file: ProgramFile) -> Result<ExecImage, ExecError> {
     let image = match file {
-        ProgramFile::Cached(c) => c.instantiate(&m.mem).map_err(|e| ExecError {
-            errno: e,
-            message: format!("{name}: out of arena memory for the image"),
-            fixed_busy: None,
-        })?,
+        ProgramFile::Cached(c) => c
+            .instantiate(&m.mem)
+            .map_err(|e| ExecError::new(e, format!("{name}: out of arena memory for the image")))?,
         ProgramFile::Bytes(bytes, id) => {
             let image = load_elf_for(&m.mem, &bytes, owner).map_err(|e| ExecError {
                 errno: e.errno,
@@ -305,17 +300,15 @@ fn instantiate(m: &Machine, owner: &FixedOwner<'_>, name: &str, file: ProgramFil
 /// root like the program itself (binfmt_elf's `open_exec` of it).
 fn load_interpreter(m: &Machine, process: &Arc<Process>, program: &str, path: &[u8]) -> Result<ExecImage, ExecError> {
     let shown = String::from_utf8_lossy(path).into_owned();
-    let (file, _) = read_program(m, process, path).map_err(|e| ExecError {
-        errno: e.errno,
-        message: format!("{program}: cannot load its interpreter {shown}: {}", e.errno.description()),
-        fixed_busy: None,
+    let (file, _) = read_program(m, process, path).map_err(|e| {
+        ExecError::new(e.errno, format!("{program}: cannot load its interpreter {shown}: {}", e.errno.description()))
     })?;
     let interp = instantiate(m, &FixedOwner { tid: 0, label: "" }, &shown, file)?;
     if interp.interp.is_some() || interp.fixed.is_some() {
         interp.release(&m.mem);
         let message =
             format!("{program}: its interpreter {shown} is not a self-contained position-independent program");
-        return Err(ExecError { errno: Errno::ELIBBAD, message, fixed_busy: None });
+        return Err(ExecError::new(Errno::ELIBBAD, message));
     }
     Ok(interp)
 }
@@ -365,7 +358,7 @@ fn load_image(
         Err(e) => {
             regions.release_all(&m.mem);
             let message = format!("{name}: no arena memory for a {} KiB stack", stack_size >> 10);
-            return Err(ExecError { errno: e, message, fixed_busy: None });
+            return Err(ExecError::new(e, message));
         }
     };
     regions.insert(stack_alloc, stack_alloc_len, RegionKind::Stack);
@@ -400,7 +393,7 @@ fn load_image(
         Ok(rsp) => rsp,
         Err(e) => {
             regions.release_all(&m.mem);
-            return Err(ExecError { errno: e, message: format!("{name}: argument list too long"), fixed_busy: None });
+            return Err(ExecError::new(e, format!("{name}: argument list too long")));
         }
     };
     // comm is the name of the file exec'd (a script's, not its
