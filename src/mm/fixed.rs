@@ -330,3 +330,45 @@ impl Memory {
             .map_err(|e| drop(e.into_inner()));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Far from anything a test process maps, and used by this test alone.
+    const AT: u64 = 0x2000_0040_0000;
+
+    #[test]
+    fn copies_take_turns_and_keep_their_bytes_and_sites() {
+        let mem = Memory::new(16 << 20).unwrap();
+        let a = mem.fixed_claim(AT, 0x3000, 1, "pid 1 (a)").unwrap();
+        mem.user.write(AT, b"parent").unwrap();
+        mem.sites.insert(AT + 0x10);
+        assert_eq!(mem.fixed_claim(AT, 0x2000, 2, "pid 2 (b)"), Err(Errno::EBUSY), "task 1 runs on a");
+        assert_eq!(mem.fixed_holders(AT + 0x1000, 0x1000, None).len(), 1);
+        mem.fixed_park(a, 1);
+        let b = mem.fixed_claim(AT, 0x2000, 2, "pid 2 (b)").unwrap();
+        let mut buf = [0u8; 6];
+        mem.user.read(AT, &mut buf).unwrap();
+        assert_eq!(&buf, &[0; 6], "a fresh copy reads as zero");
+        assert!(!mem.sites.contains(AT + 0x10), "a's sites went with it");
+        mem.user.write(AT, b"child!").unwrap();
+        let Turn::Busy(h) = mem.fixed_take(a, 1) else { panic!("b has a task running") };
+        assert_eq!(h[0].label, "pid 2 (b)");
+        mem.fixed_park(b, 2);
+        assert!(matches!(mem.fixed_take(a, 1), Turn::Owned));
+        mem.user.read(AT, &mut buf).unwrap();
+        assert_eq!(&buf, b"parent");
+        assert!(mem.sites.contains(AT + 0x10), "a's sites are back");
+        mem.fixed_park(a, 1);
+        assert!(matches!(mem.fixed_take(b, 2), Turn::Owned));
+        mem.user.read(AT, &mut buf).unwrap();
+        assert_eq!(&buf, b"child!");
+        mem.fixed_release(b);
+        mem.fixed_set_blocked(1, true);
+        assert!(matches!(mem.fixed_take(a, 1), Turn::Owned), "b is gone: a is shown again");
+        assert!(mem.fixed_is_blocked(1));
+        mem.fixed_release(a);
+        assert!(!mem.sites.contains(AT + 0x10));
+    }
+}
