@@ -191,7 +191,6 @@ impl LoadedProgram {
 
     /// The point of no return of execve: the process drops the memory it
     /// owned (a vfork child owns none of its parent's) and takes the new.
-
     pub(crate) fn commit(self, m: &Machine, process: &Process) -> StartState {
         let LoadedProgram { start, rewrite: _, mut regions, image, comm } = self;
         let fresh = Arc::new(Mm::new(std::mem::take(&mut regions), Arc::downgrade(&m.arc())));
