@@ -36,6 +36,19 @@ fn parent_and_child_alternate_over_pipes() {
     });
 }
 
+/// The same with the buffers of every read and write in .bss, i.e. in the
+/// range itself: each waits for its pipe to be ready with the range let
+/// go, then takes it back for the I/O.
+#[test]
+fn reads_and_writes_into_the_image_take_turns_too() {
+    each_fixed(|bin| {
+        let out = assert_same(bin, &["pingpong-bss", "300"], &[]);
+        assert!(text(&out).contains("ping: 300 rounds"), "{}", text(&out));
+        let out = assert_same(bin, &["bssread"], &[]);
+        assert_eq!(text(&out), "reader: 5 bytes\nwriter: child status 0\n");
+    });
+}
+
 /// Three generations at 0x400000, each waiting for the next.
 #[test]
 fn three_generations_at_one_address() {
@@ -45,16 +58,16 @@ fn three_generations_at_one_address() {
     });
 }
 
-/// The child blocks reading into a buffer inside its image (it keeps the
-/// range while it waits) and only the parent, at the same address, can
-/// write what it waits for: both would have to run at once. The parent
-/// is killed with one line naming both programs and the address, and
-/// --report lists it; the child then reads end-of-file.
+/// The child waits on a futex inside its image (it keeps the range while
+/// it waits: the host compares the word it sees) and only the parent, at
+/// the same address, can end its wait (it kills it): both would have to
+/// run at once. The parent is killed with one line naming both programs
+/// and the address, and --report lists it.
 #[test]
 fn both_must_run_at_once_is_one_clear_error() {
     each_fixed(|bin| {
         let native = run_native(bin, &["conflict"], &[]);
-        assert_eq!(text(&native), "reader: 5 bytes\nwriter: child status 0\n");
+        assert_eq!(text(&native), "killer: child status 137\n");
         let dir = TempDir::new("fixed-conflict");
         let report = dir.path().join("report.json");
         let report_arg = report.to_str().unwrap();
@@ -65,7 +78,7 @@ fn both_must_run_at_once_is_one_clear_error() {
         assert!(line.contains(&format!("pid 1 ({name})")) && line.contains(&format!("pid 2 ({name})")), "{line}");
         assert!(line.contains("0x400000.."), "{line}");
         assert_eq!(shell_status(&out), 128 + 9, "{err}");
-        assert_eq!(text(&out), "reader: 0 bytes\n");
+        assert_eq!(text(&out), "", "the parent never ran again");
         let json = std::fs::read_to_string(&report).unwrap();
         let listed = format!("fixed-address programs {name} and {name} must run at once at 0x400000");
         assert!(json.contains(&listed), "{listed} missing in {json}");

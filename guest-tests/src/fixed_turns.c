@@ -5,21 +5,32 @@
  *
  *   fixed_turns vfork          parent and child, the child writes its memory
  *   fixed_turns pingpong N     N rounds over two pipes, both alternating
+ *   fixed_turns pingpong-bss N the same with the buffers in .bss
  *   fixed_turns gen N          N generations, each waiting for the next
- *   fixed_turns conflict       the child blocks reading into its .bss while
- *                              the parent must run to write to it
+ *   fixed_turns bssread        the child blocks reading into its .bss until
+ *                              the parent writes
+ *   fixed_turns conflict       the child waits on a futex in its .bss (it
+ *                              keeps the range) while the parent must run
+ *                              to kill it: both must run at once
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+
+#define FUTEX_WAIT_PRIVATE 128 /* FUTEX_WAIT | FUTEX_PRIVATE_FLAG */
 
 static char self[4096];
 int data_word = 0x1234;               /* .data */
 char data_text[32] = "parent-data";   /* .data */
 static int bss_words[1024];           /* .bss */
 static char bss_buf[64];              /* .bss: a read buffer in the image */
+static long bss_io;                   /* .bss: pingpong-bss's buffer */
+static int in_bss;                    /* pingpong-bss */
+static int bss_futex;                 /* .bss: conflict's futex word */
 
 static void fill(int seed)
 {
@@ -95,13 +106,19 @@ static int pong(int in, int out)
     long total = 0;
     for (;;) {
         long v;  /* on the stack: in the arena */
-        if (read_full(in, &v, sizeof v) < 0)
+        if (in_bss) {
+            if (read_full(in, &bss_io, sizeof bss_io) < 0)
+                break;
+            v = bss_io;
+        } else if (read_full(in, &v, sizeof v) < 0) {
             break;
+        }
         total += v;
         bss_words[v % 1024] = (int)v;
         bss_words[v % 1024] = 5 * 7 + (int)(v % 1024);
         v += 1;
-        if (write(out, &v, sizeof v) != sizeof v)
+        bss_io = v;
+        if (write(out, in_bss ? &bss_io : &v, sizeof v) != sizeof v)
             return 1;
     }
     printf("pong: total %ld, bss %s\n", total, check(5) ? "ok" : "bad");
@@ -118,18 +135,19 @@ static int do_pingpong(int rounds)
     snprintf(in, sizeof in, "%d", to_child[0]);
     snprintf(out, sizeof out, "%d", to_parent[1]);
     snprintf(stray, sizeof stray, "%d,%d", to_child[1], to_parent[0]);
-    char *argv[] = {self, "pong", in, out, stray, NULL};
+    char *argv[] = {self, in_bss ? "pong-bss" : "pong", in, out, stray, NULL};
     pid_t pid = spawn(argv);
     close(to_child[0]);
     close(to_parent[1]);
     long sum = 0;
     for (long i = 0; i < rounds; i++) {
         long v = i * 2;
-        if (write(to_child[1], &v, sizeof v) != sizeof v)
+        bss_io = v;
+        if (write(to_child[1], in_bss ? &bss_io : &v, sizeof v) != sizeof v)
             return 1;
-        if (read_full(to_parent[0], &v, sizeof v) < 0)
+        if (read_full(to_parent[0], in_bss ? &bss_io : &v, sizeof v) < 0)
             return 1;
-        sum += v;
+        sum += in_bss ? bss_io : v;
         data_word += 1;
     }
     close(to_child[1]);
@@ -163,7 +181,24 @@ static int reader(int fd)
     return 0;
 }
 
+static int futex_waiter(void)
+{
+    /* Waits for ever (nothing wakes it): only a signal ends it. */
+    syscall(SYS_futex, &bss_futex, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+    printf("waiter: woken\n");
+    return 0;
+}
+
 static int do_conflict(void)
+{
+    char *argv[] = {self, "waiter", NULL};
+    pid_t pid = spawn(argv);
+    kill(pid, SIGKILL);
+    printf("killer: child status %d\n", wait_status(pid));
+    return 0;
+}
+
+static int do_bssread(void)
 {
     int p[2];
     if (pipe(p))
@@ -193,7 +228,12 @@ int main(int argc, char **argv)
         return child_writes();
     if (!strcmp(mode, "pingpong"))
         return do_pingpong(argc > 2 ? atoi(argv[2]) : 100);
-    if (!strcmp(mode, "pong")) {
+    if (!strcmp(mode, "pingpong-bss")) {
+        in_bss = 1;
+        return do_pingpong(argc > 2 ? atoi(argv[2]) : 100);
+    }
+    if (!strcmp(mode, "pong") || !strcmp(mode, "pong-bss")) {
+        in_bss = !strcmp(mode, "pong-bss");
         /* The parent's ends, inherited: closed so that EOF can come. */
         int a, b;
         if (sscanf(argv[4], "%d,%d", &a, &b) == 2) {
@@ -206,6 +246,10 @@ int main(int argc, char **argv)
         return do_gen(argc > 2 ? atoi(argv[2]) : 3) == 0;
     if (!strcmp(mode, "conflict"))
         return do_conflict();
+    if (!strcmp(mode, "waiter"))
+        return futex_waiter();
+    if (!strcmp(mode, "bssread"))
+        return do_bssread();
     if (!strcmp(mode, "reader")) {
         close(atoi(argv[3]));
         return reader(atoi(argv[2]));

@@ -130,6 +130,34 @@ impl SyscallCtx<'_> {
         r
     }
 
+    /// `block_parked` for a read or write of host descriptor `fd` (`events`:
+    /// POLLIN or POLLOUT): with a buffer in the task's fixed range, it first
+    /// waits for the descriptor to be ready with the range let go, then
+    /// takes it back and does the I/O (which keeps the range only if it
+    /// must block again).
+    pub fn block_io<T>(
+        &mut self,
+        restart: Errno,
+        fd: i32,
+        events: i16,
+        touches: &[(u64, u64)],
+        op: impl FnMut(&Self) -> SysResult<T>,
+    ) -> SysResult<T> {
+        if let Some((start, len)) = fixedturn::held_range(self.m, self.task) {
+            let end = start.saturating_add(len);
+            if touches.iter().any(|&(s, n)| n > 0 && s < end && start < s.saturating_add(n)) {
+                self.park_fixed();
+                let ready = self.block(restart, |_| {
+                    let mut p = [libc::pollfd { fd, events, revents: 0 }];
+                    crate::arch::host::ppoll(&mut p, None).map(drop).map_err(Errno::from)
+                });
+                self.resume_fixed(restart)?;
+                ready?;
+            }
+        }
+        self.block_parked(restart, touches, op)
+    }
+
     /// The task waits without touching guest memory: others may have its
     /// fixed range meanwhile (`resume_fixed` before touching memory).
     pub fn park_fixed(&mut self) {
