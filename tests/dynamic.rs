@@ -123,8 +123,9 @@ asyncio.run(main())
 
 /// Python's multiprocessing with the `spawn` start method: Debian's
 /// python3 is `ET_EXEC` at 0x400000, so parent and children take turns on
-/// that range while they talk over pipes (a Pool of two, then a Process
-/// with two Queues).
+/// that range while they talk over pipes (a Pool of two, a Process with
+/// two Queues, then a ProcessPoolExecutor of three, whose threads wait for
+/// the GIL, a lock inside python3's image, while it vforks).
 #[test]
 fn python_multiprocessing_spawn() {
     let dir = TempDir::new("dynamic-mp");
@@ -149,6 +150,9 @@ if __name__ == '__main__':
     print('process', q_out.get())
     p.join()
     print('exitcode', p.exitcode)
+    import concurrent.futures as cf
+    with cf.ProcessPoolExecutor(3, mp_context=mp.get_context('spawn')) as ex:
+        print('executor', list(ex.map(square, range(12))))
 ";
     std::fs::write(dir.path().join("mp.py"), script).unwrap();
     let out = same_host_program(dir.path(), &["python3", "mp.py"]);
