@@ -3,11 +3,12 @@
 //! tasks through the `TaskLoop` it is given (`new_machine`), and syscalls
 //! go to the table of `syscall`.
 
-use crate::abi::signal::{SEGV_ACCERR, SEGV_MAPERR, SEGV_PKUERR, SIGSEGV};
+use crate::abi::signal::{SEGV_ACCERR, SEGV_MAPERR, SEGV_PKUERR, SIGKILL, SIGSEGV};
 use crate::abi::x86::{X86_PF_INSTR, X86_PF_PK, X86_PF_PROT, X86_PF_USER, X86_TRAP_PF};
 use crate::arch::{host, trampoline, VcpuExit};
 use crate::errno::Errno;
 use crate::kernel::delivery::{deliver, force_fault};
+use crate::kernel::fixedturn;
 use crate::kernel::lifecycle::exit_process;
 use crate::kernel::machine::{Machine, MachineConfig, MachineError};
 use crate::kernel::process::{ExitStatus, GroupExit};
@@ -24,6 +25,12 @@ pub fn new_machine(config: MachineConfig) -> Result<std::sync::Arc<Machine>, Mac
 pub(crate) fn run_task(m: &Machine, task: &mut Task) {
     let end = loop {
         task.vcpu.clear_kick();
+        // Signal frames and guest code need the task's fixed range, if any.
+        if let Err(stop) = fixedturn::resume(m, task) {
+            stop.end_group(task);
+            let status = task.process.group_exit_for(task.tid).map_or(ExitStatus::Signaled(SIGKILL), |g| g.status);
+            break TaskExit::Group(status);
+        }
         if let Some(status) = deliver(m, task) {
             break TaskExit::Group(status);
         }
@@ -156,8 +163,12 @@ fn end_task(m: &Machine, task: &mut Task, end: TaskExit) {
     if let (ExitStatus::Signaled(signo), Some(_)) = (status, task.last_fatal) {
         report_fatal(m, task, signo);
     }
+    // A task that died waiting for its fixed range must not write there.
+    let owns_memory = task.process.fixed_image() == task.fixed_held;
     // Robust futexes get FUTEX_OWNER_DIED; PI locks go to their waiters.
-    m.pi_futexes.release(m, &task.shared, true);
+    if owns_memory {
+        m.pi_futexes.release(m, &task.shared, true);
+    }
     let p = task.process.clone();
     let t = task.shared.cpu_ticks(true);
     let last = {
@@ -168,9 +179,10 @@ fn end_task(m: &Machine, task: &mut Task, end: TaskExit) {
     p.add_dead_thread_times(t.0, t.1);
     // A joiner wakes once the thread has left its process (/proc/self/task
     // no longer lists it), before its stack may be freed below.
-    if task.clear_child_tid != 0 && m.mem.user.write_val(task.clear_child_tid, 0u32).is_ok() {
+    if task.clear_child_tid != 0 && owns_memory && m.mem.user.write_val(task.clear_child_tid, 0u32).is_ok() {
         host::futex_wake_addr(task.clear_child_tid, 1);
     }
+    fixedturn::park(m, task);
     m.unregister_task(task.tid);
     for (start, len) in task.deferred_free.drain(..) {
         m.mem.free(start, len);

@@ -144,6 +144,44 @@ asyncio.run(main())
     assert_eq!(String::from_utf8_lossy(&out.stdout), "TCP ECHO\nUNIX ECHO\n");
 }
 
+/// Python's multiprocessing with the `spawn` start method: Debian's
+/// python3 is `ET_EXEC` at 0x400000, so parent and children take turns on
+/// that range while they talk over pipes (a Pool of two, a Process with
+/// two Queues, then a ProcessPoolExecutor of three, whose threads wait for
+/// the GIL, a lock inside python3's image, while it vforks).
+#[test]
+fn python_multiprocessing_spawn() {
+    let dir = TempDir::new("dynamic-mp");
+    let script = "
+import multiprocessing as mp
+
+def square(x):
+    return x * x
+
+def worker(q_in, q_out):
+    item = q_in.get()
+    q_out.put(('echo', item, sum(item)))
+
+if __name__ == '__main__':
+    mp.set_start_method('spawn')
+    with mp.Pool(2) as pool:
+        print('pool', pool.map(square, range(20)))
+    q_in, q_out = mp.Queue(), mp.Queue()
+    p = mp.Process(target=worker, args=(q_in, q_out))
+    p.start()
+    q_in.put([1, 2, 3])
+    print('process', q_out.get())
+    p.join()
+    print('exitcode', p.exitcode)
+    import concurrent.futures as cf
+    with cf.ProcessPoolExecutor(3, mp_context=mp.get_context('spawn')) as ex:
+        print('executor', list(ex.map(square, range(12))))
+";
+    std::fs::write(dir.path().join("mp.py"), script).unwrap();
+    let out = same_host_program(dir.path(), &["python3", "mp.py"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("process ('echo', [1, 2, 3], 6)"));
+}
+
 /// gzip, then gunzip of what nommu wrote, natively: the round trip holds.
 #[test]
 fn gzip_round_trip_through_the_guest() {

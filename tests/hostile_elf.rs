@@ -425,7 +425,7 @@ fn image_problem(img: &ExecImage, arena: &Arena) -> Option<String> {
     if img.alloc_len == 0 || !start.is_multiple_of(4096) {
         return Some(format!("image {start:#x}+{:#x} is empty or unaligned", img.alloc_len));
     }
-    if !img.fixed_outside_arena && !arena.mem.arena.contains(start, img.alloc_len) {
+    if img.fixed.is_none() && !arena.mem.arena.contains(start, img.alloc_len) {
         return Some(format!("image {start:#x}..{end:#x} is not in the arena"));
     }
     if !(start..end).contains(&img.entry) {
@@ -472,19 +472,12 @@ fn try_load(arena: &mut Arena, bytes: &[u8]) -> Outcome {
         }
         Ok(Ok(img)) => {
             let problem = image_problem(&img, arena);
-            if img.fixed_outside_arena {
-                // An ET_EXEC mapped at its link address: unmap it and start
-                // over with a fresh machine (Memory cannot forget it).
-                // SAFETY: the loader just mapped exactly this range for us
-                // and nothing else refers to it once the arena is replaced.
-                unsafe { libc::munmap(img.alloc_start as *mut libc::c_void, img.alloc_len as usize) };
-                *arena = Arena::new();
-            } else {
-                arena.mem.free(img.alloc_start, img.alloc_len);
-            }
+            // An ET_EXEC at its link address drops its copy there (the
+            // range stays nommu's, vacant, for the next one).
+            img.release(&arena.mem);
             match problem {
                 Some(p) => Outcome::Bug(p),
-                None => Outcome::Loaded(img.fixed_outside_arena),
+                None => Outcome::Loaded(img.fixed.is_some()),
             }
         }
     };

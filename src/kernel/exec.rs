@@ -4,7 +4,7 @@ use super::machine::Machine;
 use super::process::ImageInfo;
 use super::process::Process;
 use super::procfs::ProcView;
-use super::regions::{Mm, RegionKind, Regions};
+use super::regions::{FixedImage, Mm, RegionKind, Regions};
 use crate::abi::auxv::*;
 use crate::abi::binfmts::{BINPRM_BUF_SIZE, BINPRM_MAX_RECURSION};
 use crate::abi::consts::PAGE_SIZE;
@@ -15,7 +15,7 @@ use crate::errno::Errno;
 use crate::fs::file::FileKind;
 use crate::fs::{path, vfs};
 use crate::loader::cache::{CachedImage, FileId};
-use crate::loader::{build_initial_stack, load_elf, ExecImage, Segment, SegmentKind, StackSpec};
+use crate::loader::{build_initial_stack, load_elf_for, ExecImage, FixedOwner, Segment, SegmentKind, StackSpec};
 use std::io::Read;
 use std::os::fd::AsRawFd;
 use std::sync::Arc;
@@ -34,6 +34,9 @@ pub struct ProgramSpec {
     /// The file cannot be reopened after exec (execveat with a
     /// close-on-exec descriptor): a `#!` script fails with ENOENT.
     pub inaccessible_after_exec: bool,
+    /// The task that will run the program (it runs on a fixed image's
+    /// copy from the load on).
+    pub tid: i32,
     pub argv: Vec<Vec<u8>>,
     pub envp: Vec<Vec<u8>>,
 }
@@ -43,6 +46,8 @@ pub struct ProgramSpec {
 pub struct ExecError {
     pub errno: Errno,
     pub message: String,
+    /// A fixed range the image needs is in use now (`LoadError::fixed_busy`).
+    pub fixed_busy: Option<(u64, u64)>,
 }
 
 impl std::fmt::Display for ExecError {
@@ -54,11 +59,15 @@ impl std::fmt::Display for ExecError {
 impl ProgramSpec {
     /// A program named by its path.
     pub fn new(path: Vec<u8>, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> ProgramSpec {
-        ProgramSpec { name: path.clone(), guest_path: path, argv, envp, inaccessible_after_exec: false }
+        ProgramSpec { name: path.clone(), guest_path: path, argv, envp, inaccessible_after_exec: false, tid: 0 }
     }
 }
 
 impl ExecError {
+    pub(crate) fn new(errno: Errno, message: String) -> ExecError {
+        ExecError { errno, message, fixed_busy: None }
+    }
+
     /// The exit status a shell uses for this failure (127: not found).
     pub fn shell_code(&self) -> i32 {
         if self.errno == Errno::ENOENT || self.errno == Errno::ENOTDIR {
@@ -124,7 +133,7 @@ impl ProgramFile {
 
 fn read_program(m: &Machine, process: &Arc<Process>, guest_path: &[u8]) -> Result<(ProgramFile, Vec<u8>), ExecError> {
     let name = String::from_utf8_lossy(guest_path).into_owned();
-    let fail = |errno: Errno, why: &str| ExecError { errno, message: format!("{name}: {why}") };
+    let fail = |errno: Errno, why: &str| ExecError::new(errno, format!("{name}: {why}"));
     let errno_fail = |errno: Errno| fail(errno, errno.description());
     if guest_path.is_empty() {
         return Err(errno_fail(Errno::ENOENT));
@@ -175,6 +184,11 @@ pub(crate) struct LoadedProgram {
 }
 
 impl LoadedProgram {
+    /// The fixed image's copy the program runs on, if it has one.
+    pub(crate) fn fixed(&self) -> Option<u64> {
+        self.regions.outside_image.map(|f| f.id)
+    }
+
     /// The point of no return of execve: the process drops the memory it
     /// owned (a vfork child owns none of its parent's) and takes the new.
     pub(crate) fn commit(self, m: &Machine, process: &Process) -> StartState {
@@ -227,11 +241,11 @@ pub(crate) fn load_program(
         let Some((interp, arg)) = bytes_exe.0.shebang() else { break };
         if depth >= BINPRM_MAX_RECURSION {
             let name = String::from_utf8_lossy(&spec.guest_path).into_owned();
-            return Err(ExecError { errno: Errno::ELOOP, message: format!("{name}: too many #! interpreters") });
+            return Err(ExecError::new(Errno::ELOOP, format!("{name}: too many #! interpreters")));
         }
         if depth == 0 && spec.inaccessible_after_exec {
             let name = String::from_utf8_lossy(&spec.name).into_owned();
-            return Err(ExecError { errno: Errno::ENOENT, message: format!("{name}: script closed on exec") });
+            return Err(ExecError::new(Errno::ENOENT, format!("{name}: script closed on exec")));
         }
         // argv becomes: interpreter [arg] script-name original-argv[1..].
         let mut new_argv = vec![interp.clone()];
@@ -243,19 +257,22 @@ pub(crate) fn load_program(
         bytes_exe = read_program(m, process, &path)?;
     }
     let (file, exe) = bytes_exe;
-    load_image(m, process, &path, &spec.name, &argv, &spec.envp, file, exe)
+    load_image(m, process, spec.tid, &path, &spec.name, &argv, &spec.envp, file, exe)
 }
 
 /// Puts a program file's image into fresh arena memory: a copy of the
 /// cached image, or a load (and rewrite) of its bytes.
-fn instantiate(m: &Machine, name: &str, file: ProgramFile) -> Result<ExecImage, ExecError> {
+fn instantiate(m: &Machine, owner: &FixedOwner<'_>, name: &str, file: ProgramFile) -> Result<ExecImage, ExecError> {
     let image = match file {
         ProgramFile::Cached(c) => c
             .instantiate(&m.mem)
-            .map_err(|e| ExecError { errno: e, message: format!("{name}: out of arena memory for the image") })?,
+            .map_err(|e| ExecError::new(e, format!("{name}: out of arena memory for the image")))?,
         ProgramFile::Bytes(bytes, id) => {
-            let image =
-                load_elf(&m.mem, &bytes).map_err(|e| ExecError { errno: e.errno, message: format!("{name}: {e}") })?;
+            let image = load_elf_for(&m.mem, &bytes, owner).map_err(|e| ExecError {
+                errno: e.errno,
+                message: format!("{name}: {e}"),
+                fixed_busy: e.fixed_busy,
+            })?;
             m.images.insert(&m.mem, id, &image, image.align);
             image
         }
@@ -282,16 +299,15 @@ fn instantiate(m: &Machine, name: &str, file: ProgramFile) -> Result<ExecImage, 
 /// root like the program itself (binfmt_elf's `open_exec` of it).
 fn load_interpreter(m: &Machine, process: &Arc<Process>, program: &str, path: &[u8]) -> Result<ExecImage, ExecError> {
     let shown = String::from_utf8_lossy(path).into_owned();
-    let (file, _) = read_program(m, process, path).map_err(|e| ExecError {
-        errno: e.errno,
-        message: format!("{program}: cannot load its interpreter {shown}: {}", e.errno.description()),
+    let (file, _) = read_program(m, process, path).map_err(|e| {
+        ExecError::new(e.errno, format!("{program}: cannot load its interpreter {shown}: {}", e.errno.description()))
     })?;
-    let interp = instantiate(m, &shown, file)?;
-    if interp.interp.is_some() || interp.fixed_outside_arena {
-        m.mem.free(interp.alloc_start, interp.alloc_len);
+    let interp = instantiate(m, &FixedOwner { tid: 0, label: "" }, &shown, file)?;
+    if interp.interp.is_some() || interp.fixed.is_some() {
+        interp.release(&m.mem);
         let message =
             format!("{program}: its interpreter {shown} is not a self-contained position-independent program");
-        return Err(ExecError { errno: Errno::ELIBBAD, message });
+        return Err(ExecError::new(Errno::ELIBBAD, message));
     }
     Ok(interp)
 }
@@ -300,6 +316,7 @@ fn load_interpreter(m: &Machine, process: &Arc<Process>, program: &str, path: &[
 fn load_image(
     m: &Machine,
     process: &Arc<Process>,
+    tid: i32,
     path: &[u8],
     execfn: &[u8],
     argv: &[Vec<u8>],
@@ -308,12 +325,13 @@ fn load_image(
     exe: Vec<u8>,
 ) -> Result<LoadedProgram, ExecError> {
     let name = String::from_utf8_lossy(path).into_owned();
-    let image = instantiate(m, &name, file)?;
+    let label = format!("pid {} ({})", process.pid, String::from_utf8_lossy(execfn));
+    let image = instantiate(m, &FixedOwner { tid, label: &label }, &name, file)?;
     let interp = match &image.interp {
         Some(ipath) => match load_interpreter(m, process, &name, ipath) {
             Ok(i) => Some(i),
             Err(e) => {
-                m.mem.free(image.alloc_start, image.alloc_len);
+                image.release(&m.mem);
                 return Err(e);
             }
         },
@@ -321,8 +339,8 @@ fn load_image(
     };
     m.diag.note_exec();
     let mut regions = Regions::default();
-    if image.fixed_outside_arena {
-        regions.outside_image = Some((image.alloc_start, image.alloc_len));
+    if let Some(id) = image.fixed {
+        regions.outside_image = Some(FixedImage { start: image.alloc_start, len: image.alloc_len, id });
     } else {
         insert_image_regions(&mut regions, image.alloc_start, image.alloc_len, &image.segments);
     }
@@ -339,7 +357,7 @@ fn load_image(
         Err(e) => {
             regions.release_all(&m.mem);
             let message = format!("{name}: no arena memory for a {} KiB stack", stack_size >> 10);
-            return Err(ExecError { errno: e, message });
+            return Err(ExecError::new(e, message));
         }
     };
     regions.insert(stack_alloc, stack_alloc_len, RegionKind::Stack);
@@ -374,7 +392,7 @@ fn load_image(
         Ok(rsp) => rsp,
         Err(e) => {
             regions.release_all(&m.mem);
-            return Err(ExecError { errno: e, message: format!("{name}: argument list too long") });
+            return Err(ExecError::new(e, format!("{name}: argument list too long")));
         }
     };
     // comm is the name of the file exec'd (a script's, not its

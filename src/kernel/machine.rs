@@ -424,6 +424,8 @@ impl Machine {
         let fs = FsContext { cwd, cwd_fd, umask: self.initial_umask };
         let process = Arc::new(Process::new(self.alloc_pid(), 0, SIGCHLD, files, fs, Process::initial_rlimits()));
         self.register(&process);
+        // pid 1's first task has the pid as its tid.
+        let spec = ProgramSpec { tid: process.pid, ..spec };
         let loaded = match load_program(self, &process, &spec) {
             Ok(l) => l,
             Err(e) => {

@@ -10,6 +10,7 @@ pub mod delivery;
 pub mod diag;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod exec;
+pub mod fixedturn;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod hostsignals;
 pub mod ipc;

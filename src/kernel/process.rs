@@ -178,6 +178,8 @@ pub struct Process {
     image: Mutex<ImageInfo>,
     /// The memory context (shared with a vfork parent until exec).
     mm: Mutex<Arc<Mm>>,
+    /// `mm`'s fixed image copy (0: none), read without the lock.
+    fixed_image: std::sync::atomic::AtomicU64,
     files: Mutex<FdTable>,
     sigactions: Mutex<SigActions>,
     /// Name of the program (comm), at most 15 bytes.
@@ -227,6 +229,7 @@ impl Process {
             fs: Mutex::new(fs),
             image: Mutex::new(ImageInfo::default()),
             mm: Mutex::new(Arc::new(Mm::empty())),
+            fixed_image: std::sync::atomic::AtomicU64::new(0),
             files: Mutex::new(files),
             sigactions: Mutex::new(SigActions::default()),
             comm: Mutex::new(Vec::new()),
@@ -238,9 +241,15 @@ impl Process {
         lock(&self.mm).clone()
     }
 
+    /// The copy of a fixed image this process runs on (0: none).
+    pub(crate) fn fixed_image(&self) -> u64 {
+        self.fixed_image.load(std::sync::atomic::Ordering::Acquire)
+    }
+
     /// Installs a new memory context; the old one goes away with its last
     /// user.
     pub(crate) fn set_mm(&self, mm: Arc<Mm>) {
+        self.fixed_image.store(mm.fixed(), std::sync::atomic::Ordering::Release);
         let old = std::mem::replace(&mut *lock(&self.mm), mm);
         drop(old);
     }

@@ -50,12 +50,21 @@ pub(crate) struct Regions {
     /// may only move within [start_brk, end_brk], and end_brk == start_brk.
     pub start_brk: u64,
     pub brk: u64,
-    /// An image mapped outside the arena at its link address (start, len).
-    pub outside_image: Option<(u64, u64)>,
+    /// An image mapped outside the arena at its link address.
+    pub outside_image: Option<FixedImage>,
     /// SysV shared memory attached here, by the segment's one address
     /// (not regions: the segment's memory is the IPC object's, and goes
     /// when it is removed and nothing is attached).
     pub shm: BTreeMap<u64, ShmAttach>,
+}
+
+/// An image at its link address outside the arena: the process's copy of
+/// that range (`mm::fixed`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct FixedImage {
+    pub start: u64,
+    pub len: u64,
+    pub id: u64,
 }
 
 /// The attachments of one shared memory segment.
@@ -110,7 +119,7 @@ impl Regions {
     /// when `addr` itself is not mapped, `len` when all of it is.
     pub(crate) fn covered_from(&self, addr: u64, len: u64) -> u64 {
         let Some(end) = addr.checked_add(len) else { return 0 };
-        if let Some((s, l)) = self.outside_image {
+        if let Some(FixedImage { start: s, len: l, .. }) = self.outside_image {
             if addr >= s && addr < s.saturating_add(l) {
                 return s.saturating_add(l).min(end).saturating_sub(addr);
             }
@@ -216,8 +225,8 @@ impl Regions {
 
     /// Returns every region to the arena.
     pub(crate) fn release_all(&mut self, mem: &Memory) {
-        if let Some((start, len)) = self.outside_image.take() {
-            mem.free(start, len);
+        if let Some(f) = self.outside_image.take() {
+            mem.fixed_release(f.id);
         }
         for (_, r) in std::mem::take(&mut self.map) {
             mem.free_as(r.start, r.len, r.kind != RegionKind::Stack);
@@ -254,17 +263,26 @@ impl Regions {
 /// regions to the arena.
 pub(crate) struct Mm {
     regions: std::sync::Mutex<Regions>,
+    /// The fixed image's copy (0: none); it never changes.
+    fixed: u64,
     machine: std::sync::Weak<super::Machine>,
 }
 
 impl Mm {
     pub(crate) fn new(regions: Regions, machine: std::sync::Weak<super::Machine>) -> Mm {
-        Mm { regions: std::sync::Mutex::new(regions), machine }
+        let fixed = regions.outside_image.map_or(0, |f| f.id);
+        Mm { regions: std::sync::Mutex::new(regions), fixed, machine }
     }
 
     /// An empty context (a process before its first exec, or a zombie).
     pub(crate) fn empty() -> Mm {
         Mm::new(Regions::default(), std::sync::Weak::new())
+    }
+
+    /// The copy of a fixed image the processes using this context run on
+    /// (0: none).
+    pub(crate) fn fixed(&self) -> u64 {
+        self.fixed
     }
 
     pub(crate) fn regions(&self) -> std::sync::MutexGuard<'_, Regions> {
@@ -316,7 +334,7 @@ mod tests {
         assert!(r.at(0x13000).is_none());
         assert_eq!(r.pieces(0x11000, 0x10000), vec![(0x11000, 0x1000), (0x12000, 0x1000), (0x20000, 0x1000)]);
         assert!(r.pieces(0x11000, u64::MAX).is_empty());
-        r.outside_image = Some((0x400000, 0x5000));
+        r.outside_image = Some(FixedImage { start: 0x400000, len: 0x5000, id: 1 });
         assert!(r.covers(0x401000, 0x1000));
         assert!(!r.covers(0x404000, 0x2000));
     }

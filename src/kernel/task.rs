@@ -187,6 +187,8 @@ pub struct Task {
     pub deferred_free: Vec<(u64, u64)>,
     /// The signal that killed the process, for the one-line report.
     pub last_fatal: Option<super::signal::SigInfo>,
+    /// The fixed image copy the task runs on now (0: none; `fixedturn`).
+    pub fixed_held: u64,
 }
 
 impl Task {
@@ -205,6 +207,7 @@ impl Task {
             last_fatal: None,
             fault: None,
             deferred_free: Vec::new(),
+            fixed_held: 0,
         }
     }
 

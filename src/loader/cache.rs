@@ -70,7 +70,7 @@ impl ImageCache {
 
     /// Remembers a freshly loaded position-independent image.
     pub(crate) fn insert(&self, mem: &Memory, id: FileId, image: &ExecImage, align: u64) {
-        if image.fixed_outside_arena || image.load_bias != image.alloc_start {
+        if image.fixed.is_some() || image.load_bias != image.alloc_start {
             // Only images whose lowest vaddr is 0 (the static-PIE norm) are
             // kept: the copy then needs no adjustment but its base.
             return;

@@ -19,12 +19,32 @@ use goblin::elf::{header, program_header as ph};
 pub struct LoadError {
     pub errno: Errno,
     pub reason: String,
+    /// The image must sit at this link address range outside the arena,
+    /// where another program's copy is in use now (`mm::fixed`).
+    pub fixed_busy: Option<(u64, u64)>,
 }
 
 impl LoadError {
     fn new(errno: Errno, reason: impl Into<String>) -> LoadError {
-        LoadError { errno, reason: reason.into() }
+        LoadError { errno, reason: reason.into(), fixed_busy: None }
     }
+}
+
+impl ExecImage {
+    /// Gives the image's memory back (its copy, for a fixed image).
+    pub fn release(&self, mem: &Memory) {
+        match self.fixed {
+            Some(id) => mem.fixed_release(id),
+            None => mem.free(self.alloc_start, self.alloc_len),
+        }
+    }
+}
+
+/// Who an image at its link address is loaded for: the task that will
+/// run on the range, and "pid N (program)" for messages.
+pub struct FixedOwner<'a> {
+    pub tid: i32,
+    pub label: &'a str,
 }
 
 impl std::fmt::Display for LoadError {
@@ -52,8 +72,9 @@ pub struct ExecImage {
     /// The whole allocation holding the image (what is freed at the end).
     pub alloc_start: u64,
     pub alloc_len: u64,
-    /// True when the image lives outside the arena at its link address.
-    pub fixed_outside_arena: bool,
+    /// The image lives outside the arena at its link address: its copy
+    /// there (`mm::fixed`).
+    pub fixed: Option<u64>,
     pub segments: Vec<Segment>,
     pub load_bias: u64,
     pub entry: u64,
@@ -199,6 +220,12 @@ fn interpreter(bytes: &[u8], p: &ph::ProgramHeader) -> Option<Vec<u8>> {
 }
 
 pub fn load_elf(mem: &Memory, bytes: &[u8]) -> Result<ExecImage, LoadError> {
+    load_elf_for(mem, bytes, &FixedOwner { tid: 0, label: "" })
+}
+
+/// `load_elf` for a task: a non-PIE image outside the arena becomes a
+/// copy `owner.tid` runs on.
+pub fn load_elf_for(mem: &Memory, bytes: &[u8], owner: &FixedOwner<'_>) -> Result<ExecImage, LoadError> {
     let (eh, phdrs) = parse_headers(bytes)?;
     let is_pie = eh.e_type == ET_DYN;
     let interp = match phdrs.iter().find(|p| p.p_type == PT_INTERP) {
@@ -263,24 +290,28 @@ pub fn load_elf(mem: &Memory, bytes: &[u8]) -> Result<ExecImage, LoadError> {
         return Err(LoadError::new(Errno::ENOMEM, why));
     }
 
-    let (alloc_start, fixed_outside_arena) = if is_pie {
+    let (alloc_start, fixed) = if is_pie {
         let base = mem
             .alloc(span, align)
             .map_err(|e| LoadError::new(e, format!("out of arena memory for a {} KiB image", span / 1024)))?;
-        (base, false)
+        (base, None)
     } else if mem.arena.contains(lo, span) {
         mem.alloc_at(lo, span).map_err(|e| {
             LoadError::new(e, format!("link address {lo:#x}..{hi:#x} is already in use (not position-independent)"))
         })?;
-        (lo, false)
+        (lo, None)
     } else {
-        mem.map_outside(lo, span).map_err(|e| {
-            LoadError::new(
+        let id = mem.fixed_claim(lo, span, owner.tid, owner.label).map_err(|e| {
+            let mut err = LoadError::new(
                 Errno::ENOMEM,
                 format!("cannot map at link address {lo:#x}..{hi:#x}: {e} (not position-independent)"),
-            )
+            );
+            if e == Errno::EBUSY {
+                err.fixed_busy = Some((lo, span));
+            }
+            err
         })?;
-        (lo, true)
+        (lo, Some(id))
     };
     // Every segment lies in [lo, hi), so `alloc_start + (vaddr - lo)` stays
     // inside the allocation; the bias itself may wrap (a link address
@@ -290,7 +321,7 @@ pub fn load_elf(mem: &Memory, bytes: &[u8]) -> Result<ExecImage, LoadError> {
     let mut image = ExecImage {
         alloc_start,
         alloc_len: span,
-        fixed_outside_arena,
+        fixed,
         segments: Vec::new(),
         load_bias: bias,
         entry: alloc_start + entry_off,
@@ -303,7 +334,7 @@ pub fn load_elf(mem: &Memory, bytes: &[u8]) -> Result<ExecImage, LoadError> {
         align,
         interp,
     };
-    let release = |image: &ExecImage| mem.free(image.alloc_start, image.alloc_len);
+    let release = |image: &ExecImage| image.release(mem);
 
     for p in &loads {
         let dst = alloc_start + (p.p_vaddr - lo);

@@ -6,5 +6,5 @@ pub mod elf;
 pub mod lru;
 pub mod stack;
 
-pub use elf::{load_elf, ExecImage, Segment, SegmentKind};
+pub use elf::{load_elf, load_elf_for, ExecImage, FixedOwner, Segment, SegmentKind};
 pub(crate) use stack::{build_initial_stack, StackSpec};

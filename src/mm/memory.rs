@@ -19,9 +19,9 @@ pub struct Memory {
     pub sites: SiteMap,
     alloc: Mutex<PageAllocator>,
     site_policy: Mutex<SitePolicy>,
-    /// Images mapped outside the arena at their link address: (start, len,
-    /// in use). A free one is reused by the next load at that address.
-    outside: Mutex<Vec<(u64, u64, bool)>>,
+    /// Images at their link address outside the arena, taking turns
+    /// (`mm::fixed`).
+    pub(crate) fixed: super::fixed::FixedRanges,
     /// Arena ranges backed by a shared host file mapping (start -> len).
     shared: Mutex<std::collections::BTreeMap<u64, u64>>,
     /// Freed pages kept populated (zeroed when allocated again).
@@ -111,7 +111,7 @@ impl Memory {
             sites,
             alloc,
             site_policy: Mutex::new(SitePolicy::RewriteAll),
-            outside: Mutex::new(Vec::new()),
+            fixed: Default::default(),
             shared: Mutex::new(Default::default()),
             resident: Mutex::new(resident),
             commit: Mutex::new(Commit::new(limit)),
@@ -435,8 +435,8 @@ impl Memory {
 
     /// Returns memory to the arena. It reads as zero when handed out again
     /// (kept populated within a budget, see `resident`).
-    /// Images mapped outside the arena stay mapped (their addresses stay
-    /// registered as guest memory) and are reused by the next load there.
+    /// Images outside the arena are not freed here but dropped with
+    /// `fixed_release`.
     pub fn free(&self, start: u64, len: u64) {
         self.free_as(start, len, true);
     }
@@ -451,11 +451,7 @@ impl Memory {
             return;
         };
         if !self.arena.contains(start, len) {
-            let mut outside = self.outside.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some(m) = outside.iter_mut().find(|m| m.0 == start) {
-                self.sites.clear_range(m.0, m.1);
-                m.2 = false;
-            }
+            log::error!("freeing {start:#x}+{len:#x}, outside the arena: ignored");
             return;
         }
         self.sites.clear_range(start, len);
@@ -499,48 +495,6 @@ impl Memory {
 
     pub fn free_runs(&self) -> Vec<(u64, u64)> {
         self.allocator().free_runs().collect()
-    }
-
-    /// Maps [addr, addr+len) outside the arena for an image that must sit at
-    /// its link address, and makes it guest memory.
-    pub(crate) fn map_outside(&self, addr: u64, len: u64) -> SysResult<()> {
-        if !addr.is_multiple_of(PAGE_SIZE) || addr == 0 {
-            return Err(Errno::EINVAL);
-        }
-        let mut outside = self.outside.lock().unwrap_or_else(|e| e.into_inner());
-        let end = addr.checked_add(len).ok_or(Errno::EINVAL)?;
-        let len_usize = usize::try_from(len).map_err(|_| Errno::EINVAL)?;
-        if let Some(m) = outside.iter_mut().find(|m| m.0 < end && addr < end_of(m.0, m.1)) {
-            // Only one image can sit at a link address at a time (no MMU).
-            if m.2 || addr < m.0 || end > end_of(m.0, m.1) {
-                return Err(Errno::EEXIST);
-            }
-            self.user.zero(m.0, m.1 as usize)?;
-            m.2 = true;
-            return Ok(());
-        }
-        // SAFETY: MAP_FIXED_NOREPLACE fails rather than replace anything.
-        let p = unsafe {
-            libc::mmap(
-                addr as *mut libc::c_void,
-                len_usize,
-                libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED_NOREPLACE,
-                -1,
-                0,
-            )
-        };
-        if p == libc::MAP_FAILED {
-            return Err(Errno::last_os_error());
-        }
-        if p as u64 != addr {
-            // SAFETY: unmapping what the kernel just gave us elsewhere.
-            unsafe { libc::munmap(p, len_usize) };
-            return Err(Errno::EEXIST);
-        }
-        self.user.add_region(addr, len).map_err(|_| Errno::ENOMEM)?;
-        outside.push((addr, len, true));
-        Ok(())
     }
 }
 

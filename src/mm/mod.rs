@@ -9,6 +9,7 @@ pub mod abi_bytes;
 pub mod alloc;
 pub mod arena;
 mod commit;
+pub mod fixed;
 pub mod guard;
 pub mod memory;
 pub mod resident;

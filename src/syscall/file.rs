@@ -67,7 +67,10 @@ pub(crate) fn sys_read(ctx: &mut SyscallCtx<'_>, fd: Fd, buf: UserPtr<OutBytes>,
         _ if f.may_block() => {
             super::tty::read_check(ctx, &f)?;
             let host_fd = f.host_fd()?;
-            ctx.block(Errno::ERESTARTSYS, |ctx| ctx.user().host_read(host_fd, buf, count, true)).map(|n| n as u64)
+            ctx.block_io(Errno::ERESTARTSYS, host_fd, libc::POLLIN, &[(buf, count as u64)], |ctx| {
+                ctx.user().host_read(host_fd, buf, count, true)
+            })
+            .map(|n| n as u64)
         }
         _ => Ok(ctx.user().host_read(f.host_fd()?, buf, count, false)? as u64),
     }
@@ -83,7 +86,9 @@ pub(crate) fn sys_write(ctx: &mut SyscallCtx<'_>, fd: Fd, buf: UserPtr<InBytes>,
     let (buf, count) = (buf.addr(), rw_count(count));
     let r = if f.may_block() {
         super::tty::write_check(ctx, &f)?;
-        ctx.block(Errno::ERESTARTSYS, |ctx| ctx.user().host_write(host_fd, buf, count, true))
+        ctx.block_io(Errno::ERESTARTSYS, host_fd, libc::POLLOUT, &[(buf, count as u64)], |ctx| {
+            ctx.user().host_write(host_fd, buf, count, true)
+        })
     } else {
         ctx.user().host_write(host_fd, buf, count, false)
     };
@@ -193,7 +198,10 @@ fn rwv(ctx: &mut SyscallCtx<'_>, fd: Fd, iov: u64, iovcnt: i32, write: bool, at:
     let host_fd = f.host_fd().map_err(|_| Errno::EBADF)?;
     let r = if f.may_block() && off.is_none() {
         if write { super::tty::write_check(ctx, &f) } else { super::tty::read_check(ctx, &f) }?;
-        ctx.block(Errno::ERESTARTSYS, |ctx| ctx.user().host_rwv(host_fd, &iov, write, off, true))
+        let events = if write { libc::POLLOUT } else { libc::POLLIN };
+        ctx.block_io(Errno::ERESTARTSYS, host_fd, events, &iov, |ctx| {
+            ctx.user().host_rwv(host_fd, &iov, write, off, true)
+        })
     } else {
         ctx.user().host_rwv(host_fd, &iov, write, off, false)
     };

@@ -27,7 +27,15 @@ fn wait(
     let ts = deadline.map(|(s, ns)| libc::timespec { tv_sec: s, tv_nsec: ns });
     let op = FUTEX_WAIT_BITSET | (flags & (FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME));
     let restart = if deadline.is_some() { Errno::ERESTARTNOHAND } else { Errno::ERESTARTSYS };
-    ctx.block(restart, |ctx| ctx.user().host_futex(uaddr, op, val, ts.as_ref(), bitset)).map(|n| n as u64)
+    // A word inside a fixed image (a static lock: Python's GIL) is compared
+    // by the host at the wait's start, in whichever copy the range shows
+    // then. A timed wait lets the range go anyway: a wrong compare is a
+    // spurious EAGAIN or a wait its timeout ends (and wakes from this
+    // process still find it: a private futex is keyed by its address). An
+    // untimed one keeps the range (`block_parked`).
+    let touches: &[(u64, u64)] = if deadline.is_some() { &[] } else { &[(uaddr, 4)] };
+    ctx.block_parked(restart, touches, |ctx| ctx.user().host_futex(uaddr, op, val, ts.as_ref(), bitset))
+        .map(|n| n as u64)
 }
 
 /// `utime` is a timeout for the waits and a count (val2, its low 32 bits)

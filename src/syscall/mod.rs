@@ -30,6 +30,7 @@ use crate::errno::{Errno, SysResult};
 use crate::fs::file::FileKind;
 use crate::fs::path::{self as fspath, PATH_MAX};
 use crate::fs::OpenFile;
+use crate::kernel::fixedturn;
 use crate::kernel::procfs::ProcView;
 use crate::kernel::{Machine, Task};
 use crate::mm::UserMemory;
@@ -99,6 +100,77 @@ impl SyscallCtx<'_> {
                 r => return r,
             }
         }
+    }
+
+    /// `block` for a task that may run on a fixed image's copy
+    /// (`kernel::fixedturn`): while it waits it lets others have the
+    /// range, and takes it back before it returns, unless the operation
+    /// touches memory in the range (`touches`: the guest buffers `op` reads
+    /// or writes while it blocks); then it keeps the range and says so
+    /// (waiters give up rather than wait for ever).
+    pub fn block_parked<T>(
+        &mut self,
+        restart: Errno,
+        touches: &[(u64, u64)],
+        op: impl FnMut(&Self) -> SysResult<T>,
+    ) -> SysResult<T> {
+        let Some((start, len)) = fixedturn::held_range(self.m, self.task) else {
+            return self.block(restart, op);
+        };
+        let end = start.saturating_add(len);
+        if touches.iter().any(|&(s, n)| n > 0 && s < end && start < s.saturating_add(n)) {
+            fixedturn::set_blocked(self.m, self.task, true);
+            let r = self.block(restart, op);
+            fixedturn::set_blocked(self.m, self.task, false);
+            return r;
+        }
+        self.park_fixed();
+        let r = self.block(restart, op);
+        self.resume_fixed(restart)?;
+        r
+    }
+
+    /// `block_parked` for a read or write of host descriptor `fd` (`events`:
+    /// POLLIN or POLLOUT): with a buffer in the task's fixed range, it first
+    /// waits for the descriptor to be ready with the range let go, then
+    /// takes it back and does the I/O (which keeps the range only if it
+    /// must block again).
+    pub fn block_io<T>(
+        &mut self,
+        restart: Errno,
+        fd: i32,
+        events: i16,
+        touches: &[(u64, u64)],
+        op: impl FnMut(&Self) -> SysResult<T>,
+    ) -> SysResult<T> {
+        if let Some((start, len)) = fixedturn::held_range(self.m, self.task) {
+            let end = start.saturating_add(len);
+            if touches.iter().any(|&(s, n)| n > 0 && s < end && start < s.saturating_add(n)) {
+                self.park_fixed();
+                let ready = self.block(restart, |_| {
+                    let mut p = [libc::pollfd { fd, events, revents: 0 }];
+                    crate::arch::host::ppoll(&mut p, None).map(drop).map_err(Errno::from)
+                });
+                self.resume_fixed(restart)?;
+                ready?;
+            }
+        }
+        self.block_parked(restart, touches, op)
+    }
+
+    /// The task waits without touching guest memory: others may have its
+    /// fixed range meanwhile (`resume_fixed` before touching memory).
+    pub fn park_fixed(&mut self) {
+        fixedturn::park(self.m, self.task);
+    }
+
+    /// Takes the task's fixed range back after `park_fixed`; `restart`
+    /// when the process is to die first (nothing may touch its memory).
+    pub fn resume_fixed(&mut self, restart: Errno) -> SysResult<()> {
+        fixedturn::resume(self.m, self.task).map_err(|stop| {
+            stop.end_group(self.task);
+            restart
+        })
     }
 
     /// Sends `signo` to the calling thread (SIGPIPE after EPIPE, ...).

@@ -17,7 +17,7 @@ struct Want {
 /// Polls guest descriptors; fills `revents` and returns how many are ready.
 fn poll_fds(ctx: &mut SyscallCtx<'_>, wants: &mut [Want], timeout: Option<Duration>) -> SysResult<usize> {
     let deadline = timeout.map(super::deadline_in);
-    ctx.block(Errno::ERESTARTNOHAND, |ctx| {
+    ctx.block_parked(Errno::ERESTARTNOHAND, &[], |ctx| {
         let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
         poll_once(ctx, wants, left)
     })

@@ -114,7 +114,9 @@ pub(crate) fn sys_rt_sigpending(ctx: &mut SyscallCtx<'_>, set: UserPtr<Opaque>, 
 fn wait_for_signal(ctx: &mut SyscallCtx<'_>) -> SysResult {
     // A word nobody wakes: only a kick ends the wait.
     let never = std::sync::atomic::AtomicU32::new(0);
-    ctx.block(Errno::ERESTARTNOHAND, |_| host::futex_wait_interruptible(&never, 0).map_err(Errno::from).map(|_| 0))
+    ctx.block_parked(Errno::ERESTARTNOHAND, &[], |_| {
+        host::futex_wait_interruptible(&never, 0).map_err(Errno::from).map(|_| 0)
+    })
 }
 
 pub(crate) fn sys_pause(ctx: &mut SyscallCtx<'_>) -> SysResult {
@@ -331,7 +333,7 @@ pub(crate) fn sys_rt_sigtimedwait(
         ctx.task.shared.set_real_blocked(old_mask);
         ctx.task.set_sigmask(old_mask & !set);
         let never = std::sync::atomic::AtomicU32::new(0);
-        let r = ctx.block(Errno::EINTR, |_| match left {
+        let r = ctx.block_parked(Errno::EINTR, &[], |_| match left {
             Some(l) => host::futex_wait_timeout_interruptible(&never, 0, l).map_err(Errno::from),
             None => host::futex_wait_interruptible(&never, 0).map_err(Errno::from),
         });

@@ -11,6 +11,7 @@ use crate::abi::signal::{NSIG, SIGCHLD, SIGKILL, SIG_DFL, SIG_IGN};
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
 use crate::kernel::exec::{load_program, ProgramSpec};
+use crate::kernel::fixedturn;
 use crate::kernel::lifecycle::finish_vfork;
 use crate::kernel::machine::child_regs;
 use crate::kernel::process::{FsContext, Process};
@@ -118,11 +119,15 @@ fn spawn(ctx: &mut SyscallCtx<'_>, args: SpawnArgs) -> SysResult {
     }
     log::info!("pid {} vfork -> pid {pid}", parent.pid);
     if flags & CLONE_VFORK != 0 {
+        // The child may need the range of a fixed image the parent runs
+        // on (it execs another one linked there): the parent touches no
+        // guest memory until it returns to its code.
+        ctx.park_fixed();
         // Like Linux's wait_for_vfork_done: ordinary signals wait until the
         // child has let go of the parent's memory; a fatal one does not.
         while child.vfork_done.load(Ordering::Acquire) == 0 {
             ctx.task.vcpu.clear_kick();
-            if fatal_signal_pending(ctx) || parent.group_exit_for(ctx.task.tid).is_some() {
+            if fixedturn::fatal_signal(ctx.task).is_some() || parent.group_exit_for(ctx.task.tid).is_some() {
                 break;
             }
             let _ = host::futex_wait_interruptible(&child.vfork_done, 0);
@@ -173,23 +178,6 @@ fn spawn_thread(ctx: &mut SyscallCtx<'_>, args: SpawnArgs) -> SysResult {
         })?;
     log::debug!("pid {} new thread {tid}", ctx.task.process.pid);
     Ok(tid as u64)
-}
-
-/// A pending signal that will kill the process (SIGKILL, or an unblocked
-/// signal whose default action is to terminate and that has no handler).
-fn fatal_signal_pending(ctx: &SyscallCtx<'_>) -> bool {
-    use crate::kernel::signal::{default_action, DefaultAction};
-    let mask = ctx.task.sigmask();
-    let pending = ctx.task.shared.pending().set() | ctx.task.process.shared_pending().set();
-    let actions = ctx.task.process.sigactions();
-    (1..=NSIG as i32).any(|sig| {
-        let bit = 1u64 << (sig - 1);
-        pending & bit != 0
-            && (sig == SIGKILL
-                || mask & bit == 0
-                    && actions.get(sig).sa_handler == SIG_DFL
-                    && matches!(default_action(sig), DefaultAction::Terminate | DefaultAction::Core))
-    })
 }
 
 pub(crate) fn sys_vfork(ctx: &mut SyscallCtx<'_>) -> SysResult {
@@ -303,10 +291,28 @@ fn do_execve(
     }
     let m = ctx.m;
     let process = ctx.task.process.clone();
-    let loaded = load_program(m, &process, &spec).map_err(|e| {
-        log::debug!("pid {}: execve: {e}", process.pid);
-        e.errno
-    })?;
+    // The argument strings are read: the old image's range may go to the
+    // new image now, and comes back (`fixedturn::resume`) if exec fails.
+    ctx.park_fixed();
+    spec.tid = ctx.task.tid;
+    let loaded = loop {
+        match load_program(m, &process, &spec) {
+            Ok(l) => break l,
+            Err(e) => match e.fixed_busy {
+                Some((addr, len)) => fixedturn::wait_for_range(m, ctx.task, &spec.guest_path, addr, len)?,
+                None => {
+                    if e.errno == Errno::ENOMEM {
+                        // What a no-MMU machine could not do: said without -v.
+                        log::error!("pid {}: execve: {e}", process.pid);
+                    } else {
+                        log::debug!("pid {}: execve: {e}", process.pid);
+                    }
+                    return Err(e.errno);
+                }
+            },
+        }
+    };
+    ctx.task.fixed_held = loaded.fixed().unwrap_or(0);
     // The point of no return. Other threads of the process die first.
     kill_other_threads(ctx);
     log::info!("pid {} execve {}", process.pid, String::from_utf8_lossy(&spec.guest_path));
@@ -402,6 +408,7 @@ pub(crate) fn sys_execveat(
         argv: Vec::new(),
         envp: Vec::new(),
         inaccessible_after_exec: fd_cloexec,
+        tid: 0,
     };
     do_execve(ctx, spec, argv, envp)
 }

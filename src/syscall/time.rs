@@ -134,10 +134,11 @@ fn sleep(
             (s + t.as_secs() as i64 + total / 1_000_000_000, total % 1_000_000_000)
         }
     };
-    let r = ctx.block(Errno::ERESTARTSYS, |_| match host::clock_nanosleep_abs_interruptible(clock, deadline) {
-        Ok(()) => Ok(()),
-        Err(e) => Err(Errno(e)),
-    });
+    let r =
+        ctx.block_parked(Errno::ERESTARTSYS, &[], |_| match host::clock_nanosleep_abs_interruptible(clock, deadline) {
+            Ok(()) => Ok(()),
+            Err(e) => Err(Errno(e)),
+        });
     if r == Err(Errno::ERESTARTSYS) && !abs {
         ctx.task.restart_deadline = Some((nr, clock, deadline));
         if !remain.is_null() {

@@ -122,7 +122,9 @@ fn wait(ctx: &mut SyscallCtx<'_>, which: Which, options: u32) -> SysResult<Optio
         if options & WNOHANG != 0 {
             return Ok(None);
         }
-        ctx.block(Errno::ERESTARTSYS, |_| host::futex_wait_interruptible(&me.child_event, seq).map_err(Errno::from))?;
+        ctx.block_parked(Errno::ERESTARTSYS, &[], |_| {
+            host::futex_wait_interruptible(&me.child_event, seq).map_err(Errno::from)
+        })?;
     }
 }
 

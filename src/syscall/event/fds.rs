@@ -189,7 +189,8 @@ fn wait_and_take(ctx: &mut SyscallCtx<'_>, set: SigSet) -> SysResult<SigInfo> {
         ctx.task.shared.set_real_blocked(old);
         ctx.task.set_sigmask(old & !set);
         let never = std::sync::atomic::AtomicU32::new(0);
-        let r = ctx.block(Errno::ERESTARTSYS, |_| host::futex_wait_interruptible(&never, 0).map_err(Errno::from));
+        let r = ctx
+            .block_parked(Errno::ERESTARTSYS, &[], |_| host::futex_wait_interruptible(&never, 0).map_err(Errno::from));
         ctx.task.set_sigmask(old);
         ctx.task.shared.set_real_blocked(0);
         match r {

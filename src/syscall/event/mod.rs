@@ -125,6 +125,7 @@ fn epoll_wait(ctx: &mut SyscallCtx<'_>, epfd: Fd, events: u64, maxevents: i32, t
     let host = ep.host_fd().map_err(|_| Errno::EINVAL)?;
     let mut buf = vec![EpollEvent::default(); max.min(HOST_BATCH)];
     let deadline = timeout.map(super::deadline_in);
+    ctx.park_fixed();
     let n = loop {
         ctx.task.vcpu.clear_kick();
         let interrupted = ctx.signal_pending();
@@ -141,6 +142,7 @@ fn epoll_wait(ctx: &mut SyscallCtx<'_>, epfd: Fd, events: u64, maxevents: i32, t
             Err(e) => return Err(e.into()),
         }
     };
+    ctx.resume_fixed(Errno::EINTR)?;
     // Like Linux: what was copied counts; a bad first event is EFAULT.
     for (i, e) in buf[..n].iter().enumerate() {
         if let Err(err) = ctx.user().write_val(events + i as u64 * EVENT_SIZE, *e) {
