@@ -14,6 +14,7 @@ pub mod futex;
 pub mod ioctl;
 pub mod ipc;
 pub mod mman;
+pub mod mount;
 pub mod names;
 pub mod poll;
 pub mod prctl;

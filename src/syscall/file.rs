@@ -590,7 +590,7 @@ pub(crate) fn sys_flock(ctx: &mut SyscallCtx<'_>, fd: Fd, operation: i32) -> Sys
 pub(crate) fn sys_fstatfs(ctx: &mut SyscallCtx<'_>, fd: Fd, buf: UserPtr<Opaque>) -> SysResult {
     let f = ctx.file(fd.0 as u64)?;
     let st = match f.host_fd() {
-        Ok(host_fd) => host::statfs_raw(host_fd)?,
+        Ok(host_fd) => super::mount::statfs_at(ctx, ctx.m.root.guest_path_of(host_fd).as_deref(), host_fd)?,
         Err(_) => crate::fs::vfs::proc_statfs(),
     };
     ctx.user().write(buf.addr(), &st)?;

@@ -420,6 +420,7 @@ fn rename_common(
     }
     let (od, on) = host_parent(&old, ctx)?;
     let (nd, nn) = host_parent(&new, ctx)?;
+    ctx.m.root.same_mount(od.as_raw_fd(), nd.as_raw_fd())?;
     host::renameat2(od.as_raw_fd(), &on, nd.as_raw_fd(), &nn, flags as u32)?;
     Ok(0)
 }
@@ -477,6 +478,7 @@ fn link_common(
         }
     };
     let (nd, nn) = host_parent(&new, ctx)?;
+    ctx.m.root.same_mount(src.as_raw_fd(), nd.as_raw_fd())?;
     host::linkat(src.as_raw_fd(), c"", nd.as_raw_fd(), &nn, AT_EMPTY_PATH)?;
     Ok(0)
 }
@@ -746,7 +748,10 @@ pub(crate) fn sys_truncate(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, length: 
 pub(crate) fn sys_statfs(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, buf: UserPtr<Opaque>) -> SysResult {
     let abs = ctx.at_vec(reg(CWD), ctx.path(pathname.addr())?)?;
     let st = match vfs::resolve(&ctx.procfs(), abs, true)? {
-        Resolved::Host(c) => host::statfs_raw(ctx.m.root.path_fd(&c, true)?.as_raw_fd())?,
+        Resolved::Host(c) => {
+            let fd = ctx.m.root.path_fd(&c, true)?;
+            super::mount::statfs_at(ctx, Some(c.as_bytes()), fd.as_raw_fd())?
+        }
         _ => vfs::proc_statfs(),
     };
     ctx.user().write(buf.addr(), &st)?;

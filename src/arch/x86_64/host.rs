@@ -246,6 +246,13 @@ pub(crate) fn statfs_raw(fd: RawFd) -> std::io::Result<[u8; 120]> {
     Ok(buf)
 }
 
+/// Is `dir` on a host tmpfs (its pages in memory)?
+pub(crate) fn is_tmpfs(dir: &std::path::Path) -> bool {
+    let Ok(c) = std::ffi::CString::new(dir.as_os_str().as_encoded_bytes()) else { return false };
+    let Ok(fd) = open(&c, libc::O_PATH | libc::O_DIRECTORY, 0) else { return false };
+    statfs_raw(fd.as_raw_fd()).is_ok_and(|b| b[..8] == crate::abi::mount::TMPFS_MAGIC.to_le_bytes())
+}
+
 pub(crate) fn mkdirat(dirfd: RawFd, name: &CStr, mode: u32) -> std::io::Result<()> {
     // SAFETY: name is NUL-terminated.
     check(unsafe { libc::mkdirat(dirfd, name.as_ptr(), mode) } as libc::c_long).map(drop)
