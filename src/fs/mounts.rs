@@ -142,6 +142,12 @@ pub(crate) struct Mount {
 }
 
 impl Mount {
+    /// The device number files in a memory file system show (0:minor, an
+    /// anonymous device as Linux gives tmpfs; /proc is 0:0x16).
+    pub(crate) fn dev_minor(&self) -> u32 {
+        0x40 + self.id
+    }
+
     pub(crate) fn flags(&self) -> u64 {
         *self.flags.read().unwrap_or_else(|e| e.into_inner())
     }
@@ -190,6 +196,8 @@ pub(crate) struct Mounts {
     any_dirs: AtomicBool,
     next_id: AtomicU32,
     staging: super::staging::Staging,
+    /// The host device the staging directories are on (0: none yet).
+    staging_dev: std::sync::atomic::AtomicU64,
 }
 
 /// The mount ids of the implicit entries.
@@ -222,7 +230,19 @@ impl Mounts {
             any_dirs: AtomicBool::new(false),
             next_id: AtomicU32::new(10),
             staging: super::staging::Staging::default(),
+            staging_dev: std::sync::atomic::AtomicU64::new(0),
         }
+    }
+
+    /// The device a file shows in stat: its memory file system's own when
+    /// the host says it is on the staging device (`fd` tells which one).
+    pub(crate) fn dev_of(&self, host_dev: u64, guest_path: impl FnOnce() -> Option<Vec<u8>>) -> Option<u32> {
+        let staging = self.staging_dev.load(Ordering::Acquire);
+        if staging == 0 || host_dev != staging || !self.has_dirs() {
+            return None;
+        }
+        let m = self.mount_of(&guest_path()?);
+        m.kind.is_memory().then(|| m.dev_minor())
     }
 
     /// Is any tmpfs, ramfs or bind mount in the table?
@@ -305,6 +325,9 @@ impl Mounts {
         })?;
         let c = CString::new(host_path.as_os_str().as_encoded_bytes()).map_err(|_| Errno::EINVAL)?;
         let dir = host::open(&c, O_PATH | O_DIRECTORY, 0)?;
+        if let Ok(st) = host::fstatat(dir.as_raw_fd(), c"", libc::AT_EMPTY_PATH) {
+            self.staging_dev.store(st.st_dev, Ordering::Release);
+        }
         let default_mode = if kind == FsType::Tmpfs { 0o1777 } else { 0o755 };
         let _ = host::fchmodat(libc::AT_FDCWD, &c, opts.mode.unwrap_or(default_mode));
         if opts.uid.is_some() || opts.gid.is_some() {

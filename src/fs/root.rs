@@ -102,6 +102,23 @@ impl HostRoot {
         Ok(())
     }
 
+    /// A `struct stat` of the host descriptor `fd` as the guest sees it:
+    /// files in a tmpfs or ramfs show that mount's own device.
+    pub(crate) fn fix_stat(&self, fd: RawFd, st: &mut crate::abi::types::Stat) {
+        if let Some(minor) = self.mounts.dev_of(st.st_dev, || self.guest_path_of(fd)) {
+            st.st_dev = ((minor as u64 & !0xff) << 12) | (minor as u64 & 0xff);
+        }
+    }
+
+    /// `fix_stat` for a `struct statx`.
+    pub(crate) fn fix_statx(&self, fd: RawFd, stx: &mut crate::abi::types::Statx) {
+        let dev = crate::arch::host::makedev(stx.stx_dev_major, stx.stx_dev_minor);
+        if let Some(minor) = self.mounts.dev_of(dev, || self.guest_path_of(fd)) {
+            stx.stx_dev_major = 0;
+            stx.stx_dev_minor = minor;
+        }
+    }
+
     /// Maps a host path to the guest's view of it.
     pub(crate) fn guest_path_of_host(&self, host_path: &Path) -> Option<Vec<u8>> {
         if let Some(p) = self.mounts.guest_path_of_host(host_path) {

@@ -93,7 +93,7 @@ pub(crate) fn mountinfo(list: &[std::sync::Arc<Mount>]) -> String {
             "{} {} 0:{} {} {} {} - {} {} {}{}",
             m.id,
             m.parent,
-            m.id,
+            m.dev_minor(),
             escaped(&m.bind_root),
             escaped(&m.target),
             mount_opts(m),

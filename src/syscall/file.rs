@@ -540,7 +540,10 @@ pub(crate) fn sys_getdents64(ctx: &mut SyscallCtx<'_>, fd: Fd, dirent: UserPtr<O
 
 pub(crate) fn sys_fstat(ctx: &mut SyscallCtx<'_>, fd: Fd, statbuf: UserPtr<StatBuf>) -> SysResult {
     let f = ctx.file(fd.0 as u64)?;
-    let st = crate::fs::vfs::fstat(&f)?;
+    let mut st = crate::fs::vfs::fstat(&f)?;
+    if let Ok(host_fd) = f.host_fd() {
+        ctx.m.root.fix_stat(host_fd, &mut st);
+    }
     ctx.user().write_val(statbuf.addr(), st)?;
     Ok(0)
 }

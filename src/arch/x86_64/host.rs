@@ -246,6 +246,12 @@ pub(crate) fn statfs_raw(fd: RawFd) -> std::io::Result<[u8; 120]> {
     Ok(buf)
 }
 
+/// A `dev_t` from its major and minor numbers (glibc's encoding).
+pub(crate) fn makedev(major: u32, minor: u32) -> u64 {
+    let (ma, mi) = (major as u64, minor as u64);
+    ((ma & 0xffff_f000) << 32) | ((ma & 0xfff) << 8) | ((mi & 0xffff_ff00) << 12) | (mi & 0xff)
+}
+
 /// Is `dir` on a host tmpfs (its pages in memory)?
 pub(crate) fn is_tmpfs(dir: &std::path::Path) -> bool {
     let Ok(c) = std::ffi::CString::new(dir.as_os_str().as_encoded_bytes()) else { return false };
