@@ -279,11 +279,20 @@ impl Mounts {
         if m.dir.is_none() {
             return Ok(root());
         }
-        let rest = norm[m.target.len()..].strip_prefix(b"/").unwrap_or(&norm[m.target.len()..]);
-        let mut rel = if rest.is_empty() { b".".to_vec() } else { rest.to_vec() };
-        if bytes.ends_with(b"/") && rel != b"." {
-            rel.push(b'/');
-        }
+        // The path as given below the mount point when it stays there (the
+        // host then applies "missing/.." exactly); else the lexical rest.
+        let rel = match literal_rest(bytes, &m.target) {
+            Some(rest) if !rest.is_empty() => rest.to_vec(),
+            Some(_) => b".".to_vec(),
+            None => {
+                let rest = norm[m.target.len()..].strip_prefix(b"/").unwrap_or(&norm[m.target.len()..]);
+                let mut rel = if rest.is_empty() { b".".to_vec() } else { rest.to_vec() };
+                if bytes.ends_with(b"/") && rel != b"." {
+                    rel.push(b'/');
+                }
+                rel
+            }
+        };
         let path = CString::new(rel).map_err(|_| Errno::EINVAL)?;
         Ok(Located { mount: Some(m), path: std::borrow::Cow::Owned(path) })
     }
@@ -448,9 +457,58 @@ impl Mounts {
     }
 }
 
+/// What follows the mount point `target` in `abs` when `abs` names it
+/// component by component ("." and repeated slashes aside) and nothing
+/// after it climbs above it with "..".
+fn literal_rest<'a>(abs: &'a [u8], target: &[u8]) -> Option<&'a [u8]> {
+    let mut i = 0;
+    for want in target.split(|&b| b == b'/').filter(|c| !c.is_empty()) {
+        loop {
+            while abs.get(i) == Some(&b'/') {
+                i += 1;
+            }
+            let end = abs[i..].iter().position(|&b| b == b'/').map_or(abs.len(), |n| i + n);
+            let comp = &abs[i..end];
+            i = end;
+            match comp {
+                b"." => continue,
+                c if c == want => break,
+                _ => return None,
+            }
+        }
+    }
+    let rest = &abs[i..];
+    let rest = &rest[rest.iter().position(|&b| b != b'/').unwrap_or(rest.len())..];
+    let mut depth = 0usize;
+    for c in rest.split(|&b| b == b'/') {
+        match c {
+            b"" | b"." => {}
+            b".." => depth = depth.checked_sub(1)?,
+            _ => depth += 1,
+        }
+    }
+    Some(rest)
+}
+
 /// Is `path` `dir` or under it (both normalised)?
 pub(crate) fn is_under(path: &[u8], dir: &[u8]) -> bool {
     dir == b"/" || path == dir || (path.starts_with(dir) && path.get(dir.len()) == Some(&b'/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rest_below_a_mount_point() {
+        assert_eq!(literal_rest(b"/tmp/m/d/../x/..", b"/tmp/m"), Some(b"d/../x/..".as_slice()));
+        assert_eq!(literal_rest(b"//tmp/./m/", b"/tmp/m"), Some(b"".as_slice()));
+        assert_eq!(literal_rest(b"/tmp/m/a/", b"/tmp/m"), Some(b"a/".as_slice()));
+        assert_eq!(literal_rest(b"/tmp/m/..", b"/tmp/m"), None);
+        assert_eq!(literal_rest(b"/tmp/x/../m/a", b"/tmp/m"), None);
+        assert_eq!(literal_rest(b"/a", b"/"), Some(b"a".as_slice()));
+        assert!(is_under(b"/tmp/m/x", b"/tmp/m") && !is_under(b"/tmp/mx", b"/tmp/m") && is_under(b"/x", b"/"));
+    }
 }
 
 fn fd_link(fd: &OwnedFd) -> CString {
