@@ -110,6 +110,18 @@ int main(void)
     ERR(access("m/f", F_OK), ENOENT);
     ERR(umount2("m", 0), EINVAL);
     check("mountinfo no longer shows it", !in_mountinfo(mnt));
+    /* noexec: exec of a file there is EACCES. */
+    OK(mount("none", "m2", "tmpfs", MS_NOEXEC, NULL));
+    int in = open("/proc/self/exe", O_RDONLY), out = open("m2/prog", O_WRONLY | O_CREAT, 0755);
+    char chunk[65536];
+    ssize_t n;
+    while ((n = read(in, chunk, sizeof chunk)) > 0)
+        write(out, chunk, n);
+    close(in);
+    close(out);
+    char *argv[] = { "prog", NULL };
+    ERR(execv("m2/prog", argv), EACCES);
+    OK(umount2("m2", 0));
     OK(rmdir("m"));
     OK(rmdir("m2"));
     OK(unlink("file"));

@@ -112,7 +112,7 @@ fn parse_size(s: &str, mem: u64) -> SysResult<u64> {
         Some(b'g' | b'G') => (&s[..s.len() - 1], 1 << 30),
         Some(b'%') => {
             let pct: u64 = s[..s.len() - 1].parse().map_err(|_| Errno::EINVAL)?;
-            return Ok(mem / 100 * pct);
+            return Ok((mem as u128 * pct as u128 / 100) as u64);
         }
         _ => (s, 1),
     };
@@ -243,6 +243,11 @@ impl Mounts {
         }
         let m = self.mount_of(&guest_path()?);
         m.kind.is_memory().then(|| m.dev_minor())
+    }
+
+    /// Is the normalised guest path `norm` in a mount with MS_NOEXEC?
+    pub(crate) fn noexec(&self, norm: &[u8]) -> bool {
+        self.has_dirs() && self.mount_of(norm).flags() & MS_NOEXEC != 0
     }
 
     /// Is any tmpfs, ramfs or bind mount in the table?

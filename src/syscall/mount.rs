@@ -1,7 +1,7 @@
 //! mount(2), umount2(2) and the statfs answers of mounted file systems.
 //! The table itself is `fs::mounts`.
 
-use super::args::{CStr, Flags, UserPtr};
+use super::args::{CStr, MountFlags, UmountFlags, UserPtr};
 use super::SyscallCtx;
 use crate::abi::consts::{NAME_MAX, PAGE_SIZE};
 use crate::abi::fcntl::AT_FDCWD;
@@ -35,7 +35,7 @@ pub(crate) fn sys_mount(
     source: UserPtr<CStr>,
     target: UserPtr<CStr>,
     fstype: UserPtr<CStr>,
-    flags: Flags,
+    flags: MountFlags,
     data: UserPtr<CStr>,
 ) -> SysResult {
     // Linux copies the strings first, then looks the target up.
@@ -128,7 +128,8 @@ pub(crate) fn sys_mount(
     Ok(0)
 }
 
-pub(crate) fn sys_umount2(ctx: &mut SyscallCtx<'_>, target: UserPtr<CStr>, flags: u32) -> SysResult {
+pub(crate) fn sys_umount2(ctx: &mut SyscallCtx<'_>, target: UserPtr<CStr>, flags: UmountFlags) -> SysResult {
+    let flags = flags.0;
     if flags & !(MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW) != 0 {
         return Err(Errno::EINVAL);
     }
