@@ -133,3 +133,29 @@ poweroff
     }
     assert!(!rootfs().join("root/mnt").exists());
 }
+
+/// A tree built with the ramfs API (what an initramfs unpacks into) is a
+/// machine's root: busybox runs from it and sees its files.
+#[test]
+fn a_ramfs_tree_as_the_root() {
+    use nommu::fs::ramfs::{Attrs, RamTree};
+    let tree = RamTree::new().unwrap();
+    let a = |mode| Attrs { mode, uid: 0, gid: 0, mtime: 1_700_000_000 };
+    for d in ["bin", "etc", "tmp", "proc", "dev"] {
+        tree.mkdir(d.as_bytes(), &a(0o755)).unwrap();
+    }
+    tree.create_file(b"bin/busybox", &std::fs::read(rootfs().join("bin/busybox")).unwrap(), &a(0o755)).unwrap();
+    tree.symlink(b"bin/sh", b"busybox", &a(0o777)).unwrap();
+    tree.create_file(b"etc/motd", b"from the ramfs\n", &a(0o644)).unwrap();
+    let out = run_nommu_in(
+        tree.path(),
+        Path::new("/bin/sh"),
+        &[
+            "-c",
+            "B=/bin/busybox; $B cat /etc/motd; $B ls /; $B stat -c '%a %Y' /etc/motd; echo x > /tmp/y && $B cat /tmp/y",
+        ],
+        &["--root", tree.path().to_str().unwrap()],
+    );
+    assert_eq!(shell_status(&out), 0, "{}\n{}", text(&out), stderr_text(&out));
+    assert_eq!(text(&out), "from the ramfs\nbin\ndev\netc\nproc\ntmp\n644 1700000000\nx\n");
+}

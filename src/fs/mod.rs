@@ -7,6 +7,7 @@ pub mod file;
 pub mod mounts;
 pub mod node;
 pub mod path;
+pub mod ramfs;
 pub mod root;
 pub mod staging;
 pub mod stat;

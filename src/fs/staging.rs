@@ -51,6 +51,21 @@ impl Drop for Staging {
     }
 }
 
+/// A new private (0700) directory of this nommu process in the host
+/// memory file system, named after `tag`.
+pub(crate) fn new_private_dir(tag: &str) -> std::io::Result<PathBuf> {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let parent = host_memory_dir();
+    remove_stale(&parent);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let d = parent.join(format!("{PREFIX}{}-{tag}{n}", std::process::id()));
+    std::fs::create_dir(&d)?;
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o755))?;
+    Ok(d)
+}
+
 /// The first of /dev/shm, $XDG_RUNTIME_DIR that is a host tmpfs; else the
 /// temporary directory.
 fn host_memory_dir() -> PathBuf {
@@ -72,7 +87,8 @@ fn remove_stale(parent: &Path) {
     let Ok(list) = std::fs::read_dir(parent) else { return };
     for e in list.flatten() {
         let name = e.file_name();
-        let Some(pid) = name.to_str().and_then(|n| n.strip_prefix(PREFIX)).and_then(|p| p.parse::<u32>().ok()) else {
+        let pid = name.to_str().and_then(|n| n.strip_prefix(PREFIX)).and_then(|p| p.split('-').next());
+        let Some(pid) = pid.and_then(|p| p.parse::<u32>().ok()) else {
             continue;
         };
         if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
