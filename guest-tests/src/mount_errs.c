@@ -26,7 +26,34 @@ static int in_mountinfo(const char *what)
     return strstr(buf, what) != NULL;
 }
 
-int main(void)
+/* size= is enforced: writes past it are ENOSPC (argv "enospc": only when
+ * the machine's tmpfs are host tmpfs mounts, which needs root). */
+static void enospc(void)
+{
+    OK(mount("none", "m2", "tmpfs", 0, "size=64k"));
+    int fd = FD(open("m2/big", O_WRONLY | O_CREAT, 0644));
+    static char chunk[16384];
+    long total = 0, n;
+    int e = 0;
+    while ((n = write(fd, chunk, sizeof chunk)) > 0)
+        total += n;
+    if (n == -1)
+        e = errno;
+    printf("the write past size= fails with %s\n", ename(e));
+    check("ENOSPC", e == ENOSPC);
+    T(total, 65536, 0);
+    ERR(mount(NULL, "m2", NULL, MS_REMOUNT, "size=16k"), EINVAL);
+    OK(mount(NULL, "m2", NULL, MS_REMOUNT, "size=128k"));
+    T(write(fd, chunk, sizeof chunk), sizeof chunk, 0);
+    struct statfs sf;
+    OK(statfs("m2", &sf));
+    T(sf.f_blocks, 32, 0);
+    T(sf.f_bfree, 12, 0);
+    OK(close(fd));
+    OK(umount2("m2", 0));
+}
+
+int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
     char cwd[4096];
@@ -119,9 +146,11 @@ int main(void)
         write(out, chunk, n);
     close(in);
     close(out);
-    char *argv[] = { "prog", NULL };
-    ERR(execv("m2/prog", argv), EACCES);
+    char *pargv[] = { "prog", NULL };
+    ERR(execv("m2/prog", pargv), EACCES);
     OK(umount2("m2", 0));
+    if (argc > 1 && strcmp(argv[1], "enospc") == 0)
+        enospc();
     OK(rmdir("m"));
     OK(rmdir("m2"));
     OK(unlink("file"));

@@ -104,6 +104,22 @@ impl MemOpts {
     }
 }
 
+/// The options a host tmpfs (ramfs) is mounted with: the guest's size
+/// (default half of the machine's memory, as Linux's default is half of
+/// RAM), inode limit and mode.
+fn host_options(kind: FsType, o: &MemOpts, mem: u64) -> CString {
+    let mode = o.mode.unwrap_or(if kind == FsType::Tmpfs { 0o1777 } else { 0o755 });
+    let s = match kind {
+        FsType::Ramfs => format!("mode={mode:o}"),
+        _ => {
+            let size = o.size.unwrap_or(mem / 2);
+            let inodes = o.nr_inodes.map(|n| format!(",nr_inodes={n}")).unwrap_or_default();
+            format!("size={size},mode={mode:o}{inodes}")
+        }
+    };
+    CString::new(s).unwrap_or_default()
+}
+
 /// "1024", "64k", "16m", "1g", "50%" (of `mem`).
 fn parse_size(s: &str, mem: u64) -> SysResult<u64> {
     let (num, mult) = match s.as_bytes().last() {
@@ -139,13 +155,19 @@ pub(crate) struct Mount {
     pub opts: RwLock<MemOpts>,
     /// The staging directory this mount owns (removed on umount).
     owned: Option<PathBuf>,
+    /// A host tmpfs/ramfs of its own (`hostmount`): the host enforces its
+    /// size and counts its blocks.
+    pub real: bool,
+    /// The device its files show.
+    pub dev: u64,
 }
 
 impl Mount {
-    /// The device number files in a memory file system show (0:minor, an
-    /// anonymous device as Linux gives tmpfs; /proc is 0:0x16).
-    pub(crate) fn dev_minor(&self) -> u32 {
-        0x40 + self.id
+    /// The device number files in a memory file system show: the host
+    /// mount's own, or 0:(0x40 + id) (an anonymous device as Linux gives
+    /// tmpfs; /proc is 0:0x16).
+    pub(crate) fn dev(&self) -> u64 {
+        self.dev
     }
 
     pub(crate) fn flags(&self) -> u64 {
@@ -159,6 +181,11 @@ impl Mount {
     /// Bytes and inodes in use (memory file systems; walks the tree).
     pub(crate) fn usage(&self) -> (u64, u64) {
         let Some(dir) = &self.dir else { return (0, 0) };
+        if self.real && self.kind == FsType::Tmpfs {
+            let Ok(b) = host::statfs_raw(dir.as_raw_fd()) else { return (0, 0) };
+            let f = |i: usize| u64::from_le_bytes(b[i * 8..i * 8 + 8].try_into().unwrap_or_default());
+            return (f(2).saturating_sub(f(3)) * f(1), f(5).saturating_sub(f(6)));
+        }
         let mut bytes = 0;
         let mut inodes = 1;
         let top = PathBuf::from(format!("/proc/self/fd/{}", dir.as_raw_fd()));
@@ -218,6 +245,8 @@ impl Mounts {
                 flags: RwLock::new(flags),
                 opts: RwLock::new(MemOpts::default()),
                 owned: None,
+                real: false,
+                dev: 0,
             })
         };
         let list = vec![
@@ -236,13 +265,13 @@ impl Mounts {
 
     /// The device a file shows in stat: its memory file system's own when
     /// the host says it is on the staging device (`fd` tells which one).
-    pub(crate) fn dev_of(&self, host_dev: u64, guest_path: impl FnOnce() -> Option<Vec<u8>>) -> Option<u32> {
+    pub(crate) fn dev_of(&self, host_dev: u64, guest_path: impl FnOnce() -> Option<Vec<u8>>) -> Option<u64> {
         let staging = self.staging_dev.load(Ordering::Acquire);
         if staging == 0 || host_dev != staging || !self.has_dirs() {
             return None;
         }
         let m = self.mount_of(&guest_path()?);
-        m.kind.is_memory().then(|| m.dev_minor())
+        (m.kind.is_memory() && !m.real).then(|| m.dev())
     }
 
     /// Is the normalised guest path `norm` in a mount with MS_NOEXEC?
@@ -331,6 +360,7 @@ impl Mounts {
         target: Vec<u8>,
         flags: u64,
         opts: MemOpts,
+        mem: u64,
     ) -> SysResult<()> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let host_path = self.staging.new_dir(id).map_err(|e| {
@@ -338,16 +368,31 @@ impl Mounts {
             Errno::ENOMEM
         })?;
         let c = CString::new(host_path.as_os_str().as_encoded_bytes()).map_err(|_| Errno::EINVAL)?;
-        let dir = host::open(&c, O_PATH | O_DIRECTORY, 0)?;
-        if let Ok(st) = host::fstatat(dir.as_raw_fd(), c"", libc::AT_EMPTY_PATH) {
+        if let Ok(st) = host::fstatat(libc::AT_FDCWD, &c, 0) {
             self.staging_dev.store(st.st_dev, Ordering::Release);
         }
+        let real = crate::arch::hostmount::can_mount() && {
+            let data = host_options(kind, &opts, mem);
+            let fstype = if kind == FsType::Ramfs { c"ramfs" } else { c"tmpfs" };
+            match crate::arch::hostmount::mount_fs(&c, fstype, &data) {
+                Ok(()) => true,
+                Err(e) => {
+                    log::info!("no host {} for a guest one ({e}): its size is not enforced", kind.name());
+                    false
+                }
+            }
+        };
+        let dir = host::open(&c, O_PATH | O_DIRECTORY, 0)?;
         let default_mode = if kind == FsType::Tmpfs { 0o1777 } else { 0o755 };
         let _ = host::fchmodat(libc::AT_FDCWD, &c, opts.mode.unwrap_or(default_mode));
         if opts.uid.is_some() || opts.gid.is_some() {
             let (u, g) = (opts.uid.unwrap_or(u32::MAX), opts.gid.unwrap_or(u32::MAX));
             let _ = host::fchownat(libc::AT_FDCWD, &c, u, g, 0);
         }
+        let dev = match host::fstatat(dir.as_raw_fd(), c"", libc::AT_EMPTY_PATH) {
+            Ok(st) if real => st.st_dev,
+            _ => host::makedev(0, 0x40 + id),
+        };
         self.add(Mount {
             id,
             parent: 0,
@@ -360,7 +405,20 @@ impl Mounts {
             flags: RwLock::new(flags & MS_PER_MOUNT),
             opts: RwLock::new(opts),
             owned: Some(host_path),
+            real,
+            dev,
         });
+        Ok(())
+    }
+
+    /// New options for a memory file system (`MS_REMOUNT`).
+    pub(crate) fn set_options(&self, m: &Mount, opts: MemOpts, mem: u64) -> SysResult<()> {
+        if m.real && m.owned.is_some() {
+            let c = CString::new(m.host_path.as_os_str().as_encoded_bytes()).map_err(|_| Errno::EINVAL)?;
+            // The host refuses a size below what is in use (EINVAL).
+            crate::arch::hostmount::remount(&c, &host_options(m.kind, &opts, mem))?;
+        }
+        *m.opts.write().unwrap_or_else(|e| e.into_inner()) = opts;
         Ok(())
     }
 
@@ -384,6 +442,8 @@ impl Mounts {
             flags: RwLock::new((flags & MS_PER_MOUNT) | (of.flags() & !MS_PER_MOUNT)),
             opts: RwLock::new(of.opts()),
             owned: None,
+            real: of.real,
+            dev: of.dev,
         });
     }
 
@@ -401,6 +461,8 @@ impl Mounts {
             flags: RwLock::new(flags & MS_PER_MOUNT),
             opts: RwLock::new(MemOpts::default()),
             owned: None,
+            real: false,
+            dev: 0,
         });
     }
 
@@ -443,6 +505,11 @@ impl Mounts {
         drop(list);
         for g in gone {
             if let Some(p) = &g.owned {
+                if g.real {
+                    if let Ok(c) = CString::new(p.as_os_str().as_encoded_bytes()) {
+                        let _ = crate::arch::hostmount::unmount(&c);
+                    }
+                }
                 // Files still open stay usable (they are unlinked, as a
                 // lazily unmounted tmpfs's files are).
                 let _ = std::fs::remove_dir_all(p);
@@ -458,6 +525,11 @@ impl Mounts {
 
     /// Removes the machine's staging directories (the machine is over).
     pub(crate) fn clean_up(&self) {
+        for m in self.list().iter().filter(|m| m.real && m.owned.is_some()) {
+            if let Ok(c) = CString::new(m.host_path.as_os_str().as_encoded_bytes()) {
+                let _ = crate::arch::hostmount::unmount(&c);
+            }
+        }
         self.staging.remove();
     }
 }

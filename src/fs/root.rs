@@ -105,17 +105,16 @@ impl HostRoot {
     /// A `struct stat` of the host descriptor `fd` as the guest sees it:
     /// files in a tmpfs or ramfs show that mount's own device.
     pub(crate) fn fix_stat(&self, fd: RawFd, st: &mut crate::abi::types::Stat) {
-        if let Some(minor) = self.mounts.dev_of(st.st_dev, || self.guest_path_of(fd)) {
-            st.st_dev = ((minor as u64 & !0xff) << 12) | (minor as u64 & 0xff);
+        if let Some(dev) = self.mounts.dev_of(st.st_dev, || self.guest_path_of(fd)) {
+            st.st_dev = dev;
         }
     }
 
     /// `fix_stat` for a `struct statx`.
     pub(crate) fn fix_statx(&self, fd: RawFd, stx: &mut crate::abi::types::Statx) {
         let dev = crate::arch::host::makedev(stx.stx_dev_major, stx.stx_dev_minor);
-        if let Some(minor) = self.mounts.dev_of(dev, || self.guest_path_of(fd)) {
-            stx.stx_dev_major = 0;
-            stx.stx_dev_minor = minor;
+        if let Some(dev) = self.mounts.dev_of(dev, || self.guest_path_of(fd)) {
+            (stx.stx_dev_major, stx.stx_dev_minor) = crate::arch::host::major_minor(dev);
         }
     }
 

@@ -90,10 +90,11 @@ pub(crate) fn mountinfo(list: &[std::sync::Arc<Mount>]) -> String {
         let ro = if m.flags() & MS_RDONLY != 0 { "ro" } else { "rw" };
         let _ = writeln!(
             s,
-            "{} {} 0:{} {} {} {} - {} {} {}{}",
+            "{} {} {}:{} {} {} {} - {} {} {}{}",
             m.id,
             m.parent,
-            m.dev_minor(),
+            crate::arch::host::major_minor(m.dev()).0,
+            crate::arch::host::major_minor(m.dev()).1,
             escaped(&m.bind_root),
             escaped(&m.target),
             mount_opts(m),

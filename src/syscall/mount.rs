@@ -10,6 +10,7 @@ use crate::abi::stat::{S_IFDIR, S_IFMT};
 use crate::errno::{Errno, SysResult};
 use crate::fs::mounts::{FsType, MemOpts, Mount};
 use crate::fs::vfs;
+use std::os::fd::AsRawFd;
 
 /// A string argument of mount(2) (type, source, options): NULL is none;
 /// longer than a page is EINVAL... as strndup_user's limit.
@@ -67,7 +68,7 @@ pub(crate) fn sys_mount(
         if flags & MS_BIND == 0 && m.kind.is_memory() {
             let mut opts = m.opts();
             MemOpts::parse(m.kind, &data, ctx.m.config.mem_size, &mut opts)?;
-            *m.opts.write().unwrap_or_else(|e| e.into_inner()) = opts;
+            mounts.set_options(&m, opts, ctx.m.config.mem_size)?;
         }
         *m.flags.write().unwrap_or_else(|e| e.into_inner()) = flags & MS_PER_MOUNT;
         return Ok(0);
@@ -114,7 +115,7 @@ pub(crate) fn sys_mount(
         FsType::Tmpfs | FsType::Ramfs => {
             let mut opts = MemOpts::default();
             MemOpts::parse(kind, &data, ctx.m.config.mem_size, &mut opts)?;
-            mounts.mount_memory(kind, &source, norm, flags, opts)?;
+            mounts.mount_memory(kind, &source, norm, flags, opts, ctx.m.config.mem_size)?;
         }
         // The kernel's own: always at /proc and /dev (and /dev/pts).
         FsType::Proc if norm == b"/proc" => mounts.mount_entry(kind, &source, norm, flags),
@@ -150,6 +151,12 @@ pub(crate) fn sys_umount2(ctx: &mut SyscallCtx<'_>, target: UserPtr<CStr>, flags
 
 /// statfs of a memory file system.
 pub(crate) fn memory_statfs(m: &Mount, mem_size: u64) -> [u8; 120] {
+    // A host tmpfs of its own: the host's numbers, the mount's flags.
+    if let Some(Ok(mut b)) = m.dir.as_ref().filter(|_| m.real).map(|d| crate::arch::host::statfs_raw(d.as_raw_fd())) {
+        b[56..64].copy_from_slice(&(m.id as u64).to_le_bytes());
+        b[80..88].copy_from_slice(&st_flags(m).to_le_bytes());
+        return b;
+    }
     let opts = m.opts();
     let page = PAGE_SIZE;
     let (used, inodes) = m.usage();

@@ -252,6 +252,13 @@ pub(crate) fn makedev(major: u32, minor: u32) -> u64 {
     ((ma & 0xffff_f000) << 32) | ((ma & 0xfff) << 8) | ((mi & 0xffff_ff00) << 12) | (mi & 0xff)
 }
 
+/// The major and minor numbers of a `dev_t` (glibc's encoding).
+pub(crate) fn major_minor(dev: u64) -> (u32, u32) {
+    let major = ((dev >> 32) & 0xffff_f000) | ((dev >> 8) & 0xfff);
+    let minor = ((dev >> 12) & 0xffff_ff00) | (dev & 0xff);
+    (major as u32, minor as u32)
+}
+
 /// Is `dir` on a host tmpfs (its pages in memory)?
 pub(crate) fn is_tmpfs(dir: &std::path::Path) -> bool {
     let Ok(c) = std::ffi::CString::new(dir.as_os_str().as_encoded_bytes()) else { return false };
