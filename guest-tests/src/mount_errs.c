@@ -49,7 +49,14 @@ static void enospc(void)
     OK(statfs("m2", &sf));
     T(sf.f_blocks, 32, 0);
     T(sf.f_bfree, 12, 0);
+    /* Read-only while a file is open for writing: EBUSY, as Linux. */
+    ERR(mount(NULL, "m2", NULL, MS_REMOUNT | MS_RDONLY, NULL), EBUSY);
     OK(close(fd));
+    OK(mount(NULL, "m2", NULL, MS_REMOUNT | MS_RDONLY, NULL));
+    ERR(chmod("m2/big", 0600), EROFS);
+    ERR(truncate("m2/big", 0), EROFS);
+    OK(mount(NULL, "m2", NULL, MS_REMOUNT, NULL));
+    OK(chmod("m2/big", 0600));
     OK(umount2("m2", 0));
 }
 

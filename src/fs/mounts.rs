@@ -412,11 +412,14 @@ impl Mounts {
     }
 
     /// New options for a memory file system (`MS_REMOUNT`).
-    pub(crate) fn set_options(&self, m: &Mount, opts: MemOpts, mem: u64) -> SysResult<()> {
+    /// On a host mount of its own, read-only is the host's too: it then
+    /// refuses every change (chmod, utimes, truncate…), and refuses to go
+    /// read-only while a file is open for writing (EBUSY), as Linux does.
+    pub(crate) fn set_options(&self, m: &Mount, opts: MemOpts, mem: u64, rdonly: bool) -> SysResult<()> {
         if m.real && m.owned.is_some() {
             let c = CString::new(m.host_path.as_os_str().as_encoded_bytes()).map_err(|_| Errno::EINVAL)?;
             // The host refuses a size below what is in use (EINVAL).
-            crate::arch::hostmount::remount(&c, &host_options(m.kind, &opts, mem))?;
+            crate::arch::hostmount::remount(&c, &host_options(m.kind, &opts, mem), rdonly)?;
         }
         *m.opts.write().unwrap_or_else(|e| e.into_inner()) = opts;
         Ok(())

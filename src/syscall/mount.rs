@@ -68,7 +68,7 @@ pub(crate) fn sys_mount(
         if flags & MS_BIND == 0 && m.kind.is_memory() {
             let mut opts = m.opts();
             MemOpts::parse(m.kind, &data, ctx.m.config.mem_size, &mut opts)?;
-            mounts.set_options(&m, opts, ctx.m.config.mem_size)?;
+            mounts.set_options(&m, opts, ctx.m.config.mem_size, flags & MS_RDONLY != 0)?;
         }
         *m.flags.write().unwrap_or_else(|e| e.into_inner()) = flags & MS_PER_MOUNT;
         return Ok(0);

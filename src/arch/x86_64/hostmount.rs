@@ -53,8 +53,9 @@ pub(crate) fn mount_fs(dir: &CStr, fstype: &CStr, data: &CStr) -> std::io::Resul
 }
 
 /// Changes a host mount's options (`size=` …).
-pub(crate) fn remount(dir: &CStr, data: &CStr) -> std::io::Result<()> {
-    let flags = libc::MS_REMOUNT | libc::MS_NOSUID | libc::MS_NODEV;
+pub(crate) fn remount(dir: &CStr, data: &CStr, rdonly: bool) -> std::io::Result<()> {
+    let ro = if rdonly { libc::MS_RDONLY } else { 0 };
+    let flags = libc::MS_REMOUNT | libc::MS_NOSUID | libc::MS_NODEV | ro;
     // SAFETY: NUL-terminated strings; the source and type may be NULL.
     check(unsafe { libc::mount(std::ptr::null(), dir.as_ptr(), std::ptr::null(), flags, data.as_ptr().cast()) })
 }
