@@ -123,6 +123,7 @@ umount /root/mnt && echo unmounted; ls /root/mnt | wc -l
 umount /root/mnt 2>&1 | grep -c 'Invalid argument'
 mount -t nosuchfs none /root/mnt 2>&1 | grep -c 'No such device'
 rmdir /root/mnt
+df / | tail -1 | awk '{print \"root\", $1, $6}'
 poweroff
 ";
     let out = boot(script, &[]);
@@ -131,7 +132,7 @@ poweroff
         "mounted\nnone /root/mnt tmpfs rw,relatime,size=2048k 0 0\n1\nhello\n",
         "df none 2048 516 /root/mnt\n",
         "shmem-counts\n",
-        "busy\nunmounted\n0\n1\n1\n",
+        "busy\nunmounted\n0\n1\n1\nroot /dev/root /\n",
     ] {
         assert!(out.contains(want), "missing {want:?} in:\n{out}");
     }

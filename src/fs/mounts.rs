@@ -250,7 +250,9 @@ impl Mounts {
             })
         };
         let list = vec![
-            implicit(ROOT_ID, FsType::Host, "rootfs", "/", MS_RELATIME),
+            // "/dev/root", as Linux names a root it mounted itself (busybox skips
+            // "rootfs" entries: `df /` would find no mount point).
+            implicit(ROOT_ID, FsType::Host, "/dev/root", "/", MS_RELATIME),
             implicit(2, FsType::Proc, "proc", "/proc", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME),
             implicit(3, FsType::Devtmpfs, "devtmpfs", "/dev", MS_NOSUID | MS_RELATIME),
         ];
@@ -277,6 +279,16 @@ impl Mounts {
     /// Is the normalised guest path `norm` in a mount with MS_NOEXEC?
     pub(crate) fn noexec(&self, norm: &[u8]) -> bool {
         self.has_dirs() && self.mount_of(norm).flags() & MS_NOEXEC != 0
+    }
+
+    /// Is a tmpfs, ramfs or bind mount on a directory strictly below the
+    /// normalised `dir` (so a walk beneath `dir` could cross into it)?
+    pub(crate) fn any_below(&self, dir: &[u8]) -> bool {
+        if !self.has_dirs() {
+            return false;
+        }
+        let list = self.list.read().unwrap_or_else(|e| e.into_inner());
+        list.iter().any(|m| m.dir.is_some() && m.target != dir && is_under(&m.target, dir))
     }
 
     /// Is any tmpfs, ramfs or bind mount in the table?

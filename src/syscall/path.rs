@@ -110,9 +110,9 @@ fn beneath_cwd(ctx: &SyscallCtx<'_>, dirfd: Fd, rel: &CStr, follow: bool) -> Sys
     }
     let cwd = {
         let fs = ctx.task.process.fs();
-        // With mounts, a name below the working directory may be in another
-        // file system: the full walk decides.
-        if fs.cwd.as_slice() == b"/" || path::classify(&fs.cwd) != Fs::Host || ctx.m.root.mounts.has_dirs() {
+        // With a mount below the working directory, a name there may be in
+        // another file system: the full walk decides.
+        if fs.cwd.as_slice() == b"/" || path::classify(&fs.cwd) != Fs::Host || ctx.m.root.mounts.any_below(&fs.cwd) {
             return Ok(None);
         }
         match &fs.cwd_fd {
