@@ -601,6 +601,46 @@ mod tests {
         assert_eq!(literal_rest(b"/a", b"/"), Some(b"a".as_slice()));
         assert!(is_under(b"/tmp/m/x", b"/tmp/m") && !is_under(b"/tmp/mx", b"/tmp/m") && is_under(b"/x", b"/"));
     }
+
+    #[test]
+    fn a_table_of_memory_and_bind_mounts() {
+        let t = Mounts::new();
+        assert!(!t.has_dirs());
+        assert!(t.locate(c"/tmp/x").unwrap().mount.is_none());
+        t.mount_memory(FsType::Tmpfs, b"none", b"/tmp".to_vec(), MS_NOSUID, MemOpts::default(), 1 << 30).unwrap();
+        t.mount_memory(FsType::Ramfs, b"r", b"/tmp/r".to_vec(), 0, MemOpts::default(), 1 << 30).unwrap();
+        assert!(t.has_dirs() && t.any_below(b"/") && !t.any_below(b"/tmp/r"));
+        let at = t.locate(c"/tmp/a/../b/").unwrap();
+        assert_eq!((at.mount.unwrap().kind, at.path.to_bytes()), (FsType::Tmpfs, b"a/../b/".as_slice()));
+        let at = t.locate(c"/tmp/r").unwrap();
+        assert_eq!((at.mount.unwrap().kind, at.path.to_bytes()), (FsType::Ramfs, b".".as_slice()));
+        assert!(t.locate(c"/tmp/..//etc").unwrap().mount.is_none());
+        assert!(t.locate(c"/tmpx").unwrap().mount.is_none());
+        // Host paths map back through the mounts.
+        let tmp = t.mounted_on(b"/tmp").unwrap();
+        assert_eq!(t.guest_path_of_host(&tmp.host_path.join("d/f")), Some(b"/tmp/d/f".to_vec()));
+        assert_eq!(t.guest_path_of_host(&tmp.host_path), Some(b"/tmp".to_vec()));
+        assert_eq!(tmp.parent, ROOT_ID);
+        assert_eq!(t.mounted_on(b"/tmp/r").unwrap().parent, tmp.id);
+        // Busy while another mount is on it, or a descriptor is in it.
+        assert_eq!(t.unmount(b"/tmp", false), Err(Errno::EBUSY));
+        let r = t.mounted_on(b"/tmp/r").unwrap();
+        let f = std::fs::File::create(r.host_path.join("x")).unwrap();
+        assert_eq!(t.unmount(b"/tmp/r", false), Err(Errno::EBUSY));
+        drop(f);
+        drop(r);
+        assert_eq!(t.unmount(b"/tmp/r", false), Ok(()));
+        assert_eq!(t.unmount(b"/tmp/r", false), Err(Errno::EINVAL));
+        assert_eq!(t.unmount(b"/", false), Err(Errno::EBUSY));
+        // A lazy unmount takes what is under it too.
+        t.mount_memory(FsType::Tmpfs, b"none", b"/tmp/s".to_vec(), 0, MemOpts::default(), 1 << 30).unwrap();
+        let host = tmp.host_path.clone();
+        drop(tmp);
+        assert_eq!(t.unmount(b"/tmp", true), Ok(()));
+        assert!(t.mounted_on(b"/tmp/s").is_none() && !t.has_dirs() && !host.exists());
+        assert_eq!(t.list().len(), 3);
+        t.clean_up();
+    }
 }
 
 fn fd_link(fd: &OwnedFd) -> CString {
