@@ -6,6 +6,7 @@
 //! killed are removed by the next one.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
 
 const PREFIX: &str = "nommu-mem-";
@@ -24,7 +25,10 @@ impl Staging {
             None => {
                 let parent = host_memory_dir();
                 remove_stale(&parent);
-                let d = parent.join(format!("{PREFIX}{}", std::process::id()));
+                // One per machine (unit tests make several in one process).
+                static NEXT: AtomicU32 = AtomicU32::new(0);
+                let n = NEXT.fetch_add(1, Ordering::Relaxed);
+                let d = parent.join(format!("{PREFIX}{}-m{n}", std::process::id()));
                 let _ = std::fs::remove_dir_all(&d);
                 std::fs::create_dir(&d)?;
                 use std::os::unix::fs::PermissionsExt;
@@ -54,7 +58,6 @@ impl Drop for Staging {
 /// A new private (0700) directory of this nommu process in the host
 /// memory file system, named after `tag`.
 pub(crate) fn new_private_dir(tag: &str) -> std::io::Result<PathBuf> {
-    use std::sync::atomic::{AtomicU32, Ordering};
     static NEXT: AtomicU32 = AtomicU32::new(0);
     let parent = host_memory_dir();
     remove_stale(&parent);
