@@ -224,6 +224,9 @@ fn main() {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(level)).format_timestamp(None).init();
     // Before any thread exists: every thread inherits the mask.
     nommu::kernel::hostsignals::block_routed();
+    // Before any thread exists too: a private mount namespace, where the
+    // machine's tmpfs mounts can be real host ones (when nommu may mount).
+    nommu::arch::hostmount::private_mount_namespace();
     let terminal = nommu::arch::host::save_terminal();
     let code = match cli.command {
         Command::Run { root, mem, observe, mut command } => {

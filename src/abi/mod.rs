@@ -15,6 +15,7 @@ pub mod ioctl;
 pub mod ipc;
 pub mod magic;
 pub mod mman;
+pub mod mount;
 pub mod names;
 pub mod poll;
 pub mod prctl;

@@ -4,9 +4,12 @@
 pub mod devfs;
 pub mod fdtable;
 pub mod file;
+pub mod mounts;
 pub mod node;
 pub mod path;
+pub mod ramfs;
 pub mod root;
+pub mod staging;
 pub mod stat;
 pub mod vfs;
 

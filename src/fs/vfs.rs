@@ -128,7 +128,9 @@ pub(crate) fn open_host(root: &HostRoot, abs: &CStr, opened_as: &[u8], req: &Ope
 /// stat/lstat of `abs`, an absolute path in the host root.
 pub(crate) fn stat_host(root: &HostRoot, abs: &CStr, follow: bool) -> SysResult<AbiStat> {
     let fd = root.path_fd(abs, follow)?;
-    Ok(host::fstatat(fd.as_raw_fd(), c"", AT_EMPTY_PATH)?)
+    let mut st = host::fstatat(fd.as_raw_fd(), c"", AT_EMPTY_PATH)?;
+    root.fix_stat(fd.as_raw_fd(), &mut st);
+    Ok(st)
 }
 
 /// Opening /proc/<pid>/fd/N opens the same file anew (its own offset), as

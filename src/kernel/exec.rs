@@ -164,6 +164,9 @@ fn read_program(m: &Machine, process: &Arc<Process>, guest_path: &[u8]) -> Resul
         return Err(errno_fail(Errno::ETXTBSY));
     }
     let exe = m.root.guest_path_of(fd.as_raw_fd()).unwrap_or_else(|| path::normalize(&abs));
+    if m.root.mounts.noexec(&exe) {
+        return Err(fail(Errno::EACCES, "Permission denied (mounted noexec)"));
+    }
     let id = FileId::from_stat(&st);
     if let Some(hit) = m.images.get(&id) {
         return Ok((ProgramFile::Cached(hit), exe));

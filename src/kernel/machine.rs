@@ -477,6 +477,8 @@ impl Machine {
         while s.is_none() {
             s = self.shutdown_cv.wait(s).unwrap_or_else(|e| e.into_inner());
         }
+        // The machine's tmpfs contents go with it.
+        self.root.mounts.clean_up();
         s.unwrap()
     }
 

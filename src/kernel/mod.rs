@@ -26,6 +26,7 @@ pub mod pifutex;
 pub mod process;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod procfs;
+pub mod procmounts;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod procnet;
 pub mod pty;

@@ -42,7 +42,7 @@ impl ProcFs for ProcView<'_> {
 
 const GLOBAL_FILES: [&str; 9] =
     ["meminfo", "uptime", "loadavg", "mounts", "cpuinfo", "version", "stat", "filesystems", "cmdline"];
-const PID_FILES: [&str; 7] = ["cmdline", "comm", "environ", "maps", "stat", "statm", "status"];
+const PID_FILES: [&str; 9] = ["cmdline", "comm", "environ", "maps", "mountinfo", "mounts", "stat", "statm", "status"];
 const PID_LINKS: [&str; 3] = ["exe", "cwd", "root"];
 
 fn entry(name: &str, kind: u8) -> DirEntry {
@@ -228,18 +228,20 @@ fn global_file(m: &Machine, name: &str) -> Vec<u8> {
         "meminfo" => {
             let st = m.mem.stats();
             let kb = |b: u64| b >> 10;
+            // tmpfs and SysV shared memory are page cache, as on Linux.
+            let shmem = m.ipc.shm_bytes() + m.root.mounts.memory_bytes();
             for (k, v) in [
                 ("MemTotal", kb(st.mem_total)),
                 ("MemFree", kb(st.mem_free)),
                 ("MemAvailable", kb(st.mem_free)),
                 ("Buffers", 0),
-                ("Cached", 0),
+                ("Cached", kb(shmem)),
                 ("SwapCached", 0),
                 ("Active", kb(st.committed)),
                 ("Inactive", 0),
                 ("SwapTotal", 0),
                 ("SwapFree", 0),
-                ("Shmem", kb(m.ipc.shm_bytes())),
+                ("Shmem", kb(shmem)),
                 ("Slab", 0),
                 ("SReclaimable", 0),
                 // Strict accounting: what is committed cannot pass --mem.
@@ -267,11 +269,10 @@ fn global_file(m: &Machine, name: &str) -> Vec<u8> {
             let last = m.processes().last().map_or(0, |p| p.pid);
             let _ = writeln!(s, "0.00 0.00 0.00 1/{n} {last}");
         }
-        "mounts" => {
-            s.push_str("rootfs / hostfs rw 0 0\nproc /proc proc rw,nosuid,nodev,noexec 0 0\n");
-            s.push_str("devtmpfs /dev devtmpfs rw,nosuid 0 0\n");
+        "mounts" => s.push_str(&super::procmounts::mounts(&m.root.mounts.list())),
+        "filesystems" => {
+            s.push_str("nodev\tproc\nnodev\ttmpfs\nnodev\tramfs\nnodev\tdevtmpfs\nnodev\tdevpts\n\thostfs\n")
         }
-        "filesystems" => s.push_str("nodev\tproc\nnodev\tdevtmpfs\n\thostfs\n"),
         "version" => {
             let u = crate::arch::host::uname().ok();
             let rel = u.as_ref().map(|u| String::from_utf8_lossy(&u.release).into_owned()).unwrap_or_default();
@@ -300,6 +301,8 @@ fn pid_file(m: &Machine, me: &Arc<Process>, p: &Arc<Process>, name: &str, tid: O
     match name {
         "cmdline" => return p.image().cmdline.clone(),
         "environ" => return p.image().environ.clone(),
+        "mounts" => return super::procmounts::mounts(&m.root.mounts.list()).into_bytes(),
+        "mountinfo" => return super::procmounts::mountinfo(&m.root.mounts.list()).into_bytes(),
         "comm" => {
             let mut c = thread_name.clone().unwrap_or_else(|| p.comm_bytes());
             c.push(b'\n');

@@ -124,6 +124,14 @@ arg_newtype!(
     IpcKey(i32) as Hex
 );
 arg_newtype!(
+    /// mount(2) flags (`MS_*`, an `unsigned long`).
+    MountFlags(u64) as MountFlags
+);
+arg_newtype!(
+    /// umount2(2) flags (`MNT_*`, `UMOUNT_NOFOLLOW`).
+    UmountFlags(u32) as UmountFlags
+);
+arg_newtype!(
     /// A futex(2) operation (`FUTEX_*`, with the private and clock flags).
     FutexOp(u32) as FutexOp
 );

@@ -125,6 +125,54 @@ fn map_flags(v: u64) -> String {
     flags(v, NAMES, "0")
 }
 
+fn mount_flags(v: u64) -> String {
+    use crate::abi::mount::*;
+    const NAMES: &[(u64, &str)] = &[
+        (MS_RDONLY, "MS_RDONLY"),
+        (MS_NOSUID, "MS_NOSUID"),
+        (MS_NODEV, "MS_NODEV"),
+        (MS_NOEXEC, "MS_NOEXEC"),
+        (MS_SYNCHRONOUS, "MS_SYNCHRONOUS"),
+        (MS_REMOUNT, "MS_REMOUNT"),
+        (MS_MANDLOCK, "MS_MANDLOCK"),
+        (MS_DIRSYNC, "MS_DIRSYNC"),
+        (MS_NOSYMFOLLOW, "MS_NOSYMFOLLOW"),
+        (MS_NOATIME, "MS_NOATIME"),
+        (MS_NODIRATIME, "MS_NODIRATIME"),
+        (MS_BIND, "MS_BIND"),
+        (MS_MOVE, "MS_MOVE"),
+        (MS_REC, "MS_REC"),
+        (MS_SILENT, "MS_SILENT"),
+        (MS_POSIXACL, "MS_POSIXACL"),
+        (MS_UNBINDABLE, "MS_UNBINDABLE"),
+        (MS_PRIVATE, "MS_PRIVATE"),
+        (MS_SLAVE, "MS_SLAVE"),
+        (MS_SHARED, "MS_SHARED"),
+        (MS_RELATIME, "MS_RELATIME"),
+        (MS_KERNMOUNT, "MS_KERNMOUNT"),
+        (MS_I_VERSION, "MS_I_VERSION"),
+        (MS_STRICTATIME, "MS_STRICTATIME"),
+        (MS_LAZYTIME, "MS_LAZYTIME"),
+    ];
+    // The old magic in the high half is shown as strace shows it.
+    if v & MS_MGC_MSK == MS_MGC_VAL {
+        let rest = flags(v & !MS_MGC_MSK, NAMES, "");
+        return if rest.is_empty() { "MS_MGC_VAL".into() } else { format!("MS_MGC_VAL|{rest}") };
+    }
+    flags(v, NAMES, "0")
+}
+
+fn umount_flags(v: u64) -> String {
+    use crate::abi::mount::*;
+    const NAMES: &[(u64, &str)] = &[
+        (MNT_FORCE as u64, "MNT_FORCE"),
+        (MNT_DETACH as u64, "MNT_DETACH"),
+        (MNT_EXPIRE as u64, "MNT_EXPIRE"),
+        (UMOUNT_NOFOLLOW as u64, "UMOUNT_NOFOLLOW"),
+    ];
+    flags(v, NAMES, "0")
+}
+
 /// A futex(2) operation as strace shows it: `FUTEX_LOCK_PI_PRIVATE`,
 /// `FUTEX_WAIT_BITSET|FUTEX_CLOCK_REALTIME`.
 fn futex_op(v: u64) -> String {
@@ -359,6 +407,8 @@ pub(crate) fn line(
             Arg::AtFlags => at_flags(v),
             Arg::Prot => prot(v),
             Arg::MapFlags => map_flags(v),
+            Arg::MountFlags => mount_flags(v),
+            Arg::UmountFlags => umount_flags(v),
             Arg::Signal => signal_name(v as i32),
             Arg::FutexOp => futex_op(v),
             Arg::Stat => match ok {
@@ -426,7 +476,17 @@ pub(crate) fn errno_text(e: Errno) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::futex_op;
+    use super::{futex_op, mount_flags, umount_flags};
+
+    #[test]
+    fn mount_flags_by_name() {
+        assert_eq!(mount_flags(0), "0");
+        assert_eq!(mount_flags(0x1021), "MS_RDONLY|MS_REMOUNT|MS_BIND");
+        assert_eq!(mount_flags(0xc0ed_0000), "MS_MGC_VAL");
+        assert_eq!(mount_flags(0xc0ed_0008), "MS_MGC_VAL|MS_NOEXEC");
+        assert_eq!(umount_flags(2), "MNT_DETACH");
+        assert_eq!(umount_flags(0x109), "MNT_FORCE|UMOUNT_NOFOLLOW|0x100");
+    }
 
     #[test]
     fn futex_ops_by_name() {

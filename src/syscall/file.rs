@@ -548,7 +548,10 @@ pub(crate) fn sys_getdents64(ctx: &mut SyscallCtx<'_>, fd: Fd, dirent: UserPtr<O
 
 pub(crate) fn sys_fstat(ctx: &mut SyscallCtx<'_>, fd: Fd, statbuf: UserPtr<StatBuf>) -> SysResult {
     let f = ctx.file(fd.0 as u64)?;
-    let st = crate::fs::vfs::fstat(&f)?;
+    let mut st = crate::fs::vfs::fstat(&f)?;
+    if let Ok(host_fd) = f.host_fd() {
+        ctx.m.root.fix_stat(host_fd, &mut st);
+    }
     ctx.user().write_val(statbuf.addr(), st)?;
     Ok(0)
 }
@@ -598,7 +601,7 @@ pub(crate) fn sys_flock(ctx: &mut SyscallCtx<'_>, fd: Fd, operation: i32) -> Sys
 pub(crate) fn sys_fstatfs(ctx: &mut SyscallCtx<'_>, fd: Fd, buf: UserPtr<Opaque>) -> SysResult {
     let f = ctx.file(fd.0 as u64)?;
     let st = match f.host_fd() {
-        Ok(host_fd) => host::statfs_raw(host_fd)?,
+        Ok(host_fd) => super::mount::statfs_at(ctx, ctx.m.root.guest_path_of(host_fd).as_deref(), host_fd)?,
         Err(_) => crate::fs::vfs::proc_statfs(),
     };
     ctx.user().write(buf.addr(), &st)?;

@@ -10,6 +10,7 @@ mod futex_pi;
 pub mod info;
 pub mod ipc;
 pub mod mem;
+pub mod mount;
 pub mod net;
 pub mod path;
 pub mod poll;

@@ -110,7 +110,9 @@ fn beneath_cwd(ctx: &SyscallCtx<'_>, dirfd: Fd, rel: &CStr, follow: bool) -> Sys
     }
     let cwd = {
         let fs = ctx.task.process.fs();
-        if fs.cwd.as_slice() == b"/" || path::classify(&fs.cwd) != Fs::Host {
+        // With a mount below the working directory, a name there may be in
+        // another file system: the full walk decides.
+        if fs.cwd.as_slice() == b"/" || path::classify(&fs.cwd) != Fs::Host || ctx.m.root.mounts.any_below(&fs.cwd) {
             return Ok(None);
         }
         match &fs.cwd_fd {
@@ -193,7 +195,14 @@ fn stat_common(
         Target::Empty if dirfd == CWD => {
             vfs::stat(&ctx.m.root, &ctx.procfs(), ctx.task.process.fs().cwd.clone(), true)?
         }
-        Target::Empty => vfs::fstat(&*ctx.file(reg(dirfd))?)?,
+        Target::Empty => {
+            let f = ctx.file(reg(dirfd))?;
+            let mut st = vfs::fstat(&f)?;
+            if let Ok(host_fd) = f.host_fd() {
+                ctx.m.root.fix_stat(host_fd, &mut st);
+            }
+            st
+        }
         Target::Host(p) => vfs::stat_host(&ctx.m.root, p, follow)?,
         Target::Abs(abs) => vfs::stat(&ctx.m.root, &ctx.procfs(), abs, follow)?,
     };
@@ -243,7 +252,8 @@ pub(crate) fn sys_statx(
         Target::Empty => Resolved::OpenFile(ctx.file(reg(dirfd))?),
         Target::Host(p) => {
             let fd = ctx.m.root.path_fd(p, follow)?;
-            let out = host::statx(fd.as_raw_fd(), c"", AT_EMPTY_PATH | sync, mask)?;
+            let mut out = host::statx(fd.as_raw_fd(), c"", AT_EMPTY_PATH | sync, mask)?;
+            ctx.m.root.fix_statx(fd.as_raw_fd(), &mut out);
             ctx.user().write_val(buf, out)?;
             return Ok(0);
         }
@@ -252,9 +262,15 @@ pub(crate) fn sys_statx(
     let out = match target {
         Resolved::Host(c) => {
             let fd = ctx.m.root.path_fd(&c, follow)?;
-            host::statx(fd.as_raw_fd(), c"", AT_EMPTY_PATH | sync, mask)?
+            let mut out = host::statx(fd.as_raw_fd(), c"", AT_EMPTY_PATH | sync, mask)?;
+            ctx.m.root.fix_statx(fd.as_raw_fd(), &mut out);
+            out
         }
-        Resolved::OpenFile(f) if f.is_host() => host::statx(f.host_fd()?, c"", AT_EMPTY_PATH | sync, mask)?,
+        Resolved::OpenFile(f) if f.is_host() => {
+            let mut out = host::statx(f.host_fd()?, c"", AT_EMPTY_PATH | sync, mask)?;
+            ctx.m.root.fix_statx(f.host_fd()?, &mut out);
+            out
+        }
         other => {
             let st = match other {
                 Resolved::OpenFile(f) => vfs::fstat(&f)?,
@@ -420,6 +436,7 @@ fn rename_common(
     }
     let (od, on) = host_parent(&old, ctx)?;
     let (nd, nn) = host_parent(&new, ctx)?;
+    ctx.m.root.same_mount(od.as_raw_fd(), nd.as_raw_fd())?;
     host::renameat2(od.as_raw_fd(), &on, nd.as_raw_fd(), &nn, flags as u32)?;
     Ok(0)
 }
@@ -477,6 +494,7 @@ fn link_common(
         }
     };
     let (nd, nn) = host_parent(&new, ctx)?;
+    ctx.m.root.same_mount(src.as_raw_fd(), nd.as_raw_fd())?;
     host::linkat(src.as_raw_fd(), c"", nd.as_raw_fd(), &nn, AT_EMPTY_PATH)?;
     Ok(0)
 }
@@ -746,7 +764,10 @@ pub(crate) fn sys_truncate(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, length: 
 pub(crate) fn sys_statfs(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, buf: UserPtr<Opaque>) -> SysResult {
     let abs = ctx.at_vec(reg(CWD), ctx.path(pathname.addr())?)?;
     let st = match vfs::resolve(&ctx.procfs(), abs, true)? {
-        Resolved::Host(c) => host::statfs_raw(ctx.m.root.path_fd(&c, true)?.as_raw_fd())?,
+        Resolved::Host(c) => {
+            let fd = ctx.m.root.path_fd(&c, true)?;
+            super::mount::statfs_at(ctx, Some(c.as_bytes()), fd.as_raw_fd())?
+        }
         _ => vfs::proc_statfs(),
     };
     ctx.user().write(buf.addr(), &st)?;

@@ -4,7 +4,8 @@
 use super::args::SyscallArg;
 use super::args::*;
 use super::{
-    event, file, futex, info, ipc, mem, net, path, poll, process, signal, spawn, time, wait, xattr, Args, Handler,
+    event, file, futex, info, ipc, mem, mount, net, path, poll, process, signal, spawn, time, wait, xattr, Args,
+    Handler,
 };
 use super::{SyscallCtx, SyscallReturn};
 use crate::errno::SysResult;
@@ -76,6 +77,10 @@ pub(crate) enum Arg {
     Itimerspec,
     /// A futex(2) operation with its flags.
     FutexOp,
+    /// mount(2) flags.
+    MountFlags,
+    /// umount2(2) flags.
+    UmountFlags,
 }
 
 /// How `--trace` shows what a syscall returns.
@@ -286,6 +291,8 @@ syscalls! {
     150 munlock(addr: UserPtr<Opaque>, len: usize) => mem::sys_munlock;
     157 prctl(option: i64, arg2: u64, arg3: u64, arg4: u64, arg5: u64) => process::sys_prctl;
     158 arch_prctl(code: u64, addr: u64) => process::sys_arch_prctl;
+    165 mount(source: UserPtr<CStr>, target: UserPtr<CStr>, fstype: UserPtr<CStr>, flags: MountFlags, data: UserPtr<CStr>) => mount::sys_mount;
+    166 umount2(target: UserPtr<CStr>, flags: UmountFlags) => mount::sys_umount2;
     169 reboot(magic: u32, magic2: u32, cmd: u32, arg: UserPtr<Opaque>) => process::sys_reboot;
     162 sync() => info::sys_sync;
     170 sethostname(name: UserPtr<CStr>, len: usize) => info::sys_sethostname;

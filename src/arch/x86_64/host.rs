@@ -246,6 +246,26 @@ pub(crate) fn statfs_raw(fd: RawFd) -> std::io::Result<[u8; 120]> {
     Ok(buf)
 }
 
+/// A `dev_t` from its major and minor numbers (glibc's encoding).
+pub(crate) fn makedev(major: u32, minor: u32) -> u64 {
+    let (ma, mi) = (major as u64, minor as u64);
+    ((ma & 0xffff_f000) << 32) | ((ma & 0xfff) << 8) | ((mi & 0xffff_ff00) << 12) | (mi & 0xff)
+}
+
+/// The major and minor numbers of a `dev_t` (glibc's encoding).
+pub(crate) fn major_minor(dev: u64) -> (u32, u32) {
+    let major = ((dev >> 32) & 0xffff_f000) | ((dev >> 8) & 0xfff);
+    let minor = ((dev >> 12) & 0xffff_ff00) | (dev & 0xff);
+    (major as u32, minor as u32)
+}
+
+/// Is `dir` on a host tmpfs (its pages in memory)?
+pub(crate) fn is_tmpfs(dir: &std::path::Path) -> bool {
+    let Ok(c) = std::ffi::CString::new(dir.as_os_str().as_encoded_bytes()) else { return false };
+    let Ok(fd) = open(&c, libc::O_PATH | libc::O_DIRECTORY, 0) else { return false };
+    statfs_raw(fd.as_raw_fd()).is_ok_and(|b| b[..8] == crate::abi::mount::TMPFS_MAGIC.to_le_bytes())
+}
+
 pub(crate) fn mkdirat(dirfd: RawFd, name: &CStr, mode: u32) -> std::io::Result<()> {
     // SAFETY: name is NUL-terminated.
     check(unsafe { libc::mkdirat(dirfd, name.as_ptr(), mode) } as libc::c_long).map(drop)

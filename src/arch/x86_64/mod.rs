@@ -6,6 +6,7 @@ pub mod cpu;
 pub mod entry;
 pub mod host;
 pub mod hostevent;
+pub mod hostmount;
 pub mod hostnet;
 pub mod hostsig;
 pub mod hostwatch;

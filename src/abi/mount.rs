@@ -1,0 +1,57 @@
+//! mount(2), umount2(2) and statfs(2) constants (linux/mount.h, magic.h,
+//! statfs.h).
+
+pub const MS_RDONLY: u64 = 1;
+pub const MS_NOSUID: u64 = 2;
+pub const MS_NODEV: u64 = 4;
+pub const MS_NOEXEC: u64 = 8;
+pub const MS_SYNCHRONOUS: u64 = 16;
+pub const MS_REMOUNT: u64 = 32;
+pub const MS_MANDLOCK: u64 = 64;
+pub const MS_DIRSYNC: u64 = 128;
+pub const MS_NOSYMFOLLOW: u64 = 256;
+pub const MS_NOATIME: u64 = 1024;
+pub const MS_NODIRATIME: u64 = 2048;
+pub const MS_BIND: u64 = 4096;
+pub const MS_MOVE: u64 = 8192;
+pub const MS_REC: u64 = 16384;
+pub const MS_SILENT: u64 = 32768;
+pub const MS_POSIXACL: u64 = 1 << 16;
+pub const MS_UNBINDABLE: u64 = 1 << 17;
+pub const MS_PRIVATE: u64 = 1 << 18;
+pub const MS_SLAVE: u64 = 1 << 19;
+pub const MS_SHARED: u64 = 1 << 20;
+pub const MS_RELATIME: u64 = 1 << 21;
+pub const MS_KERNMOUNT: u64 = 1 << 22;
+pub const MS_I_VERSION: u64 = 1 << 23;
+pub const MS_STRICTATIME: u64 = 1 << 24;
+pub const MS_LAZYTIME: u64 = 1 << 25;
+pub const MS_NOUSER: u64 = 1 << 31;
+/// The old magic number in the high half of mount flags, ignored.
+pub const MS_MGC_MSK: u64 = 0xffff_0000;
+pub const MS_MGC_VAL: u64 = 0xc0ed_0000;
+/// Propagation changes (`mount --make-private` and friends).
+pub const MS_PROPAGATION: u64 = MS_SHARED | MS_SLAVE | MS_PRIVATE | MS_UNBINDABLE;
+/// The per-mount flags a mount keeps and /proc/mounts shows.
+pub const MS_PER_MOUNT: u64 = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME;
+
+/// umount2 flags.
+pub const MNT_FORCE: u32 = 1;
+pub const MNT_DETACH: u32 = 2;
+pub const MNT_EXPIRE: u32 = 4;
+pub const UMOUNT_NOFOLLOW: u32 = 8;
+
+/// statfs `f_type`s.
+pub const TMPFS_MAGIC: u64 = 0x0102_1994;
+pub const RAMFS_MAGIC: u64 = 0x8584_58f6;
+pub const DEVPTS_SUPER_MAGIC: u64 = 0x1cd1;
+
+/// statfs `f_flags`.
+pub const ST_RDONLY: u64 = 1;
+pub const ST_NOSUID: u64 = 2;
+pub const ST_NODEV: u64 = 4;
+pub const ST_NOEXEC: u64 = 8;
+pub const ST_VALID: u64 = 0x20;
+pub const ST_NOATIME: u64 = 1024;
+pub const ST_NODIRATIME: u64 = 2048;
+pub const ST_RELATIME: u64 = 4096;

@@ -1,0 +1,229 @@
+//! mount(2), umount2(2) and the statfs answers of mounted file systems.
+//! The table itself is `fs::mounts`.
+
+use super::args::{CStr, MountFlags, UmountFlags, UserPtr};
+use super::SyscallCtx;
+use crate::abi::consts::{NAME_MAX, PAGE_SIZE};
+use crate::abi::fcntl::AT_FDCWD;
+use crate::abi::mount::*;
+use crate::abi::stat::{S_IFDIR, S_IFMT};
+use crate::errno::{Errno, SysResult};
+use crate::fs::mounts::{FsType, MemOpts, Mount};
+use crate::fs::vfs;
+use std::os::fd::AsRawFd;
+
+/// A string argument of mount(2) (type, source, options): NULL is none;
+/// longer than a page is EINVAL... as strndup_user's limit.
+fn opt_string(ctx: &SyscallCtx<'_>, p: UserPtr<CStr>) -> SysResult<Option<Vec<u8>>> {
+    if p.is_null() {
+        return Ok(None);
+    }
+    match ctx.user().read_cstr(p.addr(), PAGE_SIZE as usize - 1) {
+        Ok(s) => Ok(Some(s)),
+        Err(Errno::ENAMETOOLONG) => Err(Errno::EINVAL),
+        Err(e) => Err(e),
+    }
+}
+
+/// The normalised guest path of an existing directory, ENOTDIR for
+/// anything else.
+fn directory(ctx: &SyscallCtx<'_>, abs: Vec<u8>) -> SysResult<(Vec<u8>, Option<std::os::fd::OwnedFd>)> {
+    vfs::directory(&ctx.m.root, &ctx.procfs(), abs)
+}
+
+pub(crate) fn sys_mount(
+    ctx: &mut SyscallCtx<'_>,
+    source: UserPtr<CStr>,
+    target: UserPtr<CStr>,
+    fstype: UserPtr<CStr>,
+    flags: MountFlags,
+    data: UserPtr<CStr>,
+) -> SysResult {
+    // Linux copies the strings first, then looks the target up.
+    let fstype = opt_string(ctx, fstype)?;
+    let source = opt_string(ctx, source)?;
+    let data = opt_string(ctx, data)?.unwrap_or_default();
+    let abs = ctx.at_vec(AT_FDCWD as u64, ctx.path(target.addr())?)?;
+    let st = vfs::stat(&ctx.m.root, &ctx.procfs(), abs.clone(), true)?;
+    let mut flags = flags.0;
+    if flags & MS_MGC_MSK == MS_MGC_VAL {
+        flags &= !MS_MGC_MSK;
+    }
+    if flags & MS_NOUSER != 0 {
+        return Err(Errno::EINVAL);
+    }
+    // Relatime unless the caller says otherwise, as Linux defaults.
+    if flags & MS_NOATIME == 0 {
+        flags |= MS_RELATIME;
+    }
+    if flags & MS_STRICTATIME != 0 {
+        flags &= !(MS_RELATIME | MS_NOATIME);
+    }
+    // Guests are root: CAP_SYS_ADMIN holds (no EPERM).
+    let is_dir = st.st_mode & S_IFMT == S_IFDIR;
+    let mounts = &ctx.m.root.mounts;
+    if flags & MS_REMOUNT != 0 {
+        let (norm, _) = directory(ctx, abs)?;
+        let m = mounts.mounted_on(&norm).ok_or(Errno::EINVAL)?;
+        if flags & MS_BIND == 0 && m.kind.is_memory() {
+            let mut opts = m.opts();
+            MemOpts::parse(m.kind, &data, ctx.m.config.mem_size, &mut opts)?;
+            mounts.set_options(&m, opts, ctx.m.config.mem_size, flags & MS_RDONLY != 0)?;
+        }
+        *m.flags.write().unwrap_or_else(|e| e.into_inner()) = flags & MS_PER_MOUNT;
+        return Ok(0);
+    }
+    if flags & MS_BIND != 0 {
+        let src = ctx.at_vec(AT_FDCWD as u64, source.ok_or(Errno::EFAULT)?)?;
+        let (src_norm, src_fd) =
+            directory(ctx, src).map_err(|e| if e == Errno::ENOTDIR { Errno::EINVAL } else { e })?;
+        if !is_dir {
+            return Err(Errno::ENOTDIR);
+        }
+        let (norm, _) = directory(ctx, abs)?;
+        // Only directories of the root and of memory file systems (the
+        // kernel's /proc and /dev cannot be bound elsewhere).
+        let Some(fd) = src_fd else {
+            log::warn!("mount --bind of {}: only host and tmpfs directories can be bound", show(&src_norm));
+            return Err(Errno::EINVAL);
+        };
+        let of = mounts.mount_of(&src_norm);
+        mounts.mount_bind(&of, src_norm, fd, norm, flags);
+        return Ok(0);
+    }
+    if flags & MS_PROPAGATION != 0 {
+        // One mount's propagation type: there is nothing to propagate to.
+        let (norm, _) = directory(ctx, abs)?;
+        let kinds = flags & MS_PROPAGATION;
+        if kinds & (kinds - 1) != 0 || flags & !(MS_PROPAGATION | MS_REC | MS_SILENT) != 0 {
+            return Err(Errno::EINVAL);
+        }
+        mounts.mounted_on(&norm).ok_or(Errno::EINVAL)?;
+        return Ok(0);
+    }
+    if flags & MS_MOVE != 0 {
+        log::warn!("mount --move is not supported");
+        return Err(Errno::EINVAL);
+    }
+    let kind = FsType::by_name(&fstype.ok_or(Errno::EINVAL)?).ok_or(Errno::ENODEV)?;
+    if !is_dir {
+        return Err(Errno::ENOTDIR);
+    }
+    let (norm, _) = directory(ctx, abs)?;
+    let source = source.unwrap_or_else(|| b"none".to_vec());
+    match kind {
+        FsType::Tmpfs | FsType::Ramfs => {
+            let mut opts = MemOpts::default();
+            MemOpts::parse(kind, &data, ctx.m.config.mem_size, &mut opts)?;
+            mounts.mount_memory(kind, &source, norm, flags, opts, ctx.m.config.mem_size)?;
+        }
+        // The kernel's own: always at /proc and /dev (and /dev/pts).
+        FsType::Proc if norm == b"/proc" => mounts.mount_entry(kind, &source, norm, flags),
+        FsType::Devtmpfs if norm == b"/dev" => mounts.mount_entry(kind, &source, norm, flags),
+        FsType::Devpts if norm == b"/dev/pts" => mounts.mount_entry(kind, &source, norm, flags),
+        _ => {
+            log::warn!("{} can only be mounted where the kernel has it, not on {}", kind.name(), show(&norm));
+            return Err(Errno::EINVAL);
+        }
+    }
+    Ok(0)
+}
+
+pub(crate) fn sys_umount2(ctx: &mut SyscallCtx<'_>, target: UserPtr<CStr>, flags: UmountFlags) -> SysResult {
+    let flags = flags.0;
+    if flags & !(MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if flags & MNT_EXPIRE != 0 && flags & (MNT_FORCE | MNT_DETACH) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let abs = ctx.at_vec(AT_FDCWD as u64, ctx.path(target.addr())?)?;
+    let st = vfs::stat(&ctx.m.root, &ctx.procfs(), abs.clone(), flags & UMOUNT_NOFOLLOW == 0)?;
+    if st.st_mode & S_IFMT != S_IFDIR {
+        return Err(Errno::EINVAL);
+    }
+    let (norm, handle) = directory(ctx, abs)?;
+    // The handle on the mount point itself is not a user of it.
+    drop(handle);
+    ctx.m.root.mounts.unmount(&norm, flags & MNT_DETACH != 0)?;
+    Ok(0)
+}
+
+/// statfs of a memory file system.
+pub(crate) fn memory_statfs(m: &Mount, mem_size: u64) -> [u8; 120] {
+    // A host tmpfs of its own: the host's numbers, the mount's flags.
+    if let Some(Ok(mut b)) = m.dir.as_ref().filter(|_| m.real).map(|d| crate::arch::host::statfs_raw(d.as_raw_fd())) {
+        b[56..64].copy_from_slice(&(m.id as u64).to_le_bytes());
+        b[80..88].copy_from_slice(&st_flags(m).to_le_bytes());
+        return b;
+    }
+    let opts = m.opts();
+    let page = PAGE_SIZE;
+    let (used, inodes) = m.usage();
+    let magic = if m.kind == FsType::Ramfs { RAMFS_MAGIC } else { TMPFS_MAGIC };
+    // ramfs has no limit and reports none.
+    let (blocks, files) = match m.kind {
+        FsType::Ramfs => (0, 0),
+        _ => {
+            let blocks = opts.size.unwrap_or(mem_size / 2).div_ceil(page);
+            (blocks, opts.nr_inodes.unwrap_or(mem_size / page / 2))
+        }
+    };
+    let bfree = blocks.saturating_sub(used.div_ceil(page));
+    let ffree = files.saturating_sub(inodes);
+    let fields = [magic, page, blocks, bfree, bfree, files, ffree, m.id as u64, NAME_MAX as u64, page, st_flags(m)];
+    let mut b = [0u8; 120];
+    for (i, v) in fields.iter().enumerate() {
+        b[i * 8..i * 8 + 8].copy_from_slice(&v.to_le_bytes());
+    }
+    b
+}
+
+/// statfs `f_flags` of a mount.
+fn st_flags(m: &Mount) -> u64 {
+    let f = m.flags();
+    let pairs = [
+        (MS_RDONLY, ST_RDONLY),
+        (MS_NOSUID, ST_NOSUID),
+        (MS_NODEV, ST_NODEV),
+        (MS_NOEXEC, ST_NOEXEC),
+        (MS_NOATIME, ST_NOATIME),
+        (MS_NODIRATIME, ST_NODIRATIME),
+        (MS_RELATIME, ST_RELATIME),
+    ];
+    pairs.iter().filter(|(ms, _)| f & ms != 0).fold(ST_VALID, |acc, (_, st)| acc | st)
+}
+
+/// statfs of the host directory `fd` is in: the memory file system's
+/// own answer when a tmpfs or ramfs holds it (`guest` is its guest path).
+pub(crate) fn statfs_at(ctx: &SyscallCtx<'_>, guest: Option<&[u8]>, fd: i32) -> SysResult<[u8; 120]> {
+    if let Some(path) = guest {
+        let m = ctx.m.root.mounts.mount_of(&crate::fs::path::normalize(path));
+        if m.kind.is_memory() {
+            return Ok(memory_statfs(&m, ctx.m.config.mem_size));
+        }
+    }
+    Ok(crate::arch::host::statfs_raw(fd)?)
+}
+
+fn show(p: &[u8]) -> String {
+    String::from_utf8_lossy(p).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options() {
+        let mut o = MemOpts::default();
+        MemOpts::parse(FsType::Tmpfs, b"size=1m,mode=1777,uid=5", 1 << 30, &mut o).unwrap();
+        assert_eq!((o.size, o.mode, o.uid), (Some(1 << 20), Some(0o1777), Some(5)));
+        MemOpts::parse(FsType::Tmpfs, b"size=50%", 1 << 30, &mut o).unwrap();
+        assert_eq!(o.size, Some(1 << 29));
+        assert_eq!(MemOpts::parse(FsType::Tmpfs, b"bogus=1", 0, &mut o), Err(Errno::EINVAL));
+        assert_eq!(MemOpts::parse(FsType::Tmpfs, b"size=x", 0, &mut o), Err(Errno::EINVAL));
+        // ramfs ignores what it does not know.
+        assert_eq!(MemOpts::parse(FsType::Ramfs, b"size=1m", 0, &mut o), Ok(()));
+    }
+}

@@ -1,0 +1,166 @@
+//! Mounts and the machine's memory file systems (tmpfs, ramfs):
+//! - the file system guest tests run natively in a host directory and
+//!   under nommu in a tmpfs mounted on their working directory (by the
+//!   rootfs busybox: `mount -t tmpfs none "$PWD"`); outputs must match;
+//! - mount(2)/umount2(2) errnos (nommu only: natively mounting needs root
+//!   and would change the host; the expected errnos are Linux's);
+//! - the booted machine: /dev/shm and /tmp are tmpfs (rootfs fstab),
+//!   `mount -t tmpfs`, `df`, /proc/mounts, `umount`.
+
+mod common;
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+fn rootfs() -> PathBuf {
+    let r = repo().join("rootfs");
+    assert!(r.join("bin/busybox").exists(), "run `make rootfs` first");
+    r
+}
+
+/// `bin` natively in a fresh directory, then under nommu in a tmpfs
+/// mounted on a fresh directory; stdout and status must match.
+fn differential_in_tmpfs(bin: &Path, want_status: i32) {
+    let name = bin.file_name().unwrap().to_string_lossy().into_owned();
+    let native = {
+        let dir = TempDir::new(&format!("{name}-native"));
+        run_native_in(dir.path(), bin, &[])
+    };
+    assert_eq!(shell_status(&native), want_status, "the NATIVE run failed:\n{}", text(&native));
+    let busybox = rootfs().join("bin/busybox");
+    let script = format!(
+        "mount -t tmpfs none \"$PWD\" || exit 99; cd \"$PWD\"; [ \"$(stat -f -c %T .)\" = tmpfs ] || exit 98; exec {}",
+        bin.display()
+    );
+    let emulated = {
+        let dir = TempDir::new(&format!("{name}-tmpfs"));
+        run_nommu_in(dir.path(), &busybox, &["sh", "-c", &script], &[])
+    };
+    assert_outputs_match(&format!("{} in a tmpfs", bin.display()), &native, &emulated);
+}
+
+#[test]
+fn memory_file_mappings_and_tree_operations_on_tmpfs() {
+    each_libc("fs_memfile", |bin| differential_in_tmpfs(bin, 0));
+}
+
+#[test]
+fn file_system_tests_on_tmpfs() {
+    // fs_meta chowns to other users: it needs root natively (as in files.rs).
+    for name in ["fs_open", "fs_fd", "fs_rw", "fs_dir", "fs_misc", "fs_pipe", "fs_wait", "fs_meta", "fs_efault"] {
+        if name == "fs_meta" && !is_root() {
+            eprintln!("fs_meta on tmpfs skipped: it needs root natively");
+            continue;
+        }
+        each_libc(name, |bin| differential_in_tmpfs(bin, 0));
+    }
+}
+
+#[test]
+fn mount_and_umount_errnos() {
+    each_libc("mount_errs", |bin| {
+        let dir = TempDir::new("mount_errs");
+        // As root, nommu makes each tmpfs a host tmpfs of its own (in a
+        // private mount namespace) and the host enforces size= (ENOSPC).
+        let args: &[&str] = if is_root() { &["enospc"] } else { &[] };
+        let out = run_nommu_in(dir.path(), bin, args, &[]);
+        assert_eq!(shell_status(&out), 0, "{}", text(&out));
+        assert!(text(&out).ends_with("mount_errs: all ok\n"), "{}", text(&out));
+        assert_eq!(text(&out).contains("ENOSPC"), is_root());
+        // What the machine mounted is gone with it.
+        assert!(!dir.path().join("m").exists());
+    });
+}
+
+/// POSIX shared memory and semaphores with /dev/shm a tmpfs.
+#[test]
+fn posix_shm_in_a_tmpfs_dev_shm() {
+    let busybox = rootfs().join("bin/busybox");
+    each_libc("posix_shm", |bin| {
+        let native = run_native(bin, &[], &[]);
+        assert_eq!(shell_status(&native), 0, "{}", text(&native));
+        let script = format!(
+            "mount -t tmpfs -o nosuid,nodev shm /dev/shm || exit 99; [ \"$(stat -f -c %T /dev/shm)\" = tmpfs ] || exit 98; exec {}",
+            bin.display()
+        );
+        let emulated = run_nommu(&busybox, &["sh", "-c", &script], &[]);
+        assert_outputs_match("posix_shm with a tmpfs /dev/shm", &native, &emulated);
+    });
+}
+
+/// Runs `script` in the booted busybox machine; its output.
+fn boot(script: &str, extra: &[&str]) -> String {
+    let mut child = Command::new(nommu())
+        .args(extra)
+        .args(["boot", "--root"])
+        .arg(rootfs())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(script.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    text
+}
+
+#[test]
+fn booted_machine_mounts_tmpfs() {
+    let script = "\
+stat -f -c 'shm=%T' /dev/shm; stat -f -c 'tmp=%T' /tmp; stat -f -c 'proc=%T' /proc
+grep -c -E '^tmpfs /(dev/shm|tmp) tmpfs rw,nosuid,nodev' /proc/mounts
+mkdir -p /root/mnt && mount -t tmpfs -o size=2m none /root/mnt && echo mounted
+grep '^none /root/mnt tmpfs rw,relatime,size=2048k 0 0$' /proc/mounts
+grep -c ' /root/mnt rw,relatime - tmpfs none rw,size=2048k$' /proc/self/mountinfo
+dd if=/dev/zero of=/root/mnt/blob bs=1024 count=512 2>/dev/null; echo hello > /root/mnt/hi; cat /root/mnt/hi
+df /root/mnt | tail -1 | awk '{print \"df\", $1, $2, $3, $6}'
+grep -E '^Shmem: +[0-9]+ kB' /proc/meminfo | awk '{ print ($2 >= 512) ? \"shmem-counts\" : \"shmem-low\" }'
+cd /root/mnt; umount /root/mnt 2>/dev/null || echo busy; cd /
+umount /root/mnt && echo unmounted; ls /root/mnt | wc -l
+umount /root/mnt 2>&1 | grep -c 'Invalid argument'
+mount -t nosuchfs none /root/mnt 2>&1 | grep -c 'No such device'
+rmdir /root/mnt
+df / | tail -1 | awk '{print \"root\", $1, $6}'
+poweroff
+";
+    let out = boot(script, &[]);
+    for want in [
+        "shm=tmpfs\ntmp=tmpfs\nproc=proc\n2\n",
+        "mounted\nnone /root/mnt tmpfs rw,relatime,size=2048k 0 0\n1\nhello\n",
+        "df none 2048 516 /root/mnt\n",
+        "shmem-counts\n",
+        "busy\nunmounted\n0\n1\n1\nroot /dev/root /\n",
+    ] {
+        assert!(out.contains(want), "missing {want:?} in:\n{out}");
+    }
+    assert!(!rootfs().join("root/mnt").exists());
+}
+
+/// A tree built with the ramfs API (what an initramfs unpacks into) is a
+/// machine's root: busybox runs from it and sees its files.
+#[test]
+fn a_ramfs_tree_as_the_root() {
+    use nommu::fs::ramfs::{Attrs, RamTree};
+    let tree = RamTree::new().unwrap();
+    let a = |mode| Attrs { mode, uid: 0, gid: 0, mtime: 1_700_000_000 };
+    for d in ["bin", "etc", "tmp", "proc", "dev"] {
+        tree.mkdir(d.as_bytes(), &a(0o755)).unwrap();
+    }
+    tree.create_file(b"bin/busybox", &std::fs::read(rootfs().join("bin/busybox")).unwrap(), &a(0o755)).unwrap();
+    tree.symlink(b"bin/sh", b"busybox", &a(0o777)).unwrap();
+    tree.create_file(b"etc/motd", b"from the ramfs\n", &a(0o644)).unwrap();
+    let out = run_nommu_in(
+        tree.path(),
+        Path::new("/bin/sh"),
+        &[
+            "-c",
+            "B=/bin/busybox; $B cat /etc/motd; $B ls /; $B stat -c '%a %Y' /etc/motd; echo x > /tmp/y && $B cat /tmp/y",
+        ],
+        &["--root", tree.path().to_str().unwrap()],
+    );
+    assert_eq!(shell_status(&out), 0, "{}\n{}", text(&out), stderr_text(&out));
+    assert_eq!(text(&out), "from the ramfs\nbin\ndev\netc\nproc\ntmp\n644 1700000000\nx\n");
+}
