@@ -198,7 +198,7 @@ enum Command {
         params: Vec<OsString>,
     },
     /// Say what this host gives nommu and what is in force (page 0, PKU,
-    /// FSGSBASE, the trap path), honouring the same options and NOMMU_*
+    /// FSGSBASE, the trap path, host mounts, where tmpfs files live), honouring the same options and NOMMU_*
     /// switches as `run`; `key=value` lines with --machine.
     Caps {
         #[command(flatten)]
@@ -225,8 +225,12 @@ fn main() {
     // Before any thread exists: every thread inherits the mask.
     nommu::kernel::hostsignals::block_routed();
     // Before any thread exists too: a private mount namespace, where the
-    // machine's tmpfs mounts can be real host ones (when nommu may mount).
-    nommu::arch::hostmount::private_mount_namespace();
+    // machine's tmpfs mounts can be real host ones (when nommu may mount
+    // and NOMMU_NO_HOST_MOUNTS does not forbid it); `caps` only asks.
+    match cli.command {
+        Command::Run { .. } | Command::Boot { .. } => nommu::arch::hostmount::take_private_namespace(),
+        Command::Caps { .. } => nommu::arch::hostmount::detect(),
+    };
     let terminal = nommu::arch::host::save_terminal();
     let code = match cli.command {
         Command::Run { root, mem, observe, mut command } => {
@@ -328,6 +332,9 @@ fn caps(observe: Observe, machine_readable: bool) -> i32 {
         println!("pku={}", c.pku.name());
         println!("fsgsbase={}", c.fsgsbase.name());
         println!("trap={}", c.trap.map_or("none", |t| t.name()));
+        println!("host_mounts={}", c.host_mounts.name());
+        println!("tmpfs_dir={}", c.memory_dir.path.display());
+        println!("tmpfs_in_memory={}", c.tmpfs_in_memory());
     } else {
         for (key, value) in c.lines() {
             println!("{key}: {value}");
@@ -472,6 +479,7 @@ fn boot(mut args: BootArgs, observe: Observe, params: Vec<OsString>) -> i32 {
         caps.fsgsbase.short(),
         if caps.fsgsbase.in_force() { "wrfsbase" } else { "arch_prctl" }
     );
+    println!("Tmpfs: {}", caps.describe_tmpfs());
     println!("Root: {}; /proc and the devices in /dev are the kernel's", boot_root.describe(machine.root_path()));
     println!("Network: {}", machine.describe_net());
     let mut argv = vec![init.clone()];

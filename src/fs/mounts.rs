@@ -386,7 +386,7 @@ impl Mounts {
         let real = crate::arch::hostmount::can_mount() && {
             let data = host_options(kind, &opts, mem);
             let fstype = if kind == FsType::Ramfs { c"ramfs" } else { c"tmpfs" };
-            match crate::arch::hostmount::mount_fs(&c, fstype, &data) {
+            match crate::arch::hostmount::mount_fs(&c, fstype, &data, false) {
                 Ok(()) => true,
                 Err(e) => {
                     log::info!("no host {} for a guest one ({e}): its size is not enforced", kind.name());

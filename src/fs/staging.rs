@@ -1,8 +1,8 @@
 //! The host directory where a machine keeps the contents of its memory
 //! file systems (tmpfs, ramfs): one private directory per machine in a
-//! host memory file system (/dev/shm when it is a tmpfs, else
-//! $XDG_RUNTIME_DIR, else the temporary directory), one subdirectory per
-//! mount. Removed when the machine ends; leftovers of machines that were
+//! host memory file system (`hostmount::memory_dir`: /dev/shm when it is
+//! a writable tmpfs, else $XDG_RUNTIME_DIR, else the temporary directory,
+//! on disk, as `nommu caps` says), one subdirectory per mount. Removed when the machine ends; leftovers of machines that were
 //! killed are removed by the next one.
 
 use std::path::{Path, PathBuf};
@@ -69,20 +69,13 @@ pub(crate) fn new_private_dir(tag: &str) -> std::io::Result<PathBuf> {
     Ok(d)
 }
 
-/// The first of /dev/shm, $XDG_RUNTIME_DIR that is a host tmpfs; else the
-/// temporary directory.
+/// Where the machine's memory file systems keep their files.
 fn host_memory_dir() -> PathBuf {
-    let mut candidates = vec![PathBuf::from("/dev/shm")];
-    if let Some(d) = std::env::var_os("XDG_RUNTIME_DIR") {
-        candidates.push(PathBuf::from(d));
+    let d = crate::arch::hostmount::memory_dir();
+    if !d.tmpfs.in_force() {
+        log::info!("the machine's tmpfs files live in {}: on disk, not memory", d.path.display());
     }
-    for c in candidates {
-        if crate::arch::host::is_tmpfs(&c) {
-            return c;
-        }
-    }
-    log::warn!("no host tmpfs found (/dev/shm): the machine's tmpfs files live in the temporary directory");
-    std::env::temp_dir()
+    d.path
 }
 
 /// Removes directories of machines whose nommu process is gone.

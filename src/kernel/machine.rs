@@ -152,13 +152,24 @@ impl std::error::Error for MachineError {}
 fn detect_caps(config: &MachineConfig) -> Result<HostCaps, MachineError> {
     let pku = Feature::detect(cpu::cpu_has_pku(), Switch::NoPku);
     let fsgsbase = Feature::detect(cpu::cpu_has_fsgsbase(), Switch::NoFsgsbase);
+    let host_mounts = crate::arch::hostmount::feature();
+    let memory_dir = crate::arch::hostmount::memory_dir();
+    let caps = |page0, page0_absence, trap| HostCaps {
+        page0,
+        page0_absence,
+        pku,
+        fsgsbase,
+        trap,
+        host_mounts,
+        memory_dir: memory_dir.clone(),
+    };
     if config.handlers_only {
         let page0_absence = Some(Page0Absence::HandlersOnly);
-        return Ok(HostCaps { page0: Page0::Unmapped, page0_absence, pku, fsgsbase, trap: None });
+        return Ok(caps(Page0::Unmapped, page0_absence, None));
     }
     let trap = crate::arch::systrap::activate();
     let trap_only = |absence| match trap {
-        Some(_) => Ok(HostCaps { page0: Page0::Unmapped, page0_absence: Some(absence), pku, fsgsbase, trap }),
+        Some(_) => Ok(caps(Page0::Unmapped, Some(absence), trap)),
         None => Err(MachineError::NoTrapPath),
     };
     if config.trap_only {
@@ -175,7 +186,7 @@ fn detect_caps(config: &MachineConfig) -> Result<HostCaps, MachineError> {
         }
         Ok(t) => {
             let page0 = if t.readable { Page0::Readable } else { Page0::ExecuteOnly };
-            Ok(HostCaps { page0, page0_absence: None, pku, fsgsbase, trap })
+            Ok(caps(page0, None, trap))
         }
         Err(e @ trampoline::TrampolineError::MmapMinAddr { .. }) if trap.is_some() => {
             log::warn!("{e}; every syscall takes the slower trap path instead");

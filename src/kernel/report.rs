@@ -13,7 +13,9 @@
 //!   "wall_seconds": F, "cpu_seconds": F,
 //!   "host": {"page0": "execute-only" | "readable" | "unmapped", "trampoline": B,
 //!            "pku": "yes" | "no" | "forced_off", "fsgsbase": "yes" | "no" | "forced_off",
-//!            "trap": "sud" | "seccomp" | null},
+//!            "trap": "sud" | "seccomp" | null,
+//!            "host_mounts": "yes" | "no" | "forced_off",
+//!            "tmpfs_dir": "/dev/shm", "tmpfs_in_memory": B},
 //!   "net": "host" | "none" }
 //! ```
 

@@ -359,6 +359,11 @@ pub struct Caps {
     pub fsgsbase: String,
     /// `sud`, `seccomp` or `none`.
     pub trap: String,
+    /// Each tmpfs a host tmpfs of its own (`yes`, `no`, `forced_off`):
+    /// `size=` is enforced (ENOSPC) only with `yes`.
+    pub host_mounts: String,
+    /// The files of a tmpfs are memory (a host tmpfs), not on disk.
+    pub tmpfs_in_memory: bool,
 }
 
 pub fn caps(nommu_args: &[&str]) -> Caps {
@@ -377,6 +382,8 @@ pub fn caps(nommu_args: &[&str]) -> Caps {
         pku: get("pku"),
         fsgsbase: get("fsgsbase"),
         trap: get("trap"),
+        host_mounts: get("host_mounts"),
+        tmpfs_in_memory: get("tmpfs_in_memory") == "true",
     }
 }
 

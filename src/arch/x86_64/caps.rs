@@ -9,6 +9,8 @@
 //! | Syscall User Dispatch | trap path for code not rewritten | `NOMMU_SYSCALL_TRAP=seccomp` (or `none`) |
 //! | seccomp `RET_TRAP` | the trap path's fallback | `NOMMU_SYSCALL_TRAP=sud` (or `none`) |
 //! | FSGSBASE | FS switched with `wrfsbase` instead of `arch_prctl` | `NOMMU_NO_FSGSBASE=1` |
+//! | host mounts (CAP_SYS_ADMIN) | each tmpfs/ramfs (and an initramfs root) is a host tmpfs of its own in a private mount namespace: `size=` enforced | `NOMMU_NO_HOST_MOUNTS=1` |
+//! | a writable host tmpfs (/dev/shm) | without host mounts, where their files live: memory, else the temporary directory on disk | `NOMMU_NO_HOST_TMPFS=1` |
 
 use super::systrap::TrapKind;
 
@@ -17,6 +19,8 @@ use super::systrap::TrapKind;
 pub enum Switch {
     NoPku,
     NoFsgsbase,
+    NoHostMounts,
+    NoHostTmpfs,
 }
 
 impl Switch {
@@ -24,6 +28,8 @@ impl Switch {
         match self {
             Switch::NoPku => "NOMMU_NO_PKU",
             Switch::NoFsgsbase => "NOMMU_NO_FSGSBASE",
+            Switch::NoHostMounts => "NOMMU_NO_HOST_MOUNTS",
+            Switch::NoHostTmpfs => "NOMMU_NO_HOST_TMPFS",
         }
     }
 }
@@ -118,7 +124,7 @@ pub enum Page0Absence {
 }
 
 /// Everything nommu found out about its host, and what is in force.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HostCaps {
     pub page0: Page0,
     /// Why page 0 is unmapped (with `Page0::Unmapped`).
@@ -127,6 +133,10 @@ pub struct HostCaps {
     pub fsgsbase: Feature,
     /// What catches the syscalls that were not rewritten.
     pub trap: Option<TrapKind>,
+    /// Memory file systems are host mounts of their own (`hostmount`).
+    pub host_mounts: Feature,
+    /// Where they live when they are not.
+    pub memory_dir: super::hostmount::MemoryDir,
 }
 
 impl HostCaps {
@@ -188,18 +198,34 @@ impl HostCaps {
                     None => "none (NOMMU_SYSCALL_TRAP=none, or neither SUD nor seccomp works here)".to_string(),
                 },
             ),
+            ("host mounts", self.host_mounts.describe("nommu may not mount here: it needs CAP_SYS_ADMIN")),
+            ("tmpfs", self.describe_tmpfs()),
         ]
+    }
+
+    /// Where a guest tmpfs (ramfs, initramfs root) keeps its files.
+    pub fn describe_tmpfs(&self) -> String {
+        super::hostmount::describe(self.host_mounts, &self.memory_dir)
+    }
+
+    /// Are the files of a guest tmpfs memory (a host tmpfs)?
+    pub fn tmpfs_in_memory(&self) -> bool {
+        self.host_mounts.in_force() || self.memory_dir.tmpfs.in_force()
     }
 
     /// The `"host"` object of `--report`.
     pub(crate) fn json(&self) -> String {
         let trap = self.trap.map_or("null".to_string(), |t| format!("\"{}\"", t.name()));
+        let dir = self.memory_dir.path.display().to_string().replace('\\', "\\\\").replace('"', "\\\"");
         format!(
-            "{{\"page0\": \"{}\", \"trampoline\": {}, \"pku\": \"{}\", \"fsgsbase\": \"{}\", \"trap\": {trap}}}",
+            "{{\"page0\": \"{}\", \"trampoline\": {}, \"pku\": \"{}\", \"fsgsbase\": \"{}\", \"trap\": {trap}, \
+             \"host_mounts\": \"{}\", \"tmpfs_dir\": \"{dir}\", \"tmpfs_in_memory\": {}}}",
             self.page0.name(),
             self.trampoline(),
             self.pku.name(),
             self.fsgsbase.name(),
+            self.host_mounts.name(),
+            self.tmpfs_in_memory(),
         )
     }
 }
@@ -209,7 +235,16 @@ mod tests {
     use super::*;
 
     fn caps(page0: Page0, pku: Feature) -> HostCaps {
-        HostCaps { page0, page0_absence: None, pku, fsgsbase: Feature::InForce, trap: Some(TrapKind::UserDispatch) }
+        let memory_dir = super::super::hostmount::MemoryDir { path: "/dev/shm".into(), tmpfs: Feature::InForce };
+        HostCaps {
+            page0,
+            page0_absence: None,
+            pku,
+            fsgsbase: Feature::InForce,
+            trap: Some(TrapKind::UserDispatch),
+            host_mounts: Feature::Absent,
+            memory_dir,
+        }
     }
 
     #[test]
@@ -231,5 +266,21 @@ mod tests {
         assert!(c.describe_page0().contains("--null-guard"));
         assert!(!c.trampoline());
         assert!(c.json().contains("\"trampoline\": false"));
+    }
+
+    #[test]
+    fn where_tmpfs_files_are_is_said() {
+        use super::super::hostmount::MemoryDir;
+        let mut c = caps(Page0::Readable, Feature::InForce);
+        assert!(c.describe_tmpfs().contains("/dev/shm (a host tmpfs: memory)"), "{}", c.describe_tmpfs());
+        assert!(c.describe_tmpfs().contains("not enforced") && c.tmpfs_in_memory());
+        c.memory_dir = MemoryDir { path: "/var/tmp".into(), tmpfs: Feature::Absent };
+        assert!(c.describe_tmpfs().contains("/var/tmp (ON DISK, not memory"), "{}", c.describe_tmpfs());
+        assert!(!c.tmpfs_in_memory() && c.json().contains("\"tmpfs_in_memory\": false"));
+        c.host_mounts = Feature::ForcedOff(Switch::NoHostMounts);
+        assert!(c.describe_tmpfs().contains("NOMMU_NO_HOST_MOUNTS=1"));
+        c.host_mounts = Feature::InForce;
+        assert!(c.describe_tmpfs().contains("enforced (ENOSPC)") && c.tmpfs_in_memory());
+        assert!(c.json().contains("\"host_mounts\": \"yes\""));
     }
 }

@@ -1,13 +1,28 @@
-//! Host mounts for the machine's tmpfs and ramfs instances: when nommu may
-//! mount (CAP_SYS_ADMIN), it takes a private mount namespace at start and
-//! mounts a real host tmpfs (ramfs) for each guest one, so the host kernel
-//! enforces `size=` and `nr_inodes=` (ENOSPC) and counts the blocks. The
-//! namespace, and every mount in it, goes away with nommu.
+//! Host mounts for the machine's memory file systems (tmpfs, ramfs, the
+//! initramfs root): when nommu may mount (CAP_SYS_ADMIN), `run` and `boot`
+//! take a private mount namespace at start and mount a real host tmpfs
+//! (ramfs) for each guest one, so the host kernel enforces `size=` and
+//! `nr_inodes=` (ENOSPC) and counts the blocks. The namespace, and every
+//! mount in it, goes away with nommu.
+//!
+//! Two capabilities, detected and forced off like the CPU's (`caps.rs`):
+//! - host mounts (`NOMMU_NO_HOST_MOUNTS=1`: no unshare, no mount);
+//! - a writable host tmpfs to keep the files of memory file systems in
+//!   when they are no host mounts of their own (`/dev/shm`, else
+//!   `$XDG_RUNTIME_DIR`); without one (`NOMMU_NO_HOST_TMPFS=1`), the
+//!   temporary directory, on disk, which `nommu caps` and the banner say.
 
+use super::caps::{forced_off, Feature, Switch};
 use std::ffi::CStr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU8, Ordering};
 
-static PRIVATE: AtomicBool = AtomicBool::new(false);
+/// What `take_private_namespace` or `detect` found (a `Feature`).
+static STATE: AtomicU8 = AtomicU8::new(NOT_TRIED);
+const NOT_TRIED: u8 = 0;
+const IN_FORCE: u8 = 1;
+const FORCED_OFF: u8 = 2;
+const ABSENT: u8 = 3;
 
 fn check(rc: libc::c_int) -> std::io::Result<()> {
     if rc == 0 {
@@ -17,11 +32,10 @@ fn check(rc: libc::c_int) -> std::io::Result<()> {
     }
 }
 
-/// Takes a private mount namespace (mounts made in it never reach the
-/// host's) if the host allows it. Must run before any thread exists
-/// (unshare(CLONE_NEWNS) needs an unshared fs context).
-pub fn private_mount_namespace() -> bool {
-    // SAFETY: plain syscalls with no pointers.
+/// unshare(CLONE_NEWNS), then make every mount private so that mounts
+/// made here never reach the host's namespace.
+fn unshare_private() -> bool {
+    // SAFETY: plain syscall with no pointers.
     if unsafe { libc::unshare(libc::CLONE_NEWNS) } != 0 {
         return false;
     }
@@ -35,19 +49,144 @@ pub fn private_mount_namespace() -> bool {
             std::ptr::null(),
         )
     };
-    let ok = rc == 0;
-    PRIVATE.store(ok, Ordering::Release);
-    ok
+    rc == 0
 }
 
-/// Can memory file systems be real host mounts?
+/// Whether a private mount namespace can be had here, asked of a child
+/// process (this one's namespace stays the host's).
+fn probe() -> bool {
+    // SAFETY: the child only makes raw syscalls and `_exit`s (nothing that
+    // could need a lock another thread held at the fork).
+    match unsafe { libc::fork() } {
+        0 => {
+            let ok = unshare_private();
+            // SAFETY: ends the child at once.
+            unsafe { libc::_exit(if ok { 0 } else { 1 }) }
+        }
+        -1 => false,
+        pid => {
+            let mut status = 0;
+            // SAFETY: status is a valid out-pointer.
+            let rc = unsafe { libc::waitpid(pid, &mut status, 0) };
+            rc == pid && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0
+        }
+    }
+}
+
+/// For `run` and `boot`: takes a private mount namespace (mounts made in
+/// it never reach the host's) if the host allows it and
+/// `NOMMU_NO_HOST_MOUNTS` does not forbid it. Must run before any thread
+/// exists (unshare(CLONE_NEWNS) needs an unshared fs context).
+pub fn take_private_namespace() -> Feature {
+    let state = if forced_off(Switch::NoHostMounts) {
+        if probe() {
+            FORCED_OFF
+        } else {
+            ABSENT
+        }
+    } else if unshare_private() {
+        IN_FORCE
+    } else {
+        ABSENT
+    };
+    STATE.store(state, Ordering::Release);
+    feature()
+}
+
+/// For commands that mount nothing (`caps`): what `run` would have, found
+/// out in a child process. Before any thread exists too.
+pub fn detect() -> Feature {
+    let host_has = probe();
+    STATE.store(
+        if !host_has {
+            ABSENT
+        } else if forced_off(Switch::NoHostMounts) {
+            FORCED_OFF
+        } else {
+            IN_FORCE
+        },
+        Ordering::Release,
+    );
+    feature()
+}
+
+/// Host mounts: in force, forced off, or absent (also when nothing asked,
+/// as in a process that never called `take_private_namespace`).
+pub fn feature() -> Feature {
+    match STATE.load(Ordering::Acquire) {
+        IN_FORCE => Feature::InForce,
+        FORCED_OFF => Feature::ForcedOff(Switch::NoHostMounts),
+        _ => Feature::Absent,
+    }
+}
+
+/// Can memory file systems be real host mounts (in this process's private
+/// namespace)?
 pub(crate) fn can_mount() -> bool {
-    PRIVATE.load(Ordering::Acquire)
+    STATE.load(Ordering::Acquire) == IN_FORCE
+}
+
+/// Where the files of memory file systems that are no host mounts of
+/// their own live.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemoryDir {
+    pub path: PathBuf,
+    /// A writable host tmpfs (/dev/shm, `$XDG_RUNTIME_DIR`): its files are
+    /// memory. Else the temporary directory, on disk.
+    pub tmpfs: Feature,
+}
+
+fn writable_dir(p: &std::path::Path) -> bool {
+    let Ok(c) = std::ffi::CString::new(p.as_os_str().as_encoded_bytes()) else { return false };
+    // SAFETY: NUL-terminated path.
+    unsafe { libc::access(c.as_ptr(), libc::W_OK | libc::X_OK) == 0 }
+}
+
+/// The first of /dev/shm, `$XDG_RUNTIME_DIR` that is a writable host
+/// tmpfs (unless `NOMMU_NO_HOST_TMPFS`); else the temporary directory.
+pub fn memory_dir() -> MemoryDir {
+    let mut candidates = vec![PathBuf::from("/dev/shm")];
+    if let Some(d) = std::env::var_os("XDG_RUNTIME_DIR") {
+        candidates.push(PathBuf::from(d));
+    }
+    let found = candidates.into_iter().find(|c| super::host::is_tmpfs(c) && writable_dir(c));
+    match found {
+        Some(path) if forced_off(Switch::NoHostTmpfs) => {
+            let _ = path;
+            MemoryDir { path: std::env::temp_dir(), tmpfs: Feature::ForcedOff(Switch::NoHostTmpfs) }
+        }
+        Some(path) => MemoryDir { path, tmpfs: Feature::InForce },
+        None => MemoryDir { path: std::env::temp_dir(), tmpfs: Feature::Absent },
+    }
+}
+
+/// One line on where a guest tmpfs's files are, for `nommu caps`, `-v` and
+/// the boot banner.
+pub fn describe(mounts: Feature, dir: &MemoryDir) -> String {
+    if mounts.in_force() {
+        return "a host tmpfs (ramfs) of its own each, in a private mount namespace: size= and nr_inodes= \
+                enforced (ENOSPC), read-only remounts are the host's"
+            .to_string();
+    }
+    let why = match mounts {
+        Feature::ForcedOff(s) => format!("{}=1", s.var()),
+        _ => "nommu may not mount here (needs CAP_SYS_ADMIN)".to_string(),
+    };
+    let place = match dir.tmpfs {
+        Feature::InForce => format!("a host tmpfs: memory"),
+        Feature::ForcedOff(s) => format!("ON DISK, not memory: {}=1", s.var()),
+        Feature::Absent => "ON DISK, not memory: no writable host tmpfs (/dev/shm, $XDG_RUNTIME_DIR)".to_string(),
+    };
+    format!(
+        "a private directory each in {} ({place}); no host mounts ({why}): size= and nr_inodes= not enforced",
+        dir.path.display()
+    )
 }
 
 /// Mounts a host `fstype` ("tmpfs", "ramfs") with `data` on `dir`.
-pub(crate) fn mount_fs(dir: &CStr, fstype: &CStr, data: &CStr) -> std::io::Result<()> {
-    let flags = libc::MS_NOSUID | libc::MS_NODEV;
+/// `nodev` unless `devices` (an initramfs root keeps its device nodes).
+pub(crate) fn mount_fs(dir: &CStr, fstype: &CStr, data: &CStr, devices: bool) -> std::io::Result<()> {
+    let flags = libc::MS_NOSUID | if devices { 0 } else { libc::MS_NODEV };
     // SAFETY: every pointer is a NUL-terminated string that outlives the call.
     check(unsafe { libc::mount(c"nommu".as_ptr(), dir.as_ptr(), fstype.as_ptr(), flags, data.as_ptr().cast()) })
 }
