@@ -60,13 +60,16 @@ fn file_system_tests_on_tmpfs() {
 fn mount_and_umount_errnos() {
     each_libc("mount_errs", |bin| {
         let dir = TempDir::new("mount_errs");
-        // As root, nommu makes each tmpfs a host tmpfs of its own (in a
-        // private mount namespace) and the host enforces size= (ENOSPC).
-        let args: &[&str] = if is_root() { &["enospc"] } else { &[] };
+        // With host mounts (nommu may mount, NOMMU_NO_HOST_MOUNTS unset),
+        // each tmpfs is a host tmpfs of its own (in a private mount
+        // namespace) and the host enforces size= (ENOSPC); without, it is
+        // not enforced and not tested.
+        let enforced = caps(&[]).host_mounts == "yes";
+        let args: &[&str] = if enforced { &["enospc"] } else { &[] };
         let out = run_nommu_in(dir.path(), bin, args, &[]);
         assert_eq!(shell_status(&out), 0, "{}", text(&out));
         assert!(text(&out).ends_with("mount_errs: all ok\n"), "{}", text(&out));
-        assert_eq!(text(&out).contains("ENOSPC"), is_root());
+        assert_eq!(text(&out).contains("ENOSPC"), enforced);
         // What the machine mounted is gone with it.
         assert!(!dir.path().join("m").exists());
     });
@@ -90,10 +93,16 @@ fn posix_shm_in_a_tmpfs_dev_shm() {
 
 /// Runs `script` in the booted busybox machine; its output.
 fn boot(script: &str, extra: &[&str]) -> String {
+    boot_with(script, extra, &[])
+}
+
+/// `boot` with boot parameters (`mem=64M`).
+fn boot_with(script: &str, extra: &[&str], params: &[&str]) -> String {
     let mut child = Command::new(nommu())
         .args(extra)
         .args(["boot", "--root"])
         .arg(rootfs())
+        .args(params)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -137,6 +146,38 @@ poweroff
         assert!(out.contains(want), "missing {want:?} in:\n{out}");
     }
     assert!(!rootfs().join("root/mnt").exists());
+}
+
+/// tmpfs pages are the machine's RAM, as on Linux: a tmpfs without size=
+/// is half of `mem=`, and what its files hold is Shmem and not MemFree
+/// (sysinfo's sharedram and freeram too: busybox `free`).
+#[test]
+fn tmpfs_files_are_machine_memory() {
+    let script = "\
+m() { awk -v k=\"$1:\" '$1 == k { print $2 }' /proc/meminfo; }
+s0=$(m Shmem); f0=$(m MemFree)
+dd if=/dev/zero of=/tmp/big bs=1048576 count=16 2>/dev/null
+s1=$(m Shmem); f1=$(m MemFree)
+echo grown $((s1 - s0)) $((f0 - f1))
+free | awk '$1 == \"Mem:\" { print \"free-shared\", $5 }'
+rm /tmp/big
+s2=$(m Shmem); f2=$(m MemFree)
+echo shrunk $((s1 - s2)) $((f2 - f1))
+df /tmp | tail -1 | awk '{print \"size\", $2}'
+poweroff
+";
+    let out = boot_with(script, &[], &["mem=64M"]);
+    let field = |key: &str, i: usize| -> i64 {
+        let line = out.lines().find(|l| l.starts_with(key)).unwrap_or_else(|| panic!("no {key} in:\n{out}"));
+        line.split_whitespace().nth(i).unwrap().parse().unwrap_or_else(|_| panic!("{line}"))
+    };
+    // 16 MiB in kB, give or take 1 MiB (directories, other files).
+    let about_16m = |v: i64| (15 * 1024..=17 * 1024).contains(&v);
+    for (key, i) in [("grown", 1), ("grown", 2), ("shrunk", 1), ("shrunk", 2)] {
+        assert!(about_16m(field(key, i)), "{key} field {i} is not about 16 MiB in:\n{out}");
+    }
+    assert!(field("free-shared", 1) >= 16 * 1024, "{out}");
+    assert_eq!(field("size", 1), 32 * 1024, "a tmpfs without size= is half of mem=:\n{out}");
 }
 
 /// A tree built with the ramfs API (what an initramfs unpacks into) is a

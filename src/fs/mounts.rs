@@ -104,20 +104,31 @@ impl MemOpts {
     }
 }
 
-/// The options a host tmpfs (ramfs) is mounted with: the guest's size
-/// (default half of the machine's memory, as Linux's default is half of
-/// RAM), inode limit and mode.
+/// The options a host tmpfs (ramfs) is mounted with: the guest's size and
+/// inode limit (default half of the machine's memory and half of its
+/// pages, as Linux's defaults are half of RAM), and mode.
 fn host_options(kind: FsType, o: &MemOpts, mem: u64) -> CString {
     let mode = o.mode.unwrap_or(if kind == FsType::Tmpfs { 0o1777 } else { 0o755 });
     let s = match kind {
         FsType::Ramfs => format!("mode={mode:o}"),
         _ => {
-            let size = o.size.unwrap_or(mem / 2);
-            let inodes = o.nr_inodes.map(|n| format!(",nr_inodes={n}")).unwrap_or_default();
-            format!("size={size},mode={mode:o}{inodes}")
+            let size = o.size.unwrap_or(default_size(mem));
+            let inodes = o.nr_inodes.unwrap_or(default_inodes(mem));
+            format!("size={size},nr_inodes={inodes},mode={mode:o}")
         }
     };
     CString::new(s).unwrap_or_default()
+}
+
+/// A tmpfs's size without `size=`: half of the machine's memory (Linux:
+/// half of RAM), in whole pages.
+pub(crate) fn default_size(mem: u64) -> u64 {
+    mem / 2 / crate::abi::consts::PAGE_SIZE * crate::abi::consts::PAGE_SIZE
+}
+
+/// A tmpfs's inode limit without `nr_inodes=`: half of the machine's pages.
+pub(crate) fn default_inodes(mem: u64) -> u64 {
+    mem / crate::abi::consts::PAGE_SIZE / 2
 }
 
 /// "1024", "64k", "16m", "1g", "50%" (of `mem`).

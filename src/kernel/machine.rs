@@ -262,6 +262,16 @@ impl Machine {
 
     /// The machine as an `Arc`, for work that outlives a syscall (threads).
     /// What the host gives, measured at start.
+    /// The machine's RAM as the guest sees it: (free, shmem). The pages
+    /// of its memory file systems (tmpfs, ramfs, an initramfs root) are
+    /// RAM as on Linux, so they are taken from what is free, like what is
+    /// committed in the arena; SysV segments are in the arena already.
+    pub(crate) fn ram_use(&self) -> (u64, u64) {
+        let files = self.root.mounts.memory_bytes();
+        let free = self.mem.stats().mem_free.saturating_sub(files);
+        (free, files + self.ipc.shm_bytes())
+    }
+
     pub fn caps(&self) -> &HostCaps {
         &self.caps
     }

@@ -228,12 +228,13 @@ fn global_file(m: &Machine, name: &str) -> Vec<u8> {
         "meminfo" => {
             let st = m.mem.stats();
             let kb = |b: u64| b >> 10;
-            // tmpfs and SysV shared memory are page cache, as on Linux.
-            let shmem = m.ipc.shm_bytes() + m.root.mounts.memory_bytes();
+            // tmpfs and SysV shared memory are page cache, as on Linux,
+            // and not free.
+            let (free, shmem) = m.ram_use();
             for (k, v) in [
                 ("MemTotal", kb(st.mem_total)),
-                ("MemFree", kb(st.mem_free)),
-                ("MemAvailable", kb(st.mem_free)),
+                ("MemFree", kb(free)),
+                ("MemAvailable", kb(free)),
                 ("Buffers", 0),
                 ("Cached", kb(shmem)),
                 ("SwapCached", 0),

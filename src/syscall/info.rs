@@ -107,13 +107,15 @@ pub(crate) fn sys_sched_getaffinity(
     Ok(n as u64)
 }
 
-/// sysinfo(2): `--mem` is the machine's RAM, what is committed is in use.
+/// sysinfo(2): `--mem` is the machine's RAM; what is committed and what
+/// tmpfs files hold are in use (`sharedram`: tmpfs and SysV shm).
 pub(crate) fn sys_sysinfo(ctx: &mut SyscallCtx<'_>, info: UserPtr<Opaque>) -> SysResult {
     let st = ctx.m.mem.stats();
+    let (freeram, sharedram) = ctx.m.ram_use();
     let uptime = ctx.m.boot_time.elapsed().as_secs() as i64;
     let procs = ctx.m.processes().len() as u16;
     let sysinfo =
-        Sysinfo { uptime, totalram: st.mem_total, freeram: st.mem_free, procs, mem_unit: 1, ..Default::default() };
+        Sysinfo { uptime, totalram: st.mem_total, freeram, sharedram, procs, mem_unit: 1, ..Default::default() };
     ctx.user().write_val(info.addr(), sysinfo)?;
     Ok(0)
 }

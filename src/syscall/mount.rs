@@ -165,8 +165,8 @@ pub(crate) fn memory_statfs(m: &Mount, mem_size: u64) -> [u8; 120] {
     let (blocks, files) = match m.kind {
         FsType::Ramfs => (0, 0),
         _ => {
-            let blocks = opts.size.unwrap_or(mem_size / 2).div_ceil(page);
-            (blocks, opts.nr_inodes.unwrap_or(mem_size / page / 2))
+            let blocks = opts.size.unwrap_or(crate::fs::mounts::default_size(mem_size)).div_ceil(page);
+            (blocks, opts.nr_inodes.unwrap_or(crate::fs::mounts::default_inodes(mem_size)))
         }
     };
     let bfree = blocks.saturating_sub(used.div_ceil(page));

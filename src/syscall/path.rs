@@ -187,7 +187,8 @@ fn stat_common(
     let mut arg = path::PathArg::default();
     ctx.read_path(pathname.addr(), &mut arg)?;
     if let Some(fd) = beneath_cwd(ctx, dirfd, arg.as_cstr(), follow)? {
-        let st = host::fstatat(fd.as_raw_fd(), c"", AT_EMPTY_PATH)?;
+        let mut st = host::fstatat(fd.as_raw_fd(), c"", AT_EMPTY_PATH)?;
+        ctx.m.root.fix_stat(fd.as_raw_fd(), &mut st);
         ctx.user().write_val(statbuf.addr(), st)?;
         return Ok(0);
     }
