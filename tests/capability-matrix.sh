@@ -1,6 +1,7 @@
 #!/bin/bash
 # The tests whose behaviour depends on what the host gives nommu (page 0,
-# PKU, FSGSBASE, the trap path), once under every combination this host can
+# PKU, FSGSBASE, the trap path; host mounts and a host tmpfs for the
+# machine's memory file systems), once under every combination this host can
 # provide that the two full passes of `make test` did not already cover.
 # Each combination is asked of nommu itself (`nommu caps --machine`), so a
 # switch that changes nothing on this host (NOMMU_NO_PKU=1 without PKU) is
@@ -62,6 +63,29 @@ for combo in "${combos[@]}"; do
     env $combo cargo test --release --test processes -- --test-threads=1 signal sigaltstack vfork_clone
     # shellcheck disable=SC2086
     env $combo cargo test --release --test threads -- --test-threads=1 signals_to_threads raw_clone
+    ran=$((ran + 1))
+done
+
+# The machine's memory file systems (tmpfs, ramfs, the initramfs root):
+# host tmpfs mounts of their own (size= enforced) when nommu may mount;
+# else directories in a host tmpfs; else, on disk, in the temporary
+# directory. The tests ask `nommu caps` which one is in force.
+fs_combos=(
+    "NOMMU_NO_HOST_MOUNTS=1"
+    "NOMMU_NO_HOST_MOUNTS=1 NOMMU_NO_HOST_TMPFS=1"
+)
+for combo in "${fs_combos[@]}"; do
+    # shellcheck disable=SC2086
+    caps=$(describe $combo)
+    if [ -n "${seen[$caps]:-}" ]; then
+        echo "--- $combo: same as ${seen[$caps]} ($caps), skipped"
+        skipped=$((skipped + 1))
+        continue
+    fi
+    seen["$caps"]="$combo"
+    echo "=== capability combination: $combo -> $caps"
+    # shellcheck disable=SC2086
+    env $combo cargo test --release --test mounts --test initrd --test console -- --test-threads=1
     ran=$((ran + 1))
 done
 echo "=== capability matrix: $ran combinations run beyond the two full passes, $skipped skipped"
