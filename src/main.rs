@@ -91,6 +91,7 @@ impl Observe {
             mem_size,
             reserve: self.reserve,
             root,
+            memory_root: None,
             protect_init,
             trap_only: self.trap_only || env_flag("NOMMU_TRAP_ONLY"),
             null_guard: self.null_guard || env_flag("NOMMU_NULL_GUARD"),
@@ -353,10 +354,11 @@ struct BootArgs {
 }
 
 /// The root file system a boot runs on: a host directory, or an initramfs
-/// unpacked into a temporary one (removed when this is dropped).
+/// unpacked into the machine's memory file system (gone when this is
+/// dropped).
 enum BootRoot {
     Dir(PathBuf),
-    Initramfs { file: PathBuf, root: nommu::initrd::TempRoot, summary: nommu::initrd::Summary },
+    Initramfs { file: PathBuf, root: nommu::fs::ramfs::RamTree, summary: nommu::initrd::Summary },
 }
 
 impl BootRoot {
@@ -383,11 +385,18 @@ impl BootRoot {
             BootRoot::Initramfs { file, root, summary } => {
                 let c = &summary.counts;
                 let gz = if summary.layers.gzip_members > 0 { ", gzip" } else { "" };
-                let place = if root.in_memory() { "in memory: a host tmpfs" } else { "a host directory" };
+                let rootfs = root.rootfs();
+                let place = if rootfs.real {
+                    format!("a host tmpfs of its own, size={}k nr_inodes={}", rootfs.size >> 10, rootfs.nr_inodes)
+                } else if root.in_memory() {
+                    "a directory in a host tmpfs: memory, size not enforced".to_string()
+                } else {
+                    "a host directory ON DISK, not memory: no writable host tmpfs".to_string()
+                };
                 let owners = if root.owners_kept() { "" } else { "; owners not kept (not host root)" };
                 let skipped = if c.skipped > 0 { format!(", {} skipped (see -v)", c.skipped) } else { String::new() };
                 format!(
-                    "initramfs {} ({} bytes{gz}, {} entries{skipped}) unpacked into {} ({place}, removed at the end{owners})",
+                    "initramfs {} ({} bytes{gz}, {} entries{skipped}) unpacked into rootfs at {} ({place}; removed at the end{owners})",
                     file.display(),
                     summary.file_bytes,
                     c.entries,
@@ -436,7 +445,7 @@ fn boot(mut args: BootArgs, observe: Observe, params: Vec<OsString>) -> i32 {
     println!("nommu {}: a no-MMU Linux machine in user space (x86-64, zpoline)", env!("CARGO_PKG_VERSION"));
     let boot_root = match (args.root, args.initrd) {
         (root, None) => BootRoot::Dir(root.unwrap_or_else(|| PathBuf::from("rootfs"))),
-        (_, Some(file)) => match nommu::initrd::load_into_temp_root(&file) {
+        (_, Some(file)) => match nommu::initrd::load(&file, args.mem) {
             Ok((root, summary)) => BootRoot::Initramfs { file, root, summary },
             Err(e) => {
                 eprintln!("nommu: {e}");
@@ -458,7 +467,10 @@ fn boot(mut args: BootArgs, observe: Observe, params: Vec<OsString>) -> i32 {
             return 1;
         }
     }
-    let config = observe.config(args.mem, boot_root.path(), true);
+    let mut config = observe.config(args.mem, boot_root.path(), true);
+    if let BootRoot::Initramfs { root, .. } = &boot_root {
+        config.memory_root = Some(root.rootfs());
+    }
     let machine = match new_machine(config, &observe) {
         Ok(m) => m,
         Err(code) => return code,

@@ -103,7 +103,8 @@ fn assert_has(text: &str, wants: &[&str]) {
 /// The temporary root named in the banner.
 fn unpacked_into(out: &str) -> PathBuf {
     let line = out.lines().find(|l| l.starts_with("Root: initramfs")).unwrap_or_else(|| panic!("no banner:\n{out}"));
-    let rest = &line[line.find("unpacked into ").unwrap() + "unpacked into ".len()..];
+    let at = "unpacked into rootfs at ";
+    let rest = &line[line.find(at).unwrap_or_else(|| panic!("{line}")) + at.len()..];
     PathBuf::from(&rest[..rest.find(" (").unwrap()])
 }
 

@@ -180,19 +180,22 @@ poweroff
     assert_eq!(field("size", 1), 32 * 1024, "a tmpfs without size= is half of mem=:\n{out}");
 }
 
-/// A tree built with the ramfs API (what an initramfs unpacks into) is a
-/// machine's root: busybox runs from it and sees its files.
+/// A tree built through the initramfs sink (the machine's memory file
+/// system) is a machine's root: busybox runs from it and sees its files.
 #[test]
 fn a_ramfs_tree_as_the_root() {
-    use nommu::fs::ramfs::{Attrs, RamTree};
-    let tree = RamTree::new().unwrap();
-    let a = |mode| Attrs { mode, uid: 0, gid: 0, mtime: 1_700_000_000 };
+    use nommu::fs::ramfs::RamTree;
+    use nommu::initrd::{Meta, Sink};
+    let mut tree = RamTree::new(64 << 20).unwrap();
+    let meta = |mode| Meta { mode, uid: 0, gid: 0, mtime: 1_700_000_000 };
     for d in ["bin", "etc", "tmp", "proc", "dev"] {
-        tree.mkdir(d.as_bytes(), &a(0o755)).unwrap();
+        tree.mkdir(d.as_bytes()).unwrap();
     }
-    tree.create_file(b"bin/busybox", &std::fs::read(rootfs().join("bin/busybox")).unwrap(), &a(0o755)).unwrap();
-    tree.symlink(b"bin/sh", b"busybox", &a(0o777)).unwrap();
-    tree.create_file(b"etc/motd", b"from the ramfs\n", &a(0o644)).unwrap();
+    tree.file(b"bin/busybox", &std::fs::read(rootfs().join("bin/busybox")).unwrap()).unwrap();
+    tree.set_meta(b"bin/busybox", &meta(0o100755)).unwrap();
+    tree.symlink(b"bin/sh", b"busybox").unwrap();
+    tree.file(b"etc/motd", b"from the ramfs\n").unwrap();
+    tree.set_meta(b"etc/motd", &meta(0o100644)).unwrap();
     let out = run_nommu_in(
         tree.path(),
         Path::new("/bin/sh"),

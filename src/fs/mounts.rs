@@ -1,7 +1,9 @@
 //! The machine's mount table: which file system each guest path is in.
 //!
-//! The root is the host directory (`HostRoot`); the kernel's /proc and /dev
-//! are always there (`path::classify`). On top of that, mount(2) adds
+//! The root is the host directory (`HostRoot`): a host directory
+//! ("/dev/root", hostfs), or the initramfs's memory file system
+//! (`ramfs::RamTree`, "rootfs", counted as memory like a tmpfs); the
+//! kernel's /proc and /dev are always there (`path::classify`). On top of that, mount(2) adds
 //! entries here, and the longest mount point that is a prefix of a
 //! (lexically normalised) path decides where the host walks it:
 //!
@@ -35,6 +37,8 @@ pub(crate) enum FsType {
     Devpts,
     /// The host directory that is the root ("hostfs").
     Host,
+    /// The root an initramfs was unpacked into (a `RamTree`).
+    Rootfs,
 }
 
 impl FsType {
@@ -57,12 +61,13 @@ impl FsType {
             FsType::Devtmpfs => "devtmpfs",
             FsType::Devpts => "devpts",
             FsType::Host => "hostfs",
+            FsType::Rootfs => "rootfs",
         }
     }
 
     /// A memory file system of the machine's own.
     pub(crate) fn is_memory(self) -> bool {
-        matches!(self, FsType::Tmpfs | FsType::Ramfs)
+        matches!(self, FsType::Tmpfs | FsType::Ramfs | FsType::Rootfs)
     }
 }
 
@@ -192,7 +197,7 @@ impl Mount {
     /// Bytes and inodes in use (memory file systems; walks the tree).
     pub(crate) fn usage(&self) -> (u64, u64) {
         let Some(dir) = &self.dir else { return (0, 0) };
-        if self.real && self.kind == FsType::Tmpfs {
+        if self.real && self.kind != FsType::Ramfs {
             let Ok(b) = host::statfs_raw(dir.as_raw_fd()) else { return (0, 0) };
             let f = |i: usize| u64::from_le_bytes(b[i * 8..i * 8 + 8].try_into().unwrap_or_default());
             return (f(2).saturating_sub(f(3)) * f(1), f(5).saturating_sub(f(6)));
@@ -241,6 +246,18 @@ pub(crate) struct Mounts {
 /// The mount ids of the implicit entries.
 const ROOT_ID: u32 = 1;
 
+/// The root is the memory file system an initramfs was unpacked into
+/// (`RamTree::rootfs`): what /proc/mounts and statfs say of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemoryRoot {
+    /// Its size limit, bytes (half of the machine's memory, as Linux's
+    /// rootfs is half of RAM).
+    pub size: u64,
+    pub nr_inodes: u64,
+    /// A host tmpfs of its own (the host enforces the size).
+    pub real: bool,
+}
+
 impl Mounts {
     pub(crate) fn new() -> Mounts {
         let implicit = |id, kind: FsType, source: &str, target: &str, flags| {
@@ -276,6 +293,34 @@ impl Mounts {
         }
     }
 
+    /// Makes the root entry the initramfs's memory file system at
+    /// `host_path` ("rootfs / rootfs rw,size=…,nr_inodes=… 0 0", as Linux
+    /// shows an initramfs root). Walks from it stay the root's own
+    /// (`HostRoot`); the entry gives statfs, /proc/mounts and Shmem.
+    pub(crate) fn set_memory_root(&self, host_path: &Path, r: &MemoryRoot) -> std::io::Result<()> {
+        let c = CString::new(host_path.as_os_str().as_encoded_bytes()).map_err(std::io::Error::other)?;
+        let dir = host::open(&c, O_PATH | O_DIRECTORY, 0)?;
+        let dev = host::fstatat(dir.as_raw_fd(), c"", libc::AT_EMPTY_PATH)?.st_dev;
+        let opts = MemOpts { size: Some(r.size), nr_inodes: Some(r.nr_inodes), ..MemOpts::default() };
+        let root = Mount {
+            id: ROOT_ID,
+            parent: ROOT_ID,
+            kind: FsType::Rootfs,
+            source: b"rootfs".to_vec(),
+            target: b"/".to_vec(),
+            bind_root: b"/".to_vec(),
+            dir: Some(dir),
+            host_path: host_path.to_path_buf(),
+            flags: RwLock::new(0),
+            opts: RwLock::new(opts),
+            owned: None,
+            real: r.real,
+            dev,
+        };
+        self.list.write().unwrap_or_else(|e| e.into_inner())[0] = Arc::new(root);
+        Ok(())
+    }
+
     /// The device a file shows in stat: its memory file system's own when
     /// the host says it is on the staging device (`fd` tells which one).
     pub(crate) fn dev_of(&self, host_dev: u64, guest_path: impl FnOnce() -> Option<Vec<u8>>) -> Option<u64> {
@@ -284,7 +329,7 @@ impl Mounts {
             return None;
         }
         let m = self.mount_of(&guest_path()?);
-        (m.kind.is_memory() && !m.real).then(|| m.dev())
+        (m.kind.is_memory() && !m.real && m.id != ROOT_ID).then(|| m.dev())
     }
 
     /// Is the normalised guest path `norm` in a mount with MS_NOEXEC?
@@ -299,7 +344,7 @@ impl Mounts {
             return false;
         }
         let list = self.list.read().unwrap_or_else(|e| e.into_inner());
-        list.iter().any(|m| m.dir.is_some() && m.target != dir && is_under(&m.target, dir))
+        list.iter().any(|m| m.dir.is_some() && m.id != ROOT_ID && m.target != dir && is_under(&m.target, dir))
     }
 
     /// Is any tmpfs, ramfs or bind mount in the table?
@@ -333,7 +378,7 @@ impl Mounts {
         let bytes = abs.to_bytes();
         let norm = super::path::normalize(bytes);
         let m = self.mount_of(&norm);
-        if m.dir.is_none() {
+        if m.dir.is_none() || m.id == ROOT_ID {
             return Ok(root());
         }
         // The path as given below the mount point when it stays there (the
@@ -362,7 +407,7 @@ impl Mounts {
         let list = self.list.read().unwrap_or_else(|e| e.into_inner());
         let m = list
             .iter()
-            .filter(|m| m.dir.is_some() && host_path.starts_with(&m.host_path))
+            .filter(|m| m.dir.is_some() && m.id != ROOT_ID && host_path.starts_with(&m.host_path))
             .max_by_key(|m| m.host_path.as_os_str().len())?;
         let rest = host_path.strip_prefix(&m.host_path).ok()?.as_os_str().as_encoded_bytes();
         let mut out = m.target.clone();
@@ -397,7 +442,7 @@ impl Mounts {
         let real = crate::arch::hostmount::can_mount() && {
             let data = host_options(kind, &opts, mem);
             let fstype = if kind == FsType::Ramfs { c"ramfs" } else { c"tmpfs" };
-            match crate::arch::hostmount::mount_fs(&c, fstype, &data, false) {
+            match crate::arch::hostmount::mount_fs(&c, fstype, &data) {
                 Ok(()) => true,
                 Err(e) => {
                     log::info!("no host {} for a guest one ({e}): its size is not enforced", kind.name());
@@ -527,7 +572,7 @@ impl Mounts {
         }
         let gone: Vec<Arc<Mount>> = list.iter().skip(pos).filter(|x| is_under(&x.target, &m.target)).cloned().collect();
         list.retain(|x| !gone.iter().any(|g| Arc::ptr_eq(g, x)));
-        self.any_dirs.store(list.iter().any(|x| x.dir.is_some()), Ordering::Release);
+        self.any_dirs.store(list.iter().any(|x| x.dir.is_some() && x.id != ROOT_ID), Ordering::Release);
         drop(list);
         for g in gone {
             if let Some(p) = &g.owned {
@@ -544,9 +589,11 @@ impl Mounts {
         Ok(())
     }
 
-    /// Bytes in use by every memory file system (/proc/meminfo Shmem).
+    /// Bytes in use by every memory file system, an initramfs root too
+    /// (/proc/meminfo Shmem; bind mounts are not counted again).
     pub(crate) fn memory_bytes(&self) -> u64 {
-        self.list().iter().filter(|m| m.kind.is_memory() && m.owned.is_some()).map(|m| m.usage().0).sum()
+        let counted = |m: &&Arc<Mount>| m.kind.is_memory() && (m.owned.is_some() || m.id == ROOT_ID);
+        self.list().iter().filter(counted).map(|m| m.usage().0).sum()
     }
 
     /// Removes the machine's staging directories (the machine is over).

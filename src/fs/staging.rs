@@ -44,7 +44,7 @@ impl Staging {
 
     pub(crate) fn remove(&self) {
         if let Some(d) = self.dir.lock().unwrap_or_else(|e| e.into_inner()).take() {
-            let _ = std::fs::remove_dir_all(d);
+            remove_tree(&d);
         }
     }
 }
@@ -55,18 +55,47 @@ impl Drop for Staging {
     }
 }
 
-/// A new private (0700) directory of this nommu process in the host
-/// memory file system, named after `tag`.
-pub(crate) fn new_private_dir(tag: &str) -> std::io::Result<PathBuf> {
+/// A new directory `<base>/nommu-mem-<pid>-<tag><n>` made by `create`
+/// (which sets its mode), skipping names that exist.
+pub(crate) fn unique_dir(
+    base: &Path,
+    tag: &str,
+    create: impl Fn(&Path) -> std::io::Result<()>,
+) -> std::io::Result<PathBuf> {
     static NEXT: AtomicU32 = AtomicU32::new(0);
-    let parent = host_memory_dir();
-    remove_stale(&parent);
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let d = parent.join(format!("{PREFIX}{}-{tag}{n}", std::process::id()));
-    std::fs::create_dir(&d)?;
+    let mut tries = 0;
+    loop {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let d = base.join(format!("{PREFIX}{}-{tag}{n}", std::process::id()));
+        match create(&d) {
+            Ok(()) => return Ok(d),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && tries < 100 => tries += 1,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Removes a machine's directory, even where the guest (or an archive)
+/// left directories without write permission in it.
+pub(crate) fn remove_tree(dir: &Path) {
+    if std::fs::remove_dir_all(dir).is_ok() || !dir.exists() {
+        return;
+    }
+    make_writable(dir);
+    if let Err(e) = std::fs::remove_dir_all(dir) {
+        log::warn!("cannot remove {}: {e}", dir.display());
+    }
+}
+
+fn make_writable(dir: &Path) {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o755))?;
-    Ok(d)
+    let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        if e.file_type().is_ok_and(|t| t.is_dir()) {
+            make_writable(&e.path());
+        }
+    }
 }
 
 /// Where the machine's memory file systems keep their files.
@@ -78,8 +107,12 @@ fn host_memory_dir() -> PathBuf {
     d.path
 }
 
-/// Removes directories of machines whose nommu process is gone.
-fn remove_stale(parent: &Path) {
+/// Removes the directories that machines of this host user left in
+/// `parent` when their nommu process was killed before it could.
+pub(crate) fn remove_stale(parent: &Path) {
+    use std::os::unix::fs::MetadataExt;
+    // This process's effective uid: the owner of /proc/self.
+    let me = std::fs::metadata("/proc/self").map(|m| m.uid()).unwrap_or(u32::MAX);
     let Ok(list) = std::fs::read_dir(parent) else { return };
     for e in list.flatten() {
         let name = e.file_name();
@@ -87,8 +120,35 @@ fn remove_stale(parent: &Path) {
         let Some(pid) = pid.and_then(|p| p.parse::<u32>().ok()) else {
             continue;
         };
-        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
-            let _ = std::fs::remove_dir_all(e.path());
+        let ours = std::fs::symlink_metadata(e.path()).is_ok_and(|m| m.is_dir() && m.uid() == me);
+        if ours && pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            log::info!("removing {}, left by a nommu that is gone", e.path().display());
+            remove_tree(&e.path());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stale_directories_are_swept() {
+        let b = std::env::temp_dir().join(format!("nommu-staging-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&b);
+        std::fs::create_dir_all(&b).unwrap();
+        // A pid that cannot exist (above pid_max's limit of 2^22), with a
+        // read-only directory inside.
+        let stale = b.join(format!("{PREFIX}99999999-root0"));
+        std::fs::create_dir_all(stale.join("root/x/y")).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(stale.join("root/x"), std::fs::Permissions::from_mode(0o555)).unwrap();
+        let live = b.join(format!("{PREFIX}{}-root77", std::process::id()));
+        std::fs::create_dir(&live).unwrap();
+        let other = b.join("unrelated-99999999");
+        std::fs::create_dir(&other).unwrap();
+        remove_stale(&b);
+        assert!(!stale.exists() && live.exists() && other.exists());
+        std::fs::remove_dir_all(&b).unwrap();
     }
 }

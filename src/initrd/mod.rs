@@ -13,26 +13,21 @@
 //! uncompressed from a gzip member when it is there; no input panics.
 //!
 //! Layers: `newc` reads one entry, `stream` the archives and gzip members
-//! around them, `unpack` turns entries into calls on a [`Sink`].
-//!
-//! INTEGRATION POINT (ramfs): the sink of today is [`TempRoot`], a private
-//! host directory on a host tmpfs that the machine then uses as its
-//! hostfs root. When the in-kernel ramfs lands, implement [`Sink`] for it
-//! (keeping uid/gid/mtime in its inodes, making device nodes), call
-//! [`unpack`] with it in place of [`load_into_temp_root`] in `main.rs`'s
-//! `boot`, and have /proc/mounts say `rootfs / rootfs`.
+//! around them, `unpack` turns entries into calls on a [`Sink`]. The sink
+//! `nommu boot` uses is the machine's memory file system,
+//! [`crate::fs::ramfs::RamTree`], which becomes the root (/proc/mounts:
+//! `rootfs / rootfs rw,size=…,nr_inodes=… 0 0`).
 
-mod hostdir;
 pub mod newc;
 mod sink;
 mod stream;
 mod unpack;
 
-pub use hostdir::TempRoot;
 pub use sink::{Meta, Sink};
 pub use stream::{Layers, MAX_UNCOMPRESSED};
 pub use unpack::{clean, Counts};
 
+use crate::fs::ramfs::RamTree;
 use std::path::Path;
 
 /// Why an archive could not be unpacked. Displays as one line:
@@ -81,34 +76,17 @@ pub fn unpack(file: &str, data: &[u8], sink: &mut dyn Sink) -> Result<Summary, E
     Ok(Summary { file_bytes: data.len() as u64, layers, counts: unpacker.counts.clone() })
 }
 
-/// Reads the archive at `path` and unpacks it into a new [`TempRoot`]:
-/// on the host tmpfs, or in `$TMPDIR` when that is missing or too small.
-pub fn load_into_temp_root(path: &Path) -> Result<(TempRoot, Summary), Error> {
+/// Reads the archive at `path` and unpacks it into a new memory file
+/// system for a machine of `mem` bytes ([`RamTree`]: a host tmpfs of its
+/// own of half of `mem` with host mounts, else a directory in the host
+/// memory directory).
+pub fn load(path: &Path, mem: u64) -> Result<(RamTree, Summary), Error> {
     let file = path.display().to_string();
     let io_error = |what: String| Error { file: file.clone(), offset: None, within_gzip_at: None, what };
     let data = std::fs::read(path).map_err(|e| io_error(e.to_string()))?;
-    let bases = TempRoot::bases();
-    let mut last = None;
-    for base in &bases {
-        let mut root = match TempRoot::create_in(base) {
-            Ok(r) => r,
-            Err(e) => {
-                log::info!("initrd: cannot make a directory in {}: {e}", base.display());
-                last = Some(io_error(format!("cannot make the root directory in {}: {e}", base.display())));
-                continue;
-            }
-        };
-        root.sweep_stale(base);
-        match unpack(&file, &data, &mut root) {
-            Ok(summary) => return Ok((root, summary)),
-            Err(e) if root.full => {
-                log::info!("initrd: {} is too small: {e}", base.display());
-                last = Some(e);
-            }
-            Err(e) => return Err(e),
-        }
-    }
-    Err(last.unwrap_or_else(|| io_error("no directory to unpack into".into())))
+    let mut root = RamTree::new(mem).map_err(|e| io_error(format!("cannot make the root file system: {e}")))?;
+    let summary = unpack(&file, &data, &mut root)?;
+    Ok((root, summary))
 }
 
 #[cfg(test)]

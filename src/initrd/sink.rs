@@ -1,9 +1,8 @@
 //! Where an unpacked archive goes.
 //!
 //! The unpacker (`unpack.rs`) turns entries into these calls; a sink
-//! creates the things in some file system. Today the one sink is a host
-//! directory (`hostdir.rs`); the in-kernel ramfs gets its own
-//! implementation of this trait when it lands (see `mod.rs`).
+//! creates the things in some file system: the machine's memory file
+//! system (`fs::ramfs::RamTree`), or a file system in memory (the tests).
 //!
 //! Paths are relative to the root of the sink, already cleaned by the
 //! unpacker: components joined by `/`, no empty, `.` or `..` component,

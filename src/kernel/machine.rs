@@ -41,6 +41,9 @@ pub struct MachineConfig {
     pub reserve: Reserve,
     /// Host directory that is the guest's `/`.
     pub root: PathBuf,
+    /// `root` is the memory file system an initramfs was unpacked into
+    /// (`RamTree::rootfs`), not a host directory.
+    pub memory_root: Option<crate::fs::mounts::MemoryRoot>,
     /// Linux protects init from signals it has no handler for; a real init
     /// (`nommu boot`) gets that, a single program (`nommu run`) does not,
     /// so it behaves as it does natively.
@@ -65,6 +68,7 @@ impl Default for MachineConfig {
             mem_size: 256 << 20,
             reserve: Reserve::Auto,
             root: PathBuf::from("/"),
+            memory_root: None,
             protect_init: false,
             trap_only: false,
             null_guard: false,
@@ -207,6 +211,9 @@ impl Machine {
     pub fn new(config: MachineConfig, task_loop: TaskLoop) -> Result<Arc<Machine>, MachineError> {
         let caps = detect_caps(&config)?;
         let root = HostRoot::open(&config.root).map_err(|e| MachineError::Root(config.root.clone(), e))?;
+        if let Some(r) = &config.memory_root {
+            root.mounts.set_memory_root(root.host_path(), r).map_err(|e| MachineError::Root(config.root.clone(), e))?;
+        }
         // Each guest applies its own umask; the host's must not get in the way.
         let host_umask = crate::arch::host::set_umask(0);
         crate::arch::host::raise_nofile_limit();

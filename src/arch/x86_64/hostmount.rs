@@ -183,10 +183,10 @@ pub fn describe(mounts: Feature, dir: &MemoryDir) -> String {
     )
 }
 
-/// Mounts a host `fstype` ("tmpfs", "ramfs") with `data` on `dir`.
-/// `nodev` unless `devices` (an initramfs root keeps its device nodes).
-pub(crate) fn mount_fs(dir: &CStr, fstype: &CStr, data: &CStr, devices: bool) -> std::io::Result<()> {
-    let flags = libc::MS_NOSUID | if devices { 0 } else { libc::MS_NODEV };
+/// Mounts a host `fstype` ("tmpfs", "ramfs") with `data` on `dir`:
+/// nosuid, nodev (device nodes can be made, not opened).
+pub(crate) fn mount_fs(dir: &CStr, fstype: &CStr, data: &CStr) -> std::io::Result<()> {
+    let flags = libc::MS_NOSUID | libc::MS_NODEV;
     // SAFETY: every pointer is a NUL-terminated string that outlives the call.
     check(unsafe { libc::mount(c"nommu".as_ptr(), dir.as_ptr(), fstype.as_ptr(), flags, data.as_ptr().cast()) })
 }
