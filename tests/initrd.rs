@@ -108,12 +108,22 @@ fn unpacked_into(out: &str) -> PathBuf {
     PathBuf::from(&rest[..rest.find(" (").unwrap()])
 }
 
+/// The archive `make rootfs.cpio.gz` builds (once: tests run in parallel).
+fn built_archive() -> PathBuf {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let make = Command::new("make").arg("-s").arg("rootfs.cpio.gz").current_dir(repo()).output().unwrap();
+            assert!(make.status.success(), "make rootfs.cpio.gz:\n{}{}", text(&make), stderr_text(&make));
+            repo().join("rootfs.cpio.gz")
+        })
+        .clone()
+}
+
 /// The archive `make rootfs.cpio.gz` builds, booted with init=/bin/sh.
 #[test]
 fn boots_the_built_rootfs_archive() {
-    let make = Command::new("make").arg("-s").arg("rootfs.cpio.gz").current_dir(repo()).output().unwrap();
-    assert!(make.status.success(), "make rootfs.cpio.gz:\n{}{}", text(&make), stderr_text(&make));
-    let archive = repo().join("rootfs.cpio.gz");
+    let archive = built_archive();
     let script = "\
 ls /
 readlink /init
@@ -147,6 +157,47 @@ exit 7
     assert!(!root.parent().unwrap().exists(), "{} is left behind", root.parent().unwrap().display());
     // The note was written in the temporary root, not in rootfs/.
     assert!(!repo().join("rootfs/root/note").exists());
+}
+
+/// The root is the machine's memory file system, as Linux's rootfs: half
+/// of mem= (/proc/mounts says so), a tmpfs to statfs, its files Shmem;
+/// busybox's df skips "rootfs" entries as it does on Linux. With host
+/// mounts (`nommu caps`), the size is enforced: ENOSPC past it.
+#[test]
+fn the_root_is_machine_memory() {
+    let archive = built_archive();
+    let script = "\
+head -1 /proc/mounts
+stat -f -c 'type %T' /
+df / 2>&1 | tail -1
+m() { awk -v k=\"$1:\" '$1 == k { print $2 }' /proc/meminfo; }
+s0=$(m Shmem); f0=$(m MemFree)
+dd if=/dev/zero of=/big bs=1048576 count=20 2>/dev/null; echo dd=$?
+s1=$(m Shmem); f1=$(m MemFree)
+echo grown $((s1 - s0)) $((f0 - f1))
+echo shmem $s0
+exit 0
+";
+    let out = boot(&archive, &["init=/bin/sh", "mem=32M"], script);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}\n{}", stderr_text(&out));
+    assert_has(
+        &t,
+        &["\nrootfs / rootfs rw,size=16384k,nr_inodes=4096 0 0\n", "\ntype tmpfs\n", "df: /: can't find mount point\n"],
+    );
+    let field = |key: &str, i: usize| -> i64 {
+        let line = t.lines().find(|l| l.starts_with(key)).unwrap_or_else(|| panic!("no {key} in:\n{t}"));
+        line.split_whitespace().nth(i).unwrap().parse().unwrap_or_else(|_| panic!("{line}"))
+    };
+    // busybox alone is more than 1 MiB.
+    assert!(field("shmem", 1) > 1024, "{t}");
+    let enforced = caps(&[]).host_mounts == "yes";
+    let (dd, grown) = if enforced { ("dd=1\n", 16384 - field("shmem", 1)) } else { ("dd=0\n", 20 * 1024) };
+    assert_has(&t, &[dd]);
+    for i in [1, 2] {
+        let v = field("grown", i);
+        assert!((grown - 1024..=grown + 1024).contains(&v), "grown field {i}: {v}, not about {grown} kB:\n{t}");
+    }
 }
 
 /// Without init= the machine runs /init: here busybox init from the archive.
