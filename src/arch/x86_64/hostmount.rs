@@ -151,8 +151,7 @@ pub fn memory_dir() -> MemoryDir {
     }
     let found = candidates.into_iter().find(|c| super::host::is_tmpfs(c) && writable_dir(c));
     match found {
-        Some(path) if forced_off(Switch::NoHostTmpfs) => {
-            let _ = path;
+        Some(_) if forced_off(Switch::NoHostTmpfs) => {
             MemoryDir { path: std::env::temp_dir(), tmpfs: Feature::ForcedOff(Switch::NoHostTmpfs) }
         }
         Some(path) => MemoryDir { path, tmpfs: Feature::InForce },
@@ -173,7 +172,7 @@ pub fn describe(mounts: Feature, dir: &MemoryDir) -> String {
         _ => "nommu may not mount here (needs CAP_SYS_ADMIN)".to_string(),
     };
     let place = match dir.tmpfs {
-        Feature::InForce => format!("a host tmpfs: memory"),
+        Feature::InForce => "a host tmpfs: memory".to_string(),
         Feature::ForcedOff(s) => format!("ON DISK, not memory: {}=1", s.var()),
         Feature::Absent => "ON DISK, not memory: no writable host tmpfs (/dev/shm, $XDG_RUNTIME_DIR)".to_string(),
     };
