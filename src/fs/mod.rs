@@ -4,6 +4,7 @@
 pub mod devfs;
 pub mod fdtable;
 pub mod file;
+pub mod jail;
 pub mod mounts;
 pub mod node;
 pub mod path;

@@ -160,7 +160,10 @@ fn pid_lookup_as(
                     let fs = p.fs();
                     fs.cwd_path(&m.root).unwrap_or_else(|_| fs.cwd.clone())
                 }
-                _ => b"/".to_vec(),
+                _ => {
+                    let machine = p.fs().root.as_ref().map_or_else(|| b"/".to_vec(), |j| j.path.clone());
+                    m.root.to_caller(machine.clone()).unwrap_or(machine)
+                }
             };
             if rest.is_empty() {
                 return Ok(Step::Node(Node::Link(target.clone(), LinkTarget::Path(target))));

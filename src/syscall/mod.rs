@@ -2,6 +2,7 @@
 //! handlers grouped by area. Every handler is `Result<u64, Errno>`.
 
 pub mod args;
+pub mod chroot;
 pub mod decode;
 pub mod event;
 pub mod file;
@@ -342,6 +343,9 @@ pub type Handler = fn(&mut SyscallCtx<'_>, &Args) -> SysResult<SyscallReturn>;
 /// Runs syscall `nr`.
 #[inline]
 pub fn dispatch(ctx: &mut SyscallCtx<'_>, nr: u64, args: Args) -> SysResult<SyscallReturn> {
+    if ctx.m.root.any_jail() {
+        crate::fs::jail::set_current(ctx.task.process.fs().root.clone());
+    }
     let Some(def) = table::lookup(nr) else {
         unimplemented(ctx.m, ctx.task.tid, nr, &args);
         return Err(Errno::ENOSYS);
