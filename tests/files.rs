@@ -265,3 +265,18 @@ fn fs_xattr_and_fadvise_under_nommu() {
         assert!(text(&out).ends_with("fs_xattr: all ok\n"), "{}", text(&out));
     });
 }
+
+/// chroot(2) (`fs_chroot.c`: the program copies itself into the jail, so
+/// static builds only). Natively it needs root, or a user namespace where
+/// it is root (the program takes one); without either it is skipped.
+#[test]
+fn fs_chroot_jails() {
+    let userns = || Command::new("unshare").args(["-r", "true"]).status().is_ok_and(|s| s.success());
+    if !is_root() && !userns() {
+        eprintln!("fs_chroot skipped: chroot needs root (or a user namespace) natively");
+        return;
+    }
+    each_static_libc("fs_chroot", |bin| {
+        differential(bin, &[], &[], 0);
+    });
+}
