@@ -2,6 +2,7 @@
 //! and the walk through /proc, which the kernel generates (`node::ProcFs`).
 
 pub mod devfs;
+pub mod devnode;
 pub mod fdtable;
 pub mod file;
 pub mod jail;

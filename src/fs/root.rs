@@ -183,8 +183,10 @@ impl HostRoot {
     }
 
     /// A `struct stat` of the host descriptor `fd` as the guest sees it:
-    /// files in a tmpfs or ramfs show that mount's own device.
+    /// files in a tmpfs or ramfs show that mount's own device, a guest's
+    /// device node its type and number (`devnode`).
     pub(crate) fn fix_stat(&self, fd: RawFd, st: &mut crate::abi::types::Stat) {
+        super::devnode::fix_stat(fd, st);
         if let Some(dev) = self.mounts.dev_of(st.st_dev, || self.machine_path_of(fd)) {
             st.st_dev = dev;
         }
@@ -192,6 +194,7 @@ impl HostRoot {
 
     /// `fix_stat` for a `struct statx`.
     pub(crate) fn fix_statx(&self, fd: RawFd, stx: &mut crate::abi::types::Statx) {
+        super::devnode::fix_statx(fd, stx);
         let dev = crate::arch::host::makedev(stx.stx_dev_major, stx.stx_dev_minor);
         if let Some(dev) = self.mounts.dev_of(dev, || self.machine_path_of(fd)) {
             (stx.stx_dev_major, stx.stx_dev_minor) = crate::arch::host::major_minor(dev);
