@@ -1,8 +1,8 @@
 //! The host directory that is the guest's `/`, and walks inside it.
 
 use crate::abi::fcntl::{
-    AT_FDCWD, O_ACCMODE, O_CREAT, O_DIRECTORY, O_NOFOLLOW, O_PATH, O_RDONLY, O_TMPFILE, O_TRUNC, RESOLVE_IN_ROOT,
-    RESOLVE_NO_MAGICLINKS,
+    AT_FDCWD, O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_NOFOLLOW, O_PATH, O_RDONLY, O_TMPFILE, O_TRUNC,
+    RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS,
 };
 use crate::abi::mount::MS_RDONLY;
 use crate::arch::host;
@@ -49,6 +49,9 @@ impl HostRoot {
         // ignores it, and libcs pass garbage there.
         let creates = flags & O_CREAT != 0 || flags & O_TMPFILE == O_TMPFILE;
         let mode = if creates { mode } else { 0 };
+        // open(2) ignores all but these with O_PATH (O_LARGEFILE from a
+        // 32-bit-minded libc, access modes); openat2 would say EINVAL.
+        let flags = if flags & O_PATH != 0 { flags & (O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) } else { flags };
         let resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
         if let Some(j) = self.jail() {
             return self.openat_jailed(&j, abs, flags, mode, wait);
