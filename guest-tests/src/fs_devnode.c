@@ -1,14 +1,16 @@
 /* mknod of character and block devices: the nodes show their type, mode,
  * owner and device number in stat, lstat, fstatat, fstat of an O_PATH
- * descriptor and statx, keep them across chmod, chown, rename and link;
+ * descriptor, statx and readdir's d_type, keep them across chmod, chown, rename and link;
  * opening 1:3, 1:5 and 1:7 gives null, zero and full; a number without a
  * driver (major 60, local/experimental) is ENXIO; errors: EEXIST, ENOENT,
  * ENOTDIR, EINVAL. Needs root natively (CAP_MKNOD). On a nodev file system
  * natively the nodes cannot be opened: then no open is tried. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -75,6 +77,19 @@ int main(void)
     OK(symlink("sda", "link"));
     OK(stat("link", &b));
     check("stat through a symlink", S_ISBLK(b.st_mode));
+
+    /* readdir's d_type, sorted by name. */
+    DIR *d = opendir(".");
+    struct dirent *e;
+    char seen[64][32];
+    int n = 0;
+    while (d && (e = readdir(d)) && n < 64)
+        if (e->d_name[0] != '.')
+            snprintf(seen[n++], 32, "%.20s %d", e->d_name, e->d_type);
+    closedir(d);
+    qsort(seen, n, 32, (int (*)(const void *, const void *))strcmp);
+    for (int i = 0; i < n; i++)
+        printf("entry %s\n", seen[i]);
 
     /* Metadata changes keep the node. */
     OK(chmod("sda", 0600));

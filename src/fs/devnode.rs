@@ -8,7 +8,8 @@
 //! for a node with no driver. Guests cannot read or set host xattrs, so
 //! they cannot forge the mark.
 
-use crate::abi::fcntl::{O_CLOEXEC, O_CREAT, O_EXCL, O_NOFOLLOW, O_WRONLY};
+use crate::abi::dirent::{DT_BLK, DT_CHR, DT_REG};
+use crate::abi::fcntl::{AT_SYMLINK_NOFOLLOW, O_CLOEXEC, O_CREAT, O_EXCL, O_NOFOLLOW, O_WRONLY};
 use crate::abi::stat::{S_IFBLK, S_IFCHR, S_IFMT, S_IFREG};
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
@@ -64,9 +65,13 @@ pub(crate) fn of(fd: RawFd, mode: u32, size: i64) -> Option<(u32, u64)> {
     if mode & S_IFMT != S_IFREG || size != 0 {
         return None;
     }
-    let path = CString::new(format!("/proc/self/fd/{fd}")).ok()?;
+    marked(&CString::new(format!("/proc/self/fd/{fd}")).ok()?)
+}
+
+/// The mark of the host file at `path`, if it has one.
+fn marked(path: &CStr) -> Option<(u32, u64)> {
     let mut buf = [0u8; 32];
-    let n = host::getxattr(&path, MARK, &mut buf).ok()?;
+    let n = host::getxattr(path, MARK, &mut buf).ok()?;
     let node = parse(&buf[..n])?;
     SEEN.store(true, Ordering::Relaxed);
     Some(node)
@@ -99,6 +104,40 @@ pub(crate) fn fix_statx(fd: RawFd, stx: &mut crate::abi::types::Statx) {
         stx.stx_mode = ((u32::from(stx.stx_mode) & !S_IFMT) | kind) as u16;
         (stx.stx_rdev_major, stx.stx_rdev_minor) = host::major_minor(rdev);
     }
+}
+
+/// The `d_type` of nodes in a buffer of `linux_dirent64` records read
+/// from the host directory `dir` (only once nodes have been seen: each
+/// regular file is looked at).
+pub(crate) fn fix_dirents(dir: RawFd, buf: &mut [u8]) {
+    if !seen() {
+        return;
+    }
+    let mut at = 0usize;
+    while at + 19 < buf.len() {
+        let reclen = u16::from_le_bytes([buf[at + 16], buf[at + 17]]) as usize;
+        if reclen < 20 || at + reclen > buf.len() {
+            return;
+        }
+        if buf[at + 18] == DT_REG {
+            let name = &buf[at + 19..at + reclen];
+            let name = &name[..name.iter().position(|&b| b == 0).unwrap_or(name.len())];
+            if let Some(kind) = CString::new(name).ok().and_then(|n| node_at(dir, &n)) {
+                buf[at + 18] = if kind == S_IFBLK { DT_BLK } else { DT_CHR };
+            }
+        }
+        at += reclen;
+    }
+}
+
+/// The node type of `name` in host directory `dir`, if it is a node.
+fn node_at(dir: RawFd, name: &CStr) -> Option<u32> {
+    let st = host::fstatat(dir, name, AT_SYMLINK_NOFOLLOW).ok()?;
+    if st.st_mode & S_IFMT != S_IFREG || st.st_size != 0 {
+        return None;
+    }
+    let path = [format!("/proc/self/fd/{dir}/").as_bytes(), name.to_bytes()].concat();
+    marked(&CString::new(path).ok()?).map(|(kind, _)| kind)
 }
 
 /// The /dev name of the machine's device a node opens (ENXIO: none).
