@@ -16,6 +16,7 @@
 use std::cell::RefCell;
 use std::os::fd::OwnedFd;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 /// A process's root directory other than the machine's.
@@ -29,8 +30,8 @@ pub struct Jail {
     pub fd: OwnedFd,
     /// A proc mount on its `/proc`, a devtmpfs on its `/dev` (else those
     /// names are the jail's own directories, as on Linux).
-    pub proc: bool,
-    pub dev: bool,
+    pub proc: AtomicBool,
+    pub dev: AtomicBool,
 }
 
 impl Jail {
@@ -81,8 +82,8 @@ pub(crate) fn hides(fs: super::path::Fs) -> bool {
     CURRENT.with(|c| match &*c.borrow() {
         None => false,
         Some(j) => match fs {
-            super::path::Fs::Proc => !j.proc,
-            super::path::Fs::Dev => !j.dev,
+            super::path::Fs::Proc => !j.proc.load(Ordering::Relaxed),
+            super::path::Fs::Dev => !j.dev.load(Ordering::Relaxed),
             super::path::Fs::Host => false,
         },
     })
@@ -95,7 +96,7 @@ mod tests {
     #[test]
     fn paths_in_and_out_of_a_jail() {
         let fd = crate::arch::host::open(c"/", libc::O_PATH, 0).unwrap();
-        let j = Jail { path: b"/j".to_vec(), host_path: "/".into(), fd, proc: false, dev: false };
+        let j = Jail { path: b"/j".to_vec(), host_path: "/".into(), fd, proc: false.into(), dev: false.into() };
         assert_eq!(j.machine_path(b"/a/../../b"), b"/j/b");
         assert_eq!(j.machine_path(b"/.."), b"/j");
         assert_eq!(j.inside(b"/j/x"), Some(b"/x".to_vec()));

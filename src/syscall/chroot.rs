@@ -31,7 +31,7 @@ pub(crate) fn sys_chroot(ctx: &mut SyscallCtx<'_>, pathname: UserPtr<args::CStr>
         };
         let proc = mounted(b"/proc", FsType::Proc);
         let dev = mounted(b"/dev", FsType::Devtmpfs);
-        Some(Arc::new(Jail { path, host_path, fd, proc, dev }))
+        Some(Arc::new(Jail { path, host_path, fd, proc: proc.into(), dev: dev.into() }))
     };
     root.note_jail();
     jail::set_current(jail.clone());
