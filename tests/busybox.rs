@@ -208,4 +208,12 @@ fn chroot_applet_on_the_host_root() {
     let out = run_nommu_in(dir.path(), &busybox(), &["chroot", ".", "/bin/busybox", "echo", "hi"], &[]);
     assert_eq!(text(&out), "hi\n", "{}", stderr_text(&out));
     assert_eq!(shell_status(&out), 0);
+    // /proc inside is the jail's own directory until proc is mounted there
+    // (the answers are Linux's; natively this would mount on the host).
+    std::fs::create_dir(dir.path().join("proc")).unwrap();
+    std::fs::write(dir.path().join("proc/own"), "").unwrap();
+    let script = "B=/bin/busybox; $B ls /proc; $B mount -t proc proc /proc && $B readlink /proc/self/exe; \
+                  $B grep -c ' /proc proc ' /proc/mounts; $B umount /proc; $B ls /proc";
+    let out = run_nommu_in(dir.path(), &busybox(), &["chroot", ".", "/bin/busybox", "sh", "-c", script], &[]);
+    assert_eq!(text(&out), "own\n/bin/busybox\n1\nown\n", "{}", stderr_text(&out));
 }
