@@ -80,22 +80,33 @@ fn fs_misc_calls() {
     });
 }
 
-/// nommu refuses device nodes (only FIFOs may be made); natively root
-/// could make them, so this one runs under nommu only.
+/// Device nodes (`fs_devnode.c`): natively real nodes (root only), under
+/// nommu marked empty files that look and open the same.
 #[test]
-fn fs_mknod_device_is_eperm_under_nommu() {
-    each_libc("fs_misc", |bin| {
-        let dir = TempDir::new("fs_misc-chardev");
-        let out = run_nommu_in(dir.path(), bin, &["chardev"], &[]);
-        assert_eq!(
-            shell_status(&out),
-            0,
-            "{}\n--- nommu stderr:\n{}",
-            text(&out),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(!dir.path().join("cdev").exists() && !dir.path().join("bdev").exists());
+fn fs_device_nodes() {
+    if !is_root() {
+        eprintln!("fs_devnode skipped: mknod of devices needs root natively");
+        return;
+    }
+    each_libc("fs_devnode", |bin| {
+        differential(bin, &[], &[], 0);
     });
+}
+
+/// A node the guest makes is never a host device: on the host it is an
+/// empty regular file (nommu only).
+#[test]
+fn fs_device_nodes_are_not_host_devices() {
+    let dir = TempDir::new("devnode-host");
+    let busybox = repo().join("rootfs/bin/busybox");
+    let out = run_nommu_in(dir.path(), &busybox, &["sh", "-c", "mknod c c 1 3 && mknod b b 8 0 && ls -l c b"], &[]);
+    assert_eq!(shell_status(&out), 0, "{}", stderr_text(&out));
+    let listing = text(&out);
+    assert!(listing.contains("crw-") && listing.contains("brw-"), "{listing}");
+    for name in ["c", "b"] {
+        let meta = std::fs::symlink_metadata(dir.path().join(name)).unwrap();
+        assert!(meta.file_type().is_file() && meta.len() == 0, "{name}: {meta:?}");
+    }
 }
 
 #[test]
@@ -263,5 +274,20 @@ fn fs_xattr_and_fadvise_under_nommu() {
         let out = run_nommu_in(dir.path(), bin, &[], &[]);
         assert_eq!(shell_status(&out), 0, "{}\n{}", text(&out), String::from_utf8_lossy(&out.stderr));
         assert!(text(&out).ends_with("fs_xattr: all ok\n"), "{}", text(&out));
+    });
+}
+
+/// chroot(2) (`fs_chroot.c`: the program copies itself into the jail, so
+/// static builds only). Natively it needs root, or a user namespace where
+/// it is root (the program takes one); without either it is skipped.
+#[test]
+fn fs_chroot_jails() {
+    let userns = || Command::new("unshare").args(["-r", "true"]).status().is_ok_and(|s| s.success());
+    if !is_root() && !userns() {
+        eprintln!("fs_chroot skipped: chroot needs root (or a user namespace) natively");
+        return;
+    }
+    each_static_libc("fs_chroot", |bin| {
+        differential(bin, &[], &[], 0);
     });
 }

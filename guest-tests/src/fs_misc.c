@@ -10,9 +10,7 @@
  *   flock (two open file descriptions conflict: EWOULDBLOCK; a dup shares
  *   the lock; shared locks; unlock and close release), mknodat/mkfifo
  *   of a FIFO and FIFO open rules with O_NONBLOCK (ENXIO without reader).
- * With the argument "chardev" it instead tries mknodat of a character
- * device and exits 0 only on EPERM (nommu refuses device nodes; natively
- * root succeeds, so that mode is not a differential test).
+ * (Device nodes: fs_devnode.c.)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -64,13 +62,6 @@ int main(int argc, char **argv)
 {
     struct stat st;
     struct statfs sf, sf2;
-
-    if (argc > 1 && strcmp(argv[1], "chardev") == 0) {
-        ERR(mknodat(AT_FDCWD, "cdev", S_IFCHR | 0600, makedev(1, 3)), EPERM);
-        ERR(mknodat(AT_FDCWD, "bdev", S_IFBLK | 0600, makedev(7, 0)), EPERM);
-        ERR(stat("cdev", &st), ENOENT);
-        return finish("fs_misc chardev");
-    }
 
     int fd = FD(open("f", O_RDWR | O_CREAT | O_TRUNC, 0644));
     T(write(fd, "0123456789abcdef", 16), 16, 0);

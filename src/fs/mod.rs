@@ -2,8 +2,10 @@
 //! and the walk through /proc, which the kernel generates (`node::ProcFs`).
 
 pub mod devfs;
+pub mod devnode;
 pub mod fdtable;
 pub mod file;
+pub mod jail;
 pub mod mounts;
 pub mod node;
 pub mod path;

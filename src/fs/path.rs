@@ -185,12 +185,17 @@ pub(crate) fn classify(abs: &[u8]) -> Fs {
             }
         }
     }
-    match &abs[first] {
+    let fs = match &abs[first] {
         _ if depth == 0 => Fs::Host,
         b"proc" => Fs::Proc,
         b"dev" if depth == 1 || super::devfs::generates(&abs[second]) => Fs::Dev,
         _ => Fs::Host,
+    };
+    // In a jail, /proc and /dev are the kernel's only where mounted.
+    if fs != Fs::Host && super::jail::hides(fs) {
+        return Fs::Host;
     }
+    fs
 }
 
 /// Splits an absolute path into its parent directory and last component.

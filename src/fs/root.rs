@@ -1,8 +1,8 @@
 //! The host directory that is the guest's `/`, and walks inside it.
 
 use crate::abi::fcntl::{
-    AT_FDCWD, O_ACCMODE, O_CREAT, O_DIRECTORY, O_NOFOLLOW, O_PATH, O_RDONLY, O_TMPFILE, O_TRUNC, RESOLVE_IN_ROOT,
-    RESOLVE_NO_MAGICLINKS,
+    AT_FDCWD, O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_NOFOLLOW, O_PATH, O_RDONLY, O_TMPFILE, O_TRUNC,
+    RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS,
 };
 use crate::abi::mount::MS_RDONLY;
 use crate::arch::host;
@@ -11,6 +11,10 @@ use std::ffi::{CStr, CString};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use super::jail::Jail;
 
 pub struct HostRoot {
     fd: OwnedFd,
@@ -18,6 +22,8 @@ pub struct HostRoot {
     /// The machine's mounts: tmpfs, ramfs and bind mounts are walked from
     /// their own directory.
     pub(crate) mounts: super::mounts::Mounts,
+    /// Has any process chrooted (so walks must look at the caller's jail)?
+    jails: std::sync::atomic::AtomicBool,
 }
 
 impl HostRoot {
@@ -25,7 +31,7 @@ impl HostRoot {
         let host_path = std::fs::canonicalize(dir)?;
         let c = CString::new(host_path.as_os_str().as_encoded_bytes()).map_err(std::io::Error::other)?;
         let fd = host::open(&c, O_PATH | O_DIRECTORY, 0)?;
-        Ok(HostRoot { fd, host_path, mounts: super::mounts::Mounts::new() })
+        Ok(HostRoot { fd, host_path, mounts: super::mounts::Mounts::new(), jails: Default::default() })
     }
 
     pub fn host_path(&self) -> &Path {
@@ -43,7 +49,13 @@ impl HostRoot {
         // ignores it, and libcs pass garbage there.
         let creates = flags & O_CREAT != 0 || flags & O_TMPFILE == O_TMPFILE;
         let mode = if creates { mode } else { 0 };
+        // open(2) ignores all but these with O_PATH (O_LARGEFILE from a
+        // 32-bit-minded libc, access modes); openat2 would say EINVAL.
+        let flags = if flags & O_PATH != 0 { flags & (O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) } else { flags };
         let resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+        if let Some(j) = self.jail() {
+            return self.openat_jailed(&j, abs, flags, mode, wait);
+        }
         let at = self.mounts.locate(abs)?;
         let Some(m) = &at.mount else {
             return host::openat2_waiting(self.fd.as_fd(), abs, flags, mode, resolve, wait).map_err(Errno::from);
@@ -53,6 +65,52 @@ impl HostRoot {
         }
         let dir = m.dir.as_ref().ok_or(Errno::ENOENT)?;
         host::openat2_waiting(dir.as_fd(), &at.path, flags, mode, resolve, wait).map_err(Errno::from)
+    }
+
+    /// `openat_waiting` for a jailed caller: `abs` is walked from the jail
+    /// unless a mount inside the jail holds it.
+    fn openat_jailed(&self, j: &Jail, abs: &CStr, flags: i32, mode: u32, wait: host::Wait) -> SysResult<OwnedFd> {
+        let resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+        let machine = j.machine_path(abs.to_bytes());
+        let m = self.mounts.mount_of(&machine);
+        if m.dir.is_none() || m.target.len() <= j.path.len() {
+            return host::openat2_waiting(j.fd.as_fd(), abs, flags, mode, resolve, wait).map_err(Errno::from);
+        }
+        let machine = CString::new(machine).map_err(|_| Errno::EINVAL)?;
+        let at = self.mounts.locate(&machine)?;
+        let m = at.mount.ok_or(Errno::ENOENT)?;
+        if m.flags() & MS_RDONLY != 0 && (flags & O_ACCMODE != O_RDONLY || flags & (O_CREAT | O_TRUNC) != 0) {
+            return Err(Errno::EROFS);
+        }
+        let dir = m.dir.as_ref().ok_or(Errno::ENOENT)?;
+        host::openat2_waiting(dir.as_fd(), &at.path, flags, mode, resolve, wait).map_err(Errno::from)
+    }
+
+    /// The calling thread's jail, once any process has chrooted.
+    pub(crate) fn jail(&self) -> Option<Arc<Jail>> {
+        if !self.jails.load(Ordering::Relaxed) {
+            return None;
+        }
+        super::jail::current()
+    }
+
+    /// Records that a process has chrooted: from now on walks look at the
+    /// caller's jail.
+    pub(crate) fn note_jail(&self) {
+        self.jails.store(true, Ordering::Relaxed);
+    }
+
+    /// Has any process chrooted?
+    pub(crate) fn any_jail(&self) -> bool {
+        self.jails.load(Ordering::Relaxed)
+    }
+
+    /// The machine path of the caller's path `abs` (normalised).
+    pub(crate) fn machine_path(&self, abs: &[u8]) -> Vec<u8> {
+        match self.jail() {
+            Some(j) => j.machine_path(abs),
+            None => super::path::normalize(abs),
+        }
     }
 
     /// An O_PATH handle on `abs` (following a final symlink or not).
@@ -75,15 +133,40 @@ impl HostRoot {
     }
 
     /// The guest path of an open host descriptor, if it lies in the root.
+    /// In a jail, the path from the jail's root (None outside it).
     pub(crate) fn guest_path_of(&self, fd: RawFd) -> Option<Vec<u8>> {
+        self.to_caller(self.machine_path_of(fd)?)
+    }
+
+    /// The machine path of an open host descriptor (whatever the caller's
+    /// root), if it lies in the machine's root.
+    pub(crate) fn machine_path_of(&self, fd: RawFd) -> Option<Vec<u8>> {
         let link = CString::new(format!("/proc/self/fd/{fd}")).ok()?;
         let host_path = host::readlinkat(AT_FDCWD, &link).ok()?;
-        self.guest_path_of_host(Path::new(std::ffi::OsStr::from_bytes(&host_path)))
+        self.machine_path_of_host(Path::new(std::ffi::OsStr::from_bytes(&host_path)))
+    }
+
+    /// The working directory's path as getcwd shows it: outside the
+    /// caller's jail, "(unreachable)" and its machine path, as Linux.
+    pub(crate) fn cwd_path_of(&self, fd: RawFd) -> Option<Vec<u8>> {
+        let machine = self.machine_path_of(fd)?;
+        match self.jail() {
+            Some(j) => Some(j.inside(&machine).unwrap_or_else(|| [b"(unreachable)".as_slice(), &machine].concat())),
+            None => Some(machine),
+        }
+    }
+
+    /// A machine path as the caller sees it (None outside its jail).
+    pub(crate) fn to_caller(&self, machine: Vec<u8>) -> Option<Vec<u8>> {
+        match self.jail() {
+            Some(j) => j.inside(&machine),
+            None => Some(machine),
+        }
     }
 
     /// EROFS when `abs` is in a read-only mount.
     pub(crate) fn writable(&self, abs: &[u8]) -> SysResult<()> {
-        if self.mounts.mount_of(&super::path::normalize(abs)).flags() & MS_RDONLY != 0 {
+        if self.mounts.mount_of(&self.machine_path(abs)).flags() & MS_RDONLY != 0 {
             return Err(Errno::EROFS);
         }
         Ok(())
@@ -95,7 +178,7 @@ impl HostRoot {
         if !self.mounts.has_dirs() {
             return Ok(());
         }
-        let id = |fd| self.guest_path_of(fd).map(|p| self.mounts.mount_of(&p).id);
+        let id = |fd| self.machine_path_of(fd).map(|p| self.mounts.mount_of(&p).id);
         if id(a) != id(b) {
             return Err(Errno::EXDEV);
         }
@@ -103,23 +186,31 @@ impl HostRoot {
     }
 
     /// A `struct stat` of the host descriptor `fd` as the guest sees it:
-    /// files in a tmpfs or ramfs show that mount's own device.
+    /// files in a tmpfs or ramfs show that mount's own device, a guest's
+    /// device node its type and number (`devnode`).
     pub(crate) fn fix_stat(&self, fd: RawFd, st: &mut crate::abi::types::Stat) {
-        if let Some(dev) = self.mounts.dev_of(st.st_dev, || self.guest_path_of(fd)) {
+        super::devnode::fix_stat(fd, st);
+        if let Some(dev) = self.mounts.dev_of(st.st_dev, || self.machine_path_of(fd)) {
             st.st_dev = dev;
         }
     }
 
     /// `fix_stat` for a `struct statx`.
     pub(crate) fn fix_statx(&self, fd: RawFd, stx: &mut crate::abi::types::Statx) {
+        super::devnode::fix_statx(fd, stx);
         let dev = crate::arch::host::makedev(stx.stx_dev_major, stx.stx_dev_minor);
-        if let Some(dev) = self.mounts.dev_of(dev, || self.guest_path_of(fd)) {
+        if let Some(dev) = self.mounts.dev_of(dev, || self.machine_path_of(fd)) {
             (stx.stx_dev_major, stx.stx_dev_minor) = crate::arch::host::major_minor(dev);
         }
     }
 
-    /// Maps a host path to the guest's view of it.
+    /// Maps a host path to the caller's view of it.
     pub(crate) fn guest_path_of_host(&self, host_path: &Path) -> Option<Vec<u8>> {
+        self.to_caller(self.machine_path_of_host(host_path)?)
+    }
+
+    /// Maps a host path to the machine's path of it.
+    pub(crate) fn machine_path_of_host(&self, host_path: &Path) -> Option<Vec<u8>> {
         if let Some(p) = self.mounts.guest_path_of_host(host_path) {
             return Some(p);
         }

@@ -91,29 +91,69 @@ pub(crate) fn open(root: &HostRoot, proc: &dyn ProcFs, abs: Vec<u8>, req: &OpenR
     // in the host root resolves to itself; /proc and /dev links may lead
     // there from elsewhere).
     match resolve_from(proc, abs, follow)? {
-        (Resolved::Host(c), original) => open_host(root, &c, original.as_deref().unwrap_or(c.as_bytes()), req),
+        (Resolved::Host(c), original) => {
+            open_host_or_node(root, proc, &c, original.as_deref().unwrap_or(c.as_bytes()), req)
+        }
         (Resolved::OpenFile(f), _) => reopen(&f, host_flags, req.wait),
         (Resolved::Virtual(node, reached), _) => {
-            let norm = path::normalize(&reached);
             if flags & (O_CREAT | O_EXCL) == (O_CREAT | O_EXCL) {
                 return Err(Errno::EEXIST);
             }
-            let write = flags & O_ACCMODE != O_RDONLY;
-            match node {
-                Node::File(_) if write => Err(Errno::EACCES),
-                Node::File(_) if flags & O_DIRECTORY != 0 => Err(Errno::ENOTDIR),
-                Node::File(data) => Ok(OpenFile::generated(data, norm, flags as u32)),
-                Node::Dir(_) if write => Err(Errno::EISDIR),
-                Node::Dir(entries) => {
-                    let entries = with_roots_dev(root, &norm, entries);
-                    Ok(OpenFile::dir(entries, norm, flags as u32))
-                }
-                Node::Link(..) => Err(Errno::ELOOP),
-                Node::HostDevice(dev) => Ok(OpenFile::host(host::open_waiting(dev, host_flags, 0, req.wait)?, norm)),
-                Node::Console => Ok(OpenFile::host(open_console(host_flags)?, norm)),
-                Node::Pty(pty) => open_pty(pty, host_flags, req.wait, norm),
-            }
+            open_node(root, node, path::normalize(&reached), req)
         }
+    }
+}
+
+/// `open_host`, where a guest's device node opens the machine's device.
+pub(crate) fn open_host_or_node(
+    root: &HostRoot,
+    proc: &dyn ProcFs,
+    abs: &CStr,
+    opened_as: &[u8],
+    req: &OpenRequest,
+) -> SysResult<OpenFile> {
+    let f = open_host(root, abs, opened_as, req)?;
+    match node_device(&f, req.flags)? {
+        Some(name) => match devfs::lookup(&[name.as_bytes()], proc)? {
+            Step::Node(node) => open_node(root, node, path::normalize(opened_as), req),
+            _ => Err(Errno::ENXIO),
+        },
+        None => Ok(f),
+    }
+}
+
+/// A guest's device node opens the machine's device of its numbers
+/// (`devnode`): its /dev name, or ENXIO. None for any other file.
+fn node_device(f: &OpenFile, flags: i32) -> SysResult<Option<&'static str>> {
+    if !super::devnode::seen() || flags & (O_PATH | O_DIRECTORY) != 0 {
+        return Ok(None);
+    }
+    let FileKind::Host(fd) = &f.kind else { return Ok(None) };
+    let st = host::fstatat(fd.as_raw_fd(), c"", AT_EMPTY_PATH)?;
+    match super::devnode::of(fd.as_raw_fd(), st.st_mode, st.st_size) {
+        Some((kind, rdev)) => super::devnode::device_name(kind, rdev).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Opens a generated node, known by `norm`.
+fn open_node(root: &HostRoot, node: Node, norm: Vec<u8>, req: &OpenRequest) -> SysResult<OpenFile> {
+    let flags = req.flags;
+    let host_flags = flags & !O_CLOEXEC;
+    let write = flags & O_ACCMODE != O_RDONLY;
+    match node {
+        Node::File(_) if write => Err(Errno::EACCES),
+        Node::File(_) if flags & O_DIRECTORY != 0 => Err(Errno::ENOTDIR),
+        Node::File(data) => Ok(OpenFile::generated(data, norm, flags as u32)),
+        Node::Dir(_) if write => Err(Errno::EISDIR),
+        Node::Dir(entries) => {
+            let entries = with_roots_dev(root, &norm, entries);
+            Ok(OpenFile::dir(entries, norm, flags as u32))
+        }
+        Node::Link(..) => Err(Errno::ELOOP),
+        Node::HostDevice(dev) => Ok(OpenFile::host(host::open_waiting(dev, host_flags, 0, req.wait)?, norm)),
+        Node::Console => Ok(OpenFile::host(open_console(host_flags)?, norm)),
+        Node::Pty(pty) => open_pty(pty, host_flags, req.wait, norm),
     }
 }
 

@@ -164,7 +164,7 @@ fn read_program(m: &Machine, process: &Arc<Process>, guest_path: &[u8]) -> Resul
         return Err(errno_fail(Errno::ETXTBSY));
     }
     let exe = m.root.guest_path_of(fd.as_raw_fd()).unwrap_or_else(|| path::normalize(&abs));
-    if m.root.mounts.noexec(&exe) {
+    if m.root.mounts.noexec(&m.root.machine_path_of(fd.as_raw_fd()).unwrap_or_else(|| exe.clone())) {
         return Err(fail(Errno::EACCES, "Permission denied (mounted noexec)"));
     }
     let id = FileId::from_stat(&st);

@@ -81,6 +81,8 @@ pub struct FsContext {
     pub cwd: Vec<u8>,
     pub cwd_fd: Option<Arc<OwnedFd>>,
     pub umask: u32,
+    /// The root directory, when chroot(2) made it other than the machine's.
+    pub root: Option<Arc<crate::fs::jail::Jail>>,
 }
 
 impl FsContext {
@@ -94,7 +96,7 @@ impl FsContext {
         if st.st_nlink == 0 {
             return Err(Errno::ENOENT);
         }
-        Ok(root.guest_path_of(fd.as_raw_fd()).unwrap_or_else(|| self.cwd.clone()))
+        Ok(root.cwd_path_of(fd.as_raw_fd()).unwrap_or_else(|| self.cwd.clone()))
     }
 }
 

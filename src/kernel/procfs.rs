@@ -160,7 +160,10 @@ fn pid_lookup_as(
                     let fs = p.fs();
                     fs.cwd_path(&m.root).unwrap_or_else(|_| fs.cwd.clone())
                 }
-                _ => b"/".to_vec(),
+                _ => {
+                    let machine = p.fs().root.as_ref().map_or_else(|| b"/".to_vec(), |j| j.path.clone());
+                    m.root.to_caller(machine.clone()).unwrap_or(machine)
+                }
             };
             if rest.is_empty() {
                 return Ok(Step::Node(Node::Link(target.clone(), LinkTarget::Path(target))));
@@ -270,7 +273,7 @@ fn global_file(m: &Machine, name: &str) -> Vec<u8> {
             let last = m.processes().last().map_or(0, |p| p.pid);
             let _ = writeln!(s, "0.00 0.00 0.00 1/{n} {last}");
         }
-        "mounts" => s.push_str(&super::procmounts::mounts(&m.root.mounts.list())),
+        "mounts" => s.push_str(&super::procmounts::mounts(&m.root.mounts.list(), |t| m.root.to_caller(t.to_vec()))),
         "filesystems" => {
             s.push_str("nodev\tproc\nnodev\ttmpfs\nnodev\tramfs\nnodev\tdevtmpfs\nnodev\tdevpts\n\thostfs\n")
         }
@@ -302,8 +305,12 @@ fn pid_file(m: &Machine, me: &Arc<Process>, p: &Arc<Process>, name: &str, tid: O
     match name {
         "cmdline" => return p.image().cmdline.clone(),
         "environ" => return p.image().environ.clone(),
-        "mounts" => return super::procmounts::mounts(&m.root.mounts.list()).into_bytes(),
-        "mountinfo" => return super::procmounts::mountinfo(&m.root.mounts.list()).into_bytes(),
+        "mounts" => {
+            return super::procmounts::mounts(&m.root.mounts.list(), |t| m.root.to_caller(t.to_vec())).into_bytes()
+        }
+        "mountinfo" => {
+            return super::procmounts::mountinfo(&m.root.mounts.list(), |t| m.root.to_caller(t.to_vec())).into_bytes()
+        }
         "comm" => {
             let mut c = thread_name.clone().unwrap_or_else(|| p.comm_bytes());
             c.push(b'\n');

@@ -65,15 +65,17 @@ fn super_opts(m: &Mount) -> String {
     s
 }
 
-/// /proc/mounts: "source target type options 0 0".
-pub(crate) fn mounts(list: &[std::sync::Arc<Mount>]) -> String {
+/// /proc/mounts: "source target type options 0 0". `shown` gives a mount
+/// point as the reader sees it (in a chroot: only those inside it).
+pub(crate) fn mounts(list: &[std::sync::Arc<Mount>], shown: impl Fn(&[u8]) -> Option<Vec<u8>>) -> String {
     let mut s = String::new();
     for m in list {
+        let Some(target) = shown(&m.target) else { continue };
         let _ = writeln!(
             s,
             "{} {} {} {}{} 0 0",
             escaped(&m.source),
-            escaped(&m.target),
+            escaped(&target),
             m.kind.name(),
             mount_opts(m),
             super_opts(m)
@@ -84,9 +86,10 @@ pub(crate) fn mounts(list: &[std::sync::Arc<Mount>]) -> String {
 
 /// /proc/<pid>/mountinfo: "id parent major:minor root target options -
 /// type source super-options".
-pub(crate) fn mountinfo(list: &[std::sync::Arc<Mount>]) -> String {
+pub(crate) fn mountinfo(list: &[std::sync::Arc<Mount>], shown: impl Fn(&[u8]) -> Option<Vec<u8>>) -> String {
     let mut s = String::new();
     for m in list {
+        let Some(target) = shown(&m.target) else { continue };
         let ro = if m.flags() & MS_RDONLY != 0 { "ro" } else { "rw" };
         let _ = writeln!(
             s,
@@ -96,7 +99,7 @@ pub(crate) fn mountinfo(list: &[std::sync::Arc<Mount>]) -> String {
             crate::arch::host::major_minor(m.dev()).0,
             crate::arch::host::major_minor(m.dev()).1,
             escaped(&m.bind_root),
-            escaped(&m.target),
+            escaped(&target),
             mount_opts(m),
             m.kind.name(),
             escaped(&m.source),

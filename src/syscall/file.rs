@@ -535,6 +535,7 @@ pub(crate) fn sys_getdents64(ctx: &mut SyscallCtx<'_>, fd: Fd, dirent: UserPtr<O
             // leaves the position at the first one it could not copy.
             let before = host::lseek(host_fd, 0, SEEK_CUR);
             let n = host::getdents64(host_fd, &mut buf)?;
+            crate::fs::devnode::fix_dirents(host_fd, &mut buf[..n]);
             if let Err(e) = ctx.user().write(dirent.addr(), &buf[..n]) {
                 if let Ok(pos) = before {
                     let _ = host::lseek(host_fd, pos, SEEK_SET);

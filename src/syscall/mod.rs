@@ -2,6 +2,7 @@
 //! handlers grouped by area. Every handler is `Result<u64, Errno>`.
 
 pub mod args;
+pub mod chroot;
 pub mod decode;
 pub mod event;
 pub mod file;
@@ -265,7 +266,10 @@ impl SyscallCtx<'_> {
         let dirfd = arg_i32(dirfd);
         let base = if dirfd == AT_FDCWD {
             match self.cwd() {
-                Ok(cwd) => cwd,
+                Ok(cwd) => match cwd.strip_prefix(b"(unreachable)") {
+                    Some(machine) => Self::outside_the_jail(machine.to_vec()),
+                    None => cwd,
+                },
                 Err(Errno::ENOENT) => return self.at_removed_cwd(path),
                 Err(e) => return Err(e),
             }
@@ -273,6 +277,15 @@ impl SyscallCtx<'_> {
             self.dir_path(dirfd)?
         };
         Ok(fspath::join(&base, path))
+    }
+
+    /// A walk from a directory outside the caller's jail (its cwd or a
+    /// descriptor it kept): as on Linux it is in the machine's tree, so this
+    /// syscall walks as an unjailed process would (the dispatcher sets the
+    /// jail again for the next one). `machine` is the directory's path.
+    fn outside_the_jail(machine: Vec<u8>) -> Vec<u8> {
+        crate::fs::jail::set_current(None);
+        machine
     }
 
     /// A removed working directory has no path any more: ".." still leads
@@ -306,7 +319,14 @@ impl SyscallCtx<'_> {
                 if st.st_mode & S_IFMT != S_IFDIR {
                     return Err(Errno::ENOTDIR);
                 }
-                Ok(self.m.root.guest_path_of(f.host_fd()?).unwrap_or_else(|| f.path.clone()))
+                let host_fd = f.host_fd()?;
+                if let Some(p) = self.m.root.guest_path_of(host_fd) {
+                    return Ok(p);
+                }
+                match self.m.root.machine_path_of(host_fd) {
+                    Some(machine) if self.m.root.jail().is_some() => Ok(Self::outside_the_jail(machine)),
+                    _ => Ok(f.path.clone()),
+                }
             }
         }
     }
@@ -342,6 +362,9 @@ pub type Handler = fn(&mut SyscallCtx<'_>, &Args) -> SysResult<SyscallReturn>;
 /// Runs syscall `nr`.
 #[inline]
 pub fn dispatch(ctx: &mut SyscallCtx<'_>, nr: u64, args: Args) -> SysResult<SyscallReturn> {
+    if ctx.m.root.any_jail() {
+        crate::fs::jail::set_current(ctx.task.process.fs().root.clone());
+    }
     let Some(def) = table::lookup(nr) else {
         unimplemented(ctx.m, ctx.task.tid, nr, &args);
         return Err(Errno::ENOSYS);

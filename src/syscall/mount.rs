@@ -27,8 +27,26 @@ fn opt_string(ctx: &SyscallCtx<'_>, p: UserPtr<CStr>) -> SysResult<Option<Vec<u8
 
 /// The normalised guest path of an existing directory, ENOTDIR for
 /// anything else.
+/// The directory `abs` names: its machine path (the mount table's terms,
+/// also for a caller in a chroot) and its host handle.
 fn directory(ctx: &SyscallCtx<'_>, abs: Vec<u8>) -> SysResult<(Vec<u8>, Option<std::os::fd::OwnedFd>)> {
-    vfs::directory(&ctx.m.root, &ctx.procfs(), abs)
+    let (path, fd) = vfs::directory(&ctx.m.root, &ctx.procfs(), abs)?;
+    if ctx.m.root.jail().is_none() {
+        return Ok((path, fd));
+    }
+    let machine = fd.as_ref().and_then(|fd| ctx.m.root.machine_path_of(fd.as_raw_fd()));
+    Ok((machine.unwrap_or_else(|| ctx.m.root.machine_path(&path)), fd))
+}
+
+/// In a chroot, the kernel's /proc and /dev show at the jail's `/proc` and
+/// `/dev` once mounted there (`on`) and go with the mount.
+fn show_in_jail(ctx: &SyscallCtx<'_>, norm: &[u8], on: bool) {
+    let Some(j) = ctx.m.root.jail() else { return };
+    match j.inside(norm).as_deref() {
+        Some(b"/proc") => j.proc.store(on, std::sync::atomic::Ordering::Relaxed),
+        Some(b"/dev") => j.dev.store(on, std::sync::atomic::Ordering::Relaxed),
+        _ => {}
+    }
 }
 
 pub(crate) fn sys_mount(
@@ -117,10 +135,17 @@ pub(crate) fn sys_mount(
             MemOpts::parse(kind, &data, ctx.m.config.mem_size, &mut opts)?;
             mounts.mount_memory(kind, &source, norm, flags, opts, ctx.m.config.mem_size)?;
         }
-        // The kernel's own: always at /proc and /dev (and /dev/pts).
-        FsType::Proc if norm == b"/proc" => mounts.mount_entry(kind, &source, norm, flags),
-        FsType::Devtmpfs if norm == b"/dev" => mounts.mount_entry(kind, &source, norm, flags),
-        FsType::Devpts if norm == b"/dev/pts" => mounts.mount_entry(kind, &source, norm, flags),
+        // The kernel's own: always at /proc and /dev (and /dev/pts), of the
+        // machine or of the caller's chroot.
+        FsType::Proc if caller_path(ctx, &norm) == b"/proc" => {
+            show_in_jail(ctx, &norm, true);
+            mounts.mount_entry(kind, &source, norm, flags)
+        }
+        FsType::Devtmpfs if caller_path(ctx, &norm) == b"/dev" => {
+            show_in_jail(ctx, &norm, true);
+            mounts.mount_entry(kind, &source, norm, flags)
+        }
+        FsType::Devpts if caller_path(ctx, &norm) == b"/dev/pts" => mounts.mount_entry(kind, &source, norm, flags),
         _ => {
             log::warn!("{} can only be mounted where the kernel has it, not on {}", kind.name(), show(&norm));
             return Err(Errno::EINVAL);
@@ -146,6 +171,9 @@ pub(crate) fn sys_umount2(ctx: &mut SyscallCtx<'_>, target: UserPtr<CStr>, flags
     // The handle on the mount point itself is not a user of it.
     drop(handle);
     ctx.m.root.mounts.unmount(&norm, flags & MNT_DETACH != 0)?;
+    if ctx.m.root.mounts.mounted_on(&norm).is_none() {
+        show_in_jail(ctx, &norm, false);
+    }
     Ok(0)
 }
 
@@ -197,13 +225,22 @@ fn st_flags(m: &Mount) -> u64 {
 /// statfs of the host directory `fd` is in: the memory file system's
 /// own answer when a tmpfs or ramfs holds it (`guest` is its guest path).
 pub(crate) fn statfs_at(ctx: &SyscallCtx<'_>, guest: Option<&[u8]>, fd: i32) -> SysResult<[u8; 120]> {
-    if let Some(path) = guest {
-        let m = ctx.m.root.mounts.mount_of(&crate::fs::path::normalize(path));
+    let machine = match ctx.m.root.jail() {
+        Some(_) => ctx.m.root.machine_path_of(fd).or_else(|| guest.map(|g| ctx.m.root.machine_path(g))),
+        None => guest.map(crate::fs::path::normalize),
+    };
+    if let Some(path) = machine {
+        let m = ctx.m.root.mounts.mount_of(&path);
         if m.kind.is_memory() {
             return Ok(memory_statfs(&m, ctx.m.config.mem_size));
         }
     }
     Ok(crate::arch::host::statfs_raw(fd)?)
+}
+
+/// A machine path as the caller sees it (in a chroot: from its root).
+fn caller_path(ctx: &SyscallCtx<'_>, machine: &[u8]) -> Vec<u8> {
+    ctx.m.root.to_caller(machine.to_vec()).unwrap_or_default()
 }
 
 fn show(p: &[u8]) -> String {

@@ -145,7 +145,7 @@ fn do_open(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: i32, m
     let wait = if may_wait { host::Wait::Interruptible } else { host::Wait::Uninterruptible };
     let req = vfs::OpenRequest { flags, mode, umask, wait };
     let open = |ctx: &SyscallCtx<'_>| match &target {
-        Target::Host(p) => vfs::open_host(&ctx.m.root, p, p.to_bytes(), &req),
+        Target::Host(p) => vfs::open_host_or_node(&ctx.m.root, &ctx.procfs(), p, p.to_bytes(), &req),
         Target::Abs(abs) => vfs::open(&ctx.m.root, &ctx.procfs(), abs.clone(), &req),
         Target::Empty => Err(Errno::ENOENT),
     };
@@ -789,7 +789,7 @@ fn mknod_kind(mode: u32) -> SysResult<u32> {
     match mode & S_IFMT {
         0 => Ok(S_IFREG),
         kind @ (S_IFIFO | S_IFREG | S_IFSOCK) => Ok(kind),
-        S_IFCHR | S_IFBLK => Err(Errno::EPERM),
+        kind @ (S_IFCHR | S_IFBLK) => Ok(kind),
         _ => Err(Errno::EINVAL),
     }
 }
@@ -803,7 +803,12 @@ fn mknod_common(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: u6
         return Err(Errno::EEXIST);
     }
     let (dir, name) = host_parent(&abs, ctx)?;
-    host::mknodat(dir.as_raw_fd(), &name, kind | (mode & S_IALLUGO & !umask(ctx)), dev)?;
+    let perm = mode & S_IALLUGO & !umask(ctx);
+    if kind == S_IFCHR || kind == S_IFBLK {
+        crate::fs::devnode::make(&dir, &name, kind, perm, dev)?;
+        return Ok(0);
+    }
+    host::mknodat(dir.as_raw_fd(), &name, kind | perm, dev)?;
     Ok(0)
 }
 

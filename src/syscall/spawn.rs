@@ -77,7 +77,7 @@ fn spawn(ctx: &mut SyscallCtx<'_>, args: SpawnArgs) -> SysResult {
     let files = parent.files().clone();
     let fs = {
         let f = parent.fs();
-        FsContext { cwd: f.cwd.clone(), cwd_fd: f.cwd_fd.clone(), umask: f.umask }
+        FsContext { cwd: f.cwd.clone(), cwd_fd: f.cwd_fd.clone(), umask: f.umask, root: f.root.clone() }
     };
     let ppid = if flags & CLONE_PARENT != 0 { parent.ppid() } else { parent.pid };
     let child = Arc::new(Process::new(pid, ppid, args.exit_signal, files, fs, *parent.rlimits()));

@@ -4,8 +4,8 @@
 use super::args::SyscallArg;
 use super::args::*;
 use super::{
-    event, file, futex, info, ipc, mem, mount, net, path, poll, process, signal, spawn, time, wait, xattr, Args,
-    Handler,
+    chroot, event, file, futex, info, ipc, mem, mount, net, path, poll, process, signal, spawn, time, wait, xattr,
+    Args, Handler,
 };
 use super::{SyscallCtx, SyscallReturn};
 use crate::errno::SysResult;
@@ -294,6 +294,7 @@ syscalls! {
     165 mount(source: UserPtr<CStr>, target: UserPtr<CStr>, fstype: UserPtr<CStr>, flags: MountFlags, data: UserPtr<CStr>) => mount::sys_mount;
     166 umount2(target: UserPtr<CStr>, flags: UmountFlags) => mount::sys_umount2;
     169 reboot(magic: u32, magic2: u32, cmd: u32, arg: UserPtr<Opaque>) => process::sys_reboot;
+    161 chroot(pathname: UserPtr<CStr>) => chroot::sys_chroot;
     162 sync() => info::sys_sync;
     170 sethostname(name: UserPtr<CStr>, len: usize) => info::sys_sethostname;
     171 setdomainname(name: UserPtr<CStr>, len: usize) => info::sys_setdomainname;

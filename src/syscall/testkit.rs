@@ -43,7 +43,7 @@ impl TestMachine {
         let config = MachineConfig { handlers_only: true, root: root.into(), mem_size: 16 << 20, ..Default::default() };
         let m = Machine::new(config, no_task_loop).expect("a handlers-only machine");
         let files = FdTable::with_host_stdio().expect("stdio");
-        let fs = FsContext { cwd: b"/".to_vec(), cwd_fd: None, umask: 0o22 };
+        let fs = FsContext { cwd: b"/".to_vec(), cwd_fd: None, umask: 0o22, root: None };
         let p = Arc::new(Process::new(
             m.alloc_pid(),
             0,

@@ -276,6 +276,22 @@ pub(crate) fn mknodat(dirfd: RawFd, name: &CStr, mode: u32, dev: u64) -> std::io
     check(unsafe { libc::mknodat(dirfd, name.as_ptr(), mode, dev) } as libc::c_long).map(drop)
 }
 
+/// getxattr(2) of a host path (following links, so `/proc/self/fd/N`
+/// reaches an `O_PATH` descriptor's file): the value's length.
+pub(crate) fn getxattr(path: &CStr, name: &CStr, buf: &mut [u8]) -> std::io::Result<usize> {
+    // SAFETY: both strings are NUL-terminated; buf is writable for its length.
+    let n = check(
+        unsafe { libc::getxattr(path.as_ptr(), name.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) } as libc::c_long
+    )?;
+    Ok(n as usize)
+}
+
+pub(crate) fn fsetxattr(fd: RawFd, name: &CStr, value: &[u8], flags: i32) -> std::io::Result<()> {
+    // SAFETY: name is NUL-terminated; value is readable for its length.
+    check(unsafe { libc::fsetxattr(fd, name.as_ptr(), value.as_ptr().cast(), value.len(), flags) } as libc::c_long)
+        .map(drop)
+}
+
 pub(crate) fn unlinkat(dirfd: RawFd, name: &CStr, flags: i32) -> std::io::Result<()> {
     // SAFETY: name is NUL-terminated.
     check(unsafe { libc::unlinkat(dirfd, name.as_ptr(), flags) } as libc::c_long).map(drop)
