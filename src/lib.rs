@@ -4,30 +4,42 @@
 //! instructions are rewritten into calls into this kernel (zpoline).
 //! See docs/architecture.md for the architecture and its invariants.
 
+// `unsafe` lives only in `arch` and `mm` (each block with its SAFETY
+// line); the other modules deny it.
+//
 // Arithmetic on guest-supplied addresses and lengths is checked in `mm`
 // and `kernel::regions` (denied there by Cargo.toml's lint). The modules
 // allowed here compute with host values (register images, instruction
 // bytes, file offsets the host kernel checks) or go through `mm` for every
 // guest range.
+#[deny(unsafe_code)]
 pub mod abi;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod arch;
+#[deny(unsafe_code)]
 pub mod errno;
 #[allow(clippy::arithmetic_side_effects)]
+#[deny(unsafe_code)]
 pub mod fs;
 // initrd computes offsets inside the archive it holds, each bounded by its
 // length (sizes from headers are checked against it before use).
 #[allow(clippy::arithmetic_side_effects)]
+#[deny(unsafe_code)]
 pub mod initrd;
+#[deny(unsafe_code)]
 pub mod kernel;
 #[allow(clippy::arithmetic_side_effects)]
+#[deny(unsafe_code)]
 pub mod loader;
 pub mod mm;
 #[allow(clippy::arithmetic_side_effects)]
+#[deny(unsafe_code)]
 pub mod rewrite;
 #[allow(clippy::arithmetic_side_effects)]
+#[deny(unsafe_code)]
 pub mod runloop;
 #[allow(clippy::arithmetic_side_effects)]
+#[deny(unsafe_code)]
 pub mod syscall;
 
 pub use kernel::{ExitStatus, Machine, MachineConfig, Reserve};

@@ -210,117 +210,167 @@ pub struct SiSys {
     pub si_arch: u32,
 }
 
-/// `union __sifields`, as the layouts nommu reads or writes. `raw` spans
-/// all of it: a `Siginfo` starts from zeros and then gets one layout, so
-/// none of its bytes is ever uninitialised (which `ByteValued` needs).
-#[repr(C)]
-#[derive(Clone, Copy)]
-pub union Sifields {
-    pub raw: [u64; 14],
-    pub kill: SiKill,
-    pub rt: SiRt,
-    pub chld: SiChld,
-    pub fault: SiFault,
-    pub poll: SiPoll,
-    pub sys: SiSys,
+/// Two 32-bit fields sharing one little-endian word of `__sifields`.
+const fn pair(lo: u32, hi: u32) -> u64 {
+    lo as u64 | (hi as u64) << 32
 }
 
-/// x86-64 `siginfo_t` (128 bytes): the three ints, then the union, which
-/// is 8-byte aligned. The union is private so that it is only ever set
-/// whole (see `Sifields`): the constructors give it its layout.
+const fn halves(w: u64) -> (u32, u32) {
+    (w as u32, (w >> 32) as u32)
+}
+
+/// One layout of `union __sifields`, kept as the union's words: a
+/// `Siginfo` holds the 112 bytes as `[u64; 14]`, and each layout says how
+/// it sits in them (x86-64 is little-endian), so no union and no
+/// reinterpreting read is needed.
+trait SiLayout: Sized {
+    fn to_words(self, w: &mut [u64; 14]);
+    fn from_words(w: &[u64; 14]) -> Self;
+}
+
+impl SiLayout for SiKill {
+    fn to_words(self, w: &mut [u64; 14]) {
+        w[0] = pair(self.si_pid as u32, self.si_uid);
+    }
+    fn from_words(w: &[u64; 14]) -> Self {
+        let (pid, uid) = halves(w[0]);
+        SiKill { si_pid: pid as i32, si_uid: uid }
+    }
+}
+
+impl SiLayout for SiRt {
+    fn to_words(self, w: &mut [u64; 14]) {
+        w[0] = pair(self.si_pid as u32, self.si_uid);
+        w[1] = self.si_value;
+    }
+    fn from_words(w: &[u64; 14]) -> Self {
+        let (pid, uid) = halves(w[0]);
+        SiRt { si_pid: pid as i32, si_uid: uid, si_value: w[1] }
+    }
+}
+
+impl SiLayout for SiChld {
+    fn to_words(self, w: &mut [u64; 14]) {
+        w[0] = pair(self.si_pid as u32, self.si_uid);
+        w[1] = pair(self.si_status as u32, self.__pad as u32);
+        w[2] = self.si_utime as u64;
+        w[3] = self.si_stime as u64;
+    }
+    fn from_words(w: &[u64; 14]) -> Self {
+        let ((pid, uid), (status, pad)) = (halves(w[0]), halves(w[1]));
+        let (si_utime, si_stime) = (w[2] as i64, w[3] as i64);
+        SiChld { si_pid: pid as i32, si_uid: uid, si_status: status as i32, __pad: pad as i32, si_utime, si_stime }
+    }
+}
+
+impl SiLayout for SiFault {
+    fn to_words(self, w: &mut [u64; 14]) {
+        let [p0, p1, p2] = self.__pad.map(u64::from);
+        w[0] = self.si_addr;
+        w[1] = u64::from(self.si_addr_lsb as u16) | p0 << 16 | p1 << 32 | p2 << 48;
+        w[2] = pair(self.si_pkey, self.__pad2);
+    }
+    fn from_words(w: &[u64; 14]) -> Self {
+        let (si_pkey, __pad2) = halves(w[2]);
+        let __pad = [(w[1] >> 16) as u16, (w[1] >> 32) as u16, (w[1] >> 48) as u16];
+        SiFault { si_addr: w[0], si_addr_lsb: w[1] as u16 as i16, __pad, si_pkey, __pad2 }
+    }
+}
+
+impl SiLayout for SiPoll {
+    fn to_words(self, w: &mut [u64; 14]) {
+        w[0] = self.si_band as u64;
+        w[1] = pair(self.si_fd as u32, self.__pad as u32);
+    }
+    fn from_words(w: &[u64; 14]) -> Self {
+        let (fd, pad) = halves(w[1]);
+        SiPoll { si_band: w[0] as i64, si_fd: fd as i32, __pad: pad as i32 }
+    }
+}
+
+impl SiLayout for SiSys {
+    fn to_words(self, w: &mut [u64; 14]) {
+        w[0] = self.si_call_addr;
+        w[1] = pair(self.si_syscall as u32, self.si_arch);
+    }
+    fn from_words(w: &[u64; 14]) -> Self {
+        let (syscall, arch) = halves(w[1]);
+        SiSys { si_call_addr: w[0], si_syscall: syscall as i32, si_arch: arch }
+    }
+}
+
+/// x86-64 `siginfo_t` (128 bytes): the three ints, then `__sifields`,
+/// which is 8-byte aligned. The fields are private so that they are only
+/// ever set whole, in one layout, by the constructors.
 #[repr(C)]
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
 pub struct Siginfo {
     pub si_signo: i32,
     pub si_errno: i32,
     pub si_code: i32,
     pub __pad0: i32,
-    sifields: Sifields,
-}
-
-impl Default for Siginfo {
-    fn default() -> Self {
-        Siginfo { si_signo: 0, si_errno: 0, si_code: 0, __pad0: 0, sifields: Sifields { raw: [0; 14] } }
-    }
+    sifields: [u64; 14],
 }
 
 impl Siginfo {
-    fn with(si_signo: i32, si_code: i32, set: impl FnOnce(&mut Sifields)) -> Siginfo {
+    fn with(si_signo: i32, si_code: i32, layout: impl SiLayout) -> Siginfo {
         let mut info = Siginfo { si_signo, si_code, ..Default::default() };
-        set(&mut info.sifields);
+        layout.to_words(&mut info.sifields);
         info
     }
 
     pub fn kill(si_signo: i32, si_code: i32, kill: SiKill) -> Siginfo {
-        Siginfo::with(si_signo, si_code, |f| f.kill = kill)
+        Siginfo::with(si_signo, si_code, kill)
     }
 
     pub fn rt(si_signo: i32, si_code: i32, rt: SiRt) -> Siginfo {
-        Siginfo::with(si_signo, si_code, |f| f.rt = rt)
+        Siginfo::with(si_signo, si_code, rt)
     }
 
     pub fn chld(si_signo: i32, si_code: i32, chld: SiChld) -> Siginfo {
-        Siginfo::with(si_signo, si_code, |f| f.chld = chld)
+        Siginfo::with(si_signo, si_code, chld)
     }
 
     pub fn fault(si_signo: i32, si_code: i32, fault: SiFault) -> Siginfo {
-        Siginfo::with(si_signo, si_code, |f| f.fault = fault)
+        Siginfo::with(si_signo, si_code, fault)
     }
 
     pub fn poll(si_signo: i32, si_code: i32, poll: SiPoll) -> Siginfo {
-        Siginfo::with(si_signo, si_code, |f| f.poll = poll)
+        Siginfo::with(si_signo, si_code, poll)
     }
 
     pub fn sys(si_signo: i32, si_code: i32, sys: SiSys) -> Siginfo {
-        Siginfo::with(si_signo, si_code, |f| f.sys = sys)
+        Siginfo::with(si_signo, si_code, sys)
     }
 
     pub fn raw(&self) -> [u64; 14] {
-        // SAFETY: every layout of the union is plain integers, and it is
-        // always fully initialised (built from zeros, or read whole from
-        // memory), so any of them may be read.
-        unsafe { self.sifields.raw }
+        self.sifields
     }
 
     pub fn kill_fields(&self) -> SiKill {
-        // SAFETY: as in `raw`.
-        unsafe { self.sifields.kill }
+        SiKill::from_words(&self.sifields)
     }
 
     pub fn rt_fields(&self) -> SiRt {
-        // SAFETY: as in `raw`.
-        unsafe { self.sifields.rt }
+        SiRt::from_words(&self.sifields)
     }
 
     pub fn chld_fields(&self) -> SiChld {
-        // SAFETY: as in `raw`.
-        unsafe { self.sifields.chld }
+        SiChld::from_words(&self.sifields)
     }
 
     pub fn fault_fields(&self) -> SiFault {
-        // SAFETY: as in `raw`.
-        unsafe { self.sifields.fault }
+        SiFault::from_words(&self.sifields)
     }
 
     pub fn poll_fields(&self) -> SiPoll {
-        // SAFETY: as in `raw`.
-        unsafe { self.sifields.poll }
+        SiPoll::from_words(&self.sifields)
     }
 
     pub fn sys_fields(&self) -> SiSys {
-        // SAFETY: as in `raw`.
-        unsafe { self.sifields.sys }
+        SiSys::from_words(&self.sifields)
     }
 }
-
-impl PartialEq for Siginfo {
-    fn eq(&self, other: &Self) -> bool {
-        (self.si_signo, self.si_errno, self.si_code, self.__pad0, self.raw())
-            == (other.si_signo, other.si_errno, other.si_code, other.__pad0, other.raw())
-    }
-}
-
-impl Eq for Siginfo {}
 
 impl std::fmt::Debug for Siginfo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -337,7 +387,6 @@ const _: () = {
     use std::mem::{offset_of, size_of};
     assert!(size_of::<Sigaltstack>() == 24);
     assert!(offset_of!(Sigaltstack, ss_size) == 16);
-    assert!(size_of::<Sifields>() == 112);
     assert!(size_of::<SiChld>() == 32);
     assert!(offset_of!(SiChld, si_utime) == 16);
     assert!(size_of::<SiFault>() == 24);
@@ -370,5 +419,22 @@ mod tests {
         assert_eq!(sys.raw()[..2], [1, 0x3_0000_0002]);
         let poll = Siginfo::poll(SIGIO, POLL_IN, SiPoll { si_band: 1, si_fd: 2, ..Default::default() });
         assert_eq!(poll.raw()[..2], [1, 2]);
+    }
+
+    /// What a layout writes, it reads back, pads included.
+    #[test]
+    fn siginfo_layouts_round_trip() {
+        let chld = SiChld { si_pid: -7, si_uid: 8, si_status: -9, __pad: 1, si_utime: -10, si_stime: 11 };
+        assert_eq!(Siginfo::chld(SIGCHLD, CLD_EXITED, chld).chld_fields(), chld);
+        let fault = SiFault { si_addr: 0x1000, si_addr_lsb: -12, __pad: [1, 2, 3], si_pkey: 2, __pad2: 4 };
+        assert_eq!(Siginfo::fault(SIGSEGV, SEGV_PKUERR, fault).fault_fields(), fault);
+        let sys = SiSys { si_call_addr: u64::MAX, si_syscall: -2, si_arch: 0xc000_003e };
+        assert_eq!(Siginfo::sys(SIGSYS, SYS_SECCOMP, sys).sys_fields(), sys);
+        let poll = SiPoll { si_band: -1, si_fd: -2, __pad: 3 };
+        assert_eq!(Siginfo::poll(SIGIO, POLL_IN, poll).poll_fields(), poll);
+        let rt = SiRt { si_pid: -3, si_uid: u32::MAX, si_value: 5 };
+        assert_eq!(Siginfo::rt(SIGUSR1, SI_QUEUE, rt).rt_fields(), rt);
+        let kill = SiKill { si_pid: 1, si_uid: 2 };
+        assert_eq!(Siginfo::kill(SIGTERM, SI_USER, kill).kill_fields(), kill);
     }
 }

@@ -50,8 +50,7 @@ unsafe impl ByteValued for EpollEvent {}
 unsafe impl ByteValued for Itimerspec {}
 // SAFETY: as above.
 unsafe impl ByteValued for SignalfdSiginfo {}
-// SAFETY: as above; the union in Siginfo has one layout (`raw`) that
-// covers all of it, and abi::signal only ever sets it whole.
+// SAFETY: as above (its `__sifields` are kept as plain words).
 unsafe impl ByteValued for Siginfo {}
 // SAFETY: as above.
 unsafe impl ByteValued for Sigaltstack {}

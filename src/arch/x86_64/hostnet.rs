@@ -16,6 +16,21 @@ fn owned(rc: Result<libc::c_long>) -> Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
+/// A descriptor the host kernel installed in nommu's table with an
+/// `SCM_RIGHTS` message just received: nothing else owns it yet.
+pub(crate) fn received_fd(fd: RawFd) -> OwnedFd {
+    // SAFETY: recvmsg just created this descriptor for the caller alone.
+    unsafe { OwnedFd::from_raw_fd(fd) }
+}
+
+/// nommu's own host credentials (pid, uid, gid), as the host sees every
+/// guest on a socket.
+pub(crate) fn own_credentials() -> (i32, u32, u32) {
+    // SAFETY: getuid and getgid take nothing and cannot fail.
+    let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
+    (std::process::id() as i32, uid, gid)
+}
+
 /// socket(2); the host descriptor is always close-on-exec (the guest's
 /// close-on-exec lives in its descriptor table).
 pub(crate) fn socket(domain: i32, ty: i32, protocol: i32) -> Result<OwnedFd> {

@@ -15,7 +15,7 @@ use crate::abi::socket::{
 };
 use crate::errno::{Errno, SysResult};
 use crate::fs::file::OpenFile;
-use std::os::fd::{FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{OwnedFd, RawFd};
 use std::sync::Arc;
 
 /// The most control data one call passes (Linux's `optmem_max` is of
@@ -132,8 +132,8 @@ fn ucred_bytes(c: Ucred) -> [u8; 12] {
 
 /// nommu's own credentials, as the host sees every guest.
 pub(super) fn host_creds() -> Ucred {
-    // SAFETY: getpid/getuid/getgid cannot fail.
-    Ucred { pid: std::process::id() as i32, uid: unsafe { libc::getuid() }, gid: unsafe { libc::getgid() } }
+    let (pid, uid, gid) = crate::arch::hostnet::own_credentials();
+    Ucred { pid, uid, gid }
 }
 
 /// Host credentials as a guest sees them: nommu's own are a guest's (pid
@@ -169,9 +169,7 @@ pub(super) fn control_to_guest(
         if hdr.cmsg_level == SOL_SOCKET && hdr.cmsg_type == SCM_RIGHTS {
             for o in data.clone().step_by(4).take_while(|o| o + 4 <= data.end) {
                 let host_fd = RawFd::from_ne_bytes(bytes[o..o + 4].try_into().unwrap_or_default());
-                // SAFETY: the host kernel just installed this descriptor in
-                // nommu's table for us; nothing else owns it.
-                let owned = unsafe { OwnedFd::from_raw_fd(host_fd) };
+                let owned = crate::arch::hostnet::received_fd(host_fd);
                 let guest_fd = install_received(ctx, owned, flags & MSG_CMSG_CLOEXEC != 0).unwrap_or_else(|_| {
                     *msg_flags |= MSG_CTRUNC;
                     -1
