@@ -57,17 +57,7 @@ trap 'echo caught-usr1' USR1; kill -USR1 $$
 x=$(echo nested $(echo deep)); echo $x
 poweroff
 ";
-    let mut child = Command::new(nommu())
-        .args(["boot", "--root"])
-        .arg(rootfs())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child.stdin.take().unwrap().write_all(script.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = boot_script(&["boot".into(), "--root".into(), rootfs().into_os_string()], script);
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
     for want in [

@@ -52,18 +52,7 @@ impl Archive {
 }
 
 fn entry<'a>(name: &'a str, mode: u32, data: &'a [u8]) -> Entry<'a> {
-    Entry {
-        name: name.as_bytes(),
-        ino: 0,
-        mode,
-        uid: 0,
-        gid: 0,
-        nlink: 1,
-        mtime: 1_600_000_000,
-        dev: (0, 0),
-        rdev: (0, 0),
-        data,
-    }
+    Entry { mtime: 1_600_000_000, ..Entry::new(name.as_bytes(), mode, data) }
 }
 
 fn gzip(data: &[u8]) -> Vec<u8> {
@@ -74,18 +63,9 @@ fn gzip(data: &[u8]) -> Vec<u8> {
 
 /// Boots `initrd=FILE` with `params`, the shell script on stdin.
 fn boot(file: &Path, params: &[&str], script: &str) -> Output {
-    let mut child = Command::new(nommu())
-        .arg("boot")
-        .arg(format!("initrd={}", file.display()))
-        .args(params)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // A machine that fails to start reads none of it.
-    let _ = child.stdin.take().unwrap().write_all(script.as_bytes());
-    child.wait_with_output().unwrap()
+    let mut args = vec!["boot".to_string(), format!("initrd={}", file.display())];
+    args.extend(params.iter().map(|p| p.to_string()));
+    boot_script(&args, script)
 }
 
 fn write_file(dir: &TempDir, name: &str, data: &[u8]) -> PathBuf {

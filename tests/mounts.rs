@@ -10,7 +10,6 @@
 mod common;
 use common::*;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 fn rootfs() -> PathBuf {
     let r = repo().join("rootfs");
@@ -98,19 +97,10 @@ fn boot(script: &str, extra: &[&str]) -> String {
 
 /// `boot` with boot parameters (`mem=64M`).
 fn boot_with(script: &str, extra: &[&str], params: &[&str]) -> String {
-    let mut child = Command::new(nommu())
-        .args(extra)
-        .args(["boot", "--root"])
-        .arg(rootfs())
-        .args(params)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child.stdin.take().unwrap().write_all(script.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
+    let mut args: Vec<std::ffi::OsString> = extra.iter().map(|a| a.into()).collect();
+    args.extend(["boot".into(), "--root".into(), rootfs().into_os_string()]);
+    args.extend(params.iter().map(|p| p.into()));
+    let out = boot_script(&args, script);
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert_eq!(out.status.code(), Some(0), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
     text

@@ -49,6 +49,14 @@ pub struct Entry<'a> {
     pub data: &'a [u8],
 }
 
+impl<'a> Entry<'a> {
+    /// An entry of one name (nlink 1), owned by root, with no inode, time
+    /// or device numbers: what the other fields are set on.
+    pub fn new(name: &'a [u8], mode: u32, data: &'a [u8]) -> Entry<'a> {
+        Entry { name, ino: 0, mode, uid: 0, gid: 0, nlink: 1, mtime: 0, dev: (0, 0), rdev: (0, 0), data }
+    }
+}
+
 /// Why an entry could not be read; `at` is the offset of the problem.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseError {
@@ -214,18 +222,7 @@ pub fn write_entry(out: &mut Vec<u8>, e: &Entry<'_>, checksum: bool) {
 
 /// Appends the `TRAILER!!!` entry that ends an archive.
 pub fn write_trailer(out: &mut Vec<u8>) {
-    let e = Entry {
-        name: TRAILER,
-        ino: 0,
-        mode: 0,
-        uid: 0,
-        gid: 0,
-        nlink: 1,
-        mtime: 0,
-        dev: (0, 0),
-        rdev: (0, 0),
-        data: &[],
-    };
+    let e = Entry::new(TRAILER, 0, &[]);
     write_entry(out, &e, false);
 }
 

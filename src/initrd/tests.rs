@@ -102,18 +102,7 @@ impl Sink for MemSink {
 }
 
 fn entry<'a>(name: &'a str, mode: u32, data: &'a [u8]) -> Entry<'a> {
-    Entry {
-        name: name.as_bytes(),
-        ino: 0,
-        mode,
-        uid: 0,
-        gid: 0,
-        nlink: 1,
-        mtime: 1_700_000_000,
-        dev: (0, 0),
-        rdev: (0, 0),
-        data,
-    }
+    Entry { mtime: 1_700_000_000, ..Entry::new(name.as_bytes(), mode, data) }
 }
 
 /// A small archive with one entry of each kind.

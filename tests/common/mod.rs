@@ -397,3 +397,20 @@ pub fn null_faults_args() -> Vec<&'static str> {
         Vec::new()
     }
 }
+
+/// Boots a machine (`nommu` with `args`) with `script` on its console's
+/// stdin; its output. A machine that fails to start reads none of it.
+pub fn boot_script<S: AsRef<std::ffi::OsStr>>(args: &[S], script: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(nommu())
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting {}: {e}", nommu().display()));
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(script.as_bytes());
+    }
+    child.wait_with_output().unwrap_or_else(|e| panic!("waiting for nommu: {e}"))
+}

@@ -12,18 +12,7 @@ fn base(tag: &str) -> PathBuf {
 }
 
 fn add(a: &mut Vec<u8>, name: &str, mode: u32, data: &[u8]) {
-    let e = Entry {
-        name: name.as_bytes(),
-        ino: a.len() as u32,
-        mode,
-        uid: 0,
-        gid: 0,
-        nlink: 1,
-        mtime: 1_000_000,
-        dev: (0, 0),
-        rdev: (0, 0),
-        data,
-    };
+    let e = Entry { ino: a.len() as u32, mtime: 1_000_000, ..Entry::new(name.as_bytes(), mode, data) };
     write_entry(a, &e, false);
 }
 
