@@ -24,7 +24,11 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "proc_check.h"
+#include "ipc_check.h"
+
+/* The header line of /proc/sysvipc/msg, as Linux writes it. */
+#define IPC_MSG_HEADER                                                                                                   \
+    "       key      msqid perms      cbytes       qnum lspid lrpid   uid   gid  cuid  cgid      " "stime      rtime      ctime\n"
 
 #ifndef MSG_COPY
 #define MSG_COPY 040000
@@ -33,17 +37,10 @@
 #define MSG_STAT_ANY 13
 #endif
 
-#define BAD_PTR ((void *)16)
-
 struct msg {
     long mtype;
     char mtext[64];
 };
-
-static int errno_is(long r, int e)
-{
-    return r == -1 && errno == e;
-}
 
 static int send_text(int q, long type, const char *text, int flags)
 {
@@ -62,40 +59,6 @@ static long recv_text(int q, long type, size_t size, int flags, struct msg *out)
         return -1;
     out->mtext[n] = 0;
     return out->mtype;
-}
-
-static void on_alarm(int sig)
-{
-    (void)sig;
-}
-
-/* SIGALRM in ms milliseconds, once. */
-static void alarm_in(int ms)
-{
-    struct itimerval it = { { 0, 0 }, { ms / 1000, (ms % 1000) * 1000 } };
-    setitimer(ITIMER_REAL, &it, NULL);
-}
-
-/* Whether /proc/sysvipc/msg has a line for queue id with this key, and its
- * header is Linux's. */
-static int in_proc(int id, key_t key)
-{
-    FILE *f = fopen("/proc/sysvipc/msg", "r");
-    if (!f)
-        return 0;
-    char line[512], want[32];
-    int found = 0;
-    snprintf(want, sizeof want, "%10d %10d ", key, id);
-    if (!fgets(line, sizeof line, f) ||
-        strcmp(line, "       key      msqid perms      cbytes       qnum lspid lrpid   uid   gid  cuid  cgid      "
-                     "stime      rtime      ctime\n") != 0) {
-        fclose(f);
-        return 0;
-    }
-    while (fgets(line, sizeof line, f))
-        found |= !strncmp(line, want, strlen(want));
-    fclose(f);
-    return found;
 }
 
 /* Children, exec'd by the tests below. */
@@ -120,19 +83,6 @@ static int child(int argc, char **argv)
     }
     (void)argc;
     return 3;
-}
-
-static pid_t spawn(const char *mode, int q)
-{
-    char arg[16];
-    snprintf(arg, sizeof arg, "%d", q);
-    return vfork_self(NULL, mode, arg, NULL, NULL);
-}
-
-static int child_ok(pid_t pid)
-{
-    int st;
-    return pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0;
 }
 
 int main(int argc, char **argv)
@@ -290,8 +240,8 @@ int main(int argc, char **argv)
             seen |= 2;
     }
     check("MSG_STAT and MSG_STAT_ANY of each index find the queues", seen == 3);
-    check("/proc/sysvipc/msg lists the keyed queue", in_proc(k, key));
-    check("/proc/sysvipc/msg lists an IPC_PRIVATE queue", in_proc(q, IPC_PRIVATE));
+    check("/proc/sysvipc/msg lists the keyed queue", in_sysvipc("msg", IPC_MSG_HEADER, k, key));
+    check("/proc/sysvipc/msg lists an IPC_PRIVATE queue", in_sysvipc("msg", IPC_MSG_HEADER, q, IPC_PRIVATE));
 
     /* removal wakes a receiver */
     pid = spawn("rmid", q2);
@@ -302,6 +252,6 @@ int main(int argc, char **argv)
     check("IPC_RMID", msgctl(q, IPC_RMID, NULL) == 0 && msgctl(k, IPC_RMID, NULL) == 0);
     check("IPC_RMID again: EINVAL", errno_is(msgctl(k, IPC_RMID, NULL), EINVAL));
     check("its key is free", errno_is(msgget(key, 0), ENOENT));
-    check("/proc/sysvipc/msg no longer lists it", !in_proc(k, key));
+    check("/proc/sysvipc/msg no longer lists it", !in_sysvipc("msg", IPC_MSG_HEADER, k, key));
     return finish();
 }

@@ -24,13 +24,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "proc_check.h"
+#include "ipc_check.h"
+
+/* The header line of /proc/sysvipc/sem, as Linux writes it. */
+#define IPC_SEM_HEADER                                                                                                   \
+    "       key      semid perms      nsems   uid   gid  cuid  cgid      otime      ctime\n"
 
 #ifndef SEM_STAT_ANY
 #define SEM_STAT_ANY 20
 #endif
-
-#define BAD_PTR ((void *)16)
 
 union semun {
     int val;
@@ -38,11 +40,6 @@ union semun {
     unsigned short *array;
     struct seminfo *__buf;
 };
-
-static int errno_is(long r, int e)
-{
-    return r == -1 && errno == e;
-}
 
 /* One semop of one operation. */
 static int op1(int s, unsigned short num, short op, short flg)
@@ -69,17 +66,6 @@ static long now_ms(void)
     return t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-static void on_alarm(int sig)
-{
-    (void)sig;
-}
-
-static void alarm_in(int ms)
-{
-    struct itimerval it = { { 0, 0 }, { ms / 1000, (ms % 1000) * 1000 } };
-    setitimer(ITIMER_REAL, &it, NULL);
-}
-
 /* Waits up to 2 s for semctl(s, num, cmd) to be want. */
 static int becomes(int s, int num, int cmd, int want)
 {
@@ -89,25 +75,6 @@ static int becomes(int s, int num, int cmd, int want)
         msleep(5);
     }
     return 0;
-}
-
-static int in_proc(int id, key_t key)
-{
-    FILE *f = fopen("/proc/sysvipc/sem", "r");
-    if (!f)
-        return 0;
-    char line[512], want[32];
-    int found = 0;
-    snprintf(want, sizeof want, "%10d %10d ", key, id);
-    if (!fgets(line, sizeof line, f) ||
-        strcmp(line, "       key      semid perms      nsems   uid   gid  cuid  cgid      otime      ctime\n") != 0) {
-        fclose(f);
-        return 0;
-    }
-    while (fgets(line, sizeof line, f))
-        found |= !strncmp(line, want, strlen(want));
-    fclose(f);
-    return found;
 }
 
 static int child(char **argv)
@@ -140,19 +107,6 @@ static int child(char **argv)
         return semctl(s, 0, IPC_RMID) == 0 ? 0 : 1;
     }
     return 3;
-}
-
-static pid_t spawn(const char *mode, int s)
-{
-    char arg[16];
-    snprintf(arg, sizeof arg, "%d", s);
-    return vfork_self(NULL, mode, arg, NULL, NULL);
-}
-
-static int child_ok(pid_t pid)
-{
-    int st;
-    return pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0;
 }
 
 int main(int argc, char **argv)
@@ -315,8 +269,8 @@ int main(int argc, char **argv)
             seen |= 2;
     }
     check("SEM_STAT and SEM_STAT_ANY of each index find the arrays", seen == 3);
-    check("/proc/sysvipc/sem lists the keyed array", in_proc(k, key));
-    check("/proc/sysvipc/sem lists an IPC_PRIVATE array", in_proc(s, IPC_PRIVATE));
+    check("/proc/sysvipc/sem lists the keyed array", in_sysvipc("sem", IPC_SEM_HEADER, k, key));
+    check("/proc/sysvipc/sem lists an IPC_PRIVATE array", in_sysvipc("sem", IPC_SEM_HEADER, s, IPC_PRIVATE));
 
     /* removal wakes a waiter */
     setval(s, 0, 0);
@@ -327,6 +281,6 @@ int main(int argc, char **argv)
     check("IPC_RMID", semctl(k, 0, IPC_RMID) == 0);
     check("IPC_RMID again: EINVAL", errno_is(semctl(k, 0, IPC_RMID), EINVAL));
     check("its key is free", errno_is(semget(key, 0, 0), ENOENT));
-    check("/proc/sysvipc/sem no longer lists it", !in_proc(k, key));
+    check("/proc/sysvipc/sem no longer lists it", !in_sysvipc("sem", IPC_SEM_HEADER, k, key));
     return finish();
 }

@@ -25,18 +25,15 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "proc_check.h"
+#include "ipc_check.h"
+
+/* The header line of /proc/sysvipc/shm, as Linux writes it. */
+#define IPC_SHM_HEADER                                                                                                   \
+    "       key      shmid perms                  size  cpid  lpid nattch   uid   gid  cuid  cgid " "     atime      dtime      ctime                   rss                  swap\n"
 
 #ifndef SHM_STAT_ANY
 #define SHM_STAT_ANY 15
 #endif
-
-#define BAD_PTR ((void *)16)
-
-static int errno_is(long r, int e)
-{
-    return r == -1 && errno == e;
-}
 
 static int failed(void *p, int e)
 {
@@ -47,26 +44,6 @@ static unsigned long nattch(int id)
 {
     struct shmid_ds ds;
     return shmctl(id, IPC_STAT, &ds) == 0 ? ds.shm_nattch : (unsigned long)-1;
-}
-
-static int in_proc(int id, key_t key)
-{
-    FILE *f = fopen("/proc/sysvipc/shm", "r");
-    if (!f)
-        return 0;
-    char line[512], want[32];
-    int found = 0;
-    snprintf(want, sizeof want, "%10d %10d ", key, id);
-    if (!fgets(line, sizeof line, f) ||
-        strcmp(line, "       key      shmid perms                  size  cpid  lpid nattch   uid   gid  cuid  cgid "
-                     "     atime      dtime      ctime                   rss                  swap\n") != 0) {
-        fclose(f);
-        return 0;
-    }
-    while (fgets(line, sizeof line, f))
-        found |= !strncmp(line, want, strlen(want));
-    fclose(f);
-    return found;
 }
 
 static int child(char **argv)
@@ -192,8 +169,8 @@ int main(int argc, char **argv)
             seen |= 2;
     }
     check("SHM_STAT and SHM_STAT_ANY of each index find the segments", seen == 3);
-    check("/proc/sysvipc/shm lists the keyed segment", in_proc(k, key));
-    check("/proc/sysvipc/shm lists an IPC_PRIVATE segment", in_proc(s, IPC_PRIVATE));
+    check("/proc/sysvipc/shm lists the keyed segment", in_sysvipc("shm", IPC_SHM_HEADER, k, key));
+    check("/proc/sysvipc/shm lists an IPC_PRIVATE segment", in_sysvipc("shm", IPC_SHM_HEADER, s, IPC_PRIVATE));
 
     /* IPC_RMID of an attached segment */
     char *r = shmat(k, NULL, 0);
@@ -212,6 +189,6 @@ int main(int argc, char **argv)
     check("shmdt again: EINVAL", errno_is(shmdt(r), EINVAL));
     check("IPC_RMID of a detached segment", shmdt(p) == 0 && shmctl(s, IPC_RMID, NULL) == 0);
     check("gone at once", errno_is(shmctl(s, IPC_STAT, &ds), EINVAL));
-    check("/proc/sysvipc/shm no longer lists them", !in_proc(k, key) && !in_proc(s, IPC_PRIVATE));
+    check("/proc/sysvipc/shm no longer lists them", !in_sysvipc("shm", IPC_SHM_HEADER, k, key) && !in_sysvipc("shm", IPC_SHM_HEADER, s, IPC_PRIVATE));
     return finish();
 }
