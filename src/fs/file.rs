@@ -88,24 +88,20 @@ impl OpenFile {
     }
 
     pub(crate) fn generated(data: Vec<u8>, path: Vec<u8>, flags: u32) -> OpenFile {
-        let (kind, flags) = (FileKind::Generated(data), AtomicU32::new(flags));
-        OpenFile {
-            kind,
-            path,
-            flags,
-            pos: Mutex::new(0),
-            blocking: AtomicU8::new(BLOCKING_NO),
-            emulated: None,
-            socket: std::sync::OnceLock::new(),
-        }
+        OpenFile::in_memory(FileKind::Generated(data), path, flags)
     }
 
     pub(crate) fn dir(entries: Vec<DirEntry>, path: Vec<u8>, flags: u32) -> OpenFile {
-        let (kind, flags) = (FileKind::Dir(Mutex::new(entries)), AtomicU32::new(flags));
+        OpenFile::in_memory(FileKind::Dir(Mutex::new(entries)), path, flags)
+    }
+
+    /// A file the kernel generates: it keeps its own flags and offset, and
+    /// its I/O never blocks.
+    fn in_memory(kind: FileKind, path: Vec<u8>, flags: u32) -> OpenFile {
         OpenFile {
             kind,
             path,
-            flags,
+            flags: AtomicU32::new(flags),
             pos: Mutex::new(0),
             blocking: AtomicU8::new(BLOCKING_NO),
             emulated: None,

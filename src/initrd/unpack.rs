@@ -224,17 +224,7 @@ fn node_kind(kind: u32) -> &'static str {
 /// `/` and any `..` that would climb above the root stay inside it. `..`
 /// is taken lexically, so no symlink in the archive can lead out either.
 pub fn clean(name: &[u8]) -> Vec<u8> {
-    let mut parts: Vec<&[u8]> = Vec::new();
-    for c in name.split(|&b| b == b'/') {
-        match c {
-            b"" | b"." => {}
-            b".." => {
-                parts.pop();
-            }
-            c => parts.push(c),
-        }
-    }
-    parts.join(&b'/')
+    crate::fs::path::components(name).join(&b'/')
 }
 
 #[cfg(test)]
