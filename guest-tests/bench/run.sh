@@ -3,6 +3,8 @@
 # after the other, REPS times, and prints medians and ratios to native.
 # The same static binary runs in all three columns.
 # Usage: guest-tests/bench/run.sh NOMMU_BINARY [REPS]
+# BENCH_ONLY=REGEX runs only the rows whose name matches (grep -E);
+# BENCH_SKIP_RUNTEST=1 leaves out busybox's runtest (minutes).
 set -euo pipefail
 NOMMU=$(realpath "$1")
 REPS=${2:-5}
@@ -12,6 +14,8 @@ BB=$(realpath "$HERE/../../rootfs/bin/busybox")
 QEMU=$(command -v qemu-x86_64 || true)
 DATA=$(mktemp -d)
 trap 'rm -rf "$DATA"' EXIT
+
+wanted() { [ -z "${BENCH_ONLY:-}" ] || printf '%s\n' "$1" | grep -Eq -- "$BENCH_ONLY"; }
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
@@ -29,6 +33,7 @@ wall_ms() {
 # bench NAME UNIT COMMAND...  (the command prints "<number> <unit>...")
 bench() {
     local name=$1 unit=$2; shift 2
+    wanted "$name" || return 0
     local n=() e=() q=()
     for _ in $(seq "$REPS"); do
         n+=("$("$@" | awk '{print $1}')")
@@ -39,7 +44,12 @@ bench() {
     nm=$(printf '%s\n' "${n[@]}" | median)
     em=$(printf '%s\n' "${e[@]}" | median)
     if [ -n "$QEMU" ]; then qm=$(printf '%s\n' "${q[@]}" | median); else qm=NA; fi
-    awk -v name="$name" -v unit="$unit" -v n="$nm" -v e="$em" -v q="$qm" 'BEGIN {
+    row "$name" "$unit" "$nm" "$em" "$qm"
+}
+
+# row NAME UNIT NATIVE NOMMU QEMU (QEMU may be NA)
+row() {
+    awk -v name="$1" -v unit="$2" -v n="$3" -v e="$4" -v q="$5" 'BEGIN {
         qr = (q == "NA") ? "NA" : sprintf("%.2f", q / n);
         printf "| %-28s | %-11s | %12.3f | %12.3f | %12s | %6.2f | %6s |\n", name, unit, n, e, q, e / n, qr }'
 }
@@ -62,6 +72,9 @@ done
 for mode in read1 write1 stat openclose; do
     bench "$mode" ns/call "$BIN/bench-syscalls-musl" "$mode" 300000
 done
+# A file of the host's root (nommu's default --root /): a real path walk.
+bench "stat /etc/passwd" ns/call "$BIN/bench-syscalls-musl" stat 300000 /etc/passwd
+bench "open + close /etc/passwd" ns/call "$BIN/bench-syscalls-musl" openclose 300000 /etc/passwd
 bench "send1 + recv1 (socketpair)" ns/pair "$BIN/bench-syscalls-musl" sendrecv1 300000
 bench "pipe round trip (2 procs)" us "$BIN/bench-spawn-musl" pipe_rtt 20000
 bench "vfork + _exit + wait" us "$BIN/bench-spawn-musl" vfork_exit 2000
@@ -73,3 +86,57 @@ bench "hush loop, 200000 iterations" ms wall_ms "$BB" sh -c 'i=0; while [ $i -lt
 bench "sha256 of 64 MiB" s "$BIN/bench-sha256-musl" 64
 bench "busybox gzip of ~32 MiB" ms wall_ms "$BB" gzip -c "$DATA/gzip-input"
 bench "start a static hello" ms wall_ms "$BIN/hello-musl"
+
+# Start-up without a shell's fork in the measurement: posix_spawn + waitpid
+# from a native harness, 200 times, median.
+bench_start() {
+    local name=$1; shift
+    wanted "$name" || return 0
+    local n=() e=() q=()
+    for _ in $(seq "$REPS"); do
+        n+=("$("$BIN/bench-startup-musl" 200 "$@" | awk '{print $1}')")
+        e+=("$("$BIN/bench-startup-musl" 200 "$NOMMU" run "$@" | awk '{print $1}')")
+        if [ -n "$QEMU" ]; then q+=("$("$BIN/bench-startup-musl" 200 "$QEMU" "$@" | awk '{print $1}')"); fi
+    done
+    row "$name" ms "$(printf '%s\n' "${n[@]}" | median)" "$(printf '%s\n' "${e[@]}" | median)" \
+        "$( [ -n "$QEMU" ] && printf '%s\n' "${q[@]}" | median || echo NA)"
+}
+bench_start "start: static hello (musl)" "$BIN/hello-musl"
+bench_start "start: static hello (glibc)" "$BIN/hello-glibc"
+
+# What a sleeping process costs: 50 `busybox sleep`s started by busybox sh.
+# nommu: the machine's MemFree before and after (arena in use); natively:
+# the processes' proportional set size (Pss, /proc/PID/smaps_rollup).
+SLEEPERS='n=50; i=0; pids=
+free_kib() { while read k v u; do [ "$k" = MemFree: ] && { echo $v; return; }; done < /proc/meminfo; }
+f0=$(free_kib)
+while [ $i -lt $n ]; do "$2" sleep 1000 & pids="$pids $!"; i=$((i+1)); done
+sleep 1
+if [ "$1" = pss ]; then
+  t=0; for p in $pids; do while read k v u; do [ "$k" = Pss: ] && t=$((t+v)); done < /proc/$p/smaps_rollup; done
+else
+  t=$((f0 - $(free_kib)))
+fi
+kill $pids; wait
+echo $((t / n)) KiB'
+mem_row() {
+    local n=() e=()
+    wanted "a sleeping busybox process" || return 0
+    for _ in $(seq "$REPS"); do
+        n+=("$("$BB" sh -c "$SLEEPERS" sh pss "$BB" | awk '{print $1}')")
+        e+=("$("$NOMMU" run --mem 1G "$BB" sh -c "$SLEEPERS" sh free "$BB" | awk '{print $1}')")
+    done
+    row "a sleeping busybox process" KiB "$(printf '%s\n' "${n[@]}" | median)" "$(printf '%s\n' "${e[@]}" | median)" NA
+}
+mem_row
+
+# busybox's own test suite (testsuite/runtest), wall time of the whole
+# suite on each side, once (minutes). BENCH_SKIP_RUNTEST=1 leaves it out.
+if [ -z "${BENCH_SKIP_RUNTEST:-}" ] && wanted "busybox runtest" && ls -d "$HERE"/../../build/busybox/busybox-[0-9]*/ >/dev/null 2>&1; then
+    suite_s() {
+        local t0=$EPOCHREALTIME
+        OUT=$DATA/bbsuite NOMMU=$NOMMU JOBS=1 "$HERE/../busybox-suite/run.sh" --runtest-only "$1" >/dev/null 2>&1 || true
+        awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN {printf "%.1f\n", b - a}'
+    }
+    row "busybox runtest (once)" s "$(suite_s --native-only)" "$(suite_s --nommu-only)" NA
+fi
