@@ -97,6 +97,7 @@ impl Observe {
             null_guard: self.null_guard || env_flag("NOMMU_NULL_GUARD"),
             handlers_only: false,
             net: self.net,
+            exec_map: env_flag("NOMMU_EXEC_MAP"),
         }
     }
 }

@@ -268,7 +268,7 @@ pub(crate) fn load_program(
 fn instantiate(m: &Machine, owner: &FixedOwner<'_>, name: &str, file: ProgramFile) -> Result<ExecImage, ExecError> {
     let image = match file {
         ProgramFile::Cached(c) => c
-            .instantiate(&m.mem)
+            .instantiate(&m.mem, m.config.exec_map)
             .map_err(|e| ExecError::new(e, format!("{name}: out of arena memory for the image")))?,
         ProgramFile::Bytes(bytes, id) => {
             let image = load_elf_for(&m.mem, &bytes, owner).map_err(|e| ExecError {
@@ -276,7 +276,7 @@ fn instantiate(m: &Machine, owner: &FixedOwner<'_>, name: &str, file: ProgramFil
                 message: format!("{name}: {e}"),
                 fixed_busy: e.fixed_busy,
             })?;
-            m.images.insert(&m.mem, id, &image, image.align);
+            m.images.insert(&m.mem, id, &image, image.align, m.config.exec_map);
             image
         }
     };

@@ -60,6 +60,11 @@ pub struct MachineConfig {
     pub handlers_only: bool,
     /// What guests' internet sockets reach (`--net`).
     pub net: super::net::NetMode,
+    /// Exec maps the read-only pages of a cached image (text, rodata) from
+    /// the image cache's memfd, private to the process, instead of copying
+    /// them (`--exec-map`, NOMMU_EXEC_MAP=1; docs/architecture.md, "Exec
+    /// without copying"). Off until proven.
+    pub exec_map: bool,
 }
 
 impl Default for MachineConfig {
@@ -74,6 +79,7 @@ impl Default for MachineConfig {
             null_guard: false,
             handlers_only: false,
             net: super::net::NetMode::Host,
+            exec_map: false,
         }
     }
 }

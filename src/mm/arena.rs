@@ -184,6 +184,34 @@ impl Arena {
         Ok(())
     }
 
+    /// Maps `len` bytes of host file `fd` at `off` over [addr, addr+len),
+    /// private: read-write-execute like the rest of the arena, sharing the
+    /// file's pages until written; a write (the guest's, or nommu's when it
+    /// rewrites a syscall site) copies the page for this mapping alone and
+    /// never reaches the file. MAP_NORESERVE as the arena itself.
+    pub(crate) fn map_private_file(&self, addr: u64, len: u64, fd: i32, off: u64) -> std::io::Result<()> {
+        if len == 0 || !self.contains(addr, len) {
+            return Err(std::io::Error::from_raw_os_error(libc::EINVAL));
+        }
+        let off = i64::try_from(off).map_err(|_| std::io::Error::from_raw_os_error(libc::EINVAL))?;
+        // SAFETY: MAP_FIXED over pages of our own arena that the caller
+        // owns (freshly allocated for this mapping); nothing else uses them.
+        let p = unsafe {
+            libc::mmap(
+                addr as *mut libc::c_void,
+                len as usize,
+                libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC,
+                libc::MAP_PRIVATE | libc::MAP_FIXED | libc::MAP_NORESERVE,
+                fd,
+                off,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
     /// Puts fresh private anonymous read-write-execute pages back over
     /// [addr, addr+len) (after a shared file mapping there ends).
     pub(crate) fn map_anonymous(&self, addr: u64, len: u64) -> std::io::Result<()> {

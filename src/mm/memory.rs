@@ -22,7 +22,9 @@ pub struct Memory {
     /// Images at their link address outside the arena, taking turns
     /// (`mm::fixed`).
     pub(crate) fixed: super::fixed::FixedRanges,
-    /// Arena ranges backed by a shared host file mapping (start -> len).
+    /// Arena ranges backed by a host file mapping, shared (a guest's
+    /// MAP_SHARED) or private (an image's read-only pages mapped from the
+    /// image cache): start -> len.
     shared: Mutex<std::collections::BTreeMap<u64, u64>>,
     /// Freed pages kept populated (zeroed when allocated again).
     resident: Mutex<super::resident::ResidentFree>,
@@ -175,6 +177,16 @@ impl Memory {
         let len = checked_page_up(len.max(1)).filter(|&l| l <= self.arena.size()).ok_or(Errno::ENOMEM)?;
         let start = self.alloc_charged(len, align, len)?;
         self.zero_resident(start, len);
+        Ok(start)
+    }
+
+    /// Page-aligned arena memory, committed, NOT zeroed: for an image the
+    /// caller writes or maps over every page of (what was kept populated
+    /// there is forgotten, not zeroed).
+    pub(crate) fn alloc_overwritten(&self, len: u64, align: u64) -> SysResult<u64> {
+        let len = checked_page_up(len.max(1)).filter(|&l| l <= self.arena.size()).ok_or(Errno::ENOMEM)?;
+        let start = self.alloc_charged(len, align, len)?;
+        drop(self.resident().take(start, len));
         Ok(start)
     }
 
@@ -361,14 +373,28 @@ impl Memory {
         Ok(())
     }
 
-    /// Ends the shared file mappings in [start, start+len): the pages
-    /// become private anonymous memory again. False if that failed (the
-    /// pages then stay out of circulation).
-    fn unshare(&self, start: u64, len: u64) -> bool {
-        let Some(end) = start.checked_add(len) else { return false };
+    /// Makes [addr, addr+len) (arena memory the caller owns, allocated
+    /// with `alloc_overwritten`) a private mapping of `len` bytes of host
+    /// file `fd` at `off`: the file's pages until written (an image's
+    /// read-only pages from the image cache's memfd).
+    pub(crate) fn map_private_file(&self, addr: u64, len: u64, fd: i32, off: u64) -> SysResult<()> {
+        let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+        let len = checked_page_up(len).filter(|&l| self.arena.contains(addr, l)).ok_or(Errno::EINVAL)?;
+        self.arena.map_private_file(addr, len, fd, off).map_err(Errno::from)?;
+        shared.insert(addr, len);
+        Ok(())
+    }
+
+    /// Ends the file mappings (shared or private) in [start, start+len):
+    /// the pages become private anonymous memory again, fresh and zero.
+    /// Some(whether there was any), or None if that failed (the pages then
+    /// stay out of circulation).
+    fn unshare(&self, start: u64, len: u64) -> Option<bool> {
+        let end = start.checked_add(len)?;
         let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
         let overlapping: Vec<(u64, u64)> =
             shared.range(..end).map(|(&s, &l)| (s, l)).filter(|&(s, l)| end_of(s, l) > start).collect();
+        let any = !overlapping.is_empty();
         for (s, l) in overlapping {
             shared.remove(&s);
             let (cut_start, cut_end) = (s.max(start), end_of(s, l).min(end));
@@ -381,10 +407,10 @@ impl Memory {
             // s < end and start < s + l, so cut_start < cut_end.
             if let Err(e) = self.arena.map_anonymous(cut_start, cut_end.saturating_sub(cut_start)) {
                 log::error!("cannot end the shared mapping at {cut_start:#x}: {e}");
-                return false;
+                return None;
             }
         }
-        true
+        Some(any)
     }
 
     /// msync(2): writes back the shared file mappings in the range.
@@ -455,9 +481,7 @@ impl Memory {
             return;
         }
         self.sites.clear_range(start, len);
-        if !self.unshare(start, len) {
-            return;
-        }
+        let Some(unshared) = self.unshare(start, len) else { return };
         {
             let mut commit = self.commit();
             let charged = self.charged_in(start, len);
@@ -469,7 +493,9 @@ impl Memory {
             commit.uncharge(charged);
         }
         // Marked before the allocator can hand the pages out again.
-        if !(mostly_written && len <= KEEP_AT_MOST && self.resident().keep(start, len)) {
+        // Pages that were a file mapping are fresh zero pages now: nothing
+        // to keep.
+        if !(mostly_written && !unshared && len <= KEEP_AT_MOST && self.resident().keep(start, len)) {
             self.arena.discard(start, len);
         }
         self.allocator().free(start, len);
