@@ -153,7 +153,9 @@ impl ImageCache {
         } else {
             None
         };
-        let size = bytes.len();
+        // The memfd's pages are host memory too (shmem): counted with the
+        // bytes, so the cache keeps at most CACHE_LIMIT of both.
+        let size = bytes.len() + mappable.as_ref().map_or(0, |_| bytes.len());
         self.images.insert(id, CachedImage { bytes, sites, align, template, mappable }, size);
     }
 }
