@@ -45,6 +45,18 @@ fn vfork_child_mappings_belong_to_the_parent() {
     });
 }
 
+/// A process's text is its own: patched after mprotect, the patch runs
+/// and a child of the same program does not see it. With NOMMU_EXEC_MAP=1
+/// (text a private mapping of the image cache's memfd) MADV_DONTNEED on a
+/// text page gives back the program's code, as natively.
+#[test]
+fn text_is_private_to_its_process() {
+    each_libc("exec_text", |bin| {
+        differential(bin, &["plain"], &[]);
+        differential_in_dirs(bin, &["dontneed"], &[("NOMMU_EXEC_MAP", "1")], &[], 0);
+    });
+}
+
 #[test]
 fn execve_scripts_errors_and_execveat() {
     each_libc("proc_exec", |bin| {
