@@ -57,6 +57,32 @@ fn text_is_private_to_its_process() {
     });
 }
 
+/// An exec'd program's text and read-only data are read-only, as
+/// natively: stores fault (SEGV_ACCERR), syscalls writing there are
+/// EFAULT, mprotect(PROT_WRITE) opens them. (With NOMMU_EXEC_MAP=0 nommu
+/// copies the image into plain read-write memory, where stores go through:
+/// not checked that way.)
+#[test]
+fn text_and_rodata_are_read_only() {
+    if std::env::var("NOMMU_EXEC_MAP").is_ok_and(|v| v == "0") {
+        return;
+    }
+    each_libc("exec_rotext", |bin| {
+        differential(bin, &[], &[]);
+    });
+}
+
+/// The main stack is there to its full size, however it is first
+/// reached (nommu commits it as it grows): deep recursion, a large frame,
+/// a syscall writing deep down (nommu's copy and the host kernel's), a
+/// signal frame.
+#[test]
+fn main_stack_grows_as_reached() {
+    each_libc("stack_grow", |bin| {
+        differential(bin, &[], &[]);
+    });
+}
+
 #[test]
 fn execve_scripts_errors_and_execveat() {
     each_libc("proc_exec", |bin| {

@@ -169,7 +169,8 @@ impl CachedImage {
         let len = self.bytes.len() as u64;
         let base = match (&self.mappable, map) {
             (Some((fd, runs)), true) => {
-                let base = mem.alloc_overwritten(len, self.align)?;
+                let readonly = runs.iter().map(|&(_, l)| l).sum();
+                let base = mem.alloc_overwritten(len, self.align, readonly)?;
                 if let Err(e) = self.map_into(mem, base, fd, runs) {
                     mem.free(base, len);
                     return Err(e);
@@ -214,7 +215,7 @@ impl CachedImage {
                 mem.user.write(base + at, &self.bytes[at as usize..off as usize])?;
             }
             if l > 0 {
-                mem.map_private_file(base + off, l, fd.as_raw_fd(), off)?;
+                mem.map_readonly_file(base + off, l, fd.as_raw_fd(), off)?;
             }
             at = off + l;
         }
@@ -276,7 +277,8 @@ mod tests {
         let a = cached.instantiate(&mem, true).unwrap();
         let b = cached.instantiate(&mem, true).unwrap();
         let c = cached.instantiate(&mem, false).unwrap();
-        assert_eq!(mem.stats().committed, 3 * len, "charged in full, as now");
+        // The three read-only pages of each mapped copy are not committed.
+        assert_eq!(mem.stats().committed, 2 * PAGE_SIZE + len);
         let read = |at: u64| {
             let mut buf = vec![0u8; len as usize];
             mem.user.read(at, &mut buf).unwrap();
@@ -284,10 +286,24 @@ mod tests {
         };
         assert!(read(a.alloc_start) == bytes && read(b.alloc_start) == bytes && read(c.alloc_start) == bytes);
         assert!(mem.sites.contains(a.alloc_start + 5) && mem.sites.contains(b.alloc_start + 5));
-        // A write into a mapped page (a site rewritten later, self-modifying
-        // code) changes that process's copy only.
-        mem.user.write(a.alloc_start + 10, b"private").unwrap();
+        // nommu writes into them fail (EFAULT), but for code it patches
+        // (forced: that process's own copy).
+        assert_eq!(mem.user.write(a.alloc_start + 10, b"private"), Err(Errno::EFAULT));
+        assert_eq!(mem.user.write(c.alloc_start + 10, b"private"), Ok(()), "copied: plain memory");
+        mem.user.write_code(a.alloc_start + 10, b"private").unwrap();
         assert_eq!(&read(b.alloc_start)[10..17], &bytes[10..17]);
+        assert_eq!(&read(a.alloc_start)[10..17], b"private");
+        assert_eq!(mem.user.write(a.alloc_start + 10, b"x"), Err(Errno::EFAULT), "read-only again");
+        // Made writable (mprotect PROT_WRITE), they are committed.
+        mem.make_writable(b.alloc_start, PAGE_SIZE).unwrap();
+        assert_eq!(mem.stats().committed, 3 * PAGE_SIZE + len);
+        mem.user.write(b.alloc_start + 10, b"mine").unwrap();
+        assert_eq!(&read(a.alloc_start)[10..17], b"private");
+        // Made inaccessible and back, they are plain memory.
+        mem.set_inaccessible(a.alloc_start, len, true).unwrap();
+        assert_eq!(mem.stats().committed, 3 * PAGE_SIZE + len - PAGE_SIZE);
+        mem.set_inaccessible(a.alloc_start, len, false).unwrap();
+        assert_eq!(mem.stats().committed, 2 * PAGE_SIZE + 2 * len);
         assert_eq!(&read(a.alloc_start)[10..17], b"private");
         // Freed, the pages are plain zeroed arena memory again.
         a.release(&mem);
