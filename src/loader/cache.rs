@@ -52,11 +52,38 @@ pub(crate) struct CachedImage {
     sites: Vec<u64>,
     align: u64,
     template: ExecImage,
-    /// The image's bytes in a sealed host memfd, and the page runs
-    /// (offset, length) no writable segment touches: what an exec maps
-    /// instead of copying. None unless `exec_map` was on when the image
-    /// was cached.
-    mappable: Option<(OwnedFd, Vec<(u64, u64)>)>,
+    /// Where an exec maps the read-only pages from instead of copying
+    /// them. None unless `exec_map` was on when the image was cached.
+    mappable: Option<Backing>,
+}
+
+/// Where an exec maps an image's read-only pages from: a host file that
+/// holds the rewritten image (`CachedImage::bytes`) from `offset`
+/// (page-aligned) on, and that nobody writes or shrinks while it is open
+/// (a private mapping would see a write; a page past a shrunk end is
+/// SIGBUS). The cache's own is a sealed memfd; an on-disk image cache can
+/// hand its file, if it is only ever replaced by rename.
+pub(crate) struct Backing {
+    fd: OwnedFd,
+    offset: u64,
+    /// The page runs (offset in the image, length) no writable segment
+    /// touches: what is mapped.
+    runs: Vec<(u64, u64)>,
+}
+
+impl Backing {
+    /// `fd` holds the `len` bytes of an image with `segments` (relative
+    /// to the image) from `offset` on. None if no page is read-only or
+    /// `offset` is not page-aligned.
+    pub(crate) fn new(fd: OwnedFd, offset: u64, len: u64, segments: &[Segment]) -> Option<Backing> {
+        let runs = read_only_runs(len, segments);
+        (!runs.is_empty() && offset.is_multiple_of(PAGE_SIZE)).then_some(Backing { fd, offset, runs })
+    }
+
+    /// Bytes mapped read-only (not committed) per exec.
+    fn readonly_bytes(&self) -> u64 {
+        self.runs.iter().map(|&(_, l)| l).sum()
+    }
 }
 
 /// The page runs of [0, len) that no writable segment touches (segments
@@ -141,10 +168,8 @@ impl ImageCache {
             ..image.clone()
         };
         let mappable = if map {
-            let runs = read_only_runs(bytes.len() as u64, &template.segments);
             match sealed_memfd(&bytes) {
-                Ok(fd) if !runs.is_empty() => Some((fd, runs)),
-                Ok(_) => None,
+                Ok(fd) => Backing::new(fd, 0, bytes.len() as u64, &template.segments),
                 Err(e) => {
                     log::info!("image cache: no memfd for the image ({e}): it will be copied");
                     None
@@ -168,10 +193,9 @@ impl CachedImage {
         let start = Instant::now();
         let len = self.bytes.len() as u64;
         let base = match (&self.mappable, map) {
-            (Some((fd, runs)), true) => {
-                let readonly = runs.iter().map(|&(_, l)| l).sum();
-                let base = mem.alloc_overwritten(len, self.align, readonly)?;
-                if let Err(e) = self.map_into(mem, base, fd, runs) {
+            (Some(backing), true) => {
+                let base = mem.alloc_overwritten(len, self.align, backing.readonly_bytes())?;
+                if let Err(e) = self.map_into(mem, base, backing) {
                     mem.free(base, len);
                     return Err(e);
                 }
@@ -207,15 +231,15 @@ impl CachedImage {
         })
     }
 
-    /// Maps the read-only runs from `fd` and copies every other page.
-    fn map_into(&self, mem: &Memory, base: u64, fd: &OwnedFd, runs: &[(u64, u64)]) -> Result<(), Errno> {
+    /// Maps the read-only runs from `backing` and copies every other page.
+    fn map_into(&self, mem: &Memory, base: u64, backing: &Backing) -> Result<(), Errno> {
         let mut at = 0;
-        for &(off, l) in runs.iter().chain([(self.bytes.len() as u64, 0)].iter()) {
+        for &(off, l) in backing.runs.iter().chain([(self.bytes.len() as u64, 0)].iter()) {
             if off > at {
                 mem.user.write(base + at, &self.bytes[at as usize..off as usize])?;
             }
             if l > 0 {
-                mem.map_readonly_file(base + off, l, fd.as_raw_fd(), off)?;
+                mem.map_readonly_file(base + off, l, backing.fd.as_raw_fd(), backing.offset + off)?;
             }
             at = off + l;
         }
@@ -272,7 +296,7 @@ mod tests {
             align: PAGE_SIZE,
             interp: None,
         };
-        let mappable = Some((sealed_memfd(&bytes).unwrap(), read_only_runs(len, &segments)));
+        let mappable = Backing::new(sealed_memfd(&bytes).unwrap(), 0, len, &segments);
         let cached = CachedImage { bytes: bytes.clone(), sites: vec![5], align: PAGE_SIZE, template, mappable };
         let a = cached.instantiate(&mem, true).unwrap();
         let b = cached.instantiate(&mem, true).unwrap();

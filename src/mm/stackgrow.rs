@@ -120,6 +120,34 @@ impl Memory {
         Ok((start, total, bottom))
     }
 
+    /// The accessible runs of [addr, addr+len) as a program sees them: a
+    /// main stack's part not grown yet counts as accessible (Linux shows
+    /// a stack as one mapping; glibc's `pthread_getattr_np` sizes the main
+    /// thread's stack by what lies below it in /proc/self/maps).
+    pub(crate) fn runs_as_mapped(&self, addr: u64, len: u64) -> Vec<(u64, u64)> {
+        let mut runs = self.accessible_runs(addr, len);
+        let end = addr.saturating_add(len);
+        let stacks = self.user.stacks.lock();
+        for (&bottom, st) in stacks.range(..end).filter(|(_, st)| st.top > addr) {
+            let (s, e) = (bottom.max(addr), st.low.min(end));
+            if s < e {
+                runs.push((s, e.saturating_sub(s)));
+            }
+        }
+        drop(stacks);
+        runs.sort_unstable();
+        let mut merged: Vec<(u64, u64)> = Vec::with_capacity(runs.len());
+        for (s, l) in runs {
+            match merged.last_mut() {
+                Some((ms, ml)) if ms.saturating_add(*ml) >= s => {
+                    *ml = s.saturating_add(l).max(ms.saturating_add(*ml)).saturating_sub(*ms)
+                }
+                _ => merged.push((s, l)),
+            }
+        }
+        merged
+    }
+
     /// A guest fault at `addr`: true if it was a stack not yet grown that
     /// far, and it has grown (the guest runs the access again).
     pub(crate) fn grow_stack(&self, addr: u64) -> bool {
@@ -139,6 +167,8 @@ mod tests {
         let (start, total, bottom) = m.alloc_stack(MIB, true).unwrap();
         let top = start + total;
         assert_eq!((bottom, m.stats().committed), (start + STACK_GUARD, STACK_INITIAL));
+        assert_eq!(m.accessible_runs(start, total), vec![(top - STACK_INITIAL, STACK_INITIAL)]);
+        assert_eq!(m.runs_as_mapped(start, total), vec![(bottom, top - bottom)], "one mapping, as shown");
         // A syscall writing below what is accessible grows the stack.
         let deep = top - 300 * 1024;
         m.user.write(deep, b"deep").unwrap();
