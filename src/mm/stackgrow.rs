@@ -59,6 +59,8 @@ impl UserMemory {
     /// has accessible, committing the pages (as Linux's `expand_stack`):
     /// true if the range is then accessible. False (nothing changed) when
     /// it is no stack's, lies in a guard, or `--mem` is used up.
+    #[cold]
+    #[inline(never)]
     pub(super) fn grow_stack_over(&self, addr: u64, len: u64) -> bool {
         let mut commit = self.commit.lock().unwrap_or_else(|e| e.into_inner());
         let mut stacks = self.stacks.lock();

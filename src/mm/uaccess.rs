@@ -91,6 +91,7 @@ impl UserMemory {
 
     /// EFAULT for a range that touches a guard page (after growing a main
     /// stack the range reaches into, as Linux's fault path would).
+    #[inline]
     pub(super) fn unguarded(&self, addr: u64, len: usize) -> SysResult<()> {
         if self.guards.overlaps(addr, len as u64) && !self.grow_stack_over(addr, len as u64) {
             return Err(Errno::EFAULT);
@@ -100,6 +101,7 @@ impl UserMemory {
 
     /// `unguarded`, for a range nommu writes: read-only text is EFAULT too
     /// (Linux's `copy_to_user` into a program's text).
+    #[inline]
     fn writable(&self, addr: u64, len: usize) -> SysResult<()> {
         self.unguarded(addr, len)?;
         if self.readonly.overlaps(addr, len as u64) {
