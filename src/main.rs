@@ -97,6 +97,7 @@ impl Observe {
             null_guard: self.null_guard || env_flag("NOMMU_NULL_GUARD"),
             handlers_only: false,
             net: self.net,
+            exec_map: std::env::var_os("NOMMU_EXEC_MAP").is_none_or(|v| v != "0"),
         }
     }
 }

@@ -44,6 +44,10 @@ pub(crate) fn run_task(m: &Machine, task: &mut Task) {
                 }
             }
             VcpuExit::Fault { signo, code, addr } => {
+                if signo == SIGSEGV && code == SEGV_ACCERR && m.mem.grow_stack(addr) {
+                    // A main stack grown that far: the access runs again.
+                    continue;
+                }
                 if complete_out_of_range_syscall(m, task) {
                     continue;
                 }

@@ -217,3 +217,36 @@ fn chroot_applet_on_the_host_root() {
     let out = run_nommu_in(dir.path(), &busybox(), &["chroot", ".", "/bin/busybox", "sh", "-c", script], &[]);
     assert_eq!(text(&out), "own\n/bin/busybox\n1\nown\n", "{}", stderr_text(&out));
 }
+
+/// Committed memory (/proc/meminfo Committed_AS) that each of `n` sleeping
+/// busybox processes adds, in KiB, under nommu with `env` (the machine
+/// ends, sleepers and all, when the shell does).
+fn committed_per_sleeper(n: u32, env: &[(&str, &str)]) -> i64 {
+    let bb = busybox();
+    let b = bb.display();
+    let script = format!(
+        "c() {{ {b} awk '/Committed_AS/{{print $2}}' /proc/meminfo; }}; c0=$(c); i=0; \
+         while [ $i -lt {n} ]; do {b} sleep 30 & i=$((i+1)); done; c1=$(c); \
+         echo $(( (c1 - c0) / {n} ))"
+    );
+    let out = run_nommu(&bb, &["sh", "-c", &script], env);
+    let stdout = text(&out);
+    stdout.trim().parse().unwrap_or_else(|_| panic!("no figure: {stdout:?}\n{}", stderr_text(&out)))
+}
+
+/// A sleeping busybox commits only what it writes: its data and bss, what
+/// its stack and heap reached (docs/architecture.md, "Exec without
+/// copying"): its text is mapped from the image cache, shared and not
+/// committed, and its 1 MiB main stack is committed as it grows. With
+/// NOMMU_EXEC_MAP=0 the image is a copy and the whole stack is committed
+/// at exec: over 2 MiB each.
+#[test]
+fn a_sleeping_busybox_commits_little() {
+    let copied = committed_per_sleeper(20, &[("NOMMU_EXEC_MAP", "0")]);
+    assert!(copied > 2048, "copied: {copied} KiB per process");
+    if std::env::var("NOMMU_EXEC_MAP").is_ok_and(|v| v == "0") {
+        return;
+    }
+    let mapped = committed_per_sleeper(20, &[]);
+    assert!(mapped <= 400, "mapped: {mapped} KiB per process");
+}

@@ -88,4 +88,10 @@ for combo in "${fs_combos[@]}"; do
     env $combo cargo test --release --test mounts --test initrd --test console -- --test-threads=1
     ran=$((ran + 1))
 done
+# The old exec (not a capability, so always run): each process gets a
+# copy of its whole image and its whole stack committed at exec
+# (docs/architecture.md, "Exec without copying").
+echo "=== exec switch: NOMMU_EXEC_MAP=0"
+NOMMU_EXEC_MAP=0 cargo test --release --test processes --test busybox --test dynamic -- --test-threads=1
+ran=$((ran + 1))
 echo "=== capability matrix: $ran combinations run beyond the two full passes, $skipped skipped"

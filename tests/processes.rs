@@ -45,6 +45,44 @@ fn vfork_child_mappings_belong_to_the_parent() {
     });
 }
 
+/// A process's text is its own: patched after mprotect, the patch runs
+/// and a child of the same program does not see it. With NOMMU_EXEC_MAP=1
+/// (text a private mapping of the image cache's memfd) MADV_DONTNEED on a
+/// text page gives back the program's code, as natively.
+#[test]
+fn text_is_private_to_its_process() {
+    each_libc("exec_text", |bin| {
+        differential(bin, &["plain"], &[]);
+        differential_in_dirs(bin, &["dontneed"], &[("NOMMU_EXEC_MAP", "1")], &[], 0);
+    });
+}
+
+/// An exec'd program's text and read-only data are read-only, as
+/// natively: stores fault (SEGV_ACCERR), syscalls writing there are
+/// EFAULT, mprotect(PROT_WRITE) opens them. (With NOMMU_EXEC_MAP=0 nommu
+/// copies the image into plain read-write memory, where stores go through:
+/// not checked that way.)
+#[test]
+fn text_and_rodata_are_read_only() {
+    if std::env::var("NOMMU_EXEC_MAP").is_ok_and(|v| v == "0") {
+        return;
+    }
+    each_libc("exec_rotext", |bin| {
+        differential(bin, &[], &[]);
+    });
+}
+
+/// The main stack is there to its full size, however it is first
+/// reached (nommu commits it as it grows): deep recursion, a large frame,
+/// a syscall writing deep down (nommu's copy and the host kernel's), a
+/// signal frame.
+#[test]
+fn main_stack_grows_as_reached() {
+    each_libc("stack_grow", |bin| {
+        differential(bin, &[], &[]);
+    });
+}
+
 #[test]
 fn execve_scripts_errors_and_execveat() {
     each_libc("proc_exec", |bin| {

@@ -28,6 +28,7 @@ pub const PT_GNU_STACK: u32 = 0x6474_e551;
 
 /// `p_flags`.
 pub const PF_X: u32 = 0x1;
+pub const PF_W: u32 = 0x2;
 
 /// sizeof(Elf64_Ehdr).
 pub const ELF64_EHDR_SIZE: usize = 64;

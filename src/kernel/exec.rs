@@ -263,12 +263,27 @@ pub(crate) fn load_program(
     load_image(m, process, spec.tid, &path, &spec.name, &argv, &spec.envp, file, exe)
 }
 
+/// The first exec of a program (a cache miss) runs from the image cache
+/// as every later one does (docs/architecture.md, "Exec without
+/// copying"): its read-only pages mapped, shared and not committed, in
+/// place of the copy just loaded. The load's rewrite counts stay.
+fn map_first_exec(m: &Machine, id: crate::loader::cache::FileId, loaded: ExecImage) -> ExecImage {
+    let Some(cached) = m.config.exec_map.then(|| m.images.get(&id)).flatten() else { return loaded };
+    match cached.instantiate(&m.mem, true) {
+        Ok(mapped) => {
+            loaded.release(&m.mem);
+            ExecImage { rewrite: loaded.rewrite, ..mapped }
+        }
+        Err(_) => loaded,
+    }
+}
+
 /// Puts a program file's image into fresh arena memory: a copy of the
 /// cached image, or a load (and rewrite) of its bytes.
 fn instantiate(m: &Machine, owner: &FixedOwner<'_>, name: &str, file: ProgramFile) -> Result<ExecImage, ExecError> {
     let image = match file {
         ProgramFile::Cached(c) => c
-            .instantiate(&m.mem)
+            .instantiate(&m.mem, m.config.exec_map)
             .map_err(|e| ExecError::new(e, format!("{name}: out of arena memory for the image")))?,
         ProgramFile::Bytes(bytes, id) => {
             let image = load_elf_for(&m.mem, &bytes, owner).map_err(|e| ExecError {
@@ -276,8 +291,8 @@ fn instantiate(m: &Machine, owner: &FixedOwner<'_>, name: &str, file: ProgramFil
                 message: format!("{name}: {e}"),
                 fixed_busy: e.fixed_busy,
             })?;
-            m.images.insert(&m.mem, id, &image, image.align);
-            image
+            m.images.insert(&m.mem, id, &image, image.align, m.config.exec_map);
+            map_first_exec(m, id, image)
         }
     };
     let how = if image.rewrite.bytes_scanned == 0 { "copied from the image cache" } else { "rewritten" };
@@ -355,7 +370,7 @@ fn load_image(
         rewrite.add(&i.rewrite);
     }
     let stack_size = image.stack_size.unwrap_or(DEFAULT_STACK_SIZE).max(64 << 10);
-    let (stack_alloc, stack_alloc_len, stack) = match m.mem.alloc_stack(stack_size) {
+    let (stack_alloc, stack_alloc_len, stack) = match m.mem.alloc_stack(stack_size, m.config.exec_map) {
         Ok(s) => s,
         Err(e) => {
             regions.release_all(&m.mem);

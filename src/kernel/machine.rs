@@ -60,6 +60,13 @@ pub struct MachineConfig {
     pub handlers_only: bool,
     /// What guests' internet sockets reach (`--net`).
     pub net: super::net::NetMode,
+    /// Exec maps the read-only pages of an image (text, rodata) from the
+    /// image cache's memfd, read-only, shared and not committed, instead of
+    /// copying them, and commits the main stack as it grows
+    /// (docs/architecture.md, "Exec without copying"). On unless
+    /// NOMMU_EXEC_MAP=0, which forces the copy (and the whole stack
+    /// committed at exec).
+    pub exec_map: bool,
 }
 
 impl Default for MachineConfig {
@@ -74,6 +81,7 @@ impl Default for MachineConfig {
             null_guard: false,
             handlers_only: false,
             net: super::net::NetMode::Host,
+            exec_map: true,
         }
     }
 }

@@ -329,7 +329,7 @@ fn pid_file(m: &Machine, me: &Arc<Process>, p: &Arc<Process>, name: &str, tid: O
                 };
                 // Inaccessible (PROT_NONE) parts are mappings of their own.
                 let mut at = r.start;
-                for (start, len) in m.mem.accessible_runs(r.start, r.len) {
+                for (start, len) in m.mem.runs_as_mapped(r.start, r.len) {
                     if start > at {
                         lines.push((at, start, "---p", String::new()));
                     }

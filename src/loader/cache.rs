@@ -5,13 +5,22 @@
 //! arena memory and records its syscall sites; nothing is parsed or
 //! scanned again. Static-PIE images relocate themselves, so the copy is
 //! position independent.
+//!
+//! With `MachineConfig::exec_map` the cache also keeps the image in a
+//! sealed host memfd, and an exec maps the image's read-only pages (text,
+//! rodata, headers: no PF_W segment touches them) from it, private to the
+//! process, copying only the pages of writable segments
+//! (docs/architecture.md, "Exec without copying").
 
 use super::elf::{ExecImage, Segment};
 use super::lru::ByteLru;
 use crate::abi::types::Stat;
 use crate::errno::Errno;
 use crate::mm::Memory;
+use crate::mm::PAGE_SIZE;
 use crate::rewrite::RewriteStats;
+use std::io::Write;
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -43,6 +52,69 @@ pub(crate) struct CachedImage {
     sites: Vec<u64>,
     align: u64,
     template: ExecImage,
+    /// Where an exec maps the read-only pages from instead of copying
+    /// them. None unless `exec_map` was on when the image was cached.
+    mappable: Option<Backing>,
+}
+
+/// Where an exec maps an image's read-only pages from: a host file that
+/// holds the rewritten image (`CachedImage::bytes`) from `offset`
+/// (page-aligned) on, and that nobody writes or shrinks while it is open
+/// (a private mapping would see a write; a page past a shrunk end is
+/// SIGBUS). The cache's own is a sealed memfd; an on-disk image cache can
+/// hand its file, if it is only ever replaced by rename.
+pub(crate) struct Backing {
+    fd: OwnedFd,
+    offset: u64,
+    /// The page runs (offset in the image, length) no writable segment
+    /// touches: what is mapped.
+    runs: Vec<(u64, u64)>,
+}
+
+impl Backing {
+    /// `fd` holds the `len` bytes of an image with `segments` (relative
+    /// to the image) from `offset` on. None if no page is read-only or
+    /// `offset` is not page-aligned.
+    pub(crate) fn new(fd: OwnedFd, offset: u64, len: u64, segments: &[Segment]) -> Option<Backing> {
+        let runs = read_only_runs(len, segments);
+        (!runs.is_empty() && offset.is_multiple_of(PAGE_SIZE)).then_some(Backing { fd, offset, runs })
+    }
+
+    /// Bytes mapped read-only (not committed) per exec.
+    fn readonly_bytes(&self) -> u64 {
+        self.runs.iter().map(|&(_, l)| l).sum()
+    }
+}
+
+/// The page runs of [0, len) that no writable segment touches (segments
+/// relative to the image, page-rounded as loaded).
+fn read_only_runs(len: u64, segments: &[Segment]) -> Vec<(u64, u64)> {
+    let mut runs: Vec<(u64, u64)> = Vec::new();
+    let mut at = 0;
+    while at < len {
+        let written = segments.iter().any(|s| s.writable && s.start < at + PAGE_SIZE && at < s.start + s.len);
+        if !written {
+            match runs.last_mut() {
+                Some((s, l)) if *s + *l == at => *l += PAGE_SIZE,
+                _ => runs.push((at, PAGE_SIZE)),
+            }
+        }
+        at += PAGE_SIZE;
+    }
+    runs
+}
+
+/// A sealed memfd holding `bytes` (nobody can write or resize it: private
+/// mappings of it share its pages until each writes its own copy).
+fn sealed_memfd(bytes: &[u8]) -> std::io::Result<OwnedFd> {
+    let flags = libc::MFD_ALLOW_SEALING;
+    let fd = crate::arch::host::memfd_create(c"nommu-exec-image", flags)?;
+    let mut file = std::fs::File::from(fd);
+    file.write_all(bytes)?;
+    let fd = OwnedFd::from(file);
+    let seals = libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_WRITE | libc::F_SEAL_SEAL;
+    crate::arch::host::fcntl_int(fd.as_raw_fd(), libc::F_ADD_SEALS, i64::from(seals))?;
+    Ok(fd)
 }
 
 /// Bytes of images the cache keeps (least recently used go first).
@@ -68,8 +140,9 @@ impl ImageCache {
         self.images.get(id)
     }
 
-    /// Remembers a freshly loaded position-independent image.
-    pub(crate) fn insert(&self, mem: &Memory, id: FileId, image: &ExecImage, align: u64) {
+    /// Remembers a freshly loaded position-independent image (and, with
+    /// `map`, puts it in a memfd to map from).
+    pub(crate) fn insert(&self, mem: &Memory, id: FileId, image: &ExecImage, align: u64, map: bool) {
         if image.fixed.is_some() || image.load_bias != image.alloc_start {
             // Only images whose lowest vaddr is 0 (the static-PIE norm) are
             // kept: the copy then needs no adjustment but its base.
@@ -94,21 +167,49 @@ impl ImageCache {
             segments: image.segments.iter().map(|s| Segment { start: s.start - image.alloc_start, ..*s }).collect(),
             ..image.clone()
         };
-        let size = bytes.len();
-        self.images.insert(id, CachedImage { bytes, sites, align, template }, size);
+        let mappable = if map {
+            match sealed_memfd(&bytes) {
+                Ok(fd) => Backing::new(fd, 0, bytes.len() as u64, &template.segments),
+                Err(e) => {
+                    log::info!("image cache: no memfd for the image ({e}): it will be copied");
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        // The memfd's pages are host memory too (shmem): counted with the
+        // bytes, so the cache keeps at most CACHE_LIMIT of both.
+        let size = bytes.len() + mappable.as_ref().map_or(0, |_| bytes.len());
+        self.images.insert(id, CachedImage { bytes, sites, align, template, mappable }, size);
     }
 }
 
 impl CachedImage {
-    /// A copy of the image in fresh arena memory.
-    pub(crate) fn instantiate(&self, mem: &Memory) -> Result<ExecImage, Errno> {
+    /// A copy of the image in fresh arena memory: with `map` (and a
+    /// memfd), its read-only pages a private mapping of the memfd and only
+    /// the rest copied.
+    pub(crate) fn instantiate(&self, mem: &Memory, map: bool) -> Result<ExecImage, Errno> {
         let start = Instant::now();
         let len = self.bytes.len() as u64;
-        let base = mem.alloc(len, self.align)?;
-        if let Err(e) = mem.user.write(base, &self.bytes) {
-            mem.free(base, len);
-            return Err(e);
-        }
+        let base = match (&self.mappable, map) {
+            (Some(backing), true) => {
+                let base = mem.alloc_overwritten(len, self.align, backing.readonly_bytes())?;
+                if let Err(e) = self.map_into(mem, base, backing) {
+                    mem.free(base, len);
+                    return Err(e);
+                }
+                base
+            }
+            _ => {
+                let base = mem.alloc(len, self.align)?;
+                if let Err(e) = mem.user.write(base, &self.bytes) {
+                    mem.free(base, len);
+                    return Err(e);
+                }
+                base
+            }
+        };
         for off in &self.sites {
             mem.sites.insert(base + off);
         }
@@ -128,5 +229,112 @@ impl CachedImage {
             },
             ..t.clone()
         })
+    }
+
+    /// Maps the read-only runs from `backing` and copies every other page.
+    fn map_into(&self, mem: &Memory, base: u64, backing: &Backing) -> Result<(), Errno> {
+        let mut at = 0;
+        for &(off, l) in backing.runs.iter().chain([(self.bytes.len() as u64, 0)].iter()) {
+            if off > at {
+                mem.user.write(base + at, &self.bytes[at as usize..off as usize])?;
+            }
+            if l > 0 {
+                mem.map_readonly_file(base + off, l, backing.fd.as_raw_fd(), backing.offset + off)?;
+            }
+            at = off + l;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::loader::SegmentKind;
+
+    #[test]
+    fn only_pages_no_writable_segment_touches_are_mapped() {
+        let seg = |start, len, writable| Segment { start, len, kind: SegmentKind::Data, writable };
+        // busybox's layout: headers, text, rodata, then RELRO+data+bss
+        // starting mid-page (0x1150f0, page-rounded down as loaded).
+        let segs = [
+            seg(0, 0x7000, false),
+            seg(0x7000, 0xdd000, false),
+            seg(0xe4000, 0x31000, false),
+            seg(0x115000, 0x5000, true),
+        ];
+        assert_eq!(read_only_runs(0x11a000, &segs), vec![(0, 0x115000)]);
+        // A writable page in the middle splits the runs; a gap is mapped.
+        let segs = [seg(0, 0x2000, false), seg(0x2000, 0x1000, true), seg(0x5000, 0x1000, false)];
+        assert_eq!(read_only_runs(0x6000, &segs), vec![(0, 0x2000), (0x3000, 0x3000)]);
+        assert_eq!(read_only_runs(0x1000, &[seg(0, 0x1000, true)]), vec![]);
+    }
+
+    #[test]
+    fn a_mapped_image_reads_as_the_copy_and_writes_stay_private() {
+        let mem = Memory::with_address_space(64 << 20, 256 << 20).unwrap();
+        let len = 4 * PAGE_SIZE;
+        let mut bytes = vec![0u8; len as usize];
+        for (i, b) in bytes.iter_mut().enumerate() {
+            *b = (i / PAGE_SIZE as usize + 1) as u8;
+        }
+        let seg = |start, len, writable| Segment { start, len, kind: SegmentKind::Text, writable };
+        let segments = vec![seg(0, 3 * PAGE_SIZE, false), seg(3 * PAGE_SIZE, PAGE_SIZE, true)];
+        let template = ExecImage {
+            alloc_start: 0,
+            alloc_len: len,
+            fixed: None,
+            segments: segments.clone(),
+            load_bias: 0,
+            entry: 0,
+            phdr: 0,
+            phent: 56,
+            phnum: 1,
+            brk: len,
+            stack_size: None,
+            rewrite: RewriteStats::default(),
+            align: PAGE_SIZE,
+            interp: None,
+        };
+        let mappable = Backing::new(sealed_memfd(&bytes).unwrap(), 0, len, &segments);
+        let cached = CachedImage { bytes: bytes.clone(), sites: vec![5], align: PAGE_SIZE, template, mappable };
+        let a = cached.instantiate(&mem, true).unwrap();
+        let b = cached.instantiate(&mem, true).unwrap();
+        let c = cached.instantiate(&mem, false).unwrap();
+        // The three read-only pages of each mapped copy are not committed.
+        assert_eq!(mem.stats().committed, 2 * PAGE_SIZE + len);
+        let read = |at: u64| {
+            let mut buf = vec![0u8; len as usize];
+            mem.user.read(at, &mut buf).unwrap();
+            buf
+        };
+        assert!(read(a.alloc_start) == bytes && read(b.alloc_start) == bytes && read(c.alloc_start) == bytes);
+        assert!(mem.sites.contains(a.alloc_start + 5) && mem.sites.contains(b.alloc_start + 5));
+        // nommu writes into them fail (EFAULT), but for code it patches
+        // (forced: that process's own copy).
+        assert_eq!(mem.user.write(a.alloc_start + 10, b"private"), Err(Errno::EFAULT));
+        assert_eq!(mem.user.write(c.alloc_start + 10, b"private"), Ok(()), "copied: plain memory");
+        mem.user.write_code(a.alloc_start + 10, b"private").unwrap();
+        assert_eq!(&read(b.alloc_start)[10..17], &bytes[10..17]);
+        assert_eq!(&read(a.alloc_start)[10..17], b"private");
+        assert_eq!(mem.user.write(a.alloc_start + 10, b"x"), Err(Errno::EFAULT), "read-only again");
+        // Made writable (mprotect PROT_WRITE), they are committed.
+        mem.make_writable(b.alloc_start, PAGE_SIZE).unwrap();
+        assert_eq!(mem.stats().committed, 3 * PAGE_SIZE + len);
+        mem.user.write(b.alloc_start + 10, b"mine").unwrap();
+        assert_eq!(&read(a.alloc_start)[10..17], b"private");
+        // Made inaccessible and back, they are plain memory.
+        mem.set_inaccessible(a.alloc_start, len, true).unwrap();
+        assert_eq!(mem.stats().committed, 3 * PAGE_SIZE + len - PAGE_SIZE);
+        mem.set_inaccessible(a.alloc_start, len, false).unwrap();
+        assert_eq!(mem.stats().committed, 2 * PAGE_SIZE + 2 * len);
+        assert_eq!(&read(a.alloc_start)[10..17], b"private");
+        // Freed, the pages are plain zeroed arena memory again.
+        a.release(&mem);
+        b.release(&mem);
+        c.release(&mem);
+        assert_eq!(mem.stats().committed, 0);
+        let d = mem.alloc(3 * len, PAGE_SIZE).unwrap();
+        assert!(read(d).iter().chain(read(d + len).iter()).chain(read(d + 2 * len).iter()).all(|&x| x == 0));
     }
 }

@@ -7,7 +7,7 @@
 use crate::abi::consts::{PATH_MAX, TASK_SIZE};
 use crate::abi::elf::{
     EI_CLASS, EI_DATA, ELF64_EHDR_SIZE, ELF64_PHDR_SIZE, ELFCLASS32, ELFCLASS64, ELFDATA2LSB, ELFDATA2MSB, ELFMAG,
-    EM_X86_64, ET_DYN, ET_EXEC, PF_X, PT_GNU_STACK, PT_INTERP, PT_LOAD,
+    EM_X86_64, ET_DYN, ET_EXEC, PF_W, PF_X, PT_GNU_STACK, PT_INTERP, PT_LOAD,
 };
 use crate::errno::Errno;
 use crate::mm::{page_down, page_up, Memory, PAGE_SIZE};
@@ -65,6 +65,8 @@ pub struct Segment {
     pub start: u64,
     pub len: u64,
     pub kind: SegmentKind,
+    /// PF_W: the program may write it (relocations, data, bss).
+    pub writable: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -345,7 +347,8 @@ pub fn load_elf_for(mem: &Memory, bytes: &[u8], owner: &FixedOwner<'_>) -> Resul
         }
         let kind = if p.p_flags & PF_X != 0 { SegmentKind::Text } else { SegmentKind::Data };
         let start = page_down(dst);
-        image.segments.push(Segment { start, len: page_up(dst + p.p_memsz) - start, kind });
+        let writable = p.p_flags & PF_W != 0;
+        image.segments.push(Segment { start, len: page_up(dst + p.p_memsz) - start, kind, writable });
         if kind == SegmentKind::Text {
             match rewrite_region(&mem.user, &mem.sites, mem.site_policy(), dst, p.p_filesz) {
                 Ok(stats) => image.rewrite.add(&stats),

@@ -184,6 +184,35 @@ impl Arena {
         Ok(())
     }
 
+    /// Maps `len` bytes of host file `fd` at `off` over [addr, addr+len),
+    /// private and read-execute only (a program's text from the image
+    /// cache): the host shares the file's pages among all such mappings.
+    /// nommu's forced writes (`UserMemory::forced`) open a page for a
+    /// moment, which copies it for this mapping alone; the file never
+    /// changes. MAP_NORESERVE as the arena itself.
+    pub(crate) fn map_readonly_file(&self, addr: u64, len: u64, fd: i32, off: u64) -> std::io::Result<()> {
+        if len == 0 || !self.contains(addr, len) {
+            return Err(std::io::Error::from_raw_os_error(libc::EINVAL));
+        }
+        let off = i64::try_from(off).map_err(|_| std::io::Error::from_raw_os_error(libc::EINVAL))?;
+        // SAFETY: MAP_FIXED over pages of our own arena that the caller
+        // owns (freshly allocated for this mapping); nothing else uses them.
+        let p = unsafe {
+            libc::mmap(
+                addr as *mut libc::c_void,
+                len as usize,
+                RX,
+                libc::MAP_PRIVATE | libc::MAP_FIXED | libc::MAP_NORESERVE,
+                fd,
+                off,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
     /// Puts fresh private anonymous read-write-execute pages back over
     /// [addr, addr+len) (after a shared file mapping there ends).
     pub(crate) fn map_anonymous(&self, addr: u64, len: u64) -> std::io::Result<()> {
@@ -218,6 +247,22 @@ impl Arena {
         }
         Ok(())
     }
+}
+
+/// Read-write-execute: every accessible arena page but read-only text.
+pub(crate) const RWX: i32 = libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC;
+/// Read-execute: read-only text (`Memory::map_readonly_file`).
+pub(crate) const RX: i32 = libc::PROT_READ | libc::PROT_EXEC;
+
+/// Sets the host protection of [addr, addr+len), whole pages of the arena
+/// whose owner asks (`mm` checks the range is arena memory it may change).
+pub(super) fn set_protection(addr: u64, len: u64, prot: i32) -> std::io::Result<()> {
+    // SAFETY: mprotect of arena pages (the caller checked); nommu touches
+    // them only through uaccess, which checks the guard and read-only maps.
+    if unsafe { libc::mprotect(addr as *mut libc::c_void, len as usize, prot) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 /// Is the host's overcommit policy strict (vm.overcommit_memory = 2)?

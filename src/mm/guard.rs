@@ -58,8 +58,25 @@ impl GuardMap {
         }
     }
 
-    /// Does [addr, addr+len) touch a guard page?
+    /// Does [addr, addr+len) touch a guard page? (Every syscall's buffer
+    /// is checked: a range within one word of the map, 256 KiB, is one
+    /// load.)
+    #[inline]
     pub(crate) fn overlaps(&self, addr: u64, len: u64) -> bool {
+        if let (Some(off), Some(span)) = (addr.checked_sub(self.base), len.checked_sub(1)) {
+            let first = off / super::PAGE_SIZE;
+            let last = off.saturating_add(span) / super::PAGE_SIZE;
+            if first / 64 == last / 64 && first < self.pages {
+                // Bits past the arena's last page are never set.
+                let bits = self.words[(first / 64) as usize].load(Ordering::Acquire);
+                return bits & (u64::MAX << (first % 64)) & (u64::MAX >> (63 ^ (last % 64))) != 0;
+            }
+        }
+        self.overlaps_any(addr, len)
+    }
+
+    /// `overlaps` for any range.
+    fn overlaps_any(&self, addr: u64, len: u64) -> bool {
         let Some((first, last)) = self.page_range(addr, len) else { return false };
         let (first_word, last_word) = (first / 64, last / 64);
         (first_word..=last_word).any(|w| {

@@ -22,17 +22,16 @@ pub struct Memory {
     /// Images at their link address outside the arena, taking turns
     /// (`mm::fixed`).
     pub(crate) fixed: super::fixed::FixedRanges,
-    /// Arena ranges backed by a shared host file mapping (start -> len).
-    shared: Mutex<std::collections::BTreeMap<u64, u64>>,
+    /// Arena ranges backed by a host file mapping, shared (a guest's
+    /// MAP_SHARED) or private (an image's read-only pages mapped from the
+    /// image cache): start -> len.
+    pub(super) shared: Mutex<std::collections::BTreeMap<u64, u64>>,
     /// Freed pages kept populated (zeroed when allocated again).
     resident: Mutex<super::resident::ResidentFree>,
-    /// Memory in use, against `--mem` (held while pages change between
-    /// accessible and inaccessible, so the count matches the guard map).
-    commit: Mutex<Commit>,
     /// Reservations cost nothing until used: PROT_NONE pages take address
     /// space only. Off on a strict no-MMU machine, where every allocated
     /// page is memory.
-    lazy: bool,
+    pub(super) lazy: bool,
 }
 
 /// The arena's address range when reservations cost nothing: 64 GiB, or
@@ -100,11 +99,11 @@ impl Memory {
 
     fn build(arena: Arena, mem: u64, lazy: bool) -> std::io::Result<Memory> {
         crate::arch::hostsig::set_arena(arena.base(), arena.size());
-        let user = UserMemory::new(&arena)?;
+        let limit = if lazy { checked_page_up(mem).unwrap_or(mem) } else { arena.size() };
+        let user = UserMemory::new(&arena, limit)?;
         let sites = SiteMap::new(arena.base(), arena.size())?;
         let alloc = Mutex::new(PageAllocator::new(arena.base(), arena.size()));
         let resident = super::resident::ResidentFree::new(arena.base(), arena.size(), resident_budget(mem));
-        let limit = if lazy { checked_page_up(mem).unwrap_or(mem) } else { arena.size() };
         Ok(Memory {
             arena,
             user,
@@ -114,7 +113,6 @@ impl Memory {
             fixed: Default::default(),
             shared: Mutex::new(Default::default()),
             resident: Mutex::new(resident),
-            commit: Mutex::new(Commit::new(limit)),
             lazy,
         })
     }
@@ -142,8 +140,8 @@ impl Memory {
         self.resident.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn commit(&self) -> std::sync::MutexGuard<'_, Commit> {
-        self.commit.lock().unwrap_or_else(|e| e.into_inner())
+    pub(super) fn commit(&self) -> std::sync::MutexGuard<'_, Commit> {
+        self.user.commit.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn uncharge(&self, bytes: u64) {
@@ -151,14 +149,14 @@ impl Memory {
     }
 
     /// The bytes of [addr, addr+len) (allocated arena pages) that count
-    /// against `--mem`: the accessible ones, or all when reservations
-    /// are off.
+    /// against `--mem`: the accessible ones but read-only text, or all
+    /// when reservations are off.
     fn charged_in(&self, addr: u64, len: u64) -> u64 {
         if !self.lazy {
             return len;
         }
-        let guarded = self.user.guards.count(addr, len).saturating_mul(PAGE_SIZE);
-        len.saturating_sub(guarded)
+        let pages = self.user.guards.count(addr, len).saturating_add(self.user.readonly.count(addr, len));
+        len.saturating_sub(pages.saturating_mul(PAGE_SIZE))
     }
 
     /// Zeroes what was freed into [start, start+len) (whole pages, just
@@ -175,6 +173,19 @@ impl Memory {
         let len = checked_page_up(len.max(1)).filter(|&l| l <= self.arena.size()).ok_or(Errno::ENOMEM)?;
         let start = self.alloc_charged(len, align, len)?;
         self.zero_resident(start, len);
+        Ok(start)
+    }
+
+    /// Page-aligned arena memory, NOT zeroed: for an image the caller
+    /// writes or maps over every page of (what was kept populated there is
+    /// forgotten, not zeroed). Committed but for `readonly` bytes the
+    /// caller maps read-only (`map_readonly_file`), when reservations are
+    /// on.
+    pub(crate) fn alloc_overwritten(&self, len: u64, align: u64, readonly: u64) -> SysResult<u64> {
+        let len = checked_page_up(len.max(1)).filter(|&l| l <= self.arena.size()).ok_or(Errno::ENOMEM)?;
+        let charge = if self.lazy { len.saturating_sub(readonly) } else { len };
+        let start = self.alloc_charged(len, align, charge)?;
+        drop(self.resident().take(start, len));
         Ok(start)
     }
 
@@ -228,19 +239,6 @@ impl Memory {
         Ok(())
     }
 
-    /// A main stack of `len` bytes with `STACK_GUARD` inaccessible bytes
-    /// below it, so that an overflow faults: returns (allocation start,
-    /// allocation length, stack bottom). Freeing the allocation removes
-    /// the guard.
-    pub(crate) fn alloc_stack(&self, len: u64) -> SysResult<(u64, u64, u64)> {
-        let total = checked_page_up(len).and_then(|l| l.checked_add(STACK_GUARD)).ok_or(Errno::ENOMEM)?;
-        let start = self.alloc(total, PAGE_SIZE)?;
-        // Without the guard the stack still works (as on a no-MMU kernel).
-        let _ = self.set_inaccessible(start, STACK_GUARD, true);
-        // Inside the allocation, which lies in the arena: cannot wrap.
-        Ok((start, total, start.saturating_add(STACK_GUARD)))
-    }
-
     /// PROT_NONE for arena pages the caller owns: the host MMU makes them
     /// inaccessible (guest code touching them gets SIGSEGV) and nommu's own
     /// accesses answer EFAULT; or accessible again. A no-MMU kernel cannot
@@ -265,7 +263,7 @@ impl Memory {
         let (charge, uncharge) = match (self.lazy, inaccessible) {
             (false, _) => (0, 0),
             (true, false) => (guarded, 0),
-            (true, true) => (0, len.saturating_sub(guarded)),
+            (true, true) => (0, self.charged_in(addr, len)),
         };
         if !commit.charge(charge) {
             return Err(Errno::ENOMEM);
@@ -273,6 +271,11 @@ impl Memory {
         if let Err(e) = self.protect(addr, len, inaccessible) {
             commit.uncharge(charge);
             return Err(e);
+        }
+        if inaccessible {
+            // Read-only text made inaccessible is plain memory from now
+            // on: committed when made accessible again.
+            self.user.readonly.set(addr, len, false);
         }
         commit.uncharge(uncharge);
         Ok(())
@@ -287,6 +290,16 @@ impl Memory {
         // `arch::hostsig`, which gives such a page back to the guest).
         if inaccessible {
             self.user.guards.set(addr, len, true);
+        } else if self.user.readonly.overlaps(addr, len) {
+            // Read-only text in the range stays read-only on the host.
+            for (s, l) in self.user.guards.runs(addr, len, true) {
+                if let Err(e) = self.arena.protect(s, l, false) {
+                    log::error!("cannot change the protection of {s:#x}+{l:#x}: {e}");
+                    return Err(Errno::ENOMEM);
+                }
+                self.user.guards.set(s, l, false);
+            }
+            return Ok(());
         }
         if let Err(e) = self.arena.protect(addr, len, inaccessible) {
             log::error!("cannot change the protection of {addr:#x}+{len:#x}: {e}");
@@ -361,14 +374,16 @@ impl Memory {
         Ok(())
     }
 
-    /// Ends the shared file mappings in [start, start+len): the pages
-    /// become private anonymous memory again. False if that failed (the
-    /// pages then stay out of circulation).
-    fn unshare(&self, start: u64, len: u64) -> bool {
-        let Some(end) = start.checked_add(len) else { return false };
+    /// Ends the file mappings (shared or private) in [start, start+len):
+    /// the pages become private anonymous memory again, fresh and zero.
+    /// Some(whether there was any), or None if that failed (the pages then
+    /// stay out of circulation).
+    fn unshare(&self, start: u64, len: u64) -> Option<bool> {
+        let end = start.checked_add(len)?;
         let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
         let overlapping: Vec<(u64, u64)> =
             shared.range(..end).map(|(&s, &l)| (s, l)).filter(|&(s, l)| end_of(s, l) > start).collect();
+        let any = !overlapping.is_empty();
         for (s, l) in overlapping {
             shared.remove(&s);
             let (cut_start, cut_end) = (s.max(start), end_of(s, l).min(end));
@@ -381,10 +396,10 @@ impl Memory {
             // s < end and start < s + l, so cut_start < cut_end.
             if let Err(e) = self.arena.map_anonymous(cut_start, cut_end.saturating_sub(cut_start)) {
                 log::error!("cannot end the shared mapping at {cut_start:#x}: {e}");
-                return false;
+                return None;
             }
         }
-        true
+        Some(any)
     }
 
     /// msync(2): writes back the shared file mappings in the range.
@@ -455,12 +470,13 @@ impl Memory {
             return;
         }
         self.sites.clear_range(start, len);
-        if !self.unshare(start, len) {
-            return;
-        }
+        let Some(unshared) = self.unshare(start, len) else { return };
         {
             let mut commit = self.commit();
             let charged = self.charged_in(start, len);
+            // The file mappings ended (`unshare`): no read-only text left.
+            self.user.readonly.set(start, len, false);
+            self.user.stacks.forget(start, len);
             if self.user.guards.overlaps(start, len) && self.protect(start, len, false).is_err() {
                 // Leave the pages guarded and out of circulation rather
                 // than hand out memory nobody can use.
@@ -469,7 +485,9 @@ impl Memory {
             commit.uncharge(charged);
         }
         // Marked before the allocator can hand the pages out again.
-        if !(mostly_written && len <= KEEP_AT_MOST && self.resident().keep(start, len)) {
+        // Pages that were a file mapping are fresh zero pages now: nothing
+        // to keep.
+        if !(mostly_written && !unshared && len <= KEEP_AT_MOST && self.resident().keep(start, len)) {
             self.arena.discard(start, len);
         }
         self.allocator().free(start, len);

@@ -14,6 +14,8 @@ pub mod guard;
 pub mod memory;
 pub mod resident;
 pub mod sitemap;
+pub(crate) mod stackgrow;
+mod text;
 pub mod uaccess;
 mod zeroed;
 

@@ -35,6 +35,15 @@ pub struct UserMemory {
     /// Pages of the arena that must not be touched (stack guards, guest
     /// PROT_NONE pages).
     pub guards: super::guard::GuardMap,
+    /// Pages of the arena mapped read-only from the image cache (a
+    /// program's text and rodata, `mm::text`): readable, and written only
+    /// by nommu's forced writes (`write_code`); other writes are EFAULT.
+    pub(crate) readonly: super::guard::GuardMap,
+    /// Memory in use against `--mem` (held while pages change between
+    /// accessible and inaccessible, so the count matches the guard map).
+    pub(super) commit: std::sync::Mutex<super::commit::Commit>,
+    /// Main stacks committed as they grow (`mm::stackgrow`).
+    pub(super) stacks: super::stackgrow::Stacks,
 }
 
 fn region(addr: u64, len: u64) -> std::io::Result<GuestRegionMmap> {
@@ -54,7 +63,7 @@ fn region(addr: u64, len: u64) -> std::io::Result<GuestRegionMmap> {
 }
 
 impl UserMemory {
-    pub(crate) fn new(arena: &super::Arena) -> std::io::Result<UserMemory> {
+    pub(crate) fn new(arena: &super::Arena, limit: u64) -> std::io::Result<UserMemory> {
         let r = Arc::new(region(arena.base(), arena.size())?);
         let err = |e: vm_memory::GuestRegionCollectionError| std::io::Error::other(e.to_string());
         let mem = GuestMemoryMmap::from_arc_regions(vec![r.clone()]).map_err(err)?;
@@ -64,6 +73,9 @@ impl UserMemory {
             arena_end: arena.end(),
             mem: RwLock::new(Arc::new(mem)),
             guards: super::guard::GuardMap::new(arena.base(), arena.size())?,
+            readonly: super::guard::GuardMap::new(arena.base(), arena.size())?,
+            commit: std::sync::Mutex::new(super::commit::Commit::new(limit)),
+            stacks: Default::default(),
         })
     }
 
@@ -77,9 +89,22 @@ impl UserMemory {
         Ok(())
     }
 
-    /// EFAULT for a range that touches a guard page.
-    fn unguarded(&self, addr: u64, len: usize) -> SysResult<()> {
-        if self.guards.overlaps(addr, len as u64) {
+    /// EFAULT for a range that touches a guard page (after growing a main
+    /// stack the range reaches into, as Linux's fault path would).
+    #[inline]
+    pub(super) fn unguarded(&self, addr: u64, len: usize) -> SysResult<()> {
+        if self.guards.overlaps(addr, len as u64) && !self.grow_stack_over(addr, len as u64) {
+            return Err(Errno::EFAULT);
+        }
+        Ok(())
+    }
+
+    /// `unguarded`, for a range nommu writes: read-only text is EFAULT too
+    /// (Linux's `copy_to_user` into a program's text).
+    #[inline]
+    fn writable(&self, addr: u64, len: usize) -> SysResult<()> {
+        self.unguarded(addr, len)?;
+        if self.readonly.overlaps(addr, len as u64) {
             return Err(Errno::EFAULT);
         }
         Ok(())
@@ -95,7 +120,7 @@ impl UserMemory {
     /// the arena directly when the range lies inside it (no lock, no
     /// reference count: this is every syscall's path), else the whole map.
     /// Both answer the same for such a range: the arena is one region of it.
-    fn with_mem<R>(&self, addr: u64, len: usize, f: impl FnOnce(&GuestMemoryMmap) -> R) -> R {
+    pub(super) fn with_mem<R>(&self, addr: u64, len: usize, f: impl FnOnce(&GuestMemoryMmap) -> R) -> R {
         if self.in_arena(addr, len) {
             f(&self.arena)
         } else {
@@ -123,13 +148,13 @@ impl UserMemory {
 
     pub fn write(&self, addr: u64, buf: &[u8]) -> SysResult<()> {
         if buf.len() > Self::SMALL && self.in_arena(addr, buf.len()) {
-            return self.with_host_ptr(addr, buf.len(), |p, n| {
+            return self.with_host_ptr_mut(addr, buf.len(), |p, n| {
                 // SAFETY: [p, p+n) is checked guest memory, which never
                 // overlaps a host buffer; buf has n bytes.
                 unsafe { core::ptr::copy_nonoverlapping(buf.as_ptr(), p, n) }
             });
         }
-        self.unguarded(addr, buf.len())?;
+        self.writable(addr, buf.len())?;
         self.with_mem(addr, buf.len(), |m| m.write_slice(buf, GuestAddress(addr))).map_err(|_| Errno::EFAULT)
     }
 
@@ -141,7 +166,7 @@ impl UserMemory {
 
     pub(crate) fn write_val<T: ByteValued>(&self, addr: u64, val: T) -> SysResult<()> {
         let len = core::mem::size_of::<T>();
-        self.unguarded(addr, len)?;
+        self.writable(addr, len)?;
         self.with_mem(addr, len, |m| m.write_obj(val, GuestAddress(addr))).map_err(|_| Errno::EFAULT)
     }
 
@@ -229,12 +254,24 @@ impl UserMemory {
         self.with_kernel_ptr(addr, len, f)
     }
 
+    /// `with_host_ptr` for a host call that writes the range.
+    fn with_host_ptr_mut<R>(&self, addr: u64, len: usize, f: impl FnOnce(*mut u8, usize) -> R) -> SysResult<R> {
+        self.writable(addr, len)?;
+        self.with_kernel_ptr(addr, len, f)
+    }
+
     /// Like `with_host_ptr`, for a pointer only the host kernel will use:
     /// inaccessible pages are left to it, and it answers for them exactly
     /// as Linux does (a short count up to the first one, or EFAULT).
     fn with_kernel_ptr<R>(&self, addr: u64, len: usize, f: impl FnOnce(*mut u8, usize) -> R) -> SysResult<R> {
         if len == 0 {
             return Ok(f(core::ptr::NonNull::<u8>::dangling().as_ptr(), 0));
+        }
+        if self.guards.overlaps(addr, len as u64) {
+            // A main stack not yet grown that far grows first, as Linux's
+            // would on the host kernel's fault; other guard pages are left
+            // to the host kernel.
+            self.grow_stack_over(addr, len as u64);
         }
         self.with_mem(addr, len, |mem| {
             let slice: VolatileSlice<'_, _> = mem.get_slice(GuestAddress(addr), len).map_err(|_| Errno::EFAULT)?;
@@ -443,7 +480,7 @@ impl UserMemory {
 
     /// Fills guest memory with zeros.
     pub(crate) fn zero(&self, addr: u64, len: usize) -> SysResult<()> {
-        self.with_host_ptr(addr, len, |p, n| {
+        self.with_host_ptr_mut(addr, len, |p, n| {
             // SAFETY: [p, p+n) is checked guest memory.
             unsafe { core::ptr::write_bytes(p, 0, n) }
         })
@@ -459,6 +496,11 @@ impl UserMemory {
             return Ok(false);
         }
         let shift = byte << 3;
+        self.forced(word, 8, || self.patch_u16_at(word, shift, old, new))?
+    }
+
+    /// `patch_code_u16`'s store, in the aligned word at `word`.
+    fn patch_u16_at(&self, word: u64, shift: u64, old: [u8; 2], new: [u8; 2]) -> SysResult<bool> {
         self.with_host_ptr(word, 8, |p, _| {
             // SAFETY: [p, p+8) is checked, 8-byte aligned guest memory
             // (guest address == host address), valid for an AtomicU64.
@@ -487,9 +529,12 @@ impl UserMemory {
     /// Runs `f` on the aligned guest u32 at `addr` as an atomic (a futex
     /// word other guest threads change with their own atomics): EINVAL
     /// for an unaligned address, EFAULT where no guest memory is.
-    fn with_atomic_u32<R>(&self, addr: u64, f: impl FnOnce(&AtomicU32) -> R) -> SysResult<R> {
+    fn with_atomic_u32<R>(&self, addr: u64, write: bool, f: impl FnOnce(&AtomicU32) -> R) -> SysResult<R> {
         if addr & 3 != 0 {
             return Err(Errno::EINVAL);
+        }
+        if write {
+            self.writable(addr, 4)?;
         }
         self.with_host_ptr(addr, 4, |p, _| {
             // SAFETY: [p, p+4) is checked, 4-byte aligned guest memory
@@ -501,13 +546,13 @@ impl UserMemory {
 
     /// An atomic load of a guest futex word.
     pub(crate) fn load_u32(&self, addr: u64) -> SysResult<u32> {
-        self.with_atomic_u32(addr, |w| w.load(Ordering::SeqCst))
+        self.with_atomic_u32(addr, false, |w| w.load(Ordering::SeqCst))
     }
 
     /// Compare-and-exchange on a guest futex word: stores `new` if the
     /// word holds `old`; returns the value found (`old` when it stored).
     pub(crate) fn cmpxchg_u32(&self, addr: u64, old: u32, new: u32) -> SysResult<u32> {
-        self.with_atomic_u32(addr, |w| match w.compare_exchange(old, new, Ordering::SeqCst, Ordering::SeqCst) {
+        self.with_atomic_u32(addr, true, |w| match w.compare_exchange(old, new, Ordering::SeqCst, Ordering::SeqCst) {
             Ok(v) | Err(v) => v,
         })
     }
@@ -515,7 +560,7 @@ impl UserMemory {
     /// Copies within guest memory (ranges may overlap).
     pub(crate) fn copy_within(&self, src: u64, dst: u64, len: usize) -> SysResult<()> {
         self.unguarded(src, len)?;
-        self.unguarded(dst, len)?;
+        self.writable(dst, len)?;
         let whole;
         let mem = if self.in_arena(src, len) && self.in_arena(dst, len) {
             &self.arena

@@ -62,7 +62,7 @@ pub(crate) fn rewrite_region(
         // Recorded before the bytes change: a thread that runs the new
         // `call` must find its site in the map.
         sites.insert(site.addr);
-        mem.write(site.addr, &CALL_RAX)?;
+        mem.write_code(site.addr, &CALL_RAX)?;
         stats.sites += 1;
     }
     stats.elapsed = start.elapsed();

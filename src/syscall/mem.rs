@@ -147,6 +147,7 @@ pub(crate) fn sys_mmap(
         return Ok(hint);
     } else if fixed {
         m.mem.set_inaccessible(hint, len, false)?;
+        m.mem.make_writable(hint, len)?;
         ctx.user().zero(hint, usize::try_from(len).map_err(|_| Errno::ENOMEM)?)?;
         hint
     } else if reservation {
@@ -415,6 +416,10 @@ pub(crate) fn sys_mprotect(ctx: &mut SyscallCtx<'_>, addr: UserPtr<Opaque>, len:
         return Err(Errno::ENOMEM);
     }
     ctx.m.mem.set_inaccessible(start, mapped, prot & PROT_ACCESS == 0)?;
+    if prot & PROT_WRITE != 0 {
+        // Read-only text made writable is committed from now on.
+        ctx.m.mem.make_writable(start, mapped)?;
+    }
     if prot & PROT_EXEC != 0 {
         rewrite_new_code(ctx, &regions, start, mapped);
     }
