@@ -67,6 +67,10 @@ struct Observe {
     /// as on a no-MMU kernel).
     #[arg(long, default_value = "on", value_parser = parse_reserve, value_name = "on|off|SIZE")]
     reserve: Reserve,
+    /// Neither read nor write the on-disk cache of rewritten images
+    /// ($XDG_CACHE_HOME/nommu, else ~/.cache/nommu). Also NOMMU_NO_CACHE=1.
+    #[arg(long)]
+    no_cache: bool,
 }
 
 fn parse_reserve(s: &str) -> Result<Reserve, String> {
@@ -97,6 +101,11 @@ impl Observe {
             null_guard: self.null_guard || env_flag("NOMMU_NULL_GUARD"),
             handlers_only: false,
             net: self.net,
+            image_cache: if self.no_cache || env_flag("NOMMU_NO_CACHE") {
+                None
+            } else {
+                nommu::loader::diskcache::DiskCacheConfig::from_env()
+            },
         }
     }
 }
@@ -322,11 +331,12 @@ fn search_path(root: &std::path::Path, program: &[u8]) -> Vec<u8> {
 /// have in force.
 fn caps(observe: Observe, machine_readable: bool) -> i32 {
     let config = observe.config(16 << 20, PathBuf::from("/"), false);
-    let machine = match nommu::runloop::new_machine(config) {
+    let machine = match nommu::runloop::new_machine(config.clone()) {
         Ok(m) => m,
         Err(e) => return exec_failure(e),
     };
     let c = machine.caps();
+    let cache = config.image_cache.as_ref().map_or("none".into(), |c| c.dir.display().to_string());
     if machine_readable {
         println!("page0={}", c.page0.name());
         println!("trampoline={}", c.trampoline());
@@ -336,10 +346,12 @@ fn caps(observe: Observe, machine_readable: bool) -> i32 {
         println!("host_mounts={}", c.host_mounts.name());
         println!("tmpfs_dir={}", c.memory_dir.path.display());
         println!("tmpfs_in_memory={}", c.tmpfs_in_memory());
+        println!("image_cache={cache}");
     } else {
         for (key, value) in c.lines() {
             println!("{key}: {value}");
         }
+        println!("image cache: {cache}");
     }
     0
 }

@@ -60,6 +60,9 @@ pub struct MachineConfig {
     pub handlers_only: bool,
     /// What guests' internet sockets reach (`--net`).
     pub net: super::net::NetMode,
+    /// Where rewritten images are kept on disk for later nommu processes
+    /// (`None`: nowhere, `--no-cache`).
+    pub image_cache: Option<crate::loader::diskcache::DiskCacheConfig>,
 }
 
 impl Default for MachineConfig {
@@ -74,6 +77,7 @@ impl Default for MachineConfig {
             null_guard: false,
             handlers_only: false,
             net: super::net::NetMode::Host,
+            image_cache: None,
         }
     }
 }
@@ -223,11 +227,13 @@ impl Machine {
             Reserve::Size(space) => Memory::with_address_space(config.mem_size, space),
         }
         .map_err(MachineError::Arena)?;
-        mem.set_site_policy(match (caps.trampoline(), caps.trap) {
+        let policy = match (caps.trampoline(), caps.trap) {
             (false, _) => SitePolicy::TrapOnly,
             (true, Some(_)) => SitePolicy::SkipRedZone,
             (true, None) => SitePolicy::RewriteAll,
-        });
+        };
+        mem.set_site_policy(policy);
+        let disk = crate::loader::diskcache::DiskCache::new(config.image_cache.clone(), policy);
         for (key, value) in caps.lines() {
             log::info!("{key}: {value}");
         }
@@ -257,7 +263,7 @@ impl Machine {
             timers: Default::default(),
             initial_umask: host_umask,
             diag: Default::default(),
-            images: Default::default(),
+            images: crate::loader::cache::ImageCache::new(disk),
             net,
             code: Default::default(),
             threads: Arc::new(super::threadpool::ThreadPool::new(HOST_THREAD_STACK)),

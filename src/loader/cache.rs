@@ -6,12 +6,14 @@
 //! scanned again. Static-PIE images relocate themselves, so the copy is
 //! position independent.
 
+use super::diskcache::DiskCache;
 use super::elf::{ExecImage, Segment};
 use super::lru::ByteLru;
 use crate::abi::types::Stat;
 use crate::errno::Errno;
 use crate::mm::Memory;
 use crate::rewrite::RewriteStats;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -50,21 +52,37 @@ const CACHE_LIMIT: usize = 128 << 20;
 
 pub struct ImageCache {
     images: ByteLru<FileId, CachedImage>,
+    /// Images kept on disk by earlier nommu processes (`diskcache`).
+    disk: DiskCache,
+    disk_hits: AtomicU64,
 }
 
 impl Default for ImageCache {
     fn default() -> Self {
-        ImageCache { images: ByteLru::new(CACHE_LIMIT) }
+        ImageCache::new(DiskCache::default())
     }
 }
 
 impl ImageCache {
+    pub(crate) fn new(disk: DiskCache) -> Self {
+        ImageCache { images: ByteLru::new(CACHE_LIMIT), disk, disk_hits: AtomicU64::new(0) }
+    }
+
     /// How many images were scanned and remembered (cache misses).
     pub(crate) fn scans(&self) -> u64 {
-        self.images.inserted()
+        self.images.inserted().saturating_sub(self.disk_hits.load(Ordering::Relaxed))
     }
 
     pub(crate) fn get(&self, id: &FileId) -> Option<Arc<CachedImage>> {
+        if let Some(hit) = self.images.get(id) {
+            return Some(hit);
+        }
+        // A miss here: an image some nommu process rewrote before?
+        let d = self.disk.lookup(id)?;
+        let size = d.bytes.len();
+        let image = CachedImage { align: d.template.align, bytes: d.bytes, sites: d.sites, template: d.template };
+        self.disk_hits.fetch_add(1, Ordering::Relaxed);
+        self.images.insert(*id, image, size);
         self.images.get(id)
     }
 
@@ -84,7 +102,7 @@ impl ImageCache {
             return;
         }
         let sites = mem.sites.collect_range(image.alloc_start, image.alloc_len);
-        let sites = sites.into_iter().map(|a| a - image.alloc_start).collect();
+        let sites: Vec<u64> = sites.into_iter().map(|a| a - image.alloc_start).collect();
         let template = ExecImage {
             alloc_start: 0,
             load_bias: 0,
@@ -94,6 +112,7 @@ impl ImageCache {
             segments: image.segments.iter().map(|s| Segment { start: s.start - image.alloc_start, ..*s }).collect(),
             ..image.clone()
         };
+        self.disk.store(&id, &template, &sites, &bytes);
         let size = bytes.len();
         self.images.insert(id, CachedImage { bytes, sites, align, template }, size);
     }
