@@ -291,3 +291,25 @@ fn the_cache_stays_under_its_limit() {
     let (_, how) = nommu_run(cache.path(), &[], &env, &guest(names.last().map_or("", String::as_str)));
     assert_eq!(how, Image::Cached);
 }
+
+#[test]
+fn a_plain_run_has_the_defaults_of_the_options() {
+    // `nommu run PROGRAM` skips the option parser; it must be the same
+    // machine as one with every default spelled out.
+    let busybox = common::repo().join("rootfs/bin/busybox");
+    let show = |opts: &[&str]| {
+        let out = Command::new(nommu())
+            .arg("run")
+            .args(opts)
+            .arg(&busybox)
+            .args(["sh", "-c", "head -2 /proc/meminfo; echo root $(ls -d /proc/1/root/.)"])
+            .output()
+            .expect("nommu runs");
+        assert!(out.status.success(), "{opts:?}: {}", common::stderr_text(&out));
+        text(&out)
+    };
+    let plain = show(&[]);
+    assert!(plain.contains("MemTotal:") && plain.contains("root "), "{plain}");
+    assert_eq!(plain, show(&["--mem", "256M", "--reserve", "on", "--net", "host", "--root", "/"]));
+    assert_ne!(plain, show(&["--mem", "64M"]), "the memory size shows");
+}
