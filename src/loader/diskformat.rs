@@ -177,9 +177,9 @@ pub(crate) fn check_fixed(head: &[u8], key: &DiskKey, file_len: u64) -> Option<F
     };
     let sane = f.image_offset >= FIXED as u64
         && f.image_offset <= MAX_HEADER
-        && f.image_offset % PAGE_SIZE == 0
+        && f.image_offset.is_multiple_of(PAGE_SIZE)
         && f.alloc_len <= MAX_IMAGE
-        && f.alloc_len % PAGE_SIZE == 0
+        && f.alloc_len.is_multiple_of(PAGE_SIZE)
         && f.data_len <= f.alloc_len
         && f.image_offset.checked_add(f.data_len) == Some(file_len);
     sane.then_some(f)
@@ -207,8 +207,7 @@ pub(crate) fn decode(f: &Fixed, header: &[u8], bytes: Vec<u8>) -> Option<DiskIma
         return None;
     }
     let plausible = align.is_power_of_two()
-        && align >= PAGE_SIZE
-        && align <= MAX_ALIGN
+        && (PAGE_SIZE..=MAX_ALIGN).contains(&align)
         && alloc_len > 0
         && entry < alloc_len
         && phdr <= alloc_len
@@ -227,7 +226,7 @@ pub(crate) fn decode(f: &Fixed, header: &[u8], bytes: Vec<u8>) -> Option<DiskIma
     for _ in 0..nseg {
         let (start, len, kind) = (u64_at(header, at), u64_at(header, at + 8), u64_at(header, at + 16));
         at += 24;
-        if start % PAGE_SIZE != 0 || start.checked_add(len).is_none_or(|end| end > alloc_len) || kind > 1 {
+        if !start.is_multiple_of(PAGE_SIZE) || start.checked_add(len).is_none_or(|end| end > alloc_len) || kind > 1 {
             return None;
         }
         let kind = if kind == 1 { SegmentKind::Text } else { SegmentKind::Data };
