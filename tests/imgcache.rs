@@ -313,3 +313,25 @@ fn a_plain_run_has_the_defaults_of_the_options() {
     assert_eq!(plain, show(&["--mem", "256M", "--reserve", "on", "--net", "host", "--root", "/"]));
     assert_ne!(plain, show(&["--mem", "64M"]), "the memory size shows");
 }
+
+#[test]
+fn a_shared_library_mapped_by_the_dynamic_linker_is_cached_too() {
+    let cache = TempDir::new("imgcache-dyn");
+    let debug = [("RUST_LOG", "nommu=debug")];
+    for name in ["hello-glibc-dyn", "hello-musl-dyn"] {
+        let bin = guest(name);
+        let (cold, how) = nommu_run(cache.path(), &[], &debug, &bin);
+        assert_eq!(how, Image::Rewritten, "{name}");
+        assert_native(&bin, &cold);
+        let (warm, how) = nommu_run(cache.path(), &[], &debug, &bin);
+        assert_eq!(how, Image::Cached, "{name}");
+        assert_native(&bin, &warm);
+        // Code mapped at run time (glibc's libc.so.6) is rewritten on a
+        // miss, placed from the cache on a hit.
+        let log = common::stderr_text(&warm);
+        assert!(!log.contains("new code at"), "{name}: the warm run rewrote code:\n{log}");
+        if name.contains("glibc") {
+            assert!(common::stderr_text(&cold).contains("new code at"), "{name}: the cold run maps libc.so.6");
+        }
+    }
+}

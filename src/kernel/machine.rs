@@ -233,7 +233,7 @@ impl Machine {
             (true, None) => SitePolicy::RewriteAll,
         };
         mem.set_site_policy(policy);
-        let disk = crate::loader::diskcache::DiskCache::new(config.image_cache.clone(), policy);
+        let disk = Arc::new(crate::loader::diskcache::DiskCache::new(config.image_cache.clone(), policy));
         for (key, value) in caps.lines() {
             log::info!("{key}: {value}");
         }
@@ -263,9 +263,9 @@ impl Machine {
             timers: Default::default(),
             initial_umask: host_umask,
             diag: Default::default(),
-            images: crate::loader::cache::ImageCache::new(disk),
+            images: crate::loader::cache::ImageCache::new(disk.clone()),
             net,
-            code: Default::default(),
+            code: crate::loader::codecache::CodeCache::new(disk),
             threads: Arc::new(super::threadpool::ThreadPool::new(HOST_THREAD_STACK)),
             ipc: Default::default(),
             pi_futexes: Default::default(),

@@ -53,18 +53,18 @@ const CACHE_LIMIT: usize = 128 << 20;
 pub struct ImageCache {
     images: ByteLru<FileId, CachedImage>,
     /// Images kept on disk by earlier nommu processes (`diskcache`).
-    disk: DiskCache,
+    disk: Arc<DiskCache>,
     disk_hits: AtomicU64,
 }
 
 impl Default for ImageCache {
     fn default() -> Self {
-        ImageCache::new(DiskCache::default())
+        ImageCache::new(Arc::default())
     }
 }
 
 impl ImageCache {
-    pub(crate) fn new(disk: DiskCache) -> Self {
+    pub(crate) fn new(disk: Arc<DiskCache>) -> Self {
         ImageCache { images: ByteLru::new(CACHE_LIMIT), disk, disk_hits: AtomicU64::new(0) }
     }
 

@@ -2,8 +2,9 @@
 //! `$XDG_CACHE_HOME/nommu` (else `$HOME/.cache/nommu`), so that a new
 //! nommu process running a program some nommu already ran copies its
 //! image instead of decoding and rewriting it — it never builds a
-//! decoder. The in-memory cache (`cache`) asks here on a miss and hands
-//! each image it builds here.
+//! decoder. The in-memory caches (`cache` for programs, `codecache` for
+//! the shared libraries a dynamic linker maps) ask here on a miss and
+//! hand what they build here.
 //!
 //! An entry is named by a hash of its key (the program file's device,
 //! inode, size and mtime, the rewrite mode, and the nommu build), holds
@@ -16,7 +17,7 @@
 //! it is more than an hour old).
 
 use super::cache::FileId;
-use super::diskformat::{self, DiskImage, DiskKey, MAX_IMAGE};
+use super::diskformat::{self, DiskImage, DiskKey, Fixed, MAX_IMAGE};
 use super::elf::ExecImage;
 use crate::mm::sitemap::SitePolicy;
 use crate::mm::PAGE_SIZE;
@@ -85,37 +86,45 @@ impl DiskCache {
         DiskCache { config, policy, ..Default::default() }
     }
 
-    fn key(&self, id: &FileId) -> Option<(DiskKey, &Path)> {
+    fn key(&self, id: &FileId, code: Option<(u64, u64)>) -> Option<(DiskKey, &Path)> {
         let config = self.config.as_ref()?;
         let build = (*self.build.get_or_init(build_id))?;
-        let key = DiskKey { dev: id.dev, ino: id.ino, size: id.size, mtime: id.mtime, policy: self.policy, build };
-        Some((key, &config.dir))
+        let (dev, ino, size, mtime, policy) = (id.dev, id.ino, id.size, id.mtime, self.policy);
+        Some((DiskKey { dev, ino, size, mtime, policy, build, code }, &config.dir))
     }
 
     /// The image cached for `id`, if a valid entry is there.
     pub(crate) fn lookup(&self, id: &FileId) -> Option<DiskImage> {
-        let (key, dir) = self.key(id)?;
-        let path = dir.join(key.file_name());
-        let mut file = File::open(&path).ok()?;
-        let hit = read_entry(&mut file, &key);
-        match &hit {
-            Some(_) => {
-                log::debug!("image cache: {} is a hit", path.display());
-                refresh(&file);
-            }
-            None => log::debug!("image cache: {} is stale or malformed: a miss", path.display()),
-        }
-        hit
+        let (key, dir) = self.key(id, None)?;
+        lookup_with(dir, &key, diskformat::decode)
+    }
+
+    /// The rewritten code (sites, bytes) of the `len` bytes at `offset` of
+    /// file `id`, if a valid entry is there.
+    pub(crate) fn lookup_code(&self, id: &FileId, offset: u64, len: u64) -> Option<(Vec<u64>, Vec<u8>)> {
+        let (key, dir) = self.key(id, Some((offset, len)))?;
+        lookup_with(dir, &key, diskformat::decode_code)
     }
 
     /// Keeps the image of `id` on disk (what `lookup` gives back); any
     /// failure only means no entry.
     pub(crate) fn store(&self, id: &FileId, template: &ExecImage, sites: &[u64], bytes: &[u8]) {
-        let Some((key, dir)) = self.key(id) else { return };
+        let Some((key, _)) = self.key(id, None) else { return };
+        self.store_with(&key, bytes, |key| diskformat::encode(key, template, sites, bytes));
+    }
+
+    /// Keeps a code mapping's rewritten bytes and sites on disk.
+    pub(crate) fn store_code(&self, id: &FileId, offset: u64, sites: &[u64], bytes: &[u8]) {
+        let Some((key, _)) = self.key(id, Some((offset, bytes.len() as u64))) else { return };
+        self.store_with(&key, bytes, |key| diskformat::encode_code(key, sites, bytes));
+    }
+
+    fn store_with(&self, key: &DiskKey, bytes: &[u8], encode: impl FnOnce(&DiskKey) -> (Vec<u8>, usize)) {
+        let Some(dir) = self.config.as_ref().map(|c| c.dir.as_path()) else { return };
         if bytes.len() as u64 > MAX_IMAGE {
             return;
         }
-        let (header, data_len) = diskformat::encode(&key, template, sites, bytes);
+        let (header, data_len) = encode(key);
         let size = (header.len() + data_len) as u64;
         let limit = self.config.as_ref().map_or(0, |c| c.limit);
         if size > limit {
@@ -148,7 +157,25 @@ fn build_id() -> Option<u64> {
     Some(diskformat::checksum(&[env!("CARGO_PKG_VERSION").as_bytes(), &bytes]))
 }
 
-fn read_entry(file: &mut File, key: &DiskKey) -> Option<DiskImage> {
+/// Reads and checks the entry for `key`; `decode` makes it what the
+/// caller keeps.
+fn lookup_with<T>(dir: &Path, key: &DiskKey, decode: impl FnOnce(&Fixed, &[u8], Vec<u8>) -> Option<T>) -> Option<T> {
+    let path = dir.join(key.file_name());
+    let mut file = File::open(&path).ok()?;
+    let hit = read_entry(&mut file, key).and_then(|(fixed, header, bytes)| decode(&fixed, &header, bytes));
+    match &hit {
+        Some(_) => {
+            log::debug!("image cache: {} is a hit", path.display());
+            refresh(&file);
+        }
+        None => log::debug!("image cache: {} is stale or malformed: a miss", path.display()),
+    }
+    hit
+}
+
+/// The fixed header, the whole header and the image bytes of the entry
+/// in `file`, if its fixed header is one for `key`.
+fn read_entry(file: &mut File, key: &DiskKey) -> Option<(Fixed, Vec<u8>, Vec<u8>)> {
     let len = file.metadata().ok()?.len();
     let mut header = vec![0u8; len.min(PAGE_SIZE) as usize];
     file.read_exact(&mut header).ok()?;
@@ -159,7 +186,7 @@ fn read_entry(file: &mut File, key: &DiskKey) -> Option<DiskImage> {
     }
     let mut bytes = vec![0u8; fixed.alloc_len as usize];
     file.read_exact(&mut bytes[..fixed.data_len as usize]).ok()?;
-    diskformat::decode(&fixed, &header, bytes)
+    Some((fixed, header, bytes))
 }
 
 /// Moves a hit entry to the young end of the eviction order (cheaply:

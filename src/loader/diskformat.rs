@@ -1,5 +1,7 @@
 //! The file format of the on-disk image cache (`diskcache`): one file per
-//! rewritten image. Nothing read from such a file is trusted: a file that
+//! rewritten image, or per rewritten code mapping (a shared library's text
+//! mapped by the dynamic linker: the same layout without the image's
+//! metadata). Nothing read from such a file is trusted: a file that
 //! is short, long, from another nommu build, for another file or mode,
 //! fails its checksum or describes an image nommu would not have made
 //! (sites outside the image or not rewritten, segments past its end) is a
@@ -16,7 +18,8 @@
 //!  72  image_offset (page-aligned), data_len
 //!  88  alloc_len, align, entry, phdr, phent, phnum, brk, stack_size (or !0)
 //! 152  segment count, interpreter length (or !0), site count
-//! 176  segments (start, len, kind), the interpreter path, the sites
+//! 176  a code mapping: 1, its file offset and length; an image: 0, 0, 0
+//! 200  segments (start, len, kind), the interpreter path, the sites
 //!      (offsets into the image), zeros up to image_offset
 //! image_offset: the first data_len bytes of the image; the rest of its
 //!      alloc_len bytes are zeros (bss, and trailing zero pages)
@@ -33,7 +36,7 @@ const MAGIC: [u8; 8] = *b"NOMMUIMG";
 /// Bumped whenever the layout or the meaning of a field changes.
 const FORMAT: u32 = 1;
 /// Bytes of the fixed part of the header.
-const FIXED: usize = 176;
+const FIXED: usize = 200;
 /// Where the checksummed part starts (after the magic and the checksum).
 const SUMMED_FROM: usize = 16;
 /// Largest image (alloc_len) kept on disk; larger ones are not worth it.
@@ -54,6 +57,8 @@ pub(crate) struct DiskKey {
     pub mtime: (i64, i64),
     pub policy: u32,
     pub build: u64,
+    /// A code mapping's (file offset, length); `None` for an image.
+    pub code: Option<(u64, u64)>,
 }
 
 impl DiskKey {
@@ -64,14 +69,29 @@ impl DiskKey {
         format!("{h:016x}.img")
     }
 
-    fn fields(&self) -> [u8; 56] {
-        let mut b = [0u8; 56];
-        let words =
-            [self.build, self.dev, self.ino, self.size, self.mtime.0 as u64, self.mtime.1 as u64, self.policy as u64];
+    fn fields(&self) -> [u8; 80] {
+        let mut b = [0u8; 80];
+        let (is_code, offset, len) = self.code_words();
+        let words = [
+            self.build,
+            self.dev,
+            self.ino,
+            self.size,
+            self.mtime.0 as u64,
+            self.mtime.1 as u64,
+            self.policy as u64,
+            is_code,
+            offset,
+            len,
+        ];
         for (i, w) in words.iter().enumerate() {
             b[i * 8..i * 8 + 8].copy_from_slice(&w.to_le_bytes());
         }
         b
+    }
+
+    fn code_words(&self) -> (u64, u64, u64) {
+        self.code.map_or((0, 0, 0), |(offset, len)| (1, offset, len))
     }
 }
 
@@ -88,10 +108,42 @@ pub(crate) struct DiskImage {
 /// The header (everything before the image data) of an entry for `image`,
 /// with its checksum, and how many bytes of the image data follow it.
 pub(crate) fn encode(key: &DiskKey, template: &ExecImage, sites: &[u64], bytes: &[u8]) -> (Vec<u8>, usize) {
+    encode_any(key, Some(template), sites, bytes)
+}
+
+/// `encode` for a code mapping: its bytes and sites only.
+pub(crate) fn encode_code(key: &DiskKey, sites: &[u64], bytes: &[u8]) -> (Vec<u8>, usize) {
+    encode_any(key, None, sites, bytes)
+}
+
+fn encode_any(key: &DiskKey, template: Option<&ExecImage>, sites: &[u64], bytes: &[u8]) -> (Vec<u8>, usize) {
     // Trailing zero pages are not stored: they are bss, or as good as.
     let used = bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
     let data_len = (page_up(used as u64) as usize).min(bytes.len());
-    let t = template;
+    let code_template;
+    let t = match template {
+        Some(t) => t,
+        None => {
+            // A code mapping: alloc_len is its length, the rest is unused.
+            code_template = ExecImage {
+                alloc_start: 0,
+                alloc_len: bytes.len() as u64,
+                fixed: None,
+                segments: Vec::new(),
+                load_bias: 0,
+                entry: 0,
+                phdr: 0,
+                phent: 0,
+                phnum: 0,
+                brk: 0,
+                stack_size: Some(0),
+                rewrite: Default::default(),
+                align: 0,
+                interp: None,
+            };
+            &code_template
+        }
+    };
     let mut h = Vec::with_capacity(PAGE_SIZE as usize);
     h.extend_from_slice(&MAGIC);
     h.extend_from_slice(&[0; 8]); // the checksum, filled in below
@@ -112,6 +164,10 @@ pub(crate) fn encode(key: &DiskKey, template: &ExecImage, sites: &[u64], bytes: 
     put(&mut h, t.segments.len() as u64);
     put(&mut h, t.interp.as_ref().map_or(u64::MAX, |i| i.len() as u64));
     put(&mut h, sites.len() as u64);
+    let (is_code, offset, len) = key.code_words();
+    for v in [is_code, offset, len] {
+        put(&mut h, v);
+    }
     debug_assert_eq!(h.len(), FIXED);
     for s in &t.segments {
         put(&mut h, s.start);
@@ -162,8 +218,13 @@ pub(crate) fn check_fixed(head: &[u8], key: &DiskKey, file_len: u64) -> Option<F
         size: u64_at(head, 48),
         mtime: (u64_at(head, 56) as i64, u64_at(head, 64) as i64),
         policy,
+        code: (u64_at(head, 176) == 1).then(|| (u64_at(head, 184), u64_at(head, 192))),
     };
-    if format != FORMAT || stored != *key {
+    let kind_ok = match stored.code {
+        None => u64_at(head, 176) == 0 && u64_at(head, 184) == 0 && u64_at(head, 192) == 0,
+        Some((_, len)) => u64_at(head, 88) == len,
+    };
+    if format != FORMAT || stored != *key || !kind_ok {
         return None;
     }
     let words: [u64; 8] = std::array::from_fn(|i| u64_at(head, 88 + i * 8));
@@ -190,22 +251,9 @@ pub(crate) fn check_fixed(head: &[u8], key: &DiskKey, file_len: u64) -> Option<F
 /// of them, the data followed by zeros); `None` unless the checksum
 /// matches and the metadata describes an image nommu could have made.
 pub(crate) fn decode(f: &Fixed, header: &[u8], bytes: Vec<u8>) -> Option<DiskImage> {
-    if header.len() as u64 != f.image_offset || bytes.len() as u64 != f.alloc_len {
-        return None;
-    }
-    let data = &bytes[..f.data_len as usize];
-    if checksum(&[&header[SUMMED_FROM..], data]) != f.checksum {
-        return None;
-    }
+    summed_and_sized(f, header, &bytes)?;
     let [alloc_len, align, entry, phdr, phent, phnum, brk, stack] = f.words;
     let [nseg, interp_len, nsites] = f.counts;
-    let meta_len = nseg
-        .checked_mul(24)?
-        .checked_add(if interp_len == u64::MAX { 0 } else { interp_len })?
-        .checked_add(nsites.checked_mul(8)?)?;
-    if (FIXED as u64).checked_add(meta_len)? > f.image_offset {
-        return None;
-    }
     let plausible = align.is_power_of_two()
         && (PAGE_SIZE..=MAX_ALIGN).contains(&align)
         && alloc_len > 0
@@ -240,19 +288,7 @@ pub(crate) fn decode(f: &Fixed, header: &[u8], bytes: Vec<u8>) -> Option<DiskIma
     if interp.as_ref().is_some_and(|i| i.contains(&0)) {
         return None;
     }
-    let mut sites = Vec::with_capacity(nsites as usize);
-    for _ in 0..nsites {
-        let s = u64_at(header, at);
-        at += 8;
-        // Only a rewritten site may enter the kernel (invariant 2): every
-        // site must be one, inside the image.
-        let rewritten =
-            s.checked_add(2).is_some_and(|end| end <= alloc_len) && bytes[s as usize..s as usize + 2] == CALL_RAX;
-        if !rewritten {
-            return None;
-        }
-        sites.push(s);
-    }
+    let sites = rewritten_sites(header, at, nsites, &bytes)?;
     let template = ExecImage {
         alloc_start: 0,
         alloc_len,
@@ -270,6 +306,55 @@ pub(crate) fn decode(f: &Fixed, header: &[u8], bytes: Vec<u8>) -> Option<DiskIma
         interp,
     };
     Some(DiskImage { template, sites, bytes })
+}
+
+/// A code mapping's sites and bytes (`alloc_len` of them, the data
+/// followed by zeros), from a header whose fixed part `check_fixed`
+/// accepted; `None` unless the checksum matches and every site is a
+/// rewritten one.
+pub(crate) fn decode_code(f: &Fixed, header: &[u8], bytes: Vec<u8>) -> Option<(Vec<u64>, Vec<u8>)> {
+    summed_and_sized(f, header, &bytes)?;
+    let [nseg, interp_len, nsites] = f.counts;
+    if f.words[1..] != [0, 0, 0, 0, 0, 0, 0] || nseg != 0 || interp_len != u64::MAX {
+        return None;
+    }
+    let sites = rewritten_sites(header, FIXED, nsites, &bytes)?;
+    Some((sites, bytes))
+}
+
+/// The header and the bytes have the lengths the fixed header says, the
+/// checksum matches, and the metadata it counts fits in the header.
+fn summed_and_sized(f: &Fixed, header: &[u8], bytes: &[u8]) -> Option<()> {
+    if header.len() as u64 != f.image_offset || bytes.len() as u64 != f.alloc_len {
+        return None;
+    }
+    let data = &bytes[..f.data_len as usize];
+    if checksum(&[&header[SUMMED_FROM..], data]) != f.checksum {
+        return None;
+    }
+    let [nseg, interp_len, nsites] = f.counts;
+    let meta_len = nseg
+        .checked_mul(24)?
+        .checked_add(if interp_len == u64::MAX { 0 } else { interp_len })?
+        .checked_add(nsites.checked_mul(8)?)?;
+    ((FIXED as u64).checked_add(meta_len)? <= f.image_offset).then_some(())
+}
+
+/// The `n` sites listed at `header[at..]`: each inside `bytes` and
+/// rewritten there, since only a rewritten site may enter the kernel
+/// (invariant 2).
+fn rewritten_sites(header: &[u8], mut at: usize, n: u64, bytes: &[u8]) -> Option<Vec<u64>> {
+    let mut sites = Vec::with_capacity(n as usize);
+    for _ in 0..n {
+        let s = u64_at(header, at);
+        at += 8;
+        let end = s.checked_add(2).filter(|&e| e <= bytes.len() as u64)?;
+        if bytes[s as usize..end as usize] != CALL_RAX {
+            return None;
+        }
+        sites.push(s);
+    }
+    Some(sites)
 }
 
 /// A fast 64-bit checksum of the concatenation of `parts` (not a
@@ -308,7 +393,7 @@ mod tests {
     use super::*;
 
     fn key() -> DiskKey {
-        DiskKey { dev: 1, ino: 2, size: 3, mtime: (4, 5), policy: 0, build: 6 }
+        DiskKey { dev: 1, ino: 2, size: 3, mtime: (4, 5), policy: 0, build: 6, code: None }
     }
 
     /// A one-page text image with a site at 0x10, a zero page after it.
@@ -370,6 +455,7 @@ mod tests {
             DiskKey { policy: 1, ..key() },
             DiskKey { mtime: (4, 6), ..key() },
             DiskKey { size: 4, ..key() },
+            DiskKey { code: Some((0, 2 * PAGE_SIZE)), ..key() },
         ] {
             assert!(roundtrip(&f, &k).is_none());
         }
@@ -389,6 +475,32 @@ mod tests {
         let mut long = f.clone();
         long.push(0);
         assert!(roundtrip(&long, &key()).is_none());
+    }
+
+    #[test]
+    fn a_code_entry_reads_back_and_is_no_image() {
+        let (_, sites, bytes) = image();
+        let key = DiskKey { code: Some((0x3000, bytes.len() as u64)), ..key() };
+        let (mut h, n) = encode_code(&key, &sites, &bytes);
+        h.extend_from_slice(&bytes[..n]);
+        let f = check_fixed(&h[..FIXED], &key, h.len() as u64).expect("a code entry");
+        let (header, data) = h.split_at(f.image_offset as usize);
+        let mut back = data.to_vec();
+        back.resize(f.alloc_len as usize, 0);
+        let (s, b) = decode_code(&f, header, back).expect("decodes");
+        assert_eq!((s, b), (sites, bytes));
+        // Not the entry of another mapping of the file, nor an image.
+        assert!(check_fixed(&h[..FIXED], &DiskKey { code: Some((0, 2 * PAGE_SIZE)), ..key }, h.len() as u64).is_none());
+        assert!(roundtrip(&h, &DiskKey { code: None, ..key }).is_none());
+        for i in 0..h.len() {
+            let mut bad = h.clone();
+            bad[i] ^= 0x40;
+            let Some(f) = check_fixed(&bad[..FIXED], &key, bad.len() as u64) else { continue };
+            let (header, data) = bad.split_at(f.image_offset as usize);
+            let mut back = data.to_vec();
+            back.resize(f.alloc_len as usize, 0);
+            assert!(decode_code(&f, header, back).is_none(), "byte {i} flipped");
+        }
     }
 
     #[test]

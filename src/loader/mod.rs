@@ -3,7 +3,7 @@
 pub mod cache;
 pub mod codecache;
 pub mod diskcache;
-mod diskformat;
+pub(crate) mod diskformat;
 pub mod elf;
 pub mod lru;
 pub mod stack;
