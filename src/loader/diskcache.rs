@@ -18,9 +18,10 @@
 
 use super::cache::FileId;
 use super::diskformat::{self, DiskImage, DiskKey, Fixed, MAX_IMAGE};
-use super::elf::ExecImage;
+use super::elf::{ExecImage, SegmentKind};
 use crate::mm::sitemap::SitePolicy;
 use crate::mm::PAGE_SIZE;
+use crate::rewrite::verdicts;
 use std::fs::{self, File};
 use std::io::{Read, Write};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
@@ -28,6 +29,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, SystemTime};
+
+const POLICY_SKIP_RED_ZONE: u32 = 1;
 
 /// Bytes of entries the directory may hold by default.
 pub const DEFAULT_LIMIT: u64 = 256 << 20;
@@ -80,7 +83,7 @@ impl DiskCache {
     pub(crate) fn new(config: Option<DiskCacheConfig>, policy: SitePolicy) -> DiskCache {
         let policy = match policy {
             SitePolicy::RewriteAll => 0,
-            SitePolicy::SkipRedZone => 1,
+            SitePolicy::SkipRedZone => POLICY_SKIP_RED_ZONE,
             SitePolicy::TrapOnly => 2,
         };
         DiskCache { config, policy, ..Default::default() }
@@ -96,27 +99,46 @@ impl DiskCache {
     /// The image cached for `id`, if a valid entry is there.
     pub(crate) fn lookup(&self, id: &FileId) -> Option<DiskImage> {
         let (key, dir) = self.key(id, None)?;
-        lookup_with(dir, &key, diskformat::decode)
+        let d = lookup_with(dir, &key, diskformat::decode)?;
+        verdicts::learn(&d.bytes, &d.verdicts);
+        Some(d)
     }
 
     /// The rewritten code (sites, bytes) of the `len` bytes at `offset` of
     /// file `id`, if a valid entry is there.
     pub(crate) fn lookup_code(&self, id: &FileId, offset: u64, len: u64) -> Option<(Vec<u64>, Vec<u8>)> {
         let (key, dir) = self.key(id, Some((offset, len)))?;
-        lookup_with(dir, &key, diskformat::decode_code)
+        let d = lookup_with(dir, &key, diskformat::decode_code)?;
+        verdicts::learn(&d.bytes, &d.verdicts);
+        Some((d.sites, d.bytes))
     }
 
     /// Keeps the image of `id` on disk (what `lookup` gives back); any
     /// failure only means no entry.
     pub(crate) fn store(&self, id: &FileId, template: &ExecImage, sites: &[u64], bytes: &[u8]) {
         let Some((key, _)) = self.key(id, None) else { return };
-        self.store_with(&key, bytes, |key| diskformat::encode(key, template, sites, bytes));
+        let texts: Vec<(u64, u64)> =
+            template.segments.iter().filter(|s| s.kind == SegmentKind::Text).map(|s| (s.start, s.len)).collect();
+        let verdicts = self.judge(bytes, &texts, sites);
+        self.store_with(&key, bytes, |key| diskformat::encode(key, template, sites, &verdicts, bytes));
+    }
+
+    /// The trap path's verdicts on what the rewrite left to it: only where
+    /// there is a trap path and something is rewritten (`SkipRedZone`).
+    fn judge(&self, bytes: &[u8], texts: &[(u64, u64)], sites: &[u64]) -> Vec<verdicts::Verdict> {
+        if self.policy != POLICY_SKIP_RED_ZONE {
+            return Vec::new();
+        }
+        let mut sorted = sites.to_vec();
+        sorted.sort_unstable();
+        verdicts::judge_unrewritten(bytes, texts, &sorted)
     }
 
     /// Keeps a code mapping's rewritten bytes and sites on disk.
     pub(crate) fn store_code(&self, id: &FileId, offset: u64, sites: &[u64], bytes: &[u8]) {
         let Some((key, _)) = self.key(id, Some((offset, bytes.len() as u64))) else { return };
-        self.store_with(&key, bytes, |key| diskformat::encode_code(key, sites, bytes));
+        let verdicts = self.judge(bytes, &[(0, bytes.len() as u64)], sites);
+        self.store_with(&key, bytes, |key| diskformat::encode_code(key, sites, &verdicts, bytes));
     }
 
     fn store_with(&self, key: &DiskKey, bytes: &[u8], encode: impl FnOnce(&DiskKey) -> (Vec<u8>, usize)) {

@@ -19,7 +19,10 @@
 //!  88  alloc_len, align, entry, phdr, phent, phnum, brk, stack_size (or !0)
 //! 152  segment count, interpreter length (or !0), site count
 //! 176  a code mapping: 1, its file offset and length; an image: 0, 0, 0
-//! 200  segments (start, len, kind), the interpreter path, the sites
+//! 200  verdict count
+//! 208  segments (start, len, kind), the interpreter path, the sites, the
+//!      trap path's verdicts on the `syscall`s left (site, from, safe:
+//!      `rewrite::verdicts`)
 //!      (offsets into the image), zeros up to image_offset
 //! image_offset: the first data_len bytes of the image; the rest of its
 //!      alloc_len bytes are zeros (bss, and trailing zero pages)
@@ -30,13 +33,14 @@
 
 use super::elf::{ExecImage, Segment, SegmentKind};
 use crate::mm::{page_up, PAGE_SIZE};
+use crate::rewrite::verdicts::Verdict;
 use crate::rewrite::CALL_RAX;
 
 const MAGIC: [u8; 8] = *b"NOMMUIMG";
 /// Bumped whenever the layout or the meaning of a field changes.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 /// Bytes of the fixed part of the header.
-const FIXED: usize = 200;
+const FIXED: usize = 208;
 /// Where the checksummed part starts (after the magic and the checksum).
 const SUMMED_FROM: usize = 16;
 /// Largest image (alloc_len) kept on disk; larger ones are not worth it.
@@ -103,20 +107,41 @@ pub(crate) struct DiskImage {
     pub sites: Vec<u64>,
     /// All `template.alloc_len` bytes of the image.
     pub bytes: Vec<u8>,
+    /// The trap path's verdicts on its unrewritten `syscall`s.
+    pub verdicts: Vec<Verdict>,
+}
+
+/// A rewritten code mapping as the cache keeps it.
+pub(crate) struct DiskCode {
+    pub sites: Vec<u64>,
+    pub bytes: Vec<u8>,
+    pub verdicts: Vec<Verdict>,
 }
 
 /// The header (everything before the image data) of an entry for `image`,
 /// with its checksum, and how many bytes of the image data follow it.
-pub(crate) fn encode(key: &DiskKey, template: &ExecImage, sites: &[u64], bytes: &[u8]) -> (Vec<u8>, usize) {
-    encode_any(key, Some(template), sites, bytes)
+pub(crate) fn encode(
+    key: &DiskKey,
+    template: &ExecImage,
+    sites: &[u64],
+    verdicts: &[Verdict],
+    bytes: &[u8],
+) -> (Vec<u8>, usize) {
+    encode_any(key, Some(template), sites, verdicts, bytes)
 }
 
-/// `encode` for a code mapping: its bytes and sites only.
-pub(crate) fn encode_code(key: &DiskKey, sites: &[u64], bytes: &[u8]) -> (Vec<u8>, usize) {
-    encode_any(key, None, sites, bytes)
+/// `encode` for a code mapping: its bytes, sites and verdicts only.
+pub(crate) fn encode_code(key: &DiskKey, sites: &[u64], verdicts: &[Verdict], bytes: &[u8]) -> (Vec<u8>, usize) {
+    encode_any(key, None, sites, verdicts, bytes)
 }
 
-fn encode_any(key: &DiskKey, template: Option<&ExecImage>, sites: &[u64], bytes: &[u8]) -> (Vec<u8>, usize) {
+fn encode_any(
+    key: &DiskKey,
+    template: Option<&ExecImage>,
+    sites: &[u64],
+    verdicts: &[Verdict],
+    bytes: &[u8],
+) -> (Vec<u8>, usize) {
     // Trailing zero pages are not stored: they are bss, or as good as.
     let used = bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
     let data_len = (page_up(used as u64) as usize).min(bytes.len());
@@ -154,7 +179,8 @@ fn encode_any(key: &DiskKey, template: Option<&ExecImage>, sites: &[u64], bytes:
     for v in [key.dev, key.ino, key.size, key.mtime.0 as u64, key.mtime.1 as u64] {
         put(&mut h, v);
     }
-    let meta_len = t.segments.len() * 24 + t.interp.as_ref().map_or(0, Vec::len) + sites.len() * 8;
+    let meta_len =
+        t.segments.len() * 24 + t.interp.as_ref().map_or(0, Vec::len) + sites.len() * 8 + verdicts.len() * 24;
     let image_offset = page_up((FIXED + meta_len) as u64);
     put(&mut h, image_offset);
     put(&mut h, data_len as u64);
@@ -165,7 +191,7 @@ fn encode_any(key: &DiskKey, template: Option<&ExecImage>, sites: &[u64], bytes:
     put(&mut h, t.interp.as_ref().map_or(u64::MAX, |i| i.len() as u64));
     put(&mut h, sites.len() as u64);
     let (is_code, offset, len) = key.code_words();
-    for v in [is_code, offset, len] {
+    for v in [is_code, offset, len, verdicts.len() as u64] {
         put(&mut h, v);
     }
     debug_assert_eq!(h.len(), FIXED);
@@ -180,6 +206,11 @@ fn encode_any(key: &DiskKey, template: Option<&ExecImage>, sites: &[u64], bytes:
     for &s in sites {
         put(&mut h, s);
     }
+    for v in verdicts {
+        put(&mut h, v.site);
+        put(&mut h, v.from);
+        put(&mut h, v.safe as u64);
+    }
     h.resize(image_offset as usize, 0);
     let sum = checksum(&[&h[SUMMED_FROM..], &bytes[..data_len]]);
     h[8..16].copy_from_slice(&sum.to_le_bytes());
@@ -193,7 +224,7 @@ pub(crate) struct Fixed {
     pub data_len: u64,
     pub alloc_len: u64,
     words: [u64; 8],
-    counts: [u64; 3],
+    counts: [u64; 4],
     checksum: u64,
 }
 
@@ -233,7 +264,7 @@ pub(crate) fn check_fixed(head: &[u8], key: &DiskKey, file_len: u64) -> Option<F
         data_len: u64_at(head, 80),
         alloc_len: words[0],
         words,
-        counts: [u64_at(head, 152), u64_at(head, 160), u64_at(head, 168)],
+        counts: [u64_at(head, 152), u64_at(head, 160), u64_at(head, 168), u64_at(head, 200)],
         checksum: u64_at(head, 8),
     };
     let sane = f.image_offset >= FIXED as u64
@@ -253,7 +284,7 @@ pub(crate) fn check_fixed(head: &[u8], key: &DiskKey, file_len: u64) -> Option<F
 pub(crate) fn decode(f: &Fixed, header: &[u8], bytes: Vec<u8>) -> Option<DiskImage> {
     summed_and_sized(f, header, &bytes)?;
     let [alloc_len, align, entry, phdr, phent, phnum, brk, stack] = f.words;
-    let [nseg, interp_len, nsites] = f.counts;
+    let [nseg, interp_len, nsites, nverdicts] = f.counts;
     let plausible = align.is_power_of_two()
         && (PAGE_SIZE..=MAX_ALIGN).contains(&align)
         && alloc_len > 0
@@ -289,6 +320,7 @@ pub(crate) fn decode(f: &Fixed, header: &[u8], bytes: Vec<u8>) -> Option<DiskIma
         return None;
     }
     let sites = rewritten_sites(header, at, nsites, &bytes)?;
+    let verdicts = read_verdicts(header, at + nsites as usize * 8, nverdicts, &bytes)?;
     let template = ExecImage {
         alloc_start: 0,
         alloc_len,
@@ -305,21 +337,38 @@ pub(crate) fn decode(f: &Fixed, header: &[u8], bytes: Vec<u8>) -> Option<DiskIma
         align,
         interp,
     };
-    Some(DiskImage { template, sites, bytes })
+    Some(DiskImage { template, sites, bytes, verdicts })
 }
 
 /// A code mapping's sites and bytes (`alloc_len` of them, the data
 /// followed by zeros), from a header whose fixed part `check_fixed`
 /// accepted; `None` unless the checksum matches and every site is a
 /// rewritten one.
-pub(crate) fn decode_code(f: &Fixed, header: &[u8], bytes: Vec<u8>) -> Option<(Vec<u64>, Vec<u8>)> {
+pub(crate) fn decode_code(f: &Fixed, header: &[u8], bytes: Vec<u8>) -> Option<DiskCode> {
     summed_and_sized(f, header, &bytes)?;
-    let [nseg, interp_len, nsites] = f.counts;
+    let [nseg, interp_len, nsites, nverdicts] = f.counts;
     if f.words[1..] != [0, 0, 0, 0, 0, 0, 0] || nseg != 0 || interp_len != u64::MAX {
         return None;
     }
     let sites = rewritten_sites(header, FIXED, nsites, &bytes)?;
-    Some((sites, bytes))
+    let verdicts = read_verdicts(header, FIXED + nsites as usize * 8, nverdicts, &bytes)?;
+    Some(DiskCode { sites, bytes, verdicts })
+}
+
+/// The `n` verdicts at `header[at..]`, each on a `syscall` in `bytes`
+/// with its whole window there.
+fn read_verdicts(header: &[u8], mut at: usize, n: u64, bytes: &[u8]) -> Option<Vec<Verdict>> {
+    let mut out = Vec::with_capacity(n as usize);
+    for _ in 0..n {
+        let (site, from, safe) = (u64_at(header, at), u64_at(header, at + 8), u64_at(header, at + 16));
+        at += 24;
+        let v = Verdict { site, from, safe: safe == 1 };
+        if safe > 1 || !v.fits(bytes) {
+            return None;
+        }
+        out.push(v);
+    }
+    Some(out)
 }
 
 /// The header and the bytes have the lengths the fixed header says, the
@@ -332,11 +381,12 @@ fn summed_and_sized(f: &Fixed, header: &[u8], bytes: &[u8]) -> Option<()> {
     if checksum(&[&header[SUMMED_FROM..], data]) != f.checksum {
         return None;
     }
-    let [nseg, interp_len, nsites] = f.counts;
+    let [nseg, interp_len, nsites, nverdicts] = f.counts;
     let meta_len = nseg
         .checked_mul(24)?
         .checked_add(if interp_len == u64::MAX { 0 } else { interp_len })?
-        .checked_add(nsites.checked_mul(8)?)?;
+        .checked_add(nsites.checked_mul(8)?)?
+        .checked_add(nverdicts.checked_mul(24)?)?;
     ((FIXED as u64).checked_add(meta_len)? <= f.image_offset).then_some(())
 }
 
@@ -431,7 +481,7 @@ mod tests {
 
     fn file() -> Vec<u8> {
         let (t, sites, bytes) = image();
-        let (mut h, data_len) = encode(&key(), &t, &sites, &bytes);
+        let (mut h, data_len) = encode(&key(), &t, &sites, &[], &bytes);
         h.extend_from_slice(&bytes[..data_len]);
         h
     }
@@ -481,14 +531,14 @@ mod tests {
     fn a_code_entry_reads_back_and_is_no_image() {
         let (_, sites, bytes) = image();
         let key = DiskKey { code: Some((0x3000, bytes.len() as u64)), ..key() };
-        let (mut h, n) = encode_code(&key, &sites, &bytes);
+        let (mut h, n) = encode_code(&key, &sites, &[], &bytes);
         h.extend_from_slice(&bytes[..n]);
         let f = check_fixed(&h[..FIXED], &key, h.len() as u64).expect("a code entry");
         let (header, data) = h.split_at(f.image_offset as usize);
         let mut back = data.to_vec();
         back.resize(f.alloc_len as usize, 0);
-        let (s, b) = decode_code(&f, header, back).expect("decodes");
-        assert_eq!((s, b), (sites, bytes));
+        let c = decode_code(&f, header, back).expect("decodes");
+        assert_eq!((c.sites, c.bytes), (sites, bytes));
         // Not the entry of another mapping of the file, nor an image.
         assert!(check_fixed(&h[..FIXED], &DiskKey { code: Some((0, 2 * PAGE_SIZE)), ..key }, h.len() as u64).is_none());
         assert!(roundtrip(&h, &DiskKey { code: None, ..key }).is_none());
@@ -506,7 +556,7 @@ mod tests {
     #[test]
     fn a_site_that_is_not_rewritten_is_a_miss_even_with_a_good_checksum() {
         let (t, _, bytes) = image();
-        let (mut h, n) = encode(&key(), &t, &[0x20], &bytes);
+        let (mut h, n) = encode(&key(), &t, &[0x20], &[], &bytes);
         h.extend_from_slice(&bytes[..n]);
         assert!(roundtrip(&h, &key()).is_none());
     }
