@@ -311,7 +311,10 @@ fn native_in_root(root: &Path, argv: &[&str], env: &[(&str, &str)]) -> Output {
 
 fn nommu_in_root(root: &Path, argv: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(nommu());
-    cmd.current_dir("/").env_clear().envs(ENV.iter().chain(env).copied()).arg("run").arg("--root").arg(root);
+    // The guest's environment is ENV only: no XDG_CACHE_HOME, so no image
+    // cache (HOME=/ would put it in the host's /.cache).
+    cmd.current_dir("/").env_clear().envs(ENV.iter().chain(env).copied()).arg("run").arg("--no-cache");
+    cmd.arg("--root").arg(root);
     cmd.args(argv);
     wait_output(cmd, &format!("nommu {argv:?}"))
 }

@@ -80,6 +80,9 @@ NOMMU=${NOMMU:-$REPO/target/release/nommu}
 TMO=${TMO:-180}
 JOBS=${JOBS:-2}
 XFAIL=$HERE/expected-failures.txt
+# nommu's on-disk image cache: the suite's own (README "The image cache on
+# disk"), never the user's.
+export XDG_CACHE_HOME=$OUT/xdg-cache
 # mount.tests mounts tmpfs, loop devices and bind mounts on the host when
 # run as root: not something to do to the host, and nommu has no mount(2).
 SKIP_TESTS=${SKIP_TESTS-mount.tests}

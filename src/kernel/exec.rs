@@ -168,7 +168,7 @@ fn read_program(m: &Machine, process: &Arc<Process>, guest_path: &[u8]) -> Resul
         return Err(fail(Errno::EACCES, "Permission denied (mounted noexec)"));
     }
     let id = FileId::from_stat(&st);
-    if let Some(hit) = m.images.get(&id) {
+    if let Some(hit) = m.images.get(&id, m.config.exec_map) {
         return Ok((ProgramFile::Cached(hit), exe));
     }
     let mut bytes = Vec::new();
@@ -268,7 +268,7 @@ pub(crate) fn load_program(
 /// copying"): its read-only pages mapped, shared and not committed, in
 /// place of the copy just loaded. The load's rewrite counts stay.
 fn map_first_exec(m: &Machine, id: crate::loader::cache::FileId, loaded: ExecImage) -> ExecImage {
-    let Some(cached) = m.config.exec_map.then(|| m.images.get(&id)).flatten() else { return loaded };
+    let Some(cached) = m.config.exec_map.then(|| m.images.get(&id, true)).flatten() else { return loaded };
     match cached.instantiate(&m.mem, true) {
         Ok(mapped) => {
             loaded.release(&m.mem);

@@ -67,6 +67,9 @@ pub struct MachineConfig {
     /// NOMMU_EXEC_MAP=0, which forces the copy (and the whole stack
     /// committed at exec).
     pub exec_map: bool,
+    /// Where rewritten images are kept on disk for later nommu processes
+    /// (`None`: nowhere, `--no-cache`).
+    pub image_cache: Option<crate::loader::diskcache::DiskCacheConfig>,
 }
 
 impl Default for MachineConfig {
@@ -82,6 +85,7 @@ impl Default for MachineConfig {
             handlers_only: false,
             net: super::net::NetMode::Host,
             exec_map: true,
+            image_cache: None,
         }
     }
 }
@@ -231,11 +235,13 @@ impl Machine {
             Reserve::Size(space) => Memory::with_address_space(config.mem_size, space),
         }
         .map_err(MachineError::Arena)?;
-        mem.set_site_policy(match (caps.trampoline(), caps.trap) {
+        let policy = match (caps.trampoline(), caps.trap) {
             (false, _) => SitePolicy::TrapOnly,
             (true, Some(_)) => SitePolicy::SkipRedZone,
             (true, None) => SitePolicy::RewriteAll,
-        });
+        };
+        mem.set_site_policy(policy);
+        let disk = Arc::new(crate::loader::diskcache::DiskCache::new(config.image_cache.clone(), policy));
         for (key, value) in caps.lines() {
             log::info!("{key}: {value}");
         }
@@ -265,9 +271,9 @@ impl Machine {
             timers: Default::default(),
             initial_umask: host_umask,
             diag: Default::default(),
-            images: Default::default(),
+            images: crate::loader::cache::ImageCache::new(disk.clone()),
             net,
-            code: Default::default(),
+            code: crate::loader::codecache::CodeCache::new(disk),
             threads: Arc::new(super::threadpool::ThreadPool::new(HOST_THREAD_STACK)),
             ipc: Default::default(),
             pi_futexes: Default::default(),

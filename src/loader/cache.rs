@@ -12,6 +12,7 @@
 //! process, copying only the pages of writable segments
 //! (docs/architecture.md, "Exec without copying").
 
+use super::diskcache::DiskCache;
 use super::elf::{ExecImage, Segment};
 use super::lru::ByteLru;
 use crate::abi::types::Stat;
@@ -21,6 +22,7 @@ use crate::mm::PAGE_SIZE;
 use crate::rewrite::RewriteStats;
 use std::io::Write;
 use std::os::fd::{AsRawFd, OwnedFd};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -122,21 +124,38 @@ const CACHE_LIMIT: usize = 128 << 20;
 
 pub struct ImageCache {
     images: ByteLru<FileId, CachedImage>,
+    /// Images kept on disk by earlier nommu processes (`diskcache`).
+    disk: Arc<DiskCache>,
+    disk_hits: AtomicU64,
 }
 
 impl Default for ImageCache {
     fn default() -> Self {
-        ImageCache { images: ByteLru::new(CACHE_LIMIT) }
+        ImageCache::new(Arc::default())
     }
 }
 
 impl ImageCache {
-    /// How many images were scanned and remembered (cache misses).
-    pub(crate) fn scans(&self) -> u64 {
-        self.images.inserted()
+    pub(crate) fn new(disk: Arc<DiskCache>) -> Self {
+        ImageCache { images: ByteLru::new(CACHE_LIMIT), disk, disk_hits: AtomicU64::new(0) }
     }
 
-    pub(crate) fn get(&self, id: &FileId) -> Option<Arc<CachedImage>> {
+    /// How many images were scanned and remembered (cache misses).
+    pub(crate) fn scans(&self) -> u64 {
+        self.images.inserted().saturating_sub(self.disk_hits.load(Ordering::Relaxed))
+    }
+
+    /// The cached image of `id` (with `map`, one read from disk gets a
+    /// memfd to map from, as `insert` gives one).
+    pub(crate) fn get(&self, id: &FileId, map: bool) -> Option<Arc<CachedImage>> {
+        if let Some(hit) = self.images.get(id) {
+            return Some(hit);
+        }
+        // A miss here: an image some nommu process rewrote before?
+        let d = self.disk.lookup(id)?;
+        let (image, size) = CachedImage::new(d.bytes, d.sites, d.template.align, d.template, map);
+        self.disk_hits.fetch_add(1, Ordering::Relaxed);
+        self.images.insert(*id, image, size);
         self.images.get(id)
     }
 
@@ -157,7 +176,7 @@ impl ImageCache {
             return;
         }
         let sites = mem.sites.collect_range(image.alloc_start, image.alloc_len);
-        let sites = sites.into_iter().map(|a| a - image.alloc_start).collect();
+        let sites: Vec<u64> = sites.into_iter().map(|a| a - image.alloc_start).collect();
         let template = ExecImage {
             alloc_start: 0,
             load_bias: 0,
@@ -167,6 +186,17 @@ impl ImageCache {
             segments: image.segments.iter().map(|s| Segment { start: s.start - image.alloc_start, ..*s }).collect(),
             ..image.clone()
         };
+        self.disk.store(&id, &template, &sites, &bytes);
+        let (image, size) = CachedImage::new(bytes, sites, align, template, map);
+        self.images.insert(id, image, size);
+    }
+}
+
+impl CachedImage {
+    /// The entry for an image and the host memory it holds (with `map`,
+    /// a sealed memfd of the bytes too: shmem, counted with them, so the
+    /// cache keeps at most CACHE_LIMIT of both).
+    fn new(bytes: Vec<u8>, sites: Vec<u64>, align: u64, template: ExecImage, map: bool) -> (CachedImage, usize) {
         let mappable = if map {
             match sealed_memfd(&bytes) {
                 Ok(fd) => Backing::new(fd, 0, bytes.len() as u64, &template.segments),
@@ -178,14 +208,10 @@ impl ImageCache {
         } else {
             None
         };
-        // The memfd's pages are host memory too (shmem): counted with the
-        // bytes, so the cache keeps at most CACHE_LIMIT of both.
         let size = bytes.len() + mappable.as_ref().map_or(0, |_| bytes.len());
-        self.images.insert(id, CachedImage { bytes, sites, align, template, mappable }, size);
+        (CachedImage { bytes, sites, align, template, mappable }, size)
     }
-}
 
-impl CachedImage {
     /// A copy of the image in fresh arena memory: with `map` (and a
     /// memfd), its read-only pages a private mapping of the memfd and only
     /// the rest copied.

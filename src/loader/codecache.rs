@@ -5,6 +5,7 @@
 //! image cache does the same for whole programs.
 
 use super::cache::FileId;
+use super::diskcache::DiskCache;
 use super::lru::ByteLru;
 use crate::mm::Memory;
 use std::sync::Arc;
@@ -27,16 +28,28 @@ const LIMIT: usize = 64 << 20;
 
 pub struct CodeCache {
     entries: ByteLru<CodeKey, CachedCode>,
+    /// Code kept on disk by earlier nommu processes (`diskcache`).
+    disk: Arc<DiskCache>,
 }
 
 impl Default for CodeCache {
     fn default() -> Self {
-        CodeCache { entries: ByteLru::new(LIMIT) }
+        CodeCache::new(Arc::default())
     }
 }
 
 impl CodeCache {
+    pub(crate) fn new(disk: Arc<DiskCache>) -> Self {
+        CodeCache { entries: ByteLru::new(LIMIT), disk }
+    }
+
     pub(crate) fn get(&self, key: &CodeKey) -> Option<Arc<CachedCode>> {
+        if let Some(hit) = self.entries.get(key) {
+            return Some(hit);
+        }
+        let (sites, bytes) = self.disk.lookup_code(&key.file, key.offset, key.len)?;
+        let size = bytes.len();
+        self.entries.insert(*key, CachedCode { bytes, sites }, size);
         self.entries.get(key)
     }
 
@@ -49,7 +62,8 @@ impl CodeCache {
         if mem.user.read(addr, &mut bytes).is_err() {
             return;
         }
-        let sites = mem.sites.collect_range(addr, len).into_iter().map(|a| a - addr).collect();
+        let sites: Vec<u64> = mem.sites.collect_range(addr, len).into_iter().map(|a| a - addr).collect();
+        self.disk.store_code(&key.file, key.offset, &sites, &bytes);
         self.entries.insert(key, CachedCode { bytes, sites }, len as usize);
     }
 }

@@ -2,6 +2,8 @@
 
 pub mod cache;
 pub mod codecache;
+pub mod diskcache;
+pub(crate) mod diskformat;
 pub mod elf;
 pub mod lru;
 pub mod stack;

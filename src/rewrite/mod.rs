@@ -4,6 +4,7 @@
 //! take that site instead (docs/architecture.md, invariants 5 and 8).
 
 pub mod sweep;
+pub(crate) mod verdicts;
 
 pub(crate) use crate::mm::sitemap::SitePolicy;
 use crate::mm::{sitemap::SiteMap, UserMemory};
@@ -93,7 +94,15 @@ pub(crate) fn rewrite_trapped_site(mem: &UserMemory, sites: &SiteMap, site: u64,
         }
     }
     let off = (site - from) as usize;
-    if code[off..off + 2] != SYSCALL || !sweep::site_is_safe(&code, from, off) {
+    if code[off..off + 2] != SYSCALL {
+        return false;
+    }
+    let safe = verdicts::known(&code, off).unwrap_or_else(|| {
+        let safe = sweep::site_is_safe(&code, from, off);
+        verdicts::remember(&code, off, safe);
+        safe
+    });
+    if !safe {
         return false;
     }
     sites.insert(site);

@@ -11,7 +11,38 @@ pub fn repo() -> PathBuf {
 
 pub fn nommu() -> PathBuf {
     keep_inherited_fds_out_of_children();
+    private_image_cache();
     PathBuf::from(env!("CARGO_BIN_EXE_nommu"))
+}
+
+/// The on-disk image cache the nommu runs of this test binary share: a
+/// fresh directory per run of the binary (never the user's cache), so
+/// that the first run of each program is a miss (a cold start, the image
+/// rewritten and stored) and the later ones hits (a warm start, the image
+/// read back); both paths are exercised by every suite. Directories of
+/// earlier runs whose process is gone are removed.
+pub fn image_cache_home() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("xdg-cache-{}", std::process::id()))
+}
+
+fn private_image_cache() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+        for e in std::fs::read_dir(&base).into_iter().flatten().flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if let Some(pid) = name.strip_prefix("xdg-cache-") {
+                if !Path::new("/proc").join(pid).exists() {
+                    let _ = std::fs::remove_dir_all(e.path());
+                }
+            }
+        }
+        let dir = image_cache_home();
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("creating {}: {e}", dir.display()));
+        // Every nommu (and every native run: harmless) inherits it. std's
+        // own environment lock orders this against concurrent spawns.
+        std::env::set_var("XDG_CACHE_HOME", &dir);
+    });
 }
 
 /// Whatever launched the tests (a CI runner's lock file, a make jobserver)

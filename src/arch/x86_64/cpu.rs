@@ -5,14 +5,23 @@ use crate::abi::x86::{Fpstate, XstateHeader, HWCAP2_FSGSBASE};
 use core::mem::{offset_of, size_of};
 use std::sync::OnceLock;
 
+/// What the auxiliary vector, XGETBV and FXSAVE say: cheap to learn.
+/// What only CPUID says is learnt when first needed (`xsave_size`,
+/// `frame`): in a virtual machine every CPUID is a trap into the
+/// hypervisor, 20 µs each on the machine of BENCHMARKS.md, and a program
+/// that takes no signal needs none but one.
 struct CpuFacts {
     mxcsr_mask: u32,
     hwcap: u64,
     hwcap2: u64,
     minsigstksz: u64,
+    xcr0: u64,
+}
+
+/// The signal frame's xsave components and size (`frame_xstate`).
+struct FrameFacts {
+    xfeatures: u64,
     xsave_size: usize,
-    frame_xfeatures: u64,
-    frame_xsave_size: usize,
 }
 
 /// State components a signal frame carries, and the size of their
@@ -48,9 +57,6 @@ fn facts() -> &'static CpuFacts {
         // SAFETY: getauxval reads the process's own auxiliary vector.
         let (hwcap, hwcap2, minsigstksz) =
             unsafe { (libc::getauxval(AT_HWCAP), libc::getauxval(AT_HWCAP2), libc::getauxval(AT_MINSIGSTKSZ)) };
-        // CPUID leaf 0xD subleaf 0 EBX: size of the xsave image for the
-        // features enabled in XCR0.
-        let xsave_size = core::arch::x86_64::__cpuid_count(0xd, 0).ebx as usize;
         let (lo, hi): (u32, u32);
         // SAFETY: XGETBV with ECX=0 reads XCR0; x86-64 Linux with XSAVE
         // (required by nommu's entry path) enables it for user space.
@@ -64,16 +70,15 @@ fn facts() -> &'static CpuFacts {
         let at = off + offset_of!(Fpstate, mxcsr_mask);
         let mask = u32::from_le_bytes(fx[at..at + 4].try_into().unwrap());
         let xcr0 = (hi as u64) << 32 | lo as u64;
-        let (frame_xfeatures, frame_xsave_size) = frame_xstate(xcr0);
-        CpuFacts {
-            frame_xfeatures,
-            frame_xsave_size,
-            mxcsr_mask: if mask == 0 { 0xffbf } else { mask },
-            hwcap,
-            hwcap2,
-            minsigstksz,
-            xsave_size,
-        }
+        CpuFacts { mxcsr_mask: if mask == 0 { 0xffbf } else { mask }, hwcap, hwcap2, minsigstksz, xcr0 }
+    })
+}
+
+fn frame() -> &'static FrameFacts {
+    static FRAME: OnceLock<FrameFacts> = OnceLock::new();
+    FRAME.get_or_init(|| {
+        let (xfeatures, xsave_size) = frame_xstate(facts().xcr0);
+        FrameFacts { xfeatures, xsave_size }
     })
 }
 
@@ -85,14 +90,13 @@ pub(crate) fn has_fsgsbase() -> bool {
 /// Memory protection keys: the CPU has them (CPUID.7.0:ECX.PKU) and the
 /// kernel switched them on (ECX.OSPKE, which mirrors CR4.PKE). Linux then
 /// makes `PROT_EXEC`-only mappings execute-only with a reserved key.
+///
+/// Read from XCR0 rather than CPUID (a trap in a virtual machine): Linux
+/// enables the PKRU state component (XCR0 bit 9) exactly when OSPKE is
+/// on (its `xsave_cpuid_features` table), and OSPKE implies PKU.
 pub(crate) fn cpu_has_pku() -> bool {
-    const PKU: u32 = 1 << 3;
-    const OSPKE: u32 = 1 << 4;
-    if core::arch::x86_64::__cpuid(0).eax < 7 {
-        return false;
-    }
-    let ecx = core::arch::x86_64::__cpuid_count(7, 0).ecx;
-    ecx & (PKU | OSPKE) == PKU | OSPKE
+    const XFEATURE_PKRU: u64 = 1 << 9;
+    facts().xcr0 & XFEATURE_PKRU != 0
 }
 
 /// The CPU offers FSGSBASE to user space, whatever `NOMMU_NO_FSGSBASE` says.
@@ -115,17 +119,20 @@ pub(crate) fn minsigstksz() -> u64 {
 
 /// Bytes of a full `xsave` image on this CPU.
 pub(crate) fn xsave_size() -> usize {
-    facts().xsave_size
+    static SIZE: OnceLock<usize> = OnceLock::new();
+    // CPUID leaf 0xD subleaf 0 EBX: size of the xsave image for the
+    // features enabled in XCR0.
+    *SIZE.get_or_init(|| core::arch::x86_64::__cpuid_count(0xd, 0).ebx as usize)
 }
 
 /// Bytes of the xsave image in a signal frame (`frame_xstate`).
 pub(crate) fn frame_xsave_size() -> usize {
-    facts().frame_xsave_size
+    frame().xsave_size
 }
 
 /// The state components a signal frame carries (`frame_xstate`).
 pub(crate) fn frame_xfeatures() -> u64 {
-    facts().frame_xfeatures
+    frame().xfeatures
 }
 
 /// MXCSR bits that may be set (others #GP in ldmxcsr/xrstor).

@@ -124,11 +124,22 @@ fn probe_user_dispatch() -> bool {
     true
 }
 
-/// The executable mapping holding nommu's own code, [start, end).
+/// The executable mapping holding nommu's own code, [start, end): from
+/// the linker's symbols for the start of the image and the end of its
+/// text (no file to read at start-up), else from /proc/self/maps.
 pub(crate) fn host_text() -> Option<(u64, u64)> {
     static TEXT: OnceLock<Option<(u64, u64)>> = OnceLock::new();
     *TEXT.get_or_init(|| {
         let probe = super::entry::nommu_syscall_entry as *const () as usize as u64;
+        unsafe extern "C" {
+            static __executable_start: u8;
+            static etext: u8;
+        }
+        // Only the symbols' addresses are taken; nothing is read there.
+        let (start, end) = (&raw const __executable_start as usize as u64, &raw const etext as usize as u64);
+        if (start..end).contains(&probe) {
+            return Some((start & !0xfff, (end + 0xfff) & !0xfff));
+        }
         maps_entries().into_iter().find(|&(s, e, _)| (s..e).contains(&probe)).map(|(s, e, _)| (s, e))
     })
 }

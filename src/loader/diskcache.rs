@@ -1,0 +1,286 @@
+//! The on-disk image cache: rewritten images kept in files under
+//! `$XDG_CACHE_HOME/nommu` (else `$HOME/.cache/nommu`), so that a new
+//! nommu process running a program some nommu already ran copies its
+//! image instead of decoding and rewriting it — it never builds a
+//! decoder. The in-memory caches (`cache` for programs, `codecache` for
+//! the shared libraries a dynamic linker maps) ask here on a miss and
+//! hand what they build here.
+//!
+//! An entry is named by a hash of its key (the program file's device,
+//! inode, size and mtime, the rewrite mode, and the nommu build), holds
+//! the key in its header, and is checked whole before use
+//! (`diskformat`): a stale, torn, truncated or corrupted entry is a miss.
+//! Writers write a temporary file in the same directory and rename it
+//! into place, so concurrent nommu processes never see half an entry.
+//! The directory is kept under a size limit by deleting the entries
+//! least recently used (by mtime: a hit refreshes an entry's mtime when
+//! it is more than an hour old).
+
+use super::cache::FileId;
+use super::diskformat::{self, DiskImage, DiskKey, Fixed, MAX_IMAGE};
+use super::elf::{ExecImage, SegmentKind};
+use crate::mm::sitemap::SitePolicy;
+use crate::mm::PAGE_SIZE;
+use crate::rewrite::verdicts;
+use std::fs::{self, File};
+use std::io::{Read, Write};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, SystemTime};
+
+const POLICY_SKIP_RED_ZONE: u32 = 1;
+
+/// Bytes of entries the directory may hold by default.
+pub const DEFAULT_LIMIT: u64 = 256 << 20;
+/// How stale a temporary file must be before another writer removes it
+/// (its writer died).
+const STALE_TEMP: Duration = Duration::from_secs(600);
+/// A hit refreshes the entry's mtime (its place in the eviction order)
+/// when the mtime is older than this.
+const REFRESH: Duration = Duration::from_secs(3600);
+
+/// Where the cache lives and how large it may grow.
+#[derive(Clone, Debug)]
+pub struct DiskCacheConfig {
+    pub dir: PathBuf,
+    pub limit: u64,
+}
+
+impl DiskCacheConfig {
+    /// `$XDG_CACHE_HOME/nommu`, else `$HOME/.cache/nommu` (absolute paths
+    /// only, as the XDG spec says); `NOMMU_CACHE_SIZE` (like `64M`) sets
+    /// the limit. `None` when neither variable names a directory.
+    pub fn from_env() -> Option<DiskCacheConfig> {
+        let absolute = |v: std::ffi::OsString| Some(PathBuf::from(v)).filter(|p| p.is_absolute());
+        let dir = std::env::var_os("XDG_CACHE_HOME")
+            .and_then(absolute)
+            .or_else(|| std::env::var_os("HOME").and_then(absolute).map(|h| h.join(".cache")))
+            .map(|d| d.join("nommu"));
+        let Some(dir) = dir else {
+            log::debug!("no XDG_CACHE_HOME or HOME: no on-disk image cache");
+            return None;
+        };
+        let limit = std::env::var("NOMMU_CACHE_SIZE").ok().and_then(|s| crate::parse_size(&s)).unwrap_or(DEFAULT_LIMIT);
+        Some(DiskCacheConfig { dir, limit })
+    }
+}
+
+/// The disk cache of one machine (`None` inside: switched off).
+#[derive(Default)]
+pub(crate) struct DiskCache {
+    config: Option<DiskCacheConfig>,
+    policy: u32,
+    /// Which nommu build this is (`None`: unknown, no cache).
+    build: OnceLock<Option<u64>>,
+    /// Bytes of entries in the directory, as far as this process knows
+    /// (read once at its first store).
+    bytes: Mutex<Option<u64>>,
+}
+
+impl DiskCache {
+    pub(crate) fn new(config: Option<DiskCacheConfig>, policy: SitePolicy) -> DiskCache {
+        let policy = match policy {
+            SitePolicy::RewriteAll => 0,
+            SitePolicy::SkipRedZone => POLICY_SKIP_RED_ZONE,
+            SitePolicy::TrapOnly => 2,
+        };
+        DiskCache { config, policy, ..Default::default() }
+    }
+
+    fn key(&self, id: &FileId, code: Option<(u64, u64)>) -> Option<(DiskKey, &Path)> {
+        let config = self.config.as_ref()?;
+        let build = (*self.build.get_or_init(build_id))?;
+        let (dev, ino, size, mtime, policy) = (id.dev, id.ino, id.size, id.mtime, self.policy);
+        Some((DiskKey { dev, ino, size, mtime, policy, build, code }, &config.dir))
+    }
+
+    /// The image cached for `id`, if a valid entry is there.
+    pub(crate) fn lookup(&self, id: &FileId) -> Option<DiskImage> {
+        let (key, dir) = self.key(id, None)?;
+        let d = lookup_with(dir, &key, diskformat::decode)?;
+        verdicts::learn(&d.bytes, &d.verdicts);
+        Some(d)
+    }
+
+    /// The rewritten code (sites, bytes) of the `len` bytes at `offset` of
+    /// file `id`, if a valid entry is there.
+    pub(crate) fn lookup_code(&self, id: &FileId, offset: u64, len: u64) -> Option<(Vec<u64>, Vec<u8>)> {
+        let (key, dir) = self.key(id, Some((offset, len)))?;
+        let d = lookup_with(dir, &key, diskformat::decode_code)?;
+        verdicts::learn(&d.bytes, &d.verdicts);
+        Some((d.sites, d.bytes))
+    }
+
+    /// Keeps the image of `id` on disk (what `lookup` gives back); any
+    /// failure only means no entry.
+    pub(crate) fn store(&self, id: &FileId, template: &ExecImage, sites: &[u64], bytes: &[u8]) {
+        let Some((key, _)) = self.key(id, None) else { return };
+        let texts: Vec<(u64, u64)> =
+            template.segments.iter().filter(|s| s.kind == SegmentKind::Text).map(|s| (s.start, s.len)).collect();
+        let verdicts = self.judge(bytes, &texts, sites);
+        self.store_with(&key, bytes, |key| diskformat::encode(key, template, sites, &verdicts, bytes));
+    }
+
+    /// The trap path's verdicts on what the rewrite left to it: only where
+    /// there is a trap path and something is rewritten (`SkipRedZone`).
+    fn judge(&self, bytes: &[u8], texts: &[(u64, u64)], sites: &[u64]) -> Vec<verdicts::Verdict> {
+        if self.policy != POLICY_SKIP_RED_ZONE {
+            return Vec::new();
+        }
+        let mut sorted = sites.to_vec();
+        sorted.sort_unstable();
+        verdicts::judge_unrewritten(bytes, texts, &sorted)
+    }
+
+    /// Keeps a code mapping's rewritten bytes and sites on disk.
+    pub(crate) fn store_code(&self, id: &FileId, offset: u64, sites: &[u64], bytes: &[u8]) {
+        let Some((key, _)) = self.key(id, Some((offset, bytes.len() as u64))) else { return };
+        let verdicts = self.judge(bytes, &[(0, bytes.len() as u64)], sites);
+        self.store_with(&key, bytes, |key| diskformat::encode_code(key, sites, &verdicts, bytes));
+    }
+
+    fn store_with(&self, key: &DiskKey, bytes: &[u8], encode: impl FnOnce(&DiskKey) -> (Vec<u8>, usize)) {
+        let Some(dir) = self.config.as_ref().map(|c| c.dir.as_path()) else { return };
+        if bytes.len() as u64 > MAX_IMAGE {
+            return;
+        }
+        let (header, data_len) = encode(key);
+        let size = (header.len() + data_len) as u64;
+        let limit = self.config.as_ref().map_or(0, |c| c.limit);
+        if size > limit {
+            return;
+        }
+        match write_entry(dir, &key.file_name(), &header, &bytes[..data_len]) {
+            Ok(()) => self.account(dir, size, limit),
+            Err(e) => log::debug!("image cache: cannot write into {}: {e}", dir.display()),
+        }
+    }
+
+    /// Counts a new entry of `size` bytes, evicting when over the limit.
+    fn account(&self, dir: &Path, size: u64, limit: u64) {
+        let mut known = self.bytes.lock().unwrap_or_else(|e| e.into_inner());
+        let total = match *known {
+            Some(t) => t.saturating_add(size),
+            None => scan(dir).iter().map(|e| e.size).sum(),
+        };
+        *known = Some(if total > limit { evict(dir, limit) } else { total });
+    }
+}
+
+/// The nommu build: its version and the identity of its executable, so
+/// that a rebuilt nommu (whose rewriting may differ) never uses entries
+/// of another.
+fn build_id() -> Option<u64> {
+    let exe = fs::metadata("/proc/self/exe").ok()?;
+    let words = [exe.dev(), exe.ino(), exe.size(), exe.mtime() as u64, exe.mtime_nsec() as u64];
+    let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+    Some(diskformat::checksum(&[env!("CARGO_PKG_VERSION").as_bytes(), &bytes]))
+}
+
+/// Reads and checks the entry for `key`; `decode` makes it what the
+/// caller keeps.
+fn lookup_with<T>(dir: &Path, key: &DiskKey, decode: impl FnOnce(&Fixed, &[u8], Vec<u8>) -> Option<T>) -> Option<T> {
+    let path = dir.join(key.file_name());
+    let mut file = File::open(&path).ok()?;
+    let hit = read_entry(&mut file, key).and_then(|(fixed, header, bytes)| decode(&fixed, &header, bytes));
+    match &hit {
+        Some(_) => {
+            log::debug!("image cache: {} is a hit", path.display());
+            refresh(&file);
+        }
+        None => log::debug!("image cache: {} is stale or malformed: a miss", path.display()),
+    }
+    hit
+}
+
+/// The fixed header, the whole header and the image bytes of the entry
+/// in `file`, if its fixed header is one for `key`.
+fn read_entry(file: &mut File, key: &DiskKey) -> Option<(Fixed, Vec<u8>, Vec<u8>)> {
+    let len = file.metadata().ok()?.len();
+    let mut header = vec![0u8; len.min(PAGE_SIZE) as usize];
+    file.read_exact(&mut header).ok()?;
+    let fixed = diskformat::check_fixed(&header, key, len)?;
+    if fixed.image_offset > PAGE_SIZE {
+        header.resize(fixed.image_offset as usize, 0);
+        file.read_exact(&mut header[PAGE_SIZE as usize..]).ok()?;
+    }
+    let mut bytes = vec![0u8; fixed.alloc_len as usize];
+    file.read_exact(&mut bytes[..fixed.data_len as usize]).ok()?;
+    Some((fixed, header, bytes))
+}
+
+/// Moves a hit entry to the young end of the eviction order (cheaply:
+/// only when it was not used for a while).
+fn refresh(file: &File) {
+    let old = file.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok());
+    if old.is_some_and(|age| age > REFRESH) {
+        let _ = file.set_modified(SystemTime::now());
+    }
+}
+
+fn write_entry(dir: &Path, name: &str, header: &[u8], data: &[u8]) -> std::io::Result<()> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let tmp = dir.join(format!(".tmp-{}-{n}", std::process::id()));
+    let written = (|| {
+        let mut f = fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp)?;
+        f.write_all(header)?;
+        f.write_all(data)?;
+        drop(f);
+        fs::rename(&tmp, dir.join(name))
+    })();
+    if written.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    written
+}
+
+struct Entry {
+    path: PathBuf,
+    size: u64,
+    mtime: SystemTime,
+}
+
+/// The entries in `dir`; temporary files whose writers are long gone are
+/// removed on the way.
+fn scan(dir: &Path) -> Vec<Entry> {
+    let Ok(list) = fs::read_dir(dir) else { return Vec::new() };
+    let mut out = Vec::new();
+    for e in list.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        let Ok(meta) = e.metadata() else { continue };
+        let mtime = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+        if name.starts_with(".tmp-") {
+            if mtime.elapsed().is_ok_and(|age| age > STALE_TEMP) {
+                let _ = fs::remove_file(e.path());
+            }
+        } else if name.ends_with(".img") && meta.is_file() {
+            out.push(Entry { path: e.path(), size: meta.len(), mtime });
+        }
+    }
+    out
+}
+
+/// Deletes the least recently used entries until what stays fits in
+/// three quarters of `limit` (so that eviction is not needed at every
+/// store); returns the bytes that stay.
+fn evict(dir: &Path, limit: u64) -> u64 {
+    let mut entries = scan(dir);
+    entries.sort_by_key(|e| e.mtime);
+    let mut total: u64 = entries.iter().map(|e| e.size).sum();
+    let goal = limit / 4 * 3;
+    for e in &entries {
+        if total <= goal {
+            break;
+        }
+        if fs::remove_file(&e.path).is_ok() {
+            log::debug!("image cache: evicted {}", e.path.display());
+            total = total.saturating_sub(e.size);
+        }
+    }
+    total
+}
