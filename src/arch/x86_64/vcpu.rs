@@ -36,6 +36,16 @@ pub struct Vcpu {
     area: Box<EntryArea>,
     _altstack: Vec<u8>,
     host_tid: i32,
+    /// Binds nothing of its thread itself: it runs in an area lent by
+    /// another vCPU of the thread (`lend`), or is a stand-in (`detached`).
+    lent: bool,
+}
+
+/// A vCPU's guest state, to go on with it on another host thread.
+pub(crate) struct VcpuState {
+    regs: GuestRegs,
+    fs: u64,
+    xstate: Vec<u8>,
 }
 
 /// A signal frame's image says it holds only the components frames carry.
@@ -77,9 +87,49 @@ impl Vcpu {
             }
         }
         super::systrap::enable_on_current_thread(&area.dispatch_selector as *const u64 as *const u8)?;
-        let mut vcpu = Vcpu { area, _altstack: altstack, host_tid: current_host_tid() };
+        let mut vcpu = Vcpu { area, _altstack: altstack, host_tid: current_host_tid(), lent: false };
         vcpu.reset_vector_state();
         Ok(vcpu)
+    }
+
+    /// Lends this thread's entry area to a vCPU for a vfork child that runs
+    /// on this host thread while this vCPU's task is suspended. The child
+    /// starts from this vCPU's registers and vector state; this vCPU keeps
+    /// its own state aside until `take_back`. No host call: GS, the
+    /// dispatch selector and the alternate signal stack stay as they are.
+    pub(crate) fn lend(&mut self) -> Vcpu {
+        let xstate = self.capture_xstate();
+        let mut aside = EntryArea::new_boxed();
+        aside.copy_guest_state(&self.area);
+        std::mem::swap(&mut self.area, &mut aside);
+        // The registers hold what is not in the area: keep it in the image.
+        self.restore_xstate(&xstate);
+        aside.kicked = 0;
+        Vcpu { area: aside, _altstack: Vec::new(), host_tid: self.host_tid, lent: true }
+    }
+
+    /// Takes back the area lent to `child` (`lend`), with this vCPU's state
+    /// as it was put aside; `child` is done with this thread.
+    pub(crate) fn take_back(&mut self, mut child: Vcpu) {
+        debug_assert!(child.lent && child._altstack.is_empty());
+        child.area.copy_guest_state(&self.area);
+        std::mem::swap(&mut self.area, &mut child.area);
+    }
+
+    /// A stand-in that binds nothing (a task's vCPU between two threads).
+    pub(crate) fn detached() -> Vcpu {
+        Vcpu { area: EntryArea::new_boxed(), _altstack: Vec::new(), host_tid: 0, lent: true }
+    }
+
+    /// The guest state, to go on with on another thread (`set_state`).
+    pub(crate) fn state(&mut self) -> VcpuState {
+        VcpuState { regs: self.area.regs, fs: self.area.guest_fs, xstate: self.capture_xstate() }
+    }
+
+    pub(crate) fn set_state(&mut self, state: &VcpuState) {
+        self.area.regs = state.regs;
+        self.area.guest_fs = state.fs;
+        self.restore_xstate(&state.xstate);
     }
 
     pub(crate) fn regs(&self) -> &GuestRegs {
@@ -262,6 +312,9 @@ impl Drop for Vcpu {
     /// The thread lives on (it may run another task): nothing of it may
     /// still point at the area or the alternate stack, which go away now.
     fn drop(&mut self) {
+        if self.lent {
+            return;
+        }
         // The selector lives in the area.
         super::systrap::disable_on_current_thread();
         // SAFETY: plain syscalls on this thread. GS 0 tells the host signal
