@@ -102,10 +102,13 @@ pub(crate) fn run_child(
     m.run_task_loop(&mut child);
     let used = shared.cpu_used_here();
     parent.shared.exclude_cpu(used);
-    let left = child.loan.take().is_some_and(|l| l.left);
-    let state = left.then(|| child.vcpu.state());
+    if !child.loan.take().is_some_and(|l| l.left) {
+        // It has ended.
+        parent.vcpu.take_back(child.vcpu);
+        return;
+    }
+    let state = child.vcpu.state();
     parent.vcpu.take_back(std::mem::replace(&mut child.vcpu, Vcpu::detached()));
-    let Some(state) = state else { return };
     log::debug!("pid {} leaves its parent's thread", child.tid);
     if let Err(mut child) = m.continue_task(child, state, used) {
         // No thread for it: it cannot go on, and must not keep its

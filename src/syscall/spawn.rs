@@ -106,15 +106,20 @@ fn spawn(ctx: &mut SyscallCtx<'_>, args: SpawnArgs) -> SysResult {
     let altstack =
         if flags & CLONE_VFORK != 0 { ctx.task.altstack } else { crate::kernel::signal::AltStack::disabled() };
     let shared = Arc::new(TaskShared::new(pid, ctx.task.sigmask()));
+    // On the parent's thread the child's vCPU starts with all of the
+    // parent's vector state; on a thread of its own, with xmm0-15 and MXCSR.
     let setup = move |task: &mut crate::kernel::Task| {
         *task.vcpu.regs_mut() = regs;
         task.vcpu.set_fs_base(fs_base);
-        task.vcpu.copy_fast_vector_state(xmm, mxcsr);
         task.clear_child_tid = clear_tid;
         task.altstack = altstack;
     };
     let on_this_thread = flags & CLONE_VFORK != 0 && vforkrun::possible(ctx.task);
     if !on_this_thread {
+        let setup = move |task: &mut crate::kernel::Task| {
+            setup(task);
+            task.vcpu.copy_fast_vector_state(xmm, mxcsr);
+        };
         if let Err(e) = m.arc().spawn_task(child.clone(), shared.clone(), setup) {
             m.unregister(pid);
             log::warn!("cannot start a host thread for pid {pid}: {e}");
