@@ -451,7 +451,7 @@ impl Machine {
         task: Task,
         state: crate::arch::VcpuState,
         used: super::task::CpuBase,
-    ) -> Result<(), Task> {
+    ) -> Result<(), Box<Task>> {
         let machine = self.clone();
         let name = format!("vcpu-{}", task.tid);
         let slot = Arc::new(Mutex::new(Some(task)));
@@ -479,7 +479,7 @@ impl Machine {
             Ok(()) => Ok(()),
             Err(e) => {
                 log::warn!("cannot start a host thread for task: {e}");
-                lock(&slot).take().map_or(Ok(()), Err)
+                lock(&slot).take().map_or(Ok(()), |t| Err(Box::new(t)))
             }
         }
     }

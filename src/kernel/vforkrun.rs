@@ -95,7 +95,7 @@ pub(crate) fn run_child(
     child.loan = Some(Loan {
         host: parent.shared.clone(),
         host_process: parent.process.clone(),
-        depth: parent.loan.as_ref().map_or(1, |l| l.depth + 1),
+        depth: parent.loan.as_ref().map_or(1, |l| l.depth.saturating_add(1)),
         seen_epoch: u64::MAX,
         left: false,
     });
