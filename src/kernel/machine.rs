@@ -409,7 +409,7 @@ impl Machine {
             name,
             Box::new(move || {
                 crate::arch::host::set_thread_name(&thread_name);
-                let vcpu = match Vcpu::new_on_current_thread() {
+                let vcpu = match Vcpu::for_current_thread() {
                     Ok(v) => v,
                     Err(e) => {
                         log::error!("cannot set up a vCPU for task {}: {e}", thread_shared.tid);
@@ -421,6 +421,7 @@ impl Machine {
                 let mut task = Task::new(thread_shared, thread_process, vcpu);
                 setup(&mut task);
                 (machine.task_loop)(&machine, &mut task);
+                task.vcpu.keep();
             }),
         );
         if let Err(e) = spawned {
@@ -461,7 +462,7 @@ impl Machine {
             Box::new(move || {
                 let Some(mut task) = lock(&job_slot).take() else { return };
                 crate::arch::host::set_thread_name(&name);
-                let vcpu = match Vcpu::new_on_current_thread() {
+                let vcpu = match Vcpu::for_current_thread() {
                     Ok(v) => v,
                     Err(e) => {
                         log::error!("cannot set up a vCPU for task {}: {e}", task.tid);
@@ -473,6 +474,7 @@ impl Machine {
                 task.vcpu = vcpu;
                 task.vcpu.set_state(&state);
                 (machine.task_loop)(&machine, &mut task);
+                task.vcpu.keep();
             }),
         );
         match spawned {
