@@ -25,6 +25,11 @@ pub fn new_machine(config: MachineConfig) -> Result<std::sync::Arc<Machine>, Mac
 pub(crate) fn run_task(m: &Machine, task: &mut Task) {
     let end = loop {
         task.vcpu.clear_kick();
+        // A vfork child on its parent's thread that exec'd (or whose
+        // parent must run) goes on elsewhere.
+        if task.loan.is_some() && crate::kernel::vforkrun::must_leave(task) {
+            return;
+        }
         // Signal frames and guest code need the task's fixed range, if any.
         if let Err(stop) = fixedturn::resume(m, task) {
             stop.end_group(task);

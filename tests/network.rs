@@ -97,7 +97,7 @@ fn busybox_httpd_wget_and_nc_on_loopback() {
         "mkdir -p /tmp/www; echo 'served by httpd' > /tmp/www/index.html
          httpd -f -p 127.0.0.1:PORT -h /tmp/www >/tmp/d.log 2>&1 & pid=$!
          i=0; while ! wget -q -O - http://127.0.0.1:PORT/index.html; do i=$((i+1)); [ $i -gt 100 ] && exit 9; usleep 20000; done
-         kill $pid
+         kill $pid; wait $pid
          nc -l -p PORT > /tmp/got 2>/dev/null & pid=$!
          i=0; while ! echo 'over nc' | nc 127.0.0.1 PORT 2>/dev/null; do i=$((i+1)); [ $i -gt 100 ] && exit 8; usleep 20000; done
          wait $pid; cat /tmp/got",

@@ -36,6 +36,18 @@ fn vfork_clone_exec_wait_statuses() {
     });
 }
 
+/// A vfork child before it execs: nested vforks, crashes, signals and
+/// SIGKILL for its suspended parent, a multithreaded parent, CPU times
+/// (nommu runs the child on its parent's host thread; NOMMU_VFORK_THREAD=1
+/// gives it a thread of its own, and the outputs must not differ).
+#[test]
+fn vfork_child_before_exec_and_its_suspended_parent() {
+    each_libc("proc_vfork_run", |bin| {
+        let (_, e) = differential(bin, &[], &[]);
+        assert!(text(&e).ends_with("all ok\n"), "{}", text(&e));
+    });
+}
+
 /// Memory a vfork child maps is the parent's too (shared address space):
 /// it must survive the child's exec and _exit.
 #[test]

@@ -28,13 +28,18 @@ const GRACE: Duration = Duration::from_millis(500);
 /// its default fatal action and not blocked) is pending: its number (a
 /// vfork parent stops waiting for it, as a waiter for a range does).
 pub(crate) fn fatal_signal(task: &Task) -> Option<i32> {
+    fatal_signal_of(&task.shared, &task.process)
+}
+
+/// `fatal_signal` for a task known by its shared part and process.
+pub(crate) fn fatal_signal_of(task: &super::task::TaskShared, process: &super::process::Process) -> Option<i32> {
     use super::signal::{default_action, DefaultAction};
     let mask = task.sigmask();
-    let pending = task.shared.pending().set() | task.process.shared_pending().set();
+    let pending = task.pending().set() | process.shared_pending().set();
     if pending == 0 {
         return None;
     }
-    let actions = task.process.sigactions();
+    let actions = process.sigactions();
     (1..=NSIG as i32).find(|&sig| {
         let bit = sig.checked_sub(1).and_then(|s| 1u64.checked_shl(s as u32)).unwrap_or(0);
         bit != 0

@@ -414,8 +414,7 @@ impl Machine {
         setup: impl FnOnce(&mut Task) + Send + 'static,
     ) -> std::io::Result<()> {
         let machine = self.clone();
-        process.tasks().push(shared.clone());
-        self.register_task(&shared);
+        self.adopt_task(&process, &shared);
         let name = format!("vcpu-{}", shared.tid);
         let thread_shared = shared.clone();
         let thread_process = process.clone();
@@ -424,7 +423,7 @@ impl Machine {
             name,
             Box::new(move || {
                 crate::arch::host::set_thread_name(&thread_name);
-                let vcpu = match Vcpu::new_on_current_thread() {
+                let vcpu = match Vcpu::for_current_thread() {
                     Ok(v) => v,
                     Err(e) => {
                         log::error!("cannot set up a vCPU for task {}: {e}", thread_shared.tid);
@@ -436,6 +435,7 @@ impl Machine {
                 let mut task = Task::new(thread_shared, thread_process, vcpu);
                 setup(&mut task);
                 (machine.task_loop)(&machine, &mut task);
+                task.vcpu.keep();
             }),
         );
         if let Err(e) = spawned {
@@ -444,6 +444,60 @@ impl Machine {
             return Err(e);
         }
         Ok(())
+    }
+
+    /// Runs `task` on the calling host thread until it ends (or leaves it).
+    pub(crate) fn run_task_loop(&self, task: &mut Task) {
+        (self.task_loop)(self, task);
+    }
+
+    /// A new task joins its process and the machine's table.
+    pub(crate) fn adopt_task(&self, process: &Process, shared: &Arc<TaskShared>) {
+        process.tasks().push(shared.clone());
+        self.register_task(shared);
+    }
+
+    /// Runs the run loop for a task that ran on another host thread until
+    /// now (`kernel::vforkrun`) on a thread of the pool, with a vCPU made
+    /// there from `state`; its CPU time goes on from `used`. Gives the task
+    /// back if no thread can take it.
+    pub(crate) fn continue_task(
+        self: &Arc<Self>,
+        task: Task,
+        state: crate::arch::VcpuState,
+        used: super::task::CpuBase,
+    ) -> Result<(), Box<Task>> {
+        let machine = self.clone();
+        let name = format!("vcpu-{}", task.tid);
+        let slot = Arc::new(Mutex::new(Some(task)));
+        let job_slot = slot.clone();
+        let spawned = self.threads.spawn(
+            name.clone(),
+            Box::new(move || {
+                let Some(mut task) = lock(&job_slot).take() else { return };
+                crate::arch::host::set_thread_name(&name);
+                let vcpu = match Vcpu::for_current_thread() {
+                    Ok(v) => v,
+                    Err(e) => {
+                        log::error!("cannot set up a vCPU for task {}: {e}", task.tid);
+                        return;
+                    }
+                };
+                task.shared.set_host_tid(vcpu.host_tid());
+                task.shared.continue_cpu_accounting(used);
+                task.vcpu = vcpu;
+                task.vcpu.set_state(&state);
+                (machine.task_loop)(&machine, &mut task);
+                task.vcpu.keep();
+            }),
+        );
+        match spawned {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                log::warn!("cannot start a host thread for task: {e}");
+                lock(&slot).take().map_or(Ok(()), |t| Err(Box::new(t)))
+            }
+        }
     }
 
     /// Records that pid 1 is gone; `run_program` returns its status.

@@ -47,6 +47,7 @@ pub mod threadpool;
 pub mod timers;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod trace;
+pub mod vforkrun;
 
 pub use machine::{Machine, MachineConfig, Reserve};
 pub use process::{ExitStatus, Process};

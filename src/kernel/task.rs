@@ -43,11 +43,36 @@ pub struct TaskShared {
     futex_dead: AtomicBool,
 }
 
+/// Host thread CPU clock readings (ns; user and system µs), or the
+/// difference of two: signed, as a task that moved to another host thread
+/// counts from a base before that thread's start.
 #[derive(Clone, Copy, Debug, Default)]
-struct CpuBase {
-    clock_ns: u64,
-    user_us: u64,
-    system_us: u64,
+pub(crate) struct CpuBase {
+    clock_ns: i64,
+    user_us: i64,
+    system_us: i64,
+}
+
+impl CpuBase {
+    /// The calling host thread's readings now.
+    fn now() -> CpuBase {
+        let (s, ns) = crate::arch::host::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID).unwrap_or((0, 0));
+        let (user_us, system_us) = crate::arch::host::thread_rusage();
+        CpuBase { clock_ns: s * 1_000_000_000 + ns, user_us: user_us as i64, system_us: system_us as i64 }
+    }
+
+    fn plus(self, o: CpuBase, sign: i64) -> CpuBase {
+        CpuBase {
+            clock_ns: self.clock_ns + sign * o.clock_ns,
+            user_us: self.user_us + sign * o.user_us,
+            system_us: self.system_us + sign * o.system_us,
+        }
+    }
+}
+
+/// `reading - base`, never below 0 (readings from /proc are coarser).
+fn since(reading: u64, base: i64) -> u64 {
+    (reading as i64).saturating_sub(base).max(0) as u64
 }
 
 const US_PER_TICK: u64 = 1_000_000 / USER_HZ;
@@ -79,15 +104,30 @@ impl TaskShared {
     /// Starts counting CPU time: on the task's own host thread, before it
     /// first enters the guest.
     pub(crate) fn start_cpu_accounting(&self) {
-        let (s, ns) = crate::arch::host::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID).unwrap_or((0, 0));
-        let (user_us, system_us) = crate::arch::host::thread_rusage();
-        *self.cpu_base.lock().unwrap_or_else(|e| e.into_inner()) =
-            CpuBase { clock_ns: s as u64 * 1_000_000_000 + ns as u64, user_us, system_us };
+        self.continue_cpu_accounting(CpuBase::default());
+    }
+
+    /// Starts counting on the calling host thread for a task that has used
+    /// `used` on another one (`cpu_used_here` there).
+    pub(crate) fn continue_cpu_accounting(&self, used: CpuBase) {
+        *self.cpu_base.lock().unwrap_or_else(|e| e.into_inner()) = CpuBase::now().plus(used, -1);
+    }
+
+    /// What the task has used, on its own host thread.
+    pub(crate) fn cpu_used_here(&self) -> CpuBase {
+        CpuBase::now().plus(self.cpu_base(), -1)
+    }
+
+    /// Part of the host thread's time since this task started counting was
+    /// another task's (a vfork child ran on the thread): not this one's.
+    pub(crate) fn exclude_cpu(&self, used: CpuBase) {
+        let mut base = self.cpu_base.lock().unwrap_or_else(|e| e.into_inner());
+        *base = base.plus(used, 1);
     }
 
     /// The task's share of a reading of its host thread's CPU clock (ns).
     pub(crate) fn cpu_clock_ns(&self, host_ns: u64) -> u64 {
-        host_ns.saturating_sub(self.cpu_base().clock_ns)
+        since(host_ns, self.cpu_base().clock_ns)
     }
 
     /// The task's user and system time in clock ticks. On the task's own
@@ -100,7 +140,7 @@ impl TaskShared {
             let (u, s) = crate::arch::host::thread_times(self.host_tid());
             (u * US_PER_TICK, s * US_PER_TICK)
         };
-        (us_to_ticks(user_us.saturating_sub(base.user_us)), us_to_ticks(system_us.saturating_sub(base.system_us)))
+        (us_to_ticks(since(user_us, base.user_us)), us_to_ticks(since(system_us, base.system_us)))
     }
 
     pub(crate) fn sigmask(&self) -> SigSet {
@@ -189,6 +229,8 @@ pub struct Task {
     pub last_fatal: Option<super::signal::SigInfo>,
     /// The fixed image copy the task runs on now (0: none; `fixedturn`).
     pub fixed_held: u64,
+    /// A vfork child running on its suspended parent's host thread.
+    pub(crate) loan: Option<super::vforkrun::Loan>,
 }
 
 impl Task {
@@ -208,6 +250,7 @@ impl Task {
             fault: None,
             deferred_free: Vec::new(),
             fixed_held: 0,
+            loan: None,
         }
     }
 

@@ -4,8 +4,9 @@
 //! stack mapping and guard, TLS, `clone`, and the teardown when it ends)
 //! costs more than everything else in a `vfork` + `_exit`, so a thread
 //! whose task ended waits a while for the next task instead of exiting.
-//! The vCPU state (entry area, alternate signal stack, syscall dispatch)
-//! is still made fresh for every task: only the host thread is reused.
+//! Its vCPU (entry area, alternate signal stack, syscall dispatch) stays
+//! with the thread too (`Vcpu::keep`); a vfork child does not need a
+//! thread of its own at all until it execs (`kernel::vforkrun`).
 
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};

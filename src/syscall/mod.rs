@@ -82,6 +82,11 @@ impl SyscallCtx<'_> {
         if self.task.process.group_exit_for(self.task.tid).is_some() {
             return true;
         }
+        // A vfork child on its parent's thread that the parent needs back
+        // leaves the call (it restarts on a thread of its own).
+        if self.task.loan.as_ref().is_some_and(|l| l.host_needs_thread()) {
+            return true;
+        }
         let mask = self.task.sigmask();
         let pending = self.task.shared.pending().set() | self.task.process.shared_pending().set();
         pending & !mask != 0

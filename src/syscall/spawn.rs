@@ -17,6 +17,7 @@ use crate::kernel::machine::child_regs;
 use crate::kernel::process::{FsContext, Process};
 use crate::kernel::signal::SigAction;
 use crate::kernel::task::TaskShared;
+use crate::kernel::vforkrun;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use vm_memory::ByteValued;
@@ -105,17 +106,25 @@ fn spawn(ctx: &mut SyscallCtx<'_>, args: SpawnArgs) -> SysResult {
     let altstack =
         if flags & CLONE_VFORK != 0 { ctx.task.altstack } else { crate::kernel::signal::AltStack::disabled() };
     let shared = Arc::new(TaskShared::new(pid, ctx.task.sigmask()));
-    let spawned = m.arc().spawn_task(child.clone(), shared, move |task| {
+    // On the parent's thread the child's vCPU starts with all of the
+    // parent's vector state; on a thread of its own, with xmm0-15 and MXCSR.
+    let setup = move |task: &mut crate::kernel::Task| {
         *task.vcpu.regs_mut() = regs;
         task.vcpu.set_fs_base(fs_base);
-        task.vcpu.copy_fast_vector_state(xmm, mxcsr);
         task.clear_child_tid = clear_tid;
         task.altstack = altstack;
-    });
-    if let Err(e) = spawned {
-        m.unregister(pid);
-        log::warn!("cannot start a host thread for pid {pid}: {e}");
-        return Err(Errno::EAGAIN);
+    };
+    let on_this_thread = flags & CLONE_VFORK != 0 && vforkrun::possible(ctx.task);
+    if !on_this_thread {
+        let setup = move |task: &mut crate::kernel::Task| {
+            setup(task);
+            task.vcpu.copy_fast_vector_state(xmm, mxcsr);
+        };
+        if let Err(e) = m.arc().spawn_task(child.clone(), shared.clone(), setup) {
+            m.unregister(pid);
+            log::warn!("cannot start a host thread for pid {pid}: {e}");
+            return Err(Errno::EAGAIN);
+        }
     }
     log::info!("pid {} vfork -> pid {pid}", parent.pid);
     if flags & CLONE_VFORK != 0 {
@@ -123,6 +132,10 @@ fn spawn(ctx: &mut SyscallCtx<'_>, args: SpawnArgs) -> SysResult {
         // on (it execs another one linked there): the parent touches no
         // guest memory until it returns to its code.
         ctx.park_fixed();
+        if on_this_thread {
+            // Until it execs or exits (or this task must die).
+            vforkrun::run_child(&m.arc(), ctx.task, child.clone(), shared, setup);
+        }
         // Like Linux's wait_for_vfork_done: ordinary signals wait until the
         // child has let go of the parent's memory; a fatal one does not.
         while child.vfork_done.load(Ordering::Acquire) == 0 {

@@ -55,6 +55,9 @@ fn task_cpu_clock(host_clock: i32, task: &TaskShared) -> SysResult<u64> {
 }
 
 fn read_clock(ctx: &SyscallCtx<'_>, clock: i32) -> SysResult<(i64, i64)> {
+    // The calling process's CPU clock is its threads' (pid 0's CPUCLOCK_SCHED
+    // clock), not the host process's, which is the whole machine's.
+    let clock = if clock == CLOCK_PROCESS_CPUTIME_ID { (!0 << 3) | CPUCLOCK_SCHED } else { clock };
     let total = if clock == CLOCK_THREAD_CPUTIME_ID {
         task_cpu_clock(clock, &ctx.task.shared)?
     } else if clock >= 0 {

@@ -138,4 +138,23 @@ impl EntryArea {
         area.self_ptr = &*area as *const EntryArea as u64;
         area
     }
+
+    /// Copies a guest's state (registers, FS base, vector state, the last
+    /// exit) from another area; what binds the area to its thread (its own
+    /// address, the host's FS and stack, the selector, kicks) stays.
+    pub(crate) fn copy_guest_state(&mut self, from: &EntryArea) {
+        self.regs = from.regs;
+        self.guest_fs = from.guest_fs;
+        self.xstate_full = from.xstate_full;
+        self.exit_reason = from.exit_reason;
+        self.sig_signo = from.sig_signo;
+        self.sig_code = from.sig_code;
+        self.sig_addr = from.sig_addr;
+        self.sig_trapno = from.sig_trapno;
+        self.sig_err = from.sig_err;
+        self.mxcsr = from.mxcsr;
+        self.xmm.0 = from.xmm.0;
+        let size = super::cpu::xsave_size().min(XSAVE_AREA_SIZE);
+        self.xsave.0[..size].copy_from_slice(&from.xsave.0[..size]);
+    }
 }

@@ -19,3 +19,4 @@ pub mod vcpu;
 pub use area::GuestRegs;
 pub use vcpu::Vcpu;
 pub(crate) use vcpu::VcpuExit;
+pub(crate) use vcpu::VcpuState;

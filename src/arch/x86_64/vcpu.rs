@@ -32,10 +32,28 @@ const X87_INITIAL_FCW: u16 = 0x37f;
 const XRSTOR_MASK_LOW: u32 = !(1 << 9);
 
 /// Bound to the host thread that created it: GS points at its entry area.
+/// (A vCPU made by `lend` or `detached` binds nothing itself.)
 pub struct Vcpu {
+    /// Dropped first: the thread lets go of the area and the alternate
+    /// stack before they go away.
+    binding: Option<Binding>,
     area: Box<EntryArea>,
     _altstack: Vec<u8>,
     host_tid: i32,
+    /// The area the state is put aside in while the area is lent (`lend`),
+    /// kept for the next time.
+    spare: Option<Box<EntryArea>>,
+}
+
+/// The host thread's GS, dispatch selector and alternate stack point into
+/// a vCPU's area and buffer.
+struct Binding;
+
+/// A vCPU's guest state, to go on with it on another host thread.
+pub(crate) struct VcpuState {
+    regs: GuestRegs,
+    fs: u64,
+    xstate: Vec<u8>,
 }
 
 /// A signal frame's image says it holds only the components frames carry.
@@ -77,9 +95,84 @@ impl Vcpu {
             }
         }
         super::systrap::enable_on_current_thread(&area.dispatch_selector as *const u64 as *const u8)?;
-        let mut vcpu = Vcpu { area, _altstack: altstack, host_tid: current_host_tid() };
+        let host_tid = current_host_tid();
+        VCPU_THREAD_TID.with(|t| t.set(host_tid));
+        let mut vcpu = Vcpu { binding: Some(Binding), area, _altstack: altstack, host_tid, spare: None };
         vcpu.reset_vector_state();
         Ok(vcpu)
+    }
+
+    /// The calling thread's vCPU: the one its last task left (`keep`), else
+    /// a new one. (Host threads are reused, `kernel::threadpool`.)
+    pub fn for_current_thread() -> std::io::Result<Vcpu> {
+        match IDLE_VCPU.with(|v| v.borrow_mut().take()) {
+            Some(mut vcpu) => {
+                let area = &mut *vcpu.area;
+                area.regs = GuestRegs::default();
+                area.guest_fs = 0;
+                area.kicked = 0;
+                area.sig_signo = 0;
+                area.sig_code = 0;
+                area.sig_addr = 0;
+                area.sig_trapno = 0;
+                area.sig_err = 0;
+                vcpu.reset_vector_state();
+                Ok(vcpu)
+            }
+            None => Vcpu::new_on_current_thread(),
+        }
+    }
+
+    /// The thread's task is over: its vCPU stays bound to the thread for
+    /// the thread's next task (`for_current_thread`), which saves making
+    /// and binding one (two allocations and five host calls each way).
+    pub fn keep(self) {
+        if self.binding.is_some() && self.host_tid == current_host_tid_cached() {
+            IDLE_VCPU.with(|v| *v.borrow_mut() = Some(self));
+        }
+    }
+
+    /// Lends this thread's entry area to a vCPU for a vfork child that runs
+    /// on this host thread while this vCPU's task is suspended. The child
+    /// starts from this vCPU's registers and vector state; this vCPU keeps
+    /// its own state aside until `take_back`. No host call: GS, the
+    /// dispatch selector and the alternate signal stack stay as they are.
+    pub(crate) fn lend(&mut self) -> Vcpu {
+        let mut aside = self.spare.take().unwrap_or_else(EntryArea::new_boxed);
+        aside.copy_guest_state(&self.area);
+        if self.area.xstate_full == 0 {
+            // The registers hold what is not in the area: into the image.
+            save_live_xstate(&mut aside);
+        }
+        std::mem::swap(&mut self.area, &mut aside);
+        aside.kicked = 0;
+        Vcpu { binding: None, area: aside, _altstack: Vec::new(), host_tid: self.host_tid, spare: None }
+    }
+
+    /// Takes back the area lent to `child` (`lend`), with this vCPU's state
+    /// as it was put aside; `child` is done with this thread.
+    pub(crate) fn take_back(&mut self, child: Vcpu) {
+        let Vcpu { binding, mut area, .. } = child;
+        debug_assert!(binding.is_none());
+        area.copy_guest_state(&self.area);
+        std::mem::swap(&mut self.area, &mut area);
+        self.spare = Some(area);
+    }
+
+    /// A stand-in that binds nothing (a task's vCPU between two threads).
+    pub(crate) fn detached() -> Vcpu {
+        Vcpu { binding: None, area: EntryArea::new_boxed(), _altstack: Vec::new(), host_tid: 0, spare: None }
+    }
+
+    /// The guest state, to go on with on another thread (`set_state`).
+    pub(crate) fn state(&mut self) -> VcpuState {
+        VcpuState { regs: self.area.regs, fs: self.area.guest_fs, xstate: self.capture_xstate() }
+    }
+
+    pub(crate) fn set_state(&mut self, state: &VcpuState) {
+        self.area.regs = state.regs;
+        self.area.guest_fs = state.fs;
+        self.restore_xstate(&state.xstate);
     }
 
     pub(crate) fn regs(&self) -> &GuestRegs {
@@ -258,7 +351,7 @@ impl Vcpu {
     }
 }
 
-impl Drop for Vcpu {
+impl Drop for Binding {
     /// The thread lives on (it may run another task): nothing of it may
     /// still point at the area or the alternate stack, which go away now.
     fn drop(&mut self) {
@@ -280,8 +373,54 @@ fn current_host_tid() -> i32 {
     unsafe { libc::gettid() }
 }
 
+/// The vector state of the guest in `area` whose registers are live (all
+/// but xmm0-15 and MXCSR, which are in the area) as a complete image in
+/// the area, to be loaded at its next entry.
+fn save_live_xstate(area: &mut EntryArea) {
+    // SAFETY: the image is 64-byte aligned and at least xsave_size bytes
+    // (checked when the first vCPU was made); its header's reserved bytes
+    // are 0 (it was written only by xsave or nommu); the mask excludes
+    // PKRU (the host's, not the guest's).
+    unsafe {
+        core::arch::asm!(
+            "xsave64 [{img}]",
+            img = in(reg) area.xsave.0.as_mut_ptr(),
+            in("eax") XRSTOR_MASK_LOW,
+            in("edx") u32::MAX,
+            options(nostack),
+        );
+    }
+    let img = &mut area.xsave.0;
+    img[XSAVE_MXCSR_OFFSET..XSAVE_MXCSR_OFFSET + 4].copy_from_slice(&area.mxcsr.to_le_bytes());
+    for (i, x) in area.xmm.0.iter().enumerate() {
+        let off = XSAVE_XMM_OFFSET + 16 * i;
+        img[off..off + 8].copy_from_slice(&x[0].to_le_bytes());
+        img[off + 8..off + 16].copy_from_slice(&x[1].to_le_bytes());
+    }
+    let bv = u64::from_le_bytes(img[XSAVE_XSTATE_BV_OFFSET..XSAVE_XSTATE_BV_OFFSET + 8].try_into().unwrap()) | 0b10;
+    img[XSAVE_XSTATE_BV_OFFSET..XSAVE_XSTATE_BV_OFFSET + 8].copy_from_slice(&bv.to_le_bytes());
+    area.xstate_full = 1;
+}
+
+std::thread_local! {
+    /// The host tid of the calling thread if it is a vCPU thread, else 0.
+    static VCPU_THREAD_TID: core::cell::Cell<i32> = const { core::cell::Cell::new(0) };
+    /// The vCPU the thread's last task left (`Vcpu::keep`).
+    static IDLE_VCPU: core::cell::RefCell<Option<Vcpu>> = const { core::cell::RefCell::new(None) };
+}
+
+fn current_host_tid_cached() -> i32 {
+    VCPU_THREAD_TID.with(|t| t.get())
+}
+
 /// Asks the vCPU thread `host_tid` to leave guest code and check for work.
+/// The calling thread itself is in the kernel already: it looks for work
+/// before it enters guest code again (a vfork parent suspended on this
+/// thread does when it resumes).
 pub(crate) fn kick_thread(host_tid: i32) {
+    if VCPU_THREAD_TID.with(|t| t.get()) == host_tid {
+        return;
+    }
     // SAFETY: tgkill to a thread of our own process; a stale tid at worst
     // returns ESRCH, which is ignored (the thread already exited).
     unsafe {

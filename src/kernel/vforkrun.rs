@@ -1,0 +1,124 @@
+//! A vfork child on its parent's host thread.
+//!
+//! The parent of a vfork is suspended until the child execs or exits, so
+//! the child runs on the parent's host thread, in the parent's entry area
+//! (`Vcpu::lend`), nested in the parent's vfork call: no host thread is
+//! woken and nobody waits for one. The child leaves the thread early when
+//! it execs (the new program goes on on a thread of the pool, in parallel
+//! with its parent, as on Linux) or when the parent has to run again
+//! before the child is done with its memory: a fatal signal or its
+//! process's group exit, which Linux's vfork wait does not hold up either.
+//!
+//! What belongs to the host thread follows the task that runs on it: the
+//! entry area (GS, FS base, dispatch selector, alternate signal stack stay
+//! the thread's; the guest state in the area is swapped), the host tid
+//! (signals to either task kick the thread; the child looks whether the
+//! kick was its parent's business) and the CPU clock (the child's use is
+//! taken off the parent's).
+
+use super::fixedturn;
+use super::machine::Machine;
+use super::process::Process;
+use super::signal::signal_epoch;
+use super::task::{Task, TaskShared};
+use crate::arch::Vcpu;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, OnceLock};
+
+/// vforks nested deeper than this (a child that vforks, ...) get a host
+/// thread each: every level adds the kernel's frames to the host stack.
+const MAX_DEPTH: u32 = 4;
+
+/// A task running on its vfork parent's host thread.
+pub(crate) struct Loan {
+    /// The suspended parent.
+    host: Arc<TaskShared>,
+    host_process: Arc<Process>,
+    depth: u32,
+    /// The signal epoch at which the parent last did not need its thread.
+    seen_epoch: u64,
+    /// The task left the thread before it ended (`must_leave`).
+    left: bool,
+}
+
+impl Loan {
+    /// The parent must run again: a fatal signal, or its process ends.
+    pub(crate) fn host_needs_thread(&self) -> bool {
+        self.host_process.group_exit_for(self.host.tid).is_some()
+            || fixedturn::fatal_signal_of(&self.host, &self.host_process).is_some()
+    }
+}
+
+/// Whether vfork children may run on their parent's thread: not with
+/// NOMMU_VFORK_THREAD=1 (each gets a host thread of its own, as before).
+fn enabled() -> bool {
+    static ON: OnceLock<bool> = OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os("NOMMU_VFORK_THREAD").is_none_or(|v| v.is_empty() || v == "0"))
+}
+
+/// Whether a vfork child of `parent` may run on `parent`'s host thread.
+pub(crate) fn possible(parent: &Task) -> bool {
+    enabled() && parent.loan.as_ref().is_none_or(|l| l.depth < MAX_DEPTH)
+}
+
+/// At the top of the run loop: whether a task on a loan has to leave the
+/// thread now (it exec'd, or the parent must run).
+pub(crate) fn must_leave(task: &mut Task) -> bool {
+    let Some(loan) = task.loan.as_mut() else { return false };
+    if task.process.vfork_done.load(Ordering::Acquire) == 0 {
+        let epoch = signal_epoch();
+        if epoch == loan.seen_epoch || !loan.host_needs_thread() {
+            loan.seen_epoch = epoch;
+            return false;
+        }
+    }
+    loan.left = true;
+    true
+}
+
+/// Runs the vfork child (`shared`, of `process`, prepared by `setup`) on
+/// the calling host thread, which is its parent's (`parent`, in vfork),
+/// until it ends or leaves (`must_leave`); then the parent's vCPU state is
+/// back, and a child that lives on continues on a thread of the pool.
+pub(crate) fn run_child(
+    m: &Arc<Machine>,
+    parent: &mut Task,
+    process: Arc<Process>,
+    shared: Arc<TaskShared>,
+    setup: impl FnOnce(&mut Task),
+) {
+    m.adopt_task(&process, &shared);
+    shared.set_host_tid(parent.vcpu.host_tid());
+    shared.start_cpu_accounting();
+    let mut child = Task::new(shared.clone(), process, parent.vcpu.lend());
+    setup(&mut child);
+    child.loan = Some(Loan {
+        host: parent.shared.clone(),
+        host_process: parent.process.clone(),
+        depth: parent.loan.as_ref().map_or(1, |l| l.depth.saturating_add(1)),
+        seen_epoch: u64::MAX,
+        left: false,
+    });
+    m.run_task_loop(&mut child);
+    let used = shared.cpu_used_here();
+    parent.shared.exclude_cpu(used);
+    if !child.loan.take().is_some_and(|l| l.left) {
+        // It has ended.
+        parent.vcpu.take_back(child.vcpu);
+        return;
+    }
+    let state = child.vcpu.state();
+    parent.vcpu.take_back(std::mem::replace(&mut child.vcpu, Vcpu::detached()));
+    log::debug!("pid {} leaves its parent's thread", child.tid);
+    if let Err(mut child) = m.continue_task(child, state, used) {
+        // No thread for it: it cannot go on, and must not keep its
+        // parent waiting.
+        child.process.start_group_exit(super::process::GroupExit {
+            status: super::process::ExitStatus::Signaled(crate::abi::signal::SIGKILL),
+            survivor: None,
+        });
+        child.vcpu = parent.vcpu.lend();
+        m.run_task_loop(&mut child);
+        parent.vcpu.take_back(std::mem::replace(&mut child.vcpu, Vcpu::detached()));
+    }
+}
