@@ -161,12 +161,18 @@ fn open_node(root: &HostRoot, node: Node, norm: Vec<u8>, req: &OpenRequest) -> S
 /// by `opened_as` (normalised here).
 pub(crate) fn open_host(root: &HostRoot, abs: &CStr, opened_as: &[u8], req: &OpenRequest) -> SysResult<OpenFile> {
     let mode = req.mode & S_IALLUGO & !req.umask;
-    let fd = root.openat_waiting(abs, req.flags & !O_CLOEXEC, mode, req.wait)?;
+    let fd = match root.open_cached(abs, req.flags & !O_CLOEXEC, mode, req.wait) {
+        Some(r) => r?,
+        None => root.openat_waiting(abs, req.flags & !O_CLOEXEC, mode, req.wait)?,
+    };
     Ok(OpenFile::host(fd, path::normalize(opened_as)))
 }
 
 /// stat/lstat of `abs`, an absolute path in the host root.
 pub(crate) fn stat_host(root: &HostRoot, abs: &CStr, follow: bool) -> SysResult<AbiStat> {
+    if let Some(r) = root.stat_cached(abs, follow) {
+        return r;
+    }
     let fd = root.path_fd(abs, follow)?;
     let mut st = host::fstatat(fd.as_raw_fd(), c"", AT_EMPTY_PATH)?;
     root.fix_stat(fd.as_raw_fd(), &mut st);

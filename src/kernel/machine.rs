@@ -400,7 +400,14 @@ impl Machine {
         setup: impl FnOnce(&mut Task) + Send + 'static,
     ) -> std::io::Result<()> {
         let machine = self.clone();
-        process.tasks().push(shared.clone());
+        let tasks = {
+            let mut tasks = process.tasks();
+            tasks.push(shared.clone());
+            tasks.len()
+        };
+        if tasks > 1 {
+            process.note_threaded();
+        }
         self.register_task(&shared);
         let name = format!("vcpu-{}", shared.tid);
         let thread_shared = shared.clone();

@@ -189,6 +189,8 @@ pub struct Task {
     pub last_fatal: Option<super::signal::SigInfo>,
     /// The fixed image copy the task runs on now (0: none; `fixedturn`).
     pub fixed_held: u64,
+    /// Recently used descriptors (`fs::fdtable::FdCache`).
+    pub fd_cache: crate::fs::fdtable::FdCache,
 }
 
 impl Task {
@@ -208,6 +210,7 @@ impl Task {
             fault: None,
             deferred_free: Vec::new(),
             fixed_held: 0,
+            fd_cache: Default::default(),
         }
     }
 

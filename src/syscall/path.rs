@@ -252,6 +252,10 @@ pub(crate) fn sys_statx(
         }
         Target::Empty => Resolved::OpenFile(ctx.file(reg(dirfd))?),
         Target::Host(p) => {
+            if let Some(r) = ctx.m.root.statx_cached(p, follow, sync, mask) {
+                ctx.user().write_val(buf, r?)?;
+                return Ok(0);
+            }
             let fd = ctx.m.root.path_fd(p, follow)?;
             let mut out = host::statx(fd.as_raw_fd(), c"", AT_EMPTY_PATH | sync, mask)?;
             ctx.m.root.fix_statx(fd.as_raw_fd(), &mut out);
@@ -301,6 +305,9 @@ fn access_common(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: u
     let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
     let host_flags = AT_EMPTY_PATH | (flags & AT_EACCESS);
     let access_host = |c: &CStr| -> SysResult {
+        if let Some(r) = ctx.m.root.access_cached(c, mode, flags & AT_EACCESS, follow) {
+            return r;
+        }
         let fd = ctx.m.root.path_fd(c, follow)?;
         host::faccessat2(fd.as_raw_fd(), c"", mode, host_flags)?;
         Ok(0)
@@ -396,6 +403,8 @@ fn unlink_common(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: 
     }
     let (dir, name) = host_parent(&abs, ctx)?;
     host::unlinkat(dir.as_raw_fd(), &name, flags & AT_REMOVEDIR)?;
+    // The name may have been a directory or a symlink a cached walk took.
+    ctx.m.root.dirs.invalidate();
     Ok(0)
 }
 
@@ -439,6 +448,7 @@ fn rename_common(
     let (nd, nn) = host_parent(&new, ctx)?;
     ctx.m.root.same_mount(od.as_raw_fd(), nd.as_raw_fd())?;
     host::renameat2(od.as_raw_fd(), &on, nd.as_raw_fd(), &nn, flags as u32)?;
+    ctx.m.root.dirs.invalidate();
     Ok(0)
 }
 
@@ -581,6 +591,9 @@ pub(crate) fn sys_chdir(ctx: &mut SyscallCtx<'_>, pathname: PathPtr) -> SysResul
     let mut fs = ctx.task.process.fs();
     fs.cwd = path;
     fs.cwd_fd = fd.map(std::sync::Arc::new);
+    drop(fs);
+    // Relative entries of the cache are keyed by the working directory.
+    ctx.m.root.dirs.invalidate();
     Ok(0)
 }
 
@@ -622,15 +635,17 @@ fn host_target(ctx: &SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: i32) -
 
 /// chmod through /proc/self/fd/N: the host's fchmodat cannot take an
 /// O_PATH descriptor directly.
-fn chmod_fd(fd: &std::os::fd::OwnedFd, mode: u32) -> SysResult {
+fn chmod_fd(ctx: &SyscallCtx<'_>, fd: &std::os::fd::OwnedFd, mode: u32) -> SysResult {
     let c = CString::new(format!("/proc/self/fd/{}", fd.as_raw_fd())).map_err(|_| Errno::EINVAL)?;
     host::fchmodat(AT_FDCWD, &c, mode & S_IALLUGO)?;
+    // A directory may no longer be searchable (EACCES beneath it).
+    ctx.m.root.dirs.invalidate();
     Ok(0)
 }
 
 pub(crate) fn sys_chmod(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, mode: Mode) -> SysResult {
     let fd = host_target(ctx, CWD, pathname, 0)?;
-    chmod_fd(&fd, mode.0)
+    chmod_fd(ctx, &fd, mode.0)
 }
 
 fn fchmodat_common(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: u32, flags: u64) -> SysResult {
@@ -643,7 +658,7 @@ fn fchmodat_common(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode:
             return Err(Errno::EOPNOTSUPP);
         }
     }
-    chmod_fd(&fd, mode)
+    chmod_fd(ctx, &fd, mode)
 }
 
 /// The original fchmodat has no flags argument.
@@ -673,6 +688,7 @@ fn chown_common(
     let flags = known_flags(flags, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)?;
     let fd = host_target(ctx, dirfd, pathname, flags)?;
     host::fchownat(fd.as_raw_fd(), c"", owner, group, AT_EMPTY_PATH)?;
+    ctx.m.root.dirs.invalidate();
     Ok(0)
 }
 
