@@ -65,10 +65,37 @@ impl HostRoot {
         Dir { fd: Arc::new(fd), read_only, has_mount_points }
     }
 
+    /// The directory that holds the last component of `rel`, a relative
+    /// path beneath the working directory `cwd` (whose subtree holds no
+    /// mount: the caller checked; `read_only`: its mount is), and that
+    /// component. The directory part is walked by the host beneath `cwd`
+    /// (`RESOLVE_BENEATH`: a walk that would leave it takes the full walk)
+    /// and cached by the handle it starts at.
+    pub(crate) fn cached_beneath<'p>(
+        &self,
+        cwd: &Arc<OwnedFd>,
+        read_only: bool,
+        rel: &'p CStr,
+    ) -> Option<(Dir, &'p CStr)> {
+        use crate::abi::fcntl::{RESOLVE_BENEATH, RESOLVE_NO_MAGICLINKS};
+        let (dir, name) = dcache::split(rel.to_bytes())?;
+        let name = last_cstr(rel, name.len())?;
+        if dir.is_empty() {
+            return Some((Dir { fd: cwd.clone(), read_only, has_mount_points: false }, name));
+        }
+        let base = Arc::as_ptr(cwd) as usize;
+        let d = self.dirs.get_or_resolve(base, dir, || {
+            let c = CString::new(dir).map_err(|_| Errno::EINVAL)?;
+            let fd = host::openat2(cwd.as_fd(), &c, DIR_FLAGS, 0, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS)?;
+            Ok(Dir { fd: Arc::new(fd), read_only, has_mount_points: false })
+        });
+        Some((d.ok()?, name))
+    }
+
     /// stat/lstat of `abs` through the cache.
     pub(crate) fn stat_cached(&self, abs: &CStr, follow: bool) -> Option<SysResult<Stat>> {
         let (d, name) = self.cached_parent(abs)?;
-        lookup_stat(self, &d, name, follow, abs.to_bytes())
+        lookup_stat(self, &d, name, follow, || Some(abs.to_bytes().to_vec()))
     }
 
     /// open(2) of `abs` through the cache (`flags` without O_CLOEXEC,
@@ -114,29 +141,41 @@ impl HostRoot {
     /// faccessat2 of `abs` through the cache (`flags`: AT_EACCESS or 0).
     pub(crate) fn access_cached(&self, abs: &CStr, mode: i32, flags: i32, follow: bool) -> Option<SysResult> {
         let (d, name) = self.cached_parent(abs)?;
-        let dir = d.fd.as_raw_fd();
-        if follow {
-            // Is it a symlink (to follow in the guest's root)?
-            match host::fstatat(dir, name, AT_SYMLINK_NOFOLLOW) {
-                Ok(st) if st.st_mode & S_IFMT == S_IFLNK => return None,
-                Ok(_) => {}
-                Err(e) if e.raw_os_error() == Some(libc::ENOENT) => return Some(Err(Errno::ENOENT)),
-                Err(_) => return None,
-            }
-        }
-        match host::faccessat2(dir, name, mode, flags | AT_SYMLINK_NOFOLLOW) {
-            Ok(()) => Some(Ok(0)),
-            Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT | libc::EACCES | libc::EROFS)) => {
-                Some(Err(Errno::from(e)))
-            }
-            Err(_) => None,
-        }
+        lookup_access(&d, name, mode, flags, follow)
     }
 }
 
-/// `fstatat` of `name` in the directory `d`; `path` is the file's machine
-/// path (for the device number of a memory mount).
-pub(crate) fn lookup_stat(root: &HostRoot, d: &Dir, name: &CStr, follow: bool, path: &[u8]) -> Option<SysResult<Stat>> {
+/// faccessat2 of `name` in the directory `d`, not following a symlink
+/// (`None` when it is one and `follow`).
+pub(crate) fn lookup_access(d: &Dir, name: &CStr, mode: i32, flags: i32, follow: bool) -> Option<SysResult> {
+    let dir = d.fd.as_raw_fd();
+    if follow {
+        // Is it a symlink (to follow in the guest's root)?
+        match host::fstatat(dir, name, AT_SYMLINK_NOFOLLOW) {
+            Ok(st) if st.st_mode & S_IFMT == S_IFLNK => return None,
+            Ok(_) => {}
+            Err(e) if e.raw_os_error() == Some(libc::ENOENT) => return Some(Err(Errno::ENOENT)),
+            Err(_) => return None,
+        }
+    }
+    match host::faccessat2(dir, name, mode, flags | AT_SYMLINK_NOFOLLOW) {
+        Ok(()) => Some(Ok(0)),
+        Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT | libc::EACCES | libc::EROFS)) => {
+            Some(Err(Errno::from(e)))
+        }
+        Err(_) => None,
+    }
+}
+
+/// `fstatat` of `name` in the directory `d`; `path` gives the file's
+/// machine path (for the device number of a memory mount).
+pub(crate) fn lookup_stat(
+    root: &HostRoot,
+    d: &Dir,
+    name: &CStr,
+    follow: bool,
+    path: impl FnOnce() -> Option<Vec<u8>>,
+) -> Option<SysResult<Stat>> {
     let mut st = match host::fstatat(d.fd.as_raw_fd(), name, AT_SYMLINK_NOFOLLOW) {
         Ok(st) => st,
         // Not there: the full walk would find the same.
@@ -149,7 +188,7 @@ pub(crate) fn lookup_stat(root: &HostRoot, d: &Dir, name: &CStr, follow: bool, p
         S_IFREG if st.st_size == 0 => return None,
         _ => {}
     }
-    if let Some(dev) = root.mounts.dev_of(st.st_dev, || Some(path.to_vec())) {
+    if let Some(dev) = root.mounts.dev_of(st.st_dev, path) {
         st.st_dev = dev;
     }
     Some(Ok(st))

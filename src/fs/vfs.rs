@@ -113,6 +113,28 @@ pub(crate) fn open_host_or_node(
     req: &OpenRequest,
 ) -> SysResult<OpenFile> {
     let f = open_host(root, abs, opened_as, req)?;
+    with_node_device(root, proc, f, opened_as, req)
+}
+
+/// A host file opened by a walk of its own, known by `opened_as`.
+pub(crate) fn host_opened(
+    root: &HostRoot,
+    proc: &dyn ProcFs,
+    fd: OwnedFd,
+    opened_as: &[u8],
+    req: &OpenRequest,
+) -> SysResult<OpenFile> {
+    with_node_device(root, proc, OpenFile::host(fd, path::normalize(opened_as)), opened_as, req)
+}
+
+/// `f`, or the machine's device when `f` is a guest's device node.
+fn with_node_device(
+    root: &HostRoot,
+    proc: &dyn ProcFs,
+    f: OpenFile,
+    opened_as: &[u8],
+    req: &OpenRequest,
+) -> SysResult<OpenFile> {
     match node_device(&f, req.flags)? {
         Some(name) => match devfs::lookup(&[name.as_bytes()], proc)? {
             Step::Node(node) => open_node(root, node, path::normalize(opened_as), req),

@@ -128,11 +128,46 @@ fn beneath_cwd(ctx: &SyscallCtx<'_>, dirfd: Fd, rel: &CStr, follow: bool) -> Sys
     }
 }
 
+/// The cached directory (`fs::dcache`) that holds the last component of
+/// `rel`, a relative path beneath the working directory, and that
+/// component, under the same conditions as `beneath_cwd`.
+fn beneath_cwd_cached<'p>(
+    ctx: &SyscallCtx<'_>,
+    dirfd: Fd,
+    rel: &'p CStr,
+) -> Option<(crate::fs::dcache::Dir, &'p CStr)> {
+    if dirfd != CWD || matches!(rel.to_bytes(), [] | [b'/', ..]) {
+        return None;
+    }
+    let root = &ctx.m.root;
+    let (cwd, read_only) = {
+        let fs = ctx.task.process.fs();
+        if fs.cwd.as_slice() == b"/" || path::classify(&fs.cwd) != Fs::Host || root.mounts.any_below(&fs.cwd) {
+            return None;
+        }
+        let read_only = root.mounts.has_dirs()
+            && root.mounts.mount_of(&root.machine_path(&fs.cwd)).flags() & crate::abi::mount::MS_RDONLY != 0;
+        (fs.cwd_fd.clone()?, read_only)
+    };
+    root.cached_beneath(&cwd, read_only, rel)
+}
+
+/// The machine path of `rel` beneath the working directory.
+fn cwd_join(ctx: &SyscallCtx<'_>, rel: &[u8]) -> Vec<u8> {
+    let fs = ctx.task.process.fs();
+    ctx.m.root.machine_path(&path::join(&fs.cwd, rel))
+}
+
 fn do_open(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: i32, mode: u32) -> SysResult {
     // Like Linux, a full table fails before the path is even looked at.
     let limit = ctx.check_free_fds(1)?;
     let mut arg = path::PathArg::default();
-    let target = target(ctx, dirfd, pathname, 0, &mut arg)?;
+    ctx.read_path(pathname.addr(), &mut arg)?;
+    let cached = match flags & O_PATH == 0 && flags & O_TMPFILE != O_TMPFILE {
+        true => beneath_cwd_cached(ctx, dirfd, arg.as_cstr()).map(|(d, name)| (d, name.to_owned())),
+        false => None,
+    };
+    let target = target_of(ctx, dirfd, 0, &mut arg)?;
     if flags & O_TMPFILE == O_TMPFILE && flags & O_ACCMODE == O_RDONLY {
         return Err(Errno::EINVAL);
     }
@@ -145,6 +180,14 @@ fn do_open(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: i32, m
     let wait = if may_wait { host::Wait::Interruptible } else { host::Wait::Uninterruptible };
     let req = vfs::OpenRequest { flags, mode, umask, wait };
     let open = |ctx: &SyscallCtx<'_>| match &target {
+        Target::Abs(abs) if cached.is_some() => {
+            let (d, name) = cached.as_ref().ok_or(Errno::EINVAL)?;
+            let host_mode = mode & S_IALLUGO & !umask;
+            match crate::fs::fastwalk::lookup_open(d, name, flags & !O_CLOEXEC, host_mode, wait) {
+                Some(fd) => vfs::host_opened(&ctx.m.root, &ctx.procfs(), fd?, abs, &req),
+                None => vfs::open(&ctx.m.root, &ctx.procfs(), abs.clone(), &req),
+            }
+        }
         Target::Host(p) => vfs::open_host_or_node(&ctx.m.root, &ctx.procfs(), p, p.to_bytes(), &req),
         Target::Abs(abs) => vfs::open(&ctx.m.root, &ctx.procfs(), abs.clone(), &req),
         Target::Empty => Err(Errno::ENOENT),
@@ -186,6 +229,13 @@ fn stat_common(
     let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
     let mut arg = path::PathArg::default();
     ctx.read_path(pathname.addr(), &mut arg)?;
+    if let Some((d, name)) = beneath_cwd_cached(ctx, dirfd, arg.as_cstr()) {
+        let path = || Some(cwd_join(ctx, arg.as_bytes()));
+        if let Some(r) = crate::fs::fastwalk::lookup_stat(&ctx.m.root, &d, name, follow, path) {
+            ctx.user().write_val(statbuf.addr(), r?)?;
+            return Ok(0);
+        }
+    }
     if let Some(fd) = beneath_cwd(ctx, dirfd, arg.as_cstr(), follow)? {
         let mut st = host::fstatat(fd.as_raw_fd(), c"", AT_EMPTY_PATH)?;
         ctx.m.root.fix_stat(fd.as_raw_fd(), &mut st);
@@ -313,7 +363,13 @@ fn access_common(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: u
         Ok(0)
     };
     let mut arg = path::PathArg::default();
-    let target = match target(ctx, dirfd, pathname, flags, &mut arg)? {
+    ctx.read_path(pathname.addr(), &mut arg)?;
+    if let Some((d, name)) = beneath_cwd_cached(ctx, dirfd, arg.as_cstr()) {
+        if let Some(r) = crate::fs::fastwalk::lookup_access(&d, name, mode, flags & AT_EACCESS, follow) {
+            return r;
+        }
+    }
+    let target = match target_of(ctx, dirfd, flags, &mut arg)? {
         Target::Host(p) => return access_host(p),
         Target::Abs(abs) => vfs::resolve(&ctx.procfs(), abs, follow)?,
         Target::Empty => empty_path(ctx, dirfd)?,
