@@ -158,6 +158,15 @@ fn node_device(f: &OpenFile, flags: i32) -> SysResult<Option<&'static str>> {
     }
 }
 
+/// open(2) of a host device the kernel's /dev has (`devfs::plain_host_device`),
+/// known by `norm`, as `open` would find it.
+pub(crate) fn open_device(root: &HostRoot, dev: &'static CStr, norm: &[u8], req: &OpenRequest) -> SysResult<OpenFile> {
+    if req.flags & (O_CREAT | O_EXCL) == (O_CREAT | O_EXCL) {
+        return Err(Errno::EEXIST);
+    }
+    open_node(root, Node::HostDevice(dev), norm.to_vec(), req)
+}
+
 /// Opens a generated node, known by `norm`.
 fn open_node(root: &HostRoot, node: Node, norm: Vec<u8>, req: &OpenRequest) -> SysResult<OpenFile> {
     let flags = req.flags;

@@ -163,6 +163,15 @@ fn do_open(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: i32, m
     let limit = ctx.check_free_fds(1)?;
     let mut arg = path::PathArg::default();
     ctx.read_path(pathname.addr(), &mut arg)?;
+    if let Some(dev) = crate::fs::devfs::plain_host_device(arg.as_bytes()) {
+        if flags & O_TMPFILE == O_TMPFILE && flags & O_ACCMODE == O_RDONLY {
+            return Err(Errno::EINVAL);
+        }
+        // These devices never make an open wait: no signal checks either.
+        let req = vfs::OpenRequest { flags, mode, umask: 0, wait: host::Wait::Uninterruptible };
+        let f = vfs::open_device(&ctx.m.root, dev, arg.as_bytes(), &req).map_err(host_table_full_is_enfile)?;
+        return Ok(ctx.task.process.files().install(limit, std::sync::Arc::new(f), flags & O_CLOEXEC != 0)? as u64);
+    }
     let cached = match flags & O_PATH == 0 && flags & O_TMPFILE != O_TMPFILE {
         true => beneath_cwd_cached(ctx, dirfd, arg.as_cstr()).map(|(d, name)| (d, name.to_owned())),
         false => None,
@@ -229,6 +238,10 @@ fn stat_common(
     let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
     let mut arg = path::PathArg::default();
     ctx.read_path(pathname.addr(), &mut arg)?;
+    if let Some(dev) = crate::fs::devfs::plain_host_device(arg.as_bytes()) {
+        ctx.user().write_val(statbuf.addr(), host::fstatat(AT_FDCWD, dev, 0)?)?;
+        return Ok(0);
+    }
     if let Some((d, name)) = beneath_cwd_cached(ctx, dirfd, arg.as_cstr()) {
         let path = || Some(cwd_join(ctx, arg.as_bytes()));
         if let Some(r) = crate::fs::fastwalk::lookup_stat(&ctx.m.root, &d, name, follow, path) {
