@@ -291,3 +291,19 @@ fn fs_chroot_jails() {
         differential(bin, &[], &[], 0);
     });
 }
+
+/// What a cache of resolved directories must forget (`fs_dcache.c`):
+/// renamed and re-made directories, symlinks replaced, last-component
+/// symlinks, chdir, permissions; then (as root natively, in a mount
+/// namespace of its own) a tmpfs mounted over a cached directory, with
+/// and without host mounts under nommu.
+#[test]
+fn fs_directory_cache_invalidation() {
+    each_libc("fs_dcache", |bin| {
+        differential(bin, &[], &[], 0);
+        if is_root() {
+            differential(bin, &["mount"], &[], 0);
+            differential(bin, &["mount"], &[("NOMMU_NO_HOST_MOUNTS", "1")], 0);
+        }
+    });
+}

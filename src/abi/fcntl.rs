@@ -102,6 +102,7 @@ pub const POSIX_FADV_NOREUSE: i32 = 5;
 
 /// `struct open_how`'s `resolve` bits (openat2, a `__u64`).
 pub const RESOLVE_NO_MAGICLINKS: u64 = 0x02;
+pub const RESOLVE_NO_SYMLINKS: u64 = 0x04;
 pub const RESOLVE_BENEATH: u64 = 0x08;
 pub const RESOLVE_IN_ROOT: u64 = 0x10;
 

@@ -25,6 +25,19 @@ const LINKS: [(&str, &str); 4] = [
     ("stderr", "/proc/self/fd/2"),
 ];
 
+/// The host path of the device `abs` names when it is exactly
+/// `/dev/NAME` for one of the host's own devices (not `tty`, which may be
+/// the caller's pty), and the caller sees the kernel's /dev: what `lookup`
+/// would find, without a walk (`stat("/dev/null")`, `open("/dev/null")`).
+pub(crate) fn plain_host_device(abs: &[u8]) -> Option<&'static CStr> {
+    let name = abs.strip_prefix(b"/dev/")?;
+    let (_, path) = HOST_DEVICES.iter().find(|(n, _)| n.as_bytes() == name && *n != "tty")?;
+    if super::jail::hides(super::path::Fs::Dev) {
+        return None;
+    }
+    Some(path)
+}
+
 pub(crate) fn lookup(comps: &[&[u8]], proc: &dyn ProcFs) -> SysResult<Step> {
     let Some(first) = comps.first() else {
         let mut entries: Vec<DirEntry> = HOST_DEVICES

@@ -3,6 +3,7 @@
 use super::OpenFile;
 use crate::errno::{Errno, SysResult};
 use std::os::fd::AsFd;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 #[derive(Clone, Debug)]
@@ -116,5 +117,121 @@ impl FdTable {
     /// Open descriptors, in order (for /proc/<pid>/fd).
     pub(crate) fn iter(&self) -> impl Iterator<Item = (i32, &FdEntry)> {
         self.entries.iter().enumerate().filter_map(|(i, e)| e.as_ref().map(|e| (i as i32, e)))
+    }
+}
+
+/// The descriptor table as a mutable borrow: every mutable use bumps the
+/// table's generation (`FdCache` compares it), so no change can be missed.
+pub(crate) struct FilesGuard<'a> {
+    table: std::sync::MutexGuard<'a, FdTable>,
+    generation: &'a AtomicU64,
+}
+
+impl<'a> FilesGuard<'a> {
+    pub(crate) fn new(table: std::sync::MutexGuard<'a, FdTable>, generation: &'a AtomicU64) -> FilesGuard<'a> {
+        FilesGuard { table, generation }
+    }
+}
+
+impl std::ops::Deref for FilesGuard<'_> {
+    type Target = FdTable;
+    fn deref(&self) -> &FdTable {
+        &self.table
+    }
+}
+
+impl std::ops::DerefMut for FilesGuard<'_> {
+    fn deref_mut(&mut self) -> &mut FdTable {
+        // Under the table's lock: no other writer.
+        self.generation.store(self.generation.load(Ordering::Relaxed).wrapping_add(1), Ordering::Release);
+        &mut self.table
+    }
+}
+
+/// How many descriptors a task's cache holds (by `fd % CACHED`).
+const CACHED: usize = 4;
+
+/// A task's last few descriptors, looked up without the table's lock and
+/// without touching the files' reference counts (read/write's common
+/// path). Valid only while (1) the table's generation is the one the
+/// entries were taken at: any change of the table bumps it
+/// (`FilesGuard`), and (2) the process has one task: then only this task
+/// can change the table, so nothing can close a cached file behind its
+/// back. The run loop drops stale entries after every syscall
+/// (`revalidate`), so a closed file's host descriptor is closed before
+/// the guest runs again, as without the cache.
+#[derive(Default)]
+pub struct FdCache {
+    /// The process (its address) and table generation the entries belong
+    /// to; 0 when empty.
+    owner: usize,
+    generation: u64,
+    slots: [Option<(i32, Arc<OpenFile>)>; CACHED],
+}
+
+impl FdCache {
+    /// Are the entries those of `owner`'s table at `generation`?
+    #[inline]
+    fn valid(&self, owner: usize, generation: u64) -> bool {
+        self.owner == owner && self.generation == generation
+    }
+
+    /// The cached file of `fd`, if the cache is valid for the table.
+    #[inline]
+    pub(crate) fn get(&self, fd: i32, owner: usize, generation: u64) -> Option<&Arc<OpenFile>> {
+        if !self.valid(owner, generation) {
+            return None;
+        }
+        match &self.slots[fd as usize % CACHED] {
+            Some((n, f)) if *n == fd => Some(f),
+            _ => None,
+        }
+    }
+
+    /// Takes `fd`'s file out (to use it while the task is borrowed
+    /// mutably); `put` returns it.
+    #[inline]
+    pub(crate) fn take(&mut self, fd: i32, owner: usize, generation: u64) -> Option<Arc<OpenFile>> {
+        if !self.valid(owner, generation) {
+            return None;
+        }
+        let slot = &mut self.slots[fd as usize % CACHED];
+        match slot {
+            Some((n, _)) if *n == fd => slot.take().map(|(_, f)| f),
+            _ => None,
+        }
+    }
+
+    /// Caches `file` as `fd` of `owner`'s table at `generation` (which the
+    /// caller read under the table's lock, or before).
+    #[inline]
+    pub(crate) fn put(&mut self, fd: i32, file: Arc<OpenFile>, owner: usize, generation: u64) {
+        if fd < 0 {
+            return;
+        }
+        if !self.valid(owner, generation) {
+            self.clear();
+            (self.owner, self.generation) = (owner, generation);
+        }
+        self.slots[fd as usize % CACHED] = Some((fd, file));
+    }
+
+    /// Does the cache hold anything?
+    #[inline]
+    pub(crate) fn is_filled(&self) -> bool {
+        self.owner != 0
+    }
+
+    /// Drops every entry unless they are still valid for `owner`'s table at
+    /// `generation` and the process is single-task (`shared`: it is not).
+    pub(crate) fn revalidate(&mut self, owner: usize, generation: u64, shared: bool) {
+        if shared || !self.valid(owner, generation) {
+            self.clear();
+        }
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.owner = 0;
+        self.slots = Default::default();
     }
 }

@@ -112,6 +112,7 @@ impl OpenFile {
     /// I/O on it can block indefinitely (pipe, FIFO, terminal, socket), so
     /// it must be interruptible by guest signals. Asked of the host once,
     /// at the first I/O: an open file's type never changes.
+    #[inline]
     pub(crate) fn may_block(&self) -> bool {
         match self.blocking.load(Ordering::Relaxed) {
             BLOCKING_NO => false,

@@ -1,8 +1,10 @@
 //! Files: a VFS over a host root directory (like UML's hostfs), plus /dev
 //! and the walk through /proc, which the kernel generates (`node::ProcFs`).
 
+pub mod dcache;
 pub mod devfs;
 pub mod devnode;
+pub mod fastwalk;
 pub mod fdtable;
 pub mod file;
 pub mod jail;

@@ -347,6 +347,15 @@ impl Mounts {
         list.iter().any(|m| m.dir.is_some() && m.id != ROOT_ID && m.target != dir && is_under(&m.target, dir))
     }
 
+    /// Is some mount point a name in the normalised directory `dir`?
+    pub(crate) fn any_in(&self, dir: &[u8]) -> bool {
+        let list = self.list.read().unwrap_or_else(|e| e.into_inner());
+        list.iter().any(|m| {
+            let cut = m.target.iter().rposition(|&b| b == b'/').unwrap_or(0);
+            m.id != ROOT_ID && (&m.target[..cut.max(1)] == dir)
+        })
+    }
+
     /// Is any tmpfs, ramfs or bind mount in the table?
     pub(crate) fn has_dirs(&self) -> bool {
         self.any_dirs.load(Ordering::Acquire)

@@ -24,6 +24,8 @@ pub struct HostRoot {
     pub(crate) mounts: super::mounts::Mounts,
     /// Has any process chrooted (so walks must look at the caller's jail)?
     jails: std::sync::atomic::AtomicBool,
+    /// Resolved directory handles (`fs::dcache`, `fs::fastwalk`).
+    pub(crate) dirs: super::dcache::DirCache,
 }
 
 impl HostRoot {
@@ -31,7 +33,13 @@ impl HostRoot {
         let host_path = std::fs::canonicalize(dir)?;
         let c = CString::new(host_path.as_os_str().as_encoded_bytes()).map_err(std::io::Error::other)?;
         let fd = host::open(&c, O_PATH | O_DIRECTORY, 0)?;
-        Ok(HostRoot { fd, host_path, mounts: super::mounts::Mounts::new(), jails: Default::default() })
+        Ok(HostRoot {
+            fd,
+            host_path,
+            mounts: super::mounts::Mounts::new(),
+            jails: Default::default(),
+            dirs: Default::default(),
+        })
     }
 
     pub fn host_path(&self) -> &Path {

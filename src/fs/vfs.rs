@@ -113,6 +113,28 @@ pub(crate) fn open_host_or_node(
     req: &OpenRequest,
 ) -> SysResult<OpenFile> {
     let f = open_host(root, abs, opened_as, req)?;
+    with_node_device(root, proc, f, opened_as, req)
+}
+
+/// A host file opened by a walk of its own, known by `opened_as`.
+pub(crate) fn host_opened(
+    root: &HostRoot,
+    proc: &dyn ProcFs,
+    fd: OwnedFd,
+    opened_as: &[u8],
+    req: &OpenRequest,
+) -> SysResult<OpenFile> {
+    with_node_device(root, proc, OpenFile::host(fd, path::normalize(opened_as)), opened_as, req)
+}
+
+/// `f`, or the machine's device when `f` is a guest's device node.
+fn with_node_device(
+    root: &HostRoot,
+    proc: &dyn ProcFs,
+    f: OpenFile,
+    opened_as: &[u8],
+    req: &OpenRequest,
+) -> SysResult<OpenFile> {
     match node_device(&f, req.flags)? {
         Some(name) => match devfs::lookup(&[name.as_bytes()], proc)? {
             Step::Node(node) => open_node(root, node, path::normalize(opened_as), req),
@@ -134,6 +156,15 @@ fn node_device(f: &OpenFile, flags: i32) -> SysResult<Option<&'static str>> {
         Some((kind, rdev)) => super::devnode::device_name(kind, rdev).map(Some),
         None => Ok(None),
     }
+}
+
+/// open(2) of a host device the kernel's /dev has (`devfs::plain_host_device`),
+/// known by `norm`, as `open` would find it.
+pub(crate) fn open_device(root: &HostRoot, dev: &'static CStr, norm: &[u8], req: &OpenRequest) -> SysResult<OpenFile> {
+    if req.flags & (O_CREAT | O_EXCL) == (O_CREAT | O_EXCL) {
+        return Err(Errno::EEXIST);
+    }
+    open_node(root, Node::HostDevice(dev), norm.to_vec(), req)
 }
 
 /// Opens a generated node, known by `norm`.
@@ -161,12 +192,18 @@ fn open_node(root: &HostRoot, node: Node, norm: Vec<u8>, req: &OpenRequest) -> S
 /// by `opened_as` (normalised here).
 pub(crate) fn open_host(root: &HostRoot, abs: &CStr, opened_as: &[u8], req: &OpenRequest) -> SysResult<OpenFile> {
     let mode = req.mode & S_IALLUGO & !req.umask;
-    let fd = root.openat_waiting(abs, req.flags & !O_CLOEXEC, mode, req.wait)?;
+    let fd = match root.open_cached(abs, req.flags & !O_CLOEXEC, mode, req.wait) {
+        Some(r) => r?,
+        None => root.openat_waiting(abs, req.flags & !O_CLOEXEC, mode, req.wait)?,
+    };
     Ok(OpenFile::host(fd, path::normalize(opened_as)))
 }
 
 /// stat/lstat of `abs`, an absolute path in the host root.
 pub(crate) fn stat_host(root: &HostRoot, abs: &CStr, follow: bool) -> SysResult<AbiStat> {
+    if let Some(r) = root.stat_cached(abs, follow) {
+        return r;
+    }
     let fd = root.path_fd(abs, follow)?;
     let mut st = host::fstatat(fd.as_raw_fd(), c"", AT_EMPTY_PATH)?;
     root.fix_stat(fd.as_raw_fd(), &mut st);

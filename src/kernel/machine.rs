@@ -453,7 +453,14 @@ impl Machine {
 
     /// A new task joins its process and the machine's table.
     pub(crate) fn adopt_task(&self, process: &Process, shared: &Arc<TaskShared>) {
-        process.tasks().push(shared.clone());
+        let tasks = {
+            let mut tasks = process.tasks();
+            tasks.push(shared.clone());
+            tasks.len()
+        };
+        if tasks > 1 {
+            process.note_threaded();
+        }
         self.register_task(shared);
     }
 

@@ -183,6 +183,11 @@ pub struct Process {
     /// `mm`'s fixed image copy (0: none), read without the lock.
     fixed_image: std::sync::atomic::AtomicU64,
     files: Mutex<FdTable>,
+    /// Bumped by every change of `files` (`fs::fdtable::FilesGuard`).
+    files_generation: std::sync::atomic::AtomicU64,
+    /// Has the process ever had more than one task? (Tasks' descriptor
+    /// caches are used only while it has not: `fs::fdtable::FdCache`.)
+    threaded: AtomicBool,
     sigactions: Mutex<SigActions>,
     /// Name of the program (comm), at most 15 bytes.
     comm: Mutex<Vec<u8>>,
@@ -233,6 +238,8 @@ impl Process {
             mm: Mutex::new(Arc::new(Mm::empty())),
             fixed_image: std::sync::atomic::AtomicU64::new(0),
             files: Mutex::new(files),
+            files_generation: Default::default(),
+            threaded: AtomicBool::new(false),
             sigactions: Mutex::new(SigActions::default()),
             comm: Mutex::new(Vec::new()),
             rlimits: Mutex::new(rlimits),
@@ -256,8 +263,25 @@ impl Process {
         drop(old);
     }
 
-    pub(crate) fn files(&self) -> MutexGuard<'_, FdTable> {
-        lock(&self.files)
+    pub(crate) fn files(&self) -> crate::fs::fdtable::FilesGuard<'_> {
+        crate::fs::fdtable::FilesGuard::new(lock(&self.files), &self.files_generation)
+    }
+
+    /// The descriptor table's generation (changes with every change).
+    #[inline]
+    pub(crate) fn files_generation(&self) -> u64 {
+        self.files_generation.load(Ordering::Acquire)
+    }
+
+    /// Has the process ever had a second task?
+    #[inline]
+    pub(crate) fn threaded(&self) -> bool {
+        self.threaded.load(Ordering::Relaxed)
+    }
+
+    /// Records that the process has (had) more than one task.
+    pub(crate) fn note_threaded(&self) {
+        self.threaded.store(true, Ordering::Relaxed);
     }
 
     pub(crate) fn sigactions(&self) -> MutexGuard<'_, SigActions> {

@@ -231,6 +231,8 @@ pub struct Task {
     pub fixed_held: u64,
     /// A vfork child running on its suspended parent's host thread.
     pub(crate) loan: Option<super::vforkrun::Loan>,
+    /// Recently used descriptors (`fs::fdtable::FdCache`).
+    pub fd_cache: crate::fs::fdtable::FdCache,
 }
 
 impl Task {
@@ -251,6 +253,7 @@ impl Task {
             deferred_free: Vec::new(),
             fixed_held: 0,
             loan: None,
+            fd_cache: Default::default(),
         }
     }
 

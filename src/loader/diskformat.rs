@@ -20,7 +20,7 @@
 //! 152  segment count, interpreter length (or !0), site count
 //! 176  a code mapping: 1, its file offset and length; an image: 0, 0, 0
 //! 200  verdict count
-//! 208  segments (start, len, kind), the interpreter path, the sites, the
+//! 208  segments (start, len, flags: 1 text, 2 writable), the interpreter path, the sites, the
 //!      trap path's verdicts on the `syscall`s left (site, from, safe:
 //!      `rewrite::verdicts`)
 //!      (offsets into the image), zeros up to image_offset
@@ -38,7 +38,7 @@ use crate::rewrite::CALL_RAX;
 
 const MAGIC: [u8; 8] = *b"NOMMUIMG";
 /// Bumped whenever the layout or the meaning of a field changes.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 /// Bytes of the fixed part of the header.
 const FIXED: usize = 208;
 /// Where the checksummed part starts (after the magic and the checksum).
@@ -198,7 +198,7 @@ fn encode_any(
     for s in &t.segments {
         put(&mut h, s.start);
         put(&mut h, s.len);
-        put(&mut h, matches!(s.kind, SegmentKind::Text) as u64);
+        put(&mut h, matches!(s.kind, SegmentKind::Text) as u64 | (s.writable as u64) << 1);
     }
     if let Some(i) = &t.interp {
         h.extend_from_slice(i);
@@ -303,13 +303,13 @@ pub(crate) fn decode(f: &Fixed, header: &[u8], bytes: Vec<u8>) -> Option<DiskIma
     let mut at = FIXED;
     let mut segments = Vec::with_capacity(nseg as usize);
     for _ in 0..nseg {
-        let (start, len, kind) = (u64_at(header, at), u64_at(header, at + 8), u64_at(header, at + 16));
+        let (start, len, flags) = (u64_at(header, at), u64_at(header, at + 8), u64_at(header, at + 16));
         at += 24;
-        if !start.is_multiple_of(PAGE_SIZE) || start.checked_add(len).is_none_or(|end| end > alloc_len) || kind > 1 {
+        if !start.is_multiple_of(PAGE_SIZE) || start.checked_add(len).is_none_or(|end| end > alloc_len) || flags > 3 {
             return None;
         }
-        let kind = if kind == 1 { SegmentKind::Text } else { SegmentKind::Data };
-        segments.push(Segment { start, len, kind });
+        let kind = if flags & 1 == 1 { SegmentKind::Text } else { SegmentKind::Data };
+        segments.push(Segment { start, len, kind, writable: flags & 2 != 0 });
     }
     let interp = (interp_len != u64::MAX).then(|| {
         let i = header[at..at + interp_len as usize].to_vec();
@@ -455,7 +455,7 @@ mod tests {
             alloc_start: 0,
             alloc_len: bytes.len() as u64,
             fixed: None,
-            segments: vec![Segment { start: 0, len: PAGE_SIZE, kind: SegmentKind::Text }],
+            segments: vec![Segment { start: 0, len: PAGE_SIZE, kind: SegmentKind::Text, writable: false }],
             load_bias: 0,
             entry: 0,
             phdr: 0x40,

@@ -166,6 +166,9 @@ impl UserMemory {
 
     pub(crate) fn write_val<T: ByteValued>(&self, addr: u64, val: T) -> SysResult<()> {
         let len = core::mem::size_of::<T>();
+        if len > Self::SMALL {
+            return self.write(addr, val.as_slice());
+        }
         self.writable(addr, len)?;
         self.with_mem(addr, len, |m| m.write_obj(val, GuestAddress(addr))).map_err(|_| Errno::EFAULT)
     }
@@ -272,6 +275,11 @@ impl UserMemory {
             // would on the host kernel's fault; other guard pages are left
             // to the host kernel.
             self.grow_stack_over(addr, len as u64);
+        }
+        // The arena is mapped at the guest's own addresses: a range inside
+        // it is its own host pointer (one compare, no region lookup).
+        if self.in_arena(addr, len) {
+            return Ok(f(addr as *mut u8, len));
         }
         self.with_mem(addr, len, |mem| {
             let slice: VolatileSlice<'_, _> = mem.get_slice(GuestAddress(addr), len).map_err(|_| Errno::EFAULT)?;
@@ -593,10 +601,15 @@ impl sigframe::UserBytes for UserMemory {
 ///
 /// # Safety
 /// As for `syscall(2)`: the arguments must be valid for `nr`.
+#[inline]
 unsafe fn raw_syscall(nr: i64, a: [u64; 6], interruptible: bool) -> SysResult<usize> {
     let wait = if interruptible { host::Wait::Interruptible } else { host::Wait::Uninterruptible };
     // SAFETY: forwarded from the caller.
-    unsafe { host::call(nr, a, wait) }.map(|n| n as usize).map_err(Errno::from)
+    let rc = unsafe { host::raw_waiting(nr, a, wait) };
+    if rc < 0 {
+        return Err(Errno(rc.wrapping_neg() as i32));
+    }
+    Ok(rc as usize)
 }
 
 /// A `msghdr` for the host: data in `iov`, name and control (null when

@@ -36,5 +36,6 @@ pub(crate) fn sys_chroot(ctx: &mut SyscallCtx<'_>, pathname: UserPtr<args::CStr>
     root.note_jail();
     jail::set_current(jail.clone());
     ctx.task.process.fs().root = jail;
+    root.dirs.invalidate();
     Ok(0)
 }

@@ -58,14 +58,19 @@ fn check_readable(f: &OpenFile) -> SysResult<()> {
 }
 
 pub(crate) fn sys_read(ctx: &mut SyscallCtx<'_>, fd: Fd, buf: UserPtr<OutBytes>, count: usize) -> SysResult {
-    let f = ctx.file(fd.0 as u64)?;
-    check_readable(&f)?;
-    let (buf, count) = (buf.addr(), rw_count(count));
+    ctx.with_file(fd.0 as u64, |ctx, f| read_file(ctx, f, buf.addr(), rw_count(count)))
+}
+
+fn read_file(ctx: &mut SyscallCtx<'_>, f: &OpenFile, buf: u64, count: usize) -> SysResult {
+    check_readable(f)?;
     match &f.kind {
-        FileKind::Generated(d) => read_generated(ctx, &f, d, buf, count, None),
-        _ if f.emulated().is_some() => super::event::read_emulated(ctx, &f, buf, count),
+        FileKind::Host(fd) if f.emulated().is_none() && !f.may_block() => {
+            Ok(ctx.user().host_read(std::os::fd::AsRawFd::as_raw_fd(fd), buf, count, false)? as u64)
+        }
+        FileKind::Generated(d) => read_generated(ctx, f, d, buf, count, None),
+        _ if f.emulated().is_some() => super::event::read_emulated(ctx, f, buf, count),
         _ if f.may_block() => {
-            super::tty::read_check(ctx, &f)?;
+            super::tty::read_check(ctx, f)?;
             let host_fd = f.host_fd()?;
             ctx.block_io(Errno::ERESTARTSYS, host_fd, libc::POLLIN, &[(buf, count as u64)], |ctx| {
                 ctx.user().host_read(host_fd, buf, count, true)
@@ -77,15 +82,20 @@ pub(crate) fn sys_read(ctx: &mut SyscallCtx<'_>, fd: Fd, buf: UserPtr<OutBytes>,
 }
 
 pub(crate) fn sys_write(ctx: &mut SyscallCtx<'_>, fd: Fd, buf: UserPtr<InBytes>, count: usize) -> SysResult {
-    let f = ctx.file(fd.0 as u64)?;
+    ctx.with_file(fd.0 as u64, |ctx, f| write_file(ctx, f, buf.addr(), rw_count(count)))
+}
+
+fn write_file(ctx: &mut SyscallCtx<'_>, f: &OpenFile, buf: u64, count: usize) -> SysResult {
     let host_fd = f.host_fd().map_err(|_| Errno::EBADF)?;
+    if f.emulated().is_none() && !f.may_block() {
+        return epipe(ctx, ctx.user().host_write(host_fd, buf, count, false));
+    }
     if f.emulated().is_some() {
         // A signalfd cannot be written to.
         return Err(Errno::EINVAL);
     }
-    let (buf, count) = (buf.addr(), rw_count(count));
     let r = if f.may_block() {
-        super::tty::write_check(ctx, &f)?;
+        super::tty::write_check(ctx, f)?;
         ctx.block_io(Errno::ERESTARTSYS, host_fd, libc::POLLOUT, &[(buf, count as u64)], |ctx| {
             ctx.user().host_write(host_fd, buf, count, true)
         })
@@ -93,7 +103,7 @@ pub(crate) fn sys_write(ctx: &mut SyscallCtx<'_>, fd: Fd, buf: UserPtr<InBytes>,
         ctx.user().host_write(host_fd, buf, count, false)
     };
     if let Ok(n) = r {
-        super::tty::typed(ctx, &f, &[(buf, count as u64)], n);
+        super::tty::typed(ctx, f, &[(buf, count as u64)], n);
     }
     epipe(ctx, r)
 }
@@ -669,12 +679,14 @@ pub(crate) fn sys_fchmod(ctx: &mut SyscallCtx<'_>, fd: Fd, mode: Mode) -> SysRes
     let (_f, host_fd) = host_file(ctx, fd, Errno::EPERM)?;
     let link = std::ffi::CString::new(format!("/proc/self/fd/{host_fd}")).map_err(|_| Errno::EINVAL)?;
     host::fchmodat(AT_FDCWD, &link, mode.0 & S_IALLUGO)?;
+    ctx.m.root.dirs.invalidate();
     Ok(0)
 }
 
 pub(crate) fn sys_fchown(ctx: &mut SyscallCtx<'_>, fd: Fd, owner: u32, group: u32) -> SysResult {
     let (_f, host_fd) = host_file(ctx, fd, Errno::EPERM)?;
     host::fchownat(host_fd, c"", owner, group, AT_EMPTY_PATH)?;
+    ctx.m.root.dirs.invalidate();
     Ok(0)
 }
 
@@ -684,6 +696,8 @@ pub(crate) fn sys_fchdir(ctx: &mut SyscallCtx<'_>, fd: Fd) -> SysResult {
     let mut fs = ctx.task.process.fs();
     fs.cwd = path;
     fs.cwd_fd = fd.map(Arc::new);
+    drop(fs);
+    ctx.m.root.dirs.invalidate();
     Ok(0)
 }
 

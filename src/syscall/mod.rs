@@ -196,7 +196,56 @@ impl SyscallCtx<'_> {
     }
 
     pub fn file(&self, fd: u64) -> SysResult<Arc<OpenFile>> {
-        self.task.process.files().get(arg_i32(fd))
+        let fd = arg_i32(fd);
+        let p = &self.task.process;
+        if let Some(f) = self.task.fd_cache.get(fd, Arc::as_ptr(p) as usize, p.files_generation()) {
+            return Ok(f.clone());
+        }
+        p.files().get(fd)
+    }
+
+    /// Runs `op` on descriptor `fd`'s file, from the task's descriptor
+    /// cache when it can (`fs::fdtable::FdCache`: no lock, no reference
+    /// count), else from the table, caching it for the next call.
+    #[inline]
+    pub fn with_file<R>(
+        &mut self,
+        fd: u64,
+        op: impl FnOnce(&mut Self, &Arc<OpenFile>) -> SysResult<R>,
+    ) -> SysResult<R> {
+        let fd = arg_i32(fd);
+        let p = &self.task.process;
+        let (owner, generation) = (Arc::as_ptr(p) as usize, p.files_generation());
+        let file = match self.task.fd_cache.take(fd, owner, generation) {
+            Some(f) => f,
+            None => self.file_uncached(fd)?,
+        };
+        let r = op(self, &file);
+        // Cached only if the table is as it was (and only this task can
+        // change it): `fd` is still `file`.
+        let p = &self.task.process;
+        if !p.threaded() && p.files_generation() == generation {
+            self.task.fd_cache.put(fd, file, owner, generation);
+        }
+        r
+    }
+
+    #[cold]
+    fn file_uncached(&self, fd: i32) -> SysResult<Arc<OpenFile>> {
+        self.task.process.files().get(fd)
+    }
+
+    /// Drops the task's cached descriptors once they may be stale (the
+    /// table changed, or the process has more than one task): after every
+    /// syscall, so a closed file is closed on the host before the guest
+    /// runs again.
+    #[inline]
+    fn revalidate_fd_cache(&mut self) {
+        if self.task.fd_cache.is_filled() {
+            let p = &self.task.process;
+            let (owner, generation, shared) = (Arc::as_ptr(p) as usize, p.files_generation(), p.threaded());
+            self.task.fd_cache.revalidate(owner, generation, shared);
+        }
     }
 
     /// Installs a new descriptor, honouring RLIMIT_NOFILE.
@@ -374,10 +423,12 @@ pub fn dispatch(ctx: &mut SyscallCtx<'_>, nr: u64, args: Args) -> SysResult<Sysc
         unimplemented(ctx.m, ctx.task.tid, nr, &args);
         return Err(Errno::ENOSYS);
     };
-    match ctx.m.tracer() {
+    let r = match ctx.m.tracer() {
         None if !log::log_enabled!(target: "nommu::syscall", log::Level::Trace) => (def.handler)(ctx, &args),
         _ => dispatch_observed(ctx, def, &args),
-    }
+    };
+    ctx.revalidate_fd_cache();
+    r
 }
 
 /// A syscall nommu does not implement (or a number Linux has no syscall

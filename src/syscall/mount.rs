@@ -57,6 +57,20 @@ pub(crate) fn sys_mount(
     flags: MountFlags,
     data: UserPtr<CStr>,
 ) -> SysResult {
+    let r = mount(ctx, source, target, fstype, flags, data);
+    // A path may name another file system now (`fs::dcache`).
+    ctx.m.root.dirs.invalidate();
+    r
+}
+
+fn mount(
+    ctx: &mut SyscallCtx<'_>,
+    source: UserPtr<CStr>,
+    target: UserPtr<CStr>,
+    fstype: UserPtr<CStr>,
+    flags: MountFlags,
+    data: UserPtr<CStr>,
+) -> SysResult {
     // Linux copies the strings first, then looks the target up.
     let fstype = opt_string(ctx, fstype)?;
     let source = opt_string(ctx, source)?;
@@ -170,7 +184,10 @@ pub(crate) fn sys_umount2(ctx: &mut SyscallCtx<'_>, target: UserPtr<CStr>, flags
     let (norm, handle) = directory(ctx, abs)?;
     // The handle on the mount point itself is not a user of it.
     drop(handle);
+    // Cached directory handles are not users of the mount either.
+    ctx.m.root.dirs.clear();
     ctx.m.root.mounts.unmount(&norm, flags & MNT_DETACH != 0)?;
+    ctx.m.root.dirs.invalidate();
     if ctx.m.root.mounts.mounted_on(&norm).is_none() {
         show_in_jail(ctx, &norm, false);
     }

@@ -128,11 +128,55 @@ fn beneath_cwd(ctx: &SyscallCtx<'_>, dirfd: Fd, rel: &CStr, follow: bool) -> Sys
     }
 }
 
+/// The cached directory (`fs::dcache`) that holds the last component of
+/// `rel`, a relative path beneath the working directory, and that
+/// component, under the same conditions as `beneath_cwd`.
+fn beneath_cwd_cached<'p>(
+    ctx: &SyscallCtx<'_>,
+    dirfd: Fd,
+    rel: &'p CStr,
+) -> Option<(crate::fs::dcache::Dir, &'p CStr)> {
+    if dirfd != CWD || matches!(rel.to_bytes(), [] | [b'/', ..]) {
+        return None;
+    }
+    let root = &ctx.m.root;
+    let (cwd, read_only) = {
+        let fs = ctx.task.process.fs();
+        if fs.cwd.as_slice() == b"/" || path::classify(&fs.cwd) != Fs::Host || root.mounts.any_below(&fs.cwd) {
+            return None;
+        }
+        let read_only = root.mounts.has_dirs()
+            && root.mounts.mount_of(&root.machine_path(&fs.cwd)).flags() & crate::abi::mount::MS_RDONLY != 0;
+        (fs.cwd_fd.clone()?, read_only)
+    };
+    root.cached_beneath(&cwd, read_only, rel)
+}
+
+/// The machine path of `rel` beneath the working directory.
+fn cwd_join(ctx: &SyscallCtx<'_>, rel: &[u8]) -> Vec<u8> {
+    let fs = ctx.task.process.fs();
+    ctx.m.root.machine_path(&path::join(&fs.cwd, rel))
+}
+
 fn do_open(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: i32, mode: u32) -> SysResult {
     // Like Linux, a full table fails before the path is even looked at.
     let limit = ctx.check_free_fds(1)?;
     let mut arg = path::PathArg::default();
-    let target = target(ctx, dirfd, pathname, 0, &mut arg)?;
+    ctx.read_path(pathname.addr(), &mut arg)?;
+    if let Some(dev) = crate::fs::devfs::plain_host_device(arg.as_bytes()) {
+        if flags & O_TMPFILE == O_TMPFILE && flags & O_ACCMODE == O_RDONLY {
+            return Err(Errno::EINVAL);
+        }
+        // These devices never make an open wait: no signal checks either.
+        let req = vfs::OpenRequest { flags, mode, umask: 0, wait: host::Wait::Uninterruptible };
+        let f = vfs::open_device(&ctx.m.root, dev, arg.as_bytes(), &req).map_err(host_table_full_is_enfile)?;
+        return Ok(ctx.task.process.files().install(limit, std::sync::Arc::new(f), flags & O_CLOEXEC != 0)? as u64);
+    }
+    let cached = match flags & O_PATH == 0 && flags & O_TMPFILE != O_TMPFILE {
+        true => beneath_cwd_cached(ctx, dirfd, arg.as_cstr()).map(|(d, name)| (d, name.to_owned())),
+        false => None,
+    };
+    let target = target_of(ctx, dirfd, 0, &mut arg)?;
     if flags & O_TMPFILE == O_TMPFILE && flags & O_ACCMODE == O_RDONLY {
         return Err(Errno::EINVAL);
     }
@@ -145,6 +189,14 @@ fn do_open(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: i32, m
     let wait = if may_wait { host::Wait::Interruptible } else { host::Wait::Uninterruptible };
     let req = vfs::OpenRequest { flags, mode, umask, wait };
     let open = |ctx: &SyscallCtx<'_>| match &target {
+        Target::Abs(abs) if cached.is_some() => {
+            let (d, name) = cached.as_ref().ok_or(Errno::EINVAL)?;
+            let host_mode = mode & S_IALLUGO & !umask;
+            match crate::fs::fastwalk::lookup_open(d, name, flags & !O_CLOEXEC, host_mode, wait) {
+                Some(fd) => vfs::host_opened(&ctx.m.root, &ctx.procfs(), fd?, abs, &req),
+                None => vfs::open(&ctx.m.root, &ctx.procfs(), abs.clone(), &req),
+            }
+        }
         Target::Host(p) => vfs::open_host_or_node(&ctx.m.root, &ctx.procfs(), p, p.to_bytes(), &req),
         Target::Abs(abs) => vfs::open(&ctx.m.root, &ctx.procfs(), abs.clone(), &req),
         Target::Empty => Err(Errno::ENOENT),
@@ -186,6 +238,17 @@ fn stat_common(
     let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
     let mut arg = path::PathArg::default();
     ctx.read_path(pathname.addr(), &mut arg)?;
+    if let Some(dev) = crate::fs::devfs::plain_host_device(arg.as_bytes()) {
+        ctx.user().write_val(statbuf.addr(), host::fstatat(AT_FDCWD, dev, 0)?)?;
+        return Ok(0);
+    }
+    if let Some((d, name)) = beneath_cwd_cached(ctx, dirfd, arg.as_cstr()) {
+        let path = || Some(cwd_join(ctx, arg.as_bytes()));
+        if let Some(r) = crate::fs::fastwalk::lookup_stat(&ctx.m.root, &d, name, follow, path) {
+            ctx.user().write_val(statbuf.addr(), r?)?;
+            return Ok(0);
+        }
+    }
     if let Some(fd) = beneath_cwd(ctx, dirfd, arg.as_cstr(), follow)? {
         let mut st = host::fstatat(fd.as_raw_fd(), c"", AT_EMPTY_PATH)?;
         ctx.m.root.fix_stat(fd.as_raw_fd(), &mut st);
@@ -252,6 +315,10 @@ pub(crate) fn sys_statx(
         }
         Target::Empty => Resolved::OpenFile(ctx.file(reg(dirfd))?),
         Target::Host(p) => {
+            if let Some(r) = ctx.m.root.statx_cached(p, follow, sync, mask) {
+                ctx.user().write_val(buf, r?)?;
+                return Ok(0);
+            }
             let fd = ctx.m.root.path_fd(p, follow)?;
             let mut out = host::statx(fd.as_raw_fd(), c"", AT_EMPTY_PATH | sync, mask)?;
             ctx.m.root.fix_statx(fd.as_raw_fd(), &mut out);
@@ -301,12 +368,21 @@ fn access_common(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: u
     let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
     let host_flags = AT_EMPTY_PATH | (flags & AT_EACCESS);
     let access_host = |c: &CStr| -> SysResult {
+        if let Some(r) = ctx.m.root.access_cached(c, mode, flags & AT_EACCESS, follow) {
+            return r;
+        }
         let fd = ctx.m.root.path_fd(c, follow)?;
         host::faccessat2(fd.as_raw_fd(), c"", mode, host_flags)?;
         Ok(0)
     };
     let mut arg = path::PathArg::default();
-    let target = match target(ctx, dirfd, pathname, flags, &mut arg)? {
+    ctx.read_path(pathname.addr(), &mut arg)?;
+    if let Some((d, name)) = beneath_cwd_cached(ctx, dirfd, arg.as_cstr()) {
+        if let Some(r) = crate::fs::fastwalk::lookup_access(&d, name, mode, flags & AT_EACCESS, follow) {
+            return r;
+        }
+    }
+    let target = match target_of(ctx, dirfd, flags, &mut arg)? {
         Target::Host(p) => return access_host(p),
         Target::Abs(abs) => vfs::resolve(&ctx.procfs(), abs, follow)?,
         Target::Empty => empty_path(ctx, dirfd)?,
@@ -396,6 +472,8 @@ fn unlink_common(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: 
     }
     let (dir, name) = host_parent(&abs, ctx)?;
     host::unlinkat(dir.as_raw_fd(), &name, flags & AT_REMOVEDIR)?;
+    // The name may have been a directory or a symlink a cached walk took.
+    ctx.m.root.dirs.invalidate();
     Ok(0)
 }
 
@@ -439,6 +517,7 @@ fn rename_common(
     let (nd, nn) = host_parent(&new, ctx)?;
     ctx.m.root.same_mount(od.as_raw_fd(), nd.as_raw_fd())?;
     host::renameat2(od.as_raw_fd(), &on, nd.as_raw_fd(), &nn, flags as u32)?;
+    ctx.m.root.dirs.invalidate();
     Ok(0)
 }
 
@@ -581,6 +660,9 @@ pub(crate) fn sys_chdir(ctx: &mut SyscallCtx<'_>, pathname: PathPtr) -> SysResul
     let mut fs = ctx.task.process.fs();
     fs.cwd = path;
     fs.cwd_fd = fd.map(std::sync::Arc::new);
+    drop(fs);
+    // Relative entries of the cache are keyed by the working directory.
+    ctx.m.root.dirs.invalidate();
     Ok(0)
 }
 
@@ -622,15 +704,17 @@ fn host_target(ctx: &SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: i32) -
 
 /// chmod through /proc/self/fd/N: the host's fchmodat cannot take an
 /// O_PATH descriptor directly.
-fn chmod_fd(fd: &std::os::fd::OwnedFd, mode: u32) -> SysResult {
+fn chmod_fd(ctx: &SyscallCtx<'_>, fd: &std::os::fd::OwnedFd, mode: u32) -> SysResult {
     let c = CString::new(format!("/proc/self/fd/{}", fd.as_raw_fd())).map_err(|_| Errno::EINVAL)?;
     host::fchmodat(AT_FDCWD, &c, mode & S_IALLUGO)?;
+    // A directory may no longer be searchable (EACCES beneath it).
+    ctx.m.root.dirs.invalidate();
     Ok(0)
 }
 
 pub(crate) fn sys_chmod(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, mode: Mode) -> SysResult {
     let fd = host_target(ctx, CWD, pathname, 0)?;
-    chmod_fd(&fd, mode.0)
+    chmod_fd(ctx, &fd, mode.0)
 }
 
 fn fchmodat_common(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: u32, flags: u64) -> SysResult {
@@ -643,7 +727,7 @@ fn fchmodat_common(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode:
             return Err(Errno::EOPNOTSUPP);
         }
     }
-    chmod_fd(&fd, mode)
+    chmod_fd(ctx, &fd, mode)
 }
 
 /// The original fchmodat has no flags argument.
@@ -673,6 +757,7 @@ fn chown_common(
     let flags = known_flags(flags, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)?;
     let fd = host_target(ctx, dirfd, pathname, flags)?;
     host::fchownat(fd.as_raw_fd(), c"", owner, group, AT_EMPTY_PATH)?;
+    ctx.m.root.dirs.invalidate();
     Ok(0)
 }
 

@@ -28,20 +28,53 @@ pub(crate) enum Wait {
 ///
 /// # Safety
 /// As for `syscall(2)`: the arguments must be valid for `nr`.
+#[inline]
 pub(crate) unsafe fn call(nr: libc::c_long, a: [u64; 6], wait: Wait) -> std::io::Result<libc::c_long> {
+    // SAFETY: forwarded from the caller.
+    let rc = unsafe { raw_waiting(nr, a, wait) };
+    if rc < 0 {
+        Err(std::io::Error::from_raw_os_error(-rc as i32))
+    } else {
+        Ok(rc)
+    }
+}
+
+/// `call`'s raw form: the kernel's return, -errno on failure.
+///
+/// # Safety
+/// As for `syscall(2)`: the arguments must be valid for `nr`.
+#[inline]
+pub(crate) unsafe fn raw_waiting(nr: libc::c_long, a: [u64; 6], wait: Wait) -> libc::c_long {
     match wait {
         // SAFETY: forwarded from the caller.
-        Wait::Uninterruptible => check(unsafe { libc::syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]) }),
-        Wait::Interruptible => {
-            // SAFETY: forwarded from the caller.
-            let rc = unsafe { super::isyscall::interruptible_syscall(nr, a) };
-            if rc < 0 {
-                Err(std::io::Error::from_raw_os_error(-rc as i32))
-            } else {
-                Ok(rc)
-            }
-        }
+        Wait::Uninterruptible => unsafe { raw(nr, a) },
+        // SAFETY: forwarded from the caller.
+        Wait::Interruptible => unsafe { super::isyscall::interruptible_syscall(nr, a) },
     }
+}
+
+/// A host syscall with the `syscall` instruction itself: no libc wrapper
+/// (musl's `syscall()` is variadic and goes through errno), the kernel's
+/// own return (-errno on failure). Host code runs with Syscall User
+/// Dispatch's selector at ALLOW, so the instruction may be anywhere.
+///
+/// # Safety
+/// As for `syscall(2)`: the arguments must be valid for `nr`.
+#[inline]
+pub(crate) unsafe fn raw(nr: libc::c_long, a: [u64; 6]) -> libc::c_long {
+    let rc: libc::c_long;
+    // SAFETY: the caller vouches for the arguments; the kernel clobbers only
+    // rax, rcx and r11, and uses no stack of ours.
+    unsafe {
+        core::arch::asm!(
+            "syscall",
+            inlateout("rax") nr => rc,
+            in("rdi") a[0], in("rsi") a[1], in("rdx") a[2], in("r10") a[3], in("r8") a[4], in("r9") a[5],
+            lateout("rcx") _, lateout("r11") _,
+            options(nostack),
+        )
+    };
+    rc
 }
 
 /// An ioctl whose argument is a buffer the host kernel fills or reads.
@@ -226,7 +259,9 @@ pub(crate) fn fstatat(dirfd: RawFd, path: &CStr, flags: i32) -> std::io::Result<
     let mut st = crate::abi::types::Stat::default();
     // SAFETY: st is an x86-64 `struct stat` (layout asserted in abi::types);
     // path is NUL-terminated.
-    check(unsafe { libc::syscall(libc::SYS_newfstatat, dirfd, path.as_ptr(), &mut st as *mut _, flags) })?;
+    let a = [dirfd as u64, path.as_ptr() as u64, &mut st as *mut _ as u64, flags as u64, 0, 0];
+    // SAFETY: as above.
+    unsafe { call(libc::SYS_newfstatat, a, Wait::Uninterruptible) }?;
     Ok(st)
 }
 

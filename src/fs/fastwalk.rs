@@ -1,0 +1,214 @@
+//! Paths in the host root in one host call: the directory that holds the
+//! last component comes from the directory cache (`dcache`), and the host
+//! looks up only that component from its handle, never following it
+//! (`fstatat` with `AT_SYMLINK_NOFOLLOW`, `openat2` with
+//! `RESOLVE_NO_SYMLINKS`), so
+//! the lookup cannot leave the directory. `None` means "take the full
+//! walk": a jailed caller, a path with `.`, `..` or empty components or a
+//! trailing slash, a mount point, a symlink to follow, a device node, and
+//! every answer the full walk might give differently.
+
+use super::dcache::{self, Dir, DIR_FLAGS};
+use super::root::HostRoot;
+use crate::abi::fcntl::{AT_SYMLINK_NOFOLLOW, O_CREAT, O_NOFOLLOW, O_PATH, O_TMPFILE};
+use crate::abi::mount::MS_RDONLY;
+use crate::abi::stat::{S_IFLNK, S_IFMT, S_IFREG};
+use crate::abi::types::{Stat, Statx};
+use crate::arch::host;
+use crate::errno::{Errno, SysResult};
+use std::ffi::{CStr, CString};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::sync::Arc;
+
+/// The last component of `path` (a suffix of it, so still NUL-terminated).
+fn last_cstr(path: &CStr, name_len: usize) -> Option<&CStr> {
+    let all = path.to_bytes_with_nul();
+    CStr::from_bytes_with_nul(&all[all.len() - 1 - name_len..]).ok()
+}
+
+impl HostRoot {
+    /// The cached directory of `abs` (an absolute guest path the caller
+    /// classified as the host root's) and its last component, when the
+    /// fast path applies.
+    fn cached_parent<'p>(&self, abs: &'p CStr) -> Option<(Dir, &'p CStr)> {
+        if self.jail().is_some() {
+            return None;
+        }
+        let bytes = abs.to_bytes();
+        if bytes.first() != Some(&b'/') {
+            return None;
+        }
+        let (dir, name) = dcache::split(bytes)?;
+        let d = self.dirs.get_or_resolve(0, dir, || self.resolve_dir(dir)).ok()?;
+        // A mount point is a name of its directory here, but names another
+        // file system's root.
+        if d.has_mount_points && self.mounts.mounted_on(bytes).is_some() {
+            return None;
+        }
+        Some((d, last_cstr(abs, name.len())?))
+    }
+
+    /// A directory walked in full from the root, for the cache.
+    fn resolve_dir(&self, dir: &[u8]) -> SysResult<Dir> {
+        let c = CString::new(dir).map_err(|_| Errno::EINVAL)?;
+        let fd = self.openat(&c, DIR_FLAGS, 0)?;
+        Ok(self.dir_entry(fd, dir))
+    }
+
+    /// A cache entry for the handle `fd` on the machine directory `dir`.
+    pub(crate) fn dir_entry(&self, fd: OwnedFd, dir: &[u8]) -> Dir {
+        let (read_only, has_mount_points) = if self.mounts.has_dirs() {
+            (self.mounts.mount_of(dir).flags() & MS_RDONLY != 0, self.mounts.any_in(dir))
+        } else {
+            (false, false)
+        };
+        Dir { fd: Arc::new(fd), read_only, has_mount_points }
+    }
+
+    /// The directory that holds the last component of `rel`, a relative
+    /// path beneath the working directory `cwd` (whose subtree holds no
+    /// mount: the caller checked; `read_only`: its mount is), and that
+    /// component. The directory part is walked by the host beneath `cwd`
+    /// (`RESOLVE_BENEATH`: a walk that would leave it takes the full walk)
+    /// and cached by the handle it starts at.
+    pub(crate) fn cached_beneath<'p>(
+        &self,
+        cwd: &Arc<OwnedFd>,
+        read_only: bool,
+        rel: &'p CStr,
+    ) -> Option<(Dir, &'p CStr)> {
+        use crate::abi::fcntl::{RESOLVE_BENEATH, RESOLVE_NO_MAGICLINKS};
+        let (dir, name) = dcache::split(rel.to_bytes())?;
+        let name = last_cstr(rel, name.len())?;
+        if dir.is_empty() {
+            return Some((Dir { fd: cwd.clone(), read_only, has_mount_points: false }, name));
+        }
+        let base = Arc::as_ptr(cwd) as usize;
+        let d = self.dirs.get_or_resolve(base, dir, || {
+            let c = CString::new(dir).map_err(|_| Errno::EINVAL)?;
+            let fd = host::openat2(cwd.as_fd(), &c, DIR_FLAGS, 0, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS)?;
+            Ok(Dir { fd: Arc::new(fd), read_only, has_mount_points: false })
+        });
+        Some((d.ok()?, name))
+    }
+
+    /// stat/lstat of `abs` through the cache.
+    pub(crate) fn stat_cached(&self, abs: &CStr, follow: bool) -> Option<SysResult<Stat>> {
+        let (d, name) = self.cached_parent(abs)?;
+        lookup_stat(self, &d, name, follow, || Some(abs.to_bytes().to_vec()))
+    }
+
+    /// open(2) of `abs` through the cache (`flags` without O_CLOEXEC,
+    /// `mode` with the umask applied).
+    pub(crate) fn open_cached(
+        &self,
+        abs: &CStr,
+        flags: i32,
+        mode: u32,
+        wait: host::Wait,
+    ) -> Option<SysResult<OwnedFd>> {
+        // O_PATH would open a final symlink itself; O_TMPFILE names a
+        // directory; both are rare.
+        if flags & O_PATH != 0 || flags & O_TMPFILE == O_TMPFILE {
+            return None;
+        }
+        let (d, name) = self.cached_parent(abs)?;
+        lookup_open(&d, name, flags, mode, wait)
+    }
+
+    /// statx of `abs` through the cache (`flags`: the sync type only).
+    pub(crate) fn statx_cached(&self, abs: &CStr, follow: bool, flags: i32, mask: u32) -> Option<SysResult<Statx>> {
+        let (d, name) = self.cached_parent(abs)?;
+        let mut stx = match host::statx(d.fd.as_raw_fd(), name, flags | AT_SYMLINK_NOFOLLOW, mask) {
+            Ok(stx) => stx,
+            Err(e) if e.raw_os_error() == Some(libc::ENOENT) => return Some(Err(Errno::ENOENT)),
+            Err(_) => return None,
+        };
+        match u32::from(stx.stx_mode) & S_IFMT {
+            S_IFLNK if follow => return None,
+            // The type may not have been asked for; or a device node.
+            0 => return None,
+            S_IFREG if stx.stx_size == 0 => return None,
+            _ => {}
+        }
+        let dev = host::makedev(stx.stx_dev_major, stx.stx_dev_minor);
+        if let Some(dev) = self.mounts.dev_of(dev, || Some(abs.to_bytes().to_vec())) {
+            (stx.stx_dev_major, stx.stx_dev_minor) = host::major_minor(dev);
+        }
+        Some(Ok(stx))
+    }
+
+    /// faccessat2 of `abs` through the cache (`flags`: AT_EACCESS or 0).
+    pub(crate) fn access_cached(&self, abs: &CStr, mode: i32, flags: i32, follow: bool) -> Option<SysResult> {
+        let (d, name) = self.cached_parent(abs)?;
+        lookup_access(&d, name, mode, flags, follow)
+    }
+}
+
+/// faccessat2 of `name` in the directory `d`, not following a symlink
+/// (`None` when it is one and `follow`).
+pub(crate) fn lookup_access(d: &Dir, name: &CStr, mode: i32, flags: i32, follow: bool) -> Option<SysResult> {
+    let dir = d.fd.as_raw_fd();
+    if follow {
+        // Is it a symlink (to follow in the guest's root)?
+        match host::fstatat(dir, name, AT_SYMLINK_NOFOLLOW) {
+            Ok(st) if st.st_mode & S_IFMT == S_IFLNK => return None,
+            Ok(_) => {}
+            Err(e) if e.raw_os_error() == Some(libc::ENOENT) => return Some(Err(Errno::ENOENT)),
+            Err(_) => return None,
+        }
+    }
+    match host::faccessat2(dir, name, mode, flags | AT_SYMLINK_NOFOLLOW) {
+        Ok(()) => Some(Ok(0)),
+        Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT | libc::EACCES | libc::EROFS)) => {
+            Some(Err(Errno::from(e)))
+        }
+        Err(_) => None,
+    }
+}
+
+/// `fstatat` of `name` in the directory `d`; `path` gives the file's
+/// machine path (for the device number of a memory mount).
+pub(crate) fn lookup_stat(
+    root: &HostRoot,
+    d: &Dir,
+    name: &CStr,
+    follow: bool,
+    path: impl FnOnce() -> Option<Vec<u8>>,
+) -> Option<SysResult<Stat>> {
+    let mut st = match host::fstatat(d.fd.as_raw_fd(), name, AT_SYMLINK_NOFOLLOW) {
+        Ok(st) => st,
+        // Not there: the full walk would find the same.
+        Err(e) if e.raw_os_error() == Some(libc::ENOENT) => return Some(Err(Errno::ENOENT)),
+        Err(_) => return None,
+    };
+    match st.st_mode & S_IFMT {
+        S_IFLNK if follow => return None,
+        // May be a guest's device node (`devnode`): the full walk looks.
+        S_IFREG if st.st_size == 0 => return None,
+        _ => {}
+    }
+    if let Some(dev) = root.mounts.dev_of(st.st_dev, path) {
+        st.st_dev = dev;
+    }
+    Some(Ok(st))
+}
+
+/// `openat2` of `name` in the directory `d`, never following a symlink
+/// (`RESOLVE_NO_SYMLINKS`, so the file's flags stay the guest's): a
+/// symlink (or anything the full walk might answer otherwise) is `None`.
+pub(crate) fn lookup_open(d: &Dir, name: &CStr, flags: i32, mode: u32, wait: host::Wait) -> Option<SysResult<OwnedFd>> {
+    use crate::abi::fcntl::{O_ACCMODE, O_RDONLY, O_TRUNC, RESOLVE_BENEATH, RESOLVE_NO_SYMLINKS};
+    if d.read_only && (flags & O_ACCMODE != O_RDONLY || flags & (O_CREAT | O_TRUNC) != 0) {
+        return Some(Err(Errno::EROFS));
+    }
+    let asked_nofollow = flags & O_NOFOLLOW != 0;
+    let mode = if flags & O_CREAT != 0 { mode } else { 0 };
+    let resolve = RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH;
+    match host::openat2_waiting(d.fd.as_fd(), name, flags, mode, resolve, wait) {
+        Ok(fd) => Some(Ok(fd)),
+        Err(e) if asked_nofollow || e.raw_os_error() == Some(libc::ENOENT) => Some(Err(Errno::from(e))),
+        // ELOOP (a symlink), ...: the full walk follows it.
+        Err(_) => None,
+    }
+}
