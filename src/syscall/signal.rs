@@ -136,19 +136,18 @@ pub(crate) fn sys_rt_sigsuspend(ctx: &mut SyscallCtx<'_>, mask: UserPtr<Opaque>,
 /// rt_sigreturn: the handler is done; everything comes back from the frame.
 pub(crate) fn sys_rt_sigreturn(ctx: &mut SyscallCtx<'_>) -> SysResult<SyscallReturn> {
     let frame = ctx.task.vcpu.regs().rsp.wrapping_sub(8);
-    let restored = match sigframe::read_frame(ctx.user(), frame, crate::arch::cpu::frame_xsave_size()) {
-        Ok(r) => r,
-        Err(_) => {
-            // A frame that cannot be read: Linux kills with SIGSEGV.
-            return Ok(SyscallReturn::Exit(TaskExit::Group(ExitStatus::Signaled(SIGSEGV))));
-        }
+    let user = &ctx.m.mem.user;
+    let Ok(restored) = sigframe::read_frame(user, frame) else {
+        // A frame that cannot be read: Linux kills with SIGSEGV.
+        return Ok(SyscallReturn::Exit(TaskExit::Group(ExitStatus::Signaled(SIGSEGV))));
     };
+    if restored.fpstate == 0 {
+        ctx.task.vcpu.reset_vector_state();
+    } else if ctx.task.vcpu.restore_xstate(|img| sigframe::UserBytes::read(user, restored.fpstate, img)).is_err() {
+        return Ok(SyscallReturn::Exit(TaskExit::Group(ExitStatus::Signaled(SIGSEGV))));
+    }
     *ctx.task.vcpu.regs_mut() = restored.regs;
     ctx.task.set_sigmask(restored.blocked);
-    match restored.xstate {
-        Some(img) => ctx.task.vcpu.restore_xstate(&img),
-        None => ctx.task.vcpu.reset_vector_state(),
-    }
     let ss = restored.altstack;
     let _ = set_altstack(ctx, ss.ss_sp, ss.ss_flags, ss.ss_size);
     Ok(SyscallReturn::SigReturn)
