@@ -179,6 +179,18 @@ fn signals_to_threads() {
     });
 }
 
+/// Many signals between threads: pthread_kill ping-pong through
+/// sigsuspend, sleeps in the host interrupted again and again, and an
+/// itimer + pthread_kill storm that must leave xmm8-15, ymm8 and MXCSR as
+/// they were (signal frames, sigreturn, kicks of a thread in guest code).
+#[test]
+fn signal_storms_between_threads() {
+    each_libc("thr_sigstress", |bin| {
+        let e = differential(bin, &[]);
+        assert!(text(&e).ends_with("all ok\n"), "{}", text(&e));
+    });
+}
+
 /// Robust mutexes whose owner dies (return, pthread_exit, raw exit):
 /// EOWNERDEAD, pthread_mutex_consistent, ENOTRECOVERABLE, blocked waiters.
 #[test]

@@ -152,9 +152,10 @@ fn setup_frame(m: &Machine, task: &mut Task, info: &SigInfo, act: SigAction) -> 
     } else {
         (regs.rsp.checked_sub(sigframe::RED_ZONE).ok_or(Errno::EFAULT)?, 0)
     };
-    let xstate = task.vcpu.capture_xstate();
     let blocked = task.saved_sigmask.take().unwrap_or(task.sigmask());
     let on_alt = if alt.contains(regs.rsp) { SS_ONSTACK } else { 0 };
+    let fault = if info.is_fault() { task.fault.take() } else { None };
+    let xstate = task.vcpu.capture_xstate();
     let spec = sigframe::FrameSpec {
         regs: &regs,
         sp,
@@ -162,9 +163,9 @@ fn setup_frame(m: &Machine, task: &mut Task, info: &SigInfo, act: SigAction) -> 
         blocked,
         altstack: Sigaltstack { ss_sp: alt.sp, ss_flags: alt.flags | on_alt, ss_size: alt.size, ..Default::default() },
         siginfo: info.to_user(),
-        xstate: &xstate,
+        xstate,
         restorer: act.sa_restorer,
-        fault: if info.is_fault() { task.fault.take() } else { None },
+        fault,
     };
     let frame = sigframe::write_frame(&m.mem.user, &spec)?;
     let r = task.vcpu.regs_mut();

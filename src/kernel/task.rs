@@ -5,7 +5,8 @@ use super::signal::{AltStack, SigQueue, SigSet, UNBLOCKABLE};
 use crate::abi::time::USER_HZ;
 use crate::arch::vcpu::kick_thread;
 use crate::arch::Vcpu;
-use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
+use crate::errno::Errno;
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// The part of a task other threads touch: its identity, signal mask and
@@ -41,6 +42,12 @@ pub struct TaskShared {
     /// released its futexes: a PI lock naming it no longer has a live
     /// owner (Linux's FUTEX_STATE_DEAD).
     futex_dead: AtomicBool,
+    /// Bumped by every kick. A task that waits for nothing but a kick
+    /// (sigsuspend, pause, a sleep: `sleep_until_kicked`) sleeps on it,
+    /// with `waits_on_kick_word` set, and a kick is then a futex wake
+    /// rather than a host signal.
+    kick_word: AtomicU32,
+    waits_on_kick_word: AtomicBool,
 }
 
 /// Host thread CPU clock readings (ns; user and system µs), or the
@@ -94,6 +101,8 @@ impl TaskShared {
             name: Mutex::new(None),
             cpu_base: Mutex::new(CpuBase::default()),
             futex_dead: AtomicBool::new(false),
+            kick_word: AtomicU32::new(0),
+            waits_on_kick_word: AtomicBool::new(false),
         }
     }
 
@@ -184,12 +193,56 @@ impl TaskShared {
     }
 
     /// Makes the task look at its pending work: leaves guest code, or
-    /// abandons a blocking host call.
+    /// abandons a blocking host call. The caller has made the work visible
+    /// first (queued the signal, bumped the signal epoch).
     pub(crate) fn kick(&self) {
+        // Sequentially consistent with `sleep_until_kicked`: either the
+        // sleeper sees the new word (or the work) before it sleeps, or
+        // this sees it sleeping and wakes it.
+        self.kick_word.fetch_add(1, Ordering::SeqCst);
+        if self.waits_on_kick_word.load(Ordering::SeqCst) {
+            crate::arch::host::futex_wake(&self.kick_word, 1);
+            return;
+        }
         let t = self.host_tid();
         if t != 0 {
             kick_thread(t);
         }
+    }
+
+    /// Sleeps (on the task's own thread) until the task is kicked, or
+    /// until `deadline`, an absolute time on CLOCK_REALTIME when `realtime`,
+    /// else on CLOCK_MONOTONIC. `work` says whether there is already
+    /// something to look at (a signal pending): then it does not sleep.
+    /// `Ok` at the deadline; `Err(EINTR)` when kicked, when there is work,
+    /// or on a spurious wake-up: callers loop (`SyscallCtx::block`).
+    ///
+    /// A kick that finds the task here costs the kicker a futex wake and
+    /// the task nothing more; elsewhere a kick is a host signal to its
+    /// thread (a frame, a handler, sigreturn) that ends its host call.
+    /// That host signal still works here: this waits through the
+    /// interruptible stub.
+    pub(crate) fn sleep_until_kicked(
+        &self,
+        deadline: Option<(i64, i64)>,
+        realtime: bool,
+        work: impl FnOnce() -> bool,
+    ) -> Result<(), Errno> {
+        let seen = self.kick_word.load(Ordering::SeqCst);
+        self.waits_on_kick_word.store(true, Ordering::SeqCst);
+        let r = if work() {
+            Err(Errno::EINTR)
+        } else {
+            match crate::arch::host::futex_wait_until_interruptible(&self.kick_word, seen, deadline, realtime) {
+                Err(e) if e.raw_os_error() == Some(libc::ETIMEDOUT) => Ok(()),
+                Err(e) if e.raw_os_error() != Some(libc::EINTR) => Err(Errno::from(e)),
+                _ => Err(Errno::EINTR),
+            }
+        };
+        // The kicker's work was made visible before it read this flag:
+        // what runs next (the delivery check) sees it.
+        self.waits_on_kick_word.store(false, Ordering::SeqCst);
+        r
     }
 }
 

@@ -36,6 +36,9 @@ impl TimerWheel {
 }
 
 fn run(m: Weak<Machine>) {
+    // Linux's itimers expire on time (hrtimers, no slack); the thread that
+    // plays them must not add the default 50 µs of a timed wait.
+    crate::arch::host::set_timer_slack(1);
     loop {
         let Some(machine) = m.upgrade() else { return };
         let now = Instant::now();

@@ -92,6 +92,15 @@ impl SyscallCtx<'_> {
         pending & !mask != 0
     }
 
+    /// The blocking operation of a wait that only a signal (or
+    /// `deadline`: absolute, CLOCK_REALTIME when `realtime`, else
+    /// CLOCK_MONOTONIC) ends, for `block`: the task sleeps on its kick
+    /// word, so a signal sent to it costs a futex wake, not a host signal
+    /// (`TaskShared::sleep_until_kicked`). `Ok` at the deadline.
+    pub fn sleep_until_kicked(&self, deadline: Option<(i64, i64)>, realtime: bool) -> SysResult<()> {
+        self.task.shared.sleep_until_kicked(deadline, realtime, || self.signal_pending())
+    }
+
     /// Runs a blocking operation so that a guest signal interrupts it:
     /// `restart` (an -ERESTART* code) is returned once a signal is pending;
     /// EINTR from the operation (this thread was kicked) is retried when

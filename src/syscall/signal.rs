@@ -112,11 +112,8 @@ pub(crate) fn sys_rt_sigpending(ctx: &mut SyscallCtx<'_>, set: UserPtr<Opaque>, 
 /// Sleeps until a signal is delivered (the result is then EINTR, set by
 /// the delivery of a handler; with no handler the wait goes on).
 fn wait_for_signal(ctx: &mut SyscallCtx<'_>) -> SysResult {
-    // A word nobody wakes: only a kick ends the wait.
-    let never = std::sync::atomic::AtomicU32::new(0);
-    ctx.block_parked(Errno::ERESTARTNOHAND, &[], |_| {
-        host::futex_wait_interruptible(&never, 0).map_err(Errno::from).map(|_| 0)
-    })
+    // Only a kick ends the wait.
+    ctx.block_parked(Errno::ERESTARTNOHAND, &[], |ctx| ctx.sleep_until_kicked(None, false).map(|_| 0))
 }
 
 pub(crate) fn sys_pause(ctx: &mut SyscallCtx<'_>) -> SysResult {
@@ -133,22 +130,28 @@ pub(crate) fn sys_rt_sigsuspend(ctx: &mut SyscallCtx<'_>, mask: UserPtr<Opaque>,
     wait_for_signal(ctx)
 }
 
+/// CLOCK_MONOTONIC `d` from now, as (seconds, nanoseconds).
+fn monotonic_after(d: Duration) -> SysResult<(i64, i64)> {
+    let (s, ns) = host::clock_gettime(crate::abi::time::CLOCK_MONOTONIC)?;
+    let total = ns + i64::from(d.subsec_nanos());
+    Ok((s.saturating_add(d.as_secs() as i64).saturating_add(total / 1_000_000_000), total % 1_000_000_000))
+}
+
 /// rt_sigreturn: the handler is done; everything comes back from the frame.
 pub(crate) fn sys_rt_sigreturn(ctx: &mut SyscallCtx<'_>) -> SysResult<SyscallReturn> {
     let frame = ctx.task.vcpu.regs().rsp.wrapping_sub(8);
-    let restored = match sigframe::read_frame(ctx.user(), frame, crate::arch::cpu::frame_xsave_size()) {
-        Ok(r) => r,
-        Err(_) => {
-            // A frame that cannot be read: Linux kills with SIGSEGV.
-            return Ok(SyscallReturn::Exit(TaskExit::Group(ExitStatus::Signaled(SIGSEGV))));
-        }
+    let user = &ctx.m.mem.user;
+    let Ok(restored) = sigframe::read_frame(user, frame) else {
+        // A frame that cannot be read: Linux kills with SIGSEGV.
+        return Ok(SyscallReturn::Exit(TaskExit::Group(ExitStatus::Signaled(SIGSEGV))));
     };
+    if restored.fpstate == 0 {
+        ctx.task.vcpu.reset_vector_state();
+    } else if ctx.task.vcpu.restore_xstate(|img| sigframe::UserBytes::read(user, restored.fpstate, img)).is_err() {
+        return Ok(SyscallReturn::Exit(TaskExit::Group(ExitStatus::Signaled(SIGSEGV))));
+    }
     *ctx.task.vcpu.regs_mut() = restored.regs;
     ctx.task.set_sigmask(restored.blocked);
-    match restored.xstate {
-        Some(img) => ctx.task.vcpu.restore_xstate(&img),
-        None => ctx.task.vcpu.reset_vector_state(),
-    }
     let ss = restored.altstack;
     let _ = set_altstack(ctx, ss.ss_sp, ss.ss_flags, ss.ss_size);
     Ok(SyscallReturn::SigReturn)
@@ -332,10 +335,13 @@ pub(crate) fn sys_rt_sigtimedwait(
         };
         ctx.task.shared.set_real_blocked(old_mask);
         ctx.task.set_sigmask(old_mask & !set);
-        let never = std::sync::atomic::AtomicU32::new(0);
-        let r = ctx.block_parked(Errno::EINTR, &[], |_| match left {
-            Some(l) => host::futex_wait_timeout_interruptible(&never, 0, l).map_err(Errno::from),
-            None => host::futex_wait_interruptible(&never, 0).map_err(Errno::from),
+        let until = match left {
+            Some(l) => Some(monotonic_after(l)?),
+            None => None,
+        };
+        let r = ctx.block_parked(Errno::EINTR, &[], |ctx| match ctx.sleep_until_kicked(until, false) {
+            Ok(()) => Err(Errno::ETIMEDOUT),
+            Err(e) => Err(e),
         });
         ctx.task.set_sigmask(old_mask);
         ctx.task.shared.set_real_blocked(0);

@@ -137,11 +137,12 @@ fn sleep(
             (s + t.as_secs() as i64 + total / 1_000_000_000, total % 1_000_000_000)
         }
     };
-    let r =
-        ctx.block_parked(Errno::ERESTARTSYS, &[], |_| match host::clock_nanosleep_abs_interruptible(clock, deadline) {
-            Ok(()) => Ok(()),
-            Err(e) => Err(Errno(e)),
-        });
+    // On the clocks a futex can wait on, the task sleeps on its kick word:
+    // a signal then wakes it without a host signal.
+    let r = ctx.block_parked(Errno::ERESTARTSYS, &[], |ctx| match clock {
+        CLOCK_MONOTONIC | CLOCK_REALTIME => ctx.sleep_until_kicked(Some(deadline), clock == CLOCK_REALTIME),
+        _ => host::clock_nanosleep_abs_interruptible(clock, deadline).map_err(Errno),
+    });
     if r == Err(Errno::ERESTARTSYS) && !abs {
         ctx.task.restart_deadline = Some((nr, clock, deadline));
         if !remain.is_null() {

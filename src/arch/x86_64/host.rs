@@ -667,6 +667,14 @@ pub(crate) fn set_thread_name(name: &str) {
     unsafe { libc::prctl(libc::PR_SET_NAME, buf.as_ptr()) };
 }
 
+/// How late the calling thread's timed waits may end, in nanoseconds
+/// (Linux's timer slack; 50 µs by default). A thread that stands in for a
+/// host timer (ITIMER_REAL) takes 1 ns, as the kernel's own hrtimers do.
+pub(crate) fn set_timer_slack(ns: u64) {
+    // SAFETY: PR_SET_TIMERSLACK takes a number, no pointers.
+    unsafe { libc::prctl(crate::abi::prctl::PR_SET_TIMERSLACK, ns) };
+}
+
 /// User + system CPU time of the whole emulator (every guest thread).
 pub(crate) fn process_cpu_seconds() -> f64 {
     let mut r: libc::rusage = unsafe_zeroed_rusage();

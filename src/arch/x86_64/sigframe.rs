@@ -105,17 +105,16 @@ pub(crate) fn write_frame(mem: &dyn UserBytes, spec: &FrameSpec<'_>) -> SysResul
     }
     // The xsave image, with the software-reserved bytes saying how big it
     // is (their padding as the image has it), and the trailing magic.
-    let mut image = spec.xstate.to_vec();
-    if image.len() >= size_of::<Fpstate>() {
+    mem.write(fp, spec.xstate)?;
+    if spec.xstate.len() >= size_of::<Fpstate>() {
         let mut sw = FpxSwBytes::default();
-        sw.as_mut_slice().copy_from_slice(&image[SW_BYTES]);
+        sw.as_mut_slice().copy_from_slice(&spec.xstate[SW_BYTES]);
         sw.magic1 = FP_XSTATE_MAGIC1;
         sw.extended_size = extended_size as u32;
         sw.xfeatures = super::cpu::frame_xfeatures();
         sw.xstate_size = xsize as u32;
-        image[SW_BYTES].copy_from_slice(sw.as_slice());
+        mem.write(fp + SW_BYTES.start as u64, sw.as_slice())?;
     }
-    mem.write(fp, &image)?;
     mem.write(fp + xsize, &FP_XSTATE_MAGIC2.to_le_bytes())?;
     let (trapno, err, cr2) = spec.fault.unwrap_or((0, 0, 0));
     let rt = RtSigframe {
@@ -138,13 +137,15 @@ pub(crate) struct Restored {
     pub regs: GuestRegs,
     pub blocked: u64,
     pub altstack: Sigaltstack,
-    pub xstate: Option<Vec<u8>>,
+    /// Where the frame's xsave image is (`uc_mcontext.fpstate`), 0 for
+    /// none. The caller reads it straight into the vCPU's image.
+    pub fpstate: u64,
 }
 
 /// Reads the frame a handler returned through (`frame` = its rsp - 8 at
 /// the rt_sigreturn call). Bad pointers are EFAULT (the caller kills the
 /// task with SIGSEGV, as Linux does).
-pub(crate) fn read_frame(mem: &dyn UserBytes, frame: u64, xsave_size: usize) -> SysResult<Restored> {
+pub(crate) fn read_frame(mem: &dyn UserBytes, frame: u64) -> SysResult<Restored> {
     let mut rt = RtSigframe::default();
     mem.read(frame, rt.as_mut_slice())?;
     let m = &rt.uc.uc_mcontext;
@@ -152,12 +153,5 @@ pub(crate) fn read_frame(mem: &dyn UserBytes, frame: u64, xsave_size: usize) -> 
     let old_flags = X86_EFLAGS_FIXED | X86_EFLAGS_IF;
     let mut regs = GuestRegs::from_sigcontext(m);
     regs.rflags = (old_flags & !FIX_EFLAGS) | (m.eflags & FIX_EFLAGS);
-    let xstate = if m.fpstate != 0 {
-        let mut img = vec![0u8; xsave_size];
-        mem.read(m.fpstate, &mut img)?;
-        Some(img)
-    } else {
-        None
-    };
-    Ok(Restored { regs, blocked: rt.uc.uc_sigmask, altstack: rt.uc.uc_stack, xstate })
+    Ok(Restored { regs, blocked: rt.uc.uc_sigmask, altstack: rt.uc.uc_stack, fpstate: m.fpstate })
 }

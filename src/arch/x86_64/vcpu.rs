@@ -1,7 +1,7 @@
 //! A vCPU: one host thread's entry area plus the `run()` that enters guest
 //! code and returns a typed exit (docs/architecture.md, "The run loop").
 
-use super::area::{EntryArea, GuestRegs, XsaveArea, EXIT_KICK, EXIT_SIGNAL, EXIT_SYSCALL};
+use super::area::{EntryArea, GuestRegs, EXIT_KICK, EXIT_SIGNAL, EXIT_SYSCALL};
 use super::entry::nommu_enter_guest;
 use super::hostsig::kick_signal;
 use crate::abi::prctl::{ARCH_GET_FS, ARCH_SET_GS};
@@ -26,6 +26,9 @@ const SIGALTSTACK_SIZE: usize = 64 * 1024;
 const XSAVE_MXCSR_OFFSET: usize = offset_of!(Fpstate, mxcsr);
 const XSAVE_XMM_OFFSET: usize = offset_of!(Fpstate, xmm_space);
 const XSAVE_XSTATE_BV_OFFSET: usize = size_of::<Fpstate>() + offset_of!(XstateHeader, xfeatures);
+/// The legacy region and the xsave header: where every standard image's
+/// extended components begin.
+const LEGACY_AND_HEADER: usize = size_of::<Fpstate>() + size_of::<XstateHeader>();
 const X87_INITIAL_FCW: u16 = 0x37f;
 /// Every state component except PKRU (bit 9): the protection-key rights
 /// are the host's (they make page 0 execute-only), never the guest's.
@@ -166,13 +169,19 @@ impl Vcpu {
 
     /// The guest state, to go on with on another thread (`set_state`).
     pub(crate) fn state(&mut self) -> VcpuState {
-        VcpuState { regs: self.area.regs, fs: self.area.guest_fs, xstate: self.capture_xstate() }
+        VcpuState { regs: self.area.regs, fs: self.area.guest_fs, xstate: self.capture_xstate().to_vec() }
     }
 
     pub(crate) fn set_state(&mut self, state: &VcpuState) {
         self.area.regs = state.regs;
         self.area.guest_fs = state.fs;
-        self.restore_xstate(&state.xstate);
+        let image = &state.xstate;
+        let _ = self.restore_xstate(|img| {
+            let n = img.len().min(image.len());
+            img[..n].copy_from_slice(&image[..n]);
+            img[n..].fill(0);
+            Ok::<(), ()>(())
+        });
     }
 
     pub(crate) fn regs(&self) -> &GuestRegs {
@@ -207,70 +216,80 @@ impl Vcpu {
     }
 
     /// Vector and FPU state as after execve: x87 and SSE in their initial
-    /// configuration, every extended component in its init state.
+    /// configuration, every extended component in its init state. Only
+    /// the legacy region and the header matter to `xrstor` (a component
+    /// whose XSTATE_BV bit is clear is loaded in its init state); the
+    /// frame-sized part is cleared so frames show zeros there.
     pub(crate) fn reset_vector_state(&mut self) {
         let image = &mut self.area.xsave.0;
-        image.fill(0);
+        image[..super::cpu::frame_xsave_size().max(LEGACY_AND_HEADER)].fill(0);
         image[0..2].copy_from_slice(&X87_INITIAL_FCW.to_le_bytes());
         image[XSAVE_MXCSR_OFFSET..XSAVE_MXCSR_OFFSET + 4].copy_from_slice(&MXCSR_DEFAULT.to_le_bytes());
         self.area.xstate_full = 1;
     }
 
     /// The guest's complete vector/FPU state as a standard-format xsave
-    /// image (for a signal frame): the registers hold everything but
-    /// xmm0-15 and MXCSR, whose current values are in the area.
-    pub(crate) fn capture_xstate(&mut self) -> Vec<u8> {
+    /// image of the frame's size (for a signal frame). It is made in the
+    /// area's own image, which then holds the complete state: no copy, no
+    /// allocation (a heap buffer of this size cost musl's allocator an
+    /// mmap and a munmap per signal).
+    pub(crate) fn capture_xstate(&mut self) -> &[u8] {
         let size = super::cpu::frame_xsave_size();
-        if self.area.xstate_full != 0 {
-            let mut img = self.area.xsave.0[..size].to_vec();
-            only_frame_features(&mut img);
-            return img;
+        if self.area.xstate_full == 0 {
+            let img = &mut self.area.xsave.0;
+            // xsave writes XSTATE_BV but no other header byte, and xrstor
+            // of a standard image wants them zero.
+            img[XSAVE_XSTATE_BV_OFFSET..LEGACY_AND_HEADER].fill(0);
+            // SAFETY: the image is 64-byte aligned and at least xsave_size
+            // bytes (checked in new); the mask excludes PKRU (the host's,
+            // not the guest's).
+            unsafe {
+                core::arch::asm!(
+                    "xsave64 [{img}]",
+                    img = in(reg) img.as_mut_ptr(),
+                    in("eax") XRSTOR_MASK_LOW,
+                    in("edx") u32::MAX,
+                    options(nostack),
+                );
+            }
+            // The registers hold everything but xmm0-15 and MXCSR, whose
+            // guest values are in the fast-path slots.
+            img[XSAVE_MXCSR_OFFSET..XSAVE_MXCSR_OFFSET + 4].copy_from_slice(&self.area.mxcsr.to_le_bytes());
+            for (i, x) in self.area.xmm.0.iter().enumerate() {
+                let off = XSAVE_XMM_OFFSET + 16 * i;
+                img[off..off + 8].copy_from_slice(&x[0].to_le_bytes());
+                img[off + 8..off + 16].copy_from_slice(&x[1].to_le_bytes());
+            }
+            // xmm now live in the image: mark SSE state present.
+            img[XSAVE_XSTATE_BV_OFFSET] |= 0b10;
+            self.area.xstate_full = 1;
         }
-        let mut buf = XsaveArea([0; super::area::XSAVE_AREA_SIZE]);
-        // SAFETY: buf is 64-byte aligned and at least xsave_size bytes;
-        // the mask excludes PKRU (the host's, not the guest's).
-        unsafe {
-            core::arch::asm!(
-                "xsave64 [{img}]",
-                img = in(reg) buf.0.as_mut_ptr(),
-                in("eax") XRSTOR_MASK_LOW,
-                in("edx") u32::MAX,
-                options(nostack),
-            );
-        }
-        let img = &mut buf.0;
-        img[XSAVE_MXCSR_OFFSET..XSAVE_MXCSR_OFFSET + 4].copy_from_slice(&self.area.mxcsr.to_le_bytes());
-        for (i, x) in self.area.xmm.0.iter().enumerate() {
-            let off = XSAVE_XMM_OFFSET + 16 * i;
-            img[off..off + 8].copy_from_slice(&x[0].to_le_bytes());
-            img[off + 8..off + 16].copy_from_slice(&x[1].to_le_bytes());
-        }
-        // xmm now live in the image: mark SSE state present.
-        let bv = u64::from_le_bytes(img[XSAVE_XSTATE_BV_OFFSET..XSAVE_XSTATE_BV_OFFSET + 8].try_into().unwrap()) | 0b10;
-        img[XSAVE_XSTATE_BV_OFFSET..XSAVE_XSTATE_BV_OFFSET + 8].copy_from_slice(&bv.to_le_bytes());
-        let mut img = img[..size].to_vec();
-        only_frame_features(&mut img);
-        img
+        let img = &mut self.area.xsave.0;
+        only_frame_features(img);
+        &img[..size]
     }
 
-    /// Installs a guest-supplied xsave image (rt_sigreturn). It is made
+    /// Installs a guest-supplied xsave image (rt_sigreturn), which `read`
+    /// copies into the area's image (the frame's size of it). It is made
     /// safe for xrstor first: a bad header or MXCSR would fault in nommu.
-    pub(crate) fn restore_xstate(&mut self, image: &[u8]) {
-        let size = super::cpu::frame_xsave_size().min(image.len());
+    pub(crate) fn restore_xstate<E>(&mut self, read: impl FnOnce(&mut [u8]) -> Result<(), E>) -> Result<(), E> {
+        let size = super::cpu::frame_xsave_size();
         let img = &mut self.area.xsave.0;
-        img.fill(0);
-        img[..size].copy_from_slice(&image[..size]);
+        read(&mut img[..size])?;
         let mxcsr = u32::from_le_bytes(img[XSAVE_MXCSR_OFFSET..XSAVE_MXCSR_OFFSET + 4].try_into().unwrap());
         img[XSAVE_MXCSR_OFFSET..XSAVE_MXCSR_OFFSET + 4]
             .copy_from_slice(&(mxcsr & super::cpu::mxcsr_mask()).to_le_bytes());
         // The mask of MXCSR itself (fxsave's mxcsr_mask) must stay as is.
         // Components enabled on demand (AMX) are never restored: with
-        // XFD armed, xrstor of them would fault in nommu.
+        // XFD armed, xrstor of them would fault in nommu. Components past
+        // the frame's size are not in XSTATE_BV, so xrstor reads nothing
+        // there.
         let allowed = super::cpu::frame_xfeatures() & !(1 << 9);
         let bv = u64::from_le_bytes(img[XSAVE_XSTATE_BV_OFFSET..XSAVE_XSTATE_BV_OFFSET + 8].try_into().unwrap());
-        img[XSAVE_XSTATE_BV_OFFSET..XSAVE_XSTATE_BV_OFFSET + size_of::<XstateHeader>()].fill(0);
+        img[XSAVE_XSTATE_BV_OFFSET..LEGACY_AND_HEADER].fill(0);
         img[XSAVE_XSTATE_BV_OFFSET..XSAVE_XSTATE_BV_OFFSET + 8].copy_from_slice(&(bv & allowed).to_le_bytes());
         self.area.xstate_full = 1;
+        Ok(())
     }
 
     /// Copies the fast-path vector state (xmm0-15, MXCSR) from another
@@ -414,16 +433,21 @@ fn current_host_tid_cached() -> i32 {
 }
 
 /// Asks the vCPU thread `host_tid` to leave guest code and check for work.
-/// The calling thread itself is in the kernel already: it looks for work
-/// before it enters guest code again (a vfork parent suspended on this
-/// thread does when it resumes).
+/// A thread never kicks itself: it is running host code, and its run loop
+/// looks at its signals before guest code runs again, as a blocking wait
+/// does before it blocks (`SyscallCtx::block`), and a vfork parent
+/// suspended on this thread does when it resumes. The host signal a
+/// self-kick would cost (tgkill, a host frame, sigreturn, then one more
+/// exit from the entry window) was a third of a signal sent to oneself.
 pub(crate) fn kick_thread(host_tid: i32) {
+    static PID: std::sync::OnceLock<i32> = std::sync::OnceLock::new();
     if VCPU_THREAD_TID.with(|t| t.get()) == host_tid {
         return;
     }
+    let pid = *PID.get_or_init(|| std::process::id() as i32);
     // SAFETY: tgkill to a thread of our own process; a stale tid at worst
     // returns ESRCH, which is ignored (the thread already exited).
     unsafe {
-        libc::syscall(libc::SYS_tgkill, libc::getpid(), host_tid, kick_signal());
+        libc::syscall(libc::SYS_tgkill, pid, host_tid, kick_signal());
     }
 }
