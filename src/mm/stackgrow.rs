@@ -98,8 +98,9 @@ impl Memory {
     /// below it, so that an overflow faults: returns (allocation start,
     /// allocation length, stack bottom). With `grow` (and reservations
     /// on) only the top `STACK_INITIAL` bytes are accessible (committed)
-    /// at first; the rest is committed as the guest reaches it. Freeing
-    /// the allocation removes the guard.
+    /// at first; the rest is committed as the guest reaches it, but the
+    /// whole of it must fit in what is free now. Freeing the allocation
+    /// removes the guard.
     pub(crate) fn alloc_stack(&self, len: u64, grow: bool) -> SysResult<(u64, u64, u64)> {
         let len = checked_page_up(len).ok_or(Errno::ENOMEM)?;
         let total = len.checked_add(STACK_GUARD).ok_or(Errno::ENOMEM)?;
@@ -109,6 +110,13 @@ impl Memory {
             let _ = self.set_inaccessible(start, STACK_GUARD, true);
             // Inside the allocation, which lies in the arena: cannot wrap.
             return Ok((start, total, start.saturating_add(STACK_GUARD)));
+        }
+        if !self.commit().fits(len) {
+            // A program that could not grow its stack to its size fails
+            // to exec (ENOMEM), as it did when the stack was committed at
+            // exec, rather than start and die of it (glibc's startup ends
+            // in a fault when it cannot allocate its TLS).
+            return Err(Errno::ENOMEM);
         }
         let start = self.alloc_inaccessible(total, PAGE_SIZE)?;
         // Inside the allocation, which lies in the arena: cannot wrap.
@@ -187,10 +195,13 @@ mod tests {
         m.free(start, total);
         assert_eq!(m.stats().committed, 0);
         assert!(!m.grow_stack(bottom + 100), "forgotten when freed");
-        // Past --mem it does not grow.
-        let (start, total, bottom) = m.alloc_stack(8 * MIB, true).unwrap();
+        // A stack that does not fit is ENOMEM; past --mem it does not grow.
+        assert_eq!(m.alloc_stack(8 * MIB, true), Err(Errno::ENOMEM));
+        let (start, total, bottom) = m.alloc_stack(3 * MIB, true).unwrap();
+        let hog = m.alloc(2 * MIB, PAGE_SIZE).unwrap();
         assert!(!m.grow_stack(bottom + 4096));
         assert_eq!(m.user.write(bottom + 4096, b"x"), Err(Errno::EFAULT));
+        m.free(hog, 2 * MIB);
         m.free(start, total);
         // Without growing, all of it is committed.
         let (start, total, _) = m.alloc_stack(MIB, false).unwrap();
