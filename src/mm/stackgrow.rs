@@ -111,20 +111,36 @@ impl Memory {
             // Inside the allocation, which lies in the arena: cannot wrap.
             return Ok((start, total, start.saturating_add(STACK_GUARD)));
         }
-        if !self.commit().fits(len) {
+        // Allocated and made inaccessible below the top in one host call,
+        // guard included (as many as a fully committed stack takes).
+        let mut commit = self.commit();
+        if !commit.fits(len) {
             // A program that could not grow its stack to its size fails
             // to exec (ENOMEM), as it did when the stack was committed at
             // exec, rather than start and die of it (glibc's startup ends
             // in a fault when it cannot allocate its TLS).
             return Err(Errno::ENOMEM);
         }
-        let start = self.alloc_inaccessible(total, PAGE_SIZE)?;
+        let start = self.allocator().alloc(total, PAGE_SIZE).ok_or(Errno::ENOMEM)?;
         // Inside the allocation, which lies in the arena: cannot wrap.
-        let (bottom, top) = (start.saturating_add(STACK_GUARD), start.saturating_add(total));
-        let low = top.saturating_sub(STACK_INITIAL);
-        if let Err(e) = self.set_inaccessible(low, STACK_INITIAL, false) {
-            self.free(start, total);
+        let top = start.saturating_add(total);
+        let (bottom, low) = (start.saturating_add(STACK_GUARD), top.saturating_sub(STACK_INITIAL));
+        if let Err(e) = self.protect(start, low.saturating_sub(start), true) {
+            drop(commit);
+            self.allocator().free(start, total);
             return Err(e);
+        }
+        commit.charge(STACK_INITIAL);
+        drop(commit);
+        // What was kept populated there: zeroed at the top, given back below.
+        for (s, l) in self.resident().take(start, total) {
+            let (cut, end) = (s.max(low), s.saturating_add(l));
+            if s < low {
+                self.arena.discard(s, low.min(end).saturating_sub(s));
+            }
+            if cut < end {
+                self.arena.zero(cut, end.saturating_sub(cut));
+            }
         }
         self.user.stacks.lock().insert(bottom, Stack { top, low });
         Ok((start, total, bottom))
