@@ -132,11 +132,11 @@ impl Memory {
         *self.site_policy.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn allocator(&self) -> std::sync::MutexGuard<'_, PageAllocator> {
+    pub(super) fn allocator(&self) -> std::sync::MutexGuard<'_, PageAllocator> {
         self.alloc.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn resident(&self) -> std::sync::MutexGuard<'_, super::resident::ResidentFree> {
+    pub(super) fn resident(&self) -> std::sync::MutexGuard<'_, super::resident::ResidentFree> {
         self.resident.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -283,7 +283,7 @@ impl Memory {
 
     /// The guard map and the host protection of [addr, addr+len), with no
     /// accounting.
-    fn protect(&self, addr: u64, len: u64, inaccessible: bool) -> SysResult<()> {
+    pub(super) fn protect(&self, addr: u64, len: u64, inaccessible: bool) -> SysResult<()> {
         // Marked before the host protection and unmarked after it: nommu
         // never reads a page it believes accessible while the host has it
         // PROT_NONE, except across another thread's racing mprotect (see
@@ -376,14 +376,14 @@ impl Memory {
 
     /// Ends the file mappings (shared or private) in [start, start+len):
     /// the pages become private anonymous memory again, fresh and zero.
-    /// Some(whether there was any), or None if that failed (the pages then
-    /// stay out of circulation).
-    fn unshare(&self, start: u64, len: u64) -> Option<bool> {
+    /// Some(how many bytes were file mappings), or None if that failed
+    /// (the pages then stay out of circulation).
+    fn unshare(&self, start: u64, len: u64) -> Option<u64> {
         let end = start.checked_add(len)?;
         let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
         let overlapping: Vec<(u64, u64)> =
             shared.range(..end).map(|(&s, &l)| (s, l)).filter(|&(s, l)| end_of(s, l) > start).collect();
-        let any = !overlapping.is_empty();
+        let mut any = 0u64;
         for (s, l) in overlapping {
             shared.remove(&s);
             let (cut_start, cut_end) = (s.max(start), end_of(s, l).min(end));
@@ -394,6 +394,7 @@ impl Memory {
                 shared.insert(cut_end, after);
             }
             // s < end and start < s + l, so cut_start < cut_end.
+            any = any.saturating_add(cut_end.saturating_sub(cut_start));
             if let Err(e) = self.arena.map_anonymous(cut_start, cut_end.saturating_sub(cut_start)) {
                 log::error!("cannot end the shared mapping at {cut_start:#x}: {e}");
                 return None;
@@ -486,8 +487,9 @@ impl Memory {
         }
         // Marked before the allocator can hand the pages out again.
         // Pages that were a file mapping are fresh zero pages now: nothing
-        // to keep.
-        if !(mostly_written && !unshared && len <= KEEP_AT_MOST && self.resident().keep(start, len)) {
+        // to keep, nothing to give back when that was all of them.
+        let kept = mostly_written && unshared == 0 && len <= KEEP_AT_MOST && self.resident().keep(start, len);
+        if !kept && unshared < len {
             self.arena.discard(start, len);
         }
         self.allocator().free(start, len);

@@ -98,8 +98,9 @@ impl Memory {
     /// below it, so that an overflow faults: returns (allocation start,
     /// allocation length, stack bottom). With `grow` (and reservations
     /// on) only the top `STACK_INITIAL` bytes are accessible (committed)
-    /// at first; the rest is committed as the guest reaches it. Freeing
-    /// the allocation removes the guard.
+    /// at first; the rest is committed as the guest reaches it, but the
+    /// whole of it must fit in what is free now. Freeing the allocation
+    /// removes the guard.
     pub(crate) fn alloc_stack(&self, len: u64, grow: bool) -> SysResult<(u64, u64, u64)> {
         let len = checked_page_up(len).ok_or(Errno::ENOMEM)?;
         let total = len.checked_add(STACK_GUARD).ok_or(Errno::ENOMEM)?;
@@ -110,13 +111,36 @@ impl Memory {
             // Inside the allocation, which lies in the arena: cannot wrap.
             return Ok((start, total, start.saturating_add(STACK_GUARD)));
         }
-        let start = self.alloc_inaccessible(total, PAGE_SIZE)?;
+        // Allocated and made inaccessible below the top in one host call,
+        // guard included (as many as a fully committed stack takes).
+        let mut commit = self.commit();
+        if !commit.fits(len) {
+            // A program that could not grow its stack to its size fails
+            // to exec (ENOMEM), as it did when the stack was committed at
+            // exec, rather than start and die of it (glibc's startup ends
+            // in a fault when it cannot allocate its TLS).
+            return Err(Errno::ENOMEM);
+        }
+        let start = self.allocator().alloc(total, PAGE_SIZE).ok_or(Errno::ENOMEM)?;
         // Inside the allocation, which lies in the arena: cannot wrap.
-        let (bottom, top) = (start.saturating_add(STACK_GUARD), start.saturating_add(total));
-        let low = top.saturating_sub(STACK_INITIAL);
-        if let Err(e) = self.set_inaccessible(low, STACK_INITIAL, false) {
-            self.free(start, total);
+        let top = start.saturating_add(total);
+        let (bottom, low) = (start.saturating_add(STACK_GUARD), top.saturating_sub(STACK_INITIAL));
+        if let Err(e) = self.protect(start, low.saturating_sub(start), true) {
+            drop(commit);
+            self.allocator().free(start, total);
             return Err(e);
+        }
+        commit.charge(STACK_INITIAL);
+        drop(commit);
+        // What was kept populated there: zeroed at the top, given back below.
+        for (s, l) in self.resident().take(start, total) {
+            let (cut, end) = (s.max(low), s.saturating_add(l));
+            if s < low {
+                self.arena.discard(s, low.min(end).saturating_sub(s));
+            }
+            if cut < end {
+                self.arena.zero(cut, end.saturating_sub(cut));
+            }
         }
         self.user.stacks.lock().insert(bottom, Stack { top, low });
         Ok((start, total, bottom))
@@ -187,10 +211,13 @@ mod tests {
         m.free(start, total);
         assert_eq!(m.stats().committed, 0);
         assert!(!m.grow_stack(bottom + 100), "forgotten when freed");
-        // Past --mem it does not grow.
-        let (start, total, bottom) = m.alloc_stack(8 * MIB, true).unwrap();
+        // A stack that does not fit is ENOMEM; past --mem it does not grow.
+        assert_eq!(m.alloc_stack(8 * MIB, true), Err(Errno::ENOMEM));
+        let (start, total, bottom) = m.alloc_stack(3 * MIB, true).unwrap();
+        let hog = m.alloc(2 * MIB, PAGE_SIZE).unwrap();
         assert!(!m.grow_stack(bottom + 4096));
         assert_eq!(m.user.write(bottom + 4096, b"x"), Err(Errno::EFAULT));
+        m.free(hog, 2 * MIB);
         m.free(start, total);
         // Without growing, all of it is committed.
         let (start, total, _) = m.alloc_stack(MIB, false).unwrap();
