@@ -40,6 +40,11 @@ const STALE_TEMP: Duration = Duration::from_secs(600);
 /// A hit refreshes the entry's mtime (its place in the eviction order)
 /// when the mtime is older than this.
 const REFRESH: Duration = Duration::from_secs(3600);
+/// A file modified less than this long ago is not kept: a second change
+/// within the file system's timestamp granularity (a few ms on ext4, 2 s
+/// on FAT) could leave the same size and mtime, and the entry would then
+/// be taken for the new content. Racy git's rule, the same reason.
+const SETTLED: Duration = Duration::from_secs(2);
 
 /// Where the cache lives and how large it may grow.
 #[derive(Clone, Debug)]
@@ -116,7 +121,7 @@ impl DiskCache {
     /// Keeps the image of `id` on disk (what `lookup` gives back); any
     /// failure only means no entry.
     pub(crate) fn store(&self, id: &FileId, template: &ExecImage, sites: &[u64], bytes: &[u8]) {
-        let Some((key, _)) = self.key(id, None) else { return };
+        let Some((key, _)) = self.key(id, None).filter(|_| settled(id)) else { return };
         let texts: Vec<(u64, u64)> =
             template.segments.iter().filter(|s| s.kind == SegmentKind::Text).map(|s| (s.start, s.len)).collect();
         let verdicts = self.judge(bytes, &texts, sites);
@@ -136,7 +141,9 @@ impl DiskCache {
 
     /// Keeps a code mapping's rewritten bytes and sites on disk.
     pub(crate) fn store_code(&self, id: &FileId, offset: u64, sites: &[u64], bytes: &[u8]) {
-        let Some((key, _)) = self.key(id, Some((offset, bytes.len() as u64))) else { return };
+        let Some((key, _)) = self.key(id, Some((offset, bytes.len() as u64))).filter(|_| settled(id)) else {
+            return;
+        };
         let verdicts = self.judge(bytes, &[(0, bytes.len() as u64)], sites);
         self.store_with(&key, bytes, |key| diskformat::encode_code(key, sites, &verdicts, bytes));
     }
@@ -167,6 +174,19 @@ impl DiskCache {
         };
         *known = Some(if total > limit { evict(dir, limit) } else { total });
     }
+}
+
+/// The file's mtime is at least SETTLED in the past (see there).
+fn settled(id: &FileId) -> bool {
+    let Ok(now) = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH) else { return false };
+    let (Ok(sec), Ok(nsec)) = (u64::try_from(id.mtime.0), u32::try_from(id.mtime.1)) else {
+        return id.mtime.0 < 0; // before 1970: long settled
+    };
+    let settled = now.checked_sub(Duration::new(sec, nsec.min(999_999_999))).is_some_and(|age| age >= SETTLED);
+    if !settled {
+        log::debug!("image cache: the file changed less than {SETTLED:?} ago: not kept");
+    }
+    settled
 }
 
 /// The nommu build: its version and the identity of its executable, so
