@@ -1,6 +1,8 @@
 /* Cost of simple syscalls, nanoseconds per call.
- * Usage: syscalls MODE [iterations]; MODE: read1 write1 stat openclose
- * sendrecv1 (a one-byte send and recv over a unix socketpair: the pair). */
+ * Usage: syscalls MODE [iterations [PATH]]; MODE: read1 write1 stat
+ * openclose access (of PATH, default /dev/null; a relative PATH is looked
+ * up from the working directory) sendrecv1 (a one-byte send and recv
+ * over a unix socketpair: the pair). */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +21,7 @@ static double now_ns(void) {
 int main(int argc, char **argv) {
     const char *mode = argc > 1 ? argv[1] : "read1";
     long n = argc > 2 ? atol(argv[2]) : 1000000;
+    const char *path = argc > 3 ? argv[3] : "/dev/null";
     int fd = open("/dev/null", O_RDWR);
     char c = 'x';
     struct stat st;
@@ -29,8 +32,9 @@ int main(int argc, char **argv) {
     for (long i = 0; i < n; i++) {
         if (!strcmp(mode, "read1")) read(fd, &c, 1);
         else if (!strcmp(mode, "write1")) write(fd, &c, 1);
-        else if (!strcmp(mode, "stat")) stat("/dev/null", &st);
-        else if (!strcmp(mode, "openclose")) close(open("/dev/null", O_RDONLY));
+        else if (!strcmp(mode, "stat")) stat(path, &st);
+        else if (!strcmp(mode, "openclose")) close(open(path, O_RDONLY));
+        else if (!strcmp(mode, "access")) access(path, R_OK);
         else if (!strcmp(mode, "sendrecv1")) send(sv[0], &c, 1, 0), recv(sv[1], &c, 1, 0);
     }
     printf("%.1f ns/call (%s)\n", (now_ns() - t0) / n, mode);

@@ -176,7 +176,12 @@ fn do_open(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: i32, m
         true => beneath_cwd_cached(ctx, dirfd, arg.as_cstr()).map(|(d, name)| (d, name.to_owned())),
         false => None,
     };
-    let target = target_of(ctx, dirfd, 0, &mut arg)?;
+    // A relative path the cache serves is known by the working directory's
+    // path joined with it (the full walk asks the host for that path).
+    let (target, rel) = match cached {
+        Some(_) => (Target::Empty, arg.as_bytes().to_vec()),
+        None => (target_of(ctx, dirfd, 0, &mut arg)?, Vec::new()),
+    };
     if flags & O_TMPFILE == O_TMPFILE && flags & O_ACCMODE == O_RDONLY {
         return Err(Errno::EINVAL);
     }
@@ -189,12 +194,15 @@ fn do_open(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: i32, m
     let wait = if may_wait { host::Wait::Interruptible } else { host::Wait::Uninterruptible };
     let req = vfs::OpenRequest { flags, mode, umask, wait };
     let open = |ctx: &SyscallCtx<'_>| match &target {
-        Target::Abs(abs) if cached.is_some() => {
+        _ if cached.is_some() => {
             let (d, name) = cached.as_ref().ok_or(Errno::EINVAL)?;
             let host_mode = mode & S_IALLUGO & !umask;
             match crate::fs::fastwalk::lookup_open(d, name, flags & !O_CLOEXEC, host_mode, wait) {
-                Some(fd) => vfs::host_opened(&ctx.m.root, &ctx.procfs(), fd?, abs, &req),
-                None => vfs::open(&ctx.m.root, &ctx.procfs(), abs.clone(), &req),
+                Some(fd) => {
+                    let known_as = path::join(&ctx.task.process.fs().cwd, &rel);
+                    vfs::host_opened(&ctx.m.root, &ctx.procfs(), fd?, &known_as, &req)
+                }
+                None => vfs::open(&ctx.m.root, &ctx.procfs(), ctx.at_vec(reg(dirfd), rel.clone())?, &req),
             }
         }
         Target::Host(p) => vfs::open_host_or_node(&ctx.m.root, &ctx.procfs(), p, p.to_bytes(), &req),
