@@ -27,6 +27,8 @@ use std::os::fd::AsRawFd;
 
 mod access;
 mod beneath;
+#[cfg(test)]
+use access::access_args;
 pub(crate) use access::{sys_access, sys_faccessat, sys_faccessat2};
 use beneath::{beneath_cwd, beneath_cwd_cached, cwd_join};
 

@@ -5,7 +5,7 @@ use super::*;
 /// access(2)'s checks: a mode other than F_OK or R_OK|W_OK|X_OK bits, or
 /// an unknown flag, is EINVAL. Both are checked in all 64 bits (Linux looks
 /// only at the low 32 of these `int`s). The mode and the flags.
-fn access_args(mode: u64, flags: u64) -> SysResult<(i32, i32)> {
+pub(super) fn access_args(mode: u64, flags: u64) -> SysResult<(i32, i32)> {
     let mode = known_flags(mode, R_OK | W_OK | X_OK)?;
     Ok((mode, known_flags(flags, AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)?))
 }
