@@ -1,7 +1,8 @@
 /* Cost of simple syscalls, nanoseconds per call.
- * Usage: syscalls MODE [iterations [PATH]]; MODE: read1 write1 stat openclose
- * sendrecv1 (a one-byte send and recv over a unix socketpair: the pair).
- * stat and openclose use PATH (default /dev/null). */
+ * Usage: syscalls MODE [iterations [PATH]]; MODE: read1 write1 stat
+ * openclose access (of PATH, default /dev/null; a relative PATH is looked
+ * up from the working directory) sendrecv1 (a one-byte send and recv
+ * over a unix socketpair: the pair). */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(mode, "write1")) write(fd, &c, 1);
         else if (!strcmp(mode, "stat")) stat(path, &st);
         else if (!strcmp(mode, "openclose")) close(open(path, O_RDONLY));
+        else if (!strcmp(mode, "access")) access(path, R_OK);
         else if (!strcmp(mode, "sendrecv1")) send(sv[0], &c, 1, 0), recv(sv[1], &c, 1, 0);
     }
     printf("%.1f ns/call (%s)\n", (now_ns() - t0) / n, mode);

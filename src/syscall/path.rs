@@ -25,6 +25,13 @@ use crate::fs::vfs::{self, Resolved};
 use std::ffi::{CStr, CString};
 use std::os::fd::AsRawFd;
 
+mod access;
+mod beneath;
+#[cfg(test)]
+use access::access_args;
+pub(crate) use access::{sys_access, sys_faccessat, sys_faccessat2};
+use beneath::{beneath_cwd, beneath_cwd_cached, cwd_join};
+
 /// A guest pointer to a path (or another NUL-terminated string).
 type PathPtr = UserPtr<args::CStr>;
 
@@ -96,68 +103,6 @@ fn target_of<'a>(ctx: &SyscallCtx<'_>, dirfd: Fd, flags: i32, arg: &'a mut path:
     }
 }
 
-/// A relative path looked up by the host beneath the working directory's
-/// handle, without working out the directory's current guest path (a
-/// readlink of /proc/self/fd/N, then a walk from the root): an O_PATH
-/// handle on the file. `Ok(None)` leaves the path to the general walk: a
-/// cwd of "/" (its `proc` and `dev` are nommu's own) or outside the host
-/// root, and paths that leave the cwd (`..` above it, absolute symlinks:
-/// EXDEV). ENOENT and ENOTDIR are final, as the general walk would find.
-fn beneath_cwd(ctx: &SyscallCtx<'_>, dirfd: Fd, rel: &CStr, follow: bool) -> SysResult<Option<std::os::fd::OwnedFd>> {
-    use std::os::fd::AsFd;
-    if dirfd != CWD || matches!(rel.to_bytes(), [] | [b'/', ..]) {
-        return Ok(None);
-    }
-    let cwd = {
-        let fs = ctx.task.process.fs();
-        // With a mount below the working directory, a name there may be in
-        // another file system: the full walk decides.
-        if fs.cwd.as_slice() == b"/" || path::classify(&fs.cwd) != Fs::Host || ctx.m.root.mounts.any_below(&fs.cwd) {
-            return Ok(None);
-        }
-        match &fs.cwd_fd {
-            Some(fd) => fd.clone(),
-            None => return Ok(None),
-        }
-    };
-    let flags = O_PATH | if follow { 0 } else { O_NOFOLLOW };
-    match host::openat2(cwd.as_fd(), rel, flags, 0, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS) {
-        Ok(fd) => Ok(Some(fd)),
-        Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT | libc::ENOTDIR)) => Err(Errno::from(e)),
-        Err(_) => Ok(None),
-    }
-}
-
-/// The cached directory (`fs::dcache`) that holds the last component of
-/// `rel`, a relative path beneath the working directory, and that
-/// component, under the same conditions as `beneath_cwd`.
-fn beneath_cwd_cached<'p>(
-    ctx: &SyscallCtx<'_>,
-    dirfd: Fd,
-    rel: &'p CStr,
-) -> Option<(crate::fs::dcache::Dir, &'p CStr)> {
-    if dirfd != CWD || matches!(rel.to_bytes(), [] | [b'/', ..]) {
-        return None;
-    }
-    let root = &ctx.m.root;
-    let (cwd, read_only) = {
-        let fs = ctx.task.process.fs();
-        if fs.cwd.as_slice() == b"/" || path::classify(&fs.cwd) != Fs::Host || root.mounts.any_below(&fs.cwd) {
-            return None;
-        }
-        let read_only = root.mounts.has_dirs()
-            && root.mounts.mount_of(&root.machine_path(&fs.cwd)).flags() & crate::abi::mount::MS_RDONLY != 0;
-        (fs.cwd_fd.clone()?, read_only)
-    };
-    root.cached_beneath(&cwd, read_only, rel)
-}
-
-/// The machine path of `rel` beneath the working directory.
-fn cwd_join(ctx: &SyscallCtx<'_>, rel: &[u8]) -> Vec<u8> {
-    let fs = ctx.task.process.fs();
-    ctx.m.root.machine_path(&path::join(&fs.cwd, rel))
-}
-
 fn do_open(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: i32, mode: u32) -> SysResult {
     // Like Linux, a full table fails before the path is even looked at.
     let limit = ctx.check_free_fds(1)?;
@@ -176,7 +121,12 @@ fn do_open(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: i32, m
         true => beneath_cwd_cached(ctx, dirfd, arg.as_cstr()).map(|(d, name)| (d, name.to_owned())),
         false => None,
     };
-    let target = target_of(ctx, dirfd, 0, &mut arg)?;
+    // A relative path the cache serves is known by the working directory's
+    // path joined with it (the full walk asks the host for that path).
+    let (target, rel) = match cached {
+        Some(_) => (Target::Empty, arg.as_bytes().to_vec()),
+        None => (target_of(ctx, dirfd, 0, &mut arg)?, Vec::new()),
+    };
     if flags & O_TMPFILE == O_TMPFILE && flags & O_ACCMODE == O_RDONLY {
         return Err(Errno::EINVAL);
     }
@@ -189,12 +139,15 @@ fn do_open(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: i32, m
     let wait = if may_wait { host::Wait::Interruptible } else { host::Wait::Uninterruptible };
     let req = vfs::OpenRequest { flags, mode, umask, wait };
     let open = |ctx: &SyscallCtx<'_>| match &target {
-        Target::Abs(abs) if cached.is_some() => {
+        _ if cached.is_some() => {
             let (d, name) = cached.as_ref().ok_or(Errno::EINVAL)?;
             let host_mode = mode & S_IALLUGO & !umask;
             match crate::fs::fastwalk::lookup_open(d, name, flags & !O_CLOEXEC, host_mode, wait) {
-                Some(fd) => vfs::host_opened(&ctx.m.root, &ctx.procfs(), fd?, abs, &req),
-                None => vfs::open(&ctx.m.root, &ctx.procfs(), abs.clone(), &req),
+                Some(fd) => {
+                    let known_as = path::join(&ctx.task.process.fs().cwd, &rel);
+                    vfs::host_opened(&ctx.m.root, &ctx.procfs(), fd?, &known_as, &req)
+                }
+                None => vfs::open(&ctx.m.root, &ctx.procfs(), ctx.at_vec(reg(dirfd), rel.clone())?, &req),
             }
         }
         Target::Host(p) => vfs::open_host_or_node(&ctx.m.root, &ctx.procfs(), p, p.to_bytes(), &req),
@@ -353,70 +306,6 @@ pub(crate) fn sys_statx(
     };
     ctx.user().write_val(buf, out)?;
     Ok(0)
-}
-
-/// access(2)'s checks: a mode other than F_OK or R_OK|W_OK|X_OK bits, or
-/// an unknown flag, is EINVAL. Both are checked in all 64 bits (Linux looks
-/// only at the low 32 of these `int`s). The mode and the flags.
-fn access_args(mode: u64, flags: u64) -> SysResult<(i32, i32)> {
-    let mode = known_flags(mode, R_OK | W_OK | X_OK)?;
-    Ok((mode, known_flags(flags, AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)?))
-}
-
-fn access_common(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: u64, flags: u64) -> SysResult {
-    let (mode, flags) = access_args(mode, flags)?;
-    let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
-    let host_flags = AT_EMPTY_PATH | (flags & AT_EACCESS);
-    let access_host = |c: &CStr| -> SysResult {
-        if let Some(r) = ctx.m.root.access_cached(c, mode, flags & AT_EACCESS, follow) {
-            return r;
-        }
-        let fd = ctx.m.root.path_fd(c, follow)?;
-        host::faccessat2(fd.as_raw_fd(), c"", mode, host_flags)?;
-        Ok(0)
-    };
-    let mut arg = path::PathArg::default();
-    ctx.read_path(pathname.addr(), &mut arg)?;
-    if let Some((d, name)) = beneath_cwd_cached(ctx, dirfd, arg.as_cstr()) {
-        if let Some(r) = crate::fs::fastwalk::lookup_access(&d, name, mode, flags & AT_EACCESS, follow) {
-            return r;
-        }
-    }
-    let target = match target_of(ctx, dirfd, flags, &mut arg)? {
-        Target::Host(p) => return access_host(p),
-        Target::Abs(abs) => vfs::resolve(&ctx.procfs(), abs, follow)?,
-        Target::Empty => empty_path(ctx, dirfd)?,
-    };
-    match target {
-        Resolved::OpenFile(f) if f.is_host() => {
-            let fd = f.host_fd()?;
-            host::faccessat2(fd, c"", mode, host_flags)?;
-            Ok(0)
-        }
-        Resolved::Host(c) => access_host(&c),
-        // Everyone is root inside; generated files are read-only.
-        Resolved::Virtual(..) | Resolved::OpenFile(_) if mode & W_OK != 0 => Err(Errno::EACCES),
-        _ => Ok(0),
-    }
-}
-
-pub(crate) fn sys_access(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, mode: Flags) -> SysResult {
-    access_common(ctx, CWD, pathname, mode.0, 0)
-}
-
-/// The mode is the whole register, as for access and faccessat2.
-pub(crate) fn sys_faccessat(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: i64) -> SysResult {
-    access_common(ctx, dirfd, pathname, mode as u64, 0)
-}
-
-pub(crate) fn sys_faccessat2(
-    ctx: &mut SyscallCtx<'_>,
-    dirfd: Fd,
-    pathname: PathPtr,
-    mode: Flags,
-    flags: Flags,
-) -> SysResult {
-    access_common(ctx, dirfd, pathname, mode.0, flags.0)
 }
 
 /// The parent directory handle and last name of a host path that is about

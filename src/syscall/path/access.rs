@@ -1,0 +1,67 @@
+//! access, faccessat, faccessat2.
+
+use super::*;
+
+/// access(2)'s checks: a mode other than F_OK or R_OK|W_OK|X_OK bits, or
+/// an unknown flag, is EINVAL. Both are checked in all 64 bits (Linux looks
+/// only at the low 32 of these `int`s). The mode and the flags.
+pub(super) fn access_args(mode: u64, flags: u64) -> SysResult<(i32, i32)> {
+    let mode = known_flags(mode, R_OK | W_OK | X_OK)?;
+    Ok((mode, known_flags(flags, AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)?))
+}
+
+fn access_common(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: u64, flags: u64) -> SysResult {
+    let (mode, flags) = access_args(mode, flags)?;
+    let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
+    let host_flags = AT_EMPTY_PATH | (flags & AT_EACCESS);
+    let access_host = |c: &CStr| -> SysResult {
+        if let Some(r) = ctx.m.root.access_cached(c, mode, flags & AT_EACCESS, follow) {
+            return r;
+        }
+        let fd = ctx.m.root.path_fd(c, follow)?;
+        host::faccessat2(fd.as_raw_fd(), c"", mode, host_flags)?;
+        Ok(0)
+    };
+    let mut arg = path::PathArg::default();
+    ctx.read_path(pathname.addr(), &mut arg)?;
+    if let Some((d, name)) = beneath_cwd_cached(ctx, dirfd, arg.as_cstr()) {
+        if let Some(r) = crate::fs::fastwalk::lookup_access(&d, name, mode, flags & AT_EACCESS, follow) {
+            return r;
+        }
+    }
+    let target = match target_of(ctx, dirfd, flags, &mut arg)? {
+        Target::Host(p) => return access_host(p),
+        Target::Abs(abs) => vfs::resolve(&ctx.procfs(), abs, follow)?,
+        Target::Empty => empty_path(ctx, dirfd)?,
+    };
+    match target {
+        Resolved::OpenFile(f) if f.is_host() => {
+            let fd = f.host_fd()?;
+            host::faccessat2(fd, c"", mode, host_flags)?;
+            Ok(0)
+        }
+        Resolved::Host(c) => access_host(&c),
+        // Everyone is root inside; generated files are read-only.
+        Resolved::Virtual(..) | Resolved::OpenFile(_) if mode & W_OK != 0 => Err(Errno::EACCES),
+        _ => Ok(0),
+    }
+}
+
+pub(crate) fn sys_access(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, mode: Flags) -> SysResult {
+    access_common(ctx, CWD, pathname, mode.0, 0)
+}
+
+/// The mode is the whole register, as for access and faccessat2.
+pub(crate) fn sys_faccessat(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: i64) -> SysResult {
+    access_common(ctx, dirfd, pathname, mode as u64, 0)
+}
+
+pub(crate) fn sys_faccessat2(
+    ctx: &mut SyscallCtx<'_>,
+    dirfd: Fd,
+    pathname: PathPtr,
+    mode: Flags,
+    flags: Flags,
+) -> SysResult {
+    access_common(ctx, dirfd, pathname, mode.0, flags.0)
+}
