@@ -56,6 +56,12 @@ pub(crate) fn run_task(m: &Machine, task: &mut Task) {
                 if complete_out_of_range_syscall(m, task) {
                     continue;
                 }
+                if call_could_not_push(m, task, signo, addr) {
+                    if let Some(end) = handle_syscall(m, task, true) {
+                        break end;
+                    }
+                    continue;
+                }
                 log::debug!("pid {} fault {} code {code} addr {addr:#x}", task.process.pid, signal_name(signo));
                 let (trapno, mut err) = task.vcpu.fault_details();
                 // The trampoline pages are the kernel's, not the guest's:
@@ -155,6 +161,20 @@ fn complete_out_of_range_syscall(m: &Machine, task: &mut Task) -> bool {
     r.rax = Errno::ENOSYS.as_return();
     r.rcx = ret;
     r.r11 = r.rflags;
+    true
+}
+
+/// A rewritten site's `call *%rax` faulted pushing its return address: the
+/// page below the guest's rsp is inaccessible (a guard page, PROT_NONE).
+/// The `syscall` it replaces pushes nothing, so it is done as a trapped
+/// syscall: rip past the 2-byte site.
+fn call_could_not_push(m: &Machine, task: &mut Task, signo: i32, addr: u64) -> bool {
+    let regs = task.vcpu.regs();
+    if signo != SIGSEGV || addr != regs.rsp.wrapping_sub(8) || !m.mem.sites.contains(regs.rip) {
+        return false;
+    }
+    let r = task.vcpu.regs_mut();
+    r.rip += 2;
     true
 }
 

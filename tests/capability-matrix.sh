@@ -62,7 +62,7 @@ for combo in "${combos[@]}"; do
     # shellcheck disable=SC2086
     env $combo cargo test --release --test processes -- --test-threads=1 signal sigaltstack vfork_clone
     # shellcheck disable=SC2086
-    env $combo cargo test --release --test threads -- --test-threads=1 signals_to_threads raw_clone
+    env $combo cargo test --release --test threads -- --test-threads=1 signals_to_threads raw_clone signal_storms
     ran=$((ran + 1))
 done
 

@@ -172,12 +172,24 @@ fn red_zone_survives_a_syscall() {
     });
 }
 
+/// A syscall that protects or unmaps the page below its own rsp, where
+/// the rewritten `call *%rax` writes its return address (and the way back
+/// into the guest writes it again): it completes and the program goes on,
+/// as natively (docs/architecture.md, "The entry path").
+#[test]
+fn syscall_takes_the_page_below_rsp_away() {
+    each_libc("entry_stack", |bin| {
+        let out = assert_same(bin, &[], &[]);
+        assert_eq!(shell_status(&out), 0);
+    });
+}
+
 /// The seccomp fallback of the trap path, with nothing rewritten: every
 /// syscall of these programs goes through SECCOMP_RET_TRAP.
 #[test]
 fn seccomp_trap_path() {
     let env = [("NOMMU_SYSCALL_TRAP", "seccomp"), ("NOMMU_TRAP_ONLY", "1")];
-    for name in ["hello", "regs", "jit", "redzone", "tls_errno"] {
+    for name in ["hello", "regs", "jit", "redzone", "tls_errno", "entry_stack"] {
         each_libc(name, |bin| {
             assert_same(bin, &[], &env);
         });

@@ -62,13 +62,21 @@ fn wait_while_stopped(task: &mut Task) -> Option<ExitStatus> {
 }
 
 /// Delivers pending signals before the task re-enters guest code. Returns
-/// the status the process dies with, if a signal kills it.
+/// the status the process dies with, if a signal kills it. The check that
+/// finds nothing to do is inlined into the run loop (it runs before every
+/// entry into the guest); the rest is out of line.
+#[inline]
 pub fn deliver(m: &Machine, task: &mut Task) -> Option<ExitStatus> {
     let epoch = signal_epoch();
     if epoch == task.seen_signal_epoch && task.restart.is_none() && task.saved_sigmask.is_none() {
         // Nothing changed since the last look found nothing to do.
         return None;
     }
+    deliver_changed(m, task, epoch)
+}
+
+#[inline(never)]
+fn deliver_changed(m: &Machine, task: &mut Task, epoch: u64) -> Option<ExitStatus> {
     let outcome = deliver_pending(m, task);
     if outcome.is_none() {
         task.seen_signal_epoch = epoch;

@@ -89,11 +89,18 @@ pub(crate) fn park(m: &Machine, task: &mut Task) {
 /// Before the task touches guest memory: it runs on its process's copy,
 /// waiting for its turn if need be (and only on a copy it may use: one
 /// it ran on but its process left by exec is let go).
+#[inline]
 pub(crate) fn resume(m: &Machine, task: &mut Task) -> Result<(), Stopped> {
     let want = task.process.fixed_image();
     if want == task.fixed_held {
         return Ok(());
     }
+    take_turn(m, task, want)
+}
+
+/// `resume` when the task does not hold the range it needs.
+#[inline(never)]
+fn take_turn(m: &Machine, task: &mut Task, want: u64) -> Result<(), Stopped> {
     park(m, task);
     if want == 0 {
         return Ok(());

@@ -89,6 +89,13 @@ pub(crate) struct EntryArea {
     /// Syscall User Dispatch selector (low byte): BLOCK while guest code
     /// runs, ALLOW while host code does (see systrap.rs).
     pub dispatch_selector: u64,
+    /// Where the last syscall through the sled came from (the return
+    /// address its `call` pushed) and the guest rsp after it; `sled_rip` is
+    /// 0 once the guest was entered again. Entry by `ret` is used only there.
+    pub sled_rip: u64,
+    pub sled_rsp: u64,
+    /// The entry window's last jump: `nommu_entry_by_ret` or `_by_jmp`.
+    pub entry_tail: u64,
     /// 1 when the CPU has FSGSBASE enabled for user space.
     pub has_fsgsbase: u64,
     /// 1 when `xsave` below holds the complete guest state (slow paths).
@@ -103,9 +110,6 @@ pub(crate) struct EntryArea {
     pub sig_err: u64,
     /// Guest MXCSR (fast path).
     pub mxcsr: u32,
-    /// Where the entry path reads the live MXCSR, to skip reloading an
-    /// equal value (`ldmxcsr` stalls).
-    pub mxcsr_scratch: u32,
     /// Guest xmm0-15 (fast path).
     pub xmm: XmmRegs,
     pub xsave: XsaveArea,
@@ -122,6 +126,9 @@ impl EntryArea {
             in_guest: 0,
             kicked: 0,
             dispatch_selector: crate::abi::prctl::SYSCALL_DISPATCH_FILTER_ALLOW as u64,
+            sled_rip: 0,
+            sled_rsp: 0,
+            entry_tail: 0,
             has_fsgsbase: super::cpu::has_fsgsbase() as u64,
             xstate_full: 0,
             exit_reason: 0,
@@ -131,7 +138,6 @@ impl EntryArea {
             sig_trapno: 0,
             sig_err: 0,
             mxcsr: crate::abi::x86::MXCSR_DEFAULT,
-            mxcsr_scratch: 0,
             xmm: XmmRegs([[0; 2]; 16]),
             xsave: XsaveArea([0; XSAVE_AREA_SIZE]),
         });

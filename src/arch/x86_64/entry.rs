@@ -3,7 +3,11 @@
 //! * `nommu_enter_guest(area)`: saves the host's callee-saved registers and
 //!   stack pointer in the area, loads the guest's state and jumps to it. It
 //!   "returns" (through `nommu_host_return`) when the guest makes a syscall,
-//!   takes a signal, or is kicked, with an `EXIT_*` code in `rax`.
+//!   takes a signal, or is kicked, with an `EXIT_*` code in `rax`. It is
+//!   entered by `push` + `jmp` and left by `pop` + `jmp` (`Vcpu::run`), so
+//!   that the CPU's return-stack buffer keeps the guest's return addresses
+//!   across the host's work: the guest is re-entered by a `ret` the `call
+//!   *%rax` predicted, and the guest's own returns are predicted again.
 //! * `nommu_syscall_entry`: where the page-0 sled lands. The guest arrived by
 //!   `call *%rax`, so `[rsp]` is its return address and `rsp + 8` its stack.
 //! * `nommu_signal_exit`: where a host signal handler sends a thread whose
@@ -19,8 +23,8 @@
 use super::area::{EntryArea, GuestRegs, EXIT_KICK, EXIT_SIGNAL, EXIT_SYSCALL};
 use crate::abi::prctl::{ARCH_SET_FS, SYSCALL_DISPATCH_FILTER_ALLOW, SYSCALL_DISPATCH_FILTER_BLOCK};
 use crate::abi::x86::{
-    X86_EFLAGS_AF, X86_EFLAGS_CF, X86_EFLAGS_FIXED, X86_EFLAGS_IF, X86_EFLAGS_OF, X86_EFLAGS_PF, X86_EFLAGS_SF,
-    X86_EFLAGS_ZF,
+    X86_EFLAGS_AF, X86_EFLAGS_CF, X86_EFLAGS_DF, X86_EFLAGS_FIXED, X86_EFLAGS_IF, X86_EFLAGS_OF, X86_EFLAGS_PF,
+    X86_EFLAGS_SF, X86_EFLAGS_ZF,
 };
 use core::mem::offset_of;
 
@@ -56,10 +60,9 @@ core::arch::global_asm!(
     "cmp qword ptr [rdi + {kicked}], 0",
     "jne nommu_entry_abort",
     // MXCSR is nearly always the same on both sides: reload it only when
-    // it differs.
-    "stmxcsr [rdi + {mxcsr_scratch}]",
-    "mov eax, [rdi + {mxcsr}]",
-    "cmp eax, [rdi + {mxcsr_scratch}]",
+    // it differs. Host code always runs with HOST_MXCSR (every way out of
+    // the guest puts it back), so the guest's is compared with that.
+    "cmp dword ptr [rdi + {mxcsr}], {host_mxcsr}",
     "je 1f",
     "ldmxcsr [rdi + {mxcsr}]",
     "1:",
@@ -92,6 +95,25 @@ core::arch::global_asm!(
     "syscall",
     "mov rdi, r12",
     "3:",
+    // The way in. Back from a syscall that came through the sled (rip and
+    // rsp as the sled's `call` left them), the guest is entered by `ret`
+    // through its own stack: the `call *%rax` pushed that return address on
+    // the CPU's return-stack buffer, and a `ret` to it is predicted (a
+    // `jmp` left it there, and every later return of the guest and of the
+    // host mispredicted). Its red zone is dead there (invariant 5), so the
+    // return address is written back where the `call` wrote it. Anywhere
+    // else (a handler, a restart, a trapped syscall) it is a `jmp`.
+    "lea rax, [rip + nommu_entry_by_jmp]",
+    "mov rcx, [rdi + {rip}]",
+    "cmp rcx, [rdi + {sled_rip}]",
+    "jne 6f",
+    "mov rcx, [rdi + {rsp}]",
+    "cmp rcx, [rdi + {sled_rsp}]",
+    "jne 6f",
+    "lea rax, [rip + nommu_entry_by_ret]",
+    "6:",
+    "mov [rdi + {entry_tail}], rax",
+    "mov qword ptr [rdi + {sled_rip}], 0",
     // The guest's flags. popfq is slow; when only the arithmetic flags
     // can differ from the host's (IF set, DF/TF/AC/ID/... clear, the
     // usual case), OF is made by an add and the rest loaded by sahf.
@@ -128,6 +150,16 @@ core::arch::global_asm!(
     "mov rsp, [rdi + {rsp}]",
     "mov rdi, [rdi + {rdi}]",
     "mov byte ptr gs:[{selector}], {block}",
+    // Neither way touches the flags.
+    "jmp qword ptr gs:[{entry_tail}]",
+    ".globl nommu_entry_by_ret",
+    "nommu_entry_by_ret:",
+    // A fault here (another thread unmapped the stack meanwhile) is sent
+    // to nommu_entry_by_jmp by the host signal handler.
+    "push qword ptr gs:[{rip}]",
+    "ret",
+    ".globl nommu_entry_by_jmp",
+    "nommu_entry_by_jmp:",
     "jmp qword ptr gs:[{rip}]",
     ".globl nommu_entry_window_end",
     "nommu_entry_window_end:",
@@ -155,13 +187,19 @@ core::arch::global_asm!(
     "mov gs:[{r15}], r15",
     "mov rax, [rsp]",
     "mov gs:[{rip}], rax",
+    "mov gs:[{sled_rip}], rax",
     "lea rax, [rsp + 8]",
     "mov gs:[{rsp}], rax",
+    "mov gs:[{sled_rsp}], rax",
     // Off the guest stack before anything is pushed: its red zone is live.
     "mov rsp, gs:[{host_rsp}]",
     "pushfq",
     "pop qword ptr gs:[{rflags}]",
+    // cld is microcoded (~3 ns here); DF is nearly always clear already.
+    "test byte ptr gs:[{rflags} + 1], {df_in_byte1}",
+    "jz 8f",
     "cld",
+    "8:",
     "mov rdi, gs:[{self_ptr}]",
     "movaps [rdi + {xmm} + 0*16], xmm0",
     "movaps [rdi + {xmm} + 1*16], xmm1",
@@ -206,7 +244,11 @@ core::arch::global_asm!(
     "pop r12",
     "pop rbp",
     "pop rbx",
-    "ret",
+    // Not `ret`: the host came in by `jmp` (`Vcpu::run`), and the
+    // return-stack buffer holds the guest's returns, which the next entry
+    // consumes. An indirect jump to the one place the run loop waits.
+    "pop rcx",
+    "jmp rcx",
     ".globl nommu_syscall_entry_end",
     "nommu_syscall_entry_end:",
     //
@@ -253,14 +295,17 @@ core::arch::global_asm!(
     "nommu_stubs_end:",
     host_rsp = const offset_of!(EntryArea, host_rsp),
     in_guest = const offset_of!(EntryArea, in_guest),
+    sled_rip = const offset_of!(EntryArea, sled_rip),
+    sled_rsp = const offset_of!(EntryArea, sled_rsp),
+    entry_tail = const offset_of!(EntryArea, entry_tail),
     kicked = const offset_of!(EntryArea, kicked),
     selector = const offset_of!(EntryArea, dispatch_selector),
     block = const SYSCALL_DISPATCH_FILTER_BLOCK,
     allow = const SYSCALL_DISPATCH_FILTER_ALLOW,
     mxcsr = const offset_of!(EntryArea, mxcsr),
-    mxcsr_scratch = const offset_of!(EntryArea, mxcsr_scratch),
     host_mxcsr = const HOST_MXCSR,
     not_arith = const !ARITH_FLAGS,
+    df_in_byte1 = const X86_EFLAGS_DF >> 8,
     plain_flags = const PLAIN_FLAGS,
     xmm = const offset_of!(EntryArea, xmm),
     has_fsgsbase = const offset_of!(EntryArea, has_fsgsbase),
@@ -297,6 +342,8 @@ extern "C" {
     pub(crate) fn nommu_syscall_entry();
     pub(crate) fn nommu_entry_window_start();
     pub(crate) fn nommu_entry_window_end();
+    pub(crate) fn nommu_entry_by_ret();
+    pub(crate) fn nommu_entry_by_jmp();
     pub(crate) fn nommu_signal_exit();
     pub(crate) fn nommu_entry_abort();
     pub(crate) fn nommu_stubs_end();

@@ -7,7 +7,9 @@
 //! context so that `sigreturn` lands in `nommu_signal_exit`.
 
 use super::area::{EntryArea, GuestRegs};
-use super::entry::{classify_host_rip, nommu_entry_abort, nommu_signal_exit, StubRegion};
+use super::entry::{
+    classify_host_rip, nommu_entry_abort, nommu_entry_by_jmp, nommu_entry_by_ret, nommu_signal_exit, StubRegion,
+};
 use crate::abi::consts::PAGE_SIZE;
 use crate::abi::prctl::{ARCH_GET_FS, ARCH_GET_GS, ARCH_SET_FS, SYSCALL_DISPATCH_FILTER_ALLOW};
 use crate::abi::seccomp::AUDIT_ARCH_X86_64;
@@ -253,7 +255,7 @@ extern "C" fn host_signal(
     let selector = area.dispatch_selector;
     area.dispatch_selector = SYSCALL_DISPATCH_FILTER_ALLOW as u64;
     handle_in_area(signo, is_kick, area, info, uc, interrupted_fs);
-    if uc.uc_mcontext.rip == rip {
+    if uc.uc_mcontext.rip == rip || uc.uc_mcontext.rip == nommu_entry_by_jmp as *const () as usize as u64 {
         area.dispatch_selector = selector;
     }
 }
@@ -267,6 +269,14 @@ fn handle_in_area(
     interrupted_fs: u64,
 ) {
     let rip = uc.uc_mcontext.rip;
+    if !is_kick && rip == nommu_entry_by_ret as *const () as usize as u64 {
+        // The return address could not be written back to the guest's
+        // stack (another thread unmapped or protected it since the
+        // guest's `call`): enter by `jmp` instead, as a native syscall
+        // would return without touching the stack.
+        uc.uc_mcontext.rip = nommu_entry_by_jmp as *const () as usize as u64;
+        return;
+    }
     if is_kick && super::isyscall::in_window(rip) {
         // About to block in the host: do not.
         uc.uc_mcontext.rip = super::isyscall::abort_address();

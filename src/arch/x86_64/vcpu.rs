@@ -311,13 +311,35 @@ impl Vcpu {
     }
 
     /// Enters guest code at `regs().rip` and runs it until the next exit.
+    /// Inlined into the run loop, which never returns while the task runs:
+    /// the host's calls between two entries are balanced, so the CPU's
+    /// return-stack buffer still holds the guest's returns when it is
+    /// entered again (entry.rs).
+    #[inline(always)]
     pub(crate) fn run(&mut self) -> VcpuExit {
         if self.area.xstate_full != 0 {
             self.load_full_xstate();
         }
+        let area: *mut EntryArea = &mut *self.area;
+        let code: u64;
         // SAFETY: the area belongs to this thread (GS points at it) and holds
-        // a complete guest state; the asm returns here on every exit.
-        let code = unsafe { nommu_enter_guest(&mut *self.area) };
+        // a complete guest state. nommu_enter_guest is called as a function
+        // would be (a return address pushed, rsp aligned as after a call),
+        // only by `jmp` (see entry.rs): it keeps the callee-saved registers
+        // and comes back to label 2 on every exit, with the exit code in
+        // rax, rsp restored, DF clear; it clobbers what a C call may.
+        unsafe {
+            core::arch::asm!(
+                "lea rax, [rip + 2f]",
+                "push rax",
+                "jmp {enter}",
+                "2:",
+                enter = sym nommu_enter_guest,
+                inout("rdi") area => _,
+                out("rax") code,
+                clobber_abi("C"),
+            );
+        }
         match code {
             EXIT_SYSCALL => VcpuExit::Syscall { trapped: false },
             EXIT_KICK => VcpuExit::Kick,
