@@ -58,9 +58,10 @@ fn vfork_child_mappings_belong_to_the_parent() {
 }
 
 /// A process's text is its own: patched after mprotect, the patch runs
-/// and a child of the same program does not see it. With NOMMU_EXEC_MAP=1
-/// (text a private mapping of the image cache's memfd) MADV_DONTNEED on a
-/// text page gives back the program's code, as natively.
+/// and a child of the same program does not see it. With the text mapped
+/// from the image cache's memfd (the default; forced here in case the
+/// environment says NOMMU_EXEC_MAP=0) MADV_DONTNEED on a text page gives
+/// back the program's code, as natively.
 #[test]
 fn text_is_private_to_its_process() {
     each_libc("exec_text", |bin| {

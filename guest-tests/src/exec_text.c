@@ -1,7 +1,6 @@
 /*
- * exec_text: a program's text belongs to its process. Under nommu with
- * NOMMU_EXEC_MAP=1 an image's read-only pages are a private mapping of
- * the exec image cache (docs/architecture.md, "Exec without copying");
+ * exec_text: a program's text belongs to its process. Under nommu an
+ * image's read-only pages are a private mapping of the exec image cache (docs/architecture.md, "Exec without copying");
  * this checks what that must keep:
  * - the program first re-executes itself, so that (under nommu) the run
  *   being checked comes from the image cache;
@@ -11,7 +10,7 @@
  * - mode "dontneed": MADV_DONTNEED on that text page gives back the
  *   program file's code, as for any private file mapping (nommu without
  *   exec_map has anonymous copies there, which read back zero: that mode
- *   is only checked with NOMMU_EXEC_MAP=1).
+ *   is not checked with NOMMU_EXEC_MAP=0).
  */
 #include <spawn.h>
 #include <stdint.h>
