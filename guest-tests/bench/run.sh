@@ -81,6 +81,17 @@ bench "vfork + _exit + wait" us "$BIN/bench-spawn-musl" vfork_exit 2000
 bench "vfork + execve + wait" us "$BIN/bench-spawn-musl" vfork_exec 300
 # fork where there is one (natively, qemu), vfork under nommu (no fork).
 bench "fork|vfork + execve + wait" us "$BIN/bench-spawn-musl" fork_exec 300
+for mode in self thread itimer; do
+    bench "signal: $mode" us/signal "$BIN/bench-signals-musl" "$mode" 20000
+done
+# CPython's own signal stress tests (Debian's python3, a fixed-address
+# dynamic program), when the test package is installed
+# (apt-get install libpython3.11-testsuite).
+if /usr/bin/python3 -c 'import test.test_signal' 2>/dev/null; then
+    bench "CPython test_signal stress" ms wall_ms /usr/bin/python3 -m test -q test_signal -m '*stress*'
+elif wanted "CPython test_signal stress"; then
+    echo "(CPython test_signal stress: skipped, no test.test_signal; apt-get install libpython3.11-testsuite)" >&2
+fi
 bench "hush: 100 x /bin/true" ms wall_ms "$BB" sh -c "i=0; while [ \$i -lt 100 ]; do $BB true; i=\$((i+1)); done"
 bench "hush loop, 200000 iterations" ms wall_ms "$BB" sh -c 'i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done'
 bench "sha256 of 64 MiB" s "$BIN/bench-sha256-musl" 64
