@@ -200,12 +200,14 @@ fn end_task(m: &Machine, task: &mut Task, end: TaskExit) {
     }
     let p = task.process.clone();
     let t = task.shared.cpu_ticks(true);
+    let clock_ns = host::clock_gettime(crate::abi::time::CLOCK_THREAD_CPUTIME_ID)
+        .map_or(0, |(s, ns)| task.shared.cpu_clock_ns(s as u64 * 1_000_000_000 + ns as u64));
     let last = {
         let mut tasks = p.tasks();
         tasks.retain(|t| t.tid != task.tid);
+        p.add_dead_thread_times(t.0, t.1, clock_ns);
         tasks.is_empty()
     };
-    p.add_dead_thread_times(t.0, t.1);
     // A joiner wakes once the thread has left its process (/proc/self/task
     // no longer lists it), before its stack may be freed below.
     if task.clear_child_tid != 0 && owns_memory && m.mem.user.write_val(task.clear_child_tid, 0u32).is_ok() {

@@ -166,8 +166,12 @@ pub struct Process {
     tasks: Mutex<Vec<Arc<TaskShared>>>,
     /// CPU time of reaped children (and their children).
     children_times: Mutex<CpuTimes>,
-    /// Times of exited threads of this process.
+    /// Times of exited threads of this process, and their CPU clock in
+    /// ns (CLOCK_PROCESS_CPUTIME_ID counts them as Linux's does); changed
+    /// under the `tasks` lock so that a reader summing the live tasks
+    /// sees each thread's time exactly once.
     dead_times: Mutex<CpuTimes>,
+    dead_clock_ns: std::sync::atomic::AtomicU64,
     real_timer: Mutex<super::timers::RealTimer>,
     /// Set by exit_group, a fatal signal, or an execve from a thread: every
     /// task of the process ends (with this status; `None` inside for execve,
@@ -228,6 +232,7 @@ impl Process {
             tasks: Mutex::new(Vec::new()),
             children_times: Mutex::new(CpuTimes::default()),
             dead_times: Mutex::new(CpuTimes::default()),
+            dead_clock_ns: Default::default(),
             real_timer: Mutex::new(Default::default()),
             group_exit: Mutex::new(None),
             pgid: AtomicI32::new(pid),
@@ -332,11 +337,19 @@ impl Process {
         mine.system += child.system;
     }
 
-    /// An exited thread's time stays with its process.
-    pub(crate) fn add_dead_thread_times(&self, user: u64, system: u64) {
+    /// An exited thread's time stays with its process (called with the
+    /// `tasks` lock held, after the thread left the list).
+    pub(crate) fn add_dead_thread_times(&self, user: u64, system: u64, clock_ns: u64) {
         let mut dead = lock(&self.dead_times);
         dead.user += user;
         dead.system += system;
+        self.dead_clock_ns.fetch_add(clock_ns, Ordering::Relaxed);
+    }
+
+    /// The CPU clock of the process's exited threads, in ns (read with the
+    /// `tasks` lock held, with the live tasks' clocks).
+    pub(crate) fn dead_clock_ns(&self) -> u64 {
+        self.dead_clock_ns.load(Ordering::Relaxed)
     }
 
     /// Ends every task of the process (the first request wins). Tasks in

@@ -12,9 +12,8 @@ use crate::kernel::task::TaskShared;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// CLOCK_REALTIME .. CLOCK_BOOTTIME, plus CLOCK_TAI; the CPU-time clocks
-/// of the calling thread (host thread == guest task) are exact, the
-/// process one covers the whole machine.
+/// CLOCK_REALTIME .. CLOCK_BOOTTIME, plus CLOCK_TAI (the CPU-time clocks
+/// are the guest's tasks' own: `read_clock`).
 fn check_clock(clock: i32) -> SysResult<i32> {
     match clock {
         CLOCK_REALTIME..=CLOCK_BOOTTIME | CLOCK_TAI => Ok(clock),
@@ -30,7 +29,9 @@ fn timespec((tv_sec, tv_nsec): (i64, i64)) -> Timespec {
 /// clock_getcpuclockid), each with its task: guest tasks are host threads,
 /// so a thread's clock is its host thread's (since the task started on it),
 /// and a process's the sum of its threads'.
-fn cpu_clock_sources(ctx: &SyscallCtx<'_>, clock: i32) -> SysResult<Vec<(i32, Arc<TaskShared>)>> {
+/// The second value is the process's exited threads' time (ns; 0 for a
+/// thread clock), read with the live ones so that none counts twice.
+fn cpu_clock_sources(ctx: &SyscallCtx<'_>, clock: i32) -> SysResult<(Vec<(i32, Arc<TaskShared>)>, u64)> {
     let id = !(clock >> 3);
     let kind = clock & CPUCLOCK_CLOCK_MASK;
     if kind == CPUCLOCK_MAX {
@@ -40,12 +41,12 @@ fn cpu_clock_sources(ctx: &SyscallCtx<'_>, clock: i32) -> SysResult<Vec<(i32, Ar
     if clock & CPUCLOCK_PERTHREAD_MASK != 0 {
         let t = if id == 0 { Some(ctx.task.shared.clone()) } else { ctx.m.task(id) };
         let t = t.ok_or(Errno::EINVAL)?;
-        return Ok(vec![(host_clock(t.host_tid()), t)]);
+        return Ok((vec![(host_clock(t.host_tid()), t)], 0));
     }
     let p = if id == 0 { Some(ctx.task.process.clone()) } else { ctx.m.process(id) };
     let p = p.filter(|p| !p.is_zombie()).ok_or(Errno::EINVAL)?;
     let tasks = p.tasks();
-    Ok(tasks.iter().map(|t| (host_clock(t.host_tid()), t.clone())).collect())
+    Ok((tasks.iter().map(|t| (host_clock(t.host_tid()), t.clone())).collect(), p.dead_clock_ns()))
 }
 
 /// A task's share of a host thread CPU clock.
@@ -63,8 +64,8 @@ fn read_clock(ctx: &SyscallCtx<'_>, clock: i32) -> SysResult<(i64, i64)> {
     } else if clock >= 0 {
         return Ok(host::clock_gettime(check_clock(clock)?)?);
     } else {
-        let mut total = 0;
-        for (c, task) in cpu_clock_sources(ctx, clock)? {
+        let (live, mut total) = cpu_clock_sources(ctx, clock)?;
+        for (c, task) in live {
             total += task_cpu_clock(c, &task)?;
         }
         total
