@@ -49,6 +49,14 @@ fn nommu_run(cache: &Path, nommu_args: &[&str], env: &[(&str, &str)], bin: &Path
 }
 
 /// The run matches the program's native run (stdout and status).
+/// Runs `bin` with the default options: it must be a hit or miss as
+/// `expected` says and behave as natively.
+fn run_expecting(cache: &Path, bin: &Path, expected: Image, what: &str) {
+    let (out, how) = nommu_run(cache, &[], &[], bin);
+    assert_eq!(how, expected, "{what}");
+    assert_native(bin, &out);
+}
+
 fn assert_native(bin: &Path, out: &Output) {
     let native = run_native(bin, args_for(bin), &[]);
     assert_eq!(text(&native), text(out), "stdout differs for {}: {}", bin.display(), common::stderr_text(out));
@@ -91,14 +99,10 @@ fn a_hit_runs_the_same_as_a_miss_and_as_natively() {
     for name in ["hello-musl", "hello-glibc", "thr_basic-musl", "proc_sig-glibc", "redzone-musl", "redzone-glibc"] {
         let cache = TempDir::new("imgcache-hit");
         let bin = guest(name);
-        let (cold, how) = nommu_run(cache.path(), &[], &[], &bin);
-        assert_eq!(how, Image::Rewritten, "{name}: an empty cache is a miss");
-        assert_native(&bin, &cold);
+        run_expecting(cache.path(), &bin, Image::Rewritten, &format!("{name}: an empty cache is a miss"));
         one_entry(cache.path());
         for _ in 0..2 {
-            let (warm, how) = nommu_run(cache.path(), &[], &[], &bin);
-            assert_eq!(how, Image::Cached, "{name}: the second run is a hit");
-            assert_native(&bin, &warm);
+            run_expecting(cache.path(), &bin, Image::Cached, &format!("{name}: the second run is a hit"));
         }
     }
 }
@@ -140,26 +144,18 @@ fn a_changed_program_is_a_miss() {
     assert_eq!(how, Image::Cached);
     // Same content, new mtime.
     age(&bin, 30);
-    let (out, how) = nommu_run(cache.path(), &[], &[], &bin);
-    assert_eq!(how, Image::Rewritten, "a new mtime is a miss");
-    assert_native(&bin, &out);
+    run_expecting(cache.path(), &bin, Image::Rewritten, "a new mtime is a miss");
     // Another program written over the same file (same inode, new size
     // and mtime): its own code runs, not the cached image of the old one.
     std::fs::write(&bin, std::fs::read(guest("hello-glibc")).expect("read")).expect("overwrite");
-    let (out, how) = nommu_run(cache.path(), &[], &[], &bin);
-    assert_eq!(how, Image::Rewritten, "new content is a miss");
-    assert_native(&bin, &out);
+    run_expecting(cache.path(), &bin, Image::Rewritten, "new content is a miss");
     // Changed a moment ago: not kept (a change in the same timestamp tick
     // could follow), so the next run rewrites again...
-    let (out, how) = nommu_run(cache.path(), &[], &[], &bin);
-    assert_eq!(how, Image::Rewritten, "a file changed just now is not kept");
-    assert_native(&bin, &out);
+    run_expecting(cache.path(), &bin, Image::Rewritten, "a file changed just now is not kept");
     // ...until it has settled.
     age(&bin, 10);
     let _ = nommu_run(cache.path(), &[], &[], &bin);
-    let (out, how) = nommu_run(cache.path(), &[], &[], &bin);
-    assert_eq!(how, Image::Cached);
-    assert_native(&bin, &out);
+    run_expecting(cache.path(), &bin, Image::Cached, "a hit");
 }
 
 /// Ways an entry can be damaged: (what, damage).
@@ -187,14 +183,10 @@ fn a_corrupted_or_truncated_entry_is_a_miss() {
         let mut bad = good.clone();
         damage(&mut bad);
         std::fs::write(&entry, &bad).expect("damage the entry");
-        let (out, how) = nommu_run(cache.path(), &[], &[], &bin);
-        assert_eq!(how, Image::Rewritten, "{what}: a miss");
-        assert_native(&bin, &out);
+        run_expecting(cache.path(), &bin, Image::Rewritten, &format!("{what}: a miss"));
         // The miss wrote a good entry in its place.
         assert_eq!(std::fs::read(&entry).expect("read the entry"), good, "{what}: the entry is rewritten");
-        let (out, how) = nommu_run(cache.path(), &[], &[], &bin);
-        assert_eq!(how, Image::Cached, "{what}: a hit again");
-        assert_native(&bin, &out);
+        run_expecting(cache.path(), &bin, Image::Cached, &format!("{what}: a hit again"));
     }
 }
 
@@ -287,9 +279,7 @@ fn concurrent_runs_leave_one_good_entry() {
             assert_native(&bin, &out);
         }
         one_entry(cache.path());
-        let (out, how) = nommu_run(cache.path(), &[], &[], &bin);
-        assert_eq!(how, Image::Cached);
-        assert_native(&bin, &out);
+        run_expecting(cache.path(), &bin, Image::Cached, "a hit");
     }
 }
 

@@ -103,7 +103,10 @@ static int child(char **argv)
     if (!strcmp(argv[1], "exit0"))
         return 0;
     if (!strcmp(argv[1], "rmid")) {
-        msleep(100);
+        /* Remove it once the parent waits on it (not after a fixed sleep:
+         * a loaded machine may start the parent's semop later). */
+        for (int i = 0; i < 2000 && semctl(s, 0, GETNCNT) < 1; i++)
+            msleep(5);
         return semctl(s, 0, IPC_RMID) == 0 ? 0 : 1;
     }
     return 3;

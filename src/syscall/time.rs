@@ -25,13 +25,16 @@ fn timespec((tv_sec, tv_nsec): (i64, i64)) -> Timespec {
     Timespec { tv_sec, tv_nsec }
 }
 
+/// A host thread CPU clock and the task whose share of it counts.
+type CpuClockSource = (i32, Arc<TaskShared>);
+
 /// The host clocks behind a guest CPU-time clock id (pthread_getcpuclockid,
 /// clock_getcpuclockid), each with its task: guest tasks are host threads,
 /// so a thread's clock is its host thread's (since the task started on it),
 /// and a process's the sum of its threads'.
 /// The second value is the process's exited threads' time (ns; 0 for a
 /// thread clock), read with the live ones so that none counts twice.
-fn cpu_clock_sources(ctx: &SyscallCtx<'_>, clock: i32) -> SysResult<(Vec<(i32, Arc<TaskShared>)>, u64)> {
+fn cpu_clock_sources(ctx: &SyscallCtx<'_>, clock: i32) -> SysResult<(Vec<CpuClockSource>, u64)> {
     let id = !(clock >> 3);
     let kind = clock & CPUCLOCK_CLOCK_MASK;
     if kind == CPUCLOCK_MAX {
