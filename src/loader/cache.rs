@@ -12,7 +12,7 @@
 //! process, copying only the pages of writable segments
 //! (docs/architecture.md, "Exec without copying").
 
-use super::diskcache::DiskCache;
+use super::diskcache::{DiskCache, DiskFile};
 use super::elf::{ExecImage, Segment};
 use super::lru::ByteLru;
 use crate::abi::types::Stat;
@@ -63,8 +63,9 @@ pub(crate) struct CachedImage {
 /// holds the rewritten image (`CachedImage::bytes`) from `offset`
 /// (page-aligned) on, and that nobody writes or shrinks while it is open
 /// (a private mapping would see a write; a page past a shrunk end is
-/// SIGBUS). The cache's own is a sealed memfd; an on-disk image cache can
-/// hand its file, if it is only ever replaced by rename.
+/// SIGBUS). The cache's own is a sealed memfd; an image read from the
+/// on-disk cache is mapped from its cache file (entries are only ever
+/// replaced by rename, `diskcache::DiskFile`).
 pub(crate) struct Backing {
     fd: OwnedFd,
     offset: u64,
@@ -145,15 +146,15 @@ impl ImageCache {
         self.images.inserted().saturating_sub(self.disk_hits.load(Ordering::Relaxed))
     }
 
-    /// The cached image of `id` (with `map`, one read from disk gets a
-    /// memfd to map from, as `insert` gives one).
+    /// The cached image of `id` (with `map`, one read from disk is mapped
+    /// from its cache file, kept open, where `insert` makes a memfd).
     pub(crate) fn get(&self, id: &FileId, map: bool) -> Option<Arc<CachedImage>> {
         if let Some(hit) = self.images.get(id) {
             return Some(hit);
         }
         // A miss here: an image some nommu process rewrote before?
-        let d = self.disk.lookup(id)?;
-        let (image, size) = CachedImage::new(d.bytes, d.sites, d.template.align, d.template, map);
+        let (d, file) = self.disk.lookup(id)?;
+        let (image, size) = CachedImage::new(d.bytes, d.sites, d.template.align, d.template, map.then_some(Some(file)));
         self.disk_hits.fetch_add(1, Ordering::Relaxed);
         self.images.insert(*id, image, size);
         self.images.get(id)
@@ -187,28 +188,45 @@ impl ImageCache {
             ..image.clone()
         };
         self.disk.store(&id, &template, &sites, &bytes);
-        let (image, size) = CachedImage::new(bytes, sites, align, template, map);
+        let (image, size) = CachedImage::new(bytes, sites, align, template, map.then_some(None));
         self.images.insert(id, image, size);
     }
 }
 
 impl CachedImage {
-    /// The entry for an image and the host memory it holds (with `map`,
-    /// a sealed memfd of the bytes too: shmem, counted with them, so the
-    /// cache keeps at most CACHE_LIMIT of both).
-    fn new(bytes: Vec<u8>, sites: Vec<u64>, align: u64, template: ExecImage, map: bool) -> (CachedImage, usize) {
-        let mappable = if map {
-            match sealed_memfd(&bytes) {
-                Ok(fd) => Backing::new(fd, 0, bytes.len() as u64, &template.segments),
+    /// The entry for an image and the host memory it holds. `map` is
+    /// None for an image exec copies; else the on-disk cache file the
+    /// image was read from, to map from (its pages are page cache, not
+    /// held by nommu: not counted), or None for a sealed memfd of the
+    /// bytes (shmem, counted with them, so the cache keeps at most
+    /// CACHE_LIMIT of both).
+    fn new(
+        bytes: Vec<u8>,
+        sites: Vec<u64>,
+        align: u64,
+        template: ExecImage,
+        map: Option<Option<DiskFile>>,
+    ) -> (CachedImage, usize) {
+        let mut size = bytes.len();
+        let mappable = match map {
+            None => None,
+            // Only whole pages of the stored data, all inside the file (the
+            // zero pages past it are copied).
+            Some(Some(f)) => {
+                let len = (f.len / PAGE_SIZE * PAGE_SIZE).min(bytes.len() as u64);
+                Backing::new(f.fd, f.offset, len, &template.segments)
+            }
+            Some(None) => match sealed_memfd(&bytes) {
+                Ok(fd) => {
+                    size += bytes.len();
+                    Backing::new(fd, 0, bytes.len() as u64, &template.segments)
+                }
                 Err(e) => {
                     log::info!("image cache: no memfd for the image ({e}): it will be copied");
                     None
                 }
-            }
-        } else {
-            None
+            },
         };
-        let size = bytes.len() + mappable.as_ref().map_or(0, |_| bytes.len());
         (CachedImage { bytes, sites, align, template, mappable }, size)
     }
 

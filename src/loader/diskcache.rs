@@ -24,6 +24,7 @@ use crate::mm::PAGE_SIZE;
 use crate::rewrite::verdicts;
 use std::fs::{self, File};
 use std::io::{Read, Write};
+use std::os::fd::OwnedFd;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -101,19 +102,20 @@ impl DiskCache {
         Some((DiskKey { dev, ino, size, mtime, policy, build, code }, &config.dir))
     }
 
-    /// The image cached for `id`, if a valid entry is there.
-    pub(crate) fn lookup(&self, id: &FileId) -> Option<DiskImage> {
+    /// The image cached for `id`, if a valid entry is there, and the
+    /// entry's file (kept open: see `DiskFile`).
+    pub(crate) fn lookup(&self, id: &FileId) -> Option<(DiskImage, DiskFile)> {
         let (key, dir) = self.key(id, None)?;
-        let d = lookup_with(dir, &key, diskformat::decode)?;
+        let (d, file) = lookup_with(dir, &key, diskformat::decode)?;
         verdicts::learn(&d.bytes, &d.verdicts);
-        Some(d)
+        Some((d, file))
     }
 
     /// The rewritten code (sites, bytes) of the `len` bytes at `offset` of
     /// file `id`, if a valid entry is there.
     pub(crate) fn lookup_code(&self, id: &FileId, offset: u64, len: u64) -> Option<(Vec<u64>, Vec<u8>)> {
         let (key, dir) = self.key(id, Some((offset, len)))?;
-        let d = lookup_with(dir, &key, diskformat::decode_code)?;
+        let (d, _) = lookup_with(dir, &key, diskformat::decode_code)?;
         verdicts::learn(&d.bytes, &d.verdicts);
         Some((d.sites, d.bytes))
     }
@@ -199,20 +201,37 @@ fn build_id() -> Option<u64> {
     Some(diskformat::checksum(&[env!("CARGO_PKG_VERSION").as_bytes(), &bytes]))
 }
 
+/// A hit entry's open file: its image data, checked, are the `len`
+/// bytes from `offset` (page-aligned) on, and the file was exactly that
+/// long when it was opened (fstat). nommu only ever replaces an entry by
+/// rename and removes it by unlink, so what this fd reads never changes:
+/// an exec may map the image's pages from it (`cache::Backing`). Someone
+/// who edits or truncates cache files in place is not guarded against
+/// (a mapped page past a truncated end would be SIGBUS).
+pub(crate) struct DiskFile {
+    pub fd: OwnedFd,
+    pub offset: u64,
+    pub len: u64,
+}
+
 /// Reads and checks the entry for `key`; `decode` makes it what the
 /// caller keeps.
-fn lookup_with<T>(dir: &Path, key: &DiskKey, decode: impl FnOnce(&Fixed, &[u8], Vec<u8>) -> Option<T>) -> Option<T> {
+fn lookup_with<T>(
+    dir: &Path,
+    key: &DiskKey,
+    decode: impl FnOnce(&Fixed, &[u8], Vec<u8>) -> Option<T>,
+) -> Option<(T, DiskFile)> {
     let path = dir.join(key.file_name());
     let mut file = File::open(&path).ok()?;
-    let hit = read_entry(&mut file, key).and_then(|(fixed, header, bytes)| decode(&fixed, &header, bytes));
-    match &hit {
-        Some(_) => {
-            log::debug!("image cache: {} is a hit", path.display());
-            refresh(&file);
-        }
-        None => log::debug!("image cache: {} is stale or malformed: a miss", path.display()),
-    }
-    hit
+    let hit = read_entry(&mut file, key)
+        .and_then(|(fixed, header, bytes)| Some((decode(&fixed, &header, bytes)?, fixed.image_offset, fixed.data_len)));
+    let Some((hit, offset, len)) = hit else {
+        log::debug!("image cache: {} is stale or malformed: a miss", path.display());
+        return None;
+    };
+    log::debug!("image cache: {} is a hit", path.display());
+    refresh(&file);
+    Some((hit, DiskFile { fd: OwnedFd::from(file), offset, len }))
 }
 
 /// The fixed header, the whole header and the image bytes of the entry
