@@ -352,3 +352,35 @@ fn a_shared_library_mapped_by_the_dynamic_linker_is_cached_too() {
         }
     }
 }
+
+#[test]
+fn an_entry_removed_or_replaced_after_its_hit_still_runs() {
+    // A disk hit maps the image's pages from the entry's file, kept open:
+    // the entry unlinked, or replaced (by rename, as nommu's writers do)
+    // with a short garbage file, later execs in the same nommu process
+    // still get the image (no SIGBUS), and they match the native run.
+    let cache = TempDir::new("imgcache-held");
+    let bin = guest("hello-musl");
+    let (_, how) = nommu_run(cache.path(), &[], &[], &bin);
+    assert_eq!(how, Image::Rewritten);
+    let entry = one_entry(cache.path());
+    let native = run_native(&bin, &["a", "b"], &[]);
+    let native = format!("{}status {}\n", text(&native), shell_status(&native));
+    let (e, tmp) = (entry.display(), cache.path().join("short").display().to_string());
+    let b = format!("{} a b; echo status $?", bin.display());
+    let script = format!("{b}; rm {e}; {b}; echo junk > {tmp}; mv {tmp} {e}; {b}; {b}");
+    for env in [&[][..], &[("NOMMU_EXEC_MAP", "0")][..]] {
+        std::fs::copy(&entry, cache.path().join("saved")).expect("save the entry");
+        let out = Command::new(nommu())
+            .env("XDG_CACHE_HOME", cache.path())
+            .envs(env.iter().copied())
+            .arg("run")
+            .arg(common::repo().join("rootfs/bin/busybox"))
+            .args(["sh", "-c", &script])
+            .output()
+            .expect("nommu runs");
+        assert!(out.status.success(), "{env:?}: {}", common::stderr_text(&out));
+        assert_eq!(text(&out), native.repeat(4), "{env:?}");
+        std::fs::rename(cache.path().join("saved"), &entry).expect("restore the entry");
+    }
+}

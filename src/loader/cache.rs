@@ -12,7 +12,7 @@
 //! process, copying only the pages of writable segments
 //! (docs/architecture.md, "Exec without copying").
 
-use super::diskcache::DiskCache;
+use super::diskcache::{DiskCache, DiskFile, MappedData};
 use super::elf::{ExecImage, Segment};
 use super::lru::ByteLru;
 use crate::abi::types::Stat;
@@ -48,8 +48,11 @@ impl FileId {
 
 /// A loaded, rewritten image, relative to its base address.
 pub(crate) struct CachedImage {
-    /// The whole span as loaded (segments, gaps, zeroed bss).
-    bytes: Vec<u8>,
+    /// The span as loaded (segments, gaps), all of it or (read from the
+    /// disk cache) up to its trailing zero pages.
+    bytes: ImageBytes,
+    /// The whole span's length (what `bytes` lacks of it is zeros).
+    len: u64,
     /// Offsets of the rewritten syscall sites.
     sites: Vec<u64>,
     align: u64,
@@ -59,12 +62,29 @@ pub(crate) struct CachedImage {
     mappable: Option<Backing>,
 }
 
+/// An image's bytes: its own copy, or its stored data in the mapped
+/// on-disk cache entry (`diskcache::MappedData`).
+enum ImageBytes {
+    Owned(Vec<u8>),
+    Mapped(MappedData),
+}
+
+impl ImageBytes {
+    fn data(&self) -> &[u8] {
+        match self {
+            ImageBytes::Owned(v) => v,
+            ImageBytes::Mapped(m) => m.as_ref(),
+        }
+    }
+}
+
 /// Where an exec maps an image's read-only pages from: a host file that
 /// holds the rewritten image (`CachedImage::bytes`) from `offset`
 /// (page-aligned) on, and that nobody writes or shrinks while it is open
 /// (a private mapping would see a write; a page past a shrunk end is
-/// SIGBUS). The cache's own is a sealed memfd; an on-disk image cache can
-/// hand its file, if it is only ever replaced by rename.
+/// SIGBUS). The cache's own is a sealed memfd; an image read from the
+/// on-disk cache is mapped from its cache file (entries are only ever
+/// replaced by rename, `diskcache::DiskFile`).
 pub(crate) struct Backing {
     fd: OwnedFd,
     offset: u64,
@@ -145,15 +165,17 @@ impl ImageCache {
         self.images.inserted().saturating_sub(self.disk_hits.load(Ordering::Relaxed))
     }
 
-    /// The cached image of `id` (with `map`, one read from disk gets a
-    /// memfd to map from, as `insert` gives one).
+    /// The cached image of `id` (with `map`, one read from disk is mapped
+    /// from its cache file, kept open, where `insert` makes a memfd).
     pub(crate) fn get(&self, id: &FileId, map: bool) -> Option<Arc<CachedImage>> {
         if let Some(hit) = self.images.get(id) {
             return Some(hit);
         }
         // A miss here: an image some nommu process rewrote before?
-        let d = self.disk.lookup(id)?;
-        let (image, size) = CachedImage::new(d.bytes, d.sites, d.template.align, d.template, map);
+        let (d, file) = self.disk.lookup(id)?;
+        let (align, len) = (d.template.align, d.template.alloc_len);
+        let bytes = ImageBytes::Mapped(d.bytes);
+        let (image, size) = CachedImage::new(bytes, len, d.sites, align, d.template, map.then_some(Some(file)));
         self.disk_hits.fetch_add(1, Ordering::Relaxed);
         self.images.insert(*id, image, size);
         self.images.get(id)
@@ -187,29 +209,49 @@ impl ImageCache {
             ..image.clone()
         };
         self.disk.store(&id, &template, &sites, &bytes);
-        let (image, size) = CachedImage::new(bytes, sites, align, template, map);
+        let len = bytes.len() as u64;
+        let bytes = ImageBytes::Owned(bytes);
+        let (image, size) = CachedImage::new(bytes, len, sites, align, template, map.then_some(None));
         self.images.insert(id, image, size);
     }
 }
 
 impl CachedImage {
-    /// The entry for an image and the host memory it holds (with `map`,
-    /// a sealed memfd of the bytes too: shmem, counted with them, so the
-    /// cache keeps at most CACHE_LIMIT of both).
-    fn new(bytes: Vec<u8>, sites: Vec<u64>, align: u64, template: ExecImage, map: bool) -> (CachedImage, usize) {
-        let mappable = if map {
-            match sealed_memfd(&bytes) {
-                Ok(fd) => Backing::new(fd, 0, bytes.len() as u64, &template.segments),
+    /// The entry for an image and the host memory it holds (its bytes,
+    /// or, mapped from the disk cache, the file pages it maps, which are
+    /// page cache). `map` is None for an image exec copies; else the
+    /// on-disk cache file the image was read from, to map from (no more
+    /// memory), or None for a sealed memfd of the bytes (shmem, counted
+    /// with them, so the cache keeps at most CACHE_LIMIT of both).
+    fn new(
+        bytes: ImageBytes,
+        len: u64,
+        sites: Vec<u64>,
+        align: u64,
+        template: ExecImage,
+        map: Option<Option<DiskFile>>,
+    ) -> (CachedImage, usize) {
+        let mut size = bytes.data().len();
+        let mappable = match map {
+            None => None,
+            // Only whole pages of the stored data, all inside the file (the
+            // zero pages past it are copied).
+            Some(Some(f)) => {
+                let len = (f.len / PAGE_SIZE * PAGE_SIZE).min(len);
+                Backing::new(f.fd, f.offset, len, &template.segments)
+            }
+            Some(None) => match sealed_memfd(bytes.data()) {
+                Ok(fd) => {
+                    size += bytes.data().len();
+                    Backing::new(fd, 0, bytes.data().len() as u64, &template.segments)
+                }
                 Err(e) => {
                     log::info!("image cache: no memfd for the image ({e}): it will be copied");
                     None
                 }
-            }
-        } else {
-            None
+            },
         };
-        let size = bytes.len() + mappable.as_ref().map_or(0, |_| bytes.len());
-        (CachedImage { bytes, sites, align, template, mappable }, size)
+        (CachedImage { bytes, len, sites, align, template, mappable }, size)
     }
 
     /// A copy of the image in fresh arena memory: with `map` (and a
@@ -217,7 +259,7 @@ impl CachedImage {
     /// the rest copied.
     pub(crate) fn instantiate(&self, mem: &Memory, map: bool) -> Result<ExecImage, Errno> {
         let start = Instant::now();
-        let len = self.bytes.len() as u64;
+        let len = self.len;
         let base = match (&self.mappable, map) {
             (Some(backing), true) => {
                 let base = mem.alloc_overwritten(len, self.align, backing.readonly_bytes())?;
@@ -229,7 +271,8 @@ impl CachedImage {
             }
             _ => {
                 let base = mem.alloc(len, self.align)?;
-                if let Err(e) = mem.user.write(base, &self.bytes) {
+                // Fresh memory is zeroed: only the data is written.
+                if let Err(e) = mem.user.write(base, self.bytes.data()) {
                     mem.free(base, len);
                     return Err(e);
                 }
@@ -257,12 +300,18 @@ impl CachedImage {
         })
     }
 
-    /// Maps the read-only runs from `backing` and copies every other page.
+    /// Maps the read-only runs from `backing` and copies every other page
+    /// (zeros past the data: the memory is not zeroed).
     fn map_into(&self, mem: &Memory, base: u64, backing: &Backing) -> Result<(), Errno> {
+        let data = self.bytes.data();
         let mut at = 0;
-        for &(off, l) in backing.runs.iter().chain([(self.bytes.len() as u64, 0)].iter()) {
+        for &(off, l) in backing.runs.iter().chain([(self.len, 0)].iter()) {
             if off > at {
-                mem.user.write(base + at, &self.bytes[at as usize..off as usize])?;
+                let end = (off as usize).min(data.len());
+                if end > at as usize {
+                    mem.user.write(base + at, &data[at as usize..end])?;
+                }
+                write_zeros(mem, base + (end as u64).max(at), base + off)?;
             }
             if l > 0 {
                 mem.map_readonly_file(base + off, l, backing.fd.as_raw_fd(), backing.offset + off)?;
@@ -271,6 +320,17 @@ impl CachedImage {
         }
         Ok(())
     }
+}
+
+/// Zeros [from, to) of arena memory.
+fn write_zeros(mem: &Memory, mut from: u64, to: u64) -> Result<(), Errno> {
+    static ZEROS: [u8; PAGE_SIZE as usize] = [0; PAGE_SIZE as usize];
+    while from < to {
+        let n = (to - from).min(PAGE_SIZE);
+        mem.user.write(from, &ZEROS[..n as usize])?;
+        from += n;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -294,6 +354,52 @@ mod tests {
         let segs = [seg(0, 0x2000, false), seg(0x2000, 0x1000, true), seg(0x5000, 0x1000, false)];
         assert_eq!(read_only_runs(0x6000, &segs), vec![(0, 0x2000), (0x3000, 0x3000)]);
         assert_eq!(read_only_runs(0x1000, &[seg(0, 0x1000, true)]), vec![]);
+    }
+
+    #[test]
+    fn an_image_with_only_its_data_is_zeros_past_it_even_in_reused_memory() {
+        let mem = Memory::with_address_space(64 << 20, 256 << 20).unwrap();
+        let len = 4 * PAGE_SIZE;
+        // Dirty pages, freed: alloc_overwritten may hand them back as they are.
+        for _ in 0..2 {
+            let d = mem.alloc(len, PAGE_SIZE).unwrap();
+            mem.user.write(d, &vec![0xffu8; len as usize]).unwrap();
+            mem.free(d, len);
+        }
+        // Two pages of data (a read-only one, a writable one); the two
+        // pages after them, one read-only gap and one bss, are not stored.
+        let data: Vec<u8> = (0..2 * PAGE_SIZE).map(|i| (i % 251) as u8 + 1).collect();
+        let seg = |start, len, writable| Segment { start, len, kind: SegmentKind::Data, writable };
+        let segments =
+            vec![seg(0, PAGE_SIZE, false), seg(PAGE_SIZE, PAGE_SIZE, true), seg(3 * PAGE_SIZE, PAGE_SIZE, true)];
+        let template = ExecImage {
+            alloc_start: 0,
+            alloc_len: len,
+            fixed: None,
+            segments: segments.clone(),
+            load_bias: 0,
+            entry: 0,
+            phdr: 0,
+            phent: 56,
+            phnum: 1,
+            brk: len,
+            stack_size: None,
+            rewrite: RewriteStats::default(),
+            align: PAGE_SIZE,
+            interp: None,
+        };
+        let mappable = Backing::new(sealed_memfd(&data).unwrap(), 0, data.len() as u64, &segments);
+        assert_eq!(mappable.as_ref().map(|b| b.runs.clone()), Some(vec![(0, PAGE_SIZE)]));
+        let bytes = ImageBytes::Owned(data.clone());
+        let cached = CachedImage { bytes, len, sites: vec![], align: PAGE_SIZE, template, mappable };
+        let mut want = data.clone();
+        want.resize(len as usize, 0);
+        for map in [true, false, true] {
+            let image = cached.instantiate(&mem, map).unwrap();
+            let mut got = vec![0u8; len as usize];
+            mem.user.read(image.alloc_start, &mut got).unwrap();
+            assert!(got == want, "map {map}: the data, then zeros");
+        }
     }
 
     #[test]
@@ -323,7 +429,14 @@ mod tests {
             interp: None,
         };
         let mappable = Backing::new(sealed_memfd(&bytes).unwrap(), 0, len, &segments);
-        let cached = CachedImage { bytes: bytes.clone(), sites: vec![5], align: PAGE_SIZE, template, mappable };
+        let cached = CachedImage {
+            bytes: ImageBytes::Owned(bytes.clone()),
+            len,
+            sites: vec![5],
+            align: PAGE_SIZE,
+            template,
+            mappable,
+        };
         let a = cached.instantiate(&mem, true).unwrap();
         let b = cached.instantiate(&mem, true).unwrap();
         let c = cached.instantiate(&mem, false).unwrap();

@@ -19,11 +19,13 @@
 use super::cache::FileId;
 use super::diskformat::{self, DiskImage, DiskKey, Fixed, MAX_IMAGE};
 use super::elf::{ExecImage, SegmentKind};
+use crate::mm::filemap::FileMap;
 use crate::mm::sitemap::SitePolicy;
 use crate::mm::PAGE_SIZE;
 use crate::rewrite::verdicts;
 use std::fs::{self, File};
 use std::io::{Read, Write};
+use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -101,19 +103,33 @@ impl DiskCache {
         Some((DiskKey { dev, ino, size, mtime, policy, build, code }, &config.dir))
     }
 
-    /// The image cached for `id`, if a valid entry is there.
-    pub(crate) fn lookup(&self, id: &FileId) -> Option<DiskImage> {
+    /// The image cached for `id`, if a valid entry is there, and the
+    /// entry's file (kept open: see `DiskFile`).
+    pub(crate) fn lookup(&self, id: &FileId) -> Option<(DiskImage<MappedData>, DiskFile)> {
         let (key, dir) = self.key(id, None)?;
-        let d = lookup_with(dir, &key, diskformat::decode)?;
-        verdicts::learn(&d.bytes, &d.verdicts);
-        Some(d)
+        let path = dir.join(key.file_name());
+        let file = File::open(&path).ok()?;
+        let hit = map_entry(&file, &key).and_then(|(fixed, map)| {
+            let (offset, len) = (fixed.image_offset as usize, fixed.data_len as usize);
+            let header = map.bytes()[..offset].to_vec();
+            let d = diskformat::decode(&fixed, &header, MappedData { map, offset, len })?;
+            Some((d, fixed.image_offset, fixed.data_len))
+        });
+        let Some((d, offset, len)) = hit else {
+            log::debug!("image cache: {} is stale or malformed: a miss", path.display());
+            return None;
+        };
+        log::debug!("image cache: {} is a hit (mapped)", path.display());
+        refresh(&file);
+        verdicts::learn(d.bytes.as_ref(), &d.verdicts);
+        Some((d, DiskFile { fd: OwnedFd::from(file), offset, len }))
     }
 
     /// The rewritten code (sites, bytes) of the `len` bytes at `offset` of
     /// file `id`, if a valid entry is there.
     pub(crate) fn lookup_code(&self, id: &FileId, offset: u64, len: u64) -> Option<(Vec<u64>, Vec<u8>)> {
         let (key, dir) = self.key(id, Some((offset, len)))?;
-        let d = lookup_with(dir, &key, diskformat::decode_code)?;
+        let (d, _) = lookup_with(dir, &key, diskformat::decode_code)?;
         verdicts::learn(&d.bytes, &d.verdicts);
         Some((d.sites, d.bytes))
     }
@@ -199,20 +215,37 @@ fn build_id() -> Option<u64> {
     Some(diskformat::checksum(&[env!("CARGO_PKG_VERSION").as_bytes(), &bytes]))
 }
 
+/// A hit entry's open file: its image data, checked, are the `len`
+/// bytes from `offset` (page-aligned) on, and the file was exactly that
+/// long when it was opened (fstat). nommu only ever replaces an entry by
+/// rename and removes it by unlink, so what this fd reads never changes:
+/// an exec may map the image's pages from it (`cache::Backing`). Someone
+/// who edits or truncates cache files in place is not guarded against
+/// (a mapped page past a truncated end would be SIGBUS).
+pub(crate) struct DiskFile {
+    pub fd: OwnedFd,
+    pub offset: u64,
+    pub len: u64,
+}
+
 /// Reads and checks the entry for `key`; `decode` makes it what the
 /// caller keeps.
-fn lookup_with<T>(dir: &Path, key: &DiskKey, decode: impl FnOnce(&Fixed, &[u8], Vec<u8>) -> Option<T>) -> Option<T> {
+fn lookup_with<T>(
+    dir: &Path,
+    key: &DiskKey,
+    decode: impl FnOnce(&Fixed, &[u8], Vec<u8>) -> Option<T>,
+) -> Option<(T, DiskFile)> {
     let path = dir.join(key.file_name());
     let mut file = File::open(&path).ok()?;
-    let hit = read_entry(&mut file, key).and_then(|(fixed, header, bytes)| decode(&fixed, &header, bytes));
-    match &hit {
-        Some(_) => {
-            log::debug!("image cache: {} is a hit", path.display());
-            refresh(&file);
-        }
-        None => log::debug!("image cache: {} is stale or malformed: a miss", path.display()),
-    }
-    hit
+    let hit = read_entry(&mut file, key)
+        .and_then(|(fixed, header, bytes)| Some((decode(&fixed, &header, bytes)?, fixed.image_offset, fixed.data_len)));
+    let Some((hit, offset, len)) = hit else {
+        log::debug!("image cache: {} is stale or malformed: a miss", path.display());
+        return None;
+    };
+    log::debug!("image cache: {} is a hit", path.display());
+    refresh(&file);
+    Some((hit, DiskFile { fd: OwnedFd::from(file), offset, len }))
 }
 
 /// The fixed header, the whole header and the image bytes of the entry
@@ -229,6 +262,32 @@ fn read_entry(file: &mut File, key: &DiskKey) -> Option<(Fixed, Vec<u8>, Vec<u8>
     let mut bytes = vec![0u8; fixed.alloc_len as usize];
     file.read_exact(&mut bytes[..fixed.data_len as usize]).ok()?;
     Some((fixed, header, bytes))
+}
+
+/// An entry's image data, read where it lies in the entry's file mapped
+/// whole (`FileMap`): nothing is copied, the pages are the host's page
+/// cache. The mapping's length was the file's (fstat after open), and
+/// nommu's writers never write into or truncate an entry in place.
+pub(crate) struct MappedData {
+    map: FileMap,
+    offset: usize,
+    len: usize,
+}
+
+impl AsRef<[u8]> for MappedData {
+    fn as_ref(&self) -> &[u8] {
+        &self.map.bytes()[self.offset..self.offset + self.len]
+    }
+}
+
+/// The fixed header of the entry in `file`, if it is one for `key`, and
+/// the whole file mapped.
+fn map_entry(file: &File, key: &DiskKey) -> Option<(Fixed, FileMap)> {
+    let len = file.metadata().ok()?.len();
+    let map = FileMap::new(file.as_fd(), len).ok()?;
+    let head = &map.bytes()[..len.min(PAGE_SIZE) as usize];
+    let fixed = diskformat::check_fixed(head, key, len)?;
+    Some((fixed, map))
 }
 
 /// Moves a hit entry to the young end of the eviction order (cheaply:

@@ -100,13 +100,14 @@ impl DiskKey {
 }
 
 /// A rewritten image as the cache keeps it: everything relative to base 0.
-pub(crate) struct DiskImage {
+pub(crate) struct DiskImage<B = Vec<u8>> {
     /// The image as loaded at address 0 (`alloc_start`, `load_bias` 0).
     pub template: ExecImage,
     /// Offsets of its rewritten syscall sites.
     pub sites: Vec<u64>,
-    /// All `template.alloc_len` bytes of the image.
-    pub bytes: Vec<u8>,
+    /// All `template.alloc_len` bytes of the image, or only the stored
+    /// data (the rest are zeros).
+    pub bytes: B,
     /// The trap path's verdicts on its unrewritten `syscall`s.
     pub verdicts: Vec<Verdict>,
 }
@@ -279,10 +280,12 @@ pub(crate) fn check_fixed(head: &[u8], key: &DiskKey, file_len: u64) -> Option<F
 
 /// The image described by a header whose fixed part `check_fixed`
 /// accepted, given the whole header and the image's bytes (`alloc_len`
-/// of them, the data followed by zeros); `None` unless the checksum
-/// matches and the metadata describes an image nommu could have made.
-pub(crate) fn decode(f: &Fixed, header: &[u8], bytes: Vec<u8>) -> Option<DiskImage> {
-    summed_and_sized(f, header, &bytes)?;
+/// of them, the data followed by zeros, or only the `data_len` of data);
+/// `None` unless the checksum matches and the metadata describes an image
+/// nommu could have made.
+pub(crate) fn decode<B: AsRef<[u8]>>(f: &Fixed, header: &[u8], owned: B) -> Option<DiskImage<B>> {
+    let bytes = owned.as_ref();
+    summed_and_sized(f, header, bytes)?;
     let [alloc_len, align, entry, phdr, phent, phnum, brk, stack] = f.words;
     let [nseg, interp_len, nsites, nverdicts] = f.counts;
     let plausible = align.is_power_of_two()
@@ -319,8 +322,8 @@ pub(crate) fn decode(f: &Fixed, header: &[u8], bytes: Vec<u8>) -> Option<DiskIma
     if interp.as_ref().is_some_and(|i| i.contains(&0)) {
         return None;
     }
-    let sites = rewritten_sites(header, at, nsites, &bytes)?;
-    let verdicts = read_verdicts(header, at + nsites as usize * 8, nverdicts, &bytes)?;
+    let sites = rewritten_sites(header, at, nsites, bytes)?;
+    let verdicts = read_verdicts(header, at + nsites as usize * 8, nverdicts, bytes)?;
     let template = ExecImage {
         alloc_start: 0,
         alloc_len,
@@ -337,7 +340,7 @@ pub(crate) fn decode(f: &Fixed, header: &[u8], bytes: Vec<u8>) -> Option<DiskIma
         align,
         interp,
     };
-    Some(DiskImage { template, sites, bytes, verdicts })
+    Some(DiskImage { template, sites, bytes: owned, verdicts })
 }
 
 /// A code mapping's sites and bytes (`alloc_len` of them, the data
@@ -374,7 +377,8 @@ fn read_verdicts(header: &[u8], mut at: usize, n: u64, bytes: &[u8]) -> Option<V
 /// The header and the bytes have the lengths the fixed header says, the
 /// checksum matches, and the metadata it counts fits in the header.
 fn summed_and_sized(f: &Fixed, header: &[u8], bytes: &[u8]) -> Option<()> {
-    if header.len() as u64 != f.image_offset || bytes.len() as u64 != f.alloc_len {
+    let len = bytes.len() as u64;
+    if header.len() as u64 != f.image_offset || (len != f.alloc_len && len != f.data_len) {
         return None;
     }
     let data = &bytes[..f.data_len as usize];

@@ -9,6 +9,7 @@ pub mod abi_bytes;
 pub mod alloc;
 pub mod arena;
 mod commit;
+pub(crate) mod filemap;
 pub mod fixed;
 pub mod guard;
 pub mod memory;
