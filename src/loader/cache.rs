@@ -338,6 +338,25 @@ mod tests {
     use super::*;
     use crate::loader::SegmentKind;
 
+    /// A page-aligned image of `len` bytes with `segments`, at 0.
+    fn test_template(len: u64, segments: &[Segment]) -> ExecImage {
+        ExecImage {
+            alloc_start: 0,
+            alloc_len: len,
+            fixed: None,
+            segments: segments.to_vec(),
+            load_bias: 0,
+            entry: 0,
+            phdr: 0,
+            phent: 56,
+            phnum: 1,
+            brk: len,
+            stack_size: None,
+            rewrite: RewriteStats::default(),
+            align: PAGE_SIZE,
+            interp: None,
+        }
+    }
     #[test]
     fn only_pages_no_writable_segment_touches_are_mapped() {
         let seg = |start, len, writable| Segment { start, len, kind: SegmentKind::Data, writable };
@@ -372,22 +391,7 @@ mod tests {
         let seg = |start, len, writable| Segment { start, len, kind: SegmentKind::Data, writable };
         let segments =
             vec![seg(0, PAGE_SIZE, false), seg(PAGE_SIZE, PAGE_SIZE, true), seg(3 * PAGE_SIZE, PAGE_SIZE, true)];
-        let template = ExecImage {
-            alloc_start: 0,
-            alloc_len: len,
-            fixed: None,
-            segments: segments.clone(),
-            load_bias: 0,
-            entry: 0,
-            phdr: 0,
-            phent: 56,
-            phnum: 1,
-            brk: len,
-            stack_size: None,
-            rewrite: RewriteStats::default(),
-            align: PAGE_SIZE,
-            interp: None,
-        };
+        let template = test_template(len, &segments);
         let mappable = Backing::new(sealed_memfd(&data).unwrap(), 0, data.len() as u64, &segments);
         assert_eq!(mappable.as_ref().map(|b| b.runs.clone()), Some(vec![(0, PAGE_SIZE)]));
         let bytes = ImageBytes::Owned(data.clone());
@@ -412,22 +416,7 @@ mod tests {
         }
         let seg = |start, len, writable| Segment { start, len, kind: SegmentKind::Text, writable };
         let segments = vec![seg(0, 3 * PAGE_SIZE, false), seg(3 * PAGE_SIZE, PAGE_SIZE, true)];
-        let template = ExecImage {
-            alloc_start: 0,
-            alloc_len: len,
-            fixed: None,
-            segments: segments.clone(),
-            load_bias: 0,
-            entry: 0,
-            phdr: 0,
-            phent: 56,
-            phnum: 1,
-            brk: len,
-            stack_size: None,
-            rewrite: RewriteStats::default(),
-            align: PAGE_SIZE,
-            interp: None,
-        };
+        let template = test_template(len, &segments);
         let mappable = Backing::new(sealed_memfd(&bytes).unwrap(), 0, len, &segments);
         let cached = CachedImage {
             bytes: ImageBytes::Owned(bytes.clone()),
