@@ -237,27 +237,16 @@ fn the_cache_falls_back_to_home_and_does_without_a_usable_directory() {
     run(&[("HOME", h)]);
     run(&[("HOME", h), ("XDG_CACHE_HOME", "relative/dir")]);
     assert_eq!(entries(&home.path().join(".cache")).0.len(), 1);
+    // A plain run (no -v) with the cache environment `cmd` was given.
+    let run_plain = |cmd: &mut Command| cmd.arg("run").arg(&bin).args(args_for(&bin)).output().expect("nommu runs");
     // Neither: no cache, silently.
-    let out = Command::new(nommu())
-        .env_remove("XDG_CACHE_HOME")
-        .env_remove("HOME")
-        .arg("run")
-        .arg(&bin)
-        .args(args_for(&bin))
-        .output()
-        .expect("nommu runs");
+    let out = run_plain(Command::new(nommu()).env_remove("XDG_CACHE_HOME").env_remove("HOME"));
     assert_native(&bin, &out);
     assert!(out.stderr.is_empty(), "no cache is not an error: {}", common::stderr_text(&out));
     // A cache directory that cannot be made (a file is in the way).
     let file = home.path().join("a-file");
     std::fs::write(&file, b"x").expect("write");
-    let out = Command::new(nommu())
-        .env("XDG_CACHE_HOME", &file)
-        .arg("run")
-        .arg(&bin)
-        .args(args_for(&bin))
-        .output()
-        .expect("nommu runs");
+    let out = run_plain(Command::new(nommu()).env("XDG_CACHE_HOME", &file));
     assert_native(&bin, &out);
     assert!(out.stderr.is_empty(), "an unusable cache is not an error: {}", common::stderr_text(&out));
 }
