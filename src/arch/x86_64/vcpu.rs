@@ -236,33 +236,7 @@ impl Vcpu {
     pub(crate) fn capture_xstate(&mut self) -> &[u8] {
         let size = super::cpu::frame_xsave_size();
         if self.area.xstate_full == 0 {
-            let img = &mut self.area.xsave.0;
-            // xsave writes XSTATE_BV but no other header byte, and xrstor
-            // of a standard image wants them zero.
-            img[XSAVE_XSTATE_BV_OFFSET..LEGACY_AND_HEADER].fill(0);
-            // SAFETY: the image is 64-byte aligned and at least xsave_size
-            // bytes (checked in new); the mask excludes PKRU (the host's,
-            // not the guest's).
-            unsafe {
-                core::arch::asm!(
-                    "xsave64 [{img}]",
-                    img = in(reg) img.as_mut_ptr(),
-                    in("eax") XRSTOR_MASK_LOW,
-                    in("edx") u32::MAX,
-                    options(nostack),
-                );
-            }
-            // The registers hold everything but xmm0-15 and MXCSR, whose
-            // guest values are in the fast-path slots.
-            img[XSAVE_MXCSR_OFFSET..XSAVE_MXCSR_OFFSET + 4].copy_from_slice(&self.area.mxcsr.to_le_bytes());
-            for (i, x) in self.area.xmm.0.iter().enumerate() {
-                let off = XSAVE_XMM_OFFSET + 16 * i;
-                img[off..off + 8].copy_from_slice(&x[0].to_le_bytes());
-                img[off + 8..off + 16].copy_from_slice(&x[1].to_le_bytes());
-            }
-            // xmm now live in the image: mark SSE state present.
-            img[XSAVE_XSTATE_BV_OFFSET] |= 0b10;
-            self.area.xstate_full = 1;
+            save_live_xstate(&mut self.area);
         }
         let img = &mut self.area.xsave.0;
         only_frame_features(img);
@@ -416,30 +390,32 @@ fn current_host_tid() -> i32 {
 
 /// The vector state of the guest in `area` whose registers are live (all
 /// but xmm0-15 and MXCSR, which are in the area) as a complete image in
-/// the area, to be loaded at its next entry.
+/// the area, to be loaded at its next entry or put in a signal frame.
 fn save_live_xstate(area: &mut EntryArea) {
+    let img = &mut area.xsave.0;
+    // xsave writes XSTATE_BV but no other header byte, and xrstor of a
+    // standard image wants them zero.
+    img[XSAVE_XSTATE_BV_OFFSET..LEGACY_AND_HEADER].fill(0);
     // SAFETY: the image is 64-byte aligned and at least xsave_size bytes
-    // (checked when the first vCPU was made); its header's reserved bytes
-    // are 0 (it was written only by xsave or nommu); the mask excludes
-    // PKRU (the host's, not the guest's).
+    // (checked when the first vCPU was made); the mask excludes PKRU (the
+    // host's, not the guest's).
     unsafe {
         core::arch::asm!(
             "xsave64 [{img}]",
-            img = in(reg) area.xsave.0.as_mut_ptr(),
+            img = in(reg) img.as_mut_ptr(),
             in("eax") XRSTOR_MASK_LOW,
             in("edx") u32::MAX,
             options(nostack),
         );
     }
-    let img = &mut area.xsave.0;
     img[XSAVE_MXCSR_OFFSET..XSAVE_MXCSR_OFFSET + 4].copy_from_slice(&area.mxcsr.to_le_bytes());
     for (i, x) in area.xmm.0.iter().enumerate() {
         let off = XSAVE_XMM_OFFSET + 16 * i;
         img[off..off + 8].copy_from_slice(&x[0].to_le_bytes());
         img[off + 8..off + 16].copy_from_slice(&x[1].to_le_bytes());
     }
-    let bv = u64::from_le_bytes(img[XSAVE_XSTATE_BV_OFFSET..XSAVE_XSTATE_BV_OFFSET + 8].try_into().unwrap()) | 0b10;
-    img[XSAVE_XSTATE_BV_OFFSET..XSAVE_XSTATE_BV_OFFSET + 8].copy_from_slice(&bv.to_le_bytes());
+    // xmm now live in the image: mark SSE state present.
+    img[XSAVE_XSTATE_BV_OFFSET] |= 0b10;
     area.xstate_full = 1;
 }
 
