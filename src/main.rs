@@ -531,18 +531,23 @@ fn boot(mut args: BootArgs, observe: Observe, params: Vec<OsString>) -> i32 {
     let mut argv = vec![init.clone()];
     argv.extend(init_args);
     let spec = ProgramSpec::new(init.clone(), argv, init_env);
-    match machine.start_init(spec) {
-        Ok(rewrite) => println!(
-            "Run {} as init process: {} syscall sites rewritten, {} left to the trap path, in {:.1} ms",
-            String::from_utf8_lossy(&init),
-            rewrite.sites,
-            rewrite.trap_sites,
-            rewrite.elapsed.as_secs_f64() * 1000.0
-        ),
+    let pid1 = match machine.start_init(spec) {
+        Ok(pid1) => pid1,
         Err(e) => return exec_failure(e),
-    }
+    };
+    let rewrite = &pid1.rewrite;
+    println!(
+        "Run {} as init process: {} syscall sites rewritten, {} left to the trap path, in {:.1} ms",
+        String::from_utf8_lossy(&init),
+        rewrite.sites,
+        rewrite.trap_sites,
+        rewrite.elapsed.as_secs_f64() * 1000.0
+    );
     let started = std::time::Instant::now();
-    let status = machine.wait_for_shutdown();
+    let status = match machine.run_init(pid1) {
+        Ok(status) => status,
+        Err(e) => return exec_failure(e),
+    };
     observe.finish(&machine, Some(status), started);
     match status {
         ExitStatus::Exited(0) => 0,

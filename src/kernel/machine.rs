@@ -131,6 +131,18 @@ pub struct Machine {
     pub(crate) ipc: super::ipc::Ipc,
     /// Priority-inheritance futexes: owners and waiters.
     pub(crate) pi_futexes: super::pifutex::PiFutexes,
+    /// The host tid of the thread pid 1 was started on (`run_init`), 0
+    /// before.
+    init_on_this_thread: AtomicI32,
+}
+
+/// pid 1, loaded (`Machine::start_init`) and not yet running.
+pub struct Init {
+    /// What loading it took.
+    pub rewrite: crate::rewrite::RewriteStats,
+    process: Arc<Process>,
+    shared: Arc<TaskShared>,
+    start: super::exec::StartState,
 }
 
 /// Why the machine could not start.
@@ -277,6 +289,7 @@ impl Machine {
             threads: Arc::new(super::threadpool::ThreadPool::new(HOST_THREAD_STACK)),
             ipc: Default::default(),
             pi_futexes: Default::default(),
+            init_on_this_thread: AtomicI32::new(0),
             uts: Mutex::new(crate::arch::host::uname().map(|u| (u.nodename, u.domainname)).unwrap_or_default()),
         }))
     }
@@ -514,10 +527,20 @@ impl Machine {
             *s = Some(status);
         }
         self.shutdown_cv.notify_all();
+        drop(s);
+        // pid 1 runs on the thread that ends the machine (`run_init`): a
+        // machine stopped by someone else (reboot(2) from another process)
+        // stops pid 1 as well, for that thread to come back.
+        if self.init_on_this_thread.load(Ordering::Acquire) != 0 {
+            if let Some(init) = self.process(1).filter(|p| !p.is_zombie()) {
+                init.start_group_exit(super::process::GroupExit { status, survivor: None });
+            }
+        }
     }
 
-    /// Starts `spec` as pid 1; returns what loading it took.
-    pub fn start_init(self: &Arc<Self>, spec: ProgramSpec) -> Result<crate::rewrite::RewriteStats, MachineError> {
+    /// Loads `spec` as pid 1, ready to run on the calling thread
+    /// (`run_init`); `Init::rewrite` is what loading it took.
+    pub fn start_init(self: &Arc<Self>, spec: ProgramSpec) -> Result<Init, MachineError> {
         let files = FdTable::with_host_stdio().map_err(MachineError::Thread)?;
         let cwd = self.initial_cwd();
         let cwd_fd = std::ffi::CString::new(cwd.clone())
@@ -540,8 +563,33 @@ impl Machine {
         let start = loaded.commit(self, &process);
         super::hostsignals::start(self);
         let shared = Arc::new(TaskShared::new(process.pid, 0));
-        self.spawn_task(process, shared, move |task| start.apply(&mut task.vcpu)).map_err(MachineError::Thread)?;
-        Ok(rewrite)
+        self.adopt_task(&process, &shared);
+        Ok(Init { rewrite, process, shared, start })
+    }
+
+    /// Runs pid 1's first task on the calling thread (nommu's main thread:
+    /// no thread to create for it, none to wake when the machine is over),
+    /// then waits until the machine is over; returns pid 1's status.
+    pub fn run_init(&self, init: Init) -> Result<ExitStatus, MachineError> {
+        let Init { process, shared, start, .. } = init;
+        let vcpu = match Vcpu::for_current_thread() {
+            Ok(v) => v,
+            Err(e) => {
+                process.tasks().retain(|t| t.tid != shared.tid);
+                self.unregister_task(shared.tid);
+                return Err(MachineError::Thread(e));
+            }
+        };
+        shared.set_host_tid(vcpu.host_tid());
+        shared.start_cpu_accounting();
+        self.init_on_this_thread.store(vcpu.host_tid(), Ordering::Release);
+        let mut task = Task::new(shared, process, vcpu);
+        start.apply(&mut task.vcpu);
+        (self.task_loop)(self, &mut task);
+        // Dropping the vCPU would undo its bindings with host calls; the
+        // thread has no other task to run.
+        task.vcpu.keep();
+        Ok(self.wait_for_shutdown())
     }
 
     /// The no-MMU part of --summary: execs, rewriting, the arena.
@@ -587,8 +635,8 @@ impl Machine {
 
     /// Runs one program as pid 1 until it exits; returns its status.
     pub fn run_program(self: &Arc<Self>, spec: ProgramSpec) -> Result<ExitStatus, MachineError> {
-        self.start_init(spec)?;
-        Ok(self.wait_for_shutdown())
+        let init = self.start_init(spec)?;
+        self.run_init(init)
     }
 }
 
