@@ -219,10 +219,12 @@ impl Vcpu {
     /// configuration, every extended component in its init state. Only
     /// the legacy region and the header matter to `xrstor` (a component
     /// whose XSTATE_BV bit is clear is loaded in its init state); the
-    /// frame-sized part is cleared so frames show zeros there.
+    /// frame-sized part (or more, before the first frame: see
+    /// `frame_xsave_size_bound`) is cleared so frames show zeros there.
     pub(crate) fn reset_vector_state(&mut self) {
         let image = &mut self.area.xsave.0;
-        image[..super::cpu::frame_xsave_size().max(LEGACY_AND_HEADER)].fill(0);
+        let frame = super::cpu::frame_xsave_size_bound().min(super::area::XSAVE_AREA_SIZE);
+        image[..frame.max(LEGACY_AND_HEADER)].fill(0);
         image[0..2].copy_from_slice(&X87_INITIAL_FCW.to_le_bytes());
         image[XSAVE_MXCSR_OFFSET..XSAVE_MXCSR_OFFSET + 4].copy_from_slice(&MXCSR_DEFAULT.to_le_bytes());
         self.area.xstate_full = 1;
