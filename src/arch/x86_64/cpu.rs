@@ -134,8 +134,8 @@ pub(crate) fn frame_xsave_size() -> usize {
 /// At least the bytes of a signal frame's xsave image, without a CPUID of
 /// its own: the frame's size once a frame was made, else the full xsave
 /// size (`xsave_size`, learnt with the first vCPU). Finding the frame's
-/// size asks CPUID once per enabled component (7 on an AVX-512 + AMX
-/// CPU, ~45 µs in a VM), which a program that takes no signal never
+/// size asks CPUID once per enabled component (6 on an AVX-512 + AMX
+/// CPU, ~40 µs in a VM), which a program that takes no signal never
 /// needs.
 pub(crate) fn frame_xsave_size_bound() -> usize {
     FRAME.get().map_or_else(xsave_size, |f| f.xsave_size)
