@@ -239,3 +239,29 @@ pub(crate) fn dirent_type(t: &std::fs::FileType) -> u8 {
         _ => DT_UNKNOWN,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dev_null() -> OwnedFd {
+        OwnedFd::from(std::fs::File::open("/dev/null").expect("/dev/null"))
+    }
+
+    #[test]
+    fn a_released_file_lends_its_allocation_to_the_next_open() {
+        let f = Arc::new(OpenFile::host(dev_null(), b"/dev/null".to_vec()));
+        let at = Arc::as_ptr(&f);
+        OpenFile::release(f);
+        let path = OpenFile::spare_path();
+        assert!(path.is_empty() && path.capacity() >= 9, "the path buffer is kept, empty");
+        let g = OpenFile::host(dev_null(), crate::fs::path::normalize_into(path, b"/dev//zero")).into_shared();
+        assert_eq!(Arc::as_ptr(&g), at, "the same allocation");
+        assert_eq!((g.path.as_slice(), g.is_host(), g.flags()), (&b"/dev/zero"[..], true, 0));
+        // A file someone else still holds is not kept.
+        let other = g.clone();
+        OpenFile::release(g);
+        assert!(OpenFile::spare_path().capacity() == 0, "nothing kept");
+        assert!(other.host_fd().is_ok(), "still open for the other holder");
+    }
+}
