@@ -13,7 +13,8 @@
 //!
 //! Modes: getpid read1 write1 (1 byte, /dev/null), stat (/dev/null),
 //! openclose (/dev/null; two syscalls), stat-host and openclose-host
-//! (/etc/hostname in the host root: the openat2 walk).
+//! (/etc/hostname in the host root: the openat2 walk; build with
+//! `--features profile-openat` for valgrind, which does not know openat2).
 
 use nommu::kernel::Task;
 use nommu::syscall::testkit::TestMachine;

@@ -131,15 +131,27 @@ pub(crate) const DIR_FLAGS: i32 = O_PATH | O_DIRECTORY;
 /// slash ("/" for a name in the root); a relative path's is empty for a
 /// name in the base directory itself.
 pub(crate) fn split(path: &[u8]) -> Option<(&[u8], &[u8])> {
-    let rel = path.strip_prefix(b"/").unwrap_or(path);
-    if rel.is_empty() || rel.split(|&b| b == b'/').any(|c| matches!(c, b"" | b"." | b"..")) {
+    let lead = usize::from(path.first() == Some(&b'/'));
+    let rel = &path[lead..];
+    // One pass over the bytes: each component is checked as its '/' is
+    // reached, and the last '/' is where the name starts.
+    let odd = |c: &[u8]| matches!(c, b"" | b"." | b"..");
+    let mut start = 0;
+    for (i, &b) in rel.iter().enumerate() {
+        if b == b'/' {
+            if odd(&rel[start..i]) {
+                return None;
+            }
+            start = i + 1;
+        }
+    }
+    if odd(&rel[start..]) {
         return None;
     }
-    let cut = path.iter().rposition(|&b| b == b'/');
-    Some(match cut {
-        Some(0) => (&path[..1], &path[1..]),
-        Some(i) => (&path[..i], &path[i + 1..]),
-        None => (&path[..0], path),
+    Some(match (start, lead) {
+        // A name in the root keeps the root as its directory.
+        (0, 1) => (&path[..1], &path[1..]),
+        _ => (&path[..(lead + start).saturating_sub(1)], &path[lead + start..]),
     })
 }
 

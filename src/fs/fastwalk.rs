@@ -92,10 +92,10 @@ impl HostRoot {
         Some((d.ok()?, name))
     }
 
-    /// stat/lstat of `abs` through the cache.
-    pub(crate) fn stat_cached(&self, abs: &CStr, follow: bool) -> Option<SysResult<Stat>> {
+    /// stat/lstat of `abs` through the cache, into `st`.
+    pub(crate) fn stat_cached(&self, abs: &CStr, follow: bool, st: &mut Stat) -> Option<SysResult<()>> {
         let (d, name) = self.cached_parent(abs)?;
-        lookup_stat(self, &d, name, follow, || Some(abs.to_bytes().to_vec()))
+        lookup_stat(self, &d, name, follow, || Some(abs.to_bytes().to_vec()), st)
     }
 
     /// open(2) of `abs` through the cache (`flags` without O_CLOEXEC,
@@ -167,17 +167,18 @@ pub(crate) fn lookup_access(d: &Dir, name: &CStr, mode: i32, flags: i32, follow:
     }
 }
 
-/// `fstatat` of `name` in the directory `d`; `path` gives the file's
-/// machine path (for the device number of a memory mount).
+/// `fstatat` of `name` in the directory `d`, into `st`; `path` gives the
+/// file's machine path (for the device number of a memory mount).
 pub(crate) fn lookup_stat(
     root: &HostRoot,
     d: &Dir,
     name: &CStr,
     follow: bool,
     path: impl FnOnce() -> Option<Vec<u8>>,
-) -> Option<SysResult<Stat>> {
-    let mut st = match host::fstatat(d.fd.as_raw_fd(), name, AT_SYMLINK_NOFOLLOW) {
-        Ok(st) => st,
+    st: &mut Stat,
+) -> Option<SysResult<()>> {
+    match host::fstatat_into(d.fd.as_raw_fd(), name, AT_SYMLINK_NOFOLLOW, st) {
+        Ok(()) => {}
         // Not there: the full walk would find the same.
         Err(e) if e.raw_os_error() == Some(libc::ENOENT) => return Some(Err(Errno::ENOENT)),
         Err(_) => return None,
@@ -191,7 +192,7 @@ pub(crate) fn lookup_stat(
     if let Some(dev) = root.mounts.dev_of(st.st_dev, path) {
         st.st_dev = dev;
     }
-    Some(Ok(st))
+    Some(Ok(()))
 }
 
 /// `openat2` of `name` in the directory `d`, never following a symlink

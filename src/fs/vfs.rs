@@ -124,7 +124,8 @@ pub(crate) fn host_opened(
     opened_as: &[u8],
     req: &OpenRequest,
 ) -> SysResult<OpenFile> {
-    with_node_device(root, proc, OpenFile::host(fd, path::normalize(opened_as)), opened_as, req)
+    let norm = path::normalize_into(OpenFile::spare_path(), opened_as);
+    with_node_device(root, proc, OpenFile::host(fd, norm), opened_as, req)
 }
 
 /// `f`, or the machine's device when `f` is a guest's device node.
@@ -164,7 +165,9 @@ pub(crate) fn open_device(root: &HostRoot, dev: &'static CStr, norm: &[u8], req:
     if req.flags & (O_CREAT | O_EXCL) == (O_CREAT | O_EXCL) {
         return Err(Errno::EEXIST);
     }
-    open_node(root, Node::HostDevice(dev), norm.to_vec(), req)
+    let mut path = OpenFile::spare_path();
+    path.extend_from_slice(norm);
+    open_node(root, Node::HostDevice(dev), path, req)
 }
 
 /// Opens a generated node, known by `norm`.
@@ -196,18 +199,25 @@ pub(crate) fn open_host(root: &HostRoot, abs: &CStr, opened_as: &[u8], req: &Ope
         Some(r) => r?,
         None => root.openat_waiting(abs, req.flags & !O_CLOEXEC, mode, req.wait)?,
     };
-    Ok(OpenFile::host(fd, path::normalize(opened_as)))
+    Ok(OpenFile::host(fd, path::normalize_into(OpenFile::spare_path(), opened_as)))
 }
 
 /// stat/lstat of `abs`, an absolute path in the host root.
 pub(crate) fn stat_host(root: &HostRoot, abs: &CStr, follow: bool) -> SysResult<AbiStat> {
-    if let Some(r) = root.stat_cached(abs, follow) {
+    let mut st = AbiStat::default();
+    stat_host_into(root, abs, follow, &mut st)?;
+    Ok(st)
+}
+
+/// `stat_host` into `st` (no copies of the 144 bytes on the way).
+pub(crate) fn stat_host_into(root: &HostRoot, abs: &CStr, follow: bool, st: &mut AbiStat) -> SysResult<()> {
+    if let Some(r) = root.stat_cached(abs, follow, st) {
         return r;
     }
     let fd = root.path_fd(abs, follow)?;
-    let mut st = host::fstatat(fd.as_raw_fd(), c"", AT_EMPTY_PATH)?;
-    root.fix_stat(fd.as_raw_fd(), &mut st);
-    Ok(st)
+    host::fstatat_into(fd.as_raw_fd(), c"", AT_EMPTY_PATH, st)?;
+    root.fix_stat(fd.as_raw_fd(), st);
+    Ok(())
 }
 
 /// Opening /proc/<pid>/fd/N opens the same file anew (its own offset), as

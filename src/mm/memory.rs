@@ -560,6 +560,36 @@ mod tests {
     }
 
     #[test]
+    fn paths_are_read_and_small_buffers_written_at_every_length_and_alignment() {
+        let m = Memory::new(16 * MIB).unwrap();
+        let a = m.alloc(2 * PAGE_SIZE, PAGE_SIZE).unwrap();
+        for len in 0..40u64 {
+            for skew in 0..9u64 {
+                let at = a + skew;
+                let text: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+                m.user.write(at, &[text.as_slice(), b"\0", b"junk"].concat()).unwrap();
+                let mut buf = [0xffu8; 64];
+                assert_eq!(m.user.read_cstr_into(at, &mut buf).unwrap(), Some(len as usize), "{len} at +{skew}");
+                assert_eq!(&buf[..len as usize], text.as_slice());
+                let mut back = vec![0u8; len as usize + 1];
+                m.user.read(at, &mut back).unwrap();
+                assert_eq!(back, [text.as_slice(), b"\0"].concat());
+            }
+        }
+        // No NUL within the buffer: None (the caller reads it the long way).
+        m.user.write(a, &[b'x'; 64]).unwrap();
+        assert_eq!(m.user.read_cstr_into(a, &mut [0u8; 16]).unwrap(), None);
+        // A string that ends right at the page's end; one that would go on
+        // into the next page is not read past the page here.
+        let end = a + PAGE_SIZE;
+        m.user.write(end - 12, b"abcdefghijk\0").unwrap();
+        assert_eq!(m.user.read_cstr_into(end - 12, &mut [0u8; 64]).unwrap(), Some(11));
+        m.user.write(end - 5, b"abcdefgh\0").unwrap();
+        assert_eq!(m.user.read_cstr_into(end - 5, &mut [0u8; 64]).unwrap(), None);
+        m.free(a, 2 * PAGE_SIZE);
+    }
+
+    #[test]
     fn without_reservations_every_allocated_page_is_memory() {
         let m = Memory::new(16 * MIB).unwrap();
         assert!(!m.reservations_are_free());

@@ -79,6 +79,13 @@ impl SyscallCtx<'_> {
     /// A signal the task does not block is pending (or the whole process
     /// is ending).
     pub fn signal_pending(&self) -> bool {
+        // Nothing changed since the run loop's last look found nothing to
+        // deliver (`delivery::deliver`: every signal queued, group exit or
+        // stop bumps the epoch, a change of the task's own mask forgets
+        // what it saw): no locks (an open that may wait checks first).
+        if self.task.loan.is_none() && crate::kernel::signal::signal_epoch() == self.task.seen_signal_epoch {
+            return false;
+        }
         if self.task.process.group_exit_for(self.task.tid).is_some() {
             return true;
         }

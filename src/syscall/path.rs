@@ -115,9 +115,10 @@ fn do_open(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: i32, m
         // These devices never make an open wait: no signal checks either.
         let req = vfs::OpenRequest { flags, mode, umask: 0, wait: host::Wait::Uninterruptible };
         let f = vfs::open_device(&ctx.m.root, dev, arg.as_bytes(), &req).map_err(host_table_full_is_enfile)?;
-        return Ok(ctx.task.process.files().install(limit, std::sync::Arc::new(f), flags & O_CLOEXEC != 0)? as u64);
+        return Ok(ctx.task.process.files().install(limit, f.into_shared(), flags & O_CLOEXEC != 0)? as u64);
     }
-    let cached = match flags & O_PATH == 0 && flags & O_TMPFILE != O_TMPFILE {
+    let relative = arg.as_bytes().first() != Some(&b'/');
+    let cached = match relative && flags & O_PATH == 0 && flags & O_TMPFILE != O_TMPFILE {
         true => beneath_cwd_cached(ctx, dirfd, arg.as_cstr()).map(|(d, name)| (d, name.to_owned())),
         false => None,
     };
@@ -155,7 +156,7 @@ fn do_open(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: i32, m
         Target::Empty => Err(Errno::ENOENT),
     };
     let f = if may_wait { ctx.block(Errno::ERESTARTSYS, open) } else { open(ctx) };
-    let f = std::sync::Arc::new(f.map_err(host_table_full_is_enfile)?);
+    let f = f.map_err(host_table_full_is_enfile)?.into_shared();
     crate::kernel::pty::opened(ctx.m, &ctx.task.process, &f, flags);
     Ok(ctx.task.process.files().install(limit, f, flags & O_CLOEXEC != 0)? as u64)
 }
@@ -191,24 +192,38 @@ fn stat_common(
     let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
     let mut arg = path::PathArg::default();
     ctx.read_path(pathname.addr(), &mut arg)?;
+    // The host's answers land here and are copied out once (a move of
+    // the 144 bytes is a `memcpy` call each time).
+    let mut st = crate::abi::types::Stat::default();
+    let out = |ctx: &SyscallCtx<'_>, st: &crate::abi::types::Stat| ctx.user().write_obj(statbuf.addr(), st);
     if let Some(dev) = crate::fs::devfs::plain_host_device(arg.as_bytes()) {
-        ctx.user().write_val(statbuf.addr(), host::fstatat(AT_FDCWD, dev, 0)?)?;
+        host::fstatat_into(AT_FDCWD, dev, 0, &mut st)?;
+        out(ctx, &st)?;
         return Ok(0);
     }
-    if let Some((d, name)) = beneath_cwd_cached(ctx, dirfd, arg.as_cstr()) {
+    // (Both walks beneath the working directory are for relative paths.)
+    let relative = arg.as_bytes().first() != Some(&b'/');
+    let cached = if relative { beneath_cwd_cached(ctx, dirfd, arg.as_cstr()) } else { None };
+    if let Some((d, name)) = cached {
         let path = || Some(cwd_join(ctx, arg.as_bytes()));
-        if let Some(r) = crate::fs::fastwalk::lookup_stat(&ctx.m.root, &d, name, follow, path) {
-            ctx.user().write_val(statbuf.addr(), r?)?;
+        if let Some(r) = crate::fs::fastwalk::lookup_stat(&ctx.m.root, &d, name, follow, path, &mut st) {
+            r?;
+            out(ctx, &st)?;
             return Ok(0);
         }
     }
-    if let Some(fd) = beneath_cwd(ctx, dirfd, arg.as_cstr(), follow)? {
+    if let Some(fd) = if relative { beneath_cwd(ctx, dirfd, arg.as_cstr(), follow)? } else { None } {
         let mut st = host::fstatat(fd.as_raw_fd(), c"", AT_EMPTY_PATH)?;
         ctx.m.root.fix_stat(fd.as_raw_fd(), &mut st);
         ctx.user().write_val(statbuf.addr(), st)?;
         return Ok(0);
     }
     let st = match target_of(ctx, dirfd, flags, &mut arg)? {
+        Target::Host(p) => {
+            vfs::stat_host_into(&ctx.m.root, p, follow, &mut st)?;
+            out(ctx, &st)?;
+            return Ok(0);
+        }
         Target::Empty if dirfd == CWD => {
             vfs::stat(&ctx.m.root, &ctx.procfs(), ctx.task.process.fs().cwd.clone(), true)?
         }
@@ -220,7 +235,6 @@ fn stat_common(
             }
             st
         }
-        Target::Host(p) => vfs::stat_host(&ctx.m.root, p, follow)?,
         Target::Abs(abs) => vfs::stat(&ctx.m.root, &ctx.procfs(), abs, follow)?,
     };
     ctx.user().write_val(statbuf.addr(), st)?;

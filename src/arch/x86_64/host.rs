@@ -236,7 +236,16 @@ pub(crate) fn openat2_waiting(
     let size = std::mem::size_of::<OpenHow>() as u64;
     let args = [dirfd.as_raw_fd() as u64, path.as_ptr() as u64, &how as *const OpenHow as u64, size, 0, 0];
     // SAFETY: path is NUL-terminated, how is a valid open_how of the size passed.
-    owned(unsafe { call(libc::SYS_openat2, args, wait) })
+    let rc = unsafe { call(libc::SYS_openat2, args, wait) };
+    #[cfg(feature = "profile-openat")]
+    if rc.as_ref().is_err_and(|e| e.raw_os_error() == Some(libc::ENOSYS)) {
+        // Profiling only (valgrind 3.19 does not know openat2): a plain
+        // openat, without the resolve flags' containment.
+        let args = [args[0], args[1], how.flags, how.mode, 0, 0];
+        // SAFETY: as above.
+        return owned(unsafe { call(libc::SYS_openat, args, wait) });
+    }
+    owned(rc)
 }
 
 /// open(2) of a host path chosen by nommu itself (devices, /proc/self/fd/N).
@@ -257,12 +266,24 @@ pub(crate) fn open_waiting(path: &CStr, flags: i32, mode: u32, wait: Wait) -> st
 /// fstatat(2): the host's `struct stat`, which is the guest's too.
 pub(crate) fn fstatat(dirfd: RawFd, path: &CStr, flags: i32) -> std::io::Result<crate::abi::types::Stat> {
     let mut st = crate::abi::types::Stat::default();
+    fstatat_into(dirfd, path, flags, &mut st)?;
+    Ok(st)
+}
+
+/// `fstatat` into the caller's `st` (a 144-byte value is copied with a
+/// `memcpy` call at each move, and musl's is a `rep movsq`, slow to start).
+pub(crate) fn fstatat_into(
+    dirfd: RawFd,
+    path: &CStr,
+    flags: i32,
+    st: &mut crate::abi::types::Stat,
+) -> std::io::Result<()> {
     // SAFETY: st is an x86-64 `struct stat` (layout asserted in abi::types);
     // path is NUL-terminated.
-    let a = [dirfd as u64, path.as_ptr() as u64, &mut st as *mut _ as u64, flags as u64, 0, 0];
+    let a = [dirfd as u64, path.as_ptr() as u64, st as *mut _ as u64, flags as u64, 0, 0];
     // SAFETY: as above.
     unsafe { call(libc::SYS_newfstatat, a, Wait::Uninterruptible) }?;
-    Ok(st)
+    Ok(())
 }
 
 /// statx(2): the host's `struct statx`, which is the guest's too.
