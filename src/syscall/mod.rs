@@ -9,6 +9,7 @@ pub mod file;
 pub mod futex;
 mod futex_pi;
 pub mod info;
+mod iovecs;
 pub mod ipc;
 pub mod mem;
 pub mod mount;
