@@ -187,6 +187,43 @@ static void test_stopped_sleep(void)
     }
 }
 
+/* A timer that expires while its signal is blocked does not cut a sleep
+ * short (the SIGALRM stays pending); sigtimedwait takes a timer's
+ * SIGALRM; an interval timer firing under a blocked sleep leaves it alone. */
+static void test_alarm_while_blocked(void)
+{
+    sigset_t s, old, p;
+    sigemptyset(&s);
+    sigaddset(&s, SIGALRM);
+    sigprocmask(SIG_BLOCK, &s, &old);
+    struct itimerval it = { { 0, 0 }, { 0, 50000 } };
+    setitimer(ITIMER_REAL, &it, NULL);
+    struct timespec ts = { 0, 200000000L }, wait = { 1, 0 }, none = { 0, 0 };
+    long long t0 = now_ns();
+    int r = nanosleep(&ts, NULL);
+    long long dt = now_ns() - t0;
+    check("nanosleep(200 ms), SIGALRM blocked, timer at 50 ms: 0 after >= 200 ms", r == 0 && dt >= 200000000LL);
+    sigpending(&p);
+    check("then the SIGALRM is pending", sigismember(&p, SIGALRM) == 1);
+    check("sigtimedwait takes it", sigtimedwait(&s, NULL, &wait) == SIGALRM);
+    setitimer(ITIMER_REAL, &it, NULL);
+    t0 = now_ns();
+    int got = sigtimedwait(&s, NULL, &wait);
+    dt = now_ns() - t0;
+    check("sigtimedwait(1 s) for a 50 ms timer: SIGALRM after 40..500 ms",
+          got == SIGALRM && dt >= 40000000LL && dt < 500000000LL);
+    struct itimerval iv = { { 0, 20000 }, { 0, 20000 } }, off = { { 0, 0 }, { 0, 0 } };
+    setitimer(ITIMER_REAL, &iv, NULL);
+    t0 = now_ns();
+    r = nanosleep(&ts, NULL);
+    dt = now_ns() - t0;
+    check("nanosleep(200 ms) under a blocked 20 ms interval timer: 0 after >= 200 ms", r == 0 && dt >= 200000000LL);
+    setitimer(ITIMER_REAL, &off, NULL);
+    check("one SIGALRM pending for all its expiries", sigtimedwait(&s, NULL, &none) == SIGALRM &&
+                                                          sigtimedwait(&s, NULL, &none) == -1 && errno == EAGAIN);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
 static void test_alarm(void)
 {
     handle_alrm();
@@ -416,6 +453,7 @@ int main(int argc, char **argv)
     test_sleep();
     test_stopped_sleep();
     test_alarm();
+    test_alarm_while_blocked();
     test_itimer();
     test_cpu_times();
     test_sysinfo();
