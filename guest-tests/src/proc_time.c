@@ -23,6 +23,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -222,6 +223,45 @@ static void test_alarm_while_blocked(void)
     check("one SIGALRM pending for all its expiries", sigtimedwait(&s, NULL, &none) == SIGALRM &&
                                                           sigtimedwait(&s, NULL, &none) == -1 && errno == EAGAIN);
     sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+/* A process's SIGALRM goes to a thread that takes it (here the main
+ * thread, computing): another thread asleep in nanosleep meanwhile is
+ * not woken, its sleep ends on time with 0. */
+static volatile sig_atomic_t alrm_where;
+static pthread_t main_thread;
+static void on_alrm_where(int s)
+{
+    (void)s;
+    alrm_where = pthread_equal(pthread_self(), main_thread) ? 1 : 2;
+}
+static volatile int timer_armed;
+static void *sleep_300ms(void *arg)
+{
+    while (!timer_armed)
+        ;
+    struct timespec ts = { 0, 300000000L };
+    *(int *)arg = nanosleep(&ts, NULL) == 0 ? 0 : errno;
+    return NULL;
+}
+static void test_alarm_beside_sleeper(void)
+{
+    main_thread = pthread_self();
+    signal(SIGALRM, on_alrm_where);
+    alrm_where = 0;
+    int res = -1;
+    pthread_t t;
+    pthread_create(&t, NULL, sleep_300ms, &res);
+    /* armed before the other thread sleeps: its sleep outlasts the timer */
+    struct itimerval it = { { 0, 0 }, { 0, 100000 } };
+    setitimer(ITIMER_REAL, &it, NULL);
+    timer_armed = 1;
+    while (!alrm_where)
+        ;
+    pthread_join(t, NULL);
+    check("SIGALRM while another thread sleeps: the main thread's handler ran", alrm_where == 1);
+    check("and the other thread's nanosleep(300 ms) returned 0", res == 0);
+    signal(SIGALRM, SIG_DFL);
 }
 
 static void test_alarm(void)
@@ -454,6 +494,7 @@ int main(int argc, char **argv)
     test_stopped_sleep();
     test_alarm();
     test_alarm_while_blocked();
+    test_alarm_beside_sleeper();
     test_itimer();
     test_cpu_times();
     test_sysinfo();

@@ -120,8 +120,13 @@ impl SyscallCtx<'_> {
 
     /// The process's ITIMER_REAL deadline, on the clock of `deadline`
     /// (CLOCK_REALTIME when `realtime`), if it comes before `deadline`.
+    /// Only when the SIGALRM would come to this task: another thread that
+    /// is asleep is not woken by it on Linux.
     fn itimer_first(&self, deadline: Option<(i64, i64)>, realtime: bool) -> Option<(i64, i64)> {
         let at = self.task.process.real_timer().deadline?;
+        if !crate::kernel::lifecycle::would_pick(&self.task.process, crate::abi::signal::SIGALRM, &self.task.shared) {
+            return None;
+        }
         let left = at.saturating_duration_since(std::time::Instant::now());
         // Read after `Instant::now()`: the time computed is never before
         // `at` on CLOCK_MONOTONIC (an early wake-up would only loop).
