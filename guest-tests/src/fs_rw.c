@@ -138,6 +138,34 @@ int main(void)
     check_buf("raw preadv", y, "BCAB", 4);
     T(lseek(fd, 0, SEEK_CUR), 13, 0);
 
+    /* empty buffers wherever they point (stdio's writev often starts with
+     * one at NULL), more buffers than fit on nommu's stack, a bad one */
+    int vf = FD(open("v", O_RDWR | O_CREAT | O_TRUNC, 0600));
+    struct iovec ev[4] = { { NULL, 0 }, { "ab", 2 }, { (void *)8, 0 }, { "cd", 2 } };
+    T(writev(vf, ev, 4), 4, 0);
+    struct iovec many[12];
+    for (int i = 0; i < 12; i++) {
+        many[i].iov_base = (char *)"0123456789ab" + i;
+        many[i].iov_len = 1;
+    }
+    T(writev(vf, many, 12), 12, 0);
+    T(writev(vf, many, 8), 8, 0);
+    T(lseek(vf, 0, SEEK_SET), 0, 0);
+    char mb[24];
+    struct iovec mr[12];
+    for (int i = 0; i < 12; i++) {
+        mr[i].iov_base = mb + 2 * i;
+        mr[i].iov_len = 2;
+    }
+    T(readv(vf, mr, 12), 24, 0);
+    check_buf("readv 12", mb, "abcd0123456789ab01234567", 24);
+    struct iovec bad[2] = { { (void *)8, 1 }, { "x", 1 } };
+    ERR(writev(vf, bad, 2), EFAULT);
+    T(lseek(vf, 0, SEEK_SET), 0, 0);
+    ERR(readv(vf, bad, 2), EFAULT);
+    close(vf);
+    unlink("v");
+
     /* wrong direction */
     int ro = FD(open("f", O_RDONLY));
     int wo = FD(open("f", O_WRONLY));

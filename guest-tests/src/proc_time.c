@@ -23,6 +23,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -185,6 +186,82 @@ static void test_stopped_sleep(void)
         if (took < 290 || took >= 400)
             printf("  it took %d ms\n", took);
     }
+}
+
+/* A timer that expires while its signal is blocked does not cut a sleep
+ * short (the SIGALRM stays pending); sigtimedwait takes a timer's
+ * SIGALRM; an interval timer firing under a blocked sleep leaves it alone. */
+static void test_alarm_while_blocked(void)
+{
+    sigset_t s, old, p;
+    sigemptyset(&s);
+    sigaddset(&s, SIGALRM);
+    sigprocmask(SIG_BLOCK, &s, &old);
+    struct itimerval it = { { 0, 0 }, { 0, 50000 } };
+    setitimer(ITIMER_REAL, &it, NULL);
+    struct timespec ts = { 0, 200000000L }, wait = { 1, 0 }, none = { 0, 0 };
+    long long t0 = now_ns();
+    int r = nanosleep(&ts, NULL);
+    long long dt = now_ns() - t0;
+    check("nanosleep(200 ms), SIGALRM blocked, timer at 50 ms: 0 after >= 200 ms", r == 0 && dt >= 200000000LL);
+    sigpending(&p);
+    check("then the SIGALRM is pending", sigismember(&p, SIGALRM) == 1);
+    check("sigtimedwait takes it", sigtimedwait(&s, NULL, &wait) == SIGALRM);
+    setitimer(ITIMER_REAL, &it, NULL);
+    t0 = now_ns();
+    int got = sigtimedwait(&s, NULL, &wait);
+    dt = now_ns() - t0;
+    check("sigtimedwait(1 s) for a 50 ms timer: SIGALRM after 40..500 ms",
+          got == SIGALRM && dt >= 40000000LL && dt < 500000000LL);
+    struct itimerval iv = { { 0, 20000 }, { 0, 20000 } }, off = { { 0, 0 }, { 0, 0 } };
+    setitimer(ITIMER_REAL, &iv, NULL);
+    t0 = now_ns();
+    r = nanosleep(&ts, NULL);
+    dt = now_ns() - t0;
+    check("nanosleep(200 ms) under a blocked 20 ms interval timer: 0 after >= 200 ms", r == 0 && dt >= 200000000LL);
+    setitimer(ITIMER_REAL, &off, NULL);
+    check("one SIGALRM pending for all its expiries", sigtimedwait(&s, NULL, &none) == SIGALRM &&
+                                                          sigtimedwait(&s, NULL, &none) == -1 && errno == EAGAIN);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+/* A process's SIGALRM goes to a thread that takes it (here the main
+ * thread, computing): another thread asleep in nanosleep meanwhile is
+ * not woken, its sleep ends on time with 0. */
+static volatile sig_atomic_t alrm_where;
+static pthread_t main_thread;
+static void on_alrm_where(int s)
+{
+    (void)s;
+    alrm_where = pthread_equal(pthread_self(), main_thread) ? 1 : 2;
+}
+static volatile int timer_armed;
+static void *sleep_300ms(void *arg)
+{
+    while (!timer_armed)
+        ;
+    struct timespec ts = { 0, 300000000L };
+    *(int *)arg = nanosleep(&ts, NULL) == 0 ? 0 : errno;
+    return NULL;
+}
+static void test_alarm_beside_sleeper(void)
+{
+    main_thread = pthread_self();
+    signal(SIGALRM, on_alrm_where);
+    alrm_where = 0;
+    int res = -1;
+    pthread_t t;
+    pthread_create(&t, NULL, sleep_300ms, &res);
+    /* armed before the other thread sleeps: its sleep outlasts the timer */
+    struct itimerval it = { { 0, 0 }, { 0, 100000 } };
+    setitimer(ITIMER_REAL, &it, NULL);
+    timer_armed = 1;
+    while (!alrm_where)
+        ;
+    pthread_join(t, NULL);
+    check("SIGALRM while another thread sleeps: the main thread's handler ran", alrm_where == 1);
+    check("and the other thread's nanosleep(300 ms) returned 0", res == 0);
+    signal(SIGALRM, SIG_DFL);
 }
 
 static void test_alarm(void)
@@ -416,6 +493,8 @@ int main(int argc, char **argv)
     test_sleep();
     test_stopped_sleep();
     test_alarm();
+    test_alarm_while_blocked();
+    test_alarm_beside_sleeper();
     test_itimer();
     test_cpu_times();
     test_sysinfo();

@@ -7,6 +7,8 @@ pub const PR_SET_DUMPABLE: i32 = 4;
 pub const PR_SET_NAME: i32 = 15;
 pub const PR_GET_NAME: i32 = 16;
 pub const PR_SET_TIMERSLACK: i32 = 29;
+/// A thread's timer slack unless it sets one (include/linux/init_task.h).
+pub const DEFAULT_TIMER_SLACK_NS: u64 = 50_000;
 pub const PR_SET_CHILD_SUBREAPER: i32 = 36;
 pub const PR_GET_CHILD_SUBREAPER: i32 = 37;
 pub const PR_SET_NO_NEW_PRIVS: i32 = 38;

@@ -16,6 +16,14 @@ fn pick_task(p: &Process, signo: i32) -> Option<Arc<TaskShared>> {
     tasks.iter().find(|t| t.sigmask() & sigbit(signo) == 0).or_else(|| tasks.first()).cloned()
 }
 
+/// Whether a process-directed `signo` sent now would wake `t` (and no
+/// other task of `p`).
+pub(crate) fn would_pick(p: &Process, signo: i32, t: &TaskShared) -> bool {
+    let tasks = p.tasks();
+    let picked = tasks.iter().find(|x| x.sigmask() & sigbit(signo) == 0).or_else(|| tasks.first());
+    picked.is_some_and(|x| std::ptr::eq(&**x, t))
+}
+
 /// Whether a signal would be thrown away on arrival: ignored, and not
 /// blocked (a blocked ignored signal stays pending, as on Linux).
 fn discarded_on_arrival(p: &Process, signo: i32, blocked_everywhere: bool) -> bool {

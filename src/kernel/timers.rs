@@ -3,6 +3,7 @@
 
 use super::lifecycle::send_to_process;
 use super::machine::Machine;
+use super::process::Process;
 use super::signal::SigInfo;
 use crate::abi::signal::{SIGALRM, SI_KERNEL};
 use std::sync::{Arc, Condvar, Mutex, Weak};
@@ -35,6 +36,23 @@ impl TimerWheel {
     }
 }
 
+/// Sends SIGALRM if `p`'s timer has expired by `now` (and moves an
+/// interval timer on); returns the timer's deadline after that. The timer
+/// thread calls it, and so does a task of `p` that slept until the
+/// deadline itself (`SyscallCtx::sleep_until_kicked`): the timer's lock
+/// makes one expiry fire once, whoever comes first.
+pub(crate) fn fire_if_due(m: &Machine, p: &Arc<Process>, now: Instant) -> Option<Instant> {
+    let mut t = p.real_timer();
+    let d = t.deadline?;
+    if d > now {
+        return Some(d);
+    }
+    t.deadline = (!t.interval.is_zero()).then(|| d.max(now - t.interval) + t.interval);
+    drop(t);
+    send_to_process(m, p, SigInfo::user(SIGALRM, SI_KERNEL, 0), true);
+    p.real_timer().deadline
+}
+
 fn run(m: Weak<Machine>) {
     // Linux's itimers expire on time (hrtimers, no slack); the thread that
     // plays them must not add the default 50 µs of a timed wait.
@@ -44,18 +62,7 @@ fn run(m: Weak<Machine>) {
         let now = Instant::now();
         let mut next: Option<Instant> = None;
         for p in machine.live_processes() {
-            let mut t = p.real_timer();
-            let Some(d) = t.deadline else { continue };
-            if d <= now {
-                t.deadline = (!t.interval.is_zero()).then(|| d.max(now - t.interval) + t.interval);
-                drop(t);
-                send_to_process(&machine, &p, SigInfo::user(SIGALRM, SI_KERNEL, 0), true);
-                let t = p.real_timer();
-                next = match (next, t.deadline) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                };
-            } else {
+            if let Some(d) = fire_if_due(&machine, &p, now) {
                 next = Some(next.map_or(d, |n| n.min(d)));
             }
         }

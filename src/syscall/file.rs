@@ -159,37 +159,24 @@ fn iovec_count(iovcnt: i32) -> SysResult<usize> {
 /// Reads a guest iovec array into (base, len) pairs, checking the limits
 /// Linux checks.
 pub(crate) fn read_iovecs(ctx: &SyscallCtx<'_>, addr: u64, iovcnt: i32) -> SysResult<Vec<(u64, u64)>> {
-    let count = iovec_count(iovcnt)?;
-    let mut raw = vec![0u8; 16 * count];
-    ctx.user().read(addr, &mut raw)?;
-    let mut total: u64 = 0;
-    let mut iov = Vec::with_capacity(count);
-    for c in raw.chunks_exact(16) {
-        let base = u64::from_le_bytes(c[..8].try_into().unwrap());
-        let len = u64::from_le_bytes(c[8..].try_into().unwrap());
-        if len as i64 <= -1 {
-            return Err(Errno::EINVAL);
-        }
-        total = total.checked_add(len).filter(|&t| t <= i64::MAX as u64).ok_or(Errno::EINVAL)?;
-        iov.push((base, len));
-    }
-    Ok(iov)
+    Ok(super::iovecs::Iovecs::new().read(ctx, addr, iovec_count(iovcnt)?)?.to_vec())
 }
 
 /// readv, writev, preadv, pwritev: `at` is the offset of the p*
 /// versions.
 fn rwv(ctx: &mut SyscallCtx<'_>, fd: Fd, iov: u64, iovcnt: i32, write: bool, at: Option<i64>) -> SysResult {
     let f = ctx.file(fd.0 as u64)?;
-    let iov = read_iovecs(ctx, iov, iovcnt)?;
+    let mut iovecs = super::iovecs::Iovecs::new();
+    let iov = iovecs.read(ctx, iov, iovec_count(iovcnt)?)?;
     let off = at.map(valid_offset).transpose()?;
     if f.emulated().is_some() && at.is_none() {
-        return if write { Err(Errno::EINVAL) } else { super::event::readv_emulated(ctx, &f, &iov) };
+        return if write { Err(Errno::EINVAL) } else { super::event::readv_emulated(ctx, &f, iov) };
     }
     if !write {
         check_readable(&f)?;
         if let FileKind::Generated(d) = &f.kind {
             let mut total = 0u64;
-            for (base, len) in iov {
+            for &(base, len) in iov {
                 let pos = off.map(|o| o as u64 + total);
                 let n = match read_generated(ctx, &f, d, base, len as usize, pos) {
                     Ok(n) => n,
@@ -209,15 +196,15 @@ fn rwv(ctx: &mut SyscallCtx<'_>, fd: Fd, iov: u64, iovcnt: i32, write: bool, at:
     let r = if f.may_block() && off.is_none() {
         if write { super::tty::write_check(ctx, &f) } else { super::tty::read_check(ctx, &f) }?;
         let events = if write { libc::POLLOUT } else { libc::POLLIN };
-        ctx.block_io(Errno::ERESTARTSYS, host_fd, events, &iov, |ctx| {
-            ctx.user().host_rwv(host_fd, &iov, write, off, true)
+        ctx.block_io(Errno::ERESTARTSYS, host_fd, events, iov, |ctx| {
+            ctx.user().host_rwv(host_fd, iov, write, off, true)
         })
     } else {
-        ctx.user().host_rwv(host_fd, &iov, write, off, false)
+        ctx.user().host_rwv(host_fd, iov, write, off, false)
     };
     if write {
         if let Ok(n) = r {
-            super::tty::typed(ctx, &f, &iov, n);
+            super::tty::typed(ctx, &f, iov, n);
         }
         epipe(ctx, r)
     } else {

@@ -9,6 +9,7 @@ pub mod file;
 pub mod futex;
 mod futex_pi;
 pub mod info;
+mod iovecs;
 pub mod ipc;
 pub mod mem;
 pub mod mount;
@@ -104,8 +105,44 @@ impl SyscallCtx<'_> {
     /// CLOCK_MONOTONIC) ends, for `block`: the task sleeps on its kick
     /// word, so a signal sent to it costs a futex wake, not a host signal
     /// (`TaskShared::sleep_until_kicked`). `Ok` at the deadline.
+    ///
+    /// When the process's ITIMER_REAL expires before `deadline`, the task
+    /// sleeps until the timer's deadline and plays the timer itself
+    /// (`timers::fire_if_due`), then reports a spurious wake-up (callers
+    /// loop and find the signal): the SIGALRM it waits for costs no
+    /// wake-up of the timer thread and then of this task on the way.
     pub fn sleep_until_kicked(&self, deadline: Option<(i64, i64)>, realtime: bool) -> SysResult<()> {
+        if let Some(alarm) = self.itimer_first(deadline, realtime) {
+            // Linux's itimers expire on time (hrtimers, no slack), unlike
+            // the task's own timed waits (the default 50 µs).
+            crate::arch::host::set_timer_slack(1);
+            let r = self.task.shared.sleep_until_kicked(Some(alarm), realtime, || self.signal_pending());
+            crate::arch::host::set_timer_slack(crate::abi::prctl::DEFAULT_TIMER_SLACK_NS);
+            r?;
+            crate::kernel::timers::fire_if_due(self.m, &self.task.process, std::time::Instant::now());
+            return Err(Errno::EINTR);
+        }
         self.task.shared.sleep_until_kicked(deadline, realtime, || self.signal_pending())
+    }
+
+    /// The process's ITIMER_REAL deadline, on the clock of `deadline`
+    /// (CLOCK_REALTIME when `realtime`), if it comes before `deadline`.
+    /// Only when the SIGALRM would come to this task: another thread that
+    /// is asleep is not woken by it on Linux.
+    fn itimer_first(&self, deadline: Option<(i64, i64)>, realtime: bool) -> Option<(i64, i64)> {
+        let at = self.task.process.real_timer().deadline?;
+        if !crate::kernel::lifecycle::would_pick(&self.task.process, crate::abi::signal::SIGALRM, &self.task.shared) {
+            return None;
+        }
+        let left = at.saturating_duration_since(std::time::Instant::now());
+        // Read after `Instant::now()`: the time computed is never before
+        // `at` on CLOCK_MONOTONIC (an early wake-up would only loop).
+        let clock = if realtime { crate::abi::time::CLOCK_REALTIME } else { crate::abi::time::CLOCK_MONOTONIC };
+        let (s, ns) = crate::arch::host::clock_gettime(clock).ok()?;
+        let total = ns + i64::from(left.subsec_nanos());
+        let alarm =
+            (s.saturating_add(left.as_secs() as i64).saturating_add(total / 1_000_000_000), total % 1_000_000_000);
+        deadline.is_none_or(|d| alarm < d).then_some(alarm)
     }
 
     /// Runs a blocking operation so that a guest signal interrupts it:
