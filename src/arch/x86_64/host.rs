@@ -356,6 +356,14 @@ pub(crate) fn readlinkat(dirfd: RawFd, name: &CStr) -> std::io::Result<Vec<u8>> 
     Ok(buf)
 }
 
+/// Fills `buf` from the host's random source (getrandom(2), no flags:
+/// waits for the pool's first initialisation only).
+pub(crate) fn getrandom(buf: &mut [u8]) -> std::io::Result<usize> {
+    // SAFETY: buf is writable for its length.
+    let n = check(unsafe { libc::getrandom(buf.as_mut_ptr() as *mut libc::c_void, buf.len(), 0) } as libc::c_long)?;
+    Ok(n as usize)
+}
+
 pub(crate) fn fchmodat(dirfd: RawFd, path: &CStr, mode: u32) -> std::io::Result<()> {
     // SAFETY: path is NUL-terminated.
     check(unsafe { libc::fchmodat(dirfd, path.as_ptr(), mode, 0) } as libc::c_long).map(drop)
