@@ -214,9 +214,9 @@ impl Arena {
     }
 
     /// Puts fresh private anonymous read-write-execute pages back over
-    /// [addr, addr+len) (after a shared file mapping there ends, or to
-    /// free a guarded stack in one call). MAP_NORESERVE as the arena
-    /// itself, so the host can merge the mapping back into it.
+    /// [addr, addr+len) (after a shared file mapping there ends).
+    /// MAP_NORESERVE as the arena itself, so the host can merge the
+    /// mapping back into it.
     pub(crate) fn map_anonymous(&self, addr: u64, len: u64) -> std::io::Result<()> {
         if len == 0 || !self.contains(addr, len) {
             return Err(std::io::Error::from_raw_os_error(libc::EINVAL));

@@ -528,25 +528,13 @@ impl Memory {
     /// The rest of `free_as` once the range's file mappings have ended
     /// (`unshared` bytes of it were ones).
     fn free_unshared(&self, start: u64, len: u64, mostly_written: bool, unshared: u64) {
-        let replaced;
         {
             let mut commit = self.commit();
             let charged = self.charged_in(start, len);
             // The file mappings ended (`unshare`): no read-only text left.
             self.user.readonly.set(start, len, false);
             self.user.stacks.forget(start, len);
-            let guarded = self.user.guards.overlaps(start, len);
-            // A guarded range that is not kept (a stack) is made accessible
-            // and zero in one host call rather than an mprotect and a
-            // discard.
-            replaced = guarded && !mostly_written && unshared < len;
-            if replaced {
-                if let Err(e) = self.arena.map_anonymous(start, len) {
-                    log::error!("cannot give back {start:#x}+{len:#x}: {e}");
-                    return;
-                }
-                self.user.guards.set(start, len, false);
-            } else if guarded && self.protect(start, len, false).is_err() {
+            if self.user.guards.overlaps(start, len) && self.protect(start, len, false).is_err() {
                 // Leave the pages guarded and out of circulation rather
                 // than hand out memory nobody can use.
                 return;
@@ -557,7 +545,7 @@ impl Memory {
         // Pages that were a file mapping are fresh zero pages now: nothing
         // to keep, nothing to give back when that was all of them.
         let kept = mostly_written && unshared == 0 && len <= KEEP_AT_MOST && self.resident().keep(start, len);
-        if !kept && unshared < len && !replaced {
+        if !kept && unshared < len {
             self.arena.discard(start, len);
         }
         self.allocator().free(start, len);
