@@ -15,6 +15,8 @@
  * - what survives exec: close-on-exec descriptors are closed, others
  *   stay; handled signals become SIG_DFL, ignored stay ignored; the
  *   signal mask and pending signals are kept; /proc/self/exe;
+ * - AT_RANDOM differs from exec to exec; an absolute path execs from a
+ *   removed working directory (a relative one: ENOENT);
  * - execveat: relative to a directory fd, AT_EMPTY_PATH on the program's
  *   fd (fexecve), on a script (the interpreter sees /dev/fd/N), and on a
  *   close-on-exec script fd (ENOENT); AT_EXECFN.
@@ -33,6 +35,8 @@
 #include <unistd.h>
 
 #include "proc_check.h"
+
+extern char **environ;
 
 static const char *ename(int e)
 {
@@ -296,6 +300,57 @@ static void test_exec_details(void)
     close(pfd);
 }
 
+/* "random FD": the program's 16 AT_RANDOM bytes, written to FD */
+static int child_random(char **argv)
+{
+    const void *rnd = (const void *)getauxval(AT_RANDOM);
+    return rnd && write(atoi(argv[2]), rnd, 16) == 16 ? 0 : 1;
+}
+
+/* AT_RANDOM is fresh for every exec; an exec by absolute path works from a
+ * removed working directory, a relative one fails with ENOENT. */
+static void test_random_and_cwd(void)
+{
+    static char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[n > 0 ? n : 0] = 0;
+    int p[2];
+    if (pipe(p) != 0)
+        return;
+    char fd[16];
+    snprintf(fd, sizeof fd, "%d", p[1]);
+    char *argv[] = { exe, "random", fd, NULL };
+    unsigned char r[3][16];
+    int err, ok = 1;
+    for (int i = 0; i < 3; i++) {
+        int st = run(exe, argv, environ, &err);
+        ok &= err == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0 && read(p[0], r[i], 16) == 16;
+    }
+    close(p[0]);
+    close(p[1]);
+    check("three execs ran and sent their AT_RANDOM", ok);
+    check("AT_RANDOM differs from exec to exec", ok && memcmp(r[0], r[1], 16) && memcmp(r[1], r[2], 16) &&
+                                                      memcmp(r[0], r[2], 16));
+
+    char here[4096];
+    if (!getcwd(here, sizeof here))
+        return;
+    rmdir("gone-cwd");
+    mkdir("gone-cwd", 0755);
+    if (chdir("gone-cwd") != 0 || rmdir("../gone-cwd") != 0) {
+        printf("cannot remove the working directory\n");
+        chdir(here);
+        return;
+    }
+    char *argv2[] = { "from-a-removed-cwd", NULL };
+    printf("exec by absolute path from a removed working directory:\n");
+    int st = run(exe, argv2, env_interp, &err);
+    check("exec by absolute path from a removed cwd runs", err == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    run("./prog", argv2, env_interp, &err);
+    check("exec by relative path from a removed cwd: ENOENT", err == ENOENT);
+    chdir(here);
+}
+
 static void test_execveat(void)
 {
     int dfd = open(".", O_RDONLY | O_DIRECTORY);
@@ -360,6 +415,8 @@ int main(int argc, char **argv)
             printf("  env: %s\n", *e);
         return 0;
     }
+    if (argc == 3 && !strcmp(argv[1], "random"))
+        return child_random(argv);
     if (argc >= 4 && !strcmp(argv[1], "inherit")) {
         self = argv[0];
         return child_inherit(argv);
@@ -373,5 +430,6 @@ int main(int argc, char **argv)
     test_errors();
     test_exec_details();
     test_execveat();
+    test_random_and_cwd();
     return finish();
 }

@@ -57,6 +57,10 @@ pub struct OpenFile {
     /// A socket's family and inode, asked of the host once: they never
     /// change.
     socket: std::sync::OnceLock<(u16, u64)>,
+    /// The file's (st_dev, st_ino) if it is open for writing (exec's
+    /// ETXTBSY check), asked of the host once: neither the access mode
+    /// nor the file changes while it is open.
+    write_id: std::sync::OnceLock<Option<(u64, u64)>>,
 }
 
 thread_local! {
@@ -80,6 +84,7 @@ impl OpenFile {
             blocking,
             emulated: None,
             socket: std::sync::OnceLock::new(),
+            write_id: std::sync::OnceLock::new(),
         }
     }
 
@@ -152,6 +157,7 @@ impl OpenFile {
             blocking: AtomicU8::new(BLOCKING_NO),
             emulated: None,
             socket: std::sync::OnceLock::new(),
+            write_id: std::sync::OnceLock::new(),
         }
     }
 
@@ -198,6 +204,13 @@ impl OpenFile {
         }
         let id = query()?;
         Ok(*self.socket.get_or_init(|| id))
+    }
+
+    /// The (st_dev, st_ino) of a host file open for writing, from `query`
+    /// the first time (None: not open for writing, or not a host file).
+    pub(crate) fn write_id(&self, query: impl FnOnce(RawFd) -> Option<(u64, u64)>) -> Option<(u64, u64)> {
+        let FileKind::Host(fd) = &self.kind else { return None };
+        *self.write_id.get_or_init(|| query(fd.as_raw_fd()))
     }
 
     pub(crate) fn flags(&self) -> u32 {

@@ -101,15 +101,20 @@ impl StartState {
 /// nommu knows every guest's open files; writers outside the machine it
 /// cannot see.
 fn open_for_writing_in_guest(m: &Machine, st: &crate::abi::types::Stat) -> bool {
-    let id = |s: &crate::abi::types::Stat| (s.st_dev, s.st_ino);
-    let target = id(st);
+    let target = Some((st.st_dev, st.st_ino));
+    // Each open file is asked of the host once in its life (`write_id`);
+    // a vfork child's table shares its parent's files.
+    let write_id = |fd| {
+        let fl = crate::arch::host::fcntl_int(fd, libc::F_GETFL, 0).ok()?;
+        if fl & 3 == libc::O_RDONLY {
+            return None;
+        }
+        let s = crate::arch::host::fstatat(fd, c"", libc::AT_EMPTY_PATH).ok()?;
+        Some((s.st_dev, s.st_ino))
+    };
     m.live_processes().iter().any(|p| {
         let files: Vec<_> = p.files().iter().map(|(_, e)| e.file.clone()).collect();
-        files.iter().any(|f| {
-            let Ok(fd) = f.host_fd() else { return false };
-            let writable = crate::arch::host::fcntl_int(fd, libc::F_GETFL, 0).is_ok_and(|fl| fl & 3 != libc::O_RDONLY);
-            writable && vfs::fstat(f).is_ok_and(|s| id(&s) == target)
-        })
+        files.iter().any(|f| f.write_id(write_id) == target)
     })
 }
 
@@ -138,8 +143,13 @@ fn read_program(m: &Machine, process: &Arc<Process>, guest_path: &[u8]) -> Resul
     if guest_path.is_empty() {
         return Err(errno_fail(Errno::ENOENT));
     }
-    let cwd = process.fs().cwd_path(&m.root).map_err(errno_fail)?;
-    let abs = path::join(&cwd, guest_path);
+    // An absolute path needs no working directory (its lookup would cost
+    // two host calls, and a removed one does not matter then, as on Linux).
+    let abs = if guest_path.first() == Some(&b'/') {
+        guest_path.to_vec()
+    } else {
+        path::join(&process.fs().cwd_path(&m.root).map_err(errno_fail)?, guest_path)
+    };
     // O_NONBLOCK: a FIFO must not make exec wait (it is refused below, as
     // Linux refuses anything but a regular file).
     let req = vfs::OpenRequest {
@@ -163,8 +173,9 @@ fn read_program(m: &Machine, process: &Arc<Process>, guest_path: &[u8]) -> Resul
     if open_for_writing_in_guest(m, &st) {
         return Err(errno_fail(Errno::ETXTBSY));
     }
-    let exe = m.root.guest_path_of(fd.as_raw_fd()).unwrap_or_else(|| path::normalize(&abs));
-    if m.root.mounts.noexec(&m.root.machine_path_of(fd.as_raw_fd()).unwrap_or_else(|| exe.clone())) {
+    let machine = m.root.machine_path_of(fd.as_raw_fd());
+    let exe = machine.clone().and_then(|p| m.root.to_caller(p)).unwrap_or_else(|| path::normalize(&abs));
+    if m.root.mounts.noexec(machine.as_ref().unwrap_or(&exe)) {
         return Err(fail(Errno::EACCES, "Permission denied (mounted noexec)"));
     }
     let id = FileId::from_stat(&st);
@@ -450,7 +461,27 @@ fn insert_image_regions(regions: &mut Regions, start: u64, len: u64, segs: &[Seg
     }
 }
 
-fn getrandom_host(buf: &mut [u8]) -> std::io::Result<()> {
-    use std::io::Read;
-    std::fs::File::open("/dev/urandom")?.read_exact(buf)
+/// AT_RANDOM's bytes, handed out from a pool the host fills 4 KiB at a
+/// time: one host call per 256 execs instead of an open, read and close
+/// of /dev/urandom each.
+fn getrandom_host(buf: &mut [u8; 16]) -> std::io::Result<()> {
+    struct Pool {
+        bytes: [u8; 4096],
+        used: usize,
+    }
+    static POOL: std::sync::Mutex<Pool> = std::sync::Mutex::new(Pool { bytes: [0; 4096], used: 4096 });
+    let mut pool = POOL.lock().unwrap_or_else(|e| e.into_inner());
+    if pool.used + buf.len() > pool.bytes.len() {
+        let mut filled = 0;
+        while filled < pool.bytes.len() {
+            filled += crate::arch::host::getrandom(&mut pool.bytes[filled..])?;
+        }
+        pool.used = 0;
+    }
+    let at = pool.used;
+    buf.copy_from_slice(&pool.bytes[at..at + 16]);
+    // Each byte goes out once.
+    pool.bytes[at..at + 16].fill(0);
+    pool.used += 16;
+    Ok(())
 }

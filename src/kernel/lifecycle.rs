@@ -202,7 +202,9 @@ pub(crate) fn exit_process(m: &Machine, p: &Arc<Process>, status: ExitStatus) {
 
 /// A vfork parent waits for this: the child has exec'd or exited.
 pub(crate) fn finish_vfork(p: &Process) {
-    if p.vfork_done.swap(1, Ordering::AcqRel) == 0 {
+    // SeqCst with the parent's `vfork_waiter` store: either it sees the
+    // word set before it sleeps, or this sees it waiting.
+    if p.vfork_done.swap(1, Ordering::SeqCst) == 0 && p.vfork_waiter.load(Ordering::SeqCst) {
         host::futex_wake(&p.vfork_done, i32::MAX);
     }
 }

@@ -505,7 +505,7 @@ impl Machine {
                 };
                 task.shared.set_host_tid(vcpu.host_tid());
                 task.shared.continue_cpu_accounting(used);
-                task.vcpu = vcpu;
+                std::mem::replace(&mut task.vcpu, vcpu).recycle_detached();
                 task.vcpu.set_state(&state);
                 (machine.task_loop)(&machine, &mut task);
                 task.vcpu.keep();

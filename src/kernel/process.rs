@@ -157,6 +157,10 @@ pub struct Process {
     /// Futex word set to 1 when this process execs or exits: a vfork
     /// parent sleeps on it.
     pub(crate) vfork_done: AtomicU32,
+    /// Set by a vfork parent before it sleeps on `vfork_done`: only then
+    /// does the child's exec or exit wake it (a parent that ran the child
+    /// on its own thread never sleeps there).
+    pub(crate) vfork_waiter: std::sync::atomic::AtomicBool,
     /// Futex word bumped on SIGCONT; stopped tasks sleep on it.
     pub(crate) cont_event: AtomicU32,
     /// Set by execve (setpgid on a child that has exec'd is EACCES).
@@ -226,6 +230,7 @@ impl Process {
             state: Mutex::new(ProcState::Running),
             child_event: AtomicU32::new(0),
             vfork_done: AtomicU32::new(0),
+            vfork_waiter: std::sync::atomic::AtomicBool::new(false),
             cont_event: AtomicU32::new(0),
             did_exec: AtomicBool::new(false),
             shared_pending: Mutex::new(SigQueue::default()),

@@ -228,9 +228,11 @@ impl Regions {
         if let Some(f) = self.outside_image.take() {
             mem.fixed_release(f.id);
         }
-        for (_, r) in std::mem::take(&mut self.map) {
-            mem.free_as(r.start, r.len, r.kind != RegionKind::Stack);
-        }
+        let all: Vec<(u64, u64, bool)> = std::mem::take(&mut self.map)
+            .into_values()
+            .map(|r| (r.start, r.len, r.kind != RegionKind::Stack))
+            .collect();
+        mem.free_regions(&all);
     }
 
     /// shmat: one more attachment of the segment at `addr`.

@@ -215,6 +215,8 @@ impl Arena {
 
     /// Puts fresh private anonymous read-write-execute pages back over
     /// [addr, addr+len) (after a shared file mapping there ends).
+    /// MAP_NORESERVE as the arena itself, so the host can merge the
+    /// mapping back into it.
     pub(crate) fn map_anonymous(&self, addr: u64, len: u64) -> std::io::Result<()> {
         if len == 0 || !self.contains(addr, len) {
             return Err(std::io::Error::from_raw_os_error(libc::EINVAL));
@@ -225,7 +227,7 @@ impl Arena {
                 addr as *mut libc::c_void,
                 len as usize,
                 libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED | libc::MAP_NORESERVE,
                 -1,
                 0,
             )

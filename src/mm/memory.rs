@@ -384,6 +384,8 @@ impl Memory {
         let overlapping: Vec<(u64, u64)> =
             shared.range(..end).map(|(&s, &l)| (s, l)).filter(|&(s, l)| end_of(s, l) > start).collect();
         let mut any = 0u64;
+        // Cuts that touch end in one host call.
+        let mut cuts: Vec<(u64, u64)> = Vec::new();
         for (s, l) in overlapping {
             shared.remove(&s);
             let (cut_start, cut_end) = (s.max(start), end_of(s, l).min(end));
@@ -395,6 +397,12 @@ impl Memory {
             }
             // s < end and start < s + l, so cut_start < cut_end.
             any = any.saturating_add(cut_end.saturating_sub(cut_start));
+            match cuts.last_mut() {
+                Some(last) if last.1 == cut_start => last.1 = cut_end,
+                _ => cuts.push((cut_start, cut_end)),
+            }
+        }
+        for (cut_start, cut_end) in cuts {
             if let Err(e) = self.arena.map_anonymous(cut_start, cut_end.saturating_sub(cut_start)) {
                 log::error!("cannot end the shared mapping at {cut_start:#x}: {e}");
                 return None;
@@ -472,6 +480,54 @@ impl Memory {
         }
         self.sites.clear_range(start, len);
         let Some(unshared) = self.unshare(start, len) else { return };
+        self.free_unshared(start, len, mostly_written, unshared);
+    }
+
+    /// `free_as` of several regions (start, len, mostly written), sorted
+    /// and not overlapping: the file mappings of each contiguous run end
+    /// in one host call, not one per region (an image's text, rodata and
+    /// headers are one mapping split into regions).
+    pub(crate) fn free_regions(&self, regions: &[(u64, u64, bool)]) {
+        let paged: Option<Vec<(u64, u64, bool)>> = regions
+            .iter()
+            .map(|&(s, l, w)| checked_page_up(l).filter(|&l| self.arena.contains(s, l)).map(|l| (s, l, w)))
+            .collect();
+        let Some(paged) = paged.filter(|p| p.iter().all(|&(s, _, _)| s % PAGE_SIZE == 0)) else {
+            // Something odd (free_as logs it): one at a time.
+            regions.iter().for_each(|&(s, l, w)| self.free_as(s, l, w));
+            return;
+        };
+        for run in paged.chunk_by(|x, y| end_of(x.0, x.1) == y.0) {
+            let [(s, l, w)] = run else {
+                let (run_start, last) = (run[0].0, run[run.len().saturating_sub(1)]);
+                let run_len = end_of(last.0, last.1).saturating_sub(run_start);
+                let counts: Vec<u64> = run.iter().map(|&(s, l, _)| self.shared_in(s, l)).collect();
+                self.sites.clear_range(run_start, run_len);
+                if self.unshare(run_start, run_len).is_some() {
+                    for (&(s, l, w), unshared) in run.iter().zip(counts) {
+                        self.free_unshared(s, l, w, unshared);
+                    }
+                }
+                continue;
+            };
+            self.free_as(*s, *l, *w);
+        }
+    }
+
+    /// Bytes of [start, start+len) that are file mappings.
+    fn shared_in(&self, start: u64, len: u64) -> u64 {
+        let end = end_of(start, len);
+        let shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+        shared
+            .range(..end)
+            .filter(|&(&s, &l)| end_of(s, l) > start)
+            .map(|(&s, &l)| end_of(s, l).min(end).saturating_sub(s.max(start)))
+            .sum()
+    }
+
+    /// The rest of `free_as` once the range's file mappings have ended
+    /// (`unshared` bytes of it were ones).
+    fn free_unshared(&self, start: u64, len: u64, mostly_written: bool, unshared: u64) {
         {
             let mut commit = self.commit();
             let charged = self.charged_in(start, len);
@@ -587,6 +643,39 @@ mod tests {
         m.user.write(end - 5, b"abcdefgh\0").unwrap();
         assert_eq!(m.user.read_cstr_into(end - 5, &mut [0u8; 64]).unwrap(), None);
         m.free(a, 2 * PAGE_SIZE);
+    }
+
+    #[test]
+    fn regions_of_one_file_mapping_free_together() {
+        use std::io::Write;
+        use std::os::fd::AsRawFd;
+        let m = Memory::new(16 * MIB).unwrap();
+        let path = std::env::temp_dir().join(format!("nommu-free-regions-{}", std::process::id()));
+        let mut f = std::fs::File::options().read(true).write(true).create(true).truncate(true).open(&path).unwrap();
+        f.write_all(&[b'x'; 3 * PAGE_SIZE as usize]).unwrap();
+        let a = m.alloc(5 * PAGE_SIZE, PAGE_SIZE).unwrap();
+        m.map_shared_file(a + PAGE_SIZE, 3 * PAGE_SIZE, f.as_raw_fd(), 0, false).unwrap();
+        drop(f);
+        std::fs::remove_file(&path).unwrap();
+        m.user.write(a, b"data").unwrap();
+        let mut buf = [0u8; 2];
+        m.user.read(a + 3 * PAGE_SIZE, &mut buf).unwrap();
+        assert_eq!(&buf, b"xx");
+        // A data page, the mapping split in two regions, a stack page.
+        let regions = [
+            (a, PAGE_SIZE, true),
+            (a + PAGE_SIZE, PAGE_SIZE, true),
+            (a + 2 * PAGE_SIZE, 2 * PAGE_SIZE, true),
+            (a + 4 * PAGE_SIZE, PAGE_SIZE, false),
+        ];
+        m.free_regions(&regions);
+        assert_eq!((m.stats().committed, m.shared_in(a, 5 * PAGE_SIZE)), (0, 0));
+        let b = m.alloc(5 * PAGE_SIZE, PAGE_SIZE).unwrap();
+        assert_eq!(b, a, "all of it back in the allocator");
+        let mut all = vec![1u8; 5 * PAGE_SIZE as usize];
+        m.user.read(b, &mut all).unwrap();
+        assert!(all.iter().all(|&c| c == 0), "reads as zero, the file's pages gone");
+        m.free(b, 5 * PAGE_SIZE);
     }
 
     #[test]

@@ -143,6 +143,7 @@ fn spawn(ctx: &mut SyscallCtx<'_>, args: SpawnArgs) -> SysResult {
             if fixedturn::fatal_signal(ctx.task).is_some() || parent.group_exit_for(ctx.task.tid).is_some() {
                 break;
             }
+            child.vfork_waiter.store(true, Ordering::SeqCst);
             let _ = host::futex_wait_interruptible(&child.vfork_done, 0);
         }
     }

@@ -369,12 +369,21 @@ pub(crate) fn symlinkat(target: &CStr, dirfd: RawFd, name: &CStr) -> std::io::Re
 }
 
 pub(crate) fn readlinkat(dirfd: RawFd, name: &CStr) -> std::io::Result<Vec<u8>> {
-    let mut buf = vec![0u8; 4096];
+    // On the stack: a 4 KiB heap buffer makes musl's allocator map and
+    // unmap a group of its own for every call.
+    let mut buf = [0u8; 4096];
     // SAFETY: buf is writable for its length; name is NUL-terminated.
     let n = check(unsafe { libc::readlinkat(dirfd, name.as_ptr(), buf.as_mut_ptr() as *mut libc::c_char, buf.len()) }
         as libc::c_long)?;
-    buf.truncate(n as usize);
-    Ok(buf)
+    Ok(buf[..(n as usize).min(buf.len())].to_vec())
+}
+
+/// Fills `buf` from the host's random source (getrandom(2), no flags:
+/// waits for the pool's first initialisation only).
+pub(crate) fn getrandom(buf: &mut [u8]) -> std::io::Result<usize> {
+    // SAFETY: buf is writable for its length.
+    let n = check(unsafe { libc::getrandom(buf.as_mut_ptr() as *mut libc::c_void, buf.len(), 0) } as libc::c_long)?;
+    Ok(n as usize)
 }
 
 pub(crate) fn fchmodat(dirfd: RawFd, path: &CStr, mode: u32) -> std::io::Result<()> {

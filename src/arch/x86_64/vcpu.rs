@@ -163,8 +163,24 @@ impl Vcpu {
     }
 
     /// A stand-in that binds nothing (a task's vCPU between two threads).
+    /// Its area comes from the ones stand-ins gave back (`recycle_detached`):
+    /// a fresh one cost musl's allocator an mmap here and a munmap on the
+    /// thread that took the task. Its content means nothing.
     pub(crate) fn detached() -> Vcpu {
-        Vcpu { binding: None, area: EntryArea::new_boxed(), _altstack: Vec::new(), host_tid: 0, spare: None }
+        let area = lock_detached().pop().unwrap_or_else(EntryArea::new_boxed);
+        Vcpu { binding: None, area, _altstack: Vec::new(), host_tid: 0, spare: None }
+    }
+
+    /// Gives a stand-in's area back for the next `detached` (a vCPU that
+    /// is bound, or lent a thread's area, is simply dropped).
+    pub(crate) fn recycle_detached(self) {
+        if self.binding.is_some() || self.host_tid != 0 || self.spare.is_some() {
+            return;
+        }
+        let mut spares = lock_detached();
+        if spares.len() < DETACHED_KEPT {
+            spares.push(self.area);
+        }
     }
 
     /// The guest state, to go on with on another thread (`set_state`).
@@ -419,6 +435,14 @@ fn save_live_xstate(area: &mut EntryArea) {
     // xmm now live in the image: mark SSE state present.
     img[XSAVE_XSTATE_BV_OFFSET] |= 0b10;
     area.xstate_full = 1;
+}
+
+/// Areas of `Vcpu::detached` stand-ins, kept for the next one.
+static DETACHED_AREAS: std::sync::Mutex<Vec<Box<EntryArea>>> = std::sync::Mutex::new(Vec::new());
+const DETACHED_KEPT: usize = 4;
+
+fn lock_detached() -> std::sync::MutexGuard<'static, Vec<Box<EntryArea>>> {
+    DETACHED_AREAS.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 std::thread_local! {
