@@ -307,3 +307,53 @@ fn fs_directory_cache_invalidation() {
         }
     });
 }
+
+/// A host process in a mount namespace of its own that mounts and
+/// unmounts a tmpfs over and over (a bounded loop), stopped when dropped.
+struct MountChurn {
+    child: std::process::Child,
+    _dir: TempDir,
+}
+
+impl MountChurn {
+    fn start() -> Option<MountChurn> {
+        let dir = TempDir::new("mount-churn");
+        let script = format!(
+            "i=0; while [ $i -lt 200000 ]; do mount -t tmpfs none {0} && umount {0} || exit 1; i=$((i+1)); done",
+            dir.path().display()
+        );
+        match Command::new("unshare").args(["--mount", "--propagation", "private", "sh", "-c", &script]).spawn() {
+            Ok(child) => Some(MountChurn { child, _dir: dir }),
+            Err(e) => {
+                eprintln!("fs_dotdot: no mount churn (unshare: {e}); lookups run unraced");
+                None
+            }
+        }
+    }
+}
+
+impl Drop for MountChurn {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Lookups that climb with ".." while the host's mounts change
+/// (`fs_dotdot.c`): the host kernel fails a scoped lookup (nommu's
+/// RESOLVE_IN_ROOT / RESOLVE_BENEATH) with EAGAIN when a mount raced with
+/// its "..", where a guest's open must simply succeed. As root, another
+/// mount namespace mounts and unmounts a tmpfs meanwhile; without root
+/// the lookups run unraced.
+#[test]
+fn dotdot_lookups_survive_host_mount_changes() {
+    let _churn = if is_root() {
+        MountChurn::start()
+    } else {
+        eprintln!("fs_dotdot: no mount churn without root; lookups run unraced");
+        None
+    };
+    each_libc("fs_dotdot", |bin| {
+        differential(bin, &["20000"], &[], 0);
+    });
+}

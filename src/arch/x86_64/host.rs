@@ -2,6 +2,7 @@
 //! not offer. Buffers here are host memory; guest memory goes through
 //! `mm::uaccess`.
 
+use crate::abi::fcntl::{RESOLVE_BENEATH, RESOLVE_IN_ROOT};
 use crate::abi::ioctl::{TCGETS, TCSETSW};
 use std::ffi::CStr;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
@@ -212,6 +213,10 @@ struct OpenHow {
     resolve: u64,
 }
 
+/// How often a scoped lookup raced by host mount or rename changes is
+/// made again before its EAGAIN is let through.
+const SCOPED_LOOKUP_ATTEMPTS: u32 = 1000;
+
 /// openat2(2); the result is always close-on-exec on the host.
 pub(crate) fn openat2(
     dirfd: BorrowedFd<'_>,
@@ -235,8 +240,26 @@ pub(crate) fn openat2_waiting(
     let how = OpenHow { flags: (flags | libc::O_CLOEXEC) as u32 as u64, mode: mode as u64, resolve };
     let size = std::mem::size_of::<OpenHow>() as u64;
     let args = [dirfd.as_raw_fd() as u64, path.as_ptr() as u64, &how as *const OpenHow as u64, size, 0, 0];
-    // SAFETY: path is NUL-terminated, how is a valid open_how of the size passed.
-    let rc = unsafe { call(libc::SYS_openat2, args, wait) };
+    // A scoped lookup (RESOLVE_IN_ROOT, RESOLVE_BENEATH) that climbs with
+    // ".." fails with EAGAIN when any mount or rename on the host raced
+    // with it; the lookup itself is fine, so it is made again, as openat2(2)
+    // says. (A guest's open never fails that way on Linux.) Bounded, with
+    // yields, in case mounts change without pause: EAGAIN only then.
+    let scoped = resolve & (RESOLVE_IN_ROOT | RESOLVE_BENEATH) != 0;
+    let mut attempts = 0;
+    let rc = loop {
+        // SAFETY: path is NUL-terminated, how is a valid open_how of the size passed.
+        let rc = unsafe { call(libc::SYS_openat2, args, wait) };
+        match &rc {
+            Err(e) if scoped && e.raw_os_error() == Some(libc::EAGAIN) && attempts < SCOPED_LOOKUP_ATTEMPTS => {
+                attempts += 1;
+                if attempts % 8 == 0 {
+                    std::thread::yield_now();
+                }
+            }
+            _ => break rc,
+        }
+    };
     #[cfg(feature = "profile-openat")]
     if rc.as_ref().is_err_and(|e| e.raw_os_error() == Some(libc::ENOSYS)) {
         // Profiling only (valgrind 3.19 does not know openat2): a plain
