@@ -126,6 +126,12 @@ fn sleep(
 ) -> SysResult {
     let t = ctx.read_timespec(request.addr())?;
     let abs = flags & TIMER_ABSTIME != 0;
+    // A relative sleep on CLOCK_REALTIME lasts its time whatever happens
+    // to the wall clock meanwhile (Linux runs it on CLOCK_MONOTONIC): as a
+    // deadline on CLOCK_REALTIME a step of the host's clock (NTP, the
+    // hypervisor) would cut it short or stretch it. glibc's nanosleep is
+    // such a sleep.
+    let clock = if !abs && clock == CLOCK_REALTIME { CLOCK_MONOTONIC } else { clock };
     let nr = if flags & NANOSLEEP != 0 { number("nanosleep") } else { number("clock_nanosleep") };
     // Sleep to an absolute deadline, so that retries after spurious kicks
     // do not stretch the sleep; a restarted sleep keeps its deadline.
