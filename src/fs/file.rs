@@ -189,6 +189,19 @@ impl OpenFile {
         }
     }
 
+    /// The host descriptor of a plain host file: not emulated, and its I/O
+    /// never waits (a regular file, /dev/null, ...), so a read or write is
+    /// the host call and nothing else.
+    #[inline]
+    pub(crate) fn plain_host_fd(&self) -> Option<RawFd> {
+        match &self.kind {
+            FileKind::Host(fd) if self.emulated.is_none() && self.blocking.load(Ordering::Relaxed) == BLOCKING_NO => {
+                Some(fd.as_raw_fd())
+            }
+            _ => None,
+        }
+    }
+
     pub(crate) fn is_host(&self) -> bool {
         matches!(self.kind, FileKind::Host(_))
     }

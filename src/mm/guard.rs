@@ -63,16 +63,25 @@ impl GuardMap {
     /// load.)
     #[inline]
     pub(crate) fn overlaps(&self, addr: u64, len: u64) -> bool {
-        if let (Some(off), Some(span)) = (addr.checked_sub(self.base), len.checked_sub(1)) {
-            let first = off / super::PAGE_SIZE;
-            let last = off.saturating_add(span) / super::PAGE_SIZE;
-            if first / 64 == last / 64 && first < self.pages {
-                // Bits past the arena's last page are never set.
-                let bits = self.words[(first / 64) as usize].load(Ordering::Acquire);
-                return bits & (u64::MAX << (first % 64)) & (u64::MAX >> (63 ^ (last % 64))) != 0;
-            }
+        match self.overlaps_in_word(addr, len) {
+            Some(answer) => answer,
+            None => self.overlaps_any(addr, len),
         }
-        self.overlaps_any(addr, len)
+    }
+
+    /// `overlaps` for a range within one word of the map (one load, no
+    /// call); `None` for any other range.
+    #[inline(always)]
+    pub(crate) fn overlaps_in_word(&self, addr: u64, len: u64) -> Option<bool> {
+        let (off, span) = (addr.checked_sub(self.base)?, len.checked_sub(1)?);
+        let first = off / super::PAGE_SIZE;
+        let last = off.saturating_add(span) / super::PAGE_SIZE;
+        if first / 64 != last / 64 || first >= self.pages {
+            return None;
+        }
+        // Bits past the arena's last page are never set.
+        let bits = self.words[(first / 64) as usize].load(Ordering::Acquire);
+        Some(bits & (u64::MAX << (first % 64)) & (u64::MAX >> (63 ^ (last % 64))) != 0)
     }
 
     /// `overlaps` for any range.

@@ -302,7 +302,22 @@ impl UserMemory {
     /// Like `with_host_ptr`, for a pointer only the host kernel will use:
     /// inaccessible pages are left to it, and it answers for them exactly
     /// as Linux does (a short count up to the first one, or EFAULT).
+    #[inline(always)]
     fn with_kernel_ptr<R>(&self, addr: u64, len: usize, f: impl FnOnce(*mut u8, usize) -> R) -> SysResult<R> {
+        // Every read and write's path: a range inside the arena (mapped at
+        // the guest's own addresses, so its own host pointer) with no guard
+        // page in it. Nothing else is inlined into the caller's frame.
+        if len != 0 && self.in_arena(addr, len) && self.guards.overlaps_in_word(addr, len as u64) == Some(false) {
+            return Ok(f(addr as *mut u8, len));
+        }
+        self.with_kernel_ptr_slow(addr, len, f)
+    }
+
+    /// `with_kernel_ptr` for an empty range, one outside the arena, or one
+    /// over a guard page.
+    #[cold]
+    #[inline(never)]
+    fn with_kernel_ptr_slow<R>(&self, addr: u64, len: usize, f: impl FnOnce(*mut u8, usize) -> R) -> SysResult<R> {
         if len == 0 {
             return Ok(f(core::ptr::NonNull::<u8>::dangling().as_ptr(), 0));
         }
@@ -327,6 +342,7 @@ impl UserMemory {
     /// read(2) from a host fd straight into guest memory.
     /// With `interruptible`, a kick of this vCPU thread ends a blocked
     /// read with EINTR (pipes, terminals: see `arch::isyscall`).
+    #[inline]
     pub(crate) fn host_read(&self, fd: i32, addr: u64, len: usize, interruptible: bool) -> SysResult<usize> {
         self.with_kernel_ptr(addr, len, |p, n| {
             // SAFETY: [p, p+n) is checked guest memory, mapped for the
@@ -354,6 +370,7 @@ impl UserMemory {
     }
 
     /// write(2) to a host fd straight from guest memory.
+    #[inline]
     pub(crate) fn host_write(&self, fd: i32, addr: u64, len: usize, interruptible: bool) -> SysResult<usize> {
         self.with_kernel_ptr(addr, len, |p, n| {
             // SAFETY: [p, p+n) is checked guest memory; the host only reads it.
@@ -687,15 +704,30 @@ unsafe fn copy_out(dst: *mut u8, src: &[u8]) {
 ///
 /// # Safety
 /// As for `syscall(2)`: the arguments must be valid for `nr`.
-#[inline]
+#[inline(always)]
 unsafe fn raw_syscall(nr: i64, a: [u64; 6], interruptible: bool) -> SysResult<usize> {
-    let wait = if interruptible { host::Wait::Interruptible } else { host::Wait::Uninterruptible };
-    // SAFETY: forwarded from the caller.
-    let rc = unsafe { host::raw_waiting(nr, a, wait) };
+    let rc = if interruptible {
+        // SAFETY: forwarded from the caller.
+        unsafe { raw_interruptible(nr, a) }
+    } else {
+        // SAFETY: forwarded from the caller.
+        unsafe { host::raw(nr, a) }
+    };
     if rc < 0 {
         return Err(Errno(rc.wrapping_neg() as i32));
     }
     Ok(rc as usize)
+}
+
+/// The interruptible host call, out of line: the uninterruptible one (every
+/// read and write of a file) is one instruction in its caller's frame.
+///
+/// # Safety
+/// As for `raw_syscall`.
+#[inline(never)]
+unsafe fn raw_interruptible(nr: i64, a: [u64; 6]) -> i64 {
+    // SAFETY: forwarded from the caller.
+    unsafe { host::raw_waiting(nr, a, host::Wait::Interruptible) }
 }
 
 /// A `msghdr` for the host: data in `iov`, name and control (null when

@@ -58,9 +58,14 @@ fn check_readable(f: &OpenFile) -> SysResult<()> {
 }
 
 pub(crate) fn sys_read(ctx: &mut SyscallCtx<'_>, fd: Fd, buf: UserPtr<OutBytes>, count: usize) -> SysResult {
-    ctx.with_file(fd.0 as u64, |ctx, f| read_file(ctx, f, buf.addr(), rw_count(count)))
+    ctx.with_file(fd.0 as u64, |ctx, f| match f.plain_host_fd() {
+        // The common case first, with nothing else in its frame.
+        Some(host_fd) => Ok(ctx.user().host_read(host_fd, buf.addr(), rw_count(count), false)? as u64),
+        None => read_file(ctx, f, buf.addr(), rw_count(count)),
+    })
 }
 
+#[inline(never)]
 fn read_file(ctx: &mut SyscallCtx<'_>, f: &OpenFile, buf: u64, count: usize) -> SysResult {
     check_readable(f)?;
     match &f.kind {
@@ -82,9 +87,13 @@ fn read_file(ctx: &mut SyscallCtx<'_>, f: &OpenFile, buf: u64, count: usize) -> 
 }
 
 pub(crate) fn sys_write(ctx: &mut SyscallCtx<'_>, fd: Fd, buf: UserPtr<InBytes>, count: usize) -> SysResult {
-    ctx.with_file(fd.0 as u64, |ctx, f| write_file(ctx, f, buf.addr(), rw_count(count)))
+    ctx.with_file(fd.0 as u64, |ctx, f| match f.plain_host_fd() {
+        Some(host_fd) => epipe(ctx, ctx.user().host_write(host_fd, buf.addr(), rw_count(count), false)),
+        None => write_file(ctx, f, buf.addr(), rw_count(count)),
+    })
 }
 
+#[inline(never)]
 fn write_file(ctx: &mut SyscallCtx<'_>, f: &OpenFile, buf: u64, count: usize) -> SysResult {
     let host_fd = f.host_fd().map_err(|_| Errno::EBADF)?;
     if f.emulated().is_none() && !f.may_block() {
