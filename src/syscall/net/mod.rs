@@ -374,7 +374,7 @@ pub(crate) fn sys_setsockopt(
 fn send(
     ctx: &mut SyscallCtx<'_>,
     sock: &Sock,
-    iov: &[(u64, u64)],
+    data: Data<'_>,
     name: &[u8],
     control: &[u8],
     flags: i32,
@@ -384,11 +384,11 @@ fn send(
         ctx.m.net.note_sender(sock.ino(), sender);
     }
     let host_flags = flags | MSG_NOSIGNAL;
-    let r = if sock.may_block(flags) {
-        ctx.block(Errno::ERESTARTSYS, |ctx| ctx.user().host_sendmsg(sock.fd, iov, name, control, host_flags, true))
-    } else {
-        ctx.user().host_sendmsg(sock.fd, iov, name, control, host_flags, false)
+    let send = |ctx: &SyscallCtx<'_>, interruptible| match data {
+        Data::One(buf) => ctx.user().host_sendto(sock.fd, buf, name, host_flags, interruptible),
+        Data::Iov(iov) => ctx.user().host_sendmsg(sock.fd, iov, name, control, host_flags, interruptible),
     };
+    let r = if sock.may_block(flags) { ctx.block(Errno::ERESTARTSYS, |ctx| send(ctx, true)) } else { send(ctx, false) };
     if flags & MSG_NOSIGNAL != 0 {
         return r.map(|n| n as u64);
     }
@@ -411,7 +411,7 @@ pub(crate) fn sys_sendto(
     };
     let name = host.as_ref().map_or(&[][..], |h| &h.bytes[..]);
     let pid = ctx.task.process.pid;
-    send(ctx, &sock, &[(buf.addr(), len.min(i32::MAX as usize) as u64)], name, &[], flags.0 as i32, pid)
+    send(ctx, &sock, Data::One((buf.addr(), len.min(i32::MAX as usize) as u64)), name, &[], flags.0 as i32, pid)
 }
 
 pub(crate) fn sys_recvfrom(
@@ -426,8 +426,8 @@ pub(crate) fn sys_recvfrom(
     let sock = Sock::get(ctx, fd)?;
     let mut name = [0u8; SOCKADDR_STORAGE_SIZE];
     let want_name = !src.is_null();
-    let iov = [(buf.addr(), len.min(i32::MAX as usize) as u64)];
-    let got = receive(ctx, &sock, &iov, if want_name { &mut name } else { &mut [] }, &mut [], flags.0 as i32)?;
+    let one = Data::One((buf.addr(), len.min(i32::MAX as usize) as u64));
+    let got = receive(ctx, &sock, one, if want_name { &mut name } else { &mut [] }, &mut [], flags.0 as i32)?;
     if want_name {
         let (guest, glen) = addr::to_guest(ctx, &name[..got.name_len.min(SOCKADDR_STORAGE_SIZE)], got.name_len);
         addr::write_out(ctx, src.addr(), addrlen.addr(), &guest, glen)?;
@@ -435,23 +435,36 @@ pub(crate) fn sys_recvfrom(
     Ok(got.len as u64)
 }
 
+/// The guest's data: one buffer (send, sendto, recv, recvfrom: the host
+/// is asked the same, by sendto/recvfrom) or an iovec array (sendmsg,
+/// recvmsg).
+#[derive(Clone, Copy)]
+enum Data<'a> {
+    One((u64, u64)),
+    Iov(&'a [(u64, u64)]),
+}
+
 fn receive(
     ctx: &mut SyscallCtx<'_>,
     sock: &Sock,
-    iov: &[(u64, u64)],
+    data: Data<'_>,
     name: &mut [u8],
     control: &mut [u8],
     flags: i32,
 ) -> SysResult<crate::mm::uaccess::Received> {
+    let mut recv = |ctx: &SyscallCtx<'_>, interruptible| match data {
+        Data::One(buf) => ctx.user().host_recvfrom(sock.fd, buf, name, flags, interruptible),
+        Data::Iov(iov) => ctx.user().host_recvmsg(sock.fd, iov, name, control, flags, interruptible),
+    };
     if sock.may_block(flags) {
         let mut r = None;
         ctx.block(Errno::ERESTARTSYS, |ctx| {
-            r = Some(ctx.user().host_recvmsg(sock.fd, iov, name, control, flags, true)?);
+            r = Some(recv(ctx, true)?);
             Ok(())
         })?;
         r.ok_or(Errno::EINTR)
     } else {
-        ctx.user().host_recvmsg(sock.fd, iov, name, control, flags, false)
+        recv(ctx, false)
     }
 }
 
@@ -469,7 +482,7 @@ fn sendmsg_one(ctx: &mut SyscallCtx<'_>, sock: &Sock, ptr: u64, flags: i32) -> S
     let sender = control.as_ref().and_then(|c| c.cred_pid).unwrap_or(ctx.task.process.pid);
     let name = host.as_ref().map_or(&[][..], |h| &h.bytes[..]);
     let control = control.as_ref().map_or(&[][..], |c| &c.bytes[..]);
-    send(ctx, sock, &m.iov, name, control, flags, sender)
+    send(ctx, sock, Data::Iov(&m.iov), name, control, flags, sender)
 }
 
 /// One recvmsg into the message at `ptr`: writes back its name and
@@ -479,7 +492,7 @@ fn recvmsg_one(ctx: &mut SyscallCtx<'_>, sock: &Sock, ptr: u64, flags: i32) -> S
     let mut name = [0u8; SOCKADDR_STORAGE_SIZE];
     let mut control = vec![0u8; (m.hdr.msg_controllen as usize).min(msg::CONTROL_MAX)];
     let name_buf: &mut [u8] = if m.hdr.msg_name == 0 { &mut [] } else { &mut name };
-    let got = receive(ctx, sock, &m.iov, name_buf, &mut control, flags)?;
+    let got = receive(ctx, sock, Data::Iov(&m.iov), name_buf, &mut control, flags)?;
     let mut msg_flags = got.flags;
     let control = &mut control[..got.control_len.min(m.hdr.msg_controllen as usize)];
     let from = &name[..got.name_len.min(SOCKADDR_STORAGE_SIZE)];
