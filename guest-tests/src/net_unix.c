@@ -456,6 +456,17 @@ static void errors(void)
     check("sendmsg iovlen > UIO_MAXIOV: EMSGSIZE", errno_is(syscall(SYS_sendmsg, sv[0], &m, 0), EMSGSIZE));
     check("sendmsg bad msghdr: EFAULT", errno_is(syscall(SYS_sendmsg, sv[0], BAD_PTR, 0), EFAULT));
     check("recvmsg bad msghdr: EFAULT", errno_is(syscall(SYS_recvmsg, sv[0], BAD_PTR, MSG_DONTWAIT), EFAULT));
+    /* send/recv/sendto/recvfrom of one buffer: a bad one, empty ones,
+     * a bad address length pointer. */
+    char rb[8];
+    check("sendto bad buffer: EFAULT", errno_is(syscall(SYS_sendto, sv[0], BAD_PTR, 1, 0, NULL, 0), EFAULT));
+    check("sendto empty datagram", syscall(SYS_sendto, sv[0], NULL, 0, 0, NULL, 0) == 0);
+    check("recvfrom empty datagram", syscall(SYS_recvfrom, sv[1], rb, sizeof rb, MSG_DONTWAIT, NULL, NULL) == 0);
+    check("send for a bad length pointer", send(sv[0], "cd", 2, 0) == 2);
+    check("recvfrom bad address length pointer: EFAULT",
+          errno_is(syscall(SYS_recvfrom, sv[1], rb, sizeof rb, MSG_DONTWAIT, (struct sockaddr *)&a, BAD_PTR), EFAULT));
+    check("which took the datagram: EAGAIN", errno_is(recv(sv[1], rb, sizeof rb, MSG_DONTWAIT), EAGAIN));
+    check("send then recv", send(sv[0], "ef", 2, 0) == 2 && recv(sv[1], rb, sizeof rb, 0) == 2 && rb[1] == 'f');
     int d = socket(AF_UNIX, SOCK_DGRAM, 0);
     check("listen on dgram: EOPNOTSUPP", errno_is(listen(d, 1), EOPNOTSUPP));
     close(d);
