@@ -530,6 +530,13 @@ pub(crate) fn set_umask(mask: u32) -> u32 {
     unsafe { libc::umask(mask) as u32 }
 }
 
+/// Ends the process now (`_exit(2)`): no atexit handlers, no clean-up of
+/// what the kernel takes back with the process anyway.
+pub fn exit_now(code: i32) -> ! {
+    // SAFETY: ends the process; nothing runs after it.
+    unsafe { libc::_exit(code) }
+}
+
 /// Raises RLIMIT_NOFILE to its hard limit: all guest processes share the
 /// host process's descriptor table.
 pub(crate) fn raise_nofile_limit() {
