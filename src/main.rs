@@ -300,14 +300,7 @@ fn power_off(machine: std::sync::Arc<Machine>) {
 }
 
 fn host_env() -> Vec<Vec<u8>> {
-    std::env::vars_os()
-        .map(|(k, v)| {
-            let mut kv = k.into_vec();
-            kv.push(b'=');
-            kv.extend(v.into_vec());
-            kv
-        })
-        .collect()
+    nommu::arch::host::environment()
 }
 
 fn exec_failure(e: MachineError) -> i32 {
