@@ -278,7 +278,14 @@ fn main() {
     if let Some(t) = terminal {
         nommu::arch::host::restore_terminal(&t);
     }
-    std::process::exit(code);
+    // What nommu printed itself (`caps`, the boot banner) goes out; then
+    // the process ends at once. std's exit would also free the stdout
+    // buffer and the main thread's signal stack (3 host calls): the
+    // kernel takes them with the process, as it does the machine
+    // (`power_off`).
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    nommu::arch::host::exit_now(code)
 }
 
 /// The machine is over and nommu exits next: its memory, mappings and
@@ -293,14 +300,7 @@ fn power_off(machine: std::sync::Arc<Machine>) {
 }
 
 fn host_env() -> Vec<Vec<u8>> {
-    std::env::vars_os()
-        .map(|(k, v)| {
-            let mut kv = k.into_vec();
-            kv.push(b'=');
-            kv.extend(v.into_vec());
-            kv
-        })
-        .collect()
+    nommu::arch::host::environment()
 }
 
 fn exec_failure(e: MachineError) -> i32 {

@@ -268,6 +268,15 @@ pub(super) fn set_protection(addr: u64, len: u64, prot: i32) -> std::io::Result<
 }
 
 /// Is the host's overcommit policy strict (vm.overcommit_memory = 2)?
+/// One read of the file's first bytes (openat, read, close), at every
+/// start: `fs::read_to_string` also asked for its size and read again to
+/// its end (six host calls with musl's O_CLOEXEC `fcntl`).
 fn host_overcommit_is_strict() -> bool {
-    std::fs::read_to_string("/proc/sys/vm/overcommit_memory").is_ok_and(|v| v.trim() == "2")
+    use std::io::Read;
+    let Ok(fd) = crate::arch::host::open(c"/proc/sys/vm/overcommit_memory", libc::O_RDONLY, 0) else {
+        return false;
+    };
+    let mut buf = [0u8; 8];
+    let n = std::fs::File::from(fd).read(&mut buf).unwrap_or(0);
+    buf[..n].trim_ascii() == b"2"
 }

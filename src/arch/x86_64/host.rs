@@ -530,6 +530,38 @@ pub(crate) fn set_umask(mask: u32) -> u32 {
     unsafe { libc::umask(mask) as u32 }
 }
 
+/// nommu's environment as `KEY=VALUE` byte strings, one allocation each
+/// (`std::env::vars_os` makes two, and a third to join them). Entries
+/// without a `=` after their first byte are left out, as std leaves them
+/// out. Call before any other thread exists (nommu never changes its
+/// environment, but the process's `environ` is not locked here).
+pub fn environment() -> Vec<Vec<u8>> {
+    extern "C" {
+        static environ: *const *const libc::c_char;
+    }
+    let mut out = Vec::new();
+    // SAFETY: `environ` is musl's NULL-terminated array of NUL-terminated
+    // strings, unchanged while this runs (see above).
+    unsafe {
+        let mut p = environ;
+        while !p.is_null() && !(*p).is_null() {
+            let entry = CStr::from_ptr(*p).to_bytes();
+            if entry.len() > 1 && entry[1..].contains(&b'=') {
+                out.push(entry.to_vec());
+            }
+            p = p.add(1);
+        }
+    }
+    out
+}
+
+/// Ends the process now (`_exit(2)`): no atexit handlers, no clean-up of
+/// what the kernel takes back with the process anyway.
+pub fn exit_now(code: i32) -> ! {
+    // SAFETY: ends the process; nothing runs after it.
+    unsafe { libc::_exit(code) }
+}
+
 /// Raises RLIMIT_NOFILE to its hard limit: all guest processes share the
 /// host process's descriptor table.
 pub(crate) fn raise_nofile_limit() {

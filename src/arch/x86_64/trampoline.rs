@@ -127,24 +127,21 @@ fn fill_page(dst: *mut u8, page: &[u8; PAGE_SIZE as usize]) {
     };
 }
 
-/// Whether user-mode reads of `addr` succeed, measured rather than
-/// assumed: the kernel copies one byte from it into a pipe, and says
-/// EFAULT if the protection (a protection key) forbids reading.
+/// Whether user-mode reads of the page at `addr` succeed, measured rather
+/// than assumed, in one host call without side effects: `rt_sigprocmask`
+/// with an invalid `how` copies the new set (8 bytes, here from the
+/// page's second word: a NULL set would be no set) first, EFAULT if the
+/// protection (a protection key) forbids reading it, and only then
+/// refuses the `how` (EINVAL), changing nothing. (Raw: musl checks `how`
+/// itself.)
 pub(crate) fn readable(addr: usize) -> bool {
-    let mut fds = [0i32; 2];
-    // SAFETY: pipe2 writes two descriptors into `fds`.
-    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
-        return true;
-    }
-    // SAFETY: the kernel reads from `addr` on our behalf and reports a bad
-    // address as EFAULT; no Rust reference to that memory exists.
-    let n = unsafe { libc::write(fds[1], addr as *const libc::c_void, 1) };
-    // SAFETY: closing the two descriptors pipe2 gave us.
-    unsafe {
-        libc::close(fds[0]);
-        libc::close(fds[1]);
-    }
-    n == 1
+    const NO_SUCH_HOW: libc::c_long = 0x7fff;
+    let probe = (addr & !(PAGE_SIZE as usize - 1)) | 8;
+    // SAFETY: the kernel reads 8 bytes at `probe` on our behalf and reports
+    // a bad address as EFAULT; an invalid `how` changes no signal mask; no
+    // Rust reference to that memory exists.
+    let r = unsafe { libc::syscall(libc::SYS_rt_sigprocmask, NO_SUCH_HOW, probe, 0usize, 8usize) };
+    !(r == -1 && std::io::Error::last_os_error().raw_os_error() == Some(libc::EFAULT))
 }
 
 fn sled_page() -> [u8; PAGE_SIZE as usize] {
@@ -239,6 +236,22 @@ mod tests {
         let msg = e.to_string();
         assert!(msg.contains("vm.mmap_min_addr is 65536"), "{msg}");
         assert!(msg.contains("sysctl -w vm.mmap_min_addr=0"), "{msg}");
+    }
+
+    #[test]
+    fn readable_tells_a_readable_page_from_an_inaccessible_one() {
+        let len = PAGE_SIZE as usize;
+        // SAFETY: a fresh private mapping, used only through the probe.
+        let page = unsafe {
+            libc::mmap(core::ptr::null_mut(), len, libc::PROT_NONE, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS, -1, 0)
+        };
+        assert_ne!(page, libc::MAP_FAILED);
+        assert!(!readable(page as usize));
+        // SAFETY: the page mapped above.
+        assert_eq!(unsafe { libc::mprotect(page, len, libc::PROT_READ) }, 0);
+        assert!(readable(page as usize));
+        // SAFETY: the page mapped above.
+        unsafe { libc::munmap(page, len) };
     }
 
     #[test]
