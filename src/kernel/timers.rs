@@ -1,19 +1,126 @@
-//! ITIMER_REAL (alarm, setitimer): one host thread sends SIGALRM when a
-//! process's timer expires.
+//! ITIMER_REAL (alarm, setitimer). A timer set by the thread its SIGALRM
+//! would go to is played by a host POSIX timer aimed at that thread
+//! (`HostTimer`): at the deadline the host's hrtimer interrupt kicks the
+//! thread, which fires the timer itself (`check_host_alarm`, wherever a
+//! kick is looked at). Any other timer, and one whose thread leaves, is
+//! played by one host thread, the timer wheel.
 
 use super::lifecycle::send_to_process;
 use super::machine::Machine;
 use super::process::Process;
 use super::signal::SigInfo;
+use super::task::Task;
 use crate::abi::signal::{SIGALRM, SI_KERNEL};
-use std::sync::{Arc, Condvar, Mutex, Weak};
+use crate::arch::hosttimer::HostTimer;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Condvar, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
 /// A process's real-time interval timer.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Debug, Default)]
 pub(crate) struct RealTimer {
     pub deadline: Option<Instant>,
     pub interval: Duration,
+    /// The host timer that plays it while `Process::host_alarm` is set,
+    /// and the guest task whose thread it kicks (kept disarmed for reuse).
+    host: Option<(i32, HostTimer)>,
+}
+
+/// Host timers play itimers unless NOMMU_HOST_ITIMER=0 (then the timer
+/// wheel plays them all, as before).
+fn host_timers_on() -> bool {
+    static ON: OnceLock<bool> = OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os("NOMMU_HOST_ITIMER").is_none_or(|v| v != "0"))
+}
+
+/// setitimer/alarm from `task`: the timer of its process now expires at
+/// `deadline` (none: disarmed), then every `interval` (zero: once).
+pub(crate) fn set(m: &Machine, task: &Task, deadline: Option<Instant>, interval: Duration) {
+    let p = &task.process;
+    let mut t = p.real_timer();
+    t.deadline = deadline;
+    t.interval = interval;
+    let hosted = match deadline {
+        Some(d) => host_plays(&mut t, task, d),
+        None => {
+            disarm_host(&mut t, p);
+            // Nothing to fire: the wheel finds that when it next looks.
+            true
+        }
+    };
+    drop(t);
+    if !hosted {
+        m.timers.rearm(m);
+    }
+}
+
+/// Aims the process's host timer at `task`'s thread and arms it for `d`,
+/// if the SIGALRM would go to `task` (then its thread is where the kick
+/// is wanted; should that change, the thread fires the timer and the
+/// signal goes where it must). False: the wheel must play it.
+fn host_plays(t: &mut RealTimer, task: &Task, d: Instant) -> bool {
+    let p = &task.process;
+    let host_tid = task.shared.host_tid();
+    let fits = host_timers_on()
+        && host_tid != 0
+        && task.loan.is_none()
+        && !task.shared.blocks(SIGALRM)
+        && super::lifecycle::would_pick(p, SIGALRM, &task.shared);
+    if !fits {
+        disarm_host(t, p);
+        return false;
+    }
+    if t.host.as_ref().is_none_or(|(tid, h)| *tid != task.tid || h.host_tid() != host_tid) {
+        t.host = None;
+        match HostTimer::aimed_at(host_tid) {
+            Ok(h) => t.host = Some((task.tid, h)),
+            Err(e) => {
+                log::debug!("timer_create: {e}; the timer wheel plays ITIMER_REAL");
+                p.host_alarm.store(false, Ordering::SeqCst);
+                return false;
+            }
+        }
+    }
+    // Set before the host timer can fire: the kick finds it set.
+    p.host_alarm.store(true, Ordering::SeqCst);
+    let armed = t.host.as_ref().is_some_and(|(_, h)| h.arm(Some(d.saturating_duration_since(Instant::now()))).is_ok());
+    if !armed {
+        p.host_alarm.store(false, Ordering::SeqCst);
+    }
+    armed
+}
+
+fn disarm_host(t: &mut RealTimer, p: &Process) {
+    if p.host_alarm.swap(false, Ordering::SeqCst) {
+        if let Some((_, h)) = &t.host {
+            let _ = h.arm(None);
+        }
+    }
+}
+
+/// A kick was looked at: if it was `p`'s host timer expiring, fire it.
+/// Every place that takes a kick calls this (the run loop, `signal_pending`
+/// of the interruptible waits, a vfork parent's wait).
+#[inline]
+pub(crate) fn check_host_alarm(m: &Machine, p: &Arc<Process>) {
+    if p.host_alarm.load(Ordering::SeqCst) {
+        fire_if_due(m, p, Instant::now());
+    }
+}
+
+/// `task` leaves its host thread (it ends, or a vfork child moves on): a
+/// host timer aimed there is deleted, and the wheel plays the timer.
+pub(crate) fn task_leaves(m: &Machine, task: &Task) {
+    let p = &task.process;
+    let mut t = p.real_timer();
+    if t.host.as_ref().is_some_and(|(tid, _)| *tid == task.tid) {
+        t.host = None;
+        let was_on = p.host_alarm.swap(false, Ordering::SeqCst);
+        drop(t);
+        if was_on {
+            m.timers.rearm(m);
+        }
+    }
 }
 
 #[derive(Default)]
@@ -48,7 +155,20 @@ pub(crate) fn fire_if_due(m: &Machine, p: &Arc<Process>, now: Instant) -> Option
         return Some(d);
     }
     t.deadline = (!t.interval.is_zero()).then(|| d.max(now - t.interval) + t.interval);
+    let mut lost_host = false;
+    if p.host_alarm.load(Ordering::SeqCst) {
+        // The host timer is one-shot: arm it for the next period.
+        let next = t.deadline.map(|n| n.saturating_duration_since(now));
+        let armed = next.is_some() && t.host.as_ref().is_some_and(|(_, h)| h.arm(next).is_ok());
+        if !armed {
+            p.host_alarm.store(false, Ordering::SeqCst);
+            lost_host = next.is_some();
+        }
+    }
     drop(t);
+    if lost_host {
+        m.timers.rearm(m);
+    }
     send_to_process(m, p, SigInfo::user(SIGALRM, SI_KERNEL, 0), true);
     p.real_timer().deadline
 }
@@ -62,6 +182,9 @@ fn run(m: Weak<Machine>) {
         let now = Instant::now();
         let mut next: Option<Instant> = None;
         for p in machine.live_processes() {
+            if p.host_alarm.load(Ordering::SeqCst) {
+                continue;
+            }
             if let Some(d) = fire_if_due(&machine, &p, now) {
                 next = Some(next.map_or(d, |n| n.min(d)));
             }
