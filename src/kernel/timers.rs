@@ -83,7 +83,8 @@ fn host_plays(t: &mut RealTimer, task: &Task, d: Instant) -> bool {
     }
     // Set before the host timer can fire: the kick finds it set.
     p.host_alarm.store(true, Ordering::SeqCst);
-    let armed = t.host.as_ref().is_some_and(|(_, h)| h.arm(Some(d.saturating_duration_since(Instant::now()))).is_ok());
+    let (left, every) = (d.saturating_duration_since(Instant::now()), t.interval);
+    let armed = t.host.as_ref().is_some_and(|(_, h)| h.arm(Some(left), every).is_ok());
     if !armed {
         p.host_alarm.store(false, Ordering::SeqCst);
     }
@@ -93,7 +94,7 @@ fn host_plays(t: &mut RealTimer, task: &Task, d: Instant) -> bool {
 fn disarm_host(t: &mut RealTimer, p: &Process) {
     if p.host_alarm.swap(false, Ordering::SeqCst) {
         if let Some((_, h)) = &t.host {
-            let _ = h.arm(None);
+            let _ = h.arm(None, Duration::ZERO);
         }
     }
 }
@@ -154,23 +155,29 @@ pub(crate) fn fire_if_due(m: &Machine, p: &Arc<Process>, now: Instant) -> Option
     if d > now {
         return Some(d);
     }
-    t.deadline = (!t.interval.is_zero()).then(|| d.max(now - t.interval) + t.interval);
-    let mut lost_host = false;
-    if p.host_alarm.load(Ordering::SeqCst) {
-        // The host timer is one-shot: arm it for the next period.
-        let next = t.deadline.map(|n| n.saturating_duration_since(now));
-        let armed = next.is_some() && t.host.as_ref().is_some_and(|(_, h)| h.arm(next).is_ok());
-        if !armed {
-            p.host_alarm.store(false, Ordering::SeqCst);
-            lost_host = next.is_some();
-        }
+    t.deadline = next_period(d, t.interval, now);
+    if t.deadline.is_none() {
+        // A one-shot host timer is spent; an interval one moves on by
+        // itself, on the same periods as `next_period`.
+        p.host_alarm.store(false, Ordering::SeqCst);
     }
     drop(t);
-    if lost_host {
-        m.timers.rearm(m);
-    }
     send_to_process(m, p, SigInfo::user(SIGALRM, SI_KERNEL, 0), true);
     p.real_timer().deadline
+}
+
+/// The deadline after `d` once it has expired at `now`: none for a
+/// one-shot timer, else the first of `d + k * interval` after `now`, as
+/// Linux's itimer moves on (hrtimer_forward: missed periods are skipped,
+/// the phase is kept).
+fn next_period(d: Instant, interval: Duration, now: Instant) -> Option<Instant> {
+    if interval.is_zero() {
+        return None;
+    }
+    let late = now.saturating_duration_since(d).as_nanos();
+    let k = late / interval.as_nanos() + 1;
+    let step = interval.as_nanos().saturating_mul(k);
+    d.checked_add(Duration::from_nanos(u64::try_from(step).unwrap_or(u64::MAX)))
 }
 
 fn run(m: Weak<Machine>) {

@@ -43,13 +43,15 @@ impl HostTimer {
         self.host_tid
     }
 
-    /// Arms the timer to expire once, `after` from now (never before: the
-    /// host counts from its own later "now"); `None` disarms it.
-    pub(crate) fn arm(&self, after: Option<Duration>) -> std::io::Result<()> {
+    /// Arms the timer to expire `after` from now (never before: the host
+    /// counts from its own later "now"), then every `every` (zero: once;
+    /// the host moves it on in its interrupt, skipping missed periods);
+    /// `None` disarms it.
+    pub(crate) fn arm(&self, after: Option<Duration>, every: Duration) -> std::io::Result<()> {
         // A zero it_value disarms; a timer that is already due fires in 1 ns.
         let left = after.map_or(Duration::ZERO, |d| d.max(Duration::from_nanos(1)));
         let spec = libc::itimerspec {
-            it_interval: libc::timespec { tv_sec: 0, tv_nsec: 0 },
+            it_interval: libc::timespec { tv_sec: every.as_secs() as i64, tv_nsec: i64::from(every.subsec_nanos()) },
             it_value: libc::timespec { tv_sec: left.as_secs() as i64, tv_nsec: i64::from(left.subsec_nanos()) },
         };
         // SAFETY: a valid itimerspec; no old-value pointer.
