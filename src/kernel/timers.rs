@@ -205,3 +205,22 @@ fn run(m: Weak<Machine>) {
         *changed = false;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::next_period;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn next_period_keeps_the_phase_and_skips_missed_periods() {
+        let d = Instant::now();
+        let ms = Duration::from_millis;
+        assert_eq!(next_period(d, Duration::ZERO, d), None);
+        assert_eq!(next_period(d, ms(20), d), Some(d + ms(20)));
+        assert_eq!(next_period(d, ms(20), d + ms(5)), Some(d + ms(20)));
+        // Exactly on a period: the next one.
+        assert_eq!(next_period(d, ms(20), d + ms(20)), Some(d + ms(40)));
+        // Late by several periods: the first period after now.
+        assert_eq!(next_period(d, ms(20), d + ms(75)), Some(d + ms(80)));
+    }
+}
