@@ -188,6 +188,22 @@ static void test_stopped_sleep(void)
     }
 }
 
+/* A timer that expires while its process is stopped: the SIGALRM is
+ * there (its handler runs) once the process is continued. */
+static void test_alarm_while_stopped(void)
+{
+    pid_t pid = spawn_self("spin-for-alarm", NULL);
+    struct timespec ts = { 0, 20 * 1000000L }, stopped = { 0, 100 * 1000000L };
+    nanosleep(&ts, NULL);
+    kill(pid, SIGSTOP);
+    nanosleep(&stopped, NULL);
+    kill(pid, SIGCONT);
+    int st;
+    waitpid(pid, &st, 0);
+    check("a timer that expired while the process was stopped: its handler runs after SIGCONT",
+          WIFEXITED(st) && WEXITSTATUS(st) == 7);
+}
+
 /* A timer that expires while its signal is blocked does not cut a sleep
  * short (the SIGALRM stays pending); sigtimedwait takes a timer's
  * SIGALRM; an interval timer firing under a blocked sleep leaves it alone. */
@@ -523,6 +539,16 @@ int main(int argc, char **argv)
                  tv_ms(thread_ru.ru_utime) + tv_ms(thread_ru.ru_stime) < 50 && tm.tms_utime + tm.tms_stime < 5;
         return ok ? 0 : 1;
     }
+    if (argc >= 2 && !strcmp(argv[1], "spin-for-alarm")) {
+        /* arms 50 ms, computes until the handler ran or 2 s went by */
+        handle_alrm();
+        struct itimerval it = { { 0, 0 }, { 0, 50000 } };
+        setitimer(ITIMER_REAL, &it, NULL);
+        long long t0 = now_ns();
+        while (!alrm && now_ns() - t0 < 2000000000LL)
+            sink++;
+        return alrm ? 7 : 8;
+    }
     if (argc >= 2 && !strcmp(argv[1], "alarm-dies")) {
         struct itimerval it = { { 0, 0 }, { 0, 30000 } };
         setitimer(ITIMER_REAL, &it, NULL);
@@ -560,6 +586,7 @@ int main(int argc, char **argv)
     }
     test_sleep();
     test_stopped_sleep();
+    test_alarm_while_stopped();
     test_alarm();
     test_alarm_while_blocked();
     test_alarm_beside_sleeper();

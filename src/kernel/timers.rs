@@ -37,11 +37,19 @@ fn host_timers_on() -> bool {
 /// `deadline` (none: disarmed), then every `interval` (zero: once).
 pub(crate) fn set(m: &Machine, task: &Task, deadline: Option<Instant>, interval: Duration) {
     let p = &task.process;
+    // Decided before the timer's lock is taken (it is a leaf lock; this
+    // looks at the task list): a mask that changes in between only costs
+    // the hop from this thread to the one the signal then goes to.
+    let fits = host_timers_on()
+        && task.shared.host_tid() != 0
+        && task.loan.is_none()
+        && !task.shared.blocks(SIGALRM)
+        && super::lifecycle::would_pick(p, SIGALRM, &task.shared);
     let mut t = p.real_timer();
     t.deadline = deadline;
     t.interval = interval;
     let hosted = match deadline {
-        Some(d) => host_plays(&mut t, task, d),
+        Some(d) => host_plays(&mut t, task, fits, d),
         None => {
             disarm_host(&mut t, p);
             // Nothing to fire: the wheel finds that when it next looks.
@@ -55,17 +63,12 @@ pub(crate) fn set(m: &Machine, task: &Task, deadline: Option<Instant>, interval:
 }
 
 /// Aims the process's host timer at `task`'s thread and arms it for `d`,
-/// if the SIGALRM would go to `task` (then its thread is where the kick
-/// is wanted; should that change, the thread fires the timer and the
-/// signal goes where it must). False: the wheel must play it.
-fn host_plays(t: &mut RealTimer, task: &Task, d: Instant) -> bool {
+/// if the SIGALRM would go to `task` (`fits`: then its thread is where
+/// the kick is wanted; should that change, the thread fires the timer and
+/// the signal goes where it must). False: the wheel must play it.
+fn host_plays(t: &mut RealTimer, task: &Task, fits: bool, d: Instant) -> bool {
     let p = &task.process;
     let host_tid = task.shared.host_tid();
-    let fits = host_timers_on()
-        && host_tid != 0
-        && task.loan.is_none()
-        && !task.shared.blocks(SIGALRM)
-        && super::lifecycle::would_pick(p, SIGALRM, &task.shared);
     if !fits {
         disarm_host(t, p);
         return false;
