@@ -14,6 +14,7 @@ use crate::kernel::machine::{Machine, MachineConfig, MachineError};
 use crate::kernel::process::{ExitStatus, GroupExit};
 use crate::kernel::signal::{default_action, signal_name, DefaultAction, SigInfo};
 use crate::kernel::task::{PendingRestart, Task, TaskExit};
+use crate::kernel::timers;
 use crate::syscall::{self, SyscallCtx, SyscallReturn};
 
 /// A machine whose tasks run this run loop.
@@ -24,10 +25,13 @@ pub fn new_machine(config: MachineConfig) -> Result<std::sync::Arc<Machine>, Mac
 /// Runs `task` until it ends; the last task of a process ends the process.
 pub(crate) fn run_task(m: &Machine, task: &mut Task) {
     let end = loop {
-        task.vcpu.clear_kick();
+        if task.vcpu.take_kick() {
+            timers::check_host_alarm(m, &task.process);
+        }
         // A vfork child on its parent's thread that exec'd (or whose
         // parent must run) goes on elsewhere.
         if task.loan.is_some() && crate::kernel::vforkrun::must_leave(task) {
+            timers::task_leaves(m, task);
             return;
         }
         // Signal frames and guest code need the task's fixed range, if any.
@@ -83,9 +87,10 @@ pub(crate) fn run_task(m: &Machine, task: &mut Task) {
                 task.fault = Some((trapno, err, addr));
                 force_fault(task, SigInfo::fault(signo, code, addr));
             }
-            VcpuExit::Kick => {}
+            VcpuExit::Kick => timers::check_host_alarm(m, &task.process),
         }
     };
+    timers::task_leaves(m, task);
     end_task(m, task, end);
 }
 

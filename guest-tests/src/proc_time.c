@@ -188,6 +188,22 @@ static void test_stopped_sleep(void)
     }
 }
 
+/* A timer that expires while its process is stopped: the SIGALRM is
+ * there (its handler runs) once the process is continued. */
+static void test_alarm_while_stopped(void)
+{
+    pid_t pid = spawn_self("spin-for-alarm", NULL);
+    struct timespec ts = { 0, 20 * 1000000L }, stopped = { 0, 100 * 1000000L };
+    nanosleep(&ts, NULL);
+    kill(pid, SIGSTOP);
+    nanosleep(&stopped, NULL);
+    kill(pid, SIGCONT);
+    int st;
+    waitpid(pid, &st, 0);
+    check("a timer that expired while the process was stopped: its handler runs after SIGCONT",
+          WIFEXITED(st) && WEXITSTATUS(st) == 7);
+}
+
 /* A timer that expires while its signal is blocked does not cut a sleep
  * short (the SIGALRM stays pending); sigtimedwait takes a timer's
  * SIGALRM; an interval timer firing under a blocked sleep leaves it alone. */
@@ -355,6 +371,74 @@ static void test_itimer(void)
     setitimer(ITIMER_REAL, &off, NULL);
 }
 
+/* Where a timer's SIGALRM goes when the thread that armed it cannot take
+ * it: that thread ended, it was a vfork parent waiting for its child, or
+ * it blocked SIGALRM after arming (then another thread takes it). */
+static volatile int arm_done;
+static void *arm_30ms_and_exit(void *arg)
+{
+    (void)arg;
+    struct itimerval it = { { 0, 0 }, { 0, 30000 } };
+    setitimer(ITIMER_REAL, &it, NULL);
+    return NULL;
+}
+static void *wait_for_alrm(void *arg)
+{
+    (void)arg;
+    while (!alrm_where)
+        ;
+    return NULL;
+}
+static void test_itimer_thread_gone(void)
+{
+    sigset_t s, old;
+    sigemptyset(&s);
+    sigaddset(&s, SIGALRM);
+    sigprocmask(SIG_BLOCK, &s, &old);
+    /* the thread starts with SIGALRM unblocked: it would take it */
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    pthread_t t;
+    pthread_create(&t, NULL, arm_30ms_and_exit, NULL);
+    sigprocmask(SIG_BLOCK, &s, NULL);
+    pthread_join(t, NULL);
+    struct timespec wait = { 2, 0 };
+    check("a timer armed by a thread that ended: its SIGALRM still comes (sigtimedwait)",
+          sigtimedwait(&s, NULL, &wait) == SIGALRM);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+
+    /* armed, then vfork: the child runs 60 ms, the parent waits */
+    handle_alrm();
+    alrm = 0;
+    struct itimerval it = { { 0, 0 }, { 0, 20000 } };
+    setitimer(ITIMER_REAL, &it, NULL);
+    fflush(stdout);
+    pid_t pid = vfork();
+    if (pid == 0) {
+        struct timespec ts = { 0, 60000000L };
+        nanosleep(&ts, NULL);
+        _exit(0);
+    }
+    int got = alrm;
+    int st;
+    waitpid(pid, &st, 0);
+    check("a timer that expired while the vfork child ran: the parent's handler ran when vfork returned", got == 1);
+    signal(SIGALRM, SIG_DFL);
+
+    /* armed by the main thread, which then blocks SIGALRM: the other
+     * thread (computing) takes it */
+    main_thread = pthread_self();
+    signal(SIGALRM, on_alrm_where);
+    alrm_where = 0;
+    pthread_create(&t, NULL, wait_for_alrm, NULL);
+    struct itimerval it2 = { { 0, 0 }, { 0, 30000 } };
+    setitimer(ITIMER_REAL, &it2, NULL);
+    sigprocmask(SIG_BLOCK, &s, NULL);
+    pthread_join(t, NULL);
+    check("a timer whose arming thread then blocked SIGALRM: another thread's handler ran", alrm_where == 2);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    signal(SIGALRM, SIG_DFL);
+}
+
 static void test_cpu_times(void)
 {
     struct tms t;
@@ -455,6 +539,16 @@ int main(int argc, char **argv)
                  tv_ms(thread_ru.ru_utime) + tv_ms(thread_ru.ru_stime) < 50 && tm.tms_utime + tm.tms_stime < 5;
         return ok ? 0 : 1;
     }
+    if (argc >= 2 && !strcmp(argv[1], "spin-for-alarm")) {
+        /* arms 50 ms, computes until the handler ran or 2 s went by */
+        handle_alrm();
+        struct itimerval it = { { 0, 0 }, { 0, 50000 } };
+        setitimer(ITIMER_REAL, &it, NULL);
+        long long t0 = now_ns();
+        while (!alrm && now_ns() - t0 < 2000000000LL)
+            sink++;
+        return alrm ? 7 : 8;
+    }
     if (argc >= 2 && !strcmp(argv[1], "alarm-dies")) {
         struct itimerval it = { { 0, 0 }, { 0, 30000 } };
         setitimer(ITIMER_REAL, &it, NULL);
@@ -492,10 +586,12 @@ int main(int argc, char **argv)
     }
     test_sleep();
     test_stopped_sleep();
+    test_alarm_while_stopped();
     test_alarm();
     test_alarm_while_blocked();
     test_alarm_beside_sleeper();
     test_itimer();
+    test_itimer_thread_gone();
     test_cpu_times();
     test_sysinfo();
     return finish();

@@ -48,3 +48,20 @@ pub struct Tms {
 }
 
 const _: () = assert!(std::mem::size_of::<Tms>() == 32);
+
+/// `struct sigevent`'s `sigev_notify` for timer_create(2): the signal goes
+/// to the one thread named in `sigev_notify_thread_id` (<asm-generic/siginfo.h>).
+pub const SIGEV_THREAD_ID: i32 = 4;
+
+/// `struct sigevent` as the kernel reads it (64 bytes on x86-64): the
+/// value, the signal, how to notify, then the thread id of
+/// SIGEV_THREAD_ID.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct Sigevent {
+    pub sigev_value: u64,
+    pub sigev_signo: i32,
+    pub sigev_notify: i32,
+    pub sigev_notify_thread_id: i32,
+    pub pad: [i32; 11],
+}

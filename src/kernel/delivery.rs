@@ -45,10 +45,13 @@ fn restart_with_handler(task: &mut Task, flags: u64) {
     }
 }
 
-/// Parks a task of a stopped process until SIGCONT or SIGKILL.
-fn wait_while_stopped(task: &mut Task) -> Option<ExitStatus> {
+/// Parks a task of a stopped process until SIGCONT or SIGKILL. (A kick
+/// there may be the process's host timer: its SIGALRM is made pending.)
+fn wait_while_stopped(m: &Machine, task: &mut Task) -> Option<ExitStatus> {
     loop {
-        task.vcpu.clear_kick();
+        if task.vcpu.take_kick() {
+            super::timers::check_host_alarm(m, &task.process);
+        }
         let seq = task.process.cont_event.load(Ordering::Acquire);
         if !matches!(*task.process.state(), ProcState::Stopped { .. }) {
             return None;
@@ -89,7 +92,7 @@ fn deliver_pending(m: &Machine, task: &mut Task) -> Option<ExitStatus> {
         if let Some(g) = task.process.group_exit_for(task.tid) {
             return Some(g.status);
         }
-        if let Some(death) = wait_while_stopped(task) {
+        if let Some(death) = wait_while_stopped(m, task) {
             return Some(death);
         }
         let mask = task.sigmask();

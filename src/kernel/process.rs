@@ -177,6 +177,8 @@ pub struct Process {
     dead_times: Mutex<CpuTimes>,
     dead_clock_ns: std::sync::atomic::AtomicU64,
     real_timer: Mutex<super::timers::RealTimer>,
+    /// A host timer plays `real_timer` (`timers::set`); changed under its lock.
+    pub(crate) host_alarm: AtomicBool,
     /// Set by exit_group, a fatal signal, or an execve from a thread: every
     /// task of the process ends (with this status; `None` inside for execve,
     /// whose caller lives on).
@@ -239,6 +241,7 @@ impl Process {
             dead_times: Mutex::new(CpuTimes::default()),
             dead_clock_ns: Default::default(),
             real_timer: Mutex::new(Default::default()),
+            host_alarm: AtomicBool::new(false),
             group_exit: Mutex::new(None),
             pgid: AtomicI32::new(pid),
             sid: AtomicI32::new(pid),

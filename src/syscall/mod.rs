@@ -80,6 +80,9 @@ impl SyscallCtx<'_> {
     /// A signal the task does not block is pending (or the whole process
     /// is ending).
     pub fn signal_pending(&self) -> bool {
+        // A kick that ended the wait may have been the process's host
+        // timer: its SIGALRM is made now.
+        crate::kernel::timers::check_host_alarm(self.m, &self.task.process);
         // Nothing changed since the run loop's last look found nothing to
         // deliver (`delivery::deliver`: every signal queued, group exit or
         // stop bumps the epoch, a change of the task's own mask forgets
@@ -130,6 +133,10 @@ impl SyscallCtx<'_> {
     /// Only when the SIGALRM would come to this task: another thread that
     /// is asleep is not woken by it on Linux.
     fn itimer_first(&self, deadline: Option<(i64, i64)>, realtime: bool) -> Option<(i64, i64)> {
+        // A host timer plays it: its kick ends the sleep on time.
+        if self.task.process.host_alarm.load(std::sync::atomic::Ordering::Relaxed) {
+            return None;
+        }
         let at = self.task.process.real_timer().deadline?;
         if !crate::kernel::lifecycle::would_pick(&self.task.process, crate::abi::signal::SIGALRM, &self.task.shared) {
             return None;

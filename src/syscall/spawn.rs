@@ -146,6 +146,9 @@ fn spawn(ctx: &mut SyscallCtx<'_>, args: SpawnArgs) -> SysResult {
             child.vfork_waiter.store(true, Ordering::SeqCst);
             let _ = host::futex_wait_interruptible(&child.vfork_done, 0);
         }
+        // The parent's host timer may have kicked this thread while the
+        // child ran on it, or while the parent waited.
+        crate::kernel::timers::check_host_alarm(m, &parent);
     }
     Ok(pid as u64)
 }

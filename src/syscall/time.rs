@@ -262,11 +262,8 @@ fn duration_of(tv: Timeval) -> SysResult<Duration> {
 }
 
 fn arm(ctx: &SyscallCtx<'_>, value: Duration, interval: Duration) {
-    *ctx.task.process.real_timer() = crate::kernel::timers::RealTimer {
-        deadline: (!value.is_zero()).then(|| super::deadline_in(value)),
-        interval: interval.min(super::KTIME_MAX),
-    };
-    ctx.m.timers.rearm(ctx.m);
+    let deadline = (!value.is_zero()).then(|| super::deadline_in(value));
+    crate::kernel::timers::set(ctx.m, ctx.task, deadline, interval.min(super::KTIME_MAX));
 }
 
 pub(crate) fn sys_setitimer(

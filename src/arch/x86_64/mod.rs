@@ -9,6 +9,7 @@ pub mod hostevent;
 pub mod hostmount;
 pub mod hostnet;
 pub mod hostsig;
+pub mod hosttimer;
 pub mod hostwatch;
 pub mod isyscall;
 pub mod sigframe;

@@ -231,6 +231,16 @@ impl Vcpu {
         self.area.kicked = 0;
     }
 
+    /// `clear_kick`, saying whether a kick was pending.
+    /// One instruction (`xchg`), so a kick that lands around it is either
+    /// seen or left pending, never lost.
+    pub(crate) fn take_kick(&mut self) -> bool {
+        let word = &mut self.area.kicked as *mut u64;
+        // SAFETY: the area's own aligned u64; only this thread and its
+        // signal handler touch it, and an atomic swap is one instruction.
+        unsafe { core::sync::atomic::AtomicU64::from_ptr(word) }.swap(0, core::sync::atomic::Ordering::Relaxed) != 0
+    }
+
     /// Vector and FPU state as after execve: x87 and SSE in their initial
     /// configuration, every extended component in its init state. Only
     /// the legacy region and the header matter to `xrstor` (a component
