@@ -99,10 +99,10 @@ pub fn differential_in_dirs(
     want_status: i32,
 ) -> (Output, Output) {
     let name = bin.file_name().unwrap().to_string_lossy().into_owned();
-    let native = {
+    let native = native_reference(true, bin, args, env, || {
         let dir = TempDir::new(&format!("{name}-native"));
         run_native_in_env(dir.path(), bin, args, env)
-    };
+    });
     assert_eq!(
         shell_status(&native),
         want_status,
@@ -179,6 +179,90 @@ pub fn run_native(bin: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     run_with_timeout(cmd, Duration::from_secs(60))
 }
 
+/// `run_native` for a run that is only the reference a nommu run is
+/// compared with (its side effects are not looked at).
+pub fn run_native_reference(bin: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    native_reference(false, bin, args, env, || run_native(bin, args, env))
+}
+
+/// The native reference run of `bin args` (with `env`; in a fresh empty
+/// directory or not): `run` runs it. The native side of a program does not
+/// depend on how nommu runs (the NOMMU_* switches, trap-only, a debug
+/// build), so `make test` runs it once: its passes after the first take it
+/// from NOMMU_NATIVE_RUNS, a directory the Makefile makes fresh for each
+/// `make test` (keyed by the program file's identity, the arguments and the
+/// environment given; the test's own environment minus NOMMU_* too). Every
+/// check on it (status, output) is still made on each use; every nommu run
+/// still runs. Without NOMMU_NATIVE_RUNS (plain `cargo test`) it just runs.
+pub fn native_reference(
+    in_fresh_dir: bool,
+    bin: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    run: impl FnOnce() -> Output,
+) -> Output {
+    let Some(dir) = std::env::var_os("NOMMU_NATIVE_RUNS").filter(|d| !d.is_empty()).map(PathBuf::from) else {
+        return run();
+    };
+    use std::hash::{Hash, Hasher};
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(bin).unwrap_or_else(|e| panic!("{}: {e}", bin.display()));
+    let mut inherited: Vec<(String, String)> = std::env::vars_os()
+        .map(|(k, v)| (k.to_string_lossy().into_owned(), v.to_string_lossy().into_owned()))
+        .filter(|(k, _)| !varies_between_passes(k))
+        .collect();
+    inherited.sort();
+    let key = format!(
+        "{} {}:{}:{}:{}.{} args={args:?} env={env:?} fresh_dir={in_fresh_dir} inherited={inherited:?}",
+        bin.display(),
+        meta.dev(),
+        meta.ino(),
+        meta.size(),
+        meta.mtime(),
+        meta.mtime_nsec()
+    );
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    key.hash(&mut h);
+    let file = dir.join(format!("{:016x}", h.finish()));
+    if let Some(out) = std::fs::read(&file).ok().and_then(|b| decode_native_run(&key, &b)) {
+        return out;
+    }
+    let out = run();
+    let mut rec =
+        format!("{key}\n{}\n{}\n", std::os::unix::process::ExitStatusExt::into_raw(out.status), out.stdout.len())
+            .into_bytes();
+    rec.extend_from_slice(&out.stdout);
+    rec.extend_from_slice(&out.stderr);
+    let _ = std::fs::create_dir_all(&dir);
+    let tmp = dir.join(format!("{:016x}.{}.tmp", h.finish(), std::process::id()));
+    if std::fs::write(&tmp, rec).is_ok() {
+        let _ = std::fs::rename(&tmp, &file);
+    }
+    out
+}
+
+/// What the passes of `make test` set differently (the nommu switches, the
+/// make level, cargo's own variables, this process's image cache), none of
+/// which a native run looks at.
+fn varies_between_passes(var: &str) -> bool {
+    ["NOMMU_", "CARGO", "__CARGO", "MAKE", "MFLAGS"].iter().any(|p| var.starts_with(p))
+        || ["XDG_CACHE_HOME", "LD_LIBRARY_PATH", "DYLD_FALLBACK_LIBRARY_PATH"].contains(&var)
+}
+
+fn decode_native_run(key: &str, rec: &[u8]) -> Option<Output> {
+    use std::os::unix::process::ExitStatusExt;
+    let rest = rec.strip_prefix(key.as_bytes())?.strip_prefix(b"\n")?;
+    let mut fields = rest.splitn(3, |&b| b == b'\n');
+    let raw: i32 = std::str::from_utf8(fields.next()?).ok()?.parse().ok()?;
+    let len: usize = std::str::from_utf8(fields.next()?).ok()?.parse().ok()?;
+    let data = fields.next()?;
+    (data.len() >= len).then(|| Output {
+        status: std::process::ExitStatus::from_raw(raw),
+        stdout: data[..len].to_vec(),
+        stderr: data[len..].to_vec(),
+    })
+}
+
 pub fn run_nommu(bin: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(nommu());
     cmd.arg("run").arg(bin).args(args).envs(env.iter().copied());
@@ -196,7 +280,7 @@ pub fn assert_same_filtered(
     env: &[(&str, &str)],
     filter: impl Fn(&str) -> String,
 ) -> Output {
-    let native = run_native(bin, args, env);
+    let native = run_native_reference(bin, args, env);
     let emulated = run_nommu(bin, args, env);
     let (n, e) = (String::from_utf8_lossy(&native.stdout), String::from_utf8_lossy(&emulated.stdout));
     assert_eq!(
@@ -345,10 +429,10 @@ pub fn assert_outputs_match(what: &str, native: &Output, emulated: &Output) {
 /// output.
 pub fn assert_same_in(bin: &Path, args: &[&str], env: &[(&str, &str)], extra_nommu_args: &[&str]) -> Output {
     let name = bin.file_name().unwrap().to_string_lossy().into_owned();
-    let native = {
+    let native = native_reference(true, bin, args, env, || {
         let dir = TempDir::new(&format!("{name}-native"));
         run_native_in_env(dir.path(), bin, args, env)
-    };
+    });
     let emulated = {
         let dir = TempDir::new(&format!("{name}-nommu"));
         run_nommu_in_env(dir.path(), bin, args, env, extra_nommu_args)
