@@ -295,6 +295,7 @@ fn wait_output(mut cmd: Command, what: &str) -> Output {
         v
     });
     let start = std::time::Instant::now();
+    let mut pause = Duration::from_micros(100);
     let status = loop {
         if let Some(st) = child.try_wait().unwrap() {
             break st;
@@ -303,7 +304,8 @@ fn wait_output(mut cmd: Command, what: &str) -> Output {
             let _ = child.kill();
             panic!("{what} did not finish within 60 s");
         }
-        std::thread::sleep(Duration::from_millis(5));
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(5));
     };
     Output { status, stdout: t1.join().unwrap(), stderr: t2.join().unwrap() }
 }
