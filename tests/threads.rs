@@ -311,8 +311,8 @@ fn cpu_bound_threads_run_in_parallel() {
 }
 
 /// Threads and the rest of the process: /proc thread counts, setuid with
-/// threads around (glibc's SIGSETXID broadcast), alarm() to the one thread
-/// not blocking SIGALRM, a fault handled in the faulting thread, vfork
+/// threads around (glibc's SIGSETXID broadcast), a timer's SIGALRM to the one
+/// thread not blocking it, a fault handled in the faulting thread, vfork
 /// from a thread with another thread reaping the child.
 #[test]
 fn threads_with_proc_setuid_alarm_faults_vfork() {
