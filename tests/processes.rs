@@ -336,10 +336,12 @@ fn nommu_in_root(root: &Path, argv: &[&str], env: &[(&str, &str)]) -> Output {
 
 /// Runs `argv` in a fresh root both ways; returns (native, nommu).
 fn same_in_root(tag: &str, prog: Option<&Path>, argv: &[&str], env: &[(&str, &str)]) -> (Output, Output) {
-    let native = {
+    let bb = busybox();
+    let files: Vec<&Path> = std::iter::once(bb.as_path()).chain(prog).collect();
+    let native = native_reference("in a fresh busybox root (chroot)", &files, argv, env, || {
         let root = make_root(&format!("{tag}-native"), prog);
         native_in_root(root.path(), argv, env)
-    };
+    });
     let emulated = {
         let root = make_root(&format!("{tag}-nommu"), prog);
         nommu_in_root(root.path(), argv, env)

@@ -99,7 +99,7 @@ pub fn differential_in_dirs(
     want_status: i32,
 ) -> (Output, Output) {
     let name = bin.file_name().unwrap().to_string_lossy().into_owned();
-    let native = native_reference(true, bin, args, env, || {
+    let native = native_reference("in a fresh directory", &[bin], args, env, || {
         let dir = TempDir::new(&format!("{name}-native"));
         run_native_in_env(dir.path(), bin, args, env)
     });
@@ -186,21 +186,22 @@ pub fn run_native(bin: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
 /// `run_native` for a run that is only the reference a nommu run is
 /// compared with (its side effects are not looked at).
 pub fn run_native_reference(bin: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    native_reference(false, bin, args, env, || run_native(bin, args, env))
+    native_reference("in the current directory", &[bin], args, env, || run_native(bin, args, env))
 }
 
-/// The native reference run of `bin args` (with `env`; in a fresh empty
-/// directory or not): `run` runs it. The native side of a program does not
-/// depend on how nommu runs (the NOMMU_* switches, trap-only, a debug
-/// build), so `make test` runs it once: its passes after the first take it
-/// from NOMMU_NATIVE_RUNS, a directory the Makefile makes fresh for each
-/// `make test` (keyed by the program file's identity, the arguments and the
-/// environment given; the test's own environment minus NOMMU_* too). Every
+/// The native reference run of a program (`files`: it and whatever else it
+/// runs from; run `how`, with `args` and `env`): `run` runs it. The native
+/// side of a program does not depend on how nommu runs (the NOMMU_*
+/// switches, trap-only, a debug build), so `make test` runs it once: its
+/// passes after the first take it from NOMMU_NATIVE_RUNS, a directory the
+/// Makefile makes fresh for each `make test`, keyed by `how`, the identity
+/// of the `files` (path, inode, size, mtime), the arguments, `env` and the
+/// test's own environment but for what differs between the passes. Every
 /// check on it (status, output) is still made on each use; every nommu run
 /// still runs. Without NOMMU_NATIVE_RUNS (plain `cargo test`) it just runs.
 pub fn native_reference(
-    in_fresh_dir: bool,
-    bin: &Path,
+    how: &str,
+    files: &[&Path],
     args: &[&str],
     env: &[(&str, &str)],
     run: impl FnOnce() -> Output,
@@ -210,21 +211,19 @@ pub fn native_reference(
     };
     use std::hash::{Hash, Hasher};
     use std::os::unix::fs::MetadataExt;
-    let meta = std::fs::metadata(bin).unwrap_or_else(|e| panic!("{}: {e}", bin.display()));
+    let ids: Vec<String> = files
+        .iter()
+        .map(|f| {
+            let m = std::fs::metadata(f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+            format!("{} {}:{}:{}:{}.{}", f.display(), m.dev(), m.ino(), m.size(), m.mtime(), m.mtime_nsec())
+        })
+        .collect();
     let mut inherited: Vec<(String, String)> = std::env::vars_os()
         .map(|(k, v)| (k.to_string_lossy().into_owned(), v.to_string_lossy().into_owned()))
         .filter(|(k, _)| !varies_between_passes(k))
         .collect();
     inherited.sort();
-    let key = format!(
-        "{} {}:{}:{}:{}.{} args={args:?} env={env:?} fresh_dir={in_fresh_dir} inherited={inherited:?}",
-        bin.display(),
-        meta.dev(),
-        meta.ino(),
-        meta.size(),
-        meta.mtime(),
-        meta.mtime_nsec()
-    );
+    let key = format!("{how} files={ids:?} args={args:?} env={env:?} inherited={inherited:?}");
     let mut h = std::collections::hash_map::DefaultHasher::new();
     key.hash(&mut h);
     let file = dir.join(format!("{:016x}", h.finish()));
@@ -433,7 +432,7 @@ pub fn assert_outputs_match(what: &str, native: &Output, emulated: &Output) {
 /// output.
 pub fn assert_same_in(bin: &Path, args: &[&str], env: &[(&str, &str)], extra_nommu_args: &[&str]) -> Output {
     let name = bin.file_name().unwrap().to_string_lossy().into_owned();
-    let native = native_reference(true, bin, args, env, || {
+    let native = native_reference("in a fresh directory", &[bin], args, env, || {
         let dir = TempDir::new(&format!("{name}-native"));
         run_native_in_env(dir.path(), bin, args, env)
     });
