@@ -245,11 +245,11 @@ pub fn native_reference(
 }
 
 /// What the passes of `make test` set differently (the nommu switches, the
-/// make level, cargo's own variables, this process's image cache), none of
-/// which a native run looks at.
+/// make level, cargo's own variables, what a shell script in between sets,
+/// this process's image cache), none of which a native run looks at.
 fn varies_between_passes(var: &str) -> bool {
     ["NOMMU_", "CARGO", "__CARGO", "MAKE", "MFLAGS"].iter().any(|p| var.starts_with(p))
-        || ["XDG_CACHE_HOME", "LD_LIBRARY_PATH", "DYLD_FALLBACK_LIBRARY_PATH"].contains(&var)
+        || ["XDG_CACHE_HOME", "LD_LIBRARY_PATH", "SHLVL", "PWD", "OLDPWD", "_"].contains(&var)
 }
 
 fn decode_native_run(key: &str, rec: &[u8]) -> Option<Output> {
