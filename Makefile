@@ -78,6 +78,7 @@ test: all rootfs mmap-min-addr
 	NOMMU_NATIVE_RUNS=$(CURDIR)/$(NATIVE_RUNS) NOMMU_TRAP_ONLY=1 cargo test --release -- --test-threads=1
 	NOMMU_NATIVE_RUNS=$(CURDIR)/$(NATIVE_RUNS) tests/capability-matrix.sh $(NOMMU)
 	NOMMU_NATIVE_RUNS=$(CURDIR)/$(NATIVE_RUNS) $(MAKE) test-debug
+	@echo "=== native reference runs: $$(ls $(NATIVE_RUNS) | grep -vc reused) run, $$(cat $(NATIVE_RUNS)/reused 2>/dev/null | awk '{n++; s+=$$1} END {printf "%d reused (%.0f s not run again)", n, s/1000}')"
 	rm -rf $(NATIVE_RUNS)
 
 # The core suites against a debug build of nommu: arithmetic that wraps on

@@ -227,13 +227,18 @@ pub fn native_reference(
     let mut h = std::collections::hash_map::DefaultHasher::new();
     key.hash(&mut h);
     let file = dir.join(format!("{:016x}", h.finish()));
-    if let Some(out) = std::fs::read(&file).ok().and_then(|b| decode_native_run(&key, &b)) {
+    if let Some((out, ms)) = std::fs::read(&file).ok().and_then(|b| decode_native_run(&key, &b)) {
+        // What it saved, for the Makefile's summary (one short append).
+        use std::io::Write;
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("reused"));
+        let _ = log.and_then(|mut f| f.write_all(format!("{ms}\n").as_bytes()));
         return out;
     }
+    let start = std::time::Instant::now();
     let out = run();
-    let mut rec =
-        format!("{key}\n{}\n{}\n", std::os::unix::process::ExitStatusExt::into_raw(out.status), out.stdout.len())
-            .into_bytes();
+    let ms = start.elapsed().as_millis();
+    let raw = std::os::unix::process::ExitStatusExt::into_raw(out.status);
+    let mut rec = format!("{key}\n{raw}\n{}\n{ms}\n", out.stdout.len()).into_bytes();
     rec.extend_from_slice(&out.stdout);
     rec.extend_from_slice(&out.stderr);
     let _ = std::fs::create_dir_all(&dir);
@@ -252,18 +257,21 @@ fn varies_between_passes(var: &str) -> bool {
         || ["XDG_CACHE_HOME", "LD_LIBRARY_PATH", "SHLVL", "PWD", "OLDPWD", "_"].contains(&var)
 }
 
-fn decode_native_run(key: &str, rec: &[u8]) -> Option<Output> {
+/// A saved native run and how long it took (ms).
+fn decode_native_run(key: &str, rec: &[u8]) -> Option<(Output, u64)> {
     use std::os::unix::process::ExitStatusExt;
     let rest = rec.strip_prefix(key.as_bytes())?.strip_prefix(b"\n")?;
-    let mut fields = rest.splitn(3, |&b| b == b'\n');
-    let raw: i32 = std::str::from_utf8(fields.next()?).ok()?.parse().ok()?;
-    let len: usize = std::str::from_utf8(fields.next()?).ok()?.parse().ok()?;
+    let mut fields = rest.splitn(4, |&b| b == b'\n');
+    let mut number = || std::str::from_utf8(fields.next()?).ok()?.parse::<i64>().ok();
+    let (raw, len, ms) = (number()?, number()?, number()?);
     let data = fields.next()?;
-    (data.len() >= len).then(|| Output {
-        status: std::process::ExitStatus::from_raw(raw),
+    let len = usize::try_from(len).ok().filter(|&l| l <= data.len())?;
+    let out = Output {
+        status: std::process::ExitStatus::from_raw(i32::try_from(raw).ok()?),
         stdout: data[..len].to_vec(),
         stderr: data[len..].to_vec(),
-    })
+    };
+    Some((out, u64::try_from(ms).ok()?))
 }
 
 pub fn run_nommu(bin: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
