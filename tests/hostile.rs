@@ -88,7 +88,7 @@ fn run(mut cmd: Command, timeout: Duration) -> Output {
             panic!("HANG: {cmd:?} did not finish within {timeout:?}\n--- stderr (tail):\n{}", tail(&err, 40));
         }
         std::thread::sleep(pause);
-        pause = (pause * 2).min(Duration::from_millis(5));
+        pause = pause.saturating_mul(2).min(Duration::from_millis(5));
     };
     Output { status, stdout: collect(out), stderr: collect(err) }
 }

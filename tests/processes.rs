@@ -305,7 +305,7 @@ fn wait_output(mut cmd: Command, what: &str) -> Output {
             panic!("{what} did not finish within 60 s");
         }
         std::thread::sleep(pause);
-        pause = (pause * 2).min(Duration::from_millis(5));
+        pause = pause.saturating_mul(2).min(Duration::from_millis(5));
     };
     Output { status, stdout: t1.join().unwrap(), stderr: t2.join().unwrap() }
 }

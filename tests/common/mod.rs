@@ -172,7 +172,7 @@ fn run_with_timeout(mut cmd: Command, timeout: Duration) -> Output {
             panic!("{cmd:?} did not finish within {timeout:?}");
         }
         std::thread::sleep(pause);
-        pause = (pause * 2).min(Duration::from_millis(5));
+        pause = pause.saturating_mul(2).min(Duration::from_millis(5));
     };
     Output { status, stdout: out_t.join().unwrap(), stderr: err_t.join().unwrap() }
 }
