@@ -227,6 +227,7 @@ pub fn native_reference(
     let mut h = std::collections::hash_map::DefaultHasher::new();
     key.hash(&mut h);
     let file = dir.join(format!("{:016x}", h.finish()));
+    forget_if_the_test_fails(&file);
     if let Some((out, ms)) = std::fs::read(&file).ok().and_then(|b| decode_native_run(&key, &b)) {
         // What it saved, for the Makefile's summary (one short append).
         use std::io::Write;
@@ -247,6 +248,32 @@ pub fn native_reference(
         let _ = std::fs::rename(&tmp, &file);
     }
     out
+}
+
+std::thread_local! {
+    /// The saved native runs the current test used.
+    static USED: std::cell::RefCell<Vec<PathBuf>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A test that fails (panics) forgets the saved native runs it used, so a
+/// native run that went wrong (a race in the program, a busy host) is not
+/// carried into the later passes: they run it again, as before.
+fn forget_if_the_test_fails(file: &Path) {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let _ = USED.try_with(|used| {
+                if let Ok(mut used) = used.try_borrow_mut() {
+                    used.drain(..).for_each(|f| {
+                        let _ = std::fs::remove_file(f);
+                    });
+                }
+            });
+            previous(info);
+        }));
+    });
+    USED.with(|used| used.borrow_mut().push(file.to_path_buf()));
 }
 
 /// What the passes of `make test` set differently (the nommu switches, the
