@@ -66,14 +66,20 @@ rootfs.cpio.gz: rootfs deps
 # for the rest), then with every syscall on the trap path; then the tests
 # that depend on the host's capabilities under every other combination
 # this host can provide; then the core suites in a debug build (overflow
-# checks on).
+# checks on). The native side of a differential test does not depend on
+# how nommu runs, so it runs once per `make test`: the later passes take
+# its output from NOMMU_NATIVE_RUNS (tests/common: native_reference).
+NATIVE_RUNS := target/native-runs
 test: all rootfs mmap-min-addr
 	@echo "=== this host: $$($(NOMMU) caps --machine | tr '\n' ' ')"
-	cargo test --release -- --test-threads=1
+	rm -rf $(NATIVE_RUNS) && mkdir -p $(NATIVE_RUNS)
+	NOMMU_NATIVE_RUNS=$(CURDIR)/$(NATIVE_RUNS) cargo test --release -- --test-threads=1
 	@echo "=== the same tests again, every syscall on the trap path (NOMMU_TRAP_ONLY=1) ==="
-	NOMMU_TRAP_ONLY=1 cargo test --release -- --test-threads=1
-	tests/capability-matrix.sh $(NOMMU)
-	$(MAKE) test-debug
+	NOMMU_NATIVE_RUNS=$(CURDIR)/$(NATIVE_RUNS) NOMMU_TRAP_ONLY=1 cargo test --release -- --test-threads=1
+	NOMMU_NATIVE_RUNS=$(CURDIR)/$(NATIVE_RUNS) tests/capability-matrix.sh $(NOMMU)
+	NOMMU_NATIVE_RUNS=$(CURDIR)/$(NATIVE_RUNS) $(MAKE) test-debug
+	@echo "=== native reference runs: $$(ls $(NATIVE_RUNS) | grep -vc reused) run, $$(cat $(NATIVE_RUNS)/reused 2>/dev/null | awk '{n++; s+=$$1} END {printf "%d reused (%.0f s not run again)", n, s/1000}')"
+	rm -rf $(NATIVE_RUNS)
 
 # The core suites against a debug build of nommu: arithmetic that wraps on
 # a guest value panics there instead of giving a wrong answer.

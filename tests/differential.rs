@@ -128,7 +128,7 @@ fn fsgsbase_fallback_path() {
     let hide = |s: &str| s.lines().filter(|l| !l.contains("FSGSBASE")).collect::<Vec<_>>().join("\n");
     for name in ["hello", "regs", "tls_errno", "malloc", "enosys", "nullcall"] {
         each_libc(name, |bin| {
-            let native = run_native(bin, &["q"], &[]);
+            let native = run_native_reference(bin, &["q"], &[]);
             let mut cmd = std::process::Command::new(nommu());
             let emulated = cmd.env("NOMMU_NO_FSGSBASE", "1").arg("run").arg(bin).arg("q").output().unwrap();
             assert_eq!(

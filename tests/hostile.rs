@@ -75,6 +75,7 @@ fn run(mut cmd: Command, timeout: Duration) -> Output {
     // Children that outlive a killed parent may keep the pipes open.
     let collect = |rx: mpsc::Receiver<Vec<u8>>| rx.recv_timeout(Duration::from_secs(10)).unwrap_or_default();
     let start = Instant::now();
+    let mut pause = Duration::from_micros(100);
     let status = loop {
         if let Some(st) = child.try_wait().expect("wait") {
             break st;
@@ -86,7 +87,8 @@ fn run(mut cmd: Command, timeout: Duration) -> Output {
             let err = text(&collect(err));
             panic!("HANG: {cmd:?} did not finish within {timeout:?}\n--- stderr (tail):\n{}", tail(&err, 40));
         }
-        std::thread::sleep(Duration::from_millis(5));
+        std::thread::sleep(pause);
+        pause = pause.saturating_mul(2).min(Duration::from_millis(5));
     };
     Output { status, stdout: collect(out), stderr: collect(err) }
 }

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{guest, nommu, run_native, shell_status, text, TempDir};
+use common::{guest, nommu, run_native_reference, shell_status, text, TempDir};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -58,7 +58,7 @@ fn run_expecting(cache: &Path, bin: &Path, expected: Image, what: &str) {
 }
 
 fn assert_native(bin: &Path, out: &Output) {
-    let native = run_native(bin, args_for(bin), &[]);
+    let native = run_native_reference(bin, args_for(bin), &[]);
     assert_eq!(text(&native), text(out), "stdout differs for {}: {}", bin.display(), common::stderr_text(out));
     assert_eq!(shell_status(&native), shell_status(out), "status differs for {}", bin.display());
 }
@@ -286,7 +286,7 @@ fn the_cache_stays_under_its_limit() {
     for name in &names {
         let bin = guest(name);
         let (out, _) = nommu_run(cache.path(), &[], &env, &bin);
-        assert_eq!(shell_status(&out), shell_status(&run_native(&bin, args_for(&bin), &[])), "{name}");
+        assert_eq!(shell_status(&out), shell_status(&run_native_reference(&bin, args_for(&bin), &[])), "{name}");
         let (imgs, _) = entries(cache.path());
         let total: u64 = imgs.iter().map(|p| std::fs::metadata(p).map_or(0, |m| m.len())).sum();
         assert!(total <= limit, "{total} bytes of entries after {name}, over the {limit}-byte limit");
@@ -353,7 +353,7 @@ fn an_entry_removed_or_replaced_after_its_hit_still_runs() {
     let (_, how) = nommu_run(cache.path(), &[], &[], &bin);
     assert_eq!(how, Image::Rewritten);
     let entry = one_entry(cache.path());
-    let native = run_native(&bin, &["a", "b"], &[]);
+    let native = run_native_reference(&bin, &["a", "b"], &[]);
     let native = format!("{}status {}\n", text(&native), shell_status(&native));
     let (e, tmp) = (entry.display(), cache.path().join("short").display().to_string());
     let b = format!("{} a b; echo status $?", bin.display());

@@ -295,6 +295,7 @@ fn wait_output(mut cmd: Command, what: &str) -> Output {
         v
     });
     let start = std::time::Instant::now();
+    let mut pause = Duration::from_micros(100);
     let status = loop {
         if let Some(st) = child.try_wait().unwrap() {
             break st;
@@ -303,7 +304,8 @@ fn wait_output(mut cmd: Command, what: &str) -> Output {
             let _ = child.kill();
             panic!("{what} did not finish within 60 s");
         }
-        std::thread::sleep(Duration::from_millis(5));
+        std::thread::sleep(pause);
+        pause = pause.saturating_mul(2).min(Duration::from_millis(5));
     };
     Output { status, stdout: t1.join().unwrap(), stderr: t2.join().unwrap() }
 }
@@ -334,10 +336,12 @@ fn nommu_in_root(root: &Path, argv: &[&str], env: &[(&str, &str)]) -> Output {
 
 /// Runs `argv` in a fresh root both ways; returns (native, nommu).
 fn same_in_root(tag: &str, prog: Option<&Path>, argv: &[&str], env: &[(&str, &str)]) -> (Output, Output) {
-    let native = {
+    let bb = busybox();
+    let files: Vec<&Path> = std::iter::once(bb.as_path()).chain(prog).collect();
+    let native = native_reference("in a fresh busybox root (chroot)", &files, argv, env, || {
         let root = make_root(&format!("{tag}-native"), prog);
         native_in_root(root.path(), argv, env)
-    };
+    });
     let emulated = {
         let root = make_root(&format!("{tag}-nommu"), prog);
         nommu_in_root(root.path(), argv, env)

@@ -37,7 +37,7 @@ fn stderr(out: &Output) -> String {
 /// natively when its output does not depend on it). Returns both runs
 /// and nommu's wall time.
 fn differential_with(bin: &Path, args: &[&str], nommu_args: &[&str], native_status: i32) -> (Output, Output, Duration) {
-    let native = run_native(bin, args, &[]);
+    let native = run_native_reference(bin, args, &[]);
     assert_eq!(
         shell_status(&native),
         native_status,
@@ -77,7 +77,7 @@ fn differential(bin: &Path, args: &[&str]) -> Output {
 /// documented nommu limits (README, "What does not work yet"). Every other
 /// line must match, and the known lines must be the only failures.
 fn differential_with_known_limits(bin: &Path, args: &[&str], known: &[&str]) -> Output {
-    let native = run_native(bin, args, &[]);
+    let native = run_native_reference(bin, args, &[]);
     assert_eq!(shell_status(&native), 0, "native run failed:\n{}", text(&native));
     let emulated = run_nommu(bin, args, &[]);
     let (n, e) = (text(&native), text(&emulated));
@@ -311,8 +311,8 @@ fn cpu_bound_threads_run_in_parallel() {
 }
 
 /// Threads and the rest of the process: /proc thread counts, setuid with
-/// threads around (glibc's SIGSETXID broadcast), alarm() to the one thread
-/// not blocking SIGALRM, a fault handled in the faulting thread, vfork
+/// threads around (glibc's SIGSETXID broadcast), a timer's SIGALRM to the one
+/// thread not blocking it, a fault handled in the faulting thread, vfork
 /// from a thread with another thread reaping the child.
 #[test]
 fn threads_with_proc_setuid_alarm_faults_vfork() {

@@ -18,6 +18,7 @@
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "proc_check.h"
@@ -120,7 +121,14 @@ int main(int argc, char **argv)
     struct sigaction sa = { 0 };
     sa.sa_handler = on_alarm;
     sigaction(SIGALRM, &sa, NULL);
-    alarm(1);
-    check("blocking read interrupted: EINTR", errno_is(read(blocking, buf, sizeof buf), EINTR));
+    /* SIGALRM every 100 ms until the read returns (one that came before
+     * the read blocked would leave it blocked). */
+    struct itimerval every = { { 0, 100000 }, { 0, 100000 } }, off = { { 0, 0 }, { 0, 0 } };
+    setitimer(ITIMER_REAL, &every, NULL);
+    long r = read(blocking, buf, sizeof buf);
+    int err = errno;
+    setitimer(ITIMER_REAL, &off, NULL);
+    errno = err;
+    check("blocking read interrupted: EINTR", errno_is(r, EINTR));
     return finish();
 }

@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -331,8 +332,15 @@ static void paths(void)
     struct sigaction sa = { 0 };
     sa.sa_handler = on_alarm;
     sigaction(SIGALRM, &sa, NULL);
-    alarm(1);
-    check("blocking accept interrupted: EINTR", errno_is(accept(l, NULL, NULL), EINTR));
+    /* SIGALRM every 100 ms until accept returns (one that came before it
+     * blocked would leave it blocked). */
+    struct itimerval every = { { 0, 100000 }, { 0, 100000 } }, off = { { 0, 0 }, { 0, 0 } };
+    setitimer(ITIMER_REAL, &every, NULL);
+    int r = accept(l, NULL, NULL);
+    int err = errno;
+    setitimer(ITIMER_REAL, &off, NULL);
+    errno = err;
+    check("blocking accept interrupted: EINTR", errno_is(r, EINTR));
     close(l);
 
     c = socket(AF_UNIX, SOCK_STREAM, 0);

@@ -4,11 +4,12 @@
  *   /proc/self/status "Threads:" and /proc/self/stat num_threads count
  *   the threads; setuid/setgid in a multi-threaded process (glibc makes
  *   every thread repeat the call through a signal) while others block in
- *   a futex, in read and spin; alarm() is process-directed (main blocks
- *   SIGALRM, a thread takes it); a fault in a thread with a SIGSEGV
- *   handler is handled in that thread (siglongjmp back out); vfork from a
- *   non-main thread while another thread keeps counting; a child started
- *   by one thread is reaped by another; getppid from a thread;
+ *   a futex, in read and spin; a timer's SIGALRM (ITIMER_REAL, 100 ms)
+ *   is process-directed (main blocks SIGALRM, a thread takes it); a
+ *   fault in a thread with a SIGSEGV handler is handled in that thread
+ *   (siglongjmp back out); vfork from a non-main thread while another
+ *   thread keeps counting; a child started by one thread is reaped by
+ *   another; getppid from a thread;
  *   getrusage(RUSAGE_THREAD).
  *
  *   usage: thr_misc            (the checks)
@@ -27,6 +28,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -235,16 +237,17 @@ int main(int argc, char **argv)
     check("setgid/setuid with blocked and spinning threads return 0", r1 == 0 && r2 == 0);
     check("  promptly (under 2 s)", dt < 2);
 
-    /* alarm: every thread blocks SIGALRM but one. */
+    /* ITIMER_REAL: every thread blocks SIGALRM but one. */
     signal(SIGALRM, on_alarm);
     pthread_t at;
     alarm_tid = 0;
     pthread_create(&at, NULL, alarm_taker, NULL); /* starts blocked too, unblocks itself */
     while (!alarm_taker_tid)
         usleep(1000);
-    alarm(1);
+    struct itimerval soon = { { 0, 0 }, { 0, 100000 } };
+    setitimer(ITIMER_REAL, &soon, NULL);
     pthread_join(at, NULL);
-    check("alarm(): SIGALRM handled by the only thread not blocking it", alarm_tid == alarm_taker_tid);
+    check("timer SIGALRM: handled by the only thread not blocking it", alarm_tid == alarm_taker_tid);
     check("getppid is the same in a thread and in main", taker_ppid == getppid());
     pthread_sigmask(SIG_UNBLOCK, &s, NULL);
 

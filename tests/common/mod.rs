@@ -99,10 +99,10 @@ pub fn differential_in_dirs(
     want_status: i32,
 ) -> (Output, Output) {
     let name = bin.file_name().unwrap().to_string_lossy().into_owned();
-    let native = {
+    let native = native_reference("in a fresh directory", &[bin], args, env, || {
         let dir = TempDir::new(&format!("{name}-native"));
         run_native_in_env(dir.path(), bin, args, env)
-    };
+    });
     assert_eq!(
         shell_status(&native),
         want_status,
@@ -160,6 +160,9 @@ fn run_with_timeout(mut cmd: Command, timeout: Duration) -> Output {
         v
     });
     let start = std::time::Instant::now();
+    // Most runs take a few milliseconds: look again soon at first, then
+    // every 5 ms, rather than 5 ms after each of thousands of short runs.
+    let mut pause = Duration::from_micros(100);
     let status = loop {
         if let Some(st) = child.try_wait().expect("wait") {
             break st;
@@ -168,7 +171,8 @@ fn run_with_timeout(mut cmd: Command, timeout: Duration) -> Output {
             let _ = child.kill();
             panic!("{cmd:?} did not finish within {timeout:?}");
         }
-        std::thread::sleep(Duration::from_millis(5));
+        std::thread::sleep(pause);
+        pause = pause.saturating_mul(2).min(Duration::from_millis(5));
     };
     Output { status, stdout: out_t.join().unwrap(), stderr: err_t.join().unwrap() }
 }
@@ -177,6 +181,124 @@ pub fn run_native(bin: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(bin);
     cmd.args(args).envs(env.iter().copied());
     run_with_timeout(cmd, Duration::from_secs(60))
+}
+
+/// `run_native` for a run that is only the reference a nommu run is
+/// compared with (its side effects are not looked at).
+pub fn run_native_reference(bin: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    native_reference("in the current directory", &[bin], args, env, || run_native(bin, args, env))
+}
+
+/// The native reference run of a program (`files`: it and whatever else it
+/// runs from; run `how`, with `args` and `env`): `run` runs it. The native
+/// side of a program does not depend on how nommu runs (the NOMMU_*
+/// switches, trap-only, a debug build), so `make test` runs it once: its
+/// passes after the first take it from NOMMU_NATIVE_RUNS, a directory the
+/// Makefile makes fresh for each `make test`, keyed by `how`, the identity
+/// of the `files` (path, inode, size, mtime), the arguments, `env` and the
+/// test's own environment but for what differs between the passes. Every
+/// check on it (status, output) is still made on each use; every nommu run
+/// still runs. Without NOMMU_NATIVE_RUNS (plain `cargo test`) it just runs.
+pub fn native_reference(
+    how: &str,
+    files: &[&Path],
+    args: &[&str],
+    env: &[(&str, &str)],
+    run: impl FnOnce() -> Output,
+) -> Output {
+    let Some(dir) = std::env::var_os("NOMMU_NATIVE_RUNS").filter(|d| !d.is_empty()).map(PathBuf::from) else {
+        return run();
+    };
+    use std::hash::{Hash, Hasher};
+    use std::os::unix::fs::MetadataExt;
+    let ids: Vec<String> = files
+        .iter()
+        .map(|f| {
+            let m = std::fs::metadata(f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+            format!("{} {}:{}:{}:{}.{}", f.display(), m.dev(), m.ino(), m.size(), m.mtime(), m.mtime_nsec())
+        })
+        .collect();
+    let mut inherited: Vec<(String, String)> = std::env::vars_os()
+        .map(|(k, v)| (k.to_string_lossy().into_owned(), v.to_string_lossy().into_owned()))
+        .filter(|(k, _)| !varies_between_passes(k))
+        .collect();
+    inherited.sort();
+    let key = format!("{how} files={ids:?} args={args:?} env={env:?} inherited={inherited:?}");
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    key.hash(&mut h);
+    let file = dir.join(format!("{:016x}", h.finish()));
+    forget_if_the_test_fails(&file);
+    if let Some((out, ms)) = std::fs::read(&file).ok().and_then(|b| decode_native_run(&key, &b)) {
+        // What it saved, for the Makefile's summary (one short append).
+        use std::io::Write;
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("reused"));
+        let _ = log.and_then(|mut f| f.write_all(format!("{ms}\n").as_bytes()));
+        return out;
+    }
+    let start = std::time::Instant::now();
+    let out = run();
+    let ms = start.elapsed().as_millis();
+    let raw = std::os::unix::process::ExitStatusExt::into_raw(out.status);
+    let mut rec = format!("{key}\n{raw}\n{}\n{ms}\n", out.stdout.len()).into_bytes();
+    rec.extend_from_slice(&out.stdout);
+    rec.extend_from_slice(&out.stderr);
+    let _ = std::fs::create_dir_all(&dir);
+    let tmp = dir.join(format!("{:016x}.{}.tmp", h.finish(), std::process::id()));
+    if std::fs::write(&tmp, rec).is_ok() {
+        let _ = std::fs::rename(&tmp, &file);
+    }
+    out
+}
+
+std::thread_local! {
+    /// The saved native runs the current test used.
+    static USED: std::cell::RefCell<Vec<PathBuf>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A test that fails (panics) forgets the saved native runs it used, so a
+/// native run that went wrong (a race in the program, a busy host) is not
+/// carried into the later passes: they run it again, as before.
+fn forget_if_the_test_fails(file: &Path) {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let _ = USED.try_with(|used| {
+                if let Ok(mut used) = used.try_borrow_mut() {
+                    used.drain(..).for_each(|f| {
+                        let _ = std::fs::remove_file(f);
+                    });
+                }
+            });
+            previous(info);
+        }));
+    });
+    USED.with(|used| used.borrow_mut().push(file.to_path_buf()));
+}
+
+/// What the passes of `make test` set differently (the nommu switches, the
+/// make level, cargo's own variables, what a shell script in between sets,
+/// this process's image cache), none of which a native run looks at.
+fn varies_between_passes(var: &str) -> bool {
+    ["NOMMU_", "CARGO", "__CARGO", "MAKE", "MFLAGS"].iter().any(|p| var.starts_with(p))
+        || ["XDG_CACHE_HOME", "LD_LIBRARY_PATH", "SHLVL", "PWD", "OLDPWD", "_"].contains(&var)
+}
+
+/// A saved native run and how long it took (ms).
+fn decode_native_run(key: &str, rec: &[u8]) -> Option<(Output, u64)> {
+    use std::os::unix::process::ExitStatusExt;
+    let rest = rec.strip_prefix(key.as_bytes())?.strip_prefix(b"\n")?;
+    let mut fields = rest.splitn(4, |&b| b == b'\n');
+    let mut number = || std::str::from_utf8(fields.next()?).ok()?.parse::<i64>().ok();
+    let (raw, len, ms) = (number()?, number()?, number()?);
+    let data = fields.next()?;
+    let len = usize::try_from(len).ok().filter(|&l| l <= data.len())?;
+    let out = Output {
+        status: std::process::ExitStatus::from_raw(i32::try_from(raw).ok()?),
+        stdout: data[..len].to_vec(),
+        stderr: data[len..].to_vec(),
+    };
+    Some((out, u64::try_from(ms).ok()?))
 }
 
 pub fn run_nommu(bin: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
@@ -196,7 +318,7 @@ pub fn assert_same_filtered(
     env: &[(&str, &str)],
     filter: impl Fn(&str) -> String,
 ) -> Output {
-    let native = run_native(bin, args, env);
+    let native = run_native_reference(bin, args, env);
     let emulated = run_nommu(bin, args, env);
     let (n, e) = (String::from_utf8_lossy(&native.stdout), String::from_utf8_lossy(&emulated.stdout));
     assert_eq!(
@@ -345,10 +467,10 @@ pub fn assert_outputs_match(what: &str, native: &Output, emulated: &Output) {
 /// output.
 pub fn assert_same_in(bin: &Path, args: &[&str], env: &[(&str, &str)], extra_nommu_args: &[&str]) -> Output {
     let name = bin.file_name().unwrap().to_string_lossy().into_owned();
-    let native = {
+    let native = native_reference("in a fresh directory", &[bin], args, env, || {
         let dir = TempDir::new(&format!("{name}-native"));
         run_native_in_env(dir.path(), bin, args, env)
-    };
+    });
     let emulated = {
         let dir = TempDir::new(&format!("{name}-nommu"));
         run_nommu_in_env(dir.path(), bin, args, env, extra_nommu_args)
