@@ -53,11 +53,7 @@ impl UserMemory {
     ) -> SysResult<usize> {
         let iov = [buf];
         self.with_host_iovecs(&iov, |host_iov| {
-            let (p, n) = match host_iov {
-                [] => (0, 0),
-                [one] => (one.iov_base as u64, one.iov_len as u64),
-                _ => return None,
-            };
+            let (p, n) = one_host_buffer(host_iov)?;
             let name_ptr = if name.is_empty() { 0 } else { name.as_ptr() as u64 };
             let args = [fd as u64, p, n, flags as u64, name_ptr, name.len() as u64];
             // SAFETY: [p, p+n) is checked guest memory; name is a live host
@@ -81,11 +77,7 @@ impl UserMemory {
     ) -> SysResult<Received> {
         let iov = [buf];
         self.with_host_iovecs(&iov, |host_iov| {
-            let (p, n) = match host_iov {
-                [] => (0, 0),
-                [one] => (one.iov_base as u64, one.iov_len as u64),
-                _ => return None,
-            };
+            let (p, n) = one_host_buffer(host_iov)?;
             let mut name_len = name.len() as u32;
             let (name_ptr, len_ptr) = match name.is_empty() {
                 true => (0, 0),
@@ -149,5 +141,15 @@ fn host_msghdr(
         msg_control: ptr(control, control_len),
         msg_controllen: control_len as u64,
         ..Msghdr::default()
+    }
+}
+
+/// The one host buffer a single guest buffer became (empty: none), or
+/// `None` when it lies in pieces the host must take through an iovec.
+fn one_host_buffer(host_iov: &[libc::iovec]) -> Option<(u64, u64)> {
+    match host_iov {
+        [] => Some((0, 0)),
+        [one] => Some((one.iov_base as u64, one.iov_len as u64)),
+        _ => None,
     }
 }
