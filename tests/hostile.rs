@@ -24,6 +24,9 @@
 //!
 //! `guest-tests/src/exhaust.c` runs natively and under nommu (with a small
 //! arena where memory runs out); stdout and status must match.
+// Harness arithmetic is on sizes and counts the test itself chose, not on
+// guest input: the crate's overflow lint is for the kernel.
+#![allow(clippy::arithmetic_side_effects)]
 
 mod common;
 use common::*;

@@ -654,6 +654,33 @@ pub(crate) fn is_under(path: &[u8], dir: &[u8]) -> bool {
     dir == b"/" || path == dir || (path.starts_with(dir) && path.get(dir.len()) == Some(&b'/'))
 }
 
+fn fd_link(fd: &OwnedFd) -> CString {
+    CString::new(format!("/proc/self/fd/{}", fd.as_raw_fd())).unwrap_or_default()
+}
+
+/// Does any open descriptor, working directory or mapping of the machine
+/// (they are all nommu's own host ones) lie in `m`?
+fn in_use(m: &Mount) -> bool {
+    let own = m.dir.as_ref().map(|d| d.as_raw_fd());
+    let under = |p: &[u8]| Path::new(std::ffi::OsStr::from_bytes(p)).starts_with(&m.host_path);
+    use std::os::unix::ffi::OsStrExt;
+    if let Ok(list) = std::fs::read_dir("/proc/self/fd") {
+        for e in list.flatten() {
+            let fd: Option<i32> = e.file_name().to_str().and_then(|s| s.parse().ok());
+            if fd.is_none() || fd == own {
+                continue;
+            }
+            if let Ok(target) = std::fs::read_link(e.path()) {
+                if under(target.as_os_str().as_bytes()) {
+                    return true;
+                }
+            }
+        }
+    }
+    let maps = std::fs::read("/proc/self/maps").unwrap_or_default();
+    maps.split(|&b| b == b'\n').filter_map(|l| l.iter().position(|&b| b == b'/').map(|i| &l[i..])).any(under)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -708,31 +735,4 @@ mod tests {
         assert_eq!(t.list().len(), 3);
         t.clean_up();
     }
-}
-
-fn fd_link(fd: &OwnedFd) -> CString {
-    CString::new(format!("/proc/self/fd/{}", fd.as_raw_fd())).unwrap_or_default()
-}
-
-/// Does any open descriptor, working directory or mapping of the machine
-/// (they are all nommu's own host ones) lie in `m`?
-fn in_use(m: &Mount) -> bool {
-    let own = m.dir.as_ref().map(|d| d.as_raw_fd());
-    let under = |p: &[u8]| Path::new(std::ffi::OsStr::from_bytes(p)).starts_with(&m.host_path);
-    use std::os::unix::ffi::OsStrExt;
-    if let Ok(list) = std::fs::read_dir("/proc/self/fd") {
-        for e in list.flatten() {
-            let fd: Option<i32> = e.file_name().to_str().and_then(|s| s.parse().ok());
-            if fd.is_none() || fd == own {
-                continue;
-            }
-            if let Ok(target) = std::fs::read_link(e.path()) {
-                if under(target.as_os_str().as_bytes()) {
-                    return true;
-                }
-            }
-        }
-    }
-    let maps = std::fs::read("/proc/self/maps").unwrap_or_default();
-    maps.split(|&b| b == b'\n').filter_map(|l| l.iter().position(|&b| b == b'/').map(|i| &l[i..])).any(under)
 }
