@@ -94,4 +94,10 @@ done
 echo "=== exec switch: NOMMU_EXEC_MAP=0"
 NOMMU_EXEC_MAP=0 cargo test --release --test processes --test busybox --test dynamic -- --test-threads=1
 ran=$((ran + 1))
+# The timer wheel for every ITIMER_REAL (not a capability, so always run):
+# by default a timer whose SIGALRM goes to the thread that set it is a
+# host POSIX timer aimed at that thread (docs/architecture.md).
+echo "=== itimer switch: NOMMU_HOST_ITIMER=0"
+NOMMU_HOST_ITIMER=0 cargo test --release --test processes --test threads -- --test-threads=1 alarm signal
+ran=$((ran + 1))
 echo "=== capability matrix: $ran combinations run beyond the two full passes, $skipped skipped"
