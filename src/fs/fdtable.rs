@@ -2,7 +2,6 @@
 
 use super::OpenFile;
 use crate::errno::{Errno, SysResult};
-use std::os::fd::AsFd;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -24,11 +23,10 @@ impl FdTable {
     /// A table whose 0, 1, 2 are copies of the host's stdio.
     pub fn with_host_stdio() -> std::io::Result<FdTable> {
         let mut t = FdTable::default();
-        let stdio = [
-            std::io::stdin().as_fd().try_clone_to_owned()?,
-            std::io::stdout().as_fd().try_clone_to_owned()?,
-            std::io::stderr().as_fd().try_clone_to_owned()?,
-        ];
+        // One host call each (std's `try_clone_to_owned` is musl's fcntl,
+        // which follows F_DUPFD_CLOEXEC with a redundant F_SETFD).
+        let dup = crate::arch::hostevent::dup;
+        let stdio = [dup(0)?, dup(1)?, dup(2)?];
         for fd in stdio {
             t.entries
                 .push(Some(FdEntry { file: Arc::new(OpenFile::host(fd, b"/dev/console".to_vec())), cloexec: false }));

@@ -33,6 +33,7 @@ pub mod pty;
 pub mod regions;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod report;
+pub mod rlimits;
 pub mod robust;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod signal;

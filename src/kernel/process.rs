@@ -5,7 +5,7 @@ use super::regions::Mm;
 use super::signal::SigActions;
 use super::signal::SigQueue;
 use super::task::TaskShared;
-use crate::abi::resource::{RLIM64_INFINITY, RLIMIT_NOFILE, RLIMIT_STACK, RLIM_NLIMITS};
+use crate::abi::resource::RLIMIT_NOFILE;
 use crate::abi::sched::TASK_COMM_LEN;
 use crate::errno::{Errno, SysResult};
 use crate::fs::FdTable;
@@ -40,8 +40,7 @@ impl ExitStatus {
     }
 }
 
-/// A process's resource limits: (soft, hard) for each resource.
-pub type Rlimits = [(u64, u64); RLIM_NLIMITS as usize];
+pub use super::rlimits::Rlimits;
 
 /// Where a process is in its life, as wait(2) sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -209,18 +208,9 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Process {
-    /// The resource limits of the first process: the host's, except the
-    /// stack. A no-MMU stack is a fixed allocation: say so (glibc also
-    /// sizes its thread stacks by this, and they are real arena memory).
+    /// The resource limits of the first process (`Rlimits::initial`).
     pub fn initial_rlimits() -> Rlimits {
-        let mut rlimits = [(RLIM64_INFINITY, RLIM64_INFINITY); RLIM_NLIMITS as usize];
-        for (i, lim) in rlimits.iter_mut().enumerate() {
-            if let Ok(host) = crate::arch::host::getrlimit(i as u32) {
-                *lim = host;
-            }
-        }
-        rlimits[RLIMIT_STACK as usize].0 = super::exec::DEFAULT_STACK_SIZE;
-        rlimits
+        Rlimits::initial()
     }
 
     /// A process with `rlimits` (a child inherits its parent's).
@@ -417,7 +407,7 @@ impl Process {
 
     /// RLIMIT_NOFILE's soft limit, as a descriptor-table size.
     pub(crate) fn fd_limit(&self) -> usize {
-        usize::try_from(lock(&self.rlimits)[RLIMIT_NOFILE as usize].0).unwrap_or(usize::MAX)
+        usize::try_from(lock(&self.rlimits).get(RLIMIT_NOFILE).0).unwrap_or(usize::MAX)
     }
 
     pub(crate) fn comm_bytes(&self) -> Vec<u8> {

@@ -108,19 +108,19 @@ impl DiskCache {
     pub(crate) fn lookup(&self, id: &FileId) -> Option<(DiskImage<MappedData>, DiskFile)> {
         let (key, dir) = self.key(id, None)?;
         let path = dir.join(key.file_name());
-        let file = File::open(&path).ok()?;
-        let hit = map_entry(&file, &key).and_then(|(fixed, map)| {
+        let file = open_entry(&path)?;
+        let hit = map_entry(&file, &key).and_then(|(fixed, map, meta)| {
             let (offset, len) = (fixed.image_offset as usize, fixed.data_len as usize);
             let header = map.bytes()[..offset].to_vec();
             let d = diskformat::decode(&fixed, &header, MappedData { map, offset, len })?;
-            Some((d, fixed.image_offset, fixed.data_len))
+            Some((d, fixed.image_offset, fixed.data_len, meta))
         });
-        let Some((d, offset, len)) = hit else {
+        let Some((d, offset, len, meta)) = hit else {
             log::debug!("image cache: {} is stale or malformed: a miss", path.display());
             return None;
         };
         log::debug!("image cache: {} is a hit (mapped)", path.display());
-        refresh(&file);
+        refresh(&file, &meta);
         verdicts::learn(d.bytes.as_ref(), &d.verdicts);
         Some((d, DiskFile { fd: OwnedFd::from(file), offset, len }))
     }
@@ -236,22 +236,24 @@ fn lookup_with<T>(
     decode: impl FnOnce(&Fixed, &[u8], Vec<u8>) -> Option<T>,
 ) -> Option<(T, DiskFile)> {
     let path = dir.join(key.file_name());
-    let mut file = File::open(&path).ok()?;
-    let hit = read_entry(&mut file, key)
-        .and_then(|(fixed, header, bytes)| Some((decode(&fixed, &header, bytes)?, fixed.image_offset, fixed.data_len)));
-    let Some((hit, offset, len)) = hit else {
+    let mut file = open_entry(&path)?;
+    let hit = read_entry(&mut file, key).and_then(|(fixed, header, bytes, meta)| {
+        Some((decode(&fixed, &header, bytes)?, fixed.image_offset, fixed.data_len, meta))
+    });
+    let Some((hit, offset, len, meta)) = hit else {
         log::debug!("image cache: {} is stale or malformed: a miss", path.display());
         return None;
     };
     log::debug!("image cache: {} is a hit", path.display());
-    refresh(&file);
+    refresh(&file, &meta);
     Some((hit, DiskFile { fd: OwnedFd::from(file), offset, len }))
 }
 
 /// The fixed header, the whole header and the image bytes of the entry
 /// in `file`, if its fixed header is one for `key`.
-fn read_entry(file: &mut File, key: &DiskKey) -> Option<(Fixed, Vec<u8>, Vec<u8>)> {
-    let len = file.metadata().ok()?.len();
+fn read_entry(file: &mut File, key: &DiskKey) -> Option<(Fixed, Vec<u8>, Vec<u8>, fs::Metadata)> {
+    let meta = file.metadata().ok()?;
+    let len = meta.len();
     let mut header = vec![0u8; len.min(PAGE_SIZE) as usize];
     file.read_exact(&mut header).ok()?;
     let fixed = diskformat::check_fixed(&header, key, len)?;
@@ -261,7 +263,7 @@ fn read_entry(file: &mut File, key: &DiskKey) -> Option<(Fixed, Vec<u8>, Vec<u8>
     }
     let mut bytes = vec![0u8; fixed.alloc_len as usize];
     file.read_exact(&mut bytes[..fixed.data_len as usize]).ok()?;
-    Some((fixed, header, bytes))
+    Some((fixed, header, bytes, meta))
 }
 
 /// An entry's image data, read where it lies in the entry's file mapped
@@ -282,18 +284,28 @@ impl AsRef<[u8]> for MappedData {
 
 /// The fixed header of the entry in `file`, if it is one for `key`, and
 /// the whole file mapped.
-fn map_entry(file: &File, key: &DiskKey) -> Option<(Fixed, FileMap)> {
-    let len = file.metadata().ok()?.len();
+fn map_entry(file: &File, key: &DiskKey) -> Option<(Fixed, FileMap, fs::Metadata)> {
+    let meta = file.metadata().ok()?;
+    let len = meta.len();
     let map = FileMap::new(file.as_fd(), len).ok()?;
     let head = &map.bytes()[..len.min(PAGE_SIZE) as usize];
     let fixed = diskformat::check_fixed(head, key, len)?;
-    Some((fixed, map))
+    Some((fixed, map, meta))
+}
+
+/// An entry's file, opened for reading with one host call (std's
+/// `File::open` is musl's `open`, which follows an `O_CLOEXEC` open with
+/// a redundant `fcntl(F_SETFD)`).
+fn open_entry(path: &Path) -> Option<File> {
+    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).ok()?;
+    crate::arch::host::open(&c, libc::O_RDONLY, 0).ok().map(File::from)
 }
 
 /// Moves a hit entry to the young end of the eviction order (cheaply:
-/// only when it was not used for a while).
-fn refresh(file: &File) {
-    let old = file.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok());
+/// only when it was not used for a while; `meta` is the file's, from
+/// when it was opened).
+fn refresh(file: &File, meta: &fs::Metadata) {
+    let old = meta.modified().ok().and_then(|t| t.elapsed().ok());
     if old.is_some_and(|age| age > REFRESH) {
         let _ = file.set_modified(SystemTime::now());
     }

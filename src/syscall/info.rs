@@ -74,7 +74,7 @@ pub(crate) fn sys_prlimit64(
     };
     let process = ctx.task.process.clone();
     let mut limits = process.rlimits();
-    let prev = limits[resource as usize];
+    let prev = limits.get(resource);
     if let Some(n) = new {
         // No descriptor table grows past nr_open (MAX_FDS): Linux refuses
         // a higher hard limit with EPERM. (One inherited from a host with a
@@ -82,7 +82,7 @@ pub(crate) fn sys_prlimit64(
         if resource == RLIMIT_NOFILE && n.1 > crate::fs::fdtable::MAX_FDS as u64 && n.1 > prev.1 {
             return Err(Errno::EPERM);
         }
-        limits[resource as usize] = n;
+        limits.set(resource, n);
     }
     drop(limits);
     if !old_limit.is_null() {

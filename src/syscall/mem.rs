@@ -631,7 +631,7 @@ pub(crate) fn sys_munlock(ctx: &mut SyscallCtx<'_>, addr: UserPtr<Opaque>, len: 
 /// CAP_IPC_LOCK; a range ending past 2^64 is EINVAL; a hole in it ENOMEM.
 /// No page is ever locked here, so the limit counts this call's only.
 fn lock_range(ctx: &mut SyscallCtx<'_>, start: u64, len: u64, lock: bool) -> SysResult {
-    let limit = ctx.task.process.rlimits()[crate::abi::resource::RLIMIT_MEMLOCK as usize].0;
+    let limit = ctx.task.process.rlimits().get(crate::abi::resource::RLIMIT_MEMLOCK).0;
     if lock && limit == 0 && !can_lock_any_amount() {
         return Err(Errno::EPERM);
     }

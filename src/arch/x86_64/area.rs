@@ -160,7 +160,7 @@ impl EntryArea {
         self.sig_err = from.sig_err;
         self.mxcsr = from.mxcsr;
         self.xmm.0 = from.xmm.0;
-        let size = super::cpu::xsave_size().min(XSAVE_AREA_SIZE);
+        let size = super::cpu::xsave_size_bound().min(XSAVE_AREA_SIZE);
         self.xsave.0[..size].copy_from_slice(&from.xsave.0[..size]);
     }
 }

@@ -131,14 +131,37 @@ pub(crate) fn frame_xsave_size() -> usize {
     frame().xsave_size
 }
 
+/// At least the bytes of a full `xsave` image, without a CPUID when the
+/// kernel says: AT_MINSIGSTKSZ (x86 Linux 5.14 and later) is the size of
+/// a signal frame that holds the standard-format xsave image of every
+/// user state component XCR0 enables (Linux's `fpu_user_cfg.max_size`,
+/// which it takes from CPUID.(0xD,0).EBX, the value of `xsave_size`)
+/// plus siginfo, ucontext and padding. 11952 against 11008 on the
+/// machine of BENCHMARKS.md, where a CPUID costs 8.5 µs (a trap into the
+/// hypervisor) and this one was the only CPUID of a run of a program
+/// that takes no signal. Without AT_MINSIGSTKSZ (older kernels):
+/// `xsave_size`.
+pub(crate) fn xsave_size_bound() -> usize {
+    const LEGACY_AND_HEADER: usize = size_of::<Fpstate>() + size_of::<XstateHeader>();
+    match usize::try_from(minsigstksz()) {
+        Ok(n) if n > LEGACY_AND_HEADER => n,
+        _ => xsave_size(),
+    }
+}
+
+/// Does a full `xsave` image fit in `bytes`? Asks CPUID only when the
+/// bound (`xsave_size_bound`) does not settle it.
+pub(crate) fn xsave_fits(bytes: usize) -> bool {
+    xsave_size_bound() <= bytes || xsave_size() <= bytes
+}
+
 /// At least the bytes of a signal frame's xsave image, without a CPUID of
-/// its own: the frame's size once a frame was made, else the full xsave
-/// size (`xsave_size`, learnt with the first vCPU). Finding the frame's
-/// size asks CPUID once per enabled component (6 on an AVX-512 + AMX
-/// CPU, ~40 µs in a VM), which a program that takes no signal never
-/// needs.
+/// its own: the frame's size once a frame was made, else the bound of
+/// the full xsave size (`xsave_size_bound`). Finding the frame's size
+/// asks CPUID once per enabled component (6 on an AVX-512 + AMX CPU,
+/// ~40 µs in a VM), which a program that takes no signal never needs.
 pub(crate) fn frame_xsave_size_bound() -> usize {
-    FRAME.get().map_or_else(xsave_size, |f| f.xsave_size)
+    FRAME.get().map_or_else(xsave_size_bound, |f| f.xsave_size)
 }
 
 /// The state components a signal frame carries (`frame_xstate`).
@@ -149,4 +172,14 @@ pub(crate) fn frame_xfeatures() -> u64 {
 /// MXCSR bits that may be set (others #GP in ldmxcsr/xrstor).
 pub(crate) fn mxcsr_mask() -> u32 {
     facts().mxcsr_mask
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn xsave_size_bound_is_a_bound() {
+        assert!(super::xsave_size_bound() >= super::xsave_size());
+        assert!(super::xsave_fits(super::xsave_size()));
+        assert!(super::frame_xsave_size_bound() >= super::frame_xsave_size());
+    }
 }

@@ -70,7 +70,7 @@ impl Vcpu {
     /// Makes the calling host thread a vCPU thread.
     pub fn new_on_current_thread() -> std::io::Result<Vcpu> {
         super::hostsig::install()?;
-        if super::cpu::xsave_size() > super::area::XSAVE_AREA_SIZE {
+        if !super::cpu::xsave_fits(super::area::XSAVE_AREA_SIZE) {
             return Err(std::io::Error::other("CPU xsave image larger than nommu's buffer"));
         }
         let mut area = EntryArea::new_boxed();
