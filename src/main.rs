@@ -318,6 +318,8 @@ fn new_machine(config: MachineConfig, observe: &Observe) -> Result<std::sync::Ar
         eprintln!("nommu: {e}");
         2
     })?;
+    // nommu exits when the machine stops (`power_off`).
+    machine.set_powers_off_host();
     Ok(machine)
 }
 

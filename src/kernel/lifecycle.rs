@@ -164,10 +164,18 @@ pub(crate) fn exit_process(m: &Machine, p: &Arc<Process>, status: ExitStatus) {
     if let Some(t) = m.tracer() {
         t.exit(p.pid, status);
     }
-    p.set_mm(Arc::new(super::regions::Mm::empty()));
+    // pid 1's end is the machine's; when nommu exits right after, its
+    // memory (an mmap, an mprotect and an madvise of its image and
+    // stack) and its descriptors go with the host process.
+    let teardown = !(p.pid == 1 && m.leaves_init_to_host());
+    if teardown {
+        p.set_mm(Arc::new(super::regions::Mm::empty()));
+    }
     m.ipc.exit_process(p.pid);
-    *p.files() = crate::fs::FdTable::default();
-    p.fs().cwd_fd = None;
+    if teardown {
+        *p.files() = crate::fs::FdTable::default();
+        p.fs().cwd_fd = None;
+    }
     finish_vfork(p);
     let had_zombies = m.reparent_children(p.pid);
     // A parent that ignores SIGCHLD (or says SA_NOCLDWAIT) never sees

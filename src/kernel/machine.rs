@@ -134,6 +134,8 @@ pub struct Machine {
     /// The host tid of the thread pid 1 was started on (`run_init`), 0
     /// before.
     init_on_this_thread: AtomicI32,
+    /// The host process ends with the machine (`powers_off_host`).
+    powers_off_host: std::sync::atomic::AtomicBool,
 }
 
 /// pid 1, loaded (`Machine::start_init`) and not yet running.
@@ -290,6 +292,7 @@ impl Machine {
             ipc: Default::default(),
             pi_futexes: Default::default(),
             init_on_this_thread: AtomicI32::new(0),
+            powers_off_host: std::sync::atomic::AtomicBool::new(false),
             uts: Mutex::new(crate::arch::host::uname().map(|u| (u.nodename, u.domainname)).unwrap_or_default()),
         }))
     }
@@ -536,6 +539,22 @@ impl Machine {
                 init.start_group_exit(super::process::GroupExit { status, survivor: None });
             }
         }
+    }
+
+    /// Says that the host process exits as soon as this machine stops
+    /// (`nommu run`, `nommu boot`): pid 1's end then leaves its memory
+    /// and descriptors to the host's exit instead of returning them one
+    /// by one (`lifecycle::exit_process`) — unless an observer (--trace,
+    /// --summary, --report, --memmap) looks at the machine after pid 1,
+    /// or `NOMMU_INIT_TEARDOWN=1` asks for the full teardown.
+    pub fn set_powers_off_host(&self) {
+        let forced = std::env::var_os("NOMMU_INIT_TEARDOWN").is_some_and(|v| v == "1");
+        self.powers_off_host.store(!forced, Ordering::Relaxed);
+    }
+
+    /// Is pid 1's teardown left to the host process's exit?
+    pub(crate) fn leaves_init_to_host(&self) -> bool {
+        self.powers_off_host.load(Ordering::Relaxed) && self.tracer().is_none() && !self.diag.memmap_enabled()
     }
 
     /// Loads `spec` as pid 1, ready to run on the calling thread

@@ -72,10 +72,9 @@ fn release_after_exit() {
     // SAFETY: plain syscalls on descriptors this function owns; the
     // message's buffers live on this stack frame through the sendmsg.
     unsafe {
-        let ns = libc::open(c"/proc/self/ns/mnt".as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC);
-        if ns < 0 {
-            return;
-        }
+        // A raw openat (`host::open`): musl's open() adds an F_SETFD.
+        let Ok(ns) = super::host::open(c"/proc/self/ns/mnt", libc::O_RDONLY, 0) else { return };
+        let ns = std::os::fd::IntoRawFd::into_raw_fd(ns);
         let mut sv = [-1; 2];
         if libc::socketpair(libc::AF_UNIX, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0, sv.as_mut_ptr()) != 0 {
             libc::close(ns);
