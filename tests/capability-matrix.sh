@@ -100,4 +100,9 @@ ran=$((ran + 1))
 echo "=== itimer switch: NOMMU_HOST_ITIMER=0"
 NOMMU_HOST_ITIMER=0 cargo test --release --test processes --test threads -- --test-threads=1 alarm signal
 ran=$((ran + 1))
+# pid 1's full teardown (not a capability, so always run): by default
+# `nommu run` leaves pid 1's memory and descriptors to its own exit.
+echo "=== init teardown switch: NOMMU_INIT_TEARDOWN=1"
+NOMMU_INIT_TEARDOWN=1 cargo test --release --test differential --test console -- --test-threads=1
+ran=$((ran + 1))
 echo "=== capability matrix: $ran combinations run beyond the two full passes, $skipped skipped"
