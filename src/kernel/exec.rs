@@ -463,19 +463,26 @@ fn insert_image_regions(regions: &mut Regions, start: u64, len: u64, segs: &[Seg
 
 /// AT_RANDOM's bytes, handed out from a pool the host fills 4 KiB at a
 /// time: one host call per 256 execs instead of an open, read and close
-/// of /dev/urandom each.
+/// of /dev/urandom each. The first fill is 256 bytes (16 execs): a run of
+/// one program execs once, and the host's getrandom costs by the byte
+/// (its ChaCha: ~8 µs for 4 KiB on the machine of BENCHMARKS.md).
 fn getrandom_host(buf: &mut [u8; 16]) -> std::io::Result<()> {
+    const FIRST_FILL: usize = 256;
     struct Pool {
         bytes: [u8; 4096],
         used: usize,
+        /// Bytes of the last fill (0: none yet).
+        len: usize,
     }
-    static POOL: std::sync::Mutex<Pool> = std::sync::Mutex::new(Pool { bytes: [0; 4096], used: 4096 });
+    static POOL: std::sync::Mutex<Pool> = std::sync::Mutex::new(Pool { bytes: [0; 4096], used: 0, len: 0 });
     let mut pool = POOL.lock().unwrap_or_else(|e| e.into_inner());
-    if pool.used + buf.len() > pool.bytes.len() {
+    if pool.used + buf.len() > pool.len {
+        let len = if pool.len == 0 { FIRST_FILL } else { pool.bytes.len() };
         let mut filled = 0;
-        while filled < pool.bytes.len() {
-            filled += crate::arch::host::getrandom(&mut pool.bytes[filled..])?;
+        while filled < len {
+            filled += crate::arch::host::getrandom(&mut pool.bytes[filled..len])?;
         }
+        pool.len = len;
         pool.used = 0;
     }
     let at = pool.used;

@@ -1,10 +1,9 @@
 //! The arena: one read-write-execute reservation that is all guest memory.
 //! No MMU: guest address == host address (docs/architecture.md, invariant 7).
 
-use memmap2::{MmapMut, MmapOptions};
-
 pub struct Arena {
-    map: MmapMut,
+    base: u64,
+    len: usize,
 }
 
 impl Arena {
@@ -17,20 +16,24 @@ impl Arena {
         let size = super::checked_page_up(size)
             .and_then(|s| usize::try_from(s).ok())
             .ok_or_else(|| std::io::Error::from_raw_os_error(libc::ENOMEM))?;
-        let map = MmapOptions::new().len(size).no_reserve_swap().map_anon()?;
-        // SAFETY: changing the protection of our own fresh mapping; nothing
-        // holds references into it yet.
-        let rc = unsafe {
-            libc::mprotect(
-                map.as_ptr() as *mut libc::c_void,
-                map.len(),
-                libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC,
+        // Read-write-execute from the start: one host call (a read-write
+        // mapping made executable by mprotect was two).
+        // SAFETY: a fresh anonymous mapping where the kernel chooses;
+        // nothing else refers to it.
+        let p = unsafe {
+            libc::mmap(
+                core::ptr::null_mut(),
+                size,
+                RWX,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
             )
         };
-        if rc != 0 {
+        if p == libc::MAP_FAILED {
             return Err(std::io::Error::last_os_error());
         }
-        Ok(Arena { map })
+        Ok(Arena { base: p as u64, len: size })
     }
 
     /// Reserves `want` bytes of address space, or less down to `at_least`
@@ -53,11 +56,11 @@ impl Arena {
     }
 
     pub fn base(&self) -> u64 {
-        self.map.as_ptr() as u64
+        self.base
     }
 
     pub fn size(&self) -> u64 {
-        self.map.len() as u64
+        self.len as u64
     }
 
     /// The first address past the arena (a host mapping: below 2^64).
@@ -252,6 +255,14 @@ impl Arena {
 }
 
 /// Read-write-execute: every accessible arena page but read-only text.
+impl Drop for Arena {
+    fn drop(&mut self) {
+        // SAFETY: unmaps the arena's own reservation; the machine that
+        // owned it is gone, and with it every user of its addresses.
+        unsafe { libc::munmap(self.base as *mut libc::c_void, self.len) };
+    }
+}
+
 pub(crate) const RWX: i32 = libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC;
 /// Read-execute: read-only text (`Memory::map_readonly_file`).
 pub(crate) const RX: i32 = libc::PROT_READ | libc::PROT_EXEC;
