@@ -321,6 +321,28 @@ fn a_plain_run_has_the_defaults_of_the_options() {
     assert!(plain.contains("MemTotal:") && plain.contains("root "), "{plain}");
     assert_eq!(plain, show(&["--mem", "256M", "--reserve", "on", "--net", "host", "--root", "/"]));
     assert_ne!(plain, show(&["--mem", "64M"]), "the memory size shows");
+    // `--mem` and `--report` skip the parser too (busybox's test suite
+    // starts every applet so); `--net host` takes the parser's way.
+    let small = show(&["--mem", "64M"]);
+    assert_eq!(small, show(&["--mem=64M"]));
+    assert_eq!(small, show(&["--mem", "64M", "--net", "host"]));
+    let dir = TempDir::new("imgcache-report");
+    let report = |name: &str, opts: &[&str]| {
+        let path = dir.path().join(name);
+        let mut all = vec![format!("--report={}", path.display())];
+        all.extend(opts.iter().map(|o| o.to_string()));
+        let all: Vec<&str> = all.iter().map(String::as_str).collect();
+        assert_eq!(show(&all), plain);
+        let json = std::fs::read_to_string(&path).expect("a report");
+        // What does not depend on timing: each line's first key, how it
+        // ended, what the host gave.
+        let keys: Vec<String> = json.lines().filter_map(|l| l.split('"').nth(1)).map(String::from).collect();
+        let line = |key: &str| json.lines().find(|l| l.contains(&format!("\"{key}\":"))).map(String::from);
+        (keys, line("status"), line("host"))
+    };
+    let fast = report("fast.json", &[]);
+    assert!(fast.1.as_deref().is_some_and(|s| s.contains("\"exited\": 0")), "{fast:?}");
+    assert_eq!(fast, report("clap.json", &["--net", "host"]));
 }
 
 #[test]

@@ -33,9 +33,8 @@ pub struct Rlimits([Limit; N]);
 /// nommu's own limit of `resource`, read once.
 fn host(resource: usize) -> (u64, u64) {
     static HOST: [OnceLock<(u64, u64)>; N] = [const { OnceLock::new() }; N];
-    *HOST[resource].get_or_init(|| {
-        crate::arch::host::getrlimit(resource as u32).unwrap_or((RLIM64_INFINITY, RLIM64_INFINITY))
-    })
+    *HOST[resource]
+        .get_or_init(|| crate::arch::host::getrlimit(resource as u32).unwrap_or((RLIM64_INFINITY, RLIM64_INFINITY)))
 }
 
 impl Rlimits {
