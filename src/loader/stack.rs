@@ -50,9 +50,18 @@ pub(crate) fn build_initial_stack(mem: &UserMemory, top: u64, limit: u64, spec: 
         Ok(p)
     };
     let execfn = push_str(spec.execfn)?;
-    let mut env_ptrs: Vec<u64> = spec.envp.iter().rev().map(|s| push_str(s)).collect::<SysResult<_>>()?;
+    // Vectors sized up front: grown by doubling (`collect` through a
+    // `Result`, `flat_map`) they cost musl's allocator an mmap and a
+    // munmap per exec.
+    let mut env_ptrs = Vec::with_capacity(spec.envp.len());
+    for s in spec.envp.iter().rev() {
+        env_ptrs.push(push_str(s)?);
+    }
     env_ptrs.reverse();
-    let mut arg_ptrs: Vec<u64> = spec.argv.iter().rev().map(|s| push_str(s)).collect::<SysResult<_>>()?;
+    let mut arg_ptrs = Vec::with_capacity(spec.argv.len());
+    for s in spec.argv.iter().rev() {
+        arg_ptrs.push(push_str(s)?);
+    }
     arg_ptrs.reverse();
     let platform = push_str(UTS_MACHINE)?;
     p -= 16;
@@ -71,7 +80,10 @@ pub(crate) fn build_initial_stack(mem: &UserMemory, top: u64, limit: u64, spec: 
     }
     words.extend([AT_PLATFORM, platform, AT_RANDOM, random, AT_EXECFN, execfn, AT_NULL, 0]);
     let rsp = (p - 8 * words.len() as u64) & !15;
-    let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+    let mut bytes = Vec::with_capacity(words.len() * 8);
+    for w in &words {
+        bytes.extend_from_slice(&w.to_le_bytes());
+    }
     mem.write(rsp, &bytes)?;
     Ok(rsp)
 }
