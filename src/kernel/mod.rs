@@ -34,6 +34,7 @@ pub mod regions;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod report;
 pub mod robust;
+pub mod runfirst;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod signal;
 pub mod signalfd;

@@ -19,6 +19,7 @@
 use super::fixedturn;
 use super::machine::Machine;
 use super::process::Process;
+use super::runfirst;
 use super::signal::signal_epoch;
 use super::task::{Task, TaskShared};
 use crate::arch::Vcpu;
@@ -39,6 +40,11 @@ pub(crate) struct Loan {
     seen_epoch: u64,
     /// The task left the thread before it ended (`must_leave`).
     left: bool,
+    /// After its exec: the end of its slice (`kernel::runfirst`).
+    slice_end: Option<std::time::Instant>,
+    /// After its exec: it must leave at the top of the run loop (a
+    /// syscall that may block, a stop).
+    leave_now: bool,
 }
 
 impl Loan {
@@ -63,7 +69,7 @@ pub(crate) fn possible(parent: &Task) -> bool {
 
 /// At the top of the run loop: whether a task on a loan has to leave the
 /// thread now (it exec'd, or the parent must run).
-pub(crate) fn must_leave(task: &mut Task) -> bool {
+pub(crate) fn must_leave(m: &Machine, task: &mut Task) -> bool {
     let Some(loan) = task.loan.as_mut() else { return false };
     if task.process.vfork_done.load(Ordering::Acquire) == 0 {
         let epoch = signal_epoch();
@@ -71,9 +77,81 @@ pub(crate) fn must_leave(task: &mut Task) -> bool {
             loan.seen_epoch = epoch;
             return false;
         }
+    } else if runfirst::enabled() && !loan.leave_now && stays_after_exec(m, task) {
+        return false;
     }
+    let Some(loan) = task.loan.as_mut() else { return false };
     loan.left = true;
+    // Its new thread's first delivery looks at everything again.
+    task.seen_signal_epoch = u64::MAX;
     true
+}
+
+/// The exec'd child on its parent's thread (`kernel::runfirst`): whether
+/// it keeps running here: its slice has not ended, the parent has no
+/// signal to take, the child no signal of its own (whose delivery might
+/// stop it here) and no fixed image to wait for.
+fn stays_after_exec(m: &Machine, task: &mut Task) -> bool {
+    let Some(loan) = task.loan.as_mut() else { return false };
+    // A kick may have been the parent's host timer: its SIGALRM is made
+    // pending now (and seen below).
+    super::timers::check_host_alarm(m, &loan.host_process);
+    let now = std::time::Instant::now();
+    let end = match loan.slice_end {
+        Some(end) => end,
+        None => match runfirst::start_slice(task.shared.host_tid()) {
+            Some(end) => *loan.slice_end.insert(end),
+            None => return false,
+        },
+    };
+    if now >= end || task.process.fixed_image() != task.fixed_held {
+        return false;
+    }
+    let epoch = signal_epoch();
+    if epoch == loan.seen_epoch {
+        return true;
+    }
+    let host_mask = loan.host.sigmask();
+    let host_pending = loan.host.pending().set() | loan.host_process.shared_pending().set();
+    let own_pending = task.shared.pending().set() | task.process.shared_pending().set();
+    if host_pending & !host_mask != 0
+        || own_pending != 0
+        || loan.host_needs_thread()
+        || task.process.group_exit_for(task.tid).is_some()
+        || !matches!(*task.process.state(), super::process::ProcState::Running)
+    {
+        return false;
+    }
+    loan.seen_epoch = epoch;
+    true
+}
+
+/// Before a syscall of a task on a loan: whether it must be made on a
+/// thread of the task's own (an exec'd child's syscall that may block:
+/// it is made again there, `kernel::runfirst`).
+pub(crate) fn syscall_leaves(task: &mut Task, nr: u64, arg0: u64) -> bool {
+    let Some(loan) = task.loan.as_mut() else { return false };
+    if loan.slice_end.is_none() || runfirst::may_stay(nr, arg0) {
+        return false;
+    }
+    loan.leave_now = true;
+    true
+}
+
+/// In a signal delivery: whether the exec'd child must leave before its
+/// process's stop parks it (the parent would wait with it).
+pub(crate) fn leaves_before_stop(task: &mut Task) -> bool {
+    let Some(loan) = task.loan.as_mut() else { return false };
+    if loan.slice_end.is_none() || matches!(*task.process.state(), super::process::ProcState::Running) {
+        return false;
+    }
+    loan.leave_now = true;
+    true
+}
+
+/// Whether the task on a loan is to leave at the top of the run loop.
+pub(crate) fn leaving(task: &Task) -> bool {
+    task.loan.as_ref().is_some_and(|l| l.leave_now)
 }
 
 /// Runs the vfork child (`shared`, of `process`, prepared by `setup`) on
@@ -98,8 +176,13 @@ pub(crate) fn run_child(
         depth: parent.loan.as_ref().map_or(1, |l| l.depth.saturating_add(1)),
         seen_epoch: u64::MAX,
         left: false,
+        slice_end: None,
+        leave_now: false,
     });
     m.run_task_loop(&mut child);
+    if child.loan.as_ref().is_some_and(|l| l.slice_end.is_some()) {
+        runfirst::end_slice();
+    }
     let used = shared.cpu_used_here();
     parent.shared.exclude_cpu(used);
     if !child.loan.take().is_some_and(|l| l.left) {
