@@ -215,13 +215,11 @@ fn end_task(m: &Machine, task: &mut Task, end: TaskExit) {
         m.pi_futexes.release(m, &task.shared, true);
     }
     let p = task.process.clone();
-    let t = task.shared.cpu_ticks(true);
-    let clock_ns = host::clock_gettime(crate::abi::time::CLOCK_THREAD_CPUTIME_ID)
-        .map_or(0, |(s, ns)| task.shared.cpu_clock_ns(s as u64 * 1_000_000_000 + ns as u64));
+    let (user, system, clock_ns) = task.shared.end_cpu_accounting();
     let last = {
         let mut tasks = p.tasks();
         tasks.retain(|t| t.tid != task.tid);
-        p.add_dead_thread_times(t.0, t.1, clock_ns);
+        p.add_dead_thread_times(user, system, clock_ns);
         tasks.is_empty()
     };
     // A joiner wakes once the thread has left its process (/proc/self/task

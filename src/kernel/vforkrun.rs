@@ -167,7 +167,7 @@ pub(crate) fn run_child(
 ) {
     m.adopt_task(&process, &shared);
     shared.set_host_tid(parent.vcpu.host_tid());
-    shared.start_cpu_accounting();
+    parent.shared.lend_cpu(&shared);
     let mut child = Task::new(shared.clone(), process, parent.vcpu.lend());
     setup(&mut child);
     child.loan = Some(Loan {
@@ -183,8 +183,9 @@ pub(crate) fn run_child(
     if child.loan.as_ref().is_some_and(|l| l.slice_end.is_some()) {
         runfirst::end_slice();
     }
-    let used = shared.cpu_used_here();
-    parent.shared.exclude_cpu(used);
+    // A child that ended here has read the thread's clocks last.
+    let used = shared.used_at_end().unwrap_or_else(|| shared.cpu_used_here());
+    parent.shared.take_back_cpu(used);
     if !child.loan.take().is_some_and(|l| l.left) {
         // It has ended.
         parent.vcpu.take_back(child.vcpu);
