@@ -12,7 +12,9 @@
  * - the parent's process ends while the child spins (another thread calls
  *   _exit; a third process SIGKILLs it): it ends at once;
  * - CPU time: a child that burns ~100 ms and one that burns ~2 ms; the
- *   parent's own time does not include theirs, wait4 reports theirs;
+ *   parent's own time does not include theirs, wait4 reports theirs; the
+ *   process's CPU clock, read by another thread while a child burns ~50
+ *   ms after its exec and ~50 ms before its _exit, never goes back;
  * - 200 quick children in a row (exit status each).
  */
 #define _GNU_SOURCE
@@ -237,6 +239,46 @@ static void cpu_times(uint64_t per_ms)
     check("a child burning ~2 ms: its parent's own CPU time does not include it", ok && mine < 1);
 }
 
+/* A thread reads the process's CPU clock until told to stop; it counts
+ * the times it went back. */
+static volatile int stop_reading, went_back;
+static void *read_process_clock(void *arg)
+{
+    (void)arg;
+    double last = 0;
+    while (!stop_reading) {
+        double now = cpu_ms(CLOCK_PROCESS_CPUTIME_ID);
+        if (now < last)
+            went_back++;
+        last = now;
+        msleep(1);
+    }
+    return NULL;
+}
+
+static void process_clock_while_child_runs(uint64_t per_ms)
+{
+    pthread_t t;
+    pthread_create(&t, NULL, read_process_clock, NULL);
+    msleep(5);
+    fflush(stdout);
+    pid_t c = vfork();
+    if (c == 0)
+        _exit(spin(per_ms * 50) == 0 ? 9 : 0);
+    int st;
+    int ok = wait_status(c, &st, NULL) == c && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+    msleep(5);
+    char n[32];
+    snprintf(n, sizeof n, "%llu", (unsigned long long)(per_ms * 50));
+    c = vfork_self(NULL, "burn", n, NULL, NULL);
+    ok = ok && wait_status(c, &st, NULL) == c && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+    msleep(5);
+    stop_reading = 1;
+    pthread_join(t, NULL);
+    check("another thread's reads of the process CPU clock never go back while a vfork child burns CPU",
+          ok && went_back == 0);
+}
+
 static void quick_children(void)
 {
     int bad = 0;
@@ -302,6 +344,7 @@ int main(int argc, char **argv)
     parent_ends("exit");
     parent_ends("kill");
     cpu_times(per_ms);
+    process_clock_while_child_runs(per_ms);
     quick_children();
     return finish();
 }
