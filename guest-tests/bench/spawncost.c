@@ -99,7 +99,6 @@ int main(int argc, char **argv)
     if (slash)
         *slash = 0;
     dir_fd = open(slash ? exe : ".", O_PATH | O_DIRECTORY);
-    snprintf(exe + strlen(exe), sizeof exe - strlen(exe), "/%s", self_name);
     self_fd = open("/proc/self/exe", O_RDONLY);
     snprintf(link_path, sizeof link_path, "/proc/self/fd/%d", self_fd);
     struct sigevent ev = { .sigev_notify = SIGEV_NONE };
