@@ -96,7 +96,7 @@ thread_local! {
 /// can be had (then the child does not run first).
 pub(crate) fn start_slice(host_tid: i32) -> Option<Instant> {
     let len = slice();
-    let deadline = Instant::now() + len;
+    let deadline = Instant::now().checked_add(len)?;
     TIMER.with(|t| {
         let mut t = t.borrow_mut();
         if t.as_ref().is_none_or(|h| h.host_tid() != host_tid) {
