@@ -3,18 +3,21 @@
 //! The parent of a vfork is suspended until the child execs or exits, so
 //! the child runs on the parent's host thread, in the parent's entry area
 //! (`Vcpu::lend`), nested in the parent's vfork call: no host thread is
-//! woken and nobody waits for one. The child leaves the thread early when
-//! it execs (the new program goes on on a thread of the pool, in parallel
-//! with its parent, as on Linux) or when the parent has to run again
-//! before the child is done with its memory: a fatal signal or its
-//! process's group exit, which Linux's vfork wait does not hold up either.
+//! woken and nobody waits for one. The child leaves the thread when the
+//! parent has to run again before the child is done with its memory (a
+//! fatal signal or its process's group exit, which Linux's vfork wait does
+//! not hold up either), and after its exec, when the new program must go
+//! on in parallel with its parent, on a thread of the pool, as on Linux:
+//! at once with NOMMU_CHILD_FIRST=0, else once running first on this
+//! thread stops being a mere scheduling choice (`kernel::runfirst`).
 //!
 //! What belongs to the host thread follows the task that runs on it: the
 //! entry area (GS, FS base, dispatch selector, alternate signal stack stay
 //! the thread's; the guest state in the area is swapped), the host tid
 //! (signals to either task kick the thread; the child looks whether the
-//! kick was its parent's business) and the CPU clock (the child's use is
-//! taken off the parent's).
+//! kick was its parent's business) and the CPU clock (one reading starts
+//! the child's and freezes the parent's; the child's use is taken off the
+//! parent's).
 
 use super::fixedturn;
 use super::machine::Machine;
