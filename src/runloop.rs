@@ -30,7 +30,7 @@ pub(crate) fn run_task(m: &Machine, task: &mut Task) {
         }
         // A vfork child on its parent's thread that exec'd (or whose
         // parent must run) goes on elsewhere.
-        if task.loan.is_some() && crate::kernel::vforkrun::must_leave(task) {
+        if task.loan.is_some() && crate::kernel::vforkrun::must_leave(m, task) {
             timers::task_leaves(m, task);
             return;
         }
@@ -42,6 +42,9 @@ pub(crate) fn run_task(m: &Machine, task: &mut Task) {
         }
         if let Some(status) = deliver(m, task) {
             break TaskExit::Group(status);
+        }
+        if task.loan.is_some() && crate::kernel::vforkrun::leaving(task) {
+            continue;
         }
         match task.vcpu.run() {
             VcpuExit::Syscall { trapped } => {
@@ -124,6 +127,14 @@ fn handle_syscall(m: &Machine, task: &mut Task, trapped: bool) -> Option<TaskExi
         return None;
     }
     let args = [regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9];
+    // An exec'd vfork child still on its parent's thread makes a syscall
+    // that may block on a thread of its own: again, there.
+    if task.loan.is_some() && crate::kernel::vforkrun::syscall_leaves(task, nr, args[0]) {
+        let r = task.vcpu.regs_mut();
+        r.rip -= 2;
+        r.rax = nr;
+        return None;
+    }
     let ret = syscall::dispatch(&mut SyscallCtx::new(m, task), nr, args);
     let rax = match ret {
         Ok(SyscallReturn::Exit(end)) => return Some(end),
@@ -204,13 +215,11 @@ fn end_task(m: &Machine, task: &mut Task, end: TaskExit) {
         m.pi_futexes.release(m, &task.shared, true);
     }
     let p = task.process.clone();
-    let t = task.shared.cpu_ticks(true);
-    let clock_ns = host::clock_gettime(crate::abi::time::CLOCK_THREAD_CPUTIME_ID)
-        .map_or(0, |(s, ns)| task.shared.cpu_clock_ns(s as u64 * 1_000_000_000 + ns as u64));
+    let (user, system, clock_ns) = task.shared.end_cpu_accounting();
     let last = {
         let mut tasks = p.tasks();
         tasks.retain(|t| t.tid != task.tid);
-        p.add_dead_thread_times(t.0, t.1, clock_ns);
+        p.add_dead_thread_times(user, system, clock_ns);
         tasks.is_empty()
     };
     // A joiner wakes once the thread has left its process (/proc/self/task

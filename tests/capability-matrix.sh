@@ -105,4 +105,10 @@ ran=$((ran + 1))
 echo "=== init teardown switch: NOMMU_INIT_TEARDOWN=1"
 NOMMU_INIT_TEARDOWN=1 cargo test --release --test differential --test console -- --test-threads=1
 ran=$((ran + 1))
+# The exec'd vfork child handed to a thread of its own at its exec (not a
+# capability, so always run): by default it runs first on its parent's
+# host thread (docs/architecture.md, "vfork children").
+echo "=== vfork switch: NOMMU_CHILD_FIRST=0"
+NOMMU_CHILD_FIRST=0 cargo test --release --test processes --test busybox -- --test-threads=1
+ran=$((ran + 1))
 echo "=== capability matrix: $ran combinations run beyond the two full passes, $skipped skipped"

@@ -48,6 +48,22 @@ fn vfork_child_before_exec_and_its_suspended_parent() {
     });
 }
 
+/// A vfork child after its exec, and its parent: a child that spins, blocks
+/// on its parent, burns CPU, or ends at once; signals, a timer, a group
+/// exit and SIGKILL for the parent meanwhile (nommu lets the exec'd child
+/// go on on its parent's host thread for a slice; with a slice of 100 s
+/// the parent gets its thread back only through those events; with
+/// NOMMU_CHILD_FIRST=0 at the exec, as before).
+#[test]
+fn vfork_child_after_exec_and_its_parent() {
+    each_libc("proc_vfork_first", |bin| {
+        for env in [&[][..], &[("NOMMU_CHILD_FIRST_MS", "100000")], &[("NOMMU_CHILD_FIRST", "0")]] {
+            let (_, e) = differential_in_dirs(bin, &[], env, &[], 0);
+            assert!(text(&e).ends_with("all ok\n"), "{}", text(&e));
+        }
+    });
+}
+
 /// Memory a vfork child maps is the parent's too (shared address space):
 /// it must survive the child's exec and _exit.
 #[test]

@@ -92,6 +92,10 @@ fn deliver_pending(m: &Machine, task: &mut Task) -> Option<ExitStatus> {
         if let Some(g) = task.process.group_exit_for(task.tid) {
             return Some(g.status);
         }
+        // An exec'd vfork child on its parent's thread stops elsewhere.
+        if super::vforkrun::leaves_before_stop(task) {
+            return None;
+        }
         if let Some(death) = wait_while_stopped(m, task) {
             return Some(death);
         }

@@ -249,7 +249,8 @@ pub(crate) fn load_program(
     spec: &ProgramSpec,
 ) -> Result<LoadedProgram, ExecError> {
     let mut path = spec.guest_path.clone();
-    let mut argv = spec.argv.clone();
+    // A copy only when a `#!` line changes it.
+    let mut argv = std::borrow::Cow::Borrowed(&spec.argv[..]);
     let mut bytes_exe = read_program(m, process, &path)?;
     for depth in 0.. {
         let Some((interp, arg)) = bytes_exe.0.shebang() else { break };
@@ -266,7 +267,7 @@ pub(crate) fn load_program(
         new_argv.extend(arg);
         new_argv.push(if depth == 0 { spec.name.clone() } else { path.clone() });
         new_argv.extend(argv.iter().skip(1).cloned());
-        argv = new_argv;
+        argv = std::borrow::Cow::Owned(new_argv);
         path = interp;
         bytes_exe = read_program(m, process, &path)?;
     }

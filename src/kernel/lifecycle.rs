@@ -150,8 +150,7 @@ pub(crate) fn notify_parent(m: &Machine, child: &Process, code: i32, status: i32
         };
         send_to_process(m, &parent, info, true);
     }
-    parent.child_event.fetch_add(1, Ordering::Release);
-    host::futex_wake(&parent.child_event, i32::MAX);
+    parent.child_changed();
 }
 
 /// The last task of `p` has gone: release everything, become a zombie,
@@ -197,8 +196,7 @@ pub(crate) fn exit_process(m: &Machine, p: &Arc<Process>, status: ExitStatus) {
     }
     if had_zombies {
         if let Some(init) = m.process(1) {
-            init.child_event.fetch_add(1, Ordering::Release);
-            host::futex_wake(&init.child_event, i32::MAX);
+            init.child_changed();
         }
     }
     let (code, st) = match status {

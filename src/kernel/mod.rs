@@ -35,6 +35,7 @@ pub mod regions;
 pub mod report;
 pub mod rlimits;
 pub mod robust;
+pub mod runfirst;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod signal;
 pub mod signalfd;

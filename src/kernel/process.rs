@@ -153,6 +153,9 @@ pub struct Process {
     /// Futex word bumped whenever one of this process's children changes
     /// state; wait4 sleeps on it.
     pub(crate) child_event: AtomicU32,
+    /// Tasks asleep on `child_event` (`wait_child_event`): only then does
+    /// a change need a host wake-up.
+    child_waiters: AtomicU32,
     /// Futex word set to 1 when this process execs or exits: a vfork
     /// parent sleeps on it.
     pub(crate) vfork_done: AtomicU32,
@@ -221,6 +224,7 @@ impl Process {
             exit_signal,
             state: Mutex::new(ProcState::Running),
             child_event: AtomicU32::new(0),
+            child_waiters: AtomicU32::new(0),
             vfork_done: AtomicU32::new(0),
             vfork_waiter: std::sync::atomic::AtomicBool::new(false),
             cont_event: AtomicU32::new(0),
@@ -380,6 +384,24 @@ impl Process {
     /// goes on.
     pub(crate) fn clear_group_exit(&self) {
         *lock(&self.group_exit) = None;
+    }
+
+    /// One of this process's children changed state: wake its waiters.
+    pub(crate) fn child_changed(&self) {
+        // SeqCst with `wait_child_event`: either the waiter's futex wait
+        // sees the new word, or this sees the waiter.
+        self.child_event.fetch_add(1, Ordering::SeqCst);
+        if self.child_waiters.load(Ordering::SeqCst) != 0 {
+            crate::arch::host::futex_wake(&self.child_event, i32::MAX);
+        }
+    }
+
+    /// Sleeps until `child_event` is no longer `seen` (or a kick).
+    pub(crate) fn wait_child_event(&self, seen: u32) -> std::io::Result<()> {
+        self.child_waiters.fetch_add(1, Ordering::SeqCst);
+        let r = crate::arch::host::futex_wait_interruptible(&self.child_event, seen);
+        self.child_waiters.fetch_sub(1, Ordering::SeqCst);
+        r
     }
 
     pub(crate) fn is_zombie(&self) -> bool {

@@ -37,7 +37,7 @@ pub struct TaskShared {
     /// threads are reused, `kernel::threadpool`): its CPU clock in ns,
     /// user and system time in µs. The task's own CPU time is the host
     /// thread's since then.
-    cpu_base: Mutex<CpuBase>,
+    cpu_base: Mutex<CpuAccount>,
     /// Set (under the PI futex registry's lock) once the exiting task has
     /// released its futexes: a PI lock naming it no longer has a live
     /// owner (Linux's FUTEX_STATE_DEAD).
@@ -77,6 +77,20 @@ impl CpuBase {
     }
 }
 
+/// A task's CPU accounting on its host thread.
+#[derive(Clone, Copy, Debug, Default)]
+struct CpuAccount {
+    /// The host thread's readings when the task started counting on it,
+    /// less what it had used elsewhere.
+    base: CpuBase,
+    /// While the task lends its host thread to a vfork child
+    /// (`kernel::vforkrun`): what it had used when it lent the thread; its
+    /// clocks stand still there (the thread's time is the child's).
+    lent: Option<CpuBase>,
+    /// What the task had used when it ended (`end_cpu_accounting`).
+    used_at_end: Option<CpuBase>,
+}
+
 /// `reading - base`, never below 0 (readings from /proc are coarser).
 fn since(reading: u64, base: i64) -> u64 {
     (reading as i64).saturating_sub(base).max(0) as u64
@@ -99,15 +113,15 @@ impl TaskShared {
             pending: Mutex::new(SigQueue::default()),
             robust_list: Mutex::new((0, 0)),
             name: Mutex::new(None),
-            cpu_base: Mutex::new(CpuBase::default()),
+            cpu_base: Mutex::new(CpuAccount::default()),
             futex_dead: AtomicBool::new(false),
             kick_word: AtomicU32::new(0),
             waits_on_kick_word: AtomicBool::new(false),
         }
     }
 
-    fn cpu_base(&self) -> CpuBase {
-        *self.cpu_base.lock().unwrap_or_else(|e| e.into_inner())
+    fn cpu(&self) -> MutexGuard<'_, CpuAccount> {
+        self.cpu_base.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Starts counting CPU time: on the task's own host thread, before it
@@ -116,33 +130,67 @@ impl TaskShared {
         self.continue_cpu_accounting(CpuBase::default());
     }
 
-    /// Starts counting on the calling host thread for a task that has used
-    /// `used` on another one (`cpu_used_here` there).
+    /// Starts counting CPU time for a task that has used `used` on another
+    /// thread (`cpu_used_here` there) on the calling host thread.
     pub(crate) fn continue_cpu_accounting(&self, used: CpuBase) {
-        *self.cpu_base.lock().unwrap_or_else(|e| e.into_inner()) = CpuBase::now().plus(used, -1);
+        self.cpu().base = CpuBase::now().plus(used, -1);
+    }
+
+    /// `child` starts counting on the calling host thread, `self`'s, which
+    /// it lends to the child (a vfork child on its parent's thread): one
+    /// reading for both; `self`'s clocks stand still until
+    /// `take_back_cpu`.
+    pub(crate) fn lend_cpu(&self, child: &TaskShared) {
+        let now = CpuBase::now();
+        child.cpu().base = now;
+        let mut me = self.cpu();
+        me.lent = Some(now.plus(me.base, -1));
+    }
+
+    /// The thread lent to a vfork child is back; `used` of its time since
+    /// `lend_cpu` was the child's: not this task's.
+    pub(crate) fn take_back_cpu(&self, used: CpuBase) {
+        let mut me = self.cpu();
+        me.base = me.base.plus(used, 1);
+        me.lent = None;
     }
 
     /// What the task has used, on its own host thread.
     pub(crate) fn cpu_used_here(&self) -> CpuBase {
-        CpuBase::now().plus(self.cpu_base(), -1)
+        CpuBase::now().plus(self.cpu().base, -1)
     }
 
-    /// Part of the host thread's time since this task started counting was
-    /// another task's (a vfork child ran on the thread): not this one's.
-    pub(crate) fn exclude_cpu(&self, used: CpuBase) {
-        let mut base = self.cpu_base.lock().unwrap_or_else(|e| e.into_inner());
-        *base = base.plus(used, 1);
+    /// The task ends, on its own host thread: what it used (kept for
+    /// `used_at_end`) as clock ticks (user, system) and CPU clock ns.
+    pub(crate) fn end_cpu_accounting(&self) -> (u64, u64, u64) {
+        let used = self.cpu_used_here();
+        self.cpu().used_at_end = Some(used);
+        let pos = |v: i64| v.max(0) as u64;
+        (us_to_ticks(pos(used.user_us)), us_to_ticks(pos(used.system_us)), pos(used.clock_ns))
+    }
+
+    /// What the task had used when it ended, if it has.
+    pub(crate) fn used_at_end(&self) -> Option<CpuBase> {
+        self.cpu().used_at_end
     }
 
     /// The task's share of a reading of its host thread's CPU clock (ns).
     pub(crate) fn cpu_clock_ns(&self, host_ns: u64) -> u64 {
-        since(host_ns, self.cpu_base().clock_ns)
+        let a = *self.cpu();
+        match a.lent {
+            Some(used) => used.clock_ns.max(0) as u64,
+            None => since(host_ns, a.base.clock_ns),
+        }
     }
 
     /// The task's user and system time in clock ticks. On the task's own
     /// thread (`own`) from getrusage, else from /proc.
     pub(crate) fn cpu_ticks(&self, own: bool) -> (u64, u64) {
-        let base = self.cpu_base();
+        let a = *self.cpu();
+        if let Some(used) = a.lent {
+            return (us_to_ticks(used.user_us.max(0) as u64), us_to_ticks(used.system_us.max(0) as u64));
+        }
+        let base = a.base;
         let (user_us, system_us) = if own {
             crate::arch::host::thread_rusage()
         } else {

@@ -3,22 +3,26 @@
 //! The parent of a vfork is suspended until the child execs or exits, so
 //! the child runs on the parent's host thread, in the parent's entry area
 //! (`Vcpu::lend`), nested in the parent's vfork call: no host thread is
-//! woken and nobody waits for one. The child leaves the thread early when
-//! it execs (the new program goes on on a thread of the pool, in parallel
-//! with its parent, as on Linux) or when the parent has to run again
-//! before the child is done with its memory: a fatal signal or its
-//! process's group exit, which Linux's vfork wait does not hold up either.
+//! woken and nobody waits for one. The child leaves the thread when the
+//! parent has to run again before the child is done with its memory (a
+//! fatal signal or its process's group exit, which Linux's vfork wait does
+//! not hold up either), and after its exec, when the new program must go
+//! on in parallel with its parent, on a thread of the pool, as on Linux:
+//! at once with NOMMU_CHILD_FIRST=0, else once running first on this
+//! thread stops being a mere scheduling choice (`kernel::runfirst`).
 //!
 //! What belongs to the host thread follows the task that runs on it: the
 //! entry area (GS, FS base, dispatch selector, alternate signal stack stay
 //! the thread's; the guest state in the area is swapped), the host tid
 //! (signals to either task kick the thread; the child looks whether the
-//! kick was its parent's business) and the CPU clock (the child's use is
-//! taken off the parent's).
+//! kick was its parent's business) and the CPU clock (one reading starts
+//! the child's and freezes the parent's; the child's use is taken off the
+//! parent's).
 
 use super::fixedturn;
 use super::machine::Machine;
 use super::process::Process;
+use super::runfirst;
 use super::signal::signal_epoch;
 use super::task::{Task, TaskShared};
 use crate::arch::Vcpu;
@@ -39,6 +43,11 @@ pub(crate) struct Loan {
     seen_epoch: u64,
     /// The task left the thread before it ended (`must_leave`).
     left: bool,
+    /// After its exec: the end of its slice (`kernel::runfirst`).
+    slice_end: Option<std::time::Instant>,
+    /// After its exec: it must leave at the top of the run loop (a
+    /// syscall that may block, a stop).
+    leave_now: bool,
 }
 
 impl Loan {
@@ -63,7 +72,7 @@ pub(crate) fn possible(parent: &Task) -> bool {
 
 /// At the top of the run loop: whether a task on a loan has to leave the
 /// thread now (it exec'd, or the parent must run).
-pub(crate) fn must_leave(task: &mut Task) -> bool {
+pub(crate) fn must_leave(m: &Machine, task: &mut Task) -> bool {
     let Some(loan) = task.loan.as_mut() else { return false };
     if task.process.vfork_done.load(Ordering::Acquire) == 0 {
         let epoch = signal_epoch();
@@ -71,9 +80,81 @@ pub(crate) fn must_leave(task: &mut Task) -> bool {
             loan.seen_epoch = epoch;
             return false;
         }
+    } else if runfirst::enabled() && !loan.leave_now && stays_after_exec(m, task) {
+        return false;
     }
+    let Some(loan) = task.loan.as_mut() else { return false };
     loan.left = true;
+    // Its new thread's first delivery looks at everything again.
+    task.seen_signal_epoch = u64::MAX;
     true
+}
+
+/// The exec'd child on its parent's thread (`kernel::runfirst`): whether
+/// it keeps running here: its slice has not ended, the parent has no
+/// signal to take, the child no signal of its own (whose delivery might
+/// stop it here) and no fixed image to wait for.
+fn stays_after_exec(m: &Machine, task: &mut Task) -> bool {
+    let Some(loan) = task.loan.as_mut() else { return false };
+    // A kick may have been the parent's host timer: its SIGALRM is made
+    // pending now (and seen below).
+    super::timers::check_host_alarm(m, &loan.host_process);
+    let now = std::time::Instant::now();
+    let end = match loan.slice_end {
+        Some(end) => end,
+        None => match runfirst::start_slice(task.shared.host_tid()) {
+            Some(end) => *loan.slice_end.insert(end),
+            None => return false,
+        },
+    };
+    if now >= end || task.process.fixed_image() != task.fixed_held {
+        return false;
+    }
+    let epoch = signal_epoch();
+    if epoch == loan.seen_epoch {
+        return true;
+    }
+    let host_mask = loan.host.sigmask();
+    let host_pending = loan.host.pending().set() | loan.host_process.shared_pending().set();
+    let own_pending = task.shared.pending().set() | task.process.shared_pending().set();
+    if host_pending & !host_mask != 0
+        || own_pending != 0
+        || loan.host_needs_thread()
+        || task.process.group_exit_for(task.tid).is_some()
+        || !matches!(*task.process.state(), super::process::ProcState::Running)
+    {
+        return false;
+    }
+    loan.seen_epoch = epoch;
+    true
+}
+
+/// Before a syscall of a task on a loan: whether it must be made on a
+/// thread of the task's own (an exec'd child's syscall that may block:
+/// it is made again there, `kernel::runfirst`).
+pub(crate) fn syscall_leaves(task: &mut Task, nr: u64, arg0: u64) -> bool {
+    let Some(loan) = task.loan.as_mut() else { return false };
+    if loan.slice_end.is_none() || runfirst::may_stay(nr, arg0) {
+        return false;
+    }
+    loan.leave_now = true;
+    true
+}
+
+/// In a signal delivery: whether the exec'd child must leave before its
+/// process's stop parks it (the parent would wait with it).
+pub(crate) fn leaves_before_stop(task: &mut Task) -> bool {
+    let Some(loan) = task.loan.as_mut() else { return false };
+    if loan.slice_end.is_none() || matches!(*task.process.state(), super::process::ProcState::Running) {
+        return false;
+    }
+    loan.leave_now = true;
+    true
+}
+
+/// Whether the task on a loan is to leave at the top of the run loop.
+pub(crate) fn leaving(task: &Task) -> bool {
+    task.loan.as_ref().is_some_and(|l| l.leave_now)
 }
 
 /// Runs the vfork child (`shared`, of `process`, prepared by `setup`) on
@@ -89,7 +170,7 @@ pub(crate) fn run_child(
 ) {
     m.adopt_task(&process, &shared);
     shared.set_host_tid(parent.vcpu.host_tid());
-    shared.start_cpu_accounting();
+    parent.shared.lend_cpu(&shared);
     let mut child = Task::new(shared.clone(), process, parent.vcpu.lend());
     setup(&mut child);
     child.loan = Some(Loan {
@@ -98,10 +179,16 @@ pub(crate) fn run_child(
         depth: parent.loan.as_ref().map_or(1, |l| l.depth.saturating_add(1)),
         seen_epoch: u64::MAX,
         left: false,
+        slice_end: None,
+        leave_now: false,
     });
     m.run_task_loop(&mut child);
-    let used = shared.cpu_used_here();
-    parent.shared.exclude_cpu(used);
+    if child.loan.as_ref().is_some_and(|l| l.slice_end.is_some()) {
+        runfirst::end_slice();
+    }
+    // A child that ended here has read the thread's clocks last.
+    let used = shared.used_at_end().unwrap_or_else(|| shared.cpu_used_here());
+    parent.shared.take_back_cpu(used);
     if !child.loan.take().is_some_and(|l| l.left) {
         // It has ended.
         parent.vcpu.take_back(child.vcpu);

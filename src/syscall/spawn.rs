@@ -281,9 +281,16 @@ fn read_strings(ctx: &SyscallCtx<'_>, ptr: u64, total: &mut usize) -> SysResult<
     }
     let ptrs = ctx.user().read_ptr_array(ptr, MAX_ARG_STRINGS)?;
     let mut out = Vec::with_capacity(ptrs.len());
+    // Most strings fit here: scanned a word at a time, then one exact
+    // allocation each.
+    let mut buf = [0u8; 512];
     for p in ptrs {
-        let s =
-            ctx.user().read_cstr(p, ARG_MAX).map_err(|e| if e == Errno::ENAMETOOLONG { Errno::E2BIG } else { e })?;
+        let s = match ctx.user().read_cstr_into(p, &mut buf)? {
+            Some(n) => buf[..n].to_vec(),
+            None => {
+                ctx.user().read_cstr(p, ARG_MAX).map_err(|e| if e == Errno::ENAMETOOLONG { Errno::E2BIG } else { e })?
+            }
+        };
         *total += s.len() + 1;
         if *total > ARG_MAX {
             return Err(Errno::E2BIG);

@@ -8,7 +8,6 @@ use crate::abi::signal::{
 use crate::abi::time::USER_HZ;
 use crate::abi::types::{Rusage, Timeval};
 use crate::abi::wait::*;
-use crate::arch::host;
 use crate::errno::{Errno, SysResult};
 use crate::kernel::process::{CpuTimes, ExitStatus, ProcState, Process};
 use std::sync::atomic::Ordering;
@@ -122,9 +121,7 @@ fn wait(ctx: &mut SyscallCtx<'_>, which: Which, options: u32) -> SysResult<Optio
         if options & WNOHANG != 0 {
             return Ok(None);
         }
-        ctx.block_parked(Errno::ERESTARTSYS, &[], |_| {
-            host::futex_wait_interruptible(&me.child_event, seq).map_err(Errno::from)
-        })?;
+        ctx.block_parked(Errno::ERESTARTSYS, &[], |_| me.wait_child_event(seq).map_err(Errno::from))?;
     }
 }
 
