@@ -100,4 +100,12 @@ ran=$((ran + 1))
 echo "=== itimer switch: NOMMU_HOST_ITIMER=0"
 NOMMU_HOST_ITIMER=0 cargo test --release --test processes --test threads -- --test-threads=1 alarm signal
 ran=$((ran + 1))
+# Lookups from a directory descriptor by the full walk from the root (not
+# a capability, so always run): by default the host looks them up from the
+# directory's own handle (docs/architecture.md, `fs::dirat`). Not
+# fs_dirfd: the old walk finds nothing from a removed directory, not even
+# "." (README).
+echo "=== dirfd switch: NOMMU_DIRFD_HANDLE=0"
+NOMMU_DIRFD_HANDLE=0 cargo test --release --test files -- --test-threads=1 fs_dir fs_open fs_directory_cache fs_programs_under_a_root
+ran=$((ran + 1))
 echo "=== capability matrix: $ran combinations run beyond the two full passes, $skipped skipped"

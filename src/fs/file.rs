@@ -61,6 +61,9 @@ pub struct OpenFile {
     /// ETXTBSY check), asked of the host once: neither the access mode
     /// nor the file changes while it is open.
     write_id: std::sync::OnceLock<Option<(u64, u64)>>,
+    /// A host directory's place in the machine's tree, for lookups
+    /// relative to it (`dirat`).
+    pub(crate) dir_at: Mutex<super::dirat::DirAt>,
 }
 
 thread_local! {
@@ -85,6 +88,7 @@ impl OpenFile {
             emulated: None,
             socket: std::sync::OnceLock::new(),
             write_id: std::sync::OnceLock::new(),
+            dir_at: Mutex::default(),
         }
     }
 
@@ -158,6 +162,7 @@ impl OpenFile {
             emulated: None,
             socket: std::sync::OnceLock::new(),
             write_id: std::sync::OnceLock::new(),
+            dir_at: Mutex::default(),
         }
     }
 

@@ -30,7 +30,7 @@ mod beneath;
 #[cfg(test)]
 use access::access_args;
 pub(crate) use access::{sys_access, sys_faccessat, sys_faccessat2};
-use beneath::{beneath_cwd, beneath_cwd_cached, cwd_join};
+use beneath::{beneath_cwd, beneath_cwd_cached};
 
 /// A guest pointer to a path (or another NUL-terminated string).
 type PathPtr = UserPtr<args::CStr>;
@@ -143,9 +143,10 @@ fn do_open(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: i32, m
         _ if cached.is_some() => {
             let (d, name) = cached.as_ref().ok_or(Errno::EINVAL)?;
             let host_mode = mode & S_IALLUGO & !umask;
-            match crate::fs::fastwalk::lookup_open(d, name, flags & !O_CLOEXEC, host_mode, wait) {
+            let at = d.fd().ok_or(Errno::EINVAL)?;
+            match crate::fs::fastwalk::lookup_open(at, d.read_only(), name, flags & !O_CLOEXEC, host_mode, wait) {
                 Some(fd) => {
-                    let known_as = path::join(&ctx.task.process.fs().cwd, &rel);
+                    let known_as = d.guest_path(ctx, &rel);
                     vfs::host_opened(&ctx.m.root, &ctx.procfs(), fd?, &known_as, &req)
                 }
                 None => vfs::open(&ctx.m.root, &ctx.procfs(), ctx.at_vec(reg(dirfd), rel.clone())?, &req),
@@ -204,9 +205,9 @@ fn stat_common(
     // (Both walks beneath the working directory are for relative paths.)
     let relative = arg.as_bytes().first() != Some(&b'/');
     let cached = if relative { beneath_cwd_cached(ctx, dirfd, arg.as_cstr()) } else { None };
-    if let Some((d, name)) = cached {
-        let path = || Some(cwd_join(ctx, arg.as_bytes()));
-        if let Some(r) = crate::fs::fastwalk::lookup_stat(&ctx.m.root, &d, name, follow, path, &mut st) {
+    if let Some((d, name, at)) = cached.as_ref().and_then(|(d, name)| Some((d, name, d.fd()?))) {
+        let path = || Some(d.machine_path(ctx, arg.as_bytes()));
+        if let Some(r) = crate::fs::fastwalk::lookup_stat(&ctx.m.root, at, name, follow, path, &mut st) {
             r?;
             out(ctx, &st)?;
             return Ok(0);
