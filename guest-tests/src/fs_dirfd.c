@@ -157,13 +157,10 @@ int main(void)
     check("the dirfd's ../e is itself", same(d, "../e", "p/e"));
 
     /* A symlink to an absolute path, from the dirfd. */
-    char abs[4096];
-    if (!getcwd(abs, sizeof abs - 16))
-        return 2;
-    strcat(abs, "/d/f");
-    OK(symlinkat(abs, d, "absl"));
-    T(size_at(d, "absl", 0), 11, 0);
+    OK(symlinkat("/", d, "absl"));
+    T(type_at(d, "absl", 0), 'd', 0);
     T(type_at(d, "absl", AT_SYMLINK_NOFOLLOW), 'l', 0);
+    T(type_at(d, "absl/", AT_SYMLINK_NOFOLLOW), 'd', 0);
 
     /* An O_PATH dirfd. */
     int op = FD(open("p/e", O_PATH | O_DIRECTORY));
