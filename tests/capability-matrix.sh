@@ -106,6 +106,7 @@ ran=$((ran + 1))
 # fs_dirfd: the old walk finds nothing from a removed directory, not even
 # "." (README).
 echo "=== dirfd switch: NOMMU_DIRFD_HANDLE=0"
-NOMMU_DIRFD_HANDLE=0 cargo test --release --test files -- --test-threads=1 fs_dir fs_open fs_directory_cache fs_programs_under_a_root
+NOMMU_DIRFD_HANDLE=0 cargo test --release --test files --test mounts -- --test-threads=1 --exact fs_directories_and_links \
+    fs_open_flags_and_errors fs_directory_cache_invalidation fs_escape_is_contained fs_chroot_jails memory_file_mappings_and_tree_operations_on_tmpfs
 ran=$((ran + 1))
 echo "=== capability matrix: $ran combinations run beyond the two full passes, $skipped skipped"
