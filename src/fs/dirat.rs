@@ -64,7 +64,7 @@ impl HostRoot {
             return None;
         }
         let generation = self.dirs.generation() + 1;
-        let mut at = f.dir_at.lock().unwrap_or_else(|e| e.into_inner());
+        let mut at = f.dir_at.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
         if at.generation != generation {
             *at = self.work_out(fd.as_raw_fd(), generation);
         }
@@ -74,7 +74,10 @@ impl HostRoot {
     /// The machine path of `rel` beneath the directory `f`, by the path
     /// `dir_at` last worked out (call after it said `f` is usable).
     pub(crate) fn dir_at_join(&self, f: &OpenFile, rel: &[u8]) -> Vec<u8> {
-        path::join(&f.dir_at.lock().unwrap_or_else(|e| e.into_inner()).path, rel)
+        match f.dir_at.get() {
+            Some(at) => path::join(&at.lock().unwrap_or_else(|e| e.into_inner()).path, rel),
+            None => rel.to_vec(),
+        }
     }
 
     /// `DirAt` of the host descriptor `fd`, now.
