@@ -119,23 +119,7 @@ impl HostRoot {
     /// statx of `abs` through the cache (`flags`: the sync type only).
     pub(crate) fn statx_cached(&self, abs: &CStr, follow: bool, flags: i32, mask: u32) -> Option<SysResult<Statx>> {
         let (d, name) = self.cached_parent(abs)?;
-        let mut stx = match host::statx(d.fd.as_raw_fd(), name, flags | AT_SYMLINK_NOFOLLOW, mask) {
-            Ok(stx) => stx,
-            Err(e) if e.raw_os_error() == Some(libc::ENOENT) => return Some(Err(Errno::ENOENT)),
-            Err(_) => return None,
-        };
-        match u32::from(stx.stx_mode) & S_IFMT {
-            S_IFLNK if follow => return None,
-            // The type may not have been asked for; or a device node.
-            0 => return None,
-            S_IFREG if stx.stx_size == 0 => return None,
-            _ => {}
-        }
-        let dev = host::makedev(stx.stx_dev_major, stx.stx_dev_minor);
-        if let Some(dev) = self.mounts.dev_of(dev, || Some(abs.to_bytes().to_vec())) {
-            (stx.stx_dev_major, stx.stx_dev_minor) = host::major_minor(dev);
-        }
-        Some(Ok(stx))
+        lookup_statx(self, d.fd.as_fd(), name, follow, flags, mask, || Some(abs.to_bytes().to_vec()))
     }
 
     /// faccessat2 of `abs` through the cache (`flags`: AT_EACCESS or 0).
@@ -193,6 +177,37 @@ pub(crate) fn lookup_stat(
         st.st_dev = dev;
     }
     Some(Ok(()))
+}
+
+/// statx of `name` in the directory `d` (`flags`: the sync type only);
+/// `path` gives the file's machine path (for the device number of a
+/// memory mount).
+pub(crate) fn lookup_statx(
+    root: &HostRoot,
+    d: BorrowedFd<'_>,
+    name: &CStr,
+    follow: bool,
+    flags: i32,
+    mask: u32,
+    path: impl FnOnce() -> Option<Vec<u8>>,
+) -> Option<SysResult<Statx>> {
+    let mut stx = match host::statx(d.as_raw_fd(), name, flags | AT_SYMLINK_NOFOLLOW, mask) {
+        Ok(stx) => stx,
+        Err(e) if e.raw_os_error() == Some(libc::ENOENT) => return Some(Err(Errno::ENOENT)),
+        Err(_) => return None,
+    };
+    match u32::from(stx.stx_mode) & S_IFMT {
+        S_IFLNK if follow => return None,
+        // The type may not have been asked for; or a device node.
+        0 => return None,
+        S_IFREG if stx.stx_size == 0 => return None,
+        _ => {}
+    }
+    let dev = host::makedev(stx.stx_dev_major, stx.stx_dev_minor);
+    if let Some(dev) = root.mounts.dev_of(dev, path) {
+        (stx.stx_dev_major, stx.stx_dev_minor) = host::major_minor(dev);
+    }
+    Some(Ok(stx))
 }
 
 /// `openat2` of `name` in the directory `d`, never following a symlink

@@ -80,20 +80,8 @@ enum Target<'a> {
     Abs(Vec<u8>),
 }
 
-/// `at_path`, without a heap copy for absolute paths in the host root;
-/// `arg` holds the path read.
-fn target<'a>(
-    ctx: &SyscallCtx<'_>,
-    dirfd: Fd,
-    pathname: PathPtr,
-    flags: i32,
-    arg: &'a mut path::PathArg,
-) -> SysResult<Target<'a>> {
-    ctx.read_path(pathname.addr(), arg)?;
-    target_of(ctx, dirfd, flags, arg)
-}
-
-/// `target` of a path already read into `arg`.
+/// A path argument already read into `arg`, made absolute (no heap copy
+/// for an absolute path in the host root).
 fn target_of<'a>(ctx: &SyscallCtx<'_>, dirfd: Fd, flags: i32, arg: &'a mut path::PathArg) -> SysResult<Target<'a>> {
     match arg.as_bytes() {
         [] if flags & AT_EMPTY_PATH != 0 => Ok(Target::Empty),
@@ -277,7 +265,19 @@ pub(crate) fn sys_statx(
     let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
     let sync = flags & AT_STATX_SYNC_TYPE;
     let mut arg = path::PathArg::default();
-    let target = match target(ctx, dirfd, pathname, flags, &mut arg)? {
+    ctx.read_path(pathname.addr(), &mut arg)?;
+    // A name beneath the working directory or a directory descriptor, from
+    // that directory's handle.
+    if let Some((d, name)) = beneath_cwd_cached(ctx, dirfd, arg.as_cstr()) {
+        let path = || Some(d.machine_path(ctx, arg.as_bytes()));
+        let r =
+            d.fd().and_then(|at| crate::fs::fastwalk::lookup_statx(&ctx.m.root, at, name, follow, sync, mask, path));
+        if let Some(r) = r {
+            ctx.user().write_val(buf, r?)?;
+            return Ok(0);
+        }
+    }
+    let target = match target_of(ctx, dirfd, flags, &mut arg)? {
         Target::Empty if dirfd == CWD => {
             Resolved::Host(CString::new(ctx.task.process.fs().cwd.clone()).map_err(|_| Errno::EINVAL)?)
         }
