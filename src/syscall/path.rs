@@ -106,16 +106,12 @@ fn do_open(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: i32, m
         return Ok(ctx.task.process.files().install(limit, f.into_shared(), flags & O_CLOEXEC != 0)? as u64);
     }
     let relative = arg.as_bytes().first() != Some(&b'/');
-    let cached = match relative && flags & O_PATH == 0 && flags & O_TMPFILE != O_TMPFILE {
-        true => beneath_cwd_cached(ctx, dirfd, arg.as_cstr()).map(|(d, name)| (d, name.to_owned())),
-        false => None,
-    };
-    // A relative path the cache serves is known by the working directory's
-    // path joined with it (the full walk asks the host for that path).
-    let (target, rel) = match cached {
-        Some(_) => (Target::Empty, arg.as_bytes().to_vec()),
-        None => (target_of(ctx, dirfd, 0, &mut arg)?, Vec::new()),
-    };
+    if relative && flags & O_PATH == 0 && flags & O_TMPFILE != O_TMPFILE {
+        if let Some(at) = beneath_cwd_cached(ctx, dirfd, arg.as_cstr()) {
+            return beneath::open_beneath(ctx, limit, dirfd, at, arg.as_bytes(), flags, mode);
+        }
+    }
+    let target = target_of(ctx, dirfd, 0, &mut arg)?;
     if flags & O_TMPFILE == O_TMPFILE && flags & O_ACCMODE == O_RDONLY {
         return Err(Errno::EINVAL);
     }
@@ -128,18 +124,6 @@ fn do_open(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: i32, m
     let wait = if may_wait { host::Wait::Interruptible } else { host::Wait::Uninterruptible };
     let req = vfs::OpenRequest { flags, mode, umask, wait };
     let open = |ctx: &SyscallCtx<'_>| match &target {
-        _ if cached.is_some() => {
-            let (d, name) = cached.as_ref().ok_or(Errno::EINVAL)?;
-            let host_mode = mode & S_IALLUGO & !umask;
-            let at = d.fd().ok_or(Errno::EINVAL)?;
-            match crate::fs::fastwalk::lookup_open(at, d.read_only(), name, flags & !O_CLOEXEC, host_mode, wait) {
-                Some(fd) => {
-                    let known_as = d.guest_path(ctx, &rel);
-                    vfs::host_opened(&ctx.m.root, &ctx.procfs(), fd?, &known_as, &req)
-                }
-                None => vfs::open(&ctx.m.root, &ctx.procfs(), ctx.at_vec(reg(dirfd), rel.clone())?, &req),
-            }
-        }
         Target::Host(p) => vfs::open_host_or_node(&ctx.m.root, &ctx.procfs(), p, p.to_bytes(), &req),
         Target::Abs(abs) => vfs::open(&ctx.m.root, &ctx.procfs(), abs.clone(), &req),
         Target::Empty => Err(Errno::ENOENT),

@@ -120,6 +120,42 @@ pub(super) fn beneath_cwd_cached<'p>(ctx: &SyscallCtx<'_>, dirfd: Fd, rel: &'p C
     Some((Base::Cwd(d.fd, d.read_only), name))
 }
 
+/// open(2) of `rel`, a relative path whose last component `at` holds
+/// (`beneath_cwd_cached`; not O_PATH, not O_TMPFILE), in descriptor
+/// table room `limit`. A relative path served here is known by its
+/// directory's path joined with it (the full walk asks the host for that
+/// path); whatever the lookup cannot answer takes the full walk.
+pub(super) fn open_beneath(
+    ctx: &mut SyscallCtx<'_>,
+    limit: usize,
+    dirfd: Fd,
+    at: (Base, &CStr),
+    rel: &[u8],
+    flags: i32,
+    mode: u32,
+) -> SysResult {
+    let (d, name) = at;
+    // Only a file being created looks at the umask.
+    let umask = if flags & O_CREAT != 0 { umask(ctx) } else { 0 };
+    // A FIFO's open waits for the other end (a terminal's may too) until a
+    // signal ends it; O_NONBLOCK opens never wait.
+    let may_wait = flags & O_NONBLOCK == 0;
+    let wait = if may_wait { host::Wait::Interruptible } else { host::Wait::Uninterruptible };
+    let req = vfs::OpenRequest { flags, mode, umask, wait };
+    let open = |ctx: &SyscallCtx<'_>| {
+        let host_mode = mode & S_IALLUGO & !umask;
+        let fd = d.fd().ok_or(Errno::EINVAL)?;
+        match crate::fs::fastwalk::lookup_open(fd, d.read_only(), name, flags & !O_CLOEXEC, host_mode, wait) {
+            Some(fd) => vfs::host_opened(&ctx.m.root, &ctx.procfs(), fd?, &d.guest_path(ctx, rel), &req),
+            None => vfs::open(&ctx.m.root, &ctx.procfs(), ctx.at_vec(reg(dirfd), rel.to_vec())?, &req),
+        }
+    };
+    let f = if may_wait { ctx.block(Errno::ERESTARTSYS, open) } else { open(ctx) };
+    let f = f.map_err(host_table_full_is_enfile)?.into_shared();
+    crate::kernel::pty::opened(ctx.m, &ctx.task.process, &f, flags);
+    Ok(ctx.task.process.files().install(limit, f, flags & O_CLOEXEC != 0)? as u64)
+}
+
 /// The machine path of `rel` beneath the working directory.
 pub(super) fn cwd_join(ctx: &SyscallCtx<'_>, rel: &[u8]) -> Vec<u8> {
     let fs = ctx.task.process.fs();
