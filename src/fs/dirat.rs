@@ -74,9 +74,16 @@ impl HostRoot {
     /// The machine path of `rel` beneath the directory `f`, by the path
     /// `dir_at` last worked out (call after it said `f` is usable).
     pub(crate) fn dir_at_join(&self, f: &OpenFile, rel: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.dir_at_join_into(&mut out, f, rel);
+        out
+    }
+
+    /// `dir_at_join`, appended to `out`.
+    pub(crate) fn dir_at_join_into(&self, out: &mut Vec<u8>, f: &OpenFile, rel: &[u8]) {
         match f.dir_at.get() {
-            Some(at) => path::join(&at.lock().unwrap_or_else(|e| e.into_inner()).path, rel),
-            None => rel.to_vec(),
+            Some(at) => path::join_into(out, &at.lock().unwrap_or_else(|e| e.into_inner()).path, rel),
+            None => out.extend_from_slice(rel),
         }
     }
 

@@ -50,12 +50,12 @@ impl Base {
     }
 
     /// The guest path of `rel` beneath the directory the path started at
-    /// (what the opened file is known as).
-    pub(super) fn guest_path(&self, ctx: &SyscallCtx<'_>, rel: &[u8]) -> Vec<u8> {
+    /// (what the opened file is known as), appended to `out`.
+    pub(super) fn guest_path_into(&self, ctx: &SyscallCtx<'_>, rel: &[u8], out: &mut Vec<u8>) {
         match self {
-            Base::Cwd(..) => path::join(&ctx.task.process.fs().cwd, rel),
+            Base::Cwd(..) => path::join_into(out, &ctx.task.process.fs().cwd, rel),
             // Never in a jail (`dir_at`): machine and guest paths agree.
-            Base::File(f, _) => ctx.m.root.dir_at_join(f, rel),
+            Base::File(f, _) => ctx.m.root.dir_at_join_into(out, f, rel),
         }
     }
 }
@@ -120,6 +120,12 @@ pub(super) fn beneath_cwd_cached<'p>(ctx: &SyscallCtx<'_>, dirfd: Fd, rel: &'p C
     Some((Base::Cwd(d.fd, d.read_only), name))
 }
 
+thread_local! {
+    /// The path an open beneath a directory's handle is known as, kept
+    /// between opens for its allocation.
+    static KNOWN_AS: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
 /// open(2) of `rel`, a relative path whose last component `at` holds
 /// (`beneath_cwd_cached`; not O_PATH, not O_TMPFILE), in descriptor
 /// table room `limit`. A relative path served here is known by its
@@ -146,7 +152,15 @@ pub(super) fn open_beneath(
         let host_mode = mode & S_IALLUGO & !umask;
         let fd = d.fd().ok_or(Errno::EINVAL)?;
         match crate::fs::fastwalk::lookup_open(fd, d.read_only(), name, flags & !O_CLOEXEC, host_mode, wait) {
-            Some(fd) => vfs::host_opened(&ctx.m.root, &ctx.procfs(), fd?, &d.guest_path(ctx, rel), &req),
+            Some(fd) => {
+                // The joined path in the thread's buffer (no `malloc`).
+                let mut known_as = KNOWN_AS.take();
+                known_as.clear();
+                d.guest_path_into(ctx, rel, &mut known_as);
+                let r = vfs::host_opened(&ctx.m.root, &ctx.procfs(), fd?, &known_as, &req);
+                KNOWN_AS.set(known_as);
+                r
+            }
             None => vfs::open(&ctx.m.root, &ctx.procfs(), ctx.at_vec(reg(dirfd), rel.to_vec())?, &req),
         }
     };
