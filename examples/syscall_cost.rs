@@ -14,7 +14,10 @@
 //! Modes: getpid read1 write1 (1 byte, /dev/null), stat (/dev/null),
 //! openclose (/dev/null; two syscalls), stat-host and openclose-host
 //! (/etc/hostname in the host root: the openat2 walk; build with
-//! `--features profile-openat` for valgrind, which does not know openat2).
+//! `--features profile-openat` for valgrind, which does not know openat2);
+//! stat-dirfd and openclose-dirfd: `newfstatat(dirfd of /etc, "hostname",
+//! AT_SYMLINK_NOFOLLOW)` and `openat(dirfd, "hostname")` + close (the
+//! lookup from the directory's handle, `fs::dirat`).
 // Harness arithmetic is on sizes and counts the test itself chose, not on
 // guest input: the crate's overflow lint is for the kernel.
 #![allow(clippy::arithmetic_side_effects)]
@@ -23,7 +26,8 @@ use nommu::kernel::Task;
 use nommu::syscall::testkit::TestMachine;
 use nommu::syscall::{dispatch, SyscallCtx, SyscallReturn};
 
-const MODES: [&str; 7] = ["getpid", "read1", "write1", "stat", "openclose", "stat-host", "openclose-host"];
+const MODES: [&str; 9] =
+    ["getpid", "read1", "write1", "stat", "openclose", "stat-host", "openclose-host", "stat-dirfd", "openclose-dirfd"];
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -37,6 +41,7 @@ fn main() {
     // in the guest here.
     let machine = TestMachine::new();
     let (dev_null, host_file) = (machine.cstr(1024, "/dev/null"), machine.cstr(2048, "/etc/hostname"));
+    let (etc, name) = (machine.cstr(3072, "/etc"), machine.cstr(3200, "hostname"));
     let TestMachine { m, mut task, scratch: buf } = machine;
     let stat_buf = buf + 4096;
 
@@ -60,6 +65,7 @@ fn main() {
     };
     const AT_FDCWD: u64 = -100i64 as u64;
     let fd = call(&mut task, 2, [dev_null, libc::O_RDWR as u64, 0, 0, 0, 0]);
+    let dir = call(&mut task, 2, [etc, (libc::O_RDONLY | libc::O_DIRECTORY) as u64, 0, 0, 0, 0]);
     let mut sink = 0u64;
     for _ in 0..n {
         sink = sink.wrapping_add(match k {
@@ -72,6 +78,11 @@ fn main() {
                 call(&mut task, 3, [f, 0, 0, 0, 0, 0])
             }
             5 => call(&mut task, 4, [host_file, stat_buf, 0, 0, 0, 0]),
+            7 => call(&mut task, 262, [dir, name, stat_buf, libc::AT_SYMLINK_NOFOLLOW as u64, 0, 0]),
+            8 => {
+                let f = call(&mut task, 257, [dir, name, 0, 0, 0, 0]);
+                call(&mut task, 3, [f, 0, 0, 0, 0, 0])
+            }
             _ => {
                 let f = call(&mut task, 257, [AT_FDCWD, host_file, 0, 0, 0, 0]);
                 call(&mut task, 3, [f, 0, 0, 0, 0, 0])

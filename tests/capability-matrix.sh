@@ -111,4 +111,13 @@ ran=$((ran + 1))
 echo "=== vfork switch: NOMMU_CHILD_FIRST=0"
 NOMMU_CHILD_FIRST=0 cargo test --release --test processes --test busybox -- --test-threads=1
 ran=$((ran + 1))
+# Lookups from a directory descriptor by the full walk from the root (not
+# a capability, so always run): by default the host looks them up from the
+# directory's own handle (docs/architecture.md, `fs::dirat`). Not
+# fs_dirfd: the old walk finds nothing from a removed directory, not even
+# "." (README).
+echo "=== dirfd switch: NOMMU_DIRFD_HANDLE=0"
+NOMMU_DIRFD_HANDLE=0 cargo test --release --test files --test mounts -- --test-threads=1 --exact fs_directories_and_links \
+    fs_open_flags_and_errors fs_directory_cache_invalidation fs_escape_is_contained fs_chroot_jails memory_file_mappings_and_tree_operations_on_tmpfs
+ran=$((ran + 1))
 echo "=== capability matrix: $ran combinations run beyond the two full passes, $skipped skipped"

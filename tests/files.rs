@@ -51,6 +51,16 @@ fn fs_metadata() {
     });
 }
 
+/// Lookups relative to a directory descriptor (`fs_dirfd.c`): the
+/// descriptor follows its directory when renamed, moved or removed; the
+/// errors of a file, a closed descriptor, an unsearchable directory.
+#[test]
+fn fs_dirfd_lookups_follow_the_directory() {
+    each_libc("fs_dirfd", |bin| {
+        differential(bin, &[], &[], 0);
+    });
+}
+
 #[test]
 fn fs_directories_and_links() {
     each_libc("fs_dir", |bin| {
@@ -214,7 +224,7 @@ fn fs_programs_under_a_root() {
         eprintln!("fs_programs_under_a_root skipped: the native side runs under chroot(8), which needs root");
         return;
     }
-    for name in ["fs_open", "fs_dir", "fs_rw", "fs_fd", "fs_meta", "fs_misc", "fs_pipe", "fs_efault"] {
+    for name in ["fs_open", "fs_dir", "fs_rw", "fs_fd", "fs_meta", "fs_misc", "fs_pipe", "fs_efault", "fs_dirfd"] {
         each_static_libc(name, |bin| {
             let run = |tag: &str, nommu: bool| {
                 let top = TempDir::new(&format!("{name}-root-{tag}"));

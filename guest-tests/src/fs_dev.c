@@ -20,7 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "fs_check.h"
@@ -187,5 +189,18 @@ int main(void)
     OK(close(p[0]));
     OK(close(p[1]));
 
+    /* /dev/null never touches a buffer: one below TASK_SIZE that is not
+     * memory is fine (read: 0, write: all of it), one above is EFAULT. */
+    {
+        void *bad = (void *)16, *kbad = (void *)-4096L;
+        struct iovec badiov = { bad, 5 };
+        int null = FD(open("/dev/null", O_RDWR));
+        T(syscall(SYS_read, null, bad, 5), 0, 0);
+        T(syscall(SYS_write, null, bad, 5), 5, 0);
+        T(syscall(SYS_writev, null, &badiov, 1), 5, 0);
+        T(syscall(SYS_readv, null, &badiov, 1), 0, 0);
+        ERR(syscall(SYS_write, null, kbad, 5), EFAULT);
+        OK(close(null));
+    }
     return finish("fs_dev");
 }

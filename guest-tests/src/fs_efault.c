@@ -4,7 +4,8 @@
  * process carries on. Raw syscall() throughout, so libc never touches
  * the pointer. Also: a failed pipe() leaks no fds, a failed read consumes
  * no data, and a readv whose second buffer is bad returns the bytes that
- * went into the first (as Linux does). Run in an empty directory.
+ * went into the first (as Linux does); a buffer below TASK_SIZE is only
+ * bad once data reaches it (reads at end of file return 0). Run in an empty directory.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -161,6 +162,34 @@ int main(void)
     ERR(syscall(SYS_select, p[0] + 1, &rs, NULL, NULL, BAD), EFAULT);
     ERR(syscall(SYS_pselect6, 1, NULL, BAD, NULL, &zero, NULL), EFAULT);
     ERR(syscall(SYS_pselect6, p[0] + 1, &rs, NULL, NULL, BAD, NULL), EFAULT);
+
+    /* A buffer below TASK_SIZE is only found bad when data reaches it:
+     * at end of file (or of a pipe whose writers are gone) a read into
+     * it returns 0, a read past it returns what came before it; one
+     * above TASK_SIZE is EFAULT at once. */
+    T(lseek(fd, 0, SEEK_END), 10, 0);
+    T(syscall(SYS_read, fd, BAD, 5), 0, 0);
+    T(syscall(SYS_read, fd, NULL, 5), 0, 0);
+    ERR(syscall(SYS_read, fd, KBAD, 5), EFAULT);
+    T(syscall(SYS_readv, fd, &badiov, 1), 0, 0);
+    struct iovec kbadiov = { KBAD, 5 };
+    ERR(syscall(SYS_readv, fd, &kbadiov, 1), EFAULT);
+    struct iovec good_kbad[2] = { { buf, 4 }, { KBAD, 4 } };
+    ERR(syscall(SYS_readv, fd, good_kbad, 2), EFAULT);
+    T(syscall(SYS_pread64, fd, BAD, 5, 100), 0, 0);
+    T(syscall(SYS_preadv, fd, &badiov, 1, 100, 0), 0, 0);
+    T(lseek(fd, 6, SEEK_SET), 6, 0);
+    struct iovec good_bad[2] = { { buf, 2 }, { BAD, 4 } };
+    T(syscall(SYS_readv, fd, good_bad, 2), 2, 0);
+    T(lseek(fd, 0, SEEK_CUR), 8, 0);
+    ERR(syscall(SYS_readv, fd, &badiov, 1), EFAULT);
+    T(lseek(fd, 0, SEEK_CUR), 8, 0);
+    int q[2];
+    OK(pipe(q));
+    OK(close(q[1]));
+    T(syscall(SYS_read, q[0], BAD, 5), 0, 0);
+    T(syscall(SYS_readv, q[0], &badiov, 1), 0, 0);
+    OK(close(q[0]));
 
     /* nothing leaked: the next fd is still the lowest free one */
     int next = T(dup(0), 8, 0);

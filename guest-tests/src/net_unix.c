@@ -475,6 +475,13 @@ static void errors(void)
           errno_is(syscall(SYS_recvfrom, sv[1], rb, sizeof rb, MSG_DONTWAIT, (struct sockaddr *)&a, BAD_PTR), EFAULT));
     check("which took the datagram: EAGAIN", errno_is(recv(sv[1], rb, sizeof rb, MSG_DONTWAIT), EAGAIN));
     check("send then recv", send(sv[0], "ef", 2, 0) == 2 && recv(sv[1], rb, sizeof rb, 0) == 2 && rb[1] == 'f');
+    /* A receive buffer below TASK_SIZE is only bad once data reaches it:
+     * EAGAIN while there is none, then EFAULT, which drops the datagram. */
+    check("recvfrom bad buffer, no data: EAGAIN",
+          errno_is(syscall(SYS_recvfrom, sv[1], BAD_PTR, 4, MSG_DONTWAIT, NULL, NULL), EAGAIN));
+    check("send for a bad buffer", send(sv[0], "gh", 2, 0) == 2);
+    check("recvfrom bad buffer: EFAULT", errno_is(syscall(SYS_recvfrom, sv[1], BAD_PTR, 4, MSG_DONTWAIT, NULL, NULL), EFAULT));
+    check("which dropped the datagram: EAGAIN", errno_is(recv(sv[1], rb, sizeof rb, MSG_DONTWAIT), EAGAIN));
     int d = socket(AF_UNIX, SOCK_DGRAM, 0);
     check("listen on dgram: EOPNOTSUPP", errno_is(listen(d, 1), EOPNOTSUPP));
     close(d);

@@ -17,7 +17,7 @@ use crate::abi::types::{Stat, Statx};
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
 use std::ffi::{CStr, CString};
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::sync::Arc;
 
 /// The last component of `path` (a suffix of it, so still NUL-terminated).
@@ -95,7 +95,7 @@ impl HostRoot {
     /// stat/lstat of `abs` through the cache, into `st`.
     pub(crate) fn stat_cached(&self, abs: &CStr, follow: bool, st: &mut Stat) -> Option<SysResult<()>> {
         let (d, name) = self.cached_parent(abs)?;
-        lookup_stat(self, &d, name, follow, || Some(abs.to_bytes().to_vec()), st)
+        lookup_stat(self, d.fd.as_fd(), name, follow, || Some(abs.to_bytes().to_vec()), st)
     }
 
     /// open(2) of `abs` through the cache (`flags` without O_CLOEXEC,
@@ -113,42 +113,26 @@ impl HostRoot {
             return None;
         }
         let (d, name) = self.cached_parent(abs)?;
-        lookup_open(&d, name, flags, mode, wait)
+        lookup_open(d.fd.as_fd(), d.read_only, name, flags, mode, wait)
     }
 
     /// statx of `abs` through the cache (`flags`: the sync type only).
     pub(crate) fn statx_cached(&self, abs: &CStr, follow: bool, flags: i32, mask: u32) -> Option<SysResult<Statx>> {
         let (d, name) = self.cached_parent(abs)?;
-        let mut stx = match host::statx(d.fd.as_raw_fd(), name, flags | AT_SYMLINK_NOFOLLOW, mask) {
-            Ok(stx) => stx,
-            Err(e) if e.raw_os_error() == Some(libc::ENOENT) => return Some(Err(Errno::ENOENT)),
-            Err(_) => return None,
-        };
-        match u32::from(stx.stx_mode) & S_IFMT {
-            S_IFLNK if follow => return None,
-            // The type may not have been asked for; or a device node.
-            0 => return None,
-            S_IFREG if stx.stx_size == 0 => return None,
-            _ => {}
-        }
-        let dev = host::makedev(stx.stx_dev_major, stx.stx_dev_minor);
-        if let Some(dev) = self.mounts.dev_of(dev, || Some(abs.to_bytes().to_vec())) {
-            (stx.stx_dev_major, stx.stx_dev_minor) = host::major_minor(dev);
-        }
-        Some(Ok(stx))
+        lookup_statx(self, d.fd.as_fd(), name, follow, flags, mask, || Some(abs.to_bytes().to_vec()))
     }
 
     /// faccessat2 of `abs` through the cache (`flags`: AT_EACCESS or 0).
     pub(crate) fn access_cached(&self, abs: &CStr, mode: i32, flags: i32, follow: bool) -> Option<SysResult> {
         let (d, name) = self.cached_parent(abs)?;
-        lookup_access(&d, name, mode, flags, follow)
+        lookup_access(d.fd.as_fd(), name, mode, flags, follow)
     }
 }
 
 /// faccessat2 of `name` in the directory `d`, not following a symlink
 /// (`None` when it is one and `follow`).
-pub(crate) fn lookup_access(d: &Dir, name: &CStr, mode: i32, flags: i32, follow: bool) -> Option<SysResult> {
-    let dir = d.fd.as_raw_fd();
+pub(crate) fn lookup_access(d: BorrowedFd<'_>, name: &CStr, mode: i32, flags: i32, follow: bool) -> Option<SysResult> {
+    let dir = d.as_raw_fd();
     if follow {
         // Is it a symlink (to follow in the guest's root)?
         match host::fstatat(dir, name, AT_SYMLINK_NOFOLLOW) {
@@ -171,13 +155,13 @@ pub(crate) fn lookup_access(d: &Dir, name: &CStr, mode: i32, flags: i32, follow:
 /// file's machine path (for the device number of a memory mount).
 pub(crate) fn lookup_stat(
     root: &HostRoot,
-    d: &Dir,
+    d: BorrowedFd<'_>,
     name: &CStr,
     follow: bool,
     path: impl FnOnce() -> Option<Vec<u8>>,
     st: &mut Stat,
 ) -> Option<SysResult<()>> {
-    match host::fstatat_into(d.fd.as_raw_fd(), name, AT_SYMLINK_NOFOLLOW, st) {
+    match host::fstatat_into(d.as_raw_fd(), name, AT_SYMLINK_NOFOLLOW, st) {
         Ok(()) => {}
         // Not there: the full walk would find the same.
         Err(e) if e.raw_os_error() == Some(libc::ENOENT) => return Some(Err(Errno::ENOENT)),
@@ -195,27 +179,66 @@ pub(crate) fn lookup_stat(
     Some(Ok(()))
 }
 
+/// statx of `name` in the directory `d` (`flags`: the sync type only);
+/// `path` gives the file's machine path (for the device number of a
+/// memory mount).
+pub(crate) fn lookup_statx(
+    root: &HostRoot,
+    d: BorrowedFd<'_>,
+    name: &CStr,
+    follow: bool,
+    flags: i32,
+    mask: u32,
+    path: impl FnOnce() -> Option<Vec<u8>>,
+) -> Option<SysResult<Statx>> {
+    let mut stx = match host::statx(d.as_raw_fd(), name, flags | AT_SYMLINK_NOFOLLOW, mask) {
+        Ok(stx) => stx,
+        Err(e) if e.raw_os_error() == Some(libc::ENOENT) => return Some(Err(Errno::ENOENT)),
+        Err(_) => return None,
+    };
+    match u32::from(stx.stx_mode) & S_IFMT {
+        S_IFLNK if follow => return None,
+        // The type may not have been asked for; or a device node.
+        0 => return None,
+        S_IFREG if stx.stx_size == 0 => return None,
+        _ => {}
+    }
+    let dev = host::makedev(stx.stx_dev_major, stx.stx_dev_minor);
+    if let Some(dev) = root.mounts.dev_of(dev, path) {
+        (stx.stx_dev_major, stx.stx_dev_minor) = host::major_minor(dev);
+    }
+    Some(Ok(stx))
+}
+
 /// `openat2` of `name` in the directory `d`, never following a symlink
 /// (`RESOLVE_NO_SYMLINKS`, so the file's flags stay the guest's): a
 /// symlink (or anything the full walk might answer otherwise) is `None`.
+/// `read_only`: `d` is in a read-only mount.
 ///
 /// `name` is one component (from `dcache::split`: no `/`, not `.` or
 /// `..`) and no symlink is followed, so the host's lookup cannot leave
 /// `d`: `RESOLVE_BENEATH` would add nothing but its cost (~25 ns of host
 /// time per open on this machine, BENCHMARKS.md).
-pub(crate) fn lookup_open(d: &Dir, name: &CStr, flags: i32, mode: u32, wait: host::Wait) -> Option<SysResult<OwnedFd>> {
+pub(crate) fn lookup_open(
+    d: BorrowedFd<'_>,
+    read_only: bool,
+    name: &CStr,
+    flags: i32,
+    mode: u32,
+    wait: host::Wait,
+) -> Option<SysResult<OwnedFd>> {
     use crate::abi::fcntl::{O_ACCMODE, O_RDONLY, O_TRUNC, RESOLVE_NO_SYMLINKS};
     let n = name.to_bytes();
     if matches!(n, b"" | b"." | b"..") || n.contains(&b'/') {
         return None;
     }
-    if d.read_only && (flags & O_ACCMODE != O_RDONLY || flags & (O_CREAT | O_TRUNC) != 0) {
+    if read_only && (flags & O_ACCMODE != O_RDONLY || flags & (O_CREAT | O_TRUNC) != 0) {
         return Some(Err(Errno::EROFS));
     }
     let asked_nofollow = flags & O_NOFOLLOW != 0;
     let mode = if flags & O_CREAT != 0 { mode } else { 0 };
     let resolve = RESOLVE_NO_SYMLINKS;
-    match host::openat2_waiting(d.fd.as_fd(), name, flags, mode, resolve, wait) {
+    match host::openat2_waiting(d, name, flags, mode, resolve, wait) {
         Ok(fd) => Some(Ok(fd)),
         Err(e) if asked_nofollow || e.raw_os_error() == Some(libc::ENOENT) => Some(Err(Errno::from(e))),
         // ELOOP (a symlink), ...: the full walk follows it.

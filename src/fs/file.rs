@@ -61,6 +61,10 @@ pub struct OpenFile {
     /// ETXTBSY check), asked of the host once: neither the access mode
     /// nor the file changes while it is open.
     write_id: std::sync::OnceLock<Option<(u64, u64)>>,
+    /// A host directory's place in the machine's tree, for lookups
+    /// relative to it (`dirat`; set at the first such lookup, so that an
+    /// open of anything else costs one word's store for it).
+    pub(crate) dir_at: std::sync::OnceLock<Box<Mutex<super::dirat::DirAt>>>,
 }
 
 thread_local! {
@@ -85,6 +89,7 @@ impl OpenFile {
             emulated: None,
             socket: std::sync::OnceLock::new(),
             write_id: std::sync::OnceLock::new(),
+            dir_at: std::sync::OnceLock::new(),
         }
     }
 
@@ -158,6 +163,7 @@ impl OpenFile {
             emulated: None,
             socket: std::sync::OnceLock::new(),
             write_id: std::sync::OnceLock::new(),
+            dir_at: std::sync::OnceLock::new(),
         }
     }
 

@@ -4,6 +4,7 @@
 pub mod dcache;
 pub mod devfs;
 pub mod devnode;
+pub mod dirat;
 pub mod fastwalk;
 pub mod fdtable;
 pub mod file;

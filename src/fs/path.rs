@@ -76,16 +76,21 @@ pub(crate) enum Fs {
 /// The result has room for a terminating NUL (a `CString` without copying).
 pub(crate) fn join(base: &[u8], path: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(base.len() + path.len() + 2);
+    join_into(&mut out, base, path);
+    out
+}
+
+/// `join`, appended to `out` (a buffer kept for reuse).
+pub(crate) fn join_into(out: &mut Vec<u8>, base: &[u8], path: &[u8]) {
     if path.first() == Some(&b'/') {
         out.extend_from_slice(path);
-        return out;
+        return;
     }
     out.extend_from_slice(base);
     if out.last() != Some(&b'/') {
         out.push(b'/');
     }
     out.extend_from_slice(path);
-    out
 }
 
 /// Lexically normalised components of an absolute path.

@@ -9,6 +9,7 @@ pub mod abi_bytes;
 pub mod alloc;
 pub mod arena;
 mod commit;
+mod faultzone;
 pub(crate) mod filemap;
 pub mod fixed;
 pub mod guard;

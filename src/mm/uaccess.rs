@@ -301,14 +301,33 @@ impl UserMemory {
         if len != 0 && self.in_arena(addr, len) && self.guards.overlaps_in_word(addr, len as u64) == Some(false) {
             return Ok(f(addr as *mut u8, len));
         }
-        self.with_kernel_ptr_slow(addr, len, f)
+        self.with_kernel_ptr_slow(addr, len, false, f)
+    }
+
+    /// `with_kernel_ptr` for a host call that transfers data between the
+    /// range and a file (read, write, pread, pwrite): a range Linux's
+    /// `access_ok` takes that is not guest memory is given to the host as
+    /// a range of the same length that faults (`faultzone`), so the host
+    /// answers as Linux would (0 at end of file, else EFAULT).
+    #[inline(always)]
+    fn with_transfer_ptr<R>(&self, addr: u64, len: usize, f: impl FnOnce(*mut u8, usize) -> R) -> SysResult<R> {
+        if len != 0 && self.in_arena(addr, len) && self.guards.overlaps_in_word(addr, len as u64) == Some(false) {
+            return Ok(f(addr as *mut u8, len));
+        }
+        self.with_kernel_ptr_slow(addr, len, true, f)
     }
 
     /// `with_kernel_ptr` for an empty range, one outside the arena, or one
     /// over a guard page.
     #[cold]
     #[inline(never)]
-    fn with_kernel_ptr_slow<R>(&self, addr: u64, len: usize, f: impl FnOnce(*mut u8, usize) -> R) -> SysResult<R> {
+    fn with_kernel_ptr_slow<R>(
+        &self,
+        addr: u64,
+        len: usize,
+        stand_in: bool,
+        f: impl FnOnce(*mut u8, usize) -> R,
+    ) -> SysResult<R> {
         if len == 0 {
             return Ok(f(core::ptr::NonNull::<u8>::dangling().as_ptr(), 0));
         }
@@ -323,11 +342,21 @@ impl UserMemory {
         if self.in_arena(addr, len) {
             return Ok(f(addr as *mut u8, len));
         }
-        self.with_mem(addr, len, |mem| {
+        let mut f = Some(f);
+        let r = self.with_mem(addr, len, |mem| {
             let slice: VolatileSlice<'_, _> = mem.get_slice(GuestAddress(addr), len).map_err(|_| Errno::EFAULT)?;
             let guard = slice.ptr_guard_mut();
-            Ok(f(guard.as_ptr(), len))
-        })
+            Ok(f.take().map(|f| f(guard.as_ptr(), len)))
+        });
+        match (r, f) {
+            (Ok(Some(r)), _) => Ok(r),
+            (Err(Errno::EFAULT), Some(f)) if stand_in => match super::faultzone::stand_in(addr, len) {
+                Some((p, n)) => Ok(f(p, n)),
+                None => Err(Errno::EFAULT),
+            },
+            (Err(e), _) => Err(e),
+            (Ok(None), _) => Err(Errno::EFAULT),
+        }
     }
 
     /// read(2) from a host fd straight into guest memory.
@@ -335,7 +364,7 @@ impl UserMemory {
     /// read with EINTR (pipes, terminals: see `arch::isyscall`).
     #[inline]
     pub(crate) fn host_read(&self, fd: i32, addr: u64, len: usize, interruptible: bool) -> SysResult<usize> {
-        self.with_kernel_ptr(addr, len, |p, n| {
+        self.with_transfer_ptr(addr, len, |p, n| {
             // SAFETY: [p, p+n) is checked guest memory, mapped for the
             // machine's lifetime; the host kernel writes into it.
             unsafe { raw_syscall(libc::SYS_read, [fd as u64, p as u64, n as u64, 0, 0, 0], interruptible) }
@@ -344,7 +373,7 @@ impl UserMemory {
 
     /// pread(2) into guest memory.
     pub(crate) fn host_pread(&self, fd: i32, addr: u64, len: usize, off: i64) -> SysResult<usize> {
-        let rc = self.with_kernel_ptr(addr, len, |p, n| {
+        let rc = self.with_transfer_ptr(addr, len, |p, n| {
             // SAFETY: as in host_read.
             unsafe { libc::pread(fd, p as *mut libc::c_void, n, off) }
         })?;
@@ -353,7 +382,7 @@ impl UserMemory {
 
     /// pwrite(2) from guest memory.
     pub(crate) fn host_pwrite(&self, fd: i32, addr: u64, len: usize, off: i64) -> SysResult<usize> {
-        let rc = self.with_kernel_ptr(addr, len, |p, n| {
+        let rc = self.with_transfer_ptr(addr, len, |p, n| {
             // SAFETY: [p, p+n) is checked guest memory; the host only reads it.
             unsafe { libc::pwrite(fd, p as *const libc::c_void, n, off) }
         })?;
@@ -363,7 +392,7 @@ impl UserMemory {
     /// write(2) to a host fd straight from guest memory.
     #[inline]
     pub(crate) fn host_write(&self, fd: i32, addr: u64, len: usize, interruptible: bool) -> SysResult<usize> {
-        self.with_kernel_ptr(addr, len, |p, n| {
+        self.with_transfer_ptr(addr, len, |p, n| {
             // SAFETY: [p, p+n) is checked guest memory; the host only reads it.
             unsafe { raw_syscall(libc::SYS_write, [fd as u64, p as u64, n as u64, 0, 0, 0], interruptible) }
         })?
@@ -395,7 +424,8 @@ impl UserMemory {
 
     /// Runs `f` with host iovecs for guest buffers, keeping the guest
     /// memory they point to alive for the call. Like Linux, the transfer
-    /// goes up to the first bad buffer; only a bad first buffer is EFAULT.
+    /// goes up to the first bad buffer; only a bad first buffer is EFAULT
+    /// (and a buffer `access_ok` refuses, before anything).
     fn with_host_iovecs<R>(&self, iov: &[(u64, u64)], f: impl FnOnce(&[libc::iovec]) -> R) -> SysResult<R> {
         // A few buffers inside the arena (stdio's writev, a shell's
         // readv): the arena is mapped at the guest's own addresses, so
@@ -423,17 +453,24 @@ impl UserMemory {
             if len == 0 {
                 continue;
             }
+            // A buffer that is not guest memory but that Linux's
+            // `access_ok` takes faults only when data reaches it: the host
+            // gets a range that faults (`faultzone`), and answers as Linux
+            // (0 at end of file, the bytes before it, or EFAULT).
             match mem.get_slice(GuestAddress(base), len as usize) {
-                Ok(slice) => slices.push(slice),
-                Err(_) if slices.is_empty() => return Err(Errno::EFAULT),
-                Err(_) => break,
+                Ok(slice) => slices.push(Ok(slice)),
+                Err(_) => slices.push(Err(super::faultzone::stand_in(base, len as usize).ok_or(Errno::EFAULT)?)),
             }
         }
-        let guards: Vec<_> = slices.iter().map(|s| s.ptr_guard_mut()).collect();
+        let guards: Vec<_> = slices.iter().map(|s| s.as_ref().ok().map(|s| s.ptr_guard_mut())).collect();
         let host_iov: Vec<libc::iovec> = guards
             .iter()
             .zip(&slices)
-            .map(|(g, s)| libc::iovec { iov_base: g.as_ptr() as *mut libc::c_void, iov_len: s.len() })
+            .map(|(g, s)| match (g, s) {
+                (Some(g), Ok(s)) => libc::iovec { iov_base: g.as_ptr() as *mut libc::c_void, iov_len: s.len() },
+                (_, Err((p, n))) => libc::iovec { iov_base: *p as *mut libc::c_void, iov_len: *n },
+                _ => libc::iovec { iov_base: core::ptr::null_mut(), iov_len: 0 },
+            })
             .collect();
         Ok(f(&host_iov))
     }

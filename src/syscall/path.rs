@@ -30,7 +30,7 @@ mod beneath;
 #[cfg(test)]
 use access::access_args;
 pub(crate) use access::{sys_access, sys_faccessat, sys_faccessat2};
-use beneath::{beneath_cwd, beneath_cwd_cached, cwd_join};
+use beneath::{beneath_cwd, beneath_cwd_cached};
 
 /// A guest pointer to a path (or another NUL-terminated string).
 type PathPtr = UserPtr<args::CStr>;
@@ -80,20 +80,8 @@ enum Target<'a> {
     Abs(Vec<u8>),
 }
 
-/// `at_path`, without a heap copy for absolute paths in the host root;
-/// `arg` holds the path read.
-fn target<'a>(
-    ctx: &SyscallCtx<'_>,
-    dirfd: Fd,
-    pathname: PathPtr,
-    flags: i32,
-    arg: &'a mut path::PathArg,
-) -> SysResult<Target<'a>> {
-    ctx.read_path(pathname.addr(), arg)?;
-    target_of(ctx, dirfd, flags, arg)
-}
-
-/// `target` of a path already read into `arg`.
+/// A path argument already read into `arg`, made absolute (no heap copy
+/// for an absolute path in the host root).
 fn target_of<'a>(ctx: &SyscallCtx<'_>, dirfd: Fd, flags: i32, arg: &'a mut path::PathArg) -> SysResult<Target<'a>> {
     match arg.as_bytes() {
         [] if flags & AT_EMPTY_PATH != 0 => Ok(Target::Empty),
@@ -118,16 +106,12 @@ fn do_open(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: i32, m
         return Ok(ctx.task.process.files().install(limit, f.into_shared(), flags & O_CLOEXEC != 0)? as u64);
     }
     let relative = arg.as_bytes().first() != Some(&b'/');
-    let cached = match relative && flags & O_PATH == 0 && flags & O_TMPFILE != O_TMPFILE {
-        true => beneath_cwd_cached(ctx, dirfd, arg.as_cstr()).map(|(d, name)| (d, name.to_owned())),
-        false => None,
-    };
-    // A relative path the cache serves is known by the working directory's
-    // path joined with it (the full walk asks the host for that path).
-    let (target, rel) = match cached {
-        Some(_) => (Target::Empty, arg.as_bytes().to_vec()),
-        None => (target_of(ctx, dirfd, 0, &mut arg)?, Vec::new()),
-    };
+    if relative && flags & O_PATH == 0 && flags & O_TMPFILE != O_TMPFILE {
+        if let Some(at) = beneath_cwd_cached(ctx, dirfd, arg.as_cstr()) {
+            return beneath::open_beneath(ctx, limit, dirfd, at, arg.as_bytes(), flags, mode);
+        }
+    }
+    let target = target_of(ctx, dirfd, 0, &mut arg)?;
     if flags & O_TMPFILE == O_TMPFILE && flags & O_ACCMODE == O_RDONLY {
         return Err(Errno::EINVAL);
     }
@@ -140,17 +124,6 @@ fn do_open(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: i32, m
     let wait = if may_wait { host::Wait::Interruptible } else { host::Wait::Uninterruptible };
     let req = vfs::OpenRequest { flags, mode, umask, wait };
     let open = |ctx: &SyscallCtx<'_>| match &target {
-        _ if cached.is_some() => {
-            let (d, name) = cached.as_ref().ok_or(Errno::EINVAL)?;
-            let host_mode = mode & S_IALLUGO & !umask;
-            match crate::fs::fastwalk::lookup_open(d, name, flags & !O_CLOEXEC, host_mode, wait) {
-                Some(fd) => {
-                    let known_as = path::join(&ctx.task.process.fs().cwd, &rel);
-                    vfs::host_opened(&ctx.m.root, &ctx.procfs(), fd?, &known_as, &req)
-                }
-                None => vfs::open(&ctx.m.root, &ctx.procfs(), ctx.at_vec(reg(dirfd), rel.clone())?, &req),
-            }
-        }
         Target::Host(p) => vfs::open_host_or_node(&ctx.m.root, &ctx.procfs(), p, p.to_bytes(), &req),
         Target::Abs(abs) => vfs::open(&ctx.m.root, &ctx.procfs(), abs.clone(), &req),
         Target::Empty => Err(Errno::ENOENT),
@@ -204,9 +177,9 @@ fn stat_common(
     // (Both walks beneath the working directory are for relative paths.)
     let relative = arg.as_bytes().first() != Some(&b'/');
     let cached = if relative { beneath_cwd_cached(ctx, dirfd, arg.as_cstr()) } else { None };
-    if let Some((d, name)) = cached {
-        let path = || Some(cwd_join(ctx, arg.as_bytes()));
-        if let Some(r) = crate::fs::fastwalk::lookup_stat(&ctx.m.root, &d, name, follow, path, &mut st) {
+    if let Some((d, name, at)) = cached.as_ref().and_then(|(d, name)| Some((d, name, d.fd()?))) {
+        let path = || Some(d.machine_path(ctx, arg.as_bytes()));
+        if let Some(r) = crate::fs::fastwalk::lookup_stat(&ctx.m.root, at, name, follow, path, &mut st) {
             r?;
             out(ctx, &st)?;
             return Ok(0);
@@ -276,7 +249,19 @@ pub(crate) fn sys_statx(
     let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
     let sync = flags & AT_STATX_SYNC_TYPE;
     let mut arg = path::PathArg::default();
-    let target = match target(ctx, dirfd, pathname, flags, &mut arg)? {
+    ctx.read_path(pathname.addr(), &mut arg)?;
+    // A name beneath the working directory or a directory descriptor, from
+    // that directory's handle.
+    if let Some((d, name)) = beneath_cwd_cached(ctx, dirfd, arg.as_cstr()) {
+        let path = || Some(d.machine_path(ctx, arg.as_bytes()));
+        let r =
+            d.fd().and_then(|at| crate::fs::fastwalk::lookup_statx(&ctx.m.root, at, name, follow, sync, mask, path));
+        if let Some(r) = r {
+            ctx.user().write_val(buf, r?)?;
+            return Ok(0);
+        }
+    }
+    let target = match target_of(ctx, dirfd, flags, &mut arg)? {
         Target::Empty if dirfd == CWD => {
             Resolved::Host(CString::new(ctx.task.process.fs().cwd.clone()).map_err(|_| Errno::EINVAL)?)
         }

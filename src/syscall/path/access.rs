@@ -25,7 +25,8 @@ fn access_common(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: u
     let mut arg = path::PathArg::default();
     ctx.read_path(pathname.addr(), &mut arg)?;
     if let Some((d, name)) = beneath_cwd_cached(ctx, dirfd, arg.as_cstr()) {
-        if let Some(r) = crate::fs::fastwalk::lookup_access(&d, name, mode, flags & AT_EACCESS, follow) {
+        let r = d.fd().and_then(|at| crate::fs::fastwalk::lookup_access(at, name, mode, flags & AT_EACCESS, follow));
+        if let Some(r) = r {
             return r;
         }
     }
