@@ -6,7 +6,8 @@
  *   hostsig spin          spins; SIGINT's default action ends it
  *   hostsig term          SIGTERM handler: prints, exits 3; spins
  *   hostsig read          blocks in read(0) (stdin stays open); SIGHUP
- *   hostsig thread-exit   the main thread exits, another one spins
+ *   hostsig thread-exit   four threads come and go, then the main thread
+ *                         exits and another one spins
  *   hostsig cont          SIGCONT handler: prints, exits 0; spins (the test
  *                         stops it with SIGTSTP first)
  *   hostsig early         SIGTERM handler as `term`, installed first thing:
@@ -43,6 +44,11 @@ static void on_cont(int sig) {
 }
 
 static pthread_t main_thread;
+
+static void *nothing(void *arg) {
+    usleep(10000);
+    return arg;
+}
 
 static void *spinner(void *arg) {
     (void)arg;
@@ -89,7 +95,15 @@ int main(int argc, char **argv) {
         return 4;
     }
     if (!strcmp(mode, "thread-exit")) {
-        pthread_t t;
+        pthread_t t, done[4];
+        /* Threads that end first: under nommu their host threads wait
+         * idle for another task, and a signal the host gives one of them
+         * goes on to a thread with a task. */
+        for (int i = 0; i < 4; i++)
+            if (pthread_create(&done[i], NULL, nothing, NULL) != 0)
+                return 97;
+        for (int i = 0; i < 4; i++)
+            pthread_join(done[i], NULL);
         main_thread = pthread_self();
         if (pthread_create(&t, NULL, spinner, NULL) != 0)
             return 97;
