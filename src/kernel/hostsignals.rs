@@ -28,8 +28,9 @@ const ROUTED: [i32; 11] = [
     libc::SIGUSR2,
 ];
 
-/// The ones acted on (the first ones of `ROUTED`); SIGTTIN, SIGTTOU and SIGUSR2 stay blocked for ever
-/// (a background nommu's terminal read gets EIO, its write goes through).
+/// The ones acted on (the first ones of `ROUTED`); SIGTTIN, SIGTTOU and
+/// SIGUSR2 stay blocked for ever (a background nommu's terminal read gets
+/// EIO, its write goes through).
 const HANDLED: [i32; 8] = [
     libc::SIGUSR1,
     libc::SIGINT,
@@ -40,6 +41,14 @@ const HANDLED: [i32; 8] = [
     libc::SIGWINCH,
     libc::SIGCONT,
 ];
+
+const _: () = {
+    let mut i = 0;
+    while i < HANDLED.len() {
+        assert!(HANDLED[i] == ROUTED[i]);
+        i += 1;
+    }
+};
 
 /// NOMMU_HOST_SIGNAL_THREAD=1: the routing thread of old.
 fn thread_mode() -> bool {
