@@ -105,6 +105,7 @@ impl Vcpu {
         // The thread has its own area and a task: it may take routed host
         // signals now (the thread was started with them blocked).
         vcpu.area.routes = 1;
+        core::sync::atomic::compiler_fence(core::sync::atomic::Ordering::SeqCst);
         super::hostsig::set_routed_unblocked(true);
         Ok(vcpu)
     }
@@ -125,6 +126,10 @@ impl Vcpu {
                 area.sig_err = 0;
                 vcpu.reset_vector_state();
                 vcpu.area.routes = 1;
+                // This thread's signal handler reads `routes` and writes
+                // `routed_blocked`: in this order, one forwarded before
+                // `routes` was set is seen here.
+                core::sync::atomic::compiler_fence(core::sync::atomic::Ordering::SeqCst);
                 if vcpu.area.routed_blocked != 0 {
                     // It forwarded one while it had no task.
                     vcpu.area.routed_blocked = 0;
@@ -143,6 +148,9 @@ impl Vcpu {
     /// (the kernel routes what it took before: `hostsignals::take`).
     pub fn keep(mut self) {
         self.area.routes = 0;
+        // Before the kernel's last look (`hostsignals::take`), for this
+        // thread's signal handler.
+        core::sync::atomic::compiler_fence(core::sync::atomic::Ordering::SeqCst);
         if self.binding.is_some() && self.host_tid == current_host_tid_cached() {
             IDLE_VCPU.with(|v| *v.borrow_mut() = Some(self));
         }
