@@ -120,4 +120,10 @@ echo "=== dirfd switch: NOMMU_DIRFD_HANDLE=0"
 NOMMU_DIRFD_HANDLE=0 cargo test --release --test files --test mounts -- --test-threads=1 --exact fs_directories_and_links \
     fs_open_flags_and_errors fs_directory_cache_invalidation fs_escape_is_contained fs_chroot_jails memory_file_mappings_and_tree_operations_on_tmpfs
 ran=$((ran + 1))
+# The routing thread for host signals sent to nommu (not a capability, so
+# always run): by default the vCPU threads take them (docs/architecture.md,
+# invariant 6).
+echo "=== host-signal switch: NOMMU_HOST_SIGNAL_THREAD=1"
+NOMMU_HOST_SIGNAL_THREAD=1 cargo test --release --test hostsignals --test console --test tty --test pty -- --test-threads=1
+ran=$((ran + 1))
 echo "=== capability matrix: $ran combinations run beyond the two full passes, $skipped skipped"

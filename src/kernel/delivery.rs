@@ -51,6 +51,7 @@ fn wait_while_stopped(m: &Machine, task: &mut Task) -> Option<ExitStatus> {
     loop {
         if task.vcpu.take_kick() {
             super::timers::check_host_alarm(m, &task.process);
+            super::hostsignals::take(m);
         }
         let seq = task.process.cont_event.load(Ordering::Acquire);
         if !matches!(*task.process.state(), ProcState::Stopped { .. }) {

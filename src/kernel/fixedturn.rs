@@ -153,6 +153,8 @@ fn wait_until(
     loop {
         let generation = m.mem.fixed_generation();
         let Some(holders) = busy(m, task) else { return Ok(()) };
+        // A host signal to nommu this thread took while it waits.
+        super::hostsignals::take(m);
         if let Some(stop) = stopped(task) {
             return Err((stop, None));
         }

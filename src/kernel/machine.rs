@@ -452,6 +452,7 @@ impl Machine {
                 setup(&mut task);
                 (machine.task_loop)(&machine, &mut task);
                 task.vcpu.keep();
+                super::hostsignals::task_over(&machine, false);
             }),
         );
         if let Err(e) = spawned {
@@ -512,6 +513,7 @@ impl Machine {
                 task.vcpu.set_state(&state);
                 (machine.task_loop)(&machine, &mut task);
                 task.vcpu.keep();
+                super::hostsignals::task_over(&machine, false);
             }),
         );
         match spawned {
@@ -608,6 +610,7 @@ impl Machine {
         // Dropping the vCPU would undo its bindings with host calls; the
         // thread has no other task to run.
         task.vcpu.keep();
+        super::hostsignals::task_over(self, true);
         Ok(self.wait_for_shutdown())
     }
 

@@ -48,7 +48,8 @@ impl ThreadPool {
             }
         }
         let pool = self.clone();
-        std::thread::Builder::new().name(name).stack_size(self.stack_size).spawn(move || pool.work(job))?;
+        let builder = std::thread::Builder::new().name(name).stack_size(self.stack_size);
+        crate::arch::hostsig::with_routed_blocked(|| builder.spawn(move || pool.work(job)))?;
         Ok(())
     }
 

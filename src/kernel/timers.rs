@@ -140,7 +140,8 @@ impl TimerWheel {
     pub(crate) fn rearm(&self, m: &Machine) {
         let weak = Arc::downgrade(&m.arc());
         self.started.get_or_init(|| {
-            let _ = std::thread::Builder::new().name("itimers".into()).spawn(move || run(weak));
+            let builder = std::thread::Builder::new().name("itimers".into());
+            let _ = crate::arch::hostsig::with_routed_blocked(|| builder.spawn(move || run(weak)));
         });
         *self.changed.lock().unwrap_or_else(|e| e.into_inner()) = true;
         self.cv.notify_all();

@@ -83,6 +83,8 @@ impl SyscallCtx<'_> {
         // A kick that ended the wait may have been the process's host
         // timer: its SIGALRM is made now.
         crate::kernel::timers::check_host_alarm(self.m, &self.task.process);
+        // Or a host signal sent to nommu: routing it bumps the epoch.
+        crate::kernel::hostsignals::take(self.m);
         // Nothing changed since the run loop's last look found nothing to
         // deliver (`delivery::deliver`: every signal queued, group exit or
         // stop bumps the epoch, a change of the task's own mask forgets

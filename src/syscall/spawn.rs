@@ -140,6 +140,8 @@ fn spawn(ctx: &mut SyscallCtx<'_>, args: SpawnArgs) -> SysResult {
         // child has let go of the parent's memory; a fatal one does not.
         while child.vfork_done.load(Ordering::Acquire) == 0 {
             ctx.task.vcpu.clear_kick();
+            // A host signal to nommu this thread took is routed here too.
+            crate::kernel::hostsignals::take(m);
             if fixedturn::fatal_signal(ctx.task).is_some() || parent.group_exit_for(ctx.task.tid).is_some() {
                 break;
             }
@@ -149,6 +151,7 @@ fn spawn(ctx: &mut SyscallCtx<'_>, args: SpawnArgs) -> SysResult {
         // The parent's host timer may have kicked this thread while the
         // child ran on it, or while the parent waited.
         crate::kernel::timers::check_host_alarm(m, &parent);
+        crate::kernel::hostsignals::take(m);
     }
     Ok(pid as u64)
 }

@@ -108,6 +108,12 @@ pub(crate) struct EntryArea {
     /// Trap number and error code of a fault (for the guest's sigcontext).
     pub sig_trapno: u64,
     pub sig_err: u64,
+    /// 1 while a task runs on this thread: a routed host signal it takes
+    /// is recorded and becomes a kick (hostsig.rs); 0: it is forwarded.
+    pub routes: u64,
+    /// 1 once this thread forwarded a routed signal and so blocks them
+    /// (the next task unblocks them).
+    pub routed_blocked: u64,
     /// Guest MXCSR (fast path).
     pub mxcsr: u32,
     /// Guest xmm0-15 (fast path).

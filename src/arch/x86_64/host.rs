@@ -677,14 +677,15 @@ fn sigset_of(signals: &[i32]) -> libc::sigset_t {
 }
 
 /// Blocks `signals` in the calling thread (and so in every thread it
-/// starts afterwards), with their default disposition: an ignored signal
-/// (inherited from the parent) would be discarded before sigwaitinfo.
-pub(crate) fn block_signals(signals: &[i32]) {
+/// starts afterwards); `to_default` get their default disposition: an
+/// ignored signal (inherited from the parent) would be discarded before
+/// sigwaitinfo.
+pub(crate) fn block_signals(signals: &[i32], to_default: &[i32]) {
     let set = sigset_of(signals);
     // SAFETY: set is a valid sigset_t; SIG_DFL is a valid disposition.
     unsafe {
         libc::pthread_sigmask(libc::SIG_BLOCK, &set, core::ptr::null_mut());
-        for &s in signals {
+        for &s in to_default {
             libc::signal(s, libc::SIG_DFL);
         }
     }

@@ -18,6 +18,7 @@ use crate::abi::x86::{
     Fpstate, FpxSwBytes, Ucontext, XstateHeader, FP_XSTATE_MAGIC1, X86_EFLAGS_AC, X86_EFLAGS_DF, X86_EFLAGS_TF,
 };
 use core::mem::{offset_of, size_of};
+use core::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
 /// The legacy fxsave area, and it with the xsave header: a smaller image
@@ -139,6 +140,102 @@ pub(crate) fn install() -> std::io::Result<()> {
     }
 }
 
+/// The routed host signals this process takes with the stub (a bit per
+/// signal number, `1 << (signo - 1)`, as in a kernel sigset); 0 until
+/// `route_signals` (in-process machines never route: Ctrl-C ends them).
+static ROUTED_MASK: AtomicU64 = AtomicU64::new(0);
+/// Routed signals taken by a thread with a task, not yet routed
+/// (`take_routed`).
+static ROUTED_PENDING: AtomicU64 = AtomicU64::new(0);
+
+fn sigbit(signo: i32) -> u64 {
+    1u64 << (signo - 1)
+}
+
+/// Makes `handled` routed signals: they get the stub, which records each
+/// one taken on a thread with a task (`take_routed`) and kicks that
+/// thread, and hands it on (`forward`) elsewhere. The caller has them
+/// blocked on every thread (`set_routed_unblocked` opens them on a thread
+/// that runs a task). Call once, before any other thread exists.
+pub(crate) fn route_signals(handled: &[i32]) -> std::io::Result<()> {
+    install()?;
+    let mask = handled.iter().fold(0, |m, &s| m | sigbit(s));
+    ROUTED_MASK.store(mask, Ordering::Relaxed);
+    for &signo in handled {
+        set_handler(signo, nommu_host_signal_stub as *const () as usize)?;
+    }
+    Ok(())
+}
+
+/// The routed signals taken since the last call, as a set of bits
+/// (`1 << (signo - 1)`). One load when there are none.
+#[inline]
+pub(crate) fn take_routed() -> u64 {
+    if ROUTED_PENDING.load(Ordering::Relaxed) == 0 {
+        return 0;
+    }
+    ROUTED_PENDING.swap(0, Ordering::AcqRel)
+}
+
+/// Blocks (or unblocks) the routed signals on the calling thread; nothing
+/// when no signal is routed.
+pub(crate) fn set_routed_unblocked(unblocked: bool) {
+    let mask = ROUTED_MASK.load(Ordering::Relaxed);
+    if mask == 0 {
+        return;
+    }
+    let how = if unblocked { libc::SIG_UNBLOCK } else { libc::SIG_BLOCK };
+    // SAFETY: rt_sigprocmask with a kernel-sized (8-byte) set on the
+    // calling thread.
+    unsafe { libc::syscall(libc::SYS_rt_sigprocmask, how, &mask as *const u64, core::ptr::null_mut::<u64>(), 8) };
+}
+
+/// Runs `spawn` (which creates a host thread) with the routed signals
+/// blocked: on x86-64 a new thread starts with its creator's GS base, so
+/// until it binds an entry area of its own the stub would take the
+/// creator's. The new thread inherits the blocked mask.
+pub(crate) fn with_routed_blocked<T>(spawn: impl FnOnce() -> T) -> T {
+    let mask = ROUTED_MASK.load(Ordering::Relaxed);
+    if mask == 0 {
+        return spawn();
+    }
+    let mut old: u64 = 0;
+    // SAFETY: rt_sigprocmask on the calling thread with 8-byte sets.
+    unsafe { libc::syscall(libc::SYS_rt_sigprocmask, libc::SIG_BLOCK, &mask as *const u64, &mut old as *mut u64, 8) };
+    let r = spawn();
+    // SAFETY: as above; puts the caller's mask back.
+    unsafe {
+        libc::syscall(libc::SYS_rt_sigprocmask, libc::SIG_SETMASK, &old as *const u64, core::ptr::null_mut::<u64>(), 8)
+    };
+    r
+}
+
+/// A routed signal reached a thread that cannot route it (no task runs on
+/// it): from its handler's return on the thread blocks them all, and the
+/// signal goes to the process again, for a thread that does not block it
+/// (or to wait, pending, until one unblocks them). Async-signal-safe.
+fn forward(signo: i32, uc: *mut Ucontext, area: *mut EntryArea) {
+    let mask = ROUTED_MASK.load(Ordering::Relaxed);
+    // SAFETY: the kernel passes a valid ucontext; `area`, when not null,
+    // is this thread's own entry area (GS base), whose selector must allow
+    // the host call for as long as it lasts.
+    unsafe {
+        (*uc).uc_sigmask |= mask;
+        match area.as_mut() {
+            Some(area) => {
+                area.routed_blocked = 1;
+                let selector = area.dispatch_selector;
+                area.dispatch_selector = SYSCALL_DISPATCH_FILTER_ALLOW as u64;
+                libc::kill(libc::getpid(), signo);
+                area.dispatch_selector = selector;
+            }
+            None => {
+                libc::kill(libc::getpid(), signo);
+            }
+        }
+    }
+}
+
 fn set_handler(signo: i32, handler: usize) -> std::io::Result<()> {
     // SAFETY: a zeroed sigaction is a valid starting point; the handler is
     // either our stub (which follows the SA_SIGINFO ABI) or SIG_DFL.
@@ -232,12 +329,25 @@ extern "C" fn host_signal(
     area: *mut EntryArea,
     interrupted_fs: u64,
 ) {
-    let is_kick = signo == kick_signal();
     // SAFETY: the kernel passes a valid siginfo.
     if signo == libc::SIGSYS && !is_trapped_syscall(unsafe { &*info }) {
         // Somebody sent nommu a SIGSYS by hand: nothing to do.
         return;
     }
+    let mut signo = signo;
+    let routed = (1..=64).contains(&signo) && ROUTED_MASK.load(Ordering::Relaxed) & sigbit(signo) != 0;
+    if routed {
+        // SAFETY: `area`, when not null, is this thread's own entry area.
+        if area.is_null() || unsafe { (*area).routes } == 0 {
+            forward(signo, uc, area);
+            return;
+        }
+        // A task runs here: record it for the kernel, which routes it
+        // where it looks at kicks, and kick this thread.
+        ROUTED_PENDING.fetch_or(sigbit(signo), Ordering::AcqRel);
+        signo = kick_signal();
+    }
+    let is_kick = signo == kick_signal();
     if area.is_null() {
         // SAFETY: the kernel passes a valid siginfo.
         if !is_kick && !recover_arena_fault(signo, unsafe { &*info }) {

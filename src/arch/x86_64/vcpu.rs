@@ -102,6 +102,11 @@ impl Vcpu {
         VCPU_THREAD_TID.with(|t| t.set(host_tid));
         let mut vcpu = Vcpu { binding: Some(Binding), area, _altstack: altstack, host_tid, spare: None };
         vcpu.reset_vector_state();
+        // The thread has its own area and a task: it may take routed host
+        // signals now (the thread was started with them blocked).
+        vcpu.area.routes = 1;
+        core::sync::atomic::compiler_fence(core::sync::atomic::Ordering::SeqCst);
+        super::hostsig::set_routed_unblocked(true);
         Ok(vcpu)
     }
 
@@ -120,6 +125,16 @@ impl Vcpu {
                 area.sig_trapno = 0;
                 area.sig_err = 0;
                 vcpu.reset_vector_state();
+                vcpu.area.routes = 1;
+                // This thread's signal handler reads `routes` and writes
+                // `routed_blocked`: in this order, one forwarded before
+                // `routes` was set is seen here.
+                core::sync::atomic::compiler_fence(core::sync::atomic::Ordering::SeqCst);
+                if vcpu.area.routed_blocked != 0 {
+                    // It forwarded one while it had no task.
+                    vcpu.area.routed_blocked = 0;
+                    super::hostsig::set_routed_unblocked(true);
+                }
                 Ok(vcpu)
             }
             None => Vcpu::new_on_current_thread(),
@@ -129,7 +144,13 @@ impl Vcpu {
     /// The thread's task is over: its vCPU stays bound to the thread for
     /// the thread's next task (`for_current_thread`), which saves making
     /// and binding one (two allocations and five host calls each way).
-    pub fn keep(self) {
+    /// From now on a routed host signal this thread takes is forwarded
+    /// (the kernel routes what it took before: `hostsignals::take`).
+    pub fn keep(mut self) {
+        self.area.routes = 0;
+        // Before the kernel's last look (`hostsignals::take`), for this
+        // thread's signal handler.
+        core::sync::atomic::compiler_fence(core::sync::atomic::Ordering::SeqCst);
         if self.binding.is_some() && self.host_tid == current_host_tid_cached() {
             IDLE_VCPU.with(|v| *v.borrow_mut() = Some(self));
         }
