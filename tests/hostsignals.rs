@@ -11,6 +11,7 @@
 mod common;
 use common::*;
 use std::io::Read;
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -58,6 +59,11 @@ impl Run {
             }
         };
         cmd.args(args).stdin(stdin).stdout(Stdio::piped()).stderr(Stdio::null());
+        // A process group of its own whose parent (this test) is in the same
+        // session: not orphaned, so the host stops it at SIGTSTP however the
+        // test itself was started (a group orphaned by a background `make`
+        // or a CI script ignores SIGTSTP natively).
+        cmd.process_group(0);
         let mut child = cmd.spawn().expect("spawn");
         let mut stdout = child.stdout.take().unwrap();
         let (tx, lines) = mpsc::channel();
