@@ -2,9 +2,11 @@
  * ok" / "what: FAIL") and a failure count, the closing "all ok" / "SOME
  * CHECKS FAILED" line and exit status, the program's own path (self, set
  * by main from argv[0]) with vfork + exec of it in a mode, msleep, and a
- * wait status in words. Included once per program, after its includes. */
+ * wait status in words, times in milliseconds. Included once per program,
+ * after its includes. */
 #include <errno.h>
 #include <stdio.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,6 +28,20 @@ static int finish(void)
 {
     printf("%s\n", failures ? "SOME CHECKS FAILED" : "all ok");
     return failures ? 1 : 0;
+}
+
+/* A clock's time (clock_gettime) in milliseconds. */
+__attribute__((unused)) static double clock_ms(clockid_t c)
+{
+    struct timespec ts;
+    clock_gettime(c, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* A struct timeval (rusage times) in milliseconds. */
+__attribute__((unused)) static double timeval_ms(struct timeval tv)
+{
+    return tv.tv_sec * 1e3 + tv.tv_usec / 1e3;
 }
 
 /* Sleeps ms milliseconds, through signal handlers. */

@@ -29,18 +29,6 @@
 
 #include "proc_check.h"
 
-static double cpu_ms(clockid_t c)
-{
-    struct timespec ts;
-    clock_gettime(c, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static double tv_ms(struct timeval tv)
-{
-    return tv.tv_sec * 1e3 + tv.tv_usec / 1e3;
-}
-
 /* `n` rounds of arithmetic and no syscall. */
 __attribute__((noinline)) static uint64_t spin(uint64_t n)
 {
@@ -217,25 +205,25 @@ static void parent_ends(const char *how)
 
 static void cpu_times(uint64_t per_ms)
 {
-    double t0 = cpu_ms(CLOCK_PROCESS_CPUTIME_ID);
+    double t0 = clock_ms(CLOCK_PROCESS_CPUTIME_ID);
     char n[32];
     snprintf(n, sizeof n, "%llu", (unsigned long long)(per_ms * 100));
     pid_t c = vfork_self(NULL, "burn", n, NULL, NULL);
     int st;
     struct rusage ru, all;
     int ok = wait_status(c, &st, &ru) == c && WIFEXITED(st) && WEXITSTATUS(st) == 0;
-    double mine = cpu_ms(CLOCK_PROCESS_CPUTIME_ID) - t0;
+    double mine = clock_ms(CLOCK_PROCESS_CPUTIME_ID) - t0;
     getrusage(RUSAGE_CHILDREN, &all);
-    double child = tv_ms(ru.ru_utime) + tv_ms(ru.ru_stime);
+    double child = timeval_ms(ru.ru_utime) + timeval_ms(ru.ru_stime);
     check("a child burning ~100 ms: its parent's own CPU time does not include it", ok && mine < 50);
     check("wait4 reports the child's CPU time", child >= 50);
-    check("RUSAGE_CHILDREN has it", tv_ms(all.ru_utime) + tv_ms(all.ru_stime) >= 50);
+    check("RUSAGE_CHILDREN has it", timeval_ms(all.ru_utime) + timeval_ms(all.ru_stime) >= 50);
 
-    t0 = cpu_ms(CLOCK_PROCESS_CPUTIME_ID);
+    t0 = clock_ms(CLOCK_PROCESS_CPUTIME_ID);
     snprintf(n, sizeof n, "%llu", (unsigned long long)(per_ms * 2));
     c = vfork_self(NULL, "burn", n, NULL, NULL);
     ok = wait_status(c, &st, NULL) == c && WIFEXITED(st) && WEXITSTATUS(st) == 0;
-    mine = cpu_ms(CLOCK_PROCESS_CPUTIME_ID) - t0;
+    mine = clock_ms(CLOCK_PROCESS_CPUTIME_ID) - t0;
     check("a child burning ~2 ms: its parent's own CPU time does not include it", ok && mine < 1);
 }
 
@@ -247,7 +235,7 @@ static void *read_process_clock(void *arg)
     (void)arg;
     double last = 0;
     while (!stop_reading) {
-        double now = cpu_ms(CLOCK_PROCESS_CPUTIME_ID);
+        double now = clock_ms(CLOCK_PROCESS_CPUTIME_ID);
         if (now < last)
             went_back++;
         last = now;
@@ -326,17 +314,17 @@ int main(int argc, char **argv)
     }
     /* The children's spins and burns are found with the parent's. */
     prctl(PR_SET_CHILD_SUBREAPER, 1);
-    double t0 = cpu_ms(CLOCK_THREAD_CPUTIME_ID);
+    double t0 = clock_ms(CLOCK_THREAD_CPUTIME_ID);
     uint64_t rounds = 1000000;
-    while (cpu_ms(CLOCK_THREAD_CPUTIME_ID) - t0 < 20)
+    while (clock_ms(CLOCK_THREAD_CPUTIME_ID) - t0 < 20)
         spin(rounds);
     uint64_t done = 0;
-    t0 = cpu_ms(CLOCK_THREAD_CPUTIME_ID);
-    while (cpu_ms(CLOCK_THREAD_CPUTIME_ID) - t0 < 20) {
+    t0 = clock_ms(CLOCK_THREAD_CPUTIME_ID);
+    while (clock_ms(CLOCK_THREAD_CPUTIME_ID) - t0 < 20) {
         spin(rounds / 10);
         done += rounds / 10;
     }
-    uint64_t per_ms = done / (cpu_ms(CLOCK_THREAD_CPUTIME_ID) - t0);
+    uint64_t per_ms = done / (clock_ms(CLOCK_THREAD_CPUTIME_ID) - t0);
 
     timer_while_child_spins();
     signal_while_child_spins();

@@ -32,24 +32,12 @@
 
 #include "proc_check.h"
 
-static double cpu_ms(clockid_t c)
-{
-    struct timespec ts;
-    clock_gettime(c, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static double tv_ms(struct timeval tv)
-{
-    return tv.tv_sec * 1e3 + tv.tv_usec / 1e3;
-}
-
 /* Burns ms milliseconds of this thread's CPU time. */
 static void burn(int ms)
 {
     volatile uint64_t x = 1;
-    double end = cpu_ms(CLOCK_THREAD_CPUTIME_ID) + ms;
-    while (cpu_ms(CLOCK_THREAD_CPUTIME_ID) < end)
+    double end = clock_ms(CLOCK_THREAD_CPUTIME_ID) + ms;
+    while (clock_ms(CLOCK_THREAD_CPUTIME_ID) < end)
         for (int i = 0; i < 10000; i++)
             x = x * 6364136223846793005ULL + 1;
 }
@@ -286,10 +274,10 @@ static void cpu_times(void)
     fflush(stdout);
     pid_t p = vfork();
     if (p == 0) {
-        child_start = cpu_ms(CLOCK_PROCESS_CPUTIME_ID);
+        child_start = clock_ms(CLOCK_PROCESS_CPUTIME_ID);
         struct rusage ru;
         getrusage(RUSAGE_THREAD, &ru);
-        child_thread_start = tv_ms(ru.ru_utime) + tv_ms(ru.ru_stime);
+        child_thread_start = timeval_ms(ru.ru_utime) + timeval_ms(ru.ru_stime);
         burn(100);
         _exit(0);
     }
@@ -300,14 +288,14 @@ static void cpu_times(void)
     getrusage(RUSAGE_THREAD, &thread);
     getrusage(RUSAGE_CHILDREN, &children);
     times(&t1);
-    double own = tv_ms(after.ru_utime) + tv_ms(after.ru_stime) - tv_ms(before.ru_utime) - tv_ms(before.ru_stime);
+    double own = timeval_ms(after.ru_utime) + timeval_ms(after.ru_stime) - timeval_ms(before.ru_utime) - timeval_ms(before.ru_stime);
     long hz = sysconf(_SC_CLK_TCK);
     check("a vfork child's process CPU clock starts near 0", child_start >= 0 && child_start < 30);
     check("a vfork child's thread CPU time starts near 0", child_thread_start >= 0 && child_thread_start < 30);
     check("the parent's time does not include the child's", own < 50);
-    check("the parent's thread time is its own", tv_ms(thread.ru_utime) + tv_ms(thread.ru_stime) < 1000);
-    check("wait4's rusage has the child's time", tv_ms(child.ru_utime) + tv_ms(child.ru_stime) >= 70);
-    check("RUSAGE_CHILDREN has the child's time", tv_ms(children.ru_utime) + tv_ms(children.ru_stime) >= 70);
+    check("the parent's thread time is its own", timeval_ms(thread.ru_utime) + timeval_ms(thread.ru_stime) < 1000);
+    check("wait4's rusage has the child's time", timeval_ms(child.ru_utime) + timeval_ms(child.ru_stime) >= 70);
+    check("RUSAGE_CHILDREN has the child's time", timeval_ms(children.ru_utime) + timeval_ms(children.ru_stime) >= 70);
     check("times(): the child's time is the children's",
           (t1.tms_cutime + t1.tms_cstime - t0.tms_cutime - t0.tms_cstime) * 1000 / hz >= 70);
     check("times(): the parent's time is its own",

@@ -12,25 +12,7 @@ use crate::abi::signal::SI_KERNEL;
 use crate::arch::{host, hostsig};
 use std::sync::{Arc, OnceLock, Weak};
 
-/// The signals routed to the guest. Call `block_routed` before any other
-/// thread starts so that all of them inherit the mask.
-const ROUTED: [i32; 11] = [
-    libc::SIGUSR1,
-    libc::SIGINT,
-    libc::SIGQUIT,
-    libc::SIGTSTP,
-    libc::SIGTERM,
-    libc::SIGHUP,
-    libc::SIGWINCH,
-    libc::SIGCONT,
-    libc::SIGTTIN,
-    libc::SIGTTOU,
-    libc::SIGUSR2,
-];
-
-/// The ones acted on (the first ones of `ROUTED`); SIGTTIN, SIGTTOU and
-/// SIGUSR2 stay blocked for ever (a background nommu's terminal read gets
-/// EIO, its write goes through).
+/// The routed signals acted on; they come first in `ROUTED`.
 const HANDLED: [i32; 8] = [
     libc::SIGUSR1,
     libc::SIGINT,
@@ -42,12 +24,21 @@ const HANDLED: [i32; 8] = [
     libc::SIGCONT,
 ];
 
-const _: () = {
+/// Routed but never acted on: blocked for ever (a background nommu's
+/// terminal read gets EIO, its write goes through).
+const KEPT_BLOCKED: [i32; 3] = [libc::SIGTTIN, libc::SIGTTOU, libc::SIGUSR2];
+
+/// The signals routed to the guest, `HANDLED` then `KEPT_BLOCKED`. Call
+/// `block_routed` before any other thread starts so that all of them
+/// inherit the mask.
+const ROUTED: [i32; HANDLED.len() + KEPT_BLOCKED.len()] = {
+    let mut all = [0; HANDLED.len() + KEPT_BLOCKED.len()];
     let mut i = 0;
-    while i < HANDLED.len() {
-        assert!(HANDLED[i] == ROUTED[i]);
+    while i < all.len() {
+        all[i] = if i < HANDLED.len() { HANDLED[i] } else { KEPT_BLOCKED[i - HANDLED.len()] };
         i += 1;
     }
+    all
 };
 
 /// NOMMU_HOST_SIGNAL_THREAD=1: the routing thread of old.
@@ -64,7 +55,7 @@ pub fn block_routed() {
         return;
     }
     // The handled ones get the stub at once; the others go back to SIG_DFL.
-    host::block_signals(&ROUTED, &ROUTED[HANDLED.len()..]);
+    host::block_signals(&ROUTED, &KEPT_BLOCKED);
     if let Err(e) = hostsig::route_signals(&HANDLED) {
         log::warn!("host signals cannot be routed: {e}");
     }
