@@ -3,6 +3,8 @@
 // The command line computes with sizes it parsed itself (checked there).
 #![allow(clippy::arithmetic_side_effects)]
 
+mod logger;
+
 use clap::{Parser, Subcommand};
 use nommu::kernel::exec::ProgramSpec;
 use nommu::kernel::machine::MachineError;
@@ -84,6 +86,10 @@ fn parse_reserve(s: &str) -> Result<Reserve, String> {
 fn parse_net(s: &str) -> Result<NetMode, String> {
     NetMode::parse(s).ok_or_else(|| format!("'{s}' is not a network mode (host or none)"))
 }
+
+/// Until pid 1 runs, nommu's allocations come from one static area.
+#[global_allocator]
+static ALLOCATOR: nommu::mm::startheap::StartHeap = nommu::mm::startheap::StartHeap;
 
 fn env_flag(name: &str) -> bool {
     std::env::var_os(name).is_some_and(|v| v == "1")
@@ -277,8 +283,7 @@ fn main() {
     let cli = plain_run().unwrap_or_else(Cli::parse);
     // The guest's stderr is the guest's: by default only nommu's own failures
     // reach it; what the kernel notices (ENOSYS, refusals) needs -v or RUST_LOG.
-    let level = if cli.verbose { "nommu=info" } else { "nommu=error" };
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(level)).format_timestamp(None).init();
+    logger::init(cli.verbose);
     // Before any thread exists: every thread inherits the mask.
     nommu::kernel::hostsignals::block_routed();
     // Before any thread exists too: a private mount namespace, where the
@@ -405,7 +410,7 @@ fn caps(observe: Observe, machine_readable: bool) -> i32 {
         println!("fsgsbase={}", c.fsgsbase.name());
         println!("trap={}", c.trap.map_or("none", |t| t.name()));
         println!("host_mounts={}", c.host_mounts.name());
-        println!("tmpfs_dir={}", c.memory_dir.path.display());
+        println!("tmpfs_dir={}", c.memory_dir.get().path.display());
         println!("tmpfs_in_memory={}", c.tmpfs_in_memory());
         println!("image_cache={cache}");
     } else {

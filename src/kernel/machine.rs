@@ -183,7 +183,7 @@ fn detect_caps(config: &MachineConfig) -> Result<HostCaps, MachineError> {
     let pku = Feature::detect(cpu::cpu_has_pku(), Switch::NoPku);
     let fsgsbase = Feature::detect(cpu::cpu_has_fsgsbase(), Switch::NoFsgsbase);
     let host_mounts = crate::arch::hostmount::feature();
-    let memory_dir = crate::arch::hostmount::memory_dir();
+    let memory_dir = crate::arch::hostmount::LazyMemoryDir::default();
     let caps = |page0, page0_absence, trap| HostCaps {
         page0,
         page0_absence,
@@ -256,8 +256,12 @@ impl Machine {
         };
         mem.set_site_policy(policy);
         let disk = Arc::new(crate::loader::diskcache::DiskCache::new(config.image_cache.clone(), policy));
-        for (key, value) in caps.lines() {
-            log::info!("{key}: {value}");
+        // Formatting the lines costs more than a run of a small program's
+        // own start: only when they are shown.
+        if log::log_enabled!(log::Level::Info) {
+            for (key, value) in caps.lines() {
+                log::info!("{key}: {value}");
+            }
         }
         log::info!(
             "arena {:#x}..{:#x} ({} MiB of address space, {} MiB of memory{})",
@@ -593,6 +597,8 @@ impl Machine {
     /// then waits until the machine is over; returns pid 1's status.
     pub fn run_init(&self, init: Init) -> Result<ExitStatus, MachineError> {
         let Init { process, shared, start, .. } = init;
+        // Start-up is over: the syscall paths allocate from the system allocator.
+        crate::mm::startheap::close();
         let vcpu = match Vcpu::for_current_thread() {
             Ok(v) => v,
             Err(e) => {
