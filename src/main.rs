@@ -294,6 +294,8 @@ fn main() {
         Command::Caps { .. } => nommu::arch::hostmount::detect(),
     };
     let terminal = nommu::arch::host::save_terminal();
+    // `run` prints nothing on stdout (the guest's); the others may.
+    let prints = !matches!(cli.command, Command::Run { .. });
     let code = match cli.command {
         Command::Run { root, mem, observe, mut command } => {
             let program = command.remove(0);
@@ -313,8 +315,12 @@ fn main() {
     // buffer and the main thread's signal stack (3 host calls): the
     // kernel takes them with the process, as it does the machine
     // (`power_off`).
-    use std::io::Write;
-    let _ = std::io::stdout().flush();
+    // (Asking for stdout makes its 1 KiB buffer: not when nothing was
+    // printed.)
+    if prints {
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+    }
     nommu::arch::host::exit_now(code)
 }
 

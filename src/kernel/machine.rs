@@ -418,9 +418,12 @@ impl Machine {
     /// The guest's starting directory: the host cwd if it lies inside the
     /// root, else "/".
     pub fn initial_cwd(&self) -> Vec<u8> {
+        // The kernel's getcwd names the directory by its path, with no
+        // symbolic link, `.` or `..` left to resolve; an unreachable one
+        // ("(unreachable)/…") is no absolute path.
         std::env::current_dir()
             .ok()
-            .and_then(|d| std::fs::canonicalize(d).ok())
+            .filter(|d| d.is_absolute())
             .and_then(|d| self.root.guest_path_of_host(&d))
             .unwrap_or_else(|| b"/".to_vec())
     }
@@ -597,9 +600,11 @@ impl Machine {
     /// then waits until the machine is over; returns pid 1's status.
     pub fn run_init(&self, init: Init) -> Result<ExitStatus, MachineError> {
         let Init { process, shared, start, .. } = init;
-        // Start-up is over: the syscall paths allocate from the system allocator.
+        let vcpu = Vcpu::for_current_thread();
+        // Start-up is over (pid 1's vCPU was its last piece): the syscall
+        // paths allocate from the system allocator.
         crate::mm::startheap::close();
-        let vcpu = match Vcpu::for_current_thread() {
+        let vcpu = match vcpu {
             Ok(v) => v,
             Err(e) => {
                 process.tasks().retain(|t| t.tid != shared.tid);
