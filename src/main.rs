@@ -3,6 +3,8 @@
 // The command line computes with sizes it parsed itself (checked there).
 #![allow(clippy::arithmetic_side_effects)]
 
+mod logger;
+
 use clap::{Parser, Subcommand};
 use nommu::kernel::exec::ProgramSpec;
 use nommu::kernel::machine::MachineError;
@@ -84,6 +86,10 @@ fn parse_reserve(s: &str) -> Result<Reserve, String> {
 fn parse_net(s: &str) -> Result<NetMode, String> {
     NetMode::parse(s).ok_or_else(|| format!("'{s}' is not a network mode (host or none)"))
 }
+
+/// Until pid 1 runs, nommu's allocations come from one static area.
+#[global_allocator]
+static ALLOCATOR: nommu::mm::startheap::StartHeap = nommu::mm::startheap::StartHeap;
 
 fn env_flag(name: &str) -> bool {
     std::env::var_os(name).is_some_and(|v| v == "1")
@@ -277,8 +283,7 @@ fn main() {
     let cli = plain_run().unwrap_or_else(Cli::parse);
     // The guest's stderr is the guest's: by default only nommu's own failures
     // reach it; what the kernel notices (ENOSYS, refusals) needs -v or RUST_LOG.
-    let level = if cli.verbose { "nommu=info" } else { "nommu=error" };
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(level)).format_timestamp(None).init();
+    logger::init(cli.verbose);
     // Before any thread exists: every thread inherits the mask.
     nommu::kernel::hostsignals::block_routed();
     // Before any thread exists too: a private mount namespace, where the
@@ -289,6 +294,8 @@ fn main() {
         Command::Caps { .. } => nommu::arch::hostmount::detect(),
     };
     let terminal = nommu::arch::host::save_terminal();
+    // `run` prints nothing on stdout (the guest's); the others may.
+    let prints = !matches!(cli.command, Command::Run { .. });
     let code = match cli.command {
         Command::Run { root, mem, observe, mut command } => {
             let program = command.remove(0);
@@ -308,8 +315,12 @@ fn main() {
     // buffer and the main thread's signal stack (3 host calls): the
     // kernel takes them with the process, as it does the machine
     // (`power_off`).
-    use std::io::Write;
-    let _ = std::io::stdout().flush();
+    // (Asking for stdout makes its 1 KiB buffer: not when nothing was
+    // printed.)
+    if prints {
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+    }
     nommu::arch::host::exit_now(code)
 }
 
@@ -405,7 +416,7 @@ fn caps(observe: Observe, machine_readable: bool) -> i32 {
         println!("fsgsbase={}", c.fsgsbase.name());
         println!("trap={}", c.trap.map_or("none", |t| t.name()));
         println!("host_mounts={}", c.host_mounts.name());
-        println!("tmpfs_dir={}", c.memory_dir.path.display());
+        println!("tmpfs_dir={}", c.memory_dir.get().path.display());
         println!("tmpfs_in_memory={}", c.tmpfs_in_memory());
         println!("image_cache={cache}");
     } else {

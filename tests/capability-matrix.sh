@@ -105,6 +105,11 @@ ran=$((ran + 1))
 echo "=== init teardown switch: NOMMU_INIT_TEARDOWN=1"
 NOMMU_INIT_TEARDOWN=1 cargo test --release --test differential --test console -- --test-threads=1
 ran=$((ran + 1))
+# The start-up heap off (not a capability, so always run): by default
+# nommu's allocations until pid 1 runs come from one static area.
+echo "=== start heap switch: NOMMU_START_HEAP=0"
+NOMMU_START_HEAP=0 cargo test --release --test differential --test console -- --test-threads=1
+ran=$((ran + 1))
 # The exec'd vfork child handed to a thread of its own at its exec (not a
 # capability, so always run): by default it runs first on its parent's
 # host thread (docs/architecture.md, "vfork children").

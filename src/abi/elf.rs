@@ -24,7 +24,11 @@ pub const EM_X86_64: u16 = 62;
 /// `p_type`.
 pub const PT_LOAD: u32 = 1;
 pub const PT_INTERP: u32 = 3;
+pub const PT_NOTE: u32 = 4;
 pub const PT_GNU_STACK: u32 = 0x6474_e551;
+
+/// A note's type: the GNU build ID (a hash of the linked output).
+pub const NT_GNU_BUILD_ID: u32 = 3;
 
 /// `p_flags`.
 pub const PF_X: u32 = 0x1;

@@ -30,7 +30,9 @@ pub struct HostRoot {
 
 impl HostRoot {
     pub(crate) fn open(dir: &Path) -> std::io::Result<HostRoot> {
-        let host_path = std::fs::canonicalize(dir)?;
+        // "/" is its own canonical path (the default root: no realpath,
+        // whose result is the only use of musl's allocator at start).
+        let host_path = if dir == Path::new("/") { dir.to_path_buf() } else { std::fs::canonicalize(dir)? };
         let c = CString::new(host_path.as_os_str().as_encoded_bytes()).map_err(std::io::Error::other)?;
         let fd = host::open(&c, O_PATH | O_DIRECTORY, 0)?;
         Ok(HostRoot {

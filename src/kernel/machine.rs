@@ -183,7 +183,7 @@ fn detect_caps(config: &MachineConfig) -> Result<HostCaps, MachineError> {
     let pku = Feature::detect(cpu::cpu_has_pku(), Switch::NoPku);
     let fsgsbase = Feature::detect(cpu::cpu_has_fsgsbase(), Switch::NoFsgsbase);
     let host_mounts = crate::arch::hostmount::feature();
-    let memory_dir = crate::arch::hostmount::memory_dir();
+    let memory_dir = crate::arch::hostmount::LazyMemoryDir::default();
     let caps = |page0, page0_absence, trap| HostCaps {
         page0,
         page0_absence,
@@ -256,8 +256,12 @@ impl Machine {
         };
         mem.set_site_policy(policy);
         let disk = Arc::new(crate::loader::diskcache::DiskCache::new(config.image_cache.clone(), policy));
-        for (key, value) in caps.lines() {
-            log::info!("{key}: {value}");
+        // Formatting the lines costs more than a run of a small program's
+        // own start: only when they are shown.
+        if log::log_enabled!(log::Level::Info) {
+            for (key, value) in caps.lines() {
+                log::info!("{key}: {value}");
+            }
         }
         log::info!(
             "arena {:#x}..{:#x} ({} MiB of address space, {} MiB of memory{})",
@@ -414,9 +418,12 @@ impl Machine {
     /// The guest's starting directory: the host cwd if it lies inside the
     /// root, else "/".
     pub fn initial_cwd(&self) -> Vec<u8> {
+        // The kernel's getcwd names the directory by its path, with no
+        // symbolic link, `.` or `..` left to resolve; an unreachable one
+        // ("(unreachable)/…") is no absolute path.
         std::env::current_dir()
             .ok()
-            .and_then(|d| std::fs::canonicalize(d).ok())
+            .filter(|d| d.is_absolute())
             .and_then(|d| self.root.guest_path_of_host(&d))
             .unwrap_or_else(|| b"/".to_vec())
     }
@@ -593,7 +600,11 @@ impl Machine {
     /// then waits until the machine is over; returns pid 1's status.
     pub fn run_init(&self, init: Init) -> Result<ExitStatus, MachineError> {
         let Init { process, shared, start, .. } = init;
-        let vcpu = match Vcpu::for_current_thread() {
+        let vcpu = Vcpu::for_current_thread();
+        // Start-up is over (pid 1's vCPU was its last piece): the syscall
+        // paths allocate from the system allocator.
+        crate::mm::startheap::close();
+        let vcpu = match vcpu {
             Ok(v) => v,
             Err(e) => {
                 process.tasks().retain(|t| t.tid != shared.tid);

@@ -208,10 +208,14 @@ fn settled(id: &FileId) -> bool {
     settled
 }
 
-/// The nommu build: its version and the identity of its executable, so
-/// that a rebuilt nommu (whose rewriting may differ) never uses entries
-/// of another.
+/// The nommu build: its version and the GNU build ID the linker put in
+/// its image (read from memory), else the identity of its executable
+/// file (a stat of /proc/self/exe), so that a rebuilt nommu (whose
+/// rewriting may differ) never uses entries of another.
 fn build_id() -> Option<u64> {
+    if let Some(id) = crate::arch::selfimage::build_id() {
+        return Some(diskformat::checksum(&[env!("CARGO_PKG_VERSION").as_bytes(), b"build-id", id]));
+    }
     let exe = fs::metadata("/proc/self/exe").ok()?;
     let words = [exe.dev(), exe.ino(), exe.size(), exe.mtime() as u64, exe.mtime_nsec() as u64];
     let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();

@@ -17,6 +17,7 @@ pub mod memory;
 pub mod resident;
 pub mod sitemap;
 pub(crate) mod stackgrow;
+pub mod startheap;
 mod text;
 pub mod uaccess;
 mod zeroed;

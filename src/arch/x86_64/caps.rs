@@ -135,8 +135,8 @@ pub struct HostCaps {
     pub trap: Option<TrapKind>,
     /// Memory file systems are host mounts of their own (`hostmount`).
     pub host_mounts: Feature,
-    /// Where they live when they are not.
-    pub memory_dir: super::hostmount::MemoryDir,
+    /// Where they live when they are not (looked for when first asked).
+    pub memory_dir: super::hostmount::LazyMemoryDir,
 }
 
 impl HostCaps {
@@ -205,18 +205,18 @@ impl HostCaps {
 
     /// Where a guest tmpfs (ramfs, initramfs root) keeps its files.
     pub fn describe_tmpfs(&self) -> String {
-        super::hostmount::describe(self.host_mounts, &self.memory_dir)
+        super::hostmount::describe(self.host_mounts, self.memory_dir.get())
     }
 
     /// Are the files of a guest tmpfs memory (a host tmpfs)?
     pub fn tmpfs_in_memory(&self) -> bool {
-        self.host_mounts.in_force() || self.memory_dir.tmpfs.in_force()
+        self.host_mounts.in_force() || self.memory_dir.get().tmpfs.in_force()
     }
 
     /// The `"host"` object of `--report`.
     pub(crate) fn json(&self) -> String {
         let trap = self.trap.map_or("null".to_string(), |t| format!("\"{}\"", t.name()));
-        let dir = self.memory_dir.path.display().to_string().replace('\\', "\\\\").replace('"', "\\\"");
+        let dir = self.memory_dir.get().path.display().to_string().replace('\\', "\\\\").replace('"', "\\\"");
         format!(
             "{{\"page0\": \"{}\", \"trampoline\": {}, \"pku\": \"{}\", \"fsgsbase\": \"{}\", \"trap\": {trap}, \
              \"host_mounts\": \"{}\", \"tmpfs_dir\": \"{dir}\", \"tmpfs_in_memory\": {}}}",
@@ -243,7 +243,7 @@ mod tests {
             fsgsbase: Feature::InForce,
             trap: Some(TrapKind::UserDispatch),
             host_mounts: Feature::Absent,
-            memory_dir,
+            memory_dir: memory_dir.into(),
         }
     }
 
@@ -274,7 +274,7 @@ mod tests {
         let mut c = caps(Page0::Readable, Feature::InForce);
         assert!(c.describe_tmpfs().contains("/dev/shm (a host tmpfs: memory)"), "{}", c.describe_tmpfs());
         assert!(c.describe_tmpfs().contains("not enforced") && c.tmpfs_in_memory());
-        c.memory_dir = MemoryDir { path: "/var/tmp".into(), tmpfs: Feature::Absent };
+        c.memory_dir = MemoryDir { path: "/var/tmp".into(), tmpfs: Feature::Absent }.into();
         assert!(c.describe_tmpfs().contains("/var/tmp (ON DISK, not memory"), "{}", c.describe_tmpfs());
         assert!(!c.tmpfs_in_memory() && c.json().contains("\"tmpfs_in_memory\": false"));
         c.host_mounts = Feature::ForcedOff(Switch::NoHostMounts);

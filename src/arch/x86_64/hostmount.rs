@@ -214,6 +214,40 @@ pub fn memory_dir() -> MemoryDir {
     }
 }
 
+/// `memory_dir`, found out when first asked: only a guest tmpfs without
+/// host mounts of its own (and `nommu caps`, `-v`, `--report`) needs it,
+/// and looking costs 4 host calls at every start. Compared, cloned and
+/// printed by its value.
+#[derive(Clone, Default)]
+pub struct LazyMemoryDir(std::sync::OnceLock<MemoryDir>);
+
+impl LazyMemoryDir {
+    /// The directory, looked for now if not yet.
+    pub fn get(&self) -> &MemoryDir {
+        self.0.get_or_init(memory_dir)
+    }
+}
+
+impl From<MemoryDir> for LazyMemoryDir {
+    fn from(d: MemoryDir) -> Self {
+        LazyMemoryDir(std::sync::OnceLock::from(d))
+    }
+}
+
+impl PartialEq for LazyMemoryDir {
+    fn eq(&self, other: &Self) -> bool {
+        self.get() == other.get()
+    }
+}
+
+impl Eq for LazyMemoryDir {}
+
+impl std::fmt::Debug for LazyMemoryDir {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.get().fmt(f)
+    }
+}
+
 /// One line on where a guest tmpfs's files are, for `nommu caps`, `-v` and
 /// the boot banner.
 pub fn describe(mounts: Feature, dir: &MemoryDir) -> String {
