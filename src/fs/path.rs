@@ -268,6 +268,12 @@ mod tests {
         assert_eq!(normalize(b"/a/./b"), b"/a/b");
         assert_eq!(normalize(b"/"), b"/");
         assert!(!is_normal(b"/a/") && !is_normal(b"/.") && !is_normal(b"//a") && is_normal(b"/..a"));
+        for p in [&b"/a/.."[..], b"/..", b"/a/./b", b"/a//b", b"", b"a", b"a/b", b"/a/b/.", b"/a/../b"] {
+            assert!(!is_normal(p), "{}", String::from_utf8_lossy(p));
+        }
+        for p in [&b"/"[..], b"/a", b"/a/...", b"/.a", b"/a./b..", b"/etc/passwd", b"/a/.b/..c"] {
+            assert!(is_normal(p), "{}", String::from_utf8_lossy(p));
+        }
         assert_eq!(components(b"/proc/self/../1/stat"), [b"proc".as_slice(), b"1", b"stat"]);
         let deep = [b"/a".as_slice(); 40].concat();
         for p in [&b"/proc/self/../1/stat"[..], b"/", b"/a/../..", &deep, b"/x/y/z/../w/."] {

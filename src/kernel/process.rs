@@ -11,7 +11,7 @@ use crate::errno::{Errno, SysResult};
 use crate::fs::FdTable;
 use crate::fs::HostRoot;
 use std::os::fd::{AsRawFd, OwnedFd};
-use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
@@ -204,6 +204,12 @@ pub struct Process {
     /// Name of the program (comm), at most 15 bytes.
     comm: Mutex<Vec<u8>>,
     rlimits: Mutex<Rlimits>,
+    /// RLIMIT_NOFILE's soft limit as `rlimits` last had it, valid while
+    /// `nofile_known` (every open reads it: no mutex then). Filled and
+    /// cleared only under `rlimits`' lock (`rlimits()` clears it, as its
+    /// guard may change the limits).
+    nofile: AtomicU64,
+    nofile_known: AtomicBool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -250,6 +256,8 @@ impl Process {
             sigactions: Mutex::new(SigActions::default()),
             comm: Mutex::new(Vec::new()),
             rlimits: Mutex::new(rlimits),
+            nofile: AtomicU64::new(0),
+            nofile_known: AtomicBool::new(false),
         }
     }
 
@@ -296,7 +304,9 @@ impl Process {
     }
 
     pub(crate) fn rlimits(&self) -> MutexGuard<'_, Rlimits> {
-        lock(&self.rlimits)
+        let guard = lock(&self.rlimits);
+        self.nofile_known.store(false, Ordering::Release);
+        guard
     }
 
     pub(crate) fn fs(&self) -> MutexGuard<'_, FsContext> {
@@ -429,7 +439,17 @@ impl Process {
 
     /// RLIMIT_NOFILE's soft limit, as a descriptor-table size.
     pub(crate) fn fd_limit(&self) -> usize {
-        usize::try_from(lock(&self.rlimits).get(RLIMIT_NOFILE).0).unwrap_or(usize::MAX)
+        let cur = if self.nofile_known.load(Ordering::Acquire) {
+            self.nofile.load(Ordering::Relaxed)
+        } else {
+            let limits = lock(&self.rlimits);
+            let cur = limits.get(RLIMIT_NOFILE).0;
+            self.nofile.store(cur, Ordering::Relaxed);
+            self.nofile_known.store(true, Ordering::Release);
+            drop(limits);
+            cur
+        };
+        usize::try_from(cur).unwrap_or(usize::MAX)
     }
 
     pub(crate) fn comm_bytes(&self) -> Vec<u8> {
