@@ -197,6 +197,8 @@ pub struct Process {
     files: Mutex<FdTable>,
     /// Bumped by every change of `files` (`fs::fdtable::FilesGuard`).
     files_generation: std::sync::atomic::AtomicU64,
+    /// `files`' slots as the last guard of it left them (`files_room`).
+    files_len: std::sync::atomic::AtomicUsize,
     /// Has the process ever had more than one task? (Tasks' descriptor
     /// caches are used only while it has not: `fs::fdtable::FdCache`.)
     threaded: AtomicBool,
@@ -250,6 +252,7 @@ impl Process {
             image: Mutex::new(ImageInfo::default()),
             mm: Mutex::new(Arc::new(Mm::empty())),
             fixed_image: std::sync::atomic::AtomicU64::new(0),
+            files_len: std::sync::atomic::AtomicUsize::new(files.slots()),
             files: Mutex::new(files),
             files_generation: Default::default(),
             threaded: AtomicBool::new(false),
@@ -279,7 +282,15 @@ impl Process {
     }
 
     pub(crate) fn files(&self) -> crate::fs::fdtable::FilesGuard<'_> {
-        crate::fs::fdtable::FilesGuard::new(lock(&self.files), &self.files_generation)
+        crate::fs::fdtable::FilesGuard::new(lock(&self.files), &self.files_generation, &self.files_len)
+    }
+
+    /// Descriptors below `limit` certainly free above the table's last
+    /// slot, without its lock (0 when that says nothing: the table may
+    /// still have holes). Another task may take them before this one
+    /// installs; `FdTable::install` checks the limit again, as before.
+    pub(crate) fn files_room(&self, limit: usize) -> usize {
+        limit.min(crate::fs::fdtable::MAX_FDS).saturating_sub(self.files_len.load(Ordering::Acquire))
     }
 
     /// The descriptor table's generation (changes with every change).
