@@ -29,8 +29,9 @@ fn borrow_enabled() -> bool {
 
 /// The last component of `path` (a suffix of it, so still NUL-terminated).
 fn last_cstr(path: &CStr, name_len: usize) -> Option<&CStr> {
-    let all = path.to_bytes_with_nul();
-    CStr::from_bytes_with_nul(&all[all.len() - 1 - name_len..]).ok()
+    // `CStr`'s own suffix indexing: no scan for the NUL.
+    let start = path.to_bytes().len().checked_sub(name_len)?;
+    Some(&path[start..])
 }
 
 impl HostRoot {

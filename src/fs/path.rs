@@ -20,16 +20,15 @@ pub(crate) const INLINE_PATH: usize = 240;
 /// without touching the heap. Filled in place (`SyscallCtx::read_path`):
 /// it is too big to move around cheaply.
 pub struct PathArg {
-    pub inline: [u8; INLINE_PATH],
-    /// Length without the NUL, when the path is in `inline`.
-    pub len: usize,
+    /// The path, when it fits (`SyscallCtx::read_path`).
+    pub(crate) inline: crate::mm::cstrbuf::CStrBuf<INLINE_PATH>,
     /// A path too long for `inline`.
     pub heap: Option<CString>,
 }
 
 impl Default for PathArg {
     fn default() -> Self {
-        PathArg { inline: [0; INLINE_PATH], len: 0, heap: None }
+        PathArg { inline: Default::default(), heap: None }
     }
 }
 
@@ -37,14 +36,14 @@ impl PathArg {
     pub(crate) fn as_bytes(&self) -> &[u8] {
         match &self.heap {
             Some(c) => c.as_bytes(),
-            None => &self.inline[..self.len],
+            None => self.inline.as_bytes(),
         }
     }
 
     pub(crate) fn as_cstr(&self) -> &CStr {
         match &self.heap {
             Some(c) => c.as_c_str(),
-            None => CStr::from_bytes_until_nul(&self.inline[..=self.len]).unwrap_or_default(),
+            None => self.inline.as_cstr(),
         }
     }
 
@@ -53,8 +52,9 @@ impl PathArg {
         match self.heap.take() {
             Some(c) => c.into_bytes(),
             None => {
-                let mut v = Vec::with_capacity(self.len + 1);
-                v.extend_from_slice(&self.inline[..self.len]);
+                let bytes = self.inline.as_bytes();
+                let mut v = Vec::with_capacity(bytes.len() + 1);
+                v.extend_from_slice(bytes);
                 v
             }
         }
