@@ -19,17 +19,12 @@ pub(crate) const INLINE_PATH: usize = 240;
 /// always), so that an absolute path in the host root reaches the host
 /// without touching the heap. Filled in place (`SyscallCtx::read_path`):
 /// it is too big to move around cheaply.
+#[derive(Default)]
 pub struct PathArg {
     /// The path, when it fits (`SyscallCtx::read_path`).
     pub(crate) inline: crate::mm::cstrbuf::CStrBuf<INLINE_PATH>,
     /// A path too long for `inline`.
     pub heap: Option<CString>,
-}
-
-impl Default for PathArg {
-    fn default() -> Self {
-        PathArg { inline: Default::default(), heap: None }
-    }
 }
 
 impl PathArg {
