@@ -205,11 +205,15 @@ int main(void)
     OK(setrlimit(RLIMIT_NOFILE, &lim));
     T(fcntl(63, F_GETFD), 0, 0);
     ERR(dup(d1), EMFILE);
+    ERR(open("f", O_RDONLY), EMFILE);
+    ERR(open("missing", O_RDONLY), EMFILE); /* the limit, not the table's length */
     for (int i = 3; i < 64; i++)
         if (i != d1)
             close(i);
     T(dup(d1), 3, 0);
     T(dup(d1), 5, 0);
+    T(open("f", O_RDONLY), 6, 0); /* below the lowered limit again */
+    OK(close(6));
     OK(setrlimit(RLIMIT_NOFILE, &old));
     T(fcntl(d1, F_DUPFD, 64), 64, 0);
 

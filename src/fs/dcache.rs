@@ -97,6 +97,21 @@ impl DirCache {
         }
     }
 
+    /// `f` on the directory `key` names (from `base`), if cached and
+    /// current, run under the cache's lock with the entry borrowed: no
+    /// reference count taken and dropped (two atomic read-modify-writes,
+    /// BENCHMARKS.md round 5). `f` must not use the cache or take a lock
+    /// that is held while the cache is used (the mount table's); it is a
+    /// host lookup of one name from the handle.
+    pub(crate) fn with<R>(&self, base: usize, key: &[u8], f: impl FnOnce(&Dir) -> R) -> Option<R> {
+        let generation = self.generation();
+        let slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+        match slots.get(hash(base, key)) {
+            Some(Some(e)) if e.generation == generation && e.base == base && e.key == key => Some(f(&e.dir)),
+            _ => None,
+        }
+    }
+
     /// The directory `key` names, from the cache or from `resolve` (which
     /// walks it fully); cached at the generation read before the walk.
     pub(crate) fn get_or_resolve(

@@ -20,10 +20,18 @@ use std::ffi::{CStr, CString};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::sync::Arc;
 
+/// `NOMMU_DCACHE_BORROW=0`: every cached lookup clones the entry's handle
+/// out of the cache (the way before round 5), for comparison.
+fn borrow_enabled() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os("NOMMU_DCACHE_BORROW").is_none_or(|v| v != "0"))
+}
+
 /// The last component of `path` (a suffix of it, so still NUL-terminated).
 fn last_cstr(path: &CStr, name_len: usize) -> Option<&CStr> {
-    let all = path.to_bytes_with_nul();
-    CStr::from_bytes_with_nul(&all[all.len() - 1 - name_len..]).ok()
+    // `CStr`'s own suffix indexing: no scan for the NUL.
+    let start = path.to_bytes().len().checked_sub(name_len)?;
+    Some(&path[start..])
 }
 
 impl HostRoot {
@@ -94,8 +102,33 @@ impl HostRoot {
 
     /// stat/lstat of `abs` through the cache, into `st`.
     pub(crate) fn stat_cached(&self, abs: &CStr, follow: bool, st: &mut Stat) -> Option<SysResult<()>> {
+        let path = || Some(abs.to_bytes().to_vec());
+        if let Some(r) = self.stat_borrowed(abs, st) {
+            return finish_stat(self, r, follow, path, st);
+        }
         let (d, name) = self.cached_parent(abs)?;
-        lookup_stat(self, d.fd.as_fd(), name, follow, || Some(abs.to_bytes().to_vec()), st)
+        lookup_stat(self, d.fd.as_fd(), name, follow, path, st)
+    }
+
+    /// The host's `fstatat` of `abs`'s last component from its cached
+    /// directory, made under the cache's lock with the handle borrowed
+    /// (`DirCache::with`); `None` when the entry is not cached or its
+    /// directory holds a mount point (`cached_parent` then decides).
+    /// `NOMMU_DCACHE_BORROW=0` leaves it to `cached_parent` always.
+    fn stat_borrowed(&self, abs: &CStr, st: &mut Stat) -> Option<std::io::Result<()>> {
+        if !borrow_enabled() || self.jail().is_some() {
+            return None;
+        }
+        let bytes = abs.to_bytes();
+        if bytes.first() != Some(&b'/') {
+            return None;
+        }
+        let (dir, name) = dcache::split(bytes)?;
+        let name = last_cstr(abs, name.len())?;
+        let at = |d: &Dir| {
+            (!d.has_mount_points).then(|| host::fstatat_into(d.fd.as_raw_fd(), name, AT_SYMLINK_NOFOLLOW, st))
+        };
+        self.dirs.with(0, dir, at).flatten()
     }
 
     /// open(2) of `abs` through the cache (`flags` without O_CLOEXEC,
@@ -161,7 +194,19 @@ pub(crate) fn lookup_stat(
     path: impl FnOnce() -> Option<Vec<u8>>,
     st: &mut Stat,
 ) -> Option<SysResult<()>> {
-    match host::fstatat_into(d.as_raw_fd(), name, AT_SYMLINK_NOFOLLOW, st) {
+    let r = host::fstatat_into(d.as_raw_fd(), name, AT_SYMLINK_NOFOLLOW, st);
+    finish_stat(root, r, follow, path, st)
+}
+
+/// `lookup_stat` after the host's answer `r` (made into `st`).
+fn finish_stat(
+    root: &HostRoot,
+    r: std::io::Result<()>,
+    follow: bool,
+    path: impl FnOnce() -> Option<Vec<u8>>,
+    st: &mut Stat,
+) -> Option<SysResult<()>> {
+    match r {
         Ok(()) => {}
         // Not there: the full walk would find the same.
         Err(e) if e.raw_os_error() == Some(libc::ENOENT) => return Some(Err(Errno::ENOENT)),

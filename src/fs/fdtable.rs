@@ -2,7 +2,7 @@
 
 use super::OpenFile;
 use crate::errno::{Errno, SysResult};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 #[derive(Clone, Debug)]
@@ -76,6 +76,11 @@ impl FdTable {
         self.install_from(0, limit, file, cloexec)
     }
 
+    /// Slots in the table, used or not (descriptors from here up are free).
+    pub(crate) fn slots(&self) -> usize {
+        self.entries.len()
+    }
+
     /// How many descriptors below `limit` are free (capped at 2: callers
     /// only ask whether one or two more fit).
     pub(crate) fn free_below(&self, limit: usize) -> usize {
@@ -123,11 +128,24 @@ impl FdTable {
 pub(crate) struct FilesGuard<'a> {
     table: std::sync::MutexGuard<'a, FdTable>,
     generation: &'a AtomicU64,
+    /// The table's length as of the last guard (`Process::files_room`).
+    len: &'a AtomicUsize,
 }
 
 impl<'a> FilesGuard<'a> {
-    pub(crate) fn new(table: std::sync::MutexGuard<'a, FdTable>, generation: &'a AtomicU64) -> FilesGuard<'a> {
-        FilesGuard { table, generation }
+    pub(crate) fn new(
+        table: std::sync::MutexGuard<'a, FdTable>,
+        generation: &'a AtomicU64,
+        len: &'a AtomicUsize,
+    ) -> FilesGuard<'a> {
+        FilesGuard { table, generation, len }
+    }
+}
+
+impl Drop for FilesGuard<'_> {
+    fn drop(&mut self) {
+        // Still under the table's lock (the fields drop after this).
+        self.len.store(self.table.entries.len(), Ordering::Release);
     }
 }
 

@@ -19,32 +19,26 @@ pub(crate) const INLINE_PATH: usize = 240;
 /// always), so that an absolute path in the host root reaches the host
 /// without touching the heap. Filled in place (`SyscallCtx::read_path`):
 /// it is too big to move around cheaply.
+#[derive(Default)]
 pub struct PathArg {
-    pub inline: [u8; INLINE_PATH],
-    /// Length without the NUL, when the path is in `inline`.
-    pub len: usize,
+    /// The path, when it fits (`SyscallCtx::read_path`).
+    pub(crate) inline: crate::mm::cstrbuf::CStrBuf<INLINE_PATH>,
     /// A path too long for `inline`.
     pub heap: Option<CString>,
-}
-
-impl Default for PathArg {
-    fn default() -> Self {
-        PathArg { inline: [0; INLINE_PATH], len: 0, heap: None }
-    }
 }
 
 impl PathArg {
     pub(crate) fn as_bytes(&self) -> &[u8] {
         match &self.heap {
             Some(c) => c.as_bytes(),
-            None => &self.inline[..self.len],
+            None => self.inline.as_bytes(),
         }
     }
 
     pub(crate) fn as_cstr(&self) -> &CStr {
         match &self.heap {
             Some(c) => c.as_c_str(),
-            None => CStr::from_bytes_until_nul(&self.inline[..=self.len]).unwrap_or_default(),
+            None => self.inline.as_cstr(),
         }
     }
 
@@ -53,8 +47,9 @@ impl PathArg {
         match self.heap.take() {
             Some(c) => c.into_bytes(),
             None => {
-                let mut v = Vec::with_capacity(self.len + 1);
-                v.extend_from_slice(&self.inline[..self.len]);
+                let bytes = self.inline.as_bytes();
+                let mut v = Vec::with_capacity(bytes.len() + 1);
+                v.extend_from_slice(bytes);
                 v
             }
         }
@@ -268,6 +263,12 @@ mod tests {
         assert_eq!(normalize(b"/a/./b"), b"/a/b");
         assert_eq!(normalize(b"/"), b"/");
         assert!(!is_normal(b"/a/") && !is_normal(b"/.") && !is_normal(b"//a") && is_normal(b"/..a"));
+        for p in [&b"/a/.."[..], b"/..", b"/a/./b", b"/a//b", b"", b"a", b"a/b", b"/a/b/.", b"/a/../b"] {
+            assert!(!is_normal(p), "{}", String::from_utf8_lossy(p));
+        }
+        for p in [&b"/"[..], b"/a", b"/a/...", b"/.a", b"/a./b..", b"/etc/passwd", b"/a/.b/..c"] {
+            assert!(is_normal(p), "{}", String::from_utf8_lossy(p));
+        }
         assert_eq!(components(b"/proc/self/../1/stat"), [b"proc".as_slice(), b"1", b"stat"]);
         let deep = [b"/a".as_slice(); 40].concat();
         for p in [&b"/proc/self/../1/stat"[..], b"/", b"/a/../..", &deep, b"/x/y/z/../w/."] {

@@ -11,7 +11,7 @@ use crate::errno::{Errno, SysResult};
 use crate::fs::FdTable;
 use crate::fs::HostRoot;
 use std::os::fd::{AsRawFd, OwnedFd};
-use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
@@ -197,6 +197,8 @@ pub struct Process {
     files: Mutex<FdTable>,
     /// Bumped by every change of `files` (`fs::fdtable::FilesGuard`).
     files_generation: std::sync::atomic::AtomicU64,
+    /// `files`' slots as the last guard of it left them (`files_room`).
+    files_len: std::sync::atomic::AtomicUsize,
     /// Has the process ever had more than one task? (Tasks' descriptor
     /// caches are used only while it has not: `fs::fdtable::FdCache`.)
     threaded: AtomicBool,
@@ -204,6 +206,12 @@ pub struct Process {
     /// Name of the program (comm), at most 15 bytes.
     comm: Mutex<Vec<u8>>,
     rlimits: Mutex<Rlimits>,
+    /// RLIMIT_NOFILE's soft limit as `rlimits` last had it, valid while
+    /// `nofile_known` (every open reads it: no mutex then). Filled and
+    /// cleared only under `rlimits`' lock (`rlimits()` clears it, as its
+    /// guard may change the limits).
+    nofile: AtomicU64,
+    nofile_known: AtomicBool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -244,12 +252,15 @@ impl Process {
             image: Mutex::new(ImageInfo::default()),
             mm: Mutex::new(Arc::new(Mm::empty())),
             fixed_image: std::sync::atomic::AtomicU64::new(0),
+            files_len: std::sync::atomic::AtomicUsize::new(files.slots()),
             files: Mutex::new(files),
             files_generation: Default::default(),
             threaded: AtomicBool::new(false),
             sigactions: Mutex::new(SigActions::default()),
             comm: Mutex::new(Vec::new()),
             rlimits: Mutex::new(rlimits),
+            nofile: AtomicU64::new(0),
+            nofile_known: AtomicBool::new(false),
         }
     }
 
@@ -271,7 +282,15 @@ impl Process {
     }
 
     pub(crate) fn files(&self) -> crate::fs::fdtable::FilesGuard<'_> {
-        crate::fs::fdtable::FilesGuard::new(lock(&self.files), &self.files_generation)
+        crate::fs::fdtable::FilesGuard::new(lock(&self.files), &self.files_generation, &self.files_len)
+    }
+
+    /// Descriptors below `limit` certainly free above the table's last
+    /// slot, without its lock (0 when that says nothing: the table may
+    /// still have holes). Another task may take them before this one
+    /// installs; `FdTable::install` checks the limit again, as before.
+    pub(crate) fn files_room(&self, limit: usize) -> usize {
+        limit.min(crate::fs::fdtable::MAX_FDS).saturating_sub(self.files_len.load(Ordering::Acquire))
     }
 
     /// The descriptor table's generation (changes with every change).
@@ -296,7 +315,9 @@ impl Process {
     }
 
     pub(crate) fn rlimits(&self) -> MutexGuard<'_, Rlimits> {
-        lock(&self.rlimits)
+        let guard = lock(&self.rlimits);
+        self.nofile_known.store(false, Ordering::Release);
+        guard
     }
 
     pub(crate) fn fs(&self) -> MutexGuard<'_, FsContext> {
@@ -429,7 +450,17 @@ impl Process {
 
     /// RLIMIT_NOFILE's soft limit, as a descriptor-table size.
     pub(crate) fn fd_limit(&self) -> usize {
-        usize::try_from(lock(&self.rlimits).get(RLIMIT_NOFILE).0).unwrap_or(usize::MAX)
+        let cur = if self.nofile_known.load(Ordering::Acquire) {
+            self.nofile.load(Ordering::Relaxed)
+        } else {
+            let limits = lock(&self.rlimits);
+            let cur = limits.get(RLIMIT_NOFILE).0;
+            self.nofile.store(cur, Ordering::Relaxed);
+            self.nofile_known.store(true, Ordering::Release);
+            drop(limits);
+            cur
+        };
+        usize::try_from(cur).unwrap_or(usize::MAX)
     }
 
     pub(crate) fn comm_bytes(&self) -> Vec<u8> {

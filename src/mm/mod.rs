@@ -9,6 +9,7 @@ pub mod abi_bytes;
 pub mod alloc;
 pub mod arena;
 mod commit;
+pub mod cstrbuf;
 mod faultzone;
 pub(crate) mod filemap;
 pub mod fixed;

@@ -642,13 +642,20 @@ impl sigframe::UserBytes for UserMemory {
 }
 
 /// Copies `src` to guest memory at `dst`. Small copies (a `struct stat`,
-/// a `timespec`) go a word at a time: a `memcpy` call is musl's `rep
-/// movsq`, whose start-up costs more than such a copy (`perf`: ~10 ns per
-/// `stat` here).
+/// a `timespec`) go 16 bytes at a time (one SSE load and store each; xmm
+/// registers are the guest's saved ones on the syscall path): a `memcpy`
+/// call is musl's `rep movsq`, whose start-up costs more than such a copy
+/// (`perf`: ~10 ns per `stat` here), and a word loop is ~130 instructions
+/// for a `struct stat` (callgrind, BENCHMARKS.md round 5).
 ///
 /// # Safety
 /// [dst, dst + src.len()) must be writable guest memory.
 unsafe fn copy_out(dst: *mut u8, src: &[u8]) {
+    /// 16 bytes with no alignment, so a volatile store of it is one
+    /// `movups`.
+    #[repr(C, packed)]
+    #[derive(Clone, Copy)]
+    struct Chunk([u64; 2]);
     if src.len() > 512 {
         // SAFETY: as the caller guarantees; guest memory never overlaps a
         // host buffer.
@@ -656,13 +663,24 @@ unsafe fn copy_out(dst: *mut u8, src: &[u8]) {
         return;
     }
     let mut at = dst;
-    let mut words = src.chunks_exact(8);
+    let mut chunks = src.chunks_exact(16);
+    for c in &mut chunks {
+        // SAFETY: `c` has 16 bytes; Chunk has alignment 1.
+        let v = unsafe { c.as_ptr().cast::<Chunk>().read_unaligned() };
+        // SAFETY: [at, at+16) is within the destination; volatile, as other
+        // guest threads may look (and so it stays one store, not a
+        // `memcpy` call); Chunk has alignment 1.
+        unsafe {
+            at.cast::<Chunk>().write_volatile(v);
+            at = at.add(16);
+        }
+    }
+    let mut words = chunks.remainder().chunks_exact(8);
     for w in &mut words {
         let mut b = [0u8; 8];
         b.copy_from_slice(w);
-        // SAFETY: [at, at+8) is within the destination; volatile, as other
-        // guest threads may look (and so it stays word stores, not a
-        // `memcpy` call); [u8; 8] has no alignment to keep.
+        // SAFETY: [at, at+8) is within the destination; volatile, as
+        // above; [u8; 8] has no alignment to keep.
         unsafe {
             at.cast::<[u8; 8]>().write_volatile(b);
             at = at.add(8);

@@ -335,6 +335,10 @@ impl SyscallCtx<'_> {
     /// (RLIMIT_NOFILE) it checked against.
     pub fn check_free_fds(&self, n: usize) -> SysResult<usize> {
         let limit = self.task.process.fd_limit();
+        // Room above the table's last slot is known without its lock.
+        if self.task.process.files_room(limit) >= n {
+            return Ok(limit);
+        }
         if self.task.process.files().free_below(limit) < n {
             return Err(Errno::EMFILE);
         }
@@ -353,8 +357,7 @@ impl SyscallCtx<'_> {
     /// Reads a path argument of at most PATH_MAX - 1 bytes into `arg`, on
     /// the stack when short; empty is allowed (callers decide what it means).
     pub fn read_path(&self, ptr: u64, arg: &mut fspath::PathArg) -> SysResult<()> {
-        if let Some(len) = self.user().read_cstr_into(ptr, &mut arg.inline)? {
-            arg.len = len;
+        if arg.inline.read(self.user(), ptr)? {
             return Ok(());
         }
         let long = self.user().read_cstr(ptr, PATH_MAX - 1)?;
