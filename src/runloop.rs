@@ -26,7 +26,7 @@ pub fn new_machine(config: MachineConfig) -> Result<std::sync::Arc<Machine>, Mac
 pub(crate) fn run_task(m: &Machine, task: &mut Task) {
     let end = loop {
         if task.vcpu.take_kick() {
-            after_kick(m, task);
+            crate::kernel::hostsignals::after_kick(m, &task.process);
         }
         // A vfork child on its parent's thread that exec'd (or whose
         // parent must run) goes on elsewhere.
@@ -90,18 +90,11 @@ pub(crate) fn run_task(m: &Machine, task: &mut Task) {
                 task.fault = Some((trapno, err, addr));
                 force_fault(task, SigInfo::fault(signo, code, addr));
             }
-            VcpuExit::Kick => after_kick(m, task),
+            VcpuExit::Kick => crate::kernel::hostsignals::after_kick(m, &task.process),
         }
     };
     timers::task_leaves(m, task);
     end_task(m, task, end);
-}
-
-/// A kick was taken: it may have been the process's host timer or a host
-/// signal sent to nommu.
-fn after_kick(m: &Machine, task: &Task) {
-    timers::check_host_alarm(m, &task.process);
-    crate::kernel::hostsignals::take(m);
 }
 
 /// A `syscall` that was not rewritten trapped (code written at run time, a

@@ -50,8 +50,7 @@ fn restart_with_handler(task: &mut Task, flags: u64) {
 fn wait_while_stopped(m: &Machine, task: &mut Task) -> Option<ExitStatus> {
     loop {
         if task.vcpu.take_kick() {
-            super::timers::check_host_alarm(m, &task.process);
-            super::hostsignals::take(m);
+            super::hostsignals::after_kick(m, &task.process);
         }
         let seq = task.process.cont_event.load(Ordering::Acquire);
         if !matches!(*task.process.state(), ProcState::Stopped { .. }) {

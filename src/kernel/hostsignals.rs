@@ -78,9 +78,17 @@ fn wait_and_route(m: Weak<Machine>) {
     }
 }
 
+/// A kick was taken (or a wait ended): it may have been the process's
+/// host timer (its SIGALRM is made now) or a host signal sent to nommu
+/// (routed now).
+pub(crate) fn after_kick(m: &Machine, p: &Arc<super::Process>) {
+    super::timers::check_host_alarm(m, p);
+    take(m);
+}
+
 /// Routes the host signals taken since the last look. Called wherever a
-/// kick is looked at (next to `timers::check_host_alarm`) and when a
-/// thread's task is over: one load when none was taken.
+/// kick is looked at (`after_kick`, or alone where no timer can have
+/// fired) and when a thread's task is over: one load when none was taken.
 #[inline]
 pub(crate) fn take(m: &Machine) {
     let taken = hostsig::take_routed();

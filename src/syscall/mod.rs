@@ -81,10 +81,9 @@ impl SyscallCtx<'_> {
     /// is ending).
     pub fn signal_pending(&self) -> bool {
         // A kick that ended the wait may have been the process's host
-        // timer: its SIGALRM is made now.
-        crate::kernel::timers::check_host_alarm(self.m, &self.task.process);
-        // Or a host signal sent to nommu: routing it bumps the epoch.
-        crate::kernel::hostsignals::take(self.m);
+        // timer or a host signal sent to nommu: making its signal pending
+        // bumps the epoch.
+        crate::kernel::hostsignals::after_kick(self.m, &self.task.process);
         // Nothing changed since the run loop's last look found nothing to
         // deliver (`delivery::deliver`: every signal queued, group exit or
         // stop bumps the epoch, a change of the task's own mask forgets

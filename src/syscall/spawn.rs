@@ -150,8 +150,7 @@ fn spawn(ctx: &mut SyscallCtx<'_>, args: SpawnArgs) -> SysResult {
         }
         // The parent's host timer may have kicked this thread while the
         // child ran on it, or while the parent waited.
-        crate::kernel::timers::check_host_alarm(m, &parent);
-        crate::kernel::hostsignals::take(m);
+        crate::kernel::hostsignals::after_kick(m, &parent);
     }
     Ok(pid as u64)
 }
