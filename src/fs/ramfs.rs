@@ -1,5 +1,5 @@
 //! The memory file system an initramfs unpacks into, which then becomes
-//! the machine's root (`MachineConfig::root = tree.path()`, with
+//! the root of the machine (its config's `root = tree.path()`, with
 //! `memory_root = Some(tree.rootfs())`).
 //!
 //! It is made the way a guest tmpfs is (`mounts::mount_memory`): with host

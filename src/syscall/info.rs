@@ -284,11 +284,8 @@ mod tests {
     mod args {
         use super::super::*;
         use crate::abi::names::number as nr;
-        use crate::syscall::testkit::TestMachine;
+        use crate::syscall::testkit::{TestMachine, NEG, NO_PID};
         use vm_memory::ByteValued;
-
-        const NO_PID: u64 = 99_999;
-        const NEG: u64 = -1i64 as u64;
 
         #[test]
         fn system_information() {

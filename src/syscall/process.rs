@@ -401,9 +401,7 @@ mod tests {
     mod args {
         use super::super::*;
         use crate::abi::names::number as nr;
-        use crate::syscall::testkit::TestMachine;
-
-        const NO_PID: u64 = 99_999;
+        use crate::syscall::testkit::{TestMachine, NO_PID};
 
         #[test]
         fn arch_prctl() {

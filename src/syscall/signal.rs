@@ -384,11 +384,9 @@ mod tests {
         use crate::abi::signal::{SIGKILL, SIGUSR1, SIG_BLOCK, SIG_SETMASK};
         use crate::abi::types::Timespec;
         use crate::errno::Errno;
-        use crate::syscall::testkit::TestMachine;
+        use crate::syscall::testkit::{TestMachine, NEG, NO_PID};
         use vm_memory::ByteValued;
 
-        const NO_PID: u64 = 99_999;
-        const NEG: u64 = -1i64 as u64;
         /// Signal numbers and sizes as syscall arguments.
         const USR1: u64 = SIGUSR1 as u64;
         const KILL: u64 = SIGKILL as u64;

@@ -16,6 +16,16 @@ use std::sync::Arc;
 /// Bytes of guest memory a test may use, at `TestMachine::scratch`.
 pub const SCRATCH_LEN: u64 = 64 << 10;
 
+/// A descriptor no test machine has open (EBADF).
+#[cfg(test)]
+pub(crate) const NO_FD: u64 = 999;
+/// A pid no test machine has (ESRCH).
+#[cfg(test)]
+pub(crate) const NO_PID: u64 = 99_999;
+/// -1 in a whole register: a negative descriptor, pid or count.
+#[cfg(test)]
+pub(crate) const NEG: u64 = -1i64 as u64;
+
 pub struct TestMachine {
     pub m: Arc<Machine>,
     pub task: Task,

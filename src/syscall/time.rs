@@ -344,10 +344,8 @@ mod tests {
         use crate::abi::time::*;
         use crate::abi::types::{Itimerval, Timespec, Timeval};
         use crate::errno::Errno;
-        use crate::syscall::testkit::TestMachine;
+        use crate::syscall::testkit::{TestMachine, NEG};
         use vm_memory::ByteValued;
-
-        const NEG: u64 = -1i64 as u64;
 
         /// A clock id as a syscall argument.
         fn clock(id: i32) -> u64 {

@@ -293,9 +293,8 @@ mod tests {
         use crate::abi::names::number as nr;
         use crate::abi::wait::{P_ALL, P_PGID, P_PID, WEXITED, WNOHANG, WNOWAIT};
         use crate::errno::Errno;
-        use crate::syscall::testkit::TestMachine;
+        use crate::syscall::testkit::{TestMachine, NEG};
 
-        const NEG: u64 = -1i64 as u64;
         /// Options and id types as syscall arguments.
         const NOHANG: u64 = WNOHANG as u64;
         const EXITED: u64 = WEXITED as u64;

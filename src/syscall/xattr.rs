@@ -217,10 +217,7 @@ mod tests {
     mod args {
         use crate::abi::names::number as nr;
         use crate::errno::Errno;
-        use crate::syscall::testkit::{TempRoot, TestMachine};
-
-        const NO_FD: u64 = 999;
-        const NEG_FD: u64 = -1i64 as u64;
+        use crate::syscall::testkit::{TempRoot, TestMachine, NEG, NO_FD};
 
         /// The files these tests work on, in a fresh root.
         fn temp_root() -> TempRoot {
@@ -272,7 +269,7 @@ mod tests {
                     assert_eq!(t.errno(nr, &[path, name]), errno, "{nr}");
                 }
             }
-            for fd in [NO_FD, NEG_FD] {
+            for fd in [NO_FD, NEG] {
                 assert_eq!(t.errno(nr("fgetxattr"), &[fd, name, buf, 4]), Errno::EBADF);
                 assert_eq!(t.errno(nr("fsetxattr"), &[fd, name, buf, 4, 0]), Errno::EBADF);
                 assert_eq!(t.errno(nr("flistxattr"), &[fd, buf, 64]), Errno::EBADF);
@@ -315,7 +312,7 @@ mod tests {
             assert_eq!(t.value(nr("pipe"), &[fds]), Ok(0));
             let pipe: i32 = t.m.mem.user.read_val(fds).unwrap();
             assert_eq!(t.errno(nr("fadvise64"), &[NO_FD, 0, 0, 0]), Errno::EBADF);
-            assert_eq!(t.errno(nr("fadvise64"), &[NEG_FD, 0, 0, 6]), Errno::EBADF);
+            assert_eq!(t.errno(nr("fadvise64"), &[NEG, 0, 0, 6]), Errno::EBADF);
             assert_eq!(t.errno(nr("fadvise64"), &[fd, 0, 0, 6]), Errno::EINVAL);
             assert_eq!(t.errno(nr("fadvise64"), &[fd, 0, 0, -1i64 as u64]), Errno::EINVAL);
             assert_eq!(t.errno(nr("fadvise64"), &[fd, 0, -1i64 as u64, 0]), Errno::EINVAL);

@@ -7,7 +7,7 @@ use super::*;
 use crate::abi::event::*;
 use crate::abi::types::Timespec;
 use crate::syscall::args::SyscallArg;
-use crate::syscall::testkit::TestMachine;
+use crate::syscall::testkit::{TestMachine, NEG};
 
 const READ: u64 = crate::abi::names::number("read");
 const WRITE: u64 = crate::abi::names::number("write");
@@ -34,7 +34,6 @@ const EPOLL_PWAIT2: u64 = crate::abi::names::number("epoll_pwait2");
 const ADD: u64 = EPOLL_CTL_ADD as u64;
 const DEL: u64 = EPOLL_CTL_DEL as u64;
 const MOD: u64 = EPOLL_CTL_MOD as u64;
-const NEG: u64 = -1i64 as u64;
 
 fn event(t: &TestMachine, offset: u64, events: u32, data: u64) -> u64 {
     t.put(offset, &[events.to_le_bytes().as_slice(), &data.to_le_bytes()].concat())

@@ -65,10 +65,8 @@ mod args {
     use crate::abi::ioctl::{FIONBIO, FIONREAD, TCGETS};
     use crate::abi::names::number as nr;
     use crate::errno::Errno;
-    use crate::syscall::testkit::{TempRoot, TestMachine};
+    use crate::syscall::testkit::{TempRoot, TestMachine, NEG, NO_FD};
 
-    const NO_FD: u64 = 999;
-    const NEG_FD: u64 = -1i64 as u64;
     /// A valid descriptor `fd` with junk in the upper half of its
     /// register (an `unsigned int` in Linux: ignored).
     fn high(fd: u64) -> u64 {
@@ -107,7 +105,7 @@ mod args {
         let (bad, buf) = (t.bad_ptr(), t.scratch);
         let (r, w) = pipe(&mut t);
         let dir = open(&mut t, "/", O_RDONLY | O_DIRECTORY);
-        for fd in [NEG_FD, NO_FD] {
+        for fd in [NEG, NO_FD] {
             assert_eq!(t.errno(nr("read"), &[fd, buf, 1]), Errno::EBADF);
             assert_eq!(t.errno(nr("write"), &[fd, buf, 1]), Errno::EBADF);
         }
@@ -128,7 +126,7 @@ mod args {
         let dir = open(&mut t, "/", O_RDONLY | O_DIRECTORY);
         let neg = -1i64 as u64;
         assert_eq!(t.errno(nr("pread64"), &[NO_FD, buf, 1, 0]), Errno::EBADF);
-        assert_eq!(t.errno(nr("pwrite64"), &[NEG_FD, buf, 1, 0]), Errno::EBADF);
+        assert_eq!(t.errno(nr("pwrite64"), &[NEG, buf, 1, 0]), Errno::EBADF);
         assert_eq!(t.errno(nr("pread64"), &[f, buf, 1, neg]), Errno::EINVAL);
         assert_eq!(t.errno(nr("pwrite64"), &[w, buf, 1, neg]), Errno::EINVAL);
         assert_eq!(t.errno(nr("pread64"), &[r, buf, 1, 0]), Errno::ESPIPE);
@@ -181,7 +179,7 @@ mod args {
         let (r, _w) = pipe(&mut t);
         let f = open(&mut t, "/f", O_RDONLY);
         let seek_set = SEEK_SET as u64;
-        for fd in [NEG_FD, NO_FD] {
+        for fd in [NEG, NO_FD] {
             assert_eq!(t.errno(nr("close"), &[fd]), Errno::EBADF);
             assert_eq!(t.errno(nr("fstat"), &[fd, buf]), Errno::EBADF);
             assert_eq!(t.errno(nr("lseek"), &[fd, 0, seek_set]), Errno::EBADF);
@@ -209,7 +207,7 @@ mod args {
         let (bad, buf) = (t.bad_ptr(), t.scratch);
         let (r, _w) = pipe(&mut t);
         let f = open(&mut t, "/f", O_RDONLY);
-        assert_eq!(t.errno(nr("ioctl"), &[NEG_FD, tcgets, buf]), Errno::EBADF);
+        assert_eq!(t.errno(nr("ioctl"), &[NEG, tcgets, buf]), Errno::EBADF);
         assert_eq!(t.errno(nr("ioctl"), &[f, tcgets, buf]), Errno::ENOTTY);
         assert_eq!(t.errno(nr("ioctl"), &[r, tcgets, buf]), Errno::ENOTTY);
         assert_eq!(t.errno(nr("ioctl"), &[r, fionbio, bad]), Errno::EFAULT);
@@ -234,13 +232,13 @@ mod args {
         let root = temp_root();
         let mut t = root.machine();
         let f = open(&mut t, "/f", O_RDONLY);
-        assert_eq!(t.errno(nr("dup"), &[NEG_FD]), Errno::EBADF);
+        assert_eq!(t.errno(nr("dup"), &[NEG]), Errno::EBADF);
         assert_eq!(t.errno(nr("dup"), &[NO_FD]), Errno::EBADF);
         assert_eq!(t.errno(nr("dup2"), &[NO_FD, 10]), Errno::EBADF);
         assert_eq!(t.errno(nr("dup2"), &[NO_FD, NO_FD]), Errno::EBADF);
-        assert_eq!(t.errno(nr("dup2"), &[f, NEG_FD]), Errno::EBADF);
+        assert_eq!(t.errno(nr("dup2"), &[f, NEG]), Errno::EBADF);
         assert_eq!(t.errno(nr("dup3"), &[NO_FD, 10, 0]), Errno::EBADF);
-        assert_eq!(t.errno(nr("dup3"), &[f, NEG_FD, 0]), Errno::EBADF);
+        assert_eq!(t.errno(nr("dup3"), &[f, NEG, 0]), Errno::EBADF);
         // The same descriptor twice is EINVAL before it is looked at.
         assert_eq!(t.errno(nr("dup3"), &[f, f, 0]), Errno::EINVAL);
         assert_eq!(t.errno(nr("dup3"), &[NO_FD, NO_FD, 0]), Errno::EINVAL);
@@ -255,7 +253,7 @@ mod args {
         let mut t = root.machine();
         let bad = t.bad_ptr();
         let f = open(&mut t, "/f", O_RDONLY);
-        assert_eq!(t.errno(nr("fcntl"), &[NEG_FD, f_getfd, 0]), Errno::EBADF);
+        assert_eq!(t.errno(nr("fcntl"), &[NEG, f_getfd, 0]), Errno::EBADF);
         assert_eq!(t.errno(nr("fcntl"), &[NO_FD, f_getfd, 0]), Errno::EBADF);
         assert_eq!(t.errno(nr("fcntl"), &[NO_FD, 9999, 0]), Errno::EBADF);
         assert_eq!(t.errno(nr("fcntl"), &[f, 9999, 0]), Errno::EINVAL);
@@ -275,7 +273,7 @@ mod args {
         let f = open(&mut t, "/f", O_RDONLY);
         let g = open(&mut t, "/g", O_RDWR);
         for nr in [74, 75] {
-            assert_eq!(t.errno(nr, &[NEG_FD]), Errno::EBADF);
+            assert_eq!(t.errno(nr, &[NEG]), Errno::EBADF);
             assert_eq!(t.errno(nr, &[r]), Errno::EINVAL);
         }
         assert_eq!(t.errno(nr("ftruncate"), &[NO_FD, 0]), Errno::EBADF);
@@ -300,11 +298,11 @@ mod args {
         let f = open(&mut t, "/f", O_RDONLY);
         let g = open(&mut t, "/g", O_RDWR);
         assert_eq!(t.errno(nr("sendfile"), &[NO_FD, f, 0, 1]), Errno::EBADF);
-        assert_eq!(t.errno(nr("sendfile"), &[w, NEG_FD, 0, 1]), Errno::EBADF);
+        assert_eq!(t.errno(nr("sendfile"), &[w, NEG, 0, 1]), Errno::EBADF);
         assert_eq!(t.errno(nr("sendfile"), &[w, f, bad, 1]), Errno::EFAULT);
         assert_eq!(t.errno(nr("sendfile"), &[f, f, 0, 1]), Errno::EBADF);
         assert_eq!(t.errno(nr("copy_file_range"), &[NO_FD, 0, g, 0, 1, 0]), Errno::EBADF);
-        assert_eq!(t.errno(nr("copy_file_range"), &[f, 0, NEG_FD, 0, 1, 0]), Errno::EBADF);
+        assert_eq!(t.errno(nr("copy_file_range"), &[f, 0, NEG, 0, 1, 0]), Errno::EBADF);
         assert_eq!(t.errno(nr("copy_file_range"), &[f, 0, g, 0, 1, 1]), Errno::EINVAL);
         assert_eq!(t.errno(nr("copy_file_range"), &[f, bad, g, 0, 1, 0]), Errno::EFAULT);
         assert_eq!(t.errno(nr("copy_file_range"), &[f, 0, g, bad, 1, 0]), Errno::EFAULT);
@@ -323,7 +321,7 @@ mod args {
         assert_eq!(t.errno(nr("fchdir"), &[NO_FD]), Errno::EBADF);
         assert_eq!(t.errno(nr("fchdir"), &[f]), Errno::ENOTDIR);
         assert_eq!(t.errno(nr("fchmod"), &[NO_FD, 0o644]), Errno::EBADF);
-        assert_eq!(t.errno(nr("fchown"), &[NEG_FD, 0, 0]), Errno::EBADF);
+        assert_eq!(t.errno(nr("fchown"), &[NEG, 0, 0]), Errno::EBADF);
         assert_eq!(t.errno(nr("fstatfs"), &[NO_FD, buf]), Errno::EBADF);
         assert_eq!(t.errno(nr("fstatfs"), &[f, bad]), Errno::EFAULT);
         assert_eq!(t.errno(nr("getdents64"), &[NO_FD, buf, 4096]), Errno::EBADF);

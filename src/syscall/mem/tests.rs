@@ -58,12 +58,11 @@ mod args {
     use super::super::*;
     use crate::abi::names::number as nr;
     use crate::mm::TASK_SIZE;
-    use crate::syscall::testkit::{TempRoot, TestMachine};
+    use crate::syscall::testkit::{TempRoot, TestMachine, NEG};
 
     const PROT_RW: u64 = PROT_READ | PROT_WRITE;
     /// An address no mapping is at.
     const UNMAPPED: u64 = 0x10000;
-    const NEG: u64 = -1i64 as u64;
 
     /// A fresh private anonymous mapping of two pages.
     fn map(t: &mut TestMachine) -> u64 {

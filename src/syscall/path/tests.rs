@@ -59,12 +59,10 @@ mod args {
     use crate::abi::names::number as nr;
     use crate::abi::stat::{STATX__RESERVED, S_IFLNK, S_IFREG};
     use crate::errno::Errno;
-    use crate::syscall::testkit::{TempRoot, TestMachine};
+    use crate::syscall::testkit::{TempRoot, TestMachine, NEG, NO_FD};
 
     /// The working directory as a dirfd register holds it.
     const AT: u64 = AT_FDCWD as u64;
-    const NO_FD: u64 = 999;
-    const NEG_FD: u64 = -1i64 as u64;
     /// A regular file's mode, as mknod's register holds it.
     const REGULAR: u64 = (S_IFREG | 0o644) as u64;
 
@@ -200,7 +198,7 @@ mod args {
             (452, [0, rel, 0o644, 0, 0, 0]),
         ];
         for &(nr, args) in calls {
-            for (dirfd, errno) in [(NO_FD, Errno::EBADF), (NEG_FD, Errno::EBADF), (file, Errno::ENOTDIR)] {
+            for (dirfd, errno) in [(NO_FD, Errno::EBADF), (NEG, Errno::EBADF), (file, Errno::ENOTDIR)] {
                 let mut args = args;
                 args[0] = dirfd;
                 assert_eq!(t.errno(nr, &args), errno, "syscall {nr}, dirfd {dirfd}");
