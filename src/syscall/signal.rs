@@ -472,9 +472,6 @@ mod tests {
         #[test]
         fn kill_and_thread_kills() {
             let mut t = TestMachine::new();
-            // As spawn_task would: the process lists its task (the testkit
-            // does not), so that its tid names it.
-            t.task.process.tasks().push(t.task.shared.clone());
             let me = t.value(nr("getpid"), &[]).unwrap();
             for sig in [PAST_NSIG, NEG] {
                 assert_eq!(t.errno(nr("kill"), &[me, sig]), Errno::EINVAL, "kill signal {sig}");

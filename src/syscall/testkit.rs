@@ -64,6 +64,7 @@ impl TestMachine {
         ));
         m.register(&p);
         let shared = Arc::new(TaskShared::new(p.pid, 0));
+        p.tasks().push(shared.clone());
         m.register_task(&shared);
         let vcpu = crate::arch::Vcpu::new_on_current_thread().expect("vcpu");
         let task = Task::new(shared, p, vcpu);
