@@ -56,6 +56,11 @@ pub const HWCAP2_FSGSBASE: u64 = 1 << 1;
 
 /// MXCSR of a new task: every exception masked, round to nearest.
 pub const MXCSR_DEFAULT: u32 = 0x1f80;
+/// The x87 control word of a new task (`fninit`'s).
+pub const FCW_DEFAULT: u16 = 0x37f;
+
+/// The PKRU state component of XCR0 and of xsave images.
+pub const XFEATURE_MASK_PKRU: u64 = 1 << 9;
 
 /// `uc_flags` of a signal frame.
 pub const UC_FP_XSTATE: u64 = 0x1;

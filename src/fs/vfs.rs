@@ -11,8 +11,8 @@ use super::stat::{synthetic_ino, Stat, PROC_DEV};
 use crate::abi::consts::{NAME_MAX, PAGE_SIZE};
 use crate::abi::dirent::DT_DIR;
 use crate::abi::fcntl::{
-    AT_EMPTY_PATH, AT_FDCWD, MAXSYMLINKS, O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH,
-    O_RDONLY, O_WRONLY,
+    AT_EMPTY_PATH, AT_FDCWD, MAXSYMLINKS, O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_NOCTTY, O_NOFOLLOW,
+    O_PATH, O_RDONLY, O_WRONLY,
 };
 use crate::abi::ioctl::TCGETS;
 use crate::abi::stat::{
@@ -248,7 +248,6 @@ fn pty_host_path(pty: PtyNode) -> SysResult<CString> {
 /// /dev/pts path however it was reached (/dev/tty included), which is how
 /// the kernel tells the machine's terminals apart (`kernel::pty`).
 fn open_pty(pty: PtyNode, flags: i32, wait: host::Wait, norm: Vec<u8>) -> SysResult<OpenFile> {
-    const O_NOCTTY: i32 = 0o400;
     let path = pty_host_path(pty)?;
     let fd = host::open_waiting(&path, flags | O_NOCTTY, 0, wait)?;
     let known_by = match pty {

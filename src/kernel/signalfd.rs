@@ -23,7 +23,7 @@
 use super::process::Process;
 use super::signal::{SigInfo, SigSet, UNBLOCKABLE};
 use crate::abi::event::SignalfdSiginfo;
-use crate::abi::signal::{CLD_CONTINUED, SIGCHLD, SI_KERNEL};
+use crate::abi::signal::{CLD_CONTINUED, POLL_HUP, SIGCHLD, SI_KERNEL, SI_SIGIO, SI_TIMER};
 use crate::arch::hostevent;
 use crate::fs::file::Emulated;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
@@ -141,11 +141,9 @@ pub(crate) fn of(e: &Arc<dyn Emulated>) -> Option<&SignalFd> {
     any.downcast_ref::<SignalFd>()
 }
 
-const SI_TIMER: i32 = -2;
-const SI_SIGIO: i32 = -5;
 /// The highest si_code of SIGCHLD and of the SIGPOLL-style codes.
 const NSIGCHLD: i32 = CLD_CONTINUED;
-const NSIGPOLL: i32 = 6;
+const NSIGPOLL: i32 = POLL_HUP;
 
 /// What a read of a signalfd returns for `info`: the fields of its
 /// siginfo layout, as Linux's signalfd_copyinfo chooses them.

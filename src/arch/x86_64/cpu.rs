@@ -96,8 +96,7 @@ pub(crate) fn has_fsgsbase() -> bool {
 /// enables the PKRU state component (XCR0 bit 9) exactly when OSPKE is
 /// on (its `xsave_cpuid_features` table), and OSPKE implies PKU.
 pub(crate) fn cpu_has_pku() -> bool {
-    const XFEATURE_PKRU: u64 = 1 << 9;
-    facts().xcr0 & XFEATURE_PKRU != 0
+    facts().xcr0 & crate::abi::x86::XFEATURE_MASK_PKRU != 0
 }
 
 /// The CPU offers FSGSBASE to user space, whatever `NOMMU_NO_FSGSBASE` says.

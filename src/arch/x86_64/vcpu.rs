@@ -29,10 +29,9 @@ const XSAVE_XSTATE_BV_OFFSET: usize = size_of::<Fpstate>() + offset_of!(XstateHe
 /// The legacy region and the xsave header: where every standard image's
 /// extended components begin.
 const LEGACY_AND_HEADER: usize = size_of::<Fpstate>() + size_of::<XstateHeader>();
-const X87_INITIAL_FCW: u16 = 0x37f;
 /// Every state component except PKRU (bit 9): the protection-key rights
 /// are the host's (they make page 0 execute-only), never the guest's.
-const XRSTOR_MASK_LOW: u32 = !(1 << 9);
+const XRSTOR_MASK_LOW: u32 = !(crate::abi::x86::XFEATURE_MASK_PKRU as u32);
 
 /// Bound to the host thread that created it: GS points at its entry area.
 /// (A vCPU made by `lend` or `detached` binds nothing itself.)
@@ -272,7 +271,7 @@ impl Vcpu {
         let image = &mut self.area.xsave.0;
         let frame = super::cpu::frame_xsave_size_bound().min(super::area::XSAVE_AREA_SIZE);
         image[..frame.max(LEGACY_AND_HEADER)].fill(0);
-        image[0..2].copy_from_slice(&X87_INITIAL_FCW.to_le_bytes());
+        image[0..2].copy_from_slice(&crate::abi::x86::FCW_DEFAULT.to_le_bytes());
         image[XSAVE_MXCSR_OFFSET..XSAVE_MXCSR_OFFSET + 4].copy_from_slice(&MXCSR_DEFAULT.to_le_bytes());
         self.area.xstate_full = 1;
     }
@@ -307,7 +306,7 @@ impl Vcpu {
         // XFD armed, xrstor of them would fault in nommu. Components past
         // the frame's size are not in XSTATE_BV, so xrstor reads nothing
         // there.
-        let allowed = super::cpu::frame_xfeatures() & !(1 << 9);
+        let allowed = super::cpu::frame_xfeatures() & !crate::abi::x86::XFEATURE_MASK_PKRU;
         let bv = u64::from_le_bytes(img[XSAVE_XSTATE_BV_OFFSET..XSAVE_XSTATE_BV_OFFSET + 8].try_into().unwrap());
         img[XSAVE_XSTATE_BV_OFFSET..LEGACY_AND_HEADER].fill(0);
         img[XSAVE_XSTATE_BV_OFFSET..XSAVE_XSTATE_BV_OFFSET + 8].copy_from_slice(&(bv & allowed).to_le_bytes());
