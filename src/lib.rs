@@ -32,6 +32,8 @@ pub mod kernel;
 #[deny(unsafe_code)]
 pub mod loader;
 pub mod mm;
+#[deny(unsafe_code)]
+mod pathname;
 #[allow(clippy::arithmetic_side_effects)]
 #[deny(unsafe_code)]
 pub mod rewrite;

@@ -529,7 +529,7 @@ fn boot(mut args: BootArgs, observe: Observe, params: Vec<OsString>) -> i32 {
     println!("nommu {}: a no-MMU Linux machine in user space (x86-64, zpoline)", env!("CARGO_PKG_VERSION"));
     let boot_root = match (args.root, args.initrd) {
         (root, None) => BootRoot::Dir(root.unwrap_or_else(|| PathBuf::from("rootfs"))),
-        (_, Some(file)) => match nommu::initrd::load(&file, args.mem) {
+        (_, Some(file)) => match nommu::fs::ramfs::RamTree::from_initrd(&file, args.mem) {
             Ok((root, summary)) => BootRoot::Initramfs { file, root, summary },
             Err(e) => {
                 eprintln!("nommu: {e}");

@@ -9,6 +9,7 @@ use std::ffi::{CStr, CString};
 
 /// PATH_MAX, including the terminating NUL.
 pub(crate) use crate::abi::consts::PATH_MAX;
+pub(crate) use crate::pathname::components;
 
 /// Path arguments up to this length (NUL included) stay on the stack.
 /// (Small enough that the compiler zeroes a `PathArg` with a few stores:
@@ -86,21 +87,6 @@ pub(crate) fn join_into(out: &mut Vec<u8>, base: &[u8], path: &[u8]) {
         out.push(b'/');
     }
     out.extend_from_slice(path);
-}
-
-/// Lexically normalised components of an absolute path.
-pub(crate) fn components(abs: &[u8]) -> Vec<&[u8]> {
-    let mut out: Vec<&[u8]> = Vec::new();
-    for c in abs.split(|&b| b == b'/') {
-        match c {
-            b"" | b"." => {}
-            b".." => {
-                out.pop();
-            }
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// `components` into `stack` when they fit (nearly always: /proc and /dev

@@ -33,7 +33,7 @@ use crate::abi::fcntl::{
 use crate::abi::magic::{RAMFS_MAGIC, TMPFS_MAGIC};
 use crate::abi::stat::{S_IFDIR, S_IFLNK, S_IFMT, S_IFREG};
 use crate::arch::{host, hostmount};
-use crate::initrd::{Meta, Sink};
+use crate::initrd::{self, Meta, Sink};
 use std::ffi::{CStr, CString};
 use std::io::{self, Write};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
@@ -58,6 +58,19 @@ impl RamTree {
     /// A new empty tree for a machine of `mem` bytes of memory.
     pub fn new(mem: u64) -> io::Result<RamTree> {
         Self::create_in(&hostmount::memory_dir().path, mem)
+    }
+
+    /// Reads the initramfs archive at `path` and unpacks it into a new
+    /// tree for a machine of `mem` bytes (a host tmpfs of its own of half
+    /// of `mem` with host mounts, else a directory in the host memory
+    /// directory).
+    pub fn from_initrd(path: &Path, mem: u64) -> Result<(RamTree, initrd::Summary), initrd::Error> {
+        let file = path.display().to_string();
+        let io_error = |what: String| initrd::Error { file: file.clone(), offset: None, within_gzip_at: None, what };
+        let data = std::fs::read(path).map_err(|e| io_error(e.to_string()))?;
+        let mut root = RamTree::new(mem).map_err(|e| io_error(format!("cannot make the root file system: {e}")))?;
+        let summary = initrd::unpack(&file, &data, &mut root)?;
+        Ok((root, summary))
     }
 
     /// A new empty tree under `base` (the host memory directory; tests

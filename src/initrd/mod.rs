@@ -14,9 +14,9 @@
 //!
 //! Layers: `newc` reads one entry, `stream` the archives and gzip members
 //! around them, `unpack` turns entries into calls on a [`Sink`]. The sink
-//! `nommu boot` uses is the machine's memory file system,
-//! [`crate::fs::ramfs::RamTree`], which becomes the root (/proc/mounts:
-//! `rootfs / rootfs rw,size=…,nr_inodes=… 0 0`).
+//! `nommu boot` uses is the machine's memory file system (`fs::ramfs`, a
+//! layer above: `RamTree::from_initrd`), which becomes the root
+//! (/proc/mounts: `rootfs / rootfs rw,size=…,nr_inodes=… 0 0`).
 
 pub mod newc;
 mod sink;
@@ -26,9 +26,6 @@ mod unpack;
 pub use sink::{Meta, Sink};
 pub use stream::{Layers, MAX_UNCOMPRESSED};
 pub use unpack::{clean, Counts};
-
-use crate::fs::ramfs::RamTree;
-use std::path::Path;
 
 /// Why an archive could not be unpacked. Displays as one line:
 /// `initrd FILE: WHAT at offset N` (`... of the data uncompressed from
@@ -76,18 +73,5 @@ pub fn unpack(file: &str, data: &[u8], sink: &mut dyn Sink) -> Result<Summary, E
     Ok(Summary { file_bytes: data.len() as u64, layers, counts: unpacker.counts.clone() })
 }
 
-/// Reads the archive at `path` and unpacks it into a new memory file
-/// system for a machine of `mem` bytes ([`RamTree`]: a host tmpfs of its
-/// own of half of `mem` with host mounts, else a directory in the host
-/// memory directory).
-pub fn load(path: &Path, mem: u64) -> Result<(RamTree, Summary), Error> {
-    let file = path.display().to_string();
-    let io_error = |what: String| Error { file: file.clone(), offset: None, within_gzip_at: None, what };
-    let data = std::fs::read(path).map_err(|e| io_error(e.to_string()))?;
-    let mut root = RamTree::new(mem).map_err(|e| io_error(format!("cannot make the root file system: {e}")))?;
-    let summary = unpack(&file, &data, &mut root)?;
-    Ok((root, summary))
-}
-
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -224,7 +224,7 @@ fn node_kind(kind: u32) -> &'static str {
 /// `/` and any `..` that would climb above the root stay inside it. `..`
 /// is taken lexically, so no symlink in the archive can lead out either.
 pub fn clean(name: &[u8]) -> Vec<u8> {
-    crate::fs::path::components(name).join(&b'/')
+    crate::pathname::components(name).join(&b'/')
 }
 
 #[cfg(test)]

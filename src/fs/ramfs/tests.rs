@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::initrd::newc::{write_entry, write_trailer, Entry};
+use crate::initrd::tests::{mutate, sample, Rng};
 
 fn base(tag: &str) -> PathBuf {
     let b = std::env::temp_dir().join(format!("nommu-ramfs-test-{tag}-{}", std::process::id()));
@@ -103,4 +104,27 @@ fn stale_trees_are_swept() {
     assert!(!stale.exists() && live.exists() && root.path().exists());
     drop(root);
     std::fs::remove_dir_all(&b).unwrap();
+}
+
+/// Mutated archives into a real host directory: errors or not, nothing
+/// appears beside the root, and each root is removed.
+#[test]
+fn mutated_archives_stay_in_a_host_root() {
+    let base = std::env::temp_dir().join(format!("nommu-initrd-test-fuzz-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    std::fs::create_dir_all(&base).unwrap();
+    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    let plain = sample(false);
+    for _ in 0..300 {
+        let m = mutate(&mut rng, &plain);
+        let mut root = RamTree::create_in(&base, 64 << 20).unwrap();
+        let _ = crate::initrd::unpack("fuzz", &m, &mut root);
+        let outer = root.path().parent().unwrap().to_path_buf();
+        let names: Vec<_> = std::fs::read_dir(&outer).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, ["root"]);
+        drop(root);
+        assert!(!outer.exists());
+    }
+    assert_eq!(std::fs::read_dir(&base).unwrap().count(), 0);
+    std::fs::remove_dir_all(&base).unwrap();
 }
