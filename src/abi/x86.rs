@@ -114,6 +114,10 @@ pub struct XstateHeader {
     pub reserved2: [u64; 5],
 }
 
+/// The legacy area and the xsave header: where the extended components of
+/// a standard-format xsave image begin.
+pub const XSAVE_LEGACY_AND_HEADER: usize = std::mem::size_of::<Fpstate>() + std::mem::size_of::<XstateHeader>();
+
 /// `struct sigcontext` (64-bit): the registers in a signal frame.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -1,7 +1,7 @@
 //! CPU feature facts the rest of nommu asks for.
 
 use crate::abi::auxv::{AT_HWCAP, AT_HWCAP2, AT_MINSIGSTKSZ};
-use crate::abi::x86::{Fpstate, XstateHeader, HWCAP2_FSGSBASE};
+use crate::abi::x86::{Fpstate, HWCAP2_FSGSBASE, XSAVE_LEGACY_AND_HEADER};
 use core::mem::{offset_of, size_of};
 use std::sync::OnceLock;
 
@@ -30,10 +30,9 @@ struct FrameFacts {
 /// did not ask for them gets frames without them, 2.7 KiB on an AVX-512 CPU
 /// instead of 11 KiB with AMX, so an 8 KiB sigaltstack works there.
 fn frame_xstate(xcr0: u64) -> (u64, usize) {
-    const LEGACY_AND_HEADER: usize = size_of::<Fpstate>() + size_of::<XstateHeader>();
     const XFD_SUPPORTED: u32 = 1 << 2;
     let mut features = xcr0 & 0b11;
-    let mut end = LEGACY_AND_HEADER;
+    let mut end = XSAVE_LEGACY_AND_HEADER;
     for i in 2..63 {
         if xcr0 & (1 << i) == 0 {
             continue;
@@ -141,9 +140,8 @@ pub(crate) fn frame_xsave_size() -> usize {
 /// that takes no signal. Without AT_MINSIGSTKSZ (older kernels):
 /// `xsave_size`.
 pub(crate) fn xsave_size_bound() -> usize {
-    const LEGACY_AND_HEADER: usize = size_of::<Fpstate>() + size_of::<XstateHeader>();
     match usize::try_from(minsigstksz()) {
-        Ok(n) if n > LEGACY_AND_HEADER => n,
+        Ok(n) if n > XSAVE_LEGACY_AND_HEADER => n,
         _ => xsave_size(),
     }
 }

@@ -26,9 +26,6 @@ const SIGALTSTACK_SIZE: usize = 64 * 1024;
 const XSAVE_MXCSR_OFFSET: usize = offset_of!(Fpstate, mxcsr);
 const XSAVE_XMM_OFFSET: usize = offset_of!(Fpstate, xmm_space);
 const XSAVE_XSTATE_BV_OFFSET: usize = size_of::<Fpstate>() + offset_of!(XstateHeader, xfeatures);
-/// The legacy region and the xsave header: where every standard image's
-/// extended components begin.
-const LEGACY_AND_HEADER: usize = size_of::<Fpstate>() + size_of::<XstateHeader>();
 /// Every state component except PKRU (bit 9): the protection-key rights
 /// are the host's (they make page 0 execute-only), never the guest's.
 const XRSTOR_MASK_LOW: u32 = !(crate::abi::x86::XFEATURE_MASK_PKRU as u32);
@@ -270,7 +267,7 @@ impl Vcpu {
     pub(crate) fn reset_vector_state(&mut self) {
         let image = &mut self.area.xsave.0;
         let frame = super::cpu::frame_xsave_size_bound().min(super::area::XSAVE_AREA_SIZE);
-        image[..frame.max(LEGACY_AND_HEADER)].fill(0);
+        image[..frame.max(crate::abi::x86::XSAVE_LEGACY_AND_HEADER)].fill(0);
         image[0..2].copy_from_slice(&crate::abi::x86::FCW_DEFAULT.to_le_bytes());
         image[XSAVE_MXCSR_OFFSET..XSAVE_MXCSR_OFFSET + 4].copy_from_slice(&MXCSR_DEFAULT.to_le_bytes());
         self.area.xstate_full = 1;
@@ -308,7 +305,7 @@ impl Vcpu {
         // there.
         let allowed = super::cpu::frame_xfeatures() & !crate::abi::x86::XFEATURE_MASK_PKRU;
         let bv = u64::from_le_bytes(img[XSAVE_XSTATE_BV_OFFSET..XSAVE_XSTATE_BV_OFFSET + 8].try_into().unwrap());
-        img[XSAVE_XSTATE_BV_OFFSET..LEGACY_AND_HEADER].fill(0);
+        img[XSAVE_XSTATE_BV_OFFSET..crate::abi::x86::XSAVE_LEGACY_AND_HEADER].fill(0);
         img[XSAVE_XSTATE_BV_OFFSET..XSAVE_XSTATE_BV_OFFSET + 8].copy_from_slice(&(bv & allowed).to_le_bytes());
         self.area.xstate_full = 1;
         Ok(())
@@ -443,7 +440,7 @@ fn save_live_xstate(area: &mut EntryArea) {
     let img = &mut area.xsave.0;
     // xsave writes XSTATE_BV but no other header byte, and xrstor of a
     // standard image wants them zero.
-    img[XSAVE_XSTATE_BV_OFFSET..LEGACY_AND_HEADER].fill(0);
+    img[XSAVE_XSTATE_BV_OFFSET..crate::abi::x86::XSAVE_LEGACY_AND_HEADER].fill(0);
     // SAFETY: the image is 64-byte aligned and at least xsave_size bytes
     // (checked when the first vCPU was made); the mask excludes PKRU (the
     // host's, not the guest's).
