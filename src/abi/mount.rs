@@ -55,3 +55,29 @@ pub const ST_VALID: u64 = 0x20;
 pub const ST_NOATIME: u64 = 1024;
 pub const ST_NODIRATIME: u64 = 2048;
 pub const ST_RELATIME: u64 = 4096;
+
+/// `struct statfs` (x86-64): what statfs(2) and fstatfs(2) fill in.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Statfs {
+    pub f_type: i64,
+    pub f_bsize: i64,
+    pub f_blocks: u64,
+    pub f_bfree: u64,
+    pub f_bavail: u64,
+    pub f_files: u64,
+    pub f_ffree: u64,
+    pub f_fsid: [i32; 2],
+    pub f_namelen: i64,
+    pub f_frsize: i64,
+    pub f_flags: i64,
+    pub f_spare: [i64; 4],
+}
+
+const _: () = {
+    use std::mem::{offset_of, size_of};
+    assert!(size_of::<Statfs>() == 120);
+    assert!(offset_of!(Statfs, f_fsid) == 56);
+    assert!(offset_of!(Statfs, f_namelen) == 64);
+    assert!(offset_of!(Statfs, f_flags) == 80);
+};

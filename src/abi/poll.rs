@@ -9,3 +9,14 @@ pub const POLLHUP: i16 = 0x010;
 pub const POLLNVAL: i16 = 0x020;
 pub const POLLRDNORM: i16 = 0x040;
 pub const POLLWRNORM: i16 = 0x100;
+
+/// `struct pollfd`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Pollfd {
+    pub fd: i32,
+    pub events: i16,
+    pub revents: i16,
+}
+
+const _: () = assert!(std::mem::size_of::<Pollfd>() == 8);

@@ -4,6 +4,8 @@
 use crate::abi::event::{EpollEvent, Itimerspec, SignalfdSiginfo};
 use crate::abi::futex::RobustListHead;
 use crate::abi::ipc::{Ipc64Perm, Msginfo, Msqid64Ds, Sembuf, Semid64Ds, Seminfo, ShmInfo, Shmid64Ds, Shminfo64};
+use crate::abi::mount::Statfs;
+use crate::abi::poll::Pollfd;
 use crate::abi::resource::Rlimit64;
 use crate::abi::sched::CloneArgs;
 use crate::abi::signal::{Sigaltstack, Siginfo};
@@ -98,3 +100,7 @@ unsafe impl ByteValued for Seminfo {}
 unsafe impl ByteValued for Shminfo64 {}
 // SAFETY: as above.
 unsafe impl ByteValued for ShmInfo {}
+// SAFETY: as above (sizes asserted in abi::mount and abi::poll).
+unsafe impl ByteValued for Statfs {}
+// SAFETY: as above.
+unsafe impl ByteValued for Pollfd {}
