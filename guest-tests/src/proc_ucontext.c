@@ -286,12 +286,7 @@ __asm__(
     "    .type regs_around,@function\n"
     "    .p2align 4\n"
     "regs_around:\n"
-    "    push %rbp\n"
-    "    push %rbx\n"
-    "    push %r12\n"
-    "    push %r13\n"
-    "    push %r14\n"
-    "    push %r15\n"
+    REGSTATE_PUSH_CALLEE_SAVED
     "    push %rsi\n"                 /* out   @40 after sub */
     "    push %rdx\n"                 /* level @32 */
     "    push %rcx\n"                 /* spin  @24 */
@@ -327,13 +322,7 @@ __asm__(
     "    ldmxcsr (%rsp)\n"
     "    fldcw 4(%rsp)\n"
     "    add $48, %rsp\n"
-    "    pop %r15\n"
-    "    pop %r14\n"
-    "    pop %r13\n"
-    "    pop %r12\n"
-    "    pop %rbx\n"
-    "    pop %rbp\n"
-    "    ret\n"
+    REGSTATE_POP_CALLEE_SAVED_AND_RETURN
     "    .size regs_around, .-regs_around\n");
 
 /* Clobbers every vector register, the k registers, MXCSR and the x87

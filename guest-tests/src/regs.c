@@ -37,12 +37,7 @@ __asm__(
     "    .type regs_syscall,@function\n"
     "    .p2align 4\n"
     "regs_syscall:\n"
-    "    push %rbp\n"
-    "    push %rbx\n"
-    "    push %r12\n"
-    "    push %r13\n"
-    "    push %r14\n"
-    "    push %r15\n"
+    REGSTATE_PUSH_CALLEE_SAVED
     "    push %rsi\n"                 /* out   */
     "    push %rdx\n"                 /* level */
     "    sub $16, %rsp\n"
@@ -63,13 +58,7 @@ __asm__(
     "    fldcw 4(%rsp)\n"
     "    add $32, %rsp\n"
     "    mov (%r11), %rax\n"
-    "    pop %r15\n"
-    "    pop %r14\n"
-    "    pop %r13\n"
-    "    pop %r12\n"
-    "    pop %rbx\n"
-    "    pop %rbp\n"
-    "    ret\n"
+    REGSTATE_POP_CALLEE_SAVED_AND_RETURN
     "    .size regs_syscall, .-regs_syscall\n");
 
 /* Returns 0 if all preserved state matches, else prints and returns 1. */

@@ -60,6 +60,24 @@ static int vector_level(void)
  * top-level asm blocks, so no -mavx* flag is needed: the AVX/AVX-512
  * instructions only run when the CPU has them. */
 
+/* The System V callee-saved GPRs the routines load, kept for their
+ * caller: pushed on entry, popped before ret. */
+#define REGSTATE_PUSH_CALLEE_SAVED                                                                              \
+    "    push %rbp\n"                                                                                          \
+    "    push %rbx\n"                                                                                          \
+    "    push %r12\n"                                                                                          \
+    "    push %r13\n"                                                                                          \
+    "    push %r14\n"                                                                                          \
+    "    push %r15\n"
+#define REGSTATE_POP_CALLEE_SAVED_AND_RETURN                                                                    \
+    "    pop %r15\n"                                                                                           \
+    "    pop %r14\n"                                                                                           \
+    "    pop %r13\n"                                                                                           \
+    "    pop %r12\n"                                                                                           \
+    "    pop %rbx\n"                                                                                           \
+    "    pop %rbp\n"                                                                                           \
+    "    ret\n"
+
 /* With the struct at %rax and the level in %edx: loads the vector
  * registers of that level (and k0-7 at level 2), MXCSR and the x87
  * control word. Uses the local labels 11, 12 and 19. */

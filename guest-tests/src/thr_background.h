@@ -1,15 +1,18 @@
 /* Threads the thr_*.c guest tests keep busy in the background while the
  * test does something to the process: each counts itself in `ready`,
- * then blocks in a futex (cond_blocker) or spins in guest code (spinner)
- * until stop_background(), which a test that execs or exits never
- * calls. Also what those tests ask of the process: how many tasks
- * /proc/self/task lists, and the program's own path. Included after the
- * program's includes. */
+ * then blocks in a futex (cond_blocker), in read() on background_pipe
+ * (read_blocker; the program makes the pipe), in sleep (sleeper), or
+ * spins in guest code (spinner), until stop_background(), which a test
+ * that execs or exits never calls. A read or sleep that returns before
+ * that says so, after background_label. Also what those tests ask of the
+ * process: how many tasks /proc/self/task lists, and the program's own
+ * path. Included after the program's includes. */
 #ifndef THR_BACKGROUND_H
 #define THR_BACKGROUND_H
 
 #include <dirent.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <unistd.h>
 
 static int ready;
@@ -17,6 +20,8 @@ static volatile int stop;
 static volatile unsigned long spins;
 static pthread_mutex_t background_mutex = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t background_cond = PTHREAD_COND_INITIALIZER;
+__attribute__((unused)) static int background_pipe[2];
+__attribute__((unused)) static const char *background_label = "";
 __attribute__((unused)) static char self_path[4096];
 
 /* A background thread is where it blocks, or about to be. */
@@ -51,6 +56,29 @@ __attribute__((unused)) static void *spinner(void *arg)
     arrived();
     while (!stop)
         spins++;
+    return NULL;
+}
+
+/* Blocks in read() on background_pipe until stop (and a byte). */
+__attribute__((unused)) static void *read_blocker(void *arg)
+{
+    (void)arg;
+    char c;
+    arrived();
+    read(background_pipe[0], &c, 1);
+    if (!stop)
+        printf("%sread returned\n", background_label);
+    return NULL;
+}
+
+/* Blocks in sleep(100). */
+__attribute__((unused)) static void *sleeper(void *arg)
+{
+    (void)arg;
+    arrived();
+    sleep(100);
+    if (!stop)
+        printf("%ssleep returned\n", background_label);
     return NULL;
 }
 

@@ -26,28 +26,6 @@
 static int pipefd[2];
 static const char *mode = "from-thread";
 
-static void *read_blocker(void *arg)
-{
-    (void)arg;
-    int p[2];
-    if (pipe(p) != 0)
-        return NULL;
-    char c;
-    arrived();
-    read(p[0], &c, 1);
-    printf("old image: read returned\n");
-    return NULL;
-}
-
-static void *sleeper(void *arg)
-{
-    (void)arg;
-    arrived();
-    sleep(100);
-    printf("old image: sleep returned\n");
-    return NULL;
-}
-
 static void do_exec(void)
 {
     wait_arrivals(4);
@@ -106,6 +84,9 @@ int main(int argc, char **argv)
     if (pipe(pipefd) != 0)
         return 1;
     write(pipefd[1], "kept", 4);
+    if (pipe(background_pipe) != 0)
+        return 1;
+    background_label = "old image: ";
     void *(*fns[])(void *) = { spinner, cond_blocker, read_blocker, sleeper };
     for (int i = 0; i < 4; i++) {
         pthread_t t;

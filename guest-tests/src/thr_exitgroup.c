@@ -28,31 +28,11 @@
 #include "thr_background.h"
 
 static const char *mode = "exit";
-static int pipefd[2];
-
-static void *read_blocker(void *arg)
-{
-    (void)arg;
-    char c;
-    arrived();
-    read(pipefd[0], &c, 1);
-    printf("read returned\n");
-    return NULL;
-}
-
-static void *sleeper(void *arg)
-{
-    (void)arg;
-    arrived();
-    sleep(100);
-    printf("sleep returned\n");
-    return NULL;
-}
 
 static void *poller(void *arg)
 {
     (void)arg;
-    struct pollfd p = { .fd = pipefd[0], .events = POLLIN };
+    struct pollfd p = { .fd = background_pipe[0], .events = POLLIN };
     arrived();
     poll(&p, 1, -1);
     printf("poll returned\n");
@@ -137,7 +117,7 @@ int main(int argc, char **argv)
     sigemptyset(&s);
     sigaddset(&s, SIGUSR2);
     pthread_sigmask(SIG_BLOCK, &s, NULL);
-    if (pipe(pipefd) != 0)
+    if (pipe(background_pipe) != 0)
         return 1;
     void *(*fns[])(void *) = { cond_blocker, read_blocker, sleeper,   poller,
                                sigwaiter,    spinner,      full_pipe_writer, suspender, ender };

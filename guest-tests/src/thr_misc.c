@@ -38,17 +38,6 @@
 #include "thr_background.h"
 #include "thr_check.h"
 
-static int pipefd[2];
-
-static void *read_blocker(void *arg)
-{
-    (void)arg;
-    char c;
-    arrived();
-    read(pipefd[0], &c, 1);
-    return NULL;
-}
-
 static int proc_status_threads(void)
 {
     FILE *f = fopen("/proc/self/status", "r");
@@ -183,7 +172,7 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (find_self_path() != 0)
         return 4;
-    if (pipe(pipefd) != 0)
+    if (pipe(background_pipe) != 0)
         return 1;
 
     sigset_t s;
@@ -249,7 +238,7 @@ int main(int argc, char **argv)
     check("getrusage(RUSAGE_THREAD) works", getrusage(RUSAGE_THREAD, &ru) == 0);
 
     stop_background();
-    write(pipefd[1], "x", 1);
+    write(background_pipe[1], "x", 1);
     for (int i = 0; i < 3; i++)
         pthread_join(t[i], NULL);
     int left = proc_status_threads();
