@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 
 #include "proc_check.h"
+#include "sig_helpers.h"
 
 #define BAD_PTR ((void *)16)
 
@@ -25,13 +26,6 @@ __attribute__((unused)) static int errno_is(long r, int e)
 __attribute__((unused)) static void on_alarm(int sig)
 {
     (void)sig;
-}
-
-/* SIGALRM in ms milliseconds, once. */
-__attribute__((unused)) static void alarm_in(int ms)
-{
-    struct itimerval it = { { 0, 0 }, { ms / 1000, (ms % 1000) * 1000 } };
-    setitimer(ITIMER_REAL, &it, NULL);
 }
 
 /* Whether /proc/sysvipc/<file> has a line for the object id with this key,

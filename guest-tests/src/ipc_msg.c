@@ -208,17 +208,17 @@ int main(int argc, char **argv)
     struct sigaction sa = { 0 };
     sa.sa_handler = on_alarm;
     sigaction(SIGALRM, &sa, NULL);
-    alarm_in(50);
+    alarm_in_ms(50);
     check("a signal ends a blocking msgrcv: EINTR", errno_is(recv_text(q, 0, sizeof m.mtext, 0, &m), EINTR));
     sa.sa_flags = SA_RESTART;
     sigaction(SIGALRM, &sa, NULL);
-    alarm_in(50);
+    alarm_in_ms(50);
     check("with SA_RESTART too: EINTR", errno_is(recv_text(q, 0, sizeof m.mtext, 0, &m), EINTR));
     msgctl(q, IPC_STAT, &ds);
     ds.msg_qbytes = 1;
     msgctl(q, IPC_SET, &ds);
     send_text(q, 1, "x", 0);
-    alarm_in(50);
+    alarm_in_ms(50);
     check("a signal ends a blocking msgsnd: EINTR", errno_is(send_text(q, 1, "y", 0), EINTR));
 
     /* the info commands */

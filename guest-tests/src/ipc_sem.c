@@ -245,11 +245,11 @@ int main(int argc, char **argv)
     struct sigaction sa = { 0 };
     sa.sa_handler = on_alarm;
     sigaction(SIGALRM, &sa, NULL);
-    alarm_in(50);
+    alarm_in_ms(50);
     check("a signal ends a blocking semop: EINTR", errno_is(op1(s, 0, -1, 0), EINTR));
     sa.sa_flags = SA_RESTART;
     sigaction(SIGALRM, &sa, NULL);
-    alarm_in(50);
+    alarm_in_ms(50);
     check("with SA_RESTART too: EINTR", errno_is(op1(s, 1, 0, 0), EINTR));
     check("GETNCNT and GETZCNT: nobody waits", semctl(s, 0, GETNCNT) == 0 && semctl(s, 1, GETZCNT) == 0);
 
