@@ -28,6 +28,13 @@ __attribute__((unused)) static void on_alarm(int sig)
     (void)sig;
 }
 
+/* A key of this process's own for the IPC kind `tag` (a letter): no
+ * other test's object, nor a run's before, has it. */
+__attribute__((unused)) static key_t private_key(char tag)
+{
+    return (key_t)(((unsigned)tag << 24) | (getpid() & 0xffffff));
+}
+
 /* Whether /proc/sysvipc/<file> has a line for the object id with this key,
  * and its header line is `header` (Linux's, newline included). */
 __attribute__((unused)) static int in_sysvipc(const char *file, const char *header, int id, key_t key)

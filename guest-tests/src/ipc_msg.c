@@ -87,14 +87,13 @@ static int child(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    self = argv[0];
+    start_test(argv);
     if (argc >= 3)
         return child(argc, argv);
 
     struct msqid_ds ds;
     struct msg m;
-    key_t key = (key_t)(0x4d000000 | (getpid() & 0xffffff));
+    key_t key = private_key('M');
 
     /* msgget */
     int q = msgget(IPC_PRIVATE, 0600);

@@ -114,14 +114,13 @@ static int child(char **argv)
 
 int main(int argc, char **argv)
 {
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    self = argv[0];
+    start_test(argv);
     if (argc >= 3)
         return child(argv);
 
     struct semid_ds ds;
     union semun u;
-    key_t key = (key_t)(0x53000000 | (getpid() & 0xffffff));
+    key_t key = private_key('S');
 
     /* semget */
     int s = semget(IPC_PRIVATE, 3, 0600);

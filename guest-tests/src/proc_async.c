@@ -391,8 +391,7 @@ static void test_stop_cont_reader(void)
 
 int main(int argc, char **argv)
 {
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    self = argv[0];
+    start_test(argv);
     if (argc >= 4 && !strcmp(argv[1], "spin"))
         return mode_spin(atoi(argv[2]), atoi(argv[3]));
     if (argc >= 5 && !strcmp(argv[1], "writer"))

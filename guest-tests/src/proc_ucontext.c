@@ -226,21 +226,13 @@ static void test_longjmp(void)
     signal(SIGSEGV, SIG_DFL);
 }
 
-static int run_self(const char *mode)
-{
-    pid_t pid = vfork_self(NULL, mode, NULL, NULL, NULL);
-    int st = 0;
-    waitpid(pid, &st, 0);
-    return st;
-}
-
 static void test_fatal_faults(void)
 {
-    int st = run_self("blocked-segv");
+    int st = run_self_status("blocked-segv");
     check("fault with SIGSEGV blocked (handler installed): killed by SIGSEGV", WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);
-    st = run_self("ignored-segv");
+    st = run_self_status("ignored-segv");
     check("fault with SIGSEGV ignored: killed by SIGSEGV", WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);
-    st = run_self("handler-returns-ud2-blocked");
+    st = run_self_status("handler-returns-ud2-blocked");
     check("ud2 with SIGILL blocked: killed by SIGILL", WIFSIGNALED(st) && WTERMSIG(st) == SIGILL);
 }
 
@@ -474,8 +466,7 @@ static void test_registers(void)
 
 int main(int argc, char **argv)
 {
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    self = argv[0];
+    start_test(argv);
     if (argc > 1)
         return child_mode(argv[1]);
     test_fixups();
