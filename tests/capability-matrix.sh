@@ -36,6 +36,18 @@ combos=(
 
 ran=0
 skipped=0
+
+# Whether combination $1 is the first with capabilities $2: it is then
+# recorded and announced; else it is said to be skipped, and counted.
+first_with_these_caps() {
+    if [ -n "${seen[$2]:-}" ]; then
+        echo "--- $1: same as ${seen[$2]} ($2), skipped"
+        skipped=$((skipped + 1))
+        return 1
+    fi
+    seen["$2"]="$1"
+    echo "=== capability combination: $1 -> $2"
+}
 for combo in "${combos[@]}"; do
     # shellcheck disable=SC2086
     if ! caps=$(describe $combo 2>/dev/null); then
@@ -50,13 +62,7 @@ for combo in "${combos[@]}"; do
         continue
         ;;
     esac
-    if [ -n "${seen[$caps]:-}" ]; then
-        echo "--- $combo: same as ${seen[$caps]} ($caps), skipped"
-        skipped=$((skipped + 1))
-        continue
-    fi
-    seen["$caps"]="$combo"
-    echo "=== capability combination: $combo -> $caps"
+    first_with_these_caps "$combo" "$caps" || continue
     # shellcheck disable=SC2086
     env $combo cargo test --release --test differential --test trace -- --test-threads=1
     # shellcheck disable=SC2086
@@ -77,13 +83,7 @@ fs_combos=(
 for combo in "${fs_combos[@]}"; do
     # shellcheck disable=SC2086
     caps=$(describe $combo)
-    if [ -n "${seen[$caps]:-}" ]; then
-        echo "--- $combo: same as ${seen[$caps]} ($caps), skipped"
-        skipped=$((skipped + 1))
-        continue
-    fi
-    seen["$caps"]="$combo"
-    echo "=== capability combination: $combo -> $caps"
+    first_with_these_caps "$combo" "$caps" || continue
     # shellcheck disable=SC2086
     env $combo cargo test --release --test mounts --test initrd --test console -- --test-threads=1
     ran=$((ran + 1))

@@ -6,23 +6,8 @@
 mod common;
 use common::*;
 
-#[test]
-fn epoll_levels_edges_oneshot_nesting_signals_and_errors() {
-    each_libc("ev_epoll", |bin| {
-        differential_in_dirs(bin, &[], &[], &[], 0);
-    });
-}
-
-#[test]
-fn eventfd_timerfd_signalfd_and_errors() {
-    each_libc("ev_fds", |bin| {
-        differential_in_dirs(bin, &[], &[], &[], 0);
-    });
-}
-
-#[test]
-fn inotify_events_names_cookies_and_errors() {
-    each_libc("ev_inotify", |bin| {
-        differential_in_dirs(bin, &[], &[], &[], 0);
-    });
+guest_program_tests! {
+    epoll_levels_edges_oneshot_nesting_signals_and_errors: "ev_epoll";
+    eventfd_timerfd_signalfd_and_errors: "ev_fds";
+    inotify_events_names_cookies_and_errors: "ev_inotify";
 }

@@ -7,30 +7,9 @@
 mod common;
 use common::*;
 
-#[test]
-fn message_queues_types_limits_waits_and_errors() {
-    each_libc("ipc_msg", |bin| {
-        differential_in_dirs(bin, &[], &[], &[], 0);
-    });
-}
-
-#[test]
-fn semaphores_all_or_nothing_undo_timeouts_and_errors() {
-    each_libc("ipc_sem", |bin| {
-        differential_in_dirs(bin, &[], &[], &[], 0);
-    });
-}
-
-#[test]
-fn shared_memory_between_processes_removal_and_errors() {
-    each_libc("ipc_shm", |bin| {
-        differential_in_dirs(bin, &[], &[], &[], 0);
-    });
-}
-
-#[test]
-fn memfd_reads_writes_maps_seals_and_errors() {
-    each_libc("memfd", |bin| {
-        differential_in_dirs(bin, &[], &[], &[], 0);
-    });
+guest_program_tests! {
+    message_queues_types_limits_waits_and_errors: "ipc_msg";
+    semaphores_all_or_nothing_undo_timeouts_and_errors: "ipc_sem";
+    shared_memory_between_processes_removal_and_errors: "ipc_shm";
+    memfd_reads_writes_maps_seals_and_errors: "memfd";
 }

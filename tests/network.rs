@@ -6,18 +6,12 @@
 mod common;
 use common::*;
 
-#[test]
-fn unix_sockets_pairs_paths_abstract_rights_and_errors() {
-    each_libc("net_unix", |bin| {
-        differential_in_dirs(bin, &[], &[], &[], 0);
-    });
-}
-
-#[test]
-fn internet_sockets_on_loopback_tcp_udp_v4_v6() {
-    each_libc("net_inet", |bin| {
-        differential_in_dirs(bin, &[], &[], &[], 0);
-    });
+guest_program_tests! {
+    unix_sockets_pairs_paths_abstract_rights_and_errors: "net_unix";
+    internet_sockets_on_loopback_tcp_udp_v4_v6: "net_inet";
+    /// POSIX shared memory and named semaphores in /dev/shm, between a
+    /// process and its vfork+exec'd child.
+    posix_shm_and_semaphores_in_dev_shm: "posix_shm";
 }
 
 /// `--net none`: internet sockets are made but reach nothing; unix
@@ -103,13 +97,4 @@ fn busybox_httpd_wget_and_nc_on_loopback() {
          wait $pid; cat /tmp/got",
         "served by httpd\nover nc\n",
     );
-}
-
-/// POSIX shared memory and named semaphores in /dev/shm, between a
-/// process and its vfork+exec'd child.
-#[test]
-fn posix_shm_and_semaphores_in_dev_shm() {
-    each_libc("posix_shm", |bin| {
-        differential_in_dirs(bin, &[], &[], &[], 0);
-    });
 }

@@ -18,7 +18,6 @@ mod common;
 use common::*;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::time::Duration;
 
 /// The native run must pass (status 0); then nommu (with `nommu_args`)
 /// must produce the same stdout and status.
@@ -295,37 +294,6 @@ fn can_chroot_with_proc() -> bool {
 /// The fixed environment both sides run with.
 const ENV: [(&str, &str); 2] = [("PATH", "/bin"), ("HOME", "/")];
 
-fn wait_output(mut cmd: Command, what: &str) -> Output {
-    use std::io::Read;
-    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("{what}: {e}"));
-    let (mut so, mut se) = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
-    let t1 = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = so.read_to_end(&mut v);
-        v
-    });
-    let t2 = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = se.read_to_end(&mut v);
-        v
-    });
-    let start = std::time::Instant::now();
-    let mut pause = Duration::from_micros(100);
-    let status = loop {
-        if let Some(st) = child.try_wait().unwrap() {
-            break st;
-        }
-        if start.elapsed() > Duration::from_secs(60) {
-            let _ = child.kill();
-            panic!("{what} did not finish within 60 s");
-        }
-        std::thread::sleep(pause);
-        pause = pause.saturating_mul(2).min(Duration::from_millis(5));
-    };
-    Output { status, stdout: t1.join().unwrap(), stderr: t2.join().unwrap() }
-}
-
 /// `chroot ROOT argv...` in a private mount namespace with /proc and /dev.
 fn native_in_root(root: &Path, argv: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new("unshare");
@@ -337,7 +305,7 @@ fn native_in_root(root: &Path, argv: &[&str], env: &[(&str, &str)]) -> Output {
     }
     script.push_str(r#" "$c" "$0" "$@""#);
     cmd.current_dir("/").args(["-m", "sh", "-c", &script]).arg(root).args(argv);
-    wait_output(cmd, &format!("native {argv:?}"))
+    run_command(cmd)
 }
 
 fn nommu_in_root(root: &Path, argv: &[&str], env: &[(&str, &str)]) -> Output {
@@ -347,7 +315,7 @@ fn nommu_in_root(root: &Path, argv: &[&str], env: &[(&str, &str)]) -> Output {
     cmd.current_dir("/").env_clear().envs(ENV.iter().chain(env).copied()).arg("run").arg("--no-cache");
     cmd.arg("--root").arg(root);
     cmd.args(argv);
-    wait_output(cmd, &format!("nommu {argv:?}"))
+    run_command(cmd)
 }
 
 /// Runs `argv` in a fresh root both ways; returns (native, nommu).

@@ -229,17 +229,6 @@ static void timerfds(void)
     close(t);
 }
 
-static sigset_t set_of(int a, int b)
-{
-    sigset_t s;
-    sigemptyset(&s);
-    if (a)
-        sigaddset(&s, a);
-    if (b)
-        sigaddset(&s, b);
-    return s;
-}
-
 static void signalfds(void)
 {
     struct signalfd_siginfo si[3];

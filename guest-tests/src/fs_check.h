@@ -1,8 +1,11 @@
 /* Checks shared by the fs_*.c guest tests: errno names, one line per
- * check, a failure count. Included once per program. */
+ * check, a failure count; and the signal helpers (sig_helpers.h).
+ * Included once per program. */
 #include <signal.h>
 #include <string.h>
 #include <sys/time.h>
+
+#include "sig_helpers.h"
 
 static int failures;
 
@@ -94,21 +97,4 @@ __attribute__((unused)) static int finish(const char *name)
     printf("%s: %s\n", name, failures ? "FAILED" : "all ok");
     fflush(stdout);
     return failures ? 1 : 0;
-}
-
-/* Installs `fn` for `sig` with `flags`. */
-__attribute__((unused)) static void handle(int sig, void (*fn)(int), int flags)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = fn;
-    sa.sa_flags = flags;
-    sigaction(sig, &sa, NULL);
-}
-
-/* A one-shot ITIMER_REAL in ms. */
-__attribute__((unused)) static void alarm_in_ms(int ms)
-{
-    struct itimerval it = { { 0, 0 }, { ms / 1000, (ms % 1000) * 1000 } };
-    setitimer(ITIMER_REAL, &it, NULL);
 }

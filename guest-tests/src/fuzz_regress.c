@@ -19,6 +19,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "sig_helpers.h"
+
 static int count_entries(int fd)
 {
     static char buf[65536];
@@ -74,12 +76,6 @@ static void on_alarm(int sig)
 {
     (void)sig;
     alarms++;
-}
-
-static void alarm_in_ms(long ms)
-{
-    struct itimerval it = {{0, 0}, {ms / 1000, (ms % 1000) * 1000}};
-    setitimer(ITIMER_REAL, &it, NULL);
 }
 
 /* Timeouts of LLONG_MAX seconds are "forever" (Linux saturates them at

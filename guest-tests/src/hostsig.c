@@ -19,6 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sig_helpers.h"
+
 static volatile unsigned long spins;
 
 static void say(const char *s) {
@@ -61,14 +63,6 @@ static void *spinner(void *arg) {
     return NULL;
 }
 
-static int handle(int sig, void (*fn)(int)) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = fn;
-    sigemptyset(&sa.sa_mask);
-    return sigaction(sig, &sa, NULL);
-}
-
 int main(int argc, char **argv) {
     const char *mode = argc > 1 ? argv[1] : "spin";
     if (!strcmp(mode, "spin")) {
@@ -77,7 +71,7 @@ int main(int argc, char **argv) {
     }
     /* "early" is the same program; only the test's timing differs. */
     if (!strcmp(mode, "term") || !strcmp(mode, "early")) {
-        if (handle(SIGTERM, on_term) != 0)
+        if (handle(SIGTERM, on_term, 0) != 0)
             return 98;
         say("ready\n");
         spin();
@@ -105,7 +99,7 @@ int main(int argc, char **argv) {
         pthread_exit(NULL);
     }
     if (!strcmp(mode, "cont")) {
-        if (handle(SIGCONT, on_cont) != 0)
+        if (handle(SIGCONT, on_cont, 0) != 0)
             return 98;
         say("ready\n");
         spin();

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 
 #include "proc_check.h"
+#include "sig_helpers.h"
 
 #define BAD_PTR ((void *)16)
 
@@ -27,11 +28,11 @@ __attribute__((unused)) static void on_alarm(int sig)
     (void)sig;
 }
 
-/* SIGALRM in ms milliseconds, once. */
-__attribute__((unused)) static void alarm_in(int ms)
+/* A key of this process's own for the IPC kind `tag` (a letter): no
+ * other test's object, nor a run's before, has it. */
+__attribute__((unused)) static key_t private_key(char tag)
 {
-    struct itimerval it = { { 0, 0 }, { ms / 1000, (ms % 1000) * 1000 } };
-    setitimer(ITIMER_REAL, &it, NULL);
+    return (key_t)(((unsigned)tag << 24) | (getpid() & 0xffffff));
 }
 
 /* Whether /proc/sysvipc/<file> has a line for the object id with this key,

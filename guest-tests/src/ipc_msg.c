@@ -87,14 +87,13 @@ static int child(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    self = argv[0];
+    start_test(argv);
     if (argc >= 3)
         return child(argc, argv);
 
     struct msqid_ds ds;
     struct msg m;
-    key_t key = (key_t)(0x4d000000 | (getpid() & 0xffffff));
+    key_t key = private_key('M');
 
     /* msgget */
     int q = msgget(IPC_PRIVATE, 0600);
@@ -208,17 +207,17 @@ int main(int argc, char **argv)
     struct sigaction sa = { 0 };
     sa.sa_handler = on_alarm;
     sigaction(SIGALRM, &sa, NULL);
-    alarm_in(50);
+    alarm_in_ms(50);
     check("a signal ends a blocking msgrcv: EINTR", errno_is(recv_text(q, 0, sizeof m.mtext, 0, &m), EINTR));
     sa.sa_flags = SA_RESTART;
     sigaction(SIGALRM, &sa, NULL);
-    alarm_in(50);
+    alarm_in_ms(50);
     check("with SA_RESTART too: EINTR", errno_is(recv_text(q, 0, sizeof m.mtext, 0, &m), EINTR));
     msgctl(q, IPC_STAT, &ds);
     ds.msg_qbytes = 1;
     msgctl(q, IPC_SET, &ds);
     send_text(q, 1, "x", 0);
-    alarm_in(50);
+    alarm_in_ms(50);
     check("a signal ends a blocking msgsnd: EINTR", errno_is(send_text(q, 1, "y", 0), EINTR));
 
     /* the info commands */

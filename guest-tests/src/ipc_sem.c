@@ -114,14 +114,13 @@ static int child(char **argv)
 
 int main(int argc, char **argv)
 {
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    self = argv[0];
+    start_test(argv);
     if (argc >= 3)
         return child(argv);
 
     struct semid_ds ds;
     union semun u;
-    key_t key = (key_t)(0x53000000 | (getpid() & 0xffffff));
+    key_t key = private_key('S');
 
     /* semget */
     int s = semget(IPC_PRIVATE, 3, 0600);
@@ -245,11 +244,11 @@ int main(int argc, char **argv)
     struct sigaction sa = { 0 };
     sa.sa_handler = on_alarm;
     sigaction(SIGALRM, &sa, NULL);
-    alarm_in(50);
+    alarm_in_ms(50);
     check("a signal ends a blocking semop: EINTR", errno_is(op1(s, 0, -1, 0), EINTR));
     sa.sa_flags = SA_RESTART;
     sigaction(SIGALRM, &sa, NULL);
-    alarm_in(50);
+    alarm_in_ms(50);
     check("with SA_RESTART too: EINTR", errno_is(op1(s, 1, 0, 0), EINTR));
     check("GETNCNT and GETZCNT: nobody waits", semctl(s, 0, GETNCNT) == 0 && semctl(s, 1, GETZCNT) == 0);
 

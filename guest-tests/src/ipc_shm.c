@@ -64,13 +64,12 @@ static int child(char **argv)
 
 int main(int argc, char **argv)
 {
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    self = argv[0];
+    start_test(argv);
     if (argc >= 3)
         return child(argv);
 
     struct shmid_ds ds;
-    key_t key = (key_t)(0x48000000 | (getpid() & 0xffffff));
+    key_t key = private_key('H');
 
     /* shmget */
     int s = shmget(IPC_PRIVATE, 10000, 0600);

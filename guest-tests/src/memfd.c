@@ -66,8 +66,7 @@ static off_t size_of(int fd)
 
 int main(int argc, char **argv)
 {
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    self = argv[0];
+    start_test(argv);
     if (argc >= 3 && !strcmp(argv[1], "write")) {
         /* the inherited descriptor: append a line */
         int fd = atoi(argv[2]);

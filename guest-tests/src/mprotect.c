@@ -20,17 +20,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "proc_check.h"
+
 #pragma GCC diagnostic ignored "-Winfinite-recursion"
 
 #define PAGE 4096
-
-static int failures;
-
-static void check(const char *what, int ok)
-{
-    printf("%s: %s\n", what, ok ? "ok" : "FAILED");
-    failures += !ok;
-}
 
 static sigjmp_buf jump;
 static volatile uintptr_t fault_addr;
@@ -164,16 +158,8 @@ int main(int argc, char **argv)
         usable = !faults(again + i * PAGE, 1);
     check("fresh mappings afterwards are usable", usable);
 
-    fflush(stdout);
-    pid_t pid = vfork();
-    if (pid == 0) {
-        execl("/proc/self/exe", argv[0], "overflow", (char *)NULL);
-        _exit(127);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
+    self = "/proc/self/exe";
+    int status = run_self_status("overflow");
     check("a thread overflowing its stack: SIGSEGV", WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV);
-
-    printf("%s\n", failures ? "SOME CHECKS FAILED" : "all ok");
-    return failures != 0;
+    return finish();
 }

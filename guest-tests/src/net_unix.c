@@ -48,51 +48,68 @@ static socklen_t un_addr(struct sockaddr_un *a, const char *path, int abstract)
     return offsetof(struct sockaddr_un, sun_path) + strlen(path) + 1;
 }
 
-static int send_fd(int sock, int fd)
+/* Sends the one byte `byte` and, when len > 0, one SOL_SOCKET control
+ * message of `type` carrying the len bytes at data: sendmsg's answer. */
+static int send_with_control(int sock, char byte, int type, const void *data, size_t len)
 {
-    char byte = 'F';
     struct iovec iov = { &byte, 1 };
     union {
-        char buf[CMSG_SPACE(sizeof(int))];
+        char buf[CMSG_SPACE(sizeof(struct ucred))]; /* the larger of int and ucred */
         struct cmsghdr align;
     } u;
     memset(&u, 0, sizeof u);
     struct msghdr m = { 0 };
     m.msg_iov = &iov;
     m.msg_iovlen = 1;
-    m.msg_control = u.buf;
-    m.msg_controllen = sizeof u.buf;
-    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &fd, sizeof fd);
+    if (len) {
+        m.msg_control = u.buf;
+        m.msg_controllen = CMSG_SPACE(len);
+        struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = type;
+        c->cmsg_len = CMSG_LEN(len);
+        memcpy(CMSG_DATA(c), data, len);
+    }
     return sendmsg(sock, &m, 0);
 }
 
-/* Receives one descriptor (-1 if none came); *flags gets msg_flags. */
-static int recv_fd(int sock, int rflags, int *flags)
+/* Receives one byte with room for one SOL_SOCKET control message of len
+ * bytes; copies its data to `data` if it is of `type`. 0, or -1 if the
+ * byte or that message did not come; *flags (if given) gets msg_flags. */
+static int recv_with_control(int sock, int rflags, int type, void *data, size_t len, int *flags)
 {
     char byte;
     struct iovec iov = { &byte, 1 };
     union {
-        char buf[CMSG_SPACE(sizeof(int))];
+        char buf[CMSG_SPACE(sizeof(struct ucred))];
         struct cmsghdr align;
     } u;
     struct msghdr m = { 0 };
     m.msg_iov = &iov;
     m.msg_iovlen = 1;
     m.msg_control = u.buf;
-    m.msg_controllen = sizeof u.buf;
+    m.msg_controllen = CMSG_SPACE(len);
     if (recvmsg(sock, &m, rflags) != 1)
         return -1;
-    *flags = m.msg_flags;
+    if (flags)
+        *flags = m.msg_flags;
     struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-    if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+    if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != type)
         return -1;
+    memcpy(data, CMSG_DATA(c), len);
+    return 0;
+}
+
+static int send_fd(int sock, int fd)
+{
+    return send_with_control(sock, 'F', SCM_RIGHTS, &fd, sizeof fd);
+}
+
+/* Receives one descriptor (-1 if none came); *flags gets msg_flags. */
+static int recv_fd(int sock, int rflags, int *flags)
+{
     int fd;
-    memcpy(&fd, CMSG_DATA(c), sizeof fd);
-    return fd;
+    return recv_with_control(sock, rflags, SCM_RIGHTS, &fd, sizeof fd, flags) == 0 ? fd : -1;
 }
 
 static void pairs(void)
@@ -191,50 +208,18 @@ static void rights(void)
 /* Receives one byte with SO_PASSCRED on: the sender's pid (-1 if none). */
 static pid_t recv_creds(int sock)
 {
-    char byte;
-    struct iovec iov = { &byte, 1 };
-    union {
-        char buf[CMSG_SPACE(sizeof(struct ucred))];
-        struct cmsghdr align;
-    } u;
-    struct msghdr m = { 0 };
-    m.msg_iov = &iov;
-    m.msg_iovlen = 1;
-    m.msg_control = u.buf;
-    m.msg_controllen = sizeof u.buf;
-    if (recvmsg(sock, &m, 0) != 1)
-        return -1;
-    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-    if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_CREDENTIALS)
-        return -1;
     struct ucred cr;
-    memcpy(&cr, CMSG_DATA(c), sizeof cr);
+    if (recv_with_control(sock, 0, SCM_CREDENTIALS, &cr, sizeof cr, NULL) != 0)
+        return -1;
     return cr.uid == getuid() && cr.gid == getgid() ? cr.pid : -2;
 }
 
+/* One byte, with our credentials given explicitly or (without) left to
+ * the kernel to attach. */
 static int send_creds(int sock, int explicit)
 {
-    char byte = 'C';
-    struct iovec iov = { &byte, 1 };
-    union {
-        char buf[CMSG_SPACE(sizeof(struct ucred))];
-        struct cmsghdr align;
-    } u;
-    memset(&u, 0, sizeof u);
-    struct msghdr m = { 0 };
-    m.msg_iov = &iov;
-    m.msg_iovlen = 1;
-    if (explicit) {
-        m.msg_control = u.buf;
-        m.msg_controllen = sizeof u.buf;
-        struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_CREDENTIALS;
-        c->cmsg_len = CMSG_LEN(sizeof(struct ucred));
-        struct ucred cr = { getpid(), getuid(), getgid() };
-        memcpy(CMSG_DATA(c), &cr, sizeof cr);
-    }
-    return sendmsg(sock, &m, 0);
+    struct ucred cr = { getpid(), getuid(), getgid() };
+    return send_with_control(sock, 'C', SCM_CREDENTIALS, &cr, explicit ? sizeof cr : 0);
 }
 
 /* SCM_CREDENTIALS names the process that sent: this one, a child, a

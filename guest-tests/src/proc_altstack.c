@@ -61,11 +61,7 @@ static void on_usr1_small(int sig)
  * else the child dies of SIGSEGV (natively the same). */
 static int small_stack_child(void)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_usr1_small;
-    sa.sa_flags = SA_ONSTACK;
-    sigaction(SIGUSR1, &sa, NULL);
+    handle(SIGUSR1, on_usr1_small, SA_ONSTACK);
     set_stack(stack2k, sizeof stack2k, 0);
     raise(SIGUSR1);
     return handled == 1 ? 0 : 1;

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "proc_check.h"
+#include "sig_helpers.h"
 
 static long now_ms(void)
 {
@@ -69,29 +70,13 @@ static void on_signal(int sig)
     flag = 1;
 }
 
-static void handle(int sig, int flags)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sa.sa_flags = flags;
-    sigemptyset(&sa.sa_mask);
-    sigaction(sig, &sa, NULL);
-}
-
-static void timer_ms(int ms)
-{
-    struct itimerval it = { { 0, 0 }, { ms / 1000, (ms % 1000) * 1000 } };
-    setitimer(ITIMER_REAL, &it, NULL);
-}
-
 /* ---- child modes ---- */
 
 /* spin until SIGUSR1 (handler) or death; says "ready" on fd first */
 static int mode_spin(int readyfd, int handled)
 {
     if (handled)
-        handle(SIGUSR1, 0);
+        handle(SIGUSR1, on_signal, 0);
     if (write(readyfd, "r", 1) != 1)
         return 2;
     close(readyfd);
@@ -130,8 +115,8 @@ static int mode_reader(int fd, int readyfd)
 static void test_spin_timer(void)
 {
     flag = hits = 0;
-    handle(SIGALRM, 0);
-    timer_ms(30);
+    handle(SIGALRM, on_signal, 0);
+    alarm_in_ms(30);
     while (!flag) {
     }
     check("SIGALRM interrupts a pure guest spin loop", hits == 1);
@@ -176,20 +161,20 @@ static void test_pipe_read(void)
 
     /* no SA_RESTART: EINTR */
     flag = hits = 0;
-    handle(SIGALRM, 0);
-    timer_ms(50);
+    handle(SIGALRM, on_signal, 0);
+    alarm_in_ms(50);
     errno = 0;
     ssize_t n = read(p[0], buf, sizeof buf);
     check("blocking read + SIGALRM without SA_RESTART: -1 EINTR", n == -1 && errno == EINTR && hits == 1);
 
     /* SA_RESTART: the read goes on until a helper writes 200 ms later */
     flag = hits = 0;
-    handle(SIGALRM, SA_RESTART);
+    handle(SIGALRM, on_signal, SA_RESTART);
     char fd[16];
     snprintf(fd, sizeof fd, "%d", p[1]);
     pid_t pid = spawn_self("writer", fd, "200", "data");
     long t0 = now_ms();
-    timer_ms(50);
+    alarm_in_ms(50);
     n = read(p[0], buf, sizeof buf);
     long dt = now_ms() - t0;
     check("blocking read + SIGALRM with SA_RESTART: restarted, gets the data",
@@ -229,9 +214,9 @@ static void test_pipe_read(void)
         filled += w;
     }
     fcntl(p[1], F_SETFL, fl);
-    handle(SIGALRM, 0);
+    handle(SIGALRM, on_signal, 0);
     flag = hits = 0;
-    timer_ms(50);
+    alarm_in_ms(50);
     errno = 0;
     n = write(p[1], big, sizeof big);
     check("blocking write to a full pipe + SIGALRM: -1 EINTR", n == -1 && errno == EINTR && hits == 1);
@@ -243,17 +228,17 @@ static void test_pipe_read(void)
 static void test_wait_and_poll(void)
 {
     /* wait4 interrupted */
-    handle(SIGALRM, 0);
+    handle(SIGALRM, on_signal, 0);
     flag = hits = 0;
     pid_t pid = spawn_self("sleep", "250", NULL, NULL);
-    timer_ms(50);
+    alarm_in_ms(50);
     int st = 0;
     errno = 0;
     pid_t w = waitpid(pid, &st, 0);
     check("waitpid + SIGALRM without SA_RESTART: -1 EINTR", w == -1 && errno == EINTR && hits == 1);
-    handle(SIGALRM, SA_RESTART);
+    handle(SIGALRM, on_signal, SA_RESTART);
     flag = hits = 0;
-    timer_ms(50);
+    alarm_in_ms(50);
     w = waitpid(pid, &st, 0);
     check("waitpid + SIGALRM with SA_RESTART: restarted, reaps the child",
           w == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0 && hits == 1);
@@ -263,13 +248,13 @@ static void test_wait_and_poll(void)
         return;
     /* poll and select are never restarted */
     flag = hits = 0;
-    timer_ms(50);
+    alarm_in_ms(50);
     struct pollfd pfd = { .fd = p[0], .events = POLLIN };
     errno = 0;
     int r = poll(&pfd, 1, 2000);
     check("poll + SIGALRM with SA_RESTART: -1 EINTR", r == -1 && errno == EINTR && hits == 1);
     flag = hits = 0;
-    timer_ms(50);
+    alarm_in_ms(50);
     fd_set rs;
     FD_ZERO(&rs);
     FD_SET(p[0], &rs);
@@ -285,13 +270,13 @@ static void test_wait_and_poll(void)
 /* Other blocking calls a signal must interrupt. */
 static void test_other_blocking(void)
 {
-    handle(SIGALRM, SA_RESTART);
+    handle(SIGALRM, on_signal, SA_RESTART);
     /* open of a FIFO with no writer blocks */
     unlink("fifo");
     if (mkfifo("fifo", 0600) == 0) {
-        handle(SIGALRM, 0);
+        handle(SIGALRM, on_signal, 0);
         flag = hits = 0;
-        timer_ms(50);
+        alarm_in_ms(50);
         errno = 0;
         int fd = open("fifo", O_RDONLY);
         check("open of a FIFO without writer + SIGALRM: -1 EINTR", fd == -1 && errno == EINTR && hits == 1);
@@ -310,9 +295,9 @@ static void test_other_blocking(void)
         char c;
         ssize_t n = read(r[0], &c, 1);
         close(r[0]);
-        handle(SIGALRM, 0);
+        handle(SIGALRM, on_signal, 0);
         flag = hits = 0;
-        timer_ms(50);
+        alarm_in_ms(50);
         errno = 0;
         int l = flock(fd, LOCK_EX);
         check("flock held by another process + SIGALRM: -1 EINTR", n == 1 && l == -1 && errno == EINTR && hits == 1);
@@ -327,7 +312,7 @@ static void test_other_blocking(void)
     int p[2];
     if (pipe2(p, O_CLOEXEC) != 0)
         return;
-    handle(SIGUSR1, 0);
+    handle(SIGUSR1, on_signal, 0);
     sigset_t blk, old, during;
     sigemptyset(&blk);
     sigaddset(&blk, SIGUSR1);
@@ -406,8 +391,7 @@ static void test_stop_cont_reader(void)
 
 int main(int argc, char **argv)
 {
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    self = argv[0];
+    start_test(argv);
     if (argc >= 4 && !strcmp(argv[1], "spin"))
         return mode_spin(atoi(argv[2]), atoi(argv[3]));
     if (argc >= 5 && !strcmp(argv[1], "writer"))

@@ -16,7 +16,7 @@
 static int failures;
 __attribute__((unused)) static const char *self;
 
-static void check(const char *what, int ok)
+__attribute__((unused)) static void check(const char *what, int ok)
 {
     printf("%s: %s\n", what, ok ? "ok" : "FAIL");
     if (!ok)
@@ -24,10 +24,18 @@ static void check(const char *what, int ok)
 }
 
 /* The last line of the output; the exit status. */
-static int finish(void)
+__attribute__((unused)) static int finish(void)
 {
     printf("%s\n", failures ? "SOME CHECKS FAILED" : "all ok");
     return failures ? 1 : 0;
+}
+
+/* What main does first: stdout line-buffered (so that the lines stay in
+ * order with the children's), self = argv[0]. */
+__attribute__((unused)) static void start_test(char **argv)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    self = argv[0];
 }
 
 /* A clock's time (clock_gettime) in milliseconds. */
@@ -69,5 +77,14 @@ __attribute__((unused)) static pid_t vfork_self(void (*prepare)(char *const argv
         _exit(127);
     }
     return pid;
+}
+
+/* This program again in mode a1 (vfork_self), waited for: its wait status. */
+__attribute__((unused)) static int run_self_status(const char *a1)
+{
+    pid_t pid = vfork_self(NULL, a1, NULL, NULL, NULL);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return status;
 }
 

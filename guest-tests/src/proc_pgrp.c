@@ -280,8 +280,7 @@ static void test_kill_zero(void)
 
 int main(int argc, char **argv)
 {
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    self = argv[0];
+    start_test(argv);
     if (argc >= 2 && !strcmp(argv[1], "pause"))
         return mode_pause();
     if (argc >= 2 && !strcmp(argv[1], "usr1"))

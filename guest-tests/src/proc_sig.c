@@ -50,6 +50,7 @@
 #endif
 
 #include "proc_check.h"
+#include "sig_helpers.h"
 
 /* ---- an event log written by handlers ---- */
 static char events[2048];
@@ -121,17 +122,6 @@ static sigset_t current_mask(void)
 {
     sigset_t s;
     sigprocmask(SIG_SETMASK, NULL, &s);
-    return s;
-}
-
-static sigset_t set_of(int a, int b)
-{
-    sigset_t s;
-    sigemptyset(&s);
-    if (a)
-        sigaddset(&s, a);
-    if (b)
-        sigaddset(&s, b);
     return s;
 }
 

@@ -271,8 +271,7 @@ static void test_system(void)
 
 int main(int argc, char **argv)
 {
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    self = argv[0];
+    start_test(argv);
     if (argc >= 2)
         return child(argc, argv);
     mkdir("/tmp", 01777);

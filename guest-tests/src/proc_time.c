@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "proc_check.h"
+#include "sig_helpers.h"
 
 static long long now_ns(void)
 {
@@ -87,10 +88,7 @@ static void on_alrm(int sig)
 
 static void handle_alrm(void)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_alrm;
-    sigaction(SIGALRM, &sa, NULL);
+    handle(SIGALRM, on_alrm, 0);
 }
 
 static void test_sleep(void)
@@ -518,8 +516,7 @@ static void test_sysinfo(void)
 
 int main(int argc, char **argv)
 {
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    self = argv[0];
+    start_test(argv);
     if (argc >= 3 && !strcmp(argv[1], "burn")) {
         burn(atoi(argv[2]));
         return 0;

@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "proc_check.h"
+#include "regstate.h"
 
 /* ---- faults fixed up by the handler ---- */
 static volatile int fault_sig, fault_code, fault_hits;
@@ -225,21 +226,13 @@ static void test_longjmp(void)
     signal(SIGSEGV, SIG_DFL);
 }
 
-static int run_self(const char *mode)
-{
-    pid_t pid = vfork_self(NULL, mode, NULL, NULL, NULL);
-    int st = 0;
-    waitpid(pid, &st, 0);
-    return st;
-}
-
 static void test_fatal_faults(void)
 {
-    int st = run_self("blocked-segv");
+    int st = run_self_status("blocked-segv");
     check("fault with SIGSEGV blocked (handler installed): killed by SIGSEGV", WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);
-    st = run_self("ignored-segv");
+    st = run_self_status("ignored-segv");
     check("fault with SIGSEGV ignored: killed by SIGSEGV", WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);
-    st = run_self("handler-returns-ud2-blocked");
+    st = run_self_status("handler-returns-ud2-blocked");
     check("ud2 with SIGILL blocked: killed by SIGILL", WIFSIGNALED(st) && WTERMSIG(st) == SIGILL);
 }
 
@@ -271,22 +264,6 @@ static int child_mode(const char *mode)
 }
 
 /* ---- register state across handlers ---- */
-struct regstate {
-    uint64_t gpr[16];        /* rax rbx rcx rdx rsi rdi rbp r8-r15; [15] rflags @0 */
-    uint32_t mxcsr;          /* @128 */
-    uint16_t fcw;            /* @132 */
-    uint8_t pad[58];
-    uint64_t k[8];           /* @192 */
-    uint8_t vec[32][64];     /* @256 */
-};
-_Static_assert(offsetof(struct regstate, k) == 192, "layout");
-_Static_assert(offsetof(struct regstate, vec) == 256, "layout");
-
-static const char *const GPR_NAMES[15] = {
-    "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
-};
-enum { RAX = 0, RCX = 2, RDX = 3, RSI = 4, RDI = 5, R11 = 10, RFLAGS = 15 };
-
 volatile int spin_flag;
 
 /* void regs_around(const struct regstate *in, struct regstate *out, int level, int spin)
@@ -301,12 +278,7 @@ __asm__(
     "    .type regs_around,@function\n"
     "    .p2align 4\n"
     "regs_around:\n"
-    "    push %rbp\n"
-    "    push %rbx\n"
-    "    push %r12\n"
-    "    push %r13\n"
-    "    push %r14\n"
-    "    push %r15\n"
+    REGSTATE_PUSH_CALLEE_SAVED
     "    push %rsi\n"                 /* out   @40 after sub */
     "    push %rdx\n"                 /* level @32 */
     "    push %rcx\n"                 /* spin  @24 */
@@ -314,72 +286,18 @@ __asm__(
     "    stmxcsr (%rsp)\n"
     "    fnstcw 4(%rsp)\n"
     "    mov %rdi, %rax\n"
-    "    cmp $2, %edx\n"
-    "    je 12f\n"
-    "    cmp $1, %edx\n"
-    "    je 11f\n"
-    "    .irp i,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n"
-    "    movdqu 256+\\i*64(%rax), %xmm\\i\n"
-    "    .endr\n"
-    "    jmp 19f\n"
-    "11:\n"
-    "    .irp i,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n"
-    "    vmovdqu 256+\\i*64(%rax), %ymm\\i\n"
-    "    .endr\n"
-    "    jmp 19f\n"
-    "12:\n"
-    "    .irp i,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31\n"
-    "    vmovdqu64 256+\\i*64(%rax), %zmm\\i\n"
-    "    .endr\n"
-    "    .irp i,0,1,2,3,4,5,6,7\n"
-    "    kmovq 192+\\i*8(%rax), %k\\i\n"
-    "    .endr\n"
-    "19:\n"
-    "    ldmxcsr 128(%rax)\n"
-    "    fldcw 132(%rax)\n"
+    REGSTATE_LOAD_VECTOR_UNIT
     "    mov 24(%rsp), %rcx\n"
     "    test %ecx, %ecx\n"
     "    jnz 30f\n"
     /* syscall variant */
-    "    pushq 120(%rax)\n"
-    "    popfq\n"
-    "    mov 8(%rax), %rbx\n"
-    "    mov 16(%rax), %rcx\n"
-    "    mov 24(%rax), %rdx\n"
-    "    mov 32(%rax), %rsi\n"
-    "    mov 40(%rax), %rdi\n"
-    "    mov 48(%rax), %rbp\n"
-    "    mov 56(%rax), %r8\n"
-    "    mov 64(%rax), %r9\n"
-    "    mov 72(%rax), %r10\n"
-    "    mov 80(%rax), %r11\n"
-    "    mov 88(%rax), %r12\n"
-    "    mov 96(%rax), %r13\n"
-    "    mov 104(%rax), %r14\n"
-    "    mov 112(%rax), %r15\n"
-    "    mov 0(%rax), %rax\n"
+    REGSTATE_LOAD_GPRS
     "    syscall\n"
     "    jmp 40f\n"
     /* spin variant: rflags loaded, then a loop that only touches the
      * arithmetic flags */
     "30:\n"
-    "    pushq 120(%rax)\n"
-    "    popfq\n"
-    "    mov 8(%rax), %rbx\n"
-    "    mov 16(%rax), %rcx\n"
-    "    mov 24(%rax), %rdx\n"
-    "    mov 32(%rax), %rsi\n"
-    "    mov 40(%rax), %rdi\n"
-    "    mov 48(%rax), %rbp\n"
-    "    mov 56(%rax), %r8\n"
-    "    mov 64(%rax), %r9\n"
-    "    mov 72(%rax), %r10\n"
-    "    mov 80(%rax), %r11\n"
-    "    mov 88(%rax), %r12\n"
-    "    mov 96(%rax), %r13\n"
-    "    mov 104(%rax), %r14\n"
-    "    mov 112(%rax), %r15\n"
-    "    mov 0(%rax), %rax\n"
+    REGSTATE_LOAD_GPRS
     "31:\n"
     "    cmpl $0, spin_flag(%rip)\n"
     "    je 31b\n"
@@ -390,56 +308,13 @@ __asm__(
     "    popq 80(%r11)\n"
     "    popq 120(%r11)\n"
     "    cld\n"
-    "    mov %rax, 0(%r11)\n"
-    "    mov %rbx, 8(%r11)\n"
-    "    mov %rcx, 16(%r11)\n"
-    "    mov %rdx, 24(%r11)\n"
-    "    mov %rsi, 32(%r11)\n"
-    "    mov %rdi, 40(%r11)\n"
-    "    mov %rbp, 48(%r11)\n"
-    "    mov %r8, 56(%r11)\n"
-    "    mov %r9, 64(%r11)\n"
-    "    mov %r10, 72(%r11)\n"
-    "    mov %r12, 88(%r11)\n"
-    "    mov %r13, 96(%r11)\n"
-    "    mov %r14, 104(%r11)\n"
-    "    mov %r15, 112(%r11)\n"
-    "    stmxcsr 128(%r11)\n"
-    "    fnstcw 132(%r11)\n"
+    REGSTATE_STORE_GPRS
     "    mov 32(%rsp), %rcx\n"        /* level */
-    "    cmp $2, %ecx\n"
-    "    je 22f\n"
-    "    cmp $1, %ecx\n"
-    "    je 21f\n"
-    "    .irp i,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n"
-    "    movdqu %xmm\\i, 256+\\i*64(%r11)\n"
-    "    .endr\n"
-    "    jmp 29f\n"
-    "21:\n"
-    "    .irp i,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n"
-    "    vmovdqu %ymm\\i, 256+\\i*64(%r11)\n"
-    "    .endr\n"
-    "    vzeroupper\n"
-    "    jmp 29f\n"
-    "22:\n"
-    "    .irp i,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31\n"
-    "    vmovdqu64 %zmm\\i, 256+\\i*64(%r11)\n"
-    "    .endr\n"
-    "    .irp i,0,1,2,3,4,5,6,7\n"
-    "    kmovq %k\\i, 192+\\i*8(%r11)\n"
-    "    .endr\n"
-    "    vzeroupper\n"
-    "29:\n"
+    REGSTATE_STORE_VECTOR_UNIT
     "    ldmxcsr (%rsp)\n"
     "    fldcw 4(%rsp)\n"
     "    add $48, %rsp\n"
-    "    pop %r15\n"
-    "    pop %r14\n"
-    "    pop %r13\n"
-    "    pop %r12\n"
-    "    pop %rbx\n"
-    "    pop %rbp\n"
-    "    ret\n"
+    REGSTATE_POP_CALLEE_SAVED_AND_RETURN
     "    .size regs_around, .-regs_around\n");
 
 /* Clobbers every vector register, the k registers, MXCSR and the x87
@@ -507,69 +382,21 @@ static void clobber_handler(int sig)
     spin_flag = 1;
 }
 
-static void fill(struct regstate *s, int seed, uint64_t rflags, uint32_t mxcsr, uint16_t fcw)
-{
-    memset(s, 0, sizeof *s);
-    for (int i = 0; i < 15; i++)
-        s->gpr[i] = 0x5a00000000000000ull + ((uint64_t)(i + 1) << 48) + 0x0123456789ull * (uint64_t)(i + 1) +
-                    (uint64_t)seed;
-    s->gpr[RFLAGS] = rflags;
-    s->mxcsr = mxcsr;
-    s->fcw = fcw;
-    for (int i = 0; i < 8; i++)
-        s->k[i] = 0x1111111111111111ull * (uint64_t)(i + 1) ^ (uint64_t)seed;
-    for (int r = 0; r < 32; r++)
-        for (int b = 0; b < 64; b++)
-            s->vec[r][b] = (uint8_t)((r * 71 + b * 13 + seed * 5) ^ 0x5a);
-}
-
+/* Whether `out` kept what `in` loaded (printing the first difference):
+ * all of it after a spin, all but rax/rcx/r11 after a syscall. */
 static int compare(const char *what, const struct regstate *in, const struct regstate *out, int syscall_variant,
                    uint64_t flag_mask)
 {
-    for (int i = 0; i < 15; i++) {
-        if (syscall_variant && (i == RAX || i == RCX || i == R11))
-            continue;
-        if (out->gpr[i] != in->gpr[i]) {
-            printf("%s: %s = %#llx, want %#llx\n", what, GPR_NAMES[i], (unsigned long long)out->gpr[i],
-                   (unsigned long long)in->gpr[i]);
-            return 1;
-        }
-    }
-    if ((out->gpr[RFLAGS] & flag_mask) != (in->gpr[RFLAGS] & flag_mask)) {
-        printf("%s: rflags = %#llx, want %#llx (mask %#llx)\n", what, (unsigned long long)out->gpr[RFLAGS],
-               (unsigned long long)in->gpr[RFLAGS], (unsigned long long)flag_mask);
-        return 1;
-    }
-    if (out->mxcsr != in->mxcsr) {
-        printf("%s: mxcsr = %#x, want %#x\n", what, out->mxcsr, in->mxcsr);
-        return 1;
-    }
-    if (out->fcw != in->fcw) {
-        printf("%s: fcw = %#x, want %#x\n", what, out->fcw, in->fcw);
-        return 1;
-    }
-    int nvec = level == 2 ? 32 : 16, bytes = level == 2 ? 64 : level == 1 ? 32 : 16;
-    for (int r = 0; r < nvec; r++)
-        if (memcmp(out->vec[r], in->vec[r], bytes) != 0) {
-            printf("%s: vector register %d differs\n", what, r);
-            return 1;
-        }
-    if (level == 2)
-        for (int i = 0; i < 8; i++)
-            if (out->k[i] != in->k[i]) {
-                printf("%s: k%d differs\n", what, i);
-                return 1;
-            }
-    return 0;
+    char why[128];
+    if (!regstate_differs(in, out, level, syscall_variant, flag_mask, why, sizeof why))
+        return 0;
+    printf("%s: %s\n", what, why);
+    return 1;
 }
 
 static void test_registers(void)
 {
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw"))
-        level = 2;
-    else if (__builtin_cpu_supports("avx"))
-        level = 1;
+    level = vector_level();
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = clobber_handler;
@@ -578,14 +405,10 @@ static void test_registers(void)
     static struct regstate in, out;
 
     /* delivered at a syscall's return: kill(getpid(), SIGUSR1) */
-    static const struct { const char *name; uint64_t rflags; uint32_t mxcsr; uint16_t fcw; } sets[] = {
-        { "flags set", 0x8d7, 0x7fc0, 0x0f7f },
-        { "flags clear", 0x002, 0x3f80, 0x077f },
-        { "DF set", 0x403, 0x5f80, 0x0b7f },
-    };
+    const struct regstate_flagset *sets = REGSTATE_FLAGSETS;
     int bad = 0;
     for (unsigned i = 0; i < 3; i++) {
-        fill(&in, (int)i + 1, sets[i].rflags, sets[i].mxcsr, sets[i].fcw);
+        regstate_fill(&in, (int)i + 1, &sets[i]);
         in.gpr[RAX] = SYS_kill;
         in.gpr[RDI] = (uint64_t)getpid();
         in.gpr[RSI] = SIGUSR1;
@@ -602,7 +425,7 @@ static void test_registers(void)
             printf("%s: kill returned %lld\n", what, (long long)out.gpr[RAX]);
             bad = 1;
         } else
-            bad |= compare(what, &in, &out, 1, 0xcd5);
+            bad |= compare(what, &in, &out, 1, REGSTATE_FLAG_MASK);
         if (handler_df != 0) {
             printf("%s: handler ran with DF=%d\n", what, handler_df);
             bad = 1;
@@ -613,8 +436,9 @@ static void test_registers(void)
     /* delivered while spinning in guest code: SIGALRM */
     bad = 0;
     for (unsigned i = 0; i < 2; i++) {
-        uint64_t fl = i == 0 ? 0x402 : 0x002; /* DF set / clear */
-        fill(&in, (int)i + 10, fl, sets[i].mxcsr, sets[i].fcw);
+        struct regstate_flagset fs = sets[i];
+        fs.rflags = i == 0 ? 0x402 : 0x002; /* DF set / clear */
+        regstate_fill(&in, (int)i + 10, &fs);
         spin_flag = 0;
         handler_runs = 0;
         handler_df = -1;
@@ -642,8 +466,7 @@ static void test_registers(void)
 
 int main(int argc, char **argv)
 {
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    self = argv[0];
+    start_test(argv);
     if (argc > 1)
         return child_mode(argv[1]);
     test_fixups();

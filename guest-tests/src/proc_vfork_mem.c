@@ -61,8 +61,7 @@ static void test_child_mappings(void)
 
 int main(int argc, char **argv)
 {
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    self = argv[0];
+    start_test(argv);
     if (argc > 1)
         return 0;
     test_child_mappings();

@@ -449,8 +449,7 @@ static void test_reparent(void)
 
 int main(int argc, char **argv)
 {
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    self = argv[0];
+    start_test(argv);
     if (argc >= 3 && !strcmp(argv[1], "sleep")) {
         msleep(atoi(argv[2]));
         return 0;

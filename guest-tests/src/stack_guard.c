@@ -8,6 +8,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "proc_check.h"
+
 static int recurse(int depth) {
     volatile char frame[512];
     memset((char *)frame, depth, sizeof frame);
@@ -20,13 +22,8 @@ int main(int argc, char **argv) {
         recurse(0);
         return 0;
     }
-    pid_t pid = vfork();
-    if (pid == 0) {
-        execl("/proc/self/exe", argv[0], "overflow", (char *)NULL);
-        _exit(127);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
+    self = "/proc/self/exe";
+    int status = run_self_status("overflow");
     printf("child overflowing its stack: %s\n",
            WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV ? "killed by SIGSEGV" : "something else");
     fflush(stdout);

@@ -12,7 +12,6 @@
  * Prints one line per check; exit 0 when everything holds, 1 otherwise.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <semaphore.h>
@@ -23,6 +22,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "thr_background.h"
 #include "thr_check.h"
 
 static void must(int rc, const char *what)
@@ -148,21 +148,21 @@ static void test_ping_pong(void)
 #define BTHREADS 8
 #define BROUNDS 20
 static pthread_barrier_t barrier;
-static int arrived[BROUNDS];
+static int barrier_arrivals[BROUNDS];
 static int barrier_bad, serial_count;
 
 static void *barrier_worker(void *arg)
 {
     (void)arg;
     for (int r = 0; r < BROUNDS; r++) {
-        __atomic_add_fetch(&arrived[r], 1, __ATOMIC_SEQ_CST);
+        __atomic_add_fetch(&barrier_arrivals[r], 1, __ATOMIC_SEQ_CST);
         int rc = pthread_barrier_wait(&barrier);
         if (rc == PTHREAD_BARRIER_SERIAL_THREAD)
             __atomic_add_fetch(&serial_count, 1, __ATOMIC_SEQ_CST);
         else if (rc != 0)
             __atomic_add_fetch(&barrier_bad, 1, __ATOMIC_SEQ_CST);
         /* Everybody of this round has arrived before anybody leaves. */
-        if (__atomic_load_n(&arrived[r], __ATOMIC_SEQ_CST) != BTHREADS)
+        if (__atomic_load_n(&barrier_arrivals[r], __ATOMIC_SEQ_CST) != BTHREADS)
             __atomic_add_fetch(&barrier_bad, 1, __ATOMIC_SEQ_CST);
     }
     return NULL;
@@ -394,20 +394,6 @@ static void *id_worker(void *arg)
     pthread_barrier_wait(&id_barrier); /* main looks at /proc now */
     pthread_barrier_wait(&id_barrier);
     return NULL;
-}
-
-static int count_tasks(void)
-{
-    DIR *d = opendir("/proc/self/task");
-    if (!d)
-        return -1;
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)))
-        if (e->d_name[0] != '.')
-            n++;
-    closedir(d);
-    return n;
 }
 
 static void test_ids(void)

@@ -13,7 +13,6 @@
  *   exit 0. The old image must print nothing after the exec.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,64 +21,14 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static int ready;
-static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+#include "thr_background.h"
+
 static int pipefd[2];
-static char self_path[4096];
 static const char *mode = "from-thread";
-
-static void arrived(void)
-{
-    __atomic_add_fetch(&ready, 1, __ATOMIC_SEQ_CST);
-}
-
-static void *spinner(void *arg)
-{
-    (void)arg;
-    arrived();
-    volatile unsigned long x = 0;
-    for (;;)
-        x++;
-    return NULL;
-}
-
-static void *cond_blocker(void *arg)
-{
-    (void)arg;
-    pthread_mutex_lock(&m);
-    arrived();
-    for (;;)
-        pthread_cond_wait(&cv, &m);
-    return NULL;
-}
-
-static void *read_blocker(void *arg)
-{
-    (void)arg;
-    int p[2];
-    if (pipe(p) != 0)
-        return NULL;
-    char c;
-    arrived();
-    read(p[0], &c, 1);
-    printf("old image: read returned\n");
-    return NULL;
-}
-
-static void *sleeper(void *arg)
-{
-    (void)arg;
-    arrived();
-    sleep(100);
-    printf("old image: sleep returned\n");
-    return NULL;
-}
 
 static void do_exec(void)
 {
-    while (__atomic_load_n(&ready, __ATOMIC_SEQ_CST) < 4)
-        usleep(1000);
+    wait_arrivals(4);
     usleep(100000);
     char pidbuf[16], fdbuf[16];
     snprintf(pidbuf, sizeof pidbuf, "%d", (int)getpid());
@@ -97,20 +46,6 @@ static void *exec_thread(void *arg)
     (void)arg;
     do_exec();
     return NULL;
-}
-
-static int count_tasks(void)
-{
-    DIR *d = opendir("/proc/self/task");
-    if (!d)
-        return -1;
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)))
-        if (e->d_name[0] != '.')
-            n++;
-    closedir(d);
-    return n;
 }
 
 static int child(int argc, char **argv)
@@ -144,13 +79,14 @@ int main(int argc, char **argv)
         return child(argc, argv);
     if (argc > 1)
         mode = argv[1];
-    ssize_t n = readlink("/proc/self/exe", self_path, sizeof self_path - 1);
-    if (n <= 0)
+    if (find_self_path() != 0)
         return 4;
-    self_path[n] = 0;
     if (pipe(pipefd) != 0)
         return 1;
     write(pipefd[1], "kept", 4);
+    if (pipe(background_pipe) != 0)
+        return 1;
+    background_label = "old image: ";
     void *(*fns[])(void *) = { spinner, cond_blocker, read_blocker, sleeper };
     for (int i = 0; i < 4; i++) {
         pthread_t t;

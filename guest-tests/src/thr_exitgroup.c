@@ -25,50 +25,14 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "thr_background.h"
+
 static const char *mode = "exit";
-static int ready;
-static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
-static int pipefd[2];
-
-static void arrived(void)
-{
-    __atomic_add_fetch(&ready, 1, __ATOMIC_SEQ_CST);
-}
-
-static void *cond_blocker(void *arg)
-{
-    (void)arg;
-    pthread_mutex_lock(&m);
-    arrived();
-    for (;;)
-        pthread_cond_wait(&cv, &m);
-    return NULL;
-}
-
-static void *read_blocker(void *arg)
-{
-    (void)arg;
-    char c;
-    arrived();
-    read(pipefd[0], &c, 1);
-    printf("read returned\n");
-    return NULL;
-}
-
-static void *sleeper(void *arg)
-{
-    (void)arg;
-    arrived();
-    sleep(100);
-    printf("sleep returned\n");
-    return NULL;
-}
 
 static void *poller(void *arg)
 {
     (void)arg;
-    struct pollfd p = { .fd = pipefd[0], .events = POLLIN };
+    struct pollfd p = { .fd = background_pipe[0], .events = POLLIN };
     arrived();
     poll(&p, 1, -1);
     printf("poll returned\n");
@@ -115,21 +79,10 @@ static void *suspender(void *arg)
     return NULL;
 }
 
-static void *spinner(void *arg)
-{
-    (void)arg;
-    arrived();
-    volatile unsigned long x = 0;
-    for (;;)
-        x++;
-    return NULL;
-}
-
 static void *ender(void *arg)
 {
     (void)arg;
-    while (__atomic_load_n(&ready, __ATOMIC_SEQ_CST) < 8)
-        usleep(1000);
+    wait_arrivals(8);
     usleep(100000); /* let everybody block */
     printf("ending the process (%s)\n", mode);
     if (strcmp(mode, "raw") == 0) {
@@ -164,7 +117,7 @@ int main(int argc, char **argv)
     sigemptyset(&s);
     sigaddset(&s, SIGUSR2);
     pthread_sigmask(SIG_BLOCK, &s, NULL);
-    if (pipe(pipefd) != 0)
+    if (pipe(background_pipe) != 0)
         return 1;
     void *(*fns[])(void *) = { cond_blocker, read_blocker, sleeper,   poller,
                                sigwaiter,    spinner,      full_pipe_writer, suspender, ender };

@@ -35,43 +35,8 @@
 
 #define CHECK_YES "yes"
 #define CHECK_NO "NO"
+#include "thr_background.h"
 #include "thr_check.h"
-
-static volatile int stop;
-static volatile unsigned long spins;
-static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
-static int pipefd[2];
-static int ready;
-
-static void *cond_blocker(void *arg)
-{
-    (void)arg;
-    pthread_mutex_lock(&m);
-    __atomic_add_fetch(&ready, 1, __ATOMIC_SEQ_CST);
-    while (!stop)
-        pthread_cond_wait(&cv, &m);
-    pthread_mutex_unlock(&m);
-    return NULL;
-}
-
-static void *read_blocker(void *arg)
-{
-    (void)arg;
-    char c;
-    __atomic_add_fetch(&ready, 1, __ATOMIC_SEQ_CST);
-    read(pipefd[0], &c, 1);
-    return NULL;
-}
-
-static void *spinner(void *arg)
-{
-    (void)arg;
-    __atomic_add_fetch(&ready, 1, __ATOMIC_SEQ_CST);
-    while (!stop)
-        spins++;
-    return NULL;
-}
 
 static int proc_status_threads(void)
 {
@@ -166,7 +131,6 @@ static void *faulter(void *arg)
 
 /* ---- vfork from a thread, reaped by another ---- */
 
-static char self_path[4096];
 static volatile pid_t spawned;
 static volatile unsigned long spins_before, spins_after;
 
@@ -206,11 +170,9 @@ int main(int argc, char **argv)
         return atoi(argv[2]);
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
-    ssize_t n = readlink("/proc/self/exe", self_path, sizeof self_path - 1);
-    if (n <= 0)
+    if (find_self_path() != 0)
         return 4;
-    self_path[n] = 0;
-    if (pipe(pipefd) != 0)
+    if (pipe(background_pipe) != 0)
         return 1;
 
     sigset_t s;
@@ -222,8 +184,7 @@ int main(int argc, char **argv)
     pthread_create(&t[0], NULL, cond_blocker, NULL);
     pthread_create(&t[1], NULL, read_blocker, NULL);
     pthread_create(&t[2], NULL, spinner, NULL);
-    while (__atomic_load_n(&ready, __ATOMIC_SEQ_CST) < 3)
-        usleep(1000);
+    wait_arrivals(3);
     usleep(50000);
     check("four threads: /proc/self/status Threads: 4", proc_status_threads() == 4);
     check("four threads: /proc/self/stat num_threads 4", proc_stat_threads() == 4);
@@ -276,11 +237,8 @@ int main(int argc, char **argv)
     struct rusage ru;
     check("getrusage(RUSAGE_THREAD) works", getrusage(RUSAGE_THREAD, &ru) == 0);
 
-    stop = 1;
-    pthread_mutex_lock(&m);
-    pthread_cond_broadcast(&cv);
-    pthread_mutex_unlock(&m);
-    write(pipefd[1], "x", 1);
+    stop_background();
+    write(background_pipe[1], "x", 1);
     for (int i = 0; i < 3; i++)
         pthread_join(t[i], NULL);
     int left = proc_status_threads();

@@ -28,6 +28,7 @@
 
 #define CHECK_YES "yes"
 #define CHECK_NO "NO"
+#include "sig_helpers.h"
 #include "thr_check.h"
 
 /* <linux/futex.h> is not on musl's include path. */
@@ -51,16 +52,6 @@ static void unblock(int sig)
     sigemptyset(&s);
     sigaddset(&s, sig);
     pthread_sigmask(SIG_UNBLOCK, &s, NULL);
-}
-
-static void install(int sig, void (*fn)(int), int flags)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = fn;
-    sa.sa_flags = flags;
-    sigemptyset(&sa.sa_mask);
-    sigaction(sig, &sa, NULL);
 }
 
 /* ---- pthread_kill to specific threads ---- */
@@ -97,7 +88,7 @@ static void *idle_thread(void *arg)
 
 static void test_pthread_kill(void)
 {
-    install(SIGUSR1, record_tid, SA_RESTART);
+    handle(SIGUSR1, record_tid, SA_RESTART);
     pthread_t t[NT];
     pthread_barrier_init(&bar, NULL, NT + 1);
     stop = 0;
@@ -158,7 +149,7 @@ static void *blocker(void *arg)
 
 static void test_process_directed(void)
 {
-    install(SIGUSR1, record_tid, SA_RESTART);
+    handle(SIGUSR1, record_tid, SA_RESTART);
     block(SIGUSR1);
     stop = 0;
     taker_phase = 0;
@@ -284,7 +275,7 @@ static void *pending_target(void *arg)
 
 static void test_thread_pending(void)
 {
-    install(SIGUSR1, record_tid, SA_RESTART);
+    handle(SIGUSR1, record_tid, SA_RESTART);
     pthread_t t;
     tp_phase = 0;
     pthread_create(&t, NULL, pending_target, NULL);
@@ -366,7 +357,7 @@ static void *futex_waiter_timed(void *arg)
 static void test_futex_eintr(void)
 {
     /* Without SA_RESTART: -1 EINTR. */
-    install(SIGUSR2, count_hit, 0);
+    handle(SIGUSR2, count_hit, 0);
     fword = 0;
     fw_state = 0;
     hits = 0;
@@ -401,7 +392,7 @@ static void test_futex_eintr(void)
 
     /* With SA_RESTART, an untimed FUTEX_WAIT goes on waiting after the
      * handler; only the wake ends it, with 0. */
-    install(SIGUSR2, count_hit, SA_RESTART);
+    handle(SIGUSR2, count_hit, SA_RESTART);
     fw_state = 0;
     hits = 0;
     pthread_create(&fw_thread, NULL, futex_waiter, NULL);
@@ -458,7 +449,7 @@ static void test_altstack(void)
 {
     stack_t ss = { .ss_sp = main_alt, .ss_size = sizeof main_alt };
     sigaltstack(&ss, NULL);
-    install(SIGUSR1, alt_handler, SA_ONSTACK);
+    handle(SIGUSR1, alt_handler, SA_ONSTACK);
     pthread_t t;
     pthread_create(&t, NULL, alt_thread, NULL);
     pthread_join(t, NULL);

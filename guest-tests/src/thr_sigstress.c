@@ -33,6 +33,7 @@
 
 #define CHECK_YES "yes"
 #define CHECK_NO "NO"
+#include "sig_helpers.h"
 #include "thr_check.h"
 
 static pthread_t main_thread, peer;
@@ -99,15 +100,6 @@ static void on_alrm(int sig)
         bad_handler_mxcsr = 1;
     alarms++;
     clobber();
-}
-
-static void handle(int sig, void (*fn)(int), int flags)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = fn;
-    sa.sa_flags = flags;
-    sigaction(sig, &sa, 0);
 }
 
 #define ROUNDS 2000

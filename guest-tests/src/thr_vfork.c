@@ -31,9 +31,8 @@
 
 #define CHECK_YES "yes"
 #define CHECK_NO "NO"
+#include "thr_background.h"
 #include "thr_check.h"
-
-static char self[4096];
 
 static void raw_sleep_ms(long ms)
 {
@@ -43,19 +42,9 @@ static void raw_sleep_ms(long ms)
 
 /* ---- 1 and 2 ---- */
 
-static volatile int stop;
-static volatile unsigned long spins;
 static volatile unsigned long child_saw_before, child_saw_after;
 static volatile int vfork_status = -1;
 static volatile int in_child;
-
-static void *spinner(void *arg)
-{
-    (void)arg;
-    while (!stop)
-        spins++;
-    return NULL;
-}
 
 static void *vforker(void *arg)
 {
@@ -67,8 +56,8 @@ static void *vforker(void *arg)
         raw_sleep_ms(200);
         child_saw_after = spins;
         in_child = 2;
-        char *av[] = { self, "exit", "6", NULL };
-        execv(self, av);
+        char *av[] = { self_path, "exit", "6", NULL };
+        execv(self_path, av);
         _exit(127);
     }
     int st;
@@ -134,8 +123,8 @@ static void test_exit_group_during_vfork(void)
     double t0 = now(CLOCK_MONOTONIC);
     pid_t pid = vfork();
     if (pid == 0) {
-        char *av[] = { self, "middle", NULL };
-        execv(self, av);
+        char *av[] = { self_path, "middle", NULL };
+        execv(self_path, av);
         _exit(127);
     }
     int st;
@@ -149,10 +138,8 @@ static void test_exit_group_during_vfork(void)
 
 int main(int argc, char **argv)
 {
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0)
+    if (find_self_path() != 0)
         return 9;
-    self[n] = 0;
     if (argc > 2 && strcmp(argv[1], "exit") == 0)
         return atoi(argv[2]);
     if (argc > 1 && strcmp(argv[1], "middle") == 0)

@@ -122,6 +122,28 @@ pub fn differential_in_dirs(
     (native, emulated)
 }
 
+/// `#[test]`s that each run one guest program, no arguments, natively and
+/// under `nommu run`, each run in a fresh directory, for every libc build:
+/// it passes natively and nommu's stdout and status are the same
+/// (`differential_in_dirs`). One row a test, `test_name: "program";`,
+/// attributes (doc comments) before it. Not every test file has such tests.
+#[allow(unused_macros)]
+macro_rules! guest_program_tests {
+    ($($(#[$attr:meta])* $test:ident: $program:literal;)+) => {
+        $(
+            $(#[$attr])*
+            #[test]
+            fn $test() {
+                each_libc($program, |bin| {
+                    differential_in_dirs(bin, &[], &[], &[], 0);
+                });
+            }
+        )+
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use guest_program_tests;
+
 /// A built guest test binary; the Makefile builds them before cargo test.
 pub fn guest(name: &str) -> PathBuf {
     keep_inherited_fds_out_of_children();
