@@ -15,7 +15,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Each lock here is a leaf: taken alone, for a moment.
+/// Each lock here is a leaf: nothing is taken while it is held, for a moment.
 #[derive(Default)]
 pub struct Diagnostics {
     tracer: OnceLock<Tracer>,

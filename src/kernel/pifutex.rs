@@ -16,10 +16,11 @@
 //! arena, so an address names the same word for all of them (a private
 //! and a shared futex on one word are one lock here).
 //!
-//! Locking: the registry's mutex comes before `Machine::tasks` (an owner
-//! is looked up by tid while it is held) and before the leaf locks of
-//! guest memory; nothing else is taken under it, and no one holding
-//! another lock takes it. Waiters sleep with it released.
+//! Locking (the machine's order is on `kernel::process::Process`): the
+//! registry's mutex comes before `Machine::tasks` (an owner is looked up
+//! by tid while it is held) and before the locks a guest-memory access
+//! may take; nothing else is taken under it, and no one holding another
+//! lock takes it. Waiters sleep with it released.
 
 use super::machine::Machine;
 use super::task::TaskShared;

@@ -114,35 +114,82 @@ pub(crate) struct ImageInfo {
 
 /// A guest process. Its mutexes are private; methods hand out the guards.
 ///
-/// Lock order (outer first; the whole machine's, written once here where
-/// most of the locks are declared):
+/// # Lock order
 ///
-/// 1. `Machine::processes` (the process table), then `Machine::tasks`;
-/// 2. a process's `state` (zombie, stop, exit status);
-/// 3. its `tasks`, then its `shared_pending`;
-/// 4. a task's `pending` (`TaskShared`).
+/// Every lock of the machine, written once here. `A → B, C`: B and C may
+/// be taken while A is held, never A while B or C is; a leaf has nothing
+/// taken while it is held (it may be taken under others). No lock is held
+/// across a blocking wait (a host futex, a pipe read, a sleep: blocking
+/// calls copy what they need out, release, then wait; a condvar's wait
+/// releases its mutex), and no lock of one process while another
+/// process's is taken. "uaccess": what a guest-memory access may take,
+/// `mem` (read, for a moment, outside the arena) and, when it grows a
+/// main stack, `commit` → `stacks`.
 ///
-/// A signalfd's `sync` lock (`kernel::signalfd`) comes before 3 and 4: it
-/// covers one look at the pending signals and its doorbell's update.
+/// kernel, a process's (here) and a task's (`TaskShared`):
+/// - `tasks` (its task list) → task `pending`, `shared_pending`,
+///   `dead_times`, task `cpu_base`
+/// - task `pending` (thread-directed signals) → `shared_pending` (one
+///   look at both queues)
+/// - `files` (descriptor table) → uaccess
+/// - `fs` (cwd, umask, root) → mounts' `list`, a mount's `flags`
+/// - leaves: `state` (running, stopped, zombie), `shared_pending`
+///   (process-directed signals), `children_times`, `dead_times` (reaped
+///   children's, exited threads' CPU time), `real_timer` (ITIMER_REAL),
+///   `group_exit`, `image` (exe, argv, envp), `mm` (the `Arc<Mm>`, cloned
+///   out), `sigactions`, `comm`, `rlimits`; task `robust_list`, `name`,
+///   `cpu_base` (the host thread's CPU time before the task)
 ///
-/// The PI futex registry (`Machine::pi_futexes`, `kernel::pifutex`) comes
-/// before `Machine::tasks`: it looks a PI lock's owner up by tid while
-/// held. Under it run only guest-memory accesses (leaf locks) and host
-/// wake-ups; a task's `robust_list` is read before it is taken. No one
-/// holding any other lock takes it.
+/// kernel, the machine's:
+/// - `Machine::processes` (pid → process) → a process's `tasks`
+/// - `PiFutexes::reg` (PI words' owners, waiters) → `Machine::tasks`,
+///   uaccess
+/// - `SignalFd::sync` (one look at the pending signals and the doorbell's
+///   update) → the reader's `tasks`, `pending`, `shared_pending`
+/// - signalfd `REGISTRY` (the live signalfds) → a signalfd's `reader`
+/// - `Mm::regions` (a memory context; held while a mapping is filled in)
+///   → mm's `commit`, `alloc`, `resident`, `shared`, `site_policy`,
+///   `stacks`, `outside`, `ONE_AT_A_TIME`, uaccess; the caches'
+///   `ByteLru::inner`, `DiskCache::bytes`; `KNOWN`; `incompatibilities`
+/// - `Ipc::shm` (segments, arena memory) → mm's `commit`, `alloc`,
+///   `resident`, `shared`, `stacks`, `outside`
+/// - `Machine::shutdown` (pid 1's status, with `shutdown_cv`) → mounts'
+///   `list`, `Staging::dir`
+/// - leaves: `Machine::tasks` (tid → task), `uts`; `Ipc::msg`, `sem`;
+///   `Net::sockets`, `bound`; `Terminals::console`, `ptys`; the five of
+///   `Diagnostics`; `Tracer::out`, `summary`; `ThreadPool::idle`;
+///   `TimerWheel::changed` (with its `cv`); a signalfd's `reader`;
+///   `exec::POOL` (random bytes); `continue_task`'s hand-over slot
 ///
-/// Every other lock is a leaf, taken alone for a moment and released
-/// before any other is taken: here `group_exit`, `children_times`,
-/// `dead_times`, `real_timer`, `fs`, `image`, `mm`, `files`, `sigactions`,
-/// `comm`, `rlimits`; a task's `robust_list`, `name`, `cpu_base`; the
-/// machine's `shutdown`, `uts` and the locks inside `diag`, `timers`,
-/// `images`, `code` and `mem`; the SysV IPC tables (`ipc`), each taken
-/// alone, take `mem`'s inside (segments are arena memory). A memory
-/// context's regions (`Mm`) are taken after `mm` has been released (the
-/// `Arc<Mm>` is cloned out); the last `Arc<Mm>` detaches its shared
-/// memory (the `ipc` table) as it goes. No
-/// lock is held across a blocking wait (a host futex, a pipe read, a
-/// sleep): blocking calls copy what they need out, release, then wait.
+/// fs:
+/// - `OpenFile::pos` (a generated file's offset) → uaccess
+/// - `OpenFile::dir_at` (a directory's place in the tree) → mounts'
+///   `list`, a mount's `flags`
+/// - leaves: `Mounts::list` (the mount table), `Mount::flags`, `opts`;
+///   `Staging::dir`; `DirCache::slots` (directory handles; a host lookup
+///   runs under it); a generated directory's entries (`FileKind::Dir`)
+///
+/// mm (`Memory`, `UserMemory`):
+/// - `FixedRanges::state` (fixed-address image copies, with `changed`) →
+///   `mem` (write), `outside`
+/// - `text::ONE_AT_A_TIME` (a forced write into read-only text) → uaccess
+/// - `commit` (memory in use against `--mem`; held while pages change
+///   between accessible and not) → `alloc`, `stacks`
+/// - leaves: `alloc` (the page allocator), `resident` (freed pages kept
+///   populated), `shared` (file mappings), `site_policy`, `stacks` (main
+///   stacks that grow), `mem` (RwLock: every guest region, for ranges
+///   outside the arena), `SiteMap::outside` (RwLock: rewritten sites
+///   outside the arena)
+///
+/// rewrite, loader, arch:
+/// - `rewrite::PATCHING` (one patcher of trapped sites) → `KNOWN`,
+///   `outside`, `ONE_AT_A_TIME`, uaccess
+/// - leaves: `verdicts::KNOWN` (judged sites), the image and code caches'
+///   `ByteLru::inner`, `DiskCache::bytes` (the disk cache's size),
+///   `trampoline::INSTALLED`, `vcpu::DETACHED_AREAS` (spare entry areas)
+///
+/// The last `Arc<Mm>` goes with no lock held (`set_mm` releases `mm`
+/// first): its drop takes `shm`, then `fixed` and mm's.
 pub struct Process {
     pub pid: i32,
     /// Parent pid; changes when the parent exits (reparenting to pid 1).

@@ -16,9 +16,10 @@
 //! may take: its own pending signals and its process's. Stop signals that
 //! SIGCONT discards leave a doorbell rung until the next change.
 //!
-//! Lock order: a signalfd's `sync` lock is taken before the reader's
-//! `tasks` and pending queues (it covers one look at them and the
-//! doorbell's update); `REGISTRY` is a leaf.
+//! Lock order (the machine's is on `kernel::process::Process`): a
+//! signalfd's `sync` lock is taken before the reader's `tasks` and pending
+//! queues (it covers one look at them and the doorbell's update);
+//! `REGISTRY` before a signalfd's `reader`, a leaf.
 
 use super::process::Process;
 use super::signal::{SigInfo, SigSet, UNBLOCKABLE};

@@ -115,8 +115,17 @@ impl UserMemory {
         if self.in_arena(addr, len) {
             f(&self.arena)
         } else {
-            f(&self.mem.read().unwrap_or_else(|e| e.into_inner()))
+            f(&self.whole_map())
         }
+    }
+
+    /// The map of every guest region, cloned out of its lock: a caller
+    /// that blocks in a host call on it (a read into an image's `.bss`
+    /// that waits for a pipe) must not hold up `add_region`, or the exec
+    /// that would write into the pipe waits for the read for ever. Its
+    /// regions stay mapped for the machine's life (`region`).
+    fn whole_map(&self) -> Arc<GuestMemoryMmap> {
+        Arc::clone(&self.mem.read().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// Buffers up to this size go through vm-memory's copy, which moves an
@@ -445,8 +454,8 @@ impl UserMemory {
         let mem = if iov.iter().all(|&(base, len)| self.in_arena(base, len as usize)) {
             &self.arena
         } else {
-            whole = self.mem.read().unwrap_or_else(|e| e.into_inner());
-            &**whole
+            whole = self.whole_map();
+            &*whole
         };
         let mut slices = Vec::with_capacity(iov.len());
         for &(base, len) in iov {
@@ -618,8 +627,8 @@ impl UserMemory {
         let mem = if self.in_arena(src, len) && self.in_arena(dst, len) {
             &self.arena
         } else {
-            whole = self.mem.read().unwrap_or_else(|e| e.into_inner());
-            &**whole
+            whole = self.whole_map();
+            &*whole
         };
         let s = mem.get_slice(GuestAddress(src), len).map_err(|_| Errno::EFAULT)?;
         let d = mem.get_slice(GuestAddress(dst), len).map_err(|_| Errno::EFAULT)?;

@@ -198,7 +198,9 @@ fn stat_common(
             return Ok(0);
         }
         Target::Empty if dirfd == CWD => {
-            vfs::stat(&ctx.m.root, &ctx.procfs(), ctx.task.process.fs().cwd.clone(), true)?
+            // Copied out first: the walk must not run under the `fs` lock.
+            let cwd = ctx.task.process.fs().cwd.clone();
+            vfs::stat(&ctx.m.root, &ctx.procfs(), cwd, true)?
         }
         Target::Empty => {
             let f = ctx.file(reg(dirfd))?;

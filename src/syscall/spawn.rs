@@ -84,11 +84,14 @@ fn spawn(ctx: &mut SyscallCtx<'_>, args: SpawnArgs) -> SysResult {
     let child = Arc::new(Process::new(pid, ppid, args.exit_signal, files, fs, *parent.rlimits()));
     child.pgid.store(parent.pgid(), Ordering::Relaxed);
     child.sid.store(parent.sid(), Ordering::Relaxed);
-    *child.sigactions() = parent.sigactions().clone();
+    // Copied out first: no parent's lock is held while the child's is taken.
+    let actions = parent.sigactions().clone();
+    *child.sigactions() = actions;
     child.set_comm(&parent.comm_bytes());
     // CLONE_VM: one memory context for both until the child execs.
     child.set_mm(parent.mm());
-    *child.image() = parent.image().clone();
+    let image = parent.image().clone();
+    *child.image() = image;
     m.register(&child);
 
     if flags & CLONE_PARENT_SETTID != 0 {

@@ -188,7 +188,9 @@ fn install_received(ctx: &SyscallCtx<'_>, fd: OwnedFd, cloexec: bool) -> SysResu
     let path = super::socket_or_host_path(ctx, &fd);
     let file = std::sync::Arc::new(OpenFile::host(fd, path));
     crate::kernel::pty::received(ctx.m, &file);
-    let n = ctx.task.process.files().install(ctx.task.process.fd_limit(), file, cloexec)?;
+    // RLIMIT_NOFILE is looked up before the table's lock is taken.
+    let limit = ctx.task.process.fd_limit();
+    let n = ctx.task.process.files().install(limit, file, cloexec)?;
     Ok(n)
 }
 
