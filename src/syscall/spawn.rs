@@ -297,10 +297,13 @@ fn read_pointers(ctx: &SyscallCtx<'_>, ptr: u64) -> SysResult<Vec<u64>> {
     ctx.user().read_ptr_array(ptr, MAX_ARG_STRINGS)
 }
 
+/// The strings of argv or envp.
+type Strings = Vec<Vec<u8>>;
+
 /// argv and envp, in Linux's order (which decides the error when both
 /// have one): both arrays of pointers, then the environment's strings,
 /// then the arguments'.
-fn read_args(ctx: &SyscallCtx<'_>, argv: u64, envp: u64) -> SysResult<(Vec<Vec<u8>>, Vec<Vec<u8>>)> {
+fn read_args(ctx: &SyscallCtx<'_>, argv: u64, envp: u64) -> SysResult<(Strings, Strings)> {
     let argv = read_pointers(ctx, argv)?;
     let envp = read_pointers(ctx, envp)?;
     let mut total = 0;
@@ -309,7 +312,7 @@ fn read_args(ctx: &SyscallCtx<'_>, argv: u64, envp: u64) -> SysResult<(Vec<Vec<u
     Ok((argv, envp))
 }
 
-fn read_strings(ctx: &SyscallCtx<'_>, ptrs: &[u64], total: &mut usize) -> SysResult<Vec<Vec<u8>>> {
+fn read_strings(ctx: &SyscallCtx<'_>, ptrs: &[u64], total: &mut usize) -> SysResult<Strings> {
     let mut out = Vec::with_capacity(ptrs.len());
     // Most strings fit here: scanned a word at a time, then one exact
     // allocation each.
