@@ -52,14 +52,14 @@ pub(crate) fn sys_futex(
     let (uaddr, op, utime, uaddr2) = (uaddr.addr(), op.0, utime.addr(), uaddr2.addr());
     let cmd = op & FUTEX_CMD_MASK;
     let flags = op & !FUTEX_CMD_MASK;
+    // Only the waits with an absolute timeout choose their clock (FUTEX_WAIT's
+    // is relative): checked before the address, as Linux does.
+    if flags & FUTEX_CLOCK_REALTIME != 0 && !matches!(cmd, FUTEX_WAIT_BITSET | FUTEX_WAIT_REQUEUE_PI | FUTEX_LOCK_PI2) {
+        return Err(Errno::ENOSYS);
+    }
     // FUTEX_UNLOCK_PI reads the word and checks its owner first.
     if uaddr % 4 != 0 && cmd != FUTEX_UNLOCK_PI {
         return Err(Errno::EINVAL);
-    }
-    if flags & FUTEX_CLOCK_REALTIME != 0
-        && !matches!(cmd, FUTEX_WAIT | FUTEX_WAIT_BITSET | FUTEX_WAIT_REQUEUE_PI | FUTEX_LOCK_PI2)
-    {
-        return Err(Errno::ENOSYS);
     }
     let private = flags & FUTEX_PRIVATE_FLAG;
     match cmd {
@@ -154,6 +154,12 @@ mod tests {
             }
             let realtime = u64::from(FUTEX_CLOCK_REALTIME);
             assert_eq!(t.errno(nr("futex"), &[w, wake | realtime, 1, 0, 0, 0]), Errno::ENOSYS);
+            // FUTEX_WAIT's timeout is relative: it takes no clock. The clock
+            // is checked before the address.
+            assert_eq!(t.errno(nr("futex"), &[w, wait | realtime, 1, 0, 0, 0]), Errno::ENOSYS);
+            assert_eq!(t.errno(nr("futex"), &[w + 1, wait | realtime, 1, 0, 0, 0]), Errno::ENOSYS);
+            assert_eq!(t.errno(nr("futex"), &[bad, wake | realtime, 1, 0, 0, 0]), Errno::ENOSYS);
+            assert_eq!(t.errno(nr("futex"), &[w, wait_bitset | realtime, 0, 0, 0, any]), Errno::EAGAIN);
             // Requeues: the expected value, the second word.
             let (requeue, cmp_requeue, wake_op) = (
                 u64::from(FUTEX_REQUEUE) | private,

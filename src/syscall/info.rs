@@ -4,7 +4,7 @@ use super::args::{CStr, Fd, Flags, Opaque, Pid, UserPtr};
 use super::SyscallCtx;
 use crate::abi::random::{GRND_INSECURE, GRND_NONBLOCK, GRND_RANDOM};
 use crate::abi::resource::{Rlimit64, RLIMIT_NOFILE, RLIM_NLIMITS};
-use crate::abi::sched::{MAX_RT_PRIO, SCHED_BATCH, SCHED_FIFO, SCHED_IDLE, SCHED_OTHER, SCHED_RR};
+use crate::abi::sched::{MAX_RT_PRIO, SCHED_BATCH, SCHED_DEADLINE, SCHED_FIFO, SCHED_IDLE, SCHED_OTHER, SCHED_RR};
 use crate::abi::sysinfo::Sysinfo;
 use crate::abi::utsname::{NewUtsname, NEW_UTS_LEN, UTS_MACHINE, UTS_SYSNAME};
 use crate::arch::host;
@@ -32,10 +32,10 @@ pub(crate) fn sys_uname(ctx: &mut SyscallCtx<'_>, buf: UserPtr<Opaque>) -> SysRe
     Ok(0)
 }
 
-/// getrandom's flags, checked in full (Linux: an `unsigned int`, only
-/// its low half): known bits, not both GRND_RANDOM and GRND_INSECURE.
+/// getrandom's flags, an `unsigned int` (only the low half of the
+/// register counts): known bits, not both GRND_RANDOM and GRND_INSECURE.
 fn getrandom_flags(flags: Flags) -> SysResult<u32> {
-    let flags = u32::try_from(flags.0).map_err(|_| Errno::EINVAL)?;
+    let flags = flags.0 as u32;
     if flags & !(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE) != 0
         || flags & (GRND_RANDOM | GRND_INSECURE) == (GRND_RANDOM | GRND_INSECURE)
     {
@@ -97,10 +97,13 @@ pub(crate) fn sys_sched_getaffinity(
     len: usize,
     mask: UserPtr<Opaque>,
 ) -> SysResult {
-    let host_tid = sched_target(ctx, pid)?;
-    if !len.is_multiple_of(8) {
+    // An `unsigned int`, of whole words, checked before the task is looked
+    // for (the host checks it against its number of CPUs).
+    let len = len as u32 as usize;
+    if len == 0 || !len.is_multiple_of(8) {
         return Err(Errno::EINVAL);
     }
+    let host_tid = affinity_target(ctx, pid)?;
     let mut buf = vec![0u8; len.min(8192)];
     let n = host::sched_getaffinity_of(host_tid, &mut buf)?;
     ctx.user().write(mask.addr(), &buf[..n])?;
@@ -120,9 +123,10 @@ pub(crate) fn sys_sysinfo(ctx: &mut SyscallCtx<'_>, info: UserPtr<Opaque>) -> Sy
     Ok(0)
 }
 
-/// The length is checked in full (Linux: an `int`, only its low half); a
-/// negative one is a huge one.
+/// The length is an `int`: only the low half of its register counts, and
+/// a negative one is EINVAL.
 fn set_uts_field(ctx: &mut SyscallCtx<'_>, name: UserPtr<CStr>, len: usize, domain: bool) -> SysResult {
+    let len = usize::try_from(len as i32).map_err(|_| Errno::EINVAL)?;
     if len > NEW_UTS_LEN {
         return Err(Errno::EINVAL);
     }
@@ -160,25 +164,36 @@ pub(crate) fn sys_syncfs(ctx: &mut SyscallCtx<'_>, fd: Fd) -> SysResult {
     Ok(0)
 }
 
-/// The task a sched_* call names: 0 is the caller.
+/// The task a sched_* call names: 0 is the caller; a negative pid is
+/// EINVAL.
 fn sched_target(ctx: &SyscallCtx<'_>, pid: Pid) -> SysResult<i32> {
     match pid.0 {
-        0 => Ok(ctx.task.shared.host_tid()),
         p if p < 0 => Err(Errno::EINVAL),
+        p => affinity_target(ctx, Pid(p)),
+    }
+}
+
+/// The task sched_{get,set}affinity name: 0 is the caller; a negative pid
+/// is no task (ESRCH: Linux checks no sign there).
+fn affinity_target(ctx: &SyscallCtx<'_>, pid: Pid) -> SysResult<i32> {
+    match pid.0 {
+        0 => Ok(ctx.task.shared.host_tid()),
         p => ctx.m.task(p).map(|t| t.host_tid()).ok_or(Errno::ESRCH),
     }
 }
 
-/// Pins the task's host thread: guest threads are host threads.
+/// Pins the task's host thread: guest threads are host threads. The
+/// length is an `unsigned int`; the mask is read before the task is
+/// looked for, as Linux does.
 pub(crate) fn sys_sched_setaffinity(
     ctx: &mut SyscallCtx<'_>,
     pid: Pid,
     len: usize,
     mask: UserPtr<Opaque>,
 ) -> SysResult {
-    let host_tid = sched_target(ctx, pid)?;
-    let mut mask_bytes = vec![0u8; len.min(8192)];
+    let mut mask_bytes = vec![0u8; (len as u32 as usize).min(8192)];
     ctx.user().read(mask.addr(), &mut mask_bytes)?;
+    let host_tid = affinity_target(ctx, pid)?;
     host::sched_setaffinity(host_tid, &mask_bytes)?;
     Ok(0)
 }
@@ -189,43 +204,67 @@ pub(crate) fn sys_sched_getscheduler(ctx: &mut SyscallCtx<'_>, pid: Pid) -> SysR
 }
 
 pub(crate) fn sys_sched_getparam(ctx: &mut SyscallCtx<'_>, pid: Pid, param: UserPtr<Opaque>) -> SysResult {
+    if param.is_null() {
+        return Err(Errno::EINVAL);
+    }
     sched_target(ctx, pid)?;
     ctx.user().write_val(param.addr(), 0i32)?;
     Ok(0)
 }
 
-/// Only SCHED_OTHER (priority 0) is offered.
+/// sched_setscheduler's flag beside the policy: children start with the
+/// default policy.
+const SCHED_RESET_ON_FORK: u32 = 0x4000_0000;
+/// sched_ext's policy (Linux 6.12): its priority range is 0..0.
+const SCHED_EXT: i32 = 7;
+
+/// Only SCHED_OTHER (priority 0) is offered: a request Linux would take
+/// for another policy is EPERM, what a process without CAP_SYS_NICE gets.
+/// Errors come in Linux's order: the pid's sign and a NULL param, the
+/// param's memory, the task, then the policy and its priority.
 pub(crate) fn sys_sched_setscheduler(
     ctx: &mut SyscallCtx<'_>,
     pid: Pid,
     policy: u32,
     param: UserPtr<Opaque>,
 ) -> SysResult {
-    sched_target(ctx, pid)?;
+    if pid.0 < 0 || param.is_null() {
+        return Err(Errno::EINVAL);
+    }
     let prio: i32 = ctx.user().read_val(param.addr())?;
-    if policy != SCHED_OTHER as u32 || prio != 0 {
+    sched_target(ctx, pid)?;
+    // SCHED_DEADLINE needs sched_setattr's parameters.
+    let policy = (policy & !SCHED_RESET_ON_FORK) as i32;
+    if policy == SCHED_DEADLINE || policy == SCHED_EXT {
+        return Err(Errno::EINVAL);
+    }
+    let (min, max) = priority_range(policy)?;
+    if !u64::try_from(prio).is_ok_and(|prio| (min..=max).contains(&prio)) {
+        return Err(Errno::EINVAL);
+    }
+    if policy != SCHED_OTHER {
+        log::warn!("pid {}: sched_setscheduler({policy}) refused: nommu offers SCHED_OTHER only", ctx.task.process.pid);
         return Err(Errno::EPERM);
     }
     Ok(0)
 }
 
 /// SCHED_FIFO and SCHED_RR have priorities 1..99, the others only 0. The
-/// policy is compared in full (Linux: an `int`, only its low half).
-fn priority_range(policy: i64) -> SysResult<(u64, u64)> {
-    // Every policy fits an int: another value matches none of them.
-    match i32::try_from(policy).map_err(|_| Errno::EINVAL)? {
-        SCHED_OTHER | SCHED_BATCH | SCHED_IDLE => Ok((0, 0)),
+/// policy is an `int`: only its low half counts.
+fn priority_range(policy: i32) -> SysResult<(u64, u64)> {
+    match policy {
+        SCHED_OTHER | SCHED_BATCH | SCHED_IDLE | SCHED_DEADLINE | SCHED_EXT => Ok((0, 0)),
         SCHED_FIFO | SCHED_RR => Ok((1, MAX_RT_PRIO as u64 - 1)),
         _ => Err(Errno::EINVAL),
     }
 }
 
 pub(crate) fn sys_sched_get_priority_max(_: &mut SyscallCtx<'_>, policy: i64) -> SysResult {
-    Ok(priority_range(policy)?.1)
+    Ok(priority_range(policy as i32)?.1)
 }
 
 pub(crate) fn sys_sched_get_priority_min(_: &mut SyscallCtx<'_>, policy: i64) -> SysResult {
-    Ok(priority_range(policy)?.0)
+    Ok(priority_range(policy as i32)?.0)
 }
 
 /// The cache argument is unused, as in Linux since 2.6.24.
@@ -263,24 +302,27 @@ mod tests {
         assert_eq!(getrandom_flags(Flags(u64::from(GRND_NONBLOCK | GRND_INSECURE))), Ok(5));
         assert_eq!(getrandom_flags(Flags(u64::from(GRND_RANDOM | GRND_INSECURE))), Err(Errno::EINVAL));
         assert_eq!(getrandom_flags(Flags(8)), Err(Errno::EINVAL));
+        // An unsigned int: the upper half is not looked at.
+        assert_eq!(getrandom_flags(Flags(1 << 32 | u64::from(GRND_NONBLOCK))), Ok(1));
     }
 
     #[test]
     fn priority_ranges_by_policy() {
-        for policy in [SCHED_OTHER, SCHED_BATCH, SCHED_IDLE] {
-            assert_eq!(priority_range(policy.into()), Ok((0, 0)));
+        for policy in [SCHED_OTHER, SCHED_BATCH, SCHED_IDLE, SCHED_DEADLINE, SCHED_EXT] {
+            assert_eq!(priority_range(policy), Ok((0, 0)));
         }
-        assert_eq!(priority_range(SCHED_FIFO.into()), Ok((1, 99)));
-        assert_eq!(priority_range(SCHED_RR.into()), Ok((1, 99)));
-        // 4 is no policy (SCHED_ISO was never merged).
-        for policy in [-1, 4, 1 << 32 | i64::from(SCHED_FIFO)] {
+        assert_eq!(priority_range(SCHED_FIFO), Ok((1, 99)));
+        assert_eq!(priority_range(SCHED_RR), Ok((1, 99)));
+        // 4 is no policy (SCHED_ISO was never merged); nor is the
+        // reset-on-fork flag one.
+        for policy in [-1, 4, 8, SCHED_RESET_ON_FORK as i32] {
             assert_eq!(priority_range(policy), Err(Errno::EINVAL));
         }
     }
 
     // Argument errors through the table, as a guest meets them (what Linux
-    // answers was checked natively). Nothing here reaches the host's
-    // scheduler, limits or names: only calls that fail before.
+    // answers was checked natively). Nothing here changes the host's
+    // scheduler, limits or names: only calls that fail before, or read.
     mod args {
         use super::super::*;
         use crate::abi::names::number as nr;
@@ -309,17 +351,29 @@ mod tests {
             assert_eq!(t.errno(nr("getrandom"), &[buf, 8, 8]), Errno::EINVAL);
             assert_eq!(t.errno(nr("getrandom"), &[buf, 8, u64::from(GRND_RANDOM | GRND_INSECURE)]), Errno::EINVAL);
             assert_eq!(t.errno(nr("getrandom"), &[bad, 8, u64::from(GRND_NONBLOCK)]), Errno::EFAULT);
+            // The flags are an unsigned int: the upper half is ignored.
+            assert_eq!(t.value(nr("getrandom"), &[buf, 8, 1 << 32]), Ok(8));
         }
 
         #[test]
         fn host_and_domain_names() {
             let mut t = TestMachine::new();
             let (bad, name) = (t.bad_ptr(), t.cstr(0, "nommu"));
-            for nr in [170, 171] {
+            for nr in [nr("sethostname"), nr("setdomainname")] {
                 assert_eq!(t.errno(nr, &[name, NEW_UTS_LEN as u64 + 1]), Errno::EINVAL);
                 assert_eq!(t.errno(nr, &[name, NEG]), Errno::EINVAL);
+                assert_eq!(t.errno(nr, &[bad, NEW_UTS_LEN as u64 + 1]), Errno::EINVAL);
                 assert_eq!(t.errno(nr, &[bad, 5]), Errno::EFAULT);
+                // Nothing to read.
+                assert_eq!(t.value(nr, &[bad, 0]), Ok(0));
+                // The length is an int: the upper half is ignored.
+                assert_eq!(t.value(nr, &[name, 1 << 32 | 5]), Ok(0));
+                assert_eq!(t.value(nr, &[name, NEW_UTS_LEN as u64]), Ok(0));
             }
+            let (node, domain) = t.m.uts.lock().unwrap().clone();
+            assert_eq!(node.len(), NEW_UTS_LEN);
+            assert_eq!(domain.len(), NEW_UTS_LEN);
+            assert_eq!(&node[..6], b"nommu\0");
         }
 
         #[test]
@@ -329,24 +383,93 @@ mod tests {
             assert_eq!(t.errno(nr("sched_getparam"), &[NEG, buf]), Errno::EINVAL);
             assert_eq!(t.errno(nr("sched_getparam"), &[NO_PID, buf]), Errno::ESRCH);
             assert_eq!(t.errno(nr("sched_getparam"), &[0, bad]), Errno::EFAULT);
-            assert_eq!(t.errno(nr("sched_setscheduler"), &[NEG, 0, buf]), Errno::EINVAL);
-            assert_eq!(t.errno(nr("sched_setscheduler"), &[NO_PID, 0, buf]), Errno::ESRCH);
-            assert_eq!(t.errno(nr("sched_setscheduler"), &[0, 0, bad]), Errno::EFAULT);
+            // No param is EINVAL before the task is looked for.
+            assert_eq!(t.errno(nr("sched_getparam"), &[0, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("sched_getparam"), &[NO_PID, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("sched_getparam"), &[NO_PID, bad]), Errno::ESRCH);
             assert_eq!(t.errno(nr("sched_getscheduler"), &[NEG]), Errno::EINVAL);
             assert_eq!(t.errno(nr("sched_getscheduler"), &[NO_PID]), Errno::ESRCH);
-            for nr in [146, 147] {
+            for nr in [nr("sched_get_priority_max"), nr("sched_get_priority_min")] {
                 assert_eq!(t.errno(nr, &[NEG]), Errno::EINVAL);
                 assert_eq!(t.errno(nr, &[4]), Errno::EINVAL);
-                assert_eq!(t.errno(nr, &[6]), Errno::EINVAL);
+                assert_eq!(t.errno(nr, &[8]), Errno::EINVAL);
+                assert_eq!(t.errno(nr, &[u64::from(SCHED_RESET_ON_FORK)]), Errno::EINVAL);
+                assert_eq!(t.value(nr, &[SCHED_DEADLINE as u64]), Ok(0));
             }
-            // Affinity: a length of whole words, a known task, a bad mask.
-            assert_eq!(t.errno(nr("sched_getaffinity"), &[0, 7, buf]), Errno::EINVAL);
-            assert_eq!(t.errno(nr("sched_getaffinity"), &[0, 4, buf]), Errno::EINVAL);
-            assert_eq!(t.errno(nr("sched_getaffinity"), &[0, 0, buf]), Errno::EINVAL);
-            assert_eq!(t.errno(nr("sched_getaffinity"), &[0, 8, bad]), Errno::EFAULT);
-            assert_eq!(t.errno(nr("sched_getaffinity"), &[NO_PID, 8, buf]), Errno::ESRCH);
-            assert_eq!(t.errno(nr("sched_setaffinity"), &[NO_PID, 8, buf]), Errno::ESRCH);
-            assert_eq!(t.errno(nr("sched_setaffinity"), &[0, 8, bad]), Errno::EFAULT);
+            // The policy is an int: the upper half is ignored.
+            let fifo = 1 << 32 | SCHED_FIFO as u64;
+            assert_eq!(t.value(nr("sched_get_priority_max"), &[fifo]), Ok(99));
+            assert_eq!(t.value(nr("sched_get_priority_min"), &[fifo]), Ok(1));
+        }
+
+        #[test]
+        fn sched_setscheduler() {
+            let mut t = TestMachine::new();
+            let bad = t.bad_ptr();
+            let prio = |t: &TestMachine, offset: u64, p: i32| t.put(offset, &p.to_le_bytes());
+            let (zero, five, fifty, hundred, minus) =
+                (prio(&t, 0, 0), prio(&t, 4, 5), prio(&t, 8, 50), prio(&t, 12, 100), prio(&t, 16, -1));
+            let (other, fifo) = (SCHED_OTHER as u64, SCHED_FIFO as u64);
+            let set = nr("sched_setscheduler");
+            // A negative pid or no param, then the param, then the task.
+            assert_eq!(t.errno(set, &[NEG, other, zero]), Errno::EINVAL);
+            assert_eq!(t.errno(set, &[NEG, other, bad]), Errno::EINVAL);
+            assert_eq!(t.errno(set, &[0, other, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(set, &[NO_PID, other, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(set, &[0, other, bad]), Errno::EFAULT);
+            assert_eq!(t.errno(set, &[NO_PID, other, bad]), Errno::EFAULT);
+            assert_eq!(t.errno(set, &[NO_PID, 99, zero]), Errno::ESRCH);
+            assert_eq!(t.errno(set, &[NO_PID, other, zero]), Errno::ESRCH);
+            // No such policy, or a priority outside its range.
+            for (policy, param) in [
+                (99, zero),
+                (NEG, zero),
+                (4, zero),
+                (SCHED_DEADLINE as u64, zero),
+                (0x2000_0000, zero),
+                (other, five),
+                (other, minus),
+                (fifo, zero),
+                (fifo, hundred),
+                (SCHED_BATCH as u64, fifty),
+            ] {
+                assert_eq!(t.errno(set, &[0, policy, param]), Errno::EINVAL, "policy {policy:#x}");
+            }
+            // What Linux would grant root, nommu cannot give.
+            assert_eq!(t.errno(set, &[0, fifo, fifty]), Errno::EPERM);
+            assert_eq!(t.errno(set, &[0, SCHED_IDLE as u64, zero]), Errno::EPERM);
+            // SCHED_OTHER is what every task has; the policy is an int.
+            assert_eq!(t.value(set, &[0, other, zero]), Ok(0));
+            assert_eq!(t.value(set, &[0, 1 << 32 | other, zero]), Ok(0));
+            assert_eq!(t.value(set, &[0, other | u64::from(SCHED_RESET_ON_FORK), zero]), Ok(0));
+        }
+
+        #[test]
+        fn affinity() {
+            let mut t = TestMachine::new();
+            let (bad, buf) = (t.bad_ptr(), t.put(0, &[0u8; 128]));
+            let (get, set) = (nr("sched_getaffinity"), nr("sched_setaffinity"));
+            // A length of whole words, checked before the task.
+            for len in [7, 4, 0] {
+                assert_eq!(t.errno(get, &[0, len, buf]), Errno::EINVAL, "len {len}");
+            }
+            assert_eq!(t.errno(get, &[NO_PID, 7, buf]), Errno::EINVAL);
+            assert_eq!(t.errno(get, &[0, 8, bad]), Errno::EFAULT);
+            // The task, then the mask; a negative pid is no task.
+            assert_eq!(t.errno(get, &[NO_PID, 8, buf]), Errno::ESRCH);
+            assert_eq!(t.errno(get, &[NO_PID, 8, bad]), Errno::ESRCH);
+            assert_eq!(t.errno(get, &[NEG, 8, buf]), Errno::ESRCH);
+            // The length is an unsigned int: the upper half is ignored.
+            let mask_len = t.value(get, &[0, 8, buf]).unwrap();
+            assert_eq!(t.value(get, &[0, 1 << 32 | 8, buf]), Ok(mask_len));
+            // setaffinity reads the mask before it looks for the task.
+            assert_eq!(t.errno(set, &[NO_PID, 8, buf]), Errno::ESRCH);
+            assert_eq!(t.errno(set, &[NEG, 8, buf]), Errno::ESRCH);
+            assert_eq!(t.errno(set, &[0, 8, bad]), Errno::EFAULT);
+            assert_eq!(t.errno(set, &[NO_PID, 8, bad]), Errno::EFAULT);
+            assert_eq!(t.errno(set, &[NEG, 8, bad]), Errno::EFAULT);
+            // An empty mask.
+            assert_eq!(t.errno(set, &[0, 0, buf]), Errno::EINVAL);
         }
 
         #[test]

@@ -7,6 +7,7 @@ use crate::abi::futex::RobustListHead;
 use crate::abi::prctl::*;
 use crate::abi::reboot::*;
 use crate::abi::sched::TASK_COMM_LEN;
+use crate::abi::signal::NSIG;
 use crate::errno::{Errno, SysResult};
 use crate::kernel::ExitStatus;
 use std::sync::atomic::Ordering;
@@ -52,10 +53,9 @@ pub(crate) fn sys_exit_group(_: &mut SyscallCtx<'_>, status: i32) -> SysResult<S
 /// Highest canonical user address + 1.
 const USER_ADDR_LIMIT: u64 = 1 << 47;
 
-/// The code is compared in full (Linux: an `int`, only its low half).
+/// The code is an `int`: only its low half counts.
 pub(crate) fn sys_arch_prctl(ctx: &mut SyscallCtx<'_>, code: u64, addr: u64) -> SysResult {
-    // Every code fits 32 bits: another value matches none of them.
-    match u32::try_from(code).map_err(|_| Errno::EINVAL)? {
+    match code as u32 {
         ARCH_SET_FS => {
             if addr >= USER_ADDR_LIMIT {
                 return Err(Errno::EPERM);
@@ -113,8 +113,9 @@ pub(crate) fn sys_sched_yield(_: &mut SyscallCtx<'_>) -> SysResult {
     Ok(0)
 }
 
-/// The option is compared in full (Linux: an `int`, only its low half);
-/// arg3 to arg5 are not used by any option nommu offers.
+/// The option is an `int` (only its low half counts); arg2 is an
+/// `unsigned long`, looked at in full. arg3 to arg5 are not used by any
+/// option nommu offers.
 pub(crate) fn sys_prctl(
     ctx: &mut SyscallCtx<'_>,
     option: i64,
@@ -123,20 +124,14 @@ pub(crate) fn sys_prctl(
     _arg4: u64,
     _arg5: u64,
 ) -> SysResult {
-    // Every option fits an int: another value matches none of them.
-    match i32::try_from(option).map_err(|_| Errno::EINVAL)? {
+    match option as i32 {
         PR_SET_NAME => {
-            let mut name = [0u8; TASK_COMM_LEN];
-            // Like Linux: copy up to 16 bytes, stop at the NUL.
-            let n = (0..TASK_COMM_LEN)
-                .map_while(|i| ctx.user().read_val::<u8>(arg2 + i as u64).ok().filter(|&b| b != 0))
-                .count();
-            ctx.user().read(arg2, &mut name[..n])?;
+            let name = read_comm(ctx, arg2)?;
             // The main thread's name is the process's; others have their own.
             if ctx.task.tid == ctx.task.process.pid {
-                ctx.task.process.set_comm(&name[..n]);
+                ctx.task.process.set_comm(&name);
             } else {
-                *ctx.task.shared.name.lock().unwrap_or_else(|e| e.into_inner()) = Some(name[..n].to_vec());
+                *ctx.task.shared.name.lock().unwrap_or_else(|e| e.into_inner()) = Some(name);
             }
             Ok(0)
         }
@@ -154,6 +149,8 @@ pub(crate) fn sys_prctl(
             ctx.user().write_val(arg2, 0i32)?;
             Ok(0)
         }
+        // Signal 0 clears the death signal; the others must exist.
+        PR_SET_PDEATHSIG if arg2 > NSIG as u64 => Err(Errno::EINVAL),
         PR_SET_PDEATHSIG | PR_SET_CHILD_SUBREAPER => {
             log::debug!("prctl({option}) accepted but not acted on");
             Ok(0)
@@ -162,6 +159,20 @@ pub(crate) fn sys_prctl(
         PR_GET_NO_NEW_PRIVS => Ok(0),
         _ => Err(Errno::EINVAL),
     }
+}
+
+/// A name for PR_SET_NAME, as Linux's strncpy_from_user takes it: up to
+/// TASK_COMM_LEN - 1 bytes, to the NUL; EFAULT if a byte before either
+/// cannot be read.
+fn read_comm(ctx: &SyscallCtx<'_>, addr: u64) -> SysResult<Vec<u8>> {
+    let mut name = Vec::with_capacity(TASK_COMM_LEN - 1);
+    for i in 0..TASK_COMM_LEN as u64 - 1 {
+        match ctx.user().read_val::<u8>(addr.wrapping_add(i))? {
+            0 => break,
+            b => name.push(b),
+        }
+    }
+    Ok(name)
 }
 
 pub(crate) fn sys_getpgid(ctx: &mut SyscallCtx<'_>, pid: Pid) -> SysResult {
@@ -353,11 +364,11 @@ pub(crate) fn sys_getresgid(
     write_root_ids(ctx, [rgid, egid, sgid])
 }
 
-/// The one supplementary group is 0. Linux's size is an `int` (the low
-/// half only); here the low half gives its sign, but any bit of the
-/// register makes it nonzero.
+/// The one supplementary group is 0. The size is an `int`: only the low
+/// half of its register counts.
 pub(crate) fn sys_getgroups(ctx: &mut SyscallCtx<'_>, size: i64, list: UserPtr<Opaque>) -> SysResult {
-    if (size as i32) < 0 {
+    let size = size as i32;
+    if size < 0 {
         return Err(Errno::EINVAL);
     }
     if size != 0 {
@@ -401,7 +412,7 @@ mod tests {
     mod args {
         use super::super::*;
         use crate::abi::names::number as nr;
-        use crate::syscall::testkit::{TestMachine, NO_PID};
+        use crate::syscall::testkit::{TestMachine, NEG, NO_PID};
 
         #[test]
         fn arch_prctl() {
@@ -409,7 +420,9 @@ mod tests {
             let (bad, buf) = (t.bad_ptr(), t.scratch);
             let (get_fs, get_gs, set_fs) = (ARCH_GET_FS.into(), ARCH_GET_GS.into(), ARCH_SET_FS.into());
             assert_eq!(t.errno(nr("arch_prctl"), &[0x9999, buf]), Errno::EINVAL);
-            assert_eq!(t.errno(nr("arch_prctl"), &[1 << 32 | get_fs, buf]), Errno::EINVAL);
+            // The code is an int: the upper half is ignored.
+            assert_eq!(t.value(nr("arch_prctl"), &[1 << 32 | get_fs, buf]), Ok(0));
+            assert_eq!(t.errno(nr("arch_prctl"), &[1 << 32 | get_fs, bad]), Errno::EFAULT);
             assert_eq!(t.errno(nr("arch_prctl"), &[get_fs, bad]), Errno::EFAULT);
             assert_eq!(t.errno(nr("arch_prctl"), &[get_gs, bad]), Errno::EFAULT);
             assert_eq!(t.errno(nr("arch_prctl"), &[set_fs, USER_ADDR_LIMIT]), Errno::EPERM);
@@ -438,6 +451,40 @@ mod tests {
             for option in [PR_GET_NAME, PR_GET_PDEATHSIG, PR_GET_CHILD_SUBREAPER] {
                 assert_eq!(t.errno(nr("prctl"), &[option as u64, bad]), Errno::EFAULT, "option {option}");
             }
+            // The option is an int: the upper half is ignored.
+            assert_eq!(t.value(nr("prctl"), &[1 << 32 | PR_GET_DUMPABLE as u64]), Ok(1));
+            // arg2 is an unsigned long: all of it counts.
+            assert_eq!(t.errno(nr("prctl"), &[PR_SET_DUMPABLE as u64, 1 << 32 | 1]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("prctl"), &[PR_SET_NO_NEW_PRIVS as u64, 1 << 32 | 1]), Errno::EINVAL);
+        }
+
+        #[test]
+        fn prctl_death_signal() {
+            let mut t = TestMachine::new();
+            let set = PR_SET_PDEATHSIG as u64;
+            for sig in [NSIG as u64 + 1, 1 << 32 | 1, NEG] {
+                assert_eq!(t.errno(nr("prctl"), &[set, sig]), Errno::EINVAL, "signal {sig:#x}");
+            }
+            // 0 clears it.
+            assert_eq!(t.value(nr("prctl"), &[set, 0]), Ok(0));
+            assert_eq!(t.value(nr("prctl"), &[set, NSIG as u64]), Ok(0));
+        }
+
+        #[test]
+        fn prctl_names() {
+            let mut t = TestMachine::new();
+            let (set, get) = (PR_SET_NAME as u64, PR_GET_NAME as u64);
+            assert_eq!(t.errno(nr("prctl"), &[set, t.bad_ptr()]), Errno::EFAULT);
+            // At most 15 bytes are taken; the name read back ends in a NUL.
+            let long = t.cstr(0, "0123456789abcdefXYZ");
+            assert_eq!(t.value(nr("prctl"), &[set, long]), Ok(0));
+            let out = t.put(0x100, &[0xff; TASK_COMM_LEN]);
+            assert_eq!(t.value(nr("prctl"), &[get, out]), Ok(0));
+            let mut name = [0u8; TASK_COMM_LEN];
+            t.m.mem.user.read(out, &mut name).unwrap();
+            assert_eq!(&name, b"0123456789abcde\0");
+            let empty = t.cstr(0x200, "");
+            assert_eq!(t.value(nr("prctl"), &[set, empty]), Ok(0));
         }
 
         #[test]
@@ -485,12 +532,51 @@ mod tests {
             assert_eq!(t.errno(nr("getgroups"), &[-1i64 as u64, buf]), Errno::EINVAL);
             assert_eq!(t.errno(nr("getgroups"), &[1, bad]), Errno::EFAULT);
             assert_eq!(t.value(nr("getgroups"), &[0, bad]), Ok(1));
+            // The size is an int: the upper half is ignored.
+            assert_eq!(t.value(nr("getgroups"), &[1 << 32, bad]), Ok(1));
+            assert_eq!(t.errno(nr("getgroups"), &[1 << 32 | 1, bad]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("getgroups"), &[1 << 32 | 0xffff_ffff, buf]), Errno::EINVAL);
             // setgroups: at most NGROUPS_MAX (unsigned: -1 is too many).
             assert_eq!(t.errno(nr("setgroups"), &[NGROUPS_MAX + 1, buf]), Errno::EINVAL);
             assert_eq!(t.errno(nr("setgroups"), &[-1i64 as u64, buf]), Errno::EINVAL);
             assert_eq!(t.errno(nr("setgroups"), &[1, bad]), Errno::EFAULT);
             let no_id = t.put(0x100, &NO_ID.to_le_bytes());
             assert_eq!(t.errno(nr("setgroups"), &[1, no_id]), Errno::EINVAL);
+        }
+
+        /// setre*id and setres*id: -1 leaves an id; ids are unsigned ints.
+        /// Everyone is root in nommu and stays root: another id is EPERM
+        /// (what Linux answers a process without CAP_SETUID).
+        #[test]
+        fn set_several_ids() {
+            let mut t = TestMachine::new();
+            let no_id = u64::from(NO_ID);
+            for nr in [nr("setreuid"), nr("setregid")] {
+                assert_eq!(t.value(nr, &[no_id, no_id]), Ok(0));
+                assert_eq!(t.value(nr, &[0, no_id]), Ok(0));
+                assert_eq!(t.value(nr, &[1 << 32, 1 << 32 | no_id]), Ok(0));
+                assert_eq!(t.errno(nr, &[1000, no_id]), Errno::EPERM);
+                assert_eq!(t.errno(nr, &[no_id, 1000]), Errno::EPERM);
+            }
+            for nr in [nr("setresuid"), nr("setresgid")] {
+                assert_eq!(t.value(nr, &[no_id, no_id, no_id]), Ok(0));
+                assert_eq!(t.value(nr, &[1 << 32, 1 << 32 | no_id, 0]), Ok(0));
+                assert_eq!(t.errno(nr, &[no_id, no_id, 1000]), Errno::EPERM);
+                assert_eq!(t.errno(nr, &[1, 0, 0]), Errno::EPERM);
+            }
+        }
+
+        /// setfsuid and setfsgid never fail: they answer the old id (0),
+        /// which stays 0 in nommu (Linux, as root, would change it).
+        #[test]
+        fn set_fs_ids() {
+            let mut t = TestMachine::new();
+            for nr in [nr("setfsuid"), nr("setfsgid")] {
+                assert_eq!(t.value(nr, &[u64::from(NO_ID)]), Ok(0));
+                assert_eq!(t.value(nr, &[1 << 32]), Ok(0));
+                assert_eq!(t.value(nr, &[1000]), Ok(0));
+                assert_eq!(t.value(nr, &[u64::from(NO_ID)]), Ok(0));
+            }
         }
     }
 }

@@ -214,12 +214,19 @@ fn kill_targets(ctx: &SyscallCtx<'_>, pid: i32) -> SysResult<Vec<Arc<Process>>> 
     Ok(targets)
 }
 
-pub(crate) fn sys_kill(ctx: &mut SyscallCtx<'_>, pid: Pid, sig: Signal) -> SysResult {
+/// A signal that can be sent, or 0 (which only checks the target).
+fn check_sendable(sig: i32) -> SysResult<()> {
     // Compared as unsigned: a negative signal is out of range too.
-    if sig.0 as u32 > NSIG as u32 {
+    if sig as u32 > NSIG as u32 {
         return Err(Errno::EINVAL);
     }
+    Ok(())
+}
+
+pub(crate) fn sys_kill(ctx: &mut SyscallCtx<'_>, pid: Pid, sig: Signal) -> SysResult {
+    // Linux looks for the targets (ESRCH) before it checks the signal.
     let targets = kill_targets(ctx, pid.0)?;
+    check_sendable(sig.0)?;
     if sig.0 == 0 {
         return Ok(0);
     }
@@ -230,15 +237,23 @@ pub(crate) fn sys_kill(ctx: &mut SyscallCtx<'_>, pid: Pid, sig: Signal) -> SysRe
     Ok(0)
 }
 
-fn thread_kill(ctx: &mut SyscallCtx<'_>, tgid: Option<i32>, tid: i32, info: SigInfo) -> SysResult {
-    if tid <= 0 || tgid.is_some_and(|g| g <= 0) || !(0..=NSIG as i32).contains(&info.signo) {
+/// tids (and a tgid) must be positive.
+fn check_thread_ids(tgid: Option<i32>, tid: i32) -> SysResult<()> {
+    if tid <= 0 || tgid.is_some_and(|g| g <= 0) {
         return Err(Errno::EINVAL);
     }
+    Ok(())
+}
+
+/// Errors in Linux's order: the ids, the thread (ESRCH), the signal.
+fn thread_kill(ctx: &mut SyscallCtx<'_>, tgid: Option<i32>, tid: i32, info: SigInfo) -> SysResult {
+    check_thread_ids(tgid, tid)?;
     let task = ctx.m.task(tid).ok_or(Errno::ESRCH)?;
     let p = ctx.m.process_of_task(tid).ok_or(Errno::ESRCH)?;
     if tgid.is_some_and(|g| g != p.pid) {
         return Err(Errno::ESRCH);
     }
+    check_sendable(info.signo)?;
     if info.signo != 0 {
         send_to_task(ctx.m, &p, &task, info);
     }
@@ -255,27 +270,37 @@ pub(crate) fn sys_tgkill(ctx: &mut SyscallCtx<'_>, tgid: Pid, tid: Pid, sig: Sig
     thread_kill(ctx, Some(tgid.0), tid.0, info)
 }
 
-/// The siginfo a process queues; it may claim to be the kernel (or kill,
-/// or tkill) only when it signals itself.
-fn user_siginfo(ctx: &SyscallCtx<'_>, signo: i32, uinfo: UserPtr<Opaque>, target_pid: i32) -> SysResult<SigInfo> {
+/// The siginfo a process queues, read first (EFAULT comes before any
+/// other error), with the signal number it is queued as.
+fn read_user_siginfo(ctx: &SyscallCtx<'_>, sig: Signal, uinfo: UserPtr<Opaque>) -> SysResult<SigInfo> {
     let mut info = SigInfo::from_user(&ctx.user().read_val(uinfo.addr())?);
-    if (info.code >= 0 || info.code == SI_TKILL) && target_pid != ctx.task.process.pid {
-        return Err(Errno::EPERM);
-    }
-    info.signo = signo;
+    info.signo = sig.0;
     Ok(info)
 }
 
+/// A process may claim to be the kernel (or kill, or tkill) only when it
+/// signals itself.
+fn check_impersonation(ctx: &SyscallCtx<'_>, info: &SigInfo, target_pid: i32) -> SysResult<()> {
+    if (info.code >= 0 || info.code == SI_TKILL) && target_pid != ctx.task.process.pid {
+        return Err(Errno::EPERM);
+    }
+    Ok(())
+}
+
+/// Signal 0 checks the target without queueing anything.
 pub(crate) fn sys_rt_sigqueueinfo(
     ctx: &mut SyscallCtx<'_>,
     pid: Pid,
     sig: Signal,
     uinfo: UserPtr<Opaque>,
 ) -> SysResult {
-    let signo = signal_number(sig)?;
-    let info = user_siginfo(ctx, signo, uinfo, pid.0)?;
+    let info = read_user_siginfo(ctx, sig, uinfo)?;
+    check_impersonation(ctx, &info, pid.0)?;
     let p = ctx.m.process(pid.0).ok_or(Errno::ESRCH)?;
-    send_to_process(ctx.m, &p, info, false);
+    check_sendable(info.signo)?;
+    if info.signo != 0 {
+        send_to_process(ctx.m, &p, info, false);
+    }
     Ok(0)
 }
 
@@ -286,8 +311,9 @@ pub(crate) fn sys_rt_tgsigqueueinfo(
     sig: Signal,
     uinfo: UserPtr<Opaque>,
 ) -> SysResult {
-    let signo = signal_number(sig)?;
-    let info = user_siginfo(ctx, signo, uinfo, tgid.0)?;
+    let info = read_user_siginfo(ctx, sig, uinfo)?;
+    check_thread_ids(Some(tgid.0), tid.0)?;
+    check_impersonation(ctx, &info, tgid.0)?;
     thread_kill(ctx, Some(tgid.0), tid.0, info)
 }
 
@@ -479,6 +505,17 @@ mod tests {
                 assert_eq!(t.errno(nr("tgkill"), &[me, me, sig]), Errno::EINVAL, "tgkill signal {sig}");
             }
             assert_eq!(t.errno(nr("kill"), &[NO_PID, 0]), Errno::ESRCH);
+            // The target is looked for before the signal is checked.
+            for sig in [PAST_NSIG, NEG] {
+                assert_eq!(t.errno(nr("kill"), &[NO_PID, sig]), Errno::ESRCH, "kill signal {sig}");
+                assert_eq!(t.errno(nr("kill"), &[-(NO_PID as i64) as u64, sig]), Errno::ESRCH);
+                assert_eq!(t.errno(nr("tkill"), &[NO_PID, sig]), Errno::ESRCH, "tkill signal {sig}");
+                assert_eq!(t.errno(nr("tgkill"), &[me, NO_PID, sig]), Errno::ESRCH, "tgkill signal {sig}");
+                assert_eq!(t.errno(nr("tgkill"), &[NO_PID, me, sig]), Errno::ESRCH, "tgkill signal {sig}");
+            }
+            // ... after the ids' signs.
+            assert_eq!(t.errno(nr("tkill"), &[0, PAST_NSIG]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("tgkill"), &[0, me, PAST_NSIG]), Errno::EINVAL);
             assert_eq!(t.errno(nr("kill"), &[i32::MIN as u64, 0]), Errno::ESRCH);
             assert_eq!(t.value(nr("kill"), &[me, 0]), Ok(0));
             // Both are ints: the upper halves are ignored.
@@ -510,6 +547,31 @@ mod tests {
             // kill (si_code >= 0).
             let user = t.put(0x600, Siginfo::rt(SIGUSR1, SI_USER, SiRt::default()).as_slice());
             assert_eq!(t.errno(nr("rt_sigqueueinfo"), &[NO_PID, USR1, user]), Errno::EPERM);
+            assert_eq!(t.errno(nr("rt_sigqueueinfo"), &[NO_PID, PAST_NSIG, user]), Errno::EPERM);
+            assert_eq!(t.errno(nr("rt_tgsigqueueinfo"), &[NO_PID, NO_PID, USR1, user]), Errno::EPERM);
+        }
+
+        /// Linux's order: the siginfo (EFAULT), the ids' signs, who may
+        /// claim what (EPERM), the target (ESRCH), then the signal; 0 only
+        /// checks the target.
+        #[test]
+        fn queued_signals_in_order() {
+            let mut t = TestMachine::new();
+            let me = t.value(nr("getpid"), &[]).unwrap();
+            let (bad, info) = (t.bad_ptr(), queued_info(&t));
+            assert_eq!(t.value(nr("rt_sigqueueinfo"), &[me, 0, info]), Ok(0));
+            assert_eq!(t.errno(nr("rt_sigqueueinfo"), &[NO_PID, 0, info]), Errno::ESRCH);
+            assert_eq!(t.errno(nr("rt_sigqueueinfo"), &[NO_PID, PAST_NSIG, info]), Errno::ESRCH);
+            assert_eq!(t.errno(nr("rt_sigqueueinfo"), &[NO_PID, PAST_NSIG, bad]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("rt_sigqueueinfo"), &[me, NEG, info]), Errno::EINVAL);
+            assert_eq!(t.value(nr("rt_tgsigqueueinfo"), &[me, me, 0, info]), Ok(0));
+            assert_eq!(t.errno(nr("rt_tgsigqueueinfo"), &[me, NO_PID, 0, info]), Errno::ESRCH);
+            assert_eq!(t.errno(nr("rt_tgsigqueueinfo"), &[me, NO_PID, PAST_NSIG, info]), Errno::ESRCH);
+            assert_eq!(t.errno(nr("rt_tgsigqueueinfo"), &[me, 0, PAST_NSIG, info]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("rt_tgsigqueueinfo"), &[me, 0, USR1, bad]), Errno::EFAULT);
+            assert_eq!(t.errno(nr("rt_tgsigqueueinfo"), &[me, me, NEG, info]), Errno::EINVAL);
+            // Nothing was queued.
+            assert_eq!(t.task.shared.pending().set() | t.task.process.shared_pending().set(), 0);
         }
     }
 }

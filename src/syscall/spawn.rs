@@ -8,6 +8,7 @@ use crate::abi::consts::PAGE_SIZE;
 use crate::abi::fcntl::{AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW};
 use crate::abi::sched::*;
 use crate::abi::signal::{NSIG, SIGCHLD, SIGKILL, SIG_DFL, SIG_IGN};
+use crate::abi::stat::{S_IFMT, S_IFREG};
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
 use crate::kernel::exec::{load_program, ProgramSpec};
@@ -245,7 +246,12 @@ pub(crate) fn sys_clone(
 
 /// clone3(struct clone_args *, size).
 pub(crate) fn sys_clone3(ctx: &mut SyscallCtx<'_>, uargs: UserPtr<Opaque>, size: usize) -> SysResult {
-    if !(CLONE_ARGS_SIZE_VER0..=PAGE_SIZE as usize).contains(&size) {
+    // Linux's copy_struct_from_user: a structure larger than a page is
+    // E2BIG, as is one with anything but zeros past the fields it knows.
+    if size > PAGE_SIZE as usize {
+        return Err(Errno::E2BIG);
+    }
+    if size < CLONE_ARGS_SIZE_VER0 {
         return Err(Errno::EINVAL);
     }
     let mut raw = vec![0u8; size];
@@ -253,9 +259,13 @@ pub(crate) fn sys_clone3(ctx: &mut SyscallCtx<'_>, uargs: UserPtr<Opaque>, size:
     let mut args = CloneArgs::default();
     let known = size.min(std::mem::size_of::<CloneArgs>());
     args.as_mut_slice()[..known].copy_from_slice(&raw[..known]);
-    // Nothing after the first version (set_tid, cgroup, ...) is supported:
-    // it must be 0.
-    if args.exit_signal > NSIG as u64 || raw[CLONE_ARGS_SIZE_VER0..].iter().any(|&b| b != 0) {
+    if raw[known..].iter().any(|&b| b != 0) {
+        return Err(Errno::E2BIG);
+    }
+    // set_tid cannot be offered; cgroup counts only with CLONE_INTO_CGROUP,
+    // which cannot either.
+    let cgroup = args.flags & CLONE_INTO_CGROUP != 0 && args.cgroup != 0;
+    if args.exit_signal > NSIG as u64 || args.set_tid != 0 || args.set_tid_size != 0 || cgroup {
         return Err(Errno::EINVAL);
     }
     let (stack, stack_size) = (args.stack, args.stack_size);
@@ -279,22 +289,47 @@ pub(crate) fn sys_clone3(ctx: &mut SyscallCtx<'_>, uargs: UserPtr<Opaque>, size:
 
 /// Linux's limit on argv + envp strings (32 pages × 4 KiB × 16).
 const ARG_MAX: usize = 2 << 20;
+/// Linux's limit on one argument or variable, its NUL included (32 pages).
+const MAX_ARG_STRLEN: usize = 32 * PAGE_SIZE as usize;
 
-fn read_strings(ctx: &SyscallCtx<'_>, ptr: u64, total: &mut usize) -> SysResult<Vec<Vec<u8>>> {
+/// The pointers of argv or envp (none for NULL).
+fn read_pointers(ctx: &SyscallCtx<'_>, ptr: u64) -> SysResult<Vec<u64>> {
     if ptr == 0 {
         return Ok(Vec::new());
     }
-    let ptrs = ctx.user().read_ptr_array(ptr, MAX_ARG_STRINGS)?;
+    ctx.user().read_ptr_array(ptr, MAX_ARG_STRINGS)
+}
+
+/// The strings of argv or envp.
+type Strings = Vec<Vec<u8>>;
+
+/// argv and envp, in Linux's order (which decides the error when both
+/// have one): both arrays of pointers, then the environment's strings,
+/// then the arguments'.
+fn read_args(ctx: &SyscallCtx<'_>, argv: u64, envp: u64) -> SysResult<(Strings, Strings)> {
+    let argv = read_pointers(ctx, argv)?;
+    let envp = read_pointers(ctx, envp)?;
+    let mut total = 0;
+    let envp = read_strings(ctx, &envp, &mut total)?;
+    let argv = read_strings(ctx, &argv, &mut total)?;
+    Ok((argv, envp))
+}
+
+fn read_strings(ctx: &SyscallCtx<'_>, ptrs: &[u64], total: &mut usize) -> SysResult<Strings> {
     let mut out = Vec::with_capacity(ptrs.len());
     // Most strings fit here: scanned a word at a time, then one exact
     // allocation each.
     let mut buf = [0u8; 512];
-    for p in ptrs {
+    for &p in ptrs {
         let s = match ctx.user().read_cstr_into(p, &mut buf)? {
             Some(n) => buf[..n].to_vec(),
-            None => {
-                ctx.user().read_cstr(p, ARG_MAX).map_err(|e| if e == Errno::ENAMETOOLONG { Errno::E2BIG } else { e })?
-            }
+            None => ctx.user().read_cstr(p, MAX_ARG_STRLEN - 1).map_err(|e| {
+                if e == Errno::ENAMETOOLONG {
+                    Errno::E2BIG
+                } else {
+                    e
+                }
+            })?,
         };
         *total += s.len() + 1;
         if *total > ARG_MAX {
@@ -311,9 +346,10 @@ fn do_execve(
     argv: UserPtr<Argv>,
     envp: UserPtr<Envp>,
 ) -> SysResult<SyscallReturn> {
-    let mut total = 0;
-    spec.argv = read_strings(ctx, argv.addr(), &mut total)?;
-    spec.envp = read_strings(ctx, envp.addr(), &mut total)?;
+    (spec.argv, spec.envp) = match read_args(ctx, argv.addr(), envp.addr()) {
+        Ok(args) => args,
+        Err(e) => return Err(program_error(ctx, &spec.guest_path).unwrap_or(e)),
+    };
     // Linux (5.18+) never starts a program with argc 0.
     if spec.argv.is_empty() {
         spec.argv.push(Vec::new());
@@ -369,6 +405,21 @@ fn do_execve(
     start.apply(&mut ctx.task.vcpu);
     crate::kernel::memmap::maybe_record(m);
     Ok(SyscallReturn::Exec)
+}
+
+/// Why the program cannot be opened, if it cannot: Linux opens it before
+/// it reads argv and envp, so this error comes before theirs. (Asked only
+/// when they fail; the load finds it otherwise.)
+fn program_error(ctx: &SyscallCtx<'_>, guest_path: &[u8]) -> Option<Errno> {
+    let abs = match ctx.at(AT_FDCWD as u64, guest_path) {
+        Ok(abs) => abs,
+        Err(e) => return Some(e),
+    };
+    match crate::fs::vfs::stat(&ctx.m.root, &ctx.procfs(), abs, true) {
+        Err(e) => Some(e),
+        Ok(st) if st.st_mode & S_IFMT != S_IFREG || st.st_mode & 0o111 == 0 => Some(Errno::EACCES),
+        Ok(_) => None,
+    }
 }
 
 /// execve from one thread ends the others (Linux's de_thread) and waits
@@ -518,6 +569,42 @@ mod tests {
         assert_eq!(t.errno(nr("clone3"), &[sighand, v0]), Errno::EINVAL);
         let thread = put(&t, 0x600, CloneArgs { flags: CLONE_THREAD | CLONE_VM, ..plain });
         assert_eq!(t.errno(nr("clone3"), &[thread, v0]), Errno::EINVAL);
+        let wide_signal = put(&t, 0x700, CloneArgs { exit_signal: 1 << 32 | CHLD, ..plain });
+        assert_eq!(t.errno(nr("clone3"), &[wide_signal, v0]), Errno::EINVAL);
+    }
+
+    /// Later versions of the structure: a larger one is read up to a page;
+    /// what nommu does not know must be zero (E2BIG), set_tid cannot be
+    /// given (EINVAL), cgroup counts only with CLONE_INTO_CGROUP.
+    #[test]
+    fn clone3_sizes() {
+        let mut t = TestMachine::new();
+        let bad = t.bad_ptr();
+        let page = PAGE_SIZE;
+        let full = |t: &TestMachine, offset: u64, args: CloneArgs| t.put(offset, args.as_slice());
+        let plain = CloneArgs { exit_signal: CHLD, ..Default::default() };
+        let v2 = CLONE_ARGS_SIZE_VER2 as u64;
+        // Too large: E2BIG before the structure is read.
+        assert_eq!(t.errno(nr("clone3"), &[t.scratch, page + 1]), Errno::E2BIG);
+        assert_eq!(t.errno(nr("clone3"), &[bad, page + 1]), Errno::E2BIG);
+        assert_eq!(t.errno(nr("clone3"), &[bad, page]), Errno::EFAULT);
+        // Zeros past the known fields are fine: the call gets as far as the
+        // fork it asks for.
+        let at = full(&t, 0, plain);
+        t.put(v2, &[0; 8]);
+        assert_eq!(t.errno(nr("clone3"), &[at, v2 + 8]), Errno::ENOSYS);
+        assert_eq!(t.errno(nr("clone3"), &[at, page]), Errno::ENOSYS);
+        t.put(v2 + 7, &[1]);
+        assert_eq!(t.errno(nr("clone3"), &[at, v2 + 8]), Errno::E2BIG);
+        // set_tid (with or without its size); cgroup without its flag.
+        let set_tid = full(&t, 0x1000, CloneArgs { set_tid: t.scratch, set_tid_size: 1, ..plain });
+        assert_eq!(t.errno(nr("clone3"), &[set_tid, v2]), Errno::EINVAL);
+        let tid_only = full(&t, 0x1100, CloneArgs { set_tid: t.scratch, ..plain });
+        assert_eq!(t.errno(nr("clone3"), &[tid_only, v2]), Errno::EINVAL);
+        let size_only = full(&t, 0x1200, CloneArgs { set_tid_size: 1, ..plain });
+        assert_eq!(t.errno(nr("clone3"), &[size_only, v2]), Errno::EINVAL);
+        let cgroup = full(&t, 0x1300, CloneArgs { cgroup: 3, ..plain });
+        assert_eq!(t.errno(nr("clone3"), &[cgroup, v2]), Errno::ENOSYS);
     }
 
     #[test]
@@ -558,6 +645,64 @@ mod tests {
         assert_eq!(t.errno(nr("execve"), &[x, bad_string, 0]), Errno::EFAULT);
         assert_eq!(t.errno(nr("execve"), &[x, 0, bad]), Errno::EFAULT);
         assert_eq!(t.errno(nr("execve"), &[x, 0, bad_string]), Errno::EFAULT);
+    }
+
+    /// The program is opened before argv and envp are read: its error
+    /// comes first.
+    #[test]
+    fn execve_path_errors_come_first() {
+        let root = temp_root();
+        let mut t = root.machine();
+        let bad = t.bad_ptr();
+        let x = t.cstr(0, "/x");
+        let bad_string = array(&t, 0x100, &[x, bad]);
+        let paths = [
+            (t.cstr(0x200, "/nope"), Errno::ENOENT),
+            (t.cstr(0x210, "/f/x"), Errno::ENOTDIR),
+            (t.cstr(0x220, "/"), Errno::EACCES),
+            (t.cstr(0x230, "/f"), Errno::EACCES),
+            (t.cstr(0x240, "nope"), Errno::ENOENT),
+            (x, Errno::EFAULT),
+        ];
+        for (path, errno) in paths {
+            assert_eq!(t.errno(nr("execve"), &[path, bad, 0]), errno, "{path:#x}");
+            assert_eq!(t.errno(nr("execve"), &[path, bad_string, 0]), errno, "{path:#x}");
+            assert_eq!(t.errno(nr("execve"), &[path, 0, bad]), errno, "{path:#x}");
+        }
+        let at = AT_FDCWD as u64;
+        let nope = t.cstr(0x300, "/nope");
+        assert_eq!(t.errno(nr("execveat"), &[at, nope, bad, 0, 0]), Errno::ENOENT);
+        assert_eq!(t.errno(nr("execveat"), &[at, x, bad, 0, 0]), Errno::EFAULT);
+    }
+
+    /// One string may have MAX_ARG_STRLEN bytes with its NUL, no more;
+    /// the environment's strings are read before the arguments'.
+    #[test]
+    fn execve_string_limits() {
+        let root = temp_root();
+        let mut t = root.machine();
+        let (bad, x) = (t.bad_ptr(), t.cstr(0, "/x"));
+        // Strings of MAX_ARG_STRLEN and MAX_ARG_STRLEN + 1 bytes with their
+        // NULs, past the scratch area.
+        let long = t.m.mem.alloc(2 * MAX_ARG_STRLEN as u64, 4096).unwrap();
+        let longest = t.m.mem.alloc(2 * MAX_ARG_STRLEN as u64, 4096).unwrap();
+        let mut bytes = vec![b'a'; MAX_ARG_STRLEN + 1];
+        bytes[MAX_ARG_STRLEN] = 0;
+        t.m.mem.user.write(longest, &bytes).unwrap();
+        bytes[MAX_ARG_STRLEN - 1] = 0;
+        t.m.mem.user.write(long, &bytes).unwrap();
+        let fits = array(&t, 0x100, &[x, long]);
+        let too_long = array(&t, 0x200, &[x, longest]);
+        let bad_string = array(&t, 0x300, &[x, bad]);
+        // /x then fails for its missing interpreter.
+        assert_eq!(t.errno(nr("execve"), &[x, fits, fits]), Errno::ENOENT);
+        assert_eq!(t.errno(nr("execve"), &[x, too_long, 0]), Errno::E2BIG);
+        assert_eq!(t.errno(nr("execve"), &[x, fits, too_long]), Errno::E2BIG);
+        assert_eq!(t.errno(nr("execve"), &[x, too_long, bad_string]), Errno::EFAULT);
+        assert_eq!(t.errno(nr("execve"), &[x, bad_string, too_long]), Errno::E2BIG);
+        // Both arrays are read before any string.
+        assert_eq!(t.errno(nr("execve"), &[x, bad_string, bad]), Errno::EFAULT);
+        assert_eq!(t.errno(nr("execve"), &[x, too_long, bad]), Errno::EFAULT);
     }
 
     #[test]

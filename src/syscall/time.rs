@@ -187,9 +187,14 @@ pub(crate) fn sys_clock_nanosleep(
     request: UserPtr<TimespecIn>,
     remain: UserPtr<Opaque>,
 ) -> SysResult {
-    // The CPU-time clocks cannot be slept on (Linux: EINVAL for threads).
-    if !matches!(clock, CLOCK_REALTIME | CLOCK_MONOTONIC | CLOCK_BOOTTIME | CLOCK_TAI) {
-        return Err(if clock == CLOCK_THREAD_CPUTIME_ID { Errno::EINVAL } else { Errno::EOPNOTSUPP });
+    match clock {
+        CLOCK_REALTIME | CLOCK_MONOTONIC | CLOCK_BOOTTIME | CLOCK_TAI => {}
+        // No such clock is EINVAL; the raw and coarse clocks and the
+        // thread's CPU clock cannot be slept on (Linux 6.x: EOPNOTSUPP,
+        // before the request is read). Linux sleeps on a process's CPU
+        // clock; nommu cannot (its host process is the whole machine).
+        c if c >= 0 => return Err(check_clock(c).err().unwrap_or(Errno::EOPNOTSUPP)),
+        _ => return Err(Errno::EOPNOTSUPP),
     }
     sleep(ctx, clock, arg_i32(flags.0), request, remain)
 }
@@ -377,9 +382,13 @@ mod tests {
             // The clock is an int: the upper half is ignored.
             assert_eq!(t.errno(nr("clock_nanosleep"), &[1 << 32 | clock(CLOCK_MONOTONIC), 0, bad, 0]), Errno::EFAULT);
             // Clocks that cannot be slept on.
-            for id in [CLOCK_MONOTONIC_RAW, CLOCK_REALTIME_COARSE, CLOCK_MONOTONIC_COARSE] {
+            for id in [CLOCK_MONOTONIC_RAW, CLOCK_REALTIME_COARSE, CLOCK_MONOTONIC_COARSE, CLOCK_THREAD_CPUTIME_ID] {
                 let c = clock(id);
                 assert_eq!(t.errno(nr("clock_nanosleep"), &[c, 0, bad, 0]), Errno::EOPNOTSUPP, "clock {c}");
+            }
+            // No such clock.
+            for c in [10, 12, 16] {
+                assert_eq!(t.errno(nr("clock_nanosleep"), &[c, 0, bad, 0]), Errno::EINVAL, "clock {c}");
             }
         }
 

@@ -197,13 +197,12 @@ fn waitid_options(options: Flags) -> SysResult<u32> {
 }
 
 /// The children waitid's `idtype` and `id` name; `own_pgid` is the
-/// caller's group. The idtype is compared in full (Linux: an `int`, only
-/// its low half).
+/// caller's group. The idtype is an `int`: only its low half counts.
 fn waitid_which(idtype: i64, id: Pid, own_pgid: i32) -> SysResult<Which> {
-    // Every idtype fits an int: another value matches none of them.
-    let idtype = i32::try_from(idtype).map_err(|_| Errno::EINVAL)?;
-    match (idtype, id.0) {
+    match (idtype as i32, id.0) {
         (P_ALL, _) => Ok(Which::Any),
+        // nommu has no pidfds: no descriptor is one.
+        (P_PIDFD, fd) if fd >= 0 => Err(Errno::EBADF),
         (P_PID, id) if id > 0 => Ok(Which::Pid(id)),
         (P_PGID, 0) => Ok(Which::Pgid(own_pgid)),
         (P_PGID, id) if id > 0 => Ok(Which::Pgid(id)),
@@ -282,8 +281,9 @@ mod tests {
         assert_eq!(waitid_which(pgid, Pid(0), 7), Ok(Which::Pgid(7)));
         assert_eq!(waitid_which(pgid, Pid(5), 7), Ok(Which::Pgid(5)));
         assert_eq!(waitid_which(pgid, Pid(-5), 7), Err(Errno::EINVAL));
-        assert_eq!(waitid_which(i64::from(P_PIDFD), Pid(5), 7), Err(Errno::EINVAL));
-        assert_eq!(waitid_which(1 << 32 | all, Pid(5), 7), Err(Errno::EINVAL));
+        assert_eq!(waitid_which(i64::from(P_PIDFD), Pid(5), 7), Err(Errno::EBADF));
+        assert_eq!(waitid_which(i64::from(P_PIDFD), Pid(-1), 7), Err(Errno::EINVAL));
+        assert_eq!(waitid_which(1 << 32 | all, Pid(5), 7), Ok(Which::Any));
     }
 
     // Argument errors through the table, as a guest meets them (what Linux
@@ -291,9 +291,9 @@ mod tests {
     // wait blocks.
     mod args {
         use crate::abi::names::number as nr;
-        use crate::abi::wait::{P_ALL, P_PGID, P_PID, WEXITED, WNOHANG, WNOWAIT};
+        use crate::abi::wait::{P_ALL, P_PGID, P_PID, P_PIDFD, WEXITED, WNOHANG, WNOWAIT};
         use crate::errno::Errno;
-        use crate::syscall::testkit::{TestMachine, NEG};
+        use crate::syscall::testkit::{TestMachine, NEG, NO_FD};
 
         /// Options and id types as syscall arguments.
         const NOHANG: u64 = WNOHANG as u64;
@@ -301,6 +301,7 @@ mod tests {
         const ALL: u64 = P_ALL as u64;
         const PID: u64 = P_PID as u64;
         const PGID: u64 = P_PGID as u64;
+        const PIDFD: u64 = P_PIDFD as u64;
 
         #[test]
         fn wait4() {
@@ -334,8 +335,23 @@ mod tests {
                 assert_eq!(t.errno(nr("waitid"), &[idtype, id, info, EXITED, 0]), Errno::ECHILD);
                 assert_eq!(t.errno(nr("waitid"), &[idtype, id, info, EXITED | NOHANG, 0]), Errno::ECHILD);
             }
-            // The options are an int: the upper half is ignored.
+            // The options and the idtype are ints: the upper half is ignored.
             assert_eq!(t.errno(nr("waitid"), &[ALL, 0, info, 1 << 32 | EXITED, 0]), Errno::ECHILD);
+            assert_eq!(t.errno(nr("waitid"), &[1 << 32 | ALL, 0, info, EXITED, 0]), Errno::ECHILD);
+            assert_eq!(t.errno(nr("waitid"), &[1 << 32 | PID, 0, info, EXITED, 0]), Errno::EINVAL);
+        }
+
+        #[test]
+        fn waitid_pidfd() {
+            let mut t = TestMachine::new();
+            let info = t.scratch;
+            // No descriptor is a pidfd (stdin is open, 999 is not).
+            for fd in [0, NO_FD, 1 << 32 | NO_FD] {
+                assert_eq!(t.errno(nr("waitid"), &[PIDFD, fd, info, EXITED, 0]), Errno::EBADF, "fd {fd:#x}");
+            }
+            assert_eq!(t.errno(nr("waitid"), &[PIDFD, NEG, info, EXITED, 0]), Errno::EINVAL);
+            // The options are checked first.
+            assert_eq!(t.errno(nr("waitid"), &[PIDFD, NO_FD, info, NOHANG, 0]), Errno::EINVAL);
         }
     }
 }
