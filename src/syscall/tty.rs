@@ -489,7 +489,7 @@ mod tests {
         for (fd, req) in [(slave, TIOCGSID), (slave, TIOCGPGRP), (master, TIOCGSID)] {
             assert_eq!(t.errno(IOCTL, &[fd, req as u64, bad]), Errno::EFAULT);
             assert_eq!(t.value(IOCTL, &[fd, req as u64, v]), Ok(0));
-            assert_eq!(t.m.mem.user.read_val::<i32>(v), Ok(me as i32));
+            assert_eq!(t.m.mem.user.read_val::<i32>(v), Ok(me));
         }
         let pgrp = |t: &TestMachine, g: i32| t.put(0x300, &g.to_ne_bytes());
         let arg = pgrp(&t, -1);
@@ -497,7 +497,7 @@ mod tests {
         assert_eq!(t.errno(IOCTL, &[slave, TIOCSPGRP as u64, bad]), Errno::EFAULT);
         let arg = pgrp(&t, 99_999);
         assert_eq!(t.errno(IOCTL, &[slave, TIOCSPGRP as u64, arg]), Errno::ESRCH);
-        let arg = pgrp(&t, me as i32);
+        let arg = pgrp(&t, me);
         assert_eq!(t.value(IOCTL, &[slave, TIOCSPGRP as u64, arg]), Ok(0));
         assert_eq!(t.value(IOCTL, &[master, TIOCSPGRP as u64, arg]), Ok(0));
         // One controlling terminal per session, even when asked to steal.
