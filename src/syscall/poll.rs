@@ -79,9 +79,9 @@ fn fd_ceiling(ctx: &SyscallCtx<'_>) -> usize {
 }
 
 /// How many pollfd entries poll and ppoll read: EINVAL above the
-/// descriptor `ceiling` (or 4096, if that is more).
+/// descriptor `ceiling` (RLIMIT_NOFILE), as on Linux.
 fn poll_nfds(nfds: u32, ceiling: usize) -> SysResult<usize> {
-    if u64::from(nfds) > ceiling.max(4096) as u64 {
+    if u64::from(nfds) > ceiling as u64 {
         return Err(Errno::EINVAL);
     }
     Ok(nfds as usize)
@@ -259,6 +259,19 @@ fn do_select(
     Ok(count)
 }
 
+/// select's `struct timeval`, normalized as Linux does it: whole seconds
+/// in `tv_usec` move to `tv_sec` (so 1500000 microseconds is a second and
+/// a half); what is left must be a valid time (EINVAL: negative, or
+/// seconds that overflow).
+fn timeval_timeout(sec: i64, usec: i64) -> SysResult<Duration> {
+    let sec = sec.checked_add(usec / 1_000_000).ok_or(Errno::EINVAL)?;
+    let usec = usec % 1_000_000;
+    if sec < 0 || usec < 0 {
+        return Err(Errno::EINVAL);
+    }
+    Ok(Duration::new(sec as u64, usec as u32 * 1000))
+}
+
 pub(crate) fn sys_select(
     ctx: &mut SyscallCtx<'_>,
     nfds: i32,
@@ -267,14 +280,10 @@ pub(crate) fn sys_select(
     exceptfds: UserPtr<Opaque>,
     tvp: UserPtr<Opaque>,
 ) -> SysResult {
-    // A `struct timeval`.
     let timeout = if !tvp.is_null() {
         let sec: i64 = ctx.user().read_val(tvp.addr())?;
         let usec: i64 = ctx.user().read_val(tvp.addr() + 8)?;
-        if sec < 0 || !(0..1_000_000).contains(&usec) {
-            return Err(Errno::EINVAL);
-        }
-        Some(Duration::new(sec as u64, usec as u32 * 1000))
+        Some(timeval_timeout(sec, usec)?)
     } else {
         None
     };
@@ -315,15 +324,33 @@ mod tests {
     use crate::syscall::args::SyscallArg;
 
     #[test]
-    fn poll_takes_up_to_the_descriptor_ceiling_or_4096() {
-        assert_eq!(poll_nfds(0, 1024), Ok(0));
-        assert_eq!(poll_nfds(4096, 1024), Ok(4096));
-        assert_eq!(poll_nfds(4097, 1024), Err(Errno::EINVAL));
+    fn poll_takes_up_to_the_descriptor_ceiling() {
+        // Natively, with RLIMIT_NOFILE at 100: 100 entries are read, 101
+        // (or 4096) are EINVAL.
+        assert_eq!(poll_nfds(0, 100), Ok(0));
+        assert_eq!(poll_nfds(100, 100), Ok(100));
+        assert_eq!(poll_nfds(101, 100), Err(Errno::EINVAL));
+        assert_eq!(poll_nfds(4096, 1024), Err(Errno::EINVAL));
         assert_eq!(poll_nfds(5000, 8192), Ok(5000));
         assert_eq!(poll_nfds(8193, 8192), Err(Errno::EINVAL));
         // nfds is an unsigned int: the upper half of its register is ignored.
         assert_eq!(poll_nfds(u32::from_reg(0xffff_ffff_0000_0010), 1024), Ok(16));
         assert_eq!(poll_nfds(u32::from_reg(0xffff_ffff), 1024), Err(Errno::EINVAL));
+    }
+
+    #[test]
+    fn select_normalizes_its_timeval() {
+        let ms = |ms| Ok(Duration::from_millis(ms));
+        assert_eq!(timeval_timeout(0, 0), ms(0));
+        assert_eq!(timeval_timeout(0, 1_500_000), ms(1500));
+        assert_eq!(timeval_timeout(3, 2_500_000), ms(5500));
+        assert_eq!(timeval_timeout(2, -1_000_000), ms(1000));
+        assert_eq!(timeval_timeout(-1, 2_000_000), ms(1000));
+        assert_eq!(timeval_timeout(1, -1), Err(Errno::EINVAL));
+        assert_eq!(timeval_timeout(0, -1_000_000), Err(Errno::EINVAL));
+        assert_eq!(timeval_timeout(-1, 0), Err(Errno::EINVAL));
+        assert_eq!(timeval_timeout(i64::MAX, 1_000_000), Err(Errno::EINVAL), "the seconds overflow");
+        assert_eq!(timeval_timeout(i64::MAX, 999_999), Ok(Duration::new(i64::MAX as u64, 999_999_000)));
     }
 
     #[test]
@@ -421,6 +448,38 @@ mod tests {
             assert_eq!(t.errno(nr("pselect6"), &[1, 0, 0, 0, zero, bad_mask]), Errno::EFAULT);
             assert_eq!(t.errno(nr("pselect6"), &[61, fd60_set, 0, 0, zero, 0]), Errno::EBADF);
             assert_eq!(t.errno(nr("pselect6"), &[r + 1, 0, bad, 0, zero, 0]), Errno::EFAULT);
+        }
+
+        #[test]
+        fn select_takes_whole_seconds_from_tv_usec() {
+            let mut t = TestMachine::new();
+            let r = setup(&mut t);
+            let w = r + 1; // pipe(2) gives the lowest free descriptors
+            let write_set = t.put(0x600, &(1u64 << w).to_le_bytes());
+            let pair = |a: i64, b: i64| [a.to_le_bytes(), b.to_le_bytes()].concat();
+            let tv = t.put(0x610, &pair(0, 2_000_000));
+            assert_eq!(t.value(nr("select"), &[w + 1, 0, write_set, 0, tv]), Ok(1));
+            // What is left is written back normalized: a second and change.
+            let left: [i64; 2] = t.m.mem.user.read_val(tv).unwrap();
+            assert!(left[0] == 1 && (900_000..1_000_000).contains(&left[1]), "{left:?}");
+            let tv = t.put(0x610, &pair(1, -1));
+            assert_eq!(t.errno(nr("select"), &[w + 1, 0, write_set, 0, tv]), Errno::EINVAL);
+            let tv = t.put(0x610, &pair(i64::MAX, 1_000_000));
+            assert_eq!(t.errno(nr("select"), &[w + 1, 0, write_set, 0, tv]), Errno::EINVAL);
+        }
+
+        #[test]
+        fn poll_reads_no_more_entries_than_rlimit_nofile() {
+            let mut t = TestMachine::new();
+            let ignored = [(-1i32).to_le_bytes(), [0; 4]].concat().repeat(101);
+            let fds = t.put(0x1000, &ignored);
+            let limit = t.put(0x100, &[100u64.to_le_bytes(), 4096u64.to_le_bytes()].concat());
+            const RLIMIT_NOFILE: u64 = 7;
+            assert_eq!(t.value(nr("prlimit64"), &[0, RLIMIT_NOFILE, limit, 0]), Ok(0));
+            assert_eq!(t.value(nr("poll"), &[fds, 100, 0]), Ok(0));
+            assert_eq!(t.errno(nr("poll"), &[fds, 101, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("poll"), &[fds, 4096, 0]), Errno::EINVAL);
+            assert_eq!(t.errno(nr("ppoll"), &[fds, 101, 0, 0, 8]), Errno::EINVAL);
         }
     }
 }

@@ -55,16 +55,21 @@ pub(crate) fn ioctl(
         TIOCGPTN | TIOCSPTLCK | TIOCGPTLCK | TIOCPKT | TIOCGPKT | TIOCGPTPEER | TIOCSIG => {
             Some(match pty::classify(f) {
                 Tty::Master(n) => master_request(ctx, f, host_fd, n, req, arg),
+                // Linux asks any terminal for its peer, and only a master
+                // has one.
+                _ if req == TIOCGPTPEER => is_tty(host_fd, req).and(Err(Errno::EIO)),
                 _ => Err(Errno::ENOTTY),
             })
         }
-        TCSETS | TCSETSW | TCSETSF | TCFLSH | TCXONC => {
-            let jobs = own_ctty(ctx, f)?;
-            check_change(ctx, jobs, SIGTTOU).err().map(Err)
-        }
+        TCSETS | TCSETSW | TCSETSF | TCFLSH | TCXONC => match own_ctty(ctx, f) {
+            Some(jobs) => check_change(ctx, jobs, SIGTTOU).err().map(Err),
+            // The caller reads a new setting before the host sees the
+            // request: a file that is no terminal is ENOTTY first.
+            None => is_tty(host_fd, req).err().map(Err),
+        },
         TIOCSWINSZ => match pty::classify(f) {
             Tty::Master(n) | Tty::Slave(n) => Some(resize(ctx, host_fd, n, arg)),
-            Tty::Console => None,
+            Tty::Console => is_tty(host_fd, req).err().map(Err),
         },
         _ => None,
     }
@@ -354,5 +359,151 @@ fn settle(f: &OpenFile) {
             let mut p = [libc::pollfd { fd, events: libc::POLLIN, revents: 0 }];
             let _ = host::ppoll(&mut p, Some((0, 0)));
         }
+    }
+}
+
+/// The terminal requests' argument errors through the table (what Linux
+/// answers was checked natively, in a session of its own where that
+/// matters).
+#[cfg(test)]
+mod tests {
+    use crate::abi::fcntl::{AT_FDCWD, O_NOCTTY, O_RDWR};
+    use crate::abi::ioctl::*;
+    use crate::abi::names::number;
+    use crate::errno::Errno;
+    use crate::syscall::testkit::{TestMachine, NO_FD};
+
+    const IOCTL: u64 = number("ioctl");
+    const OPENAT: u64 = number("openat");
+    /// A request no terminal knows.
+    const UNKNOWN: u64 = 0x5499;
+
+    fn open(t: &mut TestMachine, path: &str) -> u64 {
+        let p = t.cstr(0xc00, path);
+        t.value(OPENAT, &[AT_FDCWD as u64, p, (O_RDWR | O_NOCTTY) as u64, 0]).unwrap()
+    }
+
+    /// A new pty, unlocked: its master and its slave.
+    fn pty(t: &mut TestMachine) -> (u64, u64) {
+        let master = open(t, "/dev/ptmx");
+        let v = t.put(0xb00, &0i32.to_ne_bytes());
+        assert_eq!(t.value(IOCTL, &[master, TIOCSPTLCK as u64, v]), Ok(0));
+        assert_eq!(t.value(IOCTL, &[master, TIOCGPTN as u64, v]), Ok(0));
+        let n: u32 = t.m.mem.user.read_val(v).unwrap();
+        (master, open(t, &format!("/dev/pts/{n}")))
+    }
+
+    #[test]
+    fn what_is_no_terminal_is_enotty() {
+        let mut t = TestMachine::new();
+        let fds = t.scratch + 0x100;
+        assert_eq!(t.value(number("pipe"), &[fds]), Ok(0));
+        let pipe: i32 = t.m.mem.user.read_val(fds).unwrap();
+        assert_eq!(t.value(number("socketpair"), &[1, 1, 0, fds]), Ok(0));
+        let socket: i32 = t.m.mem.user.read_val(fds).unwrap();
+        let (bad, v) = (t.bad_ptr(), t.scratch + 0x200);
+        let requests = [
+            TIOCGPGRP,
+            TIOCSPGRP,
+            TIOCGSID,
+            TIOCSCTTY,
+            TIOCNOTTY,
+            TIOCGPTN,
+            TIOCSPTLCK,
+            TIOCGPTLCK,
+            TIOCPKT,
+            TIOCGPKT,
+            TIOCSIG,
+            TIOCGPTPEER,
+            TIOCGWINSZ,
+            TIOCSWINSZ,
+            TCGETS,
+            TCSETS,
+            TCSETSW,
+            TCSETSF,
+        ];
+        for fd in [pipe as u64, socket as u64] {
+            for req in requests {
+                assert_eq!(t.errno(IOCTL, &[fd, req as u64, v]), Errno::ENOTTY, "{req:#x} on {fd}");
+                // Before the argument is looked at.
+                assert_eq!(t.errno(IOCTL, &[fd, req as u64, bad]), Errno::ENOTTY, "{req:#x} on {fd}");
+            }
+            assert_eq!(t.errno(IOCTL, &[fd, UNKNOWN, 0]), Errno::ENOTTY);
+        }
+        assert_eq!(t.errno(IOCTL, &[NO_FD, TIOCGPGRP as u64, v]), Errno::EBADF);
+    }
+
+    #[test]
+    fn master_requests() {
+        let mut t = TestMachine::new();
+        let (master, slave) = pty(&mut t);
+        let (bad, v) = (t.bad_ptr(), t.scratch + 0x200);
+        for req in [TIOCGPTN, TIOCSPTLCK, TIOCGPTLCK, TIOCPKT, TIOCGPKT, TIOCGPGRP, TIOCSPGRP] {
+            assert_eq!(t.errno(IOCTL, &[master, req as u64, bad]), Errno::EFAULT, "{req:#x}");
+        }
+        for req in [TIOCGWINSZ, TIOCSWINSZ, TCGETS, TCSETS] {
+            assert_eq!(t.errno(IOCTL, &[master, req as u64, bad]), Errno::EFAULT, "{req:#x}");
+        }
+        // Only SIGINT, SIGQUIT and SIGTSTP are typed.
+        for sig in [0, 9, 65] {
+            assert_eq!(t.errno(IOCTL, &[master, TIOCSIG as u64, sig]), Errno::EINVAL, "signal {sig}");
+        }
+        assert_eq!(t.value(IOCTL, &[master, TIOCSIG as u64, 2]), Ok(0));
+        // No session has it: no foreground group, no session, not to be
+        // set or let go.
+        assert_eq!(t.value(IOCTL, &[master, TIOCGPGRP as u64, v]), Ok(0));
+        assert_eq!(t.m.mem.user.read_val::<i32>(v), Ok(0));
+        assert_eq!(t.errno(IOCTL, &[master, TIOCGSID as u64, v]), Errno::ENOTTY);
+        let minus_one = t.put(0x300, &(-1i32).to_ne_bytes());
+        assert_eq!(t.errno(IOCTL, &[master, TIOCSPGRP as u64, minus_one]), Errno::EINVAL);
+        let own = t.put(0x310, &1i32.to_ne_bytes());
+        assert_eq!(t.errno(IOCTL, &[master, TIOCSPGRP as u64, own]), Errno::ENOTTY);
+        assert_eq!(t.errno(IOCTL, &[master, TIOCNOTTY as u64, 0]), Errno::ENOTTY);
+        assert_eq!(t.errno(IOCTL, &[master, UNKNOWN, 0]), Errno::ENOTTY);
+        // The request is an unsigned int.
+        assert_eq!(t.value(IOCTL, &[master, 1 << 32 | TIOCGPTN as u64, v]), Ok(0));
+        // The slave has none of the master's requests; its peer is EIO.
+        for req in [TIOCGPTN, TIOCSPTLCK, TIOCGPTLCK, TIOCPKT, TIOCGPKT, TIOCSIG] {
+            assert_eq!(t.errno(IOCTL, &[slave, req as u64, v]), Errno::ENOTTY, "{req:#x}");
+        }
+        assert_eq!(t.errno(IOCTL, &[slave, TIOCGPTPEER as u64, O_RDWR as u64]), Errno::EIO);
+        assert_eq!(t.errno(IOCTL, &[slave, UNKNOWN, 0]), Errno::ENOTTY);
+    }
+
+    #[test]
+    fn job_control_of_a_session_leaders_pty() {
+        let mut t = TestMachine::new();
+        let me = t.task.process.pid;
+        assert_eq!(t.task.process.sid(), me, "the test process leads its session");
+        // The console is session 1's, this process's: let it go, so that
+        // the session has no controlling terminal (as after setsid).
+        t.m.terminals.set_console(crate::kernel::pty::JobControl::default());
+        let (master, slave) = pty(&mut t);
+        let (bad, v) = (t.bad_ptr(), t.scratch + 0x200);
+        // Not its controlling terminal yet.
+        assert_eq!(t.errno(IOCTL, &[slave, TIOCGPGRP as u64, v]), Errno::ENOTTY);
+        assert_eq!(t.errno(IOCTL, &[slave, TIOCGSID as u64, v]), Errno::ENOTTY);
+        assert_eq!(t.errno(IOCTL, &[slave, TIOCNOTTY as u64, 0]), Errno::ENOTTY);
+        assert_eq!(t.value(IOCTL, &[slave, TIOCSCTTY as u64, 0]), Ok(0));
+        assert_eq!(t.value(IOCTL, &[slave, TIOCSCTTY as u64, 0]), Ok(0), "again: nothing to do");
+        for (fd, req) in [(slave, TIOCGSID), (slave, TIOCGPGRP), (master, TIOCGSID)] {
+            assert_eq!(t.errno(IOCTL, &[fd, req as u64, bad]), Errno::EFAULT);
+            assert_eq!(t.value(IOCTL, &[fd, req as u64, v]), Ok(0));
+            assert_eq!(t.m.mem.user.read_val::<i32>(v), Ok(me));
+        }
+        let pgrp = |t: &TestMachine, g: i32| t.put(0x300, &g.to_ne_bytes());
+        let arg = pgrp(&t, -1);
+        assert_eq!(t.errno(IOCTL, &[slave, TIOCSPGRP as u64, arg]), Errno::EINVAL);
+        assert_eq!(t.errno(IOCTL, &[slave, TIOCSPGRP as u64, bad]), Errno::EFAULT);
+        let arg = pgrp(&t, 99_999);
+        assert_eq!(t.errno(IOCTL, &[slave, TIOCSPGRP as u64, arg]), Errno::ESRCH);
+        let arg = pgrp(&t, me);
+        assert_eq!(t.value(IOCTL, &[slave, TIOCSPGRP as u64, arg]), Ok(0));
+        assert_eq!(t.value(IOCTL, &[master, TIOCSPGRP as u64, arg]), Ok(0));
+        // One controlling terminal per session, even when asked to steal.
+        let (_master2, slave2) = pty(&mut t);
+        assert_eq!(t.errno(IOCTL, &[slave2, TIOCSCTTY as u64, 0]), Errno::EPERM);
+        assert_eq!(t.errno(IOCTL, &[slave2, TIOCSCTTY as u64, 1]), Errno::EPERM);
+        assert_eq!(t.errno(IOCTL, &[master, TIOCNOTTY as u64, 0]), Errno::ENOTTY);
     }
 }

@@ -243,3 +243,46 @@ fn inotify_argument_errors() {
     assert_eq!(t.errno(nr("inotify_rm_watch"), &[fd, 12345]), Errno::EINVAL);
     assert_eq!(t.errno(nr("inotify_rm_watch"), &[0, 1]), Errno::EINVAL);
 }
+
+#[test]
+fn inotify_init_makes_a_plain_inotify_descriptor() {
+    use crate::abi::names::number as nr;
+    let mut t = TestMachine::new();
+    let fd = t.value(nr("inotify_init"), &[]).unwrap();
+    // Neither close-on-exec nor non-blocking, and an inotify: it watches.
+    assert_eq!(t.task.process.files().entry(fd as i32).map(|e| e.cloexec), Ok(false));
+    assert_eq!(t.value(nr("fcntl"), &[fd, 3, 0]).map(|fl| fl & 0o4000), Ok(0)); // F_GETFL: no O_NONBLOCK
+    let root = t.cstr(0x100, "/");
+    assert!(t.value(nr("inotify_add_watch"), &[fd, root, 0x100]).unwrap() >= 1);
+    // No descriptor left under RLIMIT_NOFILE: EMFILE, as for every new one.
+    let limit = t.put(0x200, &[(fd + 1).to_le_bytes(), 4096u64.to_le_bytes()].concat());
+    const RLIMIT_NOFILE: u64 = 7;
+    assert_eq!(t.value(nr("prlimit64"), &[0, RLIMIT_NOFILE, limit, 0]), Ok(0));
+    assert_eq!(t.errno(nr("inotify_init"), &[]), Errno::EMFILE);
+    assert_eq!(t.errno(EVENTFD, &[0]), Errno::EMFILE);
+    assert_eq!(t.errno(EPOLL_CREATE1, &[0]), Errno::EMFILE);
+}
+
+#[test]
+fn int_arguments_ignore_their_upper_half() {
+    use crate::abi::names::number as nr;
+    const HIGH: u64 = 1 << 32;
+    let mut t = TestMachine::new();
+    let s = t.scratch;
+    // eventfd's count is an unsigned int.
+    let efd = t.value(EVENTFD2, &[HIGH | 5, 0]).unwrap();
+    assert_eq!(t.value(READ, &[efd, s, 8]), Ok(8));
+    assert_eq!(t.m.mem.user.read_val::<u64>(s), Ok(5));
+    assert!(t.value(TIMERFD_CREATE, &[HIGH | 1, 0]).is_ok());
+    assert!(t.value(nr("inotify_init1"), &[HIGH]).is_ok());
+    let ep = t.value(EPOLL_CREATE1, &[0]).unwrap();
+    let ev = event(&t, 0x100, EPOLLIN, 0);
+    assert_eq!(t.value(EPOLL_CTL, &[HIGH | ep, HIGH | ADD, HIGH | efd, ev]), Ok(0));
+    // maxevents 1 and a timeout of 0 (not -1: this must not wait).
+    assert_eq!(t.value(EPOLL_WAIT, &[ep, s + 0x200, HIGH | 1, HIGH]), Ok(0));
+    assert_eq!(t.value(EPOLL_CTL, &[ep, HIGH | DEL, efd, 0]), Ok(0));
+    let inotify = t.value(nr("inotify_init1"), &[0]).unwrap();
+    let root = t.cstr(0x300, "/");
+    let wd = t.value(nr("inotify_add_watch"), &[inotify, root, HIGH | 0x100]).unwrap();
+    assert_eq!(t.value(nr("inotify_rm_watch"), &[inotify, HIGH | wd]), Ok(0));
+}

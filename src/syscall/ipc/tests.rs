@@ -250,3 +250,29 @@ fn memfd_argument_errors() {
     assert_eq!(t.value(FCNTL, &[fd, 1033, 2]), Ok(0));
     assert_eq!(t.value(FCNTL, &[fd, 1034, 0]), Ok(2));
 }
+
+#[test]
+fn int_arguments_ignore_their_upper_half() {
+    const HIGH: u64 = 1 << 32;
+    let mut t = TestMachine::new();
+    let q = t.value(MSGGET, &[0, HIGH | 0o600]).unwrap();
+    let m = msgbuf(&t, 0, 1, b"x");
+    assert_eq!(t.value(MSGSND, &[HIGH | q, m, 1, HIGH | int(IPC_NOWAIT)]), Ok(0));
+    let out = t.scratch + 0x100;
+    assert_eq!(t.value(MSGRCV, &[HIGH | q, out, 8, 0, HIGH | int(IPC_NOWAIT)]), Ok(1));
+    assert_eq!(t.errno(MSGRCV, &[q, out, 8, 0, HIGH | int(IPC_NOWAIT)]), Errno::ENOMSG, "did not wait");
+    assert_eq!(t.value(MSGCTL, &[HIGH | q, HIGH | int(IPC_RMID), 0]), Ok(0));
+
+    let s = t.value(SEMGET, &[0, HIGH | 2, HIGH | 0o600]).unwrap();
+    let up = t.put(0x200, &[1u16.to_le_bytes(), 1i16.to_le_bytes(), 0i16.to_le_bytes()].concat());
+    assert_eq!(t.value(SEMOP, &[HIGH | s, up, HIGH | 1]), Ok(0));
+    assert_eq!(t.value(SEMCTL, &[HIGH | s, HIGH | 1, HIGH | int(GETVAL), 0]), Ok(1));
+    assert_eq!(t.value(SEMCTL, &[s, 0, int(IPC_RMID), 0]), Ok(0));
+
+    let shm = t.value(SHMGET, &[0, 4096, HIGH | 0o600]).unwrap();
+    let at = t.value(SHMAT, &[HIGH | shm, 0, HIGH]).unwrap();
+    assert_eq!(t.value(SHMDT, &[at]), Ok(0));
+    assert_eq!(t.value(SHMCTL, &[HIGH | shm, HIGH | int(IPC_RMID), 0]), Ok(0));
+    let name = t.cstr(0x300, "x");
+    assert!(t.value(MEMFD_CREATE, &[name, HIGH]).is_ok());
+}

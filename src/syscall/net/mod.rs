@@ -507,14 +507,29 @@ fn recvmsg_one(ctx: &mut SyscallCtx<'_>, sock: &Sock, ptr: u64, flags: i32) -> S
     Ok(got.len as u64)
 }
 
+/// Set only by a 32-bit caller's entry into Linux: the 64-bit message
+/// calls refuse it (EINVAL) before they look at the descriptor.
+const MSG_CMSG_COMPAT: u32 = 0x8000_0000;
+
+/// The flags of sendmsg, recvmsg, sendmmsg and recvmmsg (an unsigned int).
+fn message_flags(flags: Flags) -> SysResult<i32> {
+    let flags = flags.0 as u32;
+    if flags & MSG_CMSG_COMPAT != 0 {
+        return Err(Errno::EINVAL);
+    }
+    Ok(flags as i32)
+}
+
 pub(crate) fn sys_sendmsg(ctx: &mut SyscallCtx<'_>, fd: Fd, msg: UserPtr<Opaque>, flags: Flags) -> SysResult {
+    let flags = message_flags(flags)?;
     let sock = Sock::get(ctx, fd)?;
-    sendmsg_one(ctx, &sock, msg.addr(), flags.0 as i32)
+    sendmsg_one(ctx, &sock, msg.addr(), flags)
 }
 
 pub(crate) fn sys_recvmsg(ctx: &mut SyscallCtx<'_>, fd: Fd, msg: UserPtr<Opaque>, flags: Flags) -> SysResult {
+    let flags = message_flags(flags)?;
     let sock = Sock::get(ctx, fd)?;
-    recvmsg_one(ctx, &sock, msg.addr(), flags.0 as i32)
+    recvmsg_one(ctx, &sock, msg.addr(), flags)
 }
 
 /// sendmmsg/recvmmsg: as many messages as go; an error after the first
@@ -549,8 +564,8 @@ pub(crate) fn sys_sendmmsg(
     vlen: u32,
     flags: Flags,
 ) -> SysResult {
+    let flags = message_flags(flags)?;
     let sock = Sock::get(ctx, fd)?;
-    let flags = flags.0 as i32;
     each_mmsg(ctx, msgvec.addr(), vlen, |ctx, at, _| sendmsg_one(ctx, &sock, at, flags))
 }
 
@@ -562,11 +577,13 @@ pub(crate) fn sys_recvmmsg(
     flags: Flags,
     timeout: UserPtr<TimespecIn>,
 ) -> SysResult {
-    let sock = Sock::get(ctx, fd)?;
-    let flags = flags.0 as i32;
+    // Linux reads and checks the timeout before the flags and the
+    // descriptor.
     if !timeout.is_null() {
         ctx.read_timespec(timeout.addr())?;
     }
+    let flags = message_flags(flags)?;
+    let sock = Sock::get(ctx, fd)?;
     each_mmsg(ctx, msgvec.addr(), vlen, |ctx, at, i| {
         // After the first message, MSG_WAITFORONE makes the rest non-blocking.
         let f = if i > 0 && flags & MSG_WAITFORONE != 0 { flags | MSG_DONTWAIT } else { flags };
