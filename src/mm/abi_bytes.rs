@@ -15,7 +15,7 @@ use crate::abi::time::Tms;
 use crate::abi::types::{Iovec, Itimerval, KernelSigaction, Rusage, Stat, Statx, StatxTimestamp, Timespec, Timeval};
 use crate::abi::utsname::NewUtsname;
 use crate::abi::x86::{Fpstate, FpxSwBytes, RtSigframe, Sigcontext, Ucontext, XstateHeader};
-use vm_memory::ByteValued;
+pub(crate) use vm_memory::ByteValued;
 
 // SAFETY: each is `#[repr(C)]` with only integer fields (and arrays and
 // structs of them) and no padding (sizes asserted in abi::types), so every
@@ -104,3 +104,11 @@ unsafe impl ByteValued for ShmInfo {}
 unsafe impl ByteValued for Statfs {}
 // SAFETY: as above.
 unsafe impl ByteValued for Pollfd {}
+
+/// A `T` from the first `size_of::<T>()` bytes of `bytes` (a host buffer
+/// of any alignment); `None` if it is shorter.
+pub(crate) fn from_bytes<T: ByteValued + Default>(bytes: &[u8]) -> Option<T> {
+    let mut v = T::default();
+    v.as_mut_slice().copy_from_slice(bytes.get(..core::mem::size_of::<T>())?);
+    Some(v)
+}

@@ -179,6 +179,27 @@ impl UserMemory {
         self.with_mem(addr, len, |m| m.read_obj(GuestAddress(addr))).map_err(|_| Errno::EFAULT)
     }
 
+    /// `n` values of `T` at `addr` (a guest array), read in one access.
+    pub(crate) fn read_array<T: ByteValued + Default>(&self, addr: u64, n: usize) -> SysResult<Vec<T>> {
+        let size = core::mem::size_of::<T>();
+        let mut raw = vec![0u8; size.checked_mul(n).ok_or(Errno::EFAULT)?];
+        self.read(addr, &mut raw)?;
+        Ok(raw
+            .chunks_exact(size.max(1))
+            .map(|bytes| {
+                let mut v = T::default();
+                v.as_mut_slice().copy_from_slice(bytes);
+                v
+            })
+            .collect())
+    }
+
+    /// `vals` written as a guest array at `addr`, in one access.
+    pub(crate) fn write_array<T: ByteValued>(&self, addr: u64, vals: &[T]) -> SysResult<()> {
+        let raw: Vec<u8> = vals.iter().flat_map(|v| v.as_slice().iter().copied()).collect();
+        self.write(addr, &raw)
+    }
+
     /// `write_val` from a reference (no move of a large value).
     pub(crate) fn write_obj<T: ByteValued>(&self, addr: u64, val: &T) -> SysResult<()> {
         self.write(addr, val.as_slice())

@@ -3,19 +3,13 @@
 
 use super::args::{Opaque, UserPtr};
 use super::SyscallCtx;
-use crate::abi::poll::{POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDNORM, POLLWRNORM};
+use crate::abi::poll::{Pollfd, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDNORM, POLLWRNORM};
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
 use std::time::{Duration, Instant};
 
-struct Want {
-    fd: i32,
-    events: i16,
-    revents: i16,
-}
-
 /// Polls guest descriptors; fills `revents` and returns how many are ready.
-fn poll_fds(ctx: &mut SyscallCtx<'_>, wants: &mut [Want], timeout: Option<Duration>) -> SysResult<usize> {
+fn poll_fds(ctx: &mut SyscallCtx<'_>, wants: &mut [Pollfd], timeout: Option<Duration>) -> SysResult<usize> {
     let deadline = timeout.map(super::deadline_in);
     ctx.block_parked(Errno::ERESTARTNOHAND, &[], |ctx| {
         let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
@@ -23,7 +17,7 @@ fn poll_fds(ctx: &mut SyscallCtx<'_>, wants: &mut [Want], timeout: Option<Durati
     })
 }
 
-fn poll_once(ctx: &SyscallCtx<'_>, wants: &mut [Want], timeout: Option<Duration>) -> SysResult<usize> {
+fn poll_once(ctx: &SyscallCtx<'_>, wants: &mut [Pollfd], timeout: Option<Duration>) -> SysResult<usize> {
     let mut host_fds = Vec::new();
     let mut map = Vec::new();
     let mut ready_now = 0;
@@ -89,22 +83,9 @@ fn poll_nfds(nfds: u32, ceiling: usize) -> SysResult<usize> {
 
 fn do_poll(ctx: &mut SyscallCtx<'_>, fds: UserPtr<Opaque>, nfds: u32, timeout: Option<Duration>) -> SysResult {
     let nfds = poll_nfds(nfds, fd_ceiling(ctx))?;
-    let ptr = fds.addr();
-    let mut raw = vec![0u8; 8 * nfds];
-    ctx.user().read(ptr, &mut raw)?;
-    let mut wants: Vec<Want> = raw
-        .chunks_exact(8)
-        .map(|c| Want {
-            fd: i32::from_le_bytes(c[..4].try_into().unwrap()),
-            events: i16::from_le_bytes(c[4..6].try_into().unwrap()),
-            revents: 0,
-        })
-        .collect();
+    let mut wants: Vec<Pollfd> = ctx.user().read_array(fds.addr(), nfds)?;
     let n = poll_fds(ctx, &mut wants, timeout)?;
-    for (c, w) in raw.chunks_exact_mut(8).zip(&wants) {
-        c[6..8].copy_from_slice(&w.revents.to_le_bytes());
-    }
-    ctx.user().write(ptr, &raw)?;
+    ctx.user().write_array(fds.addr(), &wants)?;
     Ok(n as u64)
 }
 
@@ -228,7 +209,7 @@ fn do_select(
             events |= POLLPRI;
         }
         if events != 0 {
-            wants.push(Want { fd: fd as i32, events, revents: 0 });
+            wants.push(Pollfd { fd: fd as i32, events, revents: 0 });
         }
     }
     poll_fds(ctx, &mut wants, timeout)?;

@@ -29,6 +29,8 @@ use crate::arch::hostnet;
 use crate::errno::{Errno, SysResult};
 use crate::fs::file::OpenFile;
 use crate::kernel::net::NetMode;
+use crate::mm::abi_bytes::{from_bytes, ByteValued};
+use std::mem::size_of;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::sync::Arc;
 
@@ -334,16 +336,10 @@ pub(crate) fn sys_getsockopt(
         return Err(Errno::ENOPROTOOPT);
     }
     let n = hostnet::getsockopt(sock.fd, level, optname, &mut buf)?;
-    if level == SOL_SOCKET && optname == SO_PEERCRED && n >= 12 {
-        let c = Ucred {
-            pid: i32::from_ne_bytes(buf[0..4].try_into().unwrap_or_default()),
-            uid: u32::from_ne_bytes(buf[4..8].try_into().unwrap_or_default()),
-            gid: u32::from_ne_bytes(buf[8..12].try_into().unwrap_or_default()),
-        };
+    if level == SOL_SOCKET && optname == SO_PEERCRED && n >= size_of::<Ucred>() {
+        let c: Ucred = from_bytes(&buf[..n]).unwrap_or_default();
         let g = msg::creds_to_guest(c, peer_pid(ctx, &sock));
-        buf[0..4].copy_from_slice(&g.pid.to_ne_bytes());
-        buf[4..8].copy_from_slice(&g.uid.to_ne_bytes());
-        buf[8..12].copy_from_slice(&g.gid.to_ne_bytes());
+        buf[..size_of::<Ucred>()].copy_from_slice(g.as_slice());
     }
     let n = n.min(buf.len());
     ctx.user().write(optval.addr(), &buf[..n])?;

@@ -15,6 +15,8 @@ use crate::abi::socket::{
 };
 use crate::errno::{Errno, SysResult};
 use crate::fs::file::OpenFile;
+use crate::mm::abi_bytes::{from_bytes, ByteValued};
+use std::mem::size_of;
 use std::os::fd::{OwnedFd, RawFd};
 use std::sync::Arc;
 
@@ -101,7 +103,7 @@ pub(super) fn control_to_host(ctx: &SyscallCtx<'_>, ptr: u64, len: u64) -> SysRe
             }
             cred_pid = Some(cred.pid);
             let host = host_creds();
-            bytes[data].copy_from_slice(&ucred_bytes(host));
+            bytes[data].copy_from_slice(host.as_slice());
         }
         at = at.saturating_add(cmsg_align(clen));
     }
@@ -109,25 +111,11 @@ pub(super) fn control_to_host(ctx: &SyscallCtx<'_>, ptr: u64, len: u64) -> SysRe
 }
 
 fn cmsg_at(bytes: &[u8], at: usize) -> Cmsghdr {
-    let b = &bytes[at..at + CMSG_HDR_LEN];
-    Cmsghdr {
-        cmsg_len: u64::from_ne_bytes(b[0..8].try_into().unwrap_or_default()),
-        cmsg_level: i32::from_ne_bytes(b[8..12].try_into().unwrap_or_default()),
-        cmsg_type: i32::from_ne_bytes(b[12..16].try_into().unwrap_or_default()),
-    }
+    bytes.get(at..).and_then(from_bytes).unwrap_or_default()
 }
 
 fn read_ucred(b: &[u8]) -> Ucred {
-    let word = |o: usize| u32::from_ne_bytes(b[o..o + 4].try_into().unwrap_or_default());
-    Ucred { pid: word(0) as i32, uid: word(4), gid: word(8) }
-}
-
-fn ucred_bytes(c: Ucred) -> [u8; 12] {
-    let mut out = [0u8; 12];
-    out[0..4].copy_from_slice(&c.pid.to_ne_bytes());
-    out[4..8].copy_from_slice(&c.uid.to_ne_bytes());
-    out[8..12].copy_from_slice(&c.gid.to_ne_bytes());
-    out
+    from_bytes(b).unwrap_or_default()
 }
 
 /// nommu's own credentials, as the host sees every guest.
@@ -178,7 +166,7 @@ pub(super) fn control_to_guest(
             }
         } else if hdr.cmsg_level == SOL_SOCKET && hdr.cmsg_type == SCM_CREDENTIALS && data.len() >= 12 {
             let c = creds_to_guest(read_ucred(&bytes[data.clone()]), peer_pid());
-            bytes[data.start..data.start + 12].copy_from_slice(&ucred_bytes(c));
+            bytes[data.start..data.start + size_of::<Ucred>()].copy_from_slice(c.as_slice());
         }
         at = at.saturating_add(cmsg_align(clen));
     }
