@@ -15,8 +15,8 @@ use crate::abi::fcntl::{
     RESOLVE_NO_MAGICLINKS, R_OK, W_OK, X_OK,
 };
 use crate::abi::stat::{
-    STATX__RESERVED, S_IALLUGO, S_IFBLK, S_IFCHR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK, S_IRWXUGO, UTIME_NOW,
-    UTIME_OMIT,
+    STATX__RESERVED, S_IALLUGO, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK, S_IRWXUGO,
+    UTIME_NOW, UTIME_OMIT,
 };
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
@@ -756,22 +756,25 @@ pub(crate) fn sys_umask(ctx: &mut SyscallCtx<'_>, mask: Mode) -> SysResult {
 }
 
 /// The file type mknod makes of `mode` (a regular file when it names
-/// none), or why it may not: device nodes would be the host's (EPERM),
-/// anything else that is no FIFO, regular file or socket is EINVAL.
+/// none), or why it may not: a directory is EPERM (mkdir makes those),
+/// anything else that is no FIFO, regular file, socket or device is
+/// EINVAL.
 fn mknod_kind(mode: u32) -> SysResult<u32> {
     match mode & S_IFMT {
         0 => Ok(S_IFREG),
         kind @ (S_IFIFO | S_IFREG | S_IFSOCK) => Ok(kind),
         kind @ (S_IFCHR | S_IFBLK) => Ok(kind),
+        S_IFDIR => Err(Errno::EPERM),
         _ => Err(Errno::EINVAL),
     }
 }
 
 /// `mode` keeps its low 32 bits; `dev` goes to the host whole.
 fn mknod_common(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: u64, dev: u64) -> SysResult {
-    let abs = ctx.at_vec(reg(dirfd), ctx.path(pathname.addr())?)?;
+    // Linux refuses the file type before it looks at the path.
     let mode = mode as u32;
     let kind = mknod_kind(mode)?;
+    let abs = ctx.at_vec(reg(dirfd), ctx.path(pathname.addr())?)?;
     if is_dot_or_dotdot(&path::split_last(&abs).1) {
         return Err(Errno::EEXIST);
     }
