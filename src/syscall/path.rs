@@ -43,10 +43,11 @@ fn reg(fd: Fd) -> u64 {
     fd.0 as u64
 }
 
-/// `flags` as the `int` they are, if no bit outside `known` is set in any
-/// of the register's 64 bits (the calls that take them check all 64).
+/// `flags` as the `int` (or `unsigned int`) they are, if no bit outside
+/// `known` is set: like Linux, only the low 32 bits of the register count.
 fn known_flags(flags: u64, known: i32) -> SysResult<i32> {
-    if flags & !(known as u64) != 0 {
+    let flags = flags as u32;
+    if flags & !(known as u32) != 0 {
         return Err(Errno::EINVAL);
     }
     Ok(flags as i32)
@@ -378,11 +379,12 @@ pub(crate) fn sys_unlinkat(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPt
 }
 
 /// renameat2's flags: only RENAME_NOREPLACE, RENAME_EXCHANGE (not both)
-/// and RENAME_WHITEOUT, checked in all 64 bits (Linux's are an unsigned
-/// int).
+/// and RENAME_WHITEOUT (an unsigned int: the upper half of the register
+/// is not looked at).
 fn rename_flags_valid(flags: u64) -> bool {
-    let both = u64::from(RENAME_NOREPLACE | RENAME_EXCHANGE);
-    flags & !u64::from(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT) == 0 && flags & both != both
+    let flags = flags as u32;
+    let both = RENAME_NOREPLACE | RENAME_EXCHANGE;
+    flags & !(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT) == 0 && flags & both != both
 }
 
 fn rename_common(

@@ -40,8 +40,9 @@ fn dup3_takes_only_cloexec() {
     assert_eq!(dup3_cloexec(Flags(O_CLOEXEC as u64)), Ok(true));
     assert_eq!(dup3_cloexec(Flags(O_NONBLOCK as u64)), Err(Errno::EINVAL));
     assert_eq!(dup3_cloexec(Flags(0x40)), Err(Errno::EINVAL));
-    // The whole register counts, as before the typed boundary.
-    assert_eq!(dup3_cloexec(Flags::from_reg(1 << 32)), Err(Errno::EINVAL));
+    // An int: the upper half of the register is not looked at.
+    assert_eq!(dup3_cloexec(Flags::from_reg(1 << 32)), Ok(false));
+    assert_eq!(dup3_cloexec(Flags::from_reg(1 << 32 | O_CLOEXEC as u64)), Ok(true));
 }
 
 #[test]
@@ -60,7 +61,8 @@ fn pipe2_takes_cloexec_nonblock_direct() {
 // answers was checked natively).
 mod args {
     use crate::abi::fcntl::{
-        F_DUPFD, F_GETFD, F_GETLK, F_SETLK, LOCK_SH, O_APPEND, O_DIRECTORY, O_NONBLOCK, O_RDONLY, O_RDWR, SEEK_SET,
+        FD_CLOEXEC, F_DUPFD, F_GETFD, F_GETLK, F_SETLK, LOCK_SH, O_APPEND, O_CLOEXEC, O_DIRECTORY, O_NONBLOCK,
+        O_RDONLY, O_RDWR, SEEK_SET,
     };
     use crate::abi::ioctl::{FIONBIO, FIONREAD, TCGETS};
     use crate::abi::names::number as nr;
@@ -244,6 +246,11 @@ mod args {
         assert_eq!(t.errno(nr("dup3"), &[NO_FD, NO_FD, 0]), Errno::EINVAL);
         assert_eq!(t.errno(nr("dup3"), &[f, 10, O_NONBLOCK as u64]), Errno::EINVAL);
         assert_eq!(t.value(nr("dup"), &[high(f)]), Ok(f + 1));
+        // dup3's flags are an int: the upper half is ignored.
+        assert_eq!(t.value(nr("dup3"), &[f, 20, 1 << 32]), Ok(20));
+        assert_eq!(t.value(nr("dup3"), &[f, 21, high(O_CLOEXEC as u64)]), Ok(21));
+        assert_eq!(t.value(nr("fcntl"), &[21, F_GETFD as u64]), Ok(FD_CLOEXEC as u64));
+        assert_eq!(t.value(nr("fcntl"), &[20, F_GETFD as u64]), Ok(0));
     }
 
     #[test]

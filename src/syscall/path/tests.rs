@@ -10,9 +10,9 @@ fn access_checks() {
     assert_eq!(access_args(all_modes as u64, all_flags as u64), Ok((all_modes, all_flags)));
     assert!(access_args(8, 0).is_err());
     assert!(access_args(0, 0x1).is_err());
-    // Whole registers, as before the typed boundary.
-    assert!(access_args(1 << 32, 0).is_err());
-    assert!(access_args(0, 1 << 32).is_err());
+    // Ints: the upper half of their registers is not looked at.
+    assert_eq!(access_args(1 << 32 | R_OK as u64, 1 << 32), Ok((R_OK, 0)));
+    assert!(access_args(1 << 32 | 8, 0).is_err());
 }
 
 #[test]
@@ -25,7 +25,9 @@ fn rename_flags() {
     assert!(rename_flags_valid(whiteout | noreplace));
     assert!(!rename_flags_valid(noreplace | exchange));
     assert!(!rename_flags_valid(8));
-    assert!(!rename_flags_valid(1 << 32));
+    // An unsigned int: the upper half of the register is not looked at.
+    assert!(rename_flags_valid(1 << 32 | noreplace));
+    assert!(!rename_flags_valid(1 << 32 | 8));
 }
 
 #[test]
@@ -272,6 +274,31 @@ mod args {
         assert_eq!(t.errno(nr("fchmodat2"), &[AT, f, 0o644, 1]), Errno::EINVAL);
         assert_eq!(t.errno(nr("fchmodat2"), &[AT, l, 0o644, AT_SYMLINK_NOFOLLOW as u64]), Errno::EOPNOTSUPP);
         assert!(!root.exists("new"));
+    }
+
+    #[test]
+    fn int_arguments_ignore_the_upper_half() {
+        let root = temp_root();
+        let mut t = root.machine();
+        let mut s = Strings::new();
+        let (f, newp, linkp, buf) = (s.s(&t, "/f"), s.s(&t, "/new"), s.s(&t, "/link"), t.scratch + 0x8000);
+        let high = 1u64 << 32;
+        // Modes and flags that are an int or an unsigned int in Linux.
+        assert_eq!(t.value(nr("access"), &[f, high]), Ok(0));
+        assert_eq!(t.errno(nr("access"), &[f, high | 8]), Errno::EINVAL);
+        assert_eq!(t.value(nr("faccessat"), &[AT, f, high]), Ok(0));
+        assert_eq!(t.value(nr("faccessat2"), &[AT, f, high, 0]), Ok(0));
+        assert_eq!(t.value(nr("faccessat2"), &[AT, f, 0, high]), Ok(0));
+        assert_eq!(t.errno(nr("faccessat2"), &[AT, f, 0, high | 1]), Errno::EINVAL);
+        assert_eq!(t.value(nr("statx"), &[AT, f, high, 0xfff, buf]), Ok(0));
+        assert_eq!(t.value(nr("fchmodat2"), &[AT, f, 0o644, high]), Ok(0));
+        let keep = u64::from(u32::MAX);
+        assert_eq!(t.value(nr("fchownat"), &[AT, f, keep, keep, high]), Ok(0));
+        assert_eq!(t.value(nr("linkat"), &[AT, f, AT, linkp, high]), Ok(0));
+        assert!(root.exists("link"));
+        assert_eq!(t.errno(nr("renameat2"), &[AT, f, AT, linkp, high | u64::from(RENAME_NOREPLACE)]), Errno::EEXIST);
+        assert_eq!(t.value(nr("renameat2"), &[AT, f, AT, newp, high]), Ok(0));
+        assert!(root.exists("new") && !root.exists("f"));
     }
 
     #[test]
