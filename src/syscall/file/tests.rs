@@ -61,7 +61,7 @@ fn pipe2_takes_cloexec_nonblock_direct() {
 // answers was checked natively).
 mod args {
     use crate::abi::fcntl::{
-        FD_CLOEXEC, F_DUPFD, F_GETFD, F_GETLK, F_SETLK, LOCK_SH, O_APPEND, O_CLOEXEC, O_DIRECTORY, O_NONBLOCK,
+        FD_CLOEXEC, F_DUPFD, F_GETFD, F_GETLK, F_SETLK, LOCK_SH, O_APPEND, O_CLOEXEC, O_DIRECTORY, O_NONBLOCK, O_PATH,
         O_RDONLY, O_RDWR, SEEK_SET,
     };
     use crate::abi::ioctl::{FIONBIO, FIONREAD, TCGETS};
@@ -116,6 +116,11 @@ mod args {
         assert_eq!(t.errno(nr("read"), &[dir, buf, 1]), Errno::EISDIR);
         assert_eq!(t.errno(nr("write"), &[w, bad, 1]), Errno::EFAULT);
         assert_eq!(t.errno(nr("read"), &[r, bad, 1]), Errno::EFAULT);
+        // What the file is decides before the buffer is looked at.
+        assert_eq!(t.errno(nr("read"), &[dir, bad, 1]), Errno::EISDIR);
+        assert_eq!(t.errno(nr("read"), &[dir, buf, 0]), Errno::EISDIR);
+        assert_eq!(t.errno(nr("read"), &[w, bad, 1]), Errno::EBADF);
+        assert_eq!(t.errno(nr("write"), &[r, bad, 1]), Errno::EBADF);
     }
 
     #[test]
@@ -136,6 +141,16 @@ mod args {
         assert_eq!(t.errno(nr("pread64"), &[f, bad, 1, 0]), Errno::EFAULT);
         assert_eq!(t.errno(nr("pread64"), &[dir, buf, 1, 0]), Errno::EISDIR);
         assert_eq!(t.errno(nr("pwrite64"), &[f, buf, 1, 0]), Errno::EBADF);
+        // A pipe cannot seek, a directory cannot be read and a read-only
+        // file cannot be written, whatever the buffer; a negative offset
+        // is refused first.
+        assert_eq!(t.errno(nr("pread64"), &[r, bad, 1, 0]), Errno::ESPIPE);
+        assert_eq!(t.errno(nr("pwrite64"), &[w, bad, 1, 0]), Errno::ESPIPE);
+        assert_eq!(t.errno(nr("pread64"), &[r, bad, 1, neg]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("pread64"), &[dir, bad, 1, 0]), Errno::EISDIR);
+        assert_eq!(t.errno(nr("pread64"), &[w, bad, 1, 0]), Errno::ESPIPE);
+        assert_eq!(t.errno(nr("pwrite64"), &[f, bad, 1, 0]), Errno::EBADF);
+        assert_eq!(t.errno(nr("pread64"), &[f, bad, 1, neg]), Errno::EINVAL);
     }
 
     #[test]
@@ -294,6 +309,36 @@ mod args {
         assert_eq!(t.errno(nr("fallocate"), &[w, 0, 0, 1]), Errno::ESPIPE);
         assert_eq!(t.errno(nr("flock"), &[NO_FD, LOCK_SH as u64]), Errno::EBADF);
         assert_eq!(t.errno(nr("flock"), &[f, 0]), Errno::EINVAL);
+    }
+
+    #[test]
+    fn fsync_fdatasync_sync() {
+        let root = temp_root();
+        std::fs::create_dir(root.0.join("d")).unwrap();
+        let mut t = root.machine();
+        let (r, _w) = pipe(&mut t);
+        let f = open(&mut t, "/f", O_RDONLY);
+        let dir = open(&mut t, "/d", O_RDONLY | O_DIRECTORY);
+        let path_only = open(&mut t, "/f", O_PATH);
+        let null = open(&mut t, "/dev/null", O_RDONLY);
+        let stat = open(&mut t, "/proc/self/stat", O_RDONLY);
+        for nr in [nr("fsync"), nr("fdatasync")] {
+            assert_eq!(t.errno(nr, &[NEG]), Errno::EBADF, "{nr}");
+            assert_eq!(t.errno(nr, &[NO_FD]), Errno::EBADF, "{nr}");
+            assert_eq!(t.errno(nr, &[path_only]), Errno::EBADF, "{nr}");
+            // What has nothing to write back: pipes, devices, generated files.
+            assert_eq!(t.errno(nr, &[r]), Errno::EINVAL, "{nr}");
+            assert_eq!(t.errno(nr, &[null]), Errno::EINVAL, "{nr}");
+            assert_eq!(t.errno(nr, &[stat]), Errno::EINVAL, "{nr}");
+            // Files opened read-only and directories can be synced; the
+            // descriptor is an unsigned int.
+            assert_eq!(t.value(nr, &[f]), Ok(0), "{nr}");
+            assert_eq!(t.value(nr, &[high(f)]), Ok(0), "{nr}");
+            assert_eq!(t.value(nr, &[dir]), Ok(0), "{nr}");
+        }
+        // sync takes no arguments and cannot fail.
+        assert_eq!(t.value(nr("sync"), &[]), Ok(0));
+        assert_eq!(t.value(nr("sync"), &[NEG, NEG, NEG]), Ok(0));
     }
 
     #[test]
