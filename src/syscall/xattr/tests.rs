@@ -34,6 +34,7 @@ fn advice_and_length_are_checked() {
 // Argument errors through the table, as a guest meets them (what Linux
 // answers was checked natively). A scratch root holds /f.
 mod args {
+    use crate::abi::fcntl::{O_DIRECTORY, O_PATH, O_RDONLY};
     use crate::abi::names::number as nr;
     use crate::errno::Errno;
     use crate::syscall::testkit::{TempRoot, TestMachine, NEG, NO_FD};
@@ -138,5 +139,74 @@ mod args {
         assert_eq!(t.errno(nr("fadvise64"), &[pipe as u64, 0, 0, 0]), Errno::ESPIPE);
         // The advice is an int: the upper half is ignored.
         assert_eq!(t.value(nr("fadvise64"), &[fd, 0, 0, 1 << 32 | 4]), Ok(0));
+        // What the descriptor is decides before the advice or the length:
+        // a pipe cannot seek, an O_PATH descriptor is no open file.
+        let (slash, stat) = (t.cstr(0x100, "/"), t.cstr(0x110, "/proc/self/stat"));
+        let path_only = t.value(nr("open"), &[t.cstr(0x130, "/f"), O_PATH as u64, 0]).unwrap();
+        assert_eq!(t.errno(nr("fadvise64"), &[pipe as u64, 0, 0, 6]), Errno::ESPIPE);
+        assert_eq!(t.errno(nr("fadvise64"), &[pipe as u64, 0, -1i64 as u64, 0]), Errno::ESPIPE);
+        assert_eq!(t.errno(nr("fadvise64"), &[path_only, 0, 0, 0]), Errno::EBADF);
+        assert_eq!(t.errno(nr("fadvise64"), &[path_only, 0, 0, 6]), Errno::EBADF);
+        // Directories and generated files take advice, and check it.
+        let dir = t.value(nr("open"), &[slash, (O_RDONLY | O_DIRECTORY) as u64, 0]).unwrap();
+        let generated = t.value(nr("open"), &[stat, O_RDONLY as u64, 0]).unwrap();
+        for fd in [dir, generated] {
+            assert_eq!(t.value(nr("fadvise64"), &[fd, 0, 0, 0]), Ok(0));
+            assert_eq!(t.errno(nr("fadvise64"), &[fd, 0, 0, 6]), Errno::EINVAL);
+        }
+    }
+
+    #[test]
+    fn lists() {
+        let root = temp_root();
+        std::os::unix::fs::symlink("f", root.0.join("l")).unwrap();
+        std::os::unix::fs::symlink("nowhere", root.0.join("dangling")).unwrap();
+        let Setup { mut t, f, fd, buf, .. } = setup(&root);
+        let (l, dangling, bad) = (t.cstr(0x100, "/l"), t.cstr(0x110, "/dangling"), t.bad_ptr());
+        // The list is empty: nothing is written, whatever the buffer.
+        assert_eq!(t.value(nr("listxattr"), &[f, 0, 0]), Ok(0));
+        assert_eq!(t.value(nr("listxattr"), &[f, bad, 64]), Ok(0));
+        assert_eq!(t.value(nr("listxattr"), &[l, buf, 1 << 40]), Ok(0));
+        assert_eq!(t.value(nr("llistxattr"), &[l, bad, 64]), Ok(0));
+        assert_eq!(t.value(nr("flistxattr"), &[fd, bad, 64]), Ok(0));
+        // listxattr follows a symlink, llistxattr lists the link's own.
+        assert_eq!(t.errno(nr("listxattr"), &[dangling, buf, 64]), Errno::ENOENT);
+        assert_eq!(t.value(nr("llistxattr"), &[dangling, buf, 64]), Ok(0));
+        assert_eq!(t.errno(nr("llistxattr"), &[t.cstr(0x130, "/f/"), buf, 64]), Errno::ENOTDIR);
+    }
+
+    #[test]
+    fn own_arguments_before_the_file() {
+        let root = temp_root();
+        let Setup { mut t, f, fd, name, buf } = setup(&root);
+        let (bad, missing, empty) = (t.bad_ptr(), t.cstr(0x100, "/nope"), t.cstr(0x110, ""));
+        let long = t.cstr(0x200, &format!("user.{}", "a".repeat(300)));
+        // get and remove: the name, then the path or descriptor.
+        for (nr, at) in [(191, missing), (192, missing), (193, NO_FD), (197, missing), (198, missing), (199, NO_FD)] {
+            assert_eq!(t.errno(nr, &[at, bad, buf, 4]), Errno::EFAULT, "{nr}");
+            assert_eq!(t.errno(nr, &[at, empty, buf, 4]), Errno::ERANGE, "{nr}");
+            assert_eq!(t.errno(nr, &[at, long, buf, 4]), Errno::ERANGE, "{nr}");
+        }
+        assert_eq!(t.errno(nr("getxattr"), &[bad, empty, buf, 4]), Errno::ERANGE);
+        // set: the flags, the name, the size, the value, then the file.
+        for (nr, at) in [(188, missing), (189, missing), (190, NO_FD)] {
+            assert_eq!(t.errno(nr, &[at, name, buf, 1, 4]), Errno::EINVAL, "{nr}");
+            assert_eq!(t.errno(nr, &[at, bad, buf, 1, 0]), Errno::EFAULT, "{nr}");
+            assert_eq!(t.errno(nr, &[at, empty, buf, 1, 0]), Errno::ERANGE, "{nr}");
+            assert_eq!(t.errno(nr, &[at, name, buf, 65537, 0]), Errno::E2BIG, "{nr}");
+            assert_eq!(t.errno(nr, &[at, name, bad, 1, 0]), Errno::EFAULT, "{nr}");
+            assert_eq!(t.errno(nr, &[at, bad, buf, 1, 4]), Errno::EINVAL, "{nr}");
+            assert_eq!(t.errno(nr, &[at, bad, buf, 65537, 0]), Errno::EFAULT, "{nr}");
+            assert_eq!(t.errno(nr, &[at, name, buf, 65537, 4]), Errno::EINVAL, "{nr}");
+        }
+        assert_eq!(t.errno(nr("setxattr"), &[bad, name, buf, 1, 4]), Errno::EINVAL);
+        // The value is read when there is one.
+        assert_eq!(t.errno(nr("setxattr"), &[f, name, bad, 1, 0]), Errno::EFAULT);
+        assert_eq!(t.errno(nr("fsetxattr"), &[fd, name, bad, 1, 0]), Errno::EFAULT);
+        // The flags are an int: the upper half is ignored (and the file
+        // system keeps no attributes).
+        assert_eq!(t.errno(nr("setxattr"), &[f, name, buf, 1, 1 << 32]), Errno::EOPNOTSUPP);
+        assert_eq!(t.errno(nr("fsetxattr"), &[fd, name, buf, 1, 1 << 32]), Errno::EOPNOTSUPP);
+        assert_eq!(t.errno(nr("lsetxattr"), &[f, name, buf, 1, 1 << 32 | 4]), Errno::EINVAL);
     }
 }
