@@ -43,8 +43,8 @@ fn reg(fd: Fd) -> u64 {
     fd.0 as u64
 }
 
-/// `flags` as the `int` (or `unsigned int`) they are, if no bit outside
-/// `known` is set: like Linux, only the low 32 bits of the register count.
+/// `flags` as the `int` they are, if no bit outside `known` is set: like
+/// Linux, only the low 32 bits of the register count.
 fn known_flags(flags: u64, known: i32) -> SysResult<i32> {
     let flags = flags as u32;
     if flags & !(known as u32) != 0 {
@@ -758,9 +758,7 @@ pub(crate) fn sys_umask(ctx: &mut SyscallCtx<'_>, mask: Mode) -> SysResult {
 }
 
 /// The file type mknod makes of `mode` (a regular file when it names
-/// none), or why it may not: a directory is EPERM (mkdir makes those),
-/// anything else that is no FIFO, regular file, socket or device is
-/// EINVAL.
+/// none), or why it may not: a directory is EPERM, any other kind EINVAL.
 fn mknod_kind(mode: u32) -> SysResult<u32> {
     match mode & S_IFMT {
         0 => Ok(S_IFREG),
@@ -771,10 +769,10 @@ fn mknod_kind(mode: u32) -> SysResult<u32> {
     }
 }
 
-/// `mode` keeps its low 32 bits; `dev` goes to the host whole.
+/// `mode` and `dev` keep their low 32 bits (an unsigned int in Linux).
 fn mknod_common(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: u64, dev: u64) -> SysResult {
     // Linux refuses the file type before it looks at the path.
-    let mode = mode as u32;
+    let (mode, dev) = (mode as u32, u64::from(dev as u32));
     let kind = mknod_kind(mode)?;
     let abs = ctx.at_vec(reg(dirfd), ctx.path(pathname.addr())?)?;
     if is_dot_or_dotdot(&path::split_last(&abs).1) {
