@@ -302,12 +302,14 @@ pub(crate) fn sys_dup2(ctx: &mut SyscallCtx<'_>, oldfd: Fd, newfd: Fd) -> SysRes
     dup_to(ctx, old, new, false)
 }
 
-/// dup3's flags: O_CLOEXEC or nothing. Whether the copy is close-on-exec.
+/// dup3's flags: O_CLOEXEC or nothing (an int: the upper half of the
+/// register is not looked at). Whether the copy is close-on-exec.
 fn dup3_cloexec(flags: Flags) -> SysResult<bool> {
-    if flags.0 & !(O_CLOEXEC as u64) != 0 {
+    let flags = flags.0 as u32;
+    if flags & !(O_CLOEXEC as u32) != 0 {
         return Err(Errno::EINVAL);
     }
-    Ok(flags.0 & (O_CLOEXEC as u64) != 0)
+    Ok(flags & (O_CLOEXEC as u32) != 0)
 }
 
 pub(crate) fn sys_dup3(ctx: &mut SyscallCtx<'_>, oldfd: Fd, newfd: Fd, flags: Flags) -> SysResult {

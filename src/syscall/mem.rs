@@ -13,15 +13,16 @@
 use super::args::{Fd, Flags, MapFlags, Opaque, Prot, ProtLong, UserPtr};
 use super::{arg_i32, SyscallCtx};
 use crate::abi::capability::CAP_IPC_LOCK;
-use crate::abi::fcntl::{AT_EMPTY_PATH, MAX_LFS_FILESIZE};
+use crate::abi::fcntl::{AT_EMPTY_PATH, F_GETFL, MAX_LFS_FILESIZE, O_ACCMODE, O_PATH, O_RDONLY, O_WRONLY};
 use crate::abi::mman::{
     MADV_COLLAPSE, MADV_DONTNEED, MADV_DONTNEED_LOCKED, MADV_FREE, MADV_GUARD_INSTALL, MADV_GUARD_REMOVE, MADV_NORMAL,
     MAP_ANONYMOUS, MAP_DROPPABLE, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_GROWSDOWN, MAP_LOCKED, MAP_PRIVATE, MAP_SHARED,
     MAP_SHARED_VALIDATE, MAP_TYPE, MAX_ERRNO, MLOCK_ONFAULT, MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE, MS_ASYNC,
     MS_INVALIDATE, MS_SYNC, PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP, PROT_READ, PROT_SEM, PROT_WRITE,
 };
-use crate::abi::stat::{S_IFBLK, S_IFMT, S_IFREG, S_IFSOCK};
+use crate::abi::stat::{S_IFBLK, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK};
 use crate::errno::{Errno, SysResult};
+use crate::fs::OpenFile;
 use crate::kernel::regions::{RegionKind, Regions};
 use crate::mm::{checked_page_up, page_align_wrapping, page_down, page_offset, PAGE_SIZE, TASK_SIZE};
 
@@ -64,7 +65,7 @@ pub(crate) fn sys_mmap(
     if !page_aligned(off) {
         return Err(Errno::EINVAL);
     }
-    let file = if flags & MAP_ANONYMOUS == 0 { Some(ctx.task.process.files().get(fd.0)?) } else { None };
+    let open_file = if flags & MAP_ANONYMOUS == 0 { Some(ctx.task.process.files().get(fd.0)?) } else { None };
     if len == 0 {
         return Err(Errno::EINVAL);
     }
@@ -84,7 +85,7 @@ pub(crate) fn sys_mmap(
             return Err(Errno::EINVAL);
         }
     }
-    let host_fd = file.as_ref().map(|f| f.host_fd().ok());
+    let host_fd = open_file.as_ref().map(|f| f.host_fd().ok());
     let kind = flags & MAP_TYPE;
     let known_type = match host_fd {
         Some(_) => matches!(kind, MAP_SHARED | MAP_PRIVATE | MAP_SHARED_VALIDATE),
@@ -111,11 +112,13 @@ pub(crate) fn sys_mmap(
             return Err(Errno::EINVAL);
         }
     }
-    if let Some(host_fd) = host_fd {
+    // The host file's type (S_IFMT), when it has one.
+    let host_type = host_fd.flatten().and_then(file_type);
+    if host_fd.is_some() {
         // Regular files, block devices and sockets end at MAX_LFS_FILESIZE
         // (generated /proc files are regular files), other files at 2^64.
-        let max = match host_fd.map(file_type) {
-            Some(Some(t)) if ![S_IFREG, S_IFBLK, S_IFSOCK].contains(&t) => u64::MAX,
+        let max = match host_type {
+            Some(t) if ![S_IFREG, S_IFBLK, S_IFSOCK].contains(&t) => u64::MAX,
             _ => MAX_LFS_FILESIZE,
         };
         let room_in_pages = max.checked_sub(len).map(|room| room / PAGE_SIZE);
@@ -126,11 +129,14 @@ pub(crate) fn sys_mmap(
     if !known_type {
         return Err(Errno::EINVAL);
     }
-    // Generated /proc files cannot be mapped (as on Linux).
-    let file = match host_fd {
-        Some(host_fd) => Some(host_fd.ok_or(Errno::ENODEV)?),
-        None => None,
-    };
+    // Generated /proc files, directories and pipes cannot be mapped (as on
+    // Linux: they have no mmap), unless the descriptor is refused first.
+    if let Some(f) =
+        open_file.as_ref().filter(|_| host_fd == Some(None) || matches!(host_type, Some(S_IFDIR | S_IFIFO)))
+    {
+        return Err(refused(f, kind, prot).unwrap_or(Errno::ENODEV));
+    }
+    let file = host_fd.flatten();
     let shared_file = file.is_some() && kind != MAP_PRIVATE && prot & PROT_WRITE != 0;
     if shared_file {
         // A no-MMU kernel cannot share a writable file mapping (only
@@ -187,7 +193,8 @@ pub(crate) fn sys_mmap(
             Ok(done) => done,
             Err(e) => {
                 undo(&mut regions);
-                return Err(e);
+                let refusal = open_file.as_ref().filter(|_| e == Errno::EBADF).and_then(|f| refused(f, kind, prot));
+                return Err(refusal.unwrap_or(e));
             }
         };
         if prot & PROT_EXEC != 0 {
@@ -204,6 +211,27 @@ pub(crate) fn sys_mmap(
         }
     }
     Ok(addr)
+}
+
+/// Why `f`'s descriptor cannot be mapped at all, if it cannot: an O_PATH
+/// one is no file to map (EBADF); a mapping reads the file, so it must be
+/// open for reading, and a shared writable one writes it too (EACCES), as
+/// Linux checks before it asks the file for a mapping. Asked only when a
+/// mapping failed (a host file's flags cost a host call). `kind` is the
+/// mapping type.
+fn refused(f: &OpenFile, kind: u64, prot: u64) -> Option<Errno> {
+    let flags = match f.host_fd() {
+        Ok(fd) => crate::arch::host::fcntl_int(fd, F_GETFL, 0).ok()?,
+        Err(_) => f.flags() as i32,
+    };
+    let access = flags & O_ACCMODE;
+    if flags & O_PATH != 0 {
+        Some(Errno::EBADF)
+    } else if access == O_WRONLY || (kind != MAP_PRIVATE && prot & PROT_WRITE != 0 && access == O_RDONLY) {
+        Some(Errno::EACCES)
+    } else {
+        None
+    }
 }
 
 /// The file type bits (S_IFMT) of host descriptor `fd`.

@@ -84,6 +84,8 @@ fn mount(
     if flags & MS_NOUSER != 0 {
         return Err(Errno::EINVAL);
     }
+    // The caller's own flags (a propagation change takes nothing else).
+    let given = flags;
     // Relatime unless the caller says otherwise, as Linux defaults.
     if flags & MS_NOATIME == 0 {
         flags |= MS_RELATIME;
@@ -106,12 +108,18 @@ fn mount(
         return Ok(0);
     }
     if flags & MS_BIND != 0 {
-        let src = ctx.at_vec(AT_FDCWD as u64, source.ok_or(Errno::EFAULT)?)?;
-        let (src_norm, src_fd) =
-            directory(ctx, src).map_err(|e| if e == Errno::ENOTDIR { Errno::EINVAL } else { e })?;
-        if !is_dir {
+        // A source must be named; a directory goes on a directory and a
+        // file on a file (which nommu cannot do).
+        let src = ctx.at_vec(AT_FDCWD as u64, source.filter(|s| !s.is_empty()).ok_or(Errno::EINVAL)?)?;
+        let src_is_dir = vfs::stat(&ctx.m.root, &ctx.procfs(), src.clone(), true)?.st_mode & S_IFMT == S_IFDIR;
+        if src_is_dir != is_dir {
             return Err(Errno::ENOTDIR);
         }
+        if !src_is_dir {
+            log::warn!("mount --bind of a file: only directories can be bound");
+            return Err(Errno::EINVAL);
+        }
+        let (src_norm, src_fd) = directory(ctx, src)?;
         let (norm, _) = directory(ctx, abs)?;
         // Only directories of the root and of memory file systems (the
         // kernel's /proc and /dev cannot be bound elsewhere).
@@ -126,8 +134,8 @@ fn mount(
     if flags & MS_PROPAGATION != 0 {
         // One mount's propagation type: there is nothing to propagate to.
         let (norm, _) = directory(ctx, abs)?;
-        let kinds = flags & MS_PROPAGATION;
-        if kinds & (kinds - 1) != 0 || flags & !(MS_PROPAGATION | MS_REC | MS_SILENT) != 0 {
+        let kinds = given & MS_PROPAGATION;
+        if kinds & (kinds - 1) != 0 || given & !(MS_PROPAGATION | MS_REC | MS_SILENT) != 0 {
             return Err(Errno::EINVAL);
         }
         mounts.mounted_on(&norm).ok_or(Errno::EINVAL)?;
@@ -265,19 +273,4 @@ fn show(p: &[u8]) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn options() {
-        let mut o = MemOpts::default();
-        MemOpts::parse(FsType::Tmpfs, b"size=1m,mode=1777,uid=5", 1 << 30, &mut o).unwrap();
-        assert_eq!((o.size, o.mode, o.uid), (Some(1 << 20), Some(0o1777), Some(5)));
-        MemOpts::parse(FsType::Tmpfs, b"size=50%", 1 << 30, &mut o).unwrap();
-        assert_eq!(o.size, Some(1 << 29));
-        assert_eq!(MemOpts::parse(FsType::Tmpfs, b"bogus=1", 0, &mut o), Err(Errno::EINVAL));
-        assert_eq!(MemOpts::parse(FsType::Tmpfs, b"size=x", 0, &mut o), Err(Errno::EINVAL));
-        // ramfs ignores what it does not know.
-        assert_eq!(MemOpts::parse(FsType::Ramfs, b"size=1m", 0, &mut o), Ok(()));
-    }
-}
+mod tests;

@@ -15,8 +15,8 @@ use crate::abi::fcntl::{
     RESOLVE_NO_MAGICLINKS, R_OK, W_OK, X_OK,
 };
 use crate::abi::stat::{
-    STATX__RESERVED, S_IALLUGO, S_IFBLK, S_IFCHR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK, S_IRWXUGO, UTIME_NOW,
-    UTIME_OMIT,
+    STATX__RESERVED, S_IALLUGO, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK, S_IRWXUGO,
+    UTIME_NOW, UTIME_OMIT,
 };
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
@@ -43,10 +43,11 @@ fn reg(fd: Fd) -> u64 {
     fd.0 as u64
 }
 
-/// `flags` as the `int` they are, if no bit outside `known` is set in any
-/// of the register's 64 bits (the calls that take them check all 64).
+/// `flags` as the `int` they are, if no bit outside `known` is set: like
+/// Linux, only the low 32 bits of the register count.
 fn known_flags(flags: u64, known: i32) -> SysResult<i32> {
-    if flags & !(known as u64) != 0 {
+    let flags = flags as u32;
+    if flags & !(known as u32) != 0 {
         return Err(Errno::EINVAL);
     }
     Ok(flags as i32)
@@ -380,11 +381,12 @@ pub(crate) fn sys_unlinkat(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPt
 }
 
 /// renameat2's flags: only RENAME_NOREPLACE, RENAME_EXCHANGE (not both)
-/// and RENAME_WHITEOUT, checked in all 64 bits (Linux's are an unsigned
-/// int).
+/// and RENAME_WHITEOUT (an unsigned int: the upper half of the register
+/// is not looked at).
 fn rename_flags_valid(flags: u64) -> bool {
-    let both = u64::from(RENAME_NOREPLACE | RENAME_EXCHANGE);
-    flags & !u64::from(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT) == 0 && flags & both != both
+    let flags = flags as u32;
+    let both = RENAME_NOREPLACE | RENAME_EXCHANGE;
+    flags & !(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT) == 0 && flags & both != both
 }
 
 fn rename_common(
@@ -758,22 +760,23 @@ pub(crate) fn sys_umask(ctx: &mut SyscallCtx<'_>, mask: Mode) -> SysResult {
 }
 
 /// The file type mknod makes of `mode` (a regular file when it names
-/// none), or why it may not: device nodes would be the host's (EPERM),
-/// anything else that is no FIFO, regular file or socket is EINVAL.
+/// none), or why it may not: a directory is EPERM, any other kind EINVAL.
 fn mknod_kind(mode: u32) -> SysResult<u32> {
     match mode & S_IFMT {
         0 => Ok(S_IFREG),
         kind @ (S_IFIFO | S_IFREG | S_IFSOCK) => Ok(kind),
         kind @ (S_IFCHR | S_IFBLK) => Ok(kind),
+        S_IFDIR => Err(Errno::EPERM),
         _ => Err(Errno::EINVAL),
     }
 }
 
-/// `mode` keeps its low 32 bits; `dev` goes to the host whole.
+/// `mode` and `dev` keep their low 32 bits (an unsigned int in Linux).
 fn mknod_common(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: u64, dev: u64) -> SysResult {
-    let abs = ctx.at_vec(reg(dirfd), ctx.path(pathname.addr())?)?;
-    let mode = mode as u32;
+    // Linux refuses the file type before it looks at the path.
+    let (mode, dev) = (mode as u32, u64::from(dev as u32));
     let kind = mknod_kind(mode)?;
+    let abs = ctx.at_vec(reg(dirfd), ctx.path(pathname.addr())?)?;
     if is_dot_or_dotdot(&path::split_last(&abs).1) {
         return Err(Errno::EEXIST);
     }

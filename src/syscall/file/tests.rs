@@ -40,8 +40,9 @@ fn dup3_takes_only_cloexec() {
     assert_eq!(dup3_cloexec(Flags(O_CLOEXEC as u64)), Ok(true));
     assert_eq!(dup3_cloexec(Flags(O_NONBLOCK as u64)), Err(Errno::EINVAL));
     assert_eq!(dup3_cloexec(Flags(0x40)), Err(Errno::EINVAL));
-    // The whole register counts, as before the typed boundary.
-    assert_eq!(dup3_cloexec(Flags::from_reg(1 << 32)), Err(Errno::EINVAL));
+    // An int: the upper half of the register is not looked at.
+    assert_eq!(dup3_cloexec(Flags::from_reg(1 << 32)), Ok(false));
+    assert_eq!(dup3_cloexec(Flags::from_reg(1 << 32 | O_CLOEXEC as u64)), Ok(true));
 }
 
 #[test]
@@ -60,7 +61,8 @@ fn pipe2_takes_cloexec_nonblock_direct() {
 // answers was checked natively).
 mod args {
     use crate::abi::fcntl::{
-        F_DUPFD, F_GETFD, F_GETLK, F_SETLK, LOCK_SH, O_APPEND, O_DIRECTORY, O_NONBLOCK, O_RDONLY, O_RDWR, SEEK_SET,
+        FD_CLOEXEC, F_DUPFD, F_GETFD, F_GETLK, F_SETLK, LOCK_SH, O_APPEND, O_CLOEXEC, O_DIRECTORY, O_NONBLOCK, O_PATH,
+        O_RDONLY, O_RDWR, SEEK_SET,
     };
     use crate::abi::ioctl::{FIONBIO, FIONREAD, TCGETS};
     use crate::abi::names::number as nr;
@@ -114,6 +116,11 @@ mod args {
         assert_eq!(t.errno(nr("read"), &[dir, buf, 1]), Errno::EISDIR);
         assert_eq!(t.errno(nr("write"), &[w, bad, 1]), Errno::EFAULT);
         assert_eq!(t.errno(nr("read"), &[r, bad, 1]), Errno::EFAULT);
+        // What the file is decides before the buffer is looked at.
+        assert_eq!(t.errno(nr("read"), &[dir, bad, 1]), Errno::EISDIR);
+        assert_eq!(t.errno(nr("read"), &[dir, buf, 0]), Errno::EISDIR);
+        assert_eq!(t.errno(nr("read"), &[w, bad, 1]), Errno::EBADF);
+        assert_eq!(t.errno(nr("write"), &[r, bad, 1]), Errno::EBADF);
     }
 
     #[test]
@@ -134,6 +141,16 @@ mod args {
         assert_eq!(t.errno(nr("pread64"), &[f, bad, 1, 0]), Errno::EFAULT);
         assert_eq!(t.errno(nr("pread64"), &[dir, buf, 1, 0]), Errno::EISDIR);
         assert_eq!(t.errno(nr("pwrite64"), &[f, buf, 1, 0]), Errno::EBADF);
+        // A pipe cannot seek, a directory cannot be read and a read-only
+        // file cannot be written, whatever the buffer; a negative offset
+        // is refused first.
+        assert_eq!(t.errno(nr("pread64"), &[r, bad, 1, 0]), Errno::ESPIPE);
+        assert_eq!(t.errno(nr("pwrite64"), &[w, bad, 1, 0]), Errno::ESPIPE);
+        assert_eq!(t.errno(nr("pread64"), &[r, bad, 1, neg]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("pread64"), &[dir, bad, 1, 0]), Errno::EISDIR);
+        assert_eq!(t.errno(nr("pread64"), &[w, bad, 1, 0]), Errno::ESPIPE);
+        assert_eq!(t.errno(nr("pwrite64"), &[f, bad, 1, 0]), Errno::EBADF);
+        assert_eq!(t.errno(nr("pread64"), &[f, bad, 1, neg]), Errno::EINVAL);
     }
 
     #[test]
@@ -244,6 +261,11 @@ mod args {
         assert_eq!(t.errno(nr("dup3"), &[NO_FD, NO_FD, 0]), Errno::EINVAL);
         assert_eq!(t.errno(nr("dup3"), &[f, 10, O_NONBLOCK as u64]), Errno::EINVAL);
         assert_eq!(t.value(nr("dup"), &[high(f)]), Ok(f + 1));
+        // dup3's flags are an int: the upper half is ignored.
+        assert_eq!(t.value(nr("dup3"), &[f, 20, 1 << 32]), Ok(20));
+        assert_eq!(t.value(nr("dup3"), &[f, 21, high(O_CLOEXEC as u64)]), Ok(21));
+        assert_eq!(t.value(nr("fcntl"), &[21, F_GETFD as u64]), Ok(FD_CLOEXEC as u64));
+        assert_eq!(t.value(nr("fcntl"), &[20, F_GETFD as u64]), Ok(0));
     }
 
     #[test]
@@ -287,6 +309,36 @@ mod args {
         assert_eq!(t.errno(nr("fallocate"), &[w, 0, 0, 1]), Errno::ESPIPE);
         assert_eq!(t.errno(nr("flock"), &[NO_FD, LOCK_SH as u64]), Errno::EBADF);
         assert_eq!(t.errno(nr("flock"), &[f, 0]), Errno::EINVAL);
+    }
+
+    #[test]
+    fn fsync_fdatasync_sync() {
+        let root = temp_root();
+        std::fs::create_dir(root.0.join("d")).unwrap();
+        let mut t = root.machine();
+        let (r, _w) = pipe(&mut t);
+        let f = open(&mut t, "/f", O_RDONLY);
+        let dir = open(&mut t, "/d", O_RDONLY | O_DIRECTORY);
+        let path_only = open(&mut t, "/f", O_PATH);
+        let null = open(&mut t, "/dev/null", O_RDONLY);
+        let stat = open(&mut t, "/proc/self/stat", O_RDONLY);
+        for nr in [nr("fsync"), nr("fdatasync")] {
+            assert_eq!(t.errno(nr, &[NEG]), Errno::EBADF, "{nr}");
+            assert_eq!(t.errno(nr, &[NO_FD]), Errno::EBADF, "{nr}");
+            assert_eq!(t.errno(nr, &[path_only]), Errno::EBADF, "{nr}");
+            // What has nothing to write back: pipes, devices, generated files.
+            assert_eq!(t.errno(nr, &[r]), Errno::EINVAL, "{nr}");
+            assert_eq!(t.errno(nr, &[null]), Errno::EINVAL, "{nr}");
+            assert_eq!(t.errno(nr, &[stat]), Errno::EINVAL, "{nr}");
+            // Files opened read-only and directories can be synced; the
+            // descriptor is an unsigned int.
+            assert_eq!(t.value(nr, &[f]), Ok(0), "{nr}");
+            assert_eq!(t.value(nr, &[high(f)]), Ok(0), "{nr}");
+            assert_eq!(t.value(nr, &[dir]), Ok(0), "{nr}");
+        }
+        // sync takes no arguments and cannot fail.
+        assert_eq!(t.value(nr("sync"), &[]), Ok(0));
+        assert_eq!(t.value(nr("sync"), &[NEG, NEG, NEG]), Ok(0));
     }
 
     #[test]

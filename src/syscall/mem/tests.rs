@@ -56,6 +56,8 @@ fn overlaps() {
 #[allow(clippy::arithmetic_side_effects)]
 mod args {
     use super::super::*;
+    use crate::abi::fcntl::{O_DIRECTORY, O_PATH, O_RDONLY, O_WRONLY};
+    use crate::abi::mman::PROT_NONE;
     use crate::abi::names::number as nr;
     use crate::mm::TASK_SIZE;
     use crate::syscall::testkit::{TempRoot, TestMachine, NEG};
@@ -100,6 +102,46 @@ mod args {
         // An anonymous mapping does not look at fd; fd is an int.
         assert!(t.value(nr("mmap"), &[0, 4096, PROT_READ, anon, 999, 0]).is_ok());
         assert!(t.value(nr("mmap"), &[0, 4096, PROT_READ, MAP_PRIVATE, 1 << 32 | fd, 0]).is_ok());
+    }
+
+    #[test]
+    fn mmap_of_what_cannot_be_mapped() {
+        let root = temp_root();
+        let mut t = TestMachine::with_root(root.0.to_str().unwrap());
+        let (f, slash, stat) = (t.cstr(0, "/f"), t.cstr(0x10, "/"), t.cstr(0x20, "/proc/self/stat"));
+        let dir = t.value(nr("open"), &[slash, O_RDONLY as u64 | O_DIRECTORY as u64, 0]).unwrap();
+        let write_only = t.value(nr("open"), &[f, O_WRONLY as u64, 0]).unwrap();
+        let read_only = t.value(nr("open"), &[f, O_RDONLY as u64, 0]).unwrap();
+        let path_only = t.value(nr("open"), &[f, O_PATH as u64, 0]).unwrap();
+        let generated = t.value(nr("open"), &[stat, O_RDONLY as u64, 0]).unwrap();
+        let fds = t.scratch + 0x100;
+        assert_eq!(t.value(nr("pipe"), &[fds]), Ok(0));
+        let pipe = u64::from(t.m.mem.user.read_val::<u32>(fds).unwrap());
+        let pipe_in = u64::from(t.m.mem.user.read_val::<u32>(fds + 4).unwrap());
+        let (shared, private) = (MAP_SHARED, MAP_PRIVATE);
+        // Directories, pipes and generated files have nothing to map.
+        assert_eq!(t.errno(nr("mmap"), &[0, 4096, PROT_READ, private, dir, 0]), Errno::ENODEV);
+        assert_eq!(t.errno(nr("mmap"), &[0, 4096, PROT_NONE, private, dir, 0]), Errno::ENODEV);
+        assert_eq!(t.errno(nr("mmap"), &[0, 4096, PROT_READ, private, pipe, 0]), Errno::ENODEV);
+        assert_eq!(t.errno(nr("mmap"), &[0, 4096, PROT_READ, private, generated, 0]), Errno::ENODEV);
+        // A mapping reads the file: not through a write-only descriptor,
+        // whatever the protection; a shared writable one needs write access.
+        assert_eq!(t.errno(nr("mmap"), &[0, 4096, PROT_READ, private, write_only, 0]), Errno::EACCES);
+        assert_eq!(t.errno(nr("mmap"), &[0, 4096, PROT_READ, shared, write_only, 0]), Errno::EACCES);
+        assert_eq!(t.errno(nr("mmap"), &[0, 4096, PROT_NONE, private, write_only, 0]), Errno::EACCES);
+        assert_eq!(t.errno(nr("mmap"), &[0, 4096, PROT_WRITE, shared, write_only, 0]), Errno::EACCES);
+        assert_eq!(t.errno(nr("mmap"), &[0, 4096, PROT_RW, shared, read_only, 0]), Errno::EACCES);
+        assert!(t.value(nr("mmap"), &[0, 4096, PROT_RW, private, read_only, 0]).is_ok());
+        // Those checks come before the file's kind is.
+        assert_eq!(t.errno(nr("mmap"), &[0, 4096, PROT_READ, private, pipe_in, 0]), Errno::EACCES);
+        assert_eq!(t.errno(nr("mmap"), &[0, 4096, PROT_RW, shared, pipe, 0]), Errno::EACCES);
+        assert_eq!(t.errno(nr("mmap"), &[0, 4096, PROT_RW, shared, dir, 0]), Errno::EACCES);
+        // An O_PATH descriptor is no file to map.
+        assert_eq!(t.errno(nr("mmap"), &[0, 4096, PROT_READ, private, path_only, 0]), Errno::EBADF);
+        // A length of 0 and an unaligned offset are refused first.
+        assert_eq!(t.errno(nr("mmap"), &[0, 0, PROT_READ, private, dir, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("mmap"), &[0, 0, PROT_READ, private, write_only, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("mmap"), &[0, 4096, PROT_READ, private, pipe, 1]), Errno::EINVAL);
     }
 
     #[test]

@@ -3,8 +3,8 @@
 use super::*;
 
 /// access(2)'s checks: a mode other than F_OK or R_OK|W_OK|X_OK bits, or
-/// an unknown flag, is EINVAL. Both are checked in all 64 bits (Linux looks
-/// only at the low 32 of these `int`s). The mode and the flags.
+/// an unknown flag, is EINVAL. Both are `int`s: the upper half of their
+/// registers is not looked at. The mode and the flags.
 pub(super) fn access_args(mode: u64, flags: u64) -> SysResult<(i32, i32)> {
     let mode = known_flags(mode, R_OK | W_OK | X_OK)?;
     Ok((mode, known_flags(flags, AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)?))
@@ -52,7 +52,7 @@ pub(crate) fn sys_access(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, mode: Flag
     access_common(ctx, CWD, pathname, mode.0, 0)
 }
 
-/// The mode is the whole register, as for access and faccessat2.
+/// The mode is an int, as for access and faccessat2.
 pub(crate) fn sys_faccessat(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: i64) -> SysResult {
     access_common(ctx, dirfd, pathname, mode as u64, 0)
 }

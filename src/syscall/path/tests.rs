@@ -2,7 +2,6 @@
 //! (`syscall::testkit`) and the pure helpers.
 
 use super::*;
-use crate::abi::stat::S_IFDIR;
 
 #[test]
 fn access_checks() {
@@ -11,9 +10,9 @@ fn access_checks() {
     assert_eq!(access_args(all_modes as u64, all_flags as u64), Ok((all_modes, all_flags)));
     assert!(access_args(8, 0).is_err());
     assert!(access_args(0, 0x1).is_err());
-    // Whole registers, as before the typed boundary.
-    assert!(access_args(1 << 32, 0).is_err());
-    assert!(access_args(0, 1 << 32).is_err());
+    // Ints: the upper half of their registers is not looked at.
+    assert_eq!(access_args(1 << 32 | R_OK as u64, 1 << 32), Ok((R_OK, 0)));
+    assert!(access_args(1 << 32 | 8, 0).is_err());
 }
 
 #[test]
@@ -26,7 +25,9 @@ fn rename_flags() {
     assert!(rename_flags_valid(whiteout | noreplace));
     assert!(!rename_flags_valid(noreplace | exchange));
     assert!(!rename_flags_valid(8));
-    assert!(!rename_flags_valid(1 << 32));
+    // An unsigned int: the upper half of the register is not looked at.
+    assert!(rename_flags_valid(1 << 32 | noreplace));
+    assert!(!rename_flags_valid(1 << 32 | 8));
 }
 
 #[test]
@@ -37,7 +38,7 @@ fn mknod_kinds() {
     assert_eq!(mknod_kind(S_IFSOCK | 0o600), Ok(S_IFSOCK));
     assert_eq!(mknod_kind(S_IFCHR | 0o600), Ok(S_IFCHR));
     assert_eq!(mknod_kind(S_IFBLK | 0o600), Ok(S_IFBLK));
-    assert_eq!(mknod_kind(S_IFDIR | 0o755), Err(Errno::EINVAL));
+    assert_eq!(mknod_kind(S_IFDIR | 0o755), Err(Errno::EPERM));
     assert_eq!(mknod_kind(S_IFLNK | 0o777), Err(Errno::EINVAL));
 }
 
@@ -57,7 +58,7 @@ mod args {
         O_RDONLY, O_TMPFILE, O_WRONLY, RENAME_EXCHANGE, RENAME_NOREPLACE,
     };
     use crate::abi::names::number as nr;
-    use crate::abi::stat::{STATX__RESERVED, S_IFLNK, S_IFREG};
+    use crate::abi::stat::{STATX__RESERVED, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG};
     use crate::errno::Errno;
     use crate::syscall::testkit::{TempRoot, TestMachine, NEG, NO_FD};
 
@@ -276,6 +277,31 @@ mod args {
     }
 
     #[test]
+    fn int_arguments_ignore_the_upper_half() {
+        let root = temp_root();
+        let mut t = root.machine();
+        let mut s = Strings::new();
+        let (f, newp, linkp, buf) = (s.s(&t, "/f"), s.s(&t, "/new"), s.s(&t, "/link"), t.scratch + 0x8000);
+        let high = 1u64 << 32;
+        // Modes and flags that are an int or an unsigned int in Linux.
+        assert_eq!(t.value(nr("access"), &[f, high]), Ok(0));
+        assert_eq!(t.errno(nr("access"), &[f, high | 8]), Errno::EINVAL);
+        assert_eq!(t.value(nr("faccessat"), &[AT, f, high]), Ok(0));
+        assert_eq!(t.value(nr("faccessat2"), &[AT, f, high, 0]), Ok(0));
+        assert_eq!(t.value(nr("faccessat2"), &[AT, f, 0, high]), Ok(0));
+        assert_eq!(t.errno(nr("faccessat2"), &[AT, f, 0, high | 1]), Errno::EINVAL);
+        assert_eq!(t.value(nr("statx"), &[AT, f, high, 0xfff, buf]), Ok(0));
+        assert_eq!(t.value(nr("fchmodat2"), &[AT, f, 0o644, high]), Ok(0));
+        let keep = u64::from(u32::MAX);
+        assert_eq!(t.value(nr("fchownat"), &[AT, f, keep, keep, high]), Ok(0));
+        assert_eq!(t.value(nr("linkat"), &[AT, f, AT, linkp, high]), Ok(0));
+        assert!(root.exists("link"));
+        assert_eq!(t.errno(nr("renameat2"), &[AT, f, AT, linkp, high | u64::from(RENAME_NOREPLACE)]), Errno::EEXIST);
+        assert_eq!(t.value(nr("renameat2"), &[AT, f, AT, newp, high]), Ok(0));
+        assert!(root.exists("new") && !root.exists("f"));
+    }
+
+    #[test]
     fn names_that_exist_or_cannot() {
         let root = temp_root();
         let mut t = root.machine();
@@ -357,6 +383,137 @@ mod args {
         assert_eq!(t.errno(nr("utimensat"), &[AT, f, bad, 0]), Errno::EFAULT);
         assert_eq!(t.errno(nr("utimensat"), &[AT, 0, 0, 0]), Errno::EFAULT);
         assert_eq!(t.errno(nr("utimensat"), &[NO_FD, 0, 0, 0]), Errno::EBADF);
+    }
+
+    /// The permission bits and file type of `name` in `root`, symlinks
+    /// not followed.
+    fn mode_of(root: &TempRoot, name: &str) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        root.0.join(name).symlink_metadata().expect("a file").permissions().mode()
+    }
+
+    #[test]
+    fn lstat_and_creat() {
+        let root = temp_root();
+        std::os::unix::fs::symlink("nowhere", root.0.join("dangling")).unwrap();
+        let mut t = root.machine();
+        let mut s = Strings::new();
+        let (d, l, buf) = (s.s(&t, "/d"), s.s(&t, "/l"), t.scratch + 0x8000);
+        let dangling = s.s(&t, "/dangling");
+        // lstat: an unwritable buffer; a dangling symlink is itself; a
+        // trailing slash asks for a directory.
+        assert_eq!(t.errno(nr("lstat"), &[l, t.bad_ptr()]), Errno::EFAULT);
+        assert_eq!(t.value(nr("lstat"), &[dangling, buf]), Ok(0));
+        assert_eq!(t.errno(nr("lstat"), &[s.s(&t, "/l/"), buf]), Errno::ENOTDIR);
+        assert_eq!(t.errno(nr("lstat"), &[s.s(&t, "/f/"), buf]), Errno::ENOTDIR);
+        // creat: not a directory, nor a name with a trailing slash.
+        assert_eq!(t.errno(nr("creat"), &[d, 0o644]), Errno::EISDIR);
+        assert_eq!(t.errno(nr("creat"), &[s.s(&t, "/new/"), 0o644]), Errno::EISDIR);
+        assert!(!root.exists("new"));
+        // A dangling symlink's target is created.
+        assert!(t.value(nr("creat"), &[dangling, 0o644]).is_ok());
+        assert!(root.0.join("nowhere").is_file());
+        // The mode is a umode_t and only its permission bits count: a
+        // regular file, whatever the type bits or the upper half say.
+        let c = s.s(&t, "/c");
+        assert!(t.value(nr("creat"), &[c, 1 << 32 | u64::from(S_IFDIR) | 0o640]).is_ok());
+        assert_eq!(mode_of(&root, "c"), S_IFREG | 0o640);
+    }
+
+    #[test]
+    fn chmod_and_chown() {
+        let root = temp_root();
+        std::os::unix::fs::symlink("nowhere", root.0.join("dangling")).unwrap();
+        let mut t = root.machine();
+        let mut s = Strings::new();
+        let (f, l, dangling) = (s.s(&t, "/f"), s.s(&t, "/l"), s.s(&t, "/dangling"));
+        // chmod and fchmodat follow symlinks; only the permission bits of
+        // the mode count.
+        assert_eq!(t.errno(nr("chmod"), &[dangling, 0o644]), Errno::ENOENT);
+        assert_eq!(t.value(nr("chmod"), &[l, 1 << 32 | u64::from(S_IFDIR) | 0o600]), Ok(0));
+        assert_eq!(mode_of(&root, "f"), S_IFREG | 0o600);
+        assert_eq!(t.errno(nr("fchmodat"), &[AT, dangling, 0o644]), Errno::ENOENT);
+        assert_eq!(t.errno(nr("fchmodat"), &[AT, s.s(&t, ""), 0o644]), Errno::ENOENT);
+        assert_eq!(t.value(nr("fchmodat"), &[AT, f, 1 << 32 | 0o640]), Ok(0));
+        assert_eq!(mode_of(&root, "f"), S_IFREG | 0o640);
+        // fchmodat has no flags argument: a fourth register is not read.
+        assert_eq!(t.value(nr("fchmodat"), &[AT, f, 0o644, AT_SYMLINK_NOFOLLOW as u64]), Ok(0));
+        assert_eq!(t.value(nr("fchmodat"), &[AT, f, 0o644, 0xffff]), Ok(0));
+        assert_eq!(mode_of(&root, "f"), S_IFREG | 0o644);
+        // chown follows symlinks, lchown does not; -1 changes nothing and
+        // uid_t and gid_t are 32 bits (no privilege needed for these).
+        let keep = u32::MAX as u64;
+        assert_eq!(t.errno(nr("chown"), &[dangling, keep, keep]), Errno::ENOENT);
+        assert_eq!(t.value(nr("lchown"), &[dangling, keep, keep]), Ok(0));
+        assert_eq!(t.value(nr("chown"), &[f, keep, keep]), Ok(0));
+        assert_eq!(t.value(nr("chown"), &[f, 1 << 32 | keep, 1 << 32 | keep]), Ok(0));
+        assert_eq!(t.value(nr("lchown"), &[l, 1 << 32 | keep, keep]), Ok(0));
+        assert_eq!(t.errno(nr("lchown"), &[s.s(&t, "/l/"), keep, keep]), Errno::ENOTDIR);
+    }
+
+    #[test]
+    fn mkdirat_and_mknodat() {
+        let root = temp_root();
+        std::os::unix::fs::symlink("nowhere", root.0.join("dangling")).unwrap();
+        let mut t = root.machine();
+        let mut s = Strings::new();
+        let (f, dangling, newp) = (s.s(&t, "/f"), s.s(&t, "/dangling"), s.s(&t, "/new"));
+        // mkdirat: any existing name (a dangling symlink too), and a
+        // symlink to a file is no directory to make a name in.
+        assert_eq!(t.errno(nr("mkdirat"), &[AT, f, 0o755]), Errno::EEXIST);
+        assert_eq!(t.errno(nr("mkdirat"), &[AT, dangling, 0o755]), Errno::EEXIST);
+        assert_eq!(t.errno(nr("mkdirat"), &[AT, s.s(&t, "/d/"), 0o755]), Errno::EEXIST);
+        assert_eq!(t.errno(nr("mkdirat"), &[AT, s.s(&t, "/l/x"), 0o755]), Errno::ENOTDIR);
+        assert!(!root.exists("nowhere"));
+        // Only the permission bits of the mode count.
+        assert_eq!(t.value(nr("mkdirat"), &[AT, newp, 1 << 32 | u64::from(S_IFREG) | 0o750]), Ok(0));
+        assert_eq!(mode_of(&root, "new"), S_IFDIR | 0o750);
+        // mknodat: no directories (EPERM) nor symlinks (EINVAL), which is
+        // decided before the path or the descriptor is looked at.
+        let (dir, link) = (u64::from(S_IFDIR | 0o755), u64::from(S_IFLNK | 0o777));
+        let m = s.s(&t, "/m");
+        assert_eq!(t.errno(nr("mknodat"), &[AT, m, dir, 0]), Errno::EPERM);
+        assert_eq!(t.errno(nr("mknodat"), &[AT, f, dir, 0]), Errno::EPERM);
+        assert_eq!(t.errno(nr("mknodat"), &[NO_FD, m, dir, 0]), Errno::EPERM);
+        assert_eq!(t.errno(nr("mknodat"), &[AT, t.bad_ptr(), dir, 0]), Errno::EPERM);
+        assert_eq!(t.errno(nr("mknod"), &[t.bad_ptr(), dir, 0]), Errno::EPERM);
+        assert_eq!(t.errno(nr("mknodat"), &[NO_FD, m, link, 0]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("mknod"), &[t.bad_ptr(), link, 0]), Errno::EINVAL);
+        assert!(!root.exists("m"));
+        // The device number is an unsigned int: the upper half of its
+        // register is not looked at (1:3 here). A host file system without
+        // user xattrs holds no device nodes (EPERM).
+        let (node, buf) = (s.s(&t, "/node"), t.scratch + 0x8000);
+        match t.value(nr("mknodat"), &[AT, node, u64::from(S_IFCHR | 0o600), 1 << 32 | 0x103]) {
+            Err(Errno::EPERM) => {}
+            r => {
+                assert_eq!(r, Ok(0));
+                assert_eq!(t.value(nr("stat"), &[node, buf]), Ok(0));
+                let st: crate::abi::types::Stat = t.m.mem.user.read_val(buf).unwrap();
+                assert_eq!(st.st_rdev, 0x103);
+            }
+        }
+        // Existing names, a dangling symlink too.
+        assert_eq!(t.errno(nr("mknodat"), &[AT, f, REGULAR, 0]), Errno::EEXIST);
+        assert_eq!(t.errno(nr("mknodat"), &[AT, dangling, u64::from(S_IFIFO | 0o644), 0]), Errno::EEXIST);
+    }
+
+    #[test]
+    fn renameat() {
+        let root = temp_root();
+        let mut t = root.machine();
+        let mut s = Strings::new();
+        let (f, d, full, newp) = (s.s(&t, "/f"), s.s(&t, "/d"), s.s(&t, "/full"), s.s(&t, "/new"));
+        assert_eq!(t.errno(nr("renameat"), &[AT, d, AT, s.s(&t, "/d/sub")]), Errno::EINVAL);
+        assert_eq!(t.errno(nr("renameat"), &[AT, f, AT, d]), Errno::EISDIR);
+        assert_eq!(t.errno(nr("renameat"), &[AT, d, AT, f]), Errno::ENOTDIR);
+        assert_eq!(t.errno(nr("renameat"), &[AT, d, AT, full]), Errno::ENOTEMPTY);
+        assert_eq!(t.errno(nr("renameat"), &[AT, s.s(&t, "."), AT, newp]), Errno::EBUSY);
+        assert_eq!(t.errno(nr("renameat"), &[AT, f, AT, s.s(&t, "/new/")]), Errno::ENOTDIR);
+        assert!(!root.exists("new"));
+        // renameat has no flags: a fifth register is not read.
+        assert_eq!(t.value(nr("renameat"), &[AT, f, AT, newp, 8]), Ok(0));
+        assert!(root.exists("new") && !root.exists("f"));
     }
 
     #[test]
