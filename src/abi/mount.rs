@@ -41,11 +41,6 @@ pub const MNT_DETACH: u32 = 2;
 pub const MNT_EXPIRE: u32 = 4;
 pub const UMOUNT_NOFOLLOW: u32 = 8;
 
-/// statfs `f_type`s.
-pub const TMPFS_MAGIC: u64 = 0x0102_1994;
-pub const RAMFS_MAGIC: u64 = 0x8584_58f6;
-pub const DEVPTS_SUPER_MAGIC: u64 = 0x1cd1;
-
 /// statfs `f_flags`.
 pub const ST_RDONLY: u64 = 1;
 pub const ST_NOSUID: u64 = 2;

@@ -1,7 +1,6 @@
 //! File types and permission bits of `st_mode` (<linux/stat.h>, and the
 //! kernel's own groupings of them from include/linux/stat.h), statx's mask
-//! bits, utimensat's special times, and the statfs magic of /proc
-//! (<linux/magic.h>).
+//! bits and utimensat's special times.
 //!
 //! Modes are `u32`, as `st_mode` is.
 
@@ -47,6 +46,3 @@ pub const STATX__RESERVED: u32 = 0x8000_0000;
 /// utimensat: a `tv_nsec` that means "now" or "leave as it is".
 pub const UTIME_NOW: i64 = (1 << 30) - 1;
 pub const UTIME_OMIT: i64 = (1 << 30) - 2;
-
-/// statfs's `f_type` for /proc.
-pub const PROC_SUPER_MAGIC: u64 = 0x9fa0;

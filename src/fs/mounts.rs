@@ -198,9 +198,9 @@ impl Mount {
     pub(crate) fn usage(&self) -> (u64, u64) {
         let Some(dir) = &self.dir else { return (0, 0) };
         if self.real && self.kind != FsType::Ramfs {
-            let Ok(b) = host::statfs_raw(dir.as_raw_fd()) else { return (0, 0) };
-            let f = |i: usize| u64::from_le_bytes(b[i * 8..i * 8 + 8].try_into().unwrap_or_default());
-            return (f(2).saturating_sub(f(3)) * f(1), f(5).saturating_sub(f(6)));
+            let Ok(st) = host::fstatfs(dir.as_raw_fd()) else { return (0, 0) };
+            let used_blocks = st.f_blocks.saturating_sub(st.f_bfree);
+            return (used_blocks.saturating_mul(st.f_bsize as u64), st.f_files.saturating_sub(st.f_ffree));
         }
         let mut bytes = 0;
         let mut inodes = 1;

@@ -127,10 +127,7 @@ impl RamTree {
 
     /// Whether the root is in memory (a host tmpfs or ramfs).
     pub fn in_memory(&self) -> bool {
-        host::statfs_raw(self.fd.as_raw_fd()).is_ok_and(|b| {
-            let f_type = i64::from_ne_bytes(b[..8].try_into().unwrap_or_default());
-            f_type == TMPFS_MAGIC || f_type == RAMFS_MAGIC
-        })
+        host::fstatfs(self.fd.as_raw_fd()).is_ok_and(|st| st.f_type == TMPFS_MAGIC || st.f_type == RAMFS_MAGIC)
     }
 
     /// Whether the archive's owners were kept (false: the host refused).

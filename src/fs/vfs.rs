@@ -15,9 +15,10 @@ use crate::abi::fcntl::{
     O_PATH, O_RDONLY, O_WRONLY,
 };
 use crate::abi::ioctl::TCGETS;
+use crate::abi::magic::PROC_SUPER_MAGIC;
+use crate::abi::mount::Statfs;
 use crate::abi::stat::{
-    PROC_SUPER_MAGIC, S_IALLUGO, S_IFCHR, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, S_IRUGO, S_IRUSR, S_IRWXUGO, S_IWGRP,
-    S_IWUSR, S_IXUGO,
+    S_IALLUGO, S_IFCHR, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, S_IRUGO, S_IRUSR, S_IRWXUGO, S_IWGRP, S_IWUSR, S_IXUGO,
 };
 use crate::abi::types::Stat as AbiStat;
 use crate::arch::host;
@@ -343,12 +344,8 @@ pub(crate) fn directory(root: &HostRoot, proc: &dyn ProcFs, abs: Vec<u8>) -> Sys
 }
 
 /// statfs of /proc and /dev.
-pub(crate) fn proc_statfs() -> [u8; 120] {
-    let mut b = [0u8; 120];
-    b[..8].copy_from_slice(&PROC_SUPER_MAGIC.to_le_bytes());
-    b[8..16].copy_from_slice(&PAGE_SIZE.to_le_bytes());
-    b[64..72].copy_from_slice(&(NAME_MAX as u64).to_le_bytes());
-    b
+pub(crate) fn proc_statfs() -> Statfs {
+    Statfs { f_type: PROC_SUPER_MAGIC, f_bsize: PAGE_SIZE as i64, f_namelen: NAME_MAX as i64, ..Default::default() }
 }
 
 /// The current listing of a generated directory, if it still exists.

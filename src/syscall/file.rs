@@ -613,7 +613,7 @@ pub(crate) fn sys_fstatfs(ctx: &mut SyscallCtx<'_>, fd: Fd, buf: UserPtr<Opaque>
         Ok(host_fd) => super::mount::statfs_at(ctx, ctx.m.root.guest_path_of(host_fd).as_deref(), host_fd)?,
         Err(_) => crate::fs::vfs::proc_statfs(),
     };
-    ctx.user().write(buf.addr(), &st)?;
+    ctx.user().write_obj(buf.addr(), &st)?;
     Ok(0)
 }
 

@@ -5,6 +5,7 @@ use super::args::{CStr, MountFlags, UmountFlags, UserPtr};
 use super::SyscallCtx;
 use crate::abi::consts::{NAME_MAX, PAGE_SIZE};
 use crate::abi::fcntl::AT_FDCWD;
+use crate::abi::magic::{RAMFS_MAGIC, TMPFS_MAGIC};
 use crate::abi::mount::*;
 use crate::abi::stat::{S_IFDIR, S_IFMT};
 use crate::errno::{Errno, SysResult};
@@ -203,12 +204,11 @@ pub(crate) fn sys_umount2(ctx: &mut SyscallCtx<'_>, target: UserPtr<CStr>, flags
 }
 
 /// statfs of a memory file system.
-pub(crate) fn memory_statfs(m: &Mount, mem_size: u64) -> [u8; 120] {
+pub(crate) fn memory_statfs(m: &Mount, mem_size: u64) -> Statfs {
+    let fsid = [m.id as i32, 0];
     // A host tmpfs of its own: the host's numbers, the mount's flags.
-    if let Some(Ok(mut b)) = m.dir.as_ref().filter(|_| m.real).map(|d| crate::arch::host::statfs_raw(d.as_raw_fd())) {
-        b[56..64].copy_from_slice(&(m.id as u64).to_le_bytes());
-        b[80..88].copy_from_slice(&st_flags(m).to_le_bytes());
-        return b;
+    if let Some(Ok(st)) = m.dir.as_ref().filter(|_| m.real).map(|d| crate::arch::host::fstatfs(d.as_raw_fd())) {
+        return Statfs { f_fsid: fsid, f_flags: st_flags(m) as i64, ..st };
     }
     let opts = m.opts();
     let page = PAGE_SIZE;
@@ -224,12 +224,20 @@ pub(crate) fn memory_statfs(m: &Mount, mem_size: u64) -> [u8; 120] {
     };
     let bfree = blocks.saturating_sub(used.div_ceil(page));
     let ffree = files.saturating_sub(inodes);
-    let fields = [magic, page, blocks, bfree, bfree, files, ffree, m.id as u64, NAME_MAX as u64, page, st_flags(m)];
-    let mut b = [0u8; 120];
-    for (i, v) in fields.iter().enumerate() {
-        b[i * 8..i * 8 + 8].copy_from_slice(&v.to_le_bytes());
+    Statfs {
+        f_type: magic,
+        f_bsize: page as i64,
+        f_blocks: blocks,
+        f_bfree: bfree,
+        f_bavail: bfree,
+        f_files: files,
+        f_ffree: ffree,
+        f_fsid: fsid,
+        f_namelen: NAME_MAX as i64,
+        f_frsize: page as i64,
+        f_flags: st_flags(m) as i64,
+        f_spare: [0; 4],
     }
-    b
 }
 
 /// statfs `f_flags` of a mount.
@@ -249,7 +257,7 @@ fn st_flags(m: &Mount) -> u64 {
 
 /// statfs of the host directory `fd` is in: the memory file system's
 /// own answer when a tmpfs or ramfs holds it (`guest` is its guest path).
-pub(crate) fn statfs_at(ctx: &SyscallCtx<'_>, guest: Option<&[u8]>, fd: i32) -> SysResult<[u8; 120]> {
+pub(crate) fn statfs_at(ctx: &SyscallCtx<'_>, guest: Option<&[u8]>, fd: i32) -> SysResult<Statfs> {
     let machine = match ctx.m.root.jail() {
         Some(_) => ctx.m.root.machine_path_of(fd).or_else(|| guest.map(|g| ctx.m.root.machine_path(g))),
         None => guest.map(crate::fs::path::normalize),
@@ -260,7 +268,7 @@ pub(crate) fn statfs_at(ctx: &SyscallCtx<'_>, guest: Option<&[u8]>, fd: i32) -> 
             return Ok(memory_statfs(&m, ctx.m.config.mem_size));
         }
     }
-    Ok(crate::arch::host::statfs_raw(fd)?)
+    Ok(crate::arch::host::fstatfs(fd)?)
 }
 
 /// A machine path as the caller sees it (in a chroot: from its root).

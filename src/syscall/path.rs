@@ -748,7 +748,7 @@ pub(crate) fn sys_statfs(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, buf: UserP
         }
         _ => vfs::proc_statfs(),
     };
-    ctx.user().write(buf.addr(), &st)?;
+    ctx.user().write_obj(buf.addr(), &st)?;
     Ok(0)
 }
 

@@ -4,6 +4,7 @@
 
 use crate::abi::fcntl::{RESOLVE_BENEATH, RESOLVE_IN_ROOT};
 use crate::abi::ioctl::{TCGETS, TCSETSW};
+use crate::abi::mount::Statfs;
 use std::ffi::CStr;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
@@ -318,11 +319,12 @@ pub(crate) fn statx(dirfd: RawFd, path: &CStr, flags: i32, mask: u32) -> std::io
     Ok(stx)
 }
 
-pub(crate) fn statfs_raw(fd: RawFd) -> std::io::Result<[u8; 120]> {
-    let mut buf = [0u8; 120];
-    // SAFETY: buf is sizeof(struct statfs) on x86-64.
-    check(unsafe { libc::syscall(libc::SYS_fstatfs, fd, buf.as_mut_ptr()) })?;
-    Ok(buf)
+pub(crate) fn fstatfs(fd: RawFd) -> std::io::Result<Statfs> {
+    let mut st = Statfs::default();
+    // SAFETY: st is a `struct statfs` (120 bytes, layout asserted in
+    // abi::mount), written by the kernel.
+    check(unsafe { libc::syscall(libc::SYS_fstatfs, fd, &mut st as *mut Statfs) })?;
+    Ok(st)
 }
 
 /// A `dev_t` from its major and minor numbers (glibc's encoding).
@@ -342,7 +344,7 @@ pub(crate) fn major_minor(dev: u64) -> (u32, u32) {
 pub(crate) fn is_tmpfs(dir: &std::path::Path) -> bool {
     let Ok(c) = std::ffi::CString::new(dir.as_os_str().as_encoded_bytes()) else { return false };
     let Ok(fd) = open(&c, libc::O_PATH | libc::O_DIRECTORY, 0) else { return false };
-    statfs_raw(fd.as_raw_fd()).is_ok_and(|b| b[..8] == crate::abi::mount::TMPFS_MAGIC.to_le_bytes())
+    fstatfs(fd.as_raw_fd()).is_ok_and(|st| st.f_type == crate::abi::magic::TMPFS_MAGIC)
 }
 
 pub(crate) fn mkdirat(dirfd: RawFd, name: &CStr, mode: u32) -> std::io::Result<()> {
