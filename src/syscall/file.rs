@@ -2,7 +2,7 @@
 //! directory reading, and the f*() metadata calls.
 
 use super::args::{
-    Fd, Flags, InBytes, IovecIn, IovecOut, Mode, Opaque, OpenFlags, OutBytes, PipeFds, StatBuf, UserPtr,
+    Fd, InBytes, IntFlags, IovecIn, IovecOut, Mode, Opaque, OpenFlags, OutBytes, PipeFds, StatBuf, UserPtr,
 };
 use super::{arg_i32, SyscallCtx};
 use crate::abi::dirent::{DIRENT64_ALIGN, DIRENT64_NAME_OFFSET, DT_DIR};
@@ -304,15 +304,15 @@ pub(crate) fn sys_dup2(ctx: &mut SyscallCtx<'_>, oldfd: Fd, newfd: Fd) -> SysRes
 
 /// dup3's flags: O_CLOEXEC or nothing (an int: the upper half of the
 /// register is not looked at). Whether the copy is close-on-exec.
-fn dup3_cloexec(flags: Flags) -> SysResult<bool> {
-    let flags = flags.0 as u32;
+fn dup3_cloexec(flags: IntFlags) -> SysResult<bool> {
+    let flags = flags.0;
     if flags & !(O_CLOEXEC as u32) != 0 {
         return Err(Errno::EINVAL);
     }
     Ok(flags & (O_CLOEXEC as u32) != 0)
 }
 
-pub(crate) fn sys_dup3(ctx: &mut SyscallCtx<'_>, oldfd: Fd, newfd: Fd, flags: Flags) -> SysResult {
+pub(crate) fn sys_dup3(ctx: &mut SyscallCtx<'_>, oldfd: Fd, newfd: Fd, flags: IntFlags) -> SysResult {
     let (old, new) = (oldfd.0, newfd.0);
     let cloexec = dup3_cloexec(flags)?;
     if old == new {
@@ -655,14 +655,14 @@ pub(crate) fn sys_copy_file_range(
     fd_out: Fd,
     off_out: UserPtr<Opaque>,
     len: usize,
-    flags: Flags,
+    flags: IntFlags,
 ) -> SysResult {
     let (_i, inp) = host_file(ctx, fd_in, Errno::EINVAL)?;
     let (_o, out) = host_file(ctx, fd_out, Errno::EINVAL)?;
     let mut in_pos = read_off(ctx, off_in)?;
     let mut out_pos = read_off(ctx, off_out)?;
     // The flags are an unsigned int.
-    let flags = flags.0 as u32;
+    let flags = flags.0;
     let n = host::copy_file_range(inp, in_pos.as_mut(), out, out_pos.as_mut(), rw_count(len), flags)?;
     if let Some(pos) = in_pos {
         ctx.user().write_val(off_in.addr(), pos)?;

@@ -1,6 +1,6 @@
 //! System information: uname, limits, CPUs, randomness.
 
-use super::args::{CStr, Fd, Flags, Opaque, Pid, UserPtr};
+use super::args::{CStr, Fd, IntFlags, Opaque, Pid, UserPtr};
 use super::SyscallCtx;
 use crate::abi::random::{GRND_INSECURE, GRND_NONBLOCK, GRND_RANDOM};
 use crate::abi::resource::{Rlimit64, RLIMIT_NOFILE, RLIM_NLIMITS};
@@ -34,8 +34,8 @@ pub(crate) fn sys_uname(ctx: &mut SyscallCtx<'_>, buf: UserPtr<Opaque>) -> SysRe
 
 /// getrandom's flags, an `unsigned int` (only the low half of the
 /// register counts): known bits, not both GRND_RANDOM and GRND_INSECURE.
-fn getrandom_flags(flags: Flags) -> SysResult<u32> {
-    let flags = flags.0 as u32;
+fn getrandom_flags(flags: IntFlags) -> SysResult<u32> {
+    let flags = flags.0;
     if flags & !(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE) != 0
         || flags & (GRND_RANDOM | GRND_INSECURE) == (GRND_RANDOM | GRND_INSECURE)
     {
@@ -44,7 +44,12 @@ fn getrandom_flags(flags: Flags) -> SysResult<u32> {
     Ok(flags)
 }
 
-pub(crate) fn sys_getrandom(ctx: &mut SyscallCtx<'_>, buf: UserPtr<Opaque>, count: usize, flags: Flags) -> SysResult {
+pub(crate) fn sys_getrandom(
+    ctx: &mut SyscallCtx<'_>,
+    buf: UserPtr<Opaque>,
+    count: usize,
+    flags: IntFlags,
+) -> SysResult {
     let flags = getrandom_flags(flags)?;
     let len = count.min(i32::MAX as usize);
     Ok(ctx.user().host_getrandom(buf.addr(), len, flags)? as u64)
@@ -91,15 +96,10 @@ pub(crate) fn sys_prlimit64(
     Ok(0)
 }
 
-pub(crate) fn sys_sched_getaffinity(
-    ctx: &mut SyscallCtx<'_>,
-    pid: Pid,
-    len: usize,
-    mask: UserPtr<Opaque>,
-) -> SysResult {
+pub(crate) fn sys_sched_getaffinity(ctx: &mut SyscallCtx<'_>, pid: Pid, len: u32, mask: UserPtr<Opaque>) -> SysResult {
     // An `unsigned int`, of whole words, checked before the task is looked
     // for (the host checks it against its number of CPUs).
-    let len = len as u32 as usize;
+    let len = len as usize;
     if len == 0 || !len.is_multiple_of(8) {
         return Err(Errno::EINVAL);
     }
@@ -259,12 +259,12 @@ fn priority_range(policy: i32) -> SysResult<(u64, u64)> {
     }
 }
 
-pub(crate) fn sys_sched_get_priority_max(_: &mut SyscallCtx<'_>, policy: i64) -> SysResult {
-    Ok(priority_range(policy as i32)?.1)
+pub(crate) fn sys_sched_get_priority_max(_: &mut SyscallCtx<'_>, policy: i32) -> SysResult {
+    Ok(priority_range(policy)?.1)
 }
 
-pub(crate) fn sys_sched_get_priority_min(_: &mut SyscallCtx<'_>, policy: i64) -> SysResult {
-    Ok(priority_range(policy as i32)?.0)
+pub(crate) fn sys_sched_get_priority_min(_: &mut SyscallCtx<'_>, policy: i32) -> SysResult {
+    Ok(priority_range(policy)?.0)
 }
 
 /// The cache argument is unused, as in Linux since 2.6.24.
@@ -286,24 +286,25 @@ pub(crate) fn sys_getcpu(
 
 /// membarrier: every guest thread is a host thread of this process, so the
 /// host's private expedited barrier covers exactly them.
-pub(crate) fn sys_membarrier(_: &mut SyscallCtx<'_>, cmd: i32, flags: Flags) -> SysResult {
+pub(crate) fn sys_membarrier(_: &mut SyscallCtx<'_>, cmd: i32, flags: IntFlags) -> SysResult {
     // The flags are an `unsigned int`.
-    Ok(host::membarrier(cmd, flags.0 as u32)? as u64)
+    Ok(host::membarrier(cmd, flags.0)? as u64)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::syscall::args::SyscallArg;
 
     #[test]
     fn getrandom_takes_known_flags_not_random_with_insecure() {
-        assert_eq!(getrandom_flags(Flags(0)), Ok(0));
-        assert_eq!(getrandom_flags(Flags(u64::from(GRND_NONBLOCK | GRND_RANDOM))), Ok(3));
-        assert_eq!(getrandom_flags(Flags(u64::from(GRND_NONBLOCK | GRND_INSECURE))), Ok(5));
-        assert_eq!(getrandom_flags(Flags(u64::from(GRND_RANDOM | GRND_INSECURE))), Err(Errno::EINVAL));
-        assert_eq!(getrandom_flags(Flags(8)), Err(Errno::EINVAL));
+        assert_eq!(getrandom_flags(IntFlags(0)), Ok(0));
+        assert_eq!(getrandom_flags(IntFlags(GRND_NONBLOCK | GRND_RANDOM)), Ok(3));
+        assert_eq!(getrandom_flags(IntFlags(GRND_NONBLOCK | GRND_INSECURE)), Ok(5));
+        assert_eq!(getrandom_flags(IntFlags(GRND_RANDOM | GRND_INSECURE)), Err(Errno::EINVAL));
+        assert_eq!(getrandom_flags(IntFlags(8)), Err(Errno::EINVAL));
         // An unsigned int: the upper half is not looked at.
-        assert_eq!(getrandom_flags(Flags(1 << 32 | u64::from(GRND_NONBLOCK))), Ok(1));
+        assert_eq!(getrandom_flags(IntFlags::from_reg(1 << 32 | u64::from(GRND_NONBLOCK))), Ok(1));
     }
 
     #[test]

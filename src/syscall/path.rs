@@ -6,7 +6,7 @@
 //! inside the root; the ones that follow a final symlink work on an O_PATH
 //! handle of the file itself. The host kernel therefore does every walk.
 
-use super::args::{self, AtFlags, Fd, Flags, Mode, Opaque, OpenFlags, OutBytes, OutCStr, StatBuf, UserPtr};
+use super::args::{self, AtFlags, Fd, IntFlags, Mode, Opaque, OpenFlags, OutBytes, OutCStr, StatBuf, UserPtr};
 use super::{arg_i32, host_table_full_is_enfile, SyscallCtx};
 use crate::abi::fcntl::{
     AT_EACCESS, AT_EMPTY_PATH, AT_FDCWD, AT_NO_AUTOMOUNT, AT_REMOVEDIR, AT_STATX_SYNC_TYPE, AT_SYMLINK_FOLLOW,
@@ -45,8 +45,7 @@ fn reg(fd: Fd) -> u64 {
 
 /// `flags` as the `int` they are, if no bit outside `known` is set: like
 /// Linux, only the low 32 bits of the register count.
-fn known_flags(flags: u64, known: i32) -> SysResult<i32> {
-    let flags = flags as u32;
+fn known_flags(flags: u32, known: i32) -> SysResult<i32> {
     if flags & !(known as u32) != 0 {
         return Err(Errno::EINVAL);
     }
@@ -239,7 +238,7 @@ pub(crate) fn sys_statx(
     ctx: &mut SyscallCtx<'_>,
     dirfd: Fd,
     pathname: PathPtr,
-    flags: Flags,
+    flags: IntFlags,
     mask: u64,
     statxbuf: UserPtr<Opaque>,
 ) -> SysResult {
@@ -383,8 +382,7 @@ pub(crate) fn sys_unlinkat(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPt
 /// renameat2's flags: only RENAME_NOREPLACE, RENAME_EXCHANGE (not both)
 /// and RENAME_WHITEOUT (an unsigned int: the upper half of the register
 /// is not looked at).
-fn rename_flags_valid(flags: u64) -> bool {
-    let flags = flags as u32;
+fn rename_flags_valid(flags: u32) -> bool {
     let both = RENAME_NOREPLACE | RENAME_EXCHANGE;
     flags & !(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT) == 0 && flags & both != both
 }
@@ -395,7 +393,7 @@ fn rename_common(
     oldpath: PathPtr,
     newdirfd: Fd,
     newpath: PathPtr,
-    flags: u64,
+    flags: u32,
 ) -> SysResult {
     if !rename_flags_valid(flags) {
         return Err(Errno::EINVAL);
@@ -408,7 +406,7 @@ fn rename_common(
     let (od, on) = host_parent(&old, ctx)?;
     let (nd, nn) = host_parent(&new, ctx)?;
     ctx.m.root.same_mount(od.as_raw_fd(), nd.as_raw_fd())?;
-    host::renameat2(od.as_raw_fd(), &on, nd.as_raw_fd(), &nn, flags as u32)?;
+    host::renameat2(od.as_raw_fd(), &on, nd.as_raw_fd(), &nn, flags)?;
     ctx.m.root.dirs.invalidate();
     Ok(0)
 }
@@ -433,7 +431,7 @@ pub(crate) fn sys_renameat2(
     oldpath: PathPtr,
     newdirfd: Fd,
     newpath: PathPtr,
-    flags: Flags,
+    flags: IntFlags,
 ) -> SysResult {
     rename_common(ctx, olddirfd, oldpath, newdirfd, newpath, flags.0)
 }
@@ -444,7 +442,7 @@ fn link_common(
     oldpath: PathPtr,
     newdirfd: Fd,
     newpath: PathPtr,
-    flags: u64,
+    flags: u32,
 ) -> SysResult {
     let flags = known_flags(flags, AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)?;
     let new = ctx.at_vec(reg(newdirfd), ctx.path(newpath.addr())?)?;
@@ -481,7 +479,7 @@ pub(crate) fn sys_linkat(
     oldpath: PathPtr,
     newdirfd: Fd,
     newpath: PathPtr,
-    flags: Flags,
+    flags: IntFlags,
 ) -> SysResult {
     link_common(ctx, olddirfd, oldpath, newdirfd, newpath, flags.0)
 }
@@ -609,7 +607,7 @@ pub(crate) fn sys_chmod(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, mode: Mode)
     chmod_fd(ctx, &fd, mode.0)
 }
 
-fn fchmodat_common(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: u32, flags: u64) -> SysResult {
+fn fchmodat_common(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: u32, flags: u32) -> SysResult {
     let flags = known_flags(flags, AT_SYMLINK_NOFOLLOW)?;
     let fd = host_target(ctx, dirfd, pathname, flags)?;
     if flags & AT_SYMLINK_NOFOLLOW != 0 {
@@ -633,7 +631,7 @@ pub(crate) fn sys_fchmodat2(
     dirfd: Fd,
     pathname: PathPtr,
     mode: u64,
-    flags: Flags,
+    flags: IntFlags,
 ) -> SysResult {
     fchmodat_common(ctx, dirfd, pathname, mode as u32, flags.0)
 }
@@ -644,7 +642,7 @@ fn chown_common(
     pathname: PathPtr,
     owner: u32,
     group: u32,
-    flags: u64,
+    flags: u32,
 ) -> SysResult {
     let flags = known_flags(flags, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)?;
     let fd = host_target(ctx, dirfd, pathname, flags)?;
@@ -658,7 +656,7 @@ pub(crate) fn sys_chown(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, owner: u32,
 }
 
 pub(crate) fn sys_lchown(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, owner: u32, group: u32) -> SysResult {
-    chown_common(ctx, CWD, pathname, owner, group, AT_SYMLINK_NOFOLLOW as u64)
+    chown_common(ctx, CWD, pathname, owner, group, AT_SYMLINK_NOFOLLOW as u32)
 }
 
 pub(crate) fn sys_fchownat(
@@ -667,7 +665,7 @@ pub(crate) fn sys_fchownat(
     pathname: PathPtr,
     owner: u32,
     group: u32,
-    flags: Flags,
+    flags: IntFlags,
 ) -> SysResult {
     chown_common(ctx, dirfd, pathname, owner, group, flags.0)
 }
@@ -772,9 +770,9 @@ fn mknod_kind(mode: u32) -> SysResult<u32> {
 }
 
 /// `mode` and `dev` keep their low 32 bits (an unsigned int in Linux).
-fn mknod_common(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: u64, dev: u64) -> SysResult {
+fn mknod_common(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: u32, dev: u32) -> SysResult {
     // Linux refuses the file type before it looks at the path.
-    let (mode, dev) = (mode as u32, u64::from(dev as u32));
+    let dev = u64::from(dev);
     let kind = mknod_kind(mode)?;
     let abs = ctx.at_vec(reg(dirfd), ctx.path(pathname.addr())?)?;
     if is_dot_or_dotdot(&path::split_last(&abs).1) {
@@ -790,11 +788,11 @@ fn mknod_common(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: u6
     Ok(0)
 }
 
-pub(crate) fn sys_mknod(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, mode: u64, dev: u64) -> SysResult {
+pub(crate) fn sys_mknod(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, mode: u32, dev: u32) -> SysResult {
     mknod_common(ctx, CWD, pathname, mode, dev)
 }
 
-pub(crate) fn sys_mknodat(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: u64, dev: u64) -> SysResult {
+pub(crate) fn sys_mknodat(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: u32, dev: u32) -> SysResult {
     mknod_common(ctx, dirfd, pathname, mode, dev)
 }
 

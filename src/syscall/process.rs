@@ -2,7 +2,7 @@
 
 use super::args::{Opaque, Pid, UserPtr};
 use super::{SyscallCtx, SyscallReturn, TaskExit};
-use crate::abi::consts::NGROUPS_MAX;
+use crate::abi::consts::{NGROUPS_MAX, TASK_SIZE};
 use crate::abi::futex::RobustListHead;
 use crate::abi::prctl::*;
 use crate::abi::reboot::*;
@@ -50,14 +50,11 @@ pub(crate) fn sys_exit_group(_: &mut SyscallCtx<'_>, status: i32) -> SysResult<S
     Ok(SyscallReturn::Exit(TaskExit::Group(ExitStatus::Exited(status as u8))))
 }
 
-/// Highest canonical user address + 1.
-const USER_ADDR_LIMIT: u64 = 1 << 47;
-
-/// The code is an `int`: only its low half counts.
-pub(crate) fn sys_arch_prctl(ctx: &mut SyscallCtx<'_>, code: u64, addr: u64) -> SysResult {
-    match code as u32 {
+pub(crate) fn sys_arch_prctl(ctx: &mut SyscallCtx<'_>, code: u32, addr: u64) -> SysResult {
+    match code {
         ARCH_SET_FS => {
-            if addr >= USER_ADDR_LIMIT {
+            // TASK_SIZE_MAX: the last user page is not a valid base either.
+            if addr >= TASK_SIZE {
                 return Err(Errno::EPERM);
             }
             ctx.task.vcpu.set_fs_base(addr);
@@ -118,13 +115,13 @@ pub(crate) fn sys_sched_yield(_: &mut SyscallCtx<'_>) -> SysResult {
 /// option nommu offers.
 pub(crate) fn sys_prctl(
     ctx: &mut SyscallCtx<'_>,
-    option: i64,
+    option: i32,
     arg2: u64,
     _arg3: u64,
     _arg4: u64,
     _arg5: u64,
 ) -> SysResult {
-    match option as i32 {
+    match option {
         PR_SET_NAME => {
             let name = read_comm(ctx, arg2)?;
             // The main thread's name is the process's; others have their own.
@@ -366,8 +363,7 @@ pub(crate) fn sys_getresgid(
 
 /// The one supplementary group is 0. The size is an `int`: only the low
 /// half of its register counts.
-pub(crate) fn sys_getgroups(ctx: &mut SyscallCtx<'_>, size: i64, list: UserPtr<Opaque>) -> SysResult {
-    let size = size as i32;
+pub(crate) fn sys_getgroups(ctx: &mut SyscallCtx<'_>, size: i32, list: UserPtr<Opaque>) -> SysResult {
     if size < 0 {
         return Err(Errno::EINVAL);
     }
@@ -425,7 +421,7 @@ mod tests {
             assert_eq!(t.errno(nr("arch_prctl"), &[1 << 32 | get_fs, bad]), Errno::EFAULT);
             assert_eq!(t.errno(nr("arch_prctl"), &[get_fs, bad]), Errno::EFAULT);
             assert_eq!(t.errno(nr("arch_prctl"), &[get_gs, bad]), Errno::EFAULT);
-            assert_eq!(t.errno(nr("arch_prctl"), &[set_fs, USER_ADDR_LIMIT]), Errno::EPERM);
+            assert_eq!(t.errno(nr("arch_prctl"), &[set_fs, TASK_SIZE]), Errno::EPERM);
             assert_eq!(t.errno(nr("arch_prctl"), &[set_fs, u64::MAX]), Errno::EPERM);
         }
 

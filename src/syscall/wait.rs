@@ -197,9 +197,9 @@ fn waitid_options(options: Flags) -> SysResult<u32> {
 }
 
 /// The children waitid's `idtype` and `id` name; `own_pgid` is the
-/// caller's group. The idtype is an `int`: only its low half counts.
-fn waitid_which(idtype: i64, id: Pid, own_pgid: i32) -> SysResult<Which> {
-    match (idtype as i32, id.0) {
+/// caller's group.
+fn waitid_which(idtype: i32, id: Pid, own_pgid: i32) -> SysResult<Which> {
+    match (idtype, id.0) {
         (P_ALL, _) => Ok(Which::Any),
         // nommu has no pidfds: no descriptor is one.
         (P_PIDFD, fd) if fd >= 0 => Err(Errno::EBADF),
@@ -212,7 +212,7 @@ fn waitid_which(idtype: i64, id: Pid, own_pgid: i32) -> SysResult<Which> {
 
 pub(crate) fn sys_waitid(
     ctx: &mut SyscallCtx<'_>,
-    idtype: i64,
+    idtype: i32,
     id: Pid,
     infop: UserPtr<Opaque>,
     options: Flags,
@@ -238,6 +238,7 @@ pub(crate) fn sys_waitid(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::syscall::args::SyscallArg;
 
     /// Options as a syscall argument.
     fn opts(options: u32) -> Flags {
@@ -274,16 +275,16 @@ mod tests {
 
     #[test]
     fn waitid_ids() {
-        let (all, pid, pgid) = (i64::from(P_ALL), i64::from(P_PID), i64::from(P_PGID));
+        let (all, pid, pgid) = (P_ALL, P_PID, P_PGID);
         assert_eq!(waitid_which(all, Pid(-3), 7), Ok(Which::Any));
         assert_eq!(waitid_which(pid, Pid(5), 7), Ok(Which::Pid(5)));
         assert_eq!(waitid_which(pid, Pid(0), 7), Err(Errno::EINVAL));
         assert_eq!(waitid_which(pgid, Pid(0), 7), Ok(Which::Pgid(7)));
         assert_eq!(waitid_which(pgid, Pid(5), 7), Ok(Which::Pgid(5)));
         assert_eq!(waitid_which(pgid, Pid(-5), 7), Err(Errno::EINVAL));
-        assert_eq!(waitid_which(i64::from(P_PIDFD), Pid(5), 7), Err(Errno::EBADF));
-        assert_eq!(waitid_which(i64::from(P_PIDFD), Pid(-1), 7), Err(Errno::EINVAL));
-        assert_eq!(waitid_which(1 << 32 | all, Pid(5), 7), Ok(Which::Any));
+        assert_eq!(waitid_which(P_PIDFD, Pid(5), 7), Err(Errno::EBADF));
+        assert_eq!(waitid_which(P_PIDFD, Pid(-1), 7), Err(Errno::EINVAL));
+        assert_eq!(waitid_which(i32::from_reg(1 << 32 | all as u64), Pid(5), 7), Ok(Which::Any));
     }
 
     // Argument errors through the table, as a guest meets them (what Linux

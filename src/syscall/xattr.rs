@@ -5,7 +5,7 @@
 //! Like Linux, a call checks its own arguments (flags, name, size, value)
 //! before it looks the path or the descriptor up.
 
-use super::args::{CStr, Fd, Flags, Opaque, UserPtr};
+use super::args::{CStr, Fd, IntFlags, Opaque, UserPtr};
 use super::SyscallCtx;
 use crate::abi::fcntl::{AT_EMPTY_PATH, AT_FDCWD, F_GETFL, O_PATH, POSIX_FADV_NOREUSE, POSIX_FADV_NORMAL};
 use crate::abi::stat::{S_IFIFO, S_IFMT};
@@ -55,10 +55,9 @@ fn get(ctx: &SyscallCtx<'_>, target: Target, name: UserPtr<CStr>) -> SysResult {
     Err(Errno::EOPNOTSUPP)
 }
 
-/// setxattr's flags: XATTR_CREATE, XATTR_REPLACE (an int: the upper half
-/// of the register is not looked at).
-fn check_set_flags(flags: Flags) -> SysResult<()> {
-    if flags.0 as u32 & !((XATTR_CREATE | XATTR_REPLACE) as u32) != 0 {
+/// setxattr's flags: XATTR_CREATE, XATTR_REPLACE.
+fn check_set_flags(flags: IntFlags) -> SysResult<()> {
+    if flags.0 & !((XATTR_CREATE | XATTR_REPLACE) as u32) != 0 {
         return Err(Errno::EINVAL);
     }
     Ok(())
@@ -72,7 +71,7 @@ fn set(
     name: UserPtr<CStr>,
     value: UserPtr<Opaque>,
     size: usize,
-    flags: Flags,
+    flags: IntFlags,
 ) -> SysResult {
     check_set_flags(flags)?;
     check_name(ctx, name)?;
@@ -122,7 +121,7 @@ pub(crate) fn sys_setxattr(
     name: UserPtr<CStr>,
     value: UserPtr<Opaque>,
     size: usize,
-    flags: Flags,
+    flags: IntFlags,
 ) -> SysResult {
     set(ctx, Target::Path(path, true), name, value, size, flags)
 }
@@ -133,7 +132,7 @@ pub(crate) fn sys_lsetxattr(
     name: UserPtr<CStr>,
     value: UserPtr<Opaque>,
     size: usize,
-    flags: Flags,
+    flags: IntFlags,
 ) -> SysResult {
     set(ctx, Target::Path(path, false), name, value, size, flags)
 }
@@ -144,7 +143,7 @@ pub(crate) fn sys_fsetxattr(
     name: UserPtr<CStr>,
     value: UserPtr<Opaque>,
     size: usize,
-    flags: Flags,
+    flags: IntFlags,
 ) -> SysResult {
     set(ctx, Target::Fd(fd), name, value, size, flags)
 }

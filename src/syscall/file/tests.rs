@@ -36,13 +36,13 @@ fn iovec_counts_are_0_to_uio_maxiov() {
 
 #[test]
 fn dup3_takes_only_cloexec() {
-    assert_eq!(dup3_cloexec(Flags(0)), Ok(false));
-    assert_eq!(dup3_cloexec(Flags(O_CLOEXEC as u64)), Ok(true));
-    assert_eq!(dup3_cloexec(Flags(O_NONBLOCK as u64)), Err(Errno::EINVAL));
-    assert_eq!(dup3_cloexec(Flags(0x40)), Err(Errno::EINVAL));
+    assert_eq!(dup3_cloexec(IntFlags(0)), Ok(false));
+    assert_eq!(dup3_cloexec(IntFlags(O_CLOEXEC as u32)), Ok(true));
+    assert_eq!(dup3_cloexec(IntFlags(O_NONBLOCK as u32)), Err(Errno::EINVAL));
+    assert_eq!(dup3_cloexec(IntFlags(0x40)), Err(Errno::EINVAL));
     // An int: the upper half of the register is not looked at.
-    assert_eq!(dup3_cloexec(Flags::from_reg(1 << 32)), Ok(false));
-    assert_eq!(dup3_cloexec(Flags::from_reg(1 << 32 | O_CLOEXEC as u64)), Ok(true));
+    assert_eq!(dup3_cloexec(IntFlags::from_reg(1 << 32)), Ok(false));
+    assert_eq!(dup3_cloexec(IntFlags::from_reg(1 << 32 | O_CLOEXEC as u64)), Ok(true));
 }
 
 #[test]

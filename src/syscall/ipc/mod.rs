@@ -10,7 +10,7 @@ pub mod msg;
 pub mod sem;
 pub mod shm;
 
-use super::args::{CStr, Flags, UserPtr};
+use super::args::{CStr, IntFlags, UserPtr};
 use super::SyscallCtx;
 use crate::abi::ipc::{MFD_ALL_FLAGS, MFD_CLOEXEC, MFD_EXEC, MFD_HUGETLB, MFD_HUGE_MASK, MFD_HUGE_SHIFT};
 use crate::abi::ipc::{MFD_NAME_MAX_LEN, MFD_NOEXEC_SEAL};
@@ -47,8 +47,8 @@ fn sleep(ctx: &mut SyscallCtx<'_>, q: &WaitQ, seq: u32, restart: Errno, deadline
 /// EINVAL; the name is EFAULT if unreadable and EINVAL past 249 bytes.
 /// The flags are an unsigned int: the upper half of the register is not
 /// looked at.
-pub(crate) fn sys_memfd_create(ctx: &mut SyscallCtx<'_>, name: UserPtr<CStr>, flags: Flags) -> SysResult {
-    let flags = flags.0 as u32;
+pub(crate) fn sys_memfd_create(ctx: &mut SyscallCtx<'_>, name: UserPtr<CStr>, flags: IntFlags) -> SysResult {
+    let flags = flags.0;
     let allowed =
         if flags & MFD_HUGETLB == 0 { MFD_ALL_FLAGS } else { MFD_ALL_FLAGS | (MFD_HUGE_MASK << MFD_HUGE_SHIFT) };
     if flags & !allowed != 0 || (flags & MFD_EXEC != 0 && flags & MFD_NOEXEC_SEAL != 0) {

@@ -14,8 +14,8 @@ pub(crate) mod show;
 mod tests;
 
 use super::args::{
-    Fd, Flags, InBytes, Opaque, OutBytes, PipeFds, SockAddrIn, SockAddrOut, SockDomain, SockLen, SockType, TimespecIn,
-    UserPtr,
+    Fd, InBytes, IntFlags, Opaque, OutBytes, PipeFds, SockAddrIn, SockAddrOut, SockDomain, SockLen, SockType,
+    TimespecIn, UserPtr,
 };
 use super::file::epipe;
 use super::SyscallCtx;
@@ -396,7 +396,7 @@ pub(crate) fn sys_sendto(
     fd: Fd,
     buf: UserPtr<InBytes>,
     len: usize,
-    flags: Flags,
+    flags: IntFlags,
     dest: UserPtr<SockAddrIn>,
     addrlen: u32,
 ) -> SysResult {
@@ -415,7 +415,7 @@ pub(crate) fn sys_recvfrom(
     fd: Fd,
     buf: UserPtr<OutBytes>,
     len: usize,
-    flags: Flags,
+    flags: IntFlags,
     src: UserPtr<SockAddrOut>,
     addrlen: UserPtr<SockLen>,
 ) -> SysResult {
@@ -508,21 +508,21 @@ fn recvmsg_one(ctx: &mut SyscallCtx<'_>, sock: &Sock, ptr: u64, flags: i32) -> S
 const MSG_CMSG_COMPAT: u32 = 0x8000_0000;
 
 /// The flags of sendmsg, recvmsg, sendmmsg and recvmmsg (an unsigned int).
-fn message_flags(flags: Flags) -> SysResult<i32> {
-    let flags = flags.0 as u32;
+fn message_flags(flags: IntFlags) -> SysResult<i32> {
+    let flags = flags.0;
     if flags & MSG_CMSG_COMPAT != 0 {
         return Err(Errno::EINVAL);
     }
     Ok(flags as i32)
 }
 
-pub(crate) fn sys_sendmsg(ctx: &mut SyscallCtx<'_>, fd: Fd, msg: UserPtr<Opaque>, flags: Flags) -> SysResult {
+pub(crate) fn sys_sendmsg(ctx: &mut SyscallCtx<'_>, fd: Fd, msg: UserPtr<Opaque>, flags: IntFlags) -> SysResult {
     let flags = message_flags(flags)?;
     let sock = Sock::get(ctx, fd)?;
     sendmsg_one(ctx, &sock, msg.addr(), flags)
 }
 
-pub(crate) fn sys_recvmsg(ctx: &mut SyscallCtx<'_>, fd: Fd, msg: UserPtr<Opaque>, flags: Flags) -> SysResult {
+pub(crate) fn sys_recvmsg(ctx: &mut SyscallCtx<'_>, fd: Fd, msg: UserPtr<Opaque>, flags: IntFlags) -> SysResult {
     let flags = message_flags(flags)?;
     let sock = Sock::get(ctx, fd)?;
     recvmsg_one(ctx, &sock, msg.addr(), flags)
@@ -558,7 +558,7 @@ pub(crate) fn sys_sendmmsg(
     fd: Fd,
     msgvec: UserPtr<Opaque>,
     vlen: u32,
-    flags: Flags,
+    flags: IntFlags,
 ) -> SysResult {
     let flags = message_flags(flags)?;
     let sock = Sock::get(ctx, fd)?;
@@ -570,7 +570,7 @@ pub(crate) fn sys_recvmmsg(
     fd: Fd,
     msgvec: UserPtr<Opaque>,
     vlen: u32,
-    flags: Flags,
+    flags: IntFlags,
     timeout: UserPtr<TimespecIn>,
 ) -> SysResult {
     // Linux reads and checks the timeout before the flags and the

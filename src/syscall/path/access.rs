@@ -5,12 +5,12 @@ use super::*;
 /// access(2)'s checks: a mode other than F_OK or R_OK|W_OK|X_OK bits, or
 /// an unknown flag, is EINVAL. Both are `int`s: the upper half of their
 /// registers is not looked at. The mode and the flags.
-pub(super) fn access_args(mode: u64, flags: u64) -> SysResult<(i32, i32)> {
+pub(super) fn access_args(mode: u32, flags: u32) -> SysResult<(i32, i32)> {
     let mode = known_flags(mode, R_OK | W_OK | X_OK)?;
     Ok((mode, known_flags(flags, AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)?))
 }
 
-fn access_common(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: u64, flags: u64) -> SysResult {
+fn access_common(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: u32, flags: u32) -> SysResult {
     let (mode, flags) = access_args(mode, flags)?;
     let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
     let host_flags = AT_EMPTY_PATH | (flags & AT_EACCESS);
@@ -48,21 +48,21 @@ fn access_common(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: u
     }
 }
 
-pub(crate) fn sys_access(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, mode: Flags) -> SysResult {
+pub(crate) fn sys_access(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, mode: IntFlags) -> SysResult {
     access_common(ctx, CWD, pathname, mode.0, 0)
 }
 
 /// The mode is an int, as for access and faccessat2.
-pub(crate) fn sys_faccessat(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: i64) -> SysResult {
-    access_common(ctx, dirfd, pathname, mode as u64, 0)
+pub(crate) fn sys_faccessat(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: i32) -> SysResult {
+    access_common(ctx, dirfd, pathname, mode as u32, 0)
 }
 
 pub(crate) fn sys_faccessat2(
     ctx: &mut SyscallCtx<'_>,
     dirfd: Fd,
     pathname: PathPtr,
-    mode: Flags,
-    flags: Flags,
+    mode: IntFlags,
+    flags: IntFlags,
 ) -> SysResult {
     access_common(ctx, dirfd, pathname, mode.0, flags.0)
 }

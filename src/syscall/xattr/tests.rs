@@ -6,14 +6,14 @@ use crate::syscall::args::SyscallArg;
 
 #[test]
 fn set_flags_are_create_or_replace() {
-    assert_eq!(check_set_flags(Flags(0)), Ok(()));
-    assert_eq!(check_set_flags(Flags(XATTR_CREATE as u64)), Ok(()));
-    assert_eq!(check_set_flags(Flags(XATTR_REPLACE as u64)), Ok(()));
-    assert_eq!(check_set_flags(Flags((XATTR_CREATE | XATTR_REPLACE) as u64)), Ok(()));
-    assert_eq!(check_set_flags(Flags(4)), Err(Errno::EINVAL));
+    assert_eq!(check_set_flags(IntFlags(0)), Ok(()));
+    assert_eq!(check_set_flags(IntFlags(XATTR_CREATE as u32)), Ok(()));
+    assert_eq!(check_set_flags(IntFlags(XATTR_REPLACE as u32)), Ok(()));
+    assert_eq!(check_set_flags(IntFlags((XATTR_CREATE | XATTR_REPLACE) as u32)), Ok(()));
+    assert_eq!(check_set_flags(IntFlags(4)), Err(Errno::EINVAL));
     // An int: the upper half of the register is not looked at.
-    assert_eq!(check_set_flags(Flags::from_reg(1 << 32)), Ok(()));
-    assert_eq!(check_set_flags(Flags::from_reg(1 << 32 | 4)), Err(Errno::EINVAL));
+    assert_eq!(check_set_flags(IntFlags::from_reg(1 << 32)), Ok(()));
+    assert_eq!(check_set_flags(IntFlags::from_reg(1 << 32 | 4)), Err(Errno::EINVAL));
 }
 
 #[test]
