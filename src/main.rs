@@ -409,23 +409,30 @@ fn caps(observe: Observe, machine_readable: bool) -> i32 {
     };
     let c = machine.caps();
     let cache = config.image_cache.as_ref().map_or("none".into(), |c| c.dir.display().to_string());
-    if machine_readable {
-        println!("page0={}", c.page0.name());
-        println!("trampoline={}", c.trampoline());
-        println!("pku={}", c.pku.name());
-        println!("fsgsbase={}", c.fsgsbase.name());
-        println!("trap={}", c.trap.map_or("none", |t| t.name()));
-        println!("host_mounts={}", c.host_mounts.name());
-        println!("tmpfs_dir={}", c.memory_dir.get().path.display());
-        println!("tmpfs_in_memory={}", c.tmpfs_in_memory());
-        println!("image_cache={cache}");
+    let text = if machine_readable {
+        [
+            format!("page0={}", c.page0.name()),
+            format!("trampoline={}", c.trampoline()),
+            format!("pku={}", c.pku.name()),
+            format!("fsgsbase={}", c.fsgsbase.name()),
+            format!("trap={}", c.trap.map_or("none", |t| t.name())),
+            format!("host_mounts={}", c.host_mounts.name()),
+            format!("tmpfs_dir={}", c.memory_dir.get().path.display()),
+            format!("tmpfs_in_memory={}", c.tmpfs_in_memory()),
+            format!("image_cache={cache}"),
+        ]
+        .join("\n")
     } else {
-        for (key, value) in c.lines() {
-            println!("{key}: {value}");
-        }
-        println!("image cache: {cache}");
+        let mut lines: Vec<String> = c.lines().into_iter().map(|(key, value)| format!("{key}: {value}")).collect();
+        lines.push(format!("image cache: {cache}"));
+        lines.join("\n")
+    };
+    // A reader that stops early (`| head`) is no failure of nommu's.
+    use std::io::Write;
+    match writeln!(std::io::stdout().lock(), "{text}") {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => 1,
+        _ => 0,
     }
-    0
 }
 
 /// What chooses the root and init, from options and from parameters.
