@@ -111,6 +111,37 @@ impl TestMachine {
     pub fn bad_ptr(&self) -> u64 {
         8
     }
+
+    /// A new pipe: (read end, write end). Its two descriptors are written
+    /// at `offset` in scratch memory.
+    #[cfg(test)]
+    pub(crate) fn pipe(&mut self, offset: u64) -> (u64, u64) {
+        let at = self.scratch + offset;
+        assert_eq!(self.value(crate::abi::names::number("pipe"), &[at]), Ok(0));
+        let fds: [i32; 2] = self.m.mem.user.read_val(at).expect("the pipe's descriptors");
+        (fds[0] as u64, fds[1] as u64)
+    }
+}
+
+/// NUL-terminated strings in scratch memory, one after another from an
+/// offset on, each 16-byte aligned.
+#[cfg(test)]
+pub(crate) struct Strings {
+    next: u64,
+}
+
+#[cfg(test)]
+impl Strings {
+    pub(crate) fn from(offset: u64) -> Strings {
+        Strings { next: offset }
+    }
+
+    /// `s` as the next string; its guest address.
+    pub(crate) fn s(&mut self, t: &TestMachine, s: &str) -> u64 {
+        let at = t.cstr(self.next, s);
+        self.next += (s.len() as u64 + 1).next_multiple_of(16);
+        at
+    }
 }
 
 /// A fresh directory under the system's temp dir, to be a test machine's

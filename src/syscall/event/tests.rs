@@ -13,7 +13,6 @@ const READ: u64 = crate::abi::names::number("read");
 const WRITE: u64 = crate::abi::names::number("write");
 const POLL: u64 = crate::abi::names::number("poll");
 const SIGPROCMASK: u64 = crate::abi::names::number("rt_sigprocmask");
-const PIPE: u64 = crate::abi::names::number("pipe");
 const GETPID: u64 = crate::abi::names::number("getpid");
 const KILL: u64 = crate::abi::names::number("kill");
 const EPOLL_CREATE: u64 = crate::abi::names::number("epoll_create");
@@ -40,10 +39,7 @@ fn event(t: &TestMachine, offset: u64, events: u32, data: u64) -> u64 {
 }
 
 fn pipe(t: &mut TestMachine) -> (u64, u64) {
-    let at = t.scratch + 0x900;
-    t.value(PIPE, &[at]).unwrap();
-    let fds: [i32; 2] = t.m.mem.user.read_val(at).unwrap();
-    (fds[0] as u64, fds[1] as u64)
+    t.pipe(0x900)
 }
 
 #[test]

@@ -92,12 +92,10 @@ mod args {
 
     /// A pipe holding one byte: (read end, write end).
     fn pipe(t: &mut TestMachine) -> (u64, u64) {
-        let fds = t.scratch + 0x9000;
-        assert_eq!(t.value(nr("pipe"), &[fds]), Ok(0));
-        let pair: [i32; 2] = [t.m.mem.user.read_val(fds).unwrap(), t.m.mem.user.read_val(fds + 4).unwrap()];
+        let (r, w) = t.pipe(0x9000);
         let byte = t.put(0x9010, b"x");
-        assert_eq!(t.value(nr("write"), &[pair[1] as u64, byte, 1]), Ok(1));
-        (pair[0] as u64, pair[1] as u64)
+        assert_eq!(t.value(nr("write"), &[w, byte, 1]), Ok(1));
+        (r, w)
     }
 
     #[test]

@@ -24,7 +24,7 @@ mod args {
     use crate::abi::mount::*;
     use crate::abi::names::number as nr;
     use crate::errno::Errno;
-    use crate::syscall::testkit::{TempRoot, TestMachine};
+    use crate::syscall::testkit::{Strings, TempRoot};
 
     fn temp_root() -> TempRoot {
         let root = TempRoot::new("mount");
@@ -37,24 +37,11 @@ mod args {
         root
     }
 
-    /// Strings in scratch memory, one after another.
-    struct Strings {
-        next: u64,
-    }
-
-    impl Strings {
-        fn s(&mut self, t: &TestMachine, s: &str) -> u64 {
-            let at = t.cstr(self.next, s);
-            self.next += (s.len() as u64 + 1).next_multiple_of(16);
-            at
-        }
-    }
-
     #[test]
     fn mount_targets_and_types() {
         let root = temp_root();
         let mut t = root.machine();
-        let mut s = Strings { next: 0x100 };
+        let mut s = Strings::from(0x100);
         let (none, tmpfs, d, f) = (s.s(&t, "none"), s.s(&t, "tmpfs"), s.s(&t, "/d"), s.s(&t, "/f"));
         let mount = nr("mount");
         // The target: an existing directory (symlinks followed).
@@ -87,7 +74,7 @@ mod args {
     fn mount_pointers_and_flags() {
         let root = temp_root();
         let mut t = root.machine();
-        let mut s = Strings { next: 0x100 };
+        let mut s = Strings::from(0x100);
         let (none, tmpfs, d, missing) = (s.s(&t, "none"), s.s(&t, "tmpfs"), s.s(&t, "/d"), s.s(&t, "/nope/x"));
         let (bad, mount) = (t.bad_ptr(), nr("mount"));
         // Every string is copied before the target is looked up.
@@ -115,7 +102,7 @@ mod args {
     fn bind_mounts() {
         let root = temp_root();
         let mut t = root.machine();
-        let mut s = Strings { next: 0x100 };
+        let mut s = Strings::from(0x100);
         let (d, f, bind, mount) = (s.s(&t, "/d"), s.s(&t, "/f"), MS_BIND, nr("mount"));
         // The source must be named and exist.
         assert_eq!(t.errno(mount, &[0, d, 0, bind, 0]), Errno::EINVAL);
@@ -133,7 +120,7 @@ mod args {
     fn umount2() {
         let root = temp_root();
         let mut t = root.machine();
-        let mut s = Strings { next: 0x100 };
+        let mut s = Strings::from(0x100);
         let (d, f, bad, umount2) = (s.s(&t, "/d"), s.s(&t, "/f"), t.bad_ptr(), nr("umount2"));
         let (missing, nofollow) = (s.s(&t, "/nope"), u64::from(UMOUNT_NOFOLLOW));
         // Unknown flags, and MNT_EXPIRE with another way, before the path.

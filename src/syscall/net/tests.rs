@@ -54,7 +54,6 @@ fn socketpair_is_unix_only_and_checks_its_array() {
     t.value(SOCKETPAIR, &[AF_UNIX as u64, SOCK_STREAM as u64, 0, t.scratch]).unwrap();
 }
 
-const PIPE: u64 = number("pipe");
 const LISTEN: u64 = number("listen");
 const ACCEPT: u64 = number("accept");
 const ACCEPT4: u64 = number("accept4");
@@ -89,10 +88,7 @@ fn pair(t: &mut TestMachine, ty: u64) -> (u64, u64) {
 
 /// A pipe's read and write ends: descriptors that are no sockets.
 fn pipe(t: &mut TestMachine) -> (u64, u64) {
-    let at = t.scratch + 0xf08;
-    t.value(PIPE, &[at]).unwrap();
-    let fds: [i32; 2] = t.m.mem.user.read_val(at).unwrap();
-    (fds[0] as u64, fds[1] as u64)
+    t.pipe(0xf08)
 }
 
 /// A non-blocking unix stream socket listening on an abstract name; the

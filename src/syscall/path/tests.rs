@@ -62,7 +62,7 @@ mod args {
     use crate::abi::names::number as nr;
     use crate::abi::stat::{STATX__RESERVED, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG};
     use crate::errno::Errno;
-    use crate::syscall::testkit::{TempRoot, TestMachine, NEG, NO_FD};
+    use crate::syscall::testkit::{Strings, TempRoot, TestMachine, NEG, NO_FD};
 
     /// The working directory as a dirfd register holds it.
     const AT: u64 = AT_FDCWD as u64;
@@ -79,23 +79,6 @@ mod args {
         std::fs::write(dir.join("f"), b"hello").unwrap();
         std::os::unix::fs::symlink("f", dir.join("l")).unwrap();
         root
-    }
-
-    /// Strings in scratch memory, from offset 0x100 on.
-    struct Strings {
-        next: u64,
-    }
-
-    impl Strings {
-        fn new() -> Strings {
-            Strings { next: 0x100 }
-        }
-
-        fn s(&mut self, t: &TestMachine, s: &str) -> u64 {
-            let at = t.cstr(self.next, s);
-            self.next += (s.len() as u64 + 1).next_multiple_of(16);
-            at
-        }
     }
 
     /// Paths every path argument refuses, with Linux's answer: an
@@ -116,7 +99,7 @@ mod args {
     fn every_path_argument_refuses_bad_paths() {
         let root = temp_root();
         let mut t = root.machine();
-        let mut s = Strings::new();
+        let mut s = Strings::from(0x100);
         let (f, buf) = (s.s(&t, "/f"), t.scratch + 0x8000);
         let newp = s.s(&t, "/new");
         let bad = bad_paths(&t, &mut s);
@@ -182,7 +165,7 @@ mod args {
     fn directory_descriptors() {
         let root = temp_root();
         let mut t = root.machine();
-        let mut s = Strings::new();
+        let mut s = Strings::from(0x100);
         let (rel, abs, buf) = (s.s(&t, "f"), s.s(&t, "/f"), t.scratch + 0x8000);
         let file = t.value(nr("open"), &[abs, O_RDONLY as u64]).unwrap();
         let calls: &[(u64, [u64; 6])] = &[
@@ -230,7 +213,7 @@ mod args {
     fn flags() {
         let root = temp_root();
         let mut t = root.machine();
-        let mut s = Strings::new();
+        let mut s = Strings::from(0x100);
         let (f, d, l, newp, buf) = (s.s(&t, "/f"), s.s(&t, "/d"), s.s(&t, "/l"), s.s(&t, "/new"), t.scratch + 0x8000);
         let high = 1u64 << 32;
         // open: O_TMPFILE needs write access; O_CREAT with O_DIRECTORY
@@ -282,7 +265,7 @@ mod args {
     fn int_arguments_ignore_the_upper_half() {
         let root = temp_root();
         let mut t = root.machine();
-        let mut s = Strings::new();
+        let mut s = Strings::from(0x100);
         let (f, newp, linkp, buf) = (s.s(&t, "/f"), s.s(&t, "/new"), s.s(&t, "/link"), t.scratch + 0x8000);
         let high = 1u64 << 32;
         // Modes and flags that are an int or an unsigned int in Linux.
@@ -307,7 +290,7 @@ mod args {
     fn names_that_exist_or_cannot() {
         let root = temp_root();
         let mut t = root.machine();
-        let mut s = Strings::new();
+        let mut s = Strings::from(0x100);
         let (f, d, l, full) = (s.s(&t, "/f"), s.s(&t, "/d"), s.s(&t, "/l"), s.s(&t, "/full"));
         let (dot, dotdot, newp) = (s.s(&t, "."), s.s(&t, ".."), s.s(&t, "/new"));
         let (d_sub, nope) = (s.s(&t, "/d/sub"), s.s(&t, "/nope"));
@@ -352,7 +335,7 @@ mod args {
     fn links_cwd_truncate_times() {
         let root = temp_root();
         let mut t = root.machine();
-        let mut s = Strings::new();
+        let mut s = Strings::from(0x100);
         let (f, d, l, buf, bad) = (s.s(&t, "/f"), s.s(&t, "/d"), s.s(&t, "/l"), t.scratch + 0x8000, t.bad_ptr());
         // readlink: a size of at most 0 (an int), not a link, bad buffer.
         assert_eq!(t.errno(nr("readlink"), &[f, buf, 64]), Errno::EINVAL);
@@ -399,7 +382,7 @@ mod args {
         let root = temp_root();
         std::os::unix::fs::symlink("nowhere", root.0.join("dangling")).unwrap();
         let mut t = root.machine();
-        let mut s = Strings::new();
+        let mut s = Strings::from(0x100);
         let (d, l, buf) = (s.s(&t, "/d"), s.s(&t, "/l"), t.scratch + 0x8000);
         let dangling = s.s(&t, "/dangling");
         // lstat: an unwritable buffer; a dangling symlink is itself; a
@@ -427,7 +410,7 @@ mod args {
         let root = temp_root();
         std::os::unix::fs::symlink("nowhere", root.0.join("dangling")).unwrap();
         let mut t = root.machine();
-        let mut s = Strings::new();
+        let mut s = Strings::from(0x100);
         let (f, l, dangling) = (s.s(&t, "/f"), s.s(&t, "/l"), s.s(&t, "/dangling"));
         // chmod and fchmodat follow symlinks; only the permission bits of
         // the mode count.
@@ -458,7 +441,7 @@ mod args {
         let root = temp_root();
         std::os::unix::fs::symlink("nowhere", root.0.join("dangling")).unwrap();
         let mut t = root.machine();
-        let mut s = Strings::new();
+        let mut s = Strings::from(0x100);
         let (f, dangling, newp) = (s.s(&t, "/f"), s.s(&t, "/dangling"), s.s(&t, "/new"));
         // mkdirat: any existing name (a dangling symlink too), and a
         // symlink to a file is no directory to make a name in.
@@ -504,7 +487,7 @@ mod args {
     fn renameat() {
         let root = temp_root();
         let mut t = root.machine();
-        let mut s = Strings::new();
+        let mut s = Strings::from(0x100);
         let (f, d, full, newp) = (s.s(&t, "/f"), s.s(&t, "/d"), s.s(&t, "/full"), s.s(&t, "/new"));
         assert_eq!(t.errno(nr("renameat"), &[AT, d, AT, s.s(&t, "/d/sub")]), Errno::EINVAL);
         assert_eq!(t.errno(nr("renameat"), &[AT, f, AT, d]), Errno::EISDIR);
