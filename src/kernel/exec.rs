@@ -136,6 +136,15 @@ impl ProgramFile {
     }
 }
 
+/// Why a file of this mode cannot be exec'd (EACCES), if it cannot: it is
+/// no regular file, or no one may execute it (everyone is root inside).
+pub(crate) fn exec_mode_refusal(mode: u32) -> Option<&'static str> {
+    if mode & 0o170000 != 0o100000 {
+        return Some("Permission denied (not a regular file)");
+    }
+    (mode & 0o111 == 0).then_some("Permission denied (not executable)")
+}
+
 fn read_program(m: &Machine, process: &Arc<Process>, guest_path: &[u8]) -> Result<(ProgramFile, Vec<u8>), ExecError> {
     let name = String::from_utf8_lossy(guest_path).into_owned();
     let fail = |errno: Errno, why: &str| ExecError::new(errno, format!("{name}: {why}"));
@@ -160,12 +169,8 @@ fn read_program(m: &Machine, process: &Arc<Process>, guest_path: &[u8]) -> Resul
     };
     let file = vfs::open(&m.root, &ProcView::new(m, process), abs.clone(), &req).map_err(errno_fail)?;
     let st = vfs::fstat(&file).map_err(errno_fail)?;
-    let mode = st.st_mode;
-    if mode & 0o170000 != 0o100000 {
-        return Err(fail(Errno::EACCES, "Permission denied (not a regular file)"));
-    }
-    if mode & 0o111 == 0 {
-        return Err(fail(Errno::EACCES, "Permission denied (not executable)"));
+    if let Some(why) = exec_mode_refusal(st.st_mode) {
+        return Err(fail(Errno::EACCES, why));
     }
     let FileKind::Host(fd) = &file.kind else {
         return Err(errno_fail(Errno::EACCES));

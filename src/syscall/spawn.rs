@@ -8,7 +8,6 @@ use crate::abi::consts::PAGE_SIZE;
 use crate::abi::fcntl::{AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW};
 use crate::abi::sched::*;
 use crate::abi::signal::{NSIG, SIGCHLD, SIGKILL, SIG_DFL, SIG_IGN};
-use crate::abi::stat::{S_IFMT, S_IFREG};
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
 use crate::kernel::exec::{load_program, ProgramSpec};
@@ -417,7 +416,7 @@ fn program_error(ctx: &SyscallCtx<'_>, guest_path: &[u8]) -> Option<Errno> {
     };
     match crate::fs::vfs::stat(&ctx.m.root, &ctx.procfs(), abs, true) {
         Err(e) => Some(e),
-        Ok(st) if st.st_mode & S_IFMT != S_IFREG || st.st_mode & 0o111 == 0 => Some(Errno::EACCES),
+        Ok(st) if crate::kernel::exec::exec_mode_refusal(st.st_mode).is_some() => Some(Errno::EACCES),
         Ok(_) => None,
     }
 }
