@@ -64,6 +64,11 @@ pub const SCHED_RR: i32 = 2;
 pub const SCHED_BATCH: i32 = 3;
 pub const SCHED_IDLE: i32 = 5;
 pub const SCHED_DEADLINE: i32 = 6;
+/// sched_ext's policy (Linux 6.12): its priority range is 0..0.
+pub const SCHED_EXT: i32 = 7;
+/// sched_setscheduler's flag beside the policy: children start with the
+/// default policy.
+pub const SCHED_RESET_ON_FORK: u32 = 0x4000_0000;
 
 /// Real-time priorities (SCHED_FIFO, SCHED_RR) run from 1 to
 /// MAX_RT_PRIO - 1.

@@ -47,6 +47,9 @@ pub const MSG_WAITALL: i32 = 0x100;
 pub const MSG_NOSIGNAL: i32 = 0x4000;
 pub const MSG_WAITFORONE: i32 = 0x10000;
 pub const MSG_CMSG_CLOEXEC: i32 = 0x4000_0000;
+/// Set only by a 32-bit caller's entry into Linux: the 64-bit message
+/// calls refuse it (EINVAL) before they look at the descriptor.
+pub const MSG_CMSG_COMPAT: u32 = 0x8000_0000;
 
 /// `shutdown` directions.
 pub const SHUT_RD: i32 = 0;

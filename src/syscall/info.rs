@@ -4,7 +4,10 @@ use super::args::{CStr, Fd, IntFlags, Opaque, Pid, UserPtr};
 use super::SyscallCtx;
 use crate::abi::random::{GRND_INSECURE, GRND_NONBLOCK, GRND_RANDOM};
 use crate::abi::resource::{Rlimit64, RLIMIT_NOFILE, RLIM_NLIMITS};
-use crate::abi::sched::{MAX_RT_PRIO, SCHED_BATCH, SCHED_DEADLINE, SCHED_FIFO, SCHED_IDLE, SCHED_OTHER, SCHED_RR};
+use crate::abi::sched::{
+    MAX_RT_PRIO, SCHED_BATCH, SCHED_DEADLINE, SCHED_EXT, SCHED_FIFO, SCHED_IDLE, SCHED_OTHER, SCHED_RESET_ON_FORK,
+    SCHED_RR,
+};
 use crate::abi::sysinfo::Sysinfo;
 use crate::abi::utsname::{NewUtsname, NEW_UTS_LEN, UTS_MACHINE, UTS_SYSNAME};
 use crate::arch::host;
@@ -185,13 +188,8 @@ fn affinity_target(ctx: &SyscallCtx<'_>, pid: Pid) -> SysResult<i32> {
 /// Pins the task's host thread: guest threads are host threads. The
 /// length is an `unsigned int`; the mask is read before the task is
 /// looked for, as Linux does.
-pub(crate) fn sys_sched_setaffinity(
-    ctx: &mut SyscallCtx<'_>,
-    pid: Pid,
-    len: usize,
-    mask: UserPtr<Opaque>,
-) -> SysResult {
-    let mut mask_bytes = vec![0u8; (len as u32 as usize).min(8192)];
+pub(crate) fn sys_sched_setaffinity(ctx: &mut SyscallCtx<'_>, pid: Pid, len: u32, mask: UserPtr<Opaque>) -> SysResult {
+    let mut mask_bytes = vec![0u8; (len as usize).min(8192)];
     ctx.user().read(mask.addr(), &mut mask_bytes)?;
     let host_tid = affinity_target(ctx, pid)?;
     host::sched_setaffinity(host_tid, &mask_bytes)?;
@@ -211,12 +209,6 @@ pub(crate) fn sys_sched_getparam(ctx: &mut SyscallCtx<'_>, pid: Pid, param: User
     ctx.user().write_val(param.addr(), 0i32)?;
     Ok(0)
 }
-
-/// sched_setscheduler's flag beside the policy: children start with the
-/// default policy.
-const SCHED_RESET_ON_FORK: u32 = 0x4000_0000;
-/// sched_ext's policy (Linux 6.12): its priority range is 0..0.
-const SCHED_EXT: i32 = 7;
 
 /// Only SCHED_OTHER (priority 0) is offered: a request Linux would take
 /// for another policy is EPERM, what a process without CAP_SYS_NICE gets.

@@ -455,8 +455,8 @@ mod tests {
             let ignored = [(-1i32).to_le_bytes(), [0; 4]].concat().repeat(101);
             let fds = t.put(0x1000, &ignored);
             let limit = t.put(0x100, &[100u64.to_le_bytes(), 4096u64.to_le_bytes()].concat());
-            const RLIMIT_NOFILE: u64 = 7;
-            assert_eq!(t.value(nr("prlimit64"), &[0, RLIMIT_NOFILE, limit, 0]), Ok(0));
+            let nofile = u64::from(crate::abi::resource::RLIMIT_NOFILE);
+            assert_eq!(t.value(nr("prlimit64"), &[0, nofile, limit, 0]), Ok(0));
             assert_eq!(t.value(nr("poll"), &[fds, 100, 0]), Ok(0));
             assert_eq!(t.errno(nr("poll"), &[fds, 101, 0]), Errno::EINVAL);
             assert_eq!(t.errno(nr("poll"), &[fds, 4096, 0]), Errno::EINVAL);

@@ -314,7 +314,7 @@ syscalls! {
     200 tkill(tid: Pid, sig: Signal) => signal::sys_tkill;
     201 time(tloc: UserPtr<Opaque>) => time::sys_time;
     202 futex(uaddr: UserPtr<Opaque>, op: FutexOp, val: u32, utime: UserPtr<Opaque>, uaddr2: UserPtr<Opaque>, val3: u32) => futex::sys_futex;
-    203 sched_setaffinity(pid: Pid, len: usize, mask: UserPtr<Opaque>) => info::sys_sched_setaffinity;
+    203 sched_setaffinity(pid: Pid, len: u32, mask: UserPtr<Opaque>) => info::sys_sched_setaffinity;
     204 sched_getaffinity(pid: Pid, len: u32, mask: UserPtr<Opaque>) => info::sys_sched_getaffinity;
     213 epoll_create(size: i32) => event::sys_epoll_create;
     217 getdents64(fd: Fd, dirent: UserPtr<Opaque>, count: usize) => file::sys_getdents64;

@@ -20,7 +20,7 @@ use super::args::{
 use super::file::epipe;
 use super::SyscallCtx;
 use crate::abi::socket::{
-    Mmsghdr, Msghdr, Ucred, AF_INET, AF_INET6, AF_UNIX, MSG_DONTWAIT, MSG_NOSIGNAL, MSG_WAITFORONE,
+    Mmsghdr, Msghdr, Ucred, AF_INET, AF_INET6, AF_UNIX, MSG_CMSG_COMPAT, MSG_DONTWAIT, MSG_NOSIGNAL, MSG_WAITFORONE,
     SOCKADDR_STORAGE_SIZE, SOCK_CLOEXEC, SOCK_NONBLOCK, SOCK_RAW, SOCK_TYPE_MASK, SOL_SOCKET, SO_DOMAIN, SO_PEERCRED,
     SO_PEERPIDFD,
 };
@@ -502,10 +502,6 @@ fn recvmsg_one(ctx: &mut SyscallCtx<'_>, sock: &Sock, ptr: u64, flags: i32) -> S
     ctx.user().write_val(ptr, out)?;
     Ok(got.len as u64)
 }
-
-/// Set only by a 32-bit caller's entry into Linux: the 64-bit message
-/// calls refuse it (EINVAL) before they look at the descriptor.
-const MSG_CMSG_COMPAT: u32 = 0x8000_0000;
 
 /// The flags of sendmsg, recvmsg, sendmmsg and recvmmsg (an unsigned int).
 fn message_flags(flags: IntFlags) -> SysResult<i32> {

@@ -5,8 +5,8 @@
 
 use crate::abi::names::number;
 use crate::abi::socket::{
-    Cmsghdr, Mmsghdr, Msghdr, AF_UNIX, CMSG_HDR_LEN, MSG_DONTWAIT, MSG_NOSIGNAL, SCM_RIGHTS, SHUT_RDWR, SOCK_CLOEXEC,
-    SOCK_DGRAM, SOCK_NONBLOCK, SOCK_STREAM, SOL_SOCKET, SO_TYPE,
+    Cmsghdr, Mmsghdr, Msghdr, AF_UNIX, CMSG_HDR_LEN, MSG_CMSG_COMPAT, MSG_DONTWAIT, MSG_NOSIGNAL, SCM_RIGHTS,
+    SHUT_RDWR, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_STREAM, SOL_SOCKET, SO_TYPE,
 };
 use crate::errno::Errno;
 use crate::syscall::testkit::{TestMachine, NEG, NO_FD};
@@ -72,9 +72,6 @@ const UNIX: u64 = AF_UNIX as u64;
 const STREAM: u64 = SOCK_STREAM as u64;
 const DGRAM: u64 = SOCK_DGRAM as u64;
 const DONTWAIT: u64 = MSG_DONTWAIT as u64;
-/// The flag only a 32-bit caller's kernel entry may set: EINVAL from the
-/// 64-bit calls, before the descriptor is looked at.
-const MSG_CMSG_COMPAT: u64 = 0x8000_0000;
 /// Bits above an `int` argument, which Linux never looks at.
 const HIGH: u64 = 1 << 32;
 
@@ -336,8 +333,8 @@ fn sendmsg_checks_the_header_and_its_control_messages() {
     assert_eq!(t.errno(SENDMSG, &[NO_FD, bad, 0]), Errno::EBADF);
     assert_eq!(t.errno(SENDMSG, &[w, m, 0]), Errno::ENOTSOCK);
     assert_eq!(t.errno(SENDMSG, &[a, bad, 0]), Errno::EFAULT);
-    assert_eq!(t.errno(SENDMSG, &[NO_FD, m, MSG_CMSG_COMPAT]), Errno::EINVAL);
-    assert_eq!(t.errno(SENDMSG, &[a, m, MSG_CMSG_COMPAT]), Errno::EINVAL);
+    assert_eq!(t.errno(SENDMSG, &[NO_FD, m, u64::from(MSG_CMSG_COMPAT)]), Errno::EINVAL);
+    assert_eq!(t.errno(SENDMSG, &[a, m, u64::from(MSG_CMSG_COMPAT)]), Errno::EINVAL);
     let m = msghdr(&t, 0x200, Msghdr { msg_iovlen: 1025, ..plain });
     assert_eq!(t.errno(SENDMSG, &[a, m, 0]), Errno::EMSGSIZE);
     let m = msghdr(&t, 0x200, Msghdr { msg_iov: bad, ..plain });
@@ -385,7 +382,7 @@ fn recvmsg_checks_the_header() {
     assert_eq!(t.errno(RECVMSG, &[NO_FD, m, 0]), Errno::EBADF);
     assert_eq!(t.errno(RECVMSG, &[r, m, DONTWAIT]), Errno::ENOTSOCK);
     assert_eq!(t.errno(RECVMSG, &[b, bad, DONTWAIT]), Errno::EFAULT);
-    assert_eq!(t.errno(RECVMSG, &[NO_FD, m, MSG_CMSG_COMPAT]), Errno::EINVAL);
+    assert_eq!(t.errno(RECVMSG, &[NO_FD, m, u64::from(MSG_CMSG_COMPAT)]), Errno::EINVAL);
     assert_eq!(t.errno(RECVMSG, &[b, m, DONTWAIT]), Errno::EAGAIN);
     let m = msghdr(&t, 0x200, Msghdr { msg_iovlen: 1025, ..plain });
     assert_eq!(t.errno(RECVMSG, &[b, m, DONTWAIT]), Errno::EMSGSIZE);
@@ -422,7 +419,7 @@ fn sendmmsg_and_recvmmsg_argument_errors() {
     assert_eq!(t.errno(SENDMMSG, &[NO_FD, good_then_bad, 1, 0]), Errno::EBADF);
     assert_eq!(t.errno(SENDMMSG, &[NO_FD, good_then_bad, 0, 0]), Errno::EBADF);
     assert_eq!(t.errno(SENDMMSG, &[w, good_then_bad, 1, 0]), Errno::ENOTSOCK);
-    assert_eq!(t.errno(SENDMMSG, &[NO_FD, good_then_bad, 1, MSG_CMSG_COMPAT]), Errno::EINVAL);
+    assert_eq!(t.errno(SENDMMSG, &[NO_FD, good_then_bad, 1, u64::from(MSG_CMSG_COMPAT)]), Errno::EINVAL);
     assert_eq!(t.value(SENDMMSG, &[a, good_then_bad, 0, 0]), Ok(0));
     assert_eq!(t.errno(SENDMMSG, &[a, bad, 1, 0]), Errno::EFAULT);
     // An error after the first message is told by the count.
@@ -438,7 +435,7 @@ fn sendmmsg_and_recvmmsg_argument_errors() {
     assert_eq!(t.errno(RECVMMSG, &[NO_FD, into, 1, DONTWAIT, 0]), Errno::EBADF);
     assert_eq!(t.errno(RECVMMSG, &[NO_FD, into, 1, DONTWAIT, bad]), Errno::EFAULT);
     assert_eq!(t.errno(RECVMMSG, &[NO_FD, into, 1, DONTWAIT, late]), Errno::EINVAL);
-    assert_eq!(t.errno(RECVMMSG, &[NO_FD, into, 1, MSG_CMSG_COMPAT, 0]), Errno::EINVAL);
+    assert_eq!(t.errno(RECVMMSG, &[NO_FD, into, 1, u64::from(MSG_CMSG_COMPAT), 0]), Errno::EINVAL);
     assert_eq!(t.errno(RECVMMSG, &[r, into, 1, DONTWAIT, zero]), Errno::ENOTSOCK);
     assert_eq!(t.value(RECVMMSG, &[b, into, 0, DONTWAIT, zero]), Ok(0));
     assert_eq!(t.errno(RECVMMSG, &[b, bad, 1, DONTWAIT, 0]), Errno::EFAULT);
