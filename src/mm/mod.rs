@@ -8,6 +8,7 @@
 pub mod abi_bytes;
 pub mod alloc;
 pub mod arena;
+pub mod blockcache;
 mod commit;
 pub mod cstrbuf;
 mod faultzone;

@@ -9,14 +9,15 @@
 //! startup). Here they come from a zeroed static area (in .bss: no host
 //! call, the first touch of each page is its fault, as before) until
 //! `close` — pid 1 about to run — after which every allocation goes to
-//! the system allocator as before, so the syscall paths allocate exactly
-//! as without it. A start-up block freed later is not reused (start-up
+//! the system allocator (through `blockcache`) as before, so the syscall
+//! paths allocate exactly as without it. A start-up block freed later is not reused (start-up
 //! allocations mostly live as long as the machine); one too large for the
 //! area, or one made after `close`, is the system allocator's. Freeing
 //! costs every block one range check.
 //! `NOMMU_START_HEAP=0` leaves everything to the system allocator.
 
-use std::alloc::{GlobalAlloc, Layout, System};
+use super::blockcache::BlockCache;
+use std::alloc::{GlobalAlloc, Layout};
 use std::cell::UnsafeCell;
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 
@@ -118,7 +119,7 @@ unsafe impl GlobalAlloc for StartHeap {
         match bump(layout) {
             Some(p) => p,
             // SAFETY: the caller's contract, passed on.
-            None => unsafe { System.alloc(layout) },
+            None => unsafe { BlockCache.alloc(layout) },
         }
     }
 
@@ -127,21 +128,21 @@ unsafe impl GlobalAlloc for StartHeap {
         match bump(layout) {
             Some(p) => p,
             // SAFETY: the caller's contract, passed on.
-            None => unsafe { System.alloc_zeroed(layout) },
+            None => unsafe { BlockCache.alloc_zeroed(layout) },
         }
     }
 
     unsafe fn dealloc(&self, p: *mut u8, layout: Layout) {
         if !owns(p) {
             // SAFETY: p is a block of the system allocator with this layout.
-            unsafe { System.dealloc(p, layout) }
+            unsafe { BlockCache.dealloc(p, layout) }
         }
     }
 
     unsafe fn realloc(&self, p: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         if !owns(p) {
             // SAFETY: p is a block of the system allocator with this layout.
-            return unsafe { System.realloc(p, layout, new_size) };
+            return unsafe { BlockCache.realloc(p, layout, new_size) };
         }
         if new_size <= layout.size() || (new_size <= LARGEST && grow_last(p, layout.size(), new_size)) {
             return p;
