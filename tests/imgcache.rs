@@ -193,6 +193,59 @@ fn a_corrupted_or_truncated_entry_is_a_miss() {
     }
 }
 
+/// A hit checks the sum of an entry that has settled and stamps it; the
+/// hits after it trust the stamp; a write into the entry moves its mtime,
+/// so the damage is still found: a miss.
+/// The entry's `user.nommu.checked` attribute, if it has one.
+fn stamp_of(entry: &Path) -> Option<usize> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(entry.as_os_str().as_bytes()).ok()?;
+    // SAFETY: both strings are NUL-terminated; a null buffer of length 0
+    // asks for the value's size only.
+    let n = unsafe { libc::getxattr(path.as_ptr(), c"user.nommu.checked".as_ptr(), std::ptr::null_mut(), 0) };
+    usize::try_from(n).ok()
+}
+
+#[test]
+fn a_settled_entry_is_summed_once_and_a_write_into_it_is_still_a_miss() {
+    let cache = TempDir::new("imgcache-stamp");
+    let bin = guest("hello-musl");
+    let debug = [("RUST_LOG", "nommu=debug")];
+    let hit_line = |out: &Output| {
+        let log = String::from_utf8_lossy(&out.stderr).into_owned();
+        log.lines().find(|l| l.contains("is a hit")).map(str::to_string).unwrap_or_else(|| panic!("no hit:\n{log}"))
+    };
+    let (_, how) = nommu_run(cache.path(), &[], &debug, &bin);
+    assert_eq!(how, Image::Rewritten);
+    let entry = one_entry(cache.path());
+    let (out, how) = nommu_run(cache.path(), &[], &debug, &bin);
+    assert_eq!(how, Image::Cached);
+    assert!(hit_line(&out).contains("too fresh to stamp"), "{}", hit_line(&out));
+    age(&entry, 60);
+    let (out, _) = nommu_run(cache.path(), &[], &debug, &bin);
+    assert!(hit_line(&out).contains("sum checked, now stamped"), "{}", hit_line(&out));
+    if stamp_of(&entry).is_some() {
+        let (out, how) = nommu_run(cache.path(), &[], &debug, &bin);
+        assert_eq!(how, Image::Cached);
+        assert!(hit_line(&out).contains("stamped: sum not checked"), "{}", hit_line(&out));
+        assert_native(&bin, &out);
+    } else {
+        eprintln!("skipped: the stamp's hits (the file system of {} has no user attributes)", entry.display());
+    }
+    // One bit of the code flipped in place, as a disk or a stray write would.
+    {
+        use std::io::{Read, Seek, SeekFrom, Write};
+        let mut f = std::fs::OpenOptions::new().read(true).write(true).open(&entry).expect("open the entry");
+        let at = SeekFrom::Start(4096 + 0x1000);
+        let mut b = [0u8];
+        f.seek(at).and_then(|_| f.read_exact(&mut b)).expect("read a byte");
+        b[0] ^= 0x10;
+        f.seek(at).and_then(|_| f.write_all(&b)).expect("write it back flipped");
+    }
+    run_expecting(cache.path(), &bin, Image::Rewritten, "a stamped entry written into: a miss");
+    run_expecting(cache.path(), &bin, Image::Cached, "the entry rewritten: a hit again");
+}
+
 #[test]
 fn no_cache_reads_and_writes_nothing() {
     let cache = TempDir::new("imgcache-off");

@@ -25,7 +25,7 @@ use crate::mm::PAGE_SIZE;
 use crate::rewrite::verdicts;
 use std::fs::{self, File};
 use std::io::{Read, Write};
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -111,18 +111,29 @@ impl DiskCache {
         let file = open_entry(&path)?;
         let hit = map_entry(&file, &key).and_then(|(fixed, map, meta)| {
             let (offset, len) = (fixed.image_offset as usize, fixed.data_len as usize);
+            let stamp = Stamp::new(&fixed, &meta);
+            let sum = !stamp.is_on(&file);
             // The header is read where it is mapped (a copy of its 16 KiB
             // cost an mmap, 4 page faults and a munmap in musl's allocator).
             let map = std::sync::Arc::new(map);
             let header = map.clone();
-            let d = diskformat::decode(&fixed, &header.bytes()[..offset], MappedData { map, offset, len })?;
-            Some((d, fixed.image_offset, fixed.data_len, meta))
+            let d = diskformat::decode(&fixed, &header.bytes()[..offset], MappedData { map, offset, len }, sum)?;
+            let put = stamp.worth_putting(sum, &meta);
+            Some((d, fixed.image_offset, fixed.data_len, meta, sum, put))
         });
-        let Some((d, offset, len, meta)) = hit else {
+        let Some((d, offset, len, meta, sum, put)) = hit else {
             log::debug!("image cache: {} is stale or malformed: a miss", path.display());
             return None;
         };
-        log::debug!("image cache: {} is a hit (mapped)", path.display());
+        let how = match (sum, put.is_some()) {
+            (false, _) => "stamped: sum not checked",
+            (true, true) => "sum checked, now stamped",
+            (true, false) => "sum checked; too fresh to stamp",
+        };
+        log::debug!("image cache: {} is a hit (mapped, {how})", path.display());
+        if let Some(stamp) = put {
+            stamp.put(&file);
+        }
         refresh(&file, &meta);
         verdicts::learn(d.bytes.as_ref(), &d.verdicts);
         Some((d, DiskFile { fd: OwnedFd::from(file), offset, len }))
@@ -195,17 +206,22 @@ impl DiskCache {
     }
 }
 
-/// The file's mtime is at least SETTLED in the past (see there).
+/// The program file's mtime is at least SETTLED in the past (see there).
 fn settled(id: &FileId) -> bool {
-    let Ok(now) = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH) else { return false };
-    let (Ok(sec), Ok(nsec)) = (u64::try_from(id.mtime.0), u32::try_from(id.mtime.1)) else {
-        return id.mtime.0 < 0; // before 1970: long settled
-    };
-    let settled = now.checked_sub(Duration::new(sec, nsec.min(999_999_999))).is_some_and(|age| age >= SETTLED);
+    let settled = settled_mtime(id.mtime);
     if !settled {
         log::debug!("image cache: the file changed less than {SETTLED:?} ago: not kept");
     }
     settled
+}
+
+/// An mtime (seconds, nanoseconds) at least SETTLED in the past.
+fn settled_mtime((sec, nsec): (i64, i64)) -> bool {
+    let Ok(now) = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH) else { return false };
+    let (Ok(sec), Ok(nsec)) = (u64::try_from(sec), u32::try_from(nsec)) else {
+        return sec < 0; // before 1970: long settled
+    };
+    now.checked_sub(Duration::new(sec, nsec.min(999_999_999))).is_some_and(|age| age >= SETTLED)
 }
 
 /// The nommu build: its version and the GNU build ID the linker put in
@@ -240,20 +256,69 @@ pub(crate) struct DiskFile {
 fn lookup_with<T>(
     dir: &Path,
     key: &DiskKey,
-    decode: impl FnOnce(&Fixed, &[u8], Vec<u8>) -> Option<T>,
+    decode: impl FnOnce(&Fixed, &[u8], Vec<u8>, bool) -> Option<T>,
 ) -> Option<(T, DiskFile)> {
     let path = dir.join(key.file_name());
     let mut file = open_entry(&path)?;
     let hit = read_entry(&mut file, key).and_then(|(fixed, header, bytes, meta)| {
-        Some((decode(&fixed, &header, bytes)?, fixed.image_offset, fixed.data_len, meta))
+        let stamp = Stamp::new(&fixed, &meta);
+        let sum = !stamp.is_on(&file);
+        let put = stamp.worth_putting(sum, &meta);
+        Some((decode(&fixed, &header, bytes, sum)?, fixed.image_offset, fixed.data_len, meta, put))
     });
-    let Some((hit, offset, len, meta)) = hit else {
+    let Some((hit, offset, len, meta, put)) = hit else {
         log::debug!("image cache: {} is stale or malformed: a miss", path.display());
         return None;
     };
     log::debug!("image cache: {} is a hit", path.display());
+    if let Some(stamp) = put {
+        stamp.put(&file);
+    }
     refresh(&file, &meta);
     Some((hit, DiskFile { fd: OwnedFd::from(file), offset, len }))
+}
+
+/// An entry's mark that a reader found its checksum right: the checksum
+/// and the entry's modification time then, as the extended attribute
+/// `user.nommu.checked`. Readers after it skip the checksum (which reads
+/// the whole entry) while the entry's modification time is the stamped
+/// one: nommu never writes an entry in place (a new one is renamed over
+/// it, with no stamp), and any write to it moves its modification time
+/// — to a different one if the entry was SETTLED when stamped (racy
+/// git's rule again: a write within the timestamp granularity of the
+/// entry's own could leave the mtime as it was), so a fresher entry is
+/// not stamped yet. Where the cache's file system has no user attributes,
+/// every reader checks the sum, as without the stamp.
+struct Stamp([u8; 24]);
+
+const STAMP: &std::ffi::CStr = c"user.nommu.checked";
+
+impl Stamp {
+    fn new(fixed: &Fixed, meta: &fs::Metadata) -> Stamp {
+        let mut b = [0u8; 24];
+        b[..8].copy_from_slice(&fixed.checksum.to_le_bytes());
+        b[8..16].copy_from_slice(&meta.mtime().to_le_bytes());
+        b[16..].copy_from_slice(&meta.mtime_nsec().to_le_bytes());
+        Stamp(b)
+    }
+
+    /// The stamp to put after a good sum (`sum`: it was checked), if the
+    /// entry is settled.
+    fn worth_putting(self, sum: bool, meta: &fs::Metadata) -> Option<Stamp> {
+        (sum && settled_mtime((meta.mtime(), meta.mtime_nsec()))).then_some(self)
+    }
+
+    fn is_on(&self, file: &File) -> bool {
+        let mut on = [0u8; 24];
+        let n = crate::arch::host::fgetxattr(file.as_raw_fd(), STAMP, &mut on);
+        n.is_ok_and(|n| n == on.len()) && on == self.0
+    }
+
+    fn put(&self, file: &File) {
+        if let Err(e) = crate::arch::host::fsetxattr(file.as_raw_fd(), STAMP, &self.0, 0) {
+            log::debug!("image cache: no stamp on the entry ({e}): the next reader checks its sum again");
+        }
+    }
 }
 
 /// The fixed header, the whole header and the image bytes of the entry

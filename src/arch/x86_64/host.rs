@@ -367,6 +367,13 @@ pub(crate) fn getxattr(path: &CStr, name: &CStr, buf: &mut [u8]) -> std::io::Res
     Ok(n as usize)
 }
 
+/// fgetxattr(2): the value's length.
+pub(crate) fn fgetxattr(fd: RawFd, name: &CStr, buf: &mut [u8]) -> std::io::Result<usize> {
+    // SAFETY: name is NUL-terminated; buf is writable for its length.
+    let n = check(unsafe { libc::fgetxattr(fd, name.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) } as libc::c_long)?;
+    Ok(n as usize)
+}
+
 pub(crate) fn fsetxattr(fd: RawFd, name: &CStr, value: &[u8], flags: i32) -> std::io::Result<()> {
     // SAFETY: name is NUL-terminated; value is readable for its length.
     check(unsafe { libc::fsetxattr(fd, name.as_ptr(), value.as_ptr().cast(), value.len(), flags) } as libc::c_long)
