@@ -368,7 +368,7 @@ fn run(root: PathBuf, mem: u64, observe: Observe, program: OsString, args: Vec<O
     let mut argv = vec![program.as_bytes().to_vec()];
     argv.extend(args.into_iter().map(OsString::into_vec));
     let guest_path = search_path(machine.root_path(), program.as_bytes());
-    let spec = ProgramSpec::new(guest_path, argv, host_env());
+    let spec = ProgramSpec::new(guest_path, argv.iter().collect(), host_env().iter().collect());
     let started = std::time::Instant::now();
     let (code, status) = match machine.run_program(spec) {
         Ok(status) => (status.shell_code(), Some(status)),
@@ -587,7 +587,7 @@ fn boot(mut args: BootArgs, observe: Observe, params: Vec<OsString>) -> i32 {
     println!("Network: {}", machine.describe_net());
     let mut argv = vec![init.clone()];
     argv.extend(init_args);
-    let spec = ProgramSpec::new(init.clone(), argv, init_env);
+    let spec = ProgramSpec::new(init.clone(), argv.iter().collect(), init_env.iter().collect());
     let pid1 = match machine.start_init(spec) {
         Ok(pid1) => pid1,
         Err(e) => return exec_failure(e),

@@ -15,7 +15,9 @@ use crate::errno::Errno;
 use crate::fs::file::FileKind;
 use crate::fs::{path, vfs};
 use crate::loader::cache::{CachedImage, FileId};
-use crate::loader::{build_initial_stack, load_elf_for, ExecImage, FixedOwner, Segment, SegmentKind, StackSpec};
+use crate::loader::{
+    build_initial_stack, load_elf_for, ArgList, ExecImage, FixedOwner, Segment, SegmentKind, StackSpec,
+};
 use std::io::Read;
 use std::os::fd::AsRawFd;
 use std::sync::Arc;
@@ -37,8 +39,8 @@ pub struct ProgramSpec {
     /// The task that will run the program (it runs on a fixed image's
     /// copy from the load on).
     pub tid: i32,
-    pub argv: Vec<Vec<u8>>,
-    pub envp: Vec<Vec<u8>>,
+    pub argv: ArgList,
+    pub envp: ArgList,
 }
 
 /// An exec failure: errno for the guest, and a line for the user.
@@ -58,7 +60,7 @@ impl std::fmt::Display for ExecError {
 
 impl ProgramSpec {
     /// A program named by its path.
-    pub fn new(path: Vec<u8>, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> ProgramSpec {
+    pub fn new(path: Vec<u8>, argv: ArgList, envp: ArgList) -> ProgramSpec {
         ProgramSpec { name: path.clone(), guest_path: path, argv, envp, inaccessible_after_exec: false, tid: 0 }
     }
 }
@@ -255,7 +257,7 @@ pub(crate) fn load_program(
 ) -> Result<LoadedProgram, ExecError> {
     let mut path = spec.guest_path.clone();
     // A copy only when a `#!` line changes it.
-    let mut argv = std::borrow::Cow::Borrowed(&spec.argv[..]);
+    let mut argv = std::borrow::Cow::Borrowed(&spec.argv);
     let mut bytes_exe = read_program(m, process, &path)?;
     for depth in 0.. {
         let Some((interp, arg)) = bytes_exe.0.shebang() else { break };
@@ -268,10 +270,15 @@ pub(crate) fn load_program(
             return Err(ExecError::new(Errno::ENOENT, format!("{name}: script closed on exec")));
         }
         // argv becomes: interpreter [arg] script-name original-argv[1..].
-        let mut new_argv = vec![interp.clone()];
-        new_argv.extend(arg);
-        new_argv.push(if depth == 0 { spec.name.clone() } else { path.clone() });
-        new_argv.extend(argv.iter().skip(1).cloned());
+        let mut new_argv = ArgList::with_capacity(argv.len() + 2, argv.nul_joined().len() + interp.len() + 64);
+        new_argv.push(&interp);
+        if let Some(arg) = &arg {
+            new_argv.push(arg);
+        }
+        new_argv.push(if depth == 0 { &spec.name } else { &path });
+        for a in argv.iter().skip(1) {
+            new_argv.push(a);
+        }
         argv = std::borrow::Cow::Owned(new_argv);
         path = interp;
         bytes_exe = read_program(m, process, &path)?;
@@ -354,8 +361,8 @@ fn load_image(
     tid: i32,
     path: &[u8],
     execfn: &[u8],
-    argv: &[Vec<u8>],
-    envp: &[Vec<u8>],
+    argv: &ArgList,
+    envp: &ArgList,
     file: ProgramFile,
     exe: Vec<u8>,
 ) -> Result<LoadedProgram, ExecError> {
@@ -437,21 +444,14 @@ fn load_image(
         start: StartState { rip: interp.as_ref().map_or(image.entry, |i| i.entry), rsp },
         rewrite,
         regions,
-        image: ImageInfo { exe, cmdline: nul_joined(argv), environ: nul_joined(envp), load_bias: image.load_bias },
+        image: ImageInfo {
+            exe,
+            cmdline: argv.nul_joined().to_vec(),
+            environ: envp.nul_joined().to_vec(),
+            load_bias: image.load_bias,
+        },
         comm: base,
     })
-}
-
-/// The strings each followed by a NUL, as /proc/PID/cmdline and environ
-/// show them (copied whole: a byte-wise iterator was 3% of an exec).
-fn nul_joined(strings: &[Vec<u8>]) -> Vec<u8> {
-    let len = strings.iter().map(|s| s.len().saturating_add(1)).fold(0usize, usize::saturating_add);
-    let mut out = Vec::with_capacity(len);
-    for s in strings {
-        out.extend_from_slice(s);
-        out.push(0);
-    }
-    out
 }
 
 /// Splits the image allocation into text/data regions at segment

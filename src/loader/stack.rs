@@ -6,6 +6,7 @@
 //!         auxv pairs ... AT_NULL | envp ... NULL | argv ... NULL | argc  <- rsp
 //! ```
 
+use super::arglist::ArgList;
 use crate::abi::auxv::{AT_EXECFN, AT_NULL, AT_PLATFORM, AT_RANDOM};
 use crate::abi::utsname::UTS_MACHINE;
 use crate::errno::{Errno, SysResult};
@@ -13,8 +14,8 @@ use crate::mm::UserMemory;
 
 /// Everything the initial stack needs besides strings.
 pub(crate) struct StackSpec<'a> {
-    pub argv: &'a [Vec<u8>],
-    pub envp: &'a [Vec<u8>],
+    pub argv: &'a ArgList,
+    pub envp: &'a ArgList,
     pub execfn: &'a [u8],
     /// Auxv entries except AT_PLATFORM, AT_RANDOM, AT_EXECFN (added here).
     pub auxv: &'a [(u64, u64)],
@@ -25,12 +26,17 @@ fn cstr_len(s: &[u8]) -> u64 {
     s.len() as u64 + 1
 }
 
+/// The addresses of `list`'s strings, its buffer written at `at`.
+fn pointers(list: &ArgList, at: u64) -> impl Iterator<Item = u64> + '_ {
+    (0..list.len()).map(move |i| at + list.offset(i).unwrap_or(0) as u64)
+}
+
 /// Writes the stack below `top` and returns the initial rsp.
 pub(crate) fn build_initial_stack(mem: &UserMemory, top: u64, limit: u64, spec: &StackSpec<'_>) -> SysResult<u64> {
     let strings: u64 = 8
         + cstr_len(spec.execfn)
-        + spec.envp.iter().map(|s| cstr_len(s)).sum::<u64>()
-        + spec.argv.iter().map(|s| cstr_len(s)).sum::<u64>()
+        + spec.envp.nul_joined().len() as u64
+        + spec.argv.nul_joined().len() as u64
         + cstr_len(UTS_MACHINE)
         + 16;
     let nauxv = spec.auxv.len() as u64 + 4; // + platform, random, execfn, null
@@ -43,27 +49,20 @@ pub(crate) fn build_initial_stack(mem: &UserMemory, top: u64, limit: u64, spec: 
     // Strings, top down.
     let mut p = top - 8;
     mem.write(p, &[0u8; 8])?;
-    let mut push_str = |s: &[u8]| -> SysResult<u64> {
-        p -= cstr_len(s);
-        mem.write(p, s)?;
-        mem.write(p + s.len() as u64, &[0])?;
+    // A string and its NUL, or a list's strings as they lie in its
+    // buffer, NULs and all (one write; the pointers are its offsets).
+    let mut push = |bytes: &[u8], nul: bool| -> SysResult<u64> {
+        p -= bytes.len() as u64 + u64::from(nul);
+        mem.write(p, bytes)?;
+        if nul {
+            mem.write(p + bytes.len() as u64, &[0])?;
+        }
         Ok(p)
     };
-    let execfn = push_str(spec.execfn)?;
-    // Vectors sized up front: grown by doubling (`collect` through a
-    // `Result`, `flat_map`) they cost musl's allocator an mmap and a
-    // munmap per exec.
-    let mut env_ptrs = Vec::with_capacity(spec.envp.len());
-    for s in spec.envp.iter().rev() {
-        env_ptrs.push(push_str(s)?);
-    }
-    env_ptrs.reverse();
-    let mut arg_ptrs = Vec::with_capacity(spec.argv.len());
-    for s in spec.argv.iter().rev() {
-        arg_ptrs.push(push_str(s)?);
-    }
-    arg_ptrs.reverse();
-    let platform = push_str(UTS_MACHINE)?;
+    let execfn = push(spec.execfn, true)?;
+    let env_at = push(spec.envp.nul_joined(), false)?;
+    let arg_at = push(spec.argv.nul_joined(), false)?;
+    let platform = push(UTS_MACHINE, true)?;
     p -= 16;
     mem.write(p, &spec.random)?;
     let random = p;
@@ -71,9 +70,9 @@ pub(crate) fn build_initial_stack(mem: &UserMemory, top: u64, limit: u64, spec: 
     // The table; rsp must be 16-byte aligned at argc.
     let mut words: Vec<u64> = Vec::with_capacity(table_words as usize);
     words.push(spec.argv.len() as u64);
-    words.extend(&arg_ptrs);
+    words.extend(pointers(spec.argv, arg_at));
     words.push(0);
-    words.extend(&env_ptrs);
+    words.extend(pointers(spec.envp, env_at));
     words.push(0);
     for &(k, v) in spec.auxv {
         words.extend([k, v]);

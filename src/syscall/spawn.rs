@@ -18,6 +18,7 @@ use crate::kernel::process::{FsContext, Process};
 use crate::kernel::signal::SigAction;
 use crate::kernel::task::TaskShared;
 use crate::kernel::vforkrun;
+use crate::loader::ArgList;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use vm_memory::ByteValued;
@@ -300,7 +301,7 @@ fn read_pointers(ctx: &SyscallCtx<'_>, ptr: u64) -> SysResult<Vec<u64>> {
 }
 
 /// The strings of argv or envp.
-type Strings = Vec<Vec<u8>>;
+type Strings = ArgList;
 
 /// argv and envp, in Linux's order (which decides the error when both
 /// have one): both arrays of pointers, then the environment's strings,
@@ -315,20 +316,23 @@ fn read_args(ctx: &SyscallCtx<'_>, argv: u64, envp: u64) -> SysResult<(Strings, 
 }
 
 fn read_strings(ctx: &SyscallCtx<'_>, ptrs: &[u64], total: &mut usize) -> SysResult<Strings> {
-    let mut out = Vec::with_capacity(ptrs.len());
-    // Most strings fit here: scanned a word at a time, then one exact
-    // allocation each.
+    let mut out = ArgList::with_capacity(ptrs.len(), 32 * ptrs.len());
+    // Most strings fit here: scanned a word at a time, then appended.
     let mut buf = [0u8; 512];
     for &p in ptrs {
+        let long;
         let s = match ctx.user().read_cstr_into(p, &mut buf)? {
-            Some(n) => buf[..n].to_vec(),
-            None => ctx.user().read_cstr(p, MAX_ARG_STRLEN - 1).map_err(|e| {
-                if e == Errno::ENAMETOOLONG {
-                    Errno::E2BIG
-                } else {
-                    e
-                }
-            })?,
+            Some(n) => &buf[..n],
+            None => {
+                long = ctx.user().read_cstr(p, MAX_ARG_STRLEN - 1).map_err(|e| {
+                    if e == Errno::ENAMETOOLONG {
+                        Errno::E2BIG
+                    } else {
+                        e
+                    }
+                })?;
+                &long[..]
+            }
         };
         *total += s.len() + 1;
         if *total > ARG_MAX {
@@ -351,7 +355,7 @@ fn do_execve(
     };
     // Linux (5.18+) never starts a program with argc 0.
     if spec.argv.is_empty() {
-        spec.argv.push(Vec::new());
+        spec.argv.push(b"");
     }
     let m = ctx.m;
     let process = ctx.task.process.clone();
@@ -446,7 +450,7 @@ pub(crate) fn sys_execve(
     envp: UserPtr<Envp>,
 ) -> SysResult<SyscallReturn> {
     let path = ctx.path(path.addr())?;
-    do_execve(ctx, ProgramSpec::new(path, Vec::new(), Vec::new()), argv, envp)
+    do_execve(ctx, ProgramSpec::new(path, ArgList::new(), ArgList::new()), argv, envp)
 }
 
 pub(crate) fn sys_execveat(
@@ -484,8 +488,8 @@ pub(crate) fn sys_execveat(
     let spec = ProgramSpec {
         guest_path: lookup,
         name,
-        argv: Vec::new(),
-        envp: Vec::new(),
+        argv: ArgList::new(),
+        envp: ArgList::new(),
         inaccessible_after_exec: fd_cloexec,
         tid: 0,
     };
