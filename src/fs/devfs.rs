@@ -1,6 +1,7 @@
-//! /dev: a few host devices, the /dev/fd family of links, and the
-//! machine's pseudo-terminals (/dev/ptmx opens a host pty master; /dev/pts
-//! holds only the ptys opened in the machine).
+//! /dev: a few host devices, the /dev/fd family of links, the console
+//! (`super::console`), /dev/tty (the caller's controlling terminal), and
+//! the machine's pseudo-terminals (/dev/ptmx opens a host pty master;
+//! /dev/pts holds only the ptys opened in the machine).
 
 use super::file::DirEntry;
 use super::node::{LinkTarget, Node, ProcFs, PtyNode, Step};
@@ -70,9 +71,7 @@ pub(crate) fn lookup(comps: &[&[u8]], proc: &dyn ProcFs) -> SysResult<Step> {
         return Err(if device { Errno::ENOTDIR } else { Errno::ENOENT });
     }
     if name == b"tty" {
-        if let Some(n) = proc.ctty_pty() {
-            return Ok(Step::Node(Node::Pty(PtyNode::Tty(n))));
-        }
+        return Ok(Step::Node(Node::Tty(proc.ctty())));
     }
     if let Some(path) = host {
         return Ok(Step::Node(Node::HostDevice(path)));

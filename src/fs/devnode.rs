@@ -91,7 +91,9 @@ fn parse(value: &[u8]) -> Option<(u32, u64)> {
 }
 
 /// A `struct stat` of a node shows its type and number.
+/// The console's host terminal shows as the console (`super::console`).
 pub(crate) fn fix_stat(fd: RawFd, st: &mut crate::abi::types::Stat) {
+    super::console::fix_stat(st);
     if let Some((kind, rdev)) = of(fd, st.st_mode, st.st_size) {
         st.st_mode = (st.st_mode & !S_IFMT) | kind;
         st.st_rdev = rdev;
@@ -100,6 +102,7 @@ pub(crate) fn fix_stat(fd: RawFd, st: &mut crate::abi::types::Stat) {
 
 /// `fix_stat` for a `struct statx`.
 pub(crate) fn fix_statx(fd: RawFd, stx: &mut crate::abi::types::Statx) {
+    super::console::fix_statx(stx);
     if let Some((kind, rdev)) = of(fd, u32::from(stx.stx_mode), stx.stx_size as i64) {
         stx.stx_mode = ((u32::from(stx.stx_mode) & !S_IFMT) | kind) as u16;
         (stx.stx_rdev_major, stx.stx_rdev_minor) = host::major_minor(rdev);
