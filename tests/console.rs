@@ -114,3 +114,66 @@ fn uml_style_parameters() {
     assert!(text.contains("65536 kB"), "{text}");
     assert_eq!(out.status.code(), Some(0));
 }
+
+/// On a terminal, the terminal is the machine's console: `tty` names it,
+/// /proc/PID/fd names init's descriptors by it, /dev/console and /dev/tty
+/// are the 5,1 and 5,0 nodes (modes as Linux's devtmpfs makes them),
+/// `stty` reaches the terminal, /dev/pts is there, and /dev/tty opens (the
+/// console is the login shell's controlling terminal).
+#[test]
+fn console_names_on_a_terminal() {
+    let nommu = nommu().display().to_string();
+    let root = rootfs().display().to_string();
+    let (code, out) = drive("names.steps", &[&nommu, "boot", "--root", &root]);
+    assert_eq!(code, 0, "{out}");
+    for want in [
+        "T=/dev/console status=0",
+        "L=/dev/console /dev/console",
+        "/dev/console=character special file:5,1:crw-------",
+        "/dev/tty=character special file:5,0:crw-rw-rw-",
+        "S=30 100",
+        "P=/dev/pts",
+        "to-the-tty\r\nW=0",
+        "Power down",
+    ] {
+        assert!(out.contains(want), "missing {want:?} in:\n{out}");
+    }
+    assert!(!out.contains("/dev/pts/"), "the host terminal's name never shows: {out}");
+}
+
+/// Through pipes there is no terminal: `tty` says so and fails, as on
+/// Linux with the same descriptors.
+#[test]
+fn tty_through_pipes_is_not_a_tty() {
+    let out = boot_script(
+        &["boot".into(), "--root".into(), rootfs().into_os_string(), "init=/bin/sh".into()],
+        "tty; echo status=$?\nreadlink /proc/self/fd/0 | grep -c pipe\n",
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("not a tty\nstatus=1\n"), "{text}");
+    assert!(text.contains("\n1\n"), "init's stdin stays the pipe it is: {text}");
+}
+
+/// ttyname, isatty, fstat and /proc/self/fd agree on the console and on
+/// /dev/tty, with a C library's own ttyname (musl's readlink and stat
+/// compare, glibc's); after setsid /dev/tty is ENXIO.
+#[test]
+fn ttyname_and_isatty_on_the_console() {
+    let nommu = nommu().display().to_string();
+    each_libc("tty_console", |bin| {
+        let (code, out) = drive("program.steps", &[&nommu, "run", &bin.display().to_string(), "console"]);
+        assert_eq!(code, 0, "{}: {out}", bin.display());
+        assert!(out.contains("tty_console: 0 failures"), "{out}");
+    });
+}
+
+/// The same program without a terminal, against Linux: a pipe and
+/// /dev/null are ENOTTY to isatty and ttyname, /dev/tty is ENXIO after
+/// setsid.
+#[test]
+fn ttyname_and_isatty_without_a_terminal() {
+    each_libc("tty_console", |bin| {
+        let out = assert_same(bin, &[], &[]);
+        assert!(text(&out).contains("tty_console: 0 failures"), "{}", text(&out));
+    });
+}
