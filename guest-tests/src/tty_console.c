@@ -16,10 +16,12 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -70,6 +72,37 @@ static void check_device(const char *what, int fd, const char *path, unsigned ma
         printf("FAIL %s: fstat and stat(%s) differ\n", what, path);
         failures++;
     }
+}
+
+/* The kernel's struct statx (musl's headers have none). */
+struct kernel_statx {
+    uint32_t stx_mask, stx_blksize;
+    uint64_t stx_attributes;
+    uint32_t stx_nlink, stx_uid, stx_gid;
+    uint16_t stx_mode, spare0;
+    uint64_t stx_ino, stx_size, stx_blocks, stx_attributes_mask;
+    struct { int64_t sec; uint32_t nsec; int32_t spare; } stx_atime, stx_btime, stx_ctime, stx_mtime;
+    uint32_t stx_rdev_major, stx_rdev_minor, stx_dev_major, stx_dev_minor;
+    uint64_t spare[14];
+};
+#define BASIC_STATS 0x7ffU
+
+/* statx of the descriptor (AT_EMPTY_PATH) says what fstat says. */
+static void check_statx(const char *what, int fd)
+{
+    struct stat st;
+    struct kernel_statx stx;
+    memset(&stx, 0, sizeof stx);
+    if (fstat(fd, &st) != 0 || syscall(SYS_statx, fd, "", AT_EMPTY_PATH, BASIC_STATS, &stx) != 0) {
+        printf("FAIL %s: fstat/statx %s\n", what, ename(errno));
+        failures++;
+        return;
+    }
+    int same = makedev(stx.stx_rdev_major, stx.stx_rdev_minor) == st.st_rdev && stx.stx_ino == st.st_ino
+               && makedev(stx.stx_dev_major, stx.stx_dev_minor) == st.st_dev && stx.stx_mode == st.st_mode;
+    printf("%s: statx %s\n", what, same ? "as fstat" : "DIFFERS");
+    if (!same)
+        failures++;
 }
 
 static void check_link(int fd, const char *want)
@@ -132,6 +165,7 @@ static void on_the_console(void)
         snprintf(what, sizeof what, "fd %d", fd);
         check_isatty(what, fd, 1);
         check_device(what, fd, "/dev/console", 5, 1);
+        check_statx(what, fd);
         check_link(fd, "/dev/console");
         check_ttyname(what, fd, "/dev/console", 0);
     }
@@ -146,6 +180,7 @@ static void on_the_console(void)
     fd = FD(open("/dev/tty", O_RDWR));
     check_isatty("open(/dev/tty)", fd, 1);
     check_device("open(/dev/tty)", fd, "/dev/tty", 5, 0);
+    check_statx("open(/dev/tty)", fd);
     check_link(fd, "/dev/tty");
     check_ttyname("open(/dev/tty)", fd, "/dev/tty", 0);
     T(write(fd, "through /dev/tty\n", 17), 17, 0);
