@@ -11,7 +11,8 @@
  * are the machine's console: isatty, fstat char 5,1, /proc/self/fd/0 ->
  * /dev/console, ttyname /dev/console, the same inode as stat(/dev/console);
  * a new open of /dev/console is the console too; /dev/tty opens (the
- * console is the controlling terminal) as 5,0 and ttyname says /dev/tty.
+ * console is the controlling terminal) as 5,0 and ttyname says /dev/tty;
+ * access(2) of the device nodes answers as Linux answers root.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -187,10 +188,30 @@ static void on_the_console(void)
     OK(close(fd));
 }
 
+/* access(2) of the device nodes, as Linux answers root (checked natively:
+ * readable and writable, no x bit so not executable). */
+static void check_access(void)
+{
+    const char *nodes[] = { "/dev/console", "/dev/ttyS0", "/dev/tty", "/dev/null", "/dev/ptmx" };
+    for (unsigned i = 0; i < sizeof nodes / sizeof *nodes; i++) {
+        char what[64];
+        snprintf(what, sizeof what, "access(%s, R_OK|W_OK)", nodes[i]);
+        errno = 0;
+        long r = access(nodes[i], R_OK | W_OK);
+        check_ret(what, r, errno, 0, 0);
+        snprintf(what, sizeof what, "access(%s, X_OK)", nodes[i]);
+        errno = 0;
+        r = access(nodes[i], X_OK);
+        check_ret(what, r, errno, -1, EACCES);
+    }
+}
+
 int main(int argc, char **argv)
 {
-    if (argc > 1 && strcmp(argv[1], "console") == 0)
+    if (argc > 1 && strcmp(argv[1], "console") == 0) {
         on_the_console();
+        check_access();
+    }
     else
         without_terminal();
     check_no_ctty_after_setsid();

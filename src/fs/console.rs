@@ -11,6 +11,11 @@
 //! `fstat` of the descriptor) and `tty` answer /dev/console. The host
 //! terminal's own name (/dev/pts/0 on the host) never shows.
 //!
+//! /dev/ttyS0 (4,64) is the same terminal under the first serial port's
+//! name, for an inittab getty line: a file opened by that name shows as
+//! that node and is named by it (the open file's path tells the two apart,
+//! as the host descriptors cannot).
+//!
 //! Without a terminal (nommu's standard descriptors are pipes or files),
 //! the console has none: opening it reads end-of-file and writes to
 //! nommu's standard output, and init's descriptors stay the pipes and
@@ -27,11 +32,31 @@ use std::ffi::CString;
 use std::os::fd::{OwnedFd, RawFd};
 use std::sync::OnceLock;
 
-/// The console's device number, 5,1.
-pub(crate) const CONSOLE_MAJOR_MINOR: (u32, u32) = (5, 1);
+/// A name of the console's terminal in /dev: its path and device number.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Name {
+    pub path: &'static [u8],
+    pub major_minor: (u32, u32),
+}
 
-/// The guest path of the console.
-pub(crate) const CONSOLE_PATH: &[u8] = b"/dev/console";
+/// /dev/console, 5,1.
+pub(crate) const CONSOLE: Name = Name { path: b"/dev/console", major_minor: (5, 1) };
+
+/// /dev/ttyS0, 4,64: the first serial port, which a no-MMU board's console
+/// usually is (`console=ttyS0`), so that an inittab line for it (a getty)
+/// finds its terminal. It is the same terminal as the console.
+pub(crate) const SERIAL: Name = Name { path: b"/dev/ttyS0", major_minor: (4, 64) };
+
+/// The name a file on the console's terminal shows, from the path it was
+/// opened by: /dev/ttyS0's own opens are it, everything else (init's
+/// descriptors, /dev/console) is the console.
+pub(crate) fn name_of(opened_as: &[u8]) -> &'static Name {
+    if opened_as == SERIAL.path {
+        &SERIAL
+    } else {
+        &CONSOLE
+    }
+}
 
 /// The host terminal that is the console.
 #[derive(Debug)]
@@ -71,30 +96,31 @@ fn is_terminal(mode: u32, rdev: u64) -> bool {
     mode & S_IFMT == S_IFCHR && terminal().is_some_and(|t| t.rdev == rdev)
 }
 
-/// Whether the host descriptor `fd` of a guest file is on the console.
-pub(crate) fn is_console_fd(fd: RawFd) -> bool {
-    let Ok(st) = host::fstatat(fd, c"", crate::abi::fcntl::AT_EMPTY_PATH) else { return false };
-    is_terminal(st.st_mode, st.st_rdev)
+/// The name /proc/PID/fd shows for host descriptor `fd` of a guest file
+/// opened as `opened_as`, if the file is on the console's terminal.
+pub(crate) fn link_name(fd: RawFd, opened_as: &[u8]) -> Option<&'static [u8]> {
+    let st = host::fstatat(fd, c"", crate::abi::fcntl::AT_EMPTY_PATH).ok()?;
+    is_terminal(st.st_mode, st.st_rdev).then(|| name_of(opened_as).path)
 }
 
-/// The console node's `stat` (`stat("/dev/console")`): the device of the
+/// The `stat` of node `name` (`stat("/dev/console")`): the device of the
 /// machine's /dev with the host terminal's times, if there is one.
-pub(crate) fn node_stat() -> Stat {
+pub(crate) fn node_stat(name: &Name) -> Stat {
     let mut st = Stat::default();
     if let Some(t) = terminal() {
         if let Ok(host) = host::fstatat(t.fd, c"", crate::abi::fcntl::AT_EMPTY_PATH) {
             st = host;
         }
     }
-    as_node(&mut st);
+    as_node(name, &mut st);
     st
 }
 
-/// Makes host `st` the console node's: everything but the times.
-fn as_node(st: &mut Stat) {
-    let (major, minor) = CONSOLE_MAJOR_MINOR;
+/// Makes host `st` the node `name`'s: everything but the times.
+fn as_node(name: &Name, st: &mut Stat) {
+    let (major, minor) = name.major_minor;
     st.st_dev = PROC_DEV;
-    st.st_ino = synthetic_ino(CONSOLE_PATH);
+    st.st_ino = synthetic_ino(name.path);
     st.st_mode = S_IFCHR | S_IRUSR | S_IWUSR;
     st.st_nlink = 1;
     st.st_uid = 0;
@@ -105,24 +131,25 @@ fn as_node(st: &mut Stat) {
     st.st_blocks = 0;
 }
 
-/// A guest's `fstat` of a host file: the console's terminal shows as the
-/// console node (the same answer as `stat("/dev/console")`).
-pub(crate) fn fix_stat(st: &mut Stat) {
+/// A guest's `fstat` of a host file opened as `opened_as`: the console's
+/// terminal shows as its node (the same answer as `stat` of its name).
+pub(crate) fn fix_stat(opened_as: &[u8], st: &mut Stat) {
     if is_terminal(st.st_mode, st.st_rdev) {
-        as_node(st);
+        as_node(name_of(opened_as), st);
     }
 }
 
 /// `fix_stat` for a `struct statx`.
-pub(crate) fn fix_statx(stx: &mut Statx) {
+pub(crate) fn fix_statx(opened_as: &[u8], stx: &mut Statx) {
     let rdev = host::makedev(stx.stx_rdev_major, stx.stx_rdev_minor);
     if !is_terminal(u32::from(stx.stx_mode), rdev) {
         return;
     }
+    let name = name_of(opened_as);
     let mut st = Stat::default();
-    as_node(&mut st);
+    as_node(name, &mut st);
     (stx.stx_dev_major, stx.stx_dev_minor) = host::major_minor(st.st_dev);
-    (stx.stx_rdev_major, stx.stx_rdev_minor) = CONSOLE_MAJOR_MINOR;
+    (stx.stx_rdev_major, stx.stx_rdev_minor) = name.major_minor;
     stx.stx_ino = st.st_ino;
     stx.stx_mode = st.st_mode as u16;
     stx.stx_nlink = 1;

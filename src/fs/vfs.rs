@@ -292,7 +292,9 @@ pub(crate) fn stat(root: &HostRoot, proc: &dyn ProcFs, abs: Vec<u8>, follow: boo
         Resolved::Virtual(Node::HostDevice(dev), _) => Ok(host::fstatat(AT_FDCWD, dev, 0)?),
         Resolved::Virtual(Node::Pty(pty), _) => Ok(host::fstatat(AT_FDCWD, &pty_host_path(pty)?, 0)?),
         Resolved::Virtual(Node::Tty(_), _) => Ok(host::fstatat(AT_FDCWD, c"/dev/tty", 0)?),
-        Resolved::Virtual(Node::Console, _) => Ok(super::console::node_stat()),
+        Resolved::Virtual(Node::Console, reached) => {
+            Ok(super::console::node_stat(super::console::name_of(&path::normalize(&reached))))
+        }
         Resolved::Virtual(node, reached) => Ok(virtual_stat(&node, &path::normalize(&reached)).to_abi()),
     }
 }
@@ -302,7 +304,7 @@ pub(crate) fn fstat(f: &OpenFile) -> SysResult<AbiStat> {
     match &f.kind {
         FileKind::Host(fd) => {
             let mut st = host::fstatat(fd.as_raw_fd(), c"", AT_EMPTY_PATH)?;
-            super::console::fix_stat(&mut st);
+            super::console::fix_stat(&f.path, &mut st);
             Ok(st)
         }
         // Like procfs, generated files report size 0.

@@ -219,8 +219,8 @@ fn link_text(m: &Machine, file: &OpenFile) -> Vec<u8> {
     let Ok(fd) = file.host_fd() else {
         return file.path.clone();
     };
-    if crate::fs::console::is_console_fd(fd) {
-        return crate::fs::console::CONSOLE_PATH.to_vec();
+    if let Some(name) = crate::fs::console::link_name(fd, &file.path) {
+        return name.to_vec();
     }
     if let Some(p) = m.root.guest_path_of(fd) {
         return p;
