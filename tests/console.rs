@@ -114,3 +114,95 @@ fn uml_style_parameters() {
     assert!(text.contains("65536 kB"), "{text}");
     assert_eq!(out.status.code(), Some(0));
 }
+
+/// On a terminal, the terminal is the machine's console: `tty` names it,
+/// /proc/PID/fd names init's descriptors by it, /dev/console and /dev/tty
+/// are the 5,1 and 5,0 nodes (modes as Linux's devtmpfs makes them),
+/// `stty` reaches the terminal, /dev/pts is there, /dev/tty opens (the
+/// console is the login shell's controlling terminal), and /dev/ttyS0
+/// (4,64) is the same terminal under its own name.
+#[test]
+fn console_names_on_a_terminal() {
+    let nommu = nommu().display().to_string();
+    let root = rootfs().display().to_string();
+    let (code, out) = drive("names.steps", &[&nommu, "boot", "--root", &root]);
+    assert_eq!(code, 0, "{out}");
+    for want in [
+        "T=/dev/console status=0",
+        "L=/dev/console /dev/console",
+        "/dev/console=character special file:5,1:crw-------",
+        "/dev/tty=character special file:5,0:crw-rw-rw-",
+        "S=30 100",
+        "P=/dev/pts",
+        "to-the-tty\r\nW=0",
+        "N=/dev/ttyS0 /dev/ttyS0",
+        "/dev/ttyS0=4,40:crw-------",
+        "Power down",
+    ] {
+        assert!(out.contains(want), "missing {want:?} in:\n{out}");
+    }
+    assert!(!out.contains("/dev/pts/"), "the host terminal's name never shows: {out}");
+}
+
+/// Through pipes there is no terminal: `tty` says so and fails, as on
+/// Linux with the same descriptors.
+#[test]
+fn tty_through_pipes_is_not_a_tty() {
+    let out = boot_script(
+        &["boot".into(), "--root".into(), rootfs().into_os_string(), "init=/bin/sh".into()],
+        "tty; echo status=$?\nreadlink /proc/self/fd/0 | grep -c pipe\n",
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("not a tty\nstatus=1\n"), "{text}");
+    assert!(text.contains("\n1\n"), "init's stdin stays the pipe it is: {text}");
+}
+
+/// ttyname, isatty, fstat and /proc/self/fd agree on the console and on
+/// /dev/tty, with a C library's own ttyname (musl's readlink and stat
+/// compare, glibc's); after setsid /dev/tty is ENXIO.
+#[test]
+fn ttyname_and_isatty_on_the_console() {
+    let nommu = nommu().display().to_string();
+    each_libc("tty_console", |bin| {
+        let (code, out) = drive("program.steps", &[&nommu, "run", &bin.display().to_string(), "console"]);
+        assert_eq!(code, 0, "{}: {out}", bin.display());
+        assert!(out.contains("tty_console: 0 failures"), "{out}");
+    });
+}
+
+/// The same program without a terminal, against Linux: a pipe and
+/// /dev/null are ENOTTY to isatty and ttyname, /dev/tty is ENXIO after
+/// setsid.
+#[test]
+fn ttyname_and_isatty_without_a_terminal() {
+    each_libc("tty_console", |bin| {
+        let out = assert_same(bin, &[], &[]);
+        assert!(text(&out).contains("tty_console: 0 failures"), "{}", text(&out));
+    });
+}
+
+/// An inittab getty line for /dev/ttyS0 (the console's terminal under the
+/// serial port's name, as on a no-MMU board): busybox getty prompts on it,
+/// and the login shell's `tty` and /proc/PID/fd name /dev/ttyS0.
+#[test]
+fn getty_on_ttys0() {
+    let root = TempDir::new("getty-root");
+    let copied = Command::new("cp").arg("-a").arg(rootfs().join(".")).arg(root.path()).status().expect("cp");
+    assert!(copied.success());
+    std::fs::write(
+        root.path().join("etc/inittab"),
+        "::sysinit:/etc/init.d/rcS\nttyS0::respawn:/sbin/getty -l /bin/shlogin -L 0 ttyS0 vt100\n",
+    )
+    .unwrap();
+    // getty runs its login program with the name typed: a shell instead.
+    let login = root.path().join("bin/shlogin");
+    std::fs::write(&login, "#!/bin/sh\nexec /bin/sh\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&login, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let nommu = nommu().display().to_string();
+    let root_arg = root.path().display().to_string();
+    let (code, out) = drive("getty.steps", &[&nommu, "boot", "--root", &root_arg]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("G=/dev/ttyS0"), "{out}");
+    assert!(out.contains("F=/dev/ttyS0"), "{out}");
+}

@@ -1,6 +1,7 @@
-//! /dev: a few host devices, the /dev/fd family of links, and the
-//! machine's pseudo-terminals (/dev/ptmx opens a host pty master; /dev/pts
-//! holds only the ptys opened in the machine).
+//! /dev: a few host devices, the /dev/fd family of links, the console
+//! (`super::console`), /dev/tty (the caller's controlling terminal), and
+//! the machine's pseudo-terminals (/dev/ptmx opens a host pty master;
+//! /dev/pts holds only the ptys opened in the machine).
 
 use super::file::DirEntry;
 use super::node::{LinkTarget, Node, ProcFs, PtyNode, Step};
@@ -43,7 +44,7 @@ pub(crate) fn lookup(comps: &[&[u8]], proc: &dyn ProcFs) -> SysResult<Step> {
         let mut entries: Vec<DirEntry> = HOST_DEVICES
             .iter()
             .map(|(n, _)| n)
-            .chain(["console", "ptmx"].iter())
+            .chain(["console", "ttyS0", "ptmx"].iter())
             .map(|n| DirEntry { ino: synthetic_ino(n.as_bytes()), kind: DT_CHR, name: n.as_bytes().to_vec() })
             .collect();
         entries.extend(LINKS.iter().map(|(n, _)| DirEntry {
@@ -66,19 +67,18 @@ pub(crate) fn lookup(comps: &[&[u8]], proc: &dyn ProcFs) -> SysResult<Step> {
     }
     let host = HOST_DEVICES.iter().find(|(n, _)| n.as_bytes() == name).map(|(_, path)| *path);
     if comps.len() > 1 {
-        let device = host.is_some() || name == b"console" || name == b"ptmx";
+        let device = host.is_some() || matches!(name, b"console" | b"ttyS0" | b"ptmx");
         return Err(if device { Errno::ENOTDIR } else { Errno::ENOENT });
     }
     if name == b"tty" {
-        if let Some(n) = proc.ctty_pty() {
-            return Ok(Step::Node(Node::Pty(PtyNode::Tty(n))));
-        }
+        return Ok(Step::Node(Node::Tty(proc.ctty())));
     }
     if let Some(path) = host {
         return Ok(Step::Node(Node::HostDevice(path)));
     }
     match name {
-        b"console" => Ok(Step::Node(Node::Console)),
+        // The serial port is the console's terminal too (`super::console`).
+        b"console" | b"ttyS0" => Ok(Step::Node(Node::Console)),
         b"ptmx" => Ok(Step::Node(Node::Pty(PtyNode::Master(c"/dev/ptmx")))),
         _ => Err(Errno::ENOENT),
     }
@@ -113,7 +113,7 @@ fn devpts(comps: &[&[u8]], proc: &dyn ProcFs) -> SysResult<Step> {
 /// Whether `name` (a component right below /dev) is one the kernel
 /// generates; other names under /dev are the root's own.
 pub(crate) fn generates(name: &[u8]) -> bool {
-    matches!(name, b"console" | b"ptmx" | b"pts")
+    matches!(name, b"console" | b"ttyS0" | b"ptmx" | b"pts")
         || HOST_DEVICES.iter().any(|(n, _)| n.as_bytes() == name)
         || LINKS.iter().any(|(n, _)| n.as_bytes() == name)
 }

@@ -29,7 +29,7 @@ pub(crate) fn seen() -> bool {
 const MARK: &CStr = c"user.nommu.devnode";
 
 /// Character devices the machine has, by (major, minor): the /dev name.
-const MACHINE_DEVICES: [((u32, u32), &str); 8] = [
+const MACHINE_DEVICES: [((u32, u32), &str); 9] = [
     ((1, 3), "null"),
     ((1, 5), "zero"),
     ((1, 7), "full"),
@@ -38,6 +38,7 @@ const MACHINE_DEVICES: [((u32, u32), &str); 8] = [
     ((5, 0), "tty"),
     ((5, 1), "console"),
     ((5, 2), "ptmx"),
+    ((4, 64), "ttyS0"),
 ];
 
 /// Makes node `name` in the host directory `dir`: `kind` is S_IFCHR or
@@ -91,7 +92,10 @@ fn parse(value: &[u8]) -> Option<(u32, u64)> {
 }
 
 /// A `struct stat` of a node shows its type and number.
+/// The console's host terminal shows as the console (`super::console`;
+/// a descriptor's own path, for /dev/ttyS0, is its caller's business).
 pub(crate) fn fix_stat(fd: RawFd, st: &mut crate::abi::types::Stat) {
+    super::console::fix_stat(b"", st);
     if let Some((kind, rdev)) = of(fd, st.st_mode, st.st_size) {
         st.st_mode = (st.st_mode & !S_IFMT) | kind;
         st.st_rdev = rdev;
@@ -100,6 +104,7 @@ pub(crate) fn fix_stat(fd: RawFd, st: &mut crate::abi::types::Stat) {
 
 /// `fix_stat` for a `struct statx`.
 pub(crate) fn fix_statx(fd: RawFd, stx: &mut crate::abi::types::Statx) {
+    super::console::fix_statx(b"", stx);
     if let Some((kind, rdev)) = of(fd, u32::from(stx.stx_mode), stx.stx_size as i64) {
         stx.stx_mode = ((u32::from(stx.stx_mode) & !S_IFMT) | kind) as u16;
         (stx.stx_rdev_major, stx.stx_rdev_minor) = host::major_minor(rdev);

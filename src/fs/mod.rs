@@ -1,6 +1,7 @@
 //! Files: a VFS over a host root directory (like UML's hostfs), plus /dev
 //! and the walk through /proc, which the kernel generates (`node::ProcFs`).
 
+pub mod console;
 pub mod dcache;
 pub mod devfs;
 pub mod devnode;

@@ -5,7 +5,7 @@
 //! live in a layer above this one: the kernel implements `ProcFs`
 //! (`kernel::procfs`) and hands it to the walk, so `fs` needs nothing from
 //! the kernel. The same view says which ptys are the machine's (/dev/pts)
-//! and which one is the caller's controlling terminal (/dev/tty).
+//! and which terminal is the caller's controlling terminal (/dev/tty).
 
 use super::file::{DirEntry, OpenFile};
 use crate::errno::SysResult;
@@ -29,8 +29,11 @@ pub enum Node {
     Link(Vec<u8>, LinkTarget),
     /// A host device node, opened on the host (/dev/null, ...).
     HostDevice(&'static std::ffi::CStr),
-    /// The machine console.
+    /// The machine console (`fs::console`).
     Console,
+    /// /dev/tty: the caller's controlling terminal to open (none: ENXIO),
+    /// the host's /dev/tty node (5,0) to `stat`.
+    Tty(Option<Ctty>),
     /// A pseudo-terminal: the host's, opened on the host.
     Pty(PtyNode),
 }
@@ -42,8 +45,6 @@ pub enum PtyNode {
     Master(&'static std::ffi::CStr),
     /// /dev/pts/N, a slave of one of the machine's ptys.
     Slave(u32),
-    /// /dev/tty of a process whose controlling terminal is /dev/pts/N.
-    Tty(u32),
 }
 
 /// One step of a walk through a generated file system.
@@ -64,6 +65,15 @@ pub trait ProcFs {
     /// The numbers of the machine's ptys (/dev/pts/N).
     fn ptys(&self) -> Vec<u32>;
 
-    /// The pty that is the caller's controlling terminal, if one is.
-    fn ctty_pty(&self) -> Option<u32>;
+    /// The caller's controlling terminal, if it has one.
+    fn ctty(&self) -> Option<Ctty>;
+}
+
+/// A controlling terminal: what /dev/tty opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ctty {
+    /// The console (`fs::console`).
+    Console,
+    /// The slave of the machine's pty N.
+    Pty(u32),
 }

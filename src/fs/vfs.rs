@@ -4,7 +4,7 @@
 
 use super::devfs;
 use super::file::{FileKind, OpenFile};
-use super::node::{LinkTarget, Node, ProcFs, PtyNode, Step};
+use super::node::{Ctty, LinkTarget, Node, ProcFs, PtyNode, Step};
 use super::path::{self, Fs};
 use super::root::HostRoot;
 use super::stat::{synthetic_ino, Stat, PROC_DEV};
@@ -12,9 +12,8 @@ use crate::abi::consts::{NAME_MAX, PAGE_SIZE};
 use crate::abi::dirent::DT_DIR;
 use crate::abi::fcntl::{
     AT_EMPTY_PATH, AT_FDCWD, MAXSYMLINKS, O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_NOCTTY, O_NOFOLLOW,
-    O_PATH, O_RDONLY, O_WRONLY,
+    O_PATH, O_RDONLY,
 };
-use crate::abi::ioctl::TCGETS;
 use crate::abi::magic::PROC_SUPER_MAGIC;
 use crate::abi::mount::Statfs;
 use crate::abi::stat::{
@@ -187,8 +186,9 @@ fn open_node(root: &HostRoot, node: Node, norm: Vec<u8>, req: &OpenRequest) -> S
         }
         Node::Link(..) => Err(Errno::ELOOP),
         Node::HostDevice(dev) => Ok(OpenFile::host(host::open_waiting(dev, host_flags, 0, req.wait)?, norm)),
-        Node::Console => Ok(OpenFile::host(open_console(host_flags)?, norm)),
+        Node::Console => Ok(OpenFile::host(super::console::open(host_flags)?, norm)),
         Node::Pty(pty) => open_pty(pty, host_flags, req.wait, norm),
+        Node::Tty(ctty) => open_tty(ctty, host_flags, req.wait, norm),
     }
 }
 
@@ -240,7 +240,7 @@ fn reopen(f: &OpenFile, flags: i32, wait: host::Wait) -> SysResult<OpenFile> {
 fn pty_host_path(pty: PtyNode) -> SysResult<CString> {
     match pty {
         PtyNode::Master(path) => Ok(path.to_owned()),
-        PtyNode::Slave(n) | PtyNode::Tty(n) => CString::new(format!("/dev/pts/{n}")).map_err(|_| Errno::EINVAL),
+        PtyNode::Slave(n) => CString::new(format!("/dev/pts/{n}")).map_err(|_| Errno::EINVAL),
     }
 }
 
@@ -253,24 +253,23 @@ fn open_pty(pty: PtyNode, flags: i32, wait: host::Wait, norm: Vec<u8>) -> SysRes
     let fd = host::open_waiting(&path, flags | O_NOCTTY, 0, wait)?;
     let known_by = match pty {
         PtyNode::Master(_) => norm,
-        PtyNode::Slave(_) | PtyNode::Tty(_) => path.into_bytes(),
+        PtyNode::Slave(_) => path.into_bytes(),
     };
     Ok(OpenFile::host(fd, known_by))
 }
 
-/// The console is the terminal nommu runs on (its stdin, when that is a
-/// terminal); without one, reads see end-of-file and writes go to stdout.
-fn open_console(flags: i32) -> SysResult<OwnedFd> {
-    let stdin_is_tty = host::ioctl_buf(0, TCGETS, &mut [0u8; 64]).is_ok();
-    let path = if stdin_is_tty {
-        "/proc/self/fd/0"
-    } else if flags & O_ACCMODE == O_WRONLY {
-        "/proc/self/fd/1"
-    } else {
-        "/dev/null"
-    };
-    let c = CString::new(path).map_err(|_| Errno::EINVAL)?;
-    Ok(host::open(&c, flags, 0)?)
+/// Opens /dev/tty: the caller's controlling terminal (Linux's tty_open of
+/// 5,0), ENXIO without one; an O_PATH handle is the node's, whatever the
+/// caller's terminal.
+fn open_tty(ctty: Option<Ctty>, flags: i32, wait: host::Wait, norm: Vec<u8>) -> SysResult<OpenFile> {
+    if flags & O_PATH != 0 {
+        return Ok(OpenFile::host(host::open(c"/dev/tty", flags, 0)?, norm));
+    }
+    match ctty {
+        Some(Ctty::Console) => Ok(OpenFile::host(super::console::open_tty(flags, wait)?, norm)),
+        Some(Ctty::Pty(n)) => open_pty(PtyNode::Slave(n), flags, wait, norm),
+        None => Err(Errno::ENXIO),
+    }
 }
 
 fn virtual_stat(node: &Node, norm: &[u8]) -> Stat {
@@ -278,7 +277,9 @@ fn virtual_stat(node: &Node, norm: &[u8]) -> Stat {
         Node::Dir(e) => (S_IFDIR | S_IRUGO | S_IXUGO, 2 + e.iter().filter(|e| e.kind == DT_DIR).count() as u64, 0),
         Node::File(_) => (S_IFREG | S_IRUGO, 1, 0),
         Node::Link(t, _) => (S_IFLNK | S_IRWXUGO, 1, t.len() as i64),
-        Node::HostDevice(_) | Node::Console | Node::Pty(_) => (S_IFCHR | S_IRUSR | S_IWUSR | S_IWGRP, 1, 0),
+        Node::HostDevice(_) | Node::Console | Node::Pty(_) | Node::Tty(_) => {
+            (S_IFCHR | S_IRUSR | S_IWUSR | S_IWGRP, 1, 0)
+        }
     };
     Stat { dev: PROC_DEV, ino: synthetic_ino(norm), nlink, mode, blksize: 1024, size, ..Stat::default() }
 }
@@ -290,6 +291,10 @@ pub(crate) fn stat(root: &HostRoot, proc: &dyn ProcFs, abs: Vec<u8>, follow: boo
         Resolved::OpenFile(f) => fstat(&f),
         Resolved::Virtual(Node::HostDevice(dev), _) => Ok(host::fstatat(AT_FDCWD, dev, 0)?),
         Resolved::Virtual(Node::Pty(pty), _) => Ok(host::fstatat(AT_FDCWD, &pty_host_path(pty)?, 0)?),
+        Resolved::Virtual(Node::Tty(_), _) => Ok(host::fstatat(AT_FDCWD, c"/dev/tty", 0)?),
+        Resolved::Virtual(Node::Console, reached) => {
+            Ok(super::console::node_stat(super::console::name_of(&path::normalize(&reached))))
+        }
         Resolved::Virtual(node, reached) => Ok(virtual_stat(&node, &path::normalize(&reached)).to_abi()),
     }
 }
@@ -297,7 +302,11 @@ pub(crate) fn stat(root: &HostRoot, proc: &dyn ProcFs, abs: Vec<u8>, follow: boo
 /// fstat of an open file.
 pub(crate) fn fstat(f: &OpenFile) -> SysResult<AbiStat> {
     match &f.kind {
-        FileKind::Host(fd) => Ok(host::fstatat(fd.as_raw_fd(), c"", AT_EMPTY_PATH)?),
+        FileKind::Host(fd) => {
+            let mut st = host::fstatat(fd.as_raw_fd(), c"", AT_EMPTY_PATH)?;
+            super::console::fix_stat(&f.path, &mut st);
+            Ok(st)
+        }
         // Like procfs, generated files report size 0.
         FileKind::Generated(_) => Ok(virtual_stat(&Node::File(Vec::new()), &f.path).to_abi()),
         FileKind::Dir(entries) => {

@@ -35,8 +35,8 @@ impl ProcFs for ProcView<'_> {
         self.m.terminals.numbers()
     }
 
-    fn ctty_pty(&self) -> Option<u32> {
-        self.m.terminals.ctty_pty(self.m, self.me.sid())
+    fn ctty(&self) -> Option<crate::fs::node::Ctty> {
+        self.m.terminals.ctty(self.m, self.me.sid())
     }
 }
 
@@ -213,11 +213,15 @@ fn fd_lookup(m: &Machine, p: &Arc<Process>, comps: &[&[u8]]) -> SysResult<Step> 
 }
 
 /// What readlink of /proc/<pid>/fd/N shows: the guest path, or the host's
-/// description of a pipe or socket ("pipe:[1234]").
+/// description of a pipe or socket ("pipe:[1234]"); the console's terminal
+/// is /dev/console, never the host's name for it.
 fn link_text(m: &Machine, file: &OpenFile) -> Vec<u8> {
     let Ok(fd) = file.host_fd() else {
         return file.path.clone();
     };
+    if let Some(name) = crate::fs::console::link_name(fd, &file.path) {
+        return name.to_vec();
+    }
     if let Some(p) = m.root.guest_path_of(fd) {
         return p;
     }

@@ -23,6 +23,7 @@ use crate::abi::signal::{SIGCONT, SIGHUP, SI_KERNEL};
 use crate::arch::host;
 use crate::arch::hostwatch::HangupSet;
 use crate::errno::SysResult;
+use crate::fs::node::Ctty;
 use crate::fs::OpenFile;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -207,10 +208,20 @@ impl Terminals {
         candidates.into_iter().find(|&n| self.jobs(m, n).is_some_and(|j| j.session == sid))
     }
 
+    /// The controlling terminal of session `sid`: a pty, or the console
+    /// (while the session's leader lives, as Linux drops it at the
+    /// leader's exit).
+    pub(crate) fn ctty(&self, m: &Machine, sid: i32) -> Option<Ctty> {
+        if let Some(n) = self.ctty_pty(m, sid) {
+            return Some(Ctty::Pty(n));
+        }
+        (lock(&self.console).session == sid && session_alive(m, sid)).then_some(Ctty::Console)
+    }
+
     /// Whether session `sid` has a controlling terminal (the console or a
     /// pty).
     pub(crate) fn has_ctty(&self, m: &Machine, sid: i32) -> bool {
-        lock(&self.console).session == sid || self.ctty_pty(m, sid).is_some()
+        self.ctty(m, sid).is_some()
     }
 }
 

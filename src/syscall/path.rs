@@ -290,6 +290,7 @@ pub(crate) fn sys_statx(
         }
         Resolved::OpenFile(f) if f.is_host() => {
             let mut out = host::statx(f.host_fd()?, c"", AT_EMPTY_PATH | sync, mask)?;
+            crate::fs::console::fix_statx(&f.path, &mut out);
             ctx.m.root.fix_statx(f.host_fd()?, &mut out);
             out
         }

@@ -470,6 +470,32 @@ mod tests {
         assert_eq!(t.errno(IOCTL, &[slave, UNKNOWN, 0]), Errno::ENOTTY);
     }
 
+    /// /dev/console and /dev/tty are Linux's nodes (devtmpfs modes); with
+    /// no controlling terminal /dev/tty is ENXIO to open, still 5,0 to
+    /// `stat` (checked natively after setsid).
+    #[test]
+    fn console_and_tty_nodes() {
+        use crate::abi::stat::S_IFCHR;
+        use crate::abi::types::Stat;
+        use crate::arch::host::makedev;
+        let mut t = TestMachine::new();
+        let stat = |t: &mut TestMachine, path: &str| -> Stat {
+            let (p, buf) = (t.cstr(0xc00, path), t.scratch + 0x400);
+            assert_eq!(t.value(number("stat"), &[p, buf]), Ok(0), "{path}");
+            t.m.mem.user.read_val(buf).unwrap()
+        };
+        let console = stat(&mut t, "/dev/console");
+        assert_eq!((console.st_mode, console.st_rdev, console.st_uid), (S_IFCHR | 0o600, makedev(5, 1), 0));
+        let tty = stat(&mut t, "/dev/tty");
+        assert_eq!((tty.st_mode & !0o777, tty.st_rdev), (S_IFCHR, makedev(5, 0)));
+        // The test process's session lets the console go (as after setsid).
+        t.m.terminals.set_console(crate::kernel::pty::JobControl::default());
+        let p = t.cstr(0xc00, "/dev/tty");
+        assert_eq!(t.errno(OPENAT, &[AT_FDCWD as u64, p, O_RDWR as u64, 0]), Errno::ENXIO);
+        assert_eq!(stat(&mut t, "/dev/tty").st_rdev, makedev(5, 0));
+        assert_eq!(stat(&mut t, "/dev/console").st_ino, console.st_ino);
+    }
+
     #[test]
     fn job_control_of_a_session_leaders_pty() {
         let mut t = TestMachine::new();

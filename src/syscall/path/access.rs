@@ -1,6 +1,7 @@
 //! access, faccessat, faccessat2.
 
 use super::*;
+use crate::fs::node::Node;
 
 /// access(2)'s checks: a mode other than F_OK or R_OK|W_OK|X_OK bits, or
 /// an unknown flag, is EINVAL. Both are `int`s: the upper half of their
@@ -42,6 +43,15 @@ fn access_common(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: u
             Ok(0)
         }
         Resolved::Host(c) => access_host(&c),
+        // The kernel's device nodes, for root: readable and writable,
+        // executable by no one (no x bit), as Linux answers.
+        Resolved::Virtual(Node::HostDevice(_) | Node::Console | Node::Pty(_) | Node::Tty(_), _) => {
+            if mode & X_OK != 0 {
+                Err(Errno::EACCES)
+            } else {
+                Ok(0)
+            }
+        }
         // Everyone is root inside; generated files are read-only.
         Resolved::Virtual(..) | Resolved::OpenFile(_) if mode & W_OK != 0 => Err(Errno::EACCES),
         _ => Ok(0),
