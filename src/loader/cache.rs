@@ -279,9 +279,7 @@ impl CachedImage {
                 base
             }
         };
-        for off in &self.sites {
-            mem.sites.insert(base + off);
-        }
+        mem.sites.insert_fresh_image(base, &self.sites);
         let t = &self.template;
         Ok(ExecImage {
             alloc_start: base,
