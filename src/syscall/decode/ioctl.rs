@@ -1,0 +1,209 @@
+//! ioctl(2) as strace shows it: the request by name (`_IOC(...)` for
+//! one without), and the argument as that request uses it: none, an
+//! `int` (`[1]`), a value, a `struct winsize` or the flags of a
+//! `struct termios`.
+
+use super::flags;
+use super::Shown;
+use crate::abi::ioctl::*;
+use crate::abi::names::ioctl_name;
+use crate::syscall::SyscallCtx;
+
+/// How a request uses its third argument.
+enum ArgUse {
+    None,
+    /// An `int` the caller passes in (`FIONBIO`).
+    IntIn,
+    /// An `int` the kernel fills in (`FIONREAD`).
+    IntOut,
+    /// A plain number (`TIOCSCTTY`'s).
+    Value,
+    WinsizeIn,
+    WinsizeOut,
+    TermiosIn,
+    TermiosOut,
+    Pointer,
+}
+
+fn arg_use(request: u32) -> ArgUse {
+    match request {
+        FIOCLEX | FIONCLEX | TIOCNOTTY | 0x540C | 0x540D | 0x541D => ArgUse::None,
+        FIONBIO | TIOCSPGRP | TIOCSPTLCK | TIOCPKT | 0x5452 => ArgUse::IntIn,
+        FIONREAD | TIOCGPGRP | TIOCOUTQ | TIOCGSID | TIOCGPTN | TIOCGPKT | TIOCGPTLCK => ArgUse::IntOut,
+        TCSBRK | TCXONC | TCFLSH | TIOCSCTTY | TIOCSIG | TIOCGPTPEER | 0x5425 => ArgUse::Value,
+        TIOCSWINSZ => ArgUse::WinsizeIn,
+        TIOCGWINSZ => ArgUse::WinsizeOut,
+        TCSETS | TCSETSW | TCSETSF => ArgUse::TermiosIn,
+        TCGETS => ArgUse::TermiosOut,
+        _ => ArgUse::Pointer,
+    }
+}
+
+/// `_IOC(_IOC_READ, 0x54, 0x1, 0x4)`: a request by its fields.
+fn ioc(request: u32) -> String {
+    let dir = match request >> 30 {
+        0 => "_IOC_NONE",
+        1 => "_IOC_WRITE",
+        2 => "_IOC_READ",
+        _ => "_IOC_READ|_IOC_WRITE",
+    };
+    let (kind, nr, size) = ((request >> 8) & 0xff, request & 0xff, (request >> 16) & 0x3fff);
+    format!("_IOC({dir}, {kind:#x}, {nr:#x}, {size:#x})")
+}
+
+pub(super) fn reshape(ctx: &SyscallCtx<'_>, a: &[u64; 6], ok: Option<u64>, args: &mut Vec<Shown>) {
+    let request = a[1] as u32;
+    if let Some(arg) = args.get_mut(1) {
+        arg.text = ioctl_name(request).map_or_else(|| ioc(request), str::to_string);
+    }
+    let p = a[2];
+    let pointer = || if p == 0 { "NULL".to_string() } else { format!("{p:#x}") };
+    let text = match arg_use(request) {
+        ArgUse::None => {
+            args.truncate(2);
+            return;
+        }
+        ArgUse::Value => (a[2] as i64).to_string(),
+        ArgUse::IntIn => int(ctx, p).unwrap_or_else(pointer),
+        ArgUse::IntOut if ok.is_some() => int(ctx, p).unwrap_or_else(pointer),
+        ArgUse::WinsizeIn => winsize(ctx, p).unwrap_or_else(pointer),
+        ArgUse::WinsizeOut if ok.is_some() => winsize(ctx, p).unwrap_or_else(pointer),
+        ArgUse::TermiosIn => termios(ctx, p).unwrap_or_else(pointer),
+        ArgUse::TermiosOut if ok.is_some() => termios(ctx, p).unwrap_or_else(pointer),
+        _ => pointer(),
+    };
+    if let Some(arg) = args.get_mut(2) {
+        arg.text = text;
+    }
+}
+
+fn int(ctx: &SyscallCtx<'_>, p: u64) -> Option<String> {
+    ctx.user().read_val::<i32>(p).ok().map(|v| format!("[{v}]"))
+}
+
+fn winsize(ctx: &SyscallCtx<'_>, p: u64) -> Option<String> {
+    let [row, col, x, y] = ctx.user().read_val::<[u16; 4]>(p).ok()?;
+    Some(format!("{{ws_row={row}, ws_col={col}, ws_xpixel={x}, ws_ypixel={y}}}"))
+}
+
+/// The four flag words of a `struct termios` (the kernel's layout: they
+/// come first), as strace shows them without -v.
+fn termios(ctx: &SyscallCtx<'_>, p: u64) -> Option<String> {
+    let [i, o, c, l] = ctx.user().read_val::<[u32; 4]>(p).ok()?;
+    Some(format!(
+        "{{c_iflag={}, c_oflag={}, c_cflag={}, c_lflag={}, ...}}",
+        flags(u64::from(i), IFLAGS, "0"),
+        oflag(o),
+        cflag(c),
+        flags(u64::from(l), LFLAGS, "0")
+    ))
+}
+
+const IFLAGS: &[(u64, &str)] = &[
+    (0o1, "IGNBRK"),
+    (0o2, "BRKINT"),
+    (0o4, "IGNPAR"),
+    (0o10, "PARMRK"),
+    (0o20, "INPCK"),
+    (0o40, "ISTRIP"),
+    (0o100, "INLCR"),
+    (0o200, "IGNCR"),
+    (0o400, "ICRNL"),
+    (0o1000, "IUCLC"),
+    (0o2000, "IXON"),
+    (0o4000, "IXANY"),
+    (0o10000, "IXOFF"),
+    (0o20000, "IMAXBEL"),
+    (0o40000, "IUTF8"),
+];
+
+const LFLAGS: &[(u64, &str)] = &[
+    (0o1, "ISIG"),
+    (0o2, "ICANON"),
+    (0o4, "XCASE"),
+    (0o10, "ECHO"),
+    (0o20, "ECHOE"),
+    (0o40, "ECHOK"),
+    (0o100, "ECHONL"),
+    (0o200, "NOFLSH"),
+    (0o400, "TOSTOP"),
+    (0o1000, "ECHOCTL"),
+    (0o2000, "ECHOPRT"),
+    (0o4000, "ECHOKE"),
+    (0o10000, "FLUSHO"),
+    (0o40000, "PENDIN"),
+    (0o100000, "IEXTEN"),
+    (0o200000, "EXTPROC"),
+];
+
+/// c_oflag: the delay fields by value (`NL0|CR0|TAB0|BS0|VT0|FF0`), then
+/// the flags.
+fn oflag(o: u32) -> String {
+    const OFLAGS: &[(u64, &str)] = &[
+        (0o1, "OPOST"),
+        (0o2, "OLCUC"),
+        (0o4, "ONLCR"),
+        (0o10, "OCRNL"),
+        (0o20, "ONOCR"),
+        (0o40, "ONLRET"),
+        (0o100, "OFILL"),
+        (0o200, "OFDEL"),
+    ];
+    let field = |shift: u32, mask: u32, name: &str| format!("{name}{}", (o >> shift) & mask);
+    let mut parts = vec![
+        field(8, 1, "NL"),
+        field(9, 3, "CR"),
+        field(11, 3, "TAB"),
+        field(13, 1, "BS"),
+        field(14, 1, "VT"),
+        field(15, 1, "FF"),
+    ];
+    let rest = flags(u64::from(o & 0o377), OFLAGS, "");
+    if !rest.is_empty() {
+        parts.push(rest);
+    }
+    parts.join("|")
+}
+
+/// c_cflag: the speed, the character size, then the flags.
+fn cflag(c: u32) -> String {
+    const SPEEDS: [&str; 16] = [
+        "B0", "B50", "B75", "B110", "B134", "B150", "B200", "B300", "B600", "B1200", "B1800", "B2400", "B4800",
+        "B9600", "B19200", "B38400",
+    ];
+    const CFLAGS: &[(u64, &str)] = &[
+        (0o100, "CSTOPB"),
+        (0o200, "CREAD"),
+        (0o400, "PARENB"),
+        (0o1000, "PARODD"),
+        (0o2000, "HUPCL"),
+        (0o4000, "CLOCAL"),
+    ];
+    let speed = c & 0o10017;
+    let speed = SPEEDS.get(speed as usize).map_or(format!("{speed:#o}"), |s| s.to_string());
+    let size = format!("CS{}", 5 + ((c >> 4) & 3));
+    let rest = flags(u64::from(c & 0o7700), CFLAGS, "");
+    [speed, size, rest].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join("|")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_without_a_name_by_their_fields() {
+        assert_eq!(ioc(0x1234), "_IOC(_IOC_NONE, 0x12, 0x34, 0)");
+        assert_eq!(ioc(0x8004_1234), "_IOC(_IOC_READ, 0x12, 0x34, 0x4)");
+        assert_eq!(ioc(0xc010_5401), "_IOC(_IOC_READ|_IOC_WRITE, 0x54, 0x1, 0x10)");
+    }
+
+    #[test]
+    fn termios_flags_as_strace_writes_them() {
+        // A terminal's usual modes (what `stty sane` sets), as strace
+        // showed them for TCGETS on a pty.
+        assert_eq!(flags(0o2400, IFLAGS, "0"), "ICRNL|IXON");
+        assert_eq!(oflag(0o5), "NL0|CR0|TAB0|BS0|VT0|FF0|OPOST|ONLCR");
+        assert_eq!(cflag(0o277), "B38400|CS8|CREAD");
+        assert_eq!(flags(0o105073, LFLAGS, "0"), "ISIG|ICANON|ECHO|ECHOE|ECHOK|IEXTEN|ECHOCTL|ECHOKE");
+    }
+}
