@@ -1,4 +1,6 @@
 //! --trace and --summary: strace's format, filters, signals and exits.
+// Harness arithmetic on text offsets and times the test itself reads.
+#![allow(clippy::arithmetic_side_effects)]
 
 mod common;
 use common::*;

@@ -190,11 +190,12 @@ fn cmsgs(ctx: &SyscallCtx<'_>, p: u64, len: u64) -> String {
     use crate::abi::socket::{Cmsghdr, CMSG_HDR_LEN, SCM_RIGHTS, SOL_SOCKET};
     let mut shown = Vec::new();
     let mut off = 0u64;
-    while off + CMSG_HDR_LEN as u64 <= len && shown.len() < 8 {
-        let Ok(h) = ctx.user().read_val::<Cmsghdr>(p + off) else { break };
+    // Guest-given lengths: saturating, and at most 8 messages shown.
+    while off.saturating_add(CMSG_HDR_LEN as u64) <= len && shown.len() < 8 {
+        let Ok(h) = ctx.user().read_val::<Cmsghdr>(p.saturating_add(off)) else { break };
         let level = if h.cmsg_level == SOL_SOCKET { "SOL_SOCKET".to_string() } else { h.cmsg_level.to_string() };
-        let data_len = (h.cmsg_len as u64).saturating_sub(CMSG_HDR_LEN as u64);
-        let data = p + off + CMSG_HDR_LEN as u64;
+        let data_len = h.cmsg_len.saturating_sub(CMSG_HDR_LEN as u64);
+        let data = p.saturating_add(off).saturating_add(CMSG_HDR_LEN as u64);
         let (kind, body) = match (h.cmsg_level, h.cmsg_type) {
             (SOL_SOCKET, SCM_RIGHTS) => {
                 let fds: Vec<String> = (0..data_len / 4)
@@ -215,7 +216,7 @@ fn cmsgs(ctx: &SyscallCtx<'_>, p: u64, len: u64) -> String {
         if h.cmsg_len < CMSG_HDR_LEN as u64 {
             break;
         }
-        off += (h.cmsg_len + 7) & !7;
+        off = off.saturating_add(h.cmsg_len.saturating_add(7) & !7);
     }
     format!("[{}]", shown.join(", "))
 }

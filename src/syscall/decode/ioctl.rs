@@ -47,8 +47,10 @@ fn ioc(request: u32) -> String {
         2 => "_IOC_READ",
         _ => "_IOC_READ|_IOC_WRITE",
     };
+    // C's %#x, as strace prints them: 0 without the prefix.
+    let hex = |v: u32| if v == 0 { "0".to_string() } else { format!("{v:#x}") };
     let (kind, nr, size) = ((request >> 8) & 0xff, request & 0xff, (request >> 16) & 0x3fff);
-    format!("_IOC({dir}, {kind:#x}, {nr:#x}, {size:#x})")
+    format!("_IOC({dir}, {}, {}, {})", hex(kind), hex(nr), hex(size))
 }
 
 pub(super) fn reshape(ctx: &SyscallCtx<'_>, a: &[u64; 6], ok: Option<u64>, args: &mut Vec<Shown>) {
@@ -117,6 +119,7 @@ const IFLAGS: &[(u64, &str)] = &[
     (0o40000, "IUTF8"),
 ];
 
+/// In strace's order (not the bits').
 const LFLAGS: &[(u64, &str)] = &[
     (0o1, "ISIG"),
     (0o2, "ICANON"),
@@ -126,13 +129,13 @@ const LFLAGS: &[(u64, &str)] = &[
     (0o40, "ECHOK"),
     (0o100, "ECHONL"),
     (0o200, "NOFLSH"),
-    (0o400, "TOSTOP"),
+    (0o100000, "IEXTEN"),
     (0o1000, "ECHOCTL"),
     (0o2000, "ECHOPRT"),
     (0o4000, "ECHOKE"),
     (0o10000, "FLUSHO"),
     (0o40000, "PENDIN"),
-    (0o100000, "IEXTEN"),
+    (0o400, "TOSTOP"),
     (0o200000, "EXTPROC"),
 ];
 
@@ -205,5 +208,14 @@ mod tests {
         assert_eq!(oflag(0o5), "NL0|CR0|TAB0|BS0|VT0|FF0|OPOST|ONLCR");
         assert_eq!(cflag(0o277), "B38400|CS8|CREAD");
         assert_eq!(flags(0o105073, LFLAGS, "0"), "ISIG|ICANON|ECHO|ECHOE|ECHOK|IEXTEN|ECHOCTL|ECHOKE");
+        // Every flag set (natively: a pty's modes set by tcsetattr, then
+        // read back under strace).
+        assert_eq!(flags(0o62401, IFLAGS, "0"), "IGNBRK|ICRNL|IXON|IMAXBEL|IUTF8");
+        assert_eq!(oflag(0o115), "NL0|CR0|TAB0|BS0|VT0|FF0|OPOST|ONLCR|OCRNL|OFILL");
+        assert_eq!(cflag(0o6377), "B38400|CS8|CSTOPB|CREAD|HUPCL|CLOCAL");
+        assert_eq!(
+            flags(0o357777, LFLAGS, "0"),
+            "ISIG|ICANON|XCASE|ECHO|ECHOE|ECHOK|ECHONL|NOFLSH|IEXTEN|ECHOCTL|ECHOPRT|ECHOKE|FLUSHO|PENDIN|TOSTOP|EXTPROC"
+        );
     }
 }
