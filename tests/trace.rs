@@ -274,8 +274,36 @@ fn normalized(line: &str) -> String {
             out.truncate(i);
             out.push_str(" = PID");
         }
+        if let Some(i) = out.find("parent_tid=[") {
+            let digits = out[i + 12..].bytes().take_while(u8::is_ascii_digit).count();
+            out.replace_range(i + 12..i + 12 + digits, "PID");
+        }
     }
     out
+}
+
+/// Threads: musl's pthread_create is a clone with every sharing flag,
+/// glibc's a clone3; both decoded as strace decodes them.
+#[test]
+fn thread_creation_decoded_as_strace_does() {
+    if Command::new("strace").arg("-V").output().is_err() {
+        eprintln!("skipped: strace is not installed");
+        return;
+    }
+    for libc in ["musl", "glibc"] {
+        let bin = guest(&format!("thr_basic-{libc}"));
+        let first_clone = |stderr: &str| {
+            stderr
+                .lines()
+                .map(|l| l.strip_prefix("[pid 1] ").unwrap_or(l))
+                .find(|l| l.starts_with("clone"))
+                .map(normalized)
+        };
+        let native = Command::new("strace").args(["-e", "trace=clone,clone3"]).arg(&bin).output().unwrap();
+        let ours = Command::new(nommu()).args(["run", "--trace=clone,clone3"]).arg(&bin).output().unwrap();
+        let theirs = first_clone(&stderr_text(&native)).expect("strace shows a clone");
+        assert_eq!(first_clone(&stderr_text(&ours)), Some(theirs), "{libc}");
+    }
 }
 
 #[test]

@@ -531,8 +531,10 @@ pub fn arch_prctl_name(code: u32) -> Option<&'static str> {
     })
 }
 
-/// clone(2) flags by bit (<linux/sched.h>), in strace's order.
-pub const CLONE_FLAGS: [(u64, &str); 26] = [
+/// clone(2) flags by bit (<linux/sched.h>), in strace's order. Not
+/// CLONE_DETACHED (0x400000): the kernel ignores it, and strace shows it
+/// as a number (musl still passes it for threads).
+pub const CLONE_FLAGS: [(u64, &str); 25] = [
     (0x0000_0100, "CLONE_VM"),
     (0x0000_0200, "CLONE_FS"),
     (0x0000_0400, "CLONE_FILES"),
@@ -547,7 +549,6 @@ pub const CLONE_FLAGS: [(u64, &str); 26] = [
     (0x0008_0000, "CLONE_SETTLS"),
     (0x0010_0000, "CLONE_PARENT_SETTID"),
     (0x0020_0000, "CLONE_CHILD_CLEARTID"),
-    (0x0040_0000, "CLONE_DETACHED"),
     (0x0080_0000, "CLONE_UNTRACED"),
     (0x0100_0000, "CLONE_CHILD_SETTID"),
     (0x0200_0000, "CLONE_NEWCGROUP"),
