@@ -348,3 +348,40 @@ fn decoding_to_straces_level() {
         assert_eq!(theirs, calls(ours), "{libc}: strace vs nommu --trace");
     }
 }
+
+/// The interface requests busybox's ifconfig makes (`struct ifreq`, each
+/// with the field its request fills in), against strace natively.
+#[test]
+fn interface_requests_decoded_as_strace_does() {
+    if Command::new("strace").arg("-V").output().is_err() {
+        eprintln!("skipped: strace is not installed");
+        return;
+    }
+    let root = repo().join("rootfs");
+    assert!(root.join("bin/busybox").exists(), "run `make rootfs` first");
+    let sioc = |stderr: &str| -> Vec<String> {
+        stderr
+            .lines()
+            .map(|l| l.strip_prefix("[pid 1] ").unwrap_or(l))
+            .filter(|l| l.contains(", SIOC"))
+            .map(normalized)
+            .collect()
+    };
+    let native = Command::new("strace")
+        .args(["-e", "trace=ioctl"])
+        .arg(root.join("bin/busybox"))
+        .args(["ifconfig", "lo"])
+        .output();
+    let native = sioc(&stderr_text(&native.unwrap()));
+    let ours = Command::new(nommu())
+        .args(["run", "--trace=ioctl", "--root"])
+        .arg(&root)
+        .args(["/bin/busybox", "ifconfig", "lo"])
+        .output()
+        .unwrap();
+    assert!(
+        native.iter().any(|l| l.contains("SIOCGIFFLAGS, {ifr_name=\"lo\", ifr_flags=IFF_UP|IFF_LOOPBACK")),
+        "{native:?}"
+    );
+    assert_eq!(sioc(&stderr_text(&ours)), native);
+}

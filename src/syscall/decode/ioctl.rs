@@ -7,6 +7,10 @@ use super::flags;
 use super::Shown;
 use crate::abi::ioctl::*;
 use crate::abi::names::ioctl_name;
+use crate::abi::socket::{
+    SIOCGIFADDR, SIOCGIFBRDADDR, SIOCGIFDSTADDR, SIOCGIFFLAGS, SIOCGIFHWADDR, SIOCGIFINDEX, SIOCGIFMAP, SIOCGIFMETRIC,
+    SIOCGIFMTU, SIOCGIFNAME, SIOCGIFNETMASK, SIOCGIFTXQLEN,
+};
 use crate::syscall::SyscallCtx;
 
 /// How a request uses its third argument.
@@ -22,7 +26,21 @@ enum ArgUse {
     WinsizeOut,
     TermiosIn,
     TermiosOut,
+    /// A `struct ifreq`: the interface's name in, one field of the union
+    /// out.
+    Ifreq(IfreqField),
     Pointer,
+}
+
+#[derive(Clone, Copy)]
+enum IfreqField {
+    Flags,
+    Addr(&'static str),
+    Int(&'static str),
+    HwAddr,
+    Map,
+    /// SIOCGIFNAME: the index in, the name out.
+    Name,
 }
 
 fn arg_use(request: u32) -> ArgUse {
@@ -35,6 +53,18 @@ fn arg_use(request: u32) -> ArgUse {
         TIOCGWINSZ => ArgUse::WinsizeOut,
         TCSETS | TCSETSW | TCSETSF => ArgUse::TermiosIn,
         TCGETS => ArgUse::TermiosOut,
+        SIOCGIFFLAGS => ArgUse::Ifreq(IfreqField::Flags),
+        SIOCGIFADDR => ArgUse::Ifreq(IfreqField::Addr("ifr_addr")),
+        SIOCGIFDSTADDR => ArgUse::Ifreq(IfreqField::Addr("ifr_dstaddr")),
+        SIOCGIFBRDADDR => ArgUse::Ifreq(IfreqField::Addr("ifr_broadaddr")),
+        SIOCGIFNETMASK => ArgUse::Ifreq(IfreqField::Addr("ifr_netmask")),
+        SIOCGIFMETRIC => ArgUse::Ifreq(IfreqField::Int("ifr_metric")),
+        SIOCGIFMTU => ArgUse::Ifreq(IfreqField::Int("ifr_mtu")),
+        SIOCGIFINDEX => ArgUse::Ifreq(IfreqField::Int("ifr_ifindex")),
+        SIOCGIFTXQLEN => ArgUse::Ifreq(IfreqField::Int("ifr_qlen")),
+        SIOCGIFHWADDR => ArgUse::Ifreq(IfreqField::HwAddr),
+        SIOCGIFNAME => ArgUse::Ifreq(IfreqField::Name),
+        SIOCGIFMAP => ArgUse::Ifreq(IfreqField::Map),
         _ => ArgUse::Pointer,
     }
 }
@@ -47,10 +77,17 @@ fn ioc(request: u32) -> String {
         2 => "_IOC_READ",
         _ => "_IOC_READ|_IOC_WRITE",
     };
-    // C's %#x, as strace prints them: 0 without the prefix.
-    let hex = |v: u32| if v == 0 { "0".to_string() } else { format!("{v:#x}") };
     let (kind, nr, size) = ((request >> 8) & 0xff, request & 0xff, (request >> 16) & 0x3fff);
-    format!("_IOC({dir}, {}, {}, {})", hex(kind), hex(nr), hex(size))
+    format!("_IOC({dir}, {}, {}, {})", c_hex(kind.into()), c_hex(nr.into()), c_hex(size.into()))
+}
+
+/// C's `%#x`, as strace prints numbers in hex: 0 without the prefix.
+fn c_hex(v: u64) -> String {
+    if v == 0 {
+        "0".to_string()
+    } else {
+        format!("{v:#x}")
+    }
 }
 
 pub(super) fn reshape(ctx: &SyscallCtx<'_>, a: &[u64; 6], ok: Option<u64>, args: &mut Vec<Shown>) {
@@ -72,6 +109,7 @@ pub(super) fn reshape(ctx: &SyscallCtx<'_>, a: &[u64; 6], ok: Option<u64>, args:
         ArgUse::WinsizeOut if ok.is_some() => winsize(ctx, p).unwrap_or_else(pointer),
         ArgUse::TermiosIn => termios(ctx, p).unwrap_or_else(pointer),
         ArgUse::TermiosOut if ok.is_some() => termios(ctx, p).unwrap_or_else(pointer),
+        ArgUse::Ifreq(field) => ifreq(ctx, p, field, ok.is_some()).unwrap_or_else(pointer),
         _ => pointer(),
     };
     if let Some(arg) = args.get_mut(2) {
@@ -87,6 +125,81 @@ fn winsize(ctx: &SyscallCtx<'_>, p: u64) -> Option<String> {
     let [row, col, x, y] = ctx.user().read_val::<[u16; 4]>(p).ok()?;
     Some(format!("{{ws_row={row}, ws_col={col}, ws_xpixel={x}, ws_ypixel={y}}}"))
 }
+
+/// `{ifr_name="lo", ifr_mtu=65536}`: the name the caller passed, and
+/// the field the kernel filled in when the call succeeded.
+fn ifreq(ctx: &SyscallCtx<'_>, p: u64, field: IfreqField, ok: bool) -> Option<String> {
+    let mut raw = [0u8; 40];
+    ctx.user().read(p, &mut raw).ok()?;
+    let end = raw[..16].iter().position(|&b| b == 0).unwrap_or(16);
+    let name = format!("ifr_name={}", super::quote(&raw[..end], true));
+    let int = i32::from_ne_bytes([raw[16], raw[17], raw[18], raw[19]]);
+    if let IfreqField::Name = field {
+        return Some(if ok { format!("{{ifr_ifindex={int}, {name}}}") } else { format!("{{ifr_ifindex={int}}}") });
+    }
+    if !ok {
+        return Some(format!("{{{name}}}"));
+    }
+    let value = match field {
+        IfreqField::Flags => {
+            let flags = u64::from(u16::from_ne_bytes([raw[16], raw[17]]));
+            format!("ifr_flags={}", super::flags(flags, IFF_FLAGS, "0"))
+        }
+        IfreqField::Addr(what) => {
+            format!("{what}={}", crate::syscall::net::show::sockaddr_in(ctx, p.saturating_add(16), 16))
+        }
+        IfreqField::Int(what) => format!("{what}={int}"),
+        IfreqField::HwAddr => {
+            let family = match u16::from_ne_bytes([raw[16], raw[17]]) {
+                1 => "ARPHRD_ETHER".to_string(),
+                772 => "ARPHRD_LOOPBACK".to_string(),
+                776 => "ARPHRD_SIT".to_string(),
+                65534 => "ARPHRD_NONE".to_string(),
+                f => f.to_string(),
+            };
+            let mac: Vec<String> = raw[18..24].iter().map(|b| format!("{b:02x}")).collect();
+            format!("ifr_hwaddr={{sa_family={family}, sa_data={}}}", mac.join(":"))
+        }
+        IfreqField::Map => {
+            let word = |at: usize| u64::from_ne_bytes(raw[at..at + 8].try_into().unwrap_or_default());
+            format!(
+                "ifr_map={{mem_start={}, mem_end={}, base_addr={}, irq={}, dma={}, port={}}}",
+                c_hex(word(16)),
+                c_hex(word(24)),
+                c_hex(u16::from_ne_bytes([raw[32], raw[33]]).into()),
+                raw[34],
+                raw[35],
+                raw[36]
+            )
+        }
+        // Answered above.
+        IfreqField::Name => return None,
+    };
+    Some(format!("{{{name}, {value}}}"))
+}
+
+/// Interface flags (<linux/if.h>).
+const IFF_FLAGS: &[(u64, &str)] = &[
+    (0x1, "IFF_UP"),
+    (0x2, "IFF_BROADCAST"),
+    (0x4, "IFF_DEBUG"),
+    (0x8, "IFF_LOOPBACK"),
+    (0x10, "IFF_POINTOPOINT"),
+    (0x20, "IFF_NOTRAILERS"),
+    (0x40, "IFF_RUNNING"),
+    (0x80, "IFF_NOARP"),
+    (0x100, "IFF_PROMISC"),
+    (0x200, "IFF_ALLMULTI"),
+    (0x400, "IFF_MASTER"),
+    (0x800, "IFF_SLAVE"),
+    (0x1000, "IFF_MULTICAST"),
+    (0x2000, "IFF_PORTSEL"),
+    (0x4000, "IFF_AUTOMEDIA"),
+    (0x8000, "IFF_DYNAMIC"),
+    (0x10000, "IFF_LOWER_UP"),
+    (0x20000, "IFF_DORMANT"),
+    (0x40000, "IFF_ECHO"),
+];
 
 /// The four flag words of a `struct termios` (the kernel's layout: they
 /// come first), as strace shows them without -v.
