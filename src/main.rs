@@ -39,6 +39,11 @@ struct Observe {
     /// their rewrite cost, peak arena use, largest free block.
     #[arg(long)]
     summary: bool,
+    /// A Chrome/Perfetto trace of the run (ui.perfetto.dev,
+    /// chrome://tracing): a track per task, every syscall a slice with its
+    /// decoded arguments, vfork/exec/exit/signals, arena use.
+    #[arg(long, value_name = "FILE.json")]
+    timeline: Option<PathBuf>,
     /// At exit, a JSON report for CI (schema in the README).
     #[arg(long, value_name = "FILE.json")]
     report: Option<PathBuf>,
@@ -122,7 +127,7 @@ impl Observe {
         if let Some(p) = &self.memmap {
             m.diagnostics().enable_memmap(p.clone());
         }
-        if self.trace.is_none() && !self.summary && self.report.is_none() {
+        if self.trace.is_none() && !self.summary && self.report.is_none() && self.timeline.is_none() {
             return Ok(());
         }
         let spec = match &self.trace {
@@ -133,11 +138,19 @@ impl Observe {
             Some(p) => Box::new(std::fs::File::create(p).map_err(|e| format!("{}: {e}", p.display()))?),
             None => Box::new(std::io::stderr()),
         };
-        m.diagnostics().set_tracer(nommu::kernel::trace::Tracer::new(spec, out, self.summary || self.report.is_some()));
+        let mut tracer = nommu::kernel::trace::Tracer::new(spec, out, self.summary || self.report.is_some());
+        if let Some(p) = &self.timeline {
+            let file = std::fs::File::create(p).and_then(|f| nommu::kernel::timeline::Timeline::new(Box::new(f)));
+            tracer = tracer.with_timeline(file.map_err(|e| format!("{}: {e}", p.display()))?);
+        }
+        m.diagnostics().set_tracer(tracer);
         Ok(())
     }
 
     fn finish(&self, m: &Machine, status: Option<ExitStatus>, started: std::time::Instant) {
+        if let Some(t) = m.tracer() {
+            t.finish(m);
+        }
         if let Some(p) = &self.memmap {
             let snap = m.diagnostics().busiest_memmap();
             let snap = snap.unwrap_or_else(|| nommu::kernel::memmap::snapshot(m));

@@ -1,7 +1,9 @@
 //! Names of every x86-64 Linux syscall, generated from <asm/unistd_64.h> (plus the
 //! numbers added since Debian 12's headers): the one list of syscall
 //! numbers. It names syscalls nommu does not implement, and `number`
-//! gives tests and tables a number by its name.
+//! gives tests and tables a number by its name. Below it, the other names
+//! `--trace` writes as strace does: signals, ioctl requests, arch_prctl
+//! codes, clone and message flags, protocols.
 
 /// (number, name), by number.
 const SYSCALLS: [(u64, &str); 378] = [
@@ -416,6 +418,198 @@ const fn eq(a: &[u8], b: &[u8]) -> bool {
     true
 }
 
+/// A signal's name without "SIG", as strace writes it in a set: `INT`,
+/// and the real-time ones as `RTMIN`, `RT_1` ... (numbered from 32, the
+/// kernel's SIGRTMIN, whatever a libc reserves for itself).
+pub fn signal_short_name(signo: i32) -> String {
+    const NAMES: [&str; 32] = [
+        "0", "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1", "SEGV", "USR2", "PIPE", "ALRM",
+        "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG", "XCPU", "XFSZ", "VTALRM", "PROF",
+        "WINCH", "IO", "PWR", "SYS",
+    ];
+    match signo {
+        0..32 => NAMES[signo as usize].to_string(),
+        32 => "RTMIN".to_string(),
+        33..=64 => format!("RT_{}", signo.saturating_sub(32)),
+        _ => signo.to_string(),
+    }
+}
+
+/// A signal's name as strace writes it as an argument: `SIGINT`,
+/// `SIGRTMIN`, `SIGRT_1`.
+pub fn signal_strace_name(signo: i32) -> String {
+    match signo {
+        1..=64 => format!("SIG{}", signal_short_name(signo)),
+        _ => signo.to_string(),
+    }
+}
+
+/// ioctl requests by name (<asm-generic/ioctls.h>, the socket ones of
+/// <linux/sockios.h>): those nommu answers and their neighbours a
+/// program commonly tries.
+const IOCTLS: [(u32, &str); 47] = [
+    (0x5401, "TCGETS"),
+    (0x5402, "TCSETS"),
+    (0x5403, "TCSETSW"),
+    (0x5404, "TCSETSF"),
+    (0x5405, "TCGETA"),
+    (0x5406, "TCSETA"),
+    (0x5407, "TCSETAW"),
+    (0x5408, "TCSETAF"),
+    (0x5409, "TCSBRK"),
+    (0x540A, "TCXONC"),
+    (0x540B, "TCFLSH"),
+    (0x540C, "TIOCEXCL"),
+    (0x540D, "TIOCNXCL"),
+    (0x540E, "TIOCSCTTY"),
+    (0x540F, "TIOCGPGRP"),
+    (0x5410, "TIOCSPGRP"),
+    (0x5411, "TIOCOUTQ"),
+    (0x5412, "TIOCSTI"),
+    (0x5413, "TIOCGWINSZ"),
+    (0x5414, "TIOCSWINSZ"),
+    (0x5415, "TIOCMGET"),
+    (0x541B, "FIONREAD"),
+    (0x541C, "TIOCLINUX"),
+    (0x541D, "TIOCCONS"),
+    (0x5420, "TIOCPKT"),
+    (0x5421, "FIONBIO"),
+    (0x5422, "TIOCNOTTY"),
+    (0x5425, "TCSBRKP"),
+    (0x5429, "TIOCGSID"),
+    (0x5441, "TIOCGPTPEER"),
+    (0x5450, "FIONCLEX"),
+    (0x5451, "FIOCLEX"),
+    (0x5452, "FIOASYNC"),
+    (0x8910, "SIOCGIFNAME"),
+    (0x8912, "SIOCGIFCONF"),
+    (0x8913, "SIOCGIFFLAGS"),
+    (0x8915, "SIOCGIFADDR"),
+    (0x8917, "SIOCGIFDSTADDR"),
+    (0x8919, "SIOCGIFBRDADDR"),
+    (0x891b, "SIOCGIFNETMASK"),
+    (0x891d, "SIOCGIFMETRIC"),
+    (0x8921, "SIOCGIFMTU"),
+    (0x8927, "SIOCGIFHWADDR"),
+    (0x8933, "SIOCGIFINDEX"),
+    (0x8942, "SIOCGIFTXQLEN"),
+    (0x8970, "SIOCGIFMAP"),
+    (0x80045430, "TIOCGPTN"),
+];
+
+/// Pseudo-terminal requests with a size in their number.
+const IOCTLS_SIZED: [(u32, &str); 4] =
+    [(0x40045431, "TIOCSPTLCK"), (0x40045436, "TIOCSIG"), (0x80045438, "TIOCGPKT"), (0x80045439, "TIOCGPTLCK")];
+
+/// An ioctl request's name, if it has one here.
+pub fn ioctl_name(request: u32) -> Option<&'static str> {
+    IOCTLS.iter().chain(IOCTLS_SIZED.iter()).find(|(r, _)| *r == request).map(|(_, n)| *n)
+}
+
+/// arch_prctl(2) codes (<asm/prctl.h>).
+pub fn arch_prctl_name(code: u32) -> Option<&'static str> {
+    Some(match code {
+        0x1001 => "ARCH_SET_GS",
+        0x1002 => "ARCH_SET_FS",
+        0x1003 => "ARCH_GET_FS",
+        0x1004 => "ARCH_GET_GS",
+        0x1011 => "ARCH_GET_CPUID",
+        0x1012 => "ARCH_SET_CPUID",
+        0x1021 => "ARCH_GET_XCOMP_SUPP",
+        0x1022 => "ARCH_GET_XCOMP_PERM",
+        0x1023 => "ARCH_REQ_XCOMP_PERM",
+        0x1024 => "ARCH_GET_XCOMP_GUEST_PERM",
+        0x1025 => "ARCH_REQ_XCOMP_GUEST_PERM",
+        0x4001 => "ARCH_MAP_VDSO_X32",
+        0x4002 => "ARCH_MAP_VDSO_32",
+        0x4003 => "ARCH_MAP_VDSO_64",
+        0x4005 => "ARCH_GET_SHSTK_STATUS",
+        0x5001 => "ARCH_SHSTK_ENABLE",
+        0x5002 => "ARCH_SHSTK_DISABLE",
+        0x5003 => "ARCH_SHSTK_LOCK",
+        _ => return None,
+    })
+}
+
+/// clone(2) flags by bit (<linux/sched.h>), in strace's order. Not
+/// CLONE_DETACHED (0x400000): the kernel ignores it, and strace shows it
+/// as a number (musl still passes it for threads).
+pub const CLONE_FLAGS: [(u64, &str); 25] = [
+    (0x0000_0100, "CLONE_VM"),
+    (0x0000_0200, "CLONE_FS"),
+    (0x0000_0400, "CLONE_FILES"),
+    (0x0000_0800, "CLONE_SIGHAND"),
+    (0x0000_1000, "CLONE_PIDFD"),
+    (0x0000_2000, "CLONE_PTRACE"),
+    (0x0000_4000, "CLONE_VFORK"),
+    (0x0000_8000, "CLONE_PARENT"),
+    (0x0001_0000, "CLONE_THREAD"),
+    (0x0002_0000, "CLONE_NEWNS"),
+    (0x0004_0000, "CLONE_SYSVSEM"),
+    (0x0008_0000, "CLONE_SETTLS"),
+    (0x0010_0000, "CLONE_PARENT_SETTID"),
+    (0x0020_0000, "CLONE_CHILD_CLEARTID"),
+    (0x0080_0000, "CLONE_UNTRACED"),
+    (0x0100_0000, "CLONE_CHILD_SETTID"),
+    (0x0200_0000, "CLONE_NEWCGROUP"),
+    (0x0400_0000, "CLONE_NEWUTS"),
+    (0x0800_0000, "CLONE_NEWIPC"),
+    (0x1000_0000, "CLONE_NEWUSER"),
+    (0x2000_0000, "CLONE_NEWPID"),
+    (0x4000_0000, "CLONE_NEWNET"),
+    (0x8000_0000, "CLONE_IO"),
+    (0x1_0000_0000, "CLONE_CLEAR_SIGHAND"),
+    (0x2_0000_0000, "CLONE_INTO_CGROUP"),
+];
+
+/// send/recv flags (<linux/socket.h>), in strace's order.
+pub const MSG_FLAGS: [(u64, &str); 22] = [
+    (0x1, "MSG_OOB"),
+    (0x2, "MSG_PEEK"),
+    (0x4, "MSG_DONTROUTE"),
+    (0x8, "MSG_CTRUNC"),
+    (0x10, "MSG_PROBE"),
+    (0x20, "MSG_TRUNC"),
+    (0x40, "MSG_DONTWAIT"),
+    (0x80, "MSG_EOR"),
+    (0x100, "MSG_WAITALL"),
+    (0x200, "MSG_FIN"),
+    (0x400, "MSG_SYN"),
+    (0x800, "MSG_CONFIRM"),
+    (0x1000, "MSG_RST"),
+    (0x2000, "MSG_ERRQUEUE"),
+    (0x4000, "MSG_NOSIGNAL"),
+    (0x8000, "MSG_MORE"),
+    (0x10000, "MSG_WAITFORONE"),
+    (0x20000, "MSG_BATCH"),
+    (0x4000000, "MSG_ZEROCOPY"),
+    (0x20000000, "MSG_FASTOPEN"),
+    (0x40000000, "MSG_CMSG_CLOEXEC"),
+    (0x80000000, "MSG_CMSG_COMPAT"),
+];
+
+/// A socket's protocol as strace names it for its family (`IPPROTO_TCP`
+/// for AF_INET and AF_INET6, `NETLINK_ROUTE` for AF_NETLINK).
+pub fn protocol_name(family: i32, protocol: i32) -> Option<&'static str> {
+    match (family, protocol) {
+        (2 | 10, 0) => Some("IPPROTO_IP"),
+        (2 | 10, 1) => Some("IPPROTO_ICMP"),
+        (2 | 10, 6) => Some("IPPROTO_TCP"),
+        (2 | 10, 17) => Some("IPPROTO_UDP"),
+        (2 | 10, 58) => Some("IPPROTO_ICMPV6"),
+        (2 | 10, 132) => Some("IPPROTO_SCTP"),
+        (2 | 10, 255) => Some("IPPROTO_RAW"),
+        (16, 0) => Some("NETLINK_ROUTE"),
+        (16, 15) => Some("NETLINK_KOBJECT_UEVENT"),
+        _ => None,
+    }
+}
+
+/// rt_sigprocmask's `how`.
+pub fn sigprocmask_how_name(how: i32) -> Option<&'static str> {
+    ["SIG_BLOCK", "SIG_UNBLOCK", "SIG_SETMASK"].get(usize::try_from(how).ok()?).copied()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -424,5 +618,19 @@ mod tests {
         assert_eq!(super::number("shmget"), 29);
         assert_eq!(super::syscall_name(super::number("futex_waitv")), Some("futex_waitv"));
         assert_eq!(super::syscall_name(10_000), None);
+    }
+
+    #[test]
+    fn strace_names() {
+        assert_eq!(super::signal_short_name(2), "INT");
+        assert_eq!(super::signal_short_name(32), "RTMIN");
+        assert_eq!(super::signal_short_name(33), "RT_1");
+        assert_eq!(super::signal_strace_name(64), "SIGRT_32");
+        assert_eq!(super::ioctl_name(0x5401), Some("TCGETS"));
+        assert_eq!(super::ioctl_name(0x80045430), Some("TIOCGPTN"));
+        assert_eq!(super::arch_prctl_name(0x1002), Some("ARCH_SET_FS"));
+        assert_eq!(super::protocol_name(2, 6), Some("IPPROTO_TCP"));
+        assert_eq!(super::sigprocmask_how_name(2), Some("SIG_SETMASK"));
+        assert_eq!(super::sigprocmask_how_name(3), None);
     }
 }

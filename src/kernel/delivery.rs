@@ -109,7 +109,7 @@ fn deliver_pending(m: &Machine, task: &mut Task) -> Option<ExitStatus> {
         let signo = info.signo;
         log::info!("pid {} takes {}", task.tid, crate::kernel::signal::signal_name(signo));
         if let Some(t) = m.tracer() {
-            t.signal(task.tid, &info);
+            t.signal(task.process.pid, task.tid, &info);
         }
         if signo == SIGKILL {
             return Some(group_dies(task, ExitStatus::Signaled(SIGKILL)));

@@ -46,6 +46,8 @@ pub mod task;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod threadpool;
 #[allow(clippy::arithmetic_side_effects)]
+pub mod timeline;
+#[allow(clippy::arithmetic_side_effects)]
 pub mod timers;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod trace;

@@ -1,10 +1,11 @@
-//! The tracer: strace-format lines (`--trace`: syscalls, signals, exits)
-//! and the per-syscall summary (`--summary`, `--report`). Which syscalls it
-//! prints is decided above it (`syscall::trace::TraceSpec`), and so is each
-//! syscall line's text (`syscall::decode`).
+//! The tracer: strace-format lines (`--trace`: syscalls, signals, exits),
+//! the per-syscall summary (`--summary`, `--report`) and the timeline
+//! (`--timeline`, `kernel::timeline`). Which syscalls it prints is decided
+//! above it (`syscall::trace::TraceSpec`), and so is each syscall line's
+//! text (`syscall::decode`).
 
-use super::signal::{signal_name, SigInfo};
-use crate::abi::names::syscall_name;
+use super::signal::SigInfo;
+use crate::abi::names::{signal_strace_name, syscall_name};
 use crate::abi::signal::*;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -29,13 +30,35 @@ pub struct Tracer {
     spec: Option<Vec<bool>>,
     out: Mutex<Box<dyn Write + Send>>,
     summary: Option<Mutex<BTreeMap<u64, CallStats>>>,
+    timeline: Option<super::timeline::Timeline>,
 }
 
 impl Tracer {
     /// `spec`: for each syscall number, whether it is printed (numbers
     /// beyond it are); `None` prints nothing (`--summary` alone).
     pub fn new(spec: Option<Vec<bool>>, out: Box<dyn Write + Send>, summary: bool) -> Tracer {
-        Tracer { spec, out: Mutex::new(out), summary: summary.then(|| Mutex::new(BTreeMap::new())) }
+        Tracer { spec, out: Mutex::new(out), summary: summary.then(|| Mutex::new(BTreeMap::new())), timeline: None }
+    }
+
+    /// Also records the run as a timeline (`--timeline`).
+    pub fn with_timeline(mut self, timeline: super::timeline::Timeline) -> Tracer {
+        self.timeline = Some(timeline);
+        self
+    }
+
+    #[inline]
+    pub(crate) fn timeline(&self) -> Option<&super::timeline::Timeline> {
+        self.timeline.as_ref()
+    }
+
+    /// The machine is over: the timeline's last arena sample, and its
+    /// file closed (whole JSON from here on).
+    pub fn finish(&self, m: &super::Machine) {
+        if let Some(t) = &self.timeline {
+            let st = m.mem.stats();
+            t.arena(t.now(), st.committed, st.reserved);
+            t.finish();
+        }
     }
 
     /// Whether syscall `nr` is printed. As strace does, a number Linux has
@@ -60,9 +83,10 @@ impl Tracer {
         }
     }
 
-    /// `--- SIGCHLD {...} ---` when a signal reaches a task.
-    pub(crate) fn signal(&self, tid: i32, info: &SigInfo) {
-        if self.spec.is_none() {
+    /// `--- SIGCHLD {...} ---` when a signal reaches a task (`tid` of
+    /// process `pid`).
+    pub(crate) fn signal(&self, pid: i32, tid: i32, info: &SigInfo) {
+        if self.spec.is_none() && self.timeline.is_none() {
             return;
         }
         let code = match (info.signo, info.code) {
@@ -79,13 +103,13 @@ impl Tracer {
             (SIGSEGV, SEGV_ACCERR) => "SEGV_ACCERR".to_string(),
             (_, c) => c.to_string(),
         };
-        let name = signal_name(info.signo);
+        let name = signal_strace_name(info.signo);
         let detail = if info.is_fault() {
             let addr = if info.addr == 0 { "NULL".to_string() } else { format!("{:#x}", info.addr) };
             format!("si_signo={name}, si_code={code}, si_addr={addr}")
         } else if info.signo == SIGCHLD {
             let status = if matches!(info.code, CLD_KILLED | CLD_DUMPED | CLD_STOPPED) {
-                signal_name(info.status)
+                signal_strace_name(info.status)
             } else {
                 info.status.to_string()
             };
@@ -96,19 +120,26 @@ impl Tracer {
         } else {
             format!("si_signo={name}, si_code={code}, si_pid={}, si_uid=0", info.pid)
         };
-        self.emit(tid, &format!("--- {name} {{{detail}}} ---"));
+        if let Some(t) = &self.timeline {
+            t.instant(pid, tid, None, &name, t.now(), &[("siginfo", detail.clone())]);
+        }
+        if self.spec.is_some() {
+            self.emit(tid, &format!("--- {name} {{{detail}}} ---"));
+        }
     }
 
     /// `+++ exited with 0 +++` / `+++ killed by SIGSEGV +++`.
     pub(crate) fn exit(&self, pid: i32, status: crate::kernel::ExitStatus) {
-        if self.spec.is_none() {
-            return;
-        }
-        let text = match status {
-            crate::kernel::ExitStatus::Exited(c) => format!("+++ exited with {c} +++"),
-            crate::kernel::ExitStatus::Signaled(s) => format!("+++ killed by {} +++", signal_name(s)),
+        let how = match status {
+            crate::kernel::ExitStatus::Exited(c) => format!("exited with {c}"),
+            crate::kernel::ExitStatus::Signaled(s) => format!("killed by {}", signal_strace_name(s)),
         };
-        self.emit(pid, &text);
+        if let Some(t) = &self.timeline {
+            t.instant(pid, pid, None, "exit", t.now(), &[("status", how.clone())]);
+        }
+        if self.spec.is_some() {
+            self.emit(pid, &format!("+++ {how} +++"));
+        }
     }
 
     /// Per-syscall counts so far: (name, calls, errors).

@@ -531,20 +531,30 @@ fn dispatch_observed(ctx: &mut SyscallCtx<'_>, def: &table::SyscallDef, args: &A
         return result;
     };
     let printing = tracer.wants(nr);
-    let pre = if printing { decode::entry(ctx, def, args) } else { Vec::new() };
+    let timeline = tracer.timeline();
+    let pre = if printing || timeline.is_some() { decode::entry(ctx, def, args) } else { Vec::new() };
     let start = std::time::Instant::now();
     let result = (def.handler)(ctx, args);
     tracer.count(nr, result.is_err(), start.elapsed());
-    if printing {
-        let text = match result {
-            Ok(SyscallReturn::Exit(_)) => decode::no_return(def, args, pre),
-            Ok(SyscallReturn::Exec) => format!("{} = 0", decode::no_return(def, args, pre).trim_end_matches(" = ?")),
+    if printing || timeline.is_some() {
+        let shown = match result {
+            Ok(SyscallReturn::Exit(_)) => decode::render_no_return(def, args, pre, false),
+            Ok(SyscallReturn::Exec) => decode::render_no_return(def, args, pre, true),
             // What the interrupted code gets back in rax.
-            Ok(SyscallReturn::SigReturn) => decode::line(ctx, def, args, pre, &Ok(ctx.task.vcpu.regs().rax)),
-            Ok(SyscallReturn::Return(v)) => decode::line(ctx, def, args, pre, &Ok(v)),
-            Err(e) => decode::line(ctx, def, args, pre, &Err(e)),
+            Ok(SyscallReturn::SigReturn) => decode::render(ctx, def, args, pre, &Ok(ctx.task.vcpu.regs().rax)),
+            Ok(SyscallReturn::Return(v)) => decode::render(ctx, def, args, pre, &Ok(v)),
+            Err(e) => decode::render(ctx, def, args, pre, &Err(e)),
         };
-        tracer.emit(ctx.task.tid, &text);
+        if printing {
+            tracer.emit(ctx.task.tid, &shown.line());
+        }
+        if let Some(t) = timeline {
+            let ok = result.as_ref().ok().and_then(|r| match r {
+                SyscallReturn::Return(v) => Some(*v),
+                _ => None,
+            });
+            trace::record_in_timeline(ctx, t, args, &shown, start, ok);
+        }
     }
     result
 }

@@ -101,3 +101,60 @@ impl TraceSpec {
 fn by_names(names: &[&str]) -> Vec<u64> {
     SYSCALLS.iter().filter(|d| names.contains(&d.name)).map(|d| d.nr).collect()
 }
+
+/// One syscall on the timeline (`--timeline`, `kernel::timeline`): its
+/// slice, and for the calls that make a task, run a program or change
+/// memory, the instants, arrows and arena sample that go with them.
+pub(crate) fn record_in_timeline(
+    ctx: &super::SyscallCtx<'_>,
+    t: &crate::kernel::timeline::Timeline,
+    a: &[u64; 6],
+    shown: &super::decode::Rendered,
+    start: std::time::Instant,
+    ok: Option<u64>,
+) {
+    let end = std::time::Instant::now();
+    let (pid, tid) = (ctx.task.process.pid, ctx.task.tid);
+    let comm = ctx.task.process.comm();
+    let mut args: Vec<(&str, String)> = shown.args.iter().map(|s| (s.name, s.text.clone())).collect();
+    args.push(("result", shown.result.clone()));
+    t.syscall(pid, tid, &comm, shown.name, start, end, &args);
+    let spawned = ok.filter(|&c| c > 0 && c <= i32::MAX as u64).map(|c| c as i32);
+    if let (Some(child), true) = (spawned, matches!(shown.name, "vfork" | "clone" | "clone3")) {
+        let flags = match shown.name {
+            "clone3" => ctx.user().read_val::<crate::abi::sched::CloneArgs>(a[0]).map_or(0, |c| c.flags),
+            "clone" => a[0],
+            _ => 0,
+        };
+        let thread = flags & crate::abi::sched::CLONE_THREAD != 0;
+        let kind = if thread { "clone (thread)" } else { shown.name };
+        // Just inside the parent's slice, so that the arrow starts from it.
+        let at = t.ts(start) + 0.001;
+        t.spawn(kind, (pid, tid), &comm, (if thread { pid } else { child }, child), at);
+    }
+    let exec = matches!(shown.name, "execve" | "execveat");
+    if exec && shown.result == "0" {
+        let program = shown.args.iter().find(|s| s.name == "path").map_or(String::new(), |s| s.text.clone());
+        t.instant(pid, tid, Some(&comm), "execve", t.ts(end), &[("program", program), ("comm", comm.clone())]);
+    }
+    const MEMORY: [&str; 14] = [
+        "mmap",
+        "munmap",
+        "mremap",
+        "brk",
+        "execve",
+        "execveat",
+        "exit",
+        "exit_group",
+        "wait4",
+        "waitid",
+        "shmat",
+        "shmdt",
+        "vfork",
+        "clone",
+    ];
+    if exec || MEMORY.contains(&shown.name) {
+        let st = ctx.m.mem.stats();
+        t.arena(t.ts(end), st.committed, st.reserved);
+    }
+}

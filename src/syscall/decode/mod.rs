@@ -1,20 +1,21 @@
 //! strace-style rendering of syscalls, driven by the argument kinds in the
-//! one syscall table (no printer per call).
+//! one syscall table; `calls` then reshapes the few calls whose arguments
+//! mean something only together (an ioctl's argument by its request, a
+//! futex's by its operation, clone's flags and the pointers they name),
+//! as strace has a printer for each of those.
+
+mod calls;
+mod flags;
+mod ioctl;
+
+use flags::{at_flags, futex_op, map_flags, mount_flags, open_flags, prot, sigset, umount_flags};
 
 use super::table::{Arg, Ret, SyscallDef};
 use super::SyscallCtx;
-use crate::abi::fcntl::{
-    AT_EMPTY_PATH, AT_FDCWD, AT_NO_AUTOMOUNT, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW, FASYNC, O_ACCMODE,
-    O_APPEND, O_CLOEXEC, O_CREAT, O_DIRECT, O_DIRECTORY, O_DSYNC, O_EXCL, O_LARGEFILE, O_NOATIME, O_NOCTTY, O_NOFOLLOW,
-    O_NONBLOCK, O_PATH, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY,
-};
-use crate::abi::mman::{
-    MAP_ANONYMOUS, MAP_DENYWRITE, MAP_EXECUTABLE, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_GROWSDOWN, MAP_LOCKED,
-    MAP_NORESERVE, MAP_POPULATE, MAP_PRIVATE, MAP_SHARED, MAP_STACK, PROT_EXEC, PROT_READ, PROT_WRITE,
-};
+use crate::abi::fcntl::AT_FDCWD;
+use crate::abi::names::signal_strace_name;
 use crate::abi::stat::{S_IALLUGO, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK};
 use crate::errno::{Errno, SysResult};
-use crate::kernel::signal::signal_name;
 use std::fmt::Write as _;
 
 /// strace shows at most this many bytes of a string or buffer.
@@ -42,6 +43,7 @@ pub(crate) fn quote(bytes: &[u8], complete: bool) -> String {
     s
 }
 
+/// A flag word by name: `A|B|0x40` for the bits without one; `zero` for 0.
 fn flags(value: u64, names: &[(u64, &str)], zero: &str) -> String {
     if value == 0 {
         return zero.to_string();
@@ -58,154 +60,6 @@ fn flags(value: u64, names: &[(u64, &str)], zero: &str) -> String {
         parts.push(format!("{rest:#x}"));
     }
     parts.join("|")
-}
-
-fn open_flags(v: u64) -> String {
-    let acc = match v as i32 & O_ACCMODE {
-        O_RDONLY => "O_RDONLY",
-        O_WRONLY => "O_WRONLY",
-        O_RDWR => "O_RDWR",
-        _ => "O_ACCMODE",
-    };
-    const NAMES: &[(u64, &str)] = &[
-        (O_CREAT as u64, "O_CREAT"),
-        (O_EXCL as u64, "O_EXCL"),
-        (O_NOCTTY as u64, "O_NOCTTY"),
-        (O_TRUNC as u64, "O_TRUNC"),
-        (O_APPEND as u64, "O_APPEND"),
-        (O_NONBLOCK as u64, "O_NONBLOCK"),
-        (O_DSYNC as u64, "O_DSYNC"),
-        (FASYNC as u64, "O_ASYNC"),
-        (O_DIRECT as u64, "O_DIRECT"),
-        (O_LARGEFILE as u64, "O_LARGEFILE"),
-        (O_DIRECTORY as u64, "O_DIRECTORY"),
-        (O_NOFOLLOW as u64, "O_NOFOLLOW"),
-        (O_NOATIME as u64, "O_NOATIME"),
-        (O_CLOEXEC as u64, "O_CLOEXEC"),
-        (O_PATH as u64, "O_PATH"),
-    ];
-    let rest = flags(v & !(O_ACCMODE as u64), NAMES, "");
-    if rest.is_empty() {
-        acc.to_string()
-    } else {
-        format!("{acc}|{rest}")
-    }
-}
-
-fn at_flags(v: u64) -> String {
-    const NAMES: &[(u64, &str)] = &[
-        (AT_SYMLINK_NOFOLLOW as u64, "AT_SYMLINK_NOFOLLOW"),
-        (AT_REMOVEDIR as u64, "AT_REMOVEDIR"),
-        (AT_SYMLINK_FOLLOW as u64, "AT_SYMLINK_FOLLOW"),
-        (AT_NO_AUTOMOUNT as u64, "AT_NO_AUTOMOUNT"),
-        (AT_EMPTY_PATH as u64, "AT_EMPTY_PATH"),
-    ];
-    flags(v, NAMES, "0")
-}
-
-fn prot(v: u64) -> String {
-    flags(v, &[(PROT_READ, "PROT_READ"), (PROT_WRITE, "PROT_WRITE"), (PROT_EXEC, "PROT_EXEC")], "PROT_NONE")
-}
-
-fn map_flags(v: u64) -> String {
-    const NAMES: &[(u64, &str)] = &[
-        (MAP_SHARED, "MAP_SHARED"),
-        (MAP_PRIVATE, "MAP_PRIVATE"),
-        (MAP_FIXED, "MAP_FIXED"),
-        (MAP_ANONYMOUS, "MAP_ANONYMOUS"),
-        (MAP_GROWSDOWN, "MAP_GROWSDOWN"),
-        (MAP_DENYWRITE, "MAP_DENYWRITE"),
-        (MAP_EXECUTABLE, "MAP_EXECUTABLE"),
-        (MAP_LOCKED, "MAP_LOCKED"),
-        (MAP_NORESERVE, "MAP_NORESERVE"),
-        (MAP_POPULATE, "MAP_POPULATE"),
-        (MAP_STACK, "MAP_STACK"),
-        (MAP_FIXED_NOREPLACE, "MAP_FIXED_NOREPLACE"),
-    ];
-    flags(v, NAMES, "0")
-}
-
-fn mount_flags(v: u64) -> String {
-    use crate::abi::mount::*;
-    const NAMES: &[(u64, &str)] = &[
-        (MS_RDONLY, "MS_RDONLY"),
-        (MS_NOSUID, "MS_NOSUID"),
-        (MS_NODEV, "MS_NODEV"),
-        (MS_NOEXEC, "MS_NOEXEC"),
-        (MS_SYNCHRONOUS, "MS_SYNCHRONOUS"),
-        (MS_REMOUNT, "MS_REMOUNT"),
-        (MS_MANDLOCK, "MS_MANDLOCK"),
-        (MS_DIRSYNC, "MS_DIRSYNC"),
-        (MS_NOSYMFOLLOW, "MS_NOSYMFOLLOW"),
-        (MS_NOATIME, "MS_NOATIME"),
-        (MS_NODIRATIME, "MS_NODIRATIME"),
-        (MS_BIND, "MS_BIND"),
-        (MS_MOVE, "MS_MOVE"),
-        (MS_REC, "MS_REC"),
-        (MS_SILENT, "MS_SILENT"),
-        (MS_POSIXACL, "MS_POSIXACL"),
-        (MS_UNBINDABLE, "MS_UNBINDABLE"),
-        (MS_PRIVATE, "MS_PRIVATE"),
-        (MS_SLAVE, "MS_SLAVE"),
-        (MS_SHARED, "MS_SHARED"),
-        (MS_RELATIME, "MS_RELATIME"),
-        (MS_KERNMOUNT, "MS_KERNMOUNT"),
-        (MS_I_VERSION, "MS_I_VERSION"),
-        (MS_STRICTATIME, "MS_STRICTATIME"),
-        (MS_LAZYTIME, "MS_LAZYTIME"),
-    ];
-    // The old magic in the high half is shown as strace shows it.
-    if v & MS_MGC_MSK == MS_MGC_VAL {
-        let rest = flags(v & !MS_MGC_MSK, NAMES, "");
-        return if rest.is_empty() { "MS_MGC_VAL".into() } else { format!("MS_MGC_VAL|{rest}") };
-    }
-    flags(v, NAMES, "0")
-}
-
-fn umount_flags(v: u64) -> String {
-    use crate::abi::mount::*;
-    const NAMES: &[(u64, &str)] = &[
-        (MNT_FORCE as u64, "MNT_FORCE"),
-        (MNT_DETACH as u64, "MNT_DETACH"),
-        (MNT_EXPIRE as u64, "MNT_EXPIRE"),
-        (UMOUNT_NOFOLLOW as u64, "UMOUNT_NOFOLLOW"),
-    ];
-    flags(v, NAMES, "0")
-}
-
-/// A futex(2) operation as strace shows it: `FUTEX_LOCK_PI_PRIVATE`,
-/// `FUTEX_WAIT_BITSET|FUTEX_CLOCK_REALTIME`.
-fn futex_op(v: u64) -> String {
-    use crate::abi::futex::*;
-    let op = v as u32;
-    let name = match op & FUTEX_CMD_MASK {
-        FUTEX_WAIT => "FUTEX_WAIT",
-        FUTEX_WAKE => "FUTEX_WAKE",
-        FUTEX_FD => "FUTEX_FD",
-        FUTEX_REQUEUE => "FUTEX_REQUEUE",
-        FUTEX_CMP_REQUEUE => "FUTEX_CMP_REQUEUE",
-        FUTEX_WAKE_OP => "FUTEX_WAKE_OP",
-        FUTEX_LOCK_PI => "FUTEX_LOCK_PI",
-        FUTEX_UNLOCK_PI => "FUTEX_UNLOCK_PI",
-        FUTEX_TRYLOCK_PI => "FUTEX_TRYLOCK_PI",
-        FUTEX_WAIT_BITSET => "FUTEX_WAIT_BITSET",
-        FUTEX_WAKE_BITSET => "FUTEX_WAKE_BITSET",
-        FUTEX_WAIT_REQUEUE_PI => "FUTEX_WAIT_REQUEUE_PI",
-        FUTEX_CMP_REQUEUE_PI => "FUTEX_CMP_REQUEUE_PI",
-        FUTEX_LOCK_PI2 => "FUTEX_LOCK_PI2",
-        _ => return format!("{op:#x} /* FUTEX_??? */"),
-    };
-    let private = if op & FUTEX_PRIVATE_FLAG != 0 { "_PRIVATE" } else { "" };
-    let clock = if op & FUTEX_CLOCK_REALTIME != 0 { "|FUTEX_CLOCK_REALTIME" } else { "" };
-    format!("{name}{private}{clock}")
-}
-
-fn sigset(v: u64) -> String {
-    let names: Vec<String> = (1..=64)
-        .filter(|s| v & (1u64 << (s - 1)) != 0)
-        .map(|s| signal_name(s).trim_start_matches("SIG").to_string())
-        .collect();
-    format!("[{}]", names.join(" "))
 }
 
 fn fd(v: u64) -> String {
@@ -249,7 +103,7 @@ fn sigaction(ctx: &SyscallCtx<'_>, p: u64) -> String {
         return "NULL".into();
     }
     match ctx.user().read_val::<crate::abi::types::KernelSigaction>(p) {
-        Ok(crate::abi::types::KernelSigaction { sa_handler: h, sa_flags: f, sa_mask: m, .. }) => {
+        Ok(crate::abi::types::KernelSigaction { sa_handler: h, sa_flags: f, sa_mask: m, sa_restorer: r }) => {
             use crate::abi::signal::{
                 SA_NOCLDSTOP, SA_NOCLDWAIT, SA_NODEFER, SA_ONSTACK, SA_RESETHAND, SA_RESTART, SA_RESTORER, SA_SIGINFO,
                 SIG_DFL, SIG_IGN,
@@ -269,7 +123,8 @@ fn sigaction(ctx: &SyscallCtx<'_>, p: u64) -> String {
                 (SA_NODEFER, "SA_NODEFER"),
                 (SA_RESETHAND, "SA_RESETHAND"),
             ];
-            format!("{{sa_handler={handler}, sa_mask={}, sa_flags={}}}", sigset(m), flags(f, NAMES, "0"))
+            let restorer = if f & SA_RESTORER != 0 { format!(", sa_restorer={r:#x}") } else { String::new() };
+            format!("{{sa_handler={handler}, sa_mask={}, sa_flags={}{restorer}}}", sigset(m), flags(f, NAMES, "0"))
         }
         _ => format!("{p:#x}"),
     }
@@ -356,19 +211,53 @@ pub(crate) fn entry(ctx: &SyscallCtx<'_>, def: &SyscallDef, a: &[u64; 6]) -> Vec
         .collect()
 }
 
-/// One strace line (without the "[pid N] " prefix).
-pub(crate) fn line(
+/// One argument as shown: its name (the table's parameter name, or the
+/// name strace gives it) and its text; `named` arguments appear in the
+/// line as `name=text`, as strace writes clone's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Shown {
+    pub name: &'static str,
+    pub text: String,
+    pub named: bool,
+}
+
+impl Shown {
+    fn new(name: &'static str, text: String) -> Shown {
+        Shown { name, text, named: false }
+    }
+}
+
+/// A syscall as shown: its arguments and what it returned (`?` for calls
+/// that do not return).
+pub(crate) struct Rendered {
+    pub name: &'static str,
+    pub args: Vec<Shown>,
+    pub result: String,
+}
+
+impl Rendered {
+    /// The strace line (without the "[pid N] " prefix).
+    pub(crate) fn line(&self) -> String {
+        let args: Vec<String> =
+            self.args.iter().map(|a| if a.named { format!("{}={}", a.name, a.text) } else { a.text.clone() }).collect();
+        format!("{}({}) = {}", self.name, args.join(", "), self.result)
+    }
+}
+
+/// A syscall that returned (`r`), after it ran.
+pub(crate) fn render(
     ctx: &SyscallCtx<'_>,
     def: &SyscallDef,
     a: &[u64; 6],
     pre: Vec<Option<String>>,
     r: &SysResult,
-) -> String {
+) -> Rendered {
     let ok = r.as_ref().ok().copied();
     let mut args = Vec::new();
     for (i, kind) in def.args.iter().enumerate() {
+        let name = def.params.get(i).copied().unwrap_or("arg");
         if let Some(Some(s)) = pre.get(i) {
-            args.push(s.clone());
+            args.push(Shown::new(name, s.clone()));
             continue;
         }
         let v = a[i];
@@ -409,7 +298,7 @@ pub(crate) fn line(
             Arg::MapFlags => map_flags(v),
             Arg::MountFlags => mount_flags(v),
             Arg::UmountFlags => umount_flags(v),
-            Arg::Signal => signal_name(v as i32),
+            Arg::Signal => signal_strace_name(v as i32),
             Arg::FutexOp => futex_op(v),
             Arg::Stat => match ok {
                 Some(_) => stat(ctx, v),
@@ -447,55 +336,34 @@ pub(crate) fn line(
                 _ => format!("{v:#x}"),
             },
         };
-        args.push(shown);
+        args.push(Shown::new(name, shown));
     }
+    calls::reshape(ctx, def.nr, a, ok, &mut args);
     let result = match r {
         Ok(v) if def.ret == Ret::Addr => format!("{v:#x}"),
         Ok(v) => (*v as i64).to_string(),
         Err(e) if e.is_restart() => format!("? {} ({})", e.name().unwrap_or("ERESTART"), e.description()),
         Err(e) => format!("-1 {}", errno_text(*e)),
     };
-    format!("{}({}) = {result}", def.name, args.join(", "))
+    Rendered { name: def.name, args, result }
 }
 
-/// The line for a syscall that does not return (exit, exit_group, a
-/// successful execve replaces the image and returns 0).
-pub(crate) fn no_return(def: &SyscallDef, a: &[u64; 6], pre: Vec<Option<String>>) -> String {
-    let args: Vec<String> = def
+/// A syscall that does not return (exit, exit_group; a successful execve
+/// replaces the image: `= 0`, `returned` true), from what was shown
+/// before it ran.
+pub(crate) fn render_no_return(def: &SyscallDef, a: &[u64; 6], pre: Vec<Option<String>>, returned: bool) -> Rendered {
+    let args = def
         .args
         .iter()
         .enumerate()
-        .map(|(i, _)| pre.get(i).cloned().flatten().unwrap_or_else(|| (a[i] as i64).to_string()))
+        .map(|(i, _)| {
+            let text = pre.get(i).cloned().flatten().unwrap_or_else(|| (a[i] as i64).to_string());
+            Shown::new(def.params.get(i).copied().unwrap_or("arg"), text)
+        })
         .collect();
-    format!("{}({}) = ?", def.name, args.join(", "))
+    Rendered { name: def.name, args, result: if returned { "0" } else { "?" }.to_string() }
 }
 
 pub(crate) fn errno_text(e: Errno) -> String {
     format!("{} ({})", e.name().unwrap_or("E?"), e.description())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{futex_op, mount_flags, umount_flags};
-
-    #[test]
-    fn mount_flags_by_name() {
-        assert_eq!(mount_flags(0), "0");
-        assert_eq!(mount_flags(0x1021), "MS_RDONLY|MS_REMOUNT|MS_BIND");
-        assert_eq!(mount_flags(0xc0ed_0000), "MS_MGC_VAL");
-        assert_eq!(mount_flags(0xc0ed_0008), "MS_MGC_VAL|MS_NOEXEC");
-        assert_eq!(umount_flags(2), "MNT_DETACH");
-        assert_eq!(umount_flags(0x109), "MNT_FORCE|UMOUNT_NOFOLLOW|0x100");
-    }
-
-    #[test]
-    fn futex_ops_by_name() {
-        assert_eq!(futex_op(0x80), "FUTEX_WAIT_PRIVATE");
-        assert_eq!(futex_op(6), "FUTEX_LOCK_PI");
-        assert_eq!(futex_op(7 | 0x80), "FUTEX_UNLOCK_PI_PRIVATE");
-        assert_eq!(futex_op(13 | 0x100), "FUTEX_LOCK_PI2|FUTEX_CLOCK_REALTIME");
-        assert_eq!(futex_op(11 | 0x180), "FUTEX_WAIT_REQUEUE_PI_PRIVATE|FUTEX_CLOCK_REALTIME");
-        assert_eq!(futex_op(12), "FUTEX_CMP_REQUEUE_PI");
-        assert_eq!(futex_op(99), "0x63 /* FUTEX_??? */");
-    }
 }
