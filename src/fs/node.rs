@@ -31,6 +31,8 @@ pub enum Node {
     HostDevice(&'static std::ffi::CStr),
     /// The machine console.
     Console,
+    /// The kernel log (`ProcFs::open_kmsg`).
+    Kmsg,
     /// A pseudo-terminal: the host's, opened on the host.
     Pty(PtyNode),
 }
@@ -66,4 +68,7 @@ pub trait ProcFs {
 
     /// The pty that is the caller's controlling terminal, if one is.
     fn ctty_pty(&self) -> Option<u32>;
+
+    /// Opens /dev/kmsg, the machine's kernel log, known by `path`.
+    fn open_kmsg(&self, flags: i32, path: Vec<u8>) -> SysResult<OpenFile>;
 }

@@ -100,8 +100,7 @@ fn write_file(ctx: &mut SyscallCtx<'_>, f: &OpenFile, buf: u64, count: usize) ->
         return epipe(ctx, ctx.user().host_write(host_fd, buf, count, false));
     }
     if f.emulated().is_some() {
-        // A signalfd cannot be written to.
-        return Err(Errno::EINVAL);
+        return super::syslog::write_emulated(ctx, f, &[(buf, count as u64)]);
     }
     let r = if f.may_block() {
         super::tty::write_check(ctx, f)?;
@@ -179,7 +178,11 @@ fn rwv(ctx: &mut SyscallCtx<'_>, fd: Fd, iov: u64, iovcnt: i32, write: bool, at:
     let iov = iovecs.read(ctx, iov, iovec_count(iovcnt)?)?;
     let off = at.map(valid_offset).transpose()?;
     if f.emulated().is_some() && at.is_none() {
-        return if write { Err(Errno::EINVAL) } else { super::event::readv_emulated(ctx, &f, iov) };
+        return if write {
+            super::syslog::write_emulated(ctx, &f, iov)
+        } else {
+            super::event::readv_emulated(ctx, &f, iov)
+        };
     }
     if !write {
         check_readable(&f)?;
@@ -251,6 +254,9 @@ pub(crate) fn sys_pwritev(
 
 pub(crate) fn sys_lseek(ctx: &mut SyscallCtx<'_>, fd: Fd, offset: i64, whence: i32) -> SysResult {
     let f = ctx.file(fd.0 as u64)?;
+    if let Some(k) = f.emulated().and_then(crate::kernel::kmsg::of) {
+        return k.seek(offset, whence);
+    }
     let len = match &f.kind {
         FileKind::Host(_) => return Ok(host::lseek(f.host_fd()?, offset, whence)? as u64),
         FileKind::Generated(d) => d.len() as i64,
