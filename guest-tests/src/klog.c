@@ -189,6 +189,7 @@ static void kmsg_file(void)
     OK(stat("/dev/kmsg", &st));
     check("/dev/kmsg is char 1,11, rw-r--r--",
           S_ISCHR(st.st_mode) && (st.st_mode & 0777) == 0644 && major(st.st_rdev) == 1 && minor(st.st_rdev) == 11);
+    OK(access("/dev/kmsg", R_OK | W_OK));
     int fd = FD(open("/dev/kmsg", O_RDWR | O_NONBLOCK | O_CLOEXEC));
     OK(fstat(fd, &st));
     check("fstat: char 1,11", S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 && minor(st.st_rdev) == 11);
