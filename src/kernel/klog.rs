@@ -2,9 +2,9 @@
 //!
 //! Every message nommu has about the guest machine is a record here: the
 //! boot banner, nommu's own `log` records (the logger in `main.rs` appends
-//! them: errors, warnings, and the `-v` lines as debug messages), crash
-//! reports, the last words of `reboot`, and what guests write to
-//! /dev/kmsg. Guests read it as on Linux, with syslog(2) (`dmesg`,
+//! them: errors, warnings, and with `-v` the `-v` lines as debug
+//! messages), crash reports, the last words of `reboot`, and what guests
+//! write to /dev/kmsg. Guests read it as on Linux, with syslog(2) (`dmesg`,
 //! `syscall/syslog.rs`) and /dev/kmsg (`kernel::kmsg`).
 //!
 //! A record is Linux's: a sequence number (0 for the first), a facility
