@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -250,6 +251,14 @@ static void kmsg_file(void)
     ERR(read(fd, BAD_USER, 100), EFAULT);
     KW("klogtest after\n");
     read_ours(fd, "after");
+    /* pread reads the next record wherever it is asked to. */
+    KW("klogtest pread\n");
+    n = pread(fd, rec, sizeof rec - 1, 12345);
+    rec[n > 0 ? n : 0] = 0;
+    check("pread: the next record", n > 0 && strstr(rec, ";klogtest pread\n"));
+    T(fcntl(fd, F_GETFL) & (O_ACCMODE | O_NONBLOCK), O_RDWR | O_NONBLOCK, 0);
+    int unread;
+    ERR(ioctl(fd, FIONREAD, &unread), ENOTTY);
     close(fd);
 
     int wfd = FD(open("/dev/kmsg", O_WRONLY | O_CLOEXEC));

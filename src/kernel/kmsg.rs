@@ -36,8 +36,9 @@ struct Position {
 #[derive(Debug)]
 pub(crate) struct KmsgFile {
     klog: Arc<Klog>,
-    readable: bool,
-    writable: bool,
+    /// The guest's O_RDONLY, O_WRONLY or O_RDWR (the pipe's read end the
+    /// host has is O_RDONLY whatever it is).
+    access_mode: i32,
     pos: Mutex<Position>,
     /// The doorbell: a second descriptor of the guest's (the pipe's read
     /// end), and the write end.
@@ -63,8 +64,7 @@ pub(crate) fn open(klog: &Arc<Klog>, flags: i32) -> std::io::Result<(OwnedFd, Ar
     let mode = flags & O_ACCMODE;
     let file = Arc::new(KmsgFile {
         klog: klog.clone(),
-        readable: mode != O_WRONLY,
-        writable: mode != O_RDONLY,
+        access_mode: mode,
         pos: Mutex::new(Position { seq: klog.first_seq(), rung: false }),
         bell_rx: hostevent::dup(rx.as_raw_fd())?,
         bell_tx: tx,
@@ -85,12 +85,16 @@ impl KmsgFile {
         &self.klog
     }
 
+    pub(crate) fn access_mode(&self) -> i32 {
+        self.access_mode
+    }
+
     pub(crate) fn readable(&self) -> bool {
-        self.readable
+        self.access_mode != O_WRONLY
     }
 
     pub(crate) fn writable(&self) -> bool {
-        self.writable
+        self.access_mode != O_RDONLY
     }
 
     /// Makes the doorbell readable iff a record waits at the position.
