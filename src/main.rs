@@ -7,12 +7,14 @@ mod logger;
 
 use clap::{Parser, Subcommand};
 use nommu::kernel::exec::ProgramSpec;
+use nommu::kernel::klog::{self, Klog};
 use nommu::kernel::machine::MachineError;
 use nommu::kernel::net::NetMode;
 use nommu::{ExitStatus, Machine, MachineConfig, Reserve};
 use std::ffi::OsString;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 #[derive(Parser)]
 #[command(name = "nommu", version, about = "A user-space no-MMU Linux machine for x86-64 programs")]
@@ -118,6 +120,7 @@ impl Observe {
             } else {
                 nommu::loader::diskcache::DiskCacheConfig::from_env()
             },
+            klog: None,
         }
     }
 }
@@ -294,9 +297,14 @@ fn parse_mem(s: &str) -> Result<u64, String> {
 
 fn main() {
     let cli = plain_run().unwrap_or_else(Cli::parse);
-    // The guest's stderr is the guest's: by default only nommu's own failures
-    // reach it; what the kernel notices (ENOSYS, refusals) needs -v or RUST_LOG.
-    logger::init(cli.verbose);
+    // The kernel log, from the start: on `boot` the terminal is the
+    // machine's console. On `run` the guest's stderr is the guest's: by
+    // default only nommu's own failures reach it; what the kernel notices
+    // (ENOSYS, refusals) needs -v or RUST_LOG.
+    let booting = matches!(cli.command, Command::Boot { .. });
+    let console = if booting { klog::Console::Boot } else { klog::Console::Run };
+    let kernel_log = Arc::new(Klog::new(console, cli.verbose));
+    logger::init(kernel_log.clone(), cli.verbose);
     // Before any thread exists: every thread inherits the mask.
     nommu::kernel::hostsignals::block_routed();
     // Before any thread exists too: a private mount namespace, where the
@@ -312,10 +320,10 @@ fn main() {
     let code = match cli.command {
         Command::Run { root, mem, observe, mut command } => {
             let program = command.remove(0);
-            run(root, mem, observe, program, command)
+            run(root, mem, observe, program, command, kernel_log)
         }
         Command::Boot { root, initrd, mem, init, observe, params } => {
-            boot(BootArgs { root, initrd, mem, init, rdinit: None }, observe, params)
+            boot(BootArgs { root, initrd, mem, init, rdinit: None }, observe, params, kernel_log)
         }
         Command::Caps { observe, machine } => caps(observe, machine),
     };
@@ -372,8 +380,9 @@ fn new_machine(config: MachineConfig, observe: &Observe) -> Result<std::sync::Ar
     Ok(machine)
 }
 
-fn run(root: PathBuf, mem: u64, observe: Observe, program: OsString, args: Vec<OsString>) -> i32 {
-    let config = observe.config(mem, root, false);
+fn run(root: PathBuf, mem: u64, observe: Observe, program: OsString, args: Vec<OsString>, klog: Arc<Klog>) -> i32 {
+    let mut config = observe.config(mem, root, false);
+    config.klog = Some(klog);
     let machine = match new_machine(config, &observe) {
         Ok(m) => m,
         Err(code) => return code,
@@ -511,7 +520,41 @@ impl BootRoot {
     }
 }
 
-fn boot(mut args: BootArgs, observe: Observe, params: Vec<OsString>) -> i32 {
+/// A boot message: into the kernel log, and onto the console (stdout, as
+/// the boot log always went) when the console level lets it through.
+fn say(klog: &Klog, line: String) {
+    if klog.printk(klog::KERN_INFO, &line) {
+        println!("{line}");
+    }
+}
+
+/// Linux's boot parameters for the console level: `quiet` (4), `debug`
+/// (10) and `loglevel=N`. Whether `param` was one (the kernel takes them:
+/// init does not see them).
+fn console_param(klog: &Klog, param: &[u8]) -> bool {
+    let level = match param {
+        b"quiet" => klog::CONSOLE_LOGLEVEL_QUIET,
+        b"debug" => klog::CONSOLE_LOGLEVEL_DEBUG,
+        _ => match param.strip_prefix(b"loglevel=") {
+            Some(n) => match std::str::from_utf8(n).ok().and_then(|n| n.parse::<i32>().ok()) {
+                Some(n) => n,
+                None => {
+                    // As Linux: said, and the level stays.
+                    let line = "Malformed early option 'loglevel'";
+                    if klog.printk(klog::KERN_WARNING, line) {
+                        eprintln!("nommu: {line}");
+                    }
+                    return true;
+                }
+            },
+            None => return false,
+        },
+    };
+    klog.set_console_loglevel(level);
+    true
+}
+
+fn boot(mut args: BootArgs, observe: Observe, params: Vec<OsString>, klog: Arc<Klog>) -> i32 {
     let mut init_args = Vec::new();
     let mut init_env = vec![b"HOME=/".to_vec()];
     if let Some(term) = std::env::var_os("TERM") {
@@ -519,6 +562,9 @@ fn boot(mut args: BootArgs, observe: Observe, params: Vec<OsString>) -> i32 {
     }
     for p in params {
         let bytes = p.as_bytes();
+        if console_param(&klog, bytes) {
+            continue;
+        }
         match bytes.iter().position(|&b| b == b'=') {
             Some(i) => {
                 let (key, value) = (&bytes[..i], &bytes[i + 1..]);
@@ -546,7 +592,7 @@ fn boot(mut args: BootArgs, observe: Observe, params: Vec<OsString>) -> i32 {
         eprintln!("nommu: --initrd (initrd=) and --root (root=) both name the root file system: give one");
         return 2;
     }
-    println!("nommu {}: a no-MMU Linux machine in user space (x86-64, zpoline)", env!("CARGO_PKG_VERSION"));
+    say(&klog, format!("nommu {}: a no-MMU Linux machine in user space (x86-64, zpoline)", env!("CARGO_PKG_VERSION")));
     let boot_root = match (args.root, args.initrd) {
         (root, None) => BootRoot::Dir(root.unwrap_or_else(|| PathBuf::from("rootfs"))),
         (_, Some(file)) => match nommu::fs::ramfs::RamTree::from_initrd(&file, args.mem) {
@@ -572,6 +618,7 @@ fn boot(mut args: BootArgs, observe: Observe, params: Vec<OsString>) -> i32 {
         }
     }
     let mut config = observe.config(args.mem, boot_root.path(), true);
+    config.klog = Some(klog.clone());
     if let BootRoot::Initramfs { root, .. } = &boot_root {
         config.memory_root = Some(root.rootfs());
     }
@@ -580,24 +627,33 @@ fn boot(mut args: BootArgs, observe: Observe, params: Vec<OsString>) -> i32 {
         Err(code) => return code,
     };
     let (base, size) = machine.arena_range();
-    println!(
-        "Memory: {} MiB in a {} MiB arena at {base:#x}-{:#x}, one address space for every process",
-        args.mem >> 20,
-        size >> 20,
-        base + size
+    say(
+        &klog,
+        format!(
+            "Memory: {} MiB in a {} MiB arena at {base:#x}-{:#x}, one address space for every process",
+            args.mem >> 20,
+            size >> 20,
+            base + size
+        ),
     );
     let caps = machine.caps();
-    println!("Syscalls: {}", caps.describe_syscalls());
-    println!("Page 0: {}", caps.describe_page0());
-    println!(
-        "CPU: PKU {}, FSGSBASE {} (FS switched with {})",
-        caps.pku.short(),
-        caps.fsgsbase.short(),
-        if caps.fsgsbase.in_force() { "wrfsbase" } else { "arch_prctl" }
+    say(&klog, format!("Syscalls: {}", caps.describe_syscalls()));
+    say(&klog, format!("Page 0: {}", caps.describe_page0()));
+    say(
+        &klog,
+        format!(
+            "CPU: PKU {}, FSGSBASE {} (FS switched with {})",
+            caps.pku.short(),
+            caps.fsgsbase.short(),
+            if caps.fsgsbase.in_force() { "wrfsbase" } else { "arch_prctl" }
+        ),
     );
-    println!("Tmpfs: {}", caps.describe_tmpfs());
-    println!("Root: {}; /proc and the devices in /dev are the kernel's", boot_root.describe(machine.root_path()));
-    println!("Network: {}", machine.describe_net());
+    say(&klog, format!("Tmpfs: {}", caps.describe_tmpfs()));
+    say(
+        &klog,
+        format!("Root: {}; /proc and the devices in /dev are the kernel's", boot_root.describe(machine.root_path())),
+    );
+    say(&klog, format!("Network: {}", machine.describe_net()));
     let mut argv = vec![init.clone()];
     argv.extend(init_args);
     let spec = ProgramSpec::new(init.clone(), argv.iter().collect(), init_env.iter().collect());
@@ -606,12 +662,15 @@ fn boot(mut args: BootArgs, observe: Observe, params: Vec<OsString>) -> i32 {
         Err(e) => return exec_failure(e),
     };
     let rewrite = &pid1.rewrite;
-    println!(
-        "Run {} as init process: {} syscall sites rewritten, {} left to the trap path, in {:.1} ms",
-        String::from_utf8_lossy(&init),
-        rewrite.sites,
-        rewrite.trap_sites,
-        rewrite.elapsed.as_secs_f64() * 1000.0
+    say(
+        &klog,
+        format!(
+            "Run {} as init process: {} syscall sites rewritten, {} left to the trap path, in {:.1} ms",
+            String::from_utf8_lossy(&init),
+            rewrite.sites,
+            rewrite.trap_sites,
+            rewrite.elapsed.as_secs_f64() * 1000.0
+        ),
     );
     let started = std::time::Instant::now();
     let status = match machine.run_init(pid1) {

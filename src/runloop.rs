@@ -255,10 +255,15 @@ fn report_fatal(m: &Machine, task: &Task, signo: i32) {
     };
     let symbol =
         crate::kernel::symbolize::symbolize(m, &exe, bias, rip).map(|s| format!(" in {s}")).unwrap_or_default();
-    eprintln!(
-        "nommu: pid {} ({}) killed by {} at rip={rip:#x}{symbol} addr={addr:#x}",
+    let line = format!(
+        "pid {} ({}) killed by {} at rip={rip:#x}{symbol} addr={addr:#x}",
         task.process.pid,
         task.process.comm(),
         signal_name(signo),
     );
+    // In the kernel log; on the terminal as before (an error: `nommu run`
+    // shows it too).
+    if m.klog.printk(crate::kernel::klog::KERN_ERR, &line) {
+        eprintln!("nommu: {line}");
+    }
 }

@@ -206,3 +206,37 @@ fn getty_on_ttys0() {
     assert!(out.contains("G=/dev/ttyS0"), "{out}");
     assert!(out.contains("F=/dev/ttyS0"), "{out}");
 }
+
+/// The kernel log inside a booted machine: `dmesg` shows the boot log,
+/// `dmesg -c` empties it.
+#[test]
+fn dmesg_shows_the_boot_log() {
+    let script = "\
+echo banner-in-dmesg:$(dmesg | grep -c 'Run /sbin/init as init process')
+dmesg -c >/dev/null; echo after-clear:$(dmesg | wc -l)
+poweroff
+";
+    let out = boot_script(&["boot".into(), "--root".into(), rootfs().into_os_string()], script);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("banner-in-dmesg:1\n"), "{text}");
+    assert!(text.contains("after-clear:0\n"), "{text}");
+}
+
+/// `quiet` and `loglevel=1`, as on Linux: the boot messages (KERN_INFO)
+/// stay off the console and in the log.
+#[test]
+fn quiet_boot_keeps_the_banner_in_the_log() {
+    let script = "echo banner-in-dmesg:$(dmesg | grep -c 'Run /sbin/init as init process')\npoweroff\n";
+    for param in ["quiet", "loglevel=1"] {
+        let out = boot_script(&["boot".into(), "--root".into(), rootfs().into_os_string(), param.into()], script);
+        let console = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert_eq!(out.status.code(), Some(0), "{param}: {console}");
+        assert!(console.contains("banner-in-dmesg:1\n"), "{param}: {console}");
+        for banner in ["a no-MMU Linux machine in user space", "Memory: ", "Syscalls: ", "Run /sbin/init as init"] {
+            assert!(!console.contains(banner), "{param}: {banner:?} on the console:\n{console}");
+        }
+        // The kernel's last words are KERN_EMERG: always on the console.
+        assert!(console.contains("Power down"), "{param}: {console}");
+    }
+}

@@ -85,6 +85,8 @@ pub const RENAME_WHITEOUT: u32 = 1 << 2;
 pub const SEEK_SET: i32 = 0;
 pub const SEEK_CUR: i32 = 1;
 pub const SEEK_END: i32 = 2;
+pub const SEEK_DATA: i32 = 3;
+pub const SEEK_HOLE: i32 = 4;
 
 /// flock's operations.
 pub const LOCK_SH: i32 = 1;

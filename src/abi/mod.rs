@@ -28,6 +28,7 @@ pub mod signal;
 pub mod socket;
 pub mod stat;
 pub mod sysinfo;
+pub mod syslog;
 pub mod time;
 pub mod types;
 pub mod utsname;

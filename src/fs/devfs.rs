@@ -44,7 +44,7 @@ pub(crate) fn lookup(comps: &[&[u8]], proc: &dyn ProcFs) -> SysResult<Step> {
         let mut entries: Vec<DirEntry> = HOST_DEVICES
             .iter()
             .map(|(n, _)| n)
-            .chain(["console", "ttyS0", "ptmx"].iter())
+            .chain(["console", "kmsg", "ttyS0", "ptmx"].iter())
             .map(|n| DirEntry { ino: synthetic_ino(n.as_bytes()), kind: DT_CHR, name: n.as_bytes().to_vec() })
             .collect();
         entries.extend(LINKS.iter().map(|(n, _)| DirEntry {
@@ -67,7 +67,7 @@ pub(crate) fn lookup(comps: &[&[u8]], proc: &dyn ProcFs) -> SysResult<Step> {
     }
     let host = HOST_DEVICES.iter().find(|(n, _)| n.as_bytes() == name).map(|(_, path)| *path);
     if comps.len() > 1 {
-        let device = host.is_some() || matches!(name, b"console" | b"ttyS0" | b"ptmx");
+        let device = host.is_some() || matches!(name, b"console" | b"kmsg" | b"ttyS0" | b"ptmx");
         return Err(if device { Errno::ENOTDIR } else { Errno::ENOENT });
     }
     if name == b"tty" {
@@ -79,8 +79,24 @@ pub(crate) fn lookup(comps: &[&[u8]], proc: &dyn ProcFs) -> SysResult<Step> {
     match name {
         // The serial port is the console's terminal too (`super::console`).
         b"console" | b"ttyS0" => Ok(Step::Node(Node::Console)),
+        b"kmsg" => Ok(Step::Node(Node::Kmsg)),
         b"ptmx" => Ok(Step::Node(Node::Pty(PtyNode::Master(c"/dev/ptmx")))),
         _ => Err(Errno::ENOENT),
+    }
+}
+
+/// What stat shows for /dev/kmsg (and fstat of an open one): Linux's
+/// `crw-r--r--`, char 1,11.
+pub(crate) fn kmsg_stat() -> super::stat::Stat {
+    use crate::abi::stat::{S_IFCHR, S_IRUGO, S_IWUSR};
+    super::stat::Stat {
+        dev: super::stat::PROC_DEV,
+        ino: synthetic_ino(b"/dev/kmsg"),
+        nlink: 1,
+        mode: S_IFCHR | S_IRUGO | S_IWUSR,
+        rdev: crate::arch::host::makedev(1, 11),
+        blksize: 1024,
+        ..Default::default()
     }
 }
 
@@ -113,7 +129,7 @@ fn devpts(comps: &[&[u8]], proc: &dyn ProcFs) -> SysResult<Step> {
 /// Whether `name` (a component right below /dev) is one the kernel
 /// generates; other names under /dev are the root's own.
 pub(crate) fn generates(name: &[u8]) -> bool {
-    matches!(name, b"console" | b"ttyS0" | b"ptmx" | b"pts")
+    matches!(name, b"console" | b"kmsg" | b"ttyS0" | b"ptmx" | b"pts")
         || HOST_DEVICES.iter().any(|(n, _)| n.as_bytes() == name)
         || LINKS.iter().any(|(n, _)| n.as_bytes() == name)
 }

@@ -29,12 +29,13 @@ pub(crate) fn seen() -> bool {
 const MARK: &CStr = c"user.nommu.devnode";
 
 /// Character devices the machine has, by (major, minor): the /dev name.
-const MACHINE_DEVICES: [((u32, u32), &str); 9] = [
+const MACHINE_DEVICES: [((u32, u32), &str); 10] = [
     ((1, 3), "null"),
     ((1, 5), "zero"),
     ((1, 7), "full"),
     ((1, 8), "random"),
     ((1, 9), "urandom"),
+    ((1, 11), "kmsg"),
     ((5, 0), "tty"),
     ((5, 1), "console"),
     ((5, 2), "ptmx"),
@@ -162,6 +163,7 @@ mod tests {
         assert_eq!(parse(b"x 1 3"), None);
         assert_eq!(parse(b"c 1"), None);
         assert_eq!(device_name(S_IFCHR, host::makedev(1, 5)), Ok("zero"));
+        assert_eq!(device_name(S_IFCHR, host::makedev(1, 11)), Ok("kmsg"));
         assert_eq!(device_name(S_IFBLK, host::makedev(1, 5)), Err(Errno::ENXIO));
         assert_eq!(device_name(S_IFCHR, host::makedev(8, 0)), Err(Errno::ENXIO));
     }

@@ -33,9 +33,16 @@ pub enum FileKind {
 }
 
 /// The kernel's own side of a file it builds on a host descriptor (a
-/// signalfd over a host eventfd): reads and writes go to it, and the host
-/// descriptor only carries readiness for poll and epoll.
-pub(crate) trait Emulated: std::any::Any + Send + Sync + std::fmt::Debug {}
+/// signalfd over a host eventfd, /dev/kmsg over a pipe): reads and writes
+/// go to it, and the host descriptor only carries readiness for poll and
+/// epoll.
+pub(crate) trait Emulated: std::any::Any + Send + Sync + std::fmt::Debug {
+    /// What fstat shows, when it is not the host descriptor's (a device's
+    /// type and numbers).
+    fn stat(&self) -> Option<super::stat::Stat> {
+        None
+    }
+}
 
 #[derive(Debug)]
 pub struct OpenFile {

@@ -34,6 +34,8 @@ pub enum Node {
     /// /dev/tty: the caller's controlling terminal to open (none: ENXIO),
     /// the host's /dev/tty node (5,0) to `stat`.
     Tty(Option<Ctty>),
+    /// The kernel log (`ProcFs::open_kmsg`).
+    Kmsg,
     /// A pseudo-terminal: the host's, opened on the host.
     Pty(PtyNode),
 }
@@ -67,6 +69,9 @@ pub trait ProcFs {
 
     /// The caller's controlling terminal, if it has one.
     fn ctty(&self) -> Option<Ctty>;
+
+    /// Opens /dev/kmsg, the machine's kernel log, known by `path`.
+    fn open_kmsg(&self, flags: i32, path: Vec<u8>) -> SysResult<OpenFile>;
 }
 
 /// A controlling terminal: what /dev/tty opens.

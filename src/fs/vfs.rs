@@ -99,7 +99,7 @@ pub(crate) fn open(root: &HostRoot, proc: &dyn ProcFs, abs: Vec<u8>, req: &OpenR
             if flags & (O_CREAT | O_EXCL) == (O_CREAT | O_EXCL) {
                 return Err(Errno::EEXIST);
             }
-            open_node(root, node, path::normalize(&reached), req)
+            open_node(root, proc, node, path::normalize(&reached), req)
         }
     }
 }
@@ -138,7 +138,7 @@ fn with_node_device(
 ) -> SysResult<OpenFile> {
     match node_device(&f, req.flags)? {
         Some(name) => match devfs::lookup(&[name.as_bytes()], proc)? {
-            Step::Node(node) => open_node(root, node, path::normalize(opened_as), req),
+            Step::Node(node) => open_node(root, proc, node, path::normalize(opened_as), req),
             _ => Err(Errno::ENXIO),
         },
         None => Ok(f),
@@ -161,17 +161,18 @@ fn node_device(f: &OpenFile, flags: i32) -> SysResult<Option<&'static str>> {
 
 /// open(2) of a host device the kernel's /dev has (`devfs::plain_host_device`),
 /// known by `norm`, as `open` would find it.
-pub(crate) fn open_device(root: &HostRoot, dev: &'static CStr, norm: &[u8], req: &OpenRequest) -> SysResult<OpenFile> {
+pub(crate) fn open_device(_root: &HostRoot, dev: &'static CStr, norm: &[u8], req: &OpenRequest) -> SysResult<OpenFile> {
     if req.flags & (O_CREAT | O_EXCL) == (O_CREAT | O_EXCL) {
         return Err(Errno::EEXIST);
     }
     let mut path = OpenFile::spare_path();
     path.extend_from_slice(norm);
-    open_node(root, Node::HostDevice(dev), path, req)
+    let flags = req.flags & !O_CLOEXEC;
+    Ok(OpenFile::host(host::open_waiting(dev, flags, 0, req.wait)?, path))
 }
 
 /// Opens a generated node, known by `norm`.
-fn open_node(root: &HostRoot, node: Node, norm: Vec<u8>, req: &OpenRequest) -> SysResult<OpenFile> {
+fn open_node(root: &HostRoot, proc: &dyn ProcFs, node: Node, norm: Vec<u8>, req: &OpenRequest) -> SysResult<OpenFile> {
     let flags = req.flags;
     let host_flags = flags & !O_CLOEXEC;
     let write = flags & O_ACCMODE != O_RDONLY;
@@ -187,6 +188,7 @@ fn open_node(root: &HostRoot, node: Node, norm: Vec<u8>, req: &OpenRequest) -> S
         Node::Link(..) => Err(Errno::ELOOP),
         Node::HostDevice(dev) => Ok(OpenFile::host(host::open_waiting(dev, host_flags, 0, req.wait)?, norm)),
         Node::Console => Ok(OpenFile::host(super::console::open(host_flags)?, norm)),
+        Node::Kmsg => proc.open_kmsg(host_flags, norm),
         Node::Pty(pty) => open_pty(pty, host_flags, req.wait, norm),
         Node::Tty(ctty) => open_tty(ctty, host_flags, req.wait, norm),
     }
@@ -280,6 +282,7 @@ fn virtual_stat(node: &Node, norm: &[u8]) -> Stat {
         Node::HostDevice(_) | Node::Console | Node::Pty(_) | Node::Tty(_) => {
             (S_IFCHR | S_IRUSR | S_IWUSR | S_IWGRP, 1, 0)
         }
+        Node::Kmsg => return devfs::kmsg_stat(),
     };
     Stat { dev: PROC_DEV, ino: synthetic_ino(norm), nlink, mode, blksize: 1024, size, ..Stat::default() }
 }
@@ -301,6 +304,9 @@ pub(crate) fn stat(root: &HostRoot, proc: &dyn ProcFs, abs: Vec<u8>, follow: boo
 
 /// fstat of an open file.
 pub(crate) fn fstat(f: &OpenFile) -> SysResult<AbiStat> {
+    if let Some(st) = f.emulated().and_then(|e| e.stat()) {
+        return Ok(st.to_abi());
+    }
     match &f.kind {
         FileKind::Host(fd) => {
             let mut st = host::fstatat(fd.as_raw_fd(), c"", AT_EMPTY_PATH)?;

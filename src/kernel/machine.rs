@@ -70,6 +70,9 @@ pub struct MachineConfig {
     /// Where rewritten images are kept on disk for later nommu processes
     /// (`None`: nowhere, `--no-cache`).
     pub image_cache: Option<crate::loader::diskcache::DiskCacheConfig>,
+    /// The kernel log, when the command line made it before the machine
+    /// (to log the boot from its start); else the machine makes its own.
+    pub klog: Option<Arc<super::klog::Klog>>,
 }
 
 impl Default for MachineConfig {
@@ -86,6 +89,7 @@ impl Default for MachineConfig {
             net: super::net::NetMode::Host,
             exec_map: true,
             image_cache: None,
+            klog: None,
         }
     }
 }
@@ -136,6 +140,8 @@ pub struct Machine {
     init_on_this_thread: AtomicI32,
     /// The host process ends with the machine (`powers_off_host`).
     powers_off_host: std::sync::atomic::AtomicBool,
+    /// The kernel log (dmesg, /dev/kmsg).
+    pub(crate) klog: Arc<super::klog::Klog>,
 }
 
 /// pid 1, loaded (`Machine::start_init`) and not yet running.
@@ -272,6 +278,7 @@ impl Machine {
             if mem.reservations_are_free() { "" } else { ", reservations cost memory" }
         );
         let net = super::net::Net::new(config.net);
+        let klog = config.klog.clone().unwrap_or_default();
         Ok(Arc::new_cyclic(|self_ref| Machine {
             self_ref: self_ref.clone(),
             task_loop,
@@ -297,6 +304,7 @@ impl Machine {
             pi_futexes: Default::default(),
             init_on_this_thread: AtomicI32::new(0),
             powers_off_host: std::sync::atomic::AtomicBool::new(false),
+            klog,
             uts: Mutex::new(crate::arch::host::uname().map(|u| (u.nodename, u.domainname)).unwrap_or_default()),
         }))
     }
@@ -315,6 +323,11 @@ impl Machine {
 
     pub fn caps(&self) -> &HostCaps {
         &self.caps
+    }
+
+    /// The kernel log.
+    pub fn klog(&self) -> &Arc<super::klog::Klog> {
+        &self.klog
     }
 
     /// The arena's first address and its size.

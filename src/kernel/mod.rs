@@ -15,6 +15,10 @@ pub mod fixedturn;
 pub mod hostsignals;
 pub mod ipc;
 #[allow(clippy::arithmetic_side_effects)]
+pub mod klog;
+#[allow(clippy::arithmetic_side_effects)]
+pub mod kmsg;
+#[allow(clippy::arithmetic_side_effects)]
 pub mod lifecycle;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod machine;

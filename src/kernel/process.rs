@@ -155,11 +155,15 @@ pub(crate) struct ImageInfo {
 ///   `resident`, `shared`, `stacks`, `outside`
 /// - `Machine::shutdown` (pid 1's status, with `shutdown_cv`) → mounts'
 ///   `list`, `Staging::dir`
+/// - a /dev/kmsg file's `KmsgFile::pos` (its place in the log) →
+///   `Klog::ring` (a record is appended, then the files' doorbells rung,
+///   with none of the log's locks held: anything may log under any lock)
 /// - leaves: `Machine::tasks` (tid → task), `uts`; `Ipc::msg`, `sem`;
 ///   `Net::sockets`, `bound`; `Terminals::console`, `ptys`; the five of
 ///   `Diagnostics`; `Tracer::out`, `summary`; `ThreadPool::idle`;
 ///   `TimerWheel::changed` (with its `cv`); a signalfd's `reader`;
-///   `exec::POOL` (random bytes); `continue_task`'s hand-over slot
+///   `exec::POOL` (random bytes); `continue_task`'s hand-over slot;
+///   `Klog::ring` (the kernel log's records), `Klog::kmsg_files`
 ///
 /// fs:
 /// - `OpenFile::pos` (a generated file's offset) → uaccess

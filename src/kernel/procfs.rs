@@ -38,6 +38,11 @@ impl ProcFs for ProcView<'_> {
     fn ctty(&self) -> Option<crate::fs::node::Ctty> {
         self.m.terminals.ctty(self.m, self.me.sid())
     }
+
+    fn open_kmsg(&self, flags: i32, path: Vec<u8>) -> SysResult<OpenFile> {
+        let (fd, file) = super::kmsg::open(&self.m.klog, flags).map_err(Errno::from)?;
+        Ok(OpenFile::host_waiting(fd, path, Some(file)))
+    }
 }
 
 const GLOBAL_FILES: [&str; 9] =

@@ -100,8 +100,7 @@ fn write_file(ctx: &mut SyscallCtx<'_>, f: &OpenFile, buf: u64, count: usize) ->
         return epipe(ctx, ctx.user().host_write(host_fd, buf, count, false));
     }
     if f.emulated().is_some() {
-        // A signalfd cannot be written to.
-        return Err(Errno::EINVAL);
+        return super::syslog::write_emulated(ctx, f, &[(buf, count as u64)]);
     }
     let r = if f.may_block() {
         super::tty::write_check(ctx, f)?;
@@ -138,6 +137,10 @@ pub(crate) fn sys_pread64(
     check_readable(&f)?;
     let offset = valid_offset(offset)?;
     let (buf, count) = (buf.addr(), rw_count(count));
+    // /dev/kmsg reads a record wherever it is asked to.
+    if let Some(k) = f.emulated().and_then(crate::kernel::kmsg::of) {
+        return super::syslog::read_kmsg(ctx, &f, k, buf, count);
+    }
     match &f.kind {
         FileKind::Generated(d) => read_generated(ctx, &f, d, buf, count, Some(offset as u64)),
         _ => Ok(ctx.user().host_pread(f.host_fd()?, buf, count, offset)? as u64),
@@ -179,7 +182,11 @@ fn rwv(ctx: &mut SyscallCtx<'_>, fd: Fd, iov: u64, iovcnt: i32, write: bool, at:
     let iov = iovecs.read(ctx, iov, iovec_count(iovcnt)?)?;
     let off = at.map(valid_offset).transpose()?;
     if f.emulated().is_some() && at.is_none() {
-        return if write { Err(Errno::EINVAL) } else { super::event::readv_emulated(ctx, &f, iov) };
+        return if write {
+            super::syslog::write_emulated(ctx, &f, iov)
+        } else {
+            super::event::readv_emulated(ctx, &f, iov)
+        };
     }
     if !write {
         check_readable(&f)?;
@@ -251,6 +258,9 @@ pub(crate) fn sys_pwritev(
 
 pub(crate) fn sys_lseek(ctx: &mut SyscallCtx<'_>, fd: Fd, offset: i64, whence: i32) -> SysResult {
     let f = ctx.file(fd.0 as u64)?;
+    if let Some(k) = f.emulated().and_then(crate::kernel::kmsg::of) {
+        return k.seek(offset, whence);
+    }
     let len = match &f.kind {
         FileKind::Host(_) => return Ok(host::lseek(f.host_fd()?, offset, whence)? as u64),
         FileKind::Generated(d) => d.len() as i64,
@@ -346,7 +356,14 @@ pub(crate) fn sys_fcntl(ctx: &mut SyscallCtx<'_>, fd: Fd, cmd: i32, arg: u64) ->
         F_GETFL => {
             let f = ctx.file(fd as u64)?;
             match f.kind {
-                FileKind::Host(_) => Ok(host::fcntl_int(f.host_fd()?, F_GETFL, 0)? as u64),
+                FileKind::Host(_) => {
+                    let fl = host::fcntl_int(f.host_fd()?, F_GETFL, 0)?;
+                    // /dev/kmsg's host descriptor is a pipe's read end.
+                    match f.emulated().and_then(crate::kernel::kmsg::of) {
+                        Some(k) => Ok(((fl & !O_ACCMODE) | k.access_mode()) as u64),
+                        None => Ok(fl as u64),
+                    }
+                }
                 _ => Ok(f.flags() as u64),
             }
         }
@@ -414,6 +431,10 @@ pub(crate) fn sys_ioctl(ctx: &mut SyscallCtx<'_>, fd: Fd, request: u64, arg: u64
             return Ok(0);
         }
         _ => {}
+    }
+    // /dev/kmsg has no ioctls (its host descriptor, a pipe, has some).
+    if f.emulated().and_then(crate::kernel::kmsg::of).is_some() {
+        return Err(Errno::ENOTTY);
     }
     let host_fd = f.host_fd().map_err(|_| Errno::ENOTTY)?;
     if let Some(r) = super::net::ioctl::interface_ioctl(ctx, host_fd, req, arg) {

@@ -288,7 +288,8 @@ pub(crate) fn sys_statx(
             ctx.m.root.fix_statx(fd.as_raw_fd(), &mut out);
             out
         }
-        Resolved::OpenFile(f) if f.is_host() => {
+        // A device the kernel emulates (/dev/kmsg) is not its host descriptor.
+        Resolved::OpenFile(f) if f.is_host() && f.emulated().and_then(|e| e.stat()).is_none() => {
             let mut out = host::statx(f.host_fd()?, c"", AT_EMPTY_PATH | sync, mask)?;
             crate::fs::console::fix_statx(&f.path, &mut out);
             ctx.m.root.fix_statx(f.host_fd()?, &mut out);

@@ -261,7 +261,9 @@ pub(crate) fn sys_reboot(
                 _ => "Restarting system: nommu exits; boot it again to restart.",
             };
             // The kernel's last words go to the console.
-            println!("nommu: {what}");
+            if ctx.m.klog.printk(crate::kernel::klog::KERN_EMERG, what) {
+                println!("nommu: {what}");
+            }
             ctx.m.shut_down(ExitStatus::Exited(0));
             // The calling task never returns to the guest.
             Ok(SyscallReturn::Exit(TaskExit::Group(ExitStatus::Exited(0))))

@@ -126,3 +126,22 @@ pub(crate) fn inotify_rm_watch(fd: RawFd, wd: i32) -> Result<()> {
     // SAFETY: no pointers.
     unsafe { call(libc::SYS_inotify_rm_watch, [fd as u64, wd as u64, 0, 0, 0, 0], Wait::Uninterruptible) }.map(drop)
 }
+
+/// Puts one byte in a pipe used as a doorbell (its read end then polls
+/// readable, and never writable). The caller keeps at most one byte in it,
+/// so the write never waits.
+pub(crate) fn doorbell_ring(tx: RawFd) -> Result<()> {
+    let byte = 1u8;
+    // SAFETY: byte is a live u8 the kernel only reads.
+    unsafe { call(libc::SYS_write, [tx as u64, &byte as *const u8 as u64, 1, 0, 0, 0], Wait::Uninterruptible) }
+        .map(drop)
+}
+
+/// Takes the byte out of a pipe doorbell: only when it is readable, or
+/// the read would wait.
+pub(crate) fn doorbell_hush(rx: RawFd) -> Result<()> {
+    let mut byte = 0u8;
+    // SAFETY: byte is a live u8 the kernel fills.
+    unsafe { call(libc::SYS_read, [rx as u64, &mut byte as *mut u8 as u64, 1, 0, 0, 0], Wait::Uninterruptible) }
+        .map(drop)
+}

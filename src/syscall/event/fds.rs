@@ -247,6 +247,9 @@ fn vm_bytes(s: &crate::abi::event::SignalfdSiginfo) -> &[u8] {
 
 /// read(2) of a file the kernel emulates (a signalfd).
 pub(crate) fn read_emulated(ctx: &mut SyscallCtx<'_>, f: &OpenFile, buf: u64, count: usize) -> SysResult {
+    if let Some(k) = f.emulated().and_then(crate::kernel::kmsg::of) {
+        return super::super::syslog::read_kmsg(ctx, f, k, buf, count);
+    }
     let s = f.emulated().and_then(signalfd::of).ok_or(Errno::EINVAL)?;
     read_signals(ctx, f, s, count, &mut |ctx, at, bytes| ctx.user().write(buf + at as u64, bytes))
 }
@@ -254,6 +257,9 @@ pub(crate) fn read_emulated(ctx: &mut SyscallCtx<'_>, f: &OpenFile, buf: u64, co
 /// readv(2) of a file the kernel emulates: as one read into the buffers
 /// in turn.
 pub(crate) fn readv_emulated(ctx: &mut SyscallCtx<'_>, f: &OpenFile, iov: &[(u64, u64)]) -> SysResult {
+    if let Some(k) = f.emulated().and_then(crate::kernel::kmsg::of) {
+        return super::super::syslog::readv_kmsg(ctx, f, k, iov);
+    }
     let s = f.emulated().and_then(signalfd::of).ok_or(Errno::EINVAL)?;
     let total = iov.iter().fold(0u64, |t, &(_, len)| t.saturating_add(len));
     let mut scatter = |ctx: &SyscallCtx<'_>, at: usize, bytes: &[u8]| -> SysResult<()> {

@@ -45,7 +45,7 @@ fn access_common(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: u
         Resolved::Host(c) => access_host(&c),
         // The kernel's device nodes, for root: readable and writable,
         // executable by no one (no x bit), as Linux answers.
-        Resolved::Virtual(Node::HostDevice(_) | Node::Console | Node::Pty(_) | Node::Tty(_), _) => {
+        Resolved::Virtual(Node::HostDevice(_) | Node::Console | Node::Pty(_) | Node::Tty(_) | Node::Kmsg, _) => {
             if mode & X_OK != 0 {
                 Err(Errno::EACCES)
             } else {
