@@ -283,11 +283,7 @@ fn global_file(m: &Machine, name: &str) -> Vec<u8> {
         "filesystems" => {
             s.push_str("nodev\tproc\nnodev\ttmpfs\nnodev\tramfs\nnodev\tdevtmpfs\nnodev\tdevpts\n\thostfs\n")
         }
-        "version" => {
-            let u = crate::arch::host::uname().ok();
-            let rel = u.as_ref().map(|u| String::from_utf8_lossy(&u.release).into_owned()).unwrap_or_default();
-            let _ = writeln!(s, "Linux version {rel} (nommu {}) #1 no-MMU", env!("CARGO_PKG_VERSION"));
-        }
+        "version" => s.push_str(&version_line()),
         "cmdline" => s.push_str(&boot_command_line()),
         // No block devices: the header-less empty table.
         "diskstats" => {}
@@ -296,6 +292,13 @@ fn global_file(m: &Machine, name: &str) -> Vec<u8> {
         _ => {}
     }
     s.into_bytes()
+}
+
+/// /proc/version, also the first line of the kernel's log (`dmesg`).
+pub(crate) fn version_line() -> String {
+    let u = crate::arch::host::uname().ok();
+    let rel = u.as_ref().map(|u| String::from_utf8_lossy(&u.release).into_owned()).unwrap_or_default();
+    format!("Linux version {rel} (nommu {}) #1 no-MMU\n", env!("CARGO_PKG_VERSION"))
 }
 
 /// The machine's "kernel command line": what nommu was given after its

@@ -19,6 +19,7 @@ pub mod poll;
 pub mod process;
 pub mod signal;
 pub mod spawn;
+mod syslog;
 pub mod table;
 pub mod testkit;
 pub mod time;

@@ -4,8 +4,8 @@
 use super::args::SyscallArg;
 use super::args::*;
 use super::{
-    chroot, event, file, futex, info, ipc, mem, mount, net, path, poll, process, signal, spawn, time, wait, xattr,
-    Args, Handler,
+    chroot, event, file, futex, info, ipc, mem, mount, net, path, poll, process, signal, spawn, syslog, time, wait,
+    xattr, Args, Handler,
 };
 use super::{SyscallCtx, SyscallReturn};
 use crate::errno::SysResult;
@@ -253,6 +253,7 @@ syscalls! {
     99 sysinfo(info: UserPtr<Opaque>) => info::sys_sysinfo;
     100 times(buf: UserPtr<Opaque>) => time::sys_times;
     102 getuid() => process::sys_getuid;
+    103 syslog(action: i32, buf: UserPtr<Opaque>, len: i32) => syslog::sys_syslog;
     104 getgid() => process::sys_getgid;
     105 setuid(uid: u32) => process::sys_setuid;
     106 setgid(gid: u32) => process::sys_setgid;
