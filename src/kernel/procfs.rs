@@ -251,6 +251,12 @@ fn global_file(m: &Machine, name: &str) -> Vec<u8> {
                 ("Inactive", 0),
                 ("SwapTotal", 0),
                 ("SwapFree", 0),
+                // Nothing is written back: there is no page cache of files.
+                ("Dirty", 0),
+                ("Writeback", 0),
+                // Processes' memory is all anonymous (arena memory).
+                ("AnonPages", kb(st.committed)),
+                ("Mapped", 0),
                 ("Shmem", kb(shmem)),
                 ("Slab", 0),
                 ("SReclaimable", 0),

@@ -71,7 +71,12 @@ pub(crate) fn smaps(m: &Machine, p: &Arc<Process>) -> String {
         header(&mut s, &l);
         let size = (l.end - l.start) >> 10;
         let resident = if l.perm == "---p" { 0 } else { size };
-        let (shared, private) = if l.perm.ends_with('s') { (resident, 0) } else { (0, resident) };
+        // Text is the image's, never written: clean. The rest is the
+        // process's own memory (or SysV shared memory), written to.
+        let text = l.perm == "r-xp";
+        let shared = if l.perm.ends_with('s') { resident } else { 0 };
+        let private = if text || shared > 0 { 0 } else { resident };
+        let clean = if text { resident } else { 0 };
         for (key, kb) in [
             ("Size", size),
             ("KernelPageSize", 4),
@@ -80,7 +85,7 @@ pub(crate) fn smaps(m: &Machine, p: &Arc<Process>) -> String {
             ("Pss", resident),
             ("Shared_Clean", 0),
             ("Shared_Dirty", shared),
-            ("Private_Clean", 0),
+            ("Private_Clean", clean),
             ("Private_Dirty", private),
             ("Referenced", resident),
             ("Anonymous", private),
