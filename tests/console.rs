@@ -117,7 +117,7 @@ fn uml_style_parameters() {
 
 /// /proc and the busybox tools that read it (issue 18): every fd link of
 /// the shell reads (a directory, a /proc file, a file, pipes), `df /`
-/// shows the root, /proc/sys reads, and `lsof`, `pmap`, `top`, `dmesg`,
+/// shows the root, mountinfo's devices are stat's, /proc/sys reads, and `lsof`, `pmap`, `top`, `dmesg`,
 /// `iostat`, `fuser`, `pstree`, `free`, `uptime`, `sysctl` print what
 /// they print natively, without an error line. (`ls -l /proc/self/fd/`
 /// lists the directory `ls` itself had open, whose link is gone by the
@@ -131,6 +131,8 @@ ls -l /proc/$$/fd/
 echo fd-listing-done
 ls -l /proc/self/fd/ 2>/dev/null | grep -c ' -> '
 df /
+echo root-dev $(mountpoint -d /) $(awk '$5 == \"/\" { print $3 }' /proc/self/mountinfo)
+echo proc-dev $(mountpoint -d /proc) $(awk '$5 == \"/proc\" { print $3 }' /proc/self/mountinfo)
 cat /proc/sys/kernel/osrelease
 sysctl kernel.hostname kernel.pid_max vm.overcommit_memory
 cat /proc/sys/kernel/random/boot_id /proc/sys/kernel/random/boot_id | uniq | wc -l
@@ -178,6 +180,12 @@ poweroff
         "Power down",
     ] {
         assert!(text.contains(want), "missing {want:?} in:\n{text}");
+    }
+    // mountinfo's major:minor is the device stat shows.
+    for which in ["root-dev ", "proc-dev "] {
+        let line = text.lines().find(|l| l.starts_with(which)).expect(which);
+        let devs: Vec<&str> = line.split(' ').skip(1).collect();
+        assert!(devs.len() == 2 && devs[0] == devs[1], "{line}");
     }
     for error in ["cannot read link", "No such file", "not implemented", "can't", "unknown", "error"] {
         assert!(!text.contains(error), "{error:?} in:\n{text}");

@@ -335,7 +335,10 @@ fn pid_file(m: &Machine, me: &Arc<Process>, p: &Arc<Process>, name: &str, tid: O
             return super::procmounts::mounts(&m.root.mounts.list(), |t| m.root.to_caller(t.to_vec())).into_bytes()
         }
         "mountinfo" => {
-            return super::procmounts::mountinfo(&m.root.mounts.list(), |t| m.root.to_caller(t.to_vec())).into_bytes()
+            let root_dev = crate::arch::host::fstatat(m.root.raw_fd(), c"", crate::abi::fcntl::AT_EMPTY_PATH)
+                .map_or(0, |st| st.st_dev);
+            let shown = |t: &[u8]| m.root.to_caller(t.to_vec());
+            return super::procmounts::mountinfo(&m.root.mounts.list(), root_dev, shown).into_bytes();
         }
         "comm" => {
             let mut c = thread_name.clone().unwrap_or_else(|| p.comm_bytes());
