@@ -129,5 +129,9 @@ int main(void)
     rename("dir", "renamed");
     show("renamed dir", moved);
     show("dup of file", dup(f));
+    /* The fd directory itself is its owner's only. */
+    struct stat st;
+    if (lstat("/proc/self/fd", &st) == 0)
+        printf("%-16s mode=%o\n", "fd/ itself", st.st_mode);
     return 0;
 }

@@ -276,7 +276,11 @@ fn open_console(flags: i32) -> SysResult<OwnedFd> {
 
 fn virtual_stat(node: &Node, norm: &[u8]) -> Stat {
     let (mode, nlink, size) = match node {
-        Node::Dir(e) => (S_IFDIR | S_IRUGO | S_IXUGO, 2 + e.iter().filter(|e| e.kind == DT_DIR).count() as u64, 0),
+        Node::Dir(e) => {
+            // A process's fd/ is its owner's only (dr-x------), as on Linux.
+            let perms = if is_fd_dir(norm) { S_IRUSR | S_IXUSR } else { S_IRUGO | S_IXUGO };
+            (S_IFDIR | perms, 2 + e.iter().filter(|e| e.kind == DT_DIR).count() as u64, 0)
+        }
         Node::File(_) => (S_IFREG | S_IRUGO, 1, 0),
         Node::Link(_, LinkTarget::File(f)) if is_fd_link(norm) => (S_IFLNK | fd_link_permissions(f), 1, 64),
         // /proc's links report size 0 (readlink says how long they are);
@@ -293,6 +297,11 @@ fn is_fd_link(norm: &[u8]) -> bool {
     let mut parts = norm.rsplit(|&b| b == b'/');
     let _fd = parts.next();
     norm.starts_with(b"/proc/") && parts.next() == Some(b"fd".as_slice())
+}
+
+/// /proc/<pid>/fd (or .../task/<tid>/fd).
+fn is_fd_dir(norm: &[u8]) -> bool {
+    norm.starts_with(b"/proc/") && norm.ends_with(b"/fd")
 }
 
 /// The permissions of an fd link say how the file was opened, as on
