@@ -375,7 +375,7 @@ fn dotdot_lookups_survive_host_mount_changes() {
 /// access mode.
 #[test]
 fn proc_fd_links_of_every_kind() {
-    each_libc("proc_fdlinks", |bin| {
+    each_libc("fs_fdlinks", |bin| {
         let (_, emulated) = differential(bin, &[], &[], 0);
         let out = text(&emulated);
         assert!(out.contains("anon_inode:[signalfd]") && out.contains("./renamed mode=120500 size=64"), "{out}");

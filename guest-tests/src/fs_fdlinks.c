@@ -1,5 +1,5 @@
 /*
- * proc_fdlinks: every kind of descriptor a program can hold, and what
+ * fs_fdlinks: every kind of descriptor a program can hold, and what
  * readlink("/proc/self/fd/N") and lstat() of that link say about it.
  * Linux names each kind its own way ("pipe:[ino]", "socket:[ino]",
  * "anon_inode:[eventfd]", "/memfd:name (deleted)", a path for files,
