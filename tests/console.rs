@@ -117,7 +117,8 @@ fn uml_style_parameters() {
 
 /// /proc and the busybox tools that read it (issue 18): every fd link of
 /// the shell reads (a directory, a /proc file, a file, pipes), `df /`
-/// shows the root, mountinfo's devices are stat's, /proc/sys reads, and `lsof`, `pmap`, `top`, `dmesg`,
+/// shows the root, mountinfo's devices are stat's, /proc/sys reads (and
+/// its hostname sets the machine's name), and `lsof`, `pmap`, `top`, `dmesg`,
 /// `iostat`, `fuser`, `pstree`, `free`, `uptime`, `sysctl` print what
 /// they print natively, without an error line. (`ls -l /proc/self/fd/`
 /// lists the directory `ls` itself had open, whose link is gone by the
@@ -136,6 +137,7 @@ echo proc-dev $(mountpoint -d /proc) $(awk '$5 == \"/proc\" { print $3 }' /proc/
 cat /proc/sys/kernel/osrelease
 sysctl kernel.hostname kernel.pid_max vm.overcommit_memory
 cat /proc/sys/kernel/random/boot_id /proc/sys/kernel/random/boot_id | uniq | wc -l
+printf 'renamed\\nignored' > /proc/sys/kernel/hostname; echo host $(hostname) $(uname -n)
 cat /proc/cmdline
 lsof
 pmap 1
@@ -164,6 +166,7 @@ poweroff
         &format!("\n{release}"),
         "kernel.hostname = nommu\nkernel.pid_max = 4194304\nvm.overcommit_memory = 2\n",
         "\n1\n",
+        "host renamed renamed\n",
         "--root ",
         "1\t/bin/busybox\t0\tpipe:[",
         "1: /sbin/init",

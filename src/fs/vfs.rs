@@ -181,6 +181,8 @@ fn open_node(root: &HostRoot, node: Node, norm: Vec<u8>, req: &OpenRequest) -> S
         Node::File(_) if write => Err(Errno::EACCES),
         Node::File(_) if flags & O_DIRECTORY != 0 => Err(Errno::ENOTDIR),
         Node::File(data) => Ok(OpenFile::generated(data, norm, flags as u32)),
+        Node::Tunable(_) if flags & O_DIRECTORY != 0 => Err(Errno::ENOTDIR),
+        Node::Tunable(data) => Ok(OpenFile::generated(data, norm, flags as u32)),
         Node::Dir(_) if write => Err(Errno::EISDIR),
         Node::Dir(entries) => {
             let entries = with_roots_dev(root, &norm, entries);
@@ -282,6 +284,7 @@ fn virtual_stat(node: &Node, norm: &[u8]) -> Stat {
             (S_IFDIR | perms, 2 + e.iter().filter(|e| e.kind == DT_DIR).count() as u64, 0)
         }
         Node::File(_) => (S_IFREG | S_IRUGO, 1, 0),
+        Node::Tunable(_) => (S_IFREG | S_IRUGO | S_IWUSR, 1, 0),
         Node::Link(_, LinkTarget::File(f)) if is_fd_link(norm) => (S_IFLNK | fd_link_permissions(f), 1, 64),
         // /proc's links report size 0 (readlink says how long they are);
         // /dev's are symlinks of a file system, as long as their target.

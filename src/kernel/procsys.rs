@@ -2,8 +2,8 @@
 //! asking for limits). The values the machine owns are its own (host and
 //! domain names, pid limits, SysV IPC limits, memory accounting, the boot
 //! id); the ones the host enforces for it (open files, pipes,
-//! capabilities) are the host's. Everything reads; nothing is writable
-//! (`sethostname`/`setdomainname` change the names).
+//! capabilities) are the host's. Everything reads; the host and domain
+//! names may be written too, as `sethostname`/`setdomainname` set them.
 
 use super::Machine;
 use crate::abi::dirent::{DT_DIR, DT_REG};
@@ -84,10 +84,12 @@ pub(crate) fn lookup(m: &Machine, comps: &[&[u8]]) -> SysResult<Step> {
         let found = dir.iter().find(|e| name_of(e).as_bytes() == *comp).ok_or(Errno::ENOENT)?;
         match found {
             Entry::Dir(_, inner) => dir = inner,
-            Entry::File(_, value) if comps.len().checked_sub(1) == Some(i) => {
+            Entry::File(name, value) if comps.len().checked_sub(1) == Some(i) => {
                 let mut text = value(m);
                 text.push('\n');
-                return Ok(Step::Node(Node::File(text.into_bytes())));
+                let text = text.into_bytes();
+                let writable = std::ptr::eq(dir, KERNEL) && WRITABLE.contains(name);
+                return Ok(Step::Node(if writable { Node::Tunable(text) } else { Node::File(text) }));
             }
             Entry::File(..) => return Err(Errno::ENOTDIR),
         }
@@ -103,6 +105,32 @@ pub(crate) fn lookup(m: &Machine, comps: &[&[u8]]) -> SysResult<Step> {
         })
         .collect();
     Ok(Step::Node(Node::Dir(entries)))
+}
+
+/// What may be written, in kernel/: the machine's UTS names.
+const WRITABLE: [&str; 2] = ["hostname", "domainname"];
+
+/// A write to /proc/sys file `path` (as opened) at offset `pos`: as
+/// Linux's string tunables take it, up to the first newline, cut to the
+/// field's size; a write past the end of the current value changes
+/// nothing. All of `data` counts as written.
+pub(crate) fn write(m: &Machine, path: &[u8], pos: u64, data: &[u8]) -> SysResult<u64> {
+    let name = path.strip_prefix(b"/proc/sys/kernel/").ok_or(Errno::EACCES)?;
+    let domain = match name {
+        b"hostname" => false,
+        b"domainname" => true,
+        _ => return Err(Errno::EACCES),
+    };
+    let line = data.split(|&b| b == b'\n').next().unwrap_or_default();
+    let mut uts = m.uts.lock().unwrap_or_else(|e| e.into_inner());
+    let field = if domain { &mut uts.1 } else { &mut uts.0 };
+    let Some(kept) = usize::try_from(pos).ok().and_then(|p| field.get(..p)) else {
+        return Ok(data.len() as u64);
+    };
+    let mut value = [kept, line].concat();
+    value.truncate(crate::abi::utsname::NEW_UTS_LEN);
+    *field = value;
+    Ok(data.len() as u64)
 }
 
 fn uts_name(m: &Machine, domain: bool) -> String {
