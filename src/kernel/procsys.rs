@@ -187,6 +187,29 @@ mod tests {
         assert_eq!(u, "00000000-0000-4000-8000-000000000000");
     }
 
+    /// As Linux takes writes to kernel/hostname (checked natively in a
+    /// UTS namespace of its own).
+    #[test]
+    fn hostname_writes_stop_at_a_newline_and_are_cut_to_64_bytes() {
+        let t = crate::syscall::testkit::TestMachine::new();
+        let name = |t: &crate::syscall::testkit::TestMachine| t.m.uts.lock().unwrap().0.clone();
+        let path = b"/proc/sys/kernel/hostname";
+        assert_eq!(write(&t.m, path, 0, b"foo\nbar"), Ok(7));
+        assert_eq!(name(&t), b"foo");
+        assert_eq!(write(&t.m, path, 0, &[b'x'; 70]), Ok(70));
+        assert_eq!(name(&t), [b'x'; 64]);
+        // Past the end of the value: nothing changes, all of it counts.
+        assert_eq!(write(&t.m, path, 65, b"yy"), Ok(2));
+        assert_eq!(name(&t), [b'x'; 64]);
+        // At the end: appended.
+        assert_eq!(write(&t.m, path, 0, b"ab"), Ok(2));
+        assert_eq!(write(&t.m, path, 2, b"cd\n"), Ok(3));
+        assert_eq!(name(&t), b"abcd");
+        assert_eq!(write(&t.m, b"/proc/sys/kernel/domainname", 0, b"dom\n"), Ok(4));
+        assert_eq!(t.m.uts.lock().unwrap().1, b"dom");
+        assert_eq!(write(&t.m, b"/proc/sys/kernel/osrelease", 0, b"1"), Err(Errno::EACCES));
+    }
+
     #[test]
     fn the_boot_id_is_stable_and_uuids_are_not() {
         assert_eq!(boot_id(), boot_id());
