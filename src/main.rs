@@ -592,6 +592,11 @@ fn boot(mut args: BootArgs, observe: Observe, params: Vec<OsString>, klog: Arc<K
         eprintln!("nommu: --initrd (initrd=) and --root (root=) both name the root file system: give one");
         return 2;
     }
+    // Linux's first boot message (KERN_NOTICE), as dmesg shows it first.
+    let version = nommu::kernel::procfs::version_line();
+    if klog.printk(klog::KERN_NOTICE, version.trim_end()) {
+        print!("{version}");
+    }
     say(&klog, format!("nommu {}: a no-MMU Linux machine in user space (x86-64, zpoline)", env!("CARGO_PKG_VERSION")));
     let boot_root = match (args.root, args.initrd) {
         (root, None) => BootRoot::Dir(root.unwrap_or_else(|| PathBuf::from("rootfs"))),

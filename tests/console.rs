@@ -240,3 +240,83 @@ fn quiet_boot_keeps_the_banner_in_the_log() {
         assert!(console.contains("Power down"), "{param}: {console}");
     }
 }
+
+/// /proc and the busybox tools that read it (issue 18): every fd link of
+/// the shell reads (a directory, a /proc file, a file, pipes), `df /`
+/// shows the root, mountinfo's devices are stat's, /proc/sys reads (and
+/// its hostname sets the machine's name), and `lsof`, `pmap`, `top`, `dmesg`,
+/// `iostat`, `fuser`, `pstree`, `free`, `uptime`, `sysctl` print what
+/// they print natively, without an error line. (`ls -l /proc/self/fd/`
+/// lists the directory `ls` itself had open, whose link is gone by the
+/// time `ls` reads it: natively too "cannot read link", so the shell's
+/// own descriptors are listed instead.)
+#[test]
+fn proc_reads_for_busybox_tools() {
+    let script = "\
+exec 5</ 6>/tmp/f 7</proc/self/status
+ls -l /proc/$$/fd/
+echo fd-listing-done
+ls -l /proc/self/fd/ 2>/dev/null | grep -c ' -> '
+df /
+echo root-dev $(mountpoint -d /) $(awk '$5 == \"/\" { print $3 }' /proc/self/mountinfo)
+echo proc-dev $(mountpoint -d /proc) $(awk '$5 == \"/proc\" { print $3 }' /proc/self/mountinfo)
+cat /proc/sys/kernel/osrelease
+sysctl kernel.hostname kernel.pid_max vm.overcommit_memory
+cat /proc/sys/kernel/random/boot_id /proc/sys/kernel/random/boot_id | uniq | wc -l
+printf 'renamed\\nignored' > /proc/sys/kernel/hostname; echo host $(hostname) $(uname -n)
+cat /proc/cmdline
+lsof
+pmap 1
+pmap -x 1
+top -b -n 1
+top -b -n 1 -m
+dmesg
+iostat
+fuser -m /
+pstree
+free
+uptime
+poweroff
+";
+    let out = boot_script(&["boot".into(), "--root".into(), rootfs().into_os_string(), "quiet".into()], script);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap();
+    let listing = &text[..text.find("fd-listing-done").expect("the fd listing")];
+    for want in ["5 -> /\n", "6 -> /tmp/f\n", "/status\n", "0 -> pipe:[", "lr-x------", "l-wx------"] {
+        assert!(listing.contains(want), "missing {want:?} in the fd listing:\n{listing}");
+    }
+    for want in [
+        "Filesystem",
+        "% /\n",
+        &format!("\n{release}"),
+        "kernel.hostname = nommu\nkernel.pid_max = 4194304\nvm.overcommit_memory = 2\n",
+        "\n1\n",
+        "host renamed renamed\n",
+        "--root ",
+        "1\t/bin/busybox\t0\tpipe:[",
+        "1: /sbin/init",
+        "\nmapped: ",
+        "Address\t\t  Kbytes     PSS   Dirty    Swap  Mode  Mapping",
+        "Load average: ",
+        "  PID  PPID USER     STAT   VSZ %VSZ CPU %CPU COMMAND",
+        "Mem total:",
+        "] Linux version ",
+        "Device:",
+        "init---sh---pstree",
+        "Mem:",
+        "load average:",
+        "Power down",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in:\n{text}");
+    }
+    // mountinfo's major:minor is the device stat shows.
+    for which in ["root-dev ", "proc-dev "] {
+        let line = text.lines().find(|l| l.starts_with(which)).expect(which);
+        let devs: Vec<&str> = line.split(' ').skip(1).collect();
+        assert!(devs.len() == 2 && devs[0] == devs[1], "{line}");
+    }
+    for error in ["cannot read link", "No such file", "not implemented", "can't", "unknown", "error"] {
+        assert!(!text.contains(error), "{error:?} in:\n{text}");
+    }
+}

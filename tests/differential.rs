@@ -292,3 +292,11 @@ fn committing_past_mem_is_enomem() {
         );
     });
 }
+
+/// syslog(2) (busybox `dmesg`): Linux's argument errors.
+#[test]
+fn syslog_argument_errors() {
+    each_libc("syslog_errs", |bin| {
+        assert_same(bin, &[], &[]);
+    });
+}

@@ -367,3 +367,17 @@ fn dotdot_lookups_survive_host_mount_changes() {
         differential(bin, &["20000"], &[], 0);
     });
 }
+
+/// readlink and lstat of /proc/self/fd/N for every kind of descriptor
+/// (files, directories, O_PATH, /proc and /dev files, pipes, sockets,
+/// eventfd, epoll, timerfd, signalfd, inotify, memfd, deleted and renamed
+/// files): the names Linux gives them, and the link's mode from the
+/// access mode.
+#[test]
+fn proc_fd_links_of_every_kind() {
+    each_libc("fs_fdlinks", |bin| {
+        let (_, emulated) = differential(bin, &[], &[], 0);
+        let out = text(&emulated);
+        assert!(out.contains("anon_inode:[signalfd]") && out.contains("./renamed mode=120500 size=64"), "{out}");
+    });
+}

@@ -25,6 +25,9 @@ pub enum LinkTarget {
 pub enum Node {
     Dir(Vec<DirEntry>),
     File(Vec<u8>),
+    /// A generated file that may also be written (/proc/sys tunables):
+    /// what it reads now. Writes go to the kernel (`kernel::procsys`).
+    Tunable(Vec<u8>),
     /// Shown target (readlink) and where following it leads.
     Link(Vec<u8>, LinkTarget),
     /// A host device node, opened on the host (/dev/null, ...).

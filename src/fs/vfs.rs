@@ -11,13 +11,14 @@ use super::stat::{synthetic_ino, Stat, PROC_DEV};
 use crate::abi::consts::{NAME_MAX, PAGE_SIZE};
 use crate::abi::dirent::DT_DIR;
 use crate::abi::fcntl::{
-    AT_EMPTY_PATH, AT_FDCWD, MAXSYMLINKS, O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_NOCTTY, O_NOFOLLOW,
-    O_PATH, O_RDONLY,
+    AT_EMPTY_PATH, AT_FDCWD, F_GETFL, MAXSYMLINKS, O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_NOCTTY,
+    O_NOFOLLOW, O_PATH, O_RDONLY, O_RDWR, O_WRONLY,
 };
 use crate::abi::magic::PROC_SUPER_MAGIC;
 use crate::abi::mount::Statfs;
 use crate::abi::stat::{
-    S_IALLUGO, S_IFCHR, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, S_IRUGO, S_IRUSR, S_IRWXUGO, S_IWGRP, S_IWUSR, S_IXUGO,
+    S_IALLUGO, S_IFCHR, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, S_IRUGO, S_IRUSR, S_IRWXU, S_IRWXUGO, S_IWGRP, S_IWUSR,
+    S_IXUGO, S_IXUSR,
 };
 use crate::abi::types::Stat as AbiStat;
 use crate::arch::host;
@@ -180,6 +181,8 @@ fn open_node(root: &HostRoot, proc: &dyn ProcFs, node: Node, norm: Vec<u8>, req:
         Node::File(_) if write => Err(Errno::EACCES),
         Node::File(_) if flags & O_DIRECTORY != 0 => Err(Errno::ENOTDIR),
         Node::File(data) => Ok(OpenFile::generated(data, norm, flags as u32)),
+        Node::Tunable(_) if flags & O_DIRECTORY != 0 => Err(Errno::ENOTDIR),
+        Node::Tunable(data) => Ok(OpenFile::generated(data, norm, flags as u32)),
         Node::Dir(_) if write => Err(Errno::EISDIR),
         Node::Dir(entries) => {
             let entries = with_roots_dev(root, &norm, entries);
@@ -276,8 +279,17 @@ fn open_tty(ctty: Option<Ctty>, flags: i32, wait: host::Wait, norm: Vec<u8>) -> 
 
 fn virtual_stat(node: &Node, norm: &[u8]) -> Stat {
     let (mode, nlink, size) = match node {
-        Node::Dir(e) => (S_IFDIR | S_IRUGO | S_IXUGO, 2 + e.iter().filter(|e| e.kind == DT_DIR).count() as u64, 0),
+        Node::Dir(e) => {
+            // A process's fd/ is its owner's only (dr-x------), as on Linux.
+            let perms = if is_fd_dir(norm) { S_IRUSR | S_IXUSR } else { S_IRUGO | S_IXUGO };
+            (S_IFDIR | perms, 2 + e.iter().filter(|e| e.kind == DT_DIR).count() as u64, 0)
+        }
         Node::File(_) => (S_IFREG | S_IRUGO, 1, 0),
+        Node::Tunable(_) => (S_IFREG | S_IRUGO | S_IWUSR, 1, 0),
+        Node::Link(_, LinkTarget::File(f)) if is_fd_link(norm) => (S_IFLNK | fd_link_permissions(f), 1, 64),
+        // /proc's links report size 0 (readlink says how long they are);
+        // /dev's are symlinks of a file system, as long as their target.
+        Node::Link(_, _) if norm.starts_with(b"/proc/") => (S_IFLNK | S_IRWXUGO, 1, 0),
         Node::Link(t, _) => (S_IFLNK | S_IRWXUGO, 1, t.len() as i64),
         Node::HostDevice(_) | Node::Console | Node::Pty(_) | Node::Tty(_) => {
             (S_IFCHR | S_IRUSR | S_IWUSR | S_IWGRP, 1, 0)
@@ -285,6 +297,36 @@ fn virtual_stat(node: &Node, norm: &[u8]) -> Stat {
         Node::Kmsg => return devfs::kmsg_stat(),
     };
     Stat { dev: PROC_DEV, ino: synthetic_ino(norm), nlink, mode, blksize: 1024, size, ..Stat::default() }
+}
+
+/// /proc/<pid>/fd/N (or .../task/<tid>/fd/N).
+fn is_fd_link(norm: &[u8]) -> bool {
+    let mut parts = norm.rsplit(|&b| b == b'/');
+    let _fd = parts.next();
+    norm.starts_with(b"/proc/") && parts.next() == Some(b"fd".as_slice())
+}
+
+/// /proc/<pid>/fd (or .../task/<tid>/fd).
+fn is_fd_dir(norm: &[u8]) -> bool {
+    norm.starts_with(b"/proc/") && norm.ends_with(b"/fd")
+}
+
+/// The permissions of an fd link say how the file was opened, as on
+/// Linux: r-x for reading, -wx for writing, rwx for both, none for an
+/// O_PATH handle.
+fn fd_link_permissions(f: &OpenFile) -> u32 {
+    let flags = match &f.kind {
+        FileKind::Host(fd) => host::fcntl_int(fd.as_raw_fd(), F_GETFL, 0).unwrap_or(O_RDWR),
+        _ => f.flags() as i32,
+    };
+    if flags & O_PATH != 0 {
+        return 0;
+    }
+    match flags & O_ACCMODE {
+        O_RDONLY => S_IRUSR | S_IXUSR,
+        O_WRONLY => S_IWUSR | S_IXUSR,
+        _ => S_IRWXU,
+    }
 }
 
 /// stat/lstat of an absolute guest path, as a raw `struct stat`.

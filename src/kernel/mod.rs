@@ -30,9 +30,12 @@ pub mod pifutex;
 pub mod process;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod procfs;
+#[allow(clippy::arithmetic_side_effects)]
+pub mod procmaps;
 pub mod procmounts;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod procnet;
+pub mod procsys;
 pub mod pty;
 pub mod regions;
 #[allow(clippy::arithmetic_side_effects)]

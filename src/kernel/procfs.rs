@@ -3,7 +3,6 @@
 //! student sees it. The VFS (`fs::vfs`) walks it through `fs::ProcFs`,
 //! which `ProcView` implements.
 
-use super::regions::RegionKind;
 use super::{Machine, Process};
 use crate::abi::dirent::{DT_DIR, DT_LNK, DT_REG};
 use crate::abi::fcntl::AT_FDCWD;
@@ -45,9 +44,10 @@ impl ProcFs for ProcView<'_> {
     }
 }
 
-const GLOBAL_FILES: [&str; 9] =
-    ["meminfo", "uptime", "loadavg", "mounts", "cpuinfo", "version", "stat", "filesystems", "cmdline"];
-const PID_FILES: [&str; 9] = ["cmdline", "comm", "environ", "maps", "mountinfo", "mounts", "stat", "statm", "status"];
+const GLOBAL_FILES: [&str; 10] =
+    ["meminfo", "uptime", "loadavg", "mounts", "cpuinfo", "version", "stat", "filesystems", "cmdline", "diskstats"];
+const PID_FILES: [&str; 10] =
+    ["cmdline", "comm", "environ", "maps", "mountinfo", "mounts", "smaps", "stat", "statm", "status"];
 const PID_LINKS: [&str; 3] = ["exe", "cwd", "root"];
 
 fn entry(name: &str, kind: u8) -> DirEntry {
@@ -68,6 +68,7 @@ fn lookup(m: &Machine, me: &Arc<Process>, comps: &[&[u8]]) -> SysResult<Step> {
         entries.push(entry("thread-self", DT_LNK));
         entries.push(entry("net", DT_DIR));
         entries.push(entry("sysvipc", DT_DIR));
+        entries.push(entry("sys", DT_DIR));
         entries.extend(m.processes().iter().map(|p| entry(&p.pid.to_string(), DT_DIR)));
         return Ok(Step::Node(Node::Dir(entries)));
     };
@@ -90,6 +91,9 @@ fn lookup(m: &Machine, me: &Arc<Process>, comps: &[&[u8]]) -> SysResult<Step> {
     }
     if name == "sysvipc" {
         return sysvipc_lookup(m, &comps[1..]);
+    }
+    if name == "sys" {
+        return super::procsys::lookup(m, &comps[1..]);
     }
     if !GLOBAL_FILES.contains(&name) {
         return Err(Errno::ENOENT);
@@ -221,7 +225,9 @@ fn fd_lookup(m: &Machine, p: &Arc<Process>, comps: &[&[u8]]) -> SysResult<Step> 
 /// description of a pipe or socket ("pipe:[1234]"); the console's terminal
 /// is /dev/console, never the host's name for it.
 fn link_text(m: &Machine, file: &OpenFile) -> Vec<u8> {
-    let Ok(fd) = file.host_fd() else {
+    // A file the kernel emulates on a host descriptor (a signalfd on an
+    // eventfd) is known by the name Linux gives it, not the host's.
+    let Some(fd) = file.host_fd().ok().filter(|_| file.emulated().is_none()) else {
         return file.path.clone();
     };
     if let Some(name) = crate::fs::console::link_name(fd, &file.path) {
@@ -254,6 +260,12 @@ fn global_file(m: &Machine, name: &str) -> Vec<u8> {
                 ("Inactive", 0),
                 ("SwapTotal", 0),
                 ("SwapFree", 0),
+                // Nothing is written back: there is no page cache of files.
+                ("Dirty", 0),
+                ("Writeback", 0),
+                // Processes' memory is all anonymous (arena memory).
+                ("AnonPages", kb(st.committed)),
+                ("Mapped", 0),
                 ("Shmem", kb(shmem)),
                 ("Slab", 0),
                 ("SReclaimable", 0),
@@ -286,17 +298,31 @@ fn global_file(m: &Machine, name: &str) -> Vec<u8> {
         "filesystems" => {
             s.push_str("nodev\tproc\nnodev\ttmpfs\nnodev\tramfs\nnodev\tdevtmpfs\nnodev\tdevpts\n\thostfs\n")
         }
-        "version" => {
-            let u = crate::arch::host::uname().ok();
-            let rel = u.as_ref().map(|u| String::from_utf8_lossy(&u.release).into_owned()).unwrap_or_default();
-            let _ = writeln!(s, "Linux version {rel} (nommu {}) #1 no-MMU", env!("CARGO_PKG_VERSION"));
-        }
-        "cmdline" => s.push_str("nommu\n"),
+        "version" => s.push_str(&version_line()),
+        "cmdline" => s.push_str(&boot_command_line()),
+        // No block devices: the header-less empty table.
+        "diskstats" => {}
         // The machine's CPUs are the host's.
         "cpuinfo" | "stat" => return std::fs::read(format!("/proc/{name}")).unwrap_or_default(),
         _ => {}
     }
     s.into_bytes()
+}
+
+/// /proc/version, also the first record of the boot log (`dmesg`).
+pub fn version_line() -> String {
+    let u = crate::arch::host::uname().ok();
+    let rel = u.as_ref().map(|u| String::from_utf8_lossy(&u.release).into_owned()).unwrap_or_default();
+    format!("Linux version {rel} (nommu {}) #1 no-MMU\n", env!("CARGO_PKG_VERSION"))
+}
+
+/// The machine's "kernel command line": what nommu was given after its
+/// subcommand (`nommu boot --root rootfs init=/bin/sh quiet` shows
+/// "--root rootfs init=/bin/sh quiet"), as User-Mode Linux shows its own
+/// arguments.
+fn boot_command_line() -> String {
+    let words: Vec<String> = std::env::args_os().skip(2).map(|a| a.to_string_lossy().into_owned()).collect();
+    format!("{}\n", words.join(" "))
 }
 
 fn cpus() -> usize {
@@ -318,48 +344,18 @@ fn pid_file(m: &Machine, me: &Arc<Process>, p: &Arc<Process>, name: &str, tid: O
             return super::procmounts::mounts(&m.root.mounts.list(), |t| m.root.to_caller(t.to_vec())).into_bytes()
         }
         "mountinfo" => {
-            return super::procmounts::mountinfo(&m.root.mounts.list(), |t| m.root.to_caller(t.to_vec())).into_bytes()
+            let root_dev = crate::arch::host::fstatat(m.root.raw_fd(), c"", crate::abi::fcntl::AT_EMPTY_PATH)
+                .map_or(0, |st| st.st_dev);
+            let shown = |t: &[u8]| m.root.to_caller(t.to_vec());
+            return super::procmounts::mountinfo(&m.root.mounts.list(), root_dev, shown).into_bytes();
         }
         "comm" => {
             let mut c = thread_name.clone().unwrap_or_else(|| p.comm_bytes());
             c.push(b'\n');
             return c;
         }
-        "maps" => {
-            let exe = String::from_utf8_lossy(&p.image().exe).into_owned();
-            let regions = mm.regions();
-            let mut lines: Vec<(u64, u64, &str, String)> = Vec::new();
-            for r in regions.iter() {
-                let (perm, label) = match r.kind {
-                    RegionKind::Text => ("r-xp", exe.as_str()),
-                    RegionKind::Data => ("rw-p", exe.as_str()),
-                    RegionKind::Stack => ("rw-p", "[stack]"),
-                    RegionKind::Mmap => ("rw-p", ""),
-                };
-                // Inaccessible (PROT_NONE) parts are mappings of their own.
-                let mut at = r.start;
-                for (start, len) in m.mem.runs_as_mapped(r.start, r.len) {
-                    if start > at {
-                        lines.push((at, start, "---p", String::new()));
-                    }
-                    lines.push((start, start + len, perm, label.to_string()));
-                    at = start + len;
-                }
-                if at < r.start + r.len {
-                    lines.push((at, r.start + r.len, "---p", String::new()));
-                }
-            }
-            let shm: Vec<(u64, u64)> = regions.shm.iter().map(|(&at, a)| (at, a.len)).collect();
-            drop(regions);
-            // SysV shared memory, shown as Linux shows it.
-            for (at, len) in shm {
-                lines.push((at, at + len, "rw-s", m.ipc.shm_map_label(at)));
-            }
-            lines.sort_by_key(|l| l.0);
-            for (start, end, perm, label) in lines {
-                let _ = writeln!(s, "{start:08x}-{end:08x} {perm} 00000000 00:00 0 {:>20}{label}", "");
-            }
-        }
+        "maps" => return super::procmaps::maps(m, p).into_bytes(),
+        "smaps" => return super::procmaps::smaps(m, p).into_bytes(),
         "stat" => {
             let t = p.cpu_times();
             let (utime, stime) = (t.user, t.system);

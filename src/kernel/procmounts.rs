@@ -84,20 +84,45 @@ pub(crate) fn mounts(list: &[std::sync::Arc<Mount>], shown: impl Fn(&[u8]) -> Op
     s
 }
 
+/// The device a mount's files show in `stat` (what tools match
+/// mountinfo's major:minor against): a memory file system's own, the
+/// host's for the root (`root_dev`) and a bind mount's directory, the
+/// kernel's for /proc, /dev and /dev/pts.
+fn shown_dev(m: &Mount, root_dev: u64) -> u64 {
+    use crate::arch::host::fstatat;
+    use crate::fs::stat::PROC_DEV;
+    use std::os::fd::AsRawFd;
+    if m.dev() != 0 {
+        return m.dev();
+    }
+    if let Some(dir) = &m.dir {
+        return fstatat(dir.as_raw_fd(), c"", crate::abi::fcntl::AT_EMPTY_PATH).map_or(0, |st| st.st_dev);
+    }
+    match m.kind {
+        // /dev/pts is the kernel's generated directory too.
+        FsType::Proc | FsType::Devtmpfs | FsType::Devpts => PROC_DEV,
+        _ => root_dev,
+    }
+}
+
 /// /proc/<pid>/mountinfo: "id parent major:minor root target options -
-/// type source super-options".
-pub(crate) fn mountinfo(list: &[std::sync::Arc<Mount>], shown: impl Fn(&[u8]) -> Option<Vec<u8>>) -> String {
+/// type source super-options". `root_dev`: the device of the root
+/// directory.
+pub(crate) fn mountinfo(
+    list: &[std::sync::Arc<Mount>],
+    root_dev: u64,
+    shown: impl Fn(&[u8]) -> Option<Vec<u8>>,
+) -> String {
     let mut s = String::new();
     for m in list {
         let Some(target) = shown(&m.target) else { continue };
         let ro = if m.flags() & MS_RDONLY != 0 { "ro" } else { "rw" };
+        let (major, minor) = crate::arch::host::major_minor(shown_dev(m, root_dev));
         let _ = writeln!(
             s,
-            "{} {} {}:{} {} {} {} - {} {} {}{}",
+            "{} {} {major}:{minor} {} {} {} - {} {} {}{}",
             m.id,
             m.parent,
-            crate::arch::host::major_minor(m.dev()).0,
-            crate::arch::host::major_minor(m.dev()).1,
             escaped(&m.bind_root),
             escaped(&target),
             mount_opts(m),

@@ -9,7 +9,7 @@ use crate::abi::dirent::{DIRENT64_ALIGN, DIRENT64_NAME_OFFSET, DT_DIR};
 use crate::abi::fcntl::{
     AT_EMPTY_PATH, AT_FDCWD, FASYNC, FD_CLOEXEC, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_GETLK, F_GETPIPE_SZ,
     F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_SETFD, F_SETFL, F_SETLK, F_SETLKW, F_SETPIPE_SZ, LOCK_NB, MAX_RW_COUNT,
-    O_ACCMODE, O_APPEND, O_CLOEXEC, O_DIRECT, O_NOATIME, O_NONBLOCK, O_WRONLY, SEEK_CUR, SEEK_END, SEEK_SET,
+    O_ACCMODE, O_APPEND, O_CLOEXEC, O_DIRECT, O_NOATIME, O_NONBLOCK, O_RDONLY, O_WRONLY, SEEK_CUR, SEEK_END, SEEK_SET,
     UIO_MAXIOV,
 };
 use crate::abi::ioctl::{
@@ -95,6 +95,9 @@ pub(crate) fn sys_write(ctx: &mut SyscallCtx<'_>, fd: Fd, buf: UserPtr<InBytes>,
 
 #[inline(never)]
 fn write_file(ctx: &mut SyscallCtx<'_>, f: &OpenFile, buf: u64, count: usize) -> SysResult {
+    if let FileKind::Generated(_) = &f.kind {
+        return write_generated(ctx, f, buf, count);
+    }
     let host_fd = f.host_fd().map_err(|_| Errno::EBADF)?;
     if f.emulated().is_none() && !f.may_block() {
         return epipe(ctx, ctx.user().host_write(host_fd, buf, count, false));
@@ -114,6 +117,33 @@ fn write_file(ctx: &mut SyscallCtx<'_>, f: &OpenFile, buf: u64, count: usize) ->
         super::tty::typed(ctx, f, &[(buf, count as u64)], n);
     }
     epipe(ctx, r)
+}
+
+/// A write to a generated file open for writing (only /proc/sys
+/// tunables open so): the kernel takes it.
+fn write_generated(ctx: &mut SyscallCtx<'_>, f: &OpenFile, buf: u64, count: usize) -> SysResult {
+    write_generated_iov(ctx, f, &[(buf, count as u64)], None)
+}
+
+/// `write_generated` of buffers `iov` (writev, pwritev: at `at`).
+fn write_generated_iov(ctx: &mut SyscallCtx<'_>, f: &OpenFile, iov: &[(u64, u64)], at: Option<u64>) -> SysResult {
+    if f.flags() as i32 & O_ACCMODE == O_RDONLY {
+        return Err(Errno::EBADF);
+    }
+    // A tunable's value is short: a page of it is plenty.
+    let mut data = Vec::new();
+    for &(base, len) in iov {
+        let room = (crate::abi::consts::PAGE_SIZE as usize).saturating_sub(data.len());
+        let start = data.len();
+        data.resize(start + room.min(len as usize), 0);
+        ctx.user().read(base, &mut data[start..])?;
+    }
+    let mut pos = f.lock_pos();
+    let n = crate::kernel::procsys::write(ctx.m, &f.path, at.unwrap_or(*pos), &data)?;
+    if at.is_none() {
+        *pos = pos.saturating_add(n);
+    }
+    Ok(n)
 }
 
 /// A file offset for pread64, pwrite64, preadv and pwritev: negative is
@@ -207,6 +237,8 @@ fn rwv(ctx: &mut SyscallCtx<'_>, fd: Fd, iov: u64, iovcnt: i32, write: bool, at:
             }
             return Ok(total);
         }
+    } else if let FileKind::Generated(_) = &f.kind {
+        return write_generated_iov(ctx, &f, iov, off.map(|o| o as u64));
     }
     let host_fd = f.host_fd().map_err(|_| Errno::EBADF)?;
     let r = if f.may_block() && off.is_none() {

@@ -111,7 +111,7 @@ pub(crate) fn sys_rt_sigpending(ctx: &mut SyscallCtx<'_>, set: UserPtr<Opaque>, 
 
 /// Sleeps until a signal is delivered (the result is then EINTR, set by
 /// the delivery of a handler; with no handler the wait goes on).
-fn wait_for_signal(ctx: &mut SyscallCtx<'_>) -> SysResult {
+pub(crate) fn wait_for_signal(ctx: &mut SyscallCtx<'_>) -> SysResult {
     // Only a kick ends the wait.
     ctx.block_parked(Errno::ERESTARTNOHAND, &[], |ctx| ctx.sleep_until_kicked(None, false).map(|_| 0))
 }
