@@ -22,33 +22,17 @@
 use super::machine::Machine;
 use super::process::ExitStatus;
 use super::signal::signal_name;
-use std::fmt::Write as _;
+use super::timeline::json_string;
 use std::time::Duration;
 
-fn string(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 fn list(items: &[String]) -> String {
-    format!("[{}]", items.iter().map(|s| string(s)).collect::<Vec<_>>().join(", "))
+    format!("[{}]", items.iter().map(|s| json_string(s)).collect::<Vec<_>>().join(", "))
 }
 
 pub fn json(m: &Machine, status: Option<ExitStatus>, wall: Duration) -> String {
     let status = match status {
         Some(ExitStatus::Exited(c)) => format!("{{\"exited\": {c}}}"),
-        Some(ExitStatus::Signaled(s)) => format!("{{\"signaled\": {}}}", string(&signal_name(s))),
+        Some(ExitStatus::Signaled(s)) => format!("{{\"signaled\": {}}}", json_string(&signal_name(s))),
         None => "{\"failed_to_start\": true}".to_string(),
     };
     let calls = m
@@ -56,7 +40,7 @@ pub fn json(m: &Machine, status: Option<ExitStatus>, wall: Duration) -> String {
         .map(|t| t.counts())
         .unwrap_or_default()
         .into_iter()
-        .map(|(name, c, e)| format!("{}: {{\"calls\": {c}, \"errors\": {e}}}", string(&name)))
+        .map(|(name, c, e)| format!("{}: {{\"calls\": {c}, \"errors\": {e}}}", json_string(&name)))
         .collect::<Vec<_>>()
         .join(", ");
     let st = m.mem.stats();
@@ -84,6 +68,6 @@ pub fn json(m: &Machine, status: Option<ExitStatus>, wall: Duration) -> String {
         r.elapsed.as_secs_f64(),
         wall.as_secs_f64(),
         m.caps.json(),
-        string(m.net.mode().name()),
+        json_string(m.net.mode().name()),
     )
 }
