@@ -64,7 +64,11 @@ for combo in "${combos[@]}"; do
     esac
     first_with_these_caps "$combo" "$caps" || continue
     # shellcheck disable=SC2086
-    env $combo cargo test --release --test differential --test trace -- --test-threads=1
+    # The comparisons with strace's text check decoding, the same on every
+    # path: the two full passes run them.
+    env $combo cargo test --release --test differential --test trace -- --test-threads=1 \
+        --skip trace_matches_real_strace --skip decoding_to_straces_level \
+        --skip thread_creation_decoded_as_strace_does --skip interface_requests_decoded_as_strace_does
     # shellcheck disable=SC2086
     env $combo cargo test --release --test processes -- --test-threads=1 signal sigaltstack vfork_clone
     # shellcheck disable=SC2086
@@ -85,7 +89,10 @@ for combo in "${fs_combos[@]}"; do
     caps=$(describe $combo)
     first_with_these_caps "$combo" "$caps" || continue
     # shellcheck disable=SC2086
-    env $combo cargo test --release --test mounts --test initrd --test console -- --test-threads=1
+    env $combo cargo test --release --test mounts --test initrd -- --test-threads=1
+    # The boots that write to the machine's tmpfs and read its mounts.
+    # shellcheck disable=SC2086
+    env $combo cargo test --release --test console -- --test-threads=1 scripted_boot shell_as_init proc_reads
     ran=$((ran + 1))
 done
 # The old exec (not a capability, so always run): each process gets a
@@ -103,12 +110,14 @@ ran=$((ran + 1))
 # pid 1's full teardown (not a capability, so always run): by default
 # `nommu run` leaves pid 1's memory and descriptors to its own exit.
 echo "=== init teardown switch: NOMMU_INIT_TEARDOWN=1"
-NOMMU_INIT_TEARDOWN=1 cargo test --release --test differential --test console -- --test-threads=1
+NOMMU_INIT_TEARDOWN=1 cargo test --release --test differential -- --test-threads=1
+NOMMU_INIT_TEARDOWN=1 cargo test --release --test console -- --test-threads=1 scripted_boot shell_as_init uml_style
 ran=$((ran + 1))
 # The start-up heap off (not a capability, so always run): by default
 # nommu's allocations until pid 1 runs come from one static area.
 echo "=== start heap switch: NOMMU_START_HEAP=0"
-NOMMU_START_HEAP=0 cargo test --release --test differential --test console -- --test-threads=1
+NOMMU_START_HEAP=0 cargo test --release --test differential -- --test-threads=1
+NOMMU_START_HEAP=0 cargo test --release --test console -- --test-threads=1 scripted_boot uml_style quiet_boot
 ran=$((ran + 1))
 # The exec'd vfork child handed to a thread of its own at its exec (not a
 # capability, so always run): by default it runs first on its parent's
@@ -136,6 +145,9 @@ ran=$((ran + 1))
 # always run): by default the vCPU threads take them (docs/architecture.md,
 # invariant 6).
 echo "=== host-signal switch: NOMMU_HOST_SIGNAL_THREAD=1"
-NOMMU_HOST_SIGNAL_THREAD=1 cargo test --release --test hostsignals --test console --test tty --test pty -- --test-threads=1
+NOMMU_HOST_SIGNAL_THREAD=1 cargo test --release --test hostsignals --test tty --test pty -- --test-threads=1
+# The boots whose signals come from a terminal (Ctrl-C) or end the machine.
+NOMMU_HOST_SIGNAL_THREAD=1 cargo test --release --test console -- --test-threads=1 interactive_console \
+    scripted_boot console_names getty
 ran=$((ran + 1))
 echo "=== capability matrix: $ran combinations run beyond the two full passes, $skipped skipped"
