@@ -270,7 +270,7 @@ pub(crate) fn load_program(
             return Err(ExecError::new(Errno::ENOENT, format!("{name}: script closed on exec")));
         }
         // argv becomes: interpreter [arg] script-name original-argv[1..].
-        let mut new_argv = ArgList::with_capacity(argv.len() + 2, argv.nul_joined().len() + interp.len() + 64);
+        let mut new_argv = ArgList::new();
         new_argv.push(&interp);
         if let Some(arg) = &arg {
             new_argv.push(arg);

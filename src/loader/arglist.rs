@@ -60,10 +60,6 @@ impl ArgList {
     pub fn offset(&self, i: usize) -> Option<usize> {
         self.starts.get(i).copied()
     }
-
-    pub fn into_nul_joined(self) -> Vec<u8> {
-        self.bytes
-    }
 }
 
 impl<S: AsRef<[u8]>> FromIterator<S> for ArgList {

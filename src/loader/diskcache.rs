@@ -111,14 +111,12 @@ impl DiskCache {
         let file = open_entry(&path)?;
         let hit = map_entry(&file, &key).and_then(|(fixed, map, meta)| {
             let (offset, len) = (fixed.image_offset as usize, fixed.data_len as usize);
-            let stamp = Stamp::new(&fixed, &meta);
-            let sum = !stamp.is_on(&file);
+            let (sum, put) = Stamp::on_hit(&file, &fixed, &meta);
             // The header is read where it is mapped (a copy of its 16 KiB
             // cost an mmap, 4 page faults and a munmap in musl's allocator).
             let map = std::sync::Arc::new(map);
             let header = map.clone();
             let d = diskformat::decode(&fixed, &header.bytes()[..offset], MappedData { map, offset, len }, sum)?;
-            let put = stamp.worth_putting(sum, &meta);
             Some((d, fixed.image_offset, fixed.data_len, meta, sum, put))
         });
         let Some((d, offset, len, meta, sum, put)) = hit else {
@@ -261,9 +259,7 @@ fn lookup_with<T>(
     let path = dir.join(key.file_name());
     let mut file = open_entry(&path)?;
     let hit = read_entry(&mut file, key).and_then(|(fixed, header, bytes, meta)| {
-        let stamp = Stamp::new(&fixed, &meta);
-        let sum = !stamp.is_on(&file);
-        let put = stamp.worth_putting(sum, &meta);
+        let (sum, put) = Stamp::on_hit(&file, &fixed, &meta);
         Some((decode(&fixed, &header, bytes, sum)?, fixed.image_offset, fixed.data_len, meta, put))
     });
     let Some((hit, offset, len, meta, put)) = hit else {
@@ -294,24 +290,20 @@ struct Stamp([u8; 24]);
 const STAMP: &std::ffi::CStr = c"user.nommu.checked";
 
 impl Stamp {
-    fn new(fixed: &Fixed, meta: &fs::Metadata) -> Stamp {
+    /// What a hit of the entry in `file` does about its sum: whether to
+    /// check it (no stamp of this sum and mtime on the entry), and the
+    /// stamp to put once it is found right (None when unchecked, or when
+    /// the entry is too fresh to be stamped).
+    fn on_hit(file: &File, fixed: &Fixed, meta: &fs::Metadata) -> (bool, Option<Stamp>) {
         let mut b = [0u8; 24];
         b[..8].copy_from_slice(&fixed.checksum.to_le_bytes());
         b[8..16].copy_from_slice(&meta.mtime().to_le_bytes());
         b[16..].copy_from_slice(&meta.mtime_nsec().to_le_bytes());
-        Stamp(b)
-    }
-
-    /// The stamp to put after a good sum (`sum`: it was checked), if the
-    /// entry is settled.
-    fn worth_putting(self, sum: bool, meta: &fs::Metadata) -> Option<Stamp> {
-        (sum && settled_mtime((meta.mtime(), meta.mtime_nsec()))).then_some(self)
-    }
-
-    fn is_on(&self, file: &File) -> bool {
         let mut on = [0u8; 24];
-        let n = crate::arch::host::fgetxattr(file.as_raw_fd(), STAMP, &mut on);
-        n.is_ok_and(|n| n == on.len()) && on == self.0
+        let stamped = crate::arch::host::fgetxattr(file.as_raw_fd(), STAMP, &mut on).is_ok_and(|n| n == on.len());
+        let sum = !(stamped && on == b);
+        let put = sum && settled_mtime((meta.mtime(), meta.mtime_nsec()));
+        (sum, put.then_some(Stamp(b)))
     }
 
     fn put(&self, file: &File) {
