@@ -80,6 +80,16 @@ struct Observe {
     /// ($XDG_CACHE_HOME/nommu, else ~/.cache/nommu). Also NOMMU_NO_CACHE=1.
     #[arg(long)]
     no_cache: bool,
+    /// The strict no-MMU profile: memory calls answer as Linux's no-MMU
+    /// memory manager does (mm/nommu.c), and every allocated page counts
+    /// (implies --reserve off). Boot parameter: nommu.strict.
+    #[arg(long)]
+    strict: bool,
+    /// An MPU for no-MMU processes: each process's memory carries a
+    /// protection key, so a stray access into another process's memory is
+    /// SIGSEGV (SEGV_PKUERR). Needs PKU. Boot parameter: nommu.isolate.
+    #[arg(long)]
+    isolate: bool,
 }
 
 fn parse_reserve(s: &str) -> Result<Reserve, String> {
@@ -106,7 +116,7 @@ impl Observe {
     fn config(&self, mem_size: u64, root: PathBuf, protect_init: bool) -> MachineConfig {
         MachineConfig {
             mem_size,
-            reserve: self.reserve,
+            reserve: if self.strict { Reserve::Off } else { self.reserve },
             root,
             memory_root: None,
             protect_init,
@@ -121,6 +131,8 @@ impl Observe {
                 nommu::loader::diskcache::DiskCacheConfig::from_env()
             },
             klog: None,
+            strict: self.strict,
+            isolate: self.isolate,
         }
     }
 }
@@ -554,7 +566,7 @@ fn console_param(klog: &Klog, param: &[u8]) -> bool {
     true
 }
 
-fn boot(mut args: BootArgs, observe: Observe, params: Vec<OsString>, klog: Arc<Klog>) -> i32 {
+fn boot(mut args: BootArgs, mut observe: Observe, params: Vec<OsString>, klog: Arc<Klog>) -> i32 {
     let mut init_args = Vec::new();
     let mut init_env = vec![b"HOME=/".to_vec()];
     if let Some(term) = std::env::var_os("TERM") {
@@ -564,6 +576,19 @@ fn boot(mut args: BootArgs, observe: Observe, params: Vec<OsString>, klog: Arc<K
         let bytes = p.as_bytes();
         if console_param(&klog, bytes) {
             continue;
+        }
+        // Dotted parameters are the kernel's (module parameters): init
+        // does not see them.
+        match bytes {
+            b"nommu.strict" => {
+                observe.strict = true;
+                continue;
+            }
+            b"nommu.isolate" => {
+                observe.isolate = true;
+                continue;
+            }
+            _ => {}
         }
         match bytes.iter().position(|&b| b == b'=') {
             Some(i) => {
@@ -659,6 +684,7 @@ fn boot(mut args: BootArgs, observe: Observe, params: Vec<OsString>, klog: Arc<K
         format!("Root: {}; /proc and the devices in /dev are the kernel's", boot_root.describe(machine.root_path())),
     );
     say(&klog, format!("Network: {}", machine.describe_net()));
+    say(&klog, format!("Profile: {}", machine.profile().describe()));
     let mut argv = vec![init.clone()];
     argv.extend(init_args);
     let spec = ProgramSpec::new(init.clone(), argv.iter().collect(), init_env.iter().collect());

@@ -73,6 +73,16 @@ pub struct MachineConfig {
     /// The kernel log, when the command line made it before the machine
     /// (to log the boot from its start); else the machine makes its own.
     pub klog: Option<Arc<super::klog::Klog>>,
+    /// `--strict`: memory calls answer as mm/nommu.c does.
+    pub strict: bool,
+    /// `--isolate`: each process's memory under its own protection key.
+    pub isolate: bool,
+}
+
+impl MachineConfig {
+    pub fn profile(&self) -> super::profile::Profile {
+        super::profile::Profile { strict: self.strict, isolate: self.isolate }
+    }
 }
 
 impl Default for MachineConfig {
@@ -90,6 +100,8 @@ impl Default for MachineConfig {
             exec_map: true,
             image_cache: None,
             klog: None,
+            strict: false,
+            isolate: false,
         }
     }
 }
@@ -268,6 +280,7 @@ impl Machine {
             for (key, value) in caps.lines() {
                 log::info!("{key}: {value}");
             }
+            log::info!("profile: {}", config.profile().describe());
         }
         log::info!(
             "arena {:#x}..{:#x} ({} MiB of address space, {} MiB of memory{})",
@@ -370,6 +383,10 @@ impl Machine {
     }
 
     /// Records (once) something a real no-MMU kernel would refuse.
+    pub fn profile(&self) -> super::profile::Profile {
+        self.config.profile()
+    }
+
     pub fn note_incompatibility(&self, what: &str) {
         self.diag.note_incompatibility(what);
     }

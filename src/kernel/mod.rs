@@ -36,6 +36,7 @@ pub mod procmounts;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod procnet;
 pub mod procsys;
+pub mod profile;
 pub mod pty;
 pub mod regions;
 #[allow(clippy::arithmetic_side_effects)]

@@ -16,7 +16,8 @@
 //!            "trap": "sud" | "seccomp" | null,
 //!            "host_mounts": "yes" | "no" | "forced_off",
 //!            "tmpfs_dir": "/dev/shm", "tmpfs_in_memory": B},
-//!   "net": "host" | "none" }
+//!   "net": "host" | "none",
+//!   "profile": {"strict": B, "isolate": B} }
 //! ```
 
 use super::machine::Machine;
@@ -52,7 +53,7 @@ pub fn json(m: &Machine, status: Option<ExitStatus>, wall: Duration) -> String {
          \"arena_bytes\": {}, \"reserved_bytes\": {}, \"peak_reserved_bytes\": {}, \
          \"largest_free_block_bytes\": {}, \"free_blocks\": {}}},\n  \
          \"execs\": {}, \"syscall_sites_rewritten\": {}, \"rewrite_seconds\": {:.6},\n  \
-         \"wall_seconds\": {:.6}, \"cpu_seconds\": {cpu:.6},\n  \"host\": {},\n  \"net\": {}\n}}\n",
+         \"wall_seconds\": {:.6}, \"cpu_seconds\": {cpu:.6},\n  \"host\": {},\n  \"net\": {},\n  \"profile\": {}\n}}\n",
         list(&m.diag.enosys().into_iter().map(super::trace::display_name).collect::<Vec<_>>()),
         list(&m.diag.incompatibilities()),
         st.mem_total,
@@ -69,5 +70,6 @@ pub fn json(m: &Machine, status: Option<ExitStatus>, wall: Duration) -> String {
         wall.as_secs_f64(),
         m.caps.json(),
         json_string(m.net.mode().name()),
+        m.profile().json(),
     )
 }
