@@ -6,13 +6,55 @@
 use super::memmap::Snapshot;
 use super::trace::Tracer;
 use crate::rewrite::RewriteStats;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// How many distinct incompatibilities are kept (a program that maps a
+/// thousand different files would otherwise grow the store for ever);
+/// past that, calls are only counted.
+pub(crate) const MAX_INCOMPATIBILITIES: usize = 1000;
+
+/// One thing a no-MMU kernel would refuse (`--report`'s
+/// `nommu_incompatibilities`): the first process that did it, its program
+/// (the executable's path), the call with its key arguments, the answer
+/// Linux's no-MMU kernel gives (`--strict` gives it), and how often.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Incompatibility {
+    pub pid: i32,
+    pub program: String,
+    pub call: String,
+    pub strict: String,
+    pub count: u64,
+}
+
+#[derive(Default)]
+struct IncompatibilityLog {
+    /// (program, call, strict answer) -> index in `records`.
+    index: HashMap<(String, String, String), usize>,
+    records: Vec<Incompatibility>,
+    /// Calls past the bound on distinct records.
+    unlisted: u64,
+}
+
+impl IncompatibilityLog {
+    fn note(&mut self, pid: i32, program: &str, call: &str, strict: &str) {
+        let key = (program.to_string(), call.to_string(), strict.to_string());
+        if let Some(&i) = self.index.get(&key) {
+            self.records[i].count = self.records[i].count.saturating_add(1);
+        } else if self.records.len() < MAX_INCOMPATIBILITIES {
+            self.index.insert(key, self.records.len());
+            let (program, call, strict) = (program.to_string(), call.to_string(), strict.to_string());
+            self.records.push(Incompatibility { pid, program, call, strict, count: 1 });
+        } else {
+            self.unlisted = self.unlisted.saturating_add(1);
+        }
+    }
 }
 
 /// Each lock here is a leaf: nothing is taken while it is held, for a moment.
@@ -25,7 +67,7 @@ pub struct Diagnostics {
     /// Syscall numbers that returned ENOSYS because nommu lacks them.
     enosys_seen: Mutex<HashSet<u64>>,
     /// Things a no-MMU kernel would refuse that a program tried.
-    incompatibilities: Mutex<BTreeSet<String>>,
+    incompatibilities: Mutex<IncompatibilityLog>,
     /// The busiest picture of the arena so far, when `--memmap` asked.
     memmap: Mutex<Option<Snapshot>>,
     memmap_enabled: AtomicBool,
@@ -74,13 +116,30 @@ impl Diagnostics {
         v
     }
 
-    /// Records (once) something a real no-MMU kernel would refuse.
-    pub(crate) fn note_incompatibility(&self, what: &str) {
-        lock(&self.incompatibilities).insert(what.to_string());
+    /// Records something a real no-MMU kernel would refuse: `call` by
+    /// process `pid` running `program` got (or, under the permissive
+    /// profile, would have got) `strict` there. One record per distinct
+    /// (program, call, answer), counted.
+    pub(crate) fn note_incompatibility(&self, pid: i32, program: &str, call: &str, strict: &str) {
+        lock(&self.incompatibilities).note(pid, program, call, strict);
     }
 
-    pub(crate) fn incompatibilities(&self) -> Vec<String> {
-        lock(&self.incompatibilities).iter().cloned().collect()
+    /// The records, in the order they were first seen; past
+    /// `MAX_INCOMPATIBILITIES` distinct ones, one last record counts the
+    /// calls not listed.
+    pub(crate) fn incompatibilities(&self) -> Vec<Incompatibility> {
+        let log = lock(&self.incompatibilities);
+        let mut all = log.records.clone();
+        if log.unlisted > 0 {
+            all.push(Incompatibility {
+                pid: 0,
+                program: String::new(),
+                call: format!("(more than {MAX_INCOMPATIBILITIES} distinct calls: the rest not listed)"),
+                strict: String::new(),
+                count: log.unlisted,
+            });
+        }
+        all
     }
 
     /// `--memmap FILE`: keep the busiest picture; SIGUSR1 writes one to

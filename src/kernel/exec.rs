@@ -25,6 +25,9 @@ use std::sync::Arc;
 /// Stack size when the program does not ask (PT_GNU_STACK p_memsz). A
 /// no-MMU stack cannot grow, so this is all the program gets.
 pub(crate) const DEFAULT_STACK_SIZE: u64 = 1 << 20;
+/// The main stack without PT_GNU_STACK under `--strict`: 131072
+/// (fs/binfmt_elf_fdpic.c, `load_elf_fdpic_binary`).
+const STRICT_STACK_SIZE: u64 = 128 << 10;
 
 pub struct ProgramSpec {
     /// The guest path of the program, as given (AT_EXECFN, messages);
@@ -393,8 +396,20 @@ fn load_image(
     if let Some(i) = &interp {
         rewrite.add(&i.rewrite);
     }
-    let stack_size = image.stack_size.unwrap_or(DEFAULT_STACK_SIZE).max(64 << 10);
-    let (stack_alloc, stack_alloc_len, stack) = match m.mem.alloc_stack(stack_size, m.config.exec_map) {
+    let stack_size = if m.config.strict {
+        // fs/binfmt_elf_fdpic.c: the larger PT_GNU_STACK p_memsz of the
+        // program and its interpreter, else 128 KiB; at least two pages.
+        let asked = image.stack_size.max(interp.as_ref().and_then(|i| i.stack_size));
+        crate::mm::checked_page_up(asked.unwrap_or(STRICT_STACK_SIZE)).unwrap_or(u64::MAX).max(2 * PAGE_SIZE)
+    } else {
+        image.stack_size.unwrap_or(DEFAULT_STACK_SIZE).max(64 << 10)
+    };
+    let allocated = if m.config.strict {
+        m.mem.alloc_stack_whole(stack_size)
+    } else {
+        m.mem.alloc_stack(stack_size, m.config.exec_map)
+    };
+    let (stack_alloc, stack_alloc_len, stack) = match allocated {
         Ok(s) => s,
         Err(e) => {
             regions.release_all(&m.mem);

@@ -189,11 +189,11 @@ fn conflict(m: &Machine, me: &str, holders: &[Holder], addr: u64, len: u64, what
     );
     let strip = |l: &str| l.split_once(" (").map_or(l.to_string(), |(_, p)| p.trim_end_matches(')').to_string());
     let names: Vec<String> = holders.iter().map(|h| strip(&h.label)).collect();
-    m.note_incompatibility(&format!(
-        "fixed-address programs {} and {} must run at once at {addr:#x}",
-        strip(me),
-        names.join(", ")
-    ));
+    // `me` reads "pid N (program)".
+    let pid = me.strip_prefix("pid ").and_then(|r| r.split(' ').next()).and_then(|p| p.parse().ok()).unwrap_or(0);
+    let call = format!("run at {addr:#x} while {} must run there too", names.join(", "));
+    let answer = if what == "cannot run" { "SIGKILL" } else { "ENOMEM" };
+    m.note_incompatibility(pid, &strip(me), &call, answer);
 }
 
 fn send_kill(m: &Machine, task: &Task) {

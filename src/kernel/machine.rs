@@ -382,13 +382,15 @@ impl Machine {
         self.next_pid.fetch_add(1, Ordering::Relaxed)
     }
 
-    /// Records (once) something a real no-MMU kernel would refuse.
     pub fn profile(&self) -> super::profile::Profile {
         self.config.profile()
     }
 
-    pub fn note_incompatibility(&self, what: &str) {
-        self.diag.note_incompatibility(what);
+    /// Records something a real no-MMU kernel would refuse (`--report`'s
+    /// `nommu_incompatibilities`): `call` by `pid` running `program`, and
+    /// the answer it gets there (`strict`).
+    pub fn note_incompatibility(&self, pid: i32, program: &str, call: &str, strict: &str) {
+        self.diag.note_incompatibility(pid, program, call, strict);
     }
 
     pub fn register(&self, p: &Arc<Process>) {

@@ -56,6 +56,22 @@ pub(crate) struct Regions {
     /// (not regions: the segment's memory is the IPC object's, and goes
     /// when it is removed and nothing is attached).
     pub shm: BTreeMap<u64, ShmAttach>,
+    /// What mmap made of the regions it created, by start: what nommu.c's
+    /// rules for munmap and mremap look at (`syscall::mem::strict`).
+    pub mappings: BTreeMap<u64, MapInfo>,
+}
+
+/// A mapping as Linux's no-MMU memory manager records it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct MapInfo {
+    /// The size of the block allocated for it (nommu.c's vm_region).
+    pub region_len: u64,
+    /// How much of it the mapping covers (its VMA; mremap shrinks this).
+    pub vma_len: u64,
+    /// A file mapping (whole-only munmap).
+    pub file: bool,
+    /// Shared with the file or overlaid on it (`is_nommu_shared_mapping`).
+    pub shared: bool,
 }
 
 /// An image at its link address outside the arena: the process's copy of

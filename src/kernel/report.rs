@@ -5,7 +5,9 @@
 //! { "status": {"exited": 0} | {"signaled": "SIGSEGV"} | {"failed_to_start": true},
 //!   "syscalls": {"write": {"calls": 3, "errors": 0}, ...},
 //!   "enosys": ["socket", ...],
-//!   "nommu_incompatibilities": ["fork", ...],
+//!   "nommu_incompatibilities": [{"pid": 3, "program": "/bin/app",
+//!       "call": "mmap(MAP_SHARED, PROT_READ|PROT_WRITE, /data/f)",
+//!       "strict": "ENODEV", "count": 2}, ...],
 //!   "memory": {"mem_bytes": N, "used_bytes": N, "peak_used_bytes": N,
 //!              "arena_bytes": N, "reserved_bytes": N, "peak_reserved_bytes": N,
 //!              "largest_free_block_bytes": N, "free_blocks": N},
@@ -20,11 +22,35 @@
 //!   "profile": {"strict": B, "isolate": B} }
 //! ```
 
+use super::diag::Incompatibility;
 use super::machine::Machine;
 use super::process::ExitStatus;
 use super::signal::signal_name;
 use super::timeline::json_string;
 use std::time::Duration;
+
+/// `nommu_incompatibilities`: what a no-MMU kernel would refuse, one
+/// object per distinct (program, call, answer), with the first pid.
+fn incompatibilities(items: &[Incompatibility]) -> String {
+    let objects: Vec<String> = items
+        .iter()
+        .map(|i| {
+            format!(
+                "{{\"pid\": {}, \"program\": {}, \"call\": {}, \"strict\": {}, \"count\": {}}}",
+                i.pid,
+                json_string(&i.program),
+                json_string(&i.call),
+                json_string(&i.strict),
+                i.count
+            )
+        })
+        .collect();
+    if objects.is_empty() {
+        "[]".to_string()
+    } else {
+        format!("[\n    {}\n  ]", objects.join(",\n    "))
+    }
+}
 
 fn list(items: &[String]) -> String {
     format!("[{}]", items.iter().map(|s| json_string(s)).collect::<Vec<_>>().join(", "))
@@ -55,7 +81,7 @@ pub fn json(m: &Machine, status: Option<ExitStatus>, wall: Duration) -> String {
          \"execs\": {}, \"syscall_sites_rewritten\": {}, \"rewrite_seconds\": {:.6},\n  \
          \"wall_seconds\": {:.6}, \"cpu_seconds\": {cpu:.6},\n  \"host\": {},\n  \"net\": {},\n  \"profile\": {}\n}}\n",
         list(&m.diag.enosys().into_iter().map(super::trace::display_name).collect::<Vec<_>>()),
-        list(&m.diag.incompatibilities()),
+        incompatibilities(&m.diag.incompatibilities()),
         st.mem_total,
         st.committed,
         st.peak_committed,

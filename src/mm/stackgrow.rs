@@ -101,6 +101,17 @@ impl Memory {
     /// at first; the rest is committed as the guest reaches it, but the
     /// whole of it must fit in what is free now. Freeing the allocation
     /// removes the guard.
+    /// A main stack as Linux's no-MMU kernel gives it (`--strict`):
+    /// fs/binfmt_elf_fdpic.c maps `len` bytes with `vm_mmap` (one block
+    /// from the buddy allocator, `alloc_block`), all of it committed at
+    /// once, with no guard below it and no growth (mm/nommu.c
+    /// `expand_stack` is ENOMEM). (start, len, bottom) as `alloc_stack`.
+    pub(crate) fn alloc_stack_whole(&self, len: u64) -> SysResult<(u64, u64, u64)> {
+        let len = checked_page_up(len).ok_or(Errno::ENOMEM)?;
+        let start = self.alloc_block(len)?;
+        Ok((start, len, start))
+    }
+
     pub(crate) fn alloc_stack(&self, len: u64, grow: bool) -> SysResult<(u64, u64, u64)> {
         let len = checked_page_up(len).ok_or(Errno::ENOMEM)?;
         let total = len.checked_add(STACK_GUARD).ok_or(Errno::ENOMEM)?;

@@ -10,21 +10,26 @@
 
 #![deny(clippy::arithmetic_side_effects)]
 
-use super::args::{Fd, Flags, MapFlags, Opaque, Prot, ProtLong, UserPtr};
-use super::{arg_i32, SyscallCtx};
-use crate::abi::capability::CAP_IPC_LOCK;
+use super::args::{Fd, MapFlags, Opaque, Prot, ProtLong, UserPtr};
+use super::SyscallCtx;
 use crate::abi::fcntl::{AT_EMPTY_PATH, F_GETFL, MAX_LFS_FILESIZE, O_ACCMODE, O_PATH, O_RDONLY, O_WRONLY};
 use crate::abi::mman::{
-    MADV_COLLAPSE, MADV_DONTNEED, MADV_DONTNEED_LOCKED, MADV_FREE, MADV_GUARD_INSTALL, MADV_GUARD_REMOVE, MADV_NORMAL,
     MAP_ANONYMOUS, MAP_DROPPABLE, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_GROWSDOWN, MAP_LOCKED, MAP_PRIVATE, MAP_SHARED,
-    MAP_SHARED_VALIDATE, MAP_TYPE, MAX_ERRNO, MLOCK_ONFAULT, MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE, MS_ASYNC,
-    MS_INVALIDATE, MS_SYNC, PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP, PROT_READ, PROT_SEM, PROT_WRITE,
+    MAP_SHARED_VALIDATE, MAP_TYPE, MAX_ERRNO, PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP, PROT_READ, PROT_SEM, PROT_WRITE,
 };
 use crate::abi::stat::{S_IFBLK, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK};
 use crate::errno::{Errno, SysResult};
 use crate::fs::OpenFile;
 use crate::kernel::regions::{RegionKind, Regions};
-use crate::mm::{checked_page_up, page_align_wrapping, page_down, page_offset, PAGE_SIZE, TASK_SIZE};
+use crate::mm::{checked_page_up, page_align_wrapping, PAGE_SIZE, TASK_SIZE};
+use strict::{under_rules, Rules};
+
+mod advice;
+mod remap;
+pub(crate) mod strict;
+
+pub(crate) use advice::{sys_madvise, sys_mlock, sys_mlock2, sys_msync, sys_munlock};
+pub(crate) use remap::sys_mremap;
 
 /// Any of these makes memory accessible (anything but PROT_NONE).
 const PROT_ACCESS: u64 = PROT_READ | PROT_WRITE | PROT_EXEC;
@@ -52,6 +57,13 @@ fn overlap(a: u64, a_len: u64, b: u64, b_len: u64) -> bool {
 /// is EOVERFLOW (`file_mmap_ok`); an unknown mapping type is EINVAL.
 /// (Linux's `prot` and `flags` are `unsigned long`s; every bit looked at
 /// here is in their low 32.)
+///
+/// Under `--strict`, nommu.c's rules come after the descriptor
+/// (`strict::mmap_flags`, `strict::mmap_shared_file`); a non-fixed address
+/// is a hint, and MAP_FIXED_NOREPLACE, which lacks MAP_FIXED's bit, is
+/// one too; PROT_NONE memory is memory like any other (no MMU to make it
+/// inaccessible), and the memory is one block as the buddy allocator gives
+/// it (`Memory::alloc_block`).
 pub(crate) fn sys_mmap(
     ctx: &mut SyscallCtx<'_>,
     addr: UserPtr<Opaque>,
@@ -61,11 +73,29 @@ pub(crate) fn sys_mmap(
     fd: Fd,
     offset: u64,
 ) -> SysResult {
-    let (hint, len, prot, flags, off) = (addr.addr(), length as u64, u64::from(prot.0), u64::from(flags.0), offset);
+    let (prot, flags) = (u64::from(prot.0), u64::from(flags.0));
+    under_rules(ctx, |ctx, rules| mmap(ctx, rules, addr.addr(), length as u64, prot, flags, fd, offset))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn mmap(
+    ctx: &mut SyscallCtx<'_>,
+    rules: &mut Rules,
+    hint: u64,
+    len: u64,
+    prot: u64,
+    flags: u64,
+    fd: Fd,
+    off: u64,
+) -> SysResult {
     if !page_aligned(off) {
         return Err(Errno::EINVAL);
     }
     let open_file = if flags & MAP_ANONYMOUS == 0 { Some(ctx.task.process.files().get(fd.0)?) } else { None };
+    rules.check(strict::mmap_flags(flags), || format!("mmap({})", strict::map_flags_name(flags)))?;
+    // No-MMU: an address is only a hint (nommu.c `do_mmap`: "we ignore
+    // the address hint"); only the permissive profile places memory.
+    let flags = if rules.strict() { flags & !MAP_FIXED_NOREPLACE } else { flags };
     if len == 0 {
         return Err(Errno::EINVAL);
     }
@@ -137,16 +167,22 @@ pub(crate) fn sys_mmap(
         return Err(refused(f, kind, prot).unwrap_or(Errno::ENODEV));
     }
     let file = host_fd.flatten();
-    let shared_file = file.is_some() && kind != MAP_PRIVATE && prot & PROT_WRITE != 0;
-    if shared_file {
-        // A no-MMU kernel cannot share a writable file mapping (only
-        // ramfs-like ones); nommu can, with the host's MMU.
-        m.note_incompatibility("shared writable file mapping (MAP_SHARED|PROT_WRITE)");
+    if let Some(host_fd) = file.filter(|_| kind != MAP_PRIVATE) {
+        // A no-MMU kernel shares only what it can map directly; nommu
+        // shares any file, with the host's MMU.
+        let backing = strict::backing(ctx, host_fd, host_type);
+        rules.check(strict::mmap_shared_file(backing, off, len), || {
+            let path = ctx.m.root.machine_path_of(host_fd).unwrap_or_default();
+            format!("mmap(MAP_SHARED, {}, {})", strict::prot_name(prot), String::from_utf8_lossy(&path))
+        })?;
     }
+    let shared_file = file.is_some() && kind != MAP_PRIVATE && prot & PROT_WRITE != 0;
 
     // Anonymous PROT_NONE memory is address space only: it costs no
-    // memory until made accessible (reservations, guard areas).
-    let reservation = file.is_none() && prot & PROT_ACCESS == 0;
+    // memory until made accessible (reservations, guard areas). Without
+    // an MMU (strict) it is memory like any other, and accessible.
+    let inaccessible = prot & PROT_ACCESS == 0 && !rules.strict();
+    let reservation = file.is_none() && inaccessible;
     let addr = if fixed && reservation {
         m.mem.set_inaccessible(hint, len, true)?;
         m.mem.arena.discard(hint, len);
@@ -159,10 +195,12 @@ pub(crate) fn sys_mmap(
     } else if reservation {
         let addr = m.mem.alloc_inaccessible(len, PAGE_SIZE)?;
         regions.insert(addr, len, RegionKind::Mmap);
+        strict::note_mapping(&mut regions, addr, len, false, kind, prot);
         return Ok(addr);
     } else {
-        let addr = m.mem.alloc(len, PAGE_SIZE)?;
+        let addr = if rules.strict() { m.mem.alloc_block(len)? } else { m.mem.alloc(len, PAGE_SIZE)? };
         regions.insert(addr, len, RegionKind::Mmap);
+        strict::note_mapping(&mut regions, addr, len, file.is_some(), kind, prot);
         addr
     };
     // The regions stay locked until the mapping is filled in: another
@@ -171,6 +209,7 @@ pub(crate) fn sys_mmap(
     let undo = |regions: &mut Regions| {
         if !fixed {
             regions.unmap(&m.mem, addr, len);
+            strict::forget_mappings(regions, addr, addr.saturating_add(len));
         }
     };
 
@@ -204,7 +243,7 @@ pub(crate) fn sys_mmap(
             }
         }
     }
-    if prot & PROT_ACCESS == 0 {
+    if inaccessible {
         if let Err(e) = m.mem.set_inaccessible(addr, len, true) {
             undo(&mut regions);
             return Err(e);
@@ -287,48 +326,6 @@ fn share_file(ctx: &SyscallCtx<'_>, addr: u64, len: u64, host_fd: i32, off: u64,
     ctx.m.mem.map_shared_file(addr, backed, host_fd, off, prot & PROT_EXEC != 0)
 }
 
-/// msync's flags: MS_ASYNC, MS_INVALIDATE and MS_SYNC, not MS_ASYNC with
-/// MS_SYNC.
-fn msync_flags_valid(flags: i32) -> bool {
-    flags & !(MS_ASYNC | MS_INVALIDATE | MS_SYNC) == 0 && !(flags & MS_ASYNC != 0 && flags & MS_SYNC != 0)
-}
-
-/// msync(2), as mm/msync.c checks it: unknown flags, an unaligned
-/// address, or MS_ASYNC with MS_SYNC are EINVAL; the length is rounded up
-/// to a page the way Linux does it, so one that wraps to 0 is no length
-/// at all (0), while a range that then ends past 2^64 is ENOMEM; memory
-/// not mapped in the range is ENOMEM, after syncing what is (at once for
-/// MS_ASYNC alone). Shared file mappings are written back; everything
-/// else is memory with no file behind it.
-/// The flags are an int: only their low 32 bits count.
-pub(crate) fn sys_msync(ctx: &mut SyscallCtx<'_>, addr: UserPtr<Opaque>, length: usize, flags: Flags) -> SysResult {
-    let (addr, flags) = (addr.addr(), arg_i32(flags.0));
-    if !msync_flags_valid(flags) || !page_aligned(addr) {
-        return Err(Errno::EINVAL);
-    }
-    let len = page_align_wrapping(length as u64);
-    if addr.checked_add(len).is_none() {
-        return Err(Errno::ENOMEM);
-    }
-    if len == 0 {
-        return Ok(0);
-    }
-    let mm = ctx.task.process.mm();
-    let regions = mm.regions();
-    let mapped = regions.covers(addr, len);
-    if !mapped && flags == MS_ASYNC {
-        return Err(Errno::ENOMEM);
-    }
-    for (start, len) in regions.pieces(addr, len) {
-        ctx.m.mem.msync(start, len, flags)?;
-    }
-    if mapped {
-        Ok(0)
-    } else {
-        Err(Errno::ENOMEM)
-    }
-}
-
 /// Code that becomes executable at run time (a file mapped or memory
 /// mprotect'ed with PROT_EXEC) gets its syscall sites rewritten like an
 /// exec'd image; whatever this misses (code written later into RWX memory)
@@ -370,22 +367,46 @@ fn munmap_range(addr: u64, len: u64) -> SysResult<u64> {
 
 /// munmap(2): Linux's checks (`munmap_range`), then every owned page of
 /// the range goes back to the arena; the rest is ignored, as Linux ignores
-/// unmapped parts.
+/// unmapped parts. Under `--strict`, nommu.c's `do_munmap` decides
+/// instead (`strict::munmap`): one mapping at a time, a file mapping
+/// whole, nothing mapped EINVAL; an erased mapping frees its whole block.
 pub(crate) fn sys_munmap(ctx: &mut SyscallCtx<'_>, addr: UserPtr<Opaque>, length: usize) -> SysResult {
-    let addr = addr.addr();
-    let end = munmap_range(addr, length as u64)?;
-    let len = end.saturating_sub(addr);
+    under_rules(ctx, |ctx, rules| munmap(ctx, rules, addr.addr(), length as u64))
+}
+
+fn munmap(ctx: &mut SyscallCtx<'_>, rules: &mut Rules, addr: u64, length: u64) -> SysResult {
     let mm = ctx.task.process.mm();
+    let (addr, end) = {
+        let regions = mm.regions();
+        let vmas = strict::vmas(&regions, addr, addr.saturating_add(page_align_wrapping(length)));
+        let nommu = strict::munmap(&vmas, addr, length);
+        rules.check(nommu.err(), || strict::munmap_call(&vmas, addr, length))?;
+        match nommu {
+            // Under --strict (an error has returned already): an erased
+            // mapping takes its whole region with it.
+            Ok(strict::Unmap::Whole(v)) if rules.strict() => {
+                let len = regions.at(v.start).map_or(v.end.saturating_sub(v.start), |r| r.len);
+                (v.start, v.start.saturating_add(len))
+            }
+            Ok(strict::Unmap::Cut(_)) if rules.strict() => (addr, addr.saturating_add(page_align_wrapping(length))),
+            _ => (addr, munmap_range(addr, length)?),
+        }
+    };
+    let len = end.saturating_sub(addr);
     let rsp = ctx.task.vcpu.regs().rsp;
     if (addr..end).contains(&rsp.wrapping_sub(8)) {
         // A thread unmapping its own stack (musl's __unmapself) still makes
         // one syscall on it: `exit`, whose `call *%rax` pushes a return
         // address there. The pages go back to the arena when it exits.
-        let pieces = mm.regions().detach(addr, len);
+        let mut regions = mm.regions();
+        let pieces = regions.detach(addr, len);
+        strict::forget_unmapped(&mut regions, addr, end);
         ctx.task.deferred_free.extend(pieces);
         return Ok(0);
     }
-    mm.regions().unmap(&ctx.m.mem, addr, len);
+    let mut regions = mm.regions();
+    regions.unmap(&ctx.m.mem, addr, len);
+    strict::forget_unmapped(&mut regions, addr, end);
     Ok(0)
 }
 
@@ -404,8 +425,16 @@ pub(crate) fn sys_munmap(ctx: &mut SyscallCtx<'_>, addr: UserPtr<Opaque>, length
 /// stack is EINVAL. A hole in the range is ENOMEM, after the mappings
 /// before it changed (as on Linux). Making memory accessible commits it:
 /// ENOMEM past `--mem` (as under Linux's strict overcommit).
+///
+/// A no-MMU kernel has no mprotect (`strict::NOT_BUILT`).
 pub(crate) fn sys_mprotect(ctx: &mut SyscallCtx<'_>, addr: UserPtr<Opaque>, len: usize, prot: ProtLong) -> SysResult {
-    let (addr, len) = (addr.addr(), len as u64);
+    under_rules(ctx, |ctx, rules| {
+        rules.check(strict::NOT_BUILT, || format!("mprotect({})", strict::prot_name(prot.0)))?;
+        mprotect(ctx, addr.addr(), len as u64, prot)
+    })
+}
+
+fn mprotect(ctx: &mut SyscallCtx<'_>, addr: u64, len: u64, prot: ProtLong) -> SysResult {
     let grows = prot.0 & (PROT_GROWSDOWN | PROT_GROWSUP);
     let prot = prot.0 & !grows;
     if grows == PROT_GROWSDOWN | PROT_GROWSUP || !page_aligned(addr) {
@@ -457,165 +486,6 @@ pub(crate) fn sys_mprotect(ctx: &mut SyscallCtx<'_>, addr: UserPtr<Opaque>, len:
     Ok(0)
 }
 
-/// The advice values Linux knows (`madvise_behavior_valid`, mm/madvise.c,
-/// for a kernel with KSM and transparent huge pages, without
-/// CONFIG_MEMORY_FAILURE: nommu cannot inject memory errors).
-fn madvise_behavior_valid(advice: i32) -> bool {
-    matches!(
-        advice,
-        MADV_NORMAL..=MADV_DONTNEED | MADV_FREE..=MADV_COLLAPSE | MADV_GUARD_INSTALL | MADV_GUARD_REMOVE
-    )
-}
-
-/// madvise(2), as `madvise_should_skip` and `madvise_walk_vmas`
-/// (mm/madvise.c) check it: an unknown advice, an unaligned address, a
-/// length that wraps to 0 when rounded up to a page, or a range ending
-/// past 2^64 are EINVAL; an empty range does nothing; memory not mapped
-/// in the range is ENOMEM, after advising what is. MADV_DONTNEED gives
-/// the pages back to the host (they read back as zero), MADV_FREE lets
-/// the host take them when it likes; neither changes what is committed
-/// (as on Linux). Other advice changes nothing.
-pub(crate) fn sys_madvise(ctx: &mut SyscallCtx<'_>, addr: UserPtr<Opaque>, length: usize, advice: i32) -> SysResult {
-    let (addr, len_in) = (addr.addr(), length as u64);
-    if !madvise_behavior_valid(advice) || !page_aligned(addr) {
-        return Err(Errno::EINVAL);
-    }
-    let len = page_align_wrapping(len_in);
-    if (len_in != 0 && len == 0) || addr.checked_add(len).is_none() {
-        return Err(Errno::EINVAL);
-    }
-    if len == 0 {
-        return Ok(0);
-    }
-    let mm = ctx.task.process.mm();
-    let regions = mm.regions();
-    if matches!(advice, MADV_DONTNEED | MADV_DONTNEED_LOCKED) {
-        for (start, len) in regions.pieces(addr, len) {
-            ctx.m.mem.arena.discard(start, len);
-        }
-    }
-    if advice == MADV_FREE {
-        // The host may take the pages back, as it would natively.
-        for (start, len) in regions.pieces(addr, len) {
-            ctx.m.mem.arena.free_lazily(start, len);
-        }
-    }
-    if regions.covers(addr, len) {
-        Ok(0)
-    } else {
-        Err(Errno::ENOMEM)
-    }
-}
-
-/// mremap(2). The checks are Linux's (mm/mremap.c): `do_mremap` rounds
-/// both lengths up to pages (wrapping to 0); `check_mremap_params`: unknown
-/// flags, an unaligned address, a new length of 0 or past TASK_SIZE are
-/// EINVAL, and so are a bad target for MREMAP_FIXED/MREMAP_DONTUNMAP;
-/// `check_prep_vma`: an address in no mapping is EFAULT. Then: the same
-/// length changes nothing; a shorter one unmaps the tail as munmap would
-/// (its checks included: an old length reaching past TASK_SIZE is EINVAL,
-/// and nothing is unmapped); a longer one needs a non-zero old length
-/// (EINVAL) inside one mapping (EFAULT), and grows in place when the old
-/// range ends where the mapping does and the pages after it are free,
-/// else moves (with MREMAP_MAYMOVE) or fails (ENOMEM).
-pub(crate) fn sys_mremap(
-    ctx: &mut SyscallCtx<'_>,
-    old_address: UserPtr<Opaque>,
-    old_size: usize,
-    new_size: usize,
-    flags: Flags,
-    new_address: UserPtr<Opaque>,
-) -> SysResult {
-    let (old, flags, new_addr) = (old_address.addr(), flags.0, new_address.addr());
-    let (old_len, new_len) = (page_align_wrapping(old_size as u64), page_align_wrapping(new_size as u64));
-    if flags & !(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP) != 0
-        || !page_aligned(old)
-        || new_len == 0
-        || new_len > TASK_SIZE
-    {
-        return Err(Errno::EINVAL);
-    }
-    let m = ctx.m;
-    let mm = ctx.task.process.mm();
-    let mut regions = mm.regions();
-    if flags & (MREMAP_FIXED | MREMAP_DONTUNMAP) != 0 {
-        // new_len ≤ TASK_SIZE (checked above).
-        if new_addr > TASK_SIZE.saturating_sub(new_len)
-            || !page_aligned(new_addr)
-            || flags & MREMAP_MAYMOVE == 0
-            || (flags & MREMAP_DONTUNMAP != 0 && old_len != new_len)
-            || overlap(old, old_len, new_addr, new_len)
-        {
-            return Err(Errno::EINVAL);
-        }
-        regions.at(old).ok_or(Errno::EFAULT)?;
-        log::warn!("pid {}: mremap with MREMAP_FIXED/DONTUNMAP is not supported", ctx.task.process.pid);
-        return Err(Errno::EINVAL);
-    }
-    let region = regions.at(old).ok_or(Errno::EFAULT)?;
-    if new_len == old_len {
-        return Ok(old);
-    }
-    if let Some(shrink) = old_len.checked_sub(new_len) {
-        // old lies in a region, below 2^64 - TASK_SIZE: cannot wrap.
-        let tail = old.saturating_add(new_len);
-        let end = munmap_range(tail, shrink)?;
-        regions.unmap(&m.mem, tail, end.saturating_sub(tail));
-        return Ok(old);
-    }
-    if old_len == 0 {
-        // Linux refuses to "duplicate" a private mapping.
-        return Err(Errno::EINVAL);
-    }
-    let old_end = old.checked_add(old_len).filter(|&end| end <= region.end()).ok_or(Errno::EFAULT)?;
-    if m.mem.mixed_access(old, old_len) {
-        // Accessible and PROT_NONE pages are two mappings to Linux, and
-        // what grows must lie in one.
-        return Err(Errno::EFAULT);
-    }
-    let grow = new_len.saturating_sub(old_len); // new_len > old_len here
-                                                // Like a VMA's protection, an inaccessible end carries over to the
-                                                // part the mapping grows by (old_len ≥ a page).
-    let tail_inaccessible = m.mem.is_inaccessible(old_end.saturating_sub(PAGE_SIZE), PAGE_SIZE);
-    if old_end == region.end() {
-        let grown = region.len.checked_add(grow).ok_or(Errno::ENOMEM)?;
-        if regions.resize(&m.mem, region.start, grown, !tail_inaccessible).is_ok() {
-            return Ok(old);
-        }
-    }
-    if flags & MREMAP_MAYMOVE == 0 {
-        return Err(Errno::ENOMEM);
-    }
-    // The new mapping starts inaccessible, and becomes accessible (memory)
-    // where the old one is; its contents move, then the old one goes.
-    let new = m.mem.alloc_inaccessible(new_len, PAGE_SIZE)?;
-    // Both inside the arena: nothing here wraps.
-    let new_old_end = new.saturating_add(old_len);
-    let mut accessible = m.mem.accessible_runs(old, old_len);
-    for r in &mut accessible {
-        r.0 = new.saturating_add(r.0.saturating_sub(old));
-    }
-    if !tail_inaccessible {
-        accessible.push((new_old_end, grow));
-    }
-    let moved = accessible
-        .iter()
-        .try_for_each(|&(at, len)| m.mem.set_inaccessible(at, len, false))
-        .and_then(|()| m.mem.move_contents(old, new, old_len));
-    if let Err(e) = moved {
-        m.mem.free(new, new_len);
-        return Err(e);
-    }
-    // Rewritten syscall sites move with the code (the old ones are
-    // forgotten when the old pages are freed).
-    for site in m.mem.sites.collect_range(old, old_len) {
-        m.mem.sites.insert(new.saturating_add(site.saturating_sub(old)));
-    }
-    regions.insert(new, new_len, region.kind);
-    regions.unmap(&m.mem, old, old_len);
-    Ok(new)
-}
-
 /// brk on no-MMU Linux: the break may move within [start_brk, end_brk],
 /// and binfmt_elf_fdpic sets end_brk = start_brk, so it never grows.
 /// Allocators fall back to mmap, as they do on real no-MMU systems. Any
@@ -629,70 +499,6 @@ pub(crate) fn sys_brk(ctx: &mut SyscallCtx<'_>, brk: UserPtr<Opaque>) -> SysResu
         regions.brk = brk;
     }
     Ok(regions.brk)
-}
-
-/// mlock(2). A no-MMU machine's memory never pages out, so locking
-/// changes nothing; the answers are those of `do_mlock` and
-/// `apply_vma_lock_flags` (mm/mlock.c).
-pub(crate) fn sys_mlock(ctx: &mut SyscallCtx<'_>, addr: UserPtr<Opaque>, len: usize) -> SysResult {
-    lock_range(ctx, addr.addr(), len as u64, true)
-}
-
-/// mlock2(2): mlock with flags; only MLOCK_ONFAULT exists (else EINVAL).
-/// The flags are an int: only their low 32 bits count.
-pub(crate) fn sys_mlock2(ctx: &mut SyscallCtx<'_>, addr: UserPtr<Opaque>, len: usize, flags: Flags) -> SysResult {
-    if arg_i32(flags.0) & !MLOCK_ONFAULT != 0 {
-        return Err(Errno::EINVAL);
-    }
-    lock_range(ctx, addr.addr(), len as u64, true)
-}
-
-/// munlock(2): as mlock, without the privilege checks.
-pub(crate) fn sys_munlock(ctx: &mut SyscallCtx<'_>, addr: UserPtr<Opaque>, len: usize) -> SysResult {
-    lock_range(ctx, addr.addr(), len as u64, false)
-}
-
-/// Linux's checks for m(un)lock, in order: locking needs RLIMIT_MEMLOCK
-/// above 0 or CAP_IPC_LOCK (EPERM); the range is widened to whole pages
-/// with Linux's own wrapping arithmetic (so a length that wraps to 0 is
-/// no length); more pages than RLIMIT_MEMLOCK allows is ENOMEM without
-/// CAP_IPC_LOCK; a range ending past 2^64 is EINVAL; a hole in it ENOMEM.
-/// No page is ever locked here, so the limit counts this call's only.
-fn lock_range(ctx: &mut SyscallCtx<'_>, start: u64, len: u64, lock: bool) -> SysResult {
-    let limit = ctx.task.process.rlimits().get(crate::abi::resource::RLIMIT_MEMLOCK).0;
-    if lock && limit == 0 && !can_lock_any_amount() {
-        return Err(Errno::EPERM);
-    }
-    // PAGE_ALIGN(len + offset_in_page(start)): Linux's wrap included.
-    let len = page_align_wrapping(len.wrapping_add(page_offset(start)));
-    let start = page_down(start);
-    if lock && len / PAGE_SIZE > limit / PAGE_SIZE && !can_lock_any_amount() {
-        return Err(Errno::ENOMEM);
-    }
-    if start.checked_add(len).is_none() {
-        return Err(Errno::EINVAL);
-    }
-    if len == 0 {
-        return Ok(0);
-    }
-    if !ctx.task.process.mm().regions().covers(start, len) {
-        return Err(Errno::ENOMEM);
-    }
-    Ok(0)
-}
-
-/// CAP_IPC_LOCK: whether the host would let this process lock memory
-/// past RLIMIT_MEMLOCK (what a native run of the guest would get).
-fn can_lock_any_amount() -> bool {
-    static CAN: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *CAN.get_or_init(|| {
-        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("CapEff:"))
-            .and_then(|caps| u64::from_str_radix(caps.trim(), 16).ok())
-            .is_some_and(|caps| caps & (1 << CAP_IPC_LOCK) != 0)
-    })
 }
 
 #[cfg(test)]

@@ -33,8 +33,13 @@ struct SpawnArgs {
     tls: u64,
 }
 
-fn no_mmu_refusal(ctx: &SyscallCtx<'_>, what: &str) -> Errno {
-    ctx.m.note_incompatibility(what);
+/// A process that would need its memory copied. A no-MMU kernel's fork
+/// is EINVAL (kernel/fork.c, `SYSCALL_DEFINE0(fork)`: "can not support in
+/// nommu mode"), which `--strict` answers; nommu's permissive profile
+/// answers ENOSYS, as it always has (a libc may fall back to vfork).
+/// Either way the report records it, with the strict answer `strict`.
+fn no_mmu_refusal(ctx: &SyscallCtx<'_>, what: &str, strict: Errno) -> Errno {
+    crate::syscall::mem::strict::record(ctx, what, strict);
     static LOGGED: std::sync::Once = std::sync::Once::new();
     LOGGED.call_once(|| {
         log::warn!(
@@ -42,7 +47,11 @@ fn no_mmu_refusal(ctx: &SyscallCtx<'_>, what: &str) -> Errno {
             ctx.task.process.pid
         )
     });
-    Errno::ENOSYS
+    if ctx.m.config.strict {
+        strict
+    } else {
+        Errno::ENOSYS
+    }
 }
 
 /// vfork(2) and clone(CLONE_VM|CLONE_VFORK): the child runs on its own host
@@ -54,7 +63,11 @@ fn spawn(ctx: &mut SyscallCtx<'_>, args: SpawnArgs) -> SysResult {
         return Err(Errno::EINVAL);
     }
     if flags & CLONE_VM == 0 {
-        return Err(no_mmu_refusal(ctx, "fork (clone without CLONE_VM)"));
+        // A no-MMU kernel lets this through with an empty mm
+        // (kernel/fork.c's `dup_mmap` copies nothing) and a child running
+        // on its parent's memory; nommu does not model that child, in
+        // either profile.
+        return Err(no_mmu_refusal(ctx, "clone without CLONE_VM", Errno::ENOSYS));
     }
     if flags & CLONE_THREAD != 0 {
         return spawn_thread(ctx, args);
@@ -218,7 +231,7 @@ pub(crate) fn sys_vfork(ctx: &mut SyscallCtx<'_>) -> SysResult {
 }
 
 pub(crate) fn sys_fork(ctx: &mut SyscallCtx<'_>) -> SysResult {
-    Err(no_mmu_refusal(ctx, "fork"))
+    Err(no_mmu_refusal(ctx, "fork", crate::syscall::mem::strict::FORK))
 }
 
 /// clone(flags, stack, parent_tid, child_tid, tls) (x86-64 argument order).

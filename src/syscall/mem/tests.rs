@@ -1,7 +1,12 @@
 //! Unit tests of `syscall::mem`: argument checks through the table
 //! (`syscall::testkit`) and the pure helpers.
 
+use super::advice::{madvise_behavior_valid, msync_flags_valid};
 use super::*;
+use crate::abi::mman::{
+    MADV_DONTNEED, MLOCK_ONFAULT, MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE, MS_ASYNC, MS_INVALIDATE, MS_SYNC,
+};
+use crate::syscall::arg_i32;
 use crate::syscall::args::SyscallArg;
 
 #[test]
@@ -56,6 +61,7 @@ fn overlaps() {
 #[allow(clippy::arithmetic_side_effects)]
 mod args {
     use super::super::*;
+    use super::*;
     use crate::abi::fcntl::{O_DIRECTORY, O_PATH, O_RDONLY, O_WRONLY};
     use crate::abi::mman::PROT_NONE;
     use crate::abi::names::number as nr;
