@@ -261,11 +261,13 @@ reports() {
 	echo >> "$OUT/nommu/reports.all"
 	grep -o '"status": {[^}]*}' "$OUT/nommu/reports.all" | grep -v '"exited"' |
 		sort | uniq -c | sed 's/^/  ended: /'
-	for key in enosys nommu_incompatibilities; do
-		grep -o "\"$key\": \[[^]]*\]" "$OUT/nommu/reports.all" |
-			sed 's/^[^[]*\[//; s/\]$//' | tr ',' '\n' | sed 's/^ *"//; s/"$//' |
-			grep . | sort | uniq -c | sort -rn | sed "s/^/  $key: /"
-	done
+	grep -o '"enosys": \[[^]]*\]' "$OUT/nommu/reports.all" |
+		sed 's/^[^[]*\[//; s/\]$//' | tr ',' '\n' | sed 's/^ *"//; s/"$//' |
+		grep . | sort | uniq -c | sort -rn | sed "s/^/  enosys: /"
+	# Each incompatibility is an object; its call and strict answer count.
+	grep -o '"call": "[^"]*", "strict": "[^"]*"' "$OUT/nommu/reports.all" |
+		sed 's/^"call": "//; s/", "strict": "/ -> /; s/"$//' |
+		sort | uniq -c | sort -rn | sed "s/^/  nommu_incompatibilities: /"
 }
 
 summarise() {
