@@ -574,6 +574,26 @@ impl Memory {
     }
 }
 
+impl Memory {
+    /// Memory as Linux's no-MMU kernel hands a mapping out (`--strict`):
+    /// mm/nommu.c `do_mmap_private` asks `alloc_pages_exact` for `len`,
+    /// which takes a naturally aligned free block of 2^order pages from the
+    /// buddy allocator (`get_order`) and frees the pages past `len`. So an
+    /// allocation fails when no aligned block of that order is free, even
+    /// if enough memory is: fragmentation fails as on a board. (The arena
+    /// stands for physical memory; alignment is of arena addresses.)
+    pub(crate) fn alloc_block(&self, len: u64) -> SysResult<u64> {
+        let len = checked_page_up(len.max(1)).filter(|&l| l <= self.arena.size()).ok_or(Errno::ENOMEM)?;
+        let block = len.checked_next_power_of_two().filter(|&b| b <= self.arena.size()).ok_or(Errno::ENOMEM)?;
+        let start = self.alloc(block, block)?;
+        if let Some(tail) = block.checked_sub(len).filter(|&t| t > 0) {
+            // Inside the block just allocated: cannot wrap.
+            self.free(start.saturating_add(len), tail);
+        }
+        Ok(start)
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::arithmetic_side_effects)]
 mod tests {
@@ -690,25 +710,5 @@ mod tests {
         m.free(r, 8 * MIB);
         let st = m.stats();
         assert_eq!((st.committed, st.mem_total, st.space_total), (0, 16 * MIB, 16 * MIB));
-    }
-}
-
-impl Memory {
-    /// Memory as Linux's no-MMU kernel hands a mapping out (`--strict`):
-    /// mm/nommu.c `do_mmap_private` asks `alloc_pages_exact` for `len`,
-    /// which takes a naturally aligned free block of 2^order pages from the
-    /// buddy allocator (`get_order`) and frees the pages past `len`. So an
-    /// allocation fails when no aligned block of that order is free, even
-    /// if enough memory is: fragmentation fails as on a board. (The arena
-    /// stands for physical memory; alignment is of arena addresses.)
-    pub(crate) fn alloc_block(&self, len: u64) -> SysResult<u64> {
-        let len = checked_page_up(len.max(1)).filter(|&l| l <= self.arena.size()).ok_or(Errno::ENOMEM)?;
-        let block = len.checked_next_power_of_two().filter(|&b| b <= self.arena.size()).ok_or(Errno::ENOMEM)?;
-        let start = self.alloc(block, block)?;
-        if let Some(tail) = block.checked_sub(len).filter(|&t| t > 0) {
-            // Inside the block just allocated: cannot wrap.
-            self.free(start.saturating_add(len), tail);
-        }
-        Ok(start)
     }
 }

@@ -236,7 +236,7 @@ pub(crate) fn munmap(vmas: &[Vma], start: u64, len: u64) -> Result<Unmap, Errno>
     if start == vma.start && end == vma.end {
         return Ok(Unmap::Whole(vma));
     }
-    if start < vma.start || end > vma.end || start % PAGE_SIZE != 0 {
+    if start < vma.start || end > vma.end || !start.is_multiple_of(PAGE_SIZE) {
         return Err(Errno::EINVAL);
     }
     Ok(Unmap::Cut(vma))
@@ -258,7 +258,7 @@ pub(crate) fn mremap(
     new_addr: u64,
 ) -> Result<(Vma, u64), Errno> {
     let (old_len, new_len) = (page_align_wrapping(old_len), page_align_wrapping(new_len));
-    if old_len == 0 || new_len == 0 || addr % PAGE_SIZE != 0 {
+    if old_len == 0 || new_len == 0 || !addr.is_multiple_of(PAGE_SIZE) {
         return Err(Errno::EINVAL);
     }
     if flags & MREMAP_FIXED != 0 && new_addr != addr {
@@ -344,6 +344,7 @@ pub(crate) fn prot_name(prot: u64) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::arithmetic_side_effects)]
 mod tests {
     use super::*;
     use crate::abi::mman::MAP_FIXED_NOREPLACE;
