@@ -87,8 +87,9 @@ const STRICT: &[(&str, &str)] = &[
     ("munmap_file_part", "EINVAL"),
     // do_munmap: an anonymous VMA may be split (split_vma, shrink_vma).
     ("munmap_anon_middle", "ok"),
-    // fs/binfmt_elf_fdpic.c: end_brk = start_brk.
+    // fs/binfmt_elf_fdpic.c: start_brk = end_brk = the stack block's start.
     ("brk_grow", "stays"),
+    ("brk_at_stack_bottom", "yes"),
     // kernel/fork.c SYSCALL_DEFINE0(fork): "can not support in nommu mode".
     ("fork", "EINVAL"),
     // binfmt_elf_fdpic.c: no PT_GNU_STACK size -> 131072 bytes, no guard.

@@ -111,20 +111,19 @@ static const char *readable(volatile char *p)
 	return seen;
 }
 
-/* The main stack's size in KiB, from /proc/self/maps. */
-static long stack_kib(void)
+/* The main stack's range, from /proc/self/maps. */
+static void stack_range(unsigned long *start, unsigned long *end)
 {
 	FILE *f = fopen("/proc/self/maps", "r");
 	char line[512];
-	long kib = -1;
+	*start = *end = 0;
 	while (f && fgets(line, sizeof line, f)) {
 		unsigned long a, b;
 		if (strstr(line, "[stack]") && sscanf(line, "%lx-%lx", &a, &b) == 2)
-			kib = (long)((b - a) >> 10);
+			*start = a, *end = b;
 	}
 	if (f)
 		fclose(f);
-	return kib;
 }
 
 /* Fills memory with single pages until none is left, frees the middle
@@ -228,7 +227,10 @@ int main(int argc, char **argv)
 		waitpid(pid, NULL, 0);
 	report("fork", pid);
 
-	printf("stack_kib: %ld\n", stack_kib());
+	unsigned long stack_start, stack_end;
+	stack_range(&stack_start, &stack_end);
+	printf("stack_kib: %lu\n", (stack_end - stack_start) >> 10);
+	printf("brk_at_stack_bottom: %s\n", (unsigned long)brk0 == stack_start ? "yes" : "no");
 	fflush(stdout);
 	if (frag)
 		fragmented();

@@ -418,8 +418,11 @@ fn load_image(
         }
     };
     regions.insert(stack_alloc, stack_alloc_len, RegionKind::Stack);
-    regions.start_brk = image.brk;
-    regions.brk = image.brk;
+    // fs/binfmt_elf_fdpic.c (no MMU) puts the break at the stack block's
+    // start, with end_brk there too; nommu's default at the image's end.
+    let brk = if m.config.strict { stack_alloc } else { image.brk };
+    regions.start_brk = brk;
+    regions.brk = brk;
     let mut random = [0u8; 16];
     let _ = getrandom_host(&mut random);
     let mut hwcap2 = cpu::hwcap2();
