@@ -60,6 +60,8 @@ const STRICT: &[(&str, &str)] = &[
     ("mmap_private_disk", "ok"),
     // ramfs_mmap_capabilities (tmpfs is ramfs without an MMU): direct.
     ("mmap_shared_tmpfs", "ok"),
+    // A memfd is shmem, which is ramfs without an MMU: direct too.
+    ("mmap_shared_memfd", "ok"),
     // ramfs_nommu_get_unmapped_area: past EOF -ENOSYS, which do_mmap
     // turns into -ENODEV for a shared mapping (it cannot be copied).
     ("mmap_shared_tmpfs_past_eof", "ENODEV"),

@@ -179,6 +179,10 @@ int main(int argc, char **argv)
 	void *shared = map(2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, mem_fd, 0);
 	report("mmap_shared_tmpfs", mapped(shared));
 	report("mmap_shared_tmpfs_past_eof", mapped(map(4 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, mem_fd, 0)));
+	int memfd = memfd_create("strict-rules", 0);
+	if (memfd < 0 || ftruncate(memfd, PAGE))
+		return 2;
+	report("mmap_shared_memfd", mapped(map(PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0)));
 	char *none = map(PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	report("mmap_prot_none", mapped(none));
 	if (none != MAP_FAILED)

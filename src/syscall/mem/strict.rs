@@ -12,13 +12,14 @@
 #![deny(clippy::arithmetic_side_effects)]
 
 use super::super::SyscallCtx;
-use crate::abi::fcntl::AT_EMPTY_PATH;
+use crate::abi::fcntl::{AT_EMPTY_PATH, AT_FDCWD};
 use crate::abi::mman::{
     MAP_ANONYMOUS, MAP_DROPPABLE, MAP_FIXED, MAP_PRIVATE, MAP_SHARED, MAP_SHARED_VALIDATE, MAP_TYPE, MREMAP_FIXED,
     MREMAP_MAYMOVE, PROT_EXEC, PROT_READ, PROT_WRITE,
 };
 use crate::abi::stat::{S_IFCHR, S_IFREG};
 use crate::errno::{Errno, SysResult};
+use crate::fs::mounts::FsType;
 use crate::kernel::regions::{MapInfo, RegionKind, Regions};
 use crate::mm::{checked_page_up, page_align_wrapping, PAGE_SIZE};
 
@@ -280,22 +281,33 @@ pub(crate) fn mremap(
 }
 
 /// What is behind host descriptor `host_fd` (of file type `host_type`)
-/// as nommu.c's capabilities see it: a file whose guest path lies in a
-/// memory file system (a tmpfs or ramfs mount, or a memory root) maps
-/// directly; a character device is left as it is; anything else is a
-/// disk's.
+/// as nommu.c's capabilities see it. A file of a memory file system maps
+/// directly: its guest path lies in a tmpfs or ramfs mount, a memory root
+/// or /dev (devtmpfs: POSIX shared memory and semaphores in /dev/shm), or
+/// it is a memfd (shmem, which is ramfs without an MMU). A character device is left as it is; anything
+/// else is a disk's.
 pub(crate) fn backing(ctx: &SyscallCtx<'_>, host_fd: i32, host_type: Option<u32>) -> Backing {
     if host_type == Some(S_IFCHR) {
         return Backing::Device;
     }
     let in_memory = host_type == Some(S_IFREG)
-        && ctx.m.root.machine_path_of(host_fd).is_some_and(|path| ctx.m.root.mounts.mount_of(&path).kind.is_memory());
+        && (is_memfd(host_fd)
+            || ctx.m.root.machine_path_of(host_fd).is_some_and(|path| {
+                let kind = ctx.m.root.mounts.mount_of(&path).kind;
+                kind.is_memory() || kind == FsType::Devtmpfs
+            }));
     if !in_memory {
         return Backing::Disk;
     }
     let size =
         crate::arch::host::fstatat(host_fd, c"", AT_EMPTY_PATH).map_or(0, |st| u64::try_from(st.st_size).unwrap_or(0));
     Backing::Memory { size }
+}
+
+/// Is host descriptor `fd` a memfd (its link reads "/memfd:NAME")?
+fn is_memfd(fd: i32) -> bool {
+    let Ok(link) = std::ffi::CString::new(format!("/proc/self/fd/{fd}")) else { return false };
+    crate::arch::host::readlinkat(AT_FDCWD, &link).is_ok_and(|target| target.starts_with(b"/memfd:"))
 }
 
 /// How a call names mmap's flags: the mapping type, and MAP_FIXED.
