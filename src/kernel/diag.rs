@@ -35,8 +35,10 @@ pub(crate) struct Incompatibility {
 
 #[derive(Default)]
 struct IncompatibilityLog {
-    /// (program, call, strict answer) -> index in `records`.
-    index: HashMap<(String, String, String), usize>,
+    /// The hash of (program, call, strict answer) -> index in `records`:
+    /// a repeated call is counted without allocating. (Records whose hash
+    /// another one has are found by a scan.)
+    index: HashMap<u64, usize>,
     records: Vec<Incompatibility>,
     /// Calls past the bound on distinct records.
     unlisted: u64,
@@ -44,11 +46,20 @@ struct IncompatibilityLog {
 
 impl IncompatibilityLog {
     fn note(&mut self, pid: i32, program: &str, call: &str, strict: &str) {
-        let key = (program.to_string(), call.to_string(), strict.to_string());
-        if let Some(&i) = self.index.get(&key) {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (program, call, strict).hash(&mut h);
+        let key = h.finish();
+        let same = |r: &Incompatibility| r.program == program && r.call == call && r.strict == strict;
+        let found = match self.index.get(&key) {
+            Some(&i) if same(&self.records[i]) => Some(i),
+            Some(_) => self.records.iter().position(same),
+            None => None,
+        };
+        if let Some(i) = found {
             self.records[i].count = self.records[i].count.saturating_add(1);
         } else if self.records.len() < MAX_INCOMPATIBILITIES {
-            self.index.insert(key, self.records.len());
+            self.index.entry(key).or_insert(self.records.len());
             let (program, call, strict) = (program.to_string(), call.to_string(), strict.to_string());
             self.records.push(Incompatibility { pid, program, call, strict, count: 1 });
         } else {

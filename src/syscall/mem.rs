@@ -376,21 +376,18 @@ pub(crate) fn sys_munmap(ctx: &mut SyscallCtx<'_>, addr: UserPtr<Opaque>, length
 
 fn munmap(ctx: &mut SyscallCtx<'_>, rules: &mut Rules, addr: u64, length: u64) -> SysResult {
     let mm = ctx.task.process.mm();
-    let (addr, end) = {
-        let regions = mm.regions();
-        let vmas = strict::vmas(&regions, addr, addr.saturating_add(page_align_wrapping(length)));
-        let nommu = strict::munmap(&vmas, addr, length);
-        rules.check(nommu.err(), || strict::munmap_call(&vmas, addr, length))?;
-        match nommu {
-            // Under --strict (an error has returned already): an erased
-            // mapping takes its whole region with it.
-            Ok(strict::Unmap::Whole(v)) if rules.strict() => {
-                let len = regions.at(v.start).map_or(v.end.saturating_sub(v.start), |r| r.len);
-                (v.start, v.start.saturating_add(len))
-            }
-            Ok(strict::Unmap::Cut(_)) if rules.strict() => (addr, addr.saturating_add(page_align_wrapping(length))),
-            _ => (addr, munmap_range(addr, length)?),
+    let mut regions = mm.regions();
+    let nommu = strict::munmap_in(&regions, addr, length);
+    rules.check(nommu.err(), || strict::munmap_call(&regions, addr, length))?;
+    let (addr, end) = match nommu {
+        // Under --strict (an error has returned already): an erased
+        // mapping takes its whole region with it.
+        Ok(strict::Unmap::Whole(v)) if rules.strict() => {
+            let len = regions.at(v.start).map_or(v.end.saturating_sub(v.start), |r| r.len);
+            (v.start, v.start.saturating_add(len))
         }
+        Ok(strict::Unmap::Cut(_)) if rules.strict() => (addr, addr.saturating_add(page_align_wrapping(length))),
+        _ => (addr, munmap_range(addr, length)?),
     };
     let len = end.saturating_sub(addr);
     let rsp = ctx.task.vcpu.regs().rsp;
@@ -398,13 +395,11 @@ fn munmap(ctx: &mut SyscallCtx<'_>, rules: &mut Rules, addr: u64, length: u64) -
         // A thread unmapping its own stack (musl's __unmapself) still makes
         // one syscall on it: `exit`, whose `call *%rax` pushes a return
         // address there. The pages go back to the arena when it exits.
-        let mut regions = mm.regions();
         let pieces = regions.detach(addr, len);
         strict::forget_unmapped(&mut regions, addr, end);
         ctx.task.deferred_free.extend(pieces);
         return Ok(0);
     }
-    let mut regions = mm.regions();
     regions.unmap(&ctx.m.mem, addr, len);
     strict::forget_unmapped(&mut regions, addr, end);
     Ok(0)
@@ -429,7 +424,7 @@ fn munmap(ctx: &mut SyscallCtx<'_>, rules: &mut Rules, addr: u64, length: u64) -
 /// A no-MMU kernel has no mprotect (`strict::NOT_BUILT`).
 pub(crate) fn sys_mprotect(ctx: &mut SyscallCtx<'_>, addr: UserPtr<Opaque>, len: usize, prot: ProtLong) -> SysResult {
     under_rules(ctx, |ctx, rules| {
-        rules.check(strict::NOT_BUILT, || format!("mprotect({})", strict::prot_name(prot.0)))?;
+        rules.check(strict::NOT_BUILT, || strict::mprotect_call(prot.0))?;
         mprotect(ctx, addr.addr(), len as u64, prot)
     })
 }

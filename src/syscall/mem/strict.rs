@@ -20,25 +20,34 @@ use crate::abi::mman::{
 use crate::abi::stat::{S_IFCHR, S_IFREG};
 use crate::errno::{Errno, SysResult};
 use crate::fs::mounts::FsType;
-use crate::kernel::regions::{MapInfo, RegionKind, Regions};
+use crate::kernel::regions::{MapInfo, Region, RegionKind, Regions};
 use crate::mm::{checked_page_up, page_align_wrapping, PAGE_SIZE};
+use std::borrow::Cow;
 
 /// What a call met on its way: the rules it broke, to be recorded if it
 /// succeeds under the permissive profile.
 pub(crate) struct Rules {
     strict: bool,
-    broken: Vec<(Errno, String)>,
+    /// A call breaks two rules at most (mmap: its type, and a shared file
+    /// mapping); kept without an allocation.
+    broken: [Option<(Errno, Cow<'static, str>)>; 2],
 }
 
 impl Rules {
     /// Applies one rule's answer: under `--strict` the call fails with it;
     /// otherwise it is kept (with `call`, the call and its key arguments)
     /// until the call is known to succeed.
-    pub(crate) fn check(&mut self, answer: Option<Errno>, call: impl FnOnce() -> String) -> SysResult<()> {
+    pub(crate) fn check<C: Into<Cow<'static, str>>>(
+        &mut self,
+        answer: Option<Errno>,
+        call: impl FnOnce() -> C,
+    ) -> SysResult<()> {
         match answer {
             Some(e) if self.strict => Err(e),
             Some(e) => {
-                self.broken.push((e, call()));
+                if let Some(slot) = self.broken.iter_mut().find(|b| b.is_none()) {
+                    *slot = Some((e, call().into()));
+                }
                 Ok(())
             }
             None => Ok(()),
@@ -56,10 +65,10 @@ pub(crate) fn under_rules(
     ctx: &mut SyscallCtx<'_>,
     f: impl FnOnce(&mut SyscallCtx<'_>, &mut Rules) -> SysResult,
 ) -> SysResult {
-    let mut rules = Rules { strict: ctx.m.config.strict, broken: Vec::new() };
+    let mut rules = Rules { strict: ctx.m.config.strict, broken: [None, None] };
     let result = f(ctx, &mut rules);
     if result.is_ok() {
-        for (answer, call) in rules.broken {
+        for (answer, call) in rules.broken.into_iter().flatten() {
             record(ctx, &call, answer);
         }
     }
@@ -69,7 +78,8 @@ pub(crate) fn under_rules(
 /// Records `call`, which a no-MMU kernel answers with `answer`, for the
 /// report.
 pub(crate) fn record(ctx: &SyscallCtx<'_>, call: &str, answer: Errno) {
-    let program = String::from_utf8_lossy(&ctx.task.process.image().exe).into_owned();
+    let image = ctx.task.process.image();
+    let program = String::from_utf8_lossy(&image.exe);
     ctx.m.note_incompatibility(ctx.task.process.pid, &program, call, answer.name().unwrap_or("an error"));
 }
 
@@ -144,41 +154,60 @@ pub(crate) fn vmas(regions: &Regions, start: u64, end: u64) -> Vec<Vma> {
         .pieces(start, end.saturating_sub(start).max(1))
         .into_iter()
         .filter_map(|(at, _)| regions.at(at))
-        .map(|r| {
-            let image = matches!(r.kind, RegionKind::Text | RegionKind::Data);
-            let info = regions.mappings.get(&r.start).copied().unwrap_or(MapInfo {
-                region_len: r.len,
-                vma_len: r.len,
-                file: image,
-                // fdpic maps text read-only and private: an overlay.
-                shared: r.kind == RegionKind::Text,
-            });
-            let vma_len = info.vma_len.min(r.len);
-            Vma { start: r.start, end: r.start.saturating_add(vma_len), region_len: info.region_len, info }
-        })
+        .map(|r| vma_of(regions, r))
         .filter(|v| v.end > start)
         .collect()
 }
 
-/// Records what a new mapping is (for munmap's and mremap's rules).
-/// `shared`: nommu.c's `is_nommu_shared_mapping` (VM_MAYSHARE for a
+/// Region `r` as a VMA.
+fn vma_of(regions: &Regions, r: Region) -> Vma {
+    let image = matches!(r.kind, RegionKind::Text | RegionKind::Data);
+    let info = regions.mappings.get(&r.start).copied().unwrap_or(MapInfo {
+        region_len: r.len,
+        vma_len: r.len,
+        file: image,
+        // fdpic maps text read-only and private: an overlay.
+        shared: r.kind == RegionKind::Text,
+    });
+    let vma_len = info.vma_len.min(r.len);
+    Vma { start: r.start, end: r.start.saturating_add(vma_len), region_len: info.region_len, info }
+}
+
+/// Records what a new file mapping is (for munmap's and mremap's rules;
+/// an anonymous one is what `vma_of` takes a region without a record
+/// for). `shared`: nommu.c's `is_nommu_shared_mapping` (VM_MAYSHARE for a
 /// MAP_SHARED file mapping, VM_MAYOVERLAY for a read-only private one).
 pub(crate) fn note_mapping(regions: &mut Regions, start: u64, len: u64, file: bool, kind: u64, prot: u64) {
-    let shared = file && (kind != MAP_PRIVATE || prot & PROT_WRITE == 0);
-    regions.mappings.insert(start, MapInfo { region_len: len, vma_len: len, file, shared });
+    if file {
+        let shared = kind != MAP_PRIVATE || prot & PROT_WRITE == 0;
+        regions.mappings.insert(start, MapInfo { region_len: len, vma_len: len, file, shared });
+    }
 }
 
 /// Forgets what was recorded of mappings starting in [start, end).
 pub(crate) fn forget_mappings(regions: &mut Regions, start: u64, end: u64) {
-    let gone: Vec<u64> = regions.mappings.range(start..end).map(|(&s, _)| s).collect();
-    for s in gone {
+    while let Some((&s, _)) = regions.mappings.range(start..end).next() {
         regions.mappings.remove(&s);
     }
 }
 
+/// `munmap` on the process's regions. The common case, a whole mapping
+/// unmapped as it was made, is answered without listing the VMAs.
+pub(crate) fn munmap_in(regions: &Regions, start: u64, len: u64) -> Result<Unmap, Errno> {
+    let paged = page_align_wrapping(len);
+    if let Some(r) = regions.at(start).filter(|r| r.start == start && r.len == paged) {
+        let vma = vma_of(regions, r);
+        if vma.end == r.end() {
+            return Ok(Unmap::Whole(vma));
+        }
+    }
+    munmap(&vmas(regions, start, start.saturating_add(paged)), start, len)
+}
+
 /// How the report names an munmap a no-MMU kernel refuses.
-pub(crate) fn munmap_call(vmas: &[Vma], start: u64, len: u64) -> String {
+pub(crate) fn munmap_call(regions: &Regions, start: u64, len: u64) -> String {
     let end = start.saturating_add(page_align_wrapping(len));
+    let vmas = vmas(regions, start, end);
     let touched: Vec<&Vma> = vmas.iter().filter(|v| v.end > start && v.start < end).collect();
     let what = match touched.first() {
         None => "nothing mapped there",
@@ -342,17 +371,35 @@ pub(crate) fn mremap_call(error: Option<Errno>, flags: u64) -> String {
 }
 
 /// How a call names protections: "PROT_READ|PROT_WRITE", "PROT_NONE".
-pub(crate) fn prot_name(prot: u64) -> String {
-    let names: Vec<&str> = [(PROT_READ, "PROT_READ"), (PROT_WRITE, "PROT_WRITE"), (PROT_EXEC, "PROT_EXEC")]
-        .iter()
-        .filter(|&&(bit, _)| prot & bit != 0)
-        .map(|&(_, name)| name)
-        .collect();
-    if names.is_empty() {
-        "PROT_NONE".to_string()
-    } else {
-        names.join("|")
-    }
+pub(crate) fn prot_name(prot: u64) -> &'static str {
+    const NAMES: [&str; 8] = [
+        "PROT_NONE",
+        "PROT_READ",
+        "PROT_WRITE",
+        "PROT_READ|PROT_WRITE",
+        "PROT_EXEC",
+        "PROT_READ|PROT_EXEC",
+        "PROT_WRITE|PROT_EXEC",
+        "PROT_READ|PROT_WRITE|PROT_EXEC",
+    ];
+    // Three bits: an index below 8.
+    NAMES[(prot & (PROT_READ | PROT_WRITE | PROT_EXEC)) as usize]
+}
+
+/// How the report names an mprotect (without an allocation: programs
+/// that call it often are counted, not slowed).
+pub(crate) fn mprotect_call(prot: u64) -> &'static str {
+    const CALLS: [&str; 8] = [
+        "mprotect(PROT_NONE)",
+        "mprotect(PROT_READ)",
+        "mprotect(PROT_WRITE)",
+        "mprotect(PROT_READ|PROT_WRITE)",
+        "mprotect(PROT_EXEC)",
+        "mprotect(PROT_READ|PROT_EXEC)",
+        "mprotect(PROT_WRITE|PROT_EXEC)",
+        "mprotect(PROT_READ|PROT_WRITE|PROT_EXEC)",
+    ];
+    CALLS[(prot & (PROT_READ | PROT_WRITE | PROT_EXEC)) as usize]
 }
 
 #[cfg(test)]
@@ -433,5 +480,7 @@ mod tests {
     fn prot_names() {
         assert_eq!(prot_name(0), "PROT_NONE");
         assert_eq!(prot_name(PROT_READ | PROT_WRITE), "PROT_READ|PROT_WRITE");
+        assert_eq!(prot_name(PROT_EXEC | PROT_READ), "PROT_READ|PROT_EXEC");
+        assert_eq!(mprotect_call(PROT_WRITE | 0x100), "mprotect(PROT_WRITE)");
     }
 }
