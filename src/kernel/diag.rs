@@ -180,3 +180,28 @@ impl Diagnostics {
         lock(&self.memmap).clone()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn incompatibilities_are_counted_once_each_and_bounded() {
+        let d = Diagnostics::default();
+        d.note_incompatibility(3, "/bin/a", "mprotect(PROT_READ)", "ENOSYS");
+        d.note_incompatibility(4, "/bin/a", "mprotect(PROT_READ)", "ENOSYS");
+        d.note_incompatibility(5, "/bin/b", "mprotect(PROT_READ)", "ENOSYS");
+        let all = d.incompatibilities();
+        assert_eq!(all.len(), 2);
+        assert_eq!((all[0].pid, all[0].count, all[0].program.as_str()), (3, 2, "/bin/a"));
+        assert_eq!((all[1].pid, all[1].count, all[1].program.as_str()), (5, 1, "/bin/b"));
+        for i in 0..MAX_INCOMPATIBILITIES + 5 {
+            d.note_incompatibility(1, "/bin/c", &format!("mmap({i})"), "EINVAL");
+        }
+        let all = d.incompatibilities();
+        assert_eq!(all.len(), MAX_INCOMPATIBILITIES + 1, "the bound, then one record counting the rest");
+        let last = all.last().unwrap();
+        assert_eq!(last.count, 7, "{last:?}");
+        assert!(last.call.contains("not listed"), "{last:?}");
+    }
+}
