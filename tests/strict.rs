@@ -56,6 +56,8 @@ const STRICT: &[(&str, &str)] = &[
     // -ENODEV, writable or not.
     ("mmap_shared_disk_write", "ENODEV"),
     ("mmap_shared_disk_read", "ENODEV"),
+    // validate_mmap_request: a descriptor not open for reading first.
+    ("mmap_shared_wronly", "EACCES"),
     // do_mmap_private: a private mapping is a copy of the file.
     ("mmap_private_disk", "ok"),
     // ramfs_mmap_capabilities (tmpfs is ramfs without an MMU): direct.

@@ -174,6 +174,12 @@ int main(int argc, char **argv)
 	report("mmap_shared_validate", mapped(map(PAGE, PROT_READ, MAP_SHARED_VALIDATE, disk_fd, 0)));
 	report("mmap_shared_disk_write", mapped(map(PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, disk_fd, 0)));
 	report("mmap_shared_disk_read", mapped(map(PAGE, PROT_READ, MAP_SHARED, disk_fd, 0)));
+	char wpath[4096];
+	snprintf(wpath, sizeof wpath, "%s/strict-rules-wronly", disk);
+	int wronly = open(wpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	unlink(wpath);
+	/* validate_mmap_request checks the descriptor's modes before anything. */
+	report("mmap_shared_wronly", mapped(map(PAGE, PROT_READ, MAP_SHARED, wronly, 0)));
 	report("mmap_private_disk", mapped(map(PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, disk_fd, 0)));
 	int mem_fd = make_file(memory, "strict-rules-memory", 2);
 	void *shared = map(2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, mem_fd, 0);

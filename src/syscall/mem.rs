@@ -171,7 +171,10 @@ fn mmap(
         // A no-MMU kernel shares only what it can map directly; nommu
         // shares any file, with the host's MMU.
         let backing = strict::backing(ctx, host_fd, host_type);
-        rules.check(strict::mmap_shared_file(backing, off, len), || {
+        // nommu.c checks the descriptor's modes first (EACCES).
+        let answer = strict::mmap_shared_file(backing, off, len)
+            .map(|e| open_file.as_ref().and_then(|f| refused(f, kind, prot)).unwrap_or(e));
+        rules.check(answer, || {
             let path = ctx.m.root.machine_path_of(host_fd).unwrap_or_default();
             format!("mmap(MAP_SHARED, {}, {})", strict::prot_name(prot), String::from_utf8_lossy(&path))
         })?;
