@@ -476,6 +476,28 @@ mod tests {
         assert_eq!(mremap(&v, 0x8000, 0, P, 0, 0), Err(Errno::EINVAL));
     }
 
+    /// `Memory::alloc_block`: a naturally aligned block of 2^order pages,
+    /// its tail given back; two free pages that are not an aligned pair do
+    /// not make a two-page block.
+    #[test]
+    fn allocations_are_aligned_buddy_blocks() {
+        let m = crate::mm::Memory::new(1 << 20).unwrap();
+        let three = m.alloc_block(3 * P).unwrap();
+        assert_eq!(three % (4 * P), 0, "aligned to its 4-page block");
+        assert_eq!(m.stats().committed, 3 * P, "the tail page given back");
+        m.free(three, 3 * P);
+        // Fill memory with pages, then free pages 1 and 2 of every 4.
+        let mut pages = Vec::new();
+        while let Ok(p) = m.alloc_block(P) {
+            pages.push(p);
+        }
+        for &p in pages.iter().filter(|&&p| matches!((p / P) % 4, 1 | 2)) {
+            m.free(p, P);
+        }
+        assert_eq!(m.alloc_block(2 * P), Err(Errno::ENOMEM), "no aligned pair is free");
+        assert!(m.alloc(2 * P, P).is_ok(), "first fit finds two contiguous pages");
+    }
+
     #[test]
     fn prot_names() {
         assert_eq!(prot_name(0), "PROT_NONE");
