@@ -62,6 +62,9 @@ const STRICT: &[(&str, &str)] = &[
     ("mmap_private_disk", "ok"),
     // ramfs_mmap_capabilities (tmpfs is ramfs without an MMU): direct.
     ("mmap_shared_tmpfs", "ok"),
+    // A read-only shared mapping maps the pages themselves (direct).
+    ("mmap_shared_tmpfs_read", "ok"),
+    ("shared_read_sees_writes", "yes"),
     // A memfd is shmem, which is ramfs without an MMU: direct too.
     ("mmap_shared_memfd", "ok"),
     // ramfs_nommu_get_unmapped_area: past EOF -ENOSYS, which do_mmap
@@ -100,12 +103,18 @@ const STRICT: &[(&str, &str)] = &[
     ("stack_kib", "128"),
 ];
 
-/// Where the default profile differs from an MMU kernel on purpose (the
-/// rest must be the native answers): nommu has no MREMAP_FIXED, brk does
-/// not grow (as on a no-MMU kernel), fork is ENOSYS, and the main stack
-/// is 1 MiB.
-const DEFAULT_NOT_NATIVE: &[(&str, &str)] =
-    &[("mremap_fixed", "EINVAL"), ("brk_grow", "stays"), ("fork", "ENOSYS"), ("stack_kib", "1024")];
+/// Where the default profile differs from an MMU kernel (the rest must be
+/// the native answers): nommu has no MREMAP_FIXED, brk does not grow (as
+/// on a no-MMU kernel), fork is ENOSYS, the main stack is 1 MiB, and a
+/// read-only shared file mapping is a copy (later writes to the file do
+/// not show in it).
+const DEFAULT_NOT_NATIVE: &[(&str, &str)] = &[
+    ("mremap_fixed", "EINVAL"),
+    ("brk_grow", "stays"),
+    ("fork", "ENOSYS"),
+    ("stack_kib", "1024"),
+    ("shared_read_sees_writes", "no"),
+];
 
 #[test]
 fn strict_answers_each_rule_as_nommu_c() {

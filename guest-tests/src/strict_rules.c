@@ -184,6 +184,11 @@ int main(int argc, char **argv)
 	int mem_fd = make_file(memory, "strict-rules-memory", 2);
 	void *shared = map(2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, mem_fd, 0);
 	report("mmap_shared_tmpfs", mapped(shared));
+	/* A read-only shared mapping is the file's pages: later writes show. */
+	char *ro = map(PAGE, PROT_READ, MAP_SHARED, mem_fd, 0);
+	report("mmap_shared_tmpfs_read", mapped(ro));
+	if (ro != MAP_FAILED && pwrite(mem_fd, "y", 1, 0) == 1)
+		printf("shared_read_sees_writes: %s\n", ro[0] == 'y' ? "yes" : "no");
 	report("mmap_shared_tmpfs_past_eof", mapped(map(4 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, mem_fd, 0)));
 	int memfd = memfd_create("strict-rules", 0);
 	if (memfd < 0 || ftruncate(memfd, PAGE))
@@ -209,8 +214,8 @@ int main(int argc, char **argv)
 	char *s = anon(2 * PAGE);
 	report("mremap_shrink", mapped(mremap(s, 2 * PAGE, PAGE, 0)));
 	report("mremap_regrow", mapped(mremap(s, PAGE, 2 * PAGE, 0)));
+	/* A live mapping as the target: never where `f` is. */
 	char *target = anon(4 * PAGE);
-	munmap(target, 4 * PAGE);
 	char *f = anon(PAGE);
 	report("mremap_fixed", mapped(mremap(f, PAGE, PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, target)));
 	if (shared != MAP_FAILED)

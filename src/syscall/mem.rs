@@ -167,6 +167,9 @@ fn mmap(
         return Err(refused(f, kind, prot).unwrap_or(Errno::ENODEV));
     }
     let file = host_fd.flatten();
+    // Under --strict, a memory file system's file is shared directly, as
+    // nommu.c maps its pages (NOMMU_MAP_DIRECT), read-only or not.
+    let mut direct = false;
     if let Some(host_fd) = file.filter(|_| kind != MAP_PRIVATE) {
         // A no-MMU kernel shares only what it can map directly; nommu
         // shares any file, with the host's MMU.
@@ -178,8 +181,9 @@ fn mmap(
             let path = ctx.m.root.machine_path_of(host_fd).unwrap_or_default();
             format!("mmap(MAP_SHARED, {}, {})", strict::prot_name(prot), String::from_utf8_lossy(&path))
         })?;
+        direct = rules.strict() && matches!(backing, strict::Backing::Memory { .. });
     }
-    let shared_file = file.is_some() && kind != MAP_PRIVATE && prot & PROT_WRITE != 0;
+    let shared_file = file.is_some() && kind != MAP_PRIVATE && (prot & PROT_WRITE != 0 || direct);
 
     // Anonymous PROT_NONE memory is address space only: it costs no
     // memory until made accessible (reservations, guard areas). Without
@@ -217,11 +221,16 @@ fn mmap(
     };
 
     if let (Some(host_fd), true) = (file, shared_file) {
-        if let Err(e) = share_file(ctx, addr, len, host_fd, off, prot) {
-            undo(&mut regions);
-            return Err(e);
+        match share_file(ctx, addr, len, host_fd, off, prot) {
+            Ok(()) => return Ok(addr),
+            // A read-only mapping of a descriptor the host will not map
+            // writable (open read-only): a copy, as before.
+            Err(_) if prot & PROT_WRITE == 0 => {}
+            Err(e) => {
+                undo(&mut regions);
+                return Err(e);
+            }
         }
-        return Ok(addr);
     }
     if let Some(host_fd) = file {
         let code_key = (prot & PROT_EXEC != 0).then(|| code_key(host_fd, off, len)).flatten();
