@@ -94,13 +94,6 @@ impl UserMemory {
 }
 
 impl Memory {
-    /// A main stack of `len` bytes with `STACK_GUARD` inaccessible bytes
-    /// below it, so that an overflow faults: returns (allocation start,
-    /// allocation length, stack bottom). With `grow` (and reservations
-    /// on) only the top `STACK_INITIAL` bytes are accessible (committed)
-    /// at first; the rest is committed as the guest reaches it, but the
-    /// whole of it must fit in what is free now. Freeing the allocation
-    /// removes the guard.
     /// A main stack as Linux's no-MMU kernel gives it (`--strict`):
     /// fs/binfmt_elf_fdpic.c maps `len` bytes with `vm_mmap` (one block
     /// from the buddy allocator, `alloc_block`), all of it committed at
@@ -112,6 +105,13 @@ impl Memory {
         Ok((start, len, start))
     }
 
+    /// A main stack of `len` bytes with `STACK_GUARD` inaccessible bytes
+    /// below it, so that an overflow faults: returns (allocation start,
+    /// allocation length, stack bottom). With `grow` (and reservations
+    /// on) only the top `STACK_INITIAL` bytes are accessible (committed)
+    /// at first; the rest is committed as the guest reaches it, but the
+    /// whole of it must fit in what is free now. Freeing the allocation
+    /// removes the guard.
     pub(crate) fn alloc_stack(&self, len: u64, grow: bool) -> SysResult<(u64, u64, u64)> {
         let len = checked_page_up(len).ok_or(Errno::ENOMEM)?;
         let total = len.checked_add(STACK_GUARD).ok_or(Errno::ENOMEM)?;
