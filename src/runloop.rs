@@ -46,6 +46,10 @@ pub(crate) fn run_task(m: &Machine, task: &mut Task) {
         if task.loan.is_some() && crate::kernel::vforkrun::leaving(task) {
             continue;
         }
+        if m.config.isolate {
+            // Its own key: a vfork child's may have changed at its exec.
+            task.vcpu.set_guest_pkru(task.process.guest_pkru());
+        }
         match task.vcpu.run() {
             VcpuExit::Syscall { trapped } => {
                 if trapped {
@@ -81,7 +85,13 @@ pub(crate) fn run_task(m: &Machine, task: &mut Task) {
                     && trapno == X86_TRAP_PF
                     && m.caps.trampoline()
                     && trampoline::contains(addr);
-                let code = if code == SEGV_PKUERR || on_trampoline {
+                // --isolate: another process's memory (page 0's key is
+                // the host's execute-only one, not an isolation key).
+                let stray = m.config.isolate && code == SEGV_PKUERR && !trampoline::contains(addr);
+                if stray {
+                    crate::kernel::isolate::report_stray(m, task, addr, err);
+                }
+                let code = if (code == SEGV_PKUERR && !stray) || on_trampoline {
                     err &= !(X86_PF_PROT | X86_PF_PK);
                     SEGV_MAPERR
                 } else {
@@ -135,6 +145,8 @@ fn handle_syscall(m: &Machine, task: &mut Task, trapped: bool) -> Option<TaskExi
         r.rax = nr;
         return None;
     }
+    // --isolate: user buffers must be this process's memory or shared.
+    let _caller = m.config.isolate.then(|| crate::mm::isolation::CallerKey::enter(task.process.mem_key()));
     let ret = syscall::dispatch(&mut SyscallCtx::new(m, task), nr, args);
     let rax = match ret {
         Ok(SyscallReturn::Exit(end)) => return Some(end),

@@ -284,7 +284,12 @@ pub(crate) fn load_program(
         bytes_exe = read_program(m, process, &path)?;
     }
     let (file, exe) = bytes_exe;
-    load_image(m, process, spec.tid, &path, &spec.name, &argv, &spec.envp, file, exe)
+    // --isolate: the new image and stack are nobody's until `commit` gives
+    // them the process's key; the kernel writes them as itself, not as
+    // the caller (whose key they do not carry).
+    crate::mm::isolation::as_kernel(|| {
+        load_image(m, process, spec.tid, &path, &spec.name, &argv, &spec.envp, file, exe)
+    })
 }
 
 /// The first exec of a program (a cache miss) runs from the image cache

@@ -56,6 +56,11 @@ pub(crate) struct Regions {
     /// (not regions: the segment's memory is the IPC object's, and goes
     /// when it is removed and nothing is attached).
     pub shm: BTreeMap<u64, ShmAttach>,
+    /// Under `--isolate`, the protection key of the context's memory (0:
+    /// none), and ranges recorded since their key was last given
+    /// (`Mm::regions`' guard gives it when let go).
+    key: u32,
+    unkeyed: Vec<(u64, u64)>,
 }
 
 /// An image at its link address outside the arena: the process's copy of
@@ -85,6 +90,9 @@ impl Regions {
         match checked_page_up(len).filter(|&l| start.checked_add(l).is_some()) {
             Some(len) => {
                 self.map.insert(start, Region { start, len, kind });
+                if self.key != 0 {
+                    self.unkeyed.push((start, len));
+                }
             }
             None => log::error!("region {start:#x}+{len:#x} wraps past 2^64: not recorded"),
         }
@@ -192,11 +200,12 @@ impl Regions {
             self.map.remove(&r.start);
             let cut_start = r.start.max(addr);
             let cut_end = r.end().min(end);
+            // The pieces left keep the key they have.
             if let Some(before) = cut_start.checked_sub(r.start).filter(|&n| n > 0) {
-                self.insert(r.start, before, r.kind);
+                self.map.insert(r.start, Region { start: r.start, len: before, kind: r.kind });
             }
             if let Some(after) = r.end().checked_sub(cut_end).filter(|&n| n > 0) {
-                self.insert(cut_end, after, r.kind);
+                self.map.insert(cut_end, Region { start: cut_end, len: after, kind: r.kind });
             }
             // The region overlaps [addr, end): cut_start < cut_end.
             out.push((cut_start, cut_end.saturating_sub(cut_start)));
@@ -265,15 +274,33 @@ impl Regions {
 /// regions to the arena.
 pub(crate) struct Mm {
     regions: std::sync::Mutex<Regions>,
+    /// Under `--isolate`, the protection key its memory carries (0: none).
+    key: u32,
     /// The fixed image's copy (0: none); it never changes.
     fixed: u64,
     machine: std::sync::Weak<super::Machine>,
 }
 
 impl Mm {
-    pub(crate) fn new(regions: Regions, machine: std::sync::Weak<super::Machine>) -> Mm {
+    pub(crate) fn new(mut regions: Regions, machine: std::sync::Weak<super::Machine>) -> Mm {
         let fixed = regions.outside_image.map_or(0, |f| f.id);
-        Mm { regions: std::sync::Mutex::new(regions), fixed, machine }
+        let key = match (crate::arch::pkeys::keys(), machine.upgrade()) {
+            (Some(keys), Some(m)) if m.config.isolate => {
+                let key = keys.next_owner();
+                regions.key = key;
+                for r in regions.map.values() {
+                    m.mem.set_key(r.start, r.len, key);
+                }
+                key
+            }
+            _ => 0,
+        };
+        Mm { regions: std::sync::Mutex::new(regions), key, fixed, machine }
+    }
+
+    /// The protection key of its memory under `--isolate` (0: none).
+    pub(crate) fn key(&self) -> u32 {
+        self.key
     }
 
     /// An empty context (a process before its first exec, or a zombie).
@@ -287,8 +314,45 @@ impl Mm {
         self.fixed
     }
 
-    pub(crate) fn regions(&self) -> std::sync::MutexGuard<'_, Regions> {
-        self.regions.lock().unwrap_or_else(|e| e.into_inner())
+    pub(crate) fn regions(&self) -> RegionsGuard<'_> {
+        RegionsGuard { regions: self.regions.lock().unwrap_or_else(|e| e.into_inner()), mm: self }
+    }
+}
+
+/// The regions, locked; what was recorded meanwhile gets the context's
+/// protection key when let go (`--isolate`).
+pub(crate) struct RegionsGuard<'a> {
+    regions: std::sync::MutexGuard<'a, Regions>,
+    mm: &'a Mm,
+}
+
+impl std::ops::Deref for RegionsGuard<'_> {
+    type Target = Regions;
+    fn deref(&self) -> &Regions {
+        &self.regions
+    }
+}
+
+impl std::ops::DerefMut for RegionsGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Regions {
+        &mut self.regions
+    }
+}
+
+impl Drop for RegionsGuard<'_> {
+    fn drop(&mut self) {
+        if self.regions.unkeyed.is_empty() {
+            return;
+        }
+        let unkeyed = std::mem::take(&mut self.regions.unkeyed);
+        if let Some(m) = self.mm.machine.upgrade() {
+            for (start, len) in unkeyed {
+                // Still the context's (not unmapped again meanwhile).
+                if self.regions.covers(start, len) {
+                    m.mem.set_key(start, len, self.mm.key);
+                }
+            }
+        }
     }
 }
 

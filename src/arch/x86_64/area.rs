@@ -114,6 +114,11 @@ pub(crate) struct EntryArea {
     /// 1 once this thread forwarded a routed signal and so blocks them
     /// (the next task unblocks them).
     pub routed_blocked: u64,
+    /// PKRU host code runs with under `--isolate`, else 0: the entry
+    /// stubs switch PKRU only when it is set (`pkeys.rs`).
+    pub kernel_pkru: u64,
+    /// PKRU the guest runs with under `--isolate` (its own key granted).
+    pub guest_pkru: u64,
     /// Guest MXCSR (fast path).
     pub mxcsr: u32,
     /// Guest xmm0-15 (fast path).
@@ -132,6 +137,8 @@ impl EntryArea {
         area.dispatch_selector = crate::abi::prctl::SYSCALL_DISPATCH_FILTER_ALLOW as u64;
         area.has_fsgsbase = super::cpu::has_fsgsbase() as u64;
         area.mxcsr = crate::abi::x86::MXCSR_DEFAULT;
+        area.kernel_pkru = super::pkeys::kernel_pkru() as u64;
+        area.guest_pkru = area.kernel_pkru;
         area.self_ptr = &*area as *const EntryArea as u64;
         area
     }
@@ -142,6 +149,7 @@ impl EntryArea {
     pub(crate) fn copy_guest_state(&mut self, from: &EntryArea) {
         self.regs = from.regs;
         self.guest_fs = from.guest_fs;
+        self.guest_pkru = from.guest_pkru;
         self.xstate_full = from.xstate_full;
         self.exit_reason = from.exit_reason;
         self.sig_signo = from.sig_signo;

@@ -1,0 +1,148 @@
+//! Protection keys for `--isolate` (issue 19): the host's keys, the PKRU
+//! values host and guest code run with, and the instructions to switch.
+//!
+//! Linux gives a process up to 15 keys besides key 0 (`pkey_alloc`); one
+//! of them it may already have taken for execute-only mappings (page 0 is
+//! one, see `trampoline.rs`). Each key has two bits in PKRU: Access-Disable
+//! (bit 2k) and Write-Disable (bit 2k+1). Host code (nommu's kernel) runs
+//! with every key nommu allocated granted; guest code with its own key
+//! and key 0 only. Both keep the bits the host had set for keys nommu did
+//! not allocate, among them the execute-only key's Access-Disable bit,
+//! without which NULL reads would stop faulting.
+
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::sync::OnceLock;
+
+/// The keys nommu holds, and the PKRU value its own code runs with.
+#[derive(Debug)]
+pub struct HostKeys {
+    /// The key of arena memory nobody owns (free pages, the allocator's
+    /// cached ones): no task is granted it.
+    pub free: u32,
+    /// The keys processes get, in turn.
+    pub owners: Vec<u32>,
+    /// PKRU for host code: the allocated keys granted.
+    pub kernel_pkru: u32,
+    next: AtomicUsize,
+}
+
+static KEYS: OnceLock<HostKeys> = OnceLock::new();
+/// `kernel_pkru` once keys are allocated, for the entry area (0: off).
+static KERNEL_PKRU: AtomicU32 = AtomicU32::new(0);
+
+/// Both rights bits of `key` in PKRU.
+fn deny_bits(key: u32) -> u32 {
+    0b11 << (2 * key)
+}
+
+/// The keys, once `allocate` succeeded.
+pub fn keys() -> Option<&'static HostKeys> {
+    KEYS.get()
+}
+
+/// Takes every key the host gives (the first for free memory, the rest
+/// for processes) and makes the calling thread's PKRU the kernel's (new
+/// host threads inherit it). Needs at least two keys. Once per host
+/// process: a second call returns the same keys.
+pub fn allocate() -> std::io::Result<&'static HostKeys> {
+    if let Some(k) = KEYS.get() {
+        return Ok(k);
+    }
+    let mut got = Vec::new();
+    loop {
+        // SAFETY: pkey_alloc(flags 0, rights 0: full access for this thread).
+        let key = unsafe { libc::syscall(libc::SYS_pkey_alloc, 0u64, 0u64) };
+        if key < 0 {
+            break;
+        }
+        got.push(key as u32);
+    }
+    if got.len() < 2 {
+        for &k in &got {
+            // SAFETY: gives back a key this function allocated.
+            unsafe { libc::syscall(libc::SYS_pkey_free, k as u64) };
+        }
+        return Err(std::io::Error::other(format!("the host gave {} protection keys, 2 are needed", got.len())));
+    }
+    let kernel_pkru = rdpkru() & !got.iter().fold(0, |m, &k| m | deny_bits(k));
+    let keys = HostKeys { free: got[0], owners: got[1..].to_vec(), kernel_pkru, next: AtomicUsize::new(0) };
+    let keys = KEYS.get_or_init(|| keys);
+    wrpkru(keys.kernel_pkru);
+    KERNEL_PKRU.store(keys.kernel_pkru, Ordering::Release);
+    Ok(keys)
+}
+
+impl HostKeys {
+    /// The next process key, round robin: with more live processes than
+    /// keys, processes share keys.
+    pub fn next_owner(&self) -> u32 {
+        let turn = self.next.fetch_add(1, Ordering::Relaxed);
+        self.owners[turn % self.owners.len()]
+    }
+
+    /// Is `turn` past the first round (keys are being shared)?
+    pub fn shared_since(&self) -> bool {
+        self.next.load(Ordering::Relaxed) > self.owners.len()
+    }
+
+    /// PKRU for guest code whose memory carries `key`: the kernel's, with
+    /// every other key nommu holds (the free one too) denied.
+    pub fn guest_pkru(&self, key: u32) -> u32 {
+        std::iter::once(self.free)
+            .chain(self.owners.iter().copied())
+            .filter(|&k| k != key)
+            .fold(self.kernel_pkru, |v, k| v | deny_bits(k))
+    }
+}
+
+/// PKRU host code runs with, 0 when isolation is off (the entry area's
+/// `kernel_pkru`: the entry stubs switch only when it is set).
+pub(crate) fn kernel_pkru() -> u32 {
+    KERNEL_PKRU.load(Ordering::Acquire)
+}
+
+pub(crate) fn rdpkru() -> u32 {
+    let eax: u32;
+    // SAFETY: rdpkru reads the thread's PKRU (callers run only where
+    // `allocate` found PKU in force); ecx must be 0.
+    unsafe { core::arch::asm!("rdpkru", in("ecx") 0u32, out("eax") eax, out("edx") _, options(nomem, nostack)) };
+    eax
+}
+
+/// Sets the calling thread's PKRU.
+pub fn wrpkru(value: u32) {
+    // SAFETY: wrpkru changes which protection keys this thread may use;
+    // the callers give values that grant key 0 (nommu's own memory).
+    unsafe { core::arch::asm!("wrpkru", in("eax") value, in("ecx") 0u32, in("edx") 0u32, options(nostack)) };
+}
+
+/// Sets the protection and key of [addr, addr+len) (pages).
+pub fn pkey_mprotect(addr: u64, len: u64, prot: i32, key: u32) -> std::io::Result<()> {
+    // SAFETY: the caller passes arena pages it owns; the protection is
+    // the one they have (the key is the only change).
+    let rc = unsafe { libc::syscall(libc::SYS_pkey_mprotect, addr, len, prot as i64, key as i64) };
+    if rc != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guest_pkru_grants_own_key_and_keeps_the_hosts_bits() {
+        let keys = HostKeys { free: 2, owners: vec![3, 4], kernel_pkru: 0b100, next: AtomicUsize::new(0) };
+        let v = keys.guest_pkru(3);
+        assert_eq!(v & deny_bits(3), 0);
+        assert_eq!(v & deny_bits(0), 0);
+        assert_eq!(v & deny_bits(2), deny_bits(2));
+        assert_eq!(v & deny_bits(4), deny_bits(4));
+        assert_eq!(v & 0b100, 0b100, "the execute-only key stays denied");
+        assert_eq!(keys.next_owner(), 3);
+        assert_eq!(keys.next_owner(), 4);
+        assert_eq!(keys.next_owner(), 3);
+        assert!(keys.shared_since());
+    }
+}
