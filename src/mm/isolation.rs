@@ -60,7 +60,7 @@ impl PageKeys {
         let (mut page, end) = self.pages_of(addr, len);
         let nibble = u64::from((key ^ self.free) & 0xf);
         while page < end {
-            let (w, shift) = ((page / PAGES_PER_WORD) as usize, (page % PAGES_PER_WORD) * 4);
+            let (w, shift) = ((page / PAGES_PER_WORD) as usize, (page % PAGES_PER_WORD).wrapping_mul(4));
             if shift == 0 && end.saturating_sub(page) >= PAGES_PER_WORD {
                 self.words[w].store(nibble.wrapping_mul(0x1111_1111_1111_1111), Ordering::Release);
                 page = page.saturating_add(PAGES_PER_WORD);
@@ -79,7 +79,7 @@ impl PageKeys {
             return None;
         }
         let word = self.words[(page / PAGES_PER_WORD) as usize].load(Ordering::Acquire);
-        Some(((word >> ((page % PAGES_PER_WORD) * 4)) & 0xf) as u32 ^ self.free)
+        Some(((word >> ((page % PAGES_PER_WORD).wrapping_mul(4))) & 0xf) as u32 ^ self.free)
     }
 
     /// Does every arena page of [addr, addr+len) carry key 0 or `key`?
