@@ -74,6 +74,22 @@ fn a_childs_write_into_its_parents_heap_is_sigsegv_under_isolate() {
 }
 
 #[test]
+fn a_childs_read_of_its_parents_heap_is_sigsegv_under_isolate() {
+    each_static_libc("isolate_stray", |bin| {
+        let out = run(bin, &[], &["read"], &[]);
+        assert!(text(&out).contains("child: read A\n"), "{}", text(&out));
+        if !pku_or_skip("a_childs_read_of_its_parents_heap_is_sigsegv_under_isolate") {
+            return;
+        }
+        let out = run(bin, &["--isolate"], &["read"], &[]);
+        let (o, e) = (text(&out), stderr_text(&out));
+        assert!(o.contains("parent: child killed by signal 11\nparent: byte A\n"), "{o}{e}");
+        let name = comm(bin);
+        assert!(e.contains(&format!("nommu: pid 2 ({name}) read from pid 1 ({name})'s ")), "{e}");
+    });
+}
+
+#[test]
 fn a_syscall_given_the_parents_buffer_is_efault_under_isolate() {
     each_static_libc("isolate_stray", |bin| {
         let out = run(bin, &[], &["syscall"], &[]);

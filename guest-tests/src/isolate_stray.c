@@ -2,6 +2,7 @@
  * address touches it.
  *
  *   isolate_stray write    the child writes the parent's heap byte
+ *   isolate_stray read     the child reads it
  *   isolate_stray syscall  the child passes it to write(2)
  *   isolate_stray vfork    a vfork child (before exec) writes it
  *
@@ -23,6 +24,8 @@ static int child(const char *mode, const char *hex)
     if (strcmp(mode, "write") == 0) {
         *p = 'B';
         printf("child: wrote\n");
+    } else if (strcmp(mode, "read") == 0) {
+        printf("child: read %c\n", *p);
     } else {
         ssize_t r = write(1, (const void *)p, 1);
         printf("\nchild: write=%ld errno=%s\n", (long)r, r < 0 ? strerror(errno) : "0");
@@ -35,7 +38,7 @@ int main(int argc, char **argv)
     if (argc == 4 && strcmp(argv[1], "child") == 0)
         return child(argv[2], argv[3]);
     if (argc != 2) {
-        fprintf(stderr, "usage: %s write|syscall|vfork\n", argv[0]);
+        fprintf(stderr, "usage: %s write|read|syscall|vfork\n", argv[0]);
         return 2;
     }
     char *byte = malloc(64);

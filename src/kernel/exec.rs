@@ -218,7 +218,28 @@ impl LoadedProgram {
         process.set_mm(fresh);
         process.set_comm(&comm);
         *process.image() = image;
+        if m.config.isolate {
+            log_key_sharing(m, process);
+        }
         start
+    }
+}
+
+/// --isolate with more live processes than keys: which processes share
+/// the key `process` just got (isolation is partial between them).
+fn log_key_sharing(m: &Machine, process: &Process) {
+    let key = process.mem_key();
+    if !log::log_enabled!(log::Level::Debug) || !crate::arch::pkeys::keys().is_some_and(|k| k.shared_since()) {
+        return;
+    }
+    let sharing: Vec<String> = m
+        .live_processes()
+        .iter()
+        .filter(|p| p.pid != process.pid && p.mem_key() == key)
+        .map(|p| format!("pid {} ({})", p.pid, p.comm()))
+        .collect();
+    if !sharing.is_empty() {
+        log::debug!("isolate: pid {} ({}) shares key {key} with {}", process.pid, process.comm(), sharing.join(", "));
     }
 }
 
