@@ -406,6 +406,21 @@ mod tests {
     }
 
     #[test]
+    fn under_a_key_what_is_recorded_waits_for_it_and_what_is_left_keeps_it() {
+        let mut r = Regions::default();
+        r.insert(0x10000, 0x1000, RegionKind::Mmap);
+        assert!(r.unkeyed.is_empty(), "no key: nothing to give");
+        r.key = 3;
+        r.insert(0x20000, 0x3000, RegionKind::Mmap);
+        assert_eq!(r.unkeyed, vec![(0x20000, 0x3000)]);
+        r.unkeyed.clear();
+        // An unmap in the middle leaves two pieces that already carry it.
+        assert_eq!(r.detach(0x21000, 0x1000), vec![(0x21000, 0x1000)]);
+        assert!(r.unkeyed.is_empty());
+        assert!(r.covers(0x20000, 0x1000) && r.covers(0x22000, 0x1000));
+    }
+
+    #[test]
     fn shared_memory_attachments_count_as_covered() {
         let mut r = Regions::default();
         r.insert(0x10000, 0x1000, RegionKind::Mmap);

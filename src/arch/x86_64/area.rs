@@ -114,8 +114,10 @@ pub(crate) struct EntryArea {
     /// 1 once this thread forwarded a routed signal and so blocks them
     /// (the next task unblocks them).
     pub routed_blocked: u64,
-    /// PKRU host code runs with under `--isolate`, else 0: the entry
-    /// stubs switch PKRU only when it is set (`pkeys.rs`).
+    /// 1 under `--isolate`: the entry stubs switch PKRU between
+    /// `kernel_pkru` and `guest_pkru` (`pkeys.rs`).
+    pub switch_pkru: u64,
+    /// PKRU host code runs with under `--isolate`.
     pub kernel_pkru: u64,
     /// PKRU the guest runs with under `--isolate` (its own key granted).
     pub guest_pkru: u64,
@@ -137,10 +139,24 @@ impl EntryArea {
         area.dispatch_selector = crate::abi::prctl::SYSCALL_DISPATCH_FILTER_ALLOW as u64;
         area.has_fsgsbase = super::cpu::has_fsgsbase() as u64;
         area.mxcsr = crate::abi::x86::MXCSR_DEFAULT;
-        area.kernel_pkru = super::pkeys::kernel_pkru() as u64;
-        area.guest_pkru = area.kernel_pkru;
+        area.set_pkru_switch();
         area.self_ptr = &*area as *const EntryArea as u64;
         area
+    }
+
+    /// Whether (and to what) the entry stubs switch PKRU: as the keys
+    /// say now (`pkeys::allocate` may come after the area was made).
+    pub(crate) fn set_pkru_switch(&mut self) {
+        match super::pkeys::kernel_pkru() {
+            Some(kernel) => {
+                self.switch_pkru = 1;
+                self.kernel_pkru = kernel as u64;
+                if self.guest_pkru == 0 {
+                    self.guest_pkru = kernel as u64;
+                }
+            }
+            None => self.switch_pkru = 0,
+        }
     }
 
     /// Copies a guest's state (registers, FS base, vector state, the last

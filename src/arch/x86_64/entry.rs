@@ -97,7 +97,7 @@ core::arch::global_asm!(
     "3:",
     // --isolate: the guest's protection-key rights from here on (the
     // window touches only the area and the guest's own stack after this).
-    "cmp qword ptr [rdi + {kernel_pkru}], 0",
+    "cmp qword ptr [rdi + {switch_pkru}], 0",
     "je 7f",
     "mov eax, [rdi + {guest_pkru}]",
     "xor ecx, ecx",
@@ -211,7 +211,7 @@ core::arch::global_asm!(
     "8:",
     "mov rdi, gs:[{self_ptr}]",
     // --isolate: host code runs with every key granted.
-    "cmp qword ptr [rdi + {kernel_pkru}], 0",
+    "cmp qword ptr [rdi + {switch_pkru}], 0",
     "je 9f",
     "mov eax, [rdi + {kernel_pkru}]",
     "xor ecx, ecx",
@@ -277,7 +277,7 @@ core::arch::global_asm!(
     "ldmxcsr [rip + NOMMU_HOST_MXCSR]",
     "mov rdi, gs:[{self_ptr}]",
     // --isolate: the interrupted guest's PKRU came back with sigreturn.
-    "cmp qword ptr [rdi + {kernel_pkru}], 0",
+    "cmp qword ptr [rdi + {switch_pkru}], 0",
     "je 1f",
     "mov eax, [rdi + {kernel_pkru}]",
     "xor ecx, ecx",
@@ -297,7 +297,7 @@ core::arch::global_asm!(
     "ldmxcsr [rip + NOMMU_HOST_MXCSR]",
     "mov rdi, gs:[{self_ptr}]",
     // --isolate: the interrupted guest's PKRU came back with sigreturn.
-    "cmp qword ptr [rdi + {kernel_pkru}], 0",
+    "cmp qword ptr [rdi + {switch_pkru}], 0",
     "je 1f",
     "mov eax, [rdi + {kernel_pkru}]",
     "xor ecx, ecx",
@@ -345,6 +345,7 @@ core::arch::global_asm!(
     guest_fs = const offset_of!(EntryArea, guest_fs),
     host_fs = const offset_of!(EntryArea, host_fs),
     self_ptr = const offset_of!(EntryArea, self_ptr),
+    switch_pkru = const offset_of!(EntryArea, switch_pkru),
     kernel_pkru = const offset_of!(EntryArea, kernel_pkru),
     guest_pkru = const offset_of!(EntryArea, guest_pkru),
     rflags = const offset_of!(EntryArea, regs) + offset_of!(GuestRegs, rflags),

@@ -10,7 +10,7 @@
 //! not allocate, among them the execute-only key's Access-Disable bit,
 //! without which NULL reads would stop faulting.
 
-use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 /// The keys nommu holds, and the PKRU value its own code runs with.
@@ -27,8 +27,11 @@ pub struct HostKeys {
 }
 
 static KEYS: OnceLock<HostKeys> = OnceLock::new();
-/// `kernel_pkru` once keys are allocated, for the entry area (0: off).
+/// `kernel_pkru` once keys are allocated, for the entry area (which
+/// switches PKRU only once `SWITCHING` is set: without an execute-only
+/// key the kernel's PKRU is 0).
 static KERNEL_PKRU: AtomicU32 = AtomicU32::new(0);
+static SWITCHING: AtomicBool = AtomicBool::new(false);
 
 /// Both rights bits of `key` in PKRU.
 fn deny_bits(key: u32) -> u32 {
@@ -69,6 +72,7 @@ pub fn allocate() -> std::io::Result<&'static HostKeys> {
     let keys = KEYS.get_or_init(|| keys);
     wrpkru(keys.kernel_pkru);
     KERNEL_PKRU.store(keys.kernel_pkru, Ordering::Release);
+    SWITCHING.store(true, Ordering::Release);
     Ok(keys)
 }
 
@@ -95,10 +99,10 @@ impl HostKeys {
     }
 }
 
-/// PKRU host code runs with, 0 when isolation is off (the entry area's
-/// `kernel_pkru`: the entry stubs switch only when it is set).
-pub(crate) fn kernel_pkru() -> u32 {
-    KERNEL_PKRU.load(Ordering::Acquire)
+/// PKRU host code runs with once keys are allocated (the entry stubs
+/// switch PKRU then only), else None.
+pub(crate) fn kernel_pkru() -> Option<u32> {
+    SWITCHING.load(Ordering::Acquire).then(|| KERNEL_PKRU.load(Ordering::Acquire))
 }
 
 pub(crate) fn rdpkru() -> u32 {

@@ -94,7 +94,7 @@ impl Vcpu {
             }
         }
         super::systrap::enable_on_current_thread(&area.dispatch_selector as *const u64 as *const u8)?;
-        if area.kernel_pkru != 0 {
+        if area.switch_pkru != 0 {
             // A thread started before the keys were taken has the host's
             // initial PKRU, which denies them.
             super::pkeys::wrpkru(area.kernel_pkru as u32);
@@ -126,7 +126,7 @@ impl Vcpu {
                 area.sig_trapno = 0;
                 area.sig_err = 0;
                 vcpu.reset_vector_state();
-                vcpu.area.kernel_pkru = super::pkeys::kernel_pkru() as u64;
+                vcpu.area.set_pkru_switch();
                 vcpu.area.routes = 1;
                 // This thread's signal handler reads `routes` and writes
                 // `routed_blocked`: in this order, one forwarded before
@@ -188,6 +188,10 @@ impl Vcpu {
     /// The PKRU guest code runs with under `--isolate` (`pkeys.rs`);
     /// nothing changes when isolation is off.
     pub(crate) fn set_guest_pkru(&mut self, pkru: u32) {
+        if self.area.switch_pkru == 0 {
+            // An area made before the keys were taken.
+            self.area.set_pkru_switch();
+        }
         self.area.guest_pkru = pkru as u64;
     }
 
