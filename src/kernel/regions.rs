@@ -286,7 +286,10 @@ impl Mm {
         let fixed = regions.outside_image.map_or(0, |f| f.id);
         let key = match (crate::arch::pkeys::keys(), machine.upgrade()) {
             (Some(keys), Some(m)) if m.config.isolate => {
-                let key = keys.next_owner();
+                let (key, shared) = keys.take();
+                if shared {
+                    log::debug!("isolate: more memory contexts than keys: key {key} shared");
+                }
                 regions.key = key;
                 for r in regions.map.values() {
                     m.mem.set_key(r.start, r.len, key);
@@ -367,6 +370,9 @@ impl Drop for Mm {
                 }
             }
             regions.release_all(&m.mem);
+        }
+        if let Some(keys) = crate::arch::pkeys::keys().filter(|_| self.key != 0) {
+            keys.release(self.key);
         }
     }
 }

@@ -23,6 +23,9 @@ pub struct HostKeys {
     pub owners: Vec<u32>,
     /// PKRU for host code: the allocated keys granted.
     pub kernel_pkru: u32,
+    /// How many memory contexts hold each of `owners`, and whose turn a
+    /// tie is.
+    users: std::sync::Mutex<Vec<u32>>,
     next: AtomicUsize,
 }
 
@@ -68,7 +71,7 @@ pub fn allocate() -> std::io::Result<&'static HostKeys> {
         return Err(std::io::Error::other(format!("the host gave {} protection keys, 2 are needed", got.len())));
     }
     let kernel_pkru = rdpkru() & !got.iter().fold(0, |m, &k| m | deny_bits(k));
-    let keys = HostKeys { free: got[0], owners: got[1..].to_vec(), kernel_pkru, next: AtomicUsize::new(0) };
+    let keys = HostKeys::new(got[0], got[1..].to_vec(), kernel_pkru);
     let keys = KEYS.get_or_init(|| keys);
     wrpkru(keys.kernel_pkru);
     KERNEL_PKRU.store(keys.kernel_pkru, Ordering::Release);
@@ -77,16 +80,35 @@ pub fn allocate() -> std::io::Result<&'static HostKeys> {
 }
 
 impl HostKeys {
-    /// The next process key, round robin: with more live processes than
-    /// keys, processes share keys.
-    pub fn next_owner(&self) -> u32 {
-        let turn = self.next.fetch_add(1, Ordering::Relaxed);
-        self.owners[turn % self.owners.len()]
+    fn new(free: u32, owners: Vec<u32>, kernel_pkru: u32) -> HostKeys {
+        let users = std::sync::Mutex::new(vec![0; owners.len()]);
+        HostKeys { free, owners, kernel_pkru, users, next: AtomicUsize::new(0) }
     }
 
-    /// Is `turn` past the first round (keys are being shared)?
-    pub fn shared_since(&self) -> bool {
-        self.next.load(Ordering::Relaxed) > self.owners.len()
+    fn users(&self) -> std::sync::MutexGuard<'_, Vec<u32>> {
+        self.users.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A key for a new memory context: one nobody holds if there is one,
+    /// else the least held (in turn among equals). With more live
+    /// processes than keys, processes share keys; a short-lived one gives
+    /// its key back (`release`), so a long-lived shell rarely shares.
+    /// Also says whether the key is shared now.
+    pub fn take(&self) -> (u32, bool) {
+        let mut users = self.users();
+        let n = users.len();
+        let start = self.next.fetch_add(1, Ordering::Relaxed) % n;
+        let i = (0..n).map(|k| (start + k) % n).min_by_key(|&i| users[i]).unwrap_or(0);
+        users[i] = users[i].saturating_add(1);
+        (self.owners[i], users[i] > 1)
+    }
+
+    /// A memory context that held `key` is gone.
+    pub fn release(&self, key: u32) {
+        if let Some(i) = self.owners.iter().position(|&k| k == key) {
+            let mut users = self.users();
+            users[i] = users[i].saturating_sub(1);
+        }
     }
 
     /// PKRU for guest code whose memory carries `key`: the kernel's, with
@@ -137,16 +159,28 @@ mod tests {
 
     #[test]
     fn guest_pkru_grants_own_key_and_keeps_the_hosts_bits() {
-        let keys = HostKeys { free: 2, owners: vec![3, 4], kernel_pkru: 0b100, next: AtomicUsize::new(0) };
+        let keys = HostKeys::new(2, vec![3, 4], 0b100);
         let v = keys.guest_pkru(3);
         assert_eq!(v & deny_bits(3), 0);
         assert_eq!(v & deny_bits(0), 0);
         assert_eq!(v & deny_bits(2), deny_bits(2));
         assert_eq!(v & deny_bits(4), deny_bits(4));
         assert_eq!(v & 0b100, 0b100, "the execute-only key stays denied");
-        assert_eq!(keys.next_owner(), 3);
-        assert_eq!(keys.next_owner(), 4);
-        assert_eq!(keys.next_owner(), 3);
-        assert!(keys.shared_since());
+    }
+
+    #[test]
+    fn keys_go_to_the_least_held_and_come_back() {
+        let keys = HostKeys::new(2, vec![3, 4, 5], 0);
+        assert_eq!(keys.take(), (3, false));
+        assert_eq!(keys.take(), (4, false));
+        assert_eq!(keys.take(), (5, false));
+        keys.release(4);
+        assert_eq!(keys.take(), (4, false), "a key given back goes first");
+        let (k, shared) = keys.take();
+        assert!(shared && [3, 4, 5].contains(&k));
+        keys.release(k);
+        keys.release(5);
+        keys.release(7);
+        assert_eq!(keys.take(), (5, false), "the one nobody holds");
     }
 }
