@@ -189,8 +189,12 @@ impl Vcpu {
     /// nothing changes when isolation is off.
     pub(crate) fn set_guest_pkru(&mut self, pkru: u32) {
         if self.area.switch_pkru == 0 {
-            // An area made before the keys were taken.
+            // An area made before the keys were taken, on a thread that
+            // may still have the host's initial PKRU: the kernel's from now.
             self.area.set_pkru_switch();
+            if self.area.switch_pkru != 0 {
+                super::pkeys::wrpkru(self.area.kernel_pkru as u32);
+            }
         }
         self.area.guest_pkru = pkru as u64;
     }
