@@ -90,6 +90,22 @@ fn a_childs_read_of_its_parents_heap_is_sigsegv_under_isolate() {
 }
 
 #[test]
+fn a_read_of_free_arena_memory_is_sigsegv_under_isolate() {
+    each_static_libc("isolate_stray", |bin| {
+        let out = run(bin, &[], &["free"], &[]);
+        assert!(text(&out).contains("parent: child exited 0\n"), "{}", text(&out));
+        if !pku_or_skip("a_read_of_free_arena_memory_is_sigsegv_under_isolate") {
+            return;
+        }
+        let out = run(bin, &["--isolate"], &["free"], &[]);
+        let (o, e) = (text(&out), stderr_text(&out));
+        assert!(o.contains("parent: child killed by signal 11\n"), "{o}{e}");
+        let name = comm(bin);
+        assert!(e.contains(&format!("nommu: pid 2 ({name}) read from free arena memory at 0x")), "{e}");
+    });
+}
+
+#[test]
 fn a_syscall_given_the_parents_buffer_is_efault_under_isolate() {
     each_static_libc("isolate_stray", |bin| {
         let out = run(bin, &[], &["syscall"], &[]);

@@ -3,6 +3,8 @@
  *
  *   isolate_stray write    the child writes the parent's heap byte
  *   isolate_stray read     the child reads it
+ *   isolate_stray free     the child reads memory its parent unmapped
+ *                          (the last page of 16 MiB: nobody's since)
  *   isolate_stray syscall  the child passes it to write(2)
  *   isolate_stray vfork    a vfork child (before exec) writes it
  *
@@ -15,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,7 +27,7 @@ static int child(const char *mode, const char *hex)
     if (strcmp(mode, "write") == 0) {
         *p = 'B';
         printf("child: wrote\n");
-    } else if (strcmp(mode, "read") == 0) {
+    } else if (strcmp(mode, "read") == 0 || strcmp(mode, "free") == 0) {
         printf("child: read %c\n", *p);
     } else {
         ssize_t r = write(1, (const void *)p, 1);
@@ -38,13 +41,24 @@ int main(int argc, char **argv)
     if (argc == 4 && strcmp(argv[1], "child") == 0)
         return child(argv[2], argv[3]);
     if (argc != 2) {
-        fprintf(stderr, "usage: %s write|read|syscall|vfork\n", argv[0]);
+        fprintf(stderr, "usage: %s write|read|free|syscall|vfork\n", argv[0]);
         return 2;
     }
     char *byte = malloc(64);
     byte[0] = 'A';
     char hex[32];
     snprintf(hex, sizeof hex, "%lx", (unsigned long)byte);
+    if (strcmp(argv[1], "free") == 0) {
+        size_t len = 16 << 20;
+        char *gone = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (gone == MAP_FAILED) {
+            perror("mmap");
+            return 1;
+        }
+        gone[len - 4096] = 'F';
+        munmap(gone, len);
+        snprintf(hex, sizeof hex, "%lx", (unsigned long)(gone + len - 4096));
+    }
     fflush(stdout);
     pid_t pid = vfork();
     if (pid == 0) {
