@@ -75,10 +75,11 @@ fn a_childs_write_into_its_parents_heap_is_sigsegv_under_isolate() {
 
 #[test]
 fn a_childs_read_of_its_parents_heap_is_sigsegv_under_isolate() {
+    let pku = pku_or_skip("a_childs_read_of_its_parents_heap_is_sigsegv_under_isolate");
     each_static_libc("isolate_stray", |bin| {
         let out = run(bin, &[], &["read"], &[]);
         assert!(text(&out).contains("child: read A\n"), "{}", text(&out));
-        if !pku_or_skip("a_childs_read_of_its_parents_heap_is_sigsegv_under_isolate") {
+        if !pku {
             return;
         }
         let out = run(bin, &["--isolate"], &["read"], &[]);
@@ -91,10 +92,11 @@ fn a_childs_read_of_its_parents_heap_is_sigsegv_under_isolate() {
 
 #[test]
 fn a_read_of_free_arena_memory_is_sigsegv_under_isolate() {
+    let pku = pku_or_skip("a_read_of_free_arena_memory_is_sigsegv_under_isolate");
     each_static_libc("isolate_stray", |bin| {
         let out = run(bin, &[], &["free"], &[]);
         assert!(text(&out).contains("parent: child exited 0\n"), "{}", text(&out));
-        if !pku_or_skip("a_read_of_free_arena_memory_is_sigsegv_under_isolate") {
+        if !pku {
             return;
         }
         let out = run(bin, &["--isolate"], &["free"], &[]);
@@ -107,11 +109,12 @@ fn a_read_of_free_arena_memory_is_sigsegv_under_isolate() {
 
 #[test]
 fn a_syscall_given_the_parents_buffer_is_efault_under_isolate() {
+    let pku = pku_or_skip("a_syscall_given_the_parents_buffer_is_efault_under_isolate");
     each_static_libc("isolate_stray", |bin| {
         let out = run(bin, &[], &["syscall"], &[]);
         let o = text(&out);
         assert!(o.contains("A\nchild: write=1 errno=0\n"), "{o}");
-        if !pku_or_skip("a_syscall_given_the_parents_buffer_is_efault_under_isolate") {
+        if !pku {
             return;
         }
         let out = run(bin, &["--isolate"], &["syscall"], &[]);
