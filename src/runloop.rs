@@ -24,7 +24,17 @@ pub fn new_machine(config: MachineConfig) -> Result<std::sync::Arc<Machine>, Mac
 
 /// Runs `task` until it ends; the last task of a process ends the process.
 pub(crate) fn run_task(m: &Machine, task: &mut Task) {
+    // --isolate: the user buffers of this task's syscalls must be its
+    // process's memory or shared; whoever ran on this thread before (a
+    // vfork parent whose child runs nested here) gets its key back after.
+    let isolate = m.config.isolate;
+    let _caller = isolate.then(|| crate::mm::isolation::CallerKey::enter(task.process.mem_key()));
     let end = loop {
+        if isolate {
+            // The process's key (and PKRU), which its exec changes.
+            crate::mm::isolation::set_caller_key(task.process.mem_key());
+            task.vcpu.set_guest_pkru(task.process.guest_pkru());
+        }
         if task.vcpu.take_kick() {
             crate::kernel::hostsignals::after_kick(m, &task.process);
         }
@@ -45,10 +55,6 @@ pub(crate) fn run_task(m: &Machine, task: &mut Task) {
         }
         if task.loan.is_some() && crate::kernel::vforkrun::leaving(task) {
             continue;
-        }
-        if m.config.isolate {
-            // Its own key: a vfork child's may have changed at its exec.
-            task.vcpu.set_guest_pkru(task.process.guest_pkru());
         }
         match task.vcpu.run() {
             VcpuExit::Syscall { trapped } => {
@@ -145,8 +151,6 @@ fn handle_syscall(m: &Machine, task: &mut Task, trapped: bool) -> Option<TaskExi
         r.rax = nr;
         return None;
     }
-    // --isolate: user buffers must be this process's memory or shared.
-    let _caller = m.config.isolate.then(|| crate::mm::isolation::CallerKey::enter(task.process.mem_key()));
     let ret = syscall::dispatch(&mut SyscallCtx::new(m, task), nr, args);
     let rax = match ret {
         Ok(SyscallReturn::Exit(end)) => return Some(end),

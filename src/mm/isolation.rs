@@ -92,9 +92,9 @@ impl PageKeys {
     }
 }
 
-/// Runs the syscall of the process whose memory carries `key` on this
+/// Runs the syscalls of the process whose memory carries `key` on this
 /// thread until dropped; the caller before it (a vfork parent whose
-/// child's loop runs inside its vfork) gets its key back then.
+/// child's loop runs inside its vfork, or none) gets its key back then.
 pub(crate) struct CallerKey(u32);
 
 impl CallerKey {
@@ -107,6 +107,12 @@ impl Drop for CallerKey {
     fn drop(&mut self) {
         CALLER_KEY.with(|k| k.set(self.0));
     }
+}
+
+/// The calling thread's syscalls are now those of the process whose
+/// memory carries `key` (inside a `CallerKey`'s scope).
+pub(crate) fn set_caller_key(key: u32) {
+    CALLER_KEY.with(|k| k.set(key));
 }
 
 /// Runs `f` with no caller's key checked: the kernel reading another
