@@ -376,6 +376,7 @@ fn exec_failure(e: MachineError) -> i32 {
     eprintln!("nommu: {e}");
     match e {
         MachineError::Exec(e) => e.shell_code(),
+        MachineError::NoIsolation(_) => 2,
         _ => 1,
     }
 }

@@ -24,7 +24,17 @@ pub fn new_machine(config: MachineConfig) -> Result<std::sync::Arc<Machine>, Mac
 
 /// Runs `task` until it ends; the last task of a process ends the process.
 pub(crate) fn run_task(m: &Machine, task: &mut Task) {
+    // --isolate: the user buffers of this task's syscalls must be its
+    // process's memory or shared; whoever ran on this thread before (a
+    // vfork parent whose child runs nested here) gets its key back after.
+    let isolate = m.config.isolate;
+    let _caller = isolate.then(|| crate::mm::isolation::CallerKey::enter(task.process.mem_key()));
     let end = loop {
+        if isolate {
+            // The process's key (and PKRU), which its exec changes.
+            crate::mm::isolation::set_caller_key(task.process.mem_key());
+            task.vcpu.set_guest_pkru(task.process.guest_pkru());
+        }
         if task.vcpu.take_kick() {
             crate::kernel::hostsignals::after_kick(m, &task.process);
         }
@@ -81,7 +91,13 @@ pub(crate) fn run_task(m: &Machine, task: &mut Task) {
                     && trapno == X86_TRAP_PF
                     && m.caps.trampoline()
                     && trampoline::contains(addr);
-                let code = if code == SEGV_PKUERR || on_trampoline {
+                // --isolate: another process's memory (page 0's key is
+                // the host's execute-only one, not an isolation key).
+                let stray = m.config.isolate && code == SEGV_PKUERR && !trampoline::contains(addr);
+                if stray {
+                    crate::kernel::isolate::report_stray(m, task, addr, err);
+                }
+                let code = if (code == SEGV_PKUERR && !stray) || on_trampoline {
                     err &= !(X86_PF_PROT | X86_PF_PK);
                     SEGV_MAPERR
                 } else {

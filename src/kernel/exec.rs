@@ -221,7 +221,28 @@ impl LoadedProgram {
         process.set_mm(fresh);
         process.set_comm(&comm);
         *process.image() = image;
+        if m.config.isolate {
+            log_key_sharing(m, process);
+        }
         start
+    }
+}
+
+/// --isolate with more live processes than keys: which processes share
+/// the key `process` just got (isolation is partial between them).
+fn log_key_sharing(m: &Machine, process: &Process) {
+    let key = process.mem_key();
+    if !log::log_enabled!(log::Level::Debug) {
+        return;
+    }
+    let sharing: Vec<String> = m
+        .live_processes()
+        .iter()
+        .filter(|p| p.pid != process.pid && p.mem_key() == key)
+        .map(|p| format!("pid {} ({})", p.pid, p.comm()))
+        .collect();
+    if !sharing.is_empty() {
+        log::debug!("isolate: pid {} ({}) shares key {key} with {}", process.pid, process.comm(), sharing.join(", "));
     }
 }
 
@@ -287,7 +308,12 @@ pub(crate) fn load_program(
         bytes_exe = read_program(m, process, &path)?;
     }
     let (file, exe) = bytes_exe;
-    load_image(m, process, spec.tid, &path, &spec.name, &argv, &spec.envp, file, exe)
+    // --isolate: the new image and stack are nobody's until `commit` gives
+    // them the process's key; the kernel writes them as itself, not as
+    // the caller (whose key they do not carry).
+    crate::mm::isolation::as_kernel(|| {
+        load_image(m, process, spec.tid, &path, &spec.name, &argv, &spec.envp, file, exe)
+    })
 }
 
 /// The first exec of a program (a cache miss) runs from the image cache

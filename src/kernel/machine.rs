@@ -174,6 +174,9 @@ pub enum MachineError {
     Exec(ExecError),
     Thread(std::io::Error),
     NoTrapPath,
+    /// `--isolate` on a host without protection keys in force (or whose
+    /// keys could not be taken): refused before anything runs.
+    NoIsolation(String),
 }
 
 impl std::fmt::Display for MachineError {
@@ -184,6 +187,7 @@ impl std::fmt::Display for MachineError {
             MachineError::Root(p, e) => write!(f, "root directory {}: {e}", p.display()),
             MachineError::Exec(e) => write!(f, "{e}"),
             MachineError::Thread(e) => write!(f, "cannot start a vCPU thread: {e}"),
+            MachineError::NoIsolation(why) => write!(f, "--isolate needs protection keys (PKU): {why}"),
             MachineError::NoTrapPath => write!(
                 f,
                 "trap-only mode needs Syscall User Dispatch (Linux 5.11+) or seccomp, and this host offers neither"
@@ -252,7 +256,17 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Machine {
-    pub fn new(config: MachineConfig, task_loop: TaskLoop) -> Result<Arc<Machine>, MachineError> {
+    pub fn new(mut config: MachineConfig, task_loop: TaskLoop) -> Result<Arc<Machine>, MachineError> {
+        // NOMMU_ISOLATE=1 forces --isolate on (to run existing tests under it).
+        config.isolate |= std::env::var_os("NOMMU_ISOLATE").is_some_and(|v| v == "1");
+        let pku = Feature::detect(cpu::cpu_has_pku(), Switch::NoPku);
+        if config.isolate && !pku.in_force() {
+            let why = match pku {
+                Feature::ForcedOff(s) => format!("switched off by {}=1", s.var()),
+                _ => "this CPU has none, or the host kernel did not enable them".to_string(),
+            };
+            return Err(MachineError::NoIsolation(why));
+        }
         let caps = detect_caps(&config)?;
         let root = HostRoot::open(&config.root).map_err(|e| MachineError::Root(config.root.clone(), e))?;
         if let Some(r) = &config.memory_root {
@@ -267,6 +281,12 @@ impl Machine {
             Reserve::Size(space) => Memory::with_address_space(config.mem_size, space),
         }
         .map_err(MachineError::Arena)?;
+        if config.isolate {
+            // After page 0 is mapped: the kernel's PKRU keeps its
+            // execute-only key denied.
+            let keys = mem.isolate().map_err(|e| MachineError::NoIsolation(e.to_string()))?;
+            log::info!("isolate: key {} for free memory, keys {:?} for processes", keys.free, keys.owners);
+        }
         let policy = match (caps.trampoline(), caps.trap) {
             (false, _) => SitePolicy::TrapOnly,
             (true, Some(_)) => SitePolicy::SkipRedZone,

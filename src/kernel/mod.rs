@@ -14,6 +14,7 @@ pub mod fixedturn;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod hostsignals;
 pub mod ipc;
+pub mod isolate;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod klog;
 #[allow(clippy::arithmetic_side_effects)]

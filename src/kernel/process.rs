@@ -243,6 +243,10 @@ pub struct Process {
     image: Mutex<ImageInfo>,
     /// The memory context (shared with a vfork parent until exec).
     mm: Mutex<Arc<Mm>>,
+    /// Under `--isolate`: the protection key of the memory context, and
+    /// the PKRU its tasks run guest code with (`set_mm`).
+    mem_key: std::sync::atomic::AtomicU32,
+    guest_pkru: std::sync::atomic::AtomicU32,
     /// `mm`'s fixed image copy (0: none), read without the lock.
     fixed_image: std::sync::atomic::AtomicU64,
     files: Mutex<FdTable>,
@@ -302,6 +306,8 @@ impl Process {
             fs: Mutex::new(fs),
             image: Mutex::new(ImageInfo::default()),
             mm: Mutex::new(Arc::new(Mm::empty())),
+            mem_key: Default::default(),
+            guest_pkru: Default::default(),
             fixed_image: std::sync::atomic::AtomicU64::new(0),
             files_len: std::sync::atomic::AtomicUsize::new(files.slots()),
             files: Mutex::new(files),
@@ -319,6 +325,17 @@ impl Process {
         lock(&self.mm).clone()
     }
 
+    /// The protection key of this process's memory (0: none, or not
+    /// isolated).
+    pub(crate) fn mem_key(&self) -> u32 {
+        self.mem_key.load(Ordering::Acquire)
+    }
+
+    /// The PKRU its tasks run guest code with under `--isolate`.
+    pub(crate) fn guest_pkru(&self) -> u32 {
+        self.guest_pkru.load(Ordering::Acquire)
+    }
+
     /// The copy of a fixed image this process runs on (0: none).
     pub(crate) fn fixed_image(&self) -> u64 {
         self.fixed_image.load(std::sync::atomic::Ordering::Acquire)
@@ -328,6 +345,10 @@ impl Process {
     /// user.
     pub(crate) fn set_mm(&self, mm: Arc<Mm>) {
         self.fixed_image.store(mm.fixed(), std::sync::atomic::Ordering::Release);
+        if let Some(keys) = crate::arch::pkeys::keys() {
+            self.mem_key.store(mm.key(), Ordering::Release);
+            self.guest_pkru.store(keys.guest_pkru(mm.key()), Ordering::Release);
+        }
         let old = std::mem::replace(&mut *lock(&self.mm), mm);
         drop(old);
     }

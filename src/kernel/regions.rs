@@ -59,6 +59,11 @@ pub(crate) struct Regions {
     /// What mmap made of the regions it created, by start: what nommu.c's
     /// rules for munmap and mremap look at (`syscall::mem::strict`).
     pub mappings: BTreeMap<u64, MapInfo>,
+    /// Under `--isolate`, the protection key of the context's memory (0:
+    /// none), and ranges recorded since their key was last given
+    /// (`Mm::regions`' guard gives it when let go).
+    key: u32,
+    unkeyed: Vec<(u64, u64)>,
 }
 
 /// A mapping as Linux's no-MMU memory manager records it.
@@ -101,6 +106,9 @@ impl Regions {
         match checked_page_up(len).filter(|&l| start.checked_add(l).is_some()) {
             Some(len) => {
                 self.map.insert(start, Region { start, len, kind });
+                if self.key != 0 {
+                    self.unkeyed.push((start, len));
+                }
             }
             None => log::error!("region {start:#x}+{len:#x} wraps past 2^64: not recorded"),
         }
@@ -208,11 +216,12 @@ impl Regions {
             self.map.remove(&r.start);
             let cut_start = r.start.max(addr);
             let cut_end = r.end().min(end);
+            // The pieces left keep the key they have.
             if let Some(before) = cut_start.checked_sub(r.start).filter(|&n| n > 0) {
-                self.insert(r.start, before, r.kind);
+                self.map.insert(r.start, Region { start: r.start, len: before, kind: r.kind });
             }
             if let Some(after) = r.end().checked_sub(cut_end).filter(|&n| n > 0) {
-                self.insert(cut_end, after, r.kind);
+                self.map.insert(cut_end, Region { start: cut_end, len: after, kind: r.kind });
             }
             // The region overlaps [addr, end): cut_start < cut_end.
             out.push((cut_start, cut_end.saturating_sub(cut_start)));
@@ -281,15 +290,36 @@ impl Regions {
 /// regions to the arena.
 pub(crate) struct Mm {
     regions: std::sync::Mutex<Regions>,
+    /// Under `--isolate`, the protection key its memory carries (0: none).
+    key: u32,
     /// The fixed image's copy (0: none); it never changes.
     fixed: u64,
     machine: std::sync::Weak<super::Machine>,
 }
 
 impl Mm {
-    pub(crate) fn new(regions: Regions, machine: std::sync::Weak<super::Machine>) -> Mm {
+    pub(crate) fn new(mut regions: Regions, machine: std::sync::Weak<super::Machine>) -> Mm {
         let fixed = regions.outside_image.map_or(0, |f| f.id);
-        Mm { regions: std::sync::Mutex::new(regions), fixed, machine }
+        let key = match (crate::arch::pkeys::keys(), machine.upgrade()) {
+            (Some(keys), Some(m)) if m.config.isolate => {
+                let (key, shared) = keys.take();
+                if shared {
+                    log::debug!("isolate: more memory contexts than keys: key {key} shared");
+                }
+                regions.key = key;
+                for r in regions.map.values() {
+                    m.mem.set_key(r.start, r.len, key);
+                }
+                key
+            }
+            _ => 0,
+        };
+        Mm { regions: std::sync::Mutex::new(regions), key, fixed, machine }
+    }
+
+    /// The protection key of its memory under `--isolate` (0: none).
+    pub(crate) fn key(&self) -> u32 {
+        self.key
     }
 
     /// An empty context (a process before its first exec, or a zombie).
@@ -303,8 +333,45 @@ impl Mm {
         self.fixed
     }
 
-    pub(crate) fn regions(&self) -> std::sync::MutexGuard<'_, Regions> {
-        self.regions.lock().unwrap_or_else(|e| e.into_inner())
+    pub(crate) fn regions(&self) -> RegionsGuard<'_> {
+        RegionsGuard { regions: self.regions.lock().unwrap_or_else(|e| e.into_inner()), mm: self }
+    }
+}
+
+/// The regions, locked; what was recorded meanwhile gets the context's
+/// protection key when let go (`--isolate`).
+pub(crate) struct RegionsGuard<'a> {
+    regions: std::sync::MutexGuard<'a, Regions>,
+    mm: &'a Mm,
+}
+
+impl std::ops::Deref for RegionsGuard<'_> {
+    type Target = Regions;
+    fn deref(&self) -> &Regions {
+        &self.regions
+    }
+}
+
+impl std::ops::DerefMut for RegionsGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Regions {
+        &mut self.regions
+    }
+}
+
+impl Drop for RegionsGuard<'_> {
+    fn drop(&mut self) {
+        if self.regions.unkeyed.is_empty() {
+            return;
+        }
+        let unkeyed = std::mem::take(&mut self.regions.unkeyed);
+        if let Some(m) = self.mm.machine.upgrade() {
+            for (start, len) in unkeyed {
+                // Still the context's (not unmapped again meanwhile).
+                if self.regions.covers(start, len) {
+                    m.mem.set_key(start, len, self.mm.key);
+                }
+            }
+        }
     }
 }
 
@@ -319,6 +386,9 @@ impl Drop for Mm {
                 }
             }
             regions.release_all(&m.mem);
+        }
+        if let Some(keys) = crate::arch::pkeys::keys().filter(|_| self.key != 0) {
+            keys.release(self.key);
         }
     }
 }
@@ -355,6 +425,21 @@ mod tests {
         r.outside_image = Some(FixedImage { start: 0x400000, len: 0x5000, id: 1 });
         assert!(r.covers(0x401000, 0x1000));
         assert!(!r.covers(0x404000, 0x2000));
+    }
+
+    #[test]
+    fn under_a_key_what_is_recorded_waits_for_it_and_what_is_left_keeps_it() {
+        let mut r = Regions::default();
+        r.insert(0x10000, 0x1000, RegionKind::Mmap);
+        assert!(r.unkeyed.is_empty(), "no key: nothing to give");
+        r.key = 3;
+        r.insert(0x20000, 0x3000, RegionKind::Mmap);
+        assert_eq!(r.unkeyed, vec![(0x20000, 0x3000)]);
+        r.unkeyed.clear();
+        // An unmap in the middle leaves two pieces that already carry it.
+        assert_eq!(r.detach(0x21000, 0x1000), vec![(0x21000, 0x1000)]);
+        assert!(r.unkeyed.is_empty());
+        assert!(r.covers(0x20000, 0x1000) && r.covers(0x22000, 0x1000));
     }
 
     #[test]

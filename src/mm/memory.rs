@@ -213,6 +213,8 @@ impl Memory {
         }
         let start = self.allocator().alloc(len, align).ok_or(Errno::ENOMEM)?;
         commit.charge(charge);
+        drop(commit);
+        self.key_allocated(start, len);
         Ok(start)
     }
 
@@ -432,6 +434,7 @@ impl Memory {
         }
         commit.charge(len);
         drop(commit);
+        self.key_allocated(addr, len);
         self.zero_resident(addr, len);
         Ok(())
     }
@@ -448,6 +451,7 @@ impl Memory {
         }
         commit.charge(charge);
         drop(commit);
+        self.key_allocated(end, extra);
         if accessible {
             self.zero_resident(end, extra);
         } else if self.reserve_fresh(end, extra).is_err() {
@@ -548,6 +552,7 @@ impl Memory {
         if !kept && unshared < len {
             self.arena.discard(start, len);
         }
+        self.key_freed(start, len);
         self.allocator().free(start, len);
     }
 

@@ -15,6 +15,7 @@ mod faultzone;
 pub(crate) mod filemap;
 pub mod fixed;
 pub mod guard;
+pub(crate) mod isolation;
 pub mod memory;
 pub mod resident;
 pub mod sitemap;

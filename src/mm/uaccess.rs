@@ -35,6 +35,8 @@ pub struct UserMemory {
     pub(super) commit: std::sync::Mutex<super::commit::Commit>,
     /// Main stacks committed as they grow (`mm::stackgrow`).
     pub(super) stacks: super::stackgrow::Stacks,
+    /// Under `--isolate`, each arena page's protection key (`isolation`).
+    pub(super) page_keys: std::sync::OnceLock<super::isolation::PageKeys>,
 }
 
 fn region(addr: u64, len: u64) -> std::io::Result<GuestRegionMmap> {
@@ -67,6 +69,7 @@ impl UserMemory {
             readonly: super::guard::GuardMap::new(arena.base(), arena.size())?,
             commit: std::sync::Mutex::new(super::commit::Commit::new(limit)),
             stacks: Default::default(),
+            page_keys: Default::default(),
         })
     }
 
@@ -86,6 +89,9 @@ impl UserMemory {
     pub(super) fn unguarded(&self, addr: u64, len: usize) -> SysResult<()> {
         if self.guards.overlaps(addr, len as u64) && !self.grow_stack_over(addr, len as u64) {
             return Err(Errno::EFAULT);
+        }
+        if Self::isolating() {
+            return self.check_owner(addr, len);
         }
         Ok(())
     }
@@ -150,6 +156,7 @@ impl UserMemory {
         let n = buf.len();
         if n > Self::SMALL
             && self.in_arena(addr, n)
+            && !Self::isolating()
             && !self.guards.overlaps(addr, n as u64)
             && !self.readonly.overlaps(addr, n as u64)
         {
@@ -328,7 +335,11 @@ impl UserMemory {
         // Every read and write's path: a range inside the arena (mapped at
         // the guest's own addresses, so its own host pointer) with no guard
         // page in it. Nothing else is inlined into the caller's frame.
-        if len != 0 && self.in_arena(addr, len) && self.guards.overlaps_in_word(addr, len as u64) == Some(false) {
+        if len != 0
+            && self.in_arena(addr, len)
+            && !Self::isolating()
+            && self.guards.overlaps_in_word(addr, len as u64) == Some(false)
+        {
             return Ok(f(addr as *mut u8, len));
         }
         self.with_kernel_ptr_slow(addr, len, false, f)
@@ -341,7 +352,11 @@ impl UserMemory {
     /// answers as Linux would (0 at end of file, else EFAULT).
     #[inline(always)]
     fn with_transfer_ptr<R>(&self, addr: u64, len: usize, f: impl FnOnce(*mut u8, usize) -> R) -> SysResult<R> {
-        if len != 0 && self.in_arena(addr, len) && self.guards.overlaps_in_word(addr, len as u64) == Some(false) {
+        if len != 0
+            && self.in_arena(addr, len)
+            && !Self::isolating()
+            && self.guards.overlaps_in_word(addr, len as u64) == Some(false)
+        {
             return Ok(f(addr as *mut u8, len));
         }
         self.with_kernel_ptr_slow(addr, len, true, f)
@@ -360,6 +375,9 @@ impl UserMemory {
     ) -> SysResult<R> {
         if len == 0 {
             return Ok(f(core::ptr::NonNull::<u8>::dangling().as_ptr(), 0));
+        }
+        if Self::isolating() {
+            self.check_owner(addr, len)?;
         }
         if self.guards.overlaps(addr, len as u64) {
             // A main stack not yet grown that far grows first, as Linux's

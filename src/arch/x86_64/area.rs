@@ -114,6 +114,13 @@ pub(crate) struct EntryArea {
     /// 1 once this thread forwarded a routed signal and so blocks them
     /// (the next task unblocks them).
     pub routed_blocked: u64,
+    /// 1 under `--isolate`: the entry stubs switch PKRU between
+    /// `kernel_pkru` and `guest_pkru` (`pkeys.rs`).
+    pub switch_pkru: u64,
+    /// PKRU host code runs with under `--isolate`.
+    pub kernel_pkru: u64,
+    /// PKRU the guest runs with under `--isolate` (its own key granted).
+    pub guest_pkru: u64,
     /// Guest MXCSR (fast path).
     pub mxcsr: u32,
     /// Guest xmm0-15 (fast path).
@@ -132,8 +139,24 @@ impl EntryArea {
         area.dispatch_selector = crate::abi::prctl::SYSCALL_DISPATCH_FILTER_ALLOW as u64;
         area.has_fsgsbase = super::cpu::has_fsgsbase() as u64;
         area.mxcsr = crate::abi::x86::MXCSR_DEFAULT;
+        area.set_pkru_switch();
         area.self_ptr = &*area as *const EntryArea as u64;
         area
+    }
+
+    /// Whether (and to what) the entry stubs switch PKRU: as the keys
+    /// say now (`pkeys::allocate` may come after the area was made).
+    pub(crate) fn set_pkru_switch(&mut self) {
+        match super::pkeys::kernel_pkru() {
+            Some(kernel) => {
+                self.switch_pkru = 1;
+                self.kernel_pkru = kernel as u64;
+                if self.guest_pkru == 0 {
+                    self.guest_pkru = kernel as u64;
+                }
+            }
+            None => self.switch_pkru = 0,
+        }
     }
 
     /// Copies a guest's state (registers, FS base, vector state, the last
@@ -142,6 +165,7 @@ impl EntryArea {
     pub(crate) fn copy_guest_state(&mut self, from: &EntryArea) {
         self.regs = from.regs;
         self.guest_fs = from.guest_fs;
+        self.guest_pkru = from.guest_pkru;
         self.xstate_full = from.xstate_full;
         self.exit_reason = from.exit_reason;
         self.sig_signo = from.sig_signo;

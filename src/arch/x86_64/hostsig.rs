@@ -322,6 +322,13 @@ fn recover_arena_fault(signo: i32, info: &libc::siginfo_t) -> bool {
     p != libc::MAP_FAILED
 }
 
+/// Under `--isolate` (`pkeys.rs`) Linux enters this handler with its
+/// initial PKRU, which grants key 0 only. That is enough: the handler
+/// touches the entry area, the alternate stack and the signal frame
+/// (nommu's own memory, key 0) and changes arena pages only through
+/// mprotect/mmap, never by access. The interrupted PKRU comes back with
+/// sigreturn, and a guest sent to an exit stub (`nommu_signal_exit`,
+/// `nommu_entry_abort`) gets the kernel's there.
 extern "C" fn host_signal(
     signo: i32,
     info: *mut libc::siginfo_t,

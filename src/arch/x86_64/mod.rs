@@ -12,6 +12,7 @@ pub mod hostsig;
 pub mod hosttimer;
 pub mod hostwatch;
 pub mod isyscall;
+pub mod pkeys;
 pub mod selfimage;
 pub mod sigframe;
 pub mod systrap;

@@ -94,6 +94,11 @@ impl Vcpu {
             }
         }
         super::systrap::enable_on_current_thread(&area.dispatch_selector as *const u64 as *const u8)?;
+        if area.switch_pkru != 0 {
+            // A thread started before the keys were taken has the host's
+            // initial PKRU, which denies them.
+            super::pkeys::wrpkru(area.kernel_pkru as u32);
+        }
         let host_tid = current_host_tid();
         VCPU_THREAD_TID.with(|t| t.set(host_tid));
         let mut vcpu = Vcpu { binding: Some(Binding), area, _altstack: altstack, host_tid, spare: None };
@@ -121,6 +126,7 @@ impl Vcpu {
                 area.sig_trapno = 0;
                 area.sig_err = 0;
                 vcpu.reset_vector_state();
+                vcpu.area.set_pkru_switch();
                 vcpu.area.routes = 1;
                 // This thread's signal handler reads `routes` and writes
                 // `routed_blocked`: in this order, one forwarded before
@@ -177,6 +183,20 @@ impl Vcpu {
         area.copy_guest_state(&self.area);
         std::mem::swap(&mut self.area, &mut area);
         self.spare = Some(area);
+    }
+
+    /// The PKRU guest code runs with under `--isolate` (`pkeys.rs`);
+    /// nothing changes when isolation is off.
+    pub(crate) fn set_guest_pkru(&mut self, pkru: u32) {
+        if self.area.switch_pkru == 0 {
+            // An area made before the keys were taken, on a thread that
+            // may still have the host's initial PKRU: the kernel's from now.
+            self.area.set_pkru_switch();
+            if self.area.switch_pkru != 0 {
+                super::pkeys::wrpkru(self.area.kernel_pkru as u32);
+            }
+        }
+        self.area.guest_pkru = pkru as u64;
     }
 
     /// A stand-in that binds nothing (a task's vCPU between two threads).
