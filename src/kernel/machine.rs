@@ -28,7 +28,7 @@ pub enum Reserve {
     /// The same, in an address range of this many bytes.
     Size(u64),
     /// Every allocated page is memory and the arena is `mem_size` bytes,
-    /// as on a no-MMU kernel (the strict no-MMU profile).
+    /// as on a no-MMU kernel (`--reserve off`, implied by `--strict`).
     Off,
 }
 
