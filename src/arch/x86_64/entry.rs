@@ -276,16 +276,7 @@ core::arch::global_asm!(
     "cld",
     "ldmxcsr [rip + NOMMU_HOST_MXCSR]",
     "mov rdi, gs:[{self_ptr}]",
-    // --isolate: the interrupted guest's PKRU came back with sigreturn.
-    "cmp qword ptr [rdi + {switch_pkru}], 0",
-    "je 1f",
-    "mov eax, [rdi + {kernel_pkru}]",
-    "xor ecx, ecx",
-    "xor edx, edx",
-    "wrpkru",
-    "1:",
-    "call nommu_restore_host_fs",
-    "mov qword ptr [rdi + {in_guest}], 0",
+    "call nommu_leave_guest",
     "mov eax, {exit_signal}",
     "jmp nommu_host_return",
     //
@@ -296,7 +287,15 @@ core::arch::global_asm!(
     "cld",
     "ldmxcsr [rip + NOMMU_HOST_MXCSR]",
     "mov rdi, gs:[{self_ptr}]",
-    // --isolate: the interrupted guest's PKRU came back with sigreturn.
+    "call nommu_leave_guest",
+    "mov eax, {exit_kick}",
+    "jmp nommu_host_return",
+    //
+    // Out of guest code after a host signal (rsp on the host stack): the
+    // kernel's PKRU under --isolate (the interrupted guest's came back
+    // with sigreturn), the host's FS, and the area marked out of the guest.
+    // rdi = area. Preserves rdi.
+    "nommu_leave_guest:",
     "cmp qword ptr [rdi + {switch_pkru}], 0",
     "je 1f",
     "mov eax, [rdi + {kernel_pkru}]",
@@ -306,8 +305,7 @@ core::arch::global_asm!(
     "1:",
     "call nommu_restore_host_fs",
     "mov qword ptr [rdi + {in_guest}], 0",
-    "mov eax, {exit_kick}",
-    "jmp nommu_host_return",
+    "ret",
     //
     // rdi = area. Preserves rdi.
     "nommu_restore_host_fs:",
