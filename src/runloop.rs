@@ -104,7 +104,9 @@ pub(crate) fn run_task(m: &Machine, task: &mut Task) {
                     code
                 };
                 task.fault = Some((trapno, err, addr));
-                force_fault(task, SigInfo::fault(signo, code, addr));
+                // Linux names the key of the page hit (si_pkey).
+                let pkey = if stray { m.mem.key_at(addr).unwrap_or(0) } else { 0 };
+                force_fault(task, SigInfo { pkey, ..SigInfo::fault(signo, code, addr) });
             }
             VcpuExit::Kick => crate::kernel::hostsignals::after_kick(m, &task.process),
         }

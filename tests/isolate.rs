@@ -74,6 +74,22 @@ fn a_childs_write_into_its_parents_heap_is_sigsegv_under_isolate() {
 }
 
 #[test]
+fn a_stray_write_gives_the_guests_handler_segv_pkuerr_and_the_key() {
+    let pku = pku_or_skip("a_stray_write_gives_the_guests_handler_segv_pkuerr_and_the_key");
+    each_static_libc("isolate_stray", |bin| {
+        let out = run(bin, &[], &["handled"], &[]);
+        assert!(text(&out).contains("child: wrote\nparent: child exited 0\nparent: byte B\n"), "{}", text(&out));
+        if !pku {
+            return;
+        }
+        let out = run(bin, &["--isolate"], &["handled"], &[]);
+        let (o, e) = (text(&out), stderr_text(&out));
+        // SEGV_PKUERR is 4; Linux sets si_pkey to the key of the page hit.
+        assert!(o.contains("child: SIGSEGV code=4 pkey_set=1\nparent: child exited 0\nparent: byte A\n"), "{o}{e}");
+    });
+}
+
+#[test]
 fn a_childs_read_of_its_parents_heap_is_sigsegv_under_isolate() {
     let pku = pku_or_skip("a_childs_read_of_its_parents_heap_is_sigsegv_under_isolate");
     each_static_libc("isolate_stray", |bin| {

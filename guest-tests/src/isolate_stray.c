@@ -7,6 +7,8 @@
  *                          (the last page of 16 MiB: nobody's since)
  *   isolate_stray syscall  the child passes it to write(2)
  *   isolate_stray vfork    a vfork child (before exec) writes it
+ *   isolate_stray handled  the child writes it with a SIGSEGV handler,
+ *                          which prints si_code and whether si_pkey is set
  *
  * The parent prints how the child ended and the byte afterwards. Without
  * an MMU (nommu's default) the child's write lands; under --isolate it is
@@ -14,6 +16,7 @@
  * runs on its parent's memory.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,10 +24,27 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+static void on_segv(int signo, siginfo_t *info, void *context)
+{
+    (void)signo;
+    (void)context;
+    char line[80];
+    /* si_pkey follows si_addr and si_addr_lsb (with its padding). */
+    unsigned pkey = *(unsigned *)((char *)&info->si_addr + 16);
+    int n = snprintf(line, sizeof line, "child: SIGSEGV code=%d pkey_set=%d\n", info->si_code, pkey != 0);
+    write(1, line, n);
+    _exit(0);
+}
+
 static int child(const char *mode, const char *hex)
 {
     volatile char *p = (volatile char *)(unsigned long)strtoul(hex, NULL, 16);
-    if (strcmp(mode, "write") == 0) {
+    if (strcmp(mode, "handled") == 0) {
+        struct sigaction sa = {.sa_sigaction = on_segv, .sa_flags = SA_SIGINFO};
+        sigaction(SIGSEGV, &sa, NULL);
+        *p = 'B';
+        printf("child: wrote\n");
+    } else if (strcmp(mode, "write") == 0) {
         *p = 'B';
         printf("child: wrote\n");
     } else if (strcmp(mode, "read") == 0 || strcmp(mode, "free") == 0) {
@@ -41,7 +61,7 @@ int main(int argc, char **argv)
     if (argc == 4 && strcmp(argv[1], "child") == 0)
         return child(argv[2], argv[3]);
     if (argc != 2) {
-        fprintf(stderr, "usage: %s write|read|free|syscall|vfork\n", argv[0]);
+        fprintf(stderr, "usage: %s write|read|free|syscall|vfork|handled\n", argv[0]);
         return 2;
     }
     char *byte = malloc(64);

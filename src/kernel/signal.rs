@@ -128,6 +128,8 @@ pub struct SigInfo {
     /// SIGCHLD: user and system time in clock ticks.
     pub utime: i64,
     pub stime: i64,
+    /// SEGV_PKUERR: the protection key of the page hit (`--isolate`).
+    pub pkey: u32,
 }
 
 impl SigInfo {
@@ -147,7 +149,11 @@ impl SigInfo {
     /// SIGCHLD one for SIGCHLD, else kill's with sigqueue's value.
     pub(crate) fn to_user(self) -> Siginfo {
         let mut info = if self.is_fault() {
-            Siginfo::fault(self.signo, self.code, SiFault { si_addr: self.addr, ..Default::default() })
+            Siginfo::fault(
+                self.signo,
+                self.code,
+                SiFault { si_addr: self.addr, si_pkey: self.pkey, ..Default::default() },
+            )
         } else if self.signo == SIGCHLD {
             let chld = SiChld {
                 si_pid: self.pid,
