@@ -66,7 +66,9 @@ for combo in "${combos[@]}"; do
     # shellcheck disable=SC2086
     # The comparisons with strace's text check decoding, the same on every
     # path: the two full passes run them.
-    env $combo cargo test --release --test differential --test trace -- --test-threads=1 \
+    # --isolate switches PKRU in the entry stubs, whatever the entry path
+    # (its tests skip where PKU is forced off, and test the refusal).
+    env $combo cargo test --release --test differential --test trace --test isolate -- --test-threads=1 \
         --skip trace_matches_real_strace --skip decoding_to_straces_level \
         --skip thread_creation_decoded_as_strace_does --skip interface_requests_decoded_as_strace_does
     # shellcheck disable=SC2086
