@@ -112,7 +112,7 @@ fn take_turn(m: &Machine, task: &mut Task, want: u64) -> Result<(), Stopped> {
     .map_err(|(stop, holders)| {
         if let Some(h) = holders {
             let (addr, len, mine) = m.mem.fixed_copy(want).unwrap_or_default();
-            conflict(m, &mine, &h, addr, len, "cannot run");
+            conflict(m, task.process.pid, &mine, &h, (addr, len), Refusal::CannotRun);
             send_kill(m, task);
             return Stopped::Signal(SIGKILL);
         }
@@ -133,7 +133,7 @@ pub(crate) fn wait_for_range(m: &Machine, task: &Task, program: &[u8], addr: u64
     })
     .map_err(|(_, holders)| match holders {
         Some(h) => {
-            conflict(m, &me, &h, addr, len, "cannot be loaded");
+            conflict(m, task.process.pid, &me, &h, (addr, len), Refusal::CannotLoad);
             Errno::ENOMEM
         }
         None => Errno::EINTR,
@@ -177,9 +177,37 @@ fn wait_until(
     }
 }
 
+/// What a fixed-address program that must run beside another is refused.
+#[derive(Clone, Copy)]
+enum Refusal {
+    /// Its task is killed (it waited for the range in vain).
+    CannotRun,
+    /// Its execve fails with ENOMEM.
+    CannotLoad,
+}
+
+impl Refusal {
+    fn text(self) -> &'static str {
+        match self {
+            Refusal::CannotRun => "cannot run",
+            Refusal::CannotLoad => "cannot be loaded",
+        }
+    }
+
+    /// What it gets, for --report.
+    fn answer(self) -> &'static str {
+        match self {
+            Refusal::CannotRun => "SIGKILL",
+            Refusal::CannotLoad => "ENOMEM",
+        }
+    }
+}
+
 /// The one line for two fixed-address programs that must run at once, on
-/// stderr and in --report.
-fn conflict(m: &Machine, me: &str, holders: &[Holder], addr: u64, len: u64, what: &str) {
+/// stderr and in --report: process `pid`, labelled `me` ("pid N
+/// (program)"), needs [addr, addr+len).
+fn conflict(m: &Machine, pid: i32, me: &str, holders: &[Holder], (addr, len): (u64, u64), refusal: Refusal) {
+    let what = refusal.text();
     let others: Vec<&str> = holders.iter().map(|h| h.label.as_str()).collect();
     let others = others.join(", ");
     let end = addr.saturating_add(len);
@@ -189,11 +217,8 @@ fn conflict(m: &Machine, me: &str, holders: &[Holder], addr: u64, len: u64, what
     );
     let strip = |l: &str| l.split_once(" (").map_or(l.to_string(), |(_, p)| p.trim_end_matches(')').to_string());
     let names: Vec<String> = holders.iter().map(|h| strip(&h.label)).collect();
-    // `me` reads "pid N (program)".
-    let pid = me.strip_prefix("pid ").and_then(|r| r.split(' ').next()).and_then(|p| p.parse().ok()).unwrap_or(0);
     let call = format!("run at {addr:#x} while {} must run there too", names.join(", "));
-    let answer = if what == "cannot run" { "SIGKILL" } else { "ENOMEM" };
-    m.note_incompatibility(pid, &strip(me), &call, answer);
+    m.note_incompatibility(pid, &strip(me), &call, refusal.answer());
 }
 
 fn send_kill(m: &Machine, task: &Task) {
