@@ -94,9 +94,8 @@ pub(crate) fn run_task(m: &Machine, task: &mut Task) {
                 // --isolate: another process's memory (page 0's key is
                 // the host's execute-only one, not an isolation key).
                 let stray = m.config.isolate && code == SEGV_PKUERR && !trampoline::contains(addr);
-                if stray {
-                    crate::kernel::isolate::report_stray(m, task, addr, err);
-                }
+                // Linux names the key of the page hit (si_pkey).
+                let pkey = if stray { crate::kernel::isolate::report_stray(m, task, addr, err) } else { 0 };
                 let code = if (code == SEGV_PKUERR && !stray) || on_trampoline {
                     err &= !(X86_PF_PROT | X86_PF_PK);
                     SEGV_MAPERR
@@ -104,8 +103,6 @@ pub(crate) fn run_task(m: &Machine, task: &mut Task) {
                     code
                 };
                 task.fault = Some((trapno, err, addr));
-                // Linux names the key of the page hit (si_pkey).
-                let pkey = if stray { m.mem.key_at(addr).unwrap_or(0) } else { 0 };
                 force_fault(task, SigInfo { pkey, ..SigInfo::fault(signo, code, addr) });
             }
             VcpuExit::Kick => crate::kernel::hostsignals::after_kick(m, &task.process),

@@ -40,7 +40,8 @@ fn owner_of(m: &Machine, addr: u64, key: Option<u32>) -> String {
 /// The crash line for a protection-key fault at `addr` in `task`'s guest
 /// code (`err`: the page fault's error code): "pid 7 (sh) wrote into pid
 /// 3 (init)'s heap at 0x...", in the kernel log and on nommu's stderr.
-pub(crate) fn report_stray(m: &Machine, task: &Task, addr: u64, err: u64) {
+/// The key of the page hit (the guest's si_pkey; 0 if unknown).
+pub(crate) fn report_stray(m: &Machine, task: &Task, addr: u64, err: u64) -> u32 {
     let verb = if err & X86_PF_WRITE != 0 { "wrote into" } else { "read from" };
     let key = m.mem.key_at(addr);
     let line = format!(
@@ -53,4 +54,5 @@ pub(crate) fn report_stray(m: &Machine, task: &Task, addr: u64, err: u64) {
     if m.klog.printk(crate::kernel::klog::KERN_ERR, &line) {
         eprintln!("nommu: {line}");
     }
+    key.unwrap_or(0)
 }
