@@ -133,6 +133,7 @@ impl Observe {
             klog: None,
             strict: self.strict,
             isolate: self.isolate,
+            fast_rw: std::env::var_os("NOMMU_FAST_RW").is_none_or(|v| v != "0"),
         }
     }
 }

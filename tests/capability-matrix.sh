@@ -143,6 +143,13 @@ echo "=== dcache switch: NOMMU_DCACHE_BORROW=0"
 NOMMU_DCACHE_BORROW=0 cargo test --release --test files --test mounts -- --test-threads=1 --exact fs_directories_and_links \
     fs_directory_cache_invalidation fs_escape_is_contained fs_chroot_jails memory_file_mappings_and_tree_operations_on_tmpfs
 ran=$((ran + 1))
+# Reads and writes of plain files made by the slow path only (not a
+# capability, so always run): by default the entry stub makes them itself
+# once armed (docs/architecture.md, "The fast read/write path").
+echo "=== fast read/write switch: NOMMU_FAST_RW=0"
+NOMMU_FAST_RW=0 cargo test --release --test files -- --test-threads=1 --exact fs_fast_read_write_path \
+    fs_read_write_seek_and_large_files
+ran=$((ran + 1))
 # The routing thread for host signals sent to nommu (not a capability, so
 # always run): by default the vCPU threads take them (docs/architecture.md,
 # invariant 6).

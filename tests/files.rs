@@ -40,6 +40,19 @@ fn fs_read_write_seek_and_large_files() {
     });
 }
 
+/// Reads and writes from one call site over and over (`fs_fastrw.c`),
+/// which the entry stub makes itself once armed (arch/x86_64/fastrw.rs),
+/// and what must take them off that path: the descriptor closed or
+/// replaced (by a signal handler too, or in a vfork child's copy), a
+/// second thread, bad and deep-stack buffers, signals during the loop,
+/// the flags a syscall keeps.
+#[test]
+fn fs_fast_read_write_path() {
+    each_libc("fs_fastrw", |bin| {
+        differential(bin, &[], &[], 0);
+    });
+}
+
 #[test]
 fn fs_metadata() {
     if !is_root() {

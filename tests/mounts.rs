@@ -46,9 +46,19 @@ fn memory_file_mappings_and_tree_operations_on_tmpfs() {
 #[test]
 fn file_system_tests_on_tmpfs() {
     // fs_meta chowns to other users: it needs root natively (as in files.rs).
-    for name in
-        ["fs_open", "fs_fd", "fs_rw", "fs_dir", "fs_misc", "fs_pipe", "fs_wait", "fs_meta", "fs_efault", "fs_dirfd"]
-    {
+    for name in [
+        "fs_open",
+        "fs_fd",
+        "fs_rw",
+        "fs_fastrw",
+        "fs_dir",
+        "fs_misc",
+        "fs_pipe",
+        "fs_wait",
+        "fs_meta",
+        "fs_efault",
+        "fs_dirfd",
+    ] {
         if name == "fs_meta" && !is_root() {
             eprintln!("fs_meta on tmpfs skipped: it needs root natively");
             continue;

@@ -77,6 +77,9 @@ pub struct MachineConfig {
     pub strict: bool,
     /// `--isolate`: each process's memory under its own protection key.
     pub isolate: bool,
+    /// Reads and writes of plain host files may be made by the entry stub
+    /// itself (`arch::x86_64::fastrw`). On unless NOMMU_FAST_RW=0.
+    pub fast_rw: bool,
 }
 
 impl MachineConfig {
@@ -102,6 +105,7 @@ impl Default for MachineConfig {
             klog: None,
             strict: false,
             isolate: false,
+            fast_rw: true,
         }
     }
 }
@@ -385,6 +389,13 @@ impl Machine {
 
     pub fn arc(&self) -> Arc<Machine> {
         self.self_ref.upgrade().expect("the machine outlives its tasks")
+    }
+
+    /// May reads and writes be armed for the entry stub (fastrw.rs)? Only
+    /// through the sled, and not under `--isolate`.
+    #[inline]
+    pub(crate) fn fast_rw(&self) -> bool {
+        self.config.fast_rw && self.caps.trampoline() && !self.config.isolate
     }
 
     #[inline]

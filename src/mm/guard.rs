@@ -84,6 +84,51 @@ impl GuardMap {
         Some(bits & (u64::MAX << (first % 64)) & (u64::MAX >> (63 ^ (last % 64))) != 0)
     }
 
+    /// The span of unguarded arena pages around [addr, addr+len), at most
+    /// `reach` bytes beyond it on either side (page-aligned): `None` when
+    /// the range is empty, leaves the arena or touches a guard page.
+    pub(crate) fn clear_span(&self, addr: u64, len: u64, reach: u64) -> Option<(u64, u64)> {
+        let (first, last) = self.page_range(addr, len)?;
+        let arena_end = self.pages.checked_mul(super::PAGE_SIZE)?.checked_add(self.base)?;
+        if addr.checked_add(len)? > arena_end || self.overlaps_any(addr, len) {
+            return None;
+        }
+        let reach_pages = reach / super::PAGE_SIZE;
+        let word = |page: u64| self.words[(page / 64) as usize].load(Ordering::Acquire);
+        // Pages [lo, first) and (last, hi] are unguarded; a word at a time
+        // where one is clear. Page numbers are below `pages`: no sum
+        // here comes near 2^64.
+        let floor = first.saturating_sub(reach_pages);
+        let mut lo = first;
+        while lo > floor {
+            let below = lo.saturating_sub(1);
+            let word_start = below & !63;
+            let bits = word(below) & (u64::MAX >> (63 ^ (below % 64)));
+            if bits != 0 {
+                // Just above the highest guard page below `lo`.
+                lo = word_start.saturating_add(64).saturating_sub(u64::from(bits.leading_zeros()));
+                break;
+            }
+            lo = word_start;
+        }
+        let ceiling = last.saturating_add(reach_pages).min(self.pages.saturating_sub(1));
+        let mut hi = last;
+        while hi < ceiling {
+            let above = hi.saturating_add(1);
+            let word_start = above & !63;
+            let bits = word(above) & (u64::MAX << (above % 64));
+            if bits != 0 {
+                // Just below the lowest guard page above `hi`.
+                hi = word_start.saturating_add(u64::from(bits.trailing_zeros())).saturating_sub(1);
+                break;
+            }
+            hi = word_start | 63;
+        }
+        let (lo, hi) = (lo.max(floor), hi.min(ceiling));
+        let at = |page: u64| page.checked_mul(super::PAGE_SIZE)?.checked_add(self.base);
+        Some((at(lo)?, at(hi.checked_add(1)?)?))
+    }
+
     /// `overlaps` for any range.
     fn overlaps_any(&self, addr: u64, len: u64) -> bool {
         let Some((first, last)) = self.page_range(addr, len) else { return false };
@@ -171,6 +216,25 @@ mod tests {
         g.set(0x10000 + 130 * 4096, u64::MAX, true);
         assert!(g.overlaps(0x10000 + (1 << 24) - 1, 1), "to the arena's end");
         assert!(!g.overlaps(0x10000 + 129 * 4096, 4096));
+    }
+
+    #[test]
+    fn clear_spans() {
+        let base = 0x10000;
+        let g = GuardMap::new(base, 1 << 24).unwrap();
+        g.set(base + 10 * 4096, 4096, true);
+        g.set(base + 40 * 4096, 4096, true);
+        let page = |n: u64| base + n * 4096;
+        assert_eq!(g.clear_span(page(20) + 5, 100, 1 << 20), Some((page(11), page(40))), "between two guards");
+        assert_eq!(g.clear_span(page(20), 4096, 4 * 4096), Some((page(16), page(25))), "reach bounds it");
+        assert_eq!(g.clear_span(page(2), 10, 1 << 30), Some((page(0), page(10))), "from the arena's start");
+        let end = base + (1 << 24);
+        assert_eq!(g.clear_span(end - 1, 1, 1 << 30), Some((page(41), end)), "to the arena's end");
+        assert_eq!(g.clear_span(page(10) - 1, 2, 1 << 20), None, "over a guard");
+        assert_eq!(g.clear_span(page(20), 0, 1 << 20), None, "empty");
+        assert_eq!(g.clear_span(end - 1, 2, 1 << 20), None, "past the end");
+        assert_eq!(g.clear_span(base - 1, 2, 1 << 20), None, "below the arena");
+        assert_eq!(g.clear_span(page(20), u64::MAX, 1 << 20), None, "runs past 2^64");
     }
 
     #[test]

@@ -60,7 +60,11 @@ fn check_readable(f: &OpenFile) -> SysResult<()> {
 pub(crate) fn sys_read(ctx: &mut SyscallCtx<'_>, fd: Fd, buf: UserPtr<OutBytes>, count: usize) -> SysResult {
     ctx.with_file(fd.0 as u64, |ctx, f| match f.plain_host_fd() {
         // The common case first, with nothing else in its frame.
-        Some(host_fd) => Ok(ctx.user().host_read(host_fd, buf.addr(), rw_count(count), false)? as u64),
+        Some(host_fd) => {
+            let n = ctx.user().host_read(host_fd, buf.addr(), rw_count(count), false)?;
+            super::fastrw::offer(ctx, false, fd.0, host_fd, buf.addr(), count);
+            Ok(n as u64)
+        }
         None => read_file(ctx, f, buf.addr(), rw_count(count)),
     })
 }
@@ -88,7 +92,11 @@ fn read_file(ctx: &mut SyscallCtx<'_>, f: &OpenFile, buf: u64, count: usize) -> 
 
 pub(crate) fn sys_write(ctx: &mut SyscallCtx<'_>, fd: Fd, buf: UserPtr<InBytes>, count: usize) -> SysResult {
     ctx.with_file(fd.0 as u64, |ctx, f| match f.plain_host_fd() {
-        Some(host_fd) => epipe(ctx, ctx.user().host_write(host_fd, buf.addr(), rw_count(count), false)),
+        Some(host_fd) => {
+            let n = epipe(ctx, ctx.user().host_write(host_fd, buf.addr(), rw_count(count), false))?;
+            super::fastrw::offer(ctx, true, fd.0, host_fd, buf.addr(), count);
+            Ok(n)
+        }
         None => write_file(ctx, f, buf.addr(), rw_count(count)),
     })
 }

@@ -5,6 +5,7 @@ pub mod args;
 pub mod chroot;
 pub mod decode;
 pub mod event;
+mod fastrw;
 pub mod file;
 pub mod futex;
 mod futex_pi;
@@ -481,6 +482,11 @@ pub type Handler = fn(&mut SyscallCtx<'_>, &Args) -> SysResult<SyscallReturn>;
 /// Runs syscall `nr`.
 #[inline]
 pub fn dispatch(ctx: &mut SyscallCtx<'_>, nr: u64, args: Args) -> SysResult<SyscallReturn> {
+    // Any call but a read or write may change what the armed fast ones
+    // rely on (the descriptor table, the memory map, the program).
+    if nr > libc::SYS_write as u64 {
+        ctx.task.vcpu.disarm_fast_rw();
+    }
     if ctx.m.root.any_jail() {
         crate::fs::jail::set_current(ctx.task.process.fs().root.clone());
     }

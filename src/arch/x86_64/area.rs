@@ -70,6 +70,24 @@ pub(crate) const EXIT_SYSCALL: u64 = 1;
 pub(crate) const EXIT_SIGNAL: u64 = 2;
 pub(crate) const EXIT_KICK: u64 = 3;
 
+/// One armed fast read or write (`fastrw.rs`): while `epoch` is the
+/// area's `fast_epoch`, a `read`/`write` of guest descriptor `fd` from the
+/// syscall site that returns to `site`, with a buffer inside [lo, hi), is
+/// the host call on `host_fd` made by the entry stub itself.
+#[repr(C, align(64))]
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct FastRwSlot {
+    pub epoch: u64,
+    pub site: u64,
+    pub fd: u64,
+    pub host_fd: u64,
+    pub lo: u64,
+    pub hi: u64,
+}
+
+/// The slots, indexed by syscall number (read 0, write 1).
+pub(crate) const FAST_RW_SLOTS: usize = 2;
+
 #[repr(C, align(64))]
 pub(crate) struct EntryArea {
     /// Linear address of this area, so asm can turn `%gs:` into a pointer.
@@ -121,6 +139,18 @@ pub(crate) struct EntryArea {
     pub kernel_pkru: u64,
     /// PKRU the guest runs with under `--isolate` (its own key granted).
     pub guest_pkru: u64,
+    /// The fast read/write path (`fastrw.rs`): the slots valid while
+    /// their epoch is this one (bumped to drop them all), the guest's
+    /// rdi, syscall number and arithmetic flags (`lahf` + `seto` in one
+    /// word) while the stub runs, the host call's result, and 1 when the
+    /// stub completed a call but left through the slow path (a kick).
+    pub fast_epoch: u64,
+    pub fast_rdi: u64,
+    pub fast_nr: u64,
+    pub fast_flags: u64,
+    pub fast_result: u64,
+    pub fast_done: u64,
+    pub fast_rw: [FastRwSlot; FAST_RW_SLOTS],
     /// Guest MXCSR (fast path).
     pub mxcsr: u32,
     /// Guest xmm0-15 (fast path).
@@ -139,6 +169,8 @@ impl EntryArea {
         area.dispatch_selector = crate::abi::prctl::SYSCALL_DISPATCH_FILTER_ALLOW as u64;
         area.has_fsgsbase = super::cpu::has_fsgsbase() as u64;
         area.mxcsr = crate::abi::x86::MXCSR_DEFAULT;
+        // Slots start at epoch 0: never current.
+        area.fast_epoch = 1;
         area.set_pkru_switch();
         area.self_ptr = &*area as *const EntryArea as u64;
         area
@@ -163,6 +195,8 @@ impl EntryArea {
     /// exit) from another area; what binds the area to its thread (its own
     /// address, the host's FS and stack, the selector, kicks) stays.
     pub(crate) fn copy_guest_state(&mut self, from: &EntryArea) {
+        // Another task's state: the armed fast calls were the last one's.
+        self.fast_epoch += 1;
         self.regs = from.regs;
         self.guest_fs = from.guest_fs;
         self.guest_pkru = from.guest_pkru;

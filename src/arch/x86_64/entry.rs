@@ -10,6 +10,8 @@
 //!   *%rax` predicted, and the guest's own returns are predicted again.
 //! * `nommu_syscall_entry`: where the page-0 sled lands. The guest arrived by
 //!   `call *%rax`, so `[rsp]` is its return address and `rsp + 8` its stack.
+//!   `read` and `write` go to `fastrw.rs` first, which may make them
+//!   without leaving the guest, or come back to `nommu_syscall_slow`.
 //! * `nommu_signal_exit`: where a host signal handler sends a thread whose
 //!   guest code it interrupted (the handler already copied the guest state).
 //! * `nommu_entry_abort`: where a kick that lands inside the entry window is
@@ -174,10 +176,43 @@ core::arch::global_asm!(
     "nommu_entry_window_end:",
     "int3",
     //
-    // The sled's jump lands here. Guest rsp points at the return address.
+    // read and write may be made without leaving the guest (fastrw.rs)
+    // when their slot is armed (its epoch is the area's: compared with
+    // `not` + `lea` + `jrcxz`, which leave the guest's flags alone). The
+    // stub gets rcx = the slot's offset. Here, before the entry, so that
+    // `jrcxz` reaches them (no alignment between: 128 bytes at most).
     ".p2align 6",
+    ".globl nommu_exit_stubs_start",
+    "nommu_exit_stubs_start:",
+    "10:",
+    "mov r11, gs:[{slot_epoch}]",
+    "not r11",
+    "mov rcx, gs:[{fast_epoch}]",
+    "lea rcx, [rcx + r11 + 1]",
+    "jrcxz 12f",
+    "jmp nommu_syscall_slow",
+    "12:",
+    "jmp nommu_fast_rw",
+    "11:",
+    "mov r11, gs:[{slot_epoch} + {fast_slot_size}]",
+    "not r11",
+    "mov rcx, gs:[{fast_epoch}]",
+    "lea rcx, [rcx + r11 + 1]",
+    "jrcxz 13f",
+    "jmp nommu_syscall_slow",
+    "13:",
+    "mov ecx, {fast_slot_size}",
+    "jmp nommu_fast_rw",
+    //
+    // The sled's jump lands here. Guest rsp points at the return address.
     ".globl nommu_syscall_entry",
     "nommu_syscall_entry:",
+    "mov rcx, rax",
+    "jrcxz 10b",
+    "lea rcx, [rax - 1]",
+    "jrcxz 11b",
+    ".globl nommu_syscall_slow",
+    "nommu_syscall_slow:",
     "mov byte ptr gs:[{selector}], {allow}",
     "mov gs:[{rax}], rax",
     "mov gs:[{rbx}], rbx",
@@ -325,6 +360,9 @@ core::arch::global_asm!(
     ".globl nommu_stubs_end",
     "nommu_stubs_end:",
     host_rsp = const offset_of!(EntryArea, host_rsp),
+    fast_slot_size = const core::mem::size_of::<super::area::FastRwSlot>(),
+    slot_epoch = const offset_of!(EntryArea, fast_rw) + offset_of!(super::area::FastRwSlot, epoch),
+    fast_epoch = const offset_of!(EntryArea, fast_epoch),
     in_guest = const offset_of!(EntryArea, in_guest),
     sled_rip = const offset_of!(EntryArea, sled_rip),
     sled_rsp = const offset_of!(EntryArea, sled_rsp),
@@ -380,6 +418,7 @@ extern "C" {
     pub(crate) fn nommu_entry_by_jmp();
     pub(crate) fn nommu_signal_exit();
     pub(crate) fn nommu_entry_abort();
+    pub(crate) fn nommu_exit_stubs_start();
     pub(crate) fn nommu_stubs_end();
 }
 
@@ -396,7 +435,7 @@ pub(crate) enum StubRegion {
 pub(crate) fn classify_host_rip(rip: u64) -> StubRegion {
     let window =
         nommu_entry_window_start as *const () as usize as u64..=nommu_entry_window_end as *const () as usize as u64;
-    let exits = nommu_syscall_entry as *const () as usize as u64..nommu_stubs_end as *const () as usize as u64;
+    let exits = nommu_exit_stubs_start as *const () as usize as u64..nommu_stubs_end as *const () as usize as u64;
     if window.contains(&rip) {
         StubRegion::EntryWindow
     } else if exits.contains(&rip) {

@@ -10,6 +10,7 @@ use super::area::{EntryArea, GuestRegs};
 use super::entry::{
     classify_host_rip, nommu_entry_abort, nommu_entry_by_jmp, nommu_entry_by_ret, nommu_signal_exit, StubRegion,
 };
+use super::fastrw::{self, FastRwPoint};
 use crate::abi::consts::PAGE_SIZE;
 use crate::abi::prctl::{ARCH_GET_FS, ARCH_GET_GS, ARCH_SET_FS, SYSCALL_DISPATCH_FILTER_ALLOW};
 use crate::abi::seccomp::AUDIT_ARCH_X86_64;
@@ -400,6 +401,10 @@ fn handle_in_area(
         area.kicked = 1;
         return;
     }
+    if let Some(point) = super::fastrw::region(rip) {
+        fast_rw_interrupted(point, is_kick, signo, area, uc);
+        return;
+    }
     match classify_host_rip(rip) {
         StubRegion::EntryWindow if is_kick => {
             uc.uc_mcontext.rip = nommu_entry_abort as *const () as usize as u64;
@@ -441,6 +446,28 @@ fn handle_in_area(
             } else if !recover_arena_fault(signo, info) {
                 crash_with(signo);
             }
+        }
+    }
+}
+
+/// A host signal inside the fast read/write stub (fastrw.rs), which runs
+/// with the guest's registers live: a kick sends the thread out through
+/// the slow entry, with the call made there or, once the host made it,
+/// done; anything else is nommu's own fault.
+fn fast_rw_interrupted(point: FastRwPoint, is_kick: bool, signo: i32, area: &mut EntryArea, uc: &mut Ucontext) {
+    if !is_kick {
+        crash_with(signo);
+    }
+    area.kicked = 1;
+    match point {
+        FastRwPoint::Passing => {}
+        FastRwPoint::BeforeCall => uc.uc_mcontext.rip = fastrw::bail_address(),
+        FastRwPoint::AfterCall => {
+            if uc.uc_mcontext.rip == fastrw::post_address() {
+                area.fast_result = uc.uc_mcontext.rax;
+            }
+            uc.uc_mcontext.rip =
+                if fastrw::is_host_error(area.fast_result) { fastrw::bail_address() } else { fastrw::done_address() };
         }
     }
 }

@@ -4,6 +4,7 @@ pub mod area;
 pub mod caps;
 pub mod cpu;
 pub mod entry;
+pub mod fastrw;
 pub mod host;
 pub mod hostevent;
 pub mod hostmount;

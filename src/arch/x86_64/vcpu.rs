@@ -172,6 +172,8 @@ impl Vcpu {
         }
         std::mem::swap(&mut self.area, &mut aside);
         aside.kicked = 0;
+        // The thread's area goes to the child: the parent's slots are not its.
+        aside.fast_epoch += 1;
         Vcpu { binding: None, area: aside, _altstack: Vec::new(), host_tid: self.host_tid, spare: None }
     }
 
@@ -380,6 +382,7 @@ impl Vcpu {
             );
         }
         match code {
+            EXIT_SYSCALL if self.area.fast_done != 0 => self.fast_rw_done(),
             EXIT_SYSCALL => VcpuExit::Syscall { trapped: false },
             EXIT_KICK => VcpuExit::Kick,
             EXIT_SIGNAL if self.area.sig_signo as i32 == kick_signal() => VcpuExit::Kick,
@@ -392,6 +395,49 @@ impl Vcpu {
             },
             other => unreachable!("entry stub returned unknown exit code {other}"),
         }
+    }
+
+    /// The fast stub made a read or write and then saw a kick: the call
+    /// is over (its result in rax), and the kick is the run loop's.
+    #[cold]
+    fn fast_rw_done(&mut self) -> VcpuExit {
+        self.area.fast_done = 0;
+        // This exit is the kick's (the run loop's after_kick runs once).
+        self.take_kick();
+        let r = &mut self.area.regs;
+        // What the `syscall` instruction leaves behind on Linux.
+        r.rcx = r.rip;
+        r.r11 = r.rflags;
+        VcpuExit::Kick
+    }
+
+    /// Drops every armed fast read/write (fastrw.rs): the next ones take
+    /// the slow path. Every syscall the slow path handles starts so.
+    #[inline(always)]
+    pub(crate) fn disarm_fast_rw(&mut self) {
+        self.area.fast_epoch += 1;
+    }
+
+    /// Did the syscall being handled come through the sled (not a trap)?
+    pub(crate) fn entered_by_sled(&self) -> bool {
+        self.area.sled_rip != 0 && self.area.sled_rip == self.area.regs.rip
+    }
+
+    /// Arms the fast path for the syscall being handled (read, `write`
+    /// false; write, true), which came through the sled: the same call on
+    /// guest descriptor `fd` from the same site is the host call on
+    /// `host_fd`, for buffers within `window` (fastrw.rs says what the
+    /// caller must make sure of).
+    pub(crate) fn arm_fast_rw(&mut self, write: bool, fd: i32, host_fd: i32, window: (u64, u64)) {
+        let area = &mut *self.area;
+        area.fast_rw[write as usize] = super::area::FastRwSlot {
+            epoch: area.fast_epoch,
+            site: area.sled_rip,
+            fd: u64::from(fd as u32),
+            host_fd: u64::from(host_fd as u32),
+            lo: window.0,
+            hi: window.1,
+        };
     }
 
     /// Puts the slow-path image into the registers. The entry window then
