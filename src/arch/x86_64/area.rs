@@ -209,7 +209,12 @@ impl EntryArea {
         self.sig_err = from.sig_err;
         self.mxcsr = from.mxcsr;
         self.xmm.0 = from.xmm.0;
-        let size = super::cpu::xsave_size_bound().min(XSAVE_AREA_SIZE);
-        self.xsave.0[..size].copy_from_slice(&from.xsave.0[..size]);
+        // Without `xstate_full` the image is not the guest's state (the
+        // registers hold it: `Vcpu::lend` saves them into this area next),
+        // and it is ~12 KiB on an AVX-512 + AMX CPU: twice per vfork.
+        if from.xstate_full != 0 {
+            let size = super::cpu::xsave_size_bound().min(XSAVE_AREA_SIZE);
+            self.xsave.0[..size].copy_from_slice(&from.xsave.0[..size]);
+        }
     }
 }
