@@ -11,16 +11,24 @@
  * Vector registers checked, chosen at run time from what the CPU has:
  *   xmm0-15 (SSE2), or ymm0-15 (AVX), or zmm0-31 and k0-7 (AVX-512F+BW).
  * The output is the same at every level.
+ * The same load, `syscall`, store for vfork: the child fills every
+ * vector register, k0-7 and MXCSR with other values and exits at once; the
+ * parent, run again, must find its own. And once more for a write to
+ * /dev/null over and over from one site (a call nommu makes without
+ * leaving the guest once it was made once).
  * Prints "regs ok", or the first mismatching register and exits 1.
  *
  * The assembly is a top-level asm block, so no -mavx* flag is needed: the
  * AVX/AVX-512 instructions only run when the CPU supports them.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "regstate.h"
@@ -60,6 +68,78 @@ __asm__(
     "    mov (%r11), %rax\n"
     REGSTATE_POP_CALLEE_SAVED_AND_RETURN
     "    .size regs_syscall, .-regs_syscall\n");
+
+/* long regs_vfork(const struct regstate *in, struct regstate *out, int level)
+ * regs_syscall with in->gpr[RAX] = SYS_vfork. The child (rax 0: tested
+ * with jrcxz, which leaves the flags alone) overwrites the vector unit at
+ * `level` and MXCSR, then exit_group(0)s, touching no memory. */
+long regs_vfork(const struct regstate *in, struct regstate *out, int level);
+
+__asm__(
+    "    .text\n"
+    "    .globl regs_vfork\n"
+    "    .hidden regs_vfork\n"
+    "    .type regs_vfork,@function\n"
+    "    .p2align 4\n"
+    "regs_vfork:\n"
+    REGSTATE_PUSH_CALLEE_SAVED
+    "    push %rsi\n"
+    "    push %rdx\n"
+    "    sub $16, %rsp\n"
+    "    stmxcsr (%rsp)\n"
+    "    fnstcw 4(%rsp)\n"
+    "    mov %rdi, %rax\n"
+    REGSTATE_LOAD_VECTOR_UNIT
+    REGSTATE_LOAD_GPRS
+    "    syscall\n"
+    "    mov %rax, %rcx\n"
+    "    jrcxz 40f\n" /* jrcxz reaches 127 bytes: a hop to the child's code */
+    "    jmp 41f\n"
+    "40:\n"
+    "    jmp 30f\n"
+    "41:\n"
+    "    pushfq\n"
+    "    mov 32(%rsp), %r11\n"
+    "    popq 120(%r11)\n"
+    "    cld\n"
+    REGSTATE_STORE_GPRS
+    "    mov 16(%rsp), %rcx\n"
+    REGSTATE_STORE_VECTOR_UNIT
+    "    ldmxcsr (%rsp)\n"
+    "    fldcw 4(%rsp)\n"
+    "    add $32, %rsp\n"
+    "    mov (%r11), %rax\n"
+    REGSTATE_POP_CALLEE_SAVED_AND_RETURN
+    "30:\n"
+    "    mov 16(%rsp), %rcx\n"
+    "    cmp $2, %ecx\n"
+    "    je 32f\n"
+    "    cmp $1, %ecx\n"
+    "    je 31f\n"
+    "    .irp i,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n"
+    "    pcmpeqd %xmm\\i, %xmm\\i\n"
+    "    .endr\n"
+    "    jmp 39f\n"
+    "31:\n"
+    "    .irp i,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n"
+    "    vpcmpeqd %ymm\\i, %ymm\\i, %ymm\\i\n"
+    "    .endr\n"
+    "    jmp 39f\n"
+    "32:\n"
+    "    .irp i,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31\n"
+    "    vpternlogd $0xff, %zmm\\i, %zmm\\i, %zmm\\i\n"
+    "    .endr\n"
+    "    .irp i,0,1,2,3,4,5,6,7\n"
+    "    kxnorq %k\\i, %k\\i, %k\\i\n"
+    "    .endr\n"
+    "39:\n"
+    "    push $0x7f80\n" /* MXCSR: round toward zero, exceptions masked */
+    "    ldmxcsr (%rsp)\n"
+    "    mov $231, %eax\n"
+    "    xor %edi, %edi\n"
+    "    syscall\n"
+    "    ud2\n"
+    "    .size regs_vfork, .-regs_vfork\n");
 
 /* Returns 0 if all preserved state matches, else prints and returns 1. */
 static int compare(const char *what, int level, const struct regstate *in, const struct regstate *out,
@@ -109,6 +189,42 @@ int main(void)
                 if (compare(what, level, &in, &out, calls[c].want))
                     return 1;
             }
+
+    /* vfork: the parent's registers after its child ran and exited. */
+    for (size_t f = 0; f < sizeof REGSTATE_FLAGSETS / sizeof REGSTATE_FLAGSETS[0]; f++) {
+        char what[64];
+        snprintf(what, sizeof what, "vfork, %s", REGSTATE_FLAGSETS[f].name);
+        regstate_fill(&in, ++seed, &REGSTATE_FLAGSETS[f]);
+        in.gpr[RAX] = SYS_vfork;
+        memset(&out, 0, sizeof out);
+        fflush(stdout);
+        long pid = regs_vfork(&in, &out, level);
+        int status = -1;
+        if (pid <= 0 || waitpid((pid_t)pid, &status, 0) != pid || status != 0) {
+            printf("vfork (%s): pid %ld, child status %#x\n", what, pid, status);
+            return 1;
+        }
+        if (compare(what, level, &in, &out, pid))
+            return 1;
+    }
+
+    /* A write to /dev/null, from one site, again and again. */
+    int null = open("/dev/null", O_WRONLY);
+    for (int round = 0; round < 3; round++)
+        for (size_t f = 0; f < sizeof REGSTATE_FLAGSETS / sizeof REGSTATE_FLAGSETS[0]; f++) {
+            char what[64];
+            snprintf(what, sizeof what, "write /dev/null, %s", REGSTATE_FLAGSETS[f].name);
+            regstate_fill(&in, ++seed, &REGSTATE_FLAGSETS[f]);
+            in.gpr[RAX] = SYS_write;
+            in.gpr[RDI] = (uint64_t)null;
+            in.gpr[RSI] = (uint64_t)(uintptr_t)msg;
+            in.gpr[RDX] = 2;
+            memset(&out, 0, sizeof out);
+            regs_syscall(&in, &out, level);
+            if (compare(what, level, &in, &out, 2))
+                return 1;
+        }
+    close(null);
 
     printf("regs ok\n");
     return 0;

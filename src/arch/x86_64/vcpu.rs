@@ -1,7 +1,7 @@
 //! A vCPU: one host thread's entry area plus the `run()` that enters guest
 //! code and returns a typed exit (docs/architecture.md, "The run loop").
 
-use super::area::{EntryArea, GuestRegs, EXIT_KICK, EXIT_SIGNAL, EXIT_SYSCALL};
+use super::area::{EntryArea, GuestRegs, XmmRegs, XsaveArea, EXIT_KICK, EXIT_SIGNAL, EXIT_SYSCALL};
 use super::entry::nommu_enter_guest;
 use super::hostsig::kick_signal;
 use crate::abi::prctl::{ARCH_GET_FS, ARCH_SET_GS};
@@ -182,7 +182,16 @@ impl Vcpu {
     pub(crate) fn take_back(&mut self, child: Vcpu) {
         let Vcpu { binding, mut area, .. } = child;
         debug_assert!(binding.is_none());
-        area.copy_guest_state(&self.area);
+        let parent = &mut *self.area;
+        if parent.xstate_full != 0 {
+            // The child is done with the registers: the parent's vector
+            // state goes back into them from the image it was put aside
+            // in (as the next entry would load it), rather than ~12 KiB
+            // of image being copied into the thread's area first.
+            load_image(&parent.xsave, &mut parent.mxcsr, &mut parent.xmm);
+            parent.xstate_full = 0;
+        }
+        area.copy_guest_state(parent);
         std::mem::swap(&mut self.area, &mut area);
         self.spare = Some(area);
     }
@@ -445,35 +454,43 @@ impl Vcpu {
     /// from the image into the fast-path slots first.
     fn load_full_xstate(&mut self) {
         let area = &mut *self.area;
-        let image = &area.xsave.0;
-        let bv = u64::from_le_bytes(image[XSAVE_XSTATE_BV_OFFSET..XSAVE_XSTATE_BV_OFFSET + 8].try_into().unwrap());
-        area.mxcsr = u32::from_le_bytes(image[XSAVE_MXCSR_OFFSET..XSAVE_MXCSR_OFFSET + 4].try_into().unwrap());
-        for (i, slot) in area.xmm.0.iter_mut().enumerate() {
-            if bv & 0b10 == 0 {
-                *slot = [0, 0];
-                continue;
-            }
-            let off = XSAVE_XMM_OFFSET + 16 * i;
-            let lo = u64::from_le_bytes(image[off..off + 8].try_into().unwrap());
-            let hi = u64::from_le_bytes(image[off + 8..off + 16].try_into().unwrap());
-            *slot = [lo, hi];
-        }
-        // SAFETY: the image is 64-byte aligned, at least as large as this
-        // CPU's xsave size (checked in new), and has a valid xsave header
-        // (zeroed or written by the kernel). MXCSR is reset right after so
-        // host code never runs with the guest's.
-        unsafe {
-            core::arch::asm!(
-                "xrstor64 [{img}]",
-                "ldmxcsr [{host_mxcsr}]",
-                img = in(reg) area.xsave.0.as_ptr(),
-                host_mxcsr = in(reg) &MXCSR_DEFAULT,
-                in("eax") XRSTOR_MASK_LOW,
-                in("edx") u32::MAX,
-                options(nostack),
-            );
-        }
+        load_image(&area.xsave, &mut area.mxcsr, &mut area.xmm);
         area.xstate_full = 0;
+    }
+}
+
+/// Loads a full xsave `image` into the registers, and its MXCSR and
+/// xmm0-15 into the fast-path slots (`mxcsr`, `xmm`), which the entry
+/// window loads (host code may clobber those registers meanwhile; it
+/// leaves the rest alone: docs/architecture.md, invariant 4).
+fn load_image(image: &XsaveArea, mxcsr: &mut u32, xmm: &mut XmmRegs) {
+    let bytes = &image.0;
+    let bv = u64::from_le_bytes(bytes[XSAVE_XSTATE_BV_OFFSET..XSAVE_XSTATE_BV_OFFSET + 8].try_into().unwrap());
+    *mxcsr = u32::from_le_bytes(bytes[XSAVE_MXCSR_OFFSET..XSAVE_MXCSR_OFFSET + 4].try_into().unwrap());
+    for (i, slot) in xmm.0.iter_mut().enumerate() {
+        if bv & 0b10 == 0 {
+            *slot = [0, 0];
+            continue;
+        }
+        let off = XSAVE_XMM_OFFSET + 16 * i;
+        let lo = u64::from_le_bytes(bytes[off..off + 8].try_into().unwrap());
+        let hi = u64::from_le_bytes(bytes[off + 8..off + 16].try_into().unwrap());
+        *slot = [lo, hi];
+    }
+    // SAFETY: the image is 64-byte aligned, at least as large as this
+    // CPU's xsave size (checked when the first vCPU was made), and has a
+    // valid xsave header (zeroed or written by the kernel). MXCSR is reset
+    // right after so host code never runs with the guest's.
+    unsafe {
+        core::arch::asm!(
+            "xrstor64 [{img}]",
+            "ldmxcsr [{host_mxcsr}]",
+            img = in(reg) bytes.as_ptr(),
+            host_mxcsr = in(reg) &MXCSR_DEFAULT,
+            in("eax") XRSTOR_MASK_LOW,
+            in("edx") u32::MAX,
+            options(nostack),
+        );
     }
 }
 
