@@ -9,7 +9,8 @@
  *   stack array, in the heap; bad buffers (EFAULT, the offset unmoved);
  *   zero-length calls; EOF; interval-timer signals arriving while the
  *   loop runs; a write to a read-only descriptor (EBADF); the flags a
- *   syscall keeps.
+ *   syscall keeps; a process killed in its read loop and another running
+ *   the same program after it, with another file at the same number.
  * Run in an empty directory.
  */
 #define _GNU_SOURCE
@@ -309,8 +310,102 @@ static void flags_survive(void)
     OK(close(fd));
 }
 
-int main(void)
+/* The descriptor number both processes of `killed_then_replaced` use. */
+#define SHARED_FD 10
+
+/* Where victim and reader read into: the same address in both (one
+ * program, loaded where the dead one was). */
+static char shared_byte;
+
+/* victim FILE: FILE at SHARED_FD, read byte by byte forever (from EOF
+ * back to the start); says "r" on stdout once it has read. */
+static int victim(const char *file)
 {
+    if (dup2(open(file, O_RDONLY), SHARED_FD) != SHARED_FD)
+        return 2;
+    if (read(SHARED_FD, &shared_byte, 1) != 1 || write(1, "r", 1) != 1)
+        return 3;
+    for (;;)
+        if (read(SHARED_FD, &shared_byte, 1) != 1)
+            lseek(SHARED_FD, 0, SEEK_SET);
+}
+
+/* reader FILE WANT: reads FILE at SHARED_FD from the same call site the
+ * victim read from, for 200 ms (under nommu it starts on its parent's
+ * host thread and is moved to another, maybe the victim's, as it runs):
+ * every byte must be WANT. */
+static int reader(const char *file, char want)
+{
+    if (dup2(open(file, O_RDONLY), SHARED_FD) != SHARED_FD)
+        return 2;
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (long i = 1;; i++) {
+        ssize_t r = read(SHARED_FD, &shared_byte, 1);
+        if (r == 0) {
+            lseek(SHARED_FD, 0, SEEK_SET);
+            continue;
+        }
+        if (r != 1 || shared_byte != want)
+            return 1;
+        if (i % 4096 == 0) {
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            if ((now.tv_sec - start.tv_sec) * 1000000000L + now.tv_nsec - start.tv_nsec > 200000000L)
+                return 0;
+        }
+    }
+}
+
+static pid_t spawn_self(const char *self, char *const argv[], int out)
+{
+    pid_t pid = vfork();
+    if (pid == 0) {
+        if (out >= 0)
+            dup2(out, 1);
+        execv(self, argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* A process killed while it reads in a loop, then another one running the
+ * same program, with another file at the same descriptor number, on
+ * whatever host thread is free: it reads its own file. (In between the
+ * parent opens a file of its own 16 times, which takes the host
+ * descriptor the dead one's file had.) */
+static void killed_then_replaced(const char *self)
+{
+    make_file("x", 'X', FILE_SIZE);
+    make_file("y", 'Y', FILE_SIZE);
+    make_file("z", 'Z', FILE_SIZE);
+    int p[2];
+    OK(pipe(p));
+    pid_t v = spawn_self(self, (char *[]){(char *)self, "victim", "x", NULL}, p[1]);
+    OK(close(p[1]));
+    char c = 0;
+    T(read(p[0], &c, 1), 1, 0);
+    OK(close(p[0]));
+    usleep(50000);
+    OK(kill(v, SIGKILL));
+    int status;
+    T(waitpid(v, &status, 0) == v, 1, 0);
+    T(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, 1, 0);
+    int z[16];
+    for (int i = 0; i < 16; i++)
+        z[i] = open("z", O_RDONLY);
+    pid_t r = spawn_self(self, (char *[]){(char *)self, "reader", "y", "Y", NULL}, -1);
+    T(waitpid(r, &status, 0) == r, 1, 0);
+    T(WIFEXITED(status) ? WEXITSTATUS(status) : 99, 0, 0);
+    for (int i = 0; i < 16; i++)
+        close(z[i]);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && !strcmp(argv[1], "victim"))
+        return victim(argv[2]);
+    if (argc == 4 && !strcmp(argv[1], "reader"))
+        return reader(argv[2], argv[3][0]);
     make_file("a", 'A', FILE_SIZE);
     make_file("b", 'B', FILE_SIZE);
     loops_and_eof();
@@ -319,6 +414,7 @@ int main(void)
     vfork_child_changes_its_copy();
     buffers();
     flags_survive();
+    killed_then_replaced(argv[0]);
     with_a_second_thread();
     printf("%d failures\n", failures);
     return failures != 0;

@@ -117,6 +117,10 @@ impl Vcpu {
         match IDLE_VCPU.with(|v| v.borrow_mut().take()) {
             Some(mut vcpu) => {
                 let area = &mut *vcpu.area;
+                // Another task: the last one's armed fast calls are not its
+                // (that one may have ended by a signal, with no syscall
+                // to disarm them).
+                area.fast_epoch += 1;
                 area.regs = GuestRegs::default();
                 area.guest_fs = 0;
                 area.kicked = 0;
@@ -237,6 +241,7 @@ impl Vcpu {
     }
 
     pub(crate) fn set_state(&mut self, state: &VcpuState) {
+        self.disarm_fast_rw();
         self.area.regs = state.regs;
         self.area.guest_fs = state.fs;
         let image = &state.xstate;
