@@ -340,20 +340,57 @@ fn missing_value(opt: &Opt) -> Exit {
     error(&format!("a value is required for '{}' but none was supplied", opt.shown))
 }
 
-/// The options given to a subcommand, each once, with its value (`None`
-/// for a flag), and the words after them.
-type Given = Vec<(&'static Opt, Option<OsString>)>;
+/// The options given to a subcommand so far, each once, their values
+/// checked as they come (the first bad one is the error, as with clap).
+#[derive(Default)]
+struct Given {
+    seen: Vec<&'static Opt>,
+    observe: Observe,
+    root: Option<PathBuf>,
+    initrd: Option<PathBuf>,
+    mem: Option<u64>,
+    init: Option<OsString>,
+    machine: bool,
+}
+
+impl Given {
+    /// One option, with its value (`None` for a flag).
+    fn take(&mut self, sub: Sub, opt: &'static Opt, value: Option<OsString>) -> Result<(), Exit> {
+        if self.seen.iter().any(|o| std::ptr::eq(*o, opt)) {
+            return Err(error_with_usage(sub, &format!("the argument '{}' cannot be used multiple times", opt.shown)));
+        }
+        self.seen.push(opt);
+        let value = value.unwrap_or_default();
+        let observe = &mut self.observe;
+        match opt.name {
+            "trace" => observe.trace = Some(text(opt, &value)?.to_string()),
+            "trace-file" => observe.trace_file = Some(path(opt, value)?),
+            "summary" => observe.summary = true,
+            "timeline" => observe.timeline = Some(path(opt, value)?),
+            "report" => observe.report = Some(path(opt, value)?),
+            "memmap" => observe.memmap = Some(path(opt, value)?),
+            "trap-only" => observe.trap_only = true,
+            "null-guard" => observe.null_guard = true,
+            "net" => observe.net = parsed(opt, &value, parse_net)?,
+            "reserve" => observe.reserve = parsed(opt, &value, parse_reserve)?,
+            "no-cache" => observe.no_cache = true,
+            "strict" => observe.strict = true,
+            "isolate" => observe.isolate = true,
+            "root" => self.root = Some(path(opt, value)?),
+            "initrd" => self.initrd = Some(path(opt, value)?),
+            "mem" => self.mem = Some(parsed(opt, &value, parse_mem)?),
+            "init" => self.init = Some(value),
+            "machine" => self.machine = true,
+            other => unreachable!("option --{other} has no field"),
+        }
+        Ok(())
+    }
+}
 
 fn parse_sub(sub: Sub, mut args: impl Iterator<Item = OsString>) -> Result<(Given, Vec<OsString>), Exit> {
     let lookup = |name: &[u8]| sub.options().into_iter().flatten().find(|o| o.name.as_bytes() == name);
-    let mut given: Given = Vec::new();
-    let mut record = |opt: &'static Opt, value: Option<OsString>| {
-        if given.iter().any(|(o, _)| std::ptr::eq(*o, opt)) {
-            return Err(error_with_usage(sub, &format!("the argument '{}' cannot be used multiple times", opt.shown)));
-        }
-        given.push((opt, value));
-        Ok(())
-    };
+    let mut given = Given::default();
+    let mut record = |opt: &'static Opt, value: Option<OsString>| given.take(sub, opt, value);
     // An option still waiting for its value (the next argument).
     let mut pending: Option<&'static Opt> = None;
     let mut words = Vec::new();
@@ -453,42 +490,18 @@ fn path(opt: &Opt, value: OsString) -> Result<PathBuf, Exit> {
 }
 
 fn build(sub: Sub, given: Given, words: Vec<OsString>) -> Result<Command, Exit> {
-    let mut observe = Observe::default();
-    let (mut root, mut initrd, mut mem, mut init, mut machine) = (None, None, None, None, false);
-    for (opt, value) in given {
-        let value = value.unwrap_or_default();
-        match opt.name {
-            "trace" => observe.trace = Some(text(opt, &value)?.to_string()),
-            "trace-file" => observe.trace_file = Some(path(opt, value)?),
-            "summary" => observe.summary = true,
-            "timeline" => observe.timeline = Some(path(opt, value)?),
-            "report" => observe.report = Some(path(opt, value)?),
-            "memmap" => observe.memmap = Some(path(opt, value)?),
-            "trap-only" => observe.trap_only = true,
-            "null-guard" => observe.null_guard = true,
-            "net" => observe.net = parsed(opt, &value, parse_net)?,
-            "reserve" => observe.reserve = parsed(opt, &value, parse_reserve)?,
-            "no-cache" => observe.no_cache = true,
-            "strict" => observe.strict = true,
-            "isolate" => observe.isolate = true,
-            "root" => root = Some(path(opt, value)?),
-            "initrd" => initrd = Some(path(opt, value)?),
-            "mem" => mem = Some(parsed(opt, &value, parse_mem)?),
-            "init" => init = Some(value),
-            "machine" => machine = true,
-            other => unreachable!("option --{other} has no field"),
-        }
-    }
     let default_mem = || parse_mem(DEFAULT_MEM).unwrap_or(256 << 20);
+    let Given { seen, observe, root, initrd, mem, init, machine } = given;
     Ok(match sub {
+        Sub::Run if words.is_empty() => {
+            // Its usage shows the options given, as clap's did.
+            let options: String = seen.iter().map(|opt| format!("{} ", opt.shown)).collect();
+            return Err(Exit::Error(format!(
+                "error: the following required arguments were not provided:\n  <PROGRAM [ARGS]>...\n\n\
+                 Usage: nommu run {options}<PROGRAM [ARGS]>...\n\nFor more information, try '--help'.\n"
+            )));
+        }
         Sub::Run => {
-            if words.is_empty() {
-                return Err(Exit::Error(
-                    "error: the following required arguments were not provided:\n  <PROGRAM [ARGS]>...\n\n\
-                     Usage: nommu run <PROGRAM [ARGS]>...\n\nFor more information, try '--help'.\n"
-                        .to_string(),
-                ));
-            }
             let root = root.unwrap_or_else(|| PathBuf::from("/"));
             Command::Run { root, mem: mem.unwrap_or_else(default_mem), observe, command: words }
         }

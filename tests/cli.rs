@@ -225,6 +225,9 @@ fn a_missing_or_bad_value_is_a_usage_error() {
         &["caps", "--reserve=foo"],
         "error: invalid value 'foo' for '--reserve <on|off|SIZE>': 'foo' is not on, off or a size (like 16G)",
     );
+    // Values are checked as they come: the first error is the one told.
+    assert_usage_error(&["caps", "--net=foo", "--bogus"], "error: invalid value 'foo' for '--net <host|none>'");
+    assert_usage_error(&["run", "--mem=1k"], bad_mem);
 }
 
 #[test]
