@@ -22,6 +22,7 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// A command and its options (each explained in `help`).
 pub enum Command {
     Run {
         root: PathBuf,
@@ -44,7 +45,7 @@ pub enum Command {
 }
 
 /// What the machine shows about itself, and the profile it runs: the
-/// options every subcommand takes (their help is `help::OBSERVE`).
+/// options every subcommand takes (each explained in `help`).
 #[derive(Clone, Default)]
 pub struct Observe {
     pub trace: Option<String>,
