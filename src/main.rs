@@ -3,106 +3,18 @@
 // The command line computes with sizes it parsed itself (checked there).
 #![allow(clippy::arithmetic_side_effects)]
 
+mod cli;
 mod logger;
 
-use clap::{Parser, Subcommand};
+use cli::{Command, Observe};
 use nommu::kernel::exec::ProgramSpec;
 use nommu::kernel::klog::{self, Klog};
 use nommu::kernel::machine::MachineError;
-use nommu::kernel::net::NetMode;
 use nommu::{ExitStatus, Machine, MachineConfig, Reserve};
 use std::ffi::OsString;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::PathBuf;
 use std::sync::Arc;
-
-#[derive(Parser)]
-#[command(name = "nommu", version, about = "A user-space no-MMU Linux machine for x86-64 programs")]
-struct Cli {
-    /// One line per exec, vfork, rewrite, signal delivery, process birth
-    /// and death on stderr (RUST_LOG=nommu=info; RUST_LOG overrides).
-    #[arg(long, short)]
-    verbose: bool,
-    #[command(subcommand)]
-    command: Command,
-}
-
-/// What the machine shows about itself.
-#[derive(clap::Args, Clone, Default)]
-struct Observe {
-    /// Print syscalls, signals and exits like strace: `--trace`, or
-    /// `--trace=open,read,%file,%process,%signal,%memory`.
-    #[arg(long, num_args = 0..=1, default_missing_value = "all", require_equals = true, value_name = "SYSCALLS")]
-    trace: Option<String>,
-    /// Write the trace (and the summary) to FILE instead of stderr.
-    #[arg(long, value_name = "FILE")]
-    trace_file: Option<PathBuf>,
-    /// At exit, a table like `strace -c` plus the no-MMU facts: execs and
-    /// their rewrite cost, peak arena use, largest free block.
-    #[arg(long)]
-    summary: bool,
-    /// A Chrome/Perfetto trace of the run (ui.perfetto.dev,
-    /// chrome://tracing): a track per task, every syscall a slice with its
-    /// decoded arguments, vfork/exec/exit/signals, arena use.
-    #[arg(long, value_name = "FILE.json")]
-    timeline: Option<PathBuf>,
-    /// At exit, a JSON report for CI (schema in the README).
-    #[arg(long, value_name = "FILE.json")]
-    report: Option<PathBuf>,
-    /// Draw the arena (regions by process and kind, free space) at its
-    /// busiest, and whenever nommu gets SIGUSR1.
-    #[arg(long, value_name = "FILE.svg")]
-    memmap: Option<PathBuf>,
-    /// Rewrite no syscall sites and map no page 0: every syscall takes the
-    /// trap path (Syscall User Dispatch or seccomp). Slower; what nommu
-    /// does by itself when page 0 cannot be mapped. Also NOMMU_TRAP_ONLY=1.
-    #[arg(long)]
-    trap_only: bool,
-    /// Make NULL reads fault on every host. With PKU page 0 is
-    /// execute-only anyway; without it page 0 would be readable, so nommu
-    /// maps none and every syscall takes the trap path. Also
-    /// NOMMU_NULL_GUARD=1.
-    #[arg(long)]
-    null_guard: bool,
-    /// What guests' internet sockets reach: `host` (the host's network, as
-    /// qemu-user gives it) or `none` (unix sockets only; internet sockets
-    /// get ENETUNREACH).
-    #[arg(long, default_value = "host", value_parser = parse_net, value_name = "host|none")]
-    net: NetMode,
-    /// Address space reserved without access (PROT_NONE: thread arenas,
-    /// guard areas, JIT heaps) costs no memory until made accessible:
-    /// `on` (an address range of 64 GiB, or 4 times --mem), a range size
-    /// (e.g. 16G), or `off` (every allocated page counts against --mem,
-    /// as on a no-MMU kernel).
-    #[arg(long, default_value = "on", value_parser = parse_reserve, value_name = "on|off|SIZE")]
-    reserve: Reserve,
-    /// Neither read nor write the on-disk cache of rewritten images
-    /// ($XDG_CACHE_HOME/nommu, else ~/.cache/nommu). Also NOMMU_NO_CACHE=1.
-    #[arg(long)]
-    no_cache: bool,
-    /// The strict no-MMU profile: memory calls answer as Linux's no-MMU
-    /// memory manager does (mm/nommu.c), and every allocated page counts
-    /// (implies --reserve off). Boot parameter: nommu.strict.
-    #[arg(long)]
-    strict: bool,
-    /// An MPU for no-MMU processes: each process's memory carries a
-    /// protection key, so a stray access into another process's memory is
-    /// SIGSEGV (SEGV_PKUERR). Needs PKU. Boot parameter: nommu.isolate.
-    #[arg(long)]
-    isolate: bool,
-}
-
-fn parse_reserve(s: &str) -> Result<Reserve, String> {
-    match s {
-        "on" => Ok(Reserve::Auto),
-        "off" => Ok(Reserve::Off),
-        _ => parse_mem(s).map(Reserve::Size).map_err(|_| format!("'{s}' is not on, off or a size (like 16G)")),
-    }
-}
-
-fn parse_net(s: &str) -> Result<NetMode, String> {
-    NetMode::parse(s).ok_or_else(|| format!("'{s}' is not a network mode (host or none)"))
-}
 
 /// Until pid 1 runs, nommu's allocations come from one static area.
 #[global_allocator]
@@ -198,118 +110,8 @@ impl Observe {
     }
 }
 
-#[derive(Subcommand)]
-enum Command {
-    /// Run one program; exit with its status (128+signal if killed).
-    Run {
-        /// Host directory that is the guest's root file system.
-        #[arg(long, default_value = "/")]
-        root: PathBuf,
-        /// Memory (what guests may have in use at once), e.g. 64M, 1G.
-        #[arg(long, default_value = DEFAULT_MEM, value_parser = parse_mem)]
-        mem: u64,
-        #[command(flatten)]
-        observe: Observe,
-        /// The program (a static or static-pie x86-64 ELF) and its
-        /// arguments; everything after it is the program's, `--help` too.
-        #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true, value_name = "PROGRAM [ARGS]")]
-        command: Vec<OsString>,
-    },
-    /// Boot the machine like User-Mode Linux: init as pid 1 on the console.
-    ///
-    /// UML-style parameters work too: mem=64M root=DIR init=/bin/sh
-    /// initrd=FILE rdinit=/init. Other key=value parameters go to init's
-    /// environment, other words to its arguments (as the Linux kernel does).
-    Boot {
-        /// Host directory that is the guest's root file system (default
-        /// rootfs).
-        #[arg(long)]
-        root: Option<PathBuf>,
-        /// A newc cpio archive (gzip'd or not), unpacked into an in-memory
-        /// root that init (default /init) runs from, as Linux boots an
-        /// initramfs. Not with --root.
-        #[arg(long, value_name = "FILE")]
-        initrd: Option<PathBuf>,
-        /// Memory (what guests may have in use at once), e.g. 64M, 1G.
-        #[arg(long, default_value = "256M", value_parser = parse_mem)]
-        mem: u64,
-        /// The init program (default /sbin/init, else /bin/sh; /init with
-        /// --initrd).
-        #[arg(long)]
-        init: Option<OsString>,
-        #[command(flatten)]
-        observe: Observe,
-        /// key=value parameters and init arguments.
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-        params: Vec<OsString>,
-    },
-    /// Say what this host gives nommu and what is in force (page 0, PKU,
-    /// FSGSBASE, the trap path, host mounts, where tmpfs files live), honouring the same options and NOMMU_*
-    /// switches as `run`; `key=value` lines with --machine.
-    Caps {
-        #[command(flatten)]
-        observe: Observe,
-        /// One `key=value` line each, for scripts and tests.
-        #[arg(long)]
-        machine: bool,
-    },
-}
-
-const DEFAULT_MEM: &str = "256M";
-
-/// `nommu run [--mem SIZE] [--report FILE] PROGRAM [ARGS]`, the common
-/// cases (the last one is how busybox's test suite starts every applet),
-/// without clap: building its parser costs more than the rest of nommu's
-/// start (~0.15 ms of a 0.5 ms run). Everything else goes to clap, which
-/// gives the same result for these forms (tests/imgcache.rs compares
-/// them), and so does any value or repetition clap might refuse.
-fn plain_run() -> Option<Cli> {
-    let mut args = std::env::args_os().skip(1).peekable();
-    if args.next()? != "run" {
-        return None;
-    }
-    let mut observe = Observe { net: NetMode::default(), reserve: Reserve::default(), ..Observe::default() };
-    let mut mem = None;
-    while let Some(arg) = args.next_if(|a| a.as_bytes().starts_with(b"-")) {
-        let arg = arg.into_vec();
-        let (name, value) = match arg.iter().position(|&b| b == b'=') {
-            Some(i) => (&arg[..i], Some(OsString::from_vec(arg[i + 1..].to_vec()))),
-            None => (&arg[..], None),
-        };
-        let value = match value {
-            Some(v) => v,
-            None => args.next()?,
-        };
-        if value.is_empty() || value.as_bytes().starts_with(b"-") {
-            return None;
-        }
-        match name {
-            b"--mem" if mem.is_none() => mem = Some(parse_mem(value.to_str()?).ok()?),
-            b"--report" if observe.report.is_none() => observe.report = Some(PathBuf::from(value)),
-            _ => return None,
-        }
-    }
-    let command: Vec<OsString> = args.collect();
-    let program = command.first()?;
-    if program.as_bytes().starts_with(b"-") {
-        return None;
-    }
-    let mem = match mem {
-        Some(m) => m,
-        None => parse_mem(DEFAULT_MEM).ok()?,
-    };
-    Some(Cli { verbose: false, command: Command::Run { root: PathBuf::from("/"), mem, observe, command } })
-}
-
-fn parse_mem(s: &str) -> Result<u64, String> {
-    match nommu::parse_size(s) {
-        Some(n) if n >= 1 << 20 => Ok(n),
-        _ => Err(format!("'{s}' is not a memory size of at least 1M (like 64M or 1G)")),
-    }
-}
-
 fn main() {
-    let cli = plain_run().unwrap_or_else(Cli::parse);
+    let cli = cli::parse_or_exit();
     // The kernel log, from the start: on `boot` the terminal is the
     // machine's console. On `run` the guest's stderr is the guest's: by
     // default only nommu's own failures reach it; what the kernel notices
@@ -598,7 +400,7 @@ fn boot(mut args: BootArgs, mut observe: Observe, params: Vec<OsString>, klog: A
                 let text = String::from_utf8_lossy(value).into_owned();
                 let os = || OsString::from_vec(value.to_vec());
                 match key {
-                    b"mem" => match parse_mem(&text) {
+                    b"mem" => match cli::parse_mem(&text) {
                         Ok(m) => args.mem = m,
                         Err(e) => {
                             eprintln!("nommu: {e}");
