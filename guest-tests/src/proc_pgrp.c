@@ -58,10 +58,13 @@ static int mode_pause(void)
     return 0;
 }
 
-/* exits 10 when SIGUSR1 arrives */
-static int mode_usr1(void)
+/* exits 10 when SIGUSR1 arrives; says so on descriptor `ready` (if
+ * given) once its handler is in place */
+static int mode_usr1(const char *ready)
 {
     signal(SIGUSR1, on_usr1);
+    if (ready && write(atoi(ready), "r", 1) != 1)
+        return 11;
     while (!got_usr1)
         pause();
     return 10;
@@ -74,8 +77,20 @@ static int mode_leader(void)
     if (getpgrp() != getpid())
         return 100;
     signal(SIGUSR1, on_usr1);
-    pid_t a = spawn_self("usr1", 0), b = spawn_self("usr1", 0);
-    msleep(50);
+    /* The children say when their handlers are in place (a sleep was
+     * not enough on a loaded machine). */
+    int ready[2];
+    if (pipe(ready) != 0)
+        return 102;
+    char fd[16];
+    snprintf(fd, sizeof fd, "%d", ready[1]);
+    pid_t a = vfork_self(NULL, "usr1", fd, NULL, NULL), b = vfork_self(NULL, "usr1", fd, NULL, NULL);
+    close(ready[1]);
+    char c;
+    for (int i = 0; i < 2; i++)
+        if (read(ready[0], &c, 1) != 1)
+            return 103;
+    close(ready[0]);
     int same = getpgid(a) == getpid() && getpgid(b) == getpid();
     if (kill(0, SIGUSR1) != 0)
         return 101;
@@ -284,7 +299,7 @@ int main(int argc, char **argv)
     if (argc >= 2 && !strcmp(argv[1], "pause"))
         return mode_pause();
     if (argc >= 2 && !strcmp(argv[1], "usr1"))
-        return mode_usr1();
+        return mode_usr1(argc >= 3 ? argv[2] : NULL);
     if (argc >= 2 && !strcmp(argv[1], "leader"))
         return mode_leader();
     test_ids();
