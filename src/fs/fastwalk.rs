@@ -108,19 +108,19 @@ impl HostRoot {
     }
 
     /// The host's `fstatat` of `abs`'s last component from its cached
-    /// directory, made under the cache's lock with the handle borrowed
-    /// (`DirCache::with`); `None` when the entry is not cached or its
-    /// directory holds a mount point (`cached_parent` then decides).
+    /// directory, read without the cache's lock or a reference
+    /// (`DirCache::peek`: an answer made while the entry changed is
+    /// not used); `None` when the entry is not cached or its directory
+    /// holds a mount point (`cached_parent` then decides).
     /// `NOMMU_DCACHE_BORROW=0` leaves it to `cached_parent` always.
     fn stat_borrowed(&self, abs: HostPath<'_>, st: &mut Stat) -> Option<std::io::Result<()>> {
         if !borrow_enabled() || self.jail().is_some() {
             return None;
         }
         let (dir, name) = abs.split()?;
-        let at = |d: &Dir| {
-            (!d.has_mount_points).then(|| host::fstatat_into(d.fd.as_raw_fd(), name, AT_SYMLINK_NOFOLLOW, st))
-        };
-        self.dirs.with(0, dir, at).flatten()
+        let at =
+            |d: &dcache::Peeked| (!d.has_mount_points).then(|| host::fstatat_into(d.fd, name, AT_SYMLINK_NOFOLLOW, st));
+        self.dirs.peek(dir, at).flatten()
     }
 
     /// open(2) of `abs` through the cache (`flags` without O_CLOEXEC,
