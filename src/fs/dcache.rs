@@ -105,6 +105,12 @@ impl Default for DirCache {
     }
 }
 
+/// `a == b`, 8 bytes at a time (a slice compare is musl's `memcmp`, a
+/// byte loop).
+fn same_key(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.chunks(8).zip(b.chunks(8)).all(|(x, y)| key_word(x) == key_word(y))
+}
+
 /// An 8-byte chunk of a key (or its shorter last one) as `Peek::key`
 /// holds it.
 fn key_word(chunk: &[u8]) -> u64 {
@@ -215,7 +221,9 @@ impl DirCache {
         let generation = self.generation();
         let slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
         match slots.get(hash(base, key)) {
-            Some(Some(e)) if e.generation == generation && e.base == base && e.key == key => Some(e.dir.clone()),
+            Some(Some(e)) if e.generation == generation && e.base == base && same_key(&e.key, key) => {
+                Some(e.dir.clone())
+            }
             _ => None,
         }
     }
@@ -356,6 +364,16 @@ mod tests {
             let chunk = &b"abcdefgh"[..n];
             let want = chunk.iter().rev().fold(0u64, |w, &b| w << 8 | u64::from(b));
             assert_eq!(key_word(chunk), want, "{n}");
+        }
+        let key = b"/usr/lib/x86_64-linux-gnu";
+        for n in 0..=key.len() {
+            assert!(same_key(&key[..n], &key[..n]));
+            assert!(n == 0 || !same_key(&key[..n], &key[..n - 1]), "{n}");
+            let mut other = key[..n].to_vec();
+            if let Some(b) = other.last_mut() {
+                *b ^= 0x20;
+                assert!(!same_key(&key[..n], &other), "{n}");
+            }
         }
     }
 

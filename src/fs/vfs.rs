@@ -211,8 +211,9 @@ pub(crate) fn open_host(
         Some(r) => r?,
         None => root.openat_waiting(abs.abs, req.flags & !O_CLOEXEC, mode, req.wait)?,
     };
-    // Opened by its own path, already normal (the scan saw it): a copy.
-    let known_as = if abs.is_normal() && opened_as == abs.as_bytes() {
+    // Opened by its own path (the same slice: no byte compare, musl's is
+    // a byte loop), already normal (the scan saw it): a copy.
+    let known_as = if abs.is_normal() && std::ptr::eq(opened_as, abs.as_bytes()) {
         let mut out = OpenFile::spare_path();
         out.extend_from_slice(opened_as);
         out
