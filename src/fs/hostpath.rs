@@ -138,6 +138,14 @@ mod tests {
             b"/...",
             b"/etc/../proc/1",
             b"/usr/lib/x86_64-linux-gnu/libc.so.6",
+            b"/abcdef/..",
+            b"/abcdefg/x",
+            b"/abcdef//x",
+            b"/abcdefg/",
+            b"/1234567/./8",
+            b"/123456/proc/../dev/null",
+            b"/dev/1234567890/abcdefgh/.",
+            b"/proc/self/fd/12345678/..",
             &deep,
         ] {
             let what = String::from_utf8_lossy(p);
