@@ -137,8 +137,10 @@ NOMMU_DIRFD_HANDLE=0 cargo test --release --test files --test mounts -- --test-t
     fs_open_flags_and_errors fs_directory_cache_invalidation fs_escape_is_contained fs_chroot_jails memory_file_mappings_and_tree_operations_on_tmpfs
 ran=$((ran + 1))
 # A cached directory's stat with its handle cloned out of the cache (not
-# a capability, so always run): by default the handle is borrowed under
-# the cache's lock (docs/architecture.md, "Paths in one host call").
+# a capability, so always run): by default the handle is read without the
+# cache's lock, its answer checked against the slot's sequence number
+# (`fs::dcache::DirCache::peek`; docs/architecture.md, "Paths in one host
+# call").
 echo "=== dcache switch: NOMMU_DCACHE_BORROW=0"
 NOMMU_DCACHE_BORROW=0 cargo test --release --test files --test mounts -- --test-threads=1 --exact fs_directories_and_links \
     fs_directory_cache_invalidation fs_escape_is_contained fs_chroot_jails memory_file_mappings_and_tree_operations_on_tmpfs

@@ -18,14 +18,22 @@
 //! Creating a name cannot change what an existing path resolves to, so
 //! creating calls do not. Changes made by host processes outside the
 //! machine are not seen (README: "Directory handle cache").
+//!
+//! Entries are written under a mutex. A stat reads an absolute entry
+//! without it (`peek`): each slot's entry is also published as atomics
+//! behind a sequence number, the host's `fstatat` is made with the raw
+//! handle, and its answer is used only if the slot did not change
+//! meanwhile (a replaced entry's handle is closed only after the number
+//! moved). Opens, which may create or wait, clone the handle under the
+//! mutex as before.
 
 use crate::abi::fcntl::{O_DIRECTORY, O_PATH};
 use crate::errno::SysResult;
-use std::os::fd::OwnedFd;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::sync::atomic::{fence, AtomicBool, AtomicI32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-/// Entries (direct-mapped by a hash of the key).
+/// Entries (direct-mapped by a hash of the key; a power of two).
 const SLOTS: usize = 64;
 
 /// Keys longer than this are not cached (nearly every directory path is
@@ -52,18 +60,80 @@ struct Entry {
     dir: Dir,
 }
 
+/// Absolute keys up to this many 8-byte words are also in `peeks`.
+const PEEK_WORDS: usize = 8;
+
+/// What a lookup without the lock reads of one slot's entry (a seqlock:
+/// its fields are written under the cache's lock, between two moves of
+/// `seq`). Only absolute keys are here.
 #[derive(Default)]
+struct Peek {
+    /// Odd while the slot changes; moves by 2 with every change.
+    seq: AtomicU64,
+    generation: AtomicU64,
+    /// The key's length + 1; 0 for no entry.
+    len: AtomicUsize,
+    /// The key's bytes, little-endian words, the last one padded with 0.
+    key: [AtomicU64; PEEK_WORDS],
+    /// The entry's handle (the slot's `Arc` keeps it open).
+    fd: AtomicI32,
+    /// The entry's `has_mount_points`.
+    has_mount_points: AtomicBool,
+}
+
+/// A cached directory as a lookup without the lock sees it: its handle is
+/// valid only until the slot changes (`DirCache::peek`).
+pub(crate) struct Peeked {
+    pub fd: RawFd,
+    pub has_mount_points: bool,
+}
+
 pub(crate) struct DirCache {
     generation: AtomicU64,
     slots: Mutex<Vec<Option<Entry>>>,
+    /// The slots' entries again, for `peek`.
+    peeks: [Peek; SLOTS],
 }
 
-fn hash(base: usize, key: &[u8]) -> usize {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ base as u64;
-    for &b in key {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+impl Default for DirCache {
+    fn default() -> Self {
+        DirCache {
+            generation: AtomicU64::new(0),
+            slots: Mutex::default(),
+            peeks: std::array::from_fn(|_| Peek::default()),
+        }
     }
-    (h ^ (h >> 29)) as usize % SLOTS
+}
+
+/// `a == b`, 8 bytes at a time (a slice compare is musl's `memcmp`, a
+/// byte loop).
+fn same_key(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.chunks(8).zip(b.chunks(8)).all(|(x, y)| key_word(x) == key_word(y))
+}
+
+/// An 8-byte chunk of a key (or its shorter last one) as `Peek::key`
+/// holds it.
+fn key_word(chunk: &[u8]) -> u64 {
+    let n = chunk.len();
+    if let Ok(w) = <[u8; 8]>::try_from(chunk) {
+        return u64::from_le_bytes(w);
+    }
+    // 4 to 7 bytes: two 4-byte loads that overlap (its bytes land where
+    // they belong either way).
+    if let (Some(lo), Some(hi)) = (chunk.first_chunk::<4>(), chunk.last_chunk::<4>()) {
+        return u64::from(u32::from_le_bytes(*lo)) | u64::from(u32::from_le_bytes(*hi)) << (8 * (n - 4));
+    }
+    chunk.iter().rev().fold(0, |w, &b| w << 8 | u64::from(b))
+}
+
+/// The slot of `key` (from `base`): a multiplicative hash of its 8-byte
+/// words (`key_word`), its top bits.
+fn hash(base: usize, key: &[u8]) -> usize {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ base as u64 ^ key.len() as u64;
+    for chunk in key.chunks(8) {
+        h = (h ^ key_word(chunk)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+    (h >> (64 - SLOTS.trailing_zeros())) as usize
 }
 
 impl DirCache {
@@ -84,7 +154,66 @@ impl DirCache {
     pub(crate) fn clear(&self) {
         self.invalidate();
         let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+        // Unpublished before the handles close (a `peek` then sees the
+        // change).
+        for h in 0..SLOTS {
+            self.publish(h, None);
+        }
         slots.clear();
+    }
+
+    /// Puts `e` (or nothing) in slot `h`'s `Peek`, under the cache's lock
+    /// (held by the caller) and before the entry it replaces is dropped.
+    fn publish(&self, h: usize, e: Option<&Entry>) {
+        let p = &self.peeks[h];
+        let seq = p.seq.load(Ordering::Relaxed);
+        p.seq.store(seq.wrapping_add(1), Ordering::Relaxed);
+        fence(Ordering::Release);
+        match e {
+            Some(e) if e.base == 0 && e.key.len() <= PEEK_WORDS * 8 => {
+                for (w, chunk) in p.key.iter().zip(e.key.chunks(8)) {
+                    w.store(key_word(chunk), Ordering::Relaxed);
+                }
+                p.generation.store(e.generation, Ordering::Relaxed);
+                p.fd.store(e.dir.fd.as_raw_fd(), Ordering::Relaxed);
+                p.has_mount_points.store(e.dir.has_mount_points, Ordering::Relaxed);
+                p.len.store(e.key.len() + 1, Ordering::Relaxed);
+            }
+            _ => p.len.store(0, Ordering::Relaxed),
+        }
+        p.seq.store(seq.wrapping_add(2), Ordering::Release);
+    }
+
+    /// `f` on the directory the absolute path `key` names, if cached and
+    /// current, without the cache's lock and without a reference taken
+    /// (a `Mutex` and an `Arc` count were four atomic read-modify-writes
+    /// of every cached stat, BENCHMARKS.md round 5). The handle may be
+    /// closed, and its number reused, by a change of the slot while `f`
+    /// runs: `f` must do nothing but ask (a host `fstatat`), and its
+    /// answer is thrown away (`None`) when the slot changed meanwhile.
+    pub(crate) fn peek<R>(&self, key: &[u8], f: impl FnOnce(&Peeked) -> R) -> Option<R> {
+        if key.len() > PEEK_WORDS * 8 {
+            return None;
+        }
+        let p = &self.peeks[hash(0, key)];
+        let seq = p.seq.load(Ordering::Acquire);
+        if seq & 1 != 0
+            || p.len.load(Ordering::Relaxed) != key.len() + 1
+            || p.generation.load(Ordering::Relaxed) != self.generation()
+        {
+            return None;
+        }
+        for (w, chunk) in p.key.iter().zip(key.chunks(8)) {
+            if w.load(Ordering::Relaxed) != key_word(chunk) {
+                return None;
+            }
+        }
+        let dir =
+            Peeked { fd: p.fd.load(Ordering::Relaxed), has_mount_points: p.has_mount_points.load(Ordering::Relaxed) };
+        let r = f(&dir);
+        // Everything read above (and `f`'s host call) before the check.
+        fence(Ordering::Acquire);
+        (p.seq.load(Ordering::Relaxed) == seq).then_some(r)
     }
 
     /// The directory `key` names (from `base`), if cached and current.
@@ -92,22 +221,9 @@ impl DirCache {
         let generation = self.generation();
         let slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
         match slots.get(hash(base, key)) {
-            Some(Some(e)) if e.generation == generation && e.base == base && e.key == key => Some(e.dir.clone()),
-            _ => None,
-        }
-    }
-
-    /// `f` on the directory `key` names (from `base`), if cached and
-    /// current, run under the cache's lock with the entry borrowed: no
-    /// reference count taken and dropped (two atomic read-modify-writes,
-    /// BENCHMARKS.md round 5). `f` must not use the cache or take a lock
-    /// that is held while the cache is used (the mount table's); it is a
-    /// host lookup of one name from the handle.
-    pub(crate) fn with<R>(&self, base: usize, key: &[u8], f: impl FnOnce(&Dir) -> R) -> Option<R> {
-        let generation = self.generation();
-        let slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
-        match slots.get(hash(base, key)) {
-            Some(Some(e)) if e.generation == generation && e.base == base && e.key == key => Some(f(&e.dir)),
+            Some(Some(e)) if e.generation == generation && e.base == base && same_key(&e.key, key) => {
+                Some(e.dir.clone())
+            }
             _ => None,
         }
     }
@@ -130,7 +246,11 @@ impl DirCache {
             if slots.is_empty() {
                 slots.resize_with(SLOTS, || None);
             }
-            slots[hash(base, key)] = Some(Entry { generation, base, key: key.to_vec(), dir: dir.clone() });
+            let h = hash(base, key);
+            let entry = Entry { generation, base, key: key.to_vec(), dir: dir.clone() };
+            self.publish(h, Some(&entry));
+            // The entry replaced (its handle maybe closed) after.
+            let _replaced = slots[h].replace(entry);
         }
         Ok(dir)
     }
@@ -201,5 +321,98 @@ mod tests {
         c.get_or_resolve(0, b"/", fd).expect("resolved");
         c.clear();
         assert!(c.get(0, b"/").is_none());
+    }
+
+    #[test]
+    fn peeks() {
+        let c = DirCache::default();
+        let fd = || {
+            let f = std::fs::File::open("/").expect("/");
+            Ok(Dir { fd: Arc::new(OwnedFd::from(f)), read_only: false, has_mount_points: false })
+        };
+        let fd_of = |c: &DirCache, key: &[u8]| c.peek(key, |d| d.fd);
+        assert_eq!(fd_of(&c, b"/"), None);
+        let d = c.get_or_resolve(0, b"/", fd).expect("resolved");
+        assert_eq!(fd_of(&c, b"/"), Some(d.fd.as_raw_fd()));
+        assert_eq!(fd_of(&c, b"/x"), None, "another key");
+        c.invalidate();
+        assert_eq!(fd_of(&c, b"/"), None, "stale after invalidate");
+        c.get_or_resolve(0, b"/", fd).expect("resolved");
+        // A change of the slot while `f` runs: its answer is not used.
+        assert_eq!(c.peek(b"/", |_| c.clear()), None);
+        assert_eq!(fd_of(&c, b"/"), None, "cleared");
+        // Relative entries and long keys are not peeked.
+        c.get_or_resolve(7, b"a", fd).expect("resolved");
+        assert_eq!(fd_of(&c, b"a"), None);
+        let long = [b"/abcdefg".as_slice(); 9].concat();
+        c.get_or_resolve(0, &long, fd).expect("resolved");
+        assert!(c.get(0, &long).is_some() && fd_of(&c, &long).is_none());
+        // Keys alike but for their last bytes, of every length.
+        let key = b"/0123456789abcdef";
+        for n in 1..=key.len() {
+            let d = c.get_or_resolve(0, &key[..n], fd).expect("resolved");
+            assert_eq!(fd_of(&c, &key[..n]), Some(d.fd.as_raw_fd()));
+            let mut other = key[..n].to_vec();
+            other[n - 1] ^= 1;
+            assert_eq!(fd_of(&c, &other), None, "{n}");
+        }
+    }
+
+    #[test]
+    fn key_words() {
+        for n in 0..=8 {
+            let chunk = &b"abcdefgh"[..n];
+            let want = chunk.iter().rev().fold(0u64, |w, &b| w << 8 | u64::from(b));
+            assert_eq!(key_word(chunk), want, "{n}");
+        }
+        let key = b"/usr/lib/x86_64-linux-gnu";
+        for n in 0..=key.len() {
+            assert!(same_key(&key[..n], &key[..n]));
+            assert!(n == 0 || !same_key(&key[..n], &key[..n - 1]), "{n}");
+            let mut other = key[..n].to_vec();
+            if let Some(b) = other.last_mut() {
+                *b ^= 0x20;
+                assert!(!same_key(&key[..n], &other), "{n}");
+            }
+        }
+    }
+
+    /// A reader racing a writer that replaces the entry (closing its
+    /// handle) and a thread that reuses descriptor numbers: every answer
+    /// `peek` lets through is the cached directory's.
+    #[test]
+    fn peek_races_replacement() {
+        use crate::abi::fcntl::AT_EMPTY_PATH;
+        use crate::arch::host;
+        let c = DirCache::default();
+        let fd = || {
+            let f = std::fs::File::open("/").expect("/");
+            Ok(Dir { fd: Arc::new(OwnedFd::from(f)), read_only: false, has_mount_points: false })
+        };
+        let root_ino = std::fs::metadata("/").map(|m| std::os::unix::fs::MetadataExt::ino(&m)).expect("/");
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                for _ in 0..50_000 {
+                    c.invalidate();
+                    let _ = c.get_or_resolve(0, b"/", fd);
+                }
+                stop.store(true, Ordering::Relaxed);
+            });
+            s.spawn(|| {
+                while !stop.load(Ordering::Relaxed) {
+                    let _f = std::fs::File::open("/dev/null");
+                }
+            });
+            let mut seen = 0;
+            while !stop.load(Ordering::Relaxed) {
+                if let Some(r) = c.peek(b"/", |d| host::fstatat(d.fd, c"", AT_EMPTY_PATH)) {
+                    // (A closed handle would be EBADF, a reused one another file.)
+                    assert_eq!(r.map(|st| st.st_ino).ok(), Some(root_ino));
+                    seen += 1;
+                }
+            }
+            assert!(seen > 0 || cfg!(miri));
+        });
     }
 }

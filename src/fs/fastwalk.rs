@@ -9,6 +9,7 @@
 //! every answer the full walk might give differently.
 
 use super::dcache::{self, Dir, DIR_FLAGS};
+use super::hostpath::HostPath;
 use super::root::HostRoot;
 use crate::abi::fcntl::{AT_SYMLINK_NOFOLLOW, O_CREAT, O_NOFOLLOW, O_PATH, O_TMPFILE};
 use crate::abi::mount::MS_RDONLY;
@@ -38,22 +39,18 @@ impl HostRoot {
     /// The cached directory of `abs` (an absolute guest path the caller
     /// classified as the host root's) and its last component, when the
     /// fast path applies.
-    fn cached_parent<'p>(&self, abs: &'p CStr) -> Option<(Dir, &'p CStr)> {
+    fn cached_parent<'p>(&self, abs: HostPath<'p>) -> Option<(Dir, &'p CStr)> {
         if self.jail().is_some() {
             return None;
         }
-        let bytes = abs.to_bytes();
-        if bytes.first() != Some(&b'/') {
-            return None;
-        }
-        let (dir, name) = dcache::split(bytes)?;
+        let (dir, name) = abs.split()?;
         let d = self.dirs.get_or_resolve(0, dir, || self.resolve_dir(dir)).ok()?;
         // A mount point is a name of its directory here, but names another
         // file system's root.
-        if d.has_mount_points && self.mounts.mounted_on(bytes).is_some() {
+        if d.has_mount_points && self.mounts.mounted_on(abs.as_bytes()).is_some() {
             return None;
         }
-        Some((d, last_cstr(abs, name.len())?))
+        Some((d, name))
     }
 
     /// A directory walked in full from the root, for the cache.
@@ -101,8 +98,8 @@ impl HostRoot {
     }
 
     /// stat/lstat of `abs` through the cache, into `st`.
-    pub(crate) fn stat_cached(&self, abs: &CStr, follow: bool, st: &mut Stat) -> Option<SysResult<()>> {
-        let path = || Some(abs.to_bytes().to_vec());
+    pub(crate) fn stat_cached(&self, abs: HostPath<'_>, follow: bool, st: &mut Stat) -> Option<SysResult<()>> {
+        let path = || Some(abs.as_bytes().to_vec());
         if let Some(r) = self.stat_borrowed(abs, st) {
             return finish_stat(self, r, follow, path, st);
         }
@@ -111,31 +108,26 @@ impl HostRoot {
     }
 
     /// The host's `fstatat` of `abs`'s last component from its cached
-    /// directory, made under the cache's lock with the handle borrowed
-    /// (`DirCache::with`); `None` when the entry is not cached or its
-    /// directory holds a mount point (`cached_parent` then decides).
+    /// directory, read without the cache's lock or a reference
+    /// (`DirCache::peek`: an answer made while the entry changed is
+    /// not used); `None` when the entry is not cached or its directory
+    /// holds a mount point (`cached_parent` then decides).
     /// `NOMMU_DCACHE_BORROW=0` leaves it to `cached_parent` always.
-    fn stat_borrowed(&self, abs: &CStr, st: &mut Stat) -> Option<std::io::Result<()>> {
+    fn stat_borrowed(&self, abs: HostPath<'_>, st: &mut Stat) -> Option<std::io::Result<()>> {
         if !borrow_enabled() || self.jail().is_some() {
             return None;
         }
-        let bytes = abs.to_bytes();
-        if bytes.first() != Some(&b'/') {
-            return None;
-        }
-        let (dir, name) = dcache::split(bytes)?;
-        let name = last_cstr(abs, name.len())?;
-        let at = |d: &Dir| {
-            (!d.has_mount_points).then(|| host::fstatat_into(d.fd.as_raw_fd(), name, AT_SYMLINK_NOFOLLOW, st))
-        };
-        self.dirs.with(0, dir, at).flatten()
+        let (dir, name) = abs.split()?;
+        let at =
+            |d: &dcache::Peeked| (!d.has_mount_points).then(|| host::fstatat_into(d.fd, name, AT_SYMLINK_NOFOLLOW, st));
+        self.dirs.peek(dir, at).flatten()
     }
 
     /// open(2) of `abs` through the cache (`flags` without O_CLOEXEC,
     /// `mode` with the umask applied).
     pub(crate) fn open_cached(
         &self,
-        abs: &CStr,
+        abs: HostPath<'_>,
         flags: i32,
         mode: u32,
         wait: host::Wait,
@@ -150,13 +142,19 @@ impl HostRoot {
     }
 
     /// statx of `abs` through the cache (`flags`: the sync type only).
-    pub(crate) fn statx_cached(&self, abs: &CStr, follow: bool, flags: i32, mask: u32) -> Option<SysResult<Statx>> {
+    pub(crate) fn statx_cached(
+        &self,
+        abs: HostPath<'_>,
+        follow: bool,
+        flags: i32,
+        mask: u32,
+    ) -> Option<SysResult<Statx>> {
         let (d, name) = self.cached_parent(abs)?;
-        lookup_statx(self, d.fd.as_fd(), name, follow, flags, mask, || Some(abs.to_bytes().to_vec()))
+        lookup_statx(self, d.fd.as_fd(), name, follow, flags, mask, || Some(abs.as_bytes().to_vec()))
     }
 
     /// faccessat2 of `abs` through the cache (`flags`: AT_EACCESS or 0).
-    pub(crate) fn access_cached(&self, abs: &CStr, mode: i32, flags: i32, follow: bool) -> Option<SysResult> {
+    pub(crate) fn access_cached(&self, abs: HostPath<'_>, mode: i32, flags: i32, follow: bool) -> Option<SysResult> {
         let (d, name) = self.cached_parent(abs)?;
         lookup_access(d.fd.as_fd(), name, mode, flags, follow)
     }

@@ -29,7 +29,8 @@ pub enum FileKind {
     /// A generated file: its content as of open (like seq_file).
     Generated(Vec<u8>),
     /// A generated directory listing (refreshed when read from the start).
-    Dir(Mutex<Vec<DirEntry>>),
+    /// (Boxed: `OpenFile` small, see `HostIds`.)
+    Dir(Box<Mutex<Vec<DirEntry>>>),
 }
 
 /// The kernel's own side of a file it builds on a host descriptor (a
@@ -61,17 +62,27 @@ pub struct OpenFile {
     blocking: AtomicU8,
     /// The kernel's side of an emulated file, if this is one.
     emulated: Option<Arc<dyn Emulated>>,
-    /// A socket's family and inode, asked of the host once: they never
-    /// change.
-    socket: std::sync::OnceLock<(u16, u64)>,
-    /// The file's (st_dev, st_ino) if it is open for writing (exec's
-    /// ETXTBSY check), asked of the host once: neither the access mode
-    /// nor the file changes while it is open.
-    write_id: std::sync::OnceLock<Option<(u64, u64)>>,
+    /// What is asked of the host about it once (`HostIds`), allocated at
+    /// the first ask.
+    ids: std::sync::OnceLock<Box<HostIds>>,
     /// A host directory's place in the machine's tree, for lookups
     /// relative to it (`dirat`; set at the first such lookup, so that an
     /// open of anything else costs one word's store for it).
     pub(crate) dir_at: std::sync::OnceLock<Box<Mutex<super::dirat::DirAt>>>,
+}
+
+/// What is asked of the host about a file once, kept out of `OpenFile`
+/// (which then is 128 bytes: moved with a few stores instead of musl's
+/// `memcpy` call, `rep movsq`, slow to start; an open moves it ~5 times,
+/// BENCHMARKS.md round 6, paths).
+#[derive(Debug, Default)]
+struct HostIds {
+    /// A socket's family and inode: they never change.
+    socket: std::sync::OnceLock<(u16, u64)>,
+    /// The file's (st_dev, st_ino) if it is open for writing (exec's
+    /// ETXTBSY check): neither the access mode nor the file changes while
+    /// it is open.
+    write_id: std::sync::OnceLock<Option<(u64, u64)>>,
 }
 
 thread_local! {
@@ -94,8 +105,7 @@ impl OpenFile {
             pos: Mutex::new(0),
             blocking,
             emulated: None,
-            socket: std::sync::OnceLock::new(),
-            write_id: std::sync::OnceLock::new(),
+            ids: std::sync::OnceLock::new(),
             dir_at: std::sync::OnceLock::new(),
         }
     }
@@ -155,7 +165,7 @@ impl OpenFile {
     }
 
     pub(crate) fn dir(entries: Vec<DirEntry>, path: Vec<u8>, flags: u32) -> OpenFile {
-        OpenFile::in_memory(FileKind::Dir(Mutex::new(entries)), path, flags)
+        OpenFile::in_memory(FileKind::Dir(Box::new(Mutex::new(entries))), path, flags)
     }
 
     /// A file the kernel generates: it keeps its own flags and offset, and
@@ -168,8 +178,7 @@ impl OpenFile {
             pos: Mutex::new(0),
             blocking: AtomicU8::new(BLOCKING_NO),
             emulated: None,
-            socket: std::sync::OnceLock::new(),
-            write_id: std::sync::OnceLock::new(),
+            ids: std::sync::OnceLock::new(),
             dir_at: std::sync::OnceLock::new(),
         }
     }
@@ -225,18 +234,19 @@ impl OpenFile {
 
     /// A socket's family and inode, from `query` the first time.
     pub(crate) fn socket_id<E>(&self, query: impl FnOnce() -> Result<(u16, u64), E>) -> Result<(u16, u64), E> {
-        if let Some(id) = self.socket.get() {
+        let ids = self.ids.get_or_init(Box::default);
+        if let Some(id) = ids.socket.get() {
             return Ok(*id);
         }
         let id = query()?;
-        Ok(*self.socket.get_or_init(|| id))
+        Ok(*ids.socket.get_or_init(|| id))
     }
 
     /// The (st_dev, st_ino) of a host file open for writing, from `query`
     /// the first time (None: not open for writing, or not a host file).
     pub(crate) fn write_id(&self, query: impl FnOnce(RawFd) -> Option<(u64, u64)>) -> Option<(u64, u64)> {
         let FileKind::Host(fd) = &self.kind else { return None };
-        *self.write_id.get_or_init(|| query(fd.as_raw_fd()))
+        *self.ids.get_or_init(Box::default).write_id.get_or_init(|| query(fd.as_raw_fd()))
     }
 
     pub(crate) fn flags(&self) -> u32 {
@@ -282,6 +292,11 @@ pub(crate) fn dirent_type(t: &std::fs::FileType) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn small_enough_to_move_without_memcpy() {
+        assert!(std::mem::size_of::<OpenFile>() <= 128, "{}", std::mem::size_of::<OpenFile>());
+    }
 
     fn dev_null() -> OwnedFd {
         OwnedFd::from(std::fs::File::open("/dev/null").expect("/dev/null"))

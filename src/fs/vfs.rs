@@ -4,6 +4,7 @@
 
 use super::devfs;
 use super::file::{FileKind, OpenFile};
+use super::hostpath::HostPath;
 use super::node::{Ctty, LinkTarget, Node, ProcFs, PtyNode, Step};
 use super::path::{self, Fs};
 use super::root::HostRoot;
@@ -93,7 +94,7 @@ pub(crate) fn open(root: &HostRoot, proc: &dyn ProcFs, abs: Vec<u8>, req: &OpenR
     // there from elsewhere).
     match resolve_from(proc, abs, follow)? {
         (Resolved::Host(c), original) => {
-            open_host_or_node(root, proc, &c, original.as_deref().unwrap_or(c.as_bytes()), req)
+            open_host_or_node(root, proc, HostPath::new(&c), original.as_deref().unwrap_or(c.as_bytes()), req)
         }
         (Resolved::OpenFile(f), _) => reopen(&f, host_flags, req.wait),
         (Resolved::Virtual(node, reached), _) => {
@@ -109,7 +110,7 @@ pub(crate) fn open(root: &HostRoot, proc: &dyn ProcFs, abs: Vec<u8>, req: &OpenR
 pub(crate) fn open_host_or_node(
     root: &HostRoot,
     proc: &dyn ProcFs,
-    abs: &CStr,
+    abs: HostPath<'_>,
     opened_as: &[u8],
     req: &OpenRequest,
 ) -> SysResult<OpenFile> {
@@ -199,28 +200,42 @@ fn open_node(root: &HostRoot, proc: &dyn ProcFs, node: Node, norm: Vec<u8>, req:
 
 /// open(2) of `abs`, an absolute path in the host root; the file is known
 /// by `opened_as` (normalised here).
-pub(crate) fn open_host(root: &HostRoot, abs: &CStr, opened_as: &[u8], req: &OpenRequest) -> SysResult<OpenFile> {
+pub(crate) fn open_host(
+    root: &HostRoot,
+    abs: HostPath<'_>,
+    opened_as: &[u8],
+    req: &OpenRequest,
+) -> SysResult<OpenFile> {
     let mode = req.mode & S_IALLUGO & !req.umask;
     let fd = match root.open_cached(abs, req.flags & !O_CLOEXEC, mode, req.wait) {
         Some(r) => r?,
-        None => root.openat_waiting(abs, req.flags & !O_CLOEXEC, mode, req.wait)?,
+        None => root.openat_waiting(abs.abs, req.flags & !O_CLOEXEC, mode, req.wait)?,
     };
-    Ok(OpenFile::host(fd, path::normalize_into(OpenFile::spare_path(), opened_as)))
+    // Opened by its own path (the same slice: no byte compare, musl's is
+    // a byte loop), already normal (the scan saw it): a copy.
+    let known_as = if abs.is_normal() && std::ptr::eq(opened_as, abs.as_bytes()) {
+        let mut out = OpenFile::spare_path();
+        out.extend_from_slice(opened_as);
+        out
+    } else {
+        path::normalize_into(OpenFile::spare_path(), opened_as)
+    };
+    Ok(OpenFile::host(fd, known_as))
 }
 
 /// stat/lstat of `abs`, an absolute path in the host root.
-pub(crate) fn stat_host(root: &HostRoot, abs: &CStr, follow: bool) -> SysResult<AbiStat> {
+pub(crate) fn stat_host(root: &HostRoot, abs: HostPath<'_>, follow: bool) -> SysResult<AbiStat> {
     let mut st = AbiStat::default();
     stat_host_into(root, abs, follow, &mut st)?;
     Ok(st)
 }
 
 /// `stat_host` into `st` (no copies of the 144 bytes on the way).
-pub(crate) fn stat_host_into(root: &HostRoot, abs: &CStr, follow: bool, st: &mut AbiStat) -> SysResult<()> {
+pub(crate) fn stat_host_into(root: &HostRoot, abs: HostPath<'_>, follow: bool, st: &mut AbiStat) -> SysResult<()> {
     if let Some(r) = root.stat_cached(abs, follow, st) {
         return r;
     }
-    let fd = root.path_fd(abs, follow)?;
+    let fd = root.path_fd(abs.abs, follow)?;
     host::fstatat_into(fd.as_raw_fd(), c"", AT_EMPTY_PATH, st)?;
     root.fix_stat(fd.as_raw_fd(), st);
     Ok(())
@@ -332,7 +347,7 @@ fn fd_link_permissions(f: &OpenFile) -> u32 {
 /// stat/lstat of an absolute guest path, as a raw `struct stat`.
 pub(crate) fn stat(root: &HostRoot, proc: &dyn ProcFs, abs: Vec<u8>, follow: bool) -> SysResult<AbiStat> {
     match resolve(proc, abs, follow)? {
-        Resolved::Host(c) => stat_host(root, &c, follow),
+        Resolved::Host(c) => stat_host(root, HostPath::new(&c), follow),
         Resolved::OpenFile(f) => fstat(&f),
         Resolved::Virtual(Node::HostDevice(dev), _) => Ok(host::fstatat(AT_FDCWD, dev, 0)?),
         Resolved::Virtual(Node::Pty(pty), _) => Ok(host::fstatat(AT_FDCWD, &pty_host_path(pty)?, 0)?),

@@ -20,6 +20,7 @@ use crate::abi::stat::{
 };
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
+use crate::fs::hostpath::HostPath;
 use crate::fs::path::{self, is_dot_or_dotdot, Fs};
 use crate::fs::vfs::{self, Resolved};
 use std::ffi::{CStr, CString};
@@ -77,7 +78,7 @@ enum Target<'a> {
     /// An empty path with AT_EMPTY_PATH: dirfd itself.
     Empty,
     /// An absolute path in the host root.
-    Host(&'a CStr),
+    Host(HostPath<'a>),
     /// Any other path, made absolute against the cwd or dirfd.
     Abs(Vec<u8>),
 }
@@ -86,11 +87,18 @@ enum Target<'a> {
 /// for an absolute path in the host root).
 fn target_of<'a>(ctx: &SyscallCtx<'_>, dirfd: Fd, flags: i32, arg: &'a mut path::PathArg) -> SysResult<Target<'a>> {
     match arg.as_bytes() {
-        [] if flags & AT_EMPTY_PATH != 0 => Ok(Target::Empty),
-        [] => Err(Errno::ENOENT),
-        b @ [b'/', ..] if path::classify(b) == Fs::Host => Ok(Target::Host(arg.as_cstr())),
-        _ => Ok(Target::Abs(ctx.at_vec(reg(dirfd), arg.take_vec())?)),
+        [] if flags & AT_EMPTY_PATH != 0 => return Ok(Target::Empty),
+        [] => return Err(Errno::ENOENT),
+        b @ [b'/', ..] => {
+            // Scanned once: its file system, and its split for the walk.
+            let (fs, name_at) = crate::fs::hostpath::scan(b);
+            if fs == Fs::Host {
+                return Ok(Target::Host(HostPath::scanned(arg.as_cstr(), name_at)));
+            }
+        }
+        _ => {}
     }
+    Ok(Target::Abs(ctx.at_vec(reg(dirfd), arg.take_vec())?))
 }
 
 fn do_open(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: i32, mode: u32) -> SysResult {
@@ -126,7 +134,7 @@ fn do_open(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: i32, m
     let wait = if may_wait { host::Wait::Interruptible } else { host::Wait::Uninterruptible };
     let req = vfs::OpenRequest { flags, mode, umask, wait };
     let open = |ctx: &SyscallCtx<'_>| match &target {
-        Target::Host(p) => vfs::open_host_or_node(&ctx.m.root, &ctx.procfs(), p, p.to_bytes(), &req),
+        Target::Host(p) => vfs::open_host_or_node(&ctx.m.root, &ctx.procfs(), *p, p.as_bytes(), &req),
         Target::Abs(abs) => vfs::open(&ctx.m.root, &ctx.procfs(), abs.clone(), &req),
         Target::Empty => Err(Errno::ENOENT),
     };

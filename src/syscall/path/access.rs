@@ -15,11 +15,11 @@ fn access_common(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: u
     let (mode, flags) = access_args(mode, flags)?;
     let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
     let host_flags = AT_EMPTY_PATH | (flags & AT_EACCESS);
-    let access_host = |c: &CStr| -> SysResult {
+    let access_host = |c: HostPath<'_>| -> SysResult {
         if let Some(r) = ctx.m.root.access_cached(c, mode, flags & AT_EACCESS, follow) {
             return r;
         }
-        let fd = ctx.m.root.path_fd(c, follow)?;
+        let fd = ctx.m.root.path_fd(c.abs, follow)?;
         host::faccessat2(fd.as_raw_fd(), c"", mode, host_flags)?;
         Ok(0)
     };
@@ -42,7 +42,7 @@ fn access_common(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, mode: u
             host::faccessat2(fd, c"", mode, host_flags)?;
             Ok(0)
         }
-        Resolved::Host(c) => access_host(&c),
+        Resolved::Host(c) => access_host(HostPath::new(&c)),
         // The kernel's device nodes, for root: readable and writable,
         // executable by no one (no x bit), as Linux answers.
         Resolved::Virtual(Node::HostDevice(_) | Node::Console | Node::Pty(_) | Node::Tty(_) | Node::Kmsg, _) => {

@@ -124,7 +124,7 @@ pub(crate) fn sys_statx(
                 ctx.user().write_val(buf, r?)?;
                 return Ok(0);
             }
-            let fd = ctx.m.root.path_fd(p, follow)?;
+            let fd = ctx.m.root.path_fd(p.abs, follow)?;
             let mut out = host::statx(fd.as_raw_fd(), c"", AT_EMPTY_PATH | sync, mask)?;
             ctx.m.root.fix_statx(fd.as_raw_fd(), &mut out);
             ctx.user().write_val(buf, out)?;

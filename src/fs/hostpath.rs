@@ -1,0 +1,161 @@
+//! An absolute path argument looked at once: one pass over its bytes
+//! tells which file system it belongs to (`path::classify`) and, when it
+//! is normal (no `.`, `..` or empty component, no trailing slash), where
+//! its last component starts (`dcache::split`). The directory cache, the
+//! open's known-as path and the fast walks then use that answer instead
+//! of scanning the path again each (three scans were ~300 instructions of
+//! every stat or open of a host path, BENCHMARKS.md round 5).
+
+use super::path::{self, Fs};
+use std::ffi::CStr;
+
+/// An absolute guest path in the host root, with what its scan found.
+#[derive(Clone, Copy)]
+pub(crate) struct HostPath<'a> {
+    pub abs: &'a CStr,
+    /// Where the last component starts, when the path is normal and has
+    /// one (not "/").
+    name_at: Option<usize>,
+}
+
+impl<'a> HostPath<'a> {
+    /// `abs` (absolute, classified as the host root's by the caller),
+    /// scanned.
+    pub(crate) fn new(abs: &'a CStr) -> HostPath<'a> {
+        HostPath { abs, name_at: scan(abs.to_bytes()).1 }
+    }
+
+    /// `abs` with `scan`'s answer about it (`name_at`; its file system the
+    /// host root's).
+    pub(crate) fn scanned(abs: &'a CStr, name_at: Option<usize>) -> HostPath<'a> {
+        HostPath { abs, name_at }
+    }
+
+    pub(crate) fn as_bytes(&self) -> &'a [u8] {
+        self.abs.to_bytes()
+    }
+
+    /// Is the path normalised ("/" aside)? Then it is its own
+    /// normal form.
+    pub(crate) fn is_normal(&self) -> bool {
+        self.name_at.is_some()
+    }
+
+    /// `dcache::split` of the path: its directory part (the leading slash
+    /// kept, "/" for a name in the root) and its last component.
+    pub(crate) fn split(&self) -> Option<(&'a [u8], &'a CStr)> {
+        let at = self.name_at?;
+        let bytes = self.as_bytes();
+        let dir = if at == 1 { &bytes[..1] } else { &bytes[..at.saturating_sub(1)] };
+        // `CStr`'s own suffix indexing: no scan for the NUL.
+        Some((dir, &self.abs[at..]))
+    }
+}
+
+/// The file system of `abs` (an absolute path), and where its last
+/// component starts when it is normal and not "/". `classify`'s answer,
+/// from one pass when the path is normal; others take its walk.
+pub(crate) fn scan(abs: &[u8]) -> (Fs, Option<usize>) {
+    if abs.first() != Some(&b'/') {
+        return (path::classify(abs), None);
+    }
+    let n = abs.len();
+    let (mut first, mut second, mut count) = (0..0, 0..0, 0usize);
+    // The components, each checked as the '/' after it (or the end) is
+    // reached; the first two kept for the file system.
+    let mut i = 1;
+    // Ends with where the last component starts.
+    let last = loop {
+        let start = i;
+        while i < n && abs[i] != b'/' {
+            i += 1;
+        }
+        // Empty, "." or "..": not normal.
+        let odd = match i - start {
+            0 => true,
+            1 => abs[start] == b'.',
+            2 => abs[start] == b'.' && abs[start + 1] == b'.',
+            _ => false,
+        };
+        if odd {
+            return (path::classify(abs), None);
+        }
+        match count {
+            0 => first = start..i,
+            1 => second = start..i,
+            _ => {}
+        }
+        count += 1;
+        if i >= n {
+            break start;
+        }
+        i += 1;
+    };
+    let fs = match &abs[first] {
+        b"proc" => Fs::Proc,
+        b"dev" if count == 1 || super::devfs::generates(&abs[second]) => Fs::Dev,
+        _ => Fs::Host,
+    };
+    // In a jail, /proc and /dev are the kernel's only where mounted.
+    let fs = if fs != Fs::Host && super::jail::hides(fs) { Fs::Host } else { fs };
+    (fs, Some(last))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fs::dcache;
+
+    #[test]
+    fn one_pass_answers_as_classify_and_split() {
+        let deep = [b"/a".as_slice(); 40].concat();
+        for p in [
+            &b"/etc/passwd"[..],
+            b"/",
+            b"//",
+            b"/x",
+            b"/dev",
+            b"/dev/",
+            b"//dev//null",
+            b"/dev/null",
+            b"/dev/null/x",
+            b"/dev/shm",
+            b"/dev/shm/x",
+            b"/dev/pts/0",
+            b"/dev/../proc",
+            b"/proc",
+            b"/proc/",
+            b"/proc/self/fd",
+            b"/procx",
+            b"/de",
+            b"/x/dev/null",
+            b"/a/.b/..c",
+            b"/a/./b",
+            b"/a/..",
+            b"/a/b/",
+            b"/..",
+            b"/.",
+            b"/...",
+            b"/etc/../proc/1",
+            b"/usr/lib/x86_64-linux-gnu/libc.so.6",
+            b"/abcdef/..",
+            b"/abcdefg/x",
+            b"/abcdef//x",
+            b"/abcdefg/",
+            b"/1234567/./8",
+            b"/123456/proc/../dev/null",
+            b"/dev/1234567890/abcdefgh/.",
+            b"/proc/self/fd/12345678/..",
+            &deep,
+        ] {
+            let what = String::from_utf8_lossy(p);
+            let (fs, name_at) = scan(p);
+            assert_eq!(fs, path::classify(p), "{what}");
+            let c = std::ffi::CString::new(p).expect("no NUL");
+            let hp = HostPath::new(&c);
+            assert_eq!(name_at.is_some(), hp.is_normal(), "{what}");
+            let split = hp.split().map(|(d, n)| (d, n.to_bytes()));
+            assert_eq!(split, dcache::split(p), "{what}");
+        }
+    }
+}
