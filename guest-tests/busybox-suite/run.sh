@@ -22,9 +22,12 @@
 #    $bindir/runtest-tempdir-links and puts that first in PATH; old-style
 #    tests call "busybox APPLET". Native side: "$bindir/busybox" is a
 #    symlink to rootfs/bin/busybox (exactly `make check`). nommu side: it
-#    is `launch` (launch.c, built static-pie here), which on the host execs
+#    is `launch` (launch.c, built static-pie here), which on the host runs
 #    `nommu run` (default root /: guest paths == host paths, the guest
-#    starts in the host cwd) on itself, and inside nommu execs busybox with
+#    starts in the host cwd) on itself under a timeout of TMO seconds
+#    (its own, as `timeout --foreground -k 5 TMO` would: an exec of
+#    coreutils' timeout per applet cost ~0.6 ms that the native side does
+#    not pay), and inside nommu execs busybox with
 #    the same argv (through $OUT/nommu/real/APPLET, a symlink to busybox,
 #    so that comm is the applet's name). So every applet the harness
 #    starts runs inside nommu, and an applet that execs another one by
@@ -134,7 +137,7 @@ build_launch() {
 		REPORTS=$OUT/nommu/reports
 	fi
 	gcc -specs="$REPO/guest-tests/musl-static-pie.specs" -static-pie -fPIE -O2 -Wall \
-		-DBUSYBOX="\"$BB\"" -DNOMMU="\"$NOMMU\"" -DTIMEOUT="\"$TIMEOUT\"" \
+		-DBUSYBOX="\"$BB\"" -DNOMMU="\"$NOMMU\"" \
 		-DTMO="\"$TMO\"" ${NOMMU_MEM:+-DMEM="\"$NOMMU_MEM\""} -DLINKS="\"$OUT/nommu/links\"" \
 		${REPORTS:+-DREPORT_DIR="\"$REPORTS\""} -DREAL="\"$OUT/nommu/real\"" \
 		-o "$OUT/launch" "$HERE/launch.c" || die "cannot build $HERE/launch.c"
