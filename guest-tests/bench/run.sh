@@ -147,7 +147,8 @@ mem_row
 if [ -z "${BENCH_SKIP_RUNTEST:-}" ] && wanted "busybox runtest" && ls -d "$HERE"/../../build/busybox/busybox-[0-9]*/ >/dev/null 2>&1; then
     suite_s() {
         local t0=$EPOCHREALTIME
-        OUT=$DATA/bbsuite NOMMU=$NOMMU JOBS=1 "$HERE/../busybox-suite/run.sh" --runtest-only "$1" >/dev/null 2>&1 || true
+        # REPORT=0: the per-run JSON reports are the test run's, not timed.
+        OUT=$DATA/bbsuite NOMMU=$NOMMU JOBS=1 REPORT=0 "$HERE/../busybox-suite/run.sh" --runtest-only "$1" >/dev/null 2>&1 || true
         awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN {printf "%.1f\n", b - a}'
     }
     row "busybox runtest (once)" s "$(suite_s --native-only)" "$(suite_s --nommu-only)" NA
