@@ -18,25 +18,29 @@
  * busybox picks the applet from argv[0] as with a plain symlink. On the
  * host it runs
  *
+ *     nommu run [--mem M] --argv0 ARGV0 REAL/<applet> ARGS...
+ *
+ * (with -DARGV0_OPTION, for a nommu that has --argv0), else
+ *
  *     nommu run [--mem M] /proc/self/exe ARGS...
  *
- * under a timeout of its own that does what `timeout --foreground -k 5
- * TMO` did (run_with_timeout), passing its argv[0] in LAUNCH_ARGV0
- * (nommu sets argv[0] to the program path); the copy inside nommu
- * restores argv[0] and drops the variable. Exec'ing coreutils' timeout
- * (dynamically linked, then a fork) cost ~0.65 ms per applet process,
- * which the native side does not pay: a third of the suite's nommu/native
- * gap was that.
+ * passing its argv[0] in LAUNCH_ARGV0 (nommu sets argv[0] to the program
+ * path); the copy inside nommu restores argv[0], drops the variable and
+ * execs the applet: one exec more per applet process (~0.11 ms of CPU)
+ * than natively. Either runs under a timeout of this program's own that
+ * does what `timeout --foreground -k 5 TMO` did (run_with_timeout):
+ * exec'ing coreutils' timeout (dynamically linked, then a fork) cost
+ * ~0.45 ms of CPU per applet process, which the native side does not pay.
  * With -DLINKS=DIR (a directory of applet links to this program) the
  * guest's PATH starts with DIR. With -DREPORT_DIR=DIR each nommu run
  * writes --report=DIR/<time>.<pid>.json. With -DREAL=DIR (applet name ->
- * busybox symlinks) the copy inside nommu execs DIR/<applet> (so comm is
- * the applet's name), and the guest's THIS_SH (hush_test) is DIR/hush.
+ * busybox symlinks) the applet runs as DIR/<applet> (so comm is the
+ * applet's name), and the guest's THIS_SH (hush_test) is DIR/hush.
  *
  * Build (run.sh does it): gcc -specs=../musl-static-pie.specs -static-pie
  *   -DBUSYBOX='"..."' -DNOMMU='"..."' -DTMO='"180"'
  *   [-DMEM='"256M"'] [-DLINKS='"DIR"'] [-DREPORT_DIR='"DIR"'] [-DREAL='"DIR"']
- *   -o launch launch.c
+ *   [-DARGV0_OPTION] -o launch launch.c
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -156,6 +160,27 @@ static int run_with_timeout(char **argv, unsigned tmo, unsigned kill_after)
 	return 128 + sig;
 }
 
+/* The program that is the applet argv0 names: REAL/<applet> (a symlink to
+ * busybox) rather than busybox itself, so that the process's comm is the
+ * applet's name, as after a direct exec of an applet link; busybox for
+ * `busybox...` and for what REAL lacks. `buf` holds the REAL path. */
+static const char *applet_program(const char *argv0, char buf[PATH_MAX])
+{
+#ifdef REAL
+	const char *name = strrchr(argv0, '/');
+	name = name ? name + 1 : argv0;
+	if (*name && strncmp(name, "busybox", 7) != 0) {
+		snprintf(buf, PATH_MAX, "%s/%s", REAL, name);
+		if (access(buf, X_OK) == 0)
+			return buf;
+	}
+#else
+	(void)argv0;
+	(void)buf;
+#endif
+	return BUSYBOX;
+}
+
 int main(int argc, char **argv)
 {
 	if (inside_nommu()) {
@@ -164,24 +189,19 @@ int main(int argc, char **argv)
 			argv[0] = strdup(a0);
 			unsetenv("LAUNCH_ARGV0");
 		}
-#ifdef REAL
-		/* Exec REAL/<applet> (a symlink to busybox) rather than busybox
-		 * itself, so that the process's comm is the applet's name, as
-		 * after a direct exec of an applet link. */
-		const char *name = strrchr(argv[0], '/');
-		name = name ? name + 1 : argv[0];
-		if (*name && strncmp(name, "busybox", 7) != 0 && !strchr(name, '/')) {
-			char real[PATH_MAX];
-			snprintf(real, sizeof(real), "%s/%s", REAL, name);
-			if (access(real, X_OK) == 0)
-				execv(real, argv);
-		}
-#endif
-		execv(BUSYBOX, argv);
-		fprintf(stderr, "launch: cannot exec %s inside nommu: %m\n", BUSYBOX);
+		char real[PATH_MAX];
+		const char *program = applet_program(argv[0], real);
+		execv(program, argv);
+		fprintf(stderr, "launch: cannot exec %s inside nommu: %m\n", program);
 		return 127;
 	}
 
+#ifdef ARGV0_OPTION
+	/* nommu runs the applet itself, with this argv[0]. */
+	char real[PATH_MAX];
+	const char *program = applet_program(argv[0], real);
+#else
+	/* nommu runs this program, which execs the applet inside. */
 	char self[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n <= 0) {
@@ -189,7 +209,9 @@ int main(int argc, char **argv)
 		return 126;
 	}
 	self[n] = 0;
+	const char *program = self;
 	setenv("LAUNCH_ARGV0", argv[0], 1);
+#endif
 #ifdef REAL
 	/* hush_test: "$THIS_SH" names the shell under test; inside the guest
 	 * that is busybox hush itself (a #!$THIS_SH script must get its own
@@ -228,7 +250,11 @@ int main(int argc, char **argv)
 		 (long)ts.tv_sec, ts.tv_nsec, (int)getpid());
 	nargv[i++] = report;
 #endif
-	nargv[i++] = self;
+#ifdef ARGV0_OPTION
+	nargv[i++] = "--argv0";
+	nargv[i++] = argv[0];
+#endif
+	nargv[i++] = (char *)program;
 	for (int j = 1; j < argc; j++)
 		nargv[i++] = argv[j];
 	nargv[i] = NULL;

@@ -25,13 +25,13 @@
 #    tests call "busybox APPLET". Native side: "$bindir/busybox" is a
 #    symlink to rootfs/bin/busybox (exactly `make check`). nommu side: it
 #    is `launch` (launch.c, built static-pie here), which on the host runs
-#    `nommu run` (default root /: guest paths == host paths, the guest
-#    starts in the host cwd) on itself under a timeout of TMO seconds
-#    (its own, as `timeout --foreground -k 5 TMO` would: an exec of
-#    coreutils' timeout per applet cost ~0.6 ms that the native side does
-#    not pay), and inside nommu execs busybox with
-#    the same argv (through $OUT/nommu/real/APPLET, a symlink to busybox,
-#    so that comm is the applet's name). So every applet the harness
+#    the applet under `nommu run` (default root /: guest paths == host
+#    paths, the guest starts in the host cwd) as $OUT/nommu/real/APPLET (a
+#    symlink to busybox, so that comm is the applet's name) with the same
+#    argv (`nommu run --argv0`), under a timeout of TMO seconds (its own,
+#    as `timeout --foreground -k 5 TMO` would: an exec of coreutils'
+#    timeout per applet cost ~0.5 ms that the native side does not pay);
+#    inside nommu it execs that applet the same way. So every applet the harness
 #    starts runs inside nommu, and an applet that execs another one by
 #    PATH (xargs, find -exec, env, hush, `$(which busybox)`) finds the
 #    same links and stays inside: the guest's PATH starts with
@@ -136,13 +136,18 @@ $DFL true 2>/dev/null || DFL=
 # (unless REPORT=0).
 build_launch() {
 	REPORTS=
-	if [ "${REPORT:-1}" != 0 ] && "$NOMMU" run --help 2>/dev/null | grep -q -- '--report'; then
+	help=$("$NOMMU" run --help 2>/dev/null)
+	if [ "${REPORT:-1}" != 0 ] && echo "$help" | grep -q -- '--report'; then
 		REPORTS=$OUT/nommu/reports
 	fi
+	# nommu runs the applet itself with the harness's argv[0] (no exec
+	# of launch inside first) when it has --argv0.
+	ARGV0=
+	echo "$help" | grep -q -- '--argv0' && ARGV0=-DARGV0_OPTION
 	gcc -specs="$REPO/guest-tests/musl-static-pie.specs" -static-pie -fPIE -O2 -Wall \
 		-DBUSYBOX="\"$BB\"" -DNOMMU="\"$NOMMU\"" \
 		-DTMO="\"$TMO\"" ${NOMMU_MEM:+-DMEM="\"$NOMMU_MEM\""} -DLINKS="\"$OUT/nommu/links\"" \
-		${REPORTS:+-DREPORT_DIR="\"$REPORTS\""} -DREAL="\"$OUT/nommu/real\"" \
+		${REPORTS:+-DREPORT_DIR="\"$REPORTS\""} -DREAL="\"$OUT/nommu/real\"" $ARGV0 \
 		-o "$OUT/launch" "$HERE/launch.c" || die "cannot build $HERE/launch.c"
 }
 
