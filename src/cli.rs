@@ -28,6 +28,8 @@ pub enum Command {
         root: PathBuf,
         mem: u64,
         observe: Observe,
+        /// `--argv0`: the program's argv[0], when not the program itself.
+        argv0: Option<OsString>,
         command: Vec<OsString>,
     },
     Boot {
@@ -217,7 +219,7 @@ const OBSERVE: &[Opt] = &[
     flag("strict", "--strict"),
     flag("isolate", "--isolate"),
 ];
-const RUN: &[Opt] = &[valued("root", "--root <ROOT>"), valued("mem", "--mem <MEM>")];
+const RUN: &[Opt] = &[valued("root", "--root <ROOT>"), valued("mem", "--mem <MEM>"), valued("argv0", "--argv0 <NAME>")];
 const BOOT: &[Opt] = &[
     valued("root", "--root <ROOT>"),
     valued("initrd", "--initrd <FILE>"),
@@ -351,6 +353,7 @@ struct Given {
     initrd: Option<PathBuf>,
     mem: Option<u64>,
     init: Option<OsString>,
+    argv0: Option<OsString>,
     machine: bool,
 }
 
@@ -381,6 +384,7 @@ impl Given {
             "initrd" => self.initrd = Some(path(opt, value)?),
             "mem" => self.mem = Some(parsed(opt, &value, parse_mem)?),
             "init" => self.init = Some(value),
+            "argv0" => self.argv0 = Some(value),
             "machine" => self.machine = true,
             other => unreachable!("option --{other} has no field"),
         }
@@ -492,7 +496,7 @@ fn path(opt: &Opt, value: OsString) -> Result<PathBuf, Exit> {
 
 fn build(sub: Sub, given: Given, words: Vec<OsString>) -> Result<Command, Exit> {
     let default_mem = || parse_mem(DEFAULT_MEM).unwrap_or(256 << 20);
-    let Given { seen, observe, root, initrd, mem, init, machine } = given;
+    let Given { seen, observe, root, initrd, mem, init, argv0, machine } = given;
     Ok(match sub {
         Sub::Run if words.is_empty() => {
             // Its usage shows the options given, as clap's did.
@@ -504,7 +508,7 @@ fn build(sub: Sub, given: Given, words: Vec<OsString>) -> Result<Command, Exit> 
         }
         Sub::Run => {
             let root = root.unwrap_or_else(|| PathBuf::from("/"));
-            Command::Run { root, mem: mem.unwrap_or_else(default_mem), observe, command: words }
+            Command::Run { root, mem: mem.unwrap_or_else(default_mem), observe, argv0, command: words }
         }
         Sub::Boot => Command::Boot { root, initrd, mem: mem.unwrap_or_else(default_mem), init, observe, params: words },
         Sub::Caps | Sub::Top => Command::Caps { observe, machine },

@@ -133,8 +133,10 @@ fn main() {
     // `run` prints nothing on stdout (the guest's); the others may.
     let prints = !matches!(cli.command, Command::Run { .. });
     let code = match cli.command {
-        Command::Run { root, mem, observe, mut command } => {
+        Command::Run { root, mem, observe, argv0, mut command } => {
             let program = command.remove(0);
+            let argv0 = argv0.unwrap_or_else(|| program.clone());
+            command.insert(0, argv0);
             run(root, mem, observe, program, command, kernel_log)
         }
         Command::Boot { root, initrd, mem, init, observe, params } => {
@@ -196,15 +198,15 @@ fn new_machine(config: MachineConfig, observe: &Observe) -> Result<std::sync::Ar
     Ok(machine)
 }
 
-fn run(root: PathBuf, mem: u64, observe: Observe, program: OsString, args: Vec<OsString>, klog: Arc<Klog>) -> i32 {
+/// Runs `program` with `argv` (argv[0] included) as pid 1.
+fn run(root: PathBuf, mem: u64, observe: Observe, program: OsString, argv: Vec<OsString>, klog: Arc<Klog>) -> i32 {
     let mut config = observe.config(mem, root, false);
     config.klog = Some(klog);
     let machine = match new_machine(config, &observe) {
         Ok(m) => m,
         Err(code) => return code,
     };
-    let mut argv = vec![program.as_bytes().to_vec()];
-    argv.extend(args.into_iter().map(OsString::into_vec));
+    let argv: Vec<Vec<u8>> = argv.into_iter().map(OsString::into_vec).collect();
     let guest_path = search_path(machine.root_path(), program.as_bytes());
     let spec = ProgramSpec::new(guest_path, argv.iter().collect(), host_env().iter().collect());
     let started = std::time::Instant::now();

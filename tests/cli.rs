@@ -1,6 +1,7 @@
 //! nommu's own command line (src/cli.rs): the help of the tool and of
-//! each command, the version, every option in each of its forms, and the
-//! usage errors (exit status 2, `error: ...` on stderr).
+//! each command, the version, every option in each of its forms, the
+//! usage errors (exit status 2, `error: ...` on stderr), and what
+//! `run --argv0` gives the program.
 
 mod common;
 
@@ -39,7 +40,11 @@ const OBSERVE: &[(&str, Takes)] = &[
     ("--isolate", Takes::Nothing),
 ];
 
-const RUN: &[(&str, Takes)] = &[("--root <ROOT>", Takes::Value("/")), ("--mem <MEM>", Takes::Value("64M"))];
+const RUN: &[(&str, Takes)] = &[
+    ("--root <ROOT>", Takes::Value("/")),
+    ("--mem <MEM>", Takes::Value("64M")),
+    ("--argv0 <NAME>", Takes::Value("hello")),
+];
 
 const BOOT: &[(&str, Takes)] = &[
     ("--root <ROOT>", Takes::Value("rootfs")),
@@ -305,4 +310,38 @@ fn the_words_after_the_program_or_the_options_are_the_guests() {
     let out = nommu_with(&["boot", "--root", "rootfs", "--init=/bin/echo", "quiet", "one", "--mem", "1k", "-h"]);
     assert!(out.status.success(), "{}", stderr_text(&out));
     assert!(text(&out).contains("one --mem 1k -h\n"), "{}", text(&out));
+}
+
+#[test]
+fn argv0_is_the_programs_argv0_as_after_exec_a() {
+    // `nommu run --argv0 NAME PROGRAM` is execve(PROGRAM, [NAME, ...]):
+    // busybox picks its applet from argv[0]; comm and /proc/self/exe stay
+    // PROGRAM's. Natively: the same exec with that argv[0].
+    use std::os::unix::process::CommandExt;
+    let busybox = common::repo().join("rootfs/bin/busybox");
+    let script = "echo \"[$0]\"; cat /proc/$$/comm; readlink /proc/$$/exe; tr '\\0' ' ' < /proc/$$/cmdline; echo";
+    for name in ["sh", "/some/dir/sh", "hush"] {
+        let native = Command::new(&busybox).arg0(name).args(["-c", script]).output().expect("busybox runs");
+        assert!(native.status.success(), "{name}: {}", stderr_text(&native));
+        // Spaced, with =, among other options before and after.
+        for opts in [
+            &["--argv0", name][..],
+            &[&format!("--argv0={name}")],
+            &["--mem", "64M", "--argv0", name],
+            &["--argv0", name, "--net", "host"],
+        ] {
+            let out = Command::new(nommu()).arg("run").args(opts).arg(&busybox).args(["-c", script]).output();
+            let out = out.expect("nommu runs");
+            assert!(out.status.success(), "{opts:?}: {}", stderr_text(&out));
+            assert_eq!(text(&out), text(&native), "{opts:?}");
+        }
+    }
+    // Without it argv[0] is PROGRAM as given (here a link named sh).
+    let dir = TempDir::new("cli-argv0");
+    let link = dir.path().join("sh");
+    std::os::unix::fs::symlink(&busybox, &link).expect("a link");
+    let native = Command::new(&link).args(["-c", script]).output().expect("busybox runs");
+    let out = Command::new(nommu()).arg("run").arg(&link).args(["-c", script]).output().expect("nommu runs");
+    assert_eq!(text(&out), text(&native));
+    assert!(text(&out).starts_with(&format!("[{}]\n", link.display())), "{}", text(&out));
 }

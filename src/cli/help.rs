@@ -107,6 +107,11 @@ Options:
           Memory (what guests may have in use at once), e.g. 64M, 1G.
           [default: 256M]
 
+      --argv0 <NAME>
+          The program's argv[0] (default: PROGRAM as given), as bash's `exec
+          -a NAME` or qemu-user's `-0 NAME`; its comm and /proc/PID/exe still
+          come from PROGRAM, as after an execve.
+
 ",
     observe_options!(),
     "
