@@ -66,7 +66,8 @@ impl Observe {
             Some(p) => Box::new(std::fs::File::create(p).map_err(|e| format!("{}: {e}", p.display()))?),
             None => Box::new(std::io::stderr()),
         };
-        let mut tracer = nommu::kernel::trace::Tracer::new(spec, out, self.summary || self.report.is_some());
+        let mut tracer =
+            nommu::kernel::trace::Tracer::new(spec, out, self.summary || self.report.is_some(), self.summary);
         if let Some(p) = &self.timeline {
             let file = std::fs::File::create(p).and_then(|f| nommu::kernel::timeline::Timeline::new(Box::new(f)));
             tracer = tracer.with_timeline(file.map_err(|e| format!("{}: {e}", p.display()))?);

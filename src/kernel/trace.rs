@@ -9,6 +9,7 @@ use crate::abi::names::{signal_strace_name, syscall_name};
 use crate::abi::signal::*;
 use std::collections::BTreeMap;
 use std::io::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -30,14 +31,56 @@ pub struct Tracer {
     spec: Option<Vec<bool>>,
     out: Mutex<Box<dyn Write + Send>>,
     summary: Option<Mutex<BTreeMap<u64, CallStats>>>,
+    /// The summary's time column is shown (`--summary`); a report alone
+    /// wants counts only (`counts_only`).
+    timed: bool,
     timeline: Option<super::timeline::Timeline>,
+    /// Calls and errors of syscall numbers below `COUNTED` when nothing
+    /// but counts is wanted: an atomic add, not the summary's lock.
+    counters: Box<[[AtomicU64; 2]]>,
 }
+
+/// Syscall numbers with a counter of their own (the sled's length): the
+/// rest, which are ENOSYS, go to the summary's map.
+const COUNTED: usize = 512;
 
 impl Tracer {
     /// `spec`: for each syscall number, whether it is printed (numbers
     /// beyond it are); `None` prints nothing (`--summary` alone).
-    pub fn new(spec: Option<Vec<bool>>, out: Box<dyn Write + Send>, summary: bool) -> Tracer {
-        Tracer { spec, out: Mutex::new(out), summary: summary.then(|| Mutex::new(BTreeMap::new())), timeline: None }
+    /// `summary`: count calls and errors per syscall (`--report`);
+    /// `timed`: and their time (`--summary`'s table).
+    pub fn new(spec: Option<Vec<bool>>, out: Box<dyn Write + Send>, summary: bool, timed: bool) -> Tracer {
+        let counters: Box<[[AtomicU64; 2]]> =
+            if summary && !timed { (0..COUNTED).map(|_| Default::default()).collect() } else { Box::new([]) };
+        Tracer {
+            spec,
+            out: Mutex::new(out),
+            summary: summary.then(|| Mutex::new(BTreeMap::new())),
+            timed,
+            timeline: None,
+            counters,
+        }
+    }
+
+    /// Nothing is printed, timed or drawn: `dispatch` only counts
+    /// (`count_untimed`), without reading the clock.
+    #[inline]
+    pub(crate) fn counts_only(&self) -> bool {
+        self.spec.is_none() && self.timeline.is_none() && !self.timed
+    }
+
+    /// `count` without a time, for `counts_only` tracers.
+    #[inline]
+    pub(crate) fn count_untimed(&self, nr: u64, failed: bool) {
+        match self.counters.get(nr as usize) {
+            Some([calls, errors]) => {
+                calls.fetch_add(1, Ordering::Relaxed);
+                if failed {
+                    errors.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            None => self.count(nr, failed, Duration::ZERO),
+        }
     }
 
     /// Also records the run as a timeline (`--timeline`).
@@ -145,8 +188,16 @@ impl Tracer {
     /// Per-syscall counts so far: (name, calls, errors).
     pub(crate) fn counts(&self) -> Vec<(String, u64, u64)> {
         let Some(s) = &self.summary else { return Vec::new() };
-        let s = s.lock().unwrap_or_else(|e| e.into_inner());
-        s.iter().map(|(nr, c)| (display_name(*nr), c.calls, c.errors)).collect()
+        let mut all = s.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        for (nr, [calls, errors]) in self.counters.iter().enumerate() {
+            let calls = calls.load(Ordering::Relaxed);
+            if calls != 0 {
+                let e = all.entry(nr as u64).or_default();
+                e.calls += calls;
+                e.errors += errors.load(Ordering::Relaxed);
+            }
+        }
+        all.iter().map(|(nr, c)| (display_name(*nr), c.calls, c.errors)).collect()
     }
 
     /// The `strace -c` table.

@@ -537,6 +537,12 @@ fn dispatch_observed(ctx: &mut SyscallCtx<'_>, def: &table::SyscallDef, args: &A
         log::trace!(target: "nommu::syscall", "[pid {}] {}({}) = {:?}", ctx.task.tid, def.name, shown.join(", "), result);
         return result;
     };
+    // `--report` alone: counts, no clock read, no lock.
+    if tracer.counts_only() && !log::log_enabled!(target: "nommu::syscall", log::Level::Trace) {
+        let result = (def.handler)(ctx, args);
+        tracer.count_untimed(nr, result.is_err());
+        return result;
+    }
     let printing = tracer.wants(nr);
     let timeline = tracer.timeline();
     let pre = if printing || timeline.is_some() { decode::entry(ctx, def, args) } else { Vec::new() };
