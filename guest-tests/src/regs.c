@@ -33,6 +33,23 @@
 
 #include "regstate.h"
 
+/* Right after the `syscall`: stores rflags, every GPR and the vector unit
+ * into *out (pushed at 32(%rsp); the level at 16(%rsp)), restores the
+ * caller's MXCSR and FCW, returns out->gpr[0]. */
+#define REGS_STORE_AND_RETURN                                                                                   \
+    "    pushfq\n"                                                                                              \
+    "    mov 32(%rsp), %r11\n"                                                                                  \
+    "    popq 120(%r11)\n"                                                                                      \
+    "    cld\n"                                                                                                 \
+    REGSTATE_STORE_GPRS                                                                                        \
+    "    mov 16(%rsp), %rcx\n"                                                                                  \
+    REGSTATE_STORE_VECTOR_UNIT                                                                                 \
+    "    ldmxcsr (%rsp)\n"                                                                                      \
+    "    fldcw 4(%rsp)\n"                                                                                       \
+    "    add $32, %rsp\n"                                                                                       \
+    "    mov (%r11), %rax\n"                                                                                    \
+    REGSTATE_POP_CALLEE_SAVED_AND_RETURN
+
 /* long regs_syscall(const struct regstate *in, struct regstate *out, int level)
  * Loads everything from *in (rax = syscall number), runs `syscall`, stores
  * everything to *out, restores the caller's MXCSR/FCW; returns out->gpr[0]. */
@@ -55,18 +72,7 @@ __asm__(
     REGSTATE_LOAD_VECTOR_UNIT
     REGSTATE_LOAD_GPRS /* the syscall number in rax, last */
     "    syscall\n"
-    "    pushfq\n"
-    "    mov 32(%rsp), %r11\n"        /* out */
-    "    popq 120(%r11)\n"
-    "    cld\n"
-    REGSTATE_STORE_GPRS
-    "    mov 16(%rsp), %rcx\n"        /* level */
-    REGSTATE_STORE_VECTOR_UNIT
-    "    ldmxcsr (%rsp)\n"
-    "    fldcw 4(%rsp)\n"
-    "    add $32, %rsp\n"
-    "    mov (%r11), %rax\n"
-    REGSTATE_POP_CALLEE_SAVED_AND_RETURN
+    REGS_STORE_AND_RETURN
     "    .size regs_syscall, .-regs_syscall\n");
 
 /* long regs_vfork(const struct regstate *in, struct regstate *out, int level)
@@ -98,18 +104,7 @@ __asm__(
     "40:\n"
     "    jmp 30f\n"
     "41:\n"
-    "    pushfq\n"
-    "    mov 32(%rsp), %r11\n"
-    "    popq 120(%r11)\n"
-    "    cld\n"
-    REGSTATE_STORE_GPRS
-    "    mov 16(%rsp), %rcx\n"
-    REGSTATE_STORE_VECTOR_UNIT
-    "    ldmxcsr (%rsp)\n"
-    "    fldcw 4(%rsp)\n"
-    "    add $32, %rsp\n"
-    "    mov (%r11), %rax\n"
-    REGSTATE_POP_CALLEE_SAVED_AND_RETURN
+    REGS_STORE_AND_RETURN
     "30:\n"
     "    mov 16(%rsp), %rcx\n"
     "    cmp $2, %ecx\n"
