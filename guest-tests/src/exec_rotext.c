@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -86,6 +87,9 @@ int main(int argc, char **argv) {
     result("read into rodata", read(p[0], (char *)ro, 16));
     result("clock_gettime into text", syscall(SYS_clock_gettime, CLOCK_MONOTONIC, (struct timespec *)(text + 64)));
     result("pipe into rodata", pipe((int *)ro));
+    // A struct stat (144 bytes) straddling the end of rodata's first page.
+    result("stat into rodata", syscall(SYS_stat, "/", (struct stat *)(ro + 4096 - 64)));
+    result("fstat into text", syscall(SYS_fstat, p[0], (struct stat *)(text + 128)));
     printf("f() = %d, rodata \"%s\"\n", fp(), ro);
 
     result("mprotect text r-x", mprotect(text, 4096, PROT_READ | PROT_EXEC));

@@ -113,7 +113,7 @@ fn same_key(a: &[u8], b: &[u8]) -> bool {
 
 /// An 8-byte chunk of a key (or its shorter last one) as `Peek::key`
 /// holds it.
-fn key_word(chunk: &[u8]) -> u64 {
+pub(crate) fn key_word(chunk: &[u8]) -> u64 {
     let n = chunk.len();
     if let Ok(w) = <[u8; 8]>::try_from(chunk) {
         return u64::from_le_bytes(w);

@@ -11,6 +11,7 @@ use vm_memory::{
     ByteValued, Bytes, GuestAddress, GuestMemoryBackend, GuestMemoryMmap, GuestRegionMmap, MmapRegion, VolatileSlice,
 };
 
+mod cstr;
 mod sock;
 
 pub struct UserMemory {
@@ -154,14 +155,39 @@ impl UserMemory {
 
     pub fn write(&self, addr: u64, buf: &[u8]) -> SysResult<()> {
         let n = buf.len();
+        if n > Self::SMALL && self.plainly_writable(addr, n) {
+            // SAFETY: as `plainly_writable` answered.
+            unsafe { copy_out(addr as *mut u8, buf) };
+            return Ok(());
+        }
+        self.write_checked(addr, buf)
+    }
+
+    /// Can nommu store to [addr, addr+len) directly: inside the arena
+    /// (mapped at the guest's own addresses for the machine's lifetime,
+    /// never overlapping a host buffer), no guard page, no read-only page,
+    /// no `--isolate` ownership to check? One load of each map when the
+    /// range lies within one of their words (every syscall's buffer but
+    /// the largest); `false` sends the caller to the full checks.
+    #[inline(always)]
+    fn plainly_writable(&self, addr: u64, len: usize) -> bool {
+        self.in_arena(addr, len)
+            && !Self::isolating()
+            && self.guards.overlaps_in_word(addr, len as u64) == Some(false)
+            && self.readonly.overlaps_in_word(addr, len as u64) == Some(false)
+    }
+
+    /// `write` with every check (a range across map words, a stack to grow,
+    /// memory outside the arena, a value of at most `SMALL` bytes).
+    #[inline(never)]
+    fn write_checked(&self, addr: u64, buf: &[u8]) -> SysResult<()> {
+        let n = buf.len();
         if n > Self::SMALL
             && self.in_arena(addr, n)
             && !Self::isolating()
             && !self.guards.overlaps(addr, n as u64)
             && !self.readonly.overlaps(addr, n as u64)
         {
-            // The common case checked once (`with_host_ptr_mut` checks the
-            // same, and grows a stack first).
             // SAFETY: [addr, addr+n) lies in the arena, which is mapped at
             // the guest's own addresses for the machine's lifetime, is
             // neither a guard nor a read-only page, and never overlaps a
@@ -209,13 +235,20 @@ impl UserMemory {
 
     /// `write_val` from a reference (no move of a large value).
     pub(crate) fn write_obj<T: ByteValued>(&self, addr: u64, val: &T) -> SysResult<()> {
-        self.write(addr, val.as_slice())
+        let n = core::mem::size_of::<T>();
+        if n > Self::SMALL && n <= COPY_OUT_INLINE && self.plainly_writable(addr, n) {
+            // SAFETY: as `plainly_writable` answered. Inlined with the
+            // size known: a `struct stat` is nine 16-byte stores.
+            unsafe { copy_out(addr as *mut u8, val.as_slice()) };
+            return Ok(());
+        }
+        self.write_checked(addr, val.as_slice())
     }
 
     pub(crate) fn write_val<T: ByteValued>(&self, addr: u64, val: T) -> SysResult<()> {
         let len = core::mem::size_of::<T>();
         if len > Self::SMALL {
-            return self.write(addr, val.as_slice());
+            return self.write_obj(addr, &val);
         }
         self.writable(addr, len)?;
         self.with_mem(addr, len, |m| m.write_obj(val, GuestAddress(addr))).map_err(|_| Errno::EFAULT)
@@ -223,94 +256,6 @@ impl UserMemory {
 
     pub(crate) fn read_u64(&self, addr: u64) -> SysResult<u64> {
         self.read_val::<u64>(addr)
-    }
-
-    /// A NUL-terminated string of at most `max` bytes (without the NUL);
-    /// longer is `ENAMETOOLONG`.
-    pub(crate) fn read_cstr(&self, addr: u64, max: usize) -> SysResult<Vec<u8>> {
-        let mut out: Vec<u8> = Vec::with_capacity(64);
-        let mut at = addr;
-        loop {
-            // A page at a time, so a string that ends just before unmapped
-            // memory still works: the scan never touches the next page.
-            let n = super::to_page_end(at) as usize;
-            let found = self.with_host_ptr(at, n, |p, n| {
-                // Copied as scanned, so a string another guest thread is
-                // changing still comes out as one consistent string.
-                for i in 0..n {
-                    // SAFETY: [p, p+n) is checked guest memory; volatile
-                    // reads, as other guest threads may be writing it.
-                    let b = unsafe { p.add(i).read_volatile() };
-                    if b == 0 {
-                        return Ok(true);
-                    }
-                    if out.len() >= max {
-                        return Err(Errno::ENAMETOOLONG);
-                    }
-                    out.push(b);
-                }
-                Ok(false)
-            })??;
-            if found {
-                return Ok(out);
-            }
-            at = at.checked_add(n as u64).ok_or(Errno::EFAULT)?;
-        }
-    }
-
-    /// A NUL-terminated string that fits in `buf` (NUL included), copied
-    /// there without touching the heap: `Some(length)`, or `None` when it
-    /// does not fit (then `read_cstr` reads it). The errors are those
-    /// `read_cstr` would give for the same bytes.
-    pub(crate) fn read_cstr_into(&self, addr: u64, buf: &mut [u8]) -> SysResult<Option<usize>> {
-        // Within the first page only: guest memory and guard pages come in
-        // whole pages, so checking less of that page answers the same.
-        let n = (super::to_page_end(addr) as usize).min(buf.len());
-        self.with_host_ptr(addr, n, |p, n| {
-            // One pass, so what lands in buf is exactly what was scanned
-            // even if another guest thread is writing the string: a word
-            // at a time, each word read once, stored, then searched.
-            const ONES: u64 = u64::from_ne_bytes([1; 8]);
-            const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-            let mut at = 0;
-            for chunk in buf[..n].chunks_exact_mut(8) {
-                // SAFETY: [p+at, p+at+8) is checked guest memory (at + 8 <= n).
-                let w = unsafe { p.add(at).cast::<u64>().read_unaligned() };
-                chunk.copy_from_slice(&w.to_ne_bytes());
-                // The lowest byte flagged is the first zero byte (a false
-                // flag only ever follows a real one).
-                let zeros = w.wrapping_sub(ONES) & !w & HIGHS;
-                if zeros != 0 {
-                    return Some(at.wrapping_add((zeros.trailing_zeros() >> 3) as usize));
-                }
-                at = at.wrapping_add(8);
-            }
-            for (i, slot) in buf[..n].iter_mut().enumerate().skip(at) {
-                // SAFETY: [p, p+n) is checked guest memory; volatile reads,
-                // as other guest threads may be writing it.
-                *slot = unsafe { p.add(i).read_volatile() };
-                if *slot == 0 {
-                    return Some(i);
-                }
-            }
-            None
-        })
-    }
-
-    /// A NULL-terminated array of pointers (argv, envp).
-    pub(crate) fn read_ptr_array(&self, addr: u64, max: usize) -> SysResult<Vec<u64>> {
-        let mut out = Vec::new();
-        loop {
-            let at = (out.len() as u64).checked_mul(8).and_then(|off| addr.checked_add(off)).ok_or(Errno::EFAULT)?;
-            let p = self.read_u64(at)?;
-            if p == 0 {
-                return Ok(out);
-            }
-            if out.len() >= max {
-                return Err(Errno::E2BIG);
-            }
-            out.push(p);
-        }
     }
 
     /// Runs `f` with a host pointer to `len` bytes of guest memory at `addr`,
@@ -689,6 +634,9 @@ impl sigframe::UserBytes for UserMemory {
     }
 }
 
+/// Buffers up to this size are copied out by `copy_out`'s own stores.
+const COPY_OUT_INLINE: usize = 512;
+
 /// Copies `src` to guest memory at `dst`. Small copies (a `struct stat`,
 /// a `timespec`) go 16 bytes at a time (one SSE load and store each; xmm
 /// registers are the guest's saved ones on the syscall path): a `memcpy`
@@ -698,13 +646,14 @@ impl sigframe::UserBytes for UserMemory {
 ///
 /// # Safety
 /// [dst, dst + src.len()) must be writable guest memory.
+#[inline(always)]
 unsafe fn copy_out(dst: *mut u8, src: &[u8]) {
     /// 16 bytes with no alignment, so a volatile store of it is one
     /// `movups`.
     #[repr(C, packed)]
     #[derive(Clone, Copy)]
     struct Chunk([u64; 2]);
-    if src.len() > 512 {
+    if src.len() > COPY_OUT_INLINE {
         // SAFETY: as the caller guarantees; guest memory never overlaps a
         // host buffer.
         unsafe { core::ptr::copy_nonoverlapping(src.as_ptr(), dst, src.len()) };
