@@ -161,3 +161,34 @@ if [ -z "${BENCH_SKIP_RUNTEST:-}" ] && wanted "busybox runtest" && ls -d "$HERE"
     row "busybox runtest (once)" s "$nw" "$ew" NA
     row "busybox runtest, CPU" s "$nc" "$ec" NA
 fi
+
+# The host's floor for nommu's file syscalls: nommu keeps Syscall User
+# Dispatch armed (its trap fallback for syscalls that were not rewritten),
+# so every host call it makes takes the host kernel's syscall-work path.
+# The same loops natively with SUD armed (BENCH_ARM_SUD=1, selector ALLOW)
+# pay that too; nommu's ratio to them is its own share.
+floor_row() {
+    local name=$1; shift
+    wanted "floor: $name" || return 0
+    local n=() s=() e=()
+    for _ in $(seq "$REPS"); do
+        n+=("$("$BIN/bench-syscalls-musl" "$@" | awk '{print $1}')")
+        s+=("$(BENCH_ARM_SUD=1 "$BIN/bench-syscalls-musl" "$@" | awk '{print $1}')")
+        e+=("$("$NOMMU" run "$BIN/bench-syscalls-musl" "$@" | awk '{print $1}')")
+    done
+    awk -v name="$name" -v n="$(printf '%s\n' "${n[@]}" | median)" -v s="$(printf '%s\n' "${s[@]}" | median)" \
+        -v e="$(printf '%s\n' "${e[@]}" | median)" 'BEGIN {
+        printf "| %-28s | %12.1f | %12.1f | %12.1f | %6.2f | %6.2f |\n", name, n, s, e, e / n, e / s }'
+}
+if [ -z "${BENCH_ONLY:-}" ] || printf 'floor: \n' | grep -Eq -- "$BENCH_ONLY"; then
+    echo
+    echo "Host floor (ns/call): natively, natively with SUD armed, under nommu"
+    echo
+    echo "| benchmark                    |       native |   native+SUD |        nommu | nommu/native | nommu/(native+SUD) |"
+    echo "|------------------------------|--------------|--------------|--------------|--------|--------|"
+    for mode in read1 write1 stat openclose; do
+        floor_row "$mode" "$mode" 300000
+    done
+    floor_row "stat /etc/passwd" stat 300000 /etc/passwd
+    floor_row "open + close /etc/passwd" openclose 300000 /etc/passwd
+fi
