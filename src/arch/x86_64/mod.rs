@@ -13,6 +13,7 @@ pub mod hostsig;
 pub mod hosttimer;
 pub mod hostwatch;
 pub mod isyscall;
+pub mod memcopy;
 pub mod pkeys;
 pub mod selfimage;
 pub mod sigframe;
