@@ -11,8 +11,8 @@
 //! wait). Here such blocks are made in power-of-two size classes and up to
 //! `KEEP` freed blocks of each class are kept, so the next block of the
 //! class is one of them: no host call. At most `KEEP` × 255 KiB are kept.
-//! Smaller blocks are mallocng's own business (they share groups), larger
-//! ones are rare and mapped whole.
+//! Smaller blocks are kept per thread (`smallcache`), larger ones are
+//! rare and mapped whole.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::Mutex;
@@ -23,8 +23,8 @@ const FIRST_SHIFT: u32 = 10;
 const CLASSES: usize = 8;
 /// Freed blocks kept per class.
 const KEEP: usize = 4;
-/// Blocks up to this size are mallocng's own.
-const SMALL: usize = 512;
+/// Blocks up to this size are `smallcache`'s.
+const SMALL: usize = super::smallcache::SMALL;
 /// The alignment every class block has (mallocng's).
 const ALIGN: usize = 16;
 
@@ -79,29 +79,49 @@ fn keep(class: usize, p: *mut u8) -> bool {
     true
 }
 
-/// The system allocator with freed middling blocks kept for reuse.
+/// Which cache a block of a layout belongs to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Small(usize),
+    Middling(usize),
+    System,
+}
+
+fn kind_of(layout: Layout) -> Kind {
+    if let Some(c) = super::smallcache::class_of(layout) {
+        return Kind::Small(c);
+    }
+    class_of(layout).map_or(Kind::System, Kind::Middling)
+}
+
+/// The system allocator with freed small blocks (per thread) and
+/// middling ones kept for reuse.
 pub struct BlockCache;
 
 // SAFETY: a block of a class is made with its class's layout (at least
 // the size asked, alignment 16 ≥ the one asked) and freed with it; a
 // kept block is handed out to one caller only (taken under its class's
-// lock); every other block is the system allocator's, called with the
-// caller's layouts.
+// lock, or from the thread's own stack); every other block is the system
+// allocator's, called with the caller's layouts.
 unsafe impl GlobalAlloc for BlockCache {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        match class_of(layout) {
-            Some(c) => take(c).unwrap_or_else(|| {
+        match kind_of(layout) {
+            // SAFETY: the caller's contract, passed on.
+            Kind::Small(c) => unsafe { super::smallcache::alloc(c) },
+            Kind::Middling(c) => take(c).unwrap_or_else(|| {
                 // SAFETY: a valid non-zero layout.
                 unsafe { System.alloc(class_layout(c)) }
             }),
             // SAFETY: the caller's contract, passed on.
-            None => unsafe { System.alloc(layout) },
+            Kind::System => unsafe { System.alloc(layout) },
         }
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        match class_of(layout) {
-            Some(c) => match take(c) {
+        match kind_of(layout) {
+            // SAFETY: the caller's contract, passed on.
+            Kind::Small(c) => unsafe { super::smallcache::alloc_zeroed(c, layout.size()) },
+            Kind::Middling(c) => match take(c) {
                 Some(p) => {
                     // SAFETY: p is a block of the class, at least
                     // layout.size() bytes, now the caller's alone.
@@ -112,18 +132,20 @@ unsafe impl GlobalAlloc for BlockCache {
                 None => unsafe { System.alloc_zeroed(class_layout(c)) },
             },
             // SAFETY: the caller's contract, passed on.
-            None => unsafe { System.alloc_zeroed(layout) },
+            Kind::System => unsafe { System.alloc_zeroed(layout) },
         }
     }
 
     unsafe fn dealloc(&self, p: *mut u8, layout: Layout) {
-        match class_of(layout) {
-            Some(c) if keep(c, p) => {}
+        match kind_of(layout) {
+            // SAFETY: p was made by `alloc` of this class (same layout).
+            Kind::Small(c) => unsafe { super::smallcache::dealloc(c, p) },
+            Kind::Middling(c) if keep(c, p) => {}
             // SAFETY: p is a block of the system allocator, made with
             // this layout.
-            Some(c) => unsafe { System.dealloc(p, class_layout(c)) },
+            Kind::Middling(c) => unsafe { System.dealloc(p, class_layout(c)) },
             // SAFETY: the caller's contract, passed on.
-            None => unsafe { System.dealloc(p, layout) },
+            Kind::System => unsafe { System.dealloc(p, layout) },
         }
     }
 
@@ -131,12 +153,12 @@ unsafe impl GlobalAlloc for BlockCache {
         // SAFETY: the caller's contract: new_size is non-zero and, rounded
         // up to the alignment, no larger than isize::MAX.
         let new_layout = unsafe { Layout::from_size_align_unchecked(new_size, layout.align()) };
-        match (class_of(layout), class_of(new_layout)) {
+        match (kind_of(layout), kind_of(new_layout)) {
             // SAFETY: neither block is a class block: the caller's
             // contract, passed on.
-            (None, None) => unsafe { System.realloc(p, layout, new_size) },
+            (Kind::System, Kind::System) => unsafe { System.realloc(p, layout, new_size) },
             // The block already has the room (its class's size).
-            (Some(a), Some(b)) if a == b => p,
+            (a, b) if a == b => p,
             _ => {
                 // SAFETY: a valid non-zero layout.
                 let q = unsafe { self.alloc(new_layout) };
@@ -175,7 +197,16 @@ mod tests {
     #[test]
     fn blocks_keep_their_bytes_across_classes_and_come_back_zeroed() {
         let a = BlockCache;
-        for (from, to) in [(100usize, 3000usize), (3000, 3500), (3000, 100_000), (100_000, 600), (600, 200_000)] {
+        for (from, to) in [
+            (100usize, 3000usize),
+            (3000, 3500),
+            (3000, 100_000),
+            (100_000, 600),
+            (600, 200_000),
+            (20, 30),
+            (30, 40),
+            (400, 20),
+        ] {
             let l = Layout::from_size_align(from, 8).unwrap();
             // SAFETY: valid non-zero layouts; each block is freed with the
             // layout it has at the time.

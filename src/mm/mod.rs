@@ -19,6 +19,7 @@ pub(crate) mod isolation;
 pub mod memory;
 pub mod resident;
 pub mod sitemap;
+pub(crate) mod smallcache;
 pub(crate) mod stackgrow;
 pub mod startheap;
 mod text;
