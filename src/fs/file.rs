@@ -8,7 +8,6 @@ use crate::abi::fcntl::AT_EMPTY_PATH;
 use crate::abi::ioctl::TCGETS;
 use crate::abi::stat::{S_IFCHR, S_IFIFO, S_IFMT, S_IFSOCK};
 use crate::errno::{Errno, SysResult};
-use std::cell::Cell;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicU32, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
@@ -85,12 +84,6 @@ struct HostIds {
     write_id: std::sync::OnceLock<Option<(u64, u64)>>,
 }
 
-thread_local! {
-    /// What is left of the last host file this thread closed
-    /// (`OpenFile::release`), for its next open.
-    static SPARE: Cell<Option<Arc<OpenFile>>> = const { Cell::new(None) };
-}
-
 const BLOCKING_UNKNOWN: u8 = 0;
 const BLOCKING_NO: u8 = 1;
 const BLOCKING_YES: u8 = 2;
@@ -117,43 +110,16 @@ impl OpenFile {
         OpenFile { emulated, blocking: AtomicU8::new(BLOCKING_YES), ..OpenFile::host(fd, path) }
     }
 
-    /// Lets go of a closed descriptor's file (`f`, the table's reference).
-    /// When that was the last reference to a plain host file, its host
-    /// descriptor is closed now, as dropping it would, and what is left —
-    /// the `Arc`'s allocation and the path's buffer — is kept for this
-    /// thread's next open (`into_shared`, `spare_path`): an open and a
-    /// close then cost no `malloc` and no `free`, which in musl take a
-    /// lock each (a quarter of the Rust side of open + close, `perf`).
-    pub(crate) fn release(mut f: Arc<OpenFile>) {
-        let Some(inner) = Arc::get_mut(&mut f) else { return };
-        if inner.emulated.is_some() || !inner.is_host() {
-            return;
-        }
-        // The host close.
-        inner.kind = FileKind::Generated(Vec::new());
-        inner.path.clear();
-        SPARE.with(|s| s.set(Some(f)));
-    }
-
-    /// `Arc::new(self)`, in the thread's spare allocation if it has one.
+    /// `Arc::new(self)`. (Its 144 bytes, and the path's, come from the
+    /// host thread's small-block cache, `mm::smallcache`: an open and a
+    /// close take no allocator lock.)
     pub(crate) fn into_shared(self) -> Arc<OpenFile> {
-        if let Some(mut spare) = SPARE.with(Cell::take) {
-            if let Some(inner) = Arc::get_mut(&mut spare) {
-                *inner = self;
-                return spare;
-            }
-        }
         Arc::new(self)
     }
 
-    /// An empty buffer for a path: the spare file's, if the thread has one.
-    pub(crate) fn spare_path() -> Vec<u8> {
-        SPARE.with(|s| {
-            let mut spare = s.take();
-            let buf = spare.as_mut().and_then(Arc::get_mut).map(|f| std::mem::take(&mut f.path));
-            s.set(spare);
-            buf.unwrap_or_default()
-        })
+    /// An empty buffer for a path, with room for most.
+    pub(crate) fn path_buffer() -> Vec<u8> {
+        Vec::with_capacity(64)
     }
 
     pub(crate) fn emulated(&self) -> Option<&Arc<dyn Emulated>> {
@@ -296,26 +262,5 @@ mod tests {
     #[test]
     fn small_enough_to_move_without_memcpy() {
         assert!(std::mem::size_of::<OpenFile>() <= 128, "{}", std::mem::size_of::<OpenFile>());
-    }
-
-    fn dev_null() -> OwnedFd {
-        OwnedFd::from(std::fs::File::open("/dev/null").expect("/dev/null"))
-    }
-
-    #[test]
-    fn a_released_file_lends_its_allocation_to_the_next_open() {
-        let f = Arc::new(OpenFile::host(dev_null(), b"/dev/null".to_vec()));
-        let at = Arc::as_ptr(&f);
-        OpenFile::release(f);
-        let path = OpenFile::spare_path();
-        assert!(path.is_empty() && path.capacity() >= 9, "the path buffer is kept, empty");
-        let g = OpenFile::host(dev_null(), crate::fs::path::normalize_into(path, b"/dev//zero")).into_shared();
-        assert_eq!(Arc::as_ptr(&g), at, "the same allocation");
-        assert_eq!((g.path.as_slice(), g.is_host(), g.flags()), (&b"/dev/zero"[..], true, 0));
-        // A file someone else still holds is not kept.
-        let other = g.clone();
-        OpenFile::release(g);
-        assert!(OpenFile::spare_path().capacity() == 0, "nothing kept");
-        assert!(other.host_fd().is_ok(), "still open for the other holder");
     }
 }

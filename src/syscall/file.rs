@@ -325,7 +325,7 @@ pub(crate) fn sys_lseek(ctx: &mut SyscallCtx<'_>, fd: Fd, offset: i64, whence: i
 pub(crate) fn sys_close(ctx: &mut SyscallCtx<'_>, fd: Fd) -> SysResult {
     let file = ctx.task.process.files().close(fd.0)?;
     // The host close (the last reference) runs after the table is unlocked.
-    OpenFile::release(file);
+    drop(file);
     Ok(0)
 }
 
