@@ -49,7 +49,13 @@ impl ThreadPool {
         }
         let pool = self.clone();
         let builder = std::thread::Builder::new().name(name).stack_size(self.stack_size);
-        crate::arch::hostsig::with_routed_blocked(|| builder.spawn(move || pool.work(job)))?;
+        let run = move || {
+            pool.work(job);
+            drop(pool);
+            // The thread ends: its small blocks go back (`mm::smallcache`).
+            crate::mm::smallcache::release_thread();
+        };
+        crate::arch::hostsig::with_routed_blocked(|| builder.spawn(run))?;
         Ok(())
     }
 

@@ -11,11 +11,13 @@
 //! block freed on another thread than the one that made it is just as
 //! good, as every block of a class is made with the class's layout).
 //!
-//! At most `KEEP` blocks per class and thread are kept (~34 KiB a thread
-//! at most). A thread that exits leaves its kept blocks unfreed: a
-//! destructor would need the thread-exit machinery, which allocates. The
-//! host threads that exit are few (vCPU threads are pooled), so this
-//! bounds what can be left at `KEEP` × 8.4 KiB × exited threads.
+//! At most `KEEP` blocks per class and thread are kept (~68 KiB a thread
+//! at most). A thread-local destructor would need the thread-exit
+//! machinery, which allocates; so a host thread that ends calls
+//! `release_thread` (the vCPU pool's threads do, `kernel::threadpool`),
+//! which frees its kept blocks and sends the thread's later frees (its
+//! thread-locals' destructors) to the system allocator. A thread that
+//! ends without it leaves at most that much behind.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::RefCell;
@@ -31,12 +33,14 @@ const KEEP: usize = 8;
 struct Stacks {
     len: [u8; CLASSES],
     blocks: [[usize; KEEP]; CLASSES],
+    /// `release_thread` ran: keep nothing more.
+    released: bool,
 }
 
 thread_local! {
     // No destructor (see above), so const-initialised native TLS: one
     // FS-relative access.
-    static KEPT: RefCell<Stacks> = const { RefCell::new(Stacks { len: [0; CLASSES], blocks: [[0; KEEP]; CLASSES] }) };
+    static KEPT: RefCell<Stacks> = const { RefCell::new(Stacks { len: [0; CLASSES], blocks: [[0; KEEP]; CLASSES], released: false }) };
 }
 
 /// The class of a block of `layout`, if it is one kept here.
@@ -75,7 +79,7 @@ fn keep(class: usize, p: *mut u8) -> bool {
     KEPT.try_with(|k| {
         let Ok(mut k) = k.try_borrow_mut() else { return false };
         let len = k.len[class];
-        if len as usize >= KEEP {
+        if len as usize >= KEEP || k.released {
             return false;
         }
         k.blocks[class][len as usize] = p as usize;
@@ -125,6 +129,24 @@ pub(super) unsafe fn dealloc(class: usize, p: *mut u8) {
     }
 }
 
+/// Frees the calling thread's kept blocks, and keeps none from now on:
+/// for a host thread about to end.
+pub(crate) fn release_thread() {
+    let _ = KEPT.try_with(|k| {
+        let Ok(mut k) = k.try_borrow_mut() else { return };
+        k.released = true;
+        for class in 0..CLASSES {
+            let n = std::mem::take(&mut k.len[class]) as usize;
+            for &p in &k.blocks[class][..n] {
+                // SAFETY: a kept block of the class: the system
+                // allocator's, made with the class's layout, owned by
+                // the cache alone.
+                unsafe { System.dealloc(p as *mut u8, class_layout(class)) };
+            }
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,5 +184,25 @@ mod tests {
                 dealloc(5, b);
             }
         }
+    }
+
+    #[test]
+    fn a_released_thread_keeps_nothing() {
+        std::thread::spawn(|| {
+            let kept = || KEPT.with(|k| k.borrow().len.iter().map(|&n| n as usize).sum::<usize>());
+            // SAFETY: blocks of class 1, each freed once.
+            unsafe {
+                let p = alloc(1);
+                dealloc(1, p);
+                assert_eq!(kept(), 1);
+                release_thread();
+                assert_eq!(kept(), 0);
+                let q = alloc(1);
+                dealloc(1, q);
+                assert_eq!(kept(), 0, "freed to the system after release");
+            }
+        })
+        .join()
+        .expect("thread");
     }
 }
