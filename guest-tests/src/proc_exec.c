@@ -390,6 +390,61 @@ static void test_execveat(void)
     close(dfd);
 }
 
+/* "exe": /proc/self/exe, from the working directory (the test's
+ * directory differs from run to run) */
+static int child_exe(void)
+{
+    char buf[4096], cwd[4096];
+    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+    buf[n > 0 ? n : 0] = 0;
+    size_t c = getcwd(cwd, sizeof cwd) ? strlen(cwd) : 0;
+    int inside = c && !strncmp(buf, cwd, c) && buf[c] == '/';
+    printf("  /proc/self/exe is %s%s\n", inside ? "./" : "", inside ? buf + c + 1 : buf);
+    return 0;
+}
+
+/* The same path exec'd again after what it names changed: a renamed
+ * program, a symlink retargeted, a directory renamed under a symlink.
+ * /proc/self/exe follows each change. */
+static void test_exe_after_renames(void)
+{
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[n > 0 ? n : 0] = 0;
+    int in = open(exe, O_RDONLY), out = open("exe-a", O_WRONLY | O_CREAT | O_TRUNC, 0755);
+    char b[65536];
+    ssize_t r;
+    while (in >= 0 && out >= 0 && (r = read(in, b, sizeof b)) > 0)
+        if (write(out, b, r) != r)
+            break;
+    close(in);
+    close(out);
+    char *argv[] = { "exe-link", "exe", NULL };
+    int err;
+    printf("the same path exec'd after renames:\n");
+    symlink("exe-a", "exe-link");
+    run("./exe-link", argv, environ, &err);
+    run("./exe-link", argv, environ, &err);
+    rename("exe-a", "exe-b");
+    unlink("exe-link");
+    symlink("exe-b", "exe-link");
+    run("./exe-link", argv, environ, &err);
+    mkdir("sub", 0755);
+    rename("exe-b", "sub/exe-c");
+    symlink("sub", "dir-link");
+    run("./dir-link/exe-c", argv, environ, &err);
+    rename("sub", "sub2");
+    unlink("dir-link");
+    symlink("sub2", "dir-link");
+    run("./dir-link/exe-c", argv, environ, &err);
+    run("./sub/exe-c", argv, environ, &err);
+    check("the renamed directory's old path: ENOENT", err == ENOENT);
+    unlink("dir-link");
+    unlink("exe-link");
+    unlink("sub2/exe-c");
+    rmdir("sub2");
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -417,6 +472,8 @@ int main(int argc, char **argv)
     }
     if (argc == 3 && !strcmp(argv[1], "random"))
         return child_random(argv);
+    if (argc == 2 && !strcmp(argv[1], "exe"))
+        return child_exe();
     if (argc >= 4 && !strcmp(argv[1], "inherit")) {
         self = argv[0];
         return child_inherit(argv);
@@ -431,5 +488,6 @@ int main(int argc, char **argv)
     test_exec_details();
     test_execveat();
     test_random_and_cwd();
+    test_exe_after_renames();
     return finish();
 }

@@ -172,6 +172,7 @@ fn read_program(m: &Machine, process: &Arc<Process>, guest_path: &[u8]) -> Resul
         umask: 0,
         wait: crate::arch::host::Wait::Uninterruptible,
     };
+    let generation = m.root.dirs.generation();
     let file = vfs::open(&m.root, &ProcView::new(m, process), abs.clone(), &req).map_err(errno_fail)?;
     let st = vfs::fstat(&file).map_err(errno_fail)?;
     if let Some(why) = exec_mode_refusal(st.st_mode) {
@@ -183,7 +184,7 @@ fn read_program(m: &Machine, process: &Arc<Process>, guest_path: &[u8]) -> Resul
     if open_for_writing_in_guest(m, &st) {
         return Err(errno_fail(Errno::ETXTBSY));
     }
-    let machine = m.root.machine_path_of(fd.as_raw_fd());
+    let machine = m.root.program_path(fd.as_raw_fd(), &abs, generation);
     let exe = machine.clone().and_then(|p| m.root.to_caller(p)).unwrap_or_else(|| path::normalize(&abs));
     if m.root.mounts.noexec(machine.as_ref().unwrap_or(&exe)) {
         return Err(fail(Errno::EACCES, "Permission denied (mounted noexec)"));
