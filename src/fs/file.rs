@@ -110,18 +110,6 @@ impl OpenFile {
         OpenFile { emulated, blocking: AtomicU8::new(BLOCKING_YES), ..OpenFile::host(fd, path) }
     }
 
-    /// `Arc::new(self)`. (Its 144 bytes, and the path's, come from the
-    /// host thread's small-block cache, `mm::smallcache`: an open and a
-    /// close take no allocator lock.)
-    pub(crate) fn into_shared(self) -> Arc<OpenFile> {
-        Arc::new(self)
-    }
-
-    /// An empty buffer for a path, with room for most.
-    pub(crate) fn path_buffer() -> Vec<u8> {
-        Vec::with_capacity(64)
-    }
-
     pub(crate) fn emulated(&self) -> Option<&Arc<dyn Emulated>> {
         self.emulated.as_ref()
     }

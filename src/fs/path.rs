@@ -119,12 +119,7 @@ fn is_normal(abs: &[u8]) -> bool {
 
 /// The normalised absolute path ("/" for the root).
 pub(crate) fn normalize(abs: &[u8]) -> Vec<u8> {
-    normalize_into(Vec::with_capacity(abs.len() + 1), abs)
-}
-
-/// `normalize` in `out` (an empty buffer to reuse).
-pub(crate) fn normalize_into(mut out: Vec<u8>, abs: &[u8]) -> Vec<u8> {
-    out.reserve(abs.len() + 1);
+    let mut out = Vec::with_capacity(abs.len() + 1);
     if is_normal(abs) {
         out.extend_from_slice(abs);
         return out;

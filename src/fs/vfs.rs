@@ -126,7 +126,7 @@ pub(crate) fn host_opened(
     opened_as: &[u8],
     req: &OpenRequest,
 ) -> SysResult<OpenFile> {
-    let norm = path::normalize_into(OpenFile::path_buffer(), opened_as);
+    let norm = path::normalize(opened_as);
     with_node_device(root, proc, OpenFile::host(fd, norm), opened_as, req)
 }
 
@@ -167,10 +167,8 @@ pub(crate) fn open_device(_root: &HostRoot, dev: &'static CStr, norm: &[u8], req
     if req.flags & (O_CREAT | O_EXCL) == (O_CREAT | O_EXCL) {
         return Err(Errno::EEXIST);
     }
-    let mut path = OpenFile::path_buffer();
-    path.extend_from_slice(norm);
     let flags = req.flags & !O_CLOEXEC;
-    Ok(OpenFile::host(host::open_waiting(dev, flags, 0, req.wait)?, path))
+    Ok(OpenFile::host(host::open_waiting(dev, flags, 0, req.wait)?, norm.to_vec()))
 }
 
 /// Opens a generated node, known by `norm`.
@@ -214,11 +212,9 @@ pub(crate) fn open_host(
     // Opened by its own path (the same slice: no byte compare, musl's is
     // a byte loop), already normal (the scan saw it): a copy.
     let known_as = if abs.is_normal() && std::ptr::eq(opened_as, abs.as_bytes()) {
-        let mut out = OpenFile::path_buffer();
-        out.extend_from_slice(opened_as);
-        out
+        opened_as.to_vec()
     } else {
-        path::normalize_into(OpenFile::path_buffer(), opened_as)
+        path::normalize(opened_as)
     };
     Ok(OpenFile::host(fd, known_as))
 }

@@ -113,7 +113,7 @@ fn do_open(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: i32, m
         // These devices never make an open wait: no signal checks either.
         let req = vfs::OpenRequest { flags, mode, umask: 0, wait: host::Wait::Uninterruptible };
         let f = vfs::open_device(&ctx.m.root, dev, arg.as_bytes(), &req).map_err(host_table_full_is_enfile)?;
-        return Ok(ctx.task.process.files().install(limit, f.into_shared(), flags & O_CLOEXEC != 0)? as u64);
+        return Ok(ctx.task.process.files().install(limit, std::sync::Arc::new(f), flags & O_CLOEXEC != 0)? as u64);
     }
     let relative = arg.as_bytes().first() != Some(&b'/');
     if relative && flags & O_PATH == 0 && flags & O_TMPFILE != O_TMPFILE {
@@ -139,7 +139,7 @@ fn do_open(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: i32, m
         Target::Empty => Err(Errno::ENOENT),
     };
     let f = if may_wait { ctx.block(Errno::ERESTARTSYS, open) } else { open(ctx) };
-    let f = f.map_err(host_table_full_is_enfile)?.into_shared();
+    let f = std::sync::Arc::new(f.map_err(host_table_full_is_enfile)?);
     crate::kernel::pty::opened(ctx.m, &ctx.task.process, &f, flags);
     Ok(ctx.task.process.files().install(limit, f, flags & O_CLOEXEC != 0)? as u64)
 }

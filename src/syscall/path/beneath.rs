@@ -165,7 +165,7 @@ pub(super) fn open_beneath(
         }
     };
     let f = if may_wait { ctx.block(Errno::ERESTARTSYS, open) } else { open(ctx) };
-    let f = f.map_err(host_table_full_is_enfile)?.into_shared();
+    let f = Arc::new(f.map_err(host_table_full_is_enfile)?);
     crate::kernel::pty::opened(ctx.m, &ctx.task.process, &f, flags);
     Ok(ctx.task.process.files().install(limit, f, flags & O_CLOEXEC != 0)? as u64)
 }
