@@ -94,6 +94,36 @@ fn kind_of(layout: Layout) -> Kind {
     class_of(layout).map_or(Kind::System, Kind::Middling)
 }
 
+/// `BlockCache::alloc` of a block too large for `smallcache`.
+///
+/// # Safety
+/// As `GlobalAlloc::alloc`.
+unsafe fn alloc_large(layout: Layout) -> *mut u8 {
+    match class_of(layout) {
+        Some(c) => take(c).unwrap_or_else(|| {
+            // SAFETY: a valid non-zero layout.
+            unsafe { System.alloc(class_layout(c)) }
+        }),
+        // SAFETY: the caller's contract, passed on.
+        None => unsafe { System.alloc(layout) },
+    }
+}
+
+/// `BlockCache::dealloc` of a block too large for `smallcache`.
+///
+/// # Safety
+/// As `GlobalAlloc::dealloc`.
+unsafe fn dealloc_large(p: *mut u8, layout: Layout) {
+    match class_of(layout) {
+        Some(c) if keep(c, p) => {}
+        // SAFETY: p is a block of the system allocator, made with its
+        // class's layout.
+        Some(c) => unsafe { System.dealloc(p, class_layout(c)) },
+        // SAFETY: the caller's contract, passed on.
+        None => unsafe { System.dealloc(p, layout) },
+    }
+}
+
 /// The system allocator with freed small blocks (per thread) and
 /// middling ones kept for reuse.
 pub struct BlockCache;
@@ -104,16 +134,16 @@ pub struct BlockCache;
 // lock, or from the thread's own stack); every other block is the system
 // allocator's, called with the caller's layouts.
 unsafe impl GlobalAlloc for BlockCache {
+    // The small classes are tried inline: most of nommu's blocks are
+    // theirs (an open's file and path), and a call chain through the
+    // other kinds cost ~40 instructions a block.
+    #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        match kind_of(layout) {
+        match super::smallcache::class_of(layout) {
             // SAFETY: the caller's contract, passed on.
-            Kind::Small(c) => unsafe { super::smallcache::alloc(c) },
-            Kind::Middling(c) => take(c).unwrap_or_else(|| {
-                // SAFETY: a valid non-zero layout.
-                unsafe { System.alloc(class_layout(c)) }
-            }),
-            // SAFETY: the caller's contract, passed on.
-            Kind::System => unsafe { System.alloc(layout) },
+            Some(c) => unsafe { super::smallcache::alloc(c) },
+            // SAFETY: as above.
+            None => unsafe { alloc_large(layout) },
         }
     }
 
@@ -136,16 +166,13 @@ unsafe impl GlobalAlloc for BlockCache {
         }
     }
 
+    #[inline]
     unsafe fn dealloc(&self, p: *mut u8, layout: Layout) {
-        match kind_of(layout) {
+        match super::smallcache::class_of(layout) {
             // SAFETY: p was made by `alloc` of this class (same layout).
-            Kind::Small(c) => unsafe { super::smallcache::dealloc(c, p) },
-            Kind::Middling(c) if keep(c, p) => {}
-            // SAFETY: p is a block of the system allocator, made with
-            // this layout.
-            Kind::Middling(c) => unsafe { System.dealloc(p, class_layout(c)) },
+            Some(c) => unsafe { super::smallcache::dealloc(c, p) },
             // SAFETY: the caller's contract, passed on.
-            Kind::System => unsafe { System.dealloc(p, layout) },
+            None => unsafe { dealloc_large(p, layout) },
         }
     }
 

@@ -44,6 +44,7 @@ thread_local! {
 }
 
 /// The class of a block of `layout`, if it is one kept here.
+#[inline]
 pub(super) fn class_of(layout: Layout) -> Option<usize> {
     let size = layout.size();
     if size == 0 || size > SMALL || layout.align() > GRAIN {
@@ -63,6 +64,7 @@ fn class_layout(class: usize) -> Layout {
 /// A kept block of `class`, if this thread has one. (A signal handler
 /// that allocates while its thread is in here finds the stacks borrowed
 /// and goes to the system allocator.)
+#[inline]
 fn take(class: usize) -> Option<*mut u8> {
     KEPT.try_with(|k| {
         let mut k = k.try_borrow_mut().ok()?;
@@ -75,6 +77,7 @@ fn take(class: usize) -> Option<*mut u8> {
 }
 
 /// Keeps `p` (a block of `class`) if there is room; false if not.
+#[inline]
 fn keep(class: usize, p: *mut u8) -> bool {
     KEPT.try_with(|k| {
         let Ok(mut k) = k.try_borrow_mut() else { return false };
@@ -94,6 +97,7 @@ fn keep(class: usize, p: *mut u8) -> bool {
 ///
 /// # Safety
 /// As `GlobalAlloc::alloc`.
+#[inline]
 pub(super) unsafe fn alloc(class: usize) -> *mut u8 {
     // SAFETY: a valid non-zero layout.
     take(class).unwrap_or_else(|| unsafe { System.alloc(class_layout(class)) })
@@ -121,6 +125,7 @@ pub(super) unsafe fn alloc_zeroed(class: usize, size: usize) -> *mut u8 {
 /// # Safety
 /// As `GlobalAlloc::dealloc`; `p` was made by `alloc`/`alloc_zeroed` of
 /// this class.
+#[inline]
 pub(super) unsafe fn dealloc(class: usize, p: *mut u8) {
     if !keep(class, p) {
         // SAFETY: p is a block of the system allocator, made with the

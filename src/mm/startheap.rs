@@ -59,6 +59,12 @@ fn owns(p: *mut u8) -> bool {
     (p as usize).wrapping_sub(base()) < SIZE
 }
 
+/// Once closed (every allocation after start-up), a load and a compare.
+#[inline]
+fn is_closed() -> bool {
+    STATE.load(Ordering::Relaxed) == CLOSED
+}
+
 fn is_open() -> bool {
     match STATE.load(Ordering::Relaxed) {
         OPEN => true,
@@ -115,7 +121,12 @@ fn grow_last(p: *mut u8, old: usize, new: usize) -> bool {
 // handed out twice; everything else is the system allocator's, called
 // with the layouts it gave its blocks.
 unsafe impl GlobalAlloc for StartHeap {
+    #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if is_closed() {
+            // SAFETY: the caller's contract, passed on.
+            return unsafe { BlockCache.alloc(layout) };
+        }
         match bump(layout) {
             Some(p) => p,
             // SAFETY: the caller's contract, passed on.
@@ -132,6 +143,7 @@ unsafe impl GlobalAlloc for StartHeap {
         }
     }
 
+    #[inline]
     unsafe fn dealloc(&self, p: *mut u8, layout: Layout) {
         if !owns(p) {
             // SAFETY: p is a block of the system allocator with this layout.
