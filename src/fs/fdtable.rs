@@ -14,6 +14,9 @@ pub(crate) struct FdEntry {
 #[derive(Clone, Debug, Default)]
 pub struct FdTable {
     entries: Vec<Option<FdEntry>>,
+    /// Every descriptor below this one is open (Linux's `next_fd`): the
+    /// search for the lowest free one starts here.
+    lowest_free: usize,
 }
 
 /// Hard ceiling on any guest's table, whatever RLIMIT_NOFILE says.
@@ -31,6 +34,7 @@ impl FdTable {
             t.entries
                 .push(Some(FdEntry { file: Arc::new(OpenFile::host(fd, b"/dev/console".to_vec())), cloexec: false }));
         }
+        t.lowest_free = t.entries.len();
         Ok(t)
     }
 
@@ -61,7 +65,13 @@ impl FdTable {
         cloexec: bool,
     ) -> SysResult<i32> {
         let limit = limit.min(MAX_FDS);
-        let slot = (min..).find(|&i| self.entries.get(i).is_none_or(|e| e.is_none())).unwrap_or(usize::MAX);
+        let from = min.max(self.lowest_free);
+        let slot = self.entries.get(from..).and_then(|rest| rest.iter().position(Option::is_none)).map_or(
+            // No hole at or after `from`: the first slot past the end, or
+            // `from` itself when that lies beyond it.
+            self.entries.len().max(from),
+            |i| from + i,
+        );
         if slot >= limit {
             return Err(Errno::EMFILE);
         }
@@ -69,6 +79,9 @@ impl FdTable {
             self.entries.resize(slot + 1, None);
         }
         self.entries[slot] = Some(FdEntry { file, cloexec });
+        if slot == self.lowest_free {
+            self.lowest_free = slot + 1;
+        }
         Ok(slot as i32)
     }
 
@@ -100,19 +113,25 @@ impl FdTable {
             self.entries.resize(slot + 1, None);
         }
         self.entries[slot] = Some(FdEntry { file, cloexec });
+        if slot == self.lowest_free {
+            self.lowest_free = slot + 1;
+        }
         Ok(fd)
     }
 
     pub(crate) fn close(&mut self, fd: i32) -> SysResult<Arc<OpenFile>> {
-        let slot = usize::try_from(fd).ok().and_then(|i| self.entries.get_mut(i)).ok_or(Errno::EBADF)?;
-        slot.take().map(|e| e.file).ok_or(Errno::EBADF)
+        let index = usize::try_from(fd).map_err(|_| Errno::EBADF)?;
+        let file = self.entries.get_mut(index).and_then(Option::take).map(|e| e.file).ok_or(Errno::EBADF)?;
+        self.lowest_free = self.lowest_free.min(index);
+        Ok(file)
     }
 
     /// Drops every close-on-exec descriptor (execve).
     pub(crate) fn close_on_exec(&mut self) {
-        for e in self.entries.iter_mut() {
+        for (i, e) in self.entries.iter_mut().enumerate() {
             if e.as_ref().is_some_and(|e| e.cloexec) {
                 *e = None;
+                self.lowest_free = self.lowest_free.min(i);
             }
         }
     }
@@ -249,5 +268,82 @@ impl FdCache {
     pub(crate) fn clear(&mut self) {
         self.owner = 0;
         self.slots = Default::default();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The lowest free descriptor at or above `min`, by looking at every slot.
+    fn lowest_free_naively(open: &[bool], min: usize) -> usize {
+        (min..).find(|&i| !open.get(i).copied().unwrap_or(false)).unwrap_or(usize::MAX)
+    }
+
+    #[test]
+    fn descriptors_are_the_lowest_free_through_any_mix_of_calls() {
+        let file = || Arc::new(OpenFile::generated(Vec::new(), b"/x".to_vec(), 0));
+        let mut t = FdTable::default();
+        let mut open: Vec<bool> = Vec::new();
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n) as usize
+        };
+        const LIMIT: usize = 40;
+        for step in 0..20000 {
+            let mark = |open: &mut Vec<bool>, fd: usize, on: bool| {
+                if fd >= open.len() {
+                    open.resize(fd + 1, false);
+                }
+                open[fd] = on;
+            };
+            match next(6) {
+                0 | 1 => {
+                    let want = lowest_free_naively(&open, 0);
+                    match t.install(LIMIT, file(), next(2) == 0) {
+                        Ok(fd) => {
+                            assert_eq!(fd as usize, want, "step {step}: install");
+                            mark(&mut open, want, true);
+                        }
+                        Err(e) => assert!(want >= LIMIT && e == Errno::EMFILE, "step {step}: {e:?}, {want}"),
+                    }
+                }
+                2 => {
+                    let min = next(LIMIT as u64 + 4);
+                    let want = lowest_free_naively(&open, min);
+                    match t.install_from(min, LIMIT, file(), false) {
+                        Ok(fd) => {
+                            assert_eq!(fd as usize, want, "step {step}: install_from({min})");
+                            mark(&mut open, want, true);
+                        }
+                        Err(e) => assert!(want >= LIMIT && e == Errno::EMFILE, "step {step}: {e:?}"),
+                    }
+                }
+                3 => {
+                    let fd = next(LIMIT as u64);
+                    t.install_at(fd as i32, LIMIT, file(), next(3) == 0).expect("in range");
+                    mark(&mut open, fd, true);
+                }
+                4 => {
+                    let fd = next(LIMIT as u64 + 2);
+                    let was_open = open.get(fd).copied().unwrap_or(false);
+                    assert_eq!(t.close(fd as i32).is_ok(), was_open, "step {step}: close({fd})");
+                    if was_open {
+                        mark(&mut open, fd, false);
+                    }
+                }
+                _ if next(20) == 0 => {
+                    t.close_on_exec();
+                    open = (0..t.slots()).map(|i| t.entry(i as i32).is_ok()).collect();
+                }
+                _ => assert_eq!(t.close(-1).err(), Some(Errno::EBADF)),
+            }
+            let listed: Vec<usize> = t.iter().map(|(fd, _)| fd as usize).collect();
+            let expected: Vec<usize> = (0..open.len()).filter(|&i| open[i]).collect();
+            assert_eq!(listed, expected, "step {step}");
+        }
     }
 }

@@ -24,7 +24,7 @@ pub struct DirEntry {
 #[derive(Debug)]
 pub enum FileKind {
     /// A host descriptor.
-    Host(OwnedFd),
+    Host(crate::arch::hostfd::HostFd),
     /// A generated file: its content as of open (like seq_file).
     Generated(Vec<u8>),
     /// A generated directory listing (refreshed when read from the start).
@@ -92,7 +92,7 @@ impl OpenFile {
     pub(crate) fn host(fd: OwnedFd, path: Vec<u8>) -> OpenFile {
         let blocking = AtomicU8::new(BLOCKING_UNKNOWN);
         OpenFile {
-            kind: FileKind::Host(fd),
+            kind: FileKind::Host(fd.into()),
             path,
             flags: AtomicU32::new(0),
             pos: Mutex::new(0),

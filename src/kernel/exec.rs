@@ -19,7 +19,7 @@ use crate::loader::{
     build_initial_stack, load_elf_for, ArgList, ExecImage, FixedOwner, Segment, SegmentKind, StackSpec,
 };
 use std::io::Read;
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsFd, AsRawFd};
 use std::sync::Arc;
 
 /// Stack size when the program does not ask (PT_GNU_STACK p_memsz). A
@@ -194,7 +194,7 @@ fn read_program(m: &Machine, process: &Arc<Process>, guest_path: &[u8]) -> Resul
         return Ok((ProgramFile::Cached(hit), exe));
     }
     let mut bytes = Vec::new();
-    let dup = fd.try_clone().map_err(|e| errno_fail(Errno::from(e)))?;
+    let dup = fd.as_fd().try_clone_to_owned().map_err(|e| errno_fail(Errno::from(e)))?;
     std::fs::File::from(dup).read_to_end(&mut bytes).map_err(|e| errno_fail(Errno::from(e)))?;
     Ok((ProgramFile::Bytes(bytes, id), exe))
 }

@@ -7,6 +7,7 @@ pub mod entry;
 pub mod fastrw;
 pub mod host;
 pub mod hostevent;
+pub mod hostfd;
 pub mod hostmount;
 pub mod hostnet;
 pub mod hostsig;
