@@ -3,6 +3,7 @@
 
 use super::UserMemory;
 use crate::errno::{Errno, SysResult};
+use std::mem::MaybeUninit;
 
 impl UserMemory {
     /// A NUL-terminated string of at most `max` bytes (without the NUL);
@@ -43,6 +44,15 @@ impl UserMemory {
     /// does not fit (then `read_cstr` reads it). The errors are those
     /// `read_cstr` would give for the same bytes.
     pub(crate) fn read_cstr_into(&self, addr: u64, buf: &mut [u8]) -> SysResult<Option<usize>> {
+        // SAFETY: only initialised bytes are ever stored through the view.
+        let buf = unsafe { &mut *(buf as *mut [u8] as *mut [MaybeUninit<u8>]) };
+        self.read_cstr_into_uninit(addr, buf)
+    }
+
+    /// `read_cstr_into` into a buffer that need not be initialised (a
+    /// path's stack buffer is not zeroed first): on `Some(len)`, bytes
+    /// `..=len` are.
+    pub(crate) fn read_cstr_into_uninit(&self, addr: u64, buf: &mut [MaybeUninit<u8>]) -> SysResult<Option<usize>> {
         // Within the first page only: guest memory and guard pages come in
         // whole pages, so checking less of that page answers the same.
         let n = (crate::mm::to_page_end(addr) as usize).min(buf.len());
@@ -83,19 +93,23 @@ impl UserMemory {
 /// Copies the C string at `src` into `buf` up to and with its NUL, in one
 /// pass, so what lands in `buf` is exactly what was scanned even if
 /// another guest thread is writing the string: a word at a time, each
-/// word read once, stored, then searched for the NUL. The NUL's index, or `None` when `buf` fills first.
+/// word read once, stored, then searched for the NUL. The NUL's index
+/// (every byte up to it then initialised), or `None` when `buf` fills
+/// first.
 ///
 /// # Safety
 /// [src, src + buf.len()) must be readable guest memory.
 #[inline(always)]
-unsafe fn copy_cstr(src: *const u8, buf: &mut [u8]) -> Option<usize> {
+unsafe fn copy_cstr(src: *const u8, buf: &mut [MaybeUninit<u8>]) -> Option<usize> {
     const ONES: u64 = u64::from_ne_bytes([1; 8]);
     const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
     let mut at = 0;
     for chunk in buf.chunks_exact_mut(8) {
         // SAFETY: [src+at, src+at+8) is within the caller's range.
         let w = unsafe { src.add(at).cast::<u64>().read_unaligned() };
-        chunk.copy_from_slice(&w.to_ne_bytes());
+        for (slot, b) in chunk.iter_mut().zip(w.to_ne_bytes()) {
+            slot.write(b);
+        }
         // The lowest byte flagged is the first zero byte (a false flag
         // only ever follows a real one).
         let zeros = w.wrapping_sub(ONES) & !w & HIGHS;
@@ -107,8 +121,9 @@ unsafe fn copy_cstr(src: *const u8, buf: &mut [u8]) -> Option<usize> {
     for (i, slot) in buf.iter_mut().enumerate().skip(at) {
         // SAFETY: within the caller's range; volatile reads, as other
         // guest threads may be writing it.
-        *slot = unsafe { src.add(i).read_volatile() };
-        if *slot == 0 {
+        let b = unsafe { src.add(i).read_volatile() };
+        slot.write(b);
+        if b == 0 {
             return Some(i);
         }
     }
@@ -118,6 +133,12 @@ unsafe fn copy_cstr(src: *const u8, buf: &mut [u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::copy_cstr;
+    use std::mem::MaybeUninit;
+
+    fn view(buf: &mut [u8]) -> &mut [MaybeUninit<u8>] {
+        // SAFETY: the tests store only initialised bytes through it.
+        unsafe { &mut *(buf as *mut [u8] as *mut [MaybeUninit<u8>]) }
+    }
 
     #[test]
     fn copies_up_to_the_nul() {
@@ -129,7 +150,7 @@ mod tests {
             src[len] = 0;
             let mut buf = [0x55u8; 48];
             // SAFETY: src has 64 readable bytes, buf 48.
-            let r = unsafe { copy_cstr(src.as_ptr(), &mut buf) };
+            let r = unsafe { copy_cstr(src.as_ptr(), view(&mut buf)) };
             assert_eq!(r, Some(len), "len {len}");
             assert_eq!(&buf[..=len], &src[..=len]);
         }
@@ -140,7 +161,7 @@ mod tests {
         let src = [b'x'; 32];
         let mut buf = [0u8; 13];
         // SAFETY: src has 32 readable bytes, buf 13.
-        assert_eq!(unsafe { copy_cstr(src.as_ptr(), &mut buf) }, None);
+        assert_eq!(unsafe { copy_cstr(src.as_ptr(), view(&mut buf)) }, None);
         assert_eq!(buf, [b'x'; 13]);
     }
 }
