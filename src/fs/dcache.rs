@@ -129,10 +129,25 @@ pub(crate) fn key_word(chunk: &[u8]) -> u64 {
 /// The slot of `key` (from `base`): a multiplicative hash of its 8-byte
 /// words (`key_word`), its top bits.
 fn hash(base: usize, key: &[u8]) -> usize {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ base as u64 ^ key.len() as u64;
+    let mut h = hash_start(base, key.len());
     for chunk in key.chunks(8) {
-        h = (h ^ key_word(chunk)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        h = hash_step(h, key_word(chunk));
     }
+    hash_slot(h)
+}
+
+#[inline]
+fn hash_start(base: usize, len: usize) -> u64 {
+    0xcbf2_9ce4_8422_2325 ^ base as u64 ^ len as u64
+}
+
+#[inline]
+fn hash_step(h: u64, word: u64) -> u64 {
+    (h ^ word).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+}
+
+#[inline]
+fn hash_slot(h: u64) -> usize {
     (h >> (64 - SLOTS.trailing_zeros())) as usize
 }
 
@@ -195,7 +210,17 @@ impl DirCache {
         if key.len() > PEEK_WORDS * 8 {
             return None;
         }
-        let p = &self.peeks[hash(0, key)];
+        // The key's words made once, for the hash and the compare (each
+        // made them anew: ~60 instructions of every cached stat).
+        let mut words = [0u64; PEEK_WORDS];
+        let mut h = hash_start(0, key.len());
+        let mut n = 0;
+        for (slot, chunk) in words.iter_mut().zip(key.chunks(8)) {
+            *slot = key_word(chunk);
+            h = hash_step(h, *slot);
+            n += 1;
+        }
+        let p = &self.peeks[hash_slot(h)];
         let seq = p.seq.load(Ordering::Acquire);
         if seq & 1 != 0
             || p.len.load(Ordering::Relaxed) != key.len() + 1
@@ -203,10 +228,8 @@ impl DirCache {
         {
             return None;
         }
-        for (w, chunk) in p.key.iter().zip(key.chunks(8)) {
-            if w.load(Ordering::Relaxed) != key_word(chunk) {
-                return None;
-            }
+        if p.key[..n].iter().zip(&words[..n]).any(|(w, &k)| w.load(Ordering::Relaxed) != k) {
+            return None;
         }
         let dir =
             Peeked { fd: p.fd.load(Ordering::Relaxed), has_mount_points: p.has_mount_points.load(Ordering::Relaxed) };

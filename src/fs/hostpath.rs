@@ -78,19 +78,24 @@ fn scan_words(abs: &[u8]) -> Option<(Fs, Option<usize>)> {
     if n < 2 || abs[0] != b'/' || abs[n - 1] == b'/' {
         return None;
     }
+    // Whole words first, then the short last one (if any) as if padded
+    // with NULs (neither '/' nor '.'), from the path's last eight bytes
+    // when it has eight. Little-endian: byte i of a word is bits 8i..8i+8.
+    let tail_word = |at: usize| match abs.last_chunk::<8>() {
+        Some(last) => u64::from_le_bytes(*last) >> (8 * (at + 8 - n)),
+        None => super::dcache::key_word(&abs[at..]),
+    };
     // The flag of a byte that follows a '/', carried from the previous word.
     let mut carry = 0u64;
     let mut last_slash = 0;
     let mut at = 0;
+    let mut first = None;
     while at < n {
-        // Little-endian words; a short last one as if padded with NULs
-        // (neither '/' nor '.'), from the path's last eight bytes when it
-        // has eight.
-        let w = match (abs.get(at..at + 8), abs.last_chunk::<8>()) {
-            (Some(full), _) => super::dcache::key_word(full),
-            (None, Some(last)) => u64::from_le_bytes(*last) >> (8 * (at + 8 - n)),
-            (None, None) => super::dcache::key_word(&abs[at..]),
+        let w = match abs.get(at..at + 8).and_then(|c| c.first_chunk::<8>()) {
+            Some(full) => u64::from_le_bytes(*full),
+            None => tail_word(at),
         };
+        first.get_or_insert(w);
         let slashes = bytes_equal(w, b'/');
         let follows_slash = slashes << 8 | carry;
         if follows_slash & (slashes | bytes_equal(w, b'.')) != 0 {
@@ -102,17 +107,23 @@ fn scan_words(abs: &[u8]) -> Option<(Fs, Option<usize>)> {
         carry = slashes >> 56;
         at += 8;
     }
-    let fs = if abs.starts_with(b"/proc") && matches!(abs.get(5), None | Some(b'/')) {
+    // The first word says whether the path is /proc, /proc/..., /dev or
+    // /dev/... (a byte past the end reads as 0: paths hold no NUL).
+    let first = first.unwrap_or_default();
+    const PROC: u64 = u64::from_le_bytes(*b"/proc\0\0\0");
+    const DEV: u64 = u64::from_le_bytes(*b"/dev\0\0\0\0");
+    let byte = |i: u32| (first >> (8 * i)) as u8;
+    let fs = if first & 0xff_ffff_ffff == PROC && matches!(byte(5), 0 | b'/') {
         Fs::Proc
-    } else if abs.starts_with(b"/dev") && abs.get(4).is_none() {
+    } else if first & 0xffff_ffff == DEV && byte(4) == 0 {
         Fs::Dev
-    } else if let Some(rest) = abs.strip_prefix(b"/dev/") {
-        dev_or_host(rest)
+    } else if first & 0xffff_ffff == DEV && byte(4) == b'/' {
+        dev_or_host(&abs[5..])
     } else {
-        Fs::Host
+        return Some((Fs::Host, Some(last_slash + 1)));
     };
     // In a jail, /proc and /dev are the kernel's only where mounted.
-    let fs = if fs != Fs::Host && super::jail::hides(fs) { Fs::Host } else { fs };
+    let fs = if super::jail::hides(fs) { Fs::Host } else { fs };
     Some((fs, Some(last_slash + 1)))
 }
 
