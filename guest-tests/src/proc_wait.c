@@ -20,7 +20,10 @@
  * - rt_sigqueueinfo with si_code SI_USER to another process: EPERM;
  * - a parent waiting in vfork is killed by SIGKILL or SIGTERM while its
  *   child goes on;
- * - reparenting: a grandchild whose parent exits gets another parent.
+ * - reparenting: a grandchild whose parent exits gets another parent;
+ * - among many children (40 paused, in two process groups): wait(-1)
+ *   and waitpid(-pgid) find the one that exited, stopped or continued,
+ *   WNOHANG is 0 while none has, a group with no child is ECHILD.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -42,6 +45,10 @@
 /* pipes are O_CLOEXEC: the child keeps the ones passed on */
 static void keep_passed_fds(char *const argv[])
 {
+    /* (test_many_children: the group is joined before the exec, as
+     * setpgid of a child that has exec'd is EACCES) */
+    if (argv[1] && argv[2] && !strcmp(argv[1], "pause"))
+        setpgid(0, atoi(argv[2]));
     if (argv[2] && (!strcmp(argv[1], "middle") || !strcmp(argv[1], "grandchild") || !strcmp(argv[1], "vfork-hang")))
         fcntl(atoi(argv[2]), F_SETFD, 0);
     if (argv[4] && !strcmp(argv[1], "grandchild"))
@@ -447,6 +454,49 @@ static void test_reparent(void)
     check("grandchild's ppid changed after its parent exited", !strcmp(buf, "ppid was parent: yes, changed: yes\n"));
 }
 
+/* 40 children that pause (this program again, vfork + exec: no fork on
+ * no-MMU), the odd ones in a group of their own; some are killed, one is
+ * stopped and continued, while the rest wait */
+static void test_many_children(void)
+{
+    enum { N = 40 };
+    pid_t kids[N], group = 0;
+    for (int i = 0; i < N; i++) {
+        char g[16];
+        snprintf(g, sizeof g, "%d", i % 2 ? (int)group : (int)getpgrp());
+        kids[i] = spawn_self("pause", g, NULL);
+        if (i % 2 && !group)
+            group = kids[i];
+    }
+    int st;
+    check("many children: WNOHANG while all run is 0", waitpid(-1, &st, WNOHANG) == 0);
+    check("many children: WNOHANG for the group is 0", waitpid(-group, &st, WNOHANG) == 0);
+    errno = 0;
+    check("many children: a group with none is ECHILD", waitpid(-999999, &st, WNOHANG) == -1 && errno == ECHILD);
+    kill(kids[N - 3], SIGKILL);
+    pid_t got = waitpid(-group, &st, 0);
+    check("many children: the group's wait finds its killed child",
+          got == kids[N - 3] && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+    kill(kids[N - 4], SIGTERM);
+    got = wait(&st);
+    check("many children: wait(-1) finds the one that ended", got == kids[N - 4] && WIFSIGNALED(st));
+    kill(kids[7], SIGSTOP);
+    got = waitpid(-1, &st, WUNTRACED);
+    check("many children: WUNTRACED finds the stopped one", got == kids[7] && WIFSTOPPED(st));
+    check("many children: a stop is reported once", waitpid(-1, &st, WNOHANG | WUNTRACED) == 0);
+    kill(kids[7], SIGCONT);
+    got = waitpid(-1, &st, WCONTINUED);
+    check("many children: WCONTINUED finds it", got == kids[7] && WIFCONTINUED(st));
+    check("many children: then nothing to report", waitpid(-1, &st, WNOHANG | WUNTRACED | WCONTINUED) == 0);
+    int reaped = 2;
+    for (int i = 0; i < N; i++)
+        if (i != N - 3 && i != N - 4)
+            kill(kids[i], SIGKILL);
+    while (wait(&st) > 0)
+        reaped++;
+    check("many children: all reaped, then ECHILD", reaped == N && errno == ECHILD);
+}
+
 int main(int argc, char **argv)
 {
     start_test(argv);
@@ -483,6 +533,10 @@ int main(int argc, char **argv)
         for (;;)
             pause();
     }
+    if (argc >= 2 && !strcmp(argv[1], "pause")) {
+        for (;;)
+            pause();
+    }
     if (argc >= 3 && !strcmp(argv[1], "middle")) {
         /* starts the grandchild, waits until it has looked at its ppid,
          * exits */
@@ -513,6 +567,7 @@ int main(int argc, char **argv)
         return 0;
     }
     test_echild();
+    test_many_children(); /* first: no other child may end meanwhile */
     test_zombie();
     test_stop_continue();
     test_autoreap();

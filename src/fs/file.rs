@@ -203,6 +203,14 @@ impl OpenFile {
         *self.ids.get_or_init(Box::default).write_id.get_or_init(|| query(fd.as_raw_fd()))
     }
 
+    /// `write_id` if it is known already (`None`: not asked yet).
+    pub(crate) fn known_write_id(&self) -> Option<Option<(u64, u64)>> {
+        if !matches!(self.kind, FileKind::Host(_)) {
+            return Some(None);
+        }
+        self.ids.get().and_then(|ids| ids.write_id.get().copied())
+    }
+
     pub(crate) fn flags(&self) -> u32 {
         self.flags.load(Ordering::Relaxed)
     }

@@ -56,6 +56,55 @@ pub(crate) enum ProcState {
     Zombie(ExitStatus),
 }
 
+/// What a wait could report of a process's `ProcState`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum WaitHint {
+    /// Running, or stopped and already reported.
+    Nothing = 0,
+    Zombie = 1,
+    /// Stopped, not yet reported.
+    Stopped = 2,
+    Continued = 3,
+}
+
+impl WaitHint {
+    fn of(state: &ProcState) -> WaitHint {
+        match state {
+            ProcState::Running | ProcState::Stopped { reported: true, .. } => WaitHint::Nothing,
+            ProcState::Zombie(_) => WaitHint::Zombie,
+            ProcState::Stopped { reported: false, .. } => WaitHint::Stopped,
+            ProcState::Continued => WaitHint::Continued,
+        }
+    }
+}
+
+/// A process's state, locked; the lock-free `WaitHint` follows every
+/// change of it (stored as the guard goes, still under the lock, and
+/// before whoever changed it wakes the parent).
+pub(crate) struct StateGuard<'a> {
+    state: MutexGuard<'a, ProcState>,
+    hint: &'a std::sync::atomic::AtomicU8,
+}
+
+impl std::ops::Deref for StateGuard<'_> {
+    type Target = ProcState;
+    fn deref(&self) -> &ProcState {
+        &self.state
+    }
+}
+
+impl std::ops::DerefMut for StateGuard<'_> {
+    fn deref_mut(&mut self) -> &mut ProcState {
+        &mut self.state
+    }
+}
+
+impl Drop for StateGuard<'_> {
+    fn drop(&mut self) {
+        self.hint.store(WaitHint::of(&self.state) as u8, Ordering::Release);
+    }
+}
+
 /// Why every task of a process is ending.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct GroupExit {
@@ -201,6 +250,9 @@ pub struct Process {
     /// Signal sent to the parent when this process ends (SIGCHLD or 0).
     pub(crate) exit_signal: i32,
     state: Mutex<ProcState>,
+    /// What a wait could report of `state`, readable without its lock
+    /// (`WaitHint`); kept by `StateGuard`.
+    wait_hint: std::sync::atomic::AtomicU8,
     /// Futex word bumped whenever one of this process's children changes
     /// state; wait4 sleeps on it.
     pub(crate) child_event: AtomicU32,
@@ -286,6 +338,7 @@ impl Process {
             ppid: AtomicI32::new(ppid),
             exit_signal,
             state: Mutex::new(ProcState::Running),
+            wait_hint: std::sync::atomic::AtomicU8::new(WaitHint::Nothing as u8),
             child_event: AtomicU32::new(0),
             child_waiters: AtomicU32::new(0),
             vfork_done: AtomicU32::new(0),
@@ -404,8 +457,20 @@ impl Process {
         self.ppid.load(Ordering::Relaxed)
     }
 
-    pub(crate) fn state(&self) -> MutexGuard<'_, ProcState> {
-        lock(&self.state)
+    pub(crate) fn state(&self) -> StateGuard<'_> {
+        StateGuard { state: lock(&self.state), hint: &self.wait_hint }
+    }
+
+    /// What a wait could report of this process now, without the state's
+    /// lock: a parent's wait looks at each child's first and locks only
+    /// those that have something (`syscall::wait`).
+    pub(crate) fn wait_hint(&self) -> WaitHint {
+        match self.wait_hint.load(Ordering::Acquire) {
+            h if h == WaitHint::Zombie as u8 => WaitHint::Zombie,
+            h if h == WaitHint::Stopped as u8 => WaitHint::Stopped,
+            h if h == WaitHint::Continued as u8 => WaitHint::Continued,
+            _ => WaitHint::Nothing,
+        }
     }
 
     pub(crate) fn shared_pending(&self) -> MutexGuard<'_, SigQueue> {

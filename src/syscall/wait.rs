@@ -9,9 +9,8 @@ use crate::abi::time::USER_HZ;
 use crate::abi::types::{Rusage, Timeval};
 use crate::abi::wait::*;
 use crate::errno::{Errno, SysResult};
-use crate::kernel::process::{CpuTimes, ExitStatus, ProcState, Process};
+use crate::kernel::process::{CpuTimes, ExitStatus, ProcState, Process, WaitHint};
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
 
 /// Which children a wait is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,14 +43,21 @@ struct Found {
 /// Err(ECHILD) when there is no child to wait for at all.
 fn find(ctx: &SyscallCtx<'_>, which: Which, options: u32) -> SysResult<Option<Found>> {
     let me = &ctx.task.process;
-    let children: Vec<Arc<Process>> = ctx.m.children_of(me.pid).into_iter().filter(|c| which.matches(c)).collect();
     // __WCLONE waits only for children that do not send SIGCHLD; __WALL
     // for all.
-    let children: Vec<_> = children
-        .into_iter()
-        .filter(|c| options & WALL != 0 || (options & WCLONE != 0) == (c.exit_signal != SIGCHLD))
-        .collect();
-    if children.is_empty() {
+    let wanted = |c: &Process| {
+        which.matches(c) && (options & WALL != 0 || (options & WCLONE != 0) == (c.exit_signal != SIGCHLD))
+    };
+    // Only children whose state has something for these options are
+    // looked at under their lock (which decides: the hint may be stale).
+    let reportable = |h: WaitHint| match h {
+        WaitHint::Zombie => options & WEXITED != 0,
+        WaitHint::Stopped => options & WSTOPPED != 0,
+        WaitHint::Continued => options & WCONTINUED != 0,
+        WaitHint::Nothing => false,
+    };
+    let (children, any) = ctx.m.wait_candidates(me.pid, wanted, reportable);
+    if !any {
         return Err(Errno::ECHILD);
     }
     for c in children {
