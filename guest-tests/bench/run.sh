@@ -95,6 +95,9 @@ elif wanted "CPython test_signal stress"; then
 fi
 bench "hush: 100 x /bin/true" ms wall_ms "$BB" sh -c "i=0; while [ \$i -lt 100 ]; do $BB true; i=\$((i+1)); done"
 bench "hush loop, 200000 iterations" ms wall_ms "$BB" sh -c 'i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done'
+# The same programs beside 100 sleeping background jobs (what an exec and a
+# wait cost as the machine fills; no qemu column: 100 emulators at once).
+QEMU='' bench "hush: 1000 x true, 100 jobs" ms wall_ms "$BB" sh -c "i=0; p=; while [ \$i -lt 100 ]; do $BB sleep 1000 & p=\"\$p \$!\"; i=\$((i+1)); done; i=0; while [ \$i -lt 1000 ]; do $BB true; i=\$((i+1)); done; kill \$p"
 bench "sha256 of 64 MiB" s "$BIN/bench-sha256-musl" 64
 bench "busybox gzip of ~32 MiB" ms wall_ms "$BB" gzip -c "$DATA/gzip-input"
 bench "start a static hello" ms wall_ms "$BIN/hello-musl"
