@@ -75,14 +75,20 @@ impl FdTable {
         if slot >= limit {
             return Err(Errno::EMFILE);
         }
+        self.put(slot, FdEntry { file, cloexec });
+        Ok(slot as i32)
+    }
+
+    /// Puts `entry` in `slot` (below the limit), growing the table to it
+    /// and moving the lowest free slot past it when it was that one.
+    fn put(&mut self, slot: usize, entry: FdEntry) {
         if slot >= self.entries.len() {
             self.entries.resize(slot + 1, None);
         }
-        self.entries[slot] = Some(FdEntry { file, cloexec });
+        self.entries[slot] = Some(entry);
         if slot == self.lowest_free {
             self.lowest_free = slot + 1;
         }
-        Ok(slot as i32)
     }
 
     pub(crate) fn install(&mut self, limit: usize, file: Arc<OpenFile>, cloexec: bool) -> SysResult<i32> {
@@ -109,13 +115,7 @@ impl FdTable {
     /// Installs at exactly `fd`, closing what was there (dup2/dup3).
     pub(crate) fn install_at(&mut self, fd: i32, limit: usize, file: Arc<OpenFile>, cloexec: bool) -> SysResult<i32> {
         let slot = usize::try_from(fd).ok().filter(|&s| s < limit.min(MAX_FDS)).ok_or(Errno::EBADF)?;
-        if slot >= self.entries.len() {
-            self.entries.resize(slot + 1, None);
-        }
-        self.entries[slot] = Some(FdEntry { file, cloexec });
-        if slot == self.lowest_free {
-            self.lowest_free = slot + 1;
-        }
+        self.put(slot, FdEntry { file, cloexec });
         Ok(fd)
     }
 
