@@ -3,6 +3,7 @@
 #   make          build the emulator and the guest test programs
 #   make test     everything a fresh machine needs, then the whole test suite
 #   make bench    native vs nommu vs qemu-x86_64, side by side
+#   make startup-order  re-trace which functions start-up runs (build.rs)
 #
 # The emulator is a static musl binary (see .cargo/config.toml); it is
 # also linked as target/release/nommu.
@@ -12,7 +13,7 @@ NOMMU      := target/$(TARGET)/release/nommu
 APT_PKGS   := musl-tools gcc make qemu-user python3 util-linux strace cpio
 IS_ROOT    := $(shell [ "$$(id -u)" = 0 ] && echo yes)
 
-.PHONY: all nommu guest-tests test test-debug test-busybox fuzz bench deps rust-target mmap-min-addr rootfs rootfs.cpio.gz run run-initrd clean distclean
+.PHONY: all nommu guest-tests test test-debug test-busybox fuzz bench startup-order deps rust-target mmap-min-addr rootfs rootfs.cpio.gz run run-initrd clean distclean
 
 all: nommu guest-tests
 
@@ -96,6 +97,12 @@ fuzz: all mmap-min-addr
 # busybox's own test suites, natively and inside nommu (COMPATIBILITY.md).
 test-busybox: all rootfs mmap-min-addr
 	guest-tests/busybox-suite/run.sh
+
+# Regenerates tools/startup-order.ld from traces of nommu's start-up
+# (tools/startup-order/update), then relinks nommu with it.
+startup-order: all mmap-min-addr
+	tools/startup-order/update
+	$(MAKE) nommu
 
 bench: all mmap-min-addr
 	guest-tests/bench/run.sh $(NOMMU) 5

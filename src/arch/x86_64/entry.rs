@@ -43,7 +43,7 @@ const ARITH_FLAGS: u64 = X86_EFLAGS_CF | X86_EFLAGS_PF | X86_EFLAGS_AF | X86_EFL
 const PLAIN_FLAGS: u64 = X86_EFLAGS_FIXED | X86_EFLAGS_IF;
 
 core::arch::global_asm!(
-    ".text",
+    ".pushsection .text.nommu.entry,\"ax\",@progbits",
     ".p2align 6",
     ".globl nommu_enter_guest",
     "nommu_enter_guest:",
@@ -359,6 +359,7 @@ core::arch::global_asm!(
     "ret",
     ".globl nommu_stubs_end",
     "nommu_stubs_end:",
+    ".popsection",
     host_rsp = const offset_of!(EntryArea, host_rsp),
     fast_slot_size = const core::mem::size_of::<super::area::FastRwSlot>(),
     slot_epoch = const offset_of!(EntryArea, fast_rw) + offset_of!(super::area::FastRwSlot, epoch),

@@ -44,7 +44,7 @@ use core::mem::{offset_of, size_of};
 const _: () = assert!(size_of::<FastRwSlot>() == 64);
 
 core::arch::global_asm!(
-    ".text",
+    ".pushsection .text.nommu.fastrw,\"ax\",@progbits",
     ".p2align 6",
     // From the sled's dispatch (entry.rs): rax = the syscall number (0 or
     // 1), rcx = its slot's offset, [rsp] = the site's return address, the
@@ -120,6 +120,7 @@ core::arch::global_asm!(
     ".globl nommu_fast_rw_end",
     "nommu_fast_rw_end:",
     "int3",
+    ".popsection",
     fast_rdi = const offset_of!(EntryArea, fast_rdi),
     fast_nr = const offset_of!(EntryArea, fast_nr),
     fast_flags = const offset_of!(EntryArea, fast_flags),

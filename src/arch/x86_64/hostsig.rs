@@ -32,7 +32,7 @@ const XSAVE_HEADER_END: usize = FXSAVE_SIZE + size_of::<XstateHeader>();
 static mut NOMMU_STUB_FSGSBASE: u8 = 0;
 
 core::arch::global_asm!(
-    ".text",
+    ".pushsection .text.nommu.hostsig,\"ax\",@progbits",
     ".globl nommu_host_signal_stub",
     "nommu_host_signal_stub:",
     "push rbx",
@@ -103,6 +103,7 @@ core::arch::global_asm!(
     "pop r12",
     "pop rbx",
     "ret",
+    ".popsection",
     host_fs = const offset_of!(EntryArea, host_fs),
     arch_get_gs = const ARCH_GET_GS,
     arch_get_fs = const ARCH_GET_FS,

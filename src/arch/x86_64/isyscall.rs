@@ -15,7 +15,7 @@ use super::area::EntryArea;
 use core::mem::offset_of;
 
 core::arch::global_asm!(
-    ".text",
+    ".pushsection .text.nommu.isyscall,\"ax\",@progbits",
     ".globl nommu_isyscall",
     // i64 nommu_isyscall(u64 nr, const u64 args[6]); the kick flag is in the
     // thread's entry area (%gs).
@@ -40,6 +40,7 @@ core::arch::global_asm!(
     "nommu_isyscall_abort:",
     "mov rax, -4", // -EINTR
     "ret",
+    ".popsection",
     kicked = const offset_of!(EntryArea, kicked),
 );
 

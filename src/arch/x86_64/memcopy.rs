@@ -25,7 +25,7 @@
 //! internal entry).
 
 core::arch::global_asm!(
-    ".text",
+    ".pushsection .text.nommu.memcopy,\"ax\",@progbits",
     ".globl memcpy",
     ".type memcpy,@function",
     ".globl nommu_memcpy",
@@ -145,6 +145,7 @@ core::arch::global_asm!(
     "    movups [rdi + 16], xmm3",
     "    ret",
     ".size memmove, . - memmove",
+    ".popsection",
 );
 
 #[cfg(test)]
