@@ -125,11 +125,15 @@ fn main() {
     nommu::kernel::hostsignals::block_routed();
     // Before any thread exists too: a private mount namespace, where the
     // machine's tmpfs mounts can be real host ones (when nommu may mount
-    // and NOMMU_NO_HOST_MOUNTS does not forbid it); `caps` only asks.
+    // and NOMMU_NO_HOST_MOUNTS does not forbid it); `run` takes it when
+    // first needed (a mount, nommu's first host thread); `caps` only asks.
     match cli.command {
-        Command::Run { .. } | Command::Boot { .. } => nommu::arch::hostmount::take_private_namespace(),
-        Command::Caps { .. } => nommu::arch::hostmount::detect(),
-    };
+        Command::Run { .. } => nommu::arch::hostmount::take_private_namespace(true),
+        Command::Boot { .. } => nommu::arch::hostmount::take_private_namespace(false),
+        Command::Caps { .. } => {
+            nommu::arch::hostmount::detect();
+        }
+    }
     let terminal = nommu::arch::host::save_terminal();
     // `run` prints nothing on stdout (the guest's); the others may.
     let prints = !matches!(cli.command, Command::Run { .. });
@@ -257,7 +261,7 @@ fn caps(observe: Observe, machine_readable: bool) -> i32 {
             format!("pku={}", c.pku.name()),
             format!("fsgsbase={}", c.fsgsbase.name()),
             format!("trap={}", c.trap.map_or("none", |t| t.name())),
-            format!("host_mounts={}", c.host_mounts.name()),
+            format!("host_mounts={}", c.host_mounts().name()),
             format!("tmpfs_dir={}", c.memory_dir.get().path.display()),
             format!("tmpfs_in_memory={}", c.tmpfs_in_memory()),
             format!("image_cache={cache}"),

@@ -67,6 +67,8 @@ pub(crate) fn start(m: &Arc<Machine>) {
         return;
     }
     let weak = Arc::downgrade(m);
+    // The one thread that wants the routed signals (it waits for them).
+    crate::arch::hostmount::settle();
     let _ = std::thread::Builder::new().name("hostsignals".into()).spawn(move || wait_and_route(weak));
 }
 

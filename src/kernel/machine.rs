@@ -208,7 +208,8 @@ impl std::error::Error for MachineError {}
 fn detect_caps(config: &MachineConfig) -> Result<HostCaps, MachineError> {
     let pku = Feature::detect(cpu::cpu_has_pku(), Switch::NoPku);
     let fsgsbase = Feature::detect(cpu::cpu_has_fsgsbase(), Switch::NoFsgsbase);
-    let host_mounts = crate::arch::hostmount::feature();
+    // Asked when first needed (`HostCaps::host_mounts`).
+    let host_mounts = None;
     let memory_dir = crate::arch::hostmount::LazyMemoryDir::default();
     let caps = |page0, page0_absence, trap| HostCaps {
         page0,

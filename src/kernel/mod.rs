@@ -13,6 +13,7 @@ pub mod exec;
 pub mod fixedturn;
 #[allow(clippy::arithmetic_side_effects)]
 pub mod hostsignals;
+pub(crate) mod hostthread;
 pub mod ipc;
 pub mod isolate;
 #[allow(clippy::arithmetic_side_effects)]

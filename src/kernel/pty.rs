@@ -272,8 +272,7 @@ pub(crate) fn watch_hangup(m: &Machine, n: u32, f: &OpenFile) {
         let spawned = set.as_ref().map_err(|e| e.to_string()).and_then(|set| {
             let (watch, machine) = (set.clone(), Arc::downgrade(&m.arc()));
             let thread = std::thread::Builder::new().name("pty-hangups".into());
-            crate::arch::hostsig::with_routed_blocked(|| thread.spawn(move || hangups(&watch, &machine)))
-                .map_err(|e| e.to_string())
+            super::hostthread::spawn(thread, move || hangups(&watch, &machine)).map_err(|e| e.to_string())
         });
         if let Err(e) = spawned {
             log::warn!("pty hangups will not be seen: {e}");

@@ -55,7 +55,7 @@ impl ThreadPool {
             // The thread ends: its small blocks go back (`mm::smallcache`).
             crate::mm::smallcache::release_thread();
         };
-        crate::arch::hostsig::with_routed_blocked(|| builder.spawn(run))?;
+        super::hostthread::spawn(builder, run)?;
         Ok(())
     }
 

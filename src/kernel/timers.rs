@@ -141,7 +141,7 @@ impl TimerWheel {
         let weak = Arc::downgrade(&m.arc());
         self.started.get_or_init(|| {
             let builder = std::thread::Builder::new().name("itimers".into());
-            let _ = crate::arch::hostsig::with_routed_blocked(|| builder.spawn(move || run(weak)));
+            let _ = super::hostthread::spawn(builder, move || run(weak));
         });
         *self.changed.lock().unwrap_or_else(|e| e.into_inner()) = true;
         self.cv.notify_all();

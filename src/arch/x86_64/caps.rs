@@ -133,13 +133,21 @@ pub struct HostCaps {
     pub fsgsbase: Feature,
     /// What catches the syscalls that were not rewritten.
     pub trap: Option<TrapKind>,
-    /// Memory file systems are host mounts of their own (`hostmount`).
-    pub host_mounts: Feature,
+    /// Memory file systems are host mounts of their own (`hostmount`);
+    /// `None`: as this process finds when first asked (`host_mounts`).
+    pub host_mounts: Option<Feature>,
     /// Where they live when they are not (looked for when first asked).
     pub memory_dir: super::hostmount::LazyMemoryDir,
 }
 
 impl HostCaps {
+    /// Are memory file systems host mounts of their own? Asking settles
+    /// it: a `run` takes its private mount namespace only when first
+    /// needed (`hostmount::settle`).
+    pub fn host_mounts(&self) -> Feature {
+        self.host_mounts.unwrap_or_else(super::hostmount::feature)
+    }
+
     /// The page-0 trampoline is mapped and sites are rewritten.
     pub fn trampoline(&self) -> bool {
         self.page0 != Page0::Unmapped
@@ -198,19 +206,19 @@ impl HostCaps {
                     None => "none (NOMMU_SYSCALL_TRAP=none, or neither SUD nor seccomp works here)".to_string(),
                 },
             ),
-            ("host mounts", self.host_mounts.describe("nommu may not mount here: it needs CAP_SYS_ADMIN")),
+            ("host mounts", self.host_mounts().describe("nommu may not mount here: it needs CAP_SYS_ADMIN")),
             ("tmpfs", self.describe_tmpfs()),
         ]
     }
 
     /// Where a guest tmpfs (ramfs, initramfs root) keeps its files.
     pub fn describe_tmpfs(&self) -> String {
-        super::hostmount::describe(self.host_mounts, self.memory_dir.get())
+        super::hostmount::describe(self.host_mounts(), self.memory_dir.get())
     }
 
     /// Are the files of a guest tmpfs memory (a host tmpfs)?
     pub fn tmpfs_in_memory(&self) -> bool {
-        self.host_mounts.in_force() || self.memory_dir.get().tmpfs.in_force()
+        self.host_mounts().in_force() || self.memory_dir.get().tmpfs.in_force()
     }
 
     /// The `"host"` object of `--report`.
@@ -224,7 +232,7 @@ impl HostCaps {
             self.trampoline(),
             self.pku.name(),
             self.fsgsbase.name(),
-            self.host_mounts.name(),
+            self.host_mounts().name(),
             self.tmpfs_in_memory(),
         )
     }
@@ -242,7 +250,7 @@ mod tests {
             pku,
             fsgsbase: Feature::InForce,
             trap: Some(TrapKind::UserDispatch),
-            host_mounts: Feature::Absent,
+            host_mounts: Some(Feature::Absent),
             memory_dir: memory_dir.into(),
         }
     }
@@ -277,9 +285,9 @@ mod tests {
         c.memory_dir = MemoryDir { path: "/var/tmp".into(), tmpfs: Feature::Absent }.into();
         assert!(c.describe_tmpfs().contains("/var/tmp (ON DISK, not memory"), "{}", c.describe_tmpfs());
         assert!(!c.tmpfs_in_memory() && c.json().contains("\"tmpfs_in_memory\": false"));
-        c.host_mounts = Feature::ForcedOff(Switch::NoHostMounts);
+        c.host_mounts = Some(Feature::ForcedOff(Switch::NoHostMounts));
         assert!(c.describe_tmpfs().contains("NOMMU_NO_HOST_MOUNTS=1"));
-        c.host_mounts = Feature::InForce;
+        c.host_mounts = Some(Feature::InForce);
         assert!(c.describe_tmpfs().contains("enforced (ENOSPC)") && c.tmpfs_in_memory());
         assert!(c.json().contains("\"host_mounts\": \"yes\""));
     }

@@ -1,9 +1,13 @@
 //! Host mounts for the machine's memory file systems (tmpfs, ramfs, the
-//! initramfs root): when nommu may mount (CAP_SYS_ADMIN), `run` and `boot`
-//! take a private mount namespace at start and mount a real host tmpfs
-//! (ramfs) for each guest one, so the host kernel enforces `size=` and
-//! `nr_inodes=` (ENOSPC) and counts the blocks. The namespace, and every
-//! mount in it, goes away with nommu.
+//! initramfs root): when nommu may mount (CAP_SYS_ADMIN), `boot` takes a
+//! private mount namespace at start and mounts a real host tmpfs (ramfs)
+//! for each guest one, so the host kernel enforces `size=` and
+//! `nr_inodes=` (ENOSPC) and counts the blocks. `run` takes the namespace
+//! only when first needed (`settle`: the guest's first mount, or before
+//! nommu's first host thread, after which unshare(CLONE_NEWNS) could no
+//! longer be had): copying the host's mount table is ~13 µs of the ~0.22 ms
+//! a small program's whole run takes, which most runs never need. The
+//! namespace, and every mount in it, goes away with nommu.
 //!
 //! Two capabilities, detected and forced off like the CPU's (`caps.rs`):
 //! - host mounts (`NOMMU_NO_HOST_MOUNTS=1`: no unshare, no mount);
@@ -23,6 +27,8 @@ const NOT_TRIED: u8 = 0;
 const IN_FORCE: u8 = 1;
 const FORCED_OFF: u8 = 2;
 const ABSENT: u8 = 3;
+/// Allowed, and taken when first needed (`settle`).
+const DEFERRED: u8 = 4;
 
 fn check(rc: libc::c_int) -> std::io::Result<()> {
     if rc == 0 {
@@ -129,23 +135,43 @@ fn probe() -> bool {
 
 /// For `run` and `boot`: takes a private mount namespace (mounts made in
 /// it never reach the host's) if the host allows it and
-/// `NOMMU_NO_HOST_MOUNTS` does not forbid it. Must run before any thread
-/// exists (unshare(CLONE_NEWNS) needs an unshared fs context).
-pub fn take_private_namespace() -> Feature {
+/// `NOMMU_NO_HOST_MOUNTS` does not forbid it; with `defer`, only when
+/// `settle` is first called. Must run before any thread exists
+/// (unshare(CLONE_NEWNS) needs an unshared fs context).
+pub fn take_private_namespace(defer: bool) {
     let state = if forced_off(Switch::NoHostMounts) {
         if probe() {
             FORCED_OFF
         } else {
             ABSENT
         }
-    } else if unshare_private() {
+    } else if defer {
+        DEFERRED
+    } else {
+        take_now()
+    };
+    STATE.store(state, Ordering::Release);
+}
+
+fn take_now() -> u8 {
+    if unshare_private() {
         release_after_exit();
         IN_FORCE
     } else {
         ABSENT
-    };
-    STATE.store(state, Ordering::Release);
-    feature()
+    }
+}
+
+/// Takes the deferred namespace now, if it is still to be taken. Called
+/// before every mount and before nommu starts any host thread of its own
+/// (`arch::hostthread`): while nommu is one thread, so is everything that
+/// calls it.
+pub(crate) fn settle() {
+    if STATE.load(Ordering::Acquire) == DEFERRED {
+        let state = take_now();
+        log::debug!("private mount namespace taken: {}", if state == IN_FORCE { "yes" } else { "no" });
+        STATE.store(state, Ordering::Release);
+    }
 }
 
 /// For commands that mount nothing (`caps`): what `run` would have, found
@@ -166,8 +192,10 @@ pub fn detect() -> Feature {
 }
 
 /// Host mounts: in force, forced off, or absent (also when nothing asked,
-/// as in a process that never called `take_private_namespace`).
+/// as in a process that never called `take_private_namespace`). Settles
+/// a deferred namespace.
 pub fn feature() -> Feature {
+    settle();
     match STATE.load(Ordering::Acquire) {
         IN_FORCE => Feature::InForce,
         FORCED_OFF => Feature::ForcedOff(Switch::NoHostMounts),
@@ -176,8 +204,9 @@ pub fn feature() -> Feature {
 }
 
 /// Can memory file systems be real host mounts (in this process's private
-/// namespace)?
+/// namespace)? Settles a deferred namespace.
 pub(crate) fn can_mount() -> bool {
+    settle();
     STATE.load(Ordering::Acquire) == IN_FORCE
 }
 
