@@ -70,19 +70,30 @@ fn file_system_tests_on_tmpfs() {
 #[test]
 fn mount_and_umount_errnos() {
     each_libc("mount_errs", |bin| {
-        let dir = TempDir::new("mount_errs");
         // With host mounts (nommu may mount, NOMMU_NO_HOST_MOUNTS unset),
         // each tmpfs is a host tmpfs of its own (in a private mount
         // namespace) and the host enforces size= (ENOSPC); without, it is
-        // not enforced and not tested.
+        // not enforced and not tested. `run` takes the namespace when
+        // first needed: at the first mount, or before nommu's first host
+        // thread ("thread": the guest starts one before mounting), after
+        // which it could not be had.
         let enforced = caps(&[]).host_mounts == "yes";
-        let args: &[&str] = if enforced { &["enospc"] } else { &[] };
-        let out = run_nommu_in(dir.path(), bin, args, &[]);
-        assert_eq!(shell_status(&out), 0, "{}", text(&out));
-        assert!(text(&out).ends_with("mount_errs: all ok\n"), "{}", text(&out));
-        assert_eq!(text(&out).contains("ENOSPC"), enforced);
-        // What the machine mounted is gone with it.
-        assert!(!dir.path().join("m").exists());
+        for thread_first in [false, true] {
+            let dir = TempDir::new("mount_errs");
+            let mut args: Vec<&str> = Vec::new();
+            if enforced {
+                args.push("enospc");
+            }
+            if thread_first {
+                args.push("thread");
+            }
+            let out = run_nommu_in(dir.path(), bin, &args, &[]);
+            assert_eq!(shell_status(&out), 0, "{args:?}: {}", text(&out));
+            assert!(text(&out).ends_with("mount_errs: all ok\n"), "{args:?}: {}", text(&out));
+            assert_eq!(text(&out).contains("ENOSPC"), enforced, "{args:?}");
+            // What the machine mounted is gone with it.
+            assert!(!dir.path().join("m").exists());
+        }
     });
 }
 

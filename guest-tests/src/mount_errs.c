@@ -1,9 +1,13 @@
 /* mount(2) and umount2(2) in the working directory: tmpfs, ramfs, bind
  * and remount, statfs of each, and the errnos Linux documents (ENODEV,
  * ENOENT, ENOTDIR, EINVAL, EBUSY, EXDEV, EROFS, EFAULT). It mounts, so it
- * runs only under nommu (where every guest is root: no EPERM case). */
+ * runs only under nommu (where every guest is root: no EPERM case).
+ * Arguments: "enospc" (see enospc below); "thread": enospc's tmpfs is
+ * mounted by another thread, before anything else is mounted, and used
+ * by the main thread (both must see the same mounts). */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -28,9 +32,22 @@ static int in_mountinfo(const char *what)
 
 /* size= is enforced: writes past it are ENOSPC (argv "enospc": only when
  * the machine's tmpfs are host tmpfs mounts, which needs root). */
-static void enospc(void)
+static void *mount_m2(void *arg)
 {
+    (void)arg;
     OK(mount("none", "m2", "tmpfs", 0, "size=64k"));
+    return NULL;
+}
+
+static void enospc(int by_thread)
+{
+    if (by_thread) {
+        pthread_t t;
+        T(pthread_create(&t, NULL, mount_m2, NULL), 0, 0);
+        T(pthread_join(t, NULL), 0, 0);
+    } else {
+        mount_m2(NULL);
+    }
     int fd = FD(open("m2/big", O_WRONLY | O_CREAT, 0644));
     static char chunk[16384];
     long total = 0, n;
@@ -60,6 +77,14 @@ static void enospc(void)
     OK(umount2("m2", 0));
 }
 
+static int has_arg(int argc, char **argv, const char *what)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], what) == 0)
+            return 1;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
@@ -70,6 +95,9 @@ int main(int argc, char **argv)
     OK(mkdir("m", 0755));
     OK(mkdir("m2", 0755));
     OK(close(open("file", O_CREAT | O_WRONLY, 0644)));
+    /* Before the other mounts: the thread's is the machine's first. */
+    if (has_arg(argc, argv, "enospc") && has_arg(argc, argv, "thread"))
+        enospc(1);
 
     /* Errors before anything is mounted. */
     ERR(mount("none", "m", "nosuchfs", 0, NULL), ENODEV);
@@ -156,8 +184,8 @@ int main(int argc, char **argv)
     char *pargv[] = { "prog", NULL };
     ERR(execv("m2/prog", pargv), EACCES);
     OK(umount2("m2", 0));
-    if (argc > 1 && strcmp(argv[1], "enospc") == 0)
-        enospc();
+    if (has_arg(argc, argv, "enospc") && !has_arg(argc, argv, "thread"))
+        enospc(0);
     OK(rmdir("m"));
     OK(rmdir("m2"));
     OK(unlink("file"));

@@ -4,8 +4,9 @@
 //! for each guest one, so the host kernel enforces `size=` and
 //! `nr_inodes=` (ENOSPC) and counts the blocks. `run` takes the namespace
 //! only when first needed (`settle`: the guest's first mount, or before
-//! nommu's first host thread, after which unshare(CLONE_NEWNS) could no
-//! longer be had): copying the host's mount table is ~13 µs of the ~0.22 ms
+//! nommu's first host thread: a namespace is a thread's, and one taken
+//! with two threads would be the calling thread's alone, its mounts unseen
+//! by the other): copying the host's mount table is ~13 µs of the ~0.22 ms
 //! a small program's whole run takes, which most runs never need. The
 //! namespace, and every mount in it, goes away with nommu.
 //!
@@ -136,8 +137,9 @@ fn probe() -> bool {
 /// For `run` and `boot`: takes a private mount namespace (mounts made in
 /// it never reach the host's) if the host allows it and
 /// `NOMMU_NO_HOST_MOUNTS` does not forbid it; with `defer`, only when
-/// `settle` is first called. Must run before any thread exists
-/// (unshare(CLONE_NEWNS) needs an unshared fs context).
+/// `settle` is first called. Must run before any thread exists: a new
+/// namespace (and the fs context unshare(CLONE_NEWNS) copies with it) is
+/// the calling thread's only; threads started later inherit it.
 pub fn take_private_namespace(defer: bool) {
     let state = if forced_off(Switch::NoHostMounts) {
         if probe() {
@@ -164,7 +166,7 @@ fn take_now() -> u8 {
 
 /// Takes the deferred namespace now, if it is still to be taken. Called
 /// before every mount and before nommu starts any host thread of its own
-/// (`arch::hostthread`): while nommu is one thread, so is everything that
+/// (`kernel::hostthread`): while nommu is one thread, so is everything that
 /// calls it.
 pub(crate) fn settle() {
     if STATE.load(Ordering::Acquire) == DEFERRED {
