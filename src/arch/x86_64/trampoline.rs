@@ -144,27 +144,37 @@ pub(crate) fn readable(addr: usize) -> bool {
     !(r == -1 && std::io::Error::last_os_error().raw_os_error() == Some(libc::EFAULT))
 }
 
-fn sled_page() -> [u8; PAGE_SIZE as usize] {
+/// Page 0 as installed, made at compile time: no 4 KiB array on the
+/// start-up stack (a page fault of its own) and no loop at run time.
+static SLED_PAGE: [u8; PAGE_SIZE as usize] = sled_page();
+
+const fn sled_page() -> [u8; PAGE_SIZE as usize] {
     let mut page = [INT3; PAGE_SIZE as usize];
     // Runs end at byte SLED_LEN - 1, so the jump starts on an instruction
     // boundary whatever the entry point.
-    for (i, b) in page[..SLED_LEN].iter_mut().enumerate() {
-        *b = if (SLED_LEN - 1 - i).is_multiple_of(SLED_RUN) { NOP } else { OPSIZE_PREFIX };
+    let mut i = 0;
+    while i < SLED_LEN {
+        page[i] = if (SLED_LEN - 1 - i).is_multiple_of(SLED_RUN) { NOP } else { OPSIZE_PREFIX };
+        i += 1;
     }
-    let rel = (HOP_ADDR as i64 - (SLED_LEN as i64 + 5)) as i32;
+    let rel = ((HOP_ADDR as i64 - (SLED_LEN as i64 + 5)) as i32).to_le_bytes();
     page[SLED_LEN] = JMP_REL32;
-    page[SLED_LEN + 1..SLED_LEN + 5].copy_from_slice(&rel.to_le_bytes());
+    page[SLED_LEN + 1] = rel[0];
+    page[SLED_LEN + 2] = rel[1];
+    page[SLED_LEN + 3] = rel[2];
+    page[SLED_LEN + 4] = rel[3];
     page
 }
 
-fn hop_page() -> [u8; PAGE_SIZE as usize] {
-    let mut page = [INT3; PAGE_SIZE as usize];
+/// The hop page's code, at `HOP_ADDR`: `movabs r11, nommu_syscall_entry;
+/// jmp r11`.
+fn hop_code() -> [u8; 13] {
     let target = nommu_syscall_entry as *const () as usize as u64;
-    let off = HOP_ADDR - HOP_PAGE;
-    page[off..off + 2].copy_from_slice(&[0x49, 0xbb]); // movabs r11, imm64
-    page[off + 2..off + 10].copy_from_slice(&target.to_le_bytes());
-    page[off + 10..off + 13].copy_from_slice(&[0x41, 0xff, 0xe3]); // jmp r11
-    page
+    let mut code = [0u8; 13];
+    code[..2].copy_from_slice(&[0x49, 0xbb]); // movabs r11, imm64
+    code[2..10].copy_from_slice(&target.to_le_bytes());
+    code[10..].copy_from_slice(&[0x41, 0xff, 0xe3]); // jmp r11
+    code
 }
 
 /// What `install` set up.
@@ -195,8 +205,14 @@ pub(crate) fn install(execute_only: bool) -> Result<Installed, TrampolineError> 
             return Err(TrampolineError::Map(e));
         }
     };
-    fill_page(page0, &sled_page());
-    fill_page(hop, &hop_page());
+    fill_page(page0, &SLED_PAGE);
+    let code = hop_code();
+    // SAFETY: `hop` is the read-write hop page just mapped, PAGE_SIZE
+    // long; the code's 13 bytes at HOP_ADDR lie inside it.
+    unsafe {
+        core::ptr::write_bytes(hop, INT3, PAGE_SIZE as usize);
+        core::ptr::copy_nonoverlapping(code.as_ptr(), hop.add(HOP_ADDR - HOP_PAGE), code.len());
+    }
     if let Err(e) = protect(page0, execute_only).and_then(|()| protect(hop, execute_only)) {
         unmap(0);
         unmap(HOP_PAGE);
@@ -256,7 +272,7 @@ mod tests {
 
     #[test]
     fn jump_bytes_trap_when_entered_midway() {
-        let page = sled_page();
+        let page = SLED_PAGE;
         assert_eq!(&page[SLED_LEN..SLED_LEN + 6], &[0xe9, 0x90, 0x90, 0x00, 0x00, 0xcc]);
         assert_eq!(page[SLED_LEN - 1], NOP);
         // From every entry point, the next nop is at most 14 bytes away and
