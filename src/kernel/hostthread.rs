@@ -3,8 +3,9 @@
 //! here, so that what must happen while nommu is still one thread has
 //! happened first (the deferred private mount namespace,
 //! `hostmount::settle`: unshare(CLONE_NEWNS) changes only the calling
-//! thread's namespace, which threads started after it inherit), and the routed host signals stay blocked in the new thread
-//! until it binds an entry area (`hostsig::with_routed_blocked`).
+//! thread's namespace, which threads started after it inherit), and the
+//! routed host signals stay blocked in the new thread until it binds an
+//! entry area (`hostsig::with_routed_blocked`).
 
 use std::thread::{Builder, JoinHandle};
 
