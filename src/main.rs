@@ -21,7 +21,7 @@ use std::sync::Arc;
 static ALLOCATOR: nommu::mm::startheap::StartHeap = nommu::mm::startheap::StartHeap;
 
 fn env_flag(name: &str) -> bool {
-    std::env::var_os(name).is_some_and(|v| v == "1")
+    nommu::arch::switches::var_os(name).is_some_and(|v| v == "1")
 }
 
 impl Observe {
@@ -36,7 +36,7 @@ impl Observe {
             null_guard: self.null_guard || env_flag("NOMMU_NULL_GUARD"),
             handlers_only: false,
             net: self.net,
-            exec_map: std::env::var_os("NOMMU_EXEC_MAP").is_none_or(|v| v != "0"),
+            exec_map: nommu::arch::switches::var_os("NOMMU_EXEC_MAP").is_none_or(|v| v != "0"),
             image_cache: if self.no_cache || env_flag("NOMMU_NO_CACHE") {
                 None
             } else {
@@ -45,7 +45,7 @@ impl Observe {
             klog: None,
             strict: self.strict,
             isolate: self.isolate,
-            fast_rw: std::env::var_os("NOMMU_FAST_RW").is_none_or(|v| v != "0"),
+            fast_rw: nommu::arch::switches::var_os("NOMMU_FAST_RW").is_none_or(|v| v != "0"),
         }
     }
 }

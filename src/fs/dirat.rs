@@ -30,7 +30,7 @@ use std::os::fd::AsRawFd;
 /// Lookups from a directory's handle, unless `NOMMU_DIRFD_HANDLE=0`.
 fn enabled() -> bool {
     static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *ON.get_or_init(|| std::env::var_os("NOMMU_DIRFD_HANDLE").is_none_or(|v| v != "0"))
+    *ON.get_or_init(|| crate::arch::switches::var_os("NOMMU_DIRFD_HANDLE").is_none_or(|v| v != "0"))
 }
 
 /// What an open host directory's lookups need, as of one generation.

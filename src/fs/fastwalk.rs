@@ -25,7 +25,7 @@ use std::sync::Arc;
 /// out of the cache (the way before round 5), for comparison.
 fn borrow_enabled() -> bool {
     static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *ON.get_or_init(|| std::env::var_os("NOMMU_DCACHE_BORROW").is_none_or(|v| v != "0"))
+    *ON.get_or_init(|| crate::arch::switches::var_os("NOMMU_DCACHE_BORROW").is_none_or(|v| v != "0"))
 }
 
 /// The last component of `path` (a suffix of it, so still NUL-terminated).

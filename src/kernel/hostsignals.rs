@@ -44,7 +44,7 @@ const ROUTED: [i32; HANDLED.len() + KEPT_BLOCKED.len()] = {
 /// NOMMU_HOST_SIGNAL_THREAD=1: the routing thread of old.
 fn thread_mode() -> bool {
     static ON: OnceLock<bool> = OnceLock::new();
-    *ON.get_or_init(|| std::env::var_os("NOMMU_HOST_SIGNAL_THREAD").is_some_and(|v| v == "1"))
+    *ON.get_or_init(|| crate::arch::switches::var_os("NOMMU_HOST_SIGNAL_THREAD").is_some_and(|v| v == "1"))
 }
 
 /// Blocks the routed signals and, unless the routing thread does it,

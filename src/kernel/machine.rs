@@ -263,7 +263,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Machine {
     pub fn new(mut config: MachineConfig, task_loop: TaskLoop) -> Result<Arc<Machine>, MachineError> {
         // NOMMU_ISOLATE=1 forces --isolate on (to run existing tests under it).
-        config.isolate |= std::env::var_os("NOMMU_ISOLATE").is_some_and(|v| v == "1");
+        config.isolate |= crate::arch::switches::var_os("NOMMU_ISOLATE").is_some_and(|v| v == "1");
         let pku = Feature::detect(cpu::cpu_has_pku(), Switch::NoPku);
         if config.isolate && !pku.in_force() {
             let why = match pku {
@@ -644,7 +644,7 @@ impl Machine {
     /// --summary, --report, --memmap) looks at the machine after pid 1,
     /// or `NOMMU_INIT_TEARDOWN=1` asks for the full teardown.
     pub fn set_powers_off_host(&self) {
-        let forced = std::env::var_os("NOMMU_INIT_TEARDOWN").is_some_and(|v| v == "1");
+        let forced = crate::arch::switches::var_os("NOMMU_INIT_TEARDOWN").is_some_and(|v| v == "1");
         self.powers_off_host.store(!forced, Ordering::Relaxed);
     }
 

@@ -36,8 +36,7 @@ const SLICE: Duration = Duration::from_millis(2);
 fn slice() -> Duration {
     static LEN: OnceLock<Duration> = OnceLock::new();
     *LEN.get_or_init(|| {
-        std::env::var("NOMMU_CHILD_FIRST_MS")
-            .ok()
+        crate::arch::switches::var("NOMMU_CHILD_FIRST_MS")
             .and_then(|v| v.parse::<u64>().ok())
             .map_or(SLICE, Duration::from_millis)
     })
@@ -46,7 +45,7 @@ fn slice() -> Duration {
 /// Whether exec'd vfork children run first (not with NOMMU_CHILD_FIRST=0).
 pub(crate) fn enabled() -> bool {
     static ON: OnceLock<bool> = OnceLock::new();
-    *ON.get_or_init(|| std::env::var_os("NOMMU_CHILD_FIRST").is_none_or(|v| v != "0"))
+    *ON.get_or_init(|| crate::arch::switches::var_os("NOMMU_CHILD_FIRST").is_none_or(|v| v != "0"))
 }
 
 /// Syscalls that never block, need no thread of the task's own and have no

@@ -30,7 +30,7 @@ pub(crate) struct RealTimer {
 /// wheel plays them all, as before).
 fn host_timers_on() -> bool {
     static ON: OnceLock<bool> = OnceLock::new();
-    *ON.get_or_init(|| std::env::var_os("NOMMU_HOST_ITIMER").is_none_or(|v| v != "0"))
+    *ON.get_or_init(|| crate::arch::switches::var_os("NOMMU_HOST_ITIMER").is_none_or(|v| v != "0"))
 }
 
 /// setitimer/alarm from `task`: the timer of its process now expires at

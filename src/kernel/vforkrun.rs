@@ -62,7 +62,7 @@ impl Loan {
 /// NOMMU_VFORK_THREAD=1 (each gets a host thread of its own, as before).
 fn enabled() -> bool {
     static ON: OnceLock<bool> = OnceLock::new();
-    *ON.get_or_init(|| std::env::var_os("NOMMU_VFORK_THREAD").is_none_or(|v| v.is_empty() || v == "0"))
+    *ON.get_or_init(|| crate::arch::switches::var_os("NOMMU_VFORK_THREAD").is_none_or(|v| v.is_empty() || v == "0"))
 }
 
 /// Whether a vfork child of `parent` may run on `parent`'s host thread.

@@ -69,7 +69,7 @@ impl DiskCacheConfig {
             log::debug!("no XDG_CACHE_HOME or HOME: no on-disk image cache");
             return None;
         };
-        let limit = std::env::var("NOMMU_CACHE_SIZE").ok().and_then(|s| crate::parse_size(&s)).unwrap_or(DEFAULT_LIMIT);
+        let limit = crate::arch::switches::var("NOMMU_CACHE_SIZE").and_then(crate::parse_size).unwrap_or(DEFAULT_LIMIT);
         Some(DiskCacheConfig { dir, limit })
     }
 }

@@ -36,7 +36,7 @@ impl Switch {
 
 /// True when the switch's variable is set to anything but "" or "0".
 pub(crate) fn forced_off(switch: Switch) -> bool {
-    std::env::var_os(switch.var()).is_some_and(|v| !v.is_empty() && v != "0")
+    super::switches::var_os(switch.var()).is_some_and(|v| !v.is_empty() && v != "0")
 }
 
 /// Whether a CPU or kernel feature is in force.

@@ -18,6 +18,7 @@ pub mod memcopy;
 pub mod pkeys;
 pub mod selfimage;
 pub mod sigframe;
+pub mod switches;
 pub mod systrap;
 pub mod trampoline;
 pub mod vcpu;

@@ -57,7 +57,7 @@ pub(crate) fn active() -> Option<TrapKind> {
 /// (seccomp) or for each vCPU thread from now on (SUD). Idempotent.
 pub(crate) fn activate() -> Option<TrapKind> {
     *ACTIVE.get_or_init(|| {
-        let wanted = std::env::var("NOMMU_SYSCALL_TRAP").unwrap_or_default();
+        let wanted = super::switches::var("NOMMU_SYSCALL_TRAP").unwrap_or_default();
         let sud = || probe_user_dispatch().then_some(TrapKind::UserDispatch);
         let seccomp = || match install_seccomp_filter() {
             Ok(()) => Some(TrapKind::Seccomp),
@@ -66,7 +66,7 @@ pub(crate) fn activate() -> Option<TrapKind> {
                 None
             }
         };
-        match wanted.as_str() {
+        match wanted {
             "none" => None,
             "seccomp" => seccomp(),
             "sud" => sud(),
