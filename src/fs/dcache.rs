@@ -91,8 +91,10 @@ pub(crate) struct Peeked {
 pub(crate) struct DirCache {
     generation: AtomicU64,
     slots: Mutex<Vec<Option<Entry>>>,
-    /// The slots' entries again, for `peek`.
-    peeks: [Peek; SLOTS],
+    /// The slots' entries again, for `peek`. On the heap (6 KiB): every
+    /// move of the machine being built at start copied it, and its frame
+    /// alone took seven stack pages, each a page fault.
+    peeks: Box<[Peek; SLOTS]>,
 }
 
 impl Default for DirCache {
@@ -100,7 +102,12 @@ impl Default for DirCache {
         DirCache {
             generation: AtomicU64::new(0),
             slots: Mutex::default(),
-            peeks: std::array::from_fn(|_| Peek::default()),
+            // Built in place on the heap (not an array moved there).
+            peeks: (0..SLOTS)
+                .map(|_| Peek::default())
+                .collect::<Box<[Peek]>>()
+                .try_into()
+                .unwrap_or_else(|_| unreachable!("SLOTS entries")),
         }
     }
 }
