@@ -35,6 +35,27 @@ fn last_cstr(path: &CStr, name_len: usize) -> Option<&CStr> {
     Some(&path[start..])
 }
 
+/// An absolute path's directory part (the leading `/` kept; "/" for a
+/// name in the root) and where its last component starts, for a lookup
+/// of the directory part as it is written (`stat_peeked`); `None` for a
+/// path under the kernel's /proc or /dev, one ending in `/`, `.` or `..`.
+fn peek_split(p: &[u8]) -> Option<(&[u8], usize)> {
+    let n = p.len();
+    if n < 2 || p[0] != b'/' || p[n - 1] == b'/' {
+        return None;
+    }
+    let under = |top: &[u8]| p.starts_with(top) && matches!(p.get(top.len()), None | Some(b'/'));
+    if under(b"/proc") || under(b"/dev") {
+        return None;
+    }
+    let slash = p.iter().rposition(|&b| b == b'/')?;
+    let name_at = slash + 1;
+    if matches!(&p[name_at..], b"." | b"..") {
+        return None;
+    }
+    Some((if slash == 0 { &p[..1] } else { &p[..slash] }, name_at))
+}
+
 impl HostRoot {
     /// The cached directory of `abs` (an absolute guest path the caller
     /// classified as the host root's) and its last component, when the
@@ -107,6 +128,42 @@ impl HostRoot {
         lookup_stat(self, d.fd.as_fd(), name, follow, path, st)
     }
 
+    /// stat/lstat of the absolute guest path `abs` from its cached
+    /// directory, before anything else looks at the path: a hit on the
+    /// exact bytes before its last `/` can only be a directory the full
+    /// walk cached (every absolute key is a normal host-root path,
+    /// `cached_parent`), so the path needs neither `hostpath::scan`'s
+    /// check of every component nor its file system's (once the kernel's
+    /// /proc and /dev, and a last component `.` or `..`, are left out).
+    /// `None`: not cached, or anything `stat_cached`'s walk decides.
+    pub(crate) fn stat_peeked(&self, abs: &CStr, follow: bool, st: &mut Stat) -> Option<SysResult<()>> {
+        let (dir, name_at) = peek_split(abs.to_bytes())?;
+        let r = self.stat_from_peek(dir, &abs[name_at..], st)?;
+        // Cached, but only the full walk answers (a symlink to follow, a
+        // device node, an error other than ENOENT): it, at once.
+        Some(
+            finish_stat(self, r, follow, || Some(abs.to_bytes().to_vec()), st)
+                .unwrap_or_else(|| self.stat_walk(abs, follow, st)),
+        )
+    }
+
+    /// stat/lstat of the absolute host-root path `abs` by the full walk.
+    pub(crate) fn stat_walk(&self, abs: &CStr, follow: bool, st: &mut Stat) -> SysResult<()> {
+        let fd = self.path_fd(abs, follow)?;
+        host::fstatat_into(fd.as_raw_fd(), c"", crate::abi::fcntl::AT_EMPTY_PATH, st)?;
+        self.fix_stat(fd.as_raw_fd(), st);
+        Ok(())
+    }
+
+    fn stat_from_peek(&self, dir: &[u8], name: &CStr, st: &mut Stat) -> Option<std::io::Result<()>> {
+        if !borrow_enabled() || self.jail().is_some() {
+            return None;
+        }
+        let at =
+            |d: &dcache::Peeked| (!d.has_mount_points).then(|| host::fstatat_into(d.fd, name, AT_SYMLINK_NOFOLLOW, st));
+        self.dirs.peek(dir, at).flatten()
+    }
+
     /// The host's `fstatat` of `abs`'s last component from its cached
     /// directory, read without the cache's lock or a reference
     /// (`DirCache::peek`: an answer made while the entry changed is
@@ -114,13 +171,8 @@ impl HostRoot {
     /// holds a mount point (`cached_parent` then decides).
     /// `NOMMU_DCACHE_BORROW=0` leaves it to `cached_parent` always.
     fn stat_borrowed(&self, abs: HostPath<'_>, st: &mut Stat) -> Option<std::io::Result<()>> {
-        if !borrow_enabled() || self.jail().is_some() {
-            return None;
-        }
         let (dir, name) = abs.split()?;
-        let at =
-            |d: &dcache::Peeked| (!d.has_mount_points).then(|| host::fstatat_into(d.fd, name, AT_SYMLINK_NOFOLLOW, st));
-        self.dirs.peek(dir, at).flatten()
+        self.stat_from_peek(dir, name, st)
     }
 
     /// open(2) of `abs` through the cache (`flags` without O_CLOEXEC,
@@ -286,5 +338,40 @@ pub(crate) fn lookup_open(
         Err(e) if asked_nofollow || e.raw_os_error() == Some(libc::ENOENT) => Some(Err(Errno::from(e))),
         // ELOOP (a symlink), ...: the full walk follows it.
         Err(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::peek_split;
+
+    #[test]
+    fn peek_split_leaves_the_kernels_trees_and_odd_names_to_the_walk() {
+        let split = |p: &[u8]| peek_split(p).map(|(d, at)| (d.to_vec(), p[at..].to_vec()));
+        assert_eq!(split(b"/etc/passwd"), Some((b"/etc".to_vec(), b"passwd".to_vec())));
+        assert_eq!(split(b"/x"), Some((b"/".to_vec(), b"x".to_vec())));
+        assert_eq!(split(b"/a/b/c"), Some((b"/a/b".to_vec(), b"c".to_vec())));
+        // The directory part as written: a cache of normal keys misses it.
+        assert_eq!(split(b"/a//b"), Some((b"/a/".to_vec(), b"b".to_vec())));
+        assert_eq!(split(b"/a/./b"), Some((b"/a/.".to_vec(), b"b".to_vec())));
+        // Names the walk decides, and the kernel's /proc and /dev.
+        for p in [
+            &b""[..],
+            b"/",
+            b"x/y",
+            b"/a/",
+            b"/a/.",
+            b"/a/..",
+            b"/.",
+            b"/..",
+            b"/proc",
+            b"/proc/self",
+            b"/dev",
+            b"/dev/null",
+            b"/dev/shm/x",
+        ] {
+            assert_eq!(split(p), None, "{}", String::from_utf8_lossy(p));
+        }
+        assert!(split(b"/procx/a").is_some() && split(b"/devices/a").is_some());
     }
 }

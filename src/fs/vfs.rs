@@ -231,10 +231,7 @@ pub(crate) fn stat_host_into(root: &HostRoot, abs: HostPath<'_>, follow: bool, s
     if let Some(r) = root.stat_cached(abs, follow, st) {
         return r;
     }
-    let fd = root.path_fd(abs.abs, follow)?;
-    host::fstatat_into(fd.as_raw_fd(), c"", AT_EMPTY_PATH, st)?;
-    root.fix_stat(fd.as_raw_fd(), st);
-    Ok(())
+    root.stat_walk(abs.abs, follow, st)
 }
 
 /// Opening /proc/<pid>/fd/N opens the same file anew (its own offset), as

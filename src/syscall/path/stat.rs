@@ -27,6 +27,13 @@ fn stat_common(
     }
     // (Both walks beneath the working directory are for relative paths.)
     let relative = arg.as_bytes().first() != Some(&b'/');
+    if !relative {
+        if let Some(r) = ctx.m.root.stat_peeked(arg.as_cstr(), follow, &mut st) {
+            r?;
+            out(ctx, &st)?;
+            return Ok(0);
+        }
+    }
     let cached = if relative { beneath_cwd_cached(ctx, dirfd, arg.as_cstr()) } else { None };
     if let Some((d, name, at)) = cached.as_ref().and_then(|(d, name)| Some((d, name, d.fd()?))) {
         let path = || Some(d.machine_path(ctx, arg.as_bytes()));
