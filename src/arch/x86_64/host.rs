@@ -545,23 +545,30 @@ pub(crate) fn set_umask(mask: u32) -> u32 {
 /// out. Call before any other thread exists (nommu never changes its
 /// environment, but the process's `environ` is not locked here).
 pub fn environment() -> Vec<Vec<u8>> {
+    environ_entries().filter(|e| e.len() > 1 && e[1..].contains(&b'=')).map(<[u8]>::to_vec).collect()
+}
+
+/// The entries of the process's environment, in order. nommu never
+/// changes its environment, so they live, unchanged, as long as the
+/// process.
+pub(crate) fn environ_entries() -> impl Iterator<Item = &'static [u8]> {
     extern "C" {
         static environ: *const *const libc::c_char;
     }
-    let mut out = Vec::new();
     // SAFETY: `environ` is musl's NULL-terminated array of NUL-terminated
-    // strings, unchanged while this runs (see above).
-    unsafe {
-        let mut p = environ;
-        while !p.is_null() && !(*p).is_null() {
-            let entry = CStr::from_ptr(*p).to_bytes();
-            if entry.len() > 1 && entry[1..].contains(&b'=') {
-                out.push(entry.to_vec());
+    // strings, set up before main and never changed by nommu.
+    let mut p = unsafe { environ };
+    std::iter::from_fn(move || {
+        // SAFETY: as above: `p` walks the array up to its NULL.
+        unsafe {
+            if p.is_null() || (*p).is_null() {
+                return None;
             }
+            let entry: &'static [u8] = CStr::from_ptr(*p).to_bytes();
             p = p.add(1);
+            Some(entry)
         }
-    }
-    out
+    })
 }
 
 /// Ends the process now (`_exit(2)`): no atexit handlers, no clean-up of

@@ -7,7 +7,7 @@
 //! (`mm::startheap` asks `getenv` itself: it answers before any
 //! allocation can be made.)
 
-use std::ffi::{CStr, OsStr};
+use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::sync::OnceLock;
 
@@ -16,26 +16,7 @@ const PREFIX: &[u8] = b"NOMMU_";
 /// The `NOMMU_*` entries of the environment, as `NAME=value`.
 fn entries() -> &'static [&'static [u8]] {
     static ENTRIES: OnceLock<Vec<&'static [u8]>> = OnceLock::new();
-    ENTRIES.get_or_init(|| {
-        extern "C" {
-            static environ: *const *const libc::c_char;
-        }
-        let mut out = Vec::new();
-        // SAFETY: `environ` is musl's NULL-terminated array of
-        // NUL-terminated strings, set up before main; nommu never changes
-        // it, so its strings live (unchanged) as long as the process.
-        unsafe {
-            let mut p = environ;
-            while !p.is_null() && !(*p).is_null() {
-                let entry: &'static [u8] = CStr::from_ptr(*p).to_bytes();
-                if entry.starts_with(PREFIX) {
-                    out.push(entry);
-                }
-                p = p.add(1);
-            }
-        }
-        out
-    })
+    ENTRIES.get_or_init(|| super::host::environ_entries().filter(|e| e.starts_with(PREFIX)).collect())
 }
 
 /// The value of the `NOMMU_*` variable `name`, as `std::env::var_os`
