@@ -167,8 +167,9 @@ pub(crate) fn open_device(_root: &HostRoot, dev: &'static CStr, norm: &[u8], req
     if req.flags & (O_CREAT | O_EXCL) == (O_CREAT | O_EXCL) {
         return Err(Errno::EEXIST);
     }
+    let (dir, name) = devfs::host_device_at(dev);
     let flags = req.flags & !O_CLOEXEC;
-    Ok(OpenFile::host(host::open_waiting(dev, flags, 0, req.wait)?, norm.to_vec()))
+    Ok(OpenFile::host(host::openat_waiting(dir, name, flags, 0, req.wait)?, norm.to_vec()))
 }
 
 /// Opens a generated node, known by `norm`.
@@ -188,7 +189,10 @@ fn open_node(root: &HostRoot, proc: &dyn ProcFs, node: Node, norm: Vec<u8>, req:
             Ok(OpenFile::dir(entries, norm, flags as u32))
         }
         Node::Link(..) => Err(Errno::ELOOP),
-        Node::HostDevice(dev) => Ok(OpenFile::host(host::open_waiting(dev, host_flags, 0, req.wait)?, norm)),
+        Node::HostDevice(dev) => {
+            let (dir, name) = devfs::host_device_at(dev);
+            Ok(OpenFile::host(host::openat_waiting(dir, name, host_flags, 0, req.wait)?, norm))
+        }
         Node::Console => Ok(OpenFile::host(super::console::open(host_flags)?, norm)),
         Node::Kmsg => proc.open_kmsg(host_flags, norm),
         Node::Pty(pty) => open_pty(pty, host_flags, req.wait, norm),
@@ -342,7 +346,10 @@ pub(crate) fn stat(root: &HostRoot, proc: &dyn ProcFs, abs: Vec<u8>, follow: boo
     match resolve(proc, abs, follow)? {
         Resolved::Host(c) => stat_host(root, HostPath::new(&c), follow),
         Resolved::OpenFile(f) => fstat(&f),
-        Resolved::Virtual(Node::HostDevice(dev), _) => Ok(host::fstatat(AT_FDCWD, dev, 0)?),
+        Resolved::Virtual(Node::HostDevice(dev), _) => {
+            let (dir, name) = devfs::host_device_at(dev);
+            Ok(host::fstatat(dir, name, 0)?)
+        }
         Resolved::Virtual(Node::Pty(pty), _) => Ok(host::fstatat(AT_FDCWD, &pty_host_path(pty)?, 0)?),
         Resolved::Virtual(Node::Tty(_), _) => Ok(host::fstatat(AT_FDCWD, c"/dev/tty", 0)?),
         Resolved::Virtual(Node::Console, reached) => {

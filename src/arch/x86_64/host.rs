@@ -279,11 +279,16 @@ pub(crate) fn open(path: &CStr, flags: i32, mode: u32) -> std::io::Result<OwnedF
 
 /// `open`, which may wait (a FIFO waits for its other end).
 pub(crate) fn open_waiting(path: &CStr, flags: i32, mode: u32, wait: Wait) -> std::io::Result<OwnedFd> {
+    openat_waiting(libc::AT_FDCWD, path, flags, mode, wait)
+}
+
+/// openat(2) of `path` from `dirfd` (or `AT_FDCWD`), which may wait (a
+/// FIFO waits for its other end); the result is always close-on-exec.
+pub(crate) fn openat_waiting(dirfd: RawFd, path: &CStr, flags: i32, mode: u32, wait: Wait) -> std::io::Result<OwnedFd> {
     // A raw openat: musl's open() follows an O_CLOEXEC open with an
     // fcntl(F_SETFD) for old kernels, one host syscall too many here.
-    let args =
-        [libc::AT_FDCWD as u64, path.as_ptr() as u64, (flags | libc::O_CLOEXEC) as u32 as u64, mode as u64, 0, 0];
-    // SAFETY: path is NUL-terminated.
+    let args = [dirfd as i64 as u64, path.as_ptr() as u64, (flags | libc::O_CLOEXEC) as u32 as u64, mode as u64, 0, 0];
+    // SAFETY: path is NUL-terminated; a bad dirfd is the kernel's EBADF.
     owned(unsafe { call(libc::SYS_openat, args, wait) })
 }
 

@@ -21,7 +21,8 @@ fn stat_common(
     let mut st = crate::abi::types::Stat::default();
     let out = |ctx: &SyscallCtx<'_>, st: &crate::abi::types::Stat| ctx.user().write_obj(statbuf.addr(), st);
     if let Some(dev) = crate::fs::devfs::plain_host_device(arg.as_bytes()) {
-        host::fstatat_into(AT_FDCWD, dev, 0, &mut st)?;
+        let (dir, name) = crate::fs::devfs::host_device_at(dev);
+        host::fstatat_into(dir, name, 0, &mut st)?;
         out(ctx, &st)?;
         return Ok(0);
     }
