@@ -662,11 +662,12 @@ impl Machine {
             .ok()
             .and_then(|c| self.root.openat(&c, libc::O_PATH | libc::O_DIRECTORY, 0).ok())
             .map(Arc::new);
-        let fs = FsContext { cwd, cwd_fd, umask: self.initial_umask, root: None };
+        let fs = FsContext { cwd: cwd.clone(), cwd_fd, umask: self.initial_umask, root: None };
         let process = Arc::new(Process::new(self.alloc_pid(), 0, SIGCHLD, files, fs, Process::initial_rlimits()));
         self.register(&process);
-        // pid 1's first task has the pid as its tid.
-        let spec = ProgramSpec { tid: process.pid, ..spec };
+        // pid 1's first task has the pid as its tid; a relative program
+        // path starts at the directory just asked of the host.
+        let spec = ProgramSpec { tid: process.pid, cwd: Some(cwd), ..spec };
         let loaded = match load_program(self, &process, &spec) {
             Ok(l) => l,
             Err(e) => {

@@ -505,6 +505,7 @@ pub(crate) fn sys_execveat(
         envp: ArgList::new(),
         inaccessible_after_exec: fd_cloexec,
         tid: 0,
+        cwd: None,
     };
     do_execve(ctx, spec, argv, envp)
 }
