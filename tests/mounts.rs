@@ -67,6 +67,29 @@ fn file_system_tests_on_tmpfs() {
     }
 }
 
+/// A mount point opened by its absolute path when its parent directory is
+/// in the directory cache (an open that skips the path's scan) shows the
+/// mounted tree, with host mounts and with the machine's own (memory)
+/// mounts; after umount, the directory beneath again.
+#[test]
+fn a_mount_point_opened_by_its_path_shows_the_mounted_tree() {
+    let busybox = rootfs().join("bin/busybox");
+    let script = format!(
+        "B={bb}; D=\"$PWD\"; $B mkdir -p $D/x/m; $B touch $D/x/a $D/x/m/beneath; \
+         $B stat -c %n $D/x/a >/dev/null; \
+         $B mount -t tmpfs none $D/x/m || exit 99; echo hi > $D/x/m/f; \
+         $B stat -c %n $D/x/a >/dev/null; $B ls $D/x/m; $B cat $D/x/m/f; \
+         $B umount $D/x/m || exit 98; $B ls $D/x/m",
+        bb = busybox.display()
+    );
+    for env in [&[][..], &[("NOMMU_NO_HOST_MOUNTS", "1")][..]] {
+        let dir = TempDir::new("mountpoint-open");
+        let out = run_nommu_in_env(dir.path(), &busybox, &["sh", "-c", &script], env, &[]);
+        assert_eq!(shell_status(&out), 0, "{env:?}: {}", text(&out));
+        assert_eq!(text(&out), "f\nhi\nbeneath\n", "{env:?}");
+    }
+}
+
 #[test]
 fn mount_and_umount_errnos() {
     each_libc("mount_errs", |bin| {

@@ -147,6 +147,25 @@ impl HostRoot {
         )
     }
 
+    /// The cached directory of the absolute path `abs` as written, and its
+    /// last component, before anything else looks at the path (as
+    /// `stat_peeked` asks, and for the same reason a hit needs no
+    /// `hostpath::scan`), with a reference to the handle (an open may
+    /// create, truncate or wait: it must not run on a handle that may be
+    /// closed under it). `None`: not cached, a jailed caller, or the last
+    /// component may be a mount point.
+    pub(crate) fn cached_parent_as_written<'p>(&self, abs: &'p CStr) -> Option<(Dir, &'p CStr)> {
+        if self.jail().is_some() {
+            return None;
+        }
+        let (dir, name_at) = peek_split(abs.to_bytes())?;
+        let d = self.dirs.get(0, dir)?;
+        if d.has_mount_points && self.mounts.mounted_on(abs.to_bytes()).is_some() {
+            return None;
+        }
+        Some((d, &abs[name_at..]))
+    }
+
     /// stat/lstat of the absolute host-root path `abs` by the full walk.
     pub(crate) fn stat_walk(&self, abs: &CStr, follow: bool, st: &mut Stat) -> SysResult<()> {
         let fd = self.path_fd(abs, follow)?;

@@ -118,6 +118,35 @@ pub(crate) fn open_host_or_node(
     with_node_device(root, proc, f, opened_as, req)
 }
 
+/// open(2) of `name` in `dir`, the cached directory of the absolute
+/// host-root path `abs` as written (`HostRoot::cached_parent_as_written`):
+/// `abs` is then normal (the cache's keys are, and `name` is one plain
+/// component), so it is the file's path as it is. `None` when the full
+/// walk must decide (a symlink to follow, ...).
+pub(crate) fn open_in_cached_dir(
+    root: &HostRoot,
+    proc: &dyn ProcFs,
+    dir: &super::dcache::Dir,
+    name: &CStr,
+    abs: &[u8],
+    req: &OpenRequest,
+) -> Option<SysResult<OpenFile>> {
+    let mode = req.mode & S_IALLUGO & !req.umask;
+    let flags = req.flags & !O_CLOEXEC;
+    let fd = match super::fastwalk::lookup_open(
+        std::os::fd::AsFd::as_fd(&*dir.fd),
+        dir.read_only,
+        name,
+        flags,
+        mode,
+        req.wait,
+    )? {
+        Ok(fd) => fd,
+        Err(e) => return Some(Err(e)),
+    };
+    Some(with_node_device(root, proc, OpenFile::host(fd, abs.to_vec()), abs, req))
+}
+
 /// A host file opened by a walk of its own, known by `opened_as`.
 pub(crate) fn host_opened(
     root: &HostRoot,

@@ -121,6 +121,11 @@ fn do_open(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: i32, m
             return beneath::open_beneath(ctx, limit, dirfd, at, arg.as_bytes(), flags, mode);
         }
     }
+    if !relative && flags & O_PATH == 0 && flags & O_TMPFILE != O_TMPFILE {
+        if let Some(fd) = open_from_cached_dir(ctx, limit, &arg, flags, mode) {
+            return fd;
+        }
+    }
     let target = target_of(ctx, dirfd, 0, &mut arg)?;
     if flags & O_TMPFILE == O_TMPFILE && flags & O_ACCMODE == O_RDONLY {
         return Err(Errno::EINVAL);
@@ -142,6 +147,35 @@ fn do_open(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: i32, m
     let f = std::sync::Arc::new(f.map_err(host_table_full_is_enfile)?);
     crate::kernel::pty::opened(ctx.m, &ctx.task.process, &f, flags);
     Ok(ctx.task.process.files().install(limit, f, flags & O_CLOEXEC != 0)? as u64)
+}
+
+/// open(2) of an absolute path whose directory, as written, is in the
+/// directory cache: no scan of the path, one host call (`None`: not
+/// cached, or the full walk decides). Neither O_PATH (it would open a
+/// final symlink itself) nor O_TMPFILE (it names a directory).
+fn open_from_cached_dir(
+    ctx: &mut SyscallCtx<'_>,
+    limit: usize,
+    arg: &path::PathArg,
+    flags: i32,
+    mode: u32,
+) -> Option<SysResult> {
+    let (dir, name) = ctx.m.root.cached_parent_as_written(arg.as_cstr())?;
+    let umask = if flags & O_CREAT != 0 { umask(ctx) } else { 0 };
+    // A FIFO's open waits for the other end until a signal ends it.
+    let may_wait = flags & O_NONBLOCK == 0;
+    let wait = if may_wait { host::Wait::Interruptible } else { host::Wait::Uninterruptible };
+    let req = vfs::OpenRequest { flags, mode, umask, wait };
+    let open = |ctx: &SyscallCtx<'_>| {
+        vfs::open_in_cached_dir(&ctx.m.root, &ctx.procfs(), &dir, name, arg.as_bytes(), &req).transpose()
+    };
+    let f = match if may_wait { ctx.block(Errno::ERESTARTSYS, open) } else { open(ctx) } {
+        Ok(Some(f)) => std::sync::Arc::new(f),
+        Ok(None) => return None,
+        Err(e) => return Some(Err(host_table_full_is_enfile(e))),
+    };
+    crate::kernel::pty::opened(ctx.m, &ctx.task.process, &f, flags);
+    Some(ctx.task.process.files().install(limit, f, flags & O_CLOEXEC != 0).map(|fd| fd as u64))
 }
 
 pub(crate) fn sys_open(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, flags: OpenFlags, mode: Mode) -> SysResult {
