@@ -48,7 +48,7 @@ fn peek_split(p: &[u8]) -> Option<(&[u8], usize)> {
     if under(b"/proc") || under(b"/dev") {
         return None;
     }
-    let slash = p.iter().rposition(|&b| b == b'/')?;
+    let slash = super::hostpath::rfind_slash(p)?;
     let name_at = slash + 1;
     if matches!(&p[name_at..], b"." | b"..") {
         return None;
@@ -325,14 +325,17 @@ pub(crate) fn lookup_statx(
 }
 
 /// `openat2` of `name` in the directory `d`, never following a symlink
-/// (`RESOLVE_NO_SYMLINKS`, so the file's flags stay the guest's): a
-/// symlink (or anything the full walk might answer otherwise) is `None`.
+/// (`RESOLVE_NO_SYMLINKS`, so the file's flags stay the guest's: a plain
+/// `openat` with `O_NOFOLLOW` would be ~15 ns cheaper, but the flag stays
+/// in the file's status flags, which F_GETFL shows): a symlink (or
+/// anything the full walk might answer otherwise) is `None`.
 /// `read_only`: `d` is in a read-only mount.
 ///
-/// `name` is one component (from `dcache::split`: no `/`, not `.` or
-/// `..`) and no symlink is followed, so the host's lookup cannot leave
-/// `d`: `RESOLVE_BENEATH` would add nothing but its cost (~25 ns of host
-/// time per open on this machine, BENCHMARKS.md).
+/// `name` is one component (the callers split it off: `dcache::split`,
+/// `HostPath::split`, `peek_split`; no `/`, not empty, `.` or `..`) and
+/// no symlink is followed, so the host's lookup cannot leave `d`:
+/// `RESOLVE_BENEATH` would add nothing but its cost (~25 ns of host time
+/// per open on this machine, BENCHMARKS.md).
 pub(crate) fn lookup_open(
     d: BorrowedFd<'_>,
     read_only: bool,
@@ -342,10 +345,8 @@ pub(crate) fn lookup_open(
     wait: host::Wait,
 ) -> Option<SysResult<OwnedFd>> {
     use crate::abi::fcntl::{O_ACCMODE, O_RDONLY, O_TRUNC, RESOLVE_NO_SYMLINKS};
-    let n = name.to_bytes();
-    if matches!(n, b"" | b"." | b"..") || n.contains(&b'/') {
-        return None;
-    }
+    // What makes the lookup stay in `d` (the callers split the name off).
+    debug_assert!(!matches!(name.to_bytes(), b"" | b"." | b"..") && !name.to_bytes().contains(&b'/'));
     if read_only && (flags & O_ACCMODE != O_RDONLY || flags & (O_CREAT | O_TRUNC) != 0) {
         return Some(Err(Errno::EROFS));
     }

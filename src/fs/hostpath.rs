@@ -70,6 +70,21 @@ fn bytes_equal(w: u64, c: u8) -> u64 {
     !(((t & LOWS).wrapping_add(LOWS)) | t | LOWS)
 }
 
+/// Where the last `/` of `p` is, 8 bytes at a time from the end (a
+/// byte loop was ~4 instructions a byte of every cached open).
+pub(crate) fn rfind_slash(p: &[u8]) -> Option<usize> {
+    let mut end = p.len();
+    while let Some(word) = p.get(..end).and_then(|head| head.last_chunk::<8>()) {
+        let slashes = bytes_equal(u64::from_le_bytes(*word), b'/');
+        if slashes != 0 {
+            // The highest flagged byte is the last '/' (little-endian).
+            return Some(end - 8 + (63 - slashes.leading_zeros() as usize) / 8);
+        }
+        end -= 8;
+    }
+    p[..end].iter().rposition(|&b| b == b'/')
+}
+
 /// `scan` of a path with no component that starts with a `.` (so none is
 /// `.` or `..`), no empty one and no trailing slash — nearly every path
 /// a program passes — eight bytes at a time; `None` for any other path.
@@ -289,5 +304,23 @@ mod tests {
         {
             assert!(scan_words(p).is_some(), "{}", String::from_utf8_lossy(p));
         }
+    }
+
+    #[test]
+    fn the_last_slash_found_by_words_is_the_last_byte_one() {
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) as usize
+        };
+        for _ in 0..50_000 {
+            // 0 to 40 bytes, '/' (and a NUL or 0xff now and then) anywhere.
+            let p: Vec<u8> = (0..next() % 41).map(|_| b"/ab.\0\xff/c"[next() % 8]).collect();
+            assert_eq!(rfind_slash(&p), p.iter().rposition(|&b| b == b'/'), "{p:?}");
+        }
+        assert_eq!(rfind_slash(b"/etc/passwd"), Some(4));
+        assert_eq!(rfind_slash(b"/usr/lib/x86_64-linux-gnu/libc.so.6"), Some(25));
+        assert_eq!(rfind_slash(b"noslash-longer-than-eight"), None);
+        assert_eq!(rfind_slash(b""), None);
     }
 }
