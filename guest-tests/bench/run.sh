@@ -13,15 +13,19 @@ BIN=$HERE/../bin
 BB=$(realpath "$HERE/../../rootfs/bin/busybox")
 QEMU=$(command -v qemu-x86_64 || true)
 DATA=$(mktemp -d)
-# nommu runs from a copy beside it: a freshly linked binary's page cache
-# was written through the linker's mapping, in 4 KiB pages, and every
-# start of it then costs ~10 us more (each page fault maps fewer pages)
-# than after a reboot or an install, when the file is read in large
-# folios (BENCHMARKS.md, issue 17 round 11). Rows measure the latter.
-RUN_COPY=$(dirname "$NOMMU")/.nommu-bench.$$
-cp "$NOMMU" "$RUN_COPY"
-NOMMU=$RUN_COPY
-trap 'rm -rf "$DATA" "$RUN_COPY"' EXIT
+# nommu and the start rows' programs run from copies beside nommu: a
+# freshly linked binary's page cache was written through the linker's
+# mapping, in 4 KiB pages, and every start of it then costs more (each
+# page fault maps fewer pages: ~10 us for nommu, ~3 us for a native
+# hello) than after a reboot or an install, when the file is read in
+# large folios (BENCHMARKS.md, issue 17 round 11). Rows measure the latter,
+# for both columns.
+COPIES=$(dirname "$NOMMU")/.bench.$$
+mkdir "$COPIES"
+trap 'rm -rf "$DATA" "$COPIES"' EXIT
+cp -p "$NOMMU" "$COPIES/nommu"
+NOMMU=$COPIES/nommu
+cp -p "$BIN/hello-musl" "$BIN/hello-glibc" "$COPIES/"
 
 wanted() { [ -z "${BENCH_ONLY:-}" ] || printf '%s\n' "$1" | grep -Eq -- "$BENCH_ONLY"; }
 
@@ -108,7 +112,7 @@ bench "hush loop, 200000 iterations" ms wall_ms "$BB" sh -c 'i=0; while [ $i -lt
 QEMU='' bench "hush: 1000 x true, 100 jobs" ms wall_ms "$BB" sh -c "i=0; p=; while [ \$i -lt 100 ]; do $BB sleep 1000 & p=\"\$p \$!\"; i=\$((i+1)); done; i=0; while [ \$i -lt 1000 ]; do $BB true; i=\$((i+1)); done; kill \$p"
 bench "sha256 of 64 MiB" s "$BIN/bench-sha256-musl" 64
 bench "busybox gzip of ~32 MiB" ms wall_ms "$BB" gzip -c "$DATA/gzip-input"
-bench "start a static hello" ms wall_ms "$BIN/hello-musl"
+bench "start a static hello" ms wall_ms "$COPIES/hello-musl"
 
 # Start-up without a shell's fork in the measurement: posix_spawn + waitpid
 # from a native harness, 200 times, median.
@@ -124,8 +128,8 @@ bench_start() {
     row "$name" ms "$(printf '%s\n' "${n[@]}" | median)" "$(printf '%s\n' "${e[@]}" | median)" \
         "$( [ -n "$QEMU" ] && printf '%s\n' "${q[@]}" | median || echo NA)"
 }
-bench_start "start: static hello (musl)" "$BIN/hello-musl"
-bench_start "start: static hello (glibc)" "$BIN/hello-glibc"
+bench_start "start: static hello (musl)" "$COPIES/hello-musl"
+bench_start "start: static hello (glibc)" "$COPIES/hello-glibc"
 
 # What a sleeping process costs: 50 `busybox sleep`s started by busybox sh.
 # nommu: the machine's MemFree before and after (arena in use); natively:
