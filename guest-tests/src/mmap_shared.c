@@ -93,6 +93,31 @@ int main(int argc, char **argv) {
     munmap(m, 8192);
     close(fd2);
     unlink("shrink.dat");
+
+    /* A MAP_FIXED mapping over part of a shared file mapping replaces it:
+     * the new pages are zero, and the file is not written (anonymous, and
+     * PROT_NONE, the way a reservation is made). */
+    int fd3 = open("over.dat", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    check("write a third file", write(fd3, block, sizeof block) == sizeof block &&
+                                    write(fd3, block, 4096) == 4096);
+    char *s = mmap(NULL, 12288, PROT_READ | PROT_WRITE, MAP_SHARED, fd3, 0);
+    check("map it shared", s != MAP_FAILED);
+    s[0] = 'X';
+    s[8192] = 'Y';
+    char *a = mmap(s, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    check("MAP_FIXED anonymous over it", a == s && a[0] == 0 && a[100] == 0);
+    a[1] = 'Z';
+    char *n = mmap(s + 8192, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    check("MAP_FIXED PROT_NONE over it", n == s + 8192);
+    check("mprotect it back", mprotect(n, 4096, PROT_READ | PROT_WRITE) == 0 && n[0] == 0);
+    n[1] = 'W';
+    char head[3] = {0}, tail[3] = {0};
+    check("the file kept its bytes",
+          pread(fd3, head, 2, 0) == 2 && pread(fd3, tail, 2, 8192) == 2 && head[0] == 'X' &&
+              head[1] == 'a' && tail[0] == 'Y' && tail[1] == 'a');
+    munmap(s, 12288);
+    close(fd3);
+    unlink("over.dat");
     printf("mmap_shared: %s\n", failures ? "FAILED" : "all ok");
     return failures != 0;
 }

@@ -413,6 +413,15 @@ impl Memory {
         Some(any)
     }
 
+    /// Ends the file mappings in [start, start+len), which stay the
+    /// caller's (a MAP_FIXED mapping replaces them): the pages become
+    /// private anonymous zero pages, so nothing the new mapping writes
+    /// there reaches a file. How many bytes were file mappings (their
+    /// pages lost their protection key: the caller gives it back).
+    pub(crate) fn end_file_mappings(&self, start: u64, len: u64) -> SysResult<u64> {
+        self.unshare(start, len).ok_or(Errno::ENOMEM)
+    }
+
     /// msync(2): writes back the shared file mappings in the range.
     pub(crate) fn msync(&self, addr: u64, len: u64, flags: i32) -> SysResult<()> {
         let end = addr.checked_add(len).ok_or(Errno::ENOMEM)?;

@@ -190,6 +190,13 @@ fn mmap(
     // an MMU (strict) it is memory like any other, and accessible.
     let inaccessible = prot & PROT_ACCESS == 0 && !rules.strict();
     let reservation = file.is_none() && inaccessible;
+    if fixed && m.mem.end_file_mappings(hint, len)? > 0 {
+        // A file mapping there (MAP_SHARED, or an image's read-only text)
+        // is replaced, as Linux replaces the old mapping: zeroing it below
+        // must not write into the file. Its pages are fresh ones now, of
+        // no process's key until given this one's again.
+        m.mem.set_key(hint, len, mm.key());
+    }
     let addr = if fixed && reservation {
         m.mem.set_inaccessible(hint, len, true)?;
         m.mem.arena.discard(hint, len);
