@@ -287,6 +287,17 @@ fn fs_mmap_shared_file() {
     });
 }
 
+/// MAP_PRIVATE file mappings of data are the file's pages until written
+/// (the host MMU maps them privately into the arena): a write to the file
+/// shows in pages the mapping did not write, as natively; MAP_FIXED,
+/// MADV_DONTNEED and munmap end them cleanly.
+#[test]
+fn fs_mmap_private_file() {
+    each_libc("mmap_private", |bin| {
+        differential(bin, &[], &[], 0);
+    });
+}
+
 /// Extended attributes (none kept: EOPNOTSUPP and empty lists after the
 /// path and descriptor checks) and fadvise; nommu only, since natively the
 /// answers depend on the host's file system.

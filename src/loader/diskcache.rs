@@ -24,7 +24,7 @@ use crate::mm::sitemap::SitePolicy;
 use crate::mm::PAGE_SIZE;
 use crate::rewrite::verdicts;
 use std::fs::{self, File};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
@@ -107,43 +107,20 @@ impl DiskCache {
     /// entry's file (kept open: see `DiskFile`).
     pub(crate) fn lookup(&self, id: &FileId) -> Option<(DiskImage<MappedData>, DiskFile)> {
         let (key, dir) = self.key(id, None)?;
-        let path = dir.join(key.file_name());
-        let file = open_entry(&path)?;
-        let hit = map_entry(&file, &key).and_then(|(fixed, map, meta)| {
-            let (offset, len) = (fixed.image_offset as usize, fixed.data_len as usize);
-            let (sum, put) = Stamp::on_hit(&file, &fixed, &meta);
-            // The header is read where it is mapped (a copy of its 16 KiB
-            // cost an mmap, 4 page faults and a munmap in musl's allocator).
-            let map = std::sync::Arc::new(map);
-            let header = map.clone();
-            let d = diskformat::decode(&fixed, &header.bytes()[..offset], MappedData { map, offset, len }, sum)?;
-            Some((d, fixed.image_offset, fixed.data_len, meta, sum, put))
-        });
-        let Some((d, offset, len, meta, sum, put)) = hit else {
-            log::debug!("image cache: {} is stale or malformed: a miss", path.display());
-            return None;
-        };
-        let how = match (sum, put.is_some()) {
-            (false, _) => "stamped: sum not checked",
-            (true, true) => "sum checked, now stamped",
-            (true, false) => "sum checked; too fresh to stamp",
-        };
-        log::debug!("image cache: {} is a hit (mapped, {how})", path.display());
-        if let Some(stamp) = put {
-            stamp.put(&file);
-        }
-        refresh(&file, &meta);
+        let (d, file) = lookup_mapped(dir, &key, diskformat::decode)?;
         verdicts::learn(d.bytes.as_ref(), &d.verdicts);
-        Some((d, DiskFile { fd: OwnedFd::from(file), offset, len }))
+        Some((d, file))
     }
 
-    /// The rewritten code (sites, bytes) of the `len` bytes at `offset` of
-    /// file `id`, if a valid entry is there.
-    pub(crate) fn lookup_code(&self, id: &FileId, offset: u64, len: u64) -> Option<(Vec<u64>, Vec<u8>)> {
+    /// The rewritten code of the `len` bytes at `offset` of file `id`, if
+    /// a valid entry is there: its sites, its stored bytes (read where the
+    /// entry is mapped) and the entry's file, which the text can be
+    /// mapped from (`CachedCode::place`).
+    pub(crate) fn lookup_code(&self, id: &FileId, offset: u64, len: u64) -> Option<(Vec<u64>, MappedData, DiskFile)> {
         let (key, dir) = self.key(id, Some((offset, len)))?;
-        let (d, _) = lookup_with(dir, &key, diskformat::decode_code)?;
-        verdicts::learn(&d.bytes, &d.verdicts);
-        Some((d.sites, d.bytes))
+        let (d, file) = lookup_mapped(dir, &key, diskformat::decode_code)?;
+        verdicts::learn(d.bytes.as_ref(), &d.verdicts);
+        Some((d.sites, d.bytes, file))
     }
 
     /// Keeps the image of `id` on disk (what `lookup` gives back); any
@@ -249,29 +226,41 @@ pub(crate) struct DiskFile {
     pub len: u64,
 }
 
-/// Reads and checks the entry for `key`; `decode` makes it what the
-/// caller keeps.
-fn lookup_with<T>(
+/// Maps and checks the entry for `key` (its data is read only where it
+/// is mapped: nothing is copied); `decode` makes it what the caller
+/// keeps.
+fn lookup_mapped<T>(
     dir: &Path,
     key: &DiskKey,
-    decode: impl FnOnce(&Fixed, &[u8], Vec<u8>, bool) -> Option<T>,
+    decode: impl FnOnce(&Fixed, &[u8], MappedData, bool) -> Option<T>,
 ) -> Option<(T, DiskFile)> {
     let path = dir.join(key.file_name());
-    let mut file = open_entry(&path)?;
-    let hit = read_entry(&mut file, key).and_then(|(fixed, header, bytes, meta)| {
+    let file = open_entry(&path)?;
+    let hit = map_entry(&file, key).and_then(|(fixed, map, meta)| {
+        let (offset, len) = (fixed.image_offset as usize, fixed.data_len as usize);
         let (sum, put) = Stamp::on_hit(&file, &fixed, &meta);
-        Some((decode(&fixed, &header, bytes, sum)?, fixed.image_offset, fixed.data_len, meta, put))
+        // The header is read where it is mapped (a copy of its 16 KiB
+        // cost an mmap, 4 page faults and a munmap in musl's allocator).
+        let map = std::sync::Arc::new(map);
+        let header = map.clone();
+        let d = decode(&fixed, &header.bytes()[..offset], MappedData { map, offset, len }, sum)?;
+        Some((d, fixed.image_offset, fixed.data_len, meta, sum, put))
     });
-    let Some((hit, offset, len, meta, put)) = hit else {
+    let Some((d, offset, len, meta, sum, put)) = hit else {
         log::debug!("image cache: {} is stale or malformed: a miss", path.display());
         return None;
     };
-    log::debug!("image cache: {} is a hit", path.display());
+    let how = match (sum, put.is_some()) {
+        (false, _) => "stamped: sum not checked",
+        (true, true) => "sum checked, now stamped",
+        (true, false) => "sum checked; too fresh to stamp",
+    };
+    log::debug!("image cache: {} is a hit (mapped, {how})", path.display());
     if let Some(stamp) = put {
         stamp.put(&file);
     }
     refresh(&file, &meta);
-    Some((hit, DiskFile { fd: OwnedFd::from(file), offset, len }))
+    Some((d, DiskFile { fd: OwnedFd::from(file), offset, len }))
 }
 
 /// An entry's mark that a reader found its checksum right: the checksum
@@ -311,23 +300,6 @@ impl Stamp {
             log::debug!("image cache: no stamp on the entry ({e}): the next reader checks its sum again");
         }
     }
-}
-
-/// The fixed header, the whole header and the image bytes of the entry
-/// in `file`, if its fixed header is one for `key`.
-fn read_entry(file: &mut File, key: &DiskKey) -> Option<(Fixed, Vec<u8>, Vec<u8>, fs::Metadata)> {
-    let meta = file.metadata().ok()?;
-    let len = meta.len();
-    let mut header = vec![0u8; len.min(PAGE_SIZE) as usize];
-    file.read_exact(&mut header).ok()?;
-    let fixed = diskformat::check_fixed(&header, key, len)?;
-    if fixed.image_offset > PAGE_SIZE {
-        header.resize(fixed.image_offset as usize, 0);
-        file.read_exact(&mut header[PAGE_SIZE as usize..]).ok()?;
-    }
-    let mut bytes = vec![0u8; fixed.alloc_len as usize];
-    file.read_exact(&mut bytes[..fixed.data_len as usize]).ok()?;
-    Some((fixed, header, bytes, meta))
 }
 
 /// An entry's image data, read where it lies in the entry's file mapped

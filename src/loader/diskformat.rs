@@ -113,9 +113,9 @@ pub(crate) struct DiskImage<B = Vec<u8>> {
 }
 
 /// A rewritten code mapping as the cache keeps it.
-pub(crate) struct DiskCode {
+pub(crate) struct DiskCode<B = Vec<u8>> {
     pub sites: Vec<u64>,
-    pub bytes: Vec<u8>,
+    pub bytes: B,
     pub verdicts: Vec<Verdict>,
 }
 
@@ -353,15 +353,16 @@ pub(crate) fn decode<B: AsRef<[u8]>>(f: &Fixed, header: &[u8], owned: B, sum: bo
 /// followed by zeros), from a header whose fixed part `check_fixed`
 /// accepted; `None` unless the checksum matches and every site is a
 /// rewritten one.
-pub(crate) fn decode_code(f: &Fixed, header: &[u8], bytes: Vec<u8>, sum: bool) -> Option<DiskCode> {
-    summed_and_sized(f, header, &bytes, sum)?;
+pub(crate) fn decode_code<B: AsRef<[u8]>>(f: &Fixed, header: &[u8], owned: B, sum: bool) -> Option<DiskCode<B>> {
+    let bytes = owned.as_ref();
+    summed_and_sized(f, header, bytes, sum)?;
     let [nseg, interp_len, nsites, nverdicts] = f.counts;
     if f.words[1..] != [0, 0, 0, 0, 0, 0, 0] || nseg != 0 || interp_len != u64::MAX {
         return None;
     }
-    let sites = rewritten_sites(header, FIXED, nsites, &bytes)?;
-    let verdicts = read_verdicts(header, FIXED + nsites as usize * 8, nverdicts, &bytes)?;
-    Some(DiskCode { sites, bytes, verdicts })
+    let sites = rewritten_sites(header, FIXED, nsites, bytes)?;
+    let verdicts = read_verdicts(header, FIXED + nsites as usize * 8, nverdicts, bytes)?;
+    Some(DiskCode { sites, bytes: owned, verdicts })
 }
 
 /// The `n` verdicts at `header[at..]`, each on a `syscall` in `bytes`

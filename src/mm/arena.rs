@@ -87,8 +87,10 @@ impl Arena {
         if len == 0 || !self.contains(addr, len) {
             return;
         }
-        // SAFETY: the range lies inside our private anonymous mapping;
-        // MADV_DONTNEED there only zero-fills those pages.
+        // SAFETY: the range lies inside our own arena; MADV_DONTNEED there
+        // only drops pages: anonymous ones read as zero again, a private
+        // file mapping's as the file (Linux's answer to the guest's own
+        // MADV_DONTNEED; nommu's callers end file mappings first).
         unsafe { libc::madvise(addr as *mut libc::c_void, len as usize, libc::MADV_DONTNEED) };
     }
 
@@ -179,6 +181,35 @@ impl Arena {
                 libc::MAP_SHARED | libc::MAP_FIXED,
                 fd,
                 off as i64,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
+    /// Maps `len` bytes of host file `fd` at `off` over [addr, addr+len),
+    /// private and read-write-execute like the rest of the arena (a
+    /// guest's MAP_PRIVATE file mapping, a library's rewritten text from
+    /// the code cache): the host shares the file's pages until one is
+    /// written, which copies it for this mapping alone. MAP_NORESERVE as
+    /// the arena itself.
+    pub(crate) fn map_private_file(&self, addr: u64, len: u64, fd: i32, off: u64) -> std::io::Result<()> {
+        if len == 0 || !self.contains(addr, len) {
+            return Err(std::io::Error::from_raw_os_error(libc::EINVAL));
+        }
+        let off = i64::try_from(off).map_err(|_| std::io::Error::from_raw_os_error(libc::EINVAL))?;
+        // SAFETY: MAP_FIXED over pages of our own arena that the caller
+        // owns (this mapping's); nothing else uses them.
+        let p = unsafe {
+            libc::mmap(
+                addr as *mut libc::c_void,
+                len as usize,
+                libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC,
+                libc::MAP_PRIVATE | libc::MAP_FIXED | libc::MAP_NORESERVE,
+                fd,
+                off,
             )
         };
         if p == libc::MAP_FAILED {

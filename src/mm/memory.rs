@@ -24,7 +24,8 @@ pub struct Memory {
     pub(crate) fixed: super::fixed::FixedRanges,
     /// Arena ranges backed by a host file mapping, shared (a guest's
     /// MAP_SHARED) or private (an image's read-only pages mapped from the
-    /// image cache): start -> len.
+    /// image cache, a guest's MAP_PRIVATE file mapping, a library's
+    /// rewritten text from the code cache): start -> len.
     pub(super) shared: Mutex<std::collections::BTreeMap<u64, u64>>,
     /// Freed pages kept populated (zeroed when allocated again).
     resident: Mutex<super::resident::ResidentFree>,
@@ -372,6 +373,19 @@ impl Memory {
         let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
         let len = checked_page_up(len).filter(|&l| self.arena.contains(addr, l)).ok_or(Errno::EINVAL)?;
         self.arena.map_shared_file(addr, len, fd, off, exec).map_err(Errno::from)?;
+        shared.insert(addr, len);
+        Ok(())
+    }
+
+    /// Makes [addr, addr+len) (arena memory the caller owns, with no file
+    /// mapping in it) a private mapping of host file `fd` at `off`
+    /// (`Arena::map_private_file`); its end ends the mapping (`free`).
+    /// The memory stays committed as the caller allocated it: a written
+    /// page is the mapping's own.
+    pub(crate) fn map_private_file(&self, addr: u64, len: u64, fd: i32, off: u64) -> SysResult<()> {
+        let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+        let len = checked_page_up(len).filter(|&l| self.arena.contains(addr, l)).ok_or(Errno::EINVAL)?;
+        self.arena.map_private_file(addr, len, fd, off).map_err(Errno::from)?;
         shared.insert(addr, len);
         Ok(())
     }

@@ -204,7 +204,14 @@ fn mmap(
     } else if fixed {
         m.mem.set_inaccessible(hint, len, false)?;
         m.mem.make_writable(hint, len)?;
-        ctx.user().zero(hint, usize::try_from(len).map_err(|_| Errno::ENOMEM)?)?;
+        if len >= DISCARD_AT_LEAST {
+            // Zero without touching the pages: a dynamic linker maps a
+            // library's segments over its first mapping of it, and a file
+            // mapped next replaces them anyway.
+            m.mem.arena.discard(hint, len);
+        } else {
+            ctx.user().zero(hint, usize::try_from(len).map_err(|_| Errno::ENOMEM)?)?;
+        }
         hint
     } else if reservation {
         let addr = m.mem.alloc_inaccessible(len, PAGE_SIZE)?;
@@ -243,10 +250,34 @@ fn mmap(
         let code_key = (prot & PROT_EXEC != 0).then(|| code_key(host_fd, off, len)).flatten();
         if let Some(hit) = code_key.as_ref().and_then(|k| m.code.get(k)) {
             if hit.place(&m.mem, addr).is_ok() {
+                if fixed {
+                    // A host mapping of the code has no process's key.
+                    m.mem.set_key(addr, len, mm.key());
+                }
                 return Ok(addr);
             }
         }
-        // A private file mapping is a copy; bytes past EOF stay zero.
+        // Data of a regular file (not code, which is rewritten): the
+        // file's pages, mapped privately by the host (`map_private_file`).
+        let mapped = prot & PROT_EXEC == 0
+            && kind == MAP_PRIVATE
+            && !rules.strict()
+            && host_type == Some(S_IFREG)
+            && map_private_file(ctx, addr, len, host_fd, off).is_ok();
+        if mapped {
+            if fixed {
+                // The host's new mapping has no process's key.
+                m.mem.set_key(addr, len, mm.key());
+            }
+            if inaccessible {
+                if let Err(e) = m.mem.set_inaccessible(addr, len, true) {
+                    undo(&mut regions);
+                    return Err(e);
+                }
+            }
+            return Ok(addr);
+        }
+        // Else a private file mapping is a copy; bytes past EOF stay zero.
         let done = match read_file(ctx, host_fd, addr, len, off) {
             Ok(done) => done,
             Err(e) => {
@@ -345,6 +376,24 @@ fn share_file(ctx: &SyscallCtx<'_>, addr: u64, len: u64, host_fd: i32, off: u64,
     ctx.m.mem.map_shared_file(addr, backed, host_fd, off, prot & PROT_EXEC != 0)
 }
 
+/// A MAP_PRIVATE mapping of a regular file's data without a copy: the
+/// host maps the file's pages over the arena range, shared with the page
+/// cache until the guest writes one (which the host then copies for this
+/// mapping alone), as an MMU kernel maps it; a change to the file shows
+/// in the pages not written, as natively. Pages past the end of the file
+/// stay plain zeroed memory (as `share_file`'s). `--strict` copies, as
+/// nommu.c does for a file it cannot map directly.
+fn map_private_file(ctx: &SyscallCtx<'_>, addr: u64, len: u64, host_fd: i32, off: u64) -> SysResult<()> {
+    let st = crate::arch::host::fstatat(host_fd, c"", AT_EMPTY_PATH)?;
+    let size = u64::try_from(st.st_size).unwrap_or(0);
+    let in_file = size.saturating_sub(off);
+    let backed = checked_page_up(in_file).map_or(len, |n| n.min(len));
+    if backed == 0 {
+        return Ok(());
+    }
+    ctx.m.mem.map_private_file(addr, backed, host_fd, off)
+}
+
 /// Code that becomes executable at run time (a file mapped or memory
 /// mprotect'ed with PROT_EXEC) gets its syscall sites rewritten like an
 /// exec'd image; whatever this misses (code written later into RWX memory)
@@ -366,6 +415,10 @@ fn rewrite_new_code(ctx: &SyscallCtx<'_>, regions: &Regions, addr: u64, len: u64
         Err(e) => log::debug!("pid {}: cannot rewrite new code at {addr:#x}: {e:?}", ctx.task.process.pid),
     }
 }
+
+/// From this length on, a MAP_FIXED mapping's old pages are zeroed by
+/// dropping them (one host call, nothing touched) rather than written.
+const DISCARD_AT_LEAST: u64 = 16 * PAGE_SIZE;
 
 /// The checks of Linux's `do_vmi_munmap` (mm/vma.c): an unaligned
 /// address, one past TASK_SIZE, a length reaching past TASK_SIZE or one
