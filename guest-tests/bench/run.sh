@@ -25,7 +25,7 @@ mkdir "$COPIES"
 trap 'rm -rf "$DATA" "$COPIES"' EXIT
 cp -p "$NOMMU" "$COPIES/nommu"
 NOMMU=$COPIES/nommu
-cp -p "$BIN/hello-musl" "$BIN/hello-glibc" "$COPIES/"
+cp -p "$BIN/hello-musl" "$BIN/hello-glibc" "$BIN/hello-glibc-dyn" "$COPIES/"
 
 wanted() { [ -z "${BENCH_ONLY:-}" ] || printf '%s\n' "$1" | grep -Eq -- "$BENCH_ONLY"; }
 
@@ -130,6 +130,8 @@ bench_start() {
 }
 bench_start "start: static hello (musl)" "$COPIES/hello-musl"
 bench_start "start: static hello (glibc)" "$COPIES/hello-glibc"
+# A dynamically linked one: ld.so maps libc.so.6 (~2 MiB) and the rest.
+bench_start "start: dynamic hello (glibc)" "$COPIES/hello-glibc-dyn"
 
 # What a sleeping process costs: 50 `busybox sleep`s started by busybox sh.
 # nommu: the machine's MemFree before and after (arena in use); natively:
