@@ -167,26 +167,8 @@ impl Arena {
     /// shared: writes reach the file and every other mapping of it. The
     /// host MMU does what the guest's machine has none for.
     pub(crate) fn map_shared_file(&self, addr: u64, len: u64, fd: i32, off: u64, exec: bool) -> std::io::Result<()> {
-        if len == 0 || !self.contains(addr, len) {
-            return Err(std::io::Error::from_raw_os_error(libc::EINVAL));
-        }
         let prot = libc::PROT_READ | libc::PROT_WRITE | if exec { libc::PROT_EXEC } else { 0 };
-        // SAFETY: MAP_FIXED over pages of our own arena that the caller
-        // owns (freshly allocated for this mapping); nothing else uses them.
-        let p = unsafe {
-            libc::mmap(
-                addr as *mut libc::c_void,
-                len as usize,
-                prot,
-                libc::MAP_SHARED | libc::MAP_FIXED,
-                fd,
-                off as i64,
-            )
-        };
-        if p == libc::MAP_FAILED {
-            return Err(std::io::Error::last_os_error());
-        }
-        Ok(())
+        self.map_file(addr, len, fd, off, prot, libc::MAP_SHARED)
     }
 
     /// Maps `len` bytes of host file `fd` at `off` over [addr, addr+len),
@@ -196,26 +178,8 @@ impl Arena {
     /// written, which copies it for this mapping alone. MAP_NORESERVE as
     /// the arena itself.
     pub(crate) fn map_private_file(&self, addr: u64, len: u64, fd: i32, off: u64) -> std::io::Result<()> {
-        if len == 0 || !self.contains(addr, len) {
-            return Err(std::io::Error::from_raw_os_error(libc::EINVAL));
-        }
-        let off = i64::try_from(off).map_err(|_| std::io::Error::from_raw_os_error(libc::EINVAL))?;
-        // SAFETY: MAP_FIXED over pages of our own arena that the caller
-        // owns (this mapping's); nothing else uses them.
-        let p = unsafe {
-            libc::mmap(
-                addr as *mut libc::c_void,
-                len as usize,
-                libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC,
-                libc::MAP_PRIVATE | libc::MAP_FIXED | libc::MAP_NORESERVE,
-                fd,
-                off,
-            )
-        };
-        if p == libc::MAP_FAILED {
-            return Err(std::io::Error::last_os_error());
-        }
-        Ok(())
+        let prot = libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC;
+        self.map_file(addr, len, fd, off, prot, libc::MAP_PRIVATE | libc::MAP_NORESERVE)
     }
 
     /// Maps `len` bytes of host file `fd` at `off` over [addr, addr+len),
@@ -225,22 +189,19 @@ impl Arena {
     /// moment, which copies it for this mapping alone; the file never
     /// changes. MAP_NORESERVE as the arena itself.
     pub(crate) fn map_readonly_file(&self, addr: u64, len: u64, fd: i32, off: u64) -> std::io::Result<()> {
+        self.map_file(addr, len, fd, off, RX, libc::MAP_PRIVATE | libc::MAP_NORESERVE)
+    }
+
+    /// `mmap(addr, len, prot, flags | MAP_FIXED, fd, off)` over arena
+    /// pages the caller owns.
+    fn map_file(&self, addr: u64, len: u64, fd: i32, off: u64, prot: i32, flags: i32) -> std::io::Result<()> {
         if len == 0 || !self.contains(addr, len) {
             return Err(std::io::Error::from_raw_os_error(libc::EINVAL));
         }
         let off = i64::try_from(off).map_err(|_| std::io::Error::from_raw_os_error(libc::EINVAL))?;
         // SAFETY: MAP_FIXED over pages of our own arena that the caller
-        // owns (freshly allocated for this mapping); nothing else uses them.
-        let p = unsafe {
-            libc::mmap(
-                addr as *mut libc::c_void,
-                len as usize,
-                RX,
-                libc::MAP_PRIVATE | libc::MAP_FIXED | libc::MAP_NORESERVE,
-                fd,
-                off,
-            )
-        };
+        // owns (this mapping's); nothing else uses them.
+        let p = unsafe { libc::mmap(addr as *mut libc::c_void, len as usize, prot, flags | libc::MAP_FIXED, fd, off) };
         if p == libc::MAP_FAILED {
             return Err(std::io::Error::last_os_error());
         }

@@ -365,15 +365,19 @@ fn code_key(host_fd: i32, offset: u64, len: u64) -> Option<crate::loader::codeca
 /// the file stay plain zeroed memory: nommu's own accesses to guest memory
 /// must never fault, and beyond EOF a host mapping would (SIGBUS).
 fn share_file(ctx: &SyscallCtx<'_>, addr: u64, len: u64, host_fd: i32, off: u64, prot: u64) -> SysResult<()> {
+    match in_file(host_fd, off, len)? {
+        0 => Ok(()),
+        backed => ctx.m.mem.map_shared_file(addr, backed, host_fd, off, prot & PROT_EXEC != 0),
+    }
+}
+
+/// How much of a `len`-byte mapping of host file `host_fd` at `off` the
+/// file backs: whole pages up to its end (the rest is left zeroed memory).
+fn in_file(host_fd: i32, off: u64, len: u64) -> SysResult<u64> {
     let st = crate::arch::host::fstatat(host_fd, c"", AT_EMPTY_PATH)?;
     // A size is never negative; a nonsense one maps nothing of the file.
     let size = u64::try_from(st.st_size).unwrap_or(0);
-    let in_file = size.saturating_sub(off);
-    let backed = checked_page_up(in_file).map_or(len, |n| n.min(len));
-    if backed == 0 {
-        return Ok(());
-    }
-    ctx.m.mem.map_shared_file(addr, backed, host_fd, off, prot & PROT_EXEC != 0)
+    Ok(checked_page_up(size.saturating_sub(off)).map_or(len, |n| n.min(len)))
 }
 
 /// A MAP_PRIVATE mapping of a regular file's data without a copy: the
@@ -384,14 +388,10 @@ fn share_file(ctx: &SyscallCtx<'_>, addr: u64, len: u64, host_fd: i32, off: u64,
 /// stay plain zeroed memory (as `share_file`'s). `--strict` copies, as
 /// nommu.c does for a file it cannot map directly.
 fn map_private_file(ctx: &SyscallCtx<'_>, addr: u64, len: u64, host_fd: i32, off: u64) -> SysResult<()> {
-    let st = crate::arch::host::fstatat(host_fd, c"", AT_EMPTY_PATH)?;
-    let size = u64::try_from(st.st_size).unwrap_or(0);
-    let in_file = size.saturating_sub(off);
-    let backed = checked_page_up(in_file).map_or(len, |n| n.min(len));
-    if backed == 0 {
-        return Ok(());
+    match in_file(host_fd, off, len)? {
+        0 => Ok(()),
+        backed => ctx.m.mem.map_private_file(addr, backed, host_fd, off),
     }
-    ctx.m.mem.map_private_file(addr, backed, host_fd, off)
 }
 
 /// Code that becomes executable at run time (a file mapped or memory
