@@ -15,9 +15,7 @@ use crate::errno::Errno;
 use crate::fs::file::FileKind;
 use crate::fs::{path, vfs};
 use crate::loader::cache::{CachedImage, FileId};
-use crate::loader::{
-    build_initial_stack, load_elf_for, ArgList, ExecImage, FixedOwner, Segment, SegmentKind, StackSpec,
-};
+use crate::loader::{build_initial_stack, ArgList, ExecImage, FixedOwner, Segment, SegmentKind, StackSpec};
 use std::io::Read;
 use std::os::fd::{AsFd, AsRawFd};
 use std::sync::Arc;
@@ -374,11 +372,9 @@ fn instantiate(m: &Machine, owner: &FixedOwner<'_>, name: &str, file: ProgramFil
             .instantiate(&m.mem, m.config.exec_map)
             .map_err(|e| ExecError::new(e, format!("{name}: out of arena memory for the image")))?,
         ProgramFile::Bytes(bytes, id) => {
-            let image = load_elf_for(&m.mem, &bytes, owner).map_err(|e| ExecError {
-                errno: e.errno,
-                message: format!("{name}: {e}"),
-                fixed_busy: e.fixed_busy,
-            })?;
+            let text = crate::loader::elf::TextCache { code: &m.code, file: id };
+            let image = crate::loader::elf::load_elf_cached(&m.mem, &bytes, owner, Some(&text))
+                .map_err(|e| ExecError { errno: e.errno, message: format!("{name}: {e}"), fixed_busy: e.fixed_busy })?;
             m.images.insert(&m.mem, id, &image, image.align, m.config.exec_map);
             map_first_exec(m, id, image)
         }

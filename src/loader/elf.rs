@@ -225,9 +225,30 @@ pub fn load_elf(mem: &Memory, bytes: &[u8]) -> Result<ExecImage, LoadError> {
     load_elf_for(mem, bytes, &FixedOwner { tid: 0, label: "" })
 }
 
+/// Where a loaded image's text may come from already rewritten: the code
+/// cache, by the program file's identity and each text segment's place in
+/// it. Only for images at their link address (`ET_EXEC`), which the image
+/// cache does not keep: without it every exec of such a program (Debian's
+/// python3, 6.8 MB) sweeps all its text again (~25 ms).
+pub(crate) struct TextCache<'a> {
+    pub code: &'a super::codecache::CodeCache,
+    pub file: super::cache::FileId,
+}
+
 /// `load_elf` for a task: a non-PIE image outside the arena becomes a
 /// copy `owner.tid` runs on.
 pub fn load_elf_for(mem: &Memory, bytes: &[u8], owner: &FixedOwner<'_>) -> Result<ExecImage, LoadError> {
+    load_elf_cached(mem, bytes, owner, None)
+}
+
+/// `load_elf_for`, with the text of a non-PIE image from `text` when it
+/// has it, and given to it when it had to be rewritten.
+pub(crate) fn load_elf_cached(
+    mem: &Memory,
+    bytes: &[u8],
+    owner: &FixedOwner<'_>,
+    text: Option<&TextCache<'_>>,
+) -> Result<ExecImage, LoadError> {
     let (eh, phdrs) = parse_headers(bytes)?;
     let is_pie = eh.e_type == ET_DYN;
     let interp = match phdrs.iter().find(|p| p.p_type == PT_INTERP) {
@@ -341,21 +362,39 @@ pub fn load_elf_for(mem: &Memory, bytes: &[u8], owner: &FixedOwner<'_>) -> Resul
     for p in &loads {
         let dst = alloc_start + (p.p_vaddr - lo);
         let src = &bytes[p.p_offset as usize..(p.p_offset + p.p_filesz) as usize];
-        if let Err(e) = mem.user.write(dst, src) {
-            release(&image);
-            return Err(LoadError::new(e, "cannot copy segment into guest memory"));
-        }
         let kind = if p.p_flags & PF_X != 0 { SegmentKind::Text } else { SegmentKind::Data };
+        // A non-PIE image's text, rewritten before (in memory or on disk).
+        // Kept in whole pages (as the cache keeps every entry): past the
+        // segment's bytes, the zeros of the fresh image.
+        let cached_text = text.filter(|_| kind == SegmentKind::Text && !is_pie && p.p_filesz > 0).map(|t| {
+            let key = super::codecache::CodeKey { file: t.file, offset: p.p_offset, len: page_up(p.p_filesz) };
+            (t, key, t.code.get(&key))
+        });
+        let placed = match &cached_text {
+            Some((_, _, Some(hit))) => hit.place(mem, dst).is_ok().then(|| hit.sites.len() as u64),
+            _ => None,
+        };
+        if placed.is_none() {
+            if let Err(e) = mem.user.write(dst, src) {
+                release(&image);
+                return Err(LoadError::new(e, "cannot copy segment into guest memory"));
+            }
+        }
         let start = page_down(dst);
         let writable = p.p_flags & PF_W != 0;
         image.segments.push(Segment { start, len: page_up(dst + p.p_memsz) - start, kind, writable });
-        if kind == SegmentKind::Text {
+        if let Some(sites) = placed {
+            image.rewrite.sites += sites;
+        } else if kind == SegmentKind::Text {
             match rewrite_region(&mem.user, &mem.sites, mem.site_policy(), dst, p.p_filesz) {
                 Ok(stats) => image.rewrite.add(&stats),
                 Err(e) => {
                     release(&image);
                     return Err(LoadError::new(e, "cannot rewrite syscall sites"));
                 }
+            }
+            if let Some((t, key, None)) = cached_text {
+                t.code.insert(mem, key, dst, key.len);
             }
         }
     }
