@@ -105,6 +105,17 @@ if /usr/bin/python3 -c 'import test.test_signal' 2>/dev/null; then
 elif wanted "CPython test_signal stress"; then
     echo "(CPython test_signal stress: skipped, no test.test_signal; apt-get install libpython3.11-testsuite)" >&2
 fi
+# Host programs users run under `nommu run`: Debian's python3 and gcc are
+# non-PIE (ET_EXEC at 0x400000) and dynamically linked.
+if [ -x /usr/bin/python3 ]; then
+    bench "python3 -c pass" ms wall_ms /usr/bin/python3 -c pass
+fi
+if [ -x /usr/bin/gcc ]; then
+    printf 'int main(void) { return 0; }\n' > "$DATA/empty.c"
+    # (no qemu column: gcc's own children, cc1, as and ld, would run
+    # natively under it, not emulated: no comparison)
+    QEMU='' bench "gcc -O2 of an empty program" ms wall_ms /usr/bin/gcc -O2 -o "$DATA/empty" "$DATA/empty.c"
+fi
 bench "hush: 100 x /bin/true" ms wall_ms "$BB" sh -c "i=0; while [ \$i -lt 100 ]; do $BB true; i=\$((i+1)); done"
 bench "hush loop, 200000 iterations" ms wall_ms "$BB" sh -c 'i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done'
 # The same programs beside 100 sleeping background jobs (what an exec and a
