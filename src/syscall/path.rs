@@ -130,6 +130,19 @@ fn do_open(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: i32, m
     if flags & O_TMPFILE == O_TMPFILE && flags & O_ACCMODE == O_RDONLY {
         return Err(Errno::EINVAL);
     }
+    let req = open_request(ctx, flags, mode);
+    let open = |ctx: &SyscallCtx<'_>| match &target {
+        Target::Host(p) => vfs::open_host_or_node(&ctx.m.root, &ctx.procfs(), *p, p.as_bytes(), &req),
+        Target::Abs(abs) => vfs::open(&ctx.m.root, &ctx.procfs(), abs.clone(), &req),
+        Target::Empty => Err(Errno::ENOENT),
+    };
+    let f = if req.wait == host::Wait::Interruptible { ctx.block(Errno::ERESTARTSYS, open) } else { open(ctx) };
+    install_opened(ctx, limit, f.map_err(host_table_full_is_enfile)?, flags)
+}
+
+/// What an open of `flags` asks: the umask only when it creates, and a
+/// wait a signal can end unless it never waits.
+fn open_request(ctx: &SyscallCtx<'_>, flags: i32, mode: u32) -> vfs::OpenRequest {
     // Only a file being created looks at the umask.
     let creates = flags & O_CREAT != 0 || flags & O_TMPFILE == O_TMPFILE;
     let umask = if creates { umask(ctx) } else { 0 };
@@ -137,14 +150,12 @@ fn do_open(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: i32, m
     // signal ends it; O_PATH and O_NONBLOCK opens never wait.
     let may_wait = flags & (O_PATH | O_NONBLOCK) == 0;
     let wait = if may_wait { host::Wait::Interruptible } else { host::Wait::Uninterruptible };
-    let req = vfs::OpenRequest { flags, mode, umask, wait };
-    let open = |ctx: &SyscallCtx<'_>| match &target {
-        Target::Host(p) => vfs::open_host_or_node(&ctx.m.root, &ctx.procfs(), *p, p.as_bytes(), &req),
-        Target::Abs(abs) => vfs::open(&ctx.m.root, &ctx.procfs(), abs.clone(), &req),
-        Target::Empty => Err(Errno::ENOENT),
-    };
-    let f = if may_wait { ctx.block(Errno::ERESTARTSYS, open) } else { open(ctx) };
-    let f = std::sync::Arc::new(f.map_err(host_table_full_is_enfile)?);
+    vfs::OpenRequest { flags, mode, umask, wait }
+}
+
+/// Gives the process the file just opened: its lowest free descriptor.
+fn install_opened(ctx: &mut SyscallCtx<'_>, limit: usize, f: crate::fs::OpenFile, flags: i32) -> SysResult {
+    let f = std::sync::Arc::new(f);
     crate::kernel::pty::opened(ctx.m, &ctx.task.process, &f, flags);
     Ok(ctx.task.process.files().install(limit, f, flags & O_CLOEXEC != 0)? as u64)
 }
@@ -161,21 +172,16 @@ fn open_from_cached_dir(
     mode: u32,
 ) -> Option<SysResult> {
     let (dir, name) = ctx.m.root.cached_parent_as_written(arg.as_cstr())?;
-    let umask = if flags & O_CREAT != 0 { umask(ctx) } else { 0 };
-    // A FIFO's open waits for the other end until a signal ends it.
-    let may_wait = flags & O_NONBLOCK == 0;
-    let wait = if may_wait { host::Wait::Interruptible } else { host::Wait::Uninterruptible };
-    let req = vfs::OpenRequest { flags, mode, umask, wait };
+    let req = open_request(ctx, flags, mode);
     let open = |ctx: &SyscallCtx<'_>| {
         vfs::open_in_cached_dir(&ctx.m.root, &ctx.procfs(), &dir, name, arg.as_bytes(), &req).transpose()
     };
-    let f = match if may_wait { ctx.block(Errno::ERESTARTSYS, open) } else { open(ctx) } {
-        Ok(Some(f)) => std::sync::Arc::new(f),
-        Ok(None) => return None,
-        Err(e) => return Some(Err(host_table_full_is_enfile(e))),
-    };
-    crate::kernel::pty::opened(ctx.m, &ctx.task.process, &f, flags);
-    Some(ctx.task.process.files().install(limit, f, flags & O_CLOEXEC != 0).map(|fd| fd as u64))
+    let f = if req.wait == host::Wait::Interruptible { ctx.block(Errno::ERESTARTSYS, open) } else { open(ctx) };
+    match f {
+        Ok(Some(f)) => Some(install_opened(ctx, limit, f, flags)),
+        Ok(None) => None,
+        Err(e) => Some(Err(host_table_full_is_enfile(e))),
+    }
 }
 
 pub(crate) fn sys_open(ctx: &mut SyscallCtx<'_>, pathname: PathPtr, flags: OpenFlags, mode: Mode) -> SysResult {
