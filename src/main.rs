@@ -260,6 +260,7 @@ fn caps(observe: Observe, machine_readable: bool) -> i32 {
             format!("trampoline={}", c.trampoline()),
             format!("pku={}", c.pku.name()),
             format!("fsgsbase={}", c.fsgsbase.name()),
+            format!("membarrier={}", c.membarrier.name()),
             format!("trap={}", c.trap.map_or("none", |t| t.name())),
             format!("host_mounts={}", c.host_mounts().name()),
             format!("tmpfs_dir={}", c.memory_dir.get().path.display()),

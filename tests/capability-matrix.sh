@@ -78,6 +78,18 @@ for combo in "${combos[@]}"; do
     ran=$((ran + 1))
 done
 
+# Cached opens without pins (a host without expedited membarrier): they
+# take the directory cache's lock and clone its handle (`fs::pins`).
+combo="NOMMU_NO_MEMBARRIER=1"
+caps=$(describe $combo)
+if first_with_these_caps "$combo" "$caps"; then
+    env $combo cargo test --release --test files --test mounts -- --test-threads=1 --exact fs_directories_and_links \
+        fs_open_flags_and_errors fs_fd_table fs_directory_cache_invalidation fs_escape_is_contained fs_chroot_jails \
+        memory_file_mappings_and_tree_operations_on_tmpfs a_mount_point_opened_by_its_path_shows_the_mounted_tree
+    env $combo cargo test --release --test threads -- --test-threads=1 sched
+    ran=$((ran + 1))
+fi
+
 # The machine's memory file systems (tmpfs, ramfs, the initramfs root):
 # host tmpfs mounts of their own (size= enforced) when nommu may mount;
 # else directories in a host tmpfs; else, on disk, in the temporary

@@ -33,6 +33,20 @@ fn fs_fd_table() {
     });
 }
 
+/// The descriptor table's tests again with cached opens taking the
+/// directory cache's lock and a reference (`NOMMU_NO_MEMBARRIER=1`, as on
+/// a host without expedited membarrier: no pins, `fs::pins`), which
+/// `nommu caps` reports.
+#[test]
+fn fs_fd_table_without_pins() {
+    let off = [("NOMMU_NO_MEMBARRIER", "1")];
+    let caps = Command::new(nommu()).args(["caps", "--machine"]).envs(off).output().expect("nommu caps");
+    assert!(text(&caps).lines().any(|l| l == "membarrier=forced_off"), "{}", text(&caps));
+    each_libc("fs_fd", |bin| {
+        differential(bin, &[], &off, 0);
+    });
+}
+
 #[test]
 fn fs_read_write_seek_and_large_files() {
     each_libc("fs_rw", |bin| {

@@ -125,6 +125,8 @@ int main(int argc, char **argv)
             sys4(SYS_close, sys4(OPENAT2, dir, (long)"passwd", (long)&beneath, sizeof beneath), 0, 0, 0);
         else if (!strcmp(mode, "o2ns"))
             sys4(SYS_close, sys4(OPENAT2, dir, (long)"passwd", (long)&nosym, sizeof nosym), 0, 0, 0);
+        else if (!strcmp(mode, "onfclose"))
+            sys4(SYS_close, sys4(SYS_openat, dir, (long)"passwd", O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0), 0, 0, 0);
         else if (!strcmp(mode, "sr")) {
             sys4(SYS_sendto, sv[0], (long)b, 1, 0);
             sys4(SYS_recvfrom, sv[1], (long)b, 1, 0);

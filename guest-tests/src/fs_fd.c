@@ -70,6 +70,39 @@ int main(void)
     T(fcntl(fd, F_GETFL), O_RDWR | 0100000, 0);
     T(fcntl(o2, F_GETFL), O_RDONLY | O_NONBLOCK | 0100000, 0);
 
+    /* O_NOFOLLOW is in F_GETFL only when the open asked for it (nommu adds
+     * it to the host's open from a cached directory), by relative and by
+     * absolute path, the second time round from the directory cache; of a
+     * symlink it is ELOOP, or ENOTDIR with O_DIRECTORY */
+    char abs[4096], absl[4096];
+    check("getcwd", getcwd(abs, sizeof abs - 8) != NULL);
+    strcpy(absl, abs);
+    strcat(abs, "/f");
+    strcat(absl, "/link");
+    OK(symlink("f", "link"));
+    for (int i = 0; i < 2; i++) {
+        const char *names[] = {"f", abs};
+        for (int k = 0; k < 2; k++) {
+            int a = T(open(names[k], O_RDONLY), 6, 0);
+            T(fcntl(a, F_GETFL), O_RDONLY | 0100000, 0);
+            OK(close(a));
+            a = T(open(names[k], O_RDONLY | O_NOFOLLOW), 6, 0);
+            T(fcntl(a, F_GETFL), O_RDONLY | O_NOFOLLOW | 0100000, 0);
+            OK(close(a));
+            a = T(open(names[k], O_RDONLY | O_CLOEXEC), 6, 0);
+            T(fcntl(a, F_GETFL), O_RDONLY | 0100000, 0);
+            OK(close(a));
+        }
+        ERR(open("link", O_RDONLY | O_NOFOLLOW), ELOOP);
+        ERR(open(absl, O_RDONLY | O_NOFOLLOW), ELOOP);
+        ERR(open("link", O_RDONLY | O_NOFOLLOW | O_DIRECTORY), ENOTDIR);
+        ERR(open(absl, O_RDONLY | O_NOFOLLOW | O_DIRECTORY), ENOTDIR);
+        int a = T(open(absl, O_RDONLY), 6, 0);
+        T(fcntl(a, F_GETFL), O_RDONLY | 0100000, 0);
+        OK(close(a));
+    }
+    OK(unlink("link"));
+
     /* closing one dup leaves the other working */
     OK(close(fd));
     ERR(fcntl(fd, F_GETFD), EBADF);

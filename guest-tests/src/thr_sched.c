@@ -214,11 +214,20 @@ int main(void)
           }));
     check("membarrier(QUERY) succeeds", syscall(SYS_membarrier, 0, 0) >= 0);
     long q = syscall(SYS_membarrier, 0, 0);
+    /* PRIVATE_EXPEDITED before MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED:
+     * EPERM; GET_REGISTRATIONS (where the kernel has it) says none yet */
+    errno = 0;
+    check("membarrier private expedited before registering is EPERM",
+          !(q > 0 && (q & 8)) || (syscall(SYS_membarrier, 8, 0) == -1 && errno == EPERM));
+    check("membarrier registrations: none yet", !(q & 512) || syscall(SYS_membarrier, 512, 0) == 0);
+    check("membarrier with an unknown flag is EINVAL",
+          syscall(SYS_membarrier, 0, 2) == -1 && errno == EINVAL);
     /* MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED then PRIVATE_EXPEDITED */
     if (q > 0 && (q & 16) && (q & 8))
         check("membarrier private expedited after registering",
               syscall(SYS_membarrier, 16, 0) == 0 && syscall(SYS_membarrier, 8, 0) == 0);
     else
         check("membarrier private expedited after registering", 1);
+    check("membarrier registrations: private expedited", !(q & 512) || syscall(SYS_membarrier, 512, 0) == 16);
     return finish();
 }

@@ -82,3 +82,15 @@ const _: () = {
     assert!(std::mem::offset_of!(CloneArgs, set_tid) == CLONE_ARGS_SIZE_VER0);
     assert!(std::mem::offset_of!(CloneArgs, cgroup) == CLONE_ARGS_SIZE_VER1);
 };
+
+// membarrier(2) commands (linux/membarrier.h).
+pub const MEMBARRIER_CMD_QUERY: i32 = 0;
+pub const MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED: i32 = 1 << 2;
+pub const MEMBARRIER_CMD_PRIVATE_EXPEDITED: i32 = 1 << 3;
+pub const MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED: i32 = 1 << 4;
+pub const MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE: i32 = 1 << 5;
+pub const MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE: i32 = 1 << 6;
+pub const MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ: i32 = 1 << 7;
+pub const MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ: i32 = 1 << 8;
+pub const MEMBARRIER_CMD_GET_REGISTRATIONS: i32 = 1 << 9;
+pub const MEMBARRIER_CMD_FLAG_CPU: u32 = 1;

@@ -24,9 +24,13 @@
 //! behind a sequence number, the host's `fstatat` is made with the raw
 //! handle, and its answer is used only if the slot did not change
 //! meanwhile (a replaced entry's handle is closed only after the number
-//! moved). Opens, which may create or wait, clone the handle under the
-//! mutex as before.
+//! moved). An open, which may create or wait and so cannot be taken
+//! back, reads the entry the same way, names its handle in its thread's
+//! pin and uses it only if the slot did not change by then (`pinned`): a
+//! replaced handle is retired, and closed once no pin names it
+//! (`fs::pins`). Without pins, opens clone the handle under the mutex.
 
+use super::pins;
 use crate::abi::fcntl::{O_DIRECTORY, O_PATH};
 use crate::errno::SysResult;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
@@ -39,6 +43,10 @@ const SLOTS: usize = 64;
 /// Keys longer than this are not cached (nearly every directory path is
 /// shorter).
 const MAX_KEY: usize = 240;
+
+/// Retired handles are closed in batches of this many (each batch pays
+/// one `pins::reclaim`, a host membarrier).
+const RETIRE_BATCH: usize = 16;
 
 /// A cached directory.
 #[derive(Clone)]
@@ -60,6 +68,13 @@ struct Entry {
     dir: Dir,
 }
 
+impl Entry {
+    /// Is it in its slot's `Peek` too (absolute, and short enough)?
+    fn published(&self) -> bool {
+        self.base == 0 && self.key.len() <= PEEK_WORDS * 8
+    }
+}
+
 /// Absolute keys up to this many 8-byte words are also in `peeks`.
 const PEEK_WORDS: usize = 8;
 
@@ -77,8 +92,9 @@ struct Peek {
     key: [AtomicU64; PEEK_WORDS],
     /// The entry's handle (the slot's `Arc` keeps it open).
     fd: AtomicI32,
-    /// The entry's `has_mount_points`.
+    /// The entry's `has_mount_points` and `read_only`.
     has_mount_points: AtomicBool,
+    read_only: AtomicBool,
 }
 
 /// A cached directory as a lookup without the lock sees it: its handle is
@@ -86,11 +102,20 @@ struct Peek {
 pub(crate) struct Peeked {
     pub fd: RawFd,
     pub has_mount_points: bool,
+    pub read_only: bool,
+}
+
+/// The entries and the handles replaced while a pinned reader may still
+/// use them (`DirCache::retire`).
+#[derive(Default)]
+struct Slots {
+    entries: Vec<Option<Entry>>,
+    retired: Vec<Arc<OwnedFd>>,
 }
 
 pub(crate) struct DirCache {
     generation: AtomicU64,
-    slots: Mutex<Vec<Option<Entry>>>,
+    slots: Mutex<Slots>,
     /// The slots' entries again, for `peek`. On the heap (6 KiB): every
     /// move of the machine being built at start copied it, and its frame
     /// alone took seven stack pages, each a page fault.
@@ -181,7 +206,26 @@ impl DirCache {
         for h in 0..SLOTS {
             self.publish(h, None);
         }
-        slots.clear();
+        let entries = std::mem::take(&mut slots.entries);
+        if pins::enabled() {
+            slots.retired.extend(entries.into_iter().flatten().filter(Entry::published).map(|e| e.dir.fd));
+        }
+        // Only a handle an open is using right now stays (as that open
+        // would keep the mount busy on Linux too).
+        pins::reclaim(&mut slots.retired);
+    }
+
+    /// `replaced`, which a pinned reader may be using, closed when no pin
+    /// can be on it (under the cache's lock, after the slot was
+    /// republished).
+    fn retire(slots: &mut Slots, replaced: Entry) {
+        if !pins::enabled() || !replaced.published() {
+            return;
+        }
+        slots.retired.push(replaced.dir.fd);
+        if slots.retired.len() >= RETIRE_BATCH {
+            pins::reclaim(&mut slots.retired);
+        }
     }
 
     /// Puts `e` (or nothing) in slot `h`'s `Peek`, under the cache's lock
@@ -192,13 +236,14 @@ impl DirCache {
         p.seq.store(seq.wrapping_add(1), Ordering::Relaxed);
         fence(Ordering::Release);
         match e {
-            Some(e) if e.base == 0 && e.key.len() <= PEEK_WORDS * 8 => {
+            Some(e) if e.published() => {
                 for (w, chunk) in p.key.iter().zip(e.key.chunks(8)) {
                     w.store(key_word(chunk), Ordering::Relaxed);
                 }
                 p.generation.store(e.generation, Ordering::Relaxed);
                 p.fd.store(e.dir.fd.as_raw_fd(), Ordering::Relaxed);
                 p.has_mount_points.store(e.dir.has_mount_points, Ordering::Relaxed);
+                p.read_only.store(e.dir.read_only, Ordering::Relaxed);
                 p.len.store(e.key.len() + 1, Ordering::Relaxed);
             }
             _ => p.len.store(0, Ordering::Relaxed),
@@ -214,6 +259,37 @@ impl DirCache {
     /// runs: `f` must do nothing but ask (a host `fstatat`), and its
     /// answer is thrown away (`None`) when the slot changed meanwhile.
     pub(crate) fn peek<R>(&self, key: &[u8], f: impl FnOnce(&Peeked) -> R) -> Option<R> {
+        let (p, seq, dir) = self.snapshot(key)?;
+        let r = f(&dir);
+        // Everything read above (and `f`'s host call) before the check.
+        fence(Ordering::Acquire);
+        (p.seq.load(Ordering::Relaxed) == seq).then_some(r)
+    }
+
+    /// `f` on the directory the absolute path `key` names, if cached and
+    /// current, without the cache's lock or a reference, for a call that
+    /// cannot be taken back (an open): its handle is named in this
+    /// thread's pin, then the slot is checked unchanged, so the entry was
+    /// whole and its handle stays open until `f` returns (replaced
+    /// meanwhile, it is retired, not closed). `None` when pins are not in
+    /// force (`fs::pins`).
+    pub(crate) fn pinned<R>(&self, key: &[u8], f: impl FnOnce(&Peeked) -> R) -> Option<R> {
+        let (p, seq, dir) = self.snapshot(key)?;
+        let _pin = pins::hold(dir.fd)?;
+        // The entry's fields before the check; the pin before it too
+        // (`pins::hold`).
+        fence(Ordering::Acquire);
+        if p.seq.load(Ordering::Relaxed) != seq {
+            return None;
+        }
+        Some(f(&dir))
+    }
+
+    /// The slot of the absolute `key`, its sequence number and the entry
+    /// read, if it holds `key` at the current generation (not yet checked
+    /// against a change while it was read: the caller's part).
+    #[inline]
+    fn snapshot(&self, key: &[u8]) -> Option<(&Peek, u64, Peeked)> {
         if key.len() > PEEK_WORDS * 8 {
             return None;
         }
@@ -238,19 +314,19 @@ impl DirCache {
         if p.key[..n].iter().zip(&words[..n]).any(|(w, &k)| w.load(Ordering::Relaxed) != k) {
             return None;
         }
-        let dir =
-            Peeked { fd: p.fd.load(Ordering::Relaxed), has_mount_points: p.has_mount_points.load(Ordering::Relaxed) };
-        let r = f(&dir);
-        // Everything read above (and `f`'s host call) before the check.
-        fence(Ordering::Acquire);
-        (p.seq.load(Ordering::Relaxed) == seq).then_some(r)
+        let dir = Peeked {
+            fd: p.fd.load(Ordering::Relaxed),
+            has_mount_points: p.has_mount_points.load(Ordering::Relaxed),
+            read_only: p.read_only.load(Ordering::Relaxed),
+        };
+        Some((p, seq, dir))
     }
 
     /// The directory `key` names (from `base`), if cached and current.
     pub(crate) fn get(&self, base: usize, key: &[u8]) -> Option<Dir> {
         let generation = self.generation();
         let slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
-        match slots.get(hash(base, key)) {
+        match slots.entries.get(hash(base, key)) {
             Some(Some(e)) if e.generation == generation && e.base == base && same_key(&e.key, key) => {
                 Some(e.dir.clone())
             }
@@ -273,14 +349,16 @@ impl DirCache {
         let dir = resolve()?;
         if key.len() <= MAX_KEY {
             let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
-            if slots.is_empty() {
-                slots.resize_with(SLOTS, || None);
+            if slots.entries.is_empty() {
+                slots.entries.resize_with(SLOTS, || None);
             }
             let h = hash(base, key);
             let entry = Entry { generation, base, key: key.to_vec(), dir: dir.clone() };
             self.publish(h, Some(&entry));
             // The entry replaced (its handle maybe closed) after.
-            let _replaced = slots[h].replace(entry);
+            if let Some(replaced) = slots.entries[h].replace(entry) {
+                Self::retire(&mut slots, replaced);
+            }
         }
         Ok(dir)
     }
@@ -405,6 +483,91 @@ mod tests {
                 assert!(!same_key(&key[..n], &other), "{n}");
             }
         }
+    }
+
+    /// A pinned reader racing a writer that replaces the entry with
+    /// another directory's and a thread that reuses descriptor numbers:
+    /// every handle `pinned` lends is open and is the entry's directory
+    /// for as long as `f` runs (a closed handle would be EBADF, a reused
+    /// number another file).
+    #[test]
+    fn pinned_handles_stay_the_entrys_while_in_use() {
+        use crate::abi::fcntl::AT_EMPTY_PATH;
+        use crate::arch::host;
+        if !pins::activate().in_force() {
+            return;
+        }
+        let c = DirCache::default();
+        let open = |p: &str| {
+            let f = std::fs::File::open(p).expect(p);
+            Ok(Dir { fd: Arc::new(OwnedFd::from(f)), read_only: false, has_mount_points: false })
+        };
+        let ino = |p: &str| std::fs::metadata(p).map(|m| std::os::unix::fs::MetadataExt::ino(&m)).expect(p);
+        let (root_ino, dev_ino) = (ino("/"), ino("/dev"));
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                for i in 0..20_000 {
+                    c.invalidate();
+                    // Another directory under the same key now and then.
+                    let _ = c.get_or_resolve(0, b"/", || open(if i % 2 == 0 { "/" } else { "/dev" }));
+                }
+                stop.store(true, Ordering::Relaxed);
+            });
+            s.spawn(|| {
+                while !stop.load(Ordering::Relaxed) {
+                    let _f = std::fs::File::open("/dev/null");
+                }
+            });
+            let mut seen = 0;
+            while !stop.load(Ordering::Relaxed) {
+                let r = c.pinned(b"/", |d| {
+                    let first = host::fstatat(d.fd, c"", AT_EMPTY_PATH).map(|st| st.st_ino);
+                    std::thread::yield_now();
+                    (first, host::fstatat(d.fd, c"", AT_EMPTY_PATH).map(|st| st.st_ino))
+                });
+                if let Some((Ok(a), Ok(b))) = r {
+                    assert!(a == root_ino || a == dev_ino, "a directory the entry named");
+                    assert_eq!(a, b, "the same directory while pinned");
+                    seen += 1;
+                } else if let Some(other) = r {
+                    panic!("a pinned handle failed: {other:?}");
+                }
+            }
+            assert!(seen > 0);
+        });
+        // Nothing of this cache pinned now: a clear closes its handles.
+        c.clear();
+        assert!(c.slots.lock().expect("unpoisoned").retired.is_empty());
+    }
+
+    /// Replaced handles are closed a batch at a time, not kept for ever.
+    #[test]
+    fn retired_handles_are_closed_in_batches() {
+        if !pins::activate().in_force() {
+            return;
+        }
+        let c = DirCache::default();
+        let open = || {
+            let f = std::fs::File::open("/").expect("/");
+            Ok(Dir { fd: Arc::new(OwnedFd::from(f)), read_only: false, has_mount_points: false })
+        };
+        for _ in 0..5 * RETIRE_BATCH {
+            c.invalidate();
+            c.get_or_resolve(0, b"/", open).expect("resolved");
+        }
+        let retired = c.slots.lock().expect("unpoisoned").retired.len();
+        assert!(retired < RETIRE_BATCH, "{retired} retired handles kept");
+        // Relative entries are never lent: replaced, they close at once
+        // (the first may replace an absolute one, which is retired).
+        c.invalidate();
+        c.get_or_resolve(7, b"a", open).expect("resolved");
+        let before = c.slots.lock().expect("unpoisoned").retired.len();
+        for _ in 0..3 {
+            c.invalidate();
+            c.get_or_resolve(7, b"a", open).expect("resolved");
+        }
+        assert_eq!(c.slots.lock().expect("unpoisoned").retired.len(), before);
     }
 
     /// A reader racing a writer that replaces the entry (closing its

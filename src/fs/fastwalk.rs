@@ -1,8 +1,7 @@
 //! Paths in the host root in one host call: the directory that holds the
 //! last component comes from the directory cache (`dcache`), and the host
 //! looks up only that component from its handle, never following it
-//! (`fstatat` with `AT_SYMLINK_NOFOLLOW`, `openat2` with
-//! `RESOLVE_NO_SYMLINKS`), so
+//! (`fstatat` with `AT_SYMLINK_NOFOLLOW`, `openat` with `O_NOFOLLOW`), so
 //! the lookup cannot leave the directory. `None` means "take the full
 //! walk": a jailed caller, a path with `.`, `..` or empty components or a
 //! trailing slash, a mount point, a symlink to follow, a device node, and
@@ -18,7 +17,7 @@ use crate::abi::types::{Stat, Statx};
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
 use std::ffi::{CStr, CString};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::sync::Arc;
 
 /// `NOMMU_DCACHE_BORROW=0`: every cached lookup clones the entry's handle
@@ -166,6 +165,34 @@ impl HostRoot {
         Some((d, &abs[name_at..]))
     }
 
+    /// open(2) of the absolute guest path `abs` from its directory's entry
+    /// read without the cache's lock or a reference (`DirCache::pinned`),
+    /// before anything else looks at the path (as `stat_peeked`; `flags`
+    /// without O_CLOEXEC, O_PATH or O_TMPFILE, `mode` with the umask
+    /// applied). `None`: pins are not in force, the entry is not cached,
+    /// a jailed caller, a mount point, or the full walk decides.
+    pub(crate) fn open_pinned(
+        &self,
+        abs: &CStr,
+        flags: i32,
+        mode: u32,
+        wait: host::Wait,
+    ) -> Option<SysResult<OwnedFd>> {
+        if self.jail().is_some() {
+            return None;
+        }
+        let (dir, name_at) = peek_split(abs.to_bytes())?;
+        let name = &abs[name_at..];
+        self.dirs
+            .pinned(dir, |d| {
+                if d.has_mount_points && self.mounts.mounted_on(abs.to_bytes()).is_some() {
+                    return None;
+                }
+                lookup_open(d.fd, d.read_only, name, flags, mode, wait)
+            })
+            .flatten()
+    }
+
     /// stat/lstat of the absolute host-root path `abs` by the full walk.
     pub(crate) fn stat_walk(&self, abs: &CStr, follow: bool, st: &mut Stat) -> SysResult<()> {
         let fd = self.path_fd(abs, follow)?;
@@ -209,7 +236,7 @@ impl HostRoot {
             return None;
         }
         let (d, name) = self.cached_parent(abs)?;
-        lookup_open(d.fd.as_fd(), d.read_only, name, flags, mode, wait)
+        lookup_open(d.fd.as_raw_fd(), d.read_only, name, flags, mode, wait)
     }
 
     /// statx of `abs` through the cache (`flags`: the sync type only).
@@ -324,12 +351,14 @@ pub(crate) fn lookup_statx(
     Some(Ok(stx))
 }
 
-/// `openat2` of `name` in the directory `d`, never following a symlink
-/// (`RESOLVE_NO_SYMLINKS`, so the file's flags stay the guest's: a plain
-/// `openat` with `O_NOFOLLOW` would be ~15 ns cheaper, but the flag stays
-/// in the file's status flags, which F_GETFL shows): a symlink (or
-/// anything the full walk might answer otherwise) is `None`.
-/// `read_only`: `d` is in a read-only mount.
+/// `openat` of `name` in the directory `d` with `O_NOFOLLOW`, never
+/// following a symlink: a symlink (or anything the full walk might answer
+/// otherwise) is `None`. The flag stays in the file's status flags when
+/// the guest did not ask for it: its `OpenFile` hides it from F_GETFL
+/// (`hidden_flags`). (Until round 12 `openat2(RESOLVE_NO_SYMLINKS)`, which
+/// leaves the flags alone but costs the host ~10-15 ns more an open, and
+/// answers ELOOP where Linux says ENOTDIR for `O_DIRECTORY|O_NOFOLLOW` of
+/// a symlink.) `read_only`: `d` is in a read-only mount.
 ///
 /// `name` is one component (the callers split it off: `dcache::split`,
 /// `HostPath::split`, `peek_split`; no `/`, not empty, `.` or `..`) and
@@ -337,14 +366,14 @@ pub(crate) fn lookup_statx(
 /// `RESOLVE_BENEATH` would add nothing but its cost (~25 ns of host time
 /// per open on this machine, BENCHMARKS.md).
 pub(crate) fn lookup_open(
-    d: BorrowedFd<'_>,
+    d: RawFd,
     read_only: bool,
     name: &CStr,
     flags: i32,
     mode: u32,
     wait: host::Wait,
 ) -> Option<SysResult<OwnedFd>> {
-    use crate::abi::fcntl::{O_ACCMODE, O_RDONLY, O_TRUNC, RESOLVE_NO_SYMLINKS};
+    use crate::abi::fcntl::{O_ACCMODE, O_RDONLY, O_TRUNC};
     // What makes the lookup stay in `d` (the callers split the name off).
     debug_assert!(!matches!(name.to_bytes(), b"" | b"." | b"..") && !name.to_bytes().contains(&b'/'));
     if read_only && (flags & O_ACCMODE != O_RDONLY || flags & (O_CREAT | O_TRUNC) != 0) {
@@ -352,12 +381,21 @@ pub(crate) fn lookup_open(
     }
     let asked_nofollow = flags & O_NOFOLLOW != 0;
     let mode = if flags & O_CREAT != 0 { mode } else { 0 };
-    let resolve = RESOLVE_NO_SYMLINKS;
-    match host::openat2_waiting(d, name, flags, mode, resolve, wait) {
+    match host::openat_waiting(d, name, flags | O_NOFOLLOW, mode, wait) {
         Ok(fd) => Some(Ok(fd)),
         Err(e) if asked_nofollow || e.raw_os_error() == Some(libc::ENOENT) => Some(Err(Errno::from(e))),
         // ELOOP (a symlink), ...: the full walk follows it.
         Err(_) => None,
+    }
+}
+
+/// The status flags `lookup_open` gave the host's file that the guest did
+/// not ask for (`OpenFile::hide_host_flags`).
+pub(crate) fn hidden_flags(guest_flags: i32) -> u32 {
+    if guest_flags & O_NOFOLLOW == 0 {
+        O_NOFOLLOW as u32
+    } else {
+        0
     }
 }
 

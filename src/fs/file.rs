@@ -50,8 +50,9 @@ pub struct OpenFile {
     /// The guest path it was opened by (for dirfd-relative lookups and
     /// /proc/<pid>/fd).
     pub path: Vec<u8>,
-    /// Access mode and status flags of generated files (host files keep
-    /// theirs in the host).
+    /// Access mode and status flags of generated files. Host files keep
+    /// theirs in the host: for them, the flags nommu added to the guest's
+    /// (`hide_host_flags`), which F_GETFL leaves out.
     flags: AtomicU32,
     /// Offset of generated files.
     pos: Mutex<u64>,
@@ -217,6 +218,24 @@ impl OpenFile {
 
     pub(crate) fn set_flags(&self, f: u32) {
         self.flags.store(f, Ordering::Relaxed)
+    }
+
+    /// A host file's status flags that nommu added to the guest's open
+    /// (`O_NOFOLLOW` of a lookup from a cached directory): F_GETFL leaves
+    /// them out, as Linux would never have set them.
+    pub(crate) fn hide_host_flags(mut self, added: u32) -> OpenFile {
+        if matches!(self.kind, FileKind::Host(_)) {
+            *self.flags.get_mut() = added;
+        }
+        self
+    }
+
+    /// The host status flags F_GETFL leaves out (`hide_host_flags`).
+    pub(crate) fn hidden_host_flags(&self) -> u32 {
+        match self.kind {
+            FileKind::Host(_) => self.flags(),
+            _ => 0,
+        }
     }
 
     pub(crate) fn lock_pos(&self) -> std::sync::MutexGuard<'_, u64> {

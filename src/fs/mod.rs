@@ -14,6 +14,7 @@ pub mod jail;
 pub mod mounts;
 pub mod node;
 pub mod path;
+pub(crate) mod pins;
 pub mod ramfs;
 pub mod root;
 pub mod staging;

@@ -8,7 +8,7 @@ use crate::abi::mount::MS_RDONLY;
 use crate::arch::host;
 use crate::errno::{Errno, SysResult};
 use std::ffi::{CStr, CString};
-use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
@@ -83,13 +83,13 @@ impl HostRoot {
         }
         let at = self.mounts.locate(abs)?;
         let Some(m) = &at.mount else {
-            return host::openat2_waiting(self.fd.as_fd(), abs, flags, mode, resolve, wait).map_err(Errno::from);
+            return host::openat2_waiting(self.fd.as_raw_fd(), abs, flags, mode, resolve, wait).map_err(Errno::from);
         };
         if m.flags() & MS_RDONLY != 0 && (flags & O_ACCMODE != O_RDONLY || flags & (O_CREAT | O_TRUNC) != 0) {
             return Err(Errno::EROFS);
         }
         let dir = m.dir.as_ref().ok_or(Errno::ENOENT)?;
-        host::openat2_waiting(dir.as_fd(), &at.path, flags, mode, resolve, wait).map_err(Errno::from)
+        host::openat2_waiting(dir.as_raw_fd(), &at.path, flags, mode, resolve, wait).map_err(Errno::from)
     }
 
     /// `openat_waiting` for a jailed caller: `abs` is walked from the jail
@@ -99,7 +99,7 @@ impl HostRoot {
         let machine = j.machine_path(abs.to_bytes());
         let m = self.mounts.mount_of(&machine);
         if m.dir.is_none() || m.target.len() <= j.path.len() {
-            return host::openat2_waiting(j.fd.as_fd(), abs, flags, mode, resolve, wait).map_err(Errno::from);
+            return host::openat2_waiting(j.fd.as_raw_fd(), abs, flags, mode, resolve, wait).map_err(Errno::from);
         }
         let machine = CString::new(machine).map_err(|_| Errno::EINVAL)?;
         let at = self.mounts.locate(&machine)?;
@@ -108,7 +108,7 @@ impl HostRoot {
             return Err(Errno::EROFS);
         }
         let dir = m.dir.as_ref().ok_or(Errno::ENOENT)?;
-        host::openat2_waiting(dir.as_fd(), &at.path, flags, mode, resolve, wait).map_err(Errno::from)
+        host::openat2_waiting(dir.as_raw_fd(), &at.path, flags, mode, resolve, wait).map_err(Errno::from)
     }
 
     /// The calling thread's jail, once any process has chrooted.

@@ -118,37 +118,34 @@ pub(crate) fn open_host_or_node(
     with_node_device(root, proc, f, opened_as, req)
 }
 
-/// open(2) of `name` in `dir`, the cached directory of the absolute
-/// host-root path `abs` as written (`HostRoot::cached_parent_as_written`):
-/// `abs` is then normal (the cache's keys are, and `name` is one plain
-/// component), so it is the file's path as it is. `None` when the full
-/// walk must decide (a symlink to follow, ...).
-pub(crate) fn open_in_cached_dir(
+/// open(2) of the absolute host-root path `abs` as written from its
+/// directory's cache entry, read pinned (`HostRoot::open_pinned`) or with
+/// a reference (`HostRoot::cached_parent_as_written`): `abs` is then
+/// normal (the cache's keys are, and its last component is one plain
+/// name), so it is the file's path as it is. `None` when the entry is
+/// not cached or the full walk must decide (a symlink to follow, ...).
+pub(crate) fn open_cached(
     root: &HostRoot,
     proc: &dyn ProcFs,
-    dir: &super::dcache::Dir,
-    name: &CStr,
-    abs: &[u8],
+    abs: &CStr,
     req: &OpenRequest,
 ) -> Option<SysResult<OpenFile>> {
     let mode = req.mode & S_IALLUGO & !req.umask;
     let flags = req.flags & !O_CLOEXEC;
-    let fd = match super::fastwalk::lookup_open(
-        std::os::fd::AsFd::as_fd(&*dir.fd),
-        dir.read_only,
-        name,
-        flags,
-        mode,
-        req.wait,
-    )? {
-        Ok(fd) => fd,
-        Err(e) => return Some(Err(e)),
+    let opened = match root.open_pinned(abs, flags, mode, req.wait) {
+        Some(r) => r,
+        None => {
+            let (dir, name) = root.cached_parent_as_written(abs)?;
+            super::fastwalk::lookup_open(dir.fd.as_raw_fd(), dir.read_only, name, flags, mode, req.wait)?
+        }
     };
-    Some(with_node_device(root, proc, OpenFile::host(fd, abs.to_vec()), abs, req))
+    let abs = abs.to_bytes();
+    let file = |fd| OpenFile::host(fd, abs.to_vec()).hide_host_flags(super::fastwalk::hidden_flags(flags));
+    Some(opened.and_then(|fd| with_node_device(root, proc, file(fd), abs, req)))
 }
 
-/// A host file opened by a walk of its own, known by `opened_as`.
-pub(crate) fn host_opened(
+/// A host file opened by `fastwalk::lookup_open`, known by `opened_as`.
+pub(crate) fn host_looked_up(
     root: &HostRoot,
     proc: &dyn ProcFs,
     fd: OwnedFd,
@@ -156,7 +153,8 @@ pub(crate) fn host_opened(
     req: &OpenRequest,
 ) -> SysResult<OpenFile> {
     let norm = path::normalize(opened_as);
-    with_node_device(root, proc, OpenFile::host(fd, norm), opened_as, req)
+    let f = OpenFile::host(fd, norm).hide_host_flags(super::fastwalk::hidden_flags(req.flags));
+    with_node_device(root, proc, f, opened_as, req)
 }
 
 /// `f`, or the machine's device when `f` is a guest's device node.
@@ -238,9 +236,9 @@ pub(crate) fn open_host(
     req: &OpenRequest,
 ) -> SysResult<OpenFile> {
     let mode = req.mode & S_IALLUGO & !req.umask;
-    let fd = match root.open_cached(abs, req.flags & !O_CLOEXEC, mode, req.wait) {
-        Some(r) => r?,
-        None => root.openat_waiting(abs.abs, req.flags & !O_CLOEXEC, mode, req.wait)?,
+    let (fd, hidden) = match root.open_cached(abs, req.flags & !O_CLOEXEC, mode, req.wait) {
+        Some(r) => (r?, super::fastwalk::hidden_flags(req.flags)),
+        None => (root.openat_waiting(abs.abs, req.flags & !O_CLOEXEC, mode, req.wait)?, 0),
     };
     // Opened by its own path (the same slice: no byte compare, musl's is
     // a byte loop), already normal (the scan saw it): a copy.
@@ -249,7 +247,7 @@ pub(crate) fn open_host(
     } else {
         path::normalize(opened_as)
     };
-    Ok(OpenFile::host(fd, known_as))
+    Ok(OpenFile::host(fd, known_as).hide_host_flags(hidden))
 }
 
 /// stat/lstat of `abs`, an absolute path in the host root.

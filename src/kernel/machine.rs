@@ -208,6 +208,7 @@ impl std::error::Error for MachineError {}
 fn detect_caps(config: &MachineConfig) -> Result<HostCaps, MachineError> {
     let pku = Feature::detect(cpu::cpu_has_pku(), Switch::NoPku);
     let fsgsbase = Feature::detect(cpu::cpu_has_fsgsbase(), Switch::NoFsgsbase);
+    let membarrier = crate::fs::pins::activate();
     // Asked when first needed (`HostCaps::host_mounts`).
     let host_mounts = None;
     let memory_dir = crate::arch::hostmount::LazyMemoryDir::default();
@@ -216,6 +217,7 @@ fn detect_caps(config: &MachineConfig) -> Result<HostCaps, MachineError> {
         page0_absence,
         pku,
         fsgsbase,
+        membarrier,
         trap,
         host_mounts,
         memory_dir: memory_dir.clone(),

@@ -295,6 +295,9 @@ pub(crate) struct Mm {
     /// The fixed image's copy (0: none); it never changes.
     fixed: u64,
     machine: std::sync::Weak<super::Machine>,
+    /// The membarrier(2) `REGISTER_*` commands made for it (the host's
+    /// registration is nommu's, made once for all: `fs::pins`).
+    membarrier: std::sync::atomic::AtomicU32,
 }
 
 impl Mm {
@@ -314,7 +317,18 @@ impl Mm {
             }
             _ => 0,
         };
-        Mm { regions: std::sync::Mutex::new(regions), key, fixed, machine }
+        Mm { regions: std::sync::Mutex::new(regions), key, fixed, machine, membarrier: Default::default() }
+    }
+
+    /// The membarrier registrations made for this context (a mask of
+    /// `REGISTER_*` commands).
+    pub(crate) fn membarrier_registrations(&self) -> u32 {
+        self.membarrier.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Records a membarrier registration (`cmd`, a `REGISTER_*` command).
+    pub(crate) fn register_membarrier(&self, cmd: u32) {
+        self.membarrier.fetch_or(cmd, std::sync::atomic::Ordering::AcqRel);
     }
 
     /// The protection key of its memory under `--isolate` (0: none).

@@ -54,6 +54,7 @@ impl ThreadPool {
             drop(pool);
             // The thread ends: its small blocks go back (`mm::smallcache`).
             crate::mm::smallcache::release_thread();
+            crate::fs::pins::release_thread();
         };
         super::hostthread::spawn(builder, run)?;
         Ok(())

@@ -397,7 +397,7 @@ pub(crate) fn sys_fcntl(ctx: &mut SyscallCtx<'_>, fd: Fd, cmd: i32, arg: u64) ->
             let f = ctx.file(fd as u64)?;
             match f.kind {
                 FileKind::Host(_) => {
-                    let fl = host::fcntl_int(f.host_fd()?, F_GETFL, 0)?;
+                    let fl = host::fcntl_int(f.host_fd()?, F_GETFL, 0)? & !(f.hidden_host_flags() as i32);
                     // /dev/kmsg's host descriptor is a pipe's read end.
                     match f.emulated().and_then(crate::kernel::kmsg::of) {
                         Some(k) => Ok(((fl & !O_ACCMODE) | k.access_mode()) as u64),

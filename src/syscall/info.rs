@@ -277,10 +277,50 @@ pub(crate) fn sys_getcpu(
 }
 
 /// membarrier: every guest thread is a host thread of this process, so the
-/// host's private expedited barrier covers exactly them.
-pub(crate) fn sys_membarrier(_: &mut SyscallCtx<'_>, cmd: i32, flags: IntFlags) -> SysResult {
-    // The flags are an `unsigned int`.
-    Ok(host::membarrier(cmd, flags.0)? as u64)
+/// host's private expedited barrier covers them (and nommu's own threads).
+/// The host's registration is nommu's, made at start (`fs::pins`), so a
+/// guest's is kept with its memory context (`Mm`: shared by a vfork child,
+/// gone at exec) and a private expedited barrier it did not register for
+/// is EPERM, as on Linux.
+pub(crate) fn sys_membarrier(ctx: &mut SyscallCtx<'_>, cmd: i32, flags: IntFlags, cpu_id: i32) -> SysResult {
+    use crate::abi::sched::*;
+    // The flags are an `unsigned int`; only the RSEQ barrier takes one.
+    let flags = flags.0;
+    let flags_ok = match cmd {
+        MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ => flags & !MEMBARRIER_CMD_FLAG_CPU == 0,
+        _ => flags == 0,
+    };
+    if !flags_ok {
+        return Err(Errno::EINVAL);
+    }
+    let registration = match cmd {
+        MEMBARRIER_CMD_PRIVATE_EXPEDITED => MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED,
+        MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE => MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE,
+        MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ => MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ,
+        _ => 0,
+    } as u32;
+    let mm = ctx.task.process.mm();
+    // A barrier the host has not (EINVAL) before one not registered for.
+    let host_has = |c: i32| host::membarrier(MEMBARRIER_CMD_QUERY, 0, 0).is_ok_and(|m| m & i64::from(c) != 0);
+    if registration != 0 && host_has(cmd) && mm.membarrier_registrations() & registration == 0 {
+        return Err(Errno::EPERM);
+    }
+    if cmd == MEMBARRIER_CMD_GET_REGISTRATIONS {
+        // The host's answer would be nommu's registrations.
+        host::membarrier(cmd, flags, cpu_id)?;
+        return Ok(u64::from(mm.membarrier_registrations()));
+    }
+    let r = host::membarrier(cmd, flags, cpu_id)?;
+    let registers = [
+        MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED,
+        MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE,
+        MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ,
+        MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED,
+    ];
+    if registers.contains(&cmd) {
+        mm.register_membarrier(cmd as u32);
+    }
+    Ok(r as u64)
 }
 
 #[cfg(test)]

@@ -171,11 +171,8 @@ fn open_from_cached_dir(
     flags: i32,
     mode: u32,
 ) -> Option<SysResult> {
-    let (dir, name) = ctx.m.root.cached_parent_as_written(arg.as_cstr())?;
     let req = open_request(ctx, flags, mode);
-    let open = |ctx: &SyscallCtx<'_>| {
-        vfs::open_in_cached_dir(&ctx.m.root, &ctx.procfs(), &dir, name, arg.as_bytes(), &req).transpose()
-    };
+    let open = |ctx: &SyscallCtx<'_>| vfs::open_cached(&ctx.m.root, &ctx.procfs(), arg.as_cstr(), &req).transpose();
     let f = if req.wait == host::Wait::Interruptible { ctx.block(Errno::ERESTARTSYS, open) } else { open(ctx) };
     match f {
         Ok(Some(f)) => Some(install_opened(ctx, limit, f, flags)),

@@ -376,7 +376,7 @@ syscalls! {
     318 getrandom(buf: UserPtr<Opaque>, count: usize, flags: IntFlags) => info::sys_getrandom;
     319 memfd_create(name: UserPtr<CStr>, flags: IntFlags) => ipc::sys_memfd_create;
     322 execveat(dirfd: Fd, path: UserPtr<CStr>, argv: UserPtr<Argv>, envp: UserPtr<Envp>, flags: AtFlags) => spawn::sys_execveat;
-    324 membarrier(cmd: i32, flags: IntFlags) => info::sys_membarrier;
+    324 membarrier(cmd: i32, flags: IntFlags, cpu_id: i32) => info::sys_membarrier;
     325 mlock2(addr: UserPtr<Opaque>, len: usize, flags: Flags) => mem::sys_mlock2;
     326 copy_file_range(fd_in: Fd, off_in: UserPtr<Opaque>, fd_out: Fd, off_out: UserPtr<Opaque>, len: usize, flags: IntFlags) => file::sys_copy_file_range;
     332 statx(dirfd: Fd, pathname: UserPtr<CStr>, flags: IntFlags, mask: u64, statxbuf: UserPtr<Opaque>) => path::sys_statx;

@@ -10,6 +10,7 @@
 //! | seccomp `RET_TRAP` | the trap path's fallback | `NOMMU_SYSCALL_TRAP=sud` (or `none`) |
 //! | FSGSBASE | FS switched with `wrfsbase` instead of `arch_prctl` | `NOMMU_NO_FSGSBASE=1` |
 //! | host mounts (CAP_SYS_ADMIN) | each tmpfs/ramfs (and an initramfs root) is a host tmpfs of its own in a private mount namespace: `size=` enforced | `NOMMU_NO_HOST_MOUNTS=1` |
+//! | membarrier(2) `PRIVATE_EXPEDITED` | cached opens read the directory cache without locked instructions (`fs::pins`) | `NOMMU_NO_MEMBARRIER=1` |
 //! | a writable host tmpfs (/dev/shm) | without host mounts, where their files live: memory, else the temporary directory on disk | `NOMMU_NO_HOST_TMPFS=1` |
 
 use super::systrap::TrapKind;
@@ -21,6 +22,7 @@ pub enum Switch {
     NoFsgsbase,
     NoHostMounts,
     NoHostTmpfs,
+    NoMembarrier,
 }
 
 impl Switch {
@@ -30,6 +32,7 @@ impl Switch {
             Switch::NoFsgsbase => "NOMMU_NO_FSGSBASE",
             Switch::NoHostMounts => "NOMMU_NO_HOST_MOUNTS",
             Switch::NoHostTmpfs => "NOMMU_NO_HOST_TMPFS",
+            Switch::NoMembarrier => "NOMMU_NO_MEMBARRIER",
         }
     }
 }
@@ -131,6 +134,8 @@ pub struct HostCaps {
     pub page0_absence: Option<Page0Absence>,
     pub pku: Feature,
     pub fsgsbase: Feature,
+    /// Expedited memory barriers (`fs::pins`).
+    pub membarrier: Feature,
     /// What catches the syscalls that were not rewritten.
     pub trap: Option<TrapKind>,
     /// Memory file systems are host mounts of their own (`hostmount`);
@@ -206,6 +211,11 @@ impl HostCaps {
                     None => "none (NOMMU_SYSCALL_TRAP=none, or neither SUD nor seccomp works here)".to_string(),
                 },
             ),
+            (
+                "membarrier",
+                self.membarrier
+                    .describe("cached opens take the directory cache's lock: the host has no expedited barrier"),
+            ),
             ("host mounts", self.host_mounts().describe("nommu may not mount here: it needs CAP_SYS_ADMIN")),
             ("tmpfs", self.describe_tmpfs()),
         ]
@@ -226,12 +236,13 @@ impl HostCaps {
         let trap = self.trap.map_or("null".to_string(), |t| format!("\"{}\"", t.name()));
         let dir = self.memory_dir.get().path.display().to_string().replace('\\', "\\\\").replace('"', "\\\"");
         format!(
-            "{{\"page0\": \"{}\", \"trampoline\": {}, \"pku\": \"{}\", \"fsgsbase\": \"{}\", \"trap\": {trap}, \
+            "{{\"page0\": \"{}\", \"trampoline\": {}, \"pku\": \"{}\", \"fsgsbase\": \"{}\", \"membarrier\": \"{}\", \"trap\": {trap}, \
              \"host_mounts\": \"{}\", \"tmpfs_dir\": \"{dir}\", \"tmpfs_in_memory\": {}}}",
             self.page0.name(),
             self.trampoline(),
             self.pku.name(),
             self.fsgsbase.name(),
+            self.membarrier.name(),
             self.host_mounts().name(),
             self.tmpfs_in_memory(),
         )
@@ -249,6 +260,7 @@ mod tests {
             page0_absence: None,
             pku,
             fsgsbase: Feature::InForce,
+            membarrier: Feature::InForce,
             trap: Some(TrapKind::UserDispatch),
             host_mounts: Some(Feature::Absent),
             memory_dir: memory_dir.into(),

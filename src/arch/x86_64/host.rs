@@ -226,12 +226,12 @@ pub(crate) fn openat2(
     mode: u32,
     resolve: u64,
 ) -> std::io::Result<OwnedFd> {
-    openat2_waiting(dirfd, path, flags, mode, resolve, Wait::Uninterruptible)
+    openat2_waiting(dirfd.as_raw_fd(), path, flags, mode, resolve, Wait::Uninterruptible)
 }
 
 /// `openat2`, which may wait (a FIFO waits for its other end).
 pub(crate) fn openat2_waiting(
-    dirfd: BorrowedFd<'_>,
+    dirfd: RawFd,
     path: &CStr,
     flags: i32,
     mode: u32,
@@ -240,7 +240,7 @@ pub(crate) fn openat2_waiting(
 ) -> std::io::Result<OwnedFd> {
     let how = OpenHow { flags: (flags | libc::O_CLOEXEC) as u32 as u64, mode: mode as u64, resolve };
     let size = std::mem::size_of::<OpenHow>() as u64;
-    let args = [dirfd.as_raw_fd() as u64, path.as_ptr() as u64, &how as *const OpenHow as u64, size, 0, 0];
+    let args = [dirfd as i64 as u64, path.as_ptr() as u64, &how as *const OpenHow as u64, size, 0, 0];
     // A scoped lookup (RESOLVE_IN_ROOT, RESOLVE_BENEATH) that climbs with
     // ".." fails with EAGAIN when any mount or rename on the host raced
     // with it; the lookup itself is fine, so it is made again, as openat2(2)
@@ -760,9 +760,9 @@ pub(crate) fn getcpu() -> (u32, u32) {
     (cpu, node)
 }
 
-pub(crate) fn membarrier(cmd: i32, flags: u32) -> std::io::Result<i64> {
+pub(crate) fn membarrier(cmd: i32, flags: u32, cpu_id: i32) -> std::io::Result<i64> {
     // SAFETY: membarrier takes no pointers.
-    check(unsafe { libc::syscall(libc::SYS_membarrier, cmd, flags, 0) })
+    check(unsafe { libc::syscall(libc::SYS_membarrier, cmd, flags, cpu_id) })
 }
 
 /// Names the calling thread (what ps, top and gdb show), at most 15 bytes.

@@ -151,13 +151,14 @@ pub(super) fn open_beneath(
     let open = |ctx: &SyscallCtx<'_>| {
         let host_mode = mode & S_IALLUGO & !umask;
         let fd = d.fd().ok_or(Errno::EINVAL)?;
-        match crate::fs::fastwalk::lookup_open(fd, d.read_only(), name, flags & !O_CLOEXEC, host_mode, wait) {
+        match crate::fs::fastwalk::lookup_open(fd.as_raw_fd(), d.read_only(), name, flags & !O_CLOEXEC, host_mode, wait)
+        {
             Some(fd) => {
                 // The joined path in the thread's buffer (no `malloc`).
                 let mut known_as = KNOWN_AS.take();
                 known_as.clear();
                 d.guest_path_into(ctx, rel, &mut known_as);
-                let r = vfs::host_opened(&ctx.m.root, &ctx.procfs(), fd?, &known_as, &req);
+                let r = vfs::host_looked_up(&ctx.m.root, &ctx.procfs(), fd?, &known_as, &req);
                 KNOWN_AS.set(known_as);
                 r
             }
