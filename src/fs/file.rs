@@ -49,7 +49,7 @@ pub struct OpenFile {
     pub kind: FileKind,
     /// The guest path it was opened by (for dirfd-relative lookups and
     /// /proc/<pid>/fd).
-    pub path: Vec<u8>,
+    pub path: super::filepath::FilePath,
     /// Access mode and status flags of generated files. Host files keep
     /// theirs in the host: for them, the flags nommu added to the guest's
     /// (`hide_host_flags`), which F_GETFL leaves out.
@@ -90,11 +90,11 @@ const BLOCKING_NO: u8 = 1;
 const BLOCKING_YES: u8 = 2;
 
 impl OpenFile {
-    pub(crate) fn host(fd: OwnedFd, path: Vec<u8>) -> OpenFile {
+    pub(crate) fn host(fd: OwnedFd, path: impl Into<super::filepath::FilePath>) -> OpenFile {
         let blocking = AtomicU8::new(BLOCKING_UNKNOWN);
         OpenFile {
             kind: FileKind::Host(fd.into()),
-            path,
+            path: path.into(),
             flags: AtomicU32::new(0),
             pos: Mutex::new(0),
             blocking,
@@ -107,7 +107,11 @@ impl OpenFile {
     /// A host descriptor whose reads wait for an event (eventfd, timerfd, a
     /// signalfd's doorbell): its I/O is interruptible by guest signals.
     /// `emulated`: the kernel's side of it, if it has one.
-    pub(crate) fn host_waiting(fd: OwnedFd, path: Vec<u8>, emulated: Option<Arc<dyn Emulated>>) -> OpenFile {
+    pub(crate) fn host_waiting(
+        fd: OwnedFd,
+        path: impl Into<super::filepath::FilePath>,
+        emulated: Option<Arc<dyn Emulated>>,
+    ) -> OpenFile {
         OpenFile { emulated, blocking: AtomicU8::new(BLOCKING_YES), ..OpenFile::host(fd, path) }
     }
 
@@ -115,17 +119,18 @@ impl OpenFile {
         self.emulated.as_ref()
     }
 
-    pub(crate) fn generated(data: Vec<u8>, path: Vec<u8>, flags: u32) -> OpenFile {
+    pub(crate) fn generated(data: Vec<u8>, path: impl Into<super::filepath::FilePath>, flags: u32) -> OpenFile {
         OpenFile::in_memory(FileKind::Generated(data), path, flags)
     }
 
-    pub(crate) fn dir(entries: Vec<DirEntry>, path: Vec<u8>, flags: u32) -> OpenFile {
+    pub(crate) fn dir(entries: Vec<DirEntry>, path: impl Into<super::filepath::FilePath>, flags: u32) -> OpenFile {
         OpenFile::in_memory(FileKind::Dir(Box::new(Mutex::new(entries))), path, flags)
     }
 
     /// A file the kernel generates: it keeps its own flags and offset, and
     /// its I/O never blocks.
-    fn in_memory(kind: FileKind, path: Vec<u8>, flags: u32) -> OpenFile {
+    fn in_memory(kind: FileKind, path: impl Into<super::filepath::FilePath>, flags: u32) -> OpenFile {
+        let path = path.into();
         OpenFile {
             kind,
             path,

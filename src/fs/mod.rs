@@ -9,6 +9,7 @@ pub mod dirat;
 pub mod fastwalk;
 pub mod fdtable;
 pub mod file;
+pub mod filepath;
 pub mod hostpath;
 pub mod jail;
 pub mod mounts;

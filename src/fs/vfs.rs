@@ -4,6 +4,7 @@
 
 use super::devfs;
 use super::file::{FileKind, OpenFile};
+use super::filepath::FilePath;
 use super::hostpath::HostPath;
 use super::node::{Ctty, LinkTarget, Node, ProcFs, PtyNode, Step};
 use super::path::{self, Fs};
@@ -140,7 +141,7 @@ pub(crate) fn open_cached(
         }
     };
     let abs = abs.to_bytes();
-    let file = |fd| OpenFile::host(fd, abs.to_vec()).hide_host_flags(super::fastwalk::hidden_flags(flags));
+    let file = |fd| OpenFile::host(fd, abs).hide_host_flags(super::fastwalk::hidden_flags(flags));
     Some(opened.and_then(|fd| with_node_device(root, proc, file(fd), abs, req)))
 }
 
@@ -243,9 +244,9 @@ pub(crate) fn open_host(
     // Opened by its own path (the same slice: no byte compare, musl's is
     // a byte loop), already normal (the scan saw it): a copy.
     let known_as = if abs.is_normal() && std::ptr::eq(opened_as, abs.as_bytes()) {
-        opened_as.to_vec()
+        FilePath::new(opened_as)
     } else {
-        path::normalize(opened_as)
+        path::normalize(opened_as).into()
     };
     Ok(OpenFile::host(fd, known_as).hide_host_flags(hidden))
 }
@@ -428,7 +429,7 @@ pub(crate) fn directory(root: &HostRoot, proc: &dyn ProcFs, abs: Vec<u8>) -> Sys
     let fd = match resolve(proc, abs, true)? {
         Resolved::Host(c) => root.openat(&c, O_PATH | O_DIRECTORY, 0)?,
         Resolved::Virtual(Node::Dir(_), reached) => return Ok((path::normalize(&reached), None)),
-        Resolved::OpenFile(f) if f.is_dir() => return Ok((f.path.clone(), None)),
+        Resolved::OpenFile(f) if f.is_dir() => return Ok((f.path.to_vec(), None)),
         Resolved::OpenFile(f) => match &f.kind {
             FileKind::Host(fd) => {
                 let c = CString::new(format!("/proc/self/fd/{}", fd.as_raw_fd())).map_err(|_| Errno::EINVAL)?;

@@ -228,7 +228,7 @@ fn link_text(m: &Machine, file: &OpenFile) -> Vec<u8> {
     // A file the kernel emulates on a host descriptor (a signalfd on an
     // eventfd) is known by the name Linux gives it, not the host's.
     let Some(fd) = file.host_fd().ok().filter(|_| file.emulated().is_none()) else {
-        return file.path.clone();
+        return file.path.to_vec();
     };
     if let Some(name) = crate::fs::console::link_name(fd, &file.path) {
         return name.to_vec();
@@ -237,7 +237,7 @@ fn link_text(m: &Machine, file: &OpenFile) -> Vec<u8> {
         return p;
     }
     let link = std::ffi::CString::new(format!("/proc/self/fd/{fd}")).unwrap_or_default();
-    crate::arch::host::readlinkat(AT_FDCWD, &link).unwrap_or_else(|_| file.path.clone())
+    crate::arch::host::readlinkat(AT_FDCWD, &link).unwrap_or_else(|_| file.path.to_vec())
 }
 
 fn global_file(m: &Machine, name: &str) -> Vec<u8> {

@@ -103,7 +103,7 @@ const MASTER_PATHS: [&[u8]; 2] = [b"/dev/ptmx", b"/dev/pts/ptmx"];
 /// Whether `f` was opened as a pty master. Cheap: /dev is the machine's,
 /// so only an open of its ptmx node gives these paths.
 pub(crate) fn is_master(f: &OpenFile) -> bool {
-    MASTER_PATHS.contains(&f.path.as_slice())
+    MASTER_PATHS.contains(&f.path.as_bytes())
 }
 
 /// The number in a /dev/pts/N path (canonical decimal only).

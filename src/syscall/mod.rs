@@ -432,7 +432,7 @@ impl SyscallCtx<'_> {
     fn dir_path(&self, fd: i32) -> SysResult<Vec<u8>> {
         let f = self.task.process.files().get(fd)?;
         match &f.kind {
-            FileKind::Dir(_) => Ok(f.path.clone()),
+            FileKind::Dir(_) => Ok(f.path.to_vec()),
             FileKind::Generated(_) => Err(Errno::ENOTDIR),
             FileKind::Host(_) => {
                 let st = crate::fs::vfs::fstat(&f)?;
@@ -445,7 +445,7 @@ impl SyscallCtx<'_> {
                 }
                 match self.m.root.machine_path_of(host_fd) {
                     Some(machine) if self.m.root.jail().is_some() => Ok(Self::outside_the_jail(machine)),
-                    _ => Ok(f.path.clone()),
+                    _ => Ok(f.path.to_vec()),
                 }
             }
         }

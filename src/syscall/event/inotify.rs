@@ -48,7 +48,7 @@ pub(crate) fn sys_inotify_add_watch(
         return Err(Errno::EINVAL);
     }
     let f = ctx.file(fd.0 as u64)?;
-    if f.path != INOTIFY_PATH {
+    if f.path != *INOTIFY_PATH {
         return Err(Errno::EINVAL);
     }
     let path = ctx.path(pathname.addr())?;
@@ -72,7 +72,7 @@ pub(crate) fn sys_inotify_add_watch(
 
 pub(crate) fn sys_inotify_rm_watch(ctx: &mut SyscallCtx<'_>, fd: Fd, wd: i32) -> SysResult {
     let f = ctx.file(fd.0 as u64)?;
-    if f.path != INOTIFY_PATH {
+    if f.path != *INOTIFY_PATH {
         return Err(Errno::EINVAL);
     }
     hostevent::inotify_rm_watch(f.host_fd()?, wd)?;

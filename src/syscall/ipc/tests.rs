@@ -245,7 +245,7 @@ fn memfd_argument_errors() {
     assert_eq!(t.task.process.files().entry(fd as i32).map(|e| e.cloexec), Ok(true));
     let fd = t.value(MEMFD_CREATE, &[name, u64::from(MFD_ALLOW_SEALING)]).unwrap();
     let f = t.task.process.files().get(fd as i32).unwrap();
-    assert_eq!(f.path, b"/memfd:nommu-test (deleted)");
+    assert_eq!(f.path.as_bytes(), b"/memfd:nommu-test (deleted)");
     // The seals are the host's: F_SEAL_SHRINK (2), then F_GET_SEALS.
     assert_eq!(t.value(FCNTL, &[fd, 1033, 2]), Ok(0));
     assert_eq!(t.value(FCNTL, &[fd, 1034, 0]), Ok(2));
