@@ -390,7 +390,7 @@ pub(crate) fn lookup_open(
 }
 
 /// The status flags `lookup_open` gave the host's file that the guest did
-/// not ask for (`OpenFile::hide_host_flags`).
+/// not ask for (`OpenFile::looked_up`).
 pub(crate) fn hidden_flags(guest_flags: i32) -> u32 {
     if guest_flags & O_NOFOLLOW == 0 {
         O_NOFOLLOW as u32

@@ -52,7 +52,7 @@ pub struct OpenFile {
     pub path: super::filepath::FilePath,
     /// Access mode and status flags of generated files. Host files keep
     /// theirs in the host: for them, the flags nommu added to the guest's
-    /// (`hide_host_flags`), which F_GETFL leaves out.
+    /// (`looked_up`), which F_GETFL leaves out.
     flags: AtomicU32,
     /// Offset of generated files.
     pos: Mutex<u64>,
@@ -225,17 +225,15 @@ impl OpenFile {
         self.flags.store(f, Ordering::Relaxed)
     }
 
-    /// A host file's status flags that nommu added to the guest's open
-    /// (`O_NOFOLLOW` of a lookup from a cached directory): F_GETFL leaves
-    /// them out, as Linux would never have set them.
-    pub(crate) fn hide_host_flags(mut self, added: u32) -> OpenFile {
-        if matches!(self.kind, FileKind::Host(_)) {
-            *self.flags.get_mut() = added;
-        }
-        self
+    /// A host file opened by `fastwalk::lookup_open` (or by a full walk:
+    /// `hidden` 0), with the status flags nommu added to the guest's
+    /// (`hidden`: `O_NOFOLLOW`), which F_GETFL leaves out, as Linux would
+    /// never have set them.
+    pub(crate) fn looked_up(fd: OwnedFd, path: impl Into<super::filepath::FilePath>, hidden: u32) -> OpenFile {
+        OpenFile { flags: AtomicU32::new(hidden), ..OpenFile::host(fd, path) }
     }
 
-    /// The host status flags F_GETFL leaves out (`hide_host_flags`).
+    /// The host status flags F_GETFL leaves out (`looked_up`).
     pub(crate) fn hidden_host_flags(&self) -> u32 {
         match self.kind {
             FileKind::Host(_) => self.flags(),

@@ -237,12 +237,16 @@ pub(crate) fn received(m: &Machine, f: &Arc<OpenFile>) {
 /// becomes the machine's; a slave opened without O_NOCTTY by a session
 /// leader without a controlling terminal becomes its controlling terminal
 /// (if no session has it), as Linux's open does.
+#[inline]
 pub(crate) fn opened(m: &Machine, p: &super::Process, f: &Arc<OpenFile>, flags: i32) {
-    // Masters and slaves are all named under /dev/ (one compare for every
-    // other open).
-    if !f.path.starts_with(b"/dev/") {
-        return;
+    // Masters and slaves are all named under /dev/ (one compare, inline,
+    // for every other open).
+    if f.path.starts_with(b"/dev/") {
+        opened_in_dev(m, p, f, flags);
     }
+}
+
+fn opened_in_dev(m: &Machine, p: &super::Process, f: &Arc<OpenFile>, flags: i32) {
     if is_master(f) && flags & crate::abi::fcntl::O_PATH == 0 {
         if let Err(e) = m.terminals.add_master(f) {
             log::debug!("a pty master without a number: {e:?}");

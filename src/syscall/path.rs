@@ -137,7 +137,7 @@ fn do_open(ctx: &mut SyscallCtx<'_>, dirfd: Fd, pathname: PathPtr, flags: i32, m
         Target::Empty => Err(Errno::ENOENT),
     };
     let f = if req.wait == host::Wait::Interruptible { ctx.block(Errno::ERESTARTSYS, open) } else { open(ctx) };
-    install_opened(ctx, limit, f.map_err(host_table_full_is_enfile)?, flags)
+    install_opened(ctx, limit, std::sync::Arc::new(f.map_err(host_table_full_is_enfile)?), flags)
 }
 
 /// What an open of `flags` asks: the umask only when it creates, and a
@@ -154,8 +154,12 @@ fn open_request(ctx: &SyscallCtx<'_>, flags: i32, mode: u32) -> vfs::OpenRequest
 }
 
 /// Gives the process the file just opened: its lowest free descriptor.
-fn install_opened(ctx: &mut SyscallCtx<'_>, limit: usize, f: crate::fs::OpenFile, flags: i32) -> SysResult {
-    let f = std::sync::Arc::new(f);
+fn install_opened(
+    ctx: &mut SyscallCtx<'_>,
+    limit: usize,
+    f: std::sync::Arc<crate::fs::OpenFile>,
+    flags: i32,
+) -> SysResult {
     crate::kernel::pty::opened(ctx.m, &ctx.task.process, &f, flags);
     Ok(ctx.task.process.files().install(limit, f, flags & O_CLOEXEC != 0)? as u64)
 }
