@@ -485,6 +485,48 @@ mod tests {
         }
     }
 
+    /// `read` over and over (it says whether it got an answer) while one
+    /// thread replaces the entry for "/" `rounds` times with `resolve(i)`
+    /// and another reuses descriptor numbers; at least one answer.
+    fn race(
+        c: &DirCache,
+        rounds: usize,
+        resolve: impl Fn(usize) -> SysResult<Dir> + Sync,
+        mut read: impl FnMut() -> bool,
+    ) {
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                for i in 0..rounds {
+                    c.invalidate();
+                    let _ = c.get_or_resolve(0, b"/", || resolve(i));
+                }
+                stop.store(true, Ordering::Relaxed);
+            });
+            s.spawn(|| {
+                while !stop.load(Ordering::Relaxed) {
+                    let _f = std::fs::File::open("/dev/null");
+                }
+            });
+            let mut seen = 0;
+            while !stop.load(Ordering::Relaxed) {
+                if read() {
+                    seen += 1;
+                }
+            }
+            assert!(seen > 0 || cfg!(miri));
+        });
+    }
+
+    fn dir_of(p: &str) -> SysResult<Dir> {
+        let f = std::fs::File::open(p).expect(p);
+        Ok(Dir { fd: Arc::new(OwnedFd::from(f)), read_only: false, has_mount_points: false })
+    }
+
+    fn ino(p: &str) -> u64 {
+        std::fs::metadata(p).map(|m| std::os::unix::fs::MetadataExt::ino(&m)).expect(p)
+    }
+
     /// A pinned reader racing a writer that replaces the entry with
     /// another directory's and a thread that reuses descriptor numbers:
     /// every handle `pinned` lends is open and is the entry's directory
@@ -498,43 +540,24 @@ mod tests {
             return;
         }
         let c = DirCache::default();
-        let open = |p: &str| {
-            let f = std::fs::File::open(p).expect(p);
-            Ok(Dir { fd: Arc::new(OwnedFd::from(f)), read_only: false, has_mount_points: false })
-        };
-        let ino = |p: &str| std::fs::metadata(p).map(|m| std::os::unix::fs::MetadataExt::ino(&m)).expect(p);
         let (root_ino, dev_ino) = (ino("/"), ino("/dev"));
-        let stop = std::sync::atomic::AtomicBool::new(false);
-        std::thread::scope(|s| {
-            s.spawn(|| {
-                for i in 0..20_000 {
-                    c.invalidate();
-                    // Another directory under the same key now and then.
-                    let _ = c.get_or_resolve(0, b"/", || open(if i % 2 == 0 { "/" } else { "/dev" }));
-                }
-                stop.store(true, Ordering::Relaxed);
+        // Another directory under the same key every other time.
+        let resolve = |i: usize| dir_of(if i.is_multiple_of(2) { "/" } else { "/dev" });
+        race(&c, 20_000, resolve, || {
+            let r = c.pinned(b"/", |d| {
+                let first = host::fstatat(d.fd, c"", AT_EMPTY_PATH).map(|st| st.st_ino);
+                std::thread::yield_now();
+                (first, host::fstatat(d.fd, c"", AT_EMPTY_PATH).map(|st| st.st_ino))
             });
-            s.spawn(|| {
-                while !stop.load(Ordering::Relaxed) {
-                    let _f = std::fs::File::open("/dev/null");
-                }
-            });
-            let mut seen = 0;
-            while !stop.load(Ordering::Relaxed) {
-                let r = c.pinned(b"/", |d| {
-                    let first = host::fstatat(d.fd, c"", AT_EMPTY_PATH).map(|st| st.st_ino);
-                    std::thread::yield_now();
-                    (first, host::fstatat(d.fd, c"", AT_EMPTY_PATH).map(|st| st.st_ino))
-                });
-                if let Some((Ok(a), Ok(b))) = r {
+            match r {
+                Some((Ok(a), Ok(b))) => {
                     assert!(a == root_ino || a == dev_ino, "a directory the entry named");
                     assert_eq!(a, b, "the same directory while pinned");
-                    seen += 1;
-                } else if let Some(other) = r {
-                    panic!("a pinned handle failed: {other:?}");
+                    true
                 }
+                Some(other) => panic!("a pinned handle failed: {other:?}"),
+                None => false,
             }
-            assert!(seen > 0);
         });
         // Nothing of this cache pinned now: a clear closes its handles.
         c.clear();
@@ -548,24 +571,20 @@ mod tests {
             return;
         }
         let c = DirCache::default();
-        let open = || {
-            let f = std::fs::File::open("/").expect("/");
-            Ok(Dir { fd: Arc::new(OwnedFd::from(f)), read_only: false, has_mount_points: false })
-        };
         for _ in 0..5 * RETIRE_BATCH {
             c.invalidate();
-            c.get_or_resolve(0, b"/", open).expect("resolved");
+            c.get_or_resolve(0, b"/", || dir_of("/")).expect("resolved");
         }
         let retired = c.slots.lock().expect("unpoisoned").retired.len();
         assert!(retired < RETIRE_BATCH, "{retired} retired handles kept");
         // Relative entries are never lent: replaced, they close at once
         // (the first may replace an absolute one, which is retired).
         c.invalidate();
-        c.get_or_resolve(7, b"a", open).expect("resolved");
+        c.get_or_resolve(7, b"a", || dir_of("/")).expect("resolved");
         let before = c.slots.lock().expect("unpoisoned").retired.len();
         for _ in 0..3 {
             c.invalidate();
-            c.get_or_resolve(7, b"a", open).expect("resolved");
+            c.get_or_resolve(7, b"a", || dir_of("/")).expect("resolved");
         }
         assert_eq!(c.slots.lock().expect("unpoisoned").retired.len(), before);
     }
@@ -578,34 +597,19 @@ mod tests {
         use crate::abi::fcntl::AT_EMPTY_PATH;
         use crate::arch::host;
         let c = DirCache::default();
-        let fd = || {
-            let f = std::fs::File::open("/").expect("/");
-            Ok(Dir { fd: Arc::new(OwnedFd::from(f)), read_only: false, has_mount_points: false })
-        };
-        let root_ino = std::fs::metadata("/").map(|m| std::os::unix::fs::MetadataExt::ino(&m)).expect("/");
-        let stop = std::sync::atomic::AtomicBool::new(false);
-        std::thread::scope(|s| {
-            s.spawn(|| {
-                for _ in 0..50_000 {
-                    c.invalidate();
-                    let _ = c.get_or_resolve(0, b"/", fd);
-                }
-                stop.store(true, Ordering::Relaxed);
-            });
-            s.spawn(|| {
-                while !stop.load(Ordering::Relaxed) {
-                    let _f = std::fs::File::open("/dev/null");
-                }
-            });
-            let mut seen = 0;
-            while !stop.load(Ordering::Relaxed) {
-                if let Some(r) = c.peek(b"/", |d| host::fstatat(d.fd, c"", AT_EMPTY_PATH)) {
+        let root_ino = ino("/");
+        race(
+            &c,
+            50_000,
+            |_| dir_of("/"),
+            || match c.peek(b"/", |d| host::fstatat(d.fd, c"", AT_EMPTY_PATH)) {
+                Some(r) => {
                     // (A closed handle would be EBADF, a reused one another file.)
                     assert_eq!(r.map(|st| st.st_ino).ok(), Some(root_ino));
-                    seen += 1;
+                    true
                 }
-            }
-            assert!(seen > 0 || cfg!(miri));
-        });
+                None => false,
+            },
+        );
     }
 }
