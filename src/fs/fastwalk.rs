@@ -356,9 +356,8 @@ pub(crate) fn lookup_statx(
 /// otherwise) is `None`. The flag stays in the file's status flags when
 /// the guest did not ask for it: its `OpenFile` hides it from F_GETFL
 /// (`hidden_flags`). (Until round 12 `openat2(RESOLVE_NO_SYMLINKS)`, which
-/// leaves the flags alone but costs the host ~10-15 ns more an open, and
-/// answers ELOOP where Linux says ENOTDIR for `O_DIRECTORY|O_NOFOLLOW` of
-/// a symlink.) `read_only`: `d` is in a read-only mount.
+/// leaves the flags alone but costs the host ~10 ns more an open.)
+/// `read_only`: `d` is in a read-only mount.
 ///
 /// `name` is one component (the callers split it off: `dcache::split`,
 /// `HostPath::split`, `peek_split`; no `/`, not empty, `.` or `..`) and
