@@ -216,8 +216,11 @@ static void cpu_times(uint64_t per_ms)
     getrusage(RUSAGE_CHILDREN, &all);
     double child = timeval_ms(ru.ru_utime) + timeval_ms(ru.ru_stime);
     check("a child burning ~100 ms: its parent's own CPU time does not include it", ok && mine < 50);
-    check("wait4 reports the child's CPU time", child >= 50);
-    check("RUSAGE_CHILDREN has it", timeval_ms(all.ru_utime) + timeval_ms(all.ru_stime) >= 50);
+    /* ~100 ms by the parent's calibration, which a busy VM can make half
+     * that or less (a native run measured < 50): a quarter is still
+     * far from the ~2 ms child's and from nothing. */
+    check("wait4 reports the child's CPU time", child >= 25);
+    check("RUSAGE_CHILDREN has it", timeval_ms(all.ru_utime) + timeval_ms(all.ru_stime) >= 25);
 
     t0 = clock_ms(CLOCK_PROCESS_CPUTIME_ID);
     snprintf(n, sizeof n, "%llu", (unsigned long long)(per_ms * 2));
