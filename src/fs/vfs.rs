@@ -125,7 +125,7 @@ pub(crate) fn open_host_or_node(
 /// normal (the cache's keys are, and its last component is one plain
 /// name), so it is the file's path as it is. `None` when the entry is
 /// not cached or the full walk must decide (a symlink to follow, ...).
-pub(crate) fn open_cached(
+pub(crate) fn open_cached_as_written(
     root: &HostRoot,
     proc: &dyn ProcFs,
     abs: &CStr,

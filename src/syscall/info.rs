@@ -302,7 +302,7 @@ pub(crate) fn sys_membarrier(ctx: &mut SyscallCtx<'_>, cmd: i32, flags: IntFlags
     let mm = ctx.task.process.mm();
     // A barrier the host has not (EINVAL) before one not registered for.
     let host_has = |c: i32| host::membarrier(MEMBARRIER_CMD_QUERY, 0, 0).is_ok_and(|m| m & i64::from(c) != 0);
-    if registration != 0 && host_has(cmd) && mm.membarrier_registrations() & registration == 0 {
+    if registration != 0 && mm.membarrier_registrations() & registration == 0 && host_has(cmd) {
         return Err(Errno::EPERM);
     }
     if cmd == MEMBARRIER_CMD_GET_REGISTRATIONS {

@@ -176,7 +176,8 @@ fn open_from_cached_dir(
     mode: u32,
 ) -> Option<SysResult> {
     let req = open_request(ctx, flags, mode);
-    let open = |ctx: &SyscallCtx<'_>| vfs::open_cached(&ctx.m.root, &ctx.procfs(), arg.as_cstr(), &req).transpose();
+    let open =
+        |ctx: &SyscallCtx<'_>| vfs::open_cached_as_written(&ctx.m.root, &ctx.procfs(), arg.as_cstr(), &req).transpose();
     let f = if req.wait == host::Wait::Interruptible { ctx.block(Errno::ERESTARTSYS, open) } else { open(ctx) };
     match f {
         Ok(Some(f)) => Some(install_opened(ctx, limit, f, flags)),
