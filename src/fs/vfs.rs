@@ -133,12 +133,14 @@ pub(crate) fn open_cached_as_written(
 ) -> Option<SysResult<Arc<OpenFile>>> {
     let mode = req.mode & S_IALLUGO & !req.umask;
     let flags = req.flags & !O_CLOEXEC;
-    let opened = match root.open_pinned(abs, flags, mode, req.wait) {
-        Some(r) => r,
-        None => {
-            let (dir, name) = root.cached_parent_as_written(abs)?;
-            super::fastwalk::lookup_open(dir.fd.as_raw_fd(), dir.read_only, name, flags, mode, req.wait)?
-        }
+    // With pins, their `None` (not cached, or the walk decides) is the
+    // answer: asking again under the lock made a second host `openat` of
+    // every final symlink.
+    let opened = if super::pins::enabled() {
+        root.open_pinned(abs, flags, mode, req.wait)?
+    } else {
+        let (dir, name) = root.cached_parent_as_written(abs)?;
+        super::fastwalk::lookup_open(dir.fd.as_raw_fd(), dir.read_only, name, flags, mode, req.wait)?
     };
     let abs = abs.to_bytes();
     // Made in its `Arc` once: a 128-byte `OpenFile` moved through each
