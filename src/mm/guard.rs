@@ -14,11 +14,21 @@ pub struct GuardMap {
 }
 
 impl GuardMap {
+    #[cfg(test)]
     pub(crate) fn new(base: u64, size: u64) -> std::io::Result<GuardMap> {
-        let pages = size / super::PAGE_SIZE;
-        let nwords =
-            usize::try_from(pages.div_ceil(64)).map_err(|_| std::io::Error::from_raw_os_error(libc::ENOMEM))?;
-        Ok(GuardMap { base, pages, words: super::zeroed::ZeroedWords::new(nwords)? })
+        Ok(GuardMap::with_words(base, size, super::zeroed::ZeroedWords::new(GuardMap::words_for(size)?)?))
+    }
+
+    /// The words a map over `size` bytes of arena needs.
+    pub(crate) fn words_for(size: u64) -> std::io::Result<usize> {
+        usize::try_from((size / super::PAGE_SIZE).div_ceil(64))
+            .map_err(|_| std::io::Error::from_raw_os_error(libc::ENOMEM))
+    }
+
+    /// The map over `size` bytes from `base`, in `words` (`words_for(size)` long).
+    pub(crate) fn with_words(base: u64, size: u64, words: super::zeroed::ZeroedWords) -> GuardMap {
+        debug_assert!(GuardMap::words_for(size).is_ok_and(|n| n == words.len()));
+        GuardMap { base, pages: size / super::PAGE_SIZE, words }
     }
 
     /// The first and last arena page [addr, addr+len) touches (the range

@@ -101,10 +101,15 @@ impl Memory {
     fn build(arena: Arena, mem: u64, lazy: bool) -> std::io::Result<Memory> {
         crate::arch::hostsig::set_arena(arena.base(), arena.size());
         let limit = if lazy { checked_page_up(mem).unwrap_or(mem) } else { arena.size() };
-        let user = UserMemory::new(&arena, limit)?;
-        let sites = SiteMap::new(arena.base(), arena.size())?;
+        // The maps over the arena, one host mapping for all.
+        let pages = super::guard::GuardMap::words_for(arena.size())?;
+        let (site_words, site_chunks) = SiteMap::words_for(arena.size())?;
+        let [guards, readonly, resident, site_words, site_chunks] =
+            super::zeroed::ZeroedWords::new_many([pages, pages, pages, site_words, site_chunks])?;
+        let user = UserMemory::new(&arena, limit, guards, readonly)?;
+        let sites = SiteMap::with_words(arena.base(), arena.size(), site_words, site_chunks);
         let alloc = Mutex::new(PageAllocator::new(arena.base(), arena.size()));
-        let resident = super::resident::ResidentFree::new(arena.base(), arena.size(), resident_budget(mem));
+        let resident = super::resident::ResidentFree::new(arena.base(), resident_budget(mem), resident);
         Ok(Memory {
             arena,
             user,

@@ -7,20 +7,25 @@
 //! with a plain memset when allocated again; only beyond the budget do
 //! they go back to the host.
 
+use super::zeroed::ZeroedWords;
 use super::PAGE_SIZE;
+use std::sync::atomic::Ordering::Relaxed;
 
 pub(crate) struct ResidentFree {
     base: u64,
-    /// One bit per arena page: freed, still populated, not zero.
-    bits: Vec<u64>,
+    /// One bit per arena page: freed, still populated, not zero. (Atomic
+    /// words only for their zeroed host mapping: every access is under
+    /// `&mut self`.)
+    bits: ZeroedWords,
     pages: u64,
     budget_pages: u64,
 }
 
 impl ResidentFree {
-    pub(crate) fn new(base: u64, size: u64, budget: u64) -> ResidentFree {
-        let npages = size / PAGE_SIZE;
-        ResidentFree { base, bits: vec![0; npages.div_ceil(64) as usize], pages: 0, budget_pages: budget / PAGE_SIZE }
+    /// Over `size` bytes of arena from `base`, in `bits`
+    /// (`GuardMap::words_for(size)` long: a bit a page).
+    pub(crate) fn new(base: u64, budget: u64, bits: ZeroedWords) -> ResidentFree {
+        ResidentFree { base, bits, pages: 0, budget_pages: budget / PAGE_SIZE }
     }
 
     /// The arena pages [start, start+len) covers, as indices into `bits`
@@ -40,7 +45,8 @@ impl ResidentFree {
         }
         let Some(pages) = self.page_indices(start, len) else { return false };
         for p in pages {
-            self.bits[p / 64] |= 1 << (p % 64);
+            let word = &self.bits[p / 64];
+            word.store(word.load(Relaxed) | 1 << (p % 64), Relaxed);
         }
         // Within the budget (checked above).
         self.pages = self.pages.saturating_add(n);
@@ -57,14 +63,14 @@ impl ResidentFree {
         let Some(pages) = self.page_indices(start, len) else { return runs };
         let mut p = pages.start;
         while p < pages.end {
-            let word = self.bits[p / 64];
+            let word = self.bits[p / 64].load(Relaxed);
             if word == 0 && p.is_multiple_of(64) {
                 p = p.saturating_add(64);
                 continue;
             }
             let bit = 1u64 << (p % 64);
             if word & bit != 0 {
-                self.bits[p / 64] &= !bit;
+                self.bits[p / 64].store(word & !bit, Relaxed);
                 self.pages = self.pages.saturating_sub(1);
                 // An arena page: base + p * PAGE_SIZE lies in the arena.
                 let addr = self.base.saturating_add((p as u64).saturating_mul(PAGE_SIZE));
@@ -93,7 +99,8 @@ mod tests {
     #[test]
     fn keeps_within_the_budget_and_hands_back_runs() {
         let base = 0x100_0000;
-        let mut r = ResidentFree::new(base, 1 << 24, 8 * PAGE_SIZE);
+        let bits = ZeroedWords::new(crate::mm::guard::GuardMap::words_for(1 << 24).unwrap()).unwrap();
+        let mut r = ResidentFree::new(base, 8 * PAGE_SIZE, bits);
         assert!(r.keep(base + 2 * PAGE_SIZE, 3 * PAGE_SIZE));
         assert!(r.keep(base + 100 * PAGE_SIZE, 5 * PAGE_SIZE));
         assert!(!r.keep(base + 200 * PAGE_SIZE, PAGE_SIZE), "over the budget");

@@ -35,15 +35,33 @@ pub struct SiteMap {
 }
 
 impl SiteMap {
+    #[cfg(test)]
     pub(crate) fn new(base: u64, size: u64) -> std::io::Result<SiteMap> {
-        let nwords = usize::try_from(size.div_ceil(64)).map_err(|_| std::io::Error::from_raw_os_error(libc::ENOMEM))?;
-        // Untouched zero pages (MAP_NORESERVE): an arena's address range
-        // costs nothing here until sites are recorded.
-        let words = super::zeroed::ZeroedWords::new(nwords)?;
-        let nchunks = usize::try_from(size.div_ceil(CHUNK).div_ceil(64))
-            .map_err(|_| std::io::Error::from_raw_os_error(libc::ENOMEM))?;
-        let chunks = super::zeroed::ZeroedWords::new(nchunks)?;
-        Ok(SiteMap { base, size, words, chunks, outside: RwLock::new(BTreeSet::new()) })
+        let (nwords, nchunks) = SiteMap::words_for(size)?;
+        let [words, chunks] = super::zeroed::ZeroedWords::new_many([nwords, nchunks])?;
+        Ok(SiteMap::with_words(base, size, words, chunks))
+    }
+
+    /// The words of the map and of its chunk map over `size` bytes.
+    pub(crate) fn words_for(size: u64) -> std::io::Result<(usize, usize)> {
+        let enomem = |_| std::io::Error::from_raw_os_error(libc::ENOMEM);
+        Ok((
+            usize::try_from(size.div_ceil(64)).map_err(enomem)?,
+            usize::try_from(size.div_ceil(CHUNK).div_ceil(64)).map_err(enomem)?,
+        ))
+    }
+
+    /// The map over `size` bytes from `base`, in zeroed words as long as
+    /// `words_for(size)` says. Untouched zero pages (MAP_NORESERVE): an
+    /// arena's address range costs nothing here until sites are recorded.
+    pub(crate) fn with_words(
+        base: u64,
+        size: u64,
+        words: super::zeroed::ZeroedWords,
+        chunks: super::zeroed::ZeroedWords,
+    ) -> SiteMap {
+        debug_assert!(SiteMap::words_for(size).is_ok_and(|n| n == (words.len(), chunks.len())));
+        SiteMap { base, size, words, chunks, outside: RwLock::new(BTreeSet::new()) }
     }
 
     /// The word and bit of the chunk holding arena address `addr`.

@@ -57,7 +57,14 @@ fn region(addr: u64, len: u64) -> std::io::Result<GuestRegionMmap> {
 }
 
 impl UserMemory {
-    pub(crate) fn new(arena: &super::Arena, limit: u64) -> std::io::Result<UserMemory> {
+    /// Guest memory over `arena`, its guard and read-only maps in `guards`
+    /// and `readonly` (`GuardMap::words_for(arena.size())` words each).
+    pub(crate) fn new(
+        arena: &super::Arena,
+        limit: u64,
+        guards: super::zeroed::ZeroedWords,
+        readonly: super::zeroed::ZeroedWords,
+    ) -> std::io::Result<UserMemory> {
         let r = Arc::new(region(arena.base(), arena.size())?);
         let err = |e: vm_memory::GuestRegionCollectionError| std::io::Error::other(e.to_string());
         let mem = GuestMemoryMmap::from_arc_regions(vec![r.clone()]).map_err(err)?;
@@ -66,8 +73,8 @@ impl UserMemory {
             arena_start: arena.base(),
             arena_end: arena.end(),
             mem: RwLock::new(Arc::new(mem)),
-            guards: super::guard::GuardMap::new(arena.base(), arena.size())?,
-            readonly: super::guard::GuardMap::new(arena.base(), arena.size())?,
+            guards: super::guard::GuardMap::with_words(arena.base(), arena.size(), guards),
+            readonly: super::guard::GuardMap::with_words(arena.base(), arena.size(), readonly),
             commit: std::sync::Mutex::new(super::commit::Commit::new(limit)),
             stacks: Default::default(),
             page_keys: Default::default(),
