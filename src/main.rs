@@ -20,6 +20,18 @@ use std::sync::Arc;
 #[global_allocator]
 static ALLOCATOR: nommu::mm::startheap::StartHeap = nommu::mm::startheap::StartHeap;
 
+/// Runs before `main` (and so before std's runtime start): nommu's fault
+/// handlers first, so std installs no stack-overflow handler and
+/// alternate stack that nommu's would replace (`install_handlers`). A
+/// failure is reported when a machine starts (the same call again).
+#[used]
+#[link_section = ".init_array"]
+static EARLY_HANDLERS: extern "C" fn() = early_handlers;
+
+extern "C" fn early_handlers() {
+    let _ = nommu::arch::hostsig::install_handlers();
+}
+
 fn env_flag(name: &str) -> bool {
     nommu::arch::switches::var_os(name).is_some_and(|v| v == "1")
 }

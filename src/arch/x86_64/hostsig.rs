@@ -125,12 +125,26 @@ pub(crate) fn kick_signal() -> i32 {
 pub(crate) const GUEST_FAULT_SIGNALS: [i32; 5] =
     [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE, libc::SIGTRAP];
 
-/// Installs the stub for guest faults and kicks. Call once, before any vCPU.
+/// Installs the stub for guest faults and kicks. Call before any vCPU.
 pub(crate) fn install() -> std::io::Result<()> {
+    static FSGSBASE: OnceLock<()> = OnceLock::new();
+    FSGSBASE.get_or_init(|| {
+        // SAFETY: written once, before any vCPU thread exists; until then
+        // the stub reads 0 and takes the FS/GS bases with arch_prctl,
+        // which every host has.
+        unsafe { NOMMU_STUB_FSGSBASE = super::cpu::has_fsgsbase() as u8 };
+    });
+    install_handlers()
+}
+
+/// The stub's handlers (guest faults, the kick, SIGSYS), once a process.
+/// The `nommu` binary calls this before std's runtime starts: std, finding
+/// SIGSEGV and SIGBUS handled, then makes no alternate signal stack of its
+/// own for the main thread and for every thread it spawns (six host calls
+/// a start; the stub runs on each vCPU thread's own stack).
+pub fn install_handlers() -> std::io::Result<()> {
     static DONE: OnceLock<std::io::Result<()>> = OnceLock::new();
     let result = DONE.get_or_init(|| {
-        // SAFETY: written once before any thread that reads it exists.
-        unsafe { NOMMU_STUB_FSGSBASE = super::cpu::has_fsgsbase() as u8 };
         for signo in GUEST_FAULT_SIGNALS.iter().copied().chain([kick_signal(), libc::SIGSYS]) {
             set_handler(signo, nommu_host_signal_stub as *const () as usize)?;
         }
