@@ -22,8 +22,8 @@ pub(crate) struct ResidentFree {
 }
 
 impl ResidentFree {
-    /// Over `size` bytes of arena from `base`, in `bits`
-    /// (`GuardMap::words_for(size)` long: a bit a page).
+    /// Over the arena from `base`, in `bits` (a bit a page:
+    /// `GuardMap::words_for` of the arena's size).
     pub(crate) fn new(base: u64, budget: u64, bits: ZeroedWords) -> ResidentFree {
         ResidentFree { base, bits, pages: 0, budget_pages: budget / PAGE_SIZE }
     }
