@@ -3,6 +3,8 @@
  * rewrite never saw these bytes; the trap path must catch the syscall
  * (and may rewrite the site afterwards). Every call must return our pid. */
 #define _GNU_SOURCE
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -19,9 +21,42 @@ static const unsigned char gettid_code[] = {
     0xb8, SYS_gettid, 0, 0, 0, 0x0f, 0x05, 0xc3,
 };
 
+/* Where a syscall site was: clear %eax, %edi = -1, `call *%rax` (at the
+ * site's offset, 5), ret. A call through a NULL pointer: SIGSEGV at 0. */
+static const unsigned char nullcall_code[] = {
+    0x31, 0xc0,       /* xor %eax, %eax */
+    0x83, 0xcf, 0xff, /* or $-1, %edi (were it read(2): EBADF, no wait) */
+    0xff, 0xd0,       /* call *%rax */
+    0xc3,             /* ret */
+};
+
 typedef long (*fn_t)(void);
 
 static int failures;
+static sigjmp_buf fault_jmp;
+static void *volatile fault_addr;
+
+static void on_segv(int sig, siginfo_t *si, void *uc) {
+    (void)sig, (void)uc;
+    fault_addr = si->si_addr;
+    siglongjmp(fault_jmp, 1);
+}
+
+/* Calls f, which must fault: did it, with SIGSEGV at `want`? */
+static int faults_at(fn_t f, void *want) {
+    struct sigaction sa = {0}, old;
+    sa.sa_sigaction = on_segv;
+    sa.sa_flags = SA_SIGINFO;
+    sigaction(SIGSEGV, &sa, &old);
+    int faulted = 0;
+    fault_addr = (void *)1;
+    if (sigsetjmp(fault_jmp, 1) == 0)
+        f();
+    else
+        faulted = 1;
+    sigaction(SIGSEGV, &old, NULL);
+    return faulted && fault_addr == want;
+}
 
 static void check(const char *what, int ok) {
     printf("%s: %s\n", what, ok ? "ok" : "FAILED");
@@ -81,6 +116,19 @@ int main(void) {
     call_many("getpid after mremap", (fn_t)moved, pid);
     munmap(moved, 65536);
     munmap(blocker, 4096);
+
+    /* New code mapped with MAP_FIXED over code whose site was rewritten:
+     * a `call *%rax` it makes where the site was is the call it is. */
+    unsigned char *re = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    memcpy(re, getpid_code, sizeof getpid_code);
+    call_many("getpid before MAP_FIXED", (fn_t)re, pid);
+    unsigned char *again = mmap(re, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+                                MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    check("MAP_FIXED over the code", again == re);
+    memcpy(re, nullcall_code, sizeof nullcall_code);
+    __builtin___clear_cache((char *)re, (char *)re + sizeof nullcall_code);
+    check("a NULL call where a site was faults at 0", faults_at((fn_t)re, NULL));
+    munmap(re, 4096);
 
     /* An unknown syscall number from JIT code is ENOSYS, not a crash. */
     unsigned char bad[] = { 0xb8, 0xe8, 0x03, 0, 0, 0x0f, 0x05, 0xc3 }; /* 1000 */

@@ -197,6 +197,11 @@ fn mmap(
         // no process's key until given this one's again.
         m.mem.set_key(hint, len, mm.key());
     }
+    if fixed {
+        // The code that was there goes with its syscall sites: a `call
+        // *%rax` that new code makes where one was is the call it is.
+        m.mem.sites.clear_range(hint, len);
+    }
     let addr = if fixed && reservation {
         m.mem.set_inaccessible(hint, len, true)?;
         m.mem.arena.discard(hint, len);
