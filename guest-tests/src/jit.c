@@ -128,6 +128,15 @@ int main(void) {
     memcpy(re, nullcall_code, sizeof nullcall_code);
     __builtin___clear_cache((char *)re, (char *)re + sizeof nullcall_code);
     check("a NULL call where a site was faults at 0", faults_at((fn_t)re, NULL));
+
+    /* The same after MADV_DONTNEED, which zeroes anonymous memory. */
+    memcpy(re, getpid_code, sizeof getpid_code);
+    __builtin___clear_cache((char *)re, (char *)re + sizeof getpid_code);
+    call_many("getpid before MADV_DONTNEED", (fn_t)re, pid);
+    check("MADV_DONTNEED of the code", madvise(re, 4096, MADV_DONTNEED) == 0 && re[0] == 0);
+    memcpy(re, nullcall_code, sizeof nullcall_code);
+    __builtin___clear_cache((char *)re, (char *)re + sizeof nullcall_code);
+    check("a NULL call where a site was before MADV_DONTNEED faults at 0", faults_at((fn_t)re, NULL));
     munmap(re, 4096);
 
     /* An unknown syscall number from JIT code is ENOSYS, not a crash. */

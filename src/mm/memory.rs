@@ -441,6 +441,24 @@ impl Memory {
         self.unshare(start, len).ok_or(Errno::ENOMEM)
     }
 
+    /// Forgets the syscall sites in [start, start+len) that lie outside
+    /// file mappings: MADV_DONTNEED made that memory zero (a file
+    /// mapping's pages read back the file's, its sites with them).
+    pub(crate) fn forget_discarded_sites(&self, start: u64, len: u64) {
+        let end = end_of(start, len);
+        let shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+        let mut at = start;
+        for (&s, &l) in shared.range(..end).filter(|(&s, &l)| end_of(s, l) > start) {
+            if s > at {
+                self.sites.clear_range(at, s.saturating_sub(at));
+            }
+            at = at.max(end_of(s, l));
+        }
+        if at < end {
+            self.sites.clear_range(at, end.saturating_sub(at));
+        }
+    }
+
     /// msync(2): writes back the shared file mappings in the range.
     pub(crate) fn msync(&self, addr: u64, len: u64, flags: i32) -> SysResult<()> {
         let end = addr.checked_add(len).ok_or(Errno::ENOMEM)?;

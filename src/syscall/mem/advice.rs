@@ -143,6 +143,7 @@ fn madvise(ctx: &mut SyscallCtx<'_>, addr: u64, len_in: u64, advice: i32) -> Sys
     if matches!(advice, MADV_DONTNEED | MADV_DONTNEED_LOCKED) {
         for (start, len) in regions.pieces(addr, len) {
             ctx.m.mem.arena.discard(start, len);
+            ctx.m.mem.forget_discarded_sites(start, len);
         }
     }
     if advice == MADV_FREE {
