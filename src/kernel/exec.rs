@@ -153,15 +153,46 @@ fn open_for_writing_in_guest(m: &Machine, st: &crate::abi::types::Stat) -> bool 
 /// bytes.
 enum ProgramFile {
     Cached(Arc<CachedImage>),
-    Bytes(Vec<u8>, FileId),
+    Bytes(ProgramBytes, FileId),
 }
 
 impl ProgramFile {
     fn shebang(&self) -> Option<(Vec<u8>, Option<Vec<u8>>)> {
         match self {
             ProgramFile::Cached(_) => None,
-            ProgramFile::Bytes(b, _) => shebang(b),
+            ProgramFile::Bytes(b, _) => shebang(b.bytes()),
         }
+    }
+}
+
+/// A program file's bytes: mapped and read in place (a loader reads its
+/// headers and what it copies; a 33 MB `cc1` whose text comes from the
+/// code cache is not read whole), or, where it cannot be mapped, read.
+enum ProgramBytes {
+    Mapped(crate::mm::filemap::GuardedFileMap),
+    Read(Vec<u8>),
+}
+
+impl ProgramBytes {
+    fn of(fd: std::os::fd::BorrowedFd<'_>, len: u64) -> std::io::Result<ProgramBytes> {
+        if let Ok(map) = crate::mm::filemap::GuardedFileMap::new(fd, len) {
+            return Ok(ProgramBytes::Mapped(map));
+        }
+        let mut bytes = Vec::new();
+        std::fs::File::from(fd.try_clone_to_owned()?).read_to_end(&mut bytes)?;
+        Ok(ProgramBytes::Read(bytes))
+    }
+
+    fn bytes(&self) -> &[u8] {
+        match self {
+            ProgramBytes::Mapped(m) => m.bytes(),
+            ProgramBytes::Read(v) => v,
+        }
+    }
+
+    /// The file was truncated while it was read in place.
+    fn torn(&self) -> bool {
+        matches!(self, ProgramBytes::Mapped(m) if m.torn())
     }
 }
 
@@ -225,9 +256,8 @@ fn read_program(
     if let Some(hit) = m.images.get(&id, m.config.exec_map) {
         return Ok((ProgramFile::Cached(hit), exe));
     }
-    let mut bytes = Vec::new();
-    let dup = fd.as_fd().try_clone_to_owned().map_err(|e| errno_fail(Errno::from(e)))?;
-    std::fs::File::from(dup).read_to_end(&mut bytes).map_err(|e| errno_fail(Errno::from(e)))?;
+    let bytes =
+        ProgramBytes::of(fd.as_fd(), u64::try_from(st.st_size).unwrap_or(0)).map_err(|e| errno_fail(Errno::from(e)))?;
     Ok((ProgramFile::Bytes(bytes, id), exe))
 }
 
@@ -373,8 +403,19 @@ fn instantiate(m: &Machine, owner: &FixedOwner<'_>, name: &str, file: ProgramFil
             .map_err(|e| ExecError::new(e, format!("{name}: out of arena memory for the image")))?,
         ProgramFile::Bytes(bytes, id) => {
             let text = crate::loader::elf::TextCache { code: &m.code, file: id };
-            let image = crate::loader::elf::load_elf_cached(&m.mem, &bytes, owner, Some(&text))
-                .map_err(|e| ExecError { errno: e.errno, message: format!("{name}: {e}"), fixed_busy: e.fixed_busy })?;
+            let loaded = crate::loader::elf::load_elf_cached(&m.mem, bytes.bytes(), owner, Some(&text));
+            if bytes.torn() {
+                // Truncated while read: what was loaded is not the file.
+                if let Ok(image) = loaded {
+                    image.release(&m.mem);
+                }
+                return Err(ExecError::new(Errno::EIO, format!("{name}: the file was truncated while it was read")));
+            }
+            let image = loaded.map_err(|e| ExecError {
+                errno: e.errno,
+                message: format!("{name}: {e}"),
+                fixed_busy: e.fixed_busy,
+            })?;
             m.images.insert(&m.mem, id, &image, image.align, m.config.exec_map);
             map_first_exec(m, id, image)
         }

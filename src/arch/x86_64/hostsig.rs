@@ -288,6 +288,15 @@ pub(crate) fn set_arena(base: u64, size: u64) {
     ARENA_SIZE.store(size, core::sync::atomic::Ordering::Relaxed);
 }
 
+/// A fault in nommu's own code that a race, not a bug, can cause: on an
+/// arena page (`recover_arena_fault`), or past the end of a file nommu
+/// reads in place (`fileread`). The access is retried.
+fn recover_own_fault(signo: i32, info: &libc::siginfo_t) -> bool {
+    // SAFETY: for SIGBUS the kernel fills si_addr.
+    recover_arena_fault(signo, info)
+        || (signo == libc::SIGBUS && super::fileread::recover(signo, unsafe { info.si_addr() } as u64))
+}
+
 /// nommu's own code faulted on an arena page, which it only ever touches
 /// after checking it is guest memory it may use. Two races can still get
 /// here, and neither may kill the machine:
@@ -373,7 +382,7 @@ extern "C" fn host_signal(
     let is_kick = signo == kick_signal();
     if area.is_null() {
         // SAFETY: the kernel passes a valid siginfo.
-        if !is_kick && !recover_arena_fault(signo, unsafe { &*info }) {
+        if !is_kick && !recover_own_fault(signo, unsafe { &*info }) {
             crash_with(signo);
         }
         return;
@@ -458,7 +467,7 @@ fn handle_in_area(
         StubRegion::Elsewhere => {
             if is_kick {
                 area.kicked = 1;
-            } else if !recover_arena_fault(signo, info) {
+            } else if !recover_own_fault(signo, info) {
                 crash_with(signo);
             }
         }

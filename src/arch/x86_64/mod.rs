@@ -5,6 +5,7 @@ pub mod caps;
 pub mod cpu;
 pub mod entry;
 pub mod fastrw;
+pub mod fileread;
 pub mod host;
 pub mod hostevent;
 pub mod hostfd;
