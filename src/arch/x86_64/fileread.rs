@@ -49,13 +49,10 @@ impl Drop for FileReadGuard {
     }
 }
 
-/// From the signal handler, for a SIGBUS in nommu's own code: if `addr`
-/// lies in a guarded range, its page is replaced by a zero page (the
-/// access is retried) and the range marked torn. Async-signal-safe.
-pub(super) fn recover(signo: i32, addr: u64) -> bool {
-    if signo != libc::SIGBUS {
-        return false;
-    }
+/// From the signal handler, for a SIGBUS at `addr` in nommu's own code:
+/// if `addr` lies in a guarded range, its page is replaced by a zero page
+/// (the access is retried) and the range marked torn. Async-signal-safe.
+pub(super) fn recover(addr: u64) -> bool {
     let Some(slot) = (0..SLOTS).find(|&s| {
         let start = START[s].load(Ordering::Acquire);
         start != 0 && addr >= start && addr < END[s].load(Ordering::Acquire)

@@ -294,7 +294,7 @@ pub(crate) fn set_arena(base: u64, size: u64) {
 fn recover_own_fault(signo: i32, info: &libc::siginfo_t) -> bool {
     // SAFETY: for SIGBUS the kernel fills si_addr.
     recover_arena_fault(signo, info)
-        || (signo == libc::SIGBUS && super::fileread::recover(signo, unsafe { info.si_addr() } as u64))
+        || (signo == libc::SIGBUS && super::fileread::recover(unsafe { info.si_addr() } as u64))
 }
 
 /// nommu's own code faulted on an arena page, which it only ever touches
